@@ -1,0 +1,260 @@
+# mpc-node — one non-recursive GNU Makefile.
+#
+#   make             release build of every program into build/bin/
+#   make deps        check dependencies; as root, apt-get install what is missing
+#   make test        ASan+UBSan build, run every test suite, fail on any failure
+#   make check       the same with -Werror
+#   make valgrind    unit tests under valgrind (no sanitizers)
+#   make tsan        ThreadSanitizer build of the threaded tests
+#   make fuzz        libFuzzer harnesses (clang)
+#   make format / format-check / lint
+#   V=1              show full command lines
+#
+# Sources are found by wildcard: every <module>/*.c joins libmpc, except files
+# named *_main.c, which are programs (see PROGRAMS). Every
+# tests/unit/<module>/test_<file>.c is its own cmocka executable. Adding a file
+# therefore needs no Makefile edit.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD ?= release
+B     := build/$(BUILD)
+GEN   := build/gen
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---------------------------------------------------------------- toolchain
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+ifeq ($(BUILD),fuzz)
+CC := clang
+endif
+
+PKGS      := libnats libsodium libsecp256k1 gmp libprotobuf-c lmdb libcyaml jansson libmicrohttpd
+TEST_PKGS := cmocka
+
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. -I$(GEN) $(PKG_CFLAGS) -MMD -MP
+BASE_LDFLAGS := -pthread
+
+ifeq ($(BUILD),release)
+MODE_CFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+else ifeq ($(BUILD),asan)
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+MODE_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(BUILD),check)
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Werror
+MODE_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(BUILD),debug)
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer
+else ifeq ($(BUILD),tsan)
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+MODE_LDFLAGS := -fsanitize=thread
+else ifeq ($(BUILD),fuzz)
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+MODE_LDFLAGS := -fsanitize=fuzzer,address,undefined
+else
+$(error unknown BUILD=$(BUILD): release asan check debug tsan fuzz)
+endif
+
+# Test-only hooks (fault injection) are compiled into every non-release build.
+ifneq ($(BUILD),release)
+MODE_CFLAGS += -DMPC_FAULT_INJECTION
+endif
+
+CFLAGS  := $(BASE_CFLAGS) $(MODE_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(EXTRA_LDFLAGS)
+
+# ---------------------------------------------------------------- sources
+MODULES    := common tss transport session node
+PROTOS     := $(wildcard proto/*.proto)
+GEN_C      := $(patsubst proto/%.proto,$(GEN)/proto/%.pb-c.c,$(PROTOS))
+GEN_H      := $(GEN_C:.c=.h)
+
+ALL_SRC    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+MAIN_SRC   := $(filter %_main.c,$(ALL_SRC))
+LIB_SRC    := $(filter-out %_main.c,$(ALL_SRC))
+LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) \
+              $(patsubst $(GEN)/%.c,$(B)/obj/gen/%.o,$(GEN_C))
+LIBMPC     := $(B)/libmpc.a
+
+# Shared test helpers (simulators, nats-server launcher, in-process fixtures).
+TSUP_SRC   := $(wildcard tests/support/*.c)
+TSUP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(TSUP_SRC))
+LIBTSUP    := $(B)/libmpctest.a
+
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
+UNIT_BIN   := $(patsubst %.c,$(B)/%,$(UNIT_SRC))
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN   := $(patsubst %.c,build/fuzz/%,$(FUZZ_SRC))
+
+# Programs: <dir>/<name>_main.c -> bin/<name with _ as -> (mpc_node_main.c -> mpc-node).
+# tests/vectors/*_main.c are programs too (mpc-vectors).
+PROG_SRC   := $(MAIN_SRC) $(wildcard tests/vectors/*_main.c)
+PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
+PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
+
+# ---------------------------------------------------------------- rules
+.PHONY: all deps test check valgrind tsan fuzz format format-check lint clean \
+        gen bins unit-bins integ-bins layering help
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=release bins
+	$(Q)mkdir -p build/bin && for p in build/release/bin/*; do \
+	    [ -e "$$p" ] && ln -sf "../release/bin/$$(basename $$p)" build/bin/; done; true
+
+bins: $(PROG_BIN)
+unit-bins: $(UNIT_BIN)
+integ-bins: $(INTEG_BIN)
+gen: $(GEN_H)
+
+$(GEN)/proto/%.pb-c.c $(GEN)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(@D)
+	@echo "  PROTOC  $<"
+	$(Q)protoc-c --c_out=$(GEN) $<
+
+# Every object waits for the generated headers (order-only), then -MMD tracks
+# the real header dependencies from the second build on.
+$(B)/obj/%.o: %.c | $(GEN_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/obj/gen/%.o: $(GEN)/%.c | $(GEN_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(filter-out -Wmissing-prototypes -Werror,$(CFLAGS)) -c $< -o $@
+
+$(LIBMPC): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBTSUP): $(TSUP_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^ $(if $(TSUP_OBJ),,)
+
+$(B)/tests/%: $(B)/obj/tests/%.o $(LIBTSUP) $(LIBMPC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTSUP) $(LIBMPC) $(PKG_LIBS) $(TEST_LIBS)
+
+$(B)/obj/tests/%.o: CFLAGS += $(TEST_CFLAGS) -Wno-missing-prototypes
+
+define PROG_RULE
+$(B)/bin/$(call PROG_NAME,$(1)): $(B)/obj/$(1:.c=.o) $(LIBMPC)
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$< $(LIBMPC) $$(PKG_LIBS)
+endef
+$(foreach s,$(PROG_SRC),$(eval $(call PROG_RULE,$(s))))
+
+# ---------------------------------------------------------------- deps
+# Each line: <kind>:<name>:<debian package>. kind pc = pkg-config module,
+# cmd = command on PATH, hdr = header under /usr/include.
+DEPS := pc:libnats:libnats-dev cmd:nats-server:nats-server pc:libsodium:libsodium-dev \
+        pc:libsecp256k1:libsecp256k1-dev pc:gmp:libgmp-dev pc:libprotobuf-c:libprotobuf-c-dev \
+        cmd:protoc-c:protobuf-c-compiler pc:cmocka:libcmocka-dev pc:lmdb:liblmdb-dev \
+        pc:libcyaml:libcyaml-dev pc:jansson:libjansson-dev pc:libmicrohttpd:libmicrohttpd-dev \
+        hdr:uthash.h:uthash-dev cmd:valgrind:valgrind cmd:clang:clang cmd:openssl:openssl \
+        cmd:pkg-config:pkg-config cmd:curl:curl cmd:python3:python3 \
+        file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+
+deps:
+	@missing=""; for d in $(DEPS); do \
+	    kind=$${d%%:*}; rest=$${d#*:}; name=$${rest%:*}; pkg=$${rest##*:}; \
+	    case $$kind in \
+	      pc)   pkg-config --exists "$$name" 2>/dev/null || missing="$$missing $$pkg";; \
+	      cmd)  command -v "$$name" >/dev/null 2>&1 || missing="$$missing $$pkg";; \
+	      hdr)  [ -e "/usr/include/$$name" ] || missing="$$missing $$pkg";; \
+	      file) [ -e "$$name" ] || missing="$$missing $$pkg";; \
+	    esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        echo "deps: installing:$$missing"; \
+	        export DEBIAN_FRONTEND=noninteractive; \
+	        apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	          || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	    else \
+	        echo "deps: missing packages:$$missing" >&2; \
+	        echo "deps: run as root:  apt-get update && apt-get install -y$$missing" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
+
+# ---------------------------------------------------------------- tests
+# tests/run.sh runs each executable, prints its output, and ends with the
+# closing line "N passed, M failed" over all test cases.
+TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:allow_user_segv_handler=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=asan unit-bins integ-bins bins
+	$(Q)$(MAKE) --no-print-directory layering
+	$(Q)$(TEST_ENV) MPC_BIN=build/asan/bin tests/run.sh build/asan $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
+	$(Q)$(MAKE) --no-print-directory layering
+	$(Q)$(TEST_ENV) MPC_BIN=build/check/bin tests/run.sh build/check $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%)
+
+VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect --track-origins=yes --quiet
+valgrind: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=debug unit-bins bins
+	$(Q)MPC_VALGRIND=1 MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
+
+# Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
+TSAN_TESTS ?= $(filter tests/unit/common/test_queue tests/unit/common/test_log \
+               tests/unit/transport/% tests/unit/session/%,$(UNIT_BIN:$(B)/%=%))
+tsan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
+	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" MPC_TSAN=1 tests/run.sh build/tsan $(TSAN_TESTS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=fuzz $(FUZZ_BIN)
+
+build/fuzz/tests/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(LIBMPC)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBMPC) $(PKG_LIBS)
+
+# tss/ is pure (DESIGN §1): no I/O, threads, NATS or protobuf; only transport/ links nats.c.
+layering:
+	@bad=$$(grep -lE '#include *[<"](nats|pthread\.h|protobuf-c|lmdb|transport/|session/|node/)' tss/*.[ch] 2>/dev/null); \
+	 [ -z "$$bad" ] || { echo "layering: tss/ must stay pure: $$bad" >&2; exit 1; }; \
+	 bad=$$(grep -lE '#include *[<"]nats' common/*.[ch] session/*.[ch] node/*.[ch] tss/*.[ch] 2>/dev/null); \
+	 [ -z "$$bad" ] || { echo "layering: only transport/ may include nats.c: $$bad" >&2; exit 1; }; \
+	 bad=$$(grep -lE '#include *[<"](session|node|transport)/' common/*.[ch] 2>/dev/null); \
+	 [ -z "$$bad" ] || { echo "layering: common/ depends on nothing above it: $$bad" >&2; exit 1; }
+
+# ---------------------------------------------------------------- style
+FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(FMT_SRC)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FMT_SRC)
+lint: gen
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --inline-suppr --suppress=missingIncludeSystem -I. -I$(GEN) -D_GNU_SOURCE $(MODULES)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(TSUP_OBJ:.o=.d) $(patsubst %.c,$(B)/obj/%.d,$(UNIT_SRC) $(INTEG_SRC) $(PROG_SRC))

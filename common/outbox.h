@@ -1,0 +1,57 @@
+/*
+ * outbox.h — the list of outgoing protocol messages a protocol step produces.
+ *
+ * Shared by the pure protocols in tss/ and the session manager in session/,
+ * so a tss state machine plugs into a session without any conversion. Parties
+ * are addressed by their index in the session's party list (0..n-1);
+ * MPC_OUTBOX_ALL addresses a broadcast to every other party.
+ *
+ * Ownership: the outbox owns every message's bytes. mpc_outbox_clear() wipes
+ * them (direct payloads carry secret shares) and frees them.
+ *
+ * THREAD SAFETY: none; an outbox belongs to one step of one session.
+ */
+#ifndef MPC_COMMON_OUTBOX_H
+#define MPC_COMMON_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+
+#define MPC_OUTBOX_ALL UINT32_MAX
+
+typedef struct {
+    uint32_t round; /* protocol round this message belongs to (1-based) */
+    uint32_t to;    /* recipient party index, or MPC_OUTBOX_ALL for broadcast */
+    uint8_t *data;  /* payload, owned by the outbox */
+    size_t len;     /* payload length */
+} mpc_out_msg;
+
+typedef struct {
+    mpc_out_msg *msgs; /* messages in the order they were added */
+    size_t n;          /* number of messages */
+    size_t cap;        /* allocated entries */
+} mpc_outbox;
+
+/* Initialises an empty outbox (no allocation). */
+void mpc_outbox_init(mpc_outbox *ob);
+
+/*
+ * Appends a copy of data[0..len) (len may be 0).
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status mpc_outbox_add(mpc_outbox *ob, uint32_t round, uint32_t to,
+                                         const uint8_t *data, size_t len);
+
+/*
+ * Appends *data (malloc'd, len bytes) taking ownership on MPC_OK and setting
+ * *data to NULL; on failure the caller still owns it.
+ */
+MPC_MUST_CHECK mpc_status mpc_outbox_add_owned(mpc_outbox *ob, uint32_t round, uint32_t to,
+                                               uint8_t **data, size_t len);
+
+/* Wipes and frees every message; the outbox is empty and reusable. */
+void mpc_outbox_clear(mpc_outbox *ob);
+
+#endif /* MPC_COMMON_OUTBOX_H */

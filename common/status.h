@@ -1,0 +1,140 @@
+/*
+ * status.h — the one status enum of mpc-node.
+ *
+ * Every fallible function returns mpc_status. MPC_OK is 0; every error is
+ * non-zero. The numeric values are part of the wire contract (they travel in
+ * Result.status_code), so they are fixed here, grouped by the layer that
+ * raises them, and never renumbered: add new codes at the end of a group.
+ *
+ * The table below is the single source of the enum, the symbolic names and
+ * the human-readable strings, so the three can never disagree.
+ *
+ * THREAD SAFETY: all functions are pure and thread-safe.
+ */
+#ifndef MPC_COMMON_STATUS_H
+#define MPC_COMMON_STATUS_H
+
+#include <stddef.h>
+
+/* Marks a function whose returned status must be looked at. */
+#define MPC_MUST_CHECK __attribute__((warn_unused_result))
+
+/* X(name, value, description) */
+#define MPC_STATUS_TABLE(X)                                                                        \
+    X(MPC_OK, 0, "ok")                                                                             \
+    /* 1..99: generic */                                                                           \
+    X(MPC_ERR_INVALID_ARG, 1, "invalid argument")                                                  \
+    X(MPC_ERR_NOMEM, 2, "out of memory")                                                           \
+    X(MPC_ERR_INTERNAL, 3, "internal error (broken invariant)")                                    \
+    X(MPC_ERR_TIMEOUT, 4, "timed out")                                                             \
+    X(MPC_ERR_QUEUE_FULL, 5, "queue full")                                                         \
+    X(MPC_ERR_CLOSED, 6, "closed")                                                                 \
+    X(MPC_ERR_NOT_FOUND, 7, "not found")                                                           \
+    X(MPC_ERR_EXISTS, 8, "already exists")                                                         \
+    X(MPC_ERR_IO, 9, "I/O error")                                                                  \
+    X(MPC_ERR_CONFIG, 10, "invalid configuration")                                                 \
+    X(MPC_ERR_CRYPTO, 11, "cryptographic library failure")                                         \
+    X(MPC_ERR_RANDOM, 12, "random number generation failed")                                       \
+    X(MPC_ERR_BUFFER_TOO_SMALL, 13, "output buffer too small")                                     \
+    X(MPC_ERR_PARSE, 14, "malformed text input")                                                   \
+    X(MPC_ERR_SELFTEST, 15, "startup self-test failed")                                            \
+    X(MPC_ERR_UNSUPPORTED, 16, "unsupported")                                                      \
+    /* 100..199: transport */                                                                      \
+    X(MPC_ERR_NATS, 100, "NATS client error")                                                      \
+    X(MPC_ERR_NOT_CONNECTED, 101, "not connected")                                                 \
+    X(MPC_ERR_NO_RESPONDERS, 102, "no responders")                                                 \
+    X(MPC_ERR_SUBSCRIBE, 103, "subscription not confirmed by the server")                          \
+    X(MPC_ERR_PEER_UNAVAILABLE, 104, "peer unavailable")                                           \
+    X(MPC_ERR_BUSY, 105, "receiver busy")                                                          \
+    X(MPC_ERR_GONE, 106, "session gone at receiver")                                               \
+    X(MPC_ERR_CANCELLED, 107, "cancelled")                                                         \
+    X(MPC_ERR_PERMISSION, 108, "permission denied")                                                \
+    /* 200..299: envelope checks (each rejection has its own code) */                              \
+    X(MPC_ERR_MSG_TOO_LARGE, 200, "message too large")                                             \
+    X(MPC_ERR_MSG_MALFORMED, 201, "message malformed")                                             \
+    X(MPC_ERR_MSG_VERSION, 202, "unsupported envelope version")                                    \
+    X(MPC_ERR_MSG_UNKNOWN_SENDER, 203, "message from unknown sender")                              \
+    X(MPC_ERR_MSG_BAD_SIGNATURE, 204, "message signature invalid")                                 \
+    X(MPC_ERR_MSG_WRONG_RECIPIENT, 205, "message addressed to another node")                       \
+    X(MPC_ERR_MSG_WRONG_SESSION, 206, "message for another session")                               \
+    X(MPC_ERR_MSG_REPLAY, 207, "message replayed")                                                 \
+    X(MPC_ERR_MSG_DECRYPT, 208, "message decryption failed")                                       \
+    X(MPC_ERR_MSG_KIND, 209, "unexpected message kind")                                            \
+    /* 300..399: session */                                                                        \
+    X(MPC_ERR_PROTOCOL, 300, "protocol error")                                                     \
+    X(MPC_ERR_FAULT, 301, "hardware fault trapped in session")                                     \
+    X(MPC_ERR_SHUTDOWN, 302, "node shutting down")                                                 \
+    X(MPC_ERR_DEADLINE, 303, "session deadline exceeded")                                          \
+    X(MPC_ERR_IDLE, 304, "session idle timeout")                                                   \
+    X(MPC_ERR_BARRIER, 305, "readiness barrier failed")                                            \
+    X(MPC_ERR_ADMISSION, 306, "no admission permit")                                               \
+    X(MPC_ERR_LOCKED, 307, "key locked by a concurrent reshare")                                   \
+    X(MPC_ERR_SESSION_STATE, 308, "operation invalid in session state")                            \
+    /* 400..499: cryptographic protocol checks */                                                  \
+    X(MPC_ERR_BAD_POINT, 400, "invalid group element")                                             \
+    X(MPC_ERR_BAD_SCALAR, 401, "non-canonical or invalid scalar")                                  \
+    X(MPC_ERR_IDENTITY_POINT, 402, "identity element where forbidden")                             \
+    X(MPC_ERR_BAD_IDENTIFIER, 403, "zero or duplicate participant identifier")                     \
+    X(MPC_ERR_BAD_THRESHOLD, 404, "invalid threshold")                                             \
+    X(MPC_ERR_BAD_COMMITMENT, 405, "invalid commitment")                                           \
+    X(MPC_ERR_BAD_PROOF, 406, "invalid proof of knowledge")                                        \
+    X(MPC_ERR_BAD_SHARE, 407, "share inconsistent with commitments")                               \
+    X(MPC_ERR_BAD_SIG_SHARE, 408, "invalid signature share")                                       \
+    X(MPC_ERR_EQUIVOCATION, 409, "equivocation detected (echo mismatch)")                          \
+    X(MPC_ERR_VERIFY_FAILED, 410, "final signature failed verification")                           \
+    X(MPC_ERR_TRANSCRIPT, 411, "transcript confirmation mismatch")                                 \
+    X(MPC_ERR_OT_CHECK, 412, "OT extension consistency check failed")                              \
+    X(MPC_ERR_MUL_CHECK, 413, "multiplication check failed")                                       \
+    X(MPC_ERR_QUARANTINED, 414, "peer quarantined")                                                \
+    X(MPC_ERR_BAD_GROUP_KEY, 415, "group key mismatch")                                            \
+    X(MPC_ERR_NONCE_REUSE, 416, "nonce already used")                                              \
+    /* 500..599: requests */                                                                       \
+    X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
+    X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
+    X(MPC_ERR_REQ_UNSIGNED, 502, "request not signed")                                             \
+    X(MPC_ERR_REQ_BAD_SIGNATURE, 503, "request signature invalid")                                 \
+    X(MPC_ERR_REQ_UNKNOWN_INITIATOR, 504, "request signed by unknown initiator")                    \
+    X(MPC_ERR_REQ_UNAUTHORIZED, 505, "request lacks required approvals")                           \
+    X(MPC_ERR_REQ_INVALID, 506, "request field invalid")                                           \
+    X(MPC_ERR_UNKNOWN_WALLET, 507, "unknown wallet")                                               \
+    X(MPC_ERR_UNKNOWN_PARTICIPANT, 508, "unknown participant")                                     \
+    X(MPC_ERR_DUPLICATE_REQUEST, 509, "duplicate request id")                                      \
+    X(MPC_ERR_NOT_PARTICIPANT, 510, "node is not a participant")                                   \
+    X(MPC_ERR_EXPIRED, 511, "request expired")                                                     \
+    /* 600..699: storage and identity */                                                           \
+    X(MPC_ERR_STORE, 600, "key store error")                                                       \
+    X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \
+    X(MPC_ERR_CORRUPT, 602, "record corrupt or tampered")                                          \
+    X(MPC_ERR_FILE_MODE, 603, "file readable by others")
+
+typedef enum {
+#define MPC_STATUS_ENUM(name, value, desc) name = value,
+    MPC_STATUS_TABLE(MPC_STATUS_ENUM)
+#undef MPC_STATUS_ENUM
+} mpc_status;
+
+/*
+ * Returns: a static, human-readable description of st; "unknown status" for
+ *          a value that is not in the table. Never NULL.
+ */
+const char *mpc_status_str(mpc_status st);
+
+/*
+ * Returns: the static symbolic name of st ("MPC_ERR_TIMEOUT"); "MPC_ERR_UNKNOWN"
+ *          for a value that is not in the table. Never NULL.
+ */
+const char *mpc_status_name(mpc_status st);
+
+/* Returns: 1 if st is a value of the table, else 0. */
+int mpc_status_is_known(int st);
+
+/*
+ * Returns: the number of codes in the table; with mpc_status_at() this lets
+ *          tests and documentation enumerate every code.
+ */
+size_t mpc_status_count(void);
+
+/* Returns: the i-th code of the table (0 <= i < mpc_status_count()). */
+mpc_status mpc_status_at(size_t i);
+
+#endif /* MPC_COMMON_STATUS_H */
