@@ -101,12 +101,15 @@ UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN   := $(patsubst %.c,$(B)/%,$(UNIT_SRC))
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))
+# Script suites (vector runs, integration flows with real processes). They find
+# programs in $$MPC_BIN and print a closing "N passed, M failed" line.
+TEST_SH    := $(sort $(wildcard tests/vectors/test_*.sh tests/integration/test_*.sh))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst %.c,build/fuzz/%,$(FUZZ_SRC))
 
 # Programs: <dir>/<name>_main.c -> bin/<name with _ as -> (mpc_node_main.c -> mpc-node).
-# tests/vectors/*_main.c are programs too (mpc-vectors).
-PROG_SRC   := $(MAIN_SRC) $(wildcard tests/vectors/*_main.c)
+# tests/vectors/*_main.c and tests/bench/*_main.c are programs too (mpc-vectors, benches).
+PROG_SRC   := $(MAIN_SRC) $(wildcard tests/vectors/*_main.c tests/bench/*_main.c)
 PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
@@ -154,13 +157,14 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(LIBTSUP) $(LIBMPC)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTSUP) $(LIBMPC) $(PKG_LIBS) $(TEST_LIBS)
 
-$(B)/obj/tests/%.o: CFLAGS += $(TEST_CFLAGS) -Wno-missing-prototypes
+$(B)/obj/tests/%.o: CFLAGS += $(TEST_CFLAGS)
+$(B)/obj/tests/unit/%.o $(B)/obj/tests/integration/%.o: CFLAGS += -Wno-missing-prototypes
 
 define PROG_RULE
-$(B)/bin/$(call PROG_NAME,$(1)): $(B)/obj/$(1:.c=.o) $(LIBMPC)
+$(B)/bin/$(call PROG_NAME,$(1)): $(B)/obj/$(1:.c=.o) $(LIBTSUP) $(LIBMPC)
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  LD      $$@")
-	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$< $(LIBMPC) $$(PKG_LIBS)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$< $(LIBTSUP) $(LIBMPC) $$(PKG_LIBS) $$(TEST_LIBS)
 endef
 $(foreach s,$(PROG_SRC),$(eval $(call PROG_RULE,$(s))))
 
@@ -208,12 +212,12 @@ TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_si
 test: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=asan unit-bins integ-bins bins
 	$(Q)$(MAKE) --no-print-directory layering
-	$(Q)$(TEST_ENV) MPC_BIN=build/asan/bin tests/run.sh build/asan $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%)
+	$(Q)$(TEST_ENV) MPC_BIN=build/asan/bin tests/run.sh build/asan $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
 	$(Q)$(MAKE) --no-print-directory layering
-	$(Q)$(TEST_ENV) MPC_BIN=build/check/bin tests/run.sh build/check $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%)
+	$(Q)$(TEST_ENV) MPC_BIN=build/check/bin tests/run.sh build/check $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
 
 VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --track-origins=yes --quiet
