@@ -15,7 +15,7 @@
 #include "common/status.h"
 
 /* Returns: the buffer size (including the NUL) that hex-encoding len bytes needs. */
-#define MPC_HEX_SIZE(len) ((len) * 2 + 1)
+#define MPC_HEX_SIZE(len) ((len)*2 + 1)
 
 /*
  * Lower-case hex encoding of in[0..in_len) into out, NUL-terminated.

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static _Atomic int log_level = MPC_LOG_INFO;   /* minimum level written */
-static _Atomic int log_format = MPC_LOG_TEXT;  /* mpc_log_format */
-static int log_fd = 2;                         /* output fd; guarded by log_lock */
+static _Atomic int log_level = MPC_LOG_INFO;                 /* minimum level written */
+static _Atomic int log_format = MPC_LOG_TEXT;                /* mpc_log_format */
+static int log_fd = 2;                                       /* output fd; guarded by log_lock */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER; /* serialises writes */
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};

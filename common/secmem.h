@@ -32,7 +32,8 @@ void *mpc_secure_alloc(size_t len);
 /* Wipes and frees memory from mpc_secure_alloc. Accepts NULL. */
 void mpc_secure_free(void *p);
 
-/* Overwrites len bytes at p with zeros; the compiler may not elide it. p may be NULL if len is 0. */
+/* Overwrites len bytes at p with zeros; the compiler may not elide it. p may be NULL if len is 0.
+ */
 void mpc_wipe(void *p, size_t len);
 
 /*

@@ -93,7 +93,7 @@
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
     X(MPC_ERR_REQ_UNSIGNED, 502, "request not signed")                                             \
     X(MPC_ERR_REQ_BAD_SIGNATURE, 503, "request signature invalid")                                 \
-    X(MPC_ERR_REQ_UNKNOWN_INITIATOR, 504, "request signed by unknown initiator")                    \
+    X(MPC_ERR_REQ_UNKNOWN_INITIATOR, 504, "request signed by unknown initiator")                   \
     X(MPC_ERR_REQ_UNAUTHORIZED, 505, "request lacks required approvals")                           \
     X(MPC_ERR_REQ_INVALID, 506, "request field invalid")                                           \
     X(MPC_ERR_UNKNOWN_WALLET, 507, "unknown wallet")                                               \

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 
 struct th_slot {
-    uint64_t deadline; /* monotonic ns */
-    uint64_t seq;      /* scheduling order, breaks deadline ties FIFO */
-    void *data;        /* caller's pointer, not owned */
-    uint32_t gen;      /* bumped whenever the slot is freed */
-    uint32_t pos;      /* index in heap[] while in use */
-    int in_use;        /* 1 while scheduled */
+    uint64_t deadline;  /* monotonic ns */
+    uint64_t seq;       /* scheduling order, breaks deadline ties FIFO */
+    void *data;         /* caller's pointer, not owned */
+    uint32_t gen;       /* bumped whenever the slot is freed */
+    uint32_t pos;       /* index in heap[] while in use */
+    int in_use;         /* 1 while scheduled */
     uint32_t next_free; /* free-list link (slot index + 1, 0 = end) */
 };
 

@@ -1,0 +1,30 @@
+/*
+ * test_util.h — small helpers shared by the cmocka suites: a seeded PRNG
+ * whose seed is printed and can be overridden with MPC_TEST_SEED, and
+ * environment probes for slow runners (valgrind, tsan).
+ *
+ * THREAD SAFETY: mpc_test_seed() is called once per test program from the
+ * main thread; mpc_test_rand() keeps its state in the caller's variable.
+ */
+#ifndef MPC_TESTS_SUPPORT_TEST_UTIL_H
+#define MPC_TESTS_SUPPORT_TEST_UTIL_H
+
+#include <stdint.h>
+
+/*
+ * Returns: the seed from MPC_TEST_SEED (decimal or 0x hex) if set, else a
+ *          fresh one from the clock; prints "seed=<n> (MPC_TEST_SEED to repeat)"
+ *          with the given program name to stderr.
+ */
+uint64_t mpc_test_seed(const char *name);
+
+/* xorshift64* step over *state (never 0). Returns: the next 64-bit value. */
+uint64_t mpc_test_rand(uint64_t *state);
+
+/* Returns: 1 if the tests run under valgrind (MPC_VALGRIND set), else 0. */
+int mpc_test_under_valgrind(void);
+
+/* Returns: 1 if the tests run under ThreadSanitizer (MPC_TSAN set), else 0. */
+int mpc_test_under_tsan(void);
+
+#endif /* MPC_TESTS_SUPPORT_TEST_UTIL_H */
