@@ -198,7 +198,7 @@ deps:
 	          || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
 	    else \
 	        echo "deps: missing packages:$$missing" >&2; \
-	        echo "deps: run as root:  apt-get update && apt-get install -y$$missing" >&2; \
+	        echo "deps: run as root:  apt-get update && apt-get install -y $$missing" >&2; \
 	        exit 1; \
 	    fi; \
 	fi
