@@ -452,6 +452,12 @@ cy_message(const char *raw, char *path, int secret, char *out, size_t cap)
             memcpy(path, tmp, sizeof(tmp));
         }
         snprintf(out, cap, "unknown key (not part of the configuration schema)");
+    } else if (strncmp(raw, "Missing required mapping field: ", 32) == 0) {
+        char tmp[NODE_YAML_PATH_MAX];
+        if (path_join(tmp, path, raw + 32)) {
+            memcpy(path, tmp, sizeof(tmp));
+        }
+        snprintf(out, cap, "missing required key");
     } else if (sscanf(raw, "Expecting %31s got event: %31s", w1, w2) == 2) {
         snprintf(out, cap, "expected %s, got %s", cy_noun(w1), cy_noun(w2));
     } else if (sscanf(raw, "Invalid %31s value", w1) == 1) {
@@ -490,16 +496,22 @@ cyerr_report(const node_yaml_doc *d, struct cylog *log, cyaml_err_t ce,
     if (raw[0] == '\0') {
         snprintf(raw, sizeof(raw), "%s", cyaml_strerror(ce));
     }
+    const struct cyframe *frames = fr;
+    if (strncmp(raw, "Missing required mapping field", 30) == 0 && n > 0 && fr[0].kind == 'f') {
+        /* cyaml reports the last field it saw inside the mapping: not part of the path. */
+        frames++;
+        n--;
+    }
     char path[NODE_YAML_PATH_MAX];
-    frames_path(fr, n, path);
+    frames_path(frames, n, path);
     char msg[384];
     cy_message(raw, path, is_secret(path, secret_keys), msg, sizeof(msg));
     unsigned line = 0, col = 0;
     if (path[0] != '\0' &&
         (node_yaml_doc_find(d, path, &line, &col) || find_nearest(d, path, &line, &col))) {
         fmt_err(err, err_cap, "%s:%u:%u: %s: %s", d->file, line, col, path, msg);
-    } else if (n > 0 && fr[0].line > 0) {
-        fmt_err(err, err_cap, "%s:%u:%u: %s%s%s", d->file, fr[0].line, fr[0].col, path,
+    } else if (n > 0 && frames[0].line > 0) {
+        fmt_err(err, err_cap, "%s:%u:%u: %s%s%s", d->file, frames[0].line, frames[0].col, path,
                 path[0] ? ": " : "", msg);
     } else {
         fmt_err(err, err_cap, "%s: %s%s%s", d->file, path, path[0] ? ": " : "", msg);
