@@ -12,8 +12,9 @@
  *   64  Ed25519 public key (32)
  *   96  nonce (24)
  *   120 XChaCha20-Poly1305(seed, 32 bytes) + tag (16)
- * Bytes 0..120 are the associated data, so any change to the header (cost,
- * salt, public key) makes decryption fail. Argon2id yields 64 bytes: the first
+ * Bytes 0..96 (everything before the nonce) are the associated data and the
+ * nonce is the AEAD nonce, so any change to the header (cost, salt, check,
+ * public key, nonce) makes decryption fail. Argon2id yields 64 bytes: the first
  * 32 are the AEAD key, the last 32 only feed the check value, which lets a
  * wrong passphrase (MPC_ERR_BAD_PASSPHRASE) be told apart from a tampered file
  * (MPC_ERR_CORRUPT) without weakening anything: testing a guess costs the same

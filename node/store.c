@@ -338,8 +338,9 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
     }
     struct stat sb;
     if (stat(path, &sb) != 0 && (opt->flags & NODE_STORE_CREATE) == 0) {
-        set_err(err, err_cap, "key store %s: %s", path, strerror(errno));
-        return errno == ENOENT ? MPC_ERR_NOT_FOUND : MPC_ERR_IO;
+        int e = errno;
+        set_err(err, err_cap, "key store %s: %s", path, strerror(e));
+        return e == ENOENT ? MPC_ERR_NOT_FOUND : MPC_ERR_IO;
     }
     node_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->key = mpc_secure_alloc(NODE_SEAL_KEY_BYTES)) == NULL) {

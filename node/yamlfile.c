@@ -62,6 +62,9 @@ fmt_err(char *err, size_t err_cap, const char *fmt, ...)
 static mpc_status
 doc_add(node_yaml_doc *d, const char *path, const yaml_mark_t *m)
 {
+    if (d->n_pos == NODE_YAML_KEYS_MAX) {
+        return MPC_ERR_CONFIG; /* the caller reports "too many keys" */
+    }
     if (d->n_pos == d->cap_pos) {
         size_t ncap = d->cap_pos ? d->cap_pos * 2 : 32;
         struct yaml_pos *n = realloc(d->pos, ncap * sizeof(*n));
@@ -317,6 +320,10 @@ position_pass(node_yaml_doc *doc, const uint8_t *buf, size_t len, char *err, siz
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&parser);
+    if (st == MPC_ERR_CONFIG && doc->n_pos == NODE_YAML_KEYS_MAX && err != NULL && err_cap > 0 &&
+        err[0] == '\0') {
+        fmt_err(err, err_cap, "%s: more than %u keys and entries", doc->file, NODE_YAML_KEYS_MAX);
+    }
     return st;
 }
 

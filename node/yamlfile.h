@@ -30,6 +30,7 @@
 
 #define NODE_YAML_FILE_MAX (1u << 20) /* largest YAML file accepted, bytes */
 #define NODE_YAML_PATH_MAX 256u       /* longest key path kept */
+#define NODE_YAML_KEYS_MAX 4096u      /* keys and sequence entries per file */
 
 /* Positions of the keys of one loaded file. Opaque. */
 typedef struct node_yaml_doc node_yaml_doc;

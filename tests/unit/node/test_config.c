@@ -312,6 +312,14 @@ test_config_syntax_and_structure_errors(void **state)
     expect_error(f, MIN_CFG "? [a, b]\n: 1\n", MPC_ERR_CONFIG, "mapping keys must be plain strings",
                  NULL);
     expect_error(f, "", MPC_ERR_CONFIG, "the file is empty", NULL);
+    char *many = malloc(5000 * 3 + 32);
+    strcpy(many, "initiators: [");
+    for (int i = 0; i < 5000; i++) {
+        strcat(many, "a,");
+    }
+    strcat(many, "a]\n");
+    expect_error(f, many, MPC_ERR_CONFIG, "more than 4096 keys and entries", NULL);
+    free(many);
     expect_error(f, "- a\n- b\n", MPC_ERR_CONFIG, "expected a mapping, got a sequence", NULL);
 }
 
