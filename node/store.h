@@ -25,8 +25,10 @@
  * serialised by LMDB (one at a time; a second writer blocks until the first
  * commits or aborts). A node_store_txn belongs to the thread that began it,
  * and while it is open that thread must not call any other node_store_*
- * function (LMDB allows one transaction per thread). Close only after every
- * other thread stopped using the store.
+ * function (LMDB allows one transaction per thread). LMDB keeps a reader slot
+ * per reading thread (126 slots): long-lived pool threads are fine, thousands
+ * of short-lived reader threads are not. Close only after every other thread
+ * stopped using the store.
  */
 #ifndef MPC_NODE_STORE_H
 #define MPC_NODE_STORE_H

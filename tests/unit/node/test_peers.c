@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include "common/secmem.h"
 #include "node/peers.h"
@@ -186,6 +187,25 @@ test_peers_yaml_errors_name_line_and_key(void **state)
 }
 
 static void
+test_peers_example_file_parses(void **state)
+{
+    (void)state;
+    static const char *const candidates[] = {"configs/peers.example.yaml",
+                                             "../../../../configs/peers.example.yaml"};
+    const char *path = access(candidates[0], R_OK) == 0 ? candidates[0] : candidates[1];
+    node_peers *p = NULL;
+    char err[512];
+    mpc_status st = node_peers_load(path, &p, err, sizeof(err));
+    if (st != MPC_OK) {
+        fprintf(stderr, "%s\n", err);
+    }
+    assert_int_equal(st, MPC_OK);
+    assert_int_equal(node_peers_count(p), 3);
+    assert_string_equal(node_peers_at(p, 2)->id, "node-3");
+    node_peers_destroy(p);
+}
+
+static void
 test_peers_bad_args(void **state)
 {
     struct fx *f = *state;
@@ -226,6 +246,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_peers_text_errors_name_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peers_invalid_points_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peers_yaml_errors_name_line_and_key, setup, teardown),
+        cmocka_unit_test(test_peers_example_file_parses),
         cmocka_unit_test_setup_teardown(test_peers_bad_args, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
