@@ -13,7 +13,9 @@
 #include <cmocka.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/secmem.h"
@@ -605,6 +607,94 @@ test_store_concurrent_threads(void **state)
     node_store_close(s);
 }
 
+/* Child: commits shares + keyinfo for wallets w0, w1, ... reporting each commit on fd. */
+static void
+kill_child_main(const char *path, int fd)
+{
+    node_store *s = NULL;
+    struct node_store_options o = opts(0);
+    if (node_store_open(path, PASS, strlen(PASS), &o, &s, NULL, 0) != MPC_OK) {
+        _exit(3);
+    }
+    struct node_keyinfo ki;
+    make_keyinfo(&ki, 1);
+    for (int i = 0; i < 5000; i++) {
+        char wallet[32];
+        uint8_t share[32];
+        snprintf(wallet, sizeof(wallet), "w%d", i);
+        memset(share, i & 0xff, sizeof(share));
+        if (node_store_commit_share(s, wallet, 1, share, sizeof(share), &ki) != MPC_OK ||
+            write(fd, "c", 1) != 1) {
+            _exit(4);
+        }
+    }
+    _exit(0);
+}
+
+static void
+test_store_kill9_during_commits_leaves_consistent_store(void **state)
+{
+    struct fx *f = *state;
+    node_store *s = open_ok(f->path, NODE_STORE_CREATE);
+    node_store_close(s);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        kill_child_main(f->path, pfd[1]);
+    }
+    close(pfd[1]);
+    /* Wait for 40 acknowledged commits, then kill -9 in the middle of the next ones. */
+    int acked = 0;
+    char c;
+    while (acked < 40 && read(pfd[0], &c, 1) == 1) {
+        acked++;
+    }
+    assert_int_equal(acked, 40);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int wst = 0;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    while (read(pfd[0], &c, 1) == 1) {
+        acked++; /* commits acknowledged before the kill landed */
+    }
+    close(pfd[0]);
+    s = open_ok(f->path, 0);
+    char **names = NULL;
+    size_t n = 0;
+    assert_int_equal(node_store_list(s, "share/ed25519/", &names, &n), MPC_OK);
+    assert_true(n >= (size_t)acked); /* every acknowledged commit survived */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        assert_int_equal(node_store_get(s, names[i], &out, &len), MPC_OK);
+        assert_int_equal(len, 32);
+        mpc_secure_free(out);
+        char wallet[32];
+        assert_int_equal(sscanf(names[i], "share/ed25519/%31[^/]/v1", wallet), 1);
+        struct node_keyinfo ki;
+        assert_int_equal(node_store_keyinfo_get(s, NODE_KEY_ED25519, wallet, &ki), MPC_OK);
+        assert_non_null(node_keyinfo_find(&ki, 1));
+    }
+    node_store_names_free(names, n);
+    /* And no keyinfo without its share. */
+    assert_int_equal(node_store_list(s, "keyinfo/ed25519/", &names, &n), MPC_OK);
+    for (size_t i = 0; i < n; i++) {
+        char share[NODE_STORE_NAME_MAX + 1];
+        assert_int_equal(node_store_name_share(share, sizeof(share), NODE_KEY_ED25519,
+                                               names[i] + strlen("keyinfo/ed25519/"), 1),
+                         MPC_OK);
+        uint8_t *out = NULL;
+        size_t len = 0;
+        assert_int_equal(node_store_get(s, share, &out, &len), MPC_OK);
+        mpc_secure_free(out);
+    }
+    printf("kill -9 after %d acknowledged commits; %zu wallets on disk\n", acked, n);
+    node_store_names_free(names, n);
+    node_store_close(s);
+}
+
 int
 main(void)
 {
@@ -628,6 +718,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_store_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_record_bad_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_concurrent_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_kill9_during_commits_leaves_consistent_store,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
