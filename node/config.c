@@ -179,7 +179,8 @@ check_urls(struct vctx *v, const struct raw_nats *rn, struct node_config_nats *n
                             "credentials in URLs are not allowed; use nats.user and "
                             "nats.password");
         }
-        if (strlen(u) > 512 || strpbrk(u, " \t") != NULL || strlen(u) <= 7) {
+        size_t scheme = u[0] == 'n' ? 7 : 6;
+        if (strlen(u) > 512 || strpbrk(u, " \t") != NULL || strlen(u) <= scheme) {
             return CFG_FAIL(v, key, "malformed URL");
         }
         if ((n->urls[i] = strdup(u)) == NULL) {

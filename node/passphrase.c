@@ -20,7 +20,7 @@
 #include "common/secmem.h"
 
 struct node_passphrase {
-    char *buf;  /* secure memory, NODE_PASSPHRASE_MAX + 1 bytes, NUL-terminated */
+    char *buf;  /* secure memory, NODE_PASSPHRASE_MAX + 2 bytes, NUL-terminated */
     size_t len; /* bytes before the NUL */
 };
 
@@ -46,7 +46,7 @@ passphrase_alloc(node_passphrase **out)
     if (p == NULL) {
         return MPC_ERR_NOMEM;
     }
-    p->buf = mpc_secure_alloc(NODE_PASSPHRASE_MAX + 1);
+    p->buf = mpc_secure_alloc(NODE_PASSPHRASE_MAX + 2);
     if (p->buf == NULL) {
         free(p);
         return MPC_ERR_NOMEM;
@@ -78,7 +78,7 @@ read_line(int fd, node_passphrase *p, int eof_ok)
         if (c == '\n') {
             break;
         }
-        if (n == NODE_PASSPHRASE_MAX) {
+        if (n == NODE_PASSPHRASE_MAX + 1) { /* room for one '\r' before the '\n' */
             mpc_wipe(&c, sizeof(c));
             return MPC_ERR_INVALID_ARG;
         }
@@ -87,6 +87,9 @@ read_line(int fd, node_passphrase *p, int eof_ok)
     }
     if (n > 0 && p->buf[n - 1] == '\r') {
         n--;
+    }
+    if (n > NODE_PASSPHRASE_MAX) {
+        return MPC_ERR_INVALID_ARG;
     }
     p->buf[n] = '\0';
     p->len = n;

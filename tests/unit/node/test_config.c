@@ -475,6 +475,8 @@ test_config_nats_rules(void **state)
         {"nats: {urls: [\"nats://u:p@a:1\"]}\n",
          "nats.urls[0]: credentials in URLs are not allowed"},
         {"nats: {urls: []}\n", "node.yaml:2:8: nats.urls: missing required key"},
+        {"nats: {urls: [\"nats://\"]}\n", "node.yaml:2:15: nats.urls[0]: malformed URL"},
+        {"nats: {urls: [\"tls://a b\"]}\n", "nats.urls[0]: malformed URL"},
         {"nats: {urls: [nats://a:1], user: u}\n", "nats.password: required with nats.user"},
         {"nats: {urls: [nats://a:1], password: pw}\n", "nats.password: password given without "
                                                        "nats.user"},

@@ -68,7 +68,7 @@ test_passphrase_from_file_errors(void **state)
     assert_int_equal(node_fixture_write(p, "\nsecond\n", 0600), 0);
     assert_int_equal(node_passphrase_from_file(p, &pp, err, sizeof(err)), MPC_ERR_INVALID_ARG);
     assert_non_null(strstr(err, "empty"));
-    char *big = malloc(NODE_PASSPHRASE_MAX + 3);
+    char *big = malloc(NODE_PASSPHRASE_MAX + 4);
     memset(big, 'a', NODE_PASSPHRASE_MAX + 1);
     big[NODE_PASSPHRASE_MAX + 1] = '\n';
     big[NODE_PASSPHRASE_MAX + 2] = '\0';
@@ -80,6 +80,19 @@ test_passphrase_from_file_errors(void **state)
     assert_int_equal(node_passphrase_from_file(p, &pp, err, sizeof(err)), MPC_OK);
     assert_int_equal(node_passphrase_len(pp), NODE_PASSPHRASE_MAX);
     node_passphrase_destroy(pp);
+    /* The longest passphrase with a CRLF line end. */
+    big[NODE_PASSPHRASE_MAX] = '\r';
+    big[NODE_PASSPHRASE_MAX + 1] = '\n';
+    big[NODE_PASSPHRASE_MAX + 2] = '\0';
+    assert_int_equal(node_fixture_write(p, big, 0600), 0);
+    assert_int_equal(node_passphrase_from_file(p, &pp, err, sizeof(err)), MPC_OK);
+    assert_int_equal(node_passphrase_len(pp), NODE_PASSPHRASE_MAX);
+    node_passphrase_destroy(pp);
+    /* One byte more followed by CR is still too long. */
+    big[NODE_PASSPHRASE_MAX] = 'a';
+    big[NODE_PASSPHRASE_MAX + 1] = '\r';
+    assert_int_equal(node_fixture_write(p, big, 0600), 0);
+    assert_int_equal(node_passphrase_from_file(p, &pp, err, sizeof(err)), MPC_ERR_INVALID_ARG);
     free(big);
     assert_int_equal(node_passphrase_from_file(NULL, &pp, err, sizeof(err)), MPC_ERR_INVALID_ARG);
     assert_int_equal(node_passphrase_from_file(p, NULL, err, sizeof(err)), MPC_ERR_INVALID_ARG);
