@@ -78,7 +78,10 @@ doc_add(node_yaml_doc *d, const char *path, const yaml_mark_t *m)
     if (copy == NULL) {
         return MPC_ERR_NOMEM;
     }
-    d->pos[d->n_pos++] = (struct yaml_pos){copy, (unsigned)m->line + 1, (unsigned)m->column + 1};
+    struct yaml_pos *e = &d->pos[d->n_pos++];
+    e->path = copy;
+    e->line = (unsigned)m->line + 1;
+    e->col = (unsigned)m->column + 1;
     return MPC_OK;
 }
 
