@@ -1,0 +1,142 @@
+/*
+ * node_fixture.c — temp dirs, files, hashes and a seeded PRNG for node/ tests.
+ */
+#include "tests/support/node_fixture.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+char *
+node_fixture_tmpdir_create(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[512];
+    snprintf(tmpl, sizeof(tmpl), "%s/mpc-node-test-XXXXXX", base != NULL ? base : "/tmp");
+    if (mkdtemp(tmpl) == NULL) {
+        return NULL;
+    }
+    return strdup(tmpl);
+}
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void
+node_fixture_tmpdir_remove(char *dir)
+{
+    if (dir == NULL) {
+        return;
+    }
+    (void)nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+}
+
+char *
+node_fixture_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p != NULL) {
+        snprintf(p, n, "%s/%s", dir, name);
+    }
+    return p;
+}
+
+int
+node_fixture_write(const char *path, const char *text, unsigned mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        return -1;
+    }
+    size_t len = strlen(text);
+    ssize_t w = write(fd, text, len);
+    int ok = w == (ssize_t)len && fchmod(fd, (mode_t)mode) == 0;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+uint8_t *
+node_fixture_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap + 1);
+    while (buf != NULL) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            break;
+        }
+        if (n == cap) {
+            uint8_t *nb = realloc(buf, cap * 2 + 1);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[n] = 0;
+        *len = n;
+    }
+    return buf;
+}
+
+int
+node_fixture_file_hash(const char *path, uint8_t *out)
+{
+    size_t len = 0;
+    uint8_t *buf = node_fixture_read(path, &len);
+    if (buf == NULL) {
+        return -1;
+    }
+    crypto_generichash(out, 32, buf, len, NULL, 0);
+    free(buf);
+    return 0;
+}
+
+uint64_t
+node_fixture_seed(const char *test_name)
+{
+    const char *env = getenv("MPC_TEST_SEED");
+    uint64_t seed;
+    if (env != NULL && *env != '\0') {
+        seed = strtoull(env, NULL, 0);
+    } else {
+        randombytes_buf(&seed, sizeof(seed));
+    }
+    printf("%s: MPC_TEST_SEED=%" PRIu64 "\n", test_name, seed);
+    fflush(stdout);
+    return seed;
+}
+
+uint64_t
+node_fixture_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
