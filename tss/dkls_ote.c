@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 
 /* Scratch of one extension: columns, rows and challenges (30 KB, wiped on exit). */
 struct ote_work {
@@ -187,6 +188,7 @@ tss_dkls_ote_sender_round2(const struct tss_dkls_ot_alice_setup *setup,
         want[k] ^= tt[k];
     }
     int ok = mpc_ct_equal(qt, want, TSS_GF128_BYTES);
+    TSS_DECLASSIFY(&ok, sizeof(ok)); /* the check outcome is public (abort + quarantine) */
     mpc_wipe(qt, sizeof(qt));
     mpc_wipe(want, sizeof(want));
     if (ok) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 
 #define XI  TSS_DKLS_XI
 #define W   TSS_DKLS_RVOLE_WIDTH
@@ -141,11 +142,14 @@ tss_dkls_rvole_bob_create(const struct tss_dkls_ot_bob_setup *setup,
         st = MPC_ERR_RANDOM;
         goto destroy_bob;
     }
+    TSS_CLASSIFY(bob->xb, sizeof(bob->xb));
     gadget_all(bob->g, ote_sid);
     for (size_t j = 0; j < XI; j++) {
         add_masked(&bsum, &bob->g[j], bit_at(bob->xb, j));
     }
-    if (tss_secp_num_is_zero(&bsum)) {
+    int b_zero = tss_secp_num_is_zero(&bsum);
+    TSS_DECLASSIFY(&b_zero, sizeof(b_zero));
+    if (b_zero) {
         st = MPC_ERR_INTERNAL;
         goto destroy_bob;
     }
@@ -233,7 +237,9 @@ tss_dkls_rvole_bob_finish(tss_dkls_rvole_bob *bob, const uint8_t mul_sid[TSS_DKL
         tss_secp_scalar_encode(bob->mu + j * SCB, &mu);
     }
     mu_hash(want, mul_sid, bob->mu);
-    if (!mpc_ct_equal(want, muh, 32)) {
+    int ok = mpc_ct_equal(want, muh, 32);
+    TSS_DECLASSIFY(&ok, sizeof(ok)); /* the check outcome is public (abort naming Alice) */
+    if (!ok) {
         st = MPC_ERR_MUL_CHECK;
         goto wipe_state;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/secp_h2c.h"
 
 struct tss_secp_ctx {
@@ -107,8 +108,10 @@ tss_secp_scalar_random(uint8_t out[TSS_SECP_SCALAR_BYTES], int nonzero)
         if (mpc_random_bytes(out, TSS_SECP_SCALAR_BYTES) != MPC_OK) {
             break;
         }
+        TSS_CLASSIFY(out, TSS_SECP_SCALAR_BYTES);
         int ok =
             nonzero ? tss_secp_scalar_is_valid_nonzero(out) : tss_secp_scalar_is_canonical(out);
+        TSS_DECLASSIFY(&ok, sizeof(ok)); /* only the rejection is revealed */
         if (ok) {
             return MPC_OK;
         }
@@ -128,7 +131,9 @@ tss_secp_scalar_decode(struct tss_secp_num *r, const uint8_t *in, size_t len)
         return MPC_ERR_BAD_SCALAR;
     }
     tss_secp_num_from_bytes(r, in);
-    if (!tss_secp_num_is_reduced(r, &tss_secp_mod_q)) {
+    int ok = tss_secp_num_is_reduced(r, &tss_secp_mod_q);
+    TSS_DECLASSIFY(&ok, sizeof(ok)); /* validity is public: failure aborts */
+    if (!ok) {
         memset(r, 0, sizeof(*r));
         return MPC_ERR_BAD_SCALAR;
     }
@@ -418,6 +423,7 @@ tss_secp_ge_add_ct(struct tss_secp_ge *r, const struct tss_secp_ge *a, const str
     mpc_wipe(&y3, sizeof(y3));
     mpc_wipe(&t, sizeof(t));
     /* The only branch: on the (negligible, error) outcome itself, not on the coordinates. */
+    TSS_DECLASSIFY(&degenerate, sizeof(degenerate));
     if (degenerate) {
         memset(r, 0, sizeof(*r));
         return MPC_ERR_IDENTITY_POINT;

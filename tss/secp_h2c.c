@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 
 /* Constants of RFC 9380 §8.7 / App. E.1 (spec Appendix A), as little-endian limbs. */
 static const struct tss_secp_num H2C_AP = {
@@ -224,6 +225,7 @@ tss_secp_h2c_map(struct tss_secp_ge *q, const struct tss_secp_num *u)
     for (size_t i = 0; i < sizeof(wipe) / sizeof(wipe[0]); i++) {
         mpc_wipe(wipe[i], sizeof(*wipe[i]));
     }
+    TSS_DECLASSIFY(&exceptional, sizeof(exceptional));
     if (exceptional) {
         memset(q, 0, sizeof(*q));
         return MPC_ERR_IDENTITY_POINT;

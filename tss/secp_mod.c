@@ -11,6 +11,11 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
+
+#ifdef TSS_CTIME_VALGRIND
+int tss_ctime_classify_secrets;
+#endif
 
 /* Fixed scratch size in limbs; GMP 6.2 asks for at most 80 (powm). */
 #define SECP_MOD_SCRATCH 128
