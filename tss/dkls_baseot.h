@@ -16,6 +16,12 @@
  * run without secret branches. Outputs go to caller buffers, which the caller
  * keeps in secure memory (they are the long-lived OT-extension seeds).
  *
+ * Where the spec is silent: the sender object is consumed by the first finish
+ * call with a message of the right length (a second, different message for the
+ * same S would let A probe B's keys twice); the receiver is consumed only once
+ * S decodes (a malformed S uses no secret and aborts the setup anyway). The
+ * exceptional cases (P^c = O, x(Q0) = x(Q1) in H2C) redraw at most 8 times.
+ *
  * THREAD SAFETY: an object belongs to one caller; the context is shared read-only.
  */
 #ifndef MPC_TSS_DKLS_BASEOT_H

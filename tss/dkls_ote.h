@@ -17,6 +17,12 @@
  * all of their own intermediate secrets on every path. Bit-matrix loops have
  * fixed bounds; secret bits only enter masks.
  *
+ * The state-machine rules of spec §4.1 item 3 are the caller's job (the signing
+ * session): Bob sends exactly one round-1 message per ote_sid, and Alice runs
+ * the sender step at most once per (session, peer), ignoring or aborting on a
+ * second round-1 message. A KOS failure must quarantine the setup (spec §4.3):
+ * these functions are stateless and cannot do it themselves.
+ *
  * THREAD SAFETY: all functions are pure and thread-safe; setups are read-only.
  */
 #ifndef MPC_TSS_DKLS_OTE_H

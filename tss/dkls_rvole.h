@@ -12,6 +12,15 @@
  * wiped by destroy. Alice is one pure function. Every received scalar is checked
  * canonical, every length exact. Secret selections by β_j use masks.
  *
+ * Where the spec is silent (the safer choice, and why):
+ *  - a received ã_{j,k} or η that is not canonical is rejected (MPC_ERR_BAD_SCALAR)
+ *    instead of being reduced: reduction would give a cheating Alice a second
+ *    encoding of the same message, and nothing honest ever sends one;
+ *  - Bob's object is consumed by the first finish call even when it fails, so a
+ *    resent or modified answer can never be checked against the same β twice
+ *    (each check failure leaks whether β_j = 1 for the tampered rows);
+ *  - Alice's inputs must be canonical scalars (a_k = 0 is allowed: the spec tests it).
+ *
  * THREAD SAFETY: a Bob object belongs to one caller; all else is pure.
  */
 #ifndef MPC_TSS_DKLS_RVOLE_H
