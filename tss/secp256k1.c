@@ -5,6 +5,7 @@
 #include "tss/secp256k1.h"
 
 #include <secp256k1_ecdh.h>
+#include <secp256k1_recovery.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -460,4 +461,39 @@ tss_secp_ge_is_on_curve(const struct tss_secp_ge *a)
     mpc_wipe(&l, sizeof(l));
     mpc_wipe(&r, sizeof(r));
     return ok;
+}
+
+/* ------------------------------------------------------------------ ECDSA */
+
+mpc_status
+tss_secp_ecdsa_verify(const tss_secp_ctx *ctx, const uint8_t sig64[64], const uint8_t msg32[32],
+                      const secp256k1_pubkey *pk)
+{
+    if (ctx == NULL || sig64 == NULL || msg32 == NULL || pk == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    secp256k1_ecdsa_signature sig;
+    if (!secp256k1_ecdsa_signature_parse_compact(ctx->lib, &sig, sig64)) {
+        return MPC_ERR_VERIFY_FAILED;
+    }
+    return secp256k1_ecdsa_verify(ctx->lib, &sig, msg32, pk) ? MPC_OK : MPC_ERR_VERIFY_FAILED;
+}
+
+mpc_status
+tss_secp_ecdsa_recover(const tss_secp_ctx *ctx, secp256k1_pubkey *pk, const uint8_t sig64[64],
+                       int recid, const uint8_t msg32[32])
+{
+    if (pk != NULL) {
+        memset(pk, 0, sizeof(*pk));
+    }
+    if (ctx == NULL || pk == NULL || sig64 == NULL || msg32 == NULL || recid < 0 || recid > 3) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    secp256k1_ecdsa_recoverable_signature rsig;
+    if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx->lib, &rsig, sig64, recid) ||
+        !secp256k1_ecdsa_recover(ctx->lib, pk, &rsig, msg32)) {
+        memset(pk, 0, sizeof(*pk));
+        return MPC_ERR_VERIFY_FAILED;
+    }
+    return MPC_OK;
 }

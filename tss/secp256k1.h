@@ -192,4 +192,25 @@ void tss_secp_ge_encode(uint8_t out[TSS_SECP_POINT_BYTES], const struct tss_secp
 /* Returns: 1 if y^2 == x^3 + 7 mod p (constant time), else 0. */
 int tss_secp_ge_is_on_curve(const struct tss_secp_ge *a);
 
+/* ------------------------------------------------------------------ ECDSA */
+
+/*
+ * Verifies the compact signature r || s (s must be low) on msg32 under pk with
+ * secp256k1_ecdsa_verify.
+ * Returns: MPC_OK; MPC_ERR_VERIFY_FAILED (unparsable, high-S or invalid);
+ *          MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_secp_ecdsa_verify(const tss_secp_ctx *ctx, const uint8_t sig64[64],
+                                                const uint8_t msg32[32],
+                                                const secp256k1_pubkey *pk);
+
+/*
+ * Recovers the public key from r || s, recid (0..3) and msg32 (secp256k1_ecdsa_recover).
+ * Out: pk — cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_VERIFY_FAILED if recovery fails; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_secp_ecdsa_recover(const tss_secp_ctx *ctx, secp256k1_pubkey *pk,
+                                                 const uint8_t sig64[64], int recid,
+                                                 const uint8_t msg32[32]);
+
 #endif /* MPC_TSS_SECP256K1_H */
