@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "common/secmem.h"
+#include "tests/support/sim_dkls_sign.h"
+#include "tests/support/test_rng.h"
 #include "tss/dkls_baseot.h"
 #include "tss/dkls_hash.h"
 #include "tss/dkls_ote.h"
@@ -152,6 +154,33 @@ bench_ote_rvole(int n, const struct tss_dkls_ot_alice_setup *as,
     report("RVOLE total, one multiplication (2 inputs)", tb1 + ta + tb3, n);
 }
 
+/* Whole signing sessions in the simulator: CPU per signer and bytes sent per signer. */
+static void
+bench_sign(const tss_secp_ctx *ctx, int n, uint32_t t, uint32_t committee, const uint32_t *ids,
+           size_t n_s)
+{
+    struct sim_key k;
+    struct sim_result r;
+    uint8_t msg[32] = {7};
+    if (sim_key_deal(&k, ctx, t, committee) != 0) {
+        failures++;
+        return;
+    }
+    double t0 = cpu_now();
+    for (int i = 0; i < n; i++) {
+        msg[1] = (uint8_t)i;
+        if (sim_sign_run(&k, ids, n_s, msg, NULL, NULL, 0, 0, &r) != 0 || r.status[0] != MPC_OK) {
+            failures++;
+        }
+    }
+    double per_signer = (cpu_now() - t0) / n / (double)n_s;
+    size_t bytes = TSS_DKLS_SIGN_R1_BCAST_BYTES + TSS_DKLS_SIGN_R3_BCAST_BYTES +
+                   (n_s - 1) * (TSS_DKLS_SIGN_R1_DIRECT_BYTES + TSS_DKLS_SIGN_R2_DIRECT_BYTES);
+    printf("sign %u-of-%u (|S| = %zu): CPU per signer %8.2f us, sent per signer %zu bytes\n", t,
+           committee, n_s, per_signer * 1e6, bytes);
+    sim_key_free(&k);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -173,6 +202,10 @@ main(int argc, char **argv)
     bench_units(ctx);
     bench_baseot(ctx, n, as, bs);
     bench_ote_rvole(n, as, bs);
+    (void)test_rng_init("dkls-bench");
+    const uint32_t s23[] = {1, 3}, s35[] = {2, 4, 5};
+    bench_sign(ctx, n, 2, 3, s23, 2);
+    bench_sign(ctx, n, 3, 5, s35, 3);
     mpc_secure_free(as);
     mpc_secure_free(bs);
     tss_secp_ctx_destroy(ctx);
