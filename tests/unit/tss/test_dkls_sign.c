@@ -370,6 +370,60 @@ test_sign_create_rejects_bad_inputs(void **state)
     tss_dkls_sign_destroy(NULL);
 }
 
+/* ------------------------------------------------------------------ replay */
+
+struct replay {
+    int mode;                                     /* 0 record, 1 replay */
+    uint8_t b1[TSS_DKLS_SIGN_R1_BCAST_BYTES];     /* 2's round-1 broadcast seen by 1 */
+    uint8_t d1[TSS_DKLS_SIGN_R1_DIRECT_BYTES];    /* 2's round-1 direct message to 1 */
+    uint8_t d2[2][TSS_DKLS_SIGN_R2_DIRECT_BYTES]; /* 1's answer to 2 in each session */
+};
+
+static void
+replay_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf, size_t *len)
+{
+    struct replay *rp = arg;
+    if (from == 2 && to == 1 && kind == SIM_R1_BCAST) {
+        if (rp->mode == 0) {
+            memcpy(rp->b1, buf, *len);
+        } else {
+            memcpy(buf, rp->b1, *len);
+        }
+    } else if (from == 2 && to == 1 && kind == SIM_R1_DIRECT) {
+        if (rp->mode == 0) {
+            memcpy(rp->d1, buf, *len);
+        } else {
+            memcpy(buf, rp->d1, *len);
+        }
+    } else if (from == 1 && to == 2 && kind == SIM_R2_DIRECT) {
+        memcpy(rp->d2[rp->mode], buf, *len);
+    }
+}
+
+/* Spec §4.1, §9.5: replaying an old round-1 message into a retry of the same request
+   passes the KOS check but meets fresh pads (new ν_A): no old correlation is reused. */
+static void
+test_sign_replayed_round1_gets_fresh_pads(void **state)
+{
+    (void)state;
+    static struct replay rp;
+    const uint32_t ids[] = {1, 2};
+    uint8_t msg[32];
+    struct sim_result r;
+    test_rng_bytes(msg, 32);
+    rp.mode = 0;
+    assert_int_equal(sim_sign_run(&key3, ids, 2, msg, replay_cb, &rp, 0, 0, &r), 0);
+    assert_int_equal(r.status[0], MPC_OK);
+    rp.mode = 1;
+    assert_int_equal(sim_sign_run(&key3, ids, 2, msg, replay_cb, &rp, 0, 0, &r), 0);
+    /* 1 accepted the replay in round 2 (same ote_sid) and answered with new pads */
+    assert_true(r.stage[0] >= 3);
+    assert_memory_not_equal(rp.d2[0] + 195, rp.d2[1] + 195, 32 * 3);
+    /* the session then fails: 2's fresh round-1 view differs from what 1 echoed */
+    assert_int_equal(r.status[1], MPC_ERR_EQUIVOCATION);
+    assert_int_equal(r.culprit[1], 1);
+}
+
 int
 main(void)
 {
@@ -383,6 +437,7 @@ main(void)
         cmocka_unit_test(test_sign_equivocation_detected),
         cmocka_unit_test(test_sign_ot_and_mul_checks_name_peer),
         cmocka_unit_test(test_sign_create_rejects_bad_inputs),
+        cmocka_unit_test(test_sign_replayed_round1_gets_fresh_pads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
