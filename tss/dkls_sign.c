@@ -305,20 +305,19 @@ sign_alice(tss_dkls_sign *s, size_t k, const struct tss_dkls_sign_msg *m1, uint8
     secp256k1_pubkey gu, gv;
     tss_dkls_ote_sid(ote_sid, s->sign_ctx, pe->setup_id_out, s->self_sc, pe->id_sc, pe->nu);
     tss_dkls_mul_sid(mul_sid, ote_sid, s->nu);
-    t = s->r;
-    if (s->cheat == 1) { /* TEST ONLY (MPC_FAULT_INJECTION): r_i + 1 */
+    tss_secp_scalar_encode(a[0], &s->r);
+    tss_secp_scalar_encode(a[1], &s->sk);
+#ifdef MPC_FAULT_INJECTION
+    if (s->cheat == TSS_DKLS_SIGN_CHEAT_RVOLE_R_PLUS_1 ||
+        s->cheat == TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1) { /* TEST ONLY: input + 1 */
         struct tss_secp_num one;
+        int idx = s->cheat == TSS_DKLS_SIGN_CHEAT_RVOLE_R_PLUS_1 ? 0 : 1;
         tss_secp_num_set_u64(&one, 1);
+        tss_secp_num_from_bytes(&t, a[idx]);
         tss_secp_scalar_add(&t, &t, &one);
+        tss_secp_scalar_encode(a[idx], &t);
     }
-    tss_secp_scalar_encode(a[0], &t);
-    t = s->sk;
-    if (s->cheat == 2) { /* TEST ONLY: sk_i + 1 */
-        struct tss_secp_num one;
-        tss_secp_num_set_u64(&one, 1);
-        tss_secp_scalar_add(&t, &t, &one);
-    }
-    tss_secp_scalar_encode(a[1], &t);
+#endif
     mpc_status st = tss_dkls_rvole_alice_respond(
         pe->alice, ote_sid, mul_sid, (const uint8_t(*)[SCB])a, m1->p, m1->len, c, out + 195);
     if (st == MPC_OK) {
