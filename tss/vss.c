@@ -59,6 +59,19 @@ tss_poly_threshold(const tss_poly *p)
 }
 
 mpc_status
+tss_poly_constant(const tss_poly *p, tss_scalar *out)
+{
+    if (out != NULL) {
+        memset(out, 0, sizeof *out);
+    }
+    if (p == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = p->coef[0];
+    return MPC_OK;
+}
+
+mpc_status
 tss_poly_eval(const tss_poly *p, tss_scalar *out, uint64_t x)
 {
     if (out != NULL) {

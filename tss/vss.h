@@ -44,6 +44,12 @@ void tss_poly_destroy(tss_poly *p);
 uint32_t tss_poly_threshold(const tss_poly *p);
 
 /*
+ * Copies the constant term a_0 (the dealt secret).
+ * Out: *out (cleared on entry). Returns: MPC_OK, MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_poly_constant(const tss_poly *p, tss_scalar *out);
+
+/*
  * Evaluates f(x) for x != 0.
  * Out: *out (cleared on entry).
  * Returns: MPC_OK; MPC_ERR_BAD_IDENTIFIER if x == 0; MPC_ERR_INVALID_ARG.
