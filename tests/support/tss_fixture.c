@@ -12,6 +12,7 @@
 #include "session/proto_eddsa.h"
 #include "tss/frost_sign.h"
 #include "tss/keyshare.h"
+#include "tss/proto.h"
 #include "tss/reshare.h"
 
 static const char *const fx_names[TSS_FX_MAX_NODES] = {
@@ -194,4 +195,118 @@ int
 tss_fx_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len, const uint8_t pk[32])
 {
     return crypto_sign_verify_detached(sig, msg, msg_len, pk) == 0;
+}
+
+/* Encoding of the Ed25519 base point (a valid prime-order point) and of the order L. */
+static const uint8_t fx_base_point[32] = {
+    0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66};
+static const uint8_t fx_order[32] = {
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+static const uint8_t fx_order8[32] = {
+    0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+    0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05};
+
+static int
+fx_resize(uint8_t **data, size_t *len, size_t new_len)
+{
+    uint8_t *p = realloc(*data, new_len ? new_len : 1);
+    if (p == NULL) {
+        return 0;
+    }
+    *data = p;
+    *len = new_len;
+    return 1;
+}
+
+int
+tss_fx_tamper_apply(void *user, uint32_t from, uint32_t to, uint32_t round, int is_broadcast,
+                    uint8_t **data, size_t *len)
+{
+    tss_fx_tamper *t = user;
+    (void)is_broadcast;
+    if (t != NULL && t->echo_off != 0 && t->hits > 0 && from == t->from && round == t->round + 1 &&
+        t->echo_off + 32 * ((size_t)from + 1) <= *len) {
+        memcpy(*data + t->echo_off + 32 * (size_t)from, t->digest, 32);
+        return 0;
+    }
+    if (t == NULL || from != t->from || round != t->round || (t->to != UINT32_MAX && to != t->to)) {
+        return 0;
+    }
+    uint8_t *d = *data;
+    size_t need = (t->kind == TSS_FX_BUMP || t->kind == TSS_FX_FLIP) ? 1 : 32;
+    if (t->kind <= TSS_FX_SMALL_ORDER || t->kind == TSS_FX_FLIP) {
+        if (t->off + need > *len) {
+            return 0;
+        }
+    }
+    uint16_t count = *len >= 4 ? (uint16_t)((d[2] << 8) | d[3]) : 0;
+    switch (t->kind) {
+    case TSS_FX_POINT:
+        memcpy(d + t->off, fx_base_point, 32);
+        break;
+    case TSS_FX_BUMP:
+        d[t->off] ^= 1;
+        break;
+    case TSS_FX_NONCANON:
+        memcpy(d + t->off, fx_order, 32);
+        break;
+    case TSS_FX_SMALL_ORDER:
+        memcpy(d + t->off, fx_order8, 32);
+        break;
+    case TSS_FX_EXTEND:
+        if (!fx_resize(data, len, *len + 32)) {
+            return 0;
+        }
+        d = *data;
+        memmove(d + 4 + 32 * (size_t)(count + 1), d + 4 + 32 * (size_t)count,
+                *len - 32 - 4 - 32 * (size_t)count);
+        memcpy(d + 4 + 32 * (size_t)count, fx_base_point, 32);
+        count++;
+        d[2] = (uint8_t)(count >> 8);
+        d[3] = (uint8_t)count;
+        break;
+    case TSS_FX_SHRINK:
+        memmove(d + 4 + 32 * (size_t)(count - 1), d + 4 + 32 * (size_t)count,
+                *len - 4 - 32 * (size_t)count);
+        count--;
+        d[2] = (uint8_t)(count >> 8);
+        d[3] = (uint8_t)count;
+        *len -= 32;
+        break;
+    case TSS_FX_TRUNCATE:
+        *len -= 1;
+        break;
+    case TSS_FX_FLIP:
+        d[t->off] ^= 0x80;
+        break;
+    }
+    t->hits++;
+    tss_msg_digest(t->digest, from, *data, *len);
+    return 0;
+}
+
+int
+tss_fx_failed_with(const tss_sim_result *res, mpc_status want, uint32_t culprit)
+{
+    int seen = 0, ok = 1;
+    for (uint32_t i = 0; i < res->n; i++) {
+        const tss_sim_party *p = &res->parties[i];
+        if (p->status == MPC_OK || i == culprit) {
+            continue;
+        }
+        seen = 1;
+        if (p->status != want || p->culprit != culprit) {
+            ok = 0;
+        }
+    }
+    if (!seen || !ok) {
+        for (uint32_t i = 0; i < res->n; i++) {
+            printf("  party %u: %s culprit %d done %d (want %s culprit %d)\n", i,
+                   mpc_status_name(res->parties[i].status), (int)res->parties[i].culprit,
+                   res->parties[i].done, mpc_status_name(want), (int)culprit);
+        }
+    }
+    return seen && ok;
 }

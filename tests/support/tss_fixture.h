@@ -35,8 +35,8 @@ void tss_fx_key_free(tss_fx_key *key);
  * DKG among nodes[0..n) with threshold t through the simulator.
  * Out: *key (records stored at the node numbers). Returns the sim status.
  */
-mpc_status tss_fx_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t,
-                      uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
+mpc_status tss_fx_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint64_t seed,
+                      tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
 
 /*
  * FROST signing of msg by signers[0..n) (node numbers holding records in key).
@@ -53,12 +53,48 @@ mpc_status tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t 
  * members not among them. Out: *next (records of the new committee).
  */
 mpc_status tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, uint32_t n_old,
-                          const uint32_t *new_nodes, uint32_t n_new, uint32_t new_t,
-                          uint64_t seed, tss_sim_tamper_fn tamper, void *user,
-                          tss_sim_result *res, tss_fx_key *next);
+                          const uint32_t *new_nodes, uint32_t n_new, uint32_t new_t, uint64_t seed,
+                          tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
+                          tss_fx_key *next);
 
 /* Returns: 1 if sig verifies for msg under pk with crypto_sign_verify_detached. */
-int tss_fx_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len,
-                  const uint8_t pk[32]);
+int tss_fx_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len, const uint8_t pk[32]);
+
+/* What a tamper rule does to a matching message copy. */
+typedef enum {
+    TSS_FX_POINT,       /* overwrite 32 bytes at off with another valid point (the base point) */
+    TSS_FX_BUMP,        /* flip bit 0 of byte off (a canonical scalar stays canonical) */
+    TSS_FX_NONCANON,    /* overwrite 32 bytes at off with the group order L */
+    TSS_FX_SMALL_ORDER, /* overwrite 32 bytes at off with a point of order 8 */
+    TSS_FX_EXTEND,      /* commitment vector: count + 1 and one more valid point appended */
+    TSS_FX_SHRINK,      /* commitment vector: count - 1 and the last 32 bytes removed */
+    TSS_FX_TRUNCATE,    /* drop the last byte */
+    TSS_FX_FLIP         /* xor byte off with 0x80 */
+} tss_fx_tamper_kind;
+
+/* One tamper rule for tss_fx_tamper_apply (user argument of the sim). */
+typedef struct {
+    tss_fx_tamper_kind kind; /* action */
+    uint32_t from;           /* sender party index */
+    uint32_t to;             /* recipient party index, or UINT32_MAX for every recipient */
+    uint32_t round;          /* round */
+    size_t off;              /* byte offset the action works on */
+    size_t echo_off;         /* if non-zero: offset of the echo vector in the sender's
+                                next-round messages, patched so the sender stays consistent
+                                with what it sent (a lying sender, not a broken channel) */
+    unsigned hits;           /* copies changed (out) */
+    uint8_t digest[32];      /* digest of the tampered broadcast (internal) */
+} tss_fx_tamper;
+
+/* tss_sim_tamper_fn applying the tss_fx_tamper rule passed as user. */
+int tss_fx_tamper_apply(void *user, uint32_t from, uint32_t to, uint32_t round, int is_broadcast,
+                        uint8_t **data, size_t *len);
+
+/*
+ * Returns: 1 if at least one honest party (any party but culprit) failed,
+ * and every honest party that failed did so with want, blaming culprit.
+ * Prints the outcome of each party otherwise.
+ */
+int tss_fx_failed_with(const tss_sim_result *res, mpc_status want, uint32_t culprit);
 
 #endif /* MPC_TESTS_TSS_FIXTURE_H */
