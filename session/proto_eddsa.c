@@ -27,10 +27,12 @@ proto_params(tss_params *tp, const session_protocol_params *p)
     static mpc_status pfx##_a_create(void **state, const session_protocol_params *p)               \
     {                                                                                              \
         tss_params tp;                                                                             \
+        if (state != NULL) {                                                                       \
+            *state = NULL;                                                                         \
+        }                                                                                          \
         if (state == NULL || p == NULL) {                                                          \
             return MPC_ERR_INVALID_ARG;                                                            \
         }                                                                                          \
-        *state = NULL;                                                                             \
         proto_params(&tp, p);                                                                      \
         return pfx##_create((type **)state, &tp);                                                  \
     }                                                                                              \
