@@ -63,6 +63,20 @@ tss_sim_seed(const char *name)
     return seed;
 }
 
+static uint64_t
+sim_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sim_cpu_add(tss_sim_party *p, uint32_t round, uint64_t since)
+{
+    p->cpu_ns[round < TSS_SIM_ROUNDS ? round : TSS_SIM_ROUNDS - 1] += sim_cpu_now() - since;
+}
+
 static mpc_status
 sim_push(sim_run *r, uint32_t from, uint32_t to, const mpc_out_msg *m)
 {
@@ -158,8 +172,10 @@ sim_step(sim_run *r, mpc_outbox *ob)
         if (sim_alive(r, m.to) && m.round == r->proto->current_round(r->states[m.to])) {
             r->res->delivered++;
             r->res->bytes += m.len;
+            uint64_t t0 = sim_cpu_now();
             mpc_status st = r->proto->handle(r->states[m.to], m.from, m.round, m.is_broadcast,
                                              m.data, m.len, ob);
+            sim_cpu_add(&r->res->parties[m.to], m.round, t0);
             if (st == MPC_OK) {
                 st = sim_collect(r, m.to, ob);
             }
@@ -240,7 +256,9 @@ tss_sim_run(const session_protocol *proto, const session_protocol_params *params
     mpc_outbox_init(&ob);
     for (uint32_t i = 0; i < n; i++) {
         res->parties[i].culprit = SESSION_NO_CULPRIT;
+        uint64_t t0 = sim_cpu_now();
         mpc_status st = proto->create(&r.states[i], &params[i]);
+        sim_cpu_add(&res->parties[i], 0, t0);
         if (st != MPC_OK) {
             r.states[i] = NULL;
             res->parties[i].status = st;
@@ -250,7 +268,9 @@ tss_sim_run(const session_protocol *proto, const session_protocol_params *params
         if (r.states[i] == NULL) {
             continue;
         }
+        uint64_t t0 = sim_cpu_now();
         mpc_status st = proto->start(r.states[i], &ob);
+        sim_cpu_add(&res->parties[i], 0, t0);
         if (st == MPC_OK) {
             st = sim_collect(&r, i, &ob);
         }

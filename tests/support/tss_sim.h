@@ -31,6 +31,8 @@
 typedef int (*tss_sim_tamper_fn)(void *user, uint32_t from, uint32_t to, uint32_t round,
                                  int is_broadcast, uint8_t **data, size_t *len);
 
+#define TSS_SIM_ROUNDS 8 /* rounds tracked for CPU accounting (index 0 = create + start) */
+
 /* Outcome of one party. */
 typedef struct {
     mpc_status status; /* first error of create/start/handle/result, MPC_OK otherwise */
@@ -38,6 +40,8 @@ typedef struct {
     int done;          /* is_done() at the end */
     uint8_t *result;   /* result() bytes once done (mpc_secure_alloc), else NULL */
     size_t result_len; /* result length */
+    uint64_t cpu_ns[TSS_SIM_ROUNDS]; /* thread CPU time in create+start [0] and in handling
+                                        the messages of round r [r] (incl. emitting r + 1) */
 } tss_sim_party;
 
 /* Outcome of one run. */
