@@ -40,6 +40,35 @@ expect pass "frost-sign shared vectors" "$bin" frost-sign "$sign"
 expect pass "frost-dkg shared vectors" "$bin" frost-dkg "$dkg"
 expect fail "frost-sign missing file" "$bin" frost-sign "$tmp/none.json"
 
+# Generality: files written by an independent Python implementation with
+# other identifiers (above 255), thresholds, signer sets and messages.
+gen=$(dirname "$0")/gen_frost_vectors.py
+while read -r seed tmin tmax ids signers; do
+    f=$tmp/gen-sign-$seed.json
+    python3 "$gen" sign "$seed" "$tmin" "$tmax" "$ids" "$signers" "$f" &&
+        expect pass "frost-sign generated t=$tmin ids=$ids signers=$signers" "$bin" frost-sign "$f"
+done <<'EOF_GEN'
+11 3 5 256,300,1000,70000,4000000000 4000000000,300,1000
+12 2 2 1,2 2,1
+13 4 6 5,6,7,300,301,302 302,5,6,300,7
+14 1 3 9,10,11 10
+EOF_GEN
+while read -r seed tmin ids; do
+    f=$tmp/gen-dkg-$seed.json
+    python3 "$gen" dkg "$seed" "$tmin" "$ids" "$f" &&
+        expect pass "frost-dkg generated t=$tmin ids=$ids" "$bin" frost-dkg "$f"
+done <<'EOF_GEN'
+21 2 256,513,1000
+22 3 7,300,65536,4000000000
+23 2 1,2
+EOF_GEN
+mutate "$tmp/gen-sign-11.json" "$tmp/gen-bad.json" \
+    "o = d['round_two_outputs']['outputs'][2]; o['sig_share'] = flip(o['sig_share'])" &&
+    expect fail "frost-sign generated, mutated sig_share" "$bin" frost-sign "$tmp/gen-bad.json"
+mutate "$tmp/gen-dkg-22.json" "$tmp/gen-bad.json" \
+    "p = d['inputs']['65536']; p['signing_shares']['300'] = flip(p['signing_shares']['300'])" &&
+    expect fail "frost-dkg generated, mutated signing share" "$bin" frost-dkg "$tmp/gen-bad.json"
+
 i=0
 while IFS='|' read -r name expr; do
     [ -z "$name" ] && continue
