@@ -31,13 +31,17 @@ typedef struct {
     int ok;           /* 0 once a read underflowed */
 } tss_rd;
 
+/* Starts a writer over buf[0..cap); buf NULL measures only (w->len counts). */
 void tss_wr_init(tss_wr *w, uint8_t *buf, size_t cap);
+/* Appends one value (big-endian); on overflow w->ok becomes 0 and nothing is written. */
 void tss_wr_u8(tss_wr *w, uint8_t v);
 void tss_wr_u16(tss_wr *w, uint16_t v);
 void tss_wr_u32(tss_wr *w, uint32_t v);
 void tss_wr_bytes(tss_wr *w, const uint8_t *p, size_t len);
 
+/* Starts a reader over p[0..len) (borrowed); p NULL with len > 0 starts failed. */
 void tss_rd_init(tss_rd *r, const uint8_t *p, size_t len);
+/* Returns: the next value (big-endian), or 0 with r->ok = 0 on underflow. */
 uint8_t tss_rd_u8(tss_rd *r);
 uint16_t tss_rd_u16(tss_rd *r);
 uint32_t tss_rd_u32(tss_rd *r);

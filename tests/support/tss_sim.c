@@ -103,7 +103,13 @@ sim_push(sim_run *r, uint32_t from, uint32_t to, const mpc_out_msg *m)
         r->q = q;
         r->capq = cap;
     }
-    r->q[r->nq++] = (sim_msg){from, to, m->round, bc, copy, len};
+    sim_msg *slot = &r->q[r->nq++];
+    slot->from = from;
+    slot->to = to;
+    slot->round = m->round;
+    slot->is_broadcast = bc;
+    slot->data = copy; /* owned by the queue from here on */
+    slot->len = len;
     return MPC_OK;
 }
 

@@ -199,7 +199,7 @@ vec_dkg_collect(vec_dkg *v, const json_t *in)
     json_object_foreach((json_t *)in, key, val)
     {
         uint64_t id = 0;
-        char want[24];
+        char want[24] = "";
         if (!json_is_object(val)) {
             continue;
         }
