@@ -20,18 +20,19 @@ typedef struct {
 } sign_nonces;
 
 struct tss_frost_sign {
-    tss_base b;                       /* rounds, parties, failure */
-    const tss_group *g;               /* ed25519 */
-    tss_keyshare *ks;                 /* own key share */
-    uint8_t *msg;                     /* message to sign */
-    size_t msg_len;                   /* its length */
-    uint32_t *member;                 /* party index -> key member index */
-    sign_nonces *nonces;              /* own nonces (secure), NULL once used */
-    tss_frost_commitment *comms;      /* commitment of each party */
-    uint8_t *r1_digest;               /* n echo digests of round 1 */
-    tss_frost_ctx ctx;                /* binding factors, R, c */
-    tss_scalar *z;                    /* signature share of each party */
-    uint8_t sig[TSS_FROST_SIG_BYTES]; /* result */
+    tss_base b;                        /* rounds, parties, failure */
+    const tss_group *g;                /* ed25519 */
+    tss_keyshare *ks;                  /* own key share */
+    uint8_t *msg;                      /* message to sign */
+    size_t msg_len;                    /* its length */
+    uint32_t *member;                  /* party index -> key member index */
+    sign_nonces *nonces;               /* own nonces (secure), NULL once used */
+    tss_frost_commitment *comms;       /* commitment of each party */
+    uint8_t *r1_digest;                /* n echo digests of round 1 */
+    uint8_t context[TSS_DIGEST_BYTES]; /* digest of (group key, message) every signer must share */
+    tss_frost_ctx ctx;                 /* binding factors, R, c */
+    tss_scalar *z;                     /* signature share of each party */
+    uint8_t sig[TSS_FROST_SIG_BYTES];  /* result */
 };
 
 mpc_status
@@ -102,7 +103,19 @@ sign_load_input(tss_frost_sign *s, const tss_params *p)
             return MPC_ERR_UNKNOWN_PARTICIPANT;
         }
     }
-    return s->member[s->b.self] == s->ks->self ? MPC_OK : MPC_ERR_INVALID_ARG;
+    if (s->member[s->b.self] != s->ks->self) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    /* What is being signed, under which key: compared in round 1 before any nonce is used. */
+    uint8_t pk[TSS_POINT_MAX_BYTES];
+    crypto_generichash_state h;
+    s->g->point_encode(pk, &s->ks->group_key);
+    crypto_generichash_init(&h, NULL, 0, TSS_DIGEST_BYTES);
+    crypto_generichash_update(&h, (const uint8_t *)"mpc-frost-sign-v1", 18);
+    crypto_generichash_update(&h, pk, s->g->point_len);
+    crypto_generichash_update(&h, s->msg, s->msg_len);
+    crypto_generichash_final(&h, s->context, TSS_DIGEST_BYTES);
+    return MPC_OK;
 }
 
 mpc_status
@@ -178,7 +191,7 @@ tss_frost_sign_start(tss_frost_sign *s, mpc_outbox *out)
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
     s->nonces->magic = SIGN_NONCE_MAGIC;
-    uint8_t buf[2 + 2 * TSS_POINT_MAX_BYTES], e[TSS_POINT_MAX_BYTES];
+    uint8_t buf[2 + 2 * TSS_POINT_MAX_BYTES + TSS_DIGEST_BYTES], e[TSS_POINT_MAX_BYTES];
     tss_wr w;
     tss_wr_init(&w, buf, sizeof buf);
     tss_msg_header(&w, TSS_SIGN_R1);
@@ -186,6 +199,7 @@ tss_frost_sign_start(tss_frost_sign *s, mpc_outbox *out)
     tss_wr_bytes(&w, e, g->point_len);
     g->point_encode(e, &c->binding);
     tss_wr_bytes(&w, e, g->point_len);
+    tss_wr_bytes(&w, s->context, sizeof s->context);
     tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
     st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w);
     if (st != MPC_OK) {
@@ -252,8 +266,13 @@ sign_handle_r1(tss_frost_sign *s, uint32_t from, tss_rd *r, const uint8_t *data,
 {
     const tss_group *g = s->g;
     const uint8_t *d = tss_rd_bytes(r, g->point_len), *e = tss_rd_bytes(r, g->point_len);
+    const uint8_t *ctx = tss_rd_bytes(r, TSS_DIGEST_BYTES);
     tss_frost_commitment *c = &s->comms[from];
-    mpc_status st = (d && e && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+    mpc_status st = (d && e && ctx && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+    if (st == MPC_OK && memcmp(ctx, s->context, TSS_DIGEST_BYTES) != 0) {
+        /* Another message or key: either side may be the odd one out. */
+        return tss_base_fail(&s->b, MPC_ERR_TRANSCRIPT, TSS_NO_CULPRIT);
+    }
     if (st == MPC_OK) {
         st = g->point_decode(&c->hiding, d);
     }

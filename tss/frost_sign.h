@@ -6,7 +6,9 @@
  * Parties are the signers (at least the key's threshold); each session
  * party is mapped to the key member with the same node id, whose Shamir
  * identifier and verifying share are used.
- *   Round 1 (broadcast): point D | point E
+ *   Round 1 (broadcast): point D | point E | 32-byte digest of (group key,
+ *                        message); a mismatch is MPC_ERR_TRANSCRIPT with no
+ *                        culprit (the protocol cannot tell whose input is off)
  *   Round 2 (broadcast): scalar z | n echo digests of round 1 (the
  *                        commitment list this signer used, see proto.h)
  * Done once every share is in and the aggregate signature verifies with
@@ -14,7 +16,7 @@
  * (RFC 9591 §5.4) to name the culprit.
  * Result: the 64-byte signature R || z.
  *
- * Failures: MPC_ERR_BAD_POINT, MPC_ERR_BAD_SCALAR, MPC_ERR_EQUIVOCATION,
+ * Failures: MPC_ERR_TRANSCRIPT, MPC_ERR_BAD_POINT, MPC_ERR_BAD_SCALAR, MPC_ERR_EQUIVOCATION,
  * MPC_ERR_BAD_SIG_SHARE, MPC_ERR_VERIFY_FAILED, MPC_ERR_MSG_*; at create:
  * MPC_ERR_BAD_THRESHOLD (fewer signers than t), MPC_ERR_UNKNOWN_PARTICIPANT
  * (a party is not a key member), key-share decoding errors.

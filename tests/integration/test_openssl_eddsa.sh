@@ -14,15 +14,19 @@ check() { # check NAME CONDITION-EXIT-STATUS
     else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
 
+unhex() { # unhex HEX -> raw bytes on stdout (python3 is a listed dependency; xxd is not)
+    python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"
+}
+
 # Ed25519 SubjectPublicKeyInfo = fixed DER prefix (RFC 8410) || 32-byte key.
 make_pem() { # make_pem HEXKEY OUT
     { echo "-----BEGIN PUBLIC KEY-----"
-      printf '302a300506032b6570032100%s' "$1" | xxd -r -p | base64
+      unhex "302a300506032b6570032100$1" | base64
       echo "-----END PUBLIC KEY-----"; } >"$2"
 }
 
 verify() { # verify PEM MSG SIGHEX -> exit status of openssl
-    printf '%s' "$3" | xxd -r -p >"$tmp/sig.bin"
+    unhex "$3" >"$tmp/sig.bin"
     openssl pkeyutl -verify -pubin -inkey "$1" -rawin -in "$2" -sigfile "$tmp/sig.bin" \
         >/dev/null 2>&1
 }

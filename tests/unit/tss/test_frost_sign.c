@@ -23,7 +23,7 @@ static tss_fx_key key23; /* 2-of-3 key held by nodes 0, 1, 2 */
 
 static const uint8_t msg[] = "pay 1 coin to bob";
 
-/* Layout: R1 = ver type D[32] E[32]; R2 = ver type z[32] echo[n * 32]. */
+/* Layout: R1 = ver type D[32] E[32] context[32]; R2 = ver type z[32] echo[n * 32]. */
 enum { R1_D = 2, R1_E = 34, R2_Z = 2, R2_ECHO = 34 };
 
 static int
@@ -235,6 +235,37 @@ test_frost_sign_rejects_zero_or_duplicate_identifier(void **state)
 }
 
 static void
+test_frost_sign_different_message_is_transcript_error(void **state)
+{
+    (void)state;
+    static const uint8_t sid[SESSION_SID_LEN] = {4};
+    const char *ids[2] = {"node-0", "node-1"};
+    const uint8_t other[] = "pay 9 coins to eve";
+    session_protocol_params p[2];
+    uint8_t *in[2] = {0};
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(tss_sign_input_encode(&in[i], &p[i].input_len, key23.rec[i], key23.len[i],
+                                               i ? other : msg, i ? sizeof other : sizeof msg),
+                         MPC_OK);
+        p[i] = (session_protocol_params){.sid = sid,
+                                         .self = i,
+                                         .n_parties = 2,
+                                         .party_ids = ids,
+                                         .input = in[i],
+                                         .input_len = p[i].input_len};
+    }
+    tss_sim_result res;
+    assert_int_equal(tss_sim_run(&session_proto_frost_sign, p, 2, seed++, NULL, NULL, &res),
+                     MPC_ERR_TRANSCRIPT);
+    assert_true(tss_fx_failed_with(&res, MPC_ERR_TRANSCRIPT, SESSION_NO_CULPRIT));
+    assert_int_equal(res.parties[0].status, MPC_ERR_TRANSCRIPT);
+    assert_int_equal(res.parties[1].status, MPC_ERR_TRANSCRIPT);
+    tss_sim_result_free(&res);
+    mpc_secure_free(in[0]);
+    mpc_secure_free(in[1]);
+}
+
+static void
 test_frost_sign_misuse(void **state)
 {
     (void)state;
@@ -288,6 +319,7 @@ main(void)
         cmocka_unit_test(test_frost_sign_create_validates_signers),
         cmocka_unit_test(test_frost_sign_too_few_signers),
         cmocka_unit_test(test_frost_sign_rejects_zero_or_duplicate_identifier),
+        cmocka_unit_test(test_frost_sign_different_message_is_transcript_error),
         cmocka_unit_test(test_frost_sign_misuse),
         cmocka_unit_test(test_frost_sign_adapter_table),
     };
