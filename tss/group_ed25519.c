@@ -210,32 +210,42 @@ ed_point_encode(uint8_t *out, const tss_point *p)
     memcpy(out, p->v, 32);
 }
 
+/* Copies the temporary result t into r on success; clears r on failure. */
+static mpc_status
+ed_point_out(tss_point *r, const tss_point *t, mpc_status st)
+{
+    if (st == MPC_OK) {
+        *r = *t;
+    } else {
+        memset(r, 0, sizeof *r);
+    }
+    return st;
+}
+
 static mpc_status
 ed_point_add(tss_point *r, const tss_point *a, const tss_point *b)
 {
     tss_point t = {{0}};
+    mpc_status st = MPC_OK;
     if (crypto_core_ed25519_add(t.v, a->v, b->v) != 0) {
-        return MPC_ERR_BAD_POINT;
+        st = MPC_ERR_BAD_POINT;
+    } else if (ed_is_identity(t.v)) {
+        st = MPC_ERR_IDENTITY_POINT;
     }
-    if (ed_is_identity(t.v)) {
-        return MPC_ERR_IDENTITY_POINT;
-    }
-    *r = t;
-    return MPC_OK;
+    return ed_point_out(r, &t, st);
 }
 
 static mpc_status
 ed_point_sub(tss_point *r, const tss_point *a, const tss_point *b)
 {
     tss_point t = {{0}};
+    mpc_status st = MPC_OK;
     if (crypto_core_ed25519_sub(t.v, a->v, b->v) != 0) {
-        return MPC_ERR_BAD_POINT;
+        st = MPC_ERR_BAD_POINT;
+    } else if (ed_is_identity(t.v)) {
+        st = MPC_ERR_IDENTITY_POINT;
     }
-    if (ed_is_identity(t.v)) {
-        return MPC_ERR_IDENTITY_POINT;
-    }
-    *r = t;
-    return MPC_OK;
+    return ed_point_out(r, &t, st);
 }
 
 static mpc_status
@@ -243,22 +253,16 @@ ed_point_mul(tss_point *r, const tss_scalar *s, const tss_point *p)
 {
     tss_point t = {{0}};
     /* noclamp: the scalar is used as is (< L); fails on a zero/identity result. */
-    if (crypto_scalarmult_ed25519_noclamp(t.v, s->v, p->v) != 0) {
-        return MPC_ERR_IDENTITY_POINT;
-    }
-    *r = t;
-    return MPC_OK;
+    int rc = crypto_scalarmult_ed25519_noclamp(t.v, s->v, p->v);
+    return ed_point_out(r, &t, rc == 0 ? MPC_OK : MPC_ERR_IDENTITY_POINT);
 }
 
 static mpc_status
 ed_point_mul_base(tss_point *r, const tss_scalar *s)
 {
     tss_point t = {{0}};
-    if (crypto_scalarmult_ed25519_base_noclamp(t.v, s->v) != 0) {
-        return MPC_ERR_IDENTITY_POINT;
-    }
-    *r = t;
-    return MPC_OK;
+    int rc = crypto_scalarmult_ed25519_base_noclamp(t.v, s->v);
+    return ed_point_out(r, &t, rc == 0 ? MPC_OK : MPC_ERR_IDENTITY_POINT);
 }
 
 static int
