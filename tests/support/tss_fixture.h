@@ -1,0 +1,100 @@
+/*
+ * tss_fixture.h — helpers for tests of the EdDSA protocols: run a DKG, a
+ * signing or a reshare through tss_sim with named nodes, and verify
+ * signatures with libsodium (an implementation independent of tss/).
+ *
+ * Nodes are named "node-<k>" for k = 0..TSS_FX_MAX_NODES-1; a session lists
+ * any subset of them, in any order.
+ *
+ * THREAD SAFETY: none (test helpers).
+ */
+#ifndef MPC_TESTS_TSS_FIXTURE_H
+#define MPC_TESTS_TSS_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tests/support/tss_sim.h"
+
+#define TSS_FX_MAX_NODES 16
+
+/* Key records of one key, indexed by node number (NULL if the node holds none). */
+typedef struct {
+    uint8_t *rec[TSS_FX_MAX_NODES]; /* encoded key-share records (mpc_secure_alloc) */
+    size_t len[TSS_FX_MAX_NODES];   /* their lengths */
+    uint8_t group_key[32];          /* group public key */
+} tss_fx_key;
+
+/* Returns: the static name of node k ("node-3"). */
+const char *tss_fx_node(uint32_t k);
+
+/* Frees every record of key (and zeroes it). */
+void tss_fx_key_free(tss_fx_key *key);
+
+/*
+ * DKG among nodes[0..n) with threshold t through the simulator.
+ * Out: *key (records stored at the node numbers). Returns the sim status.
+ */
+mpc_status tss_fx_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint64_t seed,
+                      tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
+
+/*
+ * FROST signing of msg by signers[0..n) (node numbers holding records in key).
+ * Out: sig (64 bytes, from party 0; all parties must agree). Returns the sim status,
+ * or MPC_ERR_VERIFY_FAILED if the parties' signatures differ.
+ */
+mpc_status tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n,
+                       const uint8_t *msg, size_t msg_len, uint64_t seed, tss_sim_tamper_fn tamper,
+                       void *user, tss_sim_result *res, uint8_t sig[64]);
+
+/*
+ * Reshare of old key to new committee new_nodes[0..n_new) with threshold new_t;
+ * the session parties are old_parties (old members taking part) plus the new
+ * members not among them. Out: *next (records of the new committee).
+ */
+mpc_status tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, uint32_t n_old,
+                          const uint32_t *new_nodes, uint32_t n_new, uint32_t new_t, uint64_t seed,
+                          tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
+                          tss_fx_key *next);
+
+/* Returns: 1 if sig verifies for msg under pk with crypto_sign_verify_detached. */
+int tss_fx_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len, const uint8_t pk[32]);
+
+/* What a tamper rule does to a matching message copy. */
+typedef enum {
+    TSS_FX_POINT,       /* overwrite 32 bytes at off with another valid point (the base point) */
+    TSS_FX_BUMP,        /* flip bit 0 of byte off (a canonical scalar stays canonical) */
+    TSS_FX_NONCANON,    /* overwrite 32 bytes at off with the group order L */
+    TSS_FX_SMALL_ORDER, /* overwrite 32 bytes at off with a point of order 8 */
+    TSS_FX_EXTEND,      /* commitment vector: count + 1 and one more valid point appended */
+    TSS_FX_SHRINK,      /* commitment vector: count - 1 and the last 32 bytes removed */
+    TSS_FX_TRUNCATE,    /* drop the last byte */
+    TSS_FX_FLIP         /* xor byte off with 0x80 */
+} tss_fx_tamper_kind;
+
+/* One tamper rule for tss_fx_tamper_apply (user argument of the sim). */
+typedef struct {
+    tss_fx_tamper_kind kind; /* action */
+    uint32_t from;           /* sender party index */
+    uint32_t to;             /* recipient party index, or UINT32_MAX for every recipient */
+    uint32_t round;          /* round */
+    size_t off;              /* byte offset the action works on */
+    size_t echo_off;         /* if non-zero: offset of the echo vector in the sender's
+                                next-round messages, patched so the sender stays consistent
+                                with what it sent (a lying sender, not a broken channel) */
+    unsigned hits;           /* copies changed (out) */
+    uint8_t digest[32];      /* digest of the tampered broadcast (internal) */
+} tss_fx_tamper;
+
+/* tss_sim_tamper_fn applying the tss_fx_tamper rule passed as user. */
+int tss_fx_tamper_apply(void *user, uint32_t from, uint32_t to, uint32_t round, int is_broadcast,
+                        uint8_t **data, size_t *len);
+
+/*
+ * Returns: 1 if at least one honest party (any party but culprit) failed,
+ * and every honest party that failed did so with want, blaming culprit.
+ * Prints the outcome of each party otherwise.
+ */
+int tss_fx_failed_with(const tss_sim_result *res, mpc_status want, uint32_t culprit);
+
+#endif /* MPC_TESTS_TSS_FIXTURE_H */

@@ -1,0 +1,199 @@
+/*
+ * test_keyshare.c — key-share record encoding and strict, validating decoding.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/secmem.h"
+#include "tss/keyshare.h"
+
+static const tss_group *g;
+
+/* A 2-of-3 record for member 1 with random verifying shares (own one consistent). */
+static tss_keyshare *
+make_record(void)
+{
+    tss_keyshare *ks = NULL;
+    tss_scalar r;
+    const char *names[3] = {"alpha", "beta", "gamma"};
+    assert_int_equal(tss_keyshare_create(&ks, g, 2, 3, 1), MPC_OK);
+    for (uint32_t i = 0; i < 3; i++) {
+        ks->members[i].id = 10 * (i + 1);
+        assert_int_equal(tss_keyshare_set_node(ks, i, names[i]), MPC_OK);
+        assert_int_equal(g->scalar_random(&r), MPC_OK);
+        assert_int_equal(g->point_mul_base(&ks->members[i].vshare, &r), MPC_OK);
+    }
+    assert_int_equal(g->scalar_random(ks->secret), MPC_OK);
+    assert_int_equal(g->point_mul_base(&ks->members[1].vshare, ks->secret), MPC_OK);
+    ks->group_key = ks->members[2].vshare;
+    ks->self = 1;
+    return ks;
+}
+
+static mpc_status
+roundtrip(const tss_keyshare *ks, int public_only, tss_keyshare **out)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpc_status st = tss_keyshare_encode(ks, public_only, &buf, &len);
+    if (st == MPC_OK) {
+        st = tss_keyshare_decode(out, buf, len);
+    }
+    mpc_secure_free(buf);
+    return st;
+}
+
+static void
+test_keyshare_roundtrip(void **state)
+{
+    (void)state;
+    tss_keyshare *ks = make_record(), *back = NULL;
+    assert_int_equal(roundtrip(ks, 0, &back), MPC_OK);
+    assert_int_equal(back->threshold, 2);
+    assert_int_equal(back->n, 3);
+    assert_int_equal(back->self, 1);
+    assert_memory_equal(back->secret->v, ks->secret->v, 32);
+    assert_true(g->point_eq(&back->group_key, &ks->group_key));
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(back->members[i].id, ks->members[i].id);
+        assert_string_equal(back->members[i].node_id, ks->members[i].node_id);
+        assert_true(g->point_eq(&back->members[i].vshare, &ks->members[i].vshare));
+    }
+    assert_int_equal(tss_keyshare_find_node(back, "gamma"), 2);
+    assert_int_equal(tss_keyshare_find_node(back, "delta"), 3);
+    tss_keyshare_destroy(back);
+    assert_int_equal(roundtrip(ks, 1, &back), MPC_OK);
+    assert_null(back->secret);
+    assert_int_equal(back->self, TSS_NO_SELF);
+    tss_keyshare_destroy(back);
+    tss_keyshare_destroy(ks);
+    tss_keyshare_destroy(NULL);
+}
+
+static void
+test_keyshare_decode_rejects_every_truncation_and_extension(void **state)
+{
+    (void)state;
+    tss_keyshare *ks = make_record(), *back = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(tss_keyshare_encode(ks, 0, &buf, &len), MPC_OK);
+    for (size_t l = 0; l < len; l++) {
+        assert_int_not_equal(tss_keyshare_decode(&back, buf, l), MPC_OK);
+        assert_null(back);
+    }
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    assert_int_equal(tss_keyshare_decode(&back, longer, len + 1), MPC_ERR_MSG_MALFORMED);
+    free(longer);
+    assert_int_equal(tss_keyshare_decode(NULL, buf, len), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_decode(&back, NULL, 3), MPC_ERR_INVALID_ARG);
+    mpc_secure_free(buf);
+    tss_keyshare_destroy(ks);
+}
+
+/* Encodes ks, applies a byte patch at off, decodes and expects want. */
+static void
+expect_patched(tss_keyshare *ks, size_t off, uint8_t val, mpc_status want)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    tss_keyshare *back = NULL;
+    assert_int_equal(tss_keyshare_encode(ks, 0, &buf, &len), MPC_OK);
+    buf[off] = val;
+    assert_int_equal(tss_keyshare_decode(&back, buf, len), want);
+    assert_null(back);
+    mpc_secure_free(buf);
+}
+
+static void
+test_keyshare_decode_validates_fields(void **state)
+{
+    (void)state;
+    tss_keyshare *ks = make_record(), *back = NULL;
+    /* header: ver curve t[4] n[4] has_secret self[4] */
+    expect_patched(ks, 0, 2, MPC_ERR_MSG_MALFORMED);  /* version */
+    expect_patched(ks, 1, 2, MPC_ERR_UNSUPPORTED);    /* secp256k1 not built in */
+    expect_patched(ks, 1, 9, MPC_ERR_UNSUPPORTED);    /* unknown curve */
+    expect_patched(ks, 5, 0, MPC_ERR_BAD_THRESHOLD);  /* t = 0 */
+    expect_patched(ks, 5, 4, MPC_ERR_BAD_THRESHOLD);  /* t > n */
+    expect_patched(ks, 10, 2, MPC_ERR_MSG_MALFORMED); /* has_secret not 0/1 */
+    expect_patched(ks, 14, 3, MPC_ERR_MSG_MALFORMED); /* self >= n */
+    /* group key replaced by the identity encoding (01 00 .. 00) */
+    uint8_t *gk = NULL;
+    size_t gk_len = 0;
+    assert_int_equal(tss_keyshare_encode(ks, 0, &gk, &gk_len), MPC_OK);
+    memset(gk + 15, 0, 32);
+    gk[15] = 1;
+    assert_int_equal(tss_keyshare_decode(&back, gk, gk_len), MPC_ERR_BAD_POINT);
+    mpc_secure_free(gk);
+    /* duplicate identifiers, zero identifier, duplicate node ids */
+    ks->members[2].id = ks->members[0].id;
+    assert_int_equal(roundtrip(ks, 0, &back), MPC_ERR_BAD_IDENTIFIER);
+    ks->members[2].id = 0;
+    assert_int_equal(roundtrip(ks, 0, &back), MPC_ERR_BAD_IDENTIFIER);
+    ks->members[2].id = 30;
+    assert_int_equal(tss_keyshare_set_node(ks, 2, "alpha"), MPC_OK);
+    assert_int_equal(roundtrip(ks, 0, &back), MPC_ERR_BAD_IDENTIFIER);
+    assert_int_equal(tss_keyshare_set_node(ks, 2, "gamma"), MPC_OK);
+    /* secret that does not match the own verifying share */
+    tss_scalar saved = *ks->secret;
+    assert_int_equal(g->scalar_random(ks->secret), MPC_OK);
+    assert_int_equal(roundtrip(ks, 0, &back), MPC_ERR_BAD_SHARE);
+    *ks->secret = saved;
+    /* non-canonical secret: last 32 bytes */
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(tss_keyshare_encode(ks, 0, &buf, &len), MPC_OK);
+    memset(buf + len - 32, 0xff, 32);
+    assert_int_equal(tss_keyshare_decode(&back, buf, len), MPC_ERR_BAD_SCALAR);
+    mpc_secure_free(buf);
+    assert_null(back);
+    tss_keyshare_destroy(ks);
+}
+
+static void
+test_keyshare_bad_arguments(void **state)
+{
+    (void)state;
+    tss_keyshare *ks = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(tss_keyshare_create(&ks, g, 1, 0, 0), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_create(&ks, NULL, 1, 1, 0), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_create(&ks, g, 1, 2, 0), MPC_OK);
+    /* node ids unset: refuse to encode */
+    assert_int_equal(tss_keyshare_encode(ks, 0, &buf, &len), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_set_node(ks, 2, "x"), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_set_node(ks, 0, ""), MPC_ERR_INVALID_ARG);
+    char longname[TSS_NODE_ID_MAX + 2];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(tss_keyshare_set_node(ks, 0, longname), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_encode(NULL, 0, &buf, &len), MPC_ERR_INVALID_ARG);
+    assert_null(buf);
+    tss_keyshare_destroy(ks);
+}
+
+int
+main(void)
+{
+    g = tss_group_ed25519();
+    if (tss_group_selftest() != MPC_OK) {
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keyshare_roundtrip),
+        cmocka_unit_test(test_keyshare_decode_rejects_every_truncation_and_extension),
+        cmocka_unit_test(test_keyshare_decode_validates_fields),
+        cmocka_unit_test(test_keyshare_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

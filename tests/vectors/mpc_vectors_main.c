@@ -1,0 +1,53 @@
+/*
+ * mpc_vectors_main.c — mpc-vectors: checks external test-vector files.
+ *
+ *   mpc-vectors frost-sign FILE   RFC 9591 FROST(Ed25519, SHA-512) vectors
+ *   mpc-vectors frost-dkg FILE    ZcashFoundation frost DKG vectors (Ed25519)
+ *
+ * Prints one line per check and a closing "N passed, M failed"; exits 0 only
+ * if every check passed (and at least one ran). Other protocols add a
+ * checker in tests/support/vec_<name>.c and a row to the table below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/support/vec_frost.h"
+
+/* One subcommand. */
+typedef struct {
+    const char *name;                             /* subcommand */
+    void (*run)(const char *path, vec_report *r); /* checker */
+    const char *help;                             /* usage line */
+} vec_cmd;
+
+static const vec_cmd vec_cmds[] = {
+    {"frost-sign", vec_frost_sign_file, "RFC 9591 FROST(Ed25519, SHA-512) vector file"},
+    {"frost-dkg", vec_frost_dkg_file, "ZcashFoundation frost DKG vector file (Ed25519)"},
+};
+
+static int
+usage(void)
+{
+    fprintf(stderr, "usage: mpc-vectors COMMAND FILE\n");
+    for (size_t i = 0; i < sizeof vec_cmds / sizeof vec_cmds[0]; i++) {
+        fprintf(stderr, "  %-12s %s\n", vec_cmds[i].name, vec_cmds[i].help);
+    }
+    return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 3) {
+        return usage();
+    }
+    for (size_t i = 0; i < sizeof vec_cmds / sizeof vec_cmds[0]; i++) {
+        if (strcmp(argv[1], vec_cmds[i].name) == 0) {
+            vec_report r = {0};
+            vec_cmds[i].run(argv[2], &r);
+            printf("%u passed, %u failed\n", r.passed, r.failed);
+            return (r.failed == 0 && r.passed > 0) ? 0 : 1;
+        }
+    }
+    return usage();
+}

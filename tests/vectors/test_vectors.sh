@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# tests/vectors/test_vectors.sh — runs mpc-vectors on the shared RFC 9591 and
+# ZF DKG vector files (must pass), then on copies with one output changed
+# (each must fail), proving the checker is sensitive to every output kind.
+# Needs $MPC_BIN (directory of mpc-vectors); prints "N passed, M failed".
+set -u
+bin=${MPC_BIN:-build/asan/bin}/mpc-vectors
+vecdir=${MPC_VECTORS:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/vectors}
+[ -d "$vecdir" ] || vecdir=/work/shared/vectors
+sign=$vecdir/frost-ed25519-sha512.json
+dkg=$vecdir/frost-ed25519-dkg-zf.json
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0; failed=0
+
+expect() { # expect pass|fail NAME CMD...
+    local want=$1 name=$2; shift 2
+    "$@" >"$tmp/out" 2>&1; local rc=$?
+    if { [ "$want" = pass ] && [ $rc -eq 0 ]; } || { [ "$want" = fail ] && [ $rc -eq 1 ]; }; then
+        echo "ok   $name"; passed=$((passed + 1))
+    else
+        echo "FAIL $name (exit $rc)"; tail -n 5 "$tmp/out"; failed=$((failed + 1))
+    fi
+}
+
+# mutate SRC DST PYTHON-EXPR: applies flip() to one field of the parsed JSON d.
+mutate() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+src, dst, expr = sys.argv[1:4]
+d = json.load(open(src))
+def flip(h):  # change the last hex digit: a different, equally long value
+    return h[:-1] + ('0' if h[-1] != '0' else '1')
+exec(expr)
+json.dump(d, open(dst, 'w'), indent=1)
+PY
+}
+
+expect pass "frost-sign shared vectors" "$bin" frost-sign "$sign"
+expect pass "frost-dkg shared vectors" "$bin" frost-dkg "$dkg"
+expect fail "frost-sign missing file" "$bin" frost-sign "$tmp/none.json"
+
+# Generality: files written by an independent Python implementation with
+# other identifiers (above 255), thresholds, signer sets and messages.
+gen=$(dirname "$0")/gen_frost_vectors.py
+while read -r seed tmin tmax ids signers; do
+    f=$tmp/gen-sign-$seed.json
+    python3 "$gen" sign "$seed" "$tmin" "$tmax" "$ids" "$signers" "$f" &&
+        expect pass "frost-sign generated t=$tmin ids=$ids signers=$signers" "$bin" frost-sign "$f"
+done <<'EOF_GEN'
+11 3 5 256,300,1000,70000,4000000000 4000000000,300,1000
+12 2 2 1,2 2,1
+13 4 6 5,6,7,300,301,302 302,5,6,300,7
+14 1 3 9,10,11 10
+EOF_GEN
+while read -r seed tmin ids; do
+    f=$tmp/gen-dkg-$seed.json
+    python3 "$gen" dkg "$seed" "$tmin" "$ids" "$f" &&
+        expect pass "frost-dkg generated t=$tmin ids=$ids" "$bin" frost-dkg "$f"
+done <<'EOF_GEN'
+21 2 256,513,1000
+22 3 7,300,65536,4000000000
+23 2 1,2
+EOF_GEN
+mutate "$tmp/gen-sign-11.json" "$tmp/gen-bad.json" \
+    "o = d['round_two_outputs']['outputs'][2]; o['sig_share'] = flip(o['sig_share'])" &&
+    expect fail "frost-sign generated, mutated sig_share" "$bin" frost-sign "$tmp/gen-bad.json"
+mutate "$tmp/gen-dkg-22.json" "$tmp/gen-bad.json" \
+    "p = d['inputs']['65536']; p['signing_shares']['300'] = flip(p['signing_shares']['300'])" &&
+    expect fail "frost-dkg generated, mutated signing share" "$bin" frost-dkg "$tmp/gen-bad.json"
+
+i=0
+while IFS='|' read -r name expr; do
+    [ -z "$name" ] && continue
+    i=$((i + 1)); f=$tmp/sign$i.json
+    mutate "$sign" "$f" "$expr" && expect fail "frost-sign mutated: $name" "$bin" frost-sign "$f"
+done <<'EOF_SIGN'
+final sig|d['final_output']['sig'] = flip(d['final_output']['sig'])
+sig_share|o = d['round_two_outputs']['outputs'][1]; o['sig_share'] = flip(o['sig_share'])
+binding_factor|o = d['round_one_outputs']['outputs'][0]; o['binding_factor'] = flip(o['binding_factor'])
+binding_factor_input|o = d['round_one_outputs']['outputs'][1]; o['binding_factor_input'] = flip(o['binding_factor_input'])
+hiding_nonce|o = d['round_one_outputs']['outputs'][0]; o['hiding_nonce'] = flip(o['hiding_nonce'])
+binding_nonce_commitment|o = d['round_one_outputs']['outputs'][1]; o['binding_nonce_commitment'] = flip(o['binding_nonce_commitment'])
+group_public_key|d['inputs']['group_public_key'] = flip(d['inputs']['group_public_key'])
+participant_share|o = d['inputs']['participant_shares'][2]; o['participant_share'] = flip(o['participant_share'])
+message|d['inputs']['message'] = d['inputs']['message'] + '00'
+EOF_SIGN
+
+while IFS='|' read -r name expr; do
+    [ -z "$name" ] && continue
+    i=$((i + 1)); f=$tmp/dkg$i.json
+    mutate "$dkg" "$f" "$expr" && expect fail "frost-dkg mutated: $name" "$bin" frost-dkg "$f"
+done <<'EOF_DKG'
+proof_of_knowledge|p = d['inputs']['2']; p['proof_of_knowledge'] = flip(p['proof_of_knowledge'])
+vss_commitment|p = d['inputs']['3']; p['vss_commitments'][1] = flip(p['vss_commitments'][1])
+received signing share|p = d['inputs']['1']; p['signing_shares']['3'] = flip(p['signing_shares']['3'])
+signing_share|p = d['inputs']['2']; p['signing_share'] = flip(p['signing_share'])
+verifying_share|p = d['inputs']['3']; p['verifying_share'] = flip(p['verifying_share'])
+verifying_key|d['inputs']['verifying_key'] = flip(d['inputs']['verifying_key'])
+coefficient|p = d['inputs']['1']; p['coefficient'] = flip(p['coefficient'])
+EOF_DKG
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

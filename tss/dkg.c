@@ -1,0 +1,347 @@
+/*
+ * dkg.c — Pedersen/Feldman DKG with proofs of knowledge and transcript
+ * confirmation (see dkg.h for rounds and encodings).
+ *
+ * DESIGN: the secret polynomial and the running share sum live in secure
+ * memory and are wiped on destroy; the polynomial is destroyed as soon as
+ * round 2 is sent. A round is entered only when every message of the
+ * previous one is present and verified.
+ */
+#include "tss/dkg.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/secmem.h"
+#include "tss/keyshare.h"
+#include "tss/pok.h"
+#include "tss/vss.h"
+
+struct tss_dkg {
+    tss_base b;                           /* rounds, parties, failure */
+    const tss_group *g;                   /* ed25519 */
+    uint32_t t;                           /* threshold (commitments per party) */
+    tss_poly *poly;                       /* own secret polynomial (until round 2 is sent) */
+    tss_point *commits;                   /* n * t commitments, party-major */
+    uint8_t *r1_digest;                   /* n echo digests of round 1 */
+    tss_scalar *share;                    /* running sum of received shares (secure) */
+    tss_keyshare *ks;                     /* result under construction */
+    uint8_t transcript[TSS_DIGEST_BYTES]; /* own transcript hash */
+};
+
+mpc_status
+tss_dkg_create(tss_dkg **out, const tss_params *p)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out == NULL || p == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (tss_group_selftest() != MPC_OK) {
+        return MPC_ERR_SELFTEST;
+    }
+    if (p->threshold == 0 || p->threshold > p->n_parties) {
+        return MPC_ERR_BAD_THRESHOLD;
+    }
+    tss_dkg *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status st = tss_base_init(&s->b, p);
+    if (st != MPC_OK) {
+        free(s);
+        return st;
+    }
+    s->g = tss_group_ed25519();
+    s->t = p->threshold;
+    s->commits = calloc((size_t)s->b.n * s->t, sizeof *s->commits);
+    s->r1_digest = calloc(s->b.n, TSS_DIGEST_BYTES);
+    s->share = mpc_secure_alloc(sizeof *s->share);
+    if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL) {
+        tss_dkg_destroy(s);
+        return MPC_ERR_NOMEM;
+    }
+    *out = s;
+    return MPC_OK;
+}
+
+void
+tss_dkg_destroy(tss_dkg *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    tss_poly_destroy(s->poly);
+    free(s->commits);
+    free(s->r1_digest);
+    mpc_secure_free(s->share);
+    tss_keyshare_destroy(s->ks);
+    tss_base_free(&s->b);
+    free(s);
+}
+
+/* Round 1: commitments and proof of knowledge of the constant term. */
+mpc_status
+tss_dkg_start(tss_dkg *s, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL || s->b.round != 0 || s->poly != NULL || s->b.done) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    const tss_group *g = s->g;
+    uint32_t self = s->b.self;
+    tss_point *mine = &s->commits[(size_t)self * s->t];
+    uint8_t buf[2 + 2 + TSS_MAX_THRESHOLD * TSS_POINT_MAX_BYTES + TSS_POK_BYTES];
+    uint8_t proof[TSS_POK_BYTES];
+    tss_scalar a0;
+    tss_wr w;
+    mpc_status st = tss_poly_create(&s->poly, g, s->t, NULL, NULL);
+    if (st == MPC_OK) {
+        st = tss_poly_commit(s->poly, mine);
+    }
+    if (st == MPC_OK) {
+        st = tss_poly_constant(s->poly, &a0);
+    }
+    if (st == MPC_OK) {
+        st = tss_pok_prove(g, proof, (uint64_t)self + 1, &a0, &mine[0]);
+    }
+    mpc_wipe(&a0, sizeof a0);
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
+    }
+    tss_wr_init(&w, buf, sizeof buf);
+    tss_msg_header(&w, TSS_DKG_R1);
+    tss_commitments_write(g, &w, mine, s->t);
+    tss_wr_bytes(&w, proof, sizeof proof);
+    tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
+    st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w);
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
+    }
+    tss_base_expect(&s->b, 1, NULL);
+    return MPC_OK;
+}
+
+/* Round 2: one share per other party, with the echo of round 1. */
+static mpc_status
+dkg_send_shares(tss_dkg *s, mpc_outbox *out)
+{
+    const tss_group *g = s->g;
+    size_t cap = 2 + TSS_SCALAR_BYTES + (size_t)s->b.n * TSS_DIGEST_BYTES;
+    uint8_t *buf = mpc_secure_alloc(cap);
+    tss_scalar f;
+    mpc_status st = buf != NULL ? MPC_OK : MPC_ERR_NOMEM;
+    for (uint32_t j = 0; st == MPC_OK && j < s->b.n; j++) {
+        st = tss_poly_eval(s->poly, &f, (uint64_t)j + 1);
+        if (st != MPC_OK) {
+            break;
+        }
+        if (j == s->b.self) {
+            *s->share = f;
+            continue;
+        }
+        uint8_t enc[TSS_SCALAR_BYTES];
+        tss_wr w;
+        tss_wr_init(&w, buf, cap);
+        tss_msg_header(&w, TSS_DKG_R2);
+        g->scalar_encode(enc, &f);
+        tss_wr_bytes(&w, enc, sizeof enc);
+        tss_wr_bytes(&w, s->r1_digest, (size_t)s->b.n * TSS_DIGEST_BYTES);
+        mpc_wipe(enc, sizeof enc);
+        st = tss_msg_send(out, 2, j, &w);
+    }
+    mpc_wipe(&f, sizeof f);
+    mpc_secure_free(buf);
+    tss_poly_destroy(s->poly);
+    s->poly = NULL;
+    if (st == MPC_OK) {
+        tss_base_expect(&s->b, 2, NULL);
+    }
+    return st;
+}
+
+static mpc_status
+dkg_handle_r1(tss_dkg *s, uint32_t from, tss_rd *r, const uint8_t *data, size_t len,
+              mpc_outbox *out)
+{
+    const tss_group *g = s->g;
+    tss_point *c = &s->commits[(size_t)from * s->t];
+    mpc_status st = tss_commitments_read(g, r, c, s->t);
+    const uint8_t *proof = tss_rd_bytes(r, TSS_POK_BYTES);
+    if (st == MPC_OK && (proof == NULL || !tss_rd_done(r))) {
+        st = MPC_ERR_MSG_MALFORMED;
+    }
+    if (st == MPC_OK) {
+        st = tss_pok_verify(g, proof, (uint64_t)from + 1, &c[0]);
+    }
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st, from);
+    }
+    tss_msg_digest(&s->r1_digest[(size_t)from * TSS_DIGEST_BYTES], from, data, len);
+    if (s->b.missing == 0) {
+        st = dkg_send_shares(s, out);
+        if (st != MPC_OK) {
+            return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
+        }
+    }
+    return MPC_OK;
+}
+
+/* Builds the result and the transcript once every share is in. */
+static mpc_status
+dkg_finish_shares(tss_dkg *s, mpc_outbox *out)
+{
+    const tss_group *g = s->g;
+    uint32_t n = s->b.n;
+    tss_point *sum = calloc(s->t, sizeof *sum);
+    const tss_point **vecs = calloc(n, sizeof *vecs);
+    mpc_status st = (sum && vecs) ? tss_keyshare_create(&s->ks, g, s->t, n, 1) : MPC_ERR_NOMEM;
+    for (uint32_t i = 0; st == MPC_OK && i < n; i++) {
+        vecs[i] = &s->commits[(size_t)i * s->t];
+    }
+    if (st == MPC_OK) {
+        st = tss_vss_commit_sum(g, sum, vecs, n, s->t);
+    }
+    if (st == MPC_OK) {
+        s->ks->group_key = sum[0];
+        s->ks->self = s->b.self;
+        *s->ks->secret = *s->share;
+    }
+    for (uint32_t j = 0; st == MPC_OK && j < n; j++) {
+        s->ks->members[j].id = j + 1;
+        st = tss_keyshare_set_node(s->ks, j, s->b.node_ids[j]);
+        if (st == MPC_OK) {
+            st = tss_vss_commit_eval(g, &s->ks->members[j].vshare, sum, s->t, (uint64_t)j + 1);
+        }
+    }
+    free(sum);
+    free(vecs);
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st == MPC_ERR_IDENTITY_POINT ? MPC_ERR_BAD_GROUP_KEY : st,
+                             TSS_NO_CULPRIT);
+    }
+    st = tss_transcript_hash(s->transcript, "mpc-frost-dkg-v1", s->b.sid, s->commits,
+                             (size_t)n * s->t, s->ks);
+    uint8_t buf[2 + TSS_DIGEST_BYTES];
+    tss_wr w;
+    tss_wr_init(&w, buf, sizeof buf);
+    tss_msg_header(&w, TSS_DKG_R3);
+    tss_wr_bytes(&w, s->transcript, sizeof s->transcript);
+    if (st == MPC_OK) {
+        st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
+    }
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
+    }
+    tss_base_expect(&s->b, 3, NULL);
+    return MPC_OK;
+}
+
+static mpc_status
+dkg_handle_r2(tss_dkg *s, uint32_t from, tss_rd *r, mpc_outbox *out)
+{
+    const tss_group *g = s->g;
+    const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
+    const uint8_t *echo = tss_rd_bytes(r, (size_t)s->b.n * TSS_DIGEST_BYTES);
+    uint32_t culprit = from;
+    tss_scalar f;
+    mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+    if (st == MPC_OK) {
+        st = tss_echo_check(s->r1_digest, echo, s->b.n, from, s->b.self, &culprit);
+    }
+    if (st == MPC_OK) {
+        culprit = from;
+        st = g->scalar_decode(&f, enc);
+    }
+    if (st == MPC_OK) {
+        st = tss_vss_verify_share(g, &f, (uint64_t)s->b.self + 1, &s->commits[(size_t)from * s->t],
+                                  s->t);
+    }
+    if (st == MPC_OK) {
+        g->scalar_add(s->share, s->share, &f);
+    }
+    mpc_wipe(&f, sizeof f);
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st, culprit);
+    }
+    return s->b.missing == 0 ? dkg_finish_shares(s, out) : MPC_OK;
+}
+
+static mpc_status
+dkg_handle_r3(tss_dkg *s, uint32_t from, tss_rd *r)
+{
+    const uint8_t *h = tss_rd_bytes(r, TSS_DIGEST_BYTES);
+    if (h == NULL || !tss_rd_done(r)) {
+        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
+    }
+    if (memcmp(h, s->transcript, TSS_DIGEST_BYTES) != 0) {
+        return tss_base_fail(&s->b, MPC_ERR_TRANSCRIPT, from);
+    }
+    if (s->b.missing == 0) {
+        s->b.done = 1;
+        s->b.round = 0;
+    }
+    return MPC_OK;
+}
+
+mpc_status
+tss_dkg_handle(tss_dkg *s, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+               size_t len, mpc_outbox *out)
+{
+    static const uint8_t types[4] = {0, TSS_DKG_R1, TSS_DKG_R2, TSS_DKG_R3};
+    if (s == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint32_t cur = s->b.round;
+    tss_rd r;
+    mpc_status st = tss_base_accept(&s->b, from, round, is_broadcast, cur != 2,
+                                    cur <= 3 ? types[cur] : 0, data, len, &r);
+    if (st != MPC_OK) {
+        return st;
+    }
+    switch (cur) {
+    case 1:
+        return dkg_handle_r1(s, from, &r, data, len, out);
+    case 2:
+        return dkg_handle_r2(s, from, &r, out);
+    default:
+        return dkg_handle_r3(s, from, &r);
+    }
+}
+
+uint32_t
+tss_dkg_current_round(const tss_dkg *s)
+{
+    return s != NULL ? s->b.round : 0;
+}
+
+int
+tss_dkg_is_done(const tss_dkg *s)
+{
+    return s != NULL && s->b.done;
+}
+
+uint32_t
+tss_dkg_culprit(const tss_dkg *s)
+{
+    return s != NULL ? s->b.culprit : TSS_NO_CULPRIT;
+}
+
+mpc_status
+tss_dkg_result(tss_dkg *s, uint8_t **out, size_t *out_len)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (s == NULL || out == NULL || out_len == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (!s->b.done) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    return tss_keyshare_encode(s->ks, 0, out, out_len);
+}

@@ -1,0 +1,94 @@
+/*
+ * keyshare.h — the key-share record: the result of DKG and reshare, the
+ * input of signing, and what the node stores (sealed) in its key store.
+ *
+ * Encoding (version 1, big-endian integers, strict length):
+ *   u8 version = 1 | u8 curve | u32 threshold | u32 n | u8 has_secret |
+ *   u32 self (index into members, 0xffffffff without secret) |
+ *   point group_key |
+ *   n x { u32 identifier | u16 len | node id bytes | point verifying_share } |
+ *   scalar secret_share (only if has_secret)
+ * A record without secret ("public key info") describes a key to a node
+ * that holds no share of it (a new member before reshare, an old member
+ * after it left the committee).
+ *
+ * DESIGN: the secret share lives in mpc_secure_alloc memory; encode output
+ * is mpc_secure_alloc'd too (it holds the share). Decoding validates
+ * everything: version, curve, 1 <= t <= n, identifiers non-zero and
+ * distinct, node ids non-empty and distinct, every point, the scalar, and
+ * secret * G == own verifying share.
+ *
+ * THREAD SAFETY: a record belongs to one thread at a time.
+ */
+#ifndef MPC_TSS_KEYSHARE_H
+#define MPC_TSS_KEYSHARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "tss/group.h"
+
+#define TSS_KEYSHARE_VERSION 1
+#define TSS_NODE_ID_MAX      255 /* longest node id in bytes */
+#define TSS_NO_SELF          UINT32_MAX
+
+/* One committee member. */
+typedef struct {
+    uint32_t id;      /* Shamir identifier (non-zero) */
+    char *node_id;    /* node id, NUL-terminated (owned) */
+    tss_point vshare; /* verifying share: secret share * G */
+} tss_member;
+
+/* A key share (or public key info when secret == NULL). */
+typedef struct {
+    const tss_group *g;  /* curve */
+    uint32_t threshold;  /* minimum signers */
+    uint32_t n;          /* committee size */
+    tss_member *members; /* n members (owned) */
+    tss_point group_key; /* group public key */
+    uint32_t self;       /* index of own member, TSS_NO_SELF without secret */
+    tss_scalar *secret;  /* own secret share (mpc_secure_alloc), or NULL */
+} tss_keyshare;
+
+/*
+ * Allocates a record with n zeroed members (node ids NULL) and, if
+ * with_secret, a zeroed secret in secure memory.
+ * Out: *out — caller owns it; free with tss_keyshare_destroy().
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_keyshare_create(tss_keyshare **out, const tss_group *g,
+                                              uint32_t threshold, uint32_t n, int with_secret);
+
+/* Wipes and frees ks. Accepts NULL. */
+void tss_keyshare_destroy(tss_keyshare *ks);
+
+/*
+ * Sets member i's node id (copied).
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG (bad index, empty or too long), MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_keyshare_set_node(tss_keyshare *ks, uint32_t i, const char *node_id);
+
+/*
+ * Encodes ks; with public_only set, the secret is left out.
+ * Out: *out (mpc_secure_alloc; caller frees with mpc_secure_free), *out_len.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_keyshare_encode(const tss_keyshare *ks, int public_only,
+                                              uint8_t **out, size_t *out_len);
+
+/*
+ * Decodes and validates a record.
+ * Out: *out — caller owns it; free with tss_keyshare_destroy().
+ * Returns: MPC_OK; MPC_ERR_MSG_MALFORMED (length, version, layout);
+ *          MPC_ERR_UNSUPPORTED (curve); MPC_ERR_BAD_THRESHOLD;
+ *          MPC_ERR_BAD_IDENTIFIER (ids or node ids); MPC_ERR_BAD_POINT;
+ *          MPC_ERR_BAD_SCALAR; MPC_ERR_BAD_SHARE (secret does not match its
+ *          verifying share); MPC_ERR_NOMEM; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_keyshare_decode(tss_keyshare **out, const uint8_t *in, size_t len);
+
+/* Returns: index of the member whose node id is node_id, or ks->n if none. */
+uint32_t tss_keyshare_find_node(const tss_keyshare *ks, const char *node_id);
+
+#endif /* MPC_TSS_KEYSHARE_H */

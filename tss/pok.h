@@ -1,0 +1,40 @@
+/*
+ * pok.h — Schnorr proof of knowledge of a DKG constant term.
+ *
+ * The challenge is the one of the ZcashFoundation frost DKG (FROST paper,
+ * Figure 1, as instantiated for FROST(Ed25519, SHA-512)), so that its
+ * published DKG vectors check ours:
+ *   c = H_dkg(SerializeScalar(id) || SerializeElement(C0) || SerializeElement(R)),
+ *   H_dkg(m) = SHA-512("FROST-ED25519-SHA512-v1" || "dkg" || m) mod L.
+ * Proof = SerializeElement(R) || SerializeScalar(mu), mu = k + a0 * c,
+ * valid iff mu * G == R + c * C0.
+ *
+ * THREAD SAFETY: pure functions.
+ */
+#ifndef MPC_TSS_POK_H
+#define MPC_TSS_POK_H
+
+#include <stdint.h>
+
+#include "common/status.h"
+#include "tss/group.h"
+
+#define TSS_POK_BYTES 64 /* R || mu on ed25519 */
+
+/*
+ * Proves knowledge of a0 with C0 = a0 * G for identifier id (fresh nonce k).
+ * Out: proof[0..point_len + 32).
+ * Returns: MPC_OK, MPC_ERR_RANDOM, MPC_ERR_CRYPTO, MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_pok_prove(const tss_group *g, uint8_t *proof, uint64_t id,
+                                        const tss_scalar *a0, const tss_point *C0);
+
+/*
+ * Verifies a proof against C0 for identifier id (decodes R and mu strictly).
+ * Returns: MPC_OK; MPC_ERR_BAD_POINT / MPC_ERR_BAD_SCALAR for a malformed
+ *          proof; MPC_ERR_BAD_PROOF if the equation fails; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_pok_verify(const tss_group *g, const uint8_t *proof, uint64_t id,
+                                         const tss_point *C0);
+
+#endif /* MPC_TSS_POK_H */

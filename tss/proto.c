@@ -1,0 +1,223 @@
+/*
+ * proto.c — shared round bookkeeping, message header and echo check.
+ */
+#include "tss/proto.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tss/vss.h"
+
+mpc_status
+tss_base_init(tss_base *b, const tss_params *p)
+{
+    memset(b, 0, sizeof *b);
+    b->culprit = TSS_NO_CULPRIT;
+    if (p == NULL || p->sid == NULL || p->party_ids == NULL || p->n_parties < 2 ||
+        p->n_parties > TSS_MAX_THRESHOLD || p->self >= p->n_parties) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (uint32_t i = 0; i < p->n_parties; i++) {
+        if (p->party_ids[i] == NULL || p->party_ids[i][0] == '\0') {
+            return MPC_ERR_BAD_IDENTIFIER;
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (strcmp(p->party_ids[i], p->party_ids[j]) == 0) {
+                return MPC_ERR_BAD_IDENTIFIER;
+            }
+        }
+    }
+    memcpy(b->sid, p->sid, TSS_SID_LEN);
+    b->self = p->self;
+    b->n = p->n_parties;
+    b->node_ids = calloc(b->n, sizeof *b->node_ids);
+    b->pending = calloc(b->n, 1);
+    if (b->node_ids == NULL || b->pending == NULL) {
+        tss_base_free(b);
+        return MPC_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < b->n; i++) {
+        if ((b->node_ids[i] = strdup(p->party_ids[i])) == NULL) {
+            tss_base_free(b);
+            return MPC_ERR_NOMEM;
+        }
+    }
+    return MPC_OK;
+}
+
+void
+tss_base_free(tss_base *b)
+{
+    for (uint32_t i = 0; b->node_ids != NULL && i < b->n; i++) {
+        free(b->node_ids[i]);
+    }
+    free(b->node_ids);
+    free(b->pending);
+    b->node_ids = NULL;
+    b->pending = NULL;
+}
+
+void
+tss_base_expect(tss_base *b, uint32_t r, const uint8_t *senders)
+{
+    b->round = r;
+    b->missing = 0;
+    for (uint32_t k = 0; k < b->n; k++) {
+        b->pending[k] = (k != b->self && (senders == NULL || senders[k])) ? 1 : 0;
+        b->missing += b->pending[k];
+    }
+}
+
+mpc_status
+tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit)
+{
+    if (b->failed == MPC_OK) {
+        b->failed = st;
+        b->culprit = culprit;
+        b->round = 0;
+    }
+    return b->failed;
+}
+
+mpc_status
+tss_base_accept(tss_base *b, uint32_t from, uint32_t round, int is_broadcast, int want_broadcast,
+                uint8_t type, const uint8_t *data, size_t len, tss_rd *body)
+{
+    if (b->failed != MPC_OK) {
+        return b->failed;
+    }
+    if (b->done || round != b->round) {
+        return MPC_ERR_SESSION_STATE; /* the caller routed it wrongly: no blame */
+    }
+    if (from >= b->n || data == NULL || len < 2) {
+        return tss_base_fail(b, MPC_ERR_MSG_MALFORMED, from < b->n ? from : TSS_NO_CULPRIT);
+    }
+    if (!b->pending[from] || (is_broadcast != 0) != (want_broadcast != 0)) {
+        return tss_base_fail(b, MPC_ERR_MSG_KIND, from);
+    }
+    if (data[0] != TSS_MSG_VERSION || data[1] != type) {
+        return tss_base_fail(b, MPC_ERR_MSG_MALFORMED, from);
+    }
+    b->pending[from] = 0;
+    b->missing--;
+    tss_rd_init(body, data + 2, len - 2);
+    return MPC_OK;
+}
+
+void
+tss_msg_header(tss_wr *w, uint8_t type)
+{
+    tss_wr_u8(w, TSS_MSG_VERSION);
+    tss_wr_u8(w, type);
+}
+
+void
+tss_msg_digest(uint8_t out[TSS_DIGEST_BYTES], uint32_t from, const uint8_t *msg, size_t len)
+{
+    crypto_generichash_state st;
+    uint8_t f[4] = {(uint8_t)(from >> 24), (uint8_t)(from >> 16), (uint8_t)(from >> 8),
+                    (uint8_t)from};
+    crypto_generichash_init(&st, NULL, 0, TSS_DIGEST_BYTES);
+    crypto_generichash_update(&st, f, sizeof f);
+    crypto_generichash_update(&st, msg, len);
+    crypto_generichash_final(&st, out, TSS_DIGEST_BYTES);
+}
+
+mpc_status
+tss_echo_check(const uint8_t *mine, const uint8_t *theirs, uint32_t n, uint32_t from, uint32_t self,
+               uint32_t *culprit)
+{
+    *culprit = TSS_NO_CULPRIT;
+    for (uint32_t k = 0; k < n; k++) {
+        if (memcmp(mine + (size_t)k * TSS_DIGEST_BYTES, theirs + (size_t)k * TSS_DIGEST_BYTES,
+                   TSS_DIGEST_BYTES) != 0) {
+            *culprit = (k == from || k == self) ? from : k;
+            return MPC_ERR_EQUIVOCATION;
+        }
+    }
+    return MPC_OK;
+}
+
+mpc_status
+tss_msg_send(mpc_outbox *out, uint32_t r, uint32_t to, const tss_wr *w)
+{
+    if (!w->ok) {
+        return MPC_ERR_INTERNAL;
+    }
+    return mpc_outbox_add(out, r, to, w->buf, w->len);
+}
+
+/* Decodes a commitment vector: u16 count (must be t) then t points. */
+mpc_status
+tss_commitments_read(const tss_group *g, tss_rd *r, tss_point *out, uint32_t t)
+{
+    uint16_t count = tss_rd_u16(r);
+    if (!r->ok) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    if (count != t) {
+        return MPC_ERR_BAD_COMMITMENT;
+    }
+    for (uint32_t k = 0; k < t; k++) {
+        const uint8_t *p = tss_rd_bytes(r, g->point_len);
+        if (p == NULL) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        mpc_status st = g->point_decode(&out[k], p);
+        if (st != MPC_OK) {
+            return st;
+        }
+    }
+    return MPC_OK;
+}
+
+void
+tss_commitments_write(const tss_group *g, tss_wr *w, const tss_point *c, uint32_t t)
+{
+    uint8_t e[TSS_POINT_MAX_BYTES];
+    tss_wr_u16(w, (uint16_t)t);
+    for (uint32_t k = 0; k < t; k++) {
+        g->point_encode(e, &c[k]);
+        tss_wr_bytes(w, e, g->point_len);
+    }
+}
+
+static void
+transcript_u32(crypto_generichash_state *st, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    crypto_generichash_update(st, b, sizeof b);
+}
+
+mpc_status
+tss_transcript_hash(uint8_t out[TSS_DIGEST_BYTES], const char *label, const uint8_t *sid,
+                    const tss_point *commits, size_t n_commits, const tss_keyshare *ks)
+{
+    const tss_group *g = ks->g;
+    uint8_t e[TSS_POINT_MAX_BYTES];
+    crypto_generichash_state st;
+    if (crypto_generichash_init(&st, NULL, 0, TSS_DIGEST_BYTES) != 0) {
+        return MPC_ERR_CRYPTO;
+    }
+    crypto_generichash_update(&st, (const uint8_t *)label, strlen(label) + 1);
+    crypto_generichash_update(&st, sid, TSS_SID_LEN);
+    transcript_u32(&st, ks->threshold);
+    transcript_u32(&st, ks->n);
+    transcript_u32(&st, (uint32_t)n_commits);
+    for (size_t i = 0; i < n_commits; i++) {
+        g->point_encode(e, &commits[i]);
+        crypto_generichash_update(&st, e, g->point_len);
+    }
+    g->point_encode(e, &ks->group_key);
+    crypto_generichash_update(&st, e, g->point_len);
+    for (uint32_t j = 0; j < ks->n; j++) {
+        transcript_u32(&st, ks->members[j].id);
+        crypto_generichash_update(&st, (const uint8_t *)ks->members[j].node_id,
+                                  strlen(ks->members[j].node_id) + 1);
+        g->point_encode(e, &ks->members[j].vshare);
+        crypto_generichash_update(&st, e, g->point_len);
+    }
+    crypto_generichash_final(&st, out, TSS_DIGEST_BYTES);
+    return MPC_OK;
+}

@@ -1,0 +1,80 @@
+/*
+ * reshare.h — moves an Ed25519 key to a new committee and threshold while
+ * keeping the group public key (DESIGN §7).
+ *
+ * Roles, from the input: every session party that is a member of the old
+ * key is a dealer; every member of the new committee is a receiver; a party
+ * may be both (overlap) and every party is at least one of them. Dealers
+ * (at least the old threshold) re-share w_i = lambda_i * s_i, lambda_i the
+ * Lagrange coefficient of their old identifier over the set of dealers, with
+ * a fresh polynomial of the new degree t'-1. New member j (identifier j+1 in
+ * the new committee list) gets s'_j = sum_i g_i(j+1).
+ *   Round 1 (broadcast, dealers):  u16 count = t' | t' points C_i
+ *   Round 2 (direct, dealer -> new member): scalar g_i(id'_j) | n echo digests
+ *   Round 3 (broadcast, everyone): transcript hash
+ * Checks: count == t' (MPC_ERR_BAD_COMMITMENT); every point valid;
+ * C_i0 == lambda_i * Y_i with Y_i the dealer's old verifying share
+ * (MPC_ERR_BAD_COMMITMENT); sum_i C_i0 == group key (MPC_ERR_BAD_GROUP_KEY);
+ * each share against its commitments (MPC_ERR_BAD_SHARE); echo
+ * (MPC_ERR_EQUIVOCATION); transcript (MPC_ERR_TRANSCRIPT), which binds the
+ * sid, new threshold, all commitments, group key and new verifying shares.
+ * Result: the new key-share record; a party that is not in the new
+ * committee gets the new record without a secret (public key info).
+ *
+ * THREAD SAFETY: a state is used by one thread at a time.
+ */
+#ifndef MPC_TSS_RESHARE_H
+#define MPC_TSS_RESHARE_H
+
+#include "tss/proto.h"
+
+#define TSS_RESHARE_R1            0x31 /* message types */
+#define TSS_RESHARE_R2            0x32
+#define TSS_RESHARE_R3            0x33
+#define TSS_RESHARE_INPUT_VERSION 1
+
+typedef struct tss_reshare tss_reshare;
+
+/*
+ * Reshare input: u8 version | u32 new_t | u32 n_new | n_new x (u16 len, node id) |
+ * u32 len | key-share record of the old key (with the secret for an old
+ * member, public-only for a new-only member).
+ * Out: *out (mpc_secure_alloc; caller frees with mpc_secure_free), *out_len.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_reshare_input_encode(uint8_t **out, size_t *out_len,
+                                                   uint32_t new_threshold,
+                                                   const char *const *new_nodes, uint32_t n_new,
+                                                   const uint8_t *keyshare, size_t keyshare_len);
+
+/*
+ * The functions below have the shape and contract of session_protocol
+ * (session/protocol.h); session/proto_eddsa.c adapts them.
+ * Out: *out — caller owns it; free with tss_reshare_destroy().
+ * Returns: MPC_OK or an error (nothing allocated on error).
+ */
+MPC_MUST_CHECK mpc_status tss_reshare_create(tss_reshare **out, const tss_params *p);
+/* Emits round-1 messages into out. Returns: MPC_OK or the (recorded) failure. */
+MPC_MUST_CHECK mpc_status tss_reshare_start(tss_reshare *s, mpc_outbox *out);
+/* Returns: the round accepted now (1-based), 0 once done or failed. */
+uint32_t tss_reshare_current_round(const tss_reshare *s);
+/*
+ * Handles one inbound message of the current round; may emit messages into out.
+ * Returns: MPC_OK, or the failure (sticky; culprit() names the party).
+ */
+MPC_MUST_CHECK mpc_status tss_reshare_handle(tss_reshare *s, uint32_t from, uint32_t round,
+                                             int is_broadcast, const uint8_t *data, size_t len,
+                                             mpc_outbox *out);
+/* Returns: 1 once finished successfully. */
+int tss_reshare_is_done(const tss_reshare *s);
+/*
+ * Out: *out — encoded key-share record (mpc_secure_alloc; caller frees with
+ * mpc_secure_free), *out_len. Returns: MPC_OK; MPC_ERR_SESSION_STATE if not done.
+ */
+MPC_MUST_CHECK mpc_status tss_reshare_result(tss_reshare *s, uint8_t **out, size_t *out_len);
+/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
+uint32_t tss_reshare_culprit(const tss_reshare *s);
+/* Wipes and frees the state. Accepts NULL. */
+void tss_reshare_destroy(tss_reshare *s);
+
+#endif /* MPC_TSS_RESHARE_H */
