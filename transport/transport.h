@@ -62,7 +62,8 @@ typedef transport_reply (*transport_msg_fn)(void *arg, const transport_msg *msg)
  * (attempts exhausted or deadline passed), MPC_ERR_CANCELLED (owner cancelled
  * or transport destroyed). attempts counts the tries made.
  */
-typedef void (*transport_send_done_fn)(void *arg, uint64_t owner, mpc_status st, uint32_t attempts);
+typedef void (*transport_send_done_fn)(void *arg, uint64_t owner, mpc_status st,
+                                       uint32_t attempts);
 
 /* Retry policy of the direct sender (DESIGN §5). */
 typedef struct {
@@ -78,34 +79,34 @@ void transport_retry_policy_default(transport_retry_policy *p);
 
 /* One direct send. The transport copies subject and data; the struct is borrowed. */
 typedef struct {
-    const char *subject;         /* e.g. mpc.s.<sid>.d.<node> */
-    const uint8_t *data;         /* request bytes (an encoded envelope) */
-    size_t len;                  /* data length */
-    uint64_t owner;              /* owner token (e.g. session serial) for cancel_owner */
-    uint64_t deadline_ms;        /* absolute monotonic ms after which no retry starts; 0 = none */
-    transport_send_done_fn done; /* completion, required */
-    void *done_arg;              /* passed to done; must stay valid until done ran */
+    const char *subject;          /* e.g. mpc.s.<sid>.d.<node> */
+    const uint8_t *data;          /* request bytes (an encoded envelope) */
+    size_t len;                   /* data length */
+    uint64_t owner;               /* owner token (e.g. session serial) for cancel_owner */
+    uint64_t deadline_ms;         /* absolute monotonic ms after which no retry starts; 0 = none */
+    transport_send_done_fn done;  /* completion, required */
+    void *done_arg;               /* passed to done; must stay valid until done ran */
 } transport_send;
 
 /* Counters, monotonically increasing except subscriptions. */
 typedef struct {
-    uint64_t published;       /* publish calls that succeeded */
-    uint64_t received;        /* messages handed to handlers */
-    uint64_t replies_sent;    /* ACK/BUSY/GONE replies sent */
-    uint64_t sends_started;   /* direct-send jobs accepted */
-    uint64_t sends_ok;        /* jobs ended by ACK */
-    uint64_t sends_gone;      /* jobs ended by GONE */
-    uint64_t sends_failed;    /* jobs ended by exhaustion or deadline */
+    uint64_t published;     /* publish calls that succeeded */
+    uint64_t received;      /* messages handed to handlers */
+    uint64_t replies_sent;  /* ACK/BUSY/GONE replies sent */
+    uint64_t sends_started; /* direct-send jobs accepted */
+    uint64_t sends_ok;      /* jobs ended by ACK */
+    uint64_t sends_gone;    /* jobs ended by GONE */
+    uint64_t sends_failed;  /* jobs ended by exhaustion or deadline */
     uint64_t sends_cancelled; /* jobs ended by cancel or destroy */
-    uint64_t attempts;        /* individual tries */
-    uint64_t retries;         /* tries after the first */
-    uint64_t no_responders;   /* tries answered by "no responders" */
-    uint64_t timeouts;        /* tries that timed out */
-    uint64_t busy;            /* tries answered BUSY */
-    uint64_t disconnects;     /* connection lost */
-    uint64_t reconnects;      /* connection re-established */
-    uint64_t async_errors;    /* errors reported by the client library's error handler */
-    uint64_t subscriptions;   /* currently active subscriptions */
+    uint64_t attempts;      /* individual tries */
+    uint64_t retries;       /* tries after the first */
+    uint64_t no_responders; /* tries answered by "no responders" */
+    uint64_t timeouts;      /* tries that timed out */
+    uint64_t busy;          /* tries answered BUSY */
+    uint64_t disconnects;   /* connection lost */
+    uint64_t reconnects;    /* connection re-established */
+    uint64_t async_errors;  /* errors reported by the client library's error handler */
+    uint64_t subscriptions; /* currently active subscriptions */
 } transport_stats;
 
 /* The vtable. Implementations fill it; callers use the inline wrappers below. */
@@ -115,7 +116,8 @@ typedef struct {
                                       void *arg, transport_sub **out);
     void (*unsubscribe)(transport *t, transport_sub *sub);
     mpc_status (*request)(transport *t, const char *subject, const uint8_t *data, size_t len,
-                          uint64_t timeout_ms, uint8_t *reply, size_t reply_cap, size_t *reply_len);
+                          uint64_t timeout_ms, uint8_t *reply, size_t reply_cap,
+                          size_t *reply_len);
     mpc_status (*send_direct)(transport *t, const transport_send *job);
     void (*cancel_owner)(transport *t, uint64_t owner);
     mpc_status (*flush)(transport *t, uint64_t timeout_ms);
