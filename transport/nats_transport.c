@@ -48,11 +48,12 @@ struct nats_sub {
 struct nats_transport {
     transport base;              /* must be first */
     natsConnection *nc;          /* the connection */
-    pthread_mutex_t mu;          /* guards subs, nsubs_alive, connected, closed */
+    pthread_mutex_t mu;          /* guards subs, connected, closed, closing */
     pthread_cond_t cv;           /* handler returned, sub completed, (re)connected, closed */
     struct nats_sub *subs;       /* wrappers not yet completed by the library */
     int connected;               /* 1 while connected */
     int closed;                  /* closed callback ran */
+    int closing;                 /* destroy closes the connection: not an outage */
     transport_reply_mux *mux;    /* inbox routing */
     transport_direct_sender *ds; /* direct sender */
     struct nats_sub *inbox;      /* "<prefix>.>" */
@@ -143,9 +144,14 @@ nt_on_disconnected(natsConnection *nc, void *closure)
 {
     struct nats_transport *t = closure;
     (void)nc;
-    NT_COUNT(t, disconnects);
+    pthread_mutex_lock(&t->mu);
+    int closing = t->closing;
+    pthread_mutex_unlock(&t->mu);
     nt_set_connected(t, 0);
-    mpc_log(MPC_LOG_WARN, "transport", "nats_disconnected", "conn=%s", t->name);
+    if (!closing) {
+        NT_COUNT(t, disconnects);
+        mpc_log(MPC_LOG_WARN, "transport", "nats_disconnected", "conn=%s", t->name);
+    }
 }
 
 static void
@@ -172,7 +178,7 @@ nt_on_closed(natsConnection *nc, void *closure)
 {
     struct nats_transport *t = closure;
     (void)nc;
-    mpc_log(MPC_LOG_INFO, "transport", "nats_closed", "conn=%s", t->name);
+    mpc_log(MPC_LOG_DEBUG, "transport", "nats_closed", "conn=%s", t->name);
     /* Last touch of t: destroy frees it as soon as it sees closed. */
     pthread_mutex_lock(&t->mu);
     t->connected = 0;
@@ -390,6 +396,48 @@ nt_sub_remove(struct nats_transport *t, struct nats_sub *s)
     }
 }
 
+/* Publishes an empty probe to reply (the caller's own inbox): see nt_confirm. */
+static mpc_status
+nt_publish_probe(void *impl, const char *subject, const char *reply, const uint8_t *data,
+                 size_t len)
+{
+    struct nats_transport *t = impl;
+    (void)subject;
+    (void)data;
+    (void)len;
+    return nt_status(natsConnection_Publish(t->nc, reply, NULL, 0));
+}
+
+/*
+ * Confirms that the server processed everything sent so far on this
+ * connection. A flush alone is not enough with nats.c 3.4.1: right after the
+ * server is killed, FlushTimeout sometimes returns NATS_OK with the status
+ * still CONNECTED and no socket left (measured: 3 in 30). So after the flush
+ * a probe message is published to our own inbox and must come back from the
+ * server: it was sent after the SUB, so its return proves the SUB was
+ * processed (after a reconnect, subscriptions are resent before buffered
+ * messages, so the proof holds there too).
+ */
+static natsStatus
+nt_confirm(struct nats_transport *t, int64_t timeout_ms)
+{
+    uint8_t buf[1];
+    size_t len = 0;
+    uint64_t deadline = mpc_clock_deadline_ns((uint64_t)timeout_ms);
+    natsStatus ns = natsConnection_FlushTimeout(t->nc, timeout_ms);
+    if (ns != NATS_OK) {
+        return ns;
+    }
+    uint64_t now = mpc_clock_mono_ns();
+    uint64_t left_ms = deadline > now ? (deadline - now) / MPC_NS_PER_MS : 0;
+    mpc_status st = transport_reply_mux_request(t->mux, nt_publish_probe, t, "probe", NULL, 0,
+                                                left_ms > 0 ? left_ms : 1, buf, sizeof buf, &len);
+    if (st == MPC_OK) {
+        return NATS_OK;
+    }
+    return st == MPC_ERR_TIMEOUT ? NATS_TIMEOUT : NATS_CONNECTION_DISCONNECTED;
+}
+
 static mpc_status
 nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn, void *arg,
                        transport_sub **out)
@@ -407,7 +455,7 @@ nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn
     if (st != MPC_OK) {
         return st;
     }
-    natsStatus ns = natsConnection_FlushTimeout(t->nc, t->flush_timeout_ms);
+    natsStatus ns = nt_confirm(t, t->flush_timeout_ms);
     if (ns != NATS_OK) {
         nt_sub_remove(t, s);
         st = nt_status(ns);
@@ -497,7 +545,7 @@ nt_flush(transport *base, uint64_t timeout_ms)
     if (timeout_ms == 0) {
         timeout_ms = 1;
     }
-    return nt_status(natsConnection_FlushTimeout(t->nc, (int64_t)timeout_ms));
+    return nt_status(nt_confirm(t, (int64_t)timeout_ms));
 }
 
 static void
@@ -601,6 +649,9 @@ nt_teardown(struct nats_transport *t)
     int subs_done = nt_wait_until(t, nt_no_subs, NT_DRAIN_WAIT_MS);
     pthread_mutex_unlock(&t->mu);
     if (t->nc != NULL) {
+        pthread_mutex_lock(&t->mu);
+        t->closing = 1;
+        pthread_mutex_unlock(&t->mu);
         natsConnection_Close(t->nc);
         pthread_mutex_lock(&t->mu);
         int closed = nt_wait_until(t, nt_is_closed, NT_DRAIN_WAIT_MS);
@@ -746,6 +797,9 @@ transport_nats_create(const transport_nats_config *user_cfg, transport **out)
     mpc_status st = nt_connect(t, &cfg);
     if (st == MPC_OK) {
         st = nt_start_inbox(t, &cfg);
+    }
+    if (st == MPC_OK && !cfg.retry_on_failed_connect) {
+        st = nt_status(nt_confirm(t, cfg.flush_timeout_ms)); /* the inbox is live */
     }
     if (st != MPC_OK) {
         if (nt_teardown(t)) {
