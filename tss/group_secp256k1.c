@@ -69,6 +69,20 @@ sp_pk_mut(tss_point *p)
     return (secp256k1_pubkey *)(void *)p->v;
 }
 
+/*
+ * Returns 1 unless p is the all-zero placeholder (a slot that was never set,
+ * e.g. a non-dealer's commitments in reshare): libsecp256k1 would abort on it.
+ */
+static int
+sp_is_set(const tss_point *p)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < sizeof p->v; i++) {
+        acc |= p->v[i];
+    }
+    return acc != 0;
+}
+
 static void
 sp_load(struct tss_secp_num *r, const tss_scalar *s)
 {
@@ -204,7 +218,7 @@ static void
 sp_point_encode(uint8_t *out, const tss_point *p)
 {
     const tss_secp_ctx *ctx = tss_group_secp256k1_ctx();
-    if (ctx == NULL || tss_secp_point_encode(ctx, out, sp_pk(p)) != MPC_OK) {
+    if (ctx == NULL || !sp_is_set(p) || tss_secp_point_encode(ctx, out, sp_pk(p)) != MPC_OK) {
         memset(out, 0, TSS_SECP_POINT_BYTES); /* decodes as nothing: fails closed */
     }
 }
@@ -215,7 +229,13 @@ sp_point_add(tss_point *r, const tss_point *a, const tss_point *b)
     const tss_secp_ctx *ctx = tss_group_secp256k1_ctx();
     const secp256k1_pubkey *ins[2] = {sp_pk(a), sp_pk(b)};
     secp256k1_pubkey sum;
-    mpc_status st = ctx != NULL ? tss_secp_point_sum(ctx, &sum, ins, 2) : MPC_ERR_SELFTEST;
+    mpc_status st = ctx != NULL ? MPC_OK : MPC_ERR_SELFTEST;
+    if (st == MPC_OK && (!sp_is_set(a) || !sp_is_set(b))) {
+        st = MPC_ERR_BAD_POINT;
+    }
+    if (st == MPC_OK) {
+        st = tss_secp_point_sum(ctx, &sum, ins, 2);
+    }
     memset(r, 0, sizeof *r);
     if (st == MPC_OK) {
         *sp_pk_mut(r) = sum;
@@ -230,7 +250,10 @@ sp_point_sub(tss_point *r, const tss_point *a, const tss_point *b)
     struct tss_secp_ge ge;
     tss_point nb;
     memset(&nb, 0, sizeof nb);
-    mpc_status st = ctx != NULL ? tss_secp_point_to_ge(ctx, &ge, sp_pk(b)) : MPC_ERR_SELFTEST;
+    mpc_status st = ctx == NULL ? MPC_ERR_SELFTEST : !sp_is_set(b) ? MPC_ERR_BAD_POINT : MPC_OK;
+    if (st == MPC_OK) {
+        st = tss_secp_point_to_ge(ctx, &ge, sp_pk(b));
+    }
     if (st == MPC_OK) {
         tss_secp_ge_neg(&ge, &ge);
         st = tss_secp_ge_to_point(ctx, sp_pk_mut(&nb), &ge);
@@ -248,9 +271,13 @@ sp_point_mul(tss_point *r, const tss_scalar *s, const tss_point *p)
     const tss_secp_ctx *ctx = tss_group_secp256k1_ctx();
     struct tss_secp_ge ge;
     secp256k1_pubkey pk, in = *sp_pk(p); /* r may alias p */
+    int set = sp_is_set(p);
     memset(r, 0, sizeof *r);
     if (ctx == NULL) {
         return MPC_ERR_SELFTEST;
+    }
+    if (!set) {
+        return MPC_ERR_BAD_POINT;
     }
     if (sp_scalar_is_zero(s)) {
         return MPC_ERR_IDENTITY_POINT;
@@ -288,6 +315,9 @@ sp_point_mul_base(tss_point *r, const tss_scalar *s)
 static int
 sp_point_eq(const tss_point *a, const tss_point *b)
 {
+    if (!sp_is_set(a) || !sp_is_set(b)) {
+        return 0;
+    }
     uint8_t ea[TSS_SECP_POINT_BYTES], eb[TSS_SECP_POINT_BYTES];
     sp_point_encode(ea, a);
     sp_point_encode(eb, b);
