@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/keyshare.h"
 #include "tss/pok.h"
 #include "tss/vss.h"
@@ -128,12 +129,13 @@ tss_dkg_start(tss_dkg *s, mpc_outbox *out)
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
+    TSS_DECLASSIFY(proof, s->proof_len); /* broadcast: public (ctime test) */
     tss_wr_init(&w, buf, sizeof buf);
     tss_msg_header(&w, TSS_DKG_R1);
     tss_commitments_write(g, &w, mine, s->t);
     tss_wr_bytes(&w, proof, s->proof_len);
-    tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
     st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w);
+    tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }

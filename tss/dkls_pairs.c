@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
 #include "tss/proto.h"
 
@@ -111,6 +112,7 @@ tss_dkls_pairs_start(tss_dkls_pairs *p, mpc_outbox *out, uint32_t round)
         st = tss_dkls_pair_setup_create(p->ctx, p->ctx_hash, p->ot_id[p->self], p->ot_id[k],
                                         &p->st[k], msg + 2);
         if (st == MPC_OK) {
+            TSS_DECLASSIFY(msg, TSS_DKLS_PAIRS_MSG_BYTES); /* sent: public (ctime test) */
             st = mpc_outbox_add(out, round, k, msg, TSS_DKLS_PAIRS_MSG_BYTES);
         }
         if (st == MPC_OK) {
@@ -151,6 +153,11 @@ tss_dkls_pairs_handle(tss_dkls_pairs *p, uint32_t from, const uint8_t *data, siz
     p->st[from] = NULL;
     if (st == MPC_OK) {
         *culprit = TSS_NO_CULPRIT;
+        /* The transcript hashes are broadcast in the confirmation round: public. */
+        TSS_DECLASSIFY(p->res[from].tr_out, TSS_DKLS_HASH_BYTES);
+        TSS_DECLASSIFY(p->res[from].tr_in, TSS_DKLS_HASH_BYTES);
+        TSS_DECLASSIFY(p->res[from].setup_id_out, TSS_DKLS_HASH_BYTES);
+        TSS_DECLASSIFY(p->res[from].setup_id_in, TSS_DKLS_HASH_BYTES);
     }
     return st;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_sign.h"
 
@@ -322,6 +323,7 @@ sg_send(tss_dkls_signing *s, mpc_outbox *out, uint32_t round, enum sg_slot kind,
         buf[0] = TSS_MSG_VERSION;
         buf[1] = sg_type[kind];
         memcpy(buf + 2, payload + i * sg_len[kind], sg_len[kind]);
+        TSS_DECLASSIFY(buf, len); /* sent: known to its recipient (ctime test) */
         st = mpc_outbox_add(out, round, per_peer ? s->peer_party[i] : MPC_OUTBOX_ALL, buf, len);
     }
     if (buf != NULL) {

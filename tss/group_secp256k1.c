@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
 #include "tss/secp256k1.h"
 
@@ -100,7 +101,9 @@ static mpc_status
 sp_scalar_decode(tss_scalar *out, const uint8_t in[TSS_SCALAR_BYTES])
 {
     memset(out, 0, sizeof *out);
-    if (!tss_secp_scalar_is_canonical(in)) {
+    int ok = tss_secp_scalar_is_canonical(in);
+    TSS_DECLASSIFY(&ok, sizeof ok); /* validity is public: a bad scalar aborts */
+    if (!ok) {
         return MPC_ERR_BAD_SCALAR;
     }
     memcpy(out->v, in, TSS_SCALAR_BYTES);
@@ -172,6 +175,7 @@ sp_scalar_invert(tss_scalar *r, const tss_scalar *a)
     int zero = tss_secp_num_is_zero(&x);
     tss_secp_scalar_inv(&x, &x); /* constant time; 0 maps to 0 */
     sp_store(r, &x);
+    TSS_DECLASSIFY(&zero, sizeof zero); /* validity is public */
     return zero ? MPC_ERR_BAD_SCALAR : MPC_OK;
 }
 
@@ -279,10 +283,15 @@ sp_point_mul(tss_point *r, const tss_scalar *s, const tss_point *p)
     if (!set) {
         return MPC_ERR_BAD_POINT;
     }
-    if (sp_scalar_is_zero(s)) {
+    int zero = sp_scalar_is_zero(s);
+    TSS_DECLASSIFY(&zero, sizeof zero); /* validity is public */
+    if (zero) {
         return MPC_ERR_IDENTITY_POINT;
     }
     mpc_status st = tss_secp_point_mul_ct(ctx, &ge, &in, s->v);
+    /* The table's points are public by design; parsing them may take variable time. */
+    TSS_DECLASSIFY(&st, sizeof st);
+    TSS_DECLASSIFY(&ge, sizeof ge);
     if (st == MPC_OK) {
         st = tss_secp_ge_to_point(ctx, &pk, &ge);
     }
@@ -301,11 +310,16 @@ sp_point_mul_base(tss_point *r, const tss_scalar *s)
     if (ctx == NULL) {
         return MPC_ERR_SELFTEST;
     }
-    if (sp_scalar_is_zero(s)) {
+    int zero = sp_scalar_is_zero(s);
+    TSS_DECLASSIFY(&zero, sizeof zero); /* validity is public */
+    if (zero) {
         return MPC_ERR_IDENTITY_POINT;
     }
     secp256k1_pubkey pk;
     mpc_status st = tss_secp_point_base(ctx, &pk, NULL, s->v);
+    /* The table's points are public by design (commitments, verifying shares). */
+    TSS_DECLASSIFY(&st, sizeof st);
+    TSS_DECLASSIFY(&pk, sizeof pk);
     if (st == MPC_OK) {
         *sp_pk_mut(r) = pk;
     }

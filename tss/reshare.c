@@ -427,8 +427,8 @@ tss_reshare_start(tss_reshare *s, mpc_outbox *out)
             st = MPC_ERR_NOMEM;
         }
         if (st == MPC_OK) {
-            tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, buf, w1.len);
             st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w1);
+            tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, buf, w1.len);
         }
         free(buf);
         if (st != MPC_OK) {
