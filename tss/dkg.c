@@ -14,13 +14,17 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/keyshare.h"
 #include "tss/pok.h"
 #include "tss/vss.h"
 
 struct tss_dkg {
     tss_base b;                           /* rounds, parties, failure */
-    const tss_group *g;                   /* ed25519 */
+    const tss_group *g;                   /* curve (suite.g) */
+    tss_suite suite;                      /* curve and hash hooks */
+    size_t proof_len;                     /* point_len + 32 */
+    uint8_t *proofs;                      /* n proofs of round 1 (for suite.confirm) */
     uint32_t t;                           /* threshold (commitments per party) */
     tss_poly *poly;                       /* own secret polynomial (until round 2 is sent) */
     tss_point *commits;                   /* n * t commitments, party-major */
@@ -32,6 +36,12 @@ struct tss_dkg {
 
 mpc_status
 tss_dkg_create(tss_dkg **out, const tss_params *p)
+{
+    return tss_dkg_create_suite(out, p, NULL);
+}
+
+mpc_status
+tss_dkg_create_suite(tss_dkg **out, const tss_params *p, const tss_suite *suite)
 {
     if (out != NULL) {
         *out = NULL;
@@ -54,12 +64,19 @@ tss_dkg_create(tss_dkg **out, const tss_params *p)
         free(s);
         return st;
     }
-    s->g = tss_group_ed25519();
+    if (suite != NULL && suite->g != NULL) {
+        s->suite = *suite;
+    } else {
+        s->suite = (tss_suite){.g = tss_group_ed25519()};
+    }
+    s->g = s->suite.g;
+    s->proof_len = s->g->point_len + TSS_SCALAR_BYTES;
     s->t = p->threshold;
     s->commits = calloc((size_t)s->b.n * s->t, sizeof *s->commits);
     s->r1_digest = calloc(s->b.n, TSS_DIGEST_BYTES);
+    s->proofs = calloc(s->b.n, s->proof_len);
     s->share = mpc_secure_alloc(sizeof *s->share);
-    if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL) {
+    if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL || s->proofs == NULL) {
         tss_dkg_destroy(s);
         return MPC_ERR_NOMEM;
     }
@@ -76,6 +93,7 @@ tss_dkg_destroy(tss_dkg *s)
     tss_poly_destroy(s->poly);
     free(s->commits);
     free(s->r1_digest);
+    free(s->proofs);
     mpc_secure_free(s->share);
     tss_keyshare_destroy(s->ks);
     tss_base_free(&s->b);
@@ -92,8 +110,8 @@ tss_dkg_start(tss_dkg *s, mpc_outbox *out)
     const tss_group *g = s->g;
     uint32_t self = s->b.self;
     tss_point *mine = &s->commits[(size_t)self * s->t];
-    uint8_t buf[2 + 2 + TSS_MAX_THRESHOLD * TSS_POINT_MAX_BYTES + TSS_POK_BYTES];
-    uint8_t proof[TSS_POK_BYTES];
+    uint8_t buf[2 + 2 + TSS_MAX_THRESHOLD * TSS_POINT_MAX_BYTES + TSS_POK_MAX_BYTES];
+    uint8_t *proof = &s->proofs[(size_t)self * s->proof_len];
     tss_scalar a0;
     tss_wr w;
     mpc_status st = tss_poly_create(&s->poly, g, s->t, NULL, NULL);
@@ -104,18 +122,20 @@ tss_dkg_start(tss_dkg *s, mpc_outbox *out)
         st = tss_poly_constant(s->poly, &a0);
     }
     if (st == MPC_OK) {
-        st = tss_pok_prove(g, proof, (uint64_t)self + 1, &a0, &mine[0]);
+        st = tss_pok_prove_with(g, s->suite.pok_challenge, s->suite.user, proof, (uint64_t)self + 1,
+                                &a0, &mine[0]);
     }
     mpc_wipe(&a0, sizeof a0);
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
+    TSS_DECLASSIFY(proof, s->proof_len); /* broadcast: public (ctime test) */
     tss_wr_init(&w, buf, sizeof buf);
     tss_msg_header(&w, TSS_DKG_R1);
     tss_commitments_write(g, &w, mine, s->t);
-    tss_wr_bytes(&w, proof, sizeof proof);
-    tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
+    tss_wr_bytes(&w, proof, s->proof_len);
     st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w);
+    tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
@@ -168,12 +188,16 @@ dkg_handle_r1(tss_dkg *s, uint32_t from, tss_rd *r, const uint8_t *data, size_t 
     const tss_group *g = s->g;
     tss_point *c = &s->commits[(size_t)from * s->t];
     mpc_status st = tss_commitments_read(g, r, c, s->t);
-    const uint8_t *proof = tss_rd_bytes(r, TSS_POK_BYTES);
+    const uint8_t *proof = tss_rd_bytes(r, s->proof_len);
     if (st == MPC_OK && (proof == NULL || !tss_rd_done(r))) {
         st = MPC_ERR_MSG_MALFORMED;
     }
     if (st == MPC_OK) {
-        st = tss_pok_verify(g, proof, (uint64_t)from + 1, &c[0]);
+        st = tss_pok_verify_with(g, s->suite.pok_challenge, s->suite.user, proof,
+                                 (uint64_t)from + 1, &c[0]);
+    }
+    if (st == MPC_OK) {
+        memcpy(&s->proofs[(size_t)from * s->proof_len], proof, s->proof_len);
     }
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, from);
@@ -217,12 +241,25 @@ dkg_finish_shares(tss_dkg *s, mpc_outbox *out)
     }
     free(sum);
     free(vecs);
+    if (st == MPC_OK) {
+        /* x_i * G == X_i (spec §2 round 3): the summed share matches its verifying share. */
+        tss_point y;
+        if (g->point_mul_base(&y, s->ks->secret) != MPC_OK ||
+            !g->point_eq(&y, &s->ks->members[s->b.self].vshare)) {
+            st = MPC_ERR_BAD_SHARE;
+        }
+    }
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st == MPC_ERR_IDENTITY_POINT ? MPC_ERR_BAD_GROUP_KEY : st,
                              TSS_NO_CULPRIT);
     }
-    st = tss_transcript_hash(s->transcript, "mpc-frost-dkg-v1", s->b.sid, s->commits,
-                             (size_t)n * s->t, s->ks);
+    if (s->suite.confirm != NULL) {
+        st = s->suite.confirm(s->suite.user, s->transcript, s->commits, (size_t)n * s->t, s->proofs,
+                              s->ks);
+    } else {
+        st = tss_transcript_hash(s->transcript, "mpc-frost-dkg-v1", s->b.sid, s->commits,
+                                 (size_t)n * s->t, s->ks);
+    }
     uint8_t buf[2 + TSS_DIGEST_BYTES];
     tss_wr w;
     tss_wr_init(&w, buf, sizeof buf);

@@ -1,5 +1,6 @@
 /*
- * dkg.h — distributed key generation for FROST(Ed25519): Pedersen DKG with
+ * dkg.h — distributed key generation (FROST(Ed25519) by default; any curve of
+ * group.h through a tss_suite, e.g. DKLs23 keygen on secp256k1): Pedersen DKG with
  * Feldman commitments and Schnorr proofs of knowledge (FROST paper, Fig. 1),
  * plus a transcript confirmation round. No dealer, no coordinator.
  *
@@ -35,6 +36,14 @@ typedef struct tss_dkg tss_dkg;
 
 /* Out: *out (caller owns; tss_dkg_destroy). Returns MPC_OK or an error (nothing allocated). */
 MPC_MUST_CHECK mpc_status tss_dkg_create(tss_dkg **out, const tss_params *p);
+
+/*
+ * Like tss_dkg_create on another ciphersuite (proto.h tss_suite; borrowed for
+ * the life of the state). suite NULL = FROST(Ed25519). The proof is then
+ * point_len + 32 bytes and the round-3 hash is suite->confirm's.
+ */
+MPC_MUST_CHECK mpc_status tss_dkg_create_suite(tss_dkg **out, const tss_params *p,
+                                               const tss_suite *suite);
 /* Emits round 1. Returns MPC_OK or an error. */
 MPC_MUST_CHECK mpc_status tss_dkg_start(tss_dkg *s, mpc_outbox *out);
 /* Returns: the round accepted now (1-based), 0 once done or failed. */

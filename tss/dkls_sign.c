@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
 #include "tss/dkls_sign_int.h"
 
@@ -119,7 +120,9 @@ sign_keys(tss_dkls_sign *s, const struct tss_dkls_sign_params *p, const uint8_t 
     if (st != MPC_OK) {
         return st;
     }
-    if (!tss_secp_scalar_is_valid_nonzero(p->x_share)) {
+    int valid = tss_secp_scalar_is_valid_nonzero(p->x_share);
+    TSS_DECLASSIFY(&valid, sizeof(valid)); /* validity is public: a bad record aborts */
+    if (!valid) {
         return MPC_ERR_BAD_SCALAR;
     }
     if (tss_secp_point_base(ctx, &xi_calc, NULL, p->x_share) != MPC_OK ||

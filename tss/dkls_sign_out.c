@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
 #include "tss/dkls_sign_int.h"
 
@@ -56,6 +57,7 @@ sign_gamma_check(const tss_secp_ctx *ctx, const struct tss_secp_num *chi, const 
         tss_secp_ge_encode(rhs_pt, &rhs);
         ok = mpc_ct_equal(lhs_pt, rhs_pt, PTB);
     }
+    TSS_DECLASSIFY(&ok, sizeof(ok)); /* the check outcome is public (abort naming Alice) */
     mpc_wipe(chib, sizeof(chib));
     mpc_wipe(&lhs, sizeof(lhs));
     mpc_wipe(&dg, sizeof(dg));
@@ -284,6 +286,9 @@ tss_dkls_sign_finish(tss_dkls_sign *s, const struct tss_dkls_sign_msg *bcast3, u
         return MPC_ERR_SESSION_STATE;
     }
     struct tss_secp_num uu = s->u, ww = s->w, t;
+    /* u_i, w_i were broadcast in round 3: public from here (ctime test). */
+    TSS_DECLASSIFY(&uu, sizeof(uu));
+    TSS_DECLASSIFY(&ww, sizeof(ww));
     for (size_t k = 0; k < s->n_peers; k++) {
         const uint8_t *m = bcast3[k].p;
         uint32_t id = s->peers[k].id;

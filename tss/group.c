@@ -14,6 +14,9 @@ tss_group_by_id(uint32_t id)
     if (id == TSS_CURVE_ED25519) {
         return tss_group_ed25519();
     }
+    if (id == TSS_CURVE_SECP256K1) {
+        return tss_group_secp256k1();
+    }
     return NULL;
 }
 

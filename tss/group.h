@@ -40,7 +40,7 @@
 /* Curve tags; the numeric values are stored in key-share records. */
 typedef enum {
     TSS_CURVE_ED25519 = 1,  /* Ed25519 (prime-order subgroup), libsodium */
-    TSS_CURVE_SECP256K1 = 2 /* reserved for the secp256k1 backend */
+    TSS_CURVE_SECP256K1 = 2 /* secp256k1, libsecp256k1 + GMP mpn_sec_* */
 } tss_curve_id;
 
 /* A scalar modulo the group order, in the backend's representation. */
@@ -109,6 +109,33 @@ typedef struct tss_group {
 /* Returns: the Ed25519 backend (static, never NULL). */
 const tss_group *tss_group_ed25519(void);
 
+/*
+ * Returns: the secp256k1 backend (static, never NULL). Its points are public
+ * libsecp256k1 points; point_mul_base is BASE and point_mul is MUL_CT of the
+ * DKLs23 spec §1.1 (constant time in the scalar); additions are variable time
+ * and only ever see public points. Call tss_group_secp256k1_selftest() (or
+ * tss_group_selftest()) once before use.
+ */
+const tss_group *tss_group_secp256k1(void);
+
+/* Opaque secp256k1 backend context (tss/secp256k1.h). */
+typedef struct tss_secp_ctx tss_secp_ctx;
+
+/*
+ * Returns: the process-wide secp256k1 context used by the secp256k1 backend,
+ * created (randomized, self-tested) on first call; NULL if that failed.
+ * Borrowed: never free it. Thread-safe (created exactly once).
+ */
+const tss_secp_ctx *tss_group_secp256k1_ctx(void);
+
+/*
+ * Self-test of the secp256k1 backend: creates the shared context (which runs
+ * tss_secp_selftest) and checks the table against known answers (G, 2G, q,
+ * the spec's H2S vector). Idempotent.
+ * Returns: MPC_OK or MPC_ERR_SELFTEST.
+ */
+MPC_MUST_CHECK mpc_status tss_group_secp256k1_selftest(void);
+
 /* Returns: the backend for curve id, or NULL if it is not built in. */
 const tss_group *tss_group_by_id(uint32_t id);
 
@@ -118,7 +145,8 @@ const tss_group *tss_group_by_id(uint32_t id);
  * the known small-order encodings (CVE-2025-69277 class), checks that this
  * backend's point_decode also rejects a mixed-order point (a valid point plus
  * the point of order 2) and non-canonical scalars, and runs one known-answer
- * scalar multiplication. Calls mpc_crypto_init() first.
+ * scalar multiplication. Calls mpc_crypto_init() first. Then runs
+ * tss_group_secp256k1_selftest(), so one call covers every built-in backend.
  * Returns: MPC_OK, MPC_ERR_CRYPTO (libsodium init) or MPC_ERR_SELFTEST.
  */
 MPC_MUST_CHECK mpc_status tss_group_selftest(void);

@@ -373,5 +373,8 @@ tss_group_selftest(void)
         state = ed_selftest_run() ? 1 : -1;
         atomic_store(&ed_selftest_state, state);
     }
-    return state == 1 ? MPC_OK : MPC_ERR_SELFTEST;
+    if (state != 1) {
+        return MPC_ERR_SELFTEST;
+    }
+    return tss_group_secp256k1_selftest();
 }

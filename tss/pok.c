@@ -9,9 +9,12 @@
 #include "tss/frost.h"
 
 static mpc_status
-pok_challenge(const tss_group *g, tss_scalar *c, uint64_t id, const tss_point *C0,
-              const tss_point *R)
+pok_challenge(const tss_group *g, tss_pok_challenge_fn fn, const void *user, tss_scalar *c,
+              uint64_t id, const tss_point *C0, const tss_point *R)
 {
+    if (fn != NULL) {
+        return fn(user, c, id, C0, R);
+    }
     static const char dst[] = TSS_FROST_CONTEXT "dkg";
     uint8_t ide[TSS_SCALAR_BYTES], c0e[TSS_POINT_MAX_BYTES], re[TSS_POINT_MAX_BYTES];
     tss_scalar ids;
@@ -27,6 +30,19 @@ mpc_status
 tss_pok_prove(const tss_group *g, uint8_t *proof, uint64_t id, const tss_scalar *a0,
               const tss_point *C0)
 {
+    return tss_pok_prove_with(g, NULL, NULL, proof, id, a0, C0);
+}
+
+mpc_status
+tss_pok_verify(const tss_group *g, const uint8_t *proof, uint64_t id, const tss_point *C0)
+{
+    return tss_pok_verify_with(g, NULL, NULL, proof, id, C0);
+}
+
+mpc_status
+tss_pok_prove_with(const tss_group *g, tss_pok_challenge_fn fn, const void *user, uint8_t *proof,
+                   uint64_t id, const tss_scalar *a0, const tss_point *C0)
+{
     if (g == NULL || proof == NULL || a0 == NULL || C0 == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -38,7 +54,7 @@ tss_pok_prove(const tss_group *g, uint8_t *proof, uint64_t id, const tss_scalar 
         st = g->point_mul_base(&R, &k);
     }
     if (st == MPC_OK) {
-        st = pok_challenge(g, &c, id, C0, &R);
+        st = pok_challenge(g, fn, user, &c, id, C0, &R);
     }
     if (st == MPC_OK) {
         g->scalar_mul(&mu, a0, &c);
@@ -52,7 +68,8 @@ tss_pok_prove(const tss_group *g, uint8_t *proof, uint64_t id, const tss_scalar 
 }
 
 mpc_status
-tss_pok_verify(const tss_group *g, const uint8_t *proof, uint64_t id, const tss_point *C0)
+tss_pok_verify_with(const tss_group *g, tss_pok_challenge_fn fn, const void *user,
+                    const uint8_t *proof, uint64_t id, const tss_point *C0)
 {
     if (g == NULL || proof == NULL || C0 == NULL) {
         return MPC_ERR_INVALID_ARG;
@@ -67,7 +84,7 @@ tss_pok_verify(const tss_group *g, const uint8_t *proof, uint64_t id, const tss_
     if (st != MPC_OK) {
         return st;
     }
-    st = pok_challenge(g, &c, id, C0, &R);
+    st = pok_challenge(g, fn, user, &c, id, C0, &R);
     if (st != MPC_OK) {
         return st;
     }

@@ -19,7 +19,28 @@
 #include "common/status.h"
 #include "tss/group.h"
 
-#define TSS_POK_BYTES 64 /* R || mu on ed25519 */
+#define TSS_POK_BYTES     64 /* R || mu on ed25519 */
+#define TSS_POK_MAX_BYTES 65 /* R || mu on the curve with the longest points (secp256k1) */
+
+/*
+ * A challenge function c = H(..., id, C0, R) of another ciphersuite (the
+ * DKLs23 keygen binds its context: spec §2, dkg/pok). user is passed through.
+ * Returns: MPC_OK or MPC_ERR_CRYPTO.
+ */
+typedef mpc_status (*tss_pok_challenge_fn)(const void *user, tss_scalar *c, uint64_t id,
+                                           const tss_point *C0, const tss_point *R);
+
+/*
+ * Like tss_pok_prove / tss_pok_verify with the challenge computed by fn(user, ...)
+ * (fn NULL = the FROST challenge above). The proof is point_len + 32 bytes.
+ * Returns: as tss_pok_prove / tss_pok_verify.
+ */
+MPC_MUST_CHECK mpc_status tss_pok_prove_with(const tss_group *g, tss_pok_challenge_fn fn,
+                                             const void *user, uint8_t *proof, uint64_t id,
+                                             const tss_scalar *a0, const tss_point *C0);
+MPC_MUST_CHECK mpc_status tss_pok_verify_with(const tss_group *g, tss_pok_challenge_fn fn,
+                                              const void *user, const uint8_t *proof, uint64_t id,
+                                              const tss_point *C0);
 
 /*
  * Proves knowledge of a0 with C0 = a0 * G for identifier id (fresh nonce k).

@@ -46,6 +46,29 @@ typedef struct {
     size_t input_len;             /* input length */
 } tss_params;
 
+/*
+ * Ciphersuite of the shared DKG and reshare: the curve plus the hooks where a
+ * protocol family binds its own hashes (DKLs23 spec §2 binds keygen_ctx into
+ * the proof of knowledge and confirms with dkg/confirm). NULL hooks keep the
+ * FROST(Ed25519) behaviour (pok.h challenge, tss_transcript_hash).
+ * Borrowed by the protocol state for its whole life.
+ */
+typedef struct {
+    const tss_group *g; /* curve */
+    /* PoK challenge (DKG only); see pok.h tss_pok_challenge_fn. */
+    mpc_status (*pok_challenge)(const void *user, tss_scalar *c, uint64_t id, const tss_point *C0,
+                                const tss_point *R);
+    /*
+     * Confirmation hash of a finished run. In: commits (n_commits, party-major,
+     * zeroed slots for parties that dealt nothing), proofs (DKG: n proofs of
+     * point_len + 32 bytes; reshare: NULL), ks (the new record). Out: out.
+     * Returns: MPC_OK or MPC_ERR_CRYPTO.
+     */
+    mpc_status (*confirm)(const void *user, uint8_t out[TSS_DIGEST_BYTES], const tss_point *commits,
+                          size_t n_commits, const uint8_t *proofs, const tss_keyshare *ks);
+    const void *user; /* passed to the hooks */
+} tss_suite;
+
 /* Round bookkeeping embedded in every protocol state. */
 typedef struct {
     uint8_t sid[TSS_SID_LEN]; /* session id (bound into transcripts) */

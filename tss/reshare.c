@@ -20,7 +20,8 @@
 
 struct tss_reshare {
     tss_base b;           /* rounds, parties, failure */
-    const tss_group *g;   /* ed25519 */
+    const tss_group *g;   /* curve (suite.g) */
+    tss_suite suite;      /* curve and hash hooks */
     tss_keyshare *old;    /* old key (secret only if self is a dealer) */
     uint32_t new_t;       /* new threshold */
     uint32_t n_new;       /* new committee size */
@@ -182,6 +183,12 @@ rs_assign_roles(tss_reshare *s)
 mpc_status
 tss_reshare_create(tss_reshare **out, const tss_params *p)
 {
+    return tss_reshare_create_suite(out, p, NULL);
+}
+
+mpc_status
+tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite *suite)
+{
     if (out != NULL) {
         *out = NULL;
     }
@@ -195,7 +202,12 @@ tss_reshare_create(tss_reshare **out, const tss_params *p)
     if (s == NULL) {
         return MPC_ERR_NOMEM;
     }
-    s->g = tss_group_ed25519();
+    if (suite != NULL && suite->g != NULL) {
+        s->suite = *suite;
+    } else {
+        s->suite = (tss_suite){.g = tss_group_ed25519()};
+    }
+    s->g = s->suite.g;
     mpc_status st = tss_base_init(&s->b, p);
     if (st == MPC_OK) {
         st = rs_parse_input(s, p);
@@ -295,7 +307,10 @@ rs_after_r2(tss_reshare *s, mpc_outbox *out)
             }
         }
     }
-    if (st == MPC_OK) {
+    if (st == MPC_OK && s->suite.confirm != NULL) {
+        st = s->suite.confirm(s->suite.user, s->transcript, s->commits, (size_t)s->b.n * t, NULL,
+                              s->ks);
+    } else if (st == MPC_OK) {
         st = tss_transcript_hash(s->transcript, "mpc-frost-reshare-v1", s->b.sid, s->commits,
                                  (size_t)s->b.n * t, s->ks);
     }
@@ -412,8 +427,8 @@ tss_reshare_start(tss_reshare *s, mpc_outbox *out)
             st = MPC_ERR_NOMEM;
         }
         if (st == MPC_OK) {
-            tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, buf, w1.len);
             st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w1);
+            tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, buf, w1.len);
         }
         free(buf);
         if (st != MPC_OK) {

@@ -1,5 +1,6 @@
 /*
- * reshare.h — moves an Ed25519 key to a new committee and threshold while
+ * reshare.h — moves a key (Ed25519 by default, any group.h curve through a
+ * tss_suite) to a new committee and threshold while
  * keeping the group public key (DESIGN §7).
  *
  * Roles, from the input: every session party that is a member of the old
@@ -54,6 +55,13 @@ MPC_MUST_CHECK mpc_status tss_reshare_input_encode(uint8_t **out, size_t *out_le
  * Returns: MPC_OK or an error (nothing allocated on error).
  */
 MPC_MUST_CHECK mpc_status tss_reshare_create(tss_reshare **out, const tss_params *p);
+/*
+ * Like tss_reshare_create on another ciphersuite (proto.h tss_suite, borrowed
+ * for the life of the state; NULL = Ed25519): the old record must be on
+ * suite->g and the round-3 hash is suite->confirm's when set.
+ */
+MPC_MUST_CHECK mpc_status tss_reshare_create_suite(tss_reshare **out, const tss_params *p,
+                                                   const tss_suite *suite);
 /* Emits round-1 messages into out. Returns: MPC_OK or the (recorded) failure. */
 MPC_MUST_CHECK mpc_status tss_reshare_start(tss_reshare *s, mpc_outbox *out);
 /* Returns: the round accepted now (1-based), 0 once done or failed. */

@@ -15,7 +15,14 @@
 
 struct tss_secp_ctx {
     secp256k1_context *lib; /* randomized libsecp256k1 context; read-only after create */
+    secp256k1_pubkey gen;   /* the generator G (for CT coordinates of BASE results) */
 };
+
+/* SEC1 compressed encoding of G (spec Appendix A). */
+static const uint8_t secp_gen33[33] = {0x02, 0x79, 0xBE, 0x66, 0x7E, 0xF9, 0xDC, 0xBB, 0xAC,
+                                       0x55, 0xA0, 0x62, 0x95, 0xCE, 0x87, 0x0B, 0x07, 0x02,
+                                       0x9B, 0xFC, 0xDB, 0x2D, 0xCE, 0x28, 0xD9, 0x59, 0xF2,
+                                       0x81, 0x5B, 0x16, 0xF8, 0x17, 0x98};
 
 /* ------------------------------------------------------------------ context */
 
@@ -45,7 +52,8 @@ tss_secp_ctx_create(tss_secp_ctx **out)
         st = MPC_ERR_RANDOM;
         goto free_ctx;
     }
-    if (!secp256k1_context_randomize(c->lib, seed)) {
+    if (!secp256k1_context_randomize(c->lib, seed) ||
+        !secp256k1_ec_pubkey_parse(c->lib, &c->gen, secp_gen33, sizeof(secp_gen33))) {
         st = MPC_ERR_CRYPTO;
         goto free_ctx;
     }
@@ -288,14 +296,23 @@ tss_secp_point_base(const tss_secp_ctx *ctx, secp256k1_pubkey *pk, struct tss_se
         return MPC_ERR_INVALID_ARG;
     }
     secp256k1_pubkey tmp;
-    if (!secp256k1_ec_pubkey_create(ctx->lib, &tmp, k)) {
+    int ok = secp256k1_ec_pubkey_create(ctx->lib, &tmp, k);
+    TSS_DECLASSIFY(&ok, sizeof(ok)); /* validity of k is public: failure aborts */
+    if (!ok) {
         return MPC_ERR_BAD_SCALAR;
     }
     mpc_status st = MPC_OK;
     if (ge != NULL) {
-        st = point_coords(ctx, ge, &tmp);
+        /*
+         * Affine coordinates of a secret point: not through pubkey_serialize,
+         * whose field normalisation is variable time (found by the valgrind
+         * ctime test), but through ecdh's constant-time path as MUL_CT(k, G).
+         */
+        st = tss_secp_point_mul_ct(ctx, ge, &ctx->gen, k);
     }
     if (st == MPC_OK && pk != NULL) {
+        /* A point asked for as pk is published by every caller; secret points use ge only. */
+        TSS_DECLASSIFY(&tmp, sizeof(tmp));
         *pk = tmp;
     }
     mpc_wipe(&tmp, sizeof(tmp));
@@ -323,7 +340,9 @@ tss_secp_point_mul_ct(const tss_secp_ctx *ctx, struct tss_secp_ge *ge, const sec
         return MPC_ERR_INVALID_ARG;
     }
     uint8_t xy[64];
-    if (!secp256k1_ecdh(ctx->lib, xy, p, k, ecdh_raw_xy, NULL)) {
+    int ok = secp256k1_ecdh(ctx->lib, xy, p, k, ecdh_raw_xy, NULL);
+    TSS_DECLASSIFY(&ok, sizeof(ok)); /* validity of k is public: failure aborts */
+    if (!ok) {
         return MPC_ERR_BAD_SCALAR;
     }
     tss_secp_num_from_bytes(&ge->x, xy);

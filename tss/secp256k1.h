@@ -130,6 +130,10 @@ MPC_MUST_CHECK mpc_status tss_secp_point_encode(const tss_secp_ctx *ctx,
 
 /*
  * BASE(k) = k·G, constant time. pk and/or ge may be NULL if not wanted.
+ * pk is for points the caller publishes; a secret point is asked for as ge
+ * only, whose coordinates come from MUL_CT(k, G) (secp256k1_ecdh normalises in
+ * constant time; pubkey_serialize, which spec §1.1 names, normalises in
+ * variable time — a deviation found by the valgrind ctime test).
  * Out: pk, ge — cleared on entry.
  * Returns: MPC_OK; MPC_ERR_BAD_SCALAR for k = 0 or k >= q; MPC_ERR_INVALID_ARG.
  */

@@ -4,7 +4,10 @@
  * Prints the mean CPU time per operation (CLOCK_PROCESS_CPUTIME_ID, one thread):
  * backend unit costs (BASE, MUL_CT, MUL_PUB, H2C, CT-add, inversion, scalar
  * multiply, H2S), one base-OT setup per side (128 OTs), one KOS extension per
- * side, and one RVOLE multiplication per side. Usage: dkls-bench [iterations]
+ * side, one RVOLE multiplication per side, signing with dealt keys, and the
+ * session protocols (session/proto_ecdsa.h) through the simulator: keygen CPU
+ * per party at 3 parties (with real base-OT setups) and signing CPU and bytes
+ * sent per signer at 2-of-3 and 3-of-5. Usage: dkls-bench [iterations]
  * (default 20 for the protocol steps). Run it from a release build.
  */
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <time.h>
 
 #include "common/secmem.h"
+#include "tests/support/dkls_fixture.h"
 #include "tests/support/sim_dkls_sign.h"
 #include "tests/support/test_rng.h"
 #include "tss/dkls_baseot.h"
@@ -181,6 +185,79 @@ bench_sign(const tss_secp_ctx *ctx, int n, uint32_t t, uint32_t committee, const
     sim_key_free(&k);
 }
 
+/* Mean over parties of the CPU time a session cost each party (create .. result). */
+static double
+sim_cpu_per_party(const tss_sim_result *res)
+{
+    double total = 0;
+    for (uint32_t i = 0; i < res->n; i++) {
+        for (int r = 0; r < TSS_SIM_ROUNDS; r++) {
+            total += (double)res->parties[i].cpu_ns[r] * 1e-9;
+        }
+    }
+    return total / res->n;
+}
+
+/* Session-level keygen (t-of-n) and signing through the simulator. */
+static void
+bench_sessions(int n)
+{
+    uint32_t nodes[5] = {0, 1, 2, 3, 4};
+    dkls_fx_key k3, k5;
+    tss_sim_result res;
+    double cpu = 0;
+    int kn = n < 10 ? n : 10;
+    for (int i = 0; i < kn; i++) {
+        if (dkls_fx_keygen(&k3, nodes, 3, 2, 100 + (uint64_t)i, NULL, NULL, &res) != MPC_OK) {
+            failures++;
+        }
+        cpu += sim_cpu_per_party(&res);
+        if (i == 0) {
+            printf("keygen 2-of-3 session: delivered %llu bytes per party\n",
+                   (unsigned long long)(res.bytes / 3));
+        }
+        tss_sim_result_free(&res);
+        if (i + 1 < kn) {
+            dkls_fx_key_free(&k3);
+        }
+    }
+    printf("keygen 2-of-3 session: CPU per party %10.2f ms\n", cpu / kn * 1e3);
+    if (dkls_fx_keygen(&k5, nodes, 5, 3, 200, NULL, NULL, &res) != MPC_OK) {
+        failures++;
+    }
+    printf("keygen 3-of-5 session: CPU per party %10.2f ms\n", sim_cpu_per_party(&res) * 1e3);
+    tss_sim_result_free(&res);
+    const uint32_t s23[] = {0, 2}, s35[] = {1, 3, 4};
+    const struct {
+        dkls_fx_key *key;
+        const uint32_t *s;
+        uint32_t ns;
+        const char *name;
+    } cases[2] = {{&k3, s23, 2, "2-of-3"}, {&k5, s35, 3, "3-of-5"}};
+    for (int c = 0; c < 2; c++) {
+        uint8_t msg[32] = {9}, out[130];
+        double sc = 0;
+        unsigned long long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            msg[1] = (uint8_t)i;
+            if (dkls_fx_sign(cases[c].key, cases[c].s, cases[c].ns, msg, 300 + (uint64_t)i, NULL,
+                             NULL, &res, out) != MPC_OK) {
+                failures++;
+            }
+            sc += sim_cpu_per_party(&res);
+            bytes = res.bytes;
+            tss_sim_result_free(&res);
+        }
+        /* every message of a signing session is addressed to one peer or, as a
+           broadcast, delivered to each peer: delivered bytes / |S| = sent per signer */
+        printf("sign %s session: CPU per signer %8.2f us, sent per signer %llu bytes "
+               "(incl. 2-byte headers)\n",
+               cases[c].name, sc / n * 1e6, bytes / cases[c].ns);
+    }
+    dkls_fx_key_free(&k3);
+    dkls_fx_key_free(&k5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -206,6 +283,7 @@ main(int argc, char **argv)
     const uint32_t s23[] = {1, 3}, s35[] = {2, 4, 5};
     bench_sign(ctx, n, 2, 3, s23, 2);
     bench_sign(ctx, n, 3, 5, s35, 3);
+    bench_sessions(n);
     mpc_secure_free(as);
     mpc_secure_free(bs);
     tss_secp_ctx_destroy(ctx);

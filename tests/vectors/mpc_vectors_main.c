@@ -3,6 +3,8 @@
  *
  *   mpc-vectors frost-sign FILE   RFC 9591 FROST(Ed25519, SHA-512) vectors
  *   mpc-vectors frost-dkg FILE    ZcashFoundation frost DKG vectors (Ed25519)
+ *   mpc-vectors dkls23-primitives DKLs23 spec Appendix B and RFC 9380 J.8.1 vectors
+ *                                 (built in: the expected values are the spec's)
  *
  * Prints one line per check and a closing "N passed, M failed"; exits 0 only
  * if every check passed (and at least one ran). Other protocols add a
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/support/vec_dkls23.h"
 #include "tests/support/vec_frost.h"
 
 /* One subcommand. */
@@ -28,16 +31,31 @@ static const vec_cmd vec_cmds[] = {
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: mpc-vectors COMMAND FILE\n");
+    fprintf(stderr, "usage: mpc-vectors COMMAND FILE | mpc-vectors dkls23-primitives\n");
     for (size_t i = 0; i < sizeof vec_cmds / sizeof vec_cmds[0]; i++) {
         fprintf(stderr, "  %-12s %s\n", vec_cmds[i].name, vec_cmds[i].help);
     }
+    fprintf(stderr, "  %-12s %s\n", "dkls23-primitives",
+            "DKLs23 spec Appendix B and RFC 9380 J.8.1 vectors (no file)");
     return 2;
+}
+
+/* dkls23-primitives: the vectors are the spec's own, compiled in. */
+static int
+run_dkls23(void)
+{
+    int passed = 0, failed = 0;
+    int rc = vec_dkls23_primitives(stdout, &passed, &failed);
+    printf("%d passed, %d failed\n", passed, failed);
+    return rc == 0 && failed == 0 && passed > 0 ? 0 : 1;
 }
 
 int
 main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "dkls23-primitives") == 0) {
+        return run_dkls23();
+    }
     if (argc != 3) {
         return usage();
     }

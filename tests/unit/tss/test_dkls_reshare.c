@@ -1,0 +1,277 @@
+/*
+ * test_dkls_reshare.c — DKLs23 reshare (tss/dkls_reshare) through the
+ * simulator: the chain 2-of-3 -> 3-of-5 -> 2-of-2 -> 3-of-4 (overlapping and
+ * disjoint committees) keeps Y, signs correctly after every step (checked with
+ * libsecp256k1), gives fresh setups (new setup ids) for every pair, leaves no
+ * setups for removed pairs, and clears quarantine flags; negative cases
+ * (D_{i,0} != λ_i X_i, wrong commitment length, share, OT transcript) name
+ * the culprit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "common/secmem.h"
+#include "tests/support/dkls_fixture.h"
+#include "tss/dkls_keyrec.h"
+#include "tss/group.h"
+
+static uint64_t seed;
+
+static void
+sign_ok(const dkls_fx_key *key, const uint32_t *signers, uint32_t n)
+{
+    uint8_t msg[32], out[130];
+    tss_sim_result res;
+    randombytes_buf(msg, sizeof msg);
+    mpc_status st = dkls_fx_sign(key, signers, n, msg, seed, NULL, NULL, &res, out);
+    tss_sim_result_free(&res);
+    assert_int_equal(st, MPC_OK);
+    assert_true(dkls_fx_verify(out, msg, key->y));
+}
+
+/* Checks the records of key: holders are exactly nodes[0..n), version, peers, fresh ids. */
+static void
+check_records(const dkls_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t version,
+              const dkls_fx_key *prev)
+{
+    for (uint32_t k = 0; k < TSS_FX_MAX_NODES; k++) {
+        int member = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            member |= nodes[i] == k;
+        }
+        if (!member) {
+            assert_null(key->rec[k]); /* no share and no setups outside the committee */
+            continue;
+        }
+        tss_dkls_keyrec *r = NULL;
+        assert_int_equal(tss_dkls_keyrec_decode(&r, key->rec[k], key->len[k]), MPC_OK);
+        assert_int_equal(r->key_version, version);
+        assert_int_equal(r->ks->n, n);
+        assert_int_equal(r->n_peers, n - 1); /* setups only with current members */
+        for (uint32_t p = 0; p < r->n_peers; p++) {
+            const char *peer = r->ks->members[r->peers[p].member].node_id;
+            int in_committee = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                in_committee |= strcmp(peer, tss_fx_node(nodes[i])) == 0;
+            }
+            assert_true(in_committee);
+            assert_int_equal(r->peers[p].status, TSS_DKLS_PEER_ACTIVE);
+        }
+        if (prev != NULL && prev->rec[k] != NULL) {
+            tss_dkls_keyrec *o = NULL;
+            assert_int_equal(tss_dkls_keyrec_decode(&o, prev->rec[k], prev->len[k]), MPC_OK);
+            assert_memory_not_equal(o->ctx, r->ctx, 32);
+            for (uint32_t a = 0; a < o->n_peers; a++) {
+                for (uint32_t b = 0; b < r->n_peers; b++) {
+                    assert_memory_not_equal(o->peers[a].pair.setup_id_out,
+                                            r->peers[b].pair.setup_id_out, 32);
+                    assert_memory_not_equal(o->peers[a].pair.alice.delta,
+                                            r->peers[b].pair.alice.delta, 16);
+                }
+            }
+            tss_dkls_keyrec_destroy(o);
+        }
+        tss_dkls_keyrec_destroy(r);
+    }
+}
+
+static void
+test_dkls_reshare_chain_keeps_key(void **state)
+{
+    (void)state;
+    dkls_fx_key k1, k2, k3, k4;
+    tss_sim_result res;
+    uint32_t c1[3] = {0, 1, 2};
+    assert_int_equal(dkls_fx_keygen(&k1, c1, 3, 2, seed, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    uint32_t s1[2] = {0, 2};
+    sign_ok(&k1, s1, 2);
+
+    /* 2-of-3 -> 3-of-5, quorum {1, 2}, overlapping committee {1, 2, 3, 4, 5}. */
+    uint32_t q1[2] = {1, 2}, c2[5] = {1, 2, 3, 4, 5};
+    assert_int_equal(dkls_fx_reshare(&k1, q1, 2, c2, 5, 3, seed + 1, NULL, NULL, &res, &k2),
+                     MPC_OK);
+    tss_sim_result_free(&res);
+    assert_memory_equal(k2.y, k1.y, 33);
+    check_records(&k2, c2, 5, 2, &k1);
+    uint32_t s2[3] = {2, 3, 5}, s2b[4] = {1, 3, 4, 5};
+    sign_ok(&k2, s2, 3);
+    sign_ok(&k2, s2b, 4);
+
+    /* 3-of-5 -> 2-of-2, quorum {3, 4, 5}, disjoint committee {6, 7}. */
+    uint32_t q2[3] = {3, 4, 5}, c3[2] = {6, 7};
+    assert_int_equal(dkls_fx_reshare(&k2, q2, 3, c3, 2, 2, seed + 2, NULL, NULL, &res, &k3),
+                     MPC_OK);
+    tss_sim_result_free(&res);
+    assert_memory_equal(k3.y, k1.y, 33);
+    check_records(&k3, c3, 2, 3, &k2);
+    uint32_t s3[2] = {6, 7};
+    sign_ok(&k3, s3, 2);
+
+    /* 2-of-2 -> 3-of-4, both old members stay. */
+    uint32_t c4[4] = {6, 7, 8, 9};
+    assert_int_equal(dkls_fx_reshare(&k3, s3, 2, c4, 4, 3, seed + 3, NULL, NULL, &res, &k4),
+                     MPC_OK);
+    tss_sim_result_free(&res);
+    assert_memory_equal(k4.y, k1.y, 33);
+    check_records(&k4, c4, 4, 4, &k3);
+    uint32_t s4[3] = {7, 8, 9};
+    sign_ok(&k4, s4, 3);
+
+    /* Old and new shares do not combine: an old record cannot sign with new ones. */
+    uint8_t msg[32] = {1}, out[130];
+    dkls_fx_key mix;
+    memset(&mix, 0, sizeof mix);
+    mix.rec[6] = k3.rec[6];
+    mix.len[6] = k3.len[6];
+    mix.rec[7] = k4.rec[7];
+    mix.len[7] = k4.len[7];
+    mix.rec[8] = k4.rec[8];
+    mix.len[8] = k4.len[8];
+    uint32_t smix[3] = {6, 7, 8};
+    assert_int_not_equal(dkls_fx_sign(&mix, smix, 3, msg, seed, NULL, NULL, &res, out), MPC_OK);
+    tss_sim_result_free(&res);
+
+    dkls_fx_key_free(&k1);
+    dkls_fx_key_free(&k2);
+    dkls_fx_key_free(&k3);
+    dkls_fx_key_free(&k4);
+}
+
+/* Quarantine flags are not carried over: the reshare is the remedy (spec §7). */
+static void
+test_dkls_reshare_clears_quarantine(void **state)
+{
+    (void)state;
+    dkls_fx_key k1, k2;
+    tss_sim_result res;
+    uint32_t c[3] = {0, 1, 2};
+    assert_int_equal(dkls_fx_keygen(&k1, c, 3, 2, seed, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    uint8_t *q = NULL;
+    size_t ql = 0;
+    assert_int_equal(tss_dkls_keyrec_quarantine(k1.rec[0], k1.len[0], "node-1", &q, &ql), MPC_OK);
+    mpc_secure_free(k1.rec[0]);
+    k1.rec[0] = q;
+    k1.len[0] = ql;
+    uint32_t s01[2] = {0, 1};
+    uint8_t msg[32] = {7}, out[130];
+    assert_int_equal(dkls_fx_sign(&k1, s01, 2, msg, seed, NULL, NULL, &res, out),
+                     MPC_ERR_QUARANTINED);
+    tss_sim_result_free(&res);
+    assert_int_equal(dkls_fx_reshare(&k1, c, 3, c, 3, 2, seed, NULL, NULL, &res, &k2), MPC_OK);
+    tss_sim_result_free(&res);
+    check_records(&k2, c, 3, 2, &k1);
+    sign_ok(&k2, s01, 2);
+    dkls_fx_key_free(&k1);
+    dkls_fx_key_free(&k2);
+}
+
+enum rs_cheat {
+    RS_BAD_CONSTANT, /* dealer 1's D_{1,0} replaced by another valid point */
+    RS_LONG_COMMIT,  /* dealer 1 announces t' + 1 commitments */
+    RS_BAD_SHARE,    /* dealer 1's share to party 0 is off */
+    RS_BAD_OT_TR,    /* party 1's OT confirmation entry for party 0 is wrong */
+};
+
+struct rs_tamper {
+    enum rs_cheat cheat; /* what to do */
+    int hits;            /* copies changed */
+};
+
+static int
+rs_tamper_fn(void *user, uint32_t from, uint32_t to, uint32_t round, int bc, uint8_t **data,
+             size_t *len)
+{
+    struct rs_tamper *k = user;
+    uint8_t *d = *data;
+    (void)len;
+    if (from != 1) {
+        return 0;
+    }
+    if (k->cheat == RS_BAD_CONSTANT && round == 1 && bc) {
+        memcpy(d + 4, d + 4 + 33, 33); /* D_{1,0} := D_{1,1} */
+        k->hits++;
+    } else if (k->cheat == RS_LONG_COMMIT && round == 1 && bc) {
+        d[3]++;
+        k->hits++;
+    } else if (k->cheat == RS_BAD_SHARE && round == 2 && to == 0) {
+        d[2 + 31] ^= 1;
+        k->hits++;
+    } else if (k->cheat == RS_BAD_OT_TR && round == 3 && to == 0) {
+        d[34 + 32] ^= 0x80;
+        k->hits++;
+    }
+    return 0;
+}
+
+static void
+expect_reshare_failure(enum rs_cheat cheat, mpc_status want)
+{
+    dkls_fx_key k1, k2;
+    tss_sim_result res;
+    uint32_t c[3] = {0, 1, 2};
+    assert_int_equal(dkls_fx_keygen(&k1, c, 3, 2, seed, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    struct rs_tamper t = {.cheat = cheat};
+    assert_int_not_equal(dkls_fx_reshare(&k1, c, 3, c, 3, 2, seed, rs_tamper_fn, &t, &res, &k2),
+                         MPC_OK);
+    assert_true(t.hits > 0);
+    assert_true(tss_fx_failed_with(&res, want, 1));
+    tss_sim_result_free(&res);
+    dkls_fx_key_free(&k1);
+    dkls_fx_key_free(&k2);
+}
+
+static void
+test_dkls_reshare_wrong_constant_names_dealer(void **state)
+{
+    (void)state;
+    expect_reshare_failure(RS_BAD_CONSTANT, MPC_ERR_BAD_COMMITMENT);
+}
+
+static void
+test_dkls_reshare_wrong_commitment_length_names_dealer(void **state)
+{
+    (void)state;
+    expect_reshare_failure(RS_LONG_COMMIT, MPC_ERR_BAD_COMMITMENT);
+}
+
+static void
+test_dkls_reshare_bad_share_names_dealer(void **state)
+{
+    (void)state;
+    expect_reshare_failure(RS_BAD_SHARE, MPC_ERR_BAD_SHARE);
+}
+
+static void
+test_dkls_reshare_ot_transcript_mismatch_names_sender(void **state)
+{
+    (void)state;
+    expect_reshare_failure(RS_BAD_OT_TR, MPC_ERR_TRANSCRIPT);
+}
+
+int
+main(void)
+{
+    if (tss_group_selftest() != MPC_OK) {
+        return 1;
+    }
+    seed = tss_sim_seed("test_dkls_reshare");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dkls_reshare_chain_keeps_key),
+        cmocka_unit_test(test_dkls_reshare_clears_quarantine),
+        cmocka_unit_test(test_dkls_reshare_wrong_constant_names_dealer),
+        cmocka_unit_test(test_dkls_reshare_wrong_commitment_length_names_dealer),
+        cmocka_unit_test(test_dkls_reshare_bad_share_names_dealer),
+        cmocka_unit_test(test_dkls_reshare_ot_transcript_mismatch_names_sender),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,352 @@
+/*
+ * dkls_keygen.c — DKLs23 keygen: the shared DKG on secp256k1 composed with
+ * the pairwise OT setups (see dkls_keygen.h).
+ *
+ * DESIGN: the inner DKG writes into a private stash outbox; the wrapper
+ * releases the stash only when its own round is complete, so round 2 (the
+ * secret shares) leaves only after every round-1 message of both kinds has
+ * been verified, and round 3 goes out with the OT confirmation list appended.
+ * The OT setups and the DKG state own their secrets (secure memory) and are
+ * wiped by destroy; the encoded record is secure memory too.
+ */
+#include "tss/dkls_keygen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/secmem.h"
+#include "tss/dkg.h"
+#include "tss/dkls_keyrec.h"
+#include "tss/dkls_pairs.h"
+#include "tss/dkls_suite.h"
+
+#define KG_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
+
+struct tss_dkls_keygen {
+    uint32_t n;                          /* parties = committee size */
+    uint32_t self;                       /* own party index */
+    uint32_t round;                      /* round accepted now; 0 when done or failed */
+    int done;                            /* 1 after activation */
+    mpc_status failed;                   /* sticky failure */
+    uint32_t culprit;                    /* party blamed, or TSS_NO_CULPRIT */
+    uint8_t wallet[TSS_DKLS_WALLET_MAX]; /* wallet id */
+    size_t wallet_len;                   /* its length */
+    struct tss_dkls_suite_user su;       /* hook data (ctx = keygen_ctx) */
+    tss_suite suite;                     /* DKLs23 suite over su */
+    tss_dkg *dkg;                        /* the shared DKG */
+    tss_dkls_pairs *pairs;               /* pairwise OT setups */
+    mpc_outbox stash;                    /* DKG output held until the round completes */
+    uint8_t *rec;                        /* encoded key record once done (secure) */
+    size_t rec_len;                      /* its length */
+};
+
+mpc_status
+tss_dkls_keygen_input_encode(uint8_t **out, size_t *out_len, const uint8_t *wallet_id,
+                             size_t wallet_len)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (out == NULL || out_len == NULL || wallet_id == NULL || wallet_len == 0 ||
+        wallet_len > TSS_DKLS_WALLET_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t *buf = malloc(3 + wallet_len);
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    buf[0] = TSS_DKLS_KEYGEN_INPUT_VERSION;
+    buf[1] = (uint8_t)(wallet_len >> 8);
+    buf[2] = (uint8_t)wallet_len;
+    memcpy(buf + 3, wallet_id, wallet_len);
+    *out = buf;
+    *out_len = 3 + wallet_len;
+    return MPC_OK;
+}
+
+static mpc_status
+kg_fail(tss_dkls_keygen *s, mpc_status st, uint32_t culprit)
+{
+    if (s->failed == MPC_OK) {
+        s->failed = st;
+        s->culprit = culprit;
+        s->round = 0;
+    }
+    return s->failed;
+}
+
+static mpc_status
+kg_parse_input(tss_dkls_keygen *s, const tss_params *p)
+{
+    tss_rd r;
+    tss_rd_init(&r, p->input, p->input_len);
+    uint8_t ver = tss_rd_u8(&r);
+    uint16_t wlen = tss_rd_u16(&r);
+    const uint8_t *w = tss_rd_bytes(&r, wlen);
+    if (w == NULL || !tss_rd_done(&r) || ver != TSS_DKLS_KEYGEN_INPUT_VERSION || wlen == 0 ||
+        wlen > TSS_DKLS_WALLET_MAX) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    memcpy(s->wallet, w, wlen);
+    s->wallet_len = wlen;
+    return MPC_OK;
+}
+
+static mpc_status
+kg_init(tss_dkls_keygen *s, const tss_params *p)
+{
+    mpc_status st = kg_parse_input(s, p);
+    if (st != MPC_OK) {
+        return st;
+    }
+    const tss_secp_ctx *ctx = tss_group_secp256k1_ctx();
+    if (ctx == NULL) {
+        return MPC_ERR_SELFTEST;
+    }
+    tss_dkls_keygen_ctx(s->su.ctx, p->sid, s->wallet, s->wallet_len, p->threshold, p->n_parties);
+    s->su.n = p->n_parties;
+    s->su.t = p->threshold;
+    s->su.dealer_id = NULL;
+    s->suite = tss_dkls_suite(&s->su);
+    st = tss_dkg_create_suite(&s->dkg, p, &s->suite);
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint32_t ids[TSS_DKLS_PAIRS_MAX_PARTIES];
+    for (uint32_t k = 0; k < p->n_parties; k++) {
+        ids[k] = k + 1;
+    }
+    return tss_dkls_pairs_create(&s->pairs, ctx, s->su.ctx, p->n_parties, p->self, ids);
+}
+
+mpc_status
+tss_dkls_keygen_create(tss_dkls_keygen **out, const tss_params *p)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out == NULL || p == NULL || p->sid == NULL || (p->input == NULL && p->input_len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (tss_group_selftest() != MPC_OK) {
+        return MPC_ERR_SELFTEST;
+    }
+    if (p->n_parties < 2 || p->n_parties > TSS_DKLS_PAIRS_MAX_PARTIES || p->self >= p->n_parties) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (p->threshold < 2 || p->threshold > p->n_parties) {
+        return MPC_ERR_BAD_THRESHOLD;
+    }
+    tss_dkls_keygen *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    s->n = p->n_parties;
+    s->self = p->self;
+    s->culprit = TSS_NO_CULPRIT;
+    mpc_outbox_init(&s->stash);
+    mpc_status st = kg_init(s, p);
+    if (st != MPC_OK) {
+        tss_dkls_keygen_destroy(s);
+        return st;
+    }
+    *out = s;
+    return MPC_OK;
+}
+
+void
+tss_dkls_keygen_destroy(tss_dkls_keygen *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    tss_dkg_destroy(s->dkg);
+    tss_dkls_pairs_destroy(s->pairs);
+    mpc_outbox_clear(&s->stash);
+    mpc_secure_free(s->rec);
+    mpc_wipe(s, sizeof *s);
+    free(s);
+}
+
+mpc_status
+tss_dkls_keygen_start(tss_dkls_keygen *s, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL || s->round != 0 || s->done || s->failed != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = tss_dkg_start(s->dkg, out);
+    if (st == MPC_OK) {
+        st = tss_dkls_pairs_start(s->pairs, out, 1);
+    }
+    if (st != MPC_OK) {
+        return kg_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->round = 1;
+    return MPC_OK;
+}
+
+/* Round 1 complete (DKG in round 2, every setup finished): release the shares. */
+static mpc_status
+kg_after_r1(tss_dkls_keygen *s, mpc_outbox *out)
+{
+    if (tss_dkg_current_round(s->dkg) != 2 || !tss_dkls_pairs_complete(s->pairs)) {
+        return MPC_OK;
+    }
+    mpc_status st = tss_dkls_outbox_move(out, &s->stash);
+    if (st != MPC_OK) {
+        return kg_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->round = 2;
+    return MPC_OK;
+}
+
+/* Round 2 complete (DKG emitted conf_i): broadcast conf_i || OT list. */
+static mpc_status
+kg_after_r2(tss_dkls_keygen *s, mpc_outbox *out)
+{
+    if (tss_dkg_current_round(s->dkg) != 3) {
+        return MPC_OK;
+    }
+    if (s->stash.n != 1 || s->stash.msgs[0].len != KG_CONF_BYTES) {
+        return kg_fail(s, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
+    }
+    size_t len = KG_CONF_BYTES + tss_dkls_pairs_list_len(s->pairs, s->self);
+    uint8_t *buf = malloc(len);
+    if (buf == NULL) {
+        return kg_fail(s, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
+    }
+    tss_wr w;
+    tss_wr_init(&w, buf, len);
+    tss_wr_bytes(&w, s->stash.msgs[0].data, KG_CONF_BYTES);
+    tss_dkls_pairs_list_write(s->pairs, &w);
+    mpc_outbox_clear(&s->stash);
+    mpc_status st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
+    free(buf);
+    if (st != MPC_OK) {
+        return kg_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->round = 3;
+    return MPC_OK;
+}
+
+/* Every confirmation matched: build the key record (activation). */
+static mpc_status
+kg_finish(tss_dkls_keygen *s)
+{
+    uint8_t *ks = NULL;
+    size_t ks_len = 0;
+    mpc_status st = tss_dkg_result(s->dkg, &ks, &ks_len);
+    if (st == MPC_OK) {
+        st = tss_dkls_pairs_build_record(s->pairs, ks, ks_len, 1, s->wallet, s->wallet_len,
+                                         s->su.ctx, &s->rec, &s->rec_len);
+    }
+    mpc_secure_free(ks);
+    if (st != MPC_OK) {
+        return kg_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->done = 1;
+    s->round = 0;
+    return MPC_OK;
+}
+
+static mpc_status
+kg_handle_r3(tss_dkls_keygen *s, uint32_t from, const uint8_t *data, size_t len)
+{
+    size_t list = tss_dkls_pairs_list_len(s->pairs, from);
+    if (len != KG_CONF_BYTES + list) {
+        return kg_fail(s, MPC_ERR_MSG_MALFORMED, from);
+    }
+    mpc_status st = tss_dkls_pairs_list_check(s->pairs, from, data + KG_CONF_BYTES, list);
+    if (st != MPC_OK) {
+        return kg_fail(s, st, from);
+    }
+    st = tss_dkg_handle(s->dkg, from, 3, 1, data, KG_CONF_BYTES, &s->stash);
+    if (st != MPC_OK) {
+        return kg_fail(s, st, tss_dkg_culprit(s->dkg));
+    }
+    return tss_dkg_is_done(s->dkg) ? kg_finish(s) : MPC_OK;
+}
+
+mpc_status
+tss_dkls_keygen_handle(tss_dkls_keygen *s, uint32_t from, uint32_t round, int is_broadcast,
+                       const uint8_t *data, size_t len, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (s->failed != MPC_OK) {
+        return s->failed;
+    }
+    if (s->done || round != s->round) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    if (from >= s->n || from == s->self || data == NULL) {
+        return kg_fail(s, MPC_ERR_MSG_MALFORMED, from < s->n ? from : TSS_NO_CULPRIT);
+    }
+    mpc_status st;
+    uint32_t culprit = from;
+    if (round == 1 && !is_broadcast) {
+        st = tss_dkls_pairs_handle(s->pairs, from, data, len, &culprit);
+        if (st != MPC_OK) {
+            return kg_fail(s, st, culprit);
+        }
+        return kg_after_r1(s, out);
+    }
+    if (round == 3) {
+        if (!is_broadcast) {
+            return kg_fail(s, MPC_ERR_MSG_KIND, from);
+        }
+        return kg_handle_r3(s, from, data, len);
+    }
+    st = tss_dkg_handle(s->dkg, from, round, is_broadcast, data, len, &s->stash);
+    if (st != MPC_OK) {
+        return kg_fail(s, st, tss_dkg_culprit(s->dkg));
+    }
+    return round == 1 ? kg_after_r1(s, out) : kg_after_r2(s, out);
+}
+
+uint32_t
+tss_dkls_keygen_current_round(const tss_dkls_keygen *s)
+{
+    return s != NULL ? s->round : 0;
+}
+
+int
+tss_dkls_keygen_is_done(const tss_dkls_keygen *s)
+{
+    return s != NULL && s->done;
+}
+
+uint32_t
+tss_dkls_keygen_culprit(const tss_dkls_keygen *s)
+{
+    return s != NULL ? s->culprit : TSS_NO_CULPRIT;
+}
+
+mpc_status
+tss_dkls_keygen_result(tss_dkls_keygen *s, uint8_t **out, size_t *out_len)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (s == NULL || out == NULL || out_len == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (!s->done) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    uint8_t *copy = mpc_secure_alloc(s->rec_len);
+    if (copy == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    memcpy(copy, s->rec, s->rec_len);
+    *out = copy;
+    *out_len = s->rec_len;
+    return MPC_OK;
+}

@@ -1,0 +1,432 @@
+/*
+ * dkls_reshare.c — DKLs23 reshare: the shared Feldman reshare on secp256k1
+ * composed with fresh OT setups among the new committee (see dkls_reshare.h).
+ *
+ * DESIGN: as dkls_keygen.c, the inner reshare writes into a stash that is
+ * released when the wrapper's round completes (shares leave only after every
+ * round-1 message passed; the round-3 confirmation carries the OT list). A
+ * party outside the new committee runs no OT setups and skips round 2 (the
+ * inner reshare goes straight to round 3 for it).
+ */
+#include "tss/dkls_reshare.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/secmem.h"
+#include "tss/dkls_keyrec.h"
+#include "tss/dkls_pairs.h"
+#include "tss/dkls_suite.h"
+#include "tss/reshare.h"
+
+#define RS_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
+
+struct tss_dkls_reshare {
+    uint32_t n;                                     /* session parties */
+    uint32_t self;                                  /* own party index */
+    uint32_t round;                                 /* round accepted now; 0 when done or failed */
+    int done;                                       /* 1 after activation */
+    mpc_status failed;                              /* sticky failure */
+    uint32_t culprit;                               /* party blamed, or TSS_NO_CULPRIT */
+    tss_dkls_keyrec *old;                           /* old key record (secure) */
+    uint32_t new_t;                                 /* new threshold */
+    uint32_t n_new;                                 /* new committee size */
+    uint32_t dealer_id[TSS_DKLS_PAIRS_MAX_PARTIES]; /* party -> old id (0 = not a dealer) */
+    uint32_t new_id[TSS_DKLS_PAIRS_MAX_PARTIES];    /* party -> new id (0 = not receiving) */
+    struct tss_dkls_suite_user su;                  /* hook data (ctx = reshare_ctx) */
+    tss_suite suite;                                /* DKLs23 suite over su */
+    tss_reshare *inner;                             /* the shared reshare */
+    tss_dkls_pairs *pairs;                          /* OT setups (new members only, else NULL) */
+    mpc_outbox stash; /* inner output held until the round completes */
+    uint8_t *rec;     /* new key record once done (secure) */
+    size_t rec_len;   /* its length */
+};
+
+mpc_status
+tss_dkls_reshare_input_encode(uint8_t **out, size_t *out_len, uint32_t new_threshold,
+                              const char *const *new_nodes, uint32_t n_new, const uint8_t *rec,
+                              size_t rec_len)
+{
+    /* Same layout as the shared reshare input, carrying a DKLs record. */
+    return tss_reshare_input_encode(out, out_len, new_threshold, new_nodes, n_new, rec, rec_len);
+}
+
+static mpc_status
+rs_fail(tss_dkls_reshare *s, mpc_status st, uint32_t culprit)
+{
+    if (s->failed == MPC_OK) {
+        s->failed = st;
+        s->culprit = culprit;
+        s->round = 0;
+    }
+    return s->failed;
+}
+
+/*
+ * Parses the input; builds the inner input (same layout with the old
+ * key-share record in place of the DKLs record) into *inner_in.
+ */
+static mpc_status
+rs_parse_input(tss_dkls_reshare *s, const tss_params *p, uint8_t **inner_in, size_t *inner_len,
+               char (*names)[TSS_NODE_ID_MAX + 1], const char **new_nodes)
+{
+    tss_rd r;
+    tss_rd_init(&r, p->input, p->input_len);
+    uint8_t ver = tss_rd_u8(&r);
+    s->new_t = tss_rd_u32(&r);
+    s->n_new = tss_rd_u32(&r);
+    if (!r.ok || ver != TSS_DKLS_RESHARE_INPUT_VERSION || s->n_new < 2 ||
+        s->n_new > TSS_DKLS_PAIRS_MAX_PARTIES) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    if (s->new_t < 2 || s->new_t > s->n_new) {
+        return MPC_ERR_BAD_THRESHOLD;
+    }
+    for (uint32_t j = 0; j < s->n_new; j++) {
+        uint16_t len = tss_rd_u16(&r);
+        const uint8_t *name = tss_rd_bytes(&r, len);
+        if (name == NULL || len == 0 || len > TSS_NODE_ID_MAX || memchr(name, 0, len) != NULL) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        memcpy(names[j], name, len);
+        names[j][len] = '\0';
+        new_nodes[j] = names[j];
+    }
+    uint32_t rec_len = tss_rd_u32(&r);
+    const uint8_t *rec = tss_rd_bytes(&r, rec_len);
+    if (rec == NULL || !tss_rd_done(&r)) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    mpc_status st = tss_dkls_keyrec_decode(&s->old, rec, rec_len);
+    uint8_t *ks = NULL;
+    size_t ks_len = 0;
+    if (st == MPC_OK) {
+        st = tss_keyshare_encode(s->old->ks, 0, &ks, &ks_len);
+    }
+    if (st == MPC_OK) {
+        st = tss_reshare_input_encode(inner_in, inner_len, s->new_t, new_nodes, s->n_new, ks,
+                                      ks_len);
+    }
+    mpc_secure_free(ks);
+    return st;
+}
+
+/* Roles of every party and reshare_ctx (spec §1.4). */
+static mpc_status
+rs_roles(tss_dkls_reshare *s, const tss_params *p, const char *const *new_nodes)
+{
+    const tss_keyshare *ks = s->old->ks;
+    uint32_t q_ids[TSS_DKLS_PAIRS_MAX_PARTIES], n_q = 0;
+    uint32_t new_ids[TSS_DKLS_PAIRS_MAX_PARTIES];
+    for (uint32_t k = 0; k < s->n; k++) {
+        uint32_t m = tss_keyshare_find_node(ks, p->party_ids[k]);
+        s->dealer_id[k] = m < ks->n ? ks->members[m].id : 0;
+        s->new_id[k] = 0;
+        for (uint32_t j = 0; j < s->n_new; j++) {
+            if (strcmp(new_nodes[j], p->party_ids[k]) == 0) {
+                s->new_id[k] = j + 1;
+            }
+        }
+        if (s->dealer_id[k] != 0) { /* Q ascending by old id */
+            uint32_t pos = n_q++;
+            while (pos > 0 && q_ids[pos - 1] > s->dealer_id[k]) {
+                q_ids[pos] = q_ids[pos - 1];
+                pos--;
+            }
+            q_ids[pos] = s->dealer_id[k];
+        }
+    }
+    for (uint32_t j = 0; j < s->n_new; j++) {
+        new_ids[j] = j + 1;
+    }
+    uint8_t y[33];
+    ks->g->point_encode(y, &ks->group_key);
+    tss_dkls_reshare_ctx(s->su.ctx, p->sid, s->old->wallet_id, s->old->wallet_len,
+                         s->old->key_version, y, q_ids, n_q, new_ids, s->n_new, s->new_t);
+    s->su.n = s->n;
+    s->su.t = s->new_t;
+    s->su.dealer_id = s->dealer_id;
+    s->suite = tss_dkls_suite(&s->su);
+    return MPC_OK;
+}
+
+static mpc_status
+rs_init(tss_dkls_reshare *s, const tss_params *p)
+{
+    const char *new_nodes[TSS_DKLS_PAIRS_MAX_PARTIES];
+    char names[TSS_DKLS_PAIRS_MAX_PARTIES][TSS_NODE_ID_MAX + 1];
+    uint8_t *inner_in = NULL;
+    size_t inner_len = 0;
+    mpc_status st = rs_parse_input(s, p, &inner_in, &inner_len, names, new_nodes);
+    if (st == MPC_OK) {
+        st = rs_roles(s, p, new_nodes);
+    }
+    if (st == MPC_OK) {
+        tss_params ip = *p;
+        ip.input = inner_in;
+        ip.input_len = inner_len;
+        st = tss_reshare_create_suite(&s->inner, &ip, &s->suite);
+    }
+    mpc_secure_free(inner_in);
+    if (st == MPC_OK && s->new_id[s->self] != 0) {
+        st = tss_dkls_pairs_create(&s->pairs, tss_group_secp256k1_ctx(), s->su.ctx, s->n, s->self,
+                                   s->new_id);
+    }
+    return st;
+}
+
+mpc_status
+tss_dkls_reshare_create(tss_dkls_reshare **out, const tss_params *p)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out == NULL || p == NULL || p->sid == NULL || p->party_ids == NULL ||
+        (p->input == NULL && p->input_len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (p->n_parties < 2 || p->n_parties > TSS_DKLS_PAIRS_MAX_PARTIES || p->self >= p->n_parties) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (tss_group_selftest() != MPC_OK || tss_group_secp256k1_ctx() == NULL) {
+        return MPC_ERR_SELFTEST;
+    }
+    tss_dkls_reshare *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    s->n = p->n_parties;
+    s->self = p->self;
+    s->culprit = TSS_NO_CULPRIT;
+    mpc_outbox_init(&s->stash);
+    mpc_status st = rs_init(s, p);
+    if (st != MPC_OK) {
+        tss_dkls_reshare_destroy(s);
+        return st;
+    }
+    *out = s;
+    return MPC_OK;
+}
+
+void
+tss_dkls_reshare_destroy(tss_dkls_reshare *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    tss_reshare_destroy(s->inner);
+    tss_dkls_pairs_destroy(s->pairs);
+    tss_dkls_keyrec_destroy(s->old);
+    mpc_outbox_clear(&s->stash);
+    mpc_secure_free(s->rec);
+    mpc_wipe(s, sizeof *s);
+    free(s);
+}
+
+/* Bytes of the OT confirmation list party k appends to its round-3 message. */
+static size_t
+rs_list_len(const tss_dkls_reshare *s, uint32_t k)
+{
+    return s->new_id[k] != 0 ? (size_t)(s->n_new - 1) * TSS_DKLS_PAIRS_ENTRY : 0;
+}
+
+/* Releases the stash; a round-3 message gets the OT confirmation list appended. */
+static mpc_status
+rs_release(tss_dkls_reshare *s, mpc_outbox *out)
+{
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; st == MPC_OK && i < s->stash.n; i++) {
+        const mpc_out_msg *m = &s->stash.msgs[i];
+        if (m->round != 3) {
+            st = mpc_outbox_add(out, m->round, m->to, m->data, m->len);
+            continue;
+        }
+        size_t len = m->len + rs_list_len(s, s->self);
+        uint8_t *buf = malloc(len);
+        if (buf == NULL || m->len != RS_CONF_BYTES) {
+            free(buf);
+            st = buf == NULL ? MPC_ERR_NOMEM : MPC_ERR_INTERNAL;
+            break;
+        }
+        tss_wr w;
+        tss_wr_init(&w, buf, len);
+        tss_wr_bytes(&w, m->data, m->len);
+        if (s->pairs != NULL) {
+            tss_dkls_pairs_list_write(s->pairs, &w);
+        }
+        st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
+        free(buf);
+    }
+    mpc_outbox_clear(&s->stash);
+    return st;
+}
+
+/* Moves the wrapper forward when the inner machine and the setups allow. */
+static mpc_status
+rs_advance(tss_dkls_reshare *s, mpc_outbox *out)
+{
+    uint32_t inner = tss_reshare_current_round(s->inner);
+    if (s->round == 1 && (inner < 2 || (s->pairs != NULL && !tss_dkls_pairs_complete(s->pairs)))) {
+        return MPC_OK;
+    }
+    if (s->round == 2 && inner < 3) {
+        return MPC_OK;
+    }
+    mpc_status st = rs_release(s, out);
+    if (st != MPC_OK) {
+        return rs_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->round = inner;
+    return MPC_OK;
+}
+
+mpc_status
+tss_dkls_reshare_start(tss_dkls_reshare *s, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL || s->round != 0 || s->done || s->failed != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = tss_reshare_start(s->inner, &s->stash);
+    if (st == MPC_OK && s->pairs != NULL) {
+        st = tss_dkls_pairs_start(s->pairs, out, 1);
+    }
+    if (st != MPC_OK) {
+        return rs_fail(s, st, tss_reshare_culprit(s->inner));
+    }
+    /* Round-1 commitments leave at once; later rounds wait for the wrapper. */
+    for (size_t i = 0; i < s->stash.n; i++) {
+        if (s->stash.msgs[i].round != 1) {
+            return rs_fail(s, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
+        }
+    }
+    st = tss_dkls_outbox_move(out, &s->stash);
+    if (st != MPC_OK) {
+        return rs_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->round = 1;
+    return rs_advance(s, out);
+}
+
+/* Every confirmation matched: build the new record (activation). */
+static mpc_status
+rs_finish(tss_dkls_reshare *s)
+{
+    uint8_t *ks = NULL;
+    size_t ks_len = 0;
+    mpc_status st = tss_reshare_result(s->inner, &ks, &ks_len);
+    if (st == MPC_OK) {
+        st = tss_dkls_pairs_build_record(s->pairs, ks, ks_len, s->old->key_version + 1,
+                                         s->old->wallet_id, s->old->wallet_len, s->su.ctx, &s->rec,
+                                         &s->rec_len);
+    }
+    mpc_secure_free(ks);
+    if (st != MPC_OK) {
+        return rs_fail(s, st, TSS_NO_CULPRIT);
+    }
+    s->done = 1;
+    s->round = 0;
+    return MPC_OK;
+}
+
+static mpc_status
+rs_handle_r3(tss_dkls_reshare *s, uint32_t from, const uint8_t *data, size_t len)
+{
+    size_t list = rs_list_len(s, from);
+    if (len != RS_CONF_BYTES + list) {
+        return rs_fail(s, MPC_ERR_MSG_MALFORMED, from);
+    }
+    mpc_status st = MPC_OK;
+    if (s->pairs != NULL && list > 0) {
+        st = tss_dkls_pairs_list_check(s->pairs, from, data + RS_CONF_BYTES, list);
+    }
+    if (st != MPC_OK) {
+        return rs_fail(s, st, from);
+    }
+    st = tss_reshare_handle(s->inner, from, 3, 1, data, RS_CONF_BYTES, &s->stash);
+    if (st != MPC_OK) {
+        return rs_fail(s, st, tss_reshare_culprit(s->inner));
+    }
+    return tss_reshare_is_done(s->inner) ? rs_finish(s) : MPC_OK;
+}
+
+mpc_status
+tss_dkls_reshare_handle(tss_dkls_reshare *s, uint32_t from, uint32_t round, int is_broadcast,
+                        const uint8_t *data, size_t len, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (s->failed != MPC_OK) {
+        return s->failed;
+    }
+    if (s->done || round != s->round) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    if (from >= s->n || from == s->self || data == NULL) {
+        return rs_fail(s, MPC_ERR_MSG_MALFORMED, from < s->n ? from : TSS_NO_CULPRIT);
+    }
+    mpc_status st;
+    if (round == 1 && !is_broadcast) {
+        uint32_t culprit = from;
+        st = s->pairs != NULL ? tss_dkls_pairs_handle(s->pairs, from, data, len, &culprit)
+                              : MPC_ERR_MSG_KIND;
+        if (st != MPC_OK) {
+            return rs_fail(s, st, culprit);
+        }
+        return rs_advance(s, out);
+    }
+    if (round == 3) {
+        if (!is_broadcast) {
+            return rs_fail(s, MPC_ERR_MSG_KIND, from);
+        }
+        return rs_handle_r3(s, from, data, len);
+    }
+    st = tss_reshare_handle(s->inner, from, round, is_broadcast, data, len, &s->stash);
+    if (st != MPC_OK) {
+        return rs_fail(s, st, tss_reshare_culprit(s->inner));
+    }
+    return rs_advance(s, out);
+}
+
+uint32_t
+tss_dkls_reshare_current_round(const tss_dkls_reshare *s)
+{
+    return s != NULL ? s->round : 0;
+}
+
+int
+tss_dkls_reshare_is_done(const tss_dkls_reshare *s)
+{
+    return s != NULL && s->done;
+}
+
+uint32_t
+tss_dkls_reshare_culprit(const tss_dkls_reshare *s)
+{
+    return s != NULL ? s->culprit : TSS_NO_CULPRIT;
+}
+
+mpc_status
+tss_dkls_reshare_result(tss_dkls_reshare *s, uint8_t **out, size_t *out_len)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (s == NULL || out == NULL || out_len == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (!s->done) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    uint8_t *copy = mpc_secure_alloc(s->rec_len);
+    if (copy == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    memcpy(copy, s->rec, s->rec_len);
+    *out = copy;
+    *out_len = s->rec_len;
+    return MPC_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * dkls_signing.h — DKLs23 signing as a session protocol: tss/dkls_sign (the
+ * 3-round per-party state machine of spec §6) wrapped in the session_protocol
+ * shape (create/start/current_round/handle/is_done/result/culprit/destroy).
+ *
+ * Parties are the signers, in any order; each is mapped to its key member by
+ * node id. Input (params.input), version 1:
+ *   u8 version = 1 | u32 rec_len | key record (tss/dkls_keyrec.h) | msg32 (32) |
+ *   u16 n_signers | n_signers x (u16 len | node id)
+ * The signer list must name exactly the session parties (each once) and every
+ * signer must be a member of the key's committee; |S| >= t (spec §6.1).
+ * Messages (u8 version = 1 | u8 type | payload of tss/dkls_sign.h):
+ *   round 1: broadcast 0x51 (64 B: com_i, ν_i); direct 0x52 to every peer (10 272 B)
+ *   round 2: direct 0x53 to every peer (40 195 B)
+ *   round 3: broadcast 0x54 (96 B: u_i, w_i, echo2)
+ * Result (130 bytes): r (32) | s (32, low-S) | recid (1, 0..3) | compact
+ * r || s || v (65, v = recid), verified and recovered with libsecp256k1
+ * before it is returned (spec §6.5).
+ *
+ * Correlation safety (spec §4.1, §8 item 8): the state accepts exactly one
+ * round-1 direct message per peer, so Alice answers at most once per session
+ * and peer; a second one (even a replay of an earlier one) fails the session
+ * with MPC_ERR_MSG_KIND naming the sender. Every attempt draws fresh ν, r_i,
+ * φ_i inside tss/dkls_sign, so a replayed message never meets old pads.
+ *
+ * Quarantine (spec §4.3, §8 item 10): if the key record flags a signer as
+ * quarantined, start() fails with MPC_ERR_QUARANTINED naming it, before any
+ * message is sent. A KOS check failure fails the session with
+ * MPC_ERR_OT_CHECK naming the peer: the caller must then store
+ * tss_dkls_keyrec_quarantine(record, culprit's node id).
+ *
+ * Failures (culprit = party index) are those of tss/dkls_sign.h plus
+ * MPC_ERR_MSG_MALFORMED / MPC_ERR_MSG_KIND for framing; at create
+ * MPC_ERR_MSG_MALFORMED (input), MPC_ERR_UNKNOWN_PARTICIPANT (signer not in
+ * the committee or list/party mismatch), MPC_ERR_BAD_THRESHOLD, the key-record
+ * decode errors.
+ *
+ * THREAD SAFETY: a state is used by one thread at a time; the key record it
+ * decoded is its own copy.
+ */
+#ifndef MPC_TSS_DKLS_SIGNING_H
+#define MPC_TSS_DKLS_SIGNING_H
+
+#include "tss/proto.h"
+
+#define TSS_DKLS_SIGN_INPUT_VERSION 1
+#define TSS_DKLS_SIGN_RESULT_BYTES  130 /* r | s | recid | r || s || v */
+
+typedef struct tss_dkls_signing tss_dkls_signing;
+
+/*
+ * Encodes the signing input.
+ * In: rec[0..rec_len) key record; msg32 digest; signers[0..n) node ids.
+ * Out: *out (mpc_secure_alloc: it holds the key record; free with
+ *      mpc_secure_free), *out_len.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_sign_input_encode(uint8_t **out, size_t *out_len,
+                                                     const uint8_t *rec, size_t rec_len,
+                                                     const uint8_t msg32[32],
+                                                     const char *const *signers, uint32_t n);
+
+/* Out: *out (caller owns; tss_dkls_signing_destroy). Returns MPC_OK or an error. */
+MPC_MUST_CHECK mpc_status tss_dkls_signing_create(tss_dkls_signing **out, const tss_params *p);
+/* Emits round 1. Returns MPC_OK or the (recorded) failure (e.g. MPC_ERR_QUARANTINED). */
+MPC_MUST_CHECK mpc_status tss_dkls_signing_start(tss_dkls_signing *s, mpc_outbox *out);
+/* Returns: the round accepted now (1-based), 0 once done or failed. */
+uint32_t tss_dkls_signing_current_round(const tss_dkls_signing *s);
+/* Handles one inbound message of the current round. Returns MPC_OK or the sticky failure. */
+MPC_MUST_CHECK mpc_status tss_dkls_signing_handle(tss_dkls_signing *s, uint32_t from,
+                                                  uint32_t round, int is_broadcast,
+                                                  const uint8_t *data, size_t len, mpc_outbox *out);
+/* Returns: 1 once the signature is out (verified). */
+int tss_dkls_signing_is_done(const tss_dkls_signing *s);
+/*
+ * Out: *out (TSS_DKLS_SIGN_RESULT_BYTES, mpc_secure_alloc; free with
+ * mpc_secure_free), *out_len. Returns MPC_OK, MPC_ERR_SESSION_STATE if not done.
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_signing_result(tss_dkls_signing *s, uint8_t **out,
+                                                  size_t *out_len);
+/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
+uint32_t tss_dkls_signing_culprit(const tss_dkls_signing *s);
+/* Wipes and frees. Accepts NULL. */
+void tss_dkls_signing_destroy(tss_dkls_signing *s);
+
+#ifdef MPC_FAULT_INJECTION
+/* TEST ONLY: forwards a cheat to the inner tss_dkls_sign (enum tss_dkls_sign_cheat). */
+void tss_dkls_signing_set_cheat(tss_dkls_signing *s, int cheat);
+#endif
+
+#endif /* MPC_TSS_DKLS_SIGNING_H */
