@@ -13,6 +13,7 @@
  */
 #include "session/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -456,7 +457,9 @@ actor_release_protocol(session *s)
 {
     if (s->pstate != NULL && !s->quarantined) {
         session_step d = {.s = s, .kind = SESSION_STEP_DESTROY};
-        (void)session_step_run(&d);
+        if (session_step_run(&d) != MPC_OK) {
+            mpc_log(MPC_LOG_ERROR, "session", "destroy_faulted", "sid=%s", s->sid_hex);
+        }
     }
     actor_free_parked_and_dedup(s);
 }

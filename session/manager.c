@@ -473,8 +473,8 @@ session_manager_destroy(session_manager *m)
     if (m == NULL) {
         return;
     }
-    if (!m->shut_down) {
-        (void)session_manager_shutdown(m, 0);
+    if (!m->shut_down && session_manager_shutdown(m, 0) != MPC_OK) {
+        mpc_log(MPC_LOG_INFO, "session", "destroy_failed_live_sessions", NULL);
     }
     mgr_free(m);
 }
