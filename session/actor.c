@@ -76,7 +76,8 @@ actor_seen(session *s, uint32_t from, uint32_t round, uint64_t seq, int *full)
     if (e != NULL) {
         return 1;
     }
-    if (s->ndedup >= s->mgr->cfg.park_max * DEDUP_MAX_FACTOR || (e = calloc(1, sizeof *e)) == NULL) {
+    if (s->ndedup >= s->mgr->cfg.park_max * DEDUP_MAX_FACTOR ||
+        (e = calloc(1, sizeof *e)) == NULL) {
         *full = 1;
         return 0;
     }
@@ -481,9 +482,8 @@ actor_publish_abort(session *s, mpc_status st)
     uint8_t code[4] = {(uint8_t)st, (uint8_t)((unsigned)st >> 8), 0, 0};
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (s->sub_b == NULL ||
-        session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++, code, sizeof code,
-                          &buf, &len) != MPC_OK) {
+    if (s->sub_b == NULL || session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++,
+                                              code, sizeof code, &buf, &len) != MPC_OK) {
         return;
     }
     if (transport_publish(s->mgr->t, s->subj_b, buf, len) == MPC_OK) {
@@ -497,6 +497,7 @@ session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, 
 {
     struct session_manager *m = s->mgr;
     pthread_mutex_lock(&s->lock);
+    session_state was = s->state;
     s->terminal = 1;
     s->state = st == MPC_OK ? SESSION_STATE_DONE : SESSION_STATE_FAILED;
     s->step_started_ms = mpc_clock_mono_ms();
@@ -504,8 +505,13 @@ session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, 
     if (st != MPC_OK) {
         /* A DONE session lets its last sends complete (the peers need them). */
         transport_cancel_owner(m->t, s->serial);
-        actor_publish_abort(s, st);
+        /* A barrier timeout is not news to the peers: they wait for the same
+         * missing party and report it themselves at their own deadline. */
+        if (!(was == SESSION_STATE_BARRIER && st == MPC_ERR_PEER_UNAVAILABLE)) {
+            actor_publish_abort(s, st);
+        }
     }
+    atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);
     session_registry_remove(m, s, st); /* tombstone first: late messages get GONE */
     actor_unsubscribe(s);
     actor_release_protocol(s);
@@ -523,10 +529,8 @@ session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, 
         .elapsed_ms = mpc_clock_mono_ms() - s->started_ms,
     };
     mpc_log(st == MPC_OK ? MPC_LOG_DEBUG : MPC_LOG_INFO, "session", "end",
-            "sid=%s status=%s culprit=%s round=%u elapsed_ms=%llu", s->sid_hex,
-            mpc_status_name(st), o.culprit_id ? o.culprit_id : "-", o.round,
-            (unsigned long long)o.elapsed_ms);
-    atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);
+            "sid=%s status=%s culprit=%s round=%u elapsed_ms=%llu", s->sid_hex, mpc_status_name(st),
+            o.culprit_id ? o.culprit_id : "-", o.round, (unsigned long long)o.elapsed_ms);
     if (s->holds_key_lock) {
         session_keylock_give(m, s->wallet, s->key_type);
     }
@@ -534,4 +538,5 @@ session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, 
     session_permit_give(m);
     s->done(s->done_arg, &o);
     mpc_secure_free(res);
+    session_registry_completed(m); /* last touch of the manager */
 }

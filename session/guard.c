@@ -42,9 +42,9 @@ static struct sigaction guard_old_act[GUARD_NSIG];             /* dispositions b
 static atomic_uint_fast64_t guard_faults;                      /* faults trapped */
 
 static pthread_mutex_t quarantine_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the list */
-static void **quarantine_list;      /* quarantined pointers, never freed */
-static size_t quarantine_n;         /* entries used */
-static size_t quarantine_cap;       /* entries allocated */
+static void **quarantine_list;                /* quarantined pointers, never freed */
+static size_t quarantine_n;                   /* entries used */
+static size_t quarantine_cap;                 /* entries allocated */
 static atomic_uint_fast64_t quarantine_total; /* pointers ever quarantined */
 
 static int
@@ -75,8 +75,8 @@ guard_on_signal(int sig, siginfo_t *si, void *uctx)
         guard_old_act[i].sa_sigaction(sig, si, uctx);
         return;
     }
-    if (i >= 0 && guard_old_act[i].sa_handler != SIG_DFL && guard_old_act[i].sa_handler != SIG_IGN &&
-        guard_old_act[i].sa_handler != NULL) {
+    if (i >= 0 && guard_old_act[i].sa_handler != SIG_DFL &&
+        guard_old_act[i].sa_handler != SIG_IGN && guard_old_act[i].sa_handler != NULL) {
         guard_old_act[i].sa_handler(sig);
         return;
     }

@@ -187,8 +187,8 @@ inbound_send_done(void *arg, uint64_t owner, mpc_status st, uint32_t attempts)
 }
 
 mpc_status
-session_send_direct(session *s, uint32_t peer, const char *subject, const uint8_t *data,
-                    size_t len, int is_probe, uint64_t deadline_ms)
+session_send_direct(session *s, uint32_t peer, const char *subject, const uint8_t *data, size_t len,
+                    int is_probe, uint64_t deadline_ms)
 {
     send_ctx *c = calloc(1, sizeof *c);
     if (c == NULL) {

@@ -52,112 +52,113 @@ typedef struct session session;
 /* A session (see DESIGN above for which thread owns which field). */
 struct session {
     /* immutable after start */
-    struct session_manager *mgr;     /* owner; NOT touched once finished */
-    uint64_t serial;                 /* transport owner token */
-    uint8_t sid[SESSION_SID_LEN];    /* session id */
+    struct session_manager *mgr;           /* owner; NOT touched once finished */
+    uint64_t serial;                       /* transport owner token */
+    uint8_t sid[SESSION_SID_LEN];          /* session id */
     char sid_hex[SESSION_SID_HEX_LEN + 1]; /* its hex form */
-    session_op op;                   /* operation */
-    char *key_type;                  /* key type, owned */
-    char *wallet;                    /* wallet id, owned */
-    const session_protocol *proto;   /* protocol vtable */
-    uint32_t self;                   /* own party index */
-    uint32_t n;                      /* number of parties */
-    char **party_ids;                /* node ids, owned */
-    uint32_t threshold;              /* protocol threshold */
-    uint8_t *input;                  /* protocol input, owned (wiped at free) */
-    size_t input_len;                /* input length */
-    session_done_fn done;            /* owner's completion */
-    void *done_arg;                  /* its argument */
-    uint64_t started_ms;             /* monotonic start time */
-    uint64_t deadline_at_ms;         /* monotonic session deadline */
-    uint64_t barrier_deadline_ms;    /* monotonic barrier deadline */
-    int holds_key_lock;              /* 1 if it holds the (wallet, key type) lock */
-    char subj_b[SESSION_SUBJECT_MAX]; /* mpc.s.<sid>.b */
-    char subj_d[SESSION_SUBJECT_MAX]; /* mpc.s.<sid>.d.<self> */
-    char subj_r[SESSION_SUBJECT_MAX]; /* mpc.s.<sid>.r.<self> */
+    session_op op;                         /* operation */
+    char *key_type;                        /* key type, owned */
+    char *wallet;                          /* wallet id, owned */
+    const session_protocol *proto;         /* protocol vtable */
+    uint32_t self;                         /* own party index */
+    uint32_t n;                            /* number of parties */
+    char **party_ids;                      /* node ids, owned */
+    uint32_t threshold;                    /* protocol threshold */
+    uint8_t *input;                        /* protocol input, owned (wiped at free) */
+    size_t input_len;                      /* input length */
+    session_done_fn done;                  /* owner's completion */
+    void *done_arg;                        /* its argument */
+    uint64_t started_ms;                   /* monotonic start time */
+    uint64_t deadline_at_ms;               /* monotonic session deadline */
+    uint64_t barrier_deadline_ms;          /* monotonic barrier deadline */
+    int holds_key_lock;                    /* 1 if it holds the (wallet, key type) lock */
+    char subj_b[SESSION_SUBJECT_MAX];      /* mpc.s.<sid>.b */
+    char subj_d[SESSION_SUBJECT_MAX];      /* mpc.s.<sid>.d.<self> */
+    char subj_r[SESSION_SUBJECT_MAX];      /* mpc.s.<sid>.r.<self> */
 
-    atomic_uint refs;                /* references (registry, run queue, sends) */
+    atomic_uint refs; /* references (registry, run queue, sends) */
 
     /* guarded by lock */
-    pthread_mutex_t lock;            /* guards the fields below */
-    session_state state;             /* current state (written by the worker) */
-    int terminal;                    /* 1 once the worker decided DONE/FAILED */
-    int scheduled;                   /* queued or running on a worker */
-    session_item **ring;             /* mailbox ring */
-    size_t ring_cap;                 /* slots: mailbox_cap + broadcast reserve */
-    size_t direct_cap;               /* direct messages admitted up to this depth */
-    size_t mb_head;                  /* oldest item */
-    size_t mb_len;                   /* items queued */
-    size_t mb_hwm;                   /* high-water mark of mb_len */
-    mpc_status pending_fail;         /* fail request from janitor/completions */
-    uint32_t pending_culprit;        /* its culprit */
-    uint8_t *probe_ok;               /* per party: barrier answered */
-    uint8_t *probe_retry;            /* per party: probe ended unanswered, re-issue */
-    int probe_dirty;                 /* a probe completed since the worker last looked */
-    uint64_t last_activity_ms;       /* last inbound message or step */
-    uint64_t step_started_ms;        /* when the current state/round began */
-    uint32_t round;                  /* current round for the snapshot */
-    session *next_run;               /* run-queue link (guarded by the run-queue lock) */
+    pthread_mutex_t lock;      /* guards the fields below */
+    session_state state;       /* current state (written by the worker) */
+    int terminal;              /* 1 once the worker decided DONE/FAILED */
+    int scheduled;             /* queued or running on a worker */
+    session_item **ring;       /* mailbox ring */
+    size_t ring_cap;           /* slots: mailbox_cap + broadcast reserve */
+    size_t direct_cap;         /* direct messages admitted up to this depth */
+    size_t mb_head;            /* oldest item */
+    size_t mb_len;             /* items queued */
+    size_t mb_hwm;             /* high-water mark of mb_len */
+    mpc_status pending_fail;   /* fail request from janitor/completions */
+    uint32_t pending_culprit;  /* its culprit */
+    uint8_t *probe_ok;         /* per party: barrier answered */
+    uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
+    int probe_dirty;           /* a probe completed since the worker last looked */
+    uint64_t last_activity_ms; /* last inbound message or step */
+    uint64_t step_started_ms;  /* when the current state/round began */
+    uint32_t round;            /* current round for the snapshot */
+    session *next_run;         /* run-queue link (guarded by the run-queue lock) */
 
     /* worker only */
-    void *pstate;                    /* protocol state; NULL once destroyed/quarantined */
-    int quarantined;                 /* 1 after a trapped fault */
-    uint32_t cur_round;              /* protocol's current round after the last step */
-    transport_sub *sub_b;            /* broadcast subscription */
-    transport_sub *sub_d;            /* direct subscription */
-    transport_sub *sub_r;            /* barrier subscription */
-    session_item *parked;            /* parked messages, FIFO */
-    session_item *parked_tail;       /* last parked */
-    uint32_t nparked;                /* parked count */
-    session_dedup *dedup;            /* seen (from, round, seq) */
-    uint32_t ndedup;                 /* entries in dedup */
-    uint64_t next_seq;               /* next outgoing seq */
+    void *pstate;              /* protocol state; NULL once destroyed/quarantined */
+    int quarantined;           /* 1 after a trapped fault */
+    uint32_t cur_round;        /* protocol's current round after the last step */
+    transport_sub *sub_b;      /* broadcast subscription */
+    transport_sub *sub_d;      /* direct subscription */
+    transport_sub *sub_r;      /* barrier subscription */
+    session_item *parked;      /* parked messages, FIFO */
+    session_item *parked_tail; /* last parked */
+    uint32_t nparked;          /* parked count */
+    session_dedup *dedup;      /* seen (from, round, seq) */
+    uint32_t ndedup;           /* entries in dedup */
+    uint64_t next_seq;         /* next outgoing seq */
 
     /* counters (relaxed atomics, read by the snapshot) */
-    atomic_uint_fast64_t msgs_in;    /* envelopes accepted into the mailbox */
-    atomic_uint_fast64_t msgs_out;   /* envelopes published or sent */
-    atomic_uint_fast64_t retries;    /* direct-send retries reported by completions */
-    atomic_uint_fast64_t drops;      /* replays, late, bad and overflow drops */
+    atomic_uint_fast64_t msgs_in;  /* envelopes accepted into the mailbox */
+    atomic_uint_fast64_t msgs_out; /* envelopes published or sent */
+    atomic_uint_fast64_t retries;  /* direct-send retries reported by completions */
+    atomic_uint_fast64_t drops;    /* replays, late, bad and overflow drops */
 };
 
 /* Manager (manager.c); fields used by the other files. */
 struct session_manager {
-    session_config cfg;              /* copy of the configuration */
+    session_config cfg;                    /* copy of the configuration */
     char self_id[SESSION_NODE_ID_MAX + 1]; /* own node id */
-    transport *t;                    /* borrowed transport */
-    uint64_t created_ms;             /* for uptime */
-    atomic_uint_fast64_t next_serial; /* session serials */
+    transport *t;                          /* borrowed transport */
+    uint64_t created_ms;                   /* for uptime */
+    atomic_uint_fast64_t next_serial;      /* session serials */
 
-    pthread_mutex_t reg_lock;        /* registry lock: live map, tombstones, key locks */
-    pthread_cond_t reg_cond;         /* signalled when a session leaves the registry */
-    void *live;                      /* uthash head of live sessions (registry.c) */
-    void *tombs;                     /* uthash head of tombstones */
-    void *key_locks;                 /* uthash head of held (wallet, key type) locks */
-    uint64_t nlive;                  /* live sessions */
-    uint64_t ntombs;                 /* tombstones */
-    int accepting;                   /* 0 once shutdown began */
+    pthread_mutex_t reg_lock; /* registry lock: live map, tombstones, key locks */
+    pthread_cond_t reg_cond;  /* signalled when a session leaves the registry */
+    void *live;               /* uthash head of live sessions (registry.c) */
+    void *tombs;              /* uthash head of tombstones */
+    void *key_locks;          /* uthash head of held (wallet, key type) locks */
+    uint64_t nlive;           /* live sessions */
+    uint64_t nactive;         /* started sessions whose completion has not returned */
+    uint64_t ntombs;          /* tombstones */
+    int accepting;            /* 0 once shutdown began */
 
-    pthread_mutex_t perm_lock;       /* admission semaphore lock */
-    pthread_cond_t perm_cond;        /* signalled when a permit is returned */
-    uint32_t permits_used;           /* permits held */
-    int perm_closed;                 /* 1 once shutdown began: waiters give up */
+    pthread_mutex_t perm_lock; /* admission semaphore lock */
+    pthread_cond_t perm_cond;  /* signalled when a permit is returned */
+    uint32_t permits_used;     /* permits held */
+    int perm_closed;           /* 1 once shutdown began: waiters give up */
 
-    pthread_mutex_t jan_lock;        /* janitor sleep lock */
-    pthread_cond_t jan_cond;         /* wakes the janitor early on stop */
+    pthread_mutex_t jan_lock; /* janitor sleep lock */
+    pthread_cond_t jan_cond;  /* wakes the janitor early on stop */
 
-    pthread_mutex_t runq_lock;       /* run-queue lock */
-    pthread_cond_t runq_cond;        /* signalled on push and stop */
-    session *runq_head;              /* FIFO of scheduled sessions */
-    session *runq_tail;              /* its tail */
-    int stopping;                    /* workers and janitor exit */
+    pthread_mutex_t runq_lock; /* run-queue lock */
+    pthread_cond_t runq_cond;  /* signalled on push and stop */
+    session *runq_head;        /* FIFO of scheduled sessions */
+    session *runq_tail;        /* its tail */
+    int stopping;              /* workers and janitor exit */
 
-    pthread_t *workers;              /* worker threads */
-    uint32_t nworkers;               /* started workers */
-    pthread_t janitor;               /* janitor thread */
-    int janitor_started;             /* 1 if janitor runs */
-    int guard_acquired;              /* holds the signal handlers */
-    transport_sub *gone_sub;         /* node-wide GONE responder */
-    int shut_down;                   /* session_manager_shutdown completed */
+    pthread_t *workers;      /* worker threads */
+    uint32_t nworkers;       /* started workers */
+    pthread_t janitor;       /* janitor thread */
+    int janitor_started;     /* 1 if janitor runs */
+    int guard_acquired;      /* holds the signal handlers */
+    transport_sub *gone_sub; /* node-wide GONE responder */
+    int shut_down;           /* session_manager_shutdown completed */
 
     /* node counters */
     atomic_uint_fast64_t started, done, failed, live_hwm, faults, quarantined;
@@ -167,6 +168,7 @@ struct session_manager {
 /* registry.c */
 mpc_status session_registry_insert(struct session_manager *m, session *s);
 void session_registry_remove(struct session_manager *m, session *s, mpc_status st);
+void session_registry_completed(struct session_manager *m);
 int session_registry_is_tombstoned(struct session_manager *m, const uint8_t *sid);
 void session_registry_expire(struct session_manager *m, uint64_t now_ms);
 session **session_registry_collect(struct session_manager *m, size_t *n);
@@ -187,9 +189,8 @@ transport_reply session_on_direct(void *arg, const transport_msg *msg);
 transport_reply session_on_ready(void *arg, const transport_msg *msg);
 transport_reply session_on_gone_probe(void *arg, const transport_msg *msg);
 void session_request_fail(session *s, mpc_status st, uint32_t culprit);
-mpc_status session_send_direct(session *s, uint32_t peer, const char *subject,
-                               const uint8_t *data, size_t len, int is_probe,
-                               uint64_t deadline_ms);
+mpc_status session_send_direct(session *s, uint32_t peer, const char *subject, const uint8_t *data,
+                               size_t len, int is_probe, uint64_t deadline_ms);
 
 /* actor.c */
 void session_actor_run(session *s);

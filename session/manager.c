@@ -306,7 +306,7 @@ session_permit_give(struct session_manager *m)
     if (m->permits_used > 0) {
         m->permits_used--;
     }
-    pthread_cond_signal(&m->perm_cond);
+    pthread_cond_broadcast(&m->perm_cond);
     pthread_mutex_unlock(&m->perm_lock);
 }
 
@@ -327,10 +327,10 @@ session_manager_permits_free(session_manager *m)
 static mpc_status
 mgr_check_config(const session_config *c)
 {
-    if (!mgr_valid_id(c->self_id) || c->workers == 0 || c->workers > 256 ||
-        c->max_sessions == 0 || c->mailbox_cap == 0 || c->park_max == 0 ||
-        c->barrier_timeout_ms == 0 || c->keygen_deadline_ms == 0 || c->sign_deadline_ms == 0 ||
-        c->reshare_deadline_ms == 0 || c->janitor_tick_ms == 0) {
+    if (!mgr_valid_id(c->self_id) || c->workers == 0 || c->workers > 256 || c->max_sessions == 0 ||
+        c->mailbox_cap == 0 || c->park_max == 0 || c->barrier_timeout_ms == 0 ||
+        c->keygen_deadline_ms == 0 || c->sign_deadline_ms == 0 || c->reshare_deadline_ms == 0 ||
+        c->janitor_tick_ms == 0) {
         return MPC_ERR_CONFIG;
     }
     return MPC_OK;
@@ -479,16 +479,20 @@ session_manager_destroy(session_manager *m)
     mgr_free(m);
 }
 
-/* Waits until no session is live or deadline_ns passes. Returns the live count. */
+/*
+ * Waits until every started session has ended and its completion callback
+ * returned (so its permit is back), or deadline_ns passes.
+ * Returns: the number still active.
+ */
 static uint64_t
 mgr_wait_drained(struct session_manager *m, uint64_t deadline_ns)
 {
     pthread_mutex_lock(&m->reg_lock);
-    while (m->nlive > 0 && mpc_clock_mono_ns() < deadline_ns) {
+    while (m->nactive > 0 && mpc_clock_mono_ns() < deadline_ns) {
         struct timespec ts = mpc_clock_ns_to_timespec(deadline_ns);
         pthread_cond_timedwait(&m->reg_cond, &m->reg_lock, &ts);
     }
-    uint64_t n = m->nlive;
+    uint64_t n = m->nactive;
     pthread_mutex_unlock(&m->reg_lock);
     return n;
 }
@@ -588,8 +592,8 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     s->key_type = strdup(sp->key_type);
     s->wallet = strdup(sp->wallet);
     s->input = malloc(sp->input_len ? sp->input_len : 1);
-    int ok = s->ring && s->probe_ok && s->probe_retry && s->party_ids && s->key_type &&
-             s->wallet && s->input;
+    int ok = s->ring && s->probe_ok && s->probe_retry && s->party_ids && s->key_type && s->wallet &&
+             s->input;
     for (uint32_t i = 0; ok && i < s->n; i++) {
         ok = (s->party_ids[i] = strdup(sp->party_ids[i])) != NULL;
     }

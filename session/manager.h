@@ -89,40 +89,40 @@ typedef void (*session_done_fn)(void *arg, const session_outcome *o);
 
 /* One session to start. Everything is copied; borrowed during the call only. */
 typedef struct {
-    const uint8_t *sid;                /* SESSION_SID_LEN bytes, identical on every party */
-    session_op op;                     /* operation */
-    const char *key_type;              /* "ed25519", "secp256k1", ... */
-    const char *wallet;                /* wallet id */
-    const session_protocol *proto;     /* protocol vtable (static lifetime) */
-    uint32_t self;                     /* own party index */
-    uint32_t n_parties;                /* parties (2..255) */
-    const char *const *party_ids;      /* node ids by party index; [self] == self_id */
-    uint32_t threshold;                /* passed to the protocol */
-    const uint8_t *input;              /* protocol input, copied */
-    size_t input_len;                  /* input length */
-    uint64_t deadline_ms;              /* session deadline from now, 0 = config default for op */
-    uint64_t admit_timeout_ms;         /* wait this long for a permit (0 = do not wait) */
-    session_done_fn done;              /* completion callback, required */
-    void *done_arg;                    /* passed to done */
+    const uint8_t *sid;            /* SESSION_SID_LEN bytes, identical on every party */
+    session_op op;                 /* operation */
+    const char *key_type;          /* "ed25519", "secp256k1", ... */
+    const char *wallet;            /* wallet id */
+    const session_protocol *proto; /* protocol vtable (static lifetime) */
+    uint32_t self;                 /* own party index */
+    uint32_t n_parties;            /* parties (2..255) */
+    const char *const *party_ids;  /* node ids by party index; [self] == self_id */
+    uint32_t threshold;            /* passed to the protocol */
+    const uint8_t *input;          /* protocol input, copied */
+    size_t input_len;              /* input length */
+    uint64_t deadline_ms;          /* session deadline from now, 0 = config default for op */
+    uint64_t admit_timeout_ms;     /* wait this long for a permit (0 = do not wait) */
+    session_done_fn done;          /* completion callback, required */
+    void *done_arg;                /* passed to done */
 } session_spec;
 
 /* Node-wide counters (a snapshot; see SNAPSHOT.md for their meaning). */
 typedef struct {
-    uint64_t started;          /* sessions accepted by session_manager_start */
-    uint64_t done;             /* sessions ended DONE */
-    uint64_t failed;           /* sessions ended FAILED */
-    uint64_t live;             /* sessions in the registry now */
-    uint64_t live_high_water;  /* most sessions ever live at once */
-    uint64_t permits_in_use;   /* admission permits held */
-    uint64_t faults;           /* faults trapped by this manager's workers */
-    uint64_t quarantined;      /* sessions whose state was quarantined */
-    uint64_t replays_dropped;  /* replayed (from, round, seq) dropped */
-    uint64_t late_dropped;     /* messages for rounds already over */
-    uint64_t bad_dropped;      /* undecodable or misaddressed envelopes */
-    uint64_t parked;           /* messages parked for a later round */
-    uint64_t busy_replies;     /* BUSY answered because a mailbox was full */
-    uint64_t gone_replies;     /* GONE answered for finished sessions */
-    uint64_t tombstones;       /* finished sids remembered now */
+    uint64_t started;         /* sessions accepted by session_manager_start */
+    uint64_t done;            /* sessions ended DONE */
+    uint64_t failed;          /* sessions ended FAILED */
+    uint64_t live;            /* sessions in the registry now */
+    uint64_t live_high_water; /* most sessions ever live at once */
+    uint64_t permits_in_use;  /* admission permits held */
+    uint64_t faults;          /* faults trapped by this manager's workers */
+    uint64_t quarantined;     /* sessions whose state was quarantined */
+    uint64_t replays_dropped; /* replayed (from, round, seq) dropped */
+    uint64_t late_dropped;    /* messages for rounds already over */
+    uint64_t bad_dropped;     /* undecodable or misaddressed envelopes */
+    uint64_t parked;          /* messages parked for a later round */
+    uint64_t busy_replies;    /* BUSY answered because a mailbox was full */
+    uint64_t gone_replies;    /* GONE answered for finished sessions */
+    uint64_t tombstones;      /* finished sids remembered now */
 } session_manager_stats;
 
 /* Fills *c with the defaults above (self_id NULL). */

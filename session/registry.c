@@ -63,6 +63,7 @@ session_registry_insert(struct session_manager *m, session *s)
         HASH_ADD(hh, live, sid, SESSION_SID_LEN, e);
         m->live = live;
         m->nlive++;
+        m->nactive++;
         if (m->nlive > atomic_load(&m->live_hwm)) {
             atomic_store(&m->live_hwm, m->nlive);
         }
@@ -118,6 +119,15 @@ session_registry_remove(struct session_manager *m, session *s, mpc_status st)
         free(e);
         session_unref(s);
     }
+}
+
+void
+session_registry_completed(struct session_manager *m)
+{
+    pthread_mutex_lock(&m->reg_lock);
+    m->nactive--;
+    pthread_cond_broadcast(&m->reg_cond);
+    pthread_mutex_unlock(&m->reg_lock);
 }
 
 int

@@ -19,8 +19,8 @@
 #include "common/status.h"
 #include "session/internal.h"
 
-#define SESSION_WIRE_VERSION  1
-#define SESSION_WIRE_MAX      (1u << 20) /* largest envelope accepted */
+#define SESSION_WIRE_VERSION 1
+#define SESSION_WIRE_MAX     (1u << 20) /* largest envelope accepted */
 
 /* Envelope kinds (values of mpc.EnvelopeKind). */
 typedef enum {
@@ -56,9 +56,8 @@ MPC_MUST_CHECK mpc_status session_wire_seal(const session *s, session_wire_kind 
  * Out: *msg — filled on MPC_OK (zeroed otherwise).
  * Returns: MPC_OK or the MPC_ERR_MSG_* code of the first failed check.
  */
-MPC_MUST_CHECK mpc_status session_wire_open(const session *s, int is_broadcast,
-                                            const uint8_t *data, size_t len,
-                                            session_wire_msg *msg);
+MPC_MUST_CHECK mpc_status session_wire_open(const session *s, int is_broadcast, const uint8_t *data,
+                                            size_t len, session_wire_msg *msg);
 
 /* Wipes and frees msg's payload; msg becomes empty. Accepts NULL. */
 void session_wire_msg_clear(session_wire_msg *msg);

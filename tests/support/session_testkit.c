@@ -11,12 +11,12 @@
 #include "tests/support/toy_protocol.h"
 
 struct stk_cluster {
-    uint32_t n;                          /* nodes */
-    transport_mem_net *net;              /* mem network, NULL with NATS */
-    transport *t[STK_MAX_NODES];         /* node transports */
-    session_manager *m[STK_MAX_NODES];   /* node managers */
-    char ids[STK_MAX_NODES][16];         /* "n0".. */
-    const char *idp[STK_MAX_NODES];      /* pointers to ids */
+    uint32_t n;                        /* nodes */
+    transport_mem_net *net;            /* mem network, NULL with NATS */
+    transport *t[STK_MAX_NODES];       /* node transports */
+    session_manager *m[STK_MAX_NODES]; /* node managers */
+    char ids[STK_MAX_NODES][16];       /* "n0".. */
+    const char *idp[STK_MAX_NODES];    /* pointers to ids */
 };
 
 uint64_t
@@ -181,8 +181,8 @@ stk_on_done(void *arg, const session_outcome *o)
     out->culprit = o->culprit;
     out->round = o->round;
     out->result_len = o->result_len;
-    out->value = o->result_len == TOY_PROTOCOL_RESULT_LEN ? toy_protocol_decode_result(o->result)
-                                                          : 0;
+    out->value =
+        o->result_len == TOY_PROTOCOL_RESULT_LEN ? toy_protocol_decode_result(o->result) : 0;
     out->end_ms = mpc_clock_mono_ms();
     t->ndone++;
     pthread_cond_broadcast(&t->cv);

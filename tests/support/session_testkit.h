@@ -43,10 +43,10 @@ typedef struct stk_tracker {
 
 /* One session across parties 0..n-1. */
 typedef struct {
-    uint8_t sid[SESSION_SID_LEN];      /* session id */
-    uint32_t n;                        /* parties */
-    uint64_t inputs[STK_MAX_NODES];    /* toy inputs */
-    stk_outcome out[STK_MAX_NODES];    /* outcome per party */
+    uint8_t sid[SESSION_SID_LEN];   /* session id */
+    uint32_t n;                     /* parties */
+    uint64_t inputs[STK_MAX_NODES]; /* toy inputs */
+    stk_outcome out[STK_MAX_NODES]; /* outcome per party */
 } stk_session;
 
 typedef struct stk_cluster stk_cluster;

@@ -18,17 +18,17 @@
 
 /* One party's protocol state. */
 typedef struct {
-    uint8_t sid[SESSION_SID_LEN];           /* session id, binds the commitments */
-    uint32_t self;                          /* own index */
-    uint32_t n;                             /* number of parties */
-    uint32_t round;                         /* current round, 0 once done */
-    uint32_t culprit;                       /* blamed party, or SESSION_NO_CULPRIT */
-    uint64_t x[TOY_MAX_PARTIES];            /* inputs learnt in round 2 (own at self) */
+    uint8_t sid[SESSION_SID_LEN];             /* session id, binds the commitments */
+    uint32_t self;                            /* own index */
+    uint32_t n;                               /* number of parties */
+    uint32_t round;                           /* current round, 0 once done */
+    uint32_t culprit;                         /* blamed party, or SESSION_NO_CULPRIT */
+    uint64_t x[TOY_MAX_PARTIES];              /* inputs learnt in round 2 (own at self) */
     uint8_t c[TOY_MAX_PARTIES][TOY_HASH_LEN]; /* commitments of round 1 */
-    uint8_t echo[TOY_HASH_LEN];             /* hash over all commitments */
-    uint64_t sum;                           /* own weighted sum, after round 2 */
+    uint8_t echo[TOY_HASH_LEN];               /* hash over all commitments */
+    uint64_t sum;                             /* own weighted sum, after round 2 */
     uint8_t seen[TOY_PROTOCOL_ROUNDS + 1][TOY_MAX_PARTIES]; /* heard from, per round */
-    uint32_t nseen;                         /* peers heard from in the current round */
+    uint32_t nseen; /* peers heard from in the current round */
 } toy_state;
 
 static void
@@ -199,8 +199,8 @@ static mpc_status
 toy_advance(toy_state *s, mpc_outbox *out)
 {
     if (s->round == 1) {
-        crypto_generichash(s->echo, TOY_HASH_LEN, &s->c[0][0], (size_t)s->n * TOY_HASH_LEN,
-                           NULL, 0);
+        crypto_generichash(s->echo, TOY_HASH_LEN, &s->c[0][0], (size_t)s->n * TOY_HASH_LEN, NULL,
+                           0);
     } else if (s->round == 2) {
         s->sum = toy_protocol_expected(s->x, s->n);
     }
@@ -310,4 +310,34 @@ const session_protocol *
 toy_protocol(void)
 {
     return &toy_vtable;
+}
+
+/* As toy_handle, but nothing of round 2 or later ever leaves this party. */
+static mpc_status
+toy_mute_handle(void *state, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+                size_t len, mpc_outbox *out)
+{
+    mpc_status st = toy_handle(state, from, round, is_broadcast, data, len, out);
+    if (st == MPC_OK && toy_current_round(state) != 1) {
+        mpc_outbox_clear(out);
+    }
+    return st;
+}
+
+static const session_protocol toy_mute_vtable = {
+    .name = "toy-mute",
+    .create = toy_create,
+    .start = toy_start,
+    .current_round = toy_current_round,
+    .handle = toy_mute_handle,
+    .is_done = toy_is_done,
+    .result = toy_result,
+    .culprit = toy_culprit,
+    .destroy = toy_destroy,
+};
+
+const session_protocol *
+toy_protocol_mute(void)
+{
+    return &toy_mute_vtable;
 }
