@@ -284,9 +284,10 @@ actor_item(session *s, session_item *it)
         return 0;
     }
     if (w.kind == SESSION_WIRE_ABORT) {
+        uint32_t from = w.from;
         session_wire_msg_clear(&w);
         session_item_free(it);
-        session_actor_finish(s, MPC_ERR_GONE, w.from, NULL, 0);
+        session_actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
         return 1;
     }
     int full = 0;
