@@ -79,9 +79,9 @@ test_faults_only_injected_sessions_fail(void **state)
         if (valgrind && cases[f].kind == SESSION_FAULT_NULL) {
             continue;
         }
-        assert_int_equal(session_fault_inject("toy", cases[f].round, cases[f].party, bad[f].sid,
-                                              cases[f].kind),
-                         MPC_OK);
+        assert_int_equal(
+            session_fault_inject("toy", cases[f].round, cases[f].party, bad[f].sid, cases[f].kind),
+            MPC_OK);
         nf++;
     }
     /* Interleave the faulty sessions with the normal ones. */
