@@ -277,6 +277,10 @@ actor_item(session *s, session_item *it)
 {
     session_wire_msg w;
     mpc_status st = session_wire_open(s, it->is_broadcast, it->data, it->len, &w);
+    if (st == MPC_ERR_EXISTS) {
+        session_item_free(it); /* our own broadcast */
+        return 0;
+    }
     if (st != MPC_OK) {
         atomic_fetch_add(&s->drops, 1);
         atomic_fetch_add(&s->mgr->bad, 1);

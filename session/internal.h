@@ -145,12 +145,13 @@ struct session_manager {
 
     pthread_mutex_t jan_lock; /* janitor sleep lock */
     pthread_cond_t jan_cond;  /* wakes the janitor early on stop */
+    int jan_stopping;         /* janitor exits (guarded by jan_lock) */
 
     pthread_mutex_t runq_lock; /* run-queue lock */
     pthread_cond_t runq_cond;  /* signalled on push and stop */
     session *runq_head;        /* FIFO of scheduled sessions */
     session *runq_tail;        /* its tail */
-    int stopping;              /* workers and janitor exit */
+    int stopping;              /* workers exit once the queue is empty (runq_lock) */
 
     pthread_t *workers;      /* worker threads */
     uint32_t nworkers;       /* started workers */

@@ -249,11 +249,11 @@ mgr_janitor_main(void *arg)
 {
     struct session_manager *m = arg;
     pthread_mutex_lock(&m->jan_lock);
-    while (!m->stopping) {
+    while (!m->jan_stopping) {
         struct timespec ts =
             mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(m->cfg.janitor_tick_ms));
         pthread_cond_timedwait(&m->jan_cond, &m->jan_lock, &ts);
-        if (m->stopping) {
+        if (m->jan_stopping) {
             break;
         }
         pthread_mutex_unlock(&m->jan_lock);
@@ -362,6 +362,7 @@ mgr_stop_threads(struct session_manager *m)
     pthread_cond_broadcast(&m->runq_cond);
     pthread_mutex_unlock(&m->runq_lock);
     pthread_mutex_lock(&m->jan_lock);
+    m->jan_stopping = 1;
     pthread_cond_broadcast(&m->jan_cond);
     pthread_mutex_unlock(&m->jan_lock);
     for (uint32_t i = 0; i < m->nworkers; i++) {

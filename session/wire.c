@@ -71,8 +71,12 @@ wire_check(const session *s, int is_broadcast, const Mpc__Envelope *env, uint32_
     if (env->sid.len != SESSION_SID_LEN || memcmp(env->sid.data, s->sid, SESSION_SID_LEN) != 0) {
         return MPC_ERR_MSG_WRONG_SESSION;
     }
-    if (env->from == NULL || !wire_party_index(s, env->from, from) || *from == s->self) {
+    if (env->from == NULL || !wire_party_index(s, env->from, from)) {
         return MPC_ERR_MSG_UNKNOWN_SENDER;
+    }
+    if (*from == s->self) {
+        /* Our own broadcast, echoed back by the server (NATS echoes by default). */
+        return is_broadcast ? MPC_ERR_EXISTS : MPC_ERR_MSG_UNKNOWN_SENDER;
     }
     switch ((int)env->kind) {
     case SESSION_WIRE_BROADCAST:

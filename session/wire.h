@@ -54,7 +54,9 @@ MPC_MUST_CHECK mpc_status session_wire_seal(const session *s, session_wire_kind 
  * Decodes and checks bytes that arrived on the broadcast (is_broadcast = 1) or
  * direct subject of session s.
  * Out: *msg — filled on MPC_OK (zeroed otherwise).
- * Returns: MPC_OK or the MPC_ERR_MSG_* code of the first failed check.
+ * Returns: MPC_OK; MPC_ERR_EXISTS for our own broadcast echoed back by the
+ *          server (not an error: drop it silently); otherwise the
+ *          MPC_ERR_MSG_* code of the first failed check.
  */
 MPC_MUST_CHECK mpc_status session_wire_open(const session *s, int is_broadcast, const uint8_t *data,
                                             size_t len, session_wire_msg *msg);

@@ -38,11 +38,13 @@ stk_options_default(stk_options *o, uint32_t nodes)
     session_config_default(&o->cfg);
     o->cfg.workers = 3;
     o->cfg.max_sessions = 512;
-    o->cfg.barrier_timeout_ms = 5000;
-    o->cfg.sign_deadline_ms = 20000;
-    o->cfg.keygen_deadline_ms = 20000;
-    o->cfg.reshare_deadline_ms = 20000;
-    o->cfg.idle_timeout_ms = 20000;
+    /* Sanitizers that serialise threads (tsan, valgrind) get more time. */
+    uint64_t slow = (getenv("MPC_TSAN") != NULL || getenv("MPC_VALGRIND") != NULL) ? 4 : 1;
+    o->cfg.barrier_timeout_ms = 10000 * slow;
+    o->cfg.sign_deadline_ms = 30000 * slow;
+    o->cfg.keygen_deadline_ms = 30000 * slow;
+    o->cfg.reshare_deadline_ms = 30000 * slow;
+    o->cfg.idle_timeout_ms = 30000 * slow;
     o->cfg.janitor_tick_ms = 20;
     o->policy.max_attempts = 60;
     o->policy.base_ms = 10;

@@ -66,8 +66,15 @@ run_concurrent(uint32_t n, uint32_t count)
         stk_session_init(&s[i], n, &rng, &tr);
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
     }
-    assert_true(stk_tracker_wait(&tr, (uint64_t)count * n, 60000));
+    assert_true(stk_tracker_wait(&tr, (uint64_t)count * n, 480000));
     for (uint32_t i = 0; i < count; i++) {
+        if (!stk_session_ok(&tr, &s[i])) {
+            for (uint32_t p = 0; p < n; p++) {
+                stk_outcome out = stk_outcome_get(&tr, &s[i], p);
+                print_message("# session %u party %u: %s culprit %u round %u\n", i, p,
+                              mpc_status_name(out.status), out.culprit, out.round);
+            }
+        }
         assert_true(stk_session_ok(&tr, &s[i]));
     }
     for (uint32_t i = 0; i < n; i++) {
