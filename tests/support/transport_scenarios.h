@@ -6,7 +6,8 @@
  *
  * Timing checks are strict on lower bounds (a retry never starts before its
  * backoff minus jitter) and generous on upper bounds (a loaded 2-core machine
- * under sanitizers): TK_SLACK_MS, multiplied by $MPC_TEST_SLACK if set.
+ * under sanitizers): TK_SLACK_MS, multiplied by $MPC_TEST_SLACK if set, else by 4
+ * when $MPC_VALGRIND or $MPC_TSAN is set.
  */
 #ifndef MPC_TESTS_SUPPORT_TRANSPORT_SCENARIOS_H
 #define MPC_TESTS_SUPPORT_TRANSPORT_SCENARIOS_H

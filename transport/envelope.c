@@ -1,0 +1,373 @@
+/*
+ * envelope.c — seal and open peer envelopes (protobuf-c + libsodium).
+ *
+ * DESIGN: protobuf-c and libsodium return codes are translated here. The
+ * payload plaintext of a direct message and the precomputed box key are
+ * secrets: stack copies are wiped on every path.
+ */
+#include "transport/envelope.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/clock.h"
+#include "common/secmem.h"
+#include "proto/envelope.pb-c.h"
+
+#define ENV_SIG_LEN   crypto_sign_BYTES
+#define ENV_NONCE_LEN crypto_box_NONCEBYTES
+#define ENV_MAC_LEN   crypto_box_MACBYTES
+
+static const uint8_t env_domain[] = TRANSPORT_ENVELOPE_DOMAIN; /* includes the NUL */
+
+/* Encodes e into a malloc'd buffer. */
+static mpc_status
+env_pack(const Mpc__Envelope *e, uint8_t **out, size_t *out_len)
+{
+    size_t n = mpc__envelope__get_packed_size(e);
+    uint8_t *buf = malloc(n > 0 ? n : 1);
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    if (mpc__envelope__pack(e, buf) != n) {
+        free(buf);
+        return MPC_ERR_INTERNAL;
+    }
+    *out = buf;
+    *out_len = n;
+    return MPC_OK;
+}
+
+/* Builds domain || encoding(e with empty signature). */
+static mpc_status
+env_signed_bytes(const Mpc__Envelope *e, uint8_t **out, size_t *out_len)
+{
+    Mpc__Envelope copy = *e;
+    copy.signature.data = NULL;
+    copy.signature.len = 0;
+    size_t n = mpc__envelope__get_packed_size(&copy);
+    uint8_t *buf = malloc(sizeof env_domain + n);
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    memcpy(buf, env_domain, sizeof env_domain);
+    if (mpc__envelope__pack(&copy, buf + sizeof env_domain) != n) {
+        free(buf);
+        return MPC_ERR_INTERNAL;
+    }
+    *out = buf;
+    *out_len = sizeof env_domain + n;
+    return MPC_OK;
+}
+
+/* nonce || crypto_box_easy_afternm(payload) under the recipient's box key. */
+static mpc_status
+env_encrypt(transport_peer_table *peers, const char *to, const uint8_t *pt, size_t pt_len,
+            uint8_t **out, size_t *out_len)
+{
+    uint8_t key[TRANSPORT_BOX_KEY];
+    mpc_status st = transport_peer_table_get(peers, to, NULL, key);
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint8_t *buf = malloc(ENV_NONCE_LEN + ENV_MAC_LEN + pt_len);
+    if (buf == NULL) {
+        st = MPC_ERR_NOMEM;
+        goto wipe_key;
+    }
+    st = mpc_random_bytes(buf, ENV_NONCE_LEN);
+    if (st != MPC_OK) {
+        free(buf);
+        goto wipe_key;
+    }
+    if (crypto_box_easy_afternm(buf + ENV_NONCE_LEN, pt, pt_len, buf, key) != 0) {
+        free(buf);
+        st = MPC_ERR_CRYPTO;
+        goto wipe_key;
+    }
+    *out = buf;
+    *out_len = ENV_NONCE_LEN + ENV_MAC_LEN + pt_len;
+wipe_key:
+    mpc_wipe(key, sizeof key);
+    return st;
+}
+
+static int
+env_kind_valid(int kind)
+{
+    return kind >= TRANSPORT_ENVELOPE_BROADCAST && kind <= TRANSPORT_ENVELOPE_ABORT;
+}
+
+mpc_status
+transport_envelope_seal(transport_peer_table *peers, const transport_envelope_in *in, uint8_t **out,
+                        size_t *out_len)
+{
+    uint8_t sig[ENV_SIG_LEN];
+    uint8_t *ct = NULL, *tbs = NULL;
+    size_t ct_len = 0, tbs_len = 0;
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (peers == NULL || in == NULL || out == NULL || out_len == NULL || in->sid == NULL ||
+        (in->payload == NULL && in->payload_len > 0) || !env_kind_valid((int)in->kind)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    int direct = in->kind == TRANSPORT_ENVELOPE_DIRECT;
+    if (direct != (in->to != NULL) || (direct && !transport_node_id_valid(in->to))) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    const transport_identity *self = transport_peer_table_self(peers);
+    Mpc__Envelope e = MPC__ENVELOPE__INIT;
+    e.version = TRANSPORT_ENVELOPE_VERSION;
+    e.sid.data = (uint8_t *)in->sid;
+    e.sid.len = TRANSPORT_SID_LEN;
+    e.from = (char *)transport_identity_node_id(self);
+    e.to = direct ? (char *)in->to : (char *)"";
+    e.round = in->round;
+    e.seq = in->seq;
+    e.kind = (Mpc__EnvelopeKind)in->kind;
+    e.sent_at_ms = mpc_clock_wall_ms();
+    e.payload.data = (uint8_t *)in->payload;
+    e.payload.len = in->payload_len;
+    mpc_status st = MPC_OK;
+    if (direct) {
+        st = env_encrypt(peers, in->to, in->payload, in->payload_len, &ct, &ct_len);
+        if (st != MPC_OK) {
+            return st;
+        }
+        e.payload.data = ct;
+        e.payload.len = ct_len;
+    }
+    st = env_signed_bytes(&e, &tbs, &tbs_len);
+    if (st != MPC_OK) {
+        goto free_ct;
+    }
+    st = transport_identity_sign(self, sig, tbs, tbs_len);
+    if (st != MPC_OK) {
+        goto free_tbs;
+    }
+    e.signature.data = sig;
+    e.signature.len = sizeof sig;
+    st = env_pack(&e, out, out_len);
+free_tbs:
+    free(tbs);
+free_ct:
+    free(ct);
+    return st;
+}
+
+static void
+env_count(transport_envelope_counters *c, mpc_status st)
+{
+    if (c == NULL) {
+        return;
+    }
+    uint64_t *f = NULL;
+    switch (st) {
+    case MPC_OK:
+        f = &c->opened;
+        break;
+    case MPC_ERR_MSG_TOO_LARGE:
+        f = &c->too_large;
+        break;
+    case MPC_ERR_MSG_MALFORMED:
+        f = &c->malformed;
+        break;
+    case MPC_ERR_MSG_VERSION:
+        f = &c->version;
+        break;
+    case MPC_ERR_MSG_UNKNOWN_SENDER:
+        f = &c->unknown_sender;
+        break;
+    case MPC_ERR_MSG_BAD_SIGNATURE:
+        f = &c->bad_signature;
+        break;
+    case MPC_ERR_MSG_KIND:
+        f = &c->kind;
+        break;
+    case MPC_ERR_MSG_WRONG_RECIPIENT:
+        f = &c->wrong_recipient;
+        break;
+    case MPC_ERR_MSG_WRONG_SESSION:
+        f = &c->wrong_session;
+        break;
+    case MPC_ERR_MSG_DECRYPT:
+        f = &c->decrypt;
+        break;
+    default:
+        return;
+    }
+    __atomic_fetch_add(f, 1, __ATOMIC_RELAXED);
+}
+
+/* Decoding checks: canonical re-encoding and field shapes. */
+static mpc_status
+env_check_shape(const Mpc__Envelope *e, const uint8_t *data, size_t len)
+{
+    if (e->sid.len != TRANSPORT_SID_LEN || e->signature.len != ENV_SIG_LEN || e->from == NULL ||
+        e->to == NULL || strlen(e->from) > TRANSPORT_NODE_ID_MAX || e->base.n_unknown_fields != 0) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    if (mpc__envelope__get_packed_size(e) != len) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    uint8_t *re = NULL;
+    size_t re_len = 0;
+    mpc_status st = env_pack(e, &re, &re_len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    int same = re_len == len && memcmp(re, data, len) == 0;
+    free(re);
+    return same ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+}
+
+static mpc_status
+env_check_signature(transport_peer_table *peers, const Mpc__Envelope *e)
+{
+    uint8_t pk[TRANSPORT_ED25519_PK];
+    uint8_t *tbs = NULL;
+    size_t tbs_len = 0;
+    if (!transport_node_id_valid(e->from) ||
+        transport_peer_table_get(peers, e->from, pk, NULL) != MPC_OK) {
+        return MPC_ERR_MSG_UNKNOWN_SENDER;
+    }
+    mpc_status st = env_signed_bytes(e, &tbs, &tbs_len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    int ok = crypto_sign_verify_detached(e->signature.data, tbs, tbs_len, pk) == 0;
+    free(tbs);
+    return ok ? MPC_OK : MPC_ERR_MSG_BAD_SIGNATURE;
+}
+
+static mpc_status
+env_decrypt(transport_peer_table *peers, const Mpc__Envelope *e, transport_envelope_opened *out)
+{
+    uint8_t key[TRANSPORT_BOX_KEY];
+    if (e->payload.len < ENV_NONCE_LEN + ENV_MAC_LEN) {
+        return MPC_ERR_MSG_DECRYPT;
+    }
+    mpc_status st = transport_peer_table_get(peers, e->from, NULL, key);
+    if (st != MPC_OK) {
+        return MPC_ERR_MSG_UNKNOWN_SENDER;
+    }
+    size_t pt_len = e->payload.len - ENV_NONCE_LEN - ENV_MAC_LEN;
+    out->payload = malloc(pt_len > 0 ? pt_len : 1);
+    if (out->payload == NULL) {
+        st = MPC_ERR_NOMEM;
+        goto wipe_key;
+    }
+    if (crypto_box_open_easy_afternm(out->payload, e->payload.data + ENV_NONCE_LEN,
+                                     e->payload.len - ENV_NONCE_LEN, e->payload.data, key) != 0) {
+        free(out->payload);
+        out->payload = NULL;
+        st = MPC_ERR_MSG_DECRYPT;
+        goto wipe_key;
+    }
+    out->payload_len = pt_len;
+wipe_key:
+    mpc_wipe(key, sizeof key);
+    return st;
+}
+
+static mpc_status
+env_copy_clear_payload(const Mpc__Envelope *e, transport_envelope_opened *out)
+{
+    out->payload = malloc(e->payload.len > 0 ? e->payload.len : 1);
+    if (out->payload == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    if (e->payload.len > 0) {
+        memcpy(out->payload, e->payload.data, e->payload.len);
+    }
+    out->payload_len = e->payload.len;
+    return MPC_OK;
+}
+
+/* Every check after decoding; fills out on success. */
+static mpc_status
+env_verify(transport_peer_table *peers, const transport_envelope_open_opts *opts,
+           const Mpc__Envelope *e, transport_envelope_opened *out)
+{
+    if (e->version != TRANSPORT_ENVELOPE_VERSION) {
+        return MPC_ERR_MSG_VERSION;
+    }
+    mpc_status st = env_check_signature(peers, e);
+    if (st != MPC_OK) {
+        return st;
+    }
+    if (!env_kind_valid((int)e->kind)) {
+        return MPC_ERR_MSG_KIND;
+    }
+    const char *self = transport_identity_node_id(transport_peer_table_self(peers));
+    int direct = e->kind == MPC__ENVELOPE_KIND__ENVELOPE_KIND_DIRECT;
+    if (direct ? strcmp(e->to, self) != 0 : e->to[0] != '\0') {
+        return MPC_ERR_MSG_WRONG_RECIPIENT;
+    }
+    if (memcmp(e->sid.data, opts->expected_sid, TRANSPORT_SID_LEN) != 0) {
+        return MPC_ERR_MSG_WRONG_SESSION;
+    }
+    st = direct ? env_decrypt(peers, e, out) : env_copy_clear_payload(e, out);
+    if (st != MPC_OK) {
+        return st;
+    }
+    memcpy(out->sid, e->sid.data, TRANSPORT_SID_LEN);
+    strcpy(out->from, e->from);
+    out->round = e->round;
+    out->seq = e->seq;
+    out->kind = (transport_envelope_kind)e->kind;
+    out->sent_at_ms = e->sent_at_ms;
+    return MPC_OK;
+}
+
+mpc_status
+transport_envelope_open(transport_peer_table *peers, const transport_envelope_open_opts *opts,
+                        const uint8_t *data, size_t len, transport_envelope_opened *out)
+{
+    if (out != NULL) {
+        memset(out, 0, sizeof *out);
+    }
+    if (peers == NULL || opts == NULL || opts->expected_sid == NULL || out == NULL ||
+        (data == NULL && len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    size_t max = opts->max_size != 0 ? opts->max_size : TRANSPORT_ENVELOPE_MAX_SIZE;
+    mpc_status st = MPC_ERR_MSG_TOO_LARGE;
+    Mpc__Envelope *e = NULL;
+    if (len > max) {
+        goto count;
+    }
+    e = mpc__envelope__unpack(NULL, len, data);
+    st = e == NULL ? MPC_ERR_MSG_MALFORMED : env_check_shape(e, data, len);
+    if (st == MPC_OK) {
+        st = env_verify(peers, opts, e, out);
+    }
+    if (st != MPC_OK) {
+        transport_envelope_opened_clear(out);
+    }
+    if (e != NULL) {
+        mpc__envelope__free_unpacked(e, NULL);
+    }
+count:
+    env_count(opts->counters, st);
+    return st;
+}
+
+void
+transport_envelope_opened_clear(transport_envelope_opened *o)
+{
+    if (o == NULL) {
+        return;
+    }
+    if (o->payload != NULL) {
+        mpc_wipe(o->payload, o->payload_len);
+        free(o->payload);
+    }
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,124 @@
+/*
+ * envelope.h — the signed (and, for direct messages, encrypted) peer envelope
+ * of proto/envelope.proto (DESIGN §5).
+ *
+ * Seal: direct payloads become nonce(24, random) || crypto_box_easy_afternm
+ * under the key precomputed for the recipient; the envelope is encoded with
+ * an empty signature, "mpc-node/envelope/v1\0" || encoding is signed with the
+ * node's Ed25519 identity, and the envelope is encoded again with the
+ * signature.
+ *
+ * Open checks, in this order, each with its own status and counter:
+ *   size <= max_size              MPC_ERR_MSG_TOO_LARGE
+ *   decodes, canonical encoding, 16-byte sid, 64-byte signature
+ *                                 MPC_ERR_MSG_MALFORMED
+ *   version == 1                  MPC_ERR_MSG_VERSION
+ *   sender in the peer table      MPC_ERR_MSG_UNKNOWN_SENDER
+ *   signature                     MPC_ERR_MSG_BAD_SIGNATURE
+ *   kind known                    MPC_ERR_MSG_KIND
+ *   DIRECT: to == self; others: to empty
+ *                                 MPC_ERR_MSG_WRONG_RECIPIENT
+ *   sid == expected sid           MPC_ERR_MSG_WRONG_SESSION
+ *   DIRECT: decrypts              MPC_ERR_MSG_DECRYPT
+ * The canonical-encoding check (re-encoding gives the received bytes) means
+ * that no byte can change without changing what was signed.
+ *
+ * Replay of (from, round, seq) is the session's to check: see
+ * transport/replay_set.h.
+ *
+ * THREAD SAFETY: seal/open are thread-safe (the peer table takes a read
+ * lock); counters are updated atomically.
+ */
+#ifndef MPC_TRANSPORT_ENVELOPE_H
+#define MPC_TRANSPORT_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "transport/peer_table.h"
+
+#define TRANSPORT_ENVELOPE_VERSION  1
+#define TRANSPORT_ENVELOPE_MAX_SIZE (1u << 20) /* default open size limit, 1 MiB */
+#define TRANSPORT_SID_LEN           16
+#define TRANSPORT_ENVELOPE_DOMAIN   "mpc-node/envelope/v1" /* signed with its NUL */
+
+/* Values of proto EnvelopeKind. */
+typedef enum {
+    TRANSPORT_ENVELOPE_BROADCAST = 1, /* payload in clear, to empty */
+    TRANSPORT_ENVELOPE_DIRECT = 2,    /* payload encrypted to `to` */
+    TRANSPORT_ENVELOPE_READY = 3,     /* readiness barrier, payload in clear */
+    TRANSPORT_ENVELOPE_ABORT = 4,     /* sender failed the session, payload in clear */
+} transport_envelope_kind;
+
+/* What a sender puts in an envelope. All pointers borrowed. */
+typedef struct {
+    const uint8_t *sid;           /* TRANSPORT_SID_LEN bytes */
+    const char *to;               /* recipient node id for DIRECT, NULL otherwise */
+    uint32_t round;               /* protocol round (1-based) */
+    uint64_t seq;                 /* per (sid, from, round) sequence number */
+    transport_envelope_kind kind; /* kind */
+    const uint8_t *payload;       /* plaintext payload */
+    size_t payload_len;           /* its length */
+} transport_envelope_in;
+
+/* An opened envelope. Clear with transport_envelope_opened_clear(). */
+typedef struct {
+    uint8_t sid[TRANSPORT_SID_LEN];       /* session id */
+    char from[TRANSPORT_NODE_ID_MAX + 1]; /* verified sender */
+    uint32_t round;                       /* round */
+    uint64_t seq;                         /* sequence number */
+    transport_envelope_kind kind;         /* kind */
+    uint64_t sent_at_ms;                  /* sender wall clock (informational) */
+    uint8_t *payload;                     /* plaintext, owned (malloc), wiped on clear */
+    size_t payload_len;                   /* its length */
+} transport_envelope_opened;
+
+/* Rejection counters (one per status) and accepted count; updated atomically. */
+typedef struct {
+    uint64_t opened;          /* accepted */
+    uint64_t too_large;       /* MPC_ERR_MSG_TOO_LARGE */
+    uint64_t malformed;       /* MPC_ERR_MSG_MALFORMED */
+    uint64_t version;         /* MPC_ERR_MSG_VERSION */
+    uint64_t unknown_sender;  /* MPC_ERR_MSG_UNKNOWN_SENDER */
+    uint64_t bad_signature;   /* MPC_ERR_MSG_BAD_SIGNATURE */
+    uint64_t kind;            /* MPC_ERR_MSG_KIND */
+    uint64_t wrong_recipient; /* MPC_ERR_MSG_WRONG_RECIPIENT */
+    uint64_t wrong_session;   /* MPC_ERR_MSG_WRONG_SESSION */
+    uint64_t decrypt;         /* MPC_ERR_MSG_DECRYPT */
+    uint64_t replay;          /* MPC_ERR_MSG_REPLAY (counted by replay_set users) */
+} transport_envelope_counters;
+
+/* Options of open. */
+typedef struct {
+    size_t max_size;                       /* 0 = TRANSPORT_ENVELOPE_MAX_SIZE */
+    const uint8_t *expected_sid;           /* TRANSPORT_SID_LEN bytes, required */
+    transport_envelope_counters *counters; /* optional */
+} transport_envelope_open_opts;
+
+/*
+ * Builds a signed envelope from self (the peer table's identity) to in->to.
+ * Out: *out / *out_len — malloc'd encoding; caller frees with free(). Cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOT_FOUND (DIRECT to an
+ *          unknown peer), MPC_ERR_NOMEM, MPC_ERR_RANDOM, MPC_ERR_CRYPTO.
+ */
+MPC_MUST_CHECK mpc_status transport_envelope_seal(transport_peer_table *peers,
+                                                  const transport_envelope_in *in, uint8_t **out,
+                                                  size_t *out_len);
+
+/*
+ * Verifies and opens data[0..len).
+ * Out: *out — cleared on entry; on MPC_OK the caller owns it and calls
+ *      transport_envelope_opened_clear().
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM, or one of the
+ *          rejection codes listed at the top of this header.
+ */
+MPC_MUST_CHECK mpc_status transport_envelope_open(transport_peer_table *peers,
+                                                  const transport_envelope_open_opts *opts,
+                                                  const uint8_t *data, size_t len,
+                                                  transport_envelope_opened *out);
+
+/* Wipes and frees the payload and zeroes *o. Accepts NULL. */
+void transport_envelope_opened_clear(transport_envelope_opened *o);
+
+#endif /* MPC_TRANSPORT_ENVELOPE_H */

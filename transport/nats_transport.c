@@ -1,0 +1,765 @@
+/*
+ * nats_transport.c — transport.h over one nats.c connection.
+ *
+ * DESIGN:
+ * - Threads: nats.c's delivery pool runs message callbacks; its own threads
+ *   run the connection handlers; the direct sender has its own threads. All
+ *   shared state here is the subscription list and connection flags under
+ *   t->mu, and atomic counters.
+ * - Subscriptions: each has a wrapper (struct nats_sub) that the library
+ *   calls back with. Unsubscribe marks it dead and waits until its handler is
+ *   not running (unless called from that very handler), then unsubscribes
+ *   and destroys the natsSubscription. The wrapper itself is freed by the
+ *   library's on-complete callback, the documented point after which the
+ *   message handler is never invoked again; destroy waits for all of them.
+ * - Destroy order: stop the direct sender (cancels jobs, joins threads),
+ *   unsubscribe everything (including the inbox), wait for on-complete
+ *   callbacks, close the connection and wait for the closed callback, then
+ *   free. Nothing the library may still call into is freed before that.
+ */
+#include "transport/nats_transport.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nats/nats.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "transport/reply_mux.h"
+#include "transport/subject.h"
+
+#define NT_DRAIN_WAIT_MS 5000
+
+struct nats_transport;
+
+struct nats_sub {
+    struct nats_transport *t; /* owner */
+    natsSubscription *ns;     /* library subscription (NULL once destroyed) */
+    transport_msg_fn fn;      /* user handler; NULL for the inbox */
+    void *arg;                /* handler argument */
+    int dead;                 /* unsubscribed: drop further messages */
+    int running;              /* handler calls in progress */
+    struct nats_sub *next;    /* t->subs list (wrappers not yet completed) */
+};
+
+struct nats_transport {
+    transport base;              /* must be first */
+    natsConnection *nc;          /* the connection */
+    pthread_mutex_t mu;          /* guards subs, nsubs_alive, connected, closed */
+    pthread_cond_t cv;           /* handler returned, sub completed, (re)connected, closed */
+    struct nats_sub *subs;       /* wrappers not yet completed by the library */
+    int connected;               /* 1 while connected */
+    int closed;                  /* closed callback ran */
+    transport_reply_mux *mux;    /* inbox routing */
+    transport_direct_sender *ds; /* direct sender */
+    struct nats_sub *inbox;      /* "<prefix>.>" */
+    uint32_t flush_timeout_ms;   /* subscribe confirmation timeout */
+    char name[64];               /* connection name, for logs */
+    transport_stats st;          /* counters (atomic) */
+};
+
+#define NT_COUNT(t, f) __atomic_fetch_add(&(t)->st.f, 1, __ATOMIC_RELAXED)
+
+/* The subscription whose handler this thread is running (to allow self-unsubscribe). */
+static _Thread_local struct nats_sub *nt_current_sub;
+
+static mpc_status
+nt_status(natsStatus s)
+{
+    switch (s) {
+    case NATS_OK:
+        return MPC_OK;
+    case NATS_TIMEOUT:
+        return MPC_ERR_TIMEOUT;
+    case NATS_NO_RESPONDERS:
+        return MPC_ERR_NO_RESPONDERS;
+    case NATS_CONNECTION_CLOSED:
+        return MPC_ERR_CLOSED;
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_INSUFFICIENT_BUFFER:
+    case NATS_NO_SERVER:
+    case NATS_STALE_CONNECTION:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_IO_ERROR:
+        return MPC_ERR_NOT_CONNECTED;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+        return MPC_ERR_PERMISSION;
+    case NATS_NO_MEMORY:
+        return MPC_ERR_NOMEM;
+    case NATS_INVALID_ARG:
+    case NATS_INVALID_SUBJECT:
+    case NATS_MAX_PAYLOAD:
+        return MPC_ERR_INVALID_ARG;
+    default:
+        return MPC_ERR_NATS;
+    }
+}
+
+void
+transport_nats_config_default(transport_nats_config *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    memset(cfg, 0, sizeof *cfg);
+    cfg->delivery_pool_size = 2;
+    cfg->ping_interval_ms = 2000;
+    cfg->max_pings_out = 3;
+    cfg->reconnect_wait_ms = 250;
+    cfg->reconnect_jitter_ms = 100;
+    cfg->reconnect_buf_bytes = 8u << 20;
+    cfg->connect_timeout_ms = 2000;
+    cfg->flush_timeout_ms = 2000;
+}
+
+/* ---------------------------------------------------------------- connection handlers */
+
+static void
+nt_on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+    struct nats_transport *t = closure;
+    (void)nc;
+    (void)sub;
+    NT_COUNT(t, async_errors);
+    mpc_log(MPC_LOG_WARN, "transport", "nats_async_error", "conn=%s status=%s", t->name,
+            natsStatus_GetText(err));
+}
+
+static void
+nt_set_connected(struct nats_transport *t, int up)
+{
+    pthread_mutex_lock(&t->mu);
+    t->connected = up;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void
+nt_on_disconnected(natsConnection *nc, void *closure)
+{
+    struct nats_transport *t = closure;
+    (void)nc;
+    NT_COUNT(t, disconnects);
+    nt_set_connected(t, 0);
+    mpc_log(MPC_LOG_WARN, "transport", "nats_disconnected", "conn=%s", t->name);
+}
+
+static void
+nt_on_reconnected(natsConnection *nc, void *closure)
+{
+    struct nats_transport *t = closure;
+    (void)nc;
+    NT_COUNT(t, reconnects);
+    nt_set_connected(t, 1);
+    mpc_log(MPC_LOG_INFO, "transport", "nats_reconnected", "conn=%s", t->name);
+}
+
+static void
+nt_on_connected(natsConnection *nc, void *closure)
+{
+    struct nats_transport *t = closure;
+    (void)nc;
+    nt_set_connected(t, 1);
+    mpc_log(MPC_LOG_INFO, "transport", "nats_connected", "conn=%s", t->name);
+}
+
+static void
+nt_on_closed(natsConnection *nc, void *closure)
+{
+    struct nats_transport *t = closure;
+    (void)nc;
+    mpc_log(MPC_LOG_INFO, "transport", "nats_closed", "conn=%s", t->name);
+    /* Last touch of t: destroy frees it as soon as it sees closed. */
+    pthread_mutex_lock(&t->mu);
+    t->connected = 0;
+    t->closed = 1;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static natsStatus
+nt_set_auth(natsOptions *o, const transport_nats_config *cfg)
+{
+    natsStatus s = NATS_OK;
+    if (cfg->user != NULL) {
+        s = natsOptions_SetUserInfo(o, cfg->user, cfg->password);
+    }
+    if (s == NATS_OK && cfg->nkey_seed_file != NULL) {
+        s = natsOptions_SetNKeyFromSeed(o, cfg->nkey_public, cfg->nkey_seed_file);
+    }
+    if (s == NATS_OK && cfg->creds_file != NULL) {
+        s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file, NULL);
+    }
+    int tls = cfg->tls || cfg->tls_ca_file || cfg->tls_cert_file || cfg->tls_key_file;
+    if (s == NATS_OK && tls) {
+        s = natsOptions_SetSecure(o, true);
+    }
+    if (s == NATS_OK && cfg->tls_ca_file != NULL) {
+        s = natsOptions_LoadCATrustedCertificates(o, cfg->tls_ca_file);
+    }
+    if (s == NATS_OK && (cfg->tls_cert_file != NULL || cfg->tls_key_file != NULL)) {
+        s = natsOptions_LoadCertificatesChain(o, cfg->tls_cert_file, cfg->tls_key_file);
+    }
+    return s;
+}
+
+static natsStatus
+nt_set_options(natsOptions *o, const transport_nats_config *cfg, struct nats_transport *t)
+{
+    natsStatus s = natsOptions_SetURL(o, cfg->servers); /* the library splits comma lists */
+    if (s == NATS_OK && cfg->name != NULL) {
+        s = natsOptions_SetName(o, cfg->name);
+    }
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_UseGlobalMessageDelivery(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetAllowReconnect(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, -1); /* infinite */
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, cfg->reconnect_wait_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectJitter(o, cfg->reconnect_jitter_ms, cfg->reconnect_jitter_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectBufSize(o, (int)cfg->reconnect_buf_bytes);
+    if (s == NATS_OK)
+        s = natsOptions_SetPingInterval(o, cfg->ping_interval_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxPingsOut(o, (int)cfg->max_pings_out);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, cfg->connect_timeout_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(o, nt_on_error, t);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(o, nt_on_disconnected, t);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(o, nt_on_reconnected, t);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(o, nt_on_closed, t);
+    if (s == NATS_OK && cfg->retry_on_failed_connect)
+        s = natsOptions_SetRetryOnFailedConnect(o, true, nt_on_connected, t);
+    if (s == NATS_OK)
+        s = nt_set_auth(o, cfg);
+    return s;
+}
+
+/* Fills zero fields of a copy of the user's config with defaults. */
+static void
+nt_config_fill(transport_nats_config *c, const transport_nats_config *user)
+{
+    transport_nats_config d;
+    transport_nats_config_default(&d);
+    *c = *user;
+#define NT_DEF(f)                                                                                  \
+    if (c->f == 0)                                                                                 \
+    c->f = d.f
+    NT_DEF(delivery_pool_size);
+    NT_DEF(ping_interval_ms);
+    NT_DEF(max_pings_out);
+    NT_DEF(reconnect_wait_ms);
+    NT_DEF(reconnect_jitter_ms);
+    NT_DEF(reconnect_buf_bytes);
+    NT_DEF(connect_timeout_ms);
+    NT_DEF(flush_timeout_ms);
+#undef NT_DEF
+}
+
+/* ---------------------------------------------------------------- subscriptions */
+
+static void
+nt_on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *msg, void *closure)
+{
+    struct nats_sub *s = closure;
+    struct nats_transport *t = s->t;
+    (void)ns;
+    pthread_mutex_lock(&t->mu);
+    int dead = s->dead;
+    if (!dead) {
+        s->running++;
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (dead) {
+        natsMsg_Destroy(msg);
+        return;
+    }
+    const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
+    size_t len = (size_t)natsMsg_GetDataLength(msg);
+    int no_resp = natsMsg_IsNoResponders(msg);
+    nt_current_sub = s;
+    if (s->fn == NULL) {
+        transport_reply_mux_deliver(t->mux, natsMsg_GetSubject(msg), data, len, no_resp);
+    } else if (!no_resp) {
+        const char *reply = natsMsg_GetReply(msg);
+        transport_msg m = {
+            .subject = natsMsg_GetSubject(msg), .data = data, .len = len, .reply = reply};
+        NT_COUNT(t, received);
+        transport_reply r = s->fn(s->arg, &m);
+        const char *bytes = transport_reply_str(r);
+        if (reply != NULL && reply[0] != '\0' && bytes != NULL &&
+            natsConnection_Publish(nc, reply, bytes, (int)strlen(bytes)) == NATS_OK) {
+            NT_COUNT(t, replies_sent);
+        }
+    }
+    nt_current_sub = NULL;
+    natsMsg_Destroy(msg);
+    pthread_mutex_lock(&t->mu);
+    if (--s->running == 0 && s->dead) {
+        pthread_cond_broadcast(&t->cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The library will never call s's handler again: forget the wrapper. */
+static void
+nt_on_complete(void *closure)
+{
+    struct nats_sub *s = closure;
+    struct nats_transport *t = s->t;
+    pthread_mutex_lock(&t->mu);
+    for (struct nats_sub **pp = &t->subs; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    free(s);
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Subscribes a new wrapper (not yet confirmed). */
+static mpc_status
+nt_sub_create(struct nats_transport *t, const char *subject, transport_msg_fn fn, void *arg,
+              struct nats_sub **out)
+{
+    struct nats_sub *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (s == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    s->t = t;
+    s->fn = fn;
+    s->arg = arg;
+    natsStatus ns = natsConnection_Subscribe(&s->ns, t->nc, subject, nt_on_msg, s);
+    if (ns == NATS_OK) {
+        ns = natsSubscription_SetOnCompleteCB(s->ns, nt_on_complete, s);
+        if (ns != NATS_OK) { /* should not happen on a fresh async sub; do not leak it */
+            natsSubscription_Unsubscribe(s->ns);
+            natsSubscription_Destroy(s->ns);
+            s->ns = NULL;
+        }
+    }
+    if (ns != NATS_OK) {
+        free(s);
+        mpc_status st = nt_status(ns);
+        return st == MPC_ERR_NATS ? MPC_ERR_SUBSCRIBE : st;
+    }
+    /* Unlimited pending: the handler only copies into a bounded mailbox (BUSY when full). */
+    (void)natsSubscription_SetPendingLimits(s->ns, -1, -1);
+    pthread_mutex_lock(&t->mu);
+    s->next = t->subs;
+    t->subs = s;
+    pthread_mutex_unlock(&t->mu);
+    *out = s;
+    return MPC_OK;
+}
+
+/* Stops delivery to s and releases the library subscription. */
+static void
+nt_sub_remove(struct nats_transport *t, struct nats_sub *s)
+{
+    pthread_mutex_lock(&t->mu);
+    s->dead = 1;
+    while (s->running > 0 && nt_current_sub != s) {
+        pthread_cond_wait(&t->cv, &t->mu);
+    }
+    natsSubscription *ns = s->ns;
+    s->ns = NULL;
+    pthread_mutex_unlock(&t->mu);
+    if (ns != NULL) {
+        (void)natsSubscription_Unsubscribe(ns);
+        natsSubscription_Destroy(ns);
+    }
+}
+
+static mpc_status
+nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn, void *arg,
+                       transport_sub **out)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    struct nats_sub *s = NULL;
+    if (out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (fn == NULL || !transport_subject_valid(subject, 1)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = nt_sub_create(t, subject, fn, arg, &s);
+    if (st != MPC_OK) {
+        return st;
+    }
+    natsStatus ns = natsConnection_FlushTimeout(t->nc, t->flush_timeout_ms);
+    if (ns != NATS_OK) {
+        nt_sub_remove(t, s);
+        st = nt_status(ns);
+        mpc_log(MPC_LOG_WARN, "transport", "subscribe_unconfirmed", "conn=%s subject=%s status=%s",
+                t->name, subject, natsStatus_GetText(ns));
+        return st == MPC_ERR_CLOSED || st == MPC_ERR_NOT_CONNECTED ? st : MPC_ERR_SUBSCRIBE;
+    }
+    __atomic_fetch_add(&t->st.subscriptions, 1, __ATOMIC_RELAXED);
+    *out = (transport_sub *)s;
+    return MPC_OK;
+}
+
+static void
+nt_unsubscribe(transport *base, transport_sub *sub)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (sub == NULL) {
+        return;
+    }
+    nt_sub_remove(t, (struct nats_sub *)sub);
+    __atomic_fetch_sub(&t->st.subscriptions, 1, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- traffic */
+
+static mpc_status
+nt_publish_request(void *impl, const char *subject, const char *reply, const uint8_t *data,
+                   size_t len)
+{
+    struct nats_transport *t = impl;
+    if (len > INT32_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return nt_status(natsConnection_PublishRequest(t->nc, subject, reply, data, (int)len));
+}
+
+static mpc_status
+nt_publish(transport *base, const char *subject, const uint8_t *data, size_t len)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (!transport_subject_valid(subject, 0) || (data == NULL && len > 0) || len > INT32_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = nt_status(natsConnection_Publish(t->nc, subject, data, (int)len));
+    if (st == MPC_OK) {
+        NT_COUNT(t, published);
+    }
+    return st;
+}
+
+static mpc_status
+nt_request(transport *base, const char *subject, const uint8_t *data, size_t len,
+           uint64_t timeout_ms, uint8_t *reply, size_t reply_cap, size_t *reply_len)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (reply_len != NULL) {
+        *reply_len = 0;
+    }
+    if (!transport_subject_valid(subject, 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return transport_reply_mux_request(t->mux, nt_publish_request, t, subject, data, len,
+                                       timeout_ms, reply, reply_cap, reply_len);
+}
+
+static mpc_status
+nt_send_direct(transport *base, const transport_send *job)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (job == NULL || !transport_subject_valid(job->subject, 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return transport_direct_sender_submit(t->ds, job);
+}
+
+static void
+nt_cancel_owner(transport *base, uint64_t owner)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    transport_direct_sender_cancel_owner(t->ds, owner);
+}
+
+static mpc_status
+nt_flush(transport *base, uint64_t timeout_ms)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (timeout_ms == 0) {
+        timeout_ms = 1;
+    }
+    return nt_status(natsConnection_FlushTimeout(t->nc, (int64_t)timeout_ms));
+}
+
+static void
+nt_stats(transport *base, transport_stats *out)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (out == NULL) {
+        return;
+    }
+    memset(out, 0, sizeof *out);
+#define NT_LOAD(f) out->f = __atomic_load_n(&t->st.f, __ATOMIC_RELAXED)
+    NT_LOAD(published);
+    NT_LOAD(received);
+    NT_LOAD(replies_sent);
+    NT_LOAD(disconnects);
+    NT_LOAD(reconnects);
+    NT_LOAD(async_errors);
+    NT_LOAD(subscriptions);
+#undef NT_LOAD
+    transport_direct_sender_stats(t->ds, out);
+}
+
+mpc_status
+transport_nats_wait_connected(transport *base, uint64_t timeout_ms)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (t == NULL || base->ops == NULL || strcmp(base->name, "nats") != 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
+    struct timespec ts = mpc_clock_ns_to_timespec(deadline);
+    pthread_mutex_lock(&t->mu);
+    while (!t->connected && !t->closed && mpc_clock_mono_ns() < deadline) {
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    mpc_status st = t->connected ? MPC_OK : t->closed ? MPC_ERR_CLOSED : MPC_ERR_TIMEOUT;
+    pthread_mutex_unlock(&t->mu);
+    return st;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+/* Waits (bounded) until pred holds. Caller holds t->mu. Returns 1 if it does. */
+static int
+nt_wait_until(struct nats_transport *t, int (*pred)(struct nats_transport *), uint64_t ms)
+{
+    uint64_t deadline = mpc_clock_deadline_ns(ms);
+    struct timespec ts = mpc_clock_ns_to_timespec(deadline);
+    while (!pred(t) && mpc_clock_mono_ns() < deadline) {
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    return pred(t);
+}
+
+static int
+nt_no_subs(struct nats_transport *t)
+{
+    return t->subs == NULL;
+}
+
+static int
+nt_is_closed(struct nats_transport *t)
+{
+    return t->closed;
+}
+
+/* Unsubscribes every wrapper still live (user subscriptions and the inbox). */
+static void
+nt_unsubscribe_all(struct nats_transport *t)
+{
+    for (;;) {
+        struct nats_sub *victim = NULL;
+        pthread_mutex_lock(&t->mu);
+        for (struct nats_sub *s = t->subs; s != NULL; s = s->next) {
+            if (s->ns != NULL) {
+                victim = s;
+                break;
+            }
+        }
+        pthread_mutex_unlock(&t->mu);
+        if (victim == NULL) {
+            return;
+        }
+        if (victim != t->inbox) {
+            __atomic_fetch_sub(&t->st.subscriptions, 1, __ATOMIC_RELAXED);
+        }
+        nt_sub_remove(t, victim);
+    }
+}
+
+/*
+ * Tears down in the order the DESIGN note gives. Returns 1 if every library
+ * callback is known to be finished (t may be freed), 0 if one is overdue.
+ */
+static int
+nt_teardown(struct nats_transport *t)
+{
+    transport_direct_sender_shutdown(t->ds);
+    nt_unsubscribe_all(t);
+    pthread_mutex_lock(&t->mu);
+    int subs_done = nt_wait_until(t, nt_no_subs, NT_DRAIN_WAIT_MS);
+    pthread_mutex_unlock(&t->mu);
+    if (t->nc != NULL) {
+        natsConnection_Close(t->nc);
+        pthread_mutex_lock(&t->mu);
+        int closed = nt_wait_until(t, nt_is_closed, NT_DRAIN_WAIT_MS);
+        pthread_mutex_unlock(&t->mu);
+        natsConnection_Destroy(t->nc);
+        t->nc = NULL;
+        subs_done = subs_done && closed;
+    }
+    return subs_done;
+}
+
+static void
+nt_free(struct nats_transport *t)
+{
+    transport_direct_sender_destroy(t->ds);
+    transport_reply_mux_destroy(t->mux);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
+}
+
+static void
+nt_destroy(transport *base)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (!nt_teardown(t)) {
+        /* A library callback may still run: leaking is safer than freeing under it. */
+        mpc_log(MPC_LOG_ERROR, "transport", "nats_teardown_overdue", "conn=%s", t->name);
+        return;
+    }
+    nt_free(t);
+}
+
+static const transport_ops nt_ops = {
+    .publish = nt_publish,
+    .subscribe_confirmed = nt_subscribe_confirmed,
+    .unsubscribe = nt_unsubscribe,
+    .request = nt_request,
+    .send_direct = nt_send_direct,
+    .cancel_owner = nt_cancel_owner,
+    .flush = nt_flush,
+    .stats = nt_stats,
+    .destroy = nt_destroy,
+};
+
+static struct nats_transport *
+nt_alloc(const transport_nats_config *cfg)
+{
+    struct nats_transport *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        return NULL;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int bad = pthread_cond_init(&t->cv, &ca) != 0;
+    pthread_condattr_destroy(&ca);
+    if (bad || pthread_mutex_init(&t->mu, NULL) != 0) {
+        if (!bad) {
+            pthread_cond_destroy(&t->cv);
+        }
+        free(t);
+        return NULL;
+    }
+    t->base.ops = &nt_ops;
+    t->base.name = "nats";
+    t->flush_timeout_ms = cfg->flush_timeout_ms;
+    snprintf(t->name, sizeof t->name, "%s", cfg->name != NULL ? cfg->name : "mpc");
+    return t;
+}
+
+/* Connects t->nc with cfg. */
+static mpc_status
+nt_connect(struct nats_transport *t, const transport_nats_config *cfg)
+{
+    natsOptions *o = NULL;
+    natsStatus ns = nats_SetMessageDeliveryPoolSize((int)cfg->delivery_pool_size);
+    if (ns == NATS_OK) {
+        ns = natsOptions_Create(&o);
+    }
+    if (ns != NATS_OK) {
+        return nt_status(ns);
+    }
+    ns = nt_set_options(o, cfg, t);
+    if (ns != NATS_OK) {
+        mpc_log(MPC_LOG_ERROR, "transport", "nats_options", "conn=%s status=%s error=%s", t->name,
+                natsStatus_GetText(ns), nats_GetLastError(NULL));
+        natsOptions_Destroy(o);
+        return ns == NATS_NO_MEMORY ? MPC_ERR_NOMEM : MPC_ERR_CONFIG;
+    }
+    ns = natsConnection_Connect(&t->nc, o);
+    natsOptions_Destroy(o);
+    if (ns == NATS_OK) {
+        nt_set_connected(t, 1);
+        return MPC_OK;
+    }
+    if (ns == NATS_NOT_YET_CONNECTED && cfg->retry_on_failed_connect) {
+        return MPC_OK; /* connecting in the background; nt_on_connected marks it */
+    }
+    mpc_log(MPC_LOG_ERROR, "transport", "nats_connect_failed", "conn=%s servers=%s status=%s",
+            t->name, cfg->servers, natsStatus_GetText(ns));
+    t->nc = NULL;
+    return nt_status(ns);
+}
+
+/* Creates the mux, the direct sender and the inbox subscription. */
+static mpc_status
+nt_start_inbox(struct nats_transport *t, const transport_nats_config *cfg)
+{
+    char wild[TRANSPORT_SUBJECT_MAX];
+    mpc_status st = transport_reply_mux_create(&t->mux);
+    if (st != MPC_OK) {
+        return st;
+    }
+    const char *prefix = transport_reply_mux_prefix(t->mux);
+    st = transport_direct_sender_create(&cfg->sender, nt_publish_request, t, prefix, &t->ds);
+    if (st != MPC_OK) {
+        return st;
+    }
+    transport_reply_mux_set_sender(t->mux, t->ds);
+    snprintf(wild, sizeof wild, "%s.>", prefix);
+    return nt_sub_create(t, wild, NULL, NULL, &t->inbox);
+}
+
+mpc_status
+transport_nats_create(const transport_nats_config *user_cfg, transport **out)
+{
+    transport_nats_config cfg;
+    if (out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (user_cfg == NULL || user_cfg->servers == NULL || user_cfg->servers[0] == '\0' ||
+        (user_cfg->user != NULL && user_cfg->password == NULL) ||
+        (user_cfg->nkey_seed_file != NULL && user_cfg->nkey_public == NULL)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    nt_config_fill(&cfg, user_cfg);
+    struct nats_transport *t = nt_alloc(&cfg);
+    if (t == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status st = nt_connect(t, &cfg);
+    if (st == MPC_OK) {
+        st = nt_start_inbox(t, &cfg);
+    }
+    if (st != MPC_OK) {
+        if (nt_teardown(t)) {
+            nt_free(t);
+        }
+        return st;
+    }
+    *out = &t->base;
+    return MPC_OK;
+}
+
+mpc_status
+transport_nats_global_shutdown(uint64_t timeout_ms)
+{
+    natsStatus s = nats_CloseAndWait((int64_t)timeout_ms);
+    return s == NATS_OK ? MPC_OK : MPC_ERR_TIMEOUT;
+}
