@@ -327,10 +327,11 @@ session_manager_permits_free(session_manager *m)
 static mpc_status
 mgr_check_config(const session_config *c)
 {
-    if (!mgr_valid_id(c->self_id) || c->workers == 0 || c->workers > 256 || c->max_sessions == 0 ||
-        c->mailbox_cap == 0 || c->park_max == 0 || c->barrier_timeout_ms == 0 ||
-        c->keygen_deadline_ms == 0 || c->sign_deadline_ms == 0 || c->reshare_deadline_ms == 0 ||
-        c->janitor_tick_ms == 0) {
+    if (!mgr_valid_id(c->self_id) || c->peers == NULL ||
+        strcmp(transport_identity_node_id(transport_peer_table_self(c->peers)), c->self_id) != 0 ||
+        c->workers == 0 || c->workers > 256 || c->max_sessions == 0 || c->mailbox_cap == 0 ||
+        c->park_max == 0 || c->barrier_timeout_ms == 0 || c->keygen_deadline_ms == 0 ||
+        c->sign_deadline_ms == 0 || c->reshare_deadline_ms == 0 || c->janitor_tick_ms == 0) {
         return MPC_ERR_CONFIG;
     }
     return MPC_OK;

@@ -31,6 +31,7 @@
 
 #include "common/status.h"
 #include "session/protocol.h"
+#include "transport/peer_table.h"
 #include "transport/transport.h"
 
 #define SESSION_NODE_ID_MAX 64
@@ -57,6 +58,8 @@ typedef enum {
 /* Manager configuration; session_config_default() fills the defaults. */
 typedef struct {
     const char *self_id;          /* this node's id (subject token), required */
+    transport_peer_table *peers;  /* identities for envelopes, required; borrowed, must
+                                     outlive the manager; its self must be self_id */
     uint32_t workers;             /* worker threads, default 4 */
     uint32_t max_sessions;        /* admission permits, default 64 */
     uint32_t mailbox_cap;         /* direct messages queued per session, default 256 */

@@ -1,14 +1,17 @@
 /*
- * wire.c — envelope encoding and checks for the session manager.
+ * wire.c — envelopes of the session manager: transport/envelope.h does the
+ * signing, verification and direct-payload encryption; this file adds what
+ * only a session can check (sender is a party of this session, kind matches
+ * the subject it arrived on) and maps node ids to party indexes.
  */
 #include "session/wire.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/clock.h"
 #include "common/secmem.h"
 #include "proto/envelope.pb-c.h"
+#include "transport/envelope.h"
 
 mpc_status
 session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_t round,
@@ -19,34 +22,24 @@ session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_
     }
     *out = NULL;
     *out_len = 0;
-    int addressed = kind == SESSION_WIRE_DIRECT || kind == SESSION_WIRE_READY;
+    int direct = kind == SESSION_WIRE_DIRECT;
     if (s == NULL || (payload == NULL && len != 0) || kind < SESSION_WIRE_BROADCAST ||
-        kind > SESSION_WIRE_ABORT || (addressed && (to >= s->n || to == s->self))) {
+        kind > SESSION_WIRE_ABORT || (direct && (to >= s->n || to == s->self))) {
         return MPC_ERR_INVALID_ARG;
     }
-    Mpc__Envelope env = MPC__ENVELOPE__INIT;
-    env.version = SESSION_WIRE_VERSION;
-    env.sid.data = (uint8_t *)s->sid;
-    env.sid.len = SESSION_SID_LEN;
-    env.from = s->party_ids[s->self];
-    env.to = addressed ? s->party_ids[to] : (char *)"";
-    env.round = round;
-    env.seq = seq;
-    env.kind = (Mpc__EnvelopeKind)kind;
-    env.payload.data = (uint8_t *)payload;
-    env.payload.len = len;
-    env.sent_at_ms = mpc_clock_wall_ms();
-    size_t need = mpc__envelope__get_packed_size(&env);
-    if (need > SESSION_WIRE_MAX) {
+    if (len > SESSION_WIRE_MAX) {
         return MPC_ERR_MSG_TOO_LARGE;
     }
-    uint8_t *buf = malloc(need ? need : 1);
-    if (buf == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    *out_len = mpc__envelope__pack(&env, buf);
-    *out = buf;
-    return MPC_OK;
+    transport_envelope_in in = {
+        .sid = s->sid,
+        .to = direct ? s->party_ids[to] : NULL,
+        .round = round,
+        .seq = seq,
+        .kind = (transport_envelope_kind)kind,
+        .payload = payload,
+        .payload_len = len,
+    };
+    return transport_envelope_seal(s->mgr->cfg.peers, &in, out, out_len);
 }
 
 static int
@@ -61,38 +54,17 @@ wire_party_index(const session *s, const char *id, uint32_t *idx)
     return 0;
 }
 
-/* Checks the decoded fields against the session and the arrival subject. */
-static mpc_status
-wire_check(const session *s, int is_broadcast, const Mpc__Envelope *env, uint32_t *from)
+/* Returns 1 if data claims to come from us (our broadcast echoed by the server). */
+static int
+wire_is_echo(const session *s, const uint8_t *data, size_t len)
 {
-    if (env->version != SESSION_WIRE_VERSION) {
-        return MPC_ERR_MSG_VERSION;
+    Mpc__Envelope *env = mpc__envelope__unpack(NULL, len, data);
+    if (env == NULL) {
+        return 0;
     }
-    if (env->sid.len != SESSION_SID_LEN || memcmp(env->sid.data, s->sid, SESSION_SID_LEN) != 0) {
-        return MPC_ERR_MSG_WRONG_SESSION;
-    }
-    if (env->from == NULL || !wire_party_index(s, env->from, from)) {
-        return MPC_ERR_MSG_UNKNOWN_SENDER;
-    }
-    if (*from == s->self) {
-        /* Our own broadcast, echoed back by the server (NATS echoes by default). */
-        return is_broadcast ? MPC_ERR_EXISTS : MPC_ERR_MSG_UNKNOWN_SENDER;
-    }
-    switch ((int)env->kind) {
-    case SESSION_WIRE_BROADCAST:
-    case SESSION_WIRE_ABORT:
-        return is_broadcast ? MPC_OK : MPC_ERR_MSG_KIND;
-    case SESSION_WIRE_DIRECT:
-        if (is_broadcast) {
-            return MPC_ERR_MSG_KIND;
-        }
-        if (env->to == NULL || strcmp(env->to, s->party_ids[s->self]) != 0) {
-            return MPC_ERR_MSG_WRONG_RECIPIENT;
-        }
-        return MPC_OK;
-    default:
-        return MPC_ERR_MSG_KIND;
-    }
+    int echo = env->from != NULL && strcmp(env->from, s->party_ids[s->self]) == 0;
+    mpc__envelope__free_unpacked(env, NULL);
+    return echo;
 }
 
 mpc_status
@@ -106,37 +78,38 @@ session_wire_open(const session *s, int is_broadcast, const uint8_t *data, size_
     if (s == NULL || (data == NULL && len != 0)) {
         return MPC_ERR_INVALID_ARG;
     }
-    if (len > SESSION_WIRE_MAX) {
-        return MPC_ERR_MSG_TOO_LARGE;
+    transport_envelope_open_opts opts = {.max_size = SESSION_WIRE_MAX, .expected_sid = s->sid};
+    transport_envelope_opened o;
+    mpc_status st = transport_envelope_open(s->mgr->cfg.peers, &opts, data, len, &o);
+    if (st == MPC_ERR_MSG_UNKNOWN_SENDER && is_broadcast && wire_is_echo(s, data, len)) {
+        return MPC_ERR_EXISTS; /* not in our own peer table: it is us */
     }
-    Mpc__Envelope *env = mpc__envelope__unpack(NULL, len, data);
-    if (env == NULL) {
-        return MPC_ERR_MSG_MALFORMED;
+    if (st != MPC_OK) {
+        return st;
     }
     uint32_t from = 0;
-    mpc_status st = wire_check(s, is_broadcast, env, &from);
+    if (!wire_party_index(s, o.from, &from)) {
+        st = MPC_ERR_MSG_UNKNOWN_SENDER; /* a peer of the node, not of this session */
+    } else if (from == s->self) {
+        st = is_broadcast ? MPC_ERR_EXISTS : MPC_ERR_MSG_UNKNOWN_SENDER;
+    } else if ((o.kind == TRANSPORT_ENVELOPE_DIRECT) == (is_broadcast != 0) ||
+               o.kind == TRANSPORT_ENVELOPE_READY) {
+        st = MPC_ERR_MSG_KIND; /* broadcast and abort on .b, direct on .d only */
+    }
     if (st != MPC_OK) {
-        goto out_free_env;
+        transport_envelope_opened_clear(&o);
+        return st;
     }
-    msg->payload = malloc(env->payload.len ? env->payload.len : 1);
-    if (msg->payload == NULL) {
-        st = MPC_ERR_NOMEM;
-        goto out_free_env;
-    }
-    if (env->payload.len != 0) {
-        memcpy(msg->payload, env->payload.data, env->payload.len);
-    }
-    msg->len = env->payload.len;
-    msg->kind = (session_wire_kind)env->kind;
+    msg->kind = (session_wire_kind)o.kind;
     msg->from = from;
-    msg->round = env->round;
-    msg->seq = env->seq;
-out_free_env:
-    if (env->payload.len != 0) {
-        mpc_wipe(env->payload.data, env->payload.len);
-    }
-    mpc__envelope__free_unpacked(env, NULL);
-    return st;
+    msg->round = o.round;
+    msg->seq = o.seq;
+    msg->payload = o.payload;
+    msg->len = o.payload_len;
+    o.payload = NULL;
+    o.payload_len = 0;
+    transport_envelope_opened_clear(&o);
+    return MPC_OK;
 }
 
 void

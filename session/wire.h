@@ -2,11 +2,11 @@
  * wire.h — the one place where the session manager turns protocol messages
  * into envelopes and back (internal).
  *
- * Today this encodes proto/envelope.proto directly and checks every field a
- * session can check (version, sid, sender is a party and not us, recipient,
- * kind against the subject it arrived on). Signing, signature verification
- * and encryption of direct payloads belong to transport/envelope.h (DESIGN
- * §5); when that is wired in, only wire.c changes.
+ * Signing, verification, recipient and sid checks and the encryption of
+ * direct payloads are transport/envelope.h's (DESIGN §5), with the node's
+ * peer table from the manager's configuration; on top of that a session
+ * checks that the sender is one of its parties and that the kind matches the
+ * subject the envelope arrived on.
  *
  * THREAD SAFETY: pure functions over immutable session fields.
  */

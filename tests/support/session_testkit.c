@@ -3,6 +3,7 @@
  */
 #include "tests/support/session_testkit.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,14 @@
 #include "tests/support/toy_protocol.h"
 
 struct stk_cluster {
-    uint32_t n;                        /* nodes */
-    transport_mem_net *net;            /* mem network, NULL with NATS */
-    transport *t[STK_MAX_NODES];       /* node transports */
-    session_manager *m[STK_MAX_NODES]; /* node managers */
-    char ids[STK_MAX_NODES][16];       /* "n0".. */
-    const char *idp[STK_MAX_NODES];    /* pointers to ids */
+    uint32_t n;                              /* nodes */
+    transport_mem_net *net;                  /* mem network, NULL with NATS */
+    transport *t[STK_MAX_NODES];             /* node transports */
+    session_manager *m[STK_MAX_NODES];       /* node managers */
+    transport_identity *id[STK_MAX_NODES];   /* node identities */
+    transport_peer_table *pt[STK_MAX_NODES]; /* node peer tables */
+    char ids[STK_MAX_NODES][16];             /* "n0".. */
+    const char *idp[STK_MAX_NODES];          /* pointers to ids */
 };
 
 uint64_t
@@ -53,6 +56,51 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->policy.per_try_timeout_ms = 2000;
 }
 
+static void
+stk_seed_of(const char *id, uint8_t seed[TRANSPORT_ED25519_SEED])
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, TRANSPORT_ED25519_SEED);
+    crypto_generichash_update(&h, (const uint8_t *)"stk-identity", 12);
+    crypto_generichash_update(&h, (const uint8_t *)id, strlen(id));
+    crypto_generichash_final(&h, seed, TRANSPORT_ED25519_SEED);
+}
+
+mpc_status
+stk_peers_create(const char *const *ids, uint32_t n, uint32_t self, transport_identity **id,
+                 transport_peer_table **pt)
+{
+    uint8_t seed[TRANSPORT_ED25519_SEED], pk[TRANSPORT_ED25519_PK];
+    *id = NULL;
+    *pt = NULL;
+    stk_seed_of(ids[self], seed);
+    mpc_status st = transport_identity_create(ids[self], seed, id);
+    if (st == MPC_OK) {
+        st = transport_peer_table_create(*id, pt);
+    }
+    for (uint32_t i = 0; st == MPC_OK && i < n; i++) {
+        transport_identity *other = NULL;
+        if (i == self) {
+            continue;
+        }
+        stk_seed_of(ids[i], seed);
+        st = transport_identity_create(ids[i], seed, &other);
+        if (st == MPC_OK) {
+            transport_identity_public_key(other, pk);
+            st = transport_peer_table_add(*pt, ids[i], pk);
+        }
+        transport_identity_destroy(other);
+    }
+    sodium_memzero(seed, sizeof seed);
+    if (st != MPC_OK) {
+        transport_peer_table_destroy(*pt);
+        transport_identity_destroy(*id);
+        *pt = NULL;
+        *id = NULL;
+    }
+    return st;
+}
+
 static mpc_status
 stk_node_create(stk_cluster *c, const stk_options *o, uint32_t i)
 {
@@ -61,11 +109,15 @@ stk_node_create(stk_cluster *c, const stk_options *o, uint32_t i)
     tc.sender.policy = o->policy;
     tc.sender.seed = o->seed + i + 1;
     mpc_status st = transport_mem_create_cfg(c->net, c->ids[i], &tc, &c->t[i]);
+    if (st == MPC_OK) {
+        st = stk_peers_create(c->idp, c->n, i, &c->id[i], &c->pt[i]);
+    }
     if (st != MPC_OK) {
         return st;
     }
     session_config cfg = o->cfg;
     cfg.self_id = c->ids[i];
+    cfg.peers = c->pt[i];
     return session_manager_create(&c->m[i], &cfg, c->t[i]);
 }
 
@@ -116,6 +168,9 @@ stk_cluster_destroy(stk_cluster *c)
     }
     for (uint32_t i = 0; i < c->n; i++) {
         transport_destroy(c->t[i]);
+        /* After the transport: late send completions of DONE sessions are done. */
+        transport_peer_table_destroy(c->pt[i]);
+        transport_identity_destroy(c->id[i]);
     }
     transport_mem_net_destroy(c->net);
     free(c);

@@ -18,6 +18,7 @@
 
 #include "session/manager.h"
 #include "transport/mem_transport.h"
+#include "transport/peer_table.h"
 
 #define STK_MAX_NODES 8
 
@@ -101,6 +102,17 @@ int stk_session_ok(stk_tracker *tr, const stk_session *s);
 
 /* Returns: a copy of party p's outcome (taken under the tracker lock). */
 stk_outcome stk_outcome_get(stk_tracker *tr, const stk_session *s, uint32_t p);
+
+/*
+ * Test identities: node `ids[self]` gets an Ed25519 identity whose seed is
+ * BLAKE2b-256("stk-identity" || id) (so every test party can derive every
+ * other's key), and a peer table holding all ids but self.
+ * Out: *id, *pt — caller frees with transport_peer_table_destroy then
+ *      transport_identity_destroy.
+ * Returns: MPC_OK or the first error.
+ */
+mpc_status stk_peers_create(const char *const *ids, uint32_t n, uint32_t self,
+                            transport_identity **id, transport_peer_table **pt);
 
 /* xorshift64* step. */
 uint64_t stk_rand(uint64_t *state);

@@ -1,9 +1,9 @@
 /*
  * test_actor.c — one session actor against a hand-driven peer (issue 4,
  * "What must be shown" 4, deterministic): the test plays party n1 of a
- * two-party toy session with its own transport, its own toy state and
- * envelopes it encodes itself (proto/envelope.proto, independently of
- * session/wire.c), so it can deliver messages in any order:
+ * two-party toy session with its own transport, its own identity, its own toy
+ * state and envelopes it seals itself with transport/envelope.h
+ * (independently of session/wire.c), so it can deliver messages in any order:
  *   - a round-2 message before round 1 is parked, then processed;
  *   - a replayed (from, round, seq) is dropped and counted;
  *   - a message for a round already over is dropped as late;
@@ -24,22 +24,22 @@
 #include "common/clock.h"
 #include "common/outbox.h"
 #include "common/secmem.h"
-#include "proto/envelope.pb-c.h"
 #include "session/manager.h"
 #include "tests/support/session_testkit.h"
 #include "tests/support/toy_protocol.h"
 #include "tests/support/transport_testkit.h"
+#include "transport/envelope.h"
 #include "transport/mem_transport.h"
 
 #define INBOX_MAX 64
 
 /* Envelopes the fake peer received (decoded). */
 typedef struct {
-    pthread_mutex_t mu;             /* guards the fields below */
-    pthread_cond_t cv;              /* a message arrived */
-    Mpc__Envelope *msgs[INBOX_MAX]; /* received, in arrival order */
-    int is_bcast[INBOX_MAX];        /* arrived on .b */
-    size_t n;                       /* received */
+    pthread_mutex_t mu;                        /* guards the fields below */
+    pthread_cond_t cv;                         /* a message arrived */
+    transport_envelope_opened msgs[INBOX_MAX]; /* received, in arrival order */
+    int is_bcast[INBOX_MAX];                   /* arrived on .b */
+    size_t n;                                  /* received */
 } inbox;
 
 /* The fixture: manager n0 on t0, the fake peer n1 on t1. */
@@ -54,32 +54,37 @@ typedef struct {
     uint64_t inputs[2];
     stk_tracker tr;
     stk_outcome out;
-    void *toy;    /* fake peer's toy state */
-    uint64_t seq; /* fake peer's next seq */
-    uint64_t rng; /* test RNG */
+    void *toy;                             /* fake peer's toy state */
+    uint64_t seq;                          /* fake peer's next seq */
+    uint64_t rng;                          /* test RNG */
+    transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
+    transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
 } fixture;
+
+static const char *const all_ids[3] = {"n0", "n1", "n2"};
 
 static const char *const ids[2] = {"n0", "n1"};
 
+/* Opens (verifies, decrypts) what n0 sent the fake; its own echoes fail and are skipped. */
 static void
-inbox_push(inbox *in, const transport_msg *m, int bcast)
+inbox_push(fixture *f, const transport_msg *m, int bcast)
 {
-    Mpc__Envelope *e = mpc__envelope__unpack(NULL, m->len, m->data);
-    if (e == NULL) {
+    transport_envelope_opened o;
+    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
         return;
     }
+    inbox *in = &f->in;
     pthread_mutex_lock(&in->mu);
-    if (in->n < INBOX_MAX && strcmp(e->from, "n1") != 0) {
-        in->msgs[in->n] = e;
+    if (in->n < INBOX_MAX) {
+        in->msgs[in->n] = o;
         in->is_bcast[in->n] = bcast;
         in->n++;
-        e = NULL;
+        memset(&o, 0, sizeof o);
         pthread_cond_broadcast(&in->cv);
     }
     pthread_mutex_unlock(&in->mu);
-    if (e != NULL) {
-        mpc__envelope__free_unpacked(e, NULL);
-    }
+    transport_envelope_opened_clear(&o);
 }
 
 static transport_reply
@@ -105,7 +110,7 @@ on_r(void *arg, const transport_msg *m)
 }
 
 /* Waits for the i-th received message. */
-static Mpc__Envelope *
+static transport_envelope_opened *
 inbox_get(inbox *in, size_t i, int *bcast)
 {
     uint64_t deadline = mpc_clock_deadline_ns(10000);
@@ -114,7 +119,7 @@ inbox_get(inbox *in, size_t i, int *bcast)
         struct timespec ts = mpc_clock_ns_to_timespec(deadline);
         pthread_cond_timedwait(&in->cv, &in->mu, &ts);
     }
-    Mpc__Envelope *e = in->n > i ? in->msgs[i] : NULL;
+    transport_envelope_opened *e = in->n > i ? &in->msgs[i] : NULL;
     if (e != NULL && bcast != NULL) {
         *bcast = in->is_bcast[i];
     }
@@ -138,27 +143,22 @@ on_done(void *arg, const session_outcome *o)
     pthread_mutex_unlock(&f->tr.mu);
 }
 
-/* Encodes an envelope from n1. */
+/* Seals an envelope with the identity of `from` ("n1" = the fake, "n9" = a stranger). */
 static uint8_t *
 seal(const fixture *f, const uint8_t *sid, const char *from, const char *to, uint32_t round,
      uint64_t seq, int kind, const uint8_t *payload, size_t len, size_t *out_len)
 {
-    Mpc__Envelope e = MPC__ENVELOPE__INIT;
-    (void)f;
-    e.version = 1;
-    e.sid.data = (uint8_t *)sid;
-    e.sid.len = SESSION_SID_LEN;
-    e.from = (char *)from;
-    e.to = (char *)to;
-    e.round = round;
-    e.seq = seq;
-    e.kind = (Mpc__EnvelopeKind)kind;
-    e.payload.data = (uint8_t *)payload;
-    e.payload.len = len;
-    *out_len = mpc__envelope__get_packed_size(&e);
-    uint8_t *buf = malloc(*out_len + 1);
-    assert_non_null(buf);
-    mpc__envelope__pack(&e, buf);
+    transport_envelope_in in = {.sid = sid,
+                                .to = kind == TRANSPORT_ENVELOPE_DIRECT ? to : NULL,
+                                .round = round,
+                                .seq = seq,
+                                .kind = (transport_envelope_kind)kind,
+                                .payload = payload,
+                                .payload_len = len};
+    uint8_t *buf = NULL;
+    assert_int_equal(
+        transport_envelope_seal(strcmp(from, "n9") == 0 ? f->pt9 : f->pt1, &in, &buf, out_len),
+        MPC_OK);
     return buf;
 }
 
@@ -182,9 +182,8 @@ send_msg(fixture *f, const mpc_out_msg *m, uint64_t seq)
     size_t len = 0;
     int bcast = m->to == MPC_OUTBOX_ALL;
     uint8_t *buf = seal(f, f->sid, "n1", bcast ? "" : "n0", m->round, seq,
-                        bcast ? MPC__ENVELOPE_KIND__ENVELOPE_KIND_BROADCAST
-                              : MPC__ENVELOPE_KIND__ENVELOPE_KIND_DIRECT,
-                        m->data, m->len, &len);
+                        bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, m->data,
+                        m->len, &len);
     if (bcast) {
         char subj[128];
         snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
@@ -228,9 +227,16 @@ setup(void **state)
         transport_mem_create(f->net, "n1", &f->t1) != MPC_OK) {
         return -1;
     }
+    const char *stranger[] = {"n9", "n0"};
+    if (stk_peers_create(all_ids, 3, 0, &f->id0, &f->pt0) != MPC_OK ||
+        stk_peers_create(all_ids, 3, 1, &f->id1, &f->pt1) != MPC_OK ||
+        stk_peers_create(stranger, 2, 0, &f->id9, &f->pt9) != MPC_OK) {
+        return -1;
+    }
     session_config cfg;
     session_config_default(&cfg);
     cfg.self_id = "n0";
+    cfg.peers = f->pt0;
     cfg.workers = 2;
     cfg.janitor_tick_ms = 20;
     if (session_manager_create(&f->m0, &cfg, f->t0) != MPC_OK) {
@@ -255,8 +261,14 @@ teardown(void **state)
     transport_destroy(f->t1);
     transport_mem_net_destroy(f->net);
     for (size_t i = 0; i < f->in.n; i++) {
-        mpc__envelope__free_unpacked(f->in.msgs[i], NULL);
+        transport_envelope_opened_clear(&f->in.msgs[i]);
     }
+    transport_peer_table_destroy(f->pt0);
+    transport_peer_table_destroy(f->pt1);
+    transport_peer_table_destroy(f->pt9);
+    transport_identity_destroy(f->id0);
+    transport_identity_destroy(f->id1);
+    transport_identity_destroy(f->id9);
     toy_protocol()->destroy(f->toy);
     pthread_mutex_destroy(&f->in.mu);
     pthread_cond_destroy(&f->in.cv);
@@ -278,9 +290,9 @@ begin(fixture *f, mpc_outbox *ob)
     f->inputs[1] = stk_rand(&f->rng);
     char subj[128];
     snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_b, &f->in, &f->sub_b), MPC_OK);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_b, f, &f->sub_b), MPC_OK);
     snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, &f->in, &f->sub_d), MPC_OK);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
     snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
     assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, NULL, &f->sub_r), MPC_OK);
     uint8_t in0[8], in1[8];
@@ -318,12 +330,11 @@ static void
 feed(fixture *f, size_t i, mpc_outbox *ob)
 {
     int bcast = 0;
-    Mpc__Envelope *e = inbox_get(&f->in, i, &bcast);
+    transport_envelope_opened *e = inbox_get(&f->in, i, &bcast);
     assert_non_null(e);
     mpc_outbox_init(ob);
     assert_int_equal(
-        toy_protocol()->handle(f->toy, 0, e->round, bcast, e->payload.data, e->payload.len, ob),
-        MPC_OK);
+        toy_protocol()->handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob), MPC_OK);
 }
 
 /* Finds the first inbox message from n0 of round r (waiting for it). */
@@ -331,9 +342,9 @@ static size_t
 find_round(fixture *f, uint32_t r)
 {
     for (size_t i = 0; i < INBOX_MAX; i++) {
-        Mpc__Envelope *e = inbox_get(&f->in, i, NULL);
+        transport_envelope_opened *e = inbox_get(&f->in, i, NULL);
         assert_non_null(e);
-        if (e->round == r && e->kind != MPC__ENVELOPE_KIND__ENVELOPE_KIND_ABORT) {
+        if (e->round == r && e->kind != TRANSPORT_ENVELOPE_ABORT) {
             return i;
         }
     }
@@ -380,7 +391,7 @@ test_actor_parks_future_round_and_drops_replays(void **state)
     mpc_outbox_clear(&x);
     /* Finished: its direct subject answers GONE (tombstone responder). */
     size_t len = 0;
-    uint8_t *buf = seal(f, f->sid, "n1", "n0", 4, 99, MPC__ENVELOPE_KIND__ENVELOPE_KIND_DIRECT,
+    uint8_t *buf = seal(f, f->sid, "n1", "n0", 4, 99, TRANSPORT_ENVELOPE_DIRECT,
                         (const uint8_t *)"x", 1, &len);
     direct_raw(f, buf, len, "GONE");
     free(buf);
@@ -405,22 +416,46 @@ test_actor_drops_bad_envelopes(void **state)
     uint8_t other[SESSION_SID_LEN] = {0};
     size_t len = 0;
     uint8_t *buf;
-    /* Another session's id, an unknown sender, another recipient, a broadcast
-     * on the direct subject, and garbage: each dropped and counted, each ACKed. */
-    buf = seal(f, other, "n1", "n0", 2, 1, 2, d2.msgs[0].data, d2.msgs[0].len, &len);
+    /* Another session's id, a stranger's signature, a peer of the node that is
+     * not a party, another recipient, a broadcast on the direct subject, a
+     * flipped bit and garbage: each dropped and counted, each ACKed. */
+    const uint8_t *p = d2.msgs[0].data;
+    size_t pl = d2.msgs[0].len;
+    buf = seal(f, other, "n1", "n0", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
     direct_raw(f, buf, len, "ACK");
     free(buf);
-    buf = seal(f, f->sid, "n9", "n0", 2, 1, 2, d2.msgs[0].data, d2.msgs[0].len, &len);
+    buf = seal(f, f->sid, "n9", "n0", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
     direct_raw(f, buf, len, "ACK");
     free(buf);
-    buf = seal(f, f->sid, "n1", "n1", 2, 1, 2, d2.msgs[0].data, d2.msgs[0].len, &len);
+    {
+        transport_identity *id2 = NULL;
+        transport_peer_table *pt2 = NULL;
+        assert_int_equal(stk_peers_create(all_ids, 3, 2, &id2, &pt2), MPC_OK);
+        transport_envelope_in in = {.sid = f->sid,
+                                    .to = "n0",
+                                    .round = 2,
+                                    .seq = 1,
+                                    .kind = TRANSPORT_ENVELOPE_DIRECT,
+                                    .payload = p,
+                                    .payload_len = pl};
+        assert_int_equal(transport_envelope_seal(pt2, &in, &buf, &len), MPC_OK);
+        direct_raw(f, buf, len, "ACK");
+        free(buf);
+        transport_peer_table_destroy(pt2);
+        transport_identity_destroy(id2);
+    }
+    buf = seal(f, f->sid, "n1", "n2", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
     direct_raw(f, buf, len, "ACK");
     free(buf);
-    buf = seal(f, f->sid, "n1", "", 2, 1, 1, d2.msgs[0].data, d2.msgs[0].len, &len);
+    buf = seal(f, f->sid, "n1", "", 2, 1, TRANSPORT_ENVELOPE_BROADCAST, p, pl, &len);
+    direct_raw(f, buf, len, "ACK");
+    free(buf);
+    buf = seal(f, f->sid, "n1", "n0", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
+    buf[len / 2] ^= 0x01;
     direct_raw(f, buf, len, "ACK");
     free(buf);
     direct_raw(f, (const uint8_t *)"\xff\xff\xff", 3, "ACK");
-    assert_int_equal(STAT_WAIT(f, bad_dropped, 5), 5);
+    assert_int_equal(STAT_WAIT(f, bad_dropped, 7), 7);
     /* The session is unharmed: finish it. */
     send_msg(f, &d2.msgs[0], 10);
     send_msg(f, &b1.msgs[0], 11);
@@ -449,7 +484,8 @@ test_actor_failed_session_answers_gone_and_aborts(void **state)
     size_t len = 0;
     char subj[128];
     snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
-    uint8_t *buf = seal(f, f->sid, "n1", "", 1, 1, 1, (const uint8_t *)"short", 5, &len);
+    uint8_t *buf = seal(f, f->sid, "n1", "", 1, 1, TRANSPORT_ENVELOPE_BROADCAST,
+                        (const uint8_t *)"short", 5, &len);
     assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
     free(buf);
     assert_true(stk_tracker_wait(&f->tr, 1, 10000));
@@ -459,16 +495,17 @@ test_actor_failed_session_answers_gone_and_aborts(void **state)
     /* n0 told us with an ABORT carrying its status. */
     int found = 0;
     for (size_t i = 0; i < INBOX_MAX && !found; i++) {
-        Mpc__Envelope *e = inbox_get(&f->in, i, NULL);
+        transport_envelope_opened *e = inbox_get(&f->in, i, NULL);
         assert_non_null(e);
-        if (e->kind == MPC__ENVELOPE_KIND__ENVELOPE_KIND_ABORT) {
+        if (e->kind == TRANSPORT_ENVELOPE_ABORT) {
             found = 1;
-            assert_int_equal(e->payload.len, 4);
-            assert_int_equal(e->payload.data[0] | (e->payload.data[1] << 8), MPC_ERR_MSG_MALFORMED);
+            assert_int_equal(e->payload_len, 4);
+            assert_int_equal(e->payload[0] | (e->payload[1] << 8), MPC_ERR_MSG_MALFORMED);
         }
     }
     assert_true(found);
-    buf = seal(f, f->sid, "n1", "n0", 2, 5, 2, (const uint8_t *)"x", 1, &len);
+    buf =
+        seal(f, f->sid, "n1", "n0", 2, 5, TRANSPORT_ENVELOPE_DIRECT, (const uint8_t *)"x", 1, &len);
     direct_raw(f, buf, len, "GONE");
     free(buf);
     mpc_outbox_clear(&b1);
@@ -489,7 +526,7 @@ test_actor_peer_abort_fails_fast(void **state)
     char subj[128];
     snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
     uint8_t code[4] = {(uint8_t)MPC_ERR_FAULT, (uint8_t)(MPC_ERR_FAULT >> 8), 0, 0};
-    uint8_t *buf = seal(f, f->sid, "n1", "", 1, 9, 4, code, 4, &len);
+    uint8_t *buf = seal(f, f->sid, "n1", "", 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, &len);
     assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
     free(buf);
     assert_true(stk_tracker_wait(&f->tr, 1, 10000));

@@ -411,14 +411,25 @@ test_manager_create_bad_args(void **state)
     transport *t = NULL;
     assert_int_equal(transport_mem_net_create(NULL, &net), MPC_OK);
     assert_int_equal(transport_mem_create(net, "n0", &t), MPC_OK);
+    const char *ids[] = {"n0", "n1", "n2"};
+    transport_identity *id = NULL, *id1 = NULL;
+    transport_peer_table *pt = NULL, *pt1 = NULL;
+    assert_int_equal(stk_peers_create(ids, 3, 0, &id, &pt), MPC_OK);
+    assert_int_equal(stk_peers_create(ids, 3, 1, &id1, &pt1), MPC_OK);
     session_config cfg;
     session_config_default(&cfg);
     session_manager *m = (session_manager *)1;
+    cfg.peers = pt;
     assert_int_equal(session_manager_create(&m, &cfg, t), MPC_ERR_CONFIG); /* no self_id */
     assert_null(m);
     cfg.self_id = "bad.id";
     assert_int_equal(session_manager_create(&m, &cfg, t), MPC_ERR_CONFIG);
     cfg.self_id = "n0";
+    cfg.peers = NULL;
+    assert_int_equal(session_manager_create(&m, &cfg, t), MPC_ERR_CONFIG);
+    cfg.peers = pt1; /* the identity of another node */
+    assert_int_equal(session_manager_create(&m, &cfg, t), MPC_ERR_CONFIG);
+    cfg.peers = pt;
     cfg.workers = 0;
     assert_int_equal(session_manager_create(&m, &cfg, t), MPC_ERR_CONFIG);
     cfg.workers = 2;
@@ -438,6 +449,10 @@ test_manager_create_bad_args(void **state)
     session_manager_destroy(NULL);
     transport_destroy(t);
     transport_mem_net_destroy(net);
+    transport_peer_table_destroy(pt);
+    transport_identity_destroy(id);
+    transport_peer_table_destroy(pt1);
+    transport_identity_destroy(id1);
 }
 
 static void
@@ -448,14 +463,18 @@ test_manager_start_bad_spec(void **state)
     transport *t = NULL;
     assert_int_equal(transport_mem_net_create(NULL, &net), MPC_OK);
     assert_int_equal(transport_mem_create(net, "n0", &t), MPC_OK);
+    const char *ids[] = {"n0", "n1", "n2"};
+    transport_identity *id = NULL;
+    transport_peer_table *pt = NULL;
+    assert_int_equal(stk_peers_create(ids, 3, 0, &id, &pt), MPC_OK);
     session_config cfg;
     session_config_default(&cfg);
     cfg.self_id = "n0";
+    cfg.peers = pt;
     session_manager *m = NULL;
     assert_int_equal(session_manager_create(&m, &cfg, t), MPC_OK);
     uint8_t sid[SESSION_SID_LEN] = {1};
     uint8_t input[8] = {0};
-    const char *ids[] = {"n0", "n1", "n2"};
     session_spec good = {.sid = sid,
                          .op = SESSION_OP_SIGN,
                          .key_type = "ed25519",
@@ -501,6 +520,8 @@ test_manager_start_bad_spec(void **state)
     session_manager_destroy(m);
     transport_destroy(t);
     transport_mem_net_destroy(net);
+    transport_peer_table_destroy(pt);
+    transport_identity_destroy(id);
 }
 
 /* Permits, duplicate sids, reshare locks, and the snapshot of live sessions. */
