@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "tests/support/toy_protocol.h"
+#include "transport/nats_transport.h"
 
 struct stk_cluster {
     uint32_t n;                              /* nodes */
@@ -104,11 +105,22 @@ stk_peers_create(const char *const *ids, uint32_t n, uint32_t self, transport_id
 static mpc_status
 stk_node_create(stk_cluster *c, const stk_options *o, uint32_t i)
 {
-    transport_mem_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.sender.policy = o->policy;
-    tc.sender.seed = o->seed + i + 1;
-    mpc_status st = transport_mem_create_cfg(c->net, c->ids[i], &tc, &c->t[i]);
+    mpc_status st;
+    if (o->nats_url != NULL) {
+        transport_nats_config nc;
+        transport_nats_config_default(&nc);
+        nc.servers = o->nats_url;
+        nc.name = c->ids[i];
+        nc.sender.policy = o->policy;
+        nc.sender.seed = o->seed + i + 1;
+        st = transport_nats_create(&nc, &c->t[i]);
+    } else {
+        transport_mem_config tc;
+        memset(&tc, 0, sizeof tc);
+        tc.sender.policy = o->policy;
+        tc.sender.seed = o->seed + i + 1;
+        st = transport_mem_create_cfg(c->net, c->ids[i], &tc, &c->t[i]);
+    }
     if (st == MPC_OK) {
         st = stk_peers_create(c->idp, c->n, i, &c->id[i], &c->pt[i]);
     }
@@ -125,7 +137,7 @@ mpc_status
 stk_cluster_create(stk_cluster **out, const stk_options *o)
 {
     *out = NULL;
-    if (o->nodes == 0 || o->nodes > STK_MAX_NODES || o->nats_url != NULL) {
+    if (o->nodes == 0 || o->nodes > STK_MAX_NODES) {
         return MPC_ERR_INVALID_ARG;
     }
     stk_cluster *c = calloc(1, sizeof *c);
@@ -138,7 +150,7 @@ stk_cluster_create(stk_cluster **out, const stk_options *o)
         c->idp[i] = c->ids[i];
     }
     transport_mem_net_config nc = {.seed = o->seed ? o->seed : 1, .delivery_threads = 2};
-    mpc_status st = transport_mem_net_create(&nc, &c->net);
+    mpc_status st = o->nats_url != NULL ? MPC_OK : transport_mem_net_create(&nc, &c->net);
     for (uint32_t i = 0; st == MPC_OK && i < c->n; i++) {
         st = stk_node_create(c, o, i);
     }

@@ -58,7 +58,7 @@ typedef struct {
     session_config cfg;            /* manager config template (self_id is set per node) */
     transport_retry_policy policy; /* direct-send policy */
     uint64_t seed;                 /* mem net seed */
-    const char *nats_url;          /* non-NULL: use NATS at this URL instead of mem */
+    const char *nats_url;          /* non-NULL: one NATS connection per node to this URL */
 } stk_options;
 
 /* Fills defaults suited to fast tests (short backoff, 3 s deadlines). */
@@ -72,6 +72,7 @@ void stk_cluster_destroy(stk_cluster *c);
 
 session_manager *stk_manager(stk_cluster *c, uint32_t i);
 transport *stk_transport(stk_cluster *c, uint32_t i);
+/* Returns: the in-memory net, NULL on NATS. */
 transport_mem_net *stk_net(stk_cluster *c);
 /* Destroys node i's manager early (shutdown drain 0); later calls see NULL. */
 void stk_manager_kill(stk_cluster *c, uint32_t i);
