@@ -72,6 +72,17 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
     for (uint32_t i = 0; i < count; i++) {
         if (!stk_session_ok(&tr, &s[i])) {
             for (uint32_t p = 0; p < n; p++) {
+                session_manager_stats st;
+                session_manager_get_stats(stk_manager(c, p), &st);
+                print_message(
+                    "# node %u: done %llu failed %llu bad %llu late %llu replays %llu "
+                    "parked %llu busy %llu gone %llu\n",
+                    p, (unsigned long long)st.done, (unsigned long long)st.failed,
+                    (unsigned long long)st.bad_dropped, (unsigned long long)st.late_dropped,
+                    (unsigned long long)st.replays_dropped, (unsigned long long)st.parked,
+                    (unsigned long long)st.busy_replies, (unsigned long long)st.gone_replies);
+            }
+            for (uint32_t p = 0; p < n; p++) {
                 stk_outcome out = stk_outcome_get(&tr, &s[i], p);
                 print_message("# session %u party %u: %s culprit %u round %u\n", i, p,
                               mpc_status_name(out.status), out.culprit, out.round);

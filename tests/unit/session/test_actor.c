@@ -539,6 +539,9 @@ test_actor_peer_abort_fails_fast(void **state)
 int
 main(void)
 {
+    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
+        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_actor_parks_future_round_and_drops_replays, setup,
                                         teardown),

@@ -333,6 +333,9 @@ test_manager_names(void **state)
 int
 main(void)
 {
+    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
+        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manager_names),
         cmocka_unit_test(test_manager_create_bad_args),

@@ -306,6 +306,9 @@ test_toy_protocol_bad_args(void **state)
 int
 main(void)
 {
+    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
+        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_toy_protocol_known_answer),
         cmocka_unit_test(test_toy_protocol_random_parties),
