@@ -30,6 +30,13 @@ sc_pause_ms(uint64_t ms)
     }
 }
 
+/* Returns: 4 under tsan or valgrind (threads serialised, everything slower), else 1. */
+static uint64_t
+sc_slow(void)
+{
+    return (getenv("MPC_TSAN") != NULL || getenv("MPC_VALGRIND") != NULL) ? 4 : 1;
+}
+
 static stk_cluster *
 make_cluster(stk_options *o, uint64_t *rng, const char *name)
 {
@@ -59,6 +66,12 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
     stk_options o;
     stk_options_default(&o, n);
     o.nats_url = url;
+    if (url == NULL && getenv("MPC_TSAN") != NULL) {
+        /* The in-memory net routes each message past every subscription under
+         * one lock; under tsan 200 x 5 live sessions take minutes. All 200 still
+         * run, at most 50 at once; the NATS variant runs all 200 at once. */
+        o.cfg.max_sessions = 50;
+    }
     stk_cluster *c = make_cluster(&o, &rng, "concurrent");
     stk_tracker tr;
     stk_tracker_init(&tr);
@@ -474,8 +487,8 @@ stk_sc_faults(const char *url)
             if (po.culprit != cases[f].party) {
                 assert_int_equal(stk_outcome_get(&tr, &bad[f], po.culprit).status, MPC_ERR_GONE);
             }
-            /* Fast: well under a second after the fault, not at the 20 s deadline. */
-            assert_true(po.end_ms >= fo.end_ms && po.end_ms - fo.end_ms < 1000);
+            /* Fast: well under a second after the fault, not at the deadline. */
+            assert_true(po.end_ms >= fo.end_ms && po.end_ms - fo.end_ms < 1000 * sc_slow());
         }
     }
     uint64_t faults = 0, quarantined = 0;
