@@ -59,6 +59,7 @@ typedef struct {
     uint64_t rng;                          /* test RNG */
     transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
+    uint32_t gone_round; /* the fake answers GONE to direct messages of this round (0 = never) */
 } fixture;
 
 static const char *const all_ids[3] = {"n0", "n1", "n2"};
@@ -66,14 +67,15 @@ static const char *const all_ids[3] = {"n0", "n1", "n2"};
 static const char *const ids[2] = {"n0", "n1"};
 
 /* Opens (verifies, decrypts) what n0 sent the fake; its own echoes fail and are skipped. */
-static void
+static uint32_t
 inbox_push(fixture *f, const transport_msg *m, int bcast)
 {
     transport_envelope_opened o;
     transport_envelope_open_opts opts = {.expected_sid = f->sid};
     if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
-        return;
+        return 0;
     }
+    uint32_t round = o.round;
     inbox *in = &f->in;
     pthread_mutex_lock(&in->mu);
     if (in->n < INBOX_MAX) {
@@ -85,6 +87,7 @@ inbox_push(fixture *f, const transport_msg *m, int bcast)
     }
     pthread_mutex_unlock(&in->mu);
     transport_envelope_opened_clear(&o);
+    return round;
 }
 
 static transport_reply
@@ -97,8 +100,9 @@ on_b(void *arg, const transport_msg *m)
 static transport_reply
 on_d(void *arg, const transport_msg *m)
 {
-    inbox_push(arg, m, 0);
-    return TRANSPORT_REPLY_ACK;
+    fixture *f = arg;
+    uint32_t round = inbox_push(f, m, 0);
+    return round != 0 && round == f->gone_round ? TRANSPORT_REPLY_GONE : TRANSPORT_REPLY_ACK;
 }
 
 static transport_reply
@@ -536,6 +540,67 @@ test_actor_peer_abort_fails_fast(void **state)
     mpc_outbox_clear(&b1);
 }
 
+/*
+ * A peer that answers GONE to our last-round message (it is already DONE and
+ * the message was a retry) does not fail a session that can still finish.
+ */
+static void
+test_actor_gone_from_done_peer_is_tolerated(void **state)
+{
+    fixture *f = *state;
+    f->gone_round = 4;
+    mpc_outbox b1, d2, x;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    send_msg(f, &b1.msgs[0], 1);
+    send_msg(f, &d2.msgs[0], 2);
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], 3);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    (void)find_round(f, 4); /* n0's D4 got GONE from us */
+    send_msg(f, &x.msgs[0], 4);
+    mpc_outbox_clear(&x);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    assert_int_equal(f->out.value, toy_protocol_expected(f->inputs, 2));
+    /* n0's transport did get the GONE (bounded poll: no event for it). */
+    transport_stats ts;
+    for (int i = 0; i < 5000; i++) {
+        transport_get_stats(f->t0, &ts);
+        if (ts.sends_gone >= 1) {
+            break;
+        }
+        struct timespec pause = {0, 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(ts.sends_gone, 1);
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
+/* A GONE answer fails a session that cannot finish, after gone_grace_ms. */
+static void
+test_actor_gone_fails_after_grace(void **state)
+{
+    fixture *f = *state;
+    f->gone_round = 2;
+    mpc_outbox b1, d2;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    uint64_t t0 = mpc_clock_mono_ms();
+    send_msg(f, &b1.msgs[0], 1); /* n0 enters round 2, its D2 gets GONE */
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    uint64_t took = mpc_clock_mono_ms() - t0;
+    assert_int_equal(f->out.status, MPC_ERR_GONE);
+    assert_int_equal(f->out.culprit, 1);
+    assert_int_equal(f->out.round, 2);
+    assert_true(took >= 1000); /* default gone_grace_ms */
+    assert_true(took < 5000);  /* long before the 20 s deadline */
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
 int
 main(void)
 {
@@ -549,6 +614,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_failed_session_answers_gone_and_aborts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_peer_abort_fails_fast, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
