@@ -79,9 +79,16 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
     assert_non_null(s);
     for (uint32_t i = 0; i < count; i++) {
         stk_session_init(&s[i], n, &rng, &tr);
+    }
+    uint64_t t0 = mpc_clock_mono_ms();
+    for (uint32_t i = 0; i < count; i++) {
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
     }
     assert_true(stk_tracker_wait(&tr, (uint64_t)count * n, 480000));
+    uint64_t took = mpc_clock_mono_ms() - t0;
+    print_message("# %s: %u sessions x %u parties in %llu ms (%.0f sessions/s)\n",
+                  url != NULL ? "nats" : "mem", count, n, (unsigned long long)took,
+                  took ? 1000.0 * count / (double)took : 0.0);
     for (uint32_t i = 0; i < count; i++) {
         if (!stk_session_ok(&tr, &s[i])) {
             for (uint32_t p = 0; p < n; p++) {
