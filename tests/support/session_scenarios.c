@@ -498,7 +498,8 @@ stk_sc_faults(const char *url)
                 assert_int_equal(stk_outcome_get(&tr, &bad[f], po.culprit).status, MPC_ERR_GONE);
             }
             /* Fast: well under a second after the fault, not at the deadline. */
-            assert_true(po.end_ms >= fo.end_ms && po.end_ms - fo.end_ms < 1000 * sc_slow());
+            /* (Its callback may even run before the faulty party's own callback.) */
+            assert_true(po.end_ms + 200 >= fo.end_ms && po.end_ms < fo.end_ms + 1000 * sc_slow());
         }
     }
     uint64_t faults = 0, quarantined = 0;
