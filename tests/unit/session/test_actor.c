@@ -25,11 +25,13 @@
 #include "common/outbox.h"
 #include "common/secmem.h"
 #include "session/manager.h"
+#include "tests/support/nats_server.h"
 #include "tests/support/session_testkit.h"
 #include "tests/support/toy_protocol.h"
 #include "tests/support/transport_testkit.h"
 #include "transport/envelope.h"
 #include "transport/mem_transport.h"
+#include "transport/nats_transport.h"
 
 #define INBOX_MAX 64
 
@@ -217,18 +219,33 @@ stat_wait(fixture *f, size_t offset, uint64_t want)
 }
 #define STAT_WAIT(f, field, want) stat_wait((f), offsetof(session_manager_stats, field), (want))
 
+static test_nats_server *srv; /* the NATS group's server */
+
+static mpc_status
+make_nats(const char *name, transport **out)
+{
+    transport_nats_config nc;
+    transport_nats_config_default(&nc);
+    nc.servers = test_nats_server_url(srv);
+    nc.name = name;
+    return transport_nats_create(&nc, out);
+}
+
+/* The fixture on the in-memory net (srv == NULL) or on the group's nats-server. */
 static int
-setup(void **state)
+setup_on(void **state, int nats)
 {
     fixture *f = calloc(1, sizeof *f);
     if (f == NULL) {
         return -1;
     }
+    *state = f;
     f->rng = tk_seed("actor") | 1;
     transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
-    if (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
-        transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
-        transport_mem_create(f->net, "n1", &f->t1) != MPC_OK) {
+    if (nats ? (make_nats("n0", &f->t0) != MPC_OK || make_nats("n1", &f->t1) != MPC_OK)
+             : (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
+                transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
+                transport_mem_create(f->net, "n1", &f->t1) != MPC_OK)) {
         return -1;
     }
     const char *stranger[] = {"n9", "n0"};
@@ -249,8 +266,19 @@ setup(void **state)
     pthread_mutex_init(&f->in.mu, NULL);
     pthread_cond_init(&f->in.cv, NULL);
     stk_tracker_init(&f->tr);
-    *state = f;
     return 0;
+}
+
+static int
+setup(void **state)
+{
+    return setup_on(state, 0);
+}
+
+static int
+setup_nats(void **state)
+{
+    return setup_on(state, 1);
 }
 
 static int
@@ -263,7 +291,7 @@ teardown(void **state)
     transport_unsubscribe(f->t1, f->sub_r);
     transport_destroy(f->t0);
     transport_destroy(f->t1);
-    transport_mem_net_destroy(f->net);
+    transport_mem_net_destroy(f->net); /* NULL on NATS */
     for (size_t i = 0; i < f->in.n; i++) {
         transport_envelope_opened_clear(&f->in.msgs[i]);
     }
@@ -618,5 +646,28 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* The same cases on a real nats-server (one for the group). */
+    const struct CMUnitTest nats_tests[] = {
+        cmocka_unit_test_setup_teardown(test_actor_parks_future_round_and_drops_replays, setup_nats,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_drops_bad_envelopes, setup_nats, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_failed_session_answers_gone_and_aborts,
+                                        setup_nats, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_peer_abort_fails_fast, setup_nats, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, setup_nats,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup_nats, teardown),
+    };
+    int rc = cmocka_run_group_tests_name("actor_mem", tests, NULL, NULL);
+    test_nats_server_opts so = {.jetstream = 0};
+    if (test_nats_server_start(&so, &srv) != MPC_OK) {
+        fprintf(stderr, "cannot start nats-server\n");
+        return 1;
+    }
+    rc |= cmocka_run_group_tests_name("actor_nats", nats_tests, NULL, NULL);
+    test_nats_server_destroy(srv);
+    if (transport_nats_global_shutdown(5000) != MPC_OK) {
+        fprintf(stderr, "nats global shutdown timed out\n");
+    }
+    return rc;
 }
