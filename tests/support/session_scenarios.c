@@ -146,6 +146,8 @@ stk_sc_late_joiner(const char *url)
     assert_true(stk_tracker_wait(&tr, 3, 20000 * sc_slow()));
     assert_true(stk_session_ok(&tr, &s));
     assert_true(stk_outcome_get(&tr, &s, 0).end_ms - t0 >= 2000);
+    /* A finished sid is tombstoned: it cannot be started again. */
+    assert_int_equal(stk_start_party(c, &s, 0, NULL, SESSION_OP_SIGN, 0), MPC_ERR_EXISTS);
     stk_cluster_destroy(c);
     stk_tracker_fini(&tr);
 }
