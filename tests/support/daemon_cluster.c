@@ -198,6 +198,37 @@ dc_node_signal(dc_cluster *c, size_t i, int sig, int wait)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int
+dc_node_wait_exit(dc_cluster *c, size_t i, uint64_t timeout_ms)
+{
+    int status = 0;
+    uint64_t until = mpc_clock_mono_ms() + timeout_ms;
+    if (c->pid[i] <= 0) {
+        return -1;
+    }
+    while (waitpid(c->pid[i], &status, WNOHANG) == 0) {
+        if (mpc_clock_mono_ms() > until) {
+            return -1;
+        }
+        dc_nap(DC_POLL_MS);
+    }
+    c->pid[i] = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int
+dc_wait_readyz(dc_cluster *c, size_t i, int code, uint64_t timeout_ms)
+{
+    uint64_t until = mpc_clock_mono_ms() + timeout_ms;
+    while (dc_http_get(c->http_port[i], "/readyz", NULL) != code) {
+        if (mpc_clock_mono_ms() > until) {
+            return 0;
+        }
+        dc_nap(DC_POLL_MS);
+    }
+    return 1;
+}
+
 mpc_status
 dc_start(dc_cluster *c, size_t n, const char *argv0)
 {

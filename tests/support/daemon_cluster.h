@@ -66,6 +66,12 @@ int dc_node_spawn(dc_cluster *c, size_t i);
 /* Sends sig to node i. Returns: the exit status (waitpid) if wait, else 0. */
 int dc_node_signal(dc_cluster *c, size_t i, int sig, int wait);
 
+/* Waits for node i to exit by itself. Returns: its exit status, -1 on timeout. */
+int dc_node_wait_exit(dc_cluster *c, size_t i, uint64_t timeout_ms);
+
+/* Returns: 1 if node i's /readyz answers code within timeout_ms. */
+int dc_wait_readyz(dc_cluster *c, size_t i, int code, uint64_t timeout_ms);
+
 /* Runs mpc-node with a config file and waits; Returns: its exit code (-1 on spawn failure). */
 int dc_run_node_config(dc_cluster *c, const char *config_path, uint64_t timeout_ms);
 
