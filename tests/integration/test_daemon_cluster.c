@@ -218,6 +218,51 @@ test_daemon_keygen_sign_reshare_sign(void **state)
     dc_results_clear(&res);
 }
 
+static void
+test_daemon_subset_and_mixed_key_types(void **state)
+{
+    (void)state;
+    Mpc__Request r;
+    Mpc__KeygenRequest k;
+    Mpc__SignRequest s;
+    dc_results res;
+    char *two[] = {"node-1", "node-2"};
+    Mpc__KeyType ed[1] = {MPC__KEY_TYPE__KEY_TYPE_ED25519};
+    /* a 2-of-2 key on a subset: only the listed nodes answer */
+    keygen_req(&r, &k, "kg-sub", "w2", 2, ed, 1, two, 2);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
+    expect_all(&res, 2, MPC_OK);
+    uint8_t pk2[32];
+    memcpy(pk2, res.r[0]->public_key.data, 32);
+    dc_results_clear(&res);
+    assert_int_equal(dc_collect(&g_c, "kg-sub", 3, 500, &res), MPC_ERR_TIMEOUT);
+    assert_int_equal(res.count, 2);
+    dc_results_clear(&res);
+    sign_req(&r, &s, "sg-sub", "w2", "subset", two, 2);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
+    expect_all(&res, 2, MPC_OK);
+    assert_int_equal(crypto_sign_verify_detached(res.r[0]->eddsa_signature.data,
+                                                 (const uint8_t *)"subset", 6, pk2),
+                     0);
+    dc_results_clear(&res);
+    /* both key types in one keygen: one result per node and key type; ECDSA is
+     * answered MPC_ERR_UNSUPPORTED until its protocols land, ed25519 succeeds */
+    Mpc__KeyType both[2] = {MPC__KEY_TYPE__KEY_TYPE_ED25519, MPC__KEY_TYPE__KEY_TYPE_SECP256K1};
+    keygen_req(&r, &k, "kg-both", "w3", 2, both, 2, NULL, 0);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 6, WAIT_MS, &res, NULL), MPC_OK);
+    size_t ok = 0, unsupported = 0;
+    for (size_t i = 0; i < res.count; i++) {
+        if (res.r[i]->key_type == MPC__KEY_TYPE__KEY_TYPE_ED25519) {
+            ok += res.r[i]->status_code == MPC_OK;
+        } else {
+            unsupported += res.r[i]->status_code == MPC_ERR_UNSUPPORTED;
+        }
+    }
+    assert_int_equal(ok, 3);
+    assert_int_equal(unsupported, 3);
+    dc_results_clear(&res);
+}
+
 /* One rejection case: raw bytes or a request, expected code from all 3 nodes. */
 static void
 expect_rejection(const Mpc__Request *r, mpc_status want)
@@ -439,7 +484,8 @@ test_daemon_http_and_status(void **state)
     assert_non_null(body);
     if (g_keygen_done) {
         assert_non_null(strstr(body, "mpc_sessions_total{op=\"sign\",outcome=\"MPC_OK\"}"));
-        assert_non_null(strstr(body, "mpc_session_duration_seconds_count{op=\"keygen\"} 1"));
+        /* node-2 ran kg-1, kg-sub and the ed25519 half of kg-both */
+        assert_int_equal(metric(1, "mpc_session_duration_seconds_count{op=\"keygen\"} "), 3);
     }
     assert_non_null(strstr(body, "mpc_requests_rejected_total{reason=\"MPC_ERR_REQ_UNSIGNED\"}"));
     assert_non_null(strstr(body, "mpc_permits_in_use"));
@@ -569,6 +615,7 @@ main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daemon_keygen_sign_reshare_sign),
+        cmocka_unit_test(test_daemon_subset_and_mixed_key_types),
         cmocka_unit_test(test_daemon_rejections),
         cmocka_unit_test(test_daemon_duplicate_request_id),
         cmocka_unit_test(test_daemon_http_and_status),
