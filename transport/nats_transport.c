@@ -28,6 +28,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "transport/nats_options.h"
 #include "transport/reply_mux.h"
 #include "transport/subject.h"
 
@@ -48,11 +49,12 @@ struct nats_sub {
 struct nats_transport {
     transport base;              /* must be first */
     natsConnection *nc;          /* the connection */
-    pthread_mutex_t mu;          /* guards subs, nsubs_alive, connected, closed */
+    pthread_mutex_t mu;          /* guards subs, connected, closed, closing */
     pthread_cond_t cv;           /* handler returned, sub completed, (re)connected, closed */
     struct nats_sub *subs;       /* wrappers not yet completed by the library */
     int connected;               /* 1 while connected */
     int closed;                  /* closed callback ran */
+    int closing;                 /* destroy closes the connection: not an outage */
     transport_reply_mux *mux;    /* inbox routing */
     transport_direct_sender *ds; /* direct sender */
     struct nats_sub *inbox;      /* "<prefix>.>" */
@@ -65,56 +67,6 @@ struct nats_transport {
 
 /* The subscription whose handler this thread is running (to allow self-unsubscribe). */
 static _Thread_local struct nats_sub *nt_current_sub;
-
-static mpc_status
-nt_status(natsStatus s)
-{
-    switch (s) {
-    case NATS_OK:
-        return MPC_OK;
-    case NATS_TIMEOUT:
-        return MPC_ERR_TIMEOUT;
-    case NATS_NO_RESPONDERS:
-        return MPC_ERR_NO_RESPONDERS;
-    case NATS_CONNECTION_CLOSED:
-        return MPC_ERR_CLOSED;
-    case NATS_CONNECTION_DISCONNECTED:
-    case NATS_INSUFFICIENT_BUFFER:
-    case NATS_NO_SERVER:
-    case NATS_STALE_CONNECTION:
-    case NATS_NOT_YET_CONNECTED:
-    case NATS_IO_ERROR:
-        return MPC_ERR_NOT_CONNECTED;
-    case NATS_CONNECTION_AUTH_FAILED:
-    case NATS_NOT_PERMITTED:
-        return MPC_ERR_PERMISSION;
-    case NATS_NO_MEMORY:
-        return MPC_ERR_NOMEM;
-    case NATS_INVALID_ARG:
-    case NATS_INVALID_SUBJECT:
-    case NATS_MAX_PAYLOAD:
-        return MPC_ERR_INVALID_ARG;
-    default:
-        return MPC_ERR_NATS;
-    }
-}
-
-void
-transport_nats_config_default(transport_nats_config *cfg)
-{
-    if (cfg == NULL) {
-        return;
-    }
-    memset(cfg, 0, sizeof *cfg);
-    cfg->delivery_pool_size = 2;
-    cfg->ping_interval_ms = 2000;
-    cfg->max_pings_out = 3;
-    cfg->reconnect_wait_ms = 250;
-    cfg->reconnect_jitter_ms = 100;
-    cfg->reconnect_buf_bytes = 8u << 20;
-    cfg->connect_timeout_ms = 2000;
-    cfg->flush_timeout_ms = 2000;
-}
 
 /* ---------------------------------------------------------------- connection handlers */
 
@@ -143,9 +95,14 @@ nt_on_disconnected(natsConnection *nc, void *closure)
 {
     struct nats_transport *t = closure;
     (void)nc;
-    NT_COUNT(t, disconnects);
+    pthread_mutex_lock(&t->mu);
+    int closing = t->closing;
+    pthread_mutex_unlock(&t->mu);
     nt_set_connected(t, 0);
-    mpc_log(MPC_LOG_WARN, "transport", "nats_disconnected", "conn=%s", t->name);
+    if (!closing) {
+        NT_COUNT(t, disconnects);
+        mpc_log(MPC_LOG_WARN, "transport", "nats_disconnected", "conn=%s", t->name);
+    }
 }
 
 static void
@@ -172,7 +129,7 @@ nt_on_closed(natsConnection *nc, void *closure)
 {
     struct nats_transport *t = closure;
     (void)nc;
-    mpc_log(MPC_LOG_INFO, "transport", "nats_closed", "conn=%s", t->name);
+    mpc_log(MPC_LOG_DEBUG, "transport", "nats_closed", "conn=%s", t->name);
     /* Last touch of t: destroy frees it as soon as it sees closed. */
     pthread_mutex_lock(&t->mu);
     t->connected = 0;
@@ -182,32 +139,6 @@ nt_on_closed(natsConnection *nc, void *closure)
 }
 
 /* ---------------------------------------------------------------- options */
-
-static natsStatus
-nt_set_auth(natsOptions *o, const transport_nats_config *cfg)
-{
-    natsStatus s = NATS_OK;
-    if (cfg->user != NULL) {
-        s = natsOptions_SetUserInfo(o, cfg->user, cfg->password);
-    }
-    if (s == NATS_OK && cfg->nkey_seed_file != NULL) {
-        s = natsOptions_SetNKeyFromSeed(o, cfg->nkey_public, cfg->nkey_seed_file);
-    }
-    if (s == NATS_OK && cfg->creds_file != NULL) {
-        s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file, NULL);
-    }
-    int tls = cfg->tls || cfg->tls_ca_file || cfg->tls_cert_file || cfg->tls_key_file;
-    if (s == NATS_OK && tls) {
-        s = natsOptions_SetSecure(o, true);
-    }
-    if (s == NATS_OK && cfg->tls_ca_file != NULL) {
-        s = natsOptions_LoadCATrustedCertificates(o, cfg->tls_ca_file);
-    }
-    if (s == NATS_OK && (cfg->tls_cert_file != NULL || cfg->tls_key_file != NULL)) {
-        s = natsOptions_LoadCertificatesChain(o, cfg->tls_cert_file, cfg->tls_key_file);
-    }
-    return s;
-}
 
 static natsStatus
 nt_set_options(natsOptions *o, const transport_nats_config *cfg, struct nats_transport *t)
@@ -247,29 +178,8 @@ nt_set_options(natsOptions *o, const transport_nats_config *cfg, struct nats_tra
     if (s == NATS_OK && cfg->retry_on_failed_connect)
         s = natsOptions_SetRetryOnFailedConnect(o, true, nt_on_connected, t);
     if (s == NATS_OK)
-        s = nt_set_auth(o, cfg);
+        s = transport_nats_options_auth(o, cfg);
     return s;
-}
-
-/* Fills zero fields of a copy of the user's config with defaults. */
-static void
-nt_config_fill(transport_nats_config *c, const transport_nats_config *user)
-{
-    transport_nats_config d;
-    transport_nats_config_default(&d);
-    *c = *user;
-#define NT_DEF(f)                                                                                  \
-    if (c->f == 0)                                                                                 \
-    c->f = d.f
-    NT_DEF(delivery_pool_size);
-    NT_DEF(ping_interval_ms);
-    NT_DEF(max_pings_out);
-    NT_DEF(reconnect_wait_ms);
-    NT_DEF(reconnect_jitter_ms);
-    NT_DEF(reconnect_buf_bytes);
-    NT_DEF(connect_timeout_ms);
-    NT_DEF(flush_timeout_ms);
-#undef NT_DEF
 }
 
 /* ---------------------------------------------------------------- subscriptions */
@@ -359,7 +269,7 @@ nt_sub_create(struct nats_transport *t, const char *subject, transport_msg_fn fn
     }
     if (ns != NATS_OK) {
         free(s);
-        mpc_status st = nt_status(ns);
+        mpc_status st = transport_nats_status(ns);
         return st == MPC_ERR_NATS ? MPC_ERR_SUBSCRIBE : st;
     }
     /* Unlimited pending: the handler only copies into a bounded mailbox (BUSY when full). */
@@ -390,6 +300,48 @@ nt_sub_remove(struct nats_transport *t, struct nats_sub *s)
     }
 }
 
+/* Publishes an empty probe to reply (the caller's own inbox): see nt_confirm. */
+static mpc_status
+nt_publish_probe(void *impl, const char *subject, const char *reply, const uint8_t *data,
+                 size_t len)
+{
+    struct nats_transport *t = impl;
+    (void)subject;
+    (void)data;
+    (void)len;
+    return transport_nats_status(natsConnection_Publish(t->nc, reply, NULL, 0));
+}
+
+/*
+ * Confirms that the server processed everything sent so far on this
+ * connection. A flush alone is not enough with nats.c 3.4.1: right after the
+ * server is killed, FlushTimeout sometimes returns NATS_OK with the status
+ * still CONNECTED and no socket left (measured: 3 in 30). So after the flush
+ * a probe message is published to our own inbox and must come back from the
+ * server: it was sent after the SUB, so its return proves the SUB was
+ * processed (after a reconnect, subscriptions are resent before buffered
+ * messages, so the proof holds there too).
+ */
+static natsStatus
+nt_confirm(struct nats_transport *t, int64_t timeout_ms)
+{
+    uint8_t buf[1];
+    size_t len = 0;
+    uint64_t deadline = mpc_clock_deadline_ns((uint64_t)timeout_ms);
+    natsStatus ns = natsConnection_FlushTimeout(t->nc, timeout_ms);
+    if (ns != NATS_OK) {
+        return ns;
+    }
+    uint64_t now = mpc_clock_mono_ns();
+    uint64_t left_ms = deadline > now ? (deadline - now) / MPC_NS_PER_MS : 0;
+    mpc_status st = transport_reply_mux_request(t->mux, nt_publish_probe, t, "probe", NULL, 0,
+                                                left_ms > 0 ? left_ms : 1, buf, sizeof buf, &len);
+    if (st == MPC_OK) {
+        return NATS_OK;
+    }
+    return st == MPC_ERR_TIMEOUT ? NATS_TIMEOUT : NATS_CONNECTION_DISCONNECTED;
+}
+
 static mpc_status
 nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn, void *arg,
                        transport_sub **out)
@@ -407,10 +359,10 @@ nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn
     if (st != MPC_OK) {
         return st;
     }
-    natsStatus ns = natsConnection_FlushTimeout(t->nc, t->flush_timeout_ms);
+    natsStatus ns = nt_confirm(t, t->flush_timeout_ms);
     if (ns != NATS_OK) {
         nt_sub_remove(t, s);
-        st = nt_status(ns);
+        st = transport_nats_status(ns);
         mpc_log(MPC_LOG_WARN, "transport", "subscribe_unconfirmed", "conn=%s subject=%s status=%s",
                 t->name, subject, natsStatus_GetText(ns));
         return st == MPC_ERR_CLOSED || st == MPC_ERR_NOT_CONNECTED ? st : MPC_ERR_SUBSCRIBE;
@@ -441,7 +393,8 @@ nt_publish_request(void *impl, const char *subject, const char *reply, const uin
     if (len > INT32_MAX) {
         return MPC_ERR_INVALID_ARG;
     }
-    return nt_status(natsConnection_PublishRequest(t->nc, subject, reply, data, (int)len));
+    return transport_nats_status(
+        natsConnection_PublishRequest(t->nc, subject, reply, data, (int)len));
 }
 
 static mpc_status
@@ -451,7 +404,7 @@ nt_publish(transport *base, const char *subject, const uint8_t *data, size_t len
     if (!transport_subject_valid(subject, 0) || (data == NULL && len > 0) || len > INT32_MAX) {
         return MPC_ERR_INVALID_ARG;
     }
-    mpc_status st = nt_status(natsConnection_Publish(t->nc, subject, data, (int)len));
+    mpc_status st = transport_nats_status(natsConnection_Publish(t->nc, subject, data, (int)len));
     if (st == MPC_OK) {
         NT_COUNT(t, published);
     }
@@ -497,7 +450,7 @@ nt_flush(transport *base, uint64_t timeout_ms)
     if (timeout_ms == 0) {
         timeout_ms = 1;
     }
-    return nt_status(natsConnection_FlushTimeout(t->nc, (int64_t)timeout_ms));
+    return transport_nats_status(nt_confirm(t, (int64_t)timeout_ms));
 }
 
 static void
@@ -601,6 +554,9 @@ nt_teardown(struct nats_transport *t)
     int subs_done = nt_wait_until(t, nt_no_subs, NT_DRAIN_WAIT_MS);
     pthread_mutex_unlock(&t->mu);
     if (t->nc != NULL) {
+        pthread_mutex_lock(&t->mu);
+        t->closing = 1;
+        pthread_mutex_unlock(&t->mu);
         natsConnection_Close(t->nc);
         pthread_mutex_lock(&t->mu);
         int closed = nt_wait_until(t, nt_is_closed, NT_DRAIN_WAIT_MS);
@@ -682,7 +638,7 @@ nt_connect(struct nats_transport *t, const transport_nats_config *cfg)
         ns = natsOptions_Create(&o);
     }
     if (ns != NATS_OK) {
-        return nt_status(ns);
+        return transport_nats_status(ns);
     }
     ns = nt_set_options(o, cfg, t);
     if (ns != NATS_OK) {
@@ -703,7 +659,7 @@ nt_connect(struct nats_transport *t, const transport_nats_config *cfg)
     mpc_log(MPC_LOG_ERROR, "transport", "nats_connect_failed", "conn=%s servers=%s status=%s",
             t->name, cfg->servers, natsStatus_GetText(ns));
     t->nc = NULL;
-    return nt_status(ns);
+    return transport_nats_status(ns);
 }
 
 /* Creates the mux, the direct sender and the inbox subscription. */
@@ -738,7 +694,7 @@ transport_nats_create(const transport_nats_config *user_cfg, transport **out)
         (user_cfg->nkey_seed_file != NULL && user_cfg->nkey_public == NULL)) {
         return MPC_ERR_INVALID_ARG;
     }
-    nt_config_fill(&cfg, user_cfg);
+    transport_nats_config_fill(&cfg, user_cfg);
     struct nats_transport *t = nt_alloc(&cfg);
     if (t == NULL) {
         return MPC_ERR_NOMEM;
@@ -746,6 +702,9 @@ transport_nats_create(const transport_nats_config *user_cfg, transport **out)
     mpc_status st = nt_connect(t, &cfg);
     if (st == MPC_OK) {
         st = nt_start_inbox(t, &cfg);
+    }
+    if (st == MPC_OK && !cfg.retry_on_failed_connect) {
+        st = transport_nats_status(nt_confirm(t, cfg.flush_timeout_ms)); /* the inbox is live */
     }
     if (st != MPC_OK) {
         if (nt_teardown(t)) {

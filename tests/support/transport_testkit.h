@@ -38,12 +38,15 @@ typedef struct {
     uint64_t inversions;   /* payloads that arrived after a higher index */
 } tk_collector;
 
+/* Initialises *c: answer BUSY to the first busy_first messages, then reply. */
 void tk_collector_init(tk_collector *c, transport_reply reply, uint32_t busy_first);
+/* Frees what init and the caller attached (seen). */
 void tk_collector_fini(tk_collector *c);
 /* transport_msg_fn for a tk_collector. */
 transport_reply tk_collector_fn(void *arg, const transport_msg *msg);
 /* Waits until count >= n. Returns: 1 if reached, 0 on timeout. */
 int tk_collector_wait(tk_collector *c, uint64_t n, uint64_t timeout_ms);
+/* Returns: the number of messages received so far. */
 uint64_t tk_collector_count(tk_collector *c);
 
 /* The outcome of one direct send. */
@@ -57,7 +60,9 @@ typedef struct {
     uint64_t end_ns;    /* monotonic time done ran */
 } tk_result;
 
+/* Initialises *r (st = MPC_ERR_INTERNAL until done runs). */
 void tk_result_init(tk_result *r);
+/* Releases the mutex and condvar of *r. */
 void tk_result_fini(tk_result *r);
 /* transport_send_done_fn for a tk_result. */
 void tk_result_fn(void *arg, uint64_t owner, mpc_status st, uint32_t attempts);
@@ -73,7 +78,9 @@ typedef struct {
     uint64_t (*at)[TK_MAX_ATTEMPTS]; /* start times per owner */
 } tk_attempt_log;
 
+/* Allocates for owners 0..cap-1. Returns: 1 on success, 0 on allocation failure. */
 int tk_attempt_log_init(tk_attempt_log *l, size_t cap);
+/* Frees the arrays. */
 void tk_attempt_log_fini(tk_attempt_log *l);
 /* transport_attempt_hook_fn for a tk_attempt_log. */
 void tk_attempt_log_fn(void *arg, uint64_t owner, const char *subject, uint32_t attempt,

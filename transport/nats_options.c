@@ -1,0 +1,105 @@
+/*
+ * nats_options.c — nats.c status translation, configuration defaults and
+ * auth/TLS options of the NATS transport.
+ */
+#include "transport/nats_options.h"
+
+#include <string.h>
+
+mpc_status
+transport_nats_status(natsStatus s)
+{
+    switch (s) {
+    case NATS_OK:
+        return MPC_OK;
+    case NATS_TIMEOUT:
+        return MPC_ERR_TIMEOUT;
+    case NATS_NO_RESPONDERS:
+        return MPC_ERR_NO_RESPONDERS;
+    case NATS_CONNECTION_CLOSED:
+        return MPC_ERR_CLOSED;
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_INSUFFICIENT_BUFFER:
+    case NATS_NO_SERVER:
+    case NATS_STALE_CONNECTION:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_IO_ERROR:
+        return MPC_ERR_NOT_CONNECTED;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+        return MPC_ERR_PERMISSION;
+    case NATS_NO_MEMORY:
+        return MPC_ERR_NOMEM;
+    case NATS_INVALID_ARG:
+    case NATS_INVALID_SUBJECT:
+    case NATS_MAX_PAYLOAD:
+        return MPC_ERR_INVALID_ARG;
+    default:
+        return MPC_ERR_NATS;
+    }
+}
+
+void
+transport_nats_config_default(transport_nats_config *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    memset(cfg, 0, sizeof *cfg);
+    cfg->delivery_pool_size = 2;
+    cfg->ping_interval_ms = 2000;
+    cfg->max_pings_out = 3;
+    cfg->reconnect_wait_ms = 250;
+    cfg->reconnect_jitter_ms = 100;
+    cfg->reconnect_buf_bytes = 8u << 20;
+    cfg->connect_timeout_ms = 2000;
+    cfg->flush_timeout_ms = 2000;
+}
+
+natsStatus
+transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg)
+{
+    natsStatus s = NATS_OK;
+    if (cfg->user != NULL) {
+        s = natsOptions_SetUserInfo(o, cfg->user, cfg->password);
+    }
+    if (s == NATS_OK && cfg->nkey_seed_file != NULL) {
+        s = natsOptions_SetNKeyFromSeed(o, cfg->nkey_public, cfg->nkey_seed_file);
+    }
+    if (s == NATS_OK && cfg->creds_file != NULL) {
+        s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file, NULL);
+    }
+    int tls = cfg->tls || cfg->tls_ca_file || cfg->tls_cert_file || cfg->tls_key_file;
+    if (s == NATS_OK && tls) {
+        s = natsOptions_SetSecure(o, true);
+    }
+    if (s == NATS_OK && cfg->tls_ca_file != NULL) {
+        s = natsOptions_LoadCATrustedCertificates(o, cfg->tls_ca_file);
+    }
+    if (s == NATS_OK && (cfg->tls_cert_file != NULL || cfg->tls_key_file != NULL)) {
+        s = natsOptions_LoadCertificatesChain(o, cfg->tls_cert_file, cfg->tls_key_file);
+    }
+    return s;
+}
+
+static uint32_t
+nt_or(uint32_t v, uint32_t def)
+{
+    return v != 0 ? v : def;
+}
+
+void
+transport_nats_config_fill(transport_nats_config *c, const transport_nats_config *user)
+{
+    transport_nats_config d;
+    transport_nats_config_default(&d);
+    *c = *user;
+    c->delivery_pool_size = nt_or(c->delivery_pool_size, d.delivery_pool_size);
+    c->ping_interval_ms = nt_or(c->ping_interval_ms, d.ping_interval_ms);
+    c->max_pings_out = nt_or(c->max_pings_out, d.max_pings_out);
+    c->reconnect_wait_ms = nt_or(c->reconnect_wait_ms, d.reconnect_wait_ms);
+    c->reconnect_jitter_ms = nt_or(c->reconnect_jitter_ms, d.reconnect_jitter_ms);
+    c->reconnect_buf_bytes = nt_or(c->reconnect_buf_bytes, d.reconnect_buf_bytes);
+    c->connect_timeout_ms = nt_or(c->connect_timeout_ms, d.connect_timeout_ms);
+    c->flush_timeout_ms = nt_or(c->flush_timeout_ms, d.flush_timeout_ms);
+}

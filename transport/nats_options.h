@@ -1,0 +1,27 @@
+/*
+ * nats_options.h — internal to the NATS transport: nats.c status
+ * translation, configuration defaults and the auth/TLS options.
+ *
+ * THREAD SAFETY: pure functions (natsOptions objects are owned by the caller).
+ */
+#ifndef MPC_TRANSPORT_NATS_OPTIONS_H
+#define MPC_TRANSPORT_NATS_OPTIONS_H
+
+#include <nats/nats.h>
+
+#include "common/status.h"
+#include "transport/nats_transport.h"
+
+/* Returns: the mpc_status for a nats.c status (the one place they are translated). */
+mpc_status transport_nats_status(natsStatus s);
+
+/* Out: *c — a copy of *user whose zero fields are replaced by the defaults. */
+void transport_nats_config_fill(transport_nats_config *c, const transport_nats_config *user);
+
+/*
+ * Applies user+password, nkey seed file, creds file and TLS settings of cfg to o.
+ * Returns: the first failing nats.c status, NATS_OK otherwise.
+ */
+natsStatus transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg);
+
+#endif /* MPC_TRANSPORT_NATS_OPTIONS_H */
