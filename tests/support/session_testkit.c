@@ -54,7 +54,9 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->policy.base_ms = 10;
     o->policy.cap_ms = 200;
     o->policy.jitter_pct = 20;
-    o->policy.per_try_timeout_ms = 2000;
+    /* A per-try timeout shorter than the (sanitizer-slowed) round trip turns
+     * into a retry storm that slows everything further. */
+    o->policy.per_try_timeout_ms = (uint32_t)(2000 * slow);
 }
 
 static void
