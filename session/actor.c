@@ -1,0 +1,547 @@
+/*
+ * actor.c — a session's behaviour on its worker: barrier, rounds, parking,
+ * de-duplication, outgoing messages and the end of a session.
+ *
+ * DESIGN: session_actor_run() is called by exactly one worker at a time for
+ * a given session (the `scheduled` flag, manager.c). It takes a batch of
+ * mailbox items and pending events under the session lock, releases it, and
+ * then works without any lock: protocol state, parked messages and the
+ * replay set are worker-only. The protocol only ever sees messages of its
+ * current round; later rounds are parked and fed when that round starts,
+ * earlier rounds are dropped as late, replays of (from, round, seq) are
+ * dropped and counted.
+ */
+#include "session/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/secmem.h"
+#include "session/step.h"
+#include "session/wire.h"
+
+/* Replay-set key: one (from, round, seq). */
+typedef struct {
+    uint32_t from;  /* sender */
+    uint32_t round; /* round */
+    uint64_t seq;   /* sequence number */
+} dedup_key;
+
+struct session_dedup {
+    dedup_key key;     /* uthash key */
+    UT_hash_handle hh; /* uthash */
+};
+
+#define DEDUP_MAX_FACTOR 4 /* replay set holds at most park_max * this entries */
+
+void session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res,
+                          size_t res_len);
+
+void
+session_item_free(session_item *it)
+{
+    if (it == NULL) {
+        return;
+    }
+    if (it->payload != NULL) {
+        mpc_wipe(it->payload, it->payload_len);
+        free(it->payload);
+    }
+    mpc_wipe(it->data, it->len);
+    free(it);
+}
+
+int
+session_has_work_locked(const session *s)
+{
+    return s->mb_len > 0 || s->pending_fail != MPC_OK || s->probe_dirty;
+}
+
+/* Returns 1 if (from, round, seq) was seen before; records it otherwise. */
+static int
+actor_seen(session *s, uint32_t from, uint32_t round, uint64_t seq, int *full)
+{
+    dedup_key k;
+    memset(&k, 0, sizeof k);
+    k.from = from;
+    k.round = round;
+    k.seq = seq;
+    struct session_dedup *head = s->dedup, *e = NULL;
+    *full = 0;
+    HASH_FIND(hh, head, &k, sizeof k, e);
+    if (e != NULL) {
+        return 1;
+    }
+    if (s->ndedup >= s->mgr->cfg.park_max * DEDUP_MAX_FACTOR ||
+        (e = calloc(1, sizeof *e)) == NULL) {
+        *full = 1;
+        return 0;
+    }
+    e->key = k;
+    HASH_ADD(hh, head, key, sizeof k, e);
+    s->dedup = head;
+    s->ndedup++;
+    return 0;
+}
+
+static void
+actor_free_parked_and_dedup(session *s)
+{
+    while (s->parked != NULL) {
+        session_item *it = s->parked;
+        s->parked = it->next;
+        session_item_free(it);
+    }
+    s->parked_tail = NULL;
+    s->nparked = 0;
+    struct session_dedup *head = s->dedup, *e, *tmp;
+    HASH_ITER(hh, head, e, tmp)
+    {
+        HASH_DEL(head, e);
+        free(e);
+    }
+    s->dedup = NULL;
+    s->ndedup = 0;
+}
+
+static void
+actor_set_state(session *s, session_state st, uint32_t round)
+{
+    pthread_mutex_lock(&s->lock);
+    s->state = st;
+    s->round = round;
+    s->step_started_ms = mpc_clock_mono_ms();
+    s->last_activity_ms = s->step_started_ms;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Seals and sends every message of ob, then clears it. */
+static mpc_status
+actor_send(session *s, mpc_outbox *ob)
+{
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; i < ob->n && st == MPC_OK; i++) {
+        const mpc_out_msg *om = &ob->msgs[i];
+        int bcast = om->to == MPC_OUTBOX_ALL;
+        if (!bcast && (om->to >= s->n || om->to == s->self)) {
+            st = MPC_ERR_PROTOCOL; /* protocol addressed nobody: its bug, its session */
+            break;
+        }
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        st = session_wire_seal(s, bcast ? SESSION_WIRE_BROADCAST : SESSION_WIRE_DIRECT,
+                               bcast ? 0 : om->to, om->round, s->next_seq++, om->data, om->len,
+                               &buf, &len);
+        if (st != MPC_OK) {
+            break;
+        }
+        if (bcast) {
+            st = transport_publish(s->mgr->t, s->subj_b, buf, len);
+        } else {
+            char subj[SESSION_SUBJECT_MAX];
+            snprintf(subj, sizeof subj, "mpc.s.%s.d.%s", s->sid_hex, s->party_ids[om->to]);
+            st = session_send_direct(s, om->to, subj, buf, len, 0, s->deadline_at_ms);
+        }
+        free(buf);
+        if (st == MPC_OK) {
+            atomic_fetch_add(&s->msgs_out, 1);
+        }
+    }
+    mpc_outbox_clear(ob);
+    return st;
+}
+
+/*
+ * After a successful step: send what it emitted; finish if the protocol is
+ * done. Returns 1 if the session ended.
+ */
+static int
+actor_after_step(session *s, session_step *c)
+{
+    mpc_status st = actor_send(s, c->out);
+    if (st != MPC_OK) {
+        session_actor_finish(s, st, SESSION_NO_CULPRIT, NULL, 0);
+        return 1;
+    }
+    if (c->cur_round != s->cur_round && c->cur_round != 0) {
+        actor_set_state(s, SESSION_STATE_RUNNING, c->cur_round);
+    }
+    s->cur_round = c->cur_round;
+    if (!c->is_done) {
+        return 0;
+    }
+    session_step r = {.s = s, .kind = SESSION_STEP_RESULT};
+    st = session_step_run(&r);
+    session_actor_finish(s, st, SESSION_NO_CULPRIT, st == MPC_OK ? r.res : NULL,
+                         st == MPC_OK ? r.res_len : 0);
+    return 1;
+}
+
+/* Feeds one current-round message to the protocol. Returns 1 if the session ended. */
+static int
+actor_handle(session *s, const session_item *it)
+{
+    mpc_outbox ob;
+    mpc_outbox_init(&ob);
+    session_step c = {.s = s,
+                      .kind = SESSION_STEP_HANDLE,
+                      .from = it->from,
+                      .round = it->round,
+                      .is_broadcast = it->is_broadcast,
+                      .data = it->payload,
+                      .len = it->payload_len,
+                      .out = &ob};
+    mpc_status st = session_step_run(&c);
+    if (st != MPC_OK) {
+        mpc_outbox_clear(&ob);
+        session_actor_finish(s, st, c.culprit, NULL, 0);
+        return 1;
+    }
+    return actor_after_step(s, &c);
+}
+
+/* Removes and returns the first parked item of the current round (late ones are dropped). */
+static session_item *
+actor_unpark(session *s)
+{
+    session_item *prev = NULL, *it = s->parked;
+    while (it != NULL) {
+        session_item *next = it->next;
+        if (it->round <= s->cur_round) {
+            if (prev == NULL) {
+                s->parked = next;
+            } else {
+                prev->next = next;
+            }
+            if (s->parked_tail == it) {
+                s->parked_tail = prev;
+            }
+            s->nparked--;
+            it->next = NULL;
+            if (it->round == s->cur_round) {
+                return it;
+            }
+            atomic_fetch_add(&s->drops, 1);
+            atomic_fetch_add(&s->mgr->late, 1);
+            session_item_free(it);
+            it = next;
+            continue;
+        }
+        prev = it;
+        it = next;
+    }
+    return NULL;
+}
+
+/* Feeds parked messages as long as some belong to the current round. Returns 1 if ended. */
+static int
+actor_drain_parked(session *s)
+{
+    session_item *it;
+    while (s->cur_round != 0 && (it = actor_unpark(s)) != NULL) {
+        int ended = actor_handle(s, it);
+        session_item_free(it);
+        if (ended) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+actor_park(session *s, session_item *it)
+{
+    if (s->nparked >= s->mgr->cfg.park_max) {
+        atomic_fetch_add(&s->drops, 1);
+        session_item_free(it);
+        return;
+    }
+    it->next = NULL;
+    if (s->parked_tail != NULL) {
+        s->parked_tail->next = it;
+    } else {
+        s->parked = it;
+    }
+    s->parked_tail = it;
+    s->nparked++;
+    atomic_fetch_add(&s->mgr->parked, 1);
+}
+
+/* Handles one mailbox item; takes ownership of it. Returns 1 if the session ended. */
+static int
+actor_item(session *s, session_item *it)
+{
+    session_wire_msg w;
+    mpc_status st = session_wire_open(s, it->is_broadcast, it->data, it->len, &w);
+    if (st == MPC_ERR_EXISTS) {
+        session_item_free(it); /* our own broadcast */
+        return 0;
+    }
+    if (st != MPC_OK) {
+        atomic_fetch_add(&s->drops, 1);
+        atomic_fetch_add(&s->mgr->bad, 1);
+        session_item_free(it);
+        return 0;
+    }
+    if (w.kind == SESSION_WIRE_ABORT) {
+        uint32_t from = w.from;
+        session_wire_msg_clear(&w);
+        session_item_free(it);
+        session_actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+        return 1;
+    }
+    int full = 0;
+    if (actor_seen(s, w.from, w.round, w.seq, &full) || full) {
+        atomic_fetch_add(&s->drops, 1);
+        atomic_fetch_add(full ? &s->mgr->bad : &s->mgr->replays, 1);
+        session_wire_msg_clear(&w);
+        session_item_free(it);
+        return 0;
+    }
+    it->from = w.from;
+    it->round = w.round;
+    it->seq = w.seq;
+    it->payload = w.payload;
+    it->payload_len = w.len;
+    w.payload = NULL;
+    if (s->state != SESSION_STATE_RUNNING || w.round > s->cur_round) {
+        actor_park(s, it);
+        return 0;
+    }
+    if (w.round < s->cur_round) {
+        atomic_fetch_add(&s->drops, 1);
+        atomic_fetch_add(&s->mgr->late, 1);
+        session_item_free(it);
+        return 0;
+    }
+    int ended = actor_handle(s, it);
+    session_item_free(it);
+    return ended || actor_drain_parked(s);
+}
+
+/* Barrier passed: start the protocol. Returns 1 if the session ended. */
+static int
+actor_start(session *s)
+{
+    mpc_outbox ob;
+    mpc_outbox_init(&ob);
+    actor_set_state(s, SESSION_STATE_RUNNING, 1);
+    session_step c = {.s = s, .kind = SESSION_STEP_START, .out = &ob};
+    mpc_status st = session_step_run(&c);
+    if (st != MPC_OK) {
+        mpc_outbox_clear(&ob);
+        session_actor_finish(s, st, c.culprit, NULL, 0);
+        return 1;
+    }
+    s->cur_round = 0;
+    return actor_after_step(s, &c) || actor_drain_parked(s);
+}
+
+/* Sends (or re-sends) the barrier probe to peer p. */
+static mpc_status
+actor_probe(session *s, uint32_t p)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpc_status st = session_wire_seal(s, SESSION_WIRE_READY, p, 0, 0, NULL, 0, &buf, &len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    char subj[SESSION_SUBJECT_MAX];
+    snprintf(subj, sizeof subj, "mpc.s.%s.r.%s", s->sid_hex, s->party_ids[p]);
+    st = session_send_direct(s, p, subj, buf, len, 1, s->barrier_deadline_ms);
+    free(buf);
+    return st;
+}
+
+/* Re-issues failed probes; starts the protocol once all answered. Returns 1 if ended. */
+static int
+actor_barrier(session *s)
+{
+    uint64_t now = mpc_clock_mono_ms();
+    int all_ok = 1;
+    for (uint32_t p = 0; p < s->n; p++) {
+        if (p == s->self) {
+            continue;
+        }
+        pthread_mutex_lock(&s->lock);
+        int retry = s->probe_retry[p], ok = s->probe_ok[p];
+        s->probe_retry[p] = 0;
+        pthread_mutex_unlock(&s->lock);
+        all_ok &= ok;
+        if (!retry) {
+            continue;
+        }
+        mpc_status st = now < s->barrier_deadline_ms ? actor_probe(s, p) : MPC_ERR_PEER_UNAVAILABLE;
+        if (st != MPC_OK) {
+            session_actor_finish(s, st == MPC_ERR_PEER_UNAVAILABLE ? st : MPC_ERR_BARRIER, p, NULL,
+                                 0);
+            return 1;
+        }
+    }
+    return all_ok ? actor_start(s) : 0;
+}
+
+/* SUBSCRIBING: create the protocol state, subscribe, launch the probes. */
+static int
+actor_setup(session *s)
+{
+    transport *t = s->mgr->t;
+    session_step c = {.s = s, .kind = SESSION_STEP_CREATE};
+    mpc_status st = session_step_run(&c);
+    if (st == MPC_OK) {
+        st = transport_subscribe_confirmed(t, s->subj_b, session_on_broadcast, s, &s->sub_b);
+    }
+    if (st == MPC_OK) {
+        st = transport_subscribe_confirmed(t, s->subj_d, session_on_direct, s, &s->sub_d);
+    }
+    if (st == MPC_OK) {
+        /* Last: a peer that gets our barrier answer knows .b and .d are confirmed. */
+        st = transport_subscribe_confirmed(t, s->subj_r, session_on_ready, s, &s->sub_r);
+    }
+    if (st != MPC_OK) {
+        session_actor_finish(s, st, c.culprit, NULL, 0);
+        return 1;
+    }
+    actor_set_state(s, SESSION_STATE_BARRIER, 0);
+    for (uint32_t p = 0; p < s->n; p++) {
+        if (p != s->self && (st = actor_probe(s, p)) != MPC_OK) {
+            session_actor_finish(s, MPC_ERR_BARRIER, p, NULL, 0);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void
+session_actor_run(session *s)
+{
+    session_item *batch[SESSION_BATCH];
+    size_t nb = 0;
+    pthread_mutex_lock(&s->lock);
+    if (s->terminal) {
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    mpc_status fail = s->pending_fail;
+    uint32_t culprit = s->pending_culprit;
+    s->probe_dirty = 0;
+    while (fail == MPC_OK && nb < SESSION_BATCH && s->mb_len > 0) {
+        batch[nb++] = s->ring[s->mb_head];
+        s->ring[s->mb_head] = NULL;
+        s->mb_head = (s->mb_head + 1) % s->ring_cap;
+        s->mb_len--;
+    }
+    session_state state = s->state;
+    pthread_mutex_unlock(&s->lock);
+
+    int ended = 0;
+    if (fail != MPC_OK) {
+        session_actor_finish(s, fail, culprit, NULL, 0);
+        ended = 1;
+    } else if (state == SESSION_STATE_SUBSCRIBING) {
+        ended = actor_setup(s) || actor_barrier(s);
+    } else if (state == SESSION_STATE_BARRIER) {
+        ended = actor_barrier(s);
+    }
+    for (size_t i = 0; i < nb; i++) {
+        if (ended) {
+            session_item_free(batch[i]);
+        } else {
+            ended = actor_item(s, batch[i]);
+        }
+    }
+}
+
+/* Ends the session's protocol side: state, parked messages, replay set. */
+static void
+actor_release_protocol(session *s)
+{
+    if (s->pstate != NULL && !s->quarantined) {
+        session_step d = {.s = s, .kind = SESSION_STEP_DESTROY};
+        if (session_step_run(&d) != MPC_OK) {
+            mpc_log(MPC_LOG_ERROR, "session", "destroy_faulted", "sid=%s", s->sid_hex);
+        }
+    }
+    actor_free_parked_and_dedup(s);
+}
+
+static void
+actor_unsubscribe(session *s)
+{
+    transport *t = s->mgr->t;
+    transport_unsubscribe(t, s->sub_r);
+    transport_unsubscribe(t, s->sub_d);
+    transport_unsubscribe(t, s->sub_b);
+    s->sub_r = s->sub_d = s->sub_b = NULL;
+}
+
+/* Tells the peers we failed (best effort), so they fail fast. */
+static void
+actor_publish_abort(session *s, mpc_status st)
+{
+    uint8_t code[4] = {(uint8_t)st, (uint8_t)((unsigned)st >> 8), 0, 0};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (s->sub_b == NULL || session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++,
+                                              code, sizeof code, &buf, &len) != MPC_OK) {
+        return;
+    }
+    if (transport_publish(s->mgr->t, s->subj_b, buf, len) == MPC_OK) {
+        atomic_fetch_add(&s->msgs_out, 1);
+    }
+    free(buf);
+}
+
+void
+session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t res_len)
+{
+    struct session_manager *m = s->mgr;
+    pthread_mutex_lock(&s->lock);
+    session_state was = s->state;
+    s->terminal = 1;
+    s->state = st == MPC_OK ? SESSION_STATE_DONE : SESSION_STATE_FAILED;
+    s->step_started_ms = mpc_clock_mono_ms();
+    pthread_mutex_unlock(&s->lock);
+    if (st != MPC_OK) {
+        /* A DONE session lets its last sends complete (the peers need them). */
+        transport_cancel_owner(m->t, s->serial);
+        /* A barrier timeout is not news to the peers: they wait for the same
+         * missing party and report it themselves at their own deadline. */
+        if (!(was == SESSION_STATE_BARRIER && st == MPC_ERR_PEER_UNAVAILABLE)) {
+            actor_publish_abort(s, st);
+        }
+    }
+    atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);
+    session_registry_remove(m, s, st); /* tombstone first: late messages get GONE */
+    actor_unsubscribe(s);
+    actor_release_protocol(s);
+    if (culprit >= s->n) {
+        culprit = SESSION_NO_CULPRIT;
+    }
+    session_outcome o = {
+        .sid = s->sid,
+        .status = st,
+        .culprit = culprit,
+        .culprit_id = culprit == SESSION_NO_CULPRIT ? NULL : s->party_ids[culprit],
+        .round = s->round,
+        .result = res,
+        .result_len = res_len,
+        .elapsed_ms = mpc_clock_mono_ms() - s->started_ms,
+    };
+    mpc_log(st == MPC_OK ? MPC_LOG_DEBUG : MPC_LOG_INFO, "session", "end",
+            "sid=%s status=%s culprit=%s round=%u elapsed_ms=%llu", s->sid_hex, mpc_status_name(st),
+            o.culprit_id ? o.culprit_id : "-", o.round, (unsigned long long)o.elapsed_ms);
+    if (s->holds_key_lock) {
+        session_keylock_give(m, s->wallet, s->key_type);
+    }
+    /* Permit and subscriptions are back before the owner hears of the end. */
+    session_permit_give(m);
+    s->done(s->done_arg, &o);
+    mpc_secure_free(res);
+    session_registry_completed(m); /* last touch of the manager */
+}

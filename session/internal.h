@@ -1,0 +1,201 @@
+/*
+ * internal.h — structures shared by the session manager's files (not public).
+ *
+ * DESIGN (threads and ownership):
+ *   - Transport threads run the inbound handlers (inbound.c): they take the
+ *     session lock, copy bytes into the mailbox, maybe schedule the session,
+ *     and return ACK / BUSY / GONE. They never run protocol code.
+ *   - Worker threads (manager.c) pop scheduled sessions from the run queue and
+ *     run them (actor.c). `scheduled` guarantees one worker per session, so
+ *     everything marked "worker only" needs no lock.
+ *   - The janitor thread (manager.c) only posts fail requests
+ *     (pending_fail) and schedules; the worker then finishes the session.
+ *   - Send completions (inbound.c) post results under the session lock.
+ * Lock order: registry lock and session locks are never held together except
+ * registry -> (nothing); session lock -> run-queue lock. No lock is held while
+ * calling the transport, the protocol or the owner's callback.
+ * A session is refcounted: the registry holds one reference while it is live,
+ * the run queue one while it is scheduled, each pending send one. Its memory
+ * never references the manager after it finished, so late send completions
+ * (which may come after the manager is gone) only touch the session.
+ */
+#ifndef MPC_SESSION_INTERNAL_H
+#define MPC_SESSION_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/outbox.h"
+#include "session/manager.h"
+
+#define SESSION_SUBJECT_MAX 160
+#define SESSION_BATCH       32 /* mailbox items a worker takes per turn */
+
+/* One mailbox item: a raw envelope as received. */
+typedef struct session_item {
+    int is_broadcast;          /* arrived on .b (1) or .d (0) */
+    size_t len;                /* data length */
+    struct session_item *next; /* parking list link (worker only) */
+    uint32_t from;             /* decoded sender (parked items only) */
+    uint32_t round;            /* decoded round (parked items only) */
+    uint64_t seq;              /* decoded seq (parked items only) */
+    uint8_t *payload;          /* decoded payload (parked items only), malloc'd */
+    size_t payload_len;        /* payload length */
+    uint8_t data[];            /* envelope bytes */
+} session_item;
+
+typedef struct session_dedup session_dedup; /* replay set, actor.c */
+
+typedef struct session session;
+
+/* A session (see DESIGN above for which thread owns which field). */
+struct session {
+    /* immutable after start */
+    struct session_manager *mgr;           /* owner; NOT touched once finished */
+    uint64_t serial;                       /* transport owner token */
+    uint8_t sid[SESSION_SID_LEN];          /* session id */
+    char sid_hex[SESSION_SID_HEX_LEN + 1]; /* its hex form */
+    session_op op;                         /* operation */
+    char *key_type;                        /* key type, owned */
+    char *wallet;                          /* wallet id, owned */
+    const session_protocol *proto;         /* protocol vtable */
+    uint32_t self;                         /* own party index */
+    uint32_t n;                            /* number of parties */
+    char **party_ids;                      /* node ids, owned */
+    uint32_t threshold;                    /* protocol threshold */
+    uint8_t *input;                        /* protocol input, owned (wiped at free) */
+    size_t input_len;                      /* input length */
+    session_done_fn done;                  /* owner's completion */
+    void *done_arg;                        /* its argument */
+    uint64_t started_ms;                   /* monotonic start time */
+    uint64_t deadline_at_ms;               /* monotonic session deadline */
+    uint64_t barrier_deadline_ms;          /* monotonic barrier deadline */
+    int holds_key_lock;                    /* 1 if it holds the (wallet, key type) lock */
+    char subj_b[SESSION_SUBJECT_MAX];      /* mpc.s.<sid>.b */
+    char subj_d[SESSION_SUBJECT_MAX];      /* mpc.s.<sid>.d.<self> */
+    char subj_r[SESSION_SUBJECT_MAX];      /* mpc.s.<sid>.r.<self> */
+
+    atomic_uint refs; /* references (registry, run queue, sends) */
+
+    /* guarded by lock */
+    pthread_mutex_t lock;      /* guards the fields below */
+    session_state state;       /* current state (written by the worker) */
+    int terminal;              /* 1 once the worker decided DONE/FAILED */
+    int scheduled;             /* queued or running on a worker */
+    session_item **ring;       /* mailbox ring */
+    size_t ring_cap;           /* slots: mailbox_cap + broadcast reserve */
+    size_t direct_cap;         /* direct messages admitted up to this depth */
+    size_t mb_head;            /* oldest item */
+    size_t mb_len;             /* items queued */
+    size_t mb_hwm;             /* high-water mark of mb_len */
+    mpc_status pending_fail;   /* fail request from janitor/completions */
+    uint32_t pending_culprit;  /* its culprit */
+    uint8_t *probe_ok;         /* per party: barrier answered */
+    uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
+    int probe_dirty;           /* a probe completed since the worker last looked */
+    uint64_t last_activity_ms; /* last inbound message or step */
+    uint64_t step_started_ms;  /* when the current state/round began */
+    uint32_t round;            /* current round for the snapshot */
+    session *next_run;         /* run-queue link (guarded by the run-queue lock) */
+
+    /* worker only */
+    void *pstate;              /* protocol state; NULL once destroyed/quarantined */
+    int quarantined;           /* 1 after a trapped fault */
+    uint32_t cur_round;        /* protocol's current round after the last step */
+    transport_sub *sub_b;      /* broadcast subscription */
+    transport_sub *sub_d;      /* direct subscription */
+    transport_sub *sub_r;      /* barrier subscription */
+    session_item *parked;      /* parked messages, FIFO */
+    session_item *parked_tail; /* last parked */
+    uint32_t nparked;          /* parked count */
+    session_dedup *dedup;      /* seen (from, round, seq) */
+    uint32_t ndedup;           /* entries in dedup */
+    uint64_t next_seq;         /* next outgoing seq */
+
+    /* counters (relaxed atomics, read by the snapshot) */
+    atomic_uint_fast64_t msgs_in;  /* envelopes accepted into the mailbox */
+    atomic_uint_fast64_t msgs_out; /* envelopes published or sent */
+    atomic_uint_fast64_t retries;  /* direct-send retries reported by completions */
+    atomic_uint_fast64_t drops;    /* replays, late, bad and overflow drops */
+};
+
+/* Manager (manager.c); fields used by the other files. */
+struct session_manager {
+    session_config cfg;                    /* copy of the configuration */
+    char self_id[SESSION_NODE_ID_MAX + 1]; /* own node id */
+    transport *t;                          /* borrowed transport */
+    uint64_t created_ms;                   /* for uptime */
+    atomic_uint_fast64_t next_serial;      /* session serials */
+
+    pthread_mutex_t reg_lock; /* registry lock: live map, tombstones, key locks */
+    pthread_cond_t reg_cond;  /* signalled when a session leaves the registry */
+    void *live;               /* uthash head of live sessions (registry.c) */
+    void *tombs;              /* uthash head of tombstones */
+    void *key_locks;          /* uthash head of held (wallet, key type) locks */
+    uint64_t nlive;           /* live sessions */
+    uint64_t nactive;         /* started sessions whose completion has not returned */
+    uint64_t ntombs;          /* tombstones */
+    int accepting;            /* 0 once shutdown began */
+
+    pthread_mutex_t perm_lock; /* admission semaphore lock */
+    pthread_cond_t perm_cond;  /* signalled when a permit is returned */
+    uint32_t permits_used;     /* permits held */
+    int perm_closed;           /* 1 once shutdown began: waiters give up */
+
+    pthread_mutex_t jan_lock; /* janitor sleep lock */
+    pthread_cond_t jan_cond;  /* wakes the janitor early on stop */
+    int jan_stopping;         /* janitor exits (guarded by jan_lock) */
+
+    pthread_mutex_t runq_lock; /* run-queue lock */
+    pthread_cond_t runq_cond;  /* signalled on push and stop */
+    session *runq_head;        /* FIFO of scheduled sessions */
+    session *runq_tail;        /* its tail */
+    int stopping;              /* workers exit once the queue is empty (runq_lock) */
+
+    pthread_t *workers;      /* worker threads */
+    uint32_t nworkers;       /* started workers */
+    pthread_t janitor;       /* janitor thread */
+    int janitor_started;     /* 1 if janitor runs */
+    int guard_acquired;      /* holds the signal handlers */
+    transport_sub *gone_sub; /* node-wide GONE responder */
+    int shut_down;           /* session_manager_shutdown completed */
+
+    /* node counters */
+    atomic_uint_fast64_t started, done, failed, live_hwm, faults, quarantined;
+    atomic_uint_fast64_t replays, late, bad, parked, busy, gone;
+};
+
+/* registry.c */
+mpc_status session_registry_insert(struct session_manager *m, session *s);
+void session_registry_remove(struct session_manager *m, session *s, mpc_status st);
+void session_registry_completed(struct session_manager *m);
+int session_registry_is_tombstoned(struct session_manager *m, const uint8_t *sid);
+void session_registry_expire(struct session_manager *m, uint64_t now_ms);
+session **session_registry_collect(struct session_manager *m, size_t *n);
+void session_registry_free_all(struct session_manager *m);
+mpc_status session_keylock_take(struct session_manager *m, const char *wallet,
+                                const char *key_type);
+void session_keylock_give(struct session_manager *m, const char *wallet, const char *key_type);
+
+/* manager.c */
+void session_schedule_locked(session *s);
+void session_ref(session *s);
+void session_unref(session *s);
+void session_permit_give(struct session_manager *m);
+
+/* inbound.c */
+transport_reply session_on_broadcast(void *arg, const transport_msg *msg);
+transport_reply session_on_direct(void *arg, const transport_msg *msg);
+transport_reply session_on_ready(void *arg, const transport_msg *msg);
+transport_reply session_on_gone_probe(void *arg, const transport_msg *msg);
+void session_request_fail(session *s, mpc_status st, uint32_t culprit);
+mpc_status session_send_direct(session *s, uint32_t peer, const char *subject, const uint8_t *data,
+                               size_t len, int is_probe, uint64_t deadline_ms);
+
+/* actor.c */
+void session_actor_run(session *s);
+int session_has_work_locked(const session *s);
+void session_item_free(session_item *it);
+
+#endif /* MPC_SESSION_INTERNAL_H */

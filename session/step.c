@@ -1,0 +1,114 @@
+/*
+ * step.c — one protocol call inside the fault guard, and what happens to a
+ * session whose step faulted (worker thread only).
+ *
+ * DESIGN: every call into protocol code (create, start, handle, current_round,
+ * is_done, result, culprit) happens in step_body, under session_guard_call.
+ * If a fault is trapped, the protocol state, the step's outbox and any result
+ * buffer may be half-written or corrupt: they go to the quarantine list and
+ * the session never touches them again. With -DMPC_FAULT_INJECTION the
+ * injection table is consulted first, inside the same guard.
+ */
+#include "session/step.h"
+
+#include "common/log.h"
+#include "session/guard.h"
+
+static mpc_status
+step_call(session_step *c)
+{
+    session *s = c->s;
+    const session_protocol *p = s->proto;
+    session_protocol_params params = {
+        .sid = s->sid,
+        .self = s->self,
+        .n_parties = s->n,
+        .party_ids = (const char *const *)s->party_ids,
+        .threshold = s->threshold,
+        .input = s->input,
+        .input_len = s->input_len,
+    };
+    switch (c->kind) {
+    case SESSION_STEP_CREATE:
+        return p->create(&s->pstate, &params);
+    case SESSION_STEP_START:
+        return p->start(s->pstate, c->out);
+    case SESSION_STEP_HANDLE:
+        return p->handle(s->pstate, c->from, c->round, c->is_broadcast, c->data, c->len, c->out);
+    case SESSION_STEP_RESULT:
+        return p->result(s->pstate, &c->res, &c->res_len);
+    case SESSION_STEP_DESTROY:
+        p->destroy(s->pstate);
+        s->pstate = NULL;
+        return MPC_OK;
+    }
+    return MPC_ERR_INTERNAL;
+}
+
+static mpc_status
+step_body(void *arg)
+{
+    session_step *c = arg;
+    session *s = c->s;
+    const session_protocol *p = s->proto;
+#ifdef MPC_FAULT_INJECTION
+    if (c->kind != SESSION_STEP_DESTROY) {
+        uint32_t round = c->kind == SESSION_STEP_HANDLE ? c->round : 0;
+        session_fault_kind fk = session_fault_match(p->name, round, s->self, s->sid);
+        if (fk != SESSION_FAULT_NONE) {
+            return session_fault_fire(fk);
+        }
+    }
+#endif
+    mpc_status st = step_call(c);
+    if (c->kind == SESSION_STEP_DESTROY || c->kind == SESSION_STEP_RESULT) {
+        return st;
+    }
+    if (st != MPC_OK) {
+        c->culprit = s->pstate != NULL ? p->culprit(s->pstate) : SESSION_NO_CULPRIT;
+        return st;
+    }
+    c->cur_round = p->current_round(s->pstate);
+    c->is_done = p->is_done(s->pstate);
+    return MPC_OK;
+}
+
+/* Parks everything the faulted step could have written; never touched again. */
+static void
+step_quarantine(session_step *c, int sig)
+{
+    session *s = c->s;
+    session_guard_quarantine(s->pstate);
+    s->pstate = NULL;
+    s->quarantined = 1;
+    if (c->out != NULL) {
+        session_guard_quarantine(c->out->msgs);
+        mpc_outbox_init(c->out);
+    }
+    if (c->res != NULL) {
+        session_guard_quarantine(c->res);
+        c->res = NULL;
+        c->res_len = 0;
+    }
+    atomic_fetch_add(&s->mgr->faults, 1);
+    atomic_fetch_add(&s->mgr->quarantined, 1);
+    mpc_log(MPC_LOG_ERROR, "session", "fault_trapped", "sid=%s signal=%d step=%d round=%u",
+            s->sid_hex, sig, (int)c->kind, c->round);
+}
+
+mpc_status
+session_step_run(session_step *c)
+{
+    c->culprit = SESSION_NO_CULPRIT;
+    c->cur_round = 0;
+    c->is_done = 0;
+    if (c->s->quarantined || (c->kind != SESSION_STEP_CREATE && c->s->pstate == NULL)) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    int sig = 0;
+    mpc_status st = session_guard_call(step_body, c, &sig);
+    if (st == MPC_ERR_FAULT && sig != 0) {
+        step_quarantine(c, sig);
+    }
+    return st;
+}

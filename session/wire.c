@@ -1,0 +1,126 @@
+/*
+ * wire.c — envelopes of the session manager: transport/envelope.h does the
+ * signing, verification and direct-payload encryption; this file adds what
+ * only a session can check (sender is a party of this session, kind matches
+ * the subject it arrived on) and maps node ids to party indexes.
+ */
+#include "session/wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/secmem.h"
+#include "proto/envelope.pb-c.h"
+#include "transport/envelope.h"
+
+mpc_status
+session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_t round,
+                  uint64_t seq, const uint8_t *payload, size_t len, uint8_t **out, size_t *out_len)
+{
+    if (out == NULL || out_len == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    *out_len = 0;
+    int direct = kind == SESSION_WIRE_DIRECT;
+    if (s == NULL || (payload == NULL && len != 0) || kind < SESSION_WIRE_BROADCAST ||
+        kind > SESSION_WIRE_ABORT || (direct && (to >= s->n || to == s->self))) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (len > SESSION_WIRE_MAX) {
+        return MPC_ERR_MSG_TOO_LARGE;
+    }
+    transport_envelope_in in = {
+        .sid = s->sid,
+        .to = direct ? s->party_ids[to] : NULL,
+        .round = round,
+        .seq = seq,
+        .kind = (transport_envelope_kind)kind,
+        .payload = payload,
+        .payload_len = len,
+    };
+    return transport_envelope_seal(s->mgr->cfg.peers, &in, out, out_len);
+}
+
+static int
+wire_party_index(const session *s, const char *id, uint32_t *idx)
+{
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (strcmp(s->party_ids[i], id) == 0) {
+            *idx = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Returns 1 if data claims to come from us (our broadcast echoed by the server). */
+static int
+wire_is_echo(const session *s, const uint8_t *data, size_t len)
+{
+    Mpc__Envelope *env = mpc__envelope__unpack(NULL, len, data);
+    if (env == NULL) {
+        return 0;
+    }
+    int echo = env->from != NULL && strcmp(env->from, s->party_ids[s->self]) == 0;
+    mpc__envelope__free_unpacked(env, NULL);
+    return echo;
+}
+
+mpc_status
+session_wire_open(const session *s, int is_broadcast, const uint8_t *data, size_t len,
+                  session_wire_msg *msg)
+{
+    if (msg == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    memset(msg, 0, sizeof *msg);
+    if (s == NULL || (data == NULL && len != 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    transport_envelope_open_opts opts = {.max_size = SESSION_WIRE_MAX, .expected_sid = s->sid};
+    transport_envelope_opened o;
+    mpc_status st = transport_envelope_open(s->mgr->cfg.peers, &opts, data, len, &o);
+    if (st == MPC_ERR_MSG_UNKNOWN_SENDER && is_broadcast && wire_is_echo(s, data, len)) {
+        return MPC_ERR_EXISTS; /* not in our own peer table: it is us */
+    }
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint32_t from = 0;
+    if (!wire_party_index(s, o.from, &from)) {
+        st = MPC_ERR_MSG_UNKNOWN_SENDER; /* a peer of the node, not of this session */
+    } else if (from == s->self) {
+        st = is_broadcast ? MPC_ERR_EXISTS : MPC_ERR_MSG_UNKNOWN_SENDER;
+    } else if ((o.kind == TRANSPORT_ENVELOPE_DIRECT) == (is_broadcast != 0) ||
+               o.kind == TRANSPORT_ENVELOPE_READY) {
+        st = MPC_ERR_MSG_KIND; /* broadcast and abort on .b, direct on .d only */
+    }
+    if (st != MPC_OK) {
+        transport_envelope_opened_clear(&o);
+        return st;
+    }
+    msg->kind = (session_wire_kind)o.kind;
+    msg->from = from;
+    msg->round = o.round;
+    msg->seq = o.seq;
+    msg->payload = o.payload;
+    msg->len = o.payload_len;
+    o.payload = NULL;
+    o.payload_len = 0;
+    transport_envelope_opened_clear(&o);
+    return MPC_OK;
+}
+
+void
+session_wire_msg_clear(session_wire_msg *msg)
+{
+    if (msg == NULL) {
+        return;
+    }
+    if (msg->payload != NULL) {
+        mpc_wipe(msg->payload, msg->len);
+        free(msg->payload);
+    }
+    memset(msg, 0, sizeof *msg);
+}

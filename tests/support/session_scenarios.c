@@ -1,0 +1,545 @@
+/*
+ * session_scenarios.c — see session_scenarios.h.
+ */
+#include "tests/support/session_scenarios.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "session/guard.h"
+#include "session/manager.h"
+#include "tests/support/session_testkit.h"
+#include "tests/support/toy_protocol.h"
+#include "tests/support/transport_testkit.h"
+
+/* Sleeps ms: used only to create the scenario (a late party), never to wait for an event. */
+static void
+sc_pause_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+/* Returns: 4 under tsan or valgrind (threads serialised, everything slower), else 1. */
+static uint64_t
+sc_slow(void)
+{
+    return (getenv("MPC_TSAN") != NULL || getenv("MPC_VALGRIND") != NULL) ? 4 : 1;
+}
+
+static stk_cluster *
+make_cluster(stk_options *o, uint64_t *rng, const char *name)
+{
+    *rng = tk_seed(name) | 1;
+    o->seed = *rng;
+    stk_cluster *c = NULL;
+    assert_int_equal(stk_cluster_create(&c, o), MPC_OK);
+    return c;
+}
+
+static void
+assert_all_idle(stk_cluster *c, uint32_t nodes)
+{
+    for (uint32_t i = 0; i < nodes; i++) {
+        session_manager_stats st;
+        session_manager_get_stats(stk_manager(c, i), &st);
+        assert_int_equal(st.live, 0);
+        assert_int_equal(st.permits_in_use, 0);
+    }
+}
+
+/* 1. `count` concurrent sessions of n parties all complete with correct results. */
+void
+stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, n);
+    o.nats_url = url;
+    if (url == NULL && sc_slow() > 1) {
+        /* The in-memory net routes each message past every subscription under
+         * one lock; under tsan/valgrind 200 x 5 live sessions take minutes. All
+         * 200 still run, at most 50 at once; the NATS variant runs all 200 at once. */
+        o.cfg.max_sessions = 50;
+    }
+    stk_cluster *c = make_cluster(&o, &rng, "concurrent");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session *s = calloc(count, sizeof *s);
+    assert_non_null(s);
+    for (uint32_t i = 0; i < count; i++) {
+        stk_session_init(&s[i], n, &rng, &tr);
+        assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
+    }
+    assert_true(stk_tracker_wait(&tr, (uint64_t)count * n, 480000));
+    for (uint32_t i = 0; i < count; i++) {
+        if (!stk_session_ok(&tr, &s[i])) {
+            for (uint32_t p = 0; p < n; p++) {
+                session_manager_stats st;
+                session_manager_get_stats(stk_manager(c, p), &st);
+                print_message(
+                    "# node %u: done %llu failed %llu bad %llu late %llu replays %llu "
+                    "parked %llu busy %llu gone %llu\n",
+                    p, (unsigned long long)st.done, (unsigned long long)st.failed,
+                    (unsigned long long)st.bad_dropped, (unsigned long long)st.late_dropped,
+                    (unsigned long long)st.replays_dropped, (unsigned long long)st.parked,
+                    (unsigned long long)st.busy_replies, (unsigned long long)st.gone_replies);
+            }
+            for (uint32_t p = 0; p < n; p++) {
+                stk_outcome out = stk_outcome_get(&tr, &s[i], p);
+                print_message("# session %u party %u: %s culprit %u round %u\n", i, p,
+                              mpc_status_name(out.status), out.culprit, out.round);
+            }
+        }
+        assert_true(stk_session_ok(&tr, &s[i]));
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        session_manager_stats st;
+        session_manager_get_stats(stk_manager(c, i), &st);
+        assert_int_equal(st.started, count);
+        assert_int_equal(st.done, count);
+        assert_int_equal(st.failed, 0);
+    }
+    assert_all_idle(c, n);
+    stk_cluster_destroy(c);
+    free(s);
+    stk_tracker_fini(&tr);
+}
+
+/* 2a. A party that joins 2 s late: the session still succeeds (barrier waits). */
+void
+stk_sc_late_joiner(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    stk_cluster *c = make_cluster(&o, &rng, "late_joiner");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session s;
+    stk_session_init(&s, 3, &rng, &tr);
+    uint64_t t0 = mpc_clock_mono_ms();
+    assert_int_equal(stk_start_party(c, &s, 0, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    assert_int_equal(stk_start_party(c, &s, 1, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    sc_pause_ms(2000);
+    assert_int_equal(stk_start_party(c, &s, 2, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 3, 20000));
+    assert_true(stk_session_ok(&tr, &s));
+    assert_true(stk_outcome_get(&tr, &s, 0).end_ms - t0 >= 2000);
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+}
+
+/* 2b. A party that never joins fails the session at the barrier deadline, naming it. */
+void
+stk_sc_never_joiner(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    o.cfg.barrier_timeout_ms = 1500;
+    stk_cluster *c = make_cluster(&o, &rng, "never_joiner");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    enum { OTHERS = 30 };
+    stk_session bad, *ok = calloc(OTHERS, sizeof *ok);
+    assert_non_null(ok);
+    stk_session_init(&bad, 3, &rng, &tr);
+    uint64_t t0 = mpc_clock_mono_ms();
+    assert_int_equal(stk_start_party(c, &bad, 0, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    assert_int_equal(stk_start_party(c, &bad, 1, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    for (int i = 0; i < OTHERS; i++) {
+        stk_session_init(&ok[i], 3, &rng, &tr);
+        assert_int_equal(stk_start_all(c, &ok[i]), MPC_OK);
+    }
+    assert_true(stk_tracker_wait(&tr, 2 + 3 * OTHERS, 20000));
+    for (uint32_t p = 0; p < 2; p++) {
+        stk_outcome out = stk_outcome_get(&tr, &bad, p);
+        assert_int_equal(out.done, 1);
+        assert_int_equal(out.status, MPC_ERR_PEER_UNAVAILABLE);
+        assert_int_equal(out.culprit, 2);
+        assert_true(out.end_ms - t0 >= 1500);
+    }
+    for (int i = 0; i < OTHERS; i++) {
+        assert_true(stk_session_ok(&tr, &ok[i]));
+    }
+    assert_all_idle(c, 3);
+    stk_cluster_destroy(c);
+    free(ok);
+    stk_tracker_fini(&tr);
+}
+
+/* 5. Mailbox capacity 2: senders get BUSY, back off, and everything is delivered. */
+void
+stk_sc_small_mailbox(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 5);
+    o.nats_url = url;
+    o.cfg.mailbox_cap = 2;
+    o.cfg.workers = 1;
+    stk_cluster *c = make_cluster(&o, &rng, "small_mailbox");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    enum { COUNT = 40 };
+    stk_session *s = calloc(COUNT, sizeof *s);
+    assert_non_null(s);
+    for (int i = 0; i < COUNT; i++) {
+        stk_session_init(&s[i], 5, &rng, &tr);
+        assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
+    }
+    assert_true(stk_tracker_wait(&tr, 5 * COUNT, 60000));
+    uint64_t busy = 0, tbusy = 0;
+    for (uint32_t i = 0; i < 5; i++) {
+        session_manager_stats st;
+        session_manager_get_stats(stk_manager(c, i), &st);
+        busy += st.busy_replies;
+        transport_stats ts;
+        transport_get_stats(stk_transport(c, i), &ts);
+        tbusy += ts.busy;
+    }
+    print_message("# busy replies %llu, sender busy tries %llu\n", (unsigned long long)busy,
+                  (unsigned long long)tbusy);
+    assert_true(busy > 0);
+    assert_true(tbusy > 0);
+    for (int i = 0; i < COUNT; i++) {
+        assert_true(stk_session_ok(&tr, &s[i]));
+    }
+    stk_cluster_destroy(c);
+    free(s);
+    stk_tracker_fini(&tr);
+}
+
+/* Subscriptions of node i right now. */
+static uint64_t
+subs_of(stk_cluster *c, uint32_t i)
+{
+    transport_stats ts;
+    transport_get_stats(stk_transport(c, i), &ts);
+    return ts.subscriptions;
+}
+
+/*
+ * 6. A peer stops answering mid-round: every party fails at its deadline
+ * (or idle timeout), its permit comes back and its subscriptions are gone.
+ */
+void
+stk_sc_stalled_peer(const char *url, int use_idle)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    if (use_idle) {
+        o.cfg.idle_timeout_ms = 1200;
+    }
+    stk_cluster *c = make_cluster(&o, &rng, use_idle ? "stalled_idle" : "stalled_deadline");
+    uint64_t subs0[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        subs0[i] = subs_of(c, i);
+    }
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session s;
+    stk_session_init(&s, 3, &rng, &tr);
+    uint64_t deadline = use_idle ? 0 : 1500;
+    uint64_t t0 = mpc_clock_mono_ms();
+    assert_int_equal(stk_start_party(c, &s, 0, NULL, SESSION_OP_SIGN, deadline), MPC_OK);
+    assert_int_equal(stk_start_party(c, &s, 1, NULL, SESSION_OP_SIGN, deadline), MPC_OK);
+    assert_int_equal(stk_start_party(c, &s, 2, toy_protocol_mute(), SESSION_OP_SIGN, deadline),
+                     MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 3, 20000));
+    mpc_status want = use_idle ? MPC_ERR_IDLE : MPC_ERR_DEADLINE;
+    int timed_out = 0;
+    for (uint32_t p = 0; p < 3; p++) {
+        stk_outcome out = stk_outcome_get(&tr, &s, p);
+        /* The first to time out publishes ABORT; a peer may see it before its own timer. */
+        assert_true(out.status == want || out.status == MPC_ERR_GONE);
+        assert_true(out.end_ms - t0 >= (use_idle ? 1200 : 1500));
+        assert_true(out.round >= 2);
+        timed_out += out.status == want;
+        assert_int_equal(session_manager_permits_free(stk_manager(c, p)), o.cfg.max_sessions);
+        assert_int_equal(subs_of(c, p), subs0[p]);
+    }
+    assert_true(timed_out >= 1);
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+}
+
+/* 7. max_sessions = 4 and 50 sessions requested: never more than 4 live, all complete. */
+void
+stk_sc_admission(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    o.cfg.max_sessions = 4;
+    stk_cluster *c = make_cluster(&o, &rng, "admission");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    enum { COUNT = 50 };
+    stk_session *s = calloc(COUNT, sizeof *s);
+    assert_non_null(s);
+    for (int i = 0; i < COUNT; i++) {
+        stk_session_init(&s[i], 3, &rng, &tr);
+        assert_int_equal(stk_start_all(c, &s[i]), MPC_OK); /* waits for permits */
+    }
+    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 60000));
+    for (int i = 0; i < COUNT; i++) {
+        assert_true(stk_session_ok(&tr, &s[i]));
+    }
+    for (uint32_t i = 0; i < 3; i++) {
+        session_manager_stats st;
+        session_manager_get_stats(stk_manager(c, i), &st);
+        assert_true(st.live_high_water <= 4);
+        assert_true(st.live_high_water >= 1);
+        assert_int_equal(st.done, COUNT);
+    }
+    stk_cluster_destroy(c);
+    free(s);
+    stk_tracker_fini(&tr);
+}
+
+/* 8. Shutdown with 50 live sessions ends within the drain deadline; all are accounted for. */
+void
+stk_sc_shutdown_live(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    stk_cluster *c = make_cluster(&o, &rng, "shutdown");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    enum { COUNT = 50 };
+    stk_session *s = calloc(COUNT, sizeof *s);
+    assert_non_null(s);
+    for (int i = 0; i < COUNT; i++) {
+        stk_session_init(&s[i], 3, &rng, &tr);
+        /* Party 2 goes silent after round 1, so every session stays live. */
+        assert_int_equal(stk_start_party(c, &s[i], 0, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+        assert_int_equal(stk_start_party(c, &s[i], 1, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+        assert_int_equal(stk_start_party(c, &s[i], 2, toy_protocol_mute(), SESSION_OP_SIGN, 0),
+                         MPC_OK);
+    }
+    session_manager_stats st;
+    session_manager_get_stats(stk_manager(c, 0), &st);
+    assert_int_equal(st.live, COUNT);
+    uint64_t t0 = mpc_clock_mono_ms();
+    assert_int_equal(session_manager_shutdown(stk_manager(c, 0), 800), MPC_ERR_TIMEOUT);
+    uint64_t took = mpc_clock_mono_ms() - t0;
+    print_message("# shutdown took %llu ms (drain 800)\n", (unsigned long long)took);
+    assert_true(took >= 800 && took < 3000);
+    session_manager_get_stats(stk_manager(c, 0), &st);
+    assert_int_equal(st.live, 0);
+    assert_int_equal(st.failed, COUNT);
+    assert_int_equal(st.permits_in_use, 0);
+    /* Peers learn of it (ABORT / GONE) and fail fast, long before their deadlines. */
+    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 10000));
+    for (int i = 0; i < COUNT; i++) {
+        assert_int_equal(stk_outcome_get(&tr, &s[i], 0).status, MPC_ERR_SHUTDOWN);
+        for (uint32_t p = 1; p < 3; p++) {
+            stk_outcome out = stk_outcome_get(&tr, &s[i], p);
+            assert_int_equal(out.done, 1);
+            assert_int_equal(out.status, MPC_ERR_GONE);
+            assert_int_equal(out.culprit, 0);
+        }
+    }
+    /* No new session after shutdown. */
+    stk_session late;
+    stk_session_init(&late, 3, &rng, &tr);
+    assert_int_equal(stk_start_party(c, &late, 0, NULL, SESSION_OP_SIGN, 0), MPC_ERR_SHUTDOWN);
+    assert_int_equal(session_manager_shutdown(stk_manager(c, 0), 0), MPC_OK);
+    stk_cluster_destroy(c);
+    free(s);
+    stk_tracker_fini(&tr);
+}
+
+/* Sessions that can finish do so during the drain: shutdown reports MPC_OK. */
+void
+stk_sc_shutdown_drain(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    stk_cluster *c = make_cluster(&o, &rng, "shutdown_drain");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    enum { COUNT = 20 };
+    stk_session s[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+        stk_session_init(&s[i], 3, &rng, &tr);
+        assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
+    }
+    assert_int_equal(session_manager_shutdown(stk_manager(c, 0), 20000), MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 20000));
+    for (int i = 0; i < COUNT; i++) {
+        assert_true(stk_session_ok(&tr, &s[i]));
+    }
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+}
+
+enum { NORMAL = 100, NODES = 3 };
+
+/* One injected fault: party, round, kind, and the statuses it must produce. */
+typedef struct {
+    uint32_t party;          /* faulty party */
+    uint32_t round;          /* round of the fault */
+    session_fault_kind kind; /* what happens */
+    mpc_status want;         /* status of the faulty party */
+} fault_case;
+
+static void
+sc_run_batch(stk_cluster *c, uint64_t *rng, stk_tracker *tr, stk_session *s, uint32_t count)
+{
+    uint64_t before = tr->ndone;
+    for (uint32_t i = 0; i < count; i++) {
+        stk_session_init(&s[i], NODES, rng, tr);
+        assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
+    }
+    assert_true(stk_tracker_wait(tr, before + (uint64_t)count * NODES, 60000));
+    for (uint32_t i = 0; i < count; i++) {
+        assert_true(stk_session_ok(tr, &s[i]));
+    }
+}
+
+void
+stk_sc_faults(const char *url)
+{
+    int valgrind = getenv("MPC_VALGRIND") != NULL;
+    uint64_t rng = tk_seed("faults") | 1;
+    stk_options o;
+    stk_options_default(&o, NODES);
+    o.nats_url = url;
+    o.seed = rng;
+    stk_cluster *c = NULL;
+    assert_int_equal(stk_cluster_create(&c, &o), MPC_OK);
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+
+    const fault_case cases[] = {
+        {1, 2, SESSION_FAULT_ERROR, MPC_ERR_PROTOCOL},
+        {0, 2, SESSION_FAULT_NULL, MPC_ERR_FAULT},
+        {2, 3, SESSION_FAULT_ABORT, MPC_ERR_FAULT},
+    };
+    enum { NF = sizeof cases / sizeof cases[0] };
+    stk_session bad[NF];
+    stk_session *ok = calloc(NORMAL, sizeof *ok);
+    assert_non_null(ok);
+    uint64_t faults0 = session_guard_faults();
+    uint32_t nf = 0;
+    for (uint32_t f = 0; f < NF; f++) {
+        stk_session_init(&bad[f], NODES, &rng, &tr);
+        if (valgrind && cases[f].kind == SESSION_FAULT_NULL) {
+            continue;
+        }
+        assert_int_equal(
+            session_fault_inject("toy", cases[f].round, cases[f].party, bad[f].sid, cases[f].kind),
+            MPC_OK);
+        nf++;
+    }
+    /* Interleave the faulty sessions with the normal ones. */
+    for (uint32_t i = 0; i < NORMAL; i++) {
+        stk_session_init(&ok[i], NODES, &rng, &tr);
+        assert_int_equal(stk_start_all(c, &ok[i]), MPC_OK);
+        if (i % 40 == 10 && i / 40 < NF &&
+            !(valgrind && cases[i / 40].kind == SESSION_FAULT_NULL)) {
+            assert_int_equal(stk_start_all(c, &bad[i / 40]), MPC_OK);
+        }
+    }
+    assert_true(stk_tracker_wait(&tr, (uint64_t)(NORMAL + nf) * NODES, 60000));
+    for (uint32_t i = 0; i < NORMAL; i++) {
+        assert_true(stk_session_ok(&tr, &ok[i]));
+    }
+    for (uint32_t f = 0; f < NF; f++) {
+        if (valgrind && cases[f].kind == SESSION_FAULT_NULL) {
+            continue;
+        }
+        stk_outcome fo = stk_outcome_get(&tr, &bad[f], cases[f].party);
+        assert_int_equal(fo.done, 1);
+        assert_int_equal(fo.status, cases[f].want);
+        assert_int_equal(fo.round, cases[f].round);
+        for (uint32_t p = 0; p < NODES; p++) {
+            if (p == cases[f].party) {
+                continue;
+            }
+            stk_outcome po = stk_outcome_get(&tr, &bad[f], p);
+            assert_int_equal(po.done, 1);
+            assert_int_equal(po.status, MPC_ERR_GONE);
+            /* Names the faulty party, or a peer that had already failed (its GONE won). */
+            assert_true(po.culprit < NODES && po.culprit != p);
+            if (po.culprit != cases[f].party) {
+                assert_int_equal(stk_outcome_get(&tr, &bad[f], po.culprit).status, MPC_ERR_GONE);
+            }
+            /* Fast: well under a second after the fault, not at the deadline. */
+            assert_true(po.end_ms >= fo.end_ms && po.end_ms - fo.end_ms < 1000 * sc_slow());
+        }
+    }
+    uint64_t faults = 0, quarantined = 0;
+    for (uint32_t i = 0; i < NODES; i++) {
+        session_manager_stats st;
+        session_manager_get_stats(stk_manager(c, i), &st);
+        faults += st.faults;
+        quarantined += st.quarantined;
+    }
+    uint64_t want_faults = valgrind ? 1 : 2;
+    assert_int_equal(faults, want_faults);
+    assert_int_equal(quarantined, want_faults);
+    assert_int_equal(session_guard_faults() - faults0, want_faults);
+
+    /* The process, and every worker, goes on: 100 more sessions. */
+    sc_run_batch(c, &rng, &tr, ok, NORMAL);
+    stk_cluster_destroy(c);
+    free(ok);
+    stk_tracker_fini(&tr);
+    session_fault_clear();
+}
+
+/* An error injected at create (round 0) fails that party before the barrier. */
+void
+stk_sc_fault_at_create(const char *url)
+{
+    uint64_t rng = tk_seed("faults_create") | 1;
+    stk_options o;
+    stk_options_default(&o, NODES);
+    o.nats_url = url;
+    o.seed = rng;
+    o.cfg.barrier_timeout_ms = 3000;
+    stk_cluster *c = NULL;
+    assert_int_equal(stk_cluster_create(&c, &o), MPC_OK);
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session s;
+    stk_session_init(&s, NODES, &rng, &tr);
+    assert_int_equal(session_fault_inject(NULL, 0, 1, s.sid, SESSION_FAULT_ERROR), MPC_OK);
+    assert_int_equal(stk_start_all(c, &s), MPC_OK);
+    assert_true(stk_tracker_wait(&tr, NODES, 20000));
+    stk_outcome f = stk_outcome_get(&tr, &s, 1);
+    assert_int_equal(f.status, MPC_ERR_PROTOCOL);
+    assert_int_equal(f.round, 0);
+    for (uint32_t p = 0; p < NODES; p += 2) {
+        stk_outcome po = stk_outcome_get(&tr, &s, p);
+        /* Party 1 never subscribed: the others fail at the barrier, naming it. */
+        assert_int_equal(po.status, MPC_ERR_PEER_UNAVAILABLE);
+        assert_int_equal(po.culprit, 1);
+    }
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+    session_fault_clear();
+}

@@ -1,0 +1,121 @@
+/*
+ * session_testkit.h — a cluster of session managers in one process, for the
+ * session tests: one transport and one manager per node, on the in-memory
+ * network (or, when available, a real nats-server), plus an outcome tracker
+ * that waits on a condition variable for sessions to end.
+ *
+ * Node i is called "n<i>" and is party i of every session started with
+ * stk_start_all().
+ *
+ * THREAD SAFETY: the tracker is thread-safe (outcomes arrive on workers);
+ * cluster create/destroy are not.
+ */
+#ifndef MPC_TESTS_SUPPORT_SESSION_TESTKIT_H
+#define MPC_TESTS_SUPPORT_SESSION_TESTKIT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "session/manager.h"
+#include "transport/mem_transport.h"
+#include "transport/peer_table.h"
+
+#define STK_MAX_NODES 8
+
+/* The outcome of one party of one session. */
+typedef struct {
+    struct stk_tracker *tr; /* tracker to notify */
+    int done;               /* times the callback ran (must end at 1) */
+    mpc_status status;      /* reported status */
+    uint32_t culprit;       /* reported culprit */
+    uint32_t round;         /* reported round */
+    uint64_t value;         /* toy result, if status == MPC_OK */
+    size_t result_len;      /* result length */
+    uint64_t end_ms;        /* monotonic time of the callback */
+} stk_outcome;
+
+/* Counts outcomes. */
+typedef struct stk_tracker {
+    pthread_mutex_t mu; /* guards everything here and in the outcomes */
+    pthread_cond_t cv;  /* an outcome arrived */
+    uint64_t ndone;     /* callbacks run */
+    uint64_t live_max;  /* max of `live` sampled at each callback (unused if 0) */
+} stk_tracker;
+
+/* One session across parties 0..n-1. */
+typedef struct {
+    uint8_t sid[SESSION_SID_LEN];   /* session id */
+    uint32_t n;                     /* parties */
+    uint64_t inputs[STK_MAX_NODES]; /* toy inputs */
+    stk_outcome out[STK_MAX_NODES]; /* outcome per party */
+} stk_session;
+
+typedef struct stk_cluster stk_cluster;
+
+/* Cluster options. */
+typedef struct {
+    uint32_t nodes;                /* number of nodes (<= STK_MAX_NODES) */
+    session_config cfg;            /* manager config template (self_id is set per node) */
+    transport_retry_policy policy; /* direct-send policy */
+    uint64_t seed;                 /* mem net seed */
+    const char *nats_url;          /* non-NULL: one NATS connection per node to this URL */
+} stk_options;
+
+/* Fills defaults suited to fast tests (short backoff, 3 s deadlines). */
+void stk_options_default(stk_options *o, uint32_t nodes);
+
+/* Creates transports and managers. Returns MPC_OK or the first error. */
+mpc_status stk_cluster_create(stk_cluster **out, const stk_options *o);
+
+/* Destroys managers (shutdown with drain 0), transports, the net. Accepts NULL. */
+void stk_cluster_destroy(stk_cluster *c);
+
+session_manager *stk_manager(stk_cluster *c, uint32_t i);
+transport *stk_transport(stk_cluster *c, uint32_t i);
+/* Returns: the in-memory net, NULL on NATS. */
+transport_mem_net *stk_net(stk_cluster *c);
+/* Destroys node i's manager early (shutdown drain 0); later calls see NULL. */
+void stk_manager_kill(stk_cluster *c, uint32_t i);
+
+void stk_tracker_init(stk_tracker *t);
+void stk_tracker_fini(stk_tracker *t);
+/* Waits until at least n outcomes arrived. Returns 1, or 0 on timeout. */
+int stk_tracker_wait(stk_tracker *t, uint64_t n, uint64_t timeout_ms);
+
+/*
+ * Prepares s: random sid from rng state *rng, n parties, random inputs,
+ * outcomes bound to tr.
+ */
+void stk_session_init(stk_session *s, uint32_t n, uint64_t *rng, stk_tracker *tr);
+
+/*
+ * Starts party p of s on node p with protocol proto (toy if NULL).
+ * Returns: session_manager_start's status.
+ */
+mpc_status stk_start_party(stk_cluster *c, stk_session *s, uint32_t p,
+                           const session_protocol *proto, session_op op, uint64_t deadline_ms);
+
+/* Starts every party. Returns MPC_OK or the first error. */
+mpc_status stk_start_all(stk_cluster *c, stk_session *s);
+
+/* Returns: 1 if every party of s ended MPC_OK with the expected toy result. */
+int stk_session_ok(stk_tracker *tr, const stk_session *s);
+
+/* Returns: a copy of party p's outcome (taken under the tracker lock). */
+stk_outcome stk_outcome_get(stk_tracker *tr, const stk_session *s, uint32_t p);
+
+/*
+ * Test identities: node `ids[self]` gets an Ed25519 identity whose seed is
+ * BLAKE2b-256("stk-identity" || id) (so every test party can derive every
+ * other's key), and a peer table holding all ids but self.
+ * Out: *id, *pt — caller frees with transport_peer_table_destroy then
+ *      transport_identity_destroy.
+ * Returns: MPC_OK or the first error.
+ */
+mpc_status stk_peers_create(const char *const *ids, uint32_t n, uint32_t self,
+                            transport_identity **id, transport_peer_table **pt);
+
+/* xorshift64* step. */
+uint64_t stk_rand(uint64_t *state);
+
+#endif /* MPC_TESTS_SUPPORT_SESSION_TESTKIT_H */

@@ -1,0 +1,554 @@
+/*
+ * test_actor.c — one session actor against a hand-driven peer (issue 4,
+ * "What must be shown" 4, deterministic): the test plays party n1 of a
+ * two-party toy session with its own transport, its own identity, its own toy
+ * state and envelopes it seals itself with transport/envelope.h
+ * (independently of session/wire.c), so it can deliver messages in any order:
+ *   - a round-2 message before round 1 is parked, then processed;
+ *   - a replayed (from, round, seq) is dropped and counted;
+ *   - a message for a round already over is dropped as late;
+ *   - malformed, misaddressed or foreign envelopes are dropped and counted;
+ *   - after the session ended (done or failed), its direct subject answers GONE;
+ *   - an ABORT from the peer fails the session at once with GONE naming it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "common/outbox.h"
+#include "common/secmem.h"
+#include "session/manager.h"
+#include "tests/support/session_testkit.h"
+#include "tests/support/toy_protocol.h"
+#include "tests/support/transport_testkit.h"
+#include "transport/envelope.h"
+#include "transport/mem_transport.h"
+
+#define INBOX_MAX 64
+
+/* Envelopes the fake peer received (decoded). */
+typedef struct {
+    pthread_mutex_t mu;                        /* guards the fields below */
+    pthread_cond_t cv;                         /* a message arrived */
+    transport_envelope_opened msgs[INBOX_MAX]; /* received, in arrival order */
+    int is_bcast[INBOX_MAX];                   /* arrived on .b */
+    size_t n;                                  /* received */
+} inbox;
+
+/* The fixture: manager n0 on t0, the fake peer n1 on t1. */
+typedef struct {
+    transport_mem_net *net;
+    transport *t0, *t1;
+    session_manager *m0;
+    transport_sub *sub_b, *sub_d, *sub_r;
+    inbox in;
+    uint8_t sid[SESSION_SID_LEN];
+    char hex[SESSION_SID_HEX_LEN + 1];
+    uint64_t inputs[2];
+    stk_tracker tr;
+    stk_outcome out;
+    void *toy;                             /* fake peer's toy state */
+    uint64_t seq;                          /* fake peer's next seq */
+    uint64_t rng;                          /* test RNG */
+    transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
+    transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
+} fixture;
+
+static const char *const all_ids[3] = {"n0", "n1", "n2"};
+
+static const char *const ids[2] = {"n0", "n1"};
+
+/* Opens (verifies, decrypts) what n0 sent the fake; its own echoes fail and are skipped. */
+static void
+inbox_push(fixture *f, const transport_msg *m, int bcast)
+{
+    transport_envelope_opened o;
+    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
+        return;
+    }
+    inbox *in = &f->in;
+    pthread_mutex_lock(&in->mu);
+    if (in->n < INBOX_MAX) {
+        in->msgs[in->n] = o;
+        in->is_bcast[in->n] = bcast;
+        in->n++;
+        memset(&o, 0, sizeof o);
+        pthread_cond_broadcast(&in->cv);
+    }
+    pthread_mutex_unlock(&in->mu);
+    transport_envelope_opened_clear(&o);
+}
+
+static transport_reply
+on_b(void *arg, const transport_msg *m)
+{
+    inbox_push(arg, m, 1);
+    return TRANSPORT_REPLY_NONE;
+}
+
+static transport_reply
+on_d(void *arg, const transport_msg *m)
+{
+    inbox_push(arg, m, 0);
+    return TRANSPORT_REPLY_ACK;
+}
+
+static transport_reply
+on_r(void *arg, const transport_msg *m)
+{
+    (void)arg;
+    (void)m;
+    return TRANSPORT_REPLY_ACK;
+}
+
+/* Waits for the i-th received message. */
+static transport_envelope_opened *
+inbox_get(inbox *in, size_t i, int *bcast)
+{
+    uint64_t deadline = mpc_clock_deadline_ns(10000);
+    pthread_mutex_lock(&in->mu);
+    while (in->n <= i && mpc_clock_mono_ns() < deadline) {
+        struct timespec ts = mpc_clock_ns_to_timespec(deadline);
+        pthread_cond_timedwait(&in->cv, &in->mu, &ts);
+    }
+    transport_envelope_opened *e = in->n > i ? &in->msgs[i] : NULL;
+    if (e != NULL && bcast != NULL) {
+        *bcast = in->is_bcast[i];
+    }
+    pthread_mutex_unlock(&in->mu);
+    return e;
+}
+
+static void
+on_done(void *arg, const session_outcome *o)
+{
+    fixture *f = arg;
+    pthread_mutex_lock(&f->tr.mu);
+    f->out.done++;
+    f->out.status = o->status;
+    f->out.culprit = o->culprit;
+    f->out.round = o->round;
+    f->out.result_len = o->result_len;
+    f->out.value = o->result_len == 8 ? toy_protocol_decode_result(o->result) : 0;
+    f->tr.ndone++;
+    pthread_cond_broadcast(&f->tr.cv);
+    pthread_mutex_unlock(&f->tr.mu);
+}
+
+/* Seals an envelope with the identity of `from` ("n1" = the fake, "n9" = a stranger). */
+static uint8_t *
+seal(const fixture *f, const uint8_t *sid, const char *from, const char *to, uint32_t round,
+     uint64_t seq, int kind, const uint8_t *payload, size_t len, size_t *out_len)
+{
+    transport_envelope_in in = {.sid = sid,
+                                .to = kind == TRANSPORT_ENVELOPE_DIRECT ? to : NULL,
+                                .round = round,
+                                .seq = seq,
+                                .kind = (transport_envelope_kind)kind,
+                                .payload = payload,
+                                .payload_len = len};
+    uint8_t *buf = NULL;
+    assert_int_equal(
+        transport_envelope_seal(strcmp(from, "n9") == 0 ? f->pt9 : f->pt1, &in, &buf, out_len),
+        MPC_OK);
+    return buf;
+}
+
+/* Sends bytes to n0's direct subject; returns the reply ("ACK", "BUSY", "GONE"). */
+static void
+direct_raw(fixture *f, const uint8_t *buf, size_t len, const char *want_reply)
+{
+    char subj[128], reply[16];
+    snprintf(subj, sizeof subj, "mpc.s.%s.d.n0", f->hex);
+    size_t rl = 0;
+    assert_int_equal(
+        transport_request(f->t1, subj, buf, len, 5000, (uint8_t *)reply, sizeof reply - 1, &rl),
+        MPC_OK);
+    reply[rl] = '\0';
+    assert_string_equal(reply, want_reply);
+}
+
+static void
+send_msg(fixture *f, const mpc_out_msg *m, uint64_t seq)
+{
+    size_t len = 0;
+    int bcast = m->to == MPC_OUTBOX_ALL;
+    uint8_t *buf = seal(f, f->sid, "n1", bcast ? "" : "n0", m->round, seq,
+                        bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, m->data,
+                        m->len, &len);
+    if (bcast) {
+        char subj[128];
+        snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+        assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
+    } else {
+        direct_raw(f, buf, len, "ACK");
+    }
+    free(buf);
+}
+
+/* Bounded poll of a manager counter (the manager has no event for it). */
+static uint64_t
+stat_wait(fixture *f, size_t offset, uint64_t want)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 5000; i++) {
+        session_manager_stats st;
+        session_manager_get_stats(f->m0, &st);
+        memcpy(&v, (const uint8_t *)&st + offset, sizeof v);
+        if (v >= want) {
+            break;
+        }
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return v;
+}
+#define STAT_WAIT(f, field, want) stat_wait((f), offsetof(session_manager_stats, field), (want))
+
+static int
+setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        return -1;
+    }
+    f->rng = tk_seed("actor") | 1;
+    transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
+    if (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
+        transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
+        transport_mem_create(f->net, "n1", &f->t1) != MPC_OK) {
+        return -1;
+    }
+    const char *stranger[] = {"n9", "n0"};
+    if (stk_peers_create(all_ids, 3, 0, &f->id0, &f->pt0) != MPC_OK ||
+        stk_peers_create(all_ids, 3, 1, &f->id1, &f->pt1) != MPC_OK ||
+        stk_peers_create(stranger, 2, 0, &f->id9, &f->pt9) != MPC_OK) {
+        return -1;
+    }
+    session_config cfg;
+    session_config_default(&cfg);
+    cfg.self_id = "n0";
+    cfg.peers = f->pt0;
+    cfg.workers = 2;
+    cfg.janitor_tick_ms = 20;
+    if (session_manager_create(&f->m0, &cfg, f->t0) != MPC_OK) {
+        return -1;
+    }
+    pthread_mutex_init(&f->in.mu, NULL);
+    pthread_cond_init(&f->in.cv, NULL);
+    stk_tracker_init(&f->tr);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture *f = *state;
+    session_manager_destroy(f->m0);
+    transport_unsubscribe(f->t1, f->sub_b);
+    transport_unsubscribe(f->t1, f->sub_d);
+    transport_unsubscribe(f->t1, f->sub_r);
+    transport_destroy(f->t0);
+    transport_destroy(f->t1);
+    transport_mem_net_destroy(f->net);
+    for (size_t i = 0; i < f->in.n; i++) {
+        transport_envelope_opened_clear(&f->in.msgs[i]);
+    }
+    transport_peer_table_destroy(f->pt0);
+    transport_peer_table_destroy(f->pt1);
+    transport_peer_table_destroy(f->pt9);
+    transport_identity_destroy(f->id0);
+    transport_identity_destroy(f->id1);
+    transport_identity_destroy(f->id9);
+    toy_protocol()->destroy(f->toy);
+    pthread_mutex_destroy(&f->in.mu);
+    pthread_cond_destroy(&f->in.cv);
+    stk_tracker_fini(&f->tr);
+    free(f);
+    return 0;
+}
+
+/* Subscribes the fake peer, starts n0's party, creates the fake's toy state. */
+static void
+begin(fixture *f, mpc_outbox *ob)
+{
+    for (size_t i = 0; i < SESSION_SID_LEN; i += 8) {
+        uint64_t r = stk_rand(&f->rng);
+        memcpy(f->sid + i, &r, 8);
+    }
+    session_sid_hex(f->sid, f->hex);
+    f->inputs[0] = stk_rand(&f->rng);
+    f->inputs[1] = stk_rand(&f->rng);
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_b, f, &f->sub_b), MPC_OK);
+    snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
+    snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, NULL, &f->sub_r), MPC_OK);
+    uint8_t in0[8], in1[8];
+    toy_protocol_encode_input(f->inputs[0], in0);
+    toy_protocol_encode_input(f->inputs[1], in1);
+    session_spec sp = {.sid = f->sid,
+                       .op = SESSION_OP_SIGN,
+                       .key_type = "ed25519",
+                       .wallet = "w",
+                       .proto = toy_protocol(),
+                       .self = 0,
+                       .n_parties = 2,
+                       .party_ids = ids,
+                       .threshold = 2,
+                       .input = in0,
+                       .input_len = 8,
+                       .deadline_ms = 20000,
+                       .done = on_done,
+                       .done_arg = f};
+    assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
+    session_protocol_params pp = {.sid = f->sid,
+                                  .self = 1,
+                                  .n_parties = 2,
+                                  .party_ids = ids,
+                                  .threshold = 2,
+                                  .input = in1,
+                                  .input_len = 8};
+    assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
+    mpc_outbox_init(ob);
+    assert_int_equal(toy_protocol()->start(f->toy, ob), MPC_OK);
+}
+
+/* Feeds message i of the inbox to the fake's toy state; returns what it emitted. */
+static void
+feed(fixture *f, size_t i, mpc_outbox *ob)
+{
+    int bcast = 0;
+    transport_envelope_opened *e = inbox_get(&f->in, i, &bcast);
+    assert_non_null(e);
+    mpc_outbox_init(ob);
+    assert_int_equal(
+        toy_protocol()->handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob), MPC_OK);
+}
+
+/* Finds the first inbox message from n0 of round r (waiting for it). */
+static size_t
+find_round(fixture *f, uint32_t r)
+{
+    for (size_t i = 0; i < INBOX_MAX; i++) {
+        transport_envelope_opened *e = inbox_get(&f->in, i, NULL);
+        assert_non_null(e);
+        if (e->round == r && e->kind != TRANSPORT_ENVELOPE_ABORT) {
+            return i;
+        }
+    }
+    fail();
+    return 0;
+}
+
+static void
+test_actor_parks_future_round_and_drops_replays(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1, d2, x;
+    begin(f, &b1);
+    /* n0 passed the barrier (our r answers ACK) and broadcast round 1. */
+    feed(f, find_round(f, 1), &d2);
+    assert_int_equal(d2.n, 1);
+    assert_int_equal(d2.msgs[0].round, 2);
+    /* Round 2 before round 1: parked. */
+    send_msg(f, &d2.msgs[0], 100);
+    assert_int_equal(STAT_WAIT(f, parked, 1), 1);
+    /* The same (from, round, seq) again: dropped and counted. */
+    send_msg(f, &d2.msgs[0], 100);
+    assert_int_equal(STAT_WAIT(f, replays_dropped, 1), 1);
+    /* Round 1 arrives: n0 completes round 1, then takes the parked round 2. */
+    send_msg(f, &b1.msgs[0], 1);
+    size_t i2 = find_round(f, 2), i3 = find_round(f, 3);
+    /* n0 is in round 3 now: a fresh round-1 message is late. */
+    send_msg(f, &b1.msgs[0], 2);
+    assert_int_equal(STAT_WAIT(f, late_dropped, 1), 1);
+    feed(f, i2, &x);
+    assert_int_equal(x.n, 1); /* B3 */
+    send_msg(f, &x.msgs[0], 3);
+    mpc_outbox_clear(&x);
+    feed(f, i3, &x);
+    assert_int_equal(x.n, 1); /* D4 */
+    send_msg(f, &x.msgs[0], 4);
+    mpc_outbox_clear(&x);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    uint64_t want = toy_protocol_expected(f->inputs, 2);
+    assert_int_equal(f->out.status, MPC_OK);
+    assert_int_equal(f->out.value, want);
+    feed(f, find_round(f, 4), &x);
+    assert_true(toy_protocol()->is_done(f->toy));
+    mpc_outbox_clear(&x);
+    /* Finished: its direct subject answers GONE (tombstone responder). */
+    size_t len = 0;
+    uint8_t *buf = seal(f, f->sid, "n1", "n0", 4, 99, TRANSPORT_ENVELOPE_DIRECT,
+                        (const uint8_t *)"x", 1, &len);
+    direct_raw(f, buf, len, "GONE");
+    free(buf);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.tombstones, 1);
+    assert_true(st.gone_replies >= 1);
+    assert_true(st.parked >= 1); /* D4 may overtake B3 (other subject) and be parked too */
+    assert_int_equal(st.replays_dropped, 1);
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
+static void
+test_actor_drops_bad_envelopes(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1, d2;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    assert_int_equal(STAT_WAIT(f, bad_dropped, 0), 0);
+    uint8_t other[SESSION_SID_LEN] = {0};
+    size_t len = 0;
+    uint8_t *buf;
+    /* Another session's id, a stranger's signature, a peer of the node that is
+     * not a party, another recipient, a broadcast on the direct subject, a
+     * flipped bit and garbage: each dropped and counted, each ACKed. */
+    const uint8_t *p = d2.msgs[0].data;
+    size_t pl = d2.msgs[0].len;
+    buf = seal(f, other, "n1", "n0", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
+    direct_raw(f, buf, len, "ACK");
+    free(buf);
+    buf = seal(f, f->sid, "n9", "n0", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
+    direct_raw(f, buf, len, "ACK");
+    free(buf);
+    {
+        transport_identity *id2 = NULL;
+        transport_peer_table *pt2 = NULL;
+        assert_int_equal(stk_peers_create(all_ids, 3, 2, &id2, &pt2), MPC_OK);
+        transport_envelope_in in = {.sid = f->sid,
+                                    .to = "n0",
+                                    .round = 2,
+                                    .seq = 1,
+                                    .kind = TRANSPORT_ENVELOPE_DIRECT,
+                                    .payload = p,
+                                    .payload_len = pl};
+        assert_int_equal(transport_envelope_seal(pt2, &in, &buf, &len), MPC_OK);
+        direct_raw(f, buf, len, "ACK");
+        free(buf);
+        transport_peer_table_destroy(pt2);
+        transport_identity_destroy(id2);
+    }
+    buf = seal(f, f->sid, "n1", "n2", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
+    direct_raw(f, buf, len, "ACK");
+    free(buf);
+    buf = seal(f, f->sid, "n1", "", 2, 1, TRANSPORT_ENVELOPE_BROADCAST, p, pl, &len);
+    direct_raw(f, buf, len, "ACK");
+    free(buf);
+    buf = seal(f, f->sid, "n1", "n0", 2, 1, TRANSPORT_ENVELOPE_DIRECT, p, pl, &len);
+    buf[len / 2] ^= 0x01;
+    direct_raw(f, buf, len, "ACK");
+    free(buf);
+    direct_raw(f, (const uint8_t *)"\xff\xff\xff", 3, "ACK");
+    assert_int_equal(STAT_WAIT(f, bad_dropped, 7), 7);
+    /* The session is unharmed: finish it. */
+    send_msg(f, &d2.msgs[0], 10);
+    send_msg(f, &b1.msgs[0], 11);
+    mpc_outbox x;
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], 12);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    send_msg(f, &x.msgs[0], 13);
+    mpc_outbox_clear(&x);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    assert_int_equal(f->out.value, toy_protocol_expected(f->inputs, 2));
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
+static void
+test_actor_failed_session_answers_gone_and_aborts(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1);
+    /* A malformed round-1 broadcast (5 bytes): n0's protocol rejects it. */
+    size_t len = 0;
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    uint8_t *buf = seal(f, f->sid, "n1", "", 1, 1, TRANSPORT_ENVELOPE_BROADCAST,
+                        (const uint8_t *)"short", 5, &len);
+    assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
+    free(buf);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(f->out.culprit, 1);
+    assert_int_equal(f->out.round, 1);
+    /* n0 told us with an ABORT carrying its status. */
+    int found = 0;
+    for (size_t i = 0; i < INBOX_MAX && !found; i++) {
+        transport_envelope_opened *e = inbox_get(&f->in, i, NULL);
+        assert_non_null(e);
+        if (e->kind == TRANSPORT_ENVELOPE_ABORT) {
+            found = 1;
+            assert_int_equal(e->payload_len, 4);
+            assert_int_equal(e->payload[0] | (e->payload[1] << 8), MPC_ERR_MSG_MALFORMED);
+        }
+    }
+    assert_true(found);
+    buf =
+        seal(f, f->sid, "n1", "n0", 2, 5, TRANSPORT_ENVELOPE_DIRECT, (const uint8_t *)"x", 1, &len);
+    direct_raw(f, buf, len, "GONE");
+    free(buf);
+    mpc_outbox_clear(&b1);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.bad_dropped, 0); /* its own broadcast echo is not "bad" */
+}
+
+static void
+test_actor_peer_abort_fails_fast(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1);
+    uint64_t t0 = mpc_clock_mono_ms();
+    size_t len = 0;
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    uint8_t code[4] = {(uint8_t)MPC_ERR_FAULT, (uint8_t)(MPC_ERR_FAULT >> 8), 0, 0};
+    uint8_t *buf = seal(f, f->sid, "n1", "", 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, &len);
+    assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
+    free(buf);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_ERR_GONE);
+    assert_int_equal(f->out.culprit, 1);
+    assert_true(mpc_clock_mono_ms() - t0 < 2000); /* not the 20 s deadline */
+    mpc_outbox_clear(&b1);
+}
+
+int
+main(void)
+{
+    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
+        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_actor_parks_future_round_and_drops_replays, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_drops_bad_envelopes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_failed_session_answers_gone_and_aborts, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_peer_abort_fails_fast, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
