@@ -1,0 +1,111 @@
+# tests/integration/lib/common.sh — shell helpers shared by the integration
+# flows (tests/integration/test_*.sh) and the demo (tests/demo/demo.sh).
+# Source it; it defines functions only (plus ROOT, the repository root).
+#
+# Conventions: every process is started in the background with its pid saved
+# and stopped by that pid (never by name); every wait is bounded; on failure a
+# flow prints the tail of the relevant logs.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+PROBE="$ROOT/tests/integration/lib/natsprobe.py"
+
+passed=0
+failed=0
+
+# check NAME STATUS — records a test assertion (STATUS 0 = pass).
+check() {
+    if [ "$2" -eq 0 ]; then
+        echo "ok   $1"; passed=$((passed + 1))
+    else
+        echo "FAIL $1"; failed=$((failed + 1))
+    fi
+}
+
+# summary — prints the closing line and returns non-zero on any failure.
+summary() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+}
+
+# now_ms — wall clock in milliseconds.
+now_ms() { date +%s%3N; }
+
+# free_port — prints a TCP port that was free on 127.0.0.1 a moment ago.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT TIMEOUT_S — waits until 127.0.0.1:PORT accepts connections.
+wait_port() {
+    local port=$1 deadline=$(( $(date +%s) + $2 ))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# wait_until TIMEOUT_S CMD... — polls CMD every 0.1 s until it succeeds.
+wait_until() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# stop_pid PID [GRACE_S] — SIGTERM, then SIGKILL after GRACE_S (default 10); reaps.
+# Returns the process's exit status when it was our child (else 0).
+stop_pid() {
+    local pid=$1 grace=${2:-10} i
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < grace * 20; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
+
+# kill9_pid PID — a crash: SIGKILL at once, reaped.
+kill9_pid() {
+    [ -n "$1" ] || return 0
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+# log_tail FILE [LINES] — prints the last lines of a log, framed.
+log_tail() {
+    [ -f "$1" ] || return 0
+    echo "----- tail of $1 -----" >&2
+    tail -n "${2:-25}" "$1" >&2
+    echo "----- end of $1 -----" >&2
+}
+
+# rand_hex N — N random bytes as hex (passwords, message ids).
+rand_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+
+# nats_env — exports fresh random NATS passwords for configs/cluster/nats-server.conf.
+nats_env() {
+    export MPC_NATS_PASS_NODE1=$(rand_hex 16) MPC_NATS_PASS_NODE2=$(rand_hex 16) \
+           MPC_NATS_PASS_NODE3=$(rand_hex 16) MPC_NATS_PASS_CLIENT=$(rand_hex 16)
+}
+
+# nats_start DIR PORT — starts nats-server with the cluster config on PORT,
+# JetStream store DIR/nats, log DIR/nats.log; sets NATS_PID. Needs nats_env.
+nats_start() {
+    local dir=$1 port=$2
+    mkdir -p "$dir/nats"
+    nats-server -c "$ROOT/configs/cluster/nats-server.conf" -a 127.0.0.1 -p "$port" \
+        -m 0 -sd "$dir/nats" >>"$dir/nats.log" 2>&1 &
+    NATS_PID=$!
+    if ! wait_port "$port" 10; then
+        echo "nats-server did not start on 127.0.0.1:$port" >&2
+        log_tail "$dir/nats.log"
+        return 1
+    fi
+}
