@@ -131,8 +131,9 @@ void cli_hex(char *out, const uint8_t *in, size_t len);
 void cli_json_print(const json_t *j);
 
 /* Subcommands (each in its own node/cli_*.c). */
-int cli_cmd_identity(int argc, char **argv);  /* identity new | show */
-int cli_cmd_initiator(int argc, char **argv); /* initiator new | show */
-int cli_cmd_peers(int argc, char **argv);     /* peers: build/print the peers file */
+int cli_cmd_identity(int argc, char **argv);     /* identity new | show */
+int cli_cmd_initiator(int argc, char **argv);    /* initiator new | show */
+int cli_cmd_peers(int argc, char **argv);        /* peers: build/print the peers file */
+int cli_cmd_config_check(int argc, char **argv); /* config-check: validate a node config */
 
 #endif /* MPC_NODE_CLI_H */

@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"identity", cli_cmd_identity, "identity new|show: the node's encrypted Ed25519 key"},
     {"initiator", cli_cmd_initiator, "initiator new|show: the client key that signs requests"},
     {"peers", cli_cmd_peers, "build, print or check the peers file"},
+    {"config-check", cli_cmd_config_check, "validate a node config as the node would"},
 };
 
 static void
