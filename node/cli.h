@@ -56,6 +56,21 @@ struct cli_signer {
     uint8_t *sk;               /* 64-byte libsodium secret key, secure memory; NULL if unloaded */
 };
 
+/* NATS connection options shared by the commands that talk to the cluster. */
+struct cli_nats_opts {
+    const char *url;  /* --nats URL[,URL]; default $MPC_NATS_URL or nats://127.0.0.1:4222 */
+    const char *user; /* --user; default $MPC_NATS_USER */
+    const char *password_file; /* --password-file (first line); default $MPC_NATS_PASSWORD */
+    uint64_t connect_ms;       /* connect timeout */
+};
+
+/* The long options of struct cli_nats_opts, for help texts. */
+#define CLI_NATS_HELP                                                                              \
+    "  --nats URL              NATS server(s), comma-separated (default $MPC_NATS_URL,\n"          \
+    "                          else nats://127.0.0.1:4222)\n"                                      \
+    "  --user USER             NATS user (default $MPC_NATS_USER)\n"                               \
+    "  --password-file F       NATS password: first line of F (default $MPC_NATS_PASSWORD)\n"
+
 /*
  * Prints "mpc-cli: <formatted message>\n" on stderr.
  */
@@ -130,10 +145,49 @@ void cli_hex(char *out, const uint8_t *in, size_t len);
  */
 void cli_json_print(const json_t *j);
 
+/*
+ * Handles one NATS option of getopt_long (c is the option's value below).
+ * Returns: 1 if c was a NATS option (stored in *o), else 0.
+ */
+#define CLI_OPT_NATS          1001 /* --nats */
+#define CLI_OPT_USER          1002 /* --user */
+#define CLI_OPT_PASSWORD_FILE 1003 /* --password-file */
+int cli_nats_opt(struct cli_nats_opts *o, int c, const char *arg);
+
+/*
+ * Fills the transport_nats_config for o (defaults from the environment) and
+ * connects a JetStream client (transport/jetstream.h).
+ * Out: *out — caller owns it; free with cli_nats_close.
+ * Returns: MPC_OK or the connect status, already reported on stderr.
+ */
+struct transport_js;
+MPC_MUST_CHECK mpc_status cli_nats_connect(const struct cli_nats_opts *o, const char *name,
+                                           struct transport_js **out);
+
+/*
+ * One core NATS request/reply (e.g. mpc.n.<node>.status) on a fresh
+ * connection. Out: reply[0..*reply_len).
+ * Returns: MPC_OK; MPC_ERR_NO_RESPONDERS; MPC_ERR_TIMEOUT; connect errors.
+ */
+MPC_MUST_CHECK mpc_status cli_nats_request(const struct cli_nats_opts *o, const char *subject,
+                                           const uint8_t *data, size_t len, uint64_t timeout_ms,
+                                           uint8_t *reply, size_t reply_cap, size_t *reply_len);
+
+/* Destroys js (accepts NULL) and releases nats.c's global resources. */
+void cli_nats_close(struct transport_js *js);
+
+/* Returns: the exit code for a NATS failure status (CLI_EXIT_UNAVAILABLE, _TIMEOUT, _FAILED). */
+int cli_exit_for_nats(mpc_status st);
+
 /* Subcommands (each in its own node/cli_*.c). */
 int cli_cmd_identity(int argc, char **argv);     /* identity new | show */
 int cli_cmd_initiator(int argc, char **argv);    /* initiator new | show */
 int cli_cmd_peers(int argc, char **argv);        /* peers: build/print the peers file */
 int cli_cmd_config_check(int argc, char **argv); /* config-check: validate a node config */
+int cli_cmd_keygen(int argc, char **argv);       /* keygen request */
+int cli_cmd_sign(int argc, char **argv);         /* sign request */
+int cli_cmd_reshare(int argc, char **argv);      /* reshare request */
+int cli_cmd_results(int argc, char **argv);      /* stored results of a request */
+int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 
 #endif /* MPC_NODE_CLI_H */

@@ -22,6 +22,11 @@ static const struct cli_command commands[] = {
     {"initiator", cli_cmd_initiator, "initiator new|show: the client key that signs requests"},
     {"peers", cli_cmd_peers, "build, print or check the peers file"},
     {"config-check", cli_cmd_config_check, "validate a node config as the node would"},
+    {"keygen", cli_cmd_keygen, "create a threshold key (DKG) for a wallet"},
+    {"sign", cli_cmd_sign, "sign a message with a wallet's key; verify the signature"},
+    {"reshare", cli_cmd_reshare, "move a wallet's key to a new committee / threshold"},
+    {"results", cli_cmd_results, "print the stored results of an earlier request"},
+    {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
 };
 
 static void
