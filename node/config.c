@@ -34,6 +34,7 @@
 #define DEF_RESHARE_MS   180000u
 #define DEF_IDLE_MS      60000u
 #define DEF_DRAIN_MS     30000u
+#define DEF_ACK_WAIT_MS  30000u
 #define DEF_ATTEMPTS     10u
 #define DEF_BASE_MS      100u
 #define DEF_CAP_MS       1000u
@@ -355,6 +356,7 @@ check_limits(struct vctx *v, const struct raw_config *r, struct node_config *c)
         {"timeouts_ms.reshare", t->reshare, DEF_RESHARE_MS, &c->timeouts.reshare_ms},
         {"timeouts_ms.idle", t->idle, DEF_IDLE_MS, &c->timeouts.idle_ms},
         {"timeouts_ms.drain", t->drain, DEF_DRAIN_MS, &c->timeouts.drain_ms},
+        {"timeouts_ms.ack_wait", t->ack_wait, DEF_ACK_WAIT_MS, &c->timeouts.ack_wait_ms},
     };
     for (size_t i = 0; i < sizeof(tm) / sizeof(tm[0]) && st == MPC_OK; i++) {
         st = opt_u32(v, tm[i].key, tm[i].raw, tm[i].def, 100, DAY_MS, tm[i].out);
@@ -603,10 +605,11 @@ node_config_log(const struct node_config *cfg)
             cfg->n_initiators, cfg->authorizers.n_keys, cfg->authorizers.required);
     mpc_log(MPC_LOG_INFO, "config", "limits",
             "max_sessions=%u workers=%u mailbox=%u barrier_ms=%u keygen_ms=%u sign_ms=%u "
-            "reshare_ms=%u idle_ms=%u drain_ms=%u",
+            "reshare_ms=%u idle_ms=%u drain_ms=%u ack_wait_ms=%u",
             cfg->limits.max_sessions, cfg->limits.workers, cfg->limits.mailbox_capacity,
             cfg->timeouts.barrier_ms, cfg->timeouts.keygen_ms, cfg->timeouts.sign_ms,
-            cfg->timeouts.reshare_ms, cfg->timeouts.idle_ms, cfg->timeouts.drain_ms);
+            cfg->timeouts.reshare_ms, cfg->timeouts.idle_ms, cfg->timeouts.drain_ms,
+            cfg->timeouts.ack_wait_ms);
     mpc_log(MPC_LOG_INFO, "config", "retry",
             "max_attempts=%u base_ms=%u cap_ms=%u jitter_pct=%u per_try_timeout_ms=%u "
             "http=%s:%u",

@@ -71,12 +71,13 @@ struct node_config_limits {
 
 /* Deadlines, all in milliseconds. */
 struct node_config_timeouts {
-    uint32_t barrier_ms; /* readiness barrier */
-    uint32_t keygen_ms;  /* whole keygen session */
-    uint32_t sign_ms;    /* whole sign session */
-    uint32_t reshare_ms; /* whole reshare session */
-    uint32_t idle_ms;    /* no progress in a session */
-    uint32_t drain_ms;   /* shutdown drain */
+    uint32_t barrier_ms;  /* readiness barrier */
+    uint32_t keygen_ms;   /* whole keygen session */
+    uint32_t sign_ms;     /* whole sign session */
+    uint32_t reshare_ms;  /* whole reshare session */
+    uint32_t idle_ms;     /* no progress in a session */
+    uint32_t drain_ms;    /* shutdown drain */
+    uint32_t ack_wait_ms; /* JetStream AckWait of the node's durable (redelivery after a crash) */
 };
 
 /* Direct-send retry policy (DESIGN §5). */

@@ -68,6 +68,7 @@ static const cyaml_schema_field_t timeouts_fields[] = {
     CYAML_FIELD_UINT_PTR("reshare", OPT, struct raw_timeouts, reshare),
     CYAML_FIELD_UINT_PTR("idle", OPT, struct raw_timeouts, idle),
     CYAML_FIELD_UINT_PTR("drain", OPT, struct raw_timeouts, drain),
+    CYAML_FIELD_UINT_PTR("ack_wait", OPT, struct raw_timeouts, ack_wait),
     CYAML_FIELD_END,
 };
 

@@ -61,12 +61,13 @@ struct raw_limits {
 
 /* timeouts_ms */
 struct raw_timeouts {
-    uint32_t *barrier; /* timeouts_ms.barrier */
-    uint32_t *keygen;  /* timeouts_ms.keygen */
-    uint32_t *sign;    /* timeouts_ms.sign */
-    uint32_t *reshare; /* timeouts_ms.reshare */
-    uint32_t *idle;    /* timeouts_ms.idle */
-    uint32_t *drain;   /* timeouts_ms.drain */
+    uint32_t *barrier;  /* timeouts_ms.barrier */
+    uint32_t *keygen;   /* timeouts_ms.keygen */
+    uint32_t *sign;     /* timeouts_ms.sign */
+    uint32_t *reshare;  /* timeouts_ms.reshare */
+    uint32_t *idle;     /* timeouts_ms.idle */
+    uint32_t *drain;    /* timeouts_ms.drain */
+    uint32_t *ack_wait; /* timeouts_ms.ack_wait */
 };
 
 /* retry */

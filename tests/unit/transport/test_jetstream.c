@@ -1,0 +1,396 @@
+/*
+ * test_jetstream.c — transport/jetstream.h against a real nats-server started
+ * by the test (127.0.0.1, random free port, temp store dir, stopped by pid):
+ * idempotent streams and durables, fetch/ack/nak/term/in-progress, metadata,
+ * publish dedup with headers, the client's result watcher, a durable that
+ * survives unbind, a server restart, and bad arguments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "tests/support/nats_server.h"
+#include "transport/jetstream.h"
+
+static test_nats_server *g_srv;
+
+static void
+cfg_for(transport_nats_config *c, const char *name)
+{
+    transport_nats_config_default(c);
+    c->servers = test_nats_server_url(g_srv);
+    c->name = name;
+    c->reconnect_wait_ms = 100;
+    c->reconnect_jitter_ms = 20;
+}
+
+static transport_js *
+connect_js(const char *name)
+{
+    transport_nats_config c;
+    transport_js *js = NULL;
+    cfg_for(&c, name);
+    assert_int_equal(transport_js_connect(&c, &js), MPC_OK);
+    transport_js_streams_config sc;
+    transport_js_streams_config_default(&sc);
+    sc.dup_window_ms = 60000;
+    assert_int_equal(transport_js_ensure_streams(js, &sc), MPC_OK);
+    return js;
+}
+
+/* Binds node's durable and acks what other tests left for it (interest retention). */
+static transport_js_consumer *
+bind_node(transport_js *js, const char *node, uint64_t ack_wait_ms)
+{
+    transport_js_consumer_config cc = {.node_id = node, .ack_wait_ms = ack_wait_ms};
+    transport_js_consumer *c = NULL;
+    assert_int_equal(transport_js_consumer_bind(js, &cc, &c), MPC_OK);
+    for (int i = 0; i < 100; i++) {
+        transport_js_msg *m[8];
+        size_t n = 0;
+        if (transport_js_fetch(c, m, 8, &n, 100) != MPC_OK) {
+            break;
+        }
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(transport_js_msg_ack(m[k], 2000), MPC_OK);
+            transport_js_msg_destroy(m[k]);
+        }
+    }
+    return c;
+}
+
+static void
+publish_req(transport_js *js, const char *subject, const char *body, const char *id, int dup)
+{
+    transport_js_pub_ack ack;
+    assert_int_equal(transport_js_publish(js, subject, (const uint8_t *)body, strlen(body), id,
+                                          NULL, 0, 2000, &ack),
+                     MPC_OK);
+    assert_int_equal(ack.duplicate, dup);
+    assert_true(ack.seq > 0);
+}
+
+/* Fetches exactly one message, failing the test otherwise. */
+static transport_js_msg *
+fetch_one(transport_js_consumer *c, uint64_t timeout_ms)
+{
+    transport_js_msg *m[4] = {0};
+    size_t n = 0;
+    assert_int_equal(transport_js_fetch(c, m, 1, &n, timeout_ms), MPC_OK);
+    assert_int_equal(n, 1);
+    return m[0];
+}
+
+static void
+expect_empty(transport_js_consumer *c)
+{
+    transport_js_msg *m[4] = {0};
+    size_t n = 9;
+    assert_int_equal(transport_js_fetch(c, m, 4, &n, 200), MPC_ERR_TIMEOUT);
+    assert_int_equal(n, 0);
+}
+
+static void
+test_jetstream_streams_idempotent(void **state)
+{
+    (void)state;
+    transport_js *a = connect_js("a");
+    transport_js *b = connect_js("b"); /* second creator: streams exist */
+    assert_int_equal(transport_js_ensure_streams(a, NULL), MPC_OK);
+    assert_int_equal(transport_js_ping(a, 2000), MPC_OK);
+    assert_true(transport_js_is_connected(b));
+    transport_js_destroy(a);
+    transport_js_destroy(b);
+}
+
+static void
+test_jetstream_fetch_ack_metadata(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n1");
+    transport_js_consumer *c = bind_node(js, "fa1", 5000);
+    transport_js_consumer *c2 = bind_node(js, "fa1", 5000); /* reuse of an existing durable */
+    transport_js_consumer_destroy(c2);
+    assert_int_equal(transport_js_consumer_ack_wait_ms(c), 5000);
+    publish_req(js, "mpc.req.sign", "hello", "fa-r1", 0);
+    publish_req(js, "mpc.req.sign", "hello", "fa-r1", 1); /* dedup by Nats-Msg-Id */
+    transport_js_msg *m = fetch_one(c, 2000);
+    size_t len = 0;
+    const uint8_t *d = transport_js_msg_data(m, &len);
+    assert_int_equal(len, 5);
+    assert_memory_equal(d, "hello", 5);
+    assert_string_equal(transport_js_msg_subject(m), "mpc.req.sign");
+    char id[64];
+    assert_int_equal(transport_js_msg_header(m, TRANSPORT_JS_HDR_MSG_ID, id, sizeof id), MPC_OK);
+    assert_string_equal(id, "fa-r1");
+    assert_int_equal(transport_js_msg_header(m, "Nope", id, sizeof id), MPC_ERR_NOT_FOUND);
+    assert_int_equal(transport_js_msg_header(m, TRANSPORT_JS_HDR_MSG_ID, id, 3),
+                     MPC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(transport_js_msg_delivery_count(m), 1);
+    assert_true(transport_js_msg_stream_seq(m) > 0);
+    assert_int_equal(transport_js_msg_in_progress(m), MPC_OK);
+    assert_int_equal(transport_js_msg_ack(m, 2000), MPC_OK);
+    assert_int_equal(transport_js_msg_ack(m, 2000), MPC_ERR_SESSION_STATE);
+    assert_int_equal(transport_js_msg_term(m), MPC_ERR_SESSION_STATE);
+    transport_js_msg_destroy(m);
+    expect_empty(c); /* acked: no redelivery, and the duplicate was not stored */
+    transport_js_stats st;
+    transport_js_get_stats(js, &st);
+    assert_true(st.acks >= 1 && st.publish_dups >= 1 && st.in_progress >= 1);
+    transport_js_consumer_destroy(c);
+    transport_js_destroy(js);
+}
+
+static void
+test_jetstream_nak_redelivers(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n2");
+    transport_js_consumer *c = bind_node(js, "nk1", 5000);
+    publish_req(js, "mpc.req.keygen", "k", "nk-r1", 0);
+    transport_js_msg *m = fetch_one(c, 2000);
+    uint64_t t0 = mpc_clock_mono_ms();
+    assert_int_equal(transport_js_msg_nak(m, 300), MPC_OK);
+    transport_js_msg_destroy(m);
+    m = fetch_one(c, 3000);
+    assert_true(mpc_clock_mono_ms() - t0 >= 250); /* the delay was honoured */
+    assert_int_equal(transport_js_msg_delivery_count(m), 2);
+    assert_int_equal(transport_js_msg_term(m), MPC_OK); /* final: never again */
+    transport_js_msg_destroy(m);
+    expect_empty(c);
+    transport_js_consumer_destroy(c);
+    transport_js_destroy(js);
+}
+
+static void
+test_jetstream_unacked_redelivered_after_rebind(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n3");
+    transport_js_consumer *c = bind_node(js, "rb1", 1000);
+    publish_req(js, "mpc.req.sign", "x", "rb-r1", 0);
+    transport_js_msg *m = fetch_one(c, 2000);
+    transport_js_msg_destroy(m); /* a crash: never acked */
+    transport_js_consumer_destroy(c);
+    transport_js_destroy(js);
+    /* A new process binds the same durable: the request comes back after AckWait. */
+    js = connect_js("n3b");
+    c = bind_node(js, "rb1", 1000);
+    m = fetch_one(c, 5000);
+    assert_int_equal(transport_js_msg_delivery_count(m), 2);
+    assert_int_equal(transport_js_msg_ack(m, 2000), MPC_OK);
+    transport_js_msg_destroy(m);
+    transport_js_consumer_destroy(c);
+    transport_js_destroy(js);
+}
+
+static void
+test_jetstream_interest_each_node_sees_request(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n4");
+    transport_js_consumer *a = bind_node(js, "ia", 5000);
+    transport_js_consumer *b = bind_node(js, "ib", 5000);
+    publish_req(js, "mpc.req.reshare", "r", "ia-r1", 0);
+    transport_js_msg *ma = fetch_one(a, 2000);
+    transport_js_msg *mb = fetch_one(b, 2000);
+    assert_int_equal(transport_js_msg_stream_seq(ma), transport_js_msg_stream_seq(mb));
+    assert_int_equal(transport_js_msg_ack(ma, 2000), MPC_OK);
+    assert_int_equal(transport_js_msg_ack(mb, 2000), MPC_OK);
+    transport_js_msg_destroy(ma);
+    transport_js_msg_destroy(mb);
+    transport_js_consumer_destroy(a);
+    transport_js_consumer_destroy(b);
+    transport_js_destroy(js);
+}
+
+static void
+publish_result(transport_js *js, const char *node, const char *body, int dup)
+{
+    char subj[128], id[128];
+    assert_int_equal(transport_js_result_subject(subj, sizeof subj, "cli1", "req-9"), MPC_OK);
+    assert_int_equal(transport_js_result_msg_id(id, sizeof id, "req-9", node, "ed25519"), MPC_OK);
+    transport_js_header h = {TRANSPORT_JS_HDR_NODE, node};
+    transport_js_pub_ack ack;
+    assert_int_equal(
+        transport_js_publish(js, subj, (const uint8_t *)body, strlen(body), id, &h, 1, 2000, &ack),
+        MPC_OK);
+    assert_int_equal(ack.duplicate, dup);
+}
+
+static void
+test_jetstream_results_watch_per_node(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n5");
+    publish_result(js, "node-a", "A", 0); /* before the watcher: replayed from the stream */
+    transport_js_results *w = NULL;
+    assert_int_equal(transport_js_results_watch(js, "cli1", "req-9", &w), MPC_OK);
+    publish_result(js, "node-b", "B", 0);
+    publish_result(js, "node-a", "A", 1); /* republish: one stored copy per node */
+    int seen_a = 0, seen_b = 0;
+    for (int i = 0; i < 3; i++) {
+        transport_js_msg *m = NULL;
+        mpc_status st = transport_js_results_next(w, &m, i < 2 ? 3000 : 300);
+        if (i == 2) {
+            assert_int_equal(st, MPC_ERR_TIMEOUT); /* the duplicate was not stored */
+            break;
+        }
+        assert_int_equal(st, MPC_OK);
+        char node[64];
+        assert_int_equal(transport_js_msg_header(m, TRANSPORT_JS_HDR_NODE, node, sizeof node),
+                         MPC_OK);
+        seen_a += strcmp(node, "node-a") == 0;
+        seen_b += strcmp(node, "node-b") == 0;
+        transport_js_msg_destroy(m);
+    }
+    assert_int_equal(seen_a, 1);
+    assert_int_equal(seen_b, 1);
+    transport_js_results_destroy(w);
+    transport_js_destroy(js);
+}
+
+static void
+test_jetstream_server_restart(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n6");
+    transport_js_consumer *c = bind_node(js, "sr1", 5000);
+    assert_int_equal(test_nats_server_stop(g_srv), MPC_OK);
+    uint64_t until = mpc_clock_mono_ms() + 5000;
+    while (transport_js_is_connected(js) && mpc_clock_mono_ms() < until) {
+        transport_js_msg *m[1];
+        size_t n = 0;
+        if (transport_js_fetch(c, m, 1, &n, 50) == MPC_OK) { /* waits by fetching */
+            transport_js_msg_destroy(m[0]);
+        }
+    }
+    assert_false(transport_js_is_connected(js));
+    assert_int_not_equal(transport_js_ping(js, 200), MPC_OK);
+    assert_int_equal(test_nats_server_restart(g_srv), MPC_OK);
+    until = mpc_clock_mono_ms() + 10000;
+    mpc_status st = MPC_ERR_TIMEOUT;
+    while (st != MPC_OK && mpc_clock_mono_ms() < until) {
+        st = transport_js_ping(js, 500);
+        if (st != MPC_OK) {
+            transport_js_msg *m[1];
+            size_t n = 0;
+            if (transport_js_fetch(c, m, 1, &n, 100) == MPC_OK) {
+                transport_js_msg_destroy(m[0]);
+            }
+        }
+    }
+    assert_int_equal(st, MPC_OK);
+    publish_req(js, "mpc.req.sign", "after", "sr-r1", 0);
+    transport_js_msg *m = NULL;
+    until = mpc_clock_mono_ms() + 10000;
+    while (m == NULL && mpc_clock_mono_ms() < until) {
+        transport_js_msg *mm[1];
+        size_t n = 0;
+        if (transport_js_fetch(c, mm, 1, &n, 500) == MPC_OK) {
+            m = mm[0];
+        }
+    }
+    assert_non_null(m); /* the bound durable keeps working after the restart */
+    assert_int_equal(transport_js_msg_ack(m, 2000), MPC_OK);
+    transport_js_msg_destroy(m);
+    transport_js_stats st2;
+    transport_js_get_stats(js, &st2);
+    assert_true(st2.reconnects >= 1);
+    transport_js_consumer_destroy(c);
+    transport_js_destroy(js);
+}
+
+static void
+test_jetstream_bad_args(void **state)
+{
+    (void)state;
+    transport_js *js = NULL;
+    transport_nats_config c;
+    assert_int_equal(transport_js_connect(NULL, &js), MPC_ERR_INVALID_ARG);
+    transport_nats_config_default(&c);
+    assert_int_equal(transport_js_connect(&c, &js), MPC_ERR_INVALID_ARG); /* no servers */
+    c.servers = "nats://127.0.0.1:1";
+    c.connect_timeout_ms = 200;
+    assert_int_equal(transport_js_connect(&c, &js), MPC_ERR_NOT_CONNECTED);
+    assert_null(js);
+    js = connect_js("bad");
+    transport_js_consumer *cons = NULL;
+    transport_js_consumer_config cc = {.node_id = "a.b"};
+    assert_int_equal(transport_js_consumer_bind(js, &cc, &cons), MPC_ERR_INVALID_ARG);
+    cc.node_id = NULL;
+    assert_int_equal(transport_js_consumer_bind(js, &cc, &cons), MPC_ERR_INVALID_ARG);
+    assert_int_equal(
+        transport_js_publish(js, "nostream.x", (const uint8_t *)"x", 1, NULL, NULL, 0, 1000, NULL),
+        MPC_ERR_NO_RESPONDERS);
+    assert_int_equal(transport_js_publish(js, NULL, NULL, 0, NULL, NULL, 0, 1000, NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_publish(js, "mpc.req.x", NULL, 0, "", NULL, 0, 1000, NULL),
+                     MPC_ERR_INVALID_ARG);
+    char buf[16];
+    assert_int_equal(transport_js_result_subject(buf, sizeof buf, "a.b", "r"), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_result_subject(buf, sizeof buf, "a", "r*"), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_result_subject(buf, sizeof buf, "aaaaaaaa", "rrrrrrrr"),
+                     MPC_ERR_BUFFER_TOO_SMALL);
+    assert_string_equal(buf, "");
+    assert_int_equal(transport_js_result_msg_id(buf, sizeof buf, "r", "n>", NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_result_msg_id(buf, sizeof buf, "r", "n", NULL), MPC_OK);
+    assert_string_equal(buf, "r/n");
+    transport_js_results *w = NULL;
+    assert_int_equal(transport_js_results_watch(js, "", "r", &w), MPC_ERR_INVALID_ARG);
+    size_t n = 0;
+    assert_int_equal(transport_js_fetch(NULL, NULL, 1, &n, 10), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_msg_ack(NULL, 10), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_msg_nak(NULL, 10), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_msg_term(NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_msg_in_progress(NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_js_ping(NULL, 10), MPC_ERR_INVALID_ARG);
+    assert_false(transport_js_is_connected(NULL));
+    transport_js_msg_destroy(NULL);
+    transport_js_consumer_destroy(NULL);
+    transport_js_results_destroy(NULL);
+    transport_js_destroy(js);
+    transport_js_destroy(NULL);
+}
+
+static int
+group_setup(void **state)
+{
+    (void)state;
+    return test_nats_server_start(NULL, &g_srv) == MPC_OK ? 0 : -1;
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    test_nats_server_destroy(g_srv);
+    g_srv = NULL;
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jetstream_streams_idempotent),
+        cmocka_unit_test(test_jetstream_fetch_ack_metadata),
+        cmocka_unit_test(test_jetstream_nak_redelivers),
+        cmocka_unit_test(test_jetstream_unacked_redelivered_after_rebind),
+        cmocka_unit_test(test_jetstream_interest_each_node_sees_request),
+        cmocka_unit_test(test_jetstream_results_watch_per_node),
+        cmocka_unit_test(test_jetstream_bad_args),
+        cmocka_unit_test(test_jetstream_server_restart),
+    };
+    int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    (void)transport_nats_global_shutdown(5000);
+    return failed;
+}

@@ -1,0 +1,584 @@
+/*
+ * jetstream.c — JetStream connection, streams and the durable pull consumer
+ * (transport/jetstream.h). Messages, publishing and the client watcher are in
+ * transport/jetstream_msg.c.
+ *
+ * DESIGN:
+ * - Threads: nats.c's own threads run the connection handlers, which only
+ *   touch js->mu-guarded flags and atomic counters. Everything else runs on
+ *   the caller's thread; nats.c objects (connection, context, subscriptions)
+ *   are thread-safe in the library.
+ * - Destroy: close the connection, wait for the closed callback (the last
+ *   library call into js), destroy the context and the connection, free.
+ * - Idempotent setup: get info first, create if missing; a concurrent
+ *   creator ("name already in use") is not an error, the info is read again.
+ */
+#include "transport/jetstream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "transport/jetstream_internal.h"
+#include "transport/nats_options.h"
+
+#define TJS_CLOSE_WAIT_MS       5000
+#define TJS_API_WAIT_MS         5000
+#define TJS_DEF_REQ_AGE_MS      (24ull * 3600 * 1000)
+#define TJS_DEF_RES_AGE_MS      (7ull * 24 * 3600 * 1000)
+#define TJS_DEF_DUP_WINDOW_MS   (10ull * 60 * 1000)
+#define TJS_DEF_RES_MAX_MSGS    1000000
+#define TJS_DEF_ACK_WAIT_MS     30000
+#define TJS_DEF_MAX_ACK_PENDING 1000
+#define TJS_MS_TO_NS            1000000ll
+
+mpc_status
+transport_js_status(natsStatus s, jsErrCode jerr)
+{
+    if (jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr || s == NATS_NOT_FOUND) {
+        return MPC_ERR_NOT_FOUND;
+    }
+    if (jerr == JSNotEnabledErr) {
+        return MPC_ERR_NATS;
+    }
+    return transport_nats_status(s);
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static void
+tjs_on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+    transport_js *js = closure;
+    (void)nc;
+    (void)sub;
+    TJS_COUNT(js, async_errors);
+    mpc_log(MPC_LOG_WARN, "transport", "js_async_error", "conn=%s status=%s", js->name,
+            natsStatus_GetText(err));
+}
+
+static void
+tjs_set_connected(transport_js *js, int up)
+{
+    pthread_mutex_lock(&js->mu);
+    js->connected = up;
+    pthread_mutex_unlock(&js->mu);
+}
+
+static void
+tjs_on_disconnected(natsConnection *nc, void *closure)
+{
+    transport_js *js = closure;
+    (void)nc;
+    pthread_mutex_lock(&js->mu);
+    int closing = js->closing;
+    js->connected = 0;
+    pthread_mutex_unlock(&js->mu);
+    if (!closing) {
+        TJS_COUNT(js, disconnects);
+        mpc_log(MPC_LOG_WARN, "transport", "js_disconnected", "conn=%s", js->name);
+    }
+}
+
+static void
+tjs_on_reconnected(natsConnection *nc, void *closure)
+{
+    transport_js *js = closure;
+    (void)nc;
+    TJS_COUNT(js, reconnects);
+    tjs_set_connected(js, 1);
+    mpc_log(MPC_LOG_INFO, "transport", "js_reconnected", "conn=%s", js->name);
+}
+
+static void
+tjs_on_connected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    tjs_set_connected(closure, 1);
+}
+
+static void
+tjs_on_closed(natsConnection *nc, void *closure)
+{
+    transport_js *js = closure;
+    (void)nc;
+    pthread_mutex_lock(&js->mu);
+    js->connected = 0;
+    js->closed = 1;
+    pthread_cond_broadcast(&js->cv);
+    pthread_mutex_unlock(&js->mu);
+}
+
+static natsStatus
+tjs_set_options(natsOptions *o, const transport_nats_config *c, transport_js *js)
+{
+    natsStatus s = natsOptions_SetURL(o, c->servers);
+    if (s == NATS_OK && c->name != NULL)
+        s = natsOptions_SetName(o, c->name);
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetAllowReconnect(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, -1);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, c->reconnect_wait_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectJitter(o, c->reconnect_jitter_ms, c->reconnect_jitter_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectBufSize(o, (int)c->reconnect_buf_bytes);
+    if (s == NATS_OK)
+        s = natsOptions_SetPingInterval(o, c->ping_interval_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxPingsOut(o, (int)c->max_pings_out);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, c->connect_timeout_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(o, tjs_on_error, js);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(o, tjs_on_disconnected, js);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(o, tjs_on_reconnected, js);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(o, tjs_on_closed, js);
+    if (s == NATS_OK && c->retry_on_failed_connect)
+        s = natsOptions_SetRetryOnFailedConnect(o, true, tjs_on_connected, js);
+    if (s == NATS_OK)
+        s = transport_nats_options_auth(o, c);
+    return s;
+}
+
+static transport_js *
+tjs_alloc(const transport_nats_config *c)
+{
+    transport_js *js = calloc(1, sizeof *js);
+    if (js == NULL) {
+        return NULL;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int bad = pthread_cond_init(&js->cv, &ca) != 0;
+    pthread_condattr_destroy(&ca);
+    if (bad || pthread_mutex_init(&js->mu, NULL) != 0) {
+        if (!bad) {
+            pthread_cond_destroy(&js->cv);
+        }
+        free(js);
+        return NULL;
+    }
+    snprintf(js->name, sizeof js->name, "%s-js", c->name != NULL ? c->name : "mpc");
+    return js;
+}
+
+/* Closes the connection and waits for the closed callback. Returns 1 if it ran. */
+static int
+tjs_close(transport_js *js)
+{
+    if (js->nc == NULL) {
+        return 1;
+    }
+    pthread_mutex_lock(&js->mu);
+    js->closing = 1;
+    pthread_mutex_unlock(&js->mu);
+    natsConnection_Close(js->nc);
+    struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(TJS_CLOSE_WAIT_MS));
+    pthread_mutex_lock(&js->mu);
+    while (!js->closed) {
+        if (pthread_cond_timedwait(&js->cv, &js->mu, &until) != 0) {
+            break;
+        }
+    }
+    int closed = js->closed;
+    pthread_mutex_unlock(&js->mu);
+    return closed;
+}
+
+static void
+tjs_free(transport_js *js)
+{
+    jsCtx_Destroy(js->js);
+    natsConnection_Destroy(js->nc);
+    pthread_mutex_destroy(&js->mu);
+    pthread_cond_destroy(&js->cv);
+    free(js);
+}
+
+static mpc_status
+tjs_connect(transport_js *js, const transport_nats_config *c)
+{
+    natsOptions *o = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    if (s != NATS_OK) {
+        return transport_nats_status(s);
+    }
+    s = tjs_set_options(o, c, js);
+    if (s != NATS_OK) {
+        natsOptions_Destroy(o);
+        return s == NATS_NO_MEMORY ? MPC_ERR_NOMEM : MPC_ERR_CONFIG;
+    }
+    s = natsConnection_Connect(&js->nc, o);
+    natsOptions_Destroy(o);
+    if (s == NATS_NOT_YET_CONNECTED && c->retry_on_failed_connect) {
+        s = NATS_OK;
+    } else if (s == NATS_OK) {
+        tjs_set_connected(js, 1);
+    }
+    if (s != NATS_OK) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_connect_failed", "conn=%s servers=%s status=%s",
+                js->name, c->servers, natsStatus_GetText(s));
+        js->nc = NULL;
+        return transport_nats_status(s);
+    }
+    s = natsConnection_JetStream(&js->js, js->nc, NULL);
+    return transport_nats_status(s);
+}
+
+mpc_status
+transport_js_connect(const transport_nats_config *user_cfg, transport_js **out)
+{
+    transport_nats_config c;
+    if (out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (user_cfg == NULL || user_cfg->servers == NULL || user_cfg->servers[0] == '\0' ||
+        (user_cfg->user != NULL && user_cfg->password == NULL) ||
+        (user_cfg->nkey_seed_file != NULL && user_cfg->nkey_public == NULL)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    transport_nats_config_fill(&c, user_cfg);
+    transport_js *js = tjs_alloc(&c);
+    if (js == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status st = tjs_connect(js, &c);
+    if (st != MPC_OK) {
+        if (tjs_close(js)) {
+            tjs_free(js);
+        }
+        return st;
+    }
+    *out = js;
+    return MPC_OK;
+}
+
+void
+transport_js_destroy(transport_js *js)
+{
+    if (js == NULL) {
+        return;
+    }
+    if (!tjs_close(js)) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_close_overdue", "conn=%s", js->name);
+        return; /* the closed callback may still touch js: leak rather than free under it */
+    }
+    tjs_free(js);
+}
+
+int
+transport_js_is_connected(transport_js *js)
+{
+    if (js == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&js->mu);
+    int up = js->connected;
+    pthread_mutex_unlock(&js->mu);
+    return up;
+}
+
+static void
+tjs_opts(jsOptions *o, uint64_t timeout_ms)
+{
+    jsOptions_Init(o);
+    o->Wait = (int64_t)(timeout_ms != 0 ? timeout_ms : TJS_API_WAIT_MS);
+}
+
+mpc_status
+transport_js_ping(transport_js *js, uint64_t timeout_ms)
+{
+    jsAccountInfo *ai = NULL;
+    jsErrCode jerr = 0;
+    jsOptions o;
+    if (js == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (!transport_js_is_connected(js)) {
+        return MPC_ERR_NOT_CONNECTED;
+    }
+    tjs_opts(&o, timeout_ms);
+    natsStatus s = js_GetAccountInfo(&ai, js->js, &o, &jerr);
+    jsAccountInfo_Destroy(ai);
+    return transport_js_status(s, jerr);
+}
+
+void
+transport_js_get_stats(transport_js *js, transport_js_stats *out)
+{
+    if (out == NULL) {
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    if (js == NULL) {
+        return;
+    }
+    const uint64_t *src = (const uint64_t *)&js->st;
+    uint64_t *dst = (uint64_t *)out;
+    for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++) {
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+    }
+}
+
+/* ---------------------------------------------------------------- streams */
+
+void
+transport_js_streams_config_default(transport_js_streams_config *c)
+{
+    if (c != NULL) {
+        memset(c, 0, sizeof *c);
+    }
+}
+
+static uint64_t
+tjs_or(uint64_t v, uint64_t def)
+{
+    return v != 0 ? v : def;
+}
+
+/* Gets or creates one stream; checks the retention of an existing one. */
+static mpc_status
+tjs_ensure_stream(transport_js *js, jsStreamConfig *sc)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    jsOptions o;
+    tjs_opts(&o, 0);
+    natsStatus s = js_GetStreamInfo(&si, js->js, sc->Name, &o, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jerr = 0;
+        s = js_AddStream(&si, js->js, sc, &o, &jerr);
+        if (jerr == JSStreamNameExistErr) { /* another node won the race */
+            jerr = 0;
+            s = js_GetStreamInfo(&si, js->js, sc->Name, &o, &jerr);
+        } else if (s == NATS_OK) {
+            mpc_log(MPC_LOG_INFO, "transport", "js_stream_created", "stream=%s", sc->Name);
+        }
+    }
+    mpc_status st = transport_js_status(s, jerr);
+    if (st == MPC_OK && si != NULL && si->Config != NULL &&
+        si->Config->Retention != sc->Retention) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_stream_mismatch",
+                "stream=%s reason=retention_policy", sc->Name);
+        st = MPC_ERR_CONFIG;
+    }
+    if (st != MPC_OK && st != MPC_ERR_CONFIG) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_stream_failed", "stream=%s status=%s jerr=%d",
+                sc->Name, natsStatus_GetText(s), (int)jerr);
+    }
+    jsStreamInfo_Destroy(si);
+    return st;
+}
+
+mpc_status
+transport_js_ensure_streams(transport_js *js, const transport_js_streams_config *cfg)
+{
+    transport_js_streams_config c;
+    jsStreamConfig req, res;
+    const char *req_subj[] = {TRANSPORT_JS_REQ_SUBJECTS};
+    const char *res_subj[] = {TRANSPORT_JS_RES_SUBJECTS};
+    if (js == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    transport_js_streams_config_default(&c);
+    if (cfg != NULL) {
+        c = *cfg;
+    }
+    int64_t dup_ns = (int64_t)tjs_or(c.dup_window_ms, TJS_DEF_DUP_WINDOW_MS) * TJS_MS_TO_NS;
+    jsStorageType storage = c.memory_storage ? js_MemoryStorage : js_FileStorage;
+    jsStreamConfig_Init(&req);
+    req.Name = TRANSPORT_JS_REQ_STREAM;
+    req.Subjects = req_subj;
+    req.SubjectsLen = 1;
+    req.Retention = js_InterestPolicy;
+    req.Storage = storage;
+    req.MaxAge = (int64_t)tjs_or(c.req_max_age_ms, TJS_DEF_REQ_AGE_MS) * TJS_MS_TO_NS;
+    req.Duplicates = dup_ns;
+    req.Replicas = (int64_t)tjs_or(c.replicas, 1);
+    jsStreamConfig_Init(&res);
+    res.Name = TRANSPORT_JS_RES_STREAM;
+    res.Subjects = res_subj;
+    res.SubjectsLen = 1;
+    res.Retention = js_LimitsPolicy;
+    res.Storage = storage;
+    res.MaxAge = (int64_t)tjs_or(c.res_max_age_ms, TJS_DEF_RES_AGE_MS) * TJS_MS_TO_NS;
+    res.MaxMsgs = c.res_max_msgs != 0 ? c.res_max_msgs : TJS_DEF_RES_MAX_MSGS;
+    res.Duplicates = dup_ns;
+    res.Replicas = req.Replicas;
+    mpc_status st = tjs_ensure_stream(js, &req);
+    if (st == MPC_OK) {
+        st = tjs_ensure_stream(js, &res);
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- consumer */
+
+/* Gets or creates the durable; Out: *ack_wait_ms the server's AckWait. */
+static mpc_status
+tjs_ensure_consumer(transport_js *js, const transport_js_consumer_config *cfg, const char *durable,
+                    uint64_t *ack_wait_ms)
+{
+    jsConsumerInfo *ci = NULL;
+    jsConsumerConfig cc;
+    jsErrCode jerr = 0;
+    jsOptions o;
+    tjs_opts(&o, 0);
+    natsStatus s = js_GetConsumerInfo(&ci, js->js, TRANSPORT_JS_REQ_STREAM, durable, &o, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = durable;
+        cc.AckPolicy = js_AckExplicit;
+        cc.DeliverPolicy = js_DeliverAll;
+        cc.FilterSubject = TRANSPORT_JS_REQ_SUBJECTS;
+        cc.AckWait = (int64_t)tjs_or(cfg->ack_wait_ms, TJS_DEF_ACK_WAIT_MS) * TJS_MS_TO_NS;
+        cc.MaxDeliver = cfg->max_deliver != 0 ? cfg->max_deliver : -1;
+        cc.MaxAckPending =
+            cfg->max_ack_pending != 0 ? cfg->max_ack_pending : TJS_DEF_MAX_ACK_PENDING;
+        jerr = 0;
+        s = js_AddConsumer(&ci, js->js, TRANSPORT_JS_REQ_STREAM, &cc, &o, &jerr);
+        if (jerr == JSConsumerNameExistErr || jerr == JSConsumerExistingActiveErr) {
+            jerr = 0;
+            s = js_GetConsumerInfo(&ci, js->js, TRANSPORT_JS_REQ_STREAM, durable, &o, &jerr);
+        } else if (s == NATS_OK) {
+            mpc_log(MPC_LOG_INFO, "transport", "js_consumer_created", "consumer=%s", durable);
+        }
+    }
+    mpc_status st = transport_js_status(s, jerr);
+    if (st == MPC_OK && ci != NULL && ci->Config != NULL) {
+        *ack_wait_ms = (uint64_t)(ci->Config->AckWait / TJS_MS_TO_NS);
+    }
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_consumer_failed", "consumer=%s status=%s jerr=%d",
+                durable, natsStatus_GetText(s), (int)jerr);
+    }
+    jsConsumerInfo_Destroy(ci);
+    return st;
+}
+
+static int
+tjs_token_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+    if (s == NULL) {
+        return 0;
+    }
+    for (; s[n] != '\0'; n++) {
+        char c = s[n];
+        if (c == '.' || c == '*' || c == '>' || c <= ' ' || c == 0x7f || n >= max) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+mpc_status
+transport_js_consumer_bind(transport_js *js, const transport_js_consumer_config *cfg,
+                           transport_js_consumer **out)
+{
+    jsErrCode jerr = 0;
+    jsOptions o;
+    jsSubOptions so;
+    if (out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (js == NULL || cfg == NULL || !tjs_token_ok(cfg->node_id, 64)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    transport_js_consumer *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    c->js = js;
+    snprintf(c->durable, sizeof c->durable, "node_%s", cfg->node_id);
+    mpc_status st = tjs_ensure_consumer(js, cfg, c->durable, &c->ack_wait_ms);
+    if (st != MPC_OK) {
+        free(c);
+        return st;
+    }
+    tjs_opts(&o, 0);
+    jsSubOptions_Init(&so);
+    so.Stream = TRANSPORT_JS_REQ_STREAM;
+    so.Consumer = c->durable;
+    natsStatus s =
+        js_PullSubscribe(&c->sub, js->js, TRANSPORT_JS_REQ_SUBJECTS, c->durable, &o, &so, &jerr);
+    st = transport_js_status(s, jerr);
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_bind_failed", "consumer=%s status=%s jerr=%d",
+                c->durable, natsStatus_GetText(s), (int)jerr);
+        free(c);
+        return st;
+    }
+    *out = c;
+    return MPC_OK;
+}
+
+uint64_t
+transport_js_consumer_ack_wait_ms(const transport_js_consumer *c)
+{
+    return c != NULL ? c->ack_wait_ms : 0;
+}
+
+void
+transport_js_consumer_destroy(transport_js_consumer *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    /* Bound to a durable created with js_AddConsumer: unsubscribing keeps the durable. */
+    (void)natsSubscription_Unsubscribe(c->sub);
+    natsSubscription_Destroy(c->sub);
+    free(c);
+}
+
+mpc_status
+transport_js_fetch(transport_js_consumer *c, transport_js_msg **msgs, size_t cap, size_t *n,
+                   uint64_t timeout_ms)
+{
+    natsMsgList list = {0};
+    jsErrCode jerr = 0;
+    if (n != NULL) {
+        *n = 0;
+    }
+    if (c == NULL || msgs == NULL || n == NULL || cap == 0 || cap > 256) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (timeout_ms == 0) {
+        timeout_ms = 1;
+    }
+    natsStatus s = natsSubscription_Fetch(&list, c->sub, (int)cap, (int64_t)timeout_ms, &jerr);
+    if (s != NATS_OK) {
+        natsMsgList_Destroy(&list);
+        return transport_js_status(s, jerr);
+    }
+    mpc_status st = MPC_OK;
+    for (int i = 0; i < list.Count; i++) {
+        natsMsg *m = list.Msgs[i];
+        list.Msgs[i] = NULL;
+        transport_js_msg *w = transport_js_msg_wrap(c->js, m);
+        if (w == NULL) {
+            st = MPC_ERR_NOMEM; /* unwrapped messages are redelivered after AckWait */
+            continue;
+        }
+        msgs[(*n)++] = w;
+        TJS_COUNT(c->js, fetched);
+    }
+    natsMsgList_Destroy(&list);
+    if (*n > 0) {
+        return MPC_OK;
+    }
+    return st != MPC_OK ? st : MPC_ERR_TIMEOUT;
+}
