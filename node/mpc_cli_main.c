@@ -5,8 +5,10 @@
  * node/cli_<name>.c and documents its options in its --help text.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/secmem.h"
 #include "node/cli.h"
 
@@ -47,7 +49,8 @@ print_help(FILE *f)
           "Exit codes: 0 success, 1 request/operation failed, 2 usage error,\n"
           "            3 timeout, 4 NATS unavailable or permission refused.\n"
           "Environment: MPC_PASSPHRASE (key passphrase when no --passphrase-* option),\n"
-          "             MPC_NATS_URL, MPC_NATS_USER, MPC_NATS_PASSWORD (NATS defaults).\n",
+          "             MPC_NATS_URL, MPC_NATS_USER, MPC_NATS_PASSWORD (NATS defaults),\n"
+          "             MPC_INITIATOR_KEY (--key default), MPC_CLI_LOG (library log level).\n",
           f);
 }
 
@@ -63,6 +66,15 @@ main(int argc, char **argv)
         print_help(stdout);
         return CLI_EXIT_OK;
     }
+    /* Library logs stay quiet: mpc-cli reports problems in its own words.
+     * MPC_CLI_LOG=debug|info|warn|error shows them (on stderr). */
+    mpc_log_level level = MPC_LOG_OFF;
+    const char *lv = getenv("MPC_CLI_LOG");
+    if (lv != NULL && mpc_log_level_parse(lv, &level) != MPC_OK) {
+        level = MPC_LOG_OFF;
+    }
+    mpc_log_set_level(level);
+    mpc_log_set_fd(2);
     if (mpc_crypto_init() != MPC_OK) {
         cli_errf("libsodium initialisation failed");
         return CLI_EXIT_FAILED;
