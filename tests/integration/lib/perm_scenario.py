@@ -120,6 +120,7 @@ check("node-2 publishes session broadcast", n2.pub("mpc.s.0123abcd.b", b"x"))
 check("node-1 cannot subscribe to mpc.req.>", not n1.sub("mpc.req.>")[0])
 check("node-1 cannot subscribe to node-2's status", not n1.sub("mpc.n.node-2.status")[0])
 check("node-1 cannot publish node-2's heartbeat", not n1.pub("mpc.n.node-2.hb", b"x"))
+check("node-2 hears heartbeats", n2.sub("mpc.n.*.hb")[0])
 check("node-1 publishes its heartbeat", n1.pub("mpc.n.node-1.hb", b"x"))
 st, data, _ = n1.request("mpc.res.cli.r1", b"result-bytes")
 check("node-1 publishes a result into MPC_RES (%s)" % st,
