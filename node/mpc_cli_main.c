@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
     {"reshare", cli_cmd_reshare, "move a wallet's key to a new committee / threshold"},
     {"results", cli_cmd_results, "print the stored results of an earlier request"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
+    {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},
 };
 
 static void
