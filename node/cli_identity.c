@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,11 +24,17 @@ static const char identity_usage[] =
     "usage: mpc-cli identity new --out FILE [--kdf moderate|interactive|min]\n"
     "                            [--passphrase-file F | --passphrase-env VAR] [--json]\n"
     "       mpc-cli identity show FILE [--json]\n"
+    "       mpc-cli identity passwd FILE (--new-passphrase-file F | --new-passphrase-env VAR)\n"
+    "                            [--passphrase-file F | --passphrase-env VAR] [--kdf COST]\n"
     "\n"
     "new   creates a node identity: a fresh Ed25519 key, encrypted with a key derived\n"
     "      by Argon2id from the passphrase (XChaCha20-Poly1305), written to FILE with\n"
     "      mode 0600. Never overwrites. Prints the public key for the peers file.\n"
     "show  prints the public key of an identity or initiator file (no passphrase).\n"
+    "passwd re-encrypts FILE under a new passphrase (same key; written to a temp\n"
+    "      file, then renamed over FILE). The node's key store keeps its own\n"
+    "      passphrase: a node whose identity and store passphrases differ will not\n"
+    "      start (this is how the wrong-store-passphrase check is exercised).\n"
     "\n"
     "  --out FILE              the file to create (its directory must exist)\n"
     "  --kdf COST              Argon2id cost: moderate (default, 256 MiB, ~0.5 s),\n"
@@ -50,13 +57,14 @@ static const char initiator_usage[] =
     "\n"
     "  --out FILE, --kdf, --passphrase-file, --passphrase-env, --json: as for identity new\n";
 
-/* Options of `new`. */
+/* Options of new / show / passwd. */
 struct new_opts {
-    const char *out;            /* --out */
-    struct node_kdf_params kdf; /* --kdf */
-    struct cli_pass_opts pass;  /* passphrase source */
-    int plain;                  /* --plain (initiator only) */
-    int json;                   /* --json */
+    const char *out;              /* --out */
+    struct node_kdf_params kdf;   /* --kdf */
+    struct cli_pass_opts pass;    /* passphrase source */
+    struct cli_pass_opts newpass; /* passwd: the new passphrase source */
+    int plain;                    /* --plain (initiator only) */
+    int json;                     /* --json */
 };
 
 /* Prints the outcome of new/show. */
@@ -87,6 +95,8 @@ parse_opts(int argc, char **argv, const char *usage, int allow_plain, struct new
         {"passphrase-file", required_argument, NULL, 'f'},
         {"passphrase-env", required_argument, NULL, 'e'},
         {"plain", no_argument, NULL, 'p'},
+        {"new-passphrase-file", required_argument, NULL, 'F'},
+        {"new-passphrase-env", required_argument, NULL, 'E'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -109,6 +119,12 @@ parse_opts(int argc, char **argv, const char *usage, int allow_plain, struct new
             break;
         case 'j':
             o->json = 1;
+            break;
+        case 'F':
+            o->newpass.file = optarg;
+            break;
+        case 'E':
+            o->newpass.env = optarg;
             break;
         case 'p':
             if (!allow_plain) {
@@ -206,6 +222,50 @@ encrypted_create(const struct new_opts *o, uint8_t *pk)
     return MPC_OK;
 }
 
+/* Re-encrypts path under the new passphrase (temp file + rename). */
+static mpc_status
+identity_passwd(const char *path, const struct new_opts *o)
+{
+    char err[ERR_CAP];
+    char tmp[4096];
+    if (o->newpass.file == NULL && o->newpass.env == NULL) {
+        cli_errf("passwd: give --new-passphrase-file or --new-passphrase-env");
+        return MPC_ERR_INVALID_ARG;
+    }
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_passphrase *cur = NULL;
+    node_passphrase *next = NULL;
+    node_identity *id = NULL;
+    mpc_status st = cli_passphrase_get(&o->pass, 0, &cur);
+    if (st == MPC_OK) {
+        st = cli_passphrase_get(&o->newpass, 0, &next);
+    }
+    if (st == MPC_OK) {
+        st = node_identity_load(path, node_passphrase_data(cur), node_passphrase_len(cur), &id, err,
+                                sizeof(err));
+        if (st != MPC_OK) {
+            cli_errf("%s", err);
+        }
+    }
+    if (st == MPC_OK) {
+        st = node_identity_save(id, tmp, node_passphrase_data(next), node_passphrase_len(next),
+                                &o->kdf, err, sizeof(err));
+        if (st != MPC_OK) {
+            cli_errf("%s", err);
+        } else if (rename(tmp, path) != 0) {
+            cli_errf("rename %s: %s", tmp, strerror(errno));
+            unlink(tmp);
+            st = MPC_ERR_IO;
+        }
+    }
+    node_identity_destroy(id);
+    node_passphrase_destroy(cur);
+    node_passphrase_destroy(next);
+    return st;
+}
+
 /* identity/initiator dispatcher: kind is "identity" or "initiator". */
 static int
 key_command(int argc, char **argv, const char *usage, int is_initiator)
@@ -235,6 +295,17 @@ key_command(int argc, char **argv, const char *usage, int is_initiator)
             return CLI_EXIT_FAILED;
         }
         print_key(is_initiator ? "initiator key created" : "identity created", o.out, pk, o.json);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(sub, "passwd") == 0 && !is_initiator) {
+        if (rest != 1 || o.out != NULL || cli_key_file_public(args[0], pk) != MPC_OK) {
+            return rest != 1 ? cli_usage_error(usage, "passwd: exactly one FILE expected")
+                             : CLI_EXIT_FAILED;
+        }
+        if (identity_passwd(args[0], &o) != MPC_OK) {
+            return CLI_EXIT_FAILED;
+        }
+        print_key("passphrase changed", args[0], pk, o.json);
         return CLI_EXIT_OK;
     }
     if (strcmp(sub, "show") == 0) {

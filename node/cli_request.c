@@ -100,6 +100,7 @@ enum {
     OPT_X_BADSIG,
     OPT_X_GARBAGE,
     OPT_X_NOWAIT,
+    OPT_X_MSGID,
 };
 
 const char *
@@ -371,6 +372,7 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
         {"x-bad-signature", no_argument, NULL, OPT_X_BADSIG},
         {"x-garbage", required_argument, NULL, OPT_X_GARBAGE},
         {"x-no-wait", no_argument, NULL, OPT_X_NOWAIT},
+        {"x-msg-id", required_argument, NULL, OPT_X_MSGID},
         {NULL, 0, NULL, 0},
     };
     const char *usage = cli_req_usage(op);

@@ -14,6 +14,9 @@
  *   --x-garbage N        publish N bytes 0xff instead of a SignedRequest
  *                        (malformed protobuf; N > 64 KiB: oversized)
  *   --x-no-wait          publish and exit without waiting for results
+ *   --x-msg-id ID        use ID as Nats-Msg-Id instead of the request id (a
+ *                        duplicate request that JetStream's dedup lets
+ *                        through, so the node's own request log must answer)
  *
  * THREAD SAFETY: single-threaded.
  */

@@ -9,7 +9,12 @@ Used by tests/integration/test_nats_permissions.sh; importable or runnable:
   natsprobe.py HOST PORT USER PASS pub SUBJECT [PAYLOAD]   -> prints allowed|denied
   natsprobe.py HOST PORT USER PASS sub SUBJECT             -> prints allowed|denied
   natsprobe.py HOST PORT USER PASS req SUBJECT PAYLOAD     -> prints the reply, or denied/timeout
+  natsprobe.py HOST PORT USER PASS mon SUBJECT SECONDS     -> one JSON line per message seen
+      ({"subject", "headers", "sha256", "len"}) until SECONDS pass or SIGTERM;
+      "ready" on stderr once the subscription is confirmed
 """
+import hashlib
+import signal
 import json
 import os
 import socket
@@ -151,6 +156,35 @@ class Conn:
         return "ok", m[2], m
 
 
+def parse_headers(raw):
+    out = {}
+    for line in raw.decode(errors="replace").split("\r\n")[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+def monitor(c, subject, seconds):
+    """Core subscription: sees every published copy, including those the
+    stream deduplicated (republished results)."""
+    stop = [False]
+    signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, True))
+    ok, sid = c.sub(subject)
+    if not ok:
+        print("denied", file=sys.stderr, flush=True)
+        return
+    print("ready", file=sys.stderr, flush=True)
+    end = time.monotonic() + seconds
+    while not stop[0] and time.monotonic() < end:
+        m = c.wait_msg(sid, 0.2)
+        if m is None:
+            continue
+        hdrs = parse_headers(m[4]) if len(m) > 4 else {}
+        print(json.dumps({"subject": m[0], "headers": hdrs, "len": len(m[2]),
+                          "sha256": hashlib.sha256(m[2]).hexdigest()}), flush=True)
+
+
 def main(argv):
     if len(argv) < 7:
         print(__doc__, file=sys.stderr)
@@ -163,6 +197,8 @@ def main(argv):
             print("allowed" if c.pub(subject, payload) else "denied")
         elif op == "sub":
             print("allowed" if c.sub(subject)[0] else "denied")
+        elif op == "mon":
+            monitor(c, subject, float(payload or "60"))
         elif op == "req":
             st, data, _ = c.request(subject, payload)
             print(data.decode(errors="replace") if st == "ok" else st)
