@@ -24,8 +24,8 @@
  * Results: node copies are published to mpc.res.<client>.<request_id> with
  * header Mpc-Node: <node id> and Nats-Msg-Id "<request_id>/<node id>/<key
  * type>" (transport_js_result_msg_id; a keygen of two key types yields one
- * result per type; a request rejected before its key type is known uses
- * "<request_id>/<node id>"): the stream keeps exactly one copy per node and
+ * result per type; a result whose key_type is unknown, e.g. for a request
+ * that did not decode, uses "<request_id>/<node id>"): the stream keeps exactly one copy per node and
  * key type (a republish by the same node inside the duplicate window is not
  * stored twice, but core subscribers still see it). This departs from DESIGN
  * §3 ("dedup keeps one") so that a client can count one final outcome per node.

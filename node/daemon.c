@@ -1,0 +1,446 @@
+/*
+ * daemon.c — startup, run, shutdown and the program entry of mpc-node
+ * (node/daemon.h).
+ *
+ * DESIGN: node_daemon_create runs the startup steps in order and stops at the
+ * first failure with an exit code and a message naming the cause; the
+ * passphrase is wiped as soon as the identity and the store are open.
+ * Shutdown (DESIGN §6): the intake loop stops fetching, the session manager
+ * drains (sessions past the drain deadline fail with MPC_ERR_SHUTDOWN), the
+ * finisher Naks those requests with a delay and completes the others, then
+ * HTTP, NATS handlers, the manager, JetStream, the transport and the store
+ * close in reverse order of creation. Signals only set d->stop.
+ */
+#include "node/daemon.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/secmem.h"
+#include "node/daemon_internal.h"
+#include "transport/nats_transport.h"
+#include "tss/group.h"
+
+#define NODE_FINISH_WAIT_MS 15000u /* after the drain: results of failed sessions */
+
+static mpc_status
+fail(int *exit_code, int code, char *err, size_t cap, mpc_status st, const char *what,
+     const char *detail)
+{
+    *exit_code = code;
+    if (err != NULL && cap > 0) {
+        snprintf(err, cap, "%s: %s%s%s", what, mpc_status_str(st), detail && detail[0] ? ": " : "",
+                 detail ? detail : "");
+    }
+    return st;
+}
+
+static int
+secret_exit(mpc_status st)
+{
+    return st == MPC_ERR_BAD_PASSPHRASE || st == MPC_ERR_FILE_MODE || st == MPC_ERR_CORRUPT
+               ? NODE_EXIT_SECRET
+               : NODE_EXIT_CONFIG;
+}
+
+/* Steps 2-3: passphrase, identity, peers, store. */
+static mpc_status
+open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *ec, char *err,
+             size_t cap)
+{
+    char msg[512] = "";
+    node_passphrase *own = NULL;
+    const node_passphrase *pass = opt->pass;
+    const struct node_config_identity *ic = &d->cfg->identity;
+    mpc_status st = MPC_OK;
+    if (pass == NULL) {
+        const char *arg = ic->passphrase_source == NODE_PASSPHRASE_FILE ? ic->passphrase_file
+                                                                        : ic->passphrase_env;
+        st = node_passphrase_load(ic->passphrase_source, arg, &own, msg, sizeof msg);
+        if (st != MPC_OK) {
+            return fail(ec, secret_exit(st), err, cap, st, "passphrase", msg);
+        }
+        pass = own;
+    }
+    st = node_identity_load(ic->key_file, node_passphrase_data(pass), node_passphrase_len(pass),
+                            &d->id, msg, sizeof msg);
+    if (st != MPC_OK) {
+        node_passphrase_destroy(own);
+        return fail(ec, secret_exit(st), err, cap, st, "identity", msg);
+    }
+    st = node_peers_load(d->cfg->peers_file, &d->peers, msg, sizeof msg);
+    if (st == MPC_OK) {
+        st = node_peers_check_self(d->peers, d->cfg->node_id, node_identity_public_key(d->id), msg,
+                                   sizeof msg);
+    }
+    if (st != MPC_OK) {
+        node_passphrase_destroy(own);
+        return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "peers", msg);
+    }
+    struct node_store_options so = {
+        .kdf = NODE_KDF_MODERATE, .map_size = d->cfg->store_map_size, .flags = NODE_STORE_CREATE};
+#ifdef MPC_FAULT_INJECTION
+    if (getenv("MPC_NODE_TEST_WEAK_KDF") != NULL) { /* test builds only: fast store creation */
+        so.kdf = NODE_KDF_TEST_MIN;
+    }
+#endif
+    st = node_store_open(d->cfg->store_path, node_passphrase_data(pass), node_passphrase_len(pass),
+                         &so, &d->store, msg, sizeof msg);
+    node_passphrase_destroy(own);
+    if (st != MPC_OK) {
+        return fail(ec, st == MPC_ERR_BAD_PASSPHRASE ? NODE_EXIT_SECRET : NODE_EXIT_STORE, err, cap,
+                    st, "key store", msg);
+    }
+    st = node_store_identity_bind(d->store, node_identity_public_key(d->id));
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "key store",
+                    "the store belongs to another node identity");
+    }
+    return MPC_OK;
+}
+
+/* Envelope identity and peer table from the node identity and the peers file. */
+static mpc_status
+make_peer_table(struct node_daemon *d)
+{
+    uint8_t seed[TRANSPORT_ED25519_SEED];
+    memcpy(seed, node_identity_secret_key(d->id), sizeof seed); /* libsodium sk = seed || pk */
+    mpc_status st = transport_identity_create(d->cfg->node_id, seed, &d->tid);
+    mpc_wipe(seed, sizeof seed);
+    if (st == MPC_OK) {
+        st = transport_peer_table_create(d->tid, &d->ptable);
+    }
+    for (size_t i = 0; st == MPC_OK && i < node_peers_count(d->peers); i++) {
+        const struct node_peer *p = node_peers_at(d->peers, i);
+        if (strcmp(p->id, d->cfg->node_id) != 0) {
+            st = transport_peer_table_add(d->ptable, p->id, p->public_key);
+        }
+    }
+    return st;
+}
+
+/* Fills a NATS config from the node config; *servers is malloc'ed (caller frees). */
+static mpc_status
+nats_config(const struct node_daemon *d, transport_nats_config *c, char **servers)
+{
+    const struct node_config_nats *n = &d->cfg->nats;
+    size_t total = 1;
+    for (size_t i = 0; i < n->n_urls; i++) {
+        total += strlen(n->urls[i]) + 1;
+    }
+    *servers = calloc(1, total);
+    if (*servers == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n->n_urls; i++) {
+        strcat(*servers, i > 0 ? "," : "");
+        strcat(*servers, n->urls[i]);
+    }
+    transport_nats_config_default(c);
+    c->servers = *servers;
+    c->name = d->cfg->node_id;
+    c->user = n->user;
+    c->password = n->password;
+    c->creds_file = n->creds_file;
+    c->tls_ca_file = n->tls_ca_file;
+    c->tls_cert_file = n->tls_cert_file;
+    c->tls_key_file = n->tls_key_file;
+    c->delivery_pool_size = n->delivery_pool_size;
+    c->sender.policy.max_attempts = d->cfg->retry.max_attempts;
+    c->sender.policy.base_ms = d->cfg->retry.base_ms;
+    c->sender.policy.cap_ms = d->cfg->retry.cap_ms;
+    c->sender.policy.jitter_pct = d->cfg->retry.jitter_pct;
+    c->sender.policy.per_try_timeout_ms = d->cfg->retry.per_try_timeout_ms;
+    return n->nkey_seed_file != NULL ? MPC_ERR_UNSUPPORTED : MPC_OK;
+}
+
+/* Step 4: transport, JetStream, session manager. */
+static mpc_status
+open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
+{
+    transport_nats_config nc;
+    char *servers = NULL;
+    mpc_status st = nats_config(d, &nc, &servers);
+    if (st == MPC_OK) {
+        st = transport_nats_create(&nc, &d->t);
+    }
+    if (st == MPC_OK) {
+        st = transport_js_connect(&nc, &d->js);
+    }
+    free(servers);
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_NATS, err, cap, st, "NATS connection",
+                    st == MPC_ERR_UNSUPPORTED ? "nats.nkey_seed_file is not supported yet" : "");
+    }
+    st = transport_js_ensure_streams(d->js, NULL);
+    if (st == MPC_OK) {
+        transport_js_consumer_config cc = {.node_id = d->cfg->node_id,
+                                           .ack_wait_ms = d->cfg->timeouts.ack_wait_ms};
+        st = transport_js_consumer_bind(d->js, &cc, &d->cons);
+    }
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_NATS, err, cap, st, "JetStream setup", "");
+    }
+    d->ack_wait_ms = transport_js_consumer_ack_wait_ms(d->cons);
+    session_config sc;
+    session_config_default(&sc);
+    sc.self_id = d->cfg->node_id;
+    sc.peers = d->ptable;
+    sc.workers = d->cfg->limits.workers;
+    sc.max_sessions = d->cfg->limits.max_sessions;
+    sc.mailbox_cap = d->cfg->limits.mailbox_capacity;
+    sc.barrier_timeout_ms = d->cfg->timeouts.barrier_ms;
+    sc.keygen_deadline_ms = d->cfg->timeouts.keygen_ms;
+    sc.sign_deadline_ms = d->cfg->timeouts.sign_ms;
+    sc.reshare_deadline_ms = d->cfg->timeouts.reshare_ms;
+    sc.idle_timeout_ms = d->cfg->timeouts.idle_ms;
+    st = session_manager_create(&d->mgr, &sc, d->t);
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_NATS, err, cap, st, "session manager", "");
+    }
+    return MPC_OK;
+}
+
+static void
+set_policy(struct node_daemon *d)
+{
+    const struct node_config *c = d->cfg;
+    d->policy.initiators = (const uint8_t(*)[32])c->initiators;
+    d->policy.n_initiators = c->n_initiators;
+    d->policy.authorizers =
+        c->authorizers.n_keys > 0 ? (const uint8_t(*)[32])c->authorizers.keys : NULL;
+    d->policy.n_authorizers = c->authorizers.n_keys;
+    d->policy.approvals_required = c->authorizers.required;
+    d->policy.peers = d->peers;
+}
+
+static mpc_status
+daemon_alloc(struct node_daemon **out)
+{
+    struct node_daemon *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int bad = pthread_cond_init(&d->cv, &ca) != 0;
+    pthread_condattr_destroy(&ca);
+    if (bad || pthread_mutex_init(&d->mu, NULL) != 0) {
+        free(d);
+        return MPC_ERR_INTERNAL;
+    }
+    d->started_ms = mpc_clock_mono_ms();
+    *out = d;
+    return MPC_OK;
+}
+
+mpc_status
+node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int *exit_code,
+                   char *err, size_t cap)
+{
+    char msg[512] = "";
+    int ec_local = 0;
+    int *ec = exit_code != NULL ? exit_code : &ec_local;
+    struct node_daemon *d = NULL;
+    if (out != NULL) {
+        *out = NULL;
+    }
+    *ec = NODE_EXIT_OK;
+    if (opt == NULL || opt->config_path == NULL || out == NULL) {
+        return fail(ec, NODE_EXIT_USAGE, err, cap, MPC_ERR_INVALID_ARG, "usage", "");
+    }
+    mpc_status st = daemon_alloc(&d);
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "startup", "");
+    }
+    st = node_config_load(opt->config_path, NODE_CONFIG_CHECK_FILES, &d->cfg, msg, sizeof msg);
+    if (st != MPC_OK) {
+        node_daemon_destroy(d);
+        return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "config", msg);
+    }
+    mpc_log_set_level(d->cfg->log_level);
+    mpc_log_set_format(d->cfg->log_format);
+    node_config_log(d->cfg);
+    st = open_secrets(d, opt, ec, err, cap);
+    if (st == MPC_OK && (st = tss_group_selftest()) != MPC_OK) {
+        st = fail(ec, NODE_EXIT_SELFTEST, err, cap, st, "self-test", "");
+    }
+    if (st == MPC_OK && (st = make_peer_table(d)) != MPC_OK) {
+        st = fail(ec, NODE_EXIT_CONFIG, err, cap, st, "peer table", "");
+    }
+    if (st == MPC_OK) {
+        d->peer_seen_ms = calloc(node_peers_count(d->peers) + 1, sizeof *d->peer_seen_ms);
+        st = d->peer_seen_ms != NULL ? open_messaging(d, ec, err, cap) : MPC_ERR_NOMEM;
+    }
+    if (st == MPC_OK) {
+        set_policy(d);
+        st = node_finisher_start(d);
+    }
+    if (st == MPC_OK && (st = node_housekeeping_start(d)) != MPC_OK) {
+        st = fail(ec, NODE_EXIT_NATS, err, cap, st, "heartbeat/status subscriptions", "");
+    }
+    if (st == MPC_OK && (st = node_http_start(d, &d->http)) != MPC_OK) {
+        st = fail(ec, NODE_EXIT_NATS, err, cap, st, "HTTP listen", d->cfg->http_host);
+    }
+    if (st != MPC_OK) {
+        if (*ec == NODE_EXIT_OK) {
+            *ec = NODE_EXIT_CONFIG;
+        }
+        node_daemon_destroy(d);
+        return st;
+    }
+    mpc_log(MPC_LOG_INFO, "node", "started", "node=%s version=%s peers=%zu ack_wait_ms=%llu",
+            d->cfg->node_id, NODE_DAEMON_VERSION, node_peers_count(d->peers),
+            (unsigned long long)d->ack_wait_ms);
+    *out = d;
+    return MPC_OK;
+}
+
+void
+node_daemon_request_stop(node_daemon *d)
+{
+    if (d != NULL) {
+        __atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+    }
+}
+
+/* Waits until every job was finalized by the finisher, bounded. */
+static void
+wait_jobs_finished(struct node_daemon *d, uint64_t ms)
+{
+    struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(ms));
+    pthread_mutex_lock(&d->mu);
+    while (d->n_jobs > 0) {
+        if (pthread_cond_timedwait(&d->cv, &d->mu, &until) != 0) {
+            break;
+        }
+    }
+    size_t left = d->n_jobs;
+    pthread_mutex_unlock(&d->mu);
+    if (left > 0) {
+        mpc_log(MPC_LOG_WARN, "node", "jobs_unfinished", "count=%zu", left);
+    }
+}
+
+mpc_status
+node_daemon_run(node_daemon *d)
+{
+    if (d == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_log(MPC_LOG_INFO, "node", "intake_started", "consumer=node_%s", d->cfg->node_id);
+    node_intake_run(d);
+    mpc_log(MPC_LOG_INFO, "node", "draining", "drain_ms=%u", d->cfg->timeouts.drain_ms);
+    mpc_status st = session_manager_shutdown(d->mgr, d->cfg->timeouts.drain_ms);
+    wait_jobs_finished(d, NODE_FINISH_WAIT_MS);
+    node_finisher_stop(d);
+    mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_WARN, "node", "drained", "status=%s",
+            mpc_status_name(st));
+    return st == MPC_OK ? MPC_OK : MPC_ERR_TIMEOUT;
+}
+
+void
+node_daemon_destroy(node_daemon *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    node_http_stop(d->http);
+    if (d->t != NULL) {
+        node_housekeeping_stop(d);
+    }
+    if (d->mgr != NULL && session_manager_shutdown(d->mgr, 0) != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "sessions_failed_at_exit", "node=%s", d->cfg->node_id);
+    }
+    node_finisher_stop(d); /* finalizes jobs the shutdown failed */
+    session_manager_destroy(d->mgr);
+    transport_js_consumer_destroy(d->cons);
+    transport_js_destroy(d->js);
+    transport_destroy(d->t);
+    transport_peer_table_destroy(d->ptable);
+    transport_identity_destroy(d->tid);
+    if (d->store != NULL && node_store_sync(d->store) != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "store_sync_failed", "path=%s", d->cfg->store_path);
+    }
+    node_store_close(d->store);
+    node_peers_destroy(d->peers);
+    node_identity_destroy(d->id);
+    node_config_free(d->cfg);
+    free(d->peer_seen_ms);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d);
+}
+
+/* ---------------------------------------------------------------- program */
+
+static node_daemon *g_daemon; /* for the signal handler */
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    node_daemon_request_stop(g_daemon); /* one atomic store: async-signal-safe */
+}
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: mpc-node -c CONFIG.yaml\n"
+          "       mpc-node --version\n"
+          "Runs an MPC signer node (see configs/node.example.yaml).\n",
+          f);
+}
+
+int
+node_daemon_main(int argc, char **argv)
+{
+    const char *config = NULL;
+    char err[1024] = "";
+    int ec = NODE_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return NODE_EXIT_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("mpc-node %s\n", NODE_DAEMON_VERSION);
+            return NODE_EXIT_OK;
+        } else {
+            usage(stderr);
+            return NODE_EXIT_USAGE;
+        }
+    }
+    if (config == NULL) {
+        usage(stderr);
+        return NODE_EXIT_USAGE;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct node_daemon_options opt = {.config_path = config};
+    node_daemon *d = NULL;
+    if (node_daemon_create(&opt, &d, &ec, err, sizeof err) != MPC_OK) {
+        fprintf(stderr, "mpc-node: %s\n", err);
+        (void)transport_nats_global_shutdown(5000);
+        return ec != NODE_EXIT_OK ? ec : NODE_EXIT_CONFIG;
+    }
+    g_daemon = d;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    (void)sigaction(SIGINT, &sa, NULL);
+    mpc_status st = node_daemon_run(d);
+    node_daemon_destroy(d);
+    g_daemon = NULL;
+    (void)transport_nats_global_shutdown(5000);
+    mpc_log(MPC_LOG_INFO, "node", "exit", "clean=%d", st == MPC_OK);
+    return st == MPC_OK ? NODE_EXIT_OK : NODE_EXIT_DRAIN_TIMEOUT;
+}

@@ -1,0 +1,227 @@
+/*
+ * daemon_internal.h — state shared by the daemon's files (daemon.c, intake.c,
+ * handlers.c, outcome.c, housekeeping.c, http.c, metrics.c). Not an API.
+ *
+ * DESIGN (threads and ownership):
+ * - intake thread (the one calling node_daemon_run): waits for a free
+ *   admission permit, fetches one request, opens and validates it, answers
+ *   rejections / duplicates / non-participation at once, or prepares a job
+ *   and starts its session(s). It owns a job until its sessions started.
+ * - session workers: the completion callback (node_job_session_done) copies
+ *   the outcome into the sub-job; the last one moves the job to d->done.
+ * - finisher thread (outcome.c): stores shares/keyinfo, writes the request
+ *   log, publishes the results, Acks (or Naks after a shutdown), frees the job.
+ * - ticker thread (housekeeping.c): heartbeats, InProgress on running jobs,
+ *   JetStream reachability for /readyz.
+ * - HTTP (libmicrohttpd thread) and NATS handlers only read counters,
+ *   flags and snapshots.
+ * d->mu guards: jobs, done, stop-related waits, job->last_progress_ms and the
+ * JetStream message of a job while it is in d->jobs (InProgress vs Ack: the
+ * finisher unlinks a job under d->mu before it acks it).
+ */
+#ifndef MPC_NODE_DAEMON_INTERNAL_H
+#define MPC_NODE_DAEMON_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "node/config.h"
+#include "node/daemon.h"
+#include "node/identity.h"
+#include "node/keyinfo.h"
+#include "node/peers.h"
+#include "node/request.h"
+#include "node/results.h"
+#include "node/sid.h"
+#include "node/store.h"
+#include "session/manager.h"
+#include "transport/jetstream.h"
+#include "transport/peer_table.h"
+#include "transport/transport.h"
+
+#define NODE_JOB_MAX_SUB      2u   /* sessions per request: one per key type */
+#define NODE_ERR_TEXT_MAX     200u /* error text in a result */
+#define NODE_FETCH_TIMEOUT_MS 500u /* intake fetch wait (also the stop latency) */
+#define NODE_METRIC_SLOTS     128u /* status slots in metric tables */
+#define NODE_METRIC_BUCKETS   12u  /* duration histogram buckets */
+
+struct node_daemon;
+struct node_job;
+
+/* One session of a request (one key type). */
+struct node_subjob {
+    struct node_job *job;            /* owner */
+    const struct node_kt_handler *h; /* key-type handler; NULL if unknown */
+    int key_type;                    /* Mpc__KeyType */
+    uint8_t sid[NODE_SID_BYTES];     /* session id */
+    int started;                     /* a session was started for it */
+    /* prepared by the handler */
+    char parties[NODE_KEYINFO_MAX_PARTIES][NODE_ID_MAX + 1]; /* session parties, in order */
+    const char *party_ptrs[NODE_KEYINFO_MAX_PARTIES];        /* pointers into parties */
+    uint32_t n_parties;                                      /* session size */
+    uint32_t self;                                           /* own index in parties */
+    uint32_t threshold;                                      /* k of the protocol */
+    uint8_t *input;          /* protocol input (secure memory) or NULL */
+    size_t input_len;        /* its length */
+    struct node_keyinfo *ki; /* key as read at intake (sign/reshare) */
+    uint32_t version;        /* version used (sign) / created */
+    /* outcome */
+    mpc_status status;                  /* final status */
+    char error_text[NODE_ERR_TEXT_MAX]; /* detail for the result */
+    uint32_t failed_round;              /* round of the failure */
+    char failed_peer[NODE_ID_MAX + 1];  /* culprit node id or "" */
+    uint8_t *result;                    /* protocol result (secure memory) */
+    size_t result_len;                  /* its length */
+    uint64_t elapsed_ms;                /* session duration */
+    /* what the result reports */
+    uint8_t pk[NODE_KEYINFO_PK_MAX];                   /* group public key */
+    size_t pk_len;                                     /* its length, 0 if unknown */
+    uint8_t sig[64];                                   /* signature (sign) */
+    size_t sig_len;                                    /* 64 or 0 */
+    const char *out_parties[NODE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
+    size_t n_out_parties;                              /* count */
+    uint32_t out_threshold;                            /* threshold reported */
+};
+
+/* One request in flight. */
+struct node_job {
+    struct node_daemon *d;                       /* owner */
+    transport_js_msg *msg;                       /* the JetStream message (owned) */
+    Mpc__Request *req;                           /* decoded request (owned) */
+    char request_id[NODE_REQUEST_ID_MAX + 1];    /* request id */
+    char client_id[NODE_REQUEST_CLIENT_MAX + 1]; /* result subject token */
+    int op;                                      /* Mpc__Op */
+    uint64_t stream_seq;                         /* JetStream sequence of msg */
+    uint64_t started_ms;                         /* monotonic start */
+    uint64_t last_progress_ms;                   /* last InProgress (monotonic; d->mu) */
+    size_t n_sub;                                /* sub-jobs */
+    struct node_subjob sub[NODE_JOB_MAX_SUB];    /* one per key type */
+    int pending;                                 /* sessions not yet completed (d->mu) */
+    struct node_job *next;                       /* d->jobs or d->done list link */
+};
+
+/* Handlers of one key type (handlers.c). A NULL protocol = unsupported operation. */
+struct node_kt_handler {
+    int key_type;                    /* Mpc__KeyType */
+    const char *name;                /* "ed25519", record/subject token */
+    const session_protocol *keygen;  /* DKG table */
+    const session_protocol *sign;    /* signing table */
+    const session_protocol *reshare; /* reshare table */
+    /* Builds the signing input from a key-share record and the message (secure memory out). */
+    mpc_status (*sign_input)(uint8_t **out, size_t *out_len, const uint8_t *share, size_t len,
+                             const uint8_t *msg, size_t msg_len);
+    /* Builds the reshare input (secure memory out). */
+    mpc_status (*reshare_input)(uint8_t **out, size_t *out_len, uint32_t new_t,
+                                const char *const *nodes, uint32_t n, const uint8_t *share,
+                                size_t len);
+    /* Copies a signing result into the sub-job's result fields. */
+    mpc_status (*sign_result)(struct node_subjob *sj);
+};
+
+/* Counters exported on /metrics (metrics.c); all updated atomically. */
+struct node_metrics {
+    uint64_t outcomes[3][NODE_METRIC_SLOTS];     /* sessions by op-1 and status slot */
+    uint64_t dur_bucket[3][NODE_METRIC_BUCKETS]; /* duration histogram (non-cumulative) */
+    uint64_t dur_count[3];                       /* observations */
+    uint64_t dur_sum_ms[3];                      /* sum of durations */
+    uint64_t rejected[NODE_METRIC_SLOTS];        /* requests rejected at intake by status slot */
+    uint64_t republished;                        /* results republished from the request log */
+    uint64_t not_participant;                    /* requests acked as not ours */
+    uint64_t naks;                               /* requests Nak'ed for redelivery */
+    uint64_t publish_failures;                   /* result publishes that failed */
+    uint64_t store_failures;                     /* store writes that failed */
+};
+
+/* The daemon. */
+struct node_daemon {
+    struct node_config *cfg;           /* configuration (owned) */
+    node_identity *id;                 /* identity (owned) */
+    node_peers *peers;                 /* peers (owned) */
+    node_store *store;                 /* key store (owned) */
+    transport_identity *tid;           /* envelope identity (owned) */
+    transport_peer_table *ptable;      /* envelope peers (owned) */
+    transport *t;                      /* session transport (owned) */
+    transport_js *js;                  /* JetStream connection (owned) */
+    transport_js_consumer *cons;       /* this node's durable (owned) */
+    session_manager *mgr;              /* sessions (owned) */
+    struct node_http *http;            /* HTTP server (owned) */
+    transport_sub *hb_sub;             /* mpc.n.*.hb */
+    transport_sub *status_sub;         /* mpc.n.<self>.status */
+    const uint8_t (*initiators)[32];   /* borrowed from cfg */
+    struct node_request_policy policy; /* request acceptance (now_ms set per request) */
+    pthread_mutex_t mu;                /* see DESIGN above */
+    pthread_cond_t cv;                 /* job done, permit freed, stop */
+    struct node_job *jobs;             /* requests with sessions in flight */
+    struct node_job *done;             /* completed, waiting for the finisher */
+    size_t n_jobs;                     /* jobs in jobs + done (d->mu) */
+    int finisher_stop;                 /* finisher: exit when done is empty (d->mu) */
+    int ticker_stop;                   /* ticker: exit (d->mu) */
+    pthread_t finisher;                /* finisher thread */
+    pthread_t ticker;                  /* ticker thread */
+    int threads_started;               /* bit 0 finisher, bit 1 ticker */
+    int stop;                          /* stop requested (atomic; signal handler) */
+    int js_ok;                         /* last JetStream ping succeeded (atomic) */
+    uint64_t started_ms;               /* monotonic start */
+    uint64_t *peer_seen_ms;            /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t ack_wait_ms;              /* effective AckWait */
+    struct node_metrics m;             /* counters */
+};
+
+/* intake.c: runs until d->stop. */
+void node_intake_run(struct node_daemon *d);
+
+/* handlers.c */
+const struct node_kt_handler *node_handler_find(int key_type);
+/*
+ * Prepares sub-job sj of job (key type sj->key_type).
+ * Returns: MPC_OK (start a session), MPC_ERR_NOT_PARTICIPANT, or the error
+ *          to report (sj->error_text set).
+ */
+mpc_status node_handler_prepare(struct node_daemon *d, struct node_job *job,
+                                struct node_subjob *sj);
+/* Returns: the protocol table of the job's op for sj, NULL if unsupported. */
+const session_protocol *node_handler_protocol(const struct node_job *job,
+                                              const struct node_subjob *sj);
+/* Finisher: stores what a successful session produced; sets the result fields.
+ * Returns: MPC_OK or the status the sub-job ends with. */
+mpc_status node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
+/* Frees what prepare/finish allocated in sj. */
+void node_subjob_clear(struct node_subjob *sj);
+
+/* outcome.c */
+MPC_MUST_CHECK mpc_status node_finisher_start(struct node_daemon *d);
+void node_finisher_stop(struct node_daemon *d);
+void node_job_session_done(void *arg, const session_outcome *o);
+/* Frees a job (and its message, without acking). */
+void node_job_free(struct node_job *job);
+/* Encodes and publishes results (and writes the request log if log != 0). */
+mpc_status node_job_publish(struct node_daemon *d, struct node_job *job, int log);
+/* Publishes one encoded Result copy for request_id/client_id. */
+mpc_status node_result_publish(struct node_daemon *d, const char *client_id, const char *request_id,
+                               const char *key_type, const uint8_t *res, size_t len);
+
+/* Final acknowledgements of a request message; failures are logged (the server
+ * then redelivers after AckWait, which the request log makes harmless). */
+void node_msg_ack(transport_js_msg *m, const char *request_id);
+void node_msg_nak(transport_js_msg *m, uint64_t delay_ms, const char *request_id);
+void node_msg_term(transport_js_msg *m, const char *request_id);
+
+/* housekeeping.c */
+MPC_MUST_CHECK mpc_status node_housekeeping_start(struct node_daemon *d);
+void node_housekeeping_stop(struct node_daemon *d);
+/* Returns: 1 if every check of /readyz passes; writes a reason list to why. */
+int node_daemon_ready(struct node_daemon *d, char *why, size_t cap);
+
+/* metrics.c */
+void node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms);
+void node_metrics_rejected(struct node_metrics *m, mpc_status st);
+void node_metrics_add(uint64_t *counter);
+/* Renders Prometheus text. Out: *text malloc'ed (free()). */
+MPC_MUST_CHECK mpc_status node_metrics_render(struct node_daemon *d, char **text, size_t *len);
+
+/* http.c */
+struct node_http;
+MPC_MUST_CHECK mpc_status node_http_start(struct node_daemon *d, struct node_http **out);
+void node_http_stop(struct node_http *h);
+
+#endif /* MPC_NODE_DAEMON_INTERNAL_H */

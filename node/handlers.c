@@ -1,0 +1,362 @@
+/*
+ * handlers.c — request handlers per key type: what a keygen, sign or reshare
+ * needs before its session starts (prepare, on the intake thread) and what it
+ * stores after (finish, on the finisher thread).
+ *
+ * The key-type table is the only place that names protocol tables. ECDSA
+ * plugs in by filling the secp256k1 row with session/proto_ecdsa.h's
+ * dkls-keygen / dkls-sign / dkls-reshare tables and its input/result
+ * adapters; a row with a NULL table answers MPC_ERR_UNSUPPORTED.
+ *
+ * Key versions (node/keyinfo.h): keygen creates v1 ACTIVE. A reshare writes
+ * the new share as v(max+1) PENDING together with the keyinfo in one store
+ * transaction, then, in a second write, makes it ACTIVE and the previous
+ * version RETIRED. The reshare result exists only after the protocol's
+ * confirmation round (every member's transcript hash matched) succeeded on
+ * this node, so a crash between the two writes leaves the old version active
+ * and its share intact. Old shares are kept; when the version table is full
+ * the oldest RETIRED version (and its share) is dropped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/secmem.h"
+#include "node/daemon_internal.h"
+#include "session/proto_eddsa.h"
+#include "tss/frost_sign.h"
+#include "tss/keyshare.h"
+#include "tss/reshare.h"
+
+#define SJ_FAIL(sj, st, ...) (snprintf((sj)->error_text, sizeof(sj)->error_text, __VA_ARGS__), (st))
+
+static mpc_status
+eddsa_sign_result(struct node_subjob *sj)
+{
+    if (sj->result == NULL || sj->result_len != 64) {
+        return MPC_ERR_INTERNAL;
+    }
+    memcpy(sj->sig, sj->result, 64);
+    sj->sig_len = 64;
+    return MPC_OK;
+}
+
+static const struct node_kt_handler kt_handlers[] = {
+    {
+        .key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519,
+        .name = "ed25519",
+        .keygen = &session_proto_frost_dkg,
+        .sign = &session_proto_frost_sign,
+        .reshare = &session_proto_frost_reshare,
+        .sign_input = tss_sign_input_encode,
+        .reshare_input = tss_reshare_input_encode,
+        .sign_result = eddsa_sign_result,
+    },
+    {
+        /* ECDSA (DKLs23): set the three tables and the adapters when session/proto_ecdsa.h lands.
+         */
+        .key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1,
+        .name = "secp256k1",
+    },
+};
+
+const struct node_kt_handler *
+node_handler_find(int key_type)
+{
+    for (size_t i = 0; i < sizeof kt_handlers / sizeof kt_handlers[0]; i++) {
+        if (kt_handlers[i].key_type == key_type) {
+            return &kt_handlers[i];
+        }
+    }
+    return NULL;
+}
+
+const session_protocol *
+node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
+{
+    if (sj->h == NULL) {
+        return NULL;
+    }
+    switch (job->op) {
+    case MPC__OP__OP_KEYGEN:
+        return sj->h->keygen;
+    case MPC__OP__OP_SIGN:
+        return sj->h->sign;
+    case MPC__OP__OP_RESHARE:
+        return sj->h->reshare;
+    default:
+        return NULL;
+    }
+}
+
+void
+node_subjob_clear(struct node_subjob *sj)
+{
+    if (sj == NULL) {
+        return;
+    }
+    mpc_secure_free(sj->input);
+    mpc_secure_free(sj->result);
+    free(sj->ki);
+    sj->input = NULL;
+    sj->result = NULL;
+    sj->ki = NULL;
+}
+
+/* ---------------------------------------------------------------- party lists */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends id to sj->parties unless present. Returns 0 when full. */
+static int
+sj_add_party(struct node_subjob *sj, const char *id)
+{
+    for (uint32_t i = 0; i < sj->n_parties; i++) {
+        if (strcmp(sj->parties[i], id) == 0) {
+            return 1;
+        }
+    }
+    if (sj->n_parties >= NODE_KEYINFO_MAX_PARTIES || strlen(id) > NODE_ID_MAX) {
+        return 0;
+    }
+    snprintf(sj->parties[sj->n_parties], sizeof sj->parties[0], "%s", id);
+    sj->party_ptrs[sj->n_parties] = sj->parties[sj->n_parties];
+    sj->n_parties++;
+    return 1;
+}
+
+/* Fills out[] with the listed ids, or with every peer sorted by id when n == 0. */
+static size_t
+list_or_all_peers(struct node_daemon *d, char *const *ids, size_t n, const char **out, size_t cap)
+{
+    if (n > 0) {
+        for (size_t i = 0; i < n && i < cap; i++) {
+            out[i] = ids[i];
+        }
+        return n < cap ? n : cap;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < node_peers_count(d->peers) && k < cap; i++) {
+        out[k++] = node_peers_at(d->peers, i)->id;
+    }
+    qsort(out, k, sizeof out[0], cmp_str);
+    return k;
+}
+
+/* Sets sj->self; Returns MPC_OK or MPC_ERR_NOT_PARTICIPANT. */
+static mpc_status
+sj_find_self(struct node_daemon *d, struct node_subjob *sj)
+{
+    for (uint32_t i = 0; i < sj->n_parties; i++) {
+        if (strcmp(sj->parties[i], d->cfg->node_id) == 0) {
+            sj->self = i;
+            return MPC_OK;
+        }
+    }
+    return MPC_ERR_NOT_PARTICIPANT;
+}
+
+static int
+version_has(const struct node_keyinfo_version *v, const char *id)
+{
+    for (uint16_t i = 0; i < v->n_participants; i++) {
+        if (strcmp(v->participants[i], id) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Reads keyinfo into a fresh sj->ki. Returns MPC_OK, MPC_ERR_UNKNOWN_WALLET, MPC_ERR_STORE. */
+static mpc_status
+sj_load_keyinfo(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
+{
+    sj->ki = calloc(1, sizeof *sj->ki);
+    if (sj->ki == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status st = node_store_keyinfo_get(d->store, sj->key_type, wallet, sj->ki);
+    if (st == MPC_ERR_NOT_FOUND) {
+        return SJ_FAIL(sj, MPC_ERR_UNKNOWN_WALLET, "no %s key for wallet %s", sj->h->name, wallet);
+    }
+    if (st != MPC_OK) {
+        return SJ_FAIL(sj, MPC_ERR_STORE, "keyinfo unreadable: %s", mpc_status_name(st));
+    }
+    memcpy(sj->pk, sj->ki->public_key, sj->ki->public_key_len);
+    sj->pk_len = sj->ki->public_key_len;
+    return MPC_OK;
+}
+
+/* Reads the share record of version v (secure memory). */
+static mpc_status
+sj_load_share(struct node_daemon *d, struct node_subjob *sj, const char *wallet, uint32_t v,
+              uint8_t **share, size_t *len)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    mpc_status st = node_store_name_share(name, sizeof name, sj->key_type, wallet, v);
+    if (st == MPC_OK) {
+        st = node_store_get(d->store, name, share, len);
+    }
+    if (st == MPC_ERR_NOT_FOUND) {
+        return SJ_FAIL(sj, MPC_ERR_UNKNOWN_WALLET, "no share of %s v%u", wallet, v);
+    }
+    if (st != MPC_OK) {
+        return SJ_FAIL(sj, MPC_ERR_STORE, "share unreadable: %s", mpc_status_name(st));
+    }
+    return MPC_OK;
+}
+
+/* ---------------------------------------------------------------- prepare */
+
+static mpc_status
+prepare_keygen(struct node_daemon *d, const Mpc__KeygenRequest *k, struct node_subjob *sj)
+{
+    const char *ids[NODE_KEYINFO_MAX_PARTIES];
+    struct node_keyinfo ki;
+    size_t n =
+        list_or_all_peers(d, k->participants, k->n_participants, ids, NODE_KEYINFO_MAX_PARTIES);
+    for (size_t i = 0; i < n; i++) {
+        (void)sj_add_party(sj, ids[i]);
+    }
+    if (sj_find_self(d, sj) != MPC_OK) {
+        return MPC_ERR_NOT_PARTICIPANT;
+    }
+    mpc_status st = node_store_keyinfo_get(d->store, sj->key_type, k->wallet_id, &ki);
+    if (st == MPC_OK) {
+        return SJ_FAIL(sj, MPC_ERR_EXISTS, "wallet %s already has a %s key", k->wallet_id,
+                       sj->h->name);
+    }
+    if (st != MPC_ERR_NOT_FOUND) {
+        return SJ_FAIL(sj, MPC_ERR_STORE, "keyinfo unreadable: %s", mpc_status_name(st));
+    }
+    sj->threshold = k->threshold;
+    sj->version = 1;
+    return MPC_OK;
+}
+
+static mpc_status
+prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
+{
+    const char *ids[NODE_KEYINFO_MAX_PARTIES];
+    mpc_status st = sj_load_keyinfo(d, sj, s->wallet_id);
+    if (st != MPC_OK) {
+        return st;
+    }
+    sj->version = s->key_version != 0 ? s->key_version : sj->ki->active_version;
+    const struct node_keyinfo_version *v = node_keyinfo_find(sj->ki, sj->version);
+    if (v == NULL || v->state == NODE_KEY_VERSION_PENDING) {
+        return SJ_FAIL(sj, MPC_ERR_REQ_INVALID, "key version %u not usable", sj->version);
+    }
+    const char *holders[NODE_KEYINFO_MAX_PARTIES];
+    for (uint16_t i = 0; i < v->n_participants; i++) {
+        holders[i] = v->participants[i];
+    }
+    size_t n = s->n_signers > 0
+                   ? list_or_all_peers(d, s->signers, s->n_signers, ids, NODE_KEYINFO_MAX_PARTIES)
+                   : v->n_participants;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = s->n_signers > 0 ? ids[i] : holders[i];
+        if (!version_has(v, id)) {
+            return SJ_FAIL(sj, MPC_ERR_UNKNOWN_PARTICIPANT, "signer %s holds no share of v%u", id,
+                           sj->version);
+        }
+        (void)sj_add_party(sj, id);
+    }
+    if (sj->n_parties < v->threshold) {
+        return SJ_FAIL(sj, MPC_ERR_BAD_THRESHOLD, "%u signers, threshold %u", sj->n_parties,
+                       v->threshold);
+    }
+    if (sj_find_self(d, sj) != MPC_OK) {
+        return MPC_ERR_NOT_PARTICIPANT;
+    }
+    sj->threshold = v->threshold;
+    uint8_t *share = NULL;
+    size_t share_len = 0;
+    st = sj_load_share(d, sj, s->wallet_id, sj->version, &share, &share_len);
+    if (st == MPC_OK) {
+        st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
+                               s->message.len);
+    }
+    mpc_secure_free(share);
+    return st;
+}
+
+static mpc_status
+prepare_reshare(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node_subjob *sj)
+{
+    const char *ids[NODE_KEYINFO_MAX_PARTIES];
+    size_t n_new = list_or_all_peers(d, r->new_participants, r->n_new_participants, ids,
+                                     NODE_KEYINFO_MAX_PARTIES);
+    int is_new = 0;
+    for (size_t i = 0; i < n_new; i++) {
+        is_new |= strcmp(ids[i], d->cfg->node_id) == 0;
+    }
+    mpc_status st = sj_load_keyinfo(d, sj, r->wallet_id);
+    if (st != MPC_OK) {
+        return is_new ? st : MPC_ERR_NOT_PARTICIPANT;
+    }
+    const struct node_keyinfo_version *old = node_keyinfo_find(sj->ki, sj->ki->active_version);
+    if (old == NULL) {
+        return SJ_FAIL(sj, MPC_ERR_STORE, "active version missing");
+    }
+    for (uint16_t i = 0; i < old->n_participants; i++) {
+        (void)sj_add_party(sj, old->participants[i]);
+    }
+    for (size_t i = 0; i < n_new; i++) {
+        if (!sj_add_party(sj, ids[i])) {
+            return SJ_FAIL(sj, MPC_ERR_REQ_INVALID, "too many parties");
+        }
+    }
+    if (sj_find_self(d, sj) != MPC_OK) {
+        return MPC_ERR_NOT_PARTICIPANT;
+    }
+    sj->threshold = r->new_threshold;
+    sj->version = sj->ki->active_version; /* replaced by the new number in finish */
+    sj->out_threshold = r->new_threshold;
+    sj->n_out_parties = n_new;
+    for (size_t i = 0; i < n_new; i++) {
+        sj->out_parties[i] = ids[i]; /* request strings or the peer table: live as the job */
+    }
+    uint8_t *share = NULL;
+    size_t share_len = 0;
+    st = sj_load_share(d, sj, r->wallet_id, sj->ki->active_version, &share, &share_len);
+    if (st == MPC_OK) {
+        st = sj->h->reshare_input(&sj->input, &sj->input_len, r->new_threshold, ids,
+                                  (uint32_t)n_new, share, share_len);
+    }
+    mpc_secure_free(share);
+    return st;
+}
+
+mpc_status
+node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
+{
+    const Mpc__Request *r = job->req;
+    sj->h = node_handler_find(sj->key_type);
+    if (sj->h == NULL || node_handler_protocol(job, sj) == NULL) {
+        return SJ_FAIL(sj, MPC_ERR_UNSUPPORTED, "%s %s is not supported yet",
+                       sj->h != NULL ? sj->h->name : "this key type",
+                       node_request_op_name(job->op));
+    }
+    const char *wallet = job->op == MPC__OP__OP_KEYGEN ? r->keygen->wallet_id
+                         : job->op == MPC__OP__OP_SIGN ? r->sign->wallet_id
+                                                       : r->reshare->wallet_id;
+    mpc_status st = node_sid_derive(sj->sid, node_request_op_name(job->op), sj->h->name, wallet,
+                                    job->request_id);
+    if (st != MPC_OK) {
+        return st;
+    }
+    switch (job->op) {
+    case MPC__OP__OP_KEYGEN:
+        return prepare_keygen(d, r->keygen, sj);
+    case MPC__OP__OP_SIGN:
+        return prepare_sign(d, r->sign, sj);
+    default:
+        return prepare_reshare(d, r->reshare, sj);
+    }
+}

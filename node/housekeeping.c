@@ -1,0 +1,209 @@
+/*
+ * housekeeping.c — heartbeats (mpc.n.<id>.hb), the NATS status responder
+ * (mpc.n.<id>.status), InProgress on running requests, JetStream
+ * reachability, and the /readyz checks.
+ *
+ * DESIGN: one ticker thread wakes every NODE_TICK_MS (or on d->cv). It
+ * publishes the heartbeat every NODE_DAEMON_HB_MS, pings JetStream every
+ * second (result in d->js_ok, read by /readyz), and sends InProgress for every
+ * job in d->jobs whose last one is older than AckWait/3, holding d->mu so a
+ * job cannot be acked and freed meanwhile (see daemon_internal.h). NATS
+ * handlers only store a timestamp (heartbeats) or publish a snapshot
+ * (status); they never block.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "node/daemon_internal.h"
+#include "transport/nats_transport.h"
+
+#define NODE_TICK_MS      250u
+#define NODE_JS_PING_MS   1000u
+#define NODE_JS_PING_WAIT 1000u
+
+static transport_reply
+on_heartbeat(void *arg, const transport_msg *msg)
+{
+    struct node_daemon *d = arg;
+    char id[NODE_ID_MAX + 1];
+    const char *p = msg->subject + strlen("mpc.n.");
+    const char *end = strstr(p, ".hb");
+    if (strncmp(msg->subject, "mpc.n.", 6) != 0 || end == NULL || end == p ||
+        (size_t)(end - p) > NODE_ID_MAX) {
+        return TRANSPORT_REPLY_NONE;
+    }
+    memcpy(id, p, (size_t)(end - p));
+    id[end - p] = '\0';
+    for (size_t i = 0; i < node_peers_count(d->peers); i++) {
+        if (strcmp(node_peers_at(d->peers, i)->id, id) == 0) {
+            __atomic_store_n(&d->peer_seen_ms[i], mpc_clock_mono_ms(), __ATOMIC_RELAXED);
+        }
+    }
+    return TRANSPORT_REPLY_NONE;
+}
+
+static transport_reply
+on_status(void *arg, const transport_msg *msg)
+{
+    struct node_daemon *d = arg;
+    char *json = NULL;
+    if (msg->reply == NULL || session_manager_snapshot(d->mgr, &json) != MPC_OK) {
+        return TRANSPORT_REPLY_NONE;
+    }
+    if (transport_publish(d->t, msg->reply, (const uint8_t *)json, strlen(json)) != MPC_OK) {
+        mpc_log(MPC_LOG_DEBUG, "node", "status_reply_failed", "reply=%s", msg->reply);
+    }
+    free(json);
+    return TRANSPORT_REPLY_NONE;
+}
+
+static void
+publish_heartbeat(struct node_daemon *d)
+{
+    char subj[TRANSPORT_SUBJECT_MAX], body[256];
+    session_manager_stats ms;
+    session_manager_get_stats(d->mgr, &ms);
+    snprintf(subj, sizeof subj, "mpc.n.%s.hb", d->cfg->node_id);
+    int n = snprintf(body, sizeof body,
+                     "{\"node\":\"%s\",\"version\":\"%s\",\"uptime_ms\":%llu,\"live\":%llu,"
+                     "\"permits_free\":%u}",
+                     d->cfg->node_id, NODE_DAEMON_VERSION,
+                     (unsigned long long)(mpc_clock_mono_ms() - d->started_ms),
+                     (unsigned long long)ms.live, session_manager_permits_free(d->mgr));
+    if (n > 0 && (size_t)n < sizeof body) {
+        if (transport_publish(d->t, subj, (const uint8_t *)body, (size_t)n) != MPC_OK) {
+            mpc_log(MPC_LOG_DEBUG, "node", "heartbeat_failed", "subject=%s", subj);
+        }
+    }
+}
+
+static void
+send_in_progress(struct node_daemon *d, uint64_t now)
+{
+    uint64_t every = d->ack_wait_ms / 3 > 0 ? d->ack_wait_ms / 3 : 1;
+    pthread_mutex_lock(&d->mu);
+    for (struct node_job *j = d->jobs; j != NULL; j = j->next) {
+        if (now - j->last_progress_ms >= every) {
+            j->last_progress_ms = now;
+            if (transport_js_msg_in_progress(j->msg) != MPC_OK) {
+                mpc_log(MPC_LOG_DEBUG, "node", "in_progress_failed", "request=%s", j->request_id);
+            }
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void *
+ticker_main(void *arg)
+{
+    struct node_daemon *d = arg;
+    uint64_t next_hb = 0, next_ping = 0;
+    for (;;) {
+        uint64_t now = mpc_clock_mono_ms();
+        if (now >= next_hb) {
+            publish_heartbeat(d);
+            next_hb = now + NODE_DAEMON_HB_MS;
+        }
+        if (now >= next_ping) {
+            int ok = transport_js_ping(d->js, NODE_JS_PING_WAIT) == MPC_OK;
+            if (ok != __atomic_load_n(&d->js_ok, __ATOMIC_RELAXED)) {
+                mpc_log(ok ? MPC_LOG_INFO : MPC_LOG_WARN, "node", "jetstream_reachable", "ok=%d",
+                        ok);
+            }
+            __atomic_store_n(&d->js_ok, ok, __ATOMIC_RELAXED);
+            next_ping = mpc_clock_mono_ms() + NODE_JS_PING_MS;
+        }
+        send_in_progress(d, mpc_clock_mono_ms());
+        struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(NODE_TICK_MS));
+        pthread_mutex_lock(&d->mu);
+        if (!d->ticker_stop) {
+            (void)pthread_cond_timedwait(&d->cv, &d->mu, &until);
+        }
+        int stop = d->ticker_stop;
+        pthread_mutex_unlock(&d->mu);
+        if (stop) {
+            return NULL;
+        }
+    }
+}
+
+mpc_status
+node_housekeeping_start(struct node_daemon *d)
+{
+    char subj[TRANSPORT_SUBJECT_MAX];
+    mpc_status st = transport_subscribe_confirmed(d->t, "mpc.n.*.hb", on_heartbeat, d, &d->hb_sub);
+    if (st == MPC_OK) {
+        snprintf(subj, sizeof subj, "mpc.n.%s.status", d->cfg->node_id);
+        st = transport_subscribe_confirmed(d->t, subj, on_status, d, &d->status_sub);
+    }
+    if (st != MPC_OK) {
+        return st;
+    }
+    if (pthread_create(&d->ticker, NULL, ticker_main, d) != 0) {
+        return MPC_ERR_INTERNAL;
+    }
+    d->threads_started |= 2;
+    return MPC_OK;
+}
+
+void
+node_housekeeping_stop(struct node_daemon *d)
+{
+    if (d->threads_started & 2) {
+        pthread_mutex_lock(&d->mu);
+        d->ticker_stop = 1;
+        pthread_cond_broadcast(&d->cv);
+        pthread_mutex_unlock(&d->mu);
+        pthread_join(d->ticker, NULL);
+        d->threads_started &= ~2;
+    }
+    transport_unsubscribe(d->t, d->status_sub);
+    transport_unsubscribe(d->t, d->hb_sub);
+    d->status_sub = NULL;
+    d->hb_sub = NULL;
+}
+
+/* Appends a failing check to why. */
+static void
+why_add(char *why, size_t cap, const char *s)
+{
+    size_t n = strlen(why);
+    if (n < cap) {
+        snprintf(why + n, cap - n, "%s%s", n > 0 ? " " : "", s);
+    }
+}
+
+int
+node_daemon_ready(struct node_daemon *d, char *why, size_t cap)
+{
+    int ok = 1;
+    why[0] = '\0';
+    if (transport_nats_wait_connected(d->t, 0) != MPC_OK) {
+        ok = 0;
+        why_add(why, cap, "nats_disconnected");
+    }
+    if (!transport_js_is_connected(d->js) || !__atomic_load_n(&d->js_ok, __ATOMIC_RELAXED)) {
+        ok = 0;
+        why_add(why, cap, "jetstream_unreachable");
+    }
+    if (d->store == NULL) {
+        ok = 0;
+        why_add(why, cap, "store_closed");
+    }
+    /* Every peer heard at least once since start (a heartbeat shows its session
+     * subscriptions work); a peer that died later does not make this node unready. */
+    for (size_t i = 0; i < node_peers_count(d->peers); i++) {
+        const char *id = node_peers_at(d->peers, i)->id;
+        if (strcmp(id, d->cfg->node_id) != 0 &&
+            __atomic_load_n(&d->peer_seen_ms[i], __ATOMIC_RELAXED) == 0) {
+            char s[NODE_ID_MAX + 16];
+            snprintf(s, sizeof s, "peer_unseen:%s", id);
+            ok = 0;
+            why_add(why, cap, s);
+        }
+    }
+    return ok;
+}

@@ -1,0 +1,216 @@
+/*
+ * metrics.c — the daemon's counters and their Prometheus text rendering
+ * (/metrics). Counters are plain uint64_t updated with relaxed atomics from
+ * any thread; rendering reads them the same way, plus the session manager,
+ * transport and JetStream counters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "node/daemon_internal.h"
+#include "transport/nats_transport.h"
+
+/* Upper bounds (ms) of the duration histogram; the last bucket is +Inf. */
+static const uint64_t bucket_ms[NODE_METRIC_BUCKETS - 1] = {10,   25,   50,   100,   250,  500,
+                                                            1000, 2500, 5000, 10000, 30000};
+static const char *const op_names[3] = {"keygen", "sign", "reshare"};
+
+static size_t
+status_slot(mpc_status st)
+{
+    size_t n = mpc_status_count();
+    for (size_t i = 0; i < n && i < NODE_METRIC_SLOTS - 1; i++) {
+        if (mpc_status_at(i) == st) {
+            return i;
+        }
+    }
+    return NODE_METRIC_SLOTS - 1; /* unknown */
+}
+
+void
+node_metrics_add(uint64_t *counter)
+{
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+get(const uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+void
+node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms)
+{
+    if (op < 1 || op > 3) {
+        return;
+    }
+    size_t o = (size_t)op - 1, b = 0;
+    while (b < NODE_METRIC_BUCKETS - 1 && ms > bucket_ms[b]) {
+        b++;
+    }
+    node_metrics_add(&m->outcomes[o][status_slot(st)]);
+    node_metrics_add(&m->dur_bucket[o][b]);
+    node_metrics_add(&m->dur_count[o]);
+    __atomic_fetch_add(&m->dur_sum_ms[o], ms, __ATOMIC_RELAXED);
+}
+
+void
+node_metrics_rejected(struct node_metrics *m, mpc_status st)
+{
+    node_metrics_add(&m->rejected[status_slot(st)]);
+}
+
+static const char *
+slot_name(size_t slot)
+{
+    return slot < mpc_status_count() && slot < NODE_METRIC_SLOTS - 1
+               ? mpc_status_name(mpc_status_at(slot))
+               : "unknown";
+}
+
+static void
+render_sessions(FILE *f, const struct node_metrics *m)
+{
+    fputs("# HELP mpc_sessions_total Sessions ended, by operation and outcome.\n"
+          "# TYPE mpc_sessions_total counter\n",
+          f);
+    for (size_t o = 0; o < 3; o++) {
+        for (size_t s = 0; s < NODE_METRIC_SLOTS; s++) {
+            uint64_t v = get(&m->outcomes[o][s]);
+            if (v != 0 || s == 0) {
+                fprintf(f, "mpc_sessions_total{op=\"%s\",outcome=\"%s\"} %llu\n", op_names[o],
+                        slot_name(s), (unsigned long long)v);
+            }
+        }
+    }
+    fputs("# HELP mpc_session_duration_seconds Session duration, by operation.\n"
+          "# TYPE mpc_session_duration_seconds histogram\n",
+          f);
+    for (size_t o = 0; o < 3; o++) {
+        uint64_t cum = 0;
+        for (size_t b = 0; b < NODE_METRIC_BUCKETS; b++) {
+            cum += get(&m->dur_bucket[o][b]);
+            if (b < NODE_METRIC_BUCKETS - 1) {
+                fprintf(f, "mpc_session_duration_seconds_bucket{op=\"%s\",le=\"%g\"} %llu\n",
+                        op_names[o], (double)bucket_ms[b] / 1000.0, (unsigned long long)cum);
+            } else {
+                fprintf(f, "mpc_session_duration_seconds_bucket{op=\"%s\",le=\"+Inf\"} %llu\n",
+                        op_names[o], (unsigned long long)cum);
+            }
+        }
+        fprintf(f, "mpc_session_duration_seconds_sum{op=\"%s\"} %.3f\n", op_names[o],
+                (double)get(&m->dur_sum_ms[o]) / 1000.0);
+        fprintf(f, "mpc_session_duration_seconds_count{op=\"%s\"} %llu\n", op_names[o],
+                (unsigned long long)get(&m->dur_count[o]));
+    }
+}
+
+static void
+counter(FILE *f, const char *name, const char *help, const char *labels, uint64_t v)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s%s %llu\n", name, help, name, name,
+            labels != NULL ? labels : "", (unsigned long long)v);
+}
+
+static void
+gauge(FILE *f, const char *name, const char *help, uint64_t v)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name,
+            (unsigned long long)v);
+}
+
+static void
+render_requests(FILE *f, const struct node_metrics *m)
+{
+    fputs("# HELP mpc_requests_rejected_total Requests rejected at intake, by reason.\n"
+          "# TYPE mpc_requests_rejected_total counter\n",
+          f);
+    for (size_t s = 0; s < NODE_METRIC_SLOTS; s++) {
+        uint64_t v = get(&m->rejected[s]);
+        if (v != 0) {
+            fprintf(f, "mpc_requests_rejected_total{reason=\"%s\"} %llu\n", slot_name(s),
+                    (unsigned long long)v);
+        }
+    }
+    counter(f, "mpc_requests_republished_total", "Results republished from the request log.", NULL,
+            get(&m->republished));
+    counter(f, "mpc_requests_not_participant_total", "Requests acked as not involving this node.",
+            NULL, get(&m->not_participant));
+    counter(f, "mpc_requests_nak_total", "Requests handed back for redelivery.", NULL,
+            get(&m->naks));
+    counter(f, "mpc_result_publish_failures_total", "Result publishes that failed.", NULL,
+            get(&m->publish_failures));
+    counter(f, "mpc_store_failures_total", "Key store writes that failed.", NULL,
+            get(&m->store_failures));
+}
+
+static void
+render_runtime(FILE *f, struct node_daemon *d)
+{
+    session_manager_stats ms;
+    transport_stats ts;
+    transport_js_stats js;
+    session_manager_get_stats(d->mgr, &ms);
+    transport_get_stats(d->t, &ts);
+    transport_js_get_stats(d->js, &js);
+    counter(f, "mpc_direct_send_retries_total", "Direct-send tries after the first.", NULL,
+            ts.retries);
+    counter(f, "mpc_direct_send_failures_total", "Direct sends that exhausted their retries.", NULL,
+            ts.sends_failed);
+    fprintf(f,
+            "# HELP mpc_messages_dropped_total Peer messages dropped, by reason.\n"
+            "# TYPE mpc_messages_dropped_total counter\n"
+            "mpc_messages_dropped_total{reason=\"replay\"} %llu\n"
+            "mpc_messages_dropped_total{reason=\"late\"} %llu\n"
+            "mpc_messages_dropped_total{reason=\"bad_envelope\"} %llu\n"
+            "mpc_messages_dropped_total{reason=\"mailbox_full\"} %llu\n"
+            "mpc_messages_dropped_total{reason=\"session_gone\"} %llu\n",
+            (unsigned long long)ms.replays_dropped, (unsigned long long)ms.late_dropped,
+            (unsigned long long)ms.bad_dropped, (unsigned long long)ms.busy_replies,
+            (unsigned long long)ms.gone_replies);
+    counter(f, "mpc_faults_trapped_total", "Hardware faults trapped inside sessions.", NULL,
+            ms.faults);
+    fprintf(f,
+            "# HELP mpc_nats_reconnects_total NATS reconnections, by connection.\n"
+            "# TYPE mpc_nats_reconnects_total counter\n"
+            "mpc_nats_reconnects_total{conn=\"session\"} %llu\n"
+            "mpc_nats_reconnects_total{conn=\"jetstream\"} %llu\n",
+            (unsigned long long)ts.reconnects, (unsigned long long)js.reconnects);
+    fprintf(f,
+            "# HELP mpc_nats_disconnects_total NATS disconnections, by connection.\n"
+            "# TYPE mpc_nats_disconnects_total counter\n"
+            "mpc_nats_disconnects_total{conn=\"session\"} %llu\n"
+            "mpc_nats_disconnects_total{conn=\"jetstream\"} %llu\n",
+            (unsigned long long)ts.disconnects, (unsigned long long)js.disconnects);
+    gauge(f, "mpc_permits_in_use", "Admission permits held by live sessions.", ms.permits_in_use);
+    gauge(f, "mpc_permits_total", "Admission permits configured.", d->cfg->limits.max_sessions);
+    gauge(f, "mpc_sessions_live", "Sessions in the registry.", ms.live);
+    gauge(f, "mpc_uptime_seconds", "Seconds since the daemon started.",
+          (mpc_clock_mono_ms() - d->started_ms) / 1000);
+}
+
+mpc_status
+node_metrics_render(struct node_daemon *d, char **text, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    *text = NULL;
+    *len = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (f == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    render_sessions(f, &d->m);
+    render_requests(f, &d->m);
+    render_runtime(f, d);
+    if (fclose(f) != 0) {
+        free(buf);
+        return MPC_ERR_NOMEM;
+    }
+    *text = buf;
+    *len = n;
+    return MPC_OK;
+}

@@ -1,0 +1,288 @@
+/*
+ * outcome.c — the end of a request: session completion, the finisher thread
+ * that stores, logs, publishes and acknowledges, and result publishing.
+ *
+ * DESIGN: the completion callback runs on a session worker and only copies
+ * the outcome; the last session of a job moves it from d->jobs to d->done.
+ * The finisher does the slow parts in this order, so that nothing is lost
+ * across a crash:
+ *   1. store what the sessions produced (share + keyinfo in one txn);
+ *   2. write the request log req/<id> (outcome + every encoded Result);
+ *   3. publish the results (JetStream, Nats-Msg-Id per node and key type);
+ *   4. Ack. A crash before 2 reruns the request after AckWait; after 2 the
+ *      redelivery finds the log and republishes. A job failed by shutdown is
+ *      not logged and is Nak'ed with delay (the next start reruns it).
+ *      A failed publish also Naks, so the redelivery republishes from the log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/secmem.h"
+#include "node/daemon_internal.h"
+
+#define NODE_PUBLISH_TIMEOUT_MS 5000u
+#define NODE_NAK_DELAY_MS       1000u
+
+void
+node_job_free(struct node_job *job)
+{
+    if (job == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < job->n_sub; i++) {
+        node_subjob_clear(&job->sub[i]);
+    }
+    if (job->req != NULL) {
+        mpc__request__free_unpacked(job->req, NULL);
+    }
+    transport_js_msg_destroy(job->msg);
+    free(job);
+}
+
+void
+node_job_session_done(void *arg, const session_outcome *o)
+{
+    struct node_subjob *sj = arg;
+    struct node_job *job = sj->job;
+    struct node_daemon *d = job->d;
+    sj->status = o->status;
+    sj->failed_round = o->status == MPC_OK ? 0 : o->round;
+    sj->elapsed_ms = o->elapsed_ms;
+    if (o->culprit_id != NULL) {
+        snprintf(sj->failed_peer, sizeof sj->failed_peer, "%s", o->culprit_id);
+    }
+    if (o->status == MPC_OK && o->result != NULL) {
+        sj->result = mpc_secure_alloc(o->result_len + 1);
+        if (sj->result == NULL) {
+            sj->status = MPC_ERR_NOMEM;
+        } else {
+            memcpy(sj->result, o->result, o->result_len);
+            sj->result_len = o->result_len;
+        }
+    }
+    node_metrics_outcome(&d->m, job->op, sj->status, o->elapsed_ms);
+    pthread_mutex_lock(&d->mu);
+    if (--job->pending == 0) {
+        struct node_job **pp = &d->jobs;
+        while (*pp != NULL && *pp != job) {
+            pp = &(*pp)->next;
+        }
+        if (*pp == job) {
+            *pp = job->next;
+        }
+        job->next = d->done;
+        d->done = job;
+    }
+    pthread_cond_broadcast(&d->cv); /* a permit was freed too */
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void
+msg_result(mpc_status st, const char *what, const char *request_id)
+{
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "request_ack_failed", "request=%s action=%s status=%s",
+                request_id != NULL && request_id[0] ? request_id : "-", what, mpc_status_name(st));
+    }
+}
+
+void
+node_msg_ack(transport_js_msg *m, const char *request_id)
+{
+    msg_result(transport_js_msg_ack(m, NODE_PUBLISH_TIMEOUT_MS), "ack", request_id);
+}
+
+void
+node_msg_nak(transport_js_msg *m, uint64_t delay_ms, const char *request_id)
+{
+    msg_result(transport_js_msg_nak(m, delay_ms), "nak", request_id);
+}
+
+void
+node_msg_term(transport_js_msg *m, const char *request_id)
+{
+    msg_result(transport_js_msg_term(m), "term", request_id);
+}
+
+mpc_status
+node_result_publish(struct node_daemon *d, const char *client_id, const char *request_id,
+                    const char *key_type, const uint8_t *res, size_t len)
+{
+    char subject[TRANSPORT_SUBJECT_MAX];
+    char msg_id[TRANSPORT_JS_MSG_ID_MAX + 1];
+    transport_js_header h = {TRANSPORT_JS_HDR_NODE, d->cfg->node_id};
+    mpc_status st = transport_js_result_subject(subject, sizeof subject, client_id, request_id);
+    if (st == MPC_OK) {
+        st = transport_js_result_msg_id(msg_id, sizeof msg_id, request_id, d->cfg->node_id,
+                                        key_type);
+    }
+    if (st == MPC_OK) {
+        st = transport_js_publish(d->js, subject, res, len, msg_id, &h, 1, NODE_PUBLISH_TIMEOUT_MS,
+                                  NULL);
+    }
+    if (st != MPC_OK) {
+        node_metrics_add(&d->m.publish_failures);
+        mpc_log(MPC_LOG_WARN, "node", "result_publish_failed", "request=%s status=%s", request_id,
+                mpc_status_name(st));
+    }
+    return st;
+}
+
+/* Encodes the Result of sub-job sj. */
+static mpc_status
+subjob_encode(struct node_daemon *d, const struct node_job *job, const struct node_subjob *sj,
+              uint8_t **out, size_t *len)
+{
+    const char *wallet = job->op == MPC__OP__OP_KEYGEN ? job->req->keygen->wallet_id
+                         : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
+                                                       : job->req->reshare->wallet_id;
+    struct node_result_info info = {
+        .request_id = job->request_id,
+        .op = job->op,
+        .key_type = sj->key_type,
+        .wallet_id = wallet,
+        .status = sj->status,
+        .error_text = sj->error_text,
+        .failed_round = sj->failed_round,
+        .failed_peer = sj->failed_peer,
+        .public_key = sj->pk_len > 0 ? sj->pk : NULL,
+        .public_key_len = sj->pk_len,
+        .signature = sj->status == MPC_OK && sj->sig_len > 0 ? sj->sig : NULL,
+        .signature_len = sj->status == MPC_OK ? sj->sig_len : 0,
+        .key_version = sj->version,
+        .participants = sj->out_parties,
+        .n_participants = sj->n_out_parties,
+        .threshold = sj->out_threshold,
+        .node_id = d->cfg->node_id,
+        .finished_at_ms = mpc_clock_wall_ms(),
+        .duration_ms = sj->elapsed_ms,
+    };
+    return node_result_encode(&info, out, len);
+}
+
+mpc_status
+node_job_publish(struct node_daemon *d, struct node_job *job, int log)
+{
+    uint8_t *res[NODE_JOB_MAX_SUB] = {0};
+    size_t lens[NODE_JOB_MAX_SUB] = {0};
+    mpc_status worst = MPC_OK;
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
+        st = subjob_encode(d, job, &job->sub[i], &res[i], &lens[i]);
+        worst = worst == MPC_OK ? job->sub[i].status : worst;
+    }
+    if (st == MPC_OK && log) {
+        uint8_t *entry = NULL;
+        size_t elen = 0;
+        st = node_results_entry_encode(job->client_id, (const uint8_t *const *)res, lens,
+                                       job->n_sub, &entry, &elen);
+        if (st == MPC_OK) {
+            st = node_store_req_put(d->store, job->request_id, worst, entry, elen);
+        }
+        free(entry);
+        if (st != MPC_OK) {
+            node_metrics_add(&d->m.store_failures);
+            mpc_log(MPC_LOG_ERROR, "node", "request_log_failed", "request=%s status=%s",
+                    job->request_id, mpc_status_name(st));
+        }
+    }
+    mpc_status pub = MPC_OK;
+    for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
+        const struct node_kt_handler *h = node_handler_find(job->sub[i].key_type);
+        mpc_status p = node_result_publish(d, job->client_id, job->request_id,
+                                           h != NULL ? h->name : NULL, res[i], lens[i]);
+        pub = pub == MPC_OK ? p : pub;
+    }
+    for (size_t i = 0; i < job->n_sub; i++) {
+        free(res[i]);
+    }
+    return st != MPC_OK ? st : pub;
+}
+
+/* Stores, logs, publishes and acknowledges one completed job, then frees it. */
+static void
+finish_job(struct node_daemon *d, struct node_job *job)
+{
+    int shutdown = 0;
+    for (size_t i = 0; i < job->n_sub; i++) {
+        struct node_subjob *sj = &job->sub[i];
+        if (sj->started && sj->status == MPC_OK) {
+            sj->status = node_handler_finish(d, job, sj);
+        }
+        shutdown |= sj->status == MPC_ERR_SHUTDOWN;
+        mpc_log(sj->status == MPC_OK ? MPC_LOG_INFO : MPC_LOG_WARN, "node", "request_done",
+                "request=%s op=%s key_type=%d status=%s round=%u peer=%s ms=%llu", job->request_id,
+                node_request_op_name(job->op), sj->key_type, mpc_status_name(sj->status),
+                sj->failed_round, sj->failed_peer[0] ? sj->failed_peer : "-",
+                (unsigned long long)sj->elapsed_ms);
+    }
+    mpc_status st = MPC_OK;
+    if (shutdown) {
+        st = transport_js_msg_nak(job->msg, NODE_NAK_DELAY_MS);
+        node_metrics_add(&d->m.naks);
+    } else if (node_job_publish(d, job, 1) == MPC_OK) {
+        st = transport_js_msg_ack(job->msg, NODE_PUBLISH_TIMEOUT_MS);
+    } else {
+        st = transport_js_msg_nak(job->msg, NODE_NAK_DELAY_MS); /* redelivery republishes */
+        node_metrics_add(&d->m.naks);
+    }
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "request_ack_failed", "request=%s status=%s", job->request_id,
+                mpc_status_name(st));
+    }
+    pthread_mutex_lock(&d->mu);
+    d->n_jobs--;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    node_job_free(job);
+}
+
+static void *
+finisher_main(void *arg)
+{
+    struct node_daemon *d = arg;
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (d->done == NULL && !d->finisher_stop) {
+            pthread_cond_wait(&d->cv, &d->mu);
+        }
+        struct node_job *job = d->done;
+        if (job == NULL) {
+            break; /* stop requested and nothing left */
+        }
+        d->done = job->next;
+        job->next = NULL;
+        pthread_mutex_unlock(&d->mu);
+        finish_job(d, job);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+mpc_status
+node_finisher_start(struct node_daemon *d)
+{
+    if (pthread_create(&d->finisher, NULL, finisher_main, d) != 0) {
+        return MPC_ERR_INTERNAL;
+    }
+    d->threads_started |= 1;
+    return MPC_OK;
+}
+
+void
+node_finisher_stop(struct node_daemon *d)
+{
+    if (!(d->threads_started & 1)) {
+        return;
+    }
+    pthread_mutex_lock(&d->mu);
+    d->finisher_stop = 1;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->finisher, NULL);
+    d->threads_started &= ~1;
+}
