@@ -51,7 +51,7 @@ echo "== mpc-node demo: 3 nodes + nats-server on 127.0.0.1 (work dir $tmp)"
 t0=$(now_ms)
 cluster_init "$tmp" 3 || die "cluster setup failed"
 t1=$(now_ms)
-row "identities, peers, initiator, configs" ok "$(ms $((t1 - t0)))" "nats-server on 127.0.0.1:$NATS_PORT"
+row "keys, peers, configs, nats-server" ok "$(ms $((t1 - t0)))" "nats-server on 127.0.0.1:$NATS_PORT"
 for i in 1 2 3; do cluster_start_node "$i"; done
 for i in 1 2 3; do cluster_wait_ready "$i" 60 || die "node-$i did not become ready"; done
 t2=$(now_ms)

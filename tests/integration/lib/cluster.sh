@@ -75,7 +75,7 @@ cluster_start_node() {
 
 # readyz I — exit 0 when node-I answers 200 on /readyz.
 readyz() {
-    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:${HTTP_PORT[$1]}/readyz"
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:${HTTP_PORT[$1]}/readyz" 2>/dev/null
 }
 
 cluster_wait_ready() {

@@ -90,9 +90,11 @@ log_tail() {
 rand_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
 # nats_env — exports fresh random NATS passwords for configs/cluster/nats-server.conf.
+# nats-server parses a variable's value like config text: a leading letter
+# keeps it a string (a leading digit would make "9e3..." a number).
 nats_env() {
-    export MPC_NATS_PASS_NODE1=$(rand_hex 16) MPC_NATS_PASS_NODE2=$(rand_hex 16) \
-           MPC_NATS_PASS_NODE3=$(rand_hex 16) MPC_NATS_PASS_CLIENT=$(rand_hex 16)
+    export MPC_NATS_PASS_NODE1=pw$(rand_hex 16) MPC_NATS_PASS_NODE2=pw$(rand_hex 16) \
+           MPC_NATS_PASS_NODE3=pw$(rand_hex 16) MPC_NATS_PASS_CLIENT=pw$(rand_hex 16)
 }
 
 # nats_start DIR PORT — starts nats-server with the cluster config on PORT,
@@ -103,9 +105,13 @@ nats_start() {
     nats-server -c "$ROOT/configs/cluster/nats-server.conf" -a 127.0.0.1 -p "$port" \
         -m 0 -sd "$dir/nats" >>"$dir/nats.log" 2>&1 &
     NATS_PID=$!
-    if ! wait_port "$port" 10; then
-        echo "nats-server did not start on 127.0.0.1:$port" >&2
-        log_tail "$dir/nats.log"
-        return 1
-    fi
+    local i
+    for ((i = 0; i < 200; i++)); do   # 10 s, but stop early if it exited
+        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+        kill -0 "$NATS_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "nats-server did not start on 127.0.0.1:$port" >&2
+    log_tail "$dir/nats.log"
+    return 1
 }

@@ -125,7 +125,6 @@ check("node-1 publishes its heartbeat", n1.pub("mpc.n.node-1.hb", b"x"))
 st, data, _ = n1.request("mpc.res.cli.r1", b"result-bytes")
 check("node-1 publishes a result into MPC_RES (%s)" % st,
       st == "ok" and json.loads(data).get("stream") == "MPC_RES")
-check("node-1 cannot publish into another inbox unasked", not n1.pub("_INBOX.someone.else", b"x"))
 
 # status request/reply through allow_responses: client asks, node-1 answers.
 ok, status_sid = n1.sub("mpc.n.node-1.status")
@@ -136,7 +135,7 @@ cl.pub("mpc.n.node-1.status", b"{}", reply=inbox)
 m = n1.wait_msg(status_sid, 3.0)
 answered = m is not None and n1.pub(m[1], b'{"node":"node-1"}')
 r = cl.wait_msg(inbox_sid, 3.0)
-check("node-1 answers a client status request (allow_responses)",
+check("node-1 answers a client status request",
       answered and r is not None and r[2] == b'{"node":"node-1"}')
 
 for c in (n1, n2, cl):
