@@ -86,6 +86,13 @@ collect_done(const struct cli_results *r, const struct cli_collect_params *p)
     return set_complete(r, p->peers, p->n_peers, p->n_key_types);
 }
 
+/* Returns: 1 if two protobuf byte fields hold the same bytes (NULL-safe when empty). */
+static int
+bin_eq(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
 /* Checks a successful outcome locally (signature, agreement with the first). */
 static void
 outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_collect_params *p)
@@ -93,11 +100,8 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
     const Mpc__Result *res = o->res;
     const struct cli_outcome *first = results_first_ok(r);
     if (first != NULL && first != o && first->res->key_type == res->key_type &&
-        (first->res->public_key.len != res->public_key.len ||
-         memcmp(first->res->public_key.data, res->public_key.data, res->public_key.len) != 0 ||
-         first->res->eddsa_signature.len != res->eddsa_signature.len ||
-         memcmp(first->res->eddsa_signature.data, res->eddsa_signature.data,
-                res->eddsa_signature.len) != 0)) {
+        (!bin_eq(&first->res->public_key, &res->public_key) ||
+         !bin_eq(&first->res->eddsa_signature, &res->eddsa_signature))) {
         r->inconsistent = 1;
     }
     if (res->op != MPC__OP__OP_SIGN || res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 ||
