@@ -235,6 +235,9 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
     case OPT_X_NOWAIT:
         o->x_no_wait = 1;
         return 0;
+    case OPT_X_MSGID:
+        o->x_msg_id = arg;
+        return node_request_id_is_valid(arg) ? 0 : -1;
     case OPT_REQID:
         if (!node_request_id_is_valid(arg)) {
             cli_errf("--request-id: expected [A-Za-z0-9._-]{1,64}");

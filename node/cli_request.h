@@ -61,6 +61,7 @@ struct cli_req_opts {
     int x_bad_sig;                            /* hidden: corrupt signature */
     size_t x_garbage;                         /* hidden: N bytes of 0xff */
     int x_no_wait;                            /* hidden: do not wait */
+    const char *x_msg_id;                     /* hidden: Nats-Msg-Id override */
 };
 
 /*

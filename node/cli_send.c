@@ -51,8 +51,9 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
     snprintf(subject, sizeof(subject), "mpc.req.%s", node_request_op_name(o->op));
     transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
     transport_js_pub_ack ack;
-    mpc_status st =
-        transport_js_publish(js, subject, data, len, o->request_id, &hdr, 1, PUBLISH_TIMEOUT, &ack);
+    mpc_status st = transport_js_publish(js, subject, data, len,
+                                         o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
+                                         PUBLISH_TIMEOUT, &ack);
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
     } else if (st != MPC_OK) {
