@@ -21,7 +21,8 @@ NATS_PID=
 declare -a NODE_PID HTTP_PORT
 MPC_CLI=${MPC_BIN:-$ROOT/build/release/bin}/mpc-cli
 MPC_NODE=${MPC_BIN:-$ROOT/build/release/bin}/mpc-node
-# Argon2id cost of the key files made here: interactive (64 MiB) keeps three
+# CL_ACK_WAIT_MS / CL_BARRIER_MS override timeouts_ms.ack_wait / barrier
+# (crash flows shorten redelivery). Argon2id cost of the key files made here: interactive (64 MiB) keeps three
 # nodes starting at once cheap on a small machine; production uses moderate.
 CL_KDF=${CL_KDF:-interactive}
 
@@ -40,6 +41,8 @@ cluster_config() {
         -e "s#127.0.0.1:910$i#127.0.0.1:${HTTP_PORT[$i]}#" \
         -e "s#CHANGE-ME-node-$i#${!pass_var}#" \
         -e "s#03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8#$init_pk#" \
+        -e "s#^  ack_wait: [0-9]*#  ack_wait: ${CL_ACK_WAIT_MS:-30000}#" \
+        -e "s#^  barrier: [0-9]*#  barrier: ${CL_BARRIER_MS:-10000}#" \
         "$ROOT/configs/cluster/node-$i.yaml" >"$CL_DIR/node-$i.yaml"
     chmod 600 "$CL_DIR/node-$i.yaml"   # it holds the NATS password
 }
