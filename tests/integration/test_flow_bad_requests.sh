@@ -41,7 +41,7 @@ PY
     local rc=$?
     check "$name: every node answers $code, exit 1" $([ $rc -eq 0 ] && [ "$RC" -eq 1 ]; echo $?)
 }
-alive() { local i; for i in 1 2 3; do kill -0 "${NODE_PID[$i]}" 2>/dev/null || return 1; done; }
+alive() { local i; for i in 1 2 3; do pid_alive "${NODE_PID[$i]}" || return 1; done; }
 
 cluster_init "$tmp" 3; check "cluster files and nats-server" $?
 for i in 1 2 3; do cluster_start_node "$i"; done

@@ -10,7 +10,7 @@
 set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
-CL_ACK_WAIT_MS=4000     # redeliver what the dead node had fetched after 4 s
+CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
 tmp=$(mktemp -d)
 MON_PID=
@@ -91,6 +91,6 @@ wait_until 60 $OUT republished "$tmp/monitor.jsonl" crash- node-2 2
 check "node-2 republished the identical result of every request it had produced" $?
 $OUT consistent "$tmp/monitor.jsonl" crash- >/dev/null
 check "still one outcome per (request, node) after the redelivery" $?
-for i in 1 2 3; do kill -0 "${NODE_PID[$i]}" 2>/dev/null; check "node-$i running at the end" $?; done
+for i in 1 2 3; do pid_alive "${NODE_PID[$i]}"; check "node-$i running at the end" $?; done
 [ "$failed" -eq 0 ] || cluster_tails
 summary

@@ -23,8 +23,8 @@ start_expect_fail() {
     local name=$1 pattern=$2 rc i
     : >"$tmp/node-1.log"
     cluster_start_node 1
-    for ((i = 0; i < 600; i++)); do kill -0 "${NODE_PID[1]}" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "${NODE_PID[1]}" 2>/dev/null; then
+    for ((i = 0; i < 600; i++)); do pid_alive "${NODE_PID[1]}" || break; sleep 0.1; done
+    if pid_alive "${NODE_PID[1]}"; then
         check "$name: node exits" 1; cluster_stop_node 1; return
     fi
     wait "${NODE_PID[1]}"; rc=$?; NODE_PID[1]=

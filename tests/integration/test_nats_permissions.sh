@@ -17,7 +17,7 @@ trap cleanup EXIT
 nats_env
 port=$(free_port)
 nats_start "$tmp" "$port"; check "nats-server starts with configs/cluster/nats-server.conf" $?
-if [ -n "$NATS_PID" ] && kill -0 "$NATS_PID" 2>/dev/null; then
+if pid_alive "$NATS_PID"; then
     while read -r status name; do
         case $status in
             ok)   check "$name" 0 ;;

@@ -21,7 +21,8 @@ NATS_PID=
 declare -a NODE_PID HTTP_PORT
 MPC_CLI=${MPC_BIN:-$ROOT/build/release/bin}/mpc-cli
 MPC_NODE=${MPC_BIN:-$ROOT/build/release/bin}/mpc-node
-# CL_ACK_WAIT_MS / CL_BARRIER_MS override timeouts_ms.ack_wait / barrier
+# CL_ACK_WAIT_MS / CL_BARRIER_MS / CL_IDLE_MS override timeouts_ms.ack_wait /
+# barrier / idle
 # (crash flows shorten redelivery). Argon2id cost of the key files made here: interactive (64 MiB) keeps three
 # nodes starting at once cheap on a small machine; production uses moderate.
 CL_KDF=${CL_KDF:-interactive}
@@ -43,6 +44,7 @@ cluster_config() {
         -e "s#03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8#$init_pk#" \
         -e "s#^  ack_wait: [0-9]*#  ack_wait: ${CL_ACK_WAIT_MS:-30000}#" \
         -e "s#^  barrier: [0-9]*#  barrier: ${CL_BARRIER_MS:-10000}#" \
+        -e "s#^  idle: [0-9]*#  idle: ${CL_IDLE_MS:-30000}#" \
         "$ROOT/configs/cluster/node-$i.yaml" >"$CL_DIR/node-$i.yaml"
     chmod 600 "$CL_DIR/node-$i.yaml"   # it holds the NATS password
 }
@@ -86,7 +88,7 @@ cluster_wait_ready() {
     deadline=$(( $(date +%s) + limit ))
     while [ "$(date +%s)" -le "$deadline" ]; do
         readyz "$i" && return 0
-        if ! kill -0 "${NODE_PID[$i]}" 2>/dev/null; then
+        if ! pid_alive "${NODE_PID[$i]}"; then
             echo "node-$i exited during startup" >&2
             log_tail "$CL_DIR/node-$i.log"
             return 1

@@ -30,9 +30,38 @@ summary() {
 # now_ms — wall clock in milliseconds.
 now_ms() { date +%s%3N; }
 
-# free_port — prints a TCP port that was free on 127.0.0.1 a moment ago.
+# free_port — prints a TCP port that was free on 127.0.0.1 a moment ago. It is
+# drawn below the kernel's ephemeral range (net.ipv4.ip_local_port_range), so
+# an outgoing connection cannot take it before the server binds it.
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    python3 - <<'PY'
+import random, socket
+lo = 32768
+try:
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    pass
+for _ in range(200):
+    port = random.randint(20000, max(20001, min(lo, 65536) - 1))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}
+
+# pid_alive PID — true while PID runs (a zombie, exited but not yet reaped, is dead).
+pid_alive() {
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
 }
 
 # wait_port PORT TIMEOUT_S — waits until 127.0.0.1:PORT accepts connections.
@@ -60,13 +89,13 @@ wait_until() {
 stop_pid() {
     local pid=$1 grace=${2:-10} i
     [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+    pid_alive "$pid" || { wait "$pid" 2>/dev/null; return $?; }
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < grace * 20; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        pid_alive "$pid" || break
         sleep 0.05
     done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
 }
 
@@ -108,7 +137,7 @@ nats_start() {
     local i
     for ((i = 0; i < 200; i++)); do   # 10 s, but stop early if it exited
         (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
-        kill -0 "$NATS_PID" 2>/dev/null || break
+        pid_alive "$NATS_PID" || break
         sleep 0.05
     done
     echo "nats-server did not start on 127.0.0.1:$port" >&2
