@@ -105,5 +105,6 @@ wait_until 10 republished; check "each node republished its original result (byt
 run after sign --wallet w-bad --message "still serving"
 check "a good request after all this succeeds" $RC
 alive; check "no node died" $?
+cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

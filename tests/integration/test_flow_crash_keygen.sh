@@ -70,5 +70,6 @@ print(sum(1 for f in sys.argv[2:] for r in json.load(open(f))["results"] if r["n
     check "node-$i holds a key for exactly its $want successful keygens (keyinfos: $have)" \
         $([ "$want" = "$have" ]; echo $?)
 done
+cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

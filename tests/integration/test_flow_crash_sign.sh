@@ -92,5 +92,6 @@ check "node-2 republished the identical result of every request it had produced"
 $OUT consistent "$tmp/monitor.jsonl" crash- >/dev/null
 check "still one outcome per (request, node) after the redelivery" $?
 for i in 1 2 3; do pid_alive "${NODE_PID[$i]}"; check "node-$i running at the end" $?; done
+cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

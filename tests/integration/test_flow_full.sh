@@ -101,5 +101,6 @@ check "missing --message: exit 2" $([ $? -eq 2 ]; echo $?)
 for i in 1 2 3; do
     cluster_stop_node "$i"; check "node-$i exits 0 after SIGTERM (clean drain)" $?
 done
+cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

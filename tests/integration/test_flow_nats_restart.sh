@@ -54,5 +54,6 @@ sign_ok after; check "sign after the restart with the old key (openssl verifies)
 cli keygen --wallet w-nr2 --threshold 2 --json --timeout 60 --peers "$tmp/peers.yaml" >"$tmp/kg2.json" 2>&1
 check "new keygen after the restart" $?
 for i in 1 2 3; do pid_alive "${NODE_PID[$i]}"; check "node-$i never died" $?; done
+cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

@@ -76,5 +76,6 @@ cli sign --wallet w-pp --message-file "$tmp/msg" --signers node-1,node-2 --json 
     --peers "$tmp/peers.yaml" >"$tmp/sign.json" 2>&1 &&
     openssl_verify "$pk" "$tmp/msg" "$(jget "$tmp/sign.json" signature)"
 check "node-1 still signs with its share (openssl verifies)" $?
+cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

@@ -122,6 +122,20 @@ cluster_stop_all() {
     NATS_PID=
 }
 
+# cluster_finish — SIGTERM every running node (each must exit 0: a clean
+# drain), then checks that no node log holds a sanitizer report (ASan, UBSan,
+# LSan: the nodes run as ASan builds under make test). Records checks.
+cluster_finish() {
+    local i rc
+    for ((i = 1; i <= CL_N; i++)); do
+        [ -n "${NODE_PID[$i]:-}" ] || continue
+        cluster_stop_node "$i"; rc=$?
+        check "node-$i exits 0 after SIGTERM (clean drain)" $rc
+    done
+    ! grep -lE "ERROR: (Address|Leak|Thread)Sanitizer|runtime error:" "$CL_DIR"/node-*.log
+    check "no sanitizer report in any node log" $?
+}
+
 cluster_tails() {
     local i
     for ((i = 1; i <= CL_N; i++)); do log_tail "$CL_DIR/node-$i.log" 30; done
