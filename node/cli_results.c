@@ -75,6 +75,9 @@ collect_done(const struct cli_results *r, const struct cli_collect_params *p)
     if (p->expect > 0) {
         return r->n >= p->expect;
     }
+    if (set_complete(r, p->peers, p->n_peers, p->n_key_types)) {
+        return 1; /* every known node answered: nobody else can */
+    }
     if (p->n_expected > 0) {
         return set_complete(r, p->expected, p->n_expected, p->n_key_types);
     }
@@ -168,12 +171,14 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
     memset(r, 0, sizeof(*r));
     uint64_t t0 = mpc_clock_mono_ms();
     uint64_t last = t0;
+    int quiet_end = 0;
     int progress = p->progress && isatty(STDERR_FILENO);
     mpc_status st = MPC_OK;
     while (!collect_done(r, p)) {
         uint64_t now = mpc_clock_mono_ms();
         int errors_only = r->n > 0 && r->n_errors == r->n && p->expect == 0;
         if (errors_only && now - last >= CLI_QUIET_MS) {
+            quiet_end = 1;
             break;
         }
         if (now - t0 >= p->timeout_ms) {
@@ -199,7 +204,8 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
     if (progress) {
         fputs("\r\033[K", stderr);
     }
-    r->elapsed_ms = mpc_clock_mono_ms() - t0;
+    /* Ended by the quiet period: the answer was complete at the last arrival. */
+    r->elapsed_ms = (quiet_end ? last : mpc_clock_mono_ms()) - t0;
     return st;
 }
 
@@ -326,6 +332,9 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
         return;
     }
     int code = cli_results_exit(r);
+    if (wallet == NULL && r->n > 0 && r->v[0].res->wallet_id[0] != '\0') {
+        wallet = r->v[0].res->wallet_id;
+    }
     printf("%s %s  wallet %s: %s, %zu result(s) in %" PRIu64 " ms\n", op_name, request_id,
            wallet != NULL ? wallet : "?",
            code == 0   ? "ok"

@@ -8,6 +8,7 @@
  * copy of the same pair (a republish) is counted as a duplicate. The wait
  * ends when
  *   - `expect` > 0 and that many outcomes arrived; else
+ *   - every node of the peers file (--peers) answered for every key type; else
  *   - every node of the expected set answered for every key type; the set is
  *     the committee named by the request, or, when the request left it to
  *     the cluster, the participants reported by the first successful result
