@@ -68,9 +68,8 @@ set_complete(const struct cli_results *r, const char *const *ids, size_t n, size
     return n > 0;
 }
 
-/* Applies the end-of-wait rule of the header (quiet rule excepted). */
-static int
-collect_done(const struct cli_results *r, const struct cli_collect_params *p)
+int
+cli_results_done(const struct cli_results *r, const struct cli_collect_params *p)
 {
     if (p->expect > 0) {
         return r->n >= p->expect;
@@ -122,38 +121,48 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
     }
 }
 
-/* Decodes one copy and adds it as an outcome unless it duplicates one. */
-static void
-collect_add(struct cli_results *r, transport_js_msg *m, const struct cli_collect_params *p,
-            uint64_t t0)
+void
+cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const char *node_hdr,
+                const struct cli_collect_params *p, uint64_t arrived_ms)
 {
-    size_t len = 0;
-    const uint8_t *data = transport_js_msg_data(m, &len);
     Mpc__Result *res = mpc__result__unpack(NULL, len, data);
     if (res == NULL) {
         r->undecodable++;
         return;
     }
-    char node[TRANSPORT_JS_HEADER_VAL_MAX];
-    if (transport_js_msg_header(m, TRANSPORT_JS_HDR_NODE, node, sizeof(node)) != MPC_OK ||
-        node[0] == '\0') {
-        snprintf(node, sizeof(node), "%s", res->node_id);
+    const char *node = node_hdr != NULL && node_hdr[0] != '\0' ? node_hdr : res->node_id;
+    if (!node_id_is_valid(node)) {
+        r->undecodable++;
+        mpc__result__free_unpacked(res, NULL);
+        return;
     }
-    if (!node_id_is_valid(node) || results_has(r, node, (int)res->key_type) ||
-        r->n == CLI_RESULTS_MAX) {
-        r->duplicates += node_id_is_valid(node);
-        r->undecodable += !node_id_is_valid(node);
+    if (results_has(r, node, (int)res->key_type) || r->n == CLI_RESULTS_MAX) {
+        r->duplicates++;
         mpc__result__free_unpacked(res, NULL);
         return;
     }
     struct cli_outcome *o = &r->v[r->n++];
     memcpy(o->node, node, strlen(node) + 1); /* valid id: at most NODE_ID_MAX bytes */
     o->res = res;
-    o->arrived_ms = mpc_clock_mono_ms() - t0;
+    o->arrived_ms = arrived_ms;
     r->n_errors += res->status_code != 0;
     if (res->status_code == 0) {
         outcome_verify(r, o, p);
     }
+}
+
+/* Adds one received copy (see cli_results_add). */
+static void
+collect_add(struct cli_results *r, transport_js_msg *m, const struct cli_collect_params *p,
+            uint64_t t0)
+{
+    size_t len = 0;
+    const uint8_t *data = transport_js_msg_data(m, &len);
+    char node[TRANSPORT_JS_HEADER_VAL_MAX];
+    if (transport_js_msg_header(m, TRANSPORT_JS_HDR_NODE, node, sizeof(node)) != MPC_OK) {
+        node[0] = '\0';
+    }
+    cli_results_add(r, data, len, node, p, mpc_clock_mono_ms() - t0);
 }
 
 static void
@@ -174,7 +183,7 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
     int quiet_end = 0;
     int progress = p->progress && isatty(STDERR_FILENO);
     mpc_status st = MPC_OK;
-    while (!collect_done(r, p)) {
+    while (!cli_results_done(r, p)) {
         uint64_t now = mpc_clock_mono_ms();
         int errors_only = r->n > 0 && r->n_errors == r->n && p->expect == 0;
         if (errors_only && now - last >= CLI_QUIET_MS) {

@@ -88,6 +88,18 @@ MPC_MUST_CHECK mpc_status cli_results_collect(struct transport_js_results *w,
                                               const struct cli_collect_params *p,
                                               struct cli_results *r);
 
+/*
+ * Adds one received copy to r (used by cli_results_collect; exposed for
+ * tests): decodes it, takes the node from node_hdr (header Mpc-Node) or else
+ * Result.node_id, drops a second copy of a (node, key type) as a duplicate,
+ * and verifies a successful one (see above).
+ */
+void cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const char *node_hdr,
+                     const struct cli_collect_params *p, uint64_t arrived_ms);
+
+/* Returns: 1 when the end-of-wait rule above holds (the quiet rule excepted). */
+int cli_results_done(const struct cli_results *r, const struct cli_collect_params *p);
+
 /* Frees the decoded results of r. */
 void cli_results_clear(struct cli_results *r);
 
