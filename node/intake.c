@@ -280,7 +280,15 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
         transport_js_msg_destroy(msg); /* redelivered after AckWait */
         return;
     }
-    size_t ready = job_prepare(d, job, &not_ours);
+    /* Lists decide before anything else (an unsupported key type is not our
+     * business when we are not listed); reshares and default signers need the store. */
+    size_t ready = 0;
+    if (job->op != MPC__OP__OP_RESHARE &&
+        !node_request_lists_node(req, d->peers, d->cfg->node_id)) {
+        not_ours = 1;
+    } else {
+        ready = job_prepare(d, job, &not_ours);
+    }
     if (not_ours) {
         node_metrics_add(&d->m.not_participant);
         node_msg_ack(job->msg, job->request_id);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -163,6 +164,25 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
     return node_result_encode(&info, out, len);
 }
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_CRASH_AFTER_LOGS=N makes the process die
+ * (like kill -9: no cleanup) right after the N-th request-log write, before
+ * the results are published and the request acked. */
+static void
+fault_crash_after_log(void)
+{
+    static int left = -1;
+    if (left == -1) {
+        const char *v = getenv("MPC_NODE_TEST_CRASH_AFTER_LOGS");
+        left = v != NULL ? atoi(v) : 0;
+    }
+    if (left > 0 && --left == 0) {
+        mpc_log(MPC_LOG_WARN, "node", "fault_crash_after_log", "exit=99");
+        _exit(99);
+    }
+}
+#endif
+
 mpc_status
 node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 {
@@ -188,6 +208,9 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
             mpc_log(MPC_LOG_ERROR, "node", "request_log_failed", "request=%s status=%s",
                     job->request_id, mpc_status_name(st));
         }
+#ifdef MPC_FAULT_INJECTION
+        fault_crash_after_log();
+#endif
     }
     mpc_status pub = MPC_OK;
     for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {

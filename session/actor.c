@@ -38,8 +38,8 @@ struct session_dedup {
 
 #define DEDUP_MAX_FACTOR 4 /* replay set holds at most park_max * this entries */
 
-void session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res,
-                          size_t res_len);
+/* Ends s: DONE with res, or FAILED with st and culprit (defined at the end). */
+static void actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t res_len);
 
 void
 session_item_free(session_item *it)
@@ -164,7 +164,7 @@ actor_after_step(session *s, session_step *c)
 {
     mpc_status st = actor_send(s, c->out);
     if (st != MPC_OK) {
-        session_actor_finish(s, st, SESSION_NO_CULPRIT, NULL, 0);
+        actor_finish(s, st, SESSION_NO_CULPRIT, NULL, 0);
         return 1;
     }
     if (c->cur_round != s->cur_round && c->cur_round != 0) {
@@ -176,8 +176,8 @@ actor_after_step(session *s, session_step *c)
     }
     session_step r = {.s = s, .kind = SESSION_STEP_RESULT};
     st = session_step_run(&r);
-    session_actor_finish(s, st, SESSION_NO_CULPRIT, st == MPC_OK ? r.res : NULL,
-                         st == MPC_OK ? r.res_len : 0);
+    actor_finish(s, st, SESSION_NO_CULPRIT, st == MPC_OK ? r.res : NULL,
+                 st == MPC_OK ? r.res_len : 0);
     return 1;
 }
 
@@ -198,7 +198,7 @@ actor_handle(session *s, const session_item *it)
     mpc_status st = session_step_run(&c);
     if (st != MPC_OK) {
         mpc_outbox_clear(&ob);
-        session_actor_finish(s, st, c.culprit, NULL, 0);
+        actor_finish(s, st, c.culprit, NULL, 0);
         return 1;
     }
     return actor_after_step(s, &c);
@@ -291,7 +291,7 @@ actor_item(session *s, session_item *it)
         uint32_t from = w.from;
         session_wire_msg_clear(&w);
         session_item_free(it);
-        session_actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+        actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
         return 1;
     }
     int full = 0;
@@ -334,7 +334,7 @@ actor_start(session *s)
     mpc_status st = session_step_run(&c);
     if (st != MPC_OK) {
         mpc_outbox_clear(&ob);
-        session_actor_finish(s, st, c.culprit, NULL, 0);
+        actor_finish(s, st, c.culprit, NULL, 0);
         return 1;
     }
     s->cur_round = 0;
@@ -378,8 +378,7 @@ actor_barrier(session *s)
         }
         mpc_status st = now < s->barrier_deadline_ms ? actor_probe(s, p) : MPC_ERR_PEER_UNAVAILABLE;
         if (st != MPC_OK) {
-            session_actor_finish(s, st == MPC_ERR_PEER_UNAVAILABLE ? st : MPC_ERR_BARRIER, p, NULL,
-                                 0);
+            actor_finish(s, st == MPC_ERR_PEER_UNAVAILABLE ? st : MPC_ERR_BARRIER, p, NULL, 0);
             return 1;
         }
     }
@@ -404,13 +403,13 @@ actor_setup(session *s)
         st = transport_subscribe_confirmed(t, s->subj_r, session_on_ready, s, &s->sub_r);
     }
     if (st != MPC_OK) {
-        session_actor_finish(s, st, c.culprit, NULL, 0);
+        actor_finish(s, st, c.culprit, NULL, 0);
         return 1;
     }
     actor_set_state(s, SESSION_STATE_BARRIER, 0);
     for (uint32_t p = 0; p < s->n; p++) {
         if (p != s->self && (st = actor_probe(s, p)) != MPC_OK) {
-            session_actor_finish(s, MPC_ERR_BARRIER, p, NULL, 0);
+            actor_finish(s, MPC_ERR_BARRIER, p, NULL, 0);
             return 1;
         }
     }
@@ -441,7 +440,7 @@ session_actor_run(session *s)
 
     int ended = 0;
     if (fail != MPC_OK) {
-        session_actor_finish(s, fail, culprit, NULL, 0);
+        actor_finish(s, fail, culprit, NULL, 0);
         ended = 1;
     } else if (state == SESSION_STATE_SUBSCRIBING) {
         ended = actor_setup(s) || actor_barrier(s);
@@ -497,8 +496,8 @@ actor_publish_abort(session *s, mpc_status st)
     free(buf);
 }
 
-void
-session_actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t res_len)
+static void
+actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t res_len)
 {
     struct session_manager *m = s->mgr;
     pthread_mutex_lock(&s->lock);

@@ -91,6 +91,8 @@ struct session {
     size_t mb_hwm;             /* high-water mark of mb_len */
     mpc_status pending_fail;   /* fail request from janitor/completions */
     uint32_t pending_culprit;  /* its culprit */
+    uint64_t gone_at_ms;       /* first GONE answer to one of our direct sends, 0 = none */
+    uint32_t gone_peer;        /* the peer that answered it */
     uint8_t *probe_ok;         /* per party: barrier answered */
     uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
     int probe_dirty;           /* a probe completed since the worker last looked */
@@ -166,36 +168,64 @@ struct session_manager {
     atomic_uint_fast64_t replays, late, bad, parked, busy, gone;
 };
 
-/* registry.c */
+/* ---- registry.c (all under m->reg_lock, never held while calling out) ---- */
+
+/* Adds s as live (takes over one reference). Returns MPC_OK, EXISTS (live or
+ * tombstoned sid), SHUTDOWN (not accepting), NOMEM. */
 mpc_status session_registry_insert(struct session_manager *m, session *s);
+/* Moves s from live to the tombstones with its final status; drops the
+ * registry's reference. */
 void session_registry_remove(struct session_manager *m, session *s, mpc_status st);
+/* Marks one started session as fully ended (its completion callback returned). */
 void session_registry_completed(struct session_manager *m);
+/* Returns: 1 if sid finished recently (answer GONE). */
 int session_registry_is_tombstoned(struct session_manager *m, const uint8_t *sid);
+/* Drops tombstones older than their TTL. */
 void session_registry_expire(struct session_manager *m, uint64_t now_ms);
+/* Returns: a malloc'd array of the live sessions, each with a reference the
+ * caller drops (session_unref) before freeing the array; *n its length. */
 session **session_registry_collect(struct session_manager *m, size_t *n);
+/* Frees tombstones and key locks (manager destroy, no other user left). */
 void session_registry_free_all(struct session_manager *m);
+/* Takes the (wallet, key type) reshare lock. Returns MPC_OK, LOCKED, NOMEM. */
 mpc_status session_keylock_take(struct session_manager *m, const char *wallet,
                                 const char *key_type);
+/* Returns a lock taken with session_keylock_take. */
 void session_keylock_give(struct session_manager *m, const char *wallet, const char *key_type);
 
-/* manager.c */
+/* ---- manager.c ---- */
+
+/* Queues s on the run queue unless it is already scheduled or terminal.
+ * Caller holds s->lock. */
 void session_schedule_locked(session *s);
+/* Takes / drops a reference; the last drop frees the session. */
 void session_ref(session *s);
 void session_unref(session *s);
+/* Returns one admission permit. */
 void session_permit_give(struct session_manager *m);
 
-/* inbound.c */
+/* ---- inbound.c (transport threads) ---- */
+
+/* Subscription handlers of a session's .b, .d.<self> and .r.<self> subjects
+ * (arg = the session) and the node-wide GONE responder (arg = the manager). */
 transport_reply session_on_broadcast(void *arg, const transport_msg *msg);
 transport_reply session_on_direct(void *arg, const transport_msg *msg);
 transport_reply session_on_ready(void *arg, const transport_msg *msg);
 transport_reply session_on_gone_probe(void *arg, const transport_msg *msg);
+/* Asks the worker to fail s (first request wins; ignored once terminal). */
 void session_request_fail(session *s, mpc_status st, uint32_t culprit);
+/* Starts a direct send owned by s (takes a reference until its completion).
+ * Returns transport_send_direct's status. */
 mpc_status session_send_direct(session *s, uint32_t peer, const char *subject, const uint8_t *data,
                                size_t len, int is_probe, uint64_t deadline_ms);
 
-/* actor.c */
+/* ---- actor.c (the worker running s) ---- */
+
+/* Runs one turn of s: pending fail, setup/barrier, a batch of mailbox items. */
 void session_actor_run(session *s);
+/* Returns: 1 if s has queued items or events. Caller holds s->lock. */
 int session_has_work_locked(const session *s);
+/* Wipes and frees a mailbox item. Accepts NULL. */
 void session_item_free(session_item *it);
 
 #endif /* MPC_SESSION_INTERNAL_H */

@@ -47,6 +47,7 @@ session_config_default(session_config *c)
     c->janitor_tick_ms = 50;
     c->tombstone_max = 4096;
     c->tombstone_ttl_ms = 120000;
+    c->gone_grace_ms = 1000;
     c->gone_responder = 1;
 }
 
@@ -224,6 +225,8 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
     int terminal = s->terminal;
     session_state state = s->state;
     uint64_t last = s->last_activity_ms;
+    uint64_t gone_at = s->gone_at_ms;
+    uint32_t gone_peer = s->gone_peer;
     uint32_t missing = SESSION_NO_CULPRIT;
     for (uint32_t p = 0; p < s->n && state == SESSION_STATE_BARRIER; p++) {
         if (p != s->self && !s->probe_ok[p]) {
@@ -235,7 +238,9 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
     if (terminal) {
         return;
     }
-    if (now >= s->deadline_at_ms) {
+    if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms) {
+        session_request_fail(s, MPC_ERR_GONE, gone_peer);
+    } else if (now >= s->deadline_at_ms) {
         session_request_fail(s, MPC_ERR_DEADLINE, SESSION_NO_CULPRIT);
     } else if (state == SESSION_STATE_BARRIER && now >= s->barrier_deadline_ms) {
         session_request_fail(s, MPC_ERR_PEER_UNAVAILABLE, missing);

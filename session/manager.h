@@ -72,6 +72,10 @@ typedef struct {
     uint64_t janitor_tick_ms;     /* deadline check period, default 50 */
     uint32_t tombstone_max;       /* finished sids remembered for GONE, default 4096 */
     uint64_t tombstone_ttl_ms;    /* how long they are remembered, default 120000 */
+    uint64_t gone_grace_ms;       /* a GONE answer to a direct send fails the session only if
+                                     it has not finished this long after, default 1000 (a
+                                     peer that is DONE answers GONE to a retry of a message
+                                     it already had; one that FAILED also sends ABORT) */
     int gone_responder;           /* 1 = subscribe mpc.s.*.d.<self> for GONE, default 1 */
 } session_config;
 

@@ -25,10 +25,10 @@
  * header Mpc-Node: <node id> and Nats-Msg-Id "<request_id>/<node id>/<key
  * type>" (transport_js_result_msg_id; a keygen of two key types yields one
  * result per type; a result whose key_type is unknown, e.g. for a request
- * that did not decode, uses "<request_id>/<node id>"): the stream keeps exactly one copy per node and
- * key type (a republish by the same node inside the duplicate window is not
- * stored twice, but core subscribers still see it). This departs from DESIGN
- * §3 ("dedup keeps one") so that a client can count one final outcome per node.
+ * that did not decode, uses "<request_id>/<node id>"): the stream keeps exactly one copy per node
+ * and key type (a republish by the same node inside the duplicate window is not stored twice, but
+ * core subscribers still see it). This departs from DESIGN §3 ("dedup keeps one") so that a client
+ * can count one final outcome per node.
  *
  * Requests: clients publish with Nats-Msg-Id = request_id and SHOULD add
  * header Mpc-Client: <client_id>; it is only used to answer a request whose

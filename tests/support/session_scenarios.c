@@ -66,10 +66,12 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
     stk_options o;
     stk_options_default(&o, n);
     o.nats_url = url;
-    if (url == NULL && sc_slow() > 1) {
+    if (sc_slow() > 1 && (url == NULL || getenv("MPC_VALGRIND") != NULL)) {
         /* The in-memory net routes each message past every subscription under
-         * one lock; under tsan/valgrind 200 x 5 live sessions take minutes. All
-         * 200 still run, at most 50 at once; the NATS variant runs all 200 at once. */
+         * one lock, and valgrind runs one thread at a time: 1000 live party
+         * sessions then take minutes and retry storms follow per-try timeouts.
+         * All 200 still run, at most 50 at once (the NATS variant under tsan
+         * and every variant under ASan run all 200 at once). */
         o.cfg.max_sessions = 50;
     }
     stk_cluster *c = make_cluster(&o, &rng, "concurrent");
@@ -79,9 +81,16 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
     assert_non_null(s);
     for (uint32_t i = 0; i < count; i++) {
         stk_session_init(&s[i], n, &rng, &tr);
+    }
+    uint64_t t0 = mpc_clock_mono_ms();
+    for (uint32_t i = 0; i < count; i++) {
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
     }
     assert_true(stk_tracker_wait(&tr, (uint64_t)count * n, 480000));
+    uint64_t took = mpc_clock_mono_ms() - t0;
+    print_message("# %s: %u sessions x %u parties in %llu ms (%.0f sessions/s)\n",
+                  url != NULL ? "nats" : "mem", count, n, (unsigned long long)took,
+                  took ? 1000.0 * count / (double)took : 0.0);
     for (uint32_t i = 0; i < count; i++) {
         if (!stk_session_ok(&tr, &s[i])) {
             for (uint32_t p = 0; p < n; p++) {
@@ -134,9 +143,11 @@ stk_sc_late_joiner(const char *url)
     assert_int_equal(stk_start_party(c, &s, 1, NULL, SESSION_OP_SIGN, 0), MPC_OK);
     sc_pause_ms(2000);
     assert_int_equal(stk_start_party(c, &s, 2, NULL, SESSION_OP_SIGN, 0), MPC_OK);
-    assert_true(stk_tracker_wait(&tr, 3, 20000));
+    assert_true(stk_tracker_wait(&tr, 3, 20000 * sc_slow()));
     assert_true(stk_session_ok(&tr, &s));
     assert_true(stk_outcome_get(&tr, &s, 0).end_ms - t0 >= 2000);
+    /* A finished sid is tombstoned: it cannot be started again. */
+    assert_int_equal(stk_start_party(c, &s, 0, NULL, SESSION_OP_SIGN, 0), MPC_ERR_EXISTS);
     stk_cluster_destroy(c);
     stk_tracker_fini(&tr);
 }
@@ -149,7 +160,8 @@ stk_sc_never_joiner(const char *url)
     stk_options o;
     stk_options_default(&o, 3);
     o.nats_url = url;
-    o.cfg.barrier_timeout_ms = 1500;
+    uint64_t barrier = 1500 * sc_slow();
+    o.cfg.barrier_timeout_ms = barrier;
     stk_cluster *c = make_cluster(&o, &rng, "never_joiner");
     stk_tracker tr;
     stk_tracker_init(&tr);
@@ -164,13 +176,13 @@ stk_sc_never_joiner(const char *url)
         stk_session_init(&ok[i], 3, &rng, &tr);
         assert_int_equal(stk_start_all(c, &ok[i]), MPC_OK);
     }
-    assert_true(stk_tracker_wait(&tr, 2 + 3 * OTHERS, 20000));
+    assert_true(stk_tracker_wait(&tr, 2 + 3 * OTHERS, 20000 * sc_slow()));
     for (uint32_t p = 0; p < 2; p++) {
         stk_outcome out = stk_outcome_get(&tr, &bad, p);
         assert_int_equal(out.done, 1);
         assert_int_equal(out.status, MPC_ERR_PEER_UNAVAILABLE);
         assert_int_equal(out.culprit, 2);
-        assert_true(out.end_ms - t0 >= 1500);
+        assert_true(out.end_ms - t0 >= barrier);
     }
     for (int i = 0; i < OTHERS; i++) {
         assert_true(stk_session_ok(&tr, &ok[i]));
@@ -201,7 +213,7 @@ stk_sc_small_mailbox(const char *url)
         stk_session_init(&s[i], 5, &rng, &tr);
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
     }
-    assert_true(stk_tracker_wait(&tr, 5 * COUNT, 60000));
+    assert_true(stk_tracker_wait(&tr, 5 * COUNT, 60000 * sc_slow()));
     uint64_t busy = 0, tbusy = 0;
     for (uint32_t i = 0; i < 5; i++) {
         session_manager_stats st;
@@ -244,7 +256,7 @@ stk_sc_stalled_peer(const char *url, int use_idle)
     stk_options_default(&o, 3);
     o.nats_url = url;
     if (use_idle) {
-        o.cfg.idle_timeout_ms = 1200;
+        o.cfg.idle_timeout_ms = 1200 * sc_slow();
     }
     stk_cluster *c = make_cluster(&o, &rng, use_idle ? "stalled_idle" : "stalled_deadline");
     uint64_t subs0[3];
@@ -255,20 +267,20 @@ stk_sc_stalled_peer(const char *url, int use_idle)
     stk_tracker_init(&tr);
     stk_session s;
     stk_session_init(&s, 3, &rng, &tr);
-    uint64_t deadline = use_idle ? 0 : 1500;
+    uint64_t deadline = use_idle ? 0 : 1500 * sc_slow();
     uint64_t t0 = mpc_clock_mono_ms();
     assert_int_equal(stk_start_party(c, &s, 0, NULL, SESSION_OP_SIGN, deadline), MPC_OK);
     assert_int_equal(stk_start_party(c, &s, 1, NULL, SESSION_OP_SIGN, deadline), MPC_OK);
     assert_int_equal(stk_start_party(c, &s, 2, toy_protocol_mute(), SESSION_OP_SIGN, deadline),
                      MPC_OK);
-    assert_true(stk_tracker_wait(&tr, 3, 20000));
+    assert_true(stk_tracker_wait(&tr, 3, 20000 * sc_slow()));
     mpc_status want = use_idle ? MPC_ERR_IDLE : MPC_ERR_DEADLINE;
     int timed_out = 0;
     for (uint32_t p = 0; p < 3; p++) {
         stk_outcome out = stk_outcome_get(&tr, &s, p);
         /* The first to time out publishes ABORT; a peer may see it before its own timer. */
         assert_true(out.status == want || out.status == MPC_ERR_GONE);
-        assert_true(out.end_ms - t0 >= (use_idle ? 1200 : 1500));
+        assert_true(out.end_ms - t0 >= (use_idle ? 1200 : 1500) * sc_slow());
         assert_true(out.round >= 2);
         timed_out += out.status == want;
         assert_int_equal(session_manager_permits_free(stk_manager(c, p)), o.cfg.max_sessions);
@@ -298,7 +310,7 @@ stk_sc_admission(const char *url)
         stk_session_init(&s[i], 3, &rng, &tr);
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK); /* waits for permits */
     }
-    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 60000));
+    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 60000 * sc_slow()));
     for (int i = 0; i < COUNT; i++) {
         assert_true(stk_session_ok(&tr, &s[i]));
     }
@@ -343,13 +355,13 @@ stk_sc_shutdown_live(const char *url)
     assert_int_equal(session_manager_shutdown(stk_manager(c, 0), 800), MPC_ERR_TIMEOUT);
     uint64_t took = mpc_clock_mono_ms() - t0;
     print_message("# shutdown took %llu ms (drain 800)\n", (unsigned long long)took);
-    assert_true(took >= 800 && took < 3000);
+    assert_true(took >= 800 && took < 3000 * sc_slow());
     session_manager_get_stats(stk_manager(c, 0), &st);
     assert_int_equal(st.live, 0);
     assert_int_equal(st.failed, COUNT);
     assert_int_equal(st.permits_in_use, 0);
     /* Peers learn of it (ABORT / GONE) and fail fast, long before their deadlines. */
-    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 10000));
+    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 10000 * sc_slow()));
     for (int i = 0; i < COUNT; i++) {
         assert_int_equal(stk_outcome_get(&tr, &s[i], 0).status, MPC_ERR_SHUTDOWN);
         for (uint32_t p = 1; p < 3; p++) {
@@ -387,7 +399,7 @@ stk_sc_shutdown_drain(const char *url)
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
     }
     assert_int_equal(session_manager_shutdown(stk_manager(c, 0), 20000), MPC_OK);
-    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 20000));
+    assert_true(stk_tracker_wait(&tr, 3 * COUNT, 20000 * sc_slow()));
     for (int i = 0; i < COUNT; i++) {
         assert_true(stk_session_ok(&tr, &s[i]));
     }
@@ -413,7 +425,7 @@ sc_run_batch(stk_cluster *c, uint64_t *rng, stk_tracker *tr, stk_session *s, uin
         stk_session_init(&s[i], NODES, rng, tr);
         assert_int_equal(stk_start_all(c, &s[i]), MPC_OK);
     }
-    assert_true(stk_tracker_wait(tr, before + (uint64_t)count * NODES, 60000));
+    assert_true(stk_tracker_wait(tr, before + (uint64_t)count * NODES, 60000 * sc_slow()));
     for (uint32_t i = 0; i < count; i++) {
         assert_true(stk_session_ok(tr, &s[i]));
     }
@@ -463,7 +475,7 @@ stk_sc_faults(const char *url)
             assert_int_equal(stk_start_all(c, &bad[i / 40]), MPC_OK);
         }
     }
-    assert_true(stk_tracker_wait(&tr, (uint64_t)(NORMAL + nf) * NODES, 60000));
+    assert_true(stk_tracker_wait(&tr, (uint64_t)(NORMAL + nf) * NODES, 60000 * sc_slow()));
     for (uint32_t i = 0; i < NORMAL; i++) {
         assert_true(stk_session_ok(&tr, &ok[i]));
     }
@@ -488,7 +500,8 @@ stk_sc_faults(const char *url)
                 assert_int_equal(stk_outcome_get(&tr, &bad[f], po.culprit).status, MPC_ERR_GONE);
             }
             /* Fast: well under a second after the fault, not at the deadline. */
-            assert_true(po.end_ms >= fo.end_ms && po.end_ms - fo.end_ms < 1000 * sc_slow());
+            /* (Its callback may even run before the faulty party's own callback.) */
+            assert_true(po.end_ms + 200 >= fo.end_ms && po.end_ms < fo.end_ms + 1000 * sc_slow());
         }
     }
     uint64_t faults = 0, quarantined = 0;
@@ -520,7 +533,7 @@ stk_sc_fault_at_create(const char *url)
     stk_options_default(&o, NODES);
     o.nats_url = url;
     o.seed = rng;
-    o.cfg.barrier_timeout_ms = 3000;
+    o.cfg.barrier_timeout_ms = 3000 * sc_slow();
     stk_cluster *c = NULL;
     assert_int_equal(stk_cluster_create(&c, &o), MPC_OK);
     stk_tracker tr;
@@ -529,7 +542,7 @@ stk_sc_fault_at_create(const char *url)
     stk_session_init(&s, NODES, &rng, &tr);
     assert_int_equal(session_fault_inject(NULL, 0, 1, s.sid, SESSION_FAULT_ERROR), MPC_OK);
     assert_int_equal(stk_start_all(c, &s), MPC_OK);
-    assert_true(stk_tracker_wait(&tr, NODES, 20000));
+    assert_true(stk_tracker_wait(&tr, NODES, 20000 * sc_slow()));
     stk_outcome f = stk_outcome_get(&tr, &s, 1);
     assert_int_equal(f.status, MPC_ERR_PROTOCOL);
     assert_int_equal(f.round, 0);

@@ -293,7 +293,7 @@ stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const session_protoc
         .input = input,
         .input_len = sizeof input,
         .deadline_ms = deadline_ms,
-        .admit_timeout_ms = 10000,
+        .admit_timeout_ms = 120000, /* tests with few permits wait for them */
         .done = stk_on_done,
         .done_arg = &s->out[p],
     };

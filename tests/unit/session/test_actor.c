@@ -25,11 +25,13 @@
 #include "common/outbox.h"
 #include "common/secmem.h"
 #include "session/manager.h"
+#include "tests/support/nats_server.h"
 #include "tests/support/session_testkit.h"
 #include "tests/support/toy_protocol.h"
 #include "tests/support/transport_testkit.h"
 #include "transport/envelope.h"
 #include "transport/mem_transport.h"
+#include "transport/nats_transport.h"
 
 #define INBOX_MAX 64
 
@@ -59,6 +61,7 @@ typedef struct {
     uint64_t rng;                          /* test RNG */
     transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
+    uint32_t gone_round; /* the fake answers GONE to direct messages of this round (0 = never) */
 } fixture;
 
 static const char *const all_ids[3] = {"n0", "n1", "n2"};
@@ -66,14 +69,15 @@ static const char *const all_ids[3] = {"n0", "n1", "n2"};
 static const char *const ids[2] = {"n0", "n1"};
 
 /* Opens (verifies, decrypts) what n0 sent the fake; its own echoes fail and are skipped. */
-static void
+static uint32_t
 inbox_push(fixture *f, const transport_msg *m, int bcast)
 {
     transport_envelope_opened o;
     transport_envelope_open_opts opts = {.expected_sid = f->sid};
     if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
-        return;
+        return 0;
     }
+    uint32_t round = o.round;
     inbox *in = &f->in;
     pthread_mutex_lock(&in->mu);
     if (in->n < INBOX_MAX) {
@@ -85,6 +89,7 @@ inbox_push(fixture *f, const transport_msg *m, int bcast)
     }
     pthread_mutex_unlock(&in->mu);
     transport_envelope_opened_clear(&o);
+    return round;
 }
 
 static transport_reply
@@ -97,8 +102,9 @@ on_b(void *arg, const transport_msg *m)
 static transport_reply
 on_d(void *arg, const transport_msg *m)
 {
-    inbox_push(arg, m, 0);
-    return TRANSPORT_REPLY_ACK;
+    fixture *f = arg;
+    uint32_t round = inbox_push(f, m, 0);
+    return round != 0 && round == f->gone_round ? TRANSPORT_REPLY_GONE : TRANSPORT_REPLY_ACK;
 }
 
 static transport_reply
@@ -213,18 +219,33 @@ stat_wait(fixture *f, size_t offset, uint64_t want)
 }
 #define STAT_WAIT(f, field, want) stat_wait((f), offsetof(session_manager_stats, field), (want))
 
+static test_nats_server *srv; /* the NATS group's server */
+
+static mpc_status
+make_nats(const char *name, transport **out)
+{
+    transport_nats_config nc;
+    transport_nats_config_default(&nc);
+    nc.servers = test_nats_server_url(srv);
+    nc.name = name;
+    return transport_nats_create(&nc, out);
+}
+
+/* The fixture on the in-memory net (srv == NULL) or on the group's nats-server. */
 static int
-setup(void **state)
+setup_on(void **state, int nats)
 {
     fixture *f = calloc(1, sizeof *f);
     if (f == NULL) {
         return -1;
     }
+    *state = f;
     f->rng = tk_seed("actor") | 1;
     transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
-    if (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
-        transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
-        transport_mem_create(f->net, "n1", &f->t1) != MPC_OK) {
+    if (nats ? (make_nats("n0", &f->t0) != MPC_OK || make_nats("n1", &f->t1) != MPC_OK)
+             : (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
+                transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
+                transport_mem_create(f->net, "n1", &f->t1) != MPC_OK)) {
         return -1;
     }
     const char *stranger[] = {"n9", "n0"};
@@ -245,8 +266,19 @@ setup(void **state)
     pthread_mutex_init(&f->in.mu, NULL);
     pthread_cond_init(&f->in.cv, NULL);
     stk_tracker_init(&f->tr);
-    *state = f;
     return 0;
+}
+
+static int
+setup(void **state)
+{
+    return setup_on(state, 0);
+}
+
+static int
+setup_nats(void **state)
+{
+    return setup_on(state, 1);
 }
 
 static int
@@ -259,7 +291,7 @@ teardown(void **state)
     transport_unsubscribe(f->t1, f->sub_r);
     transport_destroy(f->t0);
     transport_destroy(f->t1);
-    transport_mem_net_destroy(f->net);
+    transport_mem_net_destroy(f->net); /* NULL on NATS */
     for (size_t i = 0; i < f->in.n; i++) {
         transport_envelope_opened_clear(&f->in.msgs[i]);
     }
@@ -536,6 +568,67 @@ test_actor_peer_abort_fails_fast(void **state)
     mpc_outbox_clear(&b1);
 }
 
+/*
+ * A peer that answers GONE to our last-round message (it is already DONE and
+ * the message was a retry) does not fail a session that can still finish.
+ */
+static void
+test_actor_gone_from_done_peer_is_tolerated(void **state)
+{
+    fixture *f = *state;
+    f->gone_round = 4;
+    mpc_outbox b1, d2, x;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    send_msg(f, &b1.msgs[0], 1);
+    send_msg(f, &d2.msgs[0], 2);
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], 3);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    (void)find_round(f, 4); /* n0's D4 got GONE from us */
+    send_msg(f, &x.msgs[0], 4);
+    mpc_outbox_clear(&x);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    assert_int_equal(f->out.value, toy_protocol_expected(f->inputs, 2));
+    /* n0's transport did get the GONE (bounded poll: no event for it). */
+    transport_stats ts;
+    for (int i = 0; i < 5000; i++) {
+        transport_get_stats(f->t0, &ts);
+        if (ts.sends_gone >= 1) {
+            break;
+        }
+        struct timespec pause = {0, 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(ts.sends_gone, 1);
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
+/* A GONE answer fails a session that cannot finish, after gone_grace_ms. */
+static void
+test_actor_gone_fails_after_grace(void **state)
+{
+    fixture *f = *state;
+    f->gone_round = 2;
+    mpc_outbox b1, d2;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    uint64_t t0 = mpc_clock_mono_ms();
+    send_msg(f, &b1.msgs[0], 1); /* n0 enters round 2, its D2 gets GONE */
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    uint64_t took = mpc_clock_mono_ms() - t0;
+    assert_int_equal(f->out.status, MPC_ERR_GONE);
+    assert_int_equal(f->out.culprit, 1);
+    assert_int_equal(f->out.round, 2);
+    assert_true(took >= 1000); /* default gone_grace_ms */
+    assert_true(took < 5000);  /* long before the 20 s deadline */
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
 int
 main(void)
 {
@@ -549,6 +642,32 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_failed_session_answers_gone_and_aborts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_peer_abort_fails_fast, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* The same cases on a real nats-server (one for the group). */
+    const struct CMUnitTest nats_tests[] = {
+        cmocka_unit_test_setup_teardown(test_actor_parks_future_round_and_drops_replays, setup_nats,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_drops_bad_envelopes, setup_nats, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_failed_session_answers_gone_and_aborts,
+                                        setup_nats, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_peer_abort_fails_fast, setup_nats, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, setup_nats,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup_nats, teardown),
+    };
+    int rc = cmocka_run_group_tests_name("actor_mem", tests, NULL, NULL);
+    test_nats_server_opts so = {.jetstream = 0};
+    if (test_nats_server_start(&so, &srv) != MPC_OK) {
+        fprintf(stderr, "cannot start nats-server\n");
+        return 1;
+    }
+    rc |= cmocka_run_group_tests_name("actor_nats", nats_tests, NULL, NULL);
+    test_nats_server_destroy(srv);
+    if (transport_nats_global_shutdown(5000) != MPC_OK) {
+        fprintf(stderr, "nats global shutdown timed out\n");
+    }
+    return rc;
 }

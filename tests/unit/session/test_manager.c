@@ -146,6 +146,12 @@ test_manager_create_bad_args(void **state)
     assert_int_equal(session_manager_start(NULL, NULL), MPC_ERR_INVALID_ARG);
     assert_int_equal(session_manager_shutdown(NULL, 0), MPC_ERR_INVALID_ARG);
     assert_int_equal(session_manager_permits_free(NULL), 0);
+    session_manager_stats st;
+    memset(&st, 0xff, sizeof st);
+    session_manager_get_stats(NULL, &st);
+    assert_int_equal(st.started, 0);
+    session_manager_get_stats(m, NULL); /* no crash */
+    session_config_default(NULL);       /* no crash */
     char *json = (char *)1;
     assert_int_equal(session_manager_snapshot(NULL, &json), MPC_ERR_INVALID_ARG);
     assert_null(json);

@@ -1,0 +1,112 @@
+/*
+ * daemon_cluster.h — a local mpc-node cluster for integration tests: a
+ * private nats-server, N node identities, peers file, configs, and N real
+ * `mpc-node` child processes (127.0.0.1 only), plus a JetStream client that
+ * signs requests with an initiator key and collects per-node results.
+ *
+ * Files live in a fresh temp dir (removed on destroy): node-<i>.key (0600),
+ * node-<i>.pass (0600), node-<i>.yaml, node-<i>.mdb, node-<i>.log (the
+ * child's stderr), peers.txt. Children get MPC_NODE_TEST_WEAK_KDF=1 (fast
+ * store KDF in test builds) and PR_SET_PDEATHSIG, and are stopped by pid.
+ * The mpc-node binary is $MPC_BIN/mpc-node, else <build>/bin/mpc-node derived
+ * from argv[0] (<build>/tests/integration/<test>).
+ *
+ * THREAD SAFETY: none; one test thread owns a cluster.
+ */
+#ifndef MPC_TESTS_SUPPORT_DAEMON_CLUSTER_H
+#define MPC_TESTS_SUPPORT_DAEMON_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/status.h"
+#include "node/identity.h"
+#include "proto/request.pb-c.h"
+#include "proto/result.pb-c.h"
+#include "tests/support/nats_server.h"
+#include "transport/jetstream.h"
+
+#define DC_MAX_NODES   8
+#define DC_MAX_RESULTS 16
+
+/* A test cluster. Fields are read by tests; change them only through the functions. */
+typedef struct {
+    test_nats_server *srv;       /* private nats-server */
+    char *dir;                   /* temp dir with every file */
+    char bin[512];               /* mpc-node path */
+    size_t n;                    /* nodes */
+    char ids[DC_MAX_NODES][16];  /* "node-1".. */
+    int http_port[DC_MAX_NODES]; /* HTTP ports */
+    pid_t pid[DC_MAX_NODES];     /* running children (0 = stopped) */
+    node_identity *initiator;    /* request signer */
+    transport_js *client;        /* client JetStream connection */
+    uint64_t ack_wait_ms;        /* configured AckWait */
+} dc_cluster;
+
+/* Collected result copies of one request. */
+typedef struct {
+    size_t count;                   /* results */
+    Mpc__Result *r[DC_MAX_RESULTS]; /* decoded (owned) */
+    char node[DC_MAX_RESULTS][32];  /* Mpc-Node header of each */
+} dc_results;
+
+/*
+ * Writes every file and starts the server and n nodes (not waiting for readiness).
+ * Returns: MPC_OK or the failing step's status (details on stderr).
+ */
+MPC_MUST_CHECK mpc_status dc_start(dc_cluster *c, size_t n, const char *argv0);
+
+/* Stops every child (SIGTERM, then SIGKILL), the server, removes files. Accepts NULL. */
+void dc_destroy(dc_cluster *c);
+
+/* Starts node i (again) with its config; 0 on success. */
+int dc_node_spawn(dc_cluster *c, size_t i);
+
+/* Sends sig to node i. Returns: the exit status (waitpid) if wait, else 0. */
+int dc_node_signal(dc_cluster *c, size_t i, int sig, int wait);
+
+/* Waits for node i to exit by itself. Returns: its exit status, -1 on timeout. */
+int dc_node_wait_exit(dc_cluster *c, size_t i, uint64_t timeout_ms);
+
+/* Returns: 1 if node i's /readyz answers code within timeout_ms. */
+int dc_wait_readyz(dc_cluster *c, size_t i, int code, uint64_t timeout_ms);
+
+/* Runs mpc-node with a config file and waits; Returns: its exit code (-1 on spawn failure). */
+int dc_run_node_config(dc_cluster *c, const char *config_path, uint64_t timeout_ms);
+
+/* Waits until every running node's /readyz answers 200. Returns 1 if so in time. */
+int dc_wait_ready(dc_cluster *c, uint64_t timeout_ms);
+
+/* HTTP GET 127.0.0.1:port path. Out: *body malloc'ed (may be NULL). Returns: status, -1 on error.
+ */
+int dc_http_get(int port, const char *path, char **body);
+
+/*
+ * Signs req with the initiator (and no approvals), publishes it to
+ * mpc.req.<op> with Nats-Msg-Id msg_id (NULL = request_id) and Mpc-Client,
+ * and collects result copies until `expect` arrived or timeout_ms passed.
+ * Out: *res (cleared first; free with dc_results_clear); *ms latency until
+ *      the last expected copy (may be NULL).
+ * Returns: MPC_OK (expect copies), MPC_ERR_TIMEOUT (fewer), other errors.
+ */
+MPC_MUST_CHECK mpc_status dc_request(dc_cluster *c, const Mpc__Request *req, const char *msg_id,
+                                     size_t expect, uint64_t timeout_ms, dc_results *res,
+                                     uint64_t *ms);
+
+/* Publishes raw bytes as a request (for malformed input) and collects like dc_request. */
+MPC_MUST_CHECK mpc_status dc_request_raw(dc_cluster *c, const char *subject, const uint8_t *data,
+                                         size_t len, const char *msg_id, const char *request_id,
+                                         size_t expect, uint64_t timeout_ms, dc_results *res);
+
+/* Collects more copies of request_id (from the stream start) until expect total. */
+MPC_MUST_CHECK mpc_status dc_collect(dc_cluster *c, const char *request_id, size_t expect,
+                                     uint64_t timeout_ms, dc_results *res);
+
+/* Frees collected results. */
+void dc_results_clear(dc_results *res);
+
+/* Prints the last lines of node i's log to stderr (diagnostics). */
+void dc_dump_log(dc_cluster *c, size_t i);
+
+#endif /* MPC_TESTS_SUPPORT_DAEMON_CLUSTER_H */
