@@ -196,11 +196,47 @@ parse_message(struct cli_req_opts *o, int c, const char *arg)
     return 0;
 }
 
+/* Handles one numeric option; returns 0, or -1 for a malformed value. */
+static int
+apply_num_opt(struct cli_req_opts *o, int c, const char *arg)
+{
+    uint64_t v = 0;
+    switch (c) {
+    case OPT_THRESHOLD:
+    case OPT_KEYVER:
+        if (cli_parse_u64(arg, 0, UINT32_MAX, &v) != 0) {
+            return -1;
+        }
+        *(c == OPT_THRESHOLD ? &o->threshold : &o->key_version) = (uint32_t)v;
+        return 0;
+    case OPT_EXPECT:
+        if (cli_parse_u64(arg, 1, 100000, &v) != 0) {
+            return -1;
+        }
+        o->expect = (uint32_t)v;
+        return 0;
+    case OPT_TIMEOUT:
+    case OPT_EXPIRES:
+        if (cli_parse_u64(arg, 1, 86400, &v) != 0) {
+            return -1;
+        }
+        *(c == OPT_TIMEOUT ? &o->timeout_ms : &o->expires_in_ms) = v * 1000;
+        return 0;
+    case OPT_X_GARBAGE:
+        if (cli_parse_u64(arg, 1, 8u << 20, &v) != 0) {
+            return -1;
+        }
+        o->x_garbage = (size_t)v;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 /* Handles one parsed option; returns 0, or -1 for a usage error (reported). */
 static int
 apply_opt(struct cli_req_opts *o, int c, const char *arg)
 {
-    uint64_t v = 0;
     if (cli_nats_opt(&o->nats, c, arg)) {
         return 0;
     }
@@ -227,13 +263,11 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
         o->json = 1;
         return 0;
     case OPT_X_UNSIGNED:
-        o->x_unsigned = 1;
-        return 0;
     case OPT_X_BADSIG:
-        o->x_bad_sig = 1;
-        return 0;
     case OPT_X_NOWAIT:
-        o->x_no_wait = 1;
+        *(c == OPT_X_UNSIGNED ? &o->x_unsigned
+          : c == OPT_X_BADSIG ? &o->x_bad_sig
+                              : &o->x_no_wait) = 1;
         return 0;
     case OPT_X_MSGID:
         o->x_msg_id = arg;
@@ -256,39 +290,8 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
     case OPT_PK:
         o->has_pk = 1;
         return mpc_hex_decode_exact(o->pk, 32, arg) == MPC_OK ? 0 : -1;
-    case OPT_THRESHOLD:
-        if (cli_parse_u64(arg, 0, UINT32_MAX, &v) != 0) {
-            return -1;
-        }
-        o->threshold = (uint32_t)v;
-        return 0;
-    case OPT_KEYVER:
-        if (cli_parse_u64(arg, 0, UINT32_MAX, &v) != 0) {
-            return -1;
-        }
-        o->key_version = (uint32_t)v;
-        return 0;
-    case OPT_EXPECT:
-        if (cli_parse_u64(arg, 1, 100000, &v) != 0) {
-            return -1;
-        }
-        o->expect = (uint32_t)v;
-        return 0;
-    case OPT_TIMEOUT:
-    case OPT_EXPIRES:
-        if (cli_parse_u64(arg, 1, 86400, &v) != 0) {
-            return -1;
-        }
-        *(c == OPT_TIMEOUT ? &o->timeout_ms : &o->expires_in_ms) = v * 1000;
-        return 0;
-    case OPT_X_GARBAGE:
-        if (cli_parse_u64(arg, 1, 8u << 20, &v) != 0) {
-            return -1;
-        }
-        o->x_garbage = (size_t)v;
-        return 0;
     default:
-        return -1;
+        return apply_num_opt(o, c, arg);
     }
 }
 
