@@ -2,6 +2,7 @@
 #
 #   make             release build of every program into build/bin/
 #   make deps        check dependencies; as root, apt-get install what is missing
+#   make demo        3-node local cluster: keygen, sign, reshare, sign, verify (tests/demo/demo.sh)
 #   make test        ASan+UBSan build, run every test suite, fail on any failure
 #   make check       the same with -Werror
 #   make valgrind    unit tests under valgrind (no sanitizers)
@@ -114,13 +115,16 @@ PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
-.PHONY: all deps test check valgrind tsan fuzz format format-check lint clean \
+.PHONY: all demo deps test check valgrind tsan fuzz format format-check lint clean \
         gen bins unit-bins integ-bins layering help
 
 all: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=release bins
 	$(Q)mkdir -p build/bin && for p in build/release/bin/*; do \
 	    [ -e "$$p" ] && ln -sf "../release/bin/$$(basename $$p)" build/bin/; done; true
+
+demo: all
+	$(Q)MPC_BIN=build/release/bin tests/demo/demo.sh
 
 bins: $(PROG_BIN)
 unit-bins: $(UNIT_BIN)

@@ -1,0 +1,169 @@
+# tests/integration/lib/cluster.sh — a local mpc-node cluster for the demo and
+# the integration flows: nats-server (configs/cluster/nats-server.conf) on a
+# free loopback port, N nodes built from configs/cluster/node-N.yaml (ports,
+# passwords and the initiator key substituted), every file in one temp dir.
+# Source lib/common.sh first. Needs $MPC_BIN (mpc-node, mpc-cli).
+#
+#   cluster_init DIR [N]      identities, peers, initiator key, configs; starts nats
+#   cluster_start_node I      starts node-I in the background (pid in NODE_PID[I])
+#   cluster_wait_ready I [S]  waits until GET /readyz of node-I answers 200
+#   cluster_stop_node I       SIGTERM, waits, returns the node's exit status
+#   cluster_kill9_node I      SIGKILL
+#   cluster_stop_all          stops nodes then nats (for traps)
+#   cluster_tails             prints the tails of every log (on failure)
+#   cli ARGS...               runs mpc-cli as the client user of the cluster
+# Node I: config $CL_DIR/node-I.yaml, log $CL_DIR/node-I.log, HTTP port HTTP_PORT[I].
+
+CL_DIR=
+CL_N=3
+NATS_PORT=
+NATS_PID=
+declare -a NODE_PID HTTP_PORT
+MPC_CLI=${MPC_BIN:-$ROOT/build/release/bin}/mpc-cli
+MPC_NODE=${MPC_BIN:-$ROOT/build/release/bin}/mpc-node
+# CL_ACK_WAIT_MS / CL_BARRIER_MS / CL_IDLE_MS override timeouts_ms.ack_wait /
+# barrier / idle
+# (crash flows shorten redelivery). Argon2id cost of the key files made here: interactive (64 MiB) keeps three
+# nodes starting at once cheap on a small machine; production uses moderate.
+CL_KDF=${CL_KDF:-interactive}
+
+cli() {
+    MPC_NATS_URL="nats://127.0.0.1:$NATS_PORT" MPC_NATS_USER=client \
+    MPC_NATS_PASSWORD="$MPC_NATS_PASS_CLIENT" MPC_INITIATOR_KEY="$CL_DIR/keys/client.key" \
+        "$MPC_CLI" "$@"
+}
+
+# cluster_config I — writes $CL_DIR/node-I.yaml from configs/cluster/node-I.yaml.
+cluster_config() {
+    local i=$1 pass_var="MPC_NATS_PASS_NODE$1" init_pk
+    init_pk=$("$MPC_CLI" initiator show --json "$CL_DIR/keys/client.key" |
+              python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])') || return 1
+    sed -e "s#nats://127.0.0.1:4222#nats://127.0.0.1:$NATS_PORT#" \
+        -e "s#127.0.0.1:910$i#127.0.0.1:${HTTP_PORT[$i]}#" \
+        -e "s#CHANGE-ME-node-$i#${!pass_var}#" \
+        -e "s#03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8#$init_pk#" \
+        -e "s#^  ack_wait: [0-9]*#  ack_wait: ${CL_ACK_WAIT_MS:-30000}#" \
+        -e "s#^  barrier: [0-9]*#  barrier: ${CL_BARRIER_MS:-10000}#" \
+        -e "s#^  idle: [0-9]*#  idle: ${CL_IDLE_MS:-30000}#" \
+        "$ROOT/configs/cluster/node-$i.yaml" >"$CL_DIR/node-$i.yaml"
+    chmod 600 "$CL_DIR/node-$i.yaml"   # it holds the NATS password
+}
+
+cluster_init() {
+    CL_DIR=$1; CL_N=${2:-3}
+    mkdir -p "$CL_DIR/keys" "$CL_DIR/data" "$CL_DIR/secrets"
+    chmod 700 "$CL_DIR/keys" "$CL_DIR/secrets"
+    nats_env
+    NATS_PORT=$(free_port)
+    nats_start "$CL_DIR" "$NATS_PORT" || return 1
+    local i peers=()
+    for ((i = 1; i <= CL_N; i++)); do
+        HTTP_PORT[$i]=$(free_port)
+        (umask 077; rand_hex 24 >"$CL_DIR/secrets/node-$i.pass")
+        "$MPC_CLI" identity new --out "$CL_DIR/keys/node-$i.key" --kdf "$CL_KDF" \
+            --passphrase-file "$CL_DIR/secrets/node-$i.pass" >/dev/null || return 1
+        peers+=("node-$i=$CL_DIR/keys/node-$i.key")
+    done
+    "$MPC_CLI" peers --out "$CL_DIR/peers.yaml" "${peers[@]}" >/dev/null || return 1
+    "$MPC_CLI" initiator new --plain --out "$CL_DIR/keys/client.key" >/dev/null || return 1
+    for ((i = 1; i <= CL_N; i++)); do
+        cluster_config "$i" || return 1
+        "$MPC_CLI" config-check "$CL_DIR/node-$i.yaml" >/dev/null || return 1
+    done
+}
+
+cluster_start_node() {
+    local i=$1
+    "$MPC_NODE" -c "$CL_DIR/node-$i.yaml" >>"$CL_DIR/node-$i.log" 2>&1 &
+    NODE_PID[$i]=$!
+}
+
+# readyz I — exit 0 when node-I answers 200 on /readyz.
+readyz() {
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:${HTTP_PORT[$1]}/readyz" 2>/dev/null
+}
+
+cluster_wait_ready() {
+    local i=$1 limit=${2:-30} deadline
+    deadline=$(( $(date +%s) + limit ))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        readyz "$i" && return 0
+        if ! pid_alive "${NODE_PID[$i]}"; then
+            echo "node-$i exited during startup" >&2
+            log_tail "$CL_DIR/node-$i.log"
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "node-$i not ready after ${limit}s" >&2
+    log_tail "$CL_DIR/node-$i.log"
+    return 1
+}
+
+cluster_stop_node() {
+    local i=$1 rc
+    stop_pid "${NODE_PID[$i]}" 20; rc=$?
+    NODE_PID[$i]=
+    return $rc
+}
+
+cluster_kill9_node() {
+    kill9_pid "${NODE_PID[$1]}"
+    NODE_PID[$1]=
+}
+
+cluster_stop_all() {
+    local i
+    for ((i = 1; i <= CL_N; i++)); do
+        [ -n "${NODE_PID[$i]:-}" ] && stop_pid "${NODE_PID[$i]}" 15
+        NODE_PID[$i]=
+    done
+    stop_pid "$NATS_PID" 5
+    NATS_PID=
+}
+
+# cluster_finish — SIGTERM every running node (each must exit 0: a clean
+# drain), then checks that no node log holds a sanitizer report (ASan, UBSan,
+# LSan: the nodes run as ASan builds under make test). Records checks.
+cluster_finish() {
+    local i rc
+    for ((i = 1; i <= CL_N; i++)); do
+        [ -n "${NODE_PID[$i]:-}" ] || continue
+        cluster_stop_node "$i"; rc=$?
+        check "node-$i exits 0 after SIGTERM (clean drain)" $rc
+    done
+    ! grep -lE "ERROR: (Address|Leak|Thread)Sanitizer|runtime error:" "$CL_DIR"/node-*.log
+    check "no sanitizer report in any node log" $?
+}
+
+cluster_tails() {
+    local i
+    for ((i = 1; i <= CL_N; i++)); do log_tail "$CL_DIR/node-$i.log" 30; done
+    log_tail "$CL_DIR/nats.log" 15
+}
+
+# ed25519_pem HEXKEY OUT — SubjectPublicKeyInfo PEM (RFC 8410 fixed DER prefix || key).
+ed25519_pem() {
+    { echo "-----BEGIN PUBLIC KEY-----"
+      python3 -c 'import sys,base64; print(base64.b64encode(bytes.fromhex("302a300506032b6570032100"+sys.argv[1])).decode())' "$1"
+      echo "-----END PUBLIC KEY-----"; } >"$2"
+}
+
+# openssl_verify HEXKEY MSGFILE HEXSIG — exit 0 iff openssl accepts the signature.
+openssl_verify() {
+    local pem sig
+    pem=$(mktemp) sig=$(mktemp)
+    ed25519_pem "$1" "$pem"
+    python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$3" >"$sig"
+    openssl pkeyutl -verify -pubin -inkey "$pem" -rawin -in "$2" -sigfile "$sig" >/dev/null 2>&1
+    local rc=$?
+    rm -f "$pem" "$sig"
+    return $rc
+}
+
+# jget JSONFILE KEY — prints a top-level key of a JSON document ("" if absent).
+jget() {
+    python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2], "")
+print("" if v is None else (str(v).lower() if isinstance(v, bool) else v))' "$1" "$2"
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""natsprobe.py — a minimal NATS client (text protocol over a socket, no
+dependency beyond the standard library) for tests that must observe what the
+server allows and refuses: permission violations are reported by the server
+as `-ERR 'Permissions Violation ...'` on the connection, which a client library
+would only hand to an asynchronous error callback.
+
+Used by tests/integration/test_nats_permissions.sh; importable or runnable:
+  natsprobe.py HOST PORT USER PASS pub SUBJECT [PAYLOAD]   -> prints allowed|denied
+  natsprobe.py HOST PORT USER PASS sub SUBJECT             -> prints allowed|denied
+  natsprobe.py HOST PORT USER PASS req SUBJECT PAYLOAD     -> prints the reply, or denied/timeout
+  natsprobe.py HOST PORT USER PASS mon SUBJECT SECONDS     -> one JSON line per message seen
+      ({"subject", "headers", "sha256", "len"}) until SECONDS pass or SIGTERM;
+      "ready" on stderr once the subscription is confirmed
+"""
+import hashlib
+import signal
+import json
+import os
+import socket
+import sys
+import time
+
+
+class Conn:
+    """One NATS connection; every call is bounded by `timeout` seconds."""
+
+    def __init__(self, host, port, user, password, timeout=3.0, name="natsprobe"):
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        self.timeout = timeout
+        self.buf = b""
+        self.sid = 0
+        self.msgs = []      # (subject, reply, payload, sid[, headers]) received, in order
+        self.errors = []    # -ERR texts, in order
+        info = self._line()
+        if not info.startswith(b"INFO "):
+            raise RuntimeError("no INFO from server: %r" % info)
+        opts = {"verbose": False, "pedantic": False, "user": user, "pass": password,
+                "name": name, "lang": "python", "version": "0", "protocol": 1,
+                "headers": True, "no_responders": True}
+        self._send("CONNECT %s\r\n" % json.dumps(opts))
+        if not self.ping():
+            raise RuntimeError("connect refused: %s" % "; ".join(self.errors))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _send(self, s):
+        self.sock.sendall(s.encode() if isinstance(s, str) else s)
+
+    def _fill(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        self.sock.settimeout(left)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            raise TimeoutError
+        if not data:
+            raise ConnectionError("connection closed by server")
+        self.buf += data
+
+    def _line(self, deadline=None):
+        deadline = deadline or time.monotonic() + self.timeout
+        while b"\r\n" not in self.buf:
+            self._fill(deadline)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _bytes(self, n, deadline):
+        while len(self.buf) < n + 2:
+            self._fill(deadline)
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def _dispatch(self, deadline):
+        """Reads one protocol line (and its payload); returns the line."""
+        line = self._line(deadline)
+        if line.startswith(b"MSG "):
+            parts = line.split()
+            subj, reply = parts[1].decode(), (parts[3].decode() if len(parts) == 5 else None)
+            payload = self._bytes(int(parts[-1]), deadline)
+            self.msgs.append((subj, reply, payload, int(parts[2])))
+        elif line.startswith(b"HMSG "):
+            parts = line.split()
+            subj, reply = parts[1].decode(), (parts[3].decode() if len(parts) == 6 else None)
+            hlen, tlen = int(parts[-2]), int(parts[-1])
+            data = self._bytes(tlen, deadline)
+            self.msgs.append((subj, reply, data[hlen:], int(parts[2]), data[:hlen]))
+        elif line.startswith(b"-ERR"):
+            self.errors.append(line[5:].decode(errors="replace").strip("'"))
+        elif line == b"PING":
+            self._send("PONG\r\n")
+        return line
+
+    def ping(self):
+        """Round trip: everything sent before has been processed by the server.
+        Returns False if the server closed the connection (e.g. auth failure)."""
+        self._send("PING\r\n")
+        deadline = time.monotonic() + self.timeout
+        try:
+            while self._dispatch(deadline) != b"PONG":
+                pass
+        except (ConnectionError, TimeoutError):
+            return False
+        return True
+
+    def _violations_since(self, n):
+        return [e for e in self.errors[n:] if "Permissions Violation" in e]
+
+    def pub(self, subject, payload=b"", reply=None):
+        """Returns True if allowed, False if the server reported a violation."""
+        n = len(self.errors)
+        payload = payload.encode() if isinstance(payload, str) else payload
+        self._send("PUB %s %s%d\r\n" % (subject, (reply + " ") if reply else "", len(payload))
+                   + payload.decode("latin-1") + "\r\n")
+        self.ping()
+        return not self._violations_since(n)
+
+    def sub(self, subject):
+        """Returns (allowed, sid)."""
+        n = len(self.errors)
+        self.sid += 1
+        self._send("SUB %s %d\r\n" % (subject, self.sid))
+        self.ping()
+        return (not self._violations_since(n)), self.sid
+
+    def wait_msg(self, sid, timeout=None):
+        """Next message of subscription sid (a JetStream delivery keeps the
+        stream subject, so matching is by sid), or None at the timeout."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            for i, m in enumerate(self.msgs):
+                if m[3] == sid:
+                    return self.msgs.pop(i)
+            try:
+                self._dispatch(deadline)
+            except TimeoutError:
+                return None
+
+    def request(self, subject, payload=b"", timeout=None):
+        """Returns ('ok', payload, reply_msg) | ('denied', None, None) | ('timeout', None, None)."""
+        inbox = "_INBOX.probe%d.%d" % (os.getpid(), self.sid + 1)
+        ok, sid = self.sub(inbox)
+        if not ok:
+            return "denied", None, None
+        if not self.pub(subject, payload, reply=inbox):
+            return "denied", None, None
+        m = self.wait_msg(sid, timeout)
+        if m is None:
+            return "timeout", None, None
+        return "ok", m[2], m
+
+
+def parse_headers(raw):
+    out = {}
+    for line in raw.decode(errors="replace").split("\r\n")[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+def monitor(c, subject, seconds):
+    """Core subscription: sees every published copy, including those the
+    stream deduplicated (republished results)."""
+    stop = [False]
+    signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, True))
+    ok, sid = c.sub(subject)
+    if not ok:
+        print("denied", file=sys.stderr, flush=True)
+        return
+    print("ready", file=sys.stderr, flush=True)
+    end = time.monotonic() + seconds
+    while not stop[0] and time.monotonic() < end:
+        m = c.wait_msg(sid, 0.2)
+        if m is None:
+            continue
+        hdrs = parse_headers(m[4]) if len(m) > 4 else {}
+        print(json.dumps({"subject": m[0], "headers": hdrs, "len": len(m[2]),
+                          "sha256": hashlib.sha256(m[2]).hexdigest()}), flush=True)
+
+
+def main(argv):
+    if len(argv) < 7:
+        print(__doc__, file=sys.stderr)
+        return 2
+    host, port, user, pw, op, subject = argv[1:7]
+    payload = argv[7] if len(argv) > 7 else ""
+    c = Conn(host, port, user, pw)
+    try:
+        if op == "pub":
+            print("allowed" if c.pub(subject, payload) else "denied")
+        elif op == "sub":
+            print("allowed" if c.sub(subject)[0] else "denied")
+        elif op == "mon":
+            monitor(c, subject, float(payload or "60"))
+        elif op == "req":
+            st, data, _ = c.request(subject, payload)
+            print(data.decode(errors="replace") if st == "ok" else st)
+        else:
+            print("unknown op", op, file=sys.stderr)
+            return 2
+    finally:
+        c.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""outcomes.py — checks for the crash flows over a result monitor log
+(natsprobe.py mon: one JSON line per core-NATS copy of a result).
+
+  outcomes.py consistent MONITOR PREFIX
+      every (request, node) whose request id starts with PREFIX has only
+      byte-identical copies: a node never published two different outcomes
+      for one request. Prints the number of requests, copies and
+      republished (extra identical) copies.
+  outcomes.py republished MONITOR PREFIX NODE MIN
+      NODE published at least MIN copies of every such request (all identical).
+"""
+import collections
+import json
+import sys
+
+
+def load(path, prefix):
+    seen = collections.defaultdict(list)
+    for line in open(path):
+        try:
+            m = json.loads(line)
+        except ValueError:
+            continue
+        rid = m["subject"].split(".", 3)[-1]
+        if rid.startswith(prefix):
+            seen[(rid, m["headers"].get("Mpc-Node", "?"))].append(m["sha256"])
+    return seen
+
+
+def main(argv):
+    seen = load(argv[2], argv[3])
+    if argv[1] == "consistent":
+        bad = [k for k, v in seen.items() if len(set(v)) != 1]
+        copies = sum(len(v) for v in seen.values())
+        extra = sum(len(v) - 1 for v in seen.values())
+        reqs = len({k[0] for k in seen})
+        print("%d requests, %d (request,node) outcomes, %d copies, %d republished" %
+              (reqs, len(seen), copies, extra))
+        for k in bad:
+            print("different outcomes from one node:", k, file=sys.stderr)
+        return 1 if bad else 0
+    if argv[1] == "republished":
+        node, need = argv[4], int(argv[5])
+        mine = {k: v for k, v in seen.items() if k[1] == node}
+        ok = mine and all(len(v) >= need and len(set(v)) == 1 for v in mine.values())
+        return 0 if ok else 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""perm_scenario.py HOST PORT — checks the subject permissions of
+configs/cluster/nats-server.conf against a running nats-server (passwords in
+MPC_NATS_PASS_{NODE1,NODE2,NODE3,CLIENT}). Every refusal is paired with a
+positive control showing the same user CAN do the legitimate neighbour
+action, so a server that refuses everything (or nothing) fails.
+Prints one "ok NAME" / "FAIL NAME" line per check."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from natsprobe import Conn  # noqa: E402
+
+HOST, PORT = sys.argv[1], sys.argv[2]
+results = []
+
+
+def check(name, cond):
+    print(("ok   " if cond else "FAIL ") + name, flush=True)
+    results.append(bool(cond))
+
+
+def conn(user):
+    env = {"node-1": "NODE1", "node-2": "NODE2", "node-3": "NODE3", "client": "CLIENT"}[user]
+    return Conn(HOST, PORT, user, os.environ["MPC_NATS_PASS_" + env], name="perm-" + user)
+
+
+def js(c, api, body):
+    st, data, _ = c.request("$JS.API." + api, json.dumps(body))
+    if st != "ok":
+        return st, None
+    doc = json.loads(data)
+    return ("error: %s" % doc["error"]["description"]) if "error" in doc else "ok", doc
+
+
+def durable(node):
+    return {"stream_name": "MPC_REQ",
+            "config": {"durable_name": "node_" + node, "ack_policy": "explicit",
+                       "deliver_policy": "all", "max_ack_pending": 1024}}
+
+
+# --- authentication
+try:
+    Conn(HOST, PORT, "client", "wrong-password")
+    check("wrong password is refused", False)
+except RuntimeError as e:
+    check("wrong password is refused (%s)" % e, "Authorization" in str(e))
+
+n1, n2, cl = conn("node-1"), conn("node-2"), conn("client")
+
+# --- node: stream and own durable setup
+st, _ = js(n1, "STREAM.CREATE.MPC_REQ", {"name": "MPC_REQ", "subjects": ["mpc.req.>"],
+                                          "retention": "interest", "storage": "file"})
+check("node-1 creates stream MPC_REQ (%s)" % st, st == "ok")
+st, _ = js(n1, "STREAM.CREATE.MPC_RES", {"name": "MPC_RES", "subjects": ["mpc.res.>"],
+                                          "retention": "limits", "storage": "file",
+                                          "duplicate_window": 120000000000})
+check("node-1 creates stream MPC_RES (%s)" % st, st == "ok")
+st, _ = js(n1, "STREAM.INFO.MPC_REQ", {})
+check("node-1 reads stream info (%s)" % st, st == "ok")
+for node, c in (("node-1", n1), ("node-2", n2)):
+    st, _ = js(c, "CONSUMER.CREATE.MPC_REQ.node_%s" % node, durable(node))
+    check("%s creates its durable node_%s, 2.9 subject (%s)" % (node, node, st), st == "ok")
+    st, _ = js(c, "CONSUMER.DURABLE.CREATE.MPC_REQ.node_%s" % node, durable(node))
+    check("%s creates its durable, pre-2.9 subject, idempotent (%s)" % (node, st), st == "ok")
+st, _ = js(n2, "CONSUMER.CREATE.MPC_REQ.node_node-3", durable("node-3"))
+check("node-2 cannot create node-3's durable (%s)" % st, st == "denied")
+st, _ = js(n2, "CONSUMER.DELETE.MPC_REQ.node_node-1", {})
+check("node-2 cannot delete node-1's durable (%s)" % st, st == "denied")
+st, _ = js(n1, "STREAM.DELETE.MPC_REQ", {})
+check("node-1 cannot delete a stream (%s)" % st, st == "denied")
+
+# --- client: requests yes, session traffic and results no
+st, data, _ = cl.request("mpc.req.sign", b"probe-request")
+ack = json.loads(data) if st == "ok" else {}
+check("client publishes a request to mpc.req.sign, JetStream acks (%s)" % st,
+      st == "ok" and ack.get("stream") == "MPC_REQ")
+check("client cannot publish to mpc.s.<sid>.b", not cl.pub("mpc.s.0123abcd.b", b"x"))
+check("client cannot publish to mpc.s.<sid>.d.<node>", not cl.pub("mpc.s.0123abcd.d.node-1", b"x"))
+check("client cannot subscribe to mpc.s.>", not cl.sub("mpc.s.>")[0])
+check("client cannot publish a forged result", not cl.pub("mpc.res.cli.r1", b"x"))
+check("client cannot publish a heartbeat", not cl.pub("mpc.n.node-1.hb", b"x"))
+check("client cannot subscribe to mpc.req.> (bypass the stream)", not cl.sub("mpc.req.>")[0])
+st, _ = js(cl, "CONSUMER.MSG.NEXT.MPC_REQ.node_node-1", {"batch": 1, "expires": 100000000})
+check("client cannot fetch from a node durable (%s)" % st, st == "denied")
+check("client subscribes to results mpc.res.>", cl.sub("mpc.res.>")[0])
+
+# --- node: only its own durable
+st, _ = js(n2, "CONSUMER.MSG.NEXT.MPC_REQ.node_node-1", {"batch": 1, "expires": 200000000})
+check("node-2 cannot fetch from node-1's durable (%s)" % st, st == "denied")
+st, _ = js(n2, "CONSUMER.INFO.MPC_REQ.node_node-1", {})
+check("node-2 cannot read node-1's durable info (%s)" % st, st == "denied")
+st, _ = js(n1, "CONSUMER.INFO.MPC_REQ.node_node-1", {})
+check("node-1 reads its own durable info (%s)" % st, st == "ok")
+
+
+def fetch_one(c, node):
+    inbox = "_INBOX.fetch.%s" % node
+    ok, sid = c.sub(inbox)
+    c.pub("$JS.API.CONSUMER.MSG.NEXT.MPC_REQ.node_%s" % node,
+          json.dumps({"batch": 1, "expires": 2000000000}), reply=inbox)
+    return c.wait_msg(sid, 3.0)
+
+
+m1 = fetch_one(n1, "node-1")
+check("node-1 fetches the request from its own durable",
+      m1 is not None and m1[2] == b"probe-request" and m1[1].startswith("$JS.ACK.MPC_REQ.node_node-1."))
+m2 = fetch_one(n2, "node-2")
+check("node-2 fetches the request from its own durable",
+      m2 is not None and m2[2] == b"probe-request")
+if m1 is not None and m2 is not None:
+    check("node-2 cannot ack node-1's delivery", not n2.pub(m1[1], b"+ACK"))
+    check("node-1 acks its own delivery", n1.pub(m1[1], b"+ACK"))
+    check("node-2 acks its own delivery", n2.pub(m2[1], b"+ACK"))
+
+# --- node: session traffic, results, status replies
+check("node-1 subscribes to mpc.s.>", n1.sub("mpc.s.>")[0])
+check("node-2 publishes session broadcast", n2.pub("mpc.s.0123abcd.b", b"x"))
+check("node-1 cannot subscribe to mpc.req.>", not n1.sub("mpc.req.>")[0])
+check("node-1 cannot subscribe to node-2's status", not n1.sub("mpc.n.node-2.status")[0])
+check("node-1 cannot publish node-2's heartbeat", not n1.pub("mpc.n.node-2.hb", b"x"))
+check("node-2 hears heartbeats", n2.sub("mpc.n.*.hb")[0])
+check("node-1 publishes its heartbeat", n1.pub("mpc.n.node-1.hb", b"x"))
+st, data, _ = n1.request("mpc.res.cli.r1", b"result-bytes")
+check("node-1 publishes a result into MPC_RES (%s)" % st,
+      st == "ok" and json.loads(data).get("stream") == "MPC_RES")
+
+# status request/reply through allow_responses: client asks, node-1 answers.
+ok, status_sid = n1.sub("mpc.n.node-1.status")
+check("node-1 subscribes to its status subject", ok)
+inbox = "_INBOX.status.probe"
+_, inbox_sid = cl.sub(inbox)
+cl.pub("mpc.n.node-1.status", b"{}", reply=inbox)
+m = n1.wait_msg(status_sid, 3.0)
+answered = m is not None and n1.pub(m[1], b'{"node":"node-1"}')
+r = cl.wait_msg(inbox_sid, 3.0)
+check("node-1 answers a client status request",
+      answered and r is not None and r[2] == b'{"node":"node-1"}')
+
+for c in (n1, n2, cl):
+    c.close()
+sys.exit(0 if all(results) else 1)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tests/integration/test_nats_permissions.sh — flow 7 of issue 6: the subject
+# permissions of configs/cluster/nats-server.conf, checked against a real
+# nats-server (2.9) on a random loopback port: a client user cannot publish
+# session traffic (mpc.s.>) nor forge results, a node user cannot consume,
+# inspect, create or ack another node's durable consumer, and each refusal has
+# a positive control (the legitimate neighbour action succeeds). Permission
+# errors are observed as the server reports them (-ERR 'Permissions
+# Violation', and its log). Then the real daemon: mpc-node configured as
+# node-1 but authenticated as NATS user node-2 must fail to set up node-1's
+# durable and exit non-zero. Prints "N passed, M failed".
+set -u
+source "$(dirname "$0")/lib/common.sh"
+MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
+source "$ROOT/tests/integration/lib/cluster.sh"
+tmp=$(mktemp -d)
+cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
+trap cleanup EXIT
+
+cluster_init "$tmp" 3; check "nats-server starts with configs/cluster/nats-server.conf" $?
+if pid_alive "$NATS_PID"; then
+    while read -r status name; do
+        case $status in
+            ok)   check "$name" 0 ;;
+            FAIL) check "$name" 1 ;;
+        esac
+    done < <(timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" 2>&1 |
+             tee "$tmp/scenario.out" | sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p')
+    grep -q Traceback "$tmp/scenario.out" && { cat "$tmp/scenario.out" >&2; check "scenario ran to the end" 1; }
+    violations=$(grep -c " Violation - User" "$tmp/nats.log" || true)
+    echo "     server log: $violations permission violations recorded"
+fi
+
+# The daemon itself: node-1's config with node-2's NATS credentials.
+sed -e "s#^  user: node-1#  user: node-2#" -e "s#^  password: .*#  password: $MPC_NATS_PASS_NODE2#" \
+    "$tmp/node-1.yaml" >"$tmp/node-1-as-2.yaml"
+chmod 600 "$tmp/node-1-as-2.yaml"
+"$MPC_NODE" -c "$tmp/node-1-as-2.yaml" >"$tmp/impostor.log" 2>&1 &
+imp=$!
+for ((i = 0; i < 600; i++)); do pid_alive "$imp" || break; sleep 0.1; done
+if pid_alive "$imp"; then stop_pid "$imp" 5; rc=0; else wait "$imp"; rc=$?; fi
+check "mpc-node as node-1 with NATS user node-2 refuses to run (exit $rc)" $([ $rc -ne 0 ]; echo $?)
+grep -qE 'Violation - User "node-2", Subject "\$JS\.API\.CONSUMER\.[A-Z.]*MPC_REQ\.node_node-1' "$tmp/nats.log"
+check "server refused node-2's access to node-1's durable (log)" $?
+grep -qiE "permission|not permitted" "$tmp/impostor.log"
+check "the node reports a permission error" $?
+! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/impostor.log"
+check "no sanitizer report" $?
+[ "$failed" -eq 0 ] || { log_tail "$tmp/nats.log" 40; log_tail "$tmp/impostor.log" 10; }
+summary
