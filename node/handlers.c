@@ -27,6 +27,7 @@
 #include "node/daemon_internal.h"
 #include "session/proto_ecdsa.h"
 #include "session/proto_eddsa.h"
+#include "tss/dkls_keygen.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_sign.h"
@@ -89,6 +90,27 @@ ecdsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
     return tss_dkls_sign_input_encode(out, out_len, rec, len, msg, signers, n);
 }
 
+static mpc_status
+ecdsa_keygen_input(uint8_t **out, size_t *out_len, const char *wallet)
+{
+    uint8_t *in = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *out_len = 0;
+    mpc_status st =
+        tss_dkls_keygen_input_encode(&in, &len, (const uint8_t *)wallet, strlen(wallet));
+    if (st == MPC_OK) {
+        *out = mpc_secure_alloc(len);
+        st = *out != NULL ? MPC_OK : MPC_ERR_NOMEM;
+    }
+    if (st == MPC_OK) {
+        memcpy(*out, in, len);
+        *out_len = len;
+    }
+    free(in);
+    return st;
+}
+
 /* Result: r (32) | s (32, low-S) | recid (1) | compact r || s || v (65). */
 static mpc_status
 ecdsa_sign_result(struct node_subjob *sj)
@@ -136,6 +158,7 @@ static const struct node_kt_handler kt_handlers[] = {
         .keygen = &session_proto_frost_dkg,
         .sign = &session_proto_frost_sign,
         .reshare = &session_proto_frost_reshare,
+        .keygen_input = NULL,
         .sign_input = eddsa_sign_input,
         .reshare_input = tss_reshare_input_encode,
         .sign_result = eddsa_sign_result,
@@ -149,6 +172,7 @@ static const struct node_kt_handler kt_handlers[] = {
         .keygen = &session_proto_dkls_keygen,
         .sign = &session_proto_dkls_sign,
         .reshare = &session_proto_dkls_reshare,
+        .keygen_input = ecdsa_keygen_input,
         .sign_input = ecdsa_sign_input,
         .reshare_input = tss_dkls_reshare_input_encode,
         .sign_result = ecdsa_sign_result,
@@ -374,6 +398,9 @@ prepare_keygen(struct node_daemon *d, const Mpc__KeygenRequest *k, struct node_s
     }
     sj->threshold = k->threshold;
     sj->version = 1;
+    if (sj->h->keygen_input != NULL) {
+        return sj->h->keygen_input(&sj->input, &sj->input_len, k->wallet_id);
+    }
     return MPC_OK;
 }
 
