@@ -14,8 +14,21 @@
  * version RETIRED. The reshare result exists only after the protocol's
  * confirmation round (every member's transcript hash matched) succeeded on
  * this node, so a crash between the two writes leaves the old version active
- * and its share intact. Old shares are kept; when the version table is full
- * the oldest RETIRED version (and its share) is dropped.
+ * and its share intact. Ed25519 keeps old shares (a sign may name an old
+ * version); when the version table is full the oldest RETIRED version (and
+ * its share) is dropped. Secp256k1 deletes the retired shares (and with them
+ * their OT setups, spec §7) in the activating transaction.
+ *
+ * ECDSA specifics: keygen input names the wallet (bound into the DKLs
+ * contexts); sign requests carry a 32-byte digest (intake rejects other
+ * lengths); the result is r, s (low-S), recovery id and r || s || v, verified
+ * and recovered with libsecp256k1 inside the protocol before it is returned.
+ * Quarantine (spec §4.3): a sign failing with MPC_ERR_OT_CHECK makes the
+ * finisher rewrite the key record with the culprit flagged
+ * (node_handler_failed); the protocol then refuses any sign with that peer
+ * (MPC_ERR_QUARANTINED, before sending anything) until a reshare replaces the
+ * record. A node joining a committee by reshare without a record learns the
+ * public data from signed key claims (node/keyclaim.h).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -158,6 +171,7 @@ static const struct node_kt_handler kt_handlers[] = {
         .keygen = &session_proto_frost_dkg,
         .sign = &session_proto_frost_sign,
         .reshare = &session_proto_frost_reshare,
+        .keep_retired = 1,
         .keygen_input = NULL,
         .sign_input = eddsa_sign_input,
         .reshare_input = tss_reshare_input_encode,
@@ -172,6 +186,7 @@ static const struct node_kt_handler kt_handlers[] = {
         .keygen = &session_proto_dkls_keygen,
         .sign = &session_proto_dkls_sign,
         .reshare = &session_proto_dkls_reshare,
+        .keep_retired = 0, /* spec §7: old shares and setups go once the new version is active */
         .keygen_input = ecdsa_keygen_input,
         .sign_input = ecdsa_sign_input,
         .reshare_input = tss_dkls_reshare_input_encode,

@@ -204,6 +204,41 @@ reshare_store_pending(struct node_daemon *d, struct node_subjob *sj, const char 
     return st;
 }
 
+/* Step 2: writes the keyinfo naming the new version ACTIVE; for a key type
+ * that drops retired shares (DKLs: spec §7, old shares and OT setups are
+ * deleted once every new member confirmed) deletes them in the same
+ * transaction. A sign that already started holds its own copy of the record. */
+static mpc_status
+reshare_activate(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
+                 const struct node_keyinfo *ki)
+{
+    if (sj->h->keep_retired) {
+        return node_store_keyinfo_put(d->store, wallet, ki);
+    }
+    node_store_txn *txn = NULL;
+    mpc_status st = node_store_txn_begin(d->store, &txn);
+    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
+        char name[NODE_STORE_NAME_MAX + 1];
+        if (ki->versions[i].state != NODE_KEY_VERSION_RETIRED) {
+            continue;
+        }
+        st =
+            node_store_name_share(name, sizeof name, ki->key_type, wallet, ki->versions[i].version);
+        if (st == MPC_OK) {
+            st = node_store_txn_delete(txn, name);
+            st = st == MPC_ERR_NOT_FOUND ? MPC_OK : st;
+        }
+    }
+    if (st == MPC_OK) {
+        st = txn_put_keyinfo(txn, wallet, ki);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    return st;
+}
+
 /* A member joining by reshare has no keyinfo: the new version (old active
  * + 1, learned at prepare) is stored ACTIVE with a fresh keyinfo in one
  * transaction. The result exists only after every new member confirmed, so
@@ -282,7 +317,7 @@ finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *
             }
         }
         ki->active_version = sj->version;
-        st = node_store_keyinfo_put(d->store, wallet, ki);
+        st = reshare_activate(d, sj, wallet, ki);
     }
     free(ki);
     if (st != MPC_OK) {

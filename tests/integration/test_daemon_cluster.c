@@ -486,8 +486,8 @@ test_daemon_http_and_status(void **state)
     assert_non_null(body);
     if (g_keygen_done) {
         assert_non_null(strstr(body, "mpc_sessions_total{op=\"sign\",outcome=\"MPC_OK\"}"));
-        /* node-2 ran kg-1, kg-sub and the ed25519 half of kg-both */
-        assert_int_equal(metric(1, "mpc_session_duration_seconds_count{op=\"keygen\"} "), 3);
+        /* node-2 ran kg-1, kg-sub and both halves of kg-both */
+        assert_int_equal(metric(1, "mpc_session_duration_seconds_count{op=\"keygen\"} "), 4);
     }
     assert_non_null(strstr(body, "mpc_requests_rejected_total{reason=\"MPC_ERR_REQ_UNSIGNED\"}"));
     assert_non_null(strstr(body, "mpc_permits_in_use"));

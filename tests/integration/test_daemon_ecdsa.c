@@ -30,6 +30,7 @@
 #include <secp256k1_recovery.h>
 #include <sodium.h>
 
+#include "common/secmem.h"
 #include "node/daemon.h"
 #include "node/keyinfo.h"
 #include "node/store.h"
@@ -273,8 +274,8 @@ keygen_ok(const char *rid, const char *wallet, uint32_t t, Mpc__KeyType *types, 
     int have = 0;
     for (size_t i = 0; i < res.count; i++) {
         if (res.r[i]->status_code != MPC_OK) {
-            fprintf(stderr, "keygen result from %s: %s (%s)\n", res.node[i],
-                    res.r[i]->status_name, res.r[i]->error_text);
+            fprintf(stderr, "keygen result from %s: %s (%s)\n", res.node[i], res.r[i]->status_name,
+                    res.r[i]->error_text);
         }
         assert_int_equal(res.r[i]->status_code, MPC_OK);
         assert_int_equal(res.r[i]->key_version, 1);
@@ -464,9 +465,10 @@ test_ecdsa_quarantine(void **state)
 #endif
 }
 
-/* Reads node i's keyinfo of wallet (node i stopped meanwhile, then restarted). */
+/* Reads node i's keyinfo of wallet and whether share records v1, v2 exist
+ * (node i stopped meanwhile, then restarted). */
 static void
-read_keyinfo(size_t i, int kt, const char *wallet, struct node_keyinfo *ki)
+read_keyinfo(size_t i, int kt, const char *wallet, struct node_keyinfo *ki, int shares[2])
 {
     char name[32], pass[32], err[256];
     node_store *st = NULL;
@@ -477,6 +479,16 @@ read_keyinfo(size_t i, int kt, const char *wallet, struct node_keyinfo *ki)
     char *path = node_fixture_path(g_c.dir, name);
     assert_int_equal(node_store_open(path, pass, strlen(pass), &opt, &st, err, sizeof err), MPC_OK);
     assert_int_equal(node_store_keyinfo_get(st, kt, wallet, ki), MPC_OK);
+    for (uint32_t v = 1; v <= 2; v++) { /* which share records exist */
+        char rec[NODE_STORE_NAME_MAX + 1];
+        uint8_t *data = NULL;
+        size_t len = 0;
+        assert_int_equal(node_store_name_share(rec, sizeof rec, kt, wallet, v), MPC_OK);
+        mpc_status g = node_store_get(st, rec, &data, &len);
+        assert_true(g == MPC_OK || g == MPC_ERR_NOT_FOUND);
+        shares[v - 1] = g == MPC_OK;
+        mpc_secure_free(data);
+    }
     node_store_close(st);
     free(path);
     assert_int_equal(dc_node_spawn(&g_c, i), 0);
@@ -557,7 +569,12 @@ test_reshare_to_new_member_both_types(void **state)
     /* and its keyinfo records it: v2 active without node-3, v1 retired */
     static struct node_keyinfo ki;
     for (int kt = 1; kt <= 2; kt++) {
-        read_keyinfo(2, kt, "ej", &ki);
+        int shares[2];
+        read_keyinfo(2, kt, "ej", &ki, shares);
+        /* ed25519 keeps the retired share; secp256k1 deleted it with its OT
+         * setups (spec §7); the v2 record of a removed member is public-only */
+        assert_int_equal(shares[0], kt == 1);
+        assert_true(shares[1]);
         assert_int_equal(ki.active_version, 2);
         const struct node_keyinfo_version *v2 = node_keyinfo_find(&ki, 2);
         const struct node_keyinfo_version *v1 = node_keyinfo_find(&ki, 1);
@@ -567,7 +584,9 @@ test_reshare_to_new_member_both_types(void **state)
         assert_int_equal(v1->state, NODE_KEY_VERSION_RETIRED);
         assert_false(version_has(v2, "node-3"));
         assert_true(version_has(v2, "node-4"));
-        read_keyinfo(3, kt, "ej", &ki); /* node-4: the joined version only */
+        read_keyinfo(3, kt, "ej", &ki, shares); /* node-4: the joined version only */
+        assert_false(shares[0]);
+        assert_true(shares[1]);
         assert_int_equal(ki.active_version, 2);
         assert_int_equal(ki.n_versions, 1);
         assert_true(version_has(&ki.versions[0], "node-4"));
