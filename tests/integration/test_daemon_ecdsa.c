@@ -406,6 +406,7 @@ test_ecdsa_both_key_types(void **state)
     dc_results_clear(&res);
 }
 
+#ifdef MPC_FAULT_INJECTION
 /* Restarts node index i with MPC_NODE_TEST_CHEAT_KOS set (cheat) or not. */
 static void
 restart_node(size_t i, int cheat)
@@ -418,6 +419,7 @@ restart_node(size_t i, int cheat)
     unsetenv("MPC_NODE_TEST_CHEAT_KOS");
     assert_true(dc_wait_ready(&g_c, WAIT_MS));
 }
+#endif
 
 static void
 test_ecdsa_quarantine(void **state)
