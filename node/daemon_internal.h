@@ -38,6 +38,7 @@
 #include "transport/jetstream.h"
 #include "transport/peer_table.h"
 #include "transport/transport.h"
+#include "tss/keyshare.h"
 
 #define NODE_JOB_MAX_SUB      2u   /* sessions per request: one per key type */
 #define NODE_ERR_TEXT_MAX     200u /* error text in a result */
@@ -65,6 +66,7 @@ struct node_subjob {
     size_t input_len;        /* its length */
     struct node_keyinfo *ki; /* key as read at intake (sign/reshare) */
     uint32_t version;        /* version used (sign) / created */
+    int joining;             /* reshare: this node has no record and joins the committee */
     /* outcome */
     mpc_status status;                  /* final status */
     char error_text[NODE_ERR_TEXT_MAX]; /* detail for the result */
@@ -76,8 +78,9 @@ struct node_subjob {
     /* what the result reports */
     uint8_t pk[NODE_KEYINFO_PK_MAX];                   /* group public key */
     size_t pk_len;                                     /* its length, 0 if unknown */
-    uint8_t sig[64];                                   /* signature (sign) */
+    uint8_t sig[64];                                   /* signature (sign): Ed25519 R||S or r||s */
     size_t sig_len;                                    /* 64 or 0 */
+    uint8_t recid;                                     /* ECDSA recovery id 0..3 */
     const char *out_parties[NODE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                              /* count */
     uint32_t out_threshold;                            /* threshold reported */
@@ -100,22 +103,35 @@ struct node_job {
     struct node_job *next;                       /* d->jobs or d->done list link */
 };
 
-/* Handlers of one key type (handlers.c). A NULL protocol = unsupported operation. */
+/* Handlers of one key type (handlers.c). A NULL protocol = unsupported operation.
+ * "Record" below is the stored share record of the key type: a tss/keyshare.h
+ * record (ed25519) or a DKLs key record (secp256k1, tss/dkls_keyrec.h). */
 struct node_kt_handler {
     int key_type;                    /* Mpc__KeyType */
     const char *name;                /* "ed25519", record/subject token */
     const session_protocol *keygen;  /* DKG table */
     const session_protocol *sign;    /* signing table */
     const session_protocol *reshare; /* reshare table */
-    /* Builds the signing input from a key-share record and the message (secure memory out). */
-    mpc_status (*sign_input)(uint8_t **out, size_t *out_len, const uint8_t *share, size_t len,
-                             const uint8_t *msg, size_t msg_len);
+    int keep_retired;                /* 1: keep retired shares (signs may name them); 0: delete */
+    /* Builds the keygen input for a wallet (secure memory out); NULL: the input is empty. */
+    mpc_status (*keygen_input)(uint8_t **out, size_t *out_len, const char *wallet);
+    /* Builds the signing input from a record, the message and the signers (secure memory out). */
+    mpc_status (*sign_input)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                             const uint8_t *msg, size_t msg_len, const char *const *signers,
+                             uint32_t n_signers);
     /* Builds the reshare input (secure memory out). */
     mpc_status (*reshare_input)(uint8_t **out, size_t *out_len, uint32_t new_t,
-                                const char *const *nodes, uint32_t n, const uint8_t *share,
+                                const char *const *nodes, uint32_t n, const uint8_t *rec,
                                 size_t len);
     /* Copies a signing result into the sub-job's result fields. */
     mpc_status (*sign_result)(struct node_subjob *sj);
+    /* Decodes a record and returns its key share (caller owns; tss_keyshare_destroy). */
+    mpc_status (*record_keyshare)(const uint8_t *rec, size_t len, tss_keyshare **ks);
+    /* Public-only encoding of a record: what a member joining by reshare is given. */
+    mpc_status (*record_public)(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_len);
+    /* Re-encodes a record with node_id's pair quarantined; NULL: the type has no quarantine. */
+    mpc_status (*record_quarantine)(const uint8_t *rec, size_t len, const char *node_id,
+                                    uint8_t **out, size_t *out_len);
 };
 
 /* Counters exported on /metrics (metrics.c); all updated atomically. */
@@ -147,6 +163,7 @@ struct node_daemon {
     struct node_http *http;            /* HTTP server (owned) */
     transport_sub *hb_sub;             /* mpc.n.*.hb */
     transport_sub *status_sub;         /* mpc.n.<self>.status */
+    transport_sub *keyclaim_sub;       /* mpc.n.<self>.keyclaim (keyclaim_serve.c) */
     const uint8_t (*initiators)[32];   /* borrowed from cfg */
     struct node_request_policy policy; /* request acceptance (now_ms set per request) */
     pthread_mutex_t mu;                /* see DESIGN above */
@@ -185,6 +202,9 @@ const session_protocol *node_handler_protocol(const struct node_job *job,
 /* Finisher: stores what a successful session produced; sets the result fields.
  * Returns: MPC_OK or the status the sub-job ends with. */
 mpc_status node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
+/* Finisher, for a failed session: records what the failure implies (a
+ * quarantine after MPC_ERR_OT_CHECK). Failures are logged, not returned. */
+void node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
 /* Frees what prepare/finish allocated in sj. */
 void node_subjob_clear(struct node_subjob *sj);
 
@@ -211,6 +231,22 @@ MPC_MUST_CHECK mpc_status node_housekeeping_start(struct node_daemon *d);
 void node_housekeeping_stop(struct node_daemon *d);
 /* Returns: 1 if every check of /readyz passes; writes a reason list to why. */
 int node_daemon_ready(struct node_daemon *d, char *why, size_t cap);
+
+/* keyclaim_serve.c (node/keyclaim.h) */
+MPC_MUST_CHECK mpc_status node_keyclaim_serve_start(struct node_daemon *d);
+void node_keyclaim_serve_stop(struct node_daemon *d);
+/*
+ * Learns the public data of sj's key from the peers' signed claims (intake
+ * thread; blocks for the replies). On failure sets sj->error_text (and
+ * sj->failed_peer when one is to blame).
+ * Out: *rec, *rec_len — the public-only record of the active version (secure
+ *      memory); *active_version; *ks — its decoded key share (caller owns).
+ * Returns: MPC_OK; MPC_ERR_UNKNOWN_WALLET; MPC_ERR_EQUIVOCATION;
+ *          MPC_ERR_PEER_UNAVAILABLE; MPC_ERR_CORRUPT; MPC_ERR_NOMEM; MPC_ERR_RANDOM.
+ */
+MPC_MUST_CHECK mpc_status node_keyclaim_learn(struct node_daemon *d, struct node_subjob *sj,
+                                              const char *wallet, uint8_t **rec, size_t *rec_len,
+                                              uint32_t *active_version, tss_keyshare **ks);
 
 /* metrics.c */
 void node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms);

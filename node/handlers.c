@@ -14,9 +14,23 @@
  * version RETIRED. The reshare result exists only after the protocol's
  * confirmation round (every member's transcript hash matched) succeeded on
  * this node, so a crash between the two writes leaves the old version active
- * and its share intact. Old shares are kept; when the version table is full
- * the oldest RETIRED version (and its share) is dropped.
+ * and its share intact. Ed25519 keeps old shares (a sign may name an old
+ * version); when the version table is full the oldest RETIRED version (and
+ * its share) is dropped. Secp256k1 deletes the retired shares (and with them
+ * their OT setups, spec §7) in the activating transaction.
+ *
+ * ECDSA specifics: keygen input names the wallet (bound into the DKLs
+ * contexts); sign requests carry a 32-byte digest (intake rejects other
+ * lengths); the result is r, s (low-S), recovery id and r || s || v, verified
+ * and recovered with libsecp256k1 inside the protocol before it is returned.
+ * Quarantine (spec §4.3): a sign failing with MPC_ERR_OT_CHECK makes the
+ * finisher rewrite the key record with the culprit flagged
+ * (node_handler_failed); the protocol then refuses any sign with that peer
+ * (MPC_ERR_QUARANTINED, before sending anything) until a reshare replaces the
+ * record. A node joining a committee by reshare without a record learns the
+ * public data from signed key claims (node/keyclaim.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +38,29 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "session/proto_ecdsa.h"
 #include "session/proto_eddsa.h"
+#include "tss/dkls_keygen.h"
+#include "tss/dkls_keyrec.h"
+#include "tss/dkls_reshare.h"
+#include "tss/dkls_sign.h"
+#include "tss/dkls_signing.h"
 #include "tss/frost_sign.h"
 #include "tss/keyshare.h"
 #include "tss/reshare.h"
 
 #define SJ_FAIL(sj, st, ...) (snprintf((sj)->error_text, sizeof(sj)->error_text, __VA_ARGS__), (st))
+
+/* ---------------------------------------------------------------- ed25519 adapters */
+
+static mpc_status
+eddsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
+                 size_t msg_len, const char *const *signers, uint32_t n)
+{
+    (void)signers; /* frost-sign maps the session parties by node id */
+    (void)n;
+    return tss_sign_input_encode(out, out_len, rec, len, msg, msg_len);
+}
 
 static mpc_status
 eddsa_sign_result(struct node_subjob *sj)
@@ -42,6 +73,97 @@ eddsa_sign_result(struct node_subjob *sj)
     return MPC_OK;
 }
 
+static mpc_status
+eddsa_record_keyshare(const uint8_t *rec, size_t len, tss_keyshare **ks)
+{
+    return tss_keyshare_decode(ks, rec, len);
+}
+
+static mpc_status
+eddsa_record_public(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_len)
+{
+    tss_keyshare *ks = NULL;
+    mpc_status st = tss_keyshare_decode(&ks, rec, len);
+    if (st == MPC_OK) {
+        st = tss_keyshare_encode(ks, 1, out, out_len);
+    }
+    tss_keyshare_destroy(ks);
+    return st;
+}
+
+/* ---------------------------------------------------------------- secp256k1 adapters */
+
+static mpc_status
+ecdsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
+                 size_t msg_len, const char *const *signers, uint32_t n)
+{
+    if (msg_len != 32) { /* intake validates this; keep the adapter total */
+        return MPC_ERR_REQ_INVALID;
+    }
+    return tss_dkls_sign_input_encode(out, out_len, rec, len, msg, signers, n);
+}
+
+static mpc_status
+ecdsa_keygen_input(uint8_t **out, size_t *out_len, const char *wallet)
+{
+    uint8_t *in = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *out_len = 0;
+    mpc_status st =
+        tss_dkls_keygen_input_encode(&in, &len, (const uint8_t *)wallet, strlen(wallet));
+    if (st == MPC_OK) {
+        *out = mpc_secure_alloc(len);
+        st = *out != NULL ? MPC_OK : MPC_ERR_NOMEM;
+    }
+    if (st == MPC_OK) {
+        memcpy(*out, in, len);
+        *out_len = len;
+    }
+    free(in);
+    return st;
+}
+
+/* Result: r (32) | s (32, low-S) | recid (1) | compact r || s || v (65). */
+static mpc_status
+ecdsa_sign_result(struct node_subjob *sj)
+{
+    if (sj->result == NULL || sj->result_len != TSS_DKLS_SIGN_RESULT_BYTES || sj->result[64] > 3 ||
+        memcmp(sj->result, sj->result + 65, 64) != 0 || sj->result[129] != sj->result[64]) {
+        return MPC_ERR_INTERNAL;
+    }
+    memcpy(sj->sig, sj->result, 64);
+    sj->sig_len = 64;
+    sj->recid = sj->result[64];
+    return MPC_OK;
+}
+
+static mpc_status
+ecdsa_record_keyshare(const uint8_t *rec, size_t len, tss_keyshare **ks)
+{
+    tss_dkls_keyrec *r = NULL;
+    *ks = NULL;
+    mpc_status st = tss_dkls_keyrec_decode(&r, rec, len);
+    if (st == MPC_OK) {
+        *ks = r->ks; /* taken over: the record is destroyed without it */
+        r->ks = NULL;
+    }
+    tss_dkls_keyrec_destroy(r);
+    return st;
+}
+
+static mpc_status
+ecdsa_record_public(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_len)
+{
+    tss_dkls_keyrec *r = NULL;
+    mpc_status st = tss_dkls_keyrec_decode(&r, rec, len);
+    if (st == MPC_OK) {
+        st = tss_dkls_keyrec_encode_public(r, out, out_len);
+    }
+    tss_dkls_keyrec_destroy(r);
+    return st;
+}
+
 static const struct node_kt_handler kt_handlers[] = {
     {
         .key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519,
@@ -49,15 +171,29 @@ static const struct node_kt_handler kt_handlers[] = {
         .keygen = &session_proto_frost_dkg,
         .sign = &session_proto_frost_sign,
         .reshare = &session_proto_frost_reshare,
-        .sign_input = tss_sign_input_encode,
+        .keep_retired = 1,
+        .keygen_input = NULL,
+        .sign_input = eddsa_sign_input,
         .reshare_input = tss_reshare_input_encode,
         .sign_result = eddsa_sign_result,
+        .record_keyshare = eddsa_record_keyshare,
+        .record_public = eddsa_record_public,
+        .record_quarantine = NULL,
     },
     {
-        /* ECDSA (DKLs23): set the three tables and the adapters when session/proto_ecdsa.h lands.
-         */
         .key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1,
         .name = "secp256k1",
+        .keygen = &session_proto_dkls_keygen,
+        .sign = &session_proto_dkls_sign,
+        .reshare = &session_proto_dkls_reshare,
+        .keep_retired = 0, /* spec §7: old shares and setups go once the new version is active */
+        .keygen_input = ecdsa_keygen_input,
+        .sign_input = ecdsa_sign_input,
+        .reshare_input = tss_dkls_reshare_input_encode,
+        .sign_result = ecdsa_sign_result,
+        .record_keyshare = ecdsa_record_keyshare,
+        .record_public = ecdsa_record_public,
+        .record_quarantine = tss_dkls_keyrec_quarantine,
     },
 };
 
@@ -72,6 +208,43 @@ node_handler_find(int key_type)
     return NULL;
 }
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_CHEAT_KOS=1 makes this node a cheating
+ * signer in every secp256k1 sign (it flips a bit of t~ in its round-1 KOS
+ * messages, TSS_DKLS_SIGN_CHEAT_KOS_TTILDE), so that its peers' KOS checks
+ * fail and they quarantine it (integration test of spec §4.3). */
+static session_protocol cheat_dkls_sign;
+static pthread_once_t cheat_once = PTHREAD_ONCE_INIT;
+
+static mpc_status
+cheat_sign_create(void **state, const session_protocol_params *p)
+{
+    mpc_status st = session_proto_dkls_sign.create(state, p);
+    if (st == MPC_OK) {
+        tss_dkls_signing_set_cheat(*state, TSS_DKLS_SIGN_CHEAT_KOS_TTILDE);
+    }
+    return st;
+}
+
+static void
+cheat_init(void)
+{
+    cheat_dkls_sign = session_proto_dkls_sign;
+    cheat_dkls_sign.create = cheat_sign_create;
+}
+
+static const session_protocol *
+fault_sign_table(const struct node_subjob *sj)
+{
+    const char *v = getenv("MPC_NODE_TEST_CHEAT_KOS");
+    if (sj->h->sign == &session_proto_dkls_sign && v != NULL && strcmp(v, "1") == 0) {
+        (void)pthread_once(&cheat_once, cheat_init);
+        return &cheat_dkls_sign;
+    }
+    return sj->h->sign;
+}
+#endif
+
 const session_protocol *
 node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
 {
@@ -82,7 +255,11 @@ node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
     case MPC__OP__OP_KEYGEN:
         return sj->h->keygen;
     case MPC__OP__OP_SIGN:
+#ifdef MPC_FAULT_INJECTION
+        return fault_sign_table(sj);
+#else
         return sj->h->sign;
+#endif
     case MPC__OP__OP_RESHARE:
         return sj->h->reshare;
     default:
@@ -236,6 +413,9 @@ prepare_keygen(struct node_daemon *d, const Mpc__KeygenRequest *k, struct node_s
     }
     sj->threshold = k->threshold;
     sj->version = 1;
+    if (sj->h->keygen_input != NULL) {
+        return sj->h->keygen_input(&sj->input, &sj->input_len, k->wallet_id);
+    }
     return MPC_OK;
 }
 
@@ -280,9 +460,71 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     st = sj_load_share(d, sj, s->wallet_id, sj->version, &share, &share_len);
     if (st == MPC_OK) {
         st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
-                               s->message.len);
+                               s->message.len, sj->party_ptrs, sj->n_parties);
     }
     mpc_secure_free(share);
+    return st;
+}
+
+/* Sets what the reshare result reports: the new committee and threshold. */
+static void
+sj_set_new_committee(struct node_subjob *sj, uint32_t new_t, const char **ids, size_t n_new)
+{
+    sj->threshold = new_t;
+    sj->out_threshold = new_t;
+    sj->n_out_parties = n_new;
+    for (size_t i = 0; i < n_new; i++) {
+        sj->out_parties[i] = ids[i]; /* request strings or the peer table: live as the job */
+    }
+}
+
+/* Session parties: the old committee in keyinfo order, then the new members. */
+static mpc_status
+sj_reshare_parties(struct node_daemon *d, struct node_subjob *sj, const char *const *old,
+                   size_t n_old, const char **ids, size_t n_new)
+{
+    for (size_t i = 0; i < n_old; i++) {
+        (void)sj_add_party(sj, old[i]);
+    }
+    for (size_t i = 0; i < n_new; i++) {
+        if (!sj_add_party(sj, ids[i])) {
+            return SJ_FAIL(sj, MPC_ERR_REQ_INVALID, "too many parties");
+        }
+    }
+    return sj_find_self(d, sj);
+}
+
+/* A new member without a record of the key: learns the public data from the
+ * peers' signed claims (node/keyclaim.h) and joins with a public-only record. */
+static mpc_status
+prepare_join(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node_subjob *sj,
+             const char **ids, size_t n_new)
+{
+    uint8_t *pub = NULL;
+    size_t pub_len = 0;
+    uint32_t active = 0;
+    tss_keyshare *ks = NULL;
+    sj->error_text[0] = '\0';
+    mpc_status st = node_keyclaim_learn(d, sj, r->wallet_id, &pub, &pub_len, &active, &ks);
+    if (st != MPC_OK) {
+        return st;
+    }
+    const char *old[NODE_KEYINFO_MAX_PARTIES];
+    for (uint32_t i = 0; i < ks->n; i++) {
+        old[i] = ks->members[i].node_id;
+    }
+    st = sj_reshare_parties(d, sj, old, ks->n, ids, n_new);
+    if (st == MPC_OK) {
+        ks->g->point_encode(sj->pk, &ks->group_key);
+        sj->pk_len = ks->g->point_len;
+        sj->joining = 1;
+        sj->version = active; /* the joined version is active + 1 (finish) */
+        sj_set_new_committee(sj, r->new_threshold, ids, n_new);
+        st = sj->h->reshare_input(&sj->input, &sj->input_len, r->new_threshold, ids,
+                                  (uint32_t)n_new, pub, pub_len);
+    }
+    tss_keyshare_destroy(ks);
+    mpc_secure_free(pub);
     return st;
 }
 
@@ -297,6 +539,9 @@ prepare_reshare(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node
         is_new |= strcmp(ids[i], d->cfg->node_id) == 0;
     }
     mpc_status st = sj_load_keyinfo(d, sj, r->wallet_id);
+    if (st == MPC_ERR_UNKNOWN_WALLET && is_new) {
+        return prepare_join(d, r, sj, ids, n_new);
+    }
     if (st != MPC_OK) {
         return is_new ? st : MPC_ERR_NOT_PARTICIPANT;
     }
@@ -304,24 +549,16 @@ prepare_reshare(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node
     if (old == NULL) {
         return SJ_FAIL(sj, MPC_ERR_STORE, "active version missing");
     }
+    const char *old_ids[NODE_KEYINFO_MAX_PARTIES];
     for (uint16_t i = 0; i < old->n_participants; i++) {
-        (void)sj_add_party(sj, old->participants[i]);
+        old_ids[i] = old->participants[i];
     }
-    for (size_t i = 0; i < n_new; i++) {
-        if (!sj_add_party(sj, ids[i])) {
-            return SJ_FAIL(sj, MPC_ERR_REQ_INVALID, "too many parties");
-        }
+    st = sj_reshare_parties(d, sj, old_ids, old->n_participants, ids, n_new);
+    if (st != MPC_OK) {
+        return st;
     }
-    if (sj_find_self(d, sj) != MPC_OK) {
-        return MPC_ERR_NOT_PARTICIPANT;
-    }
-    sj->threshold = r->new_threshold;
     sj->version = sj->ki->active_version; /* replaced by the new number in finish */
-    sj->out_threshold = r->new_threshold;
-    sj->n_out_parties = n_new;
-    for (size_t i = 0; i < n_new; i++) {
-        sj->out_parties[i] = ids[i]; /* request strings or the peer table: live as the job */
-    }
+    sj_set_new_committee(sj, r->new_threshold, ids, n_new);
     uint8_t *share = NULL;
     size_t share_len = 0;
     st = sj_load_share(d, sj, r->wallet_id, sj->ki->active_version, &share, &share_len);

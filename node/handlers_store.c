@@ -28,7 +28,7 @@ static mpc_status
 share_group_key(struct node_subjob *sj, int *has_secret)
 {
     tss_keyshare *ks = NULL;
-    mpc_status st = tss_keyshare_decode(&ks, sj->result, sj->result_len);
+    mpc_status st = sj->h->record_keyshare(sj->result, sj->result_len, &ks);
     if (st != MPC_OK) {
         return SJ_FAIL(sj, st, "protocol result does not decode");
     }
@@ -179,6 +179,9 @@ reshare_store_pending(struct node_daemon *d, struct node_subjob *sj, const char 
     for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
         next = ki->versions[i].version > next ? ki->versions[i].version : next;
     }
+    if (st == MPC_OK && next < sj->version) {
+        return MPC_ERR_STORE; /* keyinfo went backwards since prepare */
+    }
     sj->version = next + 1;
     if (st == MPC_OK) {
         st = node_store_txn_begin(d->store, &txn);
@@ -189,6 +192,84 @@ reshare_store_pending(struct node_daemon *d, struct node_subjob *sj, const char 
     if (st == MPC_OK) {
         version_fill(&ki->versions[ki->n_versions++], sj->version, NODE_KEY_VERSION_PENDING,
                      sj->out_threshold, sj->out_parties, sj->n_out_parties);
+        st = txn_put_share(txn, sj->key_type, wallet, sj->version, sj->result, sj->result_len);
+    }
+    if (st == MPC_OK) {
+        st = txn_put_keyinfo(txn, wallet, ki);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    return st;
+}
+
+/* Step 2: writes the keyinfo naming the new version ACTIVE; for a key type
+ * that drops retired shares (DKLs: spec §7, old shares and OT setups are
+ * deleted once every new member confirmed) deletes them in the same
+ * transaction. A sign that already started holds its own copy of the record. */
+static mpc_status
+reshare_activate(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
+                 const struct node_keyinfo *ki)
+{
+    if (sj->h->keep_retired) {
+        return node_store_keyinfo_put(d->store, wallet, ki);
+    }
+    node_store_txn *txn = NULL;
+    mpc_status st = node_store_txn_begin(d->store, &txn);
+    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
+        char name[NODE_STORE_NAME_MAX + 1];
+        if (ki->versions[i].state != NODE_KEY_VERSION_RETIRED) {
+            continue;
+        }
+        st =
+            node_store_name_share(name, sizeof name, ki->key_type, wallet, ki->versions[i].version);
+        if (st == MPC_OK) {
+            st = node_store_txn_delete(txn, name);
+            st = st == MPC_ERR_NOT_FOUND ? MPC_OK : st;
+        }
+    }
+    if (st == MPC_OK) {
+        st = txn_put_keyinfo(txn, wallet, ki);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    return st;
+}
+
+/* A member joining by reshare has no keyinfo: the new version (old active
+ * + 1, learned at prepare) is stored ACTIVE with a fresh keyinfo in one
+ * transaction. The result exists only after every new member confirmed, so
+ * there is no pending step; a keyinfo that appeared meanwhile is an error. */
+static mpc_status
+reshare_store_joined(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
+                     struct node_keyinfo *ki)
+{
+    node_store_txn *txn = NULL;
+    char name[NODE_STORE_NAME_MAX + 1];
+    memset(ki, 0, sizeof *ki);
+    ki->key_type = (uint8_t)sj->key_type;
+    ki->public_key_len = (uint8_t)sj->pk_len;
+    memcpy(ki->public_key, sj->pk, sj->pk_len);
+    sj->version++;
+    ki->active_version = sj->version;
+    ki->n_versions = 1;
+    version_fill(&ki->versions[0], sj->version, NODE_KEY_VERSION_ACTIVE, sj->out_threshold,
+                 sj->out_parties, sj->n_out_parties);
+    mpc_status st = node_store_name_keyinfo(name, sizeof name, sj->key_type, wallet);
+    if (st == MPC_OK) {
+        st = node_store_txn_begin(d->store, &txn);
+    }
+    if (st == MPC_OK) {
+        uint8_t *old = NULL;
+        size_t old_len = 0;
+        mpc_status g = node_store_txn_get(txn, name, &old, &old_len);
+        mpc_secure_free(old);
+        st = g == MPC_ERR_NOT_FOUND ? MPC_OK : MPC_ERR_EXISTS;
+    }
+    if (st == MPC_OK) {
         st = txn_put_share(txn, sj->key_type, wallet, sj->version, sj->result, sj->result_len);
     }
     if (st == MPC_OK) {
@@ -214,6 +295,18 @@ finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *
     if (ki == NULL) {
         return MPC_ERR_NOMEM;
     }
+    if (sj->joining) {
+        st = reshare_store_joined(d, sj, wallet, ki);
+        free(ki);
+        if (st != MPC_OK) {
+            return SJ_FAIL(sj, MPC_ERR_STORE, "storing the joined key failed: %s",
+                           mpc_status_name(st));
+        }
+        mpc_log(MPC_LOG_INFO, "node", "key_version_active",
+                "wallet=%s key_type=%s version=%u share=%s joined=1", wallet, sj->h->name,
+                sj->version, has_secret ? "yes" : "public-only");
+        return MPC_OK;
+    }
     st = reshare_store_pending(d, sj, wallet, ki);
     if (st == MPC_OK) { /* step 2: activate */
         for (size_t i = 0; i < ki->n_versions; i++) {
@@ -224,7 +317,7 @@ finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *
             }
         }
         ki->active_version = sj->version;
-        st = node_store_keyinfo_put(d->store, wallet, ki);
+        st = reshare_activate(d, sj, wallet, ki);
     }
     free(ki);
     if (st != MPC_OK) {
@@ -255,5 +348,54 @@ node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_sub
         return finish_reshare(d, job, sj);
     default:
         return MPC_ERR_INTERNAL;
+    }
+}
+
+/* Rewrites share v of the sub-job's key with the culprit's pairs quarantined,
+ * read and written in one store transaction. */
+static mpc_status
+store_quarantine(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    node_store_txn *txn = NULL;
+    uint8_t *rec = NULL, *upd = NULL;
+    size_t rec_len = 0, upd_len = 0;
+    mpc_status st = node_store_name_share(name, sizeof name, sj->key_type, wallet, sj->version);
+    if (st == MPC_OK) {
+        st = node_store_txn_begin(d->store, &txn);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_get(txn, name, &rec, &rec_len);
+    }
+    if (st == MPC_OK) {
+        st = sj->h->record_quarantine(rec, rec_len, sj->failed_peer, &upd, &upd_len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_put(txn, name, upd, upd_len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    mpc_secure_free(rec);
+    mpc_secure_free(upd);
+    return st;
+}
+
+void
+node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
+{
+    if (job->op != MPC__OP__OP_SIGN || sj->status != MPC_ERR_OT_CHECK || sj->h == NULL ||
+        sj->h->record_quarantine == NULL || sj->failed_peer[0] == '\0' ||
+        strcmp(sj->failed_peer, d->cfg->node_id) == 0) {
+        return;
+    }
+    const char *wallet = job_wallet(job);
+    mpc_status st = store_quarantine(d, sj, wallet);
+    mpc_log(st == MPC_OK ? MPC_LOG_WARN : MPC_LOG_ERROR, "node", "peer_quarantined",
+            "wallet=%s key_type=%s version=%u peer=%s stored=%s", wallet, sj->h->name, sj->version,
+            sj->failed_peer, mpc_status_name(st));
+    if (st != MPC_OK) {
+        node_metrics_add(&d->m.store_failures);
     }
 }

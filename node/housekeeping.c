@@ -139,6 +139,9 @@ node_housekeeping_start(struct node_daemon *d)
         snprintf(subj, sizeof subj, "mpc.n.%s.status", d->cfg->node_id);
         st = transport_subscribe_confirmed(d->t, subj, on_status, d, &d->status_sub);
     }
+    if (st == MPC_OK) {
+        st = node_keyclaim_serve_start(d);
+    }
     if (st != MPC_OK) {
         return st;
     }
@@ -160,6 +163,7 @@ node_housekeeping_stop(struct node_daemon *d)
         pthread_join(d->ticker, NULL);
         d->threads_started &= ~2;
     }
+    node_keyclaim_serve_stop(d);
     transport_unsubscribe(d->t, d->status_sub);
     transport_unsubscribe(d->t, d->hb_sub);
     d->status_sub = NULL;

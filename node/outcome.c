@@ -140,6 +140,8 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
     const char *wallet = job->op == MPC__OP__OP_KEYGEN ? job->req->keygen->wallet_id
                          : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
                                                        : job->req->reshare->wallet_id;
+    int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
+    int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     struct node_result_info info = {
         .request_id = job->request_id,
         .op = job->op,
@@ -151,8 +153,10 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .failed_peer = sj->failed_peer,
         .public_key = sj->pk_len > 0 ? sj->pk : NULL,
         .public_key_len = sj->pk_len,
-        .signature = sj->status == MPC_OK && sj->sig_len > 0 ? sj->sig : NULL,
-        .signature_len = sj->status == MPC_OK ? sj->sig_len : 0,
+        .signature = ok_sig && !ecdsa ? sj->sig : NULL,
+        .signature_len = ok_sig && !ecdsa ? sj->sig_len : 0,
+        .ecdsa_rs = ok_sig && ecdsa ? sj->sig : NULL,
+        .recovery_id = ok_sig && ecdsa ? sj->recid : 0,
         .key_version = sj->version,
         .participants = sj->out_parties,
         .n_participants = sj->n_out_parties,
@@ -234,6 +238,8 @@ finish_job(struct node_daemon *d, struct node_job *job)
         struct node_subjob *sj = &job->sub[i];
         if (sj->started && sj->status == MPC_OK) {
             sj->status = node_handler_finish(d, job, sj);
+        } else if (sj->started) {
+            node_handler_failed(d, job, sj);
         }
         shutdown |= sj->status == MPC_ERR_SHUTDOWN;
         mpc_log(sj->status == MPC_OK ? MPC_LOG_INFO : MPC_LOG_WARN, "node", "request_done",

@@ -21,8 +21,21 @@ node_result_encode(const struct node_result_info *in, uint8_t **out, size_t *out
     if (in == NULL || out == NULL || out_len == NULL || in->request_id == NULL ||
         in->node_id == NULL || (in->n_participants > 0 && in->participants == NULL) ||
         (in->public_key == NULL && in->public_key_len > 0) ||
-        (in->signature == NULL && in->signature_len > 0)) {
+        (in->signature == NULL && in->signature_len > 0) ||
+        (in->ecdsa_rs != NULL && in->recovery_id > 3)) {
         return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t compact[65];
+    if (in->ecdsa_rs != NULL) {
+        memcpy(compact, in->ecdsa_rs, 64);
+        compact[64] = (uint8_t)in->recovery_id;
+        r.ecdsa_r.data = compact;
+        r.ecdsa_r.len = 32;
+        r.ecdsa_s.data = compact + 32;
+        r.ecdsa_s.len = 32;
+        r.recovery_id = in->recovery_id;
+        r.ecdsa_compact.data = compact;
+        r.ecdsa_compact.len = 65;
     }
     r.request_id = (char *)in->request_id;
     r.op = (Mpc__Op)in->op;

@@ -42,6 +42,8 @@ struct node_result_info {
     size_t public_key_len;           /* its length */
     const uint8_t *signature;        /* EdDSA signature (64 bytes), or NULL */
     size_t signature_len;            /* its length */
+    const uint8_t *ecdsa_rs;         /* ECDSA r || s (64 bytes, low-S), or NULL */
+    uint32_t recovery_id;            /* ECDSA recovery id 0..3 (with ecdsa_rs) */
     uint32_t key_version;            /* key version used or created, 0 if none */
     const char *const *participants; /* committee / signers, or NULL */
     size_t n_participants;           /* count */
@@ -52,9 +54,11 @@ struct node_result_info {
 };
 
 /*
- * Encodes one Result.
+ * Encodes one Result. With ecdsa_rs set, the Result carries ecdsa_r,
+ * ecdsa_s, recovery_id and ecdsa_compact = r || s || recovery_id (65 bytes).
  * Out: *out — malloc'ed bytes (caller frees with free()), *out_len; cleared on entry.
- * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG (also recovery_id > 3 with ecdsa_rs),
+ *          MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_result_encode(const struct node_result_info *info, uint8_t **out,
                                              size_t *out_len);

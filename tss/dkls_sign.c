@@ -257,6 +257,13 @@ tss_dkls_sign_round1(tss_dkls_sign *s, uint8_t bcast[TSS_DKLS_SIGN_R1_BCAST_BYTE
                                        direct + k * TSS_DKLS_SIGN_R1_DIRECT_BYTES);
         tss_secp_num_from_bytes(&pe->chi, chib);
     }
+#ifdef MPC_FAULT_INJECTION
+    for (size_t k = 0; k < s->n_peers && st == MPC_OK; k++) {
+        if (s->cheat == TSS_DKLS_SIGN_CHEAT_KOS_TTILDE) { /* TEST ONLY: last byte of t~ */
+            direct[(k + 1) * TSS_DKLS_SIGN_R1_DIRECT_BYTES - 1] ^= 0x01;
+        }
+    }
+#endif
     if (st == MPC_OK) {
         memcpy(bcast, s->com, 32);
         memcpy(bcast + 32, s->nu, 32);

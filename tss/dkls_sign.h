@@ -149,6 +149,7 @@ enum tss_dkls_sign_cheat {
     TSS_DKLS_SIGN_CHEAT_NONE = 0,
     TSS_DKLS_SIGN_CHEAT_RVOLE_R_PLUS_1,  /* Alice uses r_i + 1 as RVOLE input */
     TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1, /* Alice uses sk_i + 1 as RVOLE input */
+    TSS_DKLS_SIGN_CHEAT_KOS_TTILDE,      /* Bob flips a bit of t~ in every round-1 KOS message */
 };
 
 /* TEST ONLY: makes this party cheat from now on. */

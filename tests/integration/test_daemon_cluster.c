@@ -245,21 +245,23 @@ test_daemon_subset_and_mixed_key_types(void **state)
                                                  (const uint8_t *)"subset", 6, pk2),
                      0);
     dc_results_clear(&res);
-    /* both key types in one keygen: one result per node and key type; ECDSA is
-     * answered MPC_ERR_UNSUPPORTED until its protocols land, ed25519 succeeds */
+    /* both key types in one keygen: one wallet, one result per node and key
+     * type, each with its own key (the ECDSA flows are in test_daemon_ecdsa) */
     Mpc__KeyType both[2] = {MPC__KEY_TYPE__KEY_TYPE_ED25519, MPC__KEY_TYPE__KEY_TYPE_SECP256K1};
     keygen_req(&r, &k, "kg-both", "w3", 2, both, 2, NULL, 0);
     assert_int_equal(dc_request(&g_c, &r, NULL, 6, WAIT_MS, &res, NULL), MPC_OK);
-    size_t ok = 0, unsupported = 0;
+    size_t ok_ed = 0, ok_ec = 0;
     for (size_t i = 0; i < res.count; i++) {
+        assert_int_equal(res.r[i]->status_code, MPC_OK);
         if (res.r[i]->key_type == MPC__KEY_TYPE__KEY_TYPE_ED25519) {
-            ok += res.r[i]->status_code == MPC_OK;
+            ok_ed += res.r[i]->public_key.len == 32;
         } else {
-            unsupported += res.r[i]->status_code == MPC_ERR_UNSUPPORTED;
+            ok_ec += res.r[i]->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 &&
+                     res.r[i]->public_key.len == 33;
         }
     }
-    assert_int_equal(ok, 3);
-    assert_int_equal(unsupported, 3);
+    assert_int_equal(ok_ed, 3);
+    assert_int_equal(ok_ec, 3);
     dc_results_clear(&res);
 }
 
@@ -370,9 +372,9 @@ test_daemon_rejections(void **state)
     keygen_req(&r, &k, "bad-participant", "w-bad", 2, kt, 1, parts, 3);
     expect_rejection(&r, MPC_ERR_UNKNOWN_PARTICIPANT);
 
-    Mpc__KeyType secp[1] = {MPC__KEY_TYPE__KEY_TYPE_SECP256K1};
-    keygen_req(&r, &k, "unsupported-ecdsa", "w-ecdsa", 2, secp, 1, NULL, 0);
-    expect_rejection(&r, MPC_ERR_UNSUPPORTED);
+    sign_req(&r, &s, "bad-digest", "w1", "not 32 bytes", NULL, 0); /* ECDSA signs digests */
+    s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    expect_rejection(&r, MPC_ERR_REQ_INVALID);
 }
 
 /* Polls node i's metric until it equals want or 10 s passed (no event to wait on). */
@@ -484,8 +486,8 @@ test_daemon_http_and_status(void **state)
     assert_non_null(body);
     if (g_keygen_done) {
         assert_non_null(strstr(body, "mpc_sessions_total{op=\"sign\",outcome=\"MPC_OK\"}"));
-        /* node-2 ran kg-1, kg-sub and the ed25519 half of kg-both */
-        assert_int_equal(metric(1, "mpc_session_duration_seconds_count{op=\"keygen\"} "), 3);
+        /* node-2 ran kg-1, kg-sub and both halves of kg-both */
+        assert_int_equal(metric(1, "mpc_session_duration_seconds_count{op=\"keygen\"} "), 4);
     }
     assert_non_null(strstr(body, "mpc_requests_rejected_total{reason=\"MPC_ERR_REQ_UNSIGNED\"}"));
     assert_non_null(strstr(body, "mpc_permits_in_use"));

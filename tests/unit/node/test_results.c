@@ -99,6 +99,53 @@ test_result_encode_error_text(void **state)
 }
 
 static void
+test_result_encode_ecdsa_fields(void **state)
+{
+    (void)state;
+    uint8_t pk[33], rs[64], *b = NULL;
+    size_t len = 0;
+    struct node_result_info in;
+    for (size_t i = 0; i < sizeof rs; i++) { /* distinct bytes: r and s cannot be swapped */
+        rs[i] = (uint8_t)(i + 1);
+    }
+    memset(pk, 0x02, sizeof pk);
+    info_ok(&in, pk, NULL);
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    in.public_key_len = 33;
+    in.signature_len = 0;
+    in.ecdsa_rs = rs;
+    in.recovery_id = 3;
+    assert_int_equal(node_result_encode(&in, &b, &len), MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, len, b);
+    assert_non_null(r);
+    assert_int_equal(r->ecdsa_r.len, 32);
+    assert_memory_equal(r->ecdsa_r.data, rs, 32);
+    assert_int_equal(r->ecdsa_s.len, 32);
+    assert_memory_equal(r->ecdsa_s.data, rs + 32, 32);
+    assert_int_equal(r->recovery_id, 3);
+    assert_int_equal(r->ecdsa_compact.len, 65);
+    assert_memory_equal(r->ecdsa_compact.data, rs, 64);
+    assert_int_equal(r->ecdsa_compact.data[64], 3);
+    assert_int_equal(r->eddsa_signature.len, 0);
+    assert_int_equal(r->public_key.len, 33);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    /* no ECDSA fields without ecdsa_rs; a recovery id above 3 is refused */
+    in.ecdsa_rs = NULL;
+    assert_int_equal(node_result_encode(&in, &b, &len), MPC_OK);
+    r = mpc__result__unpack(NULL, len, b);
+    assert_non_null(r);
+    assert_int_equal(r->ecdsa_compact.len, 0);
+    assert_int_equal(r->ecdsa_r.len, 0);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    in.ecdsa_rs = rs;
+    in.recovery_id = 4;
+    assert_int_equal(node_result_encode(&in, &b, &len), MPC_ERR_INVALID_ARG);
+    assert_null(b);
+}
+
+static void
 test_result_encode_bad_args(void **state)
 {
     (void)state;
@@ -201,6 +248,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_result_encode_success),
         cmocka_unit_test(test_result_encode_error_text),
+        cmocka_unit_test(test_result_encode_ecdsa_fields),
         cmocka_unit_test(test_result_encode_bad_args),
         cmocka_unit_test(test_results_entry_round_trip),
         cmocka_unit_test(test_results_entry_bad_args),

@@ -178,6 +178,21 @@ test_sign_decommit_failures_name_sender(void **state)
     assert_failed(&r, 3, MPC_ERR_BAD_COMMITMENT, 2);
 }
 
+/* The fault-injection hook the node's quarantine test uses: a tampered t~
+ * fails the KOS check at every Alice, naming the cheating Bob. */
+static void
+test_sign_cheat_kos_ttilde_caught(void **state)
+{
+    (void)state;
+#ifdef MPC_FAULT_INJECTION
+    struct sim_result r = run_tampered(NULL, 2, TSS_DKLS_SIGN_CHEAT_KOS_TTILDE);
+    assert_failed(&r, 1, MPC_ERR_OT_CHECK, 2);
+    assert_failed(&r, 3, MPC_ERR_OT_CHECK, 2);
+#else
+    skip();
+#endif
+}
+
 static void
 test_sign_cheating_rvole_inputs_caught(void **state)
 {
@@ -433,6 +448,7 @@ main(void)
         cmocka_unit_test(test_sign_3_of_5_subset),
         cmocka_unit_test(test_sign_decommit_failures_name_sender),
         cmocka_unit_test(test_sign_cheating_rvole_inputs_caught),
+        cmocka_unit_test(test_sign_cheat_kos_ttilde_caught),
         cmocka_unit_test(test_sign_tampered_gamma_psi_u_w),
         cmocka_unit_test(test_sign_equivocation_detected),
         cmocka_unit_test(test_sign_ot_and_mul_checks_name_peer),
