@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "transport/nats_transport.h"
+#include "transport/nkey.h"
 #include "tss/group.h"
 
 #define NODE_FINISH_WAIT_MS 15000u /* after the drain: results of failed sessions */
@@ -156,7 +157,16 @@ nats_config(const struct node_daemon *d, transport_nats_config *c, char **server
     c->sender.policy.cap_ms = d->cfg->retry.cap_ms;
     c->sender.policy.jitter_pct = d->cfg->retry.jitter_pct;
     c->sender.policy.per_try_timeout_ms = d->cfg->retry.per_try_timeout_ms;
-    return n->nkey_seed_file != NULL ? MPC_ERR_UNSUPPORTED : MPC_OK;
+    if (n->nkey_seed_file != NULL) {
+        /* Derive the public nkey here so a bad seed file gets its own message. */
+        char pub[TRANSPORT_NKEY_PUBLIC_STR_LEN + 1];
+        mpc_status st = transport_nkey_public_from_seed_file(pub, sizeof pub, n->nkey_seed_file);
+        if (st != MPC_OK) {
+            return MPC_ERR_UNSUPPORTED;
+        }
+        c->nkey_seed_file = n->nkey_seed_file;
+    }
+    return MPC_OK;
 }
 
 /* Step 4: transport, JetStream, session manager. */
@@ -175,7 +185,9 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     free(servers);
     if (st != MPC_OK) {
         return fail(ec, NODE_EXIT_NATS, err, cap, st, "NATS connection",
-                    st == MPC_ERR_UNSUPPORTED ? "nats.nkey_seed_file is not supported yet" : "");
+                    st == MPC_ERR_UNSUPPORTED
+                        ? "nats.nkey_seed_file holds no valid user seed (SU...)"
+                        : "");
     }
     st = transport_js_ensure_streams(d->js, NULL);
     if (st == MPC_OK) {

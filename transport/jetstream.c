@@ -244,9 +244,7 @@ transport_js_connect(const transport_nats_config *user_cfg, transport_js **out)
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
-    if (user_cfg == NULL || user_cfg->servers == NULL || user_cfg->servers[0] == '\0' ||
-        (user_cfg->user != NULL && user_cfg->password == NULL) ||
-        (user_cfg->nkey_seed_file != NULL && user_cfg->nkey_public == NULL)) {
+    if (!transport_nats_config_check(user_cfg)) {
         return MPC_ERR_INVALID_ARG;
     }
     transport_nats_config_fill(&c, user_cfg);

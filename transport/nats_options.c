@@ -4,6 +4,8 @@
  */
 #include "transport/nats_options.h"
 
+#include "transport/nkey.h"
+
 #include <string.h>
 
 mpc_status
@@ -56,6 +58,13 @@ transport_nats_config_default(transport_nats_config *cfg)
     cfg->flush_timeout_ms = 2000;
 }
 
+int
+transport_nats_config_check(const transport_nats_config *cfg)
+{
+    return cfg != NULL && cfg->servers != NULL && cfg->servers[0] != '\0' &&
+           (cfg->user == NULL || cfg->password != NULL);
+}
+
 natsStatus
 transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg)
 {
@@ -64,7 +73,17 @@ transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg)
         s = natsOptions_SetUserInfo(o, cfg->user, cfg->password);
     }
     if (s == NATS_OK && cfg->nkey_seed_file != NULL) {
-        s = natsOptions_SetNKeyFromSeed(o, cfg->nkey_public, cfg->nkey_seed_file);
+        /* The public nkey is a function of the seed: derive it unless given. */
+        char derived[TRANSPORT_NKEY_PUBLIC_STR_LEN + 1];
+        const char *pub = cfg->nkey_public;
+        if (pub == NULL) {
+            if (transport_nkey_public_from_seed_file(derived, sizeof derived,
+                                                     cfg->nkey_seed_file) != MPC_OK) {
+                return NATS_INVALID_ARG;
+            }
+            pub = derived;
+        }
+        s = natsOptions_SetNKeyFromSeed(o, pub, cfg->nkey_seed_file);
     }
     if (s == NATS_OK && cfg->creds_file != NULL) {
         s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file, NULL);

@@ -19,7 +19,14 @@ mpc_status transport_nats_status(natsStatus s);
 void transport_nats_config_fill(transport_nats_config *c, const transport_nats_config *user);
 
 /*
- * Applies user+password, nkey seed file, creds file and TLS settings of cfg to o.
+ * Returns: 1 if cfg names at least one server and a password goes with a user,
+ *          else 0 (shared by the session and JetStream connections).
+ */
+int transport_nats_config_check(const transport_nats_config *cfg);
+
+/*
+ * Applies user+password, nkey seed file (public key derived from the seed when
+ * cfg->nkey_public is NULL), creds file and TLS settings of cfg to o.
  * Returns: the first failing nats.c status, NATS_OK otherwise.
  */
 natsStatus transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg);

@@ -37,7 +37,7 @@ typedef struct {
     const char *name;             /* connection name shown by the server (node id) */
     const char *user;             /* user (with password) or NULL */
     const char *password;         /* password or NULL */
-    const char *nkey_public;      /* nkey public key (with nkey_seed_file) or NULL */
+    const char *nkey_public;      /* nkey public key, or NULL to derive it from the seed */
     const char *nkey_seed_file;   /* file holding the nkey seed, or NULL */
     const char *creds_file;       /* chained JWT + seed creds file, or NULL */
     int tls;                      /* 1 = require TLS (implied by any tls_* file) */
