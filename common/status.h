@@ -70,6 +70,7 @@
     X(MPC_ERR_ADMISSION, 306, "no admission permit")                                               \
     X(MPC_ERR_LOCKED, 307, "key locked by a concurrent reshare")                                   \
     X(MPC_ERR_SESSION_STATE, 308, "operation invalid in session state")                            \
+    X(MPC_ERR_PEER_RESTARTED, 309, "peer restarted during the session")                            \
     /* 400..499: cryptographic protocol checks */                                                  \
     X(MPC_ERR_BAD_POINT, 400, "invalid group element")                                             \
     X(MPC_ERR_BAD_SCALAR, 401, "non-canonical or invalid scalar")                                  \

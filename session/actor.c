@@ -191,7 +191,7 @@ actor_handle(session *s, const session_item *it)
                       .kind = SESSION_STEP_HANDLE,
                       .from = it->from,
                       .round = it->round,
-                      .is_broadcast = it->is_broadcast,
+                      .is_broadcast = it->chan == SESSION_CHAN_BROADCAST,
                       .data = it->payload,
                       .len = it->payload_len,
                       .out = &ob};
@@ -271,12 +271,71 @@ actor_park(session *s, session_item *it)
     atomic_fetch_add(&s->mgr->parked, 1);
 }
 
+/*
+ * Records the incarnation of party `from`; a second one within this session
+ * means it restarted (its old state, and what it sent, are gone). Returns 1
+ * if the session ended for that reason.
+ */
+static int
+actor_check_incarnation(session *s, uint32_t from, uint64_t inc)
+{
+    if (inc == 0) {
+        return 0; /* sender does not tell */
+    }
+    if (s->peer_inc[from] == 0) {
+        s->peer_inc[from] = inc;
+        return 0;
+    }
+    if (s->peer_inc[from] == inc) {
+        return 0;
+    }
+    mpc_log(MPC_LOG_WARN, "session", "peer_restarted", "sid=%s peer=%s", s->sid_hex,
+            s->party_ids[from]);
+    actor_finish(s, MPC_ERR_PEER_RESTARTED, from, NULL, 0);
+    return 1;
+}
+
+/*
+ * An ABORT from party `from` ends the session: with MPC_ERR_PEER_RESTARTED
+ * naming the restarted party if that is what the payload (4-byte status, then
+ * the culprit's node id) says, else with MPC_ERR_GONE naming the sender.
+ */
+static void
+actor_aborted(session *s, uint32_t from, const uint8_t *p, size_t len)
+{
+    uint32_t code = len >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                                   (uint32_t)p[3] << 24
+                             : 0;
+    if (code == (uint32_t)MPC_ERR_PEER_RESTARTED && len > 4) {
+        for (uint32_t i = 0; i < s->n; i++) {
+            const char *id = s->party_ids[i];
+            if (strlen(id) == len - 4 && memcmp(id, p + 4, len - 4) == 0) {
+                actor_finish(s, MPC_ERR_PEER_RESTARTED, i, NULL, 0);
+                return;
+            }
+        }
+    }
+    actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+}
+
+/* A peer's verified barrier probe: it has confirmed its subscriptions. */
+static void
+actor_probed(session *s, uint32_t from)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!(s->probe_ok[from] & SESSION_READY_PROBED)) {
+        s->probe_ok[from] |= SESSION_READY_PROBED;
+        s->probe_dirty = 1; /* the worker loop runs us again: barrier check */
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 /* Handles one mailbox item; takes ownership of it. Returns 1 if the session ended. */
 static int
 actor_item(session *s, session_item *it)
 {
     session_wire_msg w;
-    mpc_status st = session_wire_open(s, it->is_broadcast, it->data, it->len, &w);
+    mpc_status st = session_wire_open(s, it->chan, it->data, it->len, &w);
     if (st == MPC_ERR_EXISTS) {
         session_item_free(it); /* our own broadcast */
         return 0;
@@ -287,12 +346,21 @@ actor_item(session *s, session_item *it)
         session_item_free(it);
         return 0;
     }
-    if (w.kind == SESSION_WIRE_ABORT) {
-        uint32_t from = w.from;
+    if (actor_check_incarnation(s, w.from, w.incarnation)) {
         session_wire_msg_clear(&w);
         session_item_free(it);
-        actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
         return 1;
+    }
+    if (w.kind == SESSION_WIRE_READY || w.kind == SESSION_WIRE_ABORT) {
+        if (w.kind == SESSION_WIRE_READY) {
+            actor_probed(s, w.from);
+        } else {
+            actor_aborted(s, w.from, w.payload, w.len);
+        }
+        int ended = w.kind == SESSION_WIRE_ABORT;
+        session_wire_msg_clear(&w);
+        session_item_free(it);
+        return ended;
     }
     int full = 0;
     if (actor_seen(s, w.from, w.round, w.seq, &full) || full) {
@@ -358,21 +426,26 @@ actor_probe(session *s, uint32_t p)
     return st;
 }
 
-/* Re-issues failed probes; starts the protocol once all answered. Returns 1 if ended. */
+/*
+ * Re-issues failed probes; starts the protocol once every peer is ready (it
+ * answered our probe or probed us). Returns 1 if ended.
+ */
 static int
 actor_barrier(session *s)
 {
     uint64_t now = mpc_clock_mono_ms();
-    int all_ok = 1;
+    int all_ok = 1, all_acked = 1;
     for (uint32_t p = 0; p < s->n; p++) {
         if (p == s->self) {
             continue;
         }
         pthread_mutex_lock(&s->lock);
-        int retry = s->probe_retry[p], ok = s->probe_ok[p];
+        unsigned ok = s->probe_ok[p];
+        int retry = s->probe_retry[p] && ok == 0;
         s->probe_retry[p] = 0;
         pthread_mutex_unlock(&s->lock);
-        all_ok &= ok;
+        all_ok &= ok != 0;
+        all_acked &= (ok & SESSION_READY_ACKED) != 0;
         if (!retry) {
             continue;
         }
@@ -382,7 +455,14 @@ actor_barrier(session *s)
             return 1;
         }
     }
-    return all_ok ? actor_start(s) : 0;
+    if (!all_ok) {
+        return 0;
+    }
+    if (!all_acked) {
+        /* Probes still waiting for a backoff step are moot; no other send exists yet. */
+        transport_cancel_owner(s->mgr->t, s->serial);
+    }
+    return actor_start(s);
 }
 
 /* SUBSCRIBING: create the protocol state, subscribe, launch the probes. */
@@ -479,15 +559,27 @@ actor_unsubscribe(session *s)
     s->sub_r = s->sub_d = s->sub_b = NULL;
 }
 
-/* Tells the peers we failed (best effort), so they fail fast. */
+/*
+ * Tells the peers we failed (best effort), so they fail fast. Payload: the
+ * 4-byte little-endian status, then for MPC_ERR_PEER_RESTARTED the node id of
+ * the party that restarted (which may be the receiver itself).
+ */
 static void
-actor_publish_abort(session *s, mpc_status st)
+actor_publish_abort(session *s, mpc_status st, uint32_t culprit)
 {
-    uint8_t code[4] = {(uint8_t)st, (uint8_t)((unsigned)st >> 8), 0, 0};
+    uint8_t code[4 + SESSION_NODE_ID_MAX] = {(uint8_t)st, (uint8_t)((unsigned)st >> 8), 0, 0};
+    size_t code_len = 4;
+    if (st == MPC_ERR_PEER_RESTARTED && culprit < s->n) {
+        size_t id_len = strlen(s->party_ids[culprit]);
+        if (id_len <= SESSION_NODE_ID_MAX) {
+            memcpy(code + 4, s->party_ids[culprit], id_len);
+            code_len += id_len;
+        }
+    }
     uint8_t *buf = NULL;
     size_t len = 0;
     if (s->sub_b == NULL || session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++,
-                                              code, sizeof code, &buf, &len) != MPC_OK) {
+                                              code, code_len, &buf, &len) != MPC_OK) {
         return;
     }
     if (transport_publish(s->mgr->t, s->subj_b, buf, len) == MPC_OK) {
@@ -512,7 +604,7 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
         /* A barrier timeout is not news to the peers: they wait for the same
          * missing party and report it themselves at their own deadline. */
         if (!(was == SESSION_STATE_BARRIER && st == MPC_ERR_PEER_UNAVAILABLE)) {
-            actor_publish_abort(s, st);
+            actor_publish_abort(s, st, culprit);
         }
     }
     atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);

@@ -8,11 +8,13 @@
  *   BUSY  direct message while the mailbox already holds direct_cap items:
  *         the sender's transport retries with backoff
  *   GONE  the session is DONE or FAILED (or its sid is tombstoned)
- * Broadcasts have no reply; they may use the reserve above direct_cap (room
- * for two rounds of broadcasts from every peer) and are dropped and counted
- * only beyond it. Send completions post their outcome into the session and
- * drop the reference their job held; they never touch the manager, which may
- * already be gone when a late completion of a DONE session arrives.
+ * Broadcasts have no reply; they and barrier probes may use the reserve above
+ * direct_cap (room for two rounds of broadcasts and a probe from every peer)
+ * and are dropped and counted only beyond it. A probe is ACKed whether or not
+ * it fits: the ACK only says that our subscriptions are confirmed; the copy
+ * in the mailbox lets the worker verify it and mark its sender ready. Send completions post their
+ * outcome into the session and drop the reference their job held; they never touch the manager,
+ * which may already be gone when a late completion of a DONE session arrives.
  */
 #include "session/internal.h"
 
@@ -30,22 +32,36 @@ typedef struct {
     int is_probe;  /* barrier probe (1) or protocol message (0) */
 } send_ctx;
 
+/* The reply on chan for outcome rep: none for broadcasts, never BUSY for probes. */
+static transport_reply
+inbound_reply(session_chan chan, transport_reply rep)
+{
+    if (chan == SESSION_CHAN_BROADCAST) {
+        return TRANSPORT_REPLY_NONE;
+    }
+    if (chan == SESSION_CHAN_READY && rep != TRANSPORT_REPLY_GONE) {
+        return TRANSPORT_REPLY_ACK;
+    }
+    return rep;
+}
+
 /* Copies msg into the mailbox if there is room below cap. */
 static transport_reply
-inbound_enqueue(session *s, const transport_msg *msg, int is_broadcast)
+inbound_enqueue(session *s, const transport_msg *msg, session_chan chan)
 {
+    int is_broadcast = chan != SESSION_CHAN_DIRECT; /* no BUSY, may use the reserve */
     struct session_manager *m = s->mgr;
     if (msg->len > SESSION_WIRE_MAX) {
         atomic_fetch_add(&m->bad, 1);
         atomic_fetch_add(&s->drops, 1);
-        return is_broadcast ? TRANSPORT_REPLY_NONE : TRANSPORT_REPLY_ACK;
+        return inbound_reply(chan, TRANSPORT_REPLY_ACK);
     }
     session_item *it = malloc(sizeof *it + (msg->len ? msg->len : 1));
     if (it == NULL) {
-        return is_broadcast ? TRANSPORT_REPLY_NONE : TRANSPORT_REPLY_BUSY;
+        return inbound_reply(chan, TRANSPORT_REPLY_BUSY);
     }
     memset(it, 0, sizeof *it);
-    it->is_broadcast = is_broadcast;
+    it->chan = chan;
     it->len = msg->len;
     if (msg->len != 0) {
         memcpy(it->data, msg->data, msg->len);
@@ -80,34 +96,25 @@ inbound_enqueue(session *s, const transport_msg *msg, int is_broadcast)
             atomic_fetch_add(&m->busy, 1);
         }
     }
-    return is_broadcast ? TRANSPORT_REPLY_NONE : rep;
+    return inbound_reply(chan, rep);
 }
 
 transport_reply
 session_on_broadcast(void *arg, const transport_msg *msg)
 {
-    return inbound_enqueue(arg, msg, 1);
+    return inbound_enqueue(arg, msg, SESSION_CHAN_BROADCAST);
 }
 
 transport_reply
 session_on_direct(void *arg, const transport_msg *msg)
 {
-    return inbound_enqueue(arg, msg, 0);
+    return inbound_enqueue(arg, msg, SESSION_CHAN_DIRECT);
 }
 
 transport_reply
 session_on_ready(void *arg, const transport_msg *msg)
 {
-    session *s = arg;
-    (void)msg;
-    pthread_mutex_lock(&s->lock);
-    int gone = s->terminal;
-    pthread_mutex_unlock(&s->lock);
-    if (gone) {
-        atomic_fetch_add(&s->mgr->gone, 1);
-        return TRANSPORT_REPLY_GONE;
-    }
-    return TRANSPORT_REPLY_ACK;
+    return inbound_enqueue(arg, msg, SESSION_CHAN_READY); /* GONE if terminal, else ACK */
 }
 
 /* Extracts the sid of "mpc.s.<hex>.d.<node>" (or .r.). Returns 1 on success. */
@@ -167,7 +174,7 @@ inbound_send_done(void *arg, uint64_t owner, mpc_status st, uint32_t attempts)
     pthread_mutex_lock(&s->lock);
     if (!s->terminal) {
         if (st == MPC_OK && c->is_probe) {
-            s->probe_ok[c->peer] = 1;
+            s->probe_ok[c->peer] |= SESSION_READY_ACKED;
             s->probe_dirty = 1;
             session_schedule_locked(s);
         } else if (st == MPC_ERR_PEER_UNAVAILABLE && c->is_probe) {

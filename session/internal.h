@@ -32,9 +32,20 @@
 #define SESSION_SUBJECT_MAX 160
 #define SESSION_BATCH       32 /* mailbox items a worker takes per turn */
 
+/* Bits of session.probe_ok[p]: how we learnt that peer p is ready. */
+#define SESSION_READY_ACKED  1u /* p answered our probe */
+#define SESSION_READY_PROBED 2u /* p's own verified probe reached us */
+
+/* The subject an envelope arrived on. */
+typedef enum {
+    SESSION_CHAN_DIRECT = 0,    /* mpc.s.<sid>.d.<self> */
+    SESSION_CHAN_BROADCAST = 1, /* mpc.s.<sid>.b */
+    SESSION_CHAN_READY = 2,     /* mpc.s.<sid>.r.<self> (a peer's barrier probe) */
+} session_chan;
+
 /* One mailbox item: a raw envelope as received. */
 typedef struct session_item {
-    int is_broadcast;          /* arrived on .b (1) or .d (0) */
+    session_chan chan;         /* subject it arrived on */
     size_t len;                /* data length */
     struct session_item *next; /* parking list link (worker only) */
     uint32_t from;             /* decoded sender (parked items only) */
@@ -93,7 +104,7 @@ struct session {
     uint32_t pending_culprit;  /* its culprit */
     uint64_t gone_at_ms;       /* first GONE answer to one of our direct sends, 0 = none */
     uint32_t gone_peer;        /* the peer that answered it */
-    uint8_t *probe_ok;         /* per party: barrier answered */
+    uint8_t *probe_ok;         /* per party: SESSION_READY_* bits, ready if non-zero */
     uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
     int probe_dirty;           /* a probe completed since the worker last looked */
     uint64_t last_activity_ms; /* last inbound message or step */
@@ -114,6 +125,7 @@ struct session {
     session_dedup *dedup;      /* seen (from, round, seq) */
     uint32_t ndedup;           /* entries in dedup */
     uint64_t next_seq;         /* next outgoing seq */
+    uint64_t *peer_inc;        /* per party: first incarnation seen, 0 = none yet */
 
     /* counters (relaxed atomics, read by the snapshot) */
     atomic_uint_fast64_t msgs_in;  /* envelopes accepted into the mailbox */

@@ -126,6 +126,7 @@ mgr_session_free(session *s)
     free(s->ring);
     free(s->probe_ok);
     free(s->probe_retry);
+    free(s->peer_inc);
     if (s->party_ids != NULL) {
         for (uint32_t i = 0; i < s->n; i++) {
             free(s->party_ids[i]);
@@ -446,6 +447,13 @@ session_manager_create(session_manager **out, const session_config *cfg, transpo
     memcpy(m->self_id, cfg->self_id, strlen(cfg->self_id) + 1);
     m->cfg.self_id = m->self_id;
     m->t = t;
+    while (m->cfg.incarnation == 0) { /* 0 means unknown on the wire */
+        st = mpc_random_bytes((uint8_t *)&m->cfg.incarnation, sizeof m->cfg.incarnation);
+        if (st != MPC_OK) {
+            free(m);
+            return st;
+        }
+    }
     m->accepting = 1;
     m->created_ms = mpc_clock_mono_ms();
     atomic_store(&m->next_serial, 1);
@@ -591,16 +599,17 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->refs, 1);
     s->n = sp->n_parties;
-    s->ring_cap = (size_t)m->cfg.mailbox_cap + 2u * sp->n_parties;
+    s->ring_cap = (size_t)m->cfg.mailbox_cap + 3u * sp->n_parties;
     s->ring = calloc(s->ring_cap, sizeof *s->ring);
     s->probe_ok = calloc(s->n, 1);
     s->probe_retry = calloc(s->n, 1);
+    s->peer_inc = calloc(s->n, sizeof *s->peer_inc);
     s->party_ids = calloc(s->n, sizeof *s->party_ids);
     s->key_type = strdup(sp->key_type);
     s->wallet = strdup(sp->wallet);
     s->input = malloc(sp->input_len ? sp->input_len : 1);
-    int ok = s->ring && s->probe_ok && s->probe_retry && s->party_ids && s->key_type && s->wallet &&
-             s->input;
+    int ok = s->ring && s->probe_ok && s->probe_retry && s->peer_inc && s->party_ids &&
+             s->key_type && s->wallet && s->input;
     for (uint32_t i = 0; ok && i < s->n; i++) {
         ok = (s->party_ids[i] = strdup(sp->party_ids[i])) != NULL;
     }
@@ -678,6 +687,12 @@ out_keylock:
 out_permit:
     session_permit_give(m);
     return st;
+}
+
+uint64_t
+session_manager_incarnation(session_manager *m)
+{
+    return m != NULL ? m->cfg.incarnation : 0;
 }
 
 void

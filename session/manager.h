@@ -8,6 +8,13 @@
  * protocol step runs inside the fault guard (session/guard.h), so a failing or
  * crashing protocol fails its own session only.
  *
+ * Readiness barrier (DESIGN §4 step 4): a session subscribes .b, .d.<self>
+ * and .r.<self> (each confirmed), then probes .r.<peer> of every peer. A peer
+ * is ready once it ACKed our probe or once its own probe (signed, verified by
+ * the worker) reached us: it only probes after confirming its subscriptions.
+ * So one successful probe per pair suffices, and a probe that met no
+ * responders (the peer had not subscribed yet) costs no backoff step.
+ *
  * Subjects (DESIGN §3), for session id <sid> (32 hex chars) and node <id>:
  *   mpc.s.<sid>.b         broadcasts (subscribed, confirmed, before the barrier)
  *   mpc.s.<sid>.d.<self>  direct messages to us (same)
@@ -77,6 +84,10 @@ typedef struct {
                                      peer that is DONE answers GONE to a retry of a message
                                      it already had; one that FAILED also sends ABORT) */
     int gone_responder;           /* 1 = subscribe mpc.s.*.d.<self> for GONE, default 1 */
+    uint64_t incarnation;         /* this process start's id, sent in every envelope; 0 (the
+                                     default) = a random non-zero value drawn at create. A
+                                     peer seen with two incarnations in one session restarted
+                                     during it: the session fails with MPC_ERR_PEER_RESTARTED */
 } session_config;
 
 /* What the owner learns when a session ends. Borrowed during the callback. */
@@ -170,6 +181,9 @@ MPC_MUST_CHECK mpc_status session_manager_start(session_manager *m, const sessio
  *          failed with MPC_ERR_SHUTDOWN), MPC_ERR_INVALID_ARG.
  */
 MPC_MUST_CHECK mpc_status session_manager_shutdown(session_manager *m, uint64_t drain_ms);
+
+/* Returns: the incarnation this manager puts in its envelopes (0 for NULL). */
+uint64_t session_manager_incarnation(session_manager *m);
 
 /* Returns: free admission permits now (0 for NULL). */
 uint32_t session_manager_permits_free(session_manager *m);

@@ -35,6 +35,7 @@ session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_
         .to = direct ? s->party_ids[to] : NULL,
         .round = round,
         .seq = seq,
+        .incarnation = s->mgr->cfg.incarnation,
         .kind = (transport_envelope_kind)kind,
         .payload = payload,
         .payload_len = len,
@@ -54,6 +55,21 @@ wire_party_index(const session *s, const char *id, uint32_t *idx)
     return 0;
 }
 
+/* Returns 1 if kind may arrive on ch: broadcast and abort on .b, direct on .d, ready on .r. */
+static int
+wire_kind_fits(transport_envelope_kind kind, session_chan ch)
+{
+    switch (ch) {
+    case SESSION_CHAN_BROADCAST:
+        return kind == TRANSPORT_ENVELOPE_BROADCAST || kind == TRANSPORT_ENVELOPE_ABORT;
+    case SESSION_CHAN_DIRECT:
+        return kind == TRANSPORT_ENVELOPE_DIRECT;
+    case SESSION_CHAN_READY:
+        return kind == TRANSPORT_ENVELOPE_READY;
+    }
+    return 0;
+}
+
 /* Returns 1 if data claims to come from us (our broadcast echoed by the server). */
 static int
 wire_is_echo(const session *s, const uint8_t *data, size_t len)
@@ -68,16 +84,18 @@ wire_is_echo(const session *s, const uint8_t *data, size_t len)
 }
 
 mpc_status
-session_wire_open(const session *s, int is_broadcast, const uint8_t *data, size_t len,
+session_wire_open(const session *s, session_chan ch, const uint8_t *data, size_t len,
                   session_wire_msg *msg)
 {
     if (msg == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     memset(msg, 0, sizeof *msg);
-    if (s == NULL || (data == NULL && len != 0)) {
+    if (s == NULL || (data == NULL && len != 0) || ch < SESSION_CHAN_DIRECT ||
+        ch > SESSION_CHAN_READY) {
         return MPC_ERR_INVALID_ARG;
     }
+    int is_broadcast = ch == SESSION_CHAN_BROADCAST;
     transport_envelope_open_opts opts = {.max_size = SESSION_WIRE_MAX, .expected_sid = s->sid};
     transport_envelope_opened o;
     mpc_status st = transport_envelope_open(s->mgr->cfg.peers, &opts, data, len, &o);
@@ -92,9 +110,8 @@ session_wire_open(const session *s, int is_broadcast, const uint8_t *data, size_
         st = MPC_ERR_MSG_UNKNOWN_SENDER; /* a peer of the node, not of this session */
     } else if (from == s->self) {
         st = is_broadcast ? MPC_ERR_EXISTS : MPC_ERR_MSG_UNKNOWN_SENDER;
-    } else if ((o.kind == TRANSPORT_ENVELOPE_DIRECT) == (is_broadcast != 0) ||
-               o.kind == TRANSPORT_ENVELOPE_READY) {
-        st = MPC_ERR_MSG_KIND; /* broadcast and abort on .b, direct on .d only */
+    } else if (!wire_kind_fits(o.kind, ch)) {
+        st = MPC_ERR_MSG_KIND;
     }
     if (st != MPC_OK) {
         transport_envelope_opened_clear(&o);
@@ -104,6 +121,7 @@ session_wire_open(const session *s, int is_broadcast, const uint8_t *data, size_
     msg->from = from;
     msg->round = o.round;
     msg->seq = o.seq;
+    msg->incarnation = o.incarnation;
     msg->payload = o.payload;
     msg->len = o.payload_len;
     o.payload = NULL;

@@ -36,6 +36,7 @@ typedef struct {
     uint32_t from;          /* sender party index (never self) */
     uint32_t round;         /* protocol round */
     uint64_t seq;           /* sender's sequence number */
+    uint64_t incarnation;   /* sender's process incarnation (0 = unknown) */
     uint8_t *payload;       /* malloc'd payload (caller frees with session_wire_msg_clear) */
     size_t len;             /* payload length */
 } session_wire_msg;
@@ -51,14 +52,14 @@ MPC_MUST_CHECK mpc_status session_wire_seal(const session *s, session_wire_kind 
                                             size_t len, uint8_t **out, size_t *out_len);
 
 /*
- * Decodes and checks bytes that arrived on the broadcast (is_broadcast = 1) or
- * direct subject of session s.
+ * Decodes and checks bytes that arrived on channel ch of session s: on .b
+ * BROADCAST and ABORT are accepted, on .d.<self> DIRECT, on .r.<self> READY.
  * Out: *msg — filled on MPC_OK (zeroed otherwise).
  * Returns: MPC_OK; MPC_ERR_EXISTS for our own broadcast echoed back by the
  *          server (not an error: drop it silently); otherwise the
  *          MPC_ERR_MSG_* code of the first failed check.
  */
-MPC_MUST_CHECK mpc_status session_wire_open(const session *s, int is_broadcast, const uint8_t *data,
+MPC_MUST_CHECK mpc_status session_wire_open(const session *s, session_chan ch, const uint8_t *data,
                                             size_t len, session_wire_msg *msg);
 
 /* Wipes and frees msg's payload; msg becomes empty. Accepts NULL. */

@@ -130,6 +130,7 @@ transport_envelope_seal(transport_peer_table *peers, const transport_envelope_in
     e.to = direct ? (char *)in->to : (char *)"";
     e.round = in->round;
     e.seq = in->seq;
+    e.incarnation = in->incarnation;
     e.kind = (Mpc__EnvelopeKind)in->kind;
     e.sent_at_ms = mpc_clock_wall_ms();
     e.payload.data = (uint8_t *)in->payload;
@@ -321,6 +322,7 @@ env_verify(transport_peer_table *peers, const transport_envelope_open_opts *opts
     strcpy(out->from, e->from);
     out->round = e->round;
     out->seq = e->seq;
+    out->incarnation = e->incarnation;
     out->kind = (transport_envelope_kind)e->kind;
     out->sent_at_ms = e->sent_at_ms;
     return MPC_OK;

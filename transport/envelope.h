@@ -57,6 +57,7 @@ typedef struct {
     const char *to;               /* recipient node id for DIRECT, NULL otherwise */
     uint32_t round;               /* protocol round (1-based) */
     uint64_t seq;                 /* per (sid, from, round) sequence number */
+    uint64_t incarnation;         /* sender process incarnation (0 = unknown) */
     transport_envelope_kind kind; /* kind */
     const uint8_t *payload;       /* plaintext payload */
     size_t payload_len;           /* its length */
@@ -68,6 +69,7 @@ typedef struct {
     char from[TRANSPORT_NODE_ID_MAX + 1]; /* verified sender */
     uint32_t round;                       /* round */
     uint64_t seq;                         /* sequence number */
+    uint64_t incarnation;                 /* sender process incarnation (0 = unknown) */
     transport_envelope_kind kind;         /* kind */
     uint64_t sent_at_ms;                  /* sender wall clock (informational) */
     uint8_t *payload;                     /* plaintext, owned (malloc), wiped on clear */
