@@ -198,5 +198,6 @@ int cli_cmd_reshare(int argc, char **argv);      /* reshare request */
 int cli_cmd_results(int argc, char **argv);      /* stored results of a request */
 int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 int cli_cmd_store_check(int argc, char **argv);  /* key store consistency check */
+int cli_cmd_bench(int argc, char **argv);        /* load generator and measurement */
 
 #endif /* MPC_NODE_CLI_H */
