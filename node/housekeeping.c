@@ -210,7 +210,7 @@ node_daemon_ready(struct node_daemon *d, char *why, size_t cap)
 {
     int ok = 1;
     why[0] = '\0';
-    if (transport_nats_wait_connected(d->t, 0) != MPC_OK) {
+    if (transport_nats_wait_connected(d->t_nats, 0) != MPC_OK) {
         ok = 0;
         why_add(why, cap, "nats_disconnected");
     }
