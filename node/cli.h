@@ -137,6 +137,14 @@ MPC_MUST_CHECK mpc_status cli_signer_sign(const struct cli_signer *s, uint8_t *s
                                           const uint8_t *prefix, size_t prefix_len,
                                           const uint8_t *msg, size_t len);
 
+/*
+ * Parses a --public-key value: 64 hex digits (Ed25519) or 66 (secp256k1
+ * compressed).
+ * Out: pk (33 bytes), *len — 32 or 33; 0 on failure.
+ * Returns: 0 on success, -1 for another length or non-hex.
+ */
+int cli_parse_public_key(const char *hex, uint8_t *pk, int *len);
+
 /* Writes hex(in) into out (2 * len + 1 bytes). */
 void cli_hex(char *out, const uint8_t *in, size_t len);
 
@@ -190,5 +198,6 @@ int cli_cmd_reshare(int argc, char **argv);      /* reshare request */
 int cli_cmd_results(int argc, char **argv);      /* stored results of a request */
 int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 int cli_cmd_store_check(int argc, char **argv);  /* key store consistency check */
+int cli_cmd_bench(int argc, char **argv);        /* load generator and measurement */
 
 #endif /* MPC_NODE_CLI_H */

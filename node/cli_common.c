@@ -278,6 +278,18 @@ cli_signer_sign(const struct cli_signer *s, uint8_t *sig, const uint8_t *prefix,
     return MPC_OK;
 }
 
+int
+cli_parse_public_key(const char *hex, uint8_t *pk, int *len)
+{
+    size_t n = 0;
+    *len = 0;
+    if (mpc_hex_decode(pk, 33, &n, hex) != MPC_OK || (n != 32 && n != 33)) {
+        return -1;
+    }
+    *len = (int)n;
+    return 0;
+}
+
 void
 cli_hex(char *out, const uint8_t *in, size_t len)
 {

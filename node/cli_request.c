@@ -50,7 +50,9 @@ static const char sign_usage[] =
     "                    [options]\n"
     "\n"
     "Asks the cluster to sign a message with a wallet's key. Every signature in the\n"
-    "results is verified here with libsodium (Ed25519) before it is reported.\n"
+    "results is verified here with libsodium (Ed25519) or libsecp256k1 (secp256k1:\n"
+    "verify, low S, recovery of the group key) before it is reported. For secp256k1\n"
+    "the message is the 32-byte digest to sign (e.g. --message-hex of a SHA-256).\n"
     "\n"
     "  --wallet W              wallet id\n"
     "  --message TEXT          the message (bytes of TEXT)\n"
@@ -59,8 +61,8 @@ static const char sign_usage[] =
     "  --key-type T            ed25519 (default) or secp256k1\n"
     "  --signers LIST          comma-separated node ids (default: all holders)\n"
     "  --key-version N         sign with this key version (default: the active one)\n"
-    "  --public-key HEX        verify against this group key instead of the reported "
-    "one\n" COMMON_HELP;
+    "  --public-key HEX        verify against this group key instead of the reported\n"
+    "                          one (32 bytes ed25519, 33 bytes compressed secp256k1)\n" COMMON_HELP;
 
 static const char reshare_usage[] =
     "usage: mpc-cli reshare --wallet W --new-participants A,B,C --new-threshold K\n"
@@ -288,8 +290,7 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
     case OPT_MSGFILE:
         return parse_message(o, c, arg);
     case OPT_PK:
-        o->has_pk = 1;
-        return mpc_hex_decode_exact(o->pk, 32, arg) == MPC_OK ? 0 : -1;
+        return cli_parse_public_key(arg, o->pk, &o->has_pk);
     default:
         return apply_num_opt(o, c, arg);
     }

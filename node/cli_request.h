@@ -54,8 +54,8 @@ struct cli_req_opts {
     uint64_t expires_in_ms;                   /* --expires-in, 0 = none */
     uint32_t expect;                          /* --expect N results */
     const char *peers_file;                   /* --peers */
-    uint8_t pk[32];                           /* --public-key */
-    int has_pk;                               /* 1 if --public-key given */
+    uint8_t pk[33];                           /* --public-key (32 or 33 bytes) */
+    int has_pk;                               /* its length if --public-key given, else 0 */
     int json;                                 /* --json */
     int x_unsigned;                           /* hidden: no signature */
     int x_bad_sig;                            /* hidden: corrupt signature */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
 #include <sodium.h>
 
 #include "common/clock.h"
@@ -95,6 +97,61 @@ bin_eq(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b)
     return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
+/*
+ * Returns: 1 if the ECDSA result res verifies with libsecp256k1 over the
+ * 32-byte digest msg under the 33-byte compressed key pk: r || s verify
+ * (libsecp256k1 rejects a high S, so this also checks low-S), the compact
+ * form is r || s || recovery id, and recovery gives back pk.
+ */
+static int
+ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *pk33)
+{
+    static secp256k1_context *ctx;
+    secp256k1_pubkey pk, rec;
+    secp256k1_ecdsa_signature sig;
+    secp256k1_ecdsa_recoverable_signature rsig;
+    uint8_t rs[64], out[33];
+    size_t out_len = sizeof(out);
+    if (ctx == NULL) {
+        ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE); /* kept for the process */
+    }
+    if (ctx == NULL || msg_len != 32 || res->ecdsa_r.len != 32 || res->ecdsa_s.len != 32 ||
+        res->ecdsa_compact.len != 65 || res->recovery_id > 3) {
+        return 0;
+    }
+    memcpy(rs, res->ecdsa_r.data, 32);
+    memcpy(rs + 32, res->ecdsa_s.data, 32);
+    if (memcmp(rs, res->ecdsa_compact.data, 64) != 0 ||
+        res->ecdsa_compact.data[64] != res->recovery_id ||
+        !secp256k1_ec_pubkey_parse(ctx, &pk, pk33, 33) ||
+        !secp256k1_ecdsa_signature_parse_compact(ctx, &sig, rs) ||
+        !secp256k1_ecdsa_verify(ctx, &sig, msg, &pk) ||
+        !secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs,
+                                                             (int)res->recovery_id) ||
+        !secp256k1_ecdsa_recover(ctx, &rec, &rsig, msg) ||
+        !secp256k1_ec_pubkey_serialize(ctx, out, &out_len, &rec, SECP256K1_EC_COMPRESSED)) {
+        return 0;
+    }
+    return memcmp(out, pk33, 33) == 0;
+}
+
+/* Returns: 1 if the sign result res verifies over p's message (EdDSA or ECDSA). */
+static int
+sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
+{
+    if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1) {
+        const uint8_t *pk = p->pk33 != NULL ? p->pk33 : res->public_key.data;
+        return (p->pk33 != NULL || res->public_key.len == 33) &&
+               ecdsa_result_verifies(res, p->message, p->message_len, pk);
+    }
+    const uint8_t *pk = p->pk != NULL ? p->pk : res->public_key.data;
+    return res->eddsa_signature.len == crypto_sign_BYTES &&
+           (p->pk != NULL || res->public_key.len == crypto_sign_PUBLICKEYBYTES) &&
+           crypto_sign_verify_detached(res->eddsa_signature.data, p->message, p->message_len, pk) ==
+               0;
+}
+
 /* Checks a successful outcome locally (signature, agreement with the first). */
 static void
 outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_collect_params *p)
@@ -103,18 +160,16 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
     const struct cli_outcome *first = results_first_ok(r);
     if (first != NULL && first != o && first->res->key_type == res->key_type &&
         (!bin_eq(&first->res->public_key, &res->public_key) ||
-         !bin_eq(&first->res->eddsa_signature, &res->eddsa_signature))) {
+         !bin_eq(&first->res->eddsa_signature, &res->eddsa_signature) ||
+         !bin_eq(&first->res->ecdsa_compact, &res->ecdsa_compact))) {
         r->inconsistent = 1;
     }
-    if (res->op != MPC__OP__OP_SIGN || res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 ||
-        p->message == NULL) {
+    if (res->op != MPC__OP__OP_SIGN || p->message == NULL ||
+        (res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
+         res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1)) {
         return;
     }
-    const uint8_t *pk = p->pk != NULL ? p->pk : res->public_key.data;
-    int ok =
-        res->eddsa_signature.len == crypto_sign_BYTES &&
-        (p->pk != NULL || res->public_key.len == crypto_sign_PUBLICKEYBYTES) &&
-        crypto_sign_verify_detached(res->eddsa_signature.data, p->message, p->message_len, pk) == 0;
+    int ok = sign_result_verifies(res, p);
     o->verified = ok ? 1 : -1;
     if (!ok) {
         r->verify_failed = 1;
@@ -252,6 +307,19 @@ json_hex(const ProtobufCBinaryData *b)
     return json_string(hex);
 }
 
+/* Adds r, s, recovery id and the compact form of an ECDSA result to j. */
+static void
+json_ecdsa_fields(json_t *j, const Mpc__Result *res)
+{
+    if (res->ecdsa_compact.len == 0) {
+        return;
+    }
+    json_object_set_new(j, "ecdsa_r", json_hex(&res->ecdsa_r));
+    json_object_set_new(j, "ecdsa_s", json_hex(&res->ecdsa_s));
+    json_object_set_new(j, "recovery_id", json_integer(res->recovery_id));
+    json_object_set_new(j, "ecdsa_compact", json_hex(&res->ecdsa_compact));
+}
+
 static json_t *
 outcome_json(const struct cli_outcome *o)
 {
@@ -275,6 +343,7 @@ outcome_json(const struct cli_outcome *o)
     if (o->verified != 0) {
         json_object_set_new(j, "verified", json_boolean(o->verified > 0));
     }
+    json_ecdsa_fields(j, res);
     return j;
 }
 
@@ -303,6 +372,7 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
         if (ok->res->eddsa_signature.len > 0) {
             json_object_set_new(doc, "signature", json_hex(&ok->res->eddsa_signature));
         }
+        json_ecdsa_fields(doc, ok->res);
     }
     cli_json_print(doc);
     json_decref(doc);
@@ -362,6 +432,10 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     if (ok != NULL && ok->res->eddsa_signature.len == 64) {
         cli_hex(hex, ok->res->eddsa_signature.data, 64);
         printf("signature:  %s\n", hex);
+    }
+    if (ok != NULL && ok->res->ecdsa_compact.len == 65) {
+        cli_hex(hex, ok->res->ecdsa_compact.data, 65);
+        printf("signature:  %s (r || s || recovery id)\n", hex);
     }
     if (r->inconsistent) {
         printf("WARNING: the nodes disagree on the public key or signature\n");

@@ -17,10 +17,14 @@
  *     requests are rejected by every node at once); else
  *   - the deadline passed (a timeout).
  *
- * Verification (libsodium, independent of the nodes): every successful sign
- * result's EdDSA signature must verify over the message under the group key
- * (or under the key given with --public-key); all successful copies must
- * agree on the group key, and for sign on the signature.
+ * Verification (libsodium and libsecp256k1, independent of the nodes): every
+ * successful sign result's signature must verify over the message under the
+ * group key (or under the key given with --public-key): EdDSA with
+ * crypto_sign_verify_detached; ECDSA (the message is the 32-byte digest) with
+ * secp256k1_ecdsa_verify (low-S enforced), the compact form must be
+ * r || s || recovery id and recovery must give back the group key. All
+ * successful copies must agree on the group key, and for sign on the
+ * signature.
  *
  * THREAD SAFETY: single-threaded (the caller's thread).
  */
@@ -54,6 +58,7 @@ struct cli_collect_params {
     const uint8_t *message;      /* sign: the message, for verification (or NULL) */
     size_t message_len;          /* its length */
     const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
+    const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
     int progress;                /* 1 = show a progress line on stderr (tty) */
 };
 

@@ -36,8 +36,8 @@ struct results_opts {
     uint64_t timeout_ms;       /* --timeout */
     uint8_t *message;          /* --message-hex (owned) */
     size_t message_len;        /* length */
-    uint8_t pk[32];            /* --public-key */
-    int has_pk;                /* 1 if given */
+    uint8_t pk[33];            /* --public-key */
+    int has_pk;                /* its length (32 or 33) if given, else 0 */
     int json;                  /* --json */
 };
 
@@ -77,8 +77,7 @@ results_apply(struct results_opts *o, int c, const char *arg)
                    ? 0
                    : -1;
     case OPT_PK:
-        o->has_pk = 1;
-        return mpc_hex_decode_exact(o->pk, 32, arg) == MPC_OK ? 0 : -1;
+        return cli_parse_public_key(arg, o->pk, &o->has_pk);
     default:
         return -1;
     }
@@ -107,7 +106,8 @@ results_run(const struct results_opts *o, const char *request_id)
         p.timeout_ms = o->timeout_ms;
         p.message = o->message;
         p.message_len = o->message_len;
-        p.pk = o->has_pk ? o->pk : NULL;
+        p.pk = o->has_pk == 32 ? o->pk : NULL;
+        p.pk33 = o->has_pk == 33 ? o->pk : NULL;
         p.progress = !o->json;
         struct cli_results *r = calloc(1, sizeof(*r));
         st = r == NULL ? MPC_ERR_NOMEM : cli_results_collect(w, &p, r);

@@ -89,7 +89,8 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
     p.timeout_ms = o->timeout_ms;
     p.message = o->message;
     p.message_len = o->message_len;
-    p.pk = o->has_pk ? o->pk : NULL;
+    p.pk = o->has_pk == 32 ? o->pk : NULL;
+    p.pk33 = o->has_pk == 33 ? o->pk : NULL;
     p.progress = !o->json;
     struct cli_results *r = calloc(1, sizeof(*r));
     if (r == NULL) {

@@ -6,7 +6,8 @@
  *   - every keyinfo decodes and validates (node/keyinfo.h);
  *   - for every version of a keyinfo that lists this node and is not
  *     retired, share/<type>/<wallet>/v<N> exists;
- *   - every share decodes as a key share (tss/keyshare.h: points, scalar,
+ *   - every share decodes as a key share (tss/keyshare.h; secp256k1 shares
+ *     inside their DKLs23 key record, tss/dkls_keyrec.h: points, scalar,
  *     secret * G == own verifying share) and matches its keyinfo: group
  *     key, threshold, committee (node ids), and its own member is this node;
  *   - no share without a keyinfo version; every req/ entry decodes
@@ -27,6 +28,7 @@
 #include "node/keyinfo.h"
 #include "node/results.h"
 #include "node/store.h"
+#include "tss/dkls_keyrec.h"
 #include "tss/keyshare.h"
 
 #define ERR_CAP 1024u /* diagnostic buffer */
@@ -37,7 +39,9 @@ static const char store_usage[] =
     "Opens the node's key store (passphrase from the config's source) and checks\n"
     "that every record decrypts, every keyinfo validates, every share decodes and\n"
     "matches its keyinfo (group key, threshold, committee, own identity), no share\n"
-    "is orphaned and every request-log entry decodes. Prints the problems found.\n"
+    "is orphaned and every request-log entry decodes. Prints the problems found;\n"
+    "--json also lists every key (type, wallet, public key, active version,\n"
+    "threshold, participants) so that the nodes' views can be compared.\n"
     "Exit 0 when consistent, 1 otherwise. Run it while the node is stopped.\n";
 
 /* Tallies of the check. */
@@ -50,6 +54,7 @@ struct check {
     size_t reqs;       /* request-log records */
     size_t problems;   /* inconsistencies */
     json_t *list;      /* problem strings */
+    json_t *keys;      /* --json: every keyinfo's active version (key agreement checks) */
     int json;          /* --json */
 };
 
@@ -132,7 +137,20 @@ check_share(struct check *c, const char *wallet, const struct node_keyinfo *ki,
         return;
     }
     tss_keyshare *ks = NULL;
-    st = tss_keyshare_decode(&ks, data, len);
+    if (ki->key_type == NODE_KEY_SECP256K1) { /* a DKLs23 key record around the share */
+        tss_dkls_keyrec *rec = NULL;
+        st = tss_dkls_keyrec_decode(&rec, data, len);
+        if (st == MPC_OK && rec->key_version != v->version) {
+            problem(c, "%s: key record says version %u", name, rec->key_version);
+        }
+        if (st == MPC_OK) {
+            ks = rec->ks; /* taken from the record */
+            rec->ks = NULL;
+        }
+        tss_dkls_keyrec_destroy(rec);
+    } else {
+        st = tss_keyshare_decode(&ks, data, len);
+    }
     mpc_secure_free(data);
     if (st != MPC_OK) {
         problem(c, "%s: share does not decode: %s", name, mpc_status_str(st));
@@ -140,6 +158,28 @@ check_share(struct check *c, const char *wallet, const struct node_keyinfo *ki,
     }
     share_match(c, name, ks, ki, v);
     tss_keyshare_destroy(ks);
+}
+
+/* Adds {key_type, wallet, public_key, active_version, threshold, participants} to c->keys. */
+static void
+key_json(struct check *c, const char *wallet, const struct node_keyinfo *ki)
+{
+    char pk[2 * NODE_KEYINFO_PK_MAX + 1];
+    const struct node_keyinfo_version *v = node_keyinfo_find(ki, ki->active_version);
+    if (c->keys == NULL || ki->public_key_len > NODE_KEYINFO_PK_MAX) {
+        return;
+    }
+    json_t *parts = json_array();
+    for (uint16_t i = 0; v != NULL && i < v->n_participants; i++) {
+        json_array_append_new(parts, json_string(v->participants[i]));
+    }
+    cli_hex(pk, ki->public_key, ki->public_key_len);
+    const char *kt = node_key_type_name(ki->key_type);
+    json_array_append_new(
+        c->keys,
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "key_type", kt != NULL ? kt : "?", "wallet",
+                  wallet, "public_key", pk, "active_version", (json_int_t)ki->active_version,
+                  "threshold", (json_int_t)(v != NULL ? v->threshold : 0), "participants", parts));
 }
 
 /* Checks keyinfo/<type>/<wallet> and the shares it implies. */
@@ -160,6 +200,7 @@ check_keyinfo(struct check *c, const char *name)
     if ((int)ki.key_type != kt) {
         problem(c, "%s: key type %u inside", name, ki.key_type);
     }
+    key_json(c, wallet, &ki);
     for (uint8_t i = 0; i < ki.n_versions; i++) {
         const struct node_keyinfo_version *v = &ki.versions[i];
         if (version_lists(v, c->self)) {
@@ -286,6 +327,7 @@ store_check_run(const struct node_config *cfg, int json)
         return CLI_EXIT_FAILED;
     }
     c.list = json_array();
+    c.keys = json ? json_array() : NULL;
     if (!json) {
         printf("store %s (node %s)\n", cfg->store_path, cfg->node_id);
     }
@@ -307,6 +349,7 @@ store_check_run(const struct node_config *cfg, int json)
                       cfg->node_id, "ok", c.problems == 0, "records", (json_int_t)c.records,
                       "keyinfos", (json_int_t)c.keyinfos, "shares", (json_int_t)c.shares,
                       "requests", (json_int_t)c.reqs, "problems", c.list);
+        json_object_set_new(doc, "keys", c.keys);
         cli_json_print(doc);
         json_decref(doc);
     } else {

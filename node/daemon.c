@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "transport/fault_transport.h"
 #include "transport/nats_transport.h"
 #include "transport/nkey.h"
 #include "tss/group.h"
@@ -169,6 +170,36 @@ nats_config(const struct node_daemon *d, transport_nats_config *c, char **server
     return MPC_OK;
 }
 
+/*
+ * Test builds: MPC_TEST_FAULTS="subject=...,delay_ms=...,jitter_ms=...,drop=...,seed=..."
+ * wraps the session transport in the fault layer (transport/fault_transport.h).
+ * Release builds ignore the variable.
+ */
+static mpc_status
+wrap_test_faults(struct node_daemon *d)
+{
+    d->t_nats = d->t;
+#ifdef MPC_FAULT_INJECTION
+    const char *spec = getenv("MPC_TEST_FAULTS");
+    transport_fault_config fc;
+    if (spec == NULL || spec[0] == '\0') {
+        return MPC_OK;
+    }
+    if (transport_fault_config_parse(spec, &fc) != MPC_OK) {
+        mpc_log(MPC_LOG_ERROR, "node", "bad_test_faults", "value=%s", spec);
+        return MPC_ERR_CONFIG;
+    }
+    transport *inner = d->t;
+    mpc_status st = transport_fault_wrap(&inner, &fc, &d->t);
+    if (st != MPC_OK) {
+        d->t = inner; /* still owned by the daemon */
+    }
+    return st;
+#else
+    return MPC_OK;
+#endif
+}
+
 /* Step 4: transport, JetStream, session manager. */
 static mpc_status
 open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
@@ -178,6 +209,9 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     mpc_status st = nats_config(d, &nc, &servers);
     if (st == MPC_OK) {
         st = transport_nats_create(&nc, &d->t);
+    }
+    if (st == MPC_OK) {
+        st = wrap_test_faults(d);
     }
     if (st == MPC_OK) {
         st = transport_js_connect(&nc, &d->js);

@@ -157,6 +157,7 @@ struct node_daemon {
     transport_identity *tid;           /* envelope identity (owned) */
     transport_peer_table *ptable;      /* envelope peers (owned) */
     transport *t;                      /* session transport (owned) */
+    transport *t_nats;                 /* the NATS transport: t, or under t's test fault layer */
     transport_js *js;                  /* JetStream connection (owned) */
     transport_js_consumer *cons;       /* this node's durable (owned) */
     session_manager *mgr;              /* sessions (owned) */

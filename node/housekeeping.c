@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -45,6 +48,27 @@ on_heartbeat(void *arg, const transport_msg *msg)
     return TRANSPORT_REPLY_NONE;
 }
 
+/*
+ * Adds the process id to the snapshot root (mpc-cli bench reads the node's
+ * CPU time and memory from /proc/<pid> on the same machine). On any failure
+ * the snapshot is left as it was.
+ */
+static void
+status_add_pid(char **json)
+{
+    json_t *root = json_loads(*json, 0, NULL);
+    char *out = NULL;
+    if (root != NULL && json_is_object(root) &&
+        json_object_set_new(root, "pid", json_integer((json_int_t)getpid())) == 0) {
+        out = json_dumps(root, JSON_COMPACT);
+    }
+    json_decref(root);
+    if (out != NULL) {
+        free(*json);
+        *json = out;
+    }
+}
+
 static transport_reply
 on_status(void *arg, const transport_msg *msg)
 {
@@ -53,6 +77,7 @@ on_status(void *arg, const transport_msg *msg)
     if (msg->reply == NULL || session_manager_snapshot(d->mgr, &json) != MPC_OK) {
         return TRANSPORT_REPLY_NONE;
     }
+    status_add_pid(&json);
     if (transport_publish(d->t, msg->reply, (const uint8_t *)json, strlen(json)) != MPC_OK) {
         mpc_log(MPC_LOG_DEBUG, "node", "status_reply_failed", "reply=%s", msg->reply);
     }
@@ -185,7 +210,7 @@ node_daemon_ready(struct node_daemon *d, char *why, size_t cap)
 {
     int ok = 1;
     why[0] = '\0';
-    if (transport_nats_wait_connected(d->t, 0) != MPC_OK) {
+    if (transport_nats_wait_connected(d->t_nats, 0) != MPC_OK) {
         ok = 0;
         why_add(why, cap, "nats_disconnected");
     }

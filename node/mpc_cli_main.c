@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
     {"results", cli_cmd_results, "print the stored results of an earlier request"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
     {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},
+    {"bench", cli_cmd_bench, "load the cluster: throughput, latency, node CPU and memory"},
 };
 
 static void

@@ -260,8 +260,10 @@ MPC_MUST_CHECK mpc_status transport_js_result_msg_id(char *buf, size_t cap, cons
                                                      const char *node_id, const char *key_type);
 
 /*
- * Client: watches mpc.res.<client_id>.<request_id> through an ordered,
- * ephemeral consumer on MPC_RES that starts at the first stored message.
+ * Client: watches mpc.res.<client_id>.<request_id> (request_id NULL: every
+ * request of the client, mpc.res.<client_id>.*, for benches that keep many
+ * requests in flight) through an ordered, ephemeral consumer on MPC_RES that
+ * starts at the first stored message.
  * Out: *out — caller owns it; free with transport_js_results_destroy().
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOT_FOUND (no MPC_RES),
  *          MPC_ERR_PERMISSION, MPC_ERR_TIMEOUT, MPC_ERR_NOT_CONNECTED,

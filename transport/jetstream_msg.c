@@ -317,7 +317,18 @@ transport_js_results_watch(transport_js *js, const char *client_id, const char *
     if (js == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    mpc_status st = transport_js_result_subject(subject, sizeof subject, client_id, request_id);
+    mpc_status st;
+    if (request_id != NULL) {
+        st = transport_js_result_subject(subject, sizeof subject, client_id, request_id);
+    } else { /* every request of the client */
+        st = tjs_token_ok(client_id)
+                 ? transport_js_result_subject(subject, sizeof subject, client_id, "x")
+                 : MPC_ERR_INVALID_ARG;
+        size_t n = strlen(subject);
+        if (st == MPC_OK) {
+            subject[n - 1] = '*'; /* "mpc.res.<client>.x" -> ".*" */
+        }
+    }
     if (st != MPC_OK) {
         return MPC_ERR_INVALID_ARG;
     }

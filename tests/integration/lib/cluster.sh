@@ -167,3 +167,43 @@ jget() {
 d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2], "")
 print("" if v is None else (str(v).lower() if isinstance(v, bool) else v))' "$1" "$2"
 }
+
+# secp256k1_pem HEXKEY OUT — SubjectPublicKeyInfo PEM of a 33-byte compressed
+# secp256k1 key (RFC 5480: id-ecPublicKey, secp256k1 OID, fixed DER prefix).
+secp256k1_pem() {
+    { echo "-----BEGIN PUBLIC KEY-----"
+      python3 -c 'import sys,base64; print(base64.b64encode(bytes.fromhex("3036301006072a8648ce3d020106052b8104000a032200"+sys.argv[1])).decode())' "$1"
+      echo "-----END PUBLIC KEY-----"; } >"$2"
+}
+
+# ecdsa_der RHEX SHEX OUT — DER ECDSA-Sig-Value SEQUENCE { INTEGER r, INTEGER s }.
+ecdsa_der() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+def integer(h):
+    b = bytes.fromhex(h).lstrip(b"\0") or b"\0"
+    if b[0] & 0x80:
+        b = b"\0" + b
+    return b"\x02" + bytes([len(b)]) + b
+body = integer(sys.argv[1]) + integer(sys.argv[2])
+open(sys.argv[3], "wb").write(b"\x30" + bytes([len(body)]) + body)
+PY
+}
+
+# openssl_verify_ecdsa HEXKEY33 MSGFILE RHEX SHEX — exit 0 iff openssl accepts
+# the DER signature (r, s) over SHA-256(MSGFILE) under the compressed key.
+openssl_verify_ecdsa() {
+    local pem der
+    pem=$(mktemp) der=$(mktemp)
+    secp256k1_pem "$1" "$pem"
+    ecdsa_der "$3" "$4" "$der"
+    openssl dgst -sha256 -verify "$pem" -signature "$der" "$2" >/dev/null 2>&1
+    local rc=$?
+    rm -f "$pem" "$der"
+    return $rc
+}
+
+# sha256_hex FILE — prints the SHA-256 of FILE in hex (openssl).
+sha256_hex() {
+    openssl dgst -sha256 -r "$1" | cut -d' ' -f1
+}

@@ -1,7 +1,8 @@
 /*
  * test_cli_results.c — mpc-cli result handling: one outcome per (node, key
  * type), duplicates, undecodable copies, local signature verification (the
- * signatures are made by libsodium, independent of the code under test), the
+ * signatures are made by libsodium and libsecp256k1, independent of the code
+ * under test), the
  * end-of-wait rules and the exit codes.
  */
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
 #include <sodium.h>
 
 #include "common/secmem.h"
@@ -202,6 +205,115 @@ test_cli_results_timeout_exit(void **state)
     assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_TIMEOUT);
 }
 
+/* An ECDSA sign Result over digest with r || s || recid (libsecp256k1 made it). */
+static uint8_t *
+ecdsa_result_bytes(const uint8_t pk33[33], const uint8_t rs[64], int recid, size_t *len)
+{
+    uint8_t compact[65];
+    memcpy(compact, rs, 64);
+    compact[64] = (uint8_t)recid;
+    Mpc__Result res = MPC__RESULT__INIT;
+    res.request_id = "r1";
+    res.op = MPC__OP__OP_SIGN;
+    res.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    res.wallet_id = "w";
+    res.status_name = "MPC_OK";
+    res.node_id = "node-1";
+    res.public_key.data = (uint8_t *)pk33;
+    res.public_key.len = 33;
+    res.ecdsa_r.data = (uint8_t *)rs;
+    res.ecdsa_r.len = 32;
+    res.ecdsa_s.data = (uint8_t *)rs + 32;
+    res.ecdsa_s.len = 32;
+    res.recovery_id = (uint32_t)recid;
+    res.ecdsa_compact.data = compact;
+    res.ecdsa_compact.len = 65;
+    *len = mpc__result__get_packed_size(&res);
+    uint8_t *out = malloc(*len + 1);
+    mpc__result__pack(&res, out);
+    return out;
+}
+
+/* Adds one ECDSA copy to a fresh result set; returns its verified flag. */
+static int
+ecdsa_verified(const uint8_t pk33[33], const uint8_t rs[64], int recid, const uint8_t digest[32],
+               const uint8_t *expected_pk33)
+{
+    struct cli_results *r = calloc(1, sizeof(*r));
+    struct cli_collect_params p;
+    memset(&p, 0, sizeof(p));
+    p.n_key_types = 1;
+    p.message = digest;
+    p.message_len = 32;
+    p.pk33 = expected_pk33;
+    size_t len = 0;
+    uint8_t *b = ecdsa_result_bytes(pk33, rs, recid, &len);
+    cli_results_add(r, b, len, "node-1", &p, 1);
+    free(b);
+    assert_int_equal(r->n, 1);
+    int v = r->v[0].verified;
+    assert_int_equal(r->verify_failed, v < 0);
+    cli_results_clear(r);
+    free(r);
+    return v;
+}
+
+static void
+test_cli_results_ecdsa_verification(void **state)
+{
+    (void)state;
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    uint8_t sk[32], digest[32], pk33[33], other33[33], rs[64], bad[64];
+    size_t pk_len = 33;
+    secp256k1_pubkey pk;
+    secp256k1_ecdsa_recoverable_signature sig;
+    int recid = 0;
+    do {
+        randombytes_buf(sk, sizeof(sk));
+    } while (!secp256k1_ec_seckey_verify(ctx, sk));
+    randombytes_buf(digest, sizeof(digest));
+    assert_true(secp256k1_ec_pubkey_create(ctx, &pk, sk));
+    assert_true(secp256k1_ec_pubkey_serialize(ctx, pk33, &pk_len, &pk, SECP256K1_EC_COMPRESSED));
+    assert_true(secp256k1_ecdsa_sign_recoverable(ctx, &sig, digest, sk, NULL, NULL));
+    assert_true(secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rs, &recid, &sig));
+
+    assert_int_equal(ecdsa_verified(pk33, rs, recid, digest, NULL), 1);
+    assert_int_equal(ecdsa_verified(pk33, rs, recid, digest, pk33), 1);
+    /* wrong recovery id: verifies, but recovers another key */
+    assert_int_equal(ecdsa_verified(pk33, rs, recid ^ 1, digest, NULL), -1);
+    /* high S (n - s): valid ECDSA, refused (low-S rule) */
+    memcpy(bad, rs, 64);
+    assert_true(secp256k1_ec_seckey_negate(ctx, bad + 32));
+    assert_int_equal(ecdsa_verified(pk33, bad, recid ^ 1, digest, NULL), -1);
+    /* changed r, other digest, other expected key */
+    memcpy(bad, rs, 64);
+    bad[5] ^= 0x01;
+    assert_int_equal(ecdsa_verified(pk33, bad, recid, digest, NULL), -1);
+    uint8_t d2[32];
+    memcpy(d2, digest, 32);
+    d2[0] ^= 0x80;
+    assert_int_equal(ecdsa_verified(pk33, rs, recid, d2, NULL), -1);
+    memcpy(other33, pk33, 33);
+    other33[0] ^= 0x01; /* 02 <-> 03: the negated point */
+    assert_int_equal(ecdsa_verified(pk33, rs, recid, digest, other33), -1);
+    /* a digest that is not 32 bytes */
+    struct cli_results *r = calloc(1, sizeof(*r));
+    struct cli_collect_params p;
+    memset(&p, 0, sizeof(p));
+    p.n_key_types = 1;
+    p.message = digest;
+    p.message_len = 31;
+    size_t len = 0;
+    uint8_t *b = ecdsa_result_bytes(pk33, rs, recid, &len);
+    cli_results_add(r, b, len, "node-1", &p, 1);
+    free(b);
+    assert_int_equal(r->v[0].verified, -1);
+    assert_int_equal(cli_results_exit(r), CLI_EXIT_FAILED);
+    cli_results_clear(r);
+    free(r);
+    secp256k1_context_destroy(ctx);
+}
+
 int
 main(void)
 {
@@ -216,6 +328,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_results_duplicates_and_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_errors_and_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_timeout_exit, setup, teardown),
+        cmocka_unit_test(test_cli_results_ecdsa_verification),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

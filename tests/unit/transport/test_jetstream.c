@@ -257,6 +257,52 @@ test_jetstream_results_watch_per_node(void **state)
     transport_js_destroy(js);
 }
 
+/* Publishes body to mpc.res.<client>.<req> as node-a's copy. */
+static void
+publish_to(transport_js *js, const char *client, const char *req, const char *body)
+{
+    char subj[128], id[128];
+    assert_int_equal(transport_js_result_subject(subj, sizeof subj, client, req), MPC_OK);
+    assert_int_equal(transport_js_result_msg_id(id, sizeof id, req, "node-a", "ed25519"), MPC_OK);
+    transport_js_header h = {TRANSPORT_JS_HDR_NODE, "node-a"};
+    assert_int_equal(
+        transport_js_publish(js, subj, (const uint8_t *)body, strlen(body), id, &h, 1, 2000, NULL),
+        MPC_OK);
+}
+
+static void
+test_jetstream_results_watch_client(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n5w");
+    transport_js_results *w = NULL;
+    assert_int_equal(transport_js_results_watch(js, "cli.2", NULL, &w), MPC_ERR_INVALID_ARG);
+    assert_null(w);
+    publish_to(js, "cli2", "req-1", "1"); /* stored before the watch */
+    assert_int_equal(transport_js_results_watch(js, "cli2", NULL, &w), MPC_OK);
+    publish_to(js, "cli3", "req-3", "x"); /* another client: not delivered */
+    publish_to(js, "cli2", "req-2", "2");
+    char seen[3] = {0};
+    for (int i = 0; i < 3; i++) {
+        transport_js_msg *m = NULL;
+        mpc_status st = transport_js_results_next(w, &m, i < 2 ? 3000 : 300);
+        if (i == 2) {
+            assert_int_equal(st, MPC_ERR_TIMEOUT);
+            break;
+        }
+        assert_int_equal(st, MPC_OK);
+        size_t len = 0;
+        const uint8_t *d = transport_js_msg_data(m, &len);
+        assert_int_equal(len, 1);
+        seen[i] = (char)d[0];
+        assert_non_null(strstr(transport_js_msg_subject(m), "mpc.res.cli2.req-"));
+        transport_js_msg_destroy(m);
+    }
+    assert_string_equal(seen, "12");
+    transport_js_results_destroy(w);
+    transport_js_destroy(js);
+}
+
 static void
 test_jetstream_server_restart(void **state)
 {
@@ -387,6 +433,7 @@ main(void)
         cmocka_unit_test(test_jetstream_unacked_redelivered_after_rebind),
         cmocka_unit_test(test_jetstream_interest_each_node_sees_request),
         cmocka_unit_test(test_jetstream_results_watch_per_node),
+        cmocka_unit_test(test_jetstream_results_watch_client),
         cmocka_unit_test(test_jetstream_bad_args),
         cmocka_unit_test(test_jetstream_server_restart),
     };
