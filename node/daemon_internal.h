@@ -171,6 +171,7 @@ struct node_daemon {
     pthread_cond_t cv;                 /* job done, permit freed, stop */
     struct node_job *jobs;             /* requests with sessions in flight */
     struct node_job *done;             /* completed, waiting for the finisher */
+    struct node_job *finishing;        /* the job finish_job is storing/publishing, or NULL */
     size_t n_jobs;                     /* jobs in jobs + done (d->mu) */
     int finisher_stop;                 /* finisher: exit when done is empty (d->mu) */
     int ticker_stop;                   /* ticker: exit (d->mu) */

@@ -592,7 +592,9 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
     case MPC__OP__OP_KEYGEN:
         return prepare_keygen(d, r->keygen, sj);
     case MPC__OP__OP_SIGN:
-        return prepare_sign(d, r->sign, sj);
+        st = prepare_sign(d, r->sign, sj);
+        /* Every node must sign with the same key version (see sid.h). */
+        return st == MPC_OK ? node_sid_bind_version(sj->sid, sj->version) : st;
     default:
         return prepare_reshare(d, r->reshare, sj);
     }

@@ -268,6 +268,65 @@ unlink_job(struct node_daemon *d, struct node_job *job)
     }
 }
 
+/* ---------------------------------------------------------------- ordering */
+
+/* Returns: 1 if job is a reshare of (wallet, key_type) (d->mu held). */
+static int
+is_reshare_of(const struct node_job *j, const char *wallet, int key_type)
+{
+    return j != NULL && j->op == MPC__OP__OP_RESHARE && j->sub[0].key_type == key_type &&
+           strcmp(j->req->reshare->wallet_id, wallet) == 0;
+}
+
+/* Returns: 1 if a reshare of (wallet, key_type) runs or is being stored here (d->mu held). */
+static int
+reshare_in_flight(struct node_daemon *d, const char *wallet, int key_type)
+{
+    struct node_job *lists[2] = {d->jobs, d->done};
+    for (int k = 0; k < 2; k++) {
+        for (struct node_job *j = lists[k]; j != NULL; j = j->next) {
+            if (is_reshare_of(j, wallet, key_type)) {
+                return 1;
+            }
+        }
+    }
+    return is_reshare_of(d->finishing, wallet, key_type);
+}
+
+/*
+ * A sign that names no key version uses the active one, and every node must
+ * pick the same. Each node fetches requests in stream order, so a reshare of
+ * this key that is still in flight here was published before this sign: wait
+ * until it is stored (or failed), then resolve the version. Every node then
+ * resolves the version as of the same stream position. The wait blocks intake
+ * (the total order is the point) and is bounded by the reshare deadline; if it
+ * runs out, the sid binding of the version (node/sid.h) still keeps nodes that
+ * disagree out of each other's session.
+ */
+static void
+wait_for_reshare(struct node_daemon *d, const Mpc__Request *req, int key_type)
+{
+    if (req->body_case != MPC__REQUEST__BODY_SIGN || req->sign->key_version != 0) {
+        return;
+    }
+    uint64_t limit = mpc_clock_mono_ms() + d->cfg->timeouts.reshare_ms + 5000u;
+    int waited = 0;
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        int busy = reshare_in_flight(d, req->sign->wallet_id, key_type);
+        pthread_mutex_unlock(&d->mu);
+        if (!busy || stopping(d) || mpc_clock_mono_ms() >= limit) {
+            break;
+        }
+        waited = 1;
+        wait_cv(d, 50);
+    }
+    if (waited) {
+        mpc_log(MPC_LOG_INFO, "node", "sign_waited_for_reshare", "wallet=%s key_type=%d",
+                req->sign->wallet_id, key_type);
+    }
+}
+
 /* Runs a validated request: prepare, start, or answer at once. */
 static void
 run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
@@ -287,6 +346,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
         !node_request_lists_node(req, d->peers, d->cfg->node_id)) {
         not_ours = 1;
     } else {
+        wait_for_reshare(d, req, job->sub[0].key_type);
         ready = job_prepare(d, job, &not_ours);
     }
     if (not_ours) {

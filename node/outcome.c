@@ -264,6 +264,7 @@ finish_job(struct node_daemon *d, struct node_job *job)
     }
     pthread_mutex_lock(&d->mu);
     d->n_jobs--;
+    d->finishing = NULL; /* stored: a sign waiting on this reshare may resolve its version */
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
     node_job_free(job);
@@ -284,6 +285,7 @@ finisher_main(void *arg)
         }
         d->done = job->next;
         job->next = NULL;
+        d->finishing = job;
         pthread_mutex_unlock(&d->mu);
         finish_job(d, job);
         pthread_mutex_lock(&d->mu);

@@ -46,3 +46,26 @@ node_sid_derive(uint8_t sid[NODE_SID_BYTES], const char *op, const char *key_typ
     }
     return MPC_OK;
 }
+
+mpc_status
+node_sid_bind_version(uint8_t sid[NODE_SID_BYTES], uint32_t key_version)
+{
+    static const char tag[] = "mpc-node/sid/key-version/v1";
+    uint8_t ver[4] = {(uint8_t)(key_version >> 24), (uint8_t)(key_version >> 16),
+                      (uint8_t)(key_version >> 8), (uint8_t)key_version};
+    crypto_generichash_state h;
+    if (sid == NULL || key_version == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t out[NODE_SID_BYTES];
+    int ok = crypto_generichash_init(&h, NULL, 0, NODE_SID_BYTES) == 0 &&
+             crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag - 1) == 0 &&
+             crypto_generichash_update(&h, sid, NODE_SID_BYTES) == 0 &&
+             crypto_generichash_update(&h, ver, sizeof ver) == 0 &&
+             crypto_generichash_final(&h, out, sizeof out) == 0;
+    if (!ok) {
+        return MPC_ERR_CRYPTO;
+    }
+    memcpy(sid, out, NODE_SID_BYTES);
+    return MPC_OK;
+}

@@ -32,4 +32,18 @@ MPC_MUST_CHECK mpc_status node_sid_derive(uint8_t sid[NODE_SID_BYTES], const cha
                                           const char *key_type, const char *wallet_id,
                                           const char *request_id);
 
+/*
+ * Binds the key version a node resolved for a sign into its session id:
+ *   sid' = BLAKE2b-128("mpc-node/sid/key-version/v1" || sid || u32be(version)).
+ * Why: a sign that names no version uses each node's active version, and
+ * while a reshare of the same key activates, nodes may resolve different
+ * versions. Mixing shares of two versions fails the protocol late: for DKLs23
+ * as a KOS check failure that quarantines an honest peer. With the version in
+ * the sid, nodes that disagree are in different sessions and never exchange a
+ * protocol message; the sign fails at the readiness barrier, naming the peers.
+ * In/Out: sid (NODE_SID_BYTES), replaced on MPC_OK, unchanged otherwise.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG (NULL sid or version 0), MPC_ERR_CRYPTO.
+ */
+MPC_MUST_CHECK mpc_status node_sid_bind_version(uint8_t sid[NODE_SID_BYTES], uint32_t key_version);
+
 #endif /* MPC_NODE_SID_H */

@@ -23,10 +23,11 @@
 #          --time-limit SEC (280: every wait is bounded by it) --seed N
 #          --separate-signs: the S signs go to N other wallets (sts-*) that
 #          are not reshared, W is not signed during its reshare, and the
-#          openssl samples are signed after the storm. Without it signs and
-#          reshares of the same keys overlap, which exposes an open version
-#          race (MPC_ERR_BAD_SIG_SHARE when the nodes pick different active
-#          versions for one sign request).
+#          openssl samples are signed after the storm. Without it (the
+#          default) signs and reshares of the same keys overlap: every node
+#          must resolve the same key version for each sign (node/intake.c
+#          waits for an in-flight reshare of the key; node/sid.h binds the
+#          version into the session id).
 # Environment: MPC_BIN (programs; default build/release/bin), KEEP=1 keeps the dir.
 # Prints a summary table and "N passed, M failed"; exit 0 only if all passed.
 set -uo pipefail

@@ -412,6 +412,9 @@ stk_sc_shutdown_drain(const char *url)
     stk_tracker_fini(&tr);
 }
 
+/* The fault scenarios need the test-only injection hook (session/guard.h). */
+#ifdef MPC_FAULT_INJECTION
+
 enum { NORMAL = 100, NODES = 3 };
 
 /* One injected fault: party, round, kind, and the statuses it must produce. */
@@ -561,3 +564,5 @@ stk_sc_fault_at_create(const char *url)
     stk_tracker_fini(&tr);
     session_fault_clear();
 }
+
+#endif /* MPC_FAULT_INJECTION */

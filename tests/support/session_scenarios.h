@@ -17,10 +17,12 @@ void stk_sc_concurrent(const char *url, uint32_t n, uint32_t count);
 void stk_sc_late_joiner(const char *url);
 /* 2b: a party never joining: PEER_UNAVAILABLE naming it at the barrier deadline; others fine. */
 void stk_sc_never_joiner(const char *url);
+#ifdef MPC_FAULT_INJECTION
 /* 3: injected error (r2), NULL dereference (r2), abort (r3) among 100 sessions; then 100 more. */
 void stk_sc_faults(const char *url);
 /* 3b: an error injected at create fails that party; the others fail at the barrier. */
 void stk_sc_fault_at_create(const char *url);
+#endif
 /* 5: mailbox capacity 2: BUSY answers, backoff, everything delivered. */
 void stk_sc_small_mailbox(const char *url);
 /* 6: a peer that stops answering mid-round: deadline (or idle) failure, permits and subs back. */

@@ -73,6 +73,38 @@ test_sid_bad_args(void **state)
     assert_int_equal(node_sid_derive(NULL, "sign", "ed25519", "w", "r"), MPC_ERR_INVALID_ARG);
 }
 
+static void
+test_sid_bind_version_matches_blake2b_and_separates_versions(void **state)
+{
+    (void)state;
+    static const char tag[] = "mpc-node/sid/key-version/v1";
+    uint8_t base[NODE_SID_BYTES], v1[NODE_SID_BYTES], v2[NODE_SID_BYTES];
+    uint8_t buf[64], want[NODE_SID_BYTES];
+    assert_int_equal(node_sid_derive(base, "sign", "secp256k1", "w1", "req-1"), MPC_OK);
+    memcpy(v1, base, sizeof v1);
+    memcpy(v2, base, sizeof v2);
+    assert_int_equal(node_sid_bind_version(v1, 1), MPC_OK);
+    assert_int_equal(node_sid_bind_version(v2, 2), MPC_OK);
+    size_t off = 0;
+    memcpy(buf, tag, sizeof tag - 1);
+    off += sizeof tag - 1;
+    memcpy(buf + off, base, sizeof base);
+    off += sizeof base;
+    const uint8_t ver[4] = {0, 0, 0, 2};
+    memcpy(buf + off, ver, 4);
+    off += 4;
+    crypto_generichash(want, sizeof want, buf, off, NULL, 0);
+    assert_memory_equal(v2, want, sizeof want);
+    /* Nodes that resolved different versions land in different sessions. */
+    assert_memory_not_equal(v1, v2, sizeof v1);
+    assert_memory_not_equal(v1, base, sizeof v1);
+    uint8_t keep[NODE_SID_BYTES];
+    memcpy(keep, base, sizeof keep);
+    assert_int_equal(node_sid_bind_version(base, 0), MPC_ERR_INVALID_ARG);
+    assert_memory_equal(base, keep, sizeof keep);
+    assert_int_equal(node_sid_bind_version(NULL, 1), MPC_ERR_INVALID_ARG);
+}
+
 int
 main(void)
 {
@@ -80,6 +112,7 @@ main(void)
         cmocka_unit_test(test_sid_matches_blake2b_of_length_prefixed_fields),
         cmocka_unit_test(test_sid_fields_do_not_run_together),
         cmocka_unit_test(test_sid_bad_args),
+        cmocka_unit_test(test_sid_bind_version_matches_blake2b_and_separates_versions),
     };
     if (sodium_init() < 0) {
         return 1;
