@@ -296,6 +296,65 @@ stk_sc_stalled_peer(const char *url, int use_idle)
     stk_tracker_fini(&tr);
 }
 
+/* Bounded poll of node i's snapshot until its only live session is in round >= r. */
+static int
+sc_wait_round(stk_cluster *c, uint32_t i, uint32_t r)
+{
+    for (int k = 0; k < 5000; k++) {
+        char *js = NULL;
+        assert_int_equal(session_manager_snapshot(stk_manager(c, i), &js), MPC_OK);
+        const char *at = strstr(js, "\"round\":");
+        long got = at != NULL ? strtol(at + 8, NULL, 10) : 0;
+        free(js);
+        if (got >= (long)r) {
+            return 1;
+        }
+        sc_pause_ms(2); /* the manager has no event for a round change */
+    }
+    return 0;
+}
+
+/* 9. A party restarts mid-session: PEER_RESTARTED everywhere, naming it. */
+void
+stk_sc_peer_restart(const char *url)
+{
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    o.nats_url = url;
+    stk_cluster *c = make_cluster(&o, &rng, "peer_restart");
+    uint64_t old_inc = session_manager_incarnation(stk_manager(c, 1));
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session s, s_new;
+    stk_session_init(&s, 3, &rng, &tr);
+    s_new = s; /* same sid and inputs; outcomes of the new instance of n1 kept apart */
+    /* n1 takes part in round 1, then goes silent (as if it had died). */
+    assert_int_equal(stk_start_party(c, &s, 0, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    assert_int_equal(stk_start_party(c, &s, 1, toy_protocol_mute(), SESSION_OP_SIGN, 0), MPC_OK);
+    assert_int_equal(stk_start_party(c, &s, 2, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    assert_true(sc_wait_round(c, 0, 2));
+    assert_true(sc_wait_round(c, 2, 2));
+    /* The request is redelivered to the restarted n1, which starts the sid again. */
+    assert_int_equal(stk_node_restart(c, 1, 0), MPC_OK);
+    assert_int_not_equal(session_manager_incarnation(stk_manager(c, 1)), old_inc);
+    assert_int_equal(stk_start_party(c, &s_new, 1, NULL, SESSION_OP_SIGN, 0), MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 4, 20000 * sc_slow()));
+    stk_outcome outs[4] = {stk_outcome_get(&tr, &s, 0), stk_outcome_get(&tr, &s, 2),
+                           stk_outcome_get(&tr, &s, 1), stk_outcome_get(&tr, &s_new, 1)};
+    for (int k = 0; k < 4; k++) {
+        print_message("# instance %d: %s culprit %u round %u\n", k, mpc_status_name(outs[k].status),
+                      outs[k].culprit, outs[k].round);
+        assert_int_equal(outs[k].done, 1);
+        assert_int_equal(outs[k].status, MPC_ERR_PEER_RESTARTED);
+        assert_int_equal(outs[k].culprit, 1);
+    }
+    assert_int_equal(outs[0].round, 2); /* the peers were waiting in round 2 */
+    assert_int_equal(outs[1].round, 2);
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+}
+
 /* 7. max_sessions = 4 and 50 sessions requested: never more than 4 live, all complete. */
 void
 stk_sc_admission(const char *url)

@@ -27,6 +27,13 @@ void stk_sc_fault_at_create(const char *url);
 void stk_sc_small_mailbox(const char *url);
 /* 6: a peer that stops answering mid-round: deadline (or idle) failure, permits and subs back. */
 void stk_sc_stalled_peer(const char *url, int use_idle);
+/*
+ * 9: a party restarts mid-session (a second manager with the same identity
+ * and a fresh incarnation starts the same sid while the first went silent in
+ * round 2): every instance of every party fails with MPC_ERR_PEER_RESTARTED
+ * naming the restarted party, not with an equivocation.
+ */
+void stk_sc_peer_restart(const char *url);
 /* 7: max_sessions 4, 50 sessions: never more than 4 live, all complete. */
 void stk_sc_admission(const char *url);
 /* 8: shutdown with 50 live sessions within the drain deadline; peers fail fast. */

@@ -21,6 +21,12 @@ struct stk_cluster {
     transport_peer_table *pt[STK_MAX_NODES]; /* node peer tables */
     char ids[STK_MAX_NODES][16];             /* "n0".. */
     const char *idp[STK_MAX_NODES];          /* pointers to ids */
+    stk_options opts;                        /* options it was created with */
+    /* The previous instance of a node replaced by stk_node_restart (or NULL). */
+    transport *ghost_t[STK_MAX_NODES];             /* its transport */
+    session_manager *ghost_m[STK_MAX_NODES];       /* its manager, still running */
+    transport_identity *ghost_id[STK_MAX_NODES];   /* its identity */
+    transport_peer_table *ghost_pt[STK_MAX_NODES]; /* its peer table */
 };
 
 uint64_t
@@ -147,6 +153,7 @@ stk_cluster_create(stk_cluster **out, const stk_options *o)
         return MPC_ERR_NOMEM;
     }
     c->n = o->nodes;
+    c->opts = *o;
     for (uint32_t i = 0; i < c->n; i++) {
         snprintf(c->ids[i], sizeof c->ids[i], "n%u", i);
         c->idp[i] = c->ids[i];
@@ -164,6 +171,26 @@ stk_cluster_create(stk_cluster **out, const stk_options *o)
     return MPC_OK;
 }
 
+mpc_status
+stk_node_restart(stk_cluster *c, uint32_t i, uint64_t incarnation)
+{
+    if (i >= c->n || c->ghost_m[i] != NULL || c->m[i] == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    c->ghost_t[i] = c->t[i];
+    c->ghost_m[i] = c->m[i];
+    c->ghost_id[i] = c->id[i];
+    c->ghost_pt[i] = c->pt[i];
+    c->t[i] = NULL;
+    c->m[i] = NULL;
+    c->id[i] = NULL;
+    c->pt[i] = NULL;
+    stk_options o = c->opts;
+    o.cfg.incarnation = incarnation;
+    o.seed += 1000; /* its own retry jitter */
+    return stk_node_create(c, &o, i);
+}
+
 void
 stk_manager_kill(stk_cluster *c, uint32_t i)
 {
@@ -179,12 +206,16 @@ stk_cluster_destroy(stk_cluster *c)
     }
     for (uint32_t i = 0; i < c->n; i++) {
         stk_manager_kill(c, i);
+        session_manager_destroy(c->ghost_m[i]);
     }
     for (uint32_t i = 0; i < c->n; i++) {
         transport_destroy(c->t[i]);
+        transport_destroy(c->ghost_t[i]);
         /* After the transport: late send completions of DONE sessions are done. */
         transport_peer_table_destroy(c->pt[i]);
         transport_identity_destroy(c->id[i]);
+        transport_peer_table_destroy(c->ghost_pt[i]);
+        transport_identity_destroy(c->ghost_id[i]);
     }
     transport_mem_net_destroy(c->net);
     free(c);

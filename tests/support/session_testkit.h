@@ -74,6 +74,16 @@ session_manager *stk_manager(stk_cluster *c, uint32_t i);
 transport *stk_transport(stk_cluster *c, uint32_t i);
 /* Returns: the in-memory net, NULL on NATS. */
 transport_mem_net *stk_net(stk_cluster *c);
+/*
+ * Simulates a restart of node i: a new transport and manager with the same
+ * identity and the given incarnation (0 = random) take node i's place (so
+ * stk_start_party(c, s, i, ...) uses them); the previous instance keeps
+ * running untouched, like a process that went silent, until the cluster is
+ * destroyed. Once per node.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, or a create error.
+ */
+mpc_status stk_node_restart(stk_cluster *c, uint32_t i, uint64_t incarnation);
+
 /* Destroys node i's manager early (shutdown drain 0); later calls see NULL. */
 void stk_manager_kill(stk_cluster *c, uint32_t i);
 

@@ -74,6 +74,13 @@ test_manager_stalled_peer_fails_at_deadline(void **state)
 }
 
 static void
+test_manager_peer_restart_reported(void **state)
+{
+    (void)state;
+    stk_sc_peer_restart(NULL);
+}
+
+static void
 test_manager_stalled_peer_fails_at_idle_timeout(void **state)
 {
     (void)state;
@@ -353,6 +360,7 @@ main(void)
         cmocka_unit_test(test_manager_never_joiner_fails_at_barrier),
         cmocka_unit_test(test_manager_small_mailbox_busy_then_delivered),
         cmocka_unit_test(test_manager_stalled_peer_fails_at_deadline),
+        cmocka_unit_test(test_manager_peer_restart_reported),
         cmocka_unit_test(test_manager_stalled_peer_fails_at_idle_timeout),
         cmocka_unit_test(test_manager_admission_bounds_live_sessions),
         cmocka_unit_test(test_manager_shutdown_with_live_sessions),

@@ -85,6 +85,13 @@ test_manager_nats_small_mailbox_busy_then_delivered(void **state)
 }
 
 static void
+test_manager_nats_peer_restart_reported(void **state)
+{
+    (void)state;
+    stk_sc_peer_restart(url());
+}
+
+static void
 test_manager_nats_stalled_peer_fails_at_deadline(void **state)
 {
     (void)state;
@@ -119,6 +126,7 @@ main(void)
         cmocka_unit_test(test_manager_nats_faults_fail_only_their_sessions),
         cmocka_unit_test(test_manager_nats_small_mailbox_busy_then_delivered),
         cmocka_unit_test(test_manager_nats_stalled_peer_fails_at_deadline),
+        cmocka_unit_test(test_manager_nats_peer_restart_reported),
         cmocka_unit_test(test_manager_nats_admission_bounds_live_sessions),
         cmocka_unit_test(test_manager_nats_shutdown_with_live_sessions),
     };

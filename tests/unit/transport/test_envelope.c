@@ -101,6 +101,39 @@ open_at(fx *f, int at, const uint8_t *data, size_t len, transport_envelope_count
     return transport_envelope_open(f->pt[at], &opts, data, len, o);
 }
 
+/* The incarnation travels signed: opened as sealed, and changing it breaks the signature. */
+static void
+test_envelope_incarnation_signed(void **state)
+{
+    fx *f = *state;
+    transport_envelope_in in = {.sid = f->sid,
+                                .round = 0,
+                                .seq = 0,
+                                .incarnation = 0x0123456789abcdefULL,
+                                .kind = TRANSPORT_ENVELOPE_READY};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(transport_envelope_seal(f->pt[0], &in, &buf, &len), MPC_OK);
+    transport_envelope_opened o;
+    assert_int_equal(open_at(f, 1, buf, len, NULL, &o), MPC_OK);
+    assert_true(o.incarnation == 0x0123456789abcdefULL);
+    assert_int_equal(o.kind, TRANSPORT_ENVELOPE_READY);
+    transport_envelope_opened_clear(&o);
+    /* Independent decode: field 11 carries it; re-encode with another value. */
+    Mpc__Envelope *e = mpc__envelope__unpack(NULL, len, buf);
+    assert_non_null(e);
+    assert_true(e->incarnation == 0x0123456789abcdefULL);
+    e->incarnation = 0x0123456789abcdeeULL;
+    size_t n = mpc__envelope__get_packed_size(e);
+    uint8_t *forged = malloc(n);
+    assert_non_null(forged);
+    mpc__envelope__pack(e, forged);
+    assert_int_equal(open_at(f, 1, forged, n, NULL, &o), MPC_ERR_MSG_BAD_SIGNATURE);
+    free(forged);
+    mpc__envelope__free_unpacked(e, NULL);
+    free(buf);
+}
+
 static void
 test_envelope_broadcast_roundtrip(void **state)
 {
@@ -491,6 +524,7 @@ main(void)
     g_seed = tk_seed("test_envelope");
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+        T(test_envelope_incarnation_signed),
         T(test_envelope_broadcast_roundtrip),
         T(test_envelope_direct_roundtrip_and_secrecy),
         T(test_envelope_every_byte_modification_rejected),

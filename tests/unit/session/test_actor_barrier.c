@@ -1,0 +1,551 @@
+/*
+ * test_actor_barrier.c — the readiness barrier's peer probes and the
+ * incarnation check of a session, against a hand-driven peer on the
+ * in-memory transport: the test plays party n1 of a two-party toy session
+ * with its own transport, identity and toy state, and seals its envelopes
+ * itself with transport/envelope.h (independently of session/wire.c), so it
+ * chooses every probe's signer and every envelope's incarnation.
+ *   - a verified probe from the peer makes it ready although our own probes
+ *     meet no responders (the peer never subscribed .r): the protocol starts;
+ *   - forged, foreign or misrouted probes do not: the barrier deadline fails
+ *     the session with MPC_ERR_PEER_UNAVAILABLE naming the peer;
+ *   - a second incarnation of the peer fails the session with
+ *     MPC_ERR_PEER_RESTARTED naming it, and the ABORT tells who restarted;
+ *     the same inconsistent content from the same incarnation is still
+ *     reported as MPC_ERR_EQUIVOCATION;
+ *   - an ABORT saying that we ourselves restarted is reported as such.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "common/outbox.h"
+#include "common/secmem.h"
+#include "session/manager.h"
+#include "tests/support/session_testkit.h"
+#include "tests/support/toy_protocol.h"
+#include "tests/support/transport_testkit.h"
+#include "transport/envelope.h"
+#include "transport/mem_transport.h"
+
+#define INBOX_MAX 64
+#define INC_OLD   0x1111111111111111ULL /* the fake's incarnation */
+#define INC_NEW   0x2222222222222222ULL /* the fake's incarnation after a "restart" */
+
+/* The fixture: manager n0 on t0, the fake peer n1 on t1. */
+typedef struct {
+    transport_mem_net *net;                    /* in-memory network */
+    transport *t0, *t1;                        /* transports of n0 and the fake */
+    session_manager *m0;                       /* n0's manager */
+    transport_sub *sub_b, *sub_d, *sub_r;      /* the fake's subscriptions */
+    pthread_mutex_t mu;                        /* guards the inbox and the outcome */
+    pthread_cond_t cv;                         /* a message or the outcome arrived */
+    transport_envelope_opened msgs[INBOX_MAX]; /* what n0 sent the fake */
+    int is_bcast[INBOX_MAX];                   /* arrived on .b */
+    size_t n;                                  /* received */
+    int done;                                  /* outcome callbacks run */
+    session_outcome out;                       /* last outcome (pointers cleared) */
+    uint8_t sid[SESSION_SID_LEN];              /* session id */
+    char hex[SESSION_SID_HEX_LEN + 1];         /* its hex */
+    uint64_t inputs[2];                        /* toy inputs */
+    void *toy;                                 /* the fake's toy state */
+    uint64_t rng;                              /* test RNG */
+    transport_identity *id0, *id1, *id9;       /* n0, the fake n1, a stranger */
+    transport_peer_table *pt0, *pt1, *pt9;     /* their peer tables */
+} fixture;
+
+static const char *const all_ids[3] = {"n0", "n1", "n2"};
+static const char *const ids[2] = {"n0", "n1"};
+
+static void
+inbox_push(fixture *f, const transport_msg *m, int bcast)
+{
+    transport_envelope_opened o;
+    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
+        return; /* our own broadcast echo */
+    }
+    pthread_mutex_lock(&f->mu);
+    if (f->n < INBOX_MAX) {
+        f->msgs[f->n] = o;
+        f->is_bcast[f->n] = bcast;
+        f->n++;
+        memset(&o, 0, sizeof o);
+        pthread_cond_broadcast(&f->cv);
+    }
+    pthread_mutex_unlock(&f->mu);
+    transport_envelope_opened_clear(&o);
+}
+
+static transport_reply
+on_b(void *arg, const transport_msg *m)
+{
+    inbox_push(arg, m, 1);
+    return TRANSPORT_REPLY_NONE;
+}
+
+static transport_reply
+on_d(void *arg, const transport_msg *m)
+{
+    inbox_push(arg, m, 0);
+    return TRANSPORT_REPLY_ACK;
+}
+
+static transport_reply
+on_r(void *arg, const transport_msg *m)
+{
+    (void)arg;
+    (void)m;
+    return TRANSPORT_REPLY_ACK;
+}
+
+static void
+on_done(void *arg, const session_outcome *o)
+{
+    fixture *f = arg;
+    pthread_mutex_lock(&f->mu);
+    f->done++;
+    f->out = *o;
+    f->out.sid = NULL;
+    f->out.result = NULL;
+    f->out.culprit_id = NULL;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* Waits (bounded) for the outcome; returns a copy. */
+static session_outcome
+outcome_wait(fixture *f, uint64_t timeout_ms)
+{
+    uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
+    pthread_mutex_lock(&f->mu);
+    while (f->done == 0 && mpc_clock_mono_ns() < deadline) {
+        struct timespec ts = mpc_clock_ns_to_timespec(deadline);
+        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+    }
+    int done = f->done;
+    session_outcome o = f->out;
+    pthread_mutex_unlock(&f->mu); /* before asserting: a failure must not leave it locked */
+    assert_int_equal(done, 1);
+    return o;
+}
+
+/* Waits (bounded) for the first message from n0 of round r and kind; NULL on timeout. */
+static transport_envelope_opened *
+inbox_find(fixture *f, uint32_t r, transport_envelope_kind kind, uint64_t timeout_ms, int *bcast)
+{
+    uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
+    transport_envelope_opened *e = NULL;
+    pthread_mutex_lock(&f->mu);
+    for (size_t i = 0; e == NULL;) {
+        for (; i < f->n && e == NULL; i++) {
+            if (f->msgs[i].round == r && f->msgs[i].kind == kind) {
+                e = &f->msgs[i];
+                *bcast = f->is_bcast[i];
+            }
+        }
+        if (e != NULL || mpc_clock_mono_ns() >= deadline) {
+            break;
+        }
+        struct timespec ts = mpc_clock_ns_to_timespec(deadline);
+        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return e;
+}
+
+/* Seals an envelope signed with peer table pt's identity. */
+static uint8_t *
+seal(transport_peer_table *pt, const uint8_t *sid, uint32_t round, uint64_t seq, int kind,
+     const uint8_t *payload, size_t len, uint64_t inc, size_t *out_len)
+{
+    transport_envelope_in in = {.sid = sid,
+                                .to = kind == TRANSPORT_ENVELOPE_DIRECT ? "n0" : NULL,
+                                .round = round,
+                                .seq = seq,
+                                .incarnation = inc,
+                                .kind = (transport_envelope_kind)kind,
+                                .payload = payload,
+                                .payload_len = len};
+    uint8_t *buf = NULL;
+    assert_int_equal(transport_envelope_seal(pt, &in, &buf, out_len), MPC_OK);
+    return buf;
+}
+
+/* Sends bytes to n0's subject mpc.s.<sid>.<tail>; broadcast if tail is "b", else expects ACK. */
+static void
+send_raw(fixture *f, const char *tail, const uint8_t *buf, size_t len)
+{
+    char subj[128], reply[16];
+    snprintf(subj, sizeof subj, "mpc.s.%s.%s", f->hex, tail);
+    if (strcmp(tail, "b") == 0) {
+        assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
+        return;
+    }
+    size_t rl = 0;
+    mpc_status st = MPC_ERR_NO_RESPONDERS;
+    for (int i = 0; i < 1000 && st == MPC_ERR_NO_RESPONDERS; i++) {
+        st = transport_request(f->t1, subj, buf, len, 5000, (uint8_t *)reply, sizeof reply - 1,
+                               &rl); /* n0 may not have subscribed yet */
+        if (st == MPC_ERR_NO_RESPONDERS) {
+            struct timespec ts = {0, 2000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_int_equal(st, MPC_OK);
+    reply[rl] = '\0';
+    assert_string_equal(reply, "ACK");
+}
+
+/* Sends what the fake's toy emitted, sealed with incarnation inc. */
+static void
+send_out(fixture *f, mpc_outbox *ob, uint64_t *seq, uint64_t inc)
+{
+    for (size_t i = 0; i < ob->n; i++) {
+        const mpc_out_msg *m = &ob->msgs[i];
+        int bcast = m->to == MPC_OUTBOX_ALL;
+        size_t len = 0;
+        uint8_t *buf = seal(f->pt1, f->sid, m->round, (*seq)++,
+                            bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT,
+                            m->data, m->len, inc, &len);
+        send_raw(f, bcast ? "b" : "d.n0", buf, len);
+        free(buf);
+    }
+    mpc_outbox_clear(ob);
+}
+
+/* Feeds n0's message of round r to the fake's toy; appends what it emitted to ob. */
+static void
+feed_round(fixture *f, uint32_t r, transport_envelope_kind kind, mpc_outbox *ob)
+{
+    int bcast = 0;
+    transport_envelope_opened *e = inbox_find(f, r, kind, 10000, &bcast);
+    assert_non_null(e);
+    assert_int_equal(
+        toy_protocol()->handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob), MPC_OK);
+}
+
+static int
+setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        return -1;
+    }
+    *state = f;
+    f->rng = tk_seed("actor_barrier") | 1;
+    transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
+    const char *stranger[] = {"n9", "n0"};
+    if (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
+        transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
+        transport_mem_create(f->net, "n1", &f->t1) != MPC_OK ||
+        stk_peers_create(all_ids, 3, 0, &f->id0, &f->pt0) != MPC_OK ||
+        stk_peers_create(all_ids, 3, 1, &f->id1, &f->pt1) != MPC_OK ||
+        stk_peers_create(stranger, 2, 0, &f->id9, &f->pt9) != MPC_OK) {
+        return -1;
+    }
+    session_config cfg;
+    session_config_default(&cfg);
+    cfg.self_id = "n0";
+    cfg.peers = f->pt0;
+    cfg.workers = 2;
+    cfg.janitor_tick_ms = 20;
+    uint64_t slow = getenv("MPC_VALGRIND") != NULL || getenv("MPC_TSAN") != NULL ? 4 : 1;
+    cfg.barrier_timeout_ms = 1000 * slow;
+    if (session_manager_create(&f->m0, &cfg, f->t0) != MPC_OK) {
+        return -1;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture *f = *state;
+    session_manager_destroy(f->m0);
+    transport_unsubscribe(f->t1, f->sub_b);
+    transport_unsubscribe(f->t1, f->sub_d);
+    transport_unsubscribe(f->t1, f->sub_r);
+    transport_destroy(f->t0);
+    transport_destroy(f->t1);
+    transport_mem_net_destroy(f->net);
+    for (size_t i = 0; i < f->n; i++) {
+        transport_envelope_opened_clear(&f->msgs[i]);
+    }
+    transport_peer_table_destroy(f->pt0);
+    transport_peer_table_destroy(f->pt1);
+    transport_peer_table_destroy(f->pt9);
+    transport_identity_destroy(f->id0);
+    transport_identity_destroy(f->id1);
+    transport_identity_destroy(f->id9);
+    toy_protocol()->destroy(f->toy);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f);
+    return 0;
+}
+
+/*
+ * Subscribes the fake (.r only if answer_probes), starts n0's party and the
+ * fake's toy state; ob gets the fake's round-1 messages.
+ */
+static void
+begin(fixture *f, int answer_probes, mpc_outbox *ob)
+{
+    for (size_t i = 0; i < SESSION_SID_LEN; i += 8) {
+        uint64_t r = stk_rand(&f->rng);
+        memcpy(f->sid + i, &r, 8);
+    }
+    session_sid_hex(f->sid, f->hex);
+    f->inputs[0] = stk_rand(&f->rng);
+    f->inputs[1] = stk_rand(&f->rng);
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_b, f, &f->sub_b), MPC_OK);
+    snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
+    if (answer_probes) {
+        snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
+        assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, NULL, &f->sub_r), MPC_OK);
+    }
+    uint8_t in0[8], in1[8];
+    toy_protocol_encode_input(f->inputs[0], in0);
+    toy_protocol_encode_input(f->inputs[1], in1);
+    session_spec sp = {.sid = f->sid,
+                       .op = SESSION_OP_SIGN,
+                       .key_type = "ed25519",
+                       .wallet = "w",
+                       .proto = toy_protocol(),
+                       .self = 0,
+                       .n_parties = 2,
+                       .party_ids = ids,
+                       .threshold = 2,
+                       .input = in0,
+                       .input_len = 8,
+                       .deadline_ms = 20000,
+                       .done = on_done,
+                       .done_arg = f};
+    assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
+    session_protocol_params pp = {.sid = f->sid,
+                                  .self = 1,
+                                  .n_parties = 2,
+                                  .party_ids = ids,
+                                  .threshold = 2,
+                                  .input = in1,
+                                  .input_len = 8};
+    assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
+    mpc_outbox_init(ob);
+    assert_int_equal(toy_protocol()->start(f->toy, ob), MPC_OK);
+}
+
+/* Sends a READY probe signed by pt for sid to n0's .r subject. */
+static void
+probe(fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64_t inc)
+{
+    size_t len = 0;
+    uint8_t *buf = seal(pt, sid, 0, 0, kind, NULL, 0, inc, &len);
+    send_raw(f, "r.n0", buf, len);
+    free(buf);
+}
+
+/* n1 never subscribes .r, so n0's probes meet no responders; n1's own probe makes it ready. */
+static void
+test_actor_barrier_peer_probe_makes_peer_ready(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox ob;
+    begin(f, 0, &ob);
+    probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD);
+    /* n0 started the protocol: its round-1 broadcast arrives. The fake then
+     * plays the protocol to the end and n0 outputs the expected sum. */
+    uint64_t seq = 1;
+    feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
+    send_out(f, &ob, &seq, INC_OLD); /* round 1 and, once complete, round 2 */
+    for (uint32_t r = 2; r <= TOY_PROTOCOL_ROUNDS; r++) {
+        feed_round(f, r, r == 3 ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, &ob);
+        send_out(f, &ob, &seq, INC_OLD);
+    }
+    session_outcome o = outcome_wait(f, 10000);
+    assert_int_equal(o.status, MPC_OK);
+}
+
+/* Probes that are not n1's own READY for this sid on .r leave the barrier waiting. */
+static void
+test_actor_barrier_forged_probes_ignored(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox ob;
+    begin(f, 0, &ob);
+    mpc_outbox_clear(&ob);
+    uint8_t other_sid[SESSION_SID_LEN];
+    memcpy(other_sid, f->sid, sizeof other_sid);
+    other_sid[0] ^= 1;
+    probe(f, f->pt9, f->sid, TRANSPORT_ENVELOPE_READY, 0);           /* stranger */
+    probe(f, f->pt1, other_sid, TRANSPORT_ENVELOPE_READY, 0);        /* another session */
+    probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_BROADCAST, INC_OLD); /* not a probe */
+    size_t len = 0;
+    uint8_t *buf = seal(f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0, 0, &len);
+    buf[len - 1] ^= 0x20; /* signature (last field) no longer verifies */
+    send_raw(f, "r.n0", buf, len);
+    send_raw(f, "r.n0", (const uint8_t *)"garbage", 7);
+    free(buf);
+    session_outcome o = outcome_wait(f, 20000);
+    assert_int_equal(o.status, MPC_ERR_PEER_UNAVAILABLE);
+    assert_int_equal(o.culprit, 1);
+    assert_int_equal(o.round, 0);
+    int bcast = 0;
+    assert_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 0, &bcast));
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.bad_dropped, 5);
+}
+
+/*
+ * Plays rounds 1 and 2 with incarnation INC_OLD, then a round-3 broadcast
+ * whose echo contradicts round 1, sealed with incarnation inc3.
+ */
+static session_outcome
+run_to_bad_round3(fixture *f, uint64_t inc3)
+{
+    mpc_outbox ob;
+    begin(f, 1, &ob);
+    uint64_t seq = 1;
+    feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
+    send_out(f, &ob, &seq, INC_OLD);
+    feed_round(f, 2, TRANSPORT_ENVELOPE_DIRECT, &ob);
+    assert_int_equal(ob.n, 1); /* the fake's round-3 broadcast: sum || echo */
+    assert_int_equal(ob.msgs[0].round, 3);
+    assert_true(ob.msgs[0].len > 8);
+    ob.msgs[0].data[8] ^= 1; /* the echo of round 1 now disagrees */
+    send_out(f, &ob, &seq, inc3);
+    return outcome_wait(f, 10000);
+}
+
+static void
+test_actor_barrier_same_incarnation_equivocation(void **state)
+{
+    session_outcome o = run_to_bad_round3(*state, INC_OLD);
+    assert_int_equal(o.status, MPC_ERR_EQUIVOCATION);
+    assert_int_equal(o.culprit, 1);
+}
+
+static void
+test_actor_barrier_new_incarnation_peer_restarted(void **state)
+{
+    fixture *f = *state;
+    session_outcome o = run_to_bad_round3(f, INC_NEW);
+    assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
+    assert_int_equal(o.culprit, 1);
+    assert_int_equal(o.round, 3);
+    /* The ABORT names the restarted party. */
+    int bcast = 0;
+    transport_envelope_opened *e = inbox_find(f, 3, TRANSPORT_ENVELOPE_ABORT, 10000, &bcast);
+    assert_non_null(e);
+    assert_int_equal(e->payload_len, 6);
+    assert_int_equal(e->payload[0] | e->payload[1] << 8, MPC_ERR_PEER_RESTARTED);
+    assert_memory_equal(e->payload + 4, "n1", 2);
+}
+
+/* A restarted peer's barrier probe fails a running session at once (mailbox order). */
+static void
+test_actor_barrier_new_incarnation_probe(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox ob;
+    begin(f, 1, &ob);
+    uint64_t seq = 1;
+    feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
+    send_out(f, &ob, &seq, INC_OLD);
+    mpc_outbox_clear(&ob);
+    int bcast = 0;
+    assert_non_null(inbox_find(f, 2, TRANSPORT_ENVELOPE_DIRECT, 10000, &bcast));
+    probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD); /* same process: fine */
+    probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_NEW);
+    session_outcome o = outcome_wait(f, 10000);
+    assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
+    assert_int_equal(o.culprit, 1);
+    assert_int_equal(o.round, 3); /* the fake's round-2 message was queued before the probe */
+}
+
+/* ABORT(PEER_RESTARTED, id): the named party is blamed, even if it is us; otherwise GONE. */
+static void
+abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
+{
+    mpc_outbox ob;
+    begin(f, 1, &ob);
+    mpc_outbox_clear(&ob);
+    int bcast = 0;
+    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
+    uint8_t pl[16] = {(uint8_t)MPC_ERR_PEER_RESTARTED, (uint8_t)(MPC_ERR_PEER_RESTARTED >> 8)};
+    memcpy(pl + 4, who, strlen(who));
+    size_t len = 0;
+    uint8_t *buf =
+        seal(f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, 4 + strlen(who), 0, &len);
+    send_raw(f, "b", buf, len);
+    free(buf);
+    session_outcome o = outcome_wait(f, 10000);
+    assert_int_equal(o.status, want);
+    assert_int_equal(o.culprit, want_culprit);
+}
+
+static void
+test_actor_barrier_abort_says_we_restarted(void **state)
+{
+    abort_with(*state, "n0", MPC_ERR_PEER_RESTARTED, 0);
+}
+
+static void
+test_actor_barrier_abort_names_stranger(void **state)
+{
+    abort_with(*state, "n2", MPC_ERR_GONE, 1); /* n2 is not a party of this session */
+}
+
+static void
+test_actor_barrier_incarnation_config(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(session_manager_incarnation(NULL), 0);
+    assert_int_not_equal(session_manager_incarnation(f->m0), 0); /* drawn at create */
+    session_config cfg;
+    session_config_default(&cfg);
+    assert_int_equal(cfg.incarnation, 0);
+    cfg.self_id = "n0";
+    cfg.peers = f->pt0;
+    cfg.gone_responder = 0;
+    cfg.incarnation = INC_NEW;
+    session_manager *m = NULL;
+    assert_int_equal(session_manager_create(&m, &cfg, f->t0), MPC_OK);
+    assert_int_equal(session_manager_incarnation(m), INC_NEW);
+    session_manager_destroy(m);
+}
+
+int
+main(void)
+{
+    if (mpc_crypto_init() != MPC_OK) {
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_actor_barrier_incarnation_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_peer_probe_makes_peer_ready, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_forged_probes_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_same_incarnation_equivocation, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_new_incarnation_peer_restarted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_new_incarnation_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_says_we_restarted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_names_stranger, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
