@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "node/daemon.h"
 #include "tests/support/daemon_cluster.h"
@@ -174,9 +176,17 @@ test_daemon_nats_restart(void **state)
     }
     /* the client reconnects too; a new request succeeds on every node */
     sign_req(&r, &s, "after-restart", "after nats restart");
+    /* The client's JetStream connection reconnects on its own schedule and has
+     * no event to wait on: poll, bounded by time (a ping while disconnected
+     * fails at once, so a count alone could give up within milliseconds). */
     mpc_status st = MPC_ERR_TIMEOUT;
-    for (int tries = 0; tries < 20 && st != MPC_OK; tries++) {
+    uint64_t until = mpc_clock_mono_ms() + 30000;
+    while (st != MPC_OK && mpc_clock_mono_ms() < until) {
         st = transport_js_ping(g_c.client, 1000);
+        if (st != MPC_OK) {
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
     }
     assert_int_equal(st, MPC_OK);
     st = dc_request(&g_c, &r, NULL, 3, WAIT_MS, &res, NULL);
