@@ -296,11 +296,15 @@ actor_check_incarnation(session *s, uint32_t from, uint64_t inc)
 }
 
 /*
- * An ABORT from party `from` ends the session: with MPC_ERR_PEER_RESTARTED
- * naming the restarted party if that is what the payload (4-byte status, then
- * the culprit's node id) says, else with MPC_ERR_GONE naming the sender.
+ * An ABORT from party `from`: ends the session at once with
+ * MPC_ERR_PEER_RESTARTED naming the restarted party if that is what the
+ * payload (4-byte status, then the culprit's node id) says; otherwise the
+ * session goes on for abort_grace_ms (messages already on their way may let
+ * it reach its own verdict, e.g. on a cheater the sender caught first), then
+ * the janitor fails it with MPC_ERR_GONE naming the sender. Returns 1 if the
+ * session ended.
  */
-static void
+static int
 actor_aborted(session *s, uint32_t from, const uint8_t *p, size_t len)
 {
     uint32_t code = len >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -311,11 +315,21 @@ actor_aborted(session *s, uint32_t from, const uint8_t *p, size_t len)
             const char *id = s->party_ids[i];
             if (strlen(id) == len - 4 && memcmp(id, p + 4, len - 4) == 0) {
                 actor_finish(s, MPC_ERR_PEER_RESTARTED, i, NULL, 0);
-                return;
+                return 1;
             }
         }
     }
-    actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+    if (s->mgr->cfg.abort_grace_ms == 0) {
+        actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+        return 1;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->abort_at_ms == 0) {
+        s->abort_at_ms = mpc_clock_mono_ms();
+        s->abort_peer = from;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return 0;
 }
 
 /* A peer's verified barrier probe: it has confirmed its subscriptions. */
@@ -352,12 +366,12 @@ actor_item(session *s, session_item *it)
         return 1;
     }
     if (w.kind == SESSION_WIRE_READY || w.kind == SESSION_WIRE_ABORT) {
+        int ended = 0;
         if (w.kind == SESSION_WIRE_READY) {
             actor_probed(s, w.from);
         } else {
-            actor_aborted(s, w.from, w.payload, w.len);
+            ended = actor_aborted(s, w.from, w.payload, w.len);
         }
-        int ended = w.kind == SESSION_WIRE_ABORT;
         session_wire_msg_clear(&w);
         session_item_free(it);
         return ended;

@@ -104,6 +104,8 @@ struct session {
     uint32_t pending_culprit;  /* its culprit */
     uint64_t gone_at_ms;       /* first GONE answer to one of our direct sends, 0 = none */
     uint32_t gone_peer;        /* the peer that answered it */
+    uint64_t abort_at_ms;      /* first ABORT received from a peer, 0 = none */
+    uint32_t abort_peer;       /* the peer that sent it */
     uint8_t *probe_ok;         /* per party: SESSION_READY_* bits, ready if non-zero */
     uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
     int probe_dirty;           /* a probe completed since the worker last looked */

@@ -48,6 +48,7 @@ session_config_default(session_config *c)
     c->tombstone_max = 4096;
     c->tombstone_ttl_ms = 120000;
     c->gone_grace_ms = 1000;
+    c->abort_grace_ms = 200;
     c->gone_responder = 1;
 }
 
@@ -228,6 +229,8 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
     uint64_t last = s->last_activity_ms;
     uint64_t gone_at = s->gone_at_ms;
     uint32_t gone_peer = s->gone_peer;
+    uint64_t abort_at = s->abort_at_ms;
+    uint32_t abort_peer = s->abort_peer;
     uint32_t missing = SESSION_NO_CULPRIT;
     for (uint32_t p = 0; p < s->n && state == SESSION_STATE_BARRIER; p++) {
         if (p != s->self && !s->probe_ok[p]) {
@@ -239,7 +242,9 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
     if (terminal) {
         return;
     }
-    if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms) {
+    if (abort_at != 0 && now >= abort_at + s->mgr->cfg.abort_grace_ms) {
+        session_request_fail(s, MPC_ERR_GONE, abort_peer);
+    } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms) {
         session_request_fail(s, MPC_ERR_GONE, gone_peer);
     } else if (now >= s->deadline_at_ms) {
         session_request_fail(s, MPC_ERR_DEADLINE, SESSION_NO_CULPRIT);

@@ -83,6 +83,11 @@ typedef struct {
                                      it has not finished this long after, default 1000 (a
                                      peer that is DONE answers GONE to a retry of a message
                                      it already had; one that FAILED also sends ABORT) */
+    uint64_t abort_grace_ms;      /* an ABORT from a peer fails the session (MPC_ERR_GONE naming
+                                     it) only if it has not ended by itself this long after,
+                                     default 200, 0 = at once: a peer that caught a cheater
+                                     first must not pre-empt our own verdict on the same
+                                     message (MPC_ERR_PEER_RESTARTED is always at once) */
     int gone_responder;           /* 1 = subscribe mpc.s.*.d.<self> for GONE, default 1 */
     uint64_t incarnation;         /* this process start's id, sent in every envelope; 0 (the
                                      default) = a random non-zero value drawn at create. A

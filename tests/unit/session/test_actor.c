@@ -9,7 +9,7 @@
  *   - a message for a round already over is dropped as late;
  *   - malformed, misaddressed or foreign envelopes are dropped and counted;
  *   - after the session ended (done or failed), its direct subject answers GONE;
- *   - an ABORT from the peer fails the session at once with GONE naming it.
+ *   - an ABORT from the peer fails the session fast (after abort_grace_ms) with GONE naming it.
  */
 #include <setjmp.h>
 #include <stdarg.h>

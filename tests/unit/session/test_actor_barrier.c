@@ -13,7 +13,8 @@
  *     MPC_ERR_PEER_RESTARTED naming it, and the ABORT tells who restarted;
  *     the same inconsistent content from the same incarnation is still
  *     reported as MPC_ERR_EQUIVOCATION;
- *   - an ABORT saying that we ourselves restarted is reported as such.
+ *   - an ABORT saying that we ourselves restarted is reported as such;
+ *   - after any other ABORT, our own verdict within abort_grace_ms wins.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -508,6 +509,33 @@ test_actor_barrier_abort_names_stranger(void **state)
     abort_with(*state, "n2", MPC_ERR_GONE, 1); /* n2 is not a party of this session */
 }
 
+/*
+ * Within abort_grace_ms of a peer's ABORT, the session's own verdict on a
+ * message already on its way wins (here: a malformed round-1 broadcast).
+ */
+static void
+test_actor_barrier_own_verdict_beats_abort(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox ob;
+    begin(f, 1, &ob);
+    mpc_outbox_clear(&ob);
+    int bcast = 0;
+    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
+    uint8_t code[4] = {(uint8_t)MPC_ERR_OT_CHECK, (uint8_t)(MPC_ERR_OT_CHECK >> 8), 0, 0};
+    size_t len = 0;
+    uint8_t *buf = seal(f->pt1, f->sid, 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, 0, &len);
+    send_raw(f, "b", buf, len);
+    free(buf);
+    buf = seal(f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, (const uint8_t *)"short", 5, 0,
+               &len);
+    send_raw(f, "b", buf, len);
+    free(buf);
+    session_outcome o = outcome_wait(f, 10000);
+    assert_int_equal(o.status, MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(o.culprit, 1);
+}
+
 static void
 test_actor_barrier_incarnation_config(void **state)
 {
@@ -546,6 +574,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_barrier_abort_says_we_restarted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_abort_names_stranger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_own_verdict_beats_abort, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
