@@ -139,5 +139,4 @@ void cli_bench_count_error(struct cli_bench_stats *st, const char *name);
  */
 int cli_bench_report(const struct cli_bench_opts *o, const struct cli_bench_stats *st);
 
-
 #endif /* MPC_NODE_CLI_BENCH_H */

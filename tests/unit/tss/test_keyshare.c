@@ -140,9 +140,9 @@ test_keyshare_decode_validates_fields(void **state)
     /* header: ver curve t[4] n[4] has_secret self[4] */
     expect_patched(ks, 0, 2, MPC_ERR_MSG_MALFORMED); /* version */
     expect_relabel_rejected(ks); /* relabelled secp256k1: points or lengths do not parse */
-    expect_patched(ks, 1, 9, MPC_ERR_UNSUPPORTED);   /* unknown curve */
-    expect_patched(ks, 5, 0, MPC_ERR_BAD_THRESHOLD); /* t = 0 */
-    expect_patched(ks, 5, 4, MPC_ERR_BAD_THRESHOLD); /* t > n */
+    expect_patched(ks, 1, 9, MPC_ERR_UNSUPPORTED);    /* unknown curve */
+    expect_patched(ks, 5, 0, MPC_ERR_BAD_THRESHOLD);  /* t = 0 */
+    expect_patched(ks, 5, 4, MPC_ERR_BAD_THRESHOLD);  /* t > n */
     expect_patched(ks, 10, 2, MPC_ERR_MSG_MALFORMED); /* has_secret not 0/1 */
     expect_patched(ks, 14, 3, MPC_ERR_MSG_MALFORMED); /* self >= n */
     /* group key replaced by the identity encoding (01 00 .. 00) */
