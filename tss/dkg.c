@@ -368,17 +368,9 @@ tss_dkg_culprit(const tss_dkg *s)
 mpc_status
 tss_dkg_result(tss_dkg *s, uint8_t **out, size_t *out_len)
 {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (s == NULL || out == NULL || out_len == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!s->b.done) {
-        return MPC_ERR_SESSION_STATE;
+    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
+    if (st != MPC_OK) {
+        return st;
     }
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }

@@ -376,17 +376,9 @@ tss_frost_sign_culprit(const tss_frost_sign *s)
 mpc_status
 tss_frost_sign_result(tss_frost_sign *s, uint8_t **out, size_t *out_len)
 {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (s == NULL || out == NULL || out_len == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!s->b.done) {
-        return MPC_ERR_SESSION_STATE;
+    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
+    if (st != MPC_OK) {
+        return st;
     }
     if ((*out = mpc_secure_alloc(TSS_FROST_SIG_BYTES)) == NULL) {
         return MPC_ERR_NOMEM;

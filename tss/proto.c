@@ -71,6 +71,21 @@ tss_base_expect(tss_base *b, uint32_t r, const uint8_t *senders)
 }
 
 mpc_status
+tss_base_result_check(const tss_base *b, uint8_t **out, size_t *out_len)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (b == NULL || out == NULL || out_len == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return b->done ? MPC_OK : MPC_ERR_SESSION_STATE;
+}
+
+mpc_status
 tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit)
 {
     if (b->failed == MPC_OK) {

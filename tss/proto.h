@@ -103,6 +103,15 @@ void tss_base_expect(tss_base *b, uint32_t r, const uint8_t *senders);
 mpc_status tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit);
 
 /*
+ * Common preamble of every state machine's result(): clears *out and
+ * *out_len, then checks the arguments and that the protocol finished.
+ * b may be NULL (a NULL state).
+ * Returns: MPC_OK (the caller encodes its result), MPC_ERR_INVALID_ARG,
+ *          MPC_ERR_SESSION_STATE (not done).
+ */
+MPC_MUST_CHECK mpc_status tss_base_result_check(const tss_base *b, uint8_t **out, size_t *out_len);
+
+/*
  * Common checks of an inbound message: not failed, round current, sender
  * expected and not yet heard, delivery kind (broadcast or direct) as the
  * round wants, header version and type. Marks the sender heard and opens a

@@ -559,17 +559,9 @@ tss_reshare_culprit(const tss_reshare *s)
 mpc_status
 tss_reshare_result(tss_reshare *s, uint8_t **out, size_t *out_len)
 {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (s == NULL || out == NULL || out_len == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!s->b.done) {
-        return MPC_ERR_SESSION_STATE;
+    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
+    if (st != MPC_OK) {
+        return st;
     }
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
