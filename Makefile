@@ -86,7 +86,7 @@ PROTOS     := $(wildcard proto/*.proto)
 GEN_C      := $(patsubst proto/%.proto,$(GEN)/proto/%.pb-c.c,$(PROTOS))
 GEN_H      := $(GEN_C:.c=.h)
 
-ALL_SRC    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+ALL_SRC    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c $(m)/*/*.c))
 MAIN_SRC   := $(filter %_main.c,$(ALL_SRC))
 LIB_SRC    := $(filter-out %_main.c,$(ALL_SRC))
 LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) \
@@ -98,7 +98,7 @@ TSUP_SRC   := $(wildcard tests/support/*.c)
 TSUP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(TSUP_SRC))
 LIBTSUP    := $(B)/libmpctest.a
 
-UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_BIN   := $(patsubst %.c,$(B)/%,$(UNIT_SRC))
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))
@@ -251,7 +251,7 @@ layering:
 	 [ -z "$$bad" ] || { echo "layering: tss/ must stay pure: $$bad" >&2; exit 1; }; \
 	 bad=$$(grep -lE 'pthread_(create|mutex|cond|rwlock|spin)|[^a-z_](fopen|open|read|write|socket)\(' tss/*.c 2>/dev/null); \
 	 [ -z "$$bad" ] || { echo "layering: tss/ may not create threads, lock or do I/O: $$bad" >&2; exit 1; }; \
-	 bad=$$(grep -lE '#include *[<"]nats' common/*.[ch] session/*.[ch] node/*.[ch] tss/*.[ch] 2>/dev/null); \
+	 bad=$$(grep -lE '#include *[<"]nats' common/*.[ch] session/*.[ch] node/*.[ch] node/*/*.[ch] tss/*.[ch] 2>/dev/null); \
 	 [ -z "$$bad" ] || { echo "layering: only transport/ may include nats.c: $$bad" >&2; exit 1; }; \
 	 bad=$$(grep -lE '#include *[<"](session|node|transport)/' common/*.[ch] 2>/dev/null); \
 	 [ -z "$$bad" ] || { echo "layering: common/ depends on nothing above it: $$bad" >&2; exit 1; }

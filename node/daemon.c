@@ -56,49 +56,50 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
              size_t cap)
 {
     char msg[512] = "";
-    node_passphrase *own = NULL;
-    const node_passphrase *pass = opt->pass;
+    node_store_passphrase *own = NULL;
+    const node_store_passphrase *pass = opt->pass;
     const struct node_config_identity *ic = &d->cfg->identity;
     mpc_status st = MPC_OK;
     if (pass == NULL) {
-        const char *arg = ic->passphrase_source == NODE_PASSPHRASE_FILE ? ic->passphrase_file
-                                                                        : ic->passphrase_env;
-        st = node_passphrase_load(ic->passphrase_source, arg, &own, msg, sizeof msg);
+        const char *arg = ic->passphrase_source == NODE_STORE_PASSPHRASE_FILE ? ic->passphrase_file
+                                                                              : ic->passphrase_env;
+        st = node_store_passphrase_load(ic->passphrase_source, arg, &own, msg, sizeof msg);
         if (st != MPC_OK) {
             return fail(ec, secret_exit(st), err, cap, st, "passphrase", msg);
         }
         pass = own;
     }
-    st = node_identity_load(ic->key_file, node_passphrase_data(pass), node_passphrase_len(pass),
-                            &d->id, msg, sizeof msg);
+    st = node_store_identity_load(ic->key_file, node_store_passphrase_data(pass),
+                                  node_store_passphrase_len(pass), &d->id, msg, sizeof msg);
     if (st != MPC_OK) {
-        node_passphrase_destroy(own);
+        node_store_passphrase_destroy(own);
         return fail(ec, secret_exit(st), err, cap, st, "identity", msg);
     }
-    st = node_peers_load(d->cfg->peers_file, &d->peers, msg, sizeof msg);
+    st = node_config_peers_load(d->cfg->peers_file, &d->peers, msg, sizeof msg);
     if (st == MPC_OK) {
-        st = node_peers_check_self(d->peers, d->cfg->node_id, node_identity_public_key(d->id), msg,
-                                   sizeof msg);
+        st = node_config_peers_check_self(d->peers, d->cfg->node_id,
+                                          node_store_identity_public_key(d->id), msg, sizeof msg);
     }
     if (st != MPC_OK) {
-        node_passphrase_destroy(own);
+        node_store_passphrase_destroy(own);
         return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "peers", msg);
     }
-    struct node_store_options so = {
-        .kdf = NODE_KDF_MODERATE, .map_size = d->cfg->store_map_size, .flags = NODE_STORE_CREATE};
+    struct node_store_options so = {.kdf = NODE_STORE_KDF_MODERATE,
+                                    .map_size = d->cfg->store_map_size,
+                                    .flags = NODE_STORE_CREATE};
 #ifdef MPC_FAULT_INJECTION
     if (getenv("MPC_NODE_TEST_WEAK_KDF") != NULL) { /* test builds only: fast store creation */
-        so.kdf = NODE_KDF_TEST_MIN;
+        so.kdf = NODE_STORE_KDF_TEST_MIN;
     }
 #endif
-    st = node_store_open(d->cfg->store_path, node_passphrase_data(pass), node_passphrase_len(pass),
-                         &so, &d->store, msg, sizeof msg);
-    node_passphrase_destroy(own);
+    st = node_store_open(d->cfg->store_path, node_store_passphrase_data(pass),
+                         node_store_passphrase_len(pass), &so, &d->store, msg, sizeof msg);
+    node_store_passphrase_destroy(own);
     if (st != MPC_OK) {
         return fail(ec, st == MPC_ERR_BAD_PASSPHRASE ? NODE_EXIT_SECRET : NODE_EXIT_STORE, err, cap,
                     st, "key store", msg);
     }
-    st = node_store_identity_bind(d->store, node_identity_public_key(d->id));
+    st = node_store_identity_bind(d->store, node_store_identity_public_key(d->id));
     if (st != MPC_OK) {
         return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "key store",
                     "the store belongs to another node identity");
@@ -111,14 +112,15 @@ static mpc_status
 make_peer_table(struct node_daemon *d)
 {
     uint8_t seed[TRANSPORT_ED25519_SEED];
-    memcpy(seed, node_identity_secret_key(d->id), sizeof seed); /* libsodium sk = seed || pk */
+    memcpy(seed, node_store_identity_secret_key(d->id),
+           sizeof seed); /* libsodium sk = seed || pk */
     mpc_status st = transport_identity_create(d->cfg->node_id, seed, &d->tid);
     mpc_wipe(seed, sizeof seed);
     if (st == MPC_OK) {
         st = transport_peer_table_create(d->tid, &d->ptable);
     }
-    for (size_t i = 0; st == MPC_OK && i < node_peers_count(d->peers); i++) {
-        const struct node_peer *p = node_peers_at(d->peers, i);
+    for (size_t i = 0; st == MPC_OK && i < node_config_peers_count(d->peers); i++) {
+        const struct node_config_peer *p = node_config_peers_at(d->peers, i);
         if (strcmp(p->id, d->cfg->node_id) != 0) {
             st = transport_peer_table_add(d->ptable, p->id, p->public_key);
         }
@@ -321,7 +323,7 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
         st = fail(ec, NODE_EXIT_CONFIG, err, cap, st, "peer table", "");
     }
     if (st == MPC_OK) {
-        d->peer_seen_ms = calloc(node_peers_count(d->peers) + 1, sizeof *d->peer_seen_ms);
+        d->peer_seen_ms = calloc(node_config_peers_count(d->peers) + 1, sizeof *d->peer_seen_ms);
         st = d->peer_seen_ms != NULL ? open_messaging(d, ec, err, cap) : MPC_ERR_NOMEM;
     }
     if (st == MPC_OK) {
@@ -342,7 +344,7 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
         return st;
     }
     mpc_log(MPC_LOG_INFO, "node", "started", "node=%s version=%s peers=%zu ack_wait_ms=%llu",
-            d->cfg->node_id, NODE_DAEMON_VERSION, node_peers_count(d->peers),
+            d->cfg->node_id, NODE_DAEMON_VERSION, node_config_peers_count(d->peers),
             (unsigned long long)d->ack_wait_ms);
     *out = d;
     return MPC_OK;
@@ -415,8 +417,8 @@ node_daemon_destroy(node_daemon *d)
         mpc_log(MPC_LOG_WARN, "node", "store_sync_failed", "path=%s", d->cfg->store_path);
     }
     node_store_close(d->store);
-    node_peers_destroy(d->peers);
-    node_identity_destroy(d->id);
+    node_config_peers_destroy(d->peers);
+    node_store_identity_destroy(d->id);
     node_config_free(d->cfg);
     free(d->peer_seen_ms);
     pthread_mutex_destroy(&d->mu);

@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
-#include "node/passphrase.h"
+#include "node/store/passphrase.h"
 
 #define NODE_DAEMON_VERSION "0.1.0"
 #define NODE_DAEMON_HB_MS   1000u /* heartbeat period */
@@ -64,8 +64,8 @@ typedef struct node_daemon node_daemon;
 
 /* Options of node_daemon_create. Borrowed during the call. */
 struct node_daemon_options {
-    const char *config_path;     /* required */
-    const node_passphrase *pass; /* optional: use this instead of the configured source */
+    const char *config_path;           /* required */
+    const node_store_passphrase *pass; /* optional: use this instead of the configured source */
 };
 
 /*

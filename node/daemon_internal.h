@@ -25,15 +25,15 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "node/config.h"
+#include "node/client/request.h"
+#include "node/client/results.h"
+#include "node/client/sid.h"
+#include "node/config/config.h"
+#include "node/config/peers.h"
 #include "node/daemon.h"
-#include "node/identity.h"
-#include "node/keyinfo.h"
-#include "node/peers.h"
-#include "node/request.h"
-#include "node/results.h"
-#include "node/sid.h"
-#include "node/store.h"
+#include "node/store/identity.h"
+#include "node/store/keyinfo.h"
+#include "node/store/store.h"
 #include "session/manager.h"
 #include "transport/jetstream.h"
 #include "transport/peer_table.h"
@@ -51,22 +51,22 @@ struct node_job;
 
 /* One session of a request (one key type). */
 struct node_subjob {
-    struct node_job *job;            /* owner */
-    const struct node_kt_handler *h; /* key-type handler; NULL if unknown */
-    int key_type;                    /* Mpc__KeyType */
-    uint8_t sid[NODE_SID_BYTES];     /* session id */
-    int started;                     /* a session was started for it */
+    struct node_job *job;               /* owner */
+    const struct node_kt_handler *h;    /* key-type handler; NULL if unknown */
+    int key_type;                       /* Mpc__KeyType */
+    uint8_t sid[NODE_CLIENT_SID_BYTES]; /* session id */
+    int started;                        /* a session was started for it */
     /* prepared by the handler */
-    char parties[NODE_KEYINFO_MAX_PARTIES][NODE_ID_MAX + 1]; /* session parties, in order */
-    const char *party_ptrs[NODE_KEYINFO_MAX_PARTIES];        /* pointers into parties */
-    uint32_t n_parties;                                      /* session size */
-    uint32_t self;                                           /* own index in parties */
-    uint32_t threshold;                                      /* k of the protocol */
-    uint8_t *input;          /* protocol input (secure memory) or NULL */
-    size_t input_len;        /* its length */
-    struct node_keyinfo *ki; /* key as read at intake (sign/reshare) */
-    uint32_t version;        /* version used (sign) / created */
-    int joining;             /* reshare: this node has no record and joins the committee */
+    char parties[NODE_STORE_KEYINFO_MAX_PARTIES][NODE_ID_MAX + 1]; /* session parties, in order */
+    const char *party_ptrs[NODE_STORE_KEYINFO_MAX_PARTIES];        /* pointers into parties */
+    uint32_t n_parties;                                            /* session size */
+    uint32_t self;                                                 /* own index in parties */
+    uint32_t threshold;                                            /* k of the protocol */
+    uint8_t *input;                /* protocol input (secure memory) or NULL */
+    size_t input_len;              /* its length */
+    struct node_store_keyinfo *ki; /* key as read at intake (sign/reshare) */
+    uint32_t version;              /* version used (sign) / created */
+    int joining;                   /* reshare: this node has no record and joins the committee */
     /* outcome */
     mpc_status status;                  /* final status */
     char error_text[NODE_ERR_TEXT_MAX]; /* detail for the result */
@@ -76,31 +76,31 @@ struct node_subjob {
     size_t result_len;                  /* its length */
     uint64_t elapsed_ms;                /* session duration */
     /* what the result reports */
-    uint8_t pk[NODE_KEYINFO_PK_MAX];                   /* group public key */
-    size_t pk_len;                                     /* its length, 0 if unknown */
-    uint8_t sig[64];                                   /* signature (sign): Ed25519 R||S or r||s */
-    size_t sig_len;                                    /* 64 or 0 */
-    uint8_t recid;                                     /* ECDSA recovery id 0..3 */
-    const char *out_parties[NODE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
-    size_t n_out_parties;                              /* count */
-    uint32_t out_threshold;                            /* threshold reported */
+    uint8_t pk[NODE_STORE_KEYINFO_PK_MAX]; /* group public key */
+    size_t pk_len;                         /* its length, 0 if unknown */
+    uint8_t sig[64];                       /* signature (sign): Ed25519 R||S or r||s */
+    size_t sig_len;                        /* 64 or 0 */
+    uint8_t recid;                         /* ECDSA recovery id 0..3 */
+    const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
+    size_t n_out_parties;                                    /* count */
+    uint32_t out_threshold;                                  /* threshold reported */
 };
 
 /* One request in flight. */
 struct node_job {
-    struct node_daemon *d;                       /* owner */
-    transport_js_msg *msg;                       /* the JetStream message (owned) */
-    Mpc__Request *req;                           /* decoded request (owned) */
-    char request_id[NODE_REQUEST_ID_MAX + 1];    /* request id */
-    char client_id[NODE_REQUEST_CLIENT_MAX + 1]; /* result subject token */
-    int op;                                      /* Mpc__Op */
-    uint64_t stream_seq;                         /* JetStream sequence of msg */
-    uint64_t started_ms;                         /* monotonic start */
-    uint64_t last_progress_ms;                   /* last InProgress (monotonic; d->mu) */
-    size_t n_sub;                                /* sub-jobs */
-    struct node_subjob sub[NODE_JOB_MAX_SUB];    /* one per key type */
-    int pending;                                 /* sessions not yet completed (d->mu) */
-    struct node_job *next;                       /* d->jobs or d->done list link */
+    struct node_daemon *d;                              /* owner */
+    transport_js_msg *msg;                              /* the JetStream message (owned) */
+    Mpc__Request *req;                                  /* decoded request (owned) */
+    char request_id[NODE_CLIENT_REQUEST_ID_MAX + 1];    /* request id */
+    char client_id[NODE_CLIENT_REQUEST_CLIENT_MAX + 1]; /* result subject token */
+    int op;                                             /* Mpc__Op */
+    uint64_t stream_seq;                                /* JetStream sequence of msg */
+    uint64_t started_ms;                                /* monotonic start */
+    uint64_t last_progress_ms;                          /* last InProgress (monotonic; d->mu) */
+    size_t n_sub;                                       /* sub-jobs */
+    struct node_subjob sub[NODE_JOB_MAX_SUB];           /* one per key type */
+    int pending;                                        /* sessions not yet completed (d->mu) */
+    struct node_job *next;                              /* d->jobs or d->done list link */
 };
 
 /* Handlers of one key type (handlers.c). A NULL protocol = unsupported operation.
@@ -150,40 +150,40 @@ struct node_metrics {
 
 /* The daemon. */
 struct node_daemon {
-    struct node_config *cfg;           /* configuration (owned) */
-    node_identity *id;                 /* identity (owned) */
-    node_peers *peers;                 /* peers (owned) */
-    node_store *store;                 /* key store (owned) */
-    transport_identity *tid;           /* envelope identity (owned) */
-    transport_peer_table *ptable;      /* envelope peers (owned) */
-    transport *t;                      /* session transport (owned) */
-    transport *t_nats;                 /* the NATS transport: t, or under t's test fault layer */
-    transport_js *js;                  /* JetStream connection (owned) */
-    transport_js_consumer *cons;       /* this node's durable (owned) */
-    session_manager *mgr;              /* sessions (owned) */
-    struct node_http *http;            /* HTTP server (owned) */
-    transport_sub *hb_sub;             /* mpc.n.*.hb */
-    transport_sub *status_sub;         /* mpc.n.<self>.status */
-    transport_sub *keyclaim_sub;       /* mpc.n.<self>.keyclaim (keyclaim_serve.c) */
-    const uint8_t (*initiators)[32];   /* borrowed from cfg */
-    struct node_request_policy policy; /* request acceptance (now_ms set per request) */
-    pthread_mutex_t mu;                /* see DESIGN above */
-    pthread_cond_t cv;                 /* job done, permit freed, stop */
-    struct node_job *jobs;             /* requests with sessions in flight */
-    struct node_job *done;             /* completed, waiting for the finisher */
-    struct node_job *finishing;        /* the job finish_job is storing/publishing, or NULL */
-    size_t n_jobs;                     /* jobs in jobs + done (d->mu) */
-    int finisher_stop;                 /* finisher: exit when done is empty (d->mu) */
-    int ticker_stop;                   /* ticker: exit (d->mu) */
-    pthread_t finisher;                /* finisher thread */
-    pthread_t ticker;                  /* ticker thread */
-    int threads_started;               /* bit 0 finisher, bit 1 ticker */
-    int stop;                          /* stop requested (atomic; signal handler) */
-    int js_ok;                         /* last JetStream ping succeeded (atomic) */
-    uint64_t started_ms;               /* monotonic start */
-    uint64_t *peer_seen_ms;            /* per peer index: last heartbeat (atomic), 0 never */
-    uint64_t ack_wait_ms;              /* effective AckWait */
-    struct node_metrics m;             /* counters */
+    struct node_config *cfg;         /* configuration (owned) */
+    node_store_identity *id;         /* identity (owned) */
+    node_config_peers *peers;        /* peers (owned) */
+    node_store *store;               /* key store (owned) */
+    transport_identity *tid;         /* envelope identity (owned) */
+    transport_peer_table *ptable;    /* envelope peers (owned) */
+    transport *t;                    /* session transport (owned) */
+    transport *t_nats;               /* the NATS transport: t, or under t's test fault layer */
+    transport_js *js;                /* JetStream connection (owned) */
+    transport_js_consumer *cons;     /* this node's durable (owned) */
+    session_manager *mgr;            /* sessions (owned) */
+    struct node_http *http;          /* HTTP server (owned) */
+    transport_sub *hb_sub;           /* mpc.n.*.hb */
+    transport_sub *status_sub;       /* mpc.n.<self>.status */
+    transport_sub *keyclaim_sub;     /* mpc.n.<self>.keyclaim (keyclaim_serve.c) */
+    const uint8_t (*initiators)[32]; /* borrowed from cfg */
+    struct node_client_request_policy policy; /* request acceptance (now_ms set per request) */
+    pthread_mutex_t mu;                       /* see DESIGN above */
+    pthread_cond_t cv;                        /* job done, permit freed, stop */
+    struct node_job *jobs;                    /* requests with sessions in flight */
+    struct node_job *done;                    /* completed, waiting for the finisher */
+    struct node_job *finishing; /* the job finish_job is storing/publishing, or NULL */
+    size_t n_jobs;              /* jobs in jobs + done (d->mu) */
+    int finisher_stop;          /* finisher: exit when done is empty (d->mu) */
+    int ticker_stop;            /* ticker: exit (d->mu) */
+    pthread_t finisher;         /* finisher thread */
+    pthread_t ticker;           /* ticker thread */
+    int threads_started;        /* bit 0 finisher, bit 1 ticker */
+    int stop;                   /* stop requested (atomic; signal handler) */
+    int js_ok;                  /* last JetStream ping succeeded (atomic) */
+    uint64_t started_ms;        /* monotonic start */
+    uint64_t *peer_seen_ms;     /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t ack_wait_ms;       /* effective AckWait */
+    struct node_metrics m;      /* counters */
 };
 
 /* intake.c: runs until d->stop. */
@@ -219,8 +219,9 @@ void node_job_free(struct node_job *job);
 /* Encodes and publishes results (and writes the request log if log != 0). */
 mpc_status node_job_publish(struct node_daemon *d, struct node_job *job, int log);
 /* Publishes one encoded Result copy for request_id/client_id. */
-mpc_status node_result_publish(struct node_daemon *d, const char *client_id, const char *request_id,
-                               const char *key_type, const uint8_t *res, size_t len);
+mpc_status node_client_result_publish(struct node_daemon *d, const char *client_id,
+                                      const char *request_id, const char *key_type,
+                                      const uint8_t *res, size_t len);
 
 /* Final acknowledgements of a request message; failures are logged (the server
  * then redelivers after AckWait, which the request log makes harmless). */

@@ -8,7 +8,7 @@
  * dkls-keygen / dkls-sign / dkls-reshare tables and its input/result
  * adapters; a row with a NULL table answers MPC_ERR_UNSUPPORTED.
  *
- * Key versions (node/keyinfo.h): keygen creates v1 ACTIVE. A reshare writes
+ * Key versions (node/store/keyinfo.h): keygen creates v1 ACTIVE. A reshare writes
  * the new share as v(max+1) PENDING together with the keyinfo in one store
  * transaction, then, in a second write, makes it ACTIVE and the previous
  * version RETIRED. The reshare result exists only after the protocol's
@@ -298,7 +298,7 @@ sj_add_party(struct node_subjob *sj, const char *id)
             return 1;
         }
     }
-    if (sj->n_parties >= NODE_KEYINFO_MAX_PARTIES || strlen(id) > NODE_ID_MAX) {
+    if (sj->n_parties >= NODE_STORE_KEYINFO_MAX_PARTIES || strlen(id) > NODE_ID_MAX) {
         return 0;
     }
     snprintf(sj->parties[sj->n_parties], sizeof sj->parties[0], "%s", id);
@@ -318,8 +318,8 @@ list_or_all_peers(struct node_daemon *d, char *const *ids, size_t n, const char 
         return n < cap ? n : cap;
     }
     size_t k = 0;
-    for (size_t i = 0; i < node_peers_count(d->peers) && k < cap; i++) {
-        out[k++] = node_peers_at(d->peers, i)->id;
+    for (size_t i = 0; i < node_config_peers_count(d->peers) && k < cap; i++) {
+        out[k++] = node_config_peers_at(d->peers, i)->id;
     }
     qsort(out, k, sizeof out[0], cmp_str);
     return k;
@@ -339,7 +339,7 @@ sj_find_self(struct node_daemon *d, struct node_subjob *sj)
 }
 
 static int
-version_has(const struct node_keyinfo_version *v, const char *id)
+version_has(const struct node_store_keyinfo_version *v, const char *id)
 {
     for (uint16_t i = 0; i < v->n_participants; i++) {
         if (strcmp(v->participants[i], id) == 0) {
@@ -393,10 +393,10 @@ sj_load_share(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
 static mpc_status
 prepare_keygen(struct node_daemon *d, const Mpc__KeygenRequest *k, struct node_subjob *sj)
 {
-    const char *ids[NODE_KEYINFO_MAX_PARTIES];
-    struct node_keyinfo ki;
-    size_t n =
-        list_or_all_peers(d, k->participants, k->n_participants, ids, NODE_KEYINFO_MAX_PARTIES);
+    const char *ids[NODE_STORE_KEYINFO_MAX_PARTIES];
+    struct node_store_keyinfo ki;
+    size_t n = list_or_all_peers(d, k->participants, k->n_participants, ids,
+                                 NODE_STORE_KEYINFO_MAX_PARTIES);
     for (size_t i = 0; i < n; i++) {
         (void)sj_add_party(sj, ids[i]);
     }
@@ -422,23 +422,23 @@ prepare_keygen(struct node_daemon *d, const Mpc__KeygenRequest *k, struct node_s
 static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
-    const char *ids[NODE_KEYINFO_MAX_PARTIES];
+    const char *ids[NODE_STORE_KEYINFO_MAX_PARTIES];
     mpc_status st = sj_load_keyinfo(d, sj, s->wallet_id);
     if (st != MPC_OK) {
         return st;
     }
     sj->version = s->key_version != 0 ? s->key_version : sj->ki->active_version;
-    const struct node_keyinfo_version *v = node_keyinfo_find(sj->ki, sj->version);
-    if (v == NULL || v->state == NODE_KEY_VERSION_PENDING) {
+    const struct node_store_keyinfo_version *v = node_store_keyinfo_find(sj->ki, sj->version);
+    if (v == NULL || v->state == NODE_STORE_KEY_VERSION_PENDING) {
         return SJ_FAIL(sj, MPC_ERR_REQ_INVALID, "key version %u not usable", sj->version);
     }
-    const char *holders[NODE_KEYINFO_MAX_PARTIES];
+    const char *holders[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint16_t i = 0; i < v->n_participants; i++) {
         holders[i] = v->participants[i];
     }
-    size_t n = s->n_signers > 0
-                   ? list_or_all_peers(d, s->signers, s->n_signers, ids, NODE_KEYINFO_MAX_PARTIES)
-                   : v->n_participants;
+    size_t n = s->n_signers > 0 ? list_or_all_peers(d, s->signers, s->n_signers, ids,
+                                                    NODE_STORE_KEYINFO_MAX_PARTIES)
+                                : v->n_participants;
     for (size_t i = 0; i < n; i++) {
         const char *id = s->n_signers > 0 ? ids[i] : holders[i];
         if (!version_has(v, id)) {
@@ -509,7 +509,7 @@ prepare_join(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node_su
     if (st != MPC_OK) {
         return st;
     }
-    const char *old[NODE_KEYINFO_MAX_PARTIES];
+    const char *old[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint32_t i = 0; i < ks->n; i++) {
         old[i] = ks->members[i].node_id;
     }
@@ -531,9 +531,9 @@ prepare_join(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node_su
 static mpc_status
 prepare_reshare(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node_subjob *sj)
 {
-    const char *ids[NODE_KEYINFO_MAX_PARTIES];
+    const char *ids[NODE_STORE_KEYINFO_MAX_PARTIES];
     size_t n_new = list_or_all_peers(d, r->new_participants, r->n_new_participants, ids,
-                                     NODE_KEYINFO_MAX_PARTIES);
+                                     NODE_STORE_KEYINFO_MAX_PARTIES);
     int is_new = 0;
     for (size_t i = 0; i < n_new; i++) {
         is_new |= strcmp(ids[i], d->cfg->node_id) == 0;
@@ -545,11 +545,12 @@ prepare_reshare(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node
     if (st != MPC_OK) {
         return is_new ? st : MPC_ERR_NOT_PARTICIPANT;
     }
-    const struct node_keyinfo_version *old = node_keyinfo_find(sj->ki, sj->ki->active_version);
+    const struct node_store_keyinfo_version *old =
+        node_store_keyinfo_find(sj->ki, sj->ki->active_version);
     if (old == NULL) {
         return SJ_FAIL(sj, MPC_ERR_STORE, "active version missing");
     }
-    const char *old_ids[NODE_KEYINFO_MAX_PARTIES];
+    const char *old_ids[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint16_t i = 0; i < old->n_participants; i++) {
         old_ids[i] = old->participants[i];
     }
@@ -578,13 +579,13 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
     if (sj->h == NULL || node_handler_protocol(job, sj) == NULL) {
         return SJ_FAIL(sj, MPC_ERR_UNSUPPORTED, "%s %s is not supported yet",
                        sj->h != NULL ? sj->h->name : "this key type",
-                       node_request_op_name(job->op));
+                       node_client_request_op_name(job->op));
     }
     const char *wallet = job->op == MPC__OP__OP_KEYGEN ? r->keygen->wallet_id
                          : job->op == MPC__OP__OP_SIGN ? r->sign->wallet_id
                                                        : r->reshare->wallet_id;
-    mpc_status st = node_sid_derive(sj->sid, node_request_op_name(job->op), sj->h->name, wallet,
-                                    job->request_id);
+    mpc_status st = node_client_sid_derive(sj->sid, node_client_request_op_name(job->op),
+                                           sj->h->name, wallet, job->request_id);
     if (st != MPC_OK) {
         return st;
     }
@@ -594,7 +595,7 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
     case MPC__OP__OP_SIGN:
         st = prepare_sign(d, r->sign, sj);
         /* Every node must sign with the same key version (see sid.h). */
-        return st == MPC_OK ? node_sid_bind_version(sj->sid, sj->version) : st;
+        return st == MPC_OK ? node_client_sid_bind_version(sj->sid, sj->version) : st;
     default:
         return prepare_reshare(d, r->reshare, sj);
     }

@@ -32,7 +32,7 @@ share_group_key(struct node_subjob *sj, int *has_secret)
     if (st != MPC_OK) {
         return SJ_FAIL(sj, st, "protocol result does not decode");
     }
-    uint8_t pk[NODE_KEYINFO_PK_MAX];
+    uint8_t pk[NODE_STORE_KEYINFO_PK_MAX];
     ks->g->point_encode(pk, &ks->group_key);
     size_t len = ks->g->point_len;
     *has_secret = ks->secret != NULL;
@@ -47,7 +47,7 @@ share_group_key(struct node_subjob *sj, int *has_secret)
 
 /* Fills a version entry from the session's committee. */
 static void
-version_fill(struct node_keyinfo_version *v, uint32_t num, uint8_t state, uint32_t t,
+version_fill(struct node_store_keyinfo_version *v, uint32_t num, uint8_t state, uint32_t t,
              const char *const *ids, size_t n)
 {
     memset(v, 0, sizeof *v);
@@ -62,14 +62,14 @@ version_fill(struct node_keyinfo_version *v, uint32_t num, uint8_t state, uint32
 
 /* Puts the encoded keyinfo inside txn. */
 static mpc_status
-txn_put_keyinfo(node_store_txn *txn, const char *wallet, const struct node_keyinfo *ki)
+txn_put_keyinfo(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
 {
     char name[NODE_STORE_NAME_MAX + 1];
-    uint8_t buf[NODE_KEYINFO_ENCODED_MAX];
+    uint8_t buf[NODE_STORE_KEYINFO_ENCODED_MAX];
     size_t len = 0;
     mpc_status st = node_store_name_keyinfo(name, sizeof name, ki->key_type, wallet);
     if (st == MPC_OK) {
-        st = node_keyinfo_encode(buf, sizeof buf, &len, ki);
+        st = node_store_keyinfo_encode(buf, sizeof buf, &len, ki);
     }
     if (st == MPC_OK) {
         st = node_store_txn_put(txn, name, buf, len);
@@ -89,7 +89,7 @@ txn_put_share(node_store_txn *txn, int kt, const char *wallet, uint32_t v, const
 static mpc_status
 finish_keygen(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
 {
-    struct node_keyinfo ki;
+    struct node_store_keyinfo ki;
     node_store_txn *txn = NULL;
     int has_secret = 0;
     char name[NODE_STORE_NAME_MAX + 1];
@@ -104,7 +104,7 @@ finish_keygen(struct node_daemon *d, struct node_job *job, struct node_subjob *s
     memcpy(ki.public_key, sj->pk, sj->pk_len);
     ki.active_version = 1;
     ki.n_versions = 1;
-    version_fill(&ki.versions[0], 1, NODE_KEY_VERSION_ACTIVE, sj->threshold, sj->party_ptrs,
+    version_fill(&ki.versions[0], 1, NODE_STORE_KEY_VERSION_ACTIVE, sj->threshold, sj->party_ptrs,
                  sj->n_parties);
     st = node_store_name_keyinfo(name, sizeof name, sj->key_type, wallet);
     if (st == MPC_OK) {
@@ -137,14 +137,14 @@ finish_keygen(struct node_daemon *d, struct node_job *job, struct node_subjob *s
 
 /* Makes room for one more version: drops the oldest RETIRED one (and its share). */
 static mpc_status
-txn_make_room(node_store_txn *txn, struct node_keyinfo *ki, const char *wallet)
+txn_make_room(node_store_txn *txn, struct node_store_keyinfo *ki, const char *wallet)
 {
-    if (ki->n_versions < NODE_KEYINFO_MAX_VERSIONS) {
+    if (ki->n_versions < NODE_STORE_KEYINFO_MAX_VERSIONS) {
         return MPC_OK;
     }
     size_t victim = ki->n_versions;
     for (size_t i = 0; i < ki->n_versions; i++) {
-        if (ki->versions[i].state == NODE_KEY_VERSION_RETIRED &&
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED &&
             (victim == ki->n_versions || ki->versions[i].version < ki->versions[victim].version)) {
             victim = i;
         }
@@ -169,7 +169,7 @@ txn_make_room(node_store_txn *txn, struct node_keyinfo *ki, const char *wallet)
  * The new committee is sj->out_parties (set by prepare). */
 static mpc_status
 reshare_store_pending(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
-                      struct node_keyinfo *ki)
+                      struct node_store_keyinfo *ki)
 {
     node_store_txn *txn = NULL;
     /* Read before the txn (one LMDB txn per thread); reshares of one key are exclusive
@@ -190,7 +190,7 @@ reshare_store_pending(struct node_daemon *d, struct node_subjob *sj, const char 
         st = txn_make_room(txn, ki, wallet);
     }
     if (st == MPC_OK) {
-        version_fill(&ki->versions[ki->n_versions++], sj->version, NODE_KEY_VERSION_PENDING,
+        version_fill(&ki->versions[ki->n_versions++], sj->version, NODE_STORE_KEY_VERSION_PENDING,
                      sj->out_threshold, sj->out_parties, sj->n_out_parties);
         st = txn_put_share(txn, sj->key_type, wallet, sj->version, sj->result, sj->result_len);
     }
@@ -210,7 +210,7 @@ reshare_store_pending(struct node_daemon *d, struct node_subjob *sj, const char 
  * transaction. A sign that already started holds its own copy of the record. */
 static mpc_status
 reshare_activate(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
-                 const struct node_keyinfo *ki)
+                 const struct node_store_keyinfo *ki)
 {
     if (sj->h->keep_retired) {
         return node_store_keyinfo_put(d->store, wallet, ki);
@@ -219,7 +219,7 @@ reshare_activate(struct node_daemon *d, struct node_subjob *sj, const char *wall
     mpc_status st = node_store_txn_begin(d->store, &txn);
     for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
         char name[NODE_STORE_NAME_MAX + 1];
-        if (ki->versions[i].state != NODE_KEY_VERSION_RETIRED) {
+        if (ki->versions[i].state != NODE_STORE_KEY_VERSION_RETIRED) {
             continue;
         }
         st =
@@ -245,7 +245,7 @@ reshare_activate(struct node_daemon *d, struct node_subjob *sj, const char *wall
  * there is no pending step; a keyinfo that appeared meanwhile is an error. */
 static mpc_status
 reshare_store_joined(struct node_daemon *d, struct node_subjob *sj, const char *wallet,
-                     struct node_keyinfo *ki)
+                     struct node_store_keyinfo *ki)
 {
     node_store_txn *txn = NULL;
     char name[NODE_STORE_NAME_MAX + 1];
@@ -256,7 +256,7 @@ reshare_store_joined(struct node_daemon *d, struct node_subjob *sj, const char *
     sj->version++;
     ki->active_version = sj->version;
     ki->n_versions = 1;
-    version_fill(&ki->versions[0], sj->version, NODE_KEY_VERSION_ACTIVE, sj->out_threshold,
+    version_fill(&ki->versions[0], sj->version, NODE_STORE_KEY_VERSION_ACTIVE, sj->out_threshold,
                  sj->out_parties, sj->n_out_parties);
     mpc_status st = node_store_name_keyinfo(name, sizeof name, sj->key_type, wallet);
     if (st == MPC_OK) {
@@ -291,7 +291,7 @@ finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *
     if (st != MPC_OK) {
         return st;
     }
-    struct node_keyinfo *ki = calloc(1, sizeof *ki);
+    struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
     if (ki == NULL) {
         return MPC_ERR_NOMEM;
     }
@@ -311,9 +311,9 @@ finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *
     if (st == MPC_OK) { /* step 2: activate */
         for (size_t i = 0; i < ki->n_versions; i++) {
             if (ki->versions[i].version == sj->version) {
-                ki->versions[i].state = NODE_KEY_VERSION_ACTIVE;
-            } else if (ki->versions[i].state == NODE_KEY_VERSION_ACTIVE) {
-                ki->versions[i].state = NODE_KEY_VERSION_RETIRED;
+                ki->versions[i].state = NODE_STORE_KEY_VERSION_ACTIVE;
+            } else if (ki->versions[i].state == NODE_STORE_KEY_VERSION_ACTIVE) {
+                ki->versions[i].state = NODE_STORE_KEY_VERSION_RETIRED;
             }
         }
         ki->active_version = sj->version;

@@ -40,8 +40,8 @@ on_heartbeat(void *arg, const transport_msg *msg)
     }
     memcpy(id, p, (size_t)(end - p));
     id[end - p] = '\0';
-    for (size_t i = 0; i < node_peers_count(d->peers); i++) {
-        if (strcmp(node_peers_at(d->peers, i)->id, id) == 0) {
+    for (size_t i = 0; i < node_config_peers_count(d->peers); i++) {
+        if (strcmp(node_config_peers_at(d->peers, i)->id, id) == 0) {
             __atomic_store_n(&d->peer_seen_ms[i], mpc_clock_mono_ms(), __ATOMIC_RELAXED);
         }
     }
@@ -224,8 +224,8 @@ node_daemon_ready(struct node_daemon *d, char *why, size_t cap)
     }
     /* Every peer heard at least once since start (a heartbeat shows its session
      * subscriptions work); a peer that died later does not make this node unready. */
-    for (size_t i = 0; i < node_peers_count(d->peers); i++) {
-        const char *id = node_peers_at(d->peers, i)->id;
+    for (size_t i = 0; i < node_config_peers_count(d->peers); i++) {
+        const char *id = node_config_peers_at(d->peers, i)->id;
         if (strcmp(id, d->cfg->node_id) != 0 &&
             __atomic_load_n(&d->peer_seen_ms[i], __ATOMIC_RELAXED) == 0) {
             char s[NODE_ID_MAX + 16];

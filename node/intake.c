@@ -4,7 +4,7 @@
  * DESIGN: runs on the thread that called node_daemon_run. It fetches only
  * while the session manager has a free admission permit (backpressure:
  * unfetched requests wait in JetStream). Per message:
- *   invalid (node_request_open) -> error result (+ request log when the
+ *   invalid (node_client_request_open) -> error result (+ request log when the
  *       initiator signature verified, so a duplicate gets the same answer),
  *       Term;
  *   already in the request log -> republish the stored results, Ack;
@@ -56,12 +56,12 @@ republish_logged(struct node_daemon *d, const char *request_id)
     mpc_status outcome = MPC_OK;
     uint8_t *entry = NULL;
     size_t len = 0;
-    struct node_results_entry e;
+    struct node_client_results_entry e;
     mpc_status st = node_store_req_get(d->store, request_id, &outcome, &entry, &len);
     if (st != MPC_OK) {
         return st;
     }
-    st = node_results_entry_decode(&e, entry, len);
+    st = node_client_results_entry_decode(&e, entry, len);
     free(entry);
     if (st != MPC_OK) {
         mpc_log(MPC_LOG_ERROR, "node", "request_log_corrupt", "request=%s", request_id);
@@ -71,13 +71,13 @@ republish_logged(struct node_daemon *d, const char *request_id)
         Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
         /* Same Nats-Msg-Id as the first publish: it names the key type when the result does. */
         const struct node_kt_handler *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
-        st = node_result_publish(d, e.client_id, request_id, h != NULL ? h->name : NULL,
-                                 e.results[i], e.lens[i]);
+        st = node_client_result_publish(d, e.client_id, request_id, h != NULL ? h->name : NULL,
+                                        e.results[i], e.lens[i]);
         if (r != NULL) {
             mpc__result__free_unpacked(r, NULL);
         }
     }
-    node_results_entry_clear(&e);
+    node_client_results_entry_clear(&e);
     node_metrics_add(&d->m.republished);
     mpc_log(MPC_LOG_INFO, "node", "request_republished", "request=%s status=%s", request_id,
             mpc_status_name(st));
@@ -86,10 +86,10 @@ republish_logged(struct node_daemon *d, const char *request_id)
 
 /* Answers an invalid request: error result (logged if authenticated), Term. */
 static void
-reject(struct node_daemon *d, transport_js_msg *msg, const struct node_request_ids *ids,
+reject(struct node_daemon *d, transport_js_msg *msg, const struct node_client_request_ids *ids,
        mpc_status why, const char *err)
 {
-    char rid[NODE_REQUEST_ID_MAX + 1] = "", cid[NODE_REQUEST_CLIENT_MAX + 1] = "";
+    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1] = "", cid[NODE_CLIENT_REQUEST_CLIENT_MAX + 1] = "";
     uint8_t *res = NULL, *entry = NULL;
     size_t len = 0, elen = 0;
     node_metrics_rejected(&d->m, why);
@@ -98,14 +98,14 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_request_i
         memcpy(cid, ids->client_id, sizeof cid);
     } else if (transport_js_msg_header(msg, TRANSPORT_JS_HDR_MSG_ID, rid, sizeof rid) != MPC_OK ||
                transport_js_msg_header(msg, TRANSPORT_JS_HDR_CLIENT, cid, sizeof cid) != MPC_OK ||
-               !node_request_id_is_valid(rid) || !node_client_id_is_valid(cid)) {
+               !node_client_request_id_is_valid(rid) || !node_client_id_is_valid(cid)) {
         rid[0] = cid[0] = '\0';
     }
     mpc_log(MPC_LOG_WARN, "node", "request_rejected",
             "request=%s client=%s status=%s reason=\"%s\"", rid[0] ? rid : "-", cid[0] ? cid : "-",
             mpc_status_name(why), err);
     if (rid[0] != '\0') {
-        struct node_result_info info = {
+        struct node_client_result_info info = {
             .request_id = rid,
             .op = ids->op,
             .key_type = ids->key_type,
@@ -115,15 +115,16 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_request_i
             .node_id = d->cfg->node_id,
             .finished_at_ms = mpc_clock_wall_ms(),
         };
-        if (node_result_encode(&info, &res, &len) == MPC_OK) {
-            if (ids->authenticated && node_results_entry_encode(cid, (const uint8_t *const *)&res,
-                                                                &len, 1, &entry, &elen) == MPC_OK) {
+        if (node_client_result_encode(&info, &res, &len) == MPC_OK) {
+            if (ids->authenticated &&
+                node_client_results_entry_encode(cid, (const uint8_t *const *)&res, &len, 1, &entry,
+                                                 &elen) == MPC_OK) {
                 if (node_store_req_put(d->store, rid, why, entry, elen) != MPC_OK) {
                     node_metrics_add(&d->m.store_failures);
                 }
             }
             const struct node_kt_handler *h = node_handler_find(ids->key_type);
-            (void)node_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
+            (void)node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
         }
     }
     free(entry);
@@ -150,7 +151,7 @@ find_job(struct node_daemon *d, const char *request_id)
 
 static struct node_job *
 job_new(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
-        const struct node_request_ids *ids)
+        const struct node_client_request_ids *ids)
 {
     struct node_job *job = calloc(1, sizeof *job);
     if (job == NULL) {
@@ -300,7 +301,7 @@ reshare_in_flight(struct node_daemon *d, const char *wallet, int key_type)
  * until it is stored (or failed), then resolve the version. Every node then
  * resolves the version as of the same stream position. The wait blocks intake
  * (the total order is the point) and is bounded by the reshare deadline; if it
- * runs out, the sid binding of the version (node/sid.h) still keeps nodes that
+ * runs out, the sid binding of the version (node/client/sid.h) still keeps nodes that
  * disagree out of each other's session.
  */
 static void
@@ -330,7 +331,7 @@ wait_for_reshare(struct node_daemon *d, const Mpc__Request *req, int key_type)
 /* Runs a validated request: prepare, start, or answer at once. */
 static void
 run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
-            const struct node_request_ids *ids)
+            const struct node_client_request_ids *ids)
 {
     int not_ours = 0;
     struct node_job *job = job_new(d, msg, req, ids);
@@ -343,7 +344,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
      * business when we are not listed); reshares and default signers need the store. */
     size_t ready = 0;
     if (job->op != MPC__OP__OP_RESHARE &&
-        !node_request_lists_node(req, d->peers, d->cfg->node_id)) {
+        !node_client_request_lists_node(req, d->peers, d->cfg->node_id)) {
         not_ours = 1;
     } else {
         wait_for_reshare(d, req, job->sub[0].key_type);
@@ -372,7 +373,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     size_t started = job_start(d, job, &first_err);
     if (started > 0) {
         mpc_log(MPC_LOG_INFO, "node", "request_started", "request=%s op=%s sessions=%zu",
-                job->request_id, node_request_op_name(job->op), started);
+                job->request_id, node_client_request_op_name(job->op), started);
         return; /* the completion callbacks own the job now */
     }
     pthread_mutex_lock(&d->mu);
@@ -393,14 +394,14 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
 static void
 handle_msg(struct node_daemon *d, transport_js_msg *msg)
 {
-    struct node_request_ids ids;
+    struct node_client_request_ids ids;
     Mpc__Request *req = NULL;
     char err[256];
     size_t len = 0;
     const uint8_t *data = transport_js_msg_data(msg, &len);
-    struct node_request_policy pol = d->policy;
+    struct node_client_request_policy pol = d->policy;
     pol.now_ms = mpc_clock_wall_ms();
-    mpc_status st = node_request_open(&pol, data, len, &req, &ids, err, sizeof err);
+    mpc_status st = node_client_request_open(&pol, data, len, &req, &ids, err, sizeof err);
     if (st != MPC_OK) {
         if (!ids.authenticated || republish_logged(d, ids.request_id) != MPC_OK) {
             reject(d, msg, &ids, st, err);

@@ -31,7 +31,7 @@ static int
 query_ok(const struct node_keyclaim_query *q)
 {
     return q != NULL && (q->key_type == 1 || q->key_type == 2) &&
-           node_wallet_id_is_valid(q->wallet);
+           node_client_wallet_id_is_valid(q->wallet);
 }
 
 mpc_status
@@ -64,8 +64,8 @@ query_parse(struct node_keyclaim_query *q, const uint8_t *in, size_t len, size_t
 {
     memset(q, 0, sizeof *q);
     *used = 0;
-    if (len < 3 || in[0] != NODE_KEYCLAIM_FORMAT || in[2] == 0 || in[2] > NODE_WALLET_ID_MAX ||
-        len < 3u + in[2] + NODE_KEYCLAIM_NONCE) {
+    if (len < 3 || in[0] != NODE_KEYCLAIM_FORMAT || in[2] == 0 ||
+        in[2] > NODE_CLIENT_WALLET_ID_MAX || len < 3u + in[2] + NODE_KEYCLAIM_NONCE) {
         return MPC_ERR_MSG_MALFORMED;
     }
     q->key_type = in[1];
@@ -99,7 +99,7 @@ node_keyclaim_query_decode(struct node_keyclaim_query *q, const uint8_t *in, siz
 }
 
 mpc_status
-node_keyclaim_encode(const struct node_keyclaim *c, const node_identity *id, uint8_t **out,
+node_keyclaim_encode(const struct node_keyclaim *c, const node_store_identity *id, uint8_t **out,
                      size_t *out_len)
 {
     if (out != NULL) {
@@ -109,7 +109,7 @@ node_keyclaim_encode(const struct node_keyclaim *c, const node_identity *id, uin
         *out_len = 0;
     }
     if (c == NULL || id == NULL || out == NULL || out_len == NULL || !query_ok(&c->q) ||
-        !node_id_is_valid(c->node_id) ||
+        !node_client_node_id_is_valid(c->node_id) ||
         (c->found && (c->record == NULL || c->record_len == 0 ||
                       c->record_len > NODE_KEYCLAIM_REC_MAX || c->active_version == 0))) {
         return MPC_ERR_INVALID_ARG;
@@ -140,7 +140,7 @@ node_keyclaim_encode(const struct node_keyclaim *c, const node_identity *id, uin
         p += 8 + c->record_len;
     }
     size_t signed_len = (size_t)(p - buf);
-    st = node_identity_sign(id, p, buf, signed_len);
+    st = node_store_identity_sign(id, p, buf, signed_len);
     if (st != MPC_OK) {
         free(buf);
         return st;
@@ -163,7 +163,7 @@ claim_parse(struct node_keyclaim *c, const uint8_t *p, size_t left)
     c->node_id[p[0]] = '\0';
     size_t off = 1u + p[0];
     uint8_t found = p[off++];
-    if (found > 1 || !node_id_is_valid(c->node_id)) {
+    if (found > 1 || !node_client_node_id_is_valid(c->node_id)) {
         return MPC_ERR_MSG_MALFORMED;
     }
     c->found = found;

@@ -53,21 +53,21 @@
 #include <stdint.h>
 
 #include "common/status.h"
-#include "node/identity.h"
-#include "node/ids.h"
+#include "node/client/ids.h"
+#include "node/store/identity.h"
 
 #define NODE_KEYCLAIM_FORMAT    1u
 #define NODE_KEYCLAIM_NONCE     16u /* query nonce bytes */
-#define NODE_KEYCLAIM_QUERY_MAX (3u + NODE_WALLET_ID_MAX + NODE_KEYCLAIM_NONCE)
+#define NODE_KEYCLAIM_QUERY_MAX (3u + NODE_CLIENT_WALLET_ID_MAX + NODE_KEYCLAIM_NONCE)
 #define NODE_KEYCLAIM_REC_MAX   (32u << 10) /* public record bound */
 #define NODE_KEYCLAIM_MAX                                                                          \
     (NODE_KEYCLAIM_QUERY_MAX + 2u + NODE_ID_MAX + 8u + NODE_KEYCLAIM_REC_MAX + 64u)
 
 /* A query: which key, and a fresh nonce. */
 struct node_keyclaim_query {
-    int key_type;                        /* Mpc__KeyType (1 or 2) */
-    char wallet[NODE_WALLET_ID_MAX + 1]; /* valid wallet id */
-    uint8_t nonce[NODE_KEYCLAIM_NONCE];  /* fresh random bytes of the asker */
+    int key_type;                               /* Mpc__KeyType (1 or 2) */
+    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1]; /* valid wallet id */
+    uint8_t nonce[NODE_KEYCLAIM_NONCE];         /* fresh random bytes of the asker */
 };
 
 /* One node's statement about the key. */
@@ -104,7 +104,7 @@ MPC_MUST_CHECK mpc_status node_keyclaim_query_decode(struct node_keyclaim_query 
  *          or version, record too long); MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_keyclaim_encode(const struct node_keyclaim *c,
-                                               const node_identity *id, uint8_t **out,
+                                               const node_store_identity *id, uint8_t **out,
                                                size_t *out_len);
 
 /*

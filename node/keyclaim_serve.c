@@ -29,7 +29,7 @@ static void
 claim_fill(struct node_daemon *d, struct node_keyclaim *c, uint8_t **pub)
 {
     const struct node_kt_handler *h = node_handler_find(c->q.key_type);
-    struct node_keyinfo *ki = calloc(1, sizeof *ki);
+    struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
     char name[NODE_STORE_NAME_MAX + 1];
     uint8_t *rec = NULL;
     size_t rec_len = 0, pub_len = 0;
@@ -113,7 +113,7 @@ static mpc_status
 gather(struct node_daemon *d, const struct node_keyclaim_query *q, struct gathered *g)
 {
     uint8_t qb[NODE_KEYCLAIM_QUERY_MAX];
-    size_t ql = 0, np = node_peers_count(d->peers);
+    size_t ql = 0, np = node_config_peers_count(d->peers);
     memset(g, 0, sizeof *g);
     mpc_status st = node_keyclaim_query_encode(q, qb, sizeof qb, &ql);
     g->claims = calloc(np + 1, sizeof *g->claims);
@@ -123,7 +123,7 @@ gather(struct node_daemon *d, const struct node_keyclaim_query *q, struct gather
         return st != MPC_OK ? st : MPC_ERR_NOMEM;
     }
     for (size_t i = 0; i < np; i++) {
-        const struct node_peer *p = node_peers_at(d->peers, i);
+        const struct node_config_peer *p = node_config_peers_at(d->peers, i);
         char subj[TRANSPORT_SUBJECT_MAX];
         size_t rl = 0;
         if (strcmp(p->id, d->cfg->node_id) == 0) {
@@ -168,11 +168,11 @@ decide(struct node_subjob *sj, const struct gathered *g, const struct node_keycl
     }
     *chosen = &g->claims[idx];
     st = sj->h->record_keyshare((*chosen)->record, (*chosen)->record_len, ks);
-    if (st != MPC_OK || (*ks)->secret != NULL || (*ks)->n > NODE_KEYINFO_MAX_PARTIES) {
+    if (st != MPC_OK || (*ks)->secret != NULL || (*ks)->n > NODE_STORE_KEYINFO_MAX_PARTIES) {
         snprintf(sj->failed_peer, sizeof sj->failed_peer, "%s", (*chosen)->node_id);
         return SJ_FAIL(sj, MPC_ERR_CORRUPT, "claimed record unusable: %s", mpc_status_name(st));
     }
-    const char *committee[NODE_KEYINFO_MAX_PARTIES];
+    const char *committee[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint32_t i = 0; i < (*ks)->n; i++) {
         committee[i] = (*ks)->members[i].node_id;
     }

@@ -109,8 +109,8 @@ node_msg_term(transport_js_msg *m, const char *request_id)
 }
 
 mpc_status
-node_result_publish(struct node_daemon *d, const char *client_id, const char *request_id,
-                    const char *key_type, const uint8_t *res, size_t len)
+node_client_result_publish(struct node_daemon *d, const char *client_id, const char *request_id,
+                           const char *key_type, const uint8_t *res, size_t len)
 {
     char subject[TRANSPORT_SUBJECT_MAX];
     char msg_id[TRANSPORT_JS_MSG_ID_MAX + 1];
@@ -142,7 +142,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
                                                        : job->req->reshare->wallet_id;
     int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
     int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
-    struct node_result_info info = {
+    struct node_client_result_info info = {
         .request_id = job->request_id,
         .op = job->op,
         .key_type = sj->key_type,
@@ -165,7 +165,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .finished_at_ms = mpc_clock_wall_ms(),
         .duration_ms = sj->elapsed_ms,
     };
-    return node_result_encode(&info, out, len);
+    return node_client_result_encode(&info, out, len);
 }
 
 #ifdef MPC_FAULT_INJECTION
@@ -201,8 +201,8 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     if (st == MPC_OK && log) {
         uint8_t *entry = NULL;
         size_t elen = 0;
-        st = node_results_entry_encode(job->client_id, (const uint8_t *const *)res, lens,
-                                       job->n_sub, &entry, &elen);
+        st = node_client_results_entry_encode(job->client_id, (const uint8_t *const *)res, lens,
+                                              job->n_sub, &entry, &elen);
         if (st == MPC_OK) {
             st = node_store_req_put(d->store, job->request_id, worst, entry, elen);
         }
@@ -219,8 +219,8 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     mpc_status pub = MPC_OK;
     for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
         const struct node_kt_handler *h = node_handler_find(job->sub[i].key_type);
-        mpc_status p = node_result_publish(d, job->client_id, job->request_id,
-                                           h != NULL ? h->name : NULL, res[i], lens[i]);
+        mpc_status p = node_client_result_publish(d, job->client_id, job->request_id,
+                                                  h != NULL ? h->name : NULL, res[i], lens[i]);
         pub = pub == MPC_OK ? p : pub;
     }
     for (size_t i = 0; i < job->n_sub; i++) {
@@ -244,7 +244,7 @@ finish_job(struct node_daemon *d, struct node_job *job)
         shutdown |= sj->status == MPC_ERR_SHUTDOWN;
         mpc_log(sj->status == MPC_OK ? MPC_LOG_INFO : MPC_LOG_WARN, "node", "request_done",
                 "request=%s op=%s key_type=%d status=%s round=%u peer=%s ms=%llu", job->request_id,
-                node_request_op_name(job->op), sj->key_type, mpc_status_name(sj->status),
+                node_client_request_op_name(job->op), sj->key_type, mpc_status_name(sj->status),
                 sj->failed_round, sj->failed_peer[0] ? sj->failed_peer : "-",
                 (unsigned long long)sj->elapsed_ms);
     }

@@ -1,6 +1,6 @@
 /*
  * node_store_bench_main.c — figures for the node key store and its KDF:
- *   - Argon2id at NODE_KDF_MODERATE (the cost paid once at node start, for the
+ *   - Argon2id at NODE_STORE_KDF_MODERATE (the cost paid once at node start, for the
  *     identity and again for the store),
  *   - durable commit_share (share + keyinfo, one synchronous LMDB txn),
  *   - request-log put, sealed get.
@@ -15,7 +15,7 @@
 
 #include "common/clock.h"
 #include "common/secmem.h"
-#include "node/store.h"
+#include "node/store/store.h"
 
 #define PASS "bench passphrase"
 
@@ -26,26 +26,27 @@ bench(const char *dir, int n)
     snprintf(path, sizeof(path), "%s/node-store-bench-%d.mdb", dir, (int)getpid());
     uint8_t key[32], salt[16] = {1};
     uint64_t t0 = mpc_clock_mono_ns();
-    if (node_kdf_derive(key, sizeof(key), PASS, strlen(PASS), salt, &NODE_KDF_MODERATE) != MPC_OK) {
+    if (node_store_kdf_derive(key, sizeof(key), PASS, strlen(PASS), salt,
+                              &NODE_STORE_KDF_MODERATE) != MPC_OK) {
         return 1;
     }
     printf("argon2id_moderate_ms %.1f\n", (double)(mpc_clock_mono_ns() - t0) / 1e6);
     mpc_wipe(key, sizeof(key));
 
-    struct node_store_options o = {.kdf = NODE_KDF_TEST_MIN, .flags = NODE_STORE_CREATE};
+    struct node_store_options o = {.kdf = NODE_STORE_KDF_TEST_MIN, .flags = NODE_STORE_CREATE};
     node_store *s = NULL;
     char err[256];
     if (node_store_open(path, PASS, strlen(PASS), &o, &s, err, sizeof(err)) != MPC_OK) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    struct node_keyinfo ki;
+    struct node_store_keyinfo ki;
     memset(&ki, 0, sizeof(ki));
-    ki.key_type = NODE_KEY_ED25519;
+    ki.key_type = NODE_STORE_KEY_ED25519;
     ki.public_key_len = 32;
     ki.active_version = 1;
     ki.n_versions = 1;
-    ki.versions[0] = (struct node_keyinfo_version){
+    ki.versions[0] = (struct node_store_keyinfo_version){
         .version = 1, .state = 1, .threshold = 2, .n_participants = 3};
     strcpy(ki.versions[0].participants[0], "node-1");
     strcpy(ki.versions[0].participants[1], "node-2");

@@ -24,8 +24,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "node/client/request.h"
 #include "node/daemon.h"
-#include "node/request.h"
 #include "tests/support/daemon_cluster.h"
 #include "tests/support/node_fixture.h"
 #include "transport/nats_transport.h"
@@ -289,13 +289,13 @@ expect_raw_rejection(const uint8_t *data, size_t len, const char *rid, mpc_statu
 
 /* Encodes a SignedRequest around req with the given signer (NULL = unsigned) and tweaks. */
 static uint8_t *
-signed_bytes(const Mpc__Request *req, node_identity *signer, int flip, size_t *len)
+signed_bytes(const Mpc__Request *req, node_store_identity *signer, int flip, size_t *len)
 {
     Mpc__Request r = *req;
     r.client_id = "itest";
     uint8_t *out = NULL;
     if (signer != NULL) {
-        assert_int_equal(node_request_build(&r, signer, NULL, 0, &out, len), MPC_OK);
+        assert_int_equal(node_client_request_build(&r, signer, NULL, 0, &out, len), MPC_OK);
         if (flip) {
             Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, *len, out);
             assert_non_null(sr);
@@ -337,13 +337,13 @@ test_daemon_rejections(void **state)
     expect_raw_rejection(b, len, "bad-unsigned", MPC_ERR_REQ_UNSIGNED);
     free(b);
 
-    node_identity *stranger = NULL;
-    assert_int_equal(node_identity_generate(&stranger), MPC_OK);
+    node_store_identity *stranger = NULL;
+    assert_int_equal(node_store_identity_generate(&stranger), MPC_OK);
     sign_req(&r, &s, "bad-stranger", "w1", "x", NULL, 0);
     b = signed_bytes(&r, stranger, 0, &len);
     expect_raw_rejection(b, len, "bad-stranger", MPC_ERR_REQ_UNKNOWN_INITIATOR);
     free(b);
-    node_identity_destroy(stranger);
+    node_store_identity_destroy(stranger);
 
     sign_req(&r, &s, "bad-sig", "w1", "x", NULL, 0);
     b = signed_bytes(&r, g_c.initiator, 1, &len);
@@ -357,7 +357,7 @@ test_daemon_rejections(void **state)
     }
     expect_raw_rejection(junk, sizeof junk, "bad-proto", MPC_ERR_REQ_MALFORMED);
 
-    size_t big_len = NODE_REQUEST_MAX_BYTES + 100;
+    size_t big_len = NODE_CLIENT_REQUEST_MAX_BYTES + 100;
     uint8_t *big = calloc(1, big_len);
     expect_raw_rejection(big, big_len, "bad-big", MPC_ERR_REQ_TOO_LARGE);
     free(big);
@@ -458,7 +458,7 @@ test_daemon_duplicate_request_id(void **state)
     uint8_t *b = NULL;
     size_t len = 0;
     r.client_id = "itest";
-    assert_int_equal(node_request_build(&r, g_c.initiator, NULL, 0, &b, &len), MPC_OK);
+    assert_int_equal(node_client_request_build(&r, g_c.initiator, NULL, 0, &b, &len), MPC_OK);
     transport_js_pub_ack ack;
     assert_int_equal(
         transport_js_publish(g_c.client, "mpc.req.sign", b, len, "dup-1", NULL, 0, 5000, &ack),
@@ -548,12 +548,13 @@ test_daemon_sigterm_then_wrong_passphrase(void **state)
     char *bad_pass = node_fixture_path(g_c.dir, "node-3-bad.pass");
     /* The same identity under another passphrase: identity and peers pass, the store
      * (sealed under the old passphrase) must refuse it and stay byte-identical. */
-    node_identity *id = NULL;
-    assert_int_equal(node_identity_load(key, "pass-node-3", 11, &id, err, sizeof err), MPC_OK);
-    assert_int_equal(node_identity_save(id, bad_key, "not-the-passphrase", 18, &NODE_KDF_TEST_MIN,
-                                        err, sizeof err),
+    node_store_identity *id = NULL;
+    assert_int_equal(node_store_identity_load(key, "pass-node-3", 11, &id, err, sizeof err),
                      MPC_OK);
-    node_identity_destroy(id);
+    assert_int_equal(node_store_identity_save(id, bad_key, "not-the-passphrase", 18,
+                                              &NODE_STORE_KDF_TEST_MIN, err, sizeof err),
+                     MPC_OK);
+    node_store_identity_destroy(id);
     assert_int_equal(node_fixture_write(bad_pass, "not-the-passphrase", 0600), 0);
     size_t len = 0;
     uint8_t *text = node_fixture_read(cfg, &len);

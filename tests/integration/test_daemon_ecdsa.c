@@ -32,8 +32,8 @@
 
 #include "common/secmem.h"
 #include "node/daemon.h"
-#include "node/keyinfo.h"
-#include "node/store.h"
+#include "node/store/keyinfo.h"
+#include "node/store/store.h"
 #include "tests/support/daemon_cluster.h"
 #include "tests/support/node_fixture.h"
 #include "transport/nats_transport.h"
@@ -470,11 +470,11 @@ test_ecdsa_quarantine(void **state)
 /* Reads node i's keyinfo of wallet and whether share records v1, v2 exist
  * (node i stopped meanwhile, then restarted). */
 static void
-read_keyinfo(size_t i, int kt, const char *wallet, struct node_keyinfo *ki, int shares[2])
+read_keyinfo(size_t i, int kt, const char *wallet, struct node_store_keyinfo *ki, int shares[2])
 {
     char name[32], pass[32], err[256];
     node_store *st = NULL;
-    struct node_store_options opt = {.kdf = NODE_KDF_TEST_MIN, .map_size = 0, .flags = 0};
+    struct node_store_options opt = {.kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 0, .flags = 0};
     assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
     snprintf(name, sizeof name, "node-%zu.mdb", i + 1);
     snprintf(pass, sizeof pass, "pass-node-%zu", i + 1);
@@ -498,7 +498,7 @@ read_keyinfo(size_t i, int kt, const char *wallet, struct node_keyinfo *ki, int 
 }
 
 static int
-version_has(const struct node_keyinfo_version *v, const char *id)
+version_has(const struct node_store_keyinfo_version *v, const char *id)
 {
     for (uint16_t i = 0; i < v->n_participants; i++) {
         if (strcmp(v->participants[i], id) == 0) {
@@ -569,7 +569,7 @@ test_reshare_to_new_member_both_types(void **state)
     dc_results_clear(&res);
 
     /* and its keyinfo records it: v2 active without node-3, v1 retired */
-    static struct node_keyinfo ki;
+    static struct node_store_keyinfo ki;
     for (int kt = 1; kt <= 2; kt++) {
         int shares[2];
         read_keyinfo(2, kt, "ej", &ki, shares);
@@ -578,12 +578,12 @@ test_reshare_to_new_member_both_types(void **state)
         assert_int_equal(shares[0], kt == 1);
         assert_true(shares[1]);
         assert_int_equal(ki.active_version, 2);
-        const struct node_keyinfo_version *v2 = node_keyinfo_find(&ki, 2);
-        const struct node_keyinfo_version *v1 = node_keyinfo_find(&ki, 1);
+        const struct node_store_keyinfo_version *v2 = node_store_keyinfo_find(&ki, 2);
+        const struct node_store_keyinfo_version *v1 = node_store_keyinfo_find(&ki, 1);
         assert_non_null(v2);
         assert_non_null(v1);
-        assert_int_equal(v2->state, NODE_KEY_VERSION_ACTIVE);
-        assert_int_equal(v1->state, NODE_KEY_VERSION_RETIRED);
+        assert_int_equal(v2->state, NODE_STORE_KEY_VERSION_ACTIVE);
+        assert_int_equal(v1->state, NODE_STORE_KEY_VERSION_RETIRED);
         assert_false(version_has(v2, "node-3"));
         assert_true(version_has(v2, "node-4"));
         read_keyinfo(3, kt, "ej", &ki, shares); /* node-4: the joined version only */

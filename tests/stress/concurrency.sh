@@ -26,7 +26,7 @@
 #          openssl samples are signed after the storm. Without it (the
 #          default) signs and reshares of the same keys overlap: every node
 #          must resolve the same key version for each sign (node/intake.c
-#          waits for an in-flight reshare of the key; node/sid.h binds the
+#          waits for an in-flight reshare of the key; node/client/sid.h binds the
 #          version into the session id).
 # Environment: MPC_BIN (programs; default build/release/bin), KEEP=1 keeps the dir.
 # Prints a summary table and "N passed, M failed"; exit 0 only if all passed.

@@ -21,8 +21,8 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
-#include "node/request.h"
-#include "node/seal.h"
+#include "node/client/request.h"
+#include "node/store/seal.h"
 #include "tests/support/node_fixture.h"
 
 #define DC_CLIENT  "itest"
@@ -89,17 +89,17 @@ static mpc_status
 write_node(dc_cluster *c, size_t i, const char *init_hex, FILE *peers)
 {
     char pass[32], err[256], pk_hex[65], yaml[2048];
-    node_identity *id = NULL;
+    node_store_identity *id = NULL;
     snprintf(pass, sizeof pass, "pass-%s", c->ids[i]);
     char *key = dc_path(c, ".key", i), *pf = dc_path(c, ".pass", i);
     char *cfg = dc_path(c, ".yaml", i);
-    mpc_status st =
-        node_identity_create(key, pass, strlen(pass), &NODE_KDF_TEST_MIN, &id, err, sizeof err);
+    mpc_status st = node_store_identity_create(key, pass, strlen(pass), &NODE_STORE_KDF_TEST_MIN,
+                                               &id, err, sizeof err);
     if (st == MPC_OK && node_fixture_write(pf, pass, 0600) != 0) {
         st = MPC_ERR_IO;
     }
     if (st == MPC_OK) {
-        st = mpc_hex_encode(pk_hex, sizeof pk_hex, node_identity_public_key(id), 32);
+        st = mpc_hex_encode(pk_hex, sizeof pk_hex, node_store_identity_public_key(id), 32);
     }
     if (st == MPC_OK) {
         fprintf(peers, "%s %s\n", c->ids[i], pk_hex);
@@ -124,7 +124,7 @@ write_node(dc_cluster *c, size_t i, const char *init_hex, FILE *peers)
     if (st != MPC_OK) {
         fprintf(stderr, "dc: node %zu files: %s %s\n", i, mpc_status_name(st), err);
     }
-    node_identity_destroy(id);
+    node_store_identity_destroy(id);
     free(key);
     free(pf);
     free(cfg);
@@ -243,7 +243,7 @@ dc_start(dc_cluster *c, size_t n, const char *argv0)
     c->dir = node_fixture_tmpdir_create();
     mpc_status st = c->dir != NULL ? test_nats_server_start(NULL, &c->srv) : MPC_ERR_IO;
     if (st == MPC_OK) {
-        st = node_identity_generate(&c->initiator);
+        st = node_store_identity_generate(&c->initiator);
     }
     char *peers_path = c->dir != NULL ? node_fixture_path(c->dir, "peers.txt") : NULL;
     FILE *peers = peers_path != NULL && st == MPC_OK ? fopen(peers_path, "w") : NULL;
@@ -251,7 +251,8 @@ dc_start(dc_cluster *c, size_t n, const char *argv0)
         st = MPC_ERR_IO;
     }
     if (st == MPC_OK) {
-        st = mpc_hex_encode(init_hex, sizeof init_hex, node_identity_public_key(c->initiator), 32);
+        st = mpc_hex_encode(init_hex, sizeof init_hex, node_store_identity_public_key(c->initiator),
+                            32);
     }
     for (size_t i = 0; st == MPC_OK && i < n; i++) {
         snprintf(c->ids[i], sizeof c->ids[i], "node-%u", (unsigned)(i + 1));
@@ -297,7 +298,7 @@ dc_destroy(dc_cluster *c)
         }
     }
     transport_js_destroy(c->client);
-    node_identity_destroy(c->initiator);
+    node_store_identity_destroy(c->initiator);
     test_nats_server_destroy(c->srv);
     if (getenv("MPC_KEEP_TMP") == NULL) {
         node_fixture_tmpdir_remove(c->dir);
@@ -465,11 +466,12 @@ dc_request(dc_cluster *c, const Mpc__Request *req, const char *msg_id, size_t ex
     memset(res, 0, sizeof *res);
     Mpc__Request r = *req;
     r.client_id = (char *)DC_CLIENT;
-    mpc_status st = node_request_build(&r, c->initiator, NULL, 0, &bytes, &len);
+    mpc_status st = node_client_request_build(&r, c->initiator, NULL, 0, &bytes, &len);
     snprintf(subject, sizeof subject, "mpc.req.%s",
-             node_request_op_name(r.body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
-                                  : r.body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
-                                                                           : MPC__OP__OP_RESHARE));
+             node_client_request_op_name(
+                 r.body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
+                 : r.body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
+                                                          : MPC__OP__OP_RESHARE));
     if (st == MPC_OK) {
         st = transport_js_results_watch(c->client, DC_CLIENT, r.request_id, &w);
     }

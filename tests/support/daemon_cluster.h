@@ -21,7 +21,7 @@
 #include <sys/types.h>
 
 #include "common/status.h"
-#include "node/identity.h"
+#include "node/store/identity.h"
 #include "proto/request.pb-c.h"
 #include "proto/result.pb-c.h"
 #include "tests/support/nats_server.h"
@@ -32,16 +32,16 @@
 
 /* A test cluster. Fields are read by tests; change them only through the functions. */
 typedef struct {
-    test_nats_server *srv;       /* private nats-server */
-    char *dir;                   /* temp dir with every file */
-    char bin[512];               /* mpc-node path */
-    size_t n;                    /* nodes */
-    char ids[DC_MAX_NODES][16];  /* "node-1".. */
-    int http_port[DC_MAX_NODES]; /* HTTP ports */
-    pid_t pid[DC_MAX_NODES];     /* running children (0 = stopped) */
-    node_identity *initiator;    /* request signer */
-    transport_js *client;        /* client JetStream connection */
-    uint64_t ack_wait_ms;        /* configured AckWait */
+    test_nats_server *srv;          /* private nats-server */
+    char *dir;                      /* temp dir with every file */
+    char bin[512];                  /* mpc-node path */
+    size_t n;                       /* nodes */
+    char ids[DC_MAX_NODES][16];     /* "node-1".. */
+    int http_port[DC_MAX_NODES];    /* HTTP ports */
+    pid_t pid[DC_MAX_NODES];        /* running children (0 = stopped) */
+    node_store_identity *initiator; /* request signer */
+    transport_js *client;           /* client JetStream connection */
+    uint64_t ack_wait_ms;           /* configured AckWait */
 } dc_cluster;
 
 /* Collected result copies of one request. */

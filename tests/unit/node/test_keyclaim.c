@@ -17,8 +17,8 @@
 #include "node/keyclaim.h"
 #include "tests/support/test_rng.h"
 
-static node_identity *g_id;  /* the claiming node */
-static node_identity *g_id2; /* another node */
+static node_store_identity *g_id;  /* the claiming node */
+static node_store_identity *g_id2; /* another node */
 
 static void
 query_ok(struct node_keyclaim_query *q)
@@ -91,7 +91,8 @@ test_keyclaim_open_success_found_and_not_found(void **state)
     claim_ok(&c, rec, sizeof rec);
     assert_int_equal(node_keyclaim_encode(&c, g_id, &b, &len), MPC_OK);
     assert_int_equal(
-        node_keyclaim_open(&got, b, len, &c.q, "node-2", node_identity_public_key(g_id)), MPC_OK);
+        node_keyclaim_open(&got, b, len, &c.q, "node-2", node_store_identity_public_key(g_id)),
+        MPC_OK);
     assert_int_equal(got.found, 1);
     assert_int_equal(got.active_version, 3);
     assert_int_equal(got.record_len, sizeof rec);
@@ -104,7 +105,7 @@ test_keyclaim_open_success_found_and_not_found(void **state)
     memcpy(m, dom, sizeof dom);
     memcpy(m + sizeof dom, b, len - 64);
     assert_int_equal(crypto_sign_verify_detached(b + len - 64, m, sizeof dom + len - 64,
-                                                 node_identity_public_key(g_id)),
+                                                 node_store_identity_public_key(g_id)),
                      0);
     free(m);
     free(b);
@@ -113,7 +114,8 @@ test_keyclaim_open_success_found_and_not_found(void **state)
     c.record_len = 0;
     assert_int_equal(node_keyclaim_encode(&c, g_id, &b, &len), MPC_OK);
     assert_int_equal(
-        node_keyclaim_open(&got, b, len, &c.q, "node-2", node_identity_public_key(g_id)), MPC_OK);
+        node_keyclaim_open(&got, b, len, &c.q, "node-2", node_store_identity_public_key(g_id)),
+        MPC_OK);
     assert_int_equal(got.found, 0);
     assert_null(got.record);
     free(b);
@@ -129,7 +131,7 @@ test_keyclaim_open_rejects_tampering_and_rebinding(void **state)
     test_rng_bytes(rec, sizeof rec);
     claim_ok(&c, rec, sizeof rec);
     assert_int_equal(node_keyclaim_encode(&c, g_id, &b, &len), MPC_OK);
-    const uint8_t *pk = node_identity_public_key(g_id);
+    const uint8_t *pk = node_store_identity_public_key(g_id);
     for (size_t i = 0; i < len; i++) { /* any flipped byte: malformed or a bad signature */
         b[i] ^= 0x04;
         mpc_status st = node_keyclaim_open(&got, b, len, &c.q, "node-2", pk);
@@ -141,7 +143,7 @@ test_keyclaim_open_rejects_tampering_and_rebinding(void **state)
                      MPC_ERR_MSG_MALFORMED);
     /* signed by someone else */
     assert_int_equal(
-        node_keyclaim_open(&got, b, len, &c.q, "node-2", node_identity_public_key(g_id2)),
+        node_keyclaim_open(&got, b, len, &c.q, "node-2", node_store_identity_public_key(g_id2)),
         MPC_ERR_MSG_BAD_SIGNATURE);
     /* a genuine claim replayed to another query (nonce) or attributed to another node */
     struct node_keyclaim_query other = c.q;
@@ -256,8 +258,8 @@ setup(void **state)
 {
     (void)state;
     test_rng_init("test_keyclaim");
-    if (sodium_init() < 0 || node_identity_generate(&g_id) != MPC_OK ||
-        node_identity_generate(&g_id2) != MPC_OK) {
+    if (sodium_init() < 0 || node_store_identity_generate(&g_id) != MPC_OK ||
+        node_store_identity_generate(&g_id2) != MPC_OK) {
         return -1;
     }
     return 0;
@@ -267,8 +269,8 @@ static int
 teardown(void **state)
 {
     (void)state;
-    node_identity_destroy(g_id);
-    node_identity_destroy(g_id2);
+    node_store_identity_destroy(g_id);
+    node_store_identity_destroy(g_id2);
     return 0;
 }
 

@@ -1,0 +1,532 @@
+/*
+ * cli_request.c — mpc-cli keygen / sign / reshare: options and the signed
+ * request bytes (see node/cli/cli_request.h).
+ */
+#include "node/cli/cli_request.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/secmem.h"
+#include "node/store/keyinfo.h"
+
+#define MESSAGE_FILE_MAX   (1u << 20) /* --message-file bound */
+#define DEFAULT_TIMEOUT_MS 60000u     /* --timeout default */
+#define DEFAULT_CLIENT_ID  "mpc-cli"  /* --client-id default */
+
+#define COMMON_HELP                                                                                \
+    "  --key FILE              initiator key that signs the request (default\n"                    \
+    "                          $MPC_INITIATOR_KEY); encrypted files need a passphrase:\n"          \
+    "  --passphrase-file F, --passphrase-env VAR   (default $MPC_PASSPHRASE, else prompt)\n"       \
+    "  --client-id ID          results go to mpc.res.<ID>.<request id> (default mpc-cli)\n"        \
+    "  --request-id ID         default: random; reusing one returns the original result\n"         \
+    "  --timeout S             wait at most S seconds for the results (default 60)\n"              \
+    "  --expires-in S          nodes refuse the request after S seconds\n"                         \
+    "  --expect N              wait for N results (default: one per committee member)\n"           \
+    "  --peers FILE            the peers file, to know the committee when it is implicit\n"        \
+    "  --json                  print one JSON document\n" CLI_NATS_HELP                            \
+    "Exit: 0 every result ok (and signatures verified), 1 an error result or a bad\n"              \
+    "signature, 2 usage, 3 timeout, 4 NATS unavailable.\n"
+
+static const char keygen_usage[] =
+    "usage: mpc-cli keygen --wallet W [--key-type T]... [--participants A,B,C]\n"
+    "                      [--threshold K] [options]\n"
+    "\n"
+    "Asks the cluster for a new threshold key: every participant runs the DKG and\n"
+    "publishes its result (the group public key). Prints one line per node.\n"
+    "\n"
+    "  --wallet W              wallet id [A-Za-z0-9._-]{1,64}\n"
+    "  --key-type T            ed25519 (default) or secp256k1; repeat for both\n"
+    "  --participants LIST     comma-separated node ids (default: all peers)\n"
+    "  --threshold K           signers needed, 2 <= K <= n (default: n)\n" COMMON_HELP;
+
+static const char sign_usage[] =
+    "usage: mpc-cli sign --wallet W (--message TEXT | --message-hex HEX | --message-file F)\n"
+    "                    [--key-type T] [--signers A,B] [--key-version N] [--public-key HEX]\n"
+    "                    [options]\n"
+    "\n"
+    "Asks the cluster to sign a message with a wallet's key. Every signature in the\n"
+    "results is verified here with libsodium (Ed25519) or libsecp256k1 (secp256k1:\n"
+    "verify, low S, recovery of the group key) before it is reported. For secp256k1\n"
+    "the message is the 32-byte digest to sign (e.g. --message-hex of a SHA-256).\n"
+    "\n"
+    "  --wallet W              wallet id\n"
+    "  --message TEXT          the message (bytes of TEXT)\n"
+    "  --message-hex HEX       the message in hex\n"
+    "  --message-file F        the message is the content of F\n"
+    "  --key-type T            ed25519 (default) or secp256k1\n"
+    "  --signers LIST          comma-separated node ids (default: all holders)\n"
+    "  --key-version N         sign with this key version (default: the active one)\n"
+    "  --public-key HEX        verify against this group key instead of the reported\n"
+    "                          one (32 bytes ed25519, 33 bytes compressed secp256k1)\n" COMMON_HELP;
+
+static const char reshare_usage[] =
+    "usage: mpc-cli reshare --wallet W --new-participants A,B,C --new-threshold K\n"
+    "                       [--key-type T] [options]\n"
+    "\n"
+    "Moves a wallet's key to a new committee and threshold; the group public key\n"
+    "does not change.\n"
+    "\n"
+    "  --wallet W              wallet id\n"
+    "  --new-participants LIST comma-separated node ids of the new committee\n"
+    "  --new-threshold K       new threshold, 2 <= K <= n\n"
+    "  --key-type T            ed25519 (default) or secp256k1\n" COMMON_HELP;
+
+/* Option values of getopt_long (NATS options use CLI_OPT_*). */
+enum {
+    OPT_KEY = 2001,
+    OPT_PF,
+    OPT_PE,
+    OPT_CLIENT,
+    OPT_REQID,
+    OPT_WALLET,
+    OPT_KEYTYPE,
+    OPT_PARTIES,
+    OPT_THRESHOLD,
+    OPT_MSG,
+    OPT_MSGHEX,
+    OPT_MSGFILE,
+    OPT_KEYVER,
+    OPT_TIMEOUT,
+    OPT_EXPIRES,
+    OPT_EXPECT,
+    OPT_PEERS,
+    OPT_PK,
+    OPT_JSON,
+    OPT_HELP,
+    OPT_X_UNSIGNED,
+    OPT_X_BADSIG,
+    OPT_X_GARBAGE,
+    OPT_X_NOWAIT,
+    OPT_X_MSGID,
+};
+
+const char *
+cli_req_usage(int op)
+{
+    return op == MPC__OP__OP_KEYGEN ? keygen_usage
+           : op == MPC__OP__OP_SIGN ? sign_usage
+                                    : reshare_usage;
+}
+
+/* Splits a comma-separated list of node ids into o->parties. */
+static int
+parse_parties(struct cli_req_opts *o, const char *arg)
+{
+    free(o->parties_arg);
+    o->parties_arg = strdup(arg);
+    o->n_parties = 0;
+    if (o->parties_arg == NULL) {
+        return -1;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(o->parties_arg, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (o->n_parties == CLI_PARTIES_MAX) {
+            cli_errf("more than %u node ids", CLI_PARTIES_MAX);
+            return -1;
+        }
+        o->parties[o->n_parties++] = tok;
+    }
+    return o->n_parties > 0 ? 0 : -1;
+}
+
+static int
+parse_key_type(struct cli_req_opts *o, const char *arg)
+{
+    int kt = strcmp(arg, "ed25519") == 0     ? MPC__KEY_TYPE__KEY_TYPE_ED25519
+             : strcmp(arg, "secp256k1") == 0 ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1
+                                             : 0;
+    size_t cap = o->op == MPC__OP__OP_KEYGEN ? 2 : 1;
+    if (kt == 0 || o->n_key_types == cap) {
+        return -1;
+    }
+    o->key_types[o->n_key_types++] = kt;
+    return 0;
+}
+
+/* Reads a whole (bounded) file into o->message. */
+static int
+read_message_file(struct cli_req_opts *o, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cli_errf("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    free(o->message);
+    o->message = malloc(MESSAGE_FILE_MAX + 1);
+    size_t n = o->message == NULL ? 0 : fread(o->message, 1, MESSAGE_FILE_MAX + 1, f);
+    int bad = o->message == NULL || ferror(f) || n > MESSAGE_FILE_MAX;
+    fclose(f);
+    if (bad) {
+        cli_errf("%s: unreadable or larger than %u bytes", path, MESSAGE_FILE_MAX);
+        return -1;
+    }
+    o->message_len = n;
+    return 0;
+}
+
+static int
+parse_message(struct cli_req_opts *o, int c, const char *arg)
+{
+    if (o->message != NULL) {
+        cli_errf("give one of --message, --message-hex, --message-file");
+        return -1;
+    }
+    if (c == OPT_MSGFILE) {
+        return read_message_file(o, arg);
+    }
+    size_t len = strlen(arg);
+    o->message = malloc(len + 1);
+    if (o->message == NULL) {
+        return -1;
+    }
+    if (c == OPT_MSG) {
+        memcpy(o->message, arg, len);
+        o->message_len = len;
+        return 0;
+    }
+    if (mpc_hex_decode(o->message, len + 1, &o->message_len, arg) != MPC_OK) {
+        cli_errf("--message-hex: not hex");
+        return -1;
+    }
+    return 0;
+}
+
+/* Handles one numeric option; returns 0, or -1 for a malformed value. */
+static int
+apply_num_opt(struct cli_req_opts *o, int c, const char *arg)
+{
+    uint64_t v = 0;
+    switch (c) {
+    case OPT_THRESHOLD:
+    case OPT_KEYVER:
+        if (cli_parse_u64(arg, 0, UINT32_MAX, &v) != 0) {
+            return -1;
+        }
+        *(c == OPT_THRESHOLD ? &o->threshold : &o->key_version) = (uint32_t)v;
+        return 0;
+    case OPT_EXPECT:
+        if (cli_parse_u64(arg, 1, 100000, &v) != 0) {
+            return -1;
+        }
+        o->expect = (uint32_t)v;
+        return 0;
+    case OPT_TIMEOUT:
+    case OPT_EXPIRES:
+        if (cli_parse_u64(arg, 1, 86400, &v) != 0) {
+            return -1;
+        }
+        *(c == OPT_TIMEOUT ? &o->timeout_ms : &o->expires_in_ms) = v * 1000;
+        return 0;
+    case OPT_X_GARBAGE:
+        if (cli_parse_u64(arg, 1, 8u << 20, &v) != 0) {
+            return -1;
+        }
+        o->x_garbage = (size_t)v;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Handles one parsed option; returns 0, or -1 for a usage error (reported). */
+static int
+apply_opt(struct cli_req_opts *o, int c, const char *arg)
+{
+    if (cli_nats_opt(&o->nats, c, arg)) {
+        return 0;
+    }
+    switch (c) {
+    case OPT_KEY:
+        o->key_file = arg;
+        return 0;
+    case OPT_PF:
+        o->pass.file = arg;
+        return 0;
+    case OPT_PE:
+        o->pass.env = arg;
+        return 0;
+    case OPT_CLIENT:
+        o->client_id = arg;
+        return 0;
+    case OPT_WALLET:
+        o->wallet = arg;
+        return 0;
+    case OPT_PEERS:
+        o->peers_file = arg;
+        return 0;
+    case OPT_JSON:
+        o->json = 1;
+        return 0;
+    case OPT_X_UNSIGNED:
+    case OPT_X_BADSIG:
+    case OPT_X_NOWAIT:
+        *(c == OPT_X_UNSIGNED ? &o->x_unsigned
+          : c == OPT_X_BADSIG ? &o->x_bad_sig
+                              : &o->x_no_wait) = 1;
+        return 0;
+    case OPT_X_MSGID:
+        o->x_msg_id = arg;
+        return node_client_request_id_is_valid(arg) ? 0 : -1;
+    case OPT_REQID:
+        if (!node_client_request_id_is_valid(arg)) {
+            cli_errf("--request-id: expected [A-Za-z0-9._-]{1,64}");
+            return -1;
+        }
+        snprintf(o->request_id, sizeof(o->request_id), "%s", arg);
+        return 0;
+    case OPT_KEYTYPE:
+        return parse_key_type(o, arg);
+    case OPT_PARTIES:
+        return parse_parties(o, arg);
+    case OPT_MSG:
+    case OPT_MSGHEX:
+    case OPT_MSGFILE:
+        return parse_message(o, c, arg);
+    case OPT_PK:
+        return cli_parse_public_key(arg, o->pk, &o->has_pk);
+    default:
+        return apply_num_opt(o, c, arg);
+    }
+}
+
+/* Checks what each op requires once every option is parsed. */
+static const char *
+check_required(const struct cli_req_opts *o)
+{
+    if (o->wallet == NULL) {
+        return "--wallet is required";
+    }
+    if (o->op == MPC__OP__OP_SIGN && o->message == NULL && o->x_garbage == 0) {
+        return "sign: give --message, --message-hex or --message-file";
+    }
+    if (o->op == MPC__OP__OP_RESHARE && (o->n_parties == 0 || o->threshold == 0)) {
+        return "reshare: --new-participants and --new-threshold are required";
+    }
+    if (o->key_file == NULL && !o->x_unsigned && o->x_garbage == 0) {
+        return "--key FILE (or $MPC_INITIATOR_KEY) is required to sign the request";
+    }
+    if (o->client_id == NULL || !node_client_id_is_valid(o->client_id)) {
+        return "--client-id: expected [A-Za-z0-9_-]{1,64}";
+    }
+    return NULL;
+}
+
+/* Fills in defaults: key type, request id, key file, timeout. */
+static int
+apply_defaults(struct cli_req_opts *o)
+{
+    if (o->n_key_types == 0) {
+        o->key_types[o->n_key_types++] = MPC__KEY_TYPE__KEY_TYPE_ED25519;
+    }
+    if (o->key_file == NULL) {
+        o->key_file = getenv("MPC_INITIATOR_KEY");
+    }
+    if (o->client_id == NULL) {
+        o->client_id = DEFAULT_CLIENT_ID;
+    }
+    if (o->timeout_ms == 0) {
+        o->timeout_ms = DEFAULT_TIMEOUT_MS;
+    }
+    if (o->request_id[0] == '\0') {
+        uint8_t rnd[12];
+        if (mpc_random_bytes(rnd, sizeof(rnd)) != MPC_OK) {
+            return -1;
+        }
+        cli_hex(o->request_id, rnd, sizeof(rnd));
+    }
+    return 0;
+}
+
+int
+cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
+{
+    const struct option longopts[] = {
+        {"key", required_argument, NULL, OPT_KEY},
+        {"passphrase-file", required_argument, NULL, OPT_PF},
+        {"passphrase-env", required_argument, NULL, OPT_PE},
+        {"client-id", required_argument, NULL, OPT_CLIENT},
+        {"request-id", required_argument, NULL, OPT_REQID},
+        {"wallet", required_argument, NULL, OPT_WALLET},
+        {"key-type", required_argument, NULL, OPT_KEYTYPE},
+        {op == MPC__OP__OP_KEYGEN ? "participants"
+         : op == MPC__OP__OP_SIGN ? "signers"
+                                  : "new-participants",
+         required_argument, NULL, OPT_PARTIES},
+        {op == MPC__OP__OP_RESHARE ? "new-threshold" : "threshold", required_argument, NULL,
+         op == MPC__OP__OP_SIGN ? 0 : OPT_THRESHOLD},
+        {"message", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_MSG : 0},
+        {"message-hex", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_MSGHEX : 0},
+        {"message-file", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_MSGFILE : 0},
+        {"key-version", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_KEYVER : 0},
+        {"public-key", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_PK : 0},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"expires-in", required_argument, NULL, OPT_EXPIRES},
+        {"expect", required_argument, NULL, OPT_EXPECT},
+        {"peers", required_argument, NULL, OPT_PEERS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"nats", required_argument, NULL, CLI_OPT_NATS},
+        {"user", required_argument, NULL, CLI_OPT_USER},
+        {"password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE},
+        {"x-unsigned", no_argument, NULL, OPT_X_UNSIGNED},
+        {"x-bad-signature", no_argument, NULL, OPT_X_BADSIG},
+        {"x-garbage", required_argument, NULL, OPT_X_GARBAGE},
+        {"x-no-wait", no_argument, NULL, OPT_X_NOWAIT},
+        {"x-msg-id", required_argument, NULL, OPT_X_MSGID},
+        {NULL, 0, NULL, 0},
+    };
+    const char *usage = cli_req_usage(op);
+    memset(o, 0, sizeof(*o));
+    o->op = op;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            fputs(usage, stdout);
+            return -1;
+        }
+        if (c == '?' || c == 0) {
+            return cli_usage_error(usage, c == 0 ? "option not valid for this command" : NULL);
+        }
+        if (apply_opt(o, c, optarg) != 0) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "invalid option value '%.100s'",
+                     optarg != NULL ? optarg : "");
+            return cli_usage_error(usage, msg);
+        }
+    }
+    if (optind != argc) {
+        return cli_usage_error(usage, "unexpected argument");
+    }
+    if (apply_defaults(o) != 0) {
+        return CLI_EXIT_FAILED;
+    }
+    const char *missing = check_required(o);
+    return missing != NULL ? cli_usage_error(usage, missing) : CLI_EXIT_OK;
+}
+
+void
+cli_req_opts_clear(struct cli_req_opts *o)
+{
+    free(o->parties_arg);
+    free(o->message);
+    o->parties_arg = NULL;
+    o->message = NULL;
+}
+
+/* Encodes the Request of o. Out: *out (malloc'ed), *out_len. */
+static mpc_status
+encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
+{
+    Mpc__Request req = MPC__REQUEST__INIT;
+    Mpc__KeygenRequest kg = MPC__KEYGEN_REQUEST__INIT;
+    Mpc__SignRequest sg = MPC__SIGN_REQUEST__INIT;
+    Mpc__ReshareRequest rs = MPC__RESHARE_REQUEST__INIT;
+    Mpc__KeyType kts[2] = {(Mpc__KeyType)o->key_types[0], (Mpc__KeyType)o->key_types[1]};
+    req.request_id = (char *)o->request_id;
+    req.client_id = (char *)o->client_id;
+    req.created_at_ms = mpc_clock_wall_ms();
+    req.expires_at_ms = o->expires_in_ms != 0 ? req.created_at_ms + o->expires_in_ms : 0;
+    if (o->op == MPC__OP__OP_KEYGEN) {
+        kg.wallet_id = (char *)o->wallet;
+        kg.n_key_types = o->n_key_types;
+        kg.key_types = kts;
+        kg.n_participants = o->n_parties;
+        kg.participants = (char **)o->parties;
+        kg.threshold = o->threshold;
+        req.body_case = MPC__REQUEST__BODY_KEYGEN;
+        req.keygen = &kg;
+    } else if (o->op == MPC__OP__OP_SIGN) {
+        sg.wallet_id = (char *)o->wallet;
+        sg.key_type = kts[0];
+        sg.message.data = o->message;
+        sg.message.len = o->message_len;
+        sg.n_signers = o->n_parties;
+        sg.signers = (char **)o->parties;
+        sg.key_version = o->key_version;
+        req.body_case = MPC__REQUEST__BODY_SIGN;
+        req.sign = &sg;
+    } else {
+        rs.wallet_id = (char *)o->wallet;
+        rs.key_type = kts[0];
+        rs.n_new_participants = o->n_parties;
+        rs.new_participants = (char **)o->parties;
+        rs.new_threshold = o->threshold;
+        req.body_case = MPC__REQUEST__BODY_RESHARE;
+        req.reshare = &rs;
+    }
+    *out_len = mpc__request__get_packed_size(&req);
+    *out = malloc(*out_len + 1);
+    if (*out == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc__request__pack(&req, *out);
+    return MPC_OK;
+}
+
+/* Signs req bytes (unless hidden options say otherwise) and encodes the SignedRequest. */
+static mpc_status
+encode_signed(const struct cli_req_opts *o, const uint8_t *req, size_t req_len, uint8_t **out,
+              size_t *out_len)
+{
+    static const uint8_t domain[] = NODE_CLIENT_REQUEST_DOMAIN; /* includes the NUL byte */
+    struct cli_signer signer;
+    uint8_t sig[CLI_SIG_BYTES];
+    Mpc__SignedRequest sr = MPC__SIGNED_REQUEST__INIT;
+    sr.request.data = (uint8_t *)req;
+    sr.request.len = req_len;
+    memset(&signer, 0, sizeof(signer));
+    if (!o->x_unsigned) {
+        mpc_status st = cli_signer_load(o->key_file, &o->pass, &signer);
+        if (st == MPC_OK) {
+            st = cli_signer_sign(&signer, sig, domain, sizeof(domain), req, req_len);
+        }
+        if (st != MPC_OK) {
+            cli_signer_clear(&signer);
+            return st;
+        }
+        sig[CLI_SIG_BYTES - 1] ^= o->x_bad_sig ? 0x01 : 0x00;
+        sr.initiator_public_key.data = signer.pk;
+        sr.initiator_public_key.len = CLI_KEY_BYTES;
+        sr.signature.data = sig;
+        sr.signature.len = CLI_SIG_BYTES;
+    }
+    *out_len = mpc__signed_request__get_packed_size(&sr);
+    *out = malloc(*out_len + 1);
+    if (*out != NULL) {
+        mpc__signed_request__pack(&sr, *out);
+    }
+    cli_signer_clear(&signer);
+    return *out != NULL ? MPC_OK : MPC_ERR_NOMEM;
+}
+
+mpc_status
+cli_req_build(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (o->x_garbage > 0) {
+        *out = malloc(o->x_garbage);
+        if (*out == NULL) {
+            return MPC_ERR_NOMEM;
+        }
+        memset(*out, 0xff, o->x_garbage);
+        *out_len = o->x_garbage;
+        return MPC_OK;
+    }
+    uint8_t *req = NULL;
+    size_t req_len = 0;
+    mpc_status st = encode_request(o, &req, &req_len);
+    if (st == MPC_OK) {
+        st = encode_signed(o, req, req_len, out, out_len);
+    }
+    free(req);
+    return st;
+}

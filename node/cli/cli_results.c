@@ -1,0 +1,449 @@
+/*
+ * cli_results.c — collecting, verifying and printing the Result copies of a
+ * request (rules in node/cli/cli_results.h), and `mpc-cli results`.
+ */
+#include "node/cli/cli_results.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+#include <sodium.h>
+
+#include "common/clock.h"
+#include "common/hex.h"
+#include "node/client/request.h"
+#include "node/config/peers.h"
+#include "node/store/keyinfo.h"
+#include "transport/jetstream.h"
+
+#define ERR_CAP 512u /* diagnostic buffer */
+
+/* Returns: 1 if r already holds an outcome for (node, key_type). */
+static int
+results_has(const struct cli_results *r, const char *node, int key_type)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->v[i].node, node) == 0 && (int)r->v[i].res->key_type == key_type) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Returns: the number of outcomes of node. */
+static size_t
+results_count_node(const struct cli_results *r, const char *node)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        n += strcmp(r->v[i].node, node) == 0;
+    }
+    return n;
+}
+
+/* Returns: the first successful outcome, or NULL. */
+static const struct cli_outcome *
+results_first_ok(const struct cli_results *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->v[i].res->status_code == 0) {
+            return &r->v[i];
+        }
+    }
+    return NULL;
+}
+
+/* Returns: 1 when every node of ids[0..n) has n_kt outcomes. */
+static int
+set_complete(const struct cli_results *r, const char *const *ids, size_t n, size_t n_kt)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (results_count_node(r, ids[i]) < n_kt) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+int
+cli_results_done(const struct cli_results *r, const struct cli_collect_params *p)
+{
+    if (p->expect > 0) {
+        return r->n >= p->expect;
+    }
+    if (set_complete(r, p->peers, p->n_peers, p->n_key_types)) {
+        return 1; /* every known node answered: nobody else can */
+    }
+    if (p->n_expected > 0) {
+        return set_complete(r, p->expected, p->n_expected, p->n_key_types);
+    }
+    const struct cli_outcome *ok = results_first_ok(r);
+    if (ok != NULL && ok->res->n_participants > 0) {
+        return set_complete(r, (const char *const *)ok->res->participants, ok->res->n_participants,
+                            p->n_key_types);
+    }
+    return set_complete(r, p->peers, p->n_peers, p->n_key_types);
+}
+
+/* Returns: 1 if two protobuf byte fields hold the same bytes (NULL-safe when empty). */
+static int
+bin_eq(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+/*
+ * Returns: 1 if the ECDSA result res verifies with libsecp256k1 over the
+ * 32-byte digest msg under the 33-byte compressed key pk: r || s verify
+ * (libsecp256k1 rejects a high S, so this also checks low-S), the compact
+ * form is r || s || recovery id, and recovery gives back pk.
+ */
+static int
+ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *pk33)
+{
+    static secp256k1_context *ctx;
+    secp256k1_pubkey pk, rec;
+    secp256k1_ecdsa_signature sig;
+    secp256k1_ecdsa_recoverable_signature rsig;
+    uint8_t rs[64], out[33];
+    size_t out_len = sizeof(out);
+    if (ctx == NULL) {
+        ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE); /* kept for the process */
+    }
+    if (ctx == NULL || msg_len != 32 || res->ecdsa_r.len != 32 || res->ecdsa_s.len != 32 ||
+        res->ecdsa_compact.len != 65 || res->recovery_id > 3) {
+        return 0;
+    }
+    memcpy(rs, res->ecdsa_r.data, 32);
+    memcpy(rs + 32, res->ecdsa_s.data, 32);
+    if (memcmp(rs, res->ecdsa_compact.data, 64) != 0 ||
+        res->ecdsa_compact.data[64] != res->recovery_id ||
+        !secp256k1_ec_pubkey_parse(ctx, &pk, pk33, 33) ||
+        !secp256k1_ecdsa_signature_parse_compact(ctx, &sig, rs) ||
+        !secp256k1_ecdsa_verify(ctx, &sig, msg, &pk) ||
+        !secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs,
+                                                             (int)res->recovery_id) ||
+        !secp256k1_ecdsa_recover(ctx, &rec, &rsig, msg) ||
+        !secp256k1_ec_pubkey_serialize(ctx, out, &out_len, &rec, SECP256K1_EC_COMPRESSED)) {
+        return 0;
+    }
+    return memcmp(out, pk33, 33) == 0;
+}
+
+/* Returns: 1 if the sign result res verifies over p's message (EdDSA or ECDSA). */
+static int
+sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
+{
+    if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1) {
+        const uint8_t *pk = p->pk33 != NULL ? p->pk33 : res->public_key.data;
+        return (p->pk33 != NULL || res->public_key.len == 33) &&
+               ecdsa_result_verifies(res, p->message, p->message_len, pk);
+    }
+    const uint8_t *pk = p->pk != NULL ? p->pk : res->public_key.data;
+    return res->eddsa_signature.len == crypto_sign_BYTES &&
+           (p->pk != NULL || res->public_key.len == crypto_sign_PUBLICKEYBYTES) &&
+           crypto_sign_verify_detached(res->eddsa_signature.data, p->message, p->message_len, pk) ==
+               0;
+}
+
+/* Checks a successful outcome locally (signature, agreement with the first). */
+static void
+outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_collect_params *p)
+{
+    const Mpc__Result *res = o->res;
+    const struct cli_outcome *first = results_first_ok(r);
+    if (first != NULL && first != o && first->res->key_type == res->key_type &&
+        (!bin_eq(&first->res->public_key, &res->public_key) ||
+         !bin_eq(&first->res->eddsa_signature, &res->eddsa_signature) ||
+         !bin_eq(&first->res->ecdsa_compact, &res->ecdsa_compact))) {
+        r->inconsistent = 1;
+    }
+    if (res->op != MPC__OP__OP_SIGN || p->message == NULL ||
+        (res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
+         res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1)) {
+        return;
+    }
+    int ok = sign_result_verifies(res, p);
+    o->verified = ok ? 1 : -1;
+    if (!ok) {
+        r->verify_failed = 1;
+    }
+}
+
+void
+cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const char *node_hdr,
+                const struct cli_collect_params *p, uint64_t arrived_ms)
+{
+    Mpc__Result *res = mpc__result__unpack(NULL, len, data);
+    if (res == NULL) {
+        r->undecodable++;
+        return;
+    }
+    const char *node = node_hdr != NULL && node_hdr[0] != '\0' ? node_hdr : res->node_id;
+    if (!node_client_node_id_is_valid(node)) {
+        r->undecodable++;
+        mpc__result__free_unpacked(res, NULL);
+        return;
+    }
+    if (results_has(r, node, (int)res->key_type) || r->n == CLI_RESULTS_MAX) {
+        r->duplicates++;
+        mpc__result__free_unpacked(res, NULL);
+        return;
+    }
+    struct cli_outcome *o = &r->v[r->n++];
+    memcpy(o->node, node, strlen(node) + 1); /* valid id: at most NODE_ID_MAX bytes */
+    o->res = res;
+    o->arrived_ms = arrived_ms;
+    r->n_errors += res->status_code != 0;
+    if (res->status_code == 0) {
+        outcome_verify(r, o, p);
+    }
+}
+
+/* Adds one received copy (see cli_results_add). */
+static void
+collect_add(struct cli_results *r, transport_js_msg *m, const struct cli_collect_params *p,
+            uint64_t t0)
+{
+    size_t len = 0;
+    const uint8_t *data = transport_js_msg_data(m, &len);
+    char node[TRANSPORT_JS_HEADER_VAL_MAX];
+    if (transport_js_msg_header(m, TRANSPORT_JS_HDR_NODE, node, sizeof(node)) != MPC_OK) {
+        node[0] = '\0';
+    }
+    cli_results_add(r, data, len, node, p, mpc_clock_mono_ms() - t0);
+}
+
+static void
+progress_show(const struct cli_results *r, uint64_t elapsed_ms)
+{
+    fprintf(stderr, "\rwaiting for results: %zu received, %zu error(s), %.1f s ", r->n, r->n_errors,
+            (double)elapsed_ms / 1000.0);
+    fflush(stderr);
+}
+
+mpc_status
+cli_results_collect(struct transport_js_results *w, const struct cli_collect_params *p,
+                    struct cli_results *r)
+{
+    memset(r, 0, sizeof(*r));
+    uint64_t t0 = mpc_clock_mono_ms();
+    uint64_t last = t0;
+    int quiet_end = 0;
+    int progress = p->progress && isatty(STDERR_FILENO);
+    mpc_status st = MPC_OK;
+    while (!cli_results_done(r, p)) {
+        uint64_t now = mpc_clock_mono_ms();
+        int errors_only = r->n > 0 && r->n_errors == r->n && p->expect == 0;
+        if (errors_only && now - last >= CLI_QUIET_MS) {
+            quiet_end = 1;
+            break;
+        }
+        if (now - t0 >= p->timeout_ms) {
+            r->timed_out = 1;
+            break;
+        }
+        uint64_t wait = p->timeout_ms - (now - t0);
+        wait = wait > 250 ? 250 : wait;
+        transport_js_msg *m = NULL;
+        st = transport_js_results_next(w, &m, wait);
+        if (st == MPC_OK) {
+            collect_add(r, m, p, t0);
+            transport_js_msg_destroy(m);
+            last = mpc_clock_mono_ms();
+        } else if (st != MPC_ERR_TIMEOUT && st != MPC_ERR_NOT_CONNECTED) {
+            break;
+        }
+        st = MPC_OK;
+        if (progress) {
+            progress_show(r, mpc_clock_mono_ms() - t0);
+        }
+    }
+    if (progress) {
+        fputs("\r\033[K", stderr);
+    }
+    /* Ended by the quiet period: the answer was complete at the last arrival. */
+    r->elapsed_ms = (quiet_end ? last : mpc_clock_mono_ms()) - t0;
+    return st;
+}
+
+void
+cli_results_clear(struct cli_results *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        mpc__result__free_unpacked(r->v[i].res, NULL);
+        r->v[i].res = NULL;
+    }
+    r->n = 0;
+}
+
+int
+cli_results_exit(const struct cli_results *r)
+{
+    if (r->n_errors > 0 || r->verify_failed || r->inconsistent) {
+        return CLI_EXIT_FAILED;
+    }
+    if (r->timed_out || r->n == 0) {
+        return CLI_EXIT_TIMEOUT;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Hex of a binary field into a fresh JSON string (or JSON null when empty). */
+static json_t *
+json_hex(const ProtobufCBinaryData *b)
+{
+    if (b->len == 0 || b->len > 128) {
+        return json_null();
+    }
+    char hex[2 * 128 + 1];
+    cli_hex(hex, b->data, b->len);
+    return json_string(hex);
+}
+
+/* Adds r, s, recovery id and the compact form of an ECDSA result to j. */
+static void
+json_ecdsa_fields(json_t *j, const Mpc__Result *res)
+{
+    if (res->ecdsa_compact.len == 0) {
+        return;
+    }
+    json_object_set_new(j, "ecdsa_r", json_hex(&res->ecdsa_r));
+    json_object_set_new(j, "ecdsa_s", json_hex(&res->ecdsa_s));
+    json_object_set_new(j, "recovery_id", json_integer(res->recovery_id));
+    json_object_set_new(j, "ecdsa_compact", json_hex(&res->ecdsa_compact));
+}
+
+static json_t *
+outcome_json(const struct cli_outcome *o)
+{
+    const Mpc__Result *res = o->res;
+    json_t *parts = json_array();
+    for (size_t i = 0; i < res->n_participants; i++) {
+        json_array_append_new(parts, json_string(res->participants[i]));
+    }
+    const char *kt = node_store_key_type_name((int)res->key_type);
+    json_t *j = json_pack(
+        "{s:s, s:b, s:i, s:s, s:s, s:s?, s:o, s:o, s:i, s:i, s:o, s:I, s:I}", "node", o->node, "ok",
+        res->status_code == 0, "status_code", (int)res->status_code, "status_name",
+        res->status_name, "error_text", res->error_text, "key_type", kt, "public_key",
+        json_hex(&res->public_key), "signature", json_hex(&res->eddsa_signature), "key_version",
+        (int)res->key_version, "threshold", (int)res->threshold, "participants", parts,
+        "duration_ms", (json_int_t)res->duration_ms, "arrived_ms", (json_int_t)o->arrived_ms);
+    if (res->failed_round != 0 || res->failed_peer[0] != '\0') {
+        json_object_set_new(j, "failed_round", json_integer(res->failed_round));
+        json_object_set_new(j, "failed_peer", json_string(res->failed_peer));
+    }
+    if (o->verified != 0) {
+        json_object_set_new(j, "verified", json_boolean(o->verified > 0));
+    }
+    json_ecdsa_fields(j, res);
+    return j;
+}
+
+static void
+print_json(const struct cli_results *r, const char *op_name, const char *request_id,
+           const char *wallet, uint64_t pub_ms)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        json_array_append_new(arr, outcome_json(&r->v[i]));
+    }
+    int code = cli_results_exit(r);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s?, s:b, s:s, s:I, s:I, s:i, s:i, s:b, s:b, s:o}", "op", op_name,
+                  "request_id", request_id, "wallet", wallet, "ok", code == 0, "outcome",
+                  code == 0   ? "ok"
+                  : code == 3 ? "timeout"
+                              : "error",
+                  "elapsed_ms", (json_int_t)r->elapsed_ms, "publish_ms", (json_int_t)pub_ms,
+                  "errors", (int)r->n_errors, "duplicates", (int)r->duplicates, "consistent",
+                  !r->inconsistent, "verified", !r->verify_failed, "results", arr);
+    const struct cli_outcome *ok = results_first_ok(r);
+    if (ok != NULL) {
+        json_object_set_new(doc, "public_key", json_hex(&ok->res->public_key));
+        json_object_set_new(doc, "key_version", json_integer(ok->res->key_version));
+        if (ok->res->eddsa_signature.len > 0) {
+            json_object_set_new(doc, "signature", json_hex(&ok->res->eddsa_signature));
+        }
+        json_ecdsa_fields(doc, ok->res);
+    }
+    cli_json_print(doc);
+    json_decref(doc);
+}
+
+static void
+print_outcome(const struct cli_outcome *o)
+{
+    const Mpc__Result *res = o->res;
+    const char *kt = node_store_key_type_name((int)res->key_type);
+    if (res->status_code != 0) {
+        printf("  %-12s error  %s (%u): %s", o->node, res->status_name, res->status_code,
+               res->error_text[0] != '\0' ? res->error_text
+                                          : mpc_status_str((mpc_status)res->status_code));
+        if (res->failed_round != 0 || res->failed_peer[0] != '\0') {
+            printf(" [round %u, peer %s]", res->failed_round,
+                   res->failed_peer[0] != '\0' ? res->failed_peer : "?");
+        }
+        printf("  (%" PRIu64 " ms)\n", o->arrived_ms);
+        return;
+    }
+    printf("  %-12s ok     %s v%u %u-of-%zu%s  node %" PRIu64 " ms, here %" PRIu64 " ms\n", o->node,
+           kt != NULL ? kt : "?", res->key_version, res->threshold, res->n_participants,
+           o->verified > 0   ? "  signature verified"
+           : o->verified < 0 ? "  SIGNATURE INVALID"
+                             : "",
+           res->duration_ms, o->arrived_ms);
+}
+
+void
+cli_results_print(const struct cli_results *r, const char *op_name, const char *request_id,
+                  const char *wallet, int json, uint64_t pub_ms)
+{
+    if (json) {
+        print_json(r, op_name, request_id, wallet, pub_ms);
+        return;
+    }
+    int code = cli_results_exit(r);
+    if (wallet == NULL && r->n > 0 && r->v[0].res->wallet_id[0] != '\0') {
+        wallet = r->v[0].res->wallet_id;
+    }
+    printf("%s %s  wallet %s: %s, %zu result(s) in %" PRIu64 " ms\n", op_name, request_id,
+           wallet != NULL ? wallet : "?",
+           code == 0   ? "ok"
+           : code == 3 ? "TIMEOUT"
+                       : "FAILED",
+           r->n, r->elapsed_ms);
+    for (size_t i = 0; i < r->n; i++) {
+        print_outcome(&r->v[i]);
+    }
+    const struct cli_outcome *ok = results_first_ok(r);
+    char hex[2 * 128 + 1];
+    if (ok != NULL && ok->res->public_key.len > 0 && ok->res->public_key.len <= 128) {
+        cli_hex(hex, ok->res->public_key.data, ok->res->public_key.len);
+        printf("public key: %s\n", hex);
+    }
+    if (ok != NULL && ok->res->eddsa_signature.len == 64) {
+        cli_hex(hex, ok->res->eddsa_signature.data, 64);
+        printf("signature:  %s\n", hex);
+    }
+    if (ok != NULL && ok->res->ecdsa_compact.len == 65) {
+        cli_hex(hex, ok->res->ecdsa_compact.data, 65);
+        printf("signature:  %s (r || s || recovery id)\n", hex);
+    }
+    if (r->inconsistent) {
+        printf("WARNING: the nodes disagree on the public key or signature\n");
+    }
+    if (r->timed_out) {
+        printf("timed out waiting for the remaining results\n");
+    }
+    if (r->duplicates > 0) {
+        printf("(%zu duplicate copies ignored)\n", r->duplicates);
+    }
+}

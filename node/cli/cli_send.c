@@ -1,0 +1,188 @@
+/*
+ * cli_send.c — mpc-cli keygen / sign / reshare (publish the signed request
+ * and wait for the results) and `mpc-cli results` (read the stored results
+ * of an earlier request).
+ */
+#include "node/cli/cli_request.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "node/cli/cli_results.h"
+#include "node/config/peers.h"
+#include "transport/jetstream.h"
+
+#define ERR_CAP          512u  /* diagnostic buffer */
+#define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
+#define RESULTS_DEF_WAIT 5000u /* `results` default wait, ms */
+
+/* Node ids of a peers file (for the implicit committee). */
+struct peer_ids {
+    node_config_peers *peers;               /* loaded file, or NULL */
+    const char *ids[NODE_CONFIG_PEERS_MAX]; /* borrowed from peers */
+    size_t n;                               /* count */
+};
+
+static int
+peer_ids_load(const char *path, struct peer_ids *p)
+{
+    char err[ERR_CAP];
+    memset(p, 0, sizeof(*p));
+    if (path == NULL) {
+        return 0;
+    }
+    if (node_config_peers_load(path, &p->peers, err, sizeof(err)) != MPC_OK) {
+        cli_errf("%s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < node_config_peers_count(p->peers); i++) {
+        p->ids[p->n++] = node_config_peers_at(p->peers, i)->id;
+    }
+    return 0;
+}
+
+/* Publishes data to mpc.req.<op> with Nats-Msg-Id and Mpc-Client. */
+static mpc_status
+publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, size_t len)
+{
+    char subject[64];
+    snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(o->op));
+    transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
+    transport_js_pub_ack ack;
+    mpc_status st = transport_js_publish(js, subject, data, len,
+                                         o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
+                                         PUBLISH_TIMEOUT, &ack);
+    if (st == MPC_ERR_NO_RESPONDERS) {
+        cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
+    } else if (st != MPC_OK) {
+        cli_errf("publish to %s: %s", subject, mpc_status_str(st));
+    } else if (ack.duplicate && !o->json) {
+        fprintf(stderr,
+                "mpc-cli: note: request id %s was already published; the nodes answer "
+                "with the original result\n",
+                o->request_id);
+    }
+    return st;
+}
+
+/* Collects and prints; returns the exit code. */
+static int
+collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_t pub_ms,
+                  const struct peer_ids *peers)
+{
+    struct cli_collect_params p;
+    memset(&p, 0, sizeof(p));
+    p.client_id = o->client_id;
+    p.request_id = o->request_id;
+    p.expected = o->n_parties > 0 ? o->parties : NULL;
+    p.n_expected = o->n_parties;
+    if (o->op == MPC__OP__OP_KEYGEN && o->n_parties == 0) {
+        p.expected = peers->ids;
+        p.n_expected = peers->n;
+    }
+    p.peers = peers->ids;
+    p.n_peers = peers->n;
+    p.n_key_types = o->op == MPC__OP__OP_KEYGEN ? o->n_key_types : 1;
+    p.expect = o->expect;
+    p.timeout_ms = o->timeout_ms;
+    p.message = o->message;
+    p.message_len = o->message_len;
+    p.pk = o->has_pk == 32 ? o->pk : NULL;
+    p.pk33 = o->has_pk == 33 ? o->pk : NULL;
+    p.progress = !o->json;
+    struct cli_results *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return CLI_EXIT_FAILED;
+    }
+    mpc_status st = cli_results_collect(w, &p, r);
+    int rc;
+    if (st != MPC_OK) {
+        cli_errf("reading results: %s", mpc_status_str(st));
+        rc = cli_exit_for_nats(st);
+    } else {
+        cli_results_print(r, node_client_request_op_name(o->op), o->request_id, o->wallet, o->json,
+                          pub_ms);
+        rc = cli_results_exit(r);
+    }
+    cli_results_clear(r);
+    free(r);
+    return rc;
+}
+
+int
+cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
+{
+    struct peer_ids peers;
+    if (peer_ids_load(o->peers_file, &peers) != 0) {
+        return CLI_EXIT_FAILED;
+    }
+    transport_js *js = NULL;
+    transport_js_results *w = NULL;
+    mpc_status st = cli_nats_connect(&o->nats, "mpc-cli", &js);
+    if (st == MPC_OK && !o->x_no_wait) {
+        st = transport_js_results_watch(js, o->client_id, o->request_id, &w);
+        if (st != MPC_OK) {
+            cli_errf("cannot watch results (stream MPC_RES): %s", mpc_status_str(st));
+        }
+    }
+    int rc = cli_exit_for_nats(st);
+    if (st == MPC_OK) {
+        uint64_t t0 = mpc_clock_mono_ms();
+        st = publish_request(js, o, data, len);
+        uint64_t pub_ms = mpc_clock_mono_ms() - t0;
+        rc = cli_exit_for_nats(st);
+        if (st == MPC_OK && o->x_no_wait) {
+            printf(o->json ? "{\"request_id\": \"%s\", \"published\": true}\n"
+                           : "published request %s\n",
+                   o->request_id);
+        } else if (st == MPC_OK) {
+            rc = collect_and_print(w, o, pub_ms, &peers);
+        }
+    }
+    transport_js_results_destroy(w);
+    cli_nats_close(js);
+    node_config_peers_destroy(peers.peers);
+    return rc;
+}
+
+/* Shared body of keygen / sign / reshare. */
+static int
+request_command(int op, int argc, char **argv)
+{
+    struct cli_req_opts *o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        return CLI_EXIT_FAILED;
+    }
+    int rc = cli_req_parse(op, argc, argv, o);
+    if (rc == CLI_EXIT_OK) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        rc = cli_req_build(o, &data, &len) == MPC_OK ? cli_req_send(o, data, len) : CLI_EXIT_FAILED;
+        free(data);
+    } else if (rc < 0) {
+        rc = CLI_EXIT_OK; /* --help */
+    }
+    cli_req_opts_clear(o);
+    free(o);
+    return rc;
+}
+
+int
+cli_cmd_keygen(int argc, char **argv)
+{
+    return request_command(MPC__OP__OP_KEYGEN, argc, argv);
+}
+
+int
+cli_cmd_sign(int argc, char **argv)
+{
+    return request_command(MPC__OP__OP_SIGN, argc, argv);
+}
+
+int
+cli_cmd_reshare(int argc, char **argv)
+{
+    return request_command(MPC__OP__OP_RESHARE, argc, argv);
+}

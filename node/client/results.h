@@ -1,0 +1,96 @@
+/*
+ * results.h — the Result messages a node publishes (proto/result.proto) and
+ * the request-log entry that keeps them (record req/<request_id>, DESIGN §8).
+ *
+ * One request gives one Result per key type it touches (a keygen may list
+ * both types); each is published to mpc.res.<client>.<request_id> with
+ * Nats-Msg-Id "<request_id>/<node>/<key type>" and header Mpc-Node.
+ *
+ * Request-log entry (the bytes stored by node_store_req_put):
+ *   u8 format = 1 | u8 count | u16 reserved = 0 | char client_id[len u8] |
+ *   count x (u32 len | encoded Result)         (integers big-endian)
+ * The client id is kept so that a duplicate request republishes to the same
+ * subject even when its own client id differs.
+ *
+ * THREAD SAFETY: pure functions over caller-owned data; thread-safe.
+ */
+#ifndef MPC_NODE_CLIENT_RESULTS_H
+#define MPC_NODE_CLIENT_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "node/client/request.h"
+#include "proto/result.pb-c.h"
+
+#define NODE_CLIENT_RESULTS_MAX       4u          /* results per request log entry */
+#define NODE_CLIENT_RESULTS_ENTRY_MAX (64u << 10) /* bound of an encoded log entry */
+#define NODE_CLIENT_RESULTS_FORMAT    1u
+
+/* What a handler knows when a request ends, for one key type. Strings borrowed. */
+struct node_client_result_info {
+    const char *request_id;          /* request id (valid id) */
+    int op;                          /* Mpc__Op */
+    int key_type;                    /* Mpc__KeyType, 0 if unknown */
+    const char *wallet_id;           /* wallet id, or NULL */
+    mpc_status status;               /* MPC_OK or why it failed */
+    const char *error_text;          /* detail on failure, or NULL (status text is used) */
+    uint32_t failed_round;           /* 0 if none */
+    const char *failed_peer;         /* culprit node id, or NULL */
+    const uint8_t *public_key;       /* group public key, or NULL */
+    size_t public_key_len;           /* its length */
+    const uint8_t *signature;        /* EdDSA signature (64 bytes), or NULL */
+    size_t signature_len;            /* its length */
+    const uint8_t *ecdsa_rs;         /* ECDSA r || s (64 bytes, low-S), or NULL */
+    uint32_t recovery_id;            /* ECDSA recovery id 0..3 (with ecdsa_rs) */
+    uint32_t key_version;            /* key version used or created, 0 if none */
+    const char *const *participants; /* committee / signers, or NULL */
+    size_t n_participants;           /* count */
+    uint32_t threshold;              /* k, 0 if none */
+    const char *node_id;             /* publishing node */
+    uint64_t finished_at_ms;         /* wall clock */
+    uint64_t duration_ms;            /* session duration */
+};
+
+/*
+ * Encodes one Result. With ecdsa_rs set, the Result carries ecdsa_r,
+ * ecdsa_s, recovery_id and ecdsa_compact = r || s || recovery_id (65 bytes).
+ * Out: *out — malloc'ed bytes (caller frees with free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG (also recovery_id > 3 with ecdsa_rs),
+ *          MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_result_encode(const struct node_client_result_info *info,
+                                                    uint8_t **out, size_t *out_len);
+
+/* A decoded request-log entry. */
+struct node_client_results_entry {
+    char client_id[NODE_CLIENT_REQUEST_CLIENT_MAX + 1]; /* subject token of the results */
+    size_t count;                                       /* results held */
+    uint8_t *results[NODE_CLIENT_RESULTS_MAX];          /* encoded Results (malloc'ed) */
+    size_t lens[NODE_CLIENT_RESULTS_MAX];               /* their lengths */
+};
+
+/*
+ * Encodes a request-log entry from count encoded Results.
+ * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG (bad client id, count 0 or too many),
+ *          MPC_ERR_BUFFER_TOO_SMALL (larger than NODE_CLIENT_RESULTS_ENTRY_MAX), MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_results_entry_encode(const char *client_id,
+                                                           const uint8_t *const *results,
+                                                           const size_t *lens, size_t count,
+                                                           uint8_t **out, size_t *out_len);
+
+/*
+ * Decodes a request-log entry; every Result must decode.
+ * Out: *e — cleared on entry; free with node_client_results_entry_clear().
+ * Returns: MPC_OK, MPC_ERR_CORRUPT, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_results_entry_decode(struct node_client_results_entry *e,
+                                                           const uint8_t *in, size_t len);
+
+/* Frees what node_client_results_entry_decode allocated. Accepts NULL. */
+void node_client_results_entry_clear(struct node_client_results_entry *e);
+
+#endif /* MPC_NODE_CLIENT_RESULTS_H */

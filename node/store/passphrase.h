@@ -1,0 +1,93 @@
+/*
+ * passphrase.h — obtaining the node passphrase: from a file, from an
+ * environment variable (MPC_PASSPHRASE by default) or by prompting on a
+ * terminal with echo off.
+ *
+ * The passphrase protects the identity key file and the key store. It lives in
+ * secure memory (node_store_passphrase) and is wiped on destroy; it is never logged.
+ * A passphrase file must not be accessible by group or others
+ * (MPC_ERR_FILE_MODE), like the identity file.
+ *
+ * THREAD SAFETY: the loaders are thread-safe except node_store_passphrase_from_env
+ * (getenv) and the prompt (terminal state); call them at startup. A
+ * node_store_passphrase is immutable once loaded and may be read from any thread.
+ */
+#ifndef MPC_NODE_STORE_PASSPHRASE_H
+#define MPC_NODE_STORE_PASSPHRASE_H
+
+#include <stddef.h>
+
+#include "common/status.h"
+
+#define NODE_STORE_PASSPHRASE_MAX     1024u            /* bytes, excluding the NUL */
+#define NODE_STORE_PASSPHRASE_ENV_VAR "MPC_PASSPHRASE" /* default environment variable */
+
+/* Where the passphrase comes from (config identity.passphrase_source). */
+enum node_store_passphrase_source {
+    NODE_STORE_PASSPHRASE_FILE = 0,   /* first line of a file (mode 0600 or stricter) */
+    NODE_STORE_PASSPHRASE_ENV = 1,    /* an environment variable */
+    NODE_STORE_PASSPHRASE_PROMPT = 2, /* prompt on the controlling terminal, echo off */
+};
+
+/* A loaded passphrase in secure memory. Opaque. */
+typedef struct node_store_passphrase node_store_passphrase;
+
+/*
+ * Reads the first line of path (the trailing "\n" or "\r\n" is not part of it).
+ * Out: *out — cleared on entry; caller owns it, free with node_store_passphrase_destroy.
+ *      err[0..err_cap) — a readable message on failure ("" on success); may be NULL.
+ * Returns: MPC_OK; MPC_ERR_IO (cannot open/read); MPC_ERR_FILE_MODE (group or
+ *          others have access); MPC_ERR_INVALID_ARG (NULL, empty or longer than
+ *          NODE_STORE_PASSPHRASE_MAX); MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_passphrase_from_file(const char *path,
+                                                          node_store_passphrase **out, char *err,
+                                                          size_t err_cap);
+
+/*
+ * Copies the value of environment variable name (NULL means MPC_PASSPHRASE).
+ * Same Out as node_store_passphrase_from_file.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (unset); MPC_ERR_INVALID_ARG (empty or too
+ *          long); MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_passphrase_from_env(const char *name,
+                                                         node_store_passphrase **out, char *err,
+                                                         size_t err_cap);
+
+/*
+ * Writes prompt to out_fd, reads one line from in_fd with echo disabled (in_fd
+ * must be a terminal; its settings are restored on every path), then writes a
+ * newline to out_fd. Same Out as node_store_passphrase_from_file.
+ * Returns: MPC_OK; MPC_ERR_IO (not a terminal, read error, end of input);
+ *          MPC_ERR_INVALID_ARG (empty or too long); MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_passphrase_prompt_fd(int in_fd, int out_fd, const char *prompt,
+                                                          node_store_passphrase **out, char *err,
+                                                          size_t err_cap);
+
+/*
+ * Loads from the given source: file (arg = path), env (arg = variable name or
+ * NULL for MPC_PASSPHRASE) or prompt (arg ignored; uses /dev/tty).
+ * Same Out and Returns as the loader it dispatches to.
+ */
+MPC_MUST_CHECK mpc_status node_store_passphrase_load(enum node_store_passphrase_source source,
+                                                     const char *arg, node_store_passphrase **out,
+                                                     char *err, size_t err_cap);
+
+/*
+ * Takes a copy of pass[0..len) (for tools and tests that already hold it).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (NULL, empty or too long); MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_passphrase_from_bytes(const char *pass, size_t len,
+                                                           node_store_passphrase **out);
+
+/* Returns: the passphrase bytes (NUL-terminated), borrowed until destroy. */
+const char *node_store_passphrase_data(const node_store_passphrase *p);
+
+/* Returns: the passphrase length in bytes (excluding the NUL). */
+size_t node_store_passphrase_len(const node_store_passphrase *p);
+
+/* Wipes and frees p. Accepts NULL. */
+void node_store_passphrase_destroy(node_store_passphrase *p);
+
+#endif /* MPC_NODE_STORE_PASSPHRASE_H */

@@ -1,0 +1,238 @@
+/*
+ * store.h — the node's key store (DESIGN §8): an LMDB file of sealed records.
+ *
+ * Every record value is XChaCha20-Poly1305-sealed under a 32-byte key derived
+ * with Argon2id from the node passphrase; the associated data is a domain tag
+ * plus the record name, so a value copied under another name fails to open
+ * (MPC_ERR_CORRUPT). A "meta" table (not secret) holds the Argon2id salt and
+ * cost and a sealed verifier: opening with a wrong passphrase is detected
+ * before anything is written and returns MPC_ERR_BAD_PASSPHRASE, leaving the
+ * file byte-identical.
+ *
+ * Record names (printable ASCII, no spaces, <= NODE_STORE_NAME_MAX):
+ *   share/<key_type>/<wallet>/v<N>   a key share (secret)
+ *   keyinfo/<key_type>/<wallet>      struct node_store_keyinfo (node/store/keyinfo.h)
+ *   req/<request_id>                 request log: outcome + result bytes
+ *   identity                         the node public key this store belongs to
+ * A share and its keyinfo change in one transaction (node_store_commit_share
+ * or the node_store_txn_* API).
+ *
+ * Durability: LMDB with synchronous commits (no MDB_NOSYNC / MDB_NOMETASYNC):
+ * a commit that returned MPC_OK survives a crash or kill -9.
+ *
+ * THREAD SAFETY: a node_store may be shared by all threads. Each call without
+ * a txn argument runs its own short LMDB transaction. Write transactions are
+ * serialised by LMDB (one at a time; a second writer blocks until the first
+ * commits or aborts). A node_store_txn belongs to the thread that began it,
+ * and while it is open that thread must not call any other node_store_*
+ * function (LMDB allows one transaction per thread). LMDB keeps a reader slot
+ * per reading thread (126 slots): long-lived pool threads are fine, thousands
+ * of short-lived reader threads are not. Close only after every other thread
+ * stopped using the store.
+ */
+#ifndef MPC_NODE_STORE_STORE_H
+#define MPC_NODE_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "node/store/keyinfo.h"
+#include "node/store/seal.h"
+
+#define NODE_STORE_NAME_MAX     200u         /* record name length bound */
+#define NODE_STORE_VALUE_MAX    (1u << 20)   /* plaintext bound per record */
+#define NODE_STORE_MAP_SIZE_DEF (1ull << 30) /* default LMDB map size: 1 GiB */
+#define NODE_STORE_CREATE       0x1u         /* create the store if it does not exist */
+
+/* Options for node_store_open. */
+struct node_store_options {
+    struct node_store_kdf_params
+        kdf;           /* Argon2id cost, used only when creating (NODE_STORE_KDF_MODERATE) */
+    uint64_t map_size; /* LMDB map size in bytes; 0 = NODE_STORE_MAP_SIZE_DEF */
+    unsigned flags;    /* NODE_STORE_CREATE or 0 */
+};
+
+/* An open key store. Opaque. */
+typedef struct node_store node_store;
+
+/* An open write transaction. Opaque. */
+typedef struct node_store_txn node_store_txn;
+
+/*
+ * Opens (or with NODE_STORE_CREATE creates) the store file at path (LMDB with
+ * MDB_NOSUBDIR: the data file is path, the lock file path-lock), and checks
+ * the passphrase against the verifier.
+ * Out: *out — cleared on entry; caller owns it, close with node_store_close.
+ *      err — readable message on failure ("" on success); may be NULL.
+ * Returns: MPC_OK;
+ *   MPC_ERR_BAD_PASSPHRASE  wrong passphrase (nothing was written);
+ *   MPC_ERR_NOT_FOUND       no store at path and NODE_STORE_CREATE not given;
+ *   MPC_ERR_CORRUPT         meta records missing or malformed;
+ *   MPC_ERR_STORE           LMDB error (message names it); MPC_ERR_INVALID_ARG;
+ *   MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_open(const char *path, const char *pass, size_t pass_len,
+                                          const struct node_store_options *opt, node_store **out,
+                                          char *err, size_t err_cap);
+
+/* Wipes the key and closes the store. Accepts NULL. No txn may be open. */
+void node_store_close(node_store *s);
+
+/*
+ * Forces the data to disk (mdb_env_sync). Commits are already durable; this
+ * is for shutdown.
+ * Returns: MPC_OK; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_sync(node_store *s);
+
+/*
+ * Returns: 1 if name is a valid record name (see above), else 0.
+ */
+int node_store_name_is_valid(const char *name);
+
+/*
+ * Seals and writes one record (replacing any previous value).
+ * In: data[0..len), len <= NODE_STORE_VALUE_MAX (len 0 allowed).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (bad name, NULL, too long);
+ *          MPC_ERR_STORE (LMDB error, e.g. map full); MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_put(node_store *s, const char *name, const uint8_t *data,
+                                         size_t len);
+
+/*
+ * Reads and opens one record.
+ * Out: *out — cleared on entry; on MPC_OK secure memory holding *out_len
+ *      plaintext bytes (at least 1 byte allocated even for an empty record);
+ *      caller frees with mpc_secure_free.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND; MPC_ERR_CORRUPT (tampered value, or a
+ *          value written under another name); MPC_ERR_STORE; MPC_ERR_INVALID_ARG;
+ *          MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_get(node_store *s, const char *name, uint8_t **out,
+                                         size_t *out_len);
+
+/*
+ * Deletes one record.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_delete(node_store *s, const char *name);
+
+/*
+ * Lists the names of records starting with prefix ("" lists all), in byte order.
+ * Out: *names — cleared on entry; a malloc'ed array of *count malloc'ed
+ *      strings; free with node_store_names_free. *names is NULL when *count is 0.
+ * Returns: MPC_OK; MPC_ERR_STORE; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_list(node_store *s, const char *prefix, char ***names,
+                                          size_t *count);
+
+/* Frees a list from node_store_list. Accepts NULL. */
+void node_store_names_free(char **names, size_t count);
+
+/*
+ * Begins a write transaction (blocks while another thread holds one).
+ * Out: *out — cleared on entry; finish with node_store_txn_commit or _abort.
+ * Returns: MPC_OK; MPC_ERR_STORE; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_txn_begin(node_store *s, node_store_txn **out);
+
+/* As node_store_put, inside txn (visible to others only after commit). */
+MPC_MUST_CHECK mpc_status node_store_txn_put(node_store_txn *txn, const char *name,
+                                             const uint8_t *data, size_t len);
+
+/* As node_store_get, inside txn (sees the txn's own writes). */
+MPC_MUST_CHECK mpc_status node_store_txn_get(node_store_txn *txn, const char *name, uint8_t **out,
+                                             size_t *out_len);
+
+/* As node_store_delete, inside txn. */
+MPC_MUST_CHECK mpc_status node_store_txn_delete(node_store_txn *txn, const char *name);
+
+/*
+ * Commits and frees *txn; sets *txn to NULL in every case.
+ * Returns: MPC_OK (durable); MPC_ERR_STORE (nothing of the txn is visible);
+ *          MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_txn_commit(node_store_txn **txn);
+
+/* Discards every change of *txn, frees it and sets *txn to NULL. Accepts NULL / *txn NULL. */
+void node_store_txn_abort(node_store_txn **txn);
+
+/*
+ * Record name builders. Out: buf (NUL-terminated), "" on failure.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (unknown key type, invalid wallet or
+ *          request id, version 0); MPC_ERR_BUFFER_TOO_SMALL.
+ */
+MPC_MUST_CHECK mpc_status node_store_name_share(char *buf, size_t cap, int key_type,
+                                                const char *wallet, uint32_t version);
+MPC_MUST_CHECK mpc_status node_store_name_keyinfo(char *buf, size_t cap, int key_type,
+                                                  const char *wallet);
+MPC_MUST_CHECK mpc_status node_store_name_req(char *buf, size_t cap, const char *request_id);
+
+/*
+ * Writes share/<type>/<wallet>/v<version> and keyinfo/<type>/<wallet> in one
+ * transaction: either both are stored or neither. ki must validate and name
+ * version (in any state).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_STORE; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_commit_share(node_store *s, const char *wallet,
+                                                  uint32_t version, const uint8_t *share,
+                                                  size_t share_len,
+                                                  const struct node_store_keyinfo *ki);
+
+/*
+ * Reads keyinfo/<key_type>/<wallet>.
+ * Out: *ki — cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND; MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
+                                                 struct node_store_keyinfo *ki);
+
+/* Writes keyinfo/<key_type>/<wallet> alone (e.g. to activate a pending version). */
+MPC_MUST_CHECK mpc_status node_store_keyinfo_put(node_store *s, const char *wallet,
+                                                 const struct node_store_keyinfo *ki);
+
+/*
+ * Records the outcome of a request: req/<request_id> -> (outcome, result bytes).
+ * Overwrites a previous entry.
+ * Returns: as node_store_put (result_len <= NODE_STORE_VALUE_MAX - 8).
+ */
+MPC_MUST_CHECK mpc_status node_store_req_put(node_store *s, const char *request_id,
+                                             mpc_status outcome, const uint8_t *result,
+                                             size_t result_len);
+
+/*
+ * Reads a request log entry.
+ * Out: *outcome (MPC_OK if absent), *result — cleared on entry; malloc'ed copy
+ *      of the result bytes (NULL if empty), caller frees with free();
+ *      *result_len.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (request not done); MPC_ERR_CORRUPT;
+ *          MPC_ERR_STORE; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_req_get(node_store *s, const char *request_id,
+                                             mpc_status *outcome, uint8_t **result,
+                                             size_t *result_len);
+
+/*
+ * Binds the store to a node identity: records pk under "identity" the first
+ * time, and afterwards checks that pk matches it.
+ * Returns: MPC_OK; MPC_ERR_CONFIG (the store belongs to another identity);
+ *          MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_identity_bind(node_store *s, const uint8_t *pk32);
+
+#ifdef MPC_FAULT_INJECTION
+/* Test-only fault points. */
+enum node_store_fault {
+    NODE_STORE_FAULT_NONE = 0,            /* normal operation */
+    NODE_STORE_FAULT_AFTER_SHARE_PUT = 1, /* commit_share fails between its two puts */
+};
+
+/* Arms a fault point for the next node_store_commit_share (one shot). */
+void node_store_fault_set(node_store *s, enum node_store_fault fault);
+
+/* Internal (store_records.c): returns 1 and disarms if fault is armed, else 0. */
+int node_store_fault_take(node_store *s, enum node_store_fault fault);
+#endif
+
+#endif /* MPC_NODE_STORE_STORE_H */

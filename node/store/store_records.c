@@ -1,0 +1,278 @@
+/*
+ * store_records.c — typed records of the key store: record names, share +
+ * keyinfo in one transaction, the request log and the identity binding.
+ * Built only on the public node_store API (store.h).
+ *
+ * Request log value (format 1): u8 format | u32 outcome (mpc_status, LE) |
+ * u32 reserved = 0 | result bytes.
+ */
+#include "node/store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/secmem.h"
+
+#define REQ_FORMAT 1u
+#define REQ_HEADER 9u
+
+/* snprintf into buf; "" and MPC_ERR_BUFFER_TOO_SMALL on truncation. */
+static mpc_status
+name_format(char *buf, size_t cap, int n)
+{
+    if (n < 0 || (size_t)n >= cap) {
+        buf[0] = '\0';
+        return MPC_ERR_BUFFER_TOO_SMALL;
+    }
+    return MPC_OK;
+}
+
+mpc_status
+node_store_name_share(char *buf, size_t cap, int key_type, const char *wallet, uint32_t version)
+{
+    if (buf == NULL || cap == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    buf[0] = '\0';
+    const char *type = node_store_key_type_name(key_type);
+    if (type == NULL || !node_client_wallet_id_is_valid(wallet) || version == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return name_format(buf, cap, snprintf(buf, cap, "share/%s/%s/v%u", type, wallet, version));
+}
+
+mpc_status
+node_store_name_keyinfo(char *buf, size_t cap, int key_type, const char *wallet)
+{
+    if (buf == NULL || cap == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    buf[0] = '\0';
+    const char *type = node_store_key_type_name(key_type);
+    if (type == NULL || !node_client_wallet_id_is_valid(wallet)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return name_format(buf, cap, snprintf(buf, cap, "keyinfo/%s/%s", type, wallet));
+}
+
+mpc_status
+node_store_name_req(char *buf, size_t cap, const char *request_id)
+{
+    if (buf == NULL || cap == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    buf[0] = '\0';
+    if (!node_client_request_id_is_valid(request_id)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return name_format(buf, cap, snprintf(buf, cap, "req/%s", request_id));
+}
+
+/* Puts the encoded keyinfo for wallet inside txn. */
+static mpc_status
+txn_put_keyinfo(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    uint8_t enc[NODE_STORE_KEYINFO_ENCODED_MAX];
+    size_t enc_len = 0;
+    mpc_status st = node_store_name_keyinfo(name, sizeof(name), ki->key_type, wallet);
+    if (st == MPC_OK) {
+        st = node_store_keyinfo_encode(enc, sizeof(enc), &enc_len, ki);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_put(txn, name, enc, enc_len);
+    }
+    return st;
+}
+
+mpc_status
+node_store_commit_share(node_store *s, const char *wallet, uint32_t version, const uint8_t *share,
+                        size_t share_len, const struct node_store_keyinfo *ki)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (s == NULL || share == NULL || share_len == 0 || node_store_keyinfo_validate(ki) != MPC_OK ||
+        node_store_keyinfo_find(ki, version) == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = node_store_name_share(name, sizeof(name), ki->key_type, wallet, version);
+    if (st != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_store_txn *txn = NULL;
+    st = node_store_txn_begin(s, &txn);
+    if (st != MPC_OK) {
+        return st;
+    }
+    st = node_store_txn_put(txn, name, share, share_len);
+#ifdef MPC_FAULT_INJECTION
+    if (st == MPC_OK && node_store_fault_take(s, NODE_STORE_FAULT_AFTER_SHARE_PUT)) {
+        st = MPC_ERR_IO;
+    }
+#endif
+    if (st == MPC_OK) {
+        st = txn_put_keyinfo(txn, wallet, ki);
+    }
+    if (st != MPC_OK) {
+        node_store_txn_abort(&txn);
+        mpc_log(MPC_LOG_ERROR, "store", "commit_share_failed", "wallet=%s version=%u status=%s",
+                wallet, version, mpc_status_name(st));
+        return st;
+    }
+    return node_store_txn_commit(&txn);
+}
+
+mpc_status
+node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
+                       struct node_store_keyinfo *ki)
+{
+    if (ki == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    memset(ki, 0, sizeof(*ki));
+    char name[NODE_STORE_NAME_MAX + 1];
+    mpc_status st = node_store_name_keyinfo(name, sizeof(name), key_type, wallet);
+    if (s == NULL || st != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    st = node_store_get(s, name, &buf, &len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    st = node_store_keyinfo_decode(ki, buf, len);
+    mpc_secure_free(buf);
+    if (st == MPC_OK && ki->key_type != key_type) {
+        memset(ki, 0, sizeof(*ki));
+        st = MPC_ERR_CORRUPT;
+    }
+    return st;
+}
+
+mpc_status
+node_store_keyinfo_put(node_store *s, const char *wallet, const struct node_store_keyinfo *ki)
+{
+    if (s == NULL || node_store_keyinfo_validate(ki) != MPC_OK ||
+        !node_client_wallet_id_is_valid(wallet)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_store_txn *txn = NULL;
+    mpc_status st = node_store_txn_begin(s, &txn);
+    if (st != MPC_OK) {
+        return st;
+    }
+    st = txn_put_keyinfo(txn, wallet, ki);
+    if (st != MPC_OK) {
+        node_store_txn_abort(&txn);
+        return st;
+    }
+    return node_store_txn_commit(&txn);
+}
+
+mpc_status
+node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, const uint8_t *result,
+                   size_t result_len)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (s == NULL || (result == NULL && result_len > 0) ||
+        result_len > NODE_STORE_VALUE_MAX - REQ_HEADER ||
+        node_store_name_req(name, sizeof(name), request_id) != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t *buf = malloc(REQ_HEADER + result_len);
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    uint32_t code = (uint32_t)outcome;
+    buf[0] = REQ_FORMAT;
+    for (int i = 0; i < 4; i++) {
+        buf[1 + i] = (uint8_t)(code >> (8 * i));
+        buf[5 + i] = 0;
+    }
+    if (result_len > 0) {
+        memcpy(buf + REQ_HEADER, result, result_len);
+    }
+    mpc_status st = node_store_put(s, name, buf, REQ_HEADER + result_len);
+    free(buf);
+    return st;
+}
+
+mpc_status
+node_store_req_get(node_store *s, const char *request_id, mpc_status *outcome, uint8_t **result,
+                   size_t *result_len)
+{
+    if (outcome != NULL) {
+        *outcome = MPC_OK;
+    }
+    if (result != NULL) {
+        *result = NULL;
+    }
+    if (result_len != NULL) {
+        *result_len = 0;
+    }
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (s == NULL || outcome == NULL || result == NULL || result_len == NULL ||
+        node_store_name_req(name, sizeof(name), request_id) != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpc_status st = node_store_get(s, name, &buf, &len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    if (len < REQ_HEADER || buf[0] != REQ_FORMAT) {
+        mpc_secure_free(buf);
+        return MPC_ERR_CORRUPT;
+    }
+    uint32_t code = 0;
+    for (int i = 3; i >= 0; i--) {
+        code = (code << 8) | buf[1 + i];
+    }
+    if (!mpc_status_is_known((int)code)) {
+        mpc_secure_free(buf);
+        return MPC_ERR_CORRUPT;
+    }
+    if (len > REQ_HEADER) {
+        *result = malloc(len - REQ_HEADER);
+        if (*result == NULL) {
+            mpc_secure_free(buf);
+            return MPC_ERR_NOMEM;
+        }
+        memcpy(*result, buf + REQ_HEADER, len - REQ_HEADER);
+        *result_len = len - REQ_HEADER;
+    }
+    *outcome = (mpc_status)code;
+    mpc_secure_free(buf);
+    return MPC_OK;
+}
+
+mpc_status
+node_store_identity_bind(node_store *s, const uint8_t *pk32)
+{
+    if (s == NULL || pk32 == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_store_txn *txn = NULL;
+    mpc_status st = node_store_txn_begin(s, &txn);
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint8_t *have = NULL;
+    size_t have_len = 0;
+    st = node_store_txn_get(txn, "identity", &have, &have_len);
+    if (st == MPC_ERR_NOT_FOUND) {
+        st = node_store_txn_put(txn, "identity", pk32, 32);
+        if (st == MPC_OK) {
+            return node_store_txn_commit(&txn);
+        }
+    } else if (st == MPC_OK) {
+        st = have_len == 32 ? (mpc_ct_equal(have, pk32, 32) ? MPC_OK : MPC_ERR_CONFIG)
+                            : MPC_ERR_CORRUPT;
+        mpc_secure_free(have);
+    }
+    node_store_txn_abort(&txn);
+    return st;
+}

@@ -1,0 +1,260 @@
+/*
+ * test_results.c — node/client/results.h: Result encoding (decoded back with the
+ * generated protobuf-c code) and the request-log entry round trip and its
+ * corruption checks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "node/client/results.h"
+
+static const char *const parts[] = {"node-1", "node-2", "node-3"};
+
+static void
+info_ok(struct node_client_result_info *in, const uint8_t *pk, const uint8_t *sig)
+{
+    memset(in, 0, sizeof *in);
+    in->request_id = "r-1";
+    in->op = MPC__OP__OP_SIGN;
+    in->key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519;
+    in->wallet_id = "w";
+    in->status = MPC_OK;
+    in->public_key = pk;
+    in->public_key_len = 32;
+    in->signature = sig;
+    in->signature_len = 64;
+    in->key_version = 2;
+    in->participants = parts;
+    in->n_participants = 3;
+    in->threshold = 2;
+    in->node_id = "node-2";
+    in->finished_at_ms = 1234;
+    in->duration_ms = 56;
+}
+
+static void
+test_result_encode_success(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sig[64], *b = NULL;
+    size_t len = 0;
+    struct node_client_result_info in;
+    memset(pk, 7, sizeof pk);
+    memset(sig, 9, sizeof sig);
+    info_ok(&in, pk, sig);
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, len, b);
+    assert_non_null(r);
+    assert_string_equal(r->request_id, "r-1");
+    assert_int_equal(r->op, MPC__OP__OP_SIGN);
+    assert_int_equal(r->status_code, 0);
+    assert_string_equal(r->status_name, "MPC_OK");
+    assert_string_equal(r->error_text, "");
+    assert_memory_equal(r->public_key.data, pk, 32);
+    assert_memory_equal(r->eddsa_signature.data, sig, 64);
+    assert_int_equal(r->key_version, 2);
+    assert_int_equal(r->n_participants, 3);
+    assert_string_equal(r->participants[2], "node-3");
+    assert_int_equal(r->threshold, 2);
+    assert_string_equal(r->node_id, "node-2");
+    assert_int_equal(r->duration_ms, 56);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+}
+
+static void
+test_result_encode_error_text(void **state)
+{
+    (void)state;
+    uint8_t *b = NULL;
+    size_t len = 0;
+    struct node_client_result_info in = {.request_id = "r",
+                                         .node_id = "n",
+                                         .status = MPC_ERR_PEER_UNAVAILABLE,
+                                         .failed_round = 2,
+                                         .failed_peer = "node-3"};
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, len, b);
+    assert_non_null(r);
+    assert_int_equal(r->status_code, 104);
+    assert_string_equal(r->status_name, "MPC_ERR_PEER_UNAVAILABLE");
+    assert_string_equal(r->error_text, mpc_status_str(MPC_ERR_PEER_UNAVAILABLE));
+    assert_int_equal(r->failed_round, 2);
+    assert_string_equal(r->failed_peer, "node-3");
+    assert_int_equal(r->eddsa_signature.len, 0);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    in.error_text = "detail";
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_OK);
+    r = mpc__result__unpack(NULL, len, b);
+    assert_string_equal(r->error_text, "detail");
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+}
+
+static void
+test_result_encode_ecdsa_fields(void **state)
+{
+    (void)state;
+    uint8_t pk[33], rs[64], *b = NULL;
+    size_t len = 0;
+    struct node_client_result_info in;
+    for (size_t i = 0; i < sizeof rs; i++) { /* distinct bytes: r and s cannot be swapped */
+        rs[i] = (uint8_t)(i + 1);
+    }
+    memset(pk, 0x02, sizeof pk);
+    info_ok(&in, pk, NULL);
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    in.public_key_len = 33;
+    in.signature_len = 0;
+    in.ecdsa_rs = rs;
+    in.recovery_id = 3;
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, len, b);
+    assert_non_null(r);
+    assert_int_equal(r->ecdsa_r.len, 32);
+    assert_memory_equal(r->ecdsa_r.data, rs, 32);
+    assert_int_equal(r->ecdsa_s.len, 32);
+    assert_memory_equal(r->ecdsa_s.data, rs + 32, 32);
+    assert_int_equal(r->recovery_id, 3);
+    assert_int_equal(r->ecdsa_compact.len, 65);
+    assert_memory_equal(r->ecdsa_compact.data, rs, 64);
+    assert_int_equal(r->ecdsa_compact.data[64], 3);
+    assert_int_equal(r->eddsa_signature.len, 0);
+    assert_int_equal(r->public_key.len, 33);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    /* no ECDSA fields without ecdsa_rs; a recovery id above 3 is refused */
+    in.ecdsa_rs = NULL;
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_OK);
+    r = mpc__result__unpack(NULL, len, b);
+    assert_non_null(r);
+    assert_int_equal(r->ecdsa_compact.len, 0);
+    assert_int_equal(r->ecdsa_r.len, 0);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    in.ecdsa_rs = rs;
+    in.recovery_id = 4;
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_ERR_INVALID_ARG);
+    assert_null(b);
+}
+
+static void
+test_result_encode_bad_args(void **state)
+{
+    (void)state;
+    uint8_t *b = (uint8_t *)1;
+    size_t len = 1;
+    struct node_client_result_info in = {.request_id = "r"}; /* no node id */
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_ERR_INVALID_ARG);
+    assert_null(b);
+    assert_int_equal(len, 0);
+    in.node_id = "n";
+    in.n_participants = 1; /* without the array */
+    assert_int_equal(node_client_result_encode(&in, &b, &len), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_result_encode(NULL, &b, &len), MPC_ERR_INVALID_ARG);
+}
+
+/* Two encoded results for the entry tests. */
+static void
+two_results(uint8_t **res, size_t *lens)
+{
+    uint8_t pk[32] = {1}, sig[64] = {2};
+    struct node_client_result_info in;
+    info_ok(&in, pk, sig);
+    assert_int_equal(node_client_result_encode(&in, &res[0], &lens[0]), MPC_OK);
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    in.status = MPC_ERR_UNSUPPORTED;
+    assert_int_equal(node_client_result_encode(&in, &res[1], &lens[1]), MPC_OK);
+}
+
+static void
+test_results_entry_round_trip(void **state)
+{
+    (void)state;
+    uint8_t *res[2], *e = NULL;
+    size_t lens[2], elen = 0;
+    struct node_client_results_entry out;
+    two_results(res, lens);
+    assert_int_equal(
+        node_client_results_entry_encode("cli-9", (const uint8_t *const *)res, lens, 2, &e, &elen),
+        MPC_OK);
+    assert_int_equal(node_client_results_entry_decode(&out, e, elen), MPC_OK);
+    assert_string_equal(out.client_id, "cli-9");
+    assert_int_equal(out.count, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(out.lens[i], lens[i]);
+        assert_memory_equal(out.results[i], res[i], lens[i]);
+    }
+    node_client_results_entry_clear(&out);
+    /* corruption: every truncation, a trailing byte, the format, the count */
+    for (size_t cut = 0; cut < elen; cut++) {
+        assert_int_equal(node_client_results_entry_decode(&out, e, cut), MPC_ERR_CORRUPT);
+        assert_int_equal(out.count, 0);
+    }
+    uint8_t *longer = malloc(elen + 1);
+    memcpy(longer, e, elen);
+    longer[elen] = 0;
+    assert_int_equal(node_client_results_entry_decode(&out, longer, elen + 1), MPC_ERR_CORRUPT);
+    memcpy(longer, e, elen);
+    longer[0] = 2;
+    assert_int_equal(node_client_results_entry_decode(&out, longer, elen), MPC_ERR_CORRUPT);
+    memcpy(longer, e, elen);
+    longer[1] = 0;
+    assert_int_equal(node_client_results_entry_decode(&out, longer, elen), MPC_ERR_CORRUPT);
+    memcpy(longer, e, elen);
+    longer[5] = '.'; /* client id charset */
+    assert_int_equal(node_client_results_entry_decode(&out, longer, elen), MPC_ERR_CORRUPT);
+    free(longer);
+    free(e);
+    free(res[0]);
+    free(res[1]);
+}
+
+static void
+test_results_entry_bad_args(void **state)
+{
+    (void)state;
+    uint8_t *res[2], *e = (uint8_t *)1;
+    size_t lens[2], elen = 1;
+    struct node_client_results_entry out;
+    two_results(res, lens);
+    const uint8_t *const *r = (const uint8_t *const *)res;
+    assert_int_equal(node_client_results_entry_encode("a.b", r, lens, 2, &e, &elen),
+                     MPC_ERR_INVALID_ARG);
+    assert_null(e);
+    assert_int_equal(elen, 0);
+    assert_int_equal(node_client_results_entry_encode("c", r, lens, 0, &e, &elen),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(
+        node_client_results_entry_encode("c", r, lens, NODE_CLIENT_RESULTS_MAX + 1, &e, &elen),
+        MPC_ERR_INVALID_ARG);
+    size_t huge[1] = {NODE_CLIENT_RESULTS_ENTRY_MAX};
+    assert_int_equal(node_client_results_entry_encode("c", r, huge, 1, &e, &elen),
+                     MPC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(node_client_results_entry_decode(NULL, res[0], lens[0]), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_results_entry_decode(&out, NULL, 3), MPC_ERR_INVALID_ARG);
+    node_client_results_entry_clear(NULL);
+    free(res[0]);
+    free(res[1]);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_result_encode_success),
+        cmocka_unit_test(test_result_encode_error_text),
+        cmocka_unit_test(test_result_encode_ecdsa_fields),
+        cmocka_unit_test(test_result_encode_bad_args),
+        cmocka_unit_test(test_results_entry_round_trip),
+        cmocka_unit_test(test_results_entry_bad_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

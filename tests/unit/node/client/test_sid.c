@@ -1,0 +1,122 @@
+/*
+ * test_sid.c — node/client/sid.h: the session id equals BLAKE2b-128 (libsodium
+ * crypto_generichash with a 16-byte output, used directly on a hand-built
+ * buffer) of the length-prefixed fields; length prefixes separate fields.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "node/client/sid.h"
+
+/* Appends u32be(len) || s to buf at *off. */
+static void
+put(uint8_t *buf, size_t *off, const char *s)
+{
+    size_t n = strlen(s);
+    buf[(*off)++] = (uint8_t)(n >> 24);
+    buf[(*off)++] = (uint8_t)(n >> 16);
+    buf[(*off)++] = (uint8_t)(n >> 8);
+    buf[(*off)++] = (uint8_t)n;
+    memcpy(buf + *off, s, n);
+    *off += n;
+}
+
+static void
+test_sid_matches_blake2b_of_length_prefixed_fields(void **state)
+{
+    (void)state;
+    uint8_t buf[256], want[16], got[16];
+    size_t off = 0;
+    put(buf, &off, "sign");
+    put(buf, &off, "ed25519");
+    put(buf, &off, "wallet-7");
+    put(buf, &off, "req.42");
+    crypto_generichash(want, sizeof want, buf, off, NULL, 0);
+    assert_int_equal(node_client_sid_derive(got, "sign", "ed25519", "wallet-7", "req.42"), MPC_OK);
+    assert_memory_equal(got, want, 16);
+}
+
+static void
+test_sid_fields_do_not_run_together(void **state)
+{
+    (void)state;
+    uint8_t a[16], b[16], c[16];
+    assert_int_equal(node_client_sid_derive(a, "sign", "ed25519", "ab", "c"), MPC_OK);
+    assert_int_equal(node_client_sid_derive(b, "sign", "ed25519", "a", "bc"), MPC_OK);
+    assert_memory_not_equal(a, b, 16);
+    assert_int_equal(node_client_sid_derive(c, "sign", "ed25519", "ab", "c"), MPC_OK);
+    assert_memory_equal(a, c, 16); /* deterministic: every node derives the same */
+    assert_int_equal(node_client_sid_derive(c, "keygen", "ed25519", "ab", "c"), MPC_OK);
+    assert_memory_not_equal(a, c, 16);
+    assert_int_equal(node_client_sid_derive(c, "sign", "secp256k1", "ab", "c"), MPC_OK);
+    assert_memory_not_equal(a, c, 16);
+}
+
+static void
+test_sid_bad_args(void **state)
+{
+    (void)state;
+    uint8_t sid[16];
+    static const uint8_t zero[16];
+    memset(sid, 0xaa, sizeof sid);
+    assert_int_equal(node_client_sid_derive(sid, NULL, "ed25519", "w", "r"), MPC_ERR_INVALID_ARG);
+    assert_memory_equal(sid, zero, 16);
+    memset(sid, 0xaa, sizeof sid);
+    assert_int_equal(node_client_sid_derive(sid, "sign", "ed25519", "", "r"), MPC_ERR_INVALID_ARG);
+    assert_memory_equal(sid, zero, 16);
+    assert_int_equal(node_client_sid_derive(NULL, "sign", "ed25519", "w", "r"),
+                     MPC_ERR_INVALID_ARG);
+}
+
+static void
+test_sid_bind_version_matches_blake2b_and_separates_versions(void **state)
+{
+    (void)state;
+    static const char tag[] = "mpc-node/sid/key-version/v1";
+    uint8_t base[NODE_CLIENT_SID_BYTES], v1[NODE_CLIENT_SID_BYTES], v2[NODE_CLIENT_SID_BYTES];
+    uint8_t buf[64], want[NODE_CLIENT_SID_BYTES];
+    assert_int_equal(node_client_sid_derive(base, "sign", "secp256k1", "w1", "req-1"), MPC_OK);
+    memcpy(v1, base, sizeof v1);
+    memcpy(v2, base, sizeof v2);
+    assert_int_equal(node_client_sid_bind_version(v1, 1), MPC_OK);
+    assert_int_equal(node_client_sid_bind_version(v2, 2), MPC_OK);
+    size_t off = 0;
+    memcpy(buf, tag, sizeof tag - 1);
+    off += sizeof tag - 1;
+    memcpy(buf + off, base, sizeof base);
+    off += sizeof base;
+    const uint8_t ver[4] = {0, 0, 0, 2};
+    memcpy(buf + off, ver, 4);
+    off += 4;
+    crypto_generichash(want, sizeof want, buf, off, NULL, 0);
+    assert_memory_equal(v2, want, sizeof want);
+    /* Nodes that resolved different versions land in different sessions. */
+    assert_memory_not_equal(v1, v2, sizeof v1);
+    assert_memory_not_equal(v1, base, sizeof v1);
+    uint8_t keep[NODE_CLIENT_SID_BYTES];
+    memcpy(keep, base, sizeof keep);
+    assert_int_equal(node_client_sid_bind_version(base, 0), MPC_ERR_INVALID_ARG);
+    assert_memory_equal(base, keep, sizeof keep);
+    assert_int_equal(node_client_sid_bind_version(NULL, 1), MPC_ERR_INVALID_ARG);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sid_matches_blake2b_of_length_prefixed_fields),
+        cmocka_unit_test(test_sid_fields_do_not_run_together),
+        cmocka_unit_test(test_sid_bad_args),
+        cmocka_unit_test(test_sid_bind_version_matches_blake2b_and_separates_versions),
+    };
+    if (sodium_init() < 0) {
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
