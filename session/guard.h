@@ -8,7 +8,7 @@
  * and session_guard_call() returns MPC_ERR_FAULT instead of the process
  * dying. The caller must then quarantine everything the step could have
  * touched (session_guard_quarantine) and never touch it again. The limits of
- * this are in session/FAULT_GUARD.md.
+ * this are in docs/FAULT_GUARD.md.
  *
  * DESIGN: the signal handlers are process-wide, installed by the first
  * session_guard_global_acquire() and restored by the last release. Each

@@ -129,7 +129,7 @@ typedef struct {
     void *done_arg;                /* passed to done */
 } session_spec;
 
-/* Node-wide counters (a snapshot; see SNAPSHOT.md for their meaning). */
+/* Node-wide counters (a snapshot; see docs/SNAPSHOT.md for their meaning). */
 typedef struct {
     uint64_t started;         /* sessions accepted by session_manager_start */
     uint64_t done;            /* sessions ended DONE */
@@ -198,7 +198,7 @@ void session_manager_get_stats(session_manager *m, session_manager_stats *out);
 
 /*
  * Live snapshot as JSON (schema in the header of session/snapshot.c and in
- * session/SNAPSHOT.md).
+ * docs/SNAPSHOT.md).
  * Out: *json — NUL-terminated; caller frees with free(). NULL on failure.
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
  */

@@ -1,7 +1,7 @@
 /*
  * snapshot.c — the live snapshot of a session manager as JSON (jansson).
  *
- * Schema (also in session/SNAPSHOT.md; all durations in milliseconds,
+ * Schema (also in docs/SNAPSHOT.md; all durations in milliseconds,
  * all counters since the manager was created unless noted):
  *
  * {

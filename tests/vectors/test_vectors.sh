@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# tests/vectors/test_vectors.sh — runs mpc-vectors on the shared RFC 9591 and
-# ZF DKG vector files (must pass), then on copies with one output changed
+# tests/vectors/test_vectors.sh — runs mpc-vectors on the RFC 9591 and ZF DKG
+# vector files in tests/vectors/data/ (must pass), then on copies with one output changed
 # (each must fail), proving the checker is sensitive to every output kind.
 # Needs $MPC_BIN (directory of mpc-vectors); prints "N passed, M failed".
 set -u
 bin=${MPC_BIN:-build/asan/bin}/mpc-vectors
-vecdir=${MPC_VECTORS:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/vectors}
-[ -d "$vecdir" ] || vecdir=/work/shared/vectors
+# The vector files live in the repository, next to this script; nothing outside it is read.
+vecdir=$(cd "$(dirname "$0")" && pwd)/data
 sign=$vecdir/frost-ed25519-sha512.json
 dkg=$vecdir/frost-ed25519-dkg-zf.json
 tmp=$(mktemp -d)
@@ -36,8 +36,8 @@ json.dump(d, open(dst, 'w'), indent=1)
 PY
 }
 
-expect pass "frost-sign shared vectors" "$bin" frost-sign "$sign"
-expect pass "frost-dkg shared vectors" "$bin" frost-dkg "$dkg"
+expect pass "frost-sign RFC 9591 vectors" "$bin" frost-sign "$sign"
+expect pass "frost-dkg ZF DKG vectors" "$bin" frost-dkg "$dkg"
 expect fail "frost-sign missing file" "$bin" frost-sign "$tmp/none.json"
 
 # Generality: files written by an independent Python implementation with
