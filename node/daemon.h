@@ -26,7 +26,7 @@
  *
  * HTTP (config http.listen): GET /healthz (200 "ok" while the process
  * runs), /readyz (200 when NATS is connected, JetStream answers, the store is
- * open and every peer was heard from (heartbeat) within 3 heartbeat periods;
+ * open and every peer was heard from (heartbeat) at least once since start;
  * 503 with the failing checks otherwise), /metrics (Prometheus text),
  * /sessions (session_manager_snapshot JSON).
  * NATS: mpc.n.<id>.status answers the same JSON; mpc.n.<id>.hb carries a
