@@ -18,8 +18,10 @@
 
 #define RS_NONE UINT32_MAX
 
+typedef struct tss_reshare tss_reshare;
+
 struct tss_reshare {
-    tss_base b;           /* rounds, parties, failure */
+    tss_base b;           /* first member (the table casts): rounds, parties, failure */
     const tss_group *g;   /* curve (suite.g) */
     tss_suite suite;      /* curve and hash hooks */
     tss_keyshare *old;    /* old key (secret only if self is a dealer) */
@@ -38,6 +40,21 @@ struct tss_reshare {
     tss_scalar *share;    /* running sum of received shares (secure, receivers) */
     tss_keyshare *ks;     /* new record under construction */
     uint8_t transcript[TSS_DIGEST_BYTES]; /* own transcript hash */
+};
+
+static mpc_status rsh_start(tss_base *base, mpc_outbox *out);
+static mpc_status rsh_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast,
+                             const uint8_t *data, size_t len, mpc_outbox *out);
+static mpc_status rsh_result(tss_base *base, uint8_t **out, size_t *out_len);
+static void rsh_destroy(tss_base *base);
+
+const tss_protocol tss_proto_frost_reshare = {
+    .name = "frost-reshare",
+    .create = tss_reshare_create,
+    .start = rsh_start,
+    .handle = rsh_handle,
+    .result = rsh_result,
+    .destroy = rsh_destroy,
 };
 
 mpc_status
@@ -181,13 +198,13 @@ rs_assign_roles(tss_reshare *s)
 }
 
 mpc_status
-tss_reshare_create(tss_reshare **out, const tss_params *p)
+tss_reshare_create(tss_base **out, const tss_params *p)
 {
     return tss_reshare_create_suite(out, p, NULL);
 }
 
 mpc_status
-tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite *suite)
+tss_reshare_create_suite(tss_base **out, const tss_params *p, const tss_suite *suite)
 {
     if (out != NULL) {
         *out = NULL;
@@ -208,7 +225,7 @@ tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite
         s->suite = (tss_suite){.g = tss_group_ed25519()};
     }
     s->g = s->suite.g;
-    mpc_status st = tss_base_init(&s->b, p);
+    mpc_status st = tss_base_init(&s->b, &tss_proto_frost_reshare, p);
     if (st == MPC_OK) {
         st = rs_parse_input(s, p);
     }
@@ -224,16 +241,17 @@ tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite
         }
     }
     if (st != MPC_OK) {
-        tss_reshare_destroy(s);
+        rsh_destroy(&s->b);
         return st;
     }
-    *out = s;
+    *out = &s->b;
     return MPC_OK;
 }
 
-void
-tss_reshare_destroy(tss_reshare *s)
+static void
+rsh_destroy(tss_base *base)
 {
+    tss_reshare *s = (tss_reshare *)base;
     if (s == NULL) {
         return;
     }
@@ -397,9 +415,10 @@ rs_after_r1(tss_reshare *s, mpc_outbox *out)
 }
 
 /* Round 1 (dealers): fresh polynomial with constant term lambda_i * s_i. */
-mpc_status
-tss_reshare_start(tss_reshare *s, mpc_outbox *out)
+static mpc_status
+rsh_start(tss_base *base, mpc_outbox *out)
 {
+    tss_reshare *s = (tss_reshare *)base;
     if (s == NULL || out == NULL || s->b.round != 0 || s->b.done || s->poly != NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -513,10 +532,11 @@ rs_handle_r3(tss_reshare *s, uint32_t from, tss_rd *r)
     return MPC_OK;
 }
 
-mpc_status
-tss_reshare_handle(tss_reshare *s, uint32_t from, uint32_t round, int is_broadcast,
-                   const uint8_t *data, size_t len, mpc_outbox *out)
+static mpc_status
+rsh_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+           size_t len, mpc_outbox *out)
 {
+    tss_reshare *s = (tss_reshare *)base;
     static const uint8_t types[4] = {0, TSS_RESHARE_R1, TSS_RESHARE_R2, TSS_RESHARE_R3};
     if (s == NULL || out == NULL) {
         return MPC_ERR_INVALID_ARG;
@@ -538,30 +558,10 @@ tss_reshare_handle(tss_reshare *s, uint32_t from, uint32_t round, int is_broadca
     }
 }
 
-uint32_t
-tss_reshare_current_round(const tss_reshare *s)
+static mpc_status
+rsh_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->b.round : 0;
-}
-
-int
-tss_reshare_is_done(const tss_reshare *s)
-{
-    return s != NULL && s->b.done;
-}
-
-uint32_t
-tss_reshare_culprit(const tss_reshare *s)
-{
-    return s != NULL ? s->b.culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_reshare_result(tss_reshare *s, uint8_t **out, size_t *out_len)
-{
-    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
-    if (st != MPC_OK) {
-        return st;
-    }
+    tss_reshare *s = (tss_reshare *)base;
+    /* tss_proto_result checked the arguments and that the run is done */
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
