@@ -1,5 +1,5 @@
 /*
- * test_proto_eddsa.c — the session_protocol tables of the EdDSA protocols:
+ * test_proto_eddsa.c — the tss_protocol tables of the EdDSA protocols:
  * complete tables, argument handling through the adapters, and a full
  * keygen -> sign -> reshare -> sign run driven only through the tables.
  */
@@ -12,65 +12,63 @@
 #include <cmocka.h>
 
 #include "common/secmem.h"
-#include "session/proto_eddsa.h"
 #include "tests/support/tss_fixture.h"
+#include "tss/dkg.h"
+#include "tss/frost_sign.h"
+#include "tss/reshare.h"
 
 static uint64_t seed;
 
 static void
-check_table(const session_protocol *p, const char *name)
+check_table(const tss_protocol *p, const char *name)
 {
     assert_string_equal(p->name, name);
     assert_non_null(p->create);
     assert_non_null(p->start);
-    assert_non_null(p->current_round);
     assert_non_null(p->handle);
-    assert_non_null(p->is_done);
     assert_non_null(p->result);
-    assert_non_null(p->culprit);
     assert_non_null(p->destroy);
-    void *state = (void *)p;
+    tss_base *state = (tss_base *)1;
     assert_int_equal(p->create(&state, NULL), MPC_ERR_INVALID_ARG);
     assert_null(state);
     assert_int_equal(p->create(NULL, NULL), MPC_ERR_INVALID_ARG);
-    assert_int_equal(p->current_round(NULL), 0);
-    assert_int_equal(p->is_done(NULL), 0);
-    assert_int_equal(p->culprit(NULL), SESSION_NO_CULPRIT);
-    assert_int_equal(p->start(NULL, NULL), MPC_ERR_INVALID_ARG);
-    assert_int_equal(p->handle(NULL, 0, 1, 1, NULL, 0, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_current_round(NULL), 0);
+    assert_int_equal(tss_proto_is_done(NULL), 0);
+    assert_int_equal(tss_proto_culprit(NULL), TSS_NO_CULPRIT);
+    assert_int_equal(tss_proto_start(NULL, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_handle(NULL, 0, 1, 1, NULL, 0, NULL), MPC_ERR_INVALID_ARG);
     uint8_t *out = (uint8_t *)p;
     size_t len = 1;
-    assert_int_equal(p->result(NULL, &out, &len), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_result(NULL, &out, &len), MPC_ERR_INVALID_ARG);
     assert_null(out);
     assert_int_equal(len, 0);
-    p->destroy(NULL);
+    tss_proto_destroy(NULL);
 }
 
 static void
 test_proto_eddsa_tables_complete(void **state)
 {
     (void)state;
-    check_table(&session_proto_frost_dkg, "frost-dkg");
-    check_table(&session_proto_frost_sign, "frost-sign");
-    check_table(&session_proto_frost_reshare, "frost-reshare");
+    check_table(&tss_proto_frost_dkg, "frost-dkg");
+    check_table(&tss_proto_frost_sign, "frost-sign");
+    check_table(&tss_proto_frost_reshare, "frost-reshare");
 }
 
 static void
 test_proto_eddsa_create_errors_pass_through(void **state)
 {
     (void)state;
-    static const uint8_t sid[SESSION_SID_LEN] = {3};
+    static const uint8_t sid[TSS_SID_LEN] = {3};
     const char *ids[2] = {"x", "x"};
-    session_protocol_params p = {
-        .sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .threshold = 2};
-    void *st = NULL;
-    assert_int_equal(session_proto_frost_dkg.create(&st, &p), MPC_ERR_BAD_IDENTIFIER);
+    tss_params p = {.sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .threshold = 2};
+    tss_base *st = NULL;
+    assert_int_equal(tss_proto_frost_dkg.create(&st, &p), MPC_ERR_BAD_IDENTIFIER);
     assert_null(st);
     ids[1] = "y";
     p.threshold = 3;
-    assert_int_equal(session_proto_frost_dkg.create(&st, &p), MPC_ERR_BAD_THRESHOLD);
-    assert_int_equal(session_proto_frost_sign.create(&st, &p), MPC_ERR_MSG_MALFORMED);
-    assert_int_equal(session_proto_frost_reshare.create(&st, &p), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_frost_dkg.create(&st, &p), MPC_ERR_BAD_THRESHOLD);
+    assert_int_equal(tss_proto_frost_sign.create(&st, &p), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_frost_reshare.create(&st, &p), MPC_ERR_MSG_MALFORMED);
     assert_null(st);
 }
 

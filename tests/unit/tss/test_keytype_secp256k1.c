@@ -1,5 +1,5 @@
 /*
- * test_proto_ecdsa.c — the session_protocol tables of the DKLs23 protocols:
+ * test_proto_ecdsa.c — the tss_protocol tables of the DKLs23 protocols:
  * complete tables, argument handling through the adapters, create errors
  * passed through, and keygen -> sign -> reshare -> sign driven only through
  * the tables (dkls_fixture uses nothing else), each signature checked with
@@ -16,49 +16,47 @@
 #include <sodium.h>
 
 #include "common/secmem.h"
-#include "session/proto_ecdsa.h"
 #include "tests/support/dkls_fixture.h"
 #include "tss/dkls_keygen.h"
+#include "tss/dkls_reshare.h"
+#include "tss/dkls_signing.h"
 #include "tss/group.h"
 
 static uint64_t seed;
 
 static void
-check_table(const session_protocol *p, const char *name)
+check_table(const tss_protocol *p, const char *name)
 {
     assert_string_equal(p->name, name);
     assert_non_null(p->create);
     assert_non_null(p->start);
-    assert_non_null(p->current_round);
     assert_non_null(p->handle);
-    assert_non_null(p->is_done);
     assert_non_null(p->result);
-    assert_non_null(p->culprit);
     assert_non_null(p->destroy);
-    void *state = (void *)p;
+    tss_base *state = (tss_base *)1;
     assert_int_equal(p->create(&state, NULL), MPC_ERR_INVALID_ARG);
     assert_null(state);
     assert_int_equal(p->create(NULL, NULL), MPC_ERR_INVALID_ARG);
-    assert_int_equal(p->current_round(NULL), 0);
-    assert_int_equal(p->is_done(NULL), 0);
-    assert_int_equal(p->culprit(NULL), SESSION_NO_CULPRIT);
-    assert_int_equal(p->start(NULL, NULL), MPC_ERR_INVALID_ARG);
-    assert_int_equal(p->handle(NULL, 0, 1, 1, NULL, 0, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_current_round(NULL), 0);
+    assert_int_equal(tss_proto_is_done(NULL), 0);
+    assert_int_equal(tss_proto_culprit(NULL), TSS_NO_CULPRIT);
+    assert_int_equal(tss_proto_start(NULL, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_handle(NULL, 0, 1, 1, NULL, 0, NULL), MPC_ERR_INVALID_ARG);
     uint8_t *out = (uint8_t *)p;
     size_t len = 1;
-    assert_int_equal(p->result(NULL, &out, &len), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_result(NULL, &out, &len), MPC_ERR_INVALID_ARG);
     assert_null(out);
     assert_int_equal(len, 0);
-    p->destroy(NULL);
+    tss_proto_destroy(NULL);
 }
 
 static void
 test_proto_ecdsa_tables_complete(void **state)
 {
     (void)state;
-    check_table(&session_proto_dkls_keygen, "dkls-keygen");
-    check_table(&session_proto_dkls_sign, "dkls-sign");
-    check_table(&session_proto_dkls_reshare, "dkls-reshare");
+    check_table(&tss_proto_dkls_keygen, "dkls-keygen");
+    check_table(&tss_proto_dkls_sign, "dkls-sign");
+    check_table(&tss_proto_dkls_reshare, "dkls-reshare");
 }
 
 static void
@@ -68,17 +66,17 @@ test_proto_ecdsa_create_errors_pass_through(void **state)
     static const uint8_t sid[16] = {1};
     const char *ids[2] = {"a", "b"};
     uint8_t junk[3] = {9, 9, 9};
-    session_protocol_params p = {.sid = sid,
-                                 .self = 0,
-                                 .n_parties = 2,
-                                 .party_ids = ids,
-                                 .threshold = 2,
-                                 .input = junk,
-                                 .input_len = sizeof junk};
-    void *s = NULL;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_MSG_MALFORMED);
-    assert_int_equal(session_proto_dkls_sign.create(&s, &p), MPC_ERR_MSG_MALFORMED);
-    assert_int_equal(session_proto_dkls_reshare.create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    tss_params p = {.sid = sid,
+                    .self = 0,
+                    .n_parties = 2,
+                    .party_ids = ids,
+                    .threshold = 2,
+                    .input = junk,
+                    .input_len = sizeof junk};
+    tss_base *s = NULL;
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_dkls_sign.create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_dkls_reshare.create(&s, &p), MPC_ERR_MSG_MALFORMED);
     assert_null(s);
     p.threshold = 3;
     uint8_t *in = NULL;
@@ -86,11 +84,11 @@ test_proto_ecdsa_create_errors_pass_through(void **state)
     assert_int_equal(tss_dkls_keygen_input_encode(&in, &len, (const uint8_t *)"w", 1), MPC_OK);
     p.input = in;
     p.input_len = len;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_THRESHOLD);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_THRESHOLD);
     p.threshold = 2;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_OK);
-    assert_int_equal(session_proto_dkls_keygen.current_round(s), 0);
-    session_proto_dkls_keygen.destroy(s);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_OK);
+    assert_int_equal(tss_proto_current_round(s), 0);
+    tss_proto_destroy(s);
     free(in);
 }
 
