@@ -70,7 +70,7 @@ republish_logged(struct node_daemon *d, const char *request_id)
     for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
         Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
         /* Same Nats-Msg-Id as the first publish: it names the key type when the result does. */
-        const struct node_kt_handler *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
+        const tss_keytype *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
         st = node_result_publish(d, e.client_id, request_id, h != NULL ? h->name : NULL,
                                  e.results[i], e.lens[i]);
         if (r != NULL) {
@@ -122,7 +122,7 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_request_i
                     node_metrics_add(&d->m.store_failures);
                 }
             }
-            const struct node_kt_handler *h = node_handler_find(ids->key_type);
+            const tss_keytype *h = node_handler_find(ids->key_type);
             (void)node_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
         }
     }

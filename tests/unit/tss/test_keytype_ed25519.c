@@ -1,7 +1,9 @@
 /*
- * test_proto_eddsa.c — the tss_protocol tables of the EdDSA protocols:
- * complete tables, argument handling through the adapters, and a full
- * keygen -> sign -> reshare -> sign run driven only through the tables.
+ * test_keytype_ed25519.c — the ed25519 row of the key-type table
+ * (tss/keytype.h): its FROST protocol tables (complete, argument handling
+ * through tss_proto_*), its codecs (signing result, record -> key share,
+ * public-only record), and a full keygen -> sign -> reshare -> sign run
+ * driven only through the tables.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +16,9 @@
 #include "common/secmem.h"
 #include "tests/support/tss_fixture.h"
 #include "tss/dkg.h"
+#include "tss/frost.h"
 #include "tss/frost_sign.h"
+#include "tss/keytype.h"
 #include "tss/reshare.h"
 
 static uint64_t seed;
@@ -46,16 +50,70 @@ check_table(const tss_protocol *p, const char *name)
 }
 
 static void
-test_proto_eddsa_tables_complete(void **state)
+test_keytype_ed25519_tables_complete(void **state)
 {
     (void)state;
-    check_table(&tss_proto_frost_dkg, "frost-dkg");
-    check_table(&tss_proto_frost_sign, "frost-sign");
-    check_table(&tss_proto_frost_reshare, "frost-reshare");
+    const tss_keytype *kt = &tss_keytype_ed25519;
+    assert_string_equal(kt->name, "ed25519");
+    assert_ptr_equal(kt->keygen, &tss_proto_frost_dkg);
+    assert_ptr_equal(kt->sign, &tss_proto_frost_sign);
+    assert_ptr_equal(kt->reshare, &tss_proto_frost_reshare);
+    assert_int_equal(kt->keep_retired, 1);
+    assert_null(kt->keygen_input);      /* the DKG input is empty */
+    assert_null(kt->record_quarantine); /* FROST has no pairwise setups */
+    check_table(kt->keygen, "frost-dkg");
+    check_table(kt->sign, "frost-sign");
+    check_table(kt->reshare, "frost-reshare");
 }
 
 static void
-test_proto_eddsa_create_errors_pass_through(void **state)
+test_keytype_ed25519_sign_result(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_ed25519;
+    uint8_t res[TSS_FROST_SIG_BYTES + 1], sig[TSS_KEYTYPE_SIG_BYTES], recid = 9;
+    for (size_t i = 0; i < sizeof res; i++) {
+        res[i] = (uint8_t)i;
+    }
+    assert_int_equal(kt->sign_result(res, TSS_FROST_SIG_BYTES, sig, &recid), MPC_OK);
+    assert_memory_equal(sig, res, TSS_KEYTYPE_SIG_BYTES);
+    assert_int_equal(recid, 0);
+    assert_int_equal(kt->sign_result(res, sizeof res, sig, &recid), MPC_ERR_INTERNAL);
+    assert_int_equal(kt->sign_result(res, TSS_FROST_SIG_BYTES - 1, sig, &recid), MPC_ERR_INTERNAL);
+    assert_int_equal(kt->sign_result(NULL, TSS_FROST_SIG_BYTES, sig, &recid), MPC_ERR_INTERNAL);
+}
+
+/* Record codecs on a real key: the share decodes; the public form has no secret. */
+static void
+test_keytype_ed25519_record_codecs(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_ed25519;
+    tss_fx_key k;
+    tss_sim_result res;
+    uint32_t c[3] = {0, 1, 2};
+    assert_int_equal(tss_fx_dkg(&k, c, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    tss_keyshare *ks = NULL;
+    assert_int_equal(kt->record_keyshare(k.rec[1], k.len[1], &ks), MPC_OK);
+    assert_non_null(ks->secret);
+    assert_int_equal(ks->self, 1);
+    tss_keyshare_destroy(ks);
+    uint8_t *pub = NULL;
+    size_t pub_len = 0;
+    assert_int_equal(kt->record_public(k.rec[1], k.len[1], &pub, &pub_len), MPC_OK);
+    assert_int_equal(kt->record_keyshare(pub, pub_len, &ks), MPC_OK);
+    assert_null(ks->secret);
+    tss_keyshare_destroy(ks);
+    mpc_secure_free(pub);
+    k.rec[1][0] ^= 0xff; /* not a record any more */
+    assert_int_not_equal(kt->record_keyshare(k.rec[1], k.len[1], &ks), MPC_OK);
+    assert_int_not_equal(kt->record_public(k.rec[1], k.len[1], &pub, &pub_len), MPC_OK);
+    tss_fx_key_free(&k);
+}
+
+static void
+test_keytype_ed25519_create_errors_pass_through(void **state)
 {
     (void)state;
     static const uint8_t sid[TSS_SID_LEN] = {3};
@@ -73,7 +131,7 @@ test_proto_eddsa_create_errors_pass_through(void **state)
 }
 
 static void
-test_proto_eddsa_full_lifecycle(void **state)
+test_keytype_ed25519_full_lifecycle(void **state)
 {
     (void)state;
     tss_fx_key k1, k2;
@@ -99,11 +157,13 @@ test_proto_eddsa_full_lifecycle(void **state)
 int
 main(void)
 {
-    seed = tss_sim_seed("test_proto_eddsa");
+    seed = tss_sim_seed("test_keytype_ed25519");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_proto_eddsa_tables_complete),
-        cmocka_unit_test(test_proto_eddsa_create_errors_pass_through),
-        cmocka_unit_test(test_proto_eddsa_full_lifecycle),
+        cmocka_unit_test(test_keytype_ed25519_tables_complete),
+        cmocka_unit_test(test_keytype_ed25519_sign_result),
+        cmocka_unit_test(test_keytype_ed25519_record_codecs),
+        cmocka_unit_test(test_keytype_ed25519_create_errors_pass_through),
+        cmocka_unit_test(test_keytype_ed25519_full_lifecycle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

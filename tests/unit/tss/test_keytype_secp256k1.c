@@ -1,8 +1,10 @@
 /*
- * test_proto_ecdsa.c — the tss_protocol tables of the DKLs23 protocols:
- * complete tables, argument handling through the adapters, create errors
- * passed through, and keygen -> sign -> reshare -> sign driven only through
- * the tables (dkls_fixture uses nothing else), each signature checked with
+ * test_keytype_secp256k1.c — the secp256k1 row of the key-type table
+ * (tss/keytype.h): its DKLs23 protocol tables (complete, argument handling
+ * through tss_proto_*, create errors passed through), its codecs (keygen
+ * and signing inputs, signing result, record -> key share, public-only
+ * record), and keygen -> sign -> reshare -> sign driven only through the
+ * tables (dkls_fixture uses nothing else), each signature checked with
  * libsecp256k1.
  */
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
 #include "tss/group.h"
+#include "tss/keytype.h"
 
 static uint64_t seed;
 
@@ -51,16 +54,101 @@ check_table(const tss_protocol *p, const char *name)
 }
 
 static void
-test_proto_ecdsa_tables_complete(void **state)
+test_keytype_secp256k1_tables_complete(void **state)
 {
     (void)state;
-    check_table(&tss_proto_dkls_keygen, "dkls-keygen");
-    check_table(&tss_proto_dkls_sign, "dkls-sign");
-    check_table(&tss_proto_dkls_reshare, "dkls-reshare");
+    const tss_keytype *kt = &tss_keytype_secp256k1;
+    assert_string_equal(kt->name, "secp256k1");
+    assert_ptr_equal(kt->keygen, &tss_proto_dkls_keygen);
+    assert_ptr_equal(kt->sign, &tss_proto_dkls_sign);
+    assert_ptr_equal(kt->reshare, &tss_proto_dkls_reshare);
+    assert_int_equal(kt->keep_retired, 0); /* spec §7 */
+    assert_non_null(kt->record_quarantine);
+    check_table(kt->keygen, "dkls-keygen");
+    check_table(kt->sign, "dkls-sign");
+    check_table(kt->reshare, "dkls-reshare");
 }
 
 static void
-test_proto_ecdsa_create_errors_pass_through(void **state)
+test_keytype_secp256k1_inputs(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_secp256k1;
+    uint8_t *in = NULL, *ref = NULL;
+    size_t len = 0, ref_len = 0;
+    assert_int_equal(kt->keygen_input(&in, &len, "wallet-9"), MPC_OK);
+    assert_int_equal(tss_dkls_keygen_input_encode(&ref, &ref_len, (const uint8_t *)"wallet-9", 8),
+                     MPC_OK);
+    assert_int_equal(len, ref_len);
+    assert_memory_equal(in, ref, len);
+    mpc_secure_free(in);
+    free(ref);
+    assert_int_equal(kt->keygen_input(&in, &len, ""), MPC_ERR_INVALID_ARG);
+    assert_null(in);
+    const char *signers[2] = {"a", "b"};
+    uint8_t rec[4] = {1, 2, 3, 4}, msg[33] = {0};
+    assert_int_equal(kt->sign_input(&in, &len, rec, sizeof rec, msg, 33, signers, 2),
+                     MPC_ERR_REQ_INVALID); /* ECDSA signs a 32-byte digest */
+    assert_int_equal(kt->sign_input(&in, &len, rec, sizeof rec, msg, 32, signers, 2), MPC_OK);
+    mpc_secure_free(in);
+}
+
+static void
+test_keytype_secp256k1_sign_result(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_secp256k1;
+    uint8_t res[TSS_DKLS_SIGN_RESULT_BYTES], sig[TSS_KEYTYPE_SIG_BYTES], recid = 9;
+    randombytes_buf(res, 64);
+    res[64] = 2;
+    memcpy(res + 65, res, 64);
+    res[129] = 2;
+    assert_int_equal(kt->sign_result(res, sizeof res, sig, &recid), MPC_OK);
+    assert_memory_equal(sig, res, 64);
+    assert_int_equal(recid, 2);
+    assert_int_equal(kt->sign_result(res, sizeof res - 1, sig, &recid), MPC_ERR_INTERNAL);
+    res[129] = 3; /* v disagrees with recid */
+    assert_int_equal(kt->sign_result(res, sizeof res, sig, &recid), MPC_ERR_INTERNAL);
+    res[129] = 2;
+    res[70] ^= 1; /* compact copy disagrees */
+    assert_int_equal(kt->sign_result(res, sizeof res, sig, &recid), MPC_ERR_INTERNAL);
+    res[70] ^= 1;
+    res[64] = res[129] = 4; /* recovery ids are 0..3 */
+    assert_int_equal(kt->sign_result(res, sizeof res, sig, &recid), MPC_ERR_INTERNAL);
+}
+
+/* Record codecs on a real key: the share decodes; the public form has no secret. */
+static void
+test_keytype_secp256k1_record_codecs(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_secp256k1;
+    dkls_fx_key k;
+    tss_sim_result res;
+    uint32_t c[2] = {0, 1};
+    assert_int_equal(dkls_fx_keygen(&k, c, 2, 2, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    tss_keyshare *ks = NULL;
+    assert_int_equal(kt->record_keyshare(k.rec[0], k.len[0], &ks), MPC_OK);
+    assert_non_null(ks->secret);
+    tss_keyshare_destroy(ks);
+    uint8_t *pub = NULL, *q = NULL;
+    size_t pub_len = 0, q_len = 0;
+    assert_int_equal(kt->record_public(k.rec[0], k.len[0], &pub, &pub_len), MPC_OK);
+    assert_int_equal(kt->record_keyshare(pub, pub_len, &ks), MPC_OK);
+    assert_null(ks->secret);
+    tss_keyshare_destroy(ks);
+    mpc_secure_free(pub);
+    assert_int_equal(kt->record_quarantine(k.rec[0], k.len[0], tss_fx_node(1), &q, &q_len), MPC_OK);
+    assert_true(q_len > 0);
+    mpc_secure_free(q);
+    assert_int_not_equal(kt->record_keyshare(k.rec[0], 10, &ks), MPC_OK);
+    assert_null(ks);
+    dkls_fx_key_free(&k);
+}
+
+static void
+test_keytype_secp256k1_create_errors_pass_through(void **state)
 {
     (void)state;
     static const uint8_t sid[16] = {1};
@@ -93,7 +181,7 @@ test_proto_ecdsa_create_errors_pass_through(void **state)
 }
 
 static void
-test_proto_ecdsa_keygen_sign_reshare_sign(void **state)
+test_keytype_secp256k1_keygen_sign_reshare_sign(void **state)
 {
     (void)state;
     dkls_fx_key k1, k2;
@@ -124,11 +212,14 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_proto_ecdsa");
+    seed = tss_sim_seed("test_keytype_secp256k1");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_proto_ecdsa_tables_complete),
-        cmocka_unit_test(test_proto_ecdsa_create_errors_pass_through),
-        cmocka_unit_test(test_proto_ecdsa_keygen_sign_reshare_sign),
+        cmocka_unit_test(test_keytype_secp256k1_tables_complete),
+        cmocka_unit_test(test_keytype_secp256k1_inputs),
+        cmocka_unit_test(test_keytype_secp256k1_sign_result),
+        cmocka_unit_test(test_keytype_secp256k1_record_codecs),
+        cmocka_unit_test(test_keytype_secp256k1_create_errors_pass_through),
+        cmocka_unit_test(test_keytype_secp256k1_keygen_sign_reshare_sign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
