@@ -36,21 +36,6 @@ struct tss_dkg {
     uint8_t transcript[TSS_DIGEST_BYTES]; /* own transcript hash */
 };
 
-static mpc_status dkg_start(tss_base *base, mpc_outbox *out);
-static mpc_status dkg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast,
-                             const uint8_t *data, size_t len, mpc_outbox *out);
-static mpc_status dkg_result(tss_base *base, uint8_t **out, size_t *out_len);
-static void dkg_destroy(tss_base *base);
-
-const tss_protocol tss_proto_frost_dkg = {
-    .name = "frost-dkg",
-    .create = tss_dkg_create,
-    .start = dkg_start,
-    .handle = dkg_handle,
-    .result = dkg_result,
-    .destroy = dkg_destroy,
-};
-
 mpc_status
 tss_dkg_create(tss_base **out, const tss_params *p)
 {
@@ -94,7 +79,7 @@ tss_dkg_create_suite(tss_base **out, const tss_params *p, const tss_suite *suite
     s->proofs = calloc(s->b.n, s->proof_len);
     s->share = mpc_secure_alloc(sizeof *s->share);
     if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL || s->proofs == NULL) {
-        dkg_destroy(&s->b);
+        tss_proto_destroy(&s->b);
         return MPC_ERR_NOMEM;
     }
     *out = &s->b;
@@ -297,48 +282,12 @@ dkg_finish_shares(tss_dkg *s, mpc_outbox *out)
 static mpc_status
 dkg_handle_r2(tss_dkg *s, uint32_t from, tss_rd *r, mpc_outbox *out)
 {
-    const tss_group *g = s->g;
-    const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
-    const uint8_t *echo = tss_rd_bytes(r, (size_t)s->b.n * TSS_DIGEST_BYTES);
-    uint32_t culprit = from;
-    tss_scalar f;
-    mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
-    if (st == MPC_OK) {
-        st = tss_echo_check(s->r1_digest, echo, s->b.n, from, s->b.self, &culprit);
-    }
-    if (st == MPC_OK) {
-        culprit = from;
-        st = g->scalar_decode(&f, enc);
-    }
-    if (st == MPC_OK) {
-        st = tss_vss_verify_share(g, &f, (uint64_t)s->b.self + 1, &s->commits[(size_t)from * s->t],
-                                  s->t);
-    }
-    if (st == MPC_OK) {
-        g->scalar_add(s->share, s->share, &f);
-    }
-    mpc_wipe(&f, sizeof f);
+    mpc_status st = tss_share_receive(&s->b, s->g, r, from, s->r1_digest, (uint64_t)s->b.self + 1,
+                                      &s->commits[(size_t)from * s->t], s->t, s->share);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, culprit);
+        return st;
     }
     return s->b.missing == 0 ? dkg_finish_shares(s, out) : MPC_OK;
-}
-
-static mpc_status
-dkg_handle_r3(tss_dkg *s, uint32_t from, tss_rd *r)
-{
-    const uint8_t *h = tss_rd_bytes(r, TSS_DIGEST_BYTES);
-    if (h == NULL || !tss_rd_done(r)) {
-        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
-    }
-    if (memcmp(h, s->transcript, TSS_DIGEST_BYTES) != 0) {
-        return tss_base_fail(&s->b, MPC_ERR_TRANSCRIPT, from);
-    }
-    if (s->b.missing == 0) {
-        s->b.done = 1;
-        s->b.round = 0;
-    }
-    return MPC_OK;
 }
 
 static mpc_status
@@ -347,13 +296,9 @@ dkg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, cons
 {
     tss_dkg *s = (tss_dkg *)base;
     static const uint8_t types[4] = {0, TSS_DKG_R1, TSS_DKG_R2, TSS_DKG_R3};
-    if (s == NULL || out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
     uint32_t cur = s->b.round;
     tss_rd r;
-    mpc_status st = tss_base_accept(&s->b, from, round, is_broadcast, cur != 2,
-                                    cur <= 3 ? types[cur] : 0, data, len, &r);
+    mpc_status st = tss_base_accept3(&s->b, types, from, round, is_broadcast, data, len, &r);
     if (st != MPC_OK) {
         return st;
     }
@@ -363,7 +308,7 @@ dkg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, cons
     case 2:
         return dkg_handle_r2(s, from, &r, out);
     default:
-        return dkg_handle_r3(s, from, &r);
+        return tss_base_confirm(&s->b, from, &r, s->transcript);
     }
 }
 
@@ -374,3 +319,10 @@ dkg_result(tss_base *base, uint8_t **out, size_t *out_len)
     /* tss_proto_result checked the arguments and that the run is done */
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
+
+const tss_protocol tss_proto_frost_dkg = {.name = "frost-dkg",
+                                          .create = tss_dkg_create,
+                                          .start = dkg_start,
+                                          .handle = dkg_handle,
+                                          .result = dkg_result,
+                                          .destroy = dkg_destroy};

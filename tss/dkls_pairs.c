@@ -301,3 +301,20 @@ tss_dkls_outbox_move(mpc_outbox *dst, mpc_outbox *src)
     }
     return st;
 }
+
+void
+tss_dkls_wrap_init(struct tss_dkls_wrap *w)
+{
+    memset(w, 0, sizeof *w);
+    mpc_outbox_init(&w->stash);
+}
+
+void
+tss_dkls_wrap_clear(struct tss_dkls_wrap *w)
+{
+    tss_proto_destroy(w->inner);
+    tss_dkls_pairs_destroy(w->pairs);
+    mpc_outbox_clear(&w->stash);
+    mpc_secure_free(w->rec);
+    tss_dkls_wrap_init(w);
+}

@@ -32,26 +32,7 @@ struct tss_dkls_reshare {
     uint32_t new_id[TSS_DKLS_PAIRS_MAX_PARTIES];    /* party -> new id (0 = not receiving) */
     struct tss_dkls_suite_user su;                  /* hook data (ctx = reshare_ctx) */
     tss_suite suite;                                /* DKLs23 suite over su */
-    tss_base *inner;                                /* the shared reshare */
-    tss_dkls_pairs *pairs;                          /* OT setups (new members only, else NULL) */
-    mpc_outbox stash; /* inner output held until the round completes */
-    uint8_t *rec;     /* new key record once done (secure) */
-    size_t rec_len;   /* its length */
-};
-
-static mpc_status rsx_start(tss_base *base, mpc_outbox *out);
-static mpc_status rsx_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast,
-                             const uint8_t *data, size_t len, mpc_outbox *out);
-static mpc_status rsx_result(tss_base *base, uint8_t **out, size_t *out_len);
-static void rsx_destroy(tss_base *base);
-
-const tss_protocol tss_proto_dkls_reshare = {
-    .name = "dkls-reshare",
-    .create = tss_dkls_reshare_create,
-    .start = rsx_start,
-    .handle = rsx_handle,
-    .result = rsx_result,
-    .destroy = rsx_destroy,
+    struct tss_dkls_wrap w;                         /* inner protocol, OT setups, stash, record */
 };
 
 mpc_status
@@ -166,11 +147,11 @@ rs_init(tss_dkls_reshare *s, const tss_params *p)
         tss_params ip = *p;
         ip.input = inner_in;
         ip.input_len = inner_len;
-        st = tss_reshare_create_suite(&s->inner, &ip, &s->suite);
+        st = tss_reshare_create_suite(&s->w.inner, &ip, &s->suite);
     }
     mpc_secure_free(inner_in);
     if (st == MPC_OK && s->new_id[s->b.self] != 0) {
-        st = tss_dkls_pairs_create(&s->pairs, tss_group_secp256k1_ctx(), s->su.ctx, s->b.n,
+        st = tss_dkls_pairs_create(&s->w.pairs, tss_group_secp256k1_ctx(), s->su.ctx, s->b.n,
                                    s->b.self, s->new_id);
     }
     return st;
@@ -192,19 +173,12 @@ tss_dkls_reshare_create(tss_base **out, const tss_params *p)
     if (tss_group_selftest() != MPC_OK || tss_group_secp256k1_ctx() == NULL) {
         return MPC_ERR_SELFTEST;
     }
-    tss_dkls_reshare *s = calloc(1, sizeof *s);
+    tss_dkls_reshare *s = tss_base_alloc(sizeof *s, &tss_proto_dkls_reshare, p);
     if (s == NULL) {
         return MPC_ERR_NOMEM;
     }
-    tss_base_open(&s->b, &tss_proto_dkls_reshare, p->self, p->n_parties);
-    mpc_outbox_init(&s->stash);
-    mpc_status st = rs_init(s, p);
-    if (st != MPC_OK) {
-        rsx_destroy(&s->b);
-        return st;
-    }
-    *out = &s->b;
-    return MPC_OK;
+    tss_dkls_wrap_init(&s->w);
+    return tss_base_created(&s->b, rs_init(s, p), out);
 }
 
 static void
@@ -214,11 +188,8 @@ rsx_destroy(tss_base *base)
     if (s == NULL) {
         return;
     }
-    tss_proto_destroy(s->inner);
-    tss_dkls_pairs_destroy(s->pairs);
+    tss_dkls_wrap_clear(&s->w);
     tss_dkls_keyrec_destroy(s->old);
-    mpc_outbox_clear(&s->stash);
-    mpc_secure_free(s->rec);
     mpc_wipe(s, sizeof *s);
     free(s);
 }
@@ -235,8 +206,8 @@ static mpc_status
 rs_release(tss_dkls_reshare *s, mpc_outbox *out)
 {
     mpc_status st = MPC_OK;
-    for (size_t i = 0; st == MPC_OK && i < s->stash.n; i++) {
-        const mpc_out_msg *m = &s->stash.msgs[i];
+    for (size_t i = 0; st == MPC_OK && i < s->w.stash.n; i++) {
+        const mpc_out_msg *m = &s->w.stash.msgs[i];
         if (m->round != 3) {
             st = mpc_outbox_add(out, m->round, m->to, m->data, m->len);
             continue;
@@ -251,13 +222,13 @@ rs_release(tss_dkls_reshare *s, mpc_outbox *out)
         tss_wr w;
         tss_wr_init(&w, buf, len);
         tss_wr_bytes(&w, m->data, m->len);
-        if (s->pairs != NULL) {
-            tss_dkls_pairs_list_write(s->pairs, &w);
+        if (s->w.pairs != NULL) {
+            tss_dkls_pairs_list_write(s->w.pairs, &w);
         }
         st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
         free(buf);
     }
-    mpc_outbox_clear(&s->stash);
+    mpc_outbox_clear(&s->w.stash);
     return st;
 }
 
@@ -265,9 +236,9 @@ rs_release(tss_dkls_reshare *s, mpc_outbox *out)
 static mpc_status
 rs_advance(tss_dkls_reshare *s, mpc_outbox *out)
 {
-    uint32_t inner = tss_proto_current_round(s->inner);
+    uint32_t inner = tss_proto_current_round(s->w.inner);
     if (s->b.round == 1 &&
-        (inner < 2 || (s->pairs != NULL && !tss_dkls_pairs_complete(s->pairs)))) {
+        (inner < 2 || (s->w.pairs != NULL && !tss_dkls_pairs_complete(s->w.pairs)))) {
         return MPC_OK;
     }
     if (s->b.round == 2 && inner < 3) {
@@ -285,20 +256,20 @@ static mpc_status
 rsx_start(tss_base *base, mpc_outbox *out)
 {
     tss_dkls_reshare *s = (tss_dkls_reshare *)base;
-    mpc_status st = tss_proto_start(s->inner, &s->stash);
-    if (st == MPC_OK && s->pairs != NULL) {
-        st = tss_dkls_pairs_start(s->pairs, out, 1);
+    mpc_status st = tss_proto_start(s->w.inner, &s->w.stash);
+    if (st == MPC_OK && s->w.pairs != NULL) {
+        st = tss_dkls_pairs_start(s->w.pairs, out, 1);
     }
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->inner));
+        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
     }
     /* Round-1 commitments leave at once; later rounds wait for the wrapper. */
-    for (size_t i = 0; i < s->stash.n; i++) {
-        if (s->stash.msgs[i].round != 1) {
+    for (size_t i = 0; i < s->w.stash.n; i++) {
+        if (s->w.stash.msgs[i].round != 1) {
             return tss_base_fail(&s->b, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
         }
     }
-    st = tss_dkls_outbox_move(out, &s->stash);
+    st = tss_dkls_outbox_move(out, &s->w.stash);
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
@@ -312,11 +283,11 @@ rs_finish(tss_dkls_reshare *s)
 {
     uint8_t *ks = NULL;
     size_t ks_len = 0;
-    mpc_status st = tss_proto_result(s->inner, &ks, &ks_len);
+    mpc_status st = tss_proto_result(s->w.inner, &ks, &ks_len);
     if (st == MPC_OK) {
-        st = tss_dkls_pairs_build_record(s->pairs, ks, ks_len, s->old->key_version + 1,
-                                         s->old->wallet_id, s->old->wallet_len, s->su.ctx, &s->rec,
-                                         &s->rec_len);
+        st = tss_dkls_pairs_build_record(s->w.pairs, ks, ks_len, s->old->key_version + 1,
+                                         s->old->wallet_id, s->old->wallet_len, s->su.ctx,
+                                         &s->w.rec, &s->w.rec_len);
     }
     mpc_secure_free(ks);
     if (st != MPC_OK) {
@@ -335,17 +306,17 @@ rs_handle_r3(tss_dkls_reshare *s, uint32_t from, const uint8_t *data, size_t len
         return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
     }
     mpc_status st = MPC_OK;
-    if (s->pairs != NULL && list > 0) {
-        st = tss_dkls_pairs_list_check(s->pairs, from, data + RS_CONF_BYTES, list);
+    if (s->w.pairs != NULL && list > 0) {
+        st = tss_dkls_pairs_list_check(s->w.pairs, from, data + RS_CONF_BYTES, list);
     }
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, from);
     }
-    st = tss_proto_handle(s->inner, from, 3, 1, data, RS_CONF_BYTES, &s->stash);
+    st = tss_proto_handle(s->w.inner, from, 3, 1, data, RS_CONF_BYTES, &s->w.stash);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->inner));
+        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
     }
-    return tss_proto_is_done(s->inner) ? rs_finish(s) : MPC_OK;
+    return tss_proto_is_done(s->w.inner) ? rs_finish(s) : MPC_OK;
 }
 
 static mpc_status
@@ -360,8 +331,8 @@ rsx_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, cons
     mpc_status st;
     if (round == 1 && !is_broadcast) {
         uint32_t culprit = from;
-        st = s->pairs != NULL ? tss_dkls_pairs_handle(s->pairs, from, data, len, &culprit)
-                              : MPC_ERR_MSG_KIND;
+        st = s->w.pairs != NULL ? tss_dkls_pairs_handle(s->w.pairs, from, data, len, &culprit)
+                                : MPC_ERR_MSG_KIND;
         if (st != MPC_OK) {
             return tss_base_fail(&s->b, st, culprit);
         }
@@ -373,9 +344,9 @@ rsx_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, cons
         }
         return rs_handle_r3(s, from, data, len);
     }
-    st = tss_proto_handle(s->inner, from, round, is_broadcast, data, len, &s->stash);
+    st = tss_proto_handle(s->w.inner, from, round, is_broadcast, data, len, &s->w.stash);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->inner));
+        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
     }
     return rs_advance(s, out);
 }
@@ -384,5 +355,12 @@ static mpc_status
 rsx_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
     const tss_dkls_reshare *s = (const tss_dkls_reshare *)base;
-    return tss_base_result_copy(&s->b, s->rec, s->rec_len, out, out_len);
+    return tss_base_result_copy(&s->b, s->w.rec, s->w.rec_len, out, out_len);
 }
+
+const tss_protocol tss_proto_dkls_reshare = {.name = "dkls-reshare",
+                                             .create = tss_dkls_reshare_create,
+                                             .start = rsx_start,
+                                             .handle = rsx_handle,
+                                             .result = rsx_result,
+                                             .destroy = rsx_destroy};

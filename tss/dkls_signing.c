@@ -44,21 +44,6 @@ struct tss_dkls_signing {
     uint8_t result[TSS_DKLS_SIGN_RESULT_BYTES]; /* r | s | recid | r || s || v */
 };
 
-static mpc_status sg_start(tss_base *base, mpc_outbox *out);
-static mpc_status sg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast,
-                            const uint8_t *data, size_t len, mpc_outbox *out);
-static mpc_status sg_result(tss_base *base, uint8_t **out, size_t *out_len);
-static void sg_destroy(tss_base *base);
-
-const tss_protocol tss_proto_dkls_sign = {
-    .name = "dkls-sign",
-    .create = tss_dkls_signing_create,
-    .start = sg_start,
-    .handle = sg_handle,
-    .result = sg_result,
-    .destroy = sg_destroy,
-};
-
 mpc_status
 tss_dkls_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t rec_len,
                            const uint8_t msg32[32], const char *const *signers, uint32_t n)
@@ -268,7 +253,7 @@ tss_dkls_signing_create(tss_base **out, const tss_params *p)
         st = sg_make_inner(s, p, msg32);
     }
     if (st != MPC_OK) {
-        sg_destroy(&s->b);
+        tss_proto_destroy(&s->b);
         return st;
     }
     *out = &s->b;
@@ -469,3 +454,10 @@ tss_dkls_signing_set_cheat(tss_base *base, int cheat)
     }
 }
 #endif
+
+const tss_protocol tss_proto_dkls_sign = {.name = "dkls-sign",
+                                          .create = tss_dkls_signing_create,
+                                          .start = sg_start,
+                                          .handle = sg_handle,
+                                          .result = sg_result,
+                                          .destroy = sg_destroy};

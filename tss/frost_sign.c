@@ -37,21 +37,6 @@ struct tss_frost_sign {
     uint8_t sig[TSS_FROST_SIG_BYTES];  /* result */
 };
 
-static mpc_status fsign_start(tss_base *base, mpc_outbox *out);
-static mpc_status fsign_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast,
-                               const uint8_t *data, size_t len, mpc_outbox *out);
-static mpc_status fsign_result(tss_base *base, uint8_t **out, size_t *out_len);
-static void fsign_destroy(tss_base *base);
-
-const tss_protocol tss_proto_frost_sign = {
-    .name = "frost-sign",
-    .create = tss_frost_sign_create,
-    .start = fsign_start,
-    .handle = fsign_handle,
-    .result = fsign_result,
-    .destroy = fsign_destroy,
-};
-
 mpc_status
 tss_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare, size_t keyshare_len,
                       const uint8_t *msg, size_t msg_len)
@@ -166,7 +151,7 @@ tss_frost_sign_create(tss_base **out, const tss_params *p)
         }
     }
     if (st != MPC_OK) {
-        fsign_destroy(&s->b);
+        tss_proto_destroy(&s->b);
         return st;
     }
     *out = &s->b;
@@ -387,3 +372,10 @@ fsign_result(tss_base *base, uint8_t **out, size_t *out_len)
     *out_len = TSS_FROST_SIG_BYTES;
     return MPC_OK;
 }
+
+const tss_protocol tss_proto_frost_sign = {.name = "frost-sign",
+                                           .create = tss_frost_sign_create,
+                                           .start = fsign_start,
+                                           .handle = fsign_handle,
+                                           .result = fsign_result,
+                                           .destroy = fsign_destroy};

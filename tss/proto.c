@@ -67,6 +67,27 @@ tss_proto_destroy(tss_base *s)
     }
 }
 
+void *
+tss_base_alloc(size_t size, const tss_protocol *proto, const tss_params *p)
+{
+    tss_base *b = calloc(1, size);
+    if (b != NULL) {
+        tss_base_open(b, proto, p->self, p->n_parties);
+    }
+    return b;
+}
+
+mpc_status
+tss_base_created(tss_base *b, mpc_status st, tss_base **out)
+{
+    if (st != MPC_OK) {
+        b->proto->destroy(b);
+        return st;
+    }
+    *out = b;
+    return MPC_OK;
+}
+
 void
 tss_base_open(tss_base *b, const tss_protocol *proto, uint32_t self, uint32_t n)
 {
@@ -217,6 +238,59 @@ tss_base_accept(tss_base *b, uint32_t from, uint32_t round, int is_broadcast, in
     b->pending[from] = 0;
     b->missing--;
     tss_rd_init(body, data + 2, len - 2);
+    return MPC_OK;
+}
+
+mpc_status
+tss_base_accept3(tss_base *b, const uint8_t types[4], uint32_t from, uint32_t round,
+                 int is_broadcast, const uint8_t *data, size_t len, tss_rd *body)
+{
+    uint32_t cur = b->round;
+    return tss_base_accept(b, from, round, is_broadcast, cur != 2, cur <= 3 ? types[cur] : 0, data,
+                           len, body);
+}
+
+mpc_status
+tss_share_receive(tss_base *b, const tss_group *g, tss_rd *r, uint32_t from,
+                  const uint8_t *r1_digest, uint64_t id, const tss_point *commits, uint32_t t,
+                  tss_scalar *sum)
+{
+    const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
+    const uint8_t *echo = tss_rd_bytes(r, (size_t)b->n * TSS_DIGEST_BYTES);
+    uint32_t culprit = from;
+    tss_scalar f;
+    mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+    if (st == MPC_OK) {
+        st = tss_echo_check(r1_digest, echo, b->n, from, b->self, &culprit);
+    }
+    if (st == MPC_OK) {
+        culprit = from;
+        st = g->scalar_decode(&f, enc);
+    }
+    if (st == MPC_OK) {
+        st = tss_vss_verify_share(g, &f, id, commits, t);
+    }
+    if (st == MPC_OK) {
+        g->scalar_add(sum, sum, &f);
+    }
+    mpc_wipe(&f, sizeof f);
+    return st == MPC_OK ? MPC_OK : tss_base_fail(b, st, culprit);
+}
+
+mpc_status
+tss_base_confirm(tss_base *b, uint32_t from, tss_rd *r, const uint8_t transcript[TSS_DIGEST_BYTES])
+{
+    const uint8_t *h = tss_rd_bytes(r, TSS_DIGEST_BYTES);
+    if (h == NULL || !tss_rd_done(r)) {
+        return tss_base_fail(b, MPC_ERR_MSG_MALFORMED, from);
+    }
+    if (memcmp(h, transcript, TSS_DIGEST_BYTES) != 0) {
+        return tss_base_fail(b, MPC_ERR_TRANSCRIPT, from);
+    }
+    if (b->missing == 0) {
+        b->done = 1;
+        b->round = 0;
+    }
     return MPC_OK;
 }
 

@@ -166,6 +166,20 @@ uint32_t tss_proto_culprit(const tss_base *s);
 void tss_proto_destroy(tss_base *s);
 
 /*
+ * For create(): a zeroed state of `size` bytes (plain heap) whose first
+ * member is a tss_base opened for proto with p's self and n (tss_base_open).
+ * Returns: the state, or NULL (out of memory).
+ */
+void *tss_base_alloc(size_t size, const tss_protocol *proto, const tss_params *p);
+
+/*
+ * Ends a create(): on MPC_OK hands b to *out, otherwise destroys it through
+ * its table.
+ * Returns: st.
+ */
+mpc_status tss_base_created(tss_base *b, mpc_status st, tss_base **out);
+
+/*
  * Opens the bookkeeping of a state of `proto` with self and n only (no party
  * ids, nothing allocated): for protocols that validate their parties
  * themselves.
@@ -228,6 +242,35 @@ MPC_MUST_CHECK mpc_status tss_base_check_msg(tss_base *b, uint32_t from, uint32_
 MPC_MUST_CHECK mpc_status tss_base_accept(tss_base *b, uint32_t from, uint32_t round,
                                           int is_broadcast, int want_broadcast, uint8_t type,
                                           const uint8_t *data, size_t len, tss_rd *body);
+
+/*
+ * tss_base_accept for the three-round shape of the shared DKG and reshare:
+ * rounds 1 and 3 broadcast, round 2 direct; types[r] is round r's message
+ * type (types[0] unused).
+ * Returns: as tss_base_accept.
+ */
+MPC_MUST_CHECK mpc_status tss_base_accept3(tss_base *b, const uint8_t types[4], uint32_t from,
+                                           uint32_t round, int is_broadcast, const uint8_t *data,
+                                           size_t len, tss_rd *body);
+
+/*
+ * Round 2 of the shared DKG and reshare, from dealer `from`: reads
+ * SC(f) | n echo digests, checks the echo against r1_digest, decodes f,
+ * verifies it against the dealer's t commitments at identifier id, and adds
+ * it into *sum. f is wiped.
+ * Returns: MPC_OK or the recorded failure (culprit per the echo rule, else from).
+ */
+MPC_MUST_CHECK mpc_status tss_share_receive(tss_base *b, const tss_group *g, tss_rd *r,
+                                            uint32_t from, const uint8_t *r1_digest, uint64_t id,
+                                            const tss_point *commits, uint32_t t, tss_scalar *sum);
+
+/*
+ * Round 3 of the shared DKG and reshare: reads the 32-byte transcript hash
+ * of `from` and compares it with ours; the run is done once none is missing.
+ * Returns: MPC_OK; MPC_ERR_MSG_MALFORMED or MPC_ERR_TRANSCRIPT (recorded, blaming from).
+ */
+MPC_MUST_CHECK mpc_status tss_base_confirm(tss_base *b, uint32_t from, tss_rd *r,
+                                           const uint8_t transcript[TSS_DIGEST_BYTES]);
 
 /* Writes the message header. */
 void tss_msg_header(tss_wr *w, uint8_t type);
