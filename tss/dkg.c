@@ -90,9 +90,6 @@ static void
 dkg_destroy(tss_base *base)
 {
     tss_dkg *s = (tss_dkg *)base;
-    if (s == NULL) {
-        return;
-    }
     tss_poly_destroy(s->poly);
     free(s->commits);
     free(s->r1_digest);

@@ -134,9 +134,6 @@ static void
 kg_destroy(tss_base *base)
 {
     tss_dkls_keygen *s = (tss_dkls_keygen *)base;
-    if (s == NULL) {
-        return;
-    }
     tss_dkls_wrap_clear(&s->w);
     mpc_wipe(s, sizeof *s);
     free(s);
@@ -224,17 +221,10 @@ kg_finish(tss_dkls_keygen *s)
 static mpc_status
 kg_handle_r3(tss_dkls_keygen *s, uint32_t from, const uint8_t *data, size_t len)
 {
-    size_t list = tss_dkls_pairs_list_len(s->w.pairs, from);
-    if (len != KG_CONF_BYTES + list) {
-        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
-    }
-    mpc_status st = tss_dkls_pairs_list_check(s->w.pairs, from, data + KG_CONF_BYTES, list);
+    mpc_status st = tss_dkls_wrap_confirm(&s->w, &s->b, from, data, len, KG_CONF_BYTES,
+                                          tss_dkls_pairs_list_len(s->w.pairs, from));
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, from);
-    }
-    st = tss_proto_handle(s->w.inner, from, 3, 1, data, KG_CONF_BYTES, &s->w.stash);
-    if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
+        return st;
     }
     return tss_proto_is_done(s->w.inner) ? kg_finish(s) : MPC_OK;
 }

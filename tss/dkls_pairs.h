@@ -136,4 +136,16 @@ void tss_dkls_wrap_init(struct tss_dkls_wrap *w);
 /* Frees and wipes what w holds; w is empty afterwards. */
 void tss_dkls_wrap_clear(struct tss_dkls_wrap *w);
 
+/*
+ * Round 3 of DKLs keygen and reshare, from `from`: data = conf (conf_len
+ * bytes) || OT confirmation list (list_len bytes). Checks the list against
+ * own setups (when this party has any and the list is not empty), then hands
+ * conf to the inner protocol (its output goes to w->stash).
+ * Returns: MPC_OK (tss_proto_is_done(w->inner) tells whether all confirmed)
+ *          or the failure, recorded in b (culprit from, or the inner's).
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_wrap_confirm(struct tss_dkls_wrap *w, tss_base *b, uint32_t from,
+                                                const uint8_t *data, size_t len, size_t conf_len,
+                                                size_t list_len);
+
 #endif /* MPC_TSS_DKLS_PAIRS_H */

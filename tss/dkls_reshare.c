@@ -185,9 +185,6 @@ static void
 rsx_destroy(tss_base *base)
 {
     tss_dkls_reshare *s = (tss_dkls_reshare *)base;
-    if (s == NULL) {
-        return;
-    }
     tss_dkls_wrap_clear(&s->w);
     tss_dkls_keyrec_destroy(s->old);
     mpc_wipe(s, sizeof *s);
@@ -301,20 +298,10 @@ rs_finish(tss_dkls_reshare *s)
 static mpc_status
 rs_handle_r3(tss_dkls_reshare *s, uint32_t from, const uint8_t *data, size_t len)
 {
-    size_t list = rs_list_len(s, from);
-    if (len != RS_CONF_BYTES + list) {
-        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
-    }
-    mpc_status st = MPC_OK;
-    if (s->w.pairs != NULL && list > 0) {
-        st = tss_dkls_pairs_list_check(s->w.pairs, from, data + RS_CONF_BYTES, list);
-    }
+    mpc_status st =
+        tss_dkls_wrap_confirm(&s->w, &s->b, from, data, len, RS_CONF_BYTES, rs_list_len(s, from));
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, from);
-    }
-    st = tss_proto_handle(s->w.inner, from, 3, 1, data, RS_CONF_BYTES, &s->w.stash);
-    if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
+        return st;
     }
     return tss_proto_is_done(s->w.inner) ? rs_finish(s) : MPC_OK;
 }

@@ -252,21 +252,13 @@ tss_dkls_signing_create(tss_base **out, const tss_params *p)
     if (st == MPC_OK) {
         st = sg_make_inner(s, p, msg32);
     }
-    if (st != MPC_OK) {
-        tss_proto_destroy(&s->b);
-        return st;
-    }
-    *out = &s->b;
-    return MPC_OK;
+    return tss_base_created(&s->b, st, out);
 }
 
 static void
 sg_destroy(tss_base *base)
 {
     tss_dkls_signing *s = (tss_dkls_signing *)base;
-    if (s == NULL) {
-        return;
-    }
     for (int k = 0; k < SG_SLOTS; k++) {
         for (size_t i = 0; i < TSS_DKLS_SIGN_MAX_PEERS; i++) {
             if (s->msg[k][i].p != NULL) {

@@ -150,21 +150,13 @@ tss_frost_sign_create(tss_base **out, const tss_params *p)
             st = MPC_ERR_NOMEM;
         }
     }
-    if (st != MPC_OK) {
-        tss_proto_destroy(&s->b);
-        return st;
-    }
-    *out = &s->b;
-    return MPC_OK;
+    return tss_base_created(&s->b, st, out);
 }
 
 static void
 fsign_destroy(tss_base *base)
 {
     tss_frost_sign *s = (tss_frost_sign *)base;
-    if (s == NULL) {
-        return;
-    }
     mpc_secure_free(s->nonces);
     tss_keyshare_destroy(s->ks);
     free(s->msg);

@@ -225,21 +225,13 @@ tss_reshare_create_suite(tss_base **out, const tss_params *p, const tss_suite *s
             st = MPC_ERR_NOMEM;
         }
     }
-    if (st != MPC_OK) {
-        tss_proto_destroy(&s->b);
-        return st;
-    }
-    *out = &s->b;
-    return MPC_OK;
+    return tss_base_created(&s->b, st, out);
 }
 
 static void
 rsh_destroy(tss_base *base)
 {
     tss_reshare *s = (tss_reshare *)base;
-    if (s == NULL) {
-        return;
-    }
     for (uint32_t j = 0; s->new_nodes != NULL && j < s->n_new; j++) {
         free(s->new_nodes[j]);
     }
