@@ -1,11 +1,10 @@
 /*
- * test_keytype_secp256k1.c — the secp256k1 row of the key-type table
- * (tss/keytype.h): its DKLs23 protocol tables (complete, argument handling
- * through tss_proto_*, create errors passed through), its codecs (keygen
- * and signing inputs, signing result, record -> key share, public-only
- * record), and keygen -> sign -> reshare -> sign driven only through the
- * tables (dkls_fixture uses nothing else), each signature checked with
- * libsecp256k1.
+ * test_keytype.c — the key-type table (tss/keytype.h), row by row: each
+ * row's protocol tables (complete, argument handling through tss_proto_*,
+ * create errors passed through), its codecs (keygen and signing inputs,
+ * signing result, record -> key share, public-only record, quarantine), and
+ * keygen -> sign -> reshare -> sign driven only through the tables (the
+ * fixtures use nothing else), each signature verified.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,11 +18,16 @@
 
 #include "common/secmem.h"
 #include "tests/support/dkls_fixture.h"
+#include "tests/support/tss_fixture.h"
+#include "tss/dkg.h"
 #include "tss/dkls_keygen.h"
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
+#include "tss/frost.h"
+#include "tss/frost_sign.h"
 #include "tss/group.h"
 #include "tss/keytype.h"
+#include "tss/reshare.h"
 
 static uint64_t seed;
 
@@ -51,6 +55,111 @@ check_table(const tss_protocol *p, const char *name)
     assert_null(out);
     assert_int_equal(len, 0);
     tss_proto_destroy(NULL);
+}
+
+static void
+test_keytype_ed25519_tables_complete(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_ed25519;
+    assert_string_equal(kt->name, "ed25519");
+    assert_ptr_equal(kt->keygen, &tss_proto_frost_dkg);
+    assert_ptr_equal(kt->sign, &tss_proto_frost_sign);
+    assert_ptr_equal(kt->reshare, &tss_proto_frost_reshare);
+    assert_int_equal(kt->keep_retired, 1);
+    assert_null(kt->keygen_input);      /* the DKG input is empty */
+    assert_null(kt->record_quarantine); /* FROST has no pairwise setups */
+    check_table(kt->keygen, "frost-dkg");
+    check_table(kt->sign, "frost-sign");
+    check_table(kt->reshare, "frost-reshare");
+}
+
+static void
+test_keytype_ed25519_sign_result(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_ed25519;
+    uint8_t res[TSS_FROST_SIG_BYTES + 1], sig[TSS_KEYTYPE_SIG_BYTES], recid = 9;
+    for (size_t i = 0; i < sizeof res; i++) {
+        res[i] = (uint8_t)i;
+    }
+    assert_int_equal(kt->sign_result(res, TSS_FROST_SIG_BYTES, sig, &recid), MPC_OK);
+    assert_memory_equal(sig, res, TSS_KEYTYPE_SIG_BYTES);
+    assert_int_equal(recid, 0);
+    assert_int_equal(kt->sign_result(res, sizeof res, sig, &recid), MPC_ERR_INTERNAL);
+    assert_int_equal(kt->sign_result(res, TSS_FROST_SIG_BYTES - 1, sig, &recid), MPC_ERR_INTERNAL);
+    assert_int_equal(kt->sign_result(NULL, TSS_FROST_SIG_BYTES, sig, &recid), MPC_ERR_INTERNAL);
+}
+
+/* Record codecs on a real key: the share decodes; the public form has no secret. */
+static void
+test_keytype_ed25519_record_codecs(void **state)
+{
+    (void)state;
+    const tss_keytype *kt = &tss_keytype_ed25519;
+    tss_fx_key k;
+    tss_sim_result res;
+    uint32_t c[3] = {0, 1, 2};
+    assert_int_equal(tss_fx_dkg(&k, c, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    tss_keyshare *ks = NULL;
+    assert_int_equal(kt->record_keyshare(k.rec[1], k.len[1], &ks), MPC_OK);
+    assert_non_null(ks->secret);
+    assert_int_equal(ks->self, 1);
+    tss_keyshare_destroy(ks);
+    uint8_t *pub = NULL;
+    size_t pub_len = 0;
+    assert_int_equal(kt->record_public(k.rec[1], k.len[1], &pub, &pub_len), MPC_OK);
+    assert_int_equal(kt->record_keyshare(pub, pub_len, &ks), MPC_OK);
+    assert_null(ks->secret);
+    tss_keyshare_destroy(ks);
+    mpc_secure_free(pub);
+    k.rec[1][0] ^= 0xff; /* not a record any more */
+    assert_int_not_equal(kt->record_keyshare(k.rec[1], k.len[1], &ks), MPC_OK);
+    assert_int_not_equal(kt->record_public(k.rec[1], k.len[1], &pub, &pub_len), MPC_OK);
+    tss_fx_key_free(&k);
+}
+
+static void
+test_keytype_ed25519_create_errors_pass_through(void **state)
+{
+    (void)state;
+    static const uint8_t sid[TSS_SID_LEN] = {3};
+    const char *ids[2] = {"x", "x"};
+    tss_params p = {.sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .threshold = 2};
+    tss_base *st = NULL;
+    assert_int_equal(tss_proto_frost_dkg.create(&st, &p), MPC_ERR_BAD_IDENTIFIER);
+    assert_null(st);
+    ids[1] = "y";
+    p.threshold = 3;
+    assert_int_equal(tss_proto_frost_dkg.create(&st, &p), MPC_ERR_BAD_THRESHOLD);
+    assert_int_equal(tss_proto_frost_sign.create(&st, &p), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_frost_reshare.create(&st, &p), MPC_ERR_MSG_MALFORMED);
+    assert_null(st);
+}
+
+static void
+test_keytype_ed25519_full_lifecycle(void **state)
+{
+    (void)state;
+    tss_fx_key k1, k2;
+    tss_sim_result res;
+    uint8_t sig[64];
+    const uint8_t m[] = "lifecycle";
+    uint32_t c1[3] = {0, 1, 2}, s1[2] = {2, 1}, c2[3] = {2, 3, 4}, d[2] = {0, 1}, s2[2] = {3, 4};
+    assert_int_equal(tss_fx_dkg(&k1, c1, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+    assert_true(res.delivered > 0);
+    tss_sim_result_free(&res);
+    assert_int_equal(tss_fx_sign(&k1, s1, 2, m, sizeof m, seed++, NULL, NULL, &res, sig), MPC_OK);
+    tss_sim_result_free(&res);
+    assert_true(tss_fx_verify(sig, m, sizeof m, k1.group_key));
+    assert_int_equal(tss_fx_reshare(&k1, d, 2, c2, 3, 2, seed++, NULL, NULL, &res, &k2), MPC_OK);
+    tss_sim_result_free(&res);
+    assert_int_equal(tss_fx_sign(&k2, s2, 2, m, sizeof m, seed++, NULL, NULL, &res, sig), MPC_OK);
+    tss_sim_result_free(&res);
+    assert_true(tss_fx_verify(sig, m, sizeof m, k1.group_key));
+    tss_fx_key_free(&k1);
+    tss_fx_key_free(&k2);
 }
 
 static void
@@ -212,8 +321,13 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_keytype_secp256k1");
+    seed = tss_sim_seed("test_keytype");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keytype_ed25519_tables_complete),
+        cmocka_unit_test(test_keytype_ed25519_sign_result),
+        cmocka_unit_test(test_keytype_ed25519_record_codecs),
+        cmocka_unit_test(test_keytype_ed25519_create_errors_pass_through),
+        cmocka_unit_test(test_keytype_ed25519_full_lifecycle),
         cmocka_unit_test(test_keytype_secp256k1_tables_complete),
         cmocka_unit_test(test_keytype_secp256k1_inputs),
         cmocka_unit_test(test_keytype_secp256k1_sign_result),
