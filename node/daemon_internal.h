@@ -39,6 +39,7 @@
 #include "transport/peer_table.h"
 #include "transport/transport.h"
 #include "tss/keyshare.h"
+#include "tss/keytype.h"
 
 #define NODE_JOB_MAX_SUB      2u   /* sessions per request: one per key type */
 #define NODE_ERR_TEXT_MAX     200u /* error text in a result */
@@ -52,7 +53,7 @@ struct node_job;
 /* One session of a request (one key type). */
 struct node_subjob {
     struct node_job *job;               /* owner */
-    const struct node_kt_handler *h;    /* key-type handler; NULL if unknown */
+    const tss_keytype *h;               /* key-type table (tss/keytype.h); NULL if unknown */
     int key_type;                       /* Mpc__KeyType */
     uint8_t sid[NODE_CLIENT_SID_BYTES]; /* session id */
     int started;                        /* a session was started for it */
@@ -101,37 +102,6 @@ struct node_job {
     struct node_subjob sub[NODE_JOB_MAX_SUB];           /* one per key type */
     int pending;                                        /* sessions not yet completed (d->mu) */
     struct node_job *next;                              /* d->jobs or d->done list link */
-};
-
-/* Handlers of one key type (handlers.c). A NULL protocol = unsupported operation.
- * "Record" below is the stored share record of the key type: a tss/keyshare.h
- * record (ed25519) or a DKLs key record (secp256k1, tss/dkls_keyrec.h). */
-struct node_kt_handler {
-    int key_type;                    /* Mpc__KeyType */
-    const char *name;                /* "ed25519", record/subject token */
-    const session_protocol *keygen;  /* DKG table */
-    const session_protocol *sign;    /* signing table */
-    const session_protocol *reshare; /* reshare table */
-    int keep_retired;                /* 1: keep retired shares (signs may name them); 0: delete */
-    /* Builds the keygen input for a wallet (secure memory out); NULL: the input is empty. */
-    mpc_status (*keygen_input)(uint8_t **out, size_t *out_len, const char *wallet);
-    /* Builds the signing input from a record, the message and the signers (secure memory out). */
-    mpc_status (*sign_input)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
-                             const uint8_t *msg, size_t msg_len, const char *const *signers,
-                             uint32_t n_signers);
-    /* Builds the reshare input (secure memory out). */
-    mpc_status (*reshare_input)(uint8_t **out, size_t *out_len, uint32_t new_t,
-                                const char *const *nodes, uint32_t n, const uint8_t *rec,
-                                size_t len);
-    /* Copies a signing result into the sub-job's result fields. */
-    mpc_status (*sign_result)(struct node_subjob *sj);
-    /* Decodes a record and returns its key share (caller owns; tss_keyshare_destroy). */
-    mpc_status (*record_keyshare)(const uint8_t *rec, size_t len, tss_keyshare **ks);
-    /* Public-only encoding of a record: what a member joining by reshare is given. */
-    mpc_status (*record_public)(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_len);
-    /* Re-encodes a record with node_id's pair quarantined; NULL: the type has no quarantine. */
-    mpc_status (*record_quarantine)(const uint8_t *rec, size_t len, const char *node_id,
-                                    uint8_t **out, size_t *out_len);
 };
 
 /* Counters exported on /metrics (metrics.c); all updated atomically. */
@@ -190,7 +160,8 @@ struct node_daemon {
 void node_intake_run(struct node_daemon *d);
 
 /* handlers.c */
-const struct node_kt_handler *node_handler_find(int key_type);
+/* The key-type table of an Mpc__KeyType; NULL if the node does not know it. */
+const tss_keytype *node_handler_find(int key_type);
 /*
  * Prepares sub-job sj of job (key type sj->key_type).
  * Returns: MPC_OK (start a session), MPC_ERR_NOT_PARTICIPANT, or the error
@@ -199,8 +170,7 @@ const struct node_kt_handler *node_handler_find(int key_type);
 mpc_status node_handler_prepare(struct node_daemon *d, struct node_job *job,
                                 struct node_subjob *sj);
 /* Returns: the protocol table of the job's op for sj, NULL if unsupported. */
-const session_protocol *node_handler_protocol(const struct node_job *job,
-                                              const struct node_subjob *sj);
+const tss_protocol *node_handler_protocol(const struct node_job *job, const struct node_subjob *sj);
 /* Finisher: stores what a successful session produced; sets the result fields.
  * Returns: MPC_OK or the status the sub-job ends with. */
 mpc_status node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);

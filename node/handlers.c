@@ -3,10 +3,10 @@
  * needs before its session starts (prepare, on the intake thread) and what it
  * stores after (finish, on the finisher thread).
  *
- * The key-type table is the only place that names protocol tables. ECDSA
- * plugs in by filling the secp256k1 row with session/proto_ecdsa.h's
- * dkls-keygen / dkls-sign / dkls-reshare tables and its input/result
- * adapters; a row with a NULL table answers MPC_ERR_UNSUPPORTED.
+ * Everything that differs between key types (protocols, input encoding,
+ * result decoding, record codecs) is in the tss/keytype.h table; this file
+ * only maps the wire key type to it. A type with a NULL protocol answers
+ * MPC_ERR_UNSUPPORTED.
  *
  * Key versions (node/store/keyinfo.h): keygen creates v1 ACTIVE. A reshare writes
  * the new share as v(max+1) PENDING together with the keyinfo in one store
@@ -38,171 +38,28 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
-#include "session/proto_ecdsa.h"
-#include "session/proto_eddsa.h"
-#include "tss/dkls_keygen.h"
-#include "tss/dkls_keyrec.h"
-#include "tss/dkls_reshare.h"
 #include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
-#include "tss/frost_sign.h"
 #include "tss/keyshare.h"
-#include "tss/reshare.h"
+#include "tss/keytype.h"
 
 #define SJ_FAIL(sj, st, ...) (snprintf((sj)->error_text, sizeof(sj)->error_text, __VA_ARGS__), (st))
 
-/* ---------------------------------------------------------------- ed25519 adapters */
-
-static mpc_status
-eddsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
-                 size_t msg_len, const char *const *signers, uint32_t n)
-{
-    (void)signers; /* frost-sign maps the session parties by node id */
-    (void)n;
-    return tss_sign_input_encode(out, out_len, rec, len, msg, msg_len);
-}
-
-static mpc_status
-eddsa_sign_result(struct node_subjob *sj)
-{
-    if (sj->result == NULL || sj->result_len != 64) {
-        return MPC_ERR_INTERNAL;
-    }
-    memcpy(sj->sig, sj->result, 64);
-    sj->sig_len = 64;
-    return MPC_OK;
-}
-
-static mpc_status
-eddsa_record_keyshare(const uint8_t *rec, size_t len, tss_keyshare **ks)
-{
-    return tss_keyshare_decode(ks, rec, len);
-}
-
-static mpc_status
-eddsa_record_public(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_len)
-{
-    tss_keyshare *ks = NULL;
-    mpc_status st = tss_keyshare_decode(&ks, rec, len);
-    if (st == MPC_OK) {
-        st = tss_keyshare_encode(ks, 1, out, out_len);
-    }
-    tss_keyshare_destroy(ks);
-    return st;
-}
-
-/* ---------------------------------------------------------------- secp256k1 adapters */
-
-static mpc_status
-ecdsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
-                 size_t msg_len, const char *const *signers, uint32_t n)
-{
-    if (msg_len != 32) { /* intake validates this; keep the adapter total */
-        return MPC_ERR_REQ_INVALID;
-    }
-    return tss_dkls_sign_input_encode(out, out_len, rec, len, msg, signers, n);
-}
-
-static mpc_status
-ecdsa_keygen_input(uint8_t **out, size_t *out_len, const char *wallet)
-{
-    uint8_t *in = NULL;
-    size_t len = 0;
-    *out = NULL;
-    *out_len = 0;
-    mpc_status st =
-        tss_dkls_keygen_input_encode(&in, &len, (const uint8_t *)wallet, strlen(wallet));
-    if (st == MPC_OK) {
-        *out = mpc_secure_alloc(len);
-        st = *out != NULL ? MPC_OK : MPC_ERR_NOMEM;
-    }
-    if (st == MPC_OK) {
-        memcpy(*out, in, len);
-        *out_len = len;
-    }
-    free(in);
-    return st;
-}
-
-/* Result: r (32) | s (32, low-S) | recid (1) | compact r || s || v (65). */
-static mpc_status
-ecdsa_sign_result(struct node_subjob *sj)
-{
-    if (sj->result == NULL || sj->result_len != TSS_DKLS_SIGN_RESULT_BYTES || sj->result[64] > 3 ||
-        memcmp(sj->result, sj->result + 65, 64) != 0 || sj->result[129] != sj->result[64]) {
-        return MPC_ERR_INTERNAL;
-    }
-    memcpy(sj->sig, sj->result, 64);
-    sj->sig_len = 64;
-    sj->recid = sj->result[64];
-    return MPC_OK;
-}
-
-static mpc_status
-ecdsa_record_keyshare(const uint8_t *rec, size_t len, tss_keyshare **ks)
-{
-    tss_dkls_keyrec *r = NULL;
-    *ks = NULL;
-    mpc_status st = tss_dkls_keyrec_decode(&r, rec, len);
-    if (st == MPC_OK) {
-        *ks = r->ks; /* taken over: the record is destroyed without it */
-        r->ks = NULL;
-    }
-    tss_dkls_keyrec_destroy(r);
-    return st;
-}
-
-static mpc_status
-ecdsa_record_public(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_len)
-{
-    tss_dkls_keyrec *r = NULL;
-    mpc_status st = tss_dkls_keyrec_decode(&r, rec, len);
-    if (st == MPC_OK) {
-        st = tss_dkls_keyrec_encode_public(r, out, out_len);
-    }
-    tss_dkls_keyrec_destroy(r);
-    return st;
-}
-
-static const struct node_kt_handler kt_handlers[] = {
-    {
-        .key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519,
-        .name = "ed25519",
-        .keygen = &session_proto_frost_dkg,
-        .sign = &session_proto_frost_sign,
-        .reshare = &session_proto_frost_reshare,
-        .keep_retired = 1,
-        .keygen_input = NULL,
-        .sign_input = eddsa_sign_input,
-        .reshare_input = tss_reshare_input_encode,
-        .sign_result = eddsa_sign_result,
-        .record_keyshare = eddsa_record_keyshare,
-        .record_public = eddsa_record_public,
-        .record_quarantine = NULL,
-    },
-    {
-        .key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1,
-        .name = "secp256k1",
-        .keygen = &session_proto_dkls_keygen,
-        .sign = &session_proto_dkls_sign,
-        .reshare = &session_proto_dkls_reshare,
-        .keep_retired = 0, /* spec §7: old shares and setups go once the new version is active */
-        .keygen_input = ecdsa_keygen_input,
-        .sign_input = ecdsa_sign_input,
-        .reshare_input = tss_dkls_reshare_input_encode,
-        .sign_result = ecdsa_sign_result,
-        .record_keyshare = ecdsa_record_keyshare,
-        .record_public = ecdsa_record_public,
-        .record_quarantine = tss_dkls_keyrec_quarantine,
-    },
+/* Key types the node serves: the wire enum -> the tss/ table of that type. */
+static const struct {
+    int key_type;          /* Mpc__KeyType */
+    const tss_keytype *kt; /* its protocols and codecs */
+} kt_table[] = {
+    {MPC__KEY_TYPE__KEY_TYPE_ED25519, &tss_keytype_ed25519},
+    {MPC__KEY_TYPE__KEY_TYPE_SECP256K1, &tss_keytype_secp256k1},
 };
 
-const struct node_kt_handler *
+const tss_keytype *
 node_handler_find(int key_type)
 {
-    for (size_t i = 0; i < sizeof kt_handlers / sizeof kt_handlers[0]; i++) {
-        if (kt_handlers[i].key_type == key_type) {
-            return &kt_handlers[i];
+    for (size_t i = 0; i < sizeof kt_table / sizeof kt_table[0]; i++) {
+        if (kt_table[i].key_type == key_type) {
+            return kt_table[i].kt;
         }
     }
     return NULL;
@@ -213,13 +70,13 @@ node_handler_find(int key_type)
  * signer in every secp256k1 sign (it flips a bit of t~ in its round-1 KOS
  * messages, TSS_DKLS_SIGN_CHEAT_KOS_TTILDE), so that its peers' KOS checks
  * fail and they quarantine it (integration test of spec §4.3). */
-static session_protocol cheat_dkls_sign;
+static tss_protocol cheat_dkls_sign;
 static pthread_once_t cheat_once = PTHREAD_ONCE_INIT;
 
 static mpc_status
-cheat_sign_create(void **state, const session_protocol_params *p)
+cheat_sign_create(tss_base **state, const tss_params *p)
 {
-    mpc_status st = session_proto_dkls_sign.create(state, p);
+    mpc_status st = tss_dkls_signing_create(state, p);
     if (st == MPC_OK) {
         tss_dkls_signing_set_cheat(*state, TSS_DKLS_SIGN_CHEAT_KOS_TTILDE);
     }
@@ -229,15 +86,15 @@ cheat_sign_create(void **state, const session_protocol_params *p)
 static void
 cheat_init(void)
 {
-    cheat_dkls_sign = session_proto_dkls_sign;
+    cheat_dkls_sign = tss_proto_dkls_sign;
     cheat_dkls_sign.create = cheat_sign_create;
 }
 
-static const session_protocol *
+static const tss_protocol *
 fault_sign_table(const struct node_subjob *sj)
 {
     const char *v = getenv("MPC_NODE_TEST_CHEAT_KOS");
-    if (sj->h->sign == &session_proto_dkls_sign && v != NULL && strcmp(v, "1") == 0) {
+    if (sj->h->sign == &tss_proto_dkls_sign && v != NULL && strcmp(v, "1") == 0) {
         (void)pthread_once(&cheat_once, cheat_init);
         return &cheat_dkls_sign;
     }
@@ -245,7 +102,7 @@ fault_sign_table(const struct node_subjob *sj)
 }
 #endif
 
-const session_protocol *
+const tss_protocol *
 node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
 {
     if (sj->h == NULL) {

@@ -329,6 +329,15 @@ finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *
     return MPC_OK;
 }
 
+/* Copies the signature (and recovery id) out of the signing result. */
+static mpc_status
+finish_sign(struct node_subjob *sj)
+{
+    mpc_status st = sj->h->sign_result(sj->result, sj->result_len, sj->sig, &sj->recid);
+    sj->sig_len = st == MPC_OK ? TSS_KEYTYPE_SIG_BYTES : 0;
+    return st;
+}
+
 mpc_status
 node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
 {
@@ -343,7 +352,7 @@ node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_sub
     case MPC__OP__OP_KEYGEN:
         return finish_keygen(d, job, sj);
     case MPC__OP__OP_SIGN:
-        return sj->h->sign_result(sj);
+        return finish_sign(sj);
     case MPC__OP__OP_RESHARE:
         return finish_reshare(d, job, sj);
     default:

@@ -70,7 +70,7 @@ republish_logged(struct node_daemon *d, const char *request_id)
     for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
         Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
         /* Same Nats-Msg-Id as the first publish: it names the key type when the result does. */
-        const struct node_kt_handler *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
+        const tss_keytype *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
         st = node_client_result_publish(d, e.client_id, request_id, h != NULL ? h->name : NULL,
                                         e.results[i], e.lens[i]);
         if (r != NULL) {
@@ -123,7 +123,7 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_client_re
                     node_metrics_add(&d->m.store_failures);
                 }
             }
-            const struct node_kt_handler *h = node_handler_find(ids->key_type);
+            const tss_keytype *h = node_handler_find(ids->key_type);
             (void)node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
         }
     }
@@ -301,7 +301,7 @@ reshare_in_flight(struct node_daemon *d, const char *wallet, int key_type)
  * until it is stored (or failed), then resolve the version. Every node then
  * resolves the version as of the same stream position. The wait blocks intake
  * (the total order is the point) and is bounded by the reshare deadline; if it
- * runs out, the sid binding of the version (node/client/sid.h) still keeps nodes that
+ * runs out, the sid binding of the version (node/sid.h) still keeps nodes that
  * disagree out of each other's session.
  */
 static void

@@ -28,7 +28,7 @@
 static void
 claim_fill(struct node_daemon *d, struct node_keyclaim *c, uint8_t **pub)
 {
-    const struct node_kt_handler *h = node_handler_find(c->q.key_type);
+    const tss_keytype *h = node_handler_find(c->q.key_type);
     struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
     char name[NODE_STORE_NAME_MAX + 1];
     uint8_t *rec = NULL;

@@ -218,7 +218,7 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     }
     mpc_status pub = MPC_OK;
     for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
-        const struct node_kt_handler *h = node_handler_find(job->sub[i].key_type);
+        const tss_keytype *h = node_handler_find(job->sub[i].key_type);
         mpc_status p = node_client_result_publish(d, job->client_id, job->request_id,
                                                   h != NULL ? h->name : NULL, res[i], lens[i]);
         pub = pub == MPC_OK ? p : pub;

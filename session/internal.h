@@ -70,7 +70,7 @@ struct session {
     session_op op;                         /* operation */
     char *key_type;                        /* key type, owned */
     char *wallet;                          /* wallet id, owned */
-    const session_protocol *proto;         /* protocol vtable */
+    const tss_protocol *proto;             /* protocol vtable */
     uint32_t self;                         /* own party index */
     uint32_t n;                            /* number of parties */
     char **party_ids;                      /* node ids, owned */
@@ -115,7 +115,7 @@ struct session {
     session *next_run;         /* run-queue link (guarded by the run-queue lock) */
 
     /* worker only */
-    void *pstate;              /* protocol state; NULL once destroyed/quarantined */
+    tss_base *pstate;          /* protocol state; NULL once destroyed/quarantined */
     int quarantined;           /* 1 after a trapped fault */
     uint32_t cur_round;        /* protocol's current round after the last step */
     transport_sub *sub_b;      /* broadcast subscription */

@@ -112,21 +112,21 @@ typedef void (*session_done_fn)(void *arg, const session_outcome *o);
 
 /* One session to start. Everything is copied; borrowed during the call only. */
 typedef struct {
-    const uint8_t *sid;            /* SESSION_SID_LEN bytes, identical on every party */
-    session_op op;                 /* operation */
-    const char *key_type;          /* "ed25519", "secp256k1", ... */
-    const char *wallet;            /* wallet id */
-    const session_protocol *proto; /* protocol vtable (static lifetime) */
-    uint32_t self;                 /* own party index */
-    uint32_t n_parties;            /* parties (2..255) */
-    const char *const *party_ids;  /* node ids by party index; [self] == self_id */
-    uint32_t threshold;            /* passed to the protocol */
-    const uint8_t *input;          /* protocol input, copied */
-    size_t input_len;              /* input length */
-    uint64_t deadline_ms;          /* session deadline from now, 0 = config default for op */
-    uint64_t admit_timeout_ms;     /* wait this long for a permit (0 = do not wait) */
-    session_done_fn done;          /* completion callback, required */
-    void *done_arg;                /* passed to done */
+    const uint8_t *sid;           /* SESSION_SID_LEN bytes, identical on every party */
+    session_op op;                /* operation */
+    const char *key_type;         /* "ed25519", "secp256k1", ... */
+    const char *wallet;           /* wallet id */
+    const tss_protocol *proto;    /* protocol vtable (static lifetime) */
+    uint32_t self;                /* own party index */
+    uint32_t n_parties;           /* parties (2..255) */
+    const char *const *party_ids; /* node ids by party index; [self] == self_id */
+    uint32_t threshold;           /* passed to the protocol */
+    const uint8_t *input;         /* protocol input, copied */
+    size_t input_len;             /* input length */
+    uint64_t deadline_ms;         /* session deadline from now, 0 = config default for op */
+    uint64_t admit_timeout_ms;    /* wait this long for a permit (0 = do not wait) */
+    session_done_fn done;         /* completion callback, required */
+    void *done_arg;               /* passed to done */
 } session_spec;
 
 /* Node-wide counters (a snapshot; see docs/SNAPSHOT.md for their meaning). */

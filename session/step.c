@@ -18,8 +18,8 @@ static mpc_status
 step_call(session_step *c)
 {
     session *s = c->s;
-    const session_protocol *p = s->proto;
-    session_protocol_params params = {
+    const tss_protocol *p = s->proto;
+    tss_params params = {
         .sid = s->sid,
         .self = s->self,
         .n_parties = s->n,
@@ -32,13 +32,14 @@ step_call(session_step *c)
     case SESSION_STEP_CREATE:
         return p->create(&s->pstate, &params);
     case SESSION_STEP_START:
-        return p->start(s->pstate, c->out);
+        return tss_proto_start(s->pstate, c->out);
     case SESSION_STEP_HANDLE:
-        return p->handle(s->pstate, c->from, c->round, c->is_broadcast, c->data, c->len, c->out);
+        return tss_proto_handle(s->pstate, c->from, c->round, c->is_broadcast, c->data, c->len,
+                                c->out);
     case SESSION_STEP_RESULT:
-        return p->result(s->pstate, &c->res, &c->res_len);
+        return tss_proto_result(s->pstate, &c->res, &c->res_len);
     case SESSION_STEP_DESTROY:
-        p->destroy(s->pstate);
+        tss_proto_destroy(s->pstate);
         s->pstate = NULL;
         return MPC_OK;
     }
@@ -50,11 +51,10 @@ step_body(void *arg)
 {
     session_step *c = arg;
     session *s = c->s;
-    const session_protocol *p = s->proto;
 #ifdef MPC_FAULT_INJECTION
     if (c->kind != SESSION_STEP_DESTROY) {
         uint32_t round = c->kind == SESSION_STEP_HANDLE ? c->round : 0;
-        session_fault_kind fk = session_fault_match(p->name, round, s->self, s->sid);
+        session_fault_kind fk = session_fault_match(s->proto->name, round, s->self, s->sid);
         if (fk != SESSION_FAULT_NONE) {
             return session_fault_fire(fk);
         }
@@ -65,11 +65,11 @@ step_body(void *arg)
         return st;
     }
     if (st != MPC_OK) {
-        c->culprit = s->pstate != NULL ? p->culprit(s->pstate) : SESSION_NO_CULPRIT;
+        c->culprit = tss_proto_culprit(s->pstate);
         return st;
     }
-    c->cur_round = p->current_round(s->pstate);
-    c->is_done = p->is_done(s->pstate);
+    c->cur_round = tss_proto_current_round(s->pstate);
+    c->is_done = tss_proto_is_done(s->pstate);
     return MPC_OK;
 }
 

@@ -19,29 +19,31 @@
 #include "tss/pok.h"
 #include "tss/vss.h"
 
+typedef struct tss_dkg tss_dkg;
+
 struct tss_dkg {
-    tss_base b;                           /* rounds, parties, failure */
-    const tss_group *g;                   /* curve (suite.g) */
-    tss_suite suite;                      /* curve and hash hooks */
-    size_t proof_len;                     /* point_len + 32 */
-    uint8_t *proofs;                      /* n proofs of round 1 (for suite.confirm) */
-    uint32_t t;                           /* threshold (commitments per party) */
-    tss_poly *poly;                       /* own secret polynomial (until round 2 is sent) */
-    tss_point *commits;                   /* n * t commitments, party-major */
-    uint8_t *r1_digest;                   /* n echo digests of round 1 */
-    tss_scalar *share;                    /* running sum of received shares (secure) */
-    tss_keyshare *ks;                     /* result under construction */
+    tss_base b;         /* first member (the table casts): rounds, parties, failure */
+    const tss_group *g; /* curve (suite.g) */
+    tss_suite suite;    /* curve and hash hooks */
+    size_t proof_len;   /* point_len + 32 */
+    uint8_t *proofs;    /* n proofs of round 1 (for suite.confirm) */
+    uint32_t t;         /* threshold (commitments per party) */
+    tss_poly *poly;     /* own secret polynomial (until round 2 is sent) */
+    tss_point *commits; /* n * t commitments, party-major */
+    uint8_t *r1_digest; /* n echo digests of round 1 */
+    tss_scalar *share;  /* running sum of received shares (secure) */
+    tss_keyshare *ks;   /* result under construction */
     uint8_t transcript[TSS_DIGEST_BYTES]; /* own transcript hash */
 };
 
 mpc_status
-tss_dkg_create(tss_dkg **out, const tss_params *p)
+tss_dkg_create(tss_base **out, const tss_params *p)
 {
     return tss_dkg_create_suite(out, p, NULL);
 }
 
 mpc_status
-tss_dkg_create_suite(tss_dkg **out, const tss_params *p, const tss_suite *suite)
+tss_dkg_create_suite(tss_base **out, const tss_params *p, const tss_suite *suite)
 {
     if (out != NULL) {
         *out = NULL;
@@ -59,7 +61,7 @@ tss_dkg_create_suite(tss_dkg **out, const tss_params *p, const tss_suite *suite)
     if (s == NULL) {
         return MPC_ERR_NOMEM;
     }
-    mpc_status st = tss_base_init(&s->b, p);
+    mpc_status st = tss_base_init(&s->b, &tss_proto_frost_dkg, p);
     if (st != MPC_OK) {
         free(s);
         return st;
@@ -77,19 +79,17 @@ tss_dkg_create_suite(tss_dkg **out, const tss_params *p, const tss_suite *suite)
     s->proofs = calloc(s->b.n, s->proof_len);
     s->share = mpc_secure_alloc(sizeof *s->share);
     if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL || s->proofs == NULL) {
-        tss_dkg_destroy(s);
+        tss_proto_destroy(&s->b);
         return MPC_ERR_NOMEM;
     }
-    *out = s;
+    *out = &s->b;
     return MPC_OK;
 }
 
-void
-tss_dkg_destroy(tss_dkg *s)
+static void
+dkg_destroy(tss_base *base)
 {
-    if (s == NULL) {
-        return;
-    }
+    tss_dkg *s = (tss_dkg *)base;
     tss_poly_destroy(s->poly);
     free(s->commits);
     free(s->r1_digest);
@@ -101,9 +101,10 @@ tss_dkg_destroy(tss_dkg *s)
 }
 
 /* Round 1: commitments and proof of knowledge of the constant term. */
-mpc_status
-tss_dkg_start(tss_dkg *s, mpc_outbox *out)
+static mpc_status
+dkg_start(tss_base *base, mpc_outbox *out)
 {
+    tss_dkg *s = (tss_dkg *)base;
     if (s == NULL || out == NULL || s->b.round != 0 || s->poly != NULL || s->b.done) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -278,62 +279,23 @@ dkg_finish_shares(tss_dkg *s, mpc_outbox *out)
 static mpc_status
 dkg_handle_r2(tss_dkg *s, uint32_t from, tss_rd *r, mpc_outbox *out)
 {
-    const tss_group *g = s->g;
-    const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
-    const uint8_t *echo = tss_rd_bytes(r, (size_t)s->b.n * TSS_DIGEST_BYTES);
-    uint32_t culprit = from;
-    tss_scalar f;
-    mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
-    if (st == MPC_OK) {
-        st = tss_echo_check(s->r1_digest, echo, s->b.n, from, s->b.self, &culprit);
-    }
-    if (st == MPC_OK) {
-        culprit = from;
-        st = g->scalar_decode(&f, enc);
-    }
-    if (st == MPC_OK) {
-        st = tss_vss_verify_share(g, &f, (uint64_t)s->b.self + 1, &s->commits[(size_t)from * s->t],
-                                  s->t);
-    }
-    if (st == MPC_OK) {
-        g->scalar_add(s->share, s->share, &f);
-    }
-    mpc_wipe(&f, sizeof f);
+    mpc_status st = tss_share_receive(&s->b, s->g, r, from, s->r1_digest, (uint64_t)s->b.self + 1,
+                                      &s->commits[(size_t)from * s->t], s->t, s->share);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, culprit);
+        return st;
     }
     return s->b.missing == 0 ? dkg_finish_shares(s, out) : MPC_OK;
 }
 
 static mpc_status
-dkg_handle_r3(tss_dkg *s, uint32_t from, tss_rd *r)
+dkg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+           size_t len, mpc_outbox *out)
 {
-    const uint8_t *h = tss_rd_bytes(r, TSS_DIGEST_BYTES);
-    if (h == NULL || !tss_rd_done(r)) {
-        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
-    }
-    if (memcmp(h, s->transcript, TSS_DIGEST_BYTES) != 0) {
-        return tss_base_fail(&s->b, MPC_ERR_TRANSCRIPT, from);
-    }
-    if (s->b.missing == 0) {
-        s->b.done = 1;
-        s->b.round = 0;
-    }
-    return MPC_OK;
-}
-
-mpc_status
-tss_dkg_handle(tss_dkg *s, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
-               size_t len, mpc_outbox *out)
-{
+    tss_dkg *s = (tss_dkg *)base;
     static const uint8_t types[4] = {0, TSS_DKG_R1, TSS_DKG_R2, TSS_DKG_R3};
-    if (s == NULL || out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
     uint32_t cur = s->b.round;
     tss_rd r;
-    mpc_status st = tss_base_accept(&s->b, from, round, is_broadcast, cur != 2,
-                                    cur <= 3 ? types[cur] : 0, data, len, &r);
+    mpc_status st = tss_base_accept3(&s->b, types, from, round, is_broadcast, data, len, &r);
     if (st != MPC_OK) {
         return st;
     }
@@ -343,34 +305,21 @@ tss_dkg_handle(tss_dkg *s, uint32_t from, uint32_t round, int is_broadcast, cons
     case 2:
         return dkg_handle_r2(s, from, &r, out);
     default:
-        return dkg_handle_r3(s, from, &r);
+        return tss_base_confirm(&s->b, from, &r, s->transcript);
     }
 }
 
-uint32_t
-tss_dkg_current_round(const tss_dkg *s)
+static mpc_status
+dkg_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->b.round : 0;
-}
-
-int
-tss_dkg_is_done(const tss_dkg *s)
-{
-    return s != NULL && s->b.done;
-}
-
-uint32_t
-tss_dkg_culprit(const tss_dkg *s)
-{
-    return s != NULL ? s->b.culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_dkg_result(tss_dkg *s, uint8_t **out, size_t *out_len)
-{
-    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
-    if (st != MPC_OK) {
-        return st;
-    }
+    tss_dkg *s = (tss_dkg *)base;
+    /* tss_proto_result checked the arguments and that the run is done */
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
+
+const tss_protocol tss_proto_frost_dkg = {.name = "frost-dkg",
+                                          .create = tss_dkg_create,
+                                          .start = dkg_start,
+                                          .handle = dkg_handle,
+                                          .result = dkg_result,
+                                          .destroy = dkg_destroy};

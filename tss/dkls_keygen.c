@@ -22,22 +22,15 @@
 
 #define KG_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
 
+typedef struct tss_dkls_keygen tss_dkls_keygen;
+
 struct tss_dkls_keygen {
-    uint32_t n;                          /* parties = committee size */
-    uint32_t self;                       /* own party index */
-    uint32_t round;                      /* round accepted now; 0 when done or failed */
-    int done;                            /* 1 after activation */
-    mpc_status failed;                   /* sticky failure */
-    uint32_t culprit;                    /* party blamed, or TSS_NO_CULPRIT */
+    tss_base b; /* first member (the table casts): rounds, parties, failure */
     uint8_t wallet[TSS_DKLS_WALLET_MAX]; /* wallet id */
     size_t wallet_len;                   /* its length */
     struct tss_dkls_suite_user su;       /* hook data (ctx = keygen_ctx) */
     tss_suite suite;                     /* DKLs23 suite over su */
-    tss_dkg *dkg;                        /* the shared DKG */
-    tss_dkls_pairs *pairs;               /* pairwise OT setups */
-    mpc_outbox stash;                    /* DKG output held until the round completes */
-    uint8_t *rec;                        /* encoded key record once done (secure) */
-    size_t rec_len;                      /* its length */
+    struct tss_dkls_wrap w;              /* inner protocol, OT setups, stash, record */
 };
 
 mpc_status
@@ -65,17 +58,6 @@ tss_dkls_keygen_input_encode(uint8_t **out, size_t *out_len, const uint8_t *wall
     *out = buf;
     *out_len = 3 + wallet_len;
     return MPC_OK;
-}
-
-static mpc_status
-kg_fail(tss_dkls_keygen *s, mpc_status st, uint32_t culprit)
-{
-    if (s->failed == MPC_OK) {
-        s->failed = st;
-        s->culprit = culprit;
-        s->round = 0;
-    }
-    return s->failed;
 }
 
 static mpc_status
@@ -111,7 +93,7 @@ kg_init(tss_dkls_keygen *s, const tss_params *p)
     s->su.t = p->threshold;
     s->su.dealer_id = NULL;
     s->suite = tss_dkls_suite(&s->su);
-    st = tss_dkg_create_suite(&s->dkg, p, &s->suite);
+    st = tss_dkg_create_suite(&s->w.inner, p, &s->suite);
     if (st != MPC_OK) {
         return st;
     }
@@ -119,11 +101,11 @@ kg_init(tss_dkls_keygen *s, const tss_params *p)
     for (uint32_t k = 0; k < p->n_parties; k++) {
         ids[k] = k + 1;
     }
-    return tss_dkls_pairs_create(&s->pairs, ctx, s->su.ctx, p->n_parties, p->self, ids);
+    return tss_dkls_pairs_create(&s->w.pairs, ctx, s->su.ctx, p->n_parties, p->self, ids);
 }
 
 mpc_status
-tss_dkls_keygen_create(tss_dkls_keygen **out, const tss_params *p)
+tss_dkls_keygen_create(tss_base **out, const tss_params *p)
 {
     if (out != NULL) {
         *out = NULL;
@@ -140,51 +122,35 @@ tss_dkls_keygen_create(tss_dkls_keygen **out, const tss_params *p)
     if (p->threshold < 2 || p->threshold > p->n_parties) {
         return MPC_ERR_BAD_THRESHOLD;
     }
-    tss_dkls_keygen *s = calloc(1, sizeof *s);
+    tss_dkls_keygen *s = tss_base_alloc(sizeof *s, &tss_proto_dkls_keygen, p);
     if (s == NULL) {
         return MPC_ERR_NOMEM;
     }
-    s->n = p->n_parties;
-    s->self = p->self;
-    s->culprit = TSS_NO_CULPRIT;
-    mpc_outbox_init(&s->stash);
-    mpc_status st = kg_init(s, p);
-    if (st != MPC_OK) {
-        tss_dkls_keygen_destroy(s);
-        return st;
-    }
-    *out = s;
-    return MPC_OK;
+    tss_dkls_wrap_init(&s->w);
+    return tss_base_created(&s->b, kg_init(s, p), out);
 }
 
-void
-tss_dkls_keygen_destroy(tss_dkls_keygen *s)
+static void
+kg_destroy(tss_base *base)
 {
-    if (s == NULL) {
-        return;
-    }
-    tss_dkg_destroy(s->dkg);
-    tss_dkls_pairs_destroy(s->pairs);
-    mpc_outbox_clear(&s->stash);
-    mpc_secure_free(s->rec);
+    tss_dkls_keygen *s = (tss_dkls_keygen *)base;
+    tss_dkls_wrap_clear(&s->w);
     mpc_wipe(s, sizeof *s);
     free(s);
 }
 
-mpc_status
-tss_dkls_keygen_start(tss_dkls_keygen *s, mpc_outbox *out)
+static mpc_status
+kg_start(tss_base *base, mpc_outbox *out)
 {
-    if (s == NULL || out == NULL || s->round != 0 || s->done || s->failed != MPC_OK) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    mpc_status st = tss_dkg_start(s->dkg, out);
+    tss_dkls_keygen *s = (tss_dkls_keygen *)base;
+    mpc_status st = tss_proto_start(s->w.inner, out);
     if (st == MPC_OK) {
-        st = tss_dkls_pairs_start(s->pairs, out, 1);
+        st = tss_dkls_pairs_start(s->w.pairs, out, 1);
     }
     if (st != MPC_OK) {
-        return kg_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->round = 1;
+    s->b.round = 1;
     return MPC_OK;
 }
 
@@ -192,14 +158,14 @@ tss_dkls_keygen_start(tss_dkls_keygen *s, mpc_outbox *out)
 static mpc_status
 kg_after_r1(tss_dkls_keygen *s, mpc_outbox *out)
 {
-    if (tss_dkg_current_round(s->dkg) != 2 || !tss_dkls_pairs_complete(s->pairs)) {
+    if (tss_proto_current_round(s->w.inner) != 2 || !tss_dkls_pairs_complete(s->w.pairs)) {
         return MPC_OK;
     }
-    mpc_status st = tss_dkls_outbox_move(out, &s->stash);
+    mpc_status st = tss_dkls_outbox_move(out, &s->w.stash);
     if (st != MPC_OK) {
-        return kg_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->round = 2;
+    s->b.round = 2;
     return MPC_OK;
 }
 
@@ -207,28 +173,28 @@ kg_after_r1(tss_dkls_keygen *s, mpc_outbox *out)
 static mpc_status
 kg_after_r2(tss_dkls_keygen *s, mpc_outbox *out)
 {
-    if (tss_dkg_current_round(s->dkg) != 3) {
+    if (tss_proto_current_round(s->w.inner) != 3) {
         return MPC_OK;
     }
-    if (s->stash.n != 1 || s->stash.msgs[0].len != KG_CONF_BYTES) {
-        return kg_fail(s, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
+    if (s->w.stash.n != 1 || s->w.stash.msgs[0].len != KG_CONF_BYTES) {
+        return tss_base_fail(&s->b, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
     }
-    size_t len = KG_CONF_BYTES + tss_dkls_pairs_list_len(s->pairs, s->self);
+    size_t len = KG_CONF_BYTES + tss_dkls_pairs_list_len(s->w.pairs, s->b.self);
     uint8_t *buf = malloc(len);
     if (buf == NULL) {
-        return kg_fail(s, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
     }
     tss_wr w;
     tss_wr_init(&w, buf, len);
-    tss_wr_bytes(&w, s->stash.msgs[0].data, KG_CONF_BYTES);
-    tss_dkls_pairs_list_write(s->pairs, &w);
-    mpc_outbox_clear(&s->stash);
+    tss_wr_bytes(&w, s->w.stash.msgs[0].data, KG_CONF_BYTES);
+    tss_dkls_pairs_list_write(s->w.pairs, &w);
+    mpc_outbox_clear(&s->w.stash);
     mpc_status st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
     free(buf);
     if (st != MPC_OK) {
-        return kg_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->round = 3;
+    s->b.round = 3;
     return MPC_OK;
 }
 
@@ -238,115 +204,72 @@ kg_finish(tss_dkls_keygen *s)
 {
     uint8_t *ks = NULL;
     size_t ks_len = 0;
-    mpc_status st = tss_dkg_result(s->dkg, &ks, &ks_len);
+    mpc_status st = tss_proto_result(s->w.inner, &ks, &ks_len);
     if (st == MPC_OK) {
-        st = tss_dkls_pairs_build_record(s->pairs, ks, ks_len, 1, s->wallet, s->wallet_len,
-                                         s->su.ctx, &s->rec, &s->rec_len);
+        st = tss_dkls_pairs_build_record(s->w.pairs, ks, ks_len, 1, s->wallet, s->wallet_len,
+                                         s->su.ctx, &s->w.rec, &s->w.rec_len);
     }
     mpc_secure_free(ks);
     if (st != MPC_OK) {
-        return kg_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->done = 1;
-    s->round = 0;
+    s->b.done = 1;
+    s->b.round = 0;
     return MPC_OK;
 }
 
 static mpc_status
 kg_handle_r3(tss_dkls_keygen *s, uint32_t from, const uint8_t *data, size_t len)
 {
-    size_t list = tss_dkls_pairs_list_len(s->pairs, from);
-    if (len != KG_CONF_BYTES + list) {
-        return kg_fail(s, MPC_ERR_MSG_MALFORMED, from);
-    }
-    mpc_status st = tss_dkls_pairs_list_check(s->pairs, from, data + KG_CONF_BYTES, list);
+    mpc_status st = tss_dkls_wrap_confirm(&s->w, &s->b, from, data, len, KG_CONF_BYTES,
+                                          tss_dkls_pairs_list_len(s->w.pairs, from));
     if (st != MPC_OK) {
-        return kg_fail(s, st, from);
+        return st;
     }
-    st = tss_dkg_handle(s->dkg, from, 3, 1, data, KG_CONF_BYTES, &s->stash);
-    if (st != MPC_OK) {
-        return kg_fail(s, st, tss_dkg_culprit(s->dkg));
-    }
-    return tss_dkg_is_done(s->dkg) ? kg_finish(s) : MPC_OK;
+    return tss_proto_is_done(s->w.inner) ? kg_finish(s) : MPC_OK;
 }
 
-mpc_status
-tss_dkls_keygen_handle(tss_dkls_keygen *s, uint32_t from, uint32_t round, int is_broadcast,
-                       const uint8_t *data, size_t len, mpc_outbox *out)
+static mpc_status
+kg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+          size_t len, mpc_outbox *out)
 {
-    if (s == NULL || out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (s->failed != MPC_OK) {
-        return s->failed;
-    }
-    if (s->done || round != s->round) {
-        return MPC_ERR_SESSION_STATE;
-    }
-    if (from >= s->n || from == s->self || data == NULL) {
-        return kg_fail(s, MPC_ERR_MSG_MALFORMED, from < s->n ? from : TSS_NO_CULPRIT);
+    tss_dkls_keygen *s = (tss_dkls_keygen *)base;
+    mpc_status chk = tss_base_check_msg(&s->b, from, round, data);
+    if (chk != MPC_OK) {
+        return chk;
     }
     mpc_status st;
     uint32_t culprit = from;
     if (round == 1 && !is_broadcast) {
-        st = tss_dkls_pairs_handle(s->pairs, from, data, len, &culprit);
+        st = tss_dkls_pairs_handle(s->w.pairs, from, data, len, &culprit);
         if (st != MPC_OK) {
-            return kg_fail(s, st, culprit);
+            return tss_base_fail(&s->b, st, culprit);
         }
         return kg_after_r1(s, out);
     }
     if (round == 3) {
         if (!is_broadcast) {
-            return kg_fail(s, MPC_ERR_MSG_KIND, from);
+            return tss_base_fail(&s->b, MPC_ERR_MSG_KIND, from);
         }
         return kg_handle_r3(s, from, data, len);
     }
-    st = tss_dkg_handle(s->dkg, from, round, is_broadcast, data, len, &s->stash);
+    st = tss_proto_handle(s->w.inner, from, round, is_broadcast, data, len, &s->w.stash);
     if (st != MPC_OK) {
-        return kg_fail(s, st, tss_dkg_culprit(s->dkg));
+        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
     }
     return round == 1 ? kg_after_r1(s, out) : kg_after_r2(s, out);
 }
 
-uint32_t
-tss_dkls_keygen_current_round(const tss_dkls_keygen *s)
+static mpc_status
+kg_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->round : 0;
+    const tss_dkls_keygen *s = (const tss_dkls_keygen *)base;
+    return tss_base_result_copy(&s->b, s->w.rec, s->w.rec_len, out, out_len);
 }
 
-int
-tss_dkls_keygen_is_done(const tss_dkls_keygen *s)
-{
-    return s != NULL && s->done;
-}
-
-uint32_t
-tss_dkls_keygen_culprit(const tss_dkls_keygen *s)
-{
-    return s != NULL ? s->culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_dkls_keygen_result(tss_dkls_keygen *s, uint8_t **out, size_t *out_len)
-{
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (s == NULL || out == NULL || out_len == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!s->done) {
-        return MPC_ERR_SESSION_STATE;
-    }
-    uint8_t *copy = mpc_secure_alloc(s->rec_len);
-    if (copy == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    memcpy(copy, s->rec, s->rec_len);
-    *out = copy;
-    *out_len = s->rec_len;
-    return MPC_OK;
-}
+const tss_protocol tss_proto_dkls_keygen = {.name = "dkls-keygen",
+                                            .create = tss_dkls_keygen_create,
+                                            .start = kg_start,
+                                            .handle = kg_handle,
+                                            .result = kg_result,
+                                            .destroy = kg_destroy};

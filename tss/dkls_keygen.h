@@ -32,7 +32,7 @@
  * At create: MPC_ERR_BAD_THRESHOLD, MPC_ERR_BAD_IDENTIFIER, MPC_ERR_MSG_MALFORMED
  * (input), MPC_ERR_SELFTEST.
  *
- * The functions have the shape of session_protocol (session/protocol.h).
+ * Driven through the proto.h interface (tss_proto_dkls_keygen).
  * THREAD SAFETY: a state is used by one thread at a time.
  */
 #ifndef MPC_TSS_DKLS_KEYGEN_H
@@ -42,8 +42,6 @@
 
 #define TSS_DKLS_KEYGEN_INPUT_VERSION 1
 
-typedef struct tss_dkls_keygen tss_dkls_keygen;
-
 /*
  * Encodes the keygen input for wallet_id[0..wallet_len).
  * Out: *out (malloc; caller frees with free()), *out_len.
@@ -52,28 +50,13 @@ typedef struct tss_dkls_keygen tss_dkls_keygen;
 MPC_MUST_CHECK mpc_status tss_dkls_keygen_input_encode(uint8_t **out, size_t *out_len,
                                                        const uint8_t *wallet_id, size_t wallet_len);
 
-/* Out: *out (caller owns; tss_dkls_keygen_destroy). Returns MPC_OK or an error (nothing allocated).
- */
-MPC_MUST_CHECK mpc_status tss_dkls_keygen_create(tss_dkls_keygen **out, const tss_params *p);
-/* Emits round 1. Returns MPC_OK or the (recorded) failure. */
-MPC_MUST_CHECK mpc_status tss_dkls_keygen_start(tss_dkls_keygen *s, mpc_outbox *out);
-/* Returns: the round accepted now (1-based), 0 once done or failed. */
-uint32_t tss_dkls_keygen_current_round(const tss_dkls_keygen *s);
-/* Handles one inbound message of the current round. Returns MPC_OK or the sticky failure. */
-MPC_MUST_CHECK mpc_status tss_dkls_keygen_handle(tss_dkls_keygen *s, uint32_t from, uint32_t round,
-                                                 int is_broadcast, const uint8_t *data, size_t len,
-                                                 mpc_outbox *out);
-/* Returns: 1 once finished successfully (after confirmation). */
-int tss_dkls_keygen_is_done(const tss_dkls_keygen *s);
+/* The protocol "dkls-keygen" (proto.h interface); result: the key record. */
+extern const tss_protocol tss_proto_dkls_keygen;
+
 /*
- * Out: *out, *out_len — a copy of the encoded key record (mpc_secure_alloc;
- * caller frees with mpc_secure_free). Returns MPC_OK, MPC_ERR_SESSION_STATE if not done.
+ * Creates a keygen state (tss_proto_dkls_keygen.create).
+ * Out: *out (caller owns; tss_proto_destroy). Returns MPC_OK or an error (nothing allocated).
  */
-MPC_MUST_CHECK mpc_status tss_dkls_keygen_result(tss_dkls_keygen *s, uint8_t **out,
-                                                 size_t *out_len);
-/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
-uint32_t tss_dkls_keygen_culprit(const tss_dkls_keygen *s);
-/* Wipes and frees. Accepts NULL. */
-void tss_dkls_keygen_destroy(tss_dkls_keygen *s);
+MPC_MUST_CHECK mpc_status tss_dkls_keygen_create(tss_base **out, const tss_params *p);
 
 #endif /* MPC_TSS_DKLS_KEYGEN_H */

@@ -301,3 +301,41 @@ tss_dkls_outbox_move(mpc_outbox *dst, mpc_outbox *src)
     }
     return st;
 }
+
+void
+tss_dkls_wrap_init(struct tss_dkls_wrap *w)
+{
+    memset(w, 0, sizeof *w);
+    mpc_outbox_init(&w->stash);
+}
+
+void
+tss_dkls_wrap_clear(struct tss_dkls_wrap *w)
+{
+    tss_proto_destroy(w->inner);
+    tss_dkls_pairs_destroy(w->pairs);
+    mpc_outbox_clear(&w->stash);
+    mpc_secure_free(w->rec);
+    tss_dkls_wrap_init(w);
+}
+
+mpc_status
+tss_dkls_wrap_confirm(struct tss_dkls_wrap *w, tss_base *b, uint32_t from, const uint8_t *data,
+                      size_t len, size_t conf_len, size_t list_len)
+{
+    if (len != conf_len + list_len) {
+        return tss_base_fail(b, MPC_ERR_MSG_MALFORMED, from);
+    }
+    mpc_status st = MPC_OK;
+    if (w->pairs != NULL && list_len > 0) {
+        st = tss_dkls_pairs_list_check(w->pairs, from, data + conf_len, list_len);
+    }
+    if (st != MPC_OK) {
+        return tss_base_fail(b, st, from);
+    }
+    st = tss_proto_handle(w->inner, from, 3, 1, data, conf_len, &w->stash);
+    if (st != MPC_OK) {
+        return tss_base_fail(b, st, tss_proto_culprit(w->inner));
+    }
+    return MPC_OK;
+}

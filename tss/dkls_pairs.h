@@ -32,6 +32,7 @@
 #include "common/status.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_setup.h"
+#include "tss/proto.h"
 #include "tss/wire.h"
 
 #define TSS_DKLS_PAIRS_MSG         0x41 /* message type of a setup message */
@@ -118,5 +119,33 @@ MPC_MUST_CHECK mpc_status tss_dkls_pairs_build_record(const tss_dkls_pairs *p,
  * Returns: MPC_OK or MPC_ERR_NOMEM (src keeps what was not moved).
  */
 MPC_MUST_CHECK mpc_status tss_dkls_outbox_move(mpc_outbox *dst, mpc_outbox *src);
+
+/* What DKLs keygen and reshare keep around their inner protocol (the shared
+ * DKG or reshare of tss/dkg.h, tss/reshare.h). Owned by the embedding state. */
+struct tss_dkls_wrap {
+    tss_base *inner;       /* the shared DKG or reshare */
+    tss_dkls_pairs *pairs; /* pairwise OT setups (NULL where this party makes none) */
+    mpc_outbox stash;      /* inner output held until the round completes */
+    uint8_t *rec;          /* encoded key record once done (secure) */
+    size_t rec_len;        /* its length */
+};
+
+/* Empties w (nothing allocated). */
+void tss_dkls_wrap_init(struct tss_dkls_wrap *w);
+
+/* Frees and wipes what w holds; w is empty afterwards. */
+void tss_dkls_wrap_clear(struct tss_dkls_wrap *w);
+
+/*
+ * Round 3 of DKLs keygen and reshare, from `from`: data = conf (conf_len
+ * bytes) || OT confirmation list (list_len bytes). Checks the list against
+ * own setups (when this party has any and the list is not empty), then hands
+ * conf to the inner protocol (its output goes to w->stash).
+ * Returns: MPC_OK (tss_proto_is_done(w->inner) tells whether all confirmed)
+ *          or the failure, recorded in b (culprit from, or the inner's).
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_wrap_confirm(struct tss_dkls_wrap *w, tss_base *b, uint32_t from,
+                                                const uint8_t *data, size_t len, size_t conf_len,
+                                                size_t list_len);
 
 #endif /* MPC_TSS_DKLS_PAIRS_H */

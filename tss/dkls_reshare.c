@@ -21,25 +21,18 @@
 
 #define RS_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
 
+typedef struct tss_dkls_reshare tss_dkls_reshare;
+
 struct tss_dkls_reshare {
-    uint32_t n;                                     /* session parties */
-    uint32_t self;                                  /* own party index */
-    uint32_t round;                                 /* round accepted now; 0 when done or failed */
-    int done;                                       /* 1 after activation */
-    mpc_status failed;                              /* sticky failure */
-    uint32_t culprit;                               /* party blamed, or TSS_NO_CULPRIT */
-    tss_dkls_keyrec *old;                           /* old key record (secure) */
-    uint32_t new_t;                                 /* new threshold */
-    uint32_t n_new;                                 /* new committee size */
+    tss_base b;           /* first member (the table casts): rounds, parties, failure */
+    tss_dkls_keyrec *old; /* old key record (secure) */
+    uint32_t new_t;       /* new threshold */
+    uint32_t n_new;       /* new committee size */
     uint32_t dealer_id[TSS_DKLS_PAIRS_MAX_PARTIES]; /* party -> old id (0 = not a dealer) */
     uint32_t new_id[TSS_DKLS_PAIRS_MAX_PARTIES];    /* party -> new id (0 = not receiving) */
     struct tss_dkls_suite_user su;                  /* hook data (ctx = reshare_ctx) */
     tss_suite suite;                                /* DKLs23 suite over su */
-    tss_reshare *inner;                             /* the shared reshare */
-    tss_dkls_pairs *pairs;                          /* OT setups (new members only, else NULL) */
-    mpc_outbox stash; /* inner output held until the round completes */
-    uint8_t *rec;     /* new key record once done (secure) */
-    size_t rec_len;   /* its length */
+    struct tss_dkls_wrap w;                         /* inner protocol, OT setups, stash, record */
 };
 
 mpc_status
@@ -49,17 +42,6 @@ tss_dkls_reshare_input_encode(uint8_t **out, size_t *out_len, uint32_t new_thres
 {
     /* Same layout as the shared reshare input, carrying a DKLs record. */
     return tss_reshare_input_encode(out, out_len, new_threshold, new_nodes, n_new, rec, rec_len);
-}
-
-static mpc_status
-rs_fail(tss_dkls_reshare *s, mpc_status st, uint32_t culprit)
-{
-    if (s->failed == MPC_OK) {
-        s->failed = st;
-        s->culprit = culprit;
-        s->round = 0;
-    }
-    return s->failed;
 }
 
 /*
@@ -118,7 +100,7 @@ rs_roles(tss_dkls_reshare *s, const tss_params *p, const char *const *new_nodes)
     const tss_keyshare *ks = s->old->ks;
     uint32_t q_ids[TSS_DKLS_PAIRS_MAX_PARTIES], n_q = 0;
     uint32_t new_ids[TSS_DKLS_PAIRS_MAX_PARTIES];
-    for (uint32_t k = 0; k < s->n; k++) {
+    for (uint32_t k = 0; k < s->b.n; k++) {
         uint32_t m = tss_keyshare_find_node(ks, p->party_ids[k]);
         s->dealer_id[k] = m < ks->n ? ks->members[m].id : 0;
         s->new_id[k] = 0;
@@ -143,7 +125,7 @@ rs_roles(tss_dkls_reshare *s, const tss_params *p, const char *const *new_nodes)
     ks->g->point_encode(y, &ks->group_key);
     tss_dkls_reshare_ctx(s->su.ctx, p->sid, s->old->wallet_id, s->old->wallet_len,
                          s->old->key_version, y, q_ids, n_q, new_ids, s->n_new, s->new_t);
-    s->su.n = s->n;
+    s->su.n = s->b.n;
     s->su.t = s->new_t;
     s->su.dealer_id = s->dealer_id;
     s->suite = tss_dkls_suite(&s->su);
@@ -165,18 +147,18 @@ rs_init(tss_dkls_reshare *s, const tss_params *p)
         tss_params ip = *p;
         ip.input = inner_in;
         ip.input_len = inner_len;
-        st = tss_reshare_create_suite(&s->inner, &ip, &s->suite);
+        st = tss_reshare_create_suite(&s->w.inner, &ip, &s->suite);
     }
     mpc_secure_free(inner_in);
-    if (st == MPC_OK && s->new_id[s->self] != 0) {
-        st = tss_dkls_pairs_create(&s->pairs, tss_group_secp256k1_ctx(), s->su.ctx, s->n, s->self,
-                                   s->new_id);
+    if (st == MPC_OK && s->new_id[s->b.self] != 0) {
+        st = tss_dkls_pairs_create(&s->w.pairs, tss_group_secp256k1_ctx(), s->su.ctx, s->b.n,
+                                   s->b.self, s->new_id);
     }
     return st;
 }
 
 mpc_status
-tss_dkls_reshare_create(tss_dkls_reshare **out, const tss_params *p)
+tss_dkls_reshare_create(tss_base **out, const tss_params *p)
 {
     if (out != NULL) {
         *out = NULL;
@@ -191,34 +173,20 @@ tss_dkls_reshare_create(tss_dkls_reshare **out, const tss_params *p)
     if (tss_group_selftest() != MPC_OK || tss_group_secp256k1_ctx() == NULL) {
         return MPC_ERR_SELFTEST;
     }
-    tss_dkls_reshare *s = calloc(1, sizeof *s);
+    tss_dkls_reshare *s = tss_base_alloc(sizeof *s, &tss_proto_dkls_reshare, p);
     if (s == NULL) {
         return MPC_ERR_NOMEM;
     }
-    s->n = p->n_parties;
-    s->self = p->self;
-    s->culprit = TSS_NO_CULPRIT;
-    mpc_outbox_init(&s->stash);
-    mpc_status st = rs_init(s, p);
-    if (st != MPC_OK) {
-        tss_dkls_reshare_destroy(s);
-        return st;
-    }
-    *out = s;
-    return MPC_OK;
+    tss_dkls_wrap_init(&s->w);
+    return tss_base_created(&s->b, rs_init(s, p), out);
 }
 
-void
-tss_dkls_reshare_destroy(tss_dkls_reshare *s)
+static void
+rsx_destroy(tss_base *base)
 {
-    if (s == NULL) {
-        return;
-    }
-    tss_reshare_destroy(s->inner);
-    tss_dkls_pairs_destroy(s->pairs);
+    tss_dkls_reshare *s = (tss_dkls_reshare *)base;
+    tss_dkls_wrap_clear(&s->w);
     tss_dkls_keyrec_destroy(s->old);
-    mpc_outbox_clear(&s->stash);
-    mpc_secure_free(s->rec);
     mpc_wipe(s, sizeof *s);
     free(s);
 }
@@ -235,13 +203,13 @@ static mpc_status
 rs_release(tss_dkls_reshare *s, mpc_outbox *out)
 {
     mpc_status st = MPC_OK;
-    for (size_t i = 0; st == MPC_OK && i < s->stash.n; i++) {
-        const mpc_out_msg *m = &s->stash.msgs[i];
+    for (size_t i = 0; st == MPC_OK && i < s->w.stash.n; i++) {
+        const mpc_out_msg *m = &s->w.stash.msgs[i];
         if (m->round != 3) {
             st = mpc_outbox_add(out, m->round, m->to, m->data, m->len);
             continue;
         }
-        size_t len = m->len + rs_list_len(s, s->self);
+        size_t len = m->len + rs_list_len(s, s->b.self);
         uint8_t *buf = malloc(len);
         if (buf == NULL || m->len != RS_CONF_BYTES) {
             free(buf);
@@ -251,13 +219,13 @@ rs_release(tss_dkls_reshare *s, mpc_outbox *out)
         tss_wr w;
         tss_wr_init(&w, buf, len);
         tss_wr_bytes(&w, m->data, m->len);
-        if (s->pairs != NULL) {
-            tss_dkls_pairs_list_write(s->pairs, &w);
+        if (s->w.pairs != NULL) {
+            tss_dkls_pairs_list_write(s->w.pairs, &w);
         }
         st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
         free(buf);
     }
-    mpc_outbox_clear(&s->stash);
+    mpc_outbox_clear(&s->w.stash);
     return st;
 }
 
@@ -265,45 +233,44 @@ rs_release(tss_dkls_reshare *s, mpc_outbox *out)
 static mpc_status
 rs_advance(tss_dkls_reshare *s, mpc_outbox *out)
 {
-    uint32_t inner = tss_reshare_current_round(s->inner);
-    if (s->round == 1 && (inner < 2 || (s->pairs != NULL && !tss_dkls_pairs_complete(s->pairs)))) {
+    uint32_t inner = tss_proto_current_round(s->w.inner);
+    if (s->b.round == 1 &&
+        (inner < 2 || (s->w.pairs != NULL && !tss_dkls_pairs_complete(s->w.pairs)))) {
         return MPC_OK;
     }
-    if (s->round == 2 && inner < 3) {
+    if (s->b.round == 2 && inner < 3) {
         return MPC_OK;
     }
     mpc_status st = rs_release(s, out);
     if (st != MPC_OK) {
-        return rs_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->round = inner;
+    s->b.round = inner;
     return MPC_OK;
 }
 
-mpc_status
-tss_dkls_reshare_start(tss_dkls_reshare *s, mpc_outbox *out)
+static mpc_status
+rsx_start(tss_base *base, mpc_outbox *out)
 {
-    if (s == NULL || out == NULL || s->round != 0 || s->done || s->failed != MPC_OK) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    mpc_status st = tss_reshare_start(s->inner, &s->stash);
-    if (st == MPC_OK && s->pairs != NULL) {
-        st = tss_dkls_pairs_start(s->pairs, out, 1);
+    tss_dkls_reshare *s = (tss_dkls_reshare *)base;
+    mpc_status st = tss_proto_start(s->w.inner, &s->w.stash);
+    if (st == MPC_OK && s->w.pairs != NULL) {
+        st = tss_dkls_pairs_start(s->w.pairs, out, 1);
     }
     if (st != MPC_OK) {
-        return rs_fail(s, st, tss_reshare_culprit(s->inner));
+        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
     }
     /* Round-1 commitments leave at once; later rounds wait for the wrapper. */
-    for (size_t i = 0; i < s->stash.n; i++) {
-        if (s->stash.msgs[i].round != 1) {
-            return rs_fail(s, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
+    for (size_t i = 0; i < s->w.stash.n; i++) {
+        if (s->w.stash.msgs[i].round != 1) {
+            return tss_base_fail(&s->b, MPC_ERR_INTERNAL, TSS_NO_CULPRIT);
         }
     }
-    st = tss_dkls_outbox_move(out, &s->stash);
+    st = tss_dkls_outbox_move(out, &s->w.stash);
     if (st != MPC_OK) {
-        return rs_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->round = 1;
+    s->b.round = 1;
     return rs_advance(s, out);
 }
 
@@ -313,120 +280,74 @@ rs_finish(tss_dkls_reshare *s)
 {
     uint8_t *ks = NULL;
     size_t ks_len = 0;
-    mpc_status st = tss_reshare_result(s->inner, &ks, &ks_len);
+    mpc_status st = tss_proto_result(s->w.inner, &ks, &ks_len);
     if (st == MPC_OK) {
-        st = tss_dkls_pairs_build_record(s->pairs, ks, ks_len, s->old->key_version + 1,
-                                         s->old->wallet_id, s->old->wallet_len, s->su.ctx, &s->rec,
-                                         &s->rec_len);
+        st = tss_dkls_pairs_build_record(s->w.pairs, ks, ks_len, s->old->key_version + 1,
+                                         s->old->wallet_id, s->old->wallet_len, s->su.ctx,
+                                         &s->w.rec, &s->w.rec_len);
     }
     mpc_secure_free(ks);
     if (st != MPC_OK) {
-        return rs_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->done = 1;
-    s->round = 0;
+    s->b.done = 1;
+    s->b.round = 0;
     return MPC_OK;
 }
 
 static mpc_status
 rs_handle_r3(tss_dkls_reshare *s, uint32_t from, const uint8_t *data, size_t len)
 {
-    size_t list = rs_list_len(s, from);
-    if (len != RS_CONF_BYTES + list) {
-        return rs_fail(s, MPC_ERR_MSG_MALFORMED, from);
-    }
-    mpc_status st = MPC_OK;
-    if (s->pairs != NULL && list > 0) {
-        st = tss_dkls_pairs_list_check(s->pairs, from, data + RS_CONF_BYTES, list);
-    }
+    mpc_status st =
+        tss_dkls_wrap_confirm(&s->w, &s->b, from, data, len, RS_CONF_BYTES, rs_list_len(s, from));
     if (st != MPC_OK) {
-        return rs_fail(s, st, from);
+        return st;
     }
-    st = tss_reshare_handle(s->inner, from, 3, 1, data, RS_CONF_BYTES, &s->stash);
-    if (st != MPC_OK) {
-        return rs_fail(s, st, tss_reshare_culprit(s->inner));
-    }
-    return tss_reshare_is_done(s->inner) ? rs_finish(s) : MPC_OK;
+    return tss_proto_is_done(s->w.inner) ? rs_finish(s) : MPC_OK;
 }
 
-mpc_status
-tss_dkls_reshare_handle(tss_dkls_reshare *s, uint32_t from, uint32_t round, int is_broadcast,
-                        const uint8_t *data, size_t len, mpc_outbox *out)
+static mpc_status
+rsx_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+           size_t len, mpc_outbox *out)
 {
-    if (s == NULL || out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (s->failed != MPC_OK) {
-        return s->failed;
-    }
-    if (s->done || round != s->round) {
-        return MPC_ERR_SESSION_STATE;
-    }
-    if (from >= s->n || from == s->self || data == NULL) {
-        return rs_fail(s, MPC_ERR_MSG_MALFORMED, from < s->n ? from : TSS_NO_CULPRIT);
+    tss_dkls_reshare *s = (tss_dkls_reshare *)base;
+    mpc_status chk = tss_base_check_msg(&s->b, from, round, data);
+    if (chk != MPC_OK) {
+        return chk;
     }
     mpc_status st;
     if (round == 1 && !is_broadcast) {
         uint32_t culprit = from;
-        st = s->pairs != NULL ? tss_dkls_pairs_handle(s->pairs, from, data, len, &culprit)
-                              : MPC_ERR_MSG_KIND;
+        st = s->w.pairs != NULL ? tss_dkls_pairs_handle(s->w.pairs, from, data, len, &culprit)
+                                : MPC_ERR_MSG_KIND;
         if (st != MPC_OK) {
-            return rs_fail(s, st, culprit);
+            return tss_base_fail(&s->b, st, culprit);
         }
         return rs_advance(s, out);
     }
     if (round == 3) {
         if (!is_broadcast) {
-            return rs_fail(s, MPC_ERR_MSG_KIND, from);
+            return tss_base_fail(&s->b, MPC_ERR_MSG_KIND, from);
         }
         return rs_handle_r3(s, from, data, len);
     }
-    st = tss_reshare_handle(s->inner, from, round, is_broadcast, data, len, &s->stash);
+    st = tss_proto_handle(s->w.inner, from, round, is_broadcast, data, len, &s->w.stash);
     if (st != MPC_OK) {
-        return rs_fail(s, st, tss_reshare_culprit(s->inner));
+        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
     }
     return rs_advance(s, out);
 }
 
-uint32_t
-tss_dkls_reshare_current_round(const tss_dkls_reshare *s)
+static mpc_status
+rsx_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->round : 0;
+    const tss_dkls_reshare *s = (const tss_dkls_reshare *)base;
+    return tss_base_result_copy(&s->b, s->w.rec, s->w.rec_len, out, out_len);
 }
 
-int
-tss_dkls_reshare_is_done(const tss_dkls_reshare *s)
-{
-    return s != NULL && s->done;
-}
-
-uint32_t
-tss_dkls_reshare_culprit(const tss_dkls_reshare *s)
-{
-    return s != NULL ? s->culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_dkls_reshare_result(tss_dkls_reshare *s, uint8_t **out, size_t *out_len)
-{
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (s == NULL || out == NULL || out_len == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!s->done) {
-        return MPC_ERR_SESSION_STATE;
-    }
-    uint8_t *copy = mpc_secure_alloc(s->rec_len);
-    if (copy == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    memcpy(copy, s->rec, s->rec_len);
-    *out = copy;
-    *out_len = s->rec_len;
-    return MPC_OK;
-}
+const tss_protocol tss_proto_dkls_reshare = {.name = "dkls-reshare",
+                                             .create = tss_dkls_reshare_create,
+                                             .start = rsx_start,
+                                             .handle = rsx_handle,
+                                             .result = rsx_result,
+                                             .destroy = rsx_destroy};

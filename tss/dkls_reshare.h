@@ -42,8 +42,6 @@
 
 #define TSS_DKLS_RESHARE_INPUT_VERSION 1
 
-typedef struct tss_dkls_reshare tss_dkls_reshare;
-
 /*
  * Encodes the reshare input (layout above).
  * Out: *out (mpc_secure_alloc; free with mpc_secure_free), *out_len.
@@ -55,25 +53,14 @@ MPC_MUST_CHECK mpc_status tss_dkls_reshare_input_encode(uint8_t **out, size_t *o
                                                         uint32_t n_new, const uint8_t *rec,
                                                         size_t rec_len);
 
-/* Out: *out (caller owns; tss_dkls_reshare_destroy). Returns MPC_OK or an error. */
-MPC_MUST_CHECK mpc_status tss_dkls_reshare_create(tss_dkls_reshare **out, const tss_params *p);
-/* Emits round 1. Returns MPC_OK or the (recorded) failure. */
-MPC_MUST_CHECK mpc_status tss_dkls_reshare_start(tss_dkls_reshare *s, mpc_outbox *out);
-/* Returns: the round accepted now (1-based), 0 once done or failed. */
-uint32_t tss_dkls_reshare_current_round(const tss_dkls_reshare *s);
-/* Handles one inbound message of the current round. Returns MPC_OK or the sticky failure. */
-MPC_MUST_CHECK mpc_status tss_dkls_reshare_handle(tss_dkls_reshare *s, uint32_t from,
-                                                  uint32_t round, int is_broadcast,
-                                                  const uint8_t *data, size_t len, mpc_outbox *out);
-/* Returns: 1 once finished successfully (after confirmation). */
-int tss_dkls_reshare_is_done(const tss_dkls_reshare *s);
-/* Out: *out, *out_len — the new key record (mpc_secure_alloc). Returns MPC_OK or
- * MPC_ERR_SESSION_STATE. */
-MPC_MUST_CHECK mpc_status tss_dkls_reshare_result(tss_dkls_reshare *s, uint8_t **out,
-                                                  size_t *out_len);
-/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
-uint32_t tss_dkls_reshare_culprit(const tss_dkls_reshare *s);
-/* Wipes and frees. Accepts NULL. */
-void tss_dkls_reshare_destroy(tss_dkls_reshare *s);
+/* The protocol "dkls-reshare" (proto.h interface); result: the new key record
+ * (public-only for parties leaving). */
+extern const tss_protocol tss_proto_dkls_reshare;
+
+/*
+ * Creates a reshare state (tss_proto_dkls_reshare.create).
+ * Out: *out (caller owns; tss_proto_destroy). Returns MPC_OK or an error.
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_reshare_create(tss_base **out, const tss_params *p);
 
 #endif /* MPC_TSS_DKLS_RESHARE_H */

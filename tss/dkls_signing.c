@@ -27,17 +27,14 @@ static const size_t sg_len[SG_SLOTS] = {TSS_DKLS_SIGN_R1_BCAST_BYTES, TSS_DKLS_S
                                         TSS_DKLS_SIGN_R2_DIRECT_BYTES,
                                         TSS_DKLS_SIGN_R3_BCAST_BYTES};
 
+typedef struct tss_dkls_signing tss_dkls_signing;
+
 struct tss_dkls_signing {
-    uint32_t n;                                   /* parties = signers */
-    uint32_t self;                                /* own party index */
-    uint32_t round;                               /* round accepted now; 0 when done or failed */
-    int done;                                     /* 1 once the signature is out */
-    mpc_status failed;                            /* sticky failure */
-    uint32_t culprit;                             /* party blamed, or TSS_NO_CULPRIT */
-    mpc_status deferred;                          /* failure found at create, reported by start */
-    uint32_t deferred_culprit;                    /* its culprit party */
-    tss_dkls_keyrec *rec;                         /* own copy of the key record (secure) */
-    tss_dkls_sign *sm;                            /* inner state machine */
+    tss_base b;                /* first member (the table casts): rounds, parties, failure */
+    mpc_status deferred;       /* failure found at create, reported by start */
+    uint32_t deferred_culprit; /* its culprit party */
+    tss_dkls_keyrec *rec;      /* own copy of the key record (secure) */
+    tss_dkls_sign *sm;         /* inner state machine */
     uint32_t peer_party[TSS_DKLS_SIGN_MAX_PEERS]; /* peer index (ascending id) -> party */
     uint32_t *party_peer;                         /* party -> peer index, SG_NONE for self */
     uint32_t *party_id;                           /* party -> committee id */
@@ -134,22 +131,22 @@ sg_map_parties(tss_dkls_signing *s, const tss_params *p)
     if (ks->secret == NULL) {
         return MPC_ERR_NOT_PARTICIPANT;
     }
-    for (uint32_t k = 0; k < s->n; k++) {
+    for (uint32_t k = 0; k < s->b.n; k++) {
         uint32_t m = tss_keyshare_find_node(ks, p->party_ids[k]);
         if (m >= ks->n) {
             return MPC_ERR_UNKNOWN_PARTICIPANT;
         }
         s->party_id[k] = ks->members[m].id;
-        if (k == s->self && m != ks->self) {
+        if (k == s->b.self && m != ks->self) {
             return MPC_ERR_UNKNOWN_PARTICIPANT; /* the record is another member's */
         }
     }
-    if (s->n < ks->threshold) {
+    if (s->b.n < ks->threshold) {
         return MPC_ERR_BAD_THRESHOLD;
     }
     size_t np = 0;
-    for (uint32_t k = 0; k < s->n; k++) {
-        if (k == s->self) {
+    for (uint32_t k = 0; k < s->b.n; k++) {
+        if (k == s->b.self) {
             s->party_peer[k] = SG_NONE;
             continue;
         }
@@ -210,7 +207,7 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
         /* Reported by start(), with the culprit named (spec §9.3: before round 1). */
         s->deferred = st;
         s->deferred_culprit = TSS_NO_CULPRIT;
-        for (uint32_t k = 0; k < s->n; k++) {
+        for (uint32_t k = 0; k < s->b.n; k++) {
             if (s->party_id[k] == culprit_id) {
                 s->deferred_culprit = k;
             }
@@ -221,7 +218,7 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
 }
 
 mpc_status
-tss_dkls_signing_create(tss_dkls_signing **out, const tss_params *p)
+tss_dkls_signing_create(tss_base **out, const tss_params *p)
 {
     if (out != NULL) {
         *out = NULL;
@@ -241,11 +238,9 @@ tss_dkls_signing_create(tss_dkls_signing **out, const tss_params *p)
         return MPC_ERR_NOMEM;
     }
     memset(s, 0, sizeof *s);
-    s->n = p->n_parties;
-    s->self = p->self;
-    s->culprit = TSS_NO_CULPRIT;
-    s->party_peer = calloc(s->n, sizeof *s->party_peer);
-    s->party_id = calloc(s->n, sizeof *s->party_id);
+    tss_base_open(&s->b, &tss_proto_dkls_sign, p->self, p->n_parties);
+    s->party_peer = calloc(s->b.n, sizeof *s->party_peer);
+    s->party_id = calloc(s->b.n, sizeof *s->party_id);
     uint8_t msg32[32];
     mpc_status st = (s->party_peer && s->party_id) ? MPC_OK : MPC_ERR_NOMEM;
     if (st == MPC_OK) {
@@ -257,20 +252,13 @@ tss_dkls_signing_create(tss_dkls_signing **out, const tss_params *p)
     if (st == MPC_OK) {
         st = sg_make_inner(s, p, msg32);
     }
-    if (st != MPC_OK) {
-        tss_dkls_signing_destroy(s);
-        return st;
-    }
-    *out = s;
-    return MPC_OK;
+    return tss_base_created(&s->b, st, out);
 }
 
-void
-tss_dkls_signing_destroy(tss_dkls_signing *s)
+static void
+sg_destroy(tss_base *base)
 {
-    if (s == NULL) {
-        return;
-    }
+    tss_dkls_signing *s = (tss_dkls_signing *)base;
     for (int k = 0; k < SG_SLOTS; k++) {
         for (size_t i = 0; i < TSS_DKLS_SIGN_MAX_PEERS; i++) {
             if (s->msg[k][i].p != NULL) {
@@ -287,22 +275,11 @@ tss_dkls_signing_destroy(tss_dkls_signing *s)
     mpc_secure_free(s);
 }
 
-static mpc_status
-sg_fail(tss_dkls_signing *s, mpc_status st, uint32_t culprit)
-{
-    if (s->failed == MPC_OK) {
-        s->failed = st;
-        s->culprit = culprit;
-        s->round = 0;
-    }
-    return s->failed;
-}
-
 /* Maps the inner culprit (a committee id, 0 = none) to a party index. */
 static uint32_t
 sg_party_of(const tss_dkls_signing *s, uint32_t id)
 {
-    for (uint32_t k = 0; id != 0 && k < s->n; k++) {
+    for (uint32_t k = 0; id != 0 && k < s->b.n; k++) {
         if (s->party_id[k] == id) {
             return k;
         }
@@ -333,14 +310,12 @@ sg_send(tss_dkls_signing *s, mpc_outbox *out, uint32_t round, enum sg_slot kind,
     return st;
 }
 
-mpc_status
-tss_dkls_signing_start(tss_dkls_signing *s, mpc_outbox *out)
+static mpc_status
+sg_start(tss_base *base, mpc_outbox *out)
 {
-    if (s == NULL || out == NULL || s->round != 0 || s->done || s->failed != MPC_OK) {
-        return MPC_ERR_INVALID_ARG;
-    }
+    tss_dkls_signing *s = (tss_dkls_signing *)base;
     if (s->deferred != MPC_OK) {
-        return sg_fail(s, s->deferred, s->deferred_culprit);
+        return tss_base_fail(&s->b, s->deferred, s->deferred_culprit);
     }
     uint8_t bcast[TSS_DKLS_SIGN_R1_BCAST_BYTES];
     size_t dlen = s->n_peers * TSS_DKLS_SIGN_R1_DIRECT_BYTES;
@@ -360,9 +335,9 @@ tss_dkls_signing_start(tss_dkls_signing *s, mpc_outbox *out)
         free(direct);
     }
     if (st != MPC_OK) {
-        return sg_fail(s, st, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
-    s->round = 1;
+    s->b.round = 1;
     s->missing = 2 * (uint32_t)s->n_peers;
     return MPC_OK;
 }
@@ -373,7 +348,7 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
 {
     uint32_t culprit_id = 0;
     mpc_status st;
-    if (s->round == 1) {
+    if (s->b.round == 1) {
         size_t len = s->n_peers * TSS_DKLS_SIGN_R2_DIRECT_BYTES;
         uint8_t *direct = malloc(len);
         st = direct != NULL ? MPC_OK : MPC_ERR_NOMEM;
@@ -388,7 +363,7 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
             free(direct);
         }
         s->missing = (uint32_t)s->n_peers;
-    } else if (s->round == 2) {
+    } else if (s->b.round == 2) {
         uint8_t bcast[TSS_DKLS_SIGN_R3_BCAST_BYTES];
         st = tss_dkls_sign_round3(s->sm, s->msg[SG_R2D], bcast, &culprit_id);
         if (st == MPC_OK) {
@@ -405,33 +380,26 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
             s->result[64] = (uint8_t)recid;
             memcpy(s->result + 65, sig, 64);
             s->result[65 + 64] = (uint8_t)recid; /* compact r || s || v with v = recid */
-            s->done = 1;
-            s->round = 0;
+            s->b.done = 1;
+            s->b.round = 0;
             return MPC_OK;
         }
     }
     if (st != MPC_OK) {
-        return sg_fail(s, st, sg_party_of(s, culprit_id));
+        return tss_base_fail(&s->b, st, sg_party_of(s, culprit_id));
     }
-    s->round++;
+    s->b.round++;
     return MPC_OK;
 }
 
-mpc_status
-tss_dkls_signing_handle(tss_dkls_signing *s, uint32_t from, uint32_t round, int is_broadcast,
-                        const uint8_t *data, size_t len, mpc_outbox *out)
+static mpc_status
+sg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+          size_t len, mpc_outbox *out)
 {
-    if (s == NULL || out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (s->failed != MPC_OK) {
-        return s->failed;
-    }
-    if (s->done || round != s->round) {
-        return MPC_ERR_SESSION_STATE;
-    }
-    if (from >= s->n || from == s->self || data == NULL) {
-        return sg_fail(s, MPC_ERR_MSG_MALFORMED, from < s->n ? from : TSS_NO_CULPRIT);
+    tss_dkls_signing *s = (tss_dkls_signing *)base;
+    mpc_status chk = tss_base_check_msg(&s->b, from, round, data);
+    if (chk != MPC_OK) {
+        return chk;
     }
     enum sg_slot kind;
     if (round == 1) {
@@ -445,14 +413,14 @@ tss_dkls_signing_handle(tss_dkls_signing *s, uint32_t from, uint32_t round, int 
     uint32_t i = s->party_peer[from];
     /* One message per peer and kind: a second one (replay included) is refused. */
     if ((is_broadcast != 0) != want_bcast || s->msg[kind][i].p != NULL) {
-        return sg_fail(s, MPC_ERR_MSG_KIND, from);
+        return tss_base_fail(&s->b, MPC_ERR_MSG_KIND, from);
     }
     if (len != 2 + sg_len[kind] || data[0] != TSS_MSG_VERSION || data[1] != sg_type[kind]) {
-        return sg_fail(s, MPC_ERR_MSG_MALFORMED, from);
+        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
     }
     uint8_t *copy = malloc(sg_len[kind]);
     if (copy == NULL) {
-        return sg_fail(s, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
+        return tss_base_fail(&s->b, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
     }
     memcpy(copy, data + 2, sg_len[kind]);
     s->msg[kind][i].p = copy;
@@ -461,55 +429,27 @@ tss_dkls_signing_handle(tss_dkls_signing *s, uint32_t from, uint32_t round, int 
     return s->missing == 0 ? sg_advance(s, out) : MPC_OK;
 }
 
-uint32_t
-tss_dkls_signing_current_round(const tss_dkls_signing *s)
+static mpc_status
+sg_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->round : 0;
-}
-
-int
-tss_dkls_signing_is_done(const tss_dkls_signing *s)
-{
-    return s != NULL && s->done;
-}
-
-uint32_t
-tss_dkls_signing_culprit(const tss_dkls_signing *s)
-{
-    return s != NULL ? s->culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_dkls_signing_result(tss_dkls_signing *s, uint8_t **out, size_t *out_len)
-{
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (s == NULL || out == NULL || out_len == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!s->done) {
-        return MPC_ERR_SESSION_STATE;
-    }
-    uint8_t *buf = mpc_secure_alloc(TSS_DKLS_SIGN_RESULT_BYTES);
-    if (buf == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    memcpy(buf, s->result, TSS_DKLS_SIGN_RESULT_BYTES);
-    *out = buf;
-    *out_len = TSS_DKLS_SIGN_RESULT_BYTES;
-    return MPC_OK;
+    const tss_dkls_signing *s = (const tss_dkls_signing *)base;
+    return tss_base_result_copy(&s->b, s->result, TSS_DKLS_SIGN_RESULT_BYTES, out, out_len);
 }
 
 #ifdef MPC_FAULT_INJECTION
 void
-tss_dkls_signing_set_cheat(tss_dkls_signing *s, int cheat)
+tss_dkls_signing_set_cheat(tss_base *base, int cheat)
 {
-    if (s != NULL && s->sm != NULL) {
+    tss_dkls_signing *s = (tss_dkls_signing *)base;
+    if (s != NULL && s->b.proto == &tss_proto_dkls_sign && s->sm != NULL) {
         tss_dkls_sign_set_cheat(s->sm, (enum tss_dkls_sign_cheat)cheat);
     }
 }
 #endif
+
+const tss_protocol tss_proto_dkls_sign = {.name = "dkls-sign",
+                                          .create = tss_dkls_signing_create,
+                                          .start = sg_start,
+                                          .handle = sg_handle,
+                                          .result = sg_result,
+                                          .destroy = sg_destroy};

@@ -1,7 +1,7 @@
 /*
  * dkls_signing.h — DKLs23 signing as a session protocol: tss/dkls_sign (the
- * 3-round per-party state machine of spec §6) wrapped in the session_protocol
- * shape (create/start/current_round/handle/is_done/result/culprit/destroy).
+ * 3-round per-party state machine of spec §6) wrapped in the proto.h protocol
+ * interface (tss_proto_dkls_sign).
  *
  * Parties are the signers, in any order; each is mapped to its key member by
  * node id. Input (params.input), version 1:
@@ -46,8 +46,6 @@
 #define TSS_DKLS_SIGN_INPUT_VERSION 1
 #define TSS_DKLS_SIGN_RESULT_BYTES  130 /* r | s | recid | r || s || v */
 
-typedef struct tss_dkls_signing tss_dkls_signing;
-
 /*
  * Encodes the signing input.
  * In: rec[0..rec_len) key record; msg32 digest; signers[0..n) node ids.
@@ -60,32 +58,21 @@ MPC_MUST_CHECK mpc_status tss_dkls_sign_input_encode(uint8_t **out, size_t *out_
                                                      const uint8_t msg32[32],
                                                      const char *const *signers, uint32_t n);
 
-/* Out: *out (caller owns; tss_dkls_signing_destroy). Returns MPC_OK or an error. */
-MPC_MUST_CHECK mpc_status tss_dkls_signing_create(tss_dkls_signing **out, const tss_params *p);
-/* Emits round 1. Returns MPC_OK or the (recorded) failure (e.g. MPC_ERR_QUARANTINED). */
-MPC_MUST_CHECK mpc_status tss_dkls_signing_start(tss_dkls_signing *s, mpc_outbox *out);
-/* Returns: the round accepted now (1-based), 0 once done or failed. */
-uint32_t tss_dkls_signing_current_round(const tss_dkls_signing *s);
-/* Handles one inbound message of the current round. Returns MPC_OK or the sticky failure. */
-MPC_MUST_CHECK mpc_status tss_dkls_signing_handle(tss_dkls_signing *s, uint32_t from,
-                                                  uint32_t round, int is_broadcast,
-                                                  const uint8_t *data, size_t len, mpc_outbox *out);
-/* Returns: 1 once the signature is out (verified). */
-int tss_dkls_signing_is_done(const tss_dkls_signing *s);
+/* The protocol "dkls-sign" (proto.h interface); result: TSS_DKLS_SIGN_RESULT_BYTES
+ * (r | s | recid | r || s || v). */
+extern const tss_protocol tss_proto_dkls_sign;
+
 /*
- * Out: *out (TSS_DKLS_SIGN_RESULT_BYTES, mpc_secure_alloc; free with
- * mpc_secure_free), *out_len. Returns MPC_OK, MPC_ERR_SESSION_STATE if not done.
+ * Creates a signing state (tss_proto_dkls_sign.create); a refusal found here
+ * (e.g. MPC_ERR_QUARANTINED) is reported by start.
+ * Out: *out (caller owns; tss_proto_destroy). Returns MPC_OK or an error.
  */
-MPC_MUST_CHECK mpc_status tss_dkls_signing_result(tss_dkls_signing *s, uint8_t **out,
-                                                  size_t *out_len);
-/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
-uint32_t tss_dkls_signing_culprit(const tss_dkls_signing *s);
-/* Wipes and frees. Accepts NULL. */
-void tss_dkls_signing_destroy(tss_dkls_signing *s);
+MPC_MUST_CHECK mpc_status tss_dkls_signing_create(tss_base **out, const tss_params *p);
 
 #ifdef MPC_FAULT_INJECTION
-/* TEST ONLY: forwards a cheat to the inner tss_dkls_sign (enum tss_dkls_sign_cheat). */
-void tss_dkls_signing_set_cheat(tss_dkls_signing *s, int cheat);
+/* TEST ONLY: forwards a cheat to the inner tss_dkls_sign (enum tss_dkls_sign_cheat);
+ * ignored unless s is a dkls-sign state. */
+void tss_dkls_signing_set_cheat(tss_base *s, int cheat);
 #endif
 
 #endif /* MPC_TSS_DKLS_SIGNING_H */

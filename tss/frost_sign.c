@@ -19,16 +19,18 @@ typedef struct {
     tss_frost_nonces nonces; /* d, e */
 } sign_nonces;
 
+typedef struct tss_frost_sign tss_frost_sign;
+
 struct tss_frost_sign {
-    tss_base b;                        /* rounds, parties, failure */
-    const tss_group *g;                /* ed25519 */
-    tss_keyshare *ks;                  /* own key share */
-    uint8_t *msg;                      /* message to sign */
-    size_t msg_len;                    /* its length */
-    uint32_t *member;                  /* party index -> key member index */
-    sign_nonces *nonces;               /* own nonces (secure), NULL once used */
-    tss_frost_commitment *comms;       /* commitment of each party */
-    uint8_t *r1_digest;                /* n echo digests of round 1 */
+    tss_base b;                  /* first member (the table casts): rounds, parties, failure */
+    const tss_group *g;          /* ed25519 */
+    tss_keyshare *ks;            /* own key share */
+    uint8_t *msg;                /* message to sign */
+    size_t msg_len;              /* its length */
+    uint32_t *member;            /* party index -> key member index */
+    sign_nonces *nonces;         /* own nonces (secure), NULL once used */
+    tss_frost_commitment *comms; /* commitment of each party */
+    uint8_t *r1_digest;          /* n echo digests of round 1 */
     uint8_t context[TSS_DIGEST_BYTES]; /* digest of (group key, message) every signer must share */
     tss_frost_ctx ctx;                 /* binding factors, R, c */
     tss_scalar *z;                     /* signature share of each party */
@@ -119,7 +121,7 @@ sign_load_input(tss_frost_sign *s, const tss_params *p)
 }
 
 mpc_status
-tss_frost_sign_create(tss_frost_sign **out, const tss_params *p)
+tss_frost_sign_create(tss_base **out, const tss_params *p)
 {
     if (out != NULL) {
         *out = NULL;
@@ -135,7 +137,7 @@ tss_frost_sign_create(tss_frost_sign **out, const tss_params *p)
         return MPC_ERR_NOMEM;
     }
     s->g = tss_group_ed25519();
-    mpc_status st = tss_base_init(&s->b, p);
+    mpc_status st = tss_base_init(&s->b, &tss_proto_frost_sign, p);
     if (st == MPC_OK) {
         st = sign_load_input(s, p);
     }
@@ -148,20 +150,13 @@ tss_frost_sign_create(tss_frost_sign **out, const tss_params *p)
             st = MPC_ERR_NOMEM;
         }
     }
-    if (st != MPC_OK) {
-        tss_frost_sign_destroy(s);
-        return st;
-    }
-    *out = s;
-    return MPC_OK;
+    return tss_base_created(&s->b, st, out);
 }
 
-void
-tss_frost_sign_destroy(tss_frost_sign *s)
+static void
+fsign_destroy(tss_base *base)
 {
-    if (s == NULL) {
-        return;
-    }
+    tss_frost_sign *s = (tss_frost_sign *)base;
     mpc_secure_free(s->nonces);
     tss_keyshare_destroy(s->ks);
     free(s->msg);
@@ -175,9 +170,10 @@ tss_frost_sign_destroy(tss_frost_sign *s)
 }
 
 /* Round 1: fresh nonces and their commitments. */
-mpc_status
-tss_frost_sign_start(tss_frost_sign *s, mpc_outbox *out)
+static mpc_status
+fsign_start(tss_base *base, mpc_outbox *out)
 {
+    tss_frost_sign *s = (tss_frost_sign *)base;
     if (s == NULL || out == NULL || s->b.round != 0 || s->b.done || s->nonces == NULL ||
         s->nonces->magic != 0) {
         return MPC_ERR_INVALID_ARG;
@@ -338,10 +334,11 @@ sign_handle_r2(tss_frost_sign *s, uint32_t from, tss_rd *r)
     return s->b.missing == 0 ? sign_finish(s) : MPC_OK;
 }
 
-mpc_status
-tss_frost_sign_handle(tss_frost_sign *s, uint32_t from, uint32_t round, int is_broadcast,
-                      const uint8_t *data, size_t len, mpc_outbox *out)
+static mpc_status
+fsign_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+             size_t len, mpc_outbox *out)
 {
+    tss_frost_sign *s = (tss_frost_sign *)base;
     if (s == NULL || out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -355,31 +352,11 @@ tss_frost_sign_handle(tss_frost_sign *s, uint32_t from, uint32_t round, int is_b
     return cur == 1 ? sign_handle_r1(s, from, &r, data, len, out) : sign_handle_r2(s, from, &r);
 }
 
-uint32_t
-tss_frost_sign_current_round(const tss_frost_sign *s)
+static mpc_status
+fsign_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->b.round : 0;
-}
-
-int
-tss_frost_sign_is_done(const tss_frost_sign *s)
-{
-    return s != NULL && s->b.done;
-}
-
-uint32_t
-tss_frost_sign_culprit(const tss_frost_sign *s)
-{
-    return s != NULL ? s->b.culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_frost_sign_result(tss_frost_sign *s, uint8_t **out, size_t *out_len)
-{
-    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
-    if (st != MPC_OK) {
-        return st;
-    }
+    tss_frost_sign *s = (tss_frost_sign *)base;
+    /* tss_proto_result checked the arguments and that the run is done */
     if ((*out = mpc_secure_alloc(TSS_FROST_SIG_BYTES)) == NULL) {
         return MPC_ERR_NOMEM;
     }
@@ -387,3 +364,10 @@ tss_frost_sign_result(tss_frost_sign *s, uint8_t **out, size_t *out_len)
     *out_len = TSS_FROST_SIG_BYTES;
     return MPC_OK;
 }
+
+const tss_protocol tss_proto_frost_sign = {.name = "frost-sign",
+                                           .create = tss_frost_sign_create,
+                                           .start = fsign_start,
+                                           .handle = fsign_handle,
+                                           .result = fsign_result,
+                                           .destroy = fsign_destroy};

@@ -34,8 +34,6 @@
 #define TSS_SIGN_R2            0x22
 #define TSS_SIGN_INPUT_VERSION 1
 
-typedef struct tss_frost_sign tss_frost_sign;
-
 /*
  * Signing input: u8 version | u32 len | key-share record | u32 len | message.
  * Out: *out (mpc_secure_alloc; caller frees with mpc_secure_free), *out_len.
@@ -45,34 +43,14 @@ MPC_MUST_CHECK mpc_status tss_sign_input_encode(uint8_t **out, size_t *out_len,
                                                 const uint8_t *keyshare, size_t keyshare_len,
                                                 const uint8_t *msg, size_t msg_len);
 
+/* The protocol "frost-sign" (proto.h interface); result: the 64-byte signature. */
+extern const tss_protocol tss_proto_frost_sign;
+
 /*
- * The functions below have the shape and contract of session_protocol
- * (session/protocol.h); session/proto_eddsa.c adapts them.
- * Out: *out — caller owns it; free with tss_frost_sign_destroy().
+ * Creates a signing state (tss_proto_frost_sign.create).
+ * Out: *out — caller owns it; free with tss_proto_destroy().
  * Returns: MPC_OK or an error (nothing allocated on error).
  */
-MPC_MUST_CHECK mpc_status tss_frost_sign_create(tss_frost_sign **out, const tss_params *p);
-/* Emits round-1 messages into out. Returns: MPC_OK or the (recorded) failure. */
-MPC_MUST_CHECK mpc_status tss_frost_sign_start(tss_frost_sign *s, mpc_outbox *out);
-/* Returns: the round accepted now (1-based), 0 once done or failed. */
-uint32_t tss_frost_sign_current_round(const tss_frost_sign *s);
-/*
- * Handles one inbound message of the current round; may emit messages into out.
- * Returns: MPC_OK, or the failure (sticky; culprit() names the party).
- */
-MPC_MUST_CHECK mpc_status tss_frost_sign_handle(tss_frost_sign *s, uint32_t from, uint32_t round,
-                                                int is_broadcast, const uint8_t *data, size_t len,
-                                                mpc_outbox *out);
-/* Returns: 1 once finished successfully. */
-int tss_frost_sign_is_done(const tss_frost_sign *s);
-/*
- * Out: *out (64 bytes, mpc_secure_alloc; caller frees with mpc_secure_free), *out_len.
- * Returns: MPC_OK; MPC_ERR_SESSION_STATE if not done; MPC_ERR_NOMEM.
- */
-MPC_MUST_CHECK mpc_status tss_frost_sign_result(tss_frost_sign *s, uint8_t **out, size_t *out_len);
-/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
-uint32_t tss_frost_sign_culprit(const tss_frost_sign *s);
-/* Wipes and frees the state. Accepts NULL. */
-void tss_frost_sign_destroy(tss_frost_sign *s);
+MPC_MUST_CHECK mpc_status tss_frost_sign_create(tss_base **out, const tss_params *p);
 
 #endif /* MPC_TSS_FROST_SIGN_H */

@@ -1,5 +1,6 @@
 /*
- * proto.c — shared round bookkeeping, message header and echo check.
+ * proto.c — the protocol interface (dispatch through each state's table),
+ * shared round bookkeeping, message header and echo check.
  */
 #include "tss/proto.h"
 
@@ -7,14 +8,100 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/secmem.h"
 #include "tss/ctime.h"
 #include "tss/vss.h"
 
 mpc_status
-tss_base_init(tss_base *b, const tss_params *p)
+tss_proto_start(tss_base *s, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL || s->round != 0 || s->done || s->failed != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return s->proto->start(s, out);
+}
+
+mpc_status
+tss_proto_handle(tss_base *s, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+                 size_t len, mpc_outbox *out)
+{
+    if (s == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return s->proto->handle(s, from, round, is_broadcast, data, len, out);
+}
+
+mpc_status
+tss_proto_result(tss_base *s, uint8_t **out, size_t *out_len)
+{
+    mpc_status st = tss_base_result_check(s, out, out_len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    return s->proto->result(s, out, out_len);
+}
+
+uint32_t
+tss_proto_current_round(const tss_base *s)
+{
+    return s != NULL ? s->round : 0;
+}
+
+int
+tss_proto_is_done(const tss_base *s)
+{
+    return s != NULL && s->done;
+}
+
+uint32_t
+tss_proto_culprit(const tss_base *s)
+{
+    return s != NULL ? s->culprit : TSS_NO_CULPRIT;
+}
+
+void
+tss_proto_destroy(tss_base *s)
+{
+    if (s != NULL) {
+        s->proto->destroy(s);
+    }
+}
+
+void *
+tss_base_alloc(size_t size, const tss_protocol *proto, const tss_params *p)
+{
+    tss_base *b = calloc(1, size);
+    if (b != NULL) {
+        tss_base_open(b, proto, p->self, p->n_parties);
+    }
+    return b;
+}
+
+mpc_status
+tss_base_created(tss_base *b, mpc_status st, tss_base **out)
+{
+    if (st != MPC_OK) {
+        b->proto->destroy(b);
+        return st;
+    }
+    *out = b;
+    return MPC_OK;
+}
+
+void
+tss_base_open(tss_base *b, const tss_protocol *proto, uint32_t self, uint32_t n)
 {
     memset(b, 0, sizeof *b);
+    b->proto = proto;
+    b->self = self;
+    b->n = n;
     b->culprit = TSS_NO_CULPRIT;
+}
+
+mpc_status
+tss_base_init(tss_base *b, const tss_protocol *proto, const tss_params *p)
+{
+    tss_base_open(b, proto, 0, 0);
     if (p == NULL || p->sid == NULL || p->party_ids == NULL || p->n_parties < 2 ||
         p->n_parties > TSS_MAX_THRESHOLD || p->self >= p->n_parties) {
         return MPC_ERR_INVALID_ARG;
@@ -86,6 +173,39 @@ tss_base_result_check(const tss_base *b, uint8_t **out, size_t *out_len)
 }
 
 mpc_status
+tss_base_result_copy(const tss_base *b, const uint8_t *src, size_t len, uint8_t **out,
+                     size_t *out_len)
+{
+    mpc_status st = tss_base_result_check(b, out, out_len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint8_t *copy = mpc_secure_alloc(len);
+    if (copy == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    memcpy(copy, src, len);
+    *out = copy;
+    *out_len = len;
+    return MPC_OK;
+}
+
+mpc_status
+tss_base_check_msg(tss_base *b, uint32_t from, uint32_t round, const uint8_t *data)
+{
+    if (b->failed != MPC_OK) {
+        return b->failed;
+    }
+    if (b->done || round != b->round) {
+        return MPC_ERR_SESSION_STATE; /* the caller routed it wrongly: no blame */
+    }
+    if (from >= b->n || from == b->self || data == NULL) {
+        return tss_base_fail(b, MPC_ERR_MSG_MALFORMED, from < b->n ? from : TSS_NO_CULPRIT);
+    }
+    return MPC_OK;
+}
+
+mpc_status
 tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit)
 {
     if (b->failed == MPC_OK) {
@@ -118,6 +238,59 @@ tss_base_accept(tss_base *b, uint32_t from, uint32_t round, int is_broadcast, in
     b->pending[from] = 0;
     b->missing--;
     tss_rd_init(body, data + 2, len - 2);
+    return MPC_OK;
+}
+
+mpc_status
+tss_base_accept3(tss_base *b, const uint8_t types[4], uint32_t from, uint32_t round,
+                 int is_broadcast, const uint8_t *data, size_t len, tss_rd *body)
+{
+    uint32_t cur = b->round;
+    return tss_base_accept(b, from, round, is_broadcast, cur != 2, cur <= 3 ? types[cur] : 0, data,
+                           len, body);
+}
+
+mpc_status
+tss_share_receive(tss_base *b, const tss_group *g, tss_rd *r, uint32_t from,
+                  const uint8_t *r1_digest, uint64_t id, const tss_point *commits, uint32_t t,
+                  tss_scalar *sum)
+{
+    const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
+    const uint8_t *echo = tss_rd_bytes(r, (size_t)b->n * TSS_DIGEST_BYTES);
+    uint32_t culprit = from;
+    tss_scalar f;
+    mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+    if (st == MPC_OK) {
+        st = tss_echo_check(r1_digest, echo, b->n, from, b->self, &culprit);
+    }
+    if (st == MPC_OK) {
+        culprit = from;
+        st = g->scalar_decode(&f, enc);
+    }
+    if (st == MPC_OK) {
+        st = tss_vss_verify_share(g, &f, id, commits, t);
+    }
+    if (st == MPC_OK) {
+        g->scalar_add(sum, sum, &f);
+    }
+    mpc_wipe(&f, sizeof f);
+    return st == MPC_OK ? MPC_OK : tss_base_fail(b, st, culprit);
+}
+
+mpc_status
+tss_base_confirm(tss_base *b, uint32_t from, tss_rd *r, const uint8_t transcript[TSS_DIGEST_BYTES])
+{
+    const uint8_t *h = tss_rd_bytes(r, TSS_DIGEST_BYTES);
+    if (h == NULL || !tss_rd_done(r)) {
+        return tss_base_fail(b, MPC_ERR_MSG_MALFORMED, from);
+    }
+    if (memcmp(h, transcript, TSS_DIGEST_BYTES) != 0) {
+        return tss_base_fail(b, MPC_ERR_TRANSCRIPT, from);
+    }
+    if (b->missing == 0) {
+        b->done = 1;
+        b->round = 0;
+    }
     return MPC_OK;
 }
 

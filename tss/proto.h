@@ -1,6 +1,6 @@
 /*
  * proto.h — what the tss/ protocol state machines share: their parameters
- * (a mirror of session_protocol_params, since tss/ never includes session/),
+ * (filled by the session manager; tss/ never includes session/),
  * round bookkeeping, the message header, and the echo check.
  *
  * Message encoding (all protocols, version 1): u8 version | u8 type | body.
@@ -16,7 +16,23 @@
  * names k (it sent different bytes to different parties); a mismatch in the
  * sender's own slot or in the receiver's slot names the sender.
  *
- * THREAD SAFETY: a tss_base belongs to one protocol state (one thread at a time).
+ * The protocol interface (DESIGN §7): every state machine of tss/ embeds a
+ * tss_base as its first member and fills one tss_protocol table; a caller
+ * (the session manager, the tests) drives any of them through that table
+ * and the tss_proto_* functions below, which read the round bookkeeping
+ * (current round, done, culprit) from the base itself. The caller's side of
+ * the contract:
+ *   - one call at a time per state, never concurrently;
+ *   - handle() only sees messages whose round == tss_proto_current_round();
+ *     messages for later rounds are parked and replayed when the protocol
+ *     reaches that round; earlier rounds are dropped as late;
+ *   - every message was authenticated and comes from party index `from`
+ *     (never self), exactly once per (from, round).
+ * A protocol advances to round k+1 only when every input of round k is
+ * present and verified, and fails (never crashes) on any malformed input.
+ *
+ * THREAD SAFETY: a tss_base belongs to one protocol state (one thread at a
+ * time); the tss_protocol tables are immutable.
  */
 #ifndef MPC_TSS_PROTO_H
 #define MPC_TSS_PROTO_H
@@ -69,27 +85,115 @@ typedef struct {
     const void *user; /* passed to the hooks */
 } tss_suite;
 
-/* Round bookkeeping embedded in every protocol state. */
-typedef struct {
-    uint8_t sid[TSS_SID_LEN]; /* session id (bound into transcripts) */
-    uint32_t self;            /* own party index */
-    uint32_t n;               /* number of parties */
-    char **node_ids;          /* copies of the party ids (owned) */
-    uint32_t round;           /* round accepted now (1-based); 0 when done or failed */
-    int done;                 /* 1 once finished successfully */
-    mpc_status failed;        /* sticky error (MPC_OK while running) */
-    uint32_t culprit;         /* party blamed for failed, or TSS_NO_CULPRIT */
-    uint8_t *pending;         /* n flags: 1 = message still expected this round */
-    uint32_t missing;         /* number of set flags */
-} tss_base;
+typedef struct tss_base tss_base;
 
 /*
- * Copies the common parameters and validates them: n >= 2, self < n, sid and
- * node ids present, node ids non-empty and distinct.
+ * One protocol: its name and its entry points (static lifetime). Every
+ * function takes the state's embedded base; use them through the
+ * tss_proto_* wrappers, which check the arguments common to all.
+ */
+typedef struct tss_protocol {
+    const char *name; /* "frost-dkg", "dkls-sign", ... */
+    /*
+     * Out: *out (caller owns; tss_proto_destroy). Returns MPC_OK or an error
+     * (nothing allocated on error).
+     */
+    mpc_status (*create)(tss_base **out, const tss_params *p);
+    /* Emits the first round's messages into out (state and out non-NULL, not started). */
+    mpc_status (*start)(tss_base *s, mpc_outbox *out);
+    /* Handles one inbound message of the current round (s and out non-NULL). */
+    mpc_status (*handle)(tss_base *s, uint32_t from, uint32_t round, int is_broadcast,
+                         const uint8_t *data, size_t len, mpc_outbox *out);
+    /* Hands over the result once done (see tss_proto_result). */
+    mpc_status (*result)(tss_base *s, uint8_t **out, size_t *out_len);
+    /* Wipes and frees the whole state (s non-NULL). */
+    void (*destroy)(tss_base *s);
+} tss_protocol;
+
+/* Round bookkeeping embedded (first member) in every protocol state. */
+struct tss_base {
+    const tss_protocol *proto; /* the protocol this state runs */
+    uint8_t sid[TSS_SID_LEN];  /* session id (bound into transcripts) */
+    uint32_t self;             /* own party index */
+    uint32_t n;                /* number of parties */
+    char **node_ids;           /* copies of the party ids (owned) */
+    uint32_t round;            /* round accepted now (1-based); 0 when done or failed */
+    int done;                  /* 1 once finished successfully */
+    mpc_status failed;         /* sticky error (MPC_OK while running) */
+    uint32_t culprit;          /* party blamed for failed, or TSS_NO_CULPRIT */
+    uint8_t *pending;          /* n flags: 1 = message still expected this round */
+    uint32_t missing;          /* number of set flags */
+};
+
+/*
+ * Starts a state: emits round 1 into out.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (NULL, already started, finished or
+ *          failed); or the protocol's (recorded) failure.
+ */
+MPC_MUST_CHECK mpc_status tss_proto_start(tss_base *s, mpc_outbox *out);
+
+/*
+ * Handles one inbound message of the current round. is_broadcast tells
+ * whether it arrived as a broadcast (1) or as a direct, encrypted message
+ * (0); a protocol rejects the wrong kind.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (NULL); MPC_ERR_SESSION_STATE (wrong
+ *          round: no blame); or the sticky failure (culprit in tss_proto_culprit).
+ */
+MPC_MUST_CHECK mpc_status tss_proto_handle(tss_base *s, uint32_t from, uint32_t round,
+                                           int is_broadcast, const uint8_t *data, size_t len,
+                                           mpc_outbox *out);
+
+/*
+ * Hands over the result (protocol-specific encoding, see each protocol's
+ * header) once done.
+ * Out: *out, *out_len (cleared on entry) — allocated with mpc_secure_alloc
+ *      (it may hold a share); the caller frees it with mpc_secure_free.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_SESSION_STATE (not done);
+ *          MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_proto_result(tss_base *s, uint8_t **out, size_t *out_len);
+
+/* Returns: the round accepted now (1-based), 0 once done or failed (or s NULL). */
+uint32_t tss_proto_current_round(const tss_base *s);
+
+/* Returns: 1 once the protocol has finished successfully. */
+int tss_proto_is_done(const tss_base *s);
+
+/* Returns: the party index blamed for the failure, or TSS_NO_CULPRIT. */
+uint32_t tss_proto_culprit(const tss_base *s);
+
+/* Wipes and frees a state of any protocol. Accepts NULL. */
+void tss_proto_destroy(tss_base *s);
+
+/*
+ * For create(): a zeroed state of `size` bytes (plain heap) whose first
+ * member is a tss_base opened for proto with p's self and n (tss_base_open).
+ * Returns: the state, or NULL (out of memory).
+ */
+void *tss_base_alloc(size_t size, const tss_protocol *proto, const tss_params *p);
+
+/*
+ * Ends a create(): on MPC_OK hands b to *out, otherwise destroys it through
+ * its table.
+ * Returns: st.
+ */
+mpc_status tss_base_created(tss_base *b, mpc_status st, tss_base **out);
+
+/*
+ * Opens the bookkeeping of a state of `proto` with self and n only (no party
+ * ids, nothing allocated): for protocols that validate their parties
+ * themselves.
+ */
+void tss_base_open(tss_base *b, const tss_protocol *proto, uint32_t self, uint32_t n);
+
+/*
+ * tss_base_open, then copies the common parameters and validates them:
+ * n >= 2, self < n, sid and node ids present, node ids non-empty and distinct.
  * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_BAD_IDENTIFIER (duplicate or
  *          empty node id); MPC_ERR_NOMEM.
  */
-MPC_MUST_CHECK mpc_status tss_base_init(tss_base *b, const tss_params *p);
+MPC_MUST_CHECK mpc_status tss_base_init(tss_base *b, const tss_protocol *proto,
+                                        const tss_params *p);
 
 /* Frees what tss_base_init allocated. */
 void tss_base_free(tss_base *b);
@@ -112,6 +216,23 @@ mpc_status tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit);
 MPC_MUST_CHECK mpc_status tss_base_result_check(const tss_base *b, uint8_t **out, size_t *out_len);
 
 /*
+ * The whole result() of a protocol whose result is a byte string it keeps:
+ * tss_base_result_check, then a mpc_secure_alloc copy of src[0..len).
+ * Returns: as tss_base_result_check; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status tss_base_result_copy(const tss_base *b, const uint8_t *src, size_t len,
+                                               uint8_t **out, size_t *out_len);
+
+/*
+ * Entry checks of a handle() that does its own decoding: not failed, round
+ * current, from a peer (not self, in range), data present.
+ * Returns: MPC_OK; the sticky failure; MPC_ERR_SESSION_STATE (wrong round,
+ *          no blame); MPC_ERR_MSG_MALFORMED (recorded, blaming from if in range).
+ */
+MPC_MUST_CHECK mpc_status tss_base_check_msg(tss_base *b, uint32_t from, uint32_t round,
+                                             const uint8_t *data);
+
+/*
  * Common checks of an inbound message: not failed, round current, sender
  * expected and not yet heard, delivery kind (broadcast or direct) as the
  * round wants, header version and type. Marks the sender heard and opens a
@@ -121,6 +242,35 @@ MPC_MUST_CHECK mpc_status tss_base_result_check(const tss_base *b, uint8_t **out
 MPC_MUST_CHECK mpc_status tss_base_accept(tss_base *b, uint32_t from, uint32_t round,
                                           int is_broadcast, int want_broadcast, uint8_t type,
                                           const uint8_t *data, size_t len, tss_rd *body);
+
+/*
+ * tss_base_accept for the three-round shape of the shared DKG and reshare:
+ * rounds 1 and 3 broadcast, round 2 direct; types[r] is round r's message
+ * type (types[0] unused).
+ * Returns: as tss_base_accept.
+ */
+MPC_MUST_CHECK mpc_status tss_base_accept3(tss_base *b, const uint8_t types[4], uint32_t from,
+                                           uint32_t round, int is_broadcast, const uint8_t *data,
+                                           size_t len, tss_rd *body);
+
+/*
+ * Round 2 of the shared DKG and reshare, from dealer `from`: reads
+ * SC(f) | n echo digests, checks the echo against r1_digest, decodes f,
+ * verifies it against the dealer's t commitments at identifier id, and adds
+ * it into *sum. f is wiped.
+ * Returns: MPC_OK or the recorded failure (culprit per the echo rule, else from).
+ */
+MPC_MUST_CHECK mpc_status tss_share_receive(tss_base *b, const tss_group *g, tss_rd *r,
+                                            uint32_t from, const uint8_t *r1_digest, uint64_t id,
+                                            const tss_point *commits, uint32_t t, tss_scalar *sum);
+
+/*
+ * Round 3 of the shared DKG and reshare: reads the 32-byte transcript hash
+ * of `from` and compares it with ours; the run is done once none is missing.
+ * Returns: MPC_OK; MPC_ERR_MSG_MALFORMED or MPC_ERR_TRANSCRIPT (recorded, blaming from).
+ */
+MPC_MUST_CHECK mpc_status tss_base_confirm(tss_base *b, uint32_t from, tss_rd *r,
+                                           const uint8_t transcript[TSS_DIGEST_BYTES]);
 
 /* Writes the message header. */
 void tss_msg_header(tss_wr *w, uint8_t type);

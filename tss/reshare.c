@@ -18,8 +18,10 @@
 
 #define RS_NONE UINT32_MAX
 
+typedef struct tss_reshare tss_reshare;
+
 struct tss_reshare {
-    tss_base b;           /* rounds, parties, failure */
+    tss_base b;           /* first member (the table casts): rounds, parties, failure */
     const tss_group *g;   /* curve (suite.g) */
     tss_suite suite;      /* curve and hash hooks */
     tss_keyshare *old;    /* old key (secret only if self is a dealer) */
@@ -181,13 +183,13 @@ rs_assign_roles(tss_reshare *s)
 }
 
 mpc_status
-tss_reshare_create(tss_reshare **out, const tss_params *p)
+tss_reshare_create(tss_base **out, const tss_params *p)
 {
     return tss_reshare_create_suite(out, p, NULL);
 }
 
 mpc_status
-tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite *suite)
+tss_reshare_create_suite(tss_base **out, const tss_params *p, const tss_suite *suite)
 {
     if (out != NULL) {
         *out = NULL;
@@ -208,7 +210,7 @@ tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite
         s->suite = (tss_suite){.g = tss_group_ed25519()};
     }
     s->g = s->suite.g;
-    mpc_status st = tss_base_init(&s->b, p);
+    mpc_status st = tss_base_init(&s->b, &tss_proto_frost_reshare, p);
     if (st == MPC_OK) {
         st = rs_parse_input(s, p);
     }
@@ -223,20 +225,13 @@ tss_reshare_create_suite(tss_reshare **out, const tss_params *p, const tss_suite
             st = MPC_ERR_NOMEM;
         }
     }
-    if (st != MPC_OK) {
-        tss_reshare_destroy(s);
-        return st;
-    }
-    *out = s;
-    return MPC_OK;
+    return tss_base_created(&s->b, st, out);
 }
 
-void
-tss_reshare_destroy(tss_reshare *s)
+static void
+rsh_destroy(tss_base *base)
 {
-    if (s == NULL) {
-        return;
-    }
+    tss_reshare *s = (tss_reshare *)base;
     for (uint32_t j = 0; s->new_nodes != NULL && j < s->n_new; j++) {
         free(s->new_nodes[j]);
     }
@@ -397,9 +392,10 @@ rs_after_r1(tss_reshare *s, mpc_outbox *out)
 }
 
 /* Round 1 (dealers): fresh polynomial with constant term lambda_i * s_i. */
-mpc_status
-tss_reshare_start(tss_reshare *s, mpc_outbox *out)
+static mpc_status
+rsh_start(tss_base *base, mpc_outbox *out)
 {
+    tss_reshare *s = (tss_reshare *)base;
     if (s == NULL || out == NULL || s->b.round != 0 || s->b.done || s->poly != NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -469,62 +465,24 @@ rs_handle_r1(tss_reshare *s, uint32_t from, tss_rd *r, const uint8_t *data, size
 static mpc_status
 rs_handle_r2(tss_reshare *s, uint32_t from, tss_rd *r, mpc_outbox *out)
 {
-    const tss_group *g = s->g;
-    const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
-    const uint8_t *echo = tss_rd_bytes(r, (size_t)s->b.n * TSS_DIGEST_BYTES);
-    uint32_t culprit = from;
-    tss_scalar f;
-    mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
-    if (st == MPC_OK) {
-        st = tss_echo_check(s->r1_digest, echo, s->b.n, from, s->b.self, &culprit);
-    }
-    if (st == MPC_OK) {
-        culprit = from;
-        st = g->scalar_decode(&f, enc);
-    }
-    if (st == MPC_OK) {
-        st = tss_vss_verify_share(g, &f, (uint64_t)s->new_member[s->b.self] + 1,
-                                  &s->commits[(size_t)from * s->new_t], s->new_t);
-    }
-    if (st == MPC_OK) {
-        g->scalar_add(s->share, s->share, &f);
-    }
-    mpc_wipe(&f, sizeof f);
+    mpc_status st = tss_share_receive(&s->b, s->g, r, from, s->r1_digest,
+                                      (uint64_t)s->new_member[s->b.self] + 1,
+                                      &s->commits[(size_t)from * s->new_t], s->new_t, s->share);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, culprit);
+        return st;
     }
     return s->b.missing == 0 ? rs_after_r2(s, out) : MPC_OK;
 }
 
 static mpc_status
-rs_handle_r3(tss_reshare *s, uint32_t from, tss_rd *r)
+rsh_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+           size_t len, mpc_outbox *out)
 {
-    const uint8_t *h = tss_rd_bytes(r, TSS_DIGEST_BYTES);
-    if (h == NULL || !tss_rd_done(r)) {
-        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
-    }
-    if (memcmp(h, s->transcript, TSS_DIGEST_BYTES) != 0) {
-        return tss_base_fail(&s->b, MPC_ERR_TRANSCRIPT, from);
-    }
-    if (s->b.missing == 0) {
-        s->b.done = 1;
-        s->b.round = 0;
-    }
-    return MPC_OK;
-}
-
-mpc_status
-tss_reshare_handle(tss_reshare *s, uint32_t from, uint32_t round, int is_broadcast,
-                   const uint8_t *data, size_t len, mpc_outbox *out)
-{
+    tss_reshare *s = (tss_reshare *)base;
     static const uint8_t types[4] = {0, TSS_RESHARE_R1, TSS_RESHARE_R2, TSS_RESHARE_R3};
-    if (s == NULL || out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
     uint32_t cur = s->b.round;
     tss_rd r;
-    mpc_status st = tss_base_accept(&s->b, from, round, is_broadcast, cur != 2,
-                                    cur <= 3 ? types[cur] : 0, data, len, &r);
+    mpc_status st = tss_base_accept3(&s->b, types, from, round, is_broadcast, data, len, &r);
     if (st != MPC_OK) {
         return st;
     }
@@ -534,34 +492,21 @@ tss_reshare_handle(tss_reshare *s, uint32_t from, uint32_t round, int is_broadca
     case 2:
         return rs_handle_r2(s, from, &r, out);
     default:
-        return rs_handle_r3(s, from, &r);
+        return tss_base_confirm(&s->b, from, &r, s->transcript);
     }
 }
 
-uint32_t
-tss_reshare_current_round(const tss_reshare *s)
+static mpc_status
+rsh_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
-    return s != NULL ? s->b.round : 0;
-}
-
-int
-tss_reshare_is_done(const tss_reshare *s)
-{
-    return s != NULL && s->b.done;
-}
-
-uint32_t
-tss_reshare_culprit(const tss_reshare *s)
-{
-    return s != NULL ? s->b.culprit : TSS_NO_CULPRIT;
-}
-
-mpc_status
-tss_reshare_result(tss_reshare *s, uint8_t **out, size_t *out_len)
-{
-    mpc_status st = tss_base_result_check(s != NULL ? &s->b : NULL, out, out_len);
-    if (st != MPC_OK) {
-        return st;
-    }
+    tss_reshare *s = (tss_reshare *)base;
+    /* tss_proto_result checked the arguments and that the run is done */
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
+
+const tss_protocol tss_proto_frost_reshare = {.name = "frost-reshare",
+                                              .create = tss_reshare_create,
+                                              .start = rsh_start,
+                                              .handle = rsh_handle,
+                                              .result = rsh_result,
+                                              .destroy = rsh_destroy};

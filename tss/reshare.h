@@ -34,8 +34,6 @@
 #define TSS_RESHARE_R3            0x33
 #define TSS_RESHARE_INPUT_VERSION 1
 
-typedef struct tss_reshare tss_reshare;
-
 /*
  * Reshare input: u8 version | u32 new_t | u32 n_new | n_new x (u16 len, node id) |
  * u32 len | key-share record of the old key (with the secret for an old
@@ -48,41 +46,21 @@ MPC_MUST_CHECK mpc_status tss_reshare_input_encode(uint8_t **out, size_t *out_le
                                                    const char *const *new_nodes, uint32_t n_new,
                                                    const uint8_t *keyshare, size_t keyshare_len);
 
+/* The protocol "frost-reshare" (proto.h interface); result: the new key-share record. */
+extern const tss_protocol tss_proto_frost_reshare;
+
 /*
- * The functions below have the shape and contract of session_protocol
- * (session/protocol.h); session/proto_eddsa.c adapts them.
- * Out: *out — caller owns it; free with tss_reshare_destroy().
+ * Creates a reshare state (tss_proto_frost_reshare.create).
+ * Out: *out — caller owns it; free with tss_proto_destroy().
  * Returns: MPC_OK or an error (nothing allocated on error).
  */
-MPC_MUST_CHECK mpc_status tss_reshare_create(tss_reshare **out, const tss_params *p);
+MPC_MUST_CHECK mpc_status tss_reshare_create(tss_base **out, const tss_params *p);
 /*
  * Like tss_reshare_create on another ciphersuite (proto.h tss_suite, borrowed
  * for the life of the state; NULL = Ed25519): the old record must be on
  * suite->g and the round-3 hash is suite->confirm's when set.
  */
-MPC_MUST_CHECK mpc_status tss_reshare_create_suite(tss_reshare **out, const tss_params *p,
+MPC_MUST_CHECK mpc_status tss_reshare_create_suite(tss_base **out, const tss_params *p,
                                                    const tss_suite *suite);
-/* Emits round-1 messages into out. Returns: MPC_OK or the (recorded) failure. */
-MPC_MUST_CHECK mpc_status tss_reshare_start(tss_reshare *s, mpc_outbox *out);
-/* Returns: the round accepted now (1-based), 0 once done or failed. */
-uint32_t tss_reshare_current_round(const tss_reshare *s);
-/*
- * Handles one inbound message of the current round; may emit messages into out.
- * Returns: MPC_OK, or the failure (sticky; culprit() names the party).
- */
-MPC_MUST_CHECK mpc_status tss_reshare_handle(tss_reshare *s, uint32_t from, uint32_t round,
-                                             int is_broadcast, const uint8_t *data, size_t len,
-                                             mpc_outbox *out);
-/* Returns: 1 once finished successfully. */
-int tss_reshare_is_done(const tss_reshare *s);
-/*
- * Out: *out — encoded key-share record (mpc_secure_alloc; caller frees with
- * mpc_secure_free), *out_len. Returns: MPC_OK; MPC_ERR_SESSION_STATE if not done.
- */
-MPC_MUST_CHECK mpc_status tss_reshare_result(tss_reshare *s, uint8_t **out, size_t *out_len);
-/* Returns: the party blamed for the failure, or TSS_NO_CULPRIT. */
-uint32_t tss_reshare_culprit(const tss_reshare *s);
-/* Wipes and frees the state. Accepts NULL. */
-void tss_reshare_destroy(tss_reshare *s);
 
 #endif /* MPC_TSS_RESHARE_H */

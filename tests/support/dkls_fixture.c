@@ -9,13 +9,12 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "session/proto_ecdsa.h"
 #include "tss/dkls_keygen.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
 
-static const uint8_t fx_sid[SESSION_SID_LEN] = {'d', 'k', 'l', 's', '-', 's', 'i', 'd'};
+static const uint8_t fx_sid[TSS_SID_LEN] = {'d', 'k', 'l', 's', '-', 's', 'i', 'd'};
 
 void
 dkls_fx_key_free(dkls_fx_key *key)
@@ -28,14 +27,13 @@ dkls_fx_key_free(dkls_fx_key *key)
 }
 
 static void
-fx_params(session_protocol_params *p, const char **ids, const uint32_t *nodes, uint32_t n,
-          uint32_t t)
+fx_params(tss_params *p, const char **ids, const uint32_t *nodes, uint32_t n, uint32_t t)
 {
     for (uint32_t i = 0; i < n; i++) {
         ids[i] = tss_fx_node(nodes[i]);
     }
     for (uint32_t i = 0; i < n; i++) {
-        p[i] = (session_protocol_params){
+        p[i] = (tss_params){
             .sid = fx_sid, .self = i, .n_parties = n, .party_ids = ids, .threshold = t};
     }
 }
@@ -74,7 +72,7 @@ mpc_status
 dkls_fx_keygen(dkls_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint64_t seed,
                tss_sim_tamper_fn tamper, void *user, tss_sim_result *res)
 {
-    session_protocol_params p[TSS_FX_MAX_NODES];
+    tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in = NULL;
     size_t in_len = 0;
@@ -88,7 +86,7 @@ dkls_fx_keygen(dkls_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, 
         p[i].input = in;
         p[i].input_len = in_len;
     }
-    st = tss_sim_run(&session_proto_dkls_keygen, p, n, seed, tamper, user, res);
+    st = tss_sim_run(&tss_proto_dkls_keygen, p, n, seed, tamper, user, res);
     free(in);
     return st == MPC_OK ? fx_take(key, nodes, n, res) : st;
 }
@@ -98,7 +96,7 @@ dkls_fx_sign(const dkls_fx_key *key, const uint32_t *signers, uint32_t n, const 
              uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
              uint8_t out130[130])
 {
-    session_protocol_params p[TSS_FX_MAX_NODES];
+    tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
     mpc_status st = MPC_OK;
@@ -110,7 +108,7 @@ dkls_fx_sign(const dkls_fx_key *key, const uint32_t *signers, uint32_t n, const 
         p[i].input = in[i];
     }
     if (st == MPC_OK) {
-        st = tss_sim_run(&session_proto_dkls_sign, p, n, seed, tamper, user, res);
+        st = tss_sim_run(&tss_proto_dkls_sign, p, n, seed, tamper, user, res);
     }
     for (uint32_t i = 0; i < n; i++) {
         mpc_secure_free(in[i]);
@@ -147,7 +145,7 @@ dkls_fx_reshare(const dkls_fx_key *old, const uint32_t *old_parties, uint32_t n_
             parties[n++] = new_nodes[j];
         }
     }
-    session_protocol_params p[TSS_FX_MAX_NODES];
+    tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES], *names[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
     for (uint32_t j = 0; j < n_new; j++) {
@@ -163,7 +161,7 @@ dkls_fx_reshare(const dkls_fx_key *old, const uint32_t *old_parties, uint32_t n_
     }
     memset(next, 0, sizeof *next);
     if (st == MPC_OK) {
-        st = tss_sim_run(&session_proto_dkls_reshare, p, n, seed, tamper, user, res);
+        st = tss_sim_run(&tss_proto_dkls_reshare, p, n, seed, tamper, user, res);
     }
     for (uint32_t i = 0; i < n; i++) {
         mpc_secure_free(in[i]);

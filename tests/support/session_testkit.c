@@ -308,7 +308,7 @@ stk_session_init(stk_session *s, uint32_t n, uint64_t *rng, stk_tracker *tr)
 }
 
 mpc_status
-stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const session_protocol *proto,
+stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const tss_protocol *proto,
                 session_op op, uint64_t deadline_ms)
 {
     uint8_t input[TOY_PROTOCOL_INPUT_LEN];

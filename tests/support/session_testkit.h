@@ -102,8 +102,8 @@ void stk_session_init(stk_session *s, uint32_t n, uint64_t *rng, stk_tracker *tr
  * Starts party p of s on node p with protocol proto (toy if NULL).
  * Returns: session_manager_start's status.
  */
-mpc_status stk_start_party(stk_cluster *c, stk_session *s, uint32_t p,
-                           const session_protocol *proto, session_op op, uint64_t deadline_ms);
+mpc_status stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const tss_protocol *proto,
+                           session_op op, uint64_t deadline_ms);
 
 /* Starts every party. Returns MPC_OK or the first error. */
 mpc_status stk_start_all(stk_cluster *c, stk_session *s);

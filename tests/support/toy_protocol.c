@@ -18,11 +18,8 @@
 
 /* One party's protocol state. */
 typedef struct {
+    tss_base b; /* first member (the table casts): self, n, round, done, culprit */
     uint8_t sid[SESSION_SID_LEN];             /* session id, binds the commitments */
-    uint32_t self;                            /* own index */
-    uint32_t n;                               /* number of parties */
-    uint32_t round;                           /* current round, 0 once done */
-    uint32_t culprit;                         /* blamed party, or SESSION_NO_CULPRIT */
     uint64_t x[TOY_MAX_PARTIES];              /* inputs learnt in round 2 (own at self) */
     uint8_t c[TOY_MAX_PARTIES][TOY_HASH_LEN]; /* commitments of round 1 */
     uint8_t echo[TOY_HASH_LEN];               /* hash over all commitments */
@@ -88,8 +85,11 @@ toy_commit(const toy_state *s, uint32_t who, uint64_t x, uint8_t out[TOY_HASH_LE
     crypto_generichash_final(&h, out, TOY_HASH_LEN);
 }
 
+static const tss_protocol toy_vtable;
+static const tss_protocol toy_mute_vtable;
+
 static mpc_status
-toy_create(void **state, const session_protocol_params *p)
+toy_create_as(tss_base **state, const tss_params *p, const tss_protocol *proto)
 {
     if (state == NULL) {
         return MPC_ERR_INVALID_ARG;
@@ -106,13 +106,23 @@ toy_create(void **state, const session_protocol_params *p)
         return MPC_ERR_NOMEM;
     }
     memcpy(s->sid, p->sid, SESSION_SID_LEN);
-    s->self = p->self;
-    s->n = p->n_parties;
-    s->culprit = SESSION_NO_CULPRIT;
-    s->x[s->self] = toy_get64(p->input);
-    toy_commit(s, s->self, s->x[s->self], s->c[s->self]);
-    *state = s;
+    tss_base_open(&s->b, proto, p->self, p->n_parties);
+    s->x[s->b.self] = toy_get64(p->input);
+    toy_commit(s, s->b.self, s->x[s->b.self], s->c[s->b.self]);
+    *state = &s->b;
     return MPC_OK;
+}
+
+static mpc_status
+toy_create(tss_base **state, const tss_params *p)
+{
+    return toy_create_as(state, p, &toy_vtable);
+}
+
+static mpc_status
+toy_mute_create(tss_base **state, const tss_params *p)
+{
+    return toy_create_as(state, p, &toy_mute_vtable);
 }
 
 /* Emits the messages of round r (r is the round being entered). */
@@ -122,39 +132,32 @@ toy_emit(toy_state *s, uint32_t r, mpc_outbox *out)
     uint8_t buf[8 + TOY_HASH_LEN];
     mpc_status st = MPC_OK;
     if (r == 1) {
-        return mpc_outbox_add(out, 1, MPC_OUTBOX_ALL, s->c[s->self], TOY_HASH_LEN);
+        return mpc_outbox_add(out, 1, MPC_OUTBOX_ALL, s->c[s->b.self], TOY_HASH_LEN);
     }
     if (r == 3) {
         toy_put64(buf, s->sum);
         memcpy(buf + 8, s->echo, TOY_HASH_LEN);
         return mpc_outbox_add(out, 3, MPC_OUTBOX_ALL, buf, sizeof buf);
     }
-    for (uint32_t j = 0; j < s->n && st == MPC_OK; j++) {
-        if (j == s->self) {
+    for (uint32_t j = 0; j < s->b.n && st == MPC_OK; j++) {
+        if (j == s->b.self) {
             continue;
         }
-        toy_put64(buf, r == 2 ? s->x[s->self] : s->sum);
+        toy_put64(buf, r == 2 ? s->x[s->b.self] : s->sum);
         st = mpc_outbox_add(out, r, j, buf, 8);
     }
     return st;
 }
 
 static mpc_status
-toy_start(void *state, mpc_outbox *out)
+toy_start(tss_base *state, mpc_outbox *out)
 {
-    toy_state *s = state;
-    if (s == NULL || out == NULL || s->round != 0 || s->nseen != 0) {
+    toy_state *s = (toy_state *)state;
+    if (s == NULL || out == NULL || s->b.round != 0 || s->nseen != 0) {
         return MPC_ERR_INVALID_ARG;
     }
-    s->round = 1;
+    s->b.round = 1;
     return toy_emit(s, 1, out);
-}
-
-static uint32_t
-toy_current_round(const void *state)
-{
-    const toy_state *s = state;
-    return s == NULL ? 0 : s->round;
 }
 
 /* Verifies and stores one message of the current round. */
@@ -162,7 +165,7 @@ static mpc_status
 toy_absorb(toy_state *s, uint32_t from, const uint8_t *data, size_t len)
 {
     uint8_t c[TOY_HASH_LEN];
-    switch (s->round) {
+    switch (s->b.round) {
     case 1:
         if (len != TOY_HASH_LEN) {
             return MPC_ERR_MSG_MALFORMED;
@@ -198,37 +201,38 @@ toy_absorb(toy_state *s, uint32_t from, const uint8_t *data, size_t len)
 static mpc_status
 toy_advance(toy_state *s, mpc_outbox *out)
 {
-    if (s->round == 1) {
-        crypto_generichash(s->echo, TOY_HASH_LEN, &s->c[0][0], (size_t)s->n * TOY_HASH_LEN, NULL,
+    if (s->b.round == 1) {
+        crypto_generichash(s->echo, TOY_HASH_LEN, &s->c[0][0], (size_t)s->b.n * TOY_HASH_LEN, NULL,
                            0);
-    } else if (s->round == 2) {
-        s->sum = toy_protocol_expected(s->x, s->n);
+    } else if (s->b.round == 2) {
+        s->sum = toy_protocol_expected(s->x, s->b.n);
     }
     s->nseen = 0;
-    if (s->round == TOY_PROTOCOL_ROUNDS) {
-        s->round = 0;
+    if (s->b.round == TOY_PROTOCOL_ROUNDS) {
+        s->b.round = 0;
+        s->b.done = 1;
         return MPC_OK;
     }
-    s->round++;
-    return toy_emit(s, s->round, out);
+    s->b.round++;
+    return toy_emit(s, s->b.round, out);
 }
 
 static mpc_status
-toy_handle(void *state, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+toy_handle(tss_base *state, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
            size_t len, mpc_outbox *out)
 {
-    toy_state *s = state;
+    toy_state *s = (toy_state *)state;
     if (s == NULL || out == NULL || (data == NULL && len != 0)) {
         return MPC_ERR_INVALID_ARG;
     }
-    if (s->round == 0) {
+    if (s->b.round == 0) {
         return MPC_ERR_SESSION_STATE;
     }
-    if (from >= s->n || from == s->self) {
+    if (from >= s->b.n || from == s->b.self) {
         return MPC_ERR_UNKNOWN_PARTICIPANT;
     }
-    s->culprit = from;
-    if (round != s->round) {
+    s->b.culprit = from;
+    if (round != s->b.round) {
         return MPC_ERR_PROTOCOL;
     }
     if ((is_broadcast != 0) != (round == 1 || round == 3)) {
@@ -241,31 +245,24 @@ toy_handle(void *state, uint32_t from, uint32_t round, int is_broadcast, const u
     if (st != MPC_OK) {
         return st;
     }
-    s->culprit = SESSION_NO_CULPRIT;
+    s->b.culprit = SESSION_NO_CULPRIT;
     s->seen[round][from] = 1;
-    if (++s->nseen == s->n - 1) {
+    if (++s->nseen == s->b.n - 1) {
         return toy_advance(s, out);
     }
     return MPC_OK;
 }
 
-static int
-toy_is_done(const void *state)
-{
-    const toy_state *s = state;
-    return s != NULL && s->round == 0 && s->seen[TOY_PROTOCOL_ROUNDS][(s->self + 1) % s->n];
-}
-
 static mpc_status
-toy_result(void *state, uint8_t **out, size_t *out_len)
+toy_result(tss_base *state, uint8_t **out, size_t *out_len)
 {
-    toy_state *s = state;
+    toy_state *s = (toy_state *)state;
     if (out == NULL || out_len == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
     *out_len = 0;
-    if (!toy_is_done(s)) {
+    if (!tss_proto_is_done(state)) {
         return MPC_ERR_SESSION_STATE;
     }
     uint8_t *r = mpc_secure_alloc(TOY_PROTOCOL_RESULT_LEN);
@@ -278,15 +275,8 @@ toy_result(void *state, uint8_t **out, size_t *out_len)
     return MPC_OK;
 }
 
-static uint32_t
-toy_culprit(const void *state)
-{
-    const toy_state *s = state;
-    return s == NULL ? SESSION_NO_CULPRIT : s->culprit;
-}
-
 static void
-toy_destroy(void *state)
+toy_destroy(tss_base *state)
 {
     if (state != NULL) {
         mpc_wipe(state, sizeof(toy_state));
@@ -294,19 +284,16 @@ toy_destroy(void *state)
     }
 }
 
-static const session_protocol toy_vtable = {
+static const tss_protocol toy_vtable = {
     .name = "toy",
     .create = toy_create,
     .start = toy_start,
-    .current_round = toy_current_round,
     .handle = toy_handle,
-    .is_done = toy_is_done,
     .result = toy_result,
-    .culprit = toy_culprit,
     .destroy = toy_destroy,
 };
 
-const session_protocol *
+const tss_protocol *
 toy_protocol(void)
 {
     return &toy_vtable;
@@ -314,29 +301,26 @@ toy_protocol(void)
 
 /* As toy_handle, but nothing of round 2 or later ever leaves this party. */
 static mpc_status
-toy_mute_handle(void *state, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
-                size_t len, mpc_outbox *out)
+toy_mute_handle(tss_base *state, uint32_t from, uint32_t round, int is_broadcast,
+                const uint8_t *data, size_t len, mpc_outbox *out)
 {
     mpc_status st = toy_handle(state, from, round, is_broadcast, data, len, out);
-    if (st == MPC_OK && toy_current_round(state) != 1) {
+    if (st == MPC_OK && tss_proto_current_round(state) != 1) {
         mpc_outbox_clear(out);
     }
     return st;
 }
 
-static const session_protocol toy_mute_vtable = {
+static const tss_protocol toy_mute_vtable = {
     .name = "toy-mute",
-    .create = toy_create,
+    .create = toy_mute_create,
     .start = toy_start,
-    .current_round = toy_current_round,
     .handle = toy_mute_handle,
-    .is_done = toy_is_done,
     .result = toy_result,
-    .culprit = toy_culprit,
     .destroy = toy_destroy,
 };
 
-const session_protocol *
+const tss_protocol *
 toy_protocol_mute(void)
 {
     return &toy_mute_vtable;

@@ -29,14 +29,14 @@
 #define TOY_PROTOCOL_RESULT_LEN 8
 
 /* Returns: the toy protocol's vtable (static, name "toy"). */
-const session_protocol *toy_protocol(void);
+const tss_protocol *toy_protocol(void);
 
 /*
  * Returns: a variant (name "toy-mute") that behaves like a party which stops
  * answering mid-protocol: it takes part in round 1, then absorbs messages
  * but never sends anything of round 2 or later.
  */
-const session_protocol *toy_protocol_mute(void);
+const tss_protocol *toy_protocol_mute(void);
 
 /*
  * Returns: the result every party must output for inputs[0..n): the weighted

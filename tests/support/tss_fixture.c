@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "session/proto_eddsa.h"
+#include "tss/dkg.h"
 #include "tss/frost_sign.h"
 #include "tss/keyshare.h"
 #include "tss/proto.h"
@@ -19,7 +19,7 @@ static const char *const fx_names[TSS_FX_MAX_NODES] = {
     "node-0", "node-1", "node-2",  "node-3",  "node-4",  "node-5",  "node-6",  "node-7",
     "node-8", "node-9", "node-10", "node-11", "node-12", "node-13", "node-14", "node-15"};
 
-static const uint8_t fx_sid[SESSION_SID_LEN] = {'t', 'e', 's', 't', '-', 's', 'i', 'd'};
+static const uint8_t fx_sid[TSS_SID_LEN] = {'t', 'e', 's', 't', '-', 's', 'i', 'd'};
 
 const char *
 tss_fx_node(uint32_t k)
@@ -38,14 +38,13 @@ tss_fx_key_free(tss_fx_key *key)
 
 /* Fills params for parties nodes[0..n) (ids array must outlive the run). */
 static void
-fx_params(session_protocol_params *p, const char **ids, const uint32_t *nodes, uint32_t n,
-          uint32_t t)
+fx_params(tss_params *p, const char **ids, const uint32_t *nodes, uint32_t n, uint32_t t)
 {
     for (uint32_t i = 0; i < n; i++) {
         ids[i] = tss_fx_node(nodes[i]);
     }
     for (uint32_t i = 0; i < n; i++) {
-        p[i] = (session_protocol_params){
+        p[i] = (tss_params){
             .sid = fx_sid, .self = i, .n_parties = n, .party_ids = ids, .threshold = t};
     }
 }
@@ -78,11 +77,11 @@ mpc_status
 tss_fx_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint64_t seed,
            tss_sim_tamper_fn tamper, void *user, tss_sim_result *res)
 {
-    session_protocol_params p[TSS_FX_MAX_NODES];
+    tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     memset(key, 0, sizeof *key);
     fx_params(p, ids, nodes, n, t);
-    mpc_status st = tss_sim_run(&session_proto_frost_dkg, p, n, seed, tamper, user, res);
+    mpc_status st = tss_sim_run(&tss_proto_frost_dkg, p, n, seed, tamper, user, res);
     return st == MPC_OK ? fx_take_records(key, nodes, n, res) : st;
 }
 
@@ -91,7 +90,7 @@ tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const ui
             size_t msg_len, uint64_t seed, tss_sim_tamper_fn tamper, void *user,
             tss_sim_result *res, uint8_t sig[64])
 {
-    session_protocol_params p[TSS_FX_MAX_NODES];
+    tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
     mpc_status st = MPC_OK;
@@ -103,7 +102,7 @@ tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const ui
         p[i].input = in[i];
     }
     if (st == MPC_OK) {
-        st = tss_sim_run(&session_proto_frost_sign, p, n, seed, tamper, user, res);
+        st = tss_sim_run(&tss_proto_frost_sign, p, n, seed, tamper, user, res);
     }
     for (uint32_t i = 0; i < n; i++) {
         mpc_secure_free(in[i]);
@@ -160,7 +159,7 @@ tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, uint32_t n_ol
                tss_sim_tamper_fn tamper, void *user, tss_sim_result *res, tss_fx_key *next)
 {
     uint32_t nodes[TSS_FX_MAX_NODES] = {0}, n = 0;
-    session_protocol_params p[TSS_FX_MAX_NODES];
+    tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
     mpc_status st = MPC_OK;
@@ -183,7 +182,7 @@ tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, uint32_t n_ol
         p[i].input = in[i];
     }
     if (st == MPC_OK) {
-        st = tss_sim_run(&session_proto_frost_reshare, p, n, seed, tamper, user, res);
+        st = tss_sim_run(&tss_proto_frost_reshare, p, n, seed, tamper, user, res);
     }
     for (uint32_t i = 0; i < n; i++) {
         mpc_secure_free(in[i]);

@@ -1,5 +1,5 @@
 /*
- * tss_sim.c — message-routing simulator for session_protocol implementations.
+ * tss_sim.c — message-routing simulator for tss_protocol implementations.
  */
 #include "tests/support/tss_sim.h"
 
@@ -23,14 +23,14 @@ typedef struct {
 
 /* Run state. */
 typedef struct {
-    const session_protocol *proto; /* protocol */
-    void **states;                 /* per-party state */
-    tss_sim_result *res;           /* outcomes */
-    sim_msg *q;                    /* queued copies */
-    size_t nq, capq;               /* queue size and capacity */
-    tss_sim_tamper_fn tamper;      /* hook or NULL */
-    void *user;                    /* hook argument */
-    uint64_t rng;                  /* PRNG state */
+    const tss_protocol *proto; /* protocol */
+    tss_base **states;         /* per-party state */
+    tss_sim_result *res;       /* outcomes */
+    sim_msg *q;                /* queued copies */
+    size_t nq, capq;           /* queue size and capacity */
+    tss_sim_tamper_fn tamper;  /* hook or NULL */
+    void *user;                /* hook argument */
+    uint64_t rng;              /* PRNG state */
 } sim_run;
 
 uint64_t
@@ -142,7 +142,7 @@ sim_party_fail(sim_run *r, uint32_t i, mpc_status st)
     tss_sim_party *p = &r->res->parties[i];
     if (p->status == MPC_OK) {
         p->status = st;
-        p->culprit = r->states[i] ? r->proto->culprit(r->states[i]) : SESSION_NO_CULPRIT;
+        p->culprit = r->states[i] ? tss_proto_culprit(r->states[i]) : TSS_NO_CULPRIT;
     }
 }
 
@@ -150,7 +150,7 @@ static int
 sim_alive(const sim_run *r, uint32_t i)
 {
     return r->states[i] != NULL && r->res->parties[i].status == MPC_OK &&
-           !r->proto->is_done(r->states[i]);
+           !tss_proto_is_done(r->states[i]);
 }
 
 /* Delivers one random deliverable message. Returns 0 when nothing can move. */
@@ -160,7 +160,7 @@ sim_step(sim_run *r, mpc_outbox *ob)
     size_t cand = 0;
     for (size_t i = 0; i < r->nq; i++) {
         const sim_msg *m = &r->q[i];
-        if (!sim_alive(r, m->to) || m->round <= r->proto->current_round(r->states[m->to])) {
+        if (!sim_alive(r, m->to) || m->round <= tss_proto_current_round(r->states[m->to])) {
             cand++;
         }
     }
@@ -170,16 +170,16 @@ sim_step(sim_run *r, mpc_outbox *ob)
     size_t pick = tss_sim_rand(&r->rng) % cand, k = 0;
     for (size_t i = 0; i < r->nq; i++) {
         sim_msg m = r->q[i];
-        int ready = !sim_alive(r, m.to) || m.round <= r->proto->current_round(r->states[m.to]);
+        int ready = !sim_alive(r, m.to) || m.round <= tss_proto_current_round(r->states[m.to]);
         if (!ready || k++ != pick) {
             continue;
         }
         r->q[i] = r->q[--r->nq];
-        if (sim_alive(r, m.to) && m.round == r->proto->current_round(r->states[m.to])) {
+        if (sim_alive(r, m.to) && m.round == tss_proto_current_round(r->states[m.to])) {
             r->res->delivered++;
             r->res->bytes += m.len;
             uint64_t t0 = sim_cpu_now();
-            mpc_status st = r->proto->handle(r->states[m.to], m.from, m.round, m.is_broadcast,
+            mpc_status st = tss_proto_handle(r->states[m.to], m.from, m.round, m.is_broadcast,
                                              m.data, m.len, ob);
             sim_cpu_add(&r->res->parties[m.to], m.round, t0);
             if (st == MPC_OK) {
@@ -206,14 +206,14 @@ sim_finish(sim_run *r)
         if (r->states[i] == NULL) {
             continue;
         }
-        p->done = r->proto->is_done(r->states[i]);
+        p->done = tss_proto_is_done(r->states[i]);
         if (p->done && p->status == MPC_OK) {
-            mpc_status st = r->proto->result(r->states[i], &p->result, &p->result_len);
+            mpc_status st = tss_proto_result(r->states[i], &p->result, &p->result_len);
             if (st != MPC_OK) {
                 sim_party_fail(r, i, st);
             }
         }
-        r->proto->destroy(r->states[i]);
+        tss_proto_destroy(r->states[i]);
         r->states[i] = NULL;
     }
     for (size_t i = 0; i < r->nq; i++) {
@@ -240,8 +240,8 @@ sim_verdict(const tss_sim_result *res)
 }
 
 mpc_status
-tss_sim_run(const session_protocol *proto, const session_protocol_params *params, uint32_t n,
-            uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res)
+tss_sim_run(const tss_protocol *proto, const tss_params *params, uint32_t n, uint64_t seed,
+            tss_sim_tamper_fn tamper, void *user, tss_sim_result *res)
 {
     if (res != NULL) {
         memset(res, 0, sizeof *res);
@@ -261,7 +261,7 @@ tss_sim_run(const session_protocol *proto, const session_protocol_params *params
     mpc_outbox ob;
     mpc_outbox_init(&ob);
     for (uint32_t i = 0; i < n; i++) {
-        res->parties[i].culprit = SESSION_NO_CULPRIT;
+        res->parties[i].culprit = TSS_NO_CULPRIT;
         uint64_t t0 = sim_cpu_now();
         mpc_status st = proto->create(&r.states[i], &params[i]);
         sim_cpu_add(&res->parties[i], 0, t0);
@@ -275,7 +275,7 @@ tss_sim_run(const session_protocol *proto, const session_protocol_params *params
             continue;
         }
         uint64_t t0 = sim_cpu_now();
-        mpc_status st = proto->start(r.states[i], &ob);
+        mpc_status st = tss_proto_start(r.states[i], &ob);
         sim_cpu_add(&res->parties[i], 0, t0);
         if (st == MPC_OK) {
             st = sim_collect(&r, i, &ob);

@@ -1,8 +1,8 @@
 /*
- * tss_sim.h — in-process simulator that runs any session_protocol among N
+ * tss_sim.h — in-process simulator that runs any tss_protocol among N
  * parties, routing their messages with seeded random reordering.
  *
- * It follows the session manager's contract (session/protocol.h): a
+ * It follows the session manager's contract (tss/proto.h): a
  * message is handed to a party only when its round equals the party's
  * current round; messages for later rounds wait (parked), messages for
  * earlier rounds are dropped as late. Broadcasts are expanded into one copy
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "session/protocol.h"
+#include "tss/proto.h"
 
 /*
  * Called for every copy of a message before it is queued. May replace *data
@@ -36,7 +36,7 @@ typedef int (*tss_sim_tamper_fn)(void *user, uint32_t from, uint32_t to, uint32_
 /* Outcome of one party. */
 typedef struct {
     mpc_status status; /* first error of create/start/handle/result, MPC_OK otherwise */
-    uint32_t culprit;  /* culprit() after the error, SESSION_NO_CULPRIT otherwise */
+    uint32_t culprit;  /* culprit() after the error, TSS_NO_CULPRIT otherwise */
     int done;          /* is_done() at the end */
     uint8_t *result;   /* result() bytes once done (mpc_secure_alloc), else NULL */
     size_t result_len; /* result length */
@@ -60,10 +60,9 @@ typedef struct {
  *          (by party index), or MPC_ERR_PROTOCOL if the run stalled without
  *          one; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
  */
-MPC_MUST_CHECK mpc_status tss_sim_run(const session_protocol *proto,
-                                      const session_protocol_params *params, uint32_t n,
-                                      uint64_t seed, tss_sim_tamper_fn tamper, void *user,
-                                      tss_sim_result *res);
+MPC_MUST_CHECK mpc_status tss_sim_run(const tss_protocol *proto, const tss_params *params,
+                                      uint32_t n, uint64_t seed, tss_sim_tamper_fn tamper,
+                                      void *user, tss_sim_result *res);
 
 /* Frees the results. Accepts a zeroed result. */
 void tss_sim_result_free(tss_sim_result *res);

@@ -56,7 +56,7 @@ typedef struct {
     uint64_t inputs[2];
     stk_tracker tr;
     stk_outcome out;
-    void *toy;                             /* fake peer's toy state */
+    tss_base *toy;                         /* fake peer's toy state */
     uint64_t seq;                          /* fake peer's next seq */
     uint64_t rng;                          /* test RNG */
     transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
@@ -301,7 +301,7 @@ teardown(void **state)
     transport_identity_destroy(f->id0);
     transport_identity_destroy(f->id1);
     transport_identity_destroy(f->id9);
-    toy_protocol()->destroy(f->toy);
+    tss_proto_destroy(f->toy);
     pthread_mutex_destroy(&f->in.mu);
     pthread_cond_destroy(&f->in.cv);
     stk_tracker_fini(&f->tr);
@@ -345,16 +345,16 @@ begin(fixture *f, mpc_outbox *ob)
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
-    session_protocol_params pp = {.sid = f->sid,
-                                  .self = 1,
-                                  .n_parties = 2,
-                                  .party_ids = ids,
-                                  .threshold = 2,
-                                  .input = in1,
-                                  .input_len = 8};
+    tss_params pp = {.sid = f->sid,
+                     .self = 1,
+                     .n_parties = 2,
+                     .party_ids = ids,
+                     .threshold = 2,
+                     .input = in1,
+                     .input_len = 8};
     assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
     mpc_outbox_init(ob);
-    assert_int_equal(toy_protocol()->start(f->toy, ob), MPC_OK);
+    assert_int_equal(tss_proto_start(f->toy, ob), MPC_OK);
 }
 
 /* Feeds message i of the inbox to the fake's toy state; returns what it emitted. */
@@ -365,8 +365,8 @@ feed(fixture *f, size_t i, mpc_outbox *ob)
     transport_envelope_opened *e = inbox_get(&f->in, i, &bcast);
     assert_non_null(e);
     mpc_outbox_init(ob);
-    assert_int_equal(
-        toy_protocol()->handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob), MPC_OK);
+    assert_int_equal(tss_proto_handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob),
+                     MPC_OK);
 }
 
 /* Finds the first inbox message from n0 of round r (waiting for it). */
@@ -419,7 +419,7 @@ test_actor_parks_future_round_and_drops_replays(void **state)
     assert_int_equal(f->out.status, MPC_OK);
     assert_int_equal(f->out.value, want);
     feed(f, find_round(f, 4), &x);
-    assert_true(toy_protocol()->is_done(f->toy));
+    assert_true(tss_proto_is_done(f->toy));
     mpc_outbox_clear(&x);
     /* Finished: its direct subject answers GONE (tombstone responder). */
     size_t len = 0;

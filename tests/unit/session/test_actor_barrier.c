@@ -55,7 +55,7 @@ typedef struct {
     uint8_t sid[SESSION_SID_LEN];              /* session id */
     char hex[SESSION_SID_HEX_LEN + 1];         /* its hex */
     uint64_t inputs[2];                        /* toy inputs */
-    void *toy;                                 /* the fake's toy state */
+    tss_base *toy;                             /* the fake's toy state */
     uint64_t rng;                              /* test RNG */
     transport_identity *id0, *id1, *id9;       /* n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9;     /* their peer tables */
@@ -228,8 +228,8 @@ feed_round(fixture *f, uint32_t r, transport_envelope_kind kind, mpc_outbox *ob)
     int bcast = 0;
     transport_envelope_opened *e = inbox_find(f, r, kind, 10000, &bcast);
     assert_non_null(e);
-    assert_int_equal(
-        toy_protocol()->handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob), MPC_OK);
+    assert_int_equal(tss_proto_handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob),
+                     MPC_OK);
 }
 
 static int
@@ -287,7 +287,7 @@ teardown(void **state)
     transport_identity_destroy(f->id0);
     transport_identity_destroy(f->id1);
     transport_identity_destroy(f->id9);
-    toy_protocol()->destroy(f->toy);
+    tss_proto_destroy(f->toy);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
@@ -335,16 +335,16 @@ begin(fixture *f, int answer_probes, mpc_outbox *ob)
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
-    session_protocol_params pp = {.sid = f->sid,
-                                  .self = 1,
-                                  .n_parties = 2,
-                                  .party_ids = ids,
-                                  .threshold = 2,
-                                  .input = in1,
-                                  .input_len = 8};
+    tss_params pp = {.sid = f->sid,
+                     .self = 1,
+                     .n_parties = 2,
+                     .party_ids = ids,
+                     .threshold = 2,
+                     .input = in1,
+                     .input_len = 8};
     assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
     mpc_outbox_init(ob);
-    assert_int_equal(toy_protocol()->start(f->toy, ob), MPC_OK);
+    assert_int_equal(tss_proto_start(f->toy, ob), MPC_OK);
 }
 
 /* Sends a READY probe signed by pt for sid to n0's .r subject. */

@@ -33,7 +33,7 @@ typedef struct {
 
 typedef struct {
     uint32_t n;
-    void *st[MAXP];
+    tss_base *st[MAXP];
     sim_msg q[MAXQ];
     size_t nq;
     uint8_t sid[16];
@@ -74,24 +74,24 @@ sim_create(sim *s, uint32_t n, const uint64_t *inputs)
     for (uint32_t i = 0; i < n; i++) {
         s->ids[i] = names[i];
     }
-    const session_protocol *p = toy_protocol();
+    const tss_protocol *p = toy_protocol();
     for (uint32_t i = 0; i < n; i++) {
         uint8_t in[8];
         toy_protocol_encode_input(inputs[i], in);
-        session_protocol_params pp = {.sid = s->sid,
-                                      .self = i,
-                                      .n_parties = n,
-                                      .party_ids = s->ids,
-                                      .threshold = n,
-                                      .input = in,
-                                      .input_len = 8};
+        tss_params pp = {.sid = s->sid,
+                         .self = i,
+                         .n_parties = n,
+                         .party_ids = s->ids,
+                         .threshold = n,
+                         .input = in,
+                         .input_len = 8};
         assert_int_equal(p->create(&s->st[i], &pp), MPC_OK);
     }
     for (uint32_t i = 0; i < n; i++) {
         mpc_outbox ob;
         mpc_outbox_init(&ob);
-        assert_int_equal(p->start(s->st[i], &ob), MPC_OK);
-        assert_int_equal(p->current_round(s->st[i]), 1);
+        assert_int_equal(tss_proto_start(s->st[i], &ob), MPC_OK);
+        assert_int_equal(tss_proto_current_round(s->st[i]), 1);
         sim_queue(s, i, &ob);
     }
 }
@@ -100,18 +100,17 @@ sim_create(sim *s, uint32_t n, const uint64_t *inputs)
 static void
 sim_run(sim *s, uint64_t *rng)
 {
-    const session_protocol *p = toy_protocol();
     for (int guard = 0; s->nq > 0 && guard < 100000; guard++) {
         size_t i = (size_t)(stk_rand(rng) % s->nq);
         sim_msg m = s->q[i];
-        if (m.round != p->current_round(s->st[m.to])) {
+        if (m.round != tss_proto_current_round(s->st[m.to])) {
             continue; /* the manager would park it */
         }
         s->q[i] = s->q[--s->nq];
         mpc_outbox ob;
         mpc_outbox_init(&ob);
-        assert_int_equal(p->handle(s->st[m.to], m.from, m.round, m.bcast, m.data, m.len, &ob),
-                         MPC_OK);
+        assert_int_equal(
+            tss_proto_handle(s->st[m.to], m.from, m.round, m.bcast, m.data, m.len, &ob), MPC_OK);
         sim_queue(s, m.to, &ob);
     }
     assert_int_equal(s->nq, 0);
@@ -121,7 +120,7 @@ static void
 sim_destroy(sim *s)
 {
     for (uint32_t i = 0; i < s->n; i++) {
-        toy_protocol()->destroy(s->st[i]);
+        tss_proto_destroy(s->st[i]);
     }
 }
 
@@ -130,9 +129,9 @@ sim_result(sim *s, uint32_t i)
 {
     uint8_t *r = NULL;
     size_t len = 0;
-    assert_true(toy_protocol()->is_done(s->st[i]));
-    assert_int_equal(toy_protocol()->current_round(s->st[i]), 0);
-    assert_int_equal(toy_protocol()->result(s->st[i], &r, &len), MPC_OK);
+    assert_true(tss_proto_is_done(s->st[i]));
+    assert_int_equal(tss_proto_current_round(s->st[i]), 0);
+    assert_int_equal(tss_proto_result(s->st[i], &r, &len), MPC_OK);
     assert_int_equal(len, TOY_PROTOCOL_RESULT_LEN);
     uint64_t v = toy_protocol_decode_result(r);
     mpc_secure_free(r);
@@ -179,25 +178,25 @@ test_toy_protocol_random_parties(void **state)
 static size_t
 sim_until(sim *s, uint32_t round, uint64_t *rng)
 {
-    const session_protocol *p = toy_protocol();
     const uint64_t in[3] = {10, 20, 30};
     sim_create(s, 3, in);
     for (int guard = 0; guard < 100000; guard++) {
         for (size_t i = 0; i < s->nq; i++) {
-            if (s->q[i].to == 0 && s->q[i].round == round && p->current_round(s->st[0]) == round) {
+            if (s->q[i].to == 0 && s->q[i].round == round &&
+                tss_proto_current_round(s->st[0]) == round) {
                 return i;
             }
         }
         size_t i = (size_t)(stk_rand(rng) % s->nq);
         sim_msg m = s->q[i];
-        if (m.round != p->current_round(s->st[m.to]) || (m.to == 0 && m.round == round)) {
+        if (m.round != tss_proto_current_round(s->st[m.to]) || (m.to == 0 && m.round == round)) {
             continue;
         }
         s->q[i] = s->q[--s->nq];
         mpc_outbox ob;
         mpc_outbox_init(&ob);
-        assert_int_equal(p->handle(s->st[m.to], m.from, m.round, m.bcast, m.data, m.len, &ob),
-                         MPC_OK);
+        assert_int_equal(
+            tss_proto_handle(s->st[m.to], m.from, m.round, m.bcast, m.data, m.len, &ob), MPC_OK);
         sim_queue(s, m.to, &ob);
     }
     fail();
@@ -209,8 +208,7 @@ deliver_to0(sim *s, const sim_msg *m)
 {
     mpc_outbox ob;
     mpc_outbox_init(&ob);
-    mpc_status st =
-        toy_protocol()->handle(s->st[0], m->from, m->round, m->bcast, m->data, m->len, &ob);
+    mpc_status st = tss_proto_handle(s->st[0], m->from, m->round, m->bcast, m->data, m->len, &ob);
     mpc_outbox_clear(&ob);
     return st;
 }
@@ -220,7 +218,6 @@ test_toy_protocol_rejects_bad_messages(void **state)
 {
     (void)state;
     uint64_t rng = tk_seed("toy_bad") | 1;
-    const session_protocol *p = toy_protocol();
     for (uint32_t round = 1; round <= TOY_PROTOCOL_ROUNDS; round++) {
         sim s;
         size_t i = sim_until(&s, round, &rng);
@@ -228,7 +225,7 @@ test_toy_protocol_rejects_bad_messages(void **state)
         sim_msg bad = m;
         bad.len = m.len - 1;
         assert_int_equal(deliver_to0(&s, &bad), MPC_ERR_MSG_MALFORMED);
-        assert_int_equal(p->culprit(s.st[0]), m.from);
+        assert_int_equal(tss_proto_culprit(s.st[0]), m.from);
         bad = m;
         bad.bcast = !m.bcast;
         assert_int_equal(deliver_to0(&s, &bad), MPC_ERR_MSG_KIND);
@@ -248,7 +245,7 @@ test_toy_protocol_rejects_bad_messages(void **state)
             assert_int_equal(deliver_to0(&s, &m), MPC_ERR_MSG_REPLAY); /* ...but only once */
         } else {
             assert_int_not_equal(st, MPC_OK);
-            assert_int_equal(p->culprit(s.st[0]), m.from);
+            assert_int_equal(tss_proto_culprit(s.st[0]), m.from);
             assert_int_equal(deliver_to0(&s, &m), MPC_OK); /* the genuine one still works */
             assert_int_equal(deliver_to0(&s, &m), MPC_ERR_MSG_REPLAY);
         }
@@ -260,16 +257,16 @@ static void
 test_toy_protocol_bad_args(void **state)
 {
     (void)state;
-    const session_protocol *p = toy_protocol();
+    const tss_protocol *p = toy_protocol();
     uint8_t sid[16] = {0}, in[8] = {0};
     const char *ids[2] = {"a", "b"};
-    session_protocol_params pp = {
+    tss_params pp = {
         .sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .input = in, .input_len = 8};
-    void *st = (void *)1;
+    tss_base *st = (tss_base *)1;
     assert_int_equal(p->create(NULL, &pp), MPC_ERR_INVALID_ARG);
     assert_int_equal(p->create(&st, NULL), MPC_ERR_INVALID_ARG);
     assert_null(st);
-    session_protocol_params bad = pp;
+    tss_params bad = pp;
     bad.input_len = 7;
     assert_int_equal(p->create(&st, &bad), MPC_ERR_INVALID_ARG);
     bad = pp;
@@ -281,24 +278,25 @@ test_toy_protocol_bad_args(void **state)
     assert_int_equal(p->create(&st, &pp), MPC_OK);
     uint8_t *r = (uint8_t *)1;
     size_t rl = 1;
-    assert_int_equal(p->result(st, &r, &rl), MPC_ERR_SESSION_STATE);
+    assert_int_equal(tss_proto_result(st, &r, &rl), MPC_ERR_SESSION_STATE);
     assert_null(r);
     assert_int_equal(rl, 0);
-    assert_int_equal(p->result(st, NULL, &rl), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_result(st, NULL, &rl), MPC_ERR_INVALID_ARG);
     mpc_outbox ob;
     mpc_outbox_init(&ob);
-    assert_int_equal(p->handle(st, 1, 1, 1, in, 8, &ob), MPC_ERR_SESSION_STATE); /* not started */
-    assert_int_equal(p->start(st, NULL), MPC_ERR_INVALID_ARG);
-    assert_int_equal(p->start(st, &ob), MPC_OK);
-    assert_int_equal(p->start(st, &ob), MPC_ERR_INVALID_ARG); /* twice */
-    assert_int_equal(p->handle(st, 1, 1, 1, NULL, 8, &ob), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_handle(st, 1, 1, 1, in, 8, &ob),
+                     MPC_ERR_SESSION_STATE); /* not started */
+    assert_int_equal(tss_proto_start(st, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_start(st, &ob), MPC_OK);
+    assert_int_equal(tss_proto_start(st, &ob), MPC_ERR_INVALID_ARG); /* twice */
+    assert_int_equal(tss_proto_handle(st, 1, 1, 1, NULL, 8, &ob), MPC_ERR_INVALID_ARG);
     mpc_outbox_clear(&ob);
-    assert_false(p->is_done(st));
-    assert_int_equal(p->culprit(NULL), SESSION_NO_CULPRIT);
-    assert_int_equal(p->current_round(NULL), 0);
-    assert_false(p->is_done(NULL));
-    p->destroy(st);
-    p->destroy(NULL);
+    assert_false(tss_proto_is_done(st));
+    assert_int_equal(tss_proto_culprit(NULL), SESSION_NO_CULPRIT);
+    assert_int_equal(tss_proto_current_round(NULL), 0);
+    assert_false(tss_proto_is_done(NULL));
+    tss_proto_destroy(st);
+    tss_proto_destroy(NULL);
     assert_string_equal(p->name, "toy");
     assert_string_equal(toy_protocol_mute()->name, "toy-mute");
 }

@@ -14,10 +14,11 @@
 #include <cmocka.h>
 
 #include "common/secmem.h"
-#include "session/proto_eddsa.h"
 #include "tests/support/tss_fixture.h"
 #include "tss/dkg.h"
+#include "tss/frost_sign.h"
 #include "tss/keyshare.h"
+#include "tss/reshare.h"
 
 static uint64_t seed;
 
@@ -247,7 +248,7 @@ test_dkg_create_rejects_bad_params(void **state)
     const char *dup[3] = {"a", "b", "a"};
     const char *empty[3] = {"a", "", "c"};
     tss_params p = {.sid = sid, .self = 0, .n_parties = 3, .party_ids = ids, .threshold = 2};
-    tss_dkg *s = (tss_dkg *)&p;
+    tss_base *s = (tss_base *)&p;
     assert_int_equal(tss_dkg_create(NULL, &p), MPC_ERR_INVALID_ARG);
     assert_int_equal(tss_dkg_create(&s, NULL), MPC_ERR_INVALID_ARG);
     assert_null(s);
@@ -282,7 +283,7 @@ test_dkg_misuse_and_wrong_kind(void **state)
     tss_params pa = {.sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .threshold = 2};
     tss_params pb = pa;
     pb.self = 1;
-    tss_dkg *a = NULL, *b = NULL;
+    tss_base *a = NULL, *b = NULL;
     mpc_outbox oa, ob;
     uint8_t *res = NULL;
     size_t res_len = 0;
@@ -290,48 +291,48 @@ test_dkg_misuse_and_wrong_kind(void **state)
     mpc_outbox_init(&ob);
     assert_int_equal(tss_dkg_create(&a, &pa), MPC_OK);
     assert_int_equal(tss_dkg_create(&b, &pb), MPC_OK);
-    assert_int_equal(tss_dkg_current_round(a), 0);
-    assert_int_equal(tss_dkg_result(a, &res, &res_len), MPC_ERR_SESSION_STATE);
+    assert_int_equal(tss_proto_current_round(a), 0);
+    assert_int_equal(tss_proto_result(a, &res, &res_len), MPC_ERR_SESSION_STATE);
     assert_null(res);
-    assert_int_equal(tss_dkg_start(a, NULL), MPC_ERR_INVALID_ARG);
-    assert_int_equal(tss_dkg_start(a, &oa), MPC_OK);
-    assert_int_equal(tss_dkg_start(a, &oa), MPC_ERR_INVALID_ARG); /* only once */
-    assert_int_equal(tss_dkg_start(b, &ob), MPC_OK);
+    assert_int_equal(tss_proto_start(a, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_start(a, &oa), MPC_OK);
+    assert_int_equal(tss_proto_start(a, &oa), MPC_ERR_INVALID_ARG); /* only once */
+    assert_int_equal(tss_proto_start(b, &ob), MPC_OK);
     assert_int_equal(oa.n, 1);
     assert_int_equal(oa.msgs[0].to, MPC_OUTBOX_ALL);
-    assert_int_equal(tss_dkg_current_round(a), 1);
+    assert_int_equal(tss_proto_current_round(a), 1);
     /* A message for another round is the caller's routing error: no failure. */
-    assert_int_equal(tss_dkg_handle(a, 1, 2, 1, ob.msgs[0].data, ob.msgs[0].len, &oa),
+    assert_int_equal(tss_proto_handle(a, 1, 2, 1, ob.msgs[0].data, ob.msgs[0].len, &oa),
                      MPC_ERR_SESSION_STATE);
     /* Round 1 must arrive as a broadcast. */
-    assert_int_equal(tss_dkg_handle(a, 1, 1, 0, ob.msgs[0].data, ob.msgs[0].len, &oa),
+    assert_int_equal(tss_proto_handle(a, 1, 1, 0, ob.msgs[0].data, ob.msgs[0].len, &oa),
                      MPC_ERR_MSG_KIND);
-    assert_int_equal(tss_dkg_culprit(a), 1);
-    assert_int_equal(tss_dkg_current_round(a), 0);
-    assert_false(tss_dkg_is_done(a));
+    assert_int_equal(tss_proto_culprit(a), 1);
+    assert_int_equal(tss_proto_current_round(a), 0);
+    assert_false(tss_proto_is_done(a));
     /* Sticky: later input gets the same error. */
-    assert_int_equal(tss_dkg_handle(a, 1, 1, 1, ob.msgs[0].data, ob.msgs[0].len, &oa),
+    assert_int_equal(tss_proto_handle(a, 1, 1, 1, ob.msgs[0].data, ob.msgs[0].len, &oa),
                      MPC_ERR_MSG_KIND);
     /* b: own index as sender and out-of-range sender are rejected. */
-    assert_int_equal(tss_dkg_handle(b, 7, 1, 1, oa.msgs[0].data, oa.msgs[0].len, &ob),
+    assert_int_equal(tss_proto_handle(b, 7, 1, 1, oa.msgs[0].data, oa.msgs[0].len, &ob),
                      MPC_ERR_MSG_MALFORMED);
     mpc_outbox_clear(&oa);
     mpc_outbox_clear(&ob);
-    tss_dkg_destroy(a);
-    tss_dkg_destroy(b);
-    tss_dkg_destroy(NULL);
-    assert_int_equal(tss_dkg_current_round(NULL), 0);
-    assert_int_equal(tss_dkg_culprit(NULL), TSS_NO_CULPRIT);
+    tss_proto_destroy(a);
+    tss_proto_destroy(b);
+    tss_proto_destroy(NULL);
+    assert_int_equal(tss_proto_current_round(NULL), 0);
+    assert_int_equal(tss_proto_culprit(NULL), TSS_NO_CULPRIT);
 }
 
 static void
 test_dkg_adapter_table(void **state)
 {
     (void)state;
-    const session_protocol *p = &session_proto_frost_dkg;
+    const tss_protocol *p = &tss_proto_frost_dkg;
     assert_string_equal(p->name, "frost-dkg");
     assert_non_null(p->create);
-    void *st = (void *)1;
+    tss_base *st = (tss_base *)1;
     assert_int_equal(p->create(&st, NULL), MPC_ERR_INVALID_ARG);
 }
 

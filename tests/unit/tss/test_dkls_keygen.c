@@ -21,10 +21,11 @@
 #include <sodium.h>
 
 #include "common/secmem.h"
-#include "session/proto_ecdsa.h"
 #include "tests/support/dkls_fixture.h"
 #include "tss/dkls_keygen.h"
 #include "tss/dkls_keyrec.h"
+#include "tss/dkls_reshare.h"
+#include "tss/dkls_signing.h"
 #include "tss/group.h"
 
 static uint64_t seed;
@@ -275,30 +276,30 @@ test_dkls_keygen_bad_arguments(void **state)
     const char *ok[3] = {"a", "b", "c"};
     uint8_t *in = NULL;
     size_t in_len = 0;
-    void *s = NULL;
+    tss_base *s = NULL;
     assert_int_equal(tss_dkls_keygen_input_encode(&in, &in_len, (const uint8_t *)"w", 1), MPC_OK);
-    session_protocol_params p = {.sid = sid,
-                                 .self = 0,
-                                 .n_parties = 3,
-                                 .party_ids = dup,
-                                 .threshold = 2,
-                                 .input = in,
-                                 .input_len = in_len};
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_IDENTIFIER);
+    tss_params p = {.sid = sid,
+                    .self = 0,
+                    .n_parties = 3,
+                    .party_ids = dup,
+                    .threshold = 2,
+                    .input = in,
+                    .input_len = in_len};
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_IDENTIFIER);
     assert_null(s);
     p.party_ids = ok;
     p.threshold = 1;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_THRESHOLD);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_THRESHOLD);
     p.threshold = 4;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_THRESHOLD);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_BAD_THRESHOLD);
     p.threshold = 2;
     p.input_len = in_len - 1;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_MSG_MALFORMED);
     p.input_len = in_len;
     p.self = 3;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_ERR_INVALID_ARG);
     p.self = 0;
-    assert_int_equal(session_proto_dkls_keygen.create(NULL, &p), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_proto_dkls_keygen.create(NULL, &p), MPC_ERR_INVALID_ARG);
     free(in);
     assert_int_equal(tss_dkls_keygen_input_encode(&in, &in_len, NULL, 1), MPC_ERR_INVALID_ARG);
     assert_null(in);
@@ -306,24 +307,22 @@ test_dkls_keygen_bad_arguments(void **state)
     uint8_t *in2 = NULL;
     assert_int_equal(tss_dkls_keygen_input_encode(&in2, &in_len, (const uint8_t *)"w", 1), MPC_OK);
     p.input = in2;
-    assert_int_equal(session_proto_dkls_keygen.create(&s, &p), MPC_OK);
+    assert_int_equal(tss_proto_dkls_keygen.create(&s, &p), MPC_OK);
     mpc_outbox ob;
     mpc_outbox_init(&ob);
-    assert_int_equal(session_proto_dkls_keygen.start(s, &ob), MPC_OK);
+    assert_int_equal(tss_proto_start(s, &ob), MPC_OK);
     assert_int_equal(ob.n, 3); /* one broadcast, two base-OT messages */
     uint8_t junk[4] = {1, 0x11, 0, 0};
-    assert_int_equal(session_proto_dkls_keygen.handle(s, 1, 2, 1, junk, 4, &ob),
-                     MPC_ERR_SESSION_STATE);
+    assert_int_equal(tss_proto_handle(s, 1, 2, 1, junk, 4, &ob), MPC_ERR_SESSION_STATE);
     uint8_t *res = NULL;
     size_t rl = 0;
-    assert_int_equal(session_proto_dkls_keygen.result(s, &res, &rl), MPC_ERR_SESSION_STATE);
-    assert_int_equal(session_proto_dkls_keygen.handle(s, 1, 1, 0, junk, 4, &ob),
-                     MPC_ERR_MSG_MALFORMED);
-    assert_int_equal(session_proto_dkls_keygen.culprit(s), 1);
-    assert_int_equal(session_proto_dkls_keygen.current_round(s), 0);
+    assert_int_equal(tss_proto_result(s, &res, &rl), MPC_ERR_SESSION_STATE);
+    assert_int_equal(tss_proto_handle(s, 1, 1, 0, junk, 4, &ob), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(tss_proto_culprit(s), 1);
+    assert_int_equal(tss_proto_current_round(s), 0);
     mpc_outbox_clear(&ob);
-    session_proto_dkls_keygen.destroy(s);
-    session_proto_dkls_keygen.destroy(NULL);
+    tss_proto_destroy(s);
+    tss_proto_destroy(NULL);
     free(in2);
 }
 

@@ -19,9 +19,10 @@
 #include <sodium.h>
 
 #include "common/secmem.h"
-#include "session/proto_ecdsa.h"
 #include "tests/support/dkls_fixture.h"
+#include "tss/dkls_keygen.h"
 #include "tss/dkls_keyrec.h"
+#include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
 #include "tss/group.h"
 
@@ -101,7 +102,7 @@ test_dkls_signing_kos_failure_quarantine_refuses_peer(void **state)
         const char *ids[2] = {"node-0", "node-1"};
         uint8_t *in = NULL;
         size_t in_len = 0;
-        tss_dkls_signing *sg = NULL;
+        tss_base *sg = NULL;
         mpc_outbox ob;
         mpc_outbox_init(&ob);
         assert_int_equal(tss_dkls_sign_input_encode(&in, &in_len, rec, len, msg, ids, 2), MPC_OK);
@@ -112,10 +113,10 @@ test_dkls_signing_kos_failure_quarantine_refuses_peer(void **state)
                         .input = in,
                         .input_len = in_len};
         assert_int_equal(tss_dkls_signing_create(&sg, &p), MPC_OK);
-        assert_int_equal(tss_dkls_signing_start(sg, &ob), MPC_ERR_QUARANTINED);
+        assert_int_equal(tss_proto_start(sg, &ob), MPC_ERR_QUARANTINED);
         assert_int_equal(ob.n, 0);
-        assert_int_equal(tss_dkls_signing_culprit(sg), 1);
-        tss_dkls_signing_destroy(sg);
+        assert_int_equal(tss_proto_culprit(sg), 1);
+        tss_proto_destroy(sg);
         mpc_secure_free(in);
     }
     assert_int_equal(dkls_fx_sign(&q, s02, 2, msg, seed, NULL, NULL, &res, out), MPC_OK);
@@ -205,7 +206,7 @@ test_dkls_signing_replayed_round1_meets_fresh_pads(void **state)
 
 /* Creates the signing states of node-0 and node-1 for msg. */
 static void
-make_pair(tss_dkls_signing **s, const char **ids, uint8_t **in, const uint8_t msg[32])
+make_pair(tss_base **s, const char **ids, uint8_t **in, const uint8_t msg[32])
 {
     static const uint8_t sid[16] = {9};
     for (uint32_t i = 0; i < 2; i++) {
@@ -228,45 +229,44 @@ test_dkls_signing_second_round1_message_refused(void **state)
     (void)state;
     const char *ids[2] = {"node-0", "node-1"};
     uint8_t msg[32] = {1}, *in[2];
-    tss_dkls_signing *s[2];
+    tss_base *s[2];
     mpc_outbox ob[2];
     make_pair(s, ids, in, msg);
     for (int i = 0; i < 2; i++) {
         mpc_outbox_init(&ob[i]);
-        assert_int_equal(tss_dkls_signing_start(s[i], &ob[i]), MPC_OK);
-        assert_int_equal(tss_dkls_signing_current_round(s[i]), 1);
+        assert_int_equal(tss_proto_start(s[i], &ob[i]), MPC_OK);
+        assert_int_equal(tss_proto_current_round(s[i]), 1);
     }
     assert_int_equal(ob[1].n, 2);
     const mpc_out_msg *direct = ob[1].msgs[0].to == 0 ? &ob[1].msgs[0] : &ob[1].msgs[1];
     mpc_outbox tmp;
     mpc_outbox_init(&tmp);
-    assert_int_equal(tss_dkls_signing_handle(s[0], 1, 1, 0, direct->data, direct->len, &tmp),
-                     MPC_OK);
-    assert_int_equal(tss_dkls_signing_handle(s[0], 1, 1, 0, direct->data, direct->len, &tmp),
+    assert_int_equal(tss_proto_handle(s[0], 1, 1, 0, direct->data, direct->len, &tmp), MPC_OK);
+    assert_int_equal(tss_proto_handle(s[0], 1, 1, 0, direct->data, direct->len, &tmp),
                      MPC_ERR_MSG_KIND);
-    assert_int_equal(tss_dkls_signing_culprit(s[0]), 1);
-    assert_int_equal(tss_dkls_signing_current_round(s[0]), 0);
+    assert_int_equal(tss_proto_culprit(s[0]), 1);
+    assert_int_equal(tss_proto_current_round(s[0]), 0);
     assert_int_equal(tmp.n, 0); /* no answer was produced */
     /* Sticky. */
-    assert_int_equal(tss_dkls_signing_handle(s[0], 1, 1, 1, direct->data, direct->len, &tmp),
+    assert_int_equal(tss_proto_handle(s[0], 1, 1, 1, direct->data, direct->len, &tmp),
                      MPC_ERR_MSG_KIND);
     /* Party 1: wrong kind, wrong length, wrong round, result before done. */
     const mpc_out_msg *bc = ob[0].msgs[0].to == MPC_OUTBOX_ALL ? &ob[0].msgs[0] : &ob[0].msgs[1];
-    assert_int_equal(tss_dkls_signing_handle(s[1], 0, 2, 1, bc->data, bc->len, &tmp),
+    assert_int_equal(tss_proto_handle(s[1], 0, 2, 1, bc->data, bc->len, &tmp),
                      MPC_ERR_SESSION_STATE);
     uint8_t *r = NULL;
     size_t rl = 0;
-    assert_int_equal(tss_dkls_signing_result(s[1], &r, &rl), MPC_ERR_SESSION_STATE);
-    assert_int_equal(tss_dkls_signing_handle(s[1], 0, 1, 1, bc->data, bc->len - 1, &tmp),
+    assert_int_equal(tss_proto_result(s[1], &r, &rl), MPC_ERR_SESSION_STATE);
+    assert_int_equal(tss_proto_handle(s[1], 0, 1, 1, bc->data, bc->len - 1, &tmp),
                      MPC_ERR_MSG_MALFORMED);
-    assert_int_equal(tss_dkls_signing_culprit(s[1]), 0);
+    assert_int_equal(tss_proto_culprit(s[1]), 0);
     for (int i = 0; i < 2; i++) {
         mpc_outbox_clear(&ob[i]);
-        tss_dkls_signing_destroy(s[i]);
+        tss_proto_destroy(s[i]);
         mpc_secure_free(in[i]);
     }
     mpc_outbox_clear(&tmp);
-    tss_dkls_signing_destroy(NULL);
+    tss_proto_destroy(NULL);
 }
 
 static mpc_status
@@ -280,12 +280,12 @@ create_with(const char *const *list, uint32_t n_list, const char **parties, uint
     if (st != MPC_OK) {
         return st;
     }
-    void *s = NULL;
-    session_protocol_params p = {
+    tss_base *s = NULL;
+    tss_params p = {
         .sid = sid, .self = 0, .n_parties = n, .party_ids = parties, .input = in, .input_len = len};
-    st = session_proto_dkls_sign.create(&s, &p);
+    st = tss_proto_dkls_sign.create(&s, &p);
     if (st == MPC_OK) {
-        session_proto_dkls_sign.destroy(s);
+        tss_proto_destroy(s);
     } else {
         assert_null(s);
     }
@@ -336,8 +336,8 @@ test_dkls_signing_bad_inputs(void **state)
     assert_int_equal(tss_dkls_sign_input_encode(&in, &len, key.rec[0], key.len[0], msg, ok, 0),
                      MPC_ERR_INVALID_ARG);
     assert_null(in);
-    void *s = NULL;
-    assert_int_equal(session_proto_dkls_sign.create(&s, NULL), MPC_ERR_INVALID_ARG);
+    tss_base *s = NULL;
+    assert_int_equal(tss_proto_dkls_sign.create(&s, NULL), MPC_ERR_INVALID_ARG);
 }
 
 int

@@ -13,10 +13,11 @@
 #include <cmocka.h>
 
 #include "common/secmem.h"
-#include "session/proto_eddsa.h"
 #include "tests/support/tss_fixture.h"
+#include "tss/dkg.h"
 #include "tss/frost_sign.h"
 #include "tss/keyshare.h"
+#include "tss/reshare.h"
 
 static uint64_t seed;
 static tss_fx_key key23; /* 2-of-3 key held by nodes 0, 1, 2 */
@@ -147,8 +148,8 @@ test_frost_sign_malformed(void **state)
 
 /* Builds sign params for party `self` of signers (node numbers) with the given record. */
 static mpc_status
-create_one(tss_frost_sign **s, const uint32_t *signers, uint32_t n, uint32_t self,
-           const uint8_t *rec, size_t rec_len)
+create_one(tss_base **s, const uint32_t *signers, uint32_t n, uint32_t self, const uint8_t *rec,
+           size_t rec_len)
 {
     static const uint8_t sid[TSS_SID_LEN] = {9};
     const char *ids[4];
@@ -176,7 +177,7 @@ static void
 test_frost_sign_create_validates_signers(void **state)
 {
     (void)state;
-    tss_frost_sign *s = NULL;
+    tss_base *s = NULL;
     uint32_t one[2] = {0, 0};
     uint32_t stranger[2] = {0, 7};
     uint32_t ok[2] = {0, 1};
@@ -192,7 +193,7 @@ test_frost_sign_create_validates_signers(void **state)
                      MPC_ERR_MSG_MALFORMED);
     assert_null(s);
     assert_int_equal(create_one(&s, ok, 2, 0, key23.rec[0], key23.len[0]), MPC_OK);
-    tss_frost_sign_destroy(s);
+    tss_proto_destroy(s);
 }
 
 static void
@@ -204,7 +205,7 @@ test_frost_sign_too_few_signers(void **state)
     uint32_t nodes[3] = {0, 1, 2};
     assert_int_equal(tss_fx_dkg(&key33, nodes, 3, 3, seed++, NULL, NULL, &res), MPC_OK);
     tss_sim_result_free(&res);
-    tss_frost_sign *s = NULL;
+    tss_base *s = NULL;
     assert_int_equal(create_one(&s, nodes, 2, 0, key33.rec[0], key33.len[0]),
                      MPC_ERR_BAD_THRESHOLD);
     assert_null(s);
@@ -220,7 +221,7 @@ test_frost_sign_rejects_zero_or_duplicate_identifier(void **state)
     uint8_t *rec = NULL;
     size_t rec_len = 0;
     uint32_t ok[2] = {0, 1};
-    tss_frost_sign *s = NULL;
+    tss_base *s = NULL;
     assert_int_equal(tss_keyshare_decode(&ks, key23.rec[0], key23.len[0]), MPC_OK);
     ks->members[1].id = ks->members[0].id;
     assert_int_equal(tss_keyshare_encode(ks, 0, &rec, &rec_len), MPC_OK);
@@ -238,26 +239,26 @@ static void
 test_frost_sign_different_message_is_transcript_error(void **state)
 {
     (void)state;
-    static const uint8_t sid[SESSION_SID_LEN] = {4};
+    static const uint8_t sid[TSS_SID_LEN] = {4};
     const char *ids[2] = {"node-0", "node-1"};
     const uint8_t other[] = "pay 9 coins to eve";
-    session_protocol_params p[2];
+    tss_params p[2];
     uint8_t *in[2] = {0};
     for (uint32_t i = 0; i < 2; i++) {
         assert_int_equal(tss_sign_input_encode(&in[i], &p[i].input_len, key23.rec[i], key23.len[i],
                                                i ? other : msg, i ? sizeof other : sizeof msg),
                          MPC_OK);
-        p[i] = (session_protocol_params){.sid = sid,
-                                         .self = i,
-                                         .n_parties = 2,
-                                         .party_ids = ids,
-                                         .input = in[i],
-                                         .input_len = p[i].input_len};
+        p[i] = (tss_params){.sid = sid,
+                            .self = i,
+                            .n_parties = 2,
+                            .party_ids = ids,
+                            .input = in[i],
+                            .input_len = p[i].input_len};
     }
     tss_sim_result res;
-    assert_int_equal(tss_sim_run(&session_proto_frost_sign, p, 2, seed++, NULL, NULL, &res),
+    assert_int_equal(tss_sim_run(&tss_proto_frost_sign, p, 2, seed++, NULL, NULL, &res),
                      MPC_ERR_TRANSCRIPT);
-    assert_true(tss_fx_failed_with(&res, MPC_ERR_TRANSCRIPT, SESSION_NO_CULPRIT));
+    assert_true(tss_fx_failed_with(&res, MPC_ERR_TRANSCRIPT, TSS_NO_CULPRIT));
     assert_int_equal(res.parties[0].status, MPC_ERR_TRANSCRIPT);
     assert_int_equal(res.parties[1].status, MPC_ERR_TRANSCRIPT);
     tss_sim_result_free(&res);
@@ -270,25 +271,25 @@ test_frost_sign_misuse(void **state)
 {
     (void)state;
     uint32_t ok[2] = {0, 1};
-    tss_frost_sign *s = NULL;
+    tss_base *s = NULL;
     mpc_outbox ob;
     uint8_t *out = NULL;
     size_t out_len = 0;
     mpc_outbox_init(&ob);
     assert_int_equal(tss_frost_sign_create(NULL, NULL), MPC_ERR_INVALID_ARG);
     assert_int_equal(create_one(&s, ok, 2, 0, key23.rec[0], key23.len[0]), MPC_OK);
-    assert_int_equal(tss_frost_sign_result(s, &out, &out_len), MPC_ERR_SESSION_STATE);
-    assert_int_equal(tss_frost_sign_start(s, &ob), MPC_OK);
-    assert_int_equal(tss_frost_sign_start(s, &ob), MPC_ERR_INVALID_ARG); /* nonces used once */
-    assert_int_equal(tss_frost_sign_current_round(s), 1);
+    assert_int_equal(tss_proto_result(s, &out, &out_len), MPC_ERR_SESSION_STATE);
+    assert_int_equal(tss_proto_start(s, &ob), MPC_OK);
+    assert_int_equal(tss_proto_start(s, &ob), MPC_ERR_INVALID_ARG); /* nonces used once */
+    assert_int_equal(tss_proto_current_round(s), 1);
     /* Round 1 must be a broadcast. */
-    assert_int_equal(tss_frost_sign_handle(s, 1, 1, 0, ob.msgs[0].data, ob.msgs[0].len, &ob),
+    assert_int_equal(tss_proto_handle(s, 1, 1, 0, ob.msgs[0].data, ob.msgs[0].len, &ob),
                      MPC_ERR_MSG_KIND);
-    assert_int_equal(tss_frost_sign_culprit(s), 1);
-    assert_false(tss_frost_sign_is_done(s));
+    assert_int_equal(tss_proto_culprit(s), 1);
+    assert_false(tss_proto_is_done(s));
     mpc_outbox_clear(&ob);
-    tss_frost_sign_destroy(s);
-    tss_frost_sign_destroy(NULL);
+    tss_proto_destroy(s);
+    tss_proto_destroy(NULL);
     assert_int_equal(tss_sign_input_encode(&out, &out_len, NULL, 0, msg, 1), MPC_ERR_INVALID_ARG);
     assert_null(out);
 }
@@ -297,11 +298,11 @@ static void
 test_frost_sign_adapter_table(void **state)
 {
     (void)state;
-    const session_protocol *p = &session_proto_frost_sign;
+    const tss_protocol *p = &tss_proto_frost_sign;
     assert_string_equal(p->name, "frost-sign");
     assert_non_null(p->handle);
-    assert_int_equal(p->current_round(NULL), 0);
-    assert_int_equal(p->is_done(NULL), 0);
+    assert_int_equal(tss_proto_current_round(NULL), 0);
+    assert_int_equal(tss_proto_is_done(NULL), 0);
 }
 
 int

@@ -22,18 +22,18 @@ test_proto_base_init_validates(void **state)
     const char *ids[3] = {"a", "b", "c"};
     const char *dup[3] = {"a", "b", "b"};
     tss_params p = {.sid = sid, .self = 2, .n_parties = 3, .party_ids = ids};
-    assert_int_equal(tss_base_init(&b, &p), MPC_OK);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_OK);
     assert_int_equal(b.culprit, TSS_NO_CULPRIT);
     tss_base_free(&b);
     p.party_ids = dup;
-    assert_int_equal(tss_base_init(&b, &p), MPC_ERR_BAD_IDENTIFIER);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_ERR_BAD_IDENTIFIER);
     p.party_ids = ids;
     p.self = 3;
-    assert_int_equal(tss_base_init(&b, &p), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_ERR_INVALID_ARG);
     p.self = 0;
     p.n_parties = 1;
-    assert_int_equal(tss_base_init(&b, &p), MPC_ERR_INVALID_ARG);
-    assert_int_equal(tss_base_init(&b, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_base_init(&b, NULL, NULL), MPC_ERR_INVALID_ARG);
 }
 
 static void
@@ -46,7 +46,7 @@ test_proto_accept_rules(void **state)
     tss_params p = {.sid = sid, .self = 0, .n_parties = 3, .party_ids = ids};
     uint8_t msg[4] = {TSS_MSG_VERSION, 0x11, 0xaa, 0xbb};
     uint8_t senders[3] = {1, 1, 0};
-    assert_int_equal(tss_base_init(&b, &p), MPC_OK);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_OK);
     tss_base_expect(&b, 1, senders);
     assert_int_equal(b.missing, 1); /* self never expected */
     /* party 2 is not expected this round */
@@ -55,7 +55,7 @@ test_proto_accept_rules(void **state)
     assert_int_equal(b.round, 0);
     tss_base_free(&b);
 
-    assert_int_equal(tss_base_init(&b, &p), MPC_OK);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_OK);
     tss_base_expect(&b, 1, NULL);
     assert_int_equal(b.missing, 2);
     assert_int_equal(tss_base_accept(&b, 1, 2, 1, 1, 0x11, msg, 4, &r), MPC_ERR_SESSION_STATE);
@@ -69,13 +69,13 @@ test_proto_accept_rules(void **state)
     assert_int_equal(b.culprit, 1);
     tss_base_free(&b);
 
-    assert_int_equal(tss_base_init(&b, &p), MPC_OK);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_OK);
     tss_base_expect(&b, 1, NULL);
     msg[1] = 0x12;
     assert_int_equal(tss_base_accept(&b, 2, 1, 1, 1, 0x11, msg, 4, &r), MPC_ERR_MSG_MALFORMED);
     assert_int_equal(b.culprit, 2);
     tss_base_free(&b);
-    assert_int_equal(tss_base_init(&b, &p), MPC_OK);
+    assert_int_equal(tss_base_init(&b, NULL, &p), MPC_OK);
     tss_base_expect(&b, 1, NULL);
     assert_int_equal(tss_base_accept(&b, 2, 1, 1, 1, 0x11, msg, 1, &r), MPC_ERR_MSG_MALFORMED);
     tss_base_free(&b);

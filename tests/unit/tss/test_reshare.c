@@ -14,8 +14,9 @@
 #include <cmocka.h>
 
 #include "common/secmem.h"
-#include "session/proto_eddsa.h"
 #include "tests/support/tss_fixture.h"
+#include "tss/dkg.h"
+#include "tss/frost_sign.h"
 #include "tss/keyshare.h"
 #include "tss/reshare.h"
 
@@ -263,7 +264,7 @@ test_reshare_transcript_mismatch(void **state)
 
 /* Creates party `self` of a session over nodes[] with the given input pieces. */
 static mpc_status
-create_one(tss_reshare **s, const uint32_t *nodes, uint32_t n, uint32_t self, uint32_t new_t,
+create_one(tss_base **s, const uint32_t *nodes, uint32_t n, uint32_t self, uint32_t new_t,
            const char *const *new_nodes, uint32_t n_new, const uint8_t *rec, size_t rec_len)
 {
     static const uint8_t sid[TSS_SID_LEN] = {5};
@@ -292,14 +293,14 @@ static void
 test_reshare_create_validates_roles(void **state)
 {
     (void)state;
-    tss_reshare *s = NULL;
+    tss_base *s = NULL;
     const char *nn[3] = {"node-1", "node-2", "node-3"};
     const char *dup[3] = {"node-1", "node-2", "node-1"};
     uint32_t parties[4] = {0, 1, 2, 3};
     uint32_t one_dealer[3] = {0, 3, 4};
     const char *nn2[2] = {"node-3", "node-4"};
     assert_int_equal(create_one(&s, parties, 4, 0, 2, nn, 3, old23.rec[0], old23.len[0]), MPC_OK);
-    tss_reshare_destroy(s);
+    tss_proto_destroy(s);
     s = NULL;
     assert_int_equal(create_one(&s, parties, 4, 0, 4, nn, 3, old23.rec[0], old23.len[0]),
                      MPC_ERR_BAD_THRESHOLD);
@@ -339,7 +340,7 @@ test_reshare_group_key_mismatch(void **state)
     static const uint8_t sid[TSS_SID_LEN] = {6};
     const char *ids[4] = {"node-0", "node-1", "node-2", "node-3"};
     const char *nn[3] = {"node-1", "node-2", "node-3"};
-    session_protocol_params p[4];
+    tss_params p[4];
     uint8_t *in[4] = {0}, *pub = NULL;
     size_t in_len[4] = {0}, pub_len = 0;
     tss_keyshare *ks = NULL;
@@ -351,19 +352,19 @@ test_reshare_group_key_mismatch(void **state)
         const uint8_t *rec = i < 3 ? old23.rec[i] : pub;
         size_t len = i < 3 ? old23.len[i] : pub_len;
         assert_int_equal(tss_reshare_input_encode(&in[i], &in_len[i], 2, nn, 3, rec, len), MPC_OK);
-        p[i] = (session_protocol_params){.sid = sid,
-                                         .self = i,
-                                         .n_parties = 4,
-                                         .party_ids = ids,
-                                         .threshold = 2,
-                                         .input = in[i],
-                                         .input_len = in_len[i]};
+        p[i] = (tss_params){.sid = sid,
+                            .self = i,
+                            .n_parties = 4,
+                            .party_ids = ids,
+                            .threshold = 2,
+                            .input = in[i],
+                            .input_len = in_len[i]};
     }
     tss_sim_result res;
-    assert_int_equal(tss_sim_run(&session_proto_frost_reshare, p, 4, seed++, NULL, NULL, &res),
+    assert_int_equal(tss_sim_run(&tss_proto_frost_reshare, p, 4, seed++, NULL, NULL, &res),
                      MPC_ERR_BAD_GROUP_KEY);
     assert_int_equal(res.parties[3].status, MPC_ERR_BAD_GROUP_KEY);
-    assert_int_equal(res.parties[3].culprit, SESSION_NO_CULPRIT);
+    assert_int_equal(res.parties[3].culprit, TSS_NO_CULPRIT);
     tss_sim_result_free(&res);
     for (uint32_t i = 0; i < 4; i++) {
         mpc_secure_free(in[i]);
@@ -403,8 +404,8 @@ static void
 test_reshare_adapter_table(void **state)
 {
     (void)state;
-    assert_string_equal(session_proto_frost_reshare.name, "frost-reshare");
-    assert_int_equal(session_proto_frost_reshare.culprit(NULL), SESSION_NO_CULPRIT);
+    assert_string_equal(tss_proto_frost_reshare.name, "frost-reshare");
+    assert_int_equal(tss_proto_culprit(NULL), TSS_NO_CULPRIT);
 }
 
 int

@@ -20,57 +20,53 @@
 
 /* Toy state: broadcasts (round, self) each round; advances after `need` messages. */
 typedef struct {
-    uint32_t self, n, round, got, need; /* identity, size, current round, received, quota */
-    int done;                           /* finished */
-    int wrong_round;                    /* a message of another round was delivered */
-    uint64_t order;                     /* hash of the delivery order */
+    tss_base b;      /* first member (the table casts): self, n, round, done */
+    uint32_t got;    /* messages received this round */
+    uint32_t need;   /* messages that complete a round */
+    int wrong_round; /* a message of another round was delivered */
+    uint64_t order;  /* hash of the delivery order */
 } toy;
 
+static const tss_protocol toy_proto;
+
 static mpc_status
-toy_create(void **state, const session_protocol_params *p)
+toy_create(tss_base **state, const tss_params *p)
 {
     toy *t = calloc(1, sizeof *t);
     if (t == NULL) {
         return MPC_ERR_NOMEM;
     }
-    t->self = p->self;
-    t->n = p->n_parties;
+    tss_base_open(&t->b, &toy_proto, p->self, p->n_parties);
+    t->b.culprit = 0; /* the toy blames party 0 for everything */
     t->need = p->threshold ? p->threshold : p->n_parties - 1;
-    *state = t;
+    *state = &t->b;
     return MPC_OK;
 }
 
 static mpc_status
 toy_send(toy *t, mpc_outbox *out)
 {
-    uint8_t m[2] = {(uint8_t)t->round, (uint8_t)t->self};
-    return mpc_outbox_add(out, t->round, MPC_OUTBOX_ALL, m, 2);
+    uint8_t m[2] = {(uint8_t)t->b.round, (uint8_t)t->b.self};
+    return mpc_outbox_add(out, t->b.round, MPC_OUTBOX_ALL, m, 2);
 }
 
 static mpc_status
-toy_start(void *s, mpc_outbox *out)
+toy_start(tss_base *s, mpc_outbox *out)
 {
-    toy *t = s;
-    t->round = 1;
+    toy *t = (toy *)s;
+    t->b.round = 1;
     return toy_send(t, out);
 }
 
-static uint32_t
-toy_round(const void *s)
-{
-    const toy *t = s;
-    return t->done ? 0 : t->round;
-}
-
 static mpc_status
-toy_handle(void *s, uint32_t from, uint32_t round, int bc, const uint8_t *d, size_t len,
+toy_handle(tss_base *s, uint32_t from, uint32_t round, int bc, const uint8_t *d, size_t len,
            mpc_outbox *out)
 {
-    toy *t = s;
+    toy *t = (toy *)s;
     if (len != 2 || !bc || d[0] != round || d[1] != from) {
         return MPC_ERR_MSG_MALFORMED;
     }
-    if (round != t->round) {
+    if (round != t->b.round) {
         t->wrong_round = 1;
         return MPC_ERR_PROTOCOL;
     }
@@ -79,24 +75,19 @@ toy_handle(void *s, uint32_t from, uint32_t round, int bc, const uint8_t *d, siz
         return MPC_OK;
     }
     t->got = 0;
-    if (t->round == TOY_ROUNDS) {
-        t->done = 1;
+    if (t->b.round == TOY_ROUNDS) {
+        t->b.done = 1;
+        t->b.round = 0;
         return MPC_OK;
     }
-    t->round++;
+    t->b.round++;
     return toy_send(t, out);
 }
 
-static int
-toy_done(const void *s)
-{
-    return ((const toy *)s)->done;
-}
-
 static mpc_status
-toy_result(void *s, uint8_t **out, size_t *len)
+toy_result(tss_base *s, uint8_t **out, size_t *len)
 {
-    toy *t = s;
+    toy *t = (toy *)s;
     *out = mpc_secure_alloc(sizeof t->order);
     if (*out == NULL) {
         return MPC_ERR_NOMEM;
@@ -106,31 +97,23 @@ toy_result(void *s, uint8_t **out, size_t *len)
     return MPC_OK;
 }
 
-static uint32_t
-toy_culprit(const void *s)
-{
-    (void)s;
-    return 0;
-}
-
 static void
-toy_destroy(void *s)
+toy_destroy(tss_base *s)
 {
     free(s);
 }
 
-static const session_protocol toy_proto = {"toy",      toy_create,  toy_start,
-                                           toy_round,  toy_handle,  toy_done,
-                                           toy_result, toy_culprit, toy_destroy};
+static const tss_protocol toy_proto = {"toy",      toy_create, toy_start,
+                                       toy_handle, toy_result, toy_destroy};
 
-static const uint8_t sid[SESSION_SID_LEN];
+static const uint8_t sid[TSS_SID_LEN];
 static const char *const names[5] = {"a", "b", "c", "d", "e"};
 
 static void
-params(session_protocol_params *p, uint32_t n, uint32_t need)
+params(tss_params *p, uint32_t n, uint32_t need)
 {
     for (uint32_t i = 0; i < n; i++) {
-        p[i] = (session_protocol_params){
+        p[i] = (tss_params){
             .sid = sid, .self = i, .n_parties = n, .party_ids = names, .threshold = need};
     }
 }
@@ -139,7 +122,7 @@ static void
 test_tss_sim_runs_with_round_gating_and_reordering(void **state)
 {
     (void)state;
-    session_protocol_params p[5];
+    tss_params p[5];
     uint64_t first = 0;
     int differs = 0;
     params(p, 5, 0);
@@ -165,7 +148,7 @@ test_tss_sim_drops_late_messages(void **state)
 {
     (void)state;
     /* Parties advance after 2 of 4 messages: the remaining ones arrive late. */
-    session_protocol_params p[5];
+    tss_params p[5];
     tss_sim_result res;
     params(p, 5, 2);
     assert_int_equal(tss_sim_run(&toy_proto, p, 5, 7, NULL, NULL, &res), MPC_OK);
@@ -203,7 +186,7 @@ static void
 test_tss_sim_stall_and_error_reporting(void **state)
 {
     (void)state;
-    session_protocol_params p[4];
+    tss_params p[4];
     tss_sim_result res;
     params(p, 4, 0);
     assert_int_equal(tss_sim_run(&toy_proto, p, 4, 3, drop_one, NULL, &res), MPC_ERR_PROTOCOL);
