@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/log.h"
 #include "common/secmem.h"
 
@@ -187,10 +188,8 @@ node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, co
     }
     uint32_t code = (uint32_t)outcome;
     buf[0] = REQ_FORMAT;
-    for (int i = 0; i < 4; i++) {
-        buf[1 + i] = (uint8_t)(code >> (8 * i));
-        buf[5 + i] = 0;
-    }
+    mpc_put_u32le(buf + 1, code);
+    mpc_put_u32le(buf + 5, 0);
     if (result_len > 0) {
         memcpy(buf + REQ_HEADER, result, result_len);
     }
@@ -227,10 +226,7 @@ node_store_req_get(node_store *s, const char *request_id, mpc_status *outcome, u
         mpc_secure_free(buf);
         return MPC_ERR_CORRUPT;
     }
-    uint32_t code = 0;
-    for (int i = 3; i >= 0; i--) {
-        code = (code << 8) | buf[1 + i];
-    }
+    uint32_t code = mpc_get_u32le(buf + 1);
     if (!mpc_status_is_known((int)code)) {
         mpc_secure_free(buf);
         return MPC_ERR_CORRUPT;
