@@ -1,6 +1,7 @@
 /*
- * store_records.c — typed records of the key store: record names, share +
- * keyinfo in one transaction, the request log and the identity binding.
+ * store_records.c — typed records of the key store: record names, keyinfo
+ * reads, the request log and the identity binding. Shares and keyinfo
+ * writes are node/store/keys.c's.
  * Built only on the public node_store API (store.h).
  *
  * Request log value (format 1): u8 format | u32 outcome (mpc_status, LE) |
@@ -71,59 +72,6 @@ node_store_name_req(char *buf, size_t cap, const char *request_id)
     return name_format(buf, cap, snprintf(buf, cap, "req/%s", request_id));
 }
 
-/* Puts the encoded keyinfo for wallet inside txn. */
-static mpc_status
-txn_put_keyinfo(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
-{
-    char name[NODE_STORE_NAME_MAX + 1];
-    uint8_t enc[NODE_STORE_KEYINFO_ENCODED_MAX];
-    size_t enc_len = 0;
-    mpc_status st = node_store_name_keyinfo(name, sizeof(name), ki->key_type, wallet);
-    if (st == MPC_OK) {
-        st = node_store_keyinfo_encode(enc, sizeof(enc), &enc_len, ki);
-    }
-    if (st == MPC_OK) {
-        st = node_store_txn_put(txn, name, enc, enc_len);
-    }
-    return st;
-}
-
-mpc_status
-node_store_commit_share(node_store *s, const char *wallet, uint32_t version, const uint8_t *share,
-                        size_t share_len, const struct node_store_keyinfo *ki)
-{
-    char name[NODE_STORE_NAME_MAX + 1];
-    if (s == NULL || share == NULL || share_len == 0 || node_store_keyinfo_validate(ki) != MPC_OK ||
-        node_store_keyinfo_find(ki, version) == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    mpc_status st = node_store_name_share(name, sizeof(name), ki->key_type, wallet, version);
-    if (st != MPC_OK) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    node_store_txn *txn = NULL;
-    st = node_store_txn_begin(s, &txn);
-    if (st != MPC_OK) {
-        return st;
-    }
-    st = node_store_txn_put(txn, name, share, share_len);
-#ifdef MPC_FAULT_INJECTION
-    if (st == MPC_OK && node_store_fault_take(s, NODE_STORE_FAULT_AFTER_SHARE_PUT)) {
-        st = MPC_ERR_IO;
-    }
-#endif
-    if (st == MPC_OK) {
-        st = txn_put_keyinfo(txn, wallet, ki);
-    }
-    if (st != MPC_OK) {
-        node_store_txn_abort(&txn);
-        mpc_log(MPC_LOG_ERROR, "store", "commit_share_failed", "wallet=%s version=%u status=%s",
-                wallet, version, mpc_status_name(st));
-        return st;
-    }
-    return node_store_txn_commit(&txn);
-}
-
 mpc_status
 node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
                        struct node_store_keyinfo *ki)
@@ -150,26 +98,6 @@ node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
         st = MPC_ERR_CORRUPT;
     }
     return st;
-}
-
-mpc_status
-node_store_keyinfo_put(node_store *s, const char *wallet, const struct node_store_keyinfo *ki)
-{
-    if (s == NULL || node_store_keyinfo_validate(ki) != MPC_OK ||
-        !node_client_wallet_id_is_valid(wallet)) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    node_store_txn *txn = NULL;
-    mpc_status st = node_store_txn_begin(s, &txn);
-    if (st != MPC_OK) {
-        return st;
-    }
-    st = txn_put_keyinfo(txn, wallet, ki);
-    if (st != MPC_OK) {
-        node_store_txn_abort(&txn);
-        return st;
-    }
-    return node_store_txn_commit(&txn);
 }
 
 mpc_status
