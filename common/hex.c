@@ -1,5 +1,5 @@
 /*
- * hex.c — strict hex and base64 over libsodium.
+ * hex.c — strict hex over libsodium.
  */
 #include "common/hex.h"
 
@@ -63,54 +63,4 @@ mpc_hex_decode_exact(uint8_t *out, size_t want, const char *hex)
         return st == MPC_ERR_BUFFER_TOO_SMALL ? MPC_ERR_PARSE : st;
     }
     return n == want ? MPC_OK : MPC_ERR_PARSE;
-}
-
-size_t
-mpc_base64_size(size_t len)
-{
-    return sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-}
-
-mpc_status
-mpc_base64_encode(char *out, size_t out_cap, const uint8_t *in, size_t in_len)
-{
-    if (out == NULL || (in == NULL && in_len > 0)) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (in_len > SIZE_MAX / 2 || out_cap < mpc_base64_size(in_len)) {
-        if (out_cap > 0) {
-            out[0] = '\0';
-        }
-        return MPC_ERR_BUFFER_TOO_SMALL;
-    }
-    sodium_bin2base64(out, out_cap, in, in_len, sodium_base64_VARIANT_ORIGINAL);
-    return MPC_OK;
-}
-
-mpc_status
-mpc_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *b64)
-{
-    if (out_len != NULL) {
-        *out_len = 0;
-    }
-    if (out == NULL || out_len == NULL || b64 == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    size_t blen = strlen(b64);
-    if (blen % 4 != 0) {
-        return MPC_ERR_PARSE;
-    }
-    if ((blen / 4) * 3 > out_cap + 2) {
-        return MPC_ERR_BUFFER_TOO_SMALL;
-    }
-    const char *end = NULL;
-    size_t n = 0;
-    if (sodium_base642bin(out, out_cap, b64, blen, NULL, &n, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != b64 + blen) {
-        sodium_memzero(out, out_cap);
-        return MPC_ERR_PARSE;
-    }
-    *out_len = n;
-    return MPC_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * hex.h — strict hex and base64 encoding (libsodium underneath).
+ * hex.h — strict hex encoding (libsodium underneath).
  *
  * Decoders are strict: the whole input must be consumed, with no separators or
  * whitespace, and the decoded length must fit the output exactly as stated.
@@ -40,16 +40,5 @@ MPC_MUST_CHECK mpc_status mpc_hex_decode(uint8_t *out, size_t out_cap, size_t *o
  * Returns: MPC_OK, or MPC_ERR_PARSE (including a length other than want).
  */
 MPC_MUST_CHECK mpc_status mpc_hex_decode_exact(uint8_t *out, size_t want, const char *hex);
-
-/* Returns: the buffer size (including the NUL) that base64 of len bytes needs. */
-size_t mpc_base64_size(size_t len);
-
-/* Standard base64 with padding. Same return values as mpc_hex_encode. */
-MPC_MUST_CHECK mpc_status mpc_base64_encode(char *out, size_t out_cap, const uint8_t *in,
-                                            size_t in_len);
-
-/* Strict standard base64 with padding. Same contract as mpc_hex_decode. */
-MPC_MUST_CHECK mpc_status mpc_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len,
-                                            const char *b64);
 
 #endif /* MPC_COMMON_HEX_H */

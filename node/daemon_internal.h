@@ -33,6 +33,7 @@
 #include "node/daemon.h"
 #include "node/store/identity.h"
 #include "node/store/keyinfo.h"
+#include "node/store/keys.h"
 #include "node/store/store.h"
 #include "session/manager.h"
 #include "transport/jetstream.h"

@@ -206,17 +206,26 @@ version_has(const struct node_store_keyinfo_version *v, const char *id)
     return 0;
 }
 
-/* Reads keyinfo into a fresh sj->ki. Returns MPC_OK, MPC_ERR_UNKNOWN_WALLET, MPC_ERR_STORE. */
+/* Reads keyinfo into a fresh sj->ki: the key's current record, or for a sign
+ * (sign != 0) the record with the version the sign uses resolved into
+ * sj->version (node_store_keys_sign_version; requested 0 = the active one).
+ * Returns MPC_OK, MPC_ERR_UNKNOWN_WALLET, MPC_ERR_REQ_INVALID, MPC_ERR_STORE. */
 static mpc_status
-sj_load_keyinfo(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
+sj_load_keyinfo(struct node_daemon *d, struct node_subjob *sj, const char *wallet, int sign,
+                uint32_t requested)
 {
     sj->ki = calloc(1, sizeof *sj->ki);
     if (sj->ki == NULL) {
         return MPC_ERR_NOMEM;
     }
-    mpc_status st = node_store_keyinfo_get(d->store, sj->key_type, wallet, sj->ki);
+    mpc_status st = sign ? node_store_keys_sign_version(d->store, sj->key_type, wallet, requested,
+                                                        sj->ki, &sj->version)
+                         : node_store_keyinfo_get(d->store, sj->key_type, wallet, sj->ki);
     if (st == MPC_ERR_NOT_FOUND) {
         return SJ_FAIL(sj, MPC_ERR_UNKNOWN_WALLET, "no %s key for wallet %s", sj->h->name, wallet);
+    }
+    if (st == MPC_ERR_REQ_INVALID) {
+        return SJ_FAIL(sj, st, "key version %u not usable", requested);
     }
     if (st != MPC_OK) {
         return SJ_FAIL(sj, MPC_ERR_STORE, "keyinfo unreadable: %s", mpc_status_name(st));
@@ -231,11 +240,7 @@ static mpc_status
 sj_load_share(struct node_daemon *d, struct node_subjob *sj, const char *wallet, uint32_t v,
               uint8_t **share, size_t *len)
 {
-    char name[NODE_STORE_NAME_MAX + 1];
-    mpc_status st = node_store_name_share(name, sizeof name, sj->key_type, wallet, v);
-    if (st == MPC_OK) {
-        st = node_store_get(d->store, name, share, len);
-    }
+    mpc_status st = node_store_keys_share_get(d->store, sj->key_type, wallet, v, share, len);
     if (st == MPC_ERR_NOT_FOUND) {
         return SJ_FAIL(sj, MPC_ERR_UNKNOWN_WALLET, "no share of %s v%u", wallet, v);
     }
@@ -280,15 +285,11 @@ static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
     const char *ids[NODE_STORE_KEYINFO_MAX_PARTIES];
-    mpc_status st = sj_load_keyinfo(d, sj, s->wallet_id);
+    mpc_status st = sj_load_keyinfo(d, sj, s->wallet_id, 1, s->key_version);
     if (st != MPC_OK) {
         return st;
     }
-    sj->version = s->key_version != 0 ? s->key_version : sj->ki->active_version;
     const struct node_store_keyinfo_version *v = node_store_keyinfo_find(sj->ki, sj->version);
-    if (v == NULL || v->state == NODE_STORE_KEY_VERSION_PENDING) {
-        return SJ_FAIL(sj, MPC_ERR_REQ_INVALID, "key version %u not usable", sj->version);
-    }
     const char *holders[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint16_t i = 0; i < v->n_participants; i++) {
         holders[i] = v->participants[i];
@@ -395,7 +396,7 @@ prepare_reshare(struct node_daemon *d, const Mpc__ReshareRequest *r, struct node
     for (size_t i = 0; i < n_new; i++) {
         is_new |= strcmp(ids[i], d->cfg->node_id) == 0;
     }
-    mpc_status st = sj_load_keyinfo(d, sj, r->wallet_id);
+    mpc_status st = sj_load_keyinfo(d, sj, r->wallet_id, 0, 0);
     if (st == MPC_ERR_UNKNOWN_WALLET && is_new) {
         return prepare_join(d, r, sj, ids, n_new);
     }

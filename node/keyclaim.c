@@ -8,24 +8,11 @@
 
 #include <sodium.h>
 
+#include "common/bytes.h"
+
 #define KC_DOMAIN     "mpc-node/keyclaim/v1"
 #define KC_DOMAIN_LEN (sizeof KC_DOMAIN) /* with the NUL */
 #define KC_SIG        64u
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 static int
 query_ok(const struct node_keyclaim_query *q)
@@ -134,8 +121,8 @@ node_keyclaim_encode(const struct node_keyclaim *c, const node_store_identity *i
     p += nl;
     *p++ = c->found ? 1 : 0;
     if (c->found) {
-        put_u32(p, c->active_version);
-        put_u32(p + 4, (uint32_t)c->record_len);
+        mpc_put_u32be(p, c->active_version);
+        mpc_put_u32be(p + 4, (uint32_t)c->record_len);
         memcpy(p + 8, c->record, c->record_len);
         p += 8 + c->record_len;
     }
@@ -173,8 +160,8 @@ claim_parse(struct node_keyclaim *c, const uint8_t *p, size_t left)
     if (left - off < 8) {
         return MPC_ERR_MSG_MALFORMED;
     }
-    c->active_version = get_u32(p + off);
-    uint32_t rl = get_u32(p + off + 4);
+    c->active_version = mpc_get_u32be(p + off);
+    uint32_t rl = mpc_get_u32be(p + off + 4);
     off += 8;
     if (c->active_version == 0 || rl == 0 || rl > NODE_KEYCLAIM_REC_MAX || left - off != rl) {
         return MPC_ERR_MSG_MALFORMED;

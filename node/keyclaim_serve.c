@@ -30,15 +30,13 @@ claim_fill(struct node_daemon *d, struct node_keyclaim *c, uint8_t **pub)
 {
     const tss_keytype *h = node_handler_find(c->q.key_type);
     struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
-    char name[NODE_STORE_NAME_MAX + 1];
     uint8_t *rec = NULL;
     size_t rec_len = 0, pub_len = 0;
     *pub = NULL;
     if (h == NULL || h->record_public == NULL || ki == NULL ||
         node_store_keyinfo_get(d->store, c->q.key_type, c->q.wallet, ki) != MPC_OK ||
-        node_store_name_share(name, sizeof name, c->q.key_type, c->q.wallet, ki->active_version) !=
-            MPC_OK ||
-        node_store_get(d->store, name, &rec, &rec_len) != MPC_OK ||
+        node_store_keys_share_get(d->store, c->q.key_type, c->q.wallet, ki->active_version, &rec,
+                                  &rec_len) != MPC_OK ||
         h->record_public(rec, rec_len, pub, &pub_len) != MPC_OK) {
         c->found = 0;
     } else {

@@ -23,8 +23,8 @@
  * The canonical-encoding check (re-encoding gives the received bytes) means
  * that no byte can change without changing what was signed.
  *
- * Replay of (from, round, seq) is the session's to check: see
- * transport/replay_set.h.
+ * Replay of (from, round, seq) is the session's to check: the session actor
+ * keeps a bounded replay set per session (session/actor.c).
  *
  * THREAD SAFETY: seal/open are thread-safe (the peer table takes a read
  * lock); counters are updated atomically.
@@ -88,7 +88,6 @@ typedef struct {
     uint64_t wrong_recipient; /* MPC_ERR_MSG_WRONG_RECIPIENT */
     uint64_t wrong_session;   /* MPC_ERR_MSG_WRONG_SESSION */
     uint64_t decrypt;         /* MPC_ERR_MSG_DECRYPT */
-    uint64_t replay;          /* MPC_ERR_MSG_REPLAY (counted by replay_set users) */
 } transport_envelope_counters;
 
 /* Options of open. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
+
 #define ENTRY_HEADER 4u /* format, count, reserved */
 
 mpc_status
@@ -69,21 +71,6 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     return MPC_OK;
 }
 
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 mpc_status
 node_client_results_entry_encode(const char *client_id, const uint8_t *const *results,
                                  const size_t *lens, size_t count, uint8_t **out, size_t *out_len)
@@ -124,7 +111,7 @@ node_client_results_entry_encode(const char *client_id, const uint8_t *const *re
     memcpy(b + 5, client_id, clen);
     size_t off = 5 + clen;
     for (size_t i = 0; i < count; i++) {
-        put_u32(b + off, (uint32_t)lens[i]);
+        mpc_put_u32be(b + off, (uint32_t)lens[i]);
         if (lens[i] > 0) {
             memcpy(b + off + 4, results[i], lens[i]);
         }
@@ -156,7 +143,7 @@ entry_decode_results(struct node_client_results_entry *e, const uint8_t *in, siz
         if (len - off < 4) {
             return MPC_ERR_CORRUPT;
         }
-        size_t rl = get_u32(in + off);
+        size_t rl = mpc_get_u32be(in + off);
         off += 4;
         if (rl > len - off) {
             return MPC_ERR_CORRUPT;

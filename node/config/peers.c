@@ -4,13 +4,13 @@
 #include "node/config/peers.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "common/errbuf.h"
 #include "common/hex.h"
 #include "common/secmem.h"
 #include "node/config/yamlfile.h"
@@ -53,21 +53,6 @@ static const cyaml_schema_value_t peers_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_peers, peers_fields),
 };
 
-static void set_err(char *err, size_t err_cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t err_cap, const char *fmt, ...)
-{
-    if (err == NULL || err_cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_cap, fmt, ap);
-    va_end(ap);
-}
-
 /* Where an entry came from, for messages. */
 struct origin {
     const char *file;                /* file path */
@@ -85,7 +70,7 @@ entry_fail(const struct origin *o, const char *field, char *err, size_t err_cap,
         snprintf(key, sizeof(key), "peers[%zu].%s", o->index, field);
         node_config_yaml_errorf(o->doc, err, err_cap, key, "%s", msg);
     } else {
-        set_err(err, err_cap, "%s:%u: %s: %s", o->file, o->line, field, msg);
+        mpc_errbuf_set(err, err_cap, "%s:%u: %s: %s", o->file, o->line, field, msg);
     }
     return MPC_ERR_CONFIG;
 }
@@ -159,7 +144,8 @@ parse_text(node_config_peers *p, char *text, const char *path, char *err, size_t
         }
         char *id = NULL, *hex = NULL;
         if (!split2(s, &id, &hex)) {
-            set_err(err, err_cap, "%s:%u: expected \"<node_id> <public key hex>\"", path, lineno);
+            mpc_errbuf_set(err, err_cap, "%s:%u: expected \"<node_id> <public key hex>\"", path,
+                           lineno);
             return MPC_ERR_PARSE;
         }
         o.line = lineno;
@@ -197,7 +183,7 @@ read_all(const char *path, char **out, char *err, size_t err_cap)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        set_err(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
+        mpc_errbuf_set(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
         return MPC_ERR_IO;
     }
     char *buf = malloc(NODE_CONFIG_YAML_FILE_MAX + 1);
@@ -208,7 +194,7 @@ read_all(const char *path, char **out, char *err, size_t err_cap)
         return MPC_ERR_NOMEM;
     }
     if (bad || n > NODE_CONFIG_YAML_FILE_MAX || memchr(buf, '\0', n) != NULL) {
-        set_err(err, err_cap, "%s: unreadable, too large or binary", path);
+        mpc_errbuf_set(err, err_cap, "%s: unreadable, too large or binary", path);
         free(buf);
         return MPC_ERR_IO;
     }
@@ -238,7 +224,7 @@ looks_like_yaml(const char *text)
 mpc_status
 node_config_peers_load(const char *path, node_config_peers **out, char *err, size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -261,7 +247,7 @@ node_config_peers_load(const char *path, node_config_peers **out, char *err, siz
                                : parse_text(p, text, path, err, err_cap);
     free(text);
     if (st == MPC_OK && p->n == 0) {
-        set_err(err, err_cap, "%s: no peers listed", path);
+        mpc_errbuf_set(err, err_cap, "%s: no peers listed", path);
         st = MPC_ERR_CONFIG;
     }
     if (st != MPC_OK) {
@@ -310,19 +296,21 @@ mpc_status
 node_config_peers_check_self(const node_config_peers *p, const char *node_id, const uint8_t *pk,
                              char *err, size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (p == NULL || node_id == NULL || pk == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     const struct node_config_peer *self = node_config_peers_find(p, node_id);
     if (self == NULL) {
-        set_err(err, err_cap, "peers: this node (%s) is not listed in the peers file", node_id);
+        mpc_errbuf_set(err, err_cap, "peers: this node (%s) is not listed in the peers file",
+                       node_id);
         return MPC_ERR_CONFIG;
     }
     if (!mpc_ct_equal(self->public_key, pk, 32)) {
-        set_err(err, err_cap,
-                "peers: the peers file lists another public key for %s than its identity key file",
-                node_id);
+        mpc_errbuf_set(
+            err, err_cap,
+            "peers: the peers file lists another public key for %s than its identity key file",
+            node_id);
         return MPC_ERR_CONFIG;
     }
     return MPC_OK;

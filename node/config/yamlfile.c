@@ -16,6 +16,7 @@
 
 #include <yaml.h>
 
+#include "common/errbuf.h"
 #include "common/secmem.h"
 
 #define YAML_DEPTH_MAX 32u   /* nesting bound of the position pass */
@@ -43,21 +44,6 @@ struct frame {
     char path[NODE_CONFIG_YAML_PATH_MAX];    /* path of this collection */
     char pending[NODE_CONFIG_YAML_PATH_MAX]; /* mapping: path of the key awaiting its value */
 };
-
-static void fmt_err(char *err, size_t err_cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fmt_err(char *err, size_t err_cap, const char *fmt, ...)
-{
-    if (err == NULL || err_cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_cap, fmt, ap);
-    va_end(ap);
-}
 
 static mpc_status
 doc_add(node_config_yaml_doc *d, const char *path, const yaml_mark_t *m)
@@ -110,12 +96,6 @@ node_config_yaml_doc_find(const node_config_yaml_doc *doc, const char *key_path,
         }
     }
     return 0;
-}
-
-const char *
-node_config_yaml_doc_file(const node_config_yaml_doc *doc)
-{
-    return doc != NULL ? doc->file : NULL;
 }
 
 void
@@ -219,26 +199,27 @@ pass_node(struct pass *ps, const yaml_event_t *ev)
     const yaml_mark_t *m = &ev->start_mark;
     const char *file = ps->doc->file;
     if (event_anchor(ev) != NULL) {
-        fmt_err(ps->err, ps->err_cap, "%s:%zu:%zu: anchors and aliases are not allowed", file,
-                m->line + 1, m->column + 1);
+        mpc_errbuf_set(ps->err, ps->err_cap, "%s:%zu:%zu: anchors and aliases are not allowed",
+                       file, m->line + 1, m->column + 1);
         return MPC_ERR_CONFIG;
     }
     struct frame *top = ps->depth > 0 ? &ps->stack[ps->depth - 1] : NULL;
     char vpath[NODE_CONFIG_YAML_PATH_MAX] = "";
     if (top != NULL && top->is_map && top->expect_key) {
         if (ev->type != YAML_SCALAR_EVENT) {
-            fmt_err(ps->err, ps->err_cap, "%s:%zu:%zu: %s: mapping keys must be plain strings",
-                    file, m->line + 1, m->column + 1, top->path[0] ? top->path : "(top level)");
+            mpc_errbuf_set(ps->err, ps->err_cap,
+                           "%s:%zu:%zu: %s: mapping keys must be plain strings", file, m->line + 1,
+                           m->column + 1, top->path[0] ? top->path : "(top level)");
             return MPC_ERR_CONFIG;
         }
         if (!path_join(top->pending, top->path, (const char *)ev->data.scalar.value)) {
-            fmt_err(ps->err, ps->err_cap, "%s:%zu:%zu: key path too long", file, m->line + 1,
-                    m->column + 1);
+            mpc_errbuf_set(ps->err, ps->err_cap, "%s:%zu:%zu: key path too long", file, m->line + 1,
+                           m->column + 1);
             return MPC_ERR_CONFIG;
         }
         if (node_config_yaml_doc_find(ps->doc, top->pending, NULL, NULL)) {
-            fmt_err(ps->err, ps->err_cap, "%s:%zu:%zu: %s: duplicate key", file, m->line + 1,
-                    m->column + 1, top->pending);
+            mpc_errbuf_set(ps->err, ps->err_cap, "%s:%zu:%zu: %s: duplicate key", file, m->line + 1,
+                           m->column + 1, top->pending);
             return MPC_ERR_CONFIG;
         }
         top->expect_key = 0;
@@ -256,8 +237,8 @@ pass_node(struct pass *ps, const yaml_event_t *ev)
     }
     if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT) {
         if (ps->depth == YAML_DEPTH_MAX) {
-            fmt_err(ps->err, ps->err_cap, "%s:%zu:%zu: nesting too deep", file, m->line + 1,
-                    m->column + 1);
+            mpc_errbuf_set(ps->err, ps->err_cap, "%s:%zu:%zu: nesting too deep", file, m->line + 1,
+                           m->column + 1);
             return MPC_ERR_CONFIG;
         }
         struct frame *f = &ps->stack[ps->depth++];
@@ -283,11 +264,11 @@ position_pass(node_config_yaml_doc *doc, const uint8_t *buf, size_t len, char *e
     for (int done = 0; !done && st == MPC_OK;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            fmt_err(err, err_cap, "%s:%zu:%zu: YAML syntax error: %s%s%s", doc->file,
-                    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                    parser.problem != NULL ? parser.problem : "unknown",
-                    parser.context != NULL ? " " : "",
-                    parser.context != NULL ? parser.context : "");
+            mpc_errbuf_set(err, err_cap, "%s:%zu:%zu: YAML syntax error: %s%s%s", doc->file,
+                           parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                           parser.problem != NULL ? parser.problem : "unknown",
+                           parser.context != NULL ? " " : "",
+                           parser.context != NULL ? parser.context : "");
             st = MPC_ERR_PARSE;
             break;
         }
@@ -297,14 +278,14 @@ position_pass(node_config_yaml_doc *doc, const uint8_t *buf, size_t len, char *e
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++ps.documents > 1) {
-                fmt_err(err, err_cap, "%s:%zu:%zu: only one YAML document is allowed", doc->file,
-                        ev.start_mark.line + 1, ev.start_mark.column + 1);
+                mpc_errbuf_set(err, err_cap, "%s:%zu:%zu: only one YAML document is allowed",
+                               doc->file, ev.start_mark.line + 1, ev.start_mark.column + 1);
                 st = MPC_ERR_CONFIG;
             }
             break;
         case YAML_ALIAS_EVENT:
-            fmt_err(err, err_cap, "%s:%zu:%zu: anchors and aliases are not allowed", doc->file,
-                    ev.start_mark.line + 1, ev.start_mark.column + 1);
+            mpc_errbuf_set(err, err_cap, "%s:%zu:%zu: anchors and aliases are not allowed",
+                           doc->file, ev.start_mark.line + 1, ev.start_mark.column + 1);
             st = MPC_ERR_CONFIG;
             break;
         case YAML_SCALAR_EVENT:
@@ -326,8 +307,8 @@ position_pass(node_config_yaml_doc *doc, const uint8_t *buf, size_t len, char *e
     yaml_parser_delete(&parser);
     if (st == MPC_ERR_CONFIG && doc->n_pos == NODE_CONFIG_YAML_KEYS_MAX && err != NULL &&
         err_cap > 0 && err[0] == '\0') {
-        fmt_err(err, err_cap, "%s: more than %u keys and entries", doc->file,
-                NODE_CONFIG_YAML_KEYS_MAX);
+        mpc_errbuf_set(err, err_cap, "%s: more than %u keys and entries", doc->file,
+                       NODE_CONFIG_YAML_KEYS_MAX);
     }
     return st;
 }
@@ -521,12 +502,12 @@ cyerr_report(const node_config_yaml_doc *d, struct cylog *log, cyaml_err_t ce,
     unsigned line = 0, col = 0;
     if (path[0] != '\0' &&
         (node_config_yaml_doc_find(d, path, &line, &col) || find_nearest(d, path, &line, &col))) {
-        fmt_err(err, err_cap, "%s:%u:%u: %s: %s", d->file, line, col, path, msg);
+        mpc_errbuf_set(err, err_cap, "%s:%u:%u: %s: %s", d->file, line, col, path, msg);
     } else if (n > 0 && frames[0].line > 0) {
-        fmt_err(err, err_cap, "%s:%u:%u: %s%s%s", d->file, frames[0].line, frames[0].col, path,
-                path[0] ? ": " : "", msg);
+        mpc_errbuf_set(err, err_cap, "%s:%u:%u: %s%s%s", d->file, frames[0].line, frames[0].col,
+                       path, path[0] ? ": " : "", msg);
     } else {
-        fmt_err(err, err_cap, "%s: %s%s%s", d->file, path, path[0] ? ": " : "", msg);
+        mpc_errbuf_set(err, err_cap, "%s: %s%s%s", d->file, path, path[0] ? ": " : "", msg);
     }
 }
 
@@ -535,7 +516,7 @@ read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t err_ca
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        fmt_err(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
+        mpc_errbuf_set(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
         return MPC_ERR_IO;
     }
     uint8_t *b = malloc(NODE_CONFIG_YAML_FILE_MAX + 1);
@@ -547,7 +528,8 @@ read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t err_ca
     int bad = ferror(f);
     fclose(f);
     if (bad || n > NODE_CONFIG_YAML_FILE_MAX) {
-        fmt_err(err, err_cap, "%s: %s", path, bad ? "read error" : "file too large (limit 1 MiB)");
+        mpc_errbuf_set(err, err_cap, "%s: %s", path,
+                       bad ? "read error" : "file too large (limit 1 MiB)");
         free(b);
         return MPC_ERR_IO;
     }
@@ -561,7 +543,7 @@ node_config_yaml_load(const char *path, const cyaml_schema_value_t *schema,
                       const char *const *secret_keys, void **data, node_config_yaml_doc **doc,
                       char *err, size_t err_cap)
 {
-    fmt_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (data == NULL || doc == NULL) {
         return MPC_ERR_INVALID_ARG;
     }

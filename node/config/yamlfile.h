@@ -65,9 +65,6 @@ void node_config_yaml_data_free(const cyaml_schema_value_t *schema, void *data);
 int node_config_yaml_doc_find(const node_config_yaml_doc *doc, const char *key_path, unsigned *line,
                               unsigned *col);
 
-/* Returns: the file path the doc was loaded from (borrowed). */
-const char *node_config_yaml_doc_file(const node_config_yaml_doc *doc);
-
 /*
  * Formats a semantic error: "FILE:LINE:COL: key_path: <fmt...>". If key_path
  * is not in the file, the position of its nearest present parent is used (for

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,8 @@
 
 #include <sodium.h>
 
+#include "common/bytes.h"
+#include "common/errbuf.h"
 #include "common/secmem.h"
 
 #define ID_MAGIC       "MPCIDKEY"
@@ -42,52 +43,6 @@ struct node_store_identity {
     uint8_t pk[NODE_STORE_IDENTITY_PK_BYTES]; /* public key (not secret) */
     uint8_t *sk;                              /* secure memory, NODE_STORE_IDENTITY_SK_BYTES */
 };
-
-static void set_err(char *err, size_t err_cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t err_cap, const char *fmt, ...)
-{
-    if (err == NULL || err_cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_cap, fmt, ap);
-    va_end(ap);
-}
-
-static void
-put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint16_t
-get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
 
 static mpc_status
 identity_alloc(node_store_identity **out)
@@ -146,10 +101,10 @@ identity_encode(uint8_t *file, const node_store_identity *id, const char *pass, 
 {
     memset(file, 0, NODE_STORE_IDENTITY_FILE_BYTES);
     memcpy(file, ID_MAGIC, 8);
-    put_u16(file + OFF_VERSION, ID_VERSION);
-    put_u16(file + OFF_KDF_ALG, ID_KDF_ARGON2);
-    put_u64(file + OFF_OPS, kdf->opslimit);
-    put_u64(file + OFF_MEM, kdf->memlimit);
+    mpc_put_u16le(file + OFF_VERSION, ID_VERSION);
+    mpc_put_u16le(file + OFF_KDF_ALG, ID_KDF_ARGON2);
+    mpc_put_u64le(file + OFF_OPS, kdf->opslimit);
+    mpc_put_u64le(file + OFF_MEM, kdf->memlimit);
     mpc_status st = mpc_random_bytes(file + OFF_SALT, NODE_STORE_KDF_SALT_BYTES);
     if (st != MPC_OK) {
         return st;
@@ -177,7 +132,7 @@ write_new_file(const char *path, const uint8_t *buf, size_t len, char *err, size
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
     if (fd < 0) {
         int e = errno;
-        set_err(err, err_cap, "identity file %s: cannot create: %s", path, strerror(e));
+        mpc_errbuf_set(err, err_cap, "identity file %s: cannot create: %s", path, strerror(e));
         return e == EEXIST ? MPC_ERR_EXISTS : MPC_ERR_IO;
     }
     size_t off = 0;
@@ -194,7 +149,7 @@ write_new_file(const char *path, const uint8_t *buf, size_t len, char *err, size
     int ok = off == len && fchmod(fd, 0600) == 0 && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok) {
-        set_err(err, err_cap, "identity file %s: write failed: %s", path, strerror(errno));
+        mpc_errbuf_set(err, err_cap, "identity file %s: write failed: %s", path, strerror(errno));
         unlink(path);
         return MPC_ERR_IO;
     }
@@ -215,19 +170,19 @@ node_store_identity_save(const node_store_identity *id, const char *path, const 
                          size_t pass_len, const struct node_store_kdf_params *kdf, char *err,
                          size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (id == NULL || path == NULL || pass == NULL || pass_len == 0) {
-        set_err(err, err_cap, "identity save: missing key, path or passphrase");
+        mpc_errbuf_set(err, err_cap, "identity save: missing key, path or passphrase");
         return MPC_ERR_INVALID_ARG;
     }
     if (node_store_kdf_params_check(kdf) != MPC_OK) {
-        set_err(err, err_cap, "identity save: Argon2id limits out of range");
+        mpc_errbuf_set(err, err_cap, "identity save: Argon2id limits out of range");
         return MPC_ERR_INVALID_ARG;
     }
     uint8_t file[NODE_STORE_IDENTITY_FILE_BYTES];
     mpc_status st = identity_encode(file, id, pass, pass_len, kdf);
     if (st != MPC_OK) {
-        set_err(err, err_cap, "identity save: encryption failed: %s", mpc_status_str(st));
+        mpc_errbuf_set(err, err_cap, "identity save: encryption failed: %s", mpc_status_str(st));
         return st;
     }
     return write_new_file(path, file, sizeof(file), err, err_cap);
@@ -238,7 +193,7 @@ node_store_identity_create(const char *path, const char *pass, size_t pass_len,
                            const struct node_store_kdf_params *kdf, node_store_identity **out,
                            char *err, size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -246,7 +201,7 @@ node_store_identity_create(const char *path, const char *pass, size_t pass_len,
     node_store_identity *id = NULL;
     mpc_status st = node_store_identity_generate(&id);
     if (st != MPC_OK) {
-        set_err(err, err_cap, "identity create: %s", mpc_status_str(st));
+        mpc_errbuf_set(err, err_cap, "identity create: %s", mpc_status_str(st));
         return st;
     }
     st = node_store_identity_save(id, path, pass, pass_len, kdf, err, err_cap);
@@ -264,23 +219,25 @@ read_identity_file(const char *path, uint8_t *file, int check_mode, char *err, s
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        set_err(err, err_cap, "identity file %s: cannot open: %s", path, strerror(errno));
+        mpc_errbuf_set(err, err_cap, "identity file %s: cannot open: %s", path, strerror(errno));
         return MPC_ERR_IO;
     }
     mpc_status st = MPC_OK;
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        set_err(err, err_cap, "identity file %s: not a regular file", path);
+        mpc_errbuf_set(err, err_cap, "identity file %s: not a regular file", path);
         st = MPC_ERR_IO;
     } else if (check_mode && (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        set_err(err, err_cap,
-                "identity file %s: mode %04o gives access to group or others; refusing to load "
-                "it (run chmod 600 on it)",
-                path, (unsigned)(sb.st_mode & 07777));
+        mpc_errbuf_set(
+            err, err_cap,
+            "identity file %s: mode %04o gives access to group or others; refusing to load "
+            "it (run chmod 600 on it)",
+            path, (unsigned)(sb.st_mode & 07777));
         st = MPC_ERR_FILE_MODE;
     } else if (sb.st_size != (off_t)NODE_STORE_IDENTITY_FILE_BYTES) {
-        set_err(err, err_cap, "identity file %s: size %lld, expected %u: not an identity file",
-                path, (long long)sb.st_size, NODE_STORE_IDENTITY_FILE_BYTES);
+        mpc_errbuf_set(err, err_cap,
+                       "identity file %s: size %lld, expected %u: not an identity file", path,
+                       (long long)sb.st_size, NODE_STORE_IDENTITY_FILE_BYTES);
         st = MPC_ERR_CORRUPT;
     } else {
         size_t off = 0;
@@ -295,7 +252,7 @@ read_identity_file(const char *path, uint8_t *file, int check_mode, char *err, s
             off += (size_t)r;
         }
         if (off != NODE_STORE_IDENTITY_FILE_BYTES) {
-            set_err(err, err_cap, "identity file %s: read error", path);
+            mpc_errbuf_set(err, err_cap, "identity file %s: read error", path);
             st = MPC_ERR_IO;
         }
     }
@@ -309,20 +266,21 @@ check_header(const uint8_t *file, struct node_store_kdf_params *kdf, const char 
              size_t err_cap)
 {
     if (memcmp(file, ID_MAGIC, 8) != 0) {
-        set_err(err, err_cap, "identity file %s: bad magic: not an identity file", path);
+        mpc_errbuf_set(err, err_cap, "identity file %s: bad magic: not an identity file", path);
         return MPC_ERR_CORRUPT;
     }
     static const uint8_t zero4[4] = {0, 0, 0, 0};
-    if (get_u16(file + OFF_VERSION) != ID_VERSION || get_u16(file + OFF_KDF_ALG) != ID_KDF_ARGON2 ||
+    if (mpc_get_u16le(file + OFF_VERSION) != ID_VERSION ||
+        mpc_get_u16le(file + OFF_KDF_ALG) != ID_KDF_ARGON2 ||
         memcmp(file + OFF_RESERVED, zero4, sizeof(zero4)) != 0) {
-        set_err(err, err_cap, "identity file %s: unsupported version %u or algorithm %u", path,
-                get_u16(file + OFF_VERSION), get_u16(file + OFF_KDF_ALG));
+        mpc_errbuf_set(err, err_cap, "identity file %s: unsupported version %u or algorithm %u",
+                       path, mpc_get_u16le(file + OFF_VERSION), mpc_get_u16le(file + OFF_KDF_ALG));
         return MPC_ERR_CORRUPT;
     }
-    kdf->opslimit = get_u64(file + OFF_OPS);
-    kdf->memlimit = get_u64(file + OFF_MEM);
+    kdf->opslimit = mpc_get_u64le(file + OFF_OPS);
+    kdf->memlimit = mpc_get_u64le(file + OFF_MEM);
     if (node_store_kdf_params_check(kdf) != MPC_OK) {
-        set_err(err, err_cap, "identity file %s: Argon2id limits out of range", path);
+        mpc_errbuf_set(err, err_cap, "identity file %s: Argon2id limits out of range", path);
         return MPC_ERR_CORRUPT;
     }
     return MPC_OK;
@@ -342,12 +300,12 @@ identity_decrypt(node_store_identity *id, const uint8_t *file, const char *pass,
     uint8_t *seed = keys + ID_KDF_BYTES;
     mpc_status st = identity_derive(keys, check, pass, pass_len, file + OFF_SALT, kdf);
     if (st != MPC_OK) {
-        set_err(err, err_cap, "identity file %s: key derivation failed: %s", path,
-                mpc_status_str(st));
+        mpc_errbuf_set(err, err_cap, "identity file %s: key derivation failed: %s", path,
+                       mpc_status_str(st));
         goto free_keys;
     }
     if (!mpc_ct_equal(check, file + OFF_CHECK, ID_CHECK_BYTES)) {
-        set_err(err, err_cap, "identity file %s: wrong passphrase", path);
+        mpc_errbuf_set(err, err_cap, "identity file %s: wrong passphrase", path);
         st = MPC_ERR_BAD_PASSPHRASE;
         goto free_keys;
     }
@@ -355,16 +313,17 @@ identity_decrypt(node_store_identity *id, const uint8_t *file, const char *pass,
     st = node_store_unseal(seed, ID_SEED_BYTES, &seed_len, keys, file, OFF_NONCE, file + OFF_NONCE,
                            NODE_STORE_IDENTITY_FILE_BYTES - OFF_NONCE);
     if (st != MPC_OK || seed_len != ID_SEED_BYTES) {
-        set_err(err, err_cap,
-                "identity file %s: passphrase is right but the file does not authenticate: "
-                "tampered or corrupt",
-                path);
+        mpc_errbuf_set(err, err_cap,
+                       "identity file %s: passphrase is right but the file does not authenticate: "
+                       "tampered or corrupt",
+                       path);
         st = MPC_ERR_CORRUPT;
         goto free_keys;
     }
     crypto_sign_seed_keypair(id->pk, id->sk, seed);
     if (!mpc_ct_equal(id->pk, file + OFF_PK, NODE_STORE_IDENTITY_PK_BYTES)) {
-        set_err(err, err_cap, "identity file %s: public key does not match the secret key", path);
+        mpc_errbuf_set(err, err_cap, "identity file %s: public key does not match the secret key",
+                       path);
         st = MPC_ERR_CORRUPT;
     }
 free_keys:
@@ -377,13 +336,13 @@ mpc_status
 node_store_identity_load(const char *path, const char *pass, size_t pass_len,
                          node_store_identity **out, char *err, size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
     if (path == NULL || pass == NULL || pass_len == 0) {
-        set_err(err, err_cap, "identity load: missing path or passphrase");
+        mpc_errbuf_set(err, err_cap, "identity load: missing path or passphrase");
         return MPC_ERR_INVALID_ARG;
     }
     if (mpc_crypto_init() != MPC_OK) {

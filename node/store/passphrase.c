@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,27 +16,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/errbuf.h"
 #include "common/secmem.h"
 
 struct node_store_passphrase {
     char *buf;  /* secure memory, NODE_STORE_PASSPHRASE_MAX + 2 bytes, NUL-terminated */
     size_t len; /* bytes before the NUL */
 };
-
-static void set_err(char *err, size_t err_cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t err_cap, const char *fmt, ...)
-{
-    if (err == NULL || err_cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_cap, fmt, ap);
-    va_end(ap);
-}
 
 static mpc_status
 passphrase_alloc(node_store_passphrase **out)
@@ -100,33 +85,33 @@ mpc_status
 node_store_passphrase_from_file(const char *path, node_store_passphrase **out, char *err,
                                 size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
     if (path == NULL) {
-        set_err(err, err_cap, "passphrase file: no path given");
+        mpc_errbuf_set(err, err_cap, "passphrase file: no path given");
         return MPC_ERR_INVALID_ARG;
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        set_err(err, err_cap, "passphrase file %s: cannot open: %s", path, strerror(errno));
+        mpc_errbuf_set(err, err_cap, "passphrase file %s: cannot open: %s", path, strerror(errno));
         return MPC_ERR_IO;
     }
     node_store_passphrase *p = NULL;
     mpc_status st;
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        set_err(err, err_cap, "passphrase file %s: not a regular file", path);
+        mpc_errbuf_set(err, err_cap, "passphrase file %s: not a regular file", path);
         st = MPC_ERR_IO;
         goto close_fd;
     }
     if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        set_err(err, err_cap,
-                "passphrase file %s: mode %04o gives access to group or others; "
-                "run chmod 600 on it",
-                path, (unsigned)(sb.st_mode & 07777));
+        mpc_errbuf_set(err, err_cap,
+                       "passphrase file %s: mode %04o gives access to group or others; "
+                       "run chmod 600 on it",
+                       path, (unsigned)(sb.st_mode & 07777));
         st = MPC_ERR_FILE_MODE;
         goto close_fd;
     }
@@ -136,10 +121,11 @@ node_store_passphrase_from_file(const char *path, node_store_passphrase **out, c
     }
     st = read_line(fd, p, 1);
     if (st == MPC_ERR_INVALID_ARG) {
-        set_err(err, err_cap, "passphrase file %s: passphrase is empty or longer than %u bytes",
-                path, NODE_STORE_PASSPHRASE_MAX);
+        mpc_errbuf_set(err, err_cap,
+                       "passphrase file %s: passphrase is empty or longer than %u bytes", path,
+                       NODE_STORE_PASSPHRASE_MAX);
     } else if (st != MPC_OK) {
-        set_err(err, err_cap, "passphrase file %s: read error", path);
+        mpc_errbuf_set(err, err_cap, "passphrase file %s: read error", path);
     }
     if (st != MPC_OK) {
         node_store_passphrase_destroy(p);
@@ -155,7 +141,7 @@ mpc_status
 node_store_passphrase_from_env(const char *name, node_store_passphrase **out, char *err,
                                size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -165,14 +151,14 @@ node_store_passphrase_from_env(const char *name, node_store_passphrase **out, ch
     }
     const char *v = getenv(name);
     if (v == NULL) {
-        set_err(err, err_cap, "passphrase: environment variable %s is not set", name);
+        mpc_errbuf_set(err, err_cap, "passphrase: environment variable %s is not set", name);
         return MPC_ERR_NOT_FOUND;
     }
     size_t len = strlen(v);
     if (len == 0 || len > NODE_STORE_PASSPHRASE_MAX) {
-        set_err(err, err_cap,
-                "passphrase: environment variable %s is empty or longer than %u bytes", name,
-                NODE_STORE_PASSPHRASE_MAX);
+        mpc_errbuf_set(err, err_cap,
+                       "passphrase: environment variable %s is empty or longer than %u bytes", name,
+                       NODE_STORE_PASSPHRASE_MAX);
         return MPC_ERR_INVALID_ARG;
     }
     return node_store_passphrase_from_bytes(v, len, out);
@@ -182,21 +168,21 @@ mpc_status
 node_store_passphrase_prompt_fd(int in_fd, int out_fd, const char *prompt,
                                 node_store_passphrase **out, char *err, size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
     struct termios saved, quiet;
     if (tcgetattr(in_fd, &saved) != 0) {
-        set_err(err, err_cap, "passphrase prompt: input is not a terminal");
+        mpc_errbuf_set(err, err_cap, "passphrase prompt: input is not a terminal");
         return MPC_ERR_IO;
     }
     quiet = saved;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
     quiet.c_lflag |= ICANON;
     if (tcsetattr(in_fd, TCSAFLUSH, &quiet) != 0) {
-        set_err(err, err_cap, "passphrase prompt: cannot disable echo");
+        mpc_errbuf_set(err, err_cap, "passphrase prompt: cannot disable echo");
         return MPC_ERR_IO;
     }
     const char *msg = prompt != NULL ? prompt : "Passphrase: ";
@@ -213,10 +199,11 @@ node_store_passphrase_prompt_fd(int in_fd, int out_fd, const char *prompt,
         /* as above */
     }
     if (st == MPC_ERR_INVALID_ARG) {
-        set_err(err, err_cap, "passphrase prompt: passphrase is empty or longer than %u bytes",
-                NODE_STORE_PASSPHRASE_MAX);
+        mpc_errbuf_set(err, err_cap,
+                       "passphrase prompt: passphrase is empty or longer than %u bytes",
+                       NODE_STORE_PASSPHRASE_MAX);
     } else if (st == MPC_ERR_IO) {
-        set_err(err, err_cap, "passphrase prompt: no input");
+        mpc_errbuf_set(err, err_cap, "passphrase prompt: no input");
     }
     if (st != MPC_OK) {
         node_store_passphrase_destroy(p);
@@ -241,10 +228,10 @@ node_store_passphrase_load(enum node_store_passphrase_source source, const char 
         }
         int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
-            set_err(err, err_cap,
-                    "passphrase prompt: no terminal (/dev/tty: %s); use passphrase_source "
-                    "file or env",
-                    strerror(errno));
+            mpc_errbuf_set(err, err_cap,
+                           "passphrase prompt: no terminal (/dev/tty: %s); use passphrase_source "
+                           "file or env",
+                           strerror(errno));
             return MPC_ERR_IO;
         }
         mpc_status st =
@@ -253,7 +240,7 @@ node_store_passphrase_load(enum node_store_passphrase_source source, const char 
         return st;
     }
     }
-    set_err(err, err_cap, "passphrase: unknown source %d", (int)source);
+    mpc_errbuf_set(err, err_cap, "passphrase: unknown source %d", (int)source);
     if (out != NULL) {
         *out = NULL;
     }

@@ -14,12 +14,13 @@
 
 #include <errno.h>
 #include <lmdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/bytes.h"
+#include "common/errbuf.h"
 #include "common/log.h"
 #include "common/secmem.h"
 
@@ -44,21 +45,6 @@ struct node_store_txn {
     node_store *s; /* the store (borrowed) */
     MDB_txn *txn;  /* LMDB write transaction */
 };
-
-static void set_err(char *err, size_t err_cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t err_cap, const char *fmt, ...)
-{
-    if (err == NULL || err_cap == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_cap, fmt, ap);
-    va_end(ap);
-}
 
 /* Translates an LMDB return code (logged with its text: it never carries data). */
 static mpc_status
@@ -160,10 +146,8 @@ encode_kdf(uint8_t *b, const struct node_store_kdf_params *kdf, const uint8_t *s
     memset(b, 0, STORE_KDF_BYTES);
     b[0] = STORE_FORMAT;
     b[1] = STORE_KDF_ALG;
-    for (int i = 0; i < 8; i++) {
-        b[4 + i] = (uint8_t)(kdf->opslimit >> (8 * i));
-        b[12 + i] = (uint8_t)(kdf->memlimit >> (8 * i));
-    }
+    mpc_put_u64le(b + 4, kdf->opslimit);
+    mpc_put_u64le(b + 12, kdf->memlimit);
     memcpy(b + 20, salt, NODE_STORE_KDF_SALT_BYTES);
 }
 
@@ -174,12 +158,8 @@ decode_kdf(const MDB_val *v, struct node_store_kdf_params *kdf, uint8_t *salt)
     if (v->mv_size != STORE_KDF_BYTES || b[0] != STORE_FORMAT || b[1] != STORE_KDF_ALG) {
         return MPC_ERR_CORRUPT;
     }
-    kdf->opslimit = 0;
-    kdf->memlimit = 0;
-    for (int i = 7; i >= 0; i--) {
-        kdf->opslimit = (kdf->opslimit << 8) | b[4 + i];
-        kdf->memlimit = (kdf->memlimit << 8) | b[12 + i];
-    }
+    kdf->opslimit = mpc_get_u64le(b + 4);
+    kdf->memlimit = mpc_get_u64le(b + 12);
     memcpy(salt, b + 20, NODE_STORE_KDF_SALT_BYTES);
     return node_store_kdf_params_check(kdf) == MPC_OK ? MPC_OK : MPC_ERR_CORRUPT;
 }
@@ -196,7 +176,8 @@ store_initialise(node_store *s, const char *pass, size_t pass_len,
         st = node_store_kdf_derive(s->key, NODE_STORE_SEAL_KEY_BYTES, pass, pass_len, salt, kdf);
     }
     if (st != MPC_OK) {
-        set_err(err, err_cap, "key store %s: key derivation failed: %s", path, mpc_status_str(st));
+        mpc_errbuf_set(err, err_cap, "key store %s: key derivation failed: %s", path,
+                       mpc_status_str(st));
         return st;
     }
     encode_kdf(kdf_rec, kdf, salt);
@@ -232,7 +213,7 @@ store_initialise(node_store *s, const char *pass, size_t pass_len,
     }
     free(ver);
     if (rc != 0) {
-        set_err(err, err_cap, "key store %s: cannot initialise: %s", path, mdb_strerror(rc));
+        mpc_errbuf_set(err, err_cap, "key store %s: cannot initialise: %s", path, mdb_strerror(rc));
         return lmdb_status(rc, "initialise");
     }
     mpc_log(MPC_LOG_INFO, "store", "created", "path=%s", path);
@@ -255,23 +236,24 @@ store_unlock(node_store *s, MDB_txn *txn, const char *pass, size_t pass_len, con
         rc = mdb_get(txn, s->meta, &k2, &v2);
     }
     if (rc != 0 || decode_kdf(&v1, &kdf, salt) != MPC_OK) {
-        set_err(err, err_cap, "key store %s: meta records missing or malformed", path);
+        mpc_errbuf_set(err, err_cap, "key store %s: meta records missing or malformed", path);
         return MPC_ERR_CORRUPT;
     }
     mpc_status st =
         node_store_kdf_derive(s->key, NODE_STORE_SEAL_KEY_BYTES, pass, pass_len, salt, &kdf);
     if (st != MPC_OK) {
-        set_err(err, err_cap, "key store %s: key derivation failed: %s", path, mpc_status_str(st));
+        mpc_errbuf_set(err, err_cap, "key store %s: key derivation failed: %s", path,
+                       mpc_status_str(st));
         return st;
     }
     uint8_t *pt = NULL;
     size_t pt_len = 0;
     st = open_value(s, "!verifier", &v2, &pt, &pt_len);
     if (st == MPC_ERR_CORRUPT) {
-        set_err(err, err_cap,
-                "key store %s: wrong passphrase (the store was not modified; check the "
-                "passphrase source)",
-                path);
+        mpc_errbuf_set(err, err_cap,
+                       "key store %s: wrong passphrase (the store was not modified; check the "
+                       "passphrase source)",
+                       path);
         return MPC_ERR_BAD_PASSPHRASE;
     }
     if (st != MPC_OK) {
@@ -280,7 +262,7 @@ store_unlock(node_store *s, MDB_txn *txn, const char *pass, size_t pass_len, con
     int same = pt_len == strlen(STORE_VERIFIER) && mpc_ct_equal(pt, STORE_VERIFIER, pt_len);
     mpc_secure_free(pt);
     if (!same) {
-        set_err(err, err_cap, "key store %s: verifier record is corrupt", path);
+        mpc_errbuf_set(err, err_cap, "key store %s: verifier record is corrupt", path);
         return MPC_ERR_CORRUPT;
     }
     return MPC_OK;
@@ -294,7 +276,7 @@ store_attach(node_store *s, const char *path, const char *pass, size_t pass_len,
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0) {
-        set_err(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
+        mpc_errbuf_set(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
         return lmdb_status(rc, "begin");
     }
     rc = mdb_dbi_open(txn, "meta", 0, &s->meta);
@@ -307,19 +289,19 @@ store_attach(node_store *s, const char *path, const char *pass, size_t pass_len,
         /* Commit (not abort) keeps the table handles opened in this txn. */
         rc = mdb_txn_commit(txn);
         if (rc != 0) {
-            set_err(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
+            mpc_errbuf_set(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
             return lmdb_status(rc, "commit");
         }
         return MPC_OK;
     }
     mdb_txn_abort(txn);
     if (rc != MDB_NOTFOUND) {
-        set_err(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
+        mpc_errbuf_set(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
         return lmdb_status(rc, "open_meta");
     }
     if ((opt->flags & NODE_STORE_CREATE) == 0) {
-        set_err(err, err_cap, "key store %s: file exists but is not an initialised key store",
-                path);
+        mpc_errbuf_set(err, err_cap,
+                       "key store %s: file exists but is not an initialised key store", path);
         return MPC_ERR_CORRUPT;
     }
     return store_initialise(s, pass, pass_len, &opt->kdf, path, err, err_cap);
@@ -329,20 +311,21 @@ mpc_status
 node_store_open(const char *path, const char *pass, size_t pass_len,
                 const struct node_store_options *opt, node_store **out, char *err, size_t err_cap)
 {
-    set_err(err, err_cap, "%s", "");
+    mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
     if (path == NULL || pass == NULL || pass_len == 0 || opt == NULL ||
         ((opt->flags & NODE_STORE_CREATE) && node_store_kdf_params_check(&opt->kdf) != MPC_OK)) {
-        set_err(err, err_cap, "key store: missing path, passphrase or options, or bad kdf limits");
+        mpc_errbuf_set(err, err_cap,
+                       "key store: missing path, passphrase or options, or bad kdf limits");
         return MPC_ERR_INVALID_ARG;
     }
     struct stat sb;
     if (stat(path, &sb) != 0 && (opt->flags & NODE_STORE_CREATE) == 0) {
         int e = errno;
-        set_err(err, err_cap, "key store %s: %s", path, strerror(e));
+        mpc_errbuf_set(err, err_cap, "key store %s: %s", path, strerror(e));
         return e == ENOENT ? MPC_ERR_NOT_FOUND : MPC_ERR_IO;
     }
     node_store *s = calloc(1, sizeof(*s));
@@ -362,7 +345,7 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
         rc = mdb_env_open(s->env, path, MDB_NOSUBDIR, 0600);
     }
     if (rc != 0) {
-        set_err(err, err_cap, "key store %s: cannot open: %s", path, mdb_strerror(rc));
+        mpc_errbuf_set(err, err_cap, "key store %s: cannot open: %s", path, mdb_strerror(rc));
         st = lmdb_status(rc, "env_open");
         goto close_store;
     }

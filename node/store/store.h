@@ -14,8 +14,10 @@
  *   keyinfo/<key_type>/<wallet>      struct node_store_keyinfo (node/store/keyinfo.h)
  *   req/<request_id>                 request log: outcome + result bytes
  *   identity                         the node public key this store belongs to
- * A share and its keyinfo change in one transaction (node_store_commit_share
- * or the node_store_txn_* API).
+ * A share and its keyinfo change together, in one transaction, only through
+ * node/store/keys.h (the key-version state machine). The node_store_txn_*
+ * API is for the store's own modules (node/store/); daemon code does not
+ * compose transactions.
  *
  * Durability: LMDB with synchronous commits (no MDB_NOSYNC / MDB_NOMETASYNC):
  * a commit that returned MPC_OK survives a crash or kill -9.
@@ -170,27 +172,12 @@ MPC_MUST_CHECK mpc_status node_store_name_keyinfo(char *buf, size_t cap, int key
 MPC_MUST_CHECK mpc_status node_store_name_req(char *buf, size_t cap, const char *request_id);
 
 /*
- * Writes share/<type>/<wallet>/v<version> and keyinfo/<type>/<wallet> in one
- * transaction: either both are stored or neither. ki must validate and name
- * version (in any state).
- * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_STORE; MPC_ERR_NOMEM.
- */
-MPC_MUST_CHECK mpc_status node_store_commit_share(node_store *s, const char *wallet,
-                                                  uint32_t version, const uint8_t *share,
-                                                  size_t share_len,
-                                                  const struct node_store_keyinfo *ki);
-
-/*
  * Reads keyinfo/<key_type>/<wallet>.
  * Out: *ki — cleared on entry.
  * Returns: MPC_OK; MPC_ERR_NOT_FOUND; MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
  */
 MPC_MUST_CHECK mpc_status node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
                                                  struct node_store_keyinfo *ki);
-
-/* Writes keyinfo/<key_type>/<wallet> alone (e.g. to activate a pending version). */
-MPC_MUST_CHECK mpc_status node_store_keyinfo_put(node_store *s, const char *wallet,
-                                                 const struct node_store_keyinfo *ki);
 
 /*
  * Records the outcome of a request: req/<request_id> -> (outcome, result bytes).
@@ -225,10 +212,10 @@ MPC_MUST_CHECK mpc_status node_store_identity_bind(node_store *s, const uint8_t 
 /* Test-only fault points. */
 enum node_store_fault {
     NODE_STORE_FAULT_NONE = 0,            /* normal operation */
-    NODE_STORE_FAULT_AFTER_SHARE_PUT = 1, /* commit_share fails between its two puts */
+    NODE_STORE_FAULT_AFTER_SHARE_PUT = 1, /* node_store_keys_create fails between its two puts */
 };
 
-/* Arms a fault point for the next node_store_commit_share (one shot). */
+/* Arms a fault point (one shot). */
 void node_store_fault_set(node_store *s, enum node_store_fault fault);
 
 /* Internal (store_records.c): returns 1 and disarms if fault is armed, else 0. */

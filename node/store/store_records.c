@@ -1,6 +1,7 @@
 /*
- * store_records.c — typed records of the key store: record names, share +
- * keyinfo in one transaction, the request log and the identity binding.
+ * store_records.c — typed records of the key store: record names, keyinfo
+ * reads, the request log and the identity binding. Shares and keyinfo
+ * writes are node/store/keys.c's.
  * Built only on the public node_store API (store.h).
  *
  * Request log value (format 1): u8 format | u32 outcome (mpc_status, LE) |
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/log.h"
 #include "common/secmem.h"
 
@@ -70,59 +72,6 @@ node_store_name_req(char *buf, size_t cap, const char *request_id)
     return name_format(buf, cap, snprintf(buf, cap, "req/%s", request_id));
 }
 
-/* Puts the encoded keyinfo for wallet inside txn. */
-static mpc_status
-txn_put_keyinfo(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
-{
-    char name[NODE_STORE_NAME_MAX + 1];
-    uint8_t enc[NODE_STORE_KEYINFO_ENCODED_MAX];
-    size_t enc_len = 0;
-    mpc_status st = node_store_name_keyinfo(name, sizeof(name), ki->key_type, wallet);
-    if (st == MPC_OK) {
-        st = node_store_keyinfo_encode(enc, sizeof(enc), &enc_len, ki);
-    }
-    if (st == MPC_OK) {
-        st = node_store_txn_put(txn, name, enc, enc_len);
-    }
-    return st;
-}
-
-mpc_status
-node_store_commit_share(node_store *s, const char *wallet, uint32_t version, const uint8_t *share,
-                        size_t share_len, const struct node_store_keyinfo *ki)
-{
-    char name[NODE_STORE_NAME_MAX + 1];
-    if (s == NULL || share == NULL || share_len == 0 || node_store_keyinfo_validate(ki) != MPC_OK ||
-        node_store_keyinfo_find(ki, version) == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    mpc_status st = node_store_name_share(name, sizeof(name), ki->key_type, wallet, version);
-    if (st != MPC_OK) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    node_store_txn *txn = NULL;
-    st = node_store_txn_begin(s, &txn);
-    if (st != MPC_OK) {
-        return st;
-    }
-    st = node_store_txn_put(txn, name, share, share_len);
-#ifdef MPC_FAULT_INJECTION
-    if (st == MPC_OK && node_store_fault_take(s, NODE_STORE_FAULT_AFTER_SHARE_PUT)) {
-        st = MPC_ERR_IO;
-    }
-#endif
-    if (st == MPC_OK) {
-        st = txn_put_keyinfo(txn, wallet, ki);
-    }
-    if (st != MPC_OK) {
-        node_store_txn_abort(&txn);
-        mpc_log(MPC_LOG_ERROR, "store", "commit_share_failed", "wallet=%s version=%u status=%s",
-                wallet, version, mpc_status_name(st));
-        return st;
-    }
-    return node_store_txn_commit(&txn);
-}
-
 mpc_status
 node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
                        struct node_store_keyinfo *ki)
@@ -152,26 +101,6 @@ node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
 }
 
 mpc_status
-node_store_keyinfo_put(node_store *s, const char *wallet, const struct node_store_keyinfo *ki)
-{
-    if (s == NULL || node_store_keyinfo_validate(ki) != MPC_OK ||
-        !node_client_wallet_id_is_valid(wallet)) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    node_store_txn *txn = NULL;
-    mpc_status st = node_store_txn_begin(s, &txn);
-    if (st != MPC_OK) {
-        return st;
-    }
-    st = txn_put_keyinfo(txn, wallet, ki);
-    if (st != MPC_OK) {
-        node_store_txn_abort(&txn);
-        return st;
-    }
-    return node_store_txn_commit(&txn);
-}
-
-mpc_status
 node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, const uint8_t *result,
                    size_t result_len)
 {
@@ -187,10 +116,8 @@ node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, co
     }
     uint32_t code = (uint32_t)outcome;
     buf[0] = REQ_FORMAT;
-    for (int i = 0; i < 4; i++) {
-        buf[1 + i] = (uint8_t)(code >> (8 * i));
-        buf[5 + i] = 0;
-    }
+    mpc_put_u32le(buf + 1, code);
+    mpc_put_u32le(buf + 5, 0);
     if (result_len > 0) {
         memcpy(buf + REQ_HEADER, result, result_len);
     }
@@ -227,10 +154,7 @@ node_store_req_get(node_store *s, const char *request_id, mpc_status *outcome, u
         mpc_secure_free(buf);
         return MPC_ERR_CORRUPT;
     }
-    uint32_t code = 0;
-    for (int i = 3; i >= 0; i--) {
-        code = (code << 8) | buf[1 + i];
-    }
+    uint32_t code = mpc_get_u32le(buf + 1);
     if (!mpc_status_is_known((int)code)) {
         mpc_secure_free(buf);
         return MPC_ERR_CORRUPT;

@@ -2,7 +2,7 @@
  * node_store_bench_main.c — figures for the node key store and its KDF:
  *   - Argon2id at NODE_STORE_KDF_MODERATE (the cost paid once at node start, for the
  *     identity and again for the store),
- *   - durable commit_share (share + keyinfo, one synchronous LMDB txn),
+ *   - durable key creation (share + keyinfo, one synchronous LMDB txn),
  *   - request-log put, sealed get.
  * Usage: node-store-bench [DIR] [N]   (DIR default $TMPDIR or /tmp, N default 500)
  * Prints one line per figure; exits non-zero on any failure.
@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/secmem.h"
+#include "node/store/keys.h"
 #include "node/store/store.h"
 
 #define PASS "bench passphrase"
@@ -40,24 +41,18 @@ bench(const char *dir, int n)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    struct node_store_keyinfo ki;
-    memset(&ki, 0, sizeof(ki));
-    ki.key_type = NODE_STORE_KEY_ED25519;
-    ki.public_key_len = 32;
-    ki.active_version = 1;
-    ki.n_versions = 1;
-    ki.versions[0] = (struct node_store_keyinfo_version){
-        .version = 1, .state = 1, .threshold = 2, .n_participants = 3};
-    strcpy(ki.versions[0].participants[0], "node-1");
-    strcpy(ki.versions[0].participants[1], "node-2");
-    strcpy(ki.versions[0].participants[2], "node-3");
+    const char *ids[] = {"node-1", "node-2", "node-3"};
+    const struct node_store_committee c = {.threshold = 2, .ids = ids, .n = 3};
+    uint8_t pk[32];
+    memset(pk, 0x42, sizeof pk);
     uint8_t share[64] = {7};
     int rc = 0;
     t0 = mpc_clock_mono_ns();
     for (int i = 0; i < n && rc == 0; i++) {
         char wallet[32];
         snprintf(wallet, sizeof(wallet), "w%d", i);
-        rc = node_store_commit_share(s, wallet, 1, share, sizeof(share), &ki) != MPC_OK;
+        rc = node_store_keys_create(s, NODE_STORE_KEY_ED25519, wallet, pk, sizeof pk, 1, &c, share,
+                                    sizeof(share)) != MPC_OK;
     }
     double commit_us = (double)(mpc_clock_mono_ns() - t0) / 1e3 / n;
     t0 = mpc_clock_mono_ns();

@@ -1,5 +1,5 @@
 /*
- * test_encoding.c — strict hex and base64 (common/hex.h).
+ * test_encoding.c — strict hex (common/hex.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,29 +73,6 @@ test_hex_decode_exact(void **state)
     assert_int_equal(mpc_hex_decode_exact(NULL, 2, "beef"), MPC_ERR_INVALID_ARG);
 }
 
-static void
-test_base64_round_trip_and_rejects(void **state)
-{
-    (void)state;
-    const uint8_t in[] = "any carnal pleas";
-    char b64[64];
-    uint8_t out[32];
-    size_t n = 0;
-    assert_int_equal(mpc_base64_encode(b64, sizeof b64, in, 16), MPC_OK);
-    assert_string_equal(b64, "YW55IGNhcm5hbCBwbGVhcw==");
-    assert_int_equal(mpc_base64_decode(out, sizeof out, &n, b64), MPC_OK);
-    assert_int_equal(n, 16);
-    assert_memory_equal(out, in, 16);
-    assert_int_equal(mpc_base64_decode(out, sizeof out, &n, "YW55IGNhcm5hbCBwbGVhcw="),
-                     MPC_ERR_PARSE);
-    assert_int_equal(n, 0);
-    assert_int_equal(mpc_base64_decode(out, sizeof out, &n, "YW5$"), MPC_ERR_PARSE);
-    assert_int_equal(mpc_base64_decode(out, 4, &n, "YW55IGNhcm5hbCBwbGVhcw=="),
-                     MPC_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(mpc_base64_encode(b64, 8, in, 16), MPC_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(mpc_base64_decode(NULL, 4, &n, "YW55"), MPC_ERR_INVALID_ARG);
-}
-
 int
 main(void)
 {
@@ -104,7 +81,6 @@ main(void)
         cmocka_unit_test(test_hex_rejects_bad_input),
         cmocka_unit_test(test_hex_encode_small_buffer),
         cmocka_unit_test(test_hex_decode_exact),
-        cmocka_unit_test(test_base64_round_trip_and_rejects),
     };
     return cmocka_run_group_tests_name("common/hex", tests, NULL, NULL);
 }

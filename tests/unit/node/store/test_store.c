@@ -1,6 +1,6 @@
 /*
  * test_store.c — LMDB key store: sealed records, passphrase check, atomic
- * share+keyinfo, request log, listing, persistence, tamper detection.
+ * key creation, request log, listing, persistence, tamper detection.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/secmem.h"
+#include "node/store/keys.h"
 #include "node/store/store.h"
 #include "tests/support/node_fixture.h"
 
@@ -97,6 +98,18 @@ make_keyinfo(struct node_store_keyinfo *ki, uint32_t version)
     strcpy(ki->versions[0].participants[0], "node-1");
     strcpy(ki->versions[0].participants[1], "node-2");
     strcpy(ki->versions[0].participants[2], "node-3");
+}
+
+/* Stores a 2-of-3 ed25519 key of the given version (node/store/keys.h), as make_keyinfo. */
+static mpc_status
+create_key(node_store *s, const char *wallet, uint32_t version, const uint8_t *share, size_t len)
+{
+    static const char *const ids[] = {"node-1", "node-2", "node-3"};
+    const struct node_store_committee c = {.threshold = 2, .ids = ids, .n = 3};
+    uint8_t pk[32];
+    memset(pk, 0x42, sizeof pk);
+    return node_store_keys_create(s, NODE_STORE_KEY_ED25519, wallet, pk, sizeof pk, version, &c,
+                                  share, len);
 }
 
 /* Raw LMDB access to the records table, bypassing the store (to tamper). */
@@ -277,40 +290,6 @@ test_store_swapped_record_names_rejected(void **state)
 }
 
 static void
-test_store_commit_share_atomic_under_fault(void **state)
-{
-    struct fx *f = *state;
-    node_store *s = open_ok(f->path, NODE_STORE_CREATE);
-    struct node_store_keyinfo ki, got;
-    make_keyinfo(&ki, 1);
-    const uint8_t share[32] = {1, 2, 3};
-    uint8_t *out = NULL;
-    size_t len = 0;
-    node_store_fault_set(s, NODE_STORE_FAULT_AFTER_SHARE_PUT);
-    assert_int_equal(node_store_commit_share(s, "w1", 1, share, sizeof(share), &ki), MPC_ERR_IO);
-    assert_int_equal(node_store_get(s, "share/ed25519/w1/v1", &out, &len), MPC_ERR_NOT_FOUND);
-    assert_int_equal(node_store_keyinfo_get(s, NODE_STORE_KEY_ED25519, "w1", &got),
-                     MPC_ERR_NOT_FOUND);
-    /* The fault is one-shot: the retry stores both. */
-    assert_int_equal(node_store_commit_share(s, "w1", 1, share, sizeof(share), &ki), MPC_OK);
-    assert_int_equal(node_store_get(s, "share/ed25519/w1/v1", &out, &len), MPC_OK);
-    assert_memory_equal(out, share, sizeof(share));
-    mpc_secure_free(out);
-    assert_int_equal(node_store_keyinfo_get(s, NODE_STORE_KEY_ED25519, "w1", &got), MPC_OK);
-    assert_int_equal(got.active_version, 1);
-    assert_string_equal(got.versions[0].participants[2], "node-3");
-    /* A keyinfo not naming the version, or an invalid one, is refused. */
-    assert_int_equal(node_store_commit_share(s, "w1", 2, share, sizeof(share), &ki),
-                     MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_store_commit_share(s, "bad/wallet", 1, share, sizeof(share), &ki),
-                     MPC_ERR_INVALID_ARG);
-    ki.versions[0].threshold = 4;
-    assert_int_equal(node_store_commit_share(s, "w1", 1, share, sizeof(share), &ki),
-                     MPC_ERR_INVALID_ARG);
-    node_store_close(s);
-}
-
-static void
 test_store_txn_abort_and_commit(void **state)
 {
     struct fx *f = *state;
@@ -433,7 +412,7 @@ test_store_reopen_persists(void **state)
     struct node_store_keyinfo ki, got;
     make_keyinfo(&ki, 3);
     node_store *s = open_ok(f->path, NODE_STORE_CREATE);
-    assert_int_equal(node_store_commit_share(s, "wallet.A", 3, share, sizeof(share), &ki), MPC_OK);
+    assert_int_equal(create_key(s, "wallet.A", 3, share, sizeof(share)), MPC_OK);
     assert_int_equal(node_store_req_put(s, "req-9", MPC_ERR_TIMEOUT, share, 4), MPC_OK);
     node_store_close(s);
     s = open_ok(f->path, 0);
@@ -453,11 +432,6 @@ test_store_reopen_persists(void **state)
     assert_int_equal(node_store_req_get(s, "req-9", &outcome, &out, &len), MPC_OK);
     assert_int_equal(outcome, MPC_ERR_TIMEOUT);
     free(out);
-    /* keyinfo_put replaces (activate a reshared version). */
-    make_keyinfo(&ki, 4);
-    assert_int_equal(node_store_keyinfo_put(s, "wallet.A", &ki), MPC_OK);
-    assert_int_equal(node_store_keyinfo_get(s, NODE_STORE_KEY_ED25519, "wallet.A", &got), MPC_OK);
-    assert_int_equal(got.active_version, 4);
     node_store_close(s);
 }
 
@@ -619,15 +593,12 @@ kill_child_main(const char *path, int fd)
     if (node_store_open(path, PASS, strlen(PASS), &o, &s, NULL, 0) != MPC_OK) {
         _exit(3);
     }
-    struct node_store_keyinfo ki;
-    make_keyinfo(&ki, 1);
     for (int i = 0; i < 5000; i++) {
         char wallet[32];
         uint8_t share[32];
         snprintf(wallet, sizeof(wallet), "w%d", i);
         memset(share, i & 0xff, sizeof(share));
-        if (node_store_commit_share(s, wallet, 1, share, sizeof(share), &ki) != MPC_OK ||
-            write(fd, "c", 1) != 1) {
+        if (create_key(s, wallet, 1, share, sizeof(share)) != MPC_OK || write(fd, "c", 1) != 1) {
             _exit(4);
         }
     }
@@ -711,8 +682,6 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_tampered_value_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_swapped_record_names_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_commit_share_atomic_under_fault, setup,
-                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_txn_abort_and_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_request_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_list_by_prefix, setup, teardown),

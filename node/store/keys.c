@@ -1,0 +1,370 @@
+/*
+ * keys.c — the key-version state machine (node/store/keys.h): keyinfo and
+ * shares change together, each step in one store transaction.
+ *
+ * DESIGN: every step reads the keyinfo inside its own write transaction
+ * (LMDB serialises writers), so a step decides on the state it writes over;
+ * nothing is read before the transaction and trusted after it.
+ */
+#include "node/store/keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/secmem.h"
+
+/* Reads and decodes keyinfo/<type>/<wallet> inside txn. */
+static mpc_status
+txn_keyinfo_get(node_store_txn *txn, int key_type, const char *wallet,
+                struct node_store_keyinfo *ki)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpc_status st = node_store_name_keyinfo(name, sizeof name, key_type, wallet);
+    if (st == MPC_OK) {
+        st = node_store_txn_get(txn, name, &buf, &len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_keyinfo_decode(ki, buf, len);
+    }
+    if (st == MPC_OK && ki->key_type != key_type) {
+        st = MPC_ERR_CORRUPT;
+    }
+    mpc_secure_free(buf);
+    return st;
+}
+
+/* Encodes and writes keyinfo/<type>/<wallet> inside txn. */
+static mpc_status
+txn_keyinfo_put(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    uint8_t buf[NODE_STORE_KEYINFO_ENCODED_MAX];
+    size_t len = 0;
+    mpc_status st = node_store_name_keyinfo(name, sizeof name, ki->key_type, wallet);
+    if (st == MPC_OK) {
+        st = node_store_keyinfo_encode(buf, sizeof buf, &len, ki);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_put(txn, name, buf, len);
+    }
+    return st;
+}
+
+static mpc_status
+txn_share_put(node_store_txn *txn, int key_type, const char *wallet, uint32_t v,
+              const uint8_t *share, size_t len)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    mpc_status st = node_store_name_share(name, sizeof name, key_type, wallet, v);
+    return st == MPC_OK ? node_store_txn_put(txn, name, share, len) : st;
+}
+
+/* Deletes share v; an absent share is fine (already deleted). */
+static mpc_status
+txn_share_delete(node_store_txn *txn, int key_type, const char *wallet, uint32_t v)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    mpc_status st = node_store_name_share(name, sizeof name, key_type, wallet, v);
+    if (st == MPC_OK) {
+        st = node_store_txn_delete(txn, name);
+    }
+    return st == MPC_ERR_NOT_FOUND ? MPC_OK : st;
+}
+
+/* Fills a version entry; MPC_ERR_INVALID_ARG if the committee does not fit. */
+static mpc_status
+version_fill(struct node_store_keyinfo_version *v, uint32_t num, uint8_t state,
+             const struct node_store_committee *c)
+{
+    memset(v, 0, sizeof *v);
+    if (c == NULL || c->ids == NULL || c->n == 0 || c->n > NODE_STORE_KEYINFO_MAX_PARTIES ||
+        c->threshold > UINT16_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    v->version = num;
+    v->state = state;
+    v->threshold = (uint16_t)c->threshold;
+    v->n_participants = (uint16_t)c->n;
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->ids[i] == NULL || strlen(c->ids[i]) > NODE_ID_MAX) {
+            return MPC_ERR_INVALID_ARG;
+        }
+        snprintf(v->participants[i], sizeof v->participants[i], "%s", c->ids[i]);
+    }
+    return MPC_OK;
+}
+
+/* Begins a write txn and reads the key's keyinfo in it. Out: *txn, *ki
+ * (malloc'ed; the caller frees it even on failure, and finishes *txn). */
+static mpc_status
+txn_begin_keyinfo(node_store *s, int key_type, const char *wallet, node_store_txn **txn,
+                  struct node_store_keyinfo **ki)
+{
+    *ki = calloc(1, sizeof **ki);
+    if (*ki == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status st = node_store_txn_begin(s, txn);
+    return st == MPC_OK ? txn_keyinfo_get(*txn, key_type, wallet, *ki) : st;
+}
+
+/* Commits txn when st is MPC_OK, else aborts it. Returns the final status. */
+static mpc_status
+txn_finish(node_store_txn **txn, mpc_status st)
+{
+    if (st == MPC_OK) {
+        return node_store_txn_commit(txn);
+    }
+    node_store_txn_abort(txn);
+    return st;
+}
+
+mpc_status
+node_store_keys_create(node_store *s, int key_type, const char *wallet, const uint8_t *pk,
+                       size_t pk_len, uint32_t version, const struct node_store_committee *c,
+                       const uint8_t *share, size_t share_len)
+{
+    if (s == NULL || pk == NULL || pk_len == 0 || pk_len > NODE_STORE_KEYINFO_PK_MAX ||
+        share == NULL || share_len == 0 || version == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
+    if (ki == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    ki->key_type = (uint8_t)key_type;
+    ki->public_key_len = (uint8_t)pk_len;
+    memcpy(ki->public_key, pk, pk_len);
+    ki->active_version = version;
+    ki->n_versions = 1;
+    mpc_status st = version_fill(&ki->versions[0], version, NODE_STORE_KEY_VERSION_ACTIVE, c);
+    if (st == MPC_OK) {
+        st = node_store_keyinfo_validate(ki);
+    }
+    node_store_txn *txn = NULL;
+    if (st == MPC_OK) {
+        st = node_store_txn_begin(s, &txn);
+    }
+    if (st == MPC_OK) {
+        struct node_store_keyinfo *old = calloc(1, sizeof *old);
+        mpc_status g = old == NULL ? MPC_ERR_NOMEM : txn_keyinfo_get(txn, key_type, wallet, old);
+        free(old);
+        st = g == MPC_ERR_NOT_FOUND ? MPC_OK : g == MPC_OK ? MPC_ERR_EXISTS : g;
+    }
+    if (st == MPC_OK) {
+        st = txn_share_put(txn, key_type, wallet, version, share, share_len);
+    }
+#ifdef MPC_FAULT_INJECTION
+    if (st == MPC_OK && node_store_fault_take(s, NODE_STORE_FAULT_AFTER_SHARE_PUT)) {
+        st = MPC_ERR_IO;
+    }
+#endif
+    if (st == MPC_OK) {
+        st = txn_keyinfo_put(txn, wallet, ki);
+    }
+    free(ki);
+    return txn_finish(&txn, st);
+}
+
+/* Drops the oldest RETIRED version (and its share) when the table is full. */
+static mpc_status
+txn_make_room(node_store_txn *txn, struct node_store_keyinfo *ki, const char *wallet)
+{
+    if (ki->n_versions < NODE_STORE_KEYINFO_MAX_VERSIONS) {
+        return MPC_OK;
+    }
+    size_t victim = ki->n_versions;
+    for (size_t i = 0; i < ki->n_versions; i++) {
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED &&
+            (victim == ki->n_versions || ki->versions[i].version < ki->versions[victim].version)) {
+            victim = i;
+        }
+    }
+    if (victim == ki->n_versions) {
+        return MPC_ERR_STORE; /* every slot holds an ACTIVE or PENDING version */
+    }
+    mpc_status st = txn_share_delete(txn, ki->key_type, wallet, ki->versions[victim].version);
+    memmove(&ki->versions[victim], &ki->versions[victim + 1],
+            (ki->n_versions - victim - 1) * sizeof ki->versions[0]);
+    ki->n_versions--;
+    return st;
+}
+
+/* Appends the PENDING version to ki (read in txn) and writes share + keyinfo. */
+static mpc_status
+txn_add_pending(node_store_txn *txn, struct node_store_keyinfo *ki, const char *wallet,
+                uint32_t seen_active, const struct node_store_committee *c, const uint8_t *share,
+                size_t share_len, uint32_t *version)
+{
+    uint32_t top = 0;
+    for (size_t i = 0; i < ki->n_versions; i++) {
+        top = ki->versions[i].version > top ? ki->versions[i].version : top;
+    }
+    if (top < seen_active || top == UINT32_MAX) {
+        return MPC_ERR_STORE; /* keyinfo went backwards since the reshare started */
+    }
+    mpc_status st = txn_make_room(txn, ki, wallet);
+    if (st == MPC_OK) {
+        st = version_fill(&ki->versions[ki->n_versions], top + 1, NODE_STORE_KEY_VERSION_PENDING,
+                          c);
+    }
+    if (st == MPC_OK) {
+        ki->n_versions++;
+        st = node_store_keyinfo_validate(ki);
+    }
+    if (st == MPC_OK) {
+        st = txn_share_put(txn, ki->key_type, wallet, top + 1, share, share_len);
+    }
+    if (st == MPC_OK) {
+        st = txn_keyinfo_put(txn, wallet, ki);
+    }
+    if (st == MPC_OK) {
+        *version = top + 1;
+    }
+    return st;
+}
+
+mpc_status
+node_store_keys_add_pending(node_store *s, int key_type, const char *wallet, uint32_t seen_active,
+                            const struct node_store_committee *c, const uint8_t *share,
+                            size_t share_len, uint32_t *version)
+{
+    if (version != NULL) {
+        *version = 0;
+    }
+    if (s == NULL || share == NULL || share_len == 0 || version == NULL || c == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_store_txn *txn = NULL;
+    struct node_store_keyinfo *ki = NULL;
+    mpc_status st = txn_begin_keyinfo(s, key_type, wallet, &txn, &ki);
+    if (st == MPC_OK) {
+        st = txn_add_pending(txn, ki, wallet, seen_active, c, share, share_len, version);
+    }
+    free(ki);
+    st = txn_finish(&txn, st);
+    if (st != MPC_OK) {
+        *version = 0;
+    }
+    return st;
+}
+
+/* Flips the states in ki: version ACTIVE, the former ACTIVE RETIRED. */
+static mpc_status
+keyinfo_activate(struct node_store_keyinfo *ki, uint32_t version)
+{
+    struct node_store_keyinfo_version *target = NULL;
+    for (size_t i = 0; i < ki->n_versions; i++) {
+        target = ki->versions[i].version == version ? &ki->versions[i] : target;
+    }
+    if (target == NULL) {
+        return MPC_ERR_NOT_FOUND;
+    }
+    if (target->state == NODE_STORE_KEY_VERSION_RETIRED) {
+        return MPC_ERR_INVALID_ARG; /* never back to a replaced version */
+    }
+    for (size_t i = 0; i < ki->n_versions; i++) {
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_ACTIVE &&
+            ki->versions[i].version != version) {
+            ki->versions[i].state = NODE_STORE_KEY_VERSION_RETIRED;
+        }
+    }
+    target->state = NODE_STORE_KEY_VERSION_ACTIVE;
+    ki->active_version = version;
+    return MPC_OK;
+}
+
+mpc_status
+node_store_keys_activate(node_store *s, int key_type, const char *wallet, uint32_t version,
+                         int drop_retired)
+{
+    if (s == NULL || version == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_store_txn *txn = NULL;
+    struct node_store_keyinfo *ki = NULL;
+    mpc_status st = txn_begin_keyinfo(s, key_type, wallet, &txn, &ki);
+    if (st == MPC_OK) {
+        st = keyinfo_activate(ki, version);
+    }
+    for (size_t i = 0; st == MPC_OK && drop_retired && i < ki->n_versions; i++) {
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
+            st = txn_share_delete(txn, key_type, wallet, ki->versions[i].version);
+        }
+    }
+    if (st == MPC_OK) {
+        st = txn_keyinfo_put(txn, wallet, ki);
+    }
+    free(ki);
+    return txn_finish(&txn, st);
+}
+
+mpc_status
+node_store_keys_sign_version(node_store *s, int key_type, const char *wallet, uint32_t requested,
+                             struct node_store_keyinfo *ki, uint32_t *version)
+{
+    if (version != NULL) {
+        *version = 0;
+    }
+    if (ki == NULL || version == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = node_store_keyinfo_get(s, key_type, wallet, ki);
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint32_t v = requested != 0 ? requested : ki->active_version;
+    const struct node_store_keyinfo_version *e = node_store_keyinfo_find(ki, v);
+    if (e == NULL || e->state == NODE_STORE_KEY_VERSION_PENDING) {
+        memset(ki, 0, sizeof *ki);
+        return MPC_ERR_REQ_INVALID;
+    }
+    *version = v;
+    return MPC_OK;
+}
+
+mpc_status
+node_store_keys_share_get(node_store *s, int key_type, const char *wallet, uint32_t version,
+                          uint8_t **out, size_t *out_len)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    mpc_status st = node_store_name_share(name, sizeof name, key_type, wallet, version);
+    return st == MPC_OK ? node_store_get(s, name, out, out_len) : MPC_ERR_INVALID_ARG;
+}
+
+mpc_status
+node_store_keys_share_rewrite(node_store *s, int key_type, const char *wallet, uint32_t version,
+                              node_store_share_rewrite_fn fn, void *ctx)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (s == NULL || fn == NULL ||
+        node_store_name_share(name, sizeof name, key_type, wallet, version) != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    node_store_txn *txn = NULL;
+    uint8_t *rec = NULL, *upd = NULL;
+    size_t rec_len = 0, upd_len = 0;
+    mpc_status st = node_store_txn_begin(s, &txn);
+    if (st == MPC_OK) {
+        st = node_store_txn_get(txn, name, &rec, &rec_len);
+    }
+    if (st == MPC_OK) {
+        st = fn(ctx, rec, rec_len, &upd, &upd_len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_put(txn, name, upd, upd_len);
+    }
+    mpc_secure_free(rec);
+    mpc_secure_free(upd);
+    return txn_finish(&txn, st);
+}

@@ -1,0 +1,126 @@
+/*
+ * keys.h — the key-version state machine of the key store: the one place
+ * that writes shares and keyinfo records (record names in store.h, keyinfo
+ * in node/store/keyinfo.h).
+ *
+ *   create        keygen (v1) or a member joining by reshare: keyinfo with
+ *                 one ACTIVE version + its share, refused if the key exists.
+ *   add_pending   reshare step 1: share of version max+1 + keyinfo naming it
+ *                 PENDING, after making room (the oldest RETIRED version and
+ *                 its share go when the table is full).
+ *   activate      reshare step 2: PENDING -> ACTIVE, the previous ACTIVE ->
+ *                 RETIRED; optionally deletes every RETIRED share.
+ *   sign_version  which version a sign uses, and its committee.
+ *   share_get / share_rewrite   read a share; rewrite it in one transaction.
+ *
+ * Every function runs in one store transaction: a crash leaves either the
+ * state before or the state after, never a share without its keyinfo. The
+ * daemon never composes store transactions itself.
+ *
+ * THREAD SAFETY: as store.h: any thread; writes serialise in LMDB. A thread
+ * holding a node_store_txn must not call these.
+ */
+#ifndef MPC_NODE_STORE_KEYS_H
+#define MPC_NODE_STORE_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "node/store/keyinfo.h"
+#include "node/store/store.h"
+
+/* A version's committee: who holds shares and how many must sign. Borrowed. */
+struct node_store_committee {
+    uint32_t threshold;        /* k, 2 <= k <= n */
+    const char *const *ids;    /* n node ids, valid and unique */
+    size_t n;                  /* 1..NODE_STORE_KEYINFO_MAX_PARTIES */
+};
+
+/*
+ * Stores a new key: keyinfo/<type>/<wallet> with one ACTIVE version and
+ * share/<type>/<wallet>/v<version>, in one transaction.
+ * In: pk[0..pk_len) group public key; version >= 1; c the committee;
+ *     share[0..share_len), share_len >= 1.
+ * Returns: MPC_OK; MPC_ERR_EXISTS (the wallet already has a key of this
+ *          type: nothing written); MPC_ERR_INVALID_ARG (bad wallet, type,
+ *          committee, pk or share); MPC_ERR_CORRUPT; MPC_ERR_STORE;
+ *          MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_create(node_store *s, int key_type, const char *wallet,
+                                                 const uint8_t *pk, size_t pk_len,
+                                                 uint32_t version,
+                                                 const struct node_store_committee *c,
+                                                 const uint8_t *share, size_t share_len);
+
+/*
+ * Reshare step 1: adds version (highest known + 1) as PENDING with its share,
+ * in one transaction; when the version table is full the oldest RETIRED
+ * version and its share are dropped first.
+ * In: seen_active — the active version the reshare started from; if the
+ *     keyinfo's highest version is lower, the keyinfo went backwards.
+ * Out: *version — the new version number (0 on failure).
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (no key); MPC_ERR_STORE (table full of
+ *          non-retired versions, keyinfo went backwards, LMDB error);
+ *          MPC_ERR_INVALID_ARG; MPC_ERR_CORRUPT; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_add_pending(node_store *s, int key_type,
+                                                      const char *wallet, uint32_t seen_active,
+                                                      const struct node_store_committee *c,
+                                                      const uint8_t *share, size_t share_len,
+                                                      uint32_t *version);
+
+/*
+ * Reshare step 2: makes PENDING version ACTIVE and the previously ACTIVE one
+ * RETIRED. With drop_retired, deletes the share of every RETIRED version in
+ * the same transaction (the version entries stay, without secrets).
+ * Returns: MPC_OK (also when version is already ACTIVE); MPC_ERR_NOT_FOUND
+ *          (no key, or no such version); MPC_ERR_INVALID_ARG (version is
+ *          RETIRED, or bad arguments); MPC_ERR_CORRUPT; MPC_ERR_STORE.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_activate(node_store *s, int key_type,
+                                                   const char *wallet, uint32_t version,
+                                                   int drop_retired);
+
+/*
+ * Resolves the version a sign uses: requested, or the ACTIVE one when
+ * requested is 0. A PENDING or unknown version is not usable.
+ * Out: *ki — cleared on entry; the key's keyinfo. *version — the version.
+ *      Both cleared on failure.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (no key); MPC_ERR_REQ_INVALID (version
+ *          not usable); MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_sign_version(node_store *s, int key_type,
+                                                       const char *wallet, uint32_t requested,
+                                                       struct node_store_keyinfo *ki,
+                                                       uint32_t *version);
+
+/*
+ * Reads share/<type>/<wallet>/v<version>.
+ * Out: *out — cleared on entry; secure memory (caller frees with
+ *      mpc_secure_free); *out_len.
+ * Returns: as node_store_get (MPC_ERR_NOT_FOUND when there is no share).
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_share_get(node_store *s, int key_type,
+                                                    const char *wallet, uint32_t version,
+                                                    uint8_t **out, size_t *out_len);
+
+/*
+ * Computes an updated share from the stored one. rec is borrowed for the
+ * call; *upd is secure memory the store frees with mpc_secure_free.
+ */
+typedef mpc_status (*node_store_share_rewrite_fn)(void *ctx, const uint8_t *rec, size_t len,
+                                                  uint8_t **upd, size_t *upd_len);
+
+/*
+ * Reads share v, passes it to fn and stores fn's result in its place, in one
+ * transaction (nothing is written if fn fails).
+ * Returns: MPC_OK; fn's status; MPC_ERR_NOT_FOUND; MPC_ERR_STORE;
+ *          MPC_ERR_CORRUPT; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_share_rewrite(node_store *s, int key_type,
+                                                        const char *wallet, uint32_t version,
+                                                        node_store_share_rewrite_fn fn,
+                                                        void *ctx);
+
+#endif /* MPC_NODE_STORE_KEYS_H */

@@ -1,0 +1,399 @@
+/*
+ * test_keys.c — the key-version state machine (node/store/keys.h): create,
+ * add_pending (with make-room), activate, sign_version, share read/rewrite;
+ * each transition, its error paths, and atomicity.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/secmem.h"
+#include "node/store/keys.h"
+#include "node/store/store.h"
+#include "tests/support/node_fixture.h"
+
+#define PASS   "keys passphrase"
+#define ED     NODE_STORE_KEY_ED25519
+#define WALLET "w1"
+
+static const char *const ABC[] = {"node-a", "node-b", "node-c"};
+static const char *const ABD[] = {"node-a", "node-b", "node-d"};
+static const struct node_store_committee C_ABC = {.threshold = 2, .ids = ABC, .n = 3};
+static const struct node_store_committee C_ABD = {.threshold = 2, .ids = ABD, .n = 3};
+static const uint8_t PK[33] = {0x42, 1, 2, 3}; /* 32 used; 33 to test a wrong length */
+
+struct fx {
+    char *dir;     /* temp dir */
+    char *path;    /* store file */
+    node_store *s; /* open store */
+};
+
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    f->dir = node_fixture_tmpdir_create();
+    f->path = node_fixture_path(f->dir, "store.mdb");
+    struct node_store_options o = {
+        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20, .flags = NODE_STORE_CREATE};
+    *state = f;
+    if (f->dir == NULL ||
+        node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0) != MPC_OK) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+    node_store_close(f->s);
+    node_fixture_tmpdir_remove(f->dir);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+/* A share whose bytes name its version. */
+static void
+share_for(uint8_t share[64], uint32_t v)
+{
+    memset(share, (int)(0x10 + v), 64);
+}
+
+static void
+create_v1(node_store *s)
+{
+    uint8_t share[64];
+    share_for(share, 1);
+    assert_int_equal(node_store_keys_create(s, ED, WALLET, PK, 32, 1, &C_ABC, share, 64), MPC_OK);
+}
+
+/* Asserts share v is stored (and holds share_for(v)) or absent. */
+static void
+assert_share(node_store *s, uint32_t v, int present)
+{
+    uint8_t *out = NULL, want[64];
+    size_t len = 0;
+    mpc_status st = node_store_keys_share_get(s, ED, WALLET, v, &out, &len);
+    if (!present) {
+        assert_int_equal(st, MPC_ERR_NOT_FOUND);
+        assert_null(out);
+        return;
+    }
+    assert_int_equal(st, MPC_OK);
+    share_for(want, v);
+    assert_int_equal(len, 64);
+    assert_memory_equal(out, want, 64);
+    mpc_secure_free(out);
+}
+
+static uint8_t
+state_of(node_store *s, uint32_t v)
+{
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(s, ED, WALLET, &ki), MPC_OK);
+    const struct node_store_keyinfo_version *e = node_store_keyinfo_find(&ki, v);
+    return e != NULL ? e->state : 0;
+}
+
+/* One reshare: pending then activate; returns the new version. */
+static uint32_t
+reshare(node_store *s, uint32_t seen, int drop_retired)
+{
+    uint8_t share[64];
+    uint32_t v = 0;
+    share_for(share, seen + 1);
+    assert_int_equal(node_store_keys_add_pending(s, ED, WALLET, seen, &C_ABD, share, 64, &v),
+                     MPC_OK);
+    assert_int_equal(v, seen + 1);
+    assert_int_equal(node_store_keys_activate(s, ED, WALLET, v, drop_retired), MPC_OK);
+    return v;
+}
+
+static void
+test_keys_create_stores_active_v1(void **state)
+{
+    struct fx *f = *state;
+    create_v1(f->s);
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
+    assert_int_equal(ki.active_version, 1);
+    assert_int_equal(ki.n_versions, 1);
+    assert_int_equal(ki.versions[0].state, NODE_STORE_KEY_VERSION_ACTIVE);
+    assert_int_equal(ki.versions[0].threshold, 2);
+    assert_string_equal(ki.versions[0].participants[2], "node-c");
+    assert_memory_equal(ki.public_key, PK, 32);
+    assert_share(f->s, 1, 1);
+    /* A second create is refused and changes nothing. */
+    uint8_t other[64];
+    share_for(other, 9);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABD, other, 64),
+                     MPC_ERR_EXISTS);
+    assert_share(f->s, 1, 1);
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
+    assert_string_equal(ki.versions[0].participants[2], "node-c");
+}
+
+static void
+test_keys_create_bad_args(void **state)
+{
+    struct fx *f = *state;
+    uint8_t share[64] = {1};
+    const struct node_store_committee bad_t = {.threshold = 4, .ids = ABC, .n = 3};
+    const struct node_store_committee no_ids = {.threshold = 2, .ids = NULL, .n = 3};
+    const char *dup[] = {"node-a", "node-a", "node-b"};
+    const struct node_store_committee dups = {.threshold = 2, .ids = dup, .n = 3};
+    assert_int_equal(node_store_keys_create(NULL, ED, WALLET, PK, 32, 1, &C_ABC, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, "bad/wallet", PK, 32, 1, &C_ABC, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, 9, WALLET, PK, 32, 1, &C_ABC, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 33, 1, &C_ABC, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 0, &C_ABC, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, 0),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, NULL, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &bad_t, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &no_ids, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &dups, share, 64),
+                     MPC_ERR_INVALID_ARG);
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_ERR_NOT_FOUND);
+}
+
+static void
+test_keys_create_atomic_under_fault(void **state)
+{
+    struct fx *f = *state;
+    uint8_t share[64];
+    share_for(share, 1);
+    struct node_store_keyinfo ki;
+    node_store_fault_set(f->s, NODE_STORE_FAULT_AFTER_SHARE_PUT);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, 64),
+                     MPC_ERR_IO);
+    assert_share(f->s, 1, 0);
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_ERR_NOT_FOUND);
+    /* The fault is one-shot: the retry stores both. */
+    create_v1(f->s);
+    assert_share(f->s, 1, 1);
+}
+
+static void
+test_keys_add_pending_then_activate(void **state)
+{
+    struct fx *f = *state;
+    create_v1(f->s);
+    uint8_t share[64];
+    uint32_t v = 99;
+    share_for(share, 2);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, share, 64, &v),
+                     MPC_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
+    assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_PENDING);
+    assert_share(f->s, 2, 1);
+    /* A pending version does not sign; the active one does. */
+    struct node_store_keyinfo ki;
+    uint32_t sv = 0;
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 2, &ki, &sv),
+                     MPC_ERR_REQ_INVALID);
+    assert_int_equal(sv, 0);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &sv), MPC_OK);
+    assert_int_equal(sv, 1);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2, 0), MPC_OK);
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
+    assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_ACTIVE);
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
+    assert_int_equal(ki.active_version, 2);
+    assert_string_equal(node_store_keyinfo_find(&ki, 2)->participants[2], "node-d");
+    assert_share(f->s, 1, 1); /* kept: drop_retired was 0 */
+    /* Activating again is a no-op; a retired or unknown version is refused. */
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2, 0), MPC_OK);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 1, 0), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 7, 0), MPC_ERR_NOT_FOUND);
+    assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_ACTIVE);
+}
+
+static void
+test_keys_activate_drops_retired_shares(void **state)
+{
+    struct fx *f = *state;
+    create_v1(f->s);
+    uint32_t v2 = reshare(f->s, 1, 0);
+    assert_share(f->s, 1, 1);
+    uint32_t v3 = reshare(f->s, v2, 1);
+    assert_int_equal(v3, 3);
+    assert_share(f->s, 1, 0);
+    assert_share(f->s, 2, 0);
+    assert_share(f->s, 3, 1);
+    /* The version entries stay, without their shares. */
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
+    assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_RETIRED);
+}
+
+static void
+test_keys_add_pending_makes_room(void **state)
+{
+    struct fx *f = *state;
+    create_v1(f->s);
+    uint32_t v = 1;
+    for (uint32_t i = 0; i < NODE_STORE_KEYINFO_MAX_VERSIONS - 1; i++) {
+        v = reshare(f->s, v, 0);
+    }
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
+    assert_int_equal(ki.n_versions, NODE_STORE_KEYINFO_MAX_VERSIONS);
+    assert_share(f->s, 1, 1);
+    /* Full: the next reshare drops the oldest retired version (v1) and its share. */
+    v = reshare(f->s, v, 0);
+    assert_int_equal(v, NODE_STORE_KEYINFO_MAX_VERSIONS + 1);
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
+    assert_int_equal(ki.n_versions, NODE_STORE_KEYINFO_MAX_VERSIONS);
+    assert_null(node_store_keyinfo_find(&ki, 1));
+    assert_share(f->s, 1, 0);
+    assert_share(f->s, 2, 1);
+    assert_int_equal(ki.active_version, v);
+}
+
+static void
+test_keys_add_pending_errors(void **state)
+{
+    struct fx *f = *state;
+    uint8_t share[64] = {1};
+    uint32_t v = 99;
+    /* No key yet. */
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, share, 64, &v),
+                     MPC_ERR_NOT_FOUND);
+    assert_int_equal(v, 0);
+    create_v1(f->s);
+    /* The keyinfo went backwards: the reshare started from v3. */
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 3, &C_ABD, share, 64, &v),
+                     MPC_ERR_STORE);
+    assert_share(f->s, 2, 0);
+    assert_int_equal(node_store_keys_add_pending(NULL, ED, WALLET, 1, &C_ABD, share, 64, &v),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, NULL, share, 64, &v),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, NULL, 64, &v),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, share, 64, NULL),
+                     MPC_ERR_INVALID_ARG);
+    /* A second pending version next to one left by an interrupted reshare is refused,
+     * and nothing of it is written. */
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, share, 64, &v),
+                     MPC_OK);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, share, 64, &v),
+                     MPC_ERR_INVALID_ARG);
+    assert_share(f->s, 3, 0);
+    assert_int_equal(state_of(f->s, 3), 0);
+}
+
+static void
+test_keys_sign_version_errors(void **state)
+{
+    struct fx *f = *state;
+    struct node_store_keyinfo ki;
+    uint32_t v = 5;
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &v),
+                     MPC_ERR_NOT_FOUND);
+    assert_int_equal(v, 0);
+    create_v1(f->s);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 4, &ki, &v),
+                     MPC_ERR_REQ_INVALID);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 1, &ki, &v), MPC_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(ki.active_version, 1);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 1, NULL, &v),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 1, &ki, NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_sign_version(NULL, ED, WALLET, 1, &ki, &v),
+                     MPC_ERR_INVALID_ARG);
+}
+
+/* Rewrite callbacks: append a byte; or fail. */
+static mpc_status
+rewrite_append(void *ctx, const uint8_t *rec, size_t len, uint8_t **upd, size_t *upd_len)
+{
+    *upd = mpc_secure_alloc(len + 1);
+    if (*upd == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    memcpy(*upd, rec, len);
+    (*upd)[len] = *(const uint8_t *)ctx;
+    *upd_len = len + 1;
+    return MPC_OK;
+}
+
+static mpc_status
+rewrite_fail(void *ctx, const uint8_t *rec, size_t len, uint8_t **upd, size_t *upd_len)
+{
+    (void)ctx;
+    (void)rec;
+    (void)len;
+    (void)upd;
+    (void)upd_len;
+    return MPC_ERR_OT_CHECK;
+}
+
+static void
+test_keys_share_rewrite(void **state)
+{
+    struct fx *f = *state;
+    uint8_t tag = 0xee;
+    assert_int_equal(node_store_keys_share_rewrite(f->s, ED, WALLET, 1, rewrite_append, &tag),
+                     MPC_ERR_NOT_FOUND);
+    create_v1(f->s);
+    assert_int_equal(node_store_keys_share_rewrite(f->s, ED, WALLET, 1, rewrite_fail, NULL),
+                     MPC_ERR_OT_CHECK);
+    assert_share(f->s, 1, 1); /* untouched */
+    assert_int_equal(node_store_keys_share_rewrite(f->s, ED, WALLET, 1, rewrite_append, &tag),
+                     MPC_OK);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    assert_int_equal(node_store_keys_share_get(f->s, ED, WALLET, 1, &out, &len), MPC_OK);
+    assert_int_equal(len, 65);
+    assert_int_equal(out[64], 0xee);
+    mpc_secure_free(out);
+    assert_int_equal(node_store_keys_share_rewrite(f->s, ED, WALLET, 1, NULL, NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_share_rewrite(f->s, ED, WALLET, 0, rewrite_fail, NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_share_get(f->s, ED, "bad/wallet", 1, &out, &len),
+                     MPC_ERR_INVALID_ARG);
+    assert_null(out);
+}
+
+int
+main(void)
+{
+    if (mpc_crypto_init() != MPC_OK) {
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_keys_create_stores_active_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_create_bad_args, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_create_atomic_under_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_add_pending_then_activate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_activate_drops_retired_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_add_pending_makes_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_add_pending_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_sign_version_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_share_rewrite, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("node/store/keys", tests, NULL, NULL);
+}
