@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "transport/subject.h"
 
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
 #define NODE_NAK_DELAY_MS       1000u
@@ -115,7 +116,8 @@ node_client_result_publish(struct node_daemon *d, const char *client_id, const c
     char subject[TRANSPORT_SUBJECT_MAX];
     char msg_id[TRANSPORT_JS_MSG_ID_MAX + 1];
     transport_js_header h = {TRANSPORT_JS_HDR_NODE, d->cfg->node_id};
-    mpc_status st = transport_js_result_subject(subject, sizeof subject, client_id, request_id);
+    mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_RESULT,
+                                            client_id, request_id, d->cfg->node_id);
     if (st == MPC_OK) {
         st = transport_js_result_msg_id(msg_id, sizeof msg_id, request_id, d->cfg->node_id,
                                         key_type);

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "common/timerheap.h"
+#include "transport/subject.h"
 
 #define DS_DEFAULT_THREADS 2
 #define DS_MAX_THREADS     16
@@ -335,7 +336,11 @@ ds_attempt(transport_direct_sender *ds, struct ds_job *job)
     if (job->final != DS_FINAL_NONE) {
         return;
     }
-    snprintf(reply, sizeof reply, "%s.d.%" PRIu64 ".%u", ds->prefix, job->id, attempt);
+    if (transport_subject_inbox_reply(reply, sizeof reply, ds->prefix, 'd', job->id, 1, attempt) !=
+        MPC_OK) {
+        ds_finish(ds, job, MPC_ERR_INTERNAL); /* the prefix was checked at create */
+        return;
+    }
     job->refs++;
     pthread_mutex_unlock(&ds->mu);
     if (ds->on_attempt != NULL) {
@@ -589,41 +594,13 @@ transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id, u
     pthread_mutex_unlock(&ds->mu);
 }
 
-/* Parses a decimal uint64 that must span [s, end). Returns 1 on success. */
-static int
-ds_parse_u64(const char *s, const char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (s >= end || end - s > 20) {
-        return 0;
-    }
-    for (const char *p = s; p < end; p++) {
-        if (*p < '0' || *p > '9') {
-            return 0;
-        }
-        uint64_t d = (uint64_t)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return 0;
-        }
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 1;
-}
-
 int
 transport_direct_sender_route(transport_direct_sender *ds, const char *subject, const uint8_t *data,
                               size_t len, int no_responders)
 {
-    if (ds == NULL || subject == NULL || strncmp(subject, ds->prefix, ds->prefix_len) != 0 ||
-        strncmp(subject + ds->prefix_len, ".d.", 3) != 0) {
-        return 0;
-    }
-    const char *a = subject + ds->prefix_len + 3;
-    const char *dot = strchr(a, '.');
     uint64_t job = 0, attempt = 0;
-    if (dot == NULL || !ds_parse_u64(a, dot, &job) ||
-        !ds_parse_u64(dot + 1, dot + 1 + strlen(dot + 1), &attempt) || attempt > UINT32_MAX) {
+    if (ds == NULL || !transport_subject_inbox_parse(subject, ds->prefix, 'd', 1, &job, &attempt) ||
+        attempt > UINT32_MAX) {
         return 0;
     }
     mpc_status outcome = no_responders ? MPC_ERR_NO_RESPONDERS : transport_reply_parse(data, len);

@@ -14,6 +14,7 @@
 #include "common/secmem.h"
 #include "node/store/keyinfo.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define DEFAULT_TIMEOUT_S 60u        /* per request */
 #define STATUS_TIMEOUT_MS 2000u      /* status request per node */
@@ -235,12 +236,13 @@ bench_parse(int argc, char **argv, struct cli_bench_opts *o)
 static void
 node_status(const struct cli_bench_opts *o, const char *id, json_t **root)
 {
-    char subject[80];
+    char subject[TRANSPORT_SUBJECT_MAX];
     size_t len = 0;
     *root = NULL;
     uint8_t *reply = malloc(STATUS_REPLY_MAX + 1);
-    snprintf(subject, sizeof(subject), "mpc.n.%s.status", id);
     if (reply != NULL &&
+        transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_STATUS, id, NULL, NULL) ==
+            MPC_OK &&
         cli_nats_request(&o->nats, subject, (const uint8_t *)"{}", 2, STATUS_TIMEOUT_MS, reply,
                          STATUS_REPLY_MAX, &len) == MPC_OK) {
         *root = json_loadb((const char *)reply, len, 0, NULL);

@@ -18,6 +18,7 @@
 #include "common/secmem.h"
 #include "node/cli/cli_results.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define PUBLISH_TIMEOUT_MS 5000u /* publish-ack wait */
 #define POLL_MS            20u   /* longest wait for a result before housekeeping */
@@ -226,11 +227,14 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
     size_t len = 0;
     mpc_status st = cli_req_build(&s->req, &data, &len);
     if (st == MPC_OK) {
-        char subject[64];
-        snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(rn->ph->op));
+        char subject[TRANSPORT_SUBJECT_MAX];
         transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, rn->o->client_id};
-        st = transport_js_publish(rn->js, subject, data, len, s->req.request_id, &hdr, 1,
-                                  PUBLISH_TIMEOUT_MS, NULL);
+        st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+                                     node_client_request_op_name(rn->ph->op), NULL, NULL);
+        if (st == MPC_OK) {
+            st = transport_js_publish(rn->js, subject, data, len, s->req.request_id, &hdr, 1,
+                                      PUBLISH_TIMEOUT_MS, NULL);
+        }
     }
     free(data);
     if (st != MPC_OK) {

@@ -13,6 +13,7 @@
 #include "node/cli/cli_results.h"
 #include "node/config/peers.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define ERR_CAP          512u  /* diagnostic buffer */
 #define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
@@ -47,13 +48,16 @@ peer_ids_load(const char *path, struct peer_ids *p)
 static mpc_status
 publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, size_t len)
 {
-    char subject[64];
-    snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(o->op));
+    char subject[TRANSPORT_SUBJECT_MAX];
     transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
     transport_js_pub_ack ack;
-    mpc_status st = transport_js_publish(js, subject, data, len,
-                                         o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
-                                         PUBLISH_TIMEOUT, &ack);
+    mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+                                            node_client_request_op_name(o->op), NULL, NULL);
+    if (st == MPC_OK) {
+        st = transport_js_publish(js, subject, data, len,
+                                  o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
+                                  PUBLISH_TIMEOUT, &ack);
+    }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
     } else if (st != MPC_OK) {

@@ -24,6 +24,8 @@
 #include "node/client/request.h"
 #include "node/store/seal.h"
 #include "tests/support/node_fixture.h"
+#include "transport/subject.h"
+#include "transport/transport.h"
 
 #define DC_CLIENT  "itest"
 #define DC_POLL_MS 50
@@ -461,17 +463,21 @@ dc_request(dc_cluster *c, const Mpc__Request *req, const char *msg_id, size_t ex
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
-    char subject[64];
+    char subject[TRANSPORT_SUBJECT_MAX];
     transport_js_results *w = NULL;
     memset(res, 0, sizeof *res);
     Mpc__Request r = *req;
     r.client_id = (char *)DC_CLIENT;
     mpc_status st = node_client_request_build(&r, c->initiator, NULL, 0, &bytes, &len);
-    snprintf(subject, sizeof subject, "mpc.req.%s",
-             node_client_request_op_name(
-                 r.body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
-                 : r.body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
-                                                          : MPC__OP__OP_RESHARE));
+    mpc_status sst = transport_subject_build(
+        subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+        node_client_request_op_name(r.body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
+                                    : r.body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
+                                                                             : MPC__OP__OP_RESHARE),
+        NULL, NULL);
+    if (st == MPC_OK) {
+        st = sst;
+    }
     if (st == MPC_OK) {
         st = transport_js_results_watch(c->client, DC_CLIENT, r.request_id, &w);
     }
