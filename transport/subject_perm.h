@@ -38,10 +38,10 @@ typedef enum {
 
 /* One row of the permission table. */
 typedef struct {
-    transport_role role;                          /* whom it governs */
-    transport_perm_dir dir;                       /* publish or subscribe */
-    int deny;                                     /* 1 = an explicit deny (wins over allows) */
-    transport_subject_kind kind;                  /* a scheme subject, or TRANSPORT_SUBJ_COUNT */
+    transport_role role;         /* whom it governs */
+    transport_perm_dir dir;      /* publish or subscribe */
+    int deny;                    /* 1 = an explicit deny (wins over allows) */
+    transport_subject_kind kind; /* a scheme subject, or TRANSPORT_SUBJ_COUNT */
     transport_perm_bind bind[TRANSPORT_SUBJECT_ARGS_MAX]; /* per id of kind */
     const char *literal; /* kind == COUNT: pattern, "{self}" = the user's name */
     const char *why;     /* one line: what needs it */
@@ -49,9 +49,9 @@ typedef struct {
 
 /* One derived test case: user may (or may not) do dir on subject. */
 typedef struct {
-    transport_perm_dir dir;                /* publish or subscribe */
+    transport_perm_dir dir;              /* publish or subscribe */
     char subject[TRANSPORT_SUBJECT_MAX]; /* literal subject (publish) or subscription */
-    int allowed;                           /* 1 = the server must accept it */
+    int allowed;                         /* 1 = the server must accept it */
 } transport_perm_case;
 
 /* Returns: the table (borrowed, static); *n its length. */

@@ -429,19 +429,18 @@ cli_cmd_bench(int argc, char **argv)
 {
     struct cli_bench_opts *o = calloc(1, sizeof(*o));
     struct cli_bench_stats *st = calloc(1, sizeof(*st));
-    node_config_peers *peers = NULL;
-    char err[512];
-    int rc = o != NULL && st != NULL ? bench_parse(argc, argv, o) : CLI_EXIT_FAILED;
+    struct cli_peer_keys *peers = calloc(1, sizeof(*peers));
+    int rc =
+        o != NULL && st != NULL && peers != NULL ? bench_parse(argc, argv, o) : CLI_EXIT_FAILED;
     if (rc < 0) {
         rc = CLI_EXIT_OK; /* --help */
-    } else if (rc == CLI_EXIT_OK &&
-               node_config_peers_load(o->peers_file, &peers, err, sizeof(err)) != MPC_OK) {
-        cli_errf("%s", err);
+    } else if (rc == CLI_EXIT_OK && cli_peer_keys_load(o->peers_file, peers) != 0) {
         rc = CLI_EXIT_FAILED;
     } else if (rc == CLI_EXIT_OK) {
-        for (size_t i = 0; i < node_config_peers_count(peers) && i < NODE_CONFIG_PEERS_MAX; i++) {
-            o->ids[o->n_ids++] = node_config_peers_at(peers, i)->id;
+        for (size_t i = 0; i < peers->n; i++) {
+            o->ids[o->n_ids++] = peers->ids[i];
         }
+        o->keys = peers->keys;
         uint8_t rnd[6];
         char hex[13];
         st->recs = calloc(o->count, sizeof(*st->recs));
@@ -456,7 +455,10 @@ cli_cmd_bench(int argc, char **argv)
     if (st != NULL) {
         free(st->recs);
     }
-    node_config_peers_destroy(peers);
+    if (peers != NULL) {
+        cli_peer_keys_clear(peers);
+    }
+    free(peers);
     free(st);
     free(o);
     return rc;

@@ -99,19 +99,19 @@ subj_print_json(const struct subj_user *users, size_t n_users)
     json_t *root = json_object(), *kinds = json_array(), *ua = json_array();
     int bad = root == NULL || kinds == NULL || ua == NULL;
     for (int k = 0; !bad && k < TRANSPORT_SUBJ_COUNT; k++) {
-        bad = json_array_append_new(
-                  kinds, json_pack("{s:s, s:s}", "kind",
-                                   transport_subject_kind_name((transport_subject_kind)k),
-                                   "template", transport_subject_template((transport_subject_kind)k))) != 0;
+        bad =
+            json_array_append_new(
+                kinds, json_pack("{s:s, s:s}", "kind",
+                                 transport_subject_kind_name((transport_subject_kind)k), "template",
+                                 transport_subject_template((transport_subject_kind)k))) != 0;
     }
     for (size_t i = 0; !bad && i < n_users; i++) {
         json_t *pub = subj_dir_json(&users[i], TRANSPORT_PERM_PUBLISH);
         json_t *sub = subj_dir_json(&users[i], TRANSPORT_PERM_SUBSCRIBE);
         json_t *cases = subj_cases_json(&users[i]);
         json_t *u = pub != NULL && sub != NULL && cases != NULL
-                        ? json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "user", users[i].name,
-                                    "role", transport_role_name(users[i].role),
-                                    "allow_responses",
+                        ? json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}", "user", users[i].name, "role",
+                                    transport_role_name(users[i].role), "allow_responses",
                                     transport_role_allow_responses(users[i].role), "publish", pub,
                                     "subscribe", sub, "cases", cases)
                         : NULL;
@@ -228,12 +228,10 @@ subj_parse_nodes(char *list, struct subj_user *users, size_t cap)
 int
 cli_cmd_subjects(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-                                             {"nats-conf", no_argument, NULL, 'c'},
-                                             {"nodes", required_argument, NULL, 'n'},
-                                             {"client", required_argument, NULL, 'u'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},        {"nats-conf", no_argument, NULL, 'c'},
+        {"nodes", required_argument, NULL, 'n'}, {"client", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     char nodes[512] = "node-1,node-2,node-3";
     const char *client = "client";
     int mode = 0, c;

@@ -89,22 +89,22 @@ test_perm_cases(void **state)
     assert_int_equal(transport_perm_cases(NODE, "node-1", "node-2", c, 256, &n), MPC_OK);
     for (size_t i = 0; i < n; i++) {
         allowed += c[i].allowed;
-        assert_int_equal(c[i].allowed, transport_perm_allows(NODE, "node-1", c[i].dir,
-                                                             c[i].subject));
+        assert_int_equal(c[i].allowed,
+                         transport_perm_allows(NODE, "node-1", c[i].dir, c[i].subject));
         assert_int_equal(find_case(c, n, c[i].dir, c[i].subject), (int)i); /* no duplicates */
     }
     assert_true(allowed > 5 && allowed < n);
     /* both sides of the own-subject rules are covered */
     const char *sid = "0123456789abcdef0123456789abcdef";
     char s[TRANSPORT_SUBJECT_MAX];
-    assert_int_equal(transport_subject_build(s, sizeof s, TRANSPORT_SUBJ_RESULT, "cli1", "r1",
-                                             "node-2"),
-                     MPC_OK);
+    assert_int_equal(
+        transport_subject_build(s, sizeof s, TRANSPORT_SUBJ_RESULT, "cli1", "r1", "node-2"),
+        MPC_OK);
     int i = find_case(c, n, PUB, s);
     assert_true(i >= 0 && !c[i].allowed);
-    assert_int_equal(transport_subject_build(s, sizeof s, TRANSPORT_SUBJ_SESSION_DIRECT, sid,
-                                             "node-1", NULL),
-                     MPC_OK);
+    assert_int_equal(
+        transport_subject_build(s, sizeof s, TRANSPORT_SUBJ_SESSION_DIRECT, sid, "node-1", NULL),
+        MPC_OK);
     i = find_case(c, n, SUB, s);
     assert_true(i >= 0 && c[i].allowed);
     i = find_case(c, n, SUB, "mpc.s.*.d.*");
