@@ -60,7 +60,8 @@ on_keyclaim(void *arg, const transport_msg *msg)
     uint8_t *pub = NULL, *out = NULL;
     size_t out_len = 0;
     memset(&c, 0, sizeof c);
-    if (msg->reply == NULL || node_keyclaim_query_decode(&c.q, msg->data, msg->len) != MPC_OK) {
+    if (!transport_subject_is_inbox(msg->reply) ||
+        node_keyclaim_query_decode(&c.q, msg->data, msg->len) != MPC_OK) {
         return TRANSPORT_REPLY_NONE;
     }
     snprintf(c.node_id, sizeof c.node_id, "%s", d->cfg->node_id);

@@ -5,6 +5,7 @@
 #include "transport/nats_options.h"
 
 #include "transport/nkey.h"
+#include "transport/subject.h"
 
 #include <string.h>
 
@@ -144,6 +145,13 @@ transport_nats_options_create(const transport_nats_config *c, const transport_na
         s = natsOptions_SetRetryOnFailedConnect(o, true, h->on_connected, h->closure);
     if (s == NATS_OK)
         s = transport_nats_options_auth(o, c);
+    if (s == NATS_OK && c->user != NULL) {
+        /* each user's replies arrive below its own inbox, the only one it may read */
+        char prefix[TRANSPORT_SUBJECT_MAX];
+        s = transport_subject_inbox_prefix(prefix, sizeof prefix, c->user, NULL) == MPC_OK
+                ? natsOptions_SetCustomInboxPrefix(o, prefix)
+                : NATS_INVALID_ARG;
+    }
     if (s != NATS_OK) {
         natsOptions_Destroy(o);
         return s;

@@ -169,7 +169,8 @@ nt_on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *msg, void *closure)
         NT_COUNT(t, received);
         transport_reply r = s->fn(s->arg, &m);
         const char *bytes = transport_reply_str(r);
-        if (reply != NULL && reply[0] != '\0' && bytes != NULL &&
+        /* ACK/BUSY/GONE go only to a reply inbox (answered through allow_responses) */
+        if (transport_subject_is_inbox(reply) && bytes != NULL &&
             natsConnection_Publish(nc, reply, bytes, (int)strlen(bytes)) == NATS_OK) {
             NT_COUNT(t, replies_sent);
         }
@@ -621,7 +622,7 @@ static mpc_status
 nt_start_inbox(struct nats_transport *t, const transport_nats_config *cfg)
 {
     char wild[TRANSPORT_SUBJECT_MAX];
-    mpc_status st = transport_reply_mux_create(&t->mux);
+    mpc_status st = transport_reply_mux_create(cfg->user, &t->mux);
     if (st != MPC_OK) {
         return st;
     }

@@ -29,16 +29,16 @@ struct mux_waiter {
 };
 
 struct transport_reply_mux {
-    pthread_mutex_t mu;          /* guards waiters, next_id, ds */
-    pthread_cond_t cv;           /* a waiter was completed */
-    char prefix[48];             /* "_INBOX.<32 hex>" */
-    struct mux_waiter *waiters;  /* pending synchronous requests */
-    uint64_t next_id;            /* next request id */
-    transport_direct_sender *ds; /* receives ".d." replies; may be NULL */
+    pthread_mutex_t mu;                 /* guards waiters, next_id, ds */
+    pthread_cond_t cv;                  /* a waiter was completed */
+    char prefix[TRANSPORT_SUBJECT_MAX]; /* "_INBOX.<user>.<32 hex>" */
+    struct mux_waiter *waiters;         /* pending synchronous requests */
+    uint64_t next_id;                   /* next request id */
+    transport_direct_sender *ds;        /* receives ".d." replies; may be NULL */
 };
 
 mpc_status
-transport_reply_mux_create(transport_reply_mux **out)
+transport_reply_mux_create(const char *user, transport_reply_mux **out)
 {
     uint8_t rnd[16];
     char hex[33];
@@ -58,9 +58,9 @@ transport_reply_mux_create(transport_reply_mux **out)
         free(m);
         return MPC_ERR_INTERNAL;
     }
-    if (transport_subject_inbox_prefix(m->prefix, sizeof m->prefix, NULL, hex) != MPC_OK) {
+    if (transport_subject_inbox_prefix(m->prefix, sizeof m->prefix, user, hex) != MPC_OK) {
         free(m);
-        return MPC_ERR_INTERNAL;
+        return MPC_ERR_INVALID_ARG;
     }
     m->next_id = 1;
     pthread_condattr_t ca;
@@ -138,7 +138,7 @@ transport_reply_mux_request(transport_reply_mux *m, transport_publish_request_fn
     w.next = m->waiters;
     m->waiters = &w;
     pthread_mutex_unlock(&m->mu);
-    mpc_status st = transport_subject_inbox_reply(rsub, sizeof rsub, m->prefix, 'r', w.id, 0, 0);
+    mpc_status st = transport_subject_inbox_reply(rsub, sizeof rsub, m->prefix, 'r', &w.id, 1);
     if (st == MPC_OK) {
         st = pub(impl, subject, rsub, data, len);
     }
@@ -167,7 +167,7 @@ transport_reply_mux_deliver(transport_reply_mux *m, const char *subject, const u
     }
     pthread_mutex_lock(&m->mu);
     transport_direct_sender *ds = m->ds;
-    if (transport_subject_inbox_parse(subject, m->prefix, 'r', 0, &id, NULL)) {
+    if (transport_subject_inbox_parse(subject, m->prefix, 'r', &id, 1)) {
         for (struct mux_waiter *w = m->waiters; w != NULL; w = w->next) {
             if (w->id != id || w->done) {
                 continue;

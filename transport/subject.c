@@ -300,11 +300,13 @@ transport_subject_inbox_prefix(char *out, size_t cap, const char *user, const ch
         return MPC_ERR_INVALID_ARG;
     }
     out[0] = '\0';
-    if ((user != NULL && !transport_subject_token_ok(user)) || !transport_subject_token_ok(hex)) {
+    if ((user != NULL && !transport_subject_token_ok(user)) ||
+        (hex != NULL && !transport_subject_token_ok(hex)) || (user == NULL && hex == NULL)) {
         return MPC_ERR_INVALID_ARG;
     }
-    int n = user != NULL ? snprintf(out, cap, "_INBOX.%s.%s", user, hex)
-                         : snprintf(out, cap, "_INBOX.%s", hex);
+    int n = user != NULL && hex != NULL
+                ? snprintf(out, cap, "_INBOX.%s.%s", user, hex)
+                : snprintf(out, cap, "_INBOX.%s", user != NULL ? user : hex);
     if (n < 0 || (size_t)n >= cap) {
         out[0] = '\0';
         return MPC_ERR_BUFFER_TOO_SMALL;
@@ -313,23 +315,33 @@ transport_subject_inbox_prefix(char *out, size_t cap, const char *user, const ch
 }
 
 mpc_status
-transport_subject_inbox_reply(char *out, size_t cap, const char *prefix, char tag, uint64_t a,
-                              int has_b, uint64_t b)
+transport_subject_inbox_reply(char *out, size_t cap, const char *prefix, char tag,
+                              const uint64_t *nums, size_t n)
 {
     if (out == NULL || cap == 0) {
         return MPC_ERR_INVALID_ARG;
     }
     out[0] = '\0';
-    if (!transport_subject_valid(prefix, 0) || (tag != 'd' && tag != 'r')) {
+    if (!transport_subject_valid(prefix, 0) || (tag != 'd' && tag != 'r') || nums == NULL ||
+        n == 0 || n > TRANSPORT_SUBJECT_INBOX_NUMS_MAX) {
         return MPC_ERR_INVALID_ARG;
     }
-    int n = has_b ? snprintf(out, cap, "%s.%c.%" PRIu64 ".%" PRIu64, prefix, tag, a, b)
-                  : snprintf(out, cap, "%s.%c.%" PRIu64, prefix, tag, a);
-    if (n < 0 || (size_t)n >= cap) {
+    int len = snprintf(out, cap, "%s.%c", prefix, tag);
+    for (size_t i = 0; i < n && len >= 0 && (size_t)len < cap; i++) {
+        int k = snprintf(out + len, cap - (size_t)len, ".%" PRIu64, nums[i]);
+        len = k < 0 ? -1 : len + k;
+    }
+    if (len < 0 || (size_t)len >= cap) {
         out[0] = '\0';
         return MPC_ERR_BUFFER_TOO_SMALL;
     }
     return MPC_OK;
+}
+
+int
+transport_subject_is_inbox(const char *s)
+{
+    return s != NULL && strncmp(s, "_INBOX.", 7) == 0 && transport_subject_valid(s, 0);
 }
 
 /* Parses decimal [s, end) into *out without overflow. Returns 1 on success. */
@@ -355,10 +367,11 @@ subj_parse_u64(const char *s, const char *end, uint64_t *out)
 }
 
 int
-transport_subject_inbox_parse(const char *subject, const char *prefix, char tag, int has_b,
-                              uint64_t *a, uint64_t *b)
+transport_subject_inbox_parse(const char *subject, const char *prefix, char tag, uint64_t *nums,
+                              size_t n)
 {
-    if (subject == NULL || prefix == NULL || a == NULL || (has_b && b == NULL)) {
+    if (subject == NULL || prefix == NULL || nums == NULL || n == 0 ||
+        n > TRANSPORT_SUBJECT_INBOX_NUMS_MAX) {
         return 0;
     }
     size_t pl = strlen(prefix);
@@ -367,10 +380,13 @@ transport_subject_inbox_parse(const char *subject, const char *prefix, char tag,
         return 0;
     }
     const char *x = subject + pl + 3;
-    const char *dot = strchr(x, '.');
-    if (!has_b) {
-        return dot == NULL && subj_parse_u64(x, x + strlen(x), a);
+    for (size_t i = 0; i < n; i++) {
+        const char *dot = strchr(x, '.');
+        const char *end = dot != NULL ? dot : x + strlen(x);
+        if ((i + 1 < n) != (dot != NULL) || !subj_parse_u64(x, end, &nums[i])) {
+            return 0;
+        }
+        x = end + 1;
     }
-    return dot != NULL && subj_parse_u64(x, dot, a) &&
-           subj_parse_u64(dot + 1, dot + 1 + strlen(dot + 1), b);
+    return 1;
 }

@@ -121,27 +121,34 @@ int transport_subject_parse_kind(const char *subject, transport_subject_kind kin
 /* ---------------------------------------------------------------- reply inboxes */
 
 /*
- * Formats an inbox prefix "_INBOX.<user>.<hex>" (user NULL: "_INBOX.<hex>").
+ * Formats an inbox prefix "_INBOX.<user>.<hex>" (user NULL: "_INBOX.<hex>";
+ * hex NULL: the user's inbox root "_INBOX.<user>").
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_BUFFER_TOO_SMALL.
  */
 MPC_MUST_CHECK mpc_status transport_subject_inbox_prefix(char *out, size_t cap, const char *user,
                                                          const char *hex);
 
+#define TRANSPORT_SUBJECT_INBOX_NUMS_MAX 3u /* numbers after the tag at most */
+
 /*
- * Formats "<prefix>.<tag>.<a>[.<b>]" (tag 'd': direct-send reply with job a
- * and attempt b; tag 'r': core request reply id a, has_b 0).
+ * Formats "<prefix>.<tag>.<n0>[.<n1>[.<n2>]]" in decimal (tag 'd':
+ * direct-send reply: job, attempt, job token; tag 'r': core request reply id).
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_BUFFER_TOO_SMALL.
  */
 MPC_MUST_CHECK mpc_status transport_subject_inbox_reply(char *out, size_t cap, const char *prefix,
-                                                        char tag, uint64_t a, int has_b,
-                                                        uint64_t b);
+                                                        char tag, const uint64_t *nums, size_t n);
 
 /*
- * Parses "<prefix>.<tag>.<a>[.<b>]" (decimal numbers; has_b says whether b is
- * expected).
- * Returns: 1 on a match (Out: *a, *b), else 0.
+ * Parses "<prefix>.<tag>.<n0>...<n(n-1)>": exactly n decimal numbers.
+ * Returns: 1 on a match (Out: nums[0..n)), else 0.
  */
-int transport_subject_inbox_parse(const char *subject, const char *prefix, char tag, int has_b,
-                                  uint64_t *a, uint64_t *b);
+int transport_subject_inbox_parse(const char *subject, const char *prefix, char tag, uint64_t *nums,
+                                  size_t n);
+
+/*
+ * Returns: 1 if s is a literal reply-inbox subject ("_INBOX.<token>..."),
+ *          the only kind of subject a responder answers on, else 0.
+ */
+int transport_subject_is_inbox(const char *s);
 
 #endif /* MPC_TRANSPORT_SUBJECT_H */

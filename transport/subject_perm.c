@@ -33,8 +33,8 @@ static const transport_perm_rule perm_rules[] = {
     {NODE, SUB, 0, TRANSPORT_SUBJ_STATUS,         {SELF},      NULL, "answers its own status"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_KEYCLAIM,       {SELF},      NULL, "answers its own key claims"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_HEARTBEAT,      {ANY},       NULL, "readiness: peers seen"},
-    {NODE, PUB, 0, LIT, {ANY}, "_INBOX.>", "replies and subscription probes"},
-    {NODE, SUB, 0, LIT, {ANY}, "_INBOX.>", "its reply inbox"},
+    {NODE, PUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "subscription probes through its own inbox"},
+    {NODE, SUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "its own reply inbox only"},
     /* ---- node: JetStream API, only what nats.c 3.4.1 sends for the node's setup */
     {NODE, PUB, 0, LIT, {ANY}, "$JS.API.INFO", "account info (JetStream context)"},
     {NODE, PUB, 0, LIT, {ANY}, "$JS.API.STREAM.NAMES", "stream lookup by subject"},
@@ -55,13 +55,17 @@ static const transport_perm_rule perm_rules[] = {
      "$JS.API.CONSUMER.MSG.NEXT." TRANSPORT_JS_REQ_STREAM ".node_{self}", "pull fetch"},
     {NODE, PUB, 0, LIT, {ANY}, "$JS.ACK." TRANSPORT_JS_REQ_STREAM ".node_{self}.>",
      "ack/nak/term its requests"},
+    /* nodes create streams (idempotent) but never change or drop them */
+    {NODE, PUB, 1, LIT, {ANY}, "$JS.API.STREAM.UPDATE.>", "no stream update"},
+    {NODE, PUB, 1, LIT, {ANY}, "$JS.API.STREAM.DELETE.>", "no stream deletion"},
+    {NODE, PUB, 1, LIT, {ANY}, "$JS.API.STREAM.PURGE.>", "no stream purge"},
     /* ---- client: requests, results, status; never session traffic or results */
     {CLI, PUB, 0, TRANSPORT_SUBJ_REQUEST,   {ANY}, NULL, "signed requests"},
     {CLI, PUB, 0, TRANSPORT_SUBJ_STATUS,    {ANY}, NULL, "asks a node's status"},
     {CLI, SUB, 0, TRANSPORT_SUBJ_RESULT,    {ANY, ANY, ANY}, NULL, "reads results"},
     {CLI, SUB, 0, TRANSPORT_SUBJ_HEARTBEAT, {ANY}, NULL, "watches heartbeats"},
-    {CLI, PUB, 0, LIT, {ANY}, "_INBOX.>", "subscription probes through its inbox"},
-    {CLI, SUB, 0, LIT, {ANY}, "_INBOX.>", "its reply inbox"},
+    {CLI, PUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "subscription probes through its own inbox"},
+    {CLI, SUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "its own reply inbox only"},
     {CLI, PUB, 0, LIT, {ANY}, "$JS.API.INFO", "account info (JetStream context)"},
     {CLI, PUB, 0, LIT, {ANY}, "$JS.API.STREAM.NAMES", "stream lookup by subject"},
     {CLI, PUB, 0, LIT, {ANY}, "$JS.API.STREAM.INFO." TRANSPORT_JS_RES_STREAM, "stream check"},
@@ -83,6 +87,7 @@ static const transport_perm_rule perm_rules[] = {
     {CLI, PUB, 1, TRANSPORT_SUBJ_HEARTBEAT, {ANY}, NULL, "no forged heartbeats"},
     {CLI, PUB, 1, LIT, {ANY}, "$JS.API.CONSUMER.*." TRANSPORT_JS_REQ_STREAM ".>",
      "no access to the nodes' durables"},
+    {CLI, PUB, 1, LIT, {ANY}, "$JS.API.STREAM.UPDATE.>", "no stream update"},
     {CLI, PUB, 1, LIT, {ANY}, "$JS.API.STREAM.DELETE.>", "no stream deletion"},
     {CLI, PUB, 1, LIT, {ANY}, "$JS.API.STREAM.PURGE.>", "no stream purge"},
 };
@@ -113,7 +118,10 @@ transport_role_name(transport_role role)
 int
 transport_role_allow_responses(transport_role role)
 {
-    return role == TRANSPORT_ROLE_NODE; /* nodes answer status, key claims, direct sends */
+    /* Nodes answer status, key claims and direct sends: only to the reply
+     * subject of a request they received (they may not publish to any
+     * other inbox), so only the addressed receiver can answer. */
+    return role == TRANSPORT_ROLE_NODE;
 }
 
 /* Replaces every "{self}" of lit by self. */
@@ -305,4 +313,110 @@ transport_perm_cases(transport_role role, const char *self, const char *other_no
         }
     }
     return st;
+}
+
+/* ---------------------------------------------------------------- server config */
+
+/* Writes the quoted patterns of role's rules (dir, deny) for user self. */
+static int
+perm_conf_list(FILE *f, transport_role role, const char *self, transport_perm_dir dir, int deny)
+{
+    size_t n = 0;
+    const transport_perm_rule *r = transport_perm_rules(&n);
+    for (size_t i = 0; i < n; i++) {
+        char pat[TRANSPORT_SUBJECT_MAX];
+        if (r[i].role != role || r[i].dir != dir || r[i].deny != deny) {
+            continue;
+        }
+        if (transport_perm_render(&r[i], self, pat, sizeof pat) != MPC_OK ||
+            fprintf(f, "          \"%s\"\n", pat) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+perm_conf_dir(FILE *f, transport_role role, const char *self, transport_perm_dir dir)
+{
+    size_t n = 0, deny = 0;
+    const transport_perm_rule *r = transport_perm_rules(&n);
+    for (size_t i = 0; i < n; i++) {
+        deny += r[i].role == role && r[i].dir == dir && r[i].deny;
+    }
+    if (fprintf(f, "      %s: {\n        allow: [\n",
+                dir == TRANSPORT_PERM_PUBLISH ? "publish" : "subscribe") < 0 ||
+        perm_conf_list(f, role, self, dir, 0) != 0 || fprintf(f, "        ]\n") < 0) {
+        return -1;
+    }
+    if (deny > 0 && (fprintf(f, "        # deny wins over allow\n        deny: [\n") < 0 ||
+                     perm_conf_list(f, role, self, dir, 1) != 0 || fprintf(f, "        ]\n") < 0)) {
+        return -1;
+    }
+    return fprintf(f, "      }\n") < 0 ? -1 : 0;
+}
+
+/* Returns: 1 if a password can be written as a quoted string, else 0. */
+static int
+perm_password_ok(const char *p)
+{
+    for (; p != NULL && *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) {
+            return 0;
+        }
+    }
+    return p != NULL;
+}
+
+static int
+perm_conf_user(FILE *f, transport_role role, const char *user, const char *password)
+{
+    char env[TRANSPORT_SUBJECT_TOKEN_MAX + 1];
+    size_t k = 0;
+    for (const char *p = user; *p != '\0' && k < TRANSPORT_SUBJECT_TOKEN_MAX; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) {
+            env[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+        }
+    }
+    env[k] = '\0';
+    int w = password != NULL
+                ? fprintf(f, "  {\n    user: \"%s\"\n    password: \"%s\"\n", user, password)
+                : fprintf(f, "  {\n    user: %s\n    password: $MPC_NATS_PASS_%s\n", user, env);
+    if (w < 0 || fprintf(f, "    permissions: {\n") < 0 ||
+        perm_conf_dir(f, role, user, TRANSPORT_PERM_PUBLISH) != 0 ||
+        perm_conf_dir(f, role, user, TRANSPORT_PERM_SUBSCRIBE) != 0) {
+        return -1;
+    }
+    if (transport_role_allow_responses(role) && fprintf(f, "      allow_responses: true\n") < 0) {
+        return -1;
+    }
+    return fprintf(f, "    }\n  }\n") < 0 ? -1 : 0;
+}
+
+mpc_status
+transport_perm_conf_write(FILE *f, const char *const *nodes, size_t n, const char *client,
+                          const char *const *passwords)
+{
+    if (f == NULL || (nodes == NULL && n > 0) || !transport_subject_token_ok(client)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        if ((i < n && !transport_subject_token_ok(nodes[i])) ||
+            (passwords != NULL && !perm_password_ok(passwords[i]))) {
+            return MPC_ERR_INVALID_ARG;
+        }
+    }
+    if (fprintf(f, "# Generated from the permission table of transport/subject_perm.c\n"
+                   "# (mpc-cli subjects --nats-conf): do not edit; regenerate.\n"
+                   "users: [\n") < 0) {
+        return MPC_ERR_IO;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        if (perm_conf_user(f, i < n ? TRANSPORT_ROLE_NODE : TRANSPORT_ROLE_CLIENT,
+                           i < n ? nodes[i] : client,
+                           passwords != NULL ? passwords[i] : NULL) != 0) {
+            return MPC_ERR_IO;
+        }
+    }
+    return fprintf(f, "]\n") < 0 || fflush(f) != 0 ? MPC_ERR_IO : MPC_OK;
 }

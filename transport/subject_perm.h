@@ -12,6 +12,7 @@
 #define MPC_TRANSPORT_SUBJECT_PERM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/status.h"
 #include "transport/subject.h"
@@ -89,5 +90,19 @@ int transport_perm_allows(transport_role role, const char *self, transport_perm_
 MPC_MUST_CHECK mpc_status transport_perm_cases(transport_role role, const char *self,
                                                const char *other_node, transport_perm_case *cases,
                                                size_t cap, size_t *n);
+
+/*
+ * Writes the nats-server `users` entries (the value of authorization.users)
+ * for node users nodes[0..n) and the client user: each user's publish and
+ * subscribe allow/deny lists rendered from the table, and allow_responses
+ * for nodes. passwords: n + 1 literal passwords (nodes, then the client), or
+ * NULL to write "$MPC_NATS_PASS_<USER>" (user upper-cased, letters and
+ * digits only: node-1 -> MPC_NATS_PASS_NODE1) for the server to read from
+ * its environment.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG (bad user name or password), MPC_ERR_IO.
+ */
+MPC_MUST_CHECK mpc_status transport_perm_conf_write(FILE *f, const char *const *nodes, size_t n,
+                                                    const char *client,
+                                                    const char *const *passwords);
 
 #endif /* MPC_TRANSPORT_SUBJECT_PERM_H */

@@ -176,7 +176,8 @@ cli_results_finish(struct cli_results *r, const struct cli_collect_params *p)
         return;
     }
     const Mpc__Result *fr = first->res;
-    const char *const *set = p->n_expected > 0 ? p->expected : (const char *const *)fr->participants;
+    const char *const *set =
+        p->n_expected > 0 ? p->expected : (const char *const *)fr->participants;
     size_t n_set = p->n_expected > 0 ? p->n_expected : fr->n_participants;
     size_t per_node = fr->op == MPC__OP__OP_KEYGEN && p->n_key_types > 0 ? p->n_key_types : 1;
     size_t complete = 0;

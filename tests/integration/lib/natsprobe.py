@@ -26,8 +26,9 @@ class Conn:
     """One NATS connection; every call is bounded by `timeout` seconds."""
 
     def __init__(self, host, port, user, password, timeout=3.0, name="natsprobe",
-                 inbox="_INBOX"):
-        self.inbox = inbox  # reply subjects: <inbox>.<...> (each user has its own prefix)
+                 inbox=None):
+        # reply subjects: <inbox>.<...>; each user may read only its own _INBOX.<user>
+        self.inbox = inbox or "_INBOX.%s" % user
         self.sock = socket.create_connection((host, int(port)), timeout=timeout)
         self.timeout = timeout
         self.buf = b""

@@ -96,7 +96,7 @@ check("node-1 reads its own durable info (%s)" % st, st == "ok")
 
 
 def fetch_one(c, node):
-    inbox = "_INBOX.fetch.%s" % node
+    inbox = "_INBOX.%s.fetch" % node
     ok, sid = c.sub(inbox)
     c.pub("$JS.API.CONSUMER.MSG.NEXT.MPC_REQ.node_%s" % node,
           json.dumps({"batch": 1, "expires": 2000000000}), reply=inbox)
@@ -122,14 +122,31 @@ check("node-1 publishes a result into MPC_RES (%s)" % st,
 # status request/reply through allow_responses: client asks, node-1 answers.
 ok, status_sid = n1.sub("mpc.n.node-1.status")
 check("node-1 subscribes to its status subject", ok)
-inbox = "_INBOX.status.probe"
+inbox = "_INBOX.client.status.probe"
 _, inbox_sid = cl.sub(inbox)
+check("node-1 cannot publish into the client's inbox unasked", not n1.pub(inbox, b"forged"))
+check("node-2 cannot publish into the client's inbox unasked", not n2.pub(inbox, b"forged"))
 cl.pub("mpc.n.node-1.status", b"{}", reply=inbox)
 m = n1.wait_msg(status_sid, 3.0)
+check("node-2 (not addressed) cannot answer node-1's status request",
+      m is not None and not n2.pub(m[1], b'{"node":"forged"}'))
 answered = m is not None and n1.pub(m[1], b'{"node":"node-1"}')
 r = cl.wait_msg(inbox_sid, 3.0)
-check("node-1 answers a client status request",
+check("node-1 answers a client status request (allow_responses)",
       answered and r is not None and r[2] == b'{"node":"node-1"}')
+check("node-1 cannot answer the same request twice", m is not None and not n1.pub(m[1], b"2"))
+
+# direct messages: node-1 -> node-2 with node-1's reply inbox; only node-2 answers.
+ok, d_sid = n2.sub("mpc.s.0123abcd.d.node-2")
+_, r_sid = n1.sub("_INBOX.node-1.ds.1")
+n1.pub("mpc.s.0123abcd.d.node-2", b"msg", reply="_INBOX.node-1.ds.1")
+m = n2.wait_msg(d_sid, 3.0)
+n3 = conn("node-3")
+check("node-3 cannot answer node-1's direct message to node-2",
+      m is not None and not n3.pub(m[1], b"GONE"))
+n3.close()
+check("node-2 answers node-1's direct message", m is not None and n2.pub(m[1], b"ACK") and
+      (n1.wait_msg(r_sid, 3.0) or [None, None, None])[2] == b"ACK")
 
 # --- every case derived from the table, for every user
 users = {u["user"]: u for u in table["users"]}

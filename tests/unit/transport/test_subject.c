@@ -211,42 +211,60 @@ test_subject_inbox(void **state)
 {
     (void)state;
     char pre[64], s[TRANSPORT_SUBJECT_MAX];
-    uint64_t a = 0, b = 0;
+    uint64_t n[3] = {0, 0, 0};
+    assert_int_equal(transport_subject_inbox_prefix(pre, sizeof pre, "node-1", NULL), MPC_OK);
+    assert_string_equal(pre, "_INBOX.node-1");
     assert_int_equal(transport_subject_inbox_prefix(pre, sizeof pre, "node-1", "ab12"), MPC_OK);
     assert_string_equal(pre, "_INBOX.node-1.ab12");
     assert_int_equal(transport_subject_inbox_prefix(pre, sizeof pre, "no.de", "ab12"),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_subject_inbox_prefix(pre, sizeof pre, NULL, NULL),
                      MPC_ERR_INVALID_ARG);
     assert_int_equal(transport_subject_inbox_prefix(pre, 8, NULL, "ab12"),
                      MPC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(transport_subject_inbox_prefix(pre, sizeof pre, NULL, "ab12"), MPC_OK);
     assert_string_equal(pre, "_INBOX.ab12");
-    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'd', 7, 1, 3), MPC_OK);
-    assert_string_equal(s, "_INBOX.ab12.d.7.3");
-    assert_true(transport_subject_inbox_parse(s, pre, 'd', 1, &a, &b));
-    assert_true(a == 7 && b == 3);
-    assert_false(transport_subject_inbox_parse(s, pre, 'r', 0, &a, NULL));
-    assert_false(transport_subject_inbox_parse(s, "_INBOX.ab1", 'd', 1, &a, &b));
-    assert_int_equal(
-        transport_subject_inbox_reply(s, sizeof s, pre, 'r', 18446744073709551615u, 0, 0), MPC_OK);
-    assert_true(transport_subject_inbox_parse(s, pre, 'r', 0, &a, NULL));
-    assert_true(a == 18446744073709551615u);
+    const uint64_t d[3] = {7, 3, 18446744073709551615u};
+    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'd', d, 3), MPC_OK);
+    assert_string_equal(s, "_INBOX.ab12.d.7.3.18446744073709551615");
+    assert_true(transport_subject_is_inbox(s));
+    assert_true(transport_subject_inbox_parse(s, pre, 'd', n, 3));
+    assert_true(n[0] == 7 && n[1] == 3 && n[2] == 18446744073709551615u);
+    assert_false(transport_subject_inbox_parse(s, pre, 'd', n, 2)); /* one number too many */
+    assert_false(transport_subject_inbox_parse(s, pre, 'r', n, 3));
+    assert_false(transport_subject_inbox_parse(s, "_INBOX.ab1", 'd', n, 3));
+    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'r', d, 1), MPC_OK);
+    assert_string_equal(s, "_INBOX.ab12.r.7");
+    assert_true(transport_subject_inbox_parse(s, pre, 'r', n, 1));
     const struct {
         const char *s; /* subject */
-        char tag;      /* 'd' or 'r' */
-    } bad[] = {{"_INBOX.ab12.r.", 'r'},   {"_INBOX.ab12.r.18446744073709551616", 'r'},
-               {"_INBOX.ab12.r.1x", 'r'}, {"_INBOX.ab12.r.1.2", 'r'},
-               {"_INBOX.ab12.d.1", 'd'},  {"_INBOX.ab12.d.1.", 'd'},
-               {"_INBOX.ab12", 'r'},      {"_INBOX.ab12x.r.1", 'r'}};
+        char tag;      /* 'd' (3 numbers) or 'r' (1) */
+    } bad[] = {{"_INBOX.ab12.r.", 'r'},       {"_INBOX.ab12.r.18446744073709551616", 'r'},
+               {"_INBOX.ab12.r.1x", 'r'},     {"_INBOX.ab12.r.1.2", 'r'},
+               {"_INBOX.ab12.d.1.2", 'd'},    {"_INBOX.ab12.d.1.2.", 'd'},
+               {"_INBOX.ab12", 'r'},          {"_INBOX.ab12x.r.1", 'r'},
+               {"_INBOX.ab12.d.1.2.3.4", 'd'}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_false(
-            transport_subject_inbox_parse(bad[i].s, pre, bad[i].tag, bad[i].tag == 'd', &a, &b));
+            transport_subject_inbox_parse(bad[i].s, pre, bad[i].tag, n, bad[i].tag == 'd' ? 3 : 1));
     }
-    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'x', 1, 0, 0),
+    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'x', d, 1),
                      MPC_ERR_INVALID_ARG);
-    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, "bad prefix", 'r', 1, 0, 0),
+    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'r', d, 0),
                      MPC_ERR_INVALID_ARG);
-    assert_int_equal(transport_subject_inbox_reply(s, 12, pre, 'r', 1, 0, 0),
+    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, pre, 'r', d, 4),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_subject_inbox_reply(s, sizeof s, "bad prefix", 'r', d, 1),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(transport_subject_inbox_reply(s, 14, pre, 'r', d, 1),
                      MPC_ERR_BUFFER_TOO_SMALL);
+    assert_string_equal(s, "");
+    /* responders answer only on reply inboxes */
+    assert_true(transport_subject_is_inbox("_INBOX.client.ab.r.1"));
+    assert_false(transport_subject_is_inbox("mpc.res.c.r.node-1"));
+    assert_false(transport_subject_is_inbox("_INBOX.>"));
+    assert_false(transport_subject_is_inbox("_INBOX"));
+    assert_false(transport_subject_is_inbox(NULL));
 }
 
 int
