@@ -21,8 +21,10 @@
  * durable created implicitly by a pull subscribe is deleted on unsubscribe,
  * DESIGN §2). An existing consumer with the same name is reused.
  *
- * Results: node copies are published to mpc.res.<client>.<request_id> with
- * header Mpc-Node: <node id> and Nats-Msg-Id "<request_id>/<node id>/<key
+ * Results: each node publishes its copies on its own subject
+ * mpc.res.<client>.<request_id>.<node> (transport/subject.h), signed (the
+ * subject and node signature, not the informational header Mpc-Node: <node
+ * id>, say whose copy it is) and Nats-Msg-Id "<request_id>/<node id>/<key
  * type>" (transport_js_result_msg_id; a keygen of two key types yields one
  * result per type; a result whose key_type is unknown, e.g. for a request
  * that did not decode, uses "<request_id>/<node id>"): the stream keeps exactly one copy per node
@@ -33,17 +35,15 @@
  * Requests: clients publish with Nats-Msg-Id = request_id and SHOULD add
  * header Mpc-Client: <client_id>; it is only used to answer a request whose
  * body cannot be decoded (malformed protobuf, oversized) with an error result
- * on mpc.res.<Mpc-Client>.<Nats-Msg-Id>.
+ * on mpc.res.<Mpc-Client>.<Nats-Msg-Id>.<node>.
  *
  * Client side: transport_js_publish with msg_id = request_id publishes a
  * request; transport_js_results_watch opens an ordered consumer on MPC_RES
- * for mpc.res.<client>.<request_id> that delivers every copy already stored
+ * for mpc.res.<client>.<request_id>.* that delivers every copy already stored
  * and every later one, so it may be opened before or after publishing.
- * NATS permissions the client needs: publish mpc.req.>, $JS.API.STREAM.INFO.>,
- * $JS.API.CONSUMER.CREATE.MPC_RES(.>), $JS.API.CONSUMER.DELETE.MPC_RES.>,
- * subscribe _INBOX.>. A node needs: publish mpc.res.>, $JS.API.> for its
- * streams and its own consumer (CONSUMER.CREATE/INFO/MSG.NEXT for MPC_REQ
- * node_<id>), $JS.ACK.MPC_REQ.node_<id>.>, subscribe _INBOX.>.
+ * NATS permissions each user needs are the table of transport/subject_perm.c
+ * (replies arrive below the user's own inbox _INBOX.<user>, set with
+ * natsOptions_SetCustomInboxPrefix).
  *
  * No nats.c type appears here; nats.c statuses are translated to mpc_status.
  *

@@ -10,7 +10,7 @@
  * DESIGN: single-threaded. Requests are built and signed with the request
  * code of `mpc-cli sign|keygen|reshare` (cli_req_build), published with
  * transport_js_publish, and their results are read from ONE watcher on
- * mpc.res.<client>.* (a fresh random client id per run) and fed to the
+ * mpc.res.<client>.*.* (a fresh random client id per run) and fed to the
  * collection rules of node/cli/cli_results.h (cli_results_add / _done: the same
  * verification of every signature, the same end-of-wait rule). A request's
  * latency runs from just before it is built to the arrival of the last

@@ -3,7 +3,8 @@
  * the request-log entry that keeps them (record req/<request_id>, DESIGN §8).
  *
  * One request gives one Result per key type it touches (a keygen may list
- * both types); each is published to mpc.res.<client>.<request_id> with
+ * both types); each is signed by the node (node_client_result_sign) and
+ * published to mpc.res.<client>.<request_id>.<node> with
  * Nats-Msg-Id "<request_id>/<node>/<key type>" and header Mpc-Node.
  *
  * Request-log entry (the bytes stored by node_store_req_put):
