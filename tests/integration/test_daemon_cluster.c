@@ -501,8 +501,7 @@ test_daemon_http_and_status(void **state)
     /* mpc.n.<node>.status over NATS answers the same snapshot. */
     transport_nats_config nc;
     transport *t = NULL;
-    transport_nats_config_default(&nc);
-    nc.servers = test_nats_server_url(g_c.srv);
+    dc_client_nats_config(&g_c, &nc);
     nc.name = "status-client";
     assert_int_equal(transport_nats_create(&nc, &t), MPC_OK);
     uint8_t reply[1 << 16];

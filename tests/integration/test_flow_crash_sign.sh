@@ -27,7 +27,7 @@ for i in 1 2 3; do cluster_start_node "$i"; done
 ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
-python3 "$PROBE" 127.0.0.1 "$NATS_PORT" client "$MPC_NATS_PASS_CLIENT" mon 'mpc.res.mpc-cli.>' 900 \
+python3 "$PROBE" 127.0.0.1 "$NATS_PORT" client "$MPC_NATS_PASS_CLIENT" mon 'mpc.res.mpc-cli.*.*' 900 \
     >"$tmp/monitor.jsonl" 2>"$tmp/monitor.err" &
 MON_PID=$!
 wait_until 10 grep -q ready "$tmp/monitor.err"; check "result monitor subscribed" $?

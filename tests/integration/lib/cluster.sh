@@ -30,6 +30,7 @@ CL_KDF=${CL_KDF:-interactive}
 cli() {
     MPC_NATS_URL="nats://127.0.0.1:$NATS_PORT" MPC_NATS_USER=client \
     MPC_NATS_PASSWORD="$MPC_NATS_PASS_CLIENT" MPC_INITIATOR_KEY="$CL_DIR/keys/client.key" \
+    MPC_PEERS="$CL_DIR/peers.yaml" \
         "$MPC_CLI" "$@"
 }
 

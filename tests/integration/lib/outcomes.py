@@ -22,7 +22,7 @@ def load(path, prefix):
             m = json.loads(line)
         except ValueError:
             continue
-        rid = m["subject"].split(".", 3)[-1]
+        rid = m["subject"].split(".")[3]  # mpc.res.<client>.<request>.<node>
         if rid.startswith(prefix):
             seen[(rid, m["headers"].get("Mpc-Node", "?"))].append(m["sha256"])
     return seen
