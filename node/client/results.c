@@ -250,7 +250,7 @@ static void
 tr_u32(struct tr_buf *b, uint32_t v)
 {
     uint8_t x[4];
-    put_u32(x, v);
+    mpc_put_u32be(x, v);
     tr_put(b, x, 4);
 }
 
