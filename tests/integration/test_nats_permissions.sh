@@ -17,16 +17,21 @@ tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 
+# 1 (nats-server) + 38 (perm_scenario.py) + 1 (its exit status) + 4 (the daemon).
+expect_checks 44
 cluster_init "$tmp" 3; check "nats-server starts with configs/cluster/nats-server.conf" $?
 if pid_alive "$NATS_PID"; then
+    timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" \
+        >"$tmp/scenario.out" 2>&1
+    scenario_rc=$?
     while read -r status name; do
         case $status in
             ok)   check "$name" 0 ;;
             FAIL) check "$name" 1 ;;
         esac
-    done < <(timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" 2>&1 |
-             tee "$tmp/scenario.out" | sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p')
-    grep -q Traceback "$tmp/scenario.out" && { cat "$tmp/scenario.out" >&2; check "scenario ran to the end" 1; }
+    done < <(sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p' "$tmp/scenario.out")
+    check "perm_scenario.py ran to the end and exited 0 (exit $scenario_rc)" $scenario_rc
+    [ "$scenario_rc" -eq 0 ] || cat "$tmp/scenario.out" >&2
     violations=$(grep -c " Violation - User" "$tmp/nats.log" || true)
     echo "     server log: $violations permission violations recorded"
 fi

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "session/protocol.h"
+#include "tests/support/test_util.h" /* mpc_test_seed() */
 
 /*
  * Called for every copy of a message before it is queued. May replace *data
@@ -67,12 +68,6 @@ MPC_MUST_CHECK mpc_status tss_sim_run(const session_protocol *proto,
 
 /* Frees the results. Accepts a zeroed result. */
 void tss_sim_result_free(tss_sim_result *res);
-
-/*
- * Seed for a test: MPC_TEST_SEED from the environment if set, else derived
- * from the clock; printed to stdout as "<name>: seed=<n>".
- */
-uint64_t tss_sim_seed(const char *name);
 
 /* Small deterministic PRNG (xorshift64*) for tests; *state must be non-zero. */
 uint64_t tss_sim_rand(uint64_t *state);

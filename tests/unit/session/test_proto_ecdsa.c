@@ -126,7 +126,7 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_proto_ecdsa");
+    seed = mpc_test_seed("test_proto_ecdsa");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_ecdsa_tables_complete),
         cmocka_unit_test(test_proto_ecdsa_create_errors_pass_through),

@@ -101,7 +101,7 @@ test_proto_eddsa_full_lifecycle(void **state)
 int
 main(void)
 {
-    seed = tss_sim_seed("test_proto_eddsa");
+    seed = mpc_test_seed("test_proto_eddsa");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_eddsa_tables_complete),
         cmocka_unit_test(test_proto_eddsa_create_errors_pass_through),
