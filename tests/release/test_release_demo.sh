@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# mpc-test: serial
 # tests/release/test_release_demo.sh — release smoke for `make test`: the demo
 # flow (tests/demo/demo.sh: 3 nodes, ed25519 and secp256k1 keygen, sign,
 # reshare, sign, verify with openssl) on the release binaries operators run

@@ -66,6 +66,12 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
     stk_options o;
     stk_options_default(&o, n);
     o.nats_url = url;
+    /* All sessions start at once, so the last ones end when the whole batch
+     * does: on a loaded machine that passed the 30 s sign deadline (196 of
+     * 200 five-party sessions failed with DEADLINE beside other suites).
+     * Deadlines are not under test here (stalled_peer tests them). */
+    o.cfg.sign_deadline_ms *= 4;
+    o.cfg.idle_timeout_ms *= 4;
     if (sc_slow() > 1 && (url == NULL || getenv("MPC_VALGRIND") != NULL)) {
         /* The in-memory net routes each message past every subscription under
          * one lock, and valgrind runs one thread at a time: 1000 live party
@@ -599,8 +605,17 @@ stk_sc_faults(const char *url)
                 assert_int_equal(stk_outcome_get(&tr, &bad[f], po.culprit).status, MPC_ERR_GONE);
             }
             /* Fast: well under a second after the fault, not at the deadline. */
-            /* (Its callback may even run before the faulty party's own callback.) */
-            assert_true(po.end_ms + 200 >= fo.end_ms && po.end_ms < fo.end_ms + 1000 * sc_slow());
+            /* (Its callback may even run before the faulty party's own callback.)
+             * Under valgrind, which runs one thread at a time, either callback
+             * can wait seconds for its turn: the bounds widen, still far
+             * below the sign deadline (30 s x sc_slow()). */
+            uint64_t early = valgrind ? 5000 : 200;
+            uint64_t fast = valgrind ? 15000 : 1000 * sc_slow();
+            if (!(po.end_ms + early >= fo.end_ms && po.end_ms < fo.end_ms + fast)) {
+                print_message("# case %u party %u ended at %llu ms, the faulty party at %llu\n", f,
+                              p, (unsigned long long)po.end_ms, (unsigned long long)fo.end_ms);
+            }
+            assert_true(po.end_ms + early >= fo.end_ms && po.end_ms < fo.end_ms + fast);
         }
     }
     uint64_t faults = 0, quarantined = 0;
