@@ -610,7 +610,7 @@ stk_sc_faults(const char *url)
              * can wait seconds for its turn: the bounds widen, still far
              * below the sign deadline (30 s x sc_slow()). */
             uint64_t early = valgrind ? 5000 : 200;
-            uint64_t fast = valgrind ? 15000 : 1000 * sc_slow();
+            uint64_t fast = valgrind ? 40000 : 1000 * sc_slow();
             if (!(po.end_ms + early >= fo.end_ms && po.end_ms < fo.end_ms + fast)) {
                 print_message("# case %u party %u ended at %llu ms, the faulty party at %llu\n", f,
                               p, (unsigned long long)po.end_ms, (unsigned long long)fo.end_ms);

@@ -63,7 +63,9 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->cfg.reshare_deadline_ms = 30000 * slow;
     o->cfg.idle_timeout_ms = 30000 * slow;
     o->cfg.janitor_tick_ms = 20;
-    o->policy.max_attempts = 60;
+    /* Retries are bounded by count: under valgrind on a loaded machine 60
+     * attempts (~12 s) ran out before a barrier peer could answer. */
+    o->policy.max_attempts = (uint32_t)(60 * slow);
     o->policy.base_ms = 10;
     o->policy.cap_ms = 200;
     o->policy.jitter_pct = 20;
