@@ -12,8 +12,11 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
+expect_checks 16 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 N=30
+MIN_FULL=1 # keygens that must succeed at every node despite the crash (measured: 4 to 22
+           # of 30, fewer the more loaded the machine: node-3 restarts after barriers expire)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 
@@ -41,7 +44,7 @@ check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
 
 publish_keygens 1 $((N / 2)); check "first $((N / 2)) keygens published" $?
-cluster_kill9_node 3; check "node-3 killed with SIGKILL mid-storm" 0
+cluster_kill9_node 3; check "node-3 killed with SIGKILL mid-storm" $?
 publish_keygens $((N / 2 + 1)) $N; check "last $((N / 2)) keygens published while node-3 is down" $?
 store_check 3 "as left by the crash"
 cluster_start_node 3
@@ -55,6 +58,11 @@ d=json.load(open(sys.argv[1])); n=sorted(r["node"] for r in d["results"])
 sys.exit(0 if n == ["node-1","node-2","node-3"] and d["consistent"] else 1)' "$tmp/r$k.json" || all3=1
 done
 check "every keygen has one outcome per node, successful ones agree on the key" $all3
+# All errors would satisfy the checks here and below (0 keys for 0 successes).
+full=$(python3 -c 'import json,sys
+print(sum(1 for f in sys.argv[1:] if sum(r["ok"] for r in json.load(open(f))["results"]) == 3))' \
+    "$tmp"/r*.json)
+check "at least $MIN_FULL of $N keygens succeeded at all 3 nodes ($full)" $([ "$full" -ge $MIN_FULL ]; echo $?)
 python3 -c 'import json,sys,collections
 c=collections.Counter(r["status_name"] for f in sys.argv[1:] for r in json.load(open(f))["results"])
 print("     outcomes by code:", ", ".join("%s %d" % kv for kv in sorted(c.items())))' "$tmp"/r*.json
@@ -62,10 +70,14 @@ print("     outcomes by code:", ", ".join("%s %d" % kv for kv in sorted(c.items(
 for i in 1 2 3; do cluster_stop_node "$i"; done
 for i in 1 2 3; do
     store_check "$i" "after the storm"
+    # A kill between storing a share and writing the request log (node/outcome.c
+    # steps 1 and 2) leaves node-3 a key whose keygen, rerun on redelivery,
+    # answers MPC_ERR_EXISTS: such keys count for the crashed node only.
     want=$(python3 -c 'import json,sys
-node=sys.argv[1]
-print(sum(1 for f in sys.argv[2:] for r in json.load(open(f))["results"] if r["node"] == node and r["ok"]))' \
-        "node-$i" "$tmp"/r*.json)
+node, crashed = sys.argv[1], sys.argv[2]
+print(sum(1 for f in sys.argv[3:] for r in json.load(open(f))["results"] if r["node"] == node and
+          (r["ok"] or (node == crashed and r["status_name"] == "MPC_ERR_EXISTS"))))' \
+        "node-$i" node-3 "$tmp"/r*.json)
     have=$(jget "$tmp/sc$i.json" keyinfos)
     check "node-$i holds a key for exactly its $want successful keygens (keyinfos: $have)" \
         $([ "$want" = "$have" ]; echo $?)

@@ -29,14 +29,24 @@ check "configs/cluster/nats-users.conf is generated from the permission table" $
 check "mpc-cli subjects --json runs" $?
 cluster_init "$tmp" 3; check "nats-server starts with configs/cluster/nats-server.conf" $?
 if pid_alive "$NATS_PID"; then
+    timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" \
+        "$tmp/table.json" >"$tmp/scenario.out" 2>&1
+    scenario_rc=$?
+    lines=0
     while read -r status name; do
+        lines=$((lines + 1))
         case $status in
             ok)   check "$name" 0 ;;
             FAIL) check "$name" 1 ;;
         esac
-    done < <(timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" "$tmp/table.json" 2>&1 |
-             tee "$tmp/scenario.out" | sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p')
-    grep -q Traceback "$tmp/scenario.out" && { cat "$tmp/scenario.out" >&2; check "scenario ran to the end" 1; }
+    done < <(sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p' "$tmp/scenario.out")
+    check "perm_scenario.py ran to the end and exited 0 (exit $scenario_rc)" $scenario_rc
+    [ "$scenario_rc" -eq 0 ] || cat "$tmp/scenario.out" >&2
+    counted=$(sed -n 's/^checks \([0-9]*\)$/\1/p' "$tmp/scenario.out")
+    check "every check the scenario made was recorded ($lines of ${counted:-?})" \
+        $([ "$lines" = "${counted:-x}" ] && [ "$lines" -gt 40 ]; echo $?)
+    # 3 (table) + 1 (nats-server) + the scenario's lines + 2 (its exit, its count) + 4 (the daemon)
+    expect_checks $((3 + 1 + lines + 2 + 4))
     violations=$(grep -c " Violation - User" "$tmp/nats.log" || true)
     echo "     server log: $violations permission violations recorded"
 fi

@@ -410,6 +410,36 @@ dc_http_get(int port, const char *path, char **body)
     return code;
 }
 
+long long
+dc_metric(int port, const char *series)
+{
+    char *body = NULL;
+    long long v = -1;
+    if (dc_http_get(port, "/metrics", &body) == 200 && body != NULL) {
+        char line[256];
+        snprintf(line, sizeof line, "\n%s", series); /* a sample line, not # HELP */
+        char *p = strstr(body, line);
+        if (p != NULL) {
+            v = strtoll(p + strlen(line), NULL, 10);
+        }
+    }
+    free(body);
+    return v;
+}
+
+long long
+dc_metric_until(int port, const char *series, long long want, uint64_t timeout_ms)
+{
+    uint64_t until = mpc_clock_mono_ms() + timeout_ms;
+    long long v = dc_metric(port, series);
+    while (v != want && mpc_clock_mono_ms() < until) {
+        struct timespec ts = {.tv_nsec = 20 * 1000000};
+        nanosleep(&ts, NULL);
+        v = dc_metric(port, series);
+    }
+    return v;
+}
+
 int
 dc_wait_ready(dc_cluster *c, uint64_t timeout_ms)
 {

@@ -94,6 +94,20 @@ int dc_wait_ready(dc_cluster *c, uint64_t timeout_ms);
 int dc_http_get(int port, const char *path, char **body);
 
 /*
+ * Reads /metrics of the node on `port`. `series` is the start of a sample line
+ * up to the value, e.g. "mpc_requests_republished_total ".
+ * Returns: the value, or -1 if the node did not answer or has no such line.
+ */
+long long dc_metric(int port, const char *series);
+
+/*
+ * Polls dc_metric() every 20 ms until it equals want or timeout_ms passed: a
+ * node publishes a result before it counts it, so a reader that just got the
+ * result may see the counter a moment early. Returns: the last value read.
+ */
+long long dc_metric_until(int port, const char *series, long long want, uint64_t timeout_ms);
+
+/*
  * Signs req with the initiator (and no approvals), publishes it to
  * mpc.req.<op> with Nats-Msg-Id msg_id (NULL = request_id) and Mpc-Client,
  * and collects result copies until `expect` arrived or timeout_ms passed.

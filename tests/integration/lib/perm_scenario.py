@@ -23,7 +23,12 @@ with open(TABLE) as f:
 results = []
 
 
+N_CHECKS = 0
+
+
 def check(name, cond):
+    global N_CHECKS
+    N_CHECKS += 1
     print(("ok   " if cond else "FAIL ") + name, flush=True)
     results.append(bool(cond))
 
@@ -167,4 +172,5 @@ for name, u in sorted(users.items()):
 
 for c in live.values():
     c.close()
+print("checks %d" % N_CHECKS, flush=True)
 sys.exit(0 if all(results) else 1)
