@@ -113,7 +113,6 @@ struct node_kt_handler {
     const session_protocol *keygen;  /* DKG table */
     const session_protocol *sign;    /* signing table */
     const session_protocol *reshare; /* reshare table */
-    int keep_retired;                /* 1: keep retired shares (signs may name them); 0: delete */
     /* Builds the keygen input for a wallet (secure memory out); NULL: the input is empty. */
     mpc_status (*keygen_input)(uint8_t **out, size_t *out_len, const char *wallet);
     /* Builds the signing input from a record, the message and the signers (secure memory out). */
