@@ -100,8 +100,9 @@ void node_store_close(node_store *s);
  * no other thread is inside a store call or holds a txn, and blocks new ones
  * until it is done. The store file must not be open in another process (the
  * daemon owns it; mpc-cli store-check is for a stopped node).
- * Returns: MPC_OK; MPC_ERR_IO (temp file, rename or wipe failed: the store
- *          is unchanged and usable, unless the reopen failed);
+ * Returns: MPC_OK; MPC_ERR_IO (temp file or rename failed: the old file
+ *          stays in use; or zeroing the old file failed after the swap);
+ *          either way the store stays usable unless the reopen failed;
  *          MPC_ERR_STORE (LMDB error; if the reopen failed every later call
  *          returns MPC_ERR_STORE); MPC_ERR_INVALID_ARG.
  */
