@@ -102,6 +102,7 @@
     X(MPC_ERR_DUPLICATE_REQUEST, 509, "duplicate request id")                                      \
     X(MPC_ERR_NOT_PARTICIPANT, 510, "node is not a participant")                                   \
     X(MPC_ERR_EXPIRED, 511, "request expired")                                                     \
+    X(MPC_ERR_KEY_VERSION_RETIRED, 512, "key version retired: only the active version signs")      \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \

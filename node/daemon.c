@@ -104,6 +104,13 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
         return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "key store",
                     "the store belongs to another node identity");
     }
+    /* Startup is a quiescent point: retired shares an older store kept go,
+     * and free pages still holding deleted shares are wiped (keys.h). */
+    st = node_store_keys_purge_retired(d->store);
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_STORE, err, cap, st, "key store",
+                    "cannot delete retired shares or compact the store");
+    }
     return MPC_OK;
 }
 

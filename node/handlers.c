@@ -14,10 +14,11 @@
  * version RETIRED. The reshare result exists only after the protocol's
  * confirmation round (every member's transcript hash matched) succeeded on
  * this node, so a crash between the two writes leaves the old version active
- * and its share intact. Ed25519 keeps old shares (a sign may name an old
- * version); when the version table is full the oldest RETIRED version (and
- * its share) is dropped. Secp256k1 deletes the retired shares (and with them
- * their OT setups, spec §7) in the activating transaction.
+ * and its share intact. Only the ACTIVE version signs (a sign naming an older
+ * one gets MPC_ERR_KEY_VERSION_RETIRED), and the activating transaction
+ * deletes the retired shares of both key types (for secp256k1 with their OT
+ * setups, spec §7), so a member removed by the reshare keeps no signing
+ * power; node/store/keys.h owns these steps.
  *
  * ECDSA specifics: keygen input names the wallet (bound into the DKLs
  * contexts); sign requests carry a 32-byte digest (intake rejects other
@@ -226,6 +227,12 @@ sj_load_keyinfo(struct node_daemon *d, struct node_subjob *sj, const char *walle
     }
     if (st == MPC_ERR_REQ_INVALID) {
         return SJ_FAIL(sj, st, "key version %u not usable", requested);
+    }
+    if (st == MPC_ERR_KEY_VERSION_RETIRED) {
+        return SJ_FAIL(sj, st,
+                       "key version %u was replaced by a reshare: only the active version "
+                       "signs",
+                       requested);
     }
     if (st != MPC_OK) {
         return SJ_FAIL(sj, MPC_ERR_STORE, "keyinfo unreadable: %s", mpc_status_name(st));

@@ -90,10 +90,11 @@ reshare_store_joined(struct node_daemon *d, struct node_subjob *sj, const char *
 }
 
 /* Step 1 stores the new share PENDING with its keyinfo; step 2 makes it
- * ACTIVE and the previous version RETIRED. For a key type that drops retired
- * shares (DKLs: spec §7, old shares and OT setups are deleted once every new
- * member confirmed) they go in the activating transaction. A sign that
- * already started holds its own copy of the record. */
+ * ACTIVE and the previous version RETIRED, deleting the retired shares (and
+ * wiping their bytes from the store file). On a member the reshare removed,
+ * that is its last secret share of the key: what stays is the public-only
+ * record of the new version. A sign that already started holds its own copy
+ * of the record. */
 static mpc_status
 reshare_store(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
 {
@@ -103,7 +104,7 @@ reshare_store(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
                                                 sj->result, sj->result_len, &v);
     if (st == MPC_OK) {
         sj->version = v;
-        st = node_store_keys_activate(d->store, sj->key_type, wallet, v, !sj->h->keep_retired);
+        st = node_store_keys_activate(d->store, sj->key_type, wallet, v);
     }
     return st;
 }

@@ -33,7 +33,6 @@ typedef struct {
     const tss_protocol *keygen;  /* key generation */
     const tss_protocol *sign;    /* signing */
     const tss_protocol *reshare; /* committee/threshold change */
-    int keep_retired;            /* 1: keep retired shares (signs may name them); 0: delete */
     /* Keygen input for a wallet; NULL: the keygen input is empty. */
     mpc_status (*keygen_input)(uint8_t **out, size_t *out_len, const char *wallet);
     /* Signing input from a record, the message and the signers (the session parties). */

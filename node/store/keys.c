@@ -4,7 +4,9 @@
  *
  * DESIGN: every step reads the keyinfo inside its own write transaction
  * (LMDB serialises writers), so a step decides on the state it writes over;
- * nothing is read before the transaction and trusted after it.
+ * nothing is read before the transaction and trusted after it. Deleted shares
+ * are wiped (node_store_txn_wipe) and, after the commit, the store is
+ * compacted (node_store_compact) so their sealed bytes leave the file.
  */
 #include "node/store/keys.h"
 
@@ -63,15 +65,18 @@ txn_share_put(node_store_txn *txn, int key_type, const char *wallet, uint32_t v,
     return st == MPC_OK ? node_store_txn_put(txn, name, share, len) : st;
 }
 
-/* Deletes share v; an absent share is fine (already deleted). */
+/* Wipes and deletes share v (node_store_txn_wipe). Out: *deleted += 1 if it
+ * existed; an absent share is fine (already deleted). */
 static mpc_status
-txn_share_delete(node_store_txn *txn, int key_type, const char *wallet, uint32_t v)
+txn_share_delete(node_store_txn *txn, int key_type, const char *wallet, uint32_t v,
+                 unsigned *deleted)
 {
     char name[NODE_STORE_NAME_MAX + 1];
     mpc_status st = node_store_name_share(name, sizeof name, key_type, wallet, v);
     if (st == MPC_OK) {
-        st = node_store_txn_delete(txn, name);
+        st = node_store_txn_wipe(txn, name);
     }
+    *deleted += st == MPC_OK;
     return st == MPC_ERR_NOT_FOUND ? MPC_OK : st;
 }
 
@@ -187,7 +192,9 @@ txn_make_room(node_store_txn *txn, struct node_store_keyinfo *ki, const char *wa
     if (victim == ki->n_versions) {
         return MPC_ERR_STORE; /* every slot holds an ACTIVE or PENDING version */
     }
-    mpc_status st = txn_share_delete(txn, ki->key_type, wallet, ki->versions[victim].version);
+    unsigned deleted = 0; /* retired shares are gone already (activate) */
+    mpc_status st =
+        txn_share_delete(txn, ki->key_type, wallet, ki->versions[victim].version, &deleted);
     memmove(&ki->versions[victim], &ki->versions[victim + 1],
             (ki->n_versions - victim - 1) * sizeof ki->versions[0]);
     ki->n_versions--;
@@ -279,28 +286,40 @@ keyinfo_activate(struct node_store_keyinfo *ki, uint32_t version)
 }
 
 mpc_status
-node_store_keys_activate(node_store *s, int key_type, const char *wallet, uint32_t version,
-                         int drop_retired)
+node_store_keys_activate(node_store *s, int key_type, const char *wallet, uint32_t version)
 {
     if (s == NULL || version == 0) {
         return MPC_ERR_INVALID_ARG;
     }
     node_store_txn *txn = NULL;
     struct node_store_keyinfo *ki = NULL;
+    unsigned deleted = 0;
     mpc_status st = txn_begin_keyinfo(s, key_type, wallet, &txn, &ki);
     if (st == MPC_OK) {
         st = keyinfo_activate(ki, version);
     }
-    for (size_t i = 0; st == MPC_OK && drop_retired && i < ki->n_versions; i++) {
+    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
         if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
-            st = txn_share_delete(txn, key_type, wallet, ki->versions[i].version);
+            st = txn_share_delete(txn, key_type, wallet, ki->versions[i].version, &deleted);
         }
     }
     if (st == MPC_OK) {
         st = txn_keyinfo_put(txn, wallet, ki);
     }
     free(ki);
-    return txn_finish(&txn, st);
+    st = txn_finish(&txn, st);
+    if (st == MPC_OK && deleted > 0) {
+        /* The retired shares' sealed bytes are still in LMDB free pages. The
+         * activation is committed either way: a failed compaction is logged
+         * (store.compacted status=...) and the next one (at the latest the
+         * startup purge) removes them. */
+        mpc_status cst = node_store_compact(s);
+        if (cst != MPC_OK) {
+            mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "wallet=%s version=%u", wallet,
+                    version);
+        }
+    }
+    return st;
 }
 
 mpc_status
@@ -317,14 +336,20 @@ node_store_keys_sign_version(node_store *s, int key_type, const char *wallet, ui
     if (st != MPC_OK) {
         return st;
     }
+    /* Only the active version signs: once a reshare activated a new version,
+     * the old committee (which may include removed members) holds no
+     * signing power, and its shares are deleted. */
     uint32_t v = requested != 0 ? requested : ki->active_version;
     const struct node_store_keyinfo_version *e = node_store_keyinfo_find(ki, v);
-    if (e == NULL || e->state == NODE_STORE_KEY_VERSION_PENDING) {
-        memset(ki, 0, sizeof *ki);
-        return MPC_ERR_REQ_INVALID;
+    if (v == ki->active_version && e != NULL) {
+        *version = v;
+        return MPC_OK;
     }
-    *version = v;
-    return MPC_OK;
+    st = v < ki->active_version || (e != NULL && e->state == NODE_STORE_KEY_VERSION_RETIRED)
+             ? MPC_ERR_KEY_VERSION_RETIRED
+             : MPC_ERR_REQ_INVALID;
+    memset(ki, 0, sizeof *ki);
+    return st;
 }
 
 mpc_status
@@ -367,4 +392,68 @@ node_store_keys_share_rewrite(node_store *s, int key_type, const char *wallet, u
     mpc_secure_free(rec);
     mpc_secure_free(upd);
     return txn_finish(&txn, st);
+}
+
+/* Parses "keyinfo/<type>/<wallet>". Returns the key type (0 if malformed). */
+static int
+keyinfo_name_parse(const char *name, const char **wallet)
+{
+    static const int types[] = {NODE_STORE_KEY_ED25519, NODE_STORE_KEY_SECP256K1};
+    const char *p = name + strlen("keyinfo/");
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const char *t = node_store_key_type_name(types[i]);
+        size_t n = strlen(t);
+        if (strncmp(p, t, n) == 0 && p[n] == '/') {
+            *wallet = p + n + 1;
+            return types[i];
+        }
+    }
+    return 0;
+}
+
+/* Deletes the shares of the RETIRED versions of one key. Out: *deleted. */
+static mpc_status
+purge_key(node_store *s, int key_type, const char *wallet, unsigned *deleted)
+{
+    node_store_txn *txn = NULL;
+    struct node_store_keyinfo *ki = NULL;
+    unsigned before = *deleted;
+    mpc_status st = txn_begin_keyinfo(s, key_type, wallet, &txn, &ki);
+    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
+            st = txn_share_delete(txn, key_type, wallet, ki->versions[i].version, deleted);
+        }
+    }
+    free(ki);
+    if (st == MPC_OK && *deleted == before) {
+        node_store_txn_abort(&txn); /* nothing to write */
+        return MPC_OK;
+    }
+    return txn_finish(&txn, st);
+}
+
+mpc_status
+node_store_keys_purge_retired(node_store *s)
+{
+    char **names = NULL;
+    size_t n = 0;
+    unsigned deleted = 0;
+    if (s == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = node_store_list(s, "keyinfo/", &names, &n);
+    for (size_t i = 0; st == MPC_OK && i < n; i++) {
+        const char *wallet = NULL;
+        int kt = keyinfo_name_parse(names[i], &wallet);
+        st = kt == 0 ? MPC_ERR_CORRUPT : purge_key(s, kt, wallet, &deleted);
+    }
+    node_store_names_free(names, n);
+    if (st == MPC_OK) {
+        st = node_store_compact(s);
+    }
+    if (deleted > 0) {
+        mpc_log(MPC_LOG_INFO, "store", "retired_shares_purged", "count=%u status=%s", deleted,
+                mpc_status_name(st));
+    }
+    return st;
 }

@@ -9,8 +9,13 @@
  *                 PENDING, after making room (the oldest RETIRED version and
  *                 its share go when the table is full).
  *   activate      reshare step 2: PENDING -> ACTIVE, the previous ACTIVE ->
- *                 RETIRED; optionally deletes every RETIRED share.
- *   sign_version  which version a sign uses, and its committee.
+ *                 RETIRED, and every RETIRED share deleted, its bytes
+ *                 wiped from the store file.
+ *   sign_version  the version a sign uses: the ACTIVE one, only.
+ *
+ * Why retired shares go for both key types: a member removed by a reshare
+ * still holds its old share; if old versions could sign, the old committee
+ * (removed members included) would keep signing power after the reshare.
  *   share_get / share_rewrite   read a share; rewrite it in one transaction.
  *
  * Every function runs in one store transaction: a crash leaves either the
@@ -71,22 +76,33 @@ MPC_MUST_CHECK mpc_status node_store_keys_add_pending(node_store *s, int key_typ
 
 /*
  * Reshare step 2: makes PENDING version ACTIVE and the previously ACTIVE one
- * RETIRED. With drop_retired, deletes the share of every RETIRED version in
- * the same transaction (the version entries stay, without secrets).
- * Returns: MPC_OK (also when version is already ACTIVE); MPC_ERR_NOT_FOUND
- *          (no key, or no such version); MPC_ERR_INVALID_ARG (version is
- *          RETIRED, or bad arguments); MPC_ERR_CORRUPT; MPC_ERR_STORE.
+ * RETIRED, and deletes the share of every RETIRED version in the same
+ * transaction (the version entries stay, without secrets, so a request
+ * naming one gets MPC_ERR_KEY_VERSION_RETIRED). For secp256k1 the share
+ * record holds the OT setups (spec §7): they go with it. A node removed from
+ * the committee thus loses its share of the old version here; what it keeps
+ * of the new version is the public-only record. When a share was deleted,
+ * the store is then compacted (node_store_compact) so its sealed bytes leave
+ * the LMDB free pages too; the caller must hold no txn.
+ * Returns: MPC_OK (also when version is already ACTIVE; a failed compaction
+ *          is logged, not returned: the activation is committed);
+ *          MPC_ERR_NOT_FOUND (no key, or no such version);
+ *          MPC_ERR_INVALID_ARG (version is RETIRED, or bad arguments);
+ *          MPC_ERR_CORRUPT; MPC_ERR_STORE.
  */
 MPC_MUST_CHECK mpc_status node_store_keys_activate(node_store *s, int key_type, const char *wallet,
-                                                   uint32_t version, int drop_retired);
+                                                   uint32_t version);
 
 /*
- * Resolves the version a sign uses: requested, or the ACTIVE one when
- * requested is 0. A PENDING or unknown version is not usable.
+ * Resolves the version a sign uses: the ACTIVE one. requested is 0 (the
+ * active version) or must name the active version.
  * Out: *ki — cleared on entry; the key's keyinfo. *version — the version.
  *      Both cleared on failure.
- * Returns: MPC_OK; MPC_ERR_NOT_FOUND (no key); MPC_ERR_REQ_INVALID (version
- *          not usable); MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (no key);
+ *          MPC_ERR_KEY_VERSION_RETIRED (requested is older than the active
+ *          version: replaced by a reshare, it signs no more);
+ *          MPC_ERR_REQ_INVALID (requested is PENDING or unknown);
+ *          MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
  */
 MPC_MUST_CHECK mpc_status node_store_keys_sign_version(node_store *s, int key_type,
                                                        const char *wallet, uint32_t requested,
@@ -119,5 +135,16 @@ typedef mpc_status (*node_store_share_rewrite_fn)(void *ctx, const uint8_t *rec,
 MPC_MUST_CHECK mpc_status node_store_keys_share_rewrite(node_store *s, int key_type,
                                                         const char *wallet, uint32_t version,
                                                         node_store_share_rewrite_fn fn, void *ctx);
+
+/*
+ * Deletes the share of every RETIRED version of every key (a store written
+ * before retired shares were deleted at activation still holds them), then
+ * compacts the store (node_store_compact) so no deleted share's bytes remain
+ * in free pages, e.g. after a crash between an activation and its
+ * compaction. For a quiescent point: the daemon runs it at startup.
+ * Returns: MPC_OK; MPC_ERR_CORRUPT (a keyinfo that does not decode);
+ *          as node_store_compact; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_purge_retired(node_store *s);
 
 #endif /* MPC_NODE_STORE_KEYS_H */

@@ -11,9 +11,9 @@
  * Record functions are in store_records.c.
  */
 #include "node/store/store.h"
+#include "node/store/store_internal.h"
 
 #include <errno.h>
-#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,24 +31,8 @@
 #define STORE_VERIFIER  "mpc-node store verifier v1"
 #define STORE_AD_MAX    (sizeof(STORE_AD_TAG) + 1 + NODE_STORE_NAME_MAX)
 
-struct node_store {
-    MDB_env *env; /* LMDB environment, shared by all threads */
-    MDB_dbi meta; /* table "meta": kdf parameters and verifier */
-    MDB_dbi recs; /* table "records": sealed records */
-    uint8_t *key; /* secure memory, NODE_STORE_SEAL_KEY_BYTES; wiped on close */
-#ifdef MPC_FAULT_INJECTION
-    int fault; /* armed enum node_store_fault; test-only, single-threaded use */
-#endif
-};
-
-struct node_store_txn {
-    node_store *s; /* the store (borrowed) */
-    MDB_txn *txn;  /* LMDB write transaction */
-};
-
-/* Translates an LMDB return code (logged with its text: it never carries data). */
-static mpc_status
-lmdb_status(int rc, const char *what)
+mpc_status
+node_store_lmdb_status(int rc, const char *what)
 {
     if (rc == 0) {
         return MPC_OK;
@@ -214,7 +198,7 @@ store_initialise(node_store *s, const char *pass, size_t pass_len,
     free(ver);
     if (rc != 0) {
         mpc_errbuf_set(err, err_cap, "key store %s: cannot initialise: %s", path, mdb_strerror(rc));
-        return lmdb_status(rc, "initialise");
+        return node_store_lmdb_status(rc, "initialise");
     }
     mpc_log(MPC_LOG_INFO, "store", "created", "path=%s", path);
     return MPC_OK;
@@ -277,7 +261,7 @@ store_attach(node_store *s, const char *path, const char *pass, size_t pass_len,
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc != 0) {
         mpc_errbuf_set(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
-        return lmdb_status(rc, "begin");
+        return node_store_lmdb_status(rc, "begin");
     }
     rc = mdb_dbi_open(txn, "meta", 0, &s->meta);
     if (rc == 0) {
@@ -290,14 +274,14 @@ store_attach(node_store *s, const char *path, const char *pass, size_t pass_len,
         rc = mdb_txn_commit(txn);
         if (rc != 0) {
             mpc_errbuf_set(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
-            return lmdb_status(rc, "commit");
+            return node_store_lmdb_status(rc, "commit");
         }
         return MPC_OK;
     }
     mdb_txn_abort(txn);
     if (rc != MDB_NOTFOUND) {
         mpc_errbuf_set(err, err_cap, "key store %s: %s", path, mdb_strerror(rc));
-        return lmdb_status(rc, "open_meta");
+        return node_store_lmdb_status(rc, "open_meta");
     }
     if ((opt->flags & NODE_STORE_CREATE) == 0) {
         mpc_errbuf_set(err, err_cap,
@@ -334,19 +318,18 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
         return MPC_ERR_NOMEM;
     }
     mpc_status st;
-    int rc = mdb_env_create(&s->env);
-    if (rc == 0) {
-        rc = mdb_env_set_maxdbs(s->env, 2);
+    s->map_size = opt->map_size ? opt->map_size : NODE_STORE_MAP_SIZE_DEF;
+    s->path = strdup(path);
+    if (s->path == NULL || pthread_rwlock_init(&s->lock, NULL) != 0) {
+        mpc_secure_free(s->key);
+        free(s->path);
+        free(s);
+        return MPC_ERR_NOMEM;
     }
-    if (rc == 0) {
-        rc = mdb_env_set_mapsize(s->env, opt->map_size ? opt->map_size : NODE_STORE_MAP_SIZE_DEF);
-    }
-    if (rc == 0) {
-        rc = mdb_env_open(s->env, path, MDB_NOSUBDIR, 0600);
-    }
+    int rc = node_store_env_open(s);
     if (rc != 0) {
         mpc_errbuf_set(err, err_cap, "key store %s: cannot open: %s", path, mdb_strerror(rc));
-        st = lmdb_status(rc, "env_open");
+        st = node_store_lmdb_status(rc, "env_open");
         goto close_store;
     }
     st = store_attach(s, path, pass, pass_len, opt, err, err_cap);
@@ -360,6 +343,28 @@ close_store:
     return st;
 }
 
+int
+node_store_env_open(node_store *s)
+{
+    int rc = mdb_env_create(&s->env);
+    if (rc != 0) {
+        s->env = NULL;
+        return rc;
+    }
+    rc = mdb_env_set_maxdbs(s->env, 2);
+    if (rc == 0) {
+        rc = mdb_env_set_mapsize(s->env, s->map_size);
+    }
+    if (rc == 0) {
+        rc = mdb_env_open(s->env, s->path, MDB_NOSUBDIR, 0600);
+    }
+    if (rc != 0) {
+        mdb_env_close(s->env);
+        s->env = NULL;
+    }
+    return rc;
+}
+
 void
 node_store_close(node_store *s)
 {
@@ -369,8 +374,29 @@ node_store_close(node_store *s)
     if (s->env != NULL) {
         mdb_env_close(s->env);
     }
+    pthread_rwlock_destroy(&s->lock);
     mpc_secure_free(s->key);
+    free(s->path);
     free(s);
+}
+
+/* Takes the store's lock for reading (see store_internal.h). Returns
+ * MPC_ERR_STORE, lock not held, if the environment is gone (a failed reopen). */
+static mpc_status
+store_enter(node_store *s)
+{
+    (void)pthread_rwlock_rdlock(&s->lock);
+    if (s->env == NULL) {
+        (void)pthread_rwlock_unlock(&s->lock);
+        return MPC_ERR_STORE;
+    }
+    return MPC_OK;
+}
+
+static void
+store_leave(node_store *s)
+{
+    (void)pthread_rwlock_unlock(&s->lock);
 }
 
 mpc_status
@@ -379,7 +405,12 @@ node_store_sync(node_store *s)
     if (s == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    return lmdb_status(mdb_env_sync(s->env, 1), "sync");
+    mpc_status st = store_enter(s);
+    if (st == MPC_OK) {
+        st = node_store_lmdb_status(mdb_env_sync(s->env, 1), "sync");
+        store_leave(s);
+    }
+    return st;
 }
 
 /* put/get/delete on an open LMDB txn. */
@@ -397,7 +428,7 @@ txn_put(node_store *s, MDB_txn *txn, const char *name, const uint8_t *data, size
         return st;
     }
     MDB_val k = {strlen(name), (void *)name}, v = {val_len, val};
-    st = lmdb_status(mdb_put(txn, s->recs, &k, &v, 0), "put");
+    st = node_store_lmdb_status(mdb_put(txn, s->recs, &k, &v, 0), "put");
     free(val);
     return st;
 }
@@ -415,7 +446,7 @@ txn_get(node_store *s, MDB_txn *txn, const char *name, uint8_t **out, size_t *ou
         return MPC_ERR_INVALID_ARG;
     }
     MDB_val k = {strlen(name), (void *)name}, v;
-    mpc_status st = lmdb_status(mdb_get(txn, s->recs, &k, &v), "get");
+    mpc_status st = node_store_lmdb_status(mdb_get(txn, s->recs, &k, &v), "get");
     if (st != MPC_OK) {
         return st;
     }
@@ -433,7 +464,38 @@ txn_delete(node_store *s, MDB_txn *txn, const char *name)
         return MPC_ERR_INVALID_ARG;
     }
     MDB_val k = {strlen(name), (void *)name};
-    return lmdb_status(mdb_del(txn, s->recs, &k, NULL), "delete");
+    return node_store_lmdb_status(mdb_del(txn, s->recs, &k, NULL), "delete");
+}
+
+/* Overwrites the stored value with zeros of its own length, then deletes it.
+ * LMDB overwrites a same-size value in place in the transaction's copy of the
+ * page, so the page that stays live carries zeros where the value was, not
+ * the sealed bytes, in the unused gap a delete leaves (the previous version
+ * of the page becomes a free page: node_store_compact drops those). The
+ * installed LMDB's compacting copy skips page gaps anyway; the wipe keeps
+ * the guarantee for versions or copies that write whole pages. */
+static mpc_status
+txn_wipe(node_store *s, MDB_txn *txn, const char *name)
+{
+    if (!node_store_name_is_valid(name)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    MDB_val k = {strlen(name), (void *)name}, v;
+    mpc_status st = node_store_lmdb_status(mdb_get(txn, s->recs, &k, &v), "wipe_get");
+    if (st != MPC_OK) {
+        return st;
+    }
+    uint8_t *zeros = calloc(1, v.mv_size > 0 ? v.mv_size : 1);
+    if (zeros == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    MDB_val z = {v.mv_size, zeros};
+    st = node_store_lmdb_status(mdb_put(txn, s->recs, &k, &z, 0), "wipe_put");
+    free(zeros);
+    if (st == MPC_OK) {
+        st = node_store_lmdb_status(mdb_del(txn, s->recs, &k, NULL), "wipe_delete");
+    }
+    return st;
 }
 
 mpc_status
@@ -451,8 +513,14 @@ node_store_txn_begin(node_store *s, node_store_txn **out)
         return MPC_ERR_NOMEM;
     }
     t->s = s;
-    mpc_status st = lmdb_status(mdb_txn_begin(s->env, NULL, 0, &t->txn), "txn_begin");
+    mpc_status st = store_enter(s);
     if (st != MPC_OK) {
+        free(t);
+        return st;
+    }
+    st = node_store_lmdb_status(mdb_txn_begin(s->env, NULL, 0, &t->txn), "txn_begin");
+    if (st != MPC_OK) {
+        store_leave(s);
         free(t);
         return st;
     }
@@ -491,6 +559,15 @@ node_store_txn_delete(node_store_txn *txn, const char *name)
 }
 
 mpc_status
+node_store_txn_wipe(node_store_txn *txn, const char *name)
+{
+    if (txn == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return txn_wipe(txn->s, txn->txn, name);
+}
+
+mpc_status
 node_store_txn_commit(node_store_txn **txn)
 {
     if (txn == NULL || *txn == NULL) {
@@ -498,7 +575,8 @@ node_store_txn_commit(node_store_txn **txn)
     }
     node_store_txn *t = *txn;
     *txn = NULL;
-    mpc_status st = lmdb_status(mdb_txn_commit(t->txn), "commit");
+    mpc_status st = node_store_lmdb_status(mdb_txn_commit(t->txn), "commit");
+    store_leave(t->s);
     free(t);
     return st;
 }
@@ -510,6 +588,7 @@ node_store_txn_abort(node_store_txn **txn)
         return;
     }
     mdb_txn_abort((*txn)->txn);
+    store_leave((*txn)->s);
     free(*txn);
     *txn = NULL;
 }
@@ -546,12 +625,16 @@ node_store_get(node_store *s, const char *name, uint8_t **out, size_t *out_len)
         return MPC_ERR_INVALID_ARG;
     }
     MDB_txn *txn = NULL;
-    mpc_status st = lmdb_status(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "get_begin");
+    mpc_status st = store_enter(s);
     if (st != MPC_OK) {
         return st;
     }
-    st = txn_get(s, txn, name, out, out_len);
-    mdb_txn_abort(txn);
+    st = node_store_lmdb_status(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "get_begin");
+    if (st == MPC_OK) {
+        st = txn_get(s, txn, name, out, out_len);
+        mdb_txn_abort(txn);
+    }
+    store_leave(s);
     return st;
 }
 
@@ -623,11 +706,16 @@ node_store_list(node_store *s, const char *prefix, char ***names, size_t *count)
     }
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
-    mpc_status st = lmdb_status(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "list_begin");
+    mpc_status st = store_enter(s);
     if (st != MPC_OK) {
         return st;
     }
-    st = lmdb_status(mdb_cursor_open(txn, s->recs, &cur), "cursor");
+    st = node_store_lmdb_status(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "list_begin");
+    if (st != MPC_OK) {
+        store_leave(s);
+        return st;
+    }
+    st = node_store_lmdb_status(mdb_cursor_open(txn, s->recs, &cur), "cursor");
     if (st != MPC_OK) {
         goto abort_txn;
     }
@@ -642,7 +730,7 @@ node_store_list(node_store *s, const char *prefix, char ***names, size_t *count)
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (st == MPC_OK && rc != 0 && rc != MDB_NOTFOUND) {
-        st = lmdb_status(rc, "cursor_get");
+        st = node_store_lmdb_status(rc, "cursor_get");
     }
     mdb_cursor_close(cur);
     if (st != MPC_OK) {
@@ -652,6 +740,7 @@ node_store_list(node_store *s, const char *prefix, char ***names, size_t *count)
     }
 abort_txn:
     mdb_txn_abort(txn);
+    store_leave(s);
     return st;
 }
 

@@ -82,6 +82,33 @@ MPC_MUST_CHECK mpc_status node_store_open(const char *path, const char *pass, si
 void node_store_close(node_store *s);
 
 /*
+ * Rewrites the store file without its free pages, so that bytes of deleted
+ * records (LMDB is copy-on-write: a deleted or replaced record's old page
+ * stays in the file as a free page until reused) are gone from the file.
+ *
+ * How: mdb_env_copyfd2(MDB_CP_COMPACT) writes only the pages reachable from
+ * the current root (used parts of each page; free pages and the free list are
+ * left out) into <path>.compact, which is fsync'ed and renamed over <path>
+ * (atomic: a crash leaves the old or the new file, both complete). The old
+ * file's blocks are then overwritten with zeros through a descriptor kept
+ * open across the rename, and the environment is reopened on the new file.
+ * Why not overwrite free pages in place: LMDB keeps no API to reach them,
+ * and pages freed by the last transactions are still referenced by the
+ * previous meta page, so they could not be reused or wiped safely.
+ *
+ * Quiescent point: the store's lock is taken for writing, so it waits until
+ * no other thread is inside a store call or holds a txn, and blocks new ones
+ * until it is done. The store file must not be open in another process (the
+ * daemon owns it; mpc-cli store-check is for a stopped node).
+ * Returns: MPC_OK; MPC_ERR_IO (temp file or rename failed: the old file
+ *          stays in use; or zeroing the old file failed after the swap);
+ *          either way the store stays usable unless the reopen failed;
+ *          MPC_ERR_STORE (LMDB error; if the reopen failed every later call
+ *          returns MPC_ERR_STORE); MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_compact(node_store *s);
+
+/*
  * Forces the data to disk (mdb_env_sync). Commits are already durable; this
  * is for shutdown.
  * Returns: MPC_OK; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
@@ -149,6 +176,14 @@ MPC_MUST_CHECK mpc_status node_store_txn_get(node_store_txn *txn, const char *na
 
 /* As node_store_delete, inside txn. */
 MPC_MUST_CHECK mpc_status node_store_txn_delete(node_store_txn *txn, const char *name);
+
+/*
+ * Deletes a secret record inside txn after overwriting its stored bytes with
+ * zeros, so that no page that stays live keeps them. The page versions from
+ * before txn become LMDB free pages: node_store_compact removes those.
+ * Returns: as node_store_txn_delete.
+ */
+MPC_MUST_CHECK mpc_status node_store_txn_wipe(node_store_txn *txn, const char *name);
 
 /*
  * Commits and frees *txn; sets *txn to NULL in every case.

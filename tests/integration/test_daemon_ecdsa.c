@@ -12,7 +12,12 @@
  *     and store the flag; later signs with node-3 are refused with
  *     MPC_ERR_QUARANTINED (other pairs still sign) until a reshare;
  *   - reshare to a brand-new member for both key types: {1,2,3} -> {1,2,4},
- *     node-4 signs under the same key; node-3's keyinfo records its removal.
+ *     node-4 signs under the same key; node-3's keyinfo records its removal
+ *     and its old shares are gone;
+ *   - a removed member keeps no signing power: after {1,2,3} -> {1,2,4}, a
+ *     sign naming version 1 with signers node-1 and node-3 is refused with
+ *     MPC_ERR_KEY_VERSION_RETIRED by both, for both key types, and the v1
+ *     shares' sealed bytes are nowhere in node-1's or node-3's store file.
  * Latencies are printed.
  */
 #include <setjmp.h>
@@ -573,9 +578,9 @@ test_reshare_to_new_member_both_types(void **state)
     for (int kt = 1; kt <= 2; kt++) {
         int shares[2];
         read_keyinfo(2, kt, "ej", &ki, shares);
-        /* ed25519 keeps the retired share; secp256k1 deleted it with its OT
-         * setups (spec §7); the v2 record of a removed member is public-only */
-        assert_int_equal(shares[0], kt == 1);
+        /* the retired share is deleted (for secp256k1 with its OT setups,
+         * spec §7); the v2 record of a removed member is public-only */
+        assert_false(shares[0]);
         assert_true(shares[1]);
         assert_int_equal(ki.active_version, 2);
         const struct node_store_keyinfo_version *v2 = node_store_keyinfo_find(&ki, 2);
@@ -592,6 +597,98 @@ test_reshare_to_new_member_both_types(void **state)
         assert_int_equal(ki.active_version, 2);
         assert_int_equal(ki.n_versions, 1);
         assert_true(version_has(&ki.versions[0], "node-4"));
+    }
+}
+
+/* node i's store file (caller frees). */
+static char *
+store_path(size_t i)
+{
+    char name[32];
+    snprintf(name, sizeof name, "node-%zu.mdb", i + 1);
+    return node_fixture_path(g_c.dir, name);
+}
+
+/* Stops node i (the store file is then ours to read) or restarts it. */
+static void
+node_pause(size_t i, int resume)
+{
+    if (!resume) {
+        assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
+        return;
+    }
+    assert_int_equal(dc_node_spawn(&g_c, i), 0);
+    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+}
+
+/* The sealed bytes of share v1 of (kt, wallet) in node i's store (node stopped). */
+static uint8_t *
+sealed_v1(size_t i, int kt, const char *wallet, size_t *len)
+{
+    char rec[NODE_STORE_NAME_MAX + 1];
+    assert_int_equal(node_store_name_share(rec, sizeof rec, kt, wallet, 1), MPC_OK);
+    char *path = store_path(i);
+    uint8_t *sealed = node_fixture_store_raw_get(path, rec, len);
+    assert_non_null(sealed);
+    assert_int_equal(node_fixture_file_contains(path, sealed, *len), 1); /* control */
+    free(path);
+    return sealed;
+}
+
+static void
+test_removed_member_keeps_no_signing_power(void **state)
+{
+    (void)state;
+    Mpc__KeyType both[2] = {MPC__KEY_TYPE__KEY_TYPE_ED25519, MPC__KEY_TYPE__KEY_TYPE_SECP256K1};
+    const size_t holders[2] = {0, 2}; /* node-1 stays, node-3 is removed */
+    uint8_t pk_ec[33], pk_ed[32], *sealed[2][2];
+    size_t sealed_len[2][2];
+    Mpc__Request r;
+    Mpc__SignRequest s;
+    dc_results res;
+    (void)keygen_ok("e-kg-rm", "erm", 2, both, 2, MPC__KEY_TYPE__KEY_TYPE_SECP256K1, pk_ec, 33);
+    assert_int_equal(dc_collect(&g_c, "e-kg-rm", 6, WAIT_MS, &res), MPC_OK);
+    for (size_t i = 0; i < res.count; i++) {
+        if (res.r[i]->key_type == MPC__KEY_TYPE__KEY_TYPE_ED25519) {
+            memcpy(pk_ed, res.r[i]->public_key.data, 32);
+        }
+    }
+    dc_results_clear(&res);
+    for (size_t h = 0; h < 2; h++) {
+        node_pause(holders[h], 0);
+        for (int kt = 1; kt <= 2; kt++) {
+            sealed[h][kt - 1] = sealed_v1(holders[h], kt, "erm", &sealed_len[h][kt - 1]);
+        }
+        node_pause(holders[h], 1);
+    }
+    (void)reshare_ok("e-rs-rm1", "erm", MPC__KEY_TYPE__KEY_TYPE_ED25519, 2, g_124, 3, 4, pk_ed, 32,
+                     2);
+    (void)reshare_ok("e-rs-rm2", "erm", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, 2, g_124, 3, 4, pk_ec,
+                     33, 2);
+    /* The old committee {node-1, node-3} asks for version 1: refused by both. */
+    char *n13[] = {"node-1", "node-3"};
+    uint8_t digest[32];
+    for (int kt = 1; kt <= 2; kt++) {
+        char rid[32];
+        snprintf(rid, sizeof rid, "e-sg-rm-v1-%d", kt);
+        fill_digest(digest);
+        sign_req(&r, &s, rid, "erm", kt, digest, 32, n13, 2);
+        s.key_version = 1;
+        assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
+        expect_all(&res, 2, MPC_ERR_KEY_VERSION_RETIRED);
+        dc_results_clear(&res);
+    }
+    /* The retired shares' sealed bytes are gone from both store files,
+     * free pages included. */
+    for (size_t h = 0; h < 2; h++) {
+        node_pause(holders[h], 0);
+        char *path = store_path(holders[h]);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(node_fixture_file_contains(path, sealed[h][k], sealed_len[h][k]), 0);
+            free(sealed[h][k]);
+        }
+        free(path);
+        node_pause(holders[h], 1);
     }
 }
 
@@ -635,6 +732,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_ecdsa_both_key_types),
         cmocka_unit_test(test_ecdsa_quarantine),
         cmocka_unit_test(test_reshare_to_new_member_both_types),
+        cmocka_unit_test(test_removed_member_keeps_no_signing_power),
     };
     int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
     (void)transport_nats_global_shutdown(5000);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lmdb.h>
 #include <sodium.h>
 
 char *
@@ -124,4 +125,45 @@ node_fixture_rand(uint64_t *s)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
+}
+
+uint8_t *
+node_fixture_store_raw_get(const char *path, const char *name, size_t *len)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    uint8_t *copy = NULL;
+    MDB_val k = {strlen(name), (void *)name}, v;
+    *len = 0;
+    if (mdb_env_create(&env) != 0) {
+        return NULL;
+    }
+    if (mdb_env_set_maxdbs(env, 2) == 0 &&
+        mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY, 0600) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0 &&
+        mdb_dbi_open(txn, "records", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &v) == 0 &&
+        (copy = malloc(v.mv_size > 0 ? v.mv_size : 1)) != NULL) {
+        memcpy(copy, v.mv_data, v.mv_size);
+        *len = v.mv_size;
+    }
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return copy;
+}
+
+int
+node_fixture_file_contains(const char *path, const uint8_t *needle, size_t n)
+{
+    size_t len = 0;
+    uint8_t *buf = node_fixture_read(path, &len);
+    if (buf == NULL || n == 0) {
+        free(buf);
+        return -1;
+    }
+    int found = memmem(buf, len, needle, n) != NULL;
+    free(buf);
+    return found;
 }

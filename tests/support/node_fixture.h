@@ -47,4 +47,18 @@ int node_fixture_file_hash(const char *path, uint8_t *out);
 /* Returns: the next value of a splitmix64 generator with state *s. */
 uint64_t node_fixture_rand(uint64_t *s);
 
+/*
+ * Reads the raw (sealed) value of record name straight from the LMDB file of
+ * a key store (node/store/store.h), bypassing the store. The store must not
+ * be open in this process (LMDB allows one environment per file and process).
+ * Returns: a malloc'ed copy (caller frees) and *len, or NULL if absent.
+ */
+uint8_t *node_fixture_store_raw_get(const char *path, const char *name, size_t *len);
+
+/*
+ * Returns: 1 if the bytes needle[0..n) occur anywhere in the file at path,
+ *          0 if not, -1 if the file cannot be read or n is 0.
+ */
+int node_fixture_file_contains(const char *path, const uint8_t *needle, size_t n);
+
 #endif /* MPC_TESTS_SUPPORT_NODE_FIXTURE_H */

@@ -66,7 +66,6 @@ test_keytype_ed25519_tables_complete(void **state)
     assert_ptr_equal(kt->keygen, &tss_proto_frost_dkg);
     assert_ptr_equal(kt->sign, &tss_proto_frost_sign);
     assert_ptr_equal(kt->reshare, &tss_proto_frost_reshare);
-    assert_int_equal(kt->keep_retired, 1);
     assert_null(kt->keygen_input);      /* the DKG input is empty */
     assert_null(kt->record_quarantine); /* FROST has no pairwise setups */
     check_table(kt->keygen, "frost-dkg");
@@ -171,7 +170,6 @@ test_keytype_secp256k1_tables_complete(void **state)
     assert_ptr_equal(kt->keygen, &tss_proto_dkls_keygen);
     assert_ptr_equal(kt->sign, &tss_proto_dkls_sign);
     assert_ptr_equal(kt->reshare, &tss_proto_dkls_reshare);
-    assert_int_equal(kt->keep_retired, 0); /* spec §7 */
     assert_non_null(kt->record_quarantine);
     check_table(kt->keygen, "dkls-keygen");
     check_table(kt->sign, "dkls-sign");

@@ -1,7 +1,8 @@
 /*
  * test_keys.c — the key-version state machine (node/store/keys.h): create,
  * add_pending (with make-room), activate, sign_version, share read/rewrite;
- * each transition, its error paths, and atomicity.
+ * each transition, its error paths, and atomicity; only the active version
+ * signs, and a retired share's bytes leave the store file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,9 +105,20 @@ state_of(node_store *s, uint32_t v)
     return e != NULL ? e->state : 0;
 }
 
+/* Reshare step 1 from v1: v2 PENDING with committee {a, b, d}. */
+static void
+add_v2_pending(node_store *s)
+{
+    uint8_t share[64];
+    uint32_t v = 99;
+    share_for(share, 2);
+    assert_int_equal(node_store_keys_add_pending(s, ED, WALLET, 1, &C_ABD, share, 64, &v), MPC_OK);
+    assert_int_equal(v, 2);
+}
+
 /* One reshare: pending then activate; returns the new version. */
 static uint32_t
-reshare(node_store *s, uint32_t seen, int drop_retired)
+reshare(node_store *s, uint32_t seen)
 {
     uint8_t share[64];
     uint32_t v = 0;
@@ -114,7 +126,7 @@ reshare(node_store *s, uint32_t seen, int drop_retired)
     assert_int_equal(node_store_keys_add_pending(s, ED, WALLET, seen, &C_ABD, share, 64, &v),
                      MPC_OK);
     assert_int_equal(v, seen + 1);
-    assert_int_equal(node_store_keys_activate(s, ED, WALLET, v, drop_retired), MPC_OK);
+    assert_int_equal(node_store_keys_activate(s, ED, WALLET, v), MPC_OK);
     return v;
 }
 
@@ -197,12 +209,7 @@ test_keys_add_pending_then_activate(void **state)
 {
     struct fx *f = *state;
     create_v1(f->s);
-    uint8_t share[64];
-    uint32_t v = 99;
-    share_for(share, 2);
-    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, share, 64, &v),
-                     MPC_OK);
-    assert_int_equal(v, 2);
+    add_v2_pending(f->s);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_PENDING);
     assert_share(f->s, 2, 1);
@@ -214,17 +221,20 @@ test_keys_add_pending_then_activate(void **state)
     assert_int_equal(sv, 0);
     assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &sv), MPC_OK);
     assert_int_equal(sv, 1);
-    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2, 0), MPC_OK);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2), MPC_OK);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_ACTIVE);
     assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
     assert_int_equal(ki.active_version, 2);
     assert_string_equal(node_store_keyinfo_find(&ki, 2)->participants[2], "node-d");
-    assert_share(f->s, 1, 1); /* kept: drop_retired was 0 */
+    assert_share(f->s, 1, 0); /* the retired share is deleted */
+    assert_share(f->s, 2, 1);
     /* Activating again is a no-op; a retired or unknown version is refused. */
-    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2, 0), MPC_OK);
-    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 1, 0), MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 7, 0), MPC_ERR_NOT_FOUND);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2), MPC_OK);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 1), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 7), MPC_ERR_NOT_FOUND);
+    assert_int_equal(node_store_keys_activate(NULL, ED, WALLET, 2), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_activate(f->s, ED, "other", 2), MPC_ERR_NOT_FOUND);
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_ACTIVE);
 }
 
@@ -233,16 +243,56 @@ test_keys_activate_drops_retired_shares(void **state)
 {
     struct fx *f = *state;
     create_v1(f->s);
-    uint32_t v2 = reshare(f->s, 1, 0);
-    assert_share(f->s, 1, 1);
-    uint32_t v3 = reshare(f->s, v2, 1);
-    assert_int_equal(v3, 3);
+    uint32_t v2 = reshare(f->s, 1);
     assert_share(f->s, 1, 0);
+    uint32_t v3 = reshare(f->s, v2);
+    assert_int_equal(v3, 3);
     assert_share(f->s, 2, 0);
     assert_share(f->s, 3, 1);
     /* The version entries stay, without their shares. */
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_RETIRED);
+}
+
+/* The sealed bytes of a retired share are nowhere in the store file after
+ * activation: not in a live page, not in an LMDB free page. */
+static void
+test_keys_retired_share_bytes_leave_the_file(void **state)
+{
+    struct fx *f = *state;
+    uint8_t share[600]; /* with the test's other records: spans leaf and free pages */
+    for (size_t i = 0; i < sizeof share; i++) {
+        share[i] = (uint8_t)(i * 7 + 1);
+    }
+    assert_int_equal(
+        node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, sizeof share), MPC_OK);
+    node_store_close(f->s);
+    f->s = NULL;
+    size_t sealed_len = 0;
+    uint8_t *sealed = node_fixture_store_raw_get(f->path, "share/ed25519/w1/v1", &sealed_len);
+    assert_non_null(sealed);
+    assert_true(sealed_len > sizeof share);
+    assert_int_equal(node_fixture_file_contains(f->path, sealed, sealed_len), 1); /* control */
+    struct node_store_options o = {.kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20};
+    assert_int_equal(node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0), MPC_OK);
+    uint8_t next[64];
+    uint32_t v = 0;
+    share_for(next, 2);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, next, 64, &v),
+                     MPC_OK);
+    assert_int_equal(node_fixture_file_contains(f->path, sealed, sealed_len), 1); /* pending */
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, v), MPC_OK);
+    /* Any 32-byte window of the sealed record (nonce, ciphertext, tag) is gone. */
+    for (size_t off = 0; off + 32 <= sealed_len; off += 32) {
+        assert_int_equal(node_fixture_file_contains(f->path, sealed + off, 32), 0);
+    }
+    free(sealed);
+    /* The store still works on the compacted file, and after a reopen. */
+    assert_share(f->s, 2, 1);
+    node_store_close(f->s);
+    assert_int_equal(node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0), MPC_OK);
+    assert_share(f->s, 2, 1);
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
 }
 
 static void
@@ -252,21 +302,24 @@ test_keys_add_pending_makes_room(void **state)
     create_v1(f->s);
     uint32_t v = 1;
     for (uint32_t i = 0; i < NODE_STORE_KEYINFO_MAX_VERSIONS - 1; i++) {
-        v = reshare(f->s, v, 0);
+        v = reshare(f->s, v);
     }
     struct node_store_keyinfo ki;
     assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
     assert_int_equal(ki.n_versions, NODE_STORE_KEYINFO_MAX_VERSIONS);
-    assert_share(f->s, 1, 1);
-    /* Full: the next reshare drops the oldest retired version (v1) and its share. */
-    v = reshare(f->s, v, 0);
+    assert_non_null(node_store_keyinfo_find(&ki, 1));
+    /* Full: the next reshare drops the oldest retired entry (v1). */
+    v = reshare(f->s, v);
     assert_int_equal(v, NODE_STORE_KEYINFO_MAX_VERSIONS + 1);
     assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
     assert_int_equal(ki.n_versions, NODE_STORE_KEYINFO_MAX_VERSIONS);
     assert_null(node_store_keyinfo_find(&ki, 1));
-    assert_share(f->s, 1, 0);
-    assert_share(f->s, 2, 1);
+    assert_non_null(node_store_keyinfo_find(&ki, 2));
     assert_int_equal(ki.active_version, v);
+    for (uint32_t old = 1; old < v; old++) {
+        assert_share(f->s, old, 0);
+    }
+    assert_share(f->s, v, 1);
 }
 
 static void
@@ -322,6 +375,77 @@ test_keys_sign_version_errors(void **state)
                      MPC_ERR_INVALID_ARG);
     assert_int_equal(node_store_keys_sign_version(NULL, ED, WALLET, 1, &ki, &v),
                      MPC_ERR_INVALID_ARG);
+}
+
+/* Once a new version is active, no older version signs: named explicitly it
+ * is refused with its own status, also once its entry left the table. */
+static void
+test_keys_sign_version_only_active(void **state)
+{
+    struct fx *f = *state;
+    struct node_store_keyinfo ki;
+    uint32_t v = 0;
+    create_v1(f->s);
+    uint32_t top = 1;
+    for (uint32_t i = 0; i < NODE_STORE_KEYINFO_MAX_VERSIONS; i++) {
+        top = reshare(f->s, top);
+    }
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &v), MPC_OK);
+    assert_int_equal(v, top);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, top, &ki, &v), MPC_OK);
+    assert_int_equal(v, top);
+    assert_string_equal(node_store_keyinfo_find(&ki, top)->participants[2], "node-d");
+    for (uint32_t old = 1; old < top; old++) { /* v1 no longer in the table: still retired */
+        assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, old, &ki, &v),
+                         MPC_ERR_KEY_VERSION_RETIRED);
+        assert_int_equal(v, 0);
+        assert_int_equal(ki.n_versions, 0);
+    }
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, top + 1, &ki, &v),
+                     MPC_ERR_REQ_INVALID);
+}
+
+/* A store written when ed25519 kept retired shares: v1 RETIRED with its share
+ * still stored. The startup purge deletes it and wipes its bytes. */
+static void
+test_keys_purge_retired(void **state)
+{
+    struct fx *f = *state;
+    create_v1(f->s);
+    add_v2_pending(f->s);
+    uint8_t share[64];
+    share_for(share, 9);
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
+    ki.versions[0].state = NODE_STORE_KEY_VERSION_RETIRED; /* as the old activation left it */
+    ki.versions[1].state = NODE_STORE_KEY_VERSION_ACTIVE;
+    ki.active_version = 2;
+    uint8_t enc[NODE_STORE_KEYINFO_ENCODED_MAX];
+    size_t enc_len = 0;
+    assert_int_equal(node_store_keyinfo_encode(enc, sizeof enc, &enc_len, &ki), MPC_OK);
+    assert_int_equal(node_store_put(f->s, "keyinfo/ed25519/w1", enc, enc_len), MPC_OK);
+    assert_int_equal(
+        node_store_keys_create(f->s, NODE_STORE_KEY_SECP256K1, "w2", PK, 33, 1, &C_ABC, share, 64),
+        MPC_OK);
+    node_store_close(f->s);
+    f->s = NULL;
+    size_t len = 0;
+    uint8_t *sealed = node_fixture_store_raw_get(f->path, "share/ed25519/w1/v1", &len);
+    assert_non_null(sealed);
+    struct node_store_options o = {.kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20};
+    assert_int_equal(node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0), MPC_OK);
+    assert_share(f->s, 1, 1);
+    assert_int_equal(node_store_keys_purge_retired(f->s), MPC_OK);
+    assert_share(f->s, 1, 0);
+    assert_share(f->s, 2, 1);
+    assert_int_equal(node_fixture_file_contains(f->path, sealed, len), 0);
+    free(sealed);
+    uint8_t *out = NULL; /* the other key is untouched */
+    assert_int_equal(node_store_keys_share_get(f->s, NODE_STORE_KEY_SECP256K1, "w2", 1, &out, &len),
+                     MPC_OK);
+    mpc_secure_free(out);
+    assert_int_equal(node_store_keys_purge_retired(f->s), MPC_OK); /* idempotent */
+    assert_int_equal(node_store_keys_purge_retired(NULL), MPC_ERR_INVALID_ARG);
 }
 
 /* Rewrite callbacks: append a byte; or fail. */
@@ -389,9 +513,13 @@ main(void)
         cmocka_unit_test_setup_teardown(test_keys_create_atomic_under_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_add_pending_then_activate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_activate_drops_retired_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_retired_share_bytes_leave_the_file, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_keys_add_pending_makes_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_add_pending_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_sign_version_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_sign_version_only_active, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_purge_retired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_share_rewrite, setup, teardown),
     };
     return cmocka_run_group_tests_name("node/store/keys", tests, NULL, NULL);

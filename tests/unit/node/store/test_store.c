@@ -572,6 +572,11 @@ test_store_concurrent_threads(void **state)
         w[i] = (struct worker){.s = s, .id = i};
         assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
     }
+    /* Compaction closes and reopens the environment under the workers' feet:
+     * the store's lock must make them wait, not fail. */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(node_store_compact(s), MPC_OK);
+    }
     for (int i = 0; i < 4; i++) {
         assert_int_equal(pthread_join(th[i], NULL), 0);
         assert_int_equal(w[i].failures, 0);
@@ -582,6 +587,61 @@ test_store_concurrent_threads(void **state)
     assert_int_equal(n, 160);
     node_store_names_free(list, n);
     node_store_close(s);
+}
+
+/* A deleted record's sealed bytes stay in the file (LMDB free pages) until
+ * node_store_compact; a wiped one leaves no live page holding them either. */
+static void
+test_store_compact_removes_deleted_bytes(void **state)
+{
+    struct fx *f = *state;
+    uint64_t rng = g_seed ^ 5;
+    uint8_t secret[300];
+    fill_random(secret, sizeof(secret), &rng);
+    node_store *s = open_ok(f->path, NODE_STORE_CREATE);
+    assert_int_equal(node_store_put(s, "share/ed25519/gone/v1", secret, sizeof(secret)), MPC_OK);
+    assert_int_equal(node_store_put(s, "share/ed25519/kept/v1", secret, 40), MPC_OK);
+    assert_int_equal(node_store_put(s, "share/ed25519/wiped/v1", secret + 1, 250), MPC_OK);
+    node_store_close(s);
+    size_t len = 0, wlen = 0;
+    uint8_t *sealed = node_fixture_store_raw_get(f->path, "share/ed25519/gone/v1", &len);
+    uint8_t *wsealed = node_fixture_store_raw_get(f->path, "share/ed25519/wiped/v1", &wlen);
+    assert_non_null(sealed);
+    assert_non_null(wsealed);
+    s = open_ok(f->path, 0);
+    assert_int_equal(node_store_delete(s, "share/ed25519/gone/v1"), MPC_OK);
+    node_store_txn *t = NULL;
+    assert_int_equal(node_store_txn_begin(s, &t), MPC_OK);
+    assert_int_equal(node_store_txn_wipe(t, "share/ed25519/wiped/v1"), MPC_OK);
+    assert_int_equal(node_store_txn_wipe(t, "share/ed25519/none/v1"), MPC_ERR_NOT_FOUND);
+    assert_int_equal(node_store_txn_wipe(t, "bad name"), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_txn_commit(&t), MPC_OK);
+    assert_int_equal(node_store_txn_wipe(NULL, "x"), MPC_ERR_INVALID_ARG);
+    /* Deleted, but its bytes are still in the file: copy-on-write. */
+    assert_int_equal(node_fixture_file_contains(f->path, sealed, len), 1);
+    assert_int_equal(node_store_compact(s), MPC_OK);
+    assert_int_equal(node_fixture_file_contains(f->path, sealed, len), 0);
+    assert_int_equal(node_fixture_file_contains(f->path, wsealed, wlen), 0);
+    /* The rest is intact and the store keeps working, also after a reopen. */
+    uint8_t *out = NULL;
+    assert_int_equal(node_store_get(s, "share/ed25519/kept/v1", &out, &len), MPC_OK);
+    assert_int_equal(len, 40);
+    assert_memory_equal(out, secret, 40);
+    mpc_secure_free(out);
+    assert_int_equal(node_store_get(s, "share/ed25519/wiped/v1", &out, &len), MPC_ERR_NOT_FOUND);
+    assert_int_equal(node_store_put(s, "req/after", secret, 8), MPC_OK);
+    node_store_close(s);
+    s = open_ok(f->path, 0);
+    assert_int_equal(node_store_get(s, "req/after", &out, &len), MPC_OK);
+    mpc_secure_free(out);
+    char *tmp = node_fixture_path(f->dir, "store.mdb.compact");
+    struct stat sb;
+    assert_int_not_equal(stat(tmp, &sb), 0); /* no copy left behind */
+    free(tmp);
+    assert_int_equal(node_store_compact(NULL), MPC_ERR_INVALID_ARG);
+    node_store_close(s);
+    free(sealed);
+    free(wsealed);
 }
 
 /* Child: commits shares + keyinfo for wallets w0, w1, ... reporting each commit on fd. */
@@ -683,6 +743,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_store_tampered_value_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_swapped_record_names_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_txn_abort_and_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_compact_removes_deleted_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_request_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_list_by_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_reopen_persists, setup, teardown),

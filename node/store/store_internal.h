@@ -1,0 +1,45 @@
+/*
+ * store_internal.h — the key store's representation, shared by the files of
+ * node/store/ that implement store.h (store.c, store_compact.c). Not for use
+ * outside node/store/.
+ *
+ * DESIGN: `lock` makes compaction (store_compact.c) safe against every other
+ * store call: each call, and each write transaction from begin to commit or
+ * abort, holds it for reading; compaction, which closes and reopens the LMDB
+ * environment, holds it for writing.
+ */
+#ifndef MPC_NODE_STORE_STORE_INTERNAL_H
+#define MPC_NODE_STORE_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "node/store/store.h"
+
+struct node_store {
+    MDB_env *env;          /* LMDB environment, shared by all threads; NULL if a reopen failed */
+    MDB_dbi meta;          /* table "meta": kdf parameters and verifier */
+    MDB_dbi recs;          /* table "records": sealed records */
+    uint8_t *key;          /* secure memory, NODE_STORE_SEAL_KEY_BYTES; wiped on close */
+    char *path;            /* the store file (malloc'ed), for compaction */
+    uint64_t map_size;     /* LMDB map size the environment was opened with */
+    pthread_rwlock_t lock; /* read: any store call; write: compaction */
+#ifdef MPC_FAULT_INJECTION
+    int fault; /* armed enum node_store_fault; test-only, single-threaded use */
+#endif
+};
+
+struct node_store_txn {
+    node_store *s; /* the store (borrowed); its lock is held for reading until commit/abort */
+    MDB_txn *txn;  /* LMDB write transaction */
+};
+
+/* Translates an LMDB return code (logged with its text: it never carries data). */
+mpc_status node_store_lmdb_status(int rc, const char *what);
+
+/* Creates s->env and opens s->path with s->map_size. Returns an LMDB code; on
+ * failure s->env is NULL. */
+int node_store_env_open(node_store *s);
+
+#endif /* MPC_NODE_STORE_STORE_INTERNAL_H */
