@@ -143,6 +143,16 @@ $(B)/obj/%.o: %.c | $(GEN_H)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# Protocol code (tss/, pure) goes into its own section, mpc_tss_text: the fault
+# guard traps a hardware fault only when the faulting instruction lies there
+# (session/guard.h). Every .text* section of a tss object is renamed.
+$(B)/obj/tss/%.o: tss/%.c | $(GEN_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)secs=$$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\).*/\1/p' | sort -u); \
+	    objcopy $$(for x in $$secs; do printf -- '--rename-section %s=mpc_tss_text ' $$x; done) $@
+
 $(B)/obj/gen/%.o: $(GEN)/%.c | $(GEN_H)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")

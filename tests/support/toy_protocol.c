@@ -8,6 +8,7 @@
 #include "tests/support/toy_protocol.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,14 @@ typedef struct {
     uint8_t seen[TOY_PROTOCOL_ROUNDS + 1][TOY_MAX_PARTIES]; /* heard from, per round */
     uint32_t nseen; /* peers heard from in the current round */
 } toy_state;
+
+static atomic_long toy_live; /* states created and not yet destroyed */
+
+long
+toy_protocol_live_states(void)
+{
+    return atomic_load(&toy_live);
+}
 
 static void
 toy_put64(uint8_t *p, uint64_t v)
@@ -112,6 +121,7 @@ toy_create(void **state, const session_protocol_params *p)
     s->x[s->self] = toy_get64(p->input);
     toy_commit(s, s->self, s->x[s->self], s->c[s->self]);
     *state = s;
+    atomic_fetch_add(&toy_live, 1);
     return MPC_OK;
 }
 
@@ -291,6 +301,7 @@ toy_destroy(void *state)
     if (state != NULL) {
         mpc_wipe(state, sizeof(toy_state));
         free(state);
+        atomic_fetch_sub(&toy_live, 1);
     }
 }
 
