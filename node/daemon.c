@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/process.h"
 #include "transport/fault_transport.h"
 #include "transport/nats_transport.h"
 #include "transport/nkey.h"
@@ -471,6 +472,11 @@ node_daemon_main(int argc, char **argv)
         return NODE_EXIT_USAGE;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Before any secret is loaded: a core dump would hold shares in the clear. */
+    if (node_process_harden() != MPC_OK) {
+        fprintf(stderr, "mpc-node: cannot disable core dumps\n");
+        return NODE_EXIT_CONFIG;
+    }
     struct node_daemon_options opt = {.config_path = config};
     node_daemon *d = NULL;
     if (node_daemon_create(&opt, &d, &ec, err, sizeof err) != MPC_OK) {
