@@ -6,6 +6,8 @@
 #   make test        ASan+UBSan build, run every test suite, fail on any failure
 #   make check       the same with -Werror
 #   make valgrind    unit tests under valgrind (no sanitizers)
+#   make ctime       constant-time tests (tests/unit/tss/test_*ctime*) on an -O2
+#                    build under valgrind: a secret-dependent branch or index fails
 #   make tsan        ThreadSanitizer build of the threaded tests
 #   make fuzz        libFuzzer harnesses (clang)
 #   make format / format-check / lint
@@ -62,6 +64,10 @@ MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-
 MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(BUILD),debug)
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer
+else ifeq ($(BUILD),ctime)
+# Constant-time check build: optimised like release (the compiler may turn
+# selects into branches at -O2), with the TSS_CLASSIFY hooks (tss/ctime.h).
+MODE_CFLAGS := -O2 -g
 else ifeq ($(BUILD),tsan)
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 MODE_LDFLAGS := -fsanitize=thread
@@ -69,7 +75,7 @@ else ifeq ($(BUILD),fuzz)
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
 MODE_LDFLAGS := -fsanitize=fuzzer,address,undefined
 else
-$(error unknown BUILD=$(BUILD): release asan check debug tsan fuzz)
+$(error unknown BUILD=$(BUILD): release asan check debug ctime tsan fuzz)
 endif
 
 # Test-only hooks (fault injection) are compiled into every non-release build.
@@ -116,7 +122,7 @@ PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
 .PHONY: all demo deps test check valgrind tsan fuzz format format-check lint clean \
-        gen bins unit-bins integ-bins layering help
+        gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=release bins
@@ -227,8 +233,9 @@ TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_si
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=asan unit-bins integ-bins bins
+	$(Q)$(MAKE) --no-print-directory BUILD=ctime ctime-bins
 	$(Q)$(MAKE) --no-print-directory layering
-	$(Q)$(TEST_ENV) MPC_BIN=build/asan/bin tests/run.sh build/asan $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
+	$(Q)$(TEST_ENV) MPC_BIN=build/asan/bin tests/run.sh build/asan $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH) $(CTIME_SH)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
@@ -236,10 +243,22 @@ check: deps
 	$(Q)$(TEST_ENV) MPC_BIN=build/check/bin tests/run.sh build/check $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
 
 VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-            --show-leak-kinds=definite,indirect --track-origins=yes --quiet
+            --show-leak-kinds=definite,indirect --track-origins=yes --quiet \
+            --suppressions=tests/ctime/libsodium.supp
 valgrind: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=debug unit-bins bins
 	$(Q)MPC_VALGRIND=1 MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
+
+# Constant-time suite: the ctime tests of an -O2 build (BUILD=ctime) under
+# valgrind, where TSS_CLASSIFY marks secrets undefined (tss/ctime.h). `make
+# test` runs it as the script suite tests/ctime/test_ctime_valgrind.sh.
+CTIME_SRC  := $(sort $(wildcard tests/unit/tss/test_*ctime*.c))
+CTIME_BIN  := $(patsubst %.c,build/ctime/%,$(CTIME_SRC))
+CTIME_SH   := tests/ctime/test_ctime_valgrind.sh
+ctime-bins: $(CTIME_BIN)
+ctime: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=ctime ctime-bins
+	$(Q)tests/run.sh build/ctime $(CTIME_SH)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
 TSAN_TESTS ?= $(filter tests/unit/common/test_queue tests/unit/common/test_log \
