@@ -8,7 +8,9 @@
  * steps, and the injection table.
  *
  * Under valgrind (MPC_VALGRIND=1) the real NULL dereference and illegal
- * instruction are skipped: valgrind reports them as errors even when trapped.
+ * instruction are skipped: valgrind reports them as errors even when trapped;
+ * so is the real SIGBUS, whose signal context valgrind fills with a PC that
+ * is not the faulting instruction (the guard would rightly not trap it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +223,10 @@ test_guard_traps_fpe_bus(void **state)
     guard_on();
     session_fault_kind k = SESSION_FAULT_FPE;
     expect_trap(step_fire, &k, SIGFPE);
+    if (under_valgrind()) { /* valgrind reports a wrong PC for SIGBUS: not ours to judge */
+        guard_off();
+        return;
+    }
     FILE *f = tmpfile();
     assert_non_null(f);
     long page = sysconf(_SC_PAGESIZE);
