@@ -9,6 +9,8 @@
 #                    MPC_TEST_FILTER='*glob*' selects cmocka cases, MPC_TEST_SEED repeats a run
 #   make check       the same with -Werror
 #   make valgrind    unit tests under valgrind (no sanitizers)
+#   make ctime       constant-time tests (tests/unit/tss/test_*ctime*) on an -O2
+#                    build under valgrind: a secret-dependent branch or index fails
 #   make tsan        ThreadSanitizer build of the threaded tests
 #   make fuzz        libFuzzer harnesses (clang)
 #   make layering    include graph against DESIGN §1 (tests/layering.py)
@@ -67,6 +69,10 @@ MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-
 MODE_LDFLAGS := -fsanitize=address,undefined
 else ifeq ($(BUILD),debug)
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer
+else ifeq ($(BUILD),ctime)
+# Constant-time check build: optimised like release (the compiler may turn
+# selects into branches at -O2), with the TSS_CLASSIFY hooks (tss/ctime.h).
+MODE_CFLAGS := -O2 -g
 else ifeq ($(BUILD),tsan)
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 MODE_LDFLAGS := -fsanitize=thread
@@ -74,7 +80,7 @@ else ifeq ($(BUILD),fuzz)
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
 MODE_LDFLAGS := -fsanitize=fuzzer,address,undefined
 else
-$(error unknown BUILD=$(BUILD): release asan check debug tsan fuzz)
+$(error unknown BUILD=$(BUILD): release asan check debug ctime tsan fuzz)
 endif
 
 # Test-only hooks (fault injection) are compiled into every non-release build.
@@ -121,7 +127,7 @@ PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
 .PHONY: all demo deps test check valgrind tsan fuzz format format-check lint clean \
-        gen bins unit-bins integ-bins layering help
+        gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=release bins
@@ -148,6 +154,16 @@ $(B)/obj/%.o: %.c | $(GEN_H)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# Protocol code (tss/, pure) goes into its own section, mpc_tss_text: the fault
+# guard traps a hardware fault only when the faulting instruction lies there
+# (session/guard.h). Every .text* section of a tss object is renamed.
+$(B)/obj/tss/%.o: tss/%.c | $(GEN_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)secs=$$(readelf -SW $@ | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\).*/\1/p' | sort -u); \
+	    objcopy $$(for x in $$secs; do printf -- '--rename-section %s=mpc_tss_text ' $$x; done) $@
+
 $(B)/obj/gen/%.o: $(GEN)/%.c | $(GEN_H)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
@@ -171,6 +187,8 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(LIBTSUP) $(LIBMPC)
 $(B)/tests/%: LDFLAGS += -Wl,--wrap=_cmocka_run_group_tests
 
 $(B)/obj/tests/%.o: CFLAGS += $(TEST_CFLAGS)
+# test_secp_mod checks GMP's preconditions on every mpn_sec_powm call.
+$(B)/tests/unit/tss/test_secp_mod: LDFLAGS += -Wl,--wrap=__gmpn_sec_powm
 $(B)/obj/tests/unit/%.o $(B)/obj/tests/integration/%.o: CFLAGS += -Wno-missing-prototypes
 
 define PROG_RULE
@@ -231,9 +249,10 @@ ONLY ?=
 test: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=asan unit-bins integ-bins bins
 	$(Q)$(if $(ONLY),$(if $(findstring release,$(ONLY)),$(MAKE) --no-print-directory BUILD=release bins,true),$(MAKE) --no-print-directory BUILD=release bins)
+	$(Q)$(if $(ONLY),$(if $(findstring ctime,$(ONLY)),$(MAKE) --no-print-directory BUILD=ctime ctime-bins,true),$(MAKE) --no-print-directory BUILD=ctime ctime-bins)
 	$(Q)$(if $(ONLY),true,$(MAKE) --no-print-directory layering)
 	$(Q)$(TEST_ENV) MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/asan/bin tests/run.sh build/asan \
-	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH) $(RELEASE_SH)
+	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH) $(RELEASE_SH) $(CTIME_SH)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
@@ -242,11 +261,23 @@ check: deps
 	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
 
 VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-            --show-leak-kinds=definite,indirect --track-origins=yes --quiet
+            --show-leak-kinds=definite,indirect --track-origins=yes --quiet \
+            --suppressions=tests/ctime/libsodium.supp
 valgrind: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=debug unit-bins bins
 	$(Q)MPC_VALGRIND=1 MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" \
 	    tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
+
+# Constant-time suite: the ctime tests of an -O2 build (BUILD=ctime) under
+# valgrind, where TSS_CLASSIFY marks secrets undefined (tss/ctime.h). `make
+# test` runs it as the script suite tests/ctime/test_ctime_valgrind.sh.
+CTIME_SRC  := $(sort $(wildcard tests/unit/tss/test_*ctime*.c))
+CTIME_BIN  := $(patsubst %.c,build/ctime/%,$(CTIME_SRC))
+CTIME_SH   := tests/ctime/test_ctime_valgrind.sh
+ctime-bins: $(CTIME_BIN)
+ctime: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=ctime ctime-bins
+	$(Q)tests/run.sh build/ctime $(CTIME_SH)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
 TSAN_TESTS ?= $(filter tests/unit/common/test_log \

@@ -1,5 +1,10 @@
 /*
  * outbox.c — outgoing protocol messages.
+ *
+ * DESIGN: every payload lives in mpc_secure_alloc memory (locked against
+ * swapping, guarded, excluded from nothing else but wiped on free): direct
+ * payloads carry secret shares and OT messages, and one rule for all
+ * messages leaves no way to free one the wrong way.
  */
 #include "common/outbox.h"
 
@@ -53,7 +58,7 @@ mpc_outbox_add(mpc_outbox *ob, uint32_t round, uint32_t to, const uint8_t *data,
     if (ob == NULL || (data == NULL && len > 0)) {
         return MPC_ERR_INVALID_ARG;
     }
-    uint8_t *copy = malloc(len ? len : 1);
+    uint8_t *copy = mpc_secure_alloc(len ? len : 1);
     if (copy == NULL) {
         return MPC_ERR_NOMEM;
     }
@@ -62,8 +67,7 @@ mpc_outbox_add(mpc_outbox *ob, uint32_t round, uint32_t to, const uint8_t *data,
     }
     mpc_status st = mpc_outbox_add_owned(ob, round, to, &copy, len);
     if (st != MPC_OK) {
-        mpc_wipe(copy, len);
-        free(copy);
+        mpc_secure_free(copy);
     }
     return st;
 }
@@ -75,8 +79,7 @@ mpc_outbox_clear(mpc_outbox *ob)
         return;
     }
     for (size_t i = 0; i < ob->n; i++) {
-        mpc_wipe(ob->msgs[i].data, ob->msgs[i].len);
-        free(ob->msgs[i].data);
+        mpc_secure_free(ob->msgs[i].data); /* wipes */
     }
     free(ob->msgs);
     memset(ob, 0, sizeof *ob);

@@ -6,8 +6,9 @@
  * are addressed by their index in the session's party list (0..n-1);
  * MPC_OUTBOX_ALL addresses a broadcast to every other party.
  *
- * Ownership: the outbox owns every message's bytes. mpc_outbox_clear() wipes
- * them (direct payloads carry secret shares) and frees them.
+ * Ownership: the outbox owns every message's bytes, which live in locked
+ * secret memory (mpc_secure_alloc: direct payloads carry secret shares).
+ * mpc_outbox_clear() wipes and frees them.
  *
  * THREAD SAFETY: none; an outbox belongs to one step of one session.
  */
@@ -24,7 +25,7 @@
 typedef struct {
     uint32_t round; /* protocol round this message belongs to (1-based) */
     uint32_t to;    /* recipient party index, or MPC_OUTBOX_ALL for broadcast */
-    uint8_t *data;  /* payload, owned by the outbox */
+    uint8_t *data;  /* payload, owned by the outbox (mpc_secure_alloc memory) */
     size_t len;     /* payload length */
 } mpc_out_msg;
 
@@ -38,15 +39,15 @@ typedef struct {
 void mpc_outbox_init(mpc_outbox *ob);
 
 /*
- * Appends a copy of data[0..len) (len may be 0).
+ * Appends a copy of data[0..len) (len may be 0) in secret memory.
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status mpc_outbox_add(mpc_outbox *ob, uint32_t round, uint32_t to,
                                          const uint8_t *data, size_t len);
 
 /*
- * Appends *data (malloc'd, len bytes) taking ownership on MPC_OK and setting
- * *data to NULL; on failure the caller still owns it.
+ * Appends *data (from mpc_secure_alloc, len bytes) taking ownership on MPC_OK
+ * and setting *data to NULL; on failure the caller still owns it.
  */
 MPC_MUST_CHECK mpc_status mpc_outbox_add_owned(mpc_outbox *ob, uint32_t round, uint32_t to,
                                                uint8_t **data, size_t len);

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/process.h"
 #include "transport/fault_transport.h"
 #include "transport/nats_transport.h"
 #include "transport/nkey.h"
@@ -390,11 +391,14 @@ node_daemon_run(node_daemon *d)
         return MPC_ERR_INVALID_ARG;
     }
     mpc_log(MPC_LOG_INFO, "node", "intake_started", "consumer=node_%s", d->cfg->node_id);
+    node_notify_start(d);
     node_intake_run(d);
+    node_notify_stopping(d);
     mpc_log(MPC_LOG_INFO, "node", "draining", "drain_ms=%u", d->cfg->timeouts.drain_ms);
     mpc_status st = session_manager_shutdown(d->mgr, d->cfg->timeouts.drain_ms);
     wait_jobs_finished(d, NODE_FINISH_WAIT_MS);
     node_finisher_stop(d);
+    node_notify_stop(d);
     mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_WARN, "node", "drained", "status=%s",
             mpc_status_name(st));
     return st == MPC_OK ? MPC_OK : MPC_ERR_TIMEOUT;
@@ -406,6 +410,7 @@ node_daemon_destroy(node_daemon *d)
     if (d == NULL) {
         return;
     }
+    node_notify_stop(d);
     node_http_stop(d->http);
     if (d->t != NULL) {
         node_housekeeping_stop(d);
@@ -478,6 +483,11 @@ node_daemon_main(int argc, char **argv)
         return NODE_EXIT_USAGE;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Before any secret is loaded: a core dump would hold shares in the clear. */
+    if (node_process_harden() != MPC_OK) {
+        fprintf(stderr, "mpc-node: cannot disable core dumps\n");
+        return NODE_EXIT_CONFIG;
+    }
     struct node_daemon_options opt = {.config_path = config};
     node_daemon *d = NULL;
     if (node_daemon_create(&opt, &d, &ec, err, sizeof err) != MPC_OK) {

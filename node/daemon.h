@@ -12,6 +12,10 @@
  *      the streams and this node's durable consumer, start the session
  *      manager, the HTTP server, heartbeats and the status responder;
  *   5. run the intake loop until SIGTERM/SIGINT, then drain (DESIGN §6).
+ * Before step 1 node_daemon_main turns core dumps off (node/process.h). Under
+ * systemd ($NOTIFY_SOCKET) the daemon sends READY=1 when the intake loop
+ * starts, WATCHDOG=1 every $WATCHDOG_USEC/2 while the node works, and
+ * STOPPING=1 when the drain begins (node/notify.c, node/watchdog.h).
  *
  * Exit codes of node_daemon_main:
  *   0  clean shutdown (every session finished within the drain deadline)

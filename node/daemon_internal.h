@@ -31,10 +31,12 @@
 #include "node/config/config.h"
 #include "node/config/peers.h"
 #include "node/daemon.h"
+#include "node/sdnotify.h"
 #include "node/store/identity.h"
 #include "node/store/keyinfo.h"
 #include "node/store/keys.h"
 #include "node/store/store.h"
+#include "node/watchdog.h"
 #include "session/manager.h"
 #include "transport/jetstream.h"
 #include "transport/peer_table.h"
@@ -155,7 +157,18 @@ struct node_daemon {
     uint64_t *peer_seen_ms;     /* per peer index: last heartbeat (atomic), 0 never */
     uint64_t ack_wait_ms;       /* effective AckWait */
     struct node_metrics m;      /* counters */
+    node_sdnotify *notify;      /* systemd notify socket (owned), NULL if none */
+    node_watchdog *watchdog;    /* systemd watchdog thread (owned), NULL if none */
+    uint64_t watchdog_limit_ms; /* longest tolerated stall: the watchdog interval */
+    uint64_t intake_beat_ms;    /* last turn of the intake loop (atomic, monotonic) */
 };
+
+/* notify.c: READY=1 and the watchdog (start of run), the intake heartbeat,
+ * STOPPING=1 (drain begins), closing (end of run). */
+void node_notify_start(struct node_daemon *d);
+void node_notify_beat(struct node_daemon *d);
+void node_notify_stopping(struct node_daemon *d);
+void node_notify_stop(struct node_daemon *d);
 
 /* intake.c: runs until d->stop. */
 void node_intake_run(struct node_daemon *d);

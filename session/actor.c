@@ -48,10 +48,7 @@ session_item_free(session_item *it)
     if (it == NULL) {
         return;
     }
-    if (it->payload != NULL) {
-        mpc_wipe(it->payload, it->payload_len);
-        free(it->payload);
-    }
+    mpc_secure_free(it->payload); /* a received payload: secret memory, wiped */
     mpc_wipe(it->data, it->len);
     free(it);
 }

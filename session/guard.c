@@ -1,16 +1,27 @@
 /*
- * guard.c — layer 2 of the fault guard: trap fatal signals inside a step.
+ * guard.c — layer 2 of the fault guard: trap hardware faults of protocol code.
  *
  * DESIGN: one set of process-wide handlers (SA_SIGINFO | SA_ONSTACK) for the
- * five trapped signals. The handler looks at thread-local state only: if the
- * calling thread's guard is armed it records the signal, disarms, and
- * siglongjmp()s back into session_guard_call() (sigsetjmp saved the signal
- * mask, so the blocked signal is unblocked again). Otherwise it restores the
- * previous disposition and re-raises, so a crash outside a guarded step stays
- * a crash. The counters are atomics: the handler only increments them.
+ * four trapped signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL; never SIGABRT: an
+ * abort means glibc or the stack protector found the process corrupt, and it
+ * must die). The handler traps only when the calling thread's guard is armed
+ * AND the faulting instruction lies in protocol code: the section
+ * SESSION_GUARD_PROTOCOL_SECTION, into which the Makefile moves the code of
+ * every tss/ object (pure: no locks, no I/O). A fault in libc, GMP, libsodium
+ * or our own session code may have left a lock held or shared state half
+ * written, so it is not trapped. When trapping, the handler records the
+ * signal, disarms, and siglongjmp()s back into session_guard_call() (sigsetjmp
+ * saved the signal mask, so the blocked signal is unblocked again). Otherwise
+ * it restores the previous disposition and re-raises, so the process dies.
+ * The counters are atomics: the handler only increments them.
  *
- * The quarantine list is global on purpose: a faulted session's memory must
- * outlive every manager (never freed) and stay reachable (no leak reports).
+ * Each prepared thread has a slot in guard_slots holding the monotonic start
+ * of the step it is running (0 when idle): the watchdog reads it to tell a
+ * hung worker from a busy one (session_guard_longest_step_ms).
+ *
+ * The quarantine list is global on purpose: memory the guard cannot wipe
+ * (a faulted session whose destroy faulted too) must outlive every manager
+ * (never freed) and stay reachable (no leak reports).
  */
 #include "session/guard.h"
 
@@ -20,11 +31,16 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "common/clock.h"
 
 #define GUARD_ALTSTACK_SIZE (128u * 1024u)
-#define GUARD_NSIG          5
+#define GUARD_NSIG          4
+#define GUARD_SLOTS         256u /* prepared threads tracked for the watchdog */
 
-static const int guard_signals[GUARD_NSIG] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static const int guard_signals[GUARD_NSIG] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 
 /* Per-thread guard state. */
 typedef struct {
@@ -32,20 +48,47 @@ typedef struct {
     volatile sig_atomic_t armed; /* 1 while a guarded step runs */
     volatile sig_atomic_t sig;   /* signal trapped by the last fault */
     void *altstack;              /* this thread's alternate signal stack, NULL if none */
+    int slot;                    /* index in guard_slots, -1 if none was free */
 } guard_tls;
 
 static _Thread_local guard_tls tls_guard;
 
-static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER; /* guards users and old_act */
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER; /* guards users, old_act, slots */
 static unsigned guard_users;                                   /* global_acquire count */
 static struct sigaction guard_old_act[GUARD_NSIG];             /* dispositions before us */
 static atomic_uint_fast64_t guard_faults;                      /* faults trapped */
+static int guard_slot_used[GUARD_SLOTS];                       /* slot taken (guard_lock) */
+static atomic_uint_fast64_t guard_slots[GUARD_SLOTS];          /* step start ms, 0 = idle */
 
 static pthread_mutex_t quarantine_lock = PTHREAD_MUTEX_INITIALIZER; /* guards the list */
 static void **quarantine_list;                /* quarantined pointers, never freed */
 static size_t quarantine_n;                   /* entries used */
 static size_t quarantine_cap;                 /* entries allocated */
 static atomic_uint_fast64_t quarantine_total; /* pointers ever quarantined */
+
+/* Bounds of the protocol code section (defined by the linker; weak: may be absent). */
+extern const char __start_mpc_tss_text[] __attribute__((weak));
+extern const char __stop_mpc_tss_text[] __attribute__((weak));
+
+/* Returns: 1 if the interrupted instruction lies in protocol code. */
+static int
+guard_pc_in_protocol(const void *uctx)
+{
+    const ucontext_t *uc = uctx;
+    uintptr_t pc;
+    if (uc == NULL || __start_mpc_tss_text == NULL || __stop_mpc_tss_text == NULL) {
+        return 0;
+    }
+#if defined(__x86_64__)
+    pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    pc = (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)pc;
+    return 0; /* unknown machine: never trap */
+#endif
+    return pc >= (uintptr_t)__start_mpc_tss_text && pc < (uintptr_t)__stop_mpc_tss_text;
+}
 
 static int
 guard_index(int sig)
@@ -62,13 +105,13 @@ static void
 guard_on_signal(int sig, siginfo_t *si, void *uctx)
 {
     guard_tls *g = &tls_guard;
-    if (g->armed) {
+    if (g->armed && guard_pc_in_protocol(uctx)) {
         g->armed = 0;
         g->sig = sig;
         atomic_fetch_add(&guard_faults, 1);
         siglongjmp(g->jb, 1);
     }
-    /* Not inside a guarded step: behave as if we were not installed. */
+    /* Not a fault of protocol code inside a guarded step: behave as if we were not installed. */
     int i = guard_index(sig);
     if (i >= 0 && (guard_old_act[i].sa_flags & SA_SIGINFO) &&
         guard_old_act[i].sa_sigaction != NULL) {
@@ -144,6 +187,17 @@ session_guard_thread_enter(void)
     }
     g->altstack = mem;
     g->armed = 0;
+    g->slot = -1;
+    pthread_mutex_lock(&guard_lock);
+    for (unsigned i = 0; i < GUARD_SLOTS; i++) {
+        if (!guard_slot_used[i]) {
+            guard_slot_used[i] = 1;
+            atomic_store(&guard_slots[i], 0);
+            g->slot = (int)i;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&guard_lock);
     return MPC_OK;
 }
 
@@ -160,6 +214,35 @@ session_guard_thread_leave(void)
     (void)sigaltstack(&ss, NULL);
     free(g->altstack);
     g->altstack = NULL;
+    if (g->slot >= 0) {
+        pthread_mutex_lock(&guard_lock);
+        atomic_store(&guard_slots[g->slot], 0);
+        guard_slot_used[g->slot] = 0;
+        pthread_mutex_unlock(&guard_lock);
+        g->slot = -1;
+    }
+}
+
+/* Marks the calling thread's step as started (now != 0) or ended (0). */
+static void
+guard_slot_mark(const guard_tls *g, uint64_t now)
+{
+    if (g->slot >= 0) {
+        atomic_store(&guard_slots[g->slot], now);
+    }
+}
+
+uint64_t
+session_guard_longest_step_ms(uint64_t now_ms)
+{
+    uint64_t longest = 0;
+    for (unsigned i = 0; i < GUARD_SLOTS; i++) {
+        uint64_t t = atomic_load(&guard_slots[i]);
+        if (t != 0 && now_ms > t && now_ms - t > longest) {
+            longest = now_ms - t;
+        }
+    }
+    return longest;
 }
 
 mpc_status
@@ -172,8 +255,10 @@ session_guard_call(session_guard_fn fn, void *ctx, int *sig)
     if (fn == NULL || g->altstack == NULL || g->armed) {
         return MPC_ERR_INTERNAL;
     }
+    guard_slot_mark(g, mpc_clock_mono_ms() | 1);
     if (sigsetjmp(g->jb, 1) != 0) {
         /* Back from the handler: fn never returned. */
+        guard_slot_mark(g, 0);
         if (sig != NULL) {
             *sig = g->sig;
         }
@@ -182,6 +267,7 @@ session_guard_call(session_guard_fn fn, void *ctx, int *sig)
     g->armed = 1;
     mpc_status st = fn(ctx);
     g->armed = 0;
+    guard_slot_mark(g, 0);
     return st;
 }
 
@@ -245,7 +331,7 @@ mpc_status
 session_fault_inject(const char *proto, uint32_t round, uint32_t party, const uint8_t *sid,
                      session_fault_kind kind)
 {
-    if (kind == SESSION_FAULT_NONE || kind > SESSION_FAULT_ABORT ||
+    if (kind == SESSION_FAULT_NONE || kind > SESSION_FAULT_HANG ||
         (proto != NULL && strlen(proto) >= FAULT_PROTO_MAX)) {
         return MPC_ERR_INVALID_ARG;
     }
@@ -309,11 +395,48 @@ session_fault_match(const char *proto, uint32_t round, uint32_t party, const uin
     return kind;
 }
 
-/* The NULL dereference must reach the CPU: UBSan's null check would exit first. */
-__attribute__((noinline, no_sanitize("undefined", "address"))) static int
+static atomic_int fault_hang_release; /* 1: hung steps return */
+
+/*
+ * The injected faults stand for faults of protocol code, so they live in the
+ * protocol section. The NULL dereference must reach the CPU: UBSan's null
+ * check would exit first.
+ */
+__attribute__((noinline, no_sanitize("undefined", "address"),
+               section(SESSION_GUARD_PROTOCOL_SECTION))) static int
 fault_deref(volatile int *p)
 {
     return *p;
+}
+
+__attribute__((noinline, no_sanitize("undefined"),
+               section(SESSION_GUARD_PROTOCOL_SECTION))) static int
+fault_divide(volatile int num, volatile int den)
+{
+    return num / den;
+}
+
+/* The same NULL dereference, outside protocol code: the guard must not trap it. */
+__attribute__((noinline, no_sanitize("undefined", "address"))) static int
+fault_deref_outside(volatile int *p)
+{
+    return *p;
+}
+
+/* A step that never finishes (bounded: 10 minutes, or session_fault_release_hangs). */
+static mpc_status
+fault_hang(void)
+{
+    for (int i = 0; i < 600000 && !atomic_load(&fault_hang_release); i++) {
+        usleep(1000);
+    }
+    return MPC_ERR_TIMEOUT;
+}
+
+void
+session_fault_release_hangs(int release)
+{
+    atomic_store(&fault_hang_release, release != 0);
 }
 
 mpc_status
@@ -325,8 +448,14 @@ session_fault_fire(session_fault_kind kind)
         return MPC_ERR_PROTOCOL;
     case SESSION_FAULT_NULL:
         return fault_deref((volatile int *)zero) == 0 ? MPC_ERR_INTERNAL : MPC_ERR_INTERNAL;
+    case SESSION_FAULT_FPE:
+        return fault_divide(1, (int)zero) == 0 ? MPC_ERR_INTERNAL : MPC_ERR_INTERNAL;
     case SESSION_FAULT_ABORT:
         abort();
+    case SESSION_FAULT_NULL_OUTSIDE:
+        return fault_deref_outside((volatile int *)zero) == 0 ? MPC_ERR_INTERNAL : MPC_ERR_INTERNAL;
+    case SESSION_FAULT_HANG:
+        return fault_hang();
     case SESSION_FAULT_NONE:
     default:
         return MPC_OK;

@@ -3,12 +3,16 @@
  *
  * Layer 1 is plain error handling: a step returns an mpc_status and the
  * session manager fails only that session. This header is layer 2: a
- * hardware fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) or abort() (SIGABRT)
- * raised inside session_guard_call() on a prepared worker thread is trapped,
- * and session_guard_call() returns MPC_ERR_FAULT instead of the process
- * dying. The caller must then quarantine everything the step could have
- * touched (session_guard_quarantine) and never touch it again. The limits of
- * this are in docs/FAULT_GUARD.md.
+ * hardware fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) raised by an instruction
+ * of protocol code (the tss/ objects, which the Makefile places in the
+ * section SESSION_GUARD_PROTOCOL_SECTION) inside session_guard_call() on a
+ * prepared worker thread is trapped, and session_guard_call() returns
+ * MPC_ERR_FAULT instead of the process dying. The caller then wipes and
+ * frees the faulted session's state (its destroy runs under the guard; what
+ * cannot be destroyed is parked with session_guard_quarantine). abort()
+ * (SIGABRT: glibc heap checks, stack protector, FORTIFY) and any fault
+ * outside protocol code are never trapped: the process dies, because it may
+ * be corrupt or hold a lock. The limits of this are in docs/FAULT_GUARD.md.
  *
  * DESIGN: the signal handlers are process-wide, installed by the first
  * session_guard_global_acquire() and restored by the last release. Each
@@ -20,8 +24,9 @@
  *
  * Fault injection (compiled only with -DMPC_FAULT_INJECTION): a small global
  * table of rules (protocol name, round, party, session id) makes the manager's
- * guarded step return an error, dereference NULL, or call abort() before it
- * calls the protocol, which proves both layers in tests.
+ * guarded step return an error, fault in protocol code, fault outside it,
+ * call abort() or hang before it calls the protocol, which proves both layers
+ * and the watchdog in tests.
  *
  * THREAD SAFETY: global_acquire/release and the injection table are
  * thread-safe. thread_enter/thread_leave/call concern the calling thread only.
@@ -33,6 +38,9 @@
 #include <stdint.h>
 
 #include "common/status.h"
+
+/* The linker section of protocol code: faults there are trapped, elsewhere not. */
+#define SESSION_GUARD_PROTOCOL_SECTION "mpc_tss_text"
 
 /* A guarded step: runs fn(ctx) and returns its status. */
 typedef mpc_status (*session_guard_fn)(void *ctx);
@@ -80,12 +88,23 @@ uint64_t session_guard_quarantined(void);
 /* Returns: the number of faults trapped in this process. */
 uint64_t session_guard_faults(void);
 
+/*
+ * Returns: how long (ms, monotonic now_ms) the longest guarded step that is
+ * still running on any prepared thread has been running; 0 if none runs.
+ * The watchdog uses it to tell a hung worker from a busy one.
+ * THREAD SAFETY: any thread.
+ */
+uint64_t session_guard_longest_step_ms(uint64_t now_ms);
+
 /* What an injection rule does when it matches. */
 typedef enum {
-    SESSION_FAULT_NONE = 0,  /* no rule matched */
-    SESSION_FAULT_ERROR = 1, /* the step returns MPC_ERR_PROTOCOL (layer 1) */
-    SESSION_FAULT_NULL = 2,  /* the step dereferences NULL (layer 2, SIGSEGV) */
-    SESSION_FAULT_ABORT = 3, /* the step calls abort() (layer 2, SIGABRT) */
+    SESSION_FAULT_NONE = 0,         /* no rule matched */
+    SESSION_FAULT_ERROR = 1,        /* the step returns MPC_ERR_PROTOCOL (layer 1) */
+    SESSION_FAULT_NULL = 2,         /* protocol code dereferences NULL (trapped SIGSEGV) */
+    SESSION_FAULT_ABORT = 3,        /* the step calls abort(): the process dies */
+    SESSION_FAULT_FPE = 4,          /* protocol code divides by zero (trapped SIGFPE) */
+    SESSION_FAULT_NULL_OUTSIDE = 5, /* NULL dereference outside protocol code: dies */
+    SESSION_FAULT_HANG = 6,         /* the step blocks (session_fault_release_hangs) */
 } session_fault_kind;
 
 #ifdef MPC_FAULT_INJECTION
@@ -112,9 +131,13 @@ session_fault_kind session_fault_match(const char *proto, uint32_t round, uint32
 
 /*
  * Executes kind inside a guarded step: returns MPC_ERR_PROTOCOL for ERROR,
- * MPC_OK for NONE, and does not return for NULL and ABORT.
+ * MPC_OK for NONE, MPC_ERR_TIMEOUT for HANG once released (or after 10
+ * minutes), and does not return for the others.
  */
 MPC_MUST_CHECK mpc_status session_fault_fire(session_fault_kind kind);
+
+/* release != 0: every HANG step returns (and later ones return at once); 0: they hang again. */
+void session_fault_release_hangs(int release);
 #endif
 
 #endif /* MPC_SESSION_GUARD_H */

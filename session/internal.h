@@ -51,7 +51,7 @@ typedef struct session_item {
     uint32_t from;             /* decoded sender (parked items only) */
     uint32_t round;            /* decoded round (parked items only) */
     uint64_t seq;              /* decoded seq (parked items only) */
-    uint8_t *payload;          /* decoded payload (parked items only), malloc'd */
+    uint8_t *payload;          /* decoded payload (parked items only), mpc_secure_alloc memory */
     size_t payload_len;        /* payload length */
     uint8_t data[];            /* envelope bytes */
 } session_item;

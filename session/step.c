@@ -4,14 +4,19 @@
  *
  * DESIGN: every call into protocol code (create, start, handle, current_round,
  * is_done, result, culprit) happens in step_body, under session_guard_call.
- * If a fault is trapped, the protocol state, the step's outbox and any result
- * buffer may be half-written or corrupt: they go to the quarantine list and
- * the session never touches them again. With -DMPC_FAULT_INJECTION the
- * injection table is consulted first, inside the same guard.
+ * The guard traps only hardware faults of protocol code (tss/, pure, holds no
+ * lock): the process is intact, the faulted session's state is not to be
+ * trusted. Its outbox and result buffer are wiped and freed, and its state is
+ * wiped and freed by the protocol's destroy, run under the guard again; only
+ * if that faults too is the state parked on the quarantine list (never
+ * touched again). The session never runs another protocol step. With
+ * -DMPC_FAULT_INJECTION the injection table is consulted first, inside the
+ * same guard.
  */
 #include "session/step.h"
 
 #include "common/log.h"
+#include "common/secmem.h"
 #include "session/guard.h"
 
 static mpc_status
@@ -73,27 +78,34 @@ step_body(void *arg)
     return MPC_OK;
 }
 
-/* Parks everything the faulted step could have written; never touched again. */
+/* Wipes and frees everything the faulted step could have written (see DESIGN). */
 static void
-step_quarantine(session_step *c, int sig)
+step_discard(session_step *c, int sig)
 {
     session *s = c->s;
-    session_guard_quarantine(s->pstate);
-    s->pstate = NULL;
+    int wiped = 1;
     s->quarantined = 1;
     if (c->out != NULL) {
-        session_guard_quarantine(c->out->msgs);
-        mpc_outbox_init(c->out);
+        mpc_outbox_clear(c->out);
     }
     if (c->res != NULL) {
-        session_guard_quarantine(c->res);
+        mpc_secure_free(c->res);
         c->res = NULL;
         c->res_len = 0;
     }
+    if (s->pstate != NULL) {
+        session_step d = {.s = s, .kind = SESSION_STEP_DESTROY};
+        int sig2 = 0;
+        if (session_guard_call(step_body, &d, &sig2) == MPC_ERR_FAULT && s->pstate != NULL) {
+            session_guard_quarantine(s->pstate);
+            wiped = 0;
+        }
+        s->pstate = NULL;
+    }
     atomic_fetch_add(&s->mgr->faults, 1);
     atomic_fetch_add(&s->mgr->quarantined, 1);
-    mpc_log(MPC_LOG_ERROR, "session", "fault_trapped", "sid=%s signal=%d step=%d round=%u",
-            s->sid_hex, sig, (int)c->kind, c->round);
+    mpc_log(MPC_LOG_ERROR, "session", "fault_trapped", "sid=%s signal=%d step=%d round=%u wiped=%d",
+            s->sid_hex, sig, (int)c->kind, c->round, wiped);
 }
 
 mpc_status
@@ -108,7 +120,7 @@ session_step_run(session_step *c)
     int sig = 0;
     mpc_status st = session_guard_call(step_body, c, &sig);
     if (st == MPC_ERR_FAULT && sig != 0) {
-        step_quarantine(c, sig);
+        step_discard(c, sig);
     }
     return st;
 }

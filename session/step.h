@@ -35,8 +35,10 @@ typedef struct {
 } session_step;
 
 /*
- * Runs the step in the fault guard. On a trapped fault the session's state,
- * c->out's messages and c->res are quarantined and s->quarantined is set.
+ * Runs the step in the fault guard. On a trapped fault c->out's messages and
+ * c->res are wiped and freed, the session's state is destroyed (wiped) or,
+ * if destroying it faults too, quarantined, and s->quarantined is set (the
+ * session runs no further protocol step).
  * Returns: the protocol's status, MPC_ERR_FAULT after a trapped fault,
  *          MPC_ERR_SESSION_STATE if the session has no usable state.
  */

@@ -136,9 +136,6 @@ session_wire_msg_clear(session_wire_msg *msg)
     if (msg == NULL) {
         return;
     }
-    if (msg->payload != NULL) {
-        mpc_wipe(msg->payload, msg->len);
-        free(msg->payload);
-    }
+    mpc_secure_free(msg->payload); /* from transport_envelope_open: secret memory, wiped */
     memset(msg, 0, sizeof *msg);
 }

@@ -37,8 +37,8 @@ typedef struct {
     uint32_t round;         /* protocol round */
     uint64_t seq;           /* sender's sequence number */
     uint64_t incarnation;   /* sender's process incarnation (0 = unknown) */
-    uint8_t *payload;       /* malloc'd payload (caller frees with session_wire_msg_clear) */
-    size_t len;             /* payload length */
+    uint8_t *payload; /* payload in secret memory (caller frees with session_wire_msg_clear) */
+    size_t len;       /* payload length */
 } session_wire_msg;
 
 /*

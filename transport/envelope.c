@@ -259,14 +259,14 @@ env_decrypt(transport_peer_table *peers, const Mpc__Envelope *e, transport_envel
         return MPC_ERR_MSG_UNKNOWN_SENDER;
     }
     size_t pt_len = e->payload.len - ENV_NONCE_LEN - ENV_MAC_LEN;
-    out->payload = malloc(pt_len > 0 ? pt_len : 1);
+    out->payload = mpc_secure_alloc(pt_len > 0 ? pt_len : 1); /* plaintext: secret memory */
     if (out->payload == NULL) {
         st = MPC_ERR_NOMEM;
         goto wipe_key;
     }
     if (crypto_box_open_easy_afternm(out->payload, e->payload.data + ENV_NONCE_LEN,
                                      e->payload.len - ENV_NONCE_LEN, e->payload.data, key) != 0) {
-        free(out->payload);
+        mpc_secure_free(out->payload);
         out->payload = NULL;
         st = MPC_ERR_MSG_DECRYPT;
         goto wipe_key;
@@ -280,7 +280,7 @@ wipe_key:
 static mpc_status
 env_copy_clear_payload(const Mpc__Envelope *e, transport_envelope_opened *out)
 {
-    out->payload = malloc(e->payload.len > 0 ? e->payload.len : 1);
+    out->payload = mpc_secure_alloc(e->payload.len > 0 ? e->payload.len : 1); /* one rule */
     if (out->payload == NULL) {
         return MPC_ERR_NOMEM;
     }
@@ -367,9 +367,6 @@ transport_envelope_opened_clear(transport_envelope_opened *o)
     if (o == NULL) {
         return;
     }
-    if (o->payload != NULL) {
-        mpc_wipe(o->payload, o->payload_len);
-        free(o->payload);
-    }
+    mpc_secure_free(o->payload); /* wipes */
     memset(o, 0, sizeof *o);
 }

@@ -72,7 +72,7 @@ typedef struct {
     uint64_t incarnation;                 /* sender process incarnation (0 = unknown) */
     transport_envelope_kind kind;         /* kind */
     uint64_t sent_at_ms;                  /* sender wall clock (informational) */
-    uint8_t *payload;                     /* plaintext, owned (malloc), wiped on clear */
+    uint8_t *payload;                     /* plaintext, owned (mpc_secure_alloc), wiped on clear */
     size_t payload_len;                   /* its length */
 } transport_envelope_opened;
 

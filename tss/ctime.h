@@ -9,6 +9,13 @@
  * branch that reveals it. Outside valgrind both are a few no-op instructions;
  * in release builds they compile to nothing.
  *
+ * Secrets are classified where they are drawn (scalar_random, Δ, nonce
+ * seeds, OT choice bits) or loaded (key shares, Δ and OT keys of a record).
+ * `make ctime` (and `make test`, suite tests/ctime/test_ctime_valgrind.sh)
+ * runs the tests/unit/tss/test_*ctime* programs of the -O2 build BUILD=ctime
+ * under valgrind; tests/ctime/libsodium.supp documents the one libsodium
+ * branch (identity result check of scalarmult) that is public by design.
+ *
  * THREAD SAFETY: tss_ctime_classify_secrets is written only by the ctime test
  * before it starts its work.
  */

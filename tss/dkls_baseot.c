@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/secp_h2c.h"
 
 /* Redraw bound for the negligible exceptional cases (probability ~2^-256 each). */
@@ -360,6 +361,7 @@ tss_dkls_baseot_receiver_create(const tss_secp_ctx *ctx, tss_dkls_baseot_receive
         return MPC_ERR_NOMEM;
     }
     mpc_status st = mpc_random_bytes(rcv->delta, sizeof(rcv->delta));
+    TSS_CLASSIFY(rcv->delta, sizeof(rcv->delta)); /* Δ: the base-OT choice bits */
     if (st != MPC_OK) {
         st = MPC_ERR_RANDOM;
     }

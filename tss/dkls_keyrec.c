@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
 #include "tss/vss.h"
 #include "tss/wire.h"
@@ -186,6 +187,10 @@ keyrec_read_peer(tss_dkls_keyrec *rec, tss_rd *r, uint32_t k)
     b += sizeof res->bob.keys0;
     memcpy(res->bob.keys1, b, sizeof res->bob.keys1);
     b += sizeof res->bob.keys1;
+    TSS_CLASSIFY(res->alice.delta, sizeof res->alice.delta); /* loaded OT secrets */
+    TSS_CLASSIFY(res->alice.keys, sizeof res->alice.keys);
+    TSS_CLASSIFY(res->bob.keys0, sizeof res->bob.keys0);
+    TSS_CLASSIFY(res->bob.keys1, sizeof res->bob.keys1);
     memcpy(res->tr_out, b, 32);
     memcpy(res->tr_in, b + 32, 32);
     uint8_t id_self[32], id_peer[32], sid[32];

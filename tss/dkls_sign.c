@@ -234,6 +234,7 @@ tss_dkls_sign_round1(tss_dkls_sign *s, uint8_t bcast[TSS_DKLS_SIGN_R1_BCAST_BYTE
                          mpc_random_bytes(s->salt, sizeof(s->salt)) != MPC_OK)) {
         st = MPC_ERR_RANDOM;
     }
+    TSS_CLASSIFY(s->salt, sizeof(s->salt)); /* secret until round 2 */
     if (st == MPC_OK) {
         st = tss_secp_point_base(s->ctx, &s->r_pub, NULL, rb);
     }
@@ -248,6 +249,7 @@ tss_dkls_sign_round1(tss_dkls_sign *s, uint8_t bcast[TSS_DKLS_SIGN_R1_BCAST_BYTE
     const struct tss_dkls_part parts[] = {
         {s->sign_ctx, 32}, {s->self_sc, SCB}, {s->r_pt, PTB}, {s->salt, 32}};
     tss_dkls_h32(s->com, "sign/commit", parts, 4);
+    TSS_DECLASSIFY(s->com, sizeof(s->com)); /* the commitment is broadcast in round 1 */
     for (size_t k = 0; k < s->n_peers && st == MPC_OK; k++) {
         struct sign_peer *pe = &s->peers[k];
         /* Self is Bob toward Alice j: setup j->i, ote_sid uses our fresh ν_i. */

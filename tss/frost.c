@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 
 #define CTX_LEN (sizeof TSS_FROST_CONTEXT - 1)
 
@@ -75,6 +76,7 @@ tss_frost_commit(const tss_group *g, tss_frost_nonces *nonces, tss_frost_commitm
     mpc_status st = MPC_OK;
     if (hiding_rand == NULL) {
         st = mpc_random_bytes(rnd, sizeof rnd);
+        TSS_CLASSIFY(rnd, sizeof rnd); /* nonce seeds */
     } else {
         memcpy(rnd, hiding_rand, 32);
         memcpy(rnd + 32, binding_rand, 32);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/frost.h"
 #include "tss/keyshare.h"
 
@@ -245,6 +246,7 @@ sign_send_share(tss_frost_sign *s, mpc_outbox *out)
     tss_wr_init(&w, buf, cap);
     tss_msg_header(&w, TSS_SIGN_R2);
     g->scalar_encode(z, &s->z[s->b.self]);
+    TSS_DECLASSIFY(&s->z[s->b.self], sizeof s->z[s->b.self]); /* broadcast below: public */
     tss_wr_bytes(&w, z, sizeof z);
     tss_wr_bytes(&w, s->r1_digest, (size_t)s->b.n * TSS_DIGEST_BYTES);
     st = tss_msg_send(out, 2, MPC_OUTBOX_ALL, &w);

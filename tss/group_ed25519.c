@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 
 /* The group order L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
 static const uint8_t ed_order[32] = {
@@ -93,7 +94,9 @@ static mpc_status
 ed_scalar_decode(tss_scalar *out, const uint8_t in[TSS_SCALAR_BYTES])
 {
     memset(out, 0, sizeof *out);
-    if (!ed_scalar_is_canonical(in)) {
+    int ok = ed_scalar_is_canonical(in);
+    TSS_DECLASSIFY(&ok, sizeof ok); /* validity is public: a bad scalar aborts */
+    if (!ok) {
         return MPC_ERR_BAD_SCALAR;
     }
     memcpy(out->v, in, 32);
@@ -156,6 +159,7 @@ ed_scalar_random(tss_scalar *r)
         return MPC_ERR_RANDOM;
     }
     crypto_core_ed25519_scalar_random(r->v); /* uniform in [1, L) */
+    TSS_CLASSIFY(r->v, sizeof r->v);
     return MPC_OK;
 }
 
@@ -254,6 +258,7 @@ ed_point_mul(tss_point *r, const tss_scalar *s, const tss_point *p)
     tss_point t = {{0}};
     /* noclamp: the scalar is used as is (< L); fails on a zero/identity result. */
     int rc = crypto_scalarmult_ed25519_noclamp(t.v, s->v, p->v);
+    TSS_DECLASSIFY(&rc, sizeof rc); /* reveals only an identity result: a failure aborts */
     return ed_point_out(r, &t, rc == 0 ? MPC_OK : MPC_ERR_IDENTITY_POINT);
 }
 
@@ -262,6 +267,8 @@ ed_point_mul_base(tss_point *r, const tss_scalar *s)
 {
     tss_point t = {{0}};
     int rc = crypto_scalarmult_ed25519_base_noclamp(t.v, s->v);
+    TSS_DECLASSIFY(&rc, sizeof rc);  /* reveals only s == 0: a failure aborts */
+    TSS_DECLASSIFY(t.v, sizeof t.v); /* g^s is a commitment or verification share: public */
     return ed_point_out(r, &t, rc == 0 ? MPC_OK : MPC_ERR_IDENTITY_POINT);
 }
 

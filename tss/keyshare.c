@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
 #include "tss/vss.h"
 #include "tss/wire.h"
 
@@ -223,6 +224,7 @@ keyshare_read(tss_keyshare **out, tss_rd *r)
         if ((st = g->scalar_decode(ks->secret, s)) != MPC_OK) {
             return st;
         }
+        TSS_CLASSIFY(ks->secret, sizeof *ks->secret); /* the loaded share */
         if (g->point_mul_base(&y, ks->secret) != MPC_OK ||
             !g->point_eq(&y, &ks->members[self].vshare)) {
             return MPC_ERR_BAD_SHARE;

@@ -165,16 +165,37 @@ tss_secp_mod_mul(struct tss_secp_num *r, const struct tss_secp_num *a, const str
     mpc_wipe(tp, (size_t)itch * sizeof(mp_limb_t));
 }
 
+/* Returns: 1 if the 256-bit exponent e is zero, else 0. Constant time. */
+static int
+secp_exp_is_zero(const mp_limb_t e[TSS_SECP_LIMBS])
+{
+    struct tss_secp_num t;
+    memcpy(t.v, e, sizeof(t.v));
+    int z = tss_secp_num_is_zero(&t);
+    mpc_wipe(&t, sizeof(t));
+    return z;
+}
+
+/*
+ * GMP requires B > 0 for mpn_sec_powm. A zero base (a secret may be zero, and
+ * inv(0) must be 0) is replaced by 1 before the call and the result is then
+ * selected in constant time: 0^e = 0 for e > 0, and x^0 = 1 for every x.
+ */
 void
 tss_secp_mod_pow(struct tss_secp_num *r, const struct tss_secp_num *a,
                  const mp_limb_t e[TSS_SECP_LIMBS], const struct tss_secp_mod *m)
 {
-    mp_limb_t out[TSS_SECP_LIMBS];
+    struct tss_secp_num base, res, zero = {{0}}, one;
     mp_limb_t tp[SECP_MOD_SCRATCH];
     mp_size_t itch = mpn_sec_powm_itch(TSS_SECP_LIMBS, 256, TSS_SECP_LIMBS);
-    mpn_sec_powm(out, a->v, TSS_SECP_LIMBS, e, 256, m->m, TSS_SECP_LIMBS, tp);
-    memcpy(r->v, out, sizeof(out));
-    mpc_wipe(out, sizeof(out));
+    tss_secp_num_set_u64(&one, 1);
+    int a_zero = tss_secp_num_is_zero(a);
+    int e_zero = secp_exp_is_zero(e);
+    tss_secp_num_select(&base, a, &one, a_zero);
+    mpn_sec_powm(res.v, base.v, TSS_SECP_LIMBS, e, 256, m->m, TSS_SECP_LIMBS, tp);
+    tss_secp_num_select(r, &res, &zero, a_zero & (e_zero ^ 1));
+    mpc_wipe(&base, sizeof(base));
+    mpc_wipe(&res, sizeof(res));
     mpc_wipe(tp, (size_t)itch * sizeof(mp_limb_t));
 }
 

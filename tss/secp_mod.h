@@ -86,7 +86,10 @@ void tss_secp_mod_neg(struct tss_secp_num *r, const struct tss_secp_num *a,
 void tss_secp_mod_mul(struct tss_secp_num *r, const struct tss_secp_num *a,
                       const struct tss_secp_num *b, const struct tss_secp_mod *m);
 
-/* r = a^e mod m for a public exponent e of 256 bits (a may be 0: r = 0). */
+/*
+ * r = a^e mod m for a public exponent e of 256 bits. a may be 0 (r = 0 for
+ * e > 0); e may be 0 (r = 1). Constant time in a and e.
+ */
 void tss_secp_mod_pow(struct tss_secp_num *r, const struct tss_secp_num *a,
                       const mp_limb_t e[TSS_SECP_LIMBS], const struct tss_secp_mod *m);
 

@@ -553,13 +553,14 @@ stk_sc_faults(const char *url)
     const fault_case cases[] = {
         {1, 2, SESSION_FAULT_ERROR, MPC_ERR_PROTOCOL},
         {0, 2, SESSION_FAULT_NULL, MPC_ERR_FAULT},
-        {2, 3, SESSION_FAULT_ABORT, MPC_ERR_FAULT},
+        {2, 3, SESSION_FAULT_FPE, MPC_ERR_FAULT},
     };
     enum { NF = sizeof cases / sizeof cases[0] };
     stk_session bad[NF];
     stk_session *ok = calloc(NORMAL, sizeof *ok);
     assert_non_null(ok);
     uint64_t faults0 = session_guard_faults();
+    long live0 = toy_protocol_live_states();
     uint32_t nf = 0;
     for (uint32_t f = 0; f < NF; f++) {
         stk_session_init(&bad[f], NODES, &rng, &tr);
@@ -633,6 +634,8 @@ stk_sc_faults(const char *url)
     /* The process, and every worker, goes on: 100 more sessions. */
     sc_run_batch(c, &rng, &tr, ok, NORMAL);
     stk_cluster_destroy(c);
+    /* Every state, the faulted sessions' too, was destroyed (wiped), none parked. */
+    assert_int_equal(toy_protocol_live_states(), live0);
     free(ok);
     stk_tracker_fini(&tr);
     session_fault_clear();

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 uint64_t
@@ -51,4 +52,35 @@ int
 mpc_test_under_tsan(void)
 {
     return getenv("MPC_TSAN") != NULL;
+}
+
+int
+mpc_test_mem_locked(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[512], perms[8];
+    int inside = 0, locked = 0, guarded = 0;
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t next_page = (a | 4095u) + 1; /* sodium_malloc: a guard page follows the data */
+    while (fgets(line, sizeof line, f) != NULL) {
+        unsigned long lo = 0, hi = 0, kb = 0;
+        if (sscanf(line, "%lx-%lx %7s ", &lo, &hi, perms) == 3) {
+            inside = a >= lo && a < hi;
+            if (next_page >= lo && next_page < hi && strcmp(perms, "---p") == 0) {
+                guarded = 1;
+            }
+            continue;
+        }
+        if (inside && sscanf(line, "Locked: %lu kB", &kb) == 1) {
+            locked = kb > 0;
+        }
+    }
+    fclose(f);
+#if defined(__SANITIZE_ADDRESS__)
+    locked = 1; /* ASan turns mlock into a no-op: only the guard page can be seen */
+#endif
+    return locked && guarded;
 }

@@ -28,4 +28,12 @@ int mpc_test_under_valgrind(void);
 /* Returns: 1 if the tests run under ThreadSanitizer (MPC_TSAN set), else 0. */
 int mpc_test_under_tsan(void);
 
+/*
+ * Returns: 1 if p is mpc_secure_alloc (sodium_malloc) memory, as far as
+ * /proc/self/smaps shows: its page is locked in RAM ("Locked:" non-zero;
+ * not checked under ASan, whose mlock is a no-op) and a no-access guard page
+ * follows it; 0 if not; -1 if smaps cannot be read.
+ */
+int mpc_test_mem_locked(const void *p);
+
 #endif /* MPC_TESTS_SUPPORT_TEST_UTIL_H */

@@ -8,6 +8,7 @@
 #include "tests/support/toy_protocol.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,14 @@ typedef struct {
     uint8_t seen[TOY_PROTOCOL_ROUNDS + 1][TOY_MAX_PARTIES]; /* heard from, per round */
     uint32_t nseen; /* peers heard from in the current round */
 } toy_state;
+
+static atomic_long toy_live; /* states created and not yet destroyed */
+
+long
+toy_protocol_live_states(void)
+{
+    return atomic_load(&toy_live);
+}
 
 static void
 toy_put64(uint8_t *p, uint64_t v)
@@ -110,6 +119,7 @@ toy_create_as(tss_base **state, const tss_params *p, const tss_protocol *proto)
     s->x[s->b.self] = toy_get64(p->input);
     toy_commit(s, s->b.self, s->x[s->b.self], s->c[s->b.self]);
     *state = &s->b;
+    atomic_fetch_add(&toy_live, 1);
     return MPC_OK;
 }
 
@@ -281,6 +291,7 @@ toy_destroy(tss_base *state)
     if (state != NULL) {
         mpc_wipe(state, sizeof(toy_state));
         free(state);
+        atomic_fetch_sub(&toy_live, 1);
     }
 }
 

@@ -44,6 +44,9 @@ const tss_protocol *toy_protocol_mute(void);
  */
 uint64_t toy_protocol_expected(const uint64_t *inputs, uint32_t n);
 
+/* Returns: the number of toy states created and not yet destroyed (wiped), process-wide. */
+long toy_protocol_live_states(void);
+
 /* Encodes x as the 8-byte little-endian input. Out: out[0..8). */
 void toy_protocol_encode_input(uint64_t x, uint8_t out[TOY_PROTOCOL_INPUT_LEN]);
 

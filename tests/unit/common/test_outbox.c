@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "common/outbox.h"
+#include "common/secmem.h"
+#include "tests/support/test_util.h"
 
 static void
 test_outbox_add_and_clear(void **state)
@@ -27,7 +29,7 @@ test_outbox_add_and_clear(void **state)
     assert_int_equal(ob.msgs[3].to, MPC_OUTBOX_ALL);
     assert_int_equal(ob.msgs[4].to, 4);
     assert_memory_equal(ob.msgs[19].data, msg, sizeof msg);
-    uint8_t *owned = malloc(5);
+    uint8_t *owned = mpc_secure_alloc(5);
     assert_non_null(owned);
     memset(owned, 9, 5);
     assert_int_equal(mpc_outbox_add_owned(&ob, 2, 1, &owned, 5), MPC_OK);
@@ -44,11 +46,32 @@ test_outbox_add_and_clear(void **state)
     mpc_outbox_clear(NULL);
 }
 
+/* Direct payloads carry secret shares: every message lives in locked memory. */
+static void
+test_outbox_messages_in_locked_memory(void **state)
+{
+    (void)state;
+    mpc_outbox ob;
+    mpc_outbox_init(&ob);
+    const uint8_t share[32] = {7};
+    assert_int_equal(mpc_outbox_add(&ob, 2, 1, share, sizeof share), MPC_OK);
+    assert_int_equal(mpc_outbox_add(&ob, 2, MPC_OUTBOX_ALL, share, 0), MPC_OK);
+    for (size_t i = 0; i < ob.n; i++) {
+        assert_int_equal(mpc_test_mem_locked(ob.msgs[i].data), 1);
+    }
+    uint8_t *heap = malloc(32); /* the check itself tells plain heap apart */
+    assert_non_null(heap);
+    assert_int_equal(mpc_test_mem_locked(heap), 0);
+    free(heap);
+    mpc_outbox_clear(&ob);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outbox_add_and_clear),
+        cmocka_unit_test(test_outbox_messages_in_locked_memory),
     };
     return cmocka_run_group_tests_name("common/outbox", tests, NULL, NULL);
 }

@@ -1,11 +1,16 @@
 /*
  * test_guard.c — the fault guard on its own: status pass-through, trapping of
- * SIGSEGV, SIGBUS, SIGFPE, SIGILL and abort() with the worker going on,
- * refusal on unprepared threads and nesting, default death outside a guard,
- * restoration of the previous handlers, quarantine, and the injection table.
+ * SIGSEGV, SIGBUS, SIGFPE and SIGILL raised by protocol code (functions placed
+ * in SESSION_GUARD_PROTOCOL_SECTION) with the worker going on, death (in a
+ * forked child) on abort() and on faults outside protocol code, refusal on
+ * unprepared threads and nesting, default death outside a guard, restoration
+ * of the previous handlers, quarantine, step timing for the watchdog, hanging
+ * steps, and the injection table.
  *
  * Under valgrind (MPC_VALGRIND=1) the real NULL dereference and illegal
- * instruction are skipped: valgrind reports them as errors even when trapped.
+ * instruction are skipped: valgrind reports them as errors even when trapped;
+ * so is the real SIGBUS, whose signal context valgrind fills with a PC that
+ * is not the faulting instruction (the guard would rightly not trap it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,10 +22,20 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "session/guard.h"
+#include "tss/secp_mod.h"
+
+extern const char __start_mpc_tss_text[];
+extern const char __stop_mpc_tss_text[];
+
+#define PROTOCOL_CODE                                                                              \
+    __attribute__((noinline, no_sanitize("address", "undefined"),                                  \
+                   section(SESSION_GUARD_PROTOCOL_SECTION)))
 
 static int
 under_valgrind(void)
@@ -64,7 +79,20 @@ step_raise(void *ctx)
     return MPC_OK;
 }
 
+/* Protocol code reading *p (a page past the end of a mapped file: SIGBUS). */
+PROTOCOL_CODE static int
+proto_read(const volatile char *p)
+{
+    return *p;
+}
+
 static mpc_status
+step_bus(void *ctx)
+{
+    return proto_read(ctx) == 0 ? MPC_OK : MPC_ERR_INTERNAL;
+}
+
+PROTOCOL_CODE static mpc_status
 step_trap(void *ctx)
 {
     (void)ctx;
@@ -120,14 +148,72 @@ test_guard_traps_null_dereference(void **state)
     guard_off();
 }
 
+/*
+ * Child of a fork: drops the handlers cmocka installed around the test (a
+ * re-raised signal would land in them), then runs fn under a fresh guard.
+ * Returns only if the process survived.
+ */
 static void
-test_guard_traps_abort(void **state)
+child_guarded(session_guard_fn fn, void *ctx)
+{
+    const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    session_guard_global_release();
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        signal(sigs[i], SIG_DFL);
+    }
+    if (session_guard_global_acquire() != MPC_OK) {
+        _exit(3);
+    }
+    (void)session_guard_call(fn, ctx, NULL);
+    _exit(0);
+}
+
+static void
+expect_death(session_guard_fn fn, void *ctx, int want_sig)
+{
+    guard_on();
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        child_guarded(fn, ctx);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), want_sig);
+    guard_off();
+}
+
+/* abort() (glibc heap checks, stack protector) is never trapped: the process dies. */
+static void
+test_guard_abort_kills_process(void **state)
 {
     (void)state;
-    guard_on();
     session_fault_kind k = SESSION_FAULT_ABORT;
-    expect_trap(step_fire, &k, SIGABRT);
+    expect_death(step_fire, &k, SIGABRT);
+    struct sigaction before, during;
+    assert_int_equal(sigaction(SIGABRT, NULL, &before), 0);
+    guard_on();
+    assert_int_equal(sigaction(SIGABRT, NULL, &during), 0);
     guard_off();
+    assert_ptr_equal((void *)during.sa_sigaction, (void *)before.sa_sigaction); /* not ours */
+}
+
+/* A fault whose instruction is not protocol code (libc, our own code) is not trapped. */
+static void
+test_guard_fault_outside_protocol_code_kills(void **state)
+{
+    (void)state;
+    int s = SIGFPE;
+    expect_death(step_raise, &s, SIGFPE); /* raised inside libc */
+    s = SIGSEGV;
+    expect_death(step_raise, &s, SIGSEGV);
+    if (!under_valgrind()) {
+        session_fault_kind k = SESSION_FAULT_NULL_OUTSIDE;
+        expect_death(step_fire, &k, SIGSEGV);
+    }
 }
 
 static void
@@ -135,10 +221,20 @@ test_guard_traps_fpe_bus(void **state)
 {
     (void)state;
     guard_on();
-    int s = SIGFPE;
-    expect_trap(step_raise, &s, SIGFPE);
-    s = SIGBUS;
-    expect_trap(step_raise, &s, SIGBUS);
+    session_fault_kind k = SESSION_FAULT_FPE;
+    expect_trap(step_fire, &k, SIGFPE);
+    if (under_valgrind()) { /* valgrind reports a wrong PC for SIGBUS: not ours to judge */
+        guard_off();
+        return;
+    }
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    long page = sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fileno(f), 0);
+    assert_true(map != MAP_FAILED);
+    expect_trap(step_bus, map, SIGBUS); /* the file is empty: its first page is past EOF */
+    munmap(map, (size_t)page);
+    fclose(f);
     guard_off();
 }
 
@@ -161,14 +257,14 @@ test_guard_worker_goes_on_after_faults(void **state)
     (void)state;
     guard_on();
     for (int i = 0; i < 50; i++) {
-        session_fault_kind k = SESSION_FAULT_ABORT;
-        expect_trap(step_fire, &k, SIGABRT);
+        session_fault_kind k = SESSION_FAULT_FPE;
+        expect_trap(step_fire, &k, SIGFPE);
         mpc_status ok = MPC_OK;
         assert_int_equal(session_guard_call(step_return, &ok, NULL), MPC_OK);
     }
     sigset_t cur;
     assert_int_equal(pthread_sigmask(SIG_BLOCK, NULL, &cur), 0);
-    assert_false(sigismember(&cur, SIGABRT));
+    assert_false(sigismember(&cur, SIGFPE));
     guard_off();
 }
 
@@ -267,9 +363,77 @@ test_guard_thread_enter_idempotent(void **state)
     (void)state;
     guard_on();
     assert_int_equal(session_guard_thread_enter(), MPC_OK);
-    session_fault_kind k = SESSION_FAULT_ABORT;
-    expect_trap(step_fire, &k, SIGABRT);
+    session_fault_kind k = SESSION_FAULT_FPE;
+    expect_trap(step_fire, &k, SIGFPE);
     guard_off();
+}
+
+/* The Makefile moved the tss/ code into the protocol section (else nothing real is trapped). */
+static void
+test_guard_protocol_section_holds_tss_code(void **state)
+{
+    (void)state;
+    uintptr_t f = (uintptr_t)(void *)tss_secp_mod_add;
+    assert_true(f >= (uintptr_t)__start_mpc_tss_text && f < (uintptr_t)__stop_mpc_tss_text);
+    f = (uintptr_t)(void *)test_guard_bad_args; /* test code is not protocol code */
+    assert_false(f >= (uintptr_t)__start_mpc_tss_text && f < (uintptr_t)__stop_mpc_tss_text);
+}
+
+/* While a step runs its age is visible to the watchdog; once it returns, not. */
+static mpc_status
+step_check_age(void *ctx)
+{
+    uint64_t now = mpc_clock_mono_ms();
+    uint64_t age = session_guard_longest_step_ms(now + 5000);
+    *(int *)ctx = age >= 4000 && age < 5000 + 60000; /* started at most a few ms ago */
+    return MPC_OK;
+}
+
+static void
+test_guard_longest_step(void **state)
+{
+    (void)state;
+    int seen = 0;
+    assert_int_equal(session_guard_call(step_check_age, &seen, NULL), MPC_OK);
+    assert_true(seen);
+    assert_int_equal(session_guard_longest_step_ms(mpc_clock_mono_ms() + 5000), 0);
+}
+
+static void *
+hang_thread(void *arg)
+{
+    if (session_guard_thread_enter() != MPC_OK) {
+        *(mpc_status *)arg = MPC_ERR_INTERNAL;
+        return NULL;
+    }
+    session_fault_kind k = SESSION_FAULT_HANG;
+    *(mpc_status *)arg = session_guard_call(step_fire, &k, NULL);
+    session_guard_thread_leave();
+    return NULL;
+}
+
+/* A hanging step shows as a step that keeps running, until released. */
+static void
+test_guard_hang_is_visible_until_released(void **state)
+{
+    (void)state;
+    session_fault_release_hangs(0);
+    pthread_t th;
+    mpc_status got = MPC_OK;
+    assert_int_equal(pthread_create(&th, NULL, hang_thread, &got), 0);
+    int seen = 0;
+    for (int i = 0; i < 20000 && !seen; i++) { /* bounded: 20 s */
+        seen = session_guard_longest_step_ms(mpc_clock_mono_ms() + 1000) >= 1000;
+        if (!seen) {
+            usleep(1000);
+        }
+    }
+    assert_true(seen);
+    session_fault_release_hangs(1);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(got, MPC_ERR_TIMEOUT);
+    assert_int_equal(session_guard_longest_step_ms(mpc_clock_mono_ms() + 1000), 0);
+    session_fault_release_hangs(0);
 }
 
 static void
@@ -315,7 +479,8 @@ main(void)
         cmocka_unit_test(test_guard_passes_status_through),
         cmocka_unit_test(test_guard_bad_args),
         cmocka_unit_test(test_guard_traps_null_dereference),
-        cmocka_unit_test(test_guard_traps_abort),
+        cmocka_unit_test(test_guard_abort_kills_process),
+        cmocka_unit_test(test_guard_fault_outside_protocol_code_kills),
         cmocka_unit_test(test_guard_traps_fpe_bus),
         cmocka_unit_test(test_guard_traps_illegal_instruction),
         cmocka_unit_test(test_guard_worker_goes_on_after_faults),
@@ -325,6 +490,9 @@ main(void)
         cmocka_unit_test(test_guard_release_restores_handlers),
         cmocka_unit_test(test_guard_quarantine_counts),
         cmocka_unit_test(test_guard_thread_enter_idempotent),
+        cmocka_unit_test(test_guard_protocol_section_holds_tss_code),
+        cmocka_unit_test(test_guard_longest_step),
+        cmocka_unit_test(test_guard_hang_is_visible_until_released),
         cmocka_unit_test(test_fault_injection_rules),
     };
     if (session_guard_thread_enter() != MPC_OK) {

@@ -19,6 +19,7 @@
 
 #include "common/secmem.h"
 #include "proto/envelope.pb-c.h"
+#include "tests/support/test_util.h"
 #include "tests/support/transport_testkit.h"
 #include "transport/envelope.h"
 
@@ -195,6 +196,7 @@ test_envelope_direct_roundtrip_and_secrecy(void **state)
     assert_int_equal(open_at(f, 1, buf, len, NULL, &o), MPC_OK);
     assert_int_equal(o.kind, TRANSPORT_ENVELOPE_DIRECT);
     assert_memory_equal(o.payload, plain, sizeof plain);
+    assert_int_equal(mpc_test_mem_locked(o.payload), 1); /* the plaintext is in locked memory */
     transport_envelope_opened_clear(&o);
     /* Independent decryption with libsodium: B's X25519 secret, A's X25519 public key. */
     Mpc__Envelope *e = mpc__envelope__unpack(NULL, len, buf);

@@ -174,6 +174,12 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
+#ifdef TSS_CTIME_VALGRIND
+    printf("ctime: running on valgrind: %s\n",
+           RUNNING_ON_VALGRIND ? "yes" : "no (checks inactive)");
+#else
+    printf("ctime: built without valgrind hooks (checks inactive)\n");
+#endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ctime_shares_and_lagrange),
         cmocka_unit_test(test_ctime_pok_response),

@@ -16,6 +16,33 @@
 
 #define ROUNDS 200
 
+/*
+ * The Makefile links this test with -Wl,--wrap=__gmpn_sec_powm: every call
+ * tss/secp_mod.c makes to mpn_sec_powm comes here first, so the test sees GMP's
+ * preconditions (B > 0, enb > 0) being kept, not only the results.
+ */
+void __real___gmpn_sec_powm(mp_ptr rp, mp_srcptr bp, mp_size_t bn, mp_srcptr ep, mp_bitcnt_t enb,
+                            mp_srcptr mp, mp_size_t n, mp_ptr tp);
+void __wrap___gmpn_sec_powm(mp_ptr rp, mp_srcptr bp, mp_size_t bn, mp_srcptr ep, mp_bitcnt_t enb,
+                            mp_srcptr mp, mp_size_t n, mp_ptr tp);
+
+static unsigned powm_calls;     /* calls that reached GMP */
+static unsigned powm_zero_base; /* calls with B == 0 (forbidden by GMP) */
+
+void
+__wrap___gmpn_sec_powm(mp_ptr rp, mp_srcptr bp, mp_size_t bn, mp_srcptr ep, mp_bitcnt_t enb,
+                       mp_srcptr mp, mp_size_t n, mp_ptr tp)
+{
+    mp_limb_t acc = 0;
+    for (mp_size_t i = 0; i < bn; i++) {
+        acc |= bp[i];
+    }
+    powm_calls++;
+    powm_zero_base += acc == 0;
+    assert_true(enb > 0);
+    __real___gmpn_sec_powm(rp, bp, bn, ep, enb, mp, n, tp);
+}
+
 static void
 num_to_mpz(mpz_t z, const struct tss_secp_num *a)
 {
@@ -183,6 +210,39 @@ test_secp_mod_inv_zero_is_zero(void **state)
     assert_true(tss_secp_num_is_zero(&r));
 }
 
+/* 0^e = 0 (e > 0), x^0 = 1 for every x, and GMP never sees a zero base. */
+static void
+test_secp_mod_pow_zero_base_and_exponent(void **state)
+{
+    (void)state;
+    const struct tss_secp_mod *mods[] = {&tss_secp_mod_p, &tss_secp_mod_q};
+    for (size_t i = 0; i < 2; i++) {
+        const struct tss_secp_mod *m = mods[i];
+        struct tss_secp_num zero = {{0}}, a, r, one;
+        mp_limb_t e0[TSS_SECP_LIMBS] = {0}, e5[TSS_SECP_LIMBS] = {5, 0, 0, 0};
+        tss_secp_num_set_u64(&one, 1);
+        tss_secp_num_set_u64(&a, 7);
+        powm_calls = 0;
+        powm_zero_base = 0;
+        tss_secp_mod_pow(&r, &zero, e5, m);
+        assert_true(tss_secp_num_is_zero(&r));
+        tss_secp_mod_pow(&r, &zero, m->m_minus_2, m);
+        assert_true(tss_secp_num_is_zero(&r));
+        tss_secp_mod_inv(&r, &zero, m);
+        assert_true(tss_secp_num_is_zero(&r));
+        tss_secp_mod_pow(&r, &zero, e0, m);
+        assert_true(tss_secp_num_eq(&r, &one));
+        tss_secp_mod_pow(&r, &a, e0, m);
+        assert_true(tss_secp_num_eq(&r, &one));
+        tss_secp_mod_pow(&r, &a, e5, m);
+        struct tss_secp_num want;
+        tss_secp_num_set_u64(&want, 16807);
+        assert_true(tss_secp_num_eq(&r, &want));
+        assert_int_equal(powm_calls, 6);
+        assert_int_equal(powm_zero_base, 0);
+    }
+}
+
 int
 main(void)
 {
@@ -193,6 +253,7 @@ main(void)
         cmocka_unit_test(test_secp_mod_reduce_bytes_matches_mpz),
         cmocka_unit_test(test_secp_num_predicates),
         cmocka_unit_test(test_secp_mod_inv_zero_is_zero),
+        cmocka_unit_test(test_secp_mod_pow_zero_base_and_exponent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
