@@ -164,8 +164,8 @@ child_guarded(session_guard_fn fn, void *ctx)
     if (session_guard_global_acquire() != MPC_OK) {
         _exit(3);
     }
-    (void)session_guard_call(fn, ctx, NULL);
-    _exit(0);
+    mpc_status st = session_guard_call(fn, ctx, NULL); /* must not return: the child dies */
+    _exit(st == MPC_OK ? 0 : 4);
 }
 
 static void
