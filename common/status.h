@@ -102,6 +102,9 @@
     X(MPC_ERR_DUPLICATE_REQUEST, 509, "duplicate request id")                                      \
     X(MPC_ERR_NOT_PARTICIPANT, 510, "node is not a participant")                                   \
     X(MPC_ERR_EXPIRED, 511, "request expired")                                                     \
+    X(MPC_ERR_REQ_NO_APPROVALS, 512, "request carries no approvals")                               \
+    X(MPC_ERR_REQ_APPROVAL_FORGED, 513, "approval signature invalid")                              \
+    X(MPC_ERR_REQ_APPROVAL_MISMATCH, 514, "approval made for another request")                     \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \

@@ -159,7 +159,9 @@ request_command(int op, int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         uint8_t *data = NULL;
         size_t len = 0;
-        rc = cli_req_build(o, &data, &len) == MPC_OK ? cli_req_send(o, data, len) : CLI_EXIT_FAILED;
+        rc = cli_req_build(o, &data, &len) != MPC_OK ? CLI_EXIT_FAILED
+             : o->out_request != NULL                ? cli_req_save(o, data, len)
+                                                     : cli_req_send(o, data, len);
         free(data);
     } else if (rc < 0) {
         rc = CLI_EXIT_OK; /* --help */

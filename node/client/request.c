@@ -116,59 +116,225 @@ req_verify(const uint8_t *sig, const uint8_t *pk, const char *domain, size_t dle
     return ok;
 }
 
-mpc_status
-node_client_request_build(const Mpc__Request *req, const node_store_identity *initiator,
-                          const node_store_identity *const *approvers, size_t n, uint8_t **out,
-                          size_t *out_len)
+/* Encodes any protobuf message. Out: *out malloc'ed (free()), *out_len. */
+static mpc_status
+req_pack(const ProtobufCMessage *m, uint8_t **out, size_t *out_len)
 {
-    Mpc__SignedRequest sr = MPC__SIGNED_REQUEST__INIT;
-    Mpc__Approval ap[NODE_CLIENT_REQUEST_APPROVALS_MAX];
-    Mpc__Approval *app[NODE_CLIENT_REQUEST_APPROVALS_MAX];
-    uint8_t sigs[NODE_CLIENT_REQUEST_APPROVALS_MAX][64];
-    uint8_t sig[64];
+    size_t len = protobuf_c_message_get_packed_size(m);
+    *out = malloc(len + 1);
+    if (*out == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    *out_len = protobuf_c_message_pack(m, *out);
+    return MPC_OK;
+}
+
+/* Clears the (out, out_len) pair of a client-side encoder; 0 if both are non-NULL. */
+static int
+req_out_clear(uint8_t **out, size_t *out_len)
+{
     if (out != NULL) {
         *out = NULL;
     }
     if (out_len != NULL) {
         *out_len = 0;
     }
-    if (req == NULL || initiator == NULL || out == NULL || out_len == NULL ||
-        n > NODE_CLIENT_REQUEST_APPROVALS_MAX || (n > 0 && approvers == NULL)) {
+    return out == NULL || out_len == NULL;
+}
+
+mpc_status
+node_client_request_encode(const Mpc__Request *req, uint8_t **out, size_t *out_len)
+{
+    if (req_out_clear(out, out_len) || req == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    size_t rlen = mpc__request__get_packed_size(req);
-    uint8_t *rbuf = malloc(rlen + 1);
-    if (rbuf == NULL) {
-        return MPC_ERR_NOMEM;
+    return req_pack(&req->base, out, out_len);
+}
+
+mpc_status
+node_client_request_seal(const node_store_identity *initiator, const uint8_t *req, size_t req_len,
+                         uint8_t **out, size_t *out_len)
+{
+    Mpc__SignedRequest sr = MPC__SIGNED_REQUEST__INIT;
+    uint8_t sig[64];
+    if (req_out_clear(out, out_len) || req == NULL || req_len == 0) {
+        return MPC_ERR_INVALID_ARG;
     }
-    mpc__request__pack(req, rbuf);
-    mpc_status st = node_client_request_sign(initiator, sig, rbuf, rlen);
-    for (size_t i = 0; st == MPC_OK && i < n; i++) {
-        mpc__approval__init(&ap[i]);
-        st = node_client_request_approve(approvers[i], sigs[i], rbuf, rlen);
-        ap[i].public_key.data = (uint8_t *)node_store_identity_public_key(approvers[i]);
-        ap[i].public_key.len = 32;
-        ap[i].signature.data = sigs[i];
-        ap[i].signature.len = 64;
-        app[i] = &ap[i];
-    }
-    if (st == MPC_OK) {
-        sr.request.data = rbuf;
-        sr.request.len = rlen;
+    sr.request.data = (uint8_t *)req;
+    sr.request.len = req_len;
+    if (initiator != NULL) {
+        mpc_status st = node_client_request_sign(initiator, sig, req, req_len);
+        if (st != MPC_OK) {
+            return st;
+        }
         sr.initiator_public_key.data = (uint8_t *)node_store_identity_public_key(initiator);
         sr.initiator_public_key.len = 32;
         sr.signature.data = sig;
         sr.signature.len = 64;
-        sr.n_approvals = n;
-        sr.approvals = n > 0 ? app : NULL;
-        size_t len = mpc__signed_request__get_packed_size(&sr);
-        *out = malloc(len + 1);
-        if (*out == NULL) {
-            st = MPC_ERR_NOMEM;
-        } else {
-            *out_len = mpc__signed_request__pack(&sr, *out);
+    }
+    return req_pack(&sr.base, out, out_len);
+}
+
+/* Fills a (borrowing) Approval of req bytes by authorizer. sig and digest: caller storage. */
+static mpc_status
+req_approval_fill(const node_store_identity *authorizer, const uint8_t *req, size_t req_len,
+                  uint8_t sig[64], uint8_t digest[32], Mpc__Approval *a)
+{
+    mpc__approval__init(a);
+    mpc_status st = node_client_request_approve(authorizer, sig, req, req_len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    crypto_hash_sha256(digest, req, req_len);
+    a->public_key.data = (uint8_t *)node_store_identity_public_key(authorizer);
+    a->public_key.len = 32;
+    a->signature.data = sig;
+    a->signature.len = 64;
+    a->request_sha256.data = digest;
+    a->request_sha256.len = 32;
+    return MPC_OK;
+}
+
+mpc_status
+node_client_approval_create(const node_store_identity *authorizer, const uint8_t *signed_req,
+                            size_t len, uint8_t **out, size_t *out_len)
+{
+    Mpc__Approval a;
+    uint8_t sig[64], digest[32];
+    if (req_out_clear(out, out_len) || authorizer == NULL || signed_req == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, len, signed_req);
+    if (sr == NULL || sr->request.len == 0) {
+        if (sr != NULL) {
+            mpc__signed_request__free_unpacked(sr, NULL);
+        }
+        return MPC_ERR_REQ_MALFORMED;
+    }
+    mpc_status st =
+        req_approval_fill(authorizer, sr->request.data, sr->request.len, sig, digest, &a);
+    if (st == MPC_OK) {
+        st = req_pack(&a.base, out, out_len);
+    }
+    mpc__signed_request__free_unpacked(sr, NULL);
+    return st;
+}
+
+/* Returns: 1 if a has the sizes of an approval (key 32, signature 64, label 0 or 32). */
+static int
+req_approval_sizes_ok(const Mpc__Approval *a)
+{
+    return a->public_key.len == 32 && a->signature.len == 64 &&
+           (a->request_sha256.len == 0 || a->request_sha256.len == 32);
+}
+
+/* Appends approvals[0..n) to sr (decoded here; freed into dec[]) and encodes it. */
+static mpc_status
+req_attach_decoded(Mpc__SignedRequest *sr, const uint8_t *const *approvals, const size_t *lens,
+                   size_t n, uint8_t **out, size_t *out_len)
+{
+    Mpc__Approval *all[NODE_CLIENT_REQUEST_APPROVALS_MAX];
+    Mpc__Approval *dec[NODE_CLIENT_REQUEST_APPROVALS_MAX] = {0};
+    size_t total = 0;
+    mpc_status st = MPC_OK;
+    if (sr->n_approvals + n > NODE_CLIENT_REQUEST_APPROVALS_MAX) {
+        return MPC_ERR_REQ_INVALID;
+    }
+    for (size_t i = 0; i < sr->n_approvals; i++) {
+        all[total++] = sr->approvals[i];
+    }
+    for (size_t i = 0; i < n && st == MPC_OK; i++) {
+        dec[i] = approvals[i] != NULL ? mpc__approval__unpack(NULL, lens[i], approvals[i]) : NULL;
+        st = dec[i] != NULL && req_approval_sizes_ok(dec[i]) ? MPC_OK : MPC_ERR_REQ_MALFORMED;
+        all[total++] = dec[i];
+    }
+    if (st == MPC_OK) {
+        Mpc__Approval **saved = sr->approvals;
+        size_t n_saved = sr->n_approvals;
+        sr->approvals = all;
+        sr->n_approvals = total;
+        st = req_pack(&sr->base, out, out_len);
+        sr->approvals = saved;
+        sr->n_approvals = n_saved;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (dec[i] != NULL) {
+            mpc__approval__free_unpacked(dec[i], NULL);
         }
     }
+    return st;
+}
+
+mpc_status
+node_client_request_attach(const uint8_t *signed_req, size_t len, const uint8_t *const *approvals,
+                           const size_t *lens, size_t n, uint8_t **out, size_t *out_len)
+{
+    if (req_out_clear(out, out_len) || signed_req == NULL ||
+        (n > 0 && (approvals == NULL || lens == NULL))) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, len, signed_req);
+    if (sr == NULL) {
+        return MPC_ERR_REQ_MALFORMED;
+    }
+    mpc_status st = req_attach_decoded(sr, approvals, lens, n, out, out_len);
+    mpc__signed_request__free_unpacked(sr, NULL);
+    return st;
+}
+
+mpc_status
+node_client_request_peek(const uint8_t *signed_req, size_t len, Mpc__Request **req)
+{
+    if (req != NULL) {
+        *req = NULL;
+    }
+    if (req == NULL || signed_req == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, len, signed_req);
+    if (sr == NULL) {
+        return MPC_ERR_REQ_MALFORMED;
+    }
+    *req = mpc__request__unpack(NULL, sr->request.len, sr->request.data);
+    mpc__signed_request__free_unpacked(sr, NULL);
+    return *req != NULL ? MPC_OK : MPC_ERR_REQ_MALFORMED;
+}
+
+mpc_status
+node_client_request_build(const Mpc__Request *req, const node_store_identity *initiator,
+                          const node_store_identity *const *approvers, size_t n, uint8_t **out,
+                          size_t *out_len)
+{
+    Mpc__Approval ap[NODE_CLIENT_REQUEST_APPROVALS_MAX];
+    Mpc__Approval *app[NODE_CLIENT_REQUEST_APPROVALS_MAX];
+    uint8_t sigs[NODE_CLIENT_REQUEST_APPROVALS_MAX][64];
+    uint8_t digests[NODE_CLIENT_REQUEST_APPROVALS_MAX][32];
+    uint8_t *rbuf = NULL, *sealed = NULL;
+    size_t rlen = 0, slen = 0;
+    if (req_out_clear(out, out_len) || req == NULL || initiator == NULL ||
+        n > NODE_CLIENT_REQUEST_APPROVALS_MAX || (n > 0 && approvers == NULL)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = node_client_request_encode(req, &rbuf, &rlen);
+    if (st == MPC_OK) {
+        st = node_client_request_seal(initiator, rbuf, rlen, &sealed, &slen);
+    }
+    for (size_t i = 0; st == MPC_OK && i < n; i++) {
+        st = req_approval_fill(approvers[i], rbuf, rlen, sigs[i], digests[i], &ap[i]);
+        app[i] = &ap[i];
+    }
+    Mpc__SignedRequest *sr = st == MPC_OK ? mpc__signed_request__unpack(NULL, slen, sealed) : NULL;
+    if (sr != NULL) {
+        sr->approvals = app; /* borrowed for the encoding, restored before the free */
+        sr->n_approvals = n;
+        st = req_pack(&sr->base, out, out_len);
+        sr->approvals = NULL;
+        sr->n_approvals = 0;
+        mpc__signed_request__free_unpacked(sr, NULL);
+    } else if (st == MPC_OK) {
+        st = MPC_ERR_NOMEM;
+    }
+    free(sealed);
     free(rbuf);
     return st;
 }
@@ -238,12 +404,49 @@ req_key_listed(const uint8_t *pk, const uint8_t (*keys)[32], size_t n)
     return 0;
 }
 
-/* Counts valid approvals by distinct configured authorizers. */
+/* Returns: the index of pk among the configured authorizers, or -1. */
+static int
+req_authorizer_index(const struct node_client_request_policy *pol, const uint8_t *pk)
+{
+    for (size_t k = 0; k < pol->n_authorizers && k < NODE_CLIENT_REQUEST_APPROVALS_MAX; k++) {
+        if (sodium_memcmp(pk, pol->authorizers[k], 32) == 0) {
+            return (int)k;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Checks one approval by a configured authorizer: a label naming other bytes
+ * is an approval of another request, else the signature must verify.
+ */
+static mpc_status
+req_check_one_approval(const Mpc__Approval *a, const uint8_t *pk, const Mpc__SignedRequest *sr,
+                       const uint8_t digest[32], char *err, size_t cap)
+{
+    if (a->request_sha256.len != 0 && sodium_memcmp(a->request_sha256.data, digest, 32) != 0) {
+        return req_fail(err, cap, MPC_ERR_REQ_APPROVAL_MISMATCH,
+                        "an approval was made for another request");
+    }
+    if (!req_verify(a->signature.data, pk, NODE_CLIENT_APPROVAL_DOMAIN, APPROVAL_DOMAIN_LEN,
+                    sr->request.data, sr->request.len)) {
+        return req_fail(err, cap, MPC_ERR_REQ_APPROVAL_FORGED,
+                        "an approval signature does not verify");
+    }
+    return MPC_OK;
+}
+
+/*
+ * Counts valid approvals by distinct configured authorizers. An approval by
+ * an unconfigured key does not count; one by a configured key that names
+ * another request or does not verify refuses the request (its own code).
+ */
 static mpc_status
 req_check_approvals(const struct node_client_request_policy *pol, const Mpc__SignedRequest *sr,
                     char *err, size_t cap)
 {
     uint8_t counted[NODE_CLIENT_REQUEST_APPROVALS_MAX] = {0};
+    uint8_t digest[32];
     uint32_t valid = 0;
     if (pol->n_authorizers == 0) {
         return MPC_OK;
@@ -251,21 +454,25 @@ req_check_approvals(const struct node_client_request_policy *pol, const Mpc__Sig
     if (sr->n_approvals > NODE_CLIENT_REQUEST_APPROVALS_MAX) {
         return req_fail(err, cap, MPC_ERR_REQ_INVALID, "too many approvals");
     }
+    if (sr->n_approvals == 0 && pol->approvals_required > 0) {
+        return req_fail(err, cap, MPC_ERR_REQ_NO_APPROVALS, "request carries no approvals");
+    }
+    crypto_hash_sha256(digest, sr->request.data, sr->request.len);
     for (size_t i = 0; i < sr->n_approvals; i++) {
         const Mpc__Approval *a = sr->approvals[i];
-        if (a->public_key.len != 32 || a->signature.len != 64) {
+        if (!req_approval_sizes_ok(a)) {
+            return req_fail(err, cap, MPC_ERR_REQ_MALFORMED, "approval sizes invalid");
+        }
+        int k = req_authorizer_index(pol, a->public_key.data);
+        if (k < 0) {
             continue;
         }
-        for (size_t k = 0; k < pol->n_authorizers && k < NODE_CLIENT_REQUEST_APPROVALS_MAX; k++) {
-            if (counted[k] || sodium_memcmp(a->public_key.data, pol->authorizers[k], 32) != 0) {
-                continue;
-            }
-            if (req_verify(a->signature.data, pol->authorizers[k], NODE_CLIENT_APPROVAL_DOMAIN,
-                           APPROVAL_DOMAIN_LEN, sr->request.data, sr->request.len)) {
-                counted[k] = 1;
-                valid++;
-            }
+        mpc_status st = req_check_one_approval(a, pol->authorizers[k], sr, digest, err, cap);
+        if (st != MPC_OK) {
+            return st;
         }
+        valid += counted[k] ? 0u : 1u;
+        counted[k] = 1;
     }
     if (valid < pol->approvals_required) {
         char why[96];

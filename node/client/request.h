@@ -4,6 +4,12 @@
  * decoding, initiator signature, authorizer approvals (m-of-k) and the
  * validation of every field that does not need the key store (DESIGN §4).
  *
+ * This is the one request codec: mpc-cli (every command and bench), the node
+ * and the tests encode, seal, approve and open requests only through it.
+ * Client flow: node_client_request_encode -> node_client_request_seal (the
+ * initiator signs) -> node_client_approval_create by each authorizer, on the
+ * sealed bytes -> node_client_request_attach -> publish.
+ *
  * Signatures are Ed25519 over a domain prefix followed by the encoded Request
  * bytes exactly as carried in SignedRequest.request (never a re-encoding):
  *   initiator:  "mpc-node/request/v1\0"  || request bytes
@@ -16,8 +22,14 @@
  *   MPC_ERR_REQ_UNSIGNED           no initiator key or no signature
  *   MPC_ERR_REQ_UNKNOWN_INITIATOR  the initiator key is not configured
  *   MPC_ERR_REQ_BAD_SIGNATURE      the initiator signature does not verify
+ *   MPC_ERR_REQ_NO_APPROVALS       approvals are required and none is carried
+ *   MPC_ERR_REQ_APPROVAL_MISMATCH  an approval by a configured authorizer names
+ *                                  other Request bytes (Approval.request_sha256)
+ *   MPC_ERR_REQ_APPROVAL_FORGED    an approval by a configured authorizer does
+ *                                  not verify
  *   MPC_ERR_REQ_UNAUTHORIZED       fewer than m valid approvals of distinct
- *                                  configured authorizers
+ *                                  configured authorizers (approvals by other
+ *                                  keys do not count)
  *   MPC_ERR_REQ_INVALID            a field is out of range or badly formed
  *                                  (ids, charsets, sizes, op, key type,
  *                                  duplicate participants, empty message)
@@ -89,7 +101,62 @@ MPC_MUST_CHECK mpc_status node_client_request_approve(const node_store_identity 
                                                       size_t req_len);
 
 /*
- * Client side: encodes req, signs it with initiator, attaches the given
+ * Encodes a Request (protobuf).
+ * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_request_encode(const Mpc__Request *req, uint8_t **out,
+                                                     size_t *out_len);
+
+/*
+ * Client side: signs the encoded Request bytes req[0..req_len) as initiator
+ * and encodes the SignedRequest (without approvals). initiator NULL makes an
+ * unsigned SignedRequest (only to test the node's refusal).
+ * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_request_seal(const node_store_identity *initiator,
+                                                   const uint8_t *req, size_t req_len,
+                                                   uint8_t **out, size_t *out_len);
+
+/*
+ * Authorizer side: approves the Request carried by the SignedRequest bytes
+ * signed_req (as written by `mpc-cli <op> --out-request`): signature over
+ * NODE_CLIENT_APPROVAL_DOMAIN || Request bytes, plus the label
+ * request_sha256 = SHA-256(Request bytes).
+ * Out: *out — the encoded Mpc__Approval, malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_REQ_MALFORMED (signed_req does not decode),
+ *          MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_approval_create(const node_store_identity *authorizer,
+                                                      const uint8_t *signed_req, size_t len,
+                                                      uint8_t **out, size_t *out_len);
+
+/*
+ * Client side: appends encoded approvals[i][0..lens[i]) to the SignedRequest
+ * signed_req; the Request bytes and the initiator signature stay as they are.
+ * Nothing is verified here (the node is the judge).
+ * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_REQ_MALFORMED (a SignedRequest or Approval does not
+ *          decode or has wrong sizes); MPC_ERR_REQ_INVALID (more than
+ *          NODE_CLIENT_REQUEST_APPROVALS_MAX in all); MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_request_attach(const uint8_t *signed_req, size_t len,
+                                                     const uint8_t *const *approvals,
+                                                     const size_t *lens, size_t n, uint8_t **out,
+                                                     size_t *out_len);
+
+/*
+ * Client side: decodes the Request inside a SignedRequest without checking
+ * anything (to show or re-send a saved request).
+ * Out: *req — cleared on entry; caller frees with mpc__request__free_unpacked(req, NULL).
+ * Returns: MPC_OK, MPC_ERR_REQ_MALFORMED, MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_client_request_peek(const uint8_t *signed_req, size_t len,
+                                                   Mpc__Request **req);
+
+/*
+ * Client side in one call (tests): encodes req, signs it with initiator, attaches the given
  * approvals (signatures over the same bytes, from node_client_request_approve on
  * node_client_request_encode's output), and encodes the SignedRequest.
  * In: approvers[0..n) identities that approve (may be 0).

@@ -125,6 +125,28 @@ node_store_identity_generate(node_store_identity **out)
     return MPC_OK;
 }
 
+mpc_status
+node_store_identity_from_seed(const uint8_t *seed, node_store_identity **out)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (seed == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (mpc_crypto_init() != MPC_OK) {
+        return MPC_ERR_CRYPTO;
+    }
+    node_store_identity *id = NULL;
+    mpc_status st = identity_alloc(&id);
+    if (st != MPC_OK) {
+        return st;
+    }
+    crypto_sign_seed_keypair(id->pk, id->sk, seed);
+    *out = id;
+    return MPC_OK;
+}
+
 /* Derives the AEAD key and the check value. kdf_out: secure, ID_KDF_BYTES. */
 static mpc_status
 identity_derive(uint8_t *kdf_out, uint8_t *check, const char *pass, size_t pass_len,

@@ -25,15 +25,16 @@ run() { # run NAME ARGS... -> $tmp/NAME.json, RC
     cli "$@" --json --timeout 30 --peers "$tmp/peers.yaml" >"$tmp/$name.json" 2>"$tmp/$name.err"
     RC=$?
 }
-# expect_code NAME STATUS_NAME — exit 1, and 3 results, each that error code, one per node.
+# expect_code NAME STATUS_NAME [NODES] — exit 1, and one result per node of
+# NODES (default node-1,node-2,node-3), each with that error code.
 expect_code() {
-    local name=$1 code=$2
-    python3 - "$tmp/$name.json" "$code" <<'PY'
+    local name=$1 code=$2 nodes=${3:-node-1,node-2,node-3}
+    python3 - "$tmp/$name.json" "$code" "$nodes" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 rs = d["results"]
 nodes = sorted(r["node"] for r in rs)
-ok = nodes == ["node-1", "node-2", "node-3"] and all(r["status_name"] == sys.argv[2] for r in rs)
+ok = nodes == sys.argv[3].split(",") and all(r["status_name"] == sys.argv[2] for r in rs)
 if not ok:
     print("   got:", [(r["node"], r["status_name"], r["error_text"]) for r in rs], file=sys.stderr)
 sys.exit(0 if ok else 1)
@@ -42,6 +43,16 @@ PY
     check "$name: every node answers $code, exit 1" $([ $rc -eq 0 ] && [ "$RC" -eq 1 ]; echo $?)
 }
 alive() { local i; for i in 1 2 3; do pid_alive "${NODE_PID[$i]}" || return 1; done; }
+# sessions OP — sessions of OP ended so far, summed over the nodes (/metrics).
+sessions() {
+    local i total=0 v
+    for i in 1 2 3; do
+        v=$(curl -fsS --max-time 5 "http://127.0.0.1:${HTTP_PORT[$i]}/metrics" |
+            awk -v p="mpc_sessions_total{op=\"$1\"," 'index($0, p) == 1 {s += $2} END {print s + 0}')
+        total=$((total + v))
+    done
+    echo "$total"
+}
 
 cluster_init "$tmp" 3; check "cluster files and nats-server" $?
 for i in 1 2 3; do cluster_start_node "$i"; done
@@ -74,6 +85,18 @@ run threshold keygen --wallet w-thr --threshold 5
 expect_code threshold MPC_ERR_BAD_THRESHOLD
 run unknown_participant keygen --wallet w-up --participants node-1,node-2,node-9 --threshold 2
 expect_code unknown_participant MPC_ERR_UNKNOWN_PARTICIPANT
+# Refusals that need the key store happen before any session runs (a later
+# check would give the same code, after a DKG or a signing round).
+kg_before=$(sessions keygen)
+run exists keygen --wallet w-bad --threshold 2
+expect_code exists MPC_ERR_EXISTS
+check "keygen for a wallet with a key: no DKG ran" $([ "$(sessions keygen)" = "$kg_before" ]; echo $?)
+run keygen3 keygen --wallet w-3of3 --threshold 3
+check "keygen 3-of-3" $RC
+sg_before=$(sessions sign)
+run few_signers sign --wallet w-3of3 --message m --signers node-1,node-2
+expect_code few_signers MPC_ERR_BAD_THRESHOLD node-1,node-2
+check "2 signers for a 3-of-3 key: no signing session ran" $([ "$(sessions sign)" = "$sg_before" ]; echo $?)
 alive; check "every node still running after the bad requests" $?
 
 # Duplicate request id.
