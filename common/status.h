@@ -105,6 +105,11 @@
     X(MPC_ERR_REQ_NO_APPROVALS, 512, "request carries no approvals")                               \
     X(MPC_ERR_REQ_APPROVAL_FORGED, 513, "approval signature invalid")                              \
     X(MPC_ERR_REQ_APPROVAL_MISMATCH, 514, "approval made for another request")                     \
+    X(MPC_ERR_REQ_STALE, 515, "request created outside the freshness window")                      \
+    X(MPC_ERR_REQ_EXPIRY_TOO_LONG, 516, "request expiry beyond the allowed maximum")               \
+    X(MPC_ERR_REQ_ID_REUSED, 517, "request id reused with different content")                      \
+    X(MPC_ERR_REQ_RATE_LIMITED, 518, "initiator over its request rate")                            \
+    X(MPC_ERR_REQ_ZERO_DIGEST, 519, "digest to sign is all zero")                                  \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \

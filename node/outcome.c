@@ -164,6 +164,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .node_id = d->cfg->node_id,
         .finished_at_ms = mpc_clock_wall_ms(),
         .duration_ms = sj->elapsed_ms,
+        .request_digest = job->digest,
     };
     return node_client_result_encode(&info, out, len);
 }
@@ -201,8 +202,9 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     if (st == MPC_OK && log) {
         uint8_t *entry = NULL;
         size_t elen = 0;
-        st = node_client_results_entry_encode(job->client_id, (const uint8_t *const *)res, lens,
-                                              job->n_sub, &entry, &elen);
+        st = node_client_results_entry_encode(job->client_id, job->digest,
+                                              (const uint8_t *const *)res, lens, job->n_sub, &entry,
+                                              &elen);
         if (st == MPC_OK) {
             st = node_store_req_put(d->store, job->request_id, worst, entry, elen);
         }

@@ -35,11 +35,10 @@ static const char approve_usage[] =
 static void
 approve_show(const Mpc__Request *r)
 {
-    const char *wallet = r->body_case == MPC__REQUEST__BODY_KEYGEN ? r->keygen->wallet_id
-                         : r->body_case == MPC__REQUEST__BODY_SIGN ? r->sign->wallet_id
-                         : r->body_case == MPC__REQUEST__BODY_RESHARE
-                             ? r->reshare->wallet_id
-                             : "?";
+    const char *wallet = r->body_case == MPC__REQUEST__BODY_KEYGEN    ? r->keygen->wallet_id
+                         : r->body_case == MPC__REQUEST__BODY_SIGN    ? r->sign->wallet_id
+                         : r->body_case == MPC__REQUEST__BODY_RESHARE ? r->reshare->wallet_id
+                                                                      : "?";
     int op = r->body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
              : r->body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
                                                        : MPC__OP__OP_RESHARE;
@@ -47,8 +46,8 @@ approve_show(const Mpc__Request *r)
             node_client_request_op_name(op), r->request_id, r->client_id, wallet);
     if (r->body_case == MPC__REQUEST__BODY_SIGN) {
         char hex[2 * APPROVE_MSG_SHOWN + 1];
-        size_t n = r->sign->message.len < APPROVE_MSG_SHOWN ? r->sign->message.len
-                                                            : APPROVE_MSG_SHOWN;
+        size_t n =
+            r->sign->message.len < APPROVE_MSG_SHOWN ? r->sign->message.len : APPROVE_MSG_SHOWN;
         cli_hex(hex, r->sign->message.data, n);
         fprintf(stderr, "  message (%zu bytes): %s%s\n", r->sign->message.len, hex,
                 n < r->sign->message.len ? "..." : "");
@@ -170,9 +169,8 @@ cli_req_load(struct cli_req_opts *o)
 {
     static const int body_of_op[] = {0, MPC__REQUEST__BODY_KEYGEN, MPC__REQUEST__BODY_SIGN,
                                      MPC__REQUEST__BODY_RESHARE};
-    mpc_status st =
-        cli_file_read(o->request_file, NODE_CLIENT_REQUEST_MAX_BYTES, &o->loaded_bytes,
-                      &o->loaded_len);
+    mpc_status st = cli_file_read(o->request_file, NODE_CLIENT_REQUEST_MAX_BYTES, &o->loaded_bytes,
+                                  &o->loaded_len);
     if (st == MPC_OK) {
         st = node_client_request_peek(o->loaded_bytes, o->loaded_len, &o->loaded);
     }

@@ -229,8 +229,12 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
         char subject[64];
         snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(rn->ph->op));
         transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, rn->o->client_id};
-        st = transport_js_publish(rn->js, subject, data, len, s->req.request_id, &hdr, 1,
-                                  PUBLISH_TIMEOUT_MS, NULL);
+        char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
+        st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
+        if (st == MPC_OK) {
+            st = transport_js_publish(rn->js, subject, data, len, msg_id, &hdr, 1,
+                                      PUBLISH_TIMEOUT_MS, NULL);
+        }
     }
     free(data);
     if (st != MPC_OK) {

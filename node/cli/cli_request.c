@@ -23,9 +23,13 @@
     "                          $MPC_INITIATOR_KEY); encrypted files need a passphrase:\n"          \
     "  --passphrase-file F, --passphrase-env VAR   (default $MPC_PASSPHRASE, else prompt)\n"       \
     "  --client-id ID          results go to mpc.res.<ID>.<request id> (default mpc-cli)\n"        \
-    "  --request-id ID         default: random; reusing one returns the original result\n"         \
+    "  --request-id ID         [A-Za-z0-9_-]{1,64}, default random; the same saved request\n"      \
+    "                          sent again gets the original result, another request\n"             \
+    "                          with a used id is refused (MPC_ERR_REQ_ID_REUSED)\n"                \
     "  --timeout S             wait at most S seconds for the results (default 60)\n"              \
-    "  --expires-in S          nodes refuse the request after S seconds\n"                         \
+    "  --expires-in S          nodes refuse the request after S seconds (at most the\n"            \
+    "                          nodes' requests.max_expiry_ms; requests are also refused\n"         \
+    "                          once older than requests.max_age_ms, default 5 min)\n"              \
     "  --expect N              wait for N results (default: one per committee member)\n"           \
     "  --peers FILE            the peers file, to know the committee when it is implicit\n"        \
     "  --json                  print one JSON document\n"                                          \
@@ -273,7 +277,7 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
         return node_client_request_id_is_valid(arg) ? 0 : -1;
     case OPT_REQID:
         if (!node_client_request_id_is_valid(arg)) {
-            cli_errf("--request-id: expected [A-Za-z0-9._-]{1,64}");
+            cli_errf("--request-id: expected [A-Za-z0-9_-]{1,64}");
             return -1;
         }
         snprintf(o->request_id, sizeof(o->request_id), "%s", arg);

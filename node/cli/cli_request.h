@@ -10,8 +10,9 @@
  *
  * The request is signed by the initiator key as node/client/request.h specifies:
  * Ed25519 over NODE_CLIENT_REQUEST_DOMAIN (with its NUL byte) || encoded Request,
- * and published to mpc.req.<op> with Nats-Msg-Id = request_id and header
- * Mpc-Client = client_id. The results watcher is opened before publishing.
+ * and published to mpc.req.<op> with Nats-Msg-Id = hex SHA-256 of the signed
+ * bytes (node_client_request_msg_id) and header Mpc-Client = client_id. The results watcher is
+ * opened before publishing.
  *
  * Hidden test-only options (not in --help; for the bad-request flows):
  *   --x-unsigned         omit the initiator key and signature
@@ -19,9 +20,10 @@
  *   --x-garbage N        publish N bytes 0xff instead of a SignedRequest
  *                        (malformed protobuf; N > 64 KiB: oversized)
  *   --x-no-wait          publish and exit without waiting for results
- *   --x-msg-id ID        use ID as Nats-Msg-Id instead of the request id (a
- *                        duplicate request that JetStream's dedup lets
- *                        through, so the node's own request log must answer)
+ *   --x-msg-id ID        use ID as Nats-Msg-Id instead of the hash of the
+ *                        signed bytes (a duplicate that JetStream's dedup
+ *                        lets through, so the node's own request log must
+ *                        answer; or junk that tries to squat a victim's id)
  *
  * THREAD SAFETY: single-threaded.
  */

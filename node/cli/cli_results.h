@@ -46,20 +46,22 @@ struct transport_js_results;
 
 /* What to wait for. Strings and arrays borrowed during the collection. */
 struct cli_collect_params {
-    const char *client_id;       /* result subject token */
-    const char *request_id;      /* request id */
-    const char *const *expected; /* expected node ids (may be NULL) */
-    size_t n_expected;           /* their count */
-    const char *const *peers;    /* all known node ids (from --peers), or NULL */
-    size_t n_peers;              /* their count */
-    size_t n_key_types;          /* outcomes per node (keygen of 2 types: 2), >= 1 */
-    uint32_t expect;             /* --expect: total outcomes, 0 = use the sets */
-    uint64_t timeout_ms;         /* overall deadline from the start of the collection */
-    const uint8_t *message;      /* sign: the message, for verification (or NULL) */
-    size_t message_len;          /* its length */
-    const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
-    const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
-    int progress;                /* 1 = show a progress line on stderr (tty) */
+    const char *client_id;         /* result subject token */
+    const char *request_id;        /* request id */
+    const char *const *expected;   /* expected node ids (may be NULL) */
+    size_t n_expected;             /* their count */
+    const char *const *peers;      /* all known node ids (from --peers), or NULL */
+    size_t n_peers;                /* their count */
+    size_t n_key_types;            /* outcomes per node (keygen of 2 types: 2), >= 1 */
+    uint32_t expect;               /* --expect: total outcomes, 0 = use the sets */
+    uint64_t timeout_ms;           /* overall deadline from the start of the collection */
+    const uint8_t *message;        /* sign: the message, for verification (or NULL) */
+    size_t message_len;            /* its length */
+    const uint8_t *pk;             /* sign: verify under this 32-byte key instead (or NULL) */
+    const uint8_t *pk33;           /* sign secp256k1: this 33-byte compressed key (or NULL) */
+    int progress;                  /* 1 = show a progress line on stderr (tty) */
+    const uint8_t *request_digest; /* 32 bytes: results naming another request are not ours
+                                      (the same id reused), or NULL to take every result */
 };
 
 /* One node's outcome. */
@@ -76,6 +78,7 @@ struct cli_results {
     size_t n;                              /* count */
     size_t duplicates;                     /* copies of an already-seen (node, key type) */
     size_t undecodable;                    /* copies that did not decode */
+    size_t foreign;                        /* results of another request under the same id */
     size_t n_errors;                       /* outcomes with status_code != 0 */
     int timed_out;                         /* 1 = deadline passed before the rule was met */
     int inconsistent;                      /* 1 = successful copies disagree (key / signature) */

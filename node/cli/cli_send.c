@@ -51,17 +51,21 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
     snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(o->op));
     transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
     transport_js_pub_ack ack;
-    mpc_status st = transport_js_publish(js, subject, data, len,
-                                         o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
-                                         PUBLISH_TIMEOUT, &ack);
+    char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
+    mpc_status st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
+    if (st == MPC_OK) {
+        st =
+            transport_js_publish(js, subject, data, len, o->x_msg_id != NULL ? o->x_msg_id : msg_id,
+                                 &hdr, 1, PUBLISH_TIMEOUT, &ack);
+    }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
     } else if (st != MPC_OK) {
         cli_errf("publish to %s: %s", subject, mpc_status_str(st));
     } else if (ack.duplicate && !o->json) {
         fprintf(stderr,
-                "mpc-cli: note: request id %s was already published; the nodes answer "
-                "with the original result\n",
+                "mpc-cli: note: request %s was already published (the same bytes); the "
+                "nodes answer with the original result\n",
                 o->request_id);
     }
     return st;
@@ -70,10 +74,11 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
 /* Collects and prints; returns the exit code. */
 static int
 collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_t pub_ms,
-                  const struct peer_ids *peers)
+                  const struct peer_ids *peers, const uint8_t *digest)
 {
     struct cli_collect_params p;
     memset(&p, 0, sizeof(p));
+    p.request_digest = digest;
     p.client_id = o->client_id;
     p.request_id = o->request_id;
     p.expected = o->n_parties > 0 ? o->parties : NULL;
@@ -138,7 +143,9 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
                            : "published request %s\n",
                    o->request_id);
         } else if (st == MPC_OK) {
-            rc = collect_and_print(w, o, pub_ms, &peers);
+            uint8_t digest[32];
+            int known = node_client_request_digest(digest, data, len) == MPC_OK;
+            rc = collect_and_print(w, o, pub_ms, &peers, known ? digest : NULL);
         }
     }
     transport_js_results_destroy(w);

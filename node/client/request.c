@@ -16,24 +16,6 @@
 #define REQ_DOMAIN_LEN      (sizeof NODE_CLIENT_REQUEST_DOMAIN)  /* includes the NUL */
 #define APPROVAL_DOMAIN_LEN (sizeof NODE_CLIENT_APPROVAL_DOMAIN) /* includes the NUL */
 
-int
-node_client_id_is_valid(const char *s)
-{
-    size_t n = 0;
-    if (s == NULL) {
-        return 0;
-    }
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_' || c == '-';
-        if (!ok || n >= NODE_CLIENT_REQUEST_CLIENT_MAX) {
-            return 0;
-        }
-    }
-    return n > 0;
-}
-
 const char *
 node_client_request_op_name(int op)
 {
@@ -301,6 +283,36 @@ node_client_request_peek(const uint8_t *signed_req, size_t len, Mpc__Request **r
 }
 
 mpc_status
+node_client_request_msg_id(char *out, size_t cap, const uint8_t *signed_req, size_t len)
+{
+    uint8_t digest[32];
+    if (out == NULL || cap <= NODE_CLIENT_REQUEST_MSG_ID_LEN || (signed_req == NULL && len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    crypto_hash_sha256(digest, signed_req, len);
+    sodium_bin2hex(out, cap, digest, sizeof digest);
+    return MPC_OK;
+}
+
+mpc_status
+node_client_request_digest(uint8_t digest[32], const uint8_t *signed_req, size_t len)
+{
+    if (digest != NULL) {
+        memset(digest, 0, 32);
+    }
+    if (digest == NULL || signed_req == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, len, signed_req);
+    if (sr == NULL) {
+        return MPC_ERR_REQ_MALFORMED;
+    }
+    crypto_hash_sha256(digest, sr->request.data, sr->request.len);
+    mpc__signed_request__free_unpacked(sr, NULL);
+    return MPC_OK;
+}
+
+mpc_status
 node_client_request_build(const Mpc__Request *req, const node_store_identity *initiator,
                           const node_store_identity *const *approvers, size_t n, uint8_t **out,
                           size_t *out_len)
@@ -392,25 +404,13 @@ req_fill_ids(struct node_client_request_ids *ids, const Mpc__Request *r)
     req_copy_id(ids->wallet_id, sizeof ids->wallet_id, wallet, node_client_wallet_id_is_valid);
 }
 
-/* Returns: 1 if pk is one of keys[0..n). */
+/* Returns: the index of pk in keys[0..n), or -1. */
 static int
-req_key_listed(const uint8_t *pk, const uint8_t (*keys)[32], size_t n)
+req_key_index(const uint8_t *pk, const uint8_t (*keys)[32], size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (sodium_memcmp(pk, keys[i], 32) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Returns: the index of pk among the configured authorizers, or -1. */
-static int
-req_authorizer_index(const struct node_client_request_policy *pol, const uint8_t *pk)
-{
-    for (size_t k = 0; k < pol->n_authorizers && k < NODE_CLIENT_REQUEST_APPROVALS_MAX; k++) {
-        if (sodium_memcmp(pk, pol->authorizers[k], 32) == 0) {
-            return (int)k;
+            return (int)i;
         }
     }
     return -1;
@@ -463,7 +463,10 @@ req_check_approvals(const struct node_client_request_policy *pol, const Mpc__Sig
         if (!req_approval_sizes_ok(a)) {
             return req_fail(err, cap, MPC_ERR_REQ_MALFORMED, "approval sizes invalid");
         }
-        int k = req_authorizer_index(pol, a->public_key.data);
+        size_t n_auth = pol->n_authorizers < NODE_CLIENT_REQUEST_APPROVALS_MAX
+                            ? pol->n_authorizers
+                            : NODE_CLIENT_REQUEST_APPROVALS_MAX;
+        int k = req_key_index(a->public_key.data, pol->authorizers, n_auth);
         if (k < 0) {
             continue;
         }
@@ -493,7 +496,7 @@ req_check_initiator(const struct node_client_request_policy *pol, const Mpc__Sig
     if (sr->initiator_public_key.len != 32 || sr->signature.len != 64) {
         return req_fail(err, cap, MPC_ERR_REQ_MALFORMED, "bad initiator key or signature size");
     }
-    if (!req_key_listed(sr->initiator_public_key.data, pol->initiators, pol->n_initiators)) {
+    if (req_key_index(sr->initiator_public_key.data, pol->initiators, pol->n_initiators) < 0) {
         return req_fail(err, cap, MPC_ERR_REQ_UNKNOWN_INITIATOR, "initiator key not configured");
     }
     if (!req_verify(sr->signature.data, sr->initiator_public_key.data, NODE_CLIENT_REQUEST_DOMAIN,
@@ -516,6 +519,7 @@ node_client_request_open(const struct node_client_request_policy *pol, const uin
         ids = &scratch;
     }
     memset(ids, 0, sizeof *ids);
+    ids->initiator = -1;
     if (err != NULL && err_cap > 0) {
         err[0] = '\0';
     }
@@ -538,10 +542,13 @@ node_client_request_open(const struct node_client_request_policy *pol, const uin
         st = req_fail(err, err_cap, MPC_ERR_REQ_MALFORMED, "Request does not decode");
     } else {
         req_fill_ids(ids, r);
+        crypto_hash_sha256(ids->digest, sr->request.data, sr->request.len);
         st = req_check_initiator(pol, sr, err, err_cap);
     }
     if (st == MPC_OK) {
         ids->authenticated = 1;
+        ids->initiator =
+            req_key_index(sr->initiator_public_key.data, pol->initiators, pol->n_initiators);
         st = req_check_approvals(pol, sr, err, err_cap);
     }
     if (st == MPC_OK) {
@@ -556,186 +563,4 @@ node_client_request_open(const struct node_client_request_policy *pol, const uin
     }
     *req = r;
     return MPC_OK;
-}
-
-/* ---------------------------------------------------------------- validation */
-
-/* Checks a participant list: syntax, known, unique. n == 0 is allowed (= default). */
-static mpc_status
-req_check_parties(const struct node_client_request_policy *pol, char *const *ids, size_t n,
-                  char *err, size_t cap)
-{
-    char why[96];
-    if (n > NODE_CLIENT_REQUEST_PARTIES_MAX) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "too many participants");
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!node_client_node_id_is_valid(ids[i])) {
-            return req_fail(err, cap, MPC_ERR_REQ_INVALID, "participant id malformed");
-        }
-        if (node_config_peers_find(pol->peers, ids[i]) == NULL) {
-            snprintf(why, sizeof why, "participant %s is not a known node", ids[i]);
-            return req_fail(err, cap, MPC_ERR_UNKNOWN_PARTICIPANT, why);
-        }
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(ids[k], ids[i]) == 0) {
-                snprintf(why, sizeof why, "participant %s listed twice", ids[i]);
-                return req_fail(err, cap, MPC_ERR_REQ_INVALID, why);
-            }
-        }
-    }
-    return MPC_OK;
-}
-
-static mpc_status
-req_check_threshold(uint32_t k, size_t n, char *err, size_t cap)
-{
-    if (k < 2 || k > n) {
-        char why[96];
-        snprintf(why, sizeof why, "threshold %u outside 2..%zu", k, n);
-        return req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, why);
-    }
-    return MPC_OK;
-}
-
-static int
-req_key_type_ok(int kt)
-{
-    return kt == MPC__KEY_TYPE__KEY_TYPE_ED25519 || kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
-}
-
-static mpc_status
-req_validate_keygen(const struct node_client_request_policy *pol, const Mpc__KeygenRequest *k,
-                    char *err, size_t cap)
-{
-    if (k->n_key_types == 0 || k->n_key_types > 2) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "keygen needs one or two key types");
-    }
-    for (size_t i = 0; i < k->n_key_types; i++) {
-        if (!req_key_type_ok((int)k->key_types[i]) ||
-            (i == 1 && k->key_types[0] == k->key_types[1])) {
-            return req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid or repeated");
-        }
-    }
-    mpc_status st = req_check_parties(pol, k->participants, k->n_participants, err, cap);
-    if (st != MPC_OK) {
-        return st;
-    }
-    size_t n = k->n_participants != 0 ? k->n_participants : node_config_peers_count(pol->peers);
-    return req_check_threshold(k->threshold, n, err, cap);
-}
-
-static mpc_status
-req_validate_sign(const struct node_client_request_policy *pol, const Mpc__SignRequest *s,
-                  char *err, size_t cap)
-{
-    if (!req_key_type_ok((int)s->key_type)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
-    }
-    if (s->message.len == 0 || s->message.len > NODE_CLIENT_REQUEST_MSG_MAX) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "message empty or too long");
-    }
-    if (s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 && s->message.len != 32) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "ECDSA needs a 32-byte digest");
-    }
-    mpc_status st = req_check_parties(pol, s->signers, s->n_signers, err, cap);
-    if (st == MPC_OK && s->n_signers == 1) {
-        st = req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, "a single signer cannot sign");
-    }
-    return st;
-}
-
-static mpc_status
-req_validate_reshare(const struct node_client_request_policy *pol, const Mpc__ReshareRequest *r,
-                     char *err, size_t cap)
-{
-    if (!req_key_type_ok((int)r->key_type)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
-    }
-    mpc_status st = req_check_parties(pol, r->new_participants, r->n_new_participants, err, cap);
-    if (st != MPC_OK) {
-        return st;
-    }
-    size_t n =
-        r->n_new_participants != 0 ? r->n_new_participants : node_config_peers_count(pol->peers);
-    return req_check_threshold(r->new_threshold, n, err, cap);
-}
-
-mpc_status
-node_client_request_validate(const struct node_client_request_policy *pol, const Mpc__Request *r,
-                             char *err, size_t cap)
-{
-    if (pol == NULL || r == NULL || pol->peers == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    if (!node_client_request_id_is_valid(r->request_id)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "request_id malformed");
-    }
-    if (!node_client_id_is_valid(r->client_id)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "client_id malformed");
-    }
-    if (r->expires_at_ms != 0 && pol->now_ms != 0 && r->expires_at_ms < pol->now_ms) {
-        return req_fail(err, cap, MPC_ERR_EXPIRED, "request expired");
-    }
-    const char *wallet = NULL;
-    switch (r->body_case) {
-    case MPC__REQUEST__BODY_KEYGEN:
-        wallet = r->keygen->wallet_id;
-        break;
-    case MPC__REQUEST__BODY_SIGN:
-        wallet = r->sign->wallet_id;
-        break;
-    case MPC__REQUEST__BODY_RESHARE:
-        wallet = r->reshare->wallet_id;
-        break;
-    default:
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "request has no operation");
-    }
-    if (!node_client_wallet_id_is_valid(wallet)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "wallet_id malformed");
-    }
-    if (r->body_case == MPC__REQUEST__BODY_KEYGEN) {
-        return req_validate_keygen(pol, r->keygen, err, cap);
-    }
-    if (r->body_case == MPC__REQUEST__BODY_SIGN) {
-        return req_validate_sign(pol, r->sign, err, cap);
-    }
-    return req_validate_reshare(pol, r->reshare, err, cap);
-}
-
-/* Returns: 1 if node_id is in ids[0..n). */
-static int
-req_listed(char *const *ids, size_t n, const char *node_id)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(ids[i], node_id) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-int
-node_client_request_lists_node(const Mpc__Request *r, const node_config_peers *peers,
-                               const char *node_id)
-{
-    if (r == NULL || node_id == NULL) {
-        return 0;
-    }
-    switch (r->body_case) {
-    case MPC__REQUEST__BODY_KEYGEN:
-        if (r->keygen->n_participants == 0) {
-            return node_config_peers_find(peers, node_id) != NULL;
-        }
-        return req_listed(r->keygen->participants, r->keygen->n_participants, node_id);
-    case MPC__REQUEST__BODY_SIGN:
-        return r->sign->n_signers == 0 || req_listed(r->sign->signers, r->sign->n_signers, node_id);
-    case MPC__REQUEST__BODY_RESHARE:
-        if (r->reshare->n_new_participants == 0) {
-            return node_config_peers_find(peers, node_id) != NULL;
-        }
-        return req_listed(r->reshare->new_participants, r->reshare->n_new_participants, node_id);
-    default:
-        return 0;
-    }
 }

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENTRY_HEADER 4u /* format, count, reserved */
+#define ENTRY_HEADER      4u    /* format, count, flags, reserved */
+#define ENTRY_FLAG_DIGEST 0x01u /* flags: the request digest follows the client id */
+#define ENTRY_DIGEST      32u   /* its size */
 
 mpc_status
 node_client_result_encode(const struct node_client_result_info *in, uint8_t **out, size_t *out_len)
@@ -60,6 +62,10 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     r.node_id = (char *)in->node_id;
     r.finished_at_ms = in->finished_at_ms;
     r.duration_ms = in->duration_ms;
+    if (in->request_digest != NULL) {
+        r.request_sha256.data = (uint8_t *)in->request_digest;
+        r.request_sha256.len = 32;
+    }
     size_t len = mpc__result__get_packed_size(&r);
     *out = malloc(len + 1);
     if (*out == NULL) {
@@ -85,8 +91,9 @@ get_u32(const uint8_t *p)
 }
 
 mpc_status
-node_client_results_entry_encode(const char *client_id, const uint8_t *const *results,
-                                 const size_t *lens, size_t count, uint8_t **out, size_t *out_len)
+node_client_results_entry_encode(const char *client_id, const uint8_t *digest,
+                                 const uint8_t *const *results, const size_t *lens, size_t count,
+                                 uint8_t **out, size_t *out_len)
 {
     if (out != NULL) {
         *out = NULL;
@@ -99,7 +106,8 @@ node_client_results_entry_encode(const char *client_id, const uint8_t *const *re
         return MPC_ERR_INVALID_ARG;
     }
     size_t clen = strlen(client_id);
-    size_t total = ENTRY_HEADER + 1 + clen;
+    size_t dlen = digest != NULL ? ENTRY_DIGEST : 0;
+    size_t total = ENTRY_HEADER + 1 + clen + dlen;
     for (size_t i = 0; i < count; i++) {
         if (results[i] == NULL && lens[i] > 0) {
             return MPC_ERR_INVALID_ARG;
@@ -118,11 +126,15 @@ node_client_results_entry_encode(const char *client_id, const uint8_t *const *re
     }
     b[0] = NODE_CLIENT_RESULTS_FORMAT;
     b[1] = (uint8_t)count;
-    b[2] = 0;
+    b[2] = digest != NULL ? ENTRY_FLAG_DIGEST : 0;
     b[3] = 0;
     b[4] = (uint8_t)clen;
     memcpy(b + 5, client_id, clen);
     size_t off = 5 + clen;
+    if (digest != NULL) {
+        memcpy(b + off, digest, ENTRY_DIGEST);
+        off += ENTRY_DIGEST;
+    }
     for (size_t i = 0; i < count; i++) {
         put_u32(b + off, (uint32_t)lens[i]);
         if (lens[i] > 0) {
@@ -191,11 +203,12 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
         return MPC_ERR_INVALID_ARG;
     }
     if (len < ENTRY_HEADER + 1 || in[0] != NODE_CLIENT_RESULTS_FORMAT || in[1] == 0 ||
-        in[1] > NODE_CLIENT_RESULTS_MAX || in[2] != 0 || in[3] != 0) {
+        in[1] > NODE_CLIENT_RESULTS_MAX || (in[2] & ~ENTRY_FLAG_DIGEST) != 0 || in[3] != 0) {
         return MPC_ERR_CORRUPT;
     }
     size_t clen = in[4];
-    if (clen == 0 || clen > NODE_CLIENT_REQUEST_CLIENT_MAX || len - 5 < clen) {
+    size_t dlen = (in[2] & ENTRY_FLAG_DIGEST) != 0 ? ENTRY_DIGEST : 0;
+    if (clen == 0 || clen > NODE_CLIENT_REQUEST_CLIENT_MAX || len - 5 < clen + dlen) {
         return MPC_ERR_CORRUPT;
     }
     memcpy(e->client_id, in + 5, clen);
@@ -204,7 +217,11 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
         memset(e, 0, sizeof *e);
         return MPC_ERR_CORRUPT;
     }
-    mpc_status st = entry_decode_results(e, in, len, 5 + clen, in[1]);
+    if (dlen > 0) {
+        memcpy(e->digest, in + 5 + clen, ENTRY_DIGEST);
+        e->has_digest = 1;
+    }
+    mpc_status st = entry_decode_results(e, in, len, 5 + clen + dlen, in[1]);
     if (st != MPC_OK) {
         node_client_results_entry_clear(e);
     }

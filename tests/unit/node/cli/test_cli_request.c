@@ -142,13 +142,13 @@ test_cli_sign_request_opens_on_node(void **state)
     struct fx *f = *state;
     const char *argv[] = {"sign",      "--key",       f->plain,    "--wallet",      "w-1",
                           "--message", "hello",       "--signers", "node-1,node-3", "--request-id",
-                          "req.1",     "--client-id", "cli-a"};
+                          "req-1",     "--client-id", "cli-a"};
     struct cli_req_opts o;
     size_t len = 0;
     uint8_t *data = build(MPC__OP__OP_SIGN, 13, argv, &len, &o);
     Mpc__Request *req = NULL;
     assert_int_equal(node_open(f, f->pk, data, len, &req), MPC_OK);
-    assert_string_equal(req->request_id, "req.1");
+    assert_string_equal(req->request_id, "req-1");
     assert_string_equal(req->client_id, "cli-a");
     assert_int_equal(req->body_case, MPC__REQUEST__BODY_SIGN);
     assert_string_equal(req->sign->wallet_id, "w-1");
@@ -268,6 +268,10 @@ test_cli_parse_usage_errors(void **state)
         "reshare", "--key", f->plain, "--wallet", "w", "--new-participants", "a,b"};
     assert_int_equal(cli_req_parse(MPC__OP__OP_RESHARE, 7, (char **)reshare_no_thr, &o),
                      CLI_EXIT_USAGE);
+    cli_req_opts_clear(&o);
+    /* a '.' in a request id would split its result subject: refused before sending */
+    const char *dotted[] = {"keygen", "--key", f->plain, "--wallet", "w", "--request-id", "a.b"};
+    assert_int_equal(cli_req_parse(MPC__OP__OP_KEYGEN, 7, (char **)dotted, &o), CLI_EXIT_USAGE);
     cli_req_opts_clear(&o);
     const char *stray[] = {"keygen", "--key", f->plain, "--wallet", "w", "extra"};
     assert_int_equal(cli_req_parse(MPC__OP__OP_KEYGEN, 6, (char **)stray, &o), CLI_EXIT_USAGE);

@@ -550,6 +550,107 @@ test_request_approval_flow(void **state)
     free(osr);
 }
 
+/* The replay window: created_at within now +/- max_age, a bounded expiry. */
+static void
+test_request_replay_window(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    char *e = f->err;
+    size_t n = sizeof f->err;
+    const uint64_t now = 1800000000000ull;
+    req_sign(&q, "msg");
+    f->pol.now_ms = now;
+    q.r.created_at_ms = now - 1000;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.r.created_at_ms = now - NODE_CLIENT_REQUEST_MAX_AGE_MS; /* the edge of the default */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.r.created_at_ms = now - NODE_CLIENT_REQUEST_MAX_AGE_MS - 1; /* a replay of an old one */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    q.r.created_at_ms = 0; /* no creation time at all */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    q.r.created_at_ms = now + NODE_CLIENT_REQUEST_MAX_AGE_MS + 1; /* from the far future */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    f->pol.max_age_ms = 10000; /* configured */
+    q.r.created_at_ms = now - 10001;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    q.r.created_at_ms = now - 9999;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    /* expiry: at most max_expiry after creation, not before it */
+    q.r.created_at_ms = now;
+    q.r.expires_at_ms = now + NODE_CLIENT_REQUEST_MAX_EXPIRY_MS;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.r.expires_at_ms = now + NODE_CLIENT_REQUEST_MAX_EXPIRY_MS + 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_REQ_EXPIRY_TOO_LONG);
+    f->pol.max_expiry_ms = 60000;
+    q.r.expires_at_ms = now + 60001;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_REQ_EXPIRY_TOO_LONG);
+    q.r.expires_at_ms = now - 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_REQ_EXPIRY_TOO_LONG);
+    q.r.created_at_ms = now - 5000; /* valid window, expired a moment ago */
+    q.r.expires_at_ms = now - 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_EXPIRED);
+    f->pol.now_ms = 0;
+    f->pol.max_age_ms = 0;
+    f->pol.max_expiry_ms = 0;
+}
+
+/* A secp256k1 sign of the all-zero digest, a request id with '.', and what open reports. */
+static void
+test_request_zero_digest_dotted_id_and_ids(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    uint8_t zero[32] = {0}, digest[32];
+    char *e = f->err;
+    size_t n = sizeof f->err;
+    req_sign(&q, "msg");
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    q.s.message.data = zero;
+    q.s.message.len = 32;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_ZERO_DIGEST);
+    zero[31] = 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519; /* EdDSA signs messages, zeros included */
+    zero[31] = 0;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    /* a '.' in the request id: refused when opened, and the ids carry no request id */
+    struct node_client_request_ids ids;
+    req_sign(&q, "msg");
+    q.r.request_id = "victim.1";
+    assert_int_equal(build_open(f, &q, 0, &ids), MPC_ERR_REQ_INVALID);
+    assert_true(ids.authenticated);
+    assert_string_equal(ids.request_id, "");
+    /* ids: the initiator's index and the digest of the Request bytes */
+    size_t rlen = 0, len = 0;
+    q.r.request_id = "req-9";
+    uint8_t *rb = NULL;
+    assert_int_equal(node_client_request_encode(&q.r, &rb, &rlen), MPC_OK);
+    crypto_hash_sha256(digest, rb, rlen);
+    free(rb);
+    assert_int_equal(build_open(f, &q, 0, &ids), MPC_OK);
+    assert_int_equal(ids.initiator, 0);
+    assert_memory_equal(ids.digest, digest, 32);
+    /* the Nats-Msg-Id is the hex SHA-256 of the signed bytes */
+    uint8_t *sr = sealed(f, &q, &len);
+    char id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1], want[65];
+    assert_int_equal(node_client_request_msg_id(id, sizeof id, sr, len), MPC_OK);
+    crypto_hash_sha256(digest, sr, len);
+    sodium_bin2hex(want, sizeof want, digest, 32);
+    assert_string_equal(id, want);
+    assert_int_equal(node_client_request_msg_id(id, 64, sr, len), MPC_ERR_INVALID_ARG);
+    /* the content digest results carry is that of the Request bytes inside */
+    uint8_t inner[32];
+    assert_int_equal(node_client_request_digest(inner, sr, len), MPC_OK);
+    assert_memory_equal(inner, ids.digest, 32);
+    assert_int_equal(node_client_request_digest(inner, (const uint8_t *)"\xff", 1),
+                     MPC_ERR_REQ_MALFORMED);
+    free(sr);
+}
+
 static void
 test_request_bad_args(void **state)
 {
@@ -597,6 +698,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_request_open_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_open_approvals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_approval_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_replay_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_zero_digest_dotted_id_and_ids, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_keygen_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_sign_reshare_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_lists_node, setup, teardown),
