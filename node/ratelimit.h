@@ -21,11 +21,11 @@
 
 /* Token buckets, one per initiator index. Plain struct: zero it, then node_ratelimit_init. */
 struct node_ratelimit {
-    uint32_t rate;                        /* tokens added per second (>= 1) */
-    uint32_t burst;                       /* bucket size (>= 1) */
-    uint64_t milli[NODE_RATELIMIT_KEYS];  /* tokens x 1000 held, per bucket */
+    uint32_t rate;                         /* tokens added per second (>= 1) */
+    uint32_t burst;                        /* bucket size (>= 1) */
+    uint64_t milli[NODE_RATELIMIT_KEYS];   /* tokens x 1000 held, per bucket */
     uint64_t last_ms[NODE_RATELIMIT_KEYS]; /* monotonic time of the last refill, per bucket */
-    int used[NODE_RATELIMIT_KEYS];        /* 1 once the bucket was first touched */
+    int used[NODE_RATELIMIT_KEYS];         /* 1 once the bucket was first touched */
 };
 
 /* Sets rate and burst (0 is taken as 1); every bucket starts full. */

@@ -25,6 +25,8 @@ static const char approve_usage[] =
     "only. The request is printed on stderr first: review it. Send the request\n"
     "with its approvals by\n"
     "  mpc-cli <op> --request REQUEST_FILE --approval A1 --approval A2 ...\n"
+    "Collect every approval first: a request the nodes refuse (too few or bad\n"
+    "approvals) stays refused under its id; save a new one to try again.\n"
     "\n"
     "  --key FILE              the authorizer's key (an `initiator new` key file)\n"
     "  --passphrase-file F, --passphrase-env VAR   for an encrypted key file\n"

@@ -13,6 +13,8 @@
 
 #include <sodium.h>
 
+#include "node/client/request_internal.h"
+
 #define REQ_DOMAIN_LEN      (sizeof NODE_CLIENT_REQUEST_DOMAIN)  /* includes the NUL */
 #define APPROVAL_DOMAIN_LEN (sizeof NODE_CLIENT_APPROVAL_DOMAIN) /* includes the NUL */
 
@@ -353,8 +355,8 @@ node_client_request_build(const Mpc__Request *req, const node_store_identity *in
 
 /* ---------------------------------------------------------------- node side */
 
-static mpc_status
-req_fail(char *err, size_t cap, mpc_status st, const char *why)
+mpc_status
+node_client_req_fail(char *err, size_t cap, mpc_status st, const char *why)
 {
     if (err != NULL && cap > 0) {
         snprintf(err, cap, "%s", why);
@@ -425,13 +427,13 @@ req_check_one_approval(const Mpc__Approval *a, const uint8_t *pk, const Mpc__Sig
                        const uint8_t digest[32], char *err, size_t cap)
 {
     if (a->request_sha256.len != 0 && sodium_memcmp(a->request_sha256.data, digest, 32) != 0) {
-        return req_fail(err, cap, MPC_ERR_REQ_APPROVAL_MISMATCH,
-                        "an approval was made for another request");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_APPROVAL_MISMATCH,
+                                    "an approval was made for another request");
     }
     if (!req_verify(a->signature.data, pk, NODE_CLIENT_APPROVAL_DOMAIN, APPROVAL_DOMAIN_LEN,
                     sr->request.data, sr->request.len)) {
-        return req_fail(err, cap, MPC_ERR_REQ_APPROVAL_FORGED,
-                        "an approval signature does not verify");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_APPROVAL_FORGED,
+                                    "an approval signature does not verify");
     }
     return MPC_OK;
 }
@@ -452,16 +454,17 @@ req_check_approvals(const struct node_client_request_policy *pol, const Mpc__Sig
         return MPC_OK;
     }
     if (sr->n_approvals > NODE_CLIENT_REQUEST_APPROVALS_MAX) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "too many approvals");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "too many approvals");
     }
     if (sr->n_approvals == 0 && pol->approvals_required > 0) {
-        return req_fail(err, cap, MPC_ERR_REQ_NO_APPROVALS, "request carries no approvals");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_NO_APPROVALS,
+                                    "request carries no approvals");
     }
     crypto_hash_sha256(digest, sr->request.data, sr->request.len);
     for (size_t i = 0; i < sr->n_approvals; i++) {
         const Mpc__Approval *a = sr->approvals[i];
         if (!req_approval_sizes_ok(a)) {
-            return req_fail(err, cap, MPC_ERR_REQ_MALFORMED, "approval sizes invalid");
+            return node_client_req_fail(err, cap, MPC_ERR_REQ_MALFORMED, "approval sizes invalid");
         }
         size_t n_auth = pol->n_authorizers < NODE_CLIENT_REQUEST_APPROVALS_MAX
                             ? pol->n_authorizers
@@ -480,7 +483,7 @@ req_check_approvals(const struct node_client_request_policy *pol, const Mpc__Sig
     if (valid < pol->approvals_required) {
         char why[96];
         snprintf(why, sizeof why, "%u of %u required approvals", valid, pol->approvals_required);
-        return req_fail(err, cap, MPC_ERR_REQ_UNAUTHORIZED, why);
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_UNAUTHORIZED, why);
     }
     return MPC_OK;
 }
@@ -491,17 +494,20 @@ req_check_initiator(const struct node_client_request_policy *pol, const Mpc__Sig
                     char *err, size_t cap)
 {
     if (sr->initiator_public_key.len == 0 || sr->signature.len == 0) {
-        return req_fail(err, cap, MPC_ERR_REQ_UNSIGNED, "request carries no signature");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_UNSIGNED, "request carries no signature");
     }
     if (sr->initiator_public_key.len != 32 || sr->signature.len != 64) {
-        return req_fail(err, cap, MPC_ERR_REQ_MALFORMED, "bad initiator key or signature size");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_MALFORMED,
+                                    "bad initiator key or signature size");
     }
     if (req_key_index(sr->initiator_public_key.data, pol->initiators, pol->n_initiators) < 0) {
-        return req_fail(err, cap, MPC_ERR_REQ_UNKNOWN_INITIATOR, "initiator key not configured");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_UNKNOWN_INITIATOR,
+                                    "initiator key not configured");
     }
     if (!req_verify(sr->signature.data, sr->initiator_public_key.data, NODE_CLIENT_REQUEST_DOMAIN,
                     REQ_DOMAIN_LEN, sr->request.data, sr->request.len)) {
-        return req_fail(err, cap, MPC_ERR_REQ_BAD_SIGNATURE, "initiator signature invalid");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_BAD_SIGNATURE,
+                                    "initiator signature invalid");
     }
     return MPC_OK;
 }
@@ -530,16 +536,18 @@ node_client_request_open(const struct node_client_request_policy *pol, const uin
     }
     size_t max = pol->max_bytes != 0 ? pol->max_bytes : NODE_CLIENT_REQUEST_MAX_BYTES;
     if (len > max) {
-        return req_fail(err, err_cap, MPC_ERR_REQ_TOO_LARGE, "request larger than the limit");
+        return node_client_req_fail(err, err_cap, MPC_ERR_REQ_TOO_LARGE,
+                                    "request larger than the limit");
     }
     Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, len, data);
     if (sr == NULL) {
-        return req_fail(err, err_cap, MPC_ERR_REQ_MALFORMED, "SignedRequest does not decode");
+        return node_client_req_fail(err, err_cap, MPC_ERR_REQ_MALFORMED,
+                                    "SignedRequest does not decode");
     }
     Mpc__Request *r = mpc__request__unpack(NULL, sr->request.len, sr->request.data);
     mpc_status st = MPC_OK;
     if (r == NULL) {
-        st = req_fail(err, err_cap, MPC_ERR_REQ_MALFORMED, "Request does not decode");
+        st = node_client_req_fail(err, err_cap, MPC_ERR_REQ_MALFORMED, "Request does not decode");
     } else {
         req_fill_ids(ids, r);
         crypto_hash_sha256(ids->digest, sr->request.data, sr->request.len);

@@ -8,14 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static mpc_status
-req_fail(char *err, size_t cap, mpc_status st, const char *why)
-{
-    if (err != NULL && cap > 0) {
-        snprintf(err, cap, "%s", why);
-    }
-    return st;
-}
+#include "node/client/request_internal.h"
 
 /* ---------------------------------------------------------------- validation */
 
@@ -26,20 +19,20 @@ req_check_parties(const struct node_client_request_policy *pol, char *const *ids
 {
     char why[96];
     if (n > NODE_CLIENT_REQUEST_PARTIES_MAX) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "too many participants");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "too many participants");
     }
     for (size_t i = 0; i < n; i++) {
         if (!node_client_node_id_is_valid(ids[i])) {
-            return req_fail(err, cap, MPC_ERR_REQ_INVALID, "participant id malformed");
+            return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "participant id malformed");
         }
         if (node_config_peers_find(pol->peers, ids[i]) == NULL) {
             snprintf(why, sizeof why, "participant %s is not a known node", ids[i]);
-            return req_fail(err, cap, MPC_ERR_UNKNOWN_PARTICIPANT, why);
+            return node_client_req_fail(err, cap, MPC_ERR_UNKNOWN_PARTICIPANT, why);
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(ids[k], ids[i]) == 0) {
                 snprintf(why, sizeof why, "participant %s listed twice", ids[i]);
-                return req_fail(err, cap, MPC_ERR_REQ_INVALID, why);
+                return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, why);
             }
         }
     }
@@ -52,7 +45,7 @@ req_check_threshold(uint32_t k, size_t n, char *err, size_t cap)
     if (k < 2 || k > n) {
         char why[96];
         snprintf(why, sizeof why, "threshold %u outside 2..%zu", k, n);
-        return req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, why);
+        return node_client_req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, why);
     }
     return MPC_OK;
 }
@@ -68,12 +61,14 @@ req_validate_keygen(const struct node_client_request_policy *pol, const Mpc__Key
                     char *err, size_t cap)
 {
     if (k->n_key_types == 0 || k->n_key_types > 2) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "keygen needs one or two key types");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID,
+                                    "keygen needs one or two key types");
     }
     for (size_t i = 0; i < k->n_key_types; i++) {
         if (!req_key_type_ok((int)k->key_types[i]) ||
             (i == 1 && k->key_types[0] == k->key_types[1])) {
-            return req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid or repeated");
+            return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID,
+                                        "key type invalid or repeated");
         }
     }
     mpc_status st = req_check_parties(pol, k->participants, k->n_participants, err, cap);
@@ -100,21 +95,22 @@ req_validate_sign(const struct node_client_request_policy *pol, const Mpc__SignR
                   char *err, size_t cap)
 {
     if (!req_key_type_ok((int)s->key_type)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
     }
     if (s->message.len == 0 || s->message.len > NODE_CLIENT_REQUEST_MSG_MAX) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "message empty or too long");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "message empty or too long");
     }
     if (s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 && s->message.len != 32) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "ECDSA needs a 32-byte digest");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "ECDSA needs a 32-byte digest");
     }
     /* No hash function outputs zeros: such a "digest" is a forgery aid, not a message. */
     if (s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 && req_all_zero(s->message.data, 32)) {
-        return req_fail(err, cap, MPC_ERR_REQ_ZERO_DIGEST, "the digest to sign is all zero");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_ZERO_DIGEST,
+                                    "the digest to sign is all zero");
     }
     mpc_status st = req_check_parties(pol, s->signers, s->n_signers, err, cap);
     if (st == MPC_OK && s->n_signers == 1) {
-        st = req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, "a single signer cannot sign");
+        st = node_client_req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, "a single signer cannot sign");
     }
     return st;
 }
@@ -124,7 +120,7 @@ req_validate_reshare(const struct node_client_request_policy *pol, const Mpc__Re
                      char *err, size_t cap)
 {
     if (!req_key_type_ok((int)r->key_type)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
     }
     mpc_status st = req_check_parties(pol, r->new_participants, r->n_new_participants, err, cap);
     if (st != MPC_OK) {
@@ -153,16 +149,16 @@ req_check_clock(const struct node_client_request_policy *pol, const Mpc__Request
     uint64_t c = r->created_at_ms, now = pol->now_ms;
     if ((c < now && now - c > age) || (c > now && c - now > age)) {
         char why[96];
-        snprintf(why, sizeof why, "created %s than %llu ms from now", c < now ? "longer ago" : "more",
-                 (unsigned long long)age);
-        return req_fail(err, cap, MPC_ERR_REQ_STALE, why);
+        snprintf(why, sizeof why, "created %s than %llu ms from now",
+                 c < now ? "longer ago" : "more", (unsigned long long)age);
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_STALE, why);
     }
     if (r->expires_at_ms != 0 && (r->expires_at_ms < c || r->expires_at_ms - c > longest)) {
-        return req_fail(err, cap, MPC_ERR_REQ_EXPIRY_TOO_LONG,
-                        "expires_at before created_at or beyond the longest expiry");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_EXPIRY_TOO_LONG,
+                                    "expires_at before created_at or beyond the longest expiry");
     }
     if (r->expires_at_ms != 0 && r->expires_at_ms < now) {
-        return req_fail(err, cap, MPC_ERR_EXPIRED, "request expired");
+        return node_client_req_fail(err, cap, MPC_ERR_EXPIRED, "request expired");
     }
     return MPC_OK;
 }
@@ -175,10 +171,10 @@ node_client_request_validate(const struct node_client_request_policy *pol, const
         return MPC_ERR_INVALID_ARG;
     }
     if (!node_client_request_id_is_valid(r->request_id)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "request_id malformed");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "request_id malformed");
     }
     if (!node_client_id_is_valid(r->client_id)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "client_id malformed");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "client_id malformed");
     }
     mpc_status st = req_check_clock(pol, r, err, cap);
     if (st != MPC_OK) {
@@ -196,10 +192,10 @@ node_client_request_validate(const struct node_client_request_policy *pol, const
         wallet = r->reshare->wallet_id;
         break;
     default:
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "request has no operation");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "request has no operation");
     }
     if (!node_client_wallet_id_is_valid(wallet)) {
-        return req_fail(err, cap, MPC_ERR_REQ_INVALID, "wallet_id malformed");
+        return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "wallet_id malformed");
     }
     if (r->body_case == MPC__REQUEST__BODY_KEYGEN) {
         return req_validate_keygen(pol, r->keygen, err, cap);

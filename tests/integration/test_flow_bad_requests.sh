@@ -49,11 +49,6 @@ PY
     check "$name: every node answers $code, exit 1" $([ $rc -eq 0 ] && [ "$RC" -eq 1 ]; echo $?)
 }
 alive() { local i; for i in 1 2 3; do pid_alive "${NODE_PID[$i]}" || return 1; done; }
-# node_metric I SERIES — value of the sample line "SERIES value" of node-I (0 if absent).
-node_metric() {
-    curl -fsS --max-time 5 "http://127.0.0.1:${HTTP_PORT[$1]}/metrics" |
-        awk -v p="$2 " 'index($0, p) == 1 {v = $NF} END {print v + 0}'
-}
 unauth_sum() {
     echo $(( $(node_metric 1 mpc_requests_unauthenticated_total) +
              $(node_metric 2 mpc_requests_unauthenticated_total) +

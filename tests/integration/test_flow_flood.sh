@@ -30,10 +30,6 @@ run() { # run NAME ARGS... -> $tmp/NAME.json, RC, MS (wall time of mpc-cli)
     RC=$?
     MS=$(( $(now_ms) - t0 ))
 }
-node_metric() { # node_metric I SERIES — value of the sample line "SERIES value" (0 if absent)
-    curl -fsS --max-time 5 "http://127.0.0.1:${HTTP_PORT[$1]}/metrics" |
-        awk -v p="$2 " 'index($0, p) == 1 {v = $NF} END {print v + 0}'
-}
 unauth_all() { # unauth_all N — every node dropped at least N unauthenticated requests
     local i
     for i in 1 2 3; do
