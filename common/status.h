@@ -103,6 +103,14 @@
     X(MPC_ERR_NOT_PARTICIPANT, 510, "node is not a participant")                                   \
     X(MPC_ERR_EXPIRED, 511, "request expired")                                                     \
     X(MPC_ERR_KEY_VERSION_RETIRED, 512, "key version retired: only the active version signs")      \
+    X(MPC_ERR_REQ_NO_APPROVALS, 513, "request carries no approvals")                               \
+    X(MPC_ERR_REQ_APPROVAL_FORGED, 514, "approval signature invalid")                              \
+    X(MPC_ERR_REQ_APPROVAL_MISMATCH, 515, "approval made for another request")                     \
+    X(MPC_ERR_REQ_STALE, 516, "request created outside the freshness window")                      \
+    X(MPC_ERR_REQ_EXPIRY_TOO_LONG, 517, "request expiry beyond the allowed maximum")               \
+    X(MPC_ERR_REQ_ID_REUSED, 518, "request id reused with different content")                      \
+    X(MPC_ERR_REQ_RATE_LIMITED, 519, "initiator over its request rate")                            \
+    X(MPC_ERR_REQ_ZERO_DIGEST, 520, "digest to sign is all zero")                                  \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \

@@ -233,7 +233,12 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
                         ? "nats.nkey_seed_file holds no valid user seed (SU...)"
                         : "");
     }
-    st = transport_js_ensure_streams(d->js, NULL);
+    transport_js_streams_config jsc;
+    transport_js_streams_config_default(&jsc);
+    jsc.req_max_msgs = d->cfg->requests.stream_max_msgs;
+    jsc.req_max_bytes = (int64_t)d->cfg->requests.stream_max_mb << 20;
+    jsc.req_max_msg_size = (int32_t)NODE_CLIENT_REQUEST_MAX_BYTES + 4096; /* + headers */
+    st = transport_js_ensure_streams(d->js, &jsc);
     if (st == MPC_OK) {
         transport_js_consumer_config cc = {.node_id = d->cfg->node_id,
                                            .ack_wait_ms = d->cfg->timeouts.ack_wait_ms};
@@ -273,6 +278,9 @@ set_policy(struct node_daemon *d)
     d->policy.n_authorizers = c->authorizers.n_keys;
     d->policy.approvals_required = c->authorizers.required;
     d->policy.peers = d->peers;
+    d->policy.max_age_ms = c->requests.max_age_ms;
+    d->policy.max_expiry_ms = c->requests.max_expiry_ms;
+    node_ratelimit_init(&d->limit, c->requests.rate_per_s, c->requests.burst);
 }
 
 static mpc_status

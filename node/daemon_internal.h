@@ -31,6 +31,7 @@
 #include "node/config/config.h"
 #include "node/config/peers.h"
 #include "node/daemon.h"
+#include "node/ratelimit.h"
 #include "node/sdnotify.h"
 #include "node/store/identity.h"
 #include "node/store/keyinfo.h"
@@ -99,6 +100,7 @@ struct node_job {
     char client_id[NODE_CLIENT_REQUEST_CLIENT_MAX + 1]; /* result subject token */
     int op;                                             /* Mpc__Op */
     uint64_t stream_seq;                                /* JetStream sequence of msg */
+    uint8_t digest[32];                                 /* SHA-256 of the Request bytes */
     uint64_t started_ms;                                /* monotonic start */
     uint64_t last_progress_ms;                          /* last InProgress (monotonic; d->mu) */
     size_t n_sub;                                       /* sub-jobs */
@@ -116,9 +118,10 @@ struct node_metrics {
     uint64_t rejected[NODE_METRIC_SLOTS];        /* requests rejected at intake by status slot */
     uint64_t republished;                        /* results republished from the request log */
     uint64_t not_participant;                    /* requests acked as not ours */
-    uint64_t naks;                               /* requests Nak'ed for redelivery */
-    uint64_t publish_failures;                   /* result publishes that failed */
-    uint64_t store_failures;                     /* store writes that failed */
+    uint64_t unauthenticated;  /* requests dropped unanswered: no valid initiator signature */
+    uint64_t naks;             /* requests Nak'ed for redelivery */
+    uint64_t publish_failures; /* result publishes that failed */
+    uint64_t store_failures;   /* store writes that failed */
 };
 
 /* The daemon. */
@@ -144,23 +147,26 @@ struct node_daemon {
     pthread_cond_t cv;                        /* job done, permit freed, stop */
     struct node_job *jobs;                    /* requests with sessions in flight */
     struct node_job *done;                    /* completed, waiting for the finisher */
-    struct node_job *finishing; /* the job finish_job is storing/publishing, or NULL */
-    size_t n_jobs;              /* jobs in jobs + done (d->mu) */
-    int finisher_stop;          /* finisher: exit when done is empty (d->mu) */
-    int ticker_stop;            /* ticker: exit (d->mu) */
-    pthread_t finisher;         /* finisher thread */
-    pthread_t ticker;           /* ticker thread */
-    int threads_started;        /* bit 0 finisher, bit 1 ticker */
-    int stop;                   /* stop requested (atomic; signal handler) */
-    int js_ok;                  /* last JetStream ping succeeded (atomic) */
-    uint64_t started_ms;        /* monotonic start */
-    uint64_t *peer_seen_ms;     /* per peer index: last heartbeat (atomic), 0 never */
-    uint64_t ack_wait_ms;       /* effective AckWait */
-    struct node_metrics m;      /* counters */
-    node_sdnotify *notify;      /* systemd notify socket (owned), NULL if none */
-    node_watchdog *watchdog;    /* systemd watchdog thread (owned), NULL if none */
-    uint64_t watchdog_limit_ms; /* longest tolerated stall: the watchdog interval */
-    uint64_t intake_beat_ms;    /* last turn of the intake loop (atomic, monotonic) */
+    struct node_job *finishing;  /* the job finish_job is storing/publishing, or NULL */
+    size_t n_jobs;               /* jobs in jobs + done (d->mu) */
+    int finisher_stop;           /* finisher: exit when done is empty (d->mu) */
+    int ticker_stop;             /* ticker: exit (d->mu) */
+    pthread_t finisher;          /* finisher thread */
+    pthread_t ticker;            /* ticker thread */
+    int threads_started;         /* bit 0 finisher, bit 1 ticker */
+    int stop;                    /* stop requested (atomic; signal handler) */
+    int js_ok;                   /* last JetStream ping succeeded (atomic) */
+    uint64_t started_ms;         /* monotonic start */
+    uint64_t *peer_seen_ms;      /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t ack_wait_ms;        /* effective AckWait */
+    struct node_metrics m;       /* counters */
+    node_sdnotify *notify;       /* systemd notify socket (owned), NULL if none */
+    node_watchdog *watchdog;     /* systemd watchdog thread (owned), NULL if none */
+    uint64_t watchdog_limit_ms;  /* longest tolerated stall: the watchdog interval */
+    uint64_t intake_beat_ms;     /* last turn of the intake loop (atomic, monotonic) */
+    struct node_ratelimit limit; /* per-initiator request rate (intake thread only) */
+    uint64_t unauth_logged_ms;   /* last unauthenticated-drop log line (intake thread) */
+    uint64_t unauth_unlogged;    /* drops since that line (intake thread) */
 };
 
 /* notify.c: READY=1 and the watchdog (start of run), the intake heartbeat,

@@ -4,11 +4,18 @@
  * DESIGN: runs on the thread that called node_daemon_run. It fetches only
  * while the session manager has a free admission permit (backpressure:
  * unfetched requests wait in JetStream). Per message:
- *   invalid (node_client_request_open) -> error result (+ request log when the
- *       initiator signature verified, so a duplicate gets the same answer),
- *       Term;
- *   already in the request log -> republish the stored results, Ack;
- *   already in flight here (redelivery) -> leave it to the running job;
+ *   no valid initiator signature -> dropped: no result (the ids in it are
+ *       the sender's claim, and results under a client's id belong to that
+ *       client), counted in mpc_requests_unauthenticated_total and
+ *       mpc_requests_rejected_total, logged at most once a second, Term;
+ *   initiator over its rate (node/ratelimit.h) -> error result, Term;
+ *   id in the request log with the same content (digest of the Request
+ *       bytes) -> republish the stored results, Ack; with other content ->
+ *       MPC_ERR_REQ_ID_REUSED (the log entry stays), Term;
+ *   invalid (node_client_request_open) -> error result + request log (so a
+ *       duplicate gets the same answer), Term;
+ *   already in flight here: redelivery -> leave it to the running job; other
+ *       content -> MPC_ERR_REQ_ID_REUSED;
  *   not a participant -> Ack;
  *   store-dependent rejection (unknown wallet, unsupported key type, ...)
  *       -> error result + request log, Term;
@@ -19,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/secmem.h"
@@ -28,6 +37,7 @@
 #define NODE_ADMIT_WAIT_MS  2000u
 #define NODE_RETRY_NAK_MS   1000u
 #define NODE_FETCH_ERR_MS   500u
+#define NODE_FETCH_BATCH    64u /* most requests fetched at once */
 
 static int
 stopping(struct node_daemon *d)
@@ -49,10 +59,16 @@ wait_cv(struct node_daemon *d, uint64_t ms)
 
 /* ---------------------------------------------------------------- replies */
 
-/* Republishes the request log entry of request_id. Returns MPC_ERR_NOT_FOUND if none. */
+/*
+ * Republishes the request log entry of ids->request_id if it was logged for
+ * the same content. Returns: MPC_OK (republished); MPC_ERR_NOT_FOUND (not
+ * logged); MPC_ERR_REQ_ID_REUSED (logged for other content; nothing sent);
+ * MPC_ERR_NATS (a publish failed); the store's or decoder's error.
+ */
 static mpc_status
-republish_logged(struct node_daemon *d, const char *request_id)
+republish_logged(struct node_daemon *d, const struct node_client_request_ids *ids)
 {
+    const char *request_id = ids->request_id;
     mpc_status outcome = MPC_OK;
     uint8_t *entry = NULL;
     size_t len = 0;
@@ -66,6 +82,10 @@ republish_logged(struct node_daemon *d, const char *request_id)
     if (st != MPC_OK) {
         mpc_log(MPC_LOG_ERROR, "node", "request_log_corrupt", "request=%s", request_id);
         return st;
+    }
+    if (e.has_digest && sodium_memcmp(e.digest, ids->digest, sizeof e.digest) != 0) {
+        node_client_results_entry_clear(&e);
+        return MPC_ERR_REQ_ID_REUSED;
     }
     for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
         Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
@@ -84,46 +104,73 @@ republish_logged(struct node_daemon *d, const char *request_id)
     return st == MPC_OK ? MPC_OK : MPC_ERR_NATS;
 }
 
-/* Answers an invalid request: error result (logged if authenticated), Term. */
+/*
+ * Drops a request that did not authenticate: nothing is published (its ids
+ * and client are only claims, and the result subjects belong to the client
+ * named), counted, logged at most once a second with the count since, Term.
+ */
+static void
+drop_unauthenticated(struct node_daemon *d, transport_js_msg *msg, mpc_status why, const char *err)
+{
+    uint64_t now = mpc_clock_mono_ms();
+    node_metrics_rejected(&d->m, why);
+    node_metrics_add(&d->m.unauthenticated);
+    d->unauth_unlogged++;
+    if (d->unauth_logged_ms == 0 || now - d->unauth_logged_ms >= 1000) {
+        mpc_log(MPC_LOG_WARN, "node", "request_dropped_unauthenticated",
+                "status=%s reason=\"%s\" dropped=%llu seq=%llu", mpc_status_name(why), err,
+                (unsigned long long)d->unauth_unlogged,
+                (unsigned long long)transport_js_msg_stream_seq(msg));
+        d->unauth_logged_ms = now;
+        d->unauth_unlogged = 0;
+    }
+    node_msg_term(msg, "-");
+}
+
+/* How reject() answers. */
+enum reject_mode {
+    REJECT_LOG = 1,   /* also store it in the request log (a duplicate gets the same answer) */
+    REJECT_NO_KT = 2, /* no key type in the Result and its Nats-Msg-Id: it stands beside,
+                         and never replaces, the results logged under the same id */
+};
+
+/*
+ * Answers an authenticated request that is refused: error result (logged when
+ * mode has REJECT_LOG), Term. A request whose ids are invalid cannot be
+ * answered (no subject): it is logged and termed only.
+ */
 static void
 reject(struct node_daemon *d, transport_js_msg *msg, const struct node_client_request_ids *ids,
-       mpc_status why, const char *err)
+       mpc_status why, const char *err, int mode)
 {
-    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1] = "", cid[NODE_CLIENT_REQUEST_CLIENT_MAX + 1] = "";
+    const char *rid = ids->request_id, *cid = ids->client_id;
     uint8_t *res = NULL, *entry = NULL;
     size_t len = 0, elen = 0;
     node_metrics_rejected(&d->m, why);
-    if (ids->request_id[0] != '\0' && ids->client_id[0] != '\0') {
-        memcpy(rid, ids->request_id, sizeof rid);
-        memcpy(cid, ids->client_id, sizeof cid);
-    } else if (transport_js_msg_header(msg, TRANSPORT_JS_HDR_MSG_ID, rid, sizeof rid) != MPC_OK ||
-               transport_js_msg_header(msg, TRANSPORT_JS_HDR_CLIENT, cid, sizeof cid) != MPC_OK ||
-               !node_client_request_id_is_valid(rid) || !node_client_id_is_valid(cid)) {
-        rid[0] = cid[0] = '\0';
-    }
     mpc_log(MPC_LOG_WARN, "node", "request_rejected",
             "request=%s client=%s status=%s reason=\"%s\"", rid[0] ? rid : "-", cid[0] ? cid : "-",
             mpc_status_name(why), err);
-    if (rid[0] != '\0') {
+    if (rid[0] != '\0' && cid[0] != '\0') {
         struct node_client_result_info info = {
             .request_id = rid,
             .op = ids->op,
-            .key_type = ids->key_type,
+            .key_type = (mode & REJECT_NO_KT) != 0 ? 0 : ids->key_type,
             .wallet_id = ids->wallet_id,
             .status = why,
             .error_text = err,
             .node_id = d->cfg->node_id,
             .finished_at_ms = mpc_clock_wall_ms(),
+            .request_digest = ids->digest,
         };
         if (node_client_result_encode(&info, &res, &len) == MPC_OK) {
-            if (ids->authenticated &&
-                node_client_results_entry_encode(cid, (const uint8_t *const *)&res, &len, 1, &entry,
-                                                 &elen) == MPC_OK) {
-                if (node_store_req_put(d->store, rid, why, entry, elen) != MPC_OK) {
-                    node_metrics_add(&d->m.store_failures);
-                }
+            if ((mode & REJECT_LOG) != 0 &&
+                node_client_results_entry_encode(cid, ids->digest, (const uint8_t *const *)&res,
+                                                 &len, 1, &entry, &elen) == MPC_OK &&
+                node_store_req_put(d->store, rid, why, entry, elen) != MPC_OK) {
+                node_metrics_add(&d->m.store_failures);
             }
-            const tss_keytype *h = node_handler_find(ids->key_type);
+            const tss_keytype *h =
+                (mode & REJECT_NO_KT) != 0 ? NULL : node_handler_find(ids->key_type);
             (void)node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
         }
     }
@@ -162,6 +209,7 @@ job_new(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     job->req = req;
     memcpy(job->request_id, ids->request_id, sizeof job->request_id);
     memcpy(job->client_id, ids->client_id, sizeof job->client_id);
+    memcpy(job->digest, ids->digest, sizeof job->digest);
     job->op = ids->op;
     job->stream_seq = transport_js_msg_stream_seq(msg);
     job->started_ms = mpc_clock_mono_ms();
@@ -390,6 +438,56 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     node_job_free(job);
 }
 
+/* A request id in flight here: redelivery, same content elsewhere, or a reuse. */
+static void
+handle_running(struct node_daemon *d, transport_js_msg *msg,
+               const struct node_client_request_ids *ids, int same_content, int same_msg)
+{
+    if (!same_content) {
+        reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id in use by another request",
+               REJECT_NO_KT);
+    } else if (!same_msg) {
+        /* The same request published again: answered once the first is logged. */
+        node_msg_nak(msg, d->ack_wait_ms, ids->request_id);
+    } /* else a redelivery of a running request: its job acks the stream message */
+}
+
+/* Handles one authenticated request that passed the rate limit. Takes req. */
+static void
+handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
+                     const struct node_client_request_ids *ids, mpc_status st, const char *err)
+{
+    mpc_status logged = republish_logged(d, ids);
+    if (logged == MPC_OK || logged == MPC_ERR_NATS) { /* done before: same answer, no second run */
+        if (logged == MPC_OK) {
+            node_msg_ack(msg, ids->request_id);
+        } else {
+            node_msg_nak(msg, NODE_RETRY_NAK_MS, ids->request_id);
+        }
+    } else if (logged == MPC_ERR_REQ_ID_REUSED) {
+        reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id already used by another request",
+               REJECT_NO_KT);
+    } else if (st != MPC_OK) {
+        reject(d, msg, ids, st, err, REJECT_LOG);
+    } else {
+        pthread_mutex_lock(&d->mu);
+        struct node_job *running = find_job(d, ids->request_id);
+        int same_content =
+            running != NULL && sodium_memcmp(running->digest, ids->digest, sizeof ids->digest) == 0;
+        int same_msg = running != NULL && running->stream_seq == transport_js_msg_stream_seq(msg);
+        pthread_mutex_unlock(&d->mu);
+        if (running == NULL) {
+            run_request(d, msg, req, ids);
+            return; /* run_request owns req and msg */
+        }
+        handle_running(d, msg, ids, same_content, same_msg);
+    }
+    if (req != NULL) {
+        mpc__request__free_unpacked(req, NULL);
+    }
+    transport_js_msg_destroy(msg);
+}
+
 /* Handles one fetched message (takes ownership). */
 static void
 handle_msg(struct node_daemon *d, transport_js_msg *msg)
@@ -402,58 +500,45 @@ handle_msg(struct node_daemon *d, transport_js_msg *msg)
     struct node_client_request_policy pol = d->policy;
     pol.now_ms = mpc_clock_wall_ms();
     mpc_status st = node_client_request_open(&pol, data, len, &req, &ids, err, sizeof err);
-    if (st != MPC_OK) {
-        if (!ids.authenticated || republish_logged(d, ids.request_id) != MPC_OK) {
-            reject(d, msg, &ids, st, err);
-        } else {
-            node_msg_ack(msg, ids.request_id);
-        }
-        transport_js_msg_destroy(msg);
-        return;
+    if (!ids.authenticated) {
+        drop_unauthenticated(d, msg, st, err);
+    } else if (!node_ratelimit_take(&d->limit, ids.initiator, mpc_clock_mono_ms())) {
+        reject(d, msg, &ids, MPC_ERR_REQ_RATE_LIMITED, "initiator over its request rate",
+               REJECT_NO_KT); /* not logged: the client may try again later */
+    } else {
+        handle_authenticated(d, msg, req, &ids, st, err);
+        return; /* it owns req and msg */
     }
-    st = republish_logged(d, ids.request_id);
-    if (st == MPC_OK || st == MPC_ERR_NATS) { /* done before: same answer, no second run */
-        if (st == MPC_OK) {
-            node_msg_ack(msg, ids.request_id);
-        } else {
-            node_msg_nak(msg, NODE_RETRY_NAK_MS, ids.request_id);
-        }
+    if (req != NULL) {
         mpc__request__free_unpacked(req, NULL);
-        transport_js_msg_destroy(msg);
-        return;
     }
-    pthread_mutex_lock(&d->mu);
-    struct node_job *running = find_job(d, ids.request_id);
-    int same = running != NULL && running->stream_seq == transport_js_msg_stream_seq(msg);
-    pthread_mutex_unlock(&d->mu);
-    if (running != NULL) {
-        /* A redelivery of a running request: its job acks the stream message.
-         * Another message reusing the id: retry once the first is logged. */
-        if (!same) {
-            node_msg_nak(msg, d->ack_wait_ms, ids.request_id);
-        }
-        mpc__request__free_unpacked(req, NULL);
-        transport_js_msg_destroy(msg);
-        return;
-    }
-    run_request(d, msg, req, &ids);
+    transport_js_msg_destroy(msg);
 }
 
 void
 node_intake_run(struct node_daemon *d)
 {
     uint64_t last_err_log = 0;
+    transport_js_msg *msgs[NODE_FETCH_BATCH];
     while (!stopping(d)) {
         node_notify_beat(d);
-        if (session_manager_permits_free(d->mgr) == 0) {
+        size_t permits = session_manager_permits_free(d->mgr);
+        if (permits == 0) {
             wait_cv(d, NODE_PERMIT_WAIT_MS);
             continue;
         }
-        transport_js_msg *msg = NULL;
+        /* A batch holds no more requests than the free permits can start (a
+         * request starts up to NODE_JOB_MAX_SUB sessions), so each finds its
+         * permits; junk is dropped without one, so a flood of it costs one fetch
+         * round trip per batch, not per message. */
         size_t n = 0;
-        mpc_status st = transport_js_fetch(d->cons, &msg, 1, &n, NODE_FETCH_TIMEOUT_MS);
-        if (st == MPC_OK && n == 1) {
-            handle_msg(d, msg);
+        size_t want = permits / NODE_JOB_MAX_SUB;
+        want = want == 0 ? 1 : want < NODE_FETCH_BATCH ? want : NODE_FETCH_BATCH;
+        mpc_status st = transport_js_fetch(d->cons, msgs, want, &n, NODE_FETCH_TIMEOUT_MS);
+        if (st == MPC_OK && n > 0) {
+            for (size_t i = 0; i < n; i++) {
+                handle_msg(d, msgs[i]);
+            }
             continue;
         }
         if (st == MPC_ERR_TIMEOUT) {

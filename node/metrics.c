@@ -139,6 +139,9 @@ render_requests(FILE *f, const struct node_metrics *m)
             get(&m->republished));
     counter(f, "mpc_requests_not_participant_total", "Requests acked as not involving this node.",
             NULL, get(&m->not_participant));
+    counter(f, "mpc_requests_unauthenticated_total",
+            "Requests dropped without a result: no valid initiator signature.", NULL,
+            get(&m->unauthenticated));
     counter(f, "mpc_requests_nak_total", "Requests handed back for redelivery.", NULL,
             get(&m->naks));
     counter(f, "mpc_result_publish_failures_total", "Result publishes that failed.", NULL,

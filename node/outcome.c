@@ -163,10 +163,6 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
                          : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
                                                        : job->req->reshare->wallet_id;
     int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
-    uint8_t digest[NODE_CLIENT_REQUEST_DIGEST_LEN];
-    size_t req_len = 0;
-    const uint8_t *req = transport_js_msg_data(job->msg, &req_len);
-    int have_digest = req != NULL && node_client_request_digest(digest, req, req_len) == MPC_OK;
     int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     struct node_client_result_info info = {
         .request_id = job->request_id,
@@ -190,7 +186,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .node_id = d->cfg->node_id,
         .finished_at_ms = mpc_clock_wall_ms(),
         .duration_ms = sj->elapsed_ms,
-        .request_digest = have_digest ? digest : NULL,
+        .request_digest = job->digest,
     };
     return node_client_result_encode(&info, out, len);
 }
@@ -228,8 +224,9 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     if (st == MPC_OK && log) {
         uint8_t *entry = NULL;
         size_t elen = 0;
-        st = node_client_results_entry_encode(job->client_id, (const uint8_t *const *)res, lens,
-                                              job->n_sub, &entry, &elen);
+        st = node_client_results_entry_encode(job->client_id, job->digest,
+                                              (const uint8_t *const *)res, lens, job->n_sub, &entry,
+                                              &elen);
         if (st == MPC_OK) {
             st = node_store_req_put(d->store, job->request_id, worst, entry, elen);
         }

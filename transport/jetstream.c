@@ -31,6 +31,8 @@
 #define TJS_DEF_RES_AGE_MS      (7ull * 24 * 3600 * 1000)
 #define TJS_DEF_DUP_WINDOW_MS   (10ull * 60 * 1000)
 #define TJS_DEF_RES_MAX_MSGS    1000000
+#define TJS_DEF_REQ_MAX_MSGS    100000
+#define TJS_DEF_REQ_MAX_BYTES   (256ll << 20)
 #define TJS_DEF_ACK_WAIT_MS     30000
 #define TJS_DEF_MAX_ACK_PENDING 1000
 #define TJS_MS_TO_NS            1000000ll
@@ -369,6 +371,12 @@ transport_js_ensure_streams(transport_js *js, const transport_js_streams_config 
     req.MaxAge = (int64_t)tjs_or(c.req_max_age_ms, TJS_DEF_REQ_AGE_MS) * TJS_MS_TO_NS;
     req.Duplicates = dup_ns;
     req.Replicas = (int64_t)tjs_or(c.replicas, 1);
+    /* Bounded: a flood fills MPC_REQ to its limits and the server refuses new
+     * requests (DiscardNew) instead of dropping waiting ones or growing without end. */
+    req.MaxMsgs = c.req_max_msgs != 0 ? c.req_max_msgs : TJS_DEF_REQ_MAX_MSGS;
+    req.MaxBytes = c.req_max_bytes != 0 ? c.req_max_bytes : TJS_DEF_REQ_MAX_BYTES;
+    req.MaxMsgSize = c.req_max_msg_size != 0 ? c.req_max_msg_size : -1;
+    req.Discard = js_DiscardNew;
     jsStreamConfig_Init(&res);
     res.Name = TRANSPORT_JS_RES_STREAM;
     res.Subjects = res_subj;

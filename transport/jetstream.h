@@ -10,8 +10,11 @@
  *
  * Streams (created idempotently by transport_js_ensure_streams):
  *   MPC_REQ  subjects mpc.req.>  interest retention, file storage,
- *            duplicate window (Nats-Msg-Id = request_id) — a request is kept
+ *            duplicate window (Nats-Msg-Id = SHA-256 of the signed request,
+ *            node/client/request.h) — a request is kept
  *            until every node's durable consumer acked (or termed) it.
+ *            Bounded (MaxMsgs, MaxBytes, MaxMsgSize) with DiscardNew: when
+ *            full, the server refuses new requests and keeps the waiting ones.
  *            NOTE: with interest retention a request published while no
  *            durable exists is not kept: start the nodes first.
  *   MPC_RES  subjects mpc.res.>  limits retention (max age), file storage,
@@ -32,10 +35,9 @@
  * core subscribers still see it). This departs from DESIGN §3 ("dedup keeps one") so that a client
  * can count one final outcome per node.
  *
- * Requests: clients publish with Nats-Msg-Id = request_id and SHOULD add
- * header Mpc-Client: <client_id>; it is only used to answer a request whose
- * body cannot be decoded (malformed protobuf, oversized) with an error result
- * on mpc.res.<Mpc-Client>.<Nats-Msg-Id>.<node>.
+ * Requests: clients publish with Nats-Msg-Id = hex SHA-256 of the signed
+ * request bytes and header Mpc-Client: <client_id> (informative). Nodes read
+ * neither: a request that does not authenticate gets no result at all.
  *
  * Client side: transport_js_publish with msg_id = request_id publishes a
  * request; transport_js_results_watch opens an ordered consumer on MPC_RES
@@ -80,12 +82,15 @@ typedef struct transport_js_results transport_js_results;   /* client: result wa
 
 /* Stream settings; zero fields take the defaults in brackets. */
 typedef struct {
-    uint64_t req_max_age_ms; /* MPC_REQ message age limit [24 h] */
-    uint64_t res_max_age_ms; /* MPC_RES message age limit [7 days] */
-    uint64_t dup_window_ms;  /* duplicate window of both streams [10 min] */
-    int64_t res_max_msgs;    /* MPC_RES message count limit [1,000,000] */
-    uint32_t replicas;       /* stream replicas [1] */
-    int memory_storage;      /* 1 = memory storage (tests), 0 = file */
+    uint64_t req_max_age_ms;  /* MPC_REQ message age limit [24 h] */
+    uint64_t res_max_age_ms;  /* MPC_RES message age limit [7 days] */
+    uint64_t dup_window_ms;   /* duplicate window of both streams [10 min] */
+    int64_t res_max_msgs;     /* MPC_RES message count limit [1,000,000] */
+    int64_t req_max_msgs;     /* MPC_REQ message count limit [100,000]; beyond, publishes fail */
+    int64_t req_max_bytes;    /* MPC_REQ size limit in bytes [256 MiB]; same (DiscardNew) */
+    int32_t req_max_msg_size; /* largest request the server stores [no limit] */
+    uint32_t replicas;        /* stream replicas [1] */
+    int memory_storage;       /* 1 = memory storage (tests), 0 = file */
 } transport_js_streams_config;
 
 /* Durable consumer settings; zero fields take the defaults in brackets. */

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "common/status.h"
+#include "node/store/identity.h"
 #include "node/store/passphrase.h"
 #include "node/store/seal.h"
 
@@ -50,11 +51,25 @@ struct cli_pass_opts {
     const char *env;  /* --passphrase-env VAR, or NULL (then MPC_PASSPHRASE if set, else prompt) */
 };
 
-/* An Ed25519 signing key (node identity or initiator), secret in secure memory. */
-struct cli_signer {
-    uint8_t pk[CLI_KEY_BYTES]; /* public key */
-    uint8_t *sk;               /* 64-byte libsodium secret key, secure memory; NULL if unloaded */
-};
+/* The options of a signing key file: --key, --passphrase-file, --passphrase-env. */
+#define CLI_OPT_KEY             1004 /* --key */
+#define CLI_OPT_PASSPHRASE_FILE 1005 /* --passphrase-file */
+#define CLI_OPT_PASSPHRASE_ENV  1006 /* --passphrase-env */
+#define CLI_KEY_LONGOPTS                                                                           \
+    {"key", required_argument, NULL, CLI_OPT_KEY},                                                 \
+        {"passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE},                     \
+    {                                                                                              \
+        "passphrase-env", required_argument, NULL, CLI_OPT_PASSPHRASE_ENV                          \
+    }
+
+/*
+ * Handles one key-file option of getopt_long (values CLI_OPT_KEY...).
+ * Returns: 1 if c was one (stored in *file or *pass), else 0.
+ */
+int cli_key_opt(const char **file, struct cli_pass_opts *pass, int c, const char *arg);
+
+/* Returns: the Mpc__KeyType named by s ("ed25519", "secp256k1"), 0 for another name. */
+int cli_parse_key_type(const char *s);
 
 /* NATS connection options shared by the commands that talk to the cluster. */
 struct cli_nats_opts {
@@ -109,13 +124,14 @@ MPC_MUST_CHECK mpc_status cli_passphrase_get(const struct cli_pass_opts *o, int 
 /*
  * Loads a signing key file: either an encrypted identity file (node/store/identity.h
  * format, needs the passphrase) or a plain initiator file ("mpc-initiator-seed
- * <64 hex>" line, mode 0600) written by `initiator new --plain`.
- * Out: *s — cleared on entry; release with cli_signer_clear.
+ * <64 hex>" line, mode 0600) written by `initiator new --plain`. Initiator and
+ * authorizer keys are both such files.
+ * Out: *out — cleared on entry; caller owns it (node_store_identity_destroy).
  * Returns: MPC_OK; MPC_ERR_IO, MPC_ERR_FILE_MODE, MPC_ERR_BAD_PASSPHRASE,
  *          MPC_ERR_CORRUPT, MPC_ERR_NOMEM — already reported on stderr.
  */
-MPC_MUST_CHECK mpc_status cli_signer_load(const char *path, const struct cli_pass_opts *o,
-                                          struct cli_signer *s);
+MPC_MUST_CHECK mpc_status cli_key_load(const char *path, const struct cli_pass_opts *o,
+                                       node_store_identity **out);
 
 /*
  * Reads the public key of a key file (identity or plain initiator) without
@@ -125,18 +141,6 @@ MPC_MUST_CHECK mpc_status cli_signer_load(const char *path, const struct cli_pas
  */
 MPC_MUST_CHECK mpc_status cli_key_file_public(const char *path, uint8_t *pk);
 
-/* Wipes and frees the secret of s. Accepts an unloaded signer. */
-void cli_signer_clear(struct cli_signer *s);
-
-/*
- * Ed25519 signature of prefix || msg with s's key.
- * Out: sig (CLI_SIG_BYTES).
- * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
- */
-MPC_MUST_CHECK mpc_status cli_signer_sign(const struct cli_signer *s, uint8_t *sig,
-                                          const uint8_t *prefix, size_t prefix_len,
-                                          const uint8_t *msg, size_t len);
-
 /*
  * Parses a --public-key value: 64 hex digits (Ed25519) or 66 (secp256k1
  * compressed).
@@ -144,6 +148,22 @@ MPC_MUST_CHECK mpc_status cli_signer_sign(const struct cli_signer *s, uint8_t *s
  * Returns: 0 on success, -1 for another length or non-hex.
  */
 int cli_parse_public_key(const char *hex, uint8_t *pk, int *len);
+
+#define CLI_APPROVAL_FILE_MAX 1024u /* bound of an approval file */
+
+/*
+ * Reads a whole file of at most max bytes.
+ * Out: *out — malloc'ed (free()), *len; cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_IO (unreadable or larger than max; reported); MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status cli_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/*
+ * Writes data to path (created or truncated, mode 0644: requests and
+ * approvals are signed, not secret).
+ * Returns: MPC_OK; MPC_ERR_IO (reported).
+ */
+MPC_MUST_CHECK mpc_status cli_file_write(const char *path, const uint8_t *data, size_t len);
 
 /* Writes hex(in) into out (2 * len + 1 bytes). */
 void cli_hex(char *out, const uint8_t *in, size_t len);
@@ -200,5 +220,6 @@ int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 int cli_cmd_store_check(int argc, char **argv);  /* key store consistency check */
 int cli_cmd_bench(int argc, char **argv);        /* load generator and measurement */
 int cli_cmd_subjects(int argc, char **argv);     /* subject scheme and NATS permissions */
+int cli_cmd_approve(int argc, char **argv);      /* an authorizer's approval of a saved request */
 
 #endif /* MPC_NODE_CLI_CLI_H */

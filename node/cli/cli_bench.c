@@ -71,9 +71,6 @@ enum {
     OPT_TIMEOUT,
     OPT_CSV,
     OPT_JSON,
-    OPT_KEY,
-    OPT_PF,
-    OPT_PE,
     OPT_HELP,
 };
 
@@ -115,14 +112,12 @@ apply_num(struct cli_bench_opts *o, int c, const char *arg)
 static int
 apply_opt(struct cli_bench_opts *o, int c, const char *arg)
 {
-    if (cli_nats_opt(&o->nats, c, arg)) {
+    if (cli_nats_opt(&o->nats, c, arg) || cli_key_opt(&o->key_file, &o->pass, c, arg)) {
         return 0;
     }
     switch (c) {
     case OPT_KEYTYPE:
-        o->key_type = strcmp(arg, "ed25519") == 0     ? MPC__KEY_TYPE__KEY_TYPE_ED25519
-                      : strcmp(arg, "secp256k1") == 0 ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1
-                                                      : 0;
+        o->key_type = cli_parse_key_type(arg);
         return o->key_type != 0 ? 0 : -1;
     case OPT_WALLET:
         o->wallet = arg;
@@ -146,15 +141,6 @@ apply_opt(struct cli_bench_opts *o, int c, const char *arg)
         return 0;
     case OPT_JSON:
         o->json = 1;
-        return 0;
-    case OPT_KEY:
-        o->key_file = arg;
-        return 0;
-    case OPT_PF:
-        o->pass.file = arg;
-        return 0;
-    case OPT_PE:
-        o->pass.env = arg;
         return 0;
     default:
         return apply_num(o, c, arg);
@@ -181,9 +167,7 @@ bench_parse(int argc, char **argv, struct cli_bench_opts *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"csv", required_argument, NULL, OPT_CSV},
         {"json", no_argument, NULL, OPT_JSON},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"passphrase-file", required_argument, NULL, OPT_PF},
-        {"passphrase-env", required_argument, NULL, OPT_PE},
+        CLI_KEY_LONGOPTS,
         {"nats", required_argument, NULL, CLI_OPT_NATS},
         {"user", required_argument, NULL, CLI_OPT_USER},
         {"password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE},

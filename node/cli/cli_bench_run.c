@@ -234,10 +234,14 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
     if (st == MPC_OK) {
         char subject[TRANSPORT_SUBJECT_MAX];
         transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, rn->o->client_id};
+        char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
         st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
                                      node_client_request_op_name(rn->ph->op), NULL, NULL);
         if (st == MPC_OK) {
-            st = transport_js_publish(rn->js, subject, data, len, s->req.request_id, &hdr, 1,
+            st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
+        }
+        if (st == MPC_OK) {
+            st = transport_js_publish(rn->js, subject, data, len, msg_id, &hdr, 1,
                                       PUBLISH_TIMEOUT_MS, NULL);
         }
     }

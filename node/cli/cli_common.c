@@ -17,6 +17,7 @@
 #include "common/hex.h"
 #include "common/secmem.h"
 #include "node/store/identity.h"
+#include "proto/request.pb-c.h"
 
 #define PLAIN_TAG      "mpc-initiator-seed "        /* first token of a plain key file */
 #define PLAIN_LINE_MAX (sizeof(PLAIN_TAG) + 64 + 4) /* tag + hex seed + newline slack */
@@ -204,81 +205,29 @@ cli_key_file_public(const char *path, uint8_t *pk)
     return st;
 }
 
-/* Loads an encrypted identity-format file into s. */
-static mpc_status
-signer_load_identity(const char *path, const struct cli_pass_opts *o, struct cli_signer *s)
+mpc_status
+cli_key_load(const char *path, const struct cli_pass_opts *o, node_store_identity **out)
 {
     char err[ERR_CAP];
-    node_store_passphrase *pass = NULL;
-    mpc_status st = cli_passphrase_get(o, 0, &pass);
-    if (st != MPC_OK) {
-        return st;
-    }
-    node_store_identity *id = NULL;
-    st = node_store_identity_load(path, node_store_passphrase_data(pass),
-                                  node_store_passphrase_len(pass), &id, err, sizeof(err));
-    node_store_passphrase_destroy(pass);
-    if (st != MPC_OK) {
-        cli_errf("%s", err);
-        return st;
-    }
-    memcpy(s->pk, node_store_identity_public_key(id), CLI_KEY_BYTES);
-    memcpy(s->sk, node_store_identity_secret_key(id), 64);
-    node_store_identity_destroy(id);
-    return MPC_OK;
-}
-
-mpc_status
-cli_signer_load(const char *path, const struct cli_pass_opts *o, struct cli_signer *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->sk = mpc_secure_alloc(64);
+    *out = NULL;
     uint8_t *seed = mpc_secure_alloc(32);
-    mpc_status st = (s->sk == NULL || seed == NULL) ? MPC_ERR_NOMEM : plain_read_seed(path, seed);
+    mpc_status st = seed == NULL ? MPC_ERR_NOMEM : plain_read_seed(path, seed);
     if (st == MPC_OK) {
-        crypto_sign_seed_keypair(s->pk, s->sk, seed);
+        st = node_store_identity_from_seed(seed, out);
     } else if (st == MPC_ERR_NOT_FOUND) {
-        st = signer_load_identity(path, o, s);
+        node_store_passphrase *pass = NULL;
+        st = cli_passphrase_get(o, 0, &pass);
+        if (st == MPC_OK) {
+            st = node_store_identity_load(path, node_store_passphrase_data(pass),
+                                          node_store_passphrase_len(pass), out, err, sizeof(err));
+            node_store_passphrase_destroy(pass);
+            if (st != MPC_OK) {
+                cli_errf("%s", err);
+            }
+        }
     }
     mpc_secure_free(seed);
-    if (st != MPC_OK) {
-        cli_signer_clear(s);
-    }
     return st;
-}
-
-void
-cli_signer_clear(struct cli_signer *s)
-{
-    if (s == NULL) {
-        return;
-    }
-    mpc_secure_free(s->sk);
-    memset(s, 0, sizeof(*s));
-}
-
-mpc_status
-cli_signer_sign(const struct cli_signer *s, uint8_t *sig, const uint8_t *prefix, size_t prefix_len,
-                const uint8_t *msg, size_t len)
-{
-    if (s == NULL || s->sk == NULL || sig == NULL || (msg == NULL && len > 0) ||
-        (prefix == NULL && prefix_len > 0)) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    memset(sig, 0, CLI_SIG_BYTES);
-    uint8_t *buf = malloc(prefix_len + len + 1);
-    if (buf == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    if (prefix_len > 0) {
-        memcpy(buf, prefix, prefix_len);
-    }
-    if (len > 0) {
-        memcpy(buf + prefix_len, msg, len);
-    }
-    crypto_sign_detached(sig, NULL, buf, prefix_len + len, s->sk);
-    free(buf);
-    return MPC_OK;
 }
 
 int
@@ -291,6 +240,81 @@ cli_parse_public_key(const char *hex, uint8_t *pk, int *len)
     }
     *len = (int)n;
     return 0;
+}
+
+int
+cli_key_opt(const char **file, struct cli_pass_opts *pass, int c, const char *arg)
+{
+    switch (c) {
+    case CLI_OPT_KEY:
+        *file = arg;
+        return 1;
+    case CLI_OPT_PASSPHRASE_FILE:
+        pass->file = arg;
+        return 1;
+    case CLI_OPT_PASSPHRASE_ENV:
+        pass->env = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int
+cli_parse_key_type(const char *s)
+{
+    return strcmp(s, "ed25519") == 0     ? MPC__KEY_TYPE__KEY_TYPE_ED25519
+           : strcmp(s, "secp256k1") == 0 ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1
+                                         : 0;
+}
+
+mpc_status
+cli_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cli_errf("%s: %s", path, strerror(errno));
+        return MPC_ERR_IO;
+    }
+    uint8_t *buf = malloc(max + 1);
+    size_t n = buf == NULL ? 0 : fread(buf, 1, max + 1, f);
+    int bad = buf == NULL || ferror(f) || n > max;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        cli_errf("%s: unreadable or larger than %zu bytes", path, max);
+        return buf == NULL ? MPC_ERR_NOMEM : MPC_ERR_IO;
+    }
+    *out = buf;
+    *len = n;
+    return MPC_OK;
+}
+
+mpc_status
+cli_file_write(const char *path, const uint8_t *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        cli_errf("%s: %s", path, strerror(errno));
+        return MPC_ERR_IO;
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w <= 0) {
+            break;
+        }
+        done += (size_t)w;
+    }
+    int ok = done == len && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok) {
+        cli_errf("%s: write failed", path);
+        return MPC_ERR_IO;
+    }
+    return MPC_OK;
 }
 
 void

@@ -23,12 +23,24 @@
     "                          $MPC_INITIATOR_KEY); encrypted files need a passphrase:\n"          \
     "  --passphrase-file F, --passphrase-env VAR   (default $MPC_PASSPHRASE, else prompt)\n"       \
     "  --client-id ID          results go to mpc.res.<ID>.<request id> (default mpc-cli)\n"        \
-    "  --request-id ID         default: random; reusing one returns the original result\n"         \
+    "  --request-id ID         [A-Za-z0-9_-]{1,64}, default random; the same saved request\n"      \
+    "                          sent again gets the original result, another request\n"             \
+    "                          with a used id is refused (MPC_ERR_REQ_ID_REUSED)\n"                \
     "  --timeout S             wait at most S seconds for the results (default 60)\n"              \
-    "  --expires-in S          nodes refuse the request after S seconds\n"                         \
+    "  --expires-in S          nodes refuse the request after S seconds (at most the\n"            \
+    "                          nodes' requests.max_expiry_ms; requests are also refused\n"         \
+    "                          once older than requests.max_age_ms, default 5 min)\n"              \
     "  --expect N              wait for N results (default: one per committee member)\n"           \
     "  --peers FILE            the peers file, to know the committee when it is implicit\n"        \
-    "  --json                  print one JSON document\n" CLI_NATS_HELP                            \
+    "  --json                  print one JSON document\n"                                          \
+    "  --out-request F         write the signed request to F and send nothing (to\n"               \
+    "                          collect approvals: see `mpc-cli approve --help`)\n"                 \
+    "  --request F             send the signed request saved in F instead of building\n"           \
+    "                          one (its op must be this command's; the request\n"                  \
+    "                          options above are then taken from F)\n"                             \
+    "  --approval A            with --request: attach the approval file A (repeat,\n"              \
+    "                          one per authorizer, when the nodes set "                            \
+    "`authorizers:`)\n" CLI_NATS_HELP                                                              \
     "Exit: 0 every result ok (and signatures verified), 1 an error result or a bad\n"              \
     "signature, 2 usage, 3 timeout, 4 NATS unavailable.\n"
 
@@ -78,10 +90,7 @@ static const char reshare_usage[] =
 
 /* Option values of getopt_long (NATS options use CLI_OPT_*). */
 enum {
-    OPT_KEY = 2001,
-    OPT_PF,
-    OPT_PE,
-    OPT_CLIENT,
+    OPT_CLIENT = 2001,
     OPT_REQID,
     OPT_WALLET,
     OPT_KEYTYPE,
@@ -98,6 +107,9 @@ enum {
     OPT_PK,
     OPT_JSON,
     OPT_HELP,
+    OPT_OUTREQ,
+    OPT_REQFILE,
+    OPT_APPROVAL,
     OPT_X_UNSIGNED,
     OPT_X_BADSIG,
     OPT_X_GARBAGE,
@@ -138,9 +150,7 @@ parse_parties(struct cli_req_opts *o, const char *arg)
 static int
 parse_key_type(struct cli_req_opts *o, const char *arg)
 {
-    int kt = strcmp(arg, "ed25519") == 0     ? MPC__KEY_TYPE__KEY_TYPE_ED25519
-             : strcmp(arg, "secp256k1") == 0 ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1
-                                             : 0;
+    int kt = cli_parse_key_type(arg);
     size_t cap = o->op == MPC__OP__OP_KEYGEN ? 2 : 1;
     if (kt == 0 || o->n_key_types == cap) {
         return -1;
@@ -153,22 +163,9 @@ parse_key_type(struct cli_req_opts *o, const char *arg)
 static int
 read_message_file(struct cli_req_opts *o, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cli_errf("%s: %s", path, strerror(errno));
-        return -1;
-    }
     free(o->message);
-    o->message = malloc(MESSAGE_FILE_MAX + 1);
-    size_t n = o->message == NULL ? 0 : fread(o->message, 1, MESSAGE_FILE_MAX + 1, f);
-    int bad = o->message == NULL || ferror(f) || n > MESSAGE_FILE_MAX;
-    fclose(f);
-    if (bad) {
-        cli_errf("%s: unreadable or larger than %u bytes", path, MESSAGE_FILE_MAX);
-        return -1;
-    }
-    o->message_len = n;
-    return 0;
+    o->message = NULL;
+    return cli_file_read(path, MESSAGE_FILE_MAX, &o->message, &o->message_len) == MPC_OK ? 0 : -1;
 }
 
 static int
@@ -239,19 +236,10 @@ apply_num_opt(struct cli_req_opts *o, int c, const char *arg)
 static int
 apply_opt(struct cli_req_opts *o, int c, const char *arg)
 {
-    if (cli_nats_opt(&o->nats, c, arg)) {
+    if (cli_nats_opt(&o->nats, c, arg) || cli_key_opt(&o->key_file, &o->pass, c, arg)) {
         return 0;
     }
     switch (c) {
-    case OPT_KEY:
-        o->key_file = arg;
-        return 0;
-    case OPT_PF:
-        o->pass.file = arg;
-        return 0;
-    case OPT_PE:
-        o->pass.env = arg;
-        return 0;
     case OPT_CLIENT:
         o->client_id = arg;
         return 0;
@@ -263,6 +251,19 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
         return 0;
     case OPT_JSON:
         o->json = 1;
+        return 0;
+    case OPT_OUTREQ:
+        o->out_request = arg;
+        return 0;
+    case OPT_REQFILE:
+        o->request_file = arg;
+        return 0;
+    case OPT_APPROVAL:
+        if (o->n_approvals == NODE_CLIENT_REQUEST_APPROVALS_MAX) {
+            cli_errf("more than %u approvals", NODE_CLIENT_REQUEST_APPROVALS_MAX);
+            return -1;
+        }
+        o->approval_files[o->n_approvals++] = arg;
         return 0;
     case OPT_X_UNSIGNED:
     case OPT_X_BADSIG:
@@ -276,7 +277,7 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
         return node_client_request_id_is_valid(arg) ? 0 : -1;
     case OPT_REQID:
         if (!node_client_request_id_is_valid(arg)) {
-            cli_errf("--request-id: expected [A-Za-z0-9._-]{1,64}");
+            cli_errf("--request-id: expected [A-Za-z0-9_-]{1,64}");
             return -1;
         }
         snprintf(o->request_id, sizeof(o->request_id), "%s", arg);
@@ -348,9 +349,7 @@ int
 cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
 {
     const struct option longopts[] = {
-        {"key", required_argument, NULL, OPT_KEY},
-        {"passphrase-file", required_argument, NULL, OPT_PF},
-        {"passphrase-env", required_argument, NULL, OPT_PE},
+        CLI_KEY_LONGOPTS,
         {"client-id", required_argument, NULL, OPT_CLIENT},
         {"request-id", required_argument, NULL, OPT_REQID},
         {"wallet", required_argument, NULL, OPT_WALLET},
@@ -371,6 +370,9 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
         {"expect", required_argument, NULL, OPT_EXPECT},
         {"peers", required_argument, NULL, OPT_PEERS},
         {"json", no_argument, NULL, OPT_JSON},
+        {"out-request", required_argument, NULL, OPT_OUTREQ},
+        {"request", required_argument, NULL, OPT_REQFILE},
+        {"approval", required_argument, NULL, OPT_APPROVAL},
         {"help", no_argument, NULL, OPT_HELP},
         {"nats", required_argument, NULL, CLI_OPT_NATS},
         {"user", required_argument, NULL, CLI_OPT_USER},
@@ -405,6 +407,19 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
     if (optind != argc) {
         return cli_usage_error(usage, "unexpected argument");
     }
+    if (o->request_file != NULL || o->n_approvals > 0) {
+        if (o->request_file == NULL) {
+            return cli_usage_error(usage, "--approval needs --request (an approval signs the "
+                                          "saved request's bytes)");
+        }
+        if (o->out_request != NULL || o->x_garbage != 0) {
+            return cli_usage_error(usage, "--request excludes --out-request");
+        }
+        if (o->timeout_ms == 0) {
+            o->timeout_ms = DEFAULT_TIMEOUT_MS;
+        }
+        return cli_req_load(o);
+    }
     if (apply_defaults(o) != 0) {
         return CLI_EXIT_FAILED;
     }
@@ -417,11 +432,17 @@ cli_req_opts_clear(struct cli_req_opts *o)
 {
     free(o->parties_arg);
     free(o->message);
+    free(o->loaded_bytes);
+    if (o->loaded != NULL) {
+        mpc__request__free_unpacked(o->loaded, NULL);
+    }
     o->parties_arg = NULL;
     o->message = NULL;
+    o->loaded_bytes = NULL;
+    o->loaded = NULL;
 }
 
-/* Encodes the Request of o. Out: *out (malloc'ed), *out_len. */
+/* Encodes the Request of o with the shared codec. Out: *out (malloc'ed), *out_len. */
 static mpc_status
 encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
 {
@@ -462,49 +483,51 @@ encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
         req.body_case = MPC__REQUEST__BODY_RESHARE;
         req.reshare = &rs;
     }
-    *out_len = mpc__request__get_packed_size(&req);
-    *out = malloc(*out_len + 1);
-    if (*out == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    mpc__request__pack(&req, *out);
-    return MPC_OK;
+    return node_client_request_encode(&req, out, out_len);
 }
 
-/* Signs req bytes (unless hidden options say otherwise) and encodes the SignedRequest. */
+/* Seals req bytes with the initiator key (or, for the hidden options, unsigned / corrupted). */
 static mpc_status
-encode_signed(const struct cli_req_opts *o, const uint8_t *req, size_t req_len, uint8_t **out,
-              size_t *out_len)
+seal_request(const struct cli_req_opts *o, const uint8_t *req, size_t req_len, uint8_t **out,
+             size_t *out_len)
 {
-    static const uint8_t domain[] = NODE_CLIENT_REQUEST_DOMAIN; /* includes the NUL byte */
-    struct cli_signer signer;
-    uint8_t sig[CLI_SIG_BYTES];
-    Mpc__SignedRequest sr = MPC__SIGNED_REQUEST__INIT;
-    sr.request.data = (uint8_t *)req;
-    sr.request.len = req_len;
-    memset(&signer, 0, sizeof(signer));
+    node_store_identity *initiator = NULL;
     if (!o->x_unsigned) {
-        mpc_status st = cli_signer_load(o->key_file, &o->pass, &signer);
-        if (st == MPC_OK) {
-            st = cli_signer_sign(&signer, sig, domain, sizeof(domain), req, req_len);
-        }
+        mpc_status st = cli_key_load(o->key_file, &o->pass, &initiator);
         if (st != MPC_OK) {
-            cli_signer_clear(&signer);
             return st;
         }
-        sig[CLI_SIG_BYTES - 1] ^= o->x_bad_sig ? 0x01 : 0x00;
-        sr.initiator_public_key.data = signer.pk;
-        sr.initiator_public_key.len = CLI_KEY_BYTES;
-        sr.signature.data = sig;
-        sr.signature.len = CLI_SIG_BYTES;
     }
-    *out_len = mpc__signed_request__get_packed_size(&sr);
-    *out = malloc(*out_len + 1);
-    if (*out != NULL) {
-        mpc__signed_request__pack(&sr, *out);
+    mpc_status st = node_client_request_seal(initiator, req, req_len, out, out_len);
+    node_store_identity_destroy(initiator);
+    if (st == MPC_OK && o->x_bad_sig && *out_len > 0) {
+        (*out)[*out_len - 1] ^=
+            0x01; /* the signature is the last field when there are no approvals */
     }
-    cli_signer_clear(&signer);
-    return *out != NULL ? MPC_OK : MPC_ERR_NOMEM;
+    return st;
+}
+
+/* Attaches the --approval files to the loaded request. */
+static mpc_status
+attach_approvals(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
+{
+    uint8_t *ap[NODE_CLIENT_REQUEST_APPROVALS_MAX] = {0};
+    size_t lens[NODE_CLIENT_REQUEST_APPROVALS_MAX] = {0};
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; i < o->n_approvals && st == MPC_OK; i++) {
+        st = cli_file_read(o->approval_files[i], CLI_APPROVAL_FILE_MAX, &ap[i], &lens[i]);
+    }
+    if (st == MPC_OK) {
+        st = node_client_request_attach(o->loaded_bytes, o->loaded_len, (const uint8_t *const *)ap,
+                                        lens, o->n_approvals, out, out_len);
+        if (st != MPC_OK) {
+            cli_errf("attaching approvals: %s", mpc_status_str(st));
+        }
+    }
+    for (size_t i = 0; i < o->n_approvals; i++) {
+        free(ap[i]);
+    }
+    return st;
 }
 
 mpc_status
@@ -521,11 +544,14 @@ cli_req_build(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
         *out_len = o->x_garbage;
         return MPC_OK;
     }
+    if (o->loaded_bytes != NULL) {
+        return attach_approvals(o, out, out_len);
+    }
     uint8_t *req = NULL;
     size_t req_len = 0;
     mpc_status st = encode_request(o, &req, &req_len);
     if (st == MPC_OK) {
-        st = encode_signed(o, req, req_len, out, out_len);
+        st = seal_request(o, req, req_len, out, out_len);
     }
     free(req);
     return st;

@@ -3,10 +3,16 @@
  * signing the request (node/cli/cli_request.c), publishing it and waiting for
  * the results (node/cli/cli_send.c).
  *
+ * Saved requests and approvals (node/cli/cli_approve.c): `--out-request F`
+ * writes the SignedRequest instead of sending it, `mpc-cli approve` writes an
+ * authorizer's Approval of it, and `--request F --approval A...` sends it
+ * with the approvals attached. Every byte is made by node/client/request.h.
+ *
  * The request is signed by the initiator key as node/client/request.h specifies:
  * Ed25519 over NODE_CLIENT_REQUEST_DOMAIN (with its NUL byte) || encoded Request,
- * and published to mpc.req.<op> with Nats-Msg-Id = request_id and header
- * Mpc-Client = client_id. The results watcher is opened before publishing.
+ * and published to mpc.req.<op> with Nats-Msg-Id = hex SHA-256 of the signed
+ * bytes (node_client_request_msg_id) and header Mpc-Client = client_id. The results watcher is
+ * opened before publishing.
  *
  * Hidden test-only options (not in --help; for the bad-request flows):
  *   --x-unsigned         omit the initiator key and signature
@@ -14,9 +20,10 @@
  *   --x-garbage N        publish N bytes 0xff instead of a SignedRequest
  *                        (malformed protobuf; N > 64 KiB: oversized)
  *   --x-no-wait          publish and exit without waiting for results
- *   --x-msg-id ID        use ID as Nats-Msg-Id instead of the request id (a
- *                        duplicate request that JetStream's dedup lets
- *                        through, so the node's own request log must answer)
+ *   --x-msg-id ID        use ID as Nats-Msg-Id instead of the hash of the
+ *                        signed bytes (a duplicate that JetStream's dedup
+ *                        lets through, so the node's own request log must
+ *                        answer; or junk that tries to squat a victim's id)
  *
  * THREAD SAFETY: single-threaded.
  */
@@ -62,6 +69,13 @@ struct cli_req_opts {
     size_t x_garbage;                     /* hidden: N bytes of 0xff */
     int x_no_wait;                        /* hidden: do not wait */
     const char *x_msg_id;                 /* hidden: Nats-Msg-Id override */
+    const char *out_request;              /* --out-request F: write, do not send */
+    const char *request_file;             /* --request F: send this saved request */
+    const char *approval_files[NODE_CLIENT_REQUEST_APPROVALS_MAX]; /* --approval A (repeat) */
+    size_t n_approvals;                                            /* count */
+    uint8_t *loaded_bytes; /* SignedRequest read from --request (owned) */
+    size_t loaded_len;     /* its length */
+    Mpc__Request *loaded;  /* its decoded Request (owned); fields above point in */
 };
 
 /*
@@ -82,6 +96,17 @@ void cli_req_opts_clear(struct cli_req_opts *o);
  */
 MPC_MUST_CHECK mpc_status cli_req_build(const struct cli_req_opts *o, uint8_t **out,
                                         size_t *out_len);
+
+/*
+ * Loads the saved request of --request (node/cli/cli_approve.c): reads and
+ * decodes it and fills the fields of o the results need (ids, wallet,
+ * committee, message) from it.
+ * Returns: CLI_EXIT_OK; CLI_EXIT_USAGE (another op); CLI_EXIT_FAILED (reported).
+ */
+int cli_req_load(struct cli_req_opts *o);
+
+/* Writes the bytes of `--out-request F`. Returns the exit code. */
+int cli_req_save(const struct cli_req_opts *o, const uint8_t *data, size_t len);
 
 /* Returns: the usage text of op. */
 const char *cli_req_usage(int op);

@@ -197,6 +197,12 @@ cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const ch
         mpc__result__free_unpacked(res, NULL);
         return;
     }
+    if (p != NULL && p->request_digest != NULL && res->request_digest.len == 32 &&
+        memcmp(res->request_digest.data, p->request_digest, 32) != 0) {
+        r->foreign++; /* answers another request that used the same id */
+        mpc__result__free_unpacked(res, NULL);
+        return;
+    }
     const char *node = res->signer_node_id; /* verified */
     if (results_has(r, node, (int)res->key_type) || r->n == CLI_RESULTS_MAX) {
         r->duplicates++;
@@ -513,5 +519,8 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     }
     if (r->duplicates > 0) {
         printf("(%zu duplicate copies ignored)\n", r->duplicates);
+    }
+    if (r->foreign > 0) {
+        printf("(%zu results of another request with this id ignored)\n", r->foreign);
     }
 }

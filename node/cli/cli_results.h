@@ -81,15 +81,17 @@ struct cli_collect_params {
     size_t n_peers;                  /* their count */
     const struct cli_peer_key *keys; /* identity keys that may sign results (NULL: none) */
     size_t n_keys;                   /* their count */
-    const uint8_t *request_digest;   /* SHA-256 of the request sent (32 bytes), or NULL */
-    size_t n_key_types;              /* outcomes per node (keygen of 2 types: 2), >= 1 */
-    uint32_t expect;                 /* --expect: total outcomes, 0 = use the sets */
-    uint64_t timeout_ms;             /* overall deadline from the start of the collection */
-    const uint8_t *message;          /* sign: the message, for verification (or NULL) */
-    size_t message_len;              /* its length */
-    const uint8_t *pk;               /* sign: verify under this 32-byte key instead (or NULL) */
-    const uint8_t *pk33;             /* sign secp256k1: this 33-byte compressed key (or NULL) */
-    int progress;                    /* 1 = show a progress line on stderr (tty) */
+    const uint8_t
+        *request_digest;    /* SHA-256 of the Request sent (32): results naming another request (the
+                               same id reused) are not ours; NULL takes every result */
+    size_t n_key_types;     /* outcomes per node (keygen of 2 types: 2), >= 1 */
+    uint32_t expect;        /* --expect: total outcomes, 0 = use the sets */
+    uint64_t timeout_ms;    /* overall deadline from the start of the collection */
+    const uint8_t *message; /* sign: the message, for verification (or NULL) */
+    size_t message_len;     /* its length */
+    const uint8_t *pk;      /* sign: verify under this 32-byte key instead (or NULL) */
+    const uint8_t *pk33;    /* sign secp256k1: this 33-byte compressed key (or NULL) */
+    int progress;           /* 1 = show a progress line on stderr (tty) */
 };
 
 /* One node's outcome. */
@@ -106,6 +108,7 @@ struct cli_results {
     size_t n;                              /* count */
     size_t duplicates;                     /* copies of an already-seen (node, key type) */
     size_t undecodable;                    /* copies that did not decode */
+    size_t foreign;                        /* results of another request under the same id */
     size_t n_errors;                       /* outcomes with status_code != 0 */
     int timed_out;                         /* 1 = deadline passed before the rule was met */
     int inconsistent;                      /* 1 = successful copies disagree (key / signature) */

@@ -27,12 +27,16 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
     char subject[TRANSPORT_SUBJECT_MAX];
     transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
     transport_js_pub_ack ack;
+    char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
     mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
                                             node_client_request_op_name(o->op), NULL, NULL);
     if (st == MPC_OK) {
-        st = transport_js_publish(js, subject, data, len,
-                                  o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
-                                  PUBLISH_TIMEOUT, &ack);
+        st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
+    }
+    if (st == MPC_OK) {
+        st =
+            transport_js_publish(js, subject, data, len, o->x_msg_id != NULL ? o->x_msg_id : msg_id,
+                                 &hdr, 1, PUBLISH_TIMEOUT, &ack);
     }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
@@ -40,8 +44,8 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
         cli_errf("publish to %s: %s", subject, mpc_status_str(st));
     } else if (ack.duplicate && !o->json) {
         fprintf(stderr,
-                "mpc-cli: note: request id %s was already published; the nodes answer "
-                "with the original result\n",
+                "mpc-cli: note: request %s was already published (the same bytes); the "
+                "nodes answer with the original result\n",
                 o->request_id);
     }
     return st;
@@ -146,7 +150,9 @@ request_command(int op, int argc, char **argv)
     if (rc == CLI_EXIT_OK) {
         uint8_t *data = NULL;
         size_t len = 0;
-        rc = cli_req_build(o, &data, &len) == MPC_OK ? cli_req_send(o, data, len) : CLI_EXIT_FAILED;
+        rc = cli_req_build(o, &data, &len) != MPC_OK ? CLI_EXIT_FAILED
+             : o->out_request != NULL                ? cli_req_save(o, data, len)
+                                                     : cli_req_send(o, data, len);
         free(data);
     } else if (rc < 0) {
         rc = CLI_EXIT_OK; /* --help */

@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
     {"keygen", cli_cmd_keygen, "create a threshold key (DKG) for a wallet"},
     {"sign", cli_cmd_sign, "sign a message with a wallet's key; verify the signature"},
     {"reshare", cli_cmd_reshare, "move a wallet's key to a new committee / threshold"},
+    {"approve", cli_cmd_approve, "approve a saved request as an authorizer (m-of-k policy)"},
     {"results", cli_cmd_results, "print the stored results of an earlier request"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
     {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},
@@ -48,6 +49,12 @@ print_help(FILE *f)
         }
     }
     fputs("\n"
+          "Requests that need authorizer approvals (node config `authorizers:`):\n"
+          "  mpc-cli sign ... --out-request req.bin          initiator signs, nothing is sent\n"
+          "  mpc-cli approve --key AUTH1 --out a1.bin req.bin  each authorizer, after review\n"
+          "  mpc-cli sign --request req.bin --approval a1.bin --approval a2.bin   send\n"
+          "(the same for keygen and reshare)\n"
+          "\n"
           "Output is human-readable; --json prints one JSON document for scripts.\n"
           "Exit codes: 0 success, 1 request/operation failed, 2 usage error,\n"
           "            3 timeout, 4 NATS unavailable or permission refused.\n"

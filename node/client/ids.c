@@ -1,5 +1,5 @@
 /*
- * ids.c — identifier syntax checks.
+ * ids.c — identifier syntax checks (node/client/ids.h).
  */
 #include "node/client/ids.h"
 
@@ -25,9 +25,21 @@ charset_ok(const char *s, size_t max, int dot_ok)
 }
 
 int
+node_client_token_is_valid(const char *s, size_t max)
+{
+    return charset_ok(s, max, 0);
+}
+
+int
 node_client_node_id_is_valid(const char *s)
 {
-    return charset_ok(s, NODE_ID_MAX, 0);
+    return node_client_token_is_valid(s, NODE_ID_MAX);
+}
+
+int
+node_client_id_is_valid(const char *s)
+{
+    return node_client_token_is_valid(s, NODE_CLIENT_ID_MAX);
 }
 
 int
@@ -39,5 +51,5 @@ node_client_wallet_id_is_valid(const char *s)
 int
 node_client_request_id_is_valid(const char *s)
 {
-    return charset_ok(s, NODE_CLIENT_REQUEST_ID_MAX, 1);
+    return node_client_token_is_valid(s, NODE_CLIENT_REQUEST_ID_MAX);
 }

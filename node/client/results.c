@@ -10,7 +10,9 @@
 
 #include "common/bytes.h"
 
-#define ENTRY_HEADER 4u /* format, count, reserved */
+#define ENTRY_HEADER      4u    /* format, count, flags, reserved */
+#define ENTRY_FLAG_DIGEST 0x01u /* flags: the request digest follows the client id */
+#define ENTRY_DIGEST      32u   /* its size */
 
 mpc_status
 node_client_result_encode(const struct node_client_result_info *in, uint8_t **out, size_t *out_len)
@@ -78,8 +80,9 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
 }
 
 mpc_status
-node_client_results_entry_encode(const char *client_id, const uint8_t *const *results,
-                                 const size_t *lens, size_t count, uint8_t **out, size_t *out_len)
+node_client_results_entry_encode(const char *client_id, const uint8_t *digest,
+                                 const uint8_t *const *results, const size_t *lens, size_t count,
+                                 uint8_t **out, size_t *out_len)
 {
     if (out != NULL) {
         *out = NULL;
@@ -92,7 +95,8 @@ node_client_results_entry_encode(const char *client_id, const uint8_t *const *re
         return MPC_ERR_INVALID_ARG;
     }
     size_t clen = strlen(client_id);
-    size_t total = ENTRY_HEADER + 1 + clen;
+    size_t dlen = digest != NULL ? ENTRY_DIGEST : 0;
+    size_t total = ENTRY_HEADER + 1 + clen + dlen;
     for (size_t i = 0; i < count; i++) {
         if (results[i] == NULL && lens[i] > 0) {
             return MPC_ERR_INVALID_ARG;
@@ -111,11 +115,15 @@ node_client_results_entry_encode(const char *client_id, const uint8_t *const *re
     }
     b[0] = NODE_CLIENT_RESULTS_FORMAT;
     b[1] = (uint8_t)count;
-    b[2] = 0;
+    b[2] = digest != NULL ? ENTRY_FLAG_DIGEST : 0;
     b[3] = 0;
     b[4] = (uint8_t)clen;
     memcpy(b + 5, client_id, clen);
     size_t off = 5 + clen;
+    if (digest != NULL) {
+        memcpy(b + off, digest, ENTRY_DIGEST);
+        off += ENTRY_DIGEST;
+    }
     for (size_t i = 0; i < count; i++) {
         mpc_put_u32be(b + off, (uint32_t)lens[i]);
         if (lens[i] > 0) {
@@ -184,11 +192,12 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
         return MPC_ERR_INVALID_ARG;
     }
     if (len < ENTRY_HEADER + 1 || in[0] != NODE_CLIENT_RESULTS_FORMAT || in[1] == 0 ||
-        in[1] > NODE_CLIENT_RESULTS_MAX || in[2] != 0 || in[3] != 0) {
+        in[1] > NODE_CLIENT_RESULTS_MAX || (in[2] & ~ENTRY_FLAG_DIGEST) != 0 || in[3] != 0) {
         return MPC_ERR_CORRUPT;
     }
     size_t clen = in[4];
-    if (clen == 0 || clen > NODE_CLIENT_REQUEST_CLIENT_MAX || len - 5 < clen) {
+    size_t dlen = (in[2] & ENTRY_FLAG_DIGEST) != 0 ? ENTRY_DIGEST : 0;
+    if (clen == 0 || clen > NODE_CLIENT_REQUEST_CLIENT_MAX || len - 5 < clen + dlen) {
         return MPC_ERR_CORRUPT;
     }
     memcpy(e->client_id, in + 5, clen);
@@ -197,7 +206,11 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
         memset(e, 0, sizeof *e);
         return MPC_ERR_CORRUPT;
     }
-    mpc_status st = entry_decode_results(e, in, len, 5 + clen, in[1]);
+    if (dlen > 0) {
+        memcpy(e->digest, in + 5 + clen, ENTRY_DIGEST);
+        e->has_digest = 1;
+    }
+    mpc_status st = entry_decode_results(e, in, len, 5 + clen + dlen, in[1]);
     if (st != MPC_OK) {
         node_client_results_entry_clear(e);
     }
@@ -205,16 +218,6 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
 }
 
 /* ---------------------------------------------------------------- signatures */
-
-mpc_status
-node_client_request_digest(uint8_t out[NODE_CLIENT_REQUEST_DIGEST_LEN], const uint8_t *req,
-                           size_t len)
-{
-    if (out == NULL || (req == NULL && len > 0)) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    return crypto_hash_sha256(out, req, len) == 0 ? MPC_OK : MPC_ERR_CRYPTO;
-}
 
 /* A growing transcript buffer. */
 struct tr_buf {

@@ -8,10 +8,13 @@
  * Nats-Msg-Id "<request_id>/<node>/<key type>" and header Mpc-Node.
  *
  * Request-log entry (the bytes stored by node_store_req_put):
- *   u8 format = 1 | u8 count | u16 reserved = 0 | char client_id[len u8] |
- *   count x (u32 len | encoded Result)         (integers big-endian)
+ *   u8 format = 1 | u8 count | u8 flags | u8 reserved = 0 | char client_id[len u8] |
+ *   [u8 digest[32] if flags & 1] | count x (u32 len | encoded Result)
+ *   (integers big-endian; entries written before the digest have flags 0)
  * The client id is kept so that a duplicate request republishes to the same
- * subject even when its own client id differs.
+ * subject even when its own client id differs. The digest (SHA-256 of the
+ * Request bytes) tells a duplicate (same content: republish) from a reuse of
+ * the id with other content (refused, MPC_ERR_REQ_ID_REUSED).
  *
  * THREAD SAFETY: pure functions over caller-owned data; thread-safe.
  */
@@ -64,13 +67,6 @@ typedef mpc_status (*node_client_result_sign_fn)(void *ctx, uint8_t *sig, const 
                                                  size_t len);
 
 /*
- * Computes the request digest: SHA-256 of the signed request bytes as published.
- * Returns: MPC_OK, MPC_ERR_INVALID_ARG.
- */
-MPC_MUST_CHECK mpc_status node_client_request_digest(uint8_t out[NODE_CLIENT_REQUEST_DIGEST_LEN],
-                                                     const uint8_t *req, size_t len);
-
-/*
  * The signed transcript of r (every field but node_signature, see proto/result.proto).
  * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
@@ -113,15 +109,19 @@ struct node_client_results_entry {
     size_t count;                                       /* results held */
     uint8_t *results[NODE_CLIENT_RESULTS_MAX];          /* encoded Results (malloc'ed) */
     size_t lens[NODE_CLIENT_RESULTS_MAX];               /* their lengths */
+    uint8_t digest[32];                                 /* request digest, if has_digest */
+    int has_digest;                                     /* 0 for entries written without one */
 };
 
 /*
- * Encodes a request-log entry from count encoded Results.
+ * Encodes a request-log entry from count encoded Results; digest (32 bytes,
+ * the SHA-256 of the Request bytes) may be NULL when the content is unknown.
  * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG (bad client id, count 0 or too many),
  *          MPC_ERR_BUFFER_TOO_SMALL (larger than NODE_CLIENT_RESULTS_ENTRY_MAX), MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_client_results_entry_encode(const char *client_id,
+                                                           const uint8_t *digest,
                                                            const uint8_t *const *results,
                                                            const size_t *lens, size_t count,
                                                            uint8_t **out, size_t *out_len);

@@ -41,6 +41,12 @@
 #define DEF_JITTER_PCT   20u
 #define DEF_PER_TRY_MS   3000u
 #define DEF_LISTEN       "127.0.0.1:9100"
+#define DEF_MAX_AGE_MS   300000u  /* 5 min */
+#define DEF_MAX_EXPIRY   3600000u /* 1 h */
+#define DEF_RATE         200u
+#define DEF_BURST        1000u
+#define DEF_STREAM_MSGS  100000u
+#define DEF_STREAM_MB    256u
 #define DAY_MS           86400000u
 #define PATH_MAX_LEN     4096u
 
@@ -329,6 +335,33 @@ check_keys(struct vctx *v, const struct raw_config *r, struct node_config *c)
 }
 
 static mpc_status
+check_requests(struct vctx *v, const struct raw_requests *rr, struct node_config_requests *q)
+{
+    static const struct raw_requests none;
+    const struct raw_requests *r = rr != NULL ? rr : &none;
+    const struct {
+        const char *key;
+        const uint32_t *raw;
+        uint32_t def, min, max;
+        uint32_t *out;
+    } f[] = {
+        {"requests.max_age_ms", r->max_age_ms, DEF_MAX_AGE_MS, 1000, 86400000, &q->max_age_ms},
+        {"requests.max_expiry_ms", r->max_expiry_ms, DEF_MAX_EXPIRY, 1000, 604800000,
+         &q->max_expiry_ms},
+        {"requests.rate_per_s", r->rate_per_s, DEF_RATE, 1, 100000, &q->rate_per_s},
+        {"requests.burst", r->burst, DEF_BURST, 1, 1000000, &q->burst},
+        {"requests.stream_max_msgs", r->stream_max_msgs, DEF_STREAM_MSGS, 100, 100000000,
+         &q->stream_max_msgs},
+        {"requests.stream_max_mb", r->stream_max_mb, DEF_STREAM_MB, 1, 1048576, &q->stream_max_mb},
+    };
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; st == MPC_OK && i < sizeof f / sizeof f[0]; i++) {
+        st = opt_u32(v, f[i].key, f[i].raw, f[i].def, f[i].min, f[i].max, f[i].out);
+    }
+    return st;
+}
+
+static mpc_status
 check_limits(struct vctx *v, const struct raw_config *r, struct node_config *c)
 {
     static const struct raw_limits no_limits;
@@ -489,6 +522,9 @@ config_validate(struct vctx *v, const struct raw_config *r, struct node_config *
         st = check_keys(v, r, c);
     }
     if (st == MPC_OK) {
+        st = check_requests(v, r->requests, &c->requests);
+    }
+    if (st == MPC_OK) {
         st = check_limits(v, r, c);
     }
     if (st == MPC_OK) {
@@ -603,6 +639,11 @@ node_config_log(const struct node_config *cfg)
             cfg->identity.key_file, sources[cfg->identity.passphrase_source]);
     mpc_log(MPC_LOG_INFO, "config", "policy", "initiators=%zu authorizers=%zu required=%u",
             cfg->n_initiators, cfg->authorizers.n_keys, cfg->authorizers.required);
+    mpc_log(MPC_LOG_INFO, "config", "requests",
+            "max_age_ms=%u max_expiry_ms=%u rate_per_s=%u burst=%u stream_max_msgs=%u "
+            "stream_max_mb=%u",
+            cfg->requests.max_age_ms, cfg->requests.max_expiry_ms, cfg->requests.rate_per_s,
+            cfg->requests.burst, cfg->requests.stream_max_msgs, cfg->requests.stream_max_mb);
     mpc_log(MPC_LOG_INFO, "config", "limits",
             "max_sessions=%u workers=%u mailbox=%u barrier_ms=%u keygen_ms=%u sign_ms=%u "
             "reshare_ms=%u idle_ms=%u drain_ms=%u ack_wait_ms=%u",

@@ -62,6 +62,16 @@ struct node_config_authorizers {
     uint32_t required;                             /* m: 1..n_keys (0 when n_keys is 0) */
 };
 
+/* What the intake accepts from clients, and how much it keeps waiting. */
+struct node_config_requests {
+    uint32_t max_age_ms;      /* created_at must lie within now +/- this (replay window) */
+    uint32_t max_expiry_ms;   /* longest expires_at - created_at */
+    uint32_t rate_per_s;      /* requests per second per initiator key, sustained */
+    uint32_t burst;           /* requests per initiator key at once */
+    uint32_t stream_max_msgs; /* MPC_REQ holds at most this many requests (new ones refused) */
+    uint32_t stream_max_mb;   /* ... and at most this many MiB */
+};
+
 /* Admission and concurrency limits. */
 struct node_config_limits {
     uint32_t max_sessions;     /* admission permits (live sessions) */
@@ -101,6 +111,7 @@ struct node_config {
     uint8_t initiators[NODE_CONFIG_MAX_INITIATORS][32]; /* accepted request signers */
     size_t n_initiators;                                /* 1..NODE_CONFIG_MAX_INITIATORS */
     struct node_config_authorizers authorizers;         /* optional approvals */
+    struct node_config_requests requests;               /* request intake bounds */
     struct node_config_limits limits;                   /* concurrency limits */
     struct node_config_timeouts timeouts;               /* deadlines */
     struct node_config_retry retry;                     /* direct-send retries */

@@ -61,6 +61,16 @@ static const cyaml_schema_field_t limits_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t requests_fields[] = {
+    CYAML_FIELD_UINT_PTR("max_age_ms", OPT, struct raw_requests, max_age_ms),
+    CYAML_FIELD_UINT_PTR("max_expiry_ms", OPT, struct raw_requests, max_expiry_ms),
+    CYAML_FIELD_UINT_PTR("rate_per_s", OPT, struct raw_requests, rate_per_s),
+    CYAML_FIELD_UINT_PTR("burst", OPT, struct raw_requests, burst),
+    CYAML_FIELD_UINT_PTR("stream_max_msgs", OPT, struct raw_requests, stream_max_msgs),
+    CYAML_FIELD_UINT_PTR("stream_max_mb", OPT, struct raw_requests, stream_max_mb),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t timeouts_fields[] = {
     CYAML_FIELD_UINT_PTR("barrier", OPT, struct raw_timeouts, barrier),
     CYAML_FIELD_UINT_PTR("keygen", OPT, struct raw_timeouts, keygen),
@@ -100,6 +110,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("store", OPT, struct raw_config, store, store_fields),
     SEQ("initiators", struct raw_config, initiators, &string_entry),
     CYAML_FIELD_MAPPING_PTR("authorizers", OPT, struct raw_config, authorizers, authorizers_fields),
+    CYAML_FIELD_MAPPING_PTR("requests", OPT, struct raw_config, requests, requests_fields),
     CYAML_FIELD_MAPPING_PTR("limits", OPT, struct raw_config, limits, limits_fields),
     CYAML_FIELD_MAPPING_PTR("timeouts_ms", OPT, struct raw_config, timeouts_ms, timeouts_fields),
     CYAML_FIELD_MAPPING_PTR("retry", OPT, struct raw_config, retry, retry_fields),

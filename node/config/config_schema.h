@@ -59,6 +59,16 @@ struct raw_limits {
     uint32_t *mailbox_capacity; /* limits.mailbox_capacity */
 };
 
+/* requests */
+struct raw_requests {
+    uint32_t *max_age_ms;      /* requests.max_age_ms */
+    uint32_t *max_expiry_ms;   /* requests.max_expiry_ms */
+    uint32_t *rate_per_s;      /* requests.rate_per_s */
+    uint32_t *burst;           /* requests.burst */
+    uint32_t *stream_max_msgs; /* requests.stream_max_msgs */
+    uint32_t *stream_max_mb;   /* requests.stream_max_mb */
+};
+
 /* timeouts_ms */
 struct raw_timeouts {
     uint32_t *barrier;  /* timeouts_ms.barrier */
@@ -100,6 +110,7 @@ struct raw_config {
     char **initiators;                   /* initiators entries (hex) */
     unsigned initiators_count;           /* their number */
     struct raw_authorizers *authorizers; /* authorizers */
+    struct raw_requests *requests;       /* requests */
     struct raw_limits *limits;           /* limits */
     struct raw_timeouts *timeouts_ms;    /* timeouts_ms */
     struct raw_retry *retry;             /* retry */

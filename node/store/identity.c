@@ -60,8 +60,9 @@ identity_alloc(node_store_identity **out)
     return MPC_OK;
 }
 
-mpc_status
-node_store_identity_generate(node_store_identity **out)
+/* A new identity from seed (32 bytes), or a random one for NULL. */
+static mpc_status
+identity_make(const uint8_t *seed, node_store_identity **out)
 {
     if (out == NULL) {
         return MPC_ERR_INVALID_ARG;
@@ -75,9 +76,31 @@ node_store_identity_generate(node_store_identity **out)
     if (st != MPC_OK) {
         return st;
     }
-    crypto_sign_keypair(id->pk, id->sk);
+    if (seed != NULL) {
+        crypto_sign_seed_keypair(id->pk, id->sk, seed);
+    } else {
+        crypto_sign_keypair(id->pk, id->sk);
+    }
     *out = id;
     return MPC_OK;
+}
+
+mpc_status
+node_store_identity_generate(node_store_identity **out)
+{
+    return identity_make(NULL, out);
+}
+
+mpc_status
+node_store_identity_from_seed(const uint8_t *seed, node_store_identity **out)
+{
+    if (seed == NULL) {
+        if (out != NULL) {
+            *out = NULL;
+        }
+        return MPC_ERR_INVALID_ARG;
+    }
+    return identity_make(seed, out);
 }
 
 /* Derives the AEAD key and the check value. kdf_out: secure, ID_KDF_BYTES. */

@@ -50,6 +50,14 @@ typedef struct node_store_identity node_store_identity;
 MPC_MUST_CHECK mpc_status node_store_identity_generate(node_store_identity **out);
 
 /*
+ * Derives the key pair of a 32-byte seed (a plain initiator key file).
+ * Out: *out — cleared on entry; caller owns it, free with node_store_identity_destroy.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM; MPC_ERR_CRYPTO.
+ */
+MPC_MUST_CHECK mpc_status node_store_identity_from_seed(const uint8_t *seed,
+                                                        node_store_identity **out);
+
+/*
  * Writes id to a new file at path, mode 0600, encrypted under pass with the
  * given Argon2id cost (NODE_STORE_KDF_MODERATE in production). Never overwrites: an
  * existing path is MPC_ERR_EXISTS. The data is fsync'ed before returning.

@@ -273,14 +273,38 @@ expect_rejection(const Mpc__Request *r, mpc_status want)
     dc_results_clear(&res);
 }
 
+static long long metric(size_t i, const char *series);
+static long long metric_until(size_t i, const char *series, long long want);
+
+/*
+ * A request that does not authenticate: every node drops it (counted in
+ * mpc_requests_unauthenticated_total and under its code) and publishes
+ * nothing under the request id it names.
+ */
 static void
-expect_raw_rejection(const uint8_t *data, size_t len, const char *rid, mpc_status want)
+expect_raw_drop(const uint8_t *data, size_t len, const char *rid, mpc_status why)
 {
+    char series[160];
+    long long before[3], by_code[3];
+    snprintf(series, sizeof series, "mpc_requests_rejected_total{reason=\"%s\"} ",
+             mpc_status_name(why));
+    for (size_t i = 0; i < 3; i++) {
+        before[i] = metric(i, "mpc_requests_unauthenticated_total ");
+        by_code[i] = metric(i, series);
+        by_code[i] = by_code[i] < 0 ? 0 : by_code[i]; /* absent until the first one */
+    }
     dc_results res;
-    mpc_status st = dc_request_raw(&g_c, "mpc.req.sign", data, len, rid, rid, 3, WAIT_MS, &res);
+    mpc_status st = dc_request_raw(&g_c, "mpc.req.sign", data, len, NULL, rid, 0, 1, &res);
     assert_int_equal(st, MPC_OK);
-    expect_all(&res, 3, want);
-    assert_string_equal(res.r[0]->request_id, rid);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(metric_until(i, "mpc_requests_unauthenticated_total ", before[i] + 1),
+                         before[i] + 1);
+        assert_int_equal(metric(i, series), by_code[i] + 1);
+    }
+    dc_results_clear(&res);
+    /* every node has handled it: nothing was published under its id */
+    assert_int_equal(dc_collect(&g_c, rid, 1, 300, &res), MPC_ERR_TIMEOUT);
+    assert_int_equal(res.count, 0);
     dc_results_clear(&res);
 }
 
@@ -290,31 +314,14 @@ signed_bytes(const Mpc__Request *req, node_store_identity *signer, int flip, siz
 {
     Mpc__Request r = *req;
     r.client_id = "itest";
-    uint8_t *out = NULL;
-    if (signer != NULL) {
-        assert_int_equal(node_client_request_build(&r, signer, NULL, 0, &out, len), MPC_OK);
-        if (flip) {
-            Mpc__SignedRequest *sr = mpc__signed_request__unpack(NULL, *len, out);
-            assert_non_null(sr);
-            sr->signature.data[5] ^= 1;
-            free(out);
-            *len = mpc__signed_request__get_packed_size(sr);
-            out = malloc(*len);
-            mpc__signed_request__pack(sr, out);
-            mpc__signed_request__free_unpacked(sr, NULL);
-        }
-        return out;
-    }
-    Mpc__SignedRequest sr = MPC__SIGNED_REQUEST__INIT;
-    size_t rl = mpc__request__get_packed_size(&r);
-    uint8_t *rb = malloc(rl + 1);
-    mpc__request__pack(&r, rb);
-    sr.request.data = rb;
-    sr.request.len = rl;
-    *len = mpc__signed_request__get_packed_size(&sr);
-    out = malloc(*len + 1);
-    mpc__signed_request__pack(&sr, out);
+    uint8_t *rb = NULL, *out = NULL;
+    size_t rl = 0;
+    assert_int_equal(node_client_request_encode(&r, &rb, &rl), MPC_OK);
+    assert_int_equal(node_client_request_seal(signer, rb, rl, &out, len), MPC_OK);
     free(rb);
+    if (signer != NULL && flip) {
+        out[*len - 5] ^= 1; /* inside the signature: the last field without approvals */
+    }
     return out;
 }
 
@@ -331,20 +338,20 @@ test_daemon_rejections(void **state)
 
     sign_req(&r, &s, "bad-unsigned", "w1", "x", NULL, 0);
     b = signed_bytes(&r, NULL, 0, &len);
-    expect_raw_rejection(b, len, "bad-unsigned", MPC_ERR_REQ_UNSIGNED);
+    expect_raw_drop(b, len, "bad-unsigned", MPC_ERR_REQ_UNSIGNED);
     free(b);
 
     node_store_identity *stranger = NULL;
     assert_int_equal(node_store_identity_generate(&stranger), MPC_OK);
     sign_req(&r, &s, "bad-stranger", "w1", "x", NULL, 0);
     b = signed_bytes(&r, stranger, 0, &len);
-    expect_raw_rejection(b, len, "bad-stranger", MPC_ERR_REQ_UNKNOWN_INITIATOR);
+    expect_raw_drop(b, len, "bad-stranger", MPC_ERR_REQ_UNKNOWN_INITIATOR);
     free(b);
     node_store_identity_destroy(stranger);
 
     sign_req(&r, &s, "bad-sig", "w1", "x", NULL, 0);
     b = signed_bytes(&r, g_c.initiator, 1, &len);
-    expect_raw_rejection(b, len, "bad-sig", MPC_ERR_REQ_BAD_SIGNATURE);
+    expect_raw_drop(b, len, "bad-sig", MPC_ERR_REQ_BAD_SIGNATURE);
     free(b);
 
     uint8_t junk[64];
@@ -352,11 +359,15 @@ test_daemon_rejections(void **state)
     for (size_t i = 0; i < sizeof junk; i++) {
         junk[i] = (uint8_t)(node_fixture_rand(&rng) | 0x80); /* never a valid tag stream */
     }
-    expect_raw_rejection(junk, sizeof junk, "bad-proto", MPC_ERR_REQ_MALFORMED);
+    expect_raw_drop(junk, sizeof junk, "bad-proto", MPC_ERR_REQ_MALFORMED);
 
-    size_t big_len = NODE_CLIENT_REQUEST_MAX_BYTES + 100;
+    /* Oversized: the request stream refuses it (MaxMsgSize); no node sees it. */
+    size_t big_len = NODE_CLIENT_REQUEST_MAX_BYTES + 8192;
     uint8_t *big = calloc(1, big_len);
-    expect_raw_rejection(big, big_len, "bad-big", MPC_ERR_REQ_TOO_LARGE);
+    dc_results none;
+    assert_int_not_equal(
+        dc_request_raw(&g_c, "mpc.req.sign", big, big_len, NULL, "bad-big", 0, 1, &none), MPC_OK);
+    dc_results_clear(&none);
     free(big);
 
     sign_req(&r, &s, "bad-wallet", "no-such-wallet", "x", NULL, 0);
@@ -372,6 +383,38 @@ test_daemon_rejections(void **state)
     sign_req(&r, &s, "bad-digest", "w1", "not 32 bytes", NULL, 0); /* ECDSA signs digests */
     s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     expect_rejection(&r, MPC_ERR_REQ_INVALID);
+
+    /* A request id with '.': refused at intake (no result subject can name it), counted. */
+    const char *invalid = "mpc_requests_rejected_total{reason=\"MPC_ERR_REQ_INVALID\"} ";
+    long long inv_before[3];
+    for (size_t i = 0; i < 3; i++) {
+        inv_before[i] = metric(i, invalid);
+    }
+    sign_req(&r, &s, "bad.dot", "w1", "x", NULL, 0);
+    b = signed_bytes(&r, g_c.initiator, 0, &len);
+    dc_results none_dot;
+    assert_int_equal(dc_request_raw(&g_c, "mpc.req.sign", b, len, NULL, "bad-dot", 0, 1, &none_dot),
+                     MPC_OK);
+    free(b);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(metric_until(i, invalid, inv_before[i] + 1), inv_before[i] + 1);
+    }
+
+    static const char zeros[33] = {0};
+    sign_req(&r, &s, "bad-zero", "w1", "", NULL, 0); /* the all-zero "digest" */
+    s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    s.message.data = (uint8_t *)zeros;
+    s.message.len = 32;
+    expect_rejection(&r, MPC_ERR_REQ_ZERO_DIGEST);
+
+    sign_req(&r, &s, "bad-stale", "w1", "x", NULL, 0); /* created 2 h ago; window 1 h */
+    r.created_at_ms = g_c.epoch_ms - 2 * 3600 * 1000;
+    expect_rejection(&r, MPC_ERR_REQ_STALE);
+
+    sign_req(&r, &s, "bad-expiry", "w1", "x", NULL, 0); /* longest expiry: 1 h */
+    r.created_at_ms = g_c.epoch_ms;
+    r.expires_at_ms = g_c.epoch_ms + 2 * 3600 * 1000;
+    expect_rejection(&r, MPC_ERR_REQ_EXPIRY_TOO_LONG);
 }
 
 /* Node i's metric (see dc_metric); metric_until polls up to 10 s for `want`. */
@@ -408,10 +451,10 @@ test_daemon_duplicate_request_id(void **state)
         repub_before[i] = metric(i, repub);
         assert_true(sessions_before[i] > 0 && repub_before[i] >= 0);
     }
-    /* Same request id, other content, other Nats-Msg-Id (past JetStream's dedup):
-     * every node republishes its logged result (same Nats-Msg-Id as the first copy,
-     * so the stream keeps one per node) and nothing runs again. */
-    sign_req(&r, &s, "dup-1", "w1", "second content", NULL, 0);
+    /* Same request id and content, published again under another Nats-Msg-Id
+     * (past JetStream's dedup): every node republishes its logged result (same
+     * Nats-Msg-Id as the first copy, so the stream keeps one per node) and
+     * nothing runs again. */
     assert_int_equal(dc_request(&g_c, &r, "dup-1-again", 3, WAIT_MS, &again, NULL), MPC_OK);
     for (size_t i = 0; i < again.count; i++) {
         assert_int_equal(again.r[i]->status_code, MPC_OK);
@@ -426,25 +469,23 @@ test_daemon_duplicate_request_id(void **state)
     }
     assert_true(dc_collect(&g_c, "dup-1", 4, 500, &again) == MPC_ERR_TIMEOUT);
     assert_int_equal(again.count, 3); /* still one stored copy per node */
-    dc_results_clear(&first);
     dc_results_clear(&again);
-    /* Same Nats-Msg-Id again. MPC_REQ has interest retention: the first copy was
-     * acked by every node and removed, and nats-server 2.9 then forgets its
-     * Nats-Msg-Id too, so the nodes see it again and the request log answers. */
-    uint8_t *b = NULL;
-    size_t len = 0;
-    r.client_id = "itest";
-    assert_int_equal(node_client_request_build(&r, g_c.initiator, NULL, 0, &b, &len), MPC_OK);
-    transport_js_pub_ack ack;
-    assert_int_equal(
-        transport_js_publish(g_c.client, "mpc.req.sign", b, len, "dup-1", NULL, 0, 5000, &ack),
-        MPC_OK);
-    free(b);
+    /* Same request id, other content: refused by every node with its own code,
+     * beside the original result (which stays), and nothing runs. */
+    sign_req(&r, &s, "dup-1", "w1", "second content", NULL, 0);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 6, WAIT_MS, &again, NULL), MPC_OK);
+    size_t ok = 0, reused = 0;
+    for (size_t i = 0; i < again.count; i++) {
+        ok += again.r[i]->status_code == MPC_OK;
+        reused += again.r[i]->status_code == MPC_ERR_REQ_ID_REUSED;
+    }
+    assert_int_equal(ok, 3);
+    assert_int_equal(reused, 3);
     for (size_t i = 0; i < 3; i++) {
-        long long want = repub_before[i] + (ack.duplicate ? 1 : 2);
-        assert_int_equal(metric_until(i, repub, want), want);
         assert_int_equal(metric(i, signs), sessions_before[i]);
     }
+    dc_results_clear(&first);
+    dc_results_clear(&again);
 }
 
 static void

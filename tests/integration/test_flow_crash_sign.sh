@@ -40,10 +40,14 @@ pk=$(jget "$tmp/kg.json" public_key)
 msg_hex() { printf 'crash-sign-%02d' "$1" | od -An -tx1 | tr -d ' \n'; }
 
 # Queue 20 signs (all holders, so node-2 is needed by every one), then crash node-2.
+# Each is saved first, so that the very same request can be delivered again below.
+for ((k = 1; k <= N; k++)); do
+    cli sign --wallet w-crash --message-hex "$(msg_hex $k)" --request-id "crash-$k" \
+        --out-request "$tmp/crash-$k.req" >/dev/null 2>>"$tmp/publish.err"
+done
 pids=()
 for ((k = 1; k <= N; k++)); do
-    cli sign --wallet w-crash --message-hex "$(msg_hex $k)" --request-id "crash-$k" --x-no-wait \
-        >/dev/null 2>>"$tmp/publish.err" &
+    cli sign --request "$tmp/crash-$k.req" --x-no-wait >/dev/null 2>>"$tmp/publish.err" &
     pids+=($!)
 done
 pub=0; for p in "${pids[@]}"; do wait "$p" || pub=1; done
@@ -89,8 +93,8 @@ sed 's/^/     monitor: /' "$tmp/consistent.txt"
 # Deliver every request to the nodes again (fresh Nats-Msg-Id): the restarted
 # node must answer from its request log with the very bytes it published before.
 for ((k = 1; k <= N; k++)); do
-    cli sign --wallet w-crash --message-hex "$(msg_hex $k)" --request-id "crash-$k" \
-        --x-msg-id "crash-$k-again" --x-no-wait >/dev/null 2>>"$tmp/publish.err"
+    cli sign --request "$tmp/crash-$k.req" --x-msg-id "crash-$k-again" --x-no-wait \
+        >/dev/null 2>>"$tmp/publish.err"
 done
 wait_until 60 $OUT republished "$tmp/monitor.jsonl" crash- node-2 2 $N
 check "node-2 republished the identical result of every request it had produced" $?

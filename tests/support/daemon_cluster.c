@@ -116,6 +116,7 @@ write_node(dc_cluster *c, size_t i, const char *init_hex, FILE *peers)
                  "peers_file: peers.txt\n"
                  "store:\n  path: node-%u.mdb\n  map_size_mb: 64\n"
                  "initiators:\n  - %s\n"
+                 "requests:\n  max_age_ms: 3600000\n"
                  "limits:\n  max_sessions: 16\n  workers: 2\n  mailbox_capacity: 256\n"
                  "timeouts_ms:\n  barrier: 5000\n  keygen: 60000\n  sign: 30000\n"
                  "  reshare: 60000\n  idle: 30000\n  drain: 5000\n  ack_wait: %llu\n"
@@ -291,6 +292,7 @@ dc_start(dc_cluster *c, size_t n, const char *argv0)
     }
     c->n = n;
     c->ack_wait_ms = 4000;
+    c->epoch_ms = mpc_clock_wall_ms();
     find_bin(c, argv0);
     c->dir = node_fixture_tmpdir_create();
     mpc_status st = c->dir != NULL ? write_nats_conf(c, &c->nats_conf) : MPC_ERR_IO;
@@ -529,11 +531,16 @@ dc_request_raw(dc_cluster *c, const char *subject, const uint8_t *data, size_t l
                dc_results *res)
 {
     transport_js_results *w = NULL;
+    char hash_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1] = "";
     memset(res, 0, sizeof *res);
     mpc_status st = transport_js_results_watch(c->client, DC_CLIENT, request_id, &w);
     transport_js_header h = {TRANSPORT_JS_HDR_CLIENT, DC_CLIENT};
+    if (st == MPC_OK && msg_id == NULL) {
+        st = node_client_request_msg_id(hash_id, sizeof hash_id, data, len);
+    }
     if (st == MPC_OK) {
-        st = transport_js_publish(c->client, subject, data, len, msg_id, &h, 1, 5000, NULL);
+        st = transport_js_publish(c->client, subject, data, len, msg_id != NULL ? msg_id : hash_id,
+                                  &h, 1, 5000, NULL);
     }
     if (st == MPC_OK) {
         st = collect_from(w, expect, timeout_ms, res, mpc_clock_mono_ms(), NULL);
@@ -553,6 +560,9 @@ dc_request(dc_cluster *c, const Mpc__Request *req, const char *msg_id, size_t ex
     memset(res, 0, sizeof *res);
     Mpc__Request r = *req;
     r.client_id = (char *)DC_CLIENT;
+    if (r.created_at_ms == 0) { /* the same request built twice gives the same bytes */
+        r.created_at_ms = c->epoch_ms;
+    }
     mpc_status st = node_client_request_build(&r, c->initiator, NULL, 0, &bytes, &len);
     mpc_status sst = transport_subject_build(
         subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
@@ -568,9 +578,13 @@ dc_request(dc_cluster *c, const Mpc__Request *req, const char *msg_id, size_t ex
     }
     uint64_t t0 = mpc_clock_mono_ms();
     transport_js_header h = {TRANSPORT_JS_HDR_CLIENT, DC_CLIENT};
+    char hash_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1] = "";
     if (st == MPC_OK) {
-        st = transport_js_publish(c->client, subject, bytes, len,
-                                  msg_id != NULL ? msg_id : r.request_id, &h, 1, 5000, NULL);
+        st = node_client_request_msg_id(hash_id, sizeof hash_id, bytes, len);
+    }
+    if (st == MPC_OK) {
+        st = transport_js_publish(c->client, subject, bytes, len, msg_id != NULL ? msg_id : hash_id,
+                                  &h, 1, 5000, NULL);
     }
     if (st == MPC_OK) {
         st = collect_from(w, expect, timeout_ms, res, t0, ms);

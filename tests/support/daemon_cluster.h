@@ -47,7 +47,8 @@ typedef struct {
     transport_js *client;                 /* client JetStream connection */
     uint64_t ack_wait_ms;                 /* configured AckWait */
     char nats_pass[DC_MAX_NODES + 1][40]; /* NATS passwords: nodes, then the client user */
-    char *nats_conf; /* server config path (owned: the server reads it on restart) */
+    char *nats_conf;   /* server config path (owned: the server reads it on restart) */
+    uint64_t epoch_ms; /* wall clock at dc_start: created_at of dc_request's requests */
 } dc_cluster;
 
 #define DC_NATS_CLIENT_USER "client" /* the client's NATS user */
@@ -108,8 +109,9 @@ long long dc_metric(int port, const char *series);
 long long dc_metric_until(int port, const char *series, long long want, uint64_t timeout_ms);
 
 /*
- * Signs req with the initiator (and no approvals), publishes it to
- * mpc.req.<op> with Nats-Msg-Id msg_id (NULL = request_id) and Mpc-Client,
+ * Signs req with the initiator (and no approvals; created_at_ms 0 is set to
+ * c->epoch_ms, so equal requests encode equally), publishes it to mpc.req.<op>
+ * with Nats-Msg-Id msg_id (NULL = the hash of the signed bytes) and Mpc-Client,
  * and collects result copies until `expect` arrived or timeout_ms passed.
  * Out: *res (cleared first; free with dc_results_clear); *ms latency until
  *      the last expected copy (may be NULL).
@@ -119,7 +121,8 @@ MPC_MUST_CHECK mpc_status dc_request(dc_cluster *c, const Mpc__Request *req, con
                                      size_t expect, uint64_t timeout_ms, dc_results *res,
                                      uint64_t *ms);
 
-/* Publishes raw bytes as a request (for malformed input) and collects like dc_request. */
+/* Publishes raw bytes as a request (for malformed input; msg_id NULL = the hash of
+ * the bytes) and collects like dc_request (expect 0: returns once published). */
 MPC_MUST_CHECK mpc_status dc_request_raw(dc_cluster *c, const char *subject, const uint8_t *data,
                                          size_t len, const char *msg_id, const char *request_id,
                                          size_t expect, uint64_t timeout_ms, dc_results *res);

@@ -12,6 +12,7 @@
 #   cluster_stop_all          stops nodes then nats (for traps)
 #   cluster_tails             prints the tails of every log (on failure)
 #   cli ARGS...               runs mpc-cli as the client user of the cluster
+#   node_metric I SERIES      value of node-I's /metrics sample "SERIES value" (0 if absent)
 # Node I: config $CL_DIR/node-I.yaml, log $CL_DIR/node-I.log, HTTP port HTTP_PORT[I].
 
 CL_DIR=
@@ -137,6 +138,11 @@ cluster_finish() {
     done
     ! grep -lE "ERROR: (Address|Leak|Thread)Sanitizer|runtime error:" "$CL_DIR"/node-*.log
     check "no sanitizer report in any node log" $?
+}
+
+node_metric() {
+    curl -fsS --max-time 5 "http://127.0.0.1:${HTTP_PORT[$1]}/metrics" |
+        awk -v p="$2 " 'index($0, p) == 1 {v = $NF} END {print v + 0}'
 }
 
 cluster_tails() {

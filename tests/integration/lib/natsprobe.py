@@ -12,6 +12,10 @@ Used by tests/integration/test_nats_permissions.sh; importable or runnable:
   natsprobe.py HOST PORT USER PASS mon SUBJECT SECONDS     -> one JSON line per message seen
       ({"subject", "headers", "sha256", "len"}) until SECONDS pass or SIGTERM;
       "ready" on stderr once the subscription is confirmed
+  natsprobe.py HOST PORT USER PASS flood SUBJECT COUNT FILE... -> publishes COUNT
+      messages as fast as the socket takes them (core NATS, headers Nats-Msg-Id
+      "flood-<i>-<sha256 prefix>" and Mpc-Client "mpc-cli"), cycling over the
+      FILEs' bytes; prints "<count> <seconds>" once the server has read them all
 """
 import hashlib
 import signal
@@ -189,6 +193,25 @@ def parse_headers(raw):
     return out
 
 
+def flood(c, subject, count, paths):
+    """Publishes count messages cycling over the files' bytes; one write per 256."""
+    bodies = [open(p, "rb").read() for p in paths]
+    t0 = time.monotonic()
+    batch = []
+    for i in range(count):
+        body = bodies[i % len(bodies)]
+        hdr = ("NATS/1.0\r\nNats-Msg-Id: flood-%d-%s\r\nMpc-Client: mpc-cli\r\n\r\n"
+               % (i, hashlib.sha256(body).hexdigest()[:16])).encode()
+        batch.append(b"HPUB %s %d %d\r\n" % (subject.encode(), len(hdr), len(hdr) + len(body))
+                     + hdr + body + b"\r\n")
+        if len(batch) == 256 or i == count - 1:
+            c._send(b"".join(batch))
+            batch = []
+    c.timeout = 60.0
+    ok = c.ping()
+    print("%d %.3f" % (count, time.monotonic() - t0) if ok else "failed", flush=True)
+
+
 def monitor(c, subject, seconds):
     """Core subscription: sees every published copy, including those the
     stream deduplicated (republished results)."""
@@ -223,6 +246,8 @@ def main(argv):
             print("allowed" if c.sub(subject)[0] else "denied")
         elif op == "mon":
             monitor(c, subject, float(payload or "60"))
+        elif op == "flood":
+            flood(c, subject, int(payload), argv[8:])
         elif op == "req":
             st, data, _ = c.request(subject, payload)
             print(data.decode(errors="replace") if st == "ok" else st)

@@ -142,13 +142,13 @@ test_cli_sign_request_opens_on_node(void **state)
     struct fx *f = *state;
     const char *argv[] = {"sign",      "--key",       f->plain,    "--wallet",      "w-1",
                           "--message", "hello",       "--signers", "node-1,node-3", "--request-id",
-                          "req.1",     "--client-id", "cli-a"};
+                          "req-1",     "--client-id", "cli-a"};
     struct cli_req_opts o;
     size_t len = 0;
     uint8_t *data = build(MPC__OP__OP_SIGN, 13, argv, &len, &o);
     Mpc__Request *req = NULL;
     assert_int_equal(node_open(f, f->pk, data, len, &req), MPC_OK);
-    assert_string_equal(req->request_id, "req.1");
+    assert_string_equal(req->request_id, "req-1");
     assert_string_equal(req->client_id, "cli-a");
     assert_int_equal(req->body_case, MPC__REQUEST__BODY_SIGN);
     assert_string_equal(req->sign->wallet_id, "w-1");
@@ -269,6 +269,10 @@ test_cli_parse_usage_errors(void **state)
     assert_int_equal(cli_req_parse(MPC__OP__OP_RESHARE, 7, (char **)reshare_no_thr, &o),
                      CLI_EXIT_USAGE);
     cli_req_opts_clear(&o);
+    /* a '.' in a request id would split its result subject: refused before sending */
+    const char *dotted[] = {"keygen", "--key", f->plain, "--wallet", "w", "--request-id", "a.b"};
+    assert_int_equal(cli_req_parse(MPC__OP__OP_KEYGEN, 7, (char **)dotted, &o), CLI_EXIT_USAGE);
+    cli_req_opts_clear(&o);
     const char *stray[] = {"keygen", "--key", f->plain, "--wallet", "w", "extra"};
     assert_int_equal(cli_req_parse(MPC__OP__OP_KEYGEN, 6, (char **)stray, &o), CLI_EXIT_USAGE);
     cli_req_opts_clear(&o);
@@ -283,32 +287,30 @@ test_cli_parse_usage_errors(void **state)
 }
 
 static void
-test_cli_signer_load_checks(void **state)
+test_cli_key_load_checks(void **state)
 {
     struct fx *f = *state;
-    struct cli_signer s;
+    node_store_identity *id = NULL;
     struct cli_pass_opts pass = {NULL, "MPC_TEST_CLI_PASS"};
     setenv("MPC_TEST_CLI_PASS", "wrong passphrase", 1);
-    assert_int_equal(cli_signer_load(f->enc, &pass, &s), MPC_ERR_BAD_PASSPHRASE);
-    assert_null(s.sk);
+    assert_int_equal(cli_key_load(f->enc, &pass, &id), MPC_ERR_BAD_PASSPHRASE);
+    assert_null(id);
     setenv("MPC_TEST_CLI_PASS", PASS, 1);
-    assert_int_equal(cli_signer_load(f->enc, &pass, &s), MPC_OK);
-    assert_memory_equal(s.pk, f->enc_pk, 32);
+    assert_int_equal(cli_key_load(f->enc, &pass, &id), MPC_OK);
+    assert_memory_equal(node_store_identity_public_key(id), f->enc_pk, 32);
     uint8_t sig[64];
-    assert_int_equal(cli_signer_sign(&s, sig, (const uint8_t *)"p", 1, (const uint8_t *)"m", 1),
-                     MPC_OK);
+    assert_int_equal(node_store_identity_sign(id, sig, (const uint8_t *)"pm", 2), MPC_OK);
     assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)"pm", 2, f->enc_pk), 0);
-    cli_signer_clear(&s);
-    assert_int_equal(cli_signer_load(f->plain, NULL, &s), MPC_OK);
-    assert_memory_equal(s.pk, f->pk, 32);
-    cli_signer_clear(&s);
+    node_store_identity_destroy(id);
+    assert_int_equal(cli_key_load(f->plain, NULL, &id), MPC_OK);
+    assert_memory_equal(node_store_identity_public_key(id), f->pk, 32);
+    node_store_identity_destroy(id);
     assert_int_equal(chmod(f->plain, 0640), 0);
-    assert_int_equal(cli_signer_load(f->plain, NULL, &s), MPC_ERR_FILE_MODE);
+    assert_int_equal(cli_key_load(f->plain, NULL, &id), MPC_ERR_FILE_MODE);
+    assert_null(id);
     char *missing = node_fixture_path(f->dir, "missing.key");
-    assert_int_equal(cli_signer_load(missing, NULL, &s), MPC_ERR_IO);
+    assert_int_equal(cli_key_load(missing, NULL, &id), MPC_ERR_IO);
     free(missing);
-    assert_int_equal(cli_signer_sign(NULL, sig, NULL, 0, (const uint8_t *)"m", 1),
-                     MPC_ERR_INVALID_ARG);
 }
 
 static void
@@ -342,7 +344,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_bad_request_variants_rejected_distinctly, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cli_parse_usage_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli_signer_load_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_key_load_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_plain_key_never_overwritten, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

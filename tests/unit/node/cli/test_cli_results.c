@@ -234,6 +234,41 @@ test_cli_results_duplicates_and_garbage(void **state)
     assert_int_equal(f->r.n, 1);
 }
 
+/* Results that name another request (the same id reused) are not this request's. */
+static void
+test_cli_results_foreign_request_ignored(void **state)
+{
+    struct fx *f = *state;
+    struct cli_collect_params p;
+    params(&p, f);
+    uint8_t mine[32], theirs[32];
+    memset(mine, 0x11, sizeof mine);
+    memset(theirs, 0x22, sizeof theirs);
+    p.request_digest = mine;
+    Mpc__Result res = MPC__RESULT__INIT;
+    res.request_id = "r1";
+    res.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519;
+    res.status_code = MPC_ERR_REQ_ID_REUSED;
+    res.status_name = "MPC_ERR_REQ_ID_REUSED";
+    res.node_id = "node-1";
+    res.request_digest.data = theirs;
+    res.request_digest.len = 32;
+    uint8_t b[256];
+    size_t len = mpc__result__pack(&res, b);
+    cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    assert_int_equal(f->r.n, 0);
+    assert_int_equal(f->r.foreign, 1);
+    res.request_digest.data = mine; /* ours: taken */
+    len = mpc__result__pack(&res, b);
+    cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    assert_int_equal(f->r.n, 1);
+    res.request_digest.len = 0; /* no digest (an older node): taken, here a duplicate */
+    len = mpc__result__pack(&res, b);
+    cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    assert_int_equal(f->r.duplicates, 1);
+    assert_int_equal(f->r.foreign, 1);
+}
+
 static void
 test_cli_results_errors_and_rules(void **state)
 {
@@ -511,6 +546,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_results_expected_key_overrides_reported, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_duplicates_and_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_results_foreign_request_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_errors_and_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_timeout_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_forged_copies_rejected, setup, teardown),

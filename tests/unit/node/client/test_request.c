@@ -288,7 +288,7 @@ test_request_open_approvals(void **state)
     f->pol.authorizers = (const uint8_t(*)[32])f->auth_pk;
     f->pol.n_authorizers = NAUTH;
     f->pol.approvals_required = 2;
-    assert_int_equal(build_open(f, &q, 0, NULL), MPC_ERR_REQ_UNAUTHORIZED);
+    assert_int_equal(build_open(f, &q, 0, NULL), MPC_ERR_REQ_NO_APPROVALS);
     assert_int_equal(build_open(f, &q, 1, NULL), MPC_ERR_REQ_UNAUTHORIZED);
     assert_int_equal(build_open(f, &q, 2, NULL), MPC_OK);
     assert_int_equal(build_open(f, &q, 3, NULL), MPC_OK);
@@ -440,6 +440,217 @@ test_request_lists_node(void **state)
     assert_false(node_client_request_lists_node(NULL, f->peers, "node-3"));
 }
 
+/* Encodes and seals q (initiator signature, no approvals). Out: *len. */
+static uint8_t *
+sealed(struct fx *f, const struct req *q, size_t *len)
+{
+    uint8_t *rb = NULL, *out = NULL;
+    size_t rlen = 0;
+    assert_int_equal(node_client_request_encode(&q->r, &rb, &rlen), MPC_OK);
+    assert_int_equal(node_client_request_seal(f->initiator, rb, rlen, &out, len), MPC_OK);
+    free(rb);
+    return out;
+}
+
+/* Opens sr with approvals a[0..n) attached. */
+static mpc_status
+open_attached(struct fx *f, const uint8_t *sr, size_t len, uint8_t *const *a, const size_t *alen,
+              size_t n)
+{
+    uint8_t *b = NULL;
+    size_t blen = 0;
+    assert_int_equal(
+        node_client_request_attach(sr, len, (const uint8_t *const *)a, alen, n, &b, &blen), MPC_OK);
+    mpc_status st = open_bytes(f, b, blen, NULL);
+    free(b);
+    return st;
+}
+
+/* The saved-request flow of mpc-cli: seal, approve the sealed bytes, attach, open. */
+static void
+test_request_approval_flow(void **state)
+{
+    struct fx *f = *state;
+    struct req q, other;
+    uint8_t *a[3] = {NULL, NULL, NULL};
+    size_t alen[3] = {0, 0, 0}, len = 0, olen = 0;
+    req_sign(&q, "pay 5");
+    req_sign(&other, "pay 5");
+    other.r.request_id = "req-other";
+    f->pol.authorizers = (const uint8_t(*)[32])f->auth_pk;
+    f->pol.n_authorizers = NAUTH;
+    f->pol.approvals_required = 2;
+    uint8_t *sr = sealed(f, &q, &len), *osr = sealed(f, &other, &olen);
+    Mpc__Request *peeked = NULL;
+    assert_int_equal(node_client_request_peek(sr, len, &peeked), MPC_OK);
+    assert_string_equal(peeked->request_id, "req-2");
+    /* each approval verifies independently over the documented bytes */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(node_client_approval_create(f->auth[i], sr, len, &a[i], &alen[i]), MPC_OK);
+        Mpc__Approval *ap = mpc__approval__unpack(NULL, alen[i], a[i]);
+        size_t rlen = mpc__request__get_packed_size(peeked);
+        uint8_t msg[512], digest[32];
+        memcpy(msg, "mpc-node/approval/v1", 21);
+        assert_int_equal(mpc__request__pack(peeked, msg + 21), rlen);
+        assert_int_equal(
+            crypto_sign_verify_detached(ap->signature.data, msg, 21 + rlen, f->auth_pk[i]), 0);
+        crypto_hash_sha256(digest, msg + 21, rlen);
+        assert_memory_equal(ap->request_sha256.data, digest, 32);
+        mpc__approval__free_unpacked(ap, NULL);
+    }
+    mpc__request__free_unpacked(peeked, NULL);
+    assert_int_equal(open_attached(f, sr, len, a, alen, 0), MPC_ERR_REQ_NO_APPROVALS);
+    assert_int_equal(open_attached(f, sr, len, a, alen, 1), MPC_ERR_REQ_UNAUTHORIZED);
+    assert_int_equal(open_attached(f, sr, len, a, alen, 2), MPC_OK);
+    /* an approval of another request, with its label: its own code */
+    assert_int_equal(node_client_approval_create(f->auth[2], osr, olen, &a[2], &alen[2]), MPC_OK);
+    uint8_t *mixed[2] = {a[0], a[2]};
+    size_t mixed_len[2] = {alen[0], alen[2]};
+    assert_int_equal(open_attached(f, sr, len, mixed, mixed_len, 2), MPC_ERR_REQ_APPROVAL_MISMATCH);
+    /* a forged signature (one bit flipped), the label intact */
+    Mpc__Approval *ap = mpc__approval__unpack(NULL, alen[1], a[1]);
+    ap->signature.data[7] ^= 0x20;
+    uint8_t forged[256];
+    size_t flen = mpc__approval__pack(ap, forged);
+    uint8_t *fa[2] = {a[0], forged};
+    size_t fa_len[2] = {alen[0], flen};
+    assert_int_equal(open_attached(f, sr, len, fa, fa_len, 2), MPC_ERR_REQ_APPROVAL_FORGED);
+    /* an approval of another request without the label is a forgery for this one */
+    mpc__approval__free_unpacked(ap, NULL);
+    ap = mpc__approval__unpack(NULL, alen[2], a[2]);
+    ap->request_sha256.len = 0;
+    flen = mpc__approval__pack(ap, forged);
+    mpc__approval__free_unpacked(ap, NULL);
+    assert_int_equal(open_attached(f, sr, len, fa, fa_len, 2), MPC_ERR_REQ_APPROVAL_FORGED);
+    /* malformed approval bytes are refused when attaching */
+    uint8_t *b = NULL;
+    size_t blen = 0;
+    const uint8_t *junk[1] = {(const uint8_t *)"\xff\xff"};
+    size_t junk_len[1] = {2};
+    assert_int_equal(node_client_request_attach(sr, len, junk, junk_len, 1, &b, &blen),
+                     MPC_ERR_REQ_MALFORMED);
+    assert_null(b);
+    /* an unsealed request (no initiator) is refused as unsigned */
+    uint8_t *rb = NULL, *un = NULL;
+    size_t rlen = 0, ulen = 0;
+    assert_int_equal(node_client_request_encode(&q.r, &rb, &rlen), MPC_OK);
+    assert_int_equal(node_client_request_seal(NULL, rb, rlen, &un, &ulen), MPC_OK);
+    assert_int_equal(open_bytes(f, un, ulen, NULL), MPC_ERR_REQ_UNSIGNED);
+    assert_int_equal(node_client_approval_create(f->auth[0], (const uint8_t *)"\xff", 1, &b, &blen),
+                     MPC_ERR_REQ_MALFORMED);
+    assert_int_equal(node_client_request_peek((const uint8_t *)"\xff", 1, &peeked),
+                     MPC_ERR_REQ_MALFORMED);
+    assert_null(peeked);
+    free(un);
+    free(rb);
+    for (int i = 0; i < 3; i++) {
+        free(a[i]);
+    }
+    free(sr);
+    free(osr);
+}
+
+/* The replay window: created_at within now +/- max_age, a bounded expiry. */
+static void
+test_request_replay_window(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    char *e = f->err;
+    size_t n = sizeof f->err;
+    const uint64_t now = 1800000000000ull;
+    req_sign(&q, "msg");
+    f->pol.now_ms = now;
+    q.r.created_at_ms = now - 1000;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.r.created_at_ms = now - NODE_CLIENT_REQUEST_MAX_AGE_MS; /* the edge of the default */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.r.created_at_ms = now - NODE_CLIENT_REQUEST_MAX_AGE_MS - 1; /* a replay of an old one */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    q.r.created_at_ms = 0; /* no creation time at all */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    q.r.created_at_ms = now + NODE_CLIENT_REQUEST_MAX_AGE_MS + 1; /* from the far future */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    f->pol.max_age_ms = 10000; /* configured */
+    q.r.created_at_ms = now - 10001;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_STALE);
+    q.r.created_at_ms = now - 9999;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    /* expiry: at most max_expiry after creation, not before it */
+    q.r.created_at_ms = now;
+    q.r.expires_at_ms = now + NODE_CLIENT_REQUEST_MAX_EXPIRY_MS;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.r.expires_at_ms = now + NODE_CLIENT_REQUEST_MAX_EXPIRY_MS + 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_REQ_EXPIRY_TOO_LONG);
+    f->pol.max_expiry_ms = 60000;
+    q.r.expires_at_ms = now + 60001;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_REQ_EXPIRY_TOO_LONG);
+    q.r.expires_at_ms = now - 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_REQ_EXPIRY_TOO_LONG);
+    q.r.created_at_ms = now - 5000; /* valid window, expired a moment ago */
+    q.r.expires_at_ms = now - 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_EXPIRED);
+    f->pol.now_ms = 0;
+    f->pol.max_age_ms = 0;
+    f->pol.max_expiry_ms = 0;
+}
+
+/* A secp256k1 sign of the all-zero digest, a request id with '.', and what open reports. */
+static void
+test_request_zero_digest_dotted_id_and_ids(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    uint8_t zero[32] = {0}, digest[32];
+    char *e = f->err;
+    size_t n = sizeof f->err;
+    req_sign(&q, "msg");
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    q.s.message.data = zero;
+    q.s.message.len = 32;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_ZERO_DIGEST);
+    zero[31] = 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519; /* EdDSA signs messages, zeros included */
+    zero[31] = 0;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    /* a '.' in the request id: refused when opened, and the ids carry no request id */
+    struct node_client_request_ids ids;
+    req_sign(&q, "msg");
+    q.r.request_id = "victim.1";
+    assert_int_equal(build_open(f, &q, 0, &ids), MPC_ERR_REQ_INVALID);
+    assert_true(ids.authenticated);
+    assert_string_equal(ids.request_id, "");
+    /* ids: the initiator's index and the digest of the Request bytes */
+    size_t rlen = 0, len = 0;
+    q.r.request_id = "req-9";
+    uint8_t *rb = NULL;
+    assert_int_equal(node_client_request_encode(&q.r, &rb, &rlen), MPC_OK);
+    crypto_hash_sha256(digest, rb, rlen);
+    free(rb);
+    assert_int_equal(build_open(f, &q, 0, &ids), MPC_OK);
+    assert_int_equal(ids.initiator, 0);
+    assert_memory_equal(ids.digest, digest, 32);
+    /* the Nats-Msg-Id is the hex SHA-256 of the signed bytes */
+    uint8_t *sr = sealed(f, &q, &len);
+    char id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1], want[65];
+    assert_int_equal(node_client_request_msg_id(id, sizeof id, sr, len), MPC_OK);
+    crypto_hash_sha256(digest, sr, len);
+    sodium_bin2hex(want, sizeof want, digest, 32);
+    assert_string_equal(id, want);
+    assert_int_equal(node_client_request_msg_id(id, 64, sr, len), MPC_ERR_INVALID_ARG);
+    /* the content digest results carry is that of the Request bytes inside */
+    uint8_t inner[32];
+    assert_int_equal(node_client_request_digest(inner, sr, len), MPC_OK);
+    assert_memory_equal(inner, ids.digest, 32);
+    assert_int_equal(node_client_request_digest(inner, (const uint8_t *)"\xff", 1),
+                     MPC_ERR_REQ_MALFORMED);
+    free(sr);
+}
+
 static void
 test_request_bad_args(void **state)
 {
@@ -486,6 +697,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_request_signature_format_independent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_open_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_open_approvals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_approval_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_replay_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_zero_digest_dotted_id_and_ids, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_keygen_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_sign_reshare_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_lists_node, setup, teardown),

@@ -175,6 +175,49 @@ two_results(uint8_t **res, size_t *lens)
     assert_int_equal(node_client_result_encode(&in, &res[1], &lens[1]), MPC_OK);
 }
 
+/* The request digest travels with the entry (a reused id is told from a duplicate). */
+static void
+test_results_entry_digest(void **state)
+{
+    (void)state;
+    uint8_t *res[2], *e = NULL, digest[32];
+    size_t lens[2], elen = 0;
+    struct node_client_results_entry out;
+    for (int i = 0; i < 32; i++) {
+        digest[i] = (uint8_t)(0xa0 + i);
+    }
+    /* a Result names the request it answers */
+    uint8_t pk[32] = {1}, sig[64] = {2};
+    struct node_client_result_info in;
+    info_ok(&in, pk, sig);
+    in.request_digest = digest;
+    assert_int_equal(node_client_result_encode(&in, &res[0], &lens[0]), MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, lens[0], res[0]);
+    assert_non_null(r);
+    assert_int_equal(r->request_digest.len, 32);
+    assert_memory_equal(r->request_digest.data, digest, 32);
+    mpc__result__free_unpacked(r, NULL);
+    free(res[0]);
+    two_results(res, lens);
+    assert_int_equal(node_client_results_entry_encode("cli-9", digest, (const uint8_t *const *)res,
+                                                      lens, 2, &e, &elen),
+                     MPC_OK);
+    assert_int_equal(node_client_results_entry_decode(&out, e, elen), MPC_OK);
+    assert_true(out.has_digest);
+    assert_memory_equal(out.digest, digest, 32);
+    assert_int_equal(out.count, 2);
+    assert_memory_equal(out.results[1], res[1], lens[1]);
+    node_client_results_entry_clear(&out);
+    for (size_t cut = 0; cut < elen; cut++) {
+        assert_int_equal(node_client_results_entry_decode(&out, e, cut), MPC_ERR_CORRUPT);
+    }
+    e[2] = 0x03; /* an unknown flag */
+    assert_int_equal(node_client_results_entry_decode(&out, e, elen), MPC_ERR_CORRUPT);
+    free(e);
+    free(res[0]);
+    free(res[1]);
+}
+
 static void
 test_results_entry_round_trip(void **state)
 {
@@ -183,12 +226,13 @@ test_results_entry_round_trip(void **state)
     size_t lens[2], elen = 0;
     struct node_client_results_entry out;
     two_results(res, lens);
-    assert_int_equal(
-        node_client_results_entry_encode("cli-9", (const uint8_t *const *)res, lens, 2, &e, &elen),
-        MPC_OK);
+    assert_int_equal(node_client_results_entry_encode("cli-9", NULL, (const uint8_t *const *)res,
+                                                      lens, 2, &e, &elen),
+                     MPC_OK);
     assert_int_equal(node_client_results_entry_decode(&out, e, elen), MPC_OK);
     assert_string_equal(out.client_id, "cli-9");
     assert_int_equal(out.count, 2);
+    assert_false(out.has_digest);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(out.lens[i], lens[i]);
         assert_memory_equal(out.results[i], res[i], lens[i]);
@@ -227,17 +271,17 @@ test_results_entry_bad_args(void **state)
     struct node_client_results_entry out;
     two_results(res, lens);
     const uint8_t *const *r = (const uint8_t *const *)res;
-    assert_int_equal(node_client_results_entry_encode("a.b", r, lens, 2, &e, &elen),
+    assert_int_equal(node_client_results_entry_encode("a.b", NULL, r, lens, 2, &e, &elen),
                      MPC_ERR_INVALID_ARG);
     assert_null(e);
     assert_int_equal(elen, 0);
-    assert_int_equal(node_client_results_entry_encode("c", r, lens, 0, &e, &elen),
+    assert_int_equal(node_client_results_entry_encode("c", NULL, r, lens, 0, &e, &elen),
                      MPC_ERR_INVALID_ARG);
-    assert_int_equal(
-        node_client_results_entry_encode("c", r, lens, NODE_CLIENT_RESULTS_MAX + 1, &e, &elen),
-        MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_results_entry_encode("c", NULL, r, lens,
+                                                      NODE_CLIENT_RESULTS_MAX + 1, &e, &elen),
+                     MPC_ERR_INVALID_ARG);
     size_t huge[1] = {NODE_CLIENT_RESULTS_ENTRY_MAX};
-    assert_int_equal(node_client_results_entry_encode("c", r, huge, 1, &e, &elen),
+    assert_int_equal(node_client_results_entry_encode("c", NULL, r, huge, 1, &e, &elen),
                      MPC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(node_client_results_entry_decode(NULL, res[0], lens[0]), MPC_ERR_INVALID_ARG);
     assert_int_equal(node_client_results_entry_decode(&out, NULL, 3), MPC_ERR_INVALID_ARG);
@@ -406,6 +450,7 @@ main(void)
         cmocka_unit_test(test_result_encode_ecdsa_fields),
         cmocka_unit_test(test_result_encode_bad_args),
         cmocka_unit_test(test_results_entry_round_trip),
+        cmocka_unit_test(test_results_entry_digest),
         cmocka_unit_test(test_results_entry_bad_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,6 +138,13 @@ test_config_minimal_gets_documented_defaults(void **state)
     assert_int_equal(c->retry.per_try_timeout_ms, 3000);
     assert_int_equal(c->limits.max_sessions, 64);
     assert_int_equal(c->limits.workers, 4);
+    /* Requests: a 5-minute replay window, 1 h longest expiry, bounded stream. */
+    assert_int_equal(c->requests.max_age_ms, 300000);
+    assert_int_equal(c->requests.max_expiry_ms, 3600000);
+    assert_int_equal(c->requests.rate_per_s, 200);
+    assert_int_equal(c->requests.burst, 1000);
+    assert_int_equal(c->requests.stream_max_msgs, 100000);
+    assert_int_equal(c->requests.stream_max_mb, 256);
     assert_int_equal(c->limits.mailbox_capacity, 256);
     assert_int_equal(c->timeouts.barrier_ms, 10000);
     assert_int_equal(c->timeouts.drain_ms, 30000);
@@ -191,6 +198,7 @@ test_config_example_parses_and_documents_defaults(void **state)
     assert_memory_equal(&ex->limits, &min->limits, sizeof(ex->limits));
     assert_memory_equal(&ex->timeouts, &min->timeouts, sizeof(ex->timeouts));
     assert_memory_equal(&ex->retry, &min->retry, sizeof(ex->retry));
+    assert_memory_equal(&ex->requests, &min->requests, sizeof(ex->requests));
     assert_int_equal(ex->nats.delivery_pool_size, min->nats.delivery_pool_size);
     assert_int_equal(ex->store_map_size, min->store_map_size);
     assert_string_equal(ex->http_host, min->http_host);
@@ -357,6 +365,13 @@ test_config_values_out_of_range(void **state)
                  NULL);
     expect_error(f, MIN_CFG "retry: {base_ms: 500, cap_ms: 100}\n", MPC_ERR_CONFIG,
                  "retry.cap_ms: must be between 500 and 600000 (got 100)", NULL);
+    expect_error(f, MIN_CFG "requests: {max_age_ms: 999}\n", MPC_ERR_CONFIG,
+                 "requests.max_age_ms: must be between 1000 and 86400000 (got 999)", NULL);
+    expect_error(f, MIN_CFG "requests: {rate_per_s: 0}\n", MPC_ERR_CONFIG,
+                 "requests.rate_per_s: must be between 1 and 100000 (got 0)", NULL);
+    expect_error(f, MIN_CFG "requests: {stream_max_msgs: 99}\n", MPC_ERR_CONFIG,
+                 "requests.stream_max_msgs: must be between 100", NULL);
+    expect_error(f, MIN_CFG "requests: {window: 1}\n", MPC_ERR_CONFIG, "unknown key", NULL);
     expect_error(f, MIN_CFG "retry: {jitter_pct: 91}\n", MPC_ERR_CONFIG,
                  "retry.jitter_pct: must be between 0 and 90", NULL);
     expect_error(f, MIN_CFG "nats_x: 1\n", MPC_ERR_CONFIG, "nats_x: unknown key", NULL);

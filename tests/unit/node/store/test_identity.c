@@ -195,6 +195,29 @@ test_identity_save_never_overwrites(void **state)
     free(p);
 }
 
+/* A plain initiator seed gives the libsodium key pair of that seed, and signs with it. */
+static void
+test_identity_from_seed(void **state)
+{
+    (void)state;
+    uint8_t seed[32], pk[32], sk[64], sig[64];
+    for (int i = 0; i < 32; i++) {
+        seed[i] = (uint8_t)(7 * i + 1);
+    }
+    crypto_sign_seed_keypair(pk, sk, seed);
+    node_store_identity *id = NULL;
+    assert_int_equal(node_store_identity_from_seed(seed, &id), MPC_OK);
+    assert_memory_equal(node_store_identity_public_key(id), pk, 32);
+    assert_int_equal(node_store_identity_sign(id, sig, (const uint8_t *)"m", 1), MPC_OK);
+    assert_int_equal(crypto_sign_verify_detached(sig, (const uint8_t *)"m", 1, pk), 0);
+    node_store_identity_destroy(id);
+    id = (node_store_identity *)1;
+    assert_int_equal(node_store_identity_from_seed(NULL, &id), MPC_ERR_INVALID_ARG);
+    assert_null(id);
+    assert_int_equal(node_store_identity_from_seed(seed, NULL), MPC_ERR_INVALID_ARG);
+    sodium_memzero(sk, sizeof sk);
+}
+
 static void
 test_identity_bad_args(void **state)
 {
@@ -260,6 +283,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_identity_save_never_overwrites, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_identity_bad_args, setup_dir, teardown_dir),
+        cmocka_unit_test(test_identity_from_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -343,13 +343,13 @@ test_store_request_log(void **state)
     assert_int_equal(len, 0);
     const uint8_t result[] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01};
     assert_int_equal(node_store_req_put(s, "r-1", MPC_OK, result, sizeof(result)), MPC_OK);
-    assert_int_equal(node_store_req_put(s, "r.2", MPC_ERR_UNKNOWN_WALLET, NULL, 0), MPC_OK);
+    assert_int_equal(node_store_req_put(s, "r_2", MPC_ERR_UNKNOWN_WALLET, NULL, 0), MPC_OK);
     assert_int_equal(node_store_req_get(s, "r-1", &outcome, &res, &len), MPC_OK);
     assert_int_equal(outcome, MPC_OK);
     assert_int_equal(len, sizeof(result));
     assert_memory_equal(res, result, len);
     free(res);
-    assert_int_equal(node_store_req_get(s, "r.2", &outcome, &res, &len), MPC_OK);
+    assert_int_equal(node_store_req_get(s, "r_2", &outcome, &res, &len), MPC_OK);
     assert_int_equal(outcome, MPC_ERR_UNKNOWN_WALLET);
     assert_null(res);
     assert_int_equal(len, 0);
