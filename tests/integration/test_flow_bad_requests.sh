@@ -18,7 +18,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 25 # every check below, when the flow runs to the end
+expect_checks 42 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 MON_PID=
 cleanup() {

