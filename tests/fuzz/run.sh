@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh — drives the libFuzzer harnesses built in build/fuzz.
 #
-#   run.sh fuzz  [harness...]  fuzz each for FUZZ_SECONDS (default 60) from a
+#   run.sh fuzz  [harness...]  fuzz each for FUZZ_SECONDS (default 60; FUZZ_OPTS adds
+#                              libFuzzer flags, e.g. -runs=1000000) from a
 #                              copy of its seed corpus (build/fuzz/corpus/<h>,
 #                              kept between runs); prints execs per harness
 #   run.sh smoke [harness...]  run each over its committed seeds only (seconds)
@@ -56,8 +57,9 @@ for h in "${names[@]}"; do
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+        took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
         if [ $rc -eq 0 ]; then
-            echo "$h: ${execs:-?} execs in ${seconds}s (${rate:-?}/s, ${cov:-cov: ?})"
+            echo "$h: ${execs:-?} execs in ${took:-$seconds}s (${rate:-?}/s, ${cov:-cov: ?})"
         else
             echo "$h: CRASH after ${execs:-?} execs — see $log and $crashes/"; fail=1
         fi
