@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/proto_ecdsa.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
-#include "session/proto_ecdsa.h"
 #include "tss/dkls_keygen.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

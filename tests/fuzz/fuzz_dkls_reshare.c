@@ -1,5 +1,6 @@
 /*
- * fuzz_dkls_reshare.c — libFuzzer harness: DKLs23 (secp256k1) reshare, every round (2-of-{0,1,2} to 2-of-{0,1,3}; the target stays in the committee).
+ * fuzz_dkls_reshare.c — libFuzzer harness: DKLs23 (secp256k1) reshare, every round (2-of-{0,1,2} to
+ * 2-of-{0,1,3}; the target stays in the committee).
  *
  * Every message the target party (party 0) receives in an honest run is a
  * fuzz position: the input's first byte picks which one is replaced by the
@@ -11,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/proto_ecdsa.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
-#include "session/proto_ecdsa.h"
 #include "tests/support/dkls_fixture.h"
 #include "tss/dkls_reshare.h"
 

@@ -56,20 +56,37 @@ write_seeds(const char *dir)
     static const uint8_t payload[] = "fuzz payload";
     static const uint8_t abort_payload[] = {0x05, 0, 0, 0, 'n', '1'};
     const transport_envelope_in ins[] = {
-        {.sid = fz_sid, .round = 1, .seq = 1, .incarnation = 7,
-         .kind = TRANSPORT_ENVELOPE_BROADCAST, .payload = payload, .payload_len = sizeof payload},
-        {.sid = fz_sid, .to = "n0", .round = 2, .seq = 3, .incarnation = 7,
-         .kind = TRANSPORT_ENVELOPE_DIRECT, .payload = payload, .payload_len = sizeof payload},
+        {.sid = fz_sid,
+         .round = 1,
+         .seq = 1,
+         .incarnation = 7,
+         .kind = TRANSPORT_ENVELOPE_BROADCAST,
+         .payload = payload,
+         .payload_len = sizeof payload},
+        {.sid = fz_sid,
+         .to = "n0",
+         .round = 2,
+         .seq = 3,
+         .incarnation = 7,
+         .kind = TRANSPORT_ENVELOPE_DIRECT,
+         .payload = payload,
+         .payload_len = sizeof payload},
         {.sid = fz_sid, .round = 0, .seq = 0, .kind = TRANSPORT_ENVELOPE_READY},
-        {.sid = fz_sid, .round = 2, .seq = 9, .incarnation = 7, .kind = TRANSPORT_ENVELOPE_ABORT,
-         .payload = abort_payload, .payload_len = sizeof abort_payload},
+        {.sid = fz_sid,
+         .round = 2,
+         .seq = 9,
+         .incarnation = 7,
+         .kind = TRANSPORT_ENVELOPE_ABORT,
+         .payload = abort_payload,
+         .payload_len = sizeof abort_payload},
     };
     for (size_t i = 0; i < sizeof ins / sizeof ins[0]; i++) {
         uint8_t *env = NULL;
         size_t len = 0;
         mpc_status st = transport_envelope_seal(fz_peer_pt, &ins[i], &env, &len);
         if (st != MPC_OK) {
-            fprintf(stderr, "fuzz_envelope: seal kind %d: %s\n", (int)ins[i].kind, mpc_status_str(st));
+            fprintf(stderr, "fuzz_envelope: seal kind %d: %s\n", (int)ins[i].kind,
+                    mpc_status_str(st));
             abort();
         }
         for (uint8_t mode = 0; mode < 2; mode++) {

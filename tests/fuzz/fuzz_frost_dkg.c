@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/proto_eddsa.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
-#include "session/proto_eddsa.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,6 @@
 /*
- * fuzz_frost_sign.c — libFuzzer harness: FROST(Ed25519) signing, every round (3 signers of a 2-of-3 key).
+ * fuzz_frost_sign.c — libFuzzer harness: FROST(Ed25519) signing, every round (3 signers of a 2-of-3
+ * key).
  *
  * Every message the target party (party 0) receives in an honest run is a
  * fuzz position: the input's first byte picks which one is replaced by the
@@ -11,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/proto_eddsa.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
-#include "session/proto_eddsa.h"
 #include "tests/support/tss_fixture.h"
 #include "tss/frost_sign.h"
 

@@ -42,7 +42,11 @@ write_seeds(const char *dir)
     q[0] = 0;
     fuzz_seed_write(dir, "query", q, qlen + 1);
     const struct node_keyclaim claims[] = {
-        {.q = fz_q, .node_id = "node-2", .found = 1, .active_version = 3, .record = record,
+        {.q = fz_q,
+         .node_id = "node-2",
+         .found = 1,
+         .active_version = 3,
+         .record = record,
          .record_len = sizeof record},
         {.q = fz_q, .node_id = "node-2", .found = 0},
     };

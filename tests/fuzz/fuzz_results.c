@@ -26,16 +26,41 @@ write_seeds(const char *dir)
     memset(sig, 0x11, sizeof sig);
     memset(rs, 0x22, sizeof rs);
     const struct node_client_result_info infos[] = {
-        {.request_id = "req-1", .op = 1, .key_type = 1, .wallet_id = "wallet-1",
-         .status = MPC_OK, .public_key = pk, .public_key_len = 32, .key_version = 1,
-         .participants = parts, .n_participants = 3, .threshold = 2, .node_id = "node-1",
-         .finished_at_ms = 1700000000000ull, .duration_ms = 120},
-        {.request_id = "req-2", .op = 2, .key_type = 2, .wallet_id = "wallet-1",
-         .status = MPC_OK, .ecdsa_rs = rs, .recovery_id = 1, .key_version = 1,
-         .node_id = "node-2", .finished_at_ms = 1700000000001ull, .duration_ms = 80},
-        {.request_id = "req-3", .op = 2, .key_type = 1, .wallet_id = "wallet-1",
-         .status = MPC_ERR_PROTOCOL, .failed_round = 2, .failed_peer = "node-3",
-         .node_id = "node-1", .signature = sig, .signature_len = 0},
+        {.request_id = "req-1",
+         .op = 1,
+         .key_type = 1,
+         .wallet_id = "wallet-1",
+         .status = MPC_OK,
+         .public_key = pk,
+         .public_key_len = 32,
+         .key_version = 1,
+         .participants = parts,
+         .n_participants = 3,
+         .threshold = 2,
+         .node_id = "node-1",
+         .finished_at_ms = 1700000000000ull,
+         .duration_ms = 120},
+        {.request_id = "req-2",
+         .op = 2,
+         .key_type = 2,
+         .wallet_id = "wallet-1",
+         .status = MPC_OK,
+         .ecdsa_rs = rs,
+         .recovery_id = 1,
+         .key_version = 1,
+         .node_id = "node-2",
+         .finished_at_ms = 1700000000001ull,
+         .duration_ms = 80},
+        {.request_id = "req-3",
+         .op = 2,
+         .key_type = 1,
+         .wallet_id = "wallet-1",
+         .status = MPC_ERR_PROTOCOL,
+         .failed_round = 2,
+         .failed_peer = "node-3",
+         .node_id = "node-1",
+         .signature = sig,
+         .signature_len = 0},
     };
     uint8_t *res[3] = {0};
     size_t lens[3] = {0};
@@ -48,8 +73,8 @@ write_seeds(const char *dir)
         uint8_t *e = NULL;
         size_t len = 0;
         char name[16];
-        if (node_client_results_entry_encode("cli_1", (const uint8_t *const *)res, lens, count,
-                                             &e, &len) != MPC_OK) {
+        if (node_client_results_entry_encode("cli_1", (const uint8_t *const *)res, lens, count, &e,
+                                             &len) != MPC_OK) {
             abort();
         }
         snprintf(name, sizeof name, "entry%zu", count);

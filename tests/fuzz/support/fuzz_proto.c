@@ -16,8 +16,8 @@
 #include "common/secmem.h"
 #include "tests/fuzz/support/fuzz_support.h"
 
-#define REC_MAX     4096 /* queued message copies in one recorded run */
-#define REC_PASSES  4096 /* bound on delivery passes over the queue */
+#define REC_MAX    4096 /* queued message copies in one recorded run */
+#define REC_PASSES 4096 /* bound on delivery passes over the queue */
 
 /* One message copy. */
 struct fz_msg {
@@ -30,14 +30,14 @@ struct fz_msg {
     size_t len;     /* length */
 };
 
-static const session_protocol *fz_proto;          /* protocol under test */
+static const session_protocol *fz_proto;             /* protocol under test */
 static session_protocol_params fz_p[FUZZ_PROTO_MAX]; /* parties' parameters (borrowed) */
-static uint32_t fz_n;                              /* parties */
-static uint32_t fz_target;                         /* replayed party */
-static struct fz_msg *fz_q;                        /* recorded run's queue */
-static size_t fz_nq;                               /* entries in fz_q */
-static size_t fz_rec[REC_MAX];                     /* fz_q indexes delivered to the target */
-static size_t fz_nrec;                             /* entries in fz_rec */
+static uint32_t fz_n;                                /* parties */
+static uint32_t fz_target;                           /* replayed party */
+static struct fz_msg *fz_q;                          /* recorded run's queue */
+static size_t fz_nq;                                 /* entries in fz_q */
+static size_t fz_rec[REC_MAX];                       /* fz_q indexes delivered to the target */
+static size_t fz_nrec;                               /* entries in fz_rec */
 
 static void
 fz_die(const char *what, mpc_status st)
@@ -61,8 +61,11 @@ fz_queue(uint32_t from, mpc_outbox *ob)
                 fz_die("queue full", MPC_ERR_NOMEM);
             }
             struct fz_msg *q = &fz_q[fz_nq++];
-            *q = (struct fz_msg){.from = from, .to = to, .round = m->round,
-                                 .bc = m->to == MPC_OUTBOX_ALL, .len = m->len};
+            *q = (struct fz_msg){.from = from,
+                                 .to = to,
+                                 .round = m->round,
+                                 .bc = m->to == MPC_OUTBOX_ALL,
+                                 .len = m->len};
             q->data = malloc(m->len > 0 ? m->len : 1);
             if (q->data == NULL) {
                 fz_die("malloc", MPC_ERR_NOMEM);

@@ -28,9 +28,9 @@
 
 #include "session/protocol.h"
 
-#define FUZZ_RNG_STREAMS  17 /* parties 0..15, then the fixture stream */
-#define FUZZ_RNG_FIXTURE  16 /* stream for fixtures (key generation at init) */
-#define FUZZ_PROTO_MAX    8  /* parties in a recorded run */
+#define FUZZ_RNG_STREAMS 17 /* parties 0..15, then the fixture stream */
+#define FUZZ_RNG_FIXTURE 16 /* stream for fixtures (key generation at init) */
+#define FUZZ_PROTO_MAX   8  /* parties in a recorded run */
 
 /* Installs the deterministic randombytes. Call first in LLVMFuzzerInitialize. */
 void fuzz_rng_install(void);
