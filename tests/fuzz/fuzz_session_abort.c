@@ -119,8 +119,8 @@ write_seeds(const char *dir)
         snprintf(name, sizeof name, "code%d", i);
         fuzz_seed_write(dir, name, p, i == 0 ? 6 : 4);
         if (i == 0) {
-            fuzz_seed_write(dir, "restart-self", (const uint8_t[]){p[0], p[1], p[2], p[3], 'n', '0'},
-                            6);
+            fuzz_seed_write(dir, "restart-self",
+                            (const uint8_t[]){p[0], p[1], p[2], p[3], 'n', '0'}, 6);
         }
     }
 }
@@ -191,15 +191,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pthread_mutex_lock(&fz_mu);
     fz_done = 0;
     pthread_mutex_unlock(&fz_mu);
-    session_spec sp = {.sid = sid, .op = SESSION_OP_SIGN, .key_type = "ed25519", .wallet = "w",
-                       .proto = toy_protocol(), .self = 0, .n_parties = 2, .party_ids = fz_ids,
-                       .threshold = 2, .input = in0, .input_len = sizeof in0,
-                       .deadline_ms = WAIT_MS, .done = on_done};
+    session_spec sp = {.sid = sid,
+                       .op = SESSION_OP_SIGN,
+                       .key_type = "ed25519",
+                       .wallet = "w",
+                       .proto = toy_protocol(),
+                       .self = 0,
+                       .n_parties = 2,
+                       .party_ids = fz_ids,
+                       .threshold = 2,
+                       .input = in0,
+                       .input_len = sizeof in0,
+                       .deadline_ms = WAIT_MS,
+                       .done = on_done};
     if (session_manager_start(fz_m0, &sp) != MPC_OK || !wait_for(probed, hex)) {
         abort();
     }
-    transport_envelope_in env = {.sid = sid, .round = 1, .seq = 1,
-                                 .kind = TRANSPORT_ENVELOPE_ABORT, .payload = data,
+    transport_envelope_in env = {.sid = sid,
+                                 .round = 1,
+                                 .seq = 1,
+                                 .kind = TRANSPORT_ENVELOPE_ABORT,
+                                 .payload = data,
                                  .payload_len = size};
     uint8_t *buf = NULL;
     size_t len = 0;
