@@ -12,7 +12,7 @@
 #   make ctime       constant-time tests (tests/unit/tss/test_*ctime*) on an -O2
 #                    build under valgrind: a secret-dependent branch or index fails
 #   make tsan        ThreadSanitizer build of the threaded tests
-#   make fuzz        libFuzzer harnesses (clang)
+#   make fuzz        libFuzzer harnesses (clang), FUZZ_SECONDS each; fuzz-smoke: seeds only
 #   make layering    include graph against DESIGN §1 (tests/layering.py)
 #   make format / format-check / lint
 #   make help        this list
@@ -118,6 +118,8 @@ INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))
 TEST_SH    := $(sort $(wildcard tests/vectors/test_*.sh tests/integration/test_*.sh))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst %.c,build/fuzz/%,$(FUZZ_SRC))
+# Code shared by the harnesses (recorded protocol runs, deterministic RNG, seeds).
+FUZZ_SUP_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(wildcard tests/fuzz/support/*.c))
 
 # Programs: <dir>/<name>_main.c -> bin/<name with _ as -> (mpc_node_main.c -> mpc-node).
 # tests/vectors/*_main.c and tests/bench/*_main.c are programs too (mpc-vectors, benches).
@@ -126,8 +128,8 @@ PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
-.PHONY: all demo deps test check valgrind tsan fuzz format format-check lint clean \
-        gen bins unit-bins integ-bins layering help ctime ctime-bins
+.PHONY: all demo deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
+        format-check lint clean gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=release bins
@@ -287,12 +289,26 @@ tsan: deps
 	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" MPC_TSAN=1 MPC_TEST_ONLY="$(ONLY)" \
 	    tests/run.sh build/tsan $(TSAN_TESTS)
 
-fuzz: deps
+# make fuzz: every harness for FUZZ_SECONDS each (execs printed per harness);
+# make fuzz-smoke: every harness over its committed seeds only (seconds);
+# make fuzz-seeds: regenerate tests/fuzz/corpus/ from the harnesses' generators.
+# FUZZ=<harness> limits any of them to one harness (fuzz_envelope).
+FUZZ_SECONDS ?= 60
+fuzz-bins: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=fuzz $(FUZZ_BIN)
+fuzz: fuzz-bins
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh fuzz $(FUZZ)
+fuzz-smoke: fuzz-bins
+	$(Q)tests/fuzz/run.sh smoke $(FUZZ)
+fuzz-seeds: fuzz-bins
+	$(Q)tests/fuzz/run.sh seeds $(FUZZ)
 
-build/fuzz/tests/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(LIBMPC)
+# Keep the harness objects (pattern-rule intermediates) so relinking is incremental.
+.SECONDARY: $(FUZZ_SUP_OBJ) $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_SRC))
+build/fuzz/tests/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_SUP_OBJ) $(LIBTSUP) $(LIBMPC)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBMPC) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_SUP_OBJ) $(LIBTSUP) $(LIBMPC) $(PKG_LIBS) $(TEST_LIBS)
 
 # The whole include graph against every arrow of DESIGN §1 (tests/layering.py:
 # rules, the allow-list of arrows kept on purpose, and a self-test that plants

@@ -52,7 +52,8 @@ query_parse(struct node_keyclaim_query *q, const uint8_t *in, size_t len, size_t
     memset(q, 0, sizeof *q);
     *used = 0;
     if (len < 3 || in[0] != NODE_KEYCLAIM_FORMAT || in[2] == 0 ||
-        in[2] > NODE_CLIENT_WALLET_ID_MAX || len < 3u + in[2] + NODE_KEYCLAIM_NONCE) {
+        in[2] > NODE_CLIENT_WALLET_ID_MAX || len < 3u + in[2] + NODE_KEYCLAIM_NONCE ||
+        memchr(in + 3, 0, in[2]) != NULL) { /* a NUL would cut the id short: not canonical */
         return MPC_ERR_MSG_MALFORMED;
     }
     q->key_type = in[1];
@@ -143,7 +144,8 @@ node_keyclaim_encode(const struct node_keyclaim *c, const node_store_identity *i
 static mpc_status
 claim_parse(struct node_keyclaim *c, const uint8_t *p, size_t left)
 {
-    if (left < 2 || p[0] == 0 || p[0] > NODE_ID_MAX || left < 2u + p[0]) {
+    if (left < 2 || p[0] == 0 || p[0] > NODE_ID_MAX || left < 2u + p[0] ||
+        memchr(p + 1, 0, p[0]) != NULL) { /* a NUL would cut the id short */
         return MPC_ERR_MSG_MALFORMED;
     }
     memcpy(c->node_id, p + 1, p[0]);

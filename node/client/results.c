@@ -197,7 +197,8 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
     }
     size_t clen = in[4];
     size_t dlen = (in[2] & ENTRY_FLAG_DIGEST) != 0 ? ENTRY_DIGEST : 0;
-    if (clen == 0 || clen > NODE_CLIENT_REQUEST_CLIENT_MAX || len - 5 < clen + dlen) {
+    if (clen == 0 || clen > NODE_CLIENT_REQUEST_CLIENT_MAX || len - 5 < clen + dlen ||
+        memchr(in + 5, 0, clen) != NULL) { /* a NUL would cut the id short: not canonical */
         return MPC_ERR_CORRUPT;
     }
     memcpy(e->client_id, in + 5, clen);

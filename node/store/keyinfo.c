@@ -199,6 +199,10 @@ decode_version(struct cursor *c, struct node_store_keyinfo_version *v)
         }
         get_bytes(c, v->participants[j], n);
         v->participants[j][n] = '\0';
+        if (c->ok && strlen(v->participants[j]) != n) {
+            c->ok = 0; /* a NUL inside would cut the id short: not canonical */
+            return;
+        }
     }
 }
 

@@ -80,6 +80,45 @@ test_keyclaim_query_round_trip_and_malformed(void **state)
     assert_int_equal(node_keyclaim_query_decode(&got, NULL, 3), MPC_ERR_INVALID_ARG);
 }
 
+/* Found by fuzz_keyclaim: a length-prefixed id with a NUL inside decoded as the shorter id. */
+static void
+test_keyclaim_rejects_nul_inside_ids(void **state)
+{
+    (void)state;
+    struct node_keyclaim_query q, got;
+    uint8_t buf[NODE_KEYCLAIM_QUERY_MAX];
+    size_t len = 0;
+    query_ok(&q);
+    assert_int_equal(node_keyclaim_query_encode(&q, buf, sizeof buf, &len), MPC_OK);
+    buf[3 + 6] = '\0'; /* "wallet-1" -> "wallet\0" "1": same length, NUL inside */
+    assert_int_equal(node_keyclaim_query_decode(&got, buf, len), MPC_ERR_MSG_MALFORMED);
+    /* a signed claim whose node id is "node-2\0z": only "node-2" would be seen */
+    query_ok(&q);
+    assert_int_equal(node_keyclaim_query_encode(&q, buf, sizeof buf, &len), MPC_OK);
+    static const char dom[] = "mpc-node/keyclaim/v1";
+    uint8_t msg[sizeof dom + NODE_KEYCLAIM_QUERY_MAX + 16], claim[NODE_KEYCLAIM_QUERY_MAX + 80];
+    size_t body = 0;
+    memcpy(claim, buf, len);
+    body = len;
+    claim[body++] = 8;
+    memcpy(claim + body, "node-2\0z", 8);
+    body += 8;
+    claim[body++] = 0; /* not found */
+    memcpy(msg, dom, sizeof dom);
+    memcpy(msg + sizeof dom, claim, body);
+    assert_int_equal(node_store_identity_sign(g_id, claim + body, msg, sizeof dom + body), MPC_OK);
+    struct node_keyclaim c;
+    assert_int_equal(node_keyclaim_open(&c, claim, body + 64, &q, "node-2",
+                                        node_store_identity_public_key(g_id)),
+                     MPC_ERR_MSG_MALFORMED);
+    claim[body - 3] = 'z'; /* "node-2zz" is a valid id, signed: then only the sender differs */
+    memcpy(msg + sizeof dom, claim, body);
+    assert_int_equal(node_store_identity_sign(g_id, claim + body, msg, sizeof dom + body), MPC_OK);
+    assert_int_equal(node_keyclaim_open(&c, claim, body + 64, &q, "node-2zz",
+                                        node_store_identity_public_key(g_id)),
+                     MPC_OK);
+}
+
 static void
 test_keyclaim_open_success_found_and_not_found(void **state)
 {
@@ -279,6 +318,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keyclaim_query_round_trip_and_malformed),
+        cmocka_unit_test(test_keyclaim_rejects_nul_inside_ids),
         cmocka_unit_test(test_keyclaim_open_success_found_and_not_found),
         cmocka_unit_test(test_keyclaim_open_rejects_tampering_and_rebinding),
         cmocka_unit_test(test_keyclaim_encode_bad_args),

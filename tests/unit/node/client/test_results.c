@@ -256,6 +256,10 @@ test_results_entry_round_trip(void **state)
     memcpy(longer, e, elen);
     longer[5] = '.'; /* client id charset */
     assert_int_equal(node_client_results_entry_decode(&out, longer, elen), MPC_ERR_CORRUPT);
+    memcpy(longer, e, elen);
+    longer[5 + 4] = '\0'; /* "cli-\0": found by fuzz_results, decoded as "cli-" before */
+    assert_int_equal(node_client_results_entry_decode(&out, longer, elen), MPC_ERR_CORRUPT);
+    assert_int_equal(out.count, 0);
     free(longer);
     free(e);
     free(res[0]);

@@ -123,6 +123,24 @@ test_keyinfo_decode_rejects_truncation_and_trailing(void **state)
     assert_int_equal(len, 0);
 }
 
+/* Found by fuzz_keyinfo: an id with a NUL inside ("n2\0x") decoded as the shorter "n2". */
+static void
+test_keyinfo_decode_rejects_nul_inside_id(void **state)
+{
+    (void)state;
+    struct node_store_keyinfo ki, out;
+    uint8_t enc[NODE_STORE_KEYINFO_ENCODED_MAX];
+    size_t len = 0;
+    two_versions(&ki);
+    strcpy(ki.versions[1].participants[2], "n4_x"); /* 4 bytes, last id of the encoding */
+    assert_int_equal(node_store_keyinfo_encode(enc, sizeof(enc), &len, &ki), MPC_OK);
+    assert_int_equal(node_store_keyinfo_decode(&out, enc, len), MPC_OK);
+    assert_memory_equal(enc + len - 4, "n4_x", 4);
+    enc[len - 2] = '\0'; /* "n4\0x": still a distinct, valid-looking "n4" after the cut */
+    assert_int_equal(node_store_keyinfo_decode(&out, enc, len), MPC_ERR_CORRUPT);
+    assert_int_equal(out.n_versions, 0);
+}
+
 static void
 test_keyinfo_validate_rejects_each_invariant(void **state)
 {
@@ -169,6 +187,7 @@ main(void)
         cmocka_unit_test(test_keyinfo_encoding_matches_spec),
         cmocka_unit_test(test_keyinfo_round_trip_two_versions),
         cmocka_unit_test(test_keyinfo_decode_rejects_truncation_and_trailing),
+        cmocka_unit_test(test_keyinfo_decode_rejects_nul_inside_id),
         cmocka_unit_test(test_keyinfo_validate_rejects_each_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,61 @@
+/*
+ * fuzz_dkls_sign.c — libFuzzer harness: DKLs23 (secp256k1) signing, every round (3 signers of a
+ * 2-of-3 key).
+ *
+ * Every message the target party (party 0) receives in an honest run is a
+ * fuzz position: the input's first byte picks which one is replaced by the
+ * fuzz bytes (tests/fuzz/support/fuzz_proto.c), so each round is reached
+ * from a valid state. Nothing a peer sends may crash, leak or trip UBSan;
+ * a blamed party must be a party of the session.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tss/dkls_keygen.h"
+#include "tss/dkls_reshare.h"
+#include "tss/dkls_signing.h"
+#include "tests/fuzz/support/fuzz_fixture.h"
+#include "tests/fuzz/support/fuzz_support.h"
+#include "tests/support/dkls_fixture.h"
+#include "tss/dkls_signing.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    static tss_params p[3];
+    static const uint32_t nodes[3] = {0, 1, 2};
+    static dkls_fx_key key; /* lives for the process (the inputs point into it) */
+    uint8_t msg32[32];
+    const char *names[3] = {tss_fx_node(0), tss_fx_node(1), tss_fx_node(2)};
+    tss_sim_result res = {0};
+    (void)argc;
+    (void)argv;
+    fuzz_fx_begin();
+    if (dkls_fx_keygen(&key, nodes, 3, 2, 1, NULL, NULL, &res) != MPC_OK) {
+        abort();
+    }
+    tss_sim_result_free(&res);
+    memset(msg32, 0x5a, sizeof msg32);
+    uint32_t n = fuzz_fx_params(p, nodes, 3, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *in = NULL;
+        if (tss_dkls_sign_input_encode(&in, &p[i].input_len, key.rec[i], key.len[i], msg32, names,
+                                       3) != MPC_OK) {
+            abort();
+        }
+        p[i].input = in; /* kept for the process */
+    }
+    fuzz_proto_record(&tss_proto_dkls_sign, p, n, 0);
+    fuzz_fx_end();
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_proto_one(data, size);
+}

@@ -1,0 +1,40 @@
+/*
+ * fuzz_frost_dkg.c — libFuzzer harness: FROST(Ed25519) DKG, every round (2-of-3).
+ *
+ * Every message the target party (party 0) receives in an honest run is a
+ * fuzz position: the input's first byte picks which one is replaced by the
+ * fuzz bytes (tests/fuzz/support/fuzz_proto.c), so each round is reached
+ * from a valid state. Nothing a peer sends may crash, leak or trip UBSan;
+ * a blamed party must be a party of the session.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tss/dkg.h"
+#include "tss/frost_sign.h"
+#include "tss/reshare.h"
+#include "tests/fuzz/support/fuzz_fixture.h"
+#include "tests/fuzz/support/fuzz_support.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    static tss_params p[3];
+    static const uint32_t nodes[3] = {0, 1, 2};
+    (void)argc;
+    (void)argv;
+    fuzz_fx_begin();
+    fuzz_proto_record(&tss_proto_frost_dkg, p, fuzz_fx_params(p, nodes, 3, 2), 0);
+    fuzz_fx_end();
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_proto_one(data, size);
+}
