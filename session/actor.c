@@ -256,14 +256,46 @@ actor_drain_parked(session *s)
     return 0;
 }
 
+/* Returns 1 if a message of (from, round, chan) is already parked. */
+static int
+actor_parked_has(const session *s, const session_item *it)
+{
+    for (const session_item *p = s->parked; p != NULL; p = p->next) {
+        if (p->from == it->from && p->round == it->round && p->chan == it->chan) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Parks a checked message of a later round. Budget: at most one message per
+ * (peer, round, kind) — all a protocol ever sends (tss/proto.h) — each within
+ * the protocol's declared size (actor_item), so the parked bytes of a session
+ * never exceed sum over rounds and kinds of (n - 1) * max_msg_len; park_max
+ * caps the count on top. Only the decoded payload is kept: the raw envelope
+ * is freed here.
+ */
 static void
 actor_park(session *s, session_item *it)
 {
-    if (s->nparked >= s->mgr->cfg.park_max) {
+    int dup = actor_parked_has(s, it);
+    session_item *c = dup || s->nparked >= s->mgr->cfg.park_max ? NULL : calloc(1, sizeof *c);
+    if (c == NULL) {
         atomic_fetch_add(&s->drops, 1);
+        atomic_fetch_add(&s->mgr->park_refused, 1);
         session_item_free(it);
         return;
     }
+    c->chan = it->chan;
+    c->from = it->from;
+    c->round = it->round;
+    c->seq = it->seq;
+    c->payload = it->payload;
+    c->payload_len = it->payload_len;
+    it->payload = NULL;
+    session_item_free(it);
+    it = c;
     it->next = NULL;
     if (s->parked_tail != NULL) {
         s->parked_tail->next = it;
@@ -379,6 +411,17 @@ actor_item(session *s, session_item *it)
         session_wire_msg_clear(&w);
         session_item_free(it);
         return ended;
+    }
+    size_t lim = session_wire_payload_max(s, w.round, w.kind == SESSION_WIRE_BROADCAST);
+    if (lim == 0 || w.len > lim) { /* authenticated: the sender broke its protocol */
+        uint32_t culprit = w.from;
+        atomic_fetch_add(&s->mgr->oversized, 1);
+        mpc_log(MPC_LOG_WARN, "session", "oversized", "sid=%s peer=%s round=%u len=%zu max=%zu",
+                s->sid_hex, s->party_ids[w.from], w.round, w.len, lim);
+        session_wire_msg_clear(&w);
+        session_item_free(it);
+        actor_finish(s, MPC_ERR_MSG_TOO_LARGE, culprit, NULL, 0);
+        return 1;
     }
     int full = 0;
     if (actor_seen(s, w.from, w.round, w.seq, &full) || full) {

@@ -180,6 +180,8 @@ struct session_manager {
     /* node counters */
     atomic_uint_fast64_t started, done, failed, live_hwm, faults, quarantined;
     atomic_uint_fast64_t replays, late, bad, parked, busy, gone;
+    atomic_uint_fast64_t oversized;    /* envelopes/payloads over the protocol's declared size */
+    atomic_uint_fast64_t park_refused; /* second message of one (peer, round, kind) not parked */
 };
 
 /* ---- registry.c (all under m->reg_lock, never held while calling out) ---- */

@@ -730,6 +730,8 @@ session_manager_get_stats(session_manager *m, session_manager_stats *out)
     out->late_dropped = atomic_load(&m->late);
     out->bad_dropped = atomic_load(&m->bad);
     out->parked = atomic_load(&m->parked);
+    out->oversized = atomic_load(&m->oversized);
+    out->park_refused = atomic_load(&m->park_refused);
     out->busy_replies = atomic_load(&m->busy);
     out->gone_replies = atomic_load(&m->gone);
     pthread_mutex_lock(&m->reg_lock);

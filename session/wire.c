@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "proto/envelope.pb-c.h"
 #include "transport/envelope.h"
 
 mpc_status
@@ -41,6 +40,28 @@ session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_
         .payload_len = len,
     };
     return transport_envelope_seal(s->mgr->cfg.peers, &in, out, out_len);
+}
+
+size_t
+session_wire_payload_max(const session *s, uint32_t round, int is_broadcast)
+{
+    return tss_proto_max_msg_len(s->proto, s->n, round, is_broadcast);
+}
+
+size_t
+session_wire_max(const session *s)
+{
+    size_t payload = 4 + TRANSPORT_NODE_ID_MAX; /* ABORT: status | culprit id */
+    for (uint32_t r = 1; r <= SESSION_WIRE_ROUNDS; r++) {
+        for (int b = 0; b < 2; b++) {
+            size_t m = session_wire_payload_max(s, r, b);
+            payload = m > payload ? m : payload;
+        }
+    }
+    if (payload > SESSION_WIRE_MAX - SESSION_WIRE_OVERHEAD) {
+        return SESSION_WIRE_MAX;
+    }
+    return payload + SESSION_WIRE_OVERHEAD;
 }
 
 static int
@@ -74,13 +95,9 @@ wire_kind_fits(transport_envelope_kind kind, session_chan ch)
 static int
 wire_is_echo(const session *s, const uint8_t *data, size_t len)
 {
-    Mpc__Envelope *env = mpc__envelope__unpack(NULL, len, data);
-    if (env == NULL) {
-        return 0;
-    }
-    int echo = env->from != NULL && strcmp(env->from, s->party_ids[s->self]) == 0;
-    mpc__envelope__free_unpacked(env, NULL);
-    return echo;
+    char from[TRANSPORT_NODE_ID_MAX + 1];
+    return transport_envelope_peek_from(data, len, from) == MPC_OK &&
+           strcmp(from, s->party_ids[s->self]) == 0;
 }
 
 mpc_status
@@ -96,7 +113,7 @@ session_wire_open(const session *s, session_chan ch, const uint8_t *data, size_t
         return MPC_ERR_INVALID_ARG;
     }
     int is_broadcast = ch == SESSION_CHAN_BROADCAST;
-    transport_envelope_open_opts opts = {.max_size = SESSION_WIRE_MAX, .expected_sid = s->sid};
+    transport_envelope_open_opts opts = {.max_size = session_wire_max(s), .expected_sid = s->sid};
     transport_envelope_opened o;
     mpc_status st = transport_envelope_open(s->mgr->cfg.peers, &opts, data, len, &o);
     if (st == MPC_ERR_MSG_UNKNOWN_SENDER && is_broadcast && wire_is_echo(s, data, len)) {

@@ -18,9 +18,14 @@
 
 #include "common/status.h"
 #include "session/internal.h"
+#include "transport/peer_table.h"
 
 #define SESSION_WIRE_VERSION 1
-#define SESSION_WIRE_MAX     (1u << 20) /* largest envelope accepted */
+#define SESSION_WIRE_MAX     (1u << 20) /* ceiling of any envelope, whatever the protocol */
+#define SESSION_WIRE_ROUNDS  32         /* rounds scanned for a protocol's declared sizes */
+/* Envelope bytes around a payload: every field at its longest (two node ids,
+ * sid, varints, signature) plus the nonce and MAC of a direct payload. */
+#define SESSION_WIRE_OVERHEAD (2u * (TRANSPORT_NODE_ID_MAX + 3u) + 200u)
 
 /* Envelope kinds (values of mpc.EnvelopeKind). */
 typedef enum {
@@ -61,6 +66,21 @@ MPC_MUST_CHECK mpc_status session_wire_seal(const session *s, session_wire_kind 
  */
 MPC_MUST_CHECK mpc_status session_wire_open(const session *s, session_chan ch, const uint8_t *data,
                                             size_t len, session_wire_msg *msg);
+
+/*
+ * Returns: the largest envelope session s may legitimately receive: the
+ * envelope overhead plus the largest payload of any kind — the protocol's
+ * largest declared message (tss_proto_max_msg_len over every round and kind),
+ * a READY or an ABORT — capped at SESSION_WIRE_MAX. Anything longer is
+ * dropped before it is decoded or queued (DESIGN §5).
+ */
+size_t session_wire_max(const session *s);
+
+/*
+ * Returns: the largest payload s's protocol declares for (round, kind of msg);
+ * 0 if that round and kind carry no message.
+ */
+size_t session_wire_payload_max(const session *s, uint32_t round, int is_broadcast);
 
 /* Wipes and frees msg's payload; msg becomes empty. Accepts NULL. */
 void session_wire_msg_clear(session_wire_msg *msg);

@@ -8,13 +8,20 @@
  * node's Ed25519 identity, and the envelope is encoded again with the
  * signature.
  *
- * Open checks, in this order, each with its own status and counter:
+ * Open checks, in this order, each with its own status and counter; nothing
+ * is fully decoded before the signature verified (DESIGN §5):
  *   size <= max_size              MPC_ERR_MSG_TOO_LARGE
- *   decodes, canonical encoding, 16-byte sid, 64-byte signature
+ *   outer frame: a bounded scan of the protobuf fields (known numbers in
+ *   ascending order, declared wire types, lengths inside the buffer, a
+ *   non-empty from, a 64-byte signature); no allocation
  *                                 MPC_ERR_MSG_MALFORMED
  *   version == 1                  MPC_ERR_MSG_VERSION
  *   sender in the peer table      MPC_ERR_MSG_UNKNOWN_SENDER
- *   signature                     MPC_ERR_MSG_BAD_SIGNATURE
+ *   signature over domain || the received bytes with the signature field
+ *   cut out (exactly what the sender signed)
+ *                                 MPC_ERR_MSG_BAD_SIGNATURE
+ *   full decode, canonical encoding, 16-byte sid
+ *                                 MPC_ERR_MSG_MALFORMED
  *   kind known                    MPC_ERR_MSG_KIND
  *   DIRECT: to == self; others: to empty
  *                                 MPC_ERR_MSG_WRONG_RECIPIENT
@@ -118,6 +125,18 @@ MPC_MUST_CHECK mpc_status transport_envelope_open(transport_peer_table *peers,
                                                   const transport_envelope_open_opts *opts,
                                                   const uint8_t *data, size_t len,
                                                   transport_envelope_opened *out);
+
+/*
+ * Reads the sender id from the outer frame of data[0..len) (no signature
+ * check, no decode): for recognising one's own echoed broadcast only.
+ * Out: out — NUL-terminated on MPC_OK.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_MSG_MALFORMED.
+ */
+MPC_MUST_CHECK mpc_status transport_envelope_peek_from(const uint8_t *data, size_t len,
+                                                       char out[TRANSPORT_NODE_ID_MAX + 1]);
+
+/* Returns: how many envelopes open has fully decoded so far (test hook). */
+uint64_t transport_envelope_decodes(void);
 
 /* Wipes and frees the payload and zeroes *o. Accepts NULL. */
 void transport_envelope_opened_clear(transport_envelope_opened *o);

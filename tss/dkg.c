@@ -339,4 +339,4 @@ const tss_protocol tss_proto_frost_dkg = {.name = "frost-dkg",
                                           .handle = dkg_handle,
                                           .result = dkg_result,
                                           .destroy = dkg_destroy,
-.max_msg_len = dkg_max_msg_len};
+                                          .max_msg_len = dkg_max_msg_len};

@@ -296,4 +296,4 @@ const tss_protocol tss_proto_dkls_keygen = {.name = "dkls-keygen",
                                             .handle = kg_handle,
                                             .result = kg_result,
                                             .destroy = kg_destroy,
-.max_msg_len = dkls_keygen_max_msg_len};
+                                            .max_msg_len = dkls_keygen_max_msg_len};

@@ -17,8 +17,8 @@
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_pairs.h"
 #include "tss/dkls_suite.h"
-#include "tss/secp256k1.h"
 #include "tss/reshare.h"
+#include "tss/secp256k1.h"
 
 #define RS_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
 
@@ -375,4 +375,4 @@ const tss_protocol tss_proto_dkls_reshare = {.name = "dkls-reshare",
                                              .handle = rsx_handle,
                                              .result = rsx_result,
                                              .destroy = rsx_destroy,
-.max_msg_len = dkls_reshare_max_msg_len};
+                                             .max_msg_len = dkls_reshare_max_msg_len};

@@ -470,4 +470,4 @@ const tss_protocol tss_proto_dkls_sign = {.name = "dkls-sign",
                                           .handle = sg_handle,
                                           .result = sg_result,
                                           .destroy = sg_destroy,
-.max_msg_len = dkls_sign_max_msg_len};
+                                          .max_msg_len = dkls_sign_max_msg_len};

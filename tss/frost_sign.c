@@ -388,4 +388,4 @@ const tss_protocol tss_proto_frost_sign = {.name = "frost-sign",
                                            .handle = fsign_handle,
                                            .result = fsign_result,
                                            .destroy = fsign_destroy,
-.max_msg_len = frost_sign_max_msg_len};
+                                           .max_msg_len = frost_sign_max_msg_len};

@@ -46,11 +46,11 @@
 #include "tss/keyshare.h"
 #include "tss/wire.h"
 
-#define TSS_SID_LEN      16         /* session id length (== SESSION_SID_LEN) */
-#define TSS_NO_CULPRIT   UINT32_MAX /* == SESSION_NO_CULPRIT */
-#define TSS_MSG_VERSION  1          /* message encoding version */
-#define TSS_DIGEST_BYTES 32         /* echo digests and transcript hashes */
-#define TSS_MSG_HEADER_BYTES 2      /* u8 version | u8 type */
+#define TSS_SID_LEN          16         /* session id length (== SESSION_SID_LEN) */
+#define TSS_NO_CULPRIT       UINT32_MAX /* == SESSION_NO_CULPRIT */
+#define TSS_MSG_VERSION      1          /* message encoding version */
+#define TSS_DIGEST_BYTES     32         /* echo digests and transcript hashes */
+#define TSS_MSG_HEADER_BYTES 2          /* u8 version | u8 type */
 
 /* Parameters of one protocol instance; borrowed during create() only. */
 typedef struct {

@@ -512,8 +512,9 @@ reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
     case 1:
         return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * 32 : 0;
     case 2:
-        return is_broadcast ? 0
-                            : TSS_MSG_HEADER_BYTES + TSS_SCALAR_BYTES + (size_t)n * TSS_DIGEST_BYTES;
+        return is_broadcast
+                   ? 0
+                   : TSS_MSG_HEADER_BYTES + TSS_SCALAR_BYTES + (size_t)n * TSS_DIGEST_BYTES;
     case 3:
         return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DIGEST_BYTES : 0;
     }
@@ -526,4 +527,4 @@ const tss_protocol tss_proto_frost_reshare = {.name = "frost-reshare",
                                               .handle = rsh_handle,
                                               .result = rsh_result,
                                               .destroy = rsh_destroy,
-.max_msg_len = reshare_max_msg_len};
+                                              .max_msg_len = reshare_max_msg_len};

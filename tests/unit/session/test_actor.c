@@ -9,7 +9,12 @@
  *   - a message for a round already over is dropped as late;
  *   - malformed, misaddressed or foreign envelopes are dropped and counted;
  *   - after the session ended (done or failed), its direct subject answers GONE;
- *   - an ABORT from the peer fails the session fast (after abort_grace_ms) with GONE naming it.
+ *   - an ABORT from the peer fails the session fast (after abort_grace_ms) with GONE naming it;
+ *   - 200 signed 1 MB broadcasts from the peer are dropped undecoded (the
+ *     resident set stays within 10 MB) and the session still completes;
+ *   - an authenticated message over its round's declared size fails the
+ *     session naming the sender; a second message of one (peer, round, kind)
+ *     is not parked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,8 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+void __sanitizer_purge_allocator(void); /* libasan: empties the quarantine */
+#endif
 
 #include "common/clock.h"
 #include "common/outbox.h"
@@ -629,6 +639,148 @@ test_actor_gone_fails_after_grace(void **state)
     mpc_outbox_clear(&d2);
 }
 
+/* Resident bytes after handing freed memory back (ASan quarantine, glibc arenas). */
+static long long
+rss_settled(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_purge_allocator();
+#endif
+    malloc_trim(0);
+    long long pages = 0, resident = 0;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    assert_non_null(fp);
+    assert_int_equal(fscanf(fp, "%lld %lld", &pages, &resident), 2);
+    fclose(fp);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* Publishes a signed broadcast of round `round` with len bytes of payload from n1. */
+static void
+bcast_blob(fixture *f, uint32_t round, uint64_t seq, const uint8_t *p, size_t len)
+{
+    size_t n = 0;
+    char subj[128];
+    uint8_t *buf = seal(f, f->sid, "n1", "", round, seq, TRANSPORT_ENVELOPE_BROADCAST, p, len, &n);
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    assert_int_equal(transport_publish(f->t1, subj, buf, n), MPC_OK);
+    free(buf);
+}
+
+/* Plays the rest of the toy protocol as n1 after n0 broadcast round 1. */
+static void
+play_to_end(fixture *f, mpc_outbox *b1, uint64_t seq)
+{
+    mpc_outbox d2, x;
+    feed(f, find_round(f, 1), &d2);
+    send_msg(f, &b1->msgs[0], seq++);
+    send_msg(f, &d2.msgs[0], seq++);
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], seq++);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    send_msg(f, &x.msgs[0], seq++);
+    mpc_outbox_clear(&x);
+    mpc_outbox_clear(&d2);
+}
+
+/* §3: a peer with a valid identity floods a live session with 1 MB broadcasts. */
+static void
+test_actor_flood_of_large_broadcasts(void **state)
+{
+    fixture *f = *state;
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024); /* big blocks always mapped: RSS follows frees */
+    size_t blob_len = (size_t)1000 * 1000;
+    uint8_t *blob = calloc(1, blob_len);
+    assert_non_null(blob);
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1); /* the session is live and running round 1 */
+    long long before = rss_settled();
+    for (uint64_t i = 0; i < 200; i++) {
+        bcast_blob(f, 1 + (uint32_t)(i % 4), 1000 + i, blob, blob_len);
+    }
+    assert_int_equal(STAT_WAIT(f, oversized, 200), 200);
+    long long after = rss_settled();
+    free(blob);
+    print_message("RSS before %lld after %lld bytes\n", before, after);
+    assert_true(after - before < 10LL * 1024 * 1024);
+    play_to_end(f, &b1, 1);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    assert_int_equal(f->out.value, toy_protocol_expected(f->inputs, 2));
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.oversized, 200);
+    assert_int_equal(st.parked + st.bad_dropped, st.parked); /* nothing decoded and refused */
+    mpc_outbox_clear(&b1);
+}
+
+/* One byte over round 1's declared size (signed, so it reaches the check): fails naming n1. */
+static void
+test_actor_oversized_message_names_sender(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1);
+    uint8_t big[33] = {0};
+    bcast_blob(f, 1, 1, big, sizeof big); /* toy round 1: 32 bytes */
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_ERR_MSG_TOO_LARGE);
+    assert_int_equal(f->out.culprit, 1);
+    assert_int_equal(STAT_WAIT(f, oversized, 1), 1);
+    mpc_outbox_clear(&b1);
+}
+
+/* A round the protocol does not have: nothing may be parked for it; the sender is named. */
+static void
+test_actor_round_beyond_protocol_names_sender(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1); /* n0 is subscribed */
+    uint8_t small[8] = {0};
+    bcast_blob(f, TOY_PROTOCOL_ROUNDS + 1, 1, small, sizeof small);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_ERR_MSG_TOO_LARGE);
+    assert_int_equal(f->out.culprit, 1);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.parked, 0);
+    mpc_outbox_clear(&b1);
+}
+
+/* Two round-2 direct messages from n1 before round 1: one parked, the second refused. */
+static void
+test_actor_parks_one_message_per_peer_round_kind(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1, d2;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    send_msg(f, &d2.msgs[0], 100);
+    assert_int_equal(STAT_WAIT(f, parked, 1), 1);
+    send_msg(f, &d2.msgs[0], 101); /* new seq: not a replay, still a second message */
+    assert_int_equal(STAT_WAIT(f, park_refused, 1), 1);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.parked, 1);
+    mpc_outbox x;
+    send_msg(f, &b1.msgs[0], 1); /* the parked one is used: the run goes on */
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], 3);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    send_msg(f, &x.msgs[0], 4);
+    mpc_outbox_clear(&x);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
 int
 main(void)
 {
@@ -642,6 +794,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_flood_of_large_broadcasts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_oversized_message_names_sender, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_round_beyond_protocol_names_sender, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_parks_one_message_per_peer_round_kind, setup,
+                                        teardown),
     };
     /* The same cases on a real nats-server (one for the group). */
     const struct CMUnitTest nats_tests[] = {

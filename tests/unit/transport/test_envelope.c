@@ -515,6 +515,57 @@ test_envelope_ready_and_abort_kinds(void **state)
     }
 }
 
+/*
+ * The signature is checked on the outer frame before any full decode: a bad
+ * signature, an unknown field or a 1 MiB blob of unknown fields cost no
+ * decode (transport_envelope_decodes); a good envelope costs exactly one.
+ */
+static void
+test_envelope_no_decode_before_signature(void **state)
+{
+    fx *f = *state;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    transport_envelope_opened o;
+    transport_envelope_counters c = {0};
+    seal(f, 0, -1, TRANSPORT_ENVELOPE_BROADCAST, &buf, &len);
+    uint64_t d0 = transport_envelope_decodes();
+    assert_int_equal(open_at(f, 1, buf, len, &c, &o), MPC_OK);
+    transport_envelope_opened_clear(&o);
+    assert_int_equal(transport_envelope_decodes(), d0 + 1);
+    /* flip one signature byte */
+    Mpc__Envelope *e = mpc__envelope__unpack(NULL, len, buf);
+    assert_non_null(e);
+    uint8_t *sig = memmem(buf, len, e->signature.data, 64);
+    mpc__envelope__free_unpacked(e, NULL);
+    assert_non_null(sig);
+    sig[10] ^= 1;
+    d0 = transport_envelope_decodes();
+    assert_int_equal(open_at(f, 1, buf, len, &c, &o), MPC_ERR_MSG_BAD_SIGNATURE);
+    assert_int_equal(transport_envelope_decodes(), d0);
+    assert_int_equal(c.bad_signature, 1);
+    sig[10] ^= 1;
+    /* the same envelope with an unknown field (number 15, bytes) appended: refused unread */
+    size_t big_len = (size_t)1 << 20;
+    uint8_t *big = malloc(big_len);
+    assert_non_null(big);
+    memcpy(big, buf, len);
+    size_t body = big_len - len - 4;
+    big[len] = (15 << 3) | 2;
+    big[len + 1] = (uint8_t)(0x80 | (body & 0x7f));
+    big[len + 2] = (uint8_t)(0x80 | ((body >> 7) & 0x7f));
+    big[len + 3] = (uint8_t)(body >> 14);
+    memset(big + len + 4, 0x42, body);
+    assert_int_equal(open_at(f, 1, big, big_len, &c, &o), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(transport_envelope_decodes(), d0);
+    free(big);
+    char from[TRANSPORT_NODE_ID_MAX + 1];
+    assert_int_equal(transport_envelope_peek_from(buf, len, from), MPC_OK);
+    assert_string_equal(from, "A");
+    assert_int_equal(transport_envelope_decodes(), d0);
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -536,6 +587,7 @@ main(void)
         T(test_envelope_signed_but_invalid_fields),
         T(test_envelope_bad_args),
         T(test_envelope_ready_and_abort_kinds),
+        T(test_envelope_no_decode_before_signature),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

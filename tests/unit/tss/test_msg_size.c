@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -28,11 +28,11 @@
 
 /* Largest message seen per (round, kind) in one run. */
 typedef struct {
-    const tss_protocol *proto; /* protocol under test */
-    uint32_t n;                /* parties of the run */
+    const tss_protocol *proto;  /* protocol under test */
+    uint32_t n;                 /* parties of the run */
     size_t seen[REC_ROUNDS][2]; /* [round][is_broadcast] */
-    int exact;                 /* t == n: every declaration must be met exactly */
-    int over;                  /* a message exceeded its declaration */
+    int exact;                  /* t == n: every declaration must be met exactly */
+    int over;                   /* a message exceeded its declaration */
 } rec;
 
 static uint64_t seed = 0x5eed;
@@ -45,7 +45,7 @@ rec_tamper(void *user, uint32_t from, uint32_t to, uint32_t round, int is_broadc
     (void)from;
     (void)to;
     (void)data;
-    if (round < REC_ROUNDS && *len > r->seen[round][is_broadcast != 0]) {
+    if (round<REC_ROUNDS && * len> r->seen[round][is_broadcast != 0]) {
         r->seen[round][is_broadcast != 0] = *len;
     }
     if (*len > tss_proto_max_msg_len(r->proto, r->n, round, is_broadcast)) {
@@ -60,8 +60,9 @@ rec_print(const char *what, const rec *r)
     for (uint32_t k = 1; k < REC_ROUNDS; k++) {
         for (int b = 0; b < 2; b++) {
             if (r->seen[k][b] != 0) {
-                printf("%s n=%u round %u %s: %zu declared %zu\n", what, r->n, k, b ? "bcast" : "direct",
-                       r->seen[k][b], tss_proto_max_msg_len(r->proto, r->n, k, b));
+                printf("%s n=%u round %u %s: %zu declared %zu\n", what, r->n, k,
+                       b ? "bcast" : "direct", r->seen[k][b],
+                       tss_proto_max_msg_len(r->proto, r->n, k, b));
             }
         }
     }
@@ -109,9 +110,9 @@ test_msg_size_frost(void **state)
         rec_check("frost-dkg", &d);
         rec s = {.proto = &tss_proto_frost_sign, .n = t, .exact = 1};
         uint8_t sig[64];
-        assert_int_equal(tss_fx_sign(&k, c, t, (const uint8_t *)"m", 1, seed++, rec_tamper, &s, &res,
-                                     sig),
-                         MPC_OK);
+        assert_int_equal(
+            tss_fx_sign(&k, c, t, (const uint8_t *)"m", 1, seed++, rec_tamper, &s, &res, sig),
+            MPC_OK);
         tss_sim_result_free(&res);
         rec_check("frost-sign", &s);
         rec rs = {.proto = &tss_proto_frost_reshare, .n = n, .exact = 1};
