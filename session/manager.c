@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "session/guard.h"
 #include "session/internal.h"
+#include "session/wire.h"
 #include "transport/subject.h"
 
 #define SESSION_MAX_PARTIES    255
@@ -125,6 +126,7 @@ mgr_session_free(session *s)
     for (size_t i = 0; i < s->mb_len; i++) {
         session_item_free(s->ring[(s->mb_head + i) % s->ring_cap]);
     }
+    session_wire_eph_destroy(s); /* normally gone already (actor.c) */
     free(s->ring);
     free(s->probe_ok);
     free(s->probe_retry);

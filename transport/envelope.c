@@ -164,36 +164,26 @@ env_signed_bytes(const Mpc__Envelope *e, uint8_t **out, size_t *out_len)
     return MPC_OK;
 }
 
-/* nonce || crypto_box_easy_afternm(payload) under the recipient's box key. */
+/* nonce || crypto_box_easy_afternm(payload) under key. */
 static mpc_status
-env_encrypt(transport_peer_table *peers, const char *to, const uint8_t *pt, size_t pt_len,
-            uint8_t **out, size_t *out_len)
+env_encrypt(const uint8_t *key, const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len)
 {
-    uint8_t key[TRANSPORT_BOX_KEY];
-    mpc_status st = transport_peer_table_get(peers, to, NULL, key);
-    if (st != MPC_OK) {
-        return st;
-    }
     uint8_t *buf = malloc(ENV_NONCE_LEN + ENV_MAC_LEN + pt_len);
     if (buf == NULL) {
-        st = MPC_ERR_NOMEM;
-        goto wipe_key;
+        return MPC_ERR_NOMEM;
     }
-    st = mpc_random_bytes(buf, ENV_NONCE_LEN);
+    mpc_status st = mpc_random_bytes(buf, ENV_NONCE_LEN);
     if (st != MPC_OK) {
         free(buf);
-        goto wipe_key;
+        return st;
     }
     if (crypto_box_easy_afternm(buf + ENV_NONCE_LEN, pt, pt_len, buf, key) != 0) {
         free(buf);
-        st = MPC_ERR_CRYPTO;
-        goto wipe_key;
+        return MPC_ERR_CRYPTO;
     }
     *out = buf;
     *out_len = ENV_NONCE_LEN + ENV_MAC_LEN + pt_len;
-wipe_key:
-    mpc_wipe(key, sizeof key);
-    return st;
+    return MPC_OK;
 }
 
 static int
@@ -220,7 +210,8 @@ transport_envelope_seal(transport_peer_table *peers, const transport_envelope_in
         return MPC_ERR_INVALID_ARG;
     }
     int direct = in->kind == TRANSPORT_ENVELOPE_DIRECT;
-    if (direct != (in->to != NULL) || (direct && !transport_node_id_valid(in->to))) {
+    if (direct != (in->to != NULL) ||
+        (direct && (!transport_node_id_valid(in->to) || in->box_key == NULL))) {
         return MPC_ERR_INVALID_ARG;
     }
     const transport_identity *self = transport_peer_table_self(peers);
@@ -239,7 +230,7 @@ transport_envelope_seal(transport_peer_table *peers, const transport_envelope_in
     e.payload.len = in->payload_len;
     mpc_status st = MPC_OK;
     if (direct) {
-        st = env_encrypt(peers, in->to, in->payload, in->payload_len, &ct, &ct_len);
+        st = env_encrypt(in->box_key, in->payload, in->payload_len, &ct, &ct_len);
         if (st != MPC_OK) {
             return st;
         }
@@ -359,34 +350,50 @@ env_check_signature(transport_peer_table *peers, const env_frame *f, const uint8
     return ok ? MPC_OK : MPC_ERR_MSG_BAD_SIGNATURE;
 }
 
-static mpc_status
-env_decrypt(transport_peer_table *peers, const Mpc__Envelope *e, transport_envelope_opened *out)
+mpc_status
+transport_envelope_unbox(const uint8_t key[TRANSPORT_BOX_KEY], const uint8_t *sealed, size_t len,
+                         uint8_t **pt, size_t *pt_len)
 {
-    uint8_t key[TRANSPORT_BOX_KEY];
-    if (e->payload.len < ENV_NONCE_LEN + ENV_MAC_LEN) {
+    if (pt != NULL) {
+        *pt = NULL;
+    }
+    if (pt_len != NULL) {
+        *pt_len = 0;
+    }
+    if (key == NULL || pt == NULL || pt_len == NULL || (sealed == NULL && len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (len < ENV_NONCE_LEN + ENV_MAC_LEN) {
         return MPC_ERR_MSG_DECRYPT;
     }
-    mpc_status st = transport_peer_table_get(peers, e->from, NULL, key);
-    if (st != MPC_OK) {
-        return MPC_ERR_MSG_UNKNOWN_SENDER;
+    size_t n = len - ENV_NONCE_LEN - ENV_MAC_LEN;
+    uint8_t *buf = malloc(n > 0 ? n : 1);
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
     }
-    size_t pt_len = e->payload.len - ENV_NONCE_LEN - ENV_MAC_LEN;
-    out->payload = malloc(pt_len > 0 ? pt_len : 1);
-    if (out->payload == NULL) {
-        st = MPC_ERR_NOMEM;
-        goto wipe_key;
+    if (crypto_box_open_easy_afternm(buf, sealed + ENV_NONCE_LEN, len - ENV_NONCE_LEN, sealed,
+                                     key) != 0) {
+        mpc_wipe(buf, n);
+        free(buf);
+        return MPC_ERR_MSG_DECRYPT;
     }
-    if (crypto_box_open_easy_afternm(out->payload, e->payload.data + ENV_NONCE_LEN,
-                                     e->payload.len - ENV_NONCE_LEN, e->payload.data, key) != 0) {
-        free(out->payload);
-        out->payload = NULL;
-        st = MPC_ERR_MSG_DECRYPT;
-        goto wipe_key;
+    *pt = buf;
+    *pt_len = n;
+    return MPC_OK;
+}
+
+mpc_status
+transport_envelope_box_key(uint8_t key[TRANSPORT_BOX_KEY], const uint8_t peer_pk[TRANSPORT_EPH_PK],
+                           const uint8_t my_sk[TRANSPORT_EPH_SK])
+{
+    if (key == NULL || peer_pk == NULL || my_sk == NULL) {
+        return MPC_ERR_INVALID_ARG;
     }
-    out->payload_len = pt_len;
-wipe_key:
-    mpc_wipe(key, sizeof key);
-    return st;
+    if (crypto_box_beforenm(key, peer_pk, my_sk) != 0) {
+        mpc_wipe(key, TRANSPORT_BOX_KEY);
+        return MPC_ERR_CRYPTO;
+    }
+    return MPC_OK;
 }
 
 static mpc_status
@@ -420,7 +427,13 @@ env_verify(transport_peer_table *peers, const transport_envelope_open_opts *opts
     if (memcmp(e->sid.data, opts->expected_sid, TRANSPORT_SID_LEN) != 0) {
         return MPC_ERR_MSG_WRONG_SESSION;
     }
-    st = direct ? env_decrypt(peers, e, out) : env_copy_clear_payload(e, out);
+    if (direct && opts->box_key != NULL) {
+        st = transport_envelope_unbox(opts->box_key, e->payload.data, e->payload.len, &out->payload,
+                                      &out->payload_len);
+    } else {
+        st = env_copy_clear_payload(e, out);
+        out->sealed = direct;
+    }
     if (st != MPC_OK) {
         return st;
     }

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 #include <malloc.h>
+#include <sodium.h>
 #if defined(__SANITIZE_ADDRESS__)
 void __sanitizer_purge_allocator(void); /* libasan: empties the quarantine */
 #endif
@@ -72,6 +73,9 @@ typedef struct {
     transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
     uint32_t gone_round; /* the fake answers GONE to direct messages of this round (0 = never) */
+    stk_eph eph;         /* the fake's ephemeral keys */
+    uint8_t *rec;        /* first direct envelope n0 sent the fake, as received */
+    size_t rec_len;      /* its length */
 } fixture;
 
 static const char *const all_ids[3] = {"n0", "n1", "n2"};
@@ -83,7 +87,8 @@ static uint32_t
 inbox_push(fixture *f, const transport_msg *m, int bcast)
 {
     transport_envelope_opened o;
-    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    transport_envelope_open_opts opts = {.expected_sid = f->sid,
+                                         .box_key = stk_eph_box(&f->eph, 0)};
     if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
         return 0;
     }
@@ -113,6 +118,12 @@ static transport_reply
 on_d(void *arg, const transport_msg *m)
 {
     fixture *f = arg;
+    pthread_mutex_lock(&f->in.mu);
+    if (f->rec == NULL && (f->rec = malloc(m->len)) != NULL) {
+        memcpy(f->rec, m->data, m->len);
+        f->rec_len = m->len;
+    }
+    pthread_mutex_unlock(&f->in.mu);
     uint32_t round = inbox_push(f, m, 0);
     return round != 0 && round == f->gone_round ? TRANSPORT_REPLY_GONE : TRANSPORT_REPLY_ACK;
 }
@@ -120,8 +131,8 @@ on_d(void *arg, const transport_msg *m)
 static transport_reply
 on_r(void *arg, const transport_msg *m)
 {
-    (void)arg;
-    (void)m;
+    fixture *f = arg;
+    (void)stk_eph_learn(&f->eph, f->pt1, f->sid, m->data, m->len); /* n0's key */
     return TRANSPORT_REPLY_ACK;
 }
 
@@ -170,7 +181,8 @@ seal(const fixture *f, const uint8_t *sid, const char *from, const char *to, uin
                                 .seq = seq,
                                 .kind = (transport_envelope_kind)kind,
                                 .payload = payload,
-                                .payload_len = len};
+                                .payload_len = len,
+                                .box_key = f->eph.box};
     uint8_t *buf = NULL;
     assert_int_equal(
         transport_envelope_seal(strcmp(from, "n9") == 0 ? f->pt9 : f->pt1, &in, &buf, out_len),
@@ -276,6 +288,7 @@ setup_on(void **state, int nats)
     pthread_mutex_init(&f->in.mu, NULL);
     pthread_cond_init(&f->in.cv, NULL);
     stk_tracker_init(&f->tr);
+    stk_eph_init(&f->eph);
     return 0;
 }
 
@@ -312,6 +325,8 @@ teardown(void **state)
     transport_identity_destroy(f->id1);
     transport_identity_destroy(f->id9);
     tss_proto_destroy(f->toy);
+    free(f->rec);
+    sodium_memzero(&f->eph, sizeof f->eph);
     pthread_mutex_destroy(&f->in.mu);
     pthread_cond_destroy(&f->in.cv);
     stk_tracker_fini(&f->tr);
@@ -336,7 +351,7 @@ begin(fixture *f, mpc_outbox *ob)
     snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
     assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
     snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, NULL, &f->sub_r), MPC_OK);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
     uint8_t in0[8], in1[8];
     toy_protocol_encode_input(f->inputs[0], in0);
     toy_protocol_encode_input(f->inputs[1], in1);
@@ -355,6 +370,18 @@ begin(fixture *f, mpc_outbox *ob)
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
+    /* n0's probe brought its ephemeral key; the fake's own probe answers with its key. */
+    assert_non_null(stk_eph_box(&f->eph, 10000));
+    size_t plen = 0;
+    uint8_t *probe = seal(f, f->sid, "n1", NULL, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk,
+                          sizeof f->eph.pk, &plen);
+    snprintf(subj, sizeof subj, "mpc.s.%s.r.n0", f->hex);
+    char reply[16];
+    size_t rl = 0;
+    assert_int_equal(
+        transport_request(f->t1, subj, probe, plen, 5000, (uint8_t *)reply, sizeof reply - 1, &rl),
+        MPC_OK);
+    free(probe);
     tss_params pp = {.sid = f->sid,
                      .self = 1,
                      .n_parties = 2,
@@ -479,7 +506,8 @@ test_actor_drops_bad_envelopes(void **state)
                                     .seq = 1,
                                     .kind = TRANSPORT_ENVELOPE_DIRECT,
                                     .payload = p,
-                                    .payload_len = pl};
+                                    .payload_len = pl,
+                                    .box_key = f->eph.box};
         assert_int_equal(transport_envelope_seal(pt2, &in, &buf, &len), MPC_OK);
         direct_raw(f, buf, len, "ACK");
         free(buf);
