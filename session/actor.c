@@ -23,6 +23,7 @@
 #include "common/secmem.h"
 #include "session/step.h"
 #include "session/wire.h"
+#include "transport/envelope.h"
 #include "transport/subject.h"
 
 /* Replay-set key: one (from, round, seq). */
@@ -182,10 +183,25 @@ actor_after_step(session *s, session_step *c)
     return 1;
 }
 
-/* Feeds one current-round message to the protocol. Returns 1 if the session ended. */
+/*
+ * Feeds one current-round message to the protocol; a direct payload is opened
+ * here, under the key shared with its sender (known: the barrier passed).
+ * Returns 1 if the session ended.
+ */
 static int
 actor_handle(session *s, const session_item *it)
 {
+    uint8_t *pt = NULL;
+    size_t pt_len = 0;
+    if (it->sealed) {
+        mpc_status ust =
+            session_wire_unbox(s, it->from, it->payload, it->payload_len, &pt, &pt_len);
+        if (ust != MPC_OK) { /* signed by the sender: its ciphertext, its fault */
+            actor_finish(s, ust, ust == MPC_ERR_MSG_DECRYPT ? it->from : SESSION_NO_CULPRIT, NULL,
+                         0);
+            return 1;
+        }
+    }
     mpc_outbox ob;
     mpc_outbox_init(&ob);
     session_step c = {.s = s,
@@ -193,10 +209,11 @@ actor_handle(session *s, const session_item *it)
                       .from = it->from,
                       .round = it->round,
                       .is_broadcast = it->chan == SESSION_CHAN_BROADCAST,
-                      .data = it->payload,
-                      .len = it->payload_len,
+                      .data = it->sealed ? pt : it->payload,
+                      .len = it->sealed ? pt_len : it->payload_len,
                       .out = &ob};
     mpc_status st = session_step_run(&c);
+    mpc_secure_free(pt); /* wipes; NULL-safe */
     if (st != MPC_OK) {
         mpc_outbox_clear(&ob);
         actor_finish(s, st, c.culprit, NULL, 0);
@@ -253,14 +270,47 @@ actor_drain_parked(session *s)
     return 0;
 }
 
+/* Returns 1 if a message of (from, round, chan) is already parked. */
+static int
+actor_parked_has(const session *s, const session_item *it)
+{
+    for (const session_item *p = s->parked; p != NULL; p = p->next) {
+        if (p->from == it->from && p->round == it->round && p->chan == it->chan) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Parks a checked message of a later round. Budget: at most one message per
+ * (peer, round, kind) — all a protocol ever sends (tss/proto.h) — each within
+ * the protocol's declared size (actor_item), so the parked bytes of a session
+ * never exceed sum over rounds and kinds of (n - 1) * max_msg_len; park_max
+ * caps the count on top. Only the decoded payload is kept: the raw envelope
+ * is freed here.
+ */
 static void
 actor_park(session *s, session_item *it)
 {
-    if (s->nparked >= s->mgr->cfg.park_max) {
+    int dup = actor_parked_has(s, it);
+    session_item *c = dup || s->nparked >= s->mgr->cfg.park_max ? NULL : calloc(1, sizeof *c);
+    if (c == NULL) {
         atomic_fetch_add(&s->drops, 1);
+        atomic_fetch_add(&s->mgr->park_refused, 1);
         session_item_free(it);
         return;
     }
+    c->chan = it->chan;
+    c->from = it->from;
+    c->round = it->round;
+    c->seq = it->seq;
+    c->payload = it->payload;
+    c->payload_len = it->payload_len;
+    c->sealed = it->sealed;
+    it->payload = NULL;
+    session_item_free(it);
+    it = c;
     it->next = NULL;
     if (s->parked_tail != NULL) {
         s->parked_tail->next = it;
@@ -369,13 +419,32 @@ actor_item(session *s, session_item *it)
     if (w.kind == SESSION_WIRE_READY || w.kind == SESSION_WIRE_ABORT) {
         int ended = 0;
         if (w.kind == SESSION_WIRE_READY) {
-            actor_probed(s, w.from);
+            if (session_wire_eph_learn(s, w.from, w.payload, w.len) == MPC_OK) {
+                actor_probed(s, w.from);
+            } else { /* wrong length, small order, or a second, different key */
+                atomic_fetch_add(&s->drops, 1);
+                atomic_fetch_add(&s->mgr->bad, 1);
+            }
         } else {
             ended = actor_aborted(s, w.from, w.payload, w.len);
         }
         session_wire_msg_clear(&w);
         session_item_free(it);
         return ended;
+    }
+    size_t lim = session_wire_payload_max(s, w.round, w.kind == SESSION_WIRE_BROADCAST);
+    size_t plain = w.sealed
+                       ? w.len - (w.len < TRANSPORT_BOX_OVERHEAD ? w.len : TRANSPORT_BOX_OVERHEAD)
+                       : w.len;
+    if (lim == 0 || plain > lim) { /* authenticated: the sender broke its protocol */
+        uint32_t culprit = w.from;
+        atomic_fetch_add(&s->mgr->oversized, 1);
+        mpc_log(MPC_LOG_WARN, "session", "oversized", "sid=%s peer=%s round=%u len=%zu max=%zu",
+                s->sid_hex, s->party_ids[w.from], w.round, w.len, lim);
+        session_wire_msg_clear(&w);
+        session_item_free(it);
+        actor_finish(s, MPC_ERR_MSG_TOO_LARGE, culprit, NULL, 0);
+        return 1;
     }
     int full = 0;
     if (actor_seen(s, w.from, w.round, w.seq, &full) || full) {
@@ -390,6 +459,7 @@ actor_item(session *s, session_item *it)
     it->seq = w.seq;
     it->payload = w.payload;
     it->payload_len = w.len;
+    it->sealed = w.sealed;
     w.payload = NULL;
     if (s->state != SESSION_STATE_RUNNING || w.round > s->cur_round) {
         actor_park(s, it);
@@ -445,25 +515,25 @@ actor_probe(session *s, uint32_t p)
 }
 
 /*
- * Re-issues failed probes; starts the protocol once every peer is ready (it
- * answered our probe or probed us). Returns 1 if ended.
+ * Re-issues failed probes until they are ACKed; starts the protocol once
+ * every peer's own verified probe reached us (so its ephemeral key is known;
+ * it probes only after confirming its subscriptions). Returns 1 if ended.
  */
 static int
 actor_barrier(session *s)
 {
     uint64_t now = mpc_clock_mono_ms();
-    int all_ok = 1, all_acked = 1;
+    int all_ok = 1;
     for (uint32_t p = 0; p < s->n; p++) {
         if (p == s->self) {
             continue;
         }
         pthread_mutex_lock(&s->lock);
         unsigned ok = s->probe_ok[p];
-        int retry = s->probe_retry[p] && ok == 0;
+        int retry = s->probe_retry[p] && !(ok & SESSION_READY_ACKED);
         s->probe_retry[p] = 0;
         pthread_mutex_unlock(&s->lock);
-        all_ok &= ok != 0;
-        all_acked &= (ok & SESSION_READY_ACKED) != 0;
+        all_ok &= (ok & SESSION_READY_PROBED) != 0; /* its ephemeral key is known */
         if (!retry) {
             continue;
         }
@@ -473,14 +543,8 @@ actor_barrier(session *s)
             return 1;
         }
     }
-    if (!all_ok) {
-        return 0;
-    }
-    if (!all_acked) {
-        /* Probes still waiting for a backoff step are moot; no other send exists yet. */
-        transport_cancel_owner(s->mgr->t, s->serial);
-    }
-    return actor_start(s);
+    /* Probes not yet ACKed keep going: their peers need our key to start. */
+    return all_ok ? actor_start(s) : 0;
 }
 
 /* SUBSCRIBING: create the protocol state, subscribe, launch the probes. */
@@ -490,6 +554,9 @@ actor_setup(session *s)
     transport *t = s->mgr->t;
     session_step c = {.s = s, .kind = SESSION_STEP_CREATE};
     mpc_status st = session_step_run(&c);
+    if (st == MPC_OK) {
+        st = session_wire_eph_create(s);
+    }
     if (st == MPC_OK) {
         st = transport_subscribe_confirmed(t, s->subj_b, session_on_broadcast, s, &s->sub_b);
     }
@@ -565,6 +632,7 @@ actor_release_protocol(session *s)
         }
     }
     actor_free_parked_and_dedup(s);
+    session_wire_eph_destroy(s); /* forward secrecy: the keys die with the session */
 }
 
 static void

@@ -8,8 +8,10 @@
  *   BUSY  direct message while the mailbox already holds direct_cap items:
  *         the sender's transport retries with backoff
  *   GONE  the session is DONE or FAILED (or its sid is tombstoned)
- * Broadcasts have no reply; they and barrier probes may use the reserve above
- * direct_cap (room for two rounds of broadcasts and a probe from every peer)
+ * An envelope longer than the largest message the session's protocol
+ * declares (session_wire_max) is dropped and counted (oversized) before it
+ * is copied: it is never queued nor decoded. Broadcasts have no reply; they and barrier probes may
+ * use the reserve above direct_cap (room for two rounds of broadcasts and a probe from every peer)
  * and are dropped and counted only beyond it. A probe is ACKed whether or not
  * it fits: the ACK only says that our subscriptions are confirmed; the copy
  * in the mailbox lets the worker verify it and mark its sender ready. Send completions post their
@@ -52,8 +54,8 @@ inbound_enqueue(session *s, const transport_msg *msg, session_chan chan)
 {
     int is_broadcast = chan != SESSION_CHAN_DIRECT; /* no BUSY, may use the reserve */
     struct session_manager *m = s->mgr;
-    if (msg->len > SESSION_WIRE_MAX) {
-        atomic_fetch_add(&m->bad, 1);
+    if (msg->len > session_wire_max(s)) { /* larger than any message of its protocol */
+        atomic_fetch_add(&m->oversized, 1);
         atomic_fetch_add(&s->drops, 1);
         return inbound_reply(chan, TRANSPORT_REPLY_ACK);
     }

@@ -53,10 +53,12 @@ typedef struct session_item {
     uint64_t seq;              /* decoded seq (parked items only) */
     uint8_t *payload;          /* decoded payload (parked items only), mpc_secure_alloc memory */
     size_t payload_len;        /* payload length */
+    int sealed;                /* payload is a sealed direct payload (opened when handled) */
     uint8_t data[];            /* envelope bytes */
 } session_item;
 
 typedef struct session_dedup session_dedup; /* replay set, actor.c */
+typedef struct session_eph session_eph;     /* ephemeral X25519 keys, wire.c */
 
 typedef struct session session;
 
@@ -128,6 +130,7 @@ struct session {
     uint32_t ndedup;           /* entries in dedup */
     uint64_t next_seq;         /* next outgoing seq */
     uint64_t *peer_inc;        /* per party: first incarnation seen, 0 = none yet */
+    session_eph *eph;          /* ephemeral keys (secure memory), NULL before setup/after end */
 
     /* counters (relaxed atomics, read by the snapshot) */
     atomic_uint_fast64_t msgs_in;  /* envelopes accepted into the mailbox */
@@ -180,6 +183,8 @@ struct session_manager {
     /* node counters */
     atomic_uint_fast64_t started, done, failed, live_hwm, faults, quarantined;
     atomic_uint_fast64_t replays, late, bad, parked, busy, gone;
+    atomic_uint_fast64_t oversized;    /* envelopes/payloads over the protocol's declared size */
+    atomic_uint_fast64_t park_refused; /* second message of one (peer, round, kind) not parked */
 };
 
 /* ---- registry.c (all under m->reg_lock, never held while calling out) ---- */

@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "session/guard.h"
 #include "session/internal.h"
+#include "session/wire.h"
 #include "transport/subject.h"
 
 #define SESSION_MAX_PARTIES    255
@@ -125,6 +126,7 @@ mgr_session_free(session *s)
     for (size_t i = 0; i < s->mb_len; i++) {
         session_item_free(s->ring[(s->mb_head + i) % s->ring_cap]);
     }
+    session_wire_eph_destroy(s); /* normally gone already (actor.c) */
     free(s->ring);
     free(s->probe_ok);
     free(s->probe_retry);
@@ -730,6 +732,8 @@ session_manager_get_stats(session_manager *m, session_manager_stats *out)
     out->late_dropped = atomic_load(&m->late);
     out->bad_dropped = atomic_load(&m->bad);
     out->parked = atomic_load(&m->parked);
+    out->oversized = atomic_load(&m->oversized);
+    out->park_refused = atomic_load(&m->park_refused);
     out->busy_replies = atomic_load(&m->busy);
     out->gone_replies = atomic_load(&m->gone);
     pthread_mutex_lock(&m->reg_lock);

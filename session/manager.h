@@ -143,6 +143,9 @@ typedef struct {
     uint64_t late_dropped;    /* messages for rounds already over */
     uint64_t bad_dropped;     /* undecodable or misaddressed envelopes */
     uint64_t parked;          /* messages parked for a later round */
+    uint64_t oversized;       /* over the protocol's declared size: dropped undecoded,
+                                 or (authenticated) failed naming the sender */
+    uint64_t park_refused;    /* a second message of one (peer, round, kind) not parked */
     uint64_t busy_replies;    /* BUSY answered because a mailbox was full */
     uint64_t gone_replies;    /* GONE answered for finished sessions */
     uint64_t tombstones;      /* finished sids remembered now */

@@ -21,6 +21,8 @@
  *     "late_dropped":     integer  messages for rounds already over
  *     "bad_dropped":      integer  undecodable/misaddressed envelopes
  *     "parked":           integer  messages parked for a later round
+ *     "oversized":        integer  messages over the protocol's declared size
+ *     "park_refused":     integer  second message of one (peer, round, kind) not parked
  *     "busy_replies":     integer  BUSY answers (mailbox full)
  *     "gone_replies":     integer  GONE answers (session finished)
  *     "tombstones":       integer  finished sids remembered now
@@ -139,6 +141,8 @@ snap_node(session_manager *m, uint64_t now)
     rc |= snap_set_u64(o, "late_dropped", st.late_dropped);
     rc |= snap_set_u64(o, "bad_dropped", st.bad_dropped);
     rc |= snap_set_u64(o, "parked", st.parked);
+    rc |= snap_set_u64(o, "oversized", st.oversized);
+    rc |= snap_set_u64(o, "park_refused", st.park_refused);
     rc |= snap_set_u64(o, "busy_replies", st.busy_replies);
     rc |= snap_set_u64(o, "gone_replies", st.gone_replies);
     rc |= snap_set_u64(o, "tombstones", st.tombstones);

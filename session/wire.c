@@ -10,8 +10,90 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "proto/envelope.pb-c.h"
 #include "transport/envelope.h"
+
+#include <sodium.h>
+
+/* A session's ephemeral keys: one secure-memory block (worker only). */
+struct session_eph {
+    uint8_t sk[TRANSPORT_EPH_SK];         /* own secret key */
+    uint8_t pk[TRANSPORT_EPH_PK];         /* own public key (READY payload) */
+    uint32_t n;                           /* parties */
+    uint8_t *known;                       /* n flags: peer key received */
+    uint8_t (*peer_pk)[TRANSPORT_EPH_PK]; /* n announced public keys */
+    uint8_t (*box)[TRANSPORT_BOX_KEY];    /* n shared keys */
+};
+
+mpc_status
+session_wire_eph_create(session *s)
+{
+    size_t size =
+        sizeof(struct session_eph) + (size_t)s->n * (1 + TRANSPORT_EPH_PK + TRANSPORT_BOX_KEY);
+    size = (size + 15) & ~(size_t)15; /* sodium_malloc ends the block on a page: keep it aligned */
+    struct session_eph *e = mpc_secure_alloc(size);
+    if (e == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    memset(e, 0, size);
+    e->n = s->n;
+    e->peer_pk = (uint8_t(*)[TRANSPORT_EPH_PK])(e + 1);
+    e->box = (uint8_t(*)[TRANSPORT_BOX_KEY])((uint8_t *)(e + 1) + (size_t)s->n * TRANSPORT_EPH_PK);
+    e->known = (uint8_t *)(e + 1) + (size_t)s->n * (TRANSPORT_EPH_PK + TRANSPORT_BOX_KEY);
+    crypto_box_keypair(e->pk, e->sk);
+    session_wire_eph_destroy(s);
+    s->eph = e;
+    return MPC_OK;
+}
+
+void
+session_wire_eph_destroy(session *s)
+{
+    if (s->eph != NULL) {
+        mpc_secure_free(s->eph); /* wipes the whole block */
+        s->eph = NULL;
+    }
+}
+
+mpc_status
+session_wire_eph_learn(session *s, uint32_t from, const uint8_t *pk, size_t len)
+{
+    struct session_eph *e = s->eph;
+    if (e == NULL || from >= e->n) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    if (len != TRANSPORT_EPH_PK || pk == NULL) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    if (e->known[from]) {
+        return sodium_memcmp(e->peer_pk[from], pk, TRANSPORT_EPH_PK) == 0 ? MPC_OK
+                                                                          : MPC_ERR_MSG_REPLAY;
+    }
+    mpc_status st = transport_envelope_box_key(e->box[from], pk, e->sk);
+    if (st != MPC_OK) {
+        return st;
+    }
+    memcpy(e->peer_pk[from], pk, TRANSPORT_EPH_PK);
+    e->known[from] = 1;
+    return MPC_OK;
+}
+
+int
+session_wire_eph_known(const session *s, uint32_t p)
+{
+    return s->eph != NULL && p < s->eph->n && s->eph->known[p];
+}
+
+mpc_status
+session_wire_unbox(const session *s, uint32_t from, const uint8_t *sealed, size_t len, uint8_t **pt,
+                   size_t *pt_len)
+{
+    if (!session_wire_eph_known(s, from)) {
+        *pt = NULL;
+        *pt_len = 0;
+        return MPC_ERR_MSG_DECRYPT;
+    }
+    return transport_envelope_unbox(s->eph->box[from], sealed, len, pt, pt_len);
+}
 
 mpc_status
 session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_t round,
@@ -30,6 +112,15 @@ session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_
     if (len > SESSION_WIRE_MAX) {
         return MPC_ERR_MSG_TOO_LARGE;
     }
+    if (kind == SESSION_WIRE_READY || direct) {
+        if (s->eph == NULL || (direct && !s->eph->known[to])) {
+            return MPC_ERR_SESSION_STATE;
+        }
+    }
+    if (kind == SESSION_WIRE_READY) {
+        payload = s->eph->pk;
+        len = TRANSPORT_EPH_PK;
+    }
     transport_envelope_in in = {
         .sid = s->sid,
         .to = direct ? s->party_ids[to] : NULL,
@@ -39,8 +130,31 @@ session_wire_seal(const session *s, session_wire_kind kind, uint32_t to, uint32_
         .kind = (transport_envelope_kind)kind,
         .payload = payload,
         .payload_len = len,
+        .box_key = direct ? s->eph->box[to] : NULL,
     };
     return transport_envelope_seal(s->mgr->cfg.peers, &in, out, out_len);
+}
+
+size_t
+session_wire_payload_max(const session *s, uint32_t round, int is_broadcast)
+{
+    return tss_proto_max_msg_len(s->proto, s->n, round, is_broadcast);
+}
+
+size_t
+session_wire_max(const session *s)
+{
+    size_t payload = 4 + TRANSPORT_NODE_ID_MAX; /* ABORT: status | culprit id */
+    for (uint32_t r = 1; r <= SESSION_WIRE_ROUNDS; r++) {
+        for (int b = 0; b < 2; b++) {
+            size_t m = session_wire_payload_max(s, r, b);
+            payload = m > payload ? m : payload;
+        }
+    }
+    if (payload > SESSION_WIRE_MAX - SESSION_WIRE_OVERHEAD) {
+        return SESSION_WIRE_MAX;
+    }
+    return payload + SESSION_WIRE_OVERHEAD;
 }
 
 static int
@@ -74,13 +188,9 @@ wire_kind_fits(transport_envelope_kind kind, session_chan ch)
 static int
 wire_is_echo(const session *s, const uint8_t *data, size_t len)
 {
-    Mpc__Envelope *env = mpc__envelope__unpack(NULL, len, data);
-    if (env == NULL) {
-        return 0;
-    }
-    int echo = env->from != NULL && strcmp(env->from, s->party_ids[s->self]) == 0;
-    mpc__envelope__free_unpacked(env, NULL);
-    return echo;
+    char from[TRANSPORT_NODE_ID_MAX + 1];
+    return transport_envelope_peek_from(data, len, from) == MPC_OK &&
+           strcmp(from, s->party_ids[s->self]) == 0;
 }
 
 mpc_status
@@ -96,7 +206,7 @@ session_wire_open(const session *s, session_chan ch, const uint8_t *data, size_t
         return MPC_ERR_INVALID_ARG;
     }
     int is_broadcast = ch == SESSION_CHAN_BROADCAST;
-    transport_envelope_open_opts opts = {.max_size = SESSION_WIRE_MAX, .expected_sid = s->sid};
+    transport_envelope_open_opts opts = {.max_size = session_wire_max(s), .expected_sid = s->sid};
     transport_envelope_opened o;
     mpc_status st = transport_envelope_open(s->mgr->cfg.peers, &opts, data, len, &o);
     if (st == MPC_ERR_MSG_UNKNOWN_SENDER && is_broadcast && wire_is_echo(s, data, len)) {
@@ -124,6 +234,7 @@ session_wire_open(const session *s, session_chan ch, const uint8_t *data, size_t
     msg->incarnation = o.incarnation;
     msg->payload = o.payload;
     msg->len = o.payload_len;
+    msg->sealed = o.sealed;
     o.payload = NULL;
     o.payload_len = 0;
     transport_envelope_opened_clear(&o);

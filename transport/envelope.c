@@ -21,6 +21,108 @@
 #define ENV_MAC_LEN   crypto_box_MACBYTES
 
 static const uint8_t env_domain[] = TRANSPORT_ENVELOPE_DOMAIN; /* includes the NUL */
+static uint64_t env_decodes; /* full decodes (test hook), atomic */
+
+/* Envelope field numbers (proto/envelope.proto). */
+enum {
+    ENV_F_VERSION = 1,
+    ENV_F_SID = 2,
+    ENV_F_FROM = 3,
+    ENV_F_TO = 4,
+    ENV_F_PAYLOAD = 8,
+    ENV_F_SIGNATURE = 10,
+    ENV_F_LAST = 11,
+};
+
+/* What the outer frame scan finds: pointers into the received bytes. */
+typedef struct {
+    uint64_t version;    /* field 1 (0 if absent) */
+    const uint8_t *from; /* field 3 */
+    size_t from_len;     /* its length (<= TRANSPORT_NODE_ID_MAX) */
+    const uint8_t *sig;  /* field 10, ENV_SIG_LEN bytes */
+    size_t sig_off;      /* offset of the signature field's tag */
+    size_t sig_end;      /* offset just past the signature field */
+} env_frame;
+
+/* Reads a base-128 varint of at most 10 bytes at *pos. Returns 0 on short/overlong input. */
+static int
+env_varint(const uint8_t *d, size_t len, size_t *pos, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned i = 0; i < 10 && *pos < len; i++) {
+        uint8_t b = d[(*pos)++];
+        x |= (uint64_t)(b & 0x7f) << (7 * i);
+        if ((b & 0x80) == 0) {
+            *v = x;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Returns 1 if field number f is length-delimited (bytes, string), 0 if a varint. */
+static int
+env_field_is_bytes(uint64_t f)
+{
+    return f == ENV_F_SID || f == ENV_F_FROM || f == ENV_F_TO || f == ENV_F_PAYLOAD ||
+           f == ENV_F_SIGNATURE;
+}
+
+/*
+ * The bounded outer parse that runs before any signature check or decode: at
+ * most ENV_F_LAST fields, known numbers only, strictly ascending (the order
+ * protobuf-c encodes them in), wire types as declared, lengths within the
+ * buffer. Allocates nothing; O(number of fields).
+ * Returns: MPC_OK (f filled: from and a 64-byte signature present) or
+ *          MPC_ERR_MSG_MALFORMED.
+ */
+static mpc_status
+env_frame_scan(const uint8_t *d, size_t len, env_frame *f)
+{
+    memset(f, 0, sizeof *f);
+    size_t pos = 0;
+    uint64_t last = 0;
+    while (pos < len) {
+        size_t start = pos;
+        uint64_t tag = 0, v = 0;
+        if (!env_varint(d, len, &pos, &tag)) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        uint64_t num = tag >> 3;
+        int bytes = env_field_is_bytes(num);
+        if (num <= last || num > ENV_F_LAST || (tag & 7) != (bytes ? 2u : 0u) ||
+            !env_varint(d, len, &pos, &v)) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        last = num;
+        if (!bytes) {
+            if (num == ENV_F_VERSION) {
+                f->version = v;
+            }
+            continue;
+        }
+        if (v > len - pos) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        if (num == ENV_F_FROM) {
+            f->from = d + pos;
+            f->from_len = (size_t)v;
+        } else if (num == ENV_F_SIGNATURE) {
+            f->sig = d + pos;
+            f->sig_off = start;
+            f->sig_end = pos + (size_t)v;
+            if (v != ENV_SIG_LEN) {
+                return MPC_ERR_MSG_MALFORMED;
+            }
+        }
+        pos += (size_t)v;
+    }
+    if (f->from == NULL || f->from_len == 0 || f->from_len > TRANSPORT_NODE_ID_MAX ||
+        memchr(f->from, 0, f->from_len) != NULL || f->sig == NULL) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    return MPC_OK;
+}
 
 /* Encodes e into a malloc'd buffer. */
 static mpc_status
@@ -62,36 +164,26 @@ env_signed_bytes(const Mpc__Envelope *e, uint8_t **out, size_t *out_len)
     return MPC_OK;
 }
 
-/* nonce || crypto_box_easy_afternm(payload) under the recipient's box key. */
+/* nonce || crypto_box_easy_afternm(payload) under key. */
 static mpc_status
-env_encrypt(transport_peer_table *peers, const char *to, const uint8_t *pt, size_t pt_len,
-            uint8_t **out, size_t *out_len)
+env_encrypt(const uint8_t *key, const uint8_t *pt, size_t pt_len, uint8_t **out, size_t *out_len)
 {
-    uint8_t key[TRANSPORT_BOX_KEY];
-    mpc_status st = transport_peer_table_get(peers, to, NULL, key);
-    if (st != MPC_OK) {
-        return st;
-    }
     uint8_t *buf = malloc(ENV_NONCE_LEN + ENV_MAC_LEN + pt_len);
     if (buf == NULL) {
-        st = MPC_ERR_NOMEM;
-        goto wipe_key;
+        return MPC_ERR_NOMEM;
     }
-    st = mpc_random_bytes(buf, ENV_NONCE_LEN);
+    mpc_status st = mpc_random_bytes(buf, ENV_NONCE_LEN);
     if (st != MPC_OK) {
         free(buf);
-        goto wipe_key;
+        return st;
     }
     if (crypto_box_easy_afternm(buf + ENV_NONCE_LEN, pt, pt_len, buf, key) != 0) {
         free(buf);
-        st = MPC_ERR_CRYPTO;
-        goto wipe_key;
+        return MPC_ERR_CRYPTO;
     }
     *out = buf;
     *out_len = ENV_NONCE_LEN + ENV_MAC_LEN + pt_len;
-wipe_key:
-    mpc_wipe(key, sizeof key);
-    return st;
+    return MPC_OK;
 }
 
 static int
@@ -118,7 +210,8 @@ transport_envelope_seal(transport_peer_table *peers, const transport_envelope_in
         return MPC_ERR_INVALID_ARG;
     }
     int direct = in->kind == TRANSPORT_ENVELOPE_DIRECT;
-    if (direct != (in->to != NULL) || (direct && !transport_node_id_valid(in->to))) {
+    if (direct != (in->to != NULL) ||
+        (direct && (!transport_node_id_valid(in->to) || in->box_key == NULL))) {
         return MPC_ERR_INVALID_ARG;
     }
     const transport_identity *self = transport_peer_table_self(peers);
@@ -137,7 +230,7 @@ transport_envelope_seal(transport_peer_table *peers, const transport_envelope_in
     e.payload.len = in->payload_len;
     mpc_status st = MPC_OK;
     if (direct) {
-        st = env_encrypt(peers, in->to, in->payload, in->payload_len, &ct, &ct_len);
+        st = env_encrypt(in->box_key, in->payload, in->payload_len, &ct, &ct_len);
         if (st != MPC_OK) {
             return st;
         }
@@ -228,53 +321,78 @@ env_check_shape(const Mpc__Envelope *e, const uint8_t *data, size_t len)
     return same ? MPC_OK : MPC_ERR_MSG_MALFORMED;
 }
 
+/* Verifies the frame's signature over domain || the received bytes without the signature field. */
 static mpc_status
-env_check_signature(transport_peer_table *peers, const Mpc__Envelope *e)
+env_check_signature(transport_peer_table *peers, const env_frame *f, const uint8_t *data,
+                    size_t len)
 {
     uint8_t pk[TRANSPORT_ED25519_PK];
-    uint8_t *tbs = NULL;
-    size_t tbs_len = 0;
-    if (!transport_node_id_valid(e->from) ||
-        transport_peer_table_get(peers, e->from, pk, NULL) != MPC_OK) {
+    char from[TRANSPORT_NODE_ID_MAX + 1];
+    memcpy(from, f->from, f->from_len);
+    from[f->from_len] = '\0';
+    if (!transport_node_id_valid(from) ||
+        transport_peer_table_get(peers, from, pk, NULL) != MPC_OK) {
         return MPC_ERR_MSG_UNKNOWN_SENDER;
     }
-    mpc_status st = env_signed_bytes(e, &tbs, &tbs_len);
-    if (st != MPC_OK) {
-        return st;
+    size_t tail = len - f->sig_end;
+    size_t tbs_len = sizeof env_domain + f->sig_off + tail;
+    uint8_t *tbs = malloc(tbs_len);
+    if (tbs == NULL) {
+        return MPC_ERR_NOMEM;
     }
-    int ok = crypto_sign_verify_detached(e->signature.data, tbs, tbs_len, pk) == 0;
+    memcpy(tbs, env_domain, sizeof env_domain);
+    memcpy(tbs + sizeof env_domain, data, f->sig_off);
+    if (tail > 0) {
+        memcpy(tbs + sizeof env_domain + f->sig_off, data + f->sig_end, tail);
+    }
+    int ok = crypto_sign_verify_detached(f->sig, tbs, tbs_len, pk) == 0;
     free(tbs);
     return ok ? MPC_OK : MPC_ERR_MSG_BAD_SIGNATURE;
 }
 
-static mpc_status
-env_decrypt(transport_peer_table *peers, const Mpc__Envelope *e, transport_envelope_opened *out)
+mpc_status
+transport_envelope_unbox(const uint8_t key[TRANSPORT_BOX_KEY], const uint8_t *sealed, size_t len,
+                         uint8_t **pt, size_t *pt_len)
 {
-    uint8_t key[TRANSPORT_BOX_KEY];
-    if (e->payload.len < ENV_NONCE_LEN + ENV_MAC_LEN) {
+    if (pt != NULL) {
+        *pt = NULL;
+    }
+    if (pt_len != NULL) {
+        *pt_len = 0;
+    }
+    if (key == NULL || pt == NULL || pt_len == NULL || (sealed == NULL && len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (len < ENV_NONCE_LEN + ENV_MAC_LEN) {
         return MPC_ERR_MSG_DECRYPT;
     }
-    mpc_status st = transport_peer_table_get(peers, e->from, NULL, key);
-    if (st != MPC_OK) {
-        return MPC_ERR_MSG_UNKNOWN_SENDER;
+    size_t n = len - ENV_NONCE_LEN - ENV_MAC_LEN;
+    uint8_t *buf = mpc_secure_alloc(n > 0 ? n : 1); /* plaintext: secret memory */
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
     }
-    size_t pt_len = e->payload.len - ENV_NONCE_LEN - ENV_MAC_LEN;
-    out->payload = mpc_secure_alloc(pt_len > 0 ? pt_len : 1); /* plaintext: secret memory */
-    if (out->payload == NULL) {
-        st = MPC_ERR_NOMEM;
-        goto wipe_key;
+    if (crypto_box_open_easy_afternm(buf, sealed + ENV_NONCE_LEN, len - ENV_NONCE_LEN, sealed,
+                                     key) != 0) {
+        mpc_secure_free(buf); /* wipes */
+        return MPC_ERR_MSG_DECRYPT;
     }
-    if (crypto_box_open_easy_afternm(out->payload, e->payload.data + ENV_NONCE_LEN,
-                                     e->payload.len - ENV_NONCE_LEN, e->payload.data, key) != 0) {
-        mpc_secure_free(out->payload);
-        out->payload = NULL;
-        st = MPC_ERR_MSG_DECRYPT;
-        goto wipe_key;
+    *pt = buf;
+    *pt_len = n;
+    return MPC_OK;
+}
+
+mpc_status
+transport_envelope_box_key(uint8_t key[TRANSPORT_BOX_KEY], const uint8_t peer_pk[TRANSPORT_EPH_PK],
+                           const uint8_t my_sk[TRANSPORT_EPH_SK])
+{
+    if (key == NULL || peer_pk == NULL || my_sk == NULL) {
+        return MPC_ERR_INVALID_ARG;
     }
-    out->payload_len = pt_len;
-wipe_key:
-    mpc_wipe(key, sizeof key);
-    return st;
+    if (crypto_box_beforenm(key, peer_pk, my_sk) != 0) {
+        mpc_wipe(key, TRANSPORT_BOX_KEY);
+        return MPC_ERR_CRYPTO;
+    }
+    return MPC_OK;
 }
 
 static mpc_status
@@ -296,13 +414,7 @@ static mpc_status
 env_verify(transport_peer_table *peers, const transport_envelope_open_opts *opts,
            const Mpc__Envelope *e, transport_envelope_opened *out)
 {
-    if (e->version != TRANSPORT_ENVELOPE_VERSION) {
-        return MPC_ERR_MSG_VERSION;
-    }
-    mpc_status st = env_check_signature(peers, e);
-    if (st != MPC_OK) {
-        return st;
-    }
+    mpc_status st;
     if (!env_kind_valid((int)e->kind)) {
         return MPC_ERR_MSG_KIND;
     }
@@ -314,7 +426,13 @@ env_verify(transport_peer_table *peers, const transport_envelope_open_opts *opts
     if (memcmp(e->sid.data, opts->expected_sid, TRANSPORT_SID_LEN) != 0) {
         return MPC_ERR_MSG_WRONG_SESSION;
     }
-    st = direct ? env_decrypt(peers, e, out) : env_copy_clear_payload(e, out);
+    if (direct && opts->box_key != NULL) {
+        st = transport_envelope_unbox(opts->box_key, e->payload.data, e->payload.len, &out->payload,
+                                      &out->payload_len);
+    } else {
+        st = env_copy_clear_payload(e, out);
+        out->sealed = direct;
+    }
     if (st != MPC_OK) {
         return st;
     }
@@ -345,8 +463,19 @@ transport_envelope_open(transport_peer_table *peers, const transport_envelope_op
     if (len > max) {
         goto count;
     }
-    e = mpc__envelope__unpack(NULL, len, data);
-    st = e == NULL ? MPC_ERR_MSG_MALFORMED : env_check_shape(e, data, len);
+    env_frame f;
+    st = env_frame_scan(data, len, &f);
+    if (st == MPC_OK && f.version != TRANSPORT_ENVELOPE_VERSION) {
+        st = MPC_ERR_MSG_VERSION;
+    }
+    if (st == MPC_OK) {
+        st = env_check_signature(peers, &f, data, len);
+    }
+    if (st == MPC_OK) { /* authenticated: now the full decode */
+        __atomic_fetch_add(&env_decodes, 1, __ATOMIC_RELAXED);
+        e = mpc__envelope__unpack(NULL, len, data);
+        st = e == NULL ? MPC_ERR_MSG_MALFORMED : env_check_shape(e, data, len);
+    }
     if (st == MPC_OK) {
         st = env_verify(peers, opts, e, out);
     }
@@ -369,4 +498,25 @@ transport_envelope_opened_clear(transport_envelope_opened *o)
     }
     mpc_secure_free(o->payload); /* wipes */
     memset(o, 0, sizeof *o);
+}
+
+uint64_t
+transport_envelope_decodes(void)
+{
+    return __atomic_load_n(&env_decodes, __ATOMIC_RELAXED);
+}
+
+mpc_status
+transport_envelope_peek_from(const uint8_t *data, size_t len, char out[TRANSPORT_NODE_ID_MAX + 1])
+{
+    env_frame f;
+    if (data == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = env_frame_scan(data, len, &f);
+    if (st == MPC_OK) {
+        memcpy(out, f.from, f.from_len);
+        out[f.from_len] = '\0';
+    }
+    return st;
 }

@@ -317,9 +317,26 @@ dkg_result(tss_base *base, uint8_t **out, size_t *out_len)
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
 
+/* Round 1: u16 t | t points | R | mu; round 2: share | n digests; round 3: hash (t <= n). */
+static size_t
+dkg_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    const size_t pt = 32, sc = TSS_SCALAR_BYTES;
+    switch (round) {
+    case 1:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc : 0;
+    case 2:
+        return is_broadcast ? 0 : TSS_MSG_HEADER_BYTES + sc + (size_t)n * TSS_DIGEST_BYTES;
+    case 3:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DIGEST_BYTES : 0;
+    }
+    return 0;
+}
+
 const tss_protocol tss_proto_frost_dkg = {.name = "frost-dkg",
                                           .create = tss_dkg_create,
                                           .start = dkg_start,
                                           .handle = dkg_handle,
                                           .result = dkg_result,
-                                          .destroy = dkg_destroy};
+                                          .destroy = dkg_destroy,
+                                          .max_msg_len = dkg_max_msg_len};

@@ -19,6 +19,7 @@
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_pairs.h"
 #include "tss/dkls_suite.h"
+#include "tss/secp256k1.h"
 
 #define KG_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
 
@@ -267,9 +268,32 @@ kg_result(tss_base *base, uint8_t **out, size_t *out_len)
     return tss_base_result_copy(&s->b, s->w.rec, s->w.rec_len, out, out_len);
 }
 
+/*
+ * Round 1: broadcast u16 t | t points | R | mu (t <= n), direct base-OT setup;
+ * round 2: direct share | n digests; round 3: conf | one entry per peer.
+ */
+static size_t
+dkls_keygen_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    const size_t pt = TSS_SECP_POINT_BYTES, sc = TSS_SECP_SCALAR_BYTES;
+    switch (round) {
+    case 1:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc
+                            : TSS_DKLS_PAIRS_MSG_BYTES;
+    case 2:
+        return is_broadcast ? 0 : TSS_MSG_HEADER_BYTES + sc + (size_t)n * TSS_DIGEST_BYTES;
+    case 3:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DIGEST_BYTES +
+                                  (size_t)(n - 1) * TSS_DKLS_PAIRS_ENTRY
+                            : 0;
+    }
+    return 0;
+}
+
 const tss_protocol tss_proto_dkls_keygen = {.name = "dkls-keygen",
                                             .create = tss_dkls_keygen_create,
                                             .start = kg_start,
                                             .handle = kg_handle,
                                             .result = kg_result,
-                                            .destroy = kg_destroy};
+                                            .destroy = kg_destroy,
+                                            .max_msg_len = dkls_keygen_max_msg_len};

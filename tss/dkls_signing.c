@@ -447,9 +447,27 @@ tss_dkls_signing_set_cheat(tss_base *base, int cheat)
 }
 #endif
 
+/* Fixed sizes (tss/dkls_sign.h), whatever the number of signers. */
+static size_t
+dkls_sign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    (void)n;
+    switch (round) {
+    case 1:
+        return TSS_MSG_HEADER_BYTES +
+               (is_broadcast ? TSS_DKLS_SIGN_R1_BCAST_BYTES : TSS_DKLS_SIGN_R1_DIRECT_BYTES);
+    case 2:
+        return is_broadcast ? 0 : TSS_MSG_HEADER_BYTES + TSS_DKLS_SIGN_R2_DIRECT_BYTES;
+    case 3:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DKLS_SIGN_R3_BCAST_BYTES : 0;
+    }
+    return 0;
+}
+
 const tss_protocol tss_proto_dkls_sign = {.name = "dkls-sign",
                                           .create = tss_dkls_signing_create,
                                           .start = sg_start,
                                           .handle = sg_handle,
                                           .result = sg_result,
-                                          .destroy = sg_destroy};
+                                          .destroy = sg_destroy,
+                                          .max_msg_len = dkls_sign_max_msg_len};

@@ -367,9 +367,27 @@ fsign_result(tss_base *base, uint8_t **out, size_t *out_len)
     return MPC_OK;
 }
 
+/* Round 1: D | E | digest; round 2: z | n digests (both broadcast). */
+static size_t
+frost_sign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    const size_t pt = 32;
+    if (!is_broadcast) {
+        return 0;
+    }
+    switch (round) {
+    case 1:
+        return TSS_MSG_HEADER_BYTES + 2 * pt + TSS_DIGEST_BYTES;
+    case 2:
+        return TSS_MSG_HEADER_BYTES + TSS_SCALAR_BYTES + (size_t)n * TSS_DIGEST_BYTES;
+    }
+    return 0;
+}
+
 const tss_protocol tss_proto_frost_sign = {.name = "frost-sign",
                                            .create = tss_frost_sign_create,
                                            .start = fsign_start,
                                            .handle = fsign_handle,
                                            .result = fsign_result,
-                                           .destroy = fsign_destroy};
+                                           .destroy = fsign_destroy,
+                                           .max_msg_len = frost_sign_max_msg_len};

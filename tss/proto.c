@@ -41,6 +41,15 @@ tss_proto_result(tss_base *s, uint8_t **out, size_t *out_len)
     return s->proto->result(s, out, out_len);
 }
 
+size_t
+tss_proto_max_msg_len(const tss_protocol *proto, uint32_t n, uint32_t round, int is_broadcast)
+{
+    if (proto == NULL || proto->max_msg_len == NULL || round == 0 || n < 2) {
+        return 0;
+    }
+    return proto->max_msg_len(n, round, is_broadcast != 0);
+}
+
 uint32_t
 tss_proto_current_round(const tss_base *s)
 {

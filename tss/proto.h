@@ -46,10 +46,11 @@
 #include "tss/keyshare.h"
 #include "tss/wire.h"
 
-#define TSS_SID_LEN      16         /* session id length (== SESSION_SID_LEN) */
-#define TSS_NO_CULPRIT   UINT32_MAX /* == SESSION_NO_CULPRIT */
-#define TSS_MSG_VERSION  1          /* message encoding version */
-#define TSS_DIGEST_BYTES 32         /* echo digests and transcript hashes */
+#define TSS_SID_LEN          16         /* session id length (== SESSION_SID_LEN) */
+#define TSS_NO_CULPRIT       UINT32_MAX /* == SESSION_NO_CULPRIT */
+#define TSS_MSG_VERSION      1          /* message encoding version */
+#define TSS_DIGEST_BYTES     32         /* echo digests and transcript hashes */
+#define TSS_MSG_HEADER_BYTES 2          /* u8 version | u8 type */
 
 /* Parameters of one protocol instance; borrowed during create() only. */
 typedef struct {
@@ -108,6 +109,14 @@ typedef struct tss_protocol {
     mpc_status (*result)(tss_base *s, uint8_t **out, size_t *out_len);
     /* Wipes and frees the whole state (s non-NULL). */
     void (*destroy)(tss_base *s);
+    /*
+     * Largest message this protocol may send in `round` as a broadcast
+     * (is_broadcast 1) or a direct message (0) in a session of n parties;
+     * 0 if that (round, kind) carries no message. Computed from the group
+     * sizes and n (a threshold t <= n is bounded by n). The session manager
+     * drops anything larger before it decodes or parks it (DESIGN §5).
+     */
+    size_t (*max_msg_len)(uint32_t n, uint32_t round, int is_broadcast);
 } tss_protocol;
 
 /* Round bookkeeping embedded (first member) in every protocol state. */
@@ -152,6 +161,14 @@ MPC_MUST_CHECK mpc_status tss_proto_handle(tss_base *s, uint32_t from, uint32_t 
  *          MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status tss_proto_result(tss_base *s, uint8_t **out, size_t *out_len);
+
+/*
+ * Returns: proto's declared maximum for (n, round, kind) (see
+ * tss_protocol.max_msg_len); 0 for a NULL proto or table entry, round 0 or
+ * a (round, kind) without messages.
+ */
+size_t tss_proto_max_msg_len(const tss_protocol *proto, uint32_t n, uint32_t round,
+                             int is_broadcast);
 
 /* Returns: the round accepted now (1-based), 0 once done or failed (or s NULL). */
 uint32_t tss_proto_current_round(const tss_base *s);

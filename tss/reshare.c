@@ -504,9 +504,27 @@ rsh_result(tss_base *base, uint8_t **out, size_t *out_len)
     return tss_keyshare_encode(s->ks, 0, out, out_len);
 }
 
+/* Round 1: u16 t' | t' points (t' <= n); round 2: share | n digests; round 3: hash. */
+static size_t
+reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    switch (round) {
+    case 1:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * 32 : 0;
+    case 2:
+        return is_broadcast
+                   ? 0
+                   : TSS_MSG_HEADER_BYTES + TSS_SCALAR_BYTES + (size_t)n * TSS_DIGEST_BYTES;
+    case 3:
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DIGEST_BYTES : 0;
+    }
+    return 0;
+}
+
 const tss_protocol tss_proto_frost_reshare = {.name = "frost-reshare",
                                               .create = tss_reshare_create,
                                               .start = rsh_start,
                                               .handle = rsh_handle,
                                               .result = rsh_result,
-                                              .destroy = rsh_destroy};
+                                              .destroy = rsh_destroy,
+                                              .max_msg_len = reshare_max_msg_len};

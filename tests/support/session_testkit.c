@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "tests/support/toy_protocol.h"
@@ -381,4 +382,44 @@ stk_session_ok(stk_tracker *tr, const stk_session *s)
     }
     pthread_mutex_unlock(&tr->mu);
     return ok;
+}
+
+void
+stk_eph_init(stk_eph *e)
+{
+    memset(e, 0, sizeof *e);
+    crypto_box_keypair(e->pk, e->sk);
+}
+
+int
+stk_eph_learn(stk_eph *e, transport_peer_table *pt, const uint8_t *sid, const uint8_t *data,
+              size_t len)
+{
+    transport_envelope_opened o;
+    transport_envelope_open_opts opts = {.expected_sid = sid};
+    if (transport_envelope_open(pt, &opts, data, len, &o) != MPC_OK) {
+        return 0;
+    }
+    int ok = o.kind == TRANSPORT_ENVELOPE_READY && o.payload_len == TRANSPORT_EPH_PK &&
+             !__atomic_load_n(&e->known, __ATOMIC_ACQUIRE) &&
+             transport_envelope_box_key(e->box, o.payload, e->sk) == MPC_OK;
+    if (ok) {
+        __atomic_store_n(&e->known, 1, __ATOMIC_RELEASE);
+    }
+    transport_envelope_opened_clear(&o);
+    return ok;
+}
+
+const uint8_t *
+stk_eph_box(stk_eph *e, uint64_t timeout_ms)
+{
+    uint64_t end = mpc_clock_mono_ms() + timeout_ms;
+    while (!__atomic_load_n(&e->known, __ATOMIC_ACQUIRE)) {
+        if (mpc_clock_mono_ms() >= end) {
+            return NULL;
+        }
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return e->box;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "session/manager.h"
+#include "transport/envelope.h"
 #include "transport/mem_transport.h"
 #include "transport/peer_table.h"
 
@@ -127,5 +128,30 @@ mpc_status stk_peers_create(const char *const *ids, uint32_t n, uint32_t self,
 
 /* xorshift64* step. */
 uint64_t stk_rand(uint64_t *state);
+
+/*
+ * Ephemeral keys of a party a test plays by hand (DESIGN §5): its READY
+ * probes carry pk; the real node's READY gives the key shared with it.
+ * `known` is written by a transport thread and read by the test (atomics).
+ */
+typedef struct {
+    uint8_t sk[TRANSPORT_EPH_SK];   /* own secret */
+    uint8_t pk[TRANSPORT_EPH_PK];   /* own public key (READY payload) */
+    uint8_t box[TRANSPORT_BOX_KEY]; /* shared with the node, valid once known */
+    int known;                      /* 1 once the node's READY was read */
+} stk_eph;
+
+/* Draws a key pair; known = 0. */
+void stk_eph_init(stk_eph *e);
+
+/*
+ * If data is a READY for sid that pt verifies, derives e->box from its
+ * payload (the sender's ephemeral key) and sets known. Returns 1 if so.
+ */
+int stk_eph_learn(stk_eph *e, transport_peer_table *pt, const uint8_t *sid, const uint8_t *data,
+                  size_t len);
+
+/* Returns: e->box once known (waiting up to timeout_ms), or NULL. */
+const uint8_t *stk_eph_box(stk_eph *e, uint64_t timeout_ms);
 
 #endif /* MPC_TESTS_SUPPORT_SESSION_TESTKIT_H */

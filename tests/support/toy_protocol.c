@@ -295,6 +295,19 @@ toy_destroy(tss_base *state)
     }
 }
 
+/* Exact sizes: 1 bcast c_i, 2 direct x_i, 3 bcast S_i | echo, 4 direct S_i. */
+static size_t
+toy_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    (void)n;
+    static const size_t sizes[TOY_PROTOCOL_ROUNDS + 1] = {0, TOY_HASH_LEN, 8, 8 + TOY_HASH_LEN, 8};
+    int bcast_round = round == 1 || round == 3;
+    if (round > TOY_PROTOCOL_ROUNDS || bcast_round != (is_broadcast != 0)) {
+        return 0;
+    }
+    return sizes[round];
+}
+
 static const tss_protocol toy_vtable = {
     .name = "toy",
     .create = toy_create,
@@ -302,6 +315,7 @@ static const tss_protocol toy_vtable = {
     .handle = toy_handle,
     .result = toy_result,
     .destroy = toy_destroy,
+    .max_msg_len = toy_max_msg_len,
 };
 
 const tss_protocol *
@@ -329,6 +343,7 @@ static const tss_protocol toy_mute_vtable = {
     .handle = toy_mute_handle,
     .result = toy_result,
     .destroy = toy_destroy,
+    .max_msg_len = toy_max_msg_len,
 };
 
 const tss_protocol *

@@ -9,7 +9,12 @@
  *   - a message for a round already over is dropped as late;
  *   - malformed, misaddressed or foreign envelopes are dropped and counted;
  *   - after the session ended (done or failed), its direct subject answers GONE;
- *   - an ABORT from the peer fails the session fast (after abort_grace_ms) with GONE naming it.
+ *   - an ABORT from the peer fails the session fast (after abort_grace_ms) with GONE naming it;
+ *   - 200 signed 1 MB broadcasts from the peer are dropped undecoded (the
+ *     resident set stays within 10 MB) and the session still completes;
+ *   - an authenticated message over its round's declared size fails the
+ *     session naming the sender; a second message of one (peer, round, kind)
+ *     is not parked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,8 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <malloc.h>
+#include <sodium.h>
+#if defined(__SANITIZE_ADDRESS__)
+void __sanitizer_purge_allocator(void); /* libasan: empties the quarantine */
+#endif
 
 #include "common/clock.h"
 #include "common/outbox.h"
@@ -62,6 +73,9 @@ typedef struct {
     transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
     uint32_t gone_round; /* the fake answers GONE to direct messages of this round (0 = never) */
+    stk_eph eph;         /* the fake's ephemeral keys */
+    uint8_t *rec;        /* first direct envelope n0 sent the fake, as received */
+    size_t rec_len;      /* its length */
 } fixture;
 
 static const char *const all_ids[3] = {"n0", "n1", "n2"};
@@ -73,7 +87,8 @@ static uint32_t
 inbox_push(fixture *f, const transport_msg *m, int bcast)
 {
     transport_envelope_opened o;
-    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    transport_envelope_open_opts opts = {.expected_sid = f->sid,
+                                         .box_key = stk_eph_box(&f->eph, 0)};
     if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
         return 0;
     }
@@ -103,6 +118,12 @@ static transport_reply
 on_d(void *arg, const transport_msg *m)
 {
     fixture *f = arg;
+    pthread_mutex_lock(&f->in.mu);
+    if (f->rec == NULL && (f->rec = malloc(m->len)) != NULL) {
+        memcpy(f->rec, m->data, m->len);
+        f->rec_len = m->len;
+    }
+    pthread_mutex_unlock(&f->in.mu);
     uint32_t round = inbox_push(f, m, 0);
     return round != 0 && round == f->gone_round ? TRANSPORT_REPLY_GONE : TRANSPORT_REPLY_ACK;
 }
@@ -110,8 +131,8 @@ on_d(void *arg, const transport_msg *m)
 static transport_reply
 on_r(void *arg, const transport_msg *m)
 {
-    (void)arg;
-    (void)m;
+    fixture *f = arg;
+    (void)stk_eph_learn(&f->eph, f->pt1, f->sid, m->data, m->len); /* n0's key */
     return TRANSPORT_REPLY_ACK;
 }
 
@@ -160,7 +181,8 @@ seal(const fixture *f, const uint8_t *sid, const char *from, const char *to, uin
                                 .seq = seq,
                                 .kind = (transport_envelope_kind)kind,
                                 .payload = payload,
-                                .payload_len = len};
+                                .payload_len = len,
+                                .box_key = f->eph.box};
     uint8_t *buf = NULL;
     assert_int_equal(
         transport_envelope_seal(strcmp(from, "n9") == 0 ? f->pt9 : f->pt1, &in, &buf, out_len),
@@ -266,6 +288,7 @@ setup_on(void **state, int nats)
     pthread_mutex_init(&f->in.mu, NULL);
     pthread_cond_init(&f->in.cv, NULL);
     stk_tracker_init(&f->tr);
+    stk_eph_init(&f->eph);
     return 0;
 }
 
@@ -302,6 +325,8 @@ teardown(void **state)
     transport_identity_destroy(f->id1);
     transport_identity_destroy(f->id9);
     tss_proto_destroy(f->toy);
+    free(f->rec);
+    sodium_memzero(&f->eph, sizeof f->eph);
     pthread_mutex_destroy(&f->in.mu);
     pthread_cond_destroy(&f->in.cv);
     stk_tracker_fini(&f->tr);
@@ -326,7 +351,7 @@ begin(fixture *f, mpc_outbox *ob)
     snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
     assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
     snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, NULL, &f->sub_r), MPC_OK);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
     uint8_t in0[8], in1[8];
     toy_protocol_encode_input(f->inputs[0], in0);
     toy_protocol_encode_input(f->inputs[1], in1);
@@ -345,6 +370,18 @@ begin(fixture *f, mpc_outbox *ob)
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
+    /* n0's probe brought its ephemeral key; the fake's own probe answers with its key. */
+    assert_non_null(stk_eph_box(&f->eph, 10000));
+    size_t plen = 0;
+    uint8_t *probe = seal(f, f->sid, "n1", NULL, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk,
+                          sizeof f->eph.pk, &plen);
+    snprintf(subj, sizeof subj, "mpc.s.%s.r.n0", f->hex);
+    char reply[16];
+    size_t rl = 0;
+    assert_int_equal(
+        transport_request(f->t1, subj, probe, plen, 5000, (uint8_t *)reply, sizeof reply - 1, &rl),
+        MPC_OK);
+    free(probe);
     tss_params pp = {.sid = f->sid,
                      .self = 1,
                      .n_parties = 2,
@@ -469,7 +506,8 @@ test_actor_drops_bad_envelopes(void **state)
                                     .seq = 1,
                                     .kind = TRANSPORT_ENVELOPE_DIRECT,
                                     .payload = p,
-                                    .payload_len = pl};
+                                    .payload_len = pl,
+                                    .box_key = f->eph.box};
         assert_int_equal(transport_envelope_seal(pt2, &in, &buf, &len), MPC_OK);
         direct_raw(f, buf, len, "ACK");
         free(buf);
@@ -629,6 +667,148 @@ test_actor_gone_fails_after_grace(void **state)
     mpc_outbox_clear(&d2);
 }
 
+/* Resident bytes after handing freed memory back (ASan quarantine, glibc arenas). */
+static long long
+rss_settled(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_purge_allocator();
+#endif
+    malloc_trim(0);
+    long long pages = 0, resident = 0;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    assert_non_null(fp);
+    assert_int_equal(fscanf(fp, "%lld %lld", &pages, &resident), 2);
+    fclose(fp);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* Publishes a signed broadcast of round `round` with len bytes of payload from n1. */
+static void
+bcast_blob(fixture *f, uint32_t round, uint64_t seq, const uint8_t *p, size_t len)
+{
+    size_t n = 0;
+    char subj[128];
+    uint8_t *buf = seal(f, f->sid, "n1", "", round, seq, TRANSPORT_ENVELOPE_BROADCAST, p, len, &n);
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    assert_int_equal(transport_publish(f->t1, subj, buf, n), MPC_OK);
+    free(buf);
+}
+
+/* Plays the rest of the toy protocol as n1 after n0 broadcast round 1. */
+static void
+play_to_end(fixture *f, mpc_outbox *b1, uint64_t seq)
+{
+    mpc_outbox d2, x;
+    feed(f, find_round(f, 1), &d2);
+    send_msg(f, &b1->msgs[0], seq++);
+    send_msg(f, &d2.msgs[0], seq++);
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], seq++);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    send_msg(f, &x.msgs[0], seq++);
+    mpc_outbox_clear(&x);
+    mpc_outbox_clear(&d2);
+}
+
+/* §3: a peer with a valid identity floods a live session with 1 MB broadcasts. */
+static void
+test_actor_flood_of_large_broadcasts(void **state)
+{
+    fixture *f = *state;
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024); /* big blocks always mapped: RSS follows frees */
+    size_t blob_len = (size_t)1000 * 1000;
+    uint8_t *blob = calloc(1, blob_len);
+    assert_non_null(blob);
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1); /* the session is live and running round 1 */
+    long long before = rss_settled();
+    for (uint64_t i = 0; i < 200; i++) {
+        bcast_blob(f, 1 + (uint32_t)(i % 4), 1000 + i, blob, blob_len);
+    }
+    assert_int_equal(STAT_WAIT(f, oversized, 200), 200);
+    long long after = rss_settled();
+    free(blob);
+    print_message("RSS before %lld after %lld bytes\n", before, after);
+    assert_true(after - before < 10LL * 1024 * 1024);
+    play_to_end(f, &b1, 1);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    assert_int_equal(f->out.value, toy_protocol_expected(f->inputs, 2));
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.oversized, 200);
+    assert_int_equal(st.parked + st.bad_dropped, st.parked); /* nothing decoded and refused */
+    mpc_outbox_clear(&b1);
+}
+
+/* One byte over round 1's declared size (signed, so it reaches the check): fails naming n1. */
+static void
+test_actor_oversized_message_names_sender(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1);
+    uint8_t big[33] = {0};
+    bcast_blob(f, 1, 1, big, sizeof big); /* toy round 1: 32 bytes */
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_ERR_MSG_TOO_LARGE);
+    assert_int_equal(f->out.culprit, 1);
+    assert_int_equal(STAT_WAIT(f, oversized, 1), 1);
+    mpc_outbox_clear(&b1);
+}
+
+/* A round the protocol does not have: nothing may be parked for it; the sender is named. */
+static void
+test_actor_round_beyond_protocol_names_sender(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1;
+    begin(f, &b1);
+    (void)find_round(f, 1); /* n0 is subscribed */
+    uint8_t small[8] = {0};
+    bcast_blob(f, TOY_PROTOCOL_ROUNDS + 1, 1, small, sizeof small);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_ERR_MSG_TOO_LARGE);
+    assert_int_equal(f->out.culprit, 1);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.parked, 0);
+    mpc_outbox_clear(&b1);
+}
+
+/* Two round-2 direct messages from n1 before round 1: one parked, the second refused. */
+static void
+test_actor_parks_one_message_per_peer_round_kind(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox b1, d2;
+    begin(f, &b1);
+    feed(f, find_round(f, 1), &d2);
+    send_msg(f, &d2.msgs[0], 100);
+    assert_int_equal(STAT_WAIT(f, parked, 1), 1);
+    send_msg(f, &d2.msgs[0], 101); /* new seq: not a replay, still a second message */
+    assert_int_equal(STAT_WAIT(f, park_refused, 1), 1);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.parked, 1);
+    mpc_outbox x;
+    send_msg(f, &b1.msgs[0], 1); /* the parked one is used: the run goes on */
+    feed(f, find_round(f, 2), &x);
+    send_msg(f, &x.msgs[0], 3);
+    mpc_outbox_clear(&x);
+    feed(f, find_round(f, 3), &x);
+    send_msg(f, &x.msgs[0], 4);
+    mpc_outbox_clear(&x);
+    assert_true(stk_tracker_wait(&f->tr, 1, 10000));
+    assert_int_equal(f->out.status, MPC_OK);
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
 int
 main(void)
 {
@@ -642,6 +822,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_flood_of_large_broadcasts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_oversized_message_names_sender, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_round_beyond_protocol_names_sender, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_parks_one_message_per_peer_round_kind, setup,
+                                        teardown),
     };
     /* The same cases on a real nats-server (one for the group). */
     const struct CMUnitTest nats_tests[] = {

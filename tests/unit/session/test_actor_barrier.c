@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "common/clock.h"
 #include "common/outbox.h"
@@ -59,6 +60,9 @@ typedef struct {
     uint64_t rng;                              /* test RNG */
     transport_identity *id0, *id1, *id9;       /* n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9;     /* their peer tables */
+    stk_eph eph;                               /* the fake's ephemeral keys */
+    uint8_t *rec;                              /* first direct envelope n0 sent, as received */
+    size_t rec_len;                            /* its length */
 } fixture;
 
 static const char *const all_ids[3] = {"n0", "n1", "n2"};
@@ -68,7 +72,8 @@ static void
 inbox_push(fixture *f, const transport_msg *m, int bcast)
 {
     transport_envelope_opened o;
-    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    transport_envelope_open_opts opts = {.expected_sid = f->sid,
+                                         .box_key = stk_eph_box(&f->eph, 0)};
     if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
         return; /* our own broadcast echo */
     }
@@ -94,15 +99,22 @@ on_b(void *arg, const transport_msg *m)
 static transport_reply
 on_d(void *arg, const transport_msg *m)
 {
-    inbox_push(arg, m, 0);
+    fixture *f = arg;
+    pthread_mutex_lock(&f->mu);
+    if (f->rec == NULL && (f->rec = malloc(m->len)) != NULL) {
+        memcpy(f->rec, m->data, m->len);
+        f->rec_len = m->len;
+    }
+    pthread_mutex_unlock(&f->mu);
+    inbox_push(f, m, 0);
     return TRANSPORT_REPLY_ACK;
 }
 
 static transport_reply
 on_r(void *arg, const transport_msg *m)
 {
-    (void)arg;
-    (void)m;
+    fixture *f = arg;
+    (void)stk_eph_learn(&f->eph, f->pt1, f->sid, m->data, m->len); /* n0's ephemeral key */
     return TRANSPORT_REPLY_ACK;
 }
 
@@ -161,12 +173,18 @@ inbox_find(fixture *f, uint32_t r, transport_envelope_kind kind, uint64_t timeou
     return e;
 }
 
-/* Seals an envelope signed with peer table pt's identity. */
+/* Seals an envelope signed with peer table pt's identity; a READY without payload carries the
+ * fake's ephemeral key, a DIRECT is sealed under the key it shares with n0. */
 static uint8_t *
-seal(transport_peer_table *pt, const uint8_t *sid, uint32_t round, uint64_t seq, int kind,
-     const uint8_t *payload, size_t len, uint64_t inc, size_t *out_len)
+seal(fixture *f, transport_peer_table *pt, const uint8_t *sid, uint32_t round, uint64_t seq,
+     int kind, const uint8_t *payload, size_t len, uint64_t inc, size_t *out_len)
 {
+    if (kind == TRANSPORT_ENVELOPE_READY && payload == NULL) {
+        payload = f->eph.pk;
+        len = sizeof f->eph.pk;
+    }
     transport_envelope_in in = {.sid = sid,
+                                .box_key = f->eph.box,
                                 .to = kind == TRANSPORT_ENVELOPE_DIRECT ? "n0" : NULL,
                                 .round = round,
                                 .seq = seq,
@@ -212,7 +230,7 @@ send_out(fixture *f, mpc_outbox *ob, uint64_t *seq, uint64_t inc)
         const mpc_out_msg *m = &ob->msgs[i];
         int bcast = m->to == MPC_OUTBOX_ALL;
         size_t len = 0;
-        uint8_t *buf = seal(f->pt1, f->sid, m->round, (*seq)++,
+        uint8_t *buf = seal(f, f->pt1, f->sid, m->round, (*seq)++,
                             bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT,
                             m->data, m->len, inc, &len);
         send_raw(f, bcast ? "b" : "d.n0", buf, len);
@@ -264,6 +282,7 @@ setup(void **state)
     }
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
+    stk_eph_init(&f->eph);
     return 0;
 }
 
@@ -288,11 +307,15 @@ teardown(void **state)
     transport_identity_destroy(f->id1);
     transport_identity_destroy(f->id9);
     tss_proto_destroy(f->toy);
+    free(f->rec);
+    sodium_memzero(&f->eph, sizeof f->eph);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
     return 0;
 }
+
+static void probe(fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64_t inc);
 
 /*
  * Subscribes the fake (.r only if answer_probes), starts n0's party and the
@@ -315,7 +338,7 @@ begin(fixture *f, int answer_probes, mpc_outbox *ob)
     assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
     if (answer_probes) {
         snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
-        assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, NULL, &f->sub_r), MPC_OK);
+        assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
     }
     uint8_t in0[8], in1[8];
     toy_protocol_encode_input(f->inputs[0], in0);
@@ -345,6 +368,10 @@ begin(fixture *f, int answer_probes, mpc_outbox *ob)
     assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
     mpc_outbox_init(ob);
     assert_int_equal(tss_proto_start(f->toy, ob), MPC_OK);
+    if (answer_probes) { /* n0's probe brought its key; ours brings n0 the fake's */
+        assert_non_null(stk_eph_box(&f->eph, 10000));
+        probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD);
+    }
 }
 
 /* Sends a READY probe signed by pt for sid to n0's .r subject. */
@@ -352,12 +379,16 @@ static void
 probe(fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64_t inc)
 {
     size_t len = 0;
-    uint8_t *buf = seal(pt, sid, 0, 0, kind, NULL, 0, inc, &len);
+    uint8_t *buf = seal(f, pt, sid, 0, 0, kind, NULL, 0, inc, &len);
     send_raw(f, "r.n0", buf, len);
     free(buf);
 }
 
-/* n1 never subscribes .r, so n0's probes meet no responders; n1's own probe makes it ready. */
+/*
+ * n1 subscribes .r only after its own probe, so n0's first probes meet no
+ * responders; n1's probe makes it ready, and n0's retried probe brings n1
+ * n0's ephemeral key before n1 needs it (round 2 is direct).
+ */
 static void
 test_actor_barrier_peer_probe_makes_peer_ready(void **state)
 {
@@ -365,6 +396,10 @@ test_actor_barrier_peer_probe_makes_peer_ready(void **state)
     mpc_outbox ob;
     begin(f, 0, &ob);
     probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD);
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
+    assert_non_null(stk_eph_box(&f->eph, 10000));
     /* n0 started the protocol: its round-1 broadcast arrives. The fake then
      * plays the protocol to the end and n0 outputs the expected sum. */
     uint64_t seq = 1;
@@ -393,10 +428,13 @@ test_actor_barrier_forged_probes_ignored(void **state)
     probe(f, f->pt1, other_sid, TRANSPORT_ENVELOPE_READY, 0);        /* another session */
     probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_BROADCAST, INC_OLD); /* not a probe */
     size_t len = 0;
-    uint8_t *buf = seal(f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0, 0, &len);
+    uint8_t *buf = seal(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0, 0, &len);
     buf[len - 1] ^= 0x20; /* signature (last field) no longer verifies */
     send_raw(f, "r.n0", buf, len);
     send_raw(f, "r.n0", (const uint8_t *)"garbage", 7);
+    free(buf);
+    buf = seal(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk, 31, 0, &len);
+    send_raw(f, "r.n0", buf, len); /* signed, but not a 32-byte key */
     free(buf);
     session_outcome o = outcome_wait(f, 20000);
     assert_int_equal(o.status, MPC_ERR_PEER_UNAVAILABLE);
@@ -406,7 +444,7 @@ test_actor_barrier_forged_probes_ignored(void **state)
     assert_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 0, &bcast));
     session_manager_stats st;
     session_manager_get_stats(f->m0, &st);
-    assert_int_equal(st.bad_dropped, 5);
+    assert_int_equal(st.bad_dropped, 6);
 }
 
 /*
@@ -489,7 +527,7 @@ abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
     memcpy(pl + 4, who, strlen(who));
     size_t len = 0;
     uint8_t *buf =
-        seal(f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, 4 + strlen(who), 0, &len);
+        seal(f, f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, 4 + strlen(who), 0, &len);
     send_raw(f, "b", buf, len);
     free(buf);
     session_outcome o = outcome_wait(f, 10000);
@@ -524,11 +562,11 @@ test_actor_barrier_own_verdict_beats_abort(void **state)
     assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
     uint8_t code[4] = {(uint8_t)MPC_ERR_OT_CHECK, (uint8_t)(MPC_ERR_OT_CHECK >> 8), 0, 0};
     size_t len = 0;
-    uint8_t *buf = seal(f->pt1, f->sid, 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, 0, &len);
+    uint8_t *buf = seal(f, f->pt1, f->sid, 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, 0, &len);
     send_raw(f, "b", buf, len);
     free(buf);
-    buf = seal(f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, (const uint8_t *)"short", 5, 0,
-               &len);
+    buf = seal(f, f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, (const uint8_t *)"short", 5,
+               0, &len);
     send_raw(f, "b", buf, len);
     free(buf);
     session_outcome o = outcome_wait(f, 10000);
@@ -555,6 +593,61 @@ test_actor_barrier_incarnation_config(void **state)
     session_manager_destroy(m);
 }
 
+/*
+ * Once n1's ephemeral key is known, a second, different announcement is
+ * refused (counted) and the session goes on under the first; n0's direct
+ * payloads open with the ephemeral key only, never with the key derived
+ * from the long-term identities.
+ */
+static void
+test_actor_barrier_ephemeral_key_pinned_and_required(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox ob;
+    begin(f, 1, &ob);
+    stk_eph other;
+    stk_eph_init(&other);
+    size_t len = 0;
+    uint8_t *buf =
+        seal(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, other.pk, 32, INC_OLD, &len);
+    send_raw(f, "r.n0", buf, len);
+    free(buf);
+    sodium_memzero(&other, sizeof other);
+    uint64_t seq = 1;
+    feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
+    send_out(f, &ob, &seq, INC_OLD);
+    for (uint32_t r = 2; r <= TOY_PROTOCOL_ROUNDS; r++) {
+        feed_round(f, r, r == 3 ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, &ob);
+        send_out(f, &ob, &seq, INC_OLD);
+    }
+    session_outcome o = outcome_wait(f, 10000);
+    assert_int_equal(o.status, MPC_OK);
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    assert_int_equal(st.bad_dropped, 1);
+    /* The recorded round-2 direct: the long-term (static) key fails, the ephemeral one opens. */
+    pthread_mutex_lock(&f->mu);
+    uint8_t *rec = f->rec;
+    size_t rec_len = f->rec_len;
+    pthread_mutex_unlock(&f->mu);
+    assert_non_null(rec);
+    transport_envelope_opened e;
+    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    assert_int_equal(transport_envelope_open(f->pt1, &opts, rec, rec_len, &e), MPC_OK);
+    assert_true(e.sealed);
+    uint8_t k[TRANSPORT_BOX_KEY], *pt = NULL;
+    size_t pt_len = 0;
+    assert_int_equal(transport_peer_table_get(f->pt1, "n0", NULL, k), MPC_OK);
+    assert_int_equal(transport_envelope_unbox(k, e.payload, e.payload_len, &pt, &pt_len),
+                     MPC_ERR_MSG_DECRYPT);
+    sodium_memzero(k, sizeof k);
+    assert_int_equal(transport_envelope_unbox(f->eph.box, e.payload, e.payload_len, &pt, &pt_len),
+                     MPC_OK);
+    assert_int_equal(pt_len, 8); /* the toy's round-2 message: x_0 */
+    mpc_secure_free(pt);
+    transport_envelope_opened_clear(&e);
+}
+
 int
 main(void)
 {
@@ -575,6 +668,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_abort_names_stranger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_own_verdict_beats_abort, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_ephemeral_key_pinned_and_required, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

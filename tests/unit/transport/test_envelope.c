@@ -29,6 +29,8 @@ typedef struct {
     transport_peer_table *pt[3];     /* each knows the other two */
     uint8_t sid[TRANSPORT_SID_LEN];  /* session id */
     uint8_t sid2[TRANSPORT_SID_LEN]; /* another session */
+    uint8_t eph_pk[3][32];           /* per-session ephemeral X25519 keys of A, B, C */
+    uint8_t eph_sk[3][32];
 } fx;
 
 static const char *names[3] = {"A", "B", "C"};
@@ -59,6 +61,9 @@ setup(void **state)
             }
         }
     }
+    for (int i = 0; i < 3; i++) {
+        crypto_box_keypair(f->eph_pk[i], f->eph_sk[i]);
+    }
     memset(f->sid, 0x5a, sizeof f->sid);
     memset(f->sid2, 0x5b, sizeof f->sid2);
     *state = f;
@@ -80,11 +85,21 @@ teardown(void **state)
 
 static const uint8_t plain[] = "the quick brown fox jumps over the lazy dog, round two share";
 
+/* The direct-payload key of i towards j from their ephemeral keys. */
+static uint8_t *
+eph_box(fx *f, int i, int j, uint8_t key[TRANSPORT_BOX_KEY])
+{
+    assert_int_equal(transport_envelope_box_key(key, f->eph_pk[j], f->eph_sk[i]), MPC_OK);
+    return key;
+}
+
 /* Seals from node `from` (index) with kind; to = index or -1. */
 static void
 seal(fx *f, int from, int to, transport_envelope_kind kind, uint8_t **out, size_t *len)
 {
+    uint8_t key[TRANSPORT_BOX_KEY];
     transport_envelope_in in = {.sid = f->sid,
+                                .box_key = to >= 0 ? eph_box(f, from, to, key) : NULL,
                                 .to = to >= 0 ? names[to] : NULL,
                                 .round = 2,
                                 .seq = 7,
@@ -92,14 +107,19 @@ seal(fx *f, int from, int to, transport_envelope_kind kind, uint8_t **out, size_
                                 .payload = plain,
                                 .payload_len = sizeof plain};
     assert_int_equal(transport_envelope_seal(f->pt[from], &in, out, len), MPC_OK);
+    sodium_memzero(key, sizeof key);
 }
 
 static mpc_status
 open_at(fx *f, int at, const uint8_t *data, size_t len, transport_envelope_counters *c,
         transport_envelope_opened *o)
 {
-    transport_envelope_open_opts opts = {.expected_sid = f->sid, .counters = c};
-    return transport_envelope_open(f->pt[at], &opts, data, len, o);
+    uint8_t key[TRANSPORT_BOX_KEY];
+    transport_envelope_open_opts opts = {
+        .expected_sid = f->sid, .counters = c, .box_key = eph_box(f, at, 0, key)}; /* from A */
+    mpc_status st = transport_envelope_open(f->pt[at], &opts, data, len, o);
+    sodium_memzero(key, sizeof key);
+    return st;
 }
 
 /* The incarnation travels signed: opened as sealed, and changing it breaks the signature. */
@@ -181,6 +201,23 @@ test_envelope_broadcast_roundtrip(void **state)
     free(buf);
 }
 
+/* Tries to open a recorded direct payload (nonce || box) under key. Returns 1 if it opens. */
+static int
+opens_with(const uint8_t *p, size_t n, const uint8_t key[32])
+{
+    uint8_t out[sizeof plain];
+    int ok = n == 24 + 16 + sizeof plain &&
+             crypto_box_open_easy_afternm(out, p + 24, n - 24, p, key) == 0;
+    sodium_memzero(out, sizeof out);
+    return ok;
+}
+
+/*
+ * Forward secrecy (DESIGN §5): a direct payload sealed under the parties'
+ * ephemeral keys opens with them, and with nothing derived from the
+ * long-term identities — the old static key, nor either X25519 conversion —
+ * once the ephemeral secrets are gone.
+ */
 static void
 test_envelope_direct_roundtrip_and_secrecy(void **state)
 {
@@ -195,31 +232,68 @@ test_envelope_direct_roundtrip_and_secrecy(void **state)
     }
     assert_int_equal(open_at(f, 1, buf, len, NULL, &o), MPC_OK);
     assert_int_equal(o.kind, TRANSPORT_ENVELOPE_DIRECT);
+    assert_false(o.sealed);
     assert_memory_equal(o.payload, plain, sizeof plain);
     assert_int_equal(mpc_test_mem_locked(o.payload), 1); /* the plaintext is in locked memory */
     transport_envelope_opened_clear(&o);
-    /* Independent decryption with libsodium: B's X25519 secret, A's X25519 public key. */
-    Mpc__Envelope *e = mpc__envelope__unpack(NULL, len, buf);
-    assert_non_null(e);
-    assert_string_equal(e->to, "B");
-    assert_int_equal(e->payload.len, 24 + 16 + sizeof plain);
-    uint8_t a_pk[32], a_xpk[32], b_pk[32], b_sk[64], b_xsk[32], out[sizeof plain];
-    transport_identity_public_key(f->id[0], a_pk);
-    assert_int_equal(crypto_sign_ed25519_pk_to_curve25519(a_xpk, a_pk), 0);
-    crypto_sign_seed_keypair(b_pk, b_sk, f->seed[1]);
-    assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(b_xsk, b_sk), 0);
-    assert_int_equal(crypto_box_open_easy(out, e->payload.data + 24, e->payload.len - 24,
-                                          e->payload.data, a_xpk, b_xsk),
+    /* Without a key: verified, still sealed; transport_envelope_unbox opens it later. */
+    transport_envelope_open_opts opts = {.expected_sid = f->sid};
+    assert_int_equal(transport_envelope_open(f->pt[1], &opts, buf, len, &o), MPC_OK);
+    assert_true(o.sealed);
+    uint8_t key[32], *pt = NULL;
+    size_t pt_len = 0;
+    assert_int_equal(
+        transport_envelope_unbox(eph_box(f, 1, 0, key), o.payload, o.payload_len, &pt, &pt_len),
+        MPC_OK);
+    assert_memory_equal(pt, plain, sizeof plain);
+    mpc_secure_free(pt);
+    /* Independent decryption with libsodium and the ephemeral keys (A's public, B's secret). */
+    uint8_t out[sizeof plain];
+    assert_int_equal(crypto_box_open_easy(out, o.payload + 24, o.payload_len - 24, o.payload,
+                                          f->eph_pk[0], f->eph_sk[1]),
                      0);
     assert_memory_equal(out, plain, sizeof plain);
+    /* The session ends: its ephemeral secrets are wiped. An attacker now holds the
+     * recording and both long-term secrets. */
+    sodium_memzero(f->eph_sk, sizeof f->eph_sk);
+    sodium_memzero(key, sizeof key);
+    uint8_t a_pk[32], a_sk[64], a_xpk[32], a_xsk[32], b_pk[32], b_sk[64], b_xpk[32], b_xsk[32];
+    crypto_sign_seed_keypair(a_pk, a_sk, f->seed[0]);
+    crypto_sign_seed_keypair(b_pk, b_sk, f->seed[1]);
+    assert_int_equal(crypto_sign_ed25519_pk_to_curve25519(a_xpk, a_pk), 0);
+    assert_int_equal(crypto_sign_ed25519_pk_to_curve25519(b_xpk, b_pk), 0);
+    assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(a_xsk, a_sk), 0);
+    assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(b_xsk, b_sk), 0);
+    uint8_t k[32];
+    assert_int_equal(transport_peer_table_get(f->pt[1], "A", NULL, k), MPC_OK); /* the old way */
+    assert_false(opens_with(o.payload, o.payload_len, k));
+    assert_int_equal(transport_envelope_unbox(k, o.payload, o.payload_len, &pt, &pt_len),
+                     MPC_ERR_MSG_DECRYPT);
+    assert_int_equal(crypto_box_beforenm(k, a_xpk, b_xsk), 0);
+    assert_false(opens_with(o.payload, o.payload_len, k));
+    assert_int_equal(crypto_box_beforenm(k, b_xpk, a_xsk), 0);
+    assert_false(opens_with(o.payload, o.payload_len, k));
+    /* the long-term X25519 secrets against the ephemeral public keys on the wire */
+    for (int who = 0; who < 2; who++) {
+        assert_int_equal(crypto_box_beforenm(k, f->eph_pk[1 - who], who ? b_xsk : a_xsk), 0);
+        assert_false(opens_with(o.payload, o.payload_len, k));
+    }
+    sodium_memzero(k, sizeof k);
+    sodium_memzero(a_sk, sizeof a_sk);
     sodium_memzero(b_sk, sizeof b_sk);
+    sodium_memzero(a_xsk, sizeof a_xsk);
     sodium_memzero(b_xsk, sizeof b_xsk);
-    mpc__envelope__free_unpacked(e, NULL);
-    /* Two seals of the same payload use different nonces. */
-    uint8_t *buf2 = NULL;
-    size_t len2 = 0;
+    transport_envelope_opened_clear(&o);
+    /* Two seals of the same payload use different nonces (fresh keys for the rest). */
+    for (int i = 0; i < 3; i++) {
+        crypto_box_keypair(f->eph_pk[i], f->eph_sk[i]);
+    }
+    uint8_t *buf2 = NULL, *buf3 = NULL;
+    size_t len2 = 0, len3 = 0;
     seal(f, 0, 1, TRANSPORT_ENVELOPE_DIRECT, &buf2, &len2);
-    assert_true(len2 != len || memcmp(buf, buf2, len) != 0);
+    seal(f, 0, 1, TRANSPORT_ENVELOPE_DIRECT, &buf3, &len3);
+    assert_true(len2 != len3 || memcmp(buf2, buf3, len2) != 0);
+    free(buf3);
     free(buf2);
     free(buf);
 }
@@ -352,7 +426,8 @@ test_envelope_unknown_peer_rejected(void **state)
                                 .to = "B",
                                 .kind = TRANSPORT_ENVELOPE_DIRECT,
                                 .payload = plain,
-                                .payload_len = sizeof plain};
+                                .payload_len = sizeof plain,
+                                .box_key = f->eph_pk[0]}; /* any 32 bytes: never reached */
     assert_int_equal(transport_envelope_seal(dpt, &in, &buf, &len), MPC_OK);
     assert_int_equal(open_at(f, 1, buf, len, &c, &o), MPC_ERR_MSG_UNKNOWN_SENDER);
     assert_int_equal(c.unknown_sender, 1);
@@ -473,8 +548,9 @@ test_envelope_bad_args(void **state)
     assert_int_equal(transport_envelope_seal(f->pt[0], &in, &buf, &len), MPC_ERR_INVALID_ARG);
     assert_null(buf);
     assert_int_equal(len, 0);
-    in.to = "Z"; /* unknown peer */
-    assert_int_equal(transport_envelope_seal(f->pt[0], &in, &buf, &len), MPC_ERR_NOT_FOUND);
+    in.to = "B"; /* a direct payload needs its ephemeral key */
+    assert_int_equal(transport_envelope_seal(f->pt[0], &in, &buf, &len), MPC_ERR_INVALID_ARG);
+    in.box_key = f->eph_pk[0];
     in.to = "bad id";
     assert_int_equal(transport_envelope_seal(f->pt[0], &in, &buf, &len), MPC_ERR_INVALID_ARG);
     in.kind = TRANSPORT_ENVELOPE_BROADCAST;
@@ -517,6 +593,57 @@ test_envelope_ready_and_abort_kinds(void **state)
     }
 }
 
+/*
+ * The signature is checked on the outer frame before any full decode: a bad
+ * signature, an unknown field or a 1 MiB blob of unknown fields cost no
+ * decode (transport_envelope_decodes); a good envelope costs exactly one.
+ */
+static void
+test_envelope_no_decode_before_signature(void **state)
+{
+    fx *f = *state;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    transport_envelope_opened o;
+    transport_envelope_counters c = {0};
+    seal(f, 0, -1, TRANSPORT_ENVELOPE_BROADCAST, &buf, &len);
+    uint64_t d0 = transport_envelope_decodes();
+    assert_int_equal(open_at(f, 1, buf, len, &c, &o), MPC_OK);
+    transport_envelope_opened_clear(&o);
+    assert_int_equal(transport_envelope_decodes(), d0 + 1);
+    /* flip one signature byte */
+    Mpc__Envelope *e = mpc__envelope__unpack(NULL, len, buf);
+    assert_non_null(e);
+    uint8_t *sig = memmem(buf, len, e->signature.data, 64);
+    mpc__envelope__free_unpacked(e, NULL);
+    assert_non_null(sig);
+    sig[10] ^= 1;
+    d0 = transport_envelope_decodes();
+    assert_int_equal(open_at(f, 1, buf, len, &c, &o), MPC_ERR_MSG_BAD_SIGNATURE);
+    assert_int_equal(transport_envelope_decodes(), d0);
+    assert_int_equal(c.bad_signature, 1);
+    sig[10] ^= 1;
+    /* the same envelope with an unknown field (number 15, bytes) appended: refused unread */
+    size_t big_len = (size_t)1 << 20;
+    uint8_t *big = malloc(big_len);
+    assert_non_null(big);
+    memcpy(big, buf, len);
+    size_t body = big_len - len - 4;
+    big[len] = (15 << 3) | 2;
+    big[len + 1] = (uint8_t)(0x80 | (body & 0x7f));
+    big[len + 2] = (uint8_t)(0x80 | ((body >> 7) & 0x7f));
+    big[len + 3] = (uint8_t)(body >> 14);
+    memset(big + len + 4, 0x42, body);
+    assert_int_equal(open_at(f, 1, big, big_len, &c, &o), MPC_ERR_MSG_MALFORMED);
+    assert_int_equal(transport_envelope_decodes(), d0);
+    free(big);
+    char from[TRANSPORT_NODE_ID_MAX + 1];
+    assert_int_equal(transport_envelope_peek_from(buf, len, from), MPC_OK);
+    assert_string_equal(from, "A");
+    assert_int_equal(transport_envelope_decodes(), d0);
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -538,6 +665,7 @@ main(void)
         T(test_envelope_signed_but_invalid_fields),
         T(test_envelope_bad_args),
         T(test_envelope_ready_and_abort_kinds),
+        T(test_envelope_no_decode_before_signature),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

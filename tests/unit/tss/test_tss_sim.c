@@ -103,8 +103,8 @@ toy_destroy(tss_base *s)
     free(s);
 }
 
-static const tss_protocol toy_proto = {"toy",      toy_create, toy_start,
-                                       toy_handle, toy_result, toy_destroy};
+static const tss_protocol toy_proto = {"toy",      toy_create,  toy_start, toy_handle,
+                                       toy_result, toy_destroy, NULL};
 
 static const uint8_t sid[TSS_SID_LEN];
 static const char *const names[5] = {"a", "b", "c", "d", "e"};
