@@ -41,16 +41,16 @@ valid_str(const char *s, size_t max)
 }
 
 mpc_status
-node_kos_notice_encode(const node_store_identity *id, const struct node_kos_notice *n,
-                       uint8_t *out, size_t cap, size_t *out_len)
+node_kos_notice_encode(const node_store_identity *id, const struct node_kos_notice *n, uint8_t *out,
+                       size_t cap, size_t *out_len)
 {
     if (out_len != NULL) {
         *out_len = 0;
     }
-    if (id == NULL || n == NULL || out == NULL || out_len == NULL ||
-        cap < NODE_KOS_NOTICE_MAX || n->key_type < 0 || n->key_type > 255 ||
-        !valid_str(n->wallet, NODE_KOS_WALLET_MAX) || !valid_str(n->accuser, NODE_KOS_ID_MAX) ||
-        !valid_str(n->accused, NODE_KOS_ID_MAX) || n->version == 0) {
+    if (id == NULL || n == NULL || out == NULL || out_len == NULL || cap < NODE_KOS_NOTICE_MAX ||
+        n->key_type < 0 || n->key_type > 255 || !valid_str(n->wallet, NODE_KOS_WALLET_MAX) ||
+        !valid_str(n->accuser, NODE_KOS_ID_MAX) || !valid_str(n->accused, NODE_KOS_ID_MAX) ||
+        n->version == 0) {
         return MPC_ERR_INVALID_ARG;
     }
     uint8_t buf[KOS_DOMAIN_LEN + NODE_KOS_NOTICE_MAX];

@@ -23,11 +23,11 @@
 #define KOS_LIST_MAX 256 /* pairs remembered cluster-wide; more are refused and logged */
 
 struct node_kos {
-    session_pairgate *gate;                     /* per-pair gate (owned) */
-    transport_sub *sub;                         /* mpc.n.*.kosq */
-    pthread_mutex_t mu;                         /* guards everything below */
-    struct node_kos_notice known[KOS_LIST_MAX]; /* quarantined pairs (ours and peers') */
-    size_t n_known;                             /* entries in known */
+    session_pairgate *gate;                        /* per-pair gate (owned) */
+    transport_sub *sub;                            /* mpc.n.*.kosq */
+    pthread_mutex_t mu;                            /* guards everything below */
+    struct node_kos_notice known[KOS_LIST_MAX];    /* quarantined pairs (ours and peers') */
+    size_t n_known;                                /* entries in known */
     struct node_kos_notice unstored[KOS_LIST_MAX]; /* ours, not yet in the key record */
     size_t n_unstored;                             /* entries in unstored */
     uint64_t notices_sent;                         /* notices published */
@@ -88,8 +88,8 @@ same_key(const struct node_kos_notice *a, int key_type, const char *wallet, uint
 static int
 same_notice(const struct node_kos_notice *a, const struct node_kos_notice *b)
 {
-    return same_key(a, b->key_type, b->wallet, b->version) &&
-           strcmp(a->accuser, b->accuser) == 0 && strcmp(a->accused, b->accused) == 0;
+    return same_key(a, b->key_type, b->wallet, b->version) && strcmp(a->accuser, b->accuser) == 0 &&
+           strcmp(a->accused, b->accused) == 0;
 }
 
 /* Adds n to list (no duplicates). Returns 0 if the list is full. Caller holds mu. */
@@ -296,8 +296,8 @@ on_notice(void *arg, const transport_msg *msg)
     struct node_kos_notice n;
     char token[TRANSPORT_SUBJECT_MAX];
     mpc_status st = node_kos_notice_decode(&n, msg->data, msg->len);
-    const struct node_config_peer *p = st == MPC_OK ? node_config_peers_find(d->peers, n.accuser)
-                                                    : NULL;
+    const struct node_config_peer *p =
+        st == MPC_OK ? node_config_peers_find(d->peers, n.accuser) : NULL;
     snprintf(token, sizeof token, "mpc.n.%s.kosq", n.accuser);
     if (st == MPC_OK && (p == NULL || strcmp(token, msg->subject) != 0)) {
         st = MPC_ERR_UNKNOWN_PARTICIPANT; /* unknown accuser, or sent on another's subject */
@@ -394,10 +394,10 @@ node_kos_snapshot_add(struct node_daemon *d, char **json)
         json_array_append_new(pairs, kos_pair_json(&list[i]));
     }
     pthread_mutex_unlock(&list_mu);
-    json_t *kos = json_pack("{s:I, s:I, s:I, s:I, s:o}", "checks", (json_int_t)ks.checks,
-                            "check_failures", (json_int_t)ks.check_failures, "unstored",
-                            (json_int_t)ks.unstored, "notices_rejected",
-                            (json_int_t)ks.notices_rejected, "quarantined_pairs", pairs);
+    json_t *kos =
+        json_pack("{s:I, s:I, s:I, s:I, s:o}", "checks", (json_int_t)ks.checks, "check_failures",
+                  (json_int_t)ks.check_failures, "unstored", (json_int_t)ks.unstored,
+                  "notices_rejected", (json_int_t)ks.notices_rejected, "quarantined_pairs", pairs);
     char *out = NULL;
     if (root != NULL && json_is_object(root) && kos != NULL &&
         json_object_set_new(root, "kos", kos) == 0) {

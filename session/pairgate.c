@@ -18,12 +18,12 @@
 #include <string.h>
 
 struct session_pair {
-    pthread_mutex_t mu;                      /* held across one check or one release */
-    int quarantined;                         /* 1 once a check failed (under mu) */
-    uint32_t refs;                           /* sessions holding it (under the table lock) */
+    pthread_mutex_t mu;                         /* held across one check or one release */
+    int quarantined;                            /* 1 once a check failed (under mu) */
+    uint32_t refs;                              /* sessions holding it (under the table lock) */
     char scope[SESSION_PAIRGATE_SCOPE_MAX + 1]; /* key version on this node */
     char peer[SESSION_PAIRGATE_SCOPE_MAX + 1];  /* accused (OT-extension receiver) node id */
-    struct session_pair *next;               /* table list link */
+    struct session_pair *next;                  /* table list link */
 };
 
 struct session_pairgate {

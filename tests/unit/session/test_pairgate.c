@@ -18,11 +18,11 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
