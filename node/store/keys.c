@@ -209,8 +209,8 @@ txn_add_pending(node_store_txn *txn, struct node_store_keyinfo *ki, const char *
     }
     mpc_status st = txn_make_room(txn, ki, wallet);
     if (st == MPC_OK) {
-        st =
-            version_fill(&ki->versions[ki->n_versions], top + 1, NODE_STORE_KEY_VERSION_PENDING, c);
+        st = version_fill(&ki->versions[ki->n_versions], top + 1, NODE_STORE_KEY_VERSION_PENDING,
+                          c);
     }
     if (st == MPC_OK) {
         ki->n_versions++;

@@ -32,9 +32,9 @@
 
 /* A version's committee: who holds shares and how many must sign. Borrowed. */
 struct node_store_committee {
-    uint32_t threshold;     /* k, 2 <= k <= n */
-    const char *const *ids; /* n node ids, valid and unique */
-    size_t n;               /* 1..NODE_STORE_KEYINFO_MAX_PARTIES */
+    uint32_t threshold;        /* k, 2 <= k <= n */
+    const char *const *ids;    /* n node ids, valid and unique */
+    size_t n;                  /* 1..NODE_STORE_KEYINFO_MAX_PARTIES */
 };
 
 /*
@@ -48,7 +48,8 @@ struct node_store_committee {
  *          MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_store_keys_create(node_store *s, int key_type, const char *wallet,
-                                                 const uint8_t *pk, size_t pk_len, uint32_t version,
+                                                 const uint8_t *pk, size_t pk_len,
+                                                 uint32_t version,
                                                  const struct node_store_committee *c,
                                                  const uint8_t *share, size_t share_len);
 
@@ -77,8 +78,9 @@ MPC_MUST_CHECK mpc_status node_store_keys_add_pending(node_store *s, int key_typ
  *          (no key, or no such version); MPC_ERR_INVALID_ARG (version is
  *          RETIRED, or bad arguments); MPC_ERR_CORRUPT; MPC_ERR_STORE.
  */
-MPC_MUST_CHECK mpc_status node_store_keys_activate(node_store *s, int key_type, const char *wallet,
-                                                   uint32_t version, int drop_retired);
+MPC_MUST_CHECK mpc_status node_store_keys_activate(node_store *s, int key_type,
+                                                   const char *wallet, uint32_t version,
+                                                   int drop_retired);
 
 /*
  * Resolves the version a sign uses: requested, or the ACTIVE one when
@@ -99,9 +101,9 @@ MPC_MUST_CHECK mpc_status node_store_keys_sign_version(node_store *s, int key_ty
  *      mpc_secure_free); *out_len.
  * Returns: as node_store_get (MPC_ERR_NOT_FOUND when there is no share).
  */
-MPC_MUST_CHECK mpc_status node_store_keys_share_get(node_store *s, int key_type, const char *wallet,
-                                                    uint32_t version, uint8_t **out,
-                                                    size_t *out_len);
+MPC_MUST_CHECK mpc_status node_store_keys_share_get(node_store *s, int key_type,
+                                                    const char *wallet, uint32_t version,
+                                                    uint8_t **out, size_t *out_len);
 
 /*
  * Computes an updated share from the stored one. rec is borrowed for the
@@ -118,6 +120,7 @@ typedef mpc_status (*node_store_share_rewrite_fn)(void *ctx, const uint8_t *rec,
  */
 MPC_MUST_CHECK mpc_status node_store_keys_share_rewrite(node_store *s, int key_type,
                                                         const char *wallet, uint32_t version,
-                                                        node_store_share_rewrite_fn fn, void *ctx);
+                                                        node_store_share_rewrite_fn fn,
+                                                        void *ctx);
 
 #endif /* MPC_NODE_STORE_KEYS_H */

@@ -308,7 +308,8 @@ test_keys_sign_version_errors(void **state)
     struct fx *f = *state;
     struct node_store_keyinfo ki;
     uint32_t v = 5;
-    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &v), MPC_ERR_NOT_FOUND);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &v),
+                     MPC_ERR_NOT_FOUND);
     assert_int_equal(v, 0);
     create_v1(f->s);
     assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 4, &ki, &v),
