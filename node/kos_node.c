@@ -133,9 +133,31 @@ kos_rewrite_fn(void *ctx, const uint8_t *rec, size_t len, uint8_t **upd, size_t 
     return r->h->record_quarantine(rec, len, r->peer, upd, upd_len);
 }
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_KOS_STORE_FAIL=<k> makes the first k quarantine
+ * stores fail (integration test of the fail-closed rule). */
+static int
+kos_store_fault(void)
+{
+    static int used;
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    const char *v = getenv("MPC_NODE_TEST_KOS_STORE_FAIL");
+    pthread_mutex_lock(&mu);
+    int fail = v != NULL && used < atoi(v);
+    used += fail;
+    pthread_mutex_unlock(&mu);
+    return fail;
+}
+#endif
+
 static mpc_status
 kos_store(struct node_daemon *d, const struct node_kos_notice *n)
 {
+#ifdef MPC_FAULT_INJECTION
+    if (kos_store_fault()) {
+        return MPC_ERR_STORE;
+    }
+#endif
     const tss_keytype *h = node_handler_find(n->key_type);
     if (h == NULL || h->record_quarantine == NULL) {
         return MPC_ERR_UNSUPPORTED;

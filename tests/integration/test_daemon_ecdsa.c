@@ -433,17 +433,26 @@ http_wait_contains(size_t i, const char *path, const char *const *needles, size_
     return 0;
 }
 
+/* Restarts node index i with the test variable env=val set (env NULL: none). */
+static void
+restart_node_env(size_t i, const char *env, const char *val)
+{
+    assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
+    if (env != NULL) {
+        setenv(env, val, 1);
+    }
+    assert_int_equal(dc_node_spawn(&g_c, i), 0);
+    if (env != NULL) {
+        unsetenv(env);
+    }
+    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+}
+
 /* Restarts node index i with MPC_NODE_TEST_CHEAT_KOS set (cheat) or not. */
 static void
 restart_node(size_t i, int cheat)
 {
-    assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
-    if (cheat) {
-        setenv("MPC_NODE_TEST_CHEAT_KOS", "1", 1);
-    }
-    assert_int_equal(dc_node_spawn(&g_c, i), 0);
-    unsetenv("MPC_NODE_TEST_CHEAT_KOS");
-    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+    restart_node_env(i, cheat ? "MPC_NODE_TEST_CHEAT_KOS" : NULL, "1");
 }
 #endif
 
@@ -461,6 +470,8 @@ test_ecdsa_quarantine(void **state)
     uint8_t pk[33], digest[32];
     (void)keygen_ok("e-kg-q", "eq", 2, kt, 1, MPC__KEY_TYPE__KEY_TYPE_SECP256K1, pk, 33);
     restart_node(2, 1); /* node-3 cheats */
+    /* node-1's first two quarantine stores fail: it must refuse to sign meanwhile */
+    restart_node_env(0, "MPC_NODE_TEST_KOS_STORE_FAIL", "2");
     fill_digest(digest);
     sign_req(&r, &s, "e-sg-q1", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, g_123, 3);
     assert_int_equal(dc_request(&g_c, &r, NULL, 3, WAIT_MS, &res, NULL), MPC_OK);
@@ -474,6 +485,17 @@ test_ecdsa_quarantine(void **state)
     dc_results_clear(&res);
     restart_node(2, 0); /* node-3 behaves again: the flag stays until a reshare */
 
+    /* fail closed: node-1's store failed, the retry fails too: every sign refused */
+    char *q12[] = {"node-1", "node-2"};
+    const char *unstored[] = {"mpc_kos_unstored 1"};
+    assert_true(http_wait_contains(0, "/metrics", unstored, 1));
+    fill_digest(digest);
+    sign_req(&r, &s, "e-sg-q1b", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, q12, 2);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
+    assert_int_equal(from_node(&res, "node-1")->status_code, MPC_ERR_QUARANTINE_UNSTORED);
+    assert_int_not_equal(from_node(&res, "node-2")->status_code, MPC_OK);
+    dc_results_clear(&res);
+
     /* the signed notices reach every node, node-3 included (re-published) */
     const char *pairs[] = {"\"accuser\":\"node-1\",\"accused\":\"node-3\"",
                            "\"accuser\":\"node-2\",\"accused\":\"node-3\""};
@@ -484,8 +506,7 @@ test_ecdsa_quarantine(void **state)
     assert_true(http_wait_contains(0, "/metrics", m1, 2));
 
     char *q13[] = {"node-1", "node-3"};
-    char *q12[] = {"node-1", "node-2"};
-    fill_digest(digest);
+    fill_digest(digest); /* node-1's third store attempt succeeds: back to the pair rule */
     sign_req(&r, &s, "e-sg-q2", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, q13, 2);
     assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
     for (int i = 0; i < 2; i++) { /* refused by both before any session */
