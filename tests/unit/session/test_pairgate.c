@@ -31,6 +31,8 @@
 #include "common/secmem.h"
 #include "session/pairgate.h"
 #include "tests/support/dkls_fixture.h"
+#include "tests/support/session_testkit.h"
+#include "tests/support/toy_protocol.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_signing.h"
 
@@ -421,6 +423,101 @@ test_pairgate_checks_serialised(void **state)
     session_pairgate_destroy(r.g);
 }
 
+/* ---- the release gate in the session layer (session/actor.c), with the toy protocol ---- */
+
+static session_pairgate *rel_gate;    /* the gate shared by the test cluster */
+static atomic_int rel_quarantine;     /* 1: node 0 quarantines its pair before releasing */
+static tss_protocol rel_proto;        /* toy protocol whose round-2 direct messages are pair-bound */
+
+/* Marks the round-2 direct messages pair-bound; on node 0, optionally flags the
+ * pair (as another session's failed check would) after they were computed. */
+static mpc_status
+rel_handle(tss_base *s, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
+           size_t len, mpc_outbox *out)
+{
+    size_t before = out->n;
+    mpc_status st = toy_protocol()->handle(s, from, round, is_broadcast, data, len, out);
+    int bound = 0;
+    for (size_t i = before; st == MPC_OK && i < out->n; i++) {
+        if (out->msgs[i].round == 2 && out->msgs[i].to != MPC_OUTBOX_ALL) {
+            out->msgs[i].pair_bound = 1;
+            bound = 1;
+        }
+    }
+    if (bound && s->self == 0 && atomic_load(&rel_quarantine)) {
+        assert_int_equal(session_pairgate_mark(rel_gate, SCOPE, "n1"), MPC_OK);
+    }
+    return st;
+}
+
+/* The state's own table is what tss_proto_handle dispatches through. */
+static mpc_status
+rel_create(tss_base **out, const tss_params *p)
+{
+    mpc_status st = toy_protocol()->create(out, p);
+    if (st == MPC_OK) {
+        (*out)->proto = &rel_proto;
+    }
+    return st;
+}
+
+static void
+rel_run(int quarantine, stk_outcome out[2])
+{
+    stk_options o;
+    stk_options_default(&o, 2);
+    assert_int_equal(session_pairgate_create(&rel_gate, NULL, NULL), MPC_OK);
+    o.cfg.pairgate = rel_gate;
+    rel_proto = *toy_protocol();
+    rel_proto.create = rel_create;
+    rel_proto.handle = rel_handle;
+    atomic_store(&rel_quarantine, quarantine);
+    stk_cluster *c = NULL;
+    assert_int_equal(stk_cluster_create(&c, &o), MPC_OK);
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    uint64_t rng = seed | 1;
+    stk_session s;
+    stk_session_init(&s, 2, &rng, &tr);
+    s.gate_scope = SCOPE;
+    for (uint32_t p = 0; p < 2; p++) {
+        assert_int_equal(stk_start_party(c, &s, p, &rel_proto, SESSION_OP_SIGN, 3000), MPC_OK);
+    }
+    assert_true(stk_tracker_wait(&tr, 2, 20000));
+    out[0] = stk_outcome_get(&tr, &s, 0);
+    out[1] = stk_outcome_get(&tr, &s, 1);
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+    session_pairgate_destroy(rel_gate);
+    rel_gate = NULL;
+}
+
+/* Gated release of pair-bound messages: sent while the pair is clear. */
+static void
+test_pairgate_session_release_clear(void **state)
+{
+    (void)state;
+    stk_outcome out[2];
+    rel_run(0, out);
+    assert_int_equal(out[0].status, MPC_OK);
+    assert_int_equal(out[1].status, MPC_OK);
+}
+
+/* A pair quarantined after the answer was computed but before it was sent:
+ * the session layer must not send it (the session fails naming the peer). */
+static void
+test_pairgate_session_release_refused(void **state)
+{
+    (void)state;
+    stk_outcome out[2];
+    rel_run(1, out);
+    print_message("node 0: %s culprit %u; node 1: %s\n", mpc_status_name(out[0].status),
+                  out[0].culprit, mpc_status_name(out[1].status));
+    assert_int_equal(out[0].status, MPC_ERR_QUARANTINED);
+    assert_int_equal(out[0].culprit, 1);
+    assert_int_not_equal(out[1].status, MPC_OK); /* never got x_0 */
+}
+
 int
 main(void)
 {
@@ -431,6 +528,8 @@ main(void)
         cmocka_unit_test(test_pairgate_verdicts),
         cmocka_unit_test(test_pairgate_bad_args),
         cmocka_unit_test(test_pairgate_checks_serialised),
+        cmocka_unit_test(test_pairgate_session_release_clear),
+        cmocka_unit_test(test_pairgate_session_release_refused),
     };
     return cmocka_run_group_tests(tests, setup_key, teardown_key);
 }
