@@ -251,6 +251,7 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     if (st != MPC_OK) {
         return fail(ec, NODE_EXIT_NATS, err, cap, st, "KOS gate", "");
     }
+    node_kos_load(d);
     sc.pairgate = node_kos_gate(d);
     st = session_manager_create(&d->mgr, &sc, d->t);
     if (st != MPC_OK) {

@@ -198,6 +198,9 @@ struct node_kos_stats {
 };
 /* Creates the gate (before the session manager). Returns MPC_OK or MPC_ERR_NOMEM. */
 MPC_MUST_CHECK mpc_status node_kos_create(struct node_daemon *d);
+/* Loads this node's stored quarantines (key records) into the gate and the
+ * known list, so they are enforced and re-published after a restart. */
+void node_kos_load(struct node_daemon *d);
 /* Frees it (after the session manager). Accepts a daemon without one. */
 void node_kos_destroy(struct node_daemon *d);
 /* Returns: the gate for the session manager's config. */

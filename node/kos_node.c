@@ -17,10 +17,13 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/kos.h"
+#include "tss/dkls_keyrec.h"
 
-#define KOS_LIST_MAX 256 /* pairs remembered cluster-wide; more are refused and logged */
+#define KOS_LIST_MAX    256 /* pairs remembered cluster-wide; more are refused and logged */
+#define KOS_PER_ACCUSER 32  /* peers' notices kept per accuser (one node cannot fill the list) */
 
 struct node_kos {
     session_pairgate *gate;                        /* per-pair gate (owned) */
@@ -30,9 +33,10 @@ struct node_kos {
     size_t n_known;                                /* entries in known */
     struct node_kos_notice unstored[KOS_LIST_MAX]; /* ours, not yet in the key record */
     size_t n_unstored;                             /* entries in unstored */
-    uint64_t notices_sent;                         /* notices published */
-    uint64_t notices_received;                     /* valid notices of peers */
-    uint64_t notices_rejected;                     /* malformed or badly signed notices */
+    int unstored_overflow;     /* an unstored quarantine did not fit: refuse every DKLs sign */
+    uint64_t notices_sent;     /* notices published */
+    uint64_t notices_received; /* valid notices of peers */
+    uint64_t notices_rejected; /* malformed or badly signed notices */
 };
 
 static void
@@ -108,11 +112,36 @@ list_add_locked(struct node_kos_notice *list, size_t *len, const struct node_kos
     return 1;
 }
 
+/* Room for n in known (caller holds mu): a peer's notices are capped per accuser;
+ * our own evict a peer's entry when the list is full. Returns 0 if there is none. */
+static int
+known_room_locked(struct node_daemon *d, const struct node_kos_notice *n)
+{
+    struct node_kos *k = d->kos;
+    int own = strcmp(n->accuser, d->cfg->node_id) == 0;
+    size_t same = 0;
+    for (size_t i = 0; i < k->n_known; i++) {
+        if (same_notice(&k->known[i], n)) {
+            return 1;
+        }
+        same += strcmp(k->known[i].accuser, n->accuser) == 0;
+    }
+    if (!own && same >= KOS_PER_ACCUSER) {
+        return 0;
+    }
+    for (size_t i = 0; own && k->n_known == KOS_LIST_MAX && i < k->n_known; i++) {
+        if (strcmp(k->known[i].accuser, d->cfg->node_id) != 0) {
+            k->known[i] = k->known[--k->n_known];
+        }
+    }
+    return k->n_known < KOS_LIST_MAX;
+}
+
 static void
 kos_known_add(struct node_daemon *d, const struct node_kos_notice *n)
 {
     pthread_mutex_lock(&d->kos->mu);
-    int ok = list_add_locked(d->kos->known, &d->kos->n_known, n);
+    int ok = known_room_locked(d, n) && list_add_locked(d->kos->known, &d->kos->n_known, n);
     pthread_mutex_unlock(&d->kos->mu);
     if (!ok) {
         mpc_log(MPC_LOG_ERROR, "node", "kos_list_full", "wallet=%s accuser=%s accused=%s",
@@ -212,9 +241,10 @@ node_kos_failed(struct node_daemon *d, const struct node_subjob *sj, const char 
     if (st != MPC_OK) {
         node_metrics_add(&d->m.store_failures);
         pthread_mutex_lock(&d->kos->mu);
-        int ok = list_add_locked(d->kos->unstored, &d->kos->n_unstored, &n);
+        if (!list_add_locked(d->kos->unstored, &d->kos->n_unstored, &n)) {
+            d->kos->unstored_overflow = 1; /* fail closed for every key */
+        }
         pthread_mutex_unlock(&d->kos->mu);
-        (void)ok; /* a full list keeps failing closed below: the key is refused */
     }
     kos_publish(d, &n);
 }
@@ -270,7 +300,10 @@ mpc_status
 node_kos_sign_check(struct node_daemon *d, int key_type, const char *wallet, uint32_t version,
                     const char *const *ids, size_t n, char *why, size_t why_cap)
 {
-    if (kos_retry_unstored(d, key_type, wallet) != MPC_OK) {
+    pthread_mutex_lock(&d->kos->mu);
+    int overflow = d->kos->unstored_overflow;
+    pthread_mutex_unlock(&d->kos->mu);
+    if (overflow || kos_retry_unstored(d, key_type, wallet) != MPC_OK) {
         snprintf(why, why_cap, "a quarantine of this key is not yet stored");
         return MPC_ERR_QUARANTINE_UNSTORED;
     }
@@ -452,4 +485,70 @@ node_kos_republish(struct node_daemon *d)
     for (size_t i = 0; i < n; i++) {
         kos_publish(d, &own[i]);
     }
+}
+
+/* One stored DKLs record name "share/<type>/<wallet>/v<N>": its quarantined peers
+ * become our own known pairs and gate flags (they survive a restart). */
+static void
+kos_load_record(struct node_daemon *d, const tss_keytype *h, int key_type, const char *name)
+{
+    struct node_kos_notice n;
+    memset(&n, 0, sizeof n);
+    const char *w = strchr(name + strlen("share/"), '/');
+    const char *v = strrchr(name, '/');
+    if (w == NULL || v == NULL || v <= w || v[1] != 'v' ||
+        (size_t)(v - w - 1) > NODE_KOS_WALLET_MAX) {
+        return;
+    }
+    memcpy(n.wallet, w + 1, (size_t)(v - w - 1));
+    n.version = (uint32_t)strtoul(v + 2, NULL, 10);
+    n.key_type = key_type;
+    snprintf(n.accuser, sizeof n.accuser, "%s", d->cfg->node_id);
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    tss_dkls_keyrec *kr = NULL;
+    if (n.version == 0 || node_store_get(d->store, name, &rec, &len) != MPC_OK ||
+        tss_dkls_keyrec_decode(&kr, rec, len) != MPC_OK) {
+        mpc_secure_free(rec);
+        return;
+    }
+    char scope[SESSION_PAIRGATE_SCOPE_MAX + 1];
+    int scoped = node_kos_scope(scope, sizeof scope, h->name, n.wallet, n.version) == MPC_OK;
+    for (uint32_t i = 0; i < kr->n_peers; i++) {
+        const struct tss_dkls_peer_rec *pr = &kr->peers[i];
+        const char *id = pr->member < kr->ks->n ? kr->ks->members[pr->member].node_id : NULL;
+        if (pr->status != TSS_DKLS_PEER_QUARANTINED || id == NULL) {
+            continue;
+        }
+        snprintf(n.accused, sizeof n.accused, "%s", id);
+        kos_known_add(d, &n);
+        if (scoped && session_pairgate_mark(d->kos->gate, scope, id) != MPC_OK) {
+            mpc_log(MPC_LOG_ERROR, "node", "kos_gate_mark_failed", "scope=%s", scope);
+        }
+    }
+    tss_dkls_keyrec_destroy(kr);
+    mpc_secure_free(rec);
+}
+
+void
+node_kos_load(struct node_daemon *d)
+{
+    const int kt = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    const tss_keytype *h = node_handler_find(kt);
+    if (d == NULL || d->kos == NULL || d->store == NULL || h == NULL ||
+        h->record_quarantine == NULL) {
+        return;
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "share/%s/", node_store_key_type_name(kt));
+    char **names = NULL;
+    size_t count = 0;
+    if (node_store_list(d->store, prefix, &names, &count) != MPC_OK) {
+        mpc_log(MPC_LOG_ERROR, "node", "kos_load_failed", "prefix=%s", prefix);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        kos_load_record(d, h, kt, names[i]);
+    }
+    node_store_names_free(names, count);
 }

@@ -515,6 +515,9 @@ test_ecdsa_quarantine(void **state)
         assert_int_equal(x->status_code, MPC_ERR_PAIR_QUARANTINED);
     }
     dc_results_clear(&res);
+    /* node-1 restarts: its own quarantine comes back from the key record */
+    restart_node_env(0, NULL, "");
+    assert_true(http_wait_contains(0, "/sessions", pairs, 2));
     /* no named signers: every node leaves node-3 out, {node-1, node-2} sign */
     fill_digest(digest);
     sign_req(&r, &s, "e-sg-q2b", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, NULL, 0);

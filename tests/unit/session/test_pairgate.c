@@ -425,9 +425,9 @@ test_pairgate_checks_serialised(void **state)
 
 /* ---- the release gate in the session layer (session/actor.c), with the toy protocol ---- */
 
-static session_pairgate *rel_gate;    /* the gate shared by the test cluster */
-static atomic_int rel_quarantine;     /* 1: node 0 quarantines its pair before releasing */
-static tss_protocol rel_proto;        /* toy protocol whose round-2 direct messages are pair-bound */
+static session_pairgate *rel_gate; /* the gate shared by the test cluster */
+static atomic_int rel_quarantine;  /* 1: node 0 quarantines its pair before releasing */
+static tss_protocol rel_proto;     /* toy protocol whose round-2 direct messages are pair-bound */
 
 /* Marks the round-2 direct messages pair-bound; on node 0, optionally flags the
  * pair (as another session's failed check would) after they were computed. */
