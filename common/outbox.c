@@ -84,3 +84,13 @@ mpc_outbox_clear(mpc_outbox *ob)
     free(ob->msgs);
     memset(ob, 0, sizeof *ob);
 }
+
+mpc_status
+mpc_outbox_mark_pair_bound(mpc_outbox *ob)
+{
+    if (ob == NULL || ob->n == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    ob->msgs[ob->n - 1].pair_bound = 1;
+    return MPC_OK;
+}

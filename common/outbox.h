@@ -27,6 +27,8 @@ typedef struct {
     uint32_t to;    /* recipient party index, or MPC_OUTBOX_ALL for broadcast */
     uint8_t *data;  /* payload, owned by the outbox (mpc_secure_alloc memory) */
     size_t len;     /* payload length */
+    int pair_bound; /* 1: derived from the pair's OT-extension secret (DKLs23 Δ); the driver
+                       releases it only through its per-pair gate (tss/proto.h tss_pair_gate) */
 } mpc_out_msg;
 
 typedef struct {
@@ -51,6 +53,12 @@ MPC_MUST_CHECK mpc_status mpc_outbox_add(mpc_outbox *ob, uint32_t round, uint32_
  */
 MPC_MUST_CHECK mpc_status mpc_outbox_add_owned(mpc_outbox *ob, uint32_t round, uint32_t to,
                                                uint8_t **data, size_t len);
+
+/*
+ * Marks the last message added as pair-bound (see mpc_out_msg.pair_bound).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (NULL or empty outbox).
+ */
+MPC_MUST_CHECK mpc_status mpc_outbox_mark_pair_bound(mpc_outbox *ob);
 
 /* Wipes and frees every message; the outbox is empty and reusable. */
 void mpc_outbox_clear(mpc_outbox *ob);

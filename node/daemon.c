@@ -260,6 +260,12 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     sc.sign_deadline_ms = d->cfg->timeouts.sign_ms;
     sc.reshare_deadline_ms = d->cfg->timeouts.reshare_ms;
     sc.idle_timeout_ms = d->cfg->timeouts.idle_ms;
+    st = node_kos_create(d);
+    if (st != MPC_OK) {
+        return fail(ec, NODE_EXIT_NATS, err, cap, st, "KOS gate", "");
+    }
+    node_kos_load(d);
+    sc.pairgate = node_kos_gate(d);
     st = session_manager_create(&d->mgr, &sc, d->t);
     if (st != MPC_OK) {
         return fail(ec, NODE_EXIT_NATS, err, cap, st, "session manager", "");
@@ -428,6 +434,7 @@ node_daemon_destroy(node_daemon *d)
     }
     node_finisher_stop(d); /* finalizes jobs the shutdown failed */
     session_manager_destroy(d->mgr);
+    node_kos_destroy(d); /* the gate outlives every session */
     transport_js_consumer_destroy(d->cons);
     transport_js_destroy(d->js);
     transport_destroy(d->t);

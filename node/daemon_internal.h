@@ -167,6 +167,7 @@ struct node_daemon {
     struct node_ratelimit limit; /* per-initiator request rate (intake thread only) */
     uint64_t unauth_logged_ms;   /* last unauthenticated-drop log line (intake thread) */
     uint64_t unauth_unlogged;    /* drops since that line (intake thread) */
+    struct node_kos *kos;        /* KOS quarantine gate and lists (kos_node.c, owned) */
 };
 
 /* notify.c: READY=1 and the watchdog (start of run), the intake heartbeat,
@@ -199,6 +200,58 @@ mpc_status node_handler_finish(struct node_daemon *d, struct node_job *job, stru
 void node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
 /* Frees what prepare/finish allocated in sj. */
 void node_subjob_clear(struct node_subjob *sj);
+
+/* kos_node.c (node/kos.h): DKLs23 "abort for good" on this node. */
+struct node_kos;
+struct node_kos_notice;
+/* What the gate and the lists counted (metrics, status). */
+struct node_kos_stats {
+    uint64_t checks;           /* KOS checks evaluated under the gate */
+    uint64_t check_failures;   /* of those, failed */
+    uint64_t gate_pairs;       /* pairs quarantined in this node's gate */
+    uint64_t known_pairs;      /* quarantined pairs known cluster-wide */
+    uint64_t unstored;         /* own quarantines not yet stored (their keys refuse signing) */
+    uint64_t notices_sent;     /* notices published */
+    uint64_t notices_received; /* valid notices of peers */
+    uint64_t notices_rejected; /* malformed, unknown or badly signed notices */
+};
+/* Creates the gate (before the session manager). Returns MPC_OK or MPC_ERR_NOMEM. */
+MPC_MUST_CHECK mpc_status node_kos_create(struct node_daemon *d);
+/* Loads this node's stored quarantines (key records) into the gate and the
+ * known list, so they are enforced and re-published after a restart. */
+void node_kos_load(struct node_daemon *d);
+/* Frees it (after the session manager). Accepts a daemon without one. */
+void node_kos_destroy(struct node_daemon *d);
+/* Returns: the gate for the session manager's config. */
+session_pairgate *node_kos_gate(struct node_daemon *d);
+/* Subscribes mpc.n.*.kosq (notices of peers). Returns transport errors. */
+MPC_MUST_CHECK mpc_status node_kos_listen(struct node_daemon *d);
+void node_kos_unlisten(struct node_daemon *d);
+/* Finisher, after MPC_ERR_OT_CHECK naming sj->failed_peer: marks, stores
+ * (or remembers it unstored: the key then fails closed), publishes the notice. */
+void node_kos_failed(struct node_daemon *d, const struct node_subjob *sj, const char *wallet);
+/*
+ * Before a sign with signers ids[0..n) of (key_type, wallet, version): retries
+ * pending stores, then refuses a set holding a quarantined pair.
+ * Out: why (reason text). Returns: MPC_OK; MPC_ERR_QUARANTINE_UNSTORED;
+ *      MPC_ERR_PAIR_QUARANTINED.
+ */
+MPC_MUST_CHECK mpc_status node_kos_sign_check(struct node_daemon *d, int key_type,
+                                              const char *wallet, uint32_t version,
+                                              const char *const *ids, size_t n, char *why,
+                                              size_t why_cap);
+/* Signer choice without named signers: drops from ids[0..n) the accused of
+ * every known pair whose accuser is in the set. Returns: the new count. */
+size_t node_kos_avoid(struct node_daemon *d, int key_type, const char *wallet, uint32_t version,
+                      const char **ids, size_t n);
+/* Copies the counters into *out. */
+void node_kos_stats(struct node_daemon *d, struct node_kos_stats *out);
+/* Adds "kos" (counters and known pairs) to a snapshot JSON (left as is on failure). */
+void node_kos_snapshot_add(struct node_daemon *d, char **json);
+/* Re-publishes this node's own notices (nodes that missed them, or restarted). */
+void node_kos_republish(struct node_daemon *d);
+/* Copies up to cap known pairs into out. Returns: how many. */
+size_t node_kos_list(struct node_daemon *d, struct node_kos_notice *out, size_t cap);
 
 /* outcome.c */
 MPC_MUST_CHECK mpc_status node_finisher_start(struct node_daemon *d);

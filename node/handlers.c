@@ -303,7 +303,8 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     }
     size_t n = s->n_signers > 0 ? list_or_all_peers(d, s->signers, s->n_signers, ids,
                                                     NODE_STORE_KEYINFO_MAX_PARTIES)
-                                : v->n_participants;
+                                : node_kos_avoid(d, sj->key_type, s->wallet_id, sj->version,
+                                                 holders, v->n_participants);
     for (size_t i = 0; i < n; i++) {
         const char *id = s->n_signers > 0 ? ids[i] : holders[i];
         if (!version_has(v, id)) {
@@ -315,6 +316,13 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     if (sj->n_parties < v->threshold) {
         return SJ_FAIL(sj, MPC_ERR_BAD_THRESHOLD, "%u signers, threshold %u", sj->n_parties,
                        v->threshold);
+    }
+    if (sj->h->record_quarantine != NULL) { /* DKLs23 abort for good (node/kos.h) */
+        st = node_kos_sign_check(d, sj->key_type, s->wallet_id, sj->version, sj->party_ptrs,
+                                 sj->n_parties, sj->error_text, sizeof sj->error_text);
+        if (st != MPC_OK) {
+            return st;
+        }
     }
     if (sj_find_self(d, sj) != MPC_OK) {
         return MPC_ERR_NOT_PARTICIPANT;

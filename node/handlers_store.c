@@ -161,23 +161,6 @@ node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_sub
     }
 }
 
-/* The record rewrite of a quarantine: the culprit's pairs flagged. */
-static mpc_status
-quarantine_rewrite(void *ctx, const uint8_t *rec, size_t len, uint8_t **upd, size_t *upd_len)
-{
-    const struct node_subjob *sj = ctx;
-    return sj->h->record_quarantine(rec, len, sj->failed_peer, upd, upd_len);
-}
-
-/* Rewrites share v of the sub-job's key with the culprit's pairs quarantined,
- * read and written in one store transaction. */
-static mpc_status
-store_quarantine(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
-{
-    return node_store_keys_share_rewrite(d->store, sj->key_type, wallet, sj->version,
-                                         quarantine_rewrite, sj);
-}
-
 void
 node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
 {
@@ -186,12 +169,5 @@ node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_sub
         strcmp(sj->failed_peer, d->cfg->node_id) == 0) {
         return;
     }
-    const char *wallet = job_wallet(job);
-    mpc_status st = store_quarantine(d, sj, wallet);
-    mpc_log(st == MPC_OK ? MPC_LOG_WARN : MPC_LOG_ERROR, "node", "peer_quarantined",
-            "wallet=%s key_type=%s version=%u peer=%s stored=%s", wallet, sj->h->name, sj->version,
-            sj->failed_peer, mpc_status_name(st));
-    if (st != MPC_OK) {
-        node_metrics_add(&d->m.store_failures);
-    }
+    node_kos_failed(d, sj, job_wallet(job));
 }

@@ -76,6 +76,7 @@ on_status(void *arg, const transport_msg *msg)
         return TRANSPORT_REPLY_NONE;
     }
     status_add_pid(&json);
+    node_kos_snapshot_add(d, &json);
     if (transport_publish(d->t, msg->reply, (const uint8_t *)json, strlen(json)) != MPC_OK) {
         mpc_log(MPC_LOG_DEBUG, "node", "status_reply_failed", "reply=%s", msg->reply);
     }
@@ -131,6 +132,7 @@ ticker_main(void *arg)
         uint64_t now = mpc_clock_mono_ms();
         if (now >= next_hb) {
             publish_heartbeat(d);
+            node_kos_republish(d);
             next_hb = now + NODE_DAEMON_HB_MS;
         }
         if (now >= next_ping) {
@@ -175,6 +177,9 @@ node_housekeeping_start(struct node_daemon *d)
     if (st == MPC_OK) {
         st = node_keyclaim_serve_start(d);
     }
+    if (st == MPC_OK) {
+        st = node_kos_listen(d);
+    }
     if (st != MPC_OK) {
         return st;
     }
@@ -197,6 +202,7 @@ node_housekeeping_stop(struct node_daemon *d)
         d->threads_started &= ~2;
     }
     node_keyclaim_serve_stop(d);
+    node_kos_unlisten(d);
     transport_unsubscribe(d->t, d->status_sub);
     transport_unsubscribe(d->t, d->hb_sub);
     d->status_sub = NULL;

@@ -71,6 +71,7 @@ serve(struct node_daemon *d, struct MHD_Connection *c, const char *url)
         if (session_manager_snapshot(d->mgr, &body) != MPC_OK) {
             return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", (char *)"error\n", 6, 0);
         }
+        node_kos_snapshot_add(d, &body);
         return reply(c, MHD_HTTP_OK, "application/json", body, strlen(body), 1);
     }
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", (char *)"not found\n", 10, 0);

@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/kos.h"
 
 #define NODE_PERMIT_WAIT_MS 200u
 #define NODE_ADMIT_WAIT_MS  2000u
@@ -261,6 +262,9 @@ job_start(struct node_daemon *d, struct node_job *job, mpc_status *first_err)
         const char *wallet = job->op == MPC__OP__OP_KEYGEN ? job->req->keygen->wallet_id
                              : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
                                                            : job->req->reshare->wallet_id;
+        char scope[SESSION_PAIRGATE_SCOPE_MAX + 1];
+        int gated = job->op == MPC__OP__OP_SIGN && sj->h->record_quarantine != NULL &&
+                    node_kos_scope(scope, sizeof scope, sj->h->name, wallet, sj->version) == MPC_OK;
         session_spec spec = {
             .sid = sj->sid,
             .op = (session_op)job->op,
@@ -276,6 +280,7 @@ job_start(struct node_daemon *d, struct node_job *job, mpc_status *first_err)
             .admit_timeout_ms = NODE_ADMIT_WAIT_MS,
             .done = node_job_session_done,
             .done_arg = sj,
+            .gate_scope = gated ? scope : NULL, /* DKLs23 KOS pair gate (node/kos.h) */
         };
         sj->started = 1;
         mpc_status st = session_manager_start(d->mgr, &spec);

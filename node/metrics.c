@@ -176,6 +176,18 @@ render_runtime(FILE *f, struct node_daemon *d)
             (unsigned long long)ms.gone_replies);
     counter(f, "mpc_faults_trapped_total", "Hardware faults trapped inside sessions.", NULL,
             ms.faults);
+    struct node_kos_stats ks;
+    node_kos_stats(d, &ks);
+    counter(f, "mpc_kos_checks_total", "DKLs23 OT-extension checks evaluated under the pair gate.",
+            NULL, ks.checks);
+    counter(f, "mpc_kos_check_failures_total", "OT-extension checks that failed (quarantines).",
+            NULL, ks.check_failures);
+    gauge(f, "mpc_kos_quarantined_pairs", "Quarantined (accuser, accused) pairs known.",
+          ks.known_pairs);
+    gauge(f, "mpc_kos_unstored", "Quarantines not yet stored; their keys refuse signing.",
+          ks.unstored);
+    counter(f, "mpc_kos_notices_rejected_total", "Quarantine notices rejected (bad signature).",
+            NULL, ks.notices_rejected);
     fprintf(f,
             "# HELP mpc_nats_reconnects_total NATS reconnections, by connection.\n"
             "# TYPE mpc_nats_reconnects_total counter\n"

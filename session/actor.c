@@ -118,39 +118,78 @@ actor_set_state(session *s, session_state st, uint32_t round)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Seals and sends every message of ob, then clears it. */
+/* Seals and sends one message (its recipient already checked). */
 static mpc_status
-actor_send(session *s, mpc_outbox *ob)
+actor_send_one(session *s, const mpc_out_msg *om)
+{
+    int bcast = om->to == MPC_OUTBOX_ALL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpc_status st = session_wire_seal(s, bcast ? SESSION_WIRE_BROADCAST : SESSION_WIRE_DIRECT,
+                                      bcast ? 0 : om->to, om->round, s->next_seq++, om->data,
+                                      om->len, &buf, &len);
+    if (st != MPC_OK) {
+        return st;
+    }
+    if (bcast) {
+        st = transport_publish(s->mgr->t, s->subj_b, buf, len);
+    } else {
+        char subj[SESSION_SUBJECT_MAX];
+        st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_DIRECT, s->sid_hex,
+                                     s->party_ids[om->to], NULL);
+        if (st == MPC_OK) {
+            st = session_send_direct(s, om->to, subj, buf, len, 0, s->deadline_at_ms);
+        }
+    }
+    free(buf);
+    if (st == MPC_OK) {
+        atomic_fetch_add(&s->msgs_out, 1);
+    }
+    return st;
+}
+
+/*
+ * A pair-bound message (derived from the pair's OT-extension Δ): handed to
+ * the transport (a queue, no waiting) under its pair lock and only while the
+ * pair is not quarantined (pairgate.h), so no Δ-dependent byte leaves after
+ * a failed check of that pair, whichever session's check it was. A broadcast
+ * cannot be pair-bound (protocol bug).
+ */
+static mpc_status
+actor_send_gated(session *s, const mpc_out_msg *om, uint32_t *culprit)
+{
+    if (om->to == MPC_OUTBOX_ALL) {
+        return MPC_ERR_PROTOCOL;
+    }
+    session_pair *p = s->pairs[om->to];
+    if (session_pair_release_begin(p) != MPC_OK) {
+        *culprit = om->to;
+        return MPC_ERR_QUARANTINED;
+    }
+    mpc_status st = actor_send_one(s, om);
+    session_pair_release_end(p);
+    return st;
+}
+
+/*
+ * Seals and sends every message of ob, then clears it. On MPC_ERR_QUARANTINED
+ * (a pair-bound message whose pair is quarantined) *culprit names the peer
+ * and nothing more is sent.
+ */
+static mpc_status
+actor_send(session *s, mpc_outbox *ob, uint32_t *culprit)
 {
     mpc_status st = MPC_OK;
+    *culprit = SESSION_NO_CULPRIT;
     for (size_t i = 0; i < ob->n && st == MPC_OK; i++) {
         const mpc_out_msg *om = &ob->msgs[i];
         int bcast = om->to == MPC_OUTBOX_ALL;
         if (!bcast && (om->to >= s->n || om->to == s->self)) {
             st = MPC_ERR_PROTOCOL; /* protocol addressed nobody: its bug, its session */
-            break;
-        }
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        st = session_wire_seal(s, bcast ? SESSION_WIRE_BROADCAST : SESSION_WIRE_DIRECT,
-                               bcast ? 0 : om->to, om->round, s->next_seq++, om->data, om->len,
-                               &buf, &len);
-        if (st != MPC_OK) {
-            break;
-        }
-        if (bcast) {
-            st = transport_publish(s->mgr->t, s->subj_b, buf, len);
+        } else if (om->pair_bound && (bcast || s->pairs != NULL)) {
+            st = actor_send_gated(s, om, culprit);
         } else {
-            char subj[SESSION_SUBJECT_MAX];
-            st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_DIRECT,
-                                         s->sid_hex, s->party_ids[om->to], NULL);
-            if (st == MPC_OK) {
-                st = session_send_direct(s, om->to, subj, buf, len, 0, s->deadline_at_ms);
-            }
-        }
-        free(buf);
-        if (st == MPC_OK) {
-            atomic_fetch_add(&s->msgs_out, 1);
+            st = actor_send_one(s, om);
         }
     }
     mpc_outbox_clear(ob);
@@ -164,9 +203,10 @@ actor_send(session *s, mpc_outbox *ob)
 static int
 actor_after_step(session *s, session_step *c)
 {
-    mpc_status st = actor_send(s, c->out);
+    uint32_t culprit;
+    mpc_status st = actor_send(s, c->out, &culprit);
     if (st != MPC_OK) {
-        actor_finish(s, st, SESSION_NO_CULPRIT, NULL, 0);
+        actor_finish(s, st, culprit, NULL, 0);
         return 1;
     }
     if (c->cur_round != s->cur_round && c->cur_round != 0) {

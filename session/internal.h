@@ -75,6 +75,9 @@ struct session {
     const tss_protocol *proto;             /* protocol vtable */
     uint32_t self;                         /* own party index */
     uint32_t n;                            /* number of parties */
+    session_pair **pairs;                  /* per party: KOS pair gate entry (NULL for self), or
+                                              NULL when ungated; references released at free */
+    tss_pair_gate gate;                    /* callbacks into pairs, passed to the protocol */
     char **party_ids;                      /* node ids, owned */
     uint32_t threshold;                    /* protocol threshold */
     uint8_t *input;                        /* protocol input, owned (wiped at free) */

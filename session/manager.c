@@ -141,6 +141,12 @@ mgr_session_free(session *s)
         mpc_wipe(s->input, s->input_len);
         free(s->input);
     }
+    if (s->pairs != NULL) {
+        for (uint32_t i = 0; i < s->n; i++) {
+            session_pairgate_release(s->mgr->cfg.pairgate, s->pairs[i]);
+        }
+        free(s->pairs);
+    }
     free(s->key_type);
     free(s->wallet);
     pthread_mutex_destroy(&s->lock);
@@ -566,7 +572,8 @@ mgr_check_spec(const struct session_manager *m, const session_spec *sp)
         sp->wallet == NULL || sp->party_ids == NULL || sp->n_parties < 2 ||
         sp->n_parties > SESSION_MAX_PARTIES || sp->self >= sp->n_parties ||
         (sp->input == NULL && sp->input_len != 0) || sp->op < SESSION_OP_KEYGEN ||
-        sp->op > SESSION_OP_RESHARE || sp->proto->create == NULL || sp->proto->handle == NULL) {
+        sp->op > SESSION_OP_RESHARE || sp->proto->create == NULL || sp->proto->handle == NULL ||
+        (sp->gate_scope != NULL && m->cfg.pairgate == NULL)) {
         return MPC_ERR_INVALID_ARG;
     }
     for (uint32_t i = 0; i < sp->n_parties; i++) {
@@ -597,6 +604,45 @@ mgr_op_deadline(const struct session_manager *m, const session_spec *sp)
     default:
         return m->cfg.sign_deadline_ms;
     }
+}
+
+/* tss_pair_gate of a session: party index -> its pair entry (pairgate.h). */
+static mpc_status
+mgr_gate_enter(void *user, uint32_t peer)
+{
+    session *s = user;
+    return peer < s->n ? session_pair_lock(s->pairs[peer]) : MPC_ERR_QUARANTINED;
+}
+
+static void
+mgr_gate_leave(void *user, uint32_t peer, int failed)
+{
+    session *s = user;
+    if (peer < s->n) {
+        session_pair_unlock(s->mgr->cfg.pairgate, s->pairs[peer], failed);
+    }
+}
+
+/* Takes the session's pair entries under scope (one per peer). */
+static mpc_status
+mgr_session_gate(session *s, const char *scope)
+{
+    s->pairs = calloc(s->n, sizeof *s->pairs);
+    if (s->pairs == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (i == s->self) {
+            continue;
+        }
+        mpc_status st =
+            session_pairgate_acquire(s->mgr->cfg.pairgate, scope, s->party_ids[i], &s->pairs[i]);
+        if (st != MPC_OK) {
+            return st;
+        }
+    }
+    s->gate = (tss_pair_gate){.enter = mgr_gate_enter, .leave = mgr_gate_leave, .user = s};
+    return MPC_OK;
 }
 
 /* Allocates and fills a session (state SUBSCRIBING, one reference). */
@@ -654,7 +700,8 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
         transport_subject_build(s->subj_d, sizeof s->subj_d, TRANSPORT_SUBJ_SESSION_DIRECT,
                                 s->sid_hex, m->self_id, NULL) != MPC_OK ||
         transport_subject_build(s->subj_r, sizeof s->subj_r, TRANSPORT_SUBJ_SESSION_READY,
-                                s->sid_hex, m->self_id, NULL) != MPC_OK) {
+                                s->sid_hex, m->self_id, NULL) != MPC_OK ||
+        (sp->gate_scope != NULL && mgr_session_gate(s, sp->gate_scope) != MPC_OK)) {
         mgr_session_free(s);
         return NULL;
     }

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "session/pairgate.h"
 #include "session/protocol.h"
 #include "transport/peer_table.h"
 #include "transport/transport.h"
@@ -89,6 +90,9 @@ typedef struct {
                                      first must not pre-empt our own verdict on the same
                                      message (MPC_ERR_PEER_RESTARTED is always at once) */
     int gone_responder;           /* 1 = subscribe mpc.s.*.d.<self> for GONE, default 1 */
+    session_pairgate *pairgate;   /* per-pair gate of DKLs23 KOS checks (pairgate.h), or NULL;
+                                     borrowed, must outlive the manager; required by a
+                                     session_spec with a gate_scope */
     uint64_t incarnation;         /* this process start's id, sent in every envelope; 0 (the
                                      default) = a random non-zero value drawn at create. A
                                      peer seen with two incarnations in one session restarted
@@ -127,6 +131,9 @@ typedef struct {
     uint64_t admit_timeout_ms;    /* wait this long for a permit (0 = do not wait) */
     session_done_fn done;         /* completion callback, required */
     void *done_arg;               /* passed to done */
+    const char *gate_scope;       /* key version for the per-pair KOS gate (DKLs23 signing), or
+                                     NULL (ungated); the checks and the Δ-dependent messages of
+                                     the session go through cfg.pairgate under this scope */
 } session_spec;
 
 /* Node-wide counters (a snapshot; see docs/SNAPSHOT.md for their meaning). */

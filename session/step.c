@@ -32,6 +32,7 @@ step_call(session_step *c)
         .threshold = s->threshold,
         .input = s->input,
         .input_len = s->input_len,
+        .gate = s->pairs != NULL ? &s->gate : NULL,
     };
     switch (c->kind) {
     case SESSION_STEP_CREATE:

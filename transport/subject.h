@@ -52,6 +52,7 @@ typedef enum {
     TRANSPORT_SUBJ_STATUS,         /* mpc.n.{node}.status */
     TRANSPORT_SUBJ_HEARTBEAT,      /* mpc.n.{node}.hb */
     TRANSPORT_SUBJ_KEYCLAIM,       /* mpc.n.{node}.keyclaim */
+    TRANSPORT_SUBJ_KOS_NOTICE,     /* mpc.n.{node}.kosq: signed KOS quarantine notices */
     TRANSPORT_SUBJ_COUNT           /* number of kinds */
 } transport_subject_kind;
 

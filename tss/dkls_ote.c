@@ -82,7 +82,7 @@ receiver_round1(const struct tss_dkls_ot_bob_setup *setup,
                 const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
                 const uint8_t xb[TSS_DKLS_OTE_COL_BYTES], uint8_t msg[TSS_DKLS_OTE_MSG_BYTES],
                 uint8_t (*rows)[TSS_DKLS_OTE_ROW_BYTES], size_t n_rows, size_t flip_col,
-                size_t flip_row)
+                size_t flip_row, int guess)
 {
     if (msg != NULL) {
         memset(msg, 0, TSS_DKLS_OTE_MSG_BYTES);
@@ -116,6 +116,16 @@ receiver_round1(const struct tss_dkls_ot_bob_setup *setup,
     tss_dkls_bit_transpose(&w->rows[0][0], &w->cols[0][0], TSS_DKLS_KAPPA, TSS_DKLS_OTE_ROWS);
     ote_check_values(msg + TSS_DKLS_OTE_U_BYTES, msg + TSS_DKLS_OTE_U_BYTES + TSS_GF128_BYTES, xb,
                      w);
+    if (guess && flip_col < TSS_DKLS_KAPPA && flip_row < TSS_DKLS_OTE_ROWS) {
+        /* test-only probe: Alice's q~ moves by Δ_col·(e_col·χ_row); pre-add it to t~ so
+         * that the check passes iff Δ_col == 1 */
+        uint8_t e[TSS_GF128_BYTES] = {0}, d[TSS_GF128_BYTES];
+        e[flip_col >> 3] = (uint8_t)(1u << (flip_col & 7));
+        tss_gf128_mul(d, e, w->chis[flip_row]);
+        for (size_t k = 0; k < TSS_GF128_BYTES; k++) {
+            msg[TSS_DKLS_OTE_U_BYTES + TSS_GF128_BYTES + k] ^= d[k];
+        }
+    }
     memcpy(rows, w->rows, n_rows * TSS_DKLS_OTE_ROW_BYTES);
     mpc_secure_free(w);
     return MPC_OK;
@@ -128,7 +138,7 @@ tss_dkls_ote_receiver_round1(const struct tss_dkls_ot_bob_setup *setup,
                              uint8_t msg[TSS_DKLS_OTE_MSG_BYTES],
                              uint8_t (*rows)[TSS_DKLS_OTE_ROW_BYTES], size_t n_rows)
 {
-    return receiver_round1(setup, ote_sid, xb, msg, rows, n_rows, (size_t)-1, (size_t)-1);
+    return receiver_round1(setup, ote_sid, xb, msg, rows, n_rows, (size_t)-1, (size_t)-1, 0);
 }
 
 #ifdef MPC_FAULT_INJECTION
@@ -140,7 +150,18 @@ tss_dkls_ote_receiver_round1_cheat(const struct tss_dkls_ot_bob_setup *setup,
                                    uint8_t (*rows)[TSS_DKLS_OTE_ROW_BYTES], size_t n_rows,
                                    size_t flip_col, size_t flip_row)
 {
-    return receiver_round1(setup, ote_sid, xb, msg, rows, n_rows, flip_col, flip_row);
+    return receiver_round1(setup, ote_sid, xb, msg, rows, n_rows, flip_col, flip_row, 0);
+}
+
+mpc_status
+tss_dkls_ote_receiver_round1_probe(const struct tss_dkls_ot_bob_setup *setup,
+                                   const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
+                                   const uint8_t xb[TSS_DKLS_OTE_COL_BYTES],
+                                   uint8_t msg[TSS_DKLS_OTE_MSG_BYTES],
+                                   uint8_t (*rows)[TSS_DKLS_OTE_ROW_BYTES], size_t n_rows,
+                                   size_t col, int guess)
+{
+    return receiver_round1(setup, ote_sid, xb, msg, rows, n_rows, col, 0, guess != 0);
 }
 #endif
 

@@ -113,6 +113,16 @@ MPC_MUST_CHECK mpc_status tss_dkls_ote_receiver_round1_cheat(
     const struct tss_dkls_ot_bob_setup *setup, const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
     const uint8_t xb[TSS_DKLS_OTE_COL_BYTES], uint8_t msg[TSS_DKLS_OTE_MSG_BYTES],
     uint8_t (*rows)[TSS_DKLS_OTE_ROW_BYTES], size_t n_rows, size_t flip_col, size_t flip_row);
+
+/*
+ * TEST ONLY (non-release builds): a selective-failure probe of Δ bit `col`
+ * (the attack of spec §4.3): flips bit (row 0, column col) of U and adjusts t̃
+ * so that Alice's check passes iff Δ_col == guess. Same contract otherwise.
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_ote_receiver_round1_probe(
+    const struct tss_dkls_ot_bob_setup *setup, const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
+    const uint8_t xb[TSS_DKLS_OTE_COL_BYTES], uint8_t msg[TSS_DKLS_OTE_MSG_BYTES],
+    uint8_t (*rows)[TSS_DKLS_OTE_ROW_BYTES], size_t n_rows, size_t col, int guess);
 #endif
 
 #endif /* MPC_TSS_DKLS_OTE_H */

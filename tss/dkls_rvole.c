@@ -118,10 +118,11 @@ gadget_all(struct tss_secp_num g[XI], const uint8_t ote_sid[TSS_DKLS_HASH_BYTES]
 
 /* ------------------------------------------------------------------ Bob */
 
-mpc_status
-tss_dkls_rvole_bob_create(const struct tss_dkls_ot_bob_setup *setup,
-                          const uint8_t ote_sid[TSS_DKLS_HASH_BYTES], tss_dkls_rvole_bob **out,
-                          uint8_t b[TSS_SECP_SCALAR_BYTES], uint8_t msg1[TSS_DKLS_OTE_MSG_BYTES])
+/* Bob's round 1; probe_col < κ (test builds only) sends a Δ-bit probe instead. */
+static mpc_status
+bob_create(const struct tss_dkls_ot_bob_setup *setup, const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
+           tss_dkls_rvole_bob **out, uint8_t b[TSS_SECP_SCALAR_BYTES],
+           uint8_t msg1[TSS_DKLS_OTE_MSG_BYTES], size_t probe_col, int guess)
 {
     if (out == NULL || b == NULL || msg1 == NULL) {
         return MPC_ERR_INVALID_ARG;
@@ -153,7 +154,18 @@ tss_dkls_rvole_bob_create(const struct tss_dkls_ot_bob_setup *setup,
         st = MPC_ERR_INTERNAL;
         goto destroy_bob;
     }
-    st = tss_dkls_ote_receiver_round1(setup, ote_sid, bob->xb, msg1, bob->trows, XI);
+#ifdef MPC_FAULT_INJECTION
+    if (probe_col < TSS_DKLS_KAPPA) {
+        st = tss_dkls_ote_receiver_round1_probe(setup, ote_sid, bob->xb, msg1, bob->trows, XI,
+                                                probe_col, guess);
+    } else
+#else
+    (void)probe_col;
+    (void)guess;
+#endif
+    {
+        st = tss_dkls_ote_receiver_round1(setup, ote_sid, bob->xb, msg1, bob->trows, XI);
+    }
     if (st != MPC_OK) {
         goto destroy_bob;
     }
@@ -168,6 +180,25 @@ destroy_bob:
     tss_dkls_rvole_bob_destroy(bob);
     return st;
 }
+
+mpc_status
+tss_dkls_rvole_bob_create(const struct tss_dkls_ot_bob_setup *setup,
+                          const uint8_t ote_sid[TSS_DKLS_HASH_BYTES], tss_dkls_rvole_bob **out,
+                          uint8_t b[TSS_SECP_SCALAR_BYTES], uint8_t msg1[TSS_DKLS_OTE_MSG_BYTES])
+{
+    return bob_create(setup, ote_sid, out, b, msg1, (size_t)-1, 0);
+}
+
+#ifdef MPC_FAULT_INJECTION
+mpc_status
+tss_dkls_rvole_bob_create_probe(const struct tss_dkls_ot_bob_setup *setup,
+                                const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
+                                tss_dkls_rvole_bob **out, uint8_t b[TSS_SECP_SCALAR_BYTES],
+                                uint8_t msg1[TSS_DKLS_OTE_MSG_BYTES], size_t col, int guess)
+{
+    return bob_create(setup, ote_sid, out, b, msg1, col, guess);
+}
+#endif
 
 /* d̄_{j,k} = γ_{j,k} + β_j·ã_{j,k}; decodes ã (canonical) on the way. */
 static mpc_status

@@ -117,4 +117,13 @@ MPC_MUST_CHECK mpc_status tss_dkls_rvole_alice_respond_tampered(
 int tss_dkls_rvole_bob_beta(const tss_dkls_rvole_bob *bob, size_t j);
 #endif
 
+#ifdef MPC_FAULT_INJECTION
+/* TEST ONLY: tss_dkls_rvole_bob_create whose OTE message probes Δ bit col
+ * (tss_dkls_ote_receiver_round1_probe). */
+MPC_MUST_CHECK mpc_status tss_dkls_rvole_bob_create_probe(
+    const struct tss_dkls_ot_bob_setup *setup, const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
+    tss_dkls_rvole_bob **out, uint8_t b[TSS_SECP_SCALAR_BYTES],
+    uint8_t msg1[TSS_DKLS_OTE_MSG_BYTES], size_t col, int guess);
+#endif
+
 #endif /* MPC_TSS_DKLS_RVOLE_H */

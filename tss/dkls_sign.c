@@ -46,6 +46,16 @@ tss_dkls_sign_set_cheat(tss_dkls_sign *s, enum tss_dkls_sign_cheat cheat)
         s->cheat = (int)cheat;
     }
 }
+
+void
+tss_dkls_sign_set_probe(tss_dkls_sign *s, size_t col, int guess)
+{
+    if (s != NULL) {
+        s->cheat = TSS_DKLS_SIGN_CHEAT_KOS_PROBE;
+        s->probe_col = col;
+        s->probe_guess = guess;
+    }
+}
 #endif
 
 /* Ids: self nonzero; peers strictly ascending, nonzero, not self; setups present. */
@@ -255,8 +265,17 @@ tss_dkls_sign_round1(tss_dkls_sign *s, uint8_t bcast[TSS_DKLS_SIGN_R1_BCAST_BYTE
         /* Self is Bob toward Alice j: setup j->i, ote_sid uses our fresh ν_i. */
         tss_dkls_ote_sid(pe->ote_sid_in, s->sign_ctx, pe->setup_id_in, pe->id_sc, s->self_sc,
                          s->nu);
-        st = tss_dkls_rvole_bob_create(pe->bob, pe->ote_sid_in, &pe->rvole, chib,
-                                       direct + k * TSS_DKLS_SIGN_R1_DIRECT_BYTES);
+#ifdef MPC_FAULT_INJECTION
+        if (s->cheat == TSS_DKLS_SIGN_CHEAT_KOS_PROBE) { /* TEST ONLY: probe Δ bit */
+            st = tss_dkls_rvole_bob_create_probe(pe->bob, pe->ote_sid_in, &pe->rvole, chib,
+                                                 direct + k * TSS_DKLS_SIGN_R1_DIRECT_BYTES,
+                                                 s->probe_col, s->probe_guess);
+        } else
+#endif
+        {
+            st = tss_dkls_rvole_bob_create(pe->bob, pe->ote_sid_in, &pe->rvole, chib,
+                                           direct + k * TSS_DKLS_SIGN_R1_DIRECT_BYTES);
+        }
         tss_secp_num_from_bytes(&pe->chi, chib);
     }
 #ifdef MPC_FAULT_INJECTION

@@ -150,10 +150,15 @@ enum tss_dkls_sign_cheat {
     TSS_DKLS_SIGN_CHEAT_RVOLE_R_PLUS_1,  /* Alice uses r_i + 1 as RVOLE input */
     TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1, /* Alice uses sk_i + 1 as RVOLE input */
     TSS_DKLS_SIGN_CHEAT_KOS_TTILDE,      /* Bob flips a bit of t~ in every round-1 KOS message */
+    TSS_DKLS_SIGN_CHEAT_KOS_PROBE,       /* Bob probes one Δ bit (tss_dkls_sign_set_probe) */
 };
 
 /* TEST ONLY: makes this party cheat from now on. */
 void tss_dkls_sign_set_cheat(tss_dkls_sign *s, enum tss_dkls_sign_cheat cheat);
+
+/* TEST ONLY: this party's round-1 KOS messages probe Δ bit col of every
+ * peer: the peer's check passes iff its Δ_col == guess (spec §4.3 attack). */
+void tss_dkls_sign_set_probe(tss_dkls_sign *s, size_t col, int guess);
 #endif
 
 #endif /* MPC_TSS_DKLS_SIGN_H */

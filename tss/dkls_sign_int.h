@@ -60,6 +60,8 @@ struct tss_dkls_sign {
     struct tss_secp_num u;                  /* own u_i */
     struct tss_secp_num w;                  /* own w_i */
     int cheat;                              /* test-only deviation (enum tss_dkls_sign_cheat) */
+    size_t probe_col;                       /* test-only: Δ bit probed (CHEAT_KOS_PROBE) */
+    int probe_guess;                        /* test-only: the probe passes iff Δ_col == this */
     struct sign_peer peers[TSS_DKLS_SIGN_MAX_PEERS]; /* peers in ascending id order */
 };
 

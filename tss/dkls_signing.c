@@ -35,6 +35,7 @@ struct tss_dkls_signing {
     uint32_t deferred_culprit; /* its culprit party */
     tss_dkls_keyrec *rec;      /* own copy of the key record (secure) */
     tss_dkls_sign *sm;         /* inner state machine */
+    const tss_pair_gate *gate; /* per-pair gate of the KOS checks (borrowed), or NULL */
     uint32_t peer_party[TSS_DKLS_SIGN_MAX_PEERS]; /* peer index (ascending id) -> party */
     uint32_t *party_peer;                         /* party -> peer index, SG_NONE for self */
     uint32_t *party_id;                           /* party -> committee id */
@@ -252,6 +253,7 @@ tss_dkls_signing_create(tss_base **out, const tss_params *p)
     if (st == MPC_OK) {
         st = sg_make_inner(s, p, msg32);
     }
+    s->gate = p->gate;
     return tss_base_created(&s->b, st, out);
 }
 
@@ -302,6 +304,9 @@ sg_send(tss_dkls_signing *s, mpc_outbox *out, uint32_t round, enum sg_slot kind,
         memcpy(buf + 2, payload + i * sg_len[kind], sg_len[kind]);
         TSS_DECLASSIFY(buf, len); /* sent: known to its recipient (ctime test) */
         st = mpc_outbox_add(out, round, per_peer ? s->peer_party[i] : MPC_OUTBOX_ALL, buf, len);
+        if (st == MPC_OK && kind == SG_R2D) {
+            st = mpc_outbox_mark_pair_bound(out); /* RVOLE answer: masked with Δ-derived pads */
+        }
     }
     if (buf != NULL) {
         mpc_wipe(buf, len);
@@ -342,6 +347,37 @@ sg_start(tss_base *base, mpc_outbox *out)
     return MPC_OK;
 }
 
+/*
+ * Round 2 (the KOS checks, spec §4.3) under the per-pair gate: every pair is
+ * entered in ascending committee-id order, the checks run, and each verdict
+ * is recorded (a failure quarantines exactly the culprit's pair) before any
+ * pair is left. A pair found quarantined on entry ends the attempt before
+ * any check is evaluated.
+ */
+static mpc_status
+sg_round2_gated(tss_dkls_signing *s, uint8_t *direct, uint32_t *culprit_id)
+{
+    size_t entered = 0;
+    mpc_status st = MPC_OK;
+    while (s->gate != NULL && entered < s->n_peers) {
+        if (s->gate->enter(s->gate->user, s->peer_party[entered]) != MPC_OK) {
+            st = MPC_ERR_QUARANTINED;
+            *culprit_id = s->party_id[s->peer_party[entered]];
+            break;
+        }
+        entered++;
+    }
+    if (st == MPC_OK) {
+        st = tss_dkls_sign_round2(s->sm, s->msg[SG_R1B], s->msg[SG_R1D], direct, culprit_id);
+    }
+    for (size_t i = 0; i < entered; i++) {
+        uint32_t party = s->peer_party[i];
+        int failed = st == MPC_ERR_OT_CHECK && s->party_id[party] == *culprit_id;
+        s->gate->leave(s->gate->user, party, failed);
+    }
+    return st;
+}
+
 /* Runs the inner round that the completed round r feeds; emits round r + 1. */
 static mpc_status
 sg_advance(tss_dkls_signing *s, mpc_outbox *out)
@@ -353,7 +389,7 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
         uint8_t *direct = malloc(len);
         st = direct != NULL ? MPC_OK : MPC_ERR_NOMEM;
         if (st == MPC_OK) {
-            st = tss_dkls_sign_round2(s->sm, s->msg[SG_R1B], s->msg[SG_R1D], direct, &culprit_id);
+            st = sg_round2_gated(s, direct, &culprit_id);
         }
         if (st == MPC_OK) {
             st = sg_send(s, out, 2, SG_R2D, direct, 1);
@@ -443,6 +479,15 @@ tss_dkls_signing_set_cheat(tss_base *base, int cheat)
     tss_dkls_signing *s = (tss_dkls_signing *)base;
     if (s != NULL && s->b.proto == &tss_proto_dkls_sign && s->sm != NULL) {
         tss_dkls_sign_set_cheat(s->sm, (enum tss_dkls_sign_cheat)cheat);
+    }
+}
+
+void
+tss_dkls_signing_set_probe(tss_base *base, size_t col, int guess)
+{
+    tss_dkls_signing *s = (tss_dkls_signing *)base;
+    if (s != NULL && s->b.proto == &tss_proto_dkls_sign && s->sm != NULL) {
+        tss_dkls_sign_set_probe(s->sm, col, guess);
     }
 }
 #endif

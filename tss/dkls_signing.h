@@ -27,7 +27,14 @@
  * quarantined, start() fails with MPC_ERR_QUARANTINED naming it, before any
  * message is sent. A KOS check failure fails the session with
  * MPC_ERR_OT_CHECK naming the peer: the caller must then store
- * tss_dkls_keyrec_quarantine(record, culprit's node id).
+ * tss_dkls_keyrec_quarantine(record, culprit's node id). The record flag is
+ * read once, at create; what makes "abort for good" hold for sessions
+ * already in flight is the per-pair gate (params.gate, tss/proto.h): round 2
+ * enters every pair before its KOS checks run and records each verdict
+ * before leaving, and the round-2 messages (RVOLE answers, Δ-dependent) are
+ * marked pair_bound so the driver releases them only while the pair is not
+ * quarantined. A pair found quarantined at entry fails the session with
+ * MPC_ERR_QUARANTINED naming the peer, before any check is evaluated.
  *
  * Failures (culprit = party index) are those of tss/dkls_sign.h plus
  * MPC_ERR_MSG_MALFORMED / MPC_ERR_MSG_KIND for framing; at create
@@ -73,6 +80,9 @@ MPC_MUST_CHECK mpc_status tss_dkls_signing_create(tss_base **out, const tss_para
 /* TEST ONLY: forwards a cheat to the inner tss_dkls_sign (enum tss_dkls_sign_cheat);
  * ignored unless s is a dkls-sign state. */
 void tss_dkls_signing_set_cheat(tss_base *s, int cheat);
+
+/* TEST ONLY: forwards tss_dkls_sign_set_probe (a Δ-bit probe of every peer). */
+void tss_dkls_signing_set_probe(tss_base *s, size_t col, int guess);
 #endif
 
 #endif /* MPC_TSS_DKLS_SIGNING_H */

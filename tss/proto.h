@@ -52,6 +52,30 @@
 #define TSS_DIGEST_BYTES     32         /* echo digests and transcript hashes */
 #define TSS_MSG_HEADER_BYTES 2          /* u8 version | u8 type */
 
+/*
+ * Per-pair gate of the OT-extension consistency checks (DKLs23 spec §4.3,
+ * §8 item 10), supplied by the driver (tss/ itself takes no lock). A pair is
+ * (self as OT-extension sender, peer as receiver) for one key version. A
+ * protocol that evaluates a check for a pair calls enter() first and leave()
+ * with the verdict after, with nothing Δ-dependent released in between: at
+ * most one check per pair is evaluated at a time and each verdict is recorded
+ * before the next one. Every outgoing message derived from the pair's Δ is
+ * marked pair_bound in the outbox (common/outbox.h); the driver releases it
+ * only if the pair is not quarantined, under the same per-pair lock.
+ * A protocol holding several pairs enters them in the order of its peers'
+ * committee ids (one global order per key version: no deadlock).
+ */
+typedef struct {
+    /*
+     * Locks the pair with party `peer`. Returns: MPC_OK (locked; leave() must
+     * follow) or MPC_ERR_QUARANTINED (not locked: the pair must not be used).
+     */
+    mpc_status (*enter)(void *user, uint32_t peer);
+    /* Records the verdict (failed = 1: the check failed, quarantine the pair) and unlocks. */
+    void (*leave)(void *user, uint32_t peer, int failed);
+    void *user; /* passed to both */
+} tss_pair_gate;
+
 /* Parameters of one protocol instance; borrowed during create() only. */
 typedef struct {
     const uint8_t *sid;           /* TSS_SID_LEN bytes */
@@ -61,6 +85,8 @@ typedef struct {
     uint32_t threshold;           /* minimum signers (DKG: new key; others: ignored) */
     const uint8_t *input;         /* protocol-specific input */
     size_t input_len;             /* input length */
+    const tss_pair_gate *gate;    /* per-pair gate (DKLs signing), or NULL (ungated: tests
+                                     of the bare protocol); borrowed for the state's life */
 } tss_params;
 
 /*

@@ -57,6 +57,18 @@ print_node(const json_t *node)
     printf("  dropped    replays %lld  late %lld  bad %lld  (parked %lld, busy %lld, gone %lld)\n",
            jint(node, "replays_dropped"), jint(node, "late_dropped"), jint(node, "bad_dropped"),
            jint(node, "parked"), jint(node, "busy_replies"), jint(node, "gone_replies"));
+    const json_t *kos = json_object_get(node, "kos");
+    if (kos != NULL) { /* DKLs23 KOS quarantines (node/kos.h) */
+        const json_t *pairs = json_object_get(kos, "quarantined_pairs");
+        printf("  kos        checks %lld  failed %lld  unstored %lld  pairs %zu\n",
+               jint(kos, "checks"), jint(kos, "check_failures"), jint(kos, "unstored"),
+               json_array_size(pairs));
+        for (size_t i = 0; i < json_array_size(pairs); i++) {
+            const json_t *q = json_array_get(pairs, i);
+            printf("    quarantined %s/%s v%lld: %s accuses %s\n", jstr(q, "key_type"),
+                   jstr(q, "wallet"), jint(q, "version"), jstr(q, "accuser"), jstr(q, "accused"));
+        }
+    }
     if (tr != NULL) {
         printf("  nats       disconnects %lld  reconnects %lld  subscriptions %lld\n",
                jint(tr, "disconnects"), jint(tr, "reconnects"), jint(tr, "subscriptions"));

@@ -9,8 +9,11 @@
  *   - one keygen with both key types: one wallet, two keys, both sign;
  *   - quarantine: node-3 restarted with MPC_NODE_TEST_CHEAT_KOS=1 tampers its
  *     KOS messages, node-1 and node-2 fail with MPC_ERR_OT_CHECK naming it
- *     and store the flag; later signs with node-3 are refused with
- *     MPC_ERR_QUARANTINED (other pairs still sign) until a reshare;
+ *     and store the flag; their signed notices reach every node (/sessions
+ *     "kos" and /metrics show the pairs); later signs naming node-3 with
+ *     node-1 are refused with MPC_ERR_PAIR_QUARANTINED, a sign without named
+ *     signers leaves node-3 out and succeeds, other pairs still sign, until a
+ *     reshare;
  *   - reshare to a brand-new member for both key types: {1,2,3} -> {1,2,4},
  *     node-4 signs under the same key; node-3's keyinfo records its removal
  *     and its old shares are gone;
@@ -35,6 +38,7 @@
 #include <secp256k1_recovery.h>
 #include <sodium.h>
 
+#include "common/clock.h"
 #include "common/secmem.h"
 #include "node/daemon.h"
 #include "node/store/keyinfo.h"
@@ -412,17 +416,48 @@ test_ecdsa_both_key_types(void **state)
 }
 
 #ifdef MPC_FAULT_INJECTION
+/* Polls node i's HTTP path until its body contains every needle (bounded by WAIT_MS). */
+static int
+http_wait_contains(size_t i, const char *path, const char *const *needles, size_t n)
+{
+    uint64_t until = mpc_clock_mono_ms() + WAIT_MS;
+    while (mpc_clock_mono_ms() < until) {
+        char *body = NULL;
+        int code = dc_http_get(g_c.http_port[i], path, &body);
+        size_t found = 0;
+        for (size_t k = 0; code == 200 && body != NULL && k < n; k++) {
+            found += strstr(body, needles[k]) != NULL;
+        }
+        free(body);
+        if (found == n) {
+            return 1;
+        }
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* Restarts node index i with the test variable env=val set (env NULL: none). */
+static void
+restart_node_env(size_t i, const char *env, const char *val)
+{
+    assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
+    if (env != NULL) {
+        setenv(env, val, 1);
+    }
+    assert_int_equal(dc_node_spawn(&g_c, i), 0);
+    if (env != NULL) {
+        unsetenv(env);
+    }
+    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+}
+
 /* Restarts node index i with MPC_NODE_TEST_CHEAT_KOS set (cheat) or not. */
 static void
 restart_node(size_t i, int cheat)
 {
-    assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
-    if (cheat) {
-        setenv("MPC_NODE_TEST_CHEAT_KOS", "1", 1);
-    }
-    assert_int_equal(dc_node_spawn(&g_c, i), 0);
-    unsetenv("MPC_NODE_TEST_CHEAT_KOS");
-    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+    restart_node_env(i, cheat ? "MPC_NODE_TEST_CHEAT_KOS" : NULL, "1");
 }
 #endif
 
@@ -440,6 +475,8 @@ test_ecdsa_quarantine(void **state)
     uint8_t pk[33], digest[32];
     (void)keygen_ok("e-kg-q", "eq", 2, kt, 1, MPC__KEY_TYPE__KEY_TYPE_SECP256K1, pk, 33);
     restart_node(2, 1); /* node-3 cheats */
+    /* node-1's first two quarantine stores fail: it must refuse to sign meanwhile */
+    restart_node_env(0, "MPC_NODE_TEST_KOS_STORE_FAIL", "2");
     fill_digest(digest);
     sign_req(&r, &s, "e-sg-q1", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, g_123, 3);
     assert_int_equal(dc_request(&g_c, &r, NULL, 3, WAIT_MS, &res, NULL), MPC_OK);
@@ -453,17 +490,50 @@ test_ecdsa_quarantine(void **state)
     dc_results_clear(&res);
     restart_node(2, 0); /* node-3 behaves again: the flag stays until a reshare */
 
-    char *q13[] = {"node-1", "node-3"};
+    /* fail closed: node-1's store failed, the retry fails too: every sign refused */
+    char *q12[] = {"node-1", "node-2"};
+    const char *unstored[] = {"mpc_kos_unstored 1"};
+    assert_true(http_wait_contains(0, "/metrics", unstored, 1));
     fill_digest(digest);
+    sign_req(&r, &s, "e-sg-q1b", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, q12, 2);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
+    assert_int_equal(from_node(&res, "node-1")->status_code, MPC_ERR_QUARANTINE_UNSTORED);
+    assert_int_not_equal(from_node(&res, "node-2")->status_code, MPC_OK);
+    dc_results_clear(&res);
+
+    /* the signed notices reach every node, node-3 included (re-published) */
+    const char *pairs[] = {"\"accuser\":\"node-1\",\"accused\":\"node-3\"",
+                           "\"accuser\":\"node-2\",\"accused\":\"node-3\""};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(http_wait_contains(i, "/sessions", pairs, 2));
+    }
+    const char *m1[] = {"mpc_kos_check_failures_total 1", "mpc_kos_quarantined_pairs 2"};
+    assert_true(http_wait_contains(0, "/metrics", m1, 2));
+
+    char *q13[] = {"node-1", "node-3"};
+    fill_digest(digest); /* node-1's third store attempt succeeds: back to the pair rule */
     sign_req(&r, &s, "e-sg-q2", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, q13, 2);
     assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
-    const Mpc__Result *n1 = from_node(&res, "node-1");
-    assert_non_null(n1);
-    assert_int_equal(n1->status_code, MPC_ERR_QUARANTINED);
-    assert_string_equal(n1->failed_peer, "node-3");
-    assert_int_not_equal(from_node(&res, "node-3")->status_code, MPC_OK);
+    for (int i = 0; i < 2; i++) { /* refused by both before any session */
+        const Mpc__Result *x = from_node(&res, q13[i]);
+        assert_non_null(x);
+        assert_int_equal(x->status_code, MPC_ERR_PAIR_QUARANTINED);
+    }
     dc_results_clear(&res);
-    char *q12[] = {"node-1", "node-2"};
+    /* node-1 restarts: its own quarantine comes back from the key record */
+    restart_node_env(0, NULL, "");
+    assert_true(http_wait_contains(0, "/sessions", pairs, 2));
+    /* no named signers: every node leaves node-3 out, {node-1, node-2} sign */
+    fill_digest(digest);
+    sign_req(&r, &s, "e-sg-q2b", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, NULL, 0);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 3, WAIT_MS, &res, NULL), MPC_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(from_node(&res, q12[i]));
+        assert_int_equal(from_node(&res, q12[i])->status_code, MPC_OK);
+    }
+    assert_int_equal(from_node(&res, "node-4")->status_code, MPC_ERR_UNKNOWN_WALLET); /* no key */
+    assert_null(from_node(&res, "node-3")); /* left out: not a participant */
+    dc_results_clear(&res);
     (void)ecdsa_sign_ok("e-sg-q3", "eq", pk, q12, 2, 0); /* other pairs still sign */
 
     /* the remedy: a reshare gives fresh setups without flags */

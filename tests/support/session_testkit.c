@@ -344,6 +344,7 @@ stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const tss_protocol *
         .admit_timeout_ms = 120000, /* tests with few permits wait for them */
         .done = stk_on_done,
         .done_arg = &s->out[p],
+        .gate_scope = s->gate_scope,
     };
     return session_manager_start(c->m[p], &sp);
 }

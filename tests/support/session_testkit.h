@@ -49,6 +49,7 @@ typedef struct {
     uint32_t n;                     /* parties */
     uint64_t inputs[STK_MAX_NODES]; /* toy inputs */
     stk_outcome out[STK_MAX_NODES]; /* outcome per party */
+    const char *gate_scope;         /* session_spec.gate_scope (NULL: ungated) */
 } stk_session;
 
 typedef struct stk_cluster stk_cluster;
