@@ -48,7 +48,7 @@ ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
 
-probe mon 'mpc.res.>' 900 >"$tmp/monitor.jsonl" 2>"$tmp/monitor.err" &
+probe mon 'mpc.res.*.*.*' 900 >"$tmp/monitor.jsonl" 2>"$tmp/monitor.err" &
 MON_PID=$!
 wait_until 10 grep -q ready "$tmp/monitor.err"; check "result monitor subscribed (core NATS)" $?
 
@@ -89,7 +89,11 @@ flood_ms=$MS
 delay=$((flood_ms - base_ms))
 echo "   flood figure: sign ${flood_ms} ms behind $FLOOD junk requests, baseline ${base_ms} ms," \
      "delay ${delay} ms"
-check "the flood delays it by less than 3000 ms (${delay} ms)" $([ "$delay" -lt 3000 ]; echo $?)
+# The bound scales with how slow this machine is right now (the baseline sign's
+# latency): 3 s plus 30 baseline signs. Quiet machine, baseline ~15 ms: ~3.5 s
+# (the old intake took 7.4 s there); loaded 2-core machine, baseline ~150 ms: 7.5 s.
+bound=$((3000 + 30 * base_ms))
+check "the flood delays it by less than ${bound} ms (${delay} ms)" $([ "$delay" -lt "$bound" ]; echo $?)
 wait_until 120 unauth_all "$FLOOD"; check "every node dropped all $FLOOD unanswered" $?
 junk_results=$(grep -c '"mpc.res.mpc-cli.' "$tmp/monitor.jsonl" | tr -d ' ')
 ours=$((3 + 3 * 3 + 3)) # keygen, 3 baseline signs, the legit sign: one result per node each
