@@ -150,12 +150,19 @@ struct node_daemon {
     pthread_t ticker;           /* ticker thread */
     int threads_started;        /* bit 0 finisher, bit 1 ticker */
     int stop;                   /* stop requested (atomic; signal handler) */
-    int js_ok;                  /* last JetStream ping succeeded (atomic) */
-    uint64_t started_ms;        /* monotonic start */
-    uint64_t *peer_seen_ms;     /* per peer index: last heartbeat (atomic), 0 never */
-    uint64_t ack_wait_ms;       /* effective AckWait */
-    struct node_metrics m;      /* counters */
+    int reload;                 /* SIGHUP: config reload requested (atomic; signal handler) */
+    struct node_config
+        *policy_cfg;        /* last reloaded config: owns d->policy's keys (intake), or NULL */
+    int js_ok;              /* last JetStream ping succeeded (atomic) */
+    uint64_t started_ms;    /* monotonic start */
+    uint64_t *peer_seen_ms; /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t ack_wait_ms;   /* effective AckWait */
+    struct node_metrics m;  /* counters */
 };
+
+/* daemon.c: on the intake thread, applies a reload asked by SIGHUP (log
+ * level, initiators, authorizers), if one was asked. */
+void node_daemon_reload_if_asked(struct node_daemon *d);
 
 /* intake.c: runs until d->stop. */
 void node_intake_run(struct node_daemon *d);

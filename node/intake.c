@@ -444,6 +444,7 @@ node_intake_run(struct node_daemon *d)
 {
     uint64_t last_err_log = 0;
     while (!stopping(d)) {
+        node_daemon_reload_if_asked(d);
         if (session_manager_permits_free(d->mgr) == 0) {
             wait_cv(d, NODE_PERMIT_WAIT_MS);
             continue;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,20 @@ close_fd:
     return st;
 }
 
+/*
+ * Removes variable name (whose value v[0..len) was just copied) from the
+ * process: the bytes are overwritten in place first, because
+ * /proc/<pid>/environ shows the memory the process started with, which
+ * unsetenv alone only unlinks from environ and leaves readable.
+ */
+static void
+scrub_env(const char *name, const char *v, size_t len)
+{
+    /* getenv's result points into environ's own storage: writable, never freed by us. */
+    mpc_wipe((char *)(uintptr_t)v, len);
+    (void)unsetenv(name);
+}
+
 mpc_status
 node_store_passphrase_from_env(const char *name, node_store_passphrase **out, char *err,
                                size_t err_cap)
@@ -161,7 +176,45 @@ node_store_passphrase_from_env(const char *name, node_store_passphrase **out, ch
                        NODE_STORE_PASSPHRASE_MAX);
         return MPC_ERR_INVALID_ARG;
     }
-    return node_store_passphrase_from_bytes(v, len, out);
+    mpc_status st = node_store_passphrase_from_bytes(v, len, out);
+    if (st == MPC_OK) {
+        scrub_env(name, v, len);
+    }
+    return st;
+}
+
+mpc_status
+node_store_passphrase_from_credential(const char *name, node_store_passphrase **out, char *err,
+                                      size_t err_cap)
+{
+    mpc_errbuf_set(err, err_cap, "%s", "");
+    if (out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (name == NULL) {
+        name = NODE_STORE_PASSPHRASE_CRED_NAME;
+    }
+    if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0) {
+        mpc_errbuf_set(err, err_cap, "passphrase: bad credential name '%s'", name);
+        return MPC_ERR_INVALID_ARG;
+    }
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (dir == NULL || dir[0] != '/') {
+        mpc_errbuf_set(err, err_cap,
+                       "passphrase: CREDENTIALS_DIRECTORY is not set (run under systemd with "
+                       "LoadCredential=%s:PATH)",
+                       name);
+        return MPC_ERR_NOT_FOUND;
+    }
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        mpc_errbuf_set(err, err_cap, "passphrase: credential path too long");
+        return MPC_ERR_INVALID_ARG;
+    }
+    return node_store_passphrase_from_file(path, out, err, err_cap);
 }
 
 mpc_status
@@ -222,6 +275,8 @@ node_store_passphrase_load(enum node_store_passphrase_source source, const char 
         return node_store_passphrase_from_file(arg, out, err, err_cap);
     case NODE_STORE_PASSPHRASE_ENV:
         return node_store_passphrase_from_env(arg, out, err, err_cap);
+    case NODE_STORE_PASSPHRASE_CREDENTIAL:
+        return node_store_passphrase_from_credential(arg, out, err, err_cap);
     case NODE_STORE_PASSPHRASE_PROMPT: {
         if (out != NULL) {
             *out = NULL;
