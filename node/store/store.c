@@ -23,6 +23,7 @@
 #include "common/errbuf.h"
 #include "common/log.h"
 #include "common/secmem.h"
+#include "node/store/store_internal.h"
 
 #define STORE_FORMAT    1u
 #define STORE_KDF_ALG   1u /* Argon2id v1.3 */
@@ -31,20 +32,7 @@
 #define STORE_VERIFIER  "mpc-node store verifier v1"
 #define STORE_AD_MAX    (sizeof(STORE_AD_TAG) + 1 + NODE_STORE_NAME_MAX)
 
-struct node_store {
-    MDB_env *env; /* LMDB environment, shared by all threads */
-    MDB_dbi meta; /* table "meta": kdf parameters and verifier */
-    MDB_dbi recs; /* table "records": sealed records */
-    uint8_t *key; /* secure memory, NODE_STORE_SEAL_KEY_BYTES; wiped on close */
-#ifdef MPC_FAULT_INJECTION
-    int fault; /* armed enum node_store_fault; test-only, single-threaded use */
-#endif
-};
-
-struct node_store_txn {
-    node_store *s; /* the store (borrowed) */
-    MDB_txn *txn;  /* LMDB write transaction */
-};
+/* struct node_store and struct node_store_txn: node/store/store_internal.h. */
 
 /* Translates an LMDB return code (logged with its text: it never carries data). */
 static mpc_status
@@ -55,6 +43,9 @@ lmdb_status(int rc, const char *what)
     }
     if (rc == MDB_NOTFOUND) {
         return MPC_ERR_NOT_FOUND;
+    }
+    if (rc == MDB_MAP_FULL) {
+        return MPC_ERR_STORE_FULL; /* the caller marks the store full (node_store_note) */
     }
     mpc_log(MPC_LOG_ERROR, "store", "lmdb_error", "op=%s rc=%d err=\"%s\"", what, rc,
             mdb_strerror(rc));
@@ -336,7 +327,7 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
     mpc_status st;
     int rc = mdb_env_create(&s->env);
     if (rc == 0) {
-        rc = mdb_env_set_maxdbs(s->env, 2);
+        rc = mdb_env_set_maxdbs(s->env, 3); /* meta, records, reqlog */
     }
     if (rc == 0) {
         rc = mdb_env_set_mapsize(s->env, opt->map_size ? opt->map_size : NODE_STORE_MAP_SIZE_DEF);
@@ -350,6 +341,9 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
         goto close_store;
     }
     st = store_attach(s, path, pass, pass_len, opt, err, err_cap);
+    if (st == MPC_OK) {
+        st = node_store_reqlog_attach(s);
+    }
     if (st != MPC_OK) {
         goto close_store;
     }
@@ -397,7 +391,7 @@ txn_put(node_store *s, MDB_txn *txn, const char *name, const uint8_t *data, size
         return st;
     }
     MDB_val k = {strlen(name), (void *)name}, v = {val_len, val};
-    st = lmdb_status(mdb_put(txn, s->recs, &k, &v, 0), "put");
+    st = node_store_note(s, lmdb_status(mdb_put(txn, s->recs, &k, &v, 0), "put"));
     free(val);
     return st;
 }
@@ -498,7 +492,7 @@ node_store_txn_commit(node_store_txn **txn)
     }
     node_store_txn *t = *txn;
     *txn = NULL;
-    mpc_status st = lmdb_status(mdb_txn_commit(t->txn), "commit");
+    mpc_status st = node_store_note(t->s, lmdb_status(mdb_txn_commit(t->txn), "commit"));
     free(t);
     return st;
 }
