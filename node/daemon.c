@@ -254,10 +254,14 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     return MPC_OK;
 }
 
-/* Sets the request policy from c (d->cfg, or a reloaded config that owns the key arrays). */
+/* Sets the request policy from c (d->cfg, or a reloaded config that owns the key
+ * arrays) and the request-log retention the ticker applies. */
 static void
 set_policy(struct node_daemon *d, const struct node_config *c)
 {
+    __atomic_store_n(&d->reqlog_age_ms, (uint64_t)c->req_log_max_age_h * 3600u * 1000u,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&d->reqlog_max, (uint64_t)c->req_log_max_entries, __ATOMIC_RELAXED);
     d->policy.initiators = (const uint8_t(*)[32])c->initiators;
     d->policy.n_initiators = c->n_initiators;
     d->policy.authorizers =
@@ -369,12 +373,11 @@ peers_same(const node_config_peers *a, const node_config_peers *b)
 }
 
 /*
- * SIGHUP: re-reads the config file. Applied: log.level, initiators and
- * authorizers. Everything else (node id, NATS, store, limits, timeouts, the
- * peers file's keys, which the session transport holds) needs a restart: a
- * change there is logged and ignored. A config that no longer loads changes
- * nothing. Runs on the intake thread, the only reader of d->policy, so the
- * swap needs no lock.
+ * SIGHUP: re-reads the config file. Applied: log.level, initiators,
+ * authorizers and the request-log retention. Everything else (node id, NATS, store, limits,
+ * timeouts, the peers file's keys, which the session transport holds) needs a restart: a change
+ * there is logged and ignored. A config that no longer loads changes nothing. Runs on the intake
+ * thread, the only reader of d->policy, so the swap needs no lock.
  */
 static void
 reload_config(struct node_daemon *d)
@@ -403,8 +406,11 @@ reload_config(struct node_daemon *d)
     set_policy(d, c);
     node_config_free(d->policy_cfg);
     d->policy_cfg = c;
-    mpc_log(MPC_LOG_INFO, "node", "config_reloaded", "initiators=%zu authorizers=%zu required=%u",
-            c->n_initiators, c->authorizers.n_keys, c->authorizers.required);
+    mpc_log(MPC_LOG_INFO, "node", "config_reloaded",
+            "initiators=%zu authorizers=%zu required=%u request_log_max_age_h=%u "
+            "request_log_max_entries=%u",
+            c->n_initiators, c->authorizers.n_keys, c->authorizers.required, c->req_log_max_age_h,
+            c->req_log_max_entries);
 }
 
 void

@@ -445,6 +445,12 @@ node_intake_run(struct node_daemon *d)
     uint64_t last_err_log = 0;
     while (!stopping(d)) {
         node_daemon_reload_if_asked(d);
+        if (node_daemon_store_full(d)) { /* no new work until the ticker finds space again */
+            uint64_t t0 = mpc_clock_mono_ms();
+            wait_cv(d, NODE_PERMIT_WAIT_MS);
+            __atomic_add_fetch(&d->m.intake_paused_ms, mpc_clock_mono_ms() - t0, __ATOMIC_RELAXED);
+            continue;
+        }
         if (session_manager_permits_free(d->mgr) == 0) {
             wait_cv(d, NODE_PERMIT_WAIT_MS);
             continue;

@@ -11,12 +11,12 @@
 #include "node/store/store.h"
 
 struct node_store {
-    MDB_env *env;   /* LMDB environment, shared by all threads */
-    MDB_dbi meta;   /* table "meta": kdf parameters and verifier */
-    MDB_dbi recs;   /* table "records": sealed records */
-    MDB_dbi reqlog; /* table "reqlog": u64be wall ms || request id -> "" (age index) */
-    uint8_t *key;   /* secure memory, NODE_STORE_SEAL_KEY_BYTES; wiped on close */
-    int full;       /* a write hit the map size; cleared by node_store_space_check (atomic) */
+    MDB_env *env;         /* LMDB environment, shared by all threads */
+    MDB_dbi meta;         /* table "meta": kdf parameters and verifier */
+    MDB_dbi recs;         /* table "records": sealed records */
+    MDB_dbi reqlog;       /* table "reqlog": u64be wall ms || request id -> "" (age index) */
+    uint8_t *key;         /* secure memory, NODE_STORE_SEAL_KEY_BYTES; wiped on close */
+    int full;             /* a write hit the map size; cleared by node_store_space_check (atomic) */
     uint64_t full_events; /* times the store became full (atomic) */
     uint64_t used_pages;  /* pages in use at the last space check (atomic) */
     uint64_t total_pages; /* map size in pages at the last space check (atomic) */

@@ -104,8 +104,8 @@ key_create(node_store *s, const char *wallet)
     uint8_t pk[32], share[200];
     memset(pk, 0x42, sizeof pk);
     memset(share, wallet[0], sizeof share);
-    assert_int_equal(node_store_keys_create(s, NODE_STORE_KEY_ED25519, wallet, pk, sizeof pk, 1,
-                                            &c, share, sizeof share),
+    assert_int_equal(node_store_keys_create(s, NODE_STORE_KEY_ED25519, wallet, pk, sizeof pk, 1, &c,
+                                            share, sizeof share),
                      MPC_OK);
 }
 
@@ -114,8 +114,8 @@ key_intact(node_store *s, const char *wallet)
 {
     uint8_t *share = NULL;
     size_t len = 0;
-    assert_int_equal(
-        node_store_keys_share_get(s, NODE_STORE_KEY_ED25519, wallet, 1, &share, &len), MPC_OK);
+    assert_int_equal(node_store_keys_share_get(s, NODE_STORE_KEY_ED25519, wallet, 1, &share, &len),
+                     MPC_OK);
     assert_int_equal(len, 200);
     for (size_t i = 0; i < len; i++) {
         assert_int_equal(share[i], (uint8_t)wallet[0]);
@@ -152,8 +152,8 @@ test_store_reqlog_prune_count_and_age(void **state)
         assert_int_equal(req_present(s, i, 40), i >= 20); /* the oldest went first */
     }
     /* Age limit: everything written before "now + 1 s" goes. */
-    assert_int_equal(node_store_req_prune(s, mpc_clock_wall_ms() + 1000, UINT64_MAX, 1000, &removed),
-                     MPC_OK);
+    assert_int_equal(
+        node_store_req_prune(s, mpc_clock_wall_ms() + 1000, UINT64_MAX, 1000, &removed), MPC_OK);
     assert_int_equal(removed, 30);
     assert_int_equal(node_store_req_count(s, &n), MPC_OK);
     assert_int_equal(n, 0);
