@@ -64,6 +64,10 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
     if (pass == NULL) {
         st = node_store_passphrase_load(ic->passphrase_source, node_config_passphrase_arg(ic), &own,
                                         msg, sizeof msg);
+        if (ic->passphrase_source == NODE_STORE_PASSPHRASE_ENV) {
+            /* read once: it must not stay in /proc/<pid>/environ */
+            node_store_passphrase_env_scrub(ic->passphrase_env);
+        }
         if (st != MPC_OK) {
             return fail(ec, secret_exit(st), err, cap, st, "passphrase", msg);
         }

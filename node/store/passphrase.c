@@ -139,9 +139,8 @@ close_fd:
 }
 
 /*
- * Removes variable name (whose value v[0..len) was just copied) from the
- * process: the bytes are overwritten in place first, because
- * /proc/<pid>/environ shows the memory the process started with, which
+ * Removes variable name (whose value is v[0..len)) from the process: the bytes are overwritten in
+ * place first, because /proc/<pid>/environ shows the memory the process started with, which
  * unsetenv alone only unlinks from environ and leaves readable.
  */
 static void
@@ -176,11 +175,19 @@ node_store_passphrase_from_env(const char *name, node_store_passphrase **out, ch
                        NODE_STORE_PASSPHRASE_MAX);
         return MPC_ERR_INVALID_ARG;
     }
-    mpc_status st = node_store_passphrase_from_bytes(v, len, out);
-    if (st == MPC_OK) {
-        scrub_env(name, v, len);
+    return node_store_passphrase_from_bytes(v, len, out);
+}
+
+void
+node_store_passphrase_env_scrub(const char *name)
+{
+    if (name == NULL) {
+        name = NODE_STORE_PASSPHRASE_ENV_VAR;
     }
-    return st;
+    char *v = getenv(name);
+    if (v != NULL) {
+        scrub_env(name, v, strlen(v));
+    }
 }
 
 mpc_status

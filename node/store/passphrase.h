@@ -1,8 +1,8 @@
 /*
  * passphrase.h — obtaining the node passphrase: from a file, from a
  * systemd credential ($CREDENTIALS_DIRECTORY/<name>), from an environment
- * variable (MPC_PASSPHRASE by default; scrubbed from the process after
- * reading) or by prompting on a terminal with echo off.
+ * variable (MPC_PASSPHRASE by default; the daemon scrubs it from the process
+ * after reading) or by prompting on a terminal with echo off.
  *
  * The passphrase protects the identity key file and the key store. It lives in
  * secure memory (node_store_passphrase) and is wiped on destroy; it is never logged.
@@ -49,16 +49,24 @@ MPC_MUST_CHECK mpc_status node_store_passphrase_from_file(const char *path,
                                                           size_t err_cap);
 
 /*
- * Copies the value of environment variable name (NULL means MPC_PASSPHRASE),
- * then scrubs it from the process: the value's bytes are overwritten in place
- * (so /proc/<pid>/environ no longer shows it) and the variable is unset.
- * Same Out as node_store_passphrase_from_file.
+ * Copies the value of environment variable name (NULL means MPC_PASSPHRASE).
+ * The variable stays (a tool may read it again); a daemon then calls
+ * node_store_passphrase_env_scrub. Same Out as node_store_passphrase_from_file.
  * Returns: MPC_OK; MPC_ERR_NOT_FOUND (unset); MPC_ERR_INVALID_ARG (empty or too
  *          long); MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_store_passphrase_from_env(const char *name,
                                                          node_store_passphrase **out, char *err,
                                                          size_t err_cap);
+
+/*
+ * Scrubs environment variable name (NULL means MPC_PASSPHRASE) from the
+ * process: its value's bytes are overwritten in place, so /proc/<pid>/environ
+ * (which shows the memory the process started with) no longer holds it, then
+ * the variable is unset. Does nothing if it is not set. Not thread-safe
+ * (environ): call at start-up.
+ */
+void node_store_passphrase_env_scrub(const char *name);
 
 /*
  * Reads a systemd credential (LoadCredential=<name>:<path> in the unit): the
@@ -86,7 +94,7 @@ MPC_MUST_CHECK mpc_status node_store_passphrase_prompt_fd(int in_fd, int out_fd,
 
 /*
  * Loads from the given source: file (arg = path), env (arg = variable name or
- * NULL for MPC_PASSPHRASE; scrubbed after reading), credential (arg =
+ * NULL for MPC_PASSPHRASE), credential (arg =
  * credential name or NULL) or prompt (arg ignored; uses /dev/tty).
  * Same Out and Returns as the loader it dispatches to.
  */

@@ -135,7 +135,7 @@ test_passphrase_from_env(void **state)
     unsetenv(NODE_STORE_PASSPHRASE_ENV_VAR);
 }
 
-/* Reading from the environment removes the variable and wipes its bytes in place. */
+/* Reading leaves the variable; scrubbing removes it and wipes its bytes in place. */
 static void
 test_passphrase_from_env_scrubs(void **state)
 {
@@ -148,7 +148,10 @@ test_passphrase_from_env_scrubs(void **state)
     assert_int_equal(node_store_passphrase_from_env("MPC_TEST_SCRUB", &pp, err, sizeof(err)),
                      MPC_OK);
     assert_string_equal(node_store_passphrase_data(pp), "scrub-me-please");
+    assert_ptr_equal(getenv("MPC_TEST_SCRUB"), where);
+    node_store_passphrase_env_scrub("MPC_TEST_SCRUB");
     assert_null(getenv("MPC_TEST_SCRUB"));
+    node_store_passphrase_env_scrub("MPC_TEST_SCRUB"); /* unset: nothing to do */
     /* setenv's string is never freed by glibc: the old value's bytes are still ours to read */
     static const char zero[15] = {0};
     assert_memory_equal(where, zero, sizeof zero);
