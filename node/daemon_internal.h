@@ -161,6 +161,7 @@ struct node_daemon {
     uint64_t reqlog_age_ms;         /* request-log retention by age (atomic; SIGHUP) */
     uint64_t reqlog_max;            /* request-log retention by entries (atomic; SIGHUP) */
     uint32_t nak_streak;            /* consecutive failure NAKs, for their backoff (finisher) */
+    int store_full_logged;          /* store-full state last logged (ticker) */
     struct node_metrics m;          /* counters */
 };
 

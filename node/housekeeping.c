@@ -139,16 +139,20 @@ store_maintain(struct node_daemon *d)
     uint64_t max = __atomic_load_n(&d->reqlog_max, __ATOMIC_RELAXED);
     uint64_t now = mpc_clock_wall_ms();
     uint64_t cut = now > age ? now - age : 0;
-    size_t total = 0, removed = 0;
+    size_t total = 0, removed = 0, batch = NODE_PRUNE_BATCH;
     for (unsigned r = 0; r < NODE_PRUNE_ROUNDS; r++) {
-        mpc_status st = node_store_req_prune(d->store, cut, max, NODE_PRUNE_BATCH, &removed);
+        mpc_status st = node_store_req_prune(d->store, cut, max, batch, &removed);
+        if (st == MPC_ERR_STORE_FULL && batch > 1) {
+            batch /= 8; /* a smaller deletion needs fewer fresh pages */
+            continue;
+        }
         if (st != MPC_OK) {
-            mpc_log(MPC_LOG_WARN, "node", "request_log_prune_failed", "status=%s",
-                    mpc_status_name(st));
+            mpc_log(MPC_LOG_WARN, "node", "request_log_prune_failed", "status=%s batch=%zu",
+                    mpc_status_name(st), batch);
             break;
         }
         total += removed;
-        if (removed < NODE_PRUNE_BATCH) {
+        if (removed < batch) {
             break;
         }
     }
@@ -156,13 +160,15 @@ store_maintain(struct node_daemon *d)
         __atomic_add_fetch(&d->m.reqlog_pruned, total, __ATOMIC_RELAXED);
         mpc_log(MPC_LOG_DEBUG, "node", "request_log_pruned", "entries=%zu", total);
     }
-    int was = node_store_is_full(d->store);
     mpc_status st = node_store_space_check(d->store);
     if (st != MPC_OK && st != MPC_ERR_STORE_FULL) {
         mpc_log(MPC_LOG_WARN, "node", "store_space_check_failed", "status=%s", mpc_status_name(st));
-    } else if (was != node_store_is_full(d->store)) {
-        mpc_log(was ? MPC_LOG_INFO : MPC_LOG_ERROR, "node",
-                was ? "intake_resumed" : "intake_paused", "reason=store_full");
+    }
+    int full = node_store_is_full(d->store); /* may have been set by a write since the last tick */
+    if (full != d->store_full_logged) {
+        d->store_full_logged = full;
+        mpc_log(full ? MPC_LOG_ERROR : MPC_LOG_INFO, "node",
+                full ? "intake_paused" : "intake_resumed", "reason=store_full");
     }
 }
 

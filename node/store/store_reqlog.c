@@ -62,8 +62,11 @@ node_store_note(node_store *s, mpc_status st)
     if (st == MPC_ERR_STORE_FULL && __atomic_exchange_n(&s->full, 1, __ATOMIC_ACQ_REL) == 0) {
         __atomic_add_fetch(&s->full_events, 1, __ATOMIC_RELAXED);
         mpc_log(MPC_LOG_ERROR, "store", "store_full",
-                "reason=\"store within its reserve of the LMDB map size: request-log writes "
-                "refused until space returns (pruning, or a larger store.map_size_mb)\"");
+                "used_pages=%llu total_pages=%llu reason=\"store within its reserve of the LMDB "
+                "map size: request-log writes refused until space returns (pruning, or a larger "
+                "store.map_size_mb)\"",
+                (unsigned long long)__atomic_load_n(&s->used_pages, __ATOMIC_RELAXED),
+                (unsigned long long)__atomic_load_n(&s->total_pages, __ATOMIC_RELAXED));
     }
     return st;
 }

@@ -50,10 +50,9 @@ readyz_body | grep -q "store_full"; check "/readyz says not ready: store_full" $
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:${HTTP_PORT[1]}/readyz")
 check "/readyz answers 503 while full ($code)" $([ "$code" = 503 ]; echo $?)
 grep -q "event=intake_paused" "$tmp/node-1.log"; check "node-1 logs intake_paused" $?
-# No spin: NAKs over 5 s (requests keep arriving from the bench meanwhile).
+# No spin: NAKs over a 5 s window (requests keep arriving from the bench meanwhile).
 n0=$(metric mpc_requests_nak_total); t0=$(now_ms)
-wait_until 10 test "$(($(now_ms) - t0))" -ge 5000
-sleep 5
+sleep 5 # the measurement window itself, not a wait for a condition
 n1=$(metric mpc_requests_nak_total); t1=$(now_ms)
 rate=$(( (n1 - n0) * 1000 / (t1 - t0) ))
 echo "   naks: $n0 -> $n1 in $((t1 - t0)) ms ($rate/s)"
