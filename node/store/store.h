@@ -237,7 +237,8 @@ uint64_t node_store_full_events(const node_store *s);
 /*
  * Measures the pages in use (a read transaction). Marks the store full when
  * they come within the reserve (1/8 of the map, 32 pages to 64 MiB) of the
- * map size; clears the full state once twice the reserve is free.
+ * map size; clears the full state once twice the reserve is free and a probe
+ * (a write transaction of 64 KiB of records, aborted) succeeds.
  * Request-log writes are refused while the store is full; key writes may
  * still use the reserve.
  * Returns: MPC_OK (not full); MPC_ERR_STORE_FULL; MPC_ERR_STORE;

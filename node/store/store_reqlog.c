@@ -13,9 +13,12 @@
  * pages in use come within a reserve (1/8 of the map, 32 pages to 64 MiB) of
  * the map size. From then on request-log writes are refused (MPC_ERR_STORE_FULL)
  * and the reserve is left to key shares and to pruning. A put or commit that
- * hits the map size itself also marks the store full. The state (an atomic
- * flag, readable from any thread) clears in node_store_space_check once twice
- * the reserve is free again. Nothing committed is touched by either.
+ * hits the map size itself also marks the store full (the estimate counts
+ * LMDB's free list as free, which concurrent readers can make optimistic).
+ * The state (an atomic flag, readable from any thread) clears in
+ * node_store_space_check once the estimate shows twice the reserve free and
+ * a probe write transaction (aborted) allocates 64 KiB. Nothing committed is
+ * touched by any of this.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +29,8 @@
 
 #define REQLOG_TS_BYTES   8u
 #define FREELIST_SCAN_MAX 65536u /* free-list records read per space check */
+#define PROBE_RECORD      1024u  /* stays on leaf pages (no contiguous overflow run needed) */
+#define PROBE_RECORDS     64u    /* 64 KiB must fit before the full state clears */
 
 /* Pages kept free for share writes and pruning: 1/8 of the map, 32 pages at
  * least, 16384 (64 MiB of 4 KiB pages) at most. */
@@ -149,9 +154,48 @@ judge_space(node_store *s, MDB_txn *txn)
     if (used + 2 * reserve > total) {
         return MPC_ERR_STORE_FULL; /* hysteresis: clear only with twice the reserve free */
     }
+    return MPC_OK;
+}
+
+/*
+ * Proves that PROBE_RECORDS records of PROBE_RECORD bytes can be allocated
+ * now, in a write transaction that is then aborted (nothing is written).
+ * The count of free pages alone is not enough: LMDB cannot reuse pages freed
+ * after the snapshot of any live reader, so under concurrent reads it may
+ * hit the map size with many pages on its free list.
+ */
+static mpc_status
+probe_space(node_store *s)
+{
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    for (unsigned i = 0; rc == 0 && i < PROBE_RECORDS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "!probe%03u", i);
+        MDB_val k = {strlen(name), name}, v = {PROBE_RECORD, NULL};
+        rc = mdb_put(txn, s->meta, &k, &v, MDB_RESERVE);
+        if (rc == 0) {
+            memset(v.mv_data, 0, PROBE_RECORD);
+        }
+    }
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    return rc == 0 ? MPC_OK : rc == MDB_MAP_FULL ? MPC_ERR_STORE_FULL : MPC_ERR_STORE;
+}
+
+/* Clears the full state if the estimate and a real allocation both allow it. */
+static mpc_status
+try_clear(node_store *s)
+{
+    mpc_status st = probe_space(s);
+    if (st != MPC_OK) {
+        return st;
+    }
     if (__atomic_exchange_n(&s->full, 0, __ATOMIC_ACQ_REL) != 0) {
-        mpc_log(MPC_LOG_INFO, "store", "store_space_returned", "used_pages=%zu total_pages=%zu",
-                used, total);
+        mpc_log(MPC_LOG_INFO, "store", "store_space_returned", "used_pages=%llu total_pages=%llu",
+                (unsigned long long)__atomic_load_n(&s->used_pages, __ATOMIC_RELAXED),
+                (unsigned long long)__atomic_load_n(&s->total_pages, __ATOMIC_RELAXED));
     }
     return MPC_OK;
 }
@@ -166,8 +210,12 @@ node_store_space_check(node_store *s)
     if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0) {
         return MPC_ERR_STORE;
     }
+    int was_full = node_store_is_full(s);
     mpc_status st = judge_space(s, txn);
     mdb_txn_abort(txn);
+    if (st == MPC_OK && was_full) {
+        st = try_clear(s); /* a write transaction: after the read one ended */
+    }
     return st;
 }
 

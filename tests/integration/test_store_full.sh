@@ -14,7 +14,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 16
+expect_checks 19
 tmp=$(mktemp -d)
 cleanup() {
     [ -n "${BENCH_PID:-}" ] && stop_pid "$BENCH_PID" 5
@@ -49,7 +49,7 @@ wait_until 400 store_full_is 1; check "mpc_store_full becomes 1 (store filled)" 
 readyz_body | grep -q "store_full"; check "/readyz says not ready: store_full" $?
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:${HTTP_PORT[1]}/readyz")
 check "/readyz answers 503 while full ($code)" $([ "$code" = 503 ]; echo $?)
-grep -q "event=intake_paused" "$tmp/node-1.log"; check "node-1 logs intake_paused" $?
+wait_until 10 grep -q "event=intake_paused" "$tmp/node-1.log"; check "node-1 logs intake_paused" $?
 # No spin: NAKs over a 5 s window (requests keep arriving from the bench meanwhile).
 n0=$(metric mpc_requests_nak_total); t0=$(now_ms)
 sleep 5 # the measurement window itself, not a wait for a condition
@@ -67,7 +67,7 @@ wait_until 60 store_full_is 0; check "mpc_store_full back to 0 after pruning" $?
 cluster_wait_ready 1 60; check "/readyz ready again" $?
 pruned=$(metric mpc_request_log_pruned_total)
 check "request-log entries pruned (${pruned:-0})" $([ "${pruned:-0}" -gt 100 ]; echo $?)
-grep -q "event=intake_resumed" "$tmp/node-1.log"; check "node-1 logs intake_resumed" $?
+wait_until 10 grep -q "event=intake_resumed" "$tmp/node-1.log"; check "node-1 logs intake_resumed" $?
 cli sign --wallet w-full --message after-full --json --timeout 60 --peers "$tmp/peers.yaml" \
     >"$tmp/sign.json" 2>&1
 check "the wallet made before the fill still signs (its key is intact)" $?
