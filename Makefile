@@ -249,7 +249,7 @@ valgrind: deps
 	    tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
-TSAN_TESTS ?= $(filter tests/unit/common/test_queue tests/unit/common/test_log \
+TSAN_TESTS ?= $(filter tests/unit/common/test_log \
                tests/unit/transport/% tests/unit/session/%,$(UNIT_BIN:$(B)/%=%))
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
