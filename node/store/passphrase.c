@@ -82,9 +82,9 @@ read_line(int fd, node_store_passphrase *p, int eof_ok)
     return n == 0 ? MPC_ERR_INVALID_ARG : MPC_OK;
 }
 
-mpc_status
-node_store_passphrase_from_file(const char *path, node_store_passphrase **out, char *err,
-                                size_t err_cap)
+/* Reads the first line of path; refused if its mode grants any of the bits in `denied`. */
+static mpc_status
+from_path(const char *path, mode_t denied, node_store_passphrase **out, char *err, size_t err_cap)
 {
     mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
@@ -108,7 +108,7 @@ node_store_passphrase_from_file(const char *path, node_store_passphrase **out, c
         st = MPC_ERR_IO;
         goto close_fd;
     }
-    if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    if ((sb.st_mode & denied) != 0) {
         mpc_errbuf_set(err, err_cap,
                        "passphrase file %s: mode %04o gives access to group or others; "
                        "run chmod 600 on it",
@@ -136,6 +136,13 @@ close_fd:
     close(fd);
     *out = p;
     return st;
+}
+
+mpc_status
+node_store_passphrase_from_file(const char *path, node_store_passphrase **out, char *err,
+                                size_t err_cap)
+{
+    return from_path(path, S_IRWXG | S_IRWXO, out, err, err_cap);
 }
 
 /*
@@ -221,7 +228,9 @@ node_store_passphrase_from_credential(const char *name, node_store_passphrase **
         mpc_errbuf_set(err, err_cap, "passphrase: credential path too long");
         return MPC_ERR_INVALID_ARG;
     }
-    return node_store_passphrase_from_file(path, out, err, err_cap);
+    /* systemd may grant the service user access by an ACL, whose mask shows in
+     * the group bits; the directory is the service's own. Others: never. */
+    return from_path(path, S_IRWXO, out, err, err_cap);
 }
 
 mpc_status

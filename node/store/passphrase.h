@@ -71,11 +71,12 @@ void node_store_passphrase_env_scrub(const char *name);
 /*
  * Reads a systemd credential (LoadCredential=<name>:<path> in the unit): the
  * first line of $CREDENTIALS_DIRECTORY/<name>, with the checks of
- * node_store_passphrase_from_file. name NULL means NODE_STORE_PASSPHRASE_CRED_NAME.
- * Same Out as node_store_passphrase_from_file.
- * Returns: as node_store_passphrase_from_file; MPC_ERR_NOT_FOUND
- *          (CREDENTIALS_DIRECTORY unset or not absolute); MPC_ERR_INVALID_ARG
- *          (name empty or holding '/').
+ * node_store_passphrase_from_file except that group bits are allowed (systemd
+ * may grant the service user access through an ACL, whose mask shows there;
+ * the directory is private to the service). Others must have no access. name NULL means
+ * NODE_STORE_PASSPHRASE_CRED_NAME. Same Out as node_store_passphrase_from_file. Returns: as
+ * node_store_passphrase_from_file; MPC_ERR_NOT_FOUND (CREDENTIALS_DIRECTORY unset or not absolute);
+ * MPC_ERR_INVALID_ARG (name empty or holding '/').
  */
 MPC_MUST_CHECK mpc_status node_store_passphrase_from_credential(const char *name,
                                                                 node_store_passphrase **out,
