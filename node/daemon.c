@@ -9,7 +9,8 @@
  * drains (sessions past the drain deadline fail with MPC_ERR_SHUTDOWN), the
  * finisher Naks those requests with a delay and completes the others, then
  * HTTP, NATS handlers, the manager, JetStream, the transport and the store
- * close in reverse order of creation. Signals only set d->stop.
+ * close in reverse order of creation. Signals only set d->stop (SIGTERM,
+ * SIGINT) or d->reload (SIGHUP: the intake thread re-reads the config).
  */
 #include "node/daemon.h"
 
@@ -62,9 +63,12 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
     const struct node_config_identity *ic = &d->cfg->identity;
     mpc_status st = MPC_OK;
     if (pass == NULL) {
-        const char *arg = ic->passphrase_source == NODE_STORE_PASSPHRASE_FILE ? ic->passphrase_file
-                                                                              : ic->passphrase_env;
-        st = node_store_passphrase_load(ic->passphrase_source, arg, &own, msg, sizeof msg);
+        st = node_store_passphrase_load(ic->passphrase_source, node_config_passphrase_arg(ic), &own,
+                                        msg, sizeof msg);
+        if (ic->passphrase_source == NODE_STORE_PASSPHRASE_ENV) {
+            /* read once: it must not stay in /proc/<pid>/environ */
+            node_store_passphrase_env_scrub(ic->passphrase_env);
+        }
         if (st != MPC_OK) {
             return fail(ec, secret_exit(st), err, cap, st, "passphrase", msg);
         }
@@ -273,10 +277,14 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     return MPC_OK;
 }
 
+/* Sets the request policy from c (d->cfg, or a reloaded config that owns the key
+ * arrays) and the request-log retention the ticker applies. */
 static void
-set_policy(struct node_daemon *d)
+set_policy(struct node_daemon *d, const struct node_config *c)
 {
-    const struct node_config *c = d->cfg;
+    __atomic_store_n(&d->reqlog_age_ms, (uint64_t)c->req_log_max_age_h * 3600u * 1000u,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&d->reqlog_max, (uint64_t)c->req_log_max_entries, __ATOMIC_RELAXED);
     d->policy.initiators = (const uint8_t(*)[32])c->initiators;
     d->policy.n_initiators = c->n_initiators;
     d->policy.authorizers =
@@ -349,7 +357,7 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
         st = d->peer_seen_ms != NULL ? open_messaging(d, ec, err, cap) : MPC_ERR_NOMEM;
     }
     if (st == MPC_OK) {
-        set_policy(d);
+        set_policy(d, d->cfg);
         st = node_finisher_start(d);
     }
     if (st == MPC_OK && (st = node_housekeeping_start(d)) != MPC_OK) {
@@ -370,6 +378,81 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
             (unsigned long long)d->ack_wait_ms);
     *out = d;
     return MPC_OK;
+}
+
+/* Returns: 1 if peers a and b list the same ids with the same keys, in the same order. */
+static int
+peers_same(const node_config_peers *a, const node_config_peers *b)
+{
+    size_t n = node_config_peers_count(a);
+    if (n != node_config_peers_count(b)) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct node_config_peer *x = node_config_peers_at(a, i);
+        const struct node_config_peer *y = node_config_peers_at(b, i);
+        if (strcmp(x->id, y->id) != 0 || memcmp(x->public_key, y->public_key, 32) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * SIGHUP: re-reads the config file. Applied: log.level, initiators,
+ * authorizers and the request-log retention. Everything else (node id, NATS, store, limits,
+ * timeouts, the peers file's keys, which the session transport holds) needs a restart: a change
+ * there is logged and ignored. A config that no longer loads changes nothing. Runs on the intake
+ * thread, the only reader of d->policy, so the swap needs no lock.
+ */
+static void
+reload_config(struct node_daemon *d)
+{
+    char msg[512] = "";
+    struct node_config *c = NULL;
+    node_config_peers *np = NULL;
+    mpc_status st = node_config_load(d->cfg->source, NODE_CONFIG_CHECK_FILES, &c, msg, sizeof msg);
+    if (st == MPC_OK && strcmp(c->node_id, d->cfg->node_id) != 0) {
+        st = MPC_ERR_CONFIG;
+        snprintf(msg, sizeof msg, "node_id changed (%s): restart to apply", c->node_id);
+    }
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "config_reload_failed", "status=%s reason=\"%s\"",
+                mpc_status_name(st), msg);
+        node_config_free(c);
+        return;
+    }
+    if (node_config_peers_load(c->peers_file, &np, msg, sizeof msg) != MPC_OK ||
+        !peers_same(np, d->peers)) {
+        mpc_log(MPC_LOG_WARN, "node", "config_reload_peers_ignored",
+                "reason=\"peers file changed or unreadable: restart to apply\"");
+    }
+    node_config_peers_destroy(np);
+    mpc_log_set_level(c->log_level);
+    set_policy(d, c);
+    node_config_free(d->policy_cfg);
+    d->policy_cfg = c;
+    mpc_log(MPC_LOG_INFO, "node", "config_reloaded",
+            "initiators=%zu authorizers=%zu required=%u request_log_max_age_h=%u "
+            "request_log_max_entries=%u",
+            c->n_initiators, c->authorizers.n_keys, c->authorizers.required, c->req_log_max_age_h,
+            c->req_log_max_entries);
+}
+
+void
+node_daemon_reload_if_asked(struct node_daemon *d)
+{
+    if (__atomic_exchange_n(&d->reload, 0, __ATOMIC_ACQ_REL) != 0) {
+        reload_config(d);
+    }
+}
+
+void
+node_daemon_request_reload(node_daemon *d)
+{
+    if (d != NULL) {
+        __atomic_store_n(&d->reload, 1, __ATOMIC_RELEASE);
+    }
 }
 
 void
@@ -446,6 +529,7 @@ node_daemon_destroy(node_daemon *d)
     node_store_close(d->store);
     node_config_peers_destroy(d->peers);
     node_store_identity_destroy(d->id);
+    node_config_free(d->policy_cfg);
     node_config_free(d->cfg);
     free(d->peer_seen_ms);
     pthread_mutex_destroy(&d->mu);
@@ -455,13 +539,41 @@ node_daemon_destroy(node_daemon *d)
 
 /* ---------------------------------------------------------------- program */
 
-static node_daemon *g_daemon; /* for the signal handler */
+/*
+ * Signals. The handlers are installed before the slow start-up (Argon2id),
+ * so a SIGTERM or SIGHUP then neither kills the node with the default
+ * action nor is lost: a stop asked before the daemon exists is kept in
+ * g_stop_early and applied once it does; a SIGHUP then is ignored (the
+ * config is being read anyway). Handlers do atomic stores only.
+ */
+static node_daemon *g_daemon; /* for the signal handler (atomic) */
+static int g_stop_early;      /* SIGTERM/SIGINT before g_daemon was set (atomic) */
 
 static void
 on_signal(int sig)
 {
-    (void)sig;
-    node_daemon_request_stop(g_daemon); /* one atomic store: async-signal-safe */
+    node_daemon *d = __atomic_load_n(&g_daemon, __ATOMIC_ACQUIRE);
+    if (sig == SIGHUP) {
+        node_daemon_request_reload(d); /* NULL during start-up: ignored */
+    } else if (d != NULL) {
+        node_daemon_request_stop(d);
+    } else {
+        __atomic_store_n(&g_stop_early, 1, __ATOMIC_RELEASE);
+    }
+}
+
+static void
+install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void
@@ -497,7 +609,7 @@ node_daemon_main(int argc, char **argv)
         usage(stderr);
         return NODE_EXIT_USAGE;
     }
-    signal(SIGPIPE, SIG_IGN);
+    install_signals();
     /* Before any secret is loaded: a core dump would hold shares in the clear. */
     if (node_process_harden() != MPC_OK) {
         fprintf(stderr, "mpc-node: cannot disable core dumps\n");
@@ -510,16 +622,14 @@ node_daemon_main(int argc, char **argv)
         (void)transport_nats_global_shutdown(5000);
         return ec != NODE_EXIT_OK ? ec : NODE_EXIT_CONFIG;
     }
-    g_daemon = d;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGTERM, &sa, NULL);
-    (void)sigaction(SIGINT, &sa, NULL);
+    __atomic_store_n(&g_daemon, d, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&g_stop_early, __ATOMIC_ACQUIRE)) {
+        mpc_log(MPC_LOG_INFO, "node", "stop_during_startup", "node=%s", d->cfg->node_id);
+        node_daemon_request_stop(d);
+    }
     mpc_status st = node_daemon_run(d);
+    __atomic_store_n(&g_daemon, NULL, __ATOMIC_RELEASE);
     node_daemon_destroy(d);
-    g_daemon = NULL;
     (void)transport_nats_global_shutdown(5000);
     mpc_log(MPC_LOG_INFO, "node", "exit", "clean=%d", st == MPC_OK);
     return st == MPC_OK ? NODE_EXIT_OK : NODE_EXIT_DRAIN_TIMEOUT;

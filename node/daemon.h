@@ -88,6 +88,10 @@ MPC_MUST_CHECK mpc_status node_daemon_create(const struct node_daemon_options *o
  */
 MPC_MUST_CHECK mpc_status node_daemon_run(node_daemon *d);
 
+/* Asks the intake loop to re-read the config (log level, initiators,
+ * authorizers) before its next fetch (async-signal-safe). Accepts NULL. */
+void node_daemon_request_reload(node_daemon *d);
+
 /* Asks the intake loop to stop (async-signal-safe, idempotent). */
 void node_daemon_request_stop(node_daemon *d);
 

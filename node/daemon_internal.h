@@ -122,6 +122,8 @@ struct node_metrics {
     uint64_t naks;             /* requests Nak'ed for redelivery */
     uint64_t publish_failures; /* result publishes that failed */
     uint64_t store_failures;   /* store writes that failed */
+    uint64_t reqlog_pruned;    /* request-log entries pruned */
+    uint64_t intake_paused_ms; /* time intake waited on a full store */
 };
 
 /* The daemon. */
@@ -147,28 +149,41 @@ struct node_daemon {
     pthread_cond_t cv;                        /* job done, permit freed, stop */
     struct node_job *jobs;                    /* requests with sessions in flight */
     struct node_job *done;                    /* completed, waiting for the finisher */
-    struct node_job *finishing;  /* the job finish_job is storing/publishing, or NULL */
-    size_t n_jobs;               /* jobs in jobs + done (d->mu) */
-    int finisher_stop;           /* finisher: exit when done is empty (d->mu) */
-    int ticker_stop;             /* ticker: exit (d->mu) */
-    pthread_t finisher;          /* finisher thread */
-    pthread_t ticker;            /* ticker thread */
-    int threads_started;         /* bit 0 finisher, bit 1 ticker */
-    int stop;                    /* stop requested (atomic; signal handler) */
-    int js_ok;                   /* last JetStream ping succeeded (atomic) */
-    uint64_t started_ms;         /* monotonic start */
-    uint64_t *peer_seen_ms;      /* per peer index: last heartbeat (atomic), 0 never */
-    uint64_t ack_wait_ms;        /* effective AckWait */
-    struct node_metrics m;       /* counters */
-    node_sdnotify *notify;       /* systemd notify socket (owned), NULL if none */
-    node_watchdog *watchdog;     /* systemd watchdog thread (owned), NULL if none */
-    uint64_t watchdog_limit_ms;  /* longest tolerated stall: the watchdog interval */
-    uint64_t intake_beat_ms;     /* last turn of the intake loop (atomic, monotonic) */
-    struct node_ratelimit limit; /* per-initiator request rate (intake thread only) */
-    uint64_t unauth_logged_ms;   /* last unauthenticated-drop log line (intake thread) */
-    uint64_t unauth_unlogged;    /* drops since that line (intake thread) */
-    struct node_kos *kos;        /* KOS quarantine gate and lists (kos_node.c, owned) */
+    struct node_job *finishing;     /* the job finish_job is storing/publishing, or NULL */
+    size_t n_jobs;                  /* jobs in jobs + done (d->mu) */
+    int finisher_stop;              /* finisher: exit when done is empty (d->mu) */
+    int ticker_stop;                /* ticker: exit (d->mu) */
+    pthread_t finisher;             /* finisher thread */
+    pthread_t ticker;               /* ticker thread */
+    int threads_started;            /* bit 0 finisher, bit 1 ticker */
+    int stop;                       /* stop requested (atomic; signal handler) */
+    int js_ok;                      /* last JetStream ping succeeded (atomic) */
+    uint64_t started_ms;            /* monotonic start */
+    uint64_t *peer_seen_ms;         /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t ack_wait_ms;           /* effective AckWait */
+    struct node_metrics m;          /* counters */
+    node_sdnotify *notify;          /* systemd notify socket (owned), NULL if none */
+    node_watchdog *watchdog;        /* systemd watchdog thread (owned), NULL if none */
+    uint64_t watchdog_limit_ms;     /* longest tolerated stall: the watchdog interval */
+    uint64_t intake_beat_ms;        /* last turn of the intake loop (atomic, monotonic) */
+    struct node_ratelimit limit;    /* per-initiator request rate (intake thread only) */
+    uint64_t unauth_logged_ms;      /* last unauthenticated-drop log line (intake thread) */
+    uint64_t unauth_unlogged;       /* drops since that line (intake thread) */
+    struct node_kos *kos;           /* KOS quarantine gate and lists (kos_node.c, owned) */
+    int reload;                     /* SIGHUP: config reload requested (atomic; signal handler) */
+    struct node_config *policy_cfg; /* reloaded config owning d->policy's keys, or NULL */
+    uint64_t reqlog_age_ms;         /* request-log retention by age (atomic; SIGHUP) */
+    uint64_t reqlog_max;            /* request-log retention by entries (atomic; SIGHUP) */
+    uint32_t nak_streak;            /* consecutive failure NAKs, for their backoff (finisher) */
+    int store_full_logged;          /* store-full state last logged (ticker) */
 };
+
+/* daemon.c: on the intake thread, applies a reload asked by SIGHUP (log
+ * level, initiators, authorizers), if one was asked. */
+void node_daemon_reload_if_asked(struct node_daemon *d);
+
+/* housekeeping.c: 1 while the key store is full (intake pauses, /readyz fails). */
+int node_daemon_store_full(const struct node_daemon *d);
 
 /* notify.c: READY=1 and the watchdog (start of run), the intake heartbeat,
  * STOPPING=1 (drain begins), closing (end of run). */

@@ -5,7 +5,9 @@
  *
  * DESIGN: one ticker thread wakes every NODE_TICK_MS (or on d->cv). It
  * publishes the heartbeat every NODE_DAEMON_HB_MS, pings JetStream every
- * second (result in d->js_ok, read by /readyz), and sends InProgress for every
+ * second (result in d->js_ok, read by /readyz), prunes the request log and
+ * checks the store's free space every second (store_maintain: the store's
+ * full state pauses the intake and fails /readyz), and sends InProgress for every
  * job in d->jobs whose last one is older than AckWait/3, holding d->mu so a
  * job cannot be acked and freed meanwhile (see daemon_internal.h). NATS
  * handlers only store a timestamp (heartbeats) or publish a snapshot
@@ -27,6 +29,9 @@
 #define NODE_TICK_MS      250u
 #define NODE_JS_PING_MS   1000u
 #define NODE_JS_PING_WAIT 1000u
+#define NODE_PRUNE_MS     1000u /* request-log pruning and store space check period */
+#define NODE_PRUNE_BATCH  64u   /* deletions per write transaction */
+#define NODE_PRUNE_ROUNDS 16u   /* transactions per period (bounded work per tick) */
 
 static transport_reply
 on_heartbeat(void *arg, const transport_msg *msg)
@@ -123,11 +128,62 @@ send_in_progress(struct node_daemon *d, uint64_t now)
     pthread_mutex_unlock(&d->mu);
 }
 
+/*
+ * Request-log retention, then the space check that sets or clears the store's
+ * full state (the intake and /readyz read it). Bounded: at most
+ * NODE_PRUNE_ROUNDS short write transactions per call.
+ */
+static void
+store_maintain(struct node_daemon *d)
+{
+    uint64_t age = __atomic_load_n(&d->reqlog_age_ms, __ATOMIC_RELAXED);
+    uint64_t max = __atomic_load_n(&d->reqlog_max, __ATOMIC_RELAXED);
+    uint64_t now = mpc_clock_wall_ms();
+    uint64_t cut = now > age ? now - age : 0;
+    size_t total = 0, removed = 0, batch = NODE_PRUNE_BATCH;
+    for (unsigned r = 0; r < NODE_PRUNE_ROUNDS; r++) {
+        mpc_status st = node_store_req_prune(d->store, cut, max, batch, &removed);
+        if (st == MPC_ERR_STORE_FULL && batch > 1) {
+            batch /= 8; /* a smaller deletion needs fewer fresh pages */
+            continue;
+        }
+        if (st != MPC_OK) {
+            mpc_log(MPC_LOG_WARN, "node", "request_log_prune_failed", "status=%s batch=%zu",
+                    mpc_status_name(st), batch);
+            break;
+        }
+        total += removed;
+        if (removed < batch) {
+            break;
+        }
+    }
+    if (total > 0) {
+        __atomic_add_fetch(&d->m.reqlog_pruned, total, __ATOMIC_RELAXED);
+        mpc_log(MPC_LOG_DEBUG, "node", "request_log_pruned", "entries=%zu", total);
+    }
+    mpc_status st = node_store_space_check(d->store);
+    if (st != MPC_OK && st != MPC_ERR_STORE_FULL) {
+        mpc_log(MPC_LOG_WARN, "node", "store_space_check_failed", "status=%s", mpc_status_name(st));
+    }
+    int full = node_store_is_full(d->store); /* may have been set by a write since the last tick */
+    if (full != d->store_full_logged) {
+        d->store_full_logged = full;
+        mpc_log(full ? MPC_LOG_ERROR : MPC_LOG_INFO, "node",
+                full ? "intake_paused" : "intake_resumed", "reason=store_full");
+    }
+}
+
+int
+node_daemon_store_full(const struct node_daemon *d)
+{
+    return node_store_is_full(d->store);
+}
+
 static void *
 ticker_main(void *arg)
 {
     struct node_daemon *d = arg;
-    uint64_t next_hb = 0, next_ping = 0;
+    uint64_t next_hb = 0, next_ping = 0, next_prune = 0;
     for (;;) {
         uint64_t now = mpc_clock_mono_ms();
         if (now >= next_hb) {
@@ -143,6 +199,10 @@ ticker_main(void *arg)
             }
             __atomic_store_n(&d->js_ok, ok, __ATOMIC_RELAXED);
             next_ping = mpc_clock_mono_ms() + NODE_JS_PING_MS;
+        }
+        if (mpc_clock_mono_ms() >= next_prune) {
+            store_maintain(d);
+            next_prune = mpc_clock_mono_ms() + NODE_PRUNE_MS;
         }
         send_in_progress(d, mpc_clock_mono_ms());
         struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(NODE_TICK_MS));
@@ -235,6 +295,9 @@ node_daemon_ready(struct node_daemon *d, char *why, size_t cap)
     if (d->store == NULL) {
         ok = 0;
         why_add(why, cap, "store_closed");
+    } else if (node_store_is_full(d->store)) {
+        ok = 0;
+        why_add(why, cap, "store_full");
     }
     /* Every peer heard at least once since start (a heartbeat shows its session
      * subscriptions work); a peer that died later does not make this node unready. */

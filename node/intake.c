@@ -527,6 +527,13 @@ node_intake_run(struct node_daemon *d)
     transport_js_msg *msgs[NODE_FETCH_BATCH];
     while (!stopping(d)) {
         node_notify_beat(d);
+        node_daemon_reload_if_asked(d);
+        if (node_daemon_store_full(d)) { /* no new work until the ticker finds space again */
+            uint64_t t0 = mpc_clock_mono_ms();
+            wait_cv(d, NODE_PERMIT_WAIT_MS);
+            __atomic_add_fetch(&d->m.intake_paused_ms, mpc_clock_mono_ms() - t0, __ATOMIC_RELAXED);
+            continue;
+        }
         size_t permits = session_manager_permits_free(d->mgr);
         if (permits == 0) {
             wait_cv(d, NODE_PERMIT_WAIT_MS);

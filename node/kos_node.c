@@ -357,11 +357,10 @@ on_notice(void *arg, const transport_msg *msg)
     mpc_status st = node_kos_notice_decode(&n, msg->data, msg->len);
     const struct node_config_peer *p =
         st == MPC_OK ? node_config_peers_find(d->peers, n.accuser) : NULL;
-    if (st == MPC_OK &&
-        (p == NULL ||
-         transport_subject_build(token, sizeof token, TRANSPORT_SUBJ_KOS_NOTICE, n.accuser, NULL,
-                                 NULL) != MPC_OK ||
-         strcmp(token, msg->subject) != 0)) {
+    if (st == MPC_OK && (p == NULL ||
+                         transport_subject_build(token, sizeof token, TRANSPORT_SUBJ_KOS_NOTICE,
+                                                 n.accuser, NULL, NULL) != MPC_OK ||
+                         strcmp(token, msg->subject) != 0)) {
         st = MPC_ERR_UNKNOWN_PARTICIPANT; /* unknown accuser, or sent on another's subject */
     }
     if (st == MPC_OK) {

@@ -148,6 +148,27 @@ render_requests(FILE *f, const struct node_metrics *m)
             get(&m->publish_failures));
     counter(f, "mpc_store_failures_total", "Key store writes that failed.", NULL,
             get(&m->store_failures));
+    counter(f, "mpc_request_log_pruned_total", "Request-log entries removed by retention.", NULL,
+            get(&m->reqlog_pruned));
+    counter(f, "mpc_intake_paused_seconds_total", "Time the intake waited on a full key store.",
+            NULL, get(&m->intake_paused_ms) / 1000);
+}
+
+static void
+render_store(FILE *f, struct node_daemon *d)
+{
+    uint64_t entries = 0, map = 0;
+    uint64_t used = node_store_used_bytes(d->store, &map);
+    if (node_store_req_count(d->store, &entries) != MPC_OK) {
+        entries = 0;
+    }
+    gauge(f, "mpc_store_full", "1 while the key store is full (intake paused, not ready).",
+          (uint64_t)node_store_is_full(d->store));
+    counter(f, "mpc_store_full_events_total", "Times the key store became full.", NULL,
+            node_store_full_events(d->store));
+    gauge(f, "mpc_store_used_bytes", "Key store bytes in use (last space check).", used);
+    gauge(f, "mpc_store_map_bytes", "Key store LMDB map size.", map);
+    gauge(f, "mpc_request_log_entries", "Request-log entries kept.", entries);
 }
 
 static void
@@ -221,6 +242,7 @@ node_metrics_render(struct node_daemon *d, char **text, size_t *len)
     render_sessions(f, &d->m);
     render_requests(f, &d->m);
     render_runtime(f, d);
+    render_store(f, d);
     if (fclose(f) != 0) {
         free(buf);
         return MPC_ERR_NOMEM;

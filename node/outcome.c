@@ -27,6 +27,7 @@
 
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
 #define NODE_NAK_DELAY_MS       1000u
+#define NODE_NAK_MAX_MS         60000u /* backoff cap of repeated failure NAKs */
 
 void
 node_job_free(struct node_job *job)
@@ -253,6 +254,17 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     return st != MPC_OK ? st : pub;
 }
 
+/* NakWithDelay after a failed log or publish: NODE_NAK_DELAY_MS doubled per
+ * consecutive failure, up to NODE_NAK_MAX_MS (finisher thread only). */
+static uint64_t
+nak_backoff_ms(struct node_daemon *d)
+{
+    uint32_t k = d->nak_streak < 16 ? d->nak_streak : 16;
+    uint64_t ms = (uint64_t)NODE_NAK_DELAY_MS << k;
+    d->nak_streak++;
+    return ms < NODE_NAK_MAX_MS ? ms : NODE_NAK_MAX_MS;
+}
+
 /* Stores, logs, publishes and acknowledges one completed job, then frees it. */
 static void
 finish_job(struct node_daemon *d, struct node_job *job)
@@ -277,9 +289,11 @@ finish_job(struct node_daemon *d, struct node_job *job)
         st = transport_js_msg_nak(job->msg, NODE_NAK_DELAY_MS);
         node_metrics_add(&d->m.naks);
     } else if (node_job_publish(d, job, 1) == MPC_OK) {
+        d->nak_streak = 0;
         st = transport_js_msg_ack(job->msg, NODE_PUBLISH_TIMEOUT_MS);
     } else {
-        st = transport_js_msg_nak(job->msg, NODE_NAK_DELAY_MS); /* redelivery republishes */
+        /* redelivery republishes; while the store or NATS keeps failing, later */
+        st = transport_js_msg_nak(job->msg, nak_backoff_ms(d));
         node_metrics_add(&d->m.naks);
     }
     if (st != MPC_OK) {

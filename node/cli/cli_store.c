@@ -274,9 +274,7 @@ static int
 open_store(const struct node_config *cfg, node_store **out)
 {
     char err[ERR_CAP];
-    const char *arg = cfg->identity.passphrase_source == NODE_STORE_PASSPHRASE_FILE
-                          ? cfg->identity.passphrase_file
-                          : cfg->identity.passphrase_env;
+    const char *arg = node_config_passphrase_arg(&cfg->identity);
     node_store_passphrase *pass = NULL;
     if (node_store_passphrase_load(cfg->identity.passphrase_source, arg, &pass, err, sizeof(err)) !=
         MPC_OK) {

@@ -47,6 +47,10 @@
 #define DEF_BURST        1000u
 #define DEF_STREAM_MSGS  100000u
 #define DEF_STREAM_MB    256u
+#define DEF_HTTP_CONN    512u     /* well above a burst of probes; fits a 1024 fd limit */
+#define DEF_HTTP_TIMEOUT 3u       /* seconds an idle (e.g. half-open) connection is kept */
+#define DEF_REQLOG_AGE_H 48u      /* > the request stream's 24 h MaxAge */
+#define DEF_REQLOG_MAX   1000000u /* ~220 MB of request log at ~220 B per entry */
 #define DAY_MS           86400000u
 #define PATH_MAX_LEN     4096u
 
@@ -262,6 +266,15 @@ check_nats(struct vctx *v, const struct raw_nats *rn, struct node_config_nats *n
     return st;
 }
 
+/* A systemd credential name: [A-Za-z0-9_.-]{1,128}, not "." or "..". */
+static int
+cred_name_ok(const char *s)
+{
+    static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
+    size_t n = strlen(s);
+    return n > 0 && n <= 128 && strspn(s, ok) == n && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
 static mpc_status
 check_identity(struct vctx *v, const struct raw_identity *ri, struct node_config_identity *id)
 {
@@ -279,9 +292,25 @@ check_identity(struct vctx *v, const struct raw_identity *ri, struct node_config
         id->passphrase_source = NODE_STORE_PASSPHRASE_ENV;
     } else if (strcmp(src, "prompt") == 0) {
         id->passphrase_source = NODE_STORE_PASSPHRASE_PROMPT;
+    } else if (strcmp(src, "credential") == 0) {
+        id->passphrase_source = NODE_STORE_PASSPHRASE_CREDENTIAL;
     } else {
         return CFG_FAIL(v, "identity.passphrase_source",
-                        "must be one of file, env, prompt (got '%s')", src);
+                        "must be one of file, credential, env, prompt (got '%s')", src);
+    }
+    if (ri->passphrase_credential != NULL &&
+        id->passphrase_source != NODE_STORE_PASSPHRASE_CREDENTIAL) {
+        return CFG_FAIL(v, "identity.passphrase_credential",
+                        "only valid with passphrase_source: credential");
+    }
+    if (id->passphrase_source == NODE_STORE_PASSPHRASE_CREDENTIAL) {
+        const char *cn = ri->passphrase_credential != NULL ? ri->passphrase_credential
+                                                           : NODE_STORE_PASSPHRASE_CRED_NAME;
+        if (!cred_name_ok(cn)) {
+            return CFG_FAIL(v, "identity.passphrase_credential",
+                            "not a valid credential name ([A-Za-z0-9_.-]+)");
+        }
+        return (id->passphrase_credential = strdup(cn)) != NULL ? MPC_OK : MPC_ERR_NOMEM;
     }
     if (ri->passphrase_file != NULL && id->passphrase_source != NODE_STORE_PASSPHRASE_FILE) {
         return CFG_FAIL(v, "identity.passphrase_file", "only valid with passphrase_source: file");
@@ -477,13 +506,33 @@ check_files(struct vctx *v, const struct raw_config *r, struct node_config *c)
         st = opt_u32(v, "store.map_size_mb", r->store->map_size_mb, DEF_MAP_MB, 1, 1u << 20, &mb);
         c->store_map_size = (uint64_t)mb << 20;
     }
+    if (st == MPC_OK) {
+        st = opt_u32(v, "store.request_log_max_age_h", r->store->request_log_max_age_h,
+                     DEF_REQLOG_AGE_H, 1, 24u * 3650, &c->req_log_max_age_h);
+    }
+    if (st == MPC_OK) {
+        st = opt_u32(v, "store.request_log_max_entries", r->store->request_log_max_entries,
+                     DEF_REQLOG_MAX, 100, 1u << 30, &c->req_log_max_entries);
+    }
     return st;
 }
 
 static mpc_status
 check_output(struct vctx *v, const struct raw_config *r, struct node_config *c)
 {
-    mpc_status st = check_listen(v, r->http, c);
+    const struct raw_http *h = r->http;
+    mpc_status st = check_listen(v, h, c);
+    if (st == MPC_OK) {
+        st = opt_u32(v, "http.max_connections", h ? h->max_connections : NULL, DEF_HTTP_CONN, 4,
+                     60000, &c->http_max_conn);
+    }
+    if (st == MPC_OK) {
+        st = opt_u32(v, "http.connection_timeout_s", h ? h->connection_timeout_s : NULL,
+                     DEF_HTTP_TIMEOUT, 1, 600, &c->http_timeout_s);
+    }
+    if (st == MPC_OK) {
+        st = opt_path(v, "http.token_file", h ? h->token_file : NULL, 0, 'f', &c->http_token_file);
+    }
     if (st != MPC_OK) {
         return st;
     }
@@ -609,6 +658,8 @@ node_config_free(struct node_config *cfg)
     free(cfg->identity.key_file);
     free(cfg->identity.passphrase_file);
     free(cfg->identity.passphrase_env);
+    free(cfg->identity.passphrase_credential);
+    free(cfg->http_token_file);
     free(cfg->peers_file);
     free(cfg->store_path);
     free(cfg->source);
@@ -621,7 +672,7 @@ node_config_log(const struct node_config *cfg)
     if (cfg == NULL) {
         return;
     }
-    static const char *const sources[] = {"file", "env", "prompt"};
+    static const char *const sources[] = {"file", "env", "prompt", "credential"};
     const struct node_config_nats *n = &cfg->nats;
     mpc_log(MPC_LOG_INFO, "config", "loaded", "file=%s node_id=%s peers_file=%s store=%s",
             cfg->source, cfg->node_id, cfg->peers_file, cfg->store_path);
@@ -656,4 +707,20 @@ node_config_log(const struct node_config *cfg)
             "http=%s:%u",
             cfg->retry.max_attempts, cfg->retry.base_ms, cfg->retry.cap_ms, cfg->retry.jitter_pct,
             cfg->retry.per_try_timeout_ms, cfg->http_host, cfg->http_port);
+}
+
+const char *
+node_config_passphrase_arg(const struct node_config_identity *id)
+{
+    switch (id->passphrase_source) {
+    case NODE_STORE_PASSPHRASE_FILE:
+        return id->passphrase_file;
+    case NODE_STORE_PASSPHRASE_ENV:
+        return id->passphrase_env;
+    case NODE_STORE_PASSPHRASE_CREDENTIAL:
+        return id->passphrase_credential;
+    case NODE_STORE_PASSPHRASE_PROMPT:
+        break;
+    }
+    return NULL;
 }

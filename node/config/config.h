@@ -53,6 +53,7 @@ struct node_config_identity {
     enum node_store_passphrase_source passphrase_source; /* file, env or prompt */
     char *passphrase_file;                               /* source file: the path; else NULL */
     char *passphrase_env;                                /* source env: variable name; else NULL */
+    char *passphrase_credential; /* source credential: systemd credential name; else NULL */
 };
 
 /* Authorizers: requests need approvals from `required` of these keys. */
@@ -108,6 +109,8 @@ struct node_config {
     char *peers_file;                                   /* peers file (node/config/peers.h) */
     char *store_path;                                   /* key store file (node/store/store.h) */
     uint64_t store_map_size;                            /* LMDB map size, bytes */
+    uint32_t req_log_max_age_h;                         /* request log retention, hours */
+    uint32_t req_log_max_entries;                       /* request log retention, entries */
     uint8_t initiators[NODE_CONFIG_MAX_INITIATORS][32]; /* accepted request signers */
     size_t n_initiators;                                /* 1..NODE_CONFIG_MAX_INITIATORS */
     struct node_config_authorizers authorizers;         /* optional approvals */
@@ -117,6 +120,9 @@ struct node_config {
     struct node_config_retry retry;                     /* direct-send retries */
     char http_host[256];       /* HTTP listen host (IPv4, name or [IPv6]) */
     uint16_t http_port;        /* HTTP listen port */
+    char *http_token_file;     /* bearer token file for /metrics and /sessions, or NULL */
+    uint32_t http_max_conn;    /* concurrent HTTP connections */
+    uint32_t http_timeout_s;   /* idle timeout of one HTTP connection, seconds */
     mpc_log_level log_level;   /* minimum log level */
     mpc_log_format log_format; /* text or json */
 };
@@ -133,6 +139,10 @@ struct node_config {
  */
 MPC_MUST_CHECK mpc_status node_config_load(const char *path, unsigned flags,
                                            struct node_config **out, char *err, size_t err_cap);
+
+/* Returns: the argument of node_store_passphrase_load for id's source (file
+ * path, variable name, credential name or NULL), borrowed from id. */
+const char *node_config_passphrase_arg(const struct node_config_identity *id);
 
 /* Wipes the secret and frees cfg. Accepts NULL. */
 void node_config_free(struct node_config *cfg);

@@ -39,12 +39,16 @@ static const cyaml_schema_field_t identity_fields[] = {
                            CYAML_UNLIMITED),
     CYAML_FIELD_STRING_PTR("passphrase_env", OPT, struct raw_identity, passphrase_env, 0,
                            CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("passphrase_credential", OPT, struct raw_identity, passphrase_credential,
+                           0, CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 
 static const cyaml_schema_field_t store_fields[] = {
     CYAML_FIELD_STRING_PTR("path", OPT, struct raw_store, path, 0, CYAML_UNLIMITED),
     CYAML_FIELD_UINT_PTR("map_size_mb", OPT, struct raw_store, map_size_mb),
+    CYAML_FIELD_UINT_PTR("request_log_max_age_h", OPT, struct raw_store, request_log_max_age_h),
+    CYAML_FIELD_UINT_PTR("request_log_max_entries", OPT, struct raw_store, request_log_max_entries),
     CYAML_FIELD_END,
 };
 
@@ -93,6 +97,9 @@ static const cyaml_schema_field_t retry_fields[] = {
 
 static const cyaml_schema_field_t http_fields[] = {
     CYAML_FIELD_STRING_PTR("listen", OPT, struct raw_http, listen, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("token_file", OPT, struct raw_http, token_file, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_UINT_PTR("max_connections", OPT, struct raw_http, max_connections),
+    CYAML_FIELD_UINT_PTR("connection_timeout_s", OPT, struct raw_http, connection_timeout_s),
     CYAML_FIELD_END,
 };
 

@@ -33,16 +33,19 @@ struct raw_nats {
 
 /* identity */
 struct raw_identity {
-    char *key_file;          /* identity.key_file */
-    char *passphrase_source; /* identity.passphrase_source */
-    char *passphrase_file;   /* identity.passphrase_file */
-    char *passphrase_env;    /* identity.passphrase_env */
+    char *key_file;              /* identity.key_file */
+    char *passphrase_source;     /* identity.passphrase_source */
+    char *passphrase_file;       /* identity.passphrase_file */
+    char *passphrase_env;        /* identity.passphrase_env */
+    char *passphrase_credential; /* identity.passphrase_credential */
 };
 
 /* store */
 struct raw_store {
-    char *path;            /* store.path */
-    uint32_t *map_size_mb; /* store.map_size_mb */
+    char *path;                        /* store.path */
+    uint32_t *map_size_mb;             /* store.map_size_mb */
+    uint32_t *request_log_max_age_h;   /* store.request_log_max_age_h */
+    uint32_t *request_log_max_entries; /* store.request_log_max_entries */
 };
 
 /* authorizers */
@@ -91,7 +94,10 @@ struct raw_retry {
 
 /* http */
 struct raw_http {
-    char *listen; /* http.listen */
+    char *listen;                   /* http.listen */
+    char *token_file;               /* http.token_file */
+    uint32_t *max_connections;      /* http.max_connections */
+    uint32_t *connection_timeout_s; /* http.connection_timeout_s */
 };
 
 /* log */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +82,9 @@ read_line(int fd, node_store_passphrase *p, int eof_ok)
     return n == 0 ? MPC_ERR_INVALID_ARG : MPC_OK;
 }
 
-mpc_status
-node_store_passphrase_from_file(const char *path, node_store_passphrase **out, char *err,
-                                size_t err_cap)
+/* Reads the first line of path; refused if its mode grants any of the bits in `denied`. */
+static mpc_status
+from_path(const char *path, mode_t denied, node_store_passphrase **out, char *err, size_t err_cap)
 {
     mpc_errbuf_set(err, err_cap, "%s", "");
     if (out == NULL) {
@@ -107,7 +108,7 @@ node_store_passphrase_from_file(const char *path, node_store_passphrase **out, c
         st = MPC_ERR_IO;
         goto close_fd;
     }
-    if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    if ((sb.st_mode & denied) != 0) {
         mpc_errbuf_set(err, err_cap,
                        "passphrase file %s: mode %04o gives access to group or others; "
                        "run chmod 600 on it",
@@ -138,6 +139,26 @@ close_fd:
 }
 
 mpc_status
+node_store_passphrase_from_file(const char *path, node_store_passphrase **out, char *err,
+                                size_t err_cap)
+{
+    return from_path(path, S_IRWXG | S_IRWXO, out, err, err_cap);
+}
+
+/*
+ * Removes variable name (whose value is v[0..len)) from the process: the bytes are overwritten in
+ * place first, because /proc/<pid>/environ shows the memory the process started with, which
+ * unsetenv alone only unlinks from environ and leaves readable.
+ */
+static void
+scrub_env(const char *name, const char *v, size_t len)
+{
+    /* getenv's result points into environ's own storage: writable, never freed by us. */
+    mpc_wipe((char *)(uintptr_t)v, len);
+    (void)unsetenv(name);
+}
+
+mpc_status
 node_store_passphrase_from_env(const char *name, node_store_passphrase **out, char *err,
                                size_t err_cap)
 {
@@ -162,6 +183,54 @@ node_store_passphrase_from_env(const char *name, node_store_passphrase **out, ch
         return MPC_ERR_INVALID_ARG;
     }
     return node_store_passphrase_from_bytes(v, len, out);
+}
+
+void
+node_store_passphrase_env_scrub(const char *name)
+{
+    if (name == NULL) {
+        name = NODE_STORE_PASSPHRASE_ENV_VAR;
+    }
+    char *v = getenv(name);
+    if (v != NULL) {
+        scrub_env(name, v, strlen(v));
+    }
+}
+
+mpc_status
+node_store_passphrase_from_credential(const char *name, node_store_passphrase **out, char *err,
+                                      size_t err_cap)
+{
+    mpc_errbuf_set(err, err_cap, "%s", "");
+    if (out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (name == NULL) {
+        name = NODE_STORE_PASSPHRASE_CRED_NAME;
+    }
+    if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0) {
+        mpc_errbuf_set(err, err_cap, "passphrase: bad credential name '%s'", name);
+        return MPC_ERR_INVALID_ARG;
+    }
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (dir == NULL || dir[0] != '/') {
+        mpc_errbuf_set(err, err_cap,
+                       "passphrase: CREDENTIALS_DIRECTORY is not set (run under systemd with "
+                       "LoadCredential=%s:PATH)",
+                       name);
+        return MPC_ERR_NOT_FOUND;
+    }
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        mpc_errbuf_set(err, err_cap, "passphrase: credential path too long");
+        return MPC_ERR_INVALID_ARG;
+    }
+    /* systemd may grant the service user access by an ACL, whose mask shows in
+     * the group bits; the directory is the service's own. Others: never. */
+    return from_path(path, S_IRWXO, out, err, err_cap);
 }
 
 mpc_status
@@ -222,6 +291,8 @@ node_store_passphrase_load(enum node_store_passphrase_source source, const char 
         return node_store_passphrase_from_file(arg, out, err, err_cap);
     case NODE_STORE_PASSPHRASE_ENV:
         return node_store_passphrase_from_env(arg, out, err, err_cap);
+    case NODE_STORE_PASSPHRASE_CREDENTIAL:
+        return node_store_passphrase_from_credential(arg, out, err, err_cap);
     case NODE_STORE_PASSPHRASE_PROMPT: {
         if (out != NULL) {
             *out = NULL;

@@ -1,7 +1,8 @@
 /*
- * passphrase.h — obtaining the node passphrase: from a file, from an
- * environment variable (MPC_PASSPHRASE by default) or by prompting on a
- * terminal with echo off.
+ * passphrase.h — obtaining the node passphrase: from a file, from a
+ * systemd credential ($CREDENTIALS_DIRECTORY/<name>), from an environment
+ * variable (MPC_PASSPHRASE by default; the daemon scrubs it from the process
+ * after reading) or by prompting on a terminal with echo off.
  *
  * The passphrase protects the identity key file and the key store. It lives in
  * secure memory (node_store_passphrase) and is wiped on destroy; it is never logged.
@@ -21,12 +22,15 @@
 
 #define NODE_STORE_PASSPHRASE_MAX     1024u            /* bytes, excluding the NUL */
 #define NODE_STORE_PASSPHRASE_ENV_VAR "MPC_PASSPHRASE" /* default environment variable */
+#define NODE_STORE_PASSPHRASE_CRED_NAME                                                            \
+    "mpc-node-passphrase" /* default systemd credential name (LoadCredential=) */
 
 /* Where the passphrase comes from (config identity.passphrase_source). */
 enum node_store_passphrase_source {
-    NODE_STORE_PASSPHRASE_FILE = 0,   /* first line of a file (mode 0600 or stricter) */
-    NODE_STORE_PASSPHRASE_ENV = 1,    /* an environment variable */
-    NODE_STORE_PASSPHRASE_PROMPT = 2, /* prompt on the controlling terminal, echo off */
+    NODE_STORE_PASSPHRASE_FILE = 0,       /* first line of a file (mode 0600 or stricter) */
+    NODE_STORE_PASSPHRASE_ENV = 1,        /* an environment variable */
+    NODE_STORE_PASSPHRASE_PROMPT = 2,     /* prompt on the controlling terminal, echo off */
+    NODE_STORE_PASSPHRASE_CREDENTIAL = 3, /* systemd credential: $CREDENTIALS_DIRECTORY/<name> */
 };
 
 /* A loaded passphrase in secure memory. Opaque. */
@@ -46,13 +50,37 @@ MPC_MUST_CHECK mpc_status node_store_passphrase_from_file(const char *path,
 
 /*
  * Copies the value of environment variable name (NULL means MPC_PASSPHRASE).
- * Same Out as node_store_passphrase_from_file.
+ * The variable stays (a tool may read it again); a daemon then calls
+ * node_store_passphrase_env_scrub. Same Out as node_store_passphrase_from_file.
  * Returns: MPC_OK; MPC_ERR_NOT_FOUND (unset); MPC_ERR_INVALID_ARG (empty or too
  *          long); MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_store_passphrase_from_env(const char *name,
                                                          node_store_passphrase **out, char *err,
                                                          size_t err_cap);
+
+/*
+ * Scrubs environment variable name (NULL means MPC_PASSPHRASE) from the
+ * process: its value's bytes are overwritten in place, so /proc/<pid>/environ
+ * (which shows the memory the process started with) no longer holds it, then
+ * the variable is unset. Does nothing if it is not set. Not thread-safe
+ * (environ): call at start-up.
+ */
+void node_store_passphrase_env_scrub(const char *name);
+
+/*
+ * Reads a systemd credential (LoadCredential=<name>:<path> in the unit): the
+ * first line of $CREDENTIALS_DIRECTORY/<name>, with the checks of
+ * node_store_passphrase_from_file except that group bits are allowed (systemd
+ * may grant the service user access through an ACL, whose mask shows there;
+ * the directory is private to the service). Others must have no access. name NULL means
+ * NODE_STORE_PASSPHRASE_CRED_NAME. Same Out as node_store_passphrase_from_file. Returns: as
+ * node_store_passphrase_from_file; MPC_ERR_NOT_FOUND (CREDENTIALS_DIRECTORY unset or not absolute);
+ * MPC_ERR_INVALID_ARG (name empty or holding '/').
+ */
+MPC_MUST_CHECK mpc_status node_store_passphrase_from_credential(const char *name,
+                                                                node_store_passphrase **out,
+                                                                char *err, size_t err_cap);
 
 /*
  * Writes prompt to out_fd, reads one line from in_fd with echo disabled (in_fd
@@ -67,7 +95,8 @@ MPC_MUST_CHECK mpc_status node_store_passphrase_prompt_fd(int in_fd, int out_fd,
 
 /*
  * Loads from the given source: file (arg = path), env (arg = variable name or
- * NULL for MPC_PASSPHRASE) or prompt (arg ignored; uses /dev/tty).
+ * NULL for MPC_PASSPHRASE), credential (arg =
+ * credential name or NULL) or prompt (arg ignored; uses /dev/tty).
  * Same Out and Returns as the loader it dispatches to.
  */
 MPC_MUST_CHECK mpc_status node_store_passphrase_load(enum node_store_passphrase_source source,

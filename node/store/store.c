@@ -23,6 +23,7 @@
 #include "common/errbuf.h"
 #include "common/log.h"
 #include "common/secmem.h"
+#include "node/store/store_internal.h"
 
 #define STORE_FORMAT    1u
 #define STORE_KDF_ALG   1u /* Argon2id v1.3 */
@@ -39,6 +40,9 @@ node_store_lmdb_status(int rc, const char *what)
     }
     if (rc == MDB_NOTFOUND) {
         return MPC_ERR_NOT_FOUND;
+    }
+    if (rc == MDB_MAP_FULL) {
+        return MPC_ERR_STORE_FULL; /* the caller marks the store full (node_store_note) */
     }
     mpc_log(MPC_LOG_ERROR, "store", "lmdb_error", "op=%s rc=%d err=\"%s\"", what, rc,
             mdb_strerror(rc));
@@ -333,6 +337,9 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
         goto close_store;
     }
     st = store_attach(s, path, pass, pass_len, opt, err, err_cap);
+    if (st == MPC_OK) {
+        st = node_store_reqlog_attach(s);
+    }
     if (st != MPC_OK) {
         goto close_store;
     }
@@ -351,7 +358,7 @@ node_store_env_open(node_store *s)
         s->env = NULL;
         return rc;
     }
-    rc = mdb_env_set_maxdbs(s->env, 2);
+    rc = mdb_env_set_maxdbs(s->env, 3); /* meta, records, reqlog */
     if (rc == 0) {
         rc = mdb_env_set_mapsize(s->env, s->map_size);
     }
@@ -382,8 +389,8 @@ node_store_close(node_store *s)
 
 /* Takes the store's lock for reading (see store_internal.h). Returns
  * MPC_ERR_STORE, lock not held, if the environment is gone (a failed reopen). */
-static mpc_status
-store_enter(node_store *s)
+mpc_status
+node_store_enter(node_store *s)
 {
     (void)pthread_rwlock_rdlock(&s->lock);
     if (s->env == NULL) {
@@ -393,8 +400,8 @@ store_enter(node_store *s)
     return MPC_OK;
 }
 
-static void
-store_leave(node_store *s)
+void
+node_store_leave(node_store *s)
 {
     (void)pthread_rwlock_unlock(&s->lock);
 }
@@ -405,10 +412,10 @@ node_store_sync(node_store *s)
     if (s == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    mpc_status st = store_enter(s);
+    mpc_status st = node_store_enter(s);
     if (st == MPC_OK) {
         st = node_store_lmdb_status(mdb_env_sync(s->env, 1), "sync");
-        store_leave(s);
+        node_store_leave(s);
     }
     return st;
 }
@@ -428,7 +435,7 @@ txn_put(node_store *s, MDB_txn *txn, const char *name, const uint8_t *data, size
         return st;
     }
     MDB_val k = {strlen(name), (void *)name}, v = {val_len, val};
-    st = node_store_lmdb_status(mdb_put(txn, s->recs, &k, &v, 0), "put");
+    st = node_store_note(s, node_store_lmdb_status(mdb_put(txn, s->recs, &k, &v, 0), "put"));
     free(val);
     return st;
 }
@@ -513,14 +520,14 @@ node_store_txn_begin(node_store *s, node_store_txn **out)
         return MPC_ERR_NOMEM;
     }
     t->s = s;
-    mpc_status st = store_enter(s);
+    mpc_status st = node_store_enter(s);
     if (st != MPC_OK) {
         free(t);
         return st;
     }
     st = node_store_lmdb_status(mdb_txn_begin(s->env, NULL, 0, &t->txn), "txn_begin");
     if (st != MPC_OK) {
-        store_leave(s);
+        node_store_leave(s);
         free(t);
         return st;
     }
@@ -575,8 +582,8 @@ node_store_txn_commit(node_store_txn **txn)
     }
     node_store_txn *t = *txn;
     *txn = NULL;
-    mpc_status st = node_store_lmdb_status(mdb_txn_commit(t->txn), "commit");
-    store_leave(t->s);
+    mpc_status st = node_store_note(t->s, node_store_lmdb_status(mdb_txn_commit(t->txn), "commit"));
+    node_store_leave(t->s);
     free(t);
     return st;
 }
@@ -588,7 +595,7 @@ node_store_txn_abort(node_store_txn **txn)
         return;
     }
     mdb_txn_abort((*txn)->txn);
-    store_leave((*txn)->s);
+    node_store_leave((*txn)->s);
     free(*txn);
     *txn = NULL;
 }
@@ -625,7 +632,7 @@ node_store_get(node_store *s, const char *name, uint8_t **out, size_t *out_len)
         return MPC_ERR_INVALID_ARG;
     }
     MDB_txn *txn = NULL;
-    mpc_status st = store_enter(s);
+    mpc_status st = node_store_enter(s);
     if (st != MPC_OK) {
         return st;
     }
@@ -634,7 +641,7 @@ node_store_get(node_store *s, const char *name, uint8_t **out, size_t *out_len)
         st = txn_get(s, txn, name, out, out_len);
         mdb_txn_abort(txn);
     }
-    store_leave(s);
+    node_store_leave(s);
     return st;
 }
 
@@ -706,13 +713,13 @@ node_store_list(node_store *s, const char *prefix, char ***names, size_t *count)
     }
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
-    mpc_status st = store_enter(s);
+    mpc_status st = node_store_enter(s);
     if (st != MPC_OK) {
         return st;
     }
     st = node_store_lmdb_status(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), "list_begin");
     if (st != MPC_OK) {
-        store_leave(s);
+        node_store_leave(s);
         return st;
     }
     st = node_store_lmdb_status(mdb_cursor_open(txn, s->recs, &cur), "cursor");
@@ -740,7 +747,7 @@ node_store_list(node_store *s, const char *prefix, char ***names, size_t *count)
     }
 abort_txn:
     mdb_txn_abort(txn);
-    store_leave(s);
+    node_store_leave(s);
     return st;
 }
 

@@ -13,6 +13,8 @@
  *   share/<key_type>/<wallet>/v<N>   a key share (secret)
  *   keyinfo/<key_type>/<wallet>      struct node_store_keyinfo (node/store/keyinfo.h)
  *   req/<request_id>                 request log: outcome + result bytes
+ * The request log also has an age index (plain table "reqlog", written in the
+ * same transaction) so node_store_req_prune can drop the oldest entries.
  *   identity                         the node public key this store belongs to
  * A share and its keyinfo change together, in one transaction, only through
  * node/store/keys.h (the key-version state machine). The node_store_txn_*
@@ -215,9 +217,11 @@ MPC_MUST_CHECK mpc_status node_store_keyinfo_get(node_store *s, int key_type, co
                                                  struct node_store_keyinfo *ki);
 
 /*
- * Records the outcome of a request: req/<request_id> -> (outcome, result bytes).
+ * Records the outcome of a request: req/<request_id> -> (outcome, result bytes),
+ * with its age-index entry (now, wall clock), in one transaction.
  * Overwrites a previous entry.
- * Returns: as node_store_put (result_len <= NODE_STORE_VALUE_MAX - 8).
+ * Returns: as node_store_put (result_len <= NODE_STORE_VALUE_MAX - 8);
+ *          MPC_ERR_STORE_FULL when the map is full (the store is then marked full).
  */
 MPC_MUST_CHECK mpc_status node_store_req_put(node_store *s, const char *request_id,
                                              mpc_status outcome, const uint8_t *result,
@@ -234,6 +238,48 @@ MPC_MUST_CHECK mpc_status node_store_req_put(node_store *s, const char *request_
 MPC_MUST_CHECK mpc_status node_store_req_get(node_store *s, const char *request_id,
                                              mpc_status *outcome, uint8_t **result,
                                              size_t *result_len);
+
+/*
+ * Drops request-log entries, oldest first, in one write transaction of at most
+ * batch deletions: every entry written before older_than_ms (wall clock), and
+ * the oldest ones while more than max_entries remain. Entries written before
+ * the age index existed are never pruned.
+ * Out: *removed — entries deleted (0 on error).
+ * Returns: MPC_OK; MPC_ERR_STORE_FULL (even the deletion did not fit);
+ *          MPC_ERR_STORE; MPC_ERR_INVALID_ARG (NULL, batch 0).
+ */
+MPC_MUST_CHECK mpc_status node_store_req_prune(node_store *s, uint64_t older_than_ms,
+                                               uint64_t max_entries, size_t batch, size_t *removed);
+
+/* Out: *count — request-log entries in the age index. Returns: MPC_OK; MPC_ERR_STORE;
+ * MPC_ERR_INVALID_ARG. */
+MPC_MUST_CHECK mpc_status node_store_req_count(node_store *s, uint64_t *count);
+
+/*
+ * Returns: 1 once the store is full (a request-log write found the reserve
+ * reached, or any write hit the map size), until node_store_space_check finds
+ * space again; else 0. Any thread.
+ */
+int node_store_is_full(const node_store *s);
+
+/* Returns: bytes in use at the last space check (0 before one); *map_bytes (may
+ * be NULL) the map size then. Any thread. */
+uint64_t node_store_used_bytes(const node_store *s, uint64_t *map_bytes);
+
+/* Returns: how many times the store became full since it was opened. Any thread. */
+uint64_t node_store_full_events(const node_store *s);
+
+/*
+ * Measures the pages in use (a read transaction). Marks the store full when
+ * they come within the reserve (1/8 of the map, 32 pages to 64 MiB) of the
+ * map size; clears the full state once twice the reserve is free and a probe
+ * (a write transaction of 64 KiB of records, aborted) succeeds.
+ * Request-log writes are refused while the store is full; key writes may
+ * still use the reserve.
+ * Returns: MPC_OK (not full); MPC_ERR_STORE_FULL; MPC_ERR_STORE;
+ *          MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_store_space_check(node_store *s);
 
 /*
  * Binds the store to a node identity: records pk under "identity" the first

@@ -94,7 +94,7 @@ compact_copy(node_store *s, const char *tmp)
     return st;
 }
 
-/* Reopens the environment on the (new) file and its two tables. */
+/* Reopens the environment on the (new) file and its three tables. */
 static mpc_status
 store_reopen(node_store *s)
 {
@@ -108,6 +108,9 @@ store_reopen(node_store *s)
     }
     if (rc == 0) {
         rc = mdb_dbi_open(txn, "records", 0, &s->recs);
+    }
+    if (rc == 0) {
+        rc = mdb_dbi_open(txn, "reqlog", 0, &s->reqlog); /* the copy keeps every named table */
     }
     if (rc == 0) {
         rc = mdb_txn_commit(txn); /* keeps the table handles */

@@ -1,12 +1,12 @@
 /*
  * store_internal.h — the key store's representation, shared by the files of
- * node/store/ that implement store.h (store.c, store_compact.c). Not for use
- * outside node/store/.
+ * node/store/ that implement store.h (store.c, store_compact.c,
+ * store_reqlog.c). Not for use outside node/store/.
  *
  * DESIGN: `lock` makes compaction (store_compact.c) safe against every other
  * store call: each call, and each write transaction from begin to commit or
- * abort, holds it for reading; compaction, which closes and reopens the LMDB
- * environment, holds it for writing.
+ * abort, holds it for reading (node_store_enter/leave); compaction, which
+ * closes and reopens the LMDB environment, holds it for writing.
  */
 #ifndef MPC_NODE_STORE_STORE_INTERNAL_H
 #define MPC_NODE_STORE_STORE_INTERNAL_H
@@ -21,10 +21,15 @@ struct node_store {
     MDB_env *env;          /* LMDB environment, shared by all threads; NULL if a reopen failed */
     MDB_dbi meta;          /* table "meta": kdf parameters and verifier */
     MDB_dbi recs;          /* table "records": sealed records */
+    MDB_dbi reqlog;        /* table "reqlog": u64be wall ms || request id -> "" (age index) */
     uint8_t *key;          /* secure memory, NODE_STORE_SEAL_KEY_BYTES; wiped on close */
     char *path;            /* the store file (malloc'ed), for compaction */
     uint64_t map_size;     /* LMDB map size the environment was opened with */
     pthread_rwlock_t lock; /* read: any store call; write: compaction */
+    int full;             /* a write hit the map size; cleared by node_store_space_check (atomic) */
+    uint64_t full_events; /* times the store became full (atomic) */
+    uint64_t used_pages;  /* pages in use at the last space check (atomic) */
+    uint64_t total_pages; /* map size in pages at the last space check (atomic) */
 #ifdef MPC_FAULT_INJECTION
     int fault; /* armed enum node_store_fault; test-only, single-threaded use */
 #endif
@@ -41,5 +46,22 @@ mpc_status node_store_lmdb_status(int rc, const char *what);
 /* Creates s->env and opens s->path with s->map_size. Returns an LMDB code; on
  * failure s->env is NULL. */
 int node_store_env_open(node_store *s);
+
+/* Takes the store's lock for reading. Returns MPC_ERR_STORE, lock not held, if
+ * the environment is gone (a failed reopen). */
+mpc_status node_store_enter(node_store *s);
+
+/* Releases what node_store_enter took. */
+void node_store_leave(node_store *s);
+
+/* Opens (creating if needed) the "reqlog" table after the store was unlocked
+ * or reopened. */
+mpc_status node_store_reqlog_attach(node_store *s);
+
+/* Marks s full when st is MPC_ERR_STORE_FULL; returns st. */
+mpc_status node_store_note(node_store *s, mpc_status st);
+
+/* Adds the age-index entry of request_id, written at wall time ms, to txn. */
+mpc_status node_store_reqlog_index(node_store_txn *txn, uint64_t ms, const char *request_id);
 
 #endif /* MPC_NODE_STORE_STORE_INTERNAL_H */

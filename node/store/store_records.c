@@ -2,7 +2,8 @@
  * store_records.c — typed records of the key store: record names, keyinfo
  * reads, the request log and the identity binding. Shares and keyinfo
  * writes are node/store/keys.c's.
- * Built only on the public node_store API (store.h).
+ * Built on the public node_store API (store.h), plus the request log's age
+ * index (store_internal.h).
  *
  * Request log value (format 1): u8 format | u32 outcome (mpc_status, LE) |
  * u32 reserved = 0 | result bytes.
@@ -14,8 +15,10 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/secmem.h"
+#include "node/store/store_internal.h"
 
 #define REQ_FORMAT 1u
 #define REQ_HEADER 9u
@@ -121,7 +124,22 @@ node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, co
     if (result_len > 0) {
         memcpy(buf + REQ_HEADER, result, result_len);
     }
-    mpc_status st = node_store_put(s, name, buf, REQ_HEADER + result_len);
+    node_store_txn *txn = NULL;
+    /* The request log must leave the store's reserve to key shares and pruning. */
+    mpc_status st = node_store_is_full(s) ? MPC_ERR_STORE_FULL : node_store_space_check(s);
+    if (st == MPC_OK) {
+        st = node_store_txn_begin(s, &txn);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_put(txn, name, buf, REQ_HEADER + result_len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_reqlog_index(txn, mpc_clock_wall_ms(), request_id);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
     free(buf);
     return st;
 }

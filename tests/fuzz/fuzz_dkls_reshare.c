@@ -12,13 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tss/dkls_keygen.h"
-#include "tss/dkls_reshare.h"
-#include "tss/dkls_signing.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
 #include "tests/support/dkls_fixture.h"
+#include "tss/dkls_keygen.h"
 #include "tss/dkls_reshare.h"
+#include "tss/dkls_signing.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tss/dkls_keygen.h"
-#include "tss/dkls_reshare.h"
-#include "tss/dkls_signing.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
 #include "tests/support/dkls_fixture.h"
+#include "tss/dkls_keygen.h"
+#include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tss/dkg.h"
-#include "tss/frost_sign.h"
-#include "tss/reshare.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
 #include "tests/support/tss_fixture.h"
+#include "tss/dkg.h"
+#include "tss/frost_sign.h"
 #include "tss/keyshare.h"
 #include "tss/reshare.h"
 

@@ -12,13 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tss/dkg.h"
-#include "tss/frost_sign.h"
-#include "tss/reshare.h"
 #include "tests/fuzz/support/fuzz_fixture.h"
 #include "tests/fuzz/support/fuzz_support.h"
 #include "tests/support/tss_fixture.h"
+#include "tss/dkg.h"
 #include "tss/frost_sign.h"
+#include "tss/reshare.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

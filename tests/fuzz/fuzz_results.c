@@ -76,7 +76,8 @@ write_seeds(const char *dir)
         size_t len = 0;
         char name[16];
         if (node_client_results_entry_encode("cli_1", count == 2 ? digest : NULL,
-                                             (const uint8_t *const *)res, lens, count, &e, &len) != MPC_OK) {
+                                             (const uint8_t *const *)res, lens, count, &e,
+                                             &len) != MPC_OK) {
             abort();
         }
         snprintf(name, sizeof name, "entry%zu", count);

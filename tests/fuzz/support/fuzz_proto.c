@@ -30,14 +30,14 @@ struct fz_msg {
     size_t len;     /* length */
 };
 
-static const tss_protocol *fz_proto;             /* protocol under test */
+static const tss_protocol *fz_proto;    /* protocol under test */
 static tss_params fz_p[FUZZ_PROTO_MAX]; /* parties' parameters (borrowed) */
-static uint32_t fz_n;                                /* parties */
-static uint32_t fz_target;                           /* replayed party */
-static struct fz_msg *fz_q;                          /* recorded run's queue */
-static size_t fz_nq;                                 /* entries in fz_q */
-static size_t fz_rec[REC_MAX];                       /* fz_q indexes delivered to the target */
-static size_t fz_nrec;                               /* entries in fz_rec */
+static uint32_t fz_n;                   /* parties */
+static uint32_t fz_target;              /* replayed party */
+static struct fz_msg *fz_q;             /* recorded run's queue */
+static size_t fz_nq;                    /* entries in fz_q */
+static size_t fz_rec[REC_MAX];          /* fz_q indexes delivered to the target */
+static size_t fz_nrec;                  /* entries in fz_rec */
 
 static void
 fz_die(const char *what, mpc_status st)
@@ -110,8 +110,7 @@ fz_pass(void **st)
 static int fz_replay(size_t k, int flip, const uint8_t *bytes, size_t len);
 
 void
-fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n,
-                  uint32_t target)
+fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n, uint32_t target)
 {
     tss_base *st[FUZZ_PROTO_MAX] = {0};
     mpc_outbox ob;

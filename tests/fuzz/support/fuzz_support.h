@@ -53,8 +53,7 @@ void fuzz_seed_write2(const char *dir, const char *name, const uint8_t *a, size_
  * to party `target`, in delivery order. Aborts if the honest run does not
  * finish for every party (a broken fixture, not a finding).
  */
-void fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n,
-                       uint32_t target);
+void fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n, uint32_t target);
 /*
  * One fuzz input: data[0] picks the recorded message k to replace, data[1]
  * bit 0 flips its broadcast flag, data[2..) are its new bytes. Replays the

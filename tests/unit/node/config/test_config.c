@@ -192,7 +192,9 @@ test_config_example_parses_and_documents_defaults(void **state)
     assert_string_equal(ex->node_id, "node-1");
     assert_int_equal(ex->authorizers.n_keys, 3);
     assert_int_equal(ex->authorizers.required, 2);
-    assert_int_equal(ex->identity.passphrase_source, NODE_STORE_PASSPHRASE_ENV);
+    /* The example uses the safe source (a systemd credential), not the environment. */
+    assert_int_equal(ex->identity.passphrase_source, NODE_STORE_PASSPHRASE_CREDENTIAL);
+    assert_string_equal(ex->identity.passphrase_credential, NODE_STORE_PASSPHRASE_CRED_NAME);
     /* Every value the example states equals the built-in default. */
     assert_int_equal(load_text(f, MIN_CFG, 0, &min), MPC_OK);
     assert_memory_equal(&ex->limits, &min->limits, sizeof(ex->limits));
@@ -458,7 +460,8 @@ test_config_passphrase_source_rules(void **state)
                  NULL);
     snprintf(text, sizeof(text), "%s  passphrase_source: keyring\n", head);
     expect_error(f, text, MPC_ERR_CONFIG,
-                 "node.yaml:8:3: identity.passphrase_source: must be one of file, env, prompt",
+                 "node.yaml:8:3: identity.passphrase_source: must be one of file, credential, env, "
+                 "prompt",
                  NULL);
     snprintf(text, sizeof(text), "%s  passphrase_source: env\n  passphrase_file: secrets/pass\n",
              head);
@@ -474,6 +477,21 @@ test_config_passphrase_source_rules(void **state)
     assert_int_equal(load_text(f, text, NODE_CONFIG_CHECK_FILES, &c), MPC_OK);
     assert_int_equal(c->identity.passphrase_source, NODE_STORE_PASSPHRASE_PROMPT);
     node_config_free(c);
+    snprintf(text, sizeof(text), "%s  passphrase_source: credential\n", head);
+    assert_int_equal(load_text(f, text, NODE_CONFIG_CHECK_FILES, &c), MPC_OK);
+    assert_int_equal(c->identity.passphrase_source, NODE_STORE_PASSPHRASE_CREDENTIAL);
+    assert_string_equal(node_config_passphrase_arg(&c->identity), NODE_STORE_PASSPHRASE_CRED_NAME);
+    node_config_free(c);
+    snprintf(text, sizeof(text),
+             "%s  passphrase_source: credential\n  passphrase_credential: pp.1\n", head);
+    assert_int_equal(load_text(f, text, NODE_CONFIG_CHECK_FILES, &c), MPC_OK);
+    assert_string_equal(node_config_passphrase_arg(&c->identity), "pp.1");
+    node_config_free(c);
+    snprintf(text, sizeof(text),
+             "%s  passphrase_source: credential\n  passphrase_credential: a/b\n", head);
+    expect_error(f, text, MPC_ERR_CONFIG, "identity.passphrase_credential: not a valid", NULL);
+    snprintf(text, sizeof(text), "%s  passphrase_credential: x\n", head);
+    expect_error(f, text, MPC_ERR_CONFIG, "only valid with passphrase_source: credential", NULL);
 }
 
 static void

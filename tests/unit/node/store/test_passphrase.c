@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -134,6 +135,75 @@ test_passphrase_from_env(void **state)
     unsetenv(NODE_STORE_PASSPHRASE_ENV_VAR);
 }
 
+/* Reading leaves the variable; scrubbing removes it and wipes its bytes in place. */
+static void
+test_passphrase_from_env_scrubs(void **state)
+{
+    (void)state;
+    char err[256];
+    node_store_passphrase *pp = NULL;
+    assert_int_equal(setenv("MPC_TEST_SCRUB", "scrub-me-please", 1), 0);
+    char *where = getenv("MPC_TEST_SCRUB");
+    assert_non_null(where);
+    assert_int_equal(node_store_passphrase_from_env("MPC_TEST_SCRUB", &pp, err, sizeof(err)),
+                     MPC_OK);
+    assert_string_equal(node_store_passphrase_data(pp), "scrub-me-please");
+    assert_ptr_equal(getenv("MPC_TEST_SCRUB"), where);
+    node_store_passphrase_env_scrub("MPC_TEST_SCRUB");
+    assert_null(getenv("MPC_TEST_SCRUB"));
+    node_store_passphrase_env_scrub("MPC_TEST_SCRUB"); /* unset: nothing to do */
+    /* setenv's string is never freed by glibc: the old value's bytes are still ours to read */
+    static const char zero[15] = {0};
+    assert_memory_equal(where, zero, sizeof zero);
+    node_store_passphrase_destroy(pp);
+}
+
+static void
+test_passphrase_from_credential(void **state)
+{
+    char err[256];
+    node_store_passphrase *pp = NULL;
+    char *p = node_fixture_path(*state, NODE_STORE_PASSPHRASE_CRED_NAME);
+    char *c = node_fixture_path(*state, "cred-x");
+    assert_int_equal(node_fixture_write(p, "from systemd\n", 0400), 0);
+    assert_int_equal(node_fixture_write(c, "named\n", 0600), 0);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    assert_int_equal(node_store_passphrase_from_credential(NULL, &pp, err, sizeof(err)),
+                     MPC_ERR_NOT_FOUND);
+    assert_non_null(strstr(err, "CREDENTIALS_DIRECTORY"));
+    assert_int_equal(setenv("CREDENTIALS_DIRECTORY", *state, 1), 0);
+    assert_int_equal(
+        node_store_passphrase_load(NODE_STORE_PASSPHRASE_CREDENTIAL, NULL, &pp, err, sizeof(err)),
+        MPC_OK);
+    assert_string_equal(node_store_passphrase_data(pp), "from systemd");
+    node_store_passphrase_destroy(pp);
+    assert_int_equal(node_store_passphrase_from_credential("cred-x", &pp, err, sizeof(err)),
+                     MPC_OK);
+    assert_string_equal(node_store_passphrase_data(pp), "named");
+    node_store_passphrase_destroy(pp);
+    pp = NULL;
+    assert_int_equal(node_store_passphrase_from_credential("../pass", &pp, err, sizeof(err)),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_passphrase_from_credential("", &pp, err, sizeof(err)),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_passphrase_from_credential("absent", &pp, err, sizeof(err)),
+                     MPC_ERR_IO);
+    assert_null(pp);
+    /* group bits may carry systemd's ACL mask: allowed; others: never */
+    assert_int_equal(chmod(c, 0640), 0);
+    assert_int_equal(node_store_passphrase_from_credential("cred-x", &pp, err, sizeof(err)),
+                     MPC_OK);
+    node_store_passphrase_destroy(pp);
+    pp = NULL;
+    assert_int_equal(node_store_passphrase_from_file(c, &pp, err, sizeof(err)), MPC_ERR_FILE_MODE);
+    assert_int_equal(chmod(c, 0644), 0);
+    assert_int_equal(node_store_passphrase_from_credential("cred-x", &pp, err, sizeof(err)),
+                     MPC_ERR_FILE_MODE);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    free(p);
+    free(c);
+}
+
 /* Opens a pseudo-terminal pair; the slave is a real tty for tcgetattr. */
 static void
 open_pty(int *master, int *slave)
@@ -235,6 +305,8 @@ main(void)
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_passphrase_from_file_errors, setup_dir, teardown_dir),
         cmocka_unit_test(test_passphrase_from_env),
+        cmocka_unit_test(test_passphrase_from_env_scrubs),
+        cmocka_unit_test_setup_teardown(test_passphrase_from_credential, setup_dir, teardown_dir),
         cmocka_unit_test(test_passphrase_prompt_disables_echo_and_restores),
         cmocka_unit_test(test_passphrase_prompt_not_a_tty),
         cmocka_unit_test(test_passphrase_from_bytes_bad_args),
