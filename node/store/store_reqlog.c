@@ -354,7 +354,10 @@ req_prune_locked(node_store *s, uint64_t older_than_ms, uint64_t max_entries, si
 mpc_status
 node_store_space_check(node_store *s)
 {
-    if (s == NULL || node_store_enter(s) != MPC_OK) {
+    if (s == NULL) {
+        return space_check_locked(s); /* it checks its arguments */
+    }
+    if (node_store_enter(s) != MPC_OK) {
         return MPC_ERR_STORE;
     }
     mpc_status r = space_check_locked(s);
@@ -365,7 +368,10 @@ node_store_space_check(node_store *s)
 uint64_t
 node_store_used_bytes(const node_store *s, uint64_t *map_bytes)
 {
-    if (s == NULL || node_store_enter((node_store *)s) != MPC_OK) {
+    if (s == NULL) {
+        return used_bytes_locked(s, map_bytes); /* it checks its arguments */
+    }
+    if (node_store_enter((node_store *)s) != MPC_OK) {
         return 0;
     }
     uint64_t r = used_bytes_locked(s, map_bytes);
@@ -376,7 +382,10 @@ node_store_used_bytes(const node_store *s, uint64_t *map_bytes)
 mpc_status
 node_store_req_count(node_store *s, uint64_t *count)
 {
-    if (s == NULL || node_store_enter(s) != MPC_OK) {
+    if (s == NULL) {
+        return req_count_locked(s, count); /* it checks its arguments */
+    }
+    if (node_store_enter(s) != MPC_OK) {
         return MPC_ERR_STORE;
     }
     mpc_status r = req_count_locked(s, count);
@@ -388,7 +397,10 @@ mpc_status
 node_store_req_prune(node_store *s, uint64_t older_than_ms, uint64_t max_entries, size_t batch,
                      size_t *removed)
 {
-    if (s == NULL || node_store_enter(s) != MPC_OK) {
+    if (s == NULL) {
+        return req_prune_locked(s, older_than_ms, max_entries, batch, removed); /* it checks its arguments */
+    }
+    if (node_store_enter(s) != MPC_OK) {
         return MPC_ERR_STORE;
     }
     mpc_status r = req_prune_locked(s, older_than_ms, max_entries, batch, removed);
