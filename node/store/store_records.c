@@ -100,12 +100,13 @@ node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
     return st;
 }
 
-mpc_status
-node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, const uint8_t *result,
-                   size_t result_len)
+/* Writes req/<request_id> through put (a plain store write or a txn's). */
+static mpc_status
+req_write(void *where, mpc_status (*put)(void *, const char *, const uint8_t *, size_t),
+          const char *request_id, mpc_status outcome, const uint8_t *result, size_t result_len)
 {
     char name[NODE_STORE_NAME_MAX + 1];
-    if (s == NULL || (result == NULL && result_len > 0) ||
+    if (where == NULL || (result == NULL && result_len > 0) ||
         result_len > NODE_STORE_VALUE_MAX - REQ_HEADER ||
         node_store_name_req(name, sizeof(name), request_id) != MPC_OK) {
         return MPC_ERR_INVALID_ARG;
@@ -121,9 +122,35 @@ node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, co
     if (result_len > 0) {
         memcpy(buf + REQ_HEADER, result, result_len);
     }
-    mpc_status st = node_store_put(s, name, buf, REQ_HEADER + result_len);
+    mpc_status st = put(where, name, buf, REQ_HEADER + result_len);
     free(buf);
     return st;
+}
+
+static mpc_status
+put_plain(void *s, const char *name, const uint8_t *data, size_t len)
+{
+    return node_store_put(s, name, data, len);
+}
+
+static mpc_status
+put_txn(void *txn, const char *name, const uint8_t *data, size_t len)
+{
+    return node_store_txn_put(txn, name, data, len);
+}
+
+mpc_status
+node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, const uint8_t *result,
+                   size_t result_len)
+{
+    return req_write(s, put_plain, request_id, outcome, result, result_len);
+}
+
+mpc_status
+node_store_txn_req_put(node_store_txn *txn, const char *request_id, mpc_status outcome,
+                       const uint8_t *result, size_t result_len)
+{
+    return req_write(txn, put_txn, request_id, outcome, result, result_len);
 }
 
 mpc_status
