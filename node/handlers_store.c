@@ -90,6 +90,7 @@ node_handler_key_write(const struct node_job *job, struct node_subjob *sj,
     } else {
         w->reshare = 1;
         w->seen_active = sj->version;
+        w->drop_retired = !sj->h->keep_retired; /* DKLs: spec §7 */
     }
     return MPC_OK;
 }

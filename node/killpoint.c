@@ -20,8 +20,8 @@ static const char *const point_names[] = {
 #define N_POINTS (sizeof point_names / sizeof point_names[0])
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int armed_point;       /* 0: none */
-static char armed_req[128];   /* "" : any request */
+static int armed_point;     /* 0: none */
+static char armed_req[128]; /* "" : any request */
 
 int
 node_killpoint_parse(const char *name)

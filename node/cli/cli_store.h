@@ -11,7 +11,8 @@
  *     names ("orphan share");
  *   - share without request-log entry: no successful keygen/reshare result
  *     in req/ reports that key type, wallet and version;
- *   - retired version still present: a RETIRED version whose share is stored;
+ *   - retired version still present: a RETIRED version whose share is stored,
+ *     for a key type that drops retired shares (tss/keytype.h keep_retired);
  *   - a version still PENDING (activation is one transaction: none is left);
  *   - a share that does not decode or disagrees with its keyinfo (group key,
  *     threshold, committee, own member);
@@ -55,8 +56,7 @@ size_t cli_store_check(node_store *s, const char *self, int print, struct cli_st
  * Appends a string per disagreement to problems (a json array).
  * Returns: the number of disagreements.
  */
-size_t cli_store_compare(const char *const *nodes, json_t *const *keys, size_t n,
-                         json_t *problems);
+size_t cli_store_compare(const char *const *nodes, json_t *const *keys, size_t n, json_t *problems);
 
 /* Frees the json arrays of r and zeroes it. Accepts NULL. */
 void cli_store_report_clear(struct cli_store_report *r);

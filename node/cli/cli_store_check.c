@@ -21,13 +21,14 @@
 #include "proto/result.pb-c.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/keyshare.h"
+#include "tss/keytype.h"
 
 /* State of one check. */
 struct check {
-    const char *self;          /* this node's id */
-    node_store *store;         /* open store */
-    int print;                 /* print problems as found */
-    json_t *reported;          /* "<type>/<wallet>/v<N>" -> request id, from req/ */
+    const char *self;           /* this node's id */
+    node_store *store;          /* open store */
+    int print;                  /* print problems as found */
+    json_t *reported;           /* "<type>/<wallet>/v<N>" -> request id, from req/ */
     struct cli_store_report *r; /* output */
 };
 
@@ -88,8 +89,8 @@ share_match(struct check *c, const char *name, const tss_keyshare *ks,
 
 /* Decodes a share record (secp256k1: inside its DKLs23 key record). */
 static mpc_status
-share_decode(struct check *c, const char *name, int key_type, uint32_t version,
-             const uint8_t *data, size_t len, tss_keyshare **ks)
+share_decode(struct check *c, const char *name, int key_type, uint32_t version, const uint8_t *data,
+             size_t len, tss_keyshare **ks)
 {
     if (key_type != NODE_STORE_KEY_SECP256K1) {
         return tss_keyshare_decode(ks, data, len);
@@ -121,8 +122,7 @@ check_share(struct check *c, const char *wallet, const struct node_store_keyinfo
     size_t len = 0;
     mpc_status st = node_store_get(c->store, name, &data, &len);
     if (st == MPC_ERR_NOT_FOUND) {
-        problem(c, "%s: keyinfo without share (keyinfo lists this node in v%u)", name,
-                v->version);
+        problem(c, "%s: keyinfo without share (keyinfo lists this node in v%u)", name, v->version);
         return;
     }
     if (st != MPC_OK) {
@@ -140,7 +140,8 @@ check_share(struct check *c, const char *wallet, const struct node_store_keyinfo
     tss_keyshare_destroy(ks);
 }
 
-/* A RETIRED version must have no share left. */
+/* A RETIRED version must have no share left when its key type drops
+ * retired shares (tss/keytype.h keep_retired). */
 static void
 check_retired(struct check *c, const char *wallet, const struct node_store_keyinfo *ki,
               const struct node_store_keyinfo_version *v)
@@ -154,6 +155,16 @@ check_retired(struct check *c, const char *wallet, const struct node_store_keyin
                 v->version);
     }
     mpc_secure_free(data);
+}
+
+/* Returns: 1 if the key type keeps retired shares (signs may name them). */
+static int
+keeps_retired(int key_type)
+{
+    const tss_keytype *kt = key_type == NODE_STORE_KEY_ED25519     ? &tss_keytype_ed25519
+                            : key_type == NODE_STORE_KEY_SECP256K1 ? &tss_keytype_secp256k1
+                                                                   : NULL;
+    return kt != NULL && kt->keep_retired;
 }
 
 /* Adds {key_type, wallet, public_key, active_version, threshold, participants} to keys. */
@@ -186,7 +197,7 @@ name_key_type(const char *name, const char *prefix)
     if (strncmp(name, prefix, p) != 0) {
         return 0;
     }
-    return strncmp(name + p, "ed25519/", 8) == 0     ? NODE_STORE_KEY_ED25519
+    return strncmp(name + p, "ed25519/", 8) == 0      ? NODE_STORE_KEY_ED25519
            : strncmp(name + p, "secp256k1/", 10) == 0 ? NODE_STORE_KEY_SECP256K1
                                                       : 0;
 }
@@ -211,7 +222,9 @@ check_keyinfo(struct check *c, const char *name)
             problem(c, "%s: v%u still PENDING", name, v->version);
         }
         if (v->state == NODE_STORE_KEY_VERSION_RETIRED) {
-            check_retired(c, wallet, &ki, v);
+            if (!keeps_retired(ki.key_type)) {
+                check_retired(c, wallet, &ki, v);
+            }
         } else if (version_lists(v, c->self)) {
             check_share(c, wallet, &ki, v);
         }
@@ -241,8 +254,10 @@ check_share_owner(struct check *c, const char *name)
         problem(c, "%s: share without keyinfo (no keyinfo version lists this node)", name);
     }
     if (json_object_get(c->reported, name + 6) == NULL) {
-        problem(c, "%s: share without request-log entry (no successful keygen/reshare reports "
-                   "it)", name);
+        problem(c,
+                "%s: share without request-log entry (no successful keygen/reshare reports "
+                "it)",
+                name);
     }
 }
 

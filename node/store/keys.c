@@ -405,7 +405,8 @@ txn_key_new(node_store_txn *txn, const struct node_store_key_write *w)
     return st;
 }
 
-/* A reshare's next version inside txn: added, made ACTIVE, retired shares wiped. */
+/* A reshare's next version inside txn: added, made ACTIVE, retired shares wiped
+ * (drop_retired). */
 static mpc_status
 txn_key_next(node_store_txn *txn, struct node_store_key_write *w)
 {
@@ -421,7 +422,7 @@ txn_key_next(node_store_txn *txn, struct node_store_key_write *w)
     if (st == MPC_OK) {
         st = keyinfo_activate(ki, v);
     }
-    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
+    for (size_t i = 0; st == MPC_OK && w->drop_retired && i < ki->n_versions; i++) {
         if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
             st = txn_share_delete(txn, w->key_type, w->wallet, ki->versions[i].version);
         }

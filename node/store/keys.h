@@ -134,6 +134,8 @@ struct node_store_key_write {
     const uint8_t *pk;                    /* group public key (new key) */
     size_t pk_len;                        /* its length */
     uint32_t seen_active;                 /* reshare: the version it started from */
+    int drop_retired;                     /* reshare: wipe every RETIRED share (the key
+                                             type's policy, tss/keytype.h keep_retired) */
     const struct node_store_committee *c; /* the version's committee */
     const uint8_t *share;                 /* the share record */
     size_t share_len;                     /* its length, >= 1 */
@@ -153,7 +155,7 @@ typedef mpc_status (*node_store_req_entry_fn)(void *ctx, const struct node_store
 /*
  * In ONE transaction: for each w[i], a new key (as node_store_keys_create:
  * one ACTIVE version) or a reshare's next version (made ACTIVE at once, the
- * previous ACTIVE RETIRED, every RETIRED share wiped); then req/<request_id>
+ * previous ACTIVE RETIRED, with drop_retired every RETIRED share wiped); then req/<request_id>
  * with the entry fn builds. Nothing is written unless everything is.
  * Returns: MPC_OK; MPC_ERR_EXISTS (a new key's wallet already has a key of
  *          that type); MPC_ERR_NOT_FOUND (reshare of an unknown key); fn's

@@ -20,11 +20,13 @@
 #include "node/store/keys.h"
 #include "node/store/store.h"
 #include "proto/request.pb-c.h"
+#include "tests/support/dkls_fixture.h"
 #include "tests/support/node_fixture.h"
 #include "tests/support/tss_fixture.h"
 
 #define PASS "check passphrase"
 #define ED   NODE_STORE_KEY_ED25519
+#define EC   NODE_STORE_KEY_SECP256K1
 
 static const char *const NODES[] = {"node-0", "node-1", "node-2"};
 static const struct node_store_committee C3 = {.threshold = 2, .ids = NODES, .n = 3};
@@ -86,13 +88,21 @@ teardown(void **state)
 
 /* The request-log entry of a successful keygen/reshare of wallet at version. */
 static mpc_status
-entry_for(int op, const char *rid, const char *wallet, uint32_t version, const uint8_t *pk,
+entry_for(int op, int kt, const char *rid, const char *wallet, uint32_t version, const uint8_t *pk,
           mpc_status *outcome, uint8_t **entry, size_t *len)
 {
-    struct node_client_result_info info = {
-        .request_id = rid, .op = op, .key_type = ED, .wallet_id = wallet, .status = MPC_OK,
-        .public_key = pk, .public_key_len = 32, .key_version = version, .participants = NODES,
-        .n_participants = 3, .threshold = 2, .node_id = "node-0"};
+    struct node_client_result_info info = {.request_id = rid,
+                                           .op = op,
+                                           .key_type = kt,
+                                           .wallet_id = wallet,
+                                           .status = MPC_OK,
+                                           .public_key = pk,
+                                           .public_key_len = kt == ED ? 32 : 33,
+                                           .key_version = version,
+                                           .participants = NODES,
+                                           .n_participants = 3,
+                                           .threshold = 2,
+                                           .node_id = "node-0"};
     uint8_t *res = NULL;
     size_t rlen = 0;
     mpc_status st = node_client_result_encode(&info, &res, &rlen);
@@ -107,9 +117,9 @@ entry_for(int op, const char *rid, const char *wallet, uint32_t version, const u
 
 /* commit_entry context: which request and key it reports. */
 struct entry_ctx {
-    const char *rid; /* request id */
+    const char *rid;   /* request id */
     const uint8_t *pk; /* group key */
-    int op;          /* Mpc__Op */
+    int op;            /* Mpc__Op */
 };
 
 static mpc_status
@@ -118,16 +128,22 @@ commit_entry(void *ctx, const struct node_store_key_write *w, size_t n, mpc_stat
 {
     const struct entry_ctx *e = ctx;
     assert_int_equal(n, 1);
-    return entry_for(e->op, e->rid, w[0].wallet, w[0].version, e->pk, outcome, entry, len);
+    return entry_for(e->op, w[0].key_type, e->rid, w[0].wallet, w[0].version, e->pk, outcome, entry,
+                     len);
 }
 
 /* Keygen of wallet on node i's store (share of node i): share, keyinfo, log. */
 static void
 keygen(struct fx *f, int i, const char *wallet, const char *rid, uint32_t version)
 {
-    struct node_store_key_write w = {.key_type = ED, .wallet = wallet, .pk = f->key.group_key,
-                                     .pk_len = 32, .c = &C3, .share = f->key.rec[i],
-                                     .share_len = f->key.len[i], .version = version};
+    struct node_store_key_write w = {.key_type = ED,
+                                     .wallet = wallet,
+                                     .pk = f->key.group_key,
+                                     .pk_len = 32,
+                                     .c = &C3,
+                                     .share = f->key.rec[i],
+                                     .share_len = f->key.len[i],
+                                     .version = version};
     struct entry_ctx e = {rid, f->key.group_key, MPC__OP__OP_KEYGEN};
     assert_int_equal(node_store_keys_commit(f->s[i], &w, 1, rid, commit_entry, &e), MPC_OK);
 }
@@ -248,33 +264,76 @@ test_store_check_names_corrupt_record(void **state)
     assert_named(f->r.list, "keyinfo/ed25519/w1: corrupt record");
 }
 
+/* Logs a successful reshare rid of wallet to version v on node i. */
+static void
+log_reshare(struct fx *f, int i, int kt, const char *rid, const char *wallet, uint32_t v,
+            const uint8_t *pk)
+{
+    mpc_status outcome = MPC_OK;
+    uint8_t *entry = NULL;
+    size_t len = 0;
+    assert_int_equal(entry_for(MPC__OP__OP_RESHARE, kt, rid, wallet, v, pk, &outcome, &entry, &len),
+                     MPC_OK);
+    assert_int_equal(node_store_req_put(f->s[i], rid, MPC_OK, entry, len), MPC_OK);
+    free(entry);
+}
+
+/* secp256k1 drops retired shares (tss/keytype.h): one left behind is named. */
 static void
 test_store_check_names_retired_version_still_present(void **state)
 {
     struct fx *f = *state;
-    keygen(f, 0, "w1", "r1", 1);
-    uint32_t v = 0;
-    assert_int_equal(node_store_keys_add_pending(f->s[0], ED, "w1", 1, &C3, f->key.rec[0],
-                                                 f->key.len[0], &v),
+    uint32_t nodes[3] = {0, 1, 2};
+    dkls_fx_key k1, k2;
+    tss_sim_result res;
+    uint64_t seed = node_fixture_seed("cli_store_dkls");
+    assert_int_equal(dkls_fx_keygen(&k1, nodes, 3, 2, seed, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    assert_int_equal(dkls_fx_reshare(&k1, nodes, 3, nodes, 3, 2, seed + 1, NULL, NULL, &res, &k2),
                      MPC_OK);
-    assert_int_equal(v, 2);
-    mpc_status outcome = MPC_OK;
-    uint8_t *entry = NULL;
-    size_t len = 0;
+    tss_sim_result_free(&res);
+    struct node_store_key_write w = {.key_type = EC,
+                                     .wallet = "e1",
+                                     .pk = k1.y,
+                                     .pk_len = 33,
+                                     .c = &C3,
+                                     .share = k1.rec[0],
+                                     .share_len = k1.len[0],
+                                     .version = 1};
+    struct entry_ctx e = {"r1", k1.y, MPC__OP__OP_KEYGEN};
+    assert_int_equal(node_store_keys_commit(f->s[0], &w, 1, "r1", commit_entry, &e), MPC_OK);
+    assert_int_equal(check(f, 0), 0);
+    uint32_t v = 0;
     assert_int_equal(
-        entry_for(MPC__OP__OP_RESHARE, "r2", "w1", 2, f->key.group_key, &outcome, &entry, &len),
-        MPC_OK);
-    assert_int_equal(node_store_req_put(f->s[0], "r2", MPC_OK, entry, len), MPC_OK);
-    free(entry);
+        node_store_keys_add_pending(f->s[0], EC, "e1", 1, &C3, k2.rec[0], k2.len[0], &v), MPC_OK);
+    assert_int_equal(v, 2);
+    log_reshare(f, 0, EC, "r2", "e1", 2, k1.y);
     /* v2 still PENDING: named */
     assert_int_equal(check(f, 0), 1);
-    assert_named(f->r.list, "keyinfo/ed25519/w1: v2 still PENDING");
+    assert_named(f->r.list, "keyinfo/secp256k1/e1: v2 still PENDING");
     /* activated without wiping v1's share: named */
-    assert_int_equal(node_store_keys_activate(f->s[0], ED, "w1", 2, 0), MPC_OK);
+    assert_int_equal(node_store_keys_activate(f->s[0], EC, "e1", 2, 0), MPC_OK);
     assert_int_equal(check(f, 0), 1);
-    assert_named(f->r.list, "share/ed25519/w1/v1: retired version v1 still present");
+    assert_named(f->r.list, "share/secp256k1/e1/v1: retired version v1 still present");
     /* wiped: consistent again */
-    assert_int_equal(node_store_keys_activate(f->s[0], ED, "w1", 2, 1), MPC_OK);
+    assert_int_equal(node_store_keys_activate(f->s[0], EC, "e1", 2, 1), MPC_OK);
+    assert_int_equal(check(f, 0), 0);
+    dkls_fx_key_free(&k1);
+    dkls_fx_key_free(&k2);
+}
+
+/* ed25519 keeps retired shares (signs may name the version): not a problem. */
+static void
+test_store_check_accepts_kept_retired_ed25519_share(void **state)
+{
+    struct fx *f = *state;
+    keygen(f, 0, "w1", "r1", 1);
+    uint32_t v = 0;
+    assert_int_equal(
+        node_store_keys_add_pending(f->s[0], ED, "w1", 1, &C3, f->key.rec[0], f->key.len[0], &v),
+        MPC_OK);
+    log_reshare(f, 0, ED, "r2", "w1", 2, f->key.group_key);
+    assert_int_equal(node_store_keys_activate(f->s[0], ED, "w1", 2, 0), MPC_OK);
     assert_int_equal(check(f, 0), 0);
 }
 
@@ -328,10 +387,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_store_check_names_share_without_request_log, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_corrupt_record, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_check_names_retired_version_still_present,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_check_names_version_mismatch_across_nodes,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_check_names_retired_version_still_present, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_check_accepts_kept_retired_ed25519_share, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_check_names_version_mismatch_across_nodes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_committee_member_without_key, setup,
                                         teardown),
     };

@@ -482,6 +482,7 @@ test_keys_commit_reshare_activates_and_wipes_retired(void **state)
                                      .wallet = WALLET,
                                      .reshare = 1,
                                      .seen_active = 1,
+                                     .drop_retired = 1,
                                      .c = &C_ABD,
                                      .share = share,
                                      .share_len = 64};
