@@ -1,23 +1,24 @@
 /*
  * handlers.c — request handlers per key type: what a keygen, sign or reshare
  * needs before its session starts (prepare, on the intake thread) and what it
- * stores after (finish, on the finisher thread).
+ * reports and stores after (finish, on the finisher thread).
  *
  * Everything that differs between key types (protocols, input encoding,
  * result decoding, record codecs) is in the tss/keytype.h table; this file
  * only maps the wire key type to it. A type with a NULL protocol answers
  * MPC_ERR_UNSUPPORTED.
  *
- * Key versions (node/store/keyinfo.h): keygen creates v1 ACTIVE. A reshare writes
- * the new share as v(max+1) PENDING together with the keyinfo in one store
- * transaction, then, in a second write, makes it ACTIVE and the previous
- * version RETIRED. The reshare result exists only after the protocol's
- * confirmation round (every member's transcript hash matched) succeeded on
- * this node, so a crash between the two writes leaves the old version active
- * and its share intact. Ed25519 keeps old shares (a sign may name an old
- * version); when the version table is full the oldest RETIRED version (and
- * its share) is dropped. Secp256k1 deletes the retired shares (and with them
- * their OT setups, spec §7) in the activating transaction.
+ * Key versions (node/store/keyinfo.h): keygen creates v1 ACTIVE; a reshare
+ * adds v(max+1) ACTIVE and makes the previous version RETIRED. Either is one
+ * store transaction together with the request-log entry
+ * (node_store_keys_commit, called by the finisher, docs/DESIGN.md §8.1): a
+ * crash leaves the key and its logged answer, or neither. The reshare result
+ * exists only after the protocol's confirmation round (every member's
+ * transcript hash matched) succeeded on this node. Ed25519 keeps old shares
+ * (a sign may name an old version); when the version table is full the
+ * oldest RETIRED version (and its share) is dropped. Secp256k1 deletes the
+ * retired shares (and with them their OT setups, spec §7) in the same
+ * transaction.
  *
  * ECDSA specifics: keygen input names the wallet (bound into the DKLs
  * contexts); sign requests carry a 32-byte digest (intake rejects other
