@@ -3,12 +3,17 @@
 #   make             release build of every program into build/bin/
 #   make deps        check dependencies; as root, apt-get install what is missing
 #   make demo        3-node local cluster: keygen, sign, reshare, sign, verify (tests/demo/demo.sh)
-#   make test        ASan+UBSan build, run every test suite, fail on any failure
+#   make test        ASan+UBSan build, run every test suite (in parallel), plus a
+#                    release-build smoke (demo + reduced stress); fail on any failure
+#   make test ONLY=test_store   one suite (name, path, or script; comma-separated list)
+#                    MPC_TEST_FILTER='*glob*' selects cmocka cases, MPC_TEST_SEED repeats a run
 #   make check       the same with -Werror
 #   make valgrind    unit tests under valgrind (no sanitizers)
 #   make tsan        ThreadSanitizer build of the threaded tests
 #   make fuzz        libFuzzer harnesses (clang)
+#   make layering    include graph against DESIGN §1 (tests/layering.py)
 #   make format / format-check / lint
+#   make help        this list
 #   V=1              show full command lines
 #
 # Sources are found by wildcard: every <module>/*.c joins libmpc, except files
@@ -161,6 +166,10 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(LIBTSUP) $(LIBMPC)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTSUP) $(LIBMPC) $(PKG_LIBS) $(TEST_LIBS)
 
+# Every cmocka suite's group run goes through tests/support/test_main.c
+# (MPC_TEST_FILTER), without an edit to any main().
+$(B)/tests/%: LDFLAGS += -Wl,--wrap=_cmocka_run_group_tests
+
 $(B)/obj/tests/%.o: CFLAGS += $(TEST_CFLAGS)
 $(B)/obj/tests/unit/%.o $(B)/obj/tests/integration/%.o: CFLAGS += -Wno-missing-prototypes
 
@@ -213,28 +222,39 @@ deps:
 TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:allow_user_segv_handler=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# Release smoke: the configuration operators run (BUILD=release, no fault
+# hooks) runs the demo flow and a reduced stress run; they count as suites.
+RELEASE_SH := tests/release/test_release_demo.sh tests/release/test_release_stress.sh
+# ONLY=<suite>[,<suite>...]: run just those (tests/run.sh MPC_TEST_ONLY); the
+# release build and the layering check are skipped unless asked for.
+ONLY ?=
 test: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=asan unit-bins integ-bins bins
-	$(Q)$(MAKE) --no-print-directory layering
-	$(Q)$(TEST_ENV) MPC_BIN=build/asan/bin tests/run.sh build/asan $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
+	$(Q)$(if $(ONLY),$(if $(findstring release,$(ONLY)),$(MAKE) --no-print-directory BUILD=release bins,true),$(MAKE) --no-print-directory BUILD=release bins)
+	$(Q)$(if $(ONLY),true,$(MAKE) --no-print-directory layering)
+	$(Q)$(TEST_ENV) MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/asan/bin tests/run.sh build/asan \
+	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH) $(RELEASE_SH)
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
 	$(Q)$(MAKE) --no-print-directory layering
-	$(Q)$(TEST_ENV) MPC_BIN=build/check/bin tests/run.sh build/check $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
+	$(Q)$(TEST_ENV) MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/check/bin tests/run.sh build/check \
+	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
 
 VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --track-origins=yes --quiet
 valgrind: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=debug unit-bins bins
-	$(Q)MPC_VALGRIND=1 MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
+	$(Q)MPC_VALGRIND=1 MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" \
+	    tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
 TSAN_TESTS ?= $(filter tests/unit/common/test_log \
                tests/unit/transport/% tests/unit/session/%,$(UNIT_BIN:$(B)/%=%))
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
-	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" MPC_TSAN=1 tests/run.sh build/tsan $(TSAN_TESTS)
+	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" MPC_TSAN=1 MPC_TEST_ONLY="$(ONLY)" \
+	    tests/run.sh build/tsan $(TSAN_TESTS)
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=fuzz $(FUZZ_BIN)
@@ -243,18 +263,12 @@ build/fuzz/tests/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(LIBMPC)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBMPC) $(PKG_LIBS)
 
-# tss/ is pure (DESIGN §1): no I/O, threads, locks, NATS or protobuf; only transport/ links nats.c.
-# (pthread_once for the one-time creation of the shared secp256k1 context is allowed:
-# it starts no thread and takes no lock a caller could observe.)
+# The whole include graph against every arrow of DESIGN §1 (tests/layering.py:
+# rules, the allow-list of arrows kept on purpose, and a self-test that plants
+# one violation per rule). Prints each violating include as file:line.
 layering:
-	@bad=$$(grep -lE '#include *[<"](nats|protobuf-c|lmdb|stdio\.h|transport/|session/|node/)' tss/*.[ch] 2>/dev/null); \
-	 [ -z "$$bad" ] || { echo "layering: tss/ must stay pure: $$bad" >&2; exit 1; }; \
-	 bad=$$(grep -lE 'pthread_(create|mutex|cond|rwlock|spin)|[^a-z_](fopen|open|read|write|socket)\(' tss/*.c 2>/dev/null); \
-	 [ -z "$$bad" ] || { echo "layering: tss/ may not create threads, lock or do I/O: $$bad" >&2; exit 1; }; \
-	 bad=$$(grep -lE '#include *[<"]nats' common/*.[ch] session/*.[ch] node/*.[ch] node/*/*.[ch] tss/*.[ch] 2>/dev/null); \
-	 [ -z "$$bad" ] || { echo "layering: only transport/ may include nats.c: $$bad" >&2; exit 1; }; \
-	 bad=$$(grep -lE '#include *[<"](session|node|transport)/' common/*.[ch] 2>/dev/null); \
-	 [ -z "$$bad" ] || { echo "layering: common/ depends on nothing above it: $$bad" >&2; exit 1; }
+	$(Q)python3 tests/layering.py --self-test >/dev/null || python3 tests/layering.py --self-test
+	$(Q)python3 tests/layering.py
 
 # ---------------------------------------------------------------- style
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -268,5 +282,8 @@ lint: gen
 
 clean:
 	rm -rf build
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
 -include $(LIB_OBJ:.o=.d) $(TSUP_OBJ:.o=.d) $(patsubst %.c,$(B)/obj/%.d,$(UNIT_SRC) $(INTEG_SRC) $(PROG_SRC))

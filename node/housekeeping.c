@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "node/daemon_internal.h"
 #include "transport/nats_transport.h"
+#include "transport/subject.h"
 
 #define NODE_TICK_MS      250u
 #define NODE_JS_PING_MS   1000u
@@ -31,15 +32,10 @@ static transport_reply
 on_heartbeat(void *arg, const transport_msg *msg)
 {
     struct node_daemon *d = arg;
-    char id[NODE_ID_MAX + 1];
-    const char *p = msg->subject + strlen("mpc.n.");
-    const char *end = strstr(p, ".hb");
-    if (strncmp(msg->subject, "mpc.n.", 6) != 0 || end == NULL || end == p ||
-        (size_t)(end - p) > NODE_ID_MAX) {
+    char id[TRANSPORT_SUBJECT_TOKEN_MAX + 1];
+    if (!transport_subject_parse_kind(msg->subject, TRANSPORT_SUBJ_HEARTBEAT, id, NULL, NULL)) {
         return TRANSPORT_REPLY_NONE;
     }
-    memcpy(id, p, (size_t)(end - p));
-    id[end - p] = '\0';
     for (size_t i = 0; i < node_config_peers_count(d->peers); i++) {
         if (strcmp(node_config_peers_at(d->peers, i)->id, id) == 0) {
             __atomic_store_n(&d->peer_seen_ms[i], mpc_clock_mono_ms(), __ATOMIC_RELAXED);
@@ -74,7 +70,9 @@ on_status(void *arg, const transport_msg *msg)
 {
     struct node_daemon *d = arg;
     char *json = NULL;
-    if (msg->reply == NULL || session_manager_snapshot(d->mgr, &json) != MPC_OK) {
+    /* only ever answer on a reply inbox: never publish on a subject a requester names */
+    if (!transport_subject_is_inbox(msg->reply) ||
+        session_manager_snapshot(d->mgr, &json) != MPC_OK) {
         return TRANSPORT_REPLY_NONE;
     }
     status_add_pid(&json);
@@ -91,7 +89,10 @@ publish_heartbeat(struct node_daemon *d)
     char subj[TRANSPORT_SUBJECT_MAX], body[256];
     session_manager_stats ms;
     session_manager_get_stats(d->mgr, &ms);
-    snprintf(subj, sizeof subj, "mpc.n.%s.hb", d->cfg->node_id);
+    if (transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_HEARTBEAT, d->cfg->node_id, NULL,
+                                NULL) != MPC_OK) {
+        return;
+    }
     int n = snprintf(body, sizeof body,
                      "{\"node\":\"%s\",\"version\":\"%s\",\"uptime_ms\":%llu,\"live\":%llu,"
                      "\"permits_free\":%u}",
@@ -159,9 +160,16 @@ mpc_status
 node_housekeeping_start(struct node_daemon *d)
 {
     char subj[TRANSPORT_SUBJECT_MAX];
-    mpc_status st = transport_subscribe_confirmed(d->t, "mpc.n.*.hb", on_heartbeat, d, &d->hb_sub);
+    mpc_status st = transport_subject_pattern(subj, sizeof subj, TRANSPORT_SUBJ_HEARTBEAT,
+                                              TRANSPORT_SUBJECT_ANY, NULL, NULL);
     if (st == MPC_OK) {
-        snprintf(subj, sizeof subj, "mpc.n.%s.status", d->cfg->node_id);
+        st = transport_subscribe_confirmed(d->t, subj, on_heartbeat, d, &d->hb_sub);
+    }
+    if (st == MPC_OK) {
+        st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_STATUS, d->cfg->node_id,
+                                     NULL, NULL);
+    }
+    if (st == MPC_OK) {
         st = transport_subscribe_confirmed(d->t, subj, on_status, d, &d->status_sub);
     }
     if (st == MPC_OK) {

@@ -19,6 +19,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/keyclaim.h"
+#include "transport/subject.h"
 
 #define NODE_KEYCLAIM_WAIT_MS 1500u /* per-peer reply wait */
 
@@ -57,7 +58,8 @@ on_keyclaim(void *arg, const transport_msg *msg)
     uint8_t *pub = NULL, *out = NULL;
     size_t out_len = 0;
     memset(&c, 0, sizeof c);
-    if (msg->reply == NULL || node_keyclaim_query_decode(&c.q, msg->data, msg->len) != MPC_OK) {
+    if (!transport_subject_is_inbox(msg->reply) ||
+        node_keyclaim_query_decode(&c.q, msg->data, msg->len) != MPC_OK) {
         return TRANSPORT_REPLY_NONE;
     }
     snprintf(c.node_id, sizeof c.node_id, "%s", d->cfg->node_id);
@@ -77,7 +79,11 @@ mpc_status
 node_keyclaim_serve_start(struct node_daemon *d)
 {
     char subj[TRANSPORT_SUBJECT_MAX];
-    snprintf(subj, sizeof subj, "mpc.n.%s.keyclaim", d->cfg->node_id);
+    mpc_status st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYCLAIM,
+                                            d->cfg->node_id, NULL, NULL);
+    if (st != MPC_OK) {
+        return st;
+    }
     return transport_subscribe_confirmed(d->t, subj, on_keyclaim, d, &d->keyclaim_sub);
 }
 
@@ -132,9 +138,12 @@ gather(struct node_daemon *d, const struct node_keyclaim_query *q, struct gather
             gathered_free(g);
             return MPC_ERR_NOMEM;
         }
-        snprintf(subj, sizeof subj, "mpc.n.%s.keyclaim", p->id);
-        mpc_status r = transport_request(d->t, subj, qb, ql, NODE_KEYCLAIM_WAIT_MS, buf,
-                                         NODE_KEYCLAIM_MAX, &rl);
+        mpc_status r =
+            transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYCLAIM, p->id, NULL, NULL);
+        if (r == MPC_OK) {
+            r = transport_request(d->t, subj, qb, ql, NODE_KEYCLAIM_WAIT_MS, buf, NODE_KEYCLAIM_MAX,
+                                  &rl);
+        }
         if (r == MPC_OK) {
             r = node_keyclaim_open(&g->claims[g->n], buf, rl, q, p->id, p->public_key);
         }

@@ -25,6 +25,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/killpoint.h"
+#include "transport/subject.h"
 
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
 #define NODE_NAK_DELAY_MS       1000u
@@ -110,22 +111,43 @@ node_msg_term(transport_js_msg *m, const char *request_id)
     msg_result(transport_js_msg_term(m), "term", request_id);
 }
 
+/* node_client_result_sign_fn over the node's identity key. */
+static mpc_status
+result_sign_identity(void *ctx, uint8_t *sig, const uint8_t *msg, size_t len)
+{
+    return node_store_identity_sign(ctx, sig, msg, len);
+}
+
+/*
+ * Signs the encoded Result with the node's identity key (proto/result.proto:
+ * every copy is attributable) and publishes it on the node's own result
+ * subject. A request-log entry holds the unsigned bytes: Ed25519 is
+ * deterministic, so a republish sends the very same signed copy.
+ */
 mpc_status
 node_client_result_publish(struct node_daemon *d, const char *client_id, const char *request_id,
                            const char *key_type, const uint8_t *res, size_t len)
 {
     char subject[TRANSPORT_SUBJECT_MAX];
     char msg_id[TRANSPORT_JS_MSG_ID_MAX + 1];
+    uint8_t *signed_res = NULL;
+    size_t signed_len = 0;
     transport_js_header h = {TRANSPORT_JS_HDR_NODE, d->cfg->node_id};
-    mpc_status st = transport_js_result_subject(subject, sizeof subject, client_id, request_id);
+    mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_RESULT,
+                                            client_id, request_id, d->cfg->node_id);
     if (st == MPC_OK) {
         st = transport_js_result_msg_id(msg_id, sizeof msg_id, request_id, d->cfg->node_id,
                                         key_type);
     }
     if (st == MPC_OK) {
-        st = transport_js_publish(d->js, subject, res, len, msg_id, &h, 1, NODE_PUBLISH_TIMEOUT_MS,
-                                  NULL);
+        st = node_client_result_sign(res, len, d->cfg->node_id, result_sign_identity, d->id,
+                                     &signed_res, &signed_len);
     }
+    if (st == MPC_OK) {
+        st = transport_js_publish(d->js, subject, signed_res, signed_len, msg_id, &h, 1,
+                                  NODE_PUBLISH_TIMEOUT_MS, NULL);
+    }
+    free(signed_res);
     if (st != MPC_OK) {
         node_metrics_add(&d->m.publish_failures);
         mpc_log(MPC_LOG_WARN, "node", "result_publish_failed", "request=%s status=%s", request_id,
@@ -143,6 +165,10 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
                          : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
                                                        : job->req->reshare->wallet_id;
     int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
+    uint8_t digest[NODE_CLIENT_REQUEST_DIGEST_LEN];
+    size_t req_len = 0;
+    const uint8_t *req = transport_js_msg_data(job->msg, &req_len);
+    int have_digest = req != NULL && node_client_request_digest(digest, req, req_len) == MPC_OK;
     int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     struct node_client_result_info info = {
         .request_id = job->request_id,
@@ -166,6 +192,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .node_id = d->cfg->node_id,
         .finished_at_ms = mpc_clock_wall_ms(),
         .duration_ms = sj->elapsed_ms,
+        .request_digest = have_digest ? digest : NULL,
     };
     return node_client_result_encode(&info, out, len);
 }

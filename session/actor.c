@@ -23,6 +23,7 @@
 #include "common/secmem.h"
 #include "session/step.h"
 #include "session/wire.h"
+#include "transport/subject.h"
 
 /* Replay-set key: one (from, round, seq). */
 typedef struct {
@@ -143,8 +144,11 @@ actor_send(session *s, mpc_outbox *ob)
             st = transport_publish(s->mgr->t, s->subj_b, buf, len);
         } else {
             char subj[SESSION_SUBJECT_MAX];
-            snprintf(subj, sizeof subj, "mpc.s.%s.d.%s", s->sid_hex, s->party_ids[om->to]);
-            st = session_send_direct(s, om->to, subj, buf, len, 0, s->deadline_at_ms);
+            st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_DIRECT,
+                                         s->sid_hex, s->party_ids[om->to], NULL);
+            if (st == MPC_OK) {
+                st = session_send_direct(s, om->to, subj, buf, len, 0, s->deadline_at_ms);
+            }
         }
         free(buf);
         if (st == MPC_OK) {
@@ -434,8 +438,11 @@ actor_probe(session *s, uint32_t p)
         return st;
     }
     char subj[SESSION_SUBJECT_MAX];
-    snprintf(subj, sizeof subj, "mpc.s.%s.r.%s", s->sid_hex, s->party_ids[p]);
-    st = session_send_direct(s, p, subj, buf, len, 1, s->barrier_deadline_ms);
+    st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_READY, s->sid_hex,
+                                 s->party_ids[p], NULL);
+    if (st == MPC_OK) {
+        st = session_send_direct(s, p, subj, buf, len, 1, s->barrier_deadline_ms);
+    }
     free(buf);
     return st;
 }

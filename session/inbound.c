@@ -17,6 +17,7 @@
  * which may already be gone when a late completion of a DONE session arrives.
  */
 #include "session/internal.h"
+#include "transport/subject.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,18 +122,13 @@ session_on_ready(void *arg, const transport_msg *msg)
 static int
 inbound_subject_sid(const char *subject, uint8_t sid[SESSION_SID_LEN])
 {
-    static const char prefix[] = "mpc.s.";
-    if (strncmp(subject, prefix, sizeof prefix - 1) != 0) {
+    transport_subject_parts p;
+    if (transport_subject_parse(subject, &p) != MPC_OK ||
+        (p.kind != TRANSPORT_SUBJ_SESSION_DIRECT && p.kind != TRANSPORT_SUBJ_SESSION_READY) ||
+        strlen(p.arg[0]) != SESSION_SID_HEX_LEN) {
         return 0;
     }
-    const char *hex = subject + sizeof prefix - 1;
-    if (strlen(hex) <= SESSION_SID_HEX_LEN || hex[SESSION_SID_HEX_LEN] != '.') {
-        return 0;
-    }
-    char buf[SESSION_SID_HEX_LEN + 1];
-    memcpy(buf, hex, SESSION_SID_HEX_LEN);
-    buf[SESSION_SID_HEX_LEN] = '\0';
-    return mpc_hex_decode_exact(sid, SESSION_SID_LEN, buf) == MPC_OK;
+    return mpc_hex_decode_exact(sid, SESSION_SID_LEN, p.arg[0]) == MPC_OK;
 }
 
 transport_reply

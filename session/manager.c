@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "session/guard.h"
 #include "session/internal.h"
+#include "transport/subject.h"
 
 #define SESSION_MAX_PARTIES    255
 #define SESSION_SHUTDOWN_GRACE 30000 /* ms to wait for failed sessions to end */
@@ -470,8 +471,11 @@ session_manager_create(session_manager **out, const session_config *cfg, transpo
     m->guard_acquired = 1;
     if (cfg->gone_responder) {
         char subj[SESSION_SUBJECT_MAX];
-        snprintf(subj, sizeof subj, "mpc.s.*.d.%s", m->self_id);
-        st = transport_subscribe_confirmed(t, subj, session_on_gone_probe, m, &m->gone_sub);
+        st = transport_subject_pattern(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_DIRECT,
+                                       TRANSPORT_SUBJECT_ANY, m->self_id, NULL);
+        if (st == MPC_OK) {
+            st = transport_subscribe_confirmed(t, subj, session_on_gone_probe, m, &m->gone_sub);
+        }
         if (st != MPC_OK) {
             goto out_free;
         }
@@ -643,9 +647,15 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     s->direct_cap = m->cfg.mailbox_cap;
     s->state = SESSION_STATE_SUBSCRIBING;
     s->pending_fail = MPC_OK;
-    snprintf(s->subj_b, sizeof s->subj_b, "mpc.s.%s.b", s->sid_hex);
-    snprintf(s->subj_d, sizeof s->subj_d, "mpc.s.%s.d.%s", s->sid_hex, m->self_id);
-    snprintf(s->subj_r, sizeof s->subj_r, "mpc.s.%s.r.%s", s->sid_hex, m->self_id);
+    if (transport_subject_build(s->subj_b, sizeof s->subj_b, TRANSPORT_SUBJ_SESSION_BCAST,
+                                s->sid_hex, NULL, NULL) != MPC_OK ||
+        transport_subject_build(s->subj_d, sizeof s->subj_d, TRANSPORT_SUBJ_SESSION_DIRECT,
+                                s->sid_hex, m->self_id, NULL) != MPC_OK ||
+        transport_subject_build(s->subj_r, sizeof s->subj_r, TRANSPORT_SUBJ_SESSION_READY,
+                                s->sid_hex, m->self_id, NULL) != MPC_OK) {
+        mgr_session_free(s);
+        return NULL;
+    }
     return s;
 }
 

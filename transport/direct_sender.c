@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "common/timerheap.h"
+#include "transport/subject.h"
 
 #define DS_DEFAULT_THREADS 2
 #define DS_MAX_THREADS     16
@@ -39,6 +40,7 @@ struct ds_job {
     transport_send_done_fn done; /* completion */
     void *done_arg;              /* completion argument */
     uint32_t attempts;           /* tries started so far */
+    uint64_t token;              /* random, in every reply subject: binds a reply to this job */
     int inflight;                /* 1 while the current try awaits its reply */
     uint64_t timer_id;           /* pending timer (per-try or backoff), 0 = none */
     int final;                   /* final status, DS_FINAL_NONE while running */
@@ -335,7 +337,11 @@ ds_attempt(transport_direct_sender *ds, struct ds_job *job)
     if (job->final != DS_FINAL_NONE) {
         return;
     }
-    snprintf(reply, sizeof reply, "%s.d.%" PRIu64 ".%u", ds->prefix, job->id, attempt);
+    const uint64_t nums[3] = {job->id, attempt, job->token};
+    if (transport_subject_inbox_reply(reply, sizeof reply, ds->prefix, 'd', nums, 3) != MPC_OK) {
+        ds_finish(ds, job, MPC_ERR_INTERNAL); /* the prefix was checked at create */
+        return;
+    }
     job->refs++;
     pthread_mutex_unlock(&ds->mu);
     if (ds->on_attempt != NULL) {
@@ -537,6 +543,10 @@ transport_direct_sender_submit(transport_direct_sender *ds, const transport_send
     if (j == NULL) {
         return MPC_ERR_NOMEM;
     }
+    if (mpc_random_bytes(&j->token, sizeof j->token) != MPC_OK) {
+        ds_job_free(j);
+        return MPC_ERR_RANDOM;
+    }
     pthread_mutex_lock(&ds->mu);
     if (ds->stopping) {
         pthread_mutex_unlock(&ds->mu);
@@ -571,7 +581,7 @@ transport_direct_sender_cancel_owner(transport_direct_sender *ds, uint64_t owner
 
 void
 transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id, uint32_t attempt,
-                                 mpc_status outcome)
+                                 uint64_t token, mpc_status outcome)
 {
     if (ds == NULL) {
         return;
@@ -579,7 +589,8 @@ transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id, u
     pthread_mutex_lock(&ds->mu);
     struct ds_job *j = NULL;
     HASH_FIND(hh, ds->jobs, &job_id, sizeof job_id, j);
-    if (j != NULL && j->final == DS_FINAL_NONE && !ds->stopping) {
+    /* a reply that does not carry the job's token is not about this job */
+    if (j != NULL && j->token == token && j->final == DS_FINAL_NONE && !ds->stopping) {
         if (outcome == MPC_OK || outcome == MPC_ERR_GONE) {
             ds_finish(ds, j, outcome);
         } else if (j->inflight && j->attempts == attempt) {
@@ -589,45 +600,17 @@ transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id, u
     pthread_mutex_unlock(&ds->mu);
 }
 
-/* Parses a decimal uint64 that must span [s, end). Returns 1 on success. */
-static int
-ds_parse_u64(const char *s, const char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (s >= end || end - s > 20) {
-        return 0;
-    }
-    for (const char *p = s; p < end; p++) {
-        if (*p < '0' || *p > '9') {
-            return 0;
-        }
-        uint64_t d = (uint64_t)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return 0;
-        }
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 1;
-}
-
 int
 transport_direct_sender_route(transport_direct_sender *ds, const char *subject, const uint8_t *data,
                               size_t len, int no_responders)
 {
-    if (ds == NULL || subject == NULL || strncmp(subject, ds->prefix, ds->prefix_len) != 0 ||
-        strncmp(subject + ds->prefix_len, ".d.", 3) != 0) {
-        return 0;
-    }
-    const char *a = subject + ds->prefix_len + 3;
-    const char *dot = strchr(a, '.');
-    uint64_t job = 0, attempt = 0;
-    if (dot == NULL || !ds_parse_u64(a, dot, &job) ||
-        !ds_parse_u64(dot + 1, dot + 1 + strlen(dot + 1), &attempt) || attempt > UINT32_MAX) {
+    uint64_t nums[3] = {0, 0, 0}; /* job, attempt, token */
+    if (ds == NULL || !transport_subject_inbox_parse(subject, ds->prefix, 'd', nums, 3) ||
+        nums[1] > UINT32_MAX) {
         return 0;
     }
     mpc_status outcome = no_responders ? MPC_ERR_NO_RESPONDERS : transport_reply_parse(data, len);
-    transport_direct_sender_on_reply(ds, job, (uint32_t)attempt, outcome);
+    transport_direct_sender_on_reply(ds, nums[0], (uint32_t)nums[1], nums[2], outcome);
     return 1;
 }
 

@@ -72,7 +72,7 @@ MPC_MUST_CHECK mpc_status transport_direct_sender_create(const transport_direct_
 
 /*
  * Accepts a job (subject and data are copied).
- * Returns: MPC_OK (job->done runs exactly once), MPC_ERR_INVALID_ARG,
+ * Returns: MPC_OK (job->done runs exactly once), MPC_ERR_INVALID_ARG, MPC_ERR_RANDOM,
  *          MPC_ERR_NOMEM, MPC_ERR_CLOSED (shutting down; done is not called).
  */
 MPC_MUST_CHECK mpc_status transport_direct_sender_submit(transport_direct_sender *ds,
@@ -82,18 +82,19 @@ MPC_MUST_CHECK mpc_status transport_direct_sender_submit(transport_direct_sender
 void transport_direct_sender_cancel_owner(transport_direct_sender *ds, uint64_t owner);
 
 /*
- * Reports the reply to attempt `attempt` of job `job_id`: MPC_OK (ACK),
+ * Reports the reply to attempt `attempt` of job `job_id` carrying `token`
+ * (ignored unless it is the job's own random token): MPC_OK (ACK),
  * MPC_ERR_GONE, MPC_ERR_BUSY, MPC_ERR_NO_RESPONDERS or MPC_ERR_MSG_MALFORMED
  * (unknown reply bytes, treated as a failed attempt). Replies for finished
  * jobs and stale BUSY/NO_RESPONDERS of earlier attempts are ignored; a late
  * ACK or GONE of an earlier attempt still ends the job (the peer did get it).
  */
 void transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id,
-                                      uint32_t attempt, mpc_status outcome);
+                                      uint32_t attempt, uint64_t token, mpc_status outcome);
 
 /*
  * Routes a message that arrived on the inbox wildcard: if subject is
- * "<prefix>.d.<job>.<attempt>" it is decoded (reply bytes or no_responders)
+ * "<prefix>.d.<job>.<attempt>.<token>" it is decoded (reply bytes or no_responders)
  * and passed to on_reply.
  * Returns: 1 if the subject was a direct-send reply subject, else 0.
  */

@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "transport/jetstream_internal.h"
 #include "transport/nats_options.h"
+#include "transport/subject.h"
 
 #define TJS_CLOSE_WAIT_MS       5000
 #define TJS_API_WAIT_MS         5000
@@ -111,45 +112,6 @@ tjs_on_closed(natsConnection *nc, void *closure)
     pthread_mutex_unlock(&js->mu);
 }
 
-static natsStatus
-tjs_set_options(natsOptions *o, const transport_nats_config *c, transport_js *js)
-{
-    natsStatus s = natsOptions_SetURL(o, c->servers);
-    if (s == NATS_OK && c->name != NULL)
-        s = natsOptions_SetName(o, c->name);
-    if (s == NATS_OK)
-        s = natsOptions_SetSendAsap(o, true);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(o, true);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(o, -1);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(o, c->reconnect_wait_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectJitter(o, c->reconnect_jitter_ms, c->reconnect_jitter_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectBufSize(o, (int)c->reconnect_buf_bytes);
-    if (s == NATS_OK)
-        s = natsOptions_SetPingInterval(o, c->ping_interval_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxPingsOut(o, (int)c->max_pings_out);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, c->connect_timeout_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetErrorHandler(o, tjs_on_error, js);
-    if (s == NATS_OK)
-        s = natsOptions_SetDisconnectedCB(o, tjs_on_disconnected, js);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(o, tjs_on_reconnected, js);
-    if (s == NATS_OK)
-        s = natsOptions_SetClosedCB(o, tjs_on_closed, js);
-    if (s == NATS_OK && c->retry_on_failed_connect)
-        s = natsOptions_SetRetryOnFailedConnect(o, true, tjs_on_connected, js);
-    if (s == NATS_OK)
-        s = transport_nats_options_auth(o, c);
-    return s;
-}
-
 static transport_js *
 tjs_alloc(const transport_nats_config *c)
 {
@@ -210,13 +172,15 @@ static mpc_status
 tjs_connect(transport_js *js, const transport_nats_config *c)
 {
     natsOptions *o = NULL;
-    natsStatus s = natsOptions_Create(&o);
+    const transport_nats_handlers h = {tjs_on_error,
+                                       tjs_on_disconnected,
+                                       tjs_on_reconnected,
+                                       tjs_on_closed,
+                                       tjs_on_connected,
+                                       js,
+                                       0};
+    natsStatus s = transport_nats_options_create(c, &h, &o);
     if (s != NATS_OK) {
-        return transport_nats_status(s);
-    }
-    s = tjs_set_options(o, c, js);
-    if (s != NATS_OK) {
-        natsOptions_Destroy(o);
         return s == NATS_NO_MEMORY ? MPC_ERR_NOMEM : MPC_ERR_CONFIG;
     }
     s = natsConnection_Connect(&js->nc, o);
@@ -466,22 +430,6 @@ tjs_ensure_consumer(transport_js *js, const transport_js_consumer_config *cfg, c
     return st;
 }
 
-static int
-tjs_token_ok(const char *s, size_t max)
-{
-    size_t n = 0;
-    if (s == NULL) {
-        return 0;
-    }
-    for (; s[n] != '\0'; n++) {
-        char c = s[n];
-        if (c == '.' || c == '*' || c == '>' || c <= ' ' || c == 0x7f || n >= max) {
-            return 0;
-        }
-    }
-    return n > 0;
-}
-
 mpc_status
 transport_js_consumer_bind(transport_js *js, const transport_js_consumer_config *cfg,
                            transport_js_consumer **out)
@@ -493,7 +441,7 @@ transport_js_consumer_bind(transport_js *js, const transport_js_consumer_config 
         return MPC_ERR_INVALID_ARG;
     }
     *out = NULL;
-    if (js == NULL || cfg == NULL || !tjs_token_ok(cfg->node_id, 64)) {
+    if (js == NULL || cfg == NULL || !transport_subject_token_ok(cfg->node_id)) {
         return MPC_ERR_INVALID_ARG;
     }
     transport_js_consumer *c = calloc(1, sizeof *c);

@@ -21,8 +21,10 @@
  * durable created implicitly by a pull subscribe is deleted on unsubscribe,
  * DESIGN §2). An existing consumer with the same name is reused.
  *
- * Results: node copies are published to mpc.res.<client>.<request_id> with
- * header Mpc-Node: <node id> and Nats-Msg-Id "<request_id>/<node id>/<key
+ * Results: each node publishes its copies on its own subject
+ * mpc.res.<client>.<request_id>.<node> (transport/subject.h), signed (the
+ * subject and node signature, not the informational header Mpc-Node: <node
+ * id>, say whose copy it is) and Nats-Msg-Id "<request_id>/<node id>/<key
  * type>" (transport_js_result_msg_id; a keygen of two key types yields one
  * result per type; a result whose key_type is unknown, e.g. for a request
  * that did not decode, uses "<request_id>/<node id>"): the stream keeps exactly one copy per node
@@ -33,17 +35,15 @@
  * Requests: clients publish with Nats-Msg-Id = request_id and SHOULD add
  * header Mpc-Client: <client_id>; it is only used to answer a request whose
  * body cannot be decoded (malformed protobuf, oversized) with an error result
- * on mpc.res.<Mpc-Client>.<Nats-Msg-Id>.
+ * on mpc.res.<Mpc-Client>.<Nats-Msg-Id>.<node>.
  *
  * Client side: transport_js_publish with msg_id = request_id publishes a
  * request; transport_js_results_watch opens an ordered consumer on MPC_RES
- * for mpc.res.<client>.<request_id> that delivers every copy already stored
+ * for mpc.res.<client>.<request_id>.* that delivers every copy already stored
  * and every later one, so it may be opened before or after publishing.
- * NATS permissions the client needs: publish mpc.req.>, $JS.API.STREAM.INFO.>,
- * $JS.API.CONSUMER.CREATE.MPC_RES(.>), $JS.API.CONSUMER.DELETE.MPC_RES.>,
- * subscribe _INBOX.>. A node needs: publish mpc.res.>, $JS.API.> for its
- * streams and its own consumer (CONSUMER.CREATE/INFO/MSG.NEXT for MPC_REQ
- * node_<id>), $JS.ACK.MPC_REQ.node_<id>.>, subscribe _INBOX.>.
+ * NATS permissions each user needs are the table of transport/subject_perm.c
+ * (replies arrive below the user's own inbox _INBOX.<user>, set with
+ * natsOptions_SetCustomInboxPrefix).
  *
  * No nats.c type appears here; nats.c statuses are translated to mpc_status.
  *
@@ -61,11 +61,12 @@
 
 #include "common/status.h"
 #include "transport/nats_transport.h"
+#include "transport/subject.h"
 
-#define TRANSPORT_JS_REQ_STREAM     "MPC_REQ"   /* request stream name */
-#define TRANSPORT_JS_RES_STREAM     "MPC_RES"   /* result stream name */
-#define TRANSPORT_JS_REQ_SUBJECTS   "mpc.req.>" /* request subjects */
-#define TRANSPORT_JS_RES_SUBJECTS   "mpc.res.>" /* result subjects */
+#define TRANSPORT_JS_REQ_STREAM     "MPC_REQ"                      /* request stream name */
+#define TRANSPORT_JS_RES_STREAM     "MPC_RES"                      /* result stream name */
+#define TRANSPORT_JS_REQ_SUBJECTS   TRANSPORT_SUBJECT_ALL_REQUESTS /* request subjects */
+#define TRANSPORT_JS_RES_SUBJECTS   TRANSPORT_SUBJECT_ALL_RESULTS  /* result subjects */
 #define TRANSPORT_JS_HDR_MSG_ID     "Nats-Msg-Id"
 #define TRANSPORT_JS_HDR_NODE       "Mpc-Node"
 #define TRANSPORT_JS_HDR_CLIENT     "Mpc-Client"
@@ -243,15 +244,6 @@ MPC_MUST_CHECK mpc_status transport_js_publish(transport_js *js, const char *sub
                                                uint64_t timeout_ms, transport_js_pub_ack *ack);
 
 /*
- * Formats the result subject "mpc.res.<client_id>.<request_id>".
- * Out: buf NUL-terminated ("" on failure).
- * Returns: MPC_OK, MPC_ERR_INVALID_ARG (empty id or one holding '.', '*',
- *          '>', whitespace), MPC_ERR_BUFFER_TOO_SMALL.
- */
-MPC_MUST_CHECK mpc_status transport_js_result_subject(char *buf, size_t cap, const char *client_id,
-                                                      const char *request_id);
-
-/*
  * Formats a node's result Nats-Msg-Id "<request_id>/<node_id>/<key_type>",
  * or "<request_id>/<node_id>" when key_type is NULL.
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_BUFFER_TOO_SMALL.
@@ -260,11 +252,10 @@ MPC_MUST_CHECK mpc_status transport_js_result_msg_id(char *buf, size_t cap, cons
                                                      const char *node_id, const char *key_type);
 
 /*
- * Client: watches mpc.res.<client_id>.<request_id> (request_id NULL: every
- * request of the client, mpc.res.<client_id>.*, for benches that keep many
- * requests in flight) through an ordered, ephemeral consumer on MPC_RES that
- * starts at the first stored message.
- * Out: *out — caller owns it; free with transport_js_results_destroy().
+ * Client: watches every node's copy, mpc.res.<client_id>.<request_id>.*
+ * (request_id NULL: every request of the client, mpc.res.<client_id>.*.*, for benches that keep
+ * many requests in flight) through an ordered, ephemeral consumer on MPC_RES that starts at the
+ * first stored message. Out: *out — caller owns it; free with transport_js_results_destroy().
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOT_FOUND (no MPC_RES),
  *          MPC_ERR_PERMISSION, MPC_ERR_TIMEOUT, MPC_ERR_NOT_CONNECTED,
  *          MPC_ERR_NOMEM, MPC_ERR_NATS.

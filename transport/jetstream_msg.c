@@ -15,6 +15,7 @@
 
 #include "transport/jetstream_internal.h"
 #include "transport/nats_options.h"
+#include "transport/subject.h"
 
 /* A client's ordered consumer on one result subject. */
 struct transport_js_results {
@@ -245,21 +246,6 @@ transport_js_publish(transport_js *js, const char *subject, const uint8_t *data,
     return st;
 }
 
-/* Returns: 1 if s is a single non-empty subject token without wildcards or spaces. */
-static int
-tjs_token_ok(const char *s)
-{
-    if (s == NULL || s[0] == '\0') {
-        return 0;
-    }
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '.' || *p == '*' || *p == '>' || *p <= ' ' || *p == 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static mpc_status
 tjs_format(char *buf, size_t cap, int n)
 {
@@ -271,19 +257,6 @@ tjs_format(char *buf, size_t cap, int n)
 }
 
 mpc_status
-transport_js_result_subject(char *buf, size_t cap, const char *client_id, const char *request_id)
-{
-    if (buf == NULL || cap == 0) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    buf[0] = '\0';
-    if (!tjs_token_ok(client_id) || !tjs_token_ok(request_id)) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    return tjs_format(buf, cap, snprintf(buf, cap, "mpc.res.%s.%s", client_id, request_id));
-}
-
-mpc_status
 transport_js_result_msg_id(char *buf, size_t cap, const char *request_id, const char *node_id,
                            const char *key_type)
 {
@@ -291,8 +264,8 @@ transport_js_result_msg_id(char *buf, size_t cap, const char *request_id, const 
         return MPC_ERR_INVALID_ARG;
     }
     buf[0] = '\0';
-    if (!tjs_token_ok(request_id) || !tjs_token_ok(node_id) ||
-        (key_type != NULL && !tjs_token_ok(key_type))) {
+    if (!transport_subject_token_ok(request_id) || !transport_subject_token_ok(node_id) ||
+        (key_type != NULL && !transport_subject_token_ok(key_type))) {
         return MPC_ERR_INVALID_ARG;
     }
     int n = key_type != NULL ? snprintf(buf, cap, "%s/%s/%s", request_id, node_id, key_type)
@@ -317,18 +290,11 @@ transport_js_results_watch(transport_js *js, const char *client_id, const char *
     if (js == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    mpc_status st;
-    if (request_id != NULL) {
-        st = transport_js_result_subject(subject, sizeof subject, client_id, request_id);
-    } else { /* every request of the client */
-        st = tjs_token_ok(client_id)
-                 ? transport_js_result_subject(subject, sizeof subject, client_id, "x")
-                 : MPC_ERR_INVALID_ARG;
-        size_t n = strlen(subject);
-        if (st == MPC_OK) {
-            subject[n - 1] = '*'; /* "mpc.res.<client>.x" -> ".*" */
-        }
-    }
+    /* every node's copy; request_id NULL: every request of the client */
+    mpc_status st = client_id == NULL
+                        ? MPC_ERR_INVALID_ARG
+                        : transport_subject_pattern(subject, sizeof subject, TRANSPORT_SUBJ_RESULT,
+                                                    client_id, request_id, TRANSPORT_SUBJECT_ANY);
     if (st != MPC_OK) {
         return MPC_ERR_INVALID_ARG;
     }

@@ -730,7 +730,7 @@ transport_mem_create_cfg(transport_mem_net *net, const char *node_name,
     t->base.name = "mem";
     t->net = net;
     snprintf(t->name, sizeof t->name, "%s", node_name);
-    mpc_status st = transport_reply_mux_create(&t->mux);
+    mpc_status st = transport_reply_mux_create(NULL, &t->mux);
     if (st != MPC_OK) {
         goto fail_free;
     }

@@ -5,6 +5,7 @@
 #include "transport/nats_options.h"
 
 #include "transport/nkey.h"
+#include "transport/subject.h"
 
 #include <string.h>
 
@@ -99,6 +100,64 @@ transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg)
         s = natsOptions_LoadCertificatesChain(o, cfg->tls_cert_file, cfg->tls_key_file);
     }
     return s;
+}
+
+natsStatus
+transport_nats_options_create(const transport_nats_config *c, const transport_nats_handlers *h,
+                              natsOptions **out)
+{
+    natsOptions *o = NULL;
+    *out = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    if (s == NATS_OK)
+        s = natsOptions_SetURL(o, c->servers); /* the library splits comma lists */
+    if (s == NATS_OK && c->name != NULL)
+        s = natsOptions_SetName(o, c->name);
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(o, true);
+    if (s == NATS_OK && h->global_delivery)
+        s = natsOptions_UseGlobalMessageDelivery(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetAllowReconnect(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, -1); /* infinite */
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, c->reconnect_wait_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectJitter(o, c->reconnect_jitter_ms, c->reconnect_jitter_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectBufSize(o, (int)c->reconnect_buf_bytes);
+    if (s == NATS_OK)
+        s = natsOptions_SetPingInterval(o, c->ping_interval_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxPingsOut(o, (int)c->max_pings_out);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, c->connect_timeout_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(o, h->on_error, h->closure);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(o, h->on_disconnected, h->closure);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(o, h->on_reconnected, h->closure);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(o, h->on_closed, h->closure);
+    if (s == NATS_OK && c->retry_on_failed_connect)
+        s = natsOptions_SetRetryOnFailedConnect(o, true, h->on_connected, h->closure);
+    if (s == NATS_OK)
+        s = transport_nats_options_auth(o, c);
+    if (s == NATS_OK && c->user != NULL) {
+        /* each user's replies arrive below its own inbox, the only one it may read */
+        char prefix[TRANSPORT_SUBJECT_MAX];
+        s = transport_subject_inbox_prefix(prefix, sizeof prefix, c->user, NULL) == MPC_OK
+                ? natsOptions_SetCustomInboxPrefix(o, prefix)
+                : NATS_INVALID_ARG;
+    }
+    if (s != NATS_OK) {
+        natsOptions_Destroy(o);
+        return s;
+    }
+    *out = o;
+    return NATS_OK;
 }
 
 static uint32_t

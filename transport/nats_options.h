@@ -31,4 +31,25 @@ int transport_nats_config_check(const transport_nats_config *cfg);
  */
 natsStatus transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg);
 
+/* The connection event handlers of one connection (all get closure). */
+typedef struct {
+    natsErrHandler on_error;               /* asynchronous errors (logged, counted) */
+    natsConnectionHandler on_disconnected; /* lost the server */
+    natsConnectionHandler on_reconnected;  /* back */
+    natsConnectionHandler on_closed;       /* final: the connection is closed */
+    natsConnectionHandler on_connected;    /* first connect in the background (retry mode) */
+    void *closure;                         /* passed to every handler */
+    int global_delivery;                   /* 1 = the library's global delivery pool */
+} transport_nats_handlers;
+
+/*
+ * The one NATS connection set-up, shared by the session transport and the
+ * JetStream connection: servers, name, SendAsap, infinite reconnect with
+ * jitter, pings, connect timeout, handlers, auth and TLS of cfg.
+ * Out: *out — caller owns it; free with natsOptions_Destroy(). NULL on failure.
+ * Returns: NATS_OK or the first failing nats.c status.
+ */
+natsStatus transport_nats_options_create(const transport_nats_config *cfg,
+                                         const transport_nats_handlers *h, natsOptions **out);
+
 #endif /* MPC_TRANSPORT_NATS_OPTIONS_H */

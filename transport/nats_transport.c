@@ -138,50 +138,6 @@ nt_on_closed(natsConnection *nc, void *closure)
     pthread_mutex_unlock(&t->mu);
 }
 
-/* ---------------------------------------------------------------- options */
-
-static natsStatus
-nt_set_options(natsOptions *o, const transport_nats_config *cfg, struct nats_transport *t)
-{
-    natsStatus s = natsOptions_SetURL(o, cfg->servers); /* the library splits comma lists */
-    if (s == NATS_OK && cfg->name != NULL) {
-        s = natsOptions_SetName(o, cfg->name);
-    }
-    if (s == NATS_OK)
-        s = natsOptions_SetSendAsap(o, true);
-    if (s == NATS_OK)
-        s = natsOptions_UseGlobalMessageDelivery(o, true);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(o, true);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(o, -1); /* infinite */
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(o, cfg->reconnect_wait_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectJitter(o, cfg->reconnect_jitter_ms, cfg->reconnect_jitter_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectBufSize(o, (int)cfg->reconnect_buf_bytes);
-    if (s == NATS_OK)
-        s = natsOptions_SetPingInterval(o, cfg->ping_interval_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxPingsOut(o, (int)cfg->max_pings_out);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, cfg->connect_timeout_ms);
-    if (s == NATS_OK)
-        s = natsOptions_SetErrorHandler(o, nt_on_error, t);
-    if (s == NATS_OK)
-        s = natsOptions_SetDisconnectedCB(o, nt_on_disconnected, t);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(o, nt_on_reconnected, t);
-    if (s == NATS_OK)
-        s = natsOptions_SetClosedCB(o, nt_on_closed, t);
-    if (s == NATS_OK && cfg->retry_on_failed_connect)
-        s = natsOptions_SetRetryOnFailedConnect(o, true, nt_on_connected, t);
-    if (s == NATS_OK)
-        s = transport_nats_options_auth(o, cfg);
-    return s;
-}
-
 /* ---------------------------------------------------------------- subscriptions */
 
 static void
@@ -213,7 +169,8 @@ nt_on_msg(natsConnection *nc, natsSubscription *ns, natsMsg *msg, void *closure)
         NT_COUNT(t, received);
         transport_reply r = s->fn(s->arg, &m);
         const char *bytes = transport_reply_str(r);
-        if (reply != NULL && reply[0] != '\0' && bytes != NULL &&
+        /* ACK/BUSY/GONE go only to a reply inbox (answered through allow_responses) */
+        if (transport_subject_is_inbox(reply) && bytes != NULL &&
             natsConnection_Publish(nc, reply, bytes, (int)strlen(bytes)) == NATS_OK) {
             NT_COUNT(t, replies_sent);
         }
@@ -633,18 +590,16 @@ static mpc_status
 nt_connect(struct nats_transport *t, const transport_nats_config *cfg)
 {
     natsOptions *o = NULL;
+    const transport_nats_handlers h = {
+        nt_on_error, nt_on_disconnected, nt_on_reconnected, nt_on_closed, nt_on_connected, t, 1};
     natsStatus ns = nats_SetMessageDeliveryPoolSize((int)cfg->delivery_pool_size);
-    if (ns == NATS_OK) {
-        ns = natsOptions_Create(&o);
-    }
     if (ns != NATS_OK) {
         return transport_nats_status(ns);
     }
-    ns = nt_set_options(o, cfg, t);
+    ns = transport_nats_options_create(cfg, &h, &o);
     if (ns != NATS_OK) {
         mpc_log(MPC_LOG_ERROR, "transport", "nats_options", "conn=%s status=%s error=%s", t->name,
                 natsStatus_GetText(ns), nats_GetLastError(NULL));
-        natsOptions_Destroy(o);
         return ns == NATS_NO_MEMORY ? MPC_ERR_NOMEM : MPC_ERR_CONFIG;
     }
     ns = natsConnection_Connect(&t->nc, o);
@@ -667,7 +622,7 @@ static mpc_status
 nt_start_inbox(struct nats_transport *t, const transport_nats_config *cfg)
 {
     char wild[TRANSPORT_SUBJECT_MAX];
-    mpc_status st = transport_reply_mux_create(&t->mux);
+    mpc_status st = transport_reply_mux_create(cfg->user, &t->mux);
     if (st != MPC_OK) {
         return st;
     }

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/hex.h"
 #include "common/secmem.h"
+#include "transport/subject.h"
 
 struct mux_waiter {
     uint64_t id;             /* request id, in the reply subject */
@@ -28,17 +29,16 @@ struct mux_waiter {
 };
 
 struct transport_reply_mux {
-    pthread_mutex_t mu;          /* guards waiters, next_id, ds */
-    pthread_cond_t cv;           /* a waiter was completed */
-    char prefix[48];             /* "_INBOX.<32 hex>" */
-    size_t prefix_len;           /* strlen(prefix) */
-    struct mux_waiter *waiters;  /* pending synchronous requests */
-    uint64_t next_id;            /* next request id */
-    transport_direct_sender *ds; /* receives ".d." replies; may be NULL */
+    pthread_mutex_t mu;                 /* guards waiters, next_id, ds */
+    pthread_cond_t cv;                  /* a waiter was completed */
+    char prefix[TRANSPORT_SUBJECT_MAX]; /* "_INBOX.<user>.<32 hex>" */
+    struct mux_waiter *waiters;         /* pending synchronous requests */
+    uint64_t next_id;                   /* next request id */
+    transport_direct_sender *ds;        /* receives ".d." replies; may be NULL */
 };
 
 mpc_status
-transport_reply_mux_create(transport_reply_mux **out)
+transport_reply_mux_create(const char *user, transport_reply_mux **out)
 {
     uint8_t rnd[16];
     char hex[33];
@@ -58,8 +58,10 @@ transport_reply_mux_create(transport_reply_mux **out)
         free(m);
         return MPC_ERR_INTERNAL;
     }
-    snprintf(m->prefix, sizeof m->prefix, "_INBOX.%s", hex);
-    m->prefix_len = strlen(m->prefix);
+    if (transport_subject_inbox_prefix(m->prefix, sizeof m->prefix, user, hex) != MPC_OK) {
+        free(m);
+        return MPC_ERR_INVALID_ARG;
+    }
     m->next_id = 1;
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0) {
@@ -122,7 +124,7 @@ transport_reply_mux_request(transport_reply_mux *m, transport_publish_request_fn
                             uint64_t timeout_ms, uint8_t *reply, size_t reply_cap,
                             size_t *reply_len)
 {
-    char rsub[96];
+    char rsub[TRANSPORT_SUBJECT_MAX];
     if (reply_len != NULL) {
         *reply_len = 0;
     }
@@ -136,8 +138,10 @@ transport_reply_mux_request(transport_reply_mux *m, transport_publish_request_fn
     w.next = m->waiters;
     m->waiters = &w;
     pthread_mutex_unlock(&m->mu);
-    snprintf(rsub, sizeof rsub, "%s.r.%" PRIu64, m->prefix, w.id);
-    mpc_status st = pub(impl, subject, rsub, data, len);
+    mpc_status st = transport_subject_inbox_reply(rsub, sizeof rsub, m->prefix, 'r', &w.id, 1);
+    if (st == MPC_OK) {
+        st = pub(impl, subject, rsub, data, len);
+    }
     uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
     pthread_mutex_lock(&m->mu);
     if (st == MPC_OK) {
@@ -153,36 +157,17 @@ transport_reply_mux_request(transport_reply_mux *m, transport_publish_request_fn
     return st;
 }
 
-/* Parses "<digits>" to the end of s. */
-static int
-mux_parse_id(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (*s == '\0' || strlen(s) > 20) {
-        return 0;
-    }
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) {
-            return 0;
-        }
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *out = v;
-    return 1;
-}
-
 void
 transport_reply_mux_deliver(transport_reply_mux *m, const char *subject, const uint8_t *data,
                             size_t len, int no_responders)
 {
     uint64_t id = 0;
-    if (m == NULL || subject == NULL || strncmp(subject, m->prefix, m->prefix_len) != 0) {
+    if (m == NULL || subject == NULL) {
         return;
     }
     pthread_mutex_lock(&m->mu);
     transport_direct_sender *ds = m->ds;
-    if (strncmp(subject + m->prefix_len, ".r.", 3) == 0 &&
-        mux_parse_id(subject + m->prefix_len + 3, &id)) {
+    if (transport_subject_inbox_parse(subject, m->prefix, 'r', &id, 1)) {
         for (struct mux_waiter *w = m->waiters; w != NULL; w = w->next) {
             if (w->id != id || w->done) {
                 continue;

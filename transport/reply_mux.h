@@ -25,10 +25,13 @@
 typedef struct transport_reply_mux transport_reply_mux;
 
 /*
+ * In: user — the NATS user (a subject token) whose own inbox holds the
+ *     prefix, "_INBOX.<user>.<32 hex>" (the server lets each user subscribe
+ *     only below its own); NULL: "_INBOX.<32 hex>".
  * Out: *out — caller owns it; free with transport_reply_mux_destroy().
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM, MPC_ERR_RANDOM, MPC_ERR_INTERNAL.
  */
-MPC_MUST_CHECK mpc_status transport_reply_mux_create(transport_reply_mux **out);
+MPC_MUST_CHECK mpc_status transport_reply_mux_create(const char *user, transport_reply_mux **out);
 
 /* Frees the mux; no request may be waiting. Accepts NULL. */
 void transport_reply_mux_destroy(transport_reply_mux *m);

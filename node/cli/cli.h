@@ -199,5 +199,6 @@ int cli_cmd_results(int argc, char **argv);      /* stored results of a request 
 int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 int cli_cmd_store_check(int argc, char **argv);  /* key store consistency check */
 int cli_cmd_bench(int argc, char **argv);        /* load generator and measurement */
+int cli_cmd_subjects(int argc, char **argv);     /* subject scheme and NATS permissions */
 
 #endif /* MPC_NODE_CLI_CLI_H */

@@ -14,6 +14,7 @@
 #include "common/secmem.h"
 #include "node/store/keyinfo.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define DEFAULT_TIMEOUT_S 60u        /* per request */
 #define STATUS_TIMEOUT_MS 2000u      /* status request per node */
@@ -235,12 +236,13 @@ bench_parse(int argc, char **argv, struct cli_bench_opts *o)
 static void
 node_status(const struct cli_bench_opts *o, const char *id, json_t **root)
 {
-    char subject[80];
+    char subject[TRANSPORT_SUBJECT_MAX];
     size_t len = 0;
     *root = NULL;
     uint8_t *reply = malloc(STATUS_REPLY_MAX + 1);
-    snprintf(subject, sizeof(subject), "mpc.n.%s.status", id);
     if (reply != NULL &&
+        transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_STATUS, id, NULL, NULL) ==
+            MPC_OK &&
         cli_nats_request(&o->nats, subject, (const uint8_t *)"{}", 2, STATUS_TIMEOUT_MS, reply,
                          STATUS_REPLY_MAX, &len) == MPC_OK) {
         *root = json_loadb((const char *)reply, len, 0, NULL);
@@ -427,19 +429,18 @@ cli_cmd_bench(int argc, char **argv)
 {
     struct cli_bench_opts *o = calloc(1, sizeof(*o));
     struct cli_bench_stats *st = calloc(1, sizeof(*st));
-    node_config_peers *peers = NULL;
-    char err[512];
-    int rc = o != NULL && st != NULL ? bench_parse(argc, argv, o) : CLI_EXIT_FAILED;
+    struct cli_peer_keys *peers = calloc(1, sizeof(*peers));
+    int rc =
+        o != NULL && st != NULL && peers != NULL ? bench_parse(argc, argv, o) : CLI_EXIT_FAILED;
     if (rc < 0) {
         rc = CLI_EXIT_OK; /* --help */
-    } else if (rc == CLI_EXIT_OK &&
-               node_config_peers_load(o->peers_file, &peers, err, sizeof(err)) != MPC_OK) {
-        cli_errf("%s", err);
+    } else if (rc == CLI_EXIT_OK && cli_peer_keys_load(o->peers_file, peers) != 0) {
         rc = CLI_EXIT_FAILED;
     } else if (rc == CLI_EXIT_OK) {
-        for (size_t i = 0; i < node_config_peers_count(peers) && i < NODE_CONFIG_PEERS_MAX; i++) {
-            o->ids[o->n_ids++] = node_config_peers_at(peers, i)->id;
+        for (size_t i = 0; i < peers->n; i++) {
+            o->ids[o->n_ids++] = peers->ids[i];
         }
+        o->keys = peers->keys;
         uint8_t rnd[6];
         char hex[13];
         st->recs = calloc(o->count, sizeof(*st->recs));
@@ -454,7 +455,10 @@ cli_cmd_bench(int argc, char **argv)
     if (st != NULL) {
         free(st->recs);
     }
-    node_config_peers_destroy(peers);
+    if (peers != NULL) {
+        cli_peer_keys_clear(peers);
+    }
+    free(peers);
     free(st);
     free(o);
     return rc;

@@ -10,7 +10,7 @@
  * DESIGN: single-threaded. Requests are built and signed with the request
  * code of `mpc-cli sign|keygen|reshare` (cli_req_build), published with
  * transport_js_publish, and their results are read from ONE watcher on
- * mpc.res.<client>.* (a fresh random client id per run) and fed to the
+ * mpc.res.<client>.*.* (a fresh random client id per run) and fed to the
  * collection rules of node/cli/cli_results.h (cli_results_add / _done: the same
  * verification of every signature, the same end-of-wait rule). A request's
  * latency runs from just before it is built to the arrival of the last
@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "node/cli/cli_request.h"
+#include "node/cli/cli_results.h"
 #include "node/config/peers.h"
 
 #define CLI_BENCH_NODES_MAX  NODE_CONFIG_PEERS_MAX /* node processes watched */
@@ -58,6 +59,7 @@ struct cli_bench_opts {
     char client_id[32];                     /* random per run: results on mpc.res.<client>.* */
     const char *ids[NODE_CONFIG_PEERS_MAX]; /* node ids from the peers file (borrowed) */
     size_t n_ids;                           /* count */
+    const struct cli_peer_key *keys;        /* their identity keys (borrowed), n_ids of them */
 };
 
 /* One watched node process. */

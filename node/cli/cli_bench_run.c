@@ -18,6 +18,7 @@
 #include "common/secmem.h"
 #include "node/cli/cli_results.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define PUBLISH_TIMEOUT_MS 5000u /* publish-ack wait */
 #define POLL_MS            20u   /* longest wait for a result before housekeeping */
@@ -129,6 +130,8 @@ slot_params(struct run *rn, struct slot *s)
     }
     p->peers = o->ids;
     p->n_peers = o->n_ids;
+    p->keys = o->keys;
+    p->n_keys = o->keys != NULL ? o->n_ids : 0;
     p->n_key_types = 1;
     p->timeout_ms = o->timeout_ms;
     if (rn->ph->op == MPC__OP__OP_SIGN) {
@@ -179,6 +182,7 @@ slot_record(struct run *rn, struct slot *s, const char *name)
 static void
 slot_finish(struct run *rn, struct slot *s)
 {
+    cli_results_finish(s->r, &s->p);
     const struct cli_results *r = s->r;
     const char *name = "ok";
     for (size_t i = 0; i < r->n && r->n_errors > 0; i++) {
@@ -188,10 +192,12 @@ slot_finish(struct run *rn, struct slot *s)
         }
     }
     if (r->n_errors == 0) {
-        name = r->verify_failed  ? "SIGNATURE_INVALID"
-               : r->inconsistent ? "RESULTS_DISAGREE"
-               : r->timed_out    ? "TIMEOUT"
-                                 : "ok";
+        name = r->verify_failed                     ? "SIGNATURE_INVALID"
+               : r->inconsistent                    ? "RESULTS_DISAGREE"
+               : cli_results_exit(r) == CLI_EXIT_OK ? "ok"
+               : r->n_rejected > 0                  ? "RESULT_REJECTED"
+               : r->timed_out                       ? "TIMEOUT"
+                                                    : "NO_QUORUM";
     }
     slot_record(rn, s, name);
 }
@@ -226,11 +232,14 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
     size_t len = 0;
     mpc_status st = cli_req_build(&s->req, &data, &len);
     if (st == MPC_OK) {
-        char subject[64];
-        snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(rn->ph->op));
+        char subject[TRANSPORT_SUBJECT_MAX];
         transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, rn->o->client_id};
-        st = transport_js_publish(rn->js, subject, data, len, s->req.request_id, &hdr, 1,
-                                  PUBLISH_TIMEOUT_MS, NULL);
+        st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+                                     node_client_request_op_name(rn->ph->op), NULL, NULL);
+        if (st == MPC_OK) {
+            st = transport_js_publish(rn->js, subject, data, len, s->req.request_id, &hdr, 1,
+                                      PUBLISH_TIMEOUT_MS, NULL);
+        }
     }
     free(data);
     if (st != MPC_OK) {
@@ -245,12 +254,11 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
 static void
 route(struct run *rn, transport_js_msg *m)
 {
-    const char *subj = transport_js_msg_subject(m);
-    const char *rid = subj != NULL ? strrchr(subj, '.') : NULL;
-    if (rid == NULL) {
+    char rid[TRANSPORT_SUBJECT_TOKEN_MAX + 1], node[TRANSPORT_SUBJECT_TOKEN_MAX + 1];
+    if (!transport_subject_parse_kind(transport_js_msg_subject(m), TRANSPORT_SUBJ_RESULT, NULL, rid,
+                                      node)) {
         return;
     }
-    rid++;
     for (uint32_t k = 0; k < rn->ph->conc; k++) {
         struct slot *s = &rn->slots[k];
         if (!s->active || strcmp(s->req.request_id, rid) != 0) {
@@ -258,10 +266,6 @@ route(struct run *rn, transport_js_msg *m)
         }
         size_t len = 0;
         const uint8_t *data = transport_js_msg_data(m, &len);
-        char node[TRANSPORT_JS_HEADER_VAL_MAX];
-        if (transport_js_msg_header(m, TRANSPORT_JS_HDR_NODE, node, sizeof(node)) != MPC_OK) {
-            node[0] = '\0';
-        }
         uint64_t now = mpc_clock_mono_ms();
         cli_results_add(s->r, data, len, node, &s->p, (now_us() - s->t0_us) / 1000u);
         s->last_ms = now;

@@ -20,6 +20,7 @@
 #include "node/config/peers.h"
 #include "node/store/keyinfo.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define ERR_CAP 512u /* diagnostic buffer */
 
@@ -90,13 +91,6 @@ cli_results_done(const struct cli_results *r, const struct cli_collect_params *p
     return set_complete(r, p->peers, p->n_peers, p->n_key_types);
 }
 
-/* Returns: 1 if two protobuf byte fields hold the same bytes (NULL-safe when empty). */
-static int
-bin_eq(const ProtobufCBinaryData *a, const ProtobufCBinaryData *b)
-{
-    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
-}
-
 /*
  * Returns: 1 if the ECDSA result res verifies with libsecp256k1 over the
  * 32-byte digest msg under the 33-byte compressed key pk: r || s verify
@@ -157,13 +151,7 @@ static void
 outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_collect_params *p)
 {
     const Mpc__Result *res = o->res;
-    const struct cli_outcome *first = results_first_ok(r);
-    if (first != NULL && first != o && first->res->key_type == res->key_type &&
-        (!bin_eq(&first->res->public_key, &res->public_key) ||
-         !bin_eq(&first->res->eddsa_signature, &res->eddsa_signature) ||
-         !bin_eq(&first->res->ecdsa_compact, &res->ecdsa_compact))) {
-        r->inconsistent = 1;
-    }
+    cli_results_agree(r, o, p);
     if (res->op != MPC__OP__OP_SIGN || p->message == NULL ||
         (res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
          res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1)) {
@@ -176,21 +164,40 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
     }
 }
 
+/* Remembers a copy refused by the trust rule, under the node it claims. */
+static void
+results_reject(struct cli_results *r, const char *subject_node, const Mpc__Result *res,
+               const char *why)
+{
+    const char *claim =
+        subject_node != NULL && node_client_node_id_is_valid(subject_node) ? subject_node
+        : res != NULL && node_client_node_id_is_valid(res->signer_node_id) ? res->signer_node_id
+        : res != NULL && node_client_node_id_is_valid(res->node_id)        ? res->node_id
+                                                                           : "?";
+    if (r->n_rejected < CLI_REJECTED_MAX) {
+        snprintf(r->rejected[r->n_rejected].node, sizeof r->rejected[0].node, "%s", claim);
+        r->rejected[r->n_rejected].why = why;
+    }
+    r->n_rejected++;
+}
+
 void
-cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const char *node_hdr,
+cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const char *subject_node,
                 const struct cli_collect_params *p, uint64_t arrived_ms)
 {
     Mpc__Result *res = mpc__result__unpack(NULL, len, data);
     if (res == NULL) {
         r->undecodable++;
+        results_reject(r, subject_node, NULL, "copy does not decode");
         return;
     }
-    const char *node = node_hdr != NULL && node_hdr[0] != '\0' ? node_hdr : res->node_id;
-    if (!node_client_node_id_is_valid(node)) {
-        r->undecodable++;
+    const char *why = cli_results_accept(res, subject_node, p);
+    if (why != NULL) {
+        results_reject(r, subject_node, res, why);
         mpc__result__free_unpacked(res, NULL);
         return;
     }
+    const char *node = res->signer_node_id; /* verified */
     if (results_has(r, node, (int)res->key_type) || r->n == CLI_RESULTS_MAX) {
         r->duplicates++;
         mpc__result__free_unpacked(res, NULL);
@@ -213,9 +220,11 @@ collect_add(struct cli_results *r, transport_js_msg *m, const struct cli_collect
 {
     size_t len = 0;
     const uint8_t *data = transport_js_msg_data(m, &len);
-    char node[TRANSPORT_JS_HEADER_VAL_MAX];
-    if (transport_js_msg_header(m, TRANSPORT_JS_HDR_NODE, node, sizeof(node)) != MPC_OK) {
-        node[0] = '\0';
+    char node[TRANSPORT_SUBJECT_TOKEN_MAX + 1];
+    /* The subject's node token: the server lets only that node publish there. */
+    if (!transport_subject_parse_kind(transport_js_msg_subject(m), TRANSPORT_SUBJ_RESULT, NULL,
+                                      NULL, node)) {
+        snprintf(node, sizeof node, "?");
     }
     cli_results_add(r, data, len, node, p, mpc_clock_mono_ms() - t0);
 }
@@ -270,6 +279,7 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
     }
     /* Ended by the quiet period: the answer was complete at the last arrival. */
     r->elapsed_ms = (quiet_end ? last : mpc_clock_mono_ms()) - t0;
+    cli_results_finish(r, p);
     return st;
 }
 
@@ -289,10 +299,16 @@ cli_results_exit(const struct cli_results *r)
     if (r->n_errors > 0 || r->verify_failed || r->inconsistent) {
         return CLI_EXIT_FAILED;
     }
+    if (r->quorum) {
+        return CLI_EXIT_OK; /* enough agreeing signed copies, whatever else arrived */
+    }
+    if (r->n_rejected > 0) {
+        return CLI_EXIT_FAILED;
+    }
     if (r->timed_out || r->n == 0) {
         return CLI_EXIT_TIMEOUT;
     }
-    return CLI_EXIT_OK;
+    return CLI_EXIT_FAILED;
 }
 
 /* Hex of a binary field into a fresh JSON string (or JSON null when empty). */
@@ -320,8 +336,56 @@ json_ecdsa_fields(json_t *j, const Mpc__Result *res)
     json_object_set_new(j, "ecdsa_compact", json_hex(&res->ecdsa_compact));
 }
 
+/* The trust findings: rejected copies, missing participants, disagreement. */
+static void
+json_trust_fields(json_t *doc, const struct cli_results *r)
+{
+    json_t *rej = json_array(), *miss = json_array();
+    for (size_t i = 0; i < r->n_rejected && i < CLI_REJECTED_MAX; i++) {
+        json_array_append_new(rej, json_pack("{s:s, s:s}", "node", r->rejected[i].node, "reason",
+                                             r->rejected[i].why));
+    }
+    for (size_t i = 0; i < r->n_missing; i++) {
+        json_array_append_new(miss, json_string(r->missing[i]));
+    }
+    json_object_set_new(doc, "rejected", rej);
+    json_object_set_new(doc, "rejected_count", json_integer((json_int_t)r->n_rejected));
+    json_object_set_new(doc, "missing", miss);
+    json_object_set_new(doc, "quorum", json_boolean(r->quorum));
+    json_object_set_new(doc, "disagreement",
+                        r->inconsistent && r->disagree_what != NULL
+                            ? json_pack("{s:s, s:[s, s]}", "on", r->disagree_what, "nodes",
+                                        r->disagree[0], r->disagree[1])
+                            : json_null());
+    if (r->other_request) {
+        json_object_set_new(doc, "answers_earlier_request", json_true());
+    }
+}
+
+/* Prints the trust findings as text. */
+static void
+print_trust(const struct cli_results *r)
+{
+    for (size_t i = 0; i < r->n_rejected && i < CLI_REJECTED_MAX; i++) {
+        printf("  %-12s REJECTED bad copy: %s\n", r->rejected[i].node, r->rejected[i].why);
+    }
+    if (r->n_rejected > CLI_REJECTED_MAX) {
+        printf("  (%zu more rejected copies)\n", r->n_rejected - CLI_REJECTED_MAX);
+    }
+    for (size_t i = 0; i < r->n_missing; i++) {
+        printf("  %-12s MISSING  no valid signed successful copy\n", r->missing[i]);
+    }
+    if (r->inconsistent && r->disagree_what != NULL) {
+        printf("DISAGREEMENT: %s and %s report a different %s; no result is trusted\n",
+               r->disagree[0], r->disagree[1], r->disagree_what);
+    }
+    if (r->other_request) {
+        printf("note: the nodes answered an earlier request with this request id\n");
+    }
+}
+
 static json_t *
-outcome_json(const struct cli_outcome *o)
+outcome_json(const struct cli_outcome *o, int trusted)
 {
     const Mpc__Result *res = o->res;
     json_t *parts = json_array();
@@ -343,7 +407,12 @@ outcome_json(const struct cli_outcome *o)
     if (o->verified != 0) {
         json_object_set_new(j, "verified", json_boolean(o->verified > 0));
     }
-    json_ecdsa_fields(j, res);
+    if (trusted) {
+        json_ecdsa_fields(j, res);
+    } else { /* never show key material the success rule did not back */
+        json_object_set_new(j, "public_key", json_null());
+        json_object_set_new(j, "signature", json_null());
+    }
     return j;
 }
 
@@ -352,10 +421,10 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
            const char *wallet, uint64_t pub_ms)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < r->n; i++) {
-        json_array_append_new(arr, outcome_json(&r->v[i]));
-    }
     int code = cli_results_exit(r);
+    for (size_t i = 0; i < r->n; i++) {
+        json_array_append_new(arr, outcome_json(&r->v[i], code == CLI_EXIT_OK));
+    }
     json_t *doc =
         json_pack("{s:s, s:s, s:s?, s:b, s:s, s:I, s:I, s:i, s:i, s:b, s:b, s:o}", "op", op_name,
                   "request_id", request_id, "wallet", wallet, "ok", code == 0, "outcome",
@@ -365,7 +434,8 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
                   "elapsed_ms", (json_int_t)r->elapsed_ms, "publish_ms", (json_int_t)pub_ms,
                   "errors", (int)r->n_errors, "duplicates", (int)r->duplicates, "consistent",
                   !r->inconsistent, "verified", !r->verify_failed, "results", arr);
-    const struct cli_outcome *ok = results_first_ok(r);
+    json_trust_fields(doc, r);
+    const struct cli_outcome *ok = code == CLI_EXIT_OK ? results_first_ok(r) : NULL;
     if (ok != NULL) {
         json_object_set_new(doc, "public_key", json_hex(&ok->res->public_key));
         json_object_set_new(doc, "key_version", json_integer(ok->res->key_version));
@@ -423,7 +493,8 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     for (size_t i = 0; i < r->n; i++) {
         print_outcome(&r->v[i]);
     }
-    const struct cli_outcome *ok = results_first_ok(r);
+    print_trust(r);
+    const struct cli_outcome *ok = code == CLI_EXIT_OK ? results_first_ok(r) : NULL;
     char hex[2 * 128 + 1];
     if (ok != NULL && ok->res->public_key.len > 0 && ok->res->public_key.len <= 128) {
         cli_hex(hex, ok->res->public_key.data, ok->res->public_key.len);
@@ -436,9 +507,6 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     if (ok != NULL && ok->res->ecdsa_compact.len == 65) {
         cli_hex(hex, ok->res->ecdsa_compact.data, 65);
         printf("signature:  %s (r || s || recovery id)\n", hex);
-    }
-    if (r->inconsistent) {
-        printf("WARNING: the nodes disagree on the public key or signature\n");
     }
     if (r->timed_out) {
         printf("timed out waiting for the remaining results\n");

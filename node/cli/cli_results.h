@@ -2,11 +2,21 @@
  * cli_results.h — mpc-cli: collecting the Result copies of one request from
  * the MPC_RES stream, verifying them locally and printing them.
  *
- * Collection rule: results are watched on mpc.res.<client>.<request_id>
+ * Collection rule: results are watched on mpc.res.<client>.<request_id>.*
  * through an ordered consumer (copies stored before the watch started are
- * delivered too). One final outcome is kept per (node, key type); a later
- * copy of the same pair (a republish) is counted as a duplicate. The wait
- * ends when
+ * delivered too).
+ *
+ * Trust rule (proto/result.proto, "CLIENT RULE"): a copy is accepted only
+ * if its signer is in the peers file, is the node of the subject it came
+ * on (and its node_id), and its node signature verifies under that peer's
+ * identity key; anything else is a rejected copy, named by the node it
+ * claims, and never shown. One accepted outcome is kept per (signer, key
+ * type); a later copy of the same pair (a republish) is a duplicate. The
+ * request succeeds only when every participant (keygen, reshare) or at
+ * least `threshold` signers (sign) returned accepted successful copies that
+ * agree on the public key and key version (and on the signature for sign,
+ * on participants and threshold otherwise); a disagreement names the nodes.
+ * The wait ends when
  *   - `expect` > 0 and that many outcomes arrived; else
  *   - every node of the peers file (--peers) answered for every key type; else
  *   - every node of the expected set answered for every key type; the set is
@@ -37,34 +47,54 @@
 #include "common/status.h"
 #include "node/cli/cli.h"
 #include "node/client/ids.h"
+#include "node/config/peers.h"
 #include "proto/result.pb-c.h"
 
-#define CLI_RESULTS_MAX 256u  /* outcomes kept per request */
-#define CLI_QUIET_MS    1500u /* end of an errors-only answer */
+#define CLI_RESULTS_MAX  256u  /* outcomes kept per request */
+#define CLI_QUIET_MS     1500u /* end of an errors-only answer */
+#define CLI_REJECTED_MAX 16u   /* rejected copies remembered (more are only counted) */
+#define CLI_MISSING_MAX  32u   /* missing participants remembered */
 
 struct transport_js_results;
 
+/* One node's identity key (from the peers file). Borrowed. */
+struct cli_peer_key {
+    const char *id;    /* node id */
+    const uint8_t *pk; /* its 32-byte Ed25519 identity key */
+};
+
+/* The peers file as the result checks need it. */
+struct cli_peer_keys {
+    node_config_peers *peers;                        /* loaded file (owned) */
+    const char *ids[NODE_CONFIG_PEERS_MAX];          /* node ids (borrowed from peers) */
+    struct cli_peer_key keys[NODE_CONFIG_PEERS_MAX]; /* id + key (borrowed from peers) */
+    size_t n;                                        /* count */
+};
+
 /* What to wait for. Strings and arrays borrowed during the collection. */
 struct cli_collect_params {
-    const char *client_id;       /* result subject token */
-    const char *request_id;      /* request id */
-    const char *const *expected; /* expected node ids (may be NULL) */
-    size_t n_expected;           /* their count */
-    const char *const *peers;    /* all known node ids (from --peers), or NULL */
-    size_t n_peers;              /* their count */
-    size_t n_key_types;          /* outcomes per node (keygen of 2 types: 2), >= 1 */
-    uint32_t expect;             /* --expect: total outcomes, 0 = use the sets */
-    uint64_t timeout_ms;         /* overall deadline from the start of the collection */
-    const uint8_t *message;      /* sign: the message, for verification (or NULL) */
-    size_t message_len;          /* its length */
-    const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
-    const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
-    int progress;                /* 1 = show a progress line on stderr (tty) */
+    const char *client_id;           /* result subject token */
+    const char *request_id;          /* request id */
+    const char *const *expected;     /* expected node ids (may be NULL) */
+    size_t n_expected;               /* their count */
+    const char *const *peers;        /* all known node ids (from --peers), or NULL */
+    size_t n_peers;                  /* their count */
+    const struct cli_peer_key *keys; /* identity keys that may sign results (NULL: none) */
+    size_t n_keys;                   /* their count */
+    const uint8_t *request_digest;   /* SHA-256 of the request sent (32 bytes), or NULL */
+    size_t n_key_types;              /* outcomes per node (keygen of 2 types: 2), >= 1 */
+    uint32_t expect;                 /* --expect: total outcomes, 0 = use the sets */
+    uint64_t timeout_ms;             /* overall deadline from the start of the collection */
+    const uint8_t *message;          /* sign: the message, for verification (or NULL) */
+    size_t message_len;              /* its length */
+    const uint8_t *pk;               /* sign: verify under this 32-byte key instead (or NULL) */
+    const uint8_t *pk33;             /* sign secp256k1: this 33-byte compressed key (or NULL) */
+    int progress;                    /* 1 = show a progress line on stderr (tty) */
 };
 
 /* One node's outcome. */
 struct cli_outcome {
-    char node[NODE_ID_MAX + 1]; /* publishing node (header Mpc-Node or Result.node_id) */
+    char node[NODE_ID_MAX + 1]; /* signer (verified; the node of the result subject) */
     Mpc__Result *res;           /* decoded result (owned) */
     uint64_t arrived_ms;        /* ms since the collection started */
     int verified;               /* sign success: 1 verified, -1 failed, 0 not applicable */
@@ -81,7 +111,52 @@ struct cli_results {
     int inconsistent;                      /* 1 = successful copies disagree (key / signature) */
     int verify_failed;                     /* 1 = some signature did not verify */
     uint64_t elapsed_ms;                   /* collection time */
+    struct {
+        char node[NODE_ID_MAX + 1]; /* the node the copy claims to be from ("?" if none) */
+        const char *why;            /* static reason */
+    } rejected[CLI_REJECTED_MAX];   /* copies refused by the trust rule */
+    size_t n_rejected;              /* how many (may exceed CLI_REJECTED_MAX) */
+    char missing[CLI_MISSING_MAX][NODE_ID_MAX + 1]; /* participants with no accepted success */
+    size_t n_missing;                               /* count (set by cli_results_finish) */
+    int quorum;                        /* 1 = the success rule holds (cli_results_finish) */
+    char disagree[2][NODE_ID_MAX + 1]; /* two nodes that disagree, when inconsistent */
+    const char *disagree_what;         /* on what ("public key", ...) */
+    int other_request;                 /* 1 = copies answer another request with this id */
 };
+
+/*
+ * Loads the peers file path (NULL: $MPC_PEERS) for the result checks.
+ * Out: *out — cleared on entry; free with cli_peer_keys_clear.
+ * Returns: 0, or -1 after printing why (no file given, or a bad file).
+ */
+int cli_peer_keys_load(const char *path, struct cli_peer_keys *out);
+
+/* Frees what cli_peer_keys_load loaded. */
+void cli_peer_keys_clear(struct cli_peer_keys *k);
+
+/*
+ * The trust rule for one decoded copy: subject_node is the <node> token of
+ * the subject it arrived on ("" or NULL when unknown).
+ * Returns: NULL if accepted, else a static reason.
+ */
+const char *cli_results_accept(const Mpc__Result *res, const char *subject_node,
+                               const struct cli_collect_params *p);
+
+/*
+ * Evaluates the success rule over what was collected: sets r->quorum and
+ * r->missing. Called by cli_results_collect; callers that add copies
+ * themselves (bench) call it before cli_results_exit.
+ */
+void cli_results_finish(struct cli_results *r, const struct cli_collect_params *p);
+
+/*
+ * Checks a newly accepted successful outcome o against the first one of its
+ * key type (public key, key version, digest; signature for sign;
+ * participants and threshold otherwise): marks r inconsistent and names the
+ * two nodes on a difference.
+ */
+void cli_results_agree(struct cli_results *r, const struct cli_outcome *o,
+                       const struct cli_collect_params *p);
 
 /*
  * Collects the outcomes (see the rule above) from watcher w (opened before
@@ -95,12 +170,13 @@ MPC_MUST_CHECK mpc_status cli_results_collect(struct transport_js_results *w,
 
 /*
  * Adds one received copy to r (used by cli_results_collect; exposed for
- * tests): decodes it, takes the node from node_hdr (header Mpc-Node) or else
- * Result.node_id, drops a second copy of a (node, key type) as a duplicate,
- * and verifies a successful one (see above).
+ * tests): decodes it, applies the trust rule (subject_node: the node token
+ * of its subject), drops a second copy of a (signer, key type) as a
+ * duplicate, and verifies a successful one (see above).
  */
-void cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const char *node_hdr,
-                     const struct cli_collect_params *p, uint64_t arrived_ms);
+void cli_results_add(struct cli_results *r, const uint8_t *data, size_t len,
+                     const char *subject_node, const struct cli_collect_params *p,
+                     uint64_t arrived_ms);
 
 /* Returns: 1 when the end-of-wait rule above holds (the quiet rule excepted). */
 int cli_results_done(const struct cli_results *r, const struct cli_collect_params *p);

@@ -16,13 +16,15 @@
 #define DEFAULT_WAIT_MS 5000u /* --timeout default */
 
 static const char results_usage[] =
-    "usage: mpc-cli results [--client-id ID] [--expect N] [--timeout S]\n"
+    "usage: mpc-cli results --peers FILE [--client-id ID] [--expect N] [--timeout S]\n"
     "                       [--message-hex HEX [--public-key HEX]] [--json] REQUEST_ID\n"
     "\n"
     "Prints the results the nodes stored for REQUEST_ID (one per node and key type;\n"
     "republished copies are counted as duplicates). Waits until N results are\n"
     "there (--expect) or S seconds passed (default 5).\n"
     "\n"
+    "  --peers FILE            the peers file: only copies signed by these nodes count\n"
+    "                          (default $MPC_PEERS)\n"
     "  --client-id ID          the client id the request was sent with (default mpc-cli)\n"
     "  --message-hex HEX       verify sign results over this message (libsodium)\n"
     "  --public-key HEX        ... under this group key instead of the reported "
@@ -39,9 +41,19 @@ struct results_opts {
     uint8_t pk[33];            /* --public-key */
     int has_pk;                /* its length (32 or 33) if given, else 0 */
     int json;                  /* --json */
+    const char *peers_file;    /* --peers */
 };
 
-enum { OPT_CLIENT = 3001, OPT_EXPECT, OPT_TIMEOUT, OPT_MSGHEX, OPT_PK, OPT_JSON, OPT_HELP };
+enum {
+    OPT_CLIENT = 3001,
+    OPT_EXPECT,
+    OPT_TIMEOUT,
+    OPT_MSGHEX,
+    OPT_PK,
+    OPT_JSON,
+    OPT_HELP,
+    OPT_PEERS
+};
 
 static int
 results_apply(struct results_opts *o, int c, const char *arg)
@@ -56,6 +68,9 @@ results_apply(struct results_opts *o, int c, const char *arg)
         return node_client_id_is_valid(arg) ? 0 : -1;
     case OPT_JSON:
         o->json = 1;
+        return 0;
+    case OPT_PEERS:
+        o->peers_file = arg;
         return 0;
     case OPT_EXPECT:
         if (cli_parse_u64(arg, 1, 100000, &v) != 0) {
@@ -88,6 +103,11 @@ results_run(const struct results_opts *o, const char *request_id)
 {
     transport_js *js = NULL;
     transport_js_results *w = NULL;
+    struct cli_peer_keys *peers = calloc(1, sizeof(*peers));
+    if (peers == NULL || cli_peer_keys_load(o->peers_file, peers) != 0) {
+        free(peers);
+        return CLI_EXIT_FAILED;
+    }
     mpc_status st = cli_nats_connect(&o->nats, "mpc-cli", &js);
     if (st == MPC_OK) {
         st = transport_js_results_watch(js, o->client_id, request_id, &w);
@@ -102,6 +122,10 @@ results_run(const struct results_opts *o, const char *request_id)
         p.client_id = o->client_id;
         p.request_id = request_id;
         p.n_key_types = 1;
+        p.peers = peers->ids;
+        p.n_peers = peers->n;
+        p.keys = peers->keys;
+        p.n_keys = peers->n;
         p.expect = o->expect;
         p.timeout_ms = o->timeout_ms;
         p.message = o->message;
@@ -125,6 +149,8 @@ results_run(const struct results_opts *o, const char *request_id)
     }
     transport_js_results_destroy(w);
     cli_nats_close(js);
+    cli_peer_keys_clear(peers);
+    free(peers);
     return rc;
 }
 
@@ -138,6 +164,7 @@ cli_cmd_results(int argc, char **argv)
         {"message-hex", required_argument, NULL, OPT_MSGHEX},
         {"public-key", required_argument, NULL, OPT_PK},
         {"json", no_argument, NULL, OPT_JSON},
+        {"peers", required_argument, NULL, OPT_PEERS},
         {"help", no_argument, NULL, OPT_HELP},
         {"nats", required_argument, NULL, CLI_OPT_NATS},
         {"user", required_argument, NULL, CLI_OPT_USER},

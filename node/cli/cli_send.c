@@ -11,49 +11,29 @@
 
 #include "common/clock.h"
 #include "node/cli/cli_results.h"
+#include "node/client/results.h"
 #include "node/config/peers.h"
 #include "transport/jetstream.h"
+#include "transport/subject.h"
 
 #define ERR_CAP          512u  /* diagnostic buffer */
 #define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
 #define RESULTS_DEF_WAIT 5000u /* `results` default wait, ms */
 
-/* Node ids of a peers file (for the implicit committee). */
-struct peer_ids {
-    node_config_peers *peers;               /* loaded file, or NULL */
-    const char *ids[NODE_CONFIG_PEERS_MAX]; /* borrowed from peers */
-    size_t n;                               /* count */
-};
-
-static int
-peer_ids_load(const char *path, struct peer_ids *p)
-{
-    char err[ERR_CAP];
-    memset(p, 0, sizeof(*p));
-    if (path == NULL) {
-        return 0;
-    }
-    if (node_config_peers_load(path, &p->peers, err, sizeof(err)) != MPC_OK) {
-        cli_errf("%s", err);
-        return -1;
-    }
-    for (size_t i = 0; i < node_config_peers_count(p->peers); i++) {
-        p->ids[p->n++] = node_config_peers_at(p->peers, i)->id;
-    }
-    return 0;
-}
-
 /* Publishes data to mpc.req.<op> with Nats-Msg-Id and Mpc-Client. */
 static mpc_status
 publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, size_t len)
 {
-    char subject[64];
-    snprintf(subject, sizeof(subject), "mpc.req.%s", node_client_request_op_name(o->op));
+    char subject[TRANSPORT_SUBJECT_MAX];
     transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
     transport_js_pub_ack ack;
-    mpc_status st = transport_js_publish(js, subject, data, len,
-                                         o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
-                                         PUBLISH_TIMEOUT, &ack);
+    mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+                                            node_client_request_op_name(o->op), NULL, NULL);
+    if (st == MPC_OK) {
+        st = transport_js_publish(js, subject, data, len,
+                                  o->x_msg_id != NULL ? o->x_msg_id : o->request_id, &hdr, 1,
+                                  PUBLISH_TIMEOUT, &ack);
+    }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
     } else if (st != MPC_OK) {
@@ -70,7 +50,7 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
 /* Collects and prints; returns the exit code. */
 static int
 collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_t pub_ms,
-                  const struct peer_ids *peers)
+                  const struct cli_peer_keys *peers, const uint8_t *digest)
 {
     struct cli_collect_params p;
     memset(&p, 0, sizeof(p));
@@ -84,6 +64,9 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
     }
     p.peers = peers->ids;
     p.n_peers = peers->n;
+    p.keys = peers->keys;
+    p.n_keys = peers->n;
+    p.request_digest = digest;
     p.n_key_types = o->op == MPC__OP__OP_KEYGEN ? o->n_key_types : 1;
     p.expect = o->expect;
     p.timeout_ms = o->timeout_ms;
@@ -114,8 +97,11 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
 int
 cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
 {
-    struct peer_ids peers;
-    if (peer_ids_load(o->peers_file, &peers) != 0) {
+    struct cli_peer_keys *peers = calloc(1, sizeof(*peers));
+    uint8_t digest[NODE_CLIENT_REQUEST_DIGEST_LEN];
+    if (peers == NULL || (!o->x_no_wait && cli_peer_keys_load(o->peers_file, peers) != 0) ||
+        node_client_request_digest(digest, data, len) != MPC_OK) {
+        free(peers);
         return CLI_EXIT_FAILED;
     }
     transport_js *js = NULL;
@@ -138,12 +124,13 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
                            : "published request %s\n",
                    o->request_id);
         } else if (st == MPC_OK) {
-            rc = collect_and_print(w, o, pub_ms, &peers);
+            rc = collect_and_print(w, o, pub_ms, peers, digest);
         }
     }
     transport_js_results_destroy(w);
     cli_nats_close(js);
-    node_config_peers_destroy(peers.peers);
+    cli_peer_keys_clear(peers);
+    free(peers);
     return rc;
 }
 

@@ -5,12 +5,14 @@
  * sessions, or the JSON document as received (--json).
  */
 #include "node/cli/cli.h"
+#include "transport/subject.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "node/client/ids.h"
+#include "transport/subject.h"
 
 #define REPLY_MAX       (4u << 20) /* largest snapshot accepted */
 #define DEFAULT_TIMEOUT 3000u      /* ms */
@@ -144,8 +146,11 @@ cli_cmd_status(int argc, char **argv)
     if (argc - optind != 1 || !node_client_node_id_is_valid(argv[optind])) {
         return cli_usage_error(status_usage, "exactly one valid NODE_ID expected");
     }
-    char subject[64];
-    snprintf(subject, sizeof(subject), "mpc.n.%s.status", argv[optind]);
+    char subject[TRANSPORT_SUBJECT_MAX];
+    if (transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_STATUS, argv[optind], NULL,
+                                NULL) != MPC_OK) {
+        return cli_usage_error(status_usage, "NODE_ID is not a subject token");
+    }
     uint8_t *reply = malloc(REPLY_MAX);
     if (reply == NULL) {
         return CLI_EXIT_FAILED;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/bytes.h"
 
 #define ENTRY_HEADER 4u /* format, count, reserved */
@@ -62,6 +64,10 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     r.node_id = (char *)in->node_id;
     r.finished_at_ms = in->finished_at_ms;
     r.duration_ms = in->duration_ms;
+    if (in->request_digest != NULL) {
+        r.request_digest.data = (uint8_t *)in->request_digest;
+        r.request_digest.len = NODE_CLIENT_REQUEST_DIGEST_LEN;
+    }
     size_t len = mpc__result__get_packed_size(&r);
     *out = malloc(len + 1);
     if (*out == NULL) {
@@ -195,5 +201,201 @@ node_client_results_entry_decode(struct node_client_results_entry *e, const uint
     if (st != MPC_OK) {
         node_client_results_entry_clear(e);
     }
+    return st;
+}
+
+/* ---------------------------------------------------------------- signatures */
+
+mpc_status
+node_client_request_digest(uint8_t out[NODE_CLIENT_REQUEST_DIGEST_LEN], const uint8_t *req,
+                           size_t len)
+{
+    if (out == NULL || (req == NULL && len > 0)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return crypto_hash_sha256(out, req, len) == 0 ? MPC_OK : MPC_ERR_CRYPTO;
+}
+
+/* A growing transcript buffer. */
+struct tr_buf {
+    uint8_t *p; /* bytes (malloc'ed) */
+    size_t len; /* used */
+    size_t cap; /* allocated */
+    int failed; /* 1 = out of memory */
+};
+
+static void
+tr_put(struct tr_buf *b, const void *data, size_t n)
+{
+    if (b->failed) {
+        return;
+    }
+    if (b->len + n > b->cap) {
+        size_t cap = (b->len + n) * 2 + 64;
+        uint8_t *q = realloc(b->p, cap);
+        if (q == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    if (n > 0) {
+        memcpy(b->p + b->len, data, n);
+    }
+    b->len += n;
+}
+
+static void
+tr_u32(struct tr_buf *b, uint32_t v)
+{
+    uint8_t x[4];
+    mpc_put_u32be(x, v);
+    tr_put(b, x, 4);
+}
+
+static void
+tr_u64(struct tr_buf *b, uint64_t v)
+{
+    tr_u32(b, (uint32_t)(v >> 32));
+    tr_u32(b, (uint32_t)v);
+}
+
+static void
+tr_bytes(struct tr_buf *b, const void *data, size_t n)
+{
+    if (n > UINT32_MAX) {
+        b->failed = 1;
+        return;
+    }
+    tr_u32(b, (uint32_t)n);
+    tr_put(b, data, n);
+}
+
+static void
+tr_str(struct tr_buf *b, const char *s)
+{
+    tr_bytes(b, s, s != NULL ? strlen(s) : 0);
+}
+
+static void
+tr_bin(struct tr_buf *b, const ProtobufCBinaryData *d)
+{
+    tr_bytes(b, d->data, d->len);
+}
+
+mpc_status
+node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_len)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (r == NULL || out == NULL || out_len == NULL ||
+        (r->n_participants > 0 && r->participants == NULL)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    struct tr_buf b = {0};
+    tr_str(&b, NODE_CLIENT_RESULT_DOMAIN);
+    tr_str(&b, r->request_id);               /* 1 */
+    tr_u32(&b, (uint32_t)r->op);             /* 2 */
+    tr_u32(&b, (uint32_t)r->key_type);       /* 3 */
+    tr_str(&b, r->wallet_id);                /* 4 */
+    tr_u32(&b, r->status_code);              /* 5 */
+    tr_str(&b, r->status_name);              /* 6 */
+    tr_str(&b, r->error_text);               /* 7 */
+    tr_u32(&b, r->failed_round);             /* 8 */
+    tr_str(&b, r->failed_peer);              /* 9: the culprit */
+    tr_bin(&b, &r->public_key);              /* 10 */
+    tr_bin(&b, &r->eddsa_signature);         /* 11 */
+    tr_bin(&b, &r->ecdsa_r);                 /* 12 */
+    tr_bin(&b, &r->ecdsa_s);                 /* 13 */
+    tr_u32(&b, r->recovery_id);              /* 14 */
+    tr_bin(&b, &r->ecdsa_compact);           /* 15 */
+    tr_u32(&b, r->key_version);              /* 16 */
+    tr_u32(&b, (uint32_t)r->n_participants); /* 17 */
+    for (size_t i = 0; i < r->n_participants; i++) {
+        tr_str(&b, r->participants[i]);
+    }
+    tr_u32(&b, r->threshold);       /* 18 */
+    tr_str(&b, r->node_id);         /* 19 */
+    tr_u64(&b, r->finished_at_ms);  /* 20 */
+    tr_u64(&b, r->duration_ms);     /* 21 */
+    tr_bin(&b, &r->request_digest); /* 22 */
+    tr_str(&b, r->signer_node_id);  /* 24 */
+    if (b.failed) {
+        free(b.p);
+        return MPC_ERR_NOMEM;
+    }
+    *out = b.p;
+    *out_len = b.len;
+    return MPC_OK;
+}
+
+mpc_status
+node_client_result_sign(const uint8_t *in, size_t len, const char *signer_id,
+                        node_client_result_sign_fn sign, void *ctx, uint8_t **out, size_t *out_len)
+{
+    uint8_t sig[NODE_CLIENT_RESULT_SIG_LEN];
+    uint8_t *t = NULL;
+    size_t tl = 0;
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (in == NULL || sign == NULL || out == NULL || out_len == NULL ||
+        !node_client_node_id_is_valid(signer_id)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__Result *r = mpc__result__unpack(NULL, len, in);
+    if (r == NULL) {
+        return MPC_ERR_PARSE;
+    }
+    char *old_signer = r->signer_node_id;
+    ProtobufCBinaryData old_sig = r->node_signature;
+    r->signer_node_id = (char *)signer_id;
+    r->node_signature.data = NULL;
+    r->node_signature.len = 0;
+    mpc_status st = node_client_result_transcript(r, &t, &tl);
+    if (st == MPC_OK) {
+        st = sign(ctx, sig, t, tl);
+    }
+    if (st == MPC_OK) {
+        r->node_signature.data = sig;
+        r->node_signature.len = sizeof sig;
+        size_t n = mpc__result__get_packed_size(r);
+        *out = malloc(n + 1);
+        st = *out == NULL ? MPC_ERR_NOMEM : MPC_OK;
+        if (st == MPC_OK) {
+            *out_len = mpc__result__pack(r, *out);
+        }
+    }
+    r->signer_node_id = old_signer; /* give the unpacked message its own fields back to free */
+    r->node_signature = old_sig;
+    mpc__result__free_unpacked(r, NULL);
+    free(t);
+    return st;
+}
+
+mpc_status
+node_client_result_verify(const Mpc__Result *r, const uint8_t pk[32])
+{
+    uint8_t *t = NULL;
+    size_t tl = 0;
+    if (r == NULL || pk == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (r->node_signature.len != NODE_CLIENT_RESULT_SIG_LEN) {
+        return MPC_ERR_VERIFY_FAILED;
+    }
+    mpc_status st = node_client_result_transcript(r, &t, &tl);
+    if (st == MPC_OK && crypto_sign_verify_detached(r->node_signature.data, t, tl, pk) != 0) {
+        st = MPC_ERR_VERIFY_FAILED;
+    }
+    free(t);
     return st;
 }

@@ -3,7 +3,8 @@
  * the request-log entry that keeps them (record req/<request_id>, DESIGN §8).
  *
  * One request gives one Result per key type it touches (a keygen may list
- * both types); each is published to mpc.res.<client>.<request_id> with
+ * both types); each is signed by the node (node_client_result_sign) and
+ * published to mpc.res.<client>.<request_id>.<node> with
  * Nats-Msg-Id "<request_id>/<node>/<key type>" and header Mpc-Node.
  *
  * Request-log entry (the bytes stored by node_store_req_put):
@@ -51,7 +52,50 @@ struct node_client_result_info {
     const char *node_id;             /* publishing node */
     uint64_t finished_at_ms;         /* wall clock */
     uint64_t duration_ms;            /* session duration */
+    const uint8_t *request_digest;   /* SHA-256 of the signed request (32 bytes), or NULL */
 };
+
+#define NODE_CLIENT_RESULT_DOMAIN      "mpc-node/result/v1" /* transcript domain separator */
+#define NODE_CLIENT_REQUEST_DIGEST_LEN 32u                  /* SHA-256 */
+#define NODE_CLIENT_RESULT_SIG_LEN     64u                  /* Ed25519 */
+
+/* Signs msg[0..len) into sig (64 bytes) with the node's identity key; MPC_OK on success. */
+typedef mpc_status (*node_client_result_sign_fn)(void *ctx, uint8_t *sig, const uint8_t *msg,
+                                                 size_t len);
+
+/*
+ * Computes the request digest: SHA-256 of the signed request bytes as published.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status node_client_request_digest(uint8_t out[NODE_CLIENT_REQUEST_DIGEST_LEN],
+                                                     const uint8_t *req, size_t len);
+
+/*
+ * The signed transcript of r (every field but node_signature, see proto/result.proto).
+ * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_result_transcript(const Mpc__Result *r, uint8_t **out,
+                                                        size_t *out_len);
+
+/*
+ * Signs an encoded Result as node signer_id: sets signer_node_id and
+ * node_signature (replacing any), re-encodes.
+ * Out: *out — malloc'ed (free()), *out_len; cleared on entry.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_PARSE (not a Result), MPC_ERR_NOMEM,
+ *          or the signer's status.
+ */
+MPC_MUST_CHECK mpc_status node_client_result_sign(const uint8_t *in, size_t len,
+                                                  const char *signer_id,
+                                                  node_client_result_sign_fn sign, void *ctx,
+                                                  uint8_t **out, size_t *out_len);
+
+/*
+ * Checks the node signature of r under the signer's 32-byte Ed25519 identity key.
+ * Returns: MPC_OK, MPC_ERR_VERIFY_FAILED (absent, malformed or wrong signature),
+ *          MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_client_result_verify(const Mpc__Result *r, const uint8_t pk[32]);
 
 /*
  * Encodes one Result. With ecdsa_rs set, the Result carries ecdsa_r,

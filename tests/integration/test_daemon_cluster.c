@@ -377,38 +377,17 @@ test_daemon_rejections(void **state)
     expect_rejection(&r, MPC_ERR_REQ_INVALID);
 }
 
-/* Polls node i's metric until it equals want or 10 s passed (no event to wait on). */
-static long long metric_until(size_t i, const char *series, long long want);
-
-/* Returns: the value of the metric line starting with `series` on node i, or -1. */
+/* Node i's metric (see dc_metric); metric_until polls up to 10 s for `want`. */
 static long long
 metric(size_t i, const char *series)
 {
-    char *body = NULL;
-    long long v = -1;
-    if (dc_http_get(g_c.http_port[i], "/metrics", &body) == 200 && body != NULL) {
-        char line[256];
-        snprintf(line, sizeof line, "\n%s", series); /* a sample line, not # HELP */
-        char *p = strstr(body, line);
-        if (p != NULL) {
-            v = strtoll(p + strlen(line), NULL, 10);
-        }
-    }
-    free(body);
-    return v;
+    return dc_metric(g_c.http_port[i], series);
 }
 
 static long long
 metric_until(size_t i, const char *series, long long want)
 {
-    uint64_t until = mpc_clock_mono_ms() + 10000;
-    long long v = metric(i, series);
-    while (v != want && mpc_clock_mono_ms() < until) {
-        struct timespec ts = {.tv_nsec = 20 * 1000000};
-        nanosleep(&ts, NULL);
-        v = metric(i, series);
-    }
-    return v;
+    return dc_metric_until(g_c.http_port[i], series, want, 10000);
 }
 
 static void
@@ -501,8 +480,7 @@ test_daemon_http_and_status(void **state)
     /* mpc.n.<node>.status over NATS answers the same snapshot. */
     transport_nats_config nc;
     transport *t = NULL;
-    transport_nats_config_default(&nc);
-    nc.servers = test_nats_server_url(g_c.srv);
+    dc_client_nats_config(&g_c, &nc);
     nc.name = "status-client";
     assert_int_equal(transport_nats_create(&nc, &t), MPC_OK);
     uint8_t reply[1 << 16];
@@ -587,7 +565,7 @@ static int
 group_setup(void **state)
 {
     (void)state;
-    g_seed = node_fixture_seed("test_daemon_cluster");
+    g_seed = mpc_test_seed("test_daemon_cluster");
     if (dc_start(&g_c, 3, g_argv0) != MPC_OK) {
         return -1;
     }

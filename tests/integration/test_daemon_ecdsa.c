@@ -599,7 +599,7 @@ static int
 group_setup(void **state)
 {
     (void)state;
-    g_seed = node_fixture_seed("test_daemon_ecdsa");
+    g_seed = mpc_test_seed("test_daemon_ecdsa");
     g_ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     if (g_ctx == NULL || dc_start(&g_c, 4, g_argv0) != MPC_OK) {
         return -1;

@@ -113,12 +113,12 @@ test_daemon_crash_after_log_republishes(void **state)
     check_outcomes(&res, "logged then crashed", &ok);
     assert_int_equal(ok, 3);
     dc_results_clear(&res);
-    /* it came from the log: the restarted process ran no sign session */
-    char *body = NULL;
-    assert_int_equal(dc_http_get(g_c.http_port[2], "/metrics", &body), 200);
-    assert_non_null(strstr(body, "\nmpc_requests_republished_total 1\n"));
-    assert_non_null(strstr(body, "\nmpc_session_duration_seconds_count{op=\"sign\"} 0\n"));
-    free(body);
+    /* it came from the log: the restarted process ran no sign session. The
+     * node publishes before it counts the republish: poll (bounded). */
+    assert_int_equal(
+        dc_metric_until(g_c.http_port[2], "mpc_requests_republished_total ", 1, WAIT_MS), 1);
+    assert_int_equal(
+        dc_metric(g_c.http_port[2], "mpc_session_duration_seconds_count{op=\"sign\"} "), 0);
 }
 
 static void
@@ -156,6 +156,9 @@ test_daemon_kill9_with_queued_requests(void **state)
     }
     printf("kill -9 with %d queued: %zu of %d node outcomes succeeded\n", N_QUEUED, ok,
            3 * N_QUEUED);
+    /* Named errors everywhere would pass the loop above: the requests queued
+     * behind the crash must still be served once node-3 is back. */
+    assert_true(ok >= 3 * 3);
 }
 
 static void

@@ -12,6 +12,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
+expect_checks 25 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 MON_PID=
 cleanup() {
@@ -49,7 +50,7 @@ ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
 
-python3 "$PROBE" 127.0.0.1 "$NATS_PORT" client "$MPC_NATS_PASS_CLIENT" mon 'mpc.res.mpc-cli.>' 600 \
+python3 "$PROBE" 127.0.0.1 "$NATS_PORT" client "$MPC_NATS_PASS_CLIENT" mon 'mpc.res.mpc-cli.*.*' 600 \
     >"$tmp/monitor.jsonl" 2>"$tmp/monitor.err" &
 MON_PID=$!
 wait_until 10 grep -q ready "$tmp/monitor.err"; check "result monitor subscribed (core NATS)" $?
@@ -93,7 +94,7 @@ import json, sys, collections
 seen = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     m = json.loads(line)
-    if m["subject"] == "mpc.res.mpc-cli.dup-req-1":
+    if m["subject"].startswith("mpc.res.mpc-cli.dup-req-1."):
         seen[m["headers"].get("Mpc-Node")].append(m["sha256"])
 ok = sorted(seen) == ["node-1", "node-2", "node-3"] and \
      all(len(v) == 2 and v[0] == v[1] for v in seen.values())

@@ -17,8 +17,11 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
+expect_checks $((19 + ${CRASH_STRICT:-0})) # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 N=30
+MIN_FULL=1 # keygens that must succeed at every node despite the crash (measured: 4 to 22
+           # of 30, fewer the more loaded the machine: node-3 restarts after barriers expire)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 
@@ -78,11 +81,11 @@ d=json.load(open(sys.argv[1]))
 sys.exit(0 if len(d["results"]) == 3 and all(r["ok"] for r in d["results"]) else 1)' \
     "$tmp/r${killed_req#storm-}.json" 2>/dev/null
 check "$killed_req (committed by node-3 just before its kill) ends OK on all three nodes" $?
-ok_all=$(python3 -c 'import json,sys
-print(sum(1 for f in sys.argv[1:] if all(r["ok"] for r in json.load(open(f))["results"])
-          and len(json.load(open(f))["results"]) == 3))' "$tmp"/r*.json)
-check "keygens that succeeded on all three nodes: $ok_all (at least one required)" \
-    $([ "${ok_all:-0}" -ge 1 ]; echo $?)
+# All errors would satisfy the checks here and below (0 keys for 0 successes).
+full=$(python3 -c 'import json,sys
+print(sum(1 for f in sys.argv[1:] if sum(r["ok"] for r in json.load(open(f))["results"]) == 3))' \
+    "$tmp"/r*.json)
+check "at least $MIN_FULL of $N keygens succeeded at all 3 nodes ($full)" $([ "$full" -ge $MIN_FULL ]; echo $?)
 python3 -c 'import json,sys,collections
 c=collections.Counter(r["status_name"] for f in sys.argv[1:] for r in json.load(open(f))["results"])
 print("     outcomes by code:", ", ".join("%s %d" % kv for kv in sorted(c.items())))' "$tmp"/r*.json
@@ -90,6 +93,8 @@ print("     outcomes by code:", ", ".join("%s %d" % kv for kv in sorted(c.items(
 for i in 1 2 3; do cluster_stop_node "$i"; done
 for i in 1 2 3; do
     store_check "$i" "after the storm"
+    # share, keyinfo and request log are one transaction: no EXISTS for a
+    # node's own keygen, so every key is one of the node's successes
     want=$(python3 -c 'import json,sys
 node=sys.argv[1]
 print(sum(1 for f in sys.argv[2:] for r in json.load(open(f))["results"] if r["node"] == node and r["ok"]))' \

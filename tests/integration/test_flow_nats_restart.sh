@@ -10,6 +10,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
+expect_checks 21 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT

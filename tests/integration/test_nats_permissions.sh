@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # tests/integration/test_nats_permissions.sh — flow 7 of issue 6: the subject
 # permissions of configs/cluster/nats-server.conf, checked against a real
-# nats-server (2.9) on a random loopback port: a client user cannot publish
-# session traffic (mpc.s.>) nor forge results, a node user cannot consume,
+# nats-server (2.9) on a random loopback port. The users block it includes
+# (configs/cluster/nats-users.conf) must be what `mpc-cli subjects
+# --nats-conf` generates from the code's permission table, and every case
+# `mpc-cli subjects --json` derives from that table (what each user may and
+# may not publish/subscribe) is tried against the server. Scenarios: a node
+# user cannot consume,
 # inspect, create or ack another node's durable consumer, and each refusal has
 # a positive control (the legitimate neighbour action succeeds). Permission
 # errors are observed as the server reports them (-ERR 'Permissions
@@ -17,16 +21,32 @@ tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 
+"$MPC_CLI" subjects --nats-conf >"$tmp/nats-users.conf"
+check "mpc-cli subjects --nats-conf runs" $?
+diff -u "$ROOT/configs/cluster/nats-users.conf" "$tmp/nats-users.conf" >&2
+check "configs/cluster/nats-users.conf is generated from the permission table" $?
+"$MPC_CLI" subjects --json >"$tmp/table.json"
+check "mpc-cli subjects --json runs" $?
 cluster_init "$tmp" 3; check "nats-server starts with configs/cluster/nats-server.conf" $?
 if pid_alive "$NATS_PID"; then
+    timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" \
+        "$tmp/table.json" >"$tmp/scenario.out" 2>&1
+    scenario_rc=$?
+    lines=0
     while read -r status name; do
+        lines=$((lines + 1))
         case $status in
             ok)   check "$name" 0 ;;
             FAIL) check "$name" 1 ;;
         esac
-    done < <(timeout 60 python3 "$ROOT/tests/integration/lib/perm_scenario.py" 127.0.0.1 "$NATS_PORT" 2>&1 |
-             tee "$tmp/scenario.out" | sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p')
-    grep -q Traceback "$tmp/scenario.out" && { cat "$tmp/scenario.out" >&2; check "scenario ran to the end" 1; }
+    done < <(sed -n 's/^\(ok\|FAIL\) *\(.*\)$/\1 \2/p' "$tmp/scenario.out")
+    check "perm_scenario.py ran to the end and exited 0 (exit $scenario_rc)" $scenario_rc
+    [ "$scenario_rc" -eq 0 ] || cat "$tmp/scenario.out" >&2
+    counted=$(sed -n 's/^checks \([0-9]*\)$/\1/p' "$tmp/scenario.out")
+    check "every check the scenario made was recorded ($lines of ${counted:-?})" \
+        $([ "$lines" = "${counted:-x}" ] && [ "$lines" -gt 40 ]; echo $?)
+    # 3 (table) + 1 (nats-server) + the scenario's lines + 2 (its exit, its count) + 4 (the daemon)
+    expect_checks $((3 + 1 + lines + 2 + 4))
     violations=$(grep -c " Violation - User" "$tmp/nats.log" || true)
     echo "     server log: $violations permission violations recorded"
 fi

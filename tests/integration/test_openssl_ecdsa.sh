@@ -77,5 +77,9 @@ for args in "2 3" "3 5" "2 2" "2 3 3 5" "3 5 2 2"; do
         -sigfile "$tmp/bad.der" >/dev/null 2>&1; rc=$?
     check "openssl rejects a changed r ($args)" $((rc == 0))
 done
+expected=40 # 5 runs x 8 checks
+if [ $((passed + failed)) -ne $expected ]; then
+    echo "FAIL ran $((passed + failed)) checks, $expected expected"; failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -47,5 +47,9 @@ for args in "2 3" "3 5" "2 2" "2 3 3 4" "3 5 2 2"; do
     verify "$tmp/pub.pem" "$tmp/other" "$sig"; rc=$?
     check "openssl rejects another message ($args)" $((rc == 0))
 done
+expected=20 # 5 runs x 4 checks
+if [ $((passed + failed)) -ne $expected ]; then
+    echo "FAIL ran $((passed + failed)) checks, $expected expected"; failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,9 +21,13 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "common/secmem.h"
 #include "node/client/request.h"
 #include "node/store/seal.h"
 #include "tests/support/node_fixture.h"
+#include "transport/subject.h"
+#include "transport/subject_perm.h"
+#include "transport/transport.h"
 
 #define DC_CLIENT  "itest"
 #define DC_POLL_MS 50
@@ -106,6 +110,7 @@ write_node(dc_cluster *c, size_t i, const char *init_hex, FILE *peers)
         snprintf(yaml, sizeof yaml,
                  "node_id: %s\n"
                  "nats:\n  urls: [\"%s\"]\n  delivery_pool_size: 2\n"
+                 "  user: %s\n  password: %s\n"
                  "identity:\n  key_file: node-%u.key\n  passphrase_source: file\n"
                  "  passphrase_file: node-%u.pass\n"
                  "peers_file: peers.txt\n"
@@ -117,8 +122,9 @@ write_node(dc_cluster *c, size_t i, const char *init_hex, FILE *peers)
                  "retry:\n  max_attempts: 10\n  base_ms: 50\n  cap_ms: 500\n"
                  "http:\n  listen: 127.0.0.1:%d\n"
                  "log:\n  level: info\n",
-                 c->ids[i], test_nats_server_url(c->srv), (unsigned)(i + 1), (unsigned)(i + 1),
-                 (unsigned)(i + 1), init_hex, (unsigned long long)c->ack_wait_ms, c->http_port[i]);
+                 c->ids[i], test_nats_server_url(c->srv), c->ids[i], c->nats_pass[i],
+                 (unsigned)(i + 1), (unsigned)(i + 1), (unsigned)(i + 1), init_hex,
+                 (unsigned long long)c->ack_wait_ms, c->http_port[i]);
         st = node_fixture_write(cfg, yaml, 0600) == 0 ? MPC_OK : MPC_ERR_IO;
     }
     if (st != MPC_OK) {
@@ -229,6 +235,52 @@ dc_wait_readyz(dc_cluster *c, size_t i, int code, uint64_t timeout_ms)
     return 1;
 }
 
+/* Writes nats.conf: the users of the permission table with random passwords. */
+static mpc_status
+write_nats_conf(dc_cluster *c, char **path)
+{
+    const char *nodes[DC_MAX_NODES], *pass[DC_MAX_NODES + 1];
+    uint8_t rnd[16];
+    for (size_t i = 0; i <= c->n; i++) {
+        if (mpc_random_bytes(rnd, sizeof rnd) != MPC_OK) {
+            return MPC_ERR_RANDOM;
+        }
+        memcpy(c->nats_pass[i], "pw", 2); /* a leading letter: nats-server reads a string */
+        if (mpc_hex_encode(c->nats_pass[i] + 2, sizeof c->nats_pass[i] - 2, rnd, sizeof rnd) !=
+            MPC_OK) {
+            return MPC_ERR_INTERNAL;
+        }
+        pass[i] = c->nats_pass[i];
+        if (i < c->n) {
+            snprintf(c->ids[i], sizeof c->ids[i], "node-%u", (unsigned)(i + 1));
+            nodes[i] = c->ids[i];
+        }
+    }
+    *path = node_fixture_path(c->dir, "nats.conf");
+    FILE *f = *path != NULL ? fopen(*path, "w") : NULL;
+    if (f == NULL) {
+        return MPC_ERR_IO;
+    }
+    mpc_status st = fprintf(f, "authorization {\n") < 0 ? MPC_ERR_IO : MPC_OK;
+    if (st == MPC_OK) {
+        st = transport_perm_conf_write(f, nodes, c->n, DC_NATS_CLIENT_USER, pass);
+    }
+    if (fprintf(f, "}\n") < 0 || fclose(f) != 0) {
+        st = MPC_ERR_IO;
+    }
+    return st;
+}
+
+void
+dc_client_nats_config(const dc_cluster *c, transport_nats_config *nc)
+{
+    transport_nats_config_default(nc);
+    nc->servers = test_nats_server_url(c->srv);
+    nc->name = DC_CLIENT;
+    nc->user = DC_NATS_CLIENT_USER;
+    nc->password = c->nats_pass[c->n];
+}
+
 mpc_status
 dc_start(dc_cluster *c, size_t n, const char *argv0)
 {
@@ -241,7 +293,12 @@ dc_start(dc_cluster *c, size_t n, const char *argv0)
     c->ack_wait_ms = 4000;
     find_bin(c, argv0);
     c->dir = node_fixture_tmpdir_create();
-    mpc_status st = c->dir != NULL ? test_nats_server_start(NULL, &c->srv) : MPC_ERR_IO;
+    mpc_status st = c->dir != NULL ? write_nats_conf(c, &c->nats_conf) : MPC_ERR_IO;
+    if (st == MPC_OK) {
+        const char *extra[] = {"-c", c->nats_conf, NULL}; /* the strings must outlive srv */
+        test_nats_server_opts so = {.jetstream = 1, .extra = extra};
+        st = test_nats_server_start(&so, &c->srv);
+    }
     if (st == MPC_OK) {
         st = node_store_identity_generate(&c->initiator);
     }
@@ -268,9 +325,7 @@ dc_start(dc_cluster *c, size_t n, const char *argv0)
     }
     if (st == MPC_OK) {
         transport_nats_config nc;
-        transport_nats_config_default(&nc);
-        nc.servers = test_nats_server_url(c->srv);
-        nc.name = DC_CLIENT;
+        dc_client_nats_config(c, &nc);
         st = transport_js_connect(&nc, &c->client);
     }
     return st;
@@ -300,6 +355,8 @@ dc_destroy(dc_cluster *c)
     transport_js_destroy(c->client);
     node_store_identity_destroy(c->initiator);
     test_nats_server_destroy(c->srv);
+    free(c->nats_conf);
+    c->nats_conf = NULL;
     if (getenv("MPC_KEEP_TMP") == NULL) {
         node_fixture_tmpdir_remove(c->dir);
     } else {
@@ -351,6 +408,36 @@ dc_http_get(int port, const char *path, char **body)
         *body = strdup(b + 4);
     }
     return code;
+}
+
+long long
+dc_metric(int port, const char *series)
+{
+    char *body = NULL;
+    long long v = -1;
+    if (dc_http_get(port, "/metrics", &body) == 200 && body != NULL) {
+        char line[256];
+        snprintf(line, sizeof line, "\n%s", series); /* a sample line, not # HELP */
+        char *p = strstr(body, line);
+        if (p != NULL) {
+            v = strtoll(p + strlen(line), NULL, 10);
+        }
+    }
+    free(body);
+    return v;
+}
+
+long long
+dc_metric_until(int port, const char *series, long long want, uint64_t timeout_ms)
+{
+    uint64_t until = mpc_clock_mono_ms() + timeout_ms;
+    long long v = dc_metric(port, series);
+    while (v != want && mpc_clock_mono_ms() < until) {
+        struct timespec ts = {.tv_nsec = 20 * 1000000};
+        nanosleep(&ts, NULL);
+        v = dc_metric(port, series);
+    }
+    return v;
 }
 
 int
@@ -461,17 +548,21 @@ dc_request(dc_cluster *c, const Mpc__Request *req, const char *msg_id, size_t ex
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
-    char subject[64];
+    char subject[TRANSPORT_SUBJECT_MAX];
     transport_js_results *w = NULL;
     memset(res, 0, sizeof *res);
     Mpc__Request r = *req;
     r.client_id = (char *)DC_CLIENT;
     mpc_status st = node_client_request_build(&r, c->initiator, NULL, 0, &bytes, &len);
-    snprintf(subject, sizeof subject, "mpc.req.%s",
-             node_client_request_op_name(
-                 r.body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
-                 : r.body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
-                                                          : MPC__OP__OP_RESHARE));
+    mpc_status sst = transport_subject_build(
+        subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+        node_client_request_op_name(r.body_case == MPC__REQUEST__BODY_KEYGEN ? MPC__OP__OP_KEYGEN
+                                    : r.body_case == MPC__REQUEST__BODY_SIGN ? MPC__OP__OP_SIGN
+                                                                             : MPC__OP__OP_RESHARE),
+        NULL, NULL);
+    if (st == MPC_OK) {
+        st = sst;
+    }
     if (st == MPC_OK) {
         st = transport_js_results_watch(c->client, DC_CLIENT, r.request_id, &w);
     }

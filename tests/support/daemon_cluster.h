@@ -4,6 +4,10 @@
  * `mpc-node` child processes (127.0.0.1 only), plus a JetStream client that
  * signs requests with an initiator key and collects per-node results.
  *
+ * The server runs with users and permissions generated from the code's
+ * permission table (transport_perm_conf_write, file nats.conf): one NATS
+ * user per node (its node id) and the client user, random passwords.
+ *
  * Files live in a fresh temp dir (removed on destroy): node-<i>.key (0600),
  * node-<i>.pass (0600), node-<i>.yaml, node-<i>.mdb, node-<i>.log (the
  * child's stderr), peers.txt. Children get MPC_NODE_TEST_WEAK_KDF=1 (fast
@@ -32,17 +36,24 @@
 
 /* A test cluster. Fields are read by tests; change them only through the functions. */
 typedef struct {
-    test_nats_server *srv;          /* private nats-server */
-    char *dir;                      /* temp dir with every file */
-    char bin[512];                  /* mpc-node path */
-    size_t n;                       /* nodes */
-    char ids[DC_MAX_NODES][16];     /* "node-1".. */
-    int http_port[DC_MAX_NODES];    /* HTTP ports */
-    pid_t pid[DC_MAX_NODES];        /* running children (0 = stopped) */
-    node_store_identity *initiator; /* request signer */
-    transport_js *client;           /* client JetStream connection */
-    uint64_t ack_wait_ms;           /* configured AckWait */
+    test_nats_server *srv;                /* private nats-server */
+    char *dir;                            /* temp dir with every file */
+    char bin[512];                        /* mpc-node path */
+    size_t n;                             /* nodes */
+    char ids[DC_MAX_NODES][16];           /* "node-1".. */
+    int http_port[DC_MAX_NODES];          /* HTTP ports */
+    pid_t pid[DC_MAX_NODES];              /* running children (0 = stopped) */
+    node_store_identity *initiator;       /* request signer */
+    transport_js *client;                 /* client JetStream connection */
+    uint64_t ack_wait_ms;                 /* configured AckWait */
+    char nats_pass[DC_MAX_NODES + 1][40]; /* NATS passwords: nodes, then the client user */
+    char *nats_conf; /* server config path (owned: the server reads it on restart) */
 } dc_cluster;
+
+#define DC_NATS_CLIENT_USER "client" /* the client's NATS user */
+
+/* Fills *nc to connect as the cluster's NATS client user (strings borrowed from c). */
+void dc_client_nats_config(const dc_cluster *c, transport_nats_config *nc);
 
 /* Collected result copies of one request. */
 typedef struct {
@@ -81,6 +92,20 @@ int dc_wait_ready(dc_cluster *c, uint64_t timeout_ms);
 /* HTTP GET 127.0.0.1:port path. Out: *body malloc'ed (may be NULL). Returns: status, -1 on error.
  */
 int dc_http_get(int port, const char *path, char **body);
+
+/*
+ * Reads /metrics of the node on `port`. `series` is the start of a sample line
+ * up to the value, e.g. "mpc_requests_republished_total ".
+ * Returns: the value, or -1 if the node did not answer or has no such line.
+ */
+long long dc_metric(int port, const char *series);
+
+/*
+ * Polls dc_metric() every 20 ms until it equals want or timeout_ms passed: a
+ * node publishes a result before it counts it, so a reader that just got the
+ * result may see the counter a moment early. Returns: the last value read.
+ */
+long long dc_metric_until(int port, const char *series, long long want, uint64_t timeout_ms);
 
 /*
  * Signs req with the initiator (and no approvals), publishes it to

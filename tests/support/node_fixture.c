@@ -118,21 +118,6 @@ node_fixture_file_hash(const char *path, uint8_t *out)
 }
 
 uint64_t
-node_fixture_seed(const char *test_name)
-{
-    const char *env = getenv("MPC_TEST_SEED");
-    uint64_t seed;
-    if (env != NULL && *env != '\0') {
-        seed = strtoull(env, NULL, 0);
-    } else {
-        randombytes_buf(&seed, sizeof(seed));
-    }
-    printf("%s: MPC_TEST_SEED=%" PRIu64 "\n", test_name, seed);
-    fflush(stdout);
-    return seed;
-}
-
-uint64_t
 node_fixture_rand(uint64_t *s)
 {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ull);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tests/support/test_util.h" /* mpc_test_seed() */
+
 /*
  * Creates a fresh directory under $TMPDIR (or /tmp).
  * Returns: its path (caller frees with node_fixture_tmpdir_remove), or NULL.
@@ -41,12 +43,6 @@ uint8_t *node_fixture_read(const char *path, size_t *len);
  * Returns: 0 on success, -1 if the file cannot be read.
  */
 int node_fixture_file_hash(const char *path, uint8_t *out);
-
-/*
- * Returns: the test seed: MPC_TEST_SEED from the environment if set, else a
- * random one; printed to stdout either way so a failing run can be replayed.
- */
-uint64_t node_fixture_seed(const char *test_name);
 
 /* Returns: the next value of a splitmix64 generator with state *s. */
 uint64_t node_fixture_rand(uint64_t *s);

@@ -40,6 +40,13 @@ stk_rand(uint64_t *s)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+/* Returns: 4 under tsan or valgrind (threads serialised, everything slower), else 1. */
+static uint64_t
+stk_slow(void)
+{
+    return (getenv("MPC_TSAN") != NULL || getenv("MPC_VALGRIND") != NULL) ? 4 : 1;
+}
+
 void
 stk_options_default(stk_options *o, uint32_t nodes)
 {
@@ -49,14 +56,16 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->cfg.workers = 3;
     o->cfg.max_sessions = 512;
     /* Sanitizers that serialise threads (tsan, valgrind) get more time. */
-    uint64_t slow = (getenv("MPC_TSAN") != NULL || getenv("MPC_VALGRIND") != NULL) ? 4 : 1;
+    uint64_t slow = stk_slow();
     o->cfg.barrier_timeout_ms = 10000 * slow;
     o->cfg.sign_deadline_ms = 30000 * slow;
     o->cfg.keygen_deadline_ms = 30000 * slow;
     o->cfg.reshare_deadline_ms = 30000 * slow;
     o->cfg.idle_timeout_ms = 30000 * slow;
     o->cfg.janitor_tick_ms = 20;
-    o->policy.max_attempts = 60;
+    /* Retries are bounded by count: under valgrind on a loaded machine 60
+     * attempts (~12 s) ran out before a barrier peer could answer. */
+    o->policy.max_attempts = (uint32_t)(60 * slow);
     o->policy.base_ms = 10;
     o->policy.cap_ms = 200;
     o->policy.jitter_pct = 20;
@@ -121,6 +130,11 @@ stk_node_create(stk_cluster *c, const stk_options *o, uint32_t i)
         nc.name = c->ids[i];
         nc.sender.policy = o->policy;
         nc.sender.seed = o->seed + i + 1;
+        /* Subscribe confirmation is a PING/PONG round trip: under valgrind,
+         * which runs one thread at a time, 5 nodes x 20 live sessions took
+         * longer than the native 2 s default, and the session failed with
+         * MPC_ERR_SUBSCRIBE before its protocol started. */
+        nc.flush_timeout_ms *= (uint32_t)(2 * stk_slow());
         st = transport_nats_create(&nc, &c->t[i]);
     } else {
         transport_mem_config tc;

@@ -15,23 +15,13 @@ static uint32_t rng_block;                                    /* next ChaCha20 b
 uint64_t
 test_rng_init(const char *name)
 {
-    uint64_t seed;
-    const char *env = getenv("MPC_TEST_SEED");
-    if (env != NULL && *env != '\0') {
-        seed = strtoull(env, NULL, 0);
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec;
-    }
+    uint64_t seed = mpc_test_seed(name);
     if (sodium_init() < 0) {
         abort();
     }
     memset(rng_key, 0, sizeof(rng_key));
     memcpy(rng_key, &seed, sizeof(seed));
     rng_block = 0;
-    printf("%s: seed=%llu (set MPC_TEST_SEED to reproduce)\n", name ? name : "test",
-           (unsigned long long)seed);
     return seed;
 }
 

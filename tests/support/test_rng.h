@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Seeds the stream (from MPC_TEST_SEED or the clock) and prints "<name>: seed=...". */
+#include "tests/support/test_util.h"
+
+/* Seeds the stream with mpc_test_seed(name) (MPC_TEST_SEED or the clock, printed). */
 uint64_t test_rng_init(const char *name);
 
 /* Fills buf with the next len bytes of the stream. */

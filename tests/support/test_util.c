@@ -11,10 +11,11 @@ uint64_t
 mpc_test_seed(const char *name)
 {
     const char *env = getenv("MPC_TEST_SEED");
-    uint64_t seed;
+    uint64_t seed = 0;
     if (env != NULL && *env != '\0') {
         seed = strtoull(env, NULL, 0);
-    } else {
+    }
+    if (seed == 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         seed = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;
@@ -22,8 +23,10 @@ mpc_test_seed(const char *name)
     if (seed == 0) {
         seed = 0x9e3779b97f4a7c15ULL;
     }
-    fprintf(stderr, "%s: seed=%llu (set MPC_TEST_SEED to repeat)\n", name ? name : "test",
-            (unsigned long long)seed);
+    /* stdout, flushed: kept in the suite's output next to the cases it seeds. */
+    printf("%s: MPC_TEST_SEED=%llu (set it to repeat)\n", name ? name : "test",
+           (unsigned long long)seed);
+    fflush(stdout);
     return seed;
 }
 

@@ -12,9 +12,10 @@
 #include <stdint.h>
 
 /*
- * Returns: the seed from MPC_TEST_SEED (decimal or 0x hex) if set, else a
- *          fresh one from the clock; prints "seed=<n> (MPC_TEST_SEED to repeat)"
- *          with the given program name to stderr.
+ * The one seed helper of the test suites (every seeded test and fixture
+ * calls it). Returns: the seed from MPC_TEST_SEED (decimal or 0x hex) if set
+ * and non-zero, else a fresh one from the clock, never 0; prints
+ * "<name>: MPC_TEST_SEED=<n>" to stdout so a failing run can be repeated.
  */
 uint64_t mpc_test_seed(const char *name);
 

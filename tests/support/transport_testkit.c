@@ -13,25 +13,6 @@
 #include "common/clock.h"
 #include "common/secmem.h"
 
-uint64_t
-tk_seed(const char *test_name)
-{
-    uint64_t seed = 0;
-    const char *env = getenv("MPC_TEST_SEED");
-    if (env != NULL && *env != '\0') {
-        seed = strtoull(env, NULL, 0);
-    }
-    if (seed == 0 && mpc_random_bytes(&seed, sizeof seed) != MPC_OK) {
-        seed = mpc_clock_mono_ns();
-    }
-    if (seed == 0) {
-        seed = 1;
-    }
-    printf("# %s: MPC_TEST_SEED=%" PRIu64 "\n", test_name, seed);
-    fflush(stdout);
-    return seed;
-}
-
 static void
 tk_cond_init(pthread_cond_t *cv)
 {

@@ -16,10 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tests/support/test_util.h" /* mpc_test_seed() */
 #include "transport/transport.h"
-
-/* Returns: the test seed: $MPC_TEST_SEED if set, else random; printed once per call. */
-uint64_t tk_seed(const char *test_name);
 
 /* Collects messages of one or more subscriptions and answers them by script. */
 typedef struct {

@@ -44,25 +44,6 @@ tss_sim_rand(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-uint64_t
-tss_sim_seed(const char *name)
-{
-    const char *env = getenv("MPC_TEST_SEED");
-    uint64_t seed;
-    if (env != NULL && *env != '\0') {
-        seed = strtoull(env, NULL, 0);
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20);
-    }
-    if (seed == 0) {
-        seed = 1;
-    }
-    printf("%s: seed=%llu (set MPC_TEST_SEED to repeat)\n", name, (unsigned long long)seed);
-    return seed;
-}
-
 static uint64_t
 sim_cpu_now(void)
 {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tests/support/test_util.h" /* mpc_test_seed() */
 #include "tss/proto.h"
 
 /*
@@ -66,12 +67,6 @@ MPC_MUST_CHECK mpc_status tss_sim_run(const tss_protocol *proto, const tss_param
 
 /* Frees the results. Accepts a zeroed result. */
 void tss_sim_result_free(tss_sim_result *res);
-
-/*
- * Seed for a test: MPC_TEST_SEED from the environment if set, else derived
- * from the clock; printed to stdout as "<name>: seed=<n>".
- */
-uint64_t tss_sim_seed(const char *name);
 
 /* Small deterministic PRNG (xorshift64*) for tests; *state must be non-zero. */
 uint64_t tss_sim_rand(uint64_t *state);

@@ -23,6 +23,16 @@ expect() { # expect pass|fail NAME CMD...
     fi
 }
 
+# made NAME CMD... — runs a step that makes an input file (generator, mutation);
+# if it fails, the case it feeds is recorded as failed instead of vanishing.
+made() {
+    local name=$1; shift
+    "$@" >"$tmp/made.out" 2>&1 && return 0
+    echo "FAIL $name (could not make its input)"; tail -n 5 "$tmp/made.out"
+    failed=$((failed + 1))
+    return 1
+}
+
 # mutate SRC DST PYTHON-EXPR: applies flip() to one field of the parsed JSON d.
 mutate() {
     python3 - "$1" "$2" "$3" <<'PY'
@@ -45,8 +55,9 @@ expect fail "frost-sign missing file" "$bin" frost-sign "$tmp/none.json"
 gen=$(dirname "$0")/gen_frost_vectors.py
 while read -r seed tmin tmax ids signers; do
     f=$tmp/gen-sign-$seed.json
-    python3 "$gen" sign "$seed" "$tmin" "$tmax" "$ids" "$signers" "$f" &&
-        expect pass "frost-sign generated t=$tmin ids=$ids signers=$signers" "$bin" frost-sign "$f"
+    name="frost-sign generated t=$tmin ids=$ids signers=$signers"
+    made "$name" python3 "$gen" sign "$seed" "$tmin" "$tmax" "$ids" "$signers" "$f" &&
+        expect pass "$name" "$bin" frost-sign "$f"
 done <<'EOF_GEN'
 11 3 5 256,300,1000,70000,4000000000 4000000000,300,1000
 12 2 2 1,2 2,1
@@ -55,17 +66,18 @@ done <<'EOF_GEN'
 EOF_GEN
 while read -r seed tmin ids; do
     f=$tmp/gen-dkg-$seed.json
-    python3 "$gen" dkg "$seed" "$tmin" "$ids" "$f" &&
-        expect pass "frost-dkg generated t=$tmin ids=$ids" "$bin" frost-dkg "$f"
+    name="frost-dkg generated t=$tmin ids=$ids"
+    made "$name" python3 "$gen" dkg "$seed" "$tmin" "$ids" "$f" &&
+        expect pass "$name" "$bin" frost-dkg "$f"
 done <<'EOF_GEN'
 21 2 256,513,1000
 22 3 7,300,65536,4000000000
 23 2 1,2
 EOF_GEN
-mutate "$tmp/gen-sign-11.json" "$tmp/gen-bad.json" \
+made "frost-sign generated, mutated sig_share" mutate "$tmp/gen-sign-11.json" "$tmp/gen-bad.json" \
     "o = d['round_two_outputs']['outputs'][2]; o['sig_share'] = flip(o['sig_share'])" &&
     expect fail "frost-sign generated, mutated sig_share" "$bin" frost-sign "$tmp/gen-bad.json"
-mutate "$tmp/gen-dkg-22.json" "$tmp/gen-bad.json" \
+made "frost-dkg generated, mutated signing share" mutate "$tmp/gen-dkg-22.json" "$tmp/gen-bad.json" \
     "p = d['inputs']['65536']; p['signing_shares']['300'] = flip(p['signing_shares']['300'])" &&
     expect fail "frost-dkg generated, mutated signing share" "$bin" frost-dkg "$tmp/gen-bad.json"
 
@@ -73,7 +85,8 @@ i=0
 while IFS='|' read -r name expr; do
     [ -z "$name" ] && continue
     i=$((i + 1)); f=$tmp/sign$i.json
-    mutate "$sign" "$f" "$expr" && expect fail "frost-sign mutated: $name" "$bin" frost-sign "$f"
+    made "frost-sign mutated: $name" mutate "$sign" "$f" "$expr" &&
+        expect fail "frost-sign mutated: $name" "$bin" frost-sign "$f"
 done <<'EOF_SIGN'
 final sig|d['final_output']['sig'] = flip(d['final_output']['sig'])
 sig_share|o = d['round_two_outputs']['outputs'][1]; o['sig_share'] = flip(o['sig_share'])
@@ -89,7 +102,8 @@ EOF_SIGN
 while IFS='|' read -r name expr; do
     [ -z "$name" ] && continue
     i=$((i + 1)); f=$tmp/dkg$i.json
-    mutate "$dkg" "$f" "$expr" && expect fail "frost-dkg mutated: $name" "$bin" frost-dkg "$f"
+    made "frost-dkg mutated: $name" mutate "$dkg" "$f" "$expr" &&
+        expect fail "frost-dkg mutated: $name" "$bin" frost-dkg "$f"
 done <<'EOF_DKG'
 proof_of_knowledge|p = d['inputs']['2']; p['proof_of_knowledge'] = flip(p['proof_of_knowledge'])
 vss_commitment|p = d['inputs']['3']; p['vss_commitments'][1] = flip(p['vss_commitments'][1])
@@ -100,5 +114,10 @@ verifying_key|d['inputs']['verifying_key'] = flip(d['inputs']['verifying_key'])
 coefficient|p = d['inputs']['1']; p['coefficient'] = flip(p['coefficient'])
 EOF_DKG
 
+# 3 fixed + 4 + 3 generated + 2 generated-and-mutated + 9 + 7 mutated cases.
+expected=28
+if [ $((passed + failed)) -ne $expected ]; then
+    echo "FAIL ran $((passed + failed)) cases, $expected expected"; failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,7 +8,7 @@
 #   cluster_start_node I      starts node-I in the background (pid in NODE_PID[I])
 #   cluster_wait_ready I [S]  waits until GET /readyz of node-I answers 200
 #   cluster_stop_node I       SIGTERM, waits, returns the node's exit status
-#   cluster_kill9_node I      SIGKILL
+#   cluster_kill9_node I      SIGKILL; returns 0 only if the running node died of it
 #   cluster_stop_all          stops nodes then nats (for traps)
 #   cluster_tails             prints the tails of every log (on failure)
 #   cli ARGS...               runs mpc-cli as the client user of the cluster
@@ -30,6 +30,7 @@ CL_KDF=${CL_KDF:-interactive}
 cli() {
     MPC_NATS_URL="nats://127.0.0.1:$NATS_PORT" MPC_NATS_USER=client \
     MPC_NATS_PASSWORD="$MPC_NATS_PASS_CLIENT" MPC_INITIATOR_KEY="$CL_DIR/keys/client.key" \
+    MPC_PEERS="$CL_DIR/peers.yaml" \
         "$MPC_CLI" "$@"
 }
 
@@ -108,8 +109,10 @@ cluster_stop_node() {
 }
 
 cluster_kill9_node() {
-    kill9_pid "${NODE_PID[$1]}"
+    local rc
+    kill9_pid "${NODE_PID[$1]}"; rc=$?
     NODE_PID[$1]=
+    return $rc
 }
 
 cluster_stop_all() {

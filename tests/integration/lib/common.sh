@@ -21,8 +21,19 @@ check() {
     fi
 }
 
+# expect_checks N — the number of checks the script records when it runs to
+# the end; summary() counts a failure if it recorded another number (a check
+# skipped by a branch or an early exit must not go unnoticed).
+EXPECTED_CHECKS=
+expect_checks() { EXPECTED_CHECKS=$1; }
+
 # summary — prints the closing line and returns non-zero on any failure.
 summary() {
+    local ran=$((passed + failed))
+    if [ -n "$EXPECTED_CHECKS" ] && [ "$ran" -ne "$EXPECTED_CHECKS" ]; then
+        echo "FAIL the script recorded $ran checks, $EXPECTED_CHECKS expected"
+        failed=$((failed + 1))
+    fi
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
@@ -99,12 +110,14 @@ stop_pid() {
     wait "$pid" 2>/dev/null
 }
 
-# kill9_pid PID — a crash: SIGKILL at once, reaped.
+# kill9_pid PID — a crash: SIGKILL at once, reaped. Returns 0 only if PID was
+# running (our child) and died of that SIGKILL (wait status 128+9).
 kill9_pid() {
-    [ -n "$1" ] || return 0
-    kill -KILL "$1" 2>/dev/null
+    [ -n "$1" ] || return 1
+    pid_alive "$1" || { wait "$1" 2>/dev/null; return 1; }
+    kill -KILL "$1" 2>/dev/null || return 1
     wait "$1" 2>/dev/null
-    return 0
+    [ $? -eq 137 ] && ! pid_alive "$1"
 }
 
 # log_tail FILE [LINES] — prints the last lines of a log, framed.

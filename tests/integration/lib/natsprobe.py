@@ -25,7 +25,10 @@ import time
 class Conn:
     """One NATS connection; every call is bounded by `timeout` seconds."""
 
-    def __init__(self, host, port, user, password, timeout=3.0, name="natsprobe"):
+    def __init__(self, host, port, user, password, timeout=3.0, name="natsprobe",
+                 inbox=None):
+        # reply subjects: <inbox>.<...>; each user may read only its own _INBOX.<user>
+        self.inbox = inbox or "_INBOX.%s" % user
         self.sock = socket.create_connection((host, int(port)), timeout=timeout)
         self.timeout = timeout
         self.buf = b""
@@ -121,6 +124,27 @@ class Conn:
         self.ping()
         return not self._violations_since(n)
 
+    def hpub(self, subject, headers, payload=b"", reply=None):
+        """Publishes with headers (dict); returns True if allowed."""
+        n = len(self.errors)
+        payload = payload.encode() if isinstance(payload, str) else payload
+        hdr = "NATS/1.0\r\n" + "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
+        hdr = hdr.encode()
+        self._send(("HPUB %s %s%d %d\r\n" % (subject, (reply + " ") if reply else "", len(hdr),
+                                             len(hdr) + len(payload))).encode()
+                   + hdr + payload + b"\r\n")
+        self.ping()
+        return not self._violations_since(n)
+
+    def js_publish(self, subject, payload, msg_id, timeout=None):
+        """JetStream publish with Nats-Msg-Id: ('ok', ack dict) | ('denied'|'timeout', None)."""
+        inbox = "%s.jsp%d.%d" % (self.inbox, os.getpid(), self.sid + 1)
+        ok, sid = self.sub(inbox)
+        if not ok or not self.hpub(subject, {"Nats-Msg-Id": msg_id}, payload, reply=inbox):
+            return "denied", None
+        m = self.wait_msg(sid, timeout)
+        return ("ok", json.loads(m[2])) if m is not None else ("timeout", None)
+
     def sub(self, subject):
         """Returns (allowed, sid)."""
         n = len(self.errors)
@@ -144,7 +168,7 @@ class Conn:
 
     def request(self, subject, payload=b"", timeout=None):
         """Returns ('ok', payload, reply_msg) | ('denied', None, None) | ('timeout', None, None)."""
-        inbox = "_INBOX.probe%d.%d" % (os.getpid(), self.sid + 1)
+        inbox = "%s.probe%d.%d" % (self.inbox, os.getpid(), self.sid + 1)
         ok, sid = self.sub(inbox)
         if not ok:
             return "denied", None, None

@@ -2,13 +2,15 @@
 """outcomes.py — checks for the crash flows over a result monitor log
 (natsprobe.py mon: one JSON line per core-NATS copy of a result).
 
-  outcomes.py consistent MONITOR PREFIX
-      every (request, node) whose request id starts with PREFIX has only
-      byte-identical copies: a node never published two different outcomes
-      for one request. Prints the number of requests, copies and
+  outcomes.py consistent MONITOR PREFIX REQUESTS
+      the log holds results of at least REQUESTS requests whose id starts
+      with PREFIX (an empty log proves nothing), and every (request, node)
+      has only byte-identical copies: a node never published two different
+      outcomes for one request. Prints the number of requests, copies and
       republished (extra identical) copies.
-  outcomes.py republished MONITOR PREFIX NODE MIN
-      NODE published at least MIN copies of every such request (all identical).
+  outcomes.py republished MONITOR PREFIX NODE MIN REQUESTS
+      NODE published at least MIN copies, all identical, of each of at least
+      REQUESTS such requests.
 """
 import collections
 import json
@@ -22,7 +24,7 @@ def load(path, prefix):
             m = json.loads(line)
         except ValueError:
             continue
-        rid = m["subject"].split(".", 3)[-1]
+        rid = m["subject"].split(".")[3]  # mpc.res.<client>.<request>.<node>
         if rid.startswith(prefix):
             seen[(rid, m["headers"].get("Mpc-Node", "?"))].append(m["sha256"])
     return seen
@@ -31,6 +33,7 @@ def load(path, prefix):
 def main(argv):
     seen = load(argv[2], argv[3])
     if argv[1] == "consistent":
+        need = int(argv[4])
         bad = [k for k, v in seen.items() if len(set(v)) != 1]
         copies = sum(len(v) for v in seen.values())
         extra = sum(len(v) - 1 for v in seen.values())
@@ -39,11 +42,14 @@ def main(argv):
               (reqs, len(seen), copies, extra))
         for k in bad:
             print("different outcomes from one node:", k, file=sys.stderr)
-        return 1 if bad else 0
+        if reqs < need:
+            print("results of %d requests seen, %d expected" % (reqs, need), file=sys.stderr)
+        return 1 if bad or reqs < need else 0
     if argv[1] == "republished":
-        node, need = argv[4], int(argv[5])
+        node, copies, need = argv[4], int(argv[5]), int(argv[6])
         mine = {k: v for k, v in seen.items() if k[1] == node}
-        ok = mine and all(len(v) >= need and len(set(v)) == 1 for v in mine.values())
+        ok = len(mine) >= need and all(len(v) >= copies and len(set(v)) == 1
+                                       for v in mine.values())
         return 0 if ok else 1
     return 2
 

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""perm_scenario.py HOST PORT — checks the subject permissions of
+"""perm_scenario.py HOST PORT TABLE.json — checks the subject permissions of
 configs/cluster/nats-server.conf against a running nats-server (passwords in
-MPC_NATS_PASS_{NODE1,NODE2,NODE3,CLIENT}). Every refusal is paired with a
-positive control showing the same user CAN do the legitimate neighbour
-action, so a server that refuses everything (or nothing) fails.
+MPC_NATS_PASS_{NODE1,NODE2,NODE3,CLIENT}).
+
+TABLE.json is `mpc-cli subjects --json`: the permission table the code uses
+(transport/subject_perm.c) with, per user, the cases derived from it (a
+subject to publish or subscribe, and whether the server must allow it).
+Every case is tried against the server, so the tests hold no list of their
+own. The JetStream flows below (durables, fetch, ack, status reply) need
+state and run as scenarios, each refusal paired with a positive control.
 Prints one "ok NAME" / "FAIL NAME" line per check."""
 import json
 import os
@@ -12,11 +17,18 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from natsprobe import Conn  # noqa: E402
 
-HOST, PORT = sys.argv[1], sys.argv[2]
+HOST, PORT, TABLE = sys.argv[1], sys.argv[2], sys.argv[3]
+with open(TABLE) as f:
+    table = json.load(f)
 results = []
 
 
+N_CHECKS = 0
+
+
 def check(name, cond):
+    global N_CHECKS
+    N_CHECKS += 1
     print(("ok   " if cond else "FAIL ") + name, flush=True)
     results.append(bool(cond))
 
@@ -71,20 +83,13 @@ check("node-2 cannot delete node-1's durable (%s)" % st, st == "denied")
 st, _ = js(n1, "STREAM.DELETE.MPC_REQ", {})
 check("node-1 cannot delete a stream (%s)" % st, st == "denied")
 
-# --- client: requests yes, session traffic and results no
+# --- client: requests go into the stream
 st, data, _ = cl.request("mpc.req.sign", b"probe-request")
 ack = json.loads(data) if st == "ok" else {}
 check("client publishes a request to mpc.req.sign, JetStream acks (%s)" % st,
       st == "ok" and ack.get("stream") == "MPC_REQ")
-check("client cannot publish to mpc.s.<sid>.b", not cl.pub("mpc.s.0123abcd.b", b"x"))
-check("client cannot publish to mpc.s.<sid>.d.<node>", not cl.pub("mpc.s.0123abcd.d.node-1", b"x"))
-check("client cannot subscribe to mpc.s.>", not cl.sub("mpc.s.>")[0])
-check("client cannot publish a forged result", not cl.pub("mpc.res.cli.r1", b"x"))
-check("client cannot publish a heartbeat", not cl.pub("mpc.n.node-1.hb", b"x"))
-check("client cannot subscribe to mpc.req.> (bypass the stream)", not cl.sub("mpc.req.>")[0])
 st, _ = js(cl, "CONSUMER.MSG.NEXT.MPC_REQ.node_node-1", {"batch": 1, "expires": 100000000})
 check("client cannot fetch from a node durable (%s)" % st, st == "denied")
-check("client subscribes to results mpc.res.>", cl.sub("mpc.res.>")[0])
 
 # --- node: only its own durable
 st, _ = js(n2, "CONSUMER.MSG.NEXT.MPC_REQ.node_node-1", {"batch": 1, "expires": 200000000})
@@ -96,7 +101,7 @@ check("node-1 reads its own durable info (%s)" % st, st == "ok")
 
 
 def fetch_one(c, node):
-    inbox = "_INBOX.fetch.%s" % node
+    inbox = "_INBOX.%s.fetch" % node
     ok, sid = c.sub(inbox)
     c.pub("$JS.API.CONSUMER.MSG.NEXT.MPC_REQ.node_%s" % node,
           json.dumps({"batch": 1, "expires": 2000000000}), reply=inbox)
@@ -114,30 +119,58 @@ if m1 is not None and m2 is not None:
     check("node-1 acks its own delivery", n1.pub(m1[1], b"+ACK"))
     check("node-2 acks its own delivery", n2.pub(m2[1], b"+ACK"))
 
-# --- node: session traffic, results, status replies
-check("node-1 subscribes to mpc.s.>", n1.sub("mpc.s.>")[0])
-check("node-2 publishes session broadcast", n2.pub("mpc.s.0123abcd.b", b"x"))
-check("node-1 cannot subscribe to mpc.req.>", not n1.sub("mpc.req.>")[0])
-check("node-1 cannot subscribe to node-2's status", not n1.sub("mpc.n.node-2.status")[0])
-check("node-1 cannot publish node-2's heartbeat", not n1.pub("mpc.n.node-2.hb", b"x"))
-check("node-2 hears heartbeats", n2.sub("mpc.n.*.hb")[0])
-check("node-1 publishes its heartbeat", n1.pub("mpc.n.node-1.hb", b"x"))
-st, data, _ = n1.request("mpc.res.cli.r1", b"result-bytes")
+# --- node: results into the stream, status replies
+st, data, _ = n1.request("mpc.res.cli.r1.node-1", b"result-bytes")
 check("node-1 publishes a result into MPC_RES (%s)" % st,
       st == "ok" and json.loads(data).get("stream") == "MPC_RES")
 
 # status request/reply through allow_responses: client asks, node-1 answers.
 ok, status_sid = n1.sub("mpc.n.node-1.status")
 check("node-1 subscribes to its status subject", ok)
-inbox = "_INBOX.status.probe"
+inbox = "_INBOX.client.status.probe"
 _, inbox_sid = cl.sub(inbox)
+check("node-1 cannot publish into the client's inbox unasked", not n1.pub(inbox, b"forged"))
+check("node-2 cannot publish into the client's inbox unasked", not n2.pub(inbox, b"forged"))
 cl.pub("mpc.n.node-1.status", b"{}", reply=inbox)
 m = n1.wait_msg(status_sid, 3.0)
+check("node-2 (not addressed) cannot answer node-1's status request",
+      m is not None and not n2.pub(m[1], b'{"node":"forged"}'))
 answered = m is not None and n1.pub(m[1], b'{"node":"node-1"}')
 r = cl.wait_msg(inbox_sid, 3.0)
-check("node-1 answers a client status request",
+check("node-1 answers a client status request (allow_responses)",
       answered and r is not None and r[2] == b'{"node":"node-1"}')
+check("node-1 cannot answer the same request twice", m is not None and not n1.pub(m[1], b"2"))
 
-for c in (n1, n2, cl):
+# direct messages: node-1 -> node-2 with node-1's reply inbox; only node-2 answers.
+ok, d_sid = n2.sub("mpc.s.0123abcd.d.node-2")
+_, r_sid = n1.sub("_INBOX.node-1.ds.1")
+n1.pub("mpc.s.0123abcd.d.node-2", b"msg", reply="_INBOX.node-1.ds.1")
+m = n2.wait_msg(d_sid, 3.0)
+n3 = conn("node-3")
+check("node-3 cannot answer node-1's direct message to node-2",
+      m is not None and not n3.pub(m[1], b"GONE"))
+n3.close()
+check("node-2 answers node-1's direct message", m is not None and n2.pub(m[1], b"ACK") and
+      (n1.wait_msg(r_sid, 3.0) or [None, None, None])[2] == b"ACK")
+
+# --- every case derived from the table, for every user
+users = {u["user"]: u for u in table["users"]}
+check("the table names node-1, node-2, node-3 and client",
+      set(users) >= {"node-1", "node-2", "node-3", "client"})
+live = {"node-1": n1, "node-2": n2, "client": cl}
+for name, u in sorted(users.items()):
+    c = live.get(name) or conn(name)
+    live[name] = c
+    allowed = sum(1 for k in u["cases"] if k["allowed"])
+    check("%s: %d cases, %d allowed and %d refused by the table" %
+          (name, len(u["cases"]), allowed, len(u["cases"]) - allowed),
+          allowed > 0 and allowed < len(u["cases"]))
+    for k in u["cases"]:
+        got = c.pub(k["subject"], b"x") if k["action"] == "pub" else c.sub(k["subject"])[0]
+        check("%s %s %s %s" % (name, "may" if k["allowed"] else "may not", k["action"],
+                              k["subject"]), got == k["allowed"])
+
+for c in live.values():
     c.close()
+print("checks %d" % N_CHECKS, flush=True)
 sys.exit(0 if all(results) else 1)

@@ -240,7 +240,7 @@ setup_on(void **state, int nats)
         return -1;
     }
     *state = f;
-    f->rng = tk_seed("actor") | 1;
+    f->rng = mpc_test_seed("actor") | 1;
     transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
     if (nats ? (make_nats("n0", &f->t0) != MPC_OK || make_nats("n1", &f->t1) != MPC_OK)
              : (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
@@ -632,9 +632,6 @@ test_actor_gone_fails_after_grace(void **state)
 int
 main(void)
 {
-    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
-        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_actor_parks_future_round_and_drops_replays, setup,
                                         teardown),

@@ -240,7 +240,7 @@ setup(void **state)
         return -1;
     }
     *state = f;
-    f->rng = tk_seed("actor_barrier") | 1;
+    f->rng = mpc_test_seed("actor_barrier") | 1;
     transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
     const char *stranger[] = {"n9", "n0"};
     if (transport_mem_net_create(&nc, &f->net) != MPC_OK ||

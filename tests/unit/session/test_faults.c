@@ -43,9 +43,6 @@ test_faults_error_at_create(void **state)
 int
 main(void)
 {
-    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
-        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_only_injected_sessions_fail),
         cmocka_unit_test(test_faults_error_at_create),

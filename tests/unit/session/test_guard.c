@@ -311,9 +311,6 @@ test_fault_injection_rules(void **state)
 int
 main(void)
 {
-    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
-        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guard_passes_status_through),
         cmocka_unit_test(test_guard_bad_args),

@@ -24,7 +24,7 @@
 static stk_cluster *
 make_cluster(stk_options *o, uint64_t *rng, const char *name)
 {
-    *rng = tk_seed(name) | 1;
+    *rng = mpc_test_seed(name) | 1;
     o->seed = *rng;
     stk_cluster *c = NULL;
     assert_int_equal(stk_cluster_create(&c, o), MPC_OK);
@@ -346,9 +346,6 @@ test_manager_names(void **state)
 int
 main(void)
 {
-    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
-        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manager_names),
         cmocka_unit_test(test_manager_create_bad_args),

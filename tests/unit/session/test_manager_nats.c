@@ -115,9 +115,6 @@ test_manager_nats_shutdown_with_live_sessions(void **state)
 int
 main(void)
 {
-    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
-        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manager_nats_200_sessions_3_parties),
         cmocka_unit_test(test_manager_nats_200_sessions_5_parties),

@@ -142,7 +142,7 @@ static void
 test_toy_protocol_known_answer(void **state)
 {
     (void)state;
-    uint64_t rng = tk_seed("toy_known") | 1;
+    uint64_t rng = mpc_test_seed("toy_known") | 1;
     const uint64_t in[3] = {1, 2, 3};
     assert_int_equal(toy_protocol_expected(in, 3), 14); /* 1*1 + 2*2 + 3*3 */
     sim s;
@@ -158,7 +158,7 @@ static void
 test_toy_protocol_random_parties(void **state)
 {
     (void)state;
-    uint64_t rng = tk_seed("toy_random") | 1;
+    uint64_t rng = mpc_test_seed("toy_random") | 1;
     for (uint32_t n = 2; n <= MAXP; n++) {
         uint64_t in[MAXP];
         for (uint32_t i = 0; i < n; i++) {
@@ -217,7 +217,7 @@ static void
 test_toy_protocol_rejects_bad_messages(void **state)
 {
     (void)state;
-    uint64_t rng = tk_seed("toy_bad") | 1;
+    uint64_t rng = mpc_test_seed("toy_bad") | 1;
     for (uint32_t round = 1; round <= TOY_PROTOCOL_ROUNDS; round++) {
         sim s;
         size_t i = sim_until(&s, round, &rng);
@@ -304,9 +304,6 @@ test_toy_protocol_bad_args(void **state)
 int
 main(void)
 {
-    if (getenv("MPC_TEST_FILTER") != NULL) { /* run a subset: MPC_TEST_FILTER=*5_parties* */
-        cmocka_set_test_filter(getenv("MPC_TEST_FILTER"));
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_toy_protocol_known_answer),
         cmocka_unit_test(test_toy_protocol_random_parties),

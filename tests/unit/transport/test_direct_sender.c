@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -247,6 +248,47 @@ test_direct_sender_malformed_reply_retried_then_gone(void **state)
     fake_fini(&f);
 }
 
+/* Replaces the token (last number) of reply subject s by token ^ 1. */
+static void
+other_token(char *s)
+{
+    char *dot = strrchr(s, '.');
+    unsigned long long t = strtoull(dot + 1, NULL, 10);
+    snprintf(dot + 1, 24, "%llu", t ^ 1u);
+}
+
+/* A reply without the job's random token (a guessed job id, or a reply to
+ * an earlier incarnation's job with the same id) neither ends nor fails it. */
+static void
+test_direct_sender_reply_needs_job_token(void **state)
+{
+    (void)state;
+    fake_pub f;
+    tk_result r;
+    char reply[96], forged[96];
+    fake_init(&f);
+    tk_result_init(&r);
+    transport_direct_sender *ds = make_ds(&f, 5, 20, 5000);
+    submit(ds, &r, 0);
+    fake_wait(&f, 1, reply);
+    snprintf(forged, sizeof forged, "%s", reply);
+    other_token(forged);
+    assert_int_equal(transport_direct_sender_route(ds, forged, (const uint8_t *)"GONE", 4, 0), 1);
+    assert_int_equal(transport_direct_sender_route(ds, forged, (const uint8_t *)"ACK", 3, 0), 1);
+    assert_int_equal(transport_direct_sender_route(ds, forged, NULL, 0, 1), 1);
+    pthread_mutex_lock(&f.mu);
+    uint64_t calls = f.calls;
+    pthread_mutex_unlock(&f.mu);
+    assert_int_equal(calls, 1); /* no retry was triggered either */
+    assert_int_equal(r.done, 0);
+    assert_int_equal(transport_direct_sender_route(ds, reply, (const uint8_t *)"ACK", 3, 0), 1);
+    assert_true(tk_result_wait(&r, 5000));
+    assert_int_equal(r.st, MPC_OK);
+    transport_direct_sender_destroy(ds);
+    tk_result_fini(&r);
+    fake_fini(&f);
+}
+
 static void
 test_direct_sender_route_rejects_foreign_subjects(void **state)
 {
@@ -254,16 +296,16 @@ test_direct_sender_route_rejects_foreign_subjects(void **state)
     fake_pub f;
     fake_init(&f);
     transport_direct_sender *ds = make_ds(&f, 5, 10, 5000);
-    const char *bad[] = {"_INBOX.other.d.1.1", PREFIX ".r.1",
-                         PREFIX ".d.1",        PREFIX ".d.x.1",
-                         PREFIX ".d.1.",       PREFIX ".d.1.99999999999",
-                         PREFIX ".d.1.2.3",    PREFIX ".d.123456789012345678901.1"};
+    const char *bad[] = {"_INBOX.other.d.1.1.5", PREFIX ".r.1",
+                         PREFIX ".d.1.1",        PREFIX ".d.x.1.5",
+                         PREFIX ".d.1.1.",       PREFIX ".d.1.99999999999.5",
+                         PREFIX ".d.1.2.3.4",    PREFIX ".d.123456789012345678901.1.5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(transport_direct_sender_route(ds, bad[i], NULL, 0, 1), 0);
     }
-    assert_int_equal(transport_direct_sender_route(ds, PREFIX ".d.77.1", NULL, 0, 1), 1);
-    assert_int_equal(transport_direct_sender_route(NULL, PREFIX ".d.77.1", NULL, 0, 1), 0);
-    transport_direct_sender_on_reply(NULL, 1, 1, MPC_OK);
+    assert_int_equal(transport_direct_sender_route(ds, PREFIX ".d.77.1.5", NULL, 0, 1), 1);
+    assert_int_equal(transport_direct_sender_route(NULL, PREFIX ".d.77.1.5", NULL, 0, 1), 0);
+    transport_direct_sender_on_reply(NULL, 1, 1, 5, MPC_OK);
     transport_direct_sender_destroy(ds);
     fake_fini(&f);
 }
@@ -343,6 +385,7 @@ main(void)
         cmocka_unit_test(test_direct_sender_publish_failures_retry),
         cmocka_unit_test(test_direct_sender_deadline_stops_retries),
         cmocka_unit_test(test_direct_sender_malformed_reply_retried_then_gone),
+        cmocka_unit_test(test_direct_sender_reply_needs_job_token),
         cmocka_unit_test(test_direct_sender_route_rejects_foreign_subjects),
         cmocka_unit_test(test_direct_sender_bad_args_and_closed),
         cmocka_unit_test(test_direct_sender_policy_and_replies),

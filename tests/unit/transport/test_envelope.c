@@ -521,7 +521,7 @@ main(void)
     if (mpc_crypto_init() != MPC_OK) {
         return 1;
     }
-    g_seed = tk_seed("test_envelope");
+    g_seed = mpc_test_seed("test_envelope");
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
         T(test_envelope_incarnation_signed),

@@ -337,7 +337,7 @@ main(void)
     if (mpc_crypto_init() != MPC_OK) {
         return 1;
     }
-    g_seed = tk_seed("test_mem_transport");
+    g_seed = mpc_test_seed("test_mem_transport");
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_net, teardown_net)
         T(test_mem_transport_publish_after_confirmed_subscribe),

@@ -425,7 +425,7 @@ main(void)
     if (mpc_crypto_init() != MPC_OK) {
         return 1;
     }
-    g_seed = tk_seed("test_nats_transport");
+    g_seed = mpc_test_seed("test_nats_transport");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nats_transport_publish_after_confirmed_subscribe),
         cmocka_unit_test(test_nats_transport_late_subscriber),

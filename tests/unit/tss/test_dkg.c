@@ -339,7 +339,7 @@ test_dkg_adapter_table(void **state)
 int
 main(void)
 {
-    seed = tss_sim_seed("test_dkg");
+    seed = mpc_test_seed("test_dkg");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkg_all_thresholds_then_sign_every_subset),
         cmocka_unit_test(test_dkg_tampered_commitment_is_bad_share),

@@ -332,7 +332,7 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_dkls_keygen");
+    seed = mpc_test_seed("test_dkls_keygen");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkls_keygen_sign_all_subsets),
         cmocka_unit_test(test_dkls_keygen_record_contents),

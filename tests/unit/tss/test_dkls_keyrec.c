@@ -248,7 +248,7 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_dkls_keyrec");
+    seed = mpc_test_seed("test_dkls_keyrec");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkls_keyrec_round_trip),
         cmocka_unit_test(test_dkls_keyrec_decode_is_strict),

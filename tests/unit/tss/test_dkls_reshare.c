@@ -264,7 +264,7 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_dkls_reshare");
+    seed = mpc_test_seed("test_dkls_reshare");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkls_reshare_chain_keeps_key),
         cmocka_unit_test(test_dkls_reshare_clears_quarantine),

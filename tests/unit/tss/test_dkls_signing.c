@@ -346,7 +346,7 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_dkls_signing");
+    seed = mpc_test_seed("test_dkls_signing");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkls_signing_kos_failure_quarantine_refuses_peer),
         cmocka_unit_test(test_dkls_signing_replayed_round1_meets_fresh_pads),

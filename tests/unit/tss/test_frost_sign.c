@@ -308,7 +308,7 @@ test_frost_sign_adapter_table(void **state)
 int
 main(void)
 {
-    seed = tss_sim_seed("test_frost_sign");
+    seed = mpc_test_seed("test_frost_sign");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frost_sign_verifies_with_libsodium),
         cmocka_unit_test(test_frost_sign_bad_signature_share),

@@ -321,7 +321,7 @@ main(void)
     if (tss_group_selftest() != MPC_OK) {
         return 1;
     }
-    seed = tss_sim_seed("test_keytype");
+    seed = mpc_test_seed("test_keytype");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keytype_ed25519_tables_complete),
         cmocka_unit_test(test_keytype_ed25519_sign_result),

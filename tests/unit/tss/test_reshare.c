@@ -411,7 +411,7 @@ test_reshare_adapter_table(void **state)
 int
 main(void)
 {
-    seed = tss_sim_seed("test_reshare");
+    seed = mpc_test_seed("test_reshare");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reshare_chain_keeps_group_key),
         cmocka_unit_test(test_reshare_threshold_down_same_committee),

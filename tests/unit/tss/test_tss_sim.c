@@ -212,7 +212,7 @@ test_tss_sim_prng_and_seed(void **state)
     assert_int_equal(tss_sim_rand(&a), tss_sim_rand(&b));
     assert_int_not_equal(tss_sim_rand(&a), tss_sim_rand(&a));
     setenv("MPC_TEST_SEED", "1234", 1);
-    assert_int_equal(tss_sim_seed("test_tss_sim"), 1234);
+    assert_int_equal(mpc_test_seed("test_tss_sim"), 1234);
     unsetenv("MPC_TEST_SEED");
 }
 

@@ -1,9 +1,9 @@
 /*
- * test_cli_results.c — mpc-cli result handling: one outcome per (node, key
- * type), duplicates, undecodable copies, local signature verification (the
- * signatures are made by libsodium and libsecp256k1, independent of the code
- * under test), the
- * end-of-wait rules and the exit codes.
+ * test_cli_results.c — mpc-cli result handling: the trust rule (copies
+ * signed by the peers' identity keys, forged ones rejected and named, the
+ * quorum and agreement rules), one outcome per (node, key type), duplicates, undecodable copies,
+ * local signature verification (the signatures are made by libsodium and libsecp256k1, independent
+ * of the code under test), the end-of-wait rules and the exit codes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,44 @@
 
 #include "common/secmem.h"
 #include "node/cli/cli_results.h"
+#include "node/client/results.h"
+
+/* Identity keys of node-1..3 (the peers file) and of an outsider (libsodium). */
+static uint8_t node_pk[4][32], node_sk[4][64];
+static const char *const node_names[4] = {"node-1", "node-2", "node-3", "node-x"};
+static struct cli_peer_key peer_keys[3];
+
+static void
+keys_init(void)
+{
+    for (size_t i = 0; i < 4; i++) {
+        crypto_sign_keypair(node_pk[i], node_sk[i]);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        peer_keys[i].id = node_names[i];
+        peer_keys[i].pk = node_pk[i];
+    }
+}
+
+/* node_client_result_sign_fn with a raw libsodium secret key as ctx. */
+static mpc_status
+sign_raw(void *ctx, uint8_t *sig, const uint8_t *msg, size_t len)
+{
+    return crypto_sign_detached(sig, NULL, msg, len, ctx) == 0 ? MPC_OK : MPC_ERR_CRYPTO;
+}
+
+/* Signs encoded Result b (freed) as signer with secret key sk; returns the signed bytes. */
+static uint8_t *
+sign_as(uint8_t *b, size_t *len, const char *signer, const uint8_t *sk)
+{
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(node_client_result_sign(b, *len, signer, sign_raw, (void *)sk, &out, &out_len),
+                     MPC_OK);
+    free(b);
+    *len = out_len;
+    return out;
+}
 
 /* A group key pair and a message signed with it (libsodium). */
 struct fx {
@@ -49,14 +87,14 @@ teardown(void **state)
     return 0;
 }
 
-/* Encodes a sign Result from node with the given status and signature (or none). */
+/* Encodes a Result of op from node with the given status, key and signature (or none). */
 static uint8_t *
-result_bytes(const char *node, uint32_t status, const uint8_t *pk, const uint8_t *sig,
+result_bytes(int op, const char *node, uint32_t status, const uint8_t *pk, const uint8_t *sig,
              const char *const *parts, size_t n_parts, size_t *len)
 {
     Mpc__Result res = MPC__RESULT__INIT;
     res.request_id = "r1";
-    res.op = MPC__OP__OP_SIGN;
+    res.op = (Mpc__Op)op;
     res.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519;
     res.wallet_id = "w";
     res.status_code = status;
@@ -73,20 +111,36 @@ result_bytes(const char *node, uint32_t status, const uint8_t *pk, const uint8_t
     res.participants = (char **)parts;
     res.n_participants = n_parts;
     res.threshold = 2;
+    res.key_version = 1;
     *len = mpc__result__get_packed_size(&res);
     uint8_t *out = malloc(*len + 1);
     mpc__result__pack(&res, out);
     return out;
 }
 
+/* Index of a node name in node_names (the signer's key). */
+static size_t
+node_index(const char *node)
+{
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(node_names[i], node) == 0) {
+            return i;
+        }
+    }
+    return 3;
+}
+
+/* Adds node's sign copy, signed with its own key, arriving on subject_node's subject. */
 static void
-add(struct fx *f, const char *hdr, const char *node, uint32_t status, const uint8_t *sig,
+add(struct fx *f, const char *subject_node, const char *node, uint32_t status, const uint8_t *sig,
     const struct cli_collect_params *p)
 {
     static const char *const parts[] = {"node-1", "node-2", "node-3"};
     size_t len = 0;
-    uint8_t *b = result_bytes(node, status, status == 0 ? f->pk : NULL, sig, parts, 3, &len);
-    cli_results_add(&f->r, b, len, hdr, p, 1);
+    uint8_t *b = result_bytes(MPC__OP__OP_SIGN, node, status, status == 0 ? f->pk : NULL, sig,
+                              parts, 3, &len);
+    b = sign_as(b, &len, node, node_sk[node_index(node)]);
+    cli_results_add(&f->r, b, len, subject_node, p, 1);
     free(b);
 }
 
@@ -98,6 +152,8 @@ params(struct cli_collect_params *p, const struct fx *f)
     p->message = f->msg;
     p->message_len = sizeof(f->msg);
     p->timeout_ms = 1000;
+    p->keys = peer_keys;
+    p->n_keys = 3;
 }
 
 static void
@@ -109,13 +165,16 @@ test_cli_results_three_verified_copies_ok(void **state)
     add(f, "node-1", "node-1", 0, f->sig, &p);
     assert_false(cli_results_done(&f->r, &p)); /* learned committee: 3 nodes */
     add(f, "node-2", "node-2", 0, f->sig, &p);
-    add(f, NULL, "node-3", 0, f->sig, &p); /* no header: Result.node_id */
+    add(f, NULL, "node-3", 0, f->sig, &p); /* subject unknown: the signature decides */
     assert_true(cli_results_done(&f->r, &p));
     assert_int_equal(f->r.n, 3);
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(f->r.v[i].verified, 1);
     }
     assert_string_equal(f->r.v[2].node, "node-3");
+    cli_results_finish(&f->r, &p);
+    assert_true(f->r.quorum);
+    assert_int_equal(f->r.n_missing, 0);
     assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_OK);
 }
 
@@ -134,6 +193,8 @@ test_cli_results_bad_signature_fails(void **state)
     assert_int_equal(f->r.v[1].verified, -1);
     assert_true(f->r.verify_failed);
     assert_true(f->r.inconsistent); /* the copies disagree on the signature */
+    assert_string_equal(f->r.disagree_what, "signature");
+    cli_results_finish(&f->r, &p);
     assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_FAILED);
 }
 
@@ -148,6 +209,7 @@ test_cli_results_expected_key_overrides_reported(void **state)
     p.pk = other_pk; /* --public-key: the signature must verify under this one */
     add(f, "node-1", "node-1", 0, f->sig, &p);
     assert_int_equal(f->r.v[0].verified, -1);
+    cli_results_finish(&f->r, &p);
     assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_FAILED);
 }
 
@@ -159,13 +221,16 @@ test_cli_results_duplicates_and_garbage(void **state)
     params(&p, f);
     add(f, "node-1", "node-1", 0, f->sig, &p);
     add(f, "node-1", "node-1", 0, f->sig, &p);
-    add(f, "node-1", "node-2", 0, f->sig, &p); /* header wins: node-1 again */
+    assert_int_equal(f->r.duplicates, 1);
+    add(f, "node-1", "node-2", 0, f->sig, &p); /* node-2's copy on node-1's subject */
     assert_int_equal(f->r.n, 1);
-    assert_int_equal(f->r.duplicates, 2);
+    assert_int_equal(f->r.n_rejected, 1);
+    assert_string_equal(f->r.rejected[0].node, "node-1");
     static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff};
     cli_results_add(&f->r, junk, sizeof(junk), "node-2", &p, 1);
-    add(f, "bad.node", "node-2", 0, f->sig, &p);
-    assert_int_equal(f->r.undecodable, 2);
+    assert_int_equal(f->r.undecodable, 1);
+    assert_int_equal(f->r.n_rejected, 2);
+    assert_string_equal(f->r.rejected[1].node, "node-2");
     assert_int_equal(f->r.n, 1);
 }
 
@@ -188,6 +253,7 @@ test_cli_results_errors_and_rules(void **state)
     assert_false(cli_results_done(&f->r, &p));
     add(f, "node-3", "node-3", 104, NULL, &p);
     assert_true(cli_results_done(&f->r, &p)); /* every known peer answered */
+    cli_results_finish(&f->r, &p);
     assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_FAILED);
     p.expect = 4;
     assert_false(cli_results_done(&f->r, &p)); /* --expect wins */
@@ -202,6 +268,118 @@ test_cli_results_timeout_exit(void **state)
     params(&p, f);
     add(f, "node-1", "node-1", 0, f->sig, &p);
     f->r.timed_out = 1;
+    cli_results_finish(&f->r, &p);
+    assert_false(f->r.quorum); /* 1 of threshold 2 */
+    assert_int_equal(f->r.n_missing, 2);
+    assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_TIMEOUT);
+}
+
+/* A forger with node-1's NATS credentials but not its identity key. */
+static void
+test_cli_results_forged_copies_rejected(void **state)
+{
+    struct fx *f = *state;
+    struct cli_collect_params p;
+    params(&p, f);
+    static const char *const parts[] = {"node-1", "node-2", "node-3"};
+    uint8_t fake_pk[32], fake_sk[64], fake_sig[64];
+    crypto_sign_keypair(fake_pk, fake_sk);
+    crypto_sign_detached(fake_sig, NULL, f->msg, sizeof(f->msg), fake_sk);
+    size_t len = 0;
+    /* 1. claims node-1, signed with the outsider's key */
+    uint8_t *b = result_bytes(MPC__OP__OP_SIGN, "node-1", 0, fake_pk, fake_sig, parts, 3, &len);
+    b = sign_as(b, &len, "node-1", node_sk[3]);
+    cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    free(b);
+    /* 2. claims a signer outside the peers file */
+    b = result_bytes(MPC__OP__OP_SIGN, "node-x", 0, fake_pk, fake_sig, parts, 3, &len);
+    b = sign_as(b, &len, "node-x", node_sk[3]);
+    cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    free(b);
+    /* 3. unsigned */
+    b = result_bytes(MPC__OP__OP_SIGN, "node-1", 0, fake_pk, fake_sig, parts, 3, &len);
+    cli_results_add(&f->r, b, len, "node-1", &p, 1);
+    free(b);
+    /* 4. a genuine copy of node-2, altered after signing (another public key) */
+    b = result_bytes(MPC__OP__OP_SIGN, "node-2", 0, f->pk, f->sig, parts, 3, &len);
+    b = sign_as(b, &len, "node-2", node_sk[1]);
+    Mpc__Result *res = mpc__result__unpack(NULL, len, b);
+    memcpy(res->public_key.data, fake_pk, 32);
+    free(b);
+    len = mpc__result__get_packed_size(res);
+    b = malloc(len);
+    mpc__result__pack(res, b);
+    mpc__result__free_unpacked(res, NULL);
+    cli_results_add(&f->r, b, len, "node-2", &p, 1);
+    free(b);
+    assert_int_equal(f->r.n, 0); /* nothing accepted */
+    assert_int_equal(f->r.n_rejected, 4);
+    assert_string_equal(f->r.rejected[0].node, "node-1");
+    assert_string_equal(f->r.rejected[3].node, "node-2");
+    cli_results_finish(&f->r, &p);
+    assert_false(f->r.quorum);
+    assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_FAILED);
+    /* the genuine copies still count */
+    add(f, "node-2", "node-2", 0, f->sig, &p);
+    add(f, "node-3", "node-3", 0, f->sig, &p);
+    cli_results_finish(&f->r, &p);
+    assert_true(f->r.quorum); /* 2 of threshold 2; node-1 named missing */
+    assert_int_equal(f->r.n_missing, 1);
+    assert_string_equal(f->r.missing[0], "node-1");
+    assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_OK);
+    assert_memory_equal(f->r.v[0].res->public_key.data, f->pk, 32);
+}
+
+/* A node that signs a false key with its own identity key: a disagreement, both named. */
+static void
+test_cli_results_keygen_disagreement_named(void **state)
+{
+    struct fx *f = *state;
+    struct cli_collect_params p;
+    params(&p, f);
+    p.message = NULL;
+    static const char *const parts[] = {"node-1", "node-2", "node-3"};
+    uint8_t fake_pk[32], fake_sk[64];
+    crypto_sign_keypair(fake_pk, fake_sk);
+    for (size_t i = 0; i < 3; i++) {
+        size_t len = 0;
+        uint8_t *b = result_bytes(MPC__OP__OP_KEYGEN, node_names[i], 0, i == 0 ? fake_pk : f->pk,
+                                  NULL, parts, 3, &len);
+        b = sign_as(b, &len, node_names[i], node_sk[i]);
+        cli_results_add(&f->r, b, len, node_names[i], &p, 1);
+        free(b);
+    }
+    assert_int_equal(f->r.n, 3);
+    assert_true(f->r.inconsistent);
+    assert_string_equal(f->r.disagree_what, "public key");
+    assert_string_equal(f->r.disagree[0], "node-1");
+    assert_string_equal(f->r.disagree[1], "node-2");
+    cli_results_finish(&f->r, &p);
+    assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_FAILED);
+}
+
+/* keygen needs every participant: two of three is not enough. */
+static void
+test_cli_results_keygen_needs_every_participant(void **state)
+{
+    struct fx *f = *state;
+    struct cli_collect_params p;
+    params(&p, f);
+    p.message = NULL;
+    static const char *const parts[] = {"node-1", "node-2", "node-3"};
+    for (size_t i = 1; i < 3; i++) {
+        size_t len = 0;
+        uint8_t *b =
+            result_bytes(MPC__OP__OP_KEYGEN, node_names[i], 0, f->pk, NULL, parts, 3, &len);
+        b = sign_as(b, &len, node_names[i], node_sk[i]);
+        cli_results_add(&f->r, b, len, node_names[i], &p, 1);
+        free(b);
+    }
+    f->r.timed_out = 1;
+    cli_results_finish(&f->r, &p);
+    assert_false(f->r.quorum);
+    assert_int_equal(f->r.n_missing, 1);
+    assert_string_equal(f->r.missing[0], "node-1");
     assert_int_equal(cli_results_exit(&f->r), CLI_EXIT_TIMEOUT);
 }
 
@@ -219,6 +397,7 @@ ecdsa_result_bytes(const uint8_t pk33[33], const uint8_t rs[64], int recid, size
     res.wallet_id = "w";
     res.status_name = "MPC_OK";
     res.node_id = "node-1";
+    res.threshold = 1;
     res.public_key.data = (uint8_t *)pk33;
     res.public_key.len = 33;
     res.ecdsa_r.data = (uint8_t *)rs;
@@ -231,7 +410,7 @@ ecdsa_result_bytes(const uint8_t pk33[33], const uint8_t rs[64], int recid, size
     *len = mpc__result__get_packed_size(&res);
     uint8_t *out = malloc(*len + 1);
     mpc__result__pack(&res, out);
-    return out;
+    return sign_as(out, len, "node-1", node_sk[0]);
 }
 
 /* Adds one ECDSA copy to a fresh result set; returns its verified flag. */
@@ -246,6 +425,8 @@ ecdsa_verified(const uint8_t pk33[33], const uint8_t rs[64], int recid, const ui
     p.message = digest;
     p.message_len = 32;
     p.pk33 = expected_pk33;
+    p.keys = peer_keys;
+    p.n_keys = 3;
     size_t len = 0;
     uint8_t *b = ecdsa_result_bytes(pk33, rs, recid, &len);
     cli_results_add(r, b, len, "node-1", &p, 1);
@@ -303,11 +484,14 @@ test_cli_results_ecdsa_verification(void **state)
     p.n_key_types = 1;
     p.message = digest;
     p.message_len = 31;
+    p.keys = peer_keys;
+    p.n_keys = 3;
     size_t len = 0;
     uint8_t *b = ecdsa_result_bytes(pk33, rs, recid, &len);
     cli_results_add(r, b, len, "node-1", &p, 1);
     free(b);
     assert_int_equal(r->v[0].verified, -1);
+    cli_results_finish(r, &p);
     assert_int_equal(cli_results_exit(r), CLI_EXIT_FAILED);
     cli_results_clear(r);
     free(r);
@@ -320,6 +504,7 @@ main(void)
     if (mpc_crypto_init() != MPC_OK) {
         return 1;
     }
+    keys_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cli_results_three_verified_copies_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_bad_signature_fails, setup, teardown),
@@ -328,6 +513,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_results_duplicates_and_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_errors_and_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_timeout_exit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_results_forged_copies_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_results_keygen_disagreement_named, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cli_results_keygen_needs_every_participant, setup,
+                                        teardown),
         cmocka_unit_test(test_cli_results_ecdsa_verification),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "node/client/results.h"
 
@@ -245,11 +246,162 @@ test_results_entry_bad_args(void **state)
     free(res[1]);
 }
 
+/* node_client_result_sign_fn with a raw libsodium secret key as ctx. */
+static mpc_status
+sign_raw(void *ctx, uint8_t *sig, const uint8_t *msg, size_t len)
+{
+    return crypto_sign_detached(sig, NULL, msg, len, ctx) == 0 ? MPC_OK : MPC_ERR_CRYPTO;
+}
+
+static mpc_status
+sign_fails(void *ctx, uint8_t *sig, const uint8_t *msg, size_t len)
+{
+    (void)ctx;
+    (void)sig;
+    (void)msg;
+    (void)len;
+    return MPC_ERR_CRYPTO;
+}
+
+/* Encodes the standard info with digest, signs it as node-2 with sk. */
+static Mpc__Result *
+signed_result(const uint8_t *sk, uint8_t **bytes, size_t *len)
+{
+    uint8_t pk[32], sig[64], digest[32], *b = NULL;
+    size_t bl = 0;
+    struct node_client_result_info in;
+    memset(pk, 7, sizeof pk);
+    memset(sig, 9, sizeof sig);
+    info_ok(&in, pk, sig);
+    assert_int_equal(node_client_request_digest(digest, (const uint8_t *)"req", 3), MPC_OK);
+    in.request_digest = digest;
+    in.failed_peer = "node-3";
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, bytes, len),
+                     MPC_OK);
+    free(b);
+    Mpc__Result *r = mpc__result__unpack(NULL, *len, *bytes);
+    assert_non_null(r);
+    assert_string_equal(r->signer_node_id, "node-2");
+    assert_int_equal(r->node_signature.len, 64);
+    assert_int_equal(r->request_digest.len, 32);
+    return r;
+}
+
+static void
+test_result_sign_verify(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], pk2[32], sk2[64], *b = NULL, *b2 = NULL;
+    size_t len = 0, len2 = 0;
+    crypto_sign_keypair(pk, sk);
+    crypto_sign_keypair(pk2, sk2);
+    Mpc__Result *r = signed_result(sk, &b, &len);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    assert_int_equal(node_client_result_verify(r, pk2), MPC_ERR_VERIFY_FAILED);
+    /* deterministic: signing again gives the same bytes (republish is byte-identical) */
+    Mpc__Result *r2 = signed_result(sk, &b2, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(b, b2, len);
+    mpc__result__free_unpacked(r2, NULL);
+    free(b2);
+    /* every signed field is covered: change one at a time */
+    r->key_version++;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->key_version--;
+    r->public_key.data[0] ^= 1;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->public_key.data[0] ^= 1;
+    r->request_digest.data[31] ^= 1;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->request_digest.data[31] ^= 1;
+    r->threshold = 3;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->threshold = 2;
+    r->status_code = 1;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->status_code = 0;
+    r->failed_peer[0] = 'x'; /* the culprit */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->failed_peer[0] = 'n';
+    r->participants[1][5] = '9';
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->participants[1][5] = '2';
+    r->signer_node_id[5] = '1'; /* claim another signer */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->signer_node_id[5] = '2';
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK); /* all restored */
+    r->node_signature.len = 63;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->node_signature.len = 64;
+    assert_int_equal(node_client_result_verify(NULL, pk), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_result_verify(r, NULL), MPC_ERR_INVALID_ARG);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+}
+
+static void
+test_result_sign_bad_args(void **state)
+{
+    (void)state;
+    uint8_t sk[64], pk[32], *out = (uint8_t *)1;
+    size_t len = 9;
+    crypto_sign_keypair(pk, sk);
+    static const uint8_t junk[] = {0xff, 0xff, 0xff};
+    assert_int_equal(node_client_result_sign(junk, sizeof junk, "node-1", sign_raw, sk, &out, &len),
+                     MPC_ERR_PARSE);
+    assert_null(out);
+    assert_int_equal(len, 0);
+    Mpc__Result empty = MPC__RESULT__INIT;
+    uint8_t buf[8];
+    size_t bl = mpc__result__pack(&empty, buf);
+    assert_int_equal(node_client_result_sign(buf, bl, "bad.id", sign_raw, sk, &out, &len),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_result_sign(buf, bl, "node-1", NULL, sk, &out, &len),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_result_sign(buf, bl, "node-1", sign_fails, sk, &out, &len),
+                     MPC_ERR_CRYPTO);
+    assert_null(out);
+    assert_int_equal(node_client_result_sign(buf, bl, "node-1", sign_raw, sk, &out, &len), MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, len, out);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    mpc__result__free_unpacked(r, NULL);
+    free(out);
+    uint8_t d[32];
+    assert_int_equal(node_client_request_digest(d, NULL, 1), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_request_digest(d, NULL, 0), MPC_OK);
+    uint8_t *t = NULL;
+    size_t tl = 0;
+    assert_int_equal(node_client_result_transcript(NULL, &t, &tl), MPC_ERR_INVALID_ARG);
+}
+
+/* The transcript starts with the domain separator, length-prefixed (proto/result.proto). */
+static void
+test_result_transcript_layout(void **state)
+{
+    (void)state;
+    Mpc__Result r = MPC__RESULT__INIT;
+    r.request_id = "ab";
+    uint8_t *t = NULL;
+    size_t tl = 0;
+    assert_int_equal(node_client_result_transcript(&r, &t, &tl), MPC_OK);
+    size_t dl = strlen(NODE_CLIENT_RESULT_DOMAIN);
+    assert_true(tl > 4 + dl + 6);
+    assert_int_equal(t[3], dl);
+    assert_memory_equal(t + 4, NODE_CLIENT_RESULT_DOMAIN, dl);
+    const uint8_t rid[] = {0, 0, 0, 2, 'a', 'b', 0, 0, 0, 0}; /* field 1, then op = 0 */
+    assert_memory_equal(t + 4 + dl, rid, sizeof rid);
+    free(t);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_result_encode_success),
+        cmocka_unit_test(test_result_sign_verify),
+        cmocka_unit_test(test_result_sign_bad_args),
+        cmocka_unit_test(test_result_transcript_layout),
         cmocka_unit_test(test_result_encode_error_text),
         cmocka_unit_test(test_result_encode_ecdsa_fields),
         cmocka_unit_test(test_result_encode_bad_args),

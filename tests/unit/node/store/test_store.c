@@ -675,7 +675,7 @@ main(void)
     if (mpc_crypto_init() != MPC_OK) {
         return 1;
     }
-    g_seed = node_fixture_seed("test_store");
+    g_seed = mpc_test_seed("test_store");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_round_trip_sealed_on_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_wrong_passphrase_leaves_file_identical, setup,
