@@ -17,6 +17,7 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
+expect_checks 48 # 4 set-up, 12 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
 tmp=$(mktemp -d)
 POINTS=(after_share after_activate before_publish after_publish)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
