@@ -56,8 +56,8 @@ setup(void **state)
     tss_sim_result res;
     *state = f;
     f->dir = node_fixture_tmpdir_create();
-    if (f->dir == NULL || tss_fx_dkg(&f->key, nodes, 3, 2, node_fixture_seed("cli_store"), NULL,
-                                     NULL, &res) != MPC_OK) {
+    if (f->dir == NULL ||
+        tss_fx_dkg(&f->key, nodes, 3, 2, mpc_test_seed("cli_store"), NULL, NULL, &res) != MPC_OK) {
         return -1;
     }
     tss_sim_result_free(&res);
@@ -286,7 +286,7 @@ test_store_check_names_retired_version_still_present(void **state)
     uint32_t nodes[3] = {0, 1, 2};
     dkls_fx_key k1, k2;
     tss_sim_result res;
-    uint64_t seed = node_fixture_seed("cli_store_dkls");
+    uint64_t seed = mpc_test_seed("cli_store_dkls");
     assert_int_equal(dkls_fx_keygen(&k1, nodes, 3, 2, seed, NULL, NULL, &res), MPC_OK);
     tss_sim_result_free(&res);
     assert_int_equal(dkls_fx_reshare(&k1, nodes, 3, nodes, 3, 2, seed + 1, NULL, NULL, &res, &k2),
