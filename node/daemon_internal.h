@@ -210,6 +210,11 @@ const tss_protocol *node_handler_protocol(const struct node_job *job, const stru
 /* Finisher: stores what a successful session produced; sets the result fields.
  * Returns: MPC_OK or the status the sub-job ends with. */
 mpc_status node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
+/* Finisher: the key write of a successful keygen/reshare sub-job (c is the
+ * committee storage w points to). Returns: MPC_OK; MPC_ERR_NOT_FOUND (a sign:
+ * nothing to store). */
+mpc_status node_handler_key_write(const struct node_job *job, struct node_subjob *sj,
+                                  struct node_store_committee *c, struct node_store_key_write *w);
 /* Finisher, for a failed session: records what the failure implies (a
  * quarantine after MPC_ERR_OT_CHECK). Failures are logged, not returned. */
 void node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);

@@ -1,24 +1,24 @@
 /*
  * handlers.c — request handlers per key type: what a keygen, sign or reshare
  * needs before its session starts (prepare, on the intake thread) and what it
- * stores after (finish, on the finisher thread).
+ * reports and stores after (finish, on the finisher thread).
  *
  * Everything that differs between key types (protocols, input encoding,
  * result decoding, record codecs) is in the tss/keytype.h table; this file
  * only maps the wire key type to it. A type with a NULL protocol answers
  * MPC_ERR_UNSUPPORTED.
  *
- * Key versions (node/store/keyinfo.h): keygen creates v1 ACTIVE. A reshare writes
- * the new share as v(max+1) PENDING together with the keyinfo in one store
- * transaction, then, in a second write, makes it ACTIVE and the previous
- * version RETIRED. The reshare result exists only after the protocol's
- * confirmation round (every member's transcript hash matched) succeeded on
- * this node, so a crash between the two writes leaves the old version active
- * and its share intact. Only the ACTIVE version signs (a sign naming an older
- * one gets MPC_ERR_KEY_VERSION_RETIRED), and the activating transaction
- * deletes the retired shares of both key types (for secp256k1 with their OT
- * setups, spec §7), so a member removed by the reshare keeps no signing
- * power; node/store/keys.h owns these steps.
+ * Key versions (node/store/keyinfo.h): keygen creates v1 ACTIVE; a reshare
+ * adds v(max+1) ACTIVE and makes the previous version RETIRED. Either is one
+ * store transaction together with the request-log entry
+ * (node_store_keys_commit, called by the finisher, docs/DESIGN.md §8.1): a
+ * crash leaves the key and its logged answer, or neither. The reshare result
+ * exists only after the protocol's confirmation round (every member's
+ * transcript hash matched) succeeded on this node. Only the ACTIVE version
+ * signs (a sign naming an older one gets MPC_ERR_KEY_VERSION_RETIRED), and the
+ * committing transaction deletes the retired shares of both key types (for
+ * secp256k1 with their OT setups, spec §7; the store is then compacted), so a
+ * member removed by the reshare keeps no signing power.
  *
  * ECDSA specifics: keygen input names the wallet (bound into the DKLs
  * contexts); sign requests carry a 32-byte digest (intake rejects other

@@ -1,8 +1,8 @@
 /*
  * handlers_store.c — what a successful session leaves in the key store
- * (finisher thread): the keygen's v1 share + keyinfo, the reshare's new
- * version (PENDING in the same transaction as its share, then ACTIVE), and
- * the fields of the result. See the version notes in handlers.c.
+ * (finisher thread): the fields of the result and the key write of a keygen
+ * (v1) or reshare (the next version) that outcome.c commits together with
+ * the request-log entry. See the version notes in handlers.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,78 +55,42 @@ sj_committee(const struct node_subjob *sj)
     return c;
 }
 
+/* A keygen's or reshare's result: the group key is read (a reshare's must
+ * not change); nothing is stored here. The finisher commits every sub-job's
+ * share, keyinfo and the request-log entry in one transaction
+ * (node_job_commit, outcome.c). */
 static mpc_status
-finish_keygen(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
+finish_key(struct node_subjob *sj)
 {
-    int has_secret = 0;
-    const char *wallet = job_wallet(job);
-    mpc_status st = share_group_key(sj, &has_secret);
-    if (st != MPC_OK) {
-        return st;
-    }
-    struct node_store_committee c = sj_committee(sj);
-    st = node_store_keys_create(d->store, sj->key_type, wallet, sj->pk, sj->pk_len, 1, &c,
-                                sj->result, sj->result_len);
-    if (st == MPC_ERR_EXISTS) { /* a concurrent keygen of the same wallet won */
-        return SJ_FAIL(sj, MPC_ERR_EXISTS, "wallet %s already has a %s key", wallet, sj->h->name);
-    }
-    if (st != MPC_OK) {
-        return SJ_FAIL(sj, MPC_ERR_STORE, "storing the key failed: %s", mpc_status_name(st));
-    }
-    return MPC_OK;
+    int has_secret = 0; /* a member leaving by reshare keeps a public-only record */
+    return share_group_key(sj, &has_secret);
 }
 
-/* A member joining by reshare has no keyinfo: the new version (old active
- * + 1, learned at prepare) is stored ACTIVE with a fresh keyinfo. The result
- * exists only after every new member confirmed, so there is no pending step;
- * a keyinfo that appeared meanwhile is an error. */
-static mpc_status
-reshare_store_joined(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
+mpc_status
+node_handler_key_write(const struct node_job *job, struct node_subjob *sj,
+                       struct node_store_committee *c, struct node_store_key_write *w)
 {
-    struct node_store_committee c = sj_committee(sj);
-    sj->version++;
-    return node_store_keys_create(d->store, sj->key_type, wallet, sj->pk, sj->pk_len, sj->version,
-                                  &c, sj->result, sj->result_len);
-}
-
-/* Step 1 stores the new share PENDING with its keyinfo; step 2 makes it
- * ACTIVE and the previous version RETIRED, deleting the retired shares (and
- * wiping their bytes from the store file). On a member the reshare removed,
- * that is its last secret share of the key: what stays is the public-only
- * record of the new version. A sign that already started holds its own copy
- * of the record. */
-static mpc_status
-reshare_store(struct node_daemon *d, struct node_subjob *sj, const char *wallet)
-{
-    struct node_store_committee c = sj_committee(sj);
-    uint32_t v = 0;
-    mpc_status st = node_store_keys_add_pending(d->store, sj->key_type, wallet, sj->version, &c,
-                                                sj->result, sj->result_len, &v);
-    if (st == MPC_OK) {
-        sj->version = v;
-        st = node_store_keys_activate(d->store, sj->key_type, wallet, v);
+    if (job->op != MPC__OP__OP_KEYGEN && job->op != MPC__OP__OP_RESHARE) {
+        return MPC_ERR_NOT_FOUND;
     }
-    return st;
-}
-
-static mpc_status
-finish_reshare(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
-{
-    int has_secret = 0;
-    const char *wallet = job_wallet(job);
-    mpc_status st = share_group_key(sj, &has_secret);
-    if (st != MPC_OK) {
-        return st;
+    *c = sj_committee(sj);
+    memset(w, 0, sizeof *w);
+    w->key_type = sj->key_type;
+    w->wallet = job_wallet(job);
+    w->pk = sj->pk;
+    w->pk_len = sj->pk_len;
+    w->c = c;
+    w->share = sj->result;
+    w->share_len = sj->result_len;
+    if (job->op == MPC__OP__OP_KEYGEN) {
+        w->version = 1;
+    } else if (sj->joining) { /* no keyinfo here: the new version (old active + 1, learned
+                                 at prepare) is stored ACTIVE with a fresh keyinfo */
+        w->version = sj->version + 1;
+    } else {
+        w->reshare = 1;
+        w->seen_active = sj->version;
     }
-    int joined = sj->joining;
-    st = joined ? reshare_store_joined(d, sj, wallet) : reshare_store(d, sj, wallet);
-    if (st != MPC_OK) {
-        return SJ_FAIL(sj, MPC_ERR_STORE, "storing the %s key failed: %s",
-                       joined ? "joined" : "reshared", mpc_status_name(st));
-    }
-    mpc_log(MPC_LOG_INFO, "node", "key_version_active",
-            "wallet=%s key_type=%s version=%u share=%s joined=%d", wallet, sj->h->name, sj->version,
-            has_secret ? "yes" : "public-only", joined);
     return MPC_OK;
 }
 
@@ -142,6 +106,7 @@ finish_sign(struct node_subjob *sj)
 mpc_status
 node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
 {
+    (void)d;
     if (sj->n_out_parties == 0) { /* reshare set its new committee in prepare */
         sj->n_out_parties = sj->n_parties;
         for (uint32_t i = 0; i < sj->n_parties; i++) {
@@ -151,11 +116,10 @@ node_handler_finish(struct node_daemon *d, struct node_job *job, struct node_sub
     }
     switch (job->op) {
     case MPC__OP__OP_KEYGEN:
-        return finish_keygen(d, job, sj);
+    case MPC__OP__OP_RESHARE:
+        return finish_key(sj);
     case MPC__OP__OP_SIGN:
         return finish_sign(sj);
-    case MPC__OP__OP_RESHARE:
-        return finish_reshare(d, job, sj);
     default:
         return MPC_ERR_INTERNAL;
     }

@@ -6,10 +6,11 @@
  * the outcome; the last session of a job moves it from d->jobs to d->done.
  * The finisher does the slow parts in this order, so that nothing is lost
  * across a crash:
- *   1. store what the sessions produced (share + keyinfo in one txn);
- *   2. write the request log req/<id> (outcome + every encoded Result);
+ *   1+2. store what the sessions produced (share + keyinfo of every key
+ *      type) and the request log req/<id> (outcome + every encoded Result)
+ *      in ONE store transaction (node_store_keys_commit);
  *   3. publish the results (JetStream, Nats-Msg-Id per node and key type);
- *   4. Ack. A crash before 2 reruns the request after AckWait; after 2 the
+ *   4. Ack. A crash before 1+2 reruns the request after AckWait; after 2 the
  *      redelivery finds the log and republishes. A job failed by shutdown is
  *      not logged and is Nak'ed with delay (the next start reruns it).
  *      A failed publish also Naks, so the redelivery republishes from the log.
@@ -23,6 +24,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/killpoint.h"
 #include "transport/subject.h"
 
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
@@ -211,27 +213,133 @@ fault_crash_after_log(void)
 }
 #endif
 
+/* The job's encoded Results (one per sub-job) and its request-log entry. */
+struct job_results {
+    struct node_daemon *d;
+    struct node_job *job;
+    uint8_t *res[NODE_JOB_MAX_SUB];  /* encoded Results (malloc'ed) */
+    size_t lens[NODE_JOB_MAX_SUB];   /* their lengths */
+    size_t sub_of[NODE_JOB_MAX_SUB]; /* key write k -> sub-job index */
+};
+
+static void
+job_results_clear(struct job_results *r)
+{
+    for (size_t i = 0; i < NODE_JOB_MAX_SUB; i++) {
+        free(r->res[i]);
+        r->res[i] = NULL;
+        r->lens[i] = 0;
+    }
+}
+
+/* Encodes every sub-job's Result and the request-log entry. */
+static mpc_status
+job_results_encode(struct job_results *r, mpc_status *worst, uint8_t **entry, size_t *elen)
+{
+    struct node_job *job = r->job;
+    mpc_status st = MPC_OK;
+    *worst = MPC_OK;
+    job_results_clear(r);
+    for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
+        st = subjob_encode(r->d, job, &job->sub[i], &r->res[i], &r->lens[i]);
+        *worst = *worst == MPC_OK ? job->sub[i].status : *worst;
+    }
+    if (st == MPC_OK && entry != NULL) {
+        st = node_client_results_entry_encode(job->client_id, job->digest,
+                                              (const uint8_t *const *)r->res, r->lens, job->n_sub,
+                                              entry, elen);
+    }
+    return st;
+}
+
+/* node_store_keys_commit's entry builder: the versions are final now. */
+static mpc_status
+commit_entry(void *ctx, const struct node_store_key_write *w, size_t n, mpc_status *outcome,
+             uint8_t **entry, size_t *len)
+{
+    struct job_results *r = ctx;
+    for (size_t k = 0; k < n; k++) {
+        r->job->sub[r->sub_of[k]].version = w[k].version;
+    }
+    return job_results_encode(r, outcome, entry, len);
+}
+
+/* Plain request-log write (no key to store, or the key commit failed). */
+static mpc_status
+job_log_plain(struct job_results *r)
+{
+    uint8_t *entry = NULL;
+    size_t elen = 0;
+    mpc_status worst = MPC_OK;
+    mpc_status st = job_results_encode(r, &worst, &entry, &elen);
+    if (st == MPC_OK) {
+        st = node_store_req_put(r->d->store, r->job->request_id, worst, entry, elen);
+    }
+    free(entry);
+    return st;
+}
+
+/* Fails every sub-job that had a key to store (the commit wrote nothing). */
+static void
+job_commit_failed(struct job_results *r, size_t n, mpc_status st)
+{
+    for (size_t k = 0; k < n; k++) {
+        struct node_subjob *sj = &r->job->sub[r->sub_of[k]];
+        sj->status = st == MPC_ERR_EXISTS ? MPC_ERR_EXISTS : MPC_ERR_STORE;
+        snprintf(sj->error_text, sizeof sj->error_text, "storing the key failed: %s",
+                 mpc_status_name(st));
+    }
+    mpc_log(MPC_LOG_ERROR, "node", "key_commit_failed", "request=%s status=%s", r->job->request_id,
+            mpc_status_name(st));
+}
+
+/* Stores the keys of the job's successful keygen/reshare sub-jobs together
+ * with the request-log entry, in one store transaction (docs/DESIGN.md "Key
+ * activation"); without keys, only the log. */
+static mpc_status
+job_commit(struct job_results *r)
+{
+    struct node_job *job = r->job;
+    struct node_store_key_write w[NODE_JOB_MAX_SUB];
+    struct node_store_committee c[NODE_JOB_MAX_SUB];
+    size_t n = 0;
+    for (size_t i = 0; i < job->n_sub; i++) {
+        struct node_subjob *sj = &job->sub[i];
+        if (sj->started && sj->status == MPC_OK && sj->result != NULL &&
+            node_handler_key_write(job, sj, &c[n], &w[n]) == MPC_OK) {
+            r->sub_of[n++] = i;
+        }
+    }
+    if (n == 0) {
+        return job_log_plain(r);
+    }
+    node_killpoint(NODE_KILL_BEFORE_COMMIT, job->request_id);
+    mpc_status st = node_store_keys_commit(r->d->store, w, n, job->request_id, commit_entry, r);
+    if (st != MPC_OK) {
+        job_commit_failed(r, n, st);
+        return job_log_plain(r);
+    }
+    for (size_t k = 0; k < n; k++) {
+        mpc_log(MPC_LOG_INFO, "node", "key_version_active",
+                "request=%s wallet=%s key_type=%d version=%u", job->request_id, w[k].wallet,
+                w[k].key_type, w[k].version);
+    }
+    node_killpoint(NODE_KILL_AFTER_SHARE, job->request_id);
+    node_killpoint(NODE_KILL_AFTER_ACTIVATE, job->request_id);
+    return MPC_OK;
+}
+
 mpc_status
 node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 {
-    uint8_t *res[NODE_JOB_MAX_SUB] = {0};
-    size_t lens[NODE_JOB_MAX_SUB] = {0};
+    struct job_results r;
+    memset(&r, 0, sizeof r);
+    r.d = d;
+    r.job = job;
     mpc_status worst = MPC_OK;
     mpc_status st = MPC_OK;
-    for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
-        st = subjob_encode(d, job, &job->sub[i], &res[i], &lens[i]);
-        worst = worst == MPC_OK ? job->sub[i].status : worst;
-    }
-    if (st == MPC_OK && log) {
-        uint8_t *entry = NULL;
-        size_t elen = 0;
-        st = node_client_results_entry_encode(job->client_id, job->digest,
-                                              (const uint8_t *const *)res, lens, job->n_sub, &entry,
-                                              &elen);
-        if (st == MPC_OK) {
-            st = node_store_req_put(d->store, job->request_id, worst, entry, elen);
-        }
-        free(entry);
+    if (log) {
+        st = job_commit(&r);
         if (st != MPC_OK) {
             node_metrics_add(&d->m.store_failures);
             mpc_log(MPC_LOG_ERROR, "node", "request_log_failed", "request=%s status=%s",
@@ -240,16 +348,20 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 #ifdef MPC_FAULT_INJECTION
         fault_crash_after_log();
 #endif
+    } else {
+        st = job_results_encode(&r, &worst, NULL, NULL);
     }
+    node_killpoint(NODE_KILL_BEFORE_PUBLISH, job->request_id);
     mpc_status pub = MPC_OK;
     for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
         const tss_keytype *h = node_handler_find(job->sub[i].key_type);
         mpc_status p = node_client_result_publish(d, job->client_id, job->request_id,
-                                                  h != NULL ? h->name : NULL, res[i], lens[i]);
+                                                  h != NULL ? h->name : NULL, r.res[i], r.lens[i]);
         pub = pub == MPC_OK ? p : pub;
     }
-    for (size_t i = 0; i < job->n_sub; i++) {
-        free(res[i]);
+    job_results_clear(&r);
+    if (st == MPC_OK && pub == MPC_OK) {
+        node_killpoint(NODE_KILL_AFTER_PUBLISH, job->request_id);
     }
     return st != MPC_OK ? st : pub;
 }

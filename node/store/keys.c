@@ -457,3 +457,106 @@ node_store_keys_purge_retired(node_store *s)
     }
     return st;
 }
+
+/* A new key inside txn: refused if the wallet has a key of this type. */
+static mpc_status
+txn_key_new(node_store_txn *txn, const struct node_store_key_write *w)
+{
+    if (w->pk == NULL || w->pk_len == 0 || w->pk_len > NODE_STORE_KEYINFO_PK_MAX ||
+        w->version == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
+    if (ki == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status g = txn_keyinfo_get(txn, w->key_type, w->wallet, ki);
+    mpc_status st = g == MPC_ERR_NOT_FOUND ? MPC_OK : g == MPC_OK ? MPC_ERR_EXISTS : g;
+    memset(ki, 0, sizeof *ki);
+    ki->key_type = (uint8_t)w->key_type;
+    ki->public_key_len = (uint8_t)w->pk_len;
+    memcpy(ki->public_key, w->pk, w->pk_len);
+    ki->active_version = w->version;
+    ki->n_versions = 1;
+    if (st == MPC_OK) {
+        st = version_fill(&ki->versions[0], w->version, NODE_STORE_KEY_VERSION_ACTIVE, w->c);
+    }
+    if (st == MPC_OK) {
+        st = node_store_keyinfo_validate(ki);
+    }
+    if (st == MPC_OK) {
+        st = txn_share_put(txn, w->key_type, w->wallet, w->version, w->share, w->share_len);
+    }
+    if (st == MPC_OK) {
+        st = txn_keyinfo_put(txn, w->wallet, ki);
+    }
+    free(ki);
+    return st;
+}
+
+/* A reshare's next version inside txn: added, made ACTIVE, every retired share
+ * wiped (only the active version signs). Out: *deleted counts the wiped shares. */
+static mpc_status
+txn_key_next(node_store_txn *txn, struct node_store_key_write *w, unsigned *deleted)
+{
+    struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
+    if (ki == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    uint32_t v = 0;
+    mpc_status st = txn_keyinfo_get(txn, w->key_type, w->wallet, ki);
+    if (st == MPC_OK) {
+        st = txn_add_pending(txn, ki, w->wallet, w->seen_active, w->c, w->share, w->share_len, &v);
+    }
+    if (st == MPC_OK) {
+        st = keyinfo_activate(ki, v);
+    }
+    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
+            st = txn_share_delete(txn, w->key_type, w->wallet, ki->versions[i].version, deleted);
+        }
+    }
+    if (st == MPC_OK) {
+        st = txn_keyinfo_put(txn, w->wallet, ki);
+    }
+    w->version = st == MPC_OK ? v : w->version;
+    free(ki);
+    return st;
+}
+
+mpc_status
+node_store_keys_commit(node_store *s, struct node_store_key_write *w, size_t n,
+                       const char *request_id, node_store_req_entry_fn fn, void *ctx)
+{
+    if (s == NULL || (w == NULL && n > 0) || request_id == NULL || fn == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].c == NULL || w[i].share == NULL || w[i].share_len == 0) {
+            return MPC_ERR_INVALID_ARG;
+        }
+    }
+    node_store_txn *txn = NULL;
+    unsigned deleted = 0;
+    mpc_status st = node_store_txn_begin(s, &txn);
+    for (size_t i = 0; st == MPC_OK && i < n; i++) {
+        st = w[i].reshare ? txn_key_next(txn, &w[i], &deleted) : txn_key_new(txn, &w[i]);
+    }
+    uint8_t *entry = NULL;
+    size_t len = 0;
+    mpc_status outcome = MPC_OK;
+    if (st == MPC_OK) {
+        st = fn(ctx, w, n, &outcome, &entry, &len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_req_put(txn, request_id, outcome, entry, len);
+    }
+    free(entry);
+    st = txn_finish(&txn, st);
+    if (st == MPC_OK && deleted > 0 && node_store_compact(s) != MPC_OK) {
+        /* committed either way; the retired shares' sealed bytes leave the file
+         * at the next compaction (at the latest the startup purge) */
+        mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "request=%s", request_id);
+    }
+    return st;
+}

@@ -17,6 +17,11 @@
  * still holds its old share; if old versions could sign, the old committee
  * (removed members included) would keep signing power after the reshare.
  *   share_get / share_rewrite   read a share; rewrite it in one transaction.
+ *   commit        what a finished keygen / reshare leaves: every key type's
+ *                 share + keyinfo AND the request-log entry req/<id>, in ONE
+ *                 transaction (docs/DESIGN.md "Key activation"): after a
+ *                 crash the node either holds the key and the answer it
+ *                 gave, or neither.
  *
  * Every function runs in one store transaction: a crash leaves either the
  * state before or the state after, never a share without its keyinfo. The
@@ -146,5 +151,43 @@ MPC_MUST_CHECK mpc_status node_store_keys_share_rewrite(node_store *s, int key_t
  *          as node_store_compact; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
  */
 MPC_MUST_CHECK mpc_status node_store_keys_purge_retired(node_store *s);
+
+/* One key written by node_store_keys_commit. Pointers borrowed for the call. */
+struct node_store_key_write {
+    int key_type;                         /* enum node_store_key_type */
+    const char *wallet;                   /* wallet id */
+    int reshare;                          /* 0: new key (keygen, or joining by reshare);
+                                             1: next version of an existing key */
+    const uint8_t *pk;                    /* group public key (new key) */
+    size_t pk_len;                        /* its length */
+    uint32_t seen_active;                 /* reshare: the version it started from */
+    const struct node_store_committee *c; /* the version's committee */
+    const uint8_t *share;                 /* the share record */
+    size_t share_len;                     /* its length, >= 1 */
+    uint32_t version;                     /* new key: in (>= 1); reshare: out, the new
+                                             version (highest known + 1) */
+};
+
+/*
+ * Builds the request-log entry once the versions are known (called inside the
+ * transaction, after every key write; w[i].version are final).
+ * Out: *entry malloc'ed (the store frees it with free()), *len, *outcome.
+ */
+typedef mpc_status (*node_store_req_entry_fn)(void *ctx, const struct node_store_key_write *w,
+                                              size_t n, mpc_status *outcome, uint8_t **entry,
+                                              size_t *len);
+
+/*
+ * In ONE transaction: for each w[i], a new key (as node_store_keys_create:
+ * one ACTIVE version) or a reshare's next version (made ACTIVE at once, the
+ * previous ACTIVE RETIRED, with drop_retired every RETIRED share wiped); then req/<request_id>
+ * with the entry fn builds. Nothing is written unless everything is.
+ * Returns: MPC_OK; MPC_ERR_EXISTS (a new key's wallet already has a key of
+ *          that type); MPC_ERR_NOT_FOUND (reshare of an unknown key); fn's
+ *          status; as node_store_keys_create / _add_pending otherwise.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_commit(node_store *s, struct node_store_key_write *w,
+                                                 size_t n, const char *request_id,
+                                                 node_store_req_entry_fn fn, void *ctx);
 
 #endif /* MPC_NODE_STORE_KEYS_H */

@@ -227,6 +227,12 @@ MPC_MUST_CHECK mpc_status node_store_req_put(node_store *s, const char *request_
                                              mpc_status outcome, const uint8_t *result,
                                              size_t result_len);
 
+/* As node_store_req_put, inside txn (node/store/keys.c commits a key and its
+ * request-log entry together). */
+MPC_MUST_CHECK mpc_status node_store_txn_req_put(node_store_txn *txn, const char *request_id,
+                                                 mpc_status outcome, const uint8_t *result,
+                                                 size_t result_len);
+
 /*
  * Reads a request log entry.
  * Out: *outcome (MPC_OK if absent), *result — cleared on entry; malloc'ed copy

@@ -103,12 +103,13 @@ node_store_keyinfo_get(node_store *s, int key_type, const char *wallet,
     return st;
 }
 
-mpc_status
-node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, const uint8_t *result,
-                   size_t result_len)
+/* Writes req/<request_id> through put (a plain store write or a txn's). */
+static mpc_status
+req_write(void *where, mpc_status (*put)(void *, const char *, const uint8_t *, size_t),
+          const char *request_id, mpc_status outcome, const uint8_t *result, size_t result_len)
 {
     char name[NODE_STORE_NAME_MAX + 1];
-    if (s == NULL || (result == NULL && result_len > 0) ||
+    if (where == NULL || (result == NULL && result_len > 0) ||
         result_len > NODE_STORE_VALUE_MAX - REQ_HEADER ||
         node_store_name_req(name, sizeof(name), request_id) != MPC_OK) {
         return MPC_ERR_INVALID_ARG;
@@ -124,24 +125,62 @@ node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, co
     if (result_len > 0) {
         memcpy(buf + REQ_HEADER, result, result_len);
     }
+    mpc_status st = put(where, name, buf, REQ_HEADER + result_len);
+    free(buf);
+    return st;
+}
+
+/* The request id of a "req/<id>" record name (node_store_name_req). */
+static const char *
+req_id_of(const char *name)
+{
+    return name + 4;
+}
+
+/* A request-log write on its own: refused while the store is full (the
+ * reserve is for key shares and pruning); the record and its age-index entry
+ * in one transaction. */
+static mpc_status
+put_plain(void *where, const char *name, const uint8_t *data, size_t len)
+{
+    node_store *s = where;
     node_store_txn *txn = NULL;
-    /* The request log must leave the store's reserve to key shares and pruning. */
     mpc_status st = node_store_is_full(s) ? MPC_ERR_STORE_FULL : node_store_space_check(s);
     if (st == MPC_OK) {
         st = node_store_txn_begin(s, &txn);
     }
     if (st == MPC_OK) {
-        st = node_store_txn_put(txn, name, buf, REQ_HEADER + result_len);
+        st = node_store_txn_put(txn, name, data, len);
     }
     if (st == MPC_OK) {
-        st = node_store_reqlog_index(txn, mpc_clock_wall_ms(), request_id);
+        st = node_store_reqlog_index(txn, mpc_clock_wall_ms(), req_id_of(name));
     }
     if (st == MPC_OK) {
         st = node_store_txn_commit(&txn);
     }
     node_store_txn_abort(&txn);
-    free(buf);
     return st;
+}
+
+static mpc_status
+put_txn(void *txn, const char *name, const uint8_t *data, size_t len)
+{
+    mpc_status st = node_store_txn_put(txn, name, data, len);
+    return st == MPC_OK ? node_store_reqlog_index(txn, mpc_clock_wall_ms(), req_id_of(name)) : st;
+}
+
+mpc_status
+node_store_req_put(node_store *s, const char *request_id, mpc_status outcome, const uint8_t *result,
+                   size_t result_len)
+{
+    return req_write(s, put_plain, request_id, outcome, result, result_len);
+}
+
+mpc_status
+node_store_txn_req_put(node_store_txn *txn, const char *request_id, mpc_status outcome,
+                       const uint8_t *result, size_t result_len)
+{
+    return req_write(txn, put_txn, request_id, outcome, result, result_len);
 }
 
 mpc_status

@@ -398,7 +398,8 @@ node_store_req_prune(node_store *s, uint64_t older_than_ms, uint64_t max_entries
                      size_t *removed)
 {
     if (s == NULL) {
-        return req_prune_locked(s, older_than_ms, max_entries, batch, removed); /* it checks its arguments */
+        return req_prune_locked(s, older_than_ms, max_entries, batch,
+                                removed); /* it checks its arguments */
     }
     if (node_store_enter(s) != MPC_OK) {
         return MPC_ERR_STORE;

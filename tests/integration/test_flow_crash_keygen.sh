@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # tests/integration/test_flow_crash_keygen.sh — flow 6 of issue 6: kill -9 a
-# node in the middle of a keygen storm, restart it. `mpc-cli store-check`
+# node in the middle of a keygen storm, restart it. The kill lands right after
+# node-3's first durable commit (kill point after_share, node/killpoint.h:
+# share + keyinfo + request-log entry in one transaction), so the crashed
+# store holds at least one key; that keygen must then end OK on all three
+# nodes without being resubmitted (node-3 republishes its logged result; it
+# never answers EXISTS for its own keygen). `mpc-cli store-check`
 # (every record decrypts; every share decodes as a key share and matches its
 # keyinfo: group key, threshold, committee, own identity; no orphan share;
 # request log decodes) must pass on the crashed node's store as the kill left
@@ -12,7 +17,7 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 16 # every check below, when the flow runs to the end
+expect_checks $((19 + ${CRASH_STRICT:-0})) # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 N=30
 MIN_FULL=1 # keygens that must succeed at every node despite the crash (measured: 4 to 22
@@ -43,10 +48,23 @@ ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
 
+# node-3 kills itself (SIGKILL) right after its first commit
+cluster_stop_node 3
+MPC_NODE_TEST_KILL_AT=after_share cluster_start_node 3
+cluster_wait_ready 3 90; check "node-3 restarted with the kill point after_share" $?
 publish_keygens 1 $((N / 2)); check "first $((N / 2)) keygens published" $?
-cluster_kill9_node 3; check "node-3 killed with SIGKILL mid-storm" $?
+node_dead() { ! pid_alive "$1"; }
+wait_until 120 node_dead "${NODE_PID[3]}"
+landed=$?
+check "node-3 killed itself with SIGKILL after its first commit, mid-storm" $landed
+[ $landed -eq 0 ] || cluster_kill9_node 3
+wait "${NODE_PID[3]}" 2>/dev/null; NODE_PID[3]=
+killed_req=$(sed -n 's/.*event=test_kill point=after_share request=\([^ ]*\).*/\1/p' "$tmp/node-3.log" | head -1)
 publish_keygens $((N / 2 + 1)) $N; check "last $((N / 2)) keygens published while node-3 is down" $?
 store_check 3 "as left by the crash"
+shares3=$(jget "$tmp/sc3.json" shares 2>/dev/null)
+check "the crash left node-3 holding the committed key of $killed_req (shares: $shares3)" \
+    $([ -n "$killed_req" ] && [ "${shares3:-0}" -ge 1 ]; echo $?)
 cluster_start_node 3
 cluster_wait_ready 3 90; check "node-3 restarted and ready" $?
 
@@ -58,6 +76,11 @@ d=json.load(open(sys.argv[1])); n=sorted(r["node"] for r in d["results"])
 sys.exit(0 if n == ["node-1","node-2","node-3"] and d["consistent"] else 1)' "$tmp/r$k.json" || all3=1
 done
 check "every keygen has one outcome per node, successful ones agree on the key" $all3
+python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(0 if len(d["results"]) == 3 and all(r["ok"] for r in d["results"]) else 1)' \
+    "$tmp/r${killed_req#storm-}.json" 2>/dev/null
+check "$killed_req (committed by node-3 just before its kill) ends OK on all three nodes" $?
 # All errors would satisfy the checks here and below (0 keys for 0 successes).
 full=$(python3 -c 'import json,sys
 print(sum(1 for f in sys.argv[1:] if sum(r["ok"] for r in json.load(open(f))["results"]) == 3))' \
@@ -70,18 +93,29 @@ print("     outcomes by code:", ", ".join("%s %d" % kv for kv in sorted(c.items(
 for i in 1 2 3; do cluster_stop_node "$i"; done
 for i in 1 2 3; do
     store_check "$i" "after the storm"
-    # A kill between storing a share and writing the request log (node/outcome.c
-    # steps 1 and 2) leaves node-3 a key whose keygen, rerun on redelivery,
-    # answers MPC_ERR_EXISTS: such keys count for the crashed node only.
+    # share, keyinfo and request log are one transaction: no EXISTS for a
+    # node's own keygen, so every key is one of the node's successes
     want=$(python3 -c 'import json,sys
-node, crashed = sys.argv[1], sys.argv[2]
-print(sum(1 for f in sys.argv[3:] for r in json.load(open(f))["results"] if r["node"] == node and
-          (r["ok"] or (node == crashed and r["status_name"] == "MPC_ERR_EXISTS"))))' \
-        "node-$i" node-3 "$tmp"/r*.json)
+node=sys.argv[1]
+print(sum(1 for f in sys.argv[2:] for r in json.load(open(f))["results"] if r["node"] == node and r["ok"]))' \
+        "node-$i" "$tmp"/r*.json)
     have=$(jget "$tmp/sc$i.json" keyinfos)
     check "node-$i holds a key for exactly its $want successful keygens (keyinfos: $have)" \
         $([ "$want" = "$have" ]; echo $?)
 done
+# Across nodes: a keygen node-3 lost mid-session (killed after its last
+# message) can succeed on node-1 and node-2 and fail on node-3. Preventing
+# that split needs the confirmation round of docs/DESIGN.md "Key activation"
+# (not built yet): until then the count is reported, and CRASH_STRICT=1 makes
+# it a failing check.
+"$MPC_CLI" store-check -c "$tmp/node-1.yaml" -c "$tmp/node-2.yaml" -c "$tmp/node-3.yaml" \
+    >"$tmp/sc-all.txt" 2>&1
+rc=$?
+splits=$(grep -c "is in its committee but holds no key" "$tmp/sc-all.txt")
+echo "     cross-node store-check: $splits key(s) held by node-1/node-2 but not node-3 (split)"
+if [ "${CRASH_STRICT:-0}" = 1 ]; then
+    check "store-check across the three nodes: they agree on every key" $rc
+fi
 cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails
 summary

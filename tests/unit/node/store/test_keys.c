@@ -501,6 +501,128 @@ test_keys_share_rewrite(void **state)
     assert_null(out);
 }
 
+/* node_store_keys_commit entry builder: "log:<versions>" as the entry. */
+static mpc_status
+entry_versions(void *ctx, const struct node_store_key_write *w, size_t n, mpc_status *outcome,
+               uint8_t **entry, size_t *len)
+{
+    mpc_status *fail = ctx;
+    if (fail != NULL && *fail != MPC_OK) {
+        return *fail;
+    }
+    char buf[64];
+    int k = snprintf(buf, sizeof buf, "log:%zu:v%u", n, n > 0 ? w[n - 1].version : 0);
+    *entry = malloc((size_t)k);
+    memcpy(*entry, buf, (size_t)k);
+    *len = (size_t)k;
+    *outcome = MPC_OK;
+    return MPC_OK;
+}
+
+static void
+assert_req(node_store *s, const char *rid, const char *want)
+{
+    mpc_status outcome = MPC_ERR_INTERNAL;
+    uint8_t *res = NULL;
+    size_t len = 0;
+    mpc_status st = node_store_req_get(s, rid, &outcome, &res, &len);
+    if (want == NULL) {
+        assert_int_equal(st, MPC_ERR_NOT_FOUND);
+        return;
+    }
+    assert_int_equal(st, MPC_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(res, want, len);
+    free(res);
+}
+
+static void
+test_keys_commit_keygen_writes_share_keyinfo_and_log(void **state)
+{
+    struct fx *f = *state;
+    uint8_t share[64];
+    share_for(share, 1);
+    struct node_store_key_write w = {.key_type = ED,
+                                     .wallet = WALLET,
+                                     .pk = PK,
+                                     .pk_len = 32,
+                                     .c = &C_ABC,
+                                     .share = share,
+                                     .share_len = 64,
+                                     .version = 1};
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-1", entry_versions, NULL), MPC_OK);
+    assert_share(f->s, 1, 1);
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
+    assert_req(f->s, "rq-1", "log:1:v1");
+    /* the same keygen again: EXISTS, and nothing of it written (no second log) */
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-2", entry_versions, NULL),
+                     MPC_ERR_EXISTS);
+    assert_req(f->s, "rq-2", NULL);
+    /* bad arguments */
+    assert_int_equal(node_store_keys_commit(NULL, &w, 1, "rq-3", entry_versions, NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-3", NULL, NULL), MPC_ERR_INVALID_ARG);
+    w.share = NULL;
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-3", entry_versions, NULL),
+                     MPC_ERR_INVALID_ARG);
+}
+
+static void
+test_keys_commit_is_one_transaction(void **state)
+{
+    struct fx *f = *state;
+    uint8_t share[64];
+    share_for(share, 1);
+    struct node_store_key_write w = {.key_type = ED,
+                                     .wallet = WALLET,
+                                     .pk = PK,
+                                     .pk_len = 32,
+                                     .c = &C_ABC,
+                                     .share = share,
+                                     .share_len = 64,
+                                     .version = 1};
+    /* the log entry cannot be built: no share, no keyinfo, no log */
+    mpc_status fail = MPC_ERR_NOMEM;
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-1", entry_versions, &fail),
+                     MPC_ERR_NOMEM);
+    assert_share(f->s, 1, 0);
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_ERR_NOT_FOUND);
+    assert_req(f->s, "rq-1", NULL);
+    /* a bad request id fails the log write after the key writes: nothing stays */
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "bad id", entry_versions, NULL),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_ERR_NOT_FOUND);
+}
+
+static void
+test_keys_commit_reshare_activates_and_wipes_retired(void **state)
+{
+    struct fx *f = *state;
+    create_v1(f->s);
+    uint8_t share[64];
+    share_for(share, 2);
+    struct node_store_key_write w = {.key_type = ED,
+                                     .wallet = WALLET,
+                                     .reshare = 1,
+                                     .seen_active = 1,
+                                     .c = &C_ABD,
+                                     .share = share,
+                                     .share_len = 64};
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-2", entry_versions, NULL), MPC_OK);
+    assert_int_equal(w.version, 2);
+    assert_req(f->s, "rq-2", "log:1:v2"); /* the entry saw the final version */
+    assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_ACTIVE);
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
+    assert_share(f->s, 2, 1);
+    assert_share(f->s, 1, 0); /* retired share wiped in the same transaction */
+    /* reshare of an unknown wallet: NOT_FOUND, no log */
+    w.wallet = "w-none";
+    assert_int_equal(node_store_keys_commit(f->s, &w, 1, "rq-3", entry_versions, NULL),
+                     MPC_ERR_NOT_FOUND);
+    assert_req(f->s, "rq-3", NULL);
+}
+
 int
 main(void)
 {
@@ -521,6 +643,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_keys_sign_version_only_active, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_purge_retired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_share_rewrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_commit_keygen_writes_share_keyinfo_and_log, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_keys_commit_is_one_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_commit_reshare_activates_and_wipes_retired, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("node/store/keys", tests, NULL, NULL);
 }

@@ -1,0 +1,70 @@
+/*
+ * killpoint.c — test-build kill points (node/killpoint.h).
+ */
+#include "node/killpoint.h"
+
+#ifdef MPC_FAULT_INJECTION
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+static const char *const point_names[] = {
+    [NODE_KILL_BEFORE_COMMIT] = "before_commit",   [NODE_KILL_AFTER_SHARE] = "after_share",
+    [NODE_KILL_AFTER_ACTIVATE] = "after_activate", [NODE_KILL_BEFORE_PUBLISH] = "before_publish",
+    [NODE_KILL_AFTER_PUBLISH] = "after_publish",
+};
+#define N_POINTS (sizeof point_names / sizeof point_names[0])
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int armed_point;     /* 0: none */
+static char armed_req[128]; /* "" : any request */
+
+int
+node_killpoint_parse(const char *name)
+{
+    for (size_t i = 1; name != NULL && i < N_POINTS; i++) {
+        if (strcmp(name, point_names[i]) == 0) {
+            return (int)i;
+        }
+    }
+    return 0;
+}
+
+static void
+load(void)
+{
+    const char *v = getenv("MPC_NODE_TEST_KILL_AT");
+    char buf[192];
+    if (v == NULL || v[0] == '\0' || strlen(v) >= sizeof buf) {
+        return;
+    }
+    memcpy(buf, v, strlen(v) + 1);
+    char *at = strchr(buf, '@');
+    if (at != NULL) {
+        *at = '\0';
+        snprintf(armed_req, sizeof armed_req, "%s", at + 1);
+    }
+    armed_point = node_killpoint_parse(buf);
+    mpc_log(armed_point != 0 ? MPC_LOG_WARN : MPC_LOG_ERROR, "node", "test_kill_point",
+            "point=%s request=%s armed=%d", buf, armed_req[0] ? armed_req : "-", armed_point != 0);
+}
+
+void
+node_killpoint(enum node_killpoint point, const char *request_id)
+{
+    (void)pthread_once(&once, load);
+    if (armed_point == 0 || (int)point != armed_point ||
+        (armed_req[0] != '\0' && (request_id == NULL || strcmp(request_id, armed_req) != 0))) {
+        return;
+    }
+    mpc_log(MPC_LOG_WARN, "node", "test_kill", "point=%s request=%s", point_names[point],
+            request_id != NULL ? request_id : "-");
+    (void)raise(SIGKILL);
+}
+#else
+typedef int node_killpoint_unused; /* ISO C: a translation unit is not empty */
+#endif

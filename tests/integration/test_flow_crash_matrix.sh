@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# tests/integration/test_flow_crash_matrix.sh — kill -9 at each commit point
+# (node/killpoint.h: after_share, after_activate, before_publish,
+# after_publish), for a keygen of both key types and a reshare of each key
+# type, each time on another node. The node kills itself (SIGKILL) at the
+# point for that one request and is restarted without the kill point; the
+# client never resubmits. Afterwards:
+#   - every request ends OK on every node (successes are required, and the
+#     crashed node's copy comes from its request log: never EXISTS, never a
+#     split), with one public key per key;
+#   - mpc-cli store-check passes on each node's store and across the three
+#     (same public key, active version, threshold and committee everywhere),
+#     and every key is at the version the reshares imply.
+# Prints "N passed, M failed".
+set -u
+source "$(dirname "$0")/lib/common.sh"
+MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
+CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
+source "$ROOT/tests/integration/lib/cluster.sh"
+expect_checks 48 # 4 set-up, 12 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
+tmp=$(mktemp -d)
+POINTS=(after_share after_activate before_publish after_publish)
+cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
+trap cleanup EXIT
+
+node_dead() { ! pid_alive "$1"; }
+
+# results_ok RID EXPECT — every one of EXPECT results of RID is OK and they agree.
+results_ok() {
+    cli results --json --expect "$2" --timeout 90 "$1" >"$tmp/$1.json" 2>/dev/null
+    python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); rs=d["results"]
+sys.exit(0 if len(rs) == int(sys.argv[2]) and all(r["ok"] for r in rs) and d["consistent"] else 1)' \
+        "$tmp/$1.json" "$2"
+}
+
+# crash_case VICTIM POINT RID EXPECT CLI-ARGS... — arms VICTIM's kill point for
+# RID, sends the request, waits for the kill, restarts VICTIM, checks results.
+crash_case() {
+    local v=$1 point=$2 rid=$3 expect=$4 landed
+    shift 4
+    cluster_stop_node "$v"
+    MPC_NODE_TEST_KILL_AT="$point@$rid" cluster_start_node "$v"
+    cluster_wait_ready "$v" 90 || { check "$rid: node-$v ready with kill point $point" 1; return; }
+    cli "$@" --request-id "$rid" --x-no-wait >/dev/null 2>>"$tmp/publish.err"
+    wait_until 120 node_dead "${NODE_PID[$v]}"
+    landed=$?
+    [ $landed -eq 0 ] || cluster_kill9_node "$v"
+    wait "${NODE_PID[$v]}" 2>/dev/null
+    NODE_PID[$v]=
+    grep -q "event=test_kill point=$point request=$rid" "$CL_DIR/node-$v.log"
+    check "$rid: node-$v killed itself at $point" $(( landed | $? ))
+    cluster_start_node "$v"
+    cluster_wait_ready "$v" 90; check "$rid: node-$v restarted (no resubmission)" $?
+    results_ok "$rid" "$expect"
+    check "$rid: OK on every node ($expect results, one key)" $?
+}
+
+cluster_init "$tmp" 3; check "cluster files and nats-server" $?
+for i in 1 2 3; do cluster_start_node "$i"; done
+ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
+check "3 nodes ready" $ready
+[ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
+
+ALL=node-1,node-2,node-3
+for kt in ed25519 secp256k1; do
+    cli keygen --wallet "mx-$kt" --key-type "$kt" --threshold 2 --request-id "mx-$kt" --x-no-wait \
+        >/dev/null 2>>"$tmp/publish.err"
+    results_ok "mx-$kt" 3; check "key mx-$kt for the reshares" $?
+done
+
+k=0
+for point in "${POINTS[@]}"; do
+    crash_case $((k % 3 + 1)) "$point" "kg-$point" 6 keygen --wallet "kg-$point" \
+        --key-type ed25519 --key-type secp256k1 --threshold 2
+    k=$((k + 1))
+    for kt in ed25519 secp256k1; do
+        crash_case $((k % 3 + 1)) "$point" "rs-$kt-$point" 3 reshare --wallet "mx-$kt" \
+            --key-type "$kt" --new-participants "$ALL" --new-threshold 2
+        k=$((k + 1))
+    done
+done
+
+for i in 1 2 3; do cluster_stop_node "$i"; done
+for i in 1 2 3; do
+    "$MPC_CLI" store-check -c "$tmp/node-$i.yaml" --json >"$tmp/sc$i.json" 2>"$tmp/sc$i.err"
+    rc=$?
+    check "store-check node-$i ($(jget "$tmp/sc$i.json" shares 2>/dev/null) shares)" $rc
+    [ $rc -eq 0 ] || cat "$tmp/sc$i.err" "$tmp/sc$i.json" >&2
+    python3 -c 'import json,sys
+keys={(k["key_type"],k["wallet"]):k["active_version"] for k in json.load(open(sys.argv[1]))["keys"]}
+want=1+int(sys.argv[2])
+sys.exit(0 if keys.get(("ed25519","mx-ed25519")) == want and
+         keys.get(("secp256k1","mx-secp256k1")) == want and len(keys) == 2+2*int(sys.argv[2]) else 1)' \
+        "$tmp/sc$i.json" "${#POINTS[@]}"
+    check "node-$i: every key present, reshared keys at v$((1 + ${#POINTS[@]}))" $?
+done
+"$MPC_CLI" store-check -c "$tmp/node-1.yaml" -c "$tmp/node-2.yaml" -c "$tmp/node-3.yaml" \
+    >"$tmp/sc-all.txt" 2>&1
+rc=$?
+check "store-check across the three nodes: they agree on every key" $rc
+[ $rc -eq 0 ] || cat "$tmp/sc-all.txt" >&2
+cluster_finish
+[ "$failed" -eq 0 ] || cluster_tails
+summary
