@@ -91,7 +91,7 @@ PROTOS     := $(wildcard proto/*.proto)
 GEN_C      := $(patsubst proto/%.proto,$(GEN)/proto/%.pb-c.c,$(PROTOS))
 GEN_H      := $(GEN_C:.c=.h)
 
-ALL_SRC    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+ALL_SRC    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c $(m)/*/*.c))
 MAIN_SRC   := $(filter %_main.c,$(ALL_SRC))
 LIB_SRC    := $(filter-out %_main.c,$(ALL_SRC))
 LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) \

@@ -89,6 +89,7 @@
     X(MPC_ERR_QUARANTINED, 414, "peer quarantined")                                                \
     X(MPC_ERR_BAD_GROUP_KEY, 415, "group key mismatch")                                            \
     X(MPC_ERR_NONCE_REUSE, 416, "nonce already used")                                              \
+    X(MPC_ERR_DISPUTED, 417, "blame disputed between two parties (no signed proof)")               \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
