@@ -22,6 +22,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/secmem.h"
+#include "session/evidence.h"
 #include "session/guard.h"
 #include "session/internal.h"
 #include "transport/subject.h"
@@ -129,6 +130,7 @@ mgr_session_free(session *s)
     free(s->probe_ok);
     free(s->probe_retry);
     free(s->peer_inc);
+    session_evid_free(s);
     if (s->party_ids != NULL) {
         for (uint32_t i = 0; i < s->n; i++) {
             free(s->party_ids[i]);
@@ -613,6 +615,7 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     s->probe_ok = calloc(s->n, 1);
     s->probe_retry = calloc(s->n, 1);
     s->peer_inc = calloc(s->n, sizeof *s->peer_inc);
+    s->verdict_dispute[0] = s->verdict_dispute[1] = SESSION_NO_CULPRIT;
     s->party_ids = calloc(s->n, sizeof *s->party_ids);
     s->key_type = strdup(sp->key_type);
     s->wallet = strdup(sp->wallet);
