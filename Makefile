@@ -103,7 +103,7 @@ TSUP_SRC   := $(wildcard tests/support/*.c)
 TSUP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(TSUP_SRC))
 LIBTSUP    := $(B)/libmpctest.a
 
-UNIT_SRC   := $(wildcard tests/unit/*/test_*.c)
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_BIN   := $(patsubst %.c,$(B)/%,$(UNIT_SRC))
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))

@@ -28,6 +28,7 @@ static const struct cli_command commands[] = {
     {"sign", cli_cmd_sign, "sign a message with a wallet's key; verify the signature"},
     {"reshare", cli_cmd_reshare, "move a wallet's key to a new committee / threshold"},
     {"results", cli_cmd_results, "print the stored results of an earlier request"},
+    {"evidence", cli_cmd_evidence, "who a failed request blamed, and the signed evidence"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
     {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},
     {"bench", cli_cmd_bench, "load the cluster: throughput, latency, node CPU and memory"},
