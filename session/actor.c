@@ -352,7 +352,7 @@ actor_aborted(session *s, uint32_t from, const uint8_t *p, size_t len)
         return 1;
     }
     if (s->mgr->cfg.abort_grace_ms == 0) {
-        actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+        actor_finish(s, MPC_ERR_GONE, SESSION_NO_CULPRIT, NULL, 0); /* see manager.c */
         return 1;
     }
     pthread_mutex_lock(&s->lock);

@@ -246,7 +246,11 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
         return;
     }
     if (abort_at != 0 && now >= abort_at + s->mgr->cfg.abort_grace_ms) {
-        session_request_fail(s, MPC_ERR_GONE, abort_peer);
+        /* An ABORT proves only that its sender quit, not that it cheated: a
+         * liar can make an honest peer abort (DESIGN §7). No culprit. */
+        mpc_log(MPC_LOG_INFO, "session", "peer_aborted", "sid=%s peer=%s", s->sid_hex,
+                abort_peer < s->n ? s->party_ids[abort_peer] : "-");
+        session_request_fail(s, MPC_ERR_GONE, SESSION_NO_CULPRIT);
     } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms) {
         session_request_fail(s, MPC_ERR_GONE, gone_peer);
     } else if (now >= s->deadline_at_ms) {

@@ -572,7 +572,8 @@ test_actor_barrier_abort_says_we_restarted(void **state)
 static void
 test_actor_barrier_abort_names_stranger(void **state)
 {
-    abort_with(*state, "n2", MPC_ERR_GONE, 1); /* n2 is not a party of this session */
+    /* n2 is not a party of this session: an ordinary ABORT, which blames nobody */
+    abort_with(*state, "n2", MPC_ERR_GONE, SESSION_NO_CULPRIT);
 }
 
 /* Before: an ABORT naming n1 as restarted blamed n1 on the sender's word alone. */
