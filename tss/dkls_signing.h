@@ -29,6 +29,10 @@
  * MPC_ERR_OT_CHECK naming the peer: the caller must then store
  * tss_dkls_keyrec_quarantine(record, culprit's node id).
  *
+ * MPC_ERR_EQUIVOCATION (echo1/echo2) names nobody: the echo hashes cover
+ * every broadcast, so the state reports a dispute (tss_proto_dispute)
+ * between the messenger and, with two parties, ourselves.
+ *
  * Failures (culprit = party index) are those of tss/dkls_sign.h plus
  * MPC_ERR_MSG_MALFORMED / MPC_ERR_MSG_KIND for framing; at create
  * MPC_ERR_MSG_MALFORMED (input), MPC_ERR_UNKNOWN_PARTICIPANT (signer not in
