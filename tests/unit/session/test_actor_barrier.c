@@ -613,6 +613,8 @@ test_actor_barrier_broadcast_equivocation_proven(void **state)
     mpc_outbox ob;
     begin(f, 1, &ob);
     assert_int_equal(ob.n, 1);
+    int bcast = 0; /* n0 is subscribed (it published round 1): our broadcasts reach it */
+    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
     size_t len = 0;
     uint8_t *a = seal(f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data,
                       ob.msgs[0].len, INC_OLD, &len);
