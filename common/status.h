@@ -91,6 +91,7 @@
     X(MPC_ERR_NONCE_REUSE, 416, "nonce already used")                                              \
     X(MPC_ERR_QUARANTINE_UNSTORED, 417, "key refuses signing: a quarantine is not yet stored")     \
     X(MPC_ERR_PAIR_QUARANTINED, 418, "signer set contains a quarantined pair")                     \
+    X(MPC_ERR_DISPUTED, 419, "blame disputed between two parties (no signed proof)")               \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \

@@ -77,6 +77,10 @@ struct node_subjob {
     char error_text[NODE_ERR_TEXT_MAX]; /* detail for the result */
     uint32_t failed_round;              /* round of the failure */
     char failed_peer[NODE_ID_MAX + 1];  /* culprit node id or "" */
+    char disputed[2][NODE_ID_MAX + 1];  /* unproven verdict: the parties in dispute, "" if none */
+    uint8_t *evid[8];                   /* signed envelopes behind the verdict (malloc) */
+    size_t evid_len[8];                 /* their lengths */
+    size_t n_evid;                      /* their count */
     uint8_t *result;                    /* protocol result (secure memory) */
     size_t result_len;                  /* its length */
     uint64_t elapsed_ms;                /* session duration */

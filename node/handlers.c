@@ -134,6 +134,11 @@ node_subjob_clear(struct node_subjob *sj)
     mpc_secure_free(sj->input);
     mpc_secure_free(sj->result);
     free(sj->ki);
+    for (size_t i = 0; i < sj->n_evid; i++) {
+        free(sj->evid[i]);
+        sj->evid[i] = NULL;
+    }
+    sj->n_evid = 0;
     sj->input = NULL;
     sj->result = NULL;
     sj->ki = NULL;

@@ -59,6 +59,16 @@ node_job_session_done(void *arg, const session_outcome *o)
     if (o->culprit_id != NULL) {
         snprintf(sj->failed_peer, sizeof sj->failed_peer, "%s", o->culprit_id);
     }
+    for (int k = 0; k < 2; k++) {
+        snprintf(sj->disputed[k], sizeof sj->disputed[k], "%s",
+                 o->disputed[k] != NULL ? o->disputed[k] : "");
+    }
+    for (size_t i = 0; i < o->n_evidence && sj->n_evid < 8; i++) {
+        if ((sj->evid[sj->n_evid] = malloc(o->evidence_lens[i])) != NULL) {
+            memcpy(sj->evid[sj->n_evid], o->evidence[i], o->evidence_lens[i]);
+            sj->evid_len[sj->n_evid++] = o->evidence_lens[i];
+        }
+    }
     if (o->status == MPC_OK && o->result != NULL) {
         sj->result = mpc_secure_alloc(o->result_len + 1);
         if (sj->result == NULL) {
@@ -167,6 +177,13 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
                                                        : job->req->reshare->wallet_id;
     int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
     int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    const char *disputed[2];
+    size_t n_disputed = 0;
+    for (int k = 0; k < 2; k++) {
+        if (sj->disputed[k][0] != '\0') {
+            disputed[n_disputed++] = sj->disputed[k];
+        }
+    }
     struct node_client_result_info info = {
         .request_id = job->request_id,
         .op = job->op,
@@ -190,6 +207,11 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .finished_at_ms = mpc_clock_wall_ms(),
         .duration_ms = sj->elapsed_ms,
         .request_digest = job->digest,
+        .disputed = disputed,
+        .n_disputed = n_disputed,
+        .evidence = (const uint8_t *const *)sj->evid,
+        .evidence_lens = sj->evid_len,
+        .n_evidence = sj->n_evid,
     };
     return node_client_result_encode(&info, out, len);
 }

@@ -21,6 +21,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/secmem.h"
+#include "session/blame.h"
+#include "session/evidence.h"
 #include "session/step.h"
 #include "session/wire.h"
 #include "transport/envelope.h"
@@ -255,8 +257,10 @@ actor_handle(session *s, const session_item *it)
     mpc_status st = session_step_run(&c);
     mpc_secure_free(pt); /* wipes; NULL-safe */
     if (st != MPC_OK) {
+        uint32_t culprit = SESSION_NO_CULPRIT;
         mpc_outbox_clear(&ob);
-        actor_finish(s, st, c.culprit, NULL, 0);
+        st = session_blame_step(s, &c, st, &culprit);
+        actor_finish(s, st, culprit, NULL, 0);
         return 1;
     }
     return actor_after_step(s, &c);
@@ -368,8 +372,10 @@ actor_park(session *s, session_item *it)
  * if the session ended for that reason.
  */
 static int
-actor_check_incarnation(session *s, uint32_t from, uint64_t inc)
+actor_check_incarnation(session *s, const session_wire_msg *w, const session_item *it)
 {
+    uint32_t from = w->from;
+    uint64_t inc = w->incarnation;
     if (inc == 0) {
         return 0; /* sender does not tell */
     }
@@ -382,7 +388,35 @@ actor_check_incarnation(session *s, uint32_t from, uint64_t inc)
     }
     mpc_log(MPC_LOG_WARN, "session", "peer_restarted", "sid=%s peer=%s", s->sid_hex,
             s->party_ids[from]);
+    /* Proof: an envelope of the old incarnation and this one, both signed by from. */
+    struct session_evid *e[2] = {session_evid_other_incarnation(s, from, inc),
+                                 session_evid_keep(s, w, it->data, it->len, 1)};
+    session_evid_choose(s, e, 2, SESSION_NO_CULPRIT, SESSION_NO_CULPRIT);
     actor_finish(s, MPC_ERR_PEER_RESTARTED, from, NULL, 0);
+    return 1;
+}
+
+/*
+ * Keeps the envelope as evidence; a broadcast that contradicts a kept one
+ * of the same (from, round) is a signed equivocation: the session ends
+ * naming its sender. Returns 1 if the session ended.
+ */
+static int
+actor_keep_evidence(session *s, const session_wire_msg *w, const session_item *it)
+{
+    struct session_evid *k = session_evid_find(s, w->from, w->round, w->kind);
+    if (k == NULL) {
+        (void)session_evid_keep(s, w, it->data, it->len, 0);
+        return 0;
+    }
+    if (w->kind != SESSION_WIRE_BROADCAST || !session_evid_conflicts(k, w)) {
+        return 0;
+    }
+    mpc_log(MPC_LOG_WARN, "session", "equivocation_proven", "sid=%s peer=%s round=%u", s->sid_hex,
+            s->party_ids[w->from], w->round);
+    struct session_evid *e[2] = {k, session_evid_keep(s, w, it->data, it->len, 1)};
+    session_evid_choose(s, e, 2, SESSION_NO_CULPRIT, SESSION_NO_CULPRIT);
+    actor_finish(s, MPC_ERR_EQUIVOCATION, w->from, NULL, 0);
     return 1;
 }
 
@@ -398,20 +432,14 @@ actor_check_incarnation(session *s, uint32_t from, uint64_t inc)
 static int
 actor_aborted(session *s, uint32_t from, const uint8_t *p, size_t len)
 {
-    uint32_t code = len >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                                   (uint32_t)p[3] << 24
-                             : 0;
-    if (code == (uint32_t)MPC_ERR_PEER_RESTARTED && len > 4) {
-        for (uint32_t i = 0; i < s->n; i++) {
-            const char *id = s->party_ids[i];
-            if (strlen(id) == len - 4 && memcmp(id, p + 4, len - 4) == 0) {
-                actor_finish(s, MPC_ERR_PEER_RESTARTED, i, NULL, 0);
-                return 1;
-            }
-        }
+    mpc_status st = MPC_OK;
+    uint32_t culprit = SESSION_NO_CULPRIT;
+    if (session_blame_abort(s, from, p, len, &st, &culprit)) {
+        actor_finish(s, st, culprit, NULL, 0);
+        return 1;
     }
     if (s->mgr->cfg.abort_grace_ms == 0) {
-        actor_finish(s, MPC_ERR_GONE, from, NULL, 0);
+        actor_finish(s, MPC_ERR_GONE, SESSION_NO_CULPRIT, NULL, 0); /* see manager.c */
         return 1;
     }
     pthread_mutex_lock(&s->lock);
@@ -451,7 +479,7 @@ actor_item(session *s, session_item *it)
         session_item_free(it);
         return 0;
     }
-    if (actor_check_incarnation(s, w.from, w.incarnation)) {
+    if (actor_check_incarnation(s, &w, it) || actor_keep_evidence(s, &w, it)) {
         session_wire_msg_clear(&w);
         session_item_free(it);
         return 1;
@@ -686,31 +714,25 @@ actor_unsubscribe(session *s)
 }
 
 /*
- * Tells the peers we failed (best effort), so they fail fast. Payload: the
- * 4-byte little-endian status, then for MPC_ERR_PEER_RESTARTED the node id of
- * the party that restarted (which may be the receiver itself).
+ * Tells the peers we failed (best effort), so they fail fast. Payload: see
+ * session/blame.h (the status; for MPC_ERR_PEER_RESTARTED the restarted
+ * party and our proof of it).
  */
 static void
 actor_publish_abort(session *s, mpc_status st, uint32_t culprit)
 {
-    uint8_t code[4 + SESSION_NODE_ID_MAX] = {(uint8_t)st, (uint8_t)((unsigned)st >> 8), 0, 0};
-    size_t code_len = 4;
-    if (st == MPC_ERR_PEER_RESTARTED && culprit < s->n) {
-        size_t id_len = strlen(s->party_ids[culprit]);
-        if (id_len <= SESSION_NODE_ID_MAX) {
-            memcpy(code + 4, s->party_ids[culprit], id_len);
-            code_len += id_len;
-        }
-    }
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    if (s->sub_b == NULL || session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++,
-                                              code, code_len, &buf, &len) != MPC_OK) {
+    uint8_t *code = NULL, *buf = NULL;
+    size_t code_len = 0, len = 0;
+    if (s->sub_b == NULL ||
+        session_blame_abort_payload(s, st, culprit, &code, &code_len) != MPC_OK) {
         return;
     }
-    if (transport_publish(s->mgr->t, s->subj_b, buf, len) == MPC_OK) {
+    if (session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++, code, code_len, &buf,
+                          &len) == MPC_OK &&
+        transport_publish(s->mgr->t, s->subj_b, buf, len) == MPC_OK) {
         atomic_fetch_add(&s->msgs_out, 1);
     }
+    free(code);
     free(buf);
 }
 
@@ -740,11 +762,24 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
     if (culprit >= s->n) {
         culprit = SESSION_NO_CULPRIT;
     }
+    const uint8_t *ev[SESSION_EVID_ITEMS];
+    size_t ev_len[SESSION_EVID_ITEMS];
+    size_t n_ev = st == MPC_OK ? 0 : s->verdict_n;
+    for (size_t i = 0; i < n_ev; i++) {
+        ev[i] = s->verdict_evid[i]->data;
+        ev_len[i] = s->verdict_evid[i]->len;
+    }
+    const uint32_t *d = s->verdict_dispute;
     session_outcome o = {
         .sid = s->sid,
         .status = st,
         .culprit = culprit,
         .culprit_id = culprit == SESSION_NO_CULPRIT ? NULL : s->party_ids[culprit],
+        .disputed = {d[0] < s->n ? s->party_ids[d[0]] : NULL,
+                     d[1] < s->n ? s->party_ids[d[1]] : NULL},
+        .evidence = ev,
+        .evidence_lens = ev_len,
+        .n_evidence = n_ev,
         .round = s->round,
         .result = res,
         .result_len = res_len,
@@ -759,6 +794,7 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
     /* Permit and subscriptions are back before the owner hears of the end. */
     session_permit_give(m);
     s->done(s->done_arg, &o);
+    session_evid_free(s);
     mpc_secure_free(res);
     session_registry_completed(m); /* last touch of the manager */
 }

@@ -120,20 +120,25 @@ struct session {
     session *next_run;         /* run-queue link (guarded by the run-queue lock) */
 
     /* worker only */
-    tss_base *pstate;          /* protocol state; NULL once destroyed/quarantined */
-    int quarantined;           /* 1 after a trapped fault */
-    uint32_t cur_round;        /* protocol's current round after the last step */
-    transport_sub *sub_b;      /* broadcast subscription */
-    transport_sub *sub_d;      /* direct subscription */
-    transport_sub *sub_r;      /* barrier subscription */
-    session_item *parked;      /* parked messages, FIFO */
-    session_item *parked_tail; /* last parked */
-    uint32_t nparked;          /* parked count */
-    session_dedup *dedup;      /* seen (from, round, seq) */
-    uint32_t ndedup;           /* entries in dedup */
-    uint64_t next_seq;         /* next outgoing seq */
-    uint64_t *peer_inc;        /* per party: first incarnation seen, 0 = none yet */
-    session_eph *eph;          /* ephemeral keys (secure memory), NULL before setup/after end */
+    tss_base *pstate;                     /* protocol state; NULL once destroyed/quarantined */
+    int quarantined;                      /* 1 after a trapped fault */
+    uint32_t cur_round;                   /* protocol's current round after the last step */
+    transport_sub *sub_b;                 /* broadcast subscription */
+    transport_sub *sub_d;                 /* direct subscription */
+    transport_sub *sub_r;                 /* barrier subscription */
+    session_item *parked;                 /* parked messages, FIFO */
+    session_item *parked_tail;            /* last parked */
+    uint32_t nparked;                     /* parked count */
+    session_dedup *dedup;                 /* seen (from, round, seq) */
+    uint32_t ndedup;                      /* entries in dedup */
+    uint64_t next_seq;                    /* next outgoing seq */
+    uint64_t *peer_inc;                   /* per party: first incarnation seen, 0 = none yet */
+    struct session_evid *evid;            /* kept signed envelopes (evidence.h), oldest first */
+    size_t evid_bytes;                    /* their total size */
+    struct session_evid *verdict_evid[8]; /* evidence of the verdict (into evid) */
+    size_t verdict_n;                     /* its count */
+    uint32_t verdict_dispute[2];          /* parties of an unproven verdict, else NO_CULPRIT */
+    session_eph *eph; /* ephemeral keys (secure memory), NULL before setup/after end */
 
     /* counters (relaxed atomics, read by the snapshot) */
     atomic_uint_fast64_t msgs_in;  /* envelopes accepted into the mailbox */

@@ -22,6 +22,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/secmem.h"
+#include "session/evidence.h"
 #include "session/guard.h"
 #include "session/internal.h"
 #include "session/wire.h"
@@ -131,6 +132,7 @@ mgr_session_free(session *s)
     free(s->probe_ok);
     free(s->probe_retry);
     free(s->peer_inc);
+    session_evid_free(s);
     if (s->party_ids != NULL) {
         for (uint32_t i = 0; i < s->n; i++) {
             free(s->party_ids[i]);
@@ -252,7 +254,11 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
         return;
     }
     if (abort_at != 0 && now >= abort_at + s->mgr->cfg.abort_grace_ms) {
-        session_request_fail(s, MPC_ERR_GONE, abort_peer);
+        /* An ABORT proves only that its sender quit, not that it cheated: a
+         * liar can make an honest peer abort (DESIGN §7). No culprit. */
+        mpc_log(MPC_LOG_INFO, "session", "peer_aborted", "sid=%s peer=%s", s->sid_hex,
+                abort_peer < s->n ? s->party_ids[abort_peer] : "-");
+        session_request_fail(s, MPC_ERR_GONE, SESSION_NO_CULPRIT);
     } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms) {
         session_request_fail(s, MPC_ERR_GONE, gone_peer);
     } else if (now >= s->deadline_at_ms) {
@@ -661,6 +667,7 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     s->probe_ok = calloc(s->n, 1);
     s->probe_retry = calloc(s->n, 1);
     s->peer_inc = calloc(s->n, sizeof *s->peer_inc);
+    s->verdict_dispute[0] = s->verdict_dispute[1] = SESSION_NO_CULPRIT;
     s->party_ids = calloc(s->n, sizeof *s->party_ids);
     s->key_type = strdup(sp->key_type);
     s->wallet = strdup(sp->wallet);

@@ -101,14 +101,20 @@ typedef struct {
 
 /* What the owner learns when a session ends. Borrowed during the callback. */
 typedef struct {
-    const uint8_t *sid;     /* SESSION_SID_LEN bytes */
-    mpc_status status;      /* MPC_OK or why it failed */
-    uint32_t culprit;       /* blamed party index, or SESSION_NO_CULPRIT */
-    const char *culprit_id; /* node id of the culprit, NULL if none */
-    uint32_t round;         /* round the session was in when it ended (0 = before start) */
-    const uint8_t *result;  /* protocol result (MPC_OK only), else NULL; copy it to keep it */
-    size_t result_len;      /* result length */
-    uint64_t elapsed_ms;    /* time from start to end */
+    const uint8_t *sid;             /* SESSION_SID_LEN bytes */
+    mpc_status status;              /* MPC_OK or why it failed */
+    uint32_t culprit;               /* blamed party index, or SESSION_NO_CULPRIT */
+    const char *culprit_id;         /* node id of the culprit, NULL if none */
+    uint32_t round;                 /* round the session was in when it ended (0 = before start) */
+    const char *disputed[2];        /* unproven verdict (no culprit): node ids of the parties the
+                                       failed check points at, NULL if none / not identified */
+    const uint8_t *const *evidence; /* signed envelopes (as received) backing the verdict:
+                                       anyone with the peers file can check them */
+    const size_t *evidence_lens;    /* their lengths */
+    size_t n_evidence;              /* their count (0 = none) */
+    const uint8_t *result; /* protocol result (MPC_OK only), else NULL; copy it to keep it */
+    size_t result_len;     /* result length */
+    uint64_t elapsed_ms;   /* time from start to end */
 } session_outcome;
 
 /* Completion callback; runs once on a worker thread, must not block long. */

@@ -72,6 +72,7 @@ step_body(void *arg)
     }
     if (st != MPC_OK) {
         c->culprit = tss_proto_culprit(s->pstate);
+        c->disputed = tss_proto_dispute(s->pstate, c->dispute);
         return st;
     }
     c->cur_round = tss_proto_current_round(s->pstate);
@@ -113,6 +114,8 @@ mpc_status
 session_step_run(session_step *c)
 {
     c->culprit = SESSION_NO_CULPRIT;
+    c->dispute[0] = c->dispute[1] = SESSION_NO_CULPRIT;
+    c->disputed = 0;
     c->cur_round = 0;
     c->is_done = 0;
     if (c->s->quarantined || (c->kind != SESSION_STEP_CREATE && c->s->pstate == NULL)) {

@@ -32,6 +32,9 @@ typedef struct {
     uint32_t cur_round;     /* protocol round after a successful step (out) */
     int is_done;            /* protocol done after a successful step (out) */
     uint32_t culprit;       /* on error: party blamed by the protocol (out) */
+    uint32_t dispute[2];    /* on error without culprit: the parties the failed check points
+                               at (tss_proto_dispute), SESSION_NO_CULPRIT if none (out) */
+    int disputed;           /* 1 if dispute is set (out) */
 } session_step;
 
 /*

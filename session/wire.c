@@ -144,7 +144,7 @@ session_wire_payload_max(const session *s, uint32_t round, int is_broadcast)
 size_t
 session_wire_max(const session *s)
 {
-    size_t payload = 4 + TRANSPORT_NODE_ID_MAX; /* ABORT: status | culprit id */
+    size_t payload = SESSION_WIRE_ABORT_MAX; /* ABORT, with a restart proof */
     for (uint32_t r = 1; r <= SESSION_WIRE_ROUNDS; r++) {
         for (int b = 0; b < 2; b++) {
             size_t m = session_wire_payload_max(s, r, b);

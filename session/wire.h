@@ -35,6 +35,11 @@
 /* Envelope bytes around a payload: every field at its longest (two node ids,
  * sid, varints, signature) plus the nonce and MAC of a direct payload. */
 #define SESSION_WIRE_OVERHEAD (2u * (TRANSPORT_NODE_ID_MAX + 3u) + 200u)
+/* Largest ABORT payload: status (4) | id length (1) | id | two restart-proof
+ * READY envelopes, each u32 length | envelope (its payload: a 32-byte
+ * ephemeral key), session/blame.h. */
+#define SESSION_WIRE_ABORT_MAX                                                                     \
+    (4u + 1u + TRANSPORT_NODE_ID_MAX + 2u * (4u + SESSION_WIRE_OVERHEAD + 32u))
 
 /* Envelope kinds (values of mpc.EnvelopeKind). */
 typedef enum {

@@ -520,3 +520,77 @@ transport_envelope_peek_from(const uint8_t *data, size_t len, char out[TRANSPORT
     }
     return st;
 }
+
+/* Decodes and shape-checks data; *out is the unpacked envelope (caller frees). */
+static mpc_status
+env_peek(const uint8_t *data, size_t len, transport_envelope_header *h, Mpc__Envelope **out)
+{
+    memset(h, 0, sizeof *h);
+    *out = NULL;
+    if (data == NULL || len == 0 || len > TRANSPORT_ENVELOPE_MAX_SIZE) {
+        return data == NULL ? MPC_ERR_INVALID_ARG : MPC_ERR_MSG_MALFORMED;
+    }
+    Mpc__Envelope *e = mpc__envelope__unpack(NULL, len, data);
+    mpc_status st = e == NULL ? MPC_ERR_MSG_MALFORMED : env_check_shape(e, data, len);
+    if (st == MPC_OK && e->version != TRANSPORT_ENVELOPE_VERSION) {
+        st = MPC_ERR_MSG_VERSION;
+    }
+    if (st == MPC_OK && (!env_kind_valid((int)e->kind) || strlen(e->to) > TRANSPORT_NODE_ID_MAX)) {
+        st = MPC_ERR_MSG_KIND;
+    }
+    if (st != MPC_OK) {
+        if (e != NULL) {
+            mpc__envelope__free_unpacked(e, NULL);
+        }
+        return st;
+    }
+    memcpy(h->sid, e->sid.data, TRANSPORT_SID_LEN);
+    strcpy(h->from, e->from);
+    strcpy(h->to, e->to);
+    h->round = e->round;
+    h->seq = e->seq;
+    h->incarnation = e->incarnation;
+    h->kind = (transport_envelope_kind)e->kind;
+    crypto_generichash(h->payload_digest, sizeof h->payload_digest, e->payload.data, e->payload.len,
+                       NULL, 0);
+    *out = e;
+    return MPC_OK;
+}
+
+mpc_status
+transport_envelope_peek(const uint8_t *data, size_t len, transport_envelope_header *h)
+{
+    if (h == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__Envelope *e = NULL;
+    mpc_status st = env_peek(data, len, h, &e);
+    if (e != NULL) {
+        mpc__envelope__free_unpacked(e, NULL);
+    }
+    return st;
+}
+
+mpc_status
+transport_envelope_attest(const uint8_t *data, size_t len, const uint8_t pk[32],
+                          transport_envelope_header *h)
+{
+    if (h == NULL || pk == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    Mpc__Envelope *e = NULL;
+    mpc_status st = env_peek(data, len, h, &e);
+    uint8_t *tbs = NULL;
+    size_t tbs_len = 0;
+    if (st == MPC_OK) {
+        st = env_signed_bytes(e, &tbs, &tbs_len);
+    }
+    if (st == MPC_OK && crypto_sign_verify_detached(e->signature.data, tbs, tbs_len, pk) != 0) {
+        st = MPC_ERR_MSG_BAD_SIGNATURE;
+    }
+    free(tbs);
+    if (e != NULL) {
+        mpc__envelope__free_unpacked(e, NULL);
+    }
+    return st;
+}

@@ -173,4 +173,38 @@ uint64_t transport_envelope_decodes(void);
 /* Wipes and frees the payload and zeroes *o. Accepts NULL. */
 void transport_envelope_opened_clear(transport_envelope_opened *o);
 
+/*
+ * What anyone holding the sender's public key can check of an envelope
+ * (evidence, DESIGN §7): its header and the digest of its payload as signed
+ * (DIRECT: of the ciphertext). No secret is needed.
+ */
+typedef struct {
+    uint8_t sid[TRANSPORT_SID_LEN];       /* session id */
+    char from[TRANSPORT_NODE_ID_MAX + 1]; /* claimed sender */
+    char to[TRANSPORT_NODE_ID_MAX + 1];   /* recipient (DIRECT), else empty */
+    uint32_t round;                       /* round */
+    uint64_t seq;                         /* sequence number */
+    uint64_t incarnation;                 /* sender incarnation */
+    transport_envelope_kind kind;         /* kind */
+    uint8_t payload_digest[32];           /* BLAKE2b-256 of the payload field */
+} transport_envelope_header;
+
+/*
+ * Decodes data[0..len) (canonical encoding, field shapes, version) into *h,
+ * without checking the signature.
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOMEM, MPC_ERR_MSG_MALFORMED,
+ *          MPC_ERR_MSG_VERSION, MPC_ERR_MSG_KIND.
+ */
+MPC_MUST_CHECK mpc_status transport_envelope_peek(const uint8_t *data, size_t len,
+                                                  transport_envelope_header *h);
+
+/*
+ * transport_envelope_peek, then checks the signature under pk (the Ed25519
+ * key of h->from, looked up by the caller).
+ * Returns: as transport_envelope_peek; MPC_ERR_MSG_BAD_SIGNATURE.
+ */
+MPC_MUST_CHECK mpc_status transport_envelope_attest(const uint8_t *data, size_t len,
+                                                    const uint8_t pk[32],
+                                                    transport_envelope_header *h);
+
 #endif /* MPC_TRANSPORT_ENVELOPE_H */

@@ -256,7 +256,7 @@ kg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const
     }
     st = tss_proto_handle(s->w.inner, from, round, is_broadcast, data, len, &s->w.stash);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
+        return tss_base_fail_inner(&s->b, st, s->w.inner);
     }
     return round == 1 ? kg_after_r1(s, out) : kg_after_r2(s, out);
 }

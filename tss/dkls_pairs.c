@@ -335,7 +335,7 @@ tss_dkls_wrap_confirm(struct tss_dkls_wrap *w, tss_base *b, uint32_t from, const
     }
     st = tss_proto_handle(w->inner, from, 3, 1, data, conf_len, &w->stash);
     if (st != MPC_OK) {
-        return tss_base_fail(b, st, tss_proto_culprit(w->inner));
+        return tss_base_fail_inner(b, st, w->inner);
     }
     return MPC_OK;
 }

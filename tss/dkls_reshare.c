@@ -259,7 +259,7 @@ rsx_start(tss_base *base, mpc_outbox *out)
         st = tss_dkls_pairs_start(s->w.pairs, out, 1);
     }
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
+        return tss_base_fail_inner(&s->b, st, s->w.inner);
     }
     /* Round-1 commitments leave at once; later rounds wait for the wrapper. */
     for (size_t i = 0; i < s->w.stash.n; i++) {
@@ -334,7 +334,7 @@ rsx_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, cons
     }
     st = tss_proto_handle(s->w.inner, from, round, is_broadcast, data, len, &s->w.stash);
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, tss_proto_culprit(s->w.inner));
+        return tss_base_fail_inner(&s->b, st, s->w.inner);
     }
     return rs_advance(s, out);
 }

@@ -421,6 +421,12 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
             return MPC_OK;
         }
     }
+    if (st == MPC_ERR_EQUIVOCATION) {
+        /* echo1 / echo2 hash every broadcast of the round: a mismatch shows the
+         * messenger's view differs from ours, not who lied (DESIGN §7). */
+        return tss_base_dispute(&s->b, st, sg_party_of(s, culprit_id),
+                                s->b.n == 2 ? s->b.self : TSS_NO_CULPRIT);
+    }
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, sg_party_of(s, culprit_id));
     }

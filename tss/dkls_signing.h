@@ -36,6 +36,10 @@
  * quarantined. A pair found quarantined at entry fails the session with
  * MPC_ERR_QUARANTINED naming the peer, before any check is evaluated.
  *
+ * MPC_ERR_EQUIVOCATION (echo1/echo2) names nobody: the echo hashes cover
+ * every broadcast, so the state reports a dispute (tss_proto_dispute)
+ * between the messenger and, with two parties, ourselves.
+ *
  * Failures (culprit = party index) are those of tss/dkls_sign.h plus
  * MPC_ERR_MSG_MALFORMED / MPC_ERR_MSG_KIND for framing; at create
  * MPC_ERR_MSG_MALFORMED (input), MPC_ERR_UNKNOWN_PARTICIPANT (signer not in

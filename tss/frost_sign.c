@@ -321,17 +321,16 @@ sign_handle_r2(tss_frost_sign *s, uint32_t from, tss_rd *r)
 {
     const uint8_t *z = tss_rd_bytes(r, TSS_SCALAR_BYTES);
     const uint8_t *echo = tss_rd_bytes(r, (size_t)s->b.n * TSS_DIGEST_BYTES);
-    uint32_t culprit = from;
+    uint32_t slot = TSS_NO_CULPRIT;
     mpc_status st = (z && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
-    if (st == MPC_OK) {
-        st = tss_echo_check(s->r1_digest, echo, s->b.n, from, s->b.self, &culprit);
+    if (st == MPC_OK && tss_echo_check(s->r1_digest, echo, s->b.n, &slot) != MPC_OK) {
+        return tss_echo_fail(&s->b, from, slot);
     }
     if (st == MPC_OK) {
-        culprit = from;
         st = s->g->scalar_decode(&s->z[from], z);
     }
     if (st != MPC_OK) {
-        return tss_base_fail(&s->b, st, culprit);
+        return tss_base_fail(&s->b, st, from);
     }
     return s->b.missing == 0 ? sign_finish(s) : MPC_OK;
 }

@@ -68,6 +68,19 @@ tss_proto_culprit(const tss_base *s)
     return s != NULL ? s->culprit : TSS_NO_CULPRIT;
 }
 
+int
+tss_proto_dispute(const tss_base *s, uint32_t out[2])
+{
+    out[0] = out[1] = TSS_NO_CULPRIT;
+    if (s == NULL || s->failed == MPC_OK || s->culprit != TSS_NO_CULPRIT ||
+        s->dispute[0] == TSS_NO_CULPRIT) {
+        return 0;
+    }
+    out[0] = s->dispute[0];
+    out[1] = s->dispute[1];
+    return 1;
+}
+
 void
 tss_proto_destroy(tss_base *s)
 {
@@ -105,6 +118,7 @@ tss_base_open(tss_base *b, const tss_protocol *proto, uint32_t self, uint32_t n)
     b->self = self;
     b->n = n;
     b->culprit = TSS_NO_CULPRIT;
+    b->dispute[0] = b->dispute[1] = TSS_NO_CULPRIT;
 }
 
 mpc_status
@@ -226,6 +240,26 @@ tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit)
 }
 
 mpc_status
+tss_base_dispute(tss_base *b, mpc_status st, uint32_t a, uint32_t c)
+{
+    if (b->failed == MPC_OK) {
+        b->dispute[0] = a < b->n ? a : TSS_NO_CULPRIT;
+        b->dispute[1] = c < b->n && c != a ? c : TSS_NO_CULPRIT;
+    }
+    return tss_base_fail(b, st, TSS_NO_CULPRIT);
+}
+
+mpc_status
+tss_base_fail_inner(tss_base *b, mpc_status st, const tss_base *inner)
+{
+    uint32_t d[2];
+    if (tss_proto_dispute(inner, d)) {
+        return tss_base_dispute(b, st, d[0], d[1]);
+    }
+    return tss_base_fail(b, st, tss_proto_culprit(inner));
+}
+
+mpc_status
 tss_base_accept(tss_base *b, uint32_t from, uint32_t round, int is_broadcast, int want_broadcast,
                 uint8_t type, const uint8_t *data, size_t len, tss_rd *body)
 {
@@ -266,14 +300,13 @@ tss_share_receive(tss_base *b, const tss_group *g, tss_rd *r, uint32_t from,
 {
     const uint8_t *enc = tss_rd_bytes(r, TSS_SCALAR_BYTES);
     const uint8_t *echo = tss_rd_bytes(r, (size_t)b->n * TSS_DIGEST_BYTES);
-    uint32_t culprit = from;
+    uint32_t slot = TSS_NO_CULPRIT;
     tss_scalar f;
     mpc_status st = (enc && echo && tss_rd_done(r)) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
-    if (st == MPC_OK) {
-        st = tss_echo_check(r1_digest, echo, b->n, from, b->self, &culprit);
+    if (st == MPC_OK && tss_echo_check(r1_digest, echo, b->n, &slot) != MPC_OK) {
+        return tss_echo_fail(b, from, slot);
     }
     if (st == MPC_OK) {
-        culprit = from;
         st = g->scalar_decode(&f, enc);
     }
     if (st == MPC_OK) {
@@ -283,7 +316,7 @@ tss_share_receive(tss_base *b, const tss_group *g, tss_rd *r, uint32_t from,
         g->scalar_add(sum, sum, &f);
     }
     mpc_wipe(&f, sizeof f);
-    return st == MPC_OK ? MPC_OK : tss_base_fail(b, st, culprit);
+    return st == MPC_OK ? MPC_OK : tss_base_fail(b, st, from);
 }
 
 mpc_status
@@ -323,18 +356,28 @@ tss_msg_digest(uint8_t out[TSS_DIGEST_BYTES], uint32_t from, const uint8_t *msg,
 }
 
 mpc_status
-tss_echo_check(const uint8_t *mine, const uint8_t *theirs, uint32_t n, uint32_t from, uint32_t self,
-               uint32_t *culprit)
+tss_echo_check(const uint8_t *mine, const uint8_t *theirs, uint32_t n, uint32_t *slot)
 {
-    *culprit = TSS_NO_CULPRIT;
+    *slot = TSS_NO_CULPRIT;
     for (uint32_t k = 0; k < n; k++) {
         if (memcmp(mine + (size_t)k * TSS_DIGEST_BYTES, theirs + (size_t)k * TSS_DIGEST_BYTES,
                    TSS_DIGEST_BYTES) != 0) {
-            *culprit = (k == from || k == self) ? from : k;
+            *slot = k;
             return MPC_ERR_EQUIVOCATION;
         }
     }
     return MPC_OK;
+}
+
+mpc_status
+tss_echo_fail(tss_base *b, uint32_t from, uint32_t slot)
+{
+    if (slot == from) {
+        /* Its broadcast and its echo of it, both signed by from, disagree. */
+        return tss_base_fail(b, MPC_ERR_EQUIVOCATION, from);
+    }
+    /* from's word against slot's: not a proof against either. */
+    return tss_base_dispute(b, MPC_ERR_EQUIVOCATION, from, slot);
 }
 
 mpc_status

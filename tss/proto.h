@@ -12,9 +12,15 @@
  * for every party k, the 32-byte digest BLAKE2b-256(k || message of k) of
  * the broadcast it received from k (zeros for parties that sent none). A
  * receiver compares it slot by slot with its own view; a mismatch is
- * MPC_ERR_EQUIVOCATION. Blame: a mismatch in the slot of a third party k
- * names k (it sent different bytes to different parties); a mismatch in the
- * sender's own slot or in the receiver's slot names the sender.
+ * MPC_ERR_EQUIVOCATION. Blame (DESIGN §7, "blame that cannot be framed"): a
+ * mismatch in the sender's own slot names the sender (its broadcast and its
+ * echo, both signed by it, contradict each other); a mismatch in the slot of
+ * any other party k (a third party or the receiver) names nobody: either k
+ * sent different bytes to different parties or the sender lies about what it
+ * got, and only signed evidence can tell. The state records the dispute
+ * (tss_proto_dispute: the sender and k) for the session layer, which holds
+ * the signed envelopes and decides between a proven culprit and
+ * MPC_ERR_DISPUTED.
  *
  * The protocol interface (DESIGN §7): every state machine of tss/ embeds a
  * tss_base as its first member and fills one tss_protocol table; a caller
@@ -156,6 +162,8 @@ struct tss_base {
     int done;                  /* 1 once finished successfully */
     mpc_status failed;         /* sticky error (MPC_OK while running) */
     uint32_t culprit;          /* party blamed for failed, or TSS_NO_CULPRIT */
+    uint32_t dispute[2];       /* unproven: the parties a failed check points at
+                                  (TSS_NO_CULPRIT = none / an unidentified party) */
     uint8_t *pending;          /* n flags: 1 = message still expected this round */
     uint32_t missing;          /* number of set flags */
 };
@@ -205,6 +213,14 @@ int tss_proto_is_done(const tss_base *s);
 /* Returns: the party index blamed for the failure, or TSS_NO_CULPRIT. */
 uint32_t tss_proto_culprit(const tss_base *s);
 
+/*
+ * The dispute of a failure that names no culprit: the two parties the failed
+ * check points at (dispute[1] may be TSS_NO_CULPRIT: "some other party").
+ * Out: out[0], out[1] (TSS_NO_CULPRIT if none).
+ * Returns: 1 if the failure is a dispute, else 0.
+ */
+int tss_proto_dispute(const tss_base *s, uint32_t out[2]);
+
 /* Wipes and frees a state of any protocol. Accepts NULL. */
 void tss_proto_destroy(tss_base *s);
 
@@ -248,6 +264,18 @@ void tss_base_expect(tss_base *b, uint32_t r, const uint8_t *senders);
  * Records a failure (first one wins) and returns st.
  */
 mpc_status tss_base_fail(tss_base *b, mpc_status st, uint32_t culprit);
+
+/*
+ * Records a failure that names no culprit but points at parties a and c
+ * (first failure wins) and returns st.
+ */
+mpc_status tss_base_dispute(tss_base *b, mpc_status st, uint32_t a, uint32_t c);
+
+/*
+ * Records the failure of an inner state (wrapped protocols): its status,
+ * culprit and dispute. Returns st.
+ */
+mpc_status tss_base_fail_inner(tss_base *b, mpc_status st, const tss_base *inner);
 
 /*
  * Common preamble of every state machine's result(): clears *out and
@@ -323,11 +351,18 @@ void tss_msg_digest(uint8_t out[TSS_DIGEST_BYTES], uint32_t from, const uint8_t 
 
 /*
  * Compares an echo vector (n digests) received from `from` with ours.
- * Out: *culprit per the blame rule above.
+ * Out: *slot = the first party whose digests differ (TSS_NO_CULPRIT if none).
  * Returns: MPC_OK or MPC_ERR_EQUIVOCATION.
  */
 MPC_MUST_CHECK mpc_status tss_echo_check(const uint8_t *mine, const uint8_t *theirs, uint32_t n,
-                                         uint32_t from, uint32_t self, uint32_t *culprit);
+                                         uint32_t *slot);
+
+/*
+ * Records an echo mismatch of `from` in `slot` per the blame rule above:
+ * slot == from names from; any other slot is a dispute between from and slot.
+ * Returns: MPC_ERR_EQUIVOCATION (or an earlier sticky failure).
+ */
+mpc_status tss_echo_fail(tss_base *b, uint32_t from, uint32_t slot);
 
 /*
  * Appends a copy of w's buffer to out as a message of round r to `to`.

@@ -216,6 +216,7 @@ int cli_cmd_keygen(int argc, char **argv);       /* keygen request */
 int cli_cmd_sign(int argc, char **argv);         /* sign request */
 int cli_cmd_reshare(int argc, char **argv);      /* reshare request */
 int cli_cmd_results(int argc, char **argv);      /* stored results of a request */
+int cli_cmd_evidence(int argc, char **argv);     /* blame evidence of a failed request */
 int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 int cli_cmd_store_check(int argc, char **argv);  /* key store consistency check */
 int cli_cmd_bench(int argc, char **argv);        /* load generator and measurement */

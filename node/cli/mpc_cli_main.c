@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
     {"reshare", cli_cmd_reshare, "move a wallet's key to a new committee / threshold"},
     {"approve", cli_cmd_approve, "approve a saved request as an authorizer (m-of-k policy)"},
     {"results", cli_cmd_results, "print the stored results of an earlier request"},
+    {"evidence", cli_cmd_evidence, "who a failed request blamed, and the signed evidence"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
     {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},
     {"bench", cli_cmd_bench, "load the cluster: throughput, latency, node CPU and memory"},

@@ -70,6 +70,18 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
         r.request_digest.data = (uint8_t *)in->request_digest;
         r.request_digest.len = NODE_CLIENT_REQUEST_DIGEST_LEN;
     }
+    ProtobufCBinaryData ev[8];
+    size_t ev_bytes = 0;
+    for (size_t i = 0; in->evidence != NULL && i < in->n_evidence && r.n_evidence < 8; i++) {
+        if (ev_bytes + in->evidence_lens[i] <= NODE_CLIENT_EVIDENCE_MAX) {
+            ev[r.n_evidence].data = (uint8_t *)in->evidence[i];
+            ev[r.n_evidence++].len = in->evidence_lens[i];
+            ev_bytes += in->evidence_lens[i];
+        }
+    }
+    r.evidence = r.n_evidence > 0 ? ev : NULL;
+    r.n_disputed = in->disputed != NULL && in->n_disputed <= 2 ? in->n_disputed : 0;
+    r.disputed = r.n_disputed > 0 ? (char **)in->disputed : NULL;
     size_t len = mpc__result__get_packed_size(&r);
     *out = malloc(len + 1);
     if (*out == NULL) {
@@ -298,7 +310,8 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
         *out_len = 0;
     }
     if (r == NULL || out == NULL || out_len == NULL ||
-        (r->n_participants > 0 && r->participants == NULL)) {
+        (r->n_participants > 0 && r->participants == NULL) ||
+        (r->n_disputed > 0 && r->disputed == NULL) || (r->n_evidence > 0 && r->evidence == NULL)) {
         return MPC_ERR_INVALID_ARG;
     }
     struct tr_buf b = {0};
@@ -323,12 +336,20 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
     for (size_t i = 0; i < r->n_participants; i++) {
         tr_str(&b, r->participants[i]);
     }
-    tr_u32(&b, r->threshold);       /* 18 */
-    tr_str(&b, r->node_id);         /* 19 */
-    tr_u64(&b, r->finished_at_ms);  /* 20 */
-    tr_u64(&b, r->duration_ms);     /* 21 */
-    tr_bin(&b, &r->request_digest); /* 22 */
-    tr_str(&b, r->signer_node_id);  /* 24 */
+    tr_u32(&b, r->threshold);            /* 18 */
+    tr_str(&b, r->node_id);              /* 19 */
+    tr_u64(&b, r->finished_at_ms);       /* 20 */
+    tr_u64(&b, r->duration_ms);          /* 21 */
+    tr_bin(&b, &r->request_digest);      /* 22 */
+    tr_str(&b, r->signer_node_id);       /* 24 */
+    tr_u32(&b, (uint32_t)r->n_disputed); /* 25 */
+    for (size_t i = 0; i < r->n_disputed; i++) {
+        tr_str(&b, r->disputed[i]);
+    }
+    tr_u32(&b, (uint32_t)r->n_evidence); /* 26 */
+    for (size_t i = 0; i < r->n_evidence; i++) {
+        tr_bin(&b, &r->evidence[i]);
+    }
     if (b.failed) {
         free(b.p);
         return MPC_ERR_NOMEM;

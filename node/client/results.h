@@ -56,7 +56,15 @@ struct node_client_result_info {
     uint64_t finished_at_ms;         /* wall clock */
     uint64_t duration_ms;            /* session duration */
     const uint8_t *request_digest;   /* SHA-256 of the signed request (32 bytes), or NULL */
+    const char *const *disputed;     /* disputed parties (MPC_ERR_DISPUTED ...), or NULL */
+    size_t n_disputed;               /* count (0..2) */
+    const uint8_t *const *evidence;  /* signed envelopes behind the verdict, or NULL */
+    const size_t *evidence_lens;     /* their lengths */
+    size_t n_evidence;               /* count; the encoder keeps what fits in
+                                        NODE_CLIENT_EVIDENCE_MAX bytes */
 };
+
+#define NODE_CLIENT_EVIDENCE_MAX (12u << 10) /* evidence bytes per Result */
 
 #define NODE_CLIENT_RESULT_DOMAIN      "mpc-node/result/v1" /* transcript domain separator */
 #define NODE_CLIENT_REQUEST_DIGEST_LEN 32u                  /* SHA-256 */

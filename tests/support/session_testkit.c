@@ -296,6 +296,11 @@ stk_on_done(void *arg, const session_outcome *o)
     out->done++;
     out->status = o->status;
     out->culprit = o->culprit;
+    for (int k = 0; k < 2; k++) {
+        snprintf(out->disputed[k], sizeof out->disputed[k], "%s",
+                 o->disputed[k] != NULL ? o->disputed[k] : "");
+    }
+    out->n_evidence = o->n_evidence;
     out->round = o->round;
     out->result_len = o->result_len;
     out->value =

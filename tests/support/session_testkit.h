@@ -29,6 +29,8 @@ typedef struct {
     int done;               /* times the callback ran (must end at 1) */
     mpc_status status;      /* reported status */
     uint32_t culprit;       /* reported culprit */
+    char disputed[2][16];   /* reported disputed node ids ("" = none) */
+    size_t n_evidence;      /* evidence envelopes reported */
     uint32_t round;         /* reported round */
     uint64_t value;         /* toy result, if status == MPC_OK */
     size_t result_len;      /* result length */

@@ -309,3 +309,30 @@ tss_fx_failed_with(const tss_sim_result *res, mpc_status want, uint32_t culprit)
     }
     return seen && ok;
 }
+
+int
+tss_fx_never_framed(const tss_sim_result *res, mpc_status want, uint32_t liar)
+{
+    int seen = 0, ok = 1;
+    for (uint32_t i = 0; i < res->n; i++) {
+        const tss_sim_party *p = &res->parties[i];
+        if (p->status == MPC_OK || i == liar) {
+            continue;
+        }
+        seen |= p->status == want;
+        int disputed =
+            p->culprit == TSS_NO_CULPRIT && (p->dispute[0] == liar || p->dispute[1] == liar);
+        if (p->culprit != liar && !disputed) {
+            ok = 0;
+        }
+    }
+    if (!seen || !ok) {
+        for (uint32_t i = 0; i < res->n; i++) {
+            const tss_sim_party *p = &res->parties[i];
+            printf("  party %u: %s culprit %d dispute %d/%d (liar %u)\n", i,
+                   mpc_status_name(p->status), (int)p->culprit, (int)p->dispute[0],
+                   (int)p->dispute[1], liar);
+        }
+    }
+    return seen && ok;
+}

@@ -97,4 +97,13 @@ int tss_fx_tamper_apply(void *user, uint32_t from, uint32_t to, uint32_t round, 
  */
 int tss_fx_failed_with(const tss_sim_result *res, mpc_status want, uint32_t culprit);
 
+/*
+ * The framing check (DESIGN §7): at least one honest party (any party but
+ * liar) failed with want; no honest party names an honest one: each failed
+ * honest party either names liar or names nobody and reports a dispute that
+ * includes liar.
+ * Returns: 1 if so, else 0 (printing every party's outcome).
+ */
+int tss_fx_never_framed(const tss_sim_result *res, mpc_status want, uint32_t liar);
+
 #endif /* MPC_TESTS_TSS_FIXTURE_H */

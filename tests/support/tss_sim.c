@@ -124,6 +124,7 @@ sim_party_fail(sim_run *r, uint32_t i, mpc_status st)
     if (p->status == MPC_OK) {
         p->status = st;
         p->culprit = r->states[i] ? tss_proto_culprit(r->states[i]) : TSS_NO_CULPRIT;
+        (void)tss_proto_dispute(r->states[i], p->dispute);
     }
 }
 
@@ -243,6 +244,7 @@ tss_sim_run(const tss_protocol *proto, const tss_params *params, uint32_t n, uin
     mpc_outbox_init(&ob);
     for (uint32_t i = 0; i < n; i++) {
         res->parties[i].culprit = TSS_NO_CULPRIT;
+        res->parties[i].dispute[0] = res->parties[i].dispute[1] = TSS_NO_CULPRIT;
         uint64_t t0 = sim_cpu_now();
         mpc_status st = proto->create(&r.states[i], &params[i]);
         sim_cpu_add(&res->parties[i], 0, t0);

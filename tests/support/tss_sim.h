@@ -36,11 +36,12 @@ typedef int (*tss_sim_tamper_fn)(void *user, uint32_t from, uint32_t to, uint32_
 
 /* Outcome of one party. */
 typedef struct {
-    mpc_status status; /* first error of create/start/handle/result, MPC_OK otherwise */
-    uint32_t culprit;  /* culprit() after the error, TSS_NO_CULPRIT otherwise */
-    int done;          /* is_done() at the end */
-    uint8_t *result;   /* result() bytes once done (mpc_secure_alloc), else NULL */
-    size_t result_len; /* result length */
+    mpc_status status;   /* first error of create/start/handle/result, MPC_OK otherwise */
+    uint32_t culprit;    /* culprit() after the error, TSS_NO_CULPRIT otherwise */
+    uint32_t dispute[2]; /* tss_proto_dispute() after the error (TSS_NO_CULPRIT if none) */
+    int done;            /* is_done() at the end */
+    uint8_t *result;     /* result() bytes once done (mpc_secure_alloc), else NULL */
+    size_t result_len;   /* result length */
     uint64_t cpu_ns[TSS_SIM_ROUNDS]; /* thread CPU time in create+start [0] and in handling
                                         the messages of round r [r] (incl. emitting r + 1) */
 } tss_sim_party;

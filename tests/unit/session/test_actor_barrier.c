@@ -63,6 +63,10 @@ typedef struct {
     stk_eph eph;                               /* the fake's ephemeral keys */
     uint8_t *rec;                              /* first direct envelope n0 sent, as received */
     size_t rec_len;                            /* its length */
+    uint8_t *ev[8];                            /* copies of the outcome's evidence */
+    size_t ev_len[8];                          /* their lengths */
+    size_t n_ev;                               /* their count */
+    char disputed[2][16];                      /* the outcome's disputed ids ("" = none) */
 } fixture;
 
 static const char *const all_ids[3] = {"n0", "n1", "n2"};
@@ -128,6 +132,20 @@ on_done(void *arg, const session_outcome *o)
     f->out.sid = NULL;
     f->out.result = NULL;
     f->out.culprit_id = NULL;
+    for (size_t i = 0; i < o->n_evidence && i < 8; i++) {
+        f->ev[i] = malloc(o->evidence_lens[i]);
+        assert_non_null(f->ev[i]);
+        memcpy(f->ev[i], o->evidence[i], o->evidence_lens[i]);
+        f->ev_len[i] = o->evidence_lens[i];
+        f->n_ev = i + 1;
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(f->disputed[k], sizeof f->disputed[k], "%s",
+                 o->disputed[k] != NULL ? o->disputed[k] : "");
+    }
+    f->out.evidence = NULL;
+    f->out.evidence_lens = NULL;
+    f->out.disputed[0] = f->out.disputed[1] = NULL;
     pthread_cond_broadcast(&f->cv);
     pthread_mutex_unlock(&f->mu);
 }
@@ -309,6 +327,9 @@ teardown(void **state)
     tss_proto_destroy(f->toy);
     free(f->rec);
     sodium_memzero(&f->eph, sizeof f->eph);
+    for (size_t i = 0; i < f->n_ev; i++) {
+        free(f->ev[i]);
+    }
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f);
@@ -488,9 +509,20 @@ test_actor_barrier_new_incarnation_peer_restarted(void **state)
     int bcast = 0;
     transport_envelope_opened *e = inbox_find(f, 3, TRANSPORT_ENVELOPE_ABORT, 10000, &bcast);
     assert_non_null(e);
-    assert_int_equal(e->payload_len, 6);
+    assert_true(e->payload_len > 7);
     assert_int_equal(e->payload[0] | e->payload[1] << 8, MPC_ERR_PEER_RESTARTED);
-    assert_memory_equal(e->payload + 4, "n1", 2);
+    assert_int_equal(e->payload[4], 2);
+    assert_memory_equal(e->payload + 5, "n1", 2);
+    /* The proof: two envelopes signed by n1 with two incarnations, checkable by anyone. */
+    assert_int_equal(f->n_ev, 2);
+    uint8_t pk[32];
+    transport_identity_public_key(f->id1, pk);
+    transport_envelope_header h[2];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(transport_envelope_attest(f->ev[k], f->ev_len[k], pk, &h[k]), MPC_OK);
+        assert_string_equal(h[k].from, "n1");
+    }
+    assert_true(h[0].incarnation == INC_OLD && h[1].incarnation == INC_NEW);
 }
 
 /* A restarted peer's barrier probe fails a running session at once (mailbox order). */
@@ -514,23 +546,54 @@ test_actor_barrier_new_incarnation_probe(void **state)
     assert_int_equal(o.round, 3); /* the fake's round-2 message was queued before the probe */
 }
 
-/* ABORT(PEER_RESTARTED, id): the named party is blamed, even if it is us; otherwise GONE. */
-static void
-abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
+/* Restart proofs an ABORT may carry. */
+enum proof_kind {
+    PROOF_NONE,     /* the claim alone */
+    PROOF_SAME_INC, /* two envelopes of n1, one incarnation */
+    PROOF_FORGED,   /* two incarnations, signed by the stranger n9 */
+    PROOF_VALID,    /* two incarnations, signed by n1, this session */
+};
+
+/* Sends n1's ABORT(PEER_RESTARTED, who) carrying the proof pk (after begin: the sid is set). */
+static session_outcome
+abort_with_proof(fixture *f, const char *who, enum proof_kind pk)
 {
     mpc_outbox ob;
     begin(f, 1, &ob);
     mpc_outbox_clear(&ob);
     int bcast = 0;
     assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
-    uint8_t pl[16] = {(uint8_t)MPC_ERR_PEER_RESTARTED, (uint8_t)(MPC_ERR_PEER_RESTARTED >> 8)};
-    memcpy(pl + 4, who, strlen(who));
+    uint8_t pl[4096] = {(uint8_t)MPC_ERR_PEER_RESTARTED, (uint8_t)(MPC_ERR_PEER_RESTARTED >> 8)};
+    size_t off = 5 + strlen(who);
+    pl[4] = (uint8_t)strlen(who);
+    memcpy(pl + 5, who, strlen(who));
+    transport_peer_table *signer = pk == PROOF_FORGED ? f->pt9 : f->pt1;
+    uint64_t inc2 = pk == PROOF_SAME_INC ? INC_OLD : INC_NEW;
+    for (size_t k = 0; pk != PROOF_NONE && k < 2; k++) {
+        size_t el = 0;
+        uint8_t *env = seal(f, signer, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0,
+                            k == 0 ? INC_OLD : inc2, &el);
+        assert_true(off + 4 + el <= sizeof pl);
+        pl[off] = (uint8_t)(el >> 24);
+        pl[off + 1] = (uint8_t)(el >> 16);
+        pl[off + 2] = (uint8_t)(el >> 8);
+        pl[off + 3] = (uint8_t)el;
+        memcpy(pl + off + 4, env, el);
+        off += 4 + el;
+        free(env);
+    }
     size_t len = 0;
-    uint8_t *buf =
-        seal(f, f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, 4 + strlen(who), 0, &len);
+    uint8_t *buf = seal(f, f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, off, 0, &len);
     send_raw(f, "b", buf, len);
     free(buf);
-    session_outcome o = outcome_wait(f, 10000);
+    return outcome_wait(f, 10000);
+}
+
+/* ABORT(PEER_RESTARTED, id) without proof: the session ends, nobody is named. */
+static void
+abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
+{
+    session_outcome o = abort_with_proof(f, who, PROOF_NONE);
     assert_int_equal(o.status, want);
     assert_int_equal(o.culprit, want_culprit);
 }
@@ -538,13 +601,84 @@ abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
 static void
 test_actor_barrier_abort_says_we_restarted(void **state)
 {
-    abort_with(*state, "n0", MPC_ERR_PEER_RESTARTED, 0);
+    fixture *f = *state;
+    abort_with(f, "n0", MPC_ERR_PEER_RESTARTED, SESSION_NO_CULPRIT);
+    assert_string_equal(f->disputed[0], "n1"); /* n1's word about n0 */
+    assert_string_equal(f->disputed[1], "n0");
 }
 
 static void
 test_actor_barrier_abort_names_stranger(void **state)
 {
-    abort_with(*state, "n2", MPC_ERR_GONE, 1); /* n2 is not a party of this session */
+    /* n2 is not a party of this session: an ordinary ABORT, which blames nobody */
+    abort_with(*state, "n2", MPC_ERR_GONE, SESSION_NO_CULPRIT);
+}
+
+/* Before: an ABORT naming n1 as restarted blamed n1 on the sender's word alone. */
+static void
+test_actor_barrier_abort_restart_claim_needs_proof(void **state)
+{
+    fixture *f = *state;
+    session_outcome o = abort_with_proof(f, "n1", PROOF_SAME_INC);
+    assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
+    assert_int_equal(o.culprit, SESSION_NO_CULPRIT);
+}
+
+static void
+test_actor_barrier_abort_forged_restart_proof(void **state)
+{
+    fixture *f = *state;
+    session_outcome o = abort_with_proof(f, "n1", PROOF_FORGED);
+    assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
+    assert_int_equal(o.culprit, SESSION_NO_CULPRIT);
+}
+
+static void
+test_actor_barrier_abort_with_restart_proof(void **state)
+{
+    fixture *f = *state;
+    session_outcome o = abort_with_proof(f, "n1", PROOF_VALID);
+    assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
+    assert_int_equal(o.culprit, 1);
+    assert_int_equal(f->n_ev, 2);
+}
+
+/* Two different round-1 broadcasts signed by n1: named, with both as evidence. */
+static void
+test_actor_barrier_broadcast_equivocation_proven(void **state)
+{
+    fixture *f = *state;
+    mpc_outbox ob;
+    begin(f, 1, &ob);
+    assert_int_equal(ob.n, 1);
+    int bcast = 0; /* n0 is subscribed (it published round 1): our broadcasts reach it */
+    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
+    size_t len = 0;
+    uint8_t *a = seal(f, f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data,
+                      ob.msgs[0].len, INC_OLD, &len);
+    send_raw(f, "b", a, len);
+    free(a);
+    ob.msgs[0].data[ob.msgs[0].len - 1] ^= 1; /* a second, different commitment */
+    a = seal(f, f->pt1, f->sid, 1, 2, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data, ob.msgs[0].len,
+             INC_OLD, &len);
+    send_raw(f, "b", a, len);
+    free(a);
+    mpc_outbox_clear(&ob);
+    session_outcome o = outcome_wait(f, 10000);
+    assert_int_equal(o.status, MPC_ERR_EQUIVOCATION);
+    assert_int_equal(o.culprit, 1);
+    /* Offline: both signed by n1, same (sid, from, round, kind, to), different payloads. */
+    assert_int_equal(f->n_ev, 2);
+    uint8_t pk[32];
+    transport_identity_public_key(f->id1, pk);
+    transport_envelope_header h[2];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(transport_envelope_attest(f->ev[k], f->ev_len[k], pk, &h[k]), MPC_OK);
+    }
+    assert_int_equal(h[0].round, h[1].round);
+    assert_int_equal(h[0].kind, h[1].kind);
+    assert_memory_equal(h[0].sid, h[1].sid, 16);
+    assert_memory_not_equal(h[0].payload_digest, h[1].payload_digest, 32);
 }
 
 /*
@@ -667,6 +801,14 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_barrier_abort_says_we_restarted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_abort_names_stranger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_restart_claim_needs_proof, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_forged_restart_proof, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_with_restart_proof, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_broadcast_equivocation_proven, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_own_verdict_beats_abort, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_ephemeral_key_pinned_and_required, setup,

@@ -193,10 +193,16 @@ test_dkls_signing_replayed_round1_meets_fresh_pads(void **state)
     /* ...but with fresh pads: its RVOLE answer (after the 195-byte header part) is new. */
     size_t off = 2 + 195;
     assert_memory_not_equal(rp.answer[0] + off, rp.answer[1] + off, rp.answer_len[0] - off);
-    /* The replayer is named (stale commitment / echo). */
-    assert_true(res.parties[0].status == MPC_ERR_EQUIVOCATION ||
-                res.parties[0].status == MPC_ERR_BAD_COMMITMENT);
-    assert_int_equal(res.parties[0].culprit, 1);
+    /* The replayer is named (stale commitment) or, for an echo mismatch, in
+     * dispute with us (an echo hash cannot tell who lied). */
+    if (res.parties[0].status == MPC_ERR_EQUIVOCATION) {
+        assert_int_equal(res.parties[0].culprit, TSS_NO_CULPRIT);
+        assert_int_equal(res.parties[0].dispute[0], 1);
+        assert_int_equal(res.parties[0].dispute[1], 0);
+    } else {
+        assert_int_equal(res.parties[0].status, MPC_ERR_BAD_COMMITMENT);
+        assert_int_equal(res.parties[0].culprit, 1);
+    }
     tss_sim_result_free(&res);
     for (int k = 0; k < 2; k++) {
         free(rp.r1[k]);
@@ -293,6 +299,48 @@ create_with(const char *const *list, uint32_t n_list, const char **parties, uint
     return st;
 }
 
+/* Party 2 shows party 1 a different round-1 broadcast than party 0 sees. */
+static int
+equivocate_r1(void *user, uint32_t from, uint32_t to, uint32_t round, int bc, uint8_t **data,
+              size_t *len)
+{
+    int *hits = user;
+    if (from == 2 && to == 1 && round == 1 && bc && *len > 8) {
+        (*data)[7] ^= 0x10;
+        (*hits)++;
+    }
+    return 0;
+}
+
+static void
+test_dkls_signing_echo_never_frames_messenger(void **state)
+{
+    (void)state;
+    uint32_t s012[3] = {0, 1, 2};
+    uint8_t msg[32] = {0x17}, out[130];
+    tss_sim_result res;
+    int hits = 0;
+    assert_int_not_equal(dkls_fx_sign(&key, s012, 3, msg, seed, equivocate_r1, &hits, &res, out),
+                         MPC_OK);
+    assert_true(hits > 0);
+    int echo_seen = 0;
+    for (uint32_t i = 0; i < 2; i++) { /* the honest parties */
+        const tss_sim_party *p = &res.parties[i];
+        assert_int_not_equal(p->status, MPC_OK);
+        /* Before: party 0 named party 1, whose echo1 merely carried 2's lie. */
+        assert_true(p->culprit == TSS_NO_CULPRIT || p->culprit == 2);
+        if (p->status == MPC_ERR_EQUIVOCATION) {
+            echo_seen = 1;
+            assert_int_equal(p->culprit, TSS_NO_CULPRIT);
+            assert_int_not_equal(p->dispute[0], TSS_NO_CULPRIT);
+        }
+    }
+    assert_true(echo_seen);
+    assert_int_equal(res.parties[0].status, MPC_ERR_EQUIVOCATION);
+    assert_int_equal(res.parties[0].dispute[0], 1);
+    tss_sim_result_free(&res);
+}
+
 static void
 test_dkls_signing_bad_inputs(void **state)
 {
@@ -351,6 +399,7 @@ main(void)
         cmocka_unit_test(test_dkls_signing_kos_failure_quarantine_refuses_peer),
         cmocka_unit_test(test_dkls_signing_replayed_round1_meets_fresh_pads),
         cmocka_unit_test(test_dkls_signing_second_round1_message_refused),
+        cmocka_unit_test(test_dkls_signing_echo_never_frames_messenger),
         cmocka_unit_test(test_dkls_signing_bad_inputs),
     };
     return cmocka_run_group_tests(tests, setup_key, teardown_key);

@@ -99,7 +99,36 @@ test_frost_sign_equivocating_commitment(void **state)
 {
     (void)state;
     tss_fx_tamper rule = {.kind = TSS_FX_POINT, .from = 0, .to = 2, .round = 1, .off = R1_E};
-    sign_expect_failure(&rule, 3, MPC_ERR_EQUIVOCATION, 0);
+    uint32_t signers[3] = {0, 1, 2};
+    uint8_t sig[64];
+    tss_sim_result res;
+    assert_int_not_equal(tss_fx_sign(&key23, signers, 3, msg, sizeof msg, seed++,
+                                     tss_fx_tamper_apply, &rule, &res, sig),
+                         MPC_OK);
+    assert_true(rule.hits > 0);
+    assert_true(tss_fx_never_framed(&res, MPC_ERR_EQUIVOCATION, 0));
+    tss_sim_result_free(&res);
+}
+
+static void
+test_frost_sign_false_echo_never_frames_signer(void **state)
+{
+    (void)state;
+    /* Signer 0 corrupts signer 2's digest in its round-2 echo to signer 1. */
+    tss_fx_tamper rule = {
+        .kind = TSS_FX_FLIP, .from = 0, .to = 1, .round = 2, .off = R2_ECHO + 32 * 2};
+    uint32_t signers[3] = {0, 1, 2};
+    uint8_t sig[64];
+    tss_sim_result res;
+    assert_int_not_equal(tss_fx_sign(&key23, signers, 3, msg, sizeof msg, seed++,
+                                     tss_fx_tamper_apply, &rule, &res, sig),
+                         MPC_OK);
+    assert_true(rule.hits > 0);
+    assert_int_equal(res.parties[1].status, MPC_ERR_EQUIVOCATION);
+    assert_int_equal(res.parties[1].culprit, TSS_NO_CULPRIT);
+    assert_int_equal(res.parties[1].dispute[0], 0);
+    assert_int_equal(res.parties[1].dispute[1], 2);
+    tss_sim_result_free(&res);
 }
 
 static void
@@ -313,6 +342,7 @@ main(void)
         cmocka_unit_test(test_frost_sign_verifies_with_libsodium),
         cmocka_unit_test(test_frost_sign_bad_signature_share),
         cmocka_unit_test(test_frost_sign_equivocating_commitment),
+        cmocka_unit_test(test_frost_sign_false_echo_never_frames_signer),
         cmocka_unit_test(test_frost_sign_consistent_bad_commitment_is_bad_share),
         cmocka_unit_test(test_frost_sign_non_canonical_share),
         cmocka_unit_test(test_frost_sign_small_order_commitment),

@@ -86,24 +86,40 @@ test_proto_echo_blame(void **state)
 {
     (void)state;
     uint8_t mine[4 * TSS_DIGEST_BYTES], theirs[4 * TSS_DIGEST_BYTES];
-    uint32_t culprit = 0;
+    uint32_t slot = 0, d[2];
     for (uint32_t k = 0; k < 4; k++) {
         tss_msg_digest(mine + k * TSS_DIGEST_BYTES, k, (const uint8_t *)"m", 1);
     }
     memcpy(theirs, mine, sizeof mine);
-    assert_int_equal(tss_echo_check(mine, theirs, 4, 1, 0, &culprit), MPC_OK);
-    assert_int_equal(culprit, TSS_NO_CULPRIT);
-    theirs[3 * TSS_DIGEST_BYTES] ^= 1; /* third party 3 */
-    assert_int_equal(tss_echo_check(mine, theirs, 4, 1, 0, &culprit), MPC_ERR_EQUIVOCATION);
-    assert_int_equal(culprit, 3);
+    assert_int_equal(tss_echo_check(mine, theirs, 4, &slot), MPC_OK);
+    assert_int_equal(slot, TSS_NO_CULPRIT);
+    theirs[3 * TSS_DIGEST_BYTES] ^= 1; /* third party 3: the liar may be 1 or 3 */
+    assert_int_equal(tss_echo_check(mine, theirs, 4, &slot), MPC_ERR_EQUIVOCATION);
+    assert_int_equal(slot, 3);
+    tss_base b;
+    tss_base_open(&b, NULL, 0, 4);
+    b.round = 2;
+    assert_int_equal(tss_echo_fail(&b, 1, slot), MPC_ERR_EQUIVOCATION);
+    assert_int_equal(tss_proto_culprit(&b), TSS_NO_CULPRIT); /* dealer 3 is not framed */
+    assert_int_equal(tss_proto_dispute(&b, d), 1);
+    assert_int_equal(d[0], 1);
+    assert_int_equal(d[1], 3);
     memcpy(theirs, mine, sizeof mine);
-    theirs[1 * TSS_DIGEST_BYTES] ^= 1; /* sender's own slot */
-    assert_int_equal(tss_echo_check(mine, theirs, 4, 1, 0, &culprit), MPC_ERR_EQUIVOCATION);
-    assert_int_equal(culprit, 1);
+    theirs[1 * TSS_DIGEST_BYTES] ^= 1; /* sender's own slot: it contradicts itself */
+    assert_int_equal(tss_echo_check(mine, theirs, 4, &slot), MPC_ERR_EQUIVOCATION);
+    tss_base_open(&b, NULL, 0, 4);
+    assert_int_equal(tss_echo_fail(&b, 1, slot), MPC_ERR_EQUIVOCATION);
+    assert_int_equal(tss_proto_culprit(&b), 1);
+    assert_int_equal(tss_proto_dispute(&b, d), 0);
     memcpy(theirs, mine, sizeof mine);
-    theirs[0] ^= 1; /* receiver's slot */
-    assert_int_equal(tss_echo_check(mine, theirs, 4, 1, 0, &culprit), MPC_ERR_EQUIVOCATION);
-    assert_int_equal(culprit, 1);
+    theirs[0] ^= 1; /* receiver's slot: its word against ours */
+    assert_int_equal(tss_echo_check(mine, theirs, 4, &slot), MPC_ERR_EQUIVOCATION);
+    tss_base_open(&b, NULL, 0, 4);
+    assert_int_equal(tss_echo_fail(&b, 1, slot), MPC_ERR_EQUIVOCATION);
+    assert_int_equal(tss_proto_culprit(&b), TSS_NO_CULPRIT);
+    assert_int_equal(tss_proto_dispute(&b, d), 1);
+    assert_int_equal(d[0], 1);
+    assert_int_equal(d[1], 0);
     /* digests depend on the sender index and the bytes */
     uint8_t d1[32], d2[32];
     tss_msg_digest(d1, 0, (const uint8_t *)"m", 1);

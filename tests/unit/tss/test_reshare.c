@@ -195,6 +195,37 @@ reshare_expect_failure(tss_fx_tamper *rule, mpc_status want, uint32_t culprit)
     tss_fx_key_free(&k2);
 }
 
+/* Runs a reshare with rule; no honest party may name an honest one (liar lies). */
+static tss_sim_result
+reshare_expect_framing(tss_fx_tamper *rule, uint32_t liar)
+{
+    uint32_t dealers[3] = {0, 1, 2}, next[3] = {1, 2, 3};
+    tss_fx_key k2;
+    tss_sim_result res;
+    mpc_status st = tss_fx_reshare(&old23, dealers, 3, next, 3, 2, seed++, tss_fx_tamper_apply,
+                                   rule, &res, &k2);
+    assert_int_not_equal(st, MPC_OK);
+    assert_true(rule->hits > 0);
+    assert_true(tss_fx_never_framed(&res, MPC_ERR_EQUIVOCATION, liar));
+    tss_fx_key_free(&k2);
+    return res;
+}
+
+static void
+test_reshare_false_echo_never_frames_dealer(void **state)
+{
+    (void)state;
+    /* Dealer 0 corrupts dealer 2's digest in its echo to the new member 3. */
+    tss_fx_tamper rule = {
+        .kind = TSS_FX_FLIP, .from = 0, .to = 3, .round = 2, .off = R2_ECHO + 32 * 2};
+    tss_sim_result res = reshare_expect_framing(&rule, 0);
+    assert_int_equal(res.parties[3].status, MPC_ERR_EQUIVOCATION);
+    assert_int_equal(res.parties[3].culprit, TSS_NO_CULPRIT);
+    assert_int_equal(res.parties[3].dispute[0], 0);
+    assert_int_equal(res.parties[3].dispute[1], 2);
+    tss_sim_result_free(&res);
+}
+
 static void
 test_reshare_commitment_not_lambda_times_old_share(void **state)
 {
@@ -240,7 +271,8 @@ test_reshare_equivocating_broadcast(void **state)
 {
     (void)state;
     tss_fx_tamper rule = {.kind = TSS_FX_POINT, .from = 2, .to = 3, .round = 1, .off = R1_C1};
-    reshare_expect_failure(&rule, MPC_ERR_EQUIVOCATION, 2);
+    tss_sim_result res = reshare_expect_framing(&rule, 2);
+    tss_sim_result_free(&res);
 }
 
 static void
@@ -420,6 +452,7 @@ main(void)
         cmocka_unit_test(test_reshare_tampered_commitment_is_bad_share),
         cmocka_unit_test(test_reshare_inconsistent_share),
         cmocka_unit_test(test_reshare_equivocating_broadcast),
+        cmocka_unit_test(test_reshare_false_echo_never_frames_dealer),
         cmocka_unit_test(test_reshare_non_canonical_share_and_small_order_point),
         cmocka_unit_test(test_reshare_transcript_mismatch),
         cmocka_unit_test(test_reshare_create_validates_roles),
