@@ -9,13 +9,21 @@
  * - Subscriptions: each has a wrapper (struct nats_sub) that the library
  *   calls back with. Unsubscribe marks it dead and waits until its handler is
  *   not running (unless called from that very handler), then unsubscribes
- *   and destroys the natsSubscription. The wrapper itself is freed by the
- *   library's on-complete callback, the documented point after which the
- *   message handler is never invoked again; destroy waits for all of them.
+ *   the natsSubscription. The wrapper itself is freed by the library's
+ *   on-complete callback, the documented point after which the message
+ *   handler is never invoked again; destroy waits for all of them.
+ * - Unsubscribed natsSubscriptions are not destroyed at once: nats.c 3.4.1's
+ *   reader thread looks a subscription up and then uses it without holding
+ *   a reference (natsConn_processMsg), so if our reference were the last
+ *   but one, the delivery thread could free it under the reader (seen
+ *   under valgrind). They wait in t->graves until the reader is known to be
+ *   past them: a probe round trip (nt_confirm) published after their
+ *   unsubscribe came back, or natsConnection_Close joined the reader.
  * - Destroy order: stop the direct sender (cancels jobs, joins threads),
  *   unsubscribe everything (including the inbox), wait for on-complete
- *   callbacks, close the connection and wait for the closed callback, then
- *   free. Nothing the library may still call into is freed before that.
+ *   callbacks, close the connection (joins the reader) and wait for the
+ *   closed callback, destroy the waiting natsSubscriptions, then free.
+ *   Nothing the library may still call into is freed before that.
  */
 #include "transport/nats_transport.h"
 
@@ -36,13 +44,20 @@
 
 struct nats_transport;
 
+/* An unsubscribed natsSubscription waiting to be destroyed (see DESIGN). */
+struct nt_grave {
+    natsSubscription *ns;  /* owned; NULL if there is nothing to destroy */
+    struct nt_grave *next; /* t->graves */
+};
+
 struct nats_sub {
     struct nats_transport *t; /* owner */
-    natsSubscription *ns;     /* library subscription (NULL once destroyed) */
+    natsSubscription *ns;     /* library subscription (NULL once unsubscribed) */
     transport_msg_fn fn;      /* user handler; NULL for the inbox */
     void *arg;                /* handler argument */
     int dead;                 /* unsubscribed: drop further messages */
     int running;              /* handler calls in progress */
+    struct nt_grave *grave;   /* owned until ns is handed to t->graves */
     struct nats_sub *next;    /* t->subs list (wrappers not yet completed) */
 };
 
@@ -52,6 +67,7 @@ struct nats_transport {
     pthread_mutex_t mu;          /* guards subs, connected, closed, closing */
     pthread_cond_t cv;           /* handler returned, sub completed, (re)connected, closed */
     struct nats_sub *subs;       /* wrappers not yet completed by the library */
+    struct nt_grave *graves;     /* unsubscribed, not yet destroyed (see DESIGN) */
     int connected;               /* 1 while connected */
     int closed;                  /* closed callback ran */
     int closing;                 /* destroy closes the connection: not an outage */
@@ -197,6 +213,11 @@ nt_on_complete(void *closure)
             break;
         }
     }
+    if (s->grave != NULL) { /* closed by the library, not by nt_sub_remove */
+        s->grave->ns = s->ns;
+        s->grave->next = t->graves;
+        t->graves = s->grave;
+    }
     free(s);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
@@ -209,7 +230,11 @@ nt_sub_create(struct nats_transport *t, const char *subject, transport_msg_fn fn
 {
     struct nats_sub *s = calloc(1, sizeof *s);
     *out = NULL;
-    if (s == NULL) {
+    if (s != NULL) {
+        s->grave = calloc(1, sizeof *s->grave);
+    }
+    if (s == NULL || s->grave == NULL) {
+        free(s);
         return MPC_ERR_NOMEM;
     }
     s->t = t;
@@ -225,6 +250,7 @@ nt_sub_create(struct nats_transport *t, const char *subject, transport_msg_fn fn
         }
     }
     if (ns != NATS_OK) {
+        free(s->grave);
         free(s);
         mpc_status st = transport_nats_status(ns);
         return st == MPC_ERR_NATS ? MPC_ERR_SUBSCRIBE : st;
@@ -249,12 +275,59 @@ nt_sub_remove(struct nats_transport *t, struct nats_sub *s)
         pthread_cond_wait(&t->cv, &t->mu);
     }
     natsSubscription *ns = s->ns;
+    struct nt_grave *g = s->grave;
     s->ns = NULL;
+    s->grave = NULL;
     pthread_mutex_unlock(&t->mu);
-    if (ns != NULL) {
-        (void)natsSubscription_Unsubscribe(ns);
-        natsSubscription_Destroy(ns);
+    if (ns == NULL) {
+        return;
     }
+    /* Out of the library's table when this returns; on-complete may free s. */
+    (void)natsSubscription_Unsubscribe(ns);
+    g->ns = ns;
+    pthread_mutex_lock(&t->mu);
+    g->next = t->graves;
+    t->graves = g;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Destroys the natsSubscriptions of list (the reader is past them) and frees it. */
+static void
+nt_graves_free(struct nt_grave *list)
+{
+    while (list != NULL) {
+        struct nt_grave *next = list->next;
+        natsSubscription_Destroy(list->ns);
+        free(list);
+        list = next;
+    }
+}
+
+/* Takes every waiting natsSubscription off t->graves. */
+static struct nt_grave *
+nt_graves_take(struct nats_transport *t)
+{
+    pthread_mutex_lock(&t->mu);
+    struct nt_grave *list = t->graves;
+    t->graves = NULL;
+    pthread_mutex_unlock(&t->mu);
+    return list;
+}
+
+/* Puts list (from nt_graves_take) back on t->graves. */
+static void
+nt_graves_return(struct nats_transport *t, struct nt_grave *list)
+{
+    if (list == NULL) {
+        return;
+    }
+    struct nt_grave *tail = list;
+    for (; tail->next != NULL; tail = tail->next) {
+    }
+    pthread_mutex_lock(&t->mu);
+    tail->next = t->graves;
+    t->graves = list;
+    pthread_mutex_unlock(&t->mu);
 }
 
 /* Publishes an empty probe to reply (the caller's own inbox): see nt_confirm. */
@@ -285,8 +358,11 @@ nt_confirm(struct nats_transport *t, int64_t timeout_ms)
     uint8_t buf[1];
     size_t len = 0;
     uint64_t deadline = mpc_clock_deadline_ns((uint64_t)timeout_ms);
+    /* Unsubscribed before the probe: its return shows the reader is past them. */
+    struct nt_grave *graves = nt_graves_take(t);
     natsStatus ns = natsConnection_FlushTimeout(t->nc, timeout_ms);
     if (ns != NATS_OK) {
+        nt_graves_return(t, graves);
         return ns;
     }
     uint64_t now = mpc_clock_mono_ns();
@@ -294,8 +370,10 @@ nt_confirm(struct nats_transport *t, int64_t timeout_ms)
     mpc_status st = transport_reply_mux_request(t->mux, nt_publish_probe, t, "probe", NULL, 0,
                                                 left_ms > 0 ? left_ms : 1, buf, sizeof buf, &len);
     if (st == MPC_OK) {
+        nt_graves_free(graves);
         return NATS_OK;
     }
+    nt_graves_return(t, graves);
     return st == MPC_ERR_TIMEOUT ? NATS_TIMEOUT : NATS_CONNECTION_DISCONNECTED;
 }
 
@@ -514,10 +592,11 @@ nt_teardown(struct nats_transport *t)
         pthread_mutex_lock(&t->mu);
         t->closing = 1;
         pthread_mutex_unlock(&t->mu);
-        natsConnection_Close(t->nc);
+        natsConnection_Close(t->nc); /* joins the reader thread */
         pthread_mutex_lock(&t->mu);
         int closed = nt_wait_until(t, nt_is_closed, NT_DRAIN_WAIT_MS);
         pthread_mutex_unlock(&t->mu);
+        nt_graves_free(nt_graves_take(t));
         natsConnection_Destroy(t->nc);
         t->nc = NULL;
         subs_done = subs_done && closed;
