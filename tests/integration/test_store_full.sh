@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# mpc-test: serial (a 6000-sign bench on 2 cores: barrier timeouts when other suites run beside it)
 # tests/integration/test_store_full.sh — storage faults at the boundary (issue
 # "The trust boundary" §4). node-1 runs with a 1 MiB LMDB map and a request
 # log kept for up to 1 000 000 entries; signing fills its store. Then:
