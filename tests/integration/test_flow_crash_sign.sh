@@ -16,7 +16,10 @@ expect_checks 21 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 MON_PID=
 N=20
-MIN_FULL=3 # requests that must succeed at every node despite the crash
+MIN_FULL=1 # requests that must succeed at every node despite the crash. Not more: with
+           # per-session ephemeral keys a session that met the killed process cannot
+           # finish, and under load all 20 may start before the kill (cluster retries,
+           # issue 15, will raise this)
 cleanup() {
     stop_pid "$MON_PID" 2; cluster_stop_all
     [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"
