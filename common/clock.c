@@ -48,3 +48,32 @@ mpc_clock_deadline_ns(uint64_t timeout_ms)
     }
     return now + timeout_ms * MPC_NS_PER_MS;
 }
+
+int
+mpc_clock_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    int rc = pthread_condattr_init(&ca);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (rc == 0) {
+        rc = pthread_cond_init(cv, &ca);
+    }
+    pthread_condattr_destroy(&ca);
+    return rc;
+}
+
+mpc_status
+mpc_clock_sync_init(pthread_mutex_t *mu, pthread_cond_t *cv)
+{
+    if (mpc_clock_cond_init(cv) != 0) {
+        return MPC_ERR_INTERNAL;
+    }
+    if (pthread_mutex_init(mu, NULL) != 0) {
+        pthread_cond_destroy(cv);
+        return MPC_ERR_INTERNAL;
+    }
+    return MPC_OK;
+}

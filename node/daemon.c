@@ -304,12 +304,7 @@ daemon_alloc(struct node_daemon **out)
     if (d == NULL) {
         return MPC_ERR_NOMEM;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&d->cv, &ca) != 0;
-    pthread_condattr_destroy(&ca);
-    if (bad || pthread_mutex_init(&d->mu, NULL) != 0) {
+    if (mpc_clock_sync_init(&d->mu, &d->cv) != MPC_OK) {
         free(d);
         return MPC_ERR_INTERNAL;
     }

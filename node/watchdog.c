@@ -73,21 +73,7 @@ watchdog_main(void *arg)
 static mpc_status
 watchdog_sync_init(node_watchdog *w)
 {
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0) {
-        return MPC_ERR_INTERNAL;
-    }
-    int bad =
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 || pthread_cond_init(&w->cv, &ca) != 0;
-    pthread_condattr_destroy(&ca);
-    if (bad) {
-        return MPC_ERR_INTERNAL;
-    }
-    if (pthread_mutex_init(&w->mu, NULL) != 0) {
-        pthread_cond_destroy(&w->cv);
-        return MPC_ERR_INTERNAL;
-    }
-    return MPC_OK;
+    return mpc_clock_sync_init(&w->mu, &w->cv);
 }
 
 mpc_status

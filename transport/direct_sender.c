@@ -392,21 +392,7 @@ ds_thread_main(void *arg)
 static mpc_status
 ds_init_sync(transport_direct_sender *ds)
 {
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0) {
-        return MPC_ERR_INTERNAL;
-    }
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&ds->cv, &ca) != 0;
-    pthread_condattr_destroy(&ca);
-    if (bad) {
-        return MPC_ERR_INTERNAL;
-    }
-    if (pthread_mutex_init(&ds->mu, NULL) != 0) {
-        pthread_cond_destroy(&ds->cv);
-        return MPC_ERR_INTERNAL;
-    }
-    return MPC_OK;
+    return mpc_clock_sync_init(&ds->mu, &ds->cv);
 }
 
 static void

@@ -531,12 +531,11 @@ transport_fault_wrap(transport **inner, const transport_fault_config *cfg, trans
     ft->base.name = "fault";
     ft->cfg = *cfg;
     ft->rng = cfg->seed;
-    pthread_mutex_init(&ft->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* deadlines are monotonic */
-    pthread_cond_init(&ft->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    if (mpc_clock_sync_init(&ft->mu, &ft->cv) != MPC_OK) { /* deadlines are monotonic */
+        mpc_timerheap_destroy(ft->timers);
+        free(ft);
+        return MPC_ERR_INTERNAL;
+    }
     if (pthread_create(&ft->thread, NULL, timer_main, ft) != 0) {
         mpc_timerheap_destroy(ft->timers);
         pthread_cond_destroy(&ft->cv);

@@ -8,8 +8,12 @@
  *   touch js->mu-guarded flags and atomic counters. Everything else runs on
  *   the caller's thread; nats.c objects (connection, context, subscriptions)
  *   are thread-safe in the library.
- * - Destroy: close the connection, wait for the closed callback (the last
- *   library call into js), destroy the context and the connection, free.
+ * - Destroy: close the connection (joins the reader thread), wait for the
+ *   closed callback (the last library call into js), destroy the parked
+ *   subscriptions, the context and the connection, free.
+ * - Unbinding a consumer or stopping a watcher unsubscribes at once but
+ *   parks the natsSubscription on js->graves until the close: nats.c
+ *   3.4.1's reader may still be using it (transport/nats_graves.h).
  * - Idempotent setup: get info first, create if missing; a concurrent
  *   creator ("name already in use") is not an error, the info is read again.
  */
@@ -121,15 +125,13 @@ tjs_alloc(const transport_nats_config *c)
     if (js == NULL) {
         return NULL;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&js->cv, &ca) != 0;
-    pthread_condattr_destroy(&ca);
-    if (bad || pthread_mutex_init(&js->mu, NULL) != 0) {
-        if (!bad) {
-            pthread_cond_destroy(&js->cv);
-        }
+    if (mpc_clock_sync_init(&js->mu, &js->cv) != MPC_OK) {
+        free(js);
+        return NULL;
+    }
+    if (transport_graves_init(&js->graves) != MPC_OK) {
+        pthread_mutex_destroy(&js->mu);
+        pthread_cond_destroy(&js->cv);
         free(js);
         return NULL;
     }
@@ -163,6 +165,7 @@ tjs_close(transport_js *js)
 static void
 tjs_free(transport_js *js)
 {
+    transport_graves_fini(&js->graves); /* the reader thread is joined */
     jsCtx_Destroy(js->js);
     natsConnection_Destroy(js->nc);
     pthread_mutex_destroy(&js->mu);
@@ -294,6 +297,7 @@ transport_js_get_stats(transport_js *js, transport_js_stats *out)
     for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++) {
         dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
     }
+    out->parked_subs = transport_graves_count(&js->graves);
 }
 
 /* ---------------------------------------------------------------- streams */
@@ -457,9 +461,15 @@ transport_js_consumer_bind(transport_js *js, const transport_js_consumer_config 
         return MPC_ERR_NOMEM;
     }
     c->js = js;
+    c->grave = transport_grave_new();
+    if (c->grave == NULL) {
+        free(c);
+        return MPC_ERR_NOMEM;
+    }
     snprintf(c->durable, sizeof c->durable, "node_%s", cfg->node_id);
     mpc_status st = tjs_ensure_consumer(js, cfg, c->durable, &c->ack_wait_ms);
     if (st != MPC_OK) {
+        free(c->grave);
         free(c);
         return st;
     }
@@ -473,6 +483,7 @@ transport_js_consumer_bind(transport_js *js, const transport_js_consumer_config 
     if (st != MPC_OK) {
         mpc_log(MPC_LOG_ERROR, "transport", "js_bind_failed", "consumer=%s status=%s jerr=%d",
                 c->durable, natsStatus_GetText(s), (int)jerr);
+        free(c->grave);
         free(c);
         return st;
     }
@@ -493,8 +504,7 @@ transport_js_consumer_destroy(transport_js_consumer *c)
         return;
     }
     /* Bound to a durable created with js_AddConsumer: unsubscribing keeps the durable. */
-    (void)natsSubscription_Unsubscribe(c->sub);
-    natsSubscription_Destroy(c->sub);
+    transport_graves_unsubscribe(&c->js->graves, c->grave, c->sub);
     free(c);
 }
 

@@ -126,6 +126,8 @@ typedef struct {
     uint64_t published;     /* JetStream publishes acknowledged */
     uint64_t publish_dups;  /* of which duplicates */
     uint64_t publish_fails; /* publishes that failed */
+    uint64_t parked_subs;   /* unbound consumers and watchers whose library subscription
+                               waits for the connection's close (transport/nats_graves.h) */
 } transport_js_stats;
 
 /*
@@ -138,7 +140,9 @@ typedef struct {
 MPC_MUST_CHECK mpc_status transport_js_connect(const transport_nats_config *cfg,
                                                transport_js **out);
 
-/* Closes the connection and frees js. Accepts NULL. Call transport_nats_global_shutdown
+/* Closes the connection, destroys the library subscriptions of the consumers and watchers
+ * destroyed before (parked until the reader thread is joined), and frees js. Accepts NULL.
+ * Call transport_nats_global_shutdown
  * after the last NATS object of the process is gone. */
 void transport_js_destroy(transport_js *js);
 

@@ -12,26 +12,29 @@
 #include <nats/nats.h>
 
 #include "transport/jetstream.h"
+#include "transport/nats_graves.h"
 
 /* A JetStream client: one connection and its context. */
 struct transport_js {
-    natsConnection *nc;    /* the connection */
-    jsCtx *js;             /* JetStream context over nc */
-    pthread_mutex_t mu;    /* guards connected, closed, closing */
-    pthread_cond_t cv;     /* closed callback ran */
-    int connected;         /* 1 while connected */
-    int closed;            /* closed callback ran */
-    int closing;           /* destroy is closing: not an outage */
-    char name[64];         /* connection name, for logs */
-    transport_js_stats st; /* counters (atomic) */
+    natsConnection *nc;      /* the connection */
+    jsCtx *js;               /* JetStream context over nc */
+    pthread_mutex_t mu;      /* guards connected, closed, closing */
+    pthread_cond_t cv;       /* closed callback ran */
+    int connected;           /* 1 while connected */
+    int closed;              /* closed callback ran */
+    int closing;             /* destroy is closing: not an outage */
+    char name[64];           /* connection name, for logs */
+    transport_js_stats st;   /* counters (atomic) */
+    transport_graves graves; /* unsubscribed, destroyed after the close (nats_graves.h) */
 };
 
 /* A bound durable pull consumer. */
 struct transport_js_consumer {
-    transport_js *js;      /* owner (borrowed) */
-    natsSubscription *sub; /* pull subscription bound to the durable */
-    char durable[80];      /* "node_<id>" */
-    uint64_t ack_wait_ms;  /* effective AckWait */
+    transport_js *js;       /* owner (borrowed) */
+    natsSubscription *sub;  /* pull subscription bound to the durable */
+    transport_grave *grave; /* owned; parks sub on js->graves at destroy */
+    char durable[80];       /* "node_<id>" */
+    uint64_t ack_wait_ms;   /* effective AckWait */
 };
 
 /* One message. */

@@ -19,8 +19,9 @@
 
 /* A client's ordered consumer on one result subject. */
 struct transport_js_results {
-    transport_js *js;      /* owner (borrowed) */
-    natsSubscription *sub; /* ordered push consumer, synchronous */
+    transport_js *js;       /* owner (borrowed) */
+    natsSubscription *sub;  /* ordered push consumer, synchronous */
+    transport_grave *grave; /* owned; parks sub on js->graves at destroy */
 };
 
 transport_js_msg *
@@ -303,6 +304,11 @@ transport_js_results_watch(transport_js *js, const char *client_id, const char *
         return MPC_ERR_NOMEM;
     }
     w->js = js;
+    w->grave = transport_grave_new();
+    if (w->grave == NULL) {
+        free(w);
+        return MPC_ERR_NOMEM;
+    }
     jsOptions_Init(&o);
     jsSubOptions_Init(&so);
     so.Stream = TRANSPORT_JS_RES_STREAM; /* no stream lookup by subject: fewer permissions */
@@ -311,6 +317,7 @@ transport_js_results_watch(transport_js *js, const char *client_id, const char *
     natsStatus s = js_SubscribeSync(&w->sub, js->js, subject, &o, &so, &jerr);
     st = transport_js_status(s, jerr);
     if (st != MPC_OK) {
+        free(w->grave);
         free(w);
         return st;
     }
@@ -346,7 +353,7 @@ transport_js_results_destroy(transport_js_results *w)
     if (w == NULL) {
         return;
     }
-    (void)natsSubscription_Unsubscribe(w->sub); /* deletes the ephemeral consumer */
-    natsSubscription_Destroy(w->sub);
+    /* Deletes the ephemeral consumer; the reader may still hold sub (nats_graves.h). */
+    transport_graves_unsubscribe(&w->js->graves, w->grave, w->sub);
     free(w);
 }

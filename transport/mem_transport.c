@@ -305,16 +305,10 @@ mem_worker_main(void *arg)
 static mpc_status
 mem_net_init_sync(transport_mem_net *net)
 {
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0) {
-        return MPC_ERR_INTERNAL;
-    }
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&net->unsub_cv, &ca) != 0;
+    int bad = mpc_clock_cond_init(&net->unsub_cv) != 0;
     for (uint32_t i = 0; i < net->nworkers && !bad; i++) {
-        bad = pthread_cond_init(&net->workers[i].cv, &ca) != 0;
+        bad = mpc_clock_cond_init(&net->workers[i].cv) != 0;
     }
-    pthread_condattr_destroy(&ca);
     if (bad || pthread_mutex_init(&net->mu, NULL) != 0) {
         return MPC_ERR_INTERNAL; /* leaks at most a few condvars on a broken system */
     }

@@ -36,6 +36,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "transport/nats_graves.h"
 #include "transport/nats_options.h"
 #include "transport/reply_mux.h"
 #include "transport/subject.h"
@@ -44,12 +45,6 @@
 
 struct nats_transport;
 
-/* An unsubscribed natsSubscription waiting to be destroyed (see DESIGN). */
-struct nt_grave {
-    natsSubscription *ns;  /* owned; NULL if there is nothing to destroy */
-    struct nt_grave *next; /* t->graves */
-};
-
 struct nats_sub {
     struct nats_transport *t; /* owner */
     natsSubscription *ns;     /* library subscription (NULL once unsubscribed) */
@@ -57,7 +52,7 @@ struct nats_sub {
     void *arg;                /* handler argument */
     int dead;                 /* unsubscribed: drop further messages */
     int running;              /* handler calls in progress */
-    struct nt_grave *grave;   /* owned until ns is handed to t->graves */
+    transport_grave *grave;   /* owned until ns is handed to t->graves */
     struct nats_sub *next;    /* t->subs list (wrappers not yet completed) */
 };
 
@@ -67,7 +62,7 @@ struct nats_transport {
     pthread_mutex_t mu;          /* guards subs, connected, closed, closing */
     pthread_cond_t cv;           /* handler returned, sub completed, (re)connected, closed */
     struct nats_sub *subs;       /* wrappers not yet completed by the library */
-    struct nt_grave *graves;     /* unsubscribed, not yet destroyed (see DESIGN) */
+    transport_graves graves;     /* unsubscribed, not yet destroyed (see DESIGN) */
     int connected;               /* 1 while connected */
     int closed;                  /* closed callback ran */
     int closing;                 /* destroy closes the connection: not an outage */
@@ -214,9 +209,7 @@ nt_on_complete(void *closure)
         }
     }
     if (s->grave != NULL) { /* closed by the library, not by nt_sub_remove */
-        s->grave->ns = s->ns;
-        s->grave->next = t->graves;
-        t->graves = s->grave;
+        transport_graves_park(&t->graves, s->grave, s->ns);
     }
     free(s);
     pthread_cond_broadcast(&t->cv);
@@ -231,7 +224,7 @@ nt_sub_create(struct nats_transport *t, const char *subject, transport_msg_fn fn
     struct nats_sub *s = calloc(1, sizeof *s);
     *out = NULL;
     if (s != NULL) {
-        s->grave = calloc(1, sizeof *s->grave);
+        s->grave = transport_grave_new();
     }
     if (s == NULL || s->grave == NULL) {
         free(s);
@@ -275,59 +268,15 @@ nt_sub_remove(struct nats_transport *t, struct nats_sub *s)
         pthread_cond_wait(&t->cv, &t->mu);
     }
     natsSubscription *ns = s->ns;
-    struct nt_grave *g = s->grave;
+    transport_grave *g = s->grave;
     s->ns = NULL;
     s->grave = NULL;
     pthread_mutex_unlock(&t->mu);
     if (ns == NULL) {
         return;
     }
-    /* Out of the library's table when this returns; on-complete may free s. */
-    (void)natsSubscription_Unsubscribe(ns);
-    g->ns = ns;
-    pthread_mutex_lock(&t->mu);
-    g->next = t->graves;
-    t->graves = g;
-    pthread_mutex_unlock(&t->mu);
-}
-
-/* Destroys the natsSubscriptions of list (the reader is past them) and frees it. */
-static void
-nt_graves_free(struct nt_grave *list)
-{
-    while (list != NULL) {
-        struct nt_grave *next = list->next;
-        natsSubscription_Destroy(list->ns);
-        free(list);
-        list = next;
-    }
-}
-
-/* Takes every waiting natsSubscription off t->graves. */
-static struct nt_grave *
-nt_graves_take(struct nats_transport *t)
-{
-    pthread_mutex_lock(&t->mu);
-    struct nt_grave *list = t->graves;
-    t->graves = NULL;
-    pthread_mutex_unlock(&t->mu);
-    return list;
-}
-
-/* Puts list (from nt_graves_take) back on t->graves. */
-static void
-nt_graves_return(struct nats_transport *t, struct nt_grave *list)
-{
-    if (list == NULL) {
-        return;
-    }
-    struct nt_grave *tail = list;
-    for (; tail->next != NULL; tail = tail->next) {
-    }
-    pthread_mutex_lock(&t->mu);
-    tail->next = t->graves;
-    t->graves = list;
-    pthread_mutex_unlock(&t->mu);
+    /* on-complete may free s from here on */
+    transport_graves_unsubscribe(&t->graves, g, ns);
 }
 
 /* Publishes an empty probe to reply (the caller's own inbox): see nt_confirm. */
@@ -359,10 +308,10 @@ nt_confirm(struct nats_transport *t, int64_t timeout_ms)
     size_t len = 0;
     uint64_t deadline = mpc_clock_deadline_ns((uint64_t)timeout_ms);
     /* Unsubscribed before the probe: its return shows the reader is past them. */
-    struct nt_grave *graves = nt_graves_take(t);
+    transport_grave *graves = transport_graves_take(&t->graves);
     natsStatus ns = natsConnection_FlushTimeout(t->nc, timeout_ms);
     if (ns != NATS_OK) {
-        nt_graves_return(t, graves);
+        transport_graves_return(&t->graves, graves);
         return ns;
     }
     uint64_t now = mpc_clock_mono_ns();
@@ -370,10 +319,10 @@ nt_confirm(struct nats_transport *t, int64_t timeout_ms)
     mpc_status st = transport_reply_mux_request(t->mux, nt_publish_probe, t, "probe", NULL, 0,
                                                 left_ms > 0 ? left_ms : 1, buf, sizeof buf, &len);
     if (st == MPC_OK) {
-        nt_graves_free(graves);
+        transport_graves_bury(graves);
         return NATS_OK;
     }
-    nt_graves_return(t, graves);
+    transport_graves_return(&t->graves, graves);
     return st == MPC_ERR_TIMEOUT ? NATS_TIMEOUT : NATS_CONNECTION_DISCONNECTED;
 }
 
@@ -596,7 +545,7 @@ nt_teardown(struct nats_transport *t)
         pthread_mutex_lock(&t->mu);
         int closed = nt_wait_until(t, nt_is_closed, NT_DRAIN_WAIT_MS);
         pthread_mutex_unlock(&t->mu);
-        nt_graves_free(nt_graves_take(t));
+        transport_graves_bury(transport_graves_take(&t->graves)); /* the reader is joined */
         natsConnection_Destroy(t->nc);
         t->nc = NULL;
         subs_done = subs_done && closed;
@@ -609,6 +558,7 @@ nt_free(struct nats_transport *t)
 {
     transport_direct_sender_destroy(t->ds);
     transport_reply_mux_destroy(t->mux);
+    transport_graves_fini(&t->graves);
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     free(t);
@@ -645,15 +595,13 @@ nt_alloc(const transport_nats_config *cfg)
     if (t == NULL) {
         return NULL;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&t->cv, &ca) != 0;
-    pthread_condattr_destroy(&ca);
-    if (bad || pthread_mutex_init(&t->mu, NULL) != 0) {
-        if (!bad) {
-            pthread_cond_destroy(&t->cv);
-        }
+    if (mpc_clock_sync_init(&t->mu, &t->cv) != MPC_OK) {
+        free(t);
+        return NULL;
+    }
+    if (transport_graves_init(&t->graves) != MPC_OK) {
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv);
         free(t);
         return NULL;
     }

@@ -63,18 +63,7 @@ transport_reply_mux_create(const char *user, transport_reply_mux **out)
         return MPC_ERR_INVALID_ARG;
     }
     m->next_id = 1;
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0) {
-        free(m);
-        return MPC_ERR_INTERNAL;
-    }
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int bad = pthread_cond_init(&m->cv, &ca) != 0;
-    pthread_condattr_destroy(&ca);
-    if (bad || pthread_mutex_init(&m->mu, NULL) != 0) {
-        if (!bad) {
-            pthread_cond_destroy(&m->cv);
-        }
+    if (mpc_clock_sync_init(&m->mu, &m->cv) != MPC_OK) {
         free(m);
         return MPC_ERR_INTERNAL;
     }

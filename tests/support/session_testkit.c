@@ -258,12 +258,9 @@ void
 stk_tracker_init(stk_tracker *t)
 {
     memset(t, 0, sizeof *t);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    if (mpc_clock_sync_init(&t->mu, &t->cv) != MPC_OK) {
+        abort(); /* test support: cannot go on without it */
+    }
 }
 
 void

@@ -13,16 +13,6 @@
 #include "common/clock.h"
 #include "common/secmem.h"
 
-static void
-tk_cond_init(pthread_cond_t *cv)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(cv, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
 /* Waits on cv until *flag >= want or the deadline. Caller holds mu. */
 static int
 tk_wait_u64(pthread_mutex_t *mu, pthread_cond_t *cv, const uint64_t *v, uint64_t want,
@@ -42,8 +32,9 @@ void
 tk_collector_init(tk_collector *c, transport_reply reply, uint32_t busy_first)
 {
     memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->mu, NULL);
-    tk_cond_init(&c->cv);
+    if (mpc_clock_sync_init(&c->mu, &c->cv) != MPC_OK) {
+        abort(); /* test support: cannot go on without it */
+    }
     c->reply = reply;
     c->busy_first = busy_first;
 }
@@ -114,8 +105,9 @@ void
 tk_result_init(tk_result *r)
 {
     memset(r, 0, sizeof *r);
-    pthread_mutex_init(&r->mu, NULL);
-    tk_cond_init(&r->cv);
+    if (mpc_clock_sync_init(&r->mu, &r->cv) != MPC_OK) {
+        abort(); /* test support: cannot go on without it */
+    }
     r->st = MPC_ERR_INTERNAL;
 }
 

@@ -3,7 +3,8 @@
  * by the test (127.0.0.1, random free port, temp store dir, stopped by pid):
  * idempotent streams and durables, fetch/ack/nak/term/in-progress, metadata,
  * publish dedup with headers, the client's result watcher, a durable that
- * survives unbind, a server restart, and bad arguments.
+ * survives unbind, stopped subscriptions parked until the close, a server
+ * restart, and bad arguments.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -308,6 +309,41 @@ test_jetstream_results_watch_client(void **state)
     transport_js_destroy(js);
 }
 
+/*
+ * Watchers stopped while their stored messages are still arriving, and an
+ * unbound consumer: each library subscription is parked until the close
+ * (nats.c 3.4.1's reader may still be using it; under valgrind, destroying
+ * it at once showed as a use-after-free). The close destroys them.
+ */
+static void
+test_jetstream_stopped_subs_parked_until_close(void **state)
+{
+    (void)state;
+    enum { STORED = 40, ROUNDS = 12 };
+    transport_js *js = connect_js("n5p");
+    char req[32];
+    for (int i = 0; i < STORED; i++) {
+        snprintf(req, sizeof req, "req-%d", i);
+        publish_to(js, "cli4", req, "p");
+    }
+    transport_js_stats st;
+    for (int r = 0; r < ROUNDS; r++) {
+        transport_js_results *w = NULL;
+        assert_int_equal(transport_js_results_watch(js, "cli4", NULL, &w), MPC_OK);
+        transport_js_msg *m = NULL;
+        assert_int_equal(transport_js_results_next(w, &m, 3000), MPC_OK); /* the rest in flight */
+        transport_js_msg_destroy(m);
+        transport_js_results_destroy(w);
+        transport_js_get_stats(js, &st);
+        assert_int_equal(st.parked_subs, (uint64_t)r + 1);
+    }
+    transport_js_consumer *c = bind_node(js, "node-p", 2000);
+    transport_js_consumer_destroy(c);
+    transport_js_get_stats(js, &st);
+    assert_int_equal(st.parked_subs, ROUNDS + 1);
+    transport_js_destroy(js); /* closes, then destroys the parked subscriptions (leak check) */
+}
+
 static void
 test_jetstream_server_restart(void **state)
 {
@@ -434,6 +470,7 @@ main(void)
         cmocka_unit_test(test_jetstream_interest_each_node_sees_request),
         cmocka_unit_test(test_jetstream_results_watch_per_node),
         cmocka_unit_test(test_jetstream_results_watch_client),
+        cmocka_unit_test(test_jetstream_stopped_subs_parked_until_close),
         cmocka_unit_test(test_jetstream_bad_args),
         cmocka_unit_test(test_jetstream_server_restart),
     };
