@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "tests/support/test_util.h"
 #include "tests/support/toy_protocol.h"
 #include "transport/nats_transport.h"
 
@@ -41,13 +42,6 @@ stk_rand(uint64_t *s)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-/* Returns: 4 under tsan or valgrind (threads serialised, everything slower), else 1. */
-static uint64_t
-stk_slow(void)
-{
-    return (getenv("MPC_TSAN") != NULL || getenv("MPC_VALGRIND") != NULL) ? 4 : 1;
-}
-
 void
 stk_options_default(stk_options *o, uint32_t nodes)
 {
@@ -57,7 +51,7 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->cfg.workers = 3;
     o->cfg.max_sessions = 512;
     /* Sanitizers that serialise threads (tsan, valgrind) get more time. */
-    uint64_t slow = stk_slow();
+    uint64_t slow = mpc_test_slow();
     o->cfg.barrier_timeout_ms = 10000 * slow;
     o->cfg.sign_deadline_ms = 30000 * slow;
     o->cfg.keygen_deadline_ms = 30000 * slow;
@@ -135,7 +129,7 @@ stk_node_create(stk_cluster *c, const stk_options *o, uint32_t i)
          * which runs one thread at a time, 5 nodes x 20 live sessions took
          * longer than the native 2 s default, and the session failed with
          * MPC_ERR_SUBSCRIBE before its protocol started. */
-        nc.flush_timeout_ms *= (uint32_t)(2 * stk_slow());
+        nc.flush_timeout_ms *= (uint32_t)(2 * mpc_test_slow());
         st = transport_nats_create(&nc, &c->t[i]);
     } else {
         transport_mem_config tc;

@@ -54,6 +54,12 @@ mpc_test_under_tsan(void)
     return getenv("MPC_TSAN") != NULL;
 }
 
+uint64_t
+mpc_test_slow(void)
+{
+    return mpc_test_under_valgrind() || mpc_test_under_tsan() ? 4 : 1;
+}
+
 int
 mpc_test_mem_locked(const void *p)
 {

@@ -29,6 +29,13 @@ int mpc_test_under_valgrind(void);
 int mpc_test_under_tsan(void);
 
 /*
+ * Returns: the factor by which deadlines sized for native speed are
+ * stretched: 4 under valgrind or tsan (threads serialised, everything
+ * slower), else 1. The one such factor of the suites.
+ */
+uint64_t mpc_test_slow(void);
+
+/*
  * Returns: 1 if p is mpc_secure_alloc (sodium_malloc) memory, as far as
  * /proc/self/smaps shows: its page is locked in RAM ("Locked:" non-zero;
  * not checked under ASan, whose mlock is a no-op) and a no-access guard page

@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "tests/support/test_util.h"
 #include "tests/support/transport_testkit.h"
 
 static unsigned tk_run_counter;
@@ -31,7 +32,7 @@ tk_slack_ms(void)
     uint64_t mul = env != NULL ? strtoull(env, NULL, 10) : 0;
     if (mul == 0) {
         /* Under valgrind or tsan everything runs several times slower. */
-        mul = getenv("MPC_VALGRIND") != NULL || getenv("MPC_TSAN") != NULL ? 4 : 1;
+        mul = mpc_test_slow();
     }
     return TK_SLACK_MS * mul;
 }
