@@ -104,8 +104,19 @@ LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) \
               $(patsubst $(GEN)/%.c,$(B)/obj/gen/%.o,$(GEN_C))
 LIBMPC     := $(B)/libmpc.a
 
+# The constant-time programs (CTIME_SRC below) use only common/ and tss/ and
+# six helpers: the ctime build compiles no more than that.
+ifeq ($(BUILD),ctime)
+LIB_SRC    := $(filter common/% tss/%,$(LIB_SRC))
+LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+endif
+
 # Shared test helpers (simulators, nats-server launcher, in-process fixtures).
 TSUP_SRC   := $(wildcard tests/support/*.c)
+ifeq ($(BUILD),ctime)
+TSUP_SRC   := $(addprefix tests/support/,test_main.c test_rng.c test_util.c tss_sim.c \
+              tss_fixture.c dkls_fixture.c)
+endif
 TSUP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(TSUP_SRC))
 LIBTSUP    := $(B)/libmpctest.a
 
@@ -132,7 +143,7 @@ PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
         format-check lint clean gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=release bins
+	$(Q)$(MAKE) $(PAR) --no-print-directory BUILD=release bins
 	$(Q)mkdir -p build/bin && for p in build/release/bin/*; do \
 	    [ -e "$$p" ] && ln -sf "../release/bin/$$(basename $$p)" build/bin/; done; true
 
@@ -248,17 +259,38 @@ RELEASE_SH := tests/release/test_release_demo.sh tests/release/test_release_stre
 # ONLY=<suite>[,<suite>...]: run just those (tests/run.sh MPC_TEST_ONLY); the
 # release build and the layering check are skipped unless asked for.
 ONLY ?=
-test: deps
+
+# The test targets build with every core even when make runs without -j (a
+# -j of the caller is kept: it shows in MAKEFLAGS inside a recipe). The three
+# configurations of `make test` build at once, sharing the jobs; the protobuf
+# sources they share are generated first.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+PAR    = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC))
+TEST_BUILDS := build-asan-tests \
+    $(if $(ONLY),$(if $(findstring release,$(ONLY)),build-release-bins),build-release-bins) \
+    $(if $(ONLY),$(if $(findstring ctime,$(ONLY)),build-ctime-bins),build-ctime-bins) \
+    $(if $(ONLY),,layering)
+.PHONY: build-asan-tests build-release-bins build-ctime-bins build-check-tests build-debug-tests
+build-asan-tests:
 	$(Q)$(MAKE) --no-print-directory BUILD=asan unit-bins integ-bins bins
-	$(Q)$(if $(ONLY),$(if $(findstring release,$(ONLY)),$(MAKE) --no-print-directory BUILD=release bins,true),$(MAKE) --no-print-directory BUILD=release bins)
-	$(Q)$(if $(ONLY),$(if $(findstring ctime,$(ONLY)),$(MAKE) --no-print-directory BUILD=ctime ctime-bins,true),$(MAKE) --no-print-directory BUILD=ctime ctime-bins)
-	$(Q)$(if $(ONLY),true,$(MAKE) --no-print-directory layering)
+build-release-bins:
+	$(Q)$(MAKE) --no-print-directory BUILD=release bins
+build-ctime-bins:
+	$(Q)$(MAKE) --no-print-directory BUILD=ctime ctime-bins
+build-check-tests:
+	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
+build-debug-tests:
+	$(Q)$(MAKE) --no-print-directory BUILD=debug unit-bins bins
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory gen
+	$(Q)$(MAKE) $(PAR) --no-print-directory $(TEST_BUILDS)
 	$(Q)$(TEST_ENV) MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/asan/bin tests/run.sh build/asan \
 	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH) $(RELEASE_SH) $(CTIME_SH)
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=check unit-bins integ-bins bins
-	$(Q)$(MAKE) --no-print-directory layering
+	$(Q)$(MAKE) --no-print-directory gen
+	$(Q)$(MAKE) $(PAR) --no-print-directory build-check-tests layering
 	$(Q)$(TEST_ENV) MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/check/bin tests/run.sh build/check \
 	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH)
 
@@ -266,7 +298,7 @@ VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kin
             --show-leak-kinds=definite,indirect --track-origins=yes --quiet \
             --suppressions=tests/ctime/libsodium.supp
 valgrind: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=debug unit-bins bins
+	$(Q)$(MAKE) $(PAR) --no-print-directory build-debug-tests
 	$(Q)MPC_VALGRIND=1 MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" \
 	    tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
 
@@ -278,7 +310,7 @@ CTIME_BIN  := $(patsubst %.c,build/ctime/%,$(CTIME_SRC))
 CTIME_SH   := tests/ctime/test_ctime_valgrind.sh
 ctime-bins: $(CTIME_BIN)
 ctime: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=ctime ctime-bins
+	$(Q)$(MAKE) $(PAR) --no-print-directory BUILD=ctime ctime-bins
 	$(Q)tests/run.sh build/ctime $(CTIME_SH)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.

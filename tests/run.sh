@@ -61,13 +61,16 @@ is_serial() {
 # run_one T OUT RES — runs one suite; writes its whole report to OUT and
 # "passed failed seconds" to RES (written last, by rename: its presence means done).
 run_one() {
-    local t=$1 out=$2 res=$3 name=$1 log rc start secs p f line cmd
+    local t=$1 out=$2 res=$3 name=$1 log rc start secs p f line cmd cpu
     if [[ $t == *.sh ]]; then cmd=(bash "$t")
     else cmd=(${RUNNER:-} "$build/$t"); fi
     log=$out.log
     start=$(date +%s.%N)
     timeout --kill-after=10 "$timeout_s" "${cmd[@]}" >"$log" 2>&1 </dev/null
     rc=$?
+    # CPU of the suite (this runner is a subshell: its children are the suite's processes).
+    cpu=$(times | awk 'NR == 2 {
+        split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
     {
         echo "=== $name"
         cat "$log"
@@ -91,7 +94,7 @@ run_one() {
         if [ "$p" = 0 ] && [ "$f" = 0 ]; then
             f=1; echo "*** $name: ran no test case"
         fi
-        echo "--- $name: $p passed, $f failed (${secs}s)"
+        echo "--- $name: $p passed, $f failed (${secs}s, cpu ${cpu}s)"
     } >"$out"
     rm -f "$log"
     echo "$p $f $secs" >"$res.tmp" && mv "$res.tmp" "$res"
@@ -170,7 +173,9 @@ for i in "${par[@]+"${par[@]}"}"; do
 done
 while [ "${#running[@]}" -gt 0 ]; do reap; done
 for i in "${ser[@]+"${ser[@]}"}"; do
-    run_one "${suites[$i]}" "$work/$i.out" "$work/$i.res"
+    run_one "${suites[$i]}" "$work/$i.out" "$work/$i.res" & # a subshell: its own CPU count
+    children+=($!)
+    wait $!
     running=("$i")
     collect
 done
