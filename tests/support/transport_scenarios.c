@@ -138,7 +138,8 @@ tk_sc_late_subscriber(const tk_factory *f)
     tk_subject(late.subjects[0], f, "d.late");
     late.args[0] = &c;
     uint64_t t0 = mpc_clock_mono_ns();
-    late.at_ns[0] = t0 + 700 * MPC_NS_PER_MS;
+    /* Late enough that the first try (sent right away) cannot find it, on a slow runner too. */
+    late.at_ns[0] = t0 + 700 * mpc_test_slow() * MPC_NS_PER_MS;
     assert_true(tk_late_subs_start(&late));
     tk_result res;
     tk_result_init(&res);

@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "tests/support/nats_server.h"
+#include "tests/support/test_util.h"
 #include "transport/jetstream.h"
 #include "transport/subject.h"
 
@@ -31,6 +32,8 @@ cfg_for(transport_nats_config *c, const char *name)
     c->name = name;
     c->reconnect_wait_ms = 100;
     c->reconnect_jitter_ms = 20;
+    c->connect_timeout_ms *= (uint32_t)mpc_test_slow();
+    c->flush_timeout_ms *= (uint32_t)mpc_test_slow();
 }
 
 static transport_js *
@@ -79,13 +82,14 @@ publish_req(transport_js *js, const char *subject, const char *body, const char 
     assert_true(ack.seq > 0);
 }
 
-/* Fetches exactly one message, failing the test otherwise. */
+/* Fetches exactly one message within timeout_ms (stretched for slow runners), failing the
+ * test otherwise. */
 static transport_js_msg *
 fetch_one(transport_js_consumer *c, uint64_t timeout_ms)
 {
     transport_js_msg *m[4] = {0};
     size_t n = 0;
-    assert_int_equal(transport_js_fetch(c, m, 1, &n, timeout_ms), MPC_OK);
+    assert_int_equal(transport_js_fetch(c, m, 1, &n, timeout_ms * mpc_test_slow()), MPC_OK);
     assert_int_equal(n, 1);
     return m[0];
 }

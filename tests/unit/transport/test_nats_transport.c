@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/secmem.h"
 #include "tests/support/nats_server.h"
+#include "tests/support/test_util.h"
 #include "tests/support/transport_scenarios.h"
 #include "tests/support/transport_testkit.h"
 #include "transport/nats_transport.h"
@@ -33,6 +34,9 @@ base_config(transport_nats_config *c, const char *url, const char *name)
     c->name = name;
     c->reconnect_wait_ms = 100;
     c->reconnect_jitter_ms = 50;
+    /* A TLS handshake under valgrind on a loaded machine outlasted the 2 s default. */
+    c->connect_timeout_ms *= (uint32_t)mpc_test_slow();
+    c->flush_timeout_ms *= (uint32_t)mpc_test_slow();
 }
 
 static mpc_status
@@ -330,8 +334,19 @@ test_nats_transport_tls(void **state)
     snprintf(ca, sizeof ca, "%s/ca.pem", dir);
     snprintf(ccert, sizeof ccert, "%s/cli.pem", dir);
     snprintf(ckey, sizeof ckey, "%s/cli.key", dir);
-    const char *extra[] = {"--tls",       "--tlscert",   cert, "--tlskey", key,
-                           "--tlsverify", "--tlscacert", ca,   NULL};
+    /* The server's TLS handshake timeout (2 s by default) is 10 s: a client
+     * under valgrind on a loaded machine can be that slow. */
+    char conf[256], conf_path[160];
+    snprintf(conf, sizeof conf,
+             "tls { cert_file: \"%s\", key_file: \"%s\", ca_file: \"%s\", verify: true, "
+             "timeout: 10 }\n",
+             cert, key, ca);
+    snprintf(conf_path, sizeof conf_path, "%s/server.conf", dir);
+    FILE *fp = fopen(conf_path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fputs(conf, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    const char *extra[] = {"-c", conf_path, NULL};
     test_nats_server_opts o = {.jetstream = 0, .extra = extra};
     test_nats_server *srv = NULL;
     assert_int_equal(test_nats_server_start(&o, &srv), MPC_OK);
