@@ -69,8 +69,11 @@ run_one() {
     timeout --kill-after=10 "$timeout_s" "${cmd[@]}" >"$log" 2>&1 </dev/null
     rc=$?
     # CPU of the suite (this runner is a subshell: its children are the suite's processes).
-    cpu=$(times | awk 'NR == 2 {
-        split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
+    # (times, not $(times): a command substitution would count its own subshell.)
+    times >"$log.cpu"
+    cpu=$(awk 'NR == 2 {
+        split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$log.cpu")
+    rm -f "$log.cpu"
     {
         echo "=== $name"
         cat "$log"
