@@ -377,15 +377,9 @@ bench_main(struct cli_bench_opts *o, struct cli_bench_stats *st)
     if (nodes_init(o, st) != 0) {
         return CLI_EXIT_USAGE;
     }
-    mpc_status s = cli_nats_connect(&o->nats, "mpc-cli-bench", &js);
-    if (s == MPC_OK) {
-        s = transport_js_results_watch(js, o->client_id, NULL, &w);
-        if (s != MPC_OK) {
-            cli_errf("cannot watch results (stream MPC_RES): %s", mpc_status_str(s));
-        }
-    }
+    mpc_status s = cli_results_watch_open(&o->nats, "mpc-cli-bench", o->client_id, NULL, &js, &w);
     if (s != MPC_OK) {
-        cli_nats_close(js);
+        cli_results_watch_close(js, w);
         return cli_exit_for_nats(s);
     }
     int rc = CLI_EXIT_FAILED;
@@ -397,8 +391,7 @@ bench_main(struct cli_bench_opts *o, struct cli_bench_stats *st)
         nodes_ticks(st, 1);
         rc = s != MPC_OK ? cli_exit_for_nats(s) : st->ok == st->n ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
-    transport_js_results_destroy(w);
-    cli_nats_close(js);
+    cli_results_watch_close(js, w);
     if (st->n > 0) {
         nodes_live_high(o, st);
         if (cli_bench_report(o, st) != 0 && rc == CLI_EXIT_OK) {

@@ -253,33 +253,17 @@ evid_fetch(const struct evid_opts *o, const struct cli_peer_keys *peers, const c
 {
     transport_js *js = NULL;
     transport_js_results *w = NULL;
-    mpc_status st = cli_nats_connect(&o->nats, "mpc-cli", &js);
-    if (st == MPC_OK &&
-        (st = transport_js_results_watch(js, o->client_id, request_id, &w)) != MPC_OK) {
-        cli_errf("cannot watch results: %s", mpc_status_str(st));
-    }
+    mpc_status st = cli_results_watch_open(&o->nats, "mpc-cli", o->client_id, request_id, &js, &w);
     int rc = cli_exit_for_nats(st);
-    struct cli_results *r = st == MPC_OK ? calloc(1, sizeof(*r)) : NULL;
     if (st == MPC_OK) {
         struct cli_collect_params p;
-        memset(&p, 0, sizeof(p));
-        p.client_id = o->client_id;
-        p.request_id = request_id;
-        p.n_key_types = 1;
-        p.peers = peers->ids;
-        p.n_peers = peers->n;
-        p.keys = peers->keys;
-        p.n_keys = peers->n;
-        p.timeout_ms = o->timeout_ms;
+        cli_collect_params_init(&p, o->client_id, request_id, peers, 0, o->timeout_ms);
+        struct cli_results *r = cli_results_new();
         st = r == NULL ? MPC_ERR_NOMEM : cli_results_collect(w, &p, r);
         rc = st == MPC_OK ? evid_report(r, peers, o->out) : cli_exit_for_nats(st);
+        cli_results_free(r);
     }
-    if (r != NULL) {
-        cli_results_clear(r);
-        free(r);
-    }
-    transport_js_results_destroy(w);
-    cli_nats_close(js);
+    cli_results_watch_close(js, w);
     return rc;
 }
 

@@ -299,6 +299,71 @@ cli_results_clear(struct cli_results *r)
     r->n = 0;
 }
 
+void
+cli_collect_params_init(struct cli_collect_params *p, const char *client_id, const char *request_id,
+                        const struct cli_peer_keys *peers, uint32_t expect, uint64_t timeout_ms)
+{
+    memset(p, 0, sizeof(*p));
+    p->client_id = client_id;
+    p->request_id = request_id;
+    p->n_key_types = 1;
+    p->peers = peers->ids;
+    p->n_peers = peers->n;
+    p->keys = peers->keys;
+    p->n_keys = peers->n;
+    p->expect = expect;
+    p->timeout_ms = timeout_ms;
+}
+
+void
+cli_collect_params_sign(struct cli_collect_params *p, const uint8_t *message, size_t message_len,
+                        const uint8_t *pk, int pk_len)
+{
+    p->message = message;
+    p->message_len = message_len;
+    p->pk = pk_len == 32 ? pk : NULL;
+    p->pk33 = pk_len == 33 ? pk : NULL;
+}
+
+struct cli_results *
+cli_results_new(void)
+{
+    return calloc(1, sizeof(struct cli_results));
+}
+
+void
+cli_results_free(struct cli_results *r)
+{
+    if (r != NULL) {
+        cli_results_clear(r);
+        free(r);
+    }
+}
+
+mpc_status
+cli_results_watch_open(const struct cli_nats_opts *o, const char *name, const char *client_id,
+                       const char *request_id, struct transport_js **js,
+                       struct transport_js_results **w)
+{
+    *js = NULL;
+    *w = NULL;
+    mpc_status st = cli_nats_connect(o, name, js);
+    if (st == MPC_OK) {
+        st = transport_js_results_watch(*js, client_id, request_id, w);
+        if (st != MPC_OK) {
+            cli_errf("cannot watch results (stream MPC_RES): %s", mpc_status_str(st));
+        }
+    }
+    return st;
+}
+
+void
+cli_results_watch_close(struct transport_js *js, struct transport_js_results *w)
+{
+    transport_js_results_destroy(w);
+    cli_nats_close(js);
+}
+
 int
 cli_results_exit(const struct cli_results *r)
 {

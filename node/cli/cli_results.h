@@ -188,6 +188,44 @@ int cli_results_done(const struct cli_results *r, const struct cli_collect_param
 void cli_results_clear(struct cli_results *r);
 
 /*
+ * Fills *p with what every collecting command shares: client_id,
+ * request_id, one key type, the peers' ids and identity keys, expect and
+ * timeout_ms; everything else zero (the caller adds what its command needs).
+ * Everything is borrowed from the arguments.
+ */
+void cli_collect_params_init(struct cli_collect_params *p, const char *client_id,
+                             const char *request_id, const struct cli_peer_keys *peers,
+                             uint32_t expect, uint64_t timeout_ms);
+
+/*
+ * Sets the sign checks of *p: the message (NULL: none) and the public key
+ * by its length pk_len (32: Ed25519, 33: secp256k1 compressed, else none).
+ */
+void cli_collect_params_sign(struct cli_collect_params *p, const uint8_t *message,
+                             size_t message_len, const uint8_t *pk, int pk_len);
+
+/* Returns: a zeroed struct cli_results (free with cli_results_free), NULL on NOMEM. */
+struct cli_results *cli_results_new(void);
+
+/* Clears and frees r. Accepts NULL. */
+void cli_results_free(struct cli_results *r);
+
+/*
+ * Connects (cli_nats_connect, connection name name) and opens a watcher on
+ * the results of client_id's request_id (NULL: all of the client's).
+ * Out: *js, *w — caller closes both with cli_results_watch_close (also on
+ *      failure); NULL when not opened.
+ * Returns: MPC_OK; the connect or watch status, already reported on stderr.
+ */
+MPC_MUST_CHECK mpc_status cli_results_watch_open(const struct cli_nats_opts *o, const char *name,
+                                                 const char *client_id, const char *request_id,
+                                                 struct transport_js **js,
+                                                 struct transport_js_results **w);
+
+/* Stops w and closes js (cli_nats_close). Accepts NULLs. */
+void cli_results_watch_close(struct transport_js *js, struct transport_js_results *w);
+
+/*
  * Prints r: text (a line per node, then the group key / signature) or one
  * JSON document. op_name and wallet label the output. pub_ms is the publish
  * latency, shown when non-zero.

@@ -108,32 +108,14 @@ results_run(const struct results_opts *o, const char *request_id)
         free(peers);
         return CLI_EXIT_FAILED;
     }
-    mpc_status st = cli_nats_connect(&o->nats, "mpc-cli", &js);
-    if (st == MPC_OK) {
-        st = transport_js_results_watch(js, o->client_id, request_id, &w);
-        if (st != MPC_OK) {
-            cli_errf("cannot watch results: %s", mpc_status_str(st));
-        }
-    }
+    mpc_status st = cli_results_watch_open(&o->nats, "mpc-cli", o->client_id, request_id, &js, &w);
     int rc = cli_exit_for_nats(st);
     if (st == MPC_OK) {
         struct cli_collect_params p;
-        memset(&p, 0, sizeof(p));
-        p.client_id = o->client_id;
-        p.request_id = request_id;
-        p.n_key_types = 1;
-        p.peers = peers->ids;
-        p.n_peers = peers->n;
-        p.keys = peers->keys;
-        p.n_keys = peers->n;
-        p.expect = o->expect;
-        p.timeout_ms = o->timeout_ms;
-        p.message = o->message;
-        p.message_len = o->message_len;
-        p.pk = o->has_pk == 32 ? o->pk : NULL;
-        p.pk33 = o->has_pk == 33 ? o->pk : NULL;
+        cli_collect_params_init(&p, o->client_id, request_id, peers, o->expect, o->timeout_ms);
+        cli_collect_params_sign(&p, o->message, o->message_len, o->pk, o->has_pk);
         p.progress = !o->json;
-        struct cli_results *r = calloc(1, sizeof(*r));
+        struct cli_results *r = cli_results_new();
         st = r == NULL ? MPC_ERR_NOMEM : cli_results_collect(w, &p, r);
         rc = cli_exit_for_nats(st);
         if (st == MPC_OK) {
@@ -142,13 +124,9 @@ results_run(const struct results_opts *o, const char *request_id)
             cli_results_print(r, "results", request_id, NULL, o->json, 0);
             rc = cli_results_exit(r);
         }
-        if (r != NULL) {
-            cli_results_clear(r);
-        }
-        free(r);
+        cli_results_free(r);
     }
-    transport_js_results_destroy(w);
-    cli_nats_close(js);
+    cli_results_watch_close(js, w);
     cli_peer_keys_clear(peers);
     free(peers);
     return rc;

@@ -57,29 +57,18 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
                   const struct cli_peer_keys *peers, const uint8_t *digest)
 {
     struct cli_collect_params p;
-    memset(&p, 0, sizeof(p));
-    p.client_id = o->client_id;
-    p.request_id = o->request_id;
+    cli_collect_params_init(&p, o->client_id, o->request_id, peers, o->expect, o->timeout_ms);
+    cli_collect_params_sign(&p, o->message, o->message_len, o->pk, o->has_pk);
     p.expected = o->n_parties > 0 ? o->parties : NULL;
     p.n_expected = o->n_parties;
     if (o->op == MPC__OP__OP_KEYGEN && o->n_parties == 0) {
         p.expected = peers->ids;
         p.n_expected = peers->n;
     }
-    p.peers = peers->ids;
-    p.n_peers = peers->n;
-    p.keys = peers->keys;
-    p.n_keys = peers->n;
     p.request_digest = digest;
     p.n_key_types = o->op == MPC__OP__OP_KEYGEN ? o->n_key_types : 1;
-    p.expect = o->expect;
-    p.timeout_ms = o->timeout_ms;
-    p.message = o->message;
-    p.message_len = o->message_len;
-    p.pk = o->has_pk == 32 ? o->pk : NULL;
-    p.pk33 = o->has_pk == 33 ? o->pk : NULL;
     p.progress = !o->json;
-    struct cli_results *r = calloc(1, sizeof(*r));
+    struct cli_results *r = cli_results_new();
     if (r == NULL) {
         return CLI_EXIT_FAILED;
     }
@@ -93,8 +82,7 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
                           pub_ms);
         rc = cli_results_exit(r);
     }
-    cli_results_clear(r);
-    free(r);
+    cli_results_free(r);
     return rc;
 }
 
@@ -111,13 +99,9 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
     int have_digest = node_client_request_digest(digest, data, len) == MPC_OK;
     transport_js *js = NULL;
     transport_js_results *w = NULL;
-    mpc_status st = cli_nats_connect(&o->nats, "mpc-cli", &js);
-    if (st == MPC_OK && !o->x_no_wait) {
-        st = transport_js_results_watch(js, o->client_id, o->request_id, &w);
-        if (st != MPC_OK) {
-            cli_errf("cannot watch results (stream MPC_RES): %s", mpc_status_str(st));
-        }
-    }
+    mpc_status st = o->x_no_wait ? cli_nats_connect(&o->nats, "mpc-cli", &js)
+                                 : cli_results_watch_open(&o->nats, "mpc-cli", o->client_id,
+                                                          o->request_id, &js, &w);
     int rc = cli_exit_for_nats(st);
     if (st == MPC_OK) {
         uint64_t t0 = mpc_clock_mono_ms();
@@ -132,8 +116,7 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
             rc = collect_and_print(w, o, pub_ms, peers, have_digest ? digest : NULL);
         }
     }
-    transport_js_results_destroy(w);
-    cli_nats_close(js);
+    cli_results_watch_close(js, w);
     cli_peer_keys_clear(peers);
     free(peers);
     return rc;
