@@ -104,6 +104,20 @@ int cli_usage_error(const char *usage, const char *msg);
  */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* --expect N: 1 to 100000 outcomes. Out: *out. Returns: 0, or -1 (malformed). */
+int cli_parse_expect(const char *s, uint32_t *out);
+
+/* A duration in whole seconds, 1 to 86400 (--timeout, --expires-in).
+ * Out: *out_ms — in milliseconds. Returns: 0, or -1 (malformed). */
+int cli_parse_seconds(const char *s, uint64_t *out_ms);
+
+/*
+ * Decodes a hex option value (--message-hex) into a new buffer.
+ * Out: *out — malloc'ed (free()), replacing (and freeing) the old one; *len.
+ * Returns: 0, or -1 (not hex, or NOMEM; *out is then NULL).
+ */
+int cli_parse_hex_alloc(const char *s, uint8_t **out, size_t *len);
+
 /*
  * Parses an Argon2id cost name: "moderate" (production), "interactive" or
  * "min" (tests only: fast and weak).

@@ -62,6 +62,40 @@ cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 int
+cli_parse_expect(const char *s, uint32_t *out)
+{
+    uint64_t v = 0;
+    int rc = cli_parse_u64(s, 1, 100000, &v);
+    *out = (uint32_t)v;
+    return rc;
+}
+
+int
+cli_parse_seconds(const char *s, uint64_t *out_ms)
+{
+    uint64_t v = 0;
+    int rc = cli_parse_u64(s, 1, 86400, &v);
+    *out_ms = v * 1000;
+    return rc;
+}
+
+int
+cli_parse_hex_alloc(const char *s, uint8_t **out, size_t *len)
+{
+    free(*out);
+    *len = 0;
+    size_t cap = strlen(s) / 2 + 1;
+    *out = malloc(cap);
+    if (*out == NULL || mpc_hex_decode(*out, cap, len, s) != MPC_OK) {
+        free(*out);
+        *out = NULL;
+        *len = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int
 cli_parse_kdf(const char *s, struct node_store_kdf_params *out)
 {
     if (s == NULL) {

@@ -191,7 +191,6 @@ enum { OPT_E_CLIENT = 3101, OPT_E_TIMEOUT, OPT_E_OUT, OPT_E_VERIFY, OPT_E_PEERS,
 static int
 evid_apply(struct evid_opts *o, int c, const char *arg)
 {
-    uint64_t v = 0;
     if (cli_nats_opt(&o->nats, c, arg)) {
         return 0;
     }
@@ -200,11 +199,7 @@ evid_apply(struct evid_opts *o, int c, const char *arg)
         o->client_id = arg;
         return node_client_id_is_valid(arg) ? 0 : -1;
     case OPT_E_TIMEOUT:
-        if (cli_parse_u64(arg, 1, 86400, &v) != 0) {
-            return -1;
-        }
-        o->timeout_ms = v * 1000;
-        return 0;
+        return cli_parse_seconds(arg, &o->timeout_ms);
     case OPT_E_OUT:
         o->out = arg;
         return 0;

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "common/clock.h"
-#include "common/hex.h"
 #include "common/secmem.h"
 #include "node/store/keyinfo.h"
 
@@ -178,17 +177,17 @@ parse_message(struct cli_req_opts *o, int c, const char *arg)
     if (c == OPT_MSGFILE) {
         return read_message_file(o, arg);
     }
-    size_t len = strlen(arg);
-    o->message = malloc(len + 1);
-    if (o->message == NULL) {
-        return -1;
-    }
     if (c == OPT_MSG) {
+        size_t len = strlen(arg);
+        o->message = malloc(len + 1);
+        if (o->message == NULL) {
+            return -1;
+        }
         memcpy(o->message, arg, len);
         o->message_len = len;
         return 0;
     }
-    if (mpc_hex_decode(o->message, len + 1, &o->message_len, arg) != MPC_OK) {
+    if (cli_parse_hex_alloc(arg, &o->message, &o->message_len) != 0) {
         cli_errf("--message-hex: not hex");
         return -1;
     }
@@ -209,18 +208,10 @@ apply_num_opt(struct cli_req_opts *o, int c, const char *arg)
         *(c == OPT_THRESHOLD ? &o->threshold : &o->key_version) = (uint32_t)v;
         return 0;
     case OPT_EXPECT:
-        if (cli_parse_u64(arg, 1, 100000, &v) != 0) {
-            return -1;
-        }
-        o->expect = (uint32_t)v;
-        return 0;
+        return cli_parse_expect(arg, &o->expect);
     case OPT_TIMEOUT:
     case OPT_EXPIRES:
-        if (cli_parse_u64(arg, 1, 86400, &v) != 0) {
-            return -1;
-        }
-        *(c == OPT_TIMEOUT ? &o->timeout_ms : &o->expires_in_ms) = v * 1000;
-        return 0;
+        return cli_parse_seconds(arg, c == OPT_TIMEOUT ? &o->timeout_ms : &o->expires_in_ms);
     case OPT_X_GARBAGE:
         if (cli_parse_u64(arg, 1, 8u << 20, &v) != 0) {
             return -1;

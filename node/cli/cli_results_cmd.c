@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hex.h"
 #include "node/client/request.h"
 #include "transport/jetstream.h"
 
@@ -58,7 +57,6 @@ enum {
 static int
 results_apply(struct results_opts *o, int c, const char *arg)
 {
-    uint64_t v = 0;
     if (cli_nats_opt(&o->nats, c, arg)) {
         return 0;
     }
@@ -73,24 +71,11 @@ results_apply(struct results_opts *o, int c, const char *arg)
         o->peers_file = arg;
         return 0;
     case OPT_EXPECT:
-        if (cli_parse_u64(arg, 1, 100000, &v) != 0) {
-            return -1;
-        }
-        o->expect = (uint32_t)v;
-        return 0;
+        return cli_parse_expect(arg, &o->expect);
     case OPT_TIMEOUT:
-        if (cli_parse_u64(arg, 1, 86400, &v) != 0) {
-            return -1;
-        }
-        o->timeout_ms = v * 1000;
-        return 0;
+        return cli_parse_seconds(arg, &o->timeout_ms);
     case OPT_MSGHEX:
-        free(o->message);
-        o->message = malloc(strlen(arg) / 2 + 1);
-        return o->message != NULL && mpc_hex_decode(o->message, strlen(arg) / 2 + 1,
-                                                    &o->message_len, arg) == MPC_OK
-                   ? 0
-                   : -1;
+        return cli_parse_hex_alloc(arg, &o->message, &o->message_len);
     case OPT_PK:
         return cli_parse_public_key(arg, o->pk, &o->has_pk);
     default:

@@ -23,7 +23,6 @@
 
 const char *const afx_all_ids[3] = {"n0", "n1", "n2"};
 
-
 static const char *const ids[2] = {"n0", "n1"};
 
 /* Opens (verifies, decrypts) what n0 sent the fake; its own echoes fail and are skipped. */
@@ -116,8 +115,9 @@ on_done(void *arg, const session_outcome *o)
 
 /* Seals an envelope with the identity of `from` ("n1" = the fake, "n9" = a stranger). */
 uint8_t *
-afx_seal(const actor_fixture *f, const uint8_t *sid, const char *from, const char *to, uint32_t round,
-     uint64_t seq, int kind, const uint8_t *payload, size_t len, size_t *out_len)
+afx_seal(const actor_fixture *f, const uint8_t *sid, const char *from, const char *to,
+         uint32_t round, uint64_t seq, int kind, const uint8_t *payload, size_t len,
+         size_t *out_len)
 {
     transport_envelope_in in = {.sid = sid,
                                 .to = kind == TRANSPORT_ENVELOPE_DIRECT ? to : NULL,
@@ -154,8 +154,8 @@ afx_send_msg(actor_fixture *f, const mpc_out_msg *m, uint64_t seq)
     size_t len = 0;
     int bcast = m->to == MPC_OUTBOX_ALL;
     uint8_t *buf = afx_seal(f, f->sid, "n1", bcast ? "" : "n0", m->round, seq,
-                        bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, m->data,
-                        m->len, &len);
+                            bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT,
+                            m->data, m->len, &len);
     if (bcast) {
         char subj[128];
         snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
@@ -321,7 +321,7 @@ afx_begin(actor_fixture *f, mpc_outbox *ob)
     assert_non_null(stk_eph_box(&f->eph, 10000));
     size_t plen = 0;
     uint8_t *probe = afx_seal(f, f->sid, "n1", NULL, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk,
-                          sizeof f->eph.pk, &plen);
+                              sizeof f->eph.pk, &plen);
     snprintf(subj, sizeof subj, "mpc.s.%s.r.n0", f->hex);
     char reply[16];
     size_t rl = 0;

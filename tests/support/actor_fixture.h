@@ -28,11 +28,11 @@
 
 /* Envelopes the fake peer received (decoded). */
 typedef struct {
-    pthread_mutex_t mu;                        /* guards the fields below */
-    pthread_cond_t cv;                         /* a message arrived */
+    pthread_mutex_t mu;                            /* guards the fields below */
+    pthread_cond_t cv;                             /* a message arrived */
     transport_envelope_opened msgs[AFX_INBOX_MAX]; /* received, in arrival order */
     int is_bcast[AFX_INBOX_MAX];                   /* arrived on .b */
-    size_t n;                                  /* received */
+    size_t n;                                      /* received */
 } afx_inbox;
 
 /* The actor_fixture: manager n0 on t0, the fake peer n1 on t1. */

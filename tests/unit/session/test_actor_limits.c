@@ -52,7 +52,8 @@ bcast_blob(actor_fixture *f, uint32_t round, uint64_t seq, const uint8_t *p, siz
 {
     size_t n = 0;
     char subj[128];
-    uint8_t *buf = afx_seal(f, f->sid, "n1", "", round, seq, TRANSPORT_ENVELOPE_BROADCAST, p, len, &n);
+    uint8_t *buf =
+        afx_seal(f, f->sid, "n1", "", round, seq, TRANSPORT_ENVELOPE_BROADCAST, p, len, &n);
     snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
     assert_int_equal(transport_publish(f->t1, subj, buf, n), MPC_OK);
     free(buf);

@@ -328,6 +328,36 @@ test_cli_plain_key_never_overwritten(void **state)
     assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
+/* The option parsers shared by send, results and evidence: ranges and malformed values. */
+static void
+test_cli_option_parsers(void **state)
+{
+    (void)state;
+    uint32_t n = 9;
+    uint64_t ms = 9;
+    assert_int_equal(cli_parse_expect("3", &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(cli_parse_expect("100000", &n), 0);
+    assert_int_equal(cli_parse_expect("0", &n), -1);
+    assert_int_equal(cli_parse_expect("100001", &n), -1);
+    assert_int_equal(cli_parse_expect("3x", &n), -1);
+    assert_int_equal(cli_parse_seconds("2", &ms), 0);
+    assert_int_equal(ms, 2000);
+    assert_int_equal(cli_parse_seconds("86401", &ms), -1);
+    assert_int_equal(ms, 0);
+    assert_int_equal(cli_parse_seconds("-1", &ms), -1);
+    uint8_t *buf = NULL;
+    size_t len = 9;
+    assert_int_equal(cli_parse_hex_alloc("00ff10", &buf, &len), 0);
+    assert_int_equal(len, 3);
+    assert_memory_equal(buf, "\x00\xff\x10", 3);
+    assert_int_equal(cli_parse_hex_alloc("abcd", &buf, &len), 0); /* replaces (and frees) */
+    assert_int_equal(len, 2);
+    assert_int_equal(cli_parse_hex_alloc("zz", &buf, &len), -1);
+    assert_null(buf);
+    assert_int_equal(len, 0);
+}
+
 int
 main(void)
 {
@@ -344,6 +374,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_bad_request_variants_rejected_distinctly, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cli_parse_usage_errors, setup, teardown),
+        cmocka_unit_test(test_cli_option_parsers),
         cmocka_unit_test_setup_teardown(test_cli_key_load_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_plain_key_never_overwritten, setup, teardown),
     };

@@ -545,6 +545,53 @@ test_cli_results_ecdsa_verification(void **state)
     secp256k1_context_destroy(ctx);
 }
 
+/* The fill every collecting command shares, and the sign checks by key length. */
+static void
+test_cli_collect_params_fill(void **state)
+{
+    (void)state;
+    struct cli_peer_keys peers;
+    memset(&peers, 0, sizeof peers);
+    peers.ids[0] = "n1";
+    peers.ids[1] = "n2";
+    peers.n = 2;
+    struct cli_collect_params p;
+    memset(&p, 0xa5, sizeof p);
+    cli_collect_params_init(&p, "cli", "req-1", &peers, 7, 3000);
+    assert_string_equal(p.client_id, "cli");
+    assert_string_equal(p.request_id, "req-1");
+    assert_int_equal(p.n_key_types, 1);
+    assert_ptr_equal(p.peers, peers.ids);
+    assert_int_equal(p.n_peers, 2);
+    assert_ptr_equal(p.keys, peers.keys);
+    assert_int_equal(p.n_keys, 2);
+    assert_int_equal(p.expect, 7);
+    assert_int_equal(p.timeout_ms, 3000);
+    assert_null(p.expected);
+    assert_null(p.request_digest);
+    assert_null(p.message);
+    assert_int_equal(p.progress, 0);
+    const uint8_t pk[33] = {2};
+    const uint8_t msg[4] = {1, 2, 3, 4};
+    cli_collect_params_sign(&p, msg, sizeof msg, pk, 32);
+    assert_ptr_equal(p.message, msg);
+    assert_int_equal(p.message_len, 4);
+    assert_ptr_equal(p.pk, pk);
+    assert_null(p.pk33);
+    cli_collect_params_sign(&p, msg, sizeof msg, pk, 33);
+    assert_null(p.pk);
+    assert_ptr_equal(p.pk33, pk);
+    cli_collect_params_sign(&p, NULL, 0, pk, 0);
+    assert_null(p.pk);
+    assert_null(p.pk33);
+    assert_null(p.message);
+    struct cli_results *r = cli_results_new();
+    assert_non_null(r);
+    assert_int_equal(r->n, 0);
+    cli_results_free(r);
+    cli_results_free(NULL);
+}
+
 int
 main(void)
 {
@@ -567,6 +614,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_results_keygen_needs_every_participant, setup,
                                         teardown),
         cmocka_unit_test(test_cli_results_ecdsa_verification),
+        cmocka_unit_test(test_cli_collect_params_fill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
