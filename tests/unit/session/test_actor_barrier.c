@@ -31,6 +31,7 @@
 #include "common/secmem.h"
 #include "session/manager.h"
 #include "tests/support/session_testkit.h"
+#include "tests/support/test_util.h"
 #include "tests/support/toy_protocol.h"
 #include "tests/support/transport_testkit.h"
 #include "transport/envelope.h"
@@ -293,13 +294,15 @@ setup(void **state)
     cfg.peers = f->pt0;
     cfg.workers = 2;
     cfg.janitor_tick_ms = 20;
-    uint64_t slow = getenv("MPC_VALGRIND") != NULL || getenv("MPC_TSAN") != NULL ? 4 : 1;
+    uint64_t slow = mpc_test_slow();
     cfg.barrier_timeout_ms = 1000 * slow;
     if (session_manager_create(&f->m0, &cfg, f->t0) != MPC_OK) {
         return -1;
     }
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cv, NULL);
+    /* Monotonic: the waits use monotonic deadlines (a realtime one made them spin). */
+    if (mpc_clock_sync_init(&f->mu, &f->cv) != MPC_OK) {
+        return -1;
+    }
     stk_eph_init(&f->eph);
     return 0;
 }
