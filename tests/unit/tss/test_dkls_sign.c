@@ -201,9 +201,10 @@ test_sign_cheating_rvole_inputs_caught(void **state)
     struct sim_result r = run_tampered(NULL, 3, TSS_DKLS_SIGN_CHEAT_RVOLE_R_PLUS_1);
     assert_failed(&r, 1, MPC_ERR_BAD_SIG_SHARE, 3);
     assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 3);
+    /* sk_1 + 1 in the RVOLE but pk_1 honest: Γ^v against pk_1 fails */
     r = run_tampered(NULL, 1, TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1);
-    assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 1);
-    assert_failed(&r, 3, MPC_ERR_BAD_SIG_SHARE, 1);
+    assert_failed(&r, 2, MPC_ERR_BAD_PK_SHARE, 1);
+    assert_failed(&r, 3, MPC_ERR_BAD_PK_SHARE, 1);
 #else
     skip();
 #endif
@@ -217,10 +218,10 @@ test_sign_tampered_gamma_psi_u_w(void **state)
     struct tamper_spec t = {SIM_R2_DIRECT, 1, 2, 65, 0x01, 0};
     struct sim_result r = run_tampered(&t, 0, 0);
     assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 1);
-    /* Γ^v (offset 98) */
+    /* Γ^v (offset 98): checked against pk_1 */
     t.off = 98;
     r = run_tampered(&t, 0, 0);
-    assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 1);
+    assert_failed(&r, 2, MPC_ERR_BAD_PK_SHARE, 1);
     /* ψ (offset 131, low byte): only the final verification catches it */
     struct tamper_spec tp = {SIM_R2_DIRECT, 1, 2, 131 + 31, 0x01, 0};
     r = run_tampered(&tp, 0, 0);
@@ -271,19 +272,139 @@ test_sign_ot_and_mul_checks_name_peer(void **state)
     struct sim_result r = run_tampered(&t, 0, 0);
     assert_failed(&r, 1, MPC_ERR_OT_CHECK, 2);
     /* A bit of ã (still canonical) from Alice 3 toward Bob 1: μ check fails at 1. */
-    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 1, 195 + 32 * 100 + 31, 0x02, 0};
+    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 1, TSS_DKLS_SIGN_R2_HEAD_BYTES + 32 * 100 + 31, 0x02,
+                             0};
     r = run_tampered(&t2, 0, 0);
     assert_failed(&r, 1, MPC_ERR_MUL_CHECK, 3);
     /* Wrong lengths. */
     struct tamper_spec t3 = {SIM_R1_DIRECT, 3, 2, 0, 0, 100};
     r = run_tampered(&t3, 0, 0);
     assert_failed(&r, 2, MPC_ERR_MSG_MALFORMED, 3);
-    struct tamper_spec t4 = {SIM_R2_DIRECT, 1, 3, 0, 0, 40194};
+    struct tamper_spec t4 = {SIM_R2_DIRECT, 1, 3, 0, 0, TSS_DKLS_SIGN_R2_DIRECT_BYTES - 1};
     r = run_tampered(&t4, 0, 0);
     assert_failed(&r, 3, MPC_ERR_MSG_MALFORMED, 1);
     struct tamper_spec t5 = {SIM_R3_BCAST, 1, 2, 0, 0, 95};
     r = run_tampered(&t5, 0, 0);
     assert_failed(&r, 2, MPC_ERR_MSG_MALFORMED, 1);
+}
+
+/* ------------------------------------------------------------------ zero-sharing */
+
+/* Records PT(pk_j) from every round-2 direct message (spec §6.3, offset 195). */
+struct pk_capture {
+    uint8_t pk[SIM_MAX_N + 1][33]; /* by sender id */
+};
+
+static void
+pk_capture_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf,
+              size_t *len)
+{
+    struct pk_capture *c = arg;
+    (void)to;
+    if (kind == SIM_R2_DIRECT && *len == TSS_DKLS_SIGN_R2_DIRECT_BYTES) {
+        memcpy(c->pk[from], buf + 195, 33);
+    }
+}
+
+/* λ_j·X_j over the signer set ids: the long-term share term of signer j. */
+static void
+long_term_pk(const struct sim_key *k, const uint32_t *ids, size_t n, uint32_t j, uint8_t out[33])
+{
+    uint8_t idl[SIM_MAX_N][32], lam[32], me[32];
+    secp256k1_pubkey xj, pk;
+    for (size_t i = 0; i < n; i++) {
+        tss_dkls_id_encode(idl[i], ids[i]);
+    }
+    tss_dkls_id_encode(me, j);
+    assert_int_equal(tss_secp_lagrange(lam, (const uint8_t(*)[32])idl, n, me), MPC_OK);
+    assert_int_equal(tss_secp_point_decode(ctx, &xj, k->x_pub[j], 33), MPC_OK);
+    assert_int_equal(tss_secp_point_mul_pub(ctx, &pk, &xj, lam), MPC_OK);
+    assert_int_equal(tss_secp_point_encode(ctx, out, &pk), MPC_OK);
+}
+
+/* DKLs23 Protocol 3.6 / F_Zero: two sessions over the same signer set use
+ * different sk_i (pk_i = sk_i·G differs), neither equals λ_i·x_i (ζ_i ≠ 0), and
+ * Σ pk_i = Y (Σ ζ_i = 0); both signatures verify. */
+static void
+test_sign_zero_share_rerandomises_sk(void **state)
+{
+    (void)state;
+    const uint32_t ids[] = {1, 2, 3};
+    static struct pk_capture c[2];
+    secp256k1_pubkey y;
+    assert_true(secp256k1_ec_pubkey_parse(refctx, &y, key3.y_pub, 33));
+    for (int run = 0; run < 2; run++) {
+        uint8_t msg[32];
+        struct sim_result r;
+        test_rng_bytes(msg, 32);
+        memset(&c[run], 0, sizeof(c[run]));
+        assert_int_equal(sim_sign_run(&key3, ids, 3, msg, pk_capture_cb, &c[run], 0, 0, &r), 0);
+        assert_good_signature(&key3, &r, msg);
+        secp256k1_pubkey pks[3], sum;
+        const secp256k1_pubkey *ins[3] = {&pks[0], &pks[1], &pks[2]};
+        for (size_t i = 0; i < 3; i++) {
+            uint8_t lt[33];
+            long_term_pk(&key3, ids, 3, ids[i], lt);
+            assert_memory_not_equal(c[run].pk[ids[i]], lt, 33); /* ζ_i ≠ 0 */
+            assert_true(secp256k1_ec_pubkey_parse(refctx, &pks[i], c[run].pk[ids[i]], 33));
+        }
+        assert_true(secp256k1_ec_pubkey_combine(refctx, &sum, ins, 3));
+        assert_int_equal(secp256k1_ec_pubkey_cmp(refctx, &sum, &y), 0); /* Σ ζ_i = 0 */
+    }
+    for (size_t i = 0; i < 3; i++) {
+        assert_memory_not_equal(c[0].pk[ids[i]], c[1].pk[ids[i]], 33); /* fresh per session */
+    }
+}
+
+/* A tampered or invalid pk_j is refused naming its sender (spec §6.4). */
+static void
+test_sign_tampered_pk_refused(void **state)
+{
+    (void)state;
+    /* -pk_2 toward 1 (parity flip: still a valid point): Γ^v fails at 1 */
+    struct tamper_spec t = {SIM_R2_DIRECT, 2, 1, 195, 0x01, 0};
+    struct sim_result r = run_tampered(&t, 0, 0);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 2);
+    assert_int_equal(r.status[2], MPC_OK); /* 3 got the honest pk_2 */
+    /* prefix 04 (02 ^ 06 or 03 ^ 06 = 05): not a compressed point */
+    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 2, 195, 0x06, 0};
+    r = run_tampered(&t2, 0, 0);
+    assert_failed(&r, 2, MPC_ERR_BAD_POINT, 3);
+    /* x of pk_3 changed: off the curve or another point */
+    struct tamper_spec t3 = {SIM_R2_DIRECT, 3, 1, 195 + 20, 0x80, 0};
+    r = run_tampered(&t3, 0, 0);
+    assert_true(r.status[0] == MPC_ERR_BAD_POINT || r.status[0] == MPC_ERR_BAD_PK_SHARE);
+    assert_int_equal(r.culprit[0], 3);
+}
+
+static void
+test_sign_cheating_pk_caught(void **state)
+{
+    (void)state;
+#ifdef MPC_FAULT_INJECTION
+    /* pk_2 + G with an honest RVOLE input: every peer's Γ^v check names 2 */
+    struct sim_result r = run_tampered(NULL, 2, TSS_DKLS_SIGN_CHEAT_PK_PLUS_G);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 2);
+    assert_failed(&r, 3, MPC_ERR_BAD_PK_SHARE, 2);
+    /* sk_2 + 1 in pk_2 and the RVOLE alike: Γ^v passes, Σ pk_j != Y; with three
+       signers nobody can be named from the sum */
+    r = run_tampered(NULL, 2, TSS_DKLS_SIGN_CHEAT_SK_SHIFT);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 0);
+    assert_failed(&r, 3, MPC_ERR_BAD_PK_SHARE, 0);
+    /* a signer that skips ζ_i (consistent pk_i) breaks Σ pk_j == Y too */
+    r = run_tampered(NULL, 3, TSS_DKLS_SIGN_CHEAT_NO_ZETA);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 0);
+    assert_failed(&r, 2, MPC_ERR_BAD_PK_SHARE, 0);
+    /* with two signers the sum names the peer */
+    const uint32_t two[] = {1, 3};
+    uint8_t msg[32];
+    test_rng_bytes(msg, 32);
+    assert_int_equal(
+        sim_sign_run(&key3, two, 2, msg, NULL, NULL, 3, TSS_DKLS_SIGN_CHEAT_SK_SHIFT, &r), 0);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 3);
+#else
+    skip();
+#endif
 }
 
 /* ------------------------------------------------------------------ create checks */
@@ -308,6 +429,7 @@ party1_params(struct one_party *o, const uint32_t *peer_ids, size_t np)
         tss_dkls_id_encode(b, j);
         tss_dkls_setup_id(o->peers[k].setup_id_out, key3.ctx_hash, a, b);
         tss_dkls_setup_id(o->peers[k].setup_id_in, key3.ctx_hash, b, a);
+        o->peers[k].zero_seed = key3.zseed[1][j <= 3 && j != 1 ? j : 2];
     }
     o->p.ctx = ctx;
     o->p.wallet_id = (const uint8_t *)"w";
@@ -379,6 +501,9 @@ test_sign_create_rejects_bad_inputs(void **state)
     party1_params(&o, good, 2);
     o.peers[0].alice = NULL;
     assert_int_equal(tss_dkls_sign_create(&o.p, &s, &who), MPC_ERR_INVALID_ARG);
+    party1_params(&o, good, 2);
+    o.peers[1].zero_seed = NULL; /* no F_Zero seed for the pair */
+    assert_int_equal(tss_dkls_sign_create(&o.p, &s, &who), MPC_ERR_INVALID_ARG);
     assert_int_equal(tss_dkls_sign_create(NULL, &s, &who), MPC_ERR_INVALID_ARG);
     assert_int_equal(tss_dkls_sign_create(&o.p, NULL, &who), MPC_ERR_INVALID_ARG);
     assert_null(s);
@@ -433,7 +558,8 @@ test_sign_replayed_round1_gets_fresh_pads(void **state)
     assert_int_equal(sim_sign_run(&key3, ids, 2, msg, replay_cb, &rp, 0, 0, &r), 0);
     /* 1 accepted the replay in round 2 (same ote_sid) and answered with new pads */
     assert_true(r.stage[0] >= 3);
-    assert_memory_not_equal(rp.d2[0] + 195, rp.d2[1] + 195, 32 * 3);
+    assert_memory_not_equal(rp.d2[0] + TSS_DKLS_SIGN_R2_HEAD_BYTES,
+                            rp.d2[1] + TSS_DKLS_SIGN_R2_HEAD_BYTES, 32 * 3);
     /* the session then fails: 2's fresh round-1 view differs from what 1 echoed */
     assert_int_equal(r.status[1], MPC_ERR_EQUIVOCATION);
     assert_int_equal(r.culprit[1], 1);
@@ -452,6 +578,9 @@ main(void)
         cmocka_unit_test(test_sign_tampered_gamma_psi_u_w),
         cmocka_unit_test(test_sign_equivocation_detected),
         cmocka_unit_test(test_sign_ot_and_mul_checks_name_peer),
+        cmocka_unit_test(test_sign_zero_share_rerandomises_sk),
+        cmocka_unit_test(test_sign_tampered_pk_refused),
+        cmocka_unit_test(test_sign_cheating_pk_caught),
         cmocka_unit_test(test_sign_create_rejects_bad_inputs),
         cmocka_unit_test(test_sign_replayed_round1_gets_fresh_pads),
     };
