@@ -266,3 +266,17 @@ tss_dkls_zero_prf(struct tss_secp_num *out, const uint8_t seed[TSS_DKLS_HASH_BYT
                                           {zsid, TSS_DKLS_HASH_BYTES}};
     tss_dkls_h2s(out, "zero/prf", parts, 2);
 }
+
+void
+tss_dkls_zero_add(struct tss_secp_num *zeta, uint32_t self_id, uint32_t peer_id,
+                  const uint8_t seed[TSS_DKLS_HASH_BYTES], const uint8_t zsid[TSS_DKLS_HASH_BYTES])
+{
+    struct tss_secp_num f;
+    tss_dkls_zero_prf(&f, seed, zsid);
+    if (peer_id > self_id) { /* ids are public */
+        tss_secp_scalar_add(zeta, zeta, &f);
+    } else {
+        tss_secp_scalar_sub(zeta, zeta, &f);
+    }
+    mpc_wipe(&f, sizeof(f));
+}

@@ -139,4 +139,13 @@ void tss_dkls_zero_seed(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t ctx[TSS_
 void tss_dkls_zero_prf(struct tss_secp_num *out, const uint8_t seed[TSS_DKLS_HASH_BYTES],
                        const uint8_t zsid[TSS_DKLS_HASH_BYTES]);
 
+/*
+ * Adds one pair's term to a zero share (spec §6.3): zeta += PRF(seed, zsid)
+ * when peer_id > self_id, zeta -= PRF(seed, zsid) when peer_id < self_id, so
+ * over a signer set Σ_i ζ_i = 0. Ids are public; seed and zeta are secret.
+ */
+void tss_dkls_zero_add(struct tss_secp_num *zeta, uint32_t self_id, uint32_t peer_id,
+                       const uint8_t seed[TSS_DKLS_HASH_BYTES],
+                       const uint8_t zsid[TSS_DKLS_HASH_BYTES]);
+
 #endif /* MPC_TSS_DKLS_HASH_H */

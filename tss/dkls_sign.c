@@ -343,12 +343,7 @@ sign_zero_share(tss_dkls_sign *s)
     memset(&s->zeta, 0, sizeof(s->zeta));
     for (size_t k = 0; k < s->n_peers; k++) {
         struct sign_peer *pe = &s->peers[k];
-        tss_dkls_zero_prf(&f, pe->zseed, s->echo1);
-        if (pe->id > s->self_id) { /* ids are public */
-            tss_secp_scalar_add(&s->zeta, &s->zeta, &f);
-        } else {
-            tss_secp_scalar_sub(&s->zeta, &s->zeta, &f);
-        }
+        tss_dkls_zero_add(&s->zeta, s->self_id, pe->id, pe->zseed, s->echo1);
         mpc_wipe(pe->zseed, sizeof(pe->zseed));
     }
 #ifdef MPC_FAULT_INJECTION
