@@ -18,6 +18,8 @@
 #include "tests/support/sim_dkls_sign.h"
 #include "tests/support/test_rng.h"
 #include "tss/dkls_hash.h"
+#include "tss/dkls_ote.h"
+#include "tss/dkls_rvole.h"
 
 static tss_secp_ctx *ctx;         /* backend */
 static secp256k1_context *refctx; /* independent libsecp256k1 context for checks */
@@ -407,6 +409,159 @@ test_sign_cheating_pk_caught(void **state)
 #endif
 }
 
+/* ------------------------------------------------------------------ extraction */
+
+/* What the attacker (party 2, Bob toward Alice 1) sees in one session. */
+struct extract_view {
+    uint8_t b1[SIM_MAX_N + 1][TSS_DKLS_SIGN_R1_BCAST_BYTES]; /* round-1 broadcasts by sender */
+    uint8_t u[TSS_DKLS_OTE_U_BYTES];                         /* 2's U toward 1 */
+    uint8_t m2[TSS_DKLS_SIGN_R2_DIRECT_BYTES];               /* 1's round-2 message to 2 */
+};
+
+static void
+extract_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf,
+           size_t *len)
+{
+    struct extract_view *v = arg;
+    if (kind == SIM_R1_BCAST && *len == TSS_DKLS_SIGN_R1_BCAST_BYTES) {
+        memcpy(v->b1[from], buf, *len);
+    } else if (kind == SIM_R1_DIRECT && from == 2 && to == 1) {
+        memcpy(v->u, buf, TSS_DKLS_OTE_U_BYTES);
+    } else if (kind == SIM_R2_DIRECT && from == 1 && to == 2 &&
+               *len == TSS_DKLS_SIGN_R2_DIRECT_BYTES) {
+        memcpy(v->m2, buf, *len);
+    }
+}
+
+/* sign_ctx and echo1 of a simulated session (spec §1.4), from public data. */
+static void
+extract_ctx(const uint32_t *ids, size_t n, const uint8_t msg[32], const struct extract_view *v,
+            uint8_t sctx[32], uint8_t echo1[32])
+{
+    uint8_t sid[16], ver[4] = {0, 0, 0, 1}, idl[SIM_MAX_N][32], cat[SIM_MAX_N][96];
+    memset(sid, 0x5a, sizeof(sid));
+    for (size_t i = 0; i < n; i++) {
+        tss_dkls_id_encode(idl[i], ids[i]);
+        memcpy(cat[i], idl[i], 32);
+        memcpy(cat[i] + 32, v->b1[ids[i]], 64); /* com_j || ν_j */
+    }
+    const struct tss_dkls_part cp[] = {{sid, 16},    {"secp256k1", 9},  {"wallet-1", 8},
+                                       {ver, 4},     {key3.y_pub, 33},  {idl, n * 32},
+                                       {msg, 32}};
+    tss_dkls_h32(sctx, "sign/ctx", cp, 7);
+    const struct tss_dkls_part ep[] = {{sctx, 32}, {cat, n * 96}};
+    tss_dkls_h32(echo1, "sign/echo1", ep, 2);
+}
+
+/*
+ * The extraction of spec §4.5 with Δ known (white box: as if learned by
+ * probes): Bob 2 knows both base-OT keys of setup 1->2, so with Δ_1 it rebuilds
+ * Alice 1's q rows, both random-OT pads and her RVOLE input
+ * a_1 = ã_{0,1} − α⁰_{0,1} + α¹_{0,1} from her round-2 message. Returns a_1.
+ */
+static void
+extract_sk(const uint32_t *ids, size_t n, const uint8_t msg[32], const struct extract_view *v,
+           uint8_t out[32], uint8_t echo1[32])
+{
+    const struct tss_dkls_ot_alice_setup *al = key3.alice[1][2];
+    const struct tss_dkls_ot_bob_setup *bo = key3.bob[1][2];
+    uint8_t sctx[32], id1[32], id2[32], setup_id[32], ote_sid[32], mul_sid[32];
+    uint8_t row[16] = {0}, row1[16], col[TSS_DKLS_OTE_COL_BYTES];
+    extract_ctx(ids, n, msg, v, sctx, echo1);
+    tss_dkls_id_encode(id1, 1);
+    tss_dkls_id_encode(id2, 2);
+    tss_dkls_setup_id(setup_id, key3.ctx_hash, id1, id2);
+    tss_dkls_ote_sid(ote_sid, sctx, setup_id, id1, id2, v->b1[2] + 32);
+    tss_dkls_mul_sid(mul_sid, ote_sid, v->b1[1] + 32);
+    for (uint16_t i = 0; i < TSS_DKLS_KAPPA; i++) {
+        int d = (al->delta[i >> 3] >> (i & 7)) & 1;
+        tss_dkls_ote_column(col, ote_sid, i, d ? bo->keys1[i] : bo->keys0[i]);
+        int bit = (col[0] ^ (d ? v->u[i * TSS_DKLS_OTE_COL_BYTES] : 0)) & 1; /* q^i, row 0 */
+        row[i >> 3] |= (uint8_t)(bit << (i & 7));
+    }
+    for (size_t b = 0; b < 16; b++) {
+        row1[b] = row[b] ^ al->delta[b];
+    }
+    struct tss_secp_num a0, a1, at;
+    tss_dkls_rvole_ot_out(&a0, mul_sid, 0, 1, row);
+    tss_dkls_rvole_ot_out(&a1, mul_sid, 0, 1, row1);
+    assert_int_equal(
+        tss_secp_scalar_decode(&at, v->m2 + TSS_DKLS_SIGN_R2_HEAD_BYTES + 32, 32), MPC_OK);
+    tss_secp_scalar_sub(&at, &at, &a0);
+    tss_secp_scalar_add(&at, &at, &a1);
+    tss_secp_scalar_encode(out, &at);
+}
+
+/* λ_1·x_1 over ids, as a scalar. */
+static void
+long_term_sk1(const uint32_t *ids, size_t n, uint8_t out[32])
+{
+    uint8_t idl[SIM_MAX_N][32], lam[32], me[32];
+    struct tss_secp_num l, x;
+    for (size_t i = 0; i < n; i++) {
+        tss_dkls_id_encode(idl[i], ids[i]);
+    }
+    tss_dkls_id_encode(me, 1);
+    assert_int_equal(tss_secp_lagrange(lam, (const uint8_t(*)[32])idl, n, me), MPC_OK);
+    tss_secp_num_from_bytes(&l, lam);
+    tss_secp_num_from_bytes(&x, key3.x[1]);
+    tss_secp_scalar_mul(&l, &l, &x);
+    tss_secp_scalar_encode(out, &l);
+}
+
+/* Spec App. C.4: what the §4.5 extraction recovers after the zero-sharing. The
+ * recovered RVOLE input is the attempt's sk_1 (its G-multiple is the pk_1 that
+ * was sent), never λ_1·x_1, and differs per session; with three signers the
+ * attacker cannot remove ζ_1 (it lacks seed_13). With two signers it can
+ * (it holds seed_12): the per-pair gate, not ζ, stops that case. */
+static void
+test_sign_extraction_recovers_session_share(void **state)
+{
+    (void)state;
+    static struct extract_view v;
+    uint8_t msg[32], got[2][32], lt[32], echo1[32], pkb[33], enc[33];
+    struct sim_result r;
+    const uint32_t three[] = {1, 2, 3}, two[] = {1, 2};
+    long_term_sk1(three, 3, lt);
+    for (int run = 0; run < 2; run++) {
+        test_rng_bytes(msg, 32);
+        memset(&v, 0, sizeof(v));
+        assert_int_equal(sim_sign_run(&key3, three, 3, msg, extract_cb, &v, 0, 0, &r), 0);
+        assert_good_signature(&key3, &r, msg);
+        extract_sk(three, 3, msg, &v, got[run], echo1);
+        secp256k1_pubkey pk;
+        assert_int_equal(tss_secp_point_base(ctx, &pk, NULL, got[run]), MPC_OK);
+        assert_int_equal(tss_secp_point_encode(ctx, enc, &pk), MPC_OK);
+        memcpy(pkb, v.m2 + 195, 33);
+        assert_memory_equal(enc, pkb, 33);         /* the extraction works: a_1 = sk_1 */
+        assert_memory_not_equal(got[run], lt, 32); /* ... and is not λ_1·x_1 */
+        /* removing the one seed the attacker holds does not give λ_1·x_1 either */
+        struct tss_secp_num a, z;
+        memset(&z, 0, sizeof(z));
+        tss_dkls_zero_add(&z, 1, 2, key3.zseed[1][2], echo1);
+        tss_secp_num_from_bytes(&a, got[run]);
+        tss_secp_scalar_sub(&a, &a, &z);
+        tss_secp_scalar_encode(enc, &a);
+        assert_memory_not_equal(enc, lt, 32);
+    }
+    assert_memory_not_equal(got[0], got[1], 32); /* fresh per session */
+    /* two signers: a_1 − ζ_1 = λ_1·x_1 for the peer that knows seed_12 */
+    long_term_sk1(two, 2, lt);
+    test_rng_bytes(msg, 32);
+    memset(&v, 0, sizeof(v));
+    assert_int_equal(sim_sign_run(&key3, two, 2, msg, extract_cb, &v, 0, 0, &r), 0);
+    assert_int_equal(r.status[0], MPC_OK);
+    extract_sk(two, 2, msg, &v, got[0], echo1);
+    assert_memory_not_equal(got[0], lt, 32);
+    struct tss_secp_num a, z;
+    memset(&z, 0, sizeof(z));
+    tss_dkls_zero_add(&z, 1, 2, key3.zseed[1][2], echo1);
+    tss_secp_num_from_bytes(&a, got[0]);
+    tss_secp_scalar_sub(&a, &a, &z);
+    tss_secp_scalar_encode(enc, &a);
+    assert_memory_equal(enc, lt, 32);
+}
+
 /* ------------------------------------------------------------------ create checks */
 
 struct one_party {
@@ -581,6 +736,7 @@ main(void)
         cmocka_unit_test(test_sign_zero_share_rerandomises_sk),
         cmocka_unit_test(test_sign_tampered_pk_refused),
         cmocka_unit_test(test_sign_cheating_pk_caught),
+        cmocka_unit_test(test_sign_extraction_recovers_session_share),
         cmocka_unit_test(test_sign_create_rejects_bad_inputs),
         cmocka_unit_test(test_sign_replayed_round1_gets_fresh_pads),
     };
