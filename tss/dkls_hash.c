@@ -251,8 +251,10 @@ tss_dkls_zero_seed(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t ctx[TSS_DKLS_
     tss_dkls_id_encode(lo, a_low ? id_a : id_b);
     tss_dkls_id_encode(hi, a_low ? id_b : id_a);
     const struct tss_dkls_part parts[] = {
-        {ctx, TSS_DKLS_HASH_BYTES},      {lo, TSS_SECP_SCALAR_BYTES},
-        {hi, TSS_SECP_SCALAR_BYTES},     {a_low ? c_a : c_b, TSS_DKLS_HASH_BYTES},
+        {ctx, TSS_DKLS_HASH_BYTES},
+        {lo, TSS_SECP_SCALAR_BYTES},
+        {hi, TSS_SECP_SCALAR_BYTES},
+        {a_low ? c_a : c_b, TSS_DKLS_HASH_BYTES},
         {a_low ? c_b : c_a, TSS_DKLS_HASH_BYTES},
     };
     tss_dkls_h32(out, "zero/seed", parts, 5);
@@ -262,8 +264,7 @@ void
 tss_dkls_zero_prf(struct tss_secp_num *out, const uint8_t seed[TSS_DKLS_HASH_BYTES],
                   const uint8_t zsid[TSS_DKLS_HASH_BYTES])
 {
-    const struct tss_dkls_part parts[] = {{seed, TSS_DKLS_HASH_BYTES},
-                                          {zsid, TSS_DKLS_HASH_BYTES}};
+    const struct tss_dkls_part parts[] = {{seed, TSS_DKLS_HASH_BYTES}, {zsid, TSS_DKLS_HASH_BYTES}};
     tss_dkls_h2s(out, "zero/prf", parts, 2);
 }
 

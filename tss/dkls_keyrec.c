@@ -233,8 +233,7 @@ keyrec_read(tss_dkls_keyrec **out, tss_rd *r)
     const uint8_t *ks_enc = tss_rd_bytes(r, ks_len);
     uint32_t n_peers = tss_rd_u32(r);
     if (!r->ok || (format != TSS_DKLS_KEYREC_FORMAT && format != TSS_DKLS_KEYREC_FORMAT_V1) ||
-        version == 0 || wlen == 0 ||
-        wlen > TSS_DKLS_WALLET_MAX) {
+        version == 0 || wlen == 0 || wlen > TSS_DKLS_WALLET_MAX) {
         return MPC_ERR_MSG_MALFORMED;
     }
     tss_keyshare *ks = NULL;

@@ -44,9 +44,9 @@
 #include "tss/dkls_setup.h"
 #include "tss/keyshare.h"
 
-#define TSS_DKLS_KEYREC_FORMAT    2 /* encoding format written for new records */
-#define TSS_DKLS_KEYREC_FORMAT_V1 1 /* legacy format: no zero-sharing seeds, cannot sign */
-#define TSS_DKLS_WALLET_MAX    255 /* longest wallet id in bytes */
+#define TSS_DKLS_KEYREC_FORMAT    2   /* encoding format written for new records */
+#define TSS_DKLS_KEYREC_FORMAT_V1 1   /* legacy format: no zero-sharing seeds, cannot sign */
+#define TSS_DKLS_WALLET_MAX       255 /* longest wallet id in bytes */
 
 /* Pair status flags. */
 #define TSS_DKLS_PEER_ACTIVE      0 /* setups usable */

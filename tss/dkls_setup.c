@@ -69,8 +69,7 @@ tss_dkls_pair_setup_create(const tss_secp_ctx *ctx, const uint8_t ctx_hash[TSS_D
                                             msg + TSS_DKLS_BASEOT_S_BYTES);
     }
     if (s == MPC_OK) {
-        memcpy(msg + TSS_DKLS_BASEOT_S_BYTES + TSS_DKLS_BASEOT_PAIRS_BYTES, st->zc,
-               sizeof st->zc);
+        memcpy(msg + TSS_DKLS_BASEOT_S_BYTES + TSS_DKLS_BASEOT_PAIRS_BYTES, st->zc, sizeof st->zc);
     }
     if (s != MPC_OK) {
         memset(msg, 0, TSS_DKLS_SETUP_MSG_BYTES);

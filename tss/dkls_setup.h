@@ -39,12 +39,12 @@ typedef struct tss_dkls_pair_setup tss_dkls_pair_setup;
 
 /* What one party keeps of the two setups with one peer (spec §2; keep sealed). */
 struct tss_dkls_pair_result {
-    uint8_t setup_id_out[TSS_DKLS_HASH_BYTES]; /* setup_id(self->peer) */
-    uint8_t setup_id_in[TSS_DKLS_HASH_BYTES];  /* setup_id(peer->self) */
-    struct tss_dkls_ot_alice_setup alice;      /* self->peer, self is Alice (secret) */
-    struct tss_dkls_ot_bob_setup bob;          /* peer->self, self is Bob (secret) */
-    uint8_t tr_out[TSS_DKLS_HASH_BYTES];       /* tr(self->peer) */
-    uint8_t tr_in[TSS_DKLS_HASH_BYTES];        /* tr(peer->self) */
+    uint8_t setup_id_out[TSS_DKLS_HASH_BYTES];   /* setup_id(self->peer) */
+    uint8_t setup_id_in[TSS_DKLS_HASH_BYTES];    /* setup_id(peer->self) */
+    struct tss_dkls_ot_alice_setup alice;        /* self->peer, self is Alice (secret) */
+    struct tss_dkls_ot_bob_setup bob;            /* peer->self, self is Bob (secret) */
+    uint8_t tr_out[TSS_DKLS_HASH_BYTES];         /* tr(self->peer) */
+    uint8_t tr_in[TSS_DKLS_HASH_BYTES];          /* tr(peer->self) */
     uint8_t zero_seed[TSS_DKLS_ZERO_SEED_BYTES]; /* seed_ij of F_Zero (secret) */
 };
 

@@ -401,9 +401,9 @@ sign_alice(tss_dkls_sign *s, size_t k, const struct tss_dkls_sign_msg *m1, uint8
         tss_secp_scalar_encode(a[idx], &t);
     }
 #endif
-    mpc_status st = tss_dkls_rvole_alice_respond(
-        pe->alice, ote_sid, mul_sid, (const uint8_t(*)[SCB])a, m1->p, m1->len, c,
-        out + TSS_DKLS_SIGN_R2_HEAD_BYTES);
+    mpc_status st =
+        tss_dkls_rvole_alice_respond(pe->alice, ote_sid, mul_sid, (const uint8_t(*)[SCB])a, m1->p,
+                                     m1->len, c, out + TSS_DKLS_SIGN_R2_HEAD_BYTES);
     if (st == MPC_OK) {
         st = tss_secp_point_base(s->ctx, &gu, NULL, c[0]);
     }

@@ -162,7 +162,7 @@ enum tss_dkls_sign_cheat {
     TSS_DKLS_SIGN_CHEAT_KOS_PROBE,       /* Bob probes one Δ bit (tss_dkls_sign_set_probe) */
     TSS_DKLS_SIGN_CHEAT_PK_PLUS_G,       /* sends pk_i + G (RVOLE input honest) */
     TSS_DKLS_SIGN_CHEAT_SK_SHIFT,        /* uses sk_i + 1 everywhere: pk_i and RVOLE agree */
-    TSS_DKLS_SIGN_CHEAT_NO_ZETA,         /* skips ζ_i (sk_i = λ_i x_i) but sends a matching pk_i */
+    TSS_DKLS_SIGN_CHEAT_NO_ZETA, /* skips ζ_i (sk_i = λ_i x_i) but sends a matching pk_i */
 };
 
 /* TEST ONLY: makes this party cheat from now on. */

@@ -19,9 +19,9 @@ enum sign_stage {
 
 /* Per-peer state of one attempt. */
 struct sign_peer {
-    uint32_t id;                                 /* committee index */
-    uint8_t id_sc[TSS_SECP_SCALAR_BYTES];        /* ID(j) */
-    secp256k1_pubkey pk;                         /* pk_j: λ_j·X_j at create, received in round 2 */
+    uint32_t id;                          /* committee index */
+    uint8_t id_sc[TSS_SECP_SCALAR_BYTES]; /* ID(j) */
+    secp256k1_pubkey pk;                  /* pk_j: λ_j·X_j at create, received in round 2 */
     const struct tss_dkls_ot_alice_setup *alice; /* setup self->j (borrowed) */
     const struct tss_dkls_ot_bob_setup *bob;     /* setup j->self (borrowed) */
     uint8_t setup_id_out[TSS_DKLS_HASH_BYTES];   /* setup_id(self->j) */

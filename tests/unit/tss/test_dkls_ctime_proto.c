@@ -125,7 +125,7 @@ test_ctime_key_record(void **state)
     assert_int_equal(tss_dkls_keyrec_encode(r, &enc, &len), MPC_OK);
     /* decode the encoding with the same regions secret */
     size_t peer_secrets = len - 32 - 2 * 32 - (16 + 3 * 128 * 32); /* Δ and the keys */
-    size_t x_off = peer_secrets - (4 + 1 + 64) - 4 - 32; /* x_i ends the key share */
+    size_t x_off = peer_secrets - (4 + 1 + 64) - 4 - 32;           /* x_i ends the key share */
     SECRET(enc + peer_secrets, 16 + 3 * 128 * 32);
     SECRET(enc + len - 32, 32); /* the zero-sharing seed ends the peer entry */
     SECRET(enc + x_off, 32);

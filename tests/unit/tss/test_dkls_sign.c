@@ -274,8 +274,8 @@ test_sign_ot_and_mul_checks_name_peer(void **state)
     struct sim_result r = run_tampered(&t, 0, 0);
     assert_failed(&r, 1, MPC_ERR_OT_CHECK, 2);
     /* A bit of ã (still canonical) from Alice 3 toward Bob 1: μ check fails at 1. */
-    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 1, TSS_DKLS_SIGN_R2_HEAD_BYTES + 32 * 100 + 31, 0x02,
-                             0};
+    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 1, TSS_DKLS_SIGN_R2_HEAD_BYTES + 32 * 100 + 31,
+                             0x02,          0};
     r = run_tampered(&t2, 0, 0);
     assert_failed(&r, 1, MPC_ERR_MUL_CHECK, 3);
     /* Wrong lengths. */
@@ -419,8 +419,7 @@ struct extract_view {
 };
 
 static void
-extract_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf,
-           size_t *len)
+extract_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf, size_t *len)
 {
     struct extract_view *v = arg;
     if (kind == SIM_R1_BCAST && *len == TSS_DKLS_SIGN_R1_BCAST_BYTES) {
@@ -445,8 +444,8 @@ extract_ctx(const uint32_t *ids, size_t n, const uint8_t msg[32], const struct e
         memcpy(cat[i], idl[i], 32);
         memcpy(cat[i] + 32, v->b1[ids[i]], 64); /* com_j || ν_j */
     }
-    const struct tss_dkls_part cp[] = {{sid, 16},    {"secp256k1", 9},  {"wallet-1", 8},
-                                       {ver, 4},     {key3.y_pub, 33},  {idl, n * 32},
+    const struct tss_dkls_part cp[] = {{sid, 16}, {"secp256k1", 9}, {"wallet-1", 8},
+                                       {ver, 4},  {key3.y_pub, 33}, {idl, n * 32},
                                        {msg, 32}};
     tss_dkls_h32(sctx, "sign/ctx", cp, 7);
     const struct tss_dkls_part ep[] = {{sctx, 32}, {cat, n * 96}};
@@ -485,8 +484,8 @@ extract_sk(const uint32_t *ids, size_t n, const uint8_t msg[32], const struct ex
     struct tss_secp_num a0, a1, at;
     tss_dkls_rvole_ot_out(&a0, mul_sid, 0, 1, row);
     tss_dkls_rvole_ot_out(&a1, mul_sid, 0, 1, row1);
-    assert_int_equal(
-        tss_secp_scalar_decode(&at, v->m2 + TSS_DKLS_SIGN_R2_HEAD_BYTES + 32, 32), MPC_OK);
+    assert_int_equal(tss_secp_scalar_decode(&at, v->m2 + TSS_DKLS_SIGN_R2_HEAD_BYTES + 32, 32),
+                     MPC_OK);
     tss_secp_scalar_sub(&at, &at, &a0);
     tss_secp_scalar_add(&at, &at, &a1);
     tss_secp_scalar_encode(out, &at);
