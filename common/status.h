@@ -92,6 +92,9 @@
     X(MPC_ERR_QUARANTINE_UNSTORED, 417, "key refuses signing: a quarantine is not yet stored")     \
     X(MPC_ERR_PAIR_QUARANTINED, 418, "signer set contains a quarantined pair")                     \
     X(MPC_ERR_DISPUTED, 419, "blame disputed between two parties (no signed proof)")               \
+    X(MPC_ERR_BAD_PK_SHARE, 425, "public key share pk_j inconsistent (DKLs23 zero-sharing)")       \
+    X(MPC_ERR_RESHARE_REQUIRED, 426,                                                               \
+      "key record lacks zero-sharing seeds: reshare before signing")                               \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \

@@ -240,3 +240,44 @@ tss_dkls_mul_sid(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t ote_sid[TSS_DKL
                                           {nu_a, TSS_DKLS_HASH_BYTES}};
     tss_dkls_h32(out, "sign/mul-sid", parts, 2);
 }
+
+void
+tss_dkls_zero_seed(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t ctx[TSS_DKLS_HASH_BYTES],
+                   uint32_t id_a, const uint8_t c_a[TSS_DKLS_HASH_BYTES], uint32_t id_b,
+                   const uint8_t c_b[TSS_DKLS_HASH_BYTES])
+{
+    uint8_t lo[TSS_SECP_SCALAR_BYTES], hi[TSS_SECP_SCALAR_BYTES];
+    int a_low = id_a < id_b; /* ids are public */
+    tss_dkls_id_encode(lo, a_low ? id_a : id_b);
+    tss_dkls_id_encode(hi, a_low ? id_b : id_a);
+    const struct tss_dkls_part parts[] = {
+        {ctx, TSS_DKLS_HASH_BYTES},
+        {lo, TSS_SECP_SCALAR_BYTES},
+        {hi, TSS_SECP_SCALAR_BYTES},
+        {a_low ? c_a : c_b, TSS_DKLS_HASH_BYTES},
+        {a_low ? c_b : c_a, TSS_DKLS_HASH_BYTES},
+    };
+    tss_dkls_h32(out, "zero/seed", parts, 5);
+}
+
+void
+tss_dkls_zero_prf(struct tss_secp_num *out, const uint8_t seed[TSS_DKLS_HASH_BYTES],
+                  const uint8_t zsid[TSS_DKLS_HASH_BYTES])
+{
+    const struct tss_dkls_part parts[] = {{seed, TSS_DKLS_HASH_BYTES}, {zsid, TSS_DKLS_HASH_BYTES}};
+    tss_dkls_h2s(out, "zero/prf", parts, 2);
+}
+
+void
+tss_dkls_zero_add(struct tss_secp_num *zeta, uint32_t self_id, uint32_t peer_id,
+                  const uint8_t seed[TSS_DKLS_HASH_BYTES], const uint8_t zsid[TSS_DKLS_HASH_BYTES])
+{
+    struct tss_secp_num f;
+    tss_dkls_zero_prf(&f, seed, zsid);
+    if (peer_id > self_id) { /* ids are public */
+        tss_secp_scalar_add(zeta, zeta, &f);
+    } else {
+        tss_secp_scalar_sub(zeta, zeta, &f);
+    }
+    mpc_wipe(&f, sizeof(f));
+}

@@ -125,4 +125,27 @@ void tss_dkls_ote_sid(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t sign_ctx[T
 void tss_dkls_mul_sid(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
                       const uint8_t nu_a[TSS_DKLS_HASH_BYTES]);
 
+/*
+ * Pairwise zero-sharing seed (spec §2.1): seed_ij = H32(zero/seed, ctx, ID(lo),
+ * ID(hi), c_lo, c_hi) where lo < hi are the pair's ids and c_x is the 32-byte
+ * contribution party x sent to the other. The order is fixed by the ids, so
+ * both parties compute the same seed. Output is secret.
+ */
+void tss_dkls_zero_seed(uint8_t out[TSS_DKLS_HASH_BYTES], const uint8_t ctx[TSS_DKLS_HASH_BYTES],
+                        uint32_t id_a, const uint8_t c_a[TSS_DKLS_HASH_BYTES], uint32_t id_b,
+                        const uint8_t c_b[TSS_DKLS_HASH_BYTES]);
+
+/* Zero-sharing PRF (spec §6.3): H2S(zero/prf, seed, zsid); secret output. */
+void tss_dkls_zero_prf(struct tss_secp_num *out, const uint8_t seed[TSS_DKLS_HASH_BYTES],
+                       const uint8_t zsid[TSS_DKLS_HASH_BYTES]);
+
+/*
+ * Adds one pair's term to a zero share (spec §6.3): zeta += PRF(seed, zsid)
+ * when peer_id > self_id, zeta -= PRF(seed, zsid) when peer_id < self_id, so
+ * over a signer set Σ_i ζ_i = 0. Ids are public; seed and zeta are secret.
+ */
+void tss_dkls_zero_add(struct tss_secp_num *zeta, uint32_t self_id, uint32_t peer_id,
+                       const uint8_t seed[TSS_DKLS_HASH_BYTES],
+                       const uint8_t zsid[TSS_DKLS_HASH_BYTES]);
+
 #endif /* MPC_TSS_DKLS_HASH_H */

@@ -9,7 +9,7 @@
  * Input (params.input): u8 version = 1 | u16 wallet_len | wallet_id (1..255 bytes).
  * Messages (every one starts with u8 version = 1 | u8 type):
  *   Round 1: broadcast 0x11 (tss/dkg.h: u16 t | t x PT(C_k) | PT(R) | SC(mu));
- *            direct to every peer 0x41 (tss/dkls_pairs.h, 8 481-byte base-OT message).
+ *            direct to every peer 0x41 (tss/dkls_pairs.h, 8 513 bytes: base OT + zero-seed share).
  *   Round 2: direct 0x12 (tss/dkg.h: SC(f_i(j)) | n echo digests of round 1) —
  *            sent only after every round-1 message of both kinds arrived and passed.
  *   Round 3: broadcast 0x13 (conf_i, 32 bytes) || the OT confirmation list

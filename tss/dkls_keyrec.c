@@ -45,6 +45,7 @@ tss_dkls_keyrec_create(tss_dkls_keyrec **out, tss_keyshare **ks, uint32_t key_ve
         uint32_t self = (*ks)->self;
         rec->peers[k].member = k < self ? k : k + 1; /* every member but self, ascending */
     }
+    rec->format = TSS_DKLS_KEYREC_FORMAT;
     rec->key_version = key_version;
     memcpy(rec->wallet_id, wallet_id, wallet_len);
     rec->wallet_len = wallet_len;
@@ -82,7 +83,7 @@ tss_dkls_keyrec_peer(const tss_dkls_keyrec *rec, uint32_t member)
 }
 
 static void
-keyrec_write_peer(tss_wr *w, const struct tss_dkls_peer_rec *p)
+keyrec_write_peer(tss_wr *w, const struct tss_dkls_peer_rec *p, uint8_t format)
 {
     const struct tss_dkls_pair_result *r = &p->pair;
     tss_wr_u32(w, p->member);
@@ -95,6 +96,17 @@ keyrec_write_peer(tss_wr *w, const struct tss_dkls_peer_rec *p)
     tss_wr_bytes(w, &r->bob.keys1[0][0], sizeof r->bob.keys1);
     tss_wr_bytes(w, r->tr_out, sizeof r->tr_out);
     tss_wr_bytes(w, r->tr_in, sizeof r->tr_in);
+    if (format != TSS_DKLS_KEYREC_FORMAT_V1) {
+        tss_wr_bytes(w, r->zero_seed, sizeof r->zero_seed);
+    }
+}
+
+/* Bytes of one peer entry in the given format. */
+static size_t
+keyrec_peer_bytes(uint8_t format)
+{
+    return format == TSS_DKLS_KEYREC_FORMAT_V1 ? TSS_DKLS_KEYREC_PEER_BYTES_V1
+                                               : TSS_DKLS_KEYREC_PEER_BYTES;
 }
 
 static mpc_status
@@ -106,7 +118,8 @@ keyrec_encode(const tss_dkls_keyrec *rec, int public_only, uint8_t **out, size_t
     if (out_len != NULL) {
         *out_len = 0;
     }
-    if (rec == NULL || out == NULL || out_len == NULL || rec->ks == NULL) {
+    if (rec == NULL || out == NULL || out_len == NULL || rec->ks == NULL ||
+        (rec->format != TSS_DKLS_KEYREC_FORMAT && rec->format != TSS_DKLS_KEYREC_FORMAT_V1)) {
         return MPC_ERR_INVALID_ARG;
     }
     uint8_t *ks_enc = NULL;
@@ -117,7 +130,7 @@ keyrec_encode(const tss_dkls_keyrec *rec, int public_only, uint8_t **out, size_t
     }
     uint32_t n_peers = public_only ? 0 : rec->n_peers;
     size_t len = 1 + 4 + 2 + rec->wallet_len + TSS_DKLS_HASH_BYTES + 4 + ks_len + 4 +
-                 (size_t)n_peers * TSS_DKLS_KEYREC_PEER_BYTES;
+                 (size_t)n_peers * keyrec_peer_bytes(rec->format);
     uint8_t *buf = mpc_secure_alloc(len);
     if (buf == NULL) {
         mpc_secure_free(ks_enc);
@@ -125,7 +138,7 @@ keyrec_encode(const tss_dkls_keyrec *rec, int public_only, uint8_t **out, size_t
     }
     tss_wr w;
     tss_wr_init(&w, buf, len);
-    tss_wr_u8(&w, TSS_DKLS_KEYREC_FORMAT);
+    tss_wr_u8(&w, rec->format);
     tss_wr_u32(&w, rec->key_version);
     tss_wr_u16(&w, (uint16_t)rec->wallet_len);
     tss_wr_bytes(&w, rec->wallet_id, rec->wallet_len);
@@ -134,7 +147,7 @@ keyrec_encode(const tss_dkls_keyrec *rec, int public_only, uint8_t **out, size_t
     tss_wr_bytes(&w, ks_enc, ks_len);
     tss_wr_u32(&w, n_peers);
     for (uint32_t k = 0; k < n_peers; k++) {
-        keyrec_write_peer(&w, &rec->peers[k]);
+        keyrec_write_peer(&w, &rec->peers[k], rec->format);
     }
     mpc_secure_free(ks_enc);
     if (!w.ok || w.len != len) {
@@ -167,7 +180,7 @@ keyrec_read_peer(tss_dkls_keyrec *rec, tss_rd *r, uint32_t k)
     const tss_keyshare *ks = rec->ks;
     p->member = tss_rd_u32(r);
     p->status = tss_rd_u8(r);
-    const uint8_t *b = tss_rd_bytes(r, TSS_DKLS_KEYREC_PEER_BYTES - 5);
+    const uint8_t *b = tss_rd_bytes(r, keyrec_peer_bytes(rec->format) - 5);
     if (b == NULL) {
         return MPC_ERR_MSG_MALFORMED;
     }
@@ -193,6 +206,10 @@ keyrec_read_peer(tss_dkls_keyrec *rec, tss_rd *r, uint32_t k)
     TSS_CLASSIFY(res->bob.keys1, sizeof res->bob.keys1);
     memcpy(res->tr_out, b, 32);
     memcpy(res->tr_in, b + 32, 32);
+    if (rec->format != TSS_DKLS_KEYREC_FORMAT_V1) {
+        memcpy(res->zero_seed, b + 64, sizeof res->zero_seed);
+        TSS_CLASSIFY(res->zero_seed, sizeof res->zero_seed); /* loaded F_Zero seed */
+    }
     uint8_t id_self[32], id_peer[32], sid[32];
     tss_dkls_id_encode(id_self, ks->members[ks->self].id);
     tss_dkls_id_encode(id_peer, ks->members[p->member].id);
@@ -215,8 +232,8 @@ keyrec_read(tss_dkls_keyrec **out, tss_rd *r)
     uint32_t ks_len = tss_rd_u32(r);
     const uint8_t *ks_enc = tss_rd_bytes(r, ks_len);
     uint32_t n_peers = tss_rd_u32(r);
-    if (!r->ok || format != TSS_DKLS_KEYREC_FORMAT || version == 0 || wlen == 0 ||
-        wlen > TSS_DKLS_WALLET_MAX) {
+    if (!r->ok || (format != TSS_DKLS_KEYREC_FORMAT && format != TSS_DKLS_KEYREC_FORMAT_V1) ||
+        version == 0 || wlen == 0 || wlen > TSS_DKLS_WALLET_MAX) {
         return MPC_ERR_MSG_MALFORMED;
     }
     tss_keyshare *ks = NULL;
@@ -233,6 +250,9 @@ keyrec_read(tss_dkls_keyrec **out, tss_rd *r)
     }
     if (st == MPC_OK) {
         st = tss_dkls_keyrec_create(out, &ks, version, wallet, wlen, ctx, n_peers);
+    }
+    if (st == MPC_OK) {
+        (*out)->format = format; /* a legacy record stays legacy when re-encoded */
     }
     tss_keyshare_destroy(ks);
     for (uint32_t k = 0; st == MPC_OK && k < n_peers; k++) {

@@ -5,13 +5,19 @@
  * peer both directional OT setups, their transcript hashes and a status flag
  * (active | quarantined, spec §4.3 step 4 and §8 item 10).
  *
- * Encoding (format 1, big-endian, strict length; the whole record is secret):
- *   u8 format = 1 | u32 key_version (>= 1) | u16 wallet_len | wallet_id |
+ * Encoding (format 2, big-endian, strict length; the whole record is secret):
+ *   u8 format = 2 | u32 key_version (>= 1) | u16 wallet_len | wallet_id |
  *   ctx (32) | u32 ks_len | key-share record (tss/keyshare.h, curve secp256k1) |
  *   u32 n_peers | n_peers x {
  *     u32 member (index into the committee, ascending, never self) | u8 status |
  *     setup_id_out (32) | setup_id_in (32) | Δ (16) | K_m^{Δ_m} (128 x 32) |
- *     K_m^0 (128 x 32) | K_m^1 (128 x 32) | tr_out (32) | tr_in (32) }
+ *     K_m^0 (128 x 32) | K_m^1 (128 x 32) | tr_out (32) | tr_in (32) |
+ *     zero_seed (32, format 2 only: seed_ij of DKLs23 F_Zero, spec §2.1) }
+ * Format 1 (written before zero-sharing) has no zero_seed. It still decodes
+ * (key info, public part, and the old-member role of a reshare work), is
+ * re-encoded as format 1, but cannot sign: tss_proto_dkls_sign refuses it with
+ * MPC_ERR_RESHARE_REQUIRED. A reshare writes format 2 for the new committee;
+ * seeds are never derived locally (both parties of a pair must contribute).
  * A record with a secret has n_peers = n - 1 (one entry per other member);
  * a public-only record (a node that left the committee) has n_peers = 0.
  * Decoding checks everything: format, version, curve, t >= 2, x_i·G == X_i,
@@ -38,16 +44,18 @@
 #include "tss/dkls_setup.h"
 #include "tss/keyshare.h"
 
-#define TSS_DKLS_KEYREC_FORMAT 1   /* encoding format */
-#define TSS_DKLS_WALLET_MAX    255 /* longest wallet id in bytes */
+#define TSS_DKLS_KEYREC_FORMAT    2   /* encoding format written for new records */
+#define TSS_DKLS_KEYREC_FORMAT_V1 1   /* legacy format: no zero-sharing seeds, cannot sign */
+#define TSS_DKLS_WALLET_MAX       255 /* longest wallet id in bytes */
 
 /* Pair status flags. */
 #define TSS_DKLS_PEER_ACTIVE      0 /* setups usable */
 #define TSS_DKLS_PEER_QUARANTINED 1 /* KOS check failed with this peer: refuse to sign */
 
-/* Bytes of one encoded peer entry. */
-#define TSS_DKLS_KEYREC_PEER_BYTES                                                                 \
+/* Bytes of one encoded peer entry in format 1 and in format 2. */
+#define TSS_DKLS_KEYREC_PEER_BYTES_V1                                                              \
     (4 + 1 + 2 * 32 + 16 + 3 * TSS_DKLS_KAPPA * TSS_DKLS_HASH_BYTES + 2 * 32)
+#define TSS_DKLS_KEYREC_PEER_BYTES (TSS_DKLS_KEYREC_PEER_BYTES_V1 + TSS_DKLS_ZERO_SEED_BYTES)
 
 /* One peer of the local party. */
 struct tss_dkls_peer_rec {
@@ -59,6 +67,7 @@ struct tss_dkls_peer_rec {
 /* A decoded key record. */
 typedef struct {
     tss_keyshare *ks;                       /* share on secp256k1 (secret NULL if public-only) */
+    uint8_t format;                         /* TSS_DKLS_KEYREC_FORMAT or _FORMAT_V1 */
     uint32_t key_version;                   /* version of the key (1 after keygen) */
     uint8_t wallet_id[TSS_DKLS_WALLET_MAX]; /* wallet id bytes */
     size_t wallet_len;                      /* length of wallet_id (1..255) */
@@ -68,8 +77,8 @@ typedef struct {
 } tss_dkls_keyrec;
 
 /*
- * Allocates a record taking ownership of *ks (set to NULL) with n_peers zeroed
- * peer entries in secure memory.
+ * Allocates a record (format TSS_DKLS_KEYREC_FORMAT) taking ownership of *ks
+ * (set to NULL) with n_peers zeroed peer entries in secure memory.
  * Out: *out — caller owns it; free with tss_dkls_keyrec_destroy().
  * Returns: MPC_OK; MPC_ERR_INVALID_ARG (NULL, wallet length 0 or > 255, not
  *          secp256k1); MPC_ERR_NOMEM (then *ks is still the caller's).
@@ -103,6 +112,7 @@ MPC_MUST_CHECK mpc_status tss_dkls_keyrec_encode_public(const tss_dkls_keyrec *r
 /*
  * Decodes and validates a record (see header).
  * Out: *out — caller owns it; free with tss_dkls_keyrec_destroy().
+ * Accepts formats 1 and 2 (rec->format tells which).
  * Returns: MPC_OK; MPC_ERR_MSG_MALFORMED (layout, lengths, format, status,
  *          peer list); MPC_ERR_UNSUPPORTED (curve); MPC_ERR_BAD_THRESHOLD;
  *          MPC_ERR_BAD_IDENTIFIER; MPC_ERR_BAD_POINT; MPC_ERR_BAD_SCALAR;

@@ -7,7 +7,7 @@
  * Messages (session parties are addressed by index; only parties with a
  * nonzero committee id take part):
  *   setup (direct, round chosen by the caller): u8 version = 1 | u8 type = 0x41 |
- *          PT(S) for setup j->i || 128 pairs for setup i->j   (2 + 8 481 bytes)
+ *          PT(S) for setup j->i || 128 pairs for setup i->j || c_ij (2 + 8 513 bytes)
  *   confirmation list (appended by the caller to its confirmation broadcast):
  *          for every other committee member j, ascending id: ID(j) || tr(i->j) || tr(j->i)
  *          (96 bytes each; spec §2 round 3)

@@ -6,12 +6,18 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/ctime.h"
+#include "tss/dkls_hash.h"
 
 struct tss_dkls_pair_setup {
     uint8_t setup_id_out[TSS_DKLS_HASH_BYTES]; /* self->peer: self is base-OT receiver */
     uint8_t setup_id_in[TSS_DKLS_HASH_BYTES];  /* peer->self: self is base-OT sender */
     tss_dkls_baseot_receiver *rcv;             /* state for self->peer */
     tss_dkls_baseot_sender *snd;               /* state for peer->self */
+    uint8_t ctx_hash[TSS_DKLS_HASH_BYTES];     /* keygen_ctx or reshare_ctx */
+    uint32_t self_id;                          /* own committee id */
+    uint32_t peer_id;                          /* the peer's committee id */
+    uint8_t zc[TSS_DKLS_ZERO_SEED_BYTES];      /* own zero-seed contribution c_ij (secret) */
     int finished;                              /* 1 once finish ran */
 };
 
@@ -51,10 +57,19 @@ tss_dkls_pair_setup_create(const tss_secp_ctx *ctx, const uint8_t ctx_hash[TSS_D
     tss_dkls_id_encode(peer, peer_id);
     tss_dkls_setup_id(st->setup_id_out, ctx_hash, me, peer);
     tss_dkls_setup_id(st->setup_id_in, ctx_hash, peer, me);
-    mpc_status s = tss_dkls_baseot_sender_create(ctx, &st->snd, msg);
+    memcpy(st->ctx_hash, ctx_hash, TSS_DKLS_HASH_BYTES);
+    st->self_id = self_id;
+    st->peer_id = peer_id;
+    mpc_status s = mpc_random_bytes(st->zc, sizeof st->zc);
+    if (s == MPC_OK) {
+        s = tss_dkls_baseot_sender_create(ctx, &st->snd, msg);
+    }
     if (s == MPC_OK) {
         s = tss_dkls_baseot_receiver_create(ctx, &st->rcv, st->setup_id_out,
                                             msg + TSS_DKLS_BASEOT_S_BYTES);
+    }
+    if (s == MPC_OK) {
+        memcpy(msg + TSS_DKLS_BASEOT_S_BYTES + TSS_DKLS_BASEOT_PAIRS_BYTES, st->zc, sizeof st->zc);
     }
     if (s != MPC_OK) {
         memset(msg, 0, TSS_DKLS_SETUP_MSG_BYTES);
@@ -98,5 +113,9 @@ tss_dkls_pair_setup_finish(const tss_secp_ctx *ctx, tss_dkls_pair_setup *st, con
     }
     memcpy(res->setup_id_out, st->setup_id_out, TSS_DKLS_HASH_BYTES);
     memcpy(res->setup_id_in, st->setup_id_in, TSS_DKLS_HASH_BYTES);
+    tss_dkls_zero_seed(res->zero_seed, st->ctx_hash, st->self_id, st->zc, st->peer_id,
+                       msg + TSS_DKLS_BASEOT_S_BYTES + TSS_DKLS_BASEOT_PAIRS_BYTES);
+    mpc_wipe(st->zc, sizeof st->zc);
+    TSS_CLASSIFY(res->zero_seed, sizeof res->zero_seed); /* F_Zero seed: secret */
     return MPC_OK;
 }

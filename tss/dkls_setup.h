@@ -4,10 +4,13 @@
  *
  * For local party i and peer j there are two setups: i->j (i is Alice: base-OT
  * receiver, will hold Δ) and j->i (i is Bob: base-OT sender, will hold both
- * keys). Both base-OT messages go to j in one direct message:
- *   PT(S) for setup j->i || the 128 pairs for setup i->j      (8 481 bytes)
- * Finishing on j's message yields i's halves of both setups and both transcript
- * hashes, which the keygen confirmation round compares (spec §2 Activation).
+ * keys). Both base-OT messages and i's zero-sharing contribution go to j in
+ * one direct message (encrypted and signed by the transport):
+ *   PT(S) for setup j->i || the 128 pairs for setup i->j || c_ij (32)   (8 513 bytes)
+ * Finishing on j's message yields i's halves of both setups, both transcript
+ * hashes, which the keygen confirmation round compares (spec §2 Activation),
+ * and the pair's zero-sharing seed seed_ij = H32(zero/seed, ctx, ID(lo),
+ * ID(hi), c_lo, c_hi) (spec §2.1; DKLs23 F_Zero, used by signing §6.3).
  *
  * DESIGN: the object owns the two base-OT states (secure memory), is single use
  * and is wiped by destroy. Setup ids: setup_id(A->B) = H32(ot/setup-id, ctx, ID(A), ID(B))
@@ -25,25 +28,29 @@
 #include "common/status.h"
 #include "tss/dkls_ote.h"
 
-/* Bytes of the direct message to the peer: PT(S) || 128 pairs. */
-#define TSS_DKLS_SETUP_MSG_BYTES (TSS_DKLS_BASEOT_S_BYTES + TSS_DKLS_BASEOT_PAIRS_BYTES)
+/* Bytes of one zero-sharing seed contribution and of the seed (spec §2.1). */
+#define TSS_DKLS_ZERO_SEED_BYTES 32
+/* Bytes of the direct message to the peer: PT(S) || 128 pairs || c_ij. */
+#define TSS_DKLS_SETUP_MSG_BYTES                                                                   \
+    (TSS_DKLS_BASEOT_S_BYTES + TSS_DKLS_BASEOT_PAIRS_BYTES + TSS_DKLS_ZERO_SEED_BYTES)
 
 /* Opaque pair-setup state. */
 typedef struct tss_dkls_pair_setup tss_dkls_pair_setup;
 
 /* What one party keeps of the two setups with one peer (spec §2; keep sealed). */
 struct tss_dkls_pair_result {
-    uint8_t setup_id_out[TSS_DKLS_HASH_BYTES]; /* setup_id(self->peer) */
-    uint8_t setup_id_in[TSS_DKLS_HASH_BYTES];  /* setup_id(peer->self) */
-    struct tss_dkls_ot_alice_setup alice;      /* self->peer, self is Alice (secret) */
-    struct tss_dkls_ot_bob_setup bob;          /* peer->self, self is Bob (secret) */
-    uint8_t tr_out[TSS_DKLS_HASH_BYTES];       /* tr(self->peer) */
-    uint8_t tr_in[TSS_DKLS_HASH_BYTES];        /* tr(peer->self) */
+    uint8_t setup_id_out[TSS_DKLS_HASH_BYTES];   /* setup_id(self->peer) */
+    uint8_t setup_id_in[TSS_DKLS_HASH_BYTES];    /* setup_id(peer->self) */
+    struct tss_dkls_ot_alice_setup alice;        /* self->peer, self is Alice (secret) */
+    struct tss_dkls_ot_bob_setup bob;            /* peer->self, self is Bob (secret) */
+    uint8_t tr_out[TSS_DKLS_HASH_BYTES];         /* tr(self->peer) */
+    uint8_t tr_in[TSS_DKLS_HASH_BYTES];          /* tr(peer->self) */
+    uint8_t zero_seed[TSS_DKLS_ZERO_SEED_BYTES]; /* seed_ij of F_Zero (secret) */
 };
 
 /*
  * Starts both setups with peer_id. ctx_hash is keygen_ctx or reshare_ctx.
- * Out: *out — caller owns it (tss_dkls_pair_setup_destroy); msg — the 8 481-byte
+ * Out: *out — caller owns it (tss_dkls_pair_setup_destroy); msg — the 8 513-byte
  *      direct message for the peer. Cleared on entry.
  * Returns: MPC_OK; MPC_ERR_BAD_IDENTIFIER (zero or equal ids); MPC_ERR_NOMEM;
  *          MPC_ERR_RANDOM; MPC_ERR_INVALID_ARG.

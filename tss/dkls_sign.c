@@ -70,7 +70,7 @@ sign_check_ids(const struct tss_dkls_sign_params *p, uint32_t *culprit)
         if (pe->id == 0 || pe->id == p->self_id || (k > 0 && pe->id <= p->peers[k - 1].id)) {
             return MPC_ERR_BAD_IDENTIFIER;
         }
-        if (pe->alice == NULL || pe->bob == NULL) {
+        if (pe->alice == NULL || pe->bob == NULL || pe->zero_seed == NULL) {
             return MPC_ERR_INVALID_ARG;
         }
     }
@@ -212,6 +212,7 @@ tss_dkls_sign_create(const struct tss_dkls_sign_params *p, tss_dkls_sign **out, 
         pe->bob = p->peers[k].bob;
         memcpy(pe->setup_id_out, p->peers[k].setup_id_out, TSS_DKLS_HASH_BYTES);
         memcpy(pe->setup_id_in, p->peers[k].setup_id_in, TSS_DKLS_HASH_BYTES);
+        memcpy(pe->zseed, p->peers[k].zero_seed, TSS_DKLS_HASH_BYTES);
     }
     uint8_t ids[TSS_DKLS_SIGN_MAX_PEERS + 1][SCB];
     size_t n = sign_idlist(s, ids);
@@ -326,6 +327,57 @@ sign_echo1(tss_dkls_sign *s)
     tss_dkls_hasher_final32(&h, s->echo1);
 }
 
+/*
+ * The zero share of this attempt (DKLs23 F_Zero, spec §6.3):
+ * ζ_i = Σ_{j>i} PRF(seed_ij, echo1) − Σ_{j<i} PRF(seed_ij, echo1); every pair adds
+ * +PRF at its lower id and −PRF at its higher id, so Σ_{i∈S} ζ_i = 0. echo1 is
+ * the F_Zero session id: it binds sign_ctx and every party's fresh ν, so no two
+ * attempts (not even retries of one request) reuse a zero share. Then
+ * sk_i = λ_i x_i + ζ_i and pk_i = sk_i·G. The seeds are wiped: single use.
+ */
+static mpc_status
+sign_zero_share(tss_dkls_sign *s)
+{
+    struct tss_secp_num f;
+    uint8_t skb[SCB];
+    memset(&s->zeta, 0, sizeof(s->zeta));
+    for (size_t k = 0; k < s->n_peers; k++) {
+        struct sign_peer *pe = &s->peers[k];
+        tss_dkls_zero_add(&s->zeta, s->self_id, pe->id, pe->zseed, s->echo1);
+        mpc_wipe(pe->zseed, sizeof(pe->zseed));
+    }
+#ifdef MPC_FAULT_INJECTION
+    if (s->cheat == TSS_DKLS_SIGN_CHEAT_NO_ZETA) { /* TEST ONLY: skip the re-randomisation */
+        memset(&s->zeta, 0, sizeof(s->zeta));
+    } else if (s->cheat == TSS_DKLS_SIGN_CHEAT_SK_SHIFT) { /* TEST ONLY: sk_i + 1 everywhere */
+        tss_secp_num_set_u64(&f, 1);
+        tss_secp_scalar_add(&s->zeta, &s->zeta, &f);
+    }
+#endif
+    tss_secp_scalar_add(&s->sk, &s->sk, &s->zeta);
+    tss_secp_scalar_encode(skb, &s->sk);
+    mpc_status st = tss_secp_point_base(s->ctx, &s->pk_self, NULL, skb);
+#ifdef MPC_FAULT_INJECTION
+    if (st == MPC_OK && s->cheat == TSS_DKLS_SIGN_CHEAT_PK_PLUS_G) { /* TEST ONLY: pk_i + G */
+        secp256k1_pubkey g, sum;
+        uint8_t one[SCB] = {0};
+        one[SCB - 1] = 1;
+        const secp256k1_pubkey *ins[2] = {&s->pk_self, &g};
+        st = tss_secp_point_base(s->ctx, &g, NULL, one);
+        if (st == MPC_OK) {
+            st = tss_secp_point_sum(s->ctx, &sum, ins, 2);
+        }
+        s->pk_self = sum;
+    }
+#endif
+    if (st == MPC_OK) {
+        st = tss_secp_point_encode(s->ctx, s->pk_pt, &s->pk_self);
+    }
+    mpc_wipe(&f, sizeof(f));
+    mpc_wipe(skb, sizeof(skb));
+    return st;
+}
+
 /* Alice toward peer k: RVOLE answer with inputs (r_i, sk_i), then Γ^u, Γ^v, ψ. */
 static mpc_status
 sign_alice(tss_dkls_sign *s, size_t k, const struct tss_dkls_sign_msg *m1, uint8_t *out)
@@ -349,8 +401,9 @@ sign_alice(tss_dkls_sign *s, size_t k, const struct tss_dkls_sign_msg *m1, uint8
         tss_secp_scalar_encode(a[idx], &t);
     }
 #endif
-    mpc_status st = tss_dkls_rvole_alice_respond(
-        pe->alice, ote_sid, mul_sid, (const uint8_t(*)[SCB])a, m1->p, m1->len, c, out + 195);
+    mpc_status st =
+        tss_dkls_rvole_alice_respond(pe->alice, ote_sid, mul_sid, (const uint8_t(*)[SCB])a, m1->p,
+                                     m1->len, c, out + TSS_DKLS_SIGN_R2_HEAD_BYTES);
     if (st == MPC_OK) {
         st = tss_secp_point_base(s->ctx, &gu, NULL, c[0]);
     }
@@ -371,6 +424,7 @@ sign_alice(tss_dkls_sign *s, size_t k, const struct tss_dkls_sign_msg *m1, uint8
     if (st == MPC_OK) {
         tss_secp_scalar_encode(out + 131, &psi);
         memcpy(out + 163, s->echo1, 32);
+        memcpy(out + 195, s->pk_pt, PTB);
     }
     mpc_wipe(a, sizeof(a));
     mpc_wipe(c, sizeof(c));
@@ -401,6 +455,10 @@ tss_dkls_sign_round2(tss_dkls_sign *s, const struct tss_dkls_sign_msg *bcast1,
         memcpy(s->peers[k].nu, bcast1[k].p + 32, 32);
     }
     sign_echo1(s);
+    mpc_status zst = sign_zero_share(s);
+    if (zst != MPC_OK) {
+        return tss_dkls_sign_fail(s, zst, 0, culprit);
+    }
     for (size_t k = 0; k < s->n_peers; k++) {
         mpc_status st = sign_alice(s, k, &direct1[k], direct + k * TSS_DKLS_SIGN_R2_DIRECT_BYTES);
         if (st != MPC_OK) {

@@ -2,11 +2,15 @@
  * dkls_sign.h — DKLs23 threshold ECDSA signing in three rounds (spec §6),
  * as a pure per-party state machine over byte messages.
  *
- *   create   inputs checked, sign_ctx, Lagrange, sk_i = λ_i x_i, Σ λ_j X_j == Y
+ *   create   inputs checked, sign_ctx, Lagrange, λ_i x_i, Σ λ_j X_j == Y
  *   round1   -> broadcast (com_i, ν_i) 64 B; direct to each peer: Bob's OTE message 10 272 B
  *   round2   <- every peer's round-1 broadcast and direct message
- *            -> direct to each peer: R_i, salt_i, Γ^u, Γ^v, ψ, echo1, RVOLE answer (40 195 B)
- *   round3   <- every peer's round-2 direct message; decommit, μ and Γ checks
+ *            zero share ζ_i = Σ_{j>i} PRF(seed_ij, echo1) − Σ_{j<i} PRF(seed_ij, echo1)
+ *            (DKLs23 F_Zero, Σ_{i∈S} ζ_i = 0), sk_i = λ_i x_i + ζ_i, pk_i = sk_i·G
+ *            -> direct to each peer: R_i, salt_i, Γ^u, Γ^v, ψ, echo1, pk_i, RVOLE answer
+ *               (40 228 B)
+ *   round3   <- every peer's round-2 direct message; decommit, μ and Γ checks (Γ^v
+ *            against the received pk_j), Σ_{j∈S} pk_j == Y
  *            -> broadcast (u_i, w_i, echo2) 96 B
  *   finish   <- every peer's round-3 broadcast -> (r || s low-S, recid), verified
  *            and recovered with libsecp256k1 before it is returned.
@@ -18,7 +22,7 @@
  * means the caller must quarantine that peer's setup (spec §4.3, §8 item 10).
  *
  * DESIGN: the object lives in mpc_secure_alloc memory and owns every secret of
- * the attempt (r_i, φ_i, sk_i, salt_i, χ, c, d, the RVOLE Bob states); it is
+ * the attempt (r_i, φ_i, sk_i, ζ_i, the zero seeds, salt_i, χ, c, d, the RVOLE Bob states); it is
  * wiped by destroy and secrets are wiped as soon as a round no longer needs
  * them. It borrows the OT setups from the caller's key record (read-only; they
  * may be shared by concurrent signing sessions). No I/O, no threads.
@@ -41,8 +45,10 @@
 #define TSS_DKLS_SIGN_R1_BCAST_BYTES 64
 /* Round-1 direct message: Bob's OTE message. */
 #define TSS_DKLS_SIGN_R1_DIRECT_BYTES TSS_DKLS_OTE_MSG_BYTES
-/* Round-2 direct message: PT(R_i) salt PT(Γ^u) PT(Γ^v) SC(ψ) echo1 || RVOLE answer. */
-#define TSS_DKLS_SIGN_R2_DIRECT_BYTES (33 + 32 + 33 + 33 + 32 + 32 + TSS_DKLS_RVOLE_MSG2_BYTES)
+/* Round-2 direct message header: PT(R_i) salt PT(Γ^u) PT(Γ^v) SC(ψ) echo1 PT(pk_i). */
+#define TSS_DKLS_SIGN_R2_HEAD_BYTES (33 + 32 + 33 + 33 + 32 + 32 + 33)
+/* Round-2 direct message: header || RVOLE answer. */
+#define TSS_DKLS_SIGN_R2_DIRECT_BYTES (TSS_DKLS_SIGN_R2_HEAD_BYTES + TSS_DKLS_RVOLE_MSG2_BYTES)
 /* Round-3 broadcast: SC(u_i) || SC(w_i) || echo2. */
 #define TSS_DKLS_SIGN_R3_BCAST_BYTES 96
 
@@ -57,6 +63,7 @@ struct tss_dkls_sign_peer {
     const struct tss_dkls_ot_bob_setup *bob;     /* setup peer->self (self is Bob); borrowed */
     uint8_t setup_id_out[TSS_DKLS_HASH_BYTES];   /* setup_id(self->peer) */
     uint8_t setup_id_in[TSS_DKLS_HASH_BYTES];    /* setup_id(peer->self) */
+    const uint8_t *zero_seed;                    /* seed_ij of F_Zero, 32 bytes (secret) */
     int quarantined;                             /* 1 if the pair is quarantined (refuse) */
 };
 
@@ -120,7 +127,9 @@ MPC_MUST_CHECK mpc_status tss_dkls_sign_round2(tss_dkls_sign *s,
  * Round 3. In: direct2[k] from peers[k]. Out: bcast (96 bytes); *culprit.
  * Returns: MPC_OK; MPC_ERR_MSG_MALFORMED; MPC_ERR_EQUIVOCATION (echo1);
  *          MPC_ERR_BAD_POINT; MPC_ERR_BAD_SCALAR; MPC_ERR_BAD_COMMITMENT (decommit);
- *          MPC_ERR_MUL_CHECK (RVOLE μ check); MPC_ERR_BAD_SIG_SHARE (Γ^u/Γ^v check);
+ *          MPC_ERR_MUL_CHECK (RVOLE μ check); MPC_ERR_BAD_SIG_SHARE (Γ^u check);
+ *          MPC_ERR_BAD_PK_SHARE (pk_j fails the Γ^v check, naming j; or
+ *          Σ_{j∈S} pk_j != Y: named when |S| = 2, else no culprit);
  *          MPC_ERR_IDENTITY_POINT (R = O or r = 0, no culprit); MPC_ERR_SESSION_STATE.
  */
 MPC_MUST_CHECK mpc_status tss_dkls_sign_round3(tss_dkls_sign *s,
@@ -151,6 +160,9 @@ enum tss_dkls_sign_cheat {
     TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1, /* Alice uses sk_i + 1 as RVOLE input */
     TSS_DKLS_SIGN_CHEAT_KOS_TTILDE,      /* Bob flips a bit of t~ in every round-1 KOS message */
     TSS_DKLS_SIGN_CHEAT_KOS_PROBE,       /* Bob probes one Δ bit (tss_dkls_sign_set_probe) */
+    TSS_DKLS_SIGN_CHEAT_PK_PLUS_G,       /* sends pk_i + G (RVOLE input honest) */
+    TSS_DKLS_SIGN_CHEAT_SK_SHIFT,        /* uses sk_i + 1 everywhere: pk_i and RVOLE agree */
+    TSS_DKLS_SIGN_CHEAT_NO_ZETA, /* skips ζ_i (sk_i = λ_i x_i) but sends a matching pk_i */
 };
 
 /* TEST ONLY: makes this party cheat from now on. */

@@ -19,9 +19,9 @@ enum sign_stage {
 
 /* Per-peer state of one attempt. */
 struct sign_peer {
-    uint32_t id;                                 /* committee index */
-    uint8_t id_sc[TSS_SECP_SCALAR_BYTES];        /* ID(j) */
-    secp256k1_pubkey pk;                         /* pk_j = λ_j·X_j (public) */
+    uint32_t id;                          /* committee index */
+    uint8_t id_sc[TSS_SECP_SCALAR_BYTES]; /* ID(j) */
+    secp256k1_pubkey pk;                  /* pk_j: λ_j·X_j at create, received in round 2 */
     const struct tss_dkls_ot_alice_setup *alice; /* setup self->j (borrowed) */
     const struct tss_dkls_ot_bob_setup *bob;     /* setup j->self (borrowed) */
     uint8_t setup_id_out[TSS_DKLS_HASH_BYTES];   /* setup_id(self->j) */
@@ -34,6 +34,7 @@ struct sign_peer {
     uint8_t com[TSS_DKLS_HASH_BYTES];            /* com_j from round 1 */
     uint8_t nu[TSS_DKLS_HASH_BYTES];             /* ν_j from round 1 */
     secp256k1_pubkey r_pt;                       /* R_j from round 2 */
+    uint8_t zseed[TSS_DKLS_HASH_BYTES];          /* seed_ij of F_Zero (secret, wiped in round 2) */
 };
 
 struct tss_dkls_sign {
@@ -45,7 +46,10 @@ struct tss_dkls_sign {
     uint8_t sign_ctx[TSS_DKLS_HASH_BYTES];  /* sign_ctx (spec §1.4) */
     uint8_t msg32[32];                      /* digest */
     secp256k1_pubkey y;                     /* group key */
-    struct tss_secp_num sk;                 /* sk_i = λ_i x_i (secret) */
+    struct tss_secp_num sk;                 /* λ_i x_i, then sk_i = λ_i x_i + ζ_i (secret) */
+    struct tss_secp_num zeta;               /* ζ_i, the zero share of this attempt (secret) */
+    secp256k1_pubkey pk_self;               /* pk_i = sk_i·G (sent in round 2) */
+    uint8_t pk_pt[TSS_SECP_POINT_BYTES];    /* PT(pk_i) */
     struct tss_secp_num r;                  /* r_i, instance key share (secret) */
     struct tss_secp_num phi;                /* φ_i, inversion mask (secret) */
     uint8_t nu[TSS_DKLS_HASH_BYTES];        /* ν_i */

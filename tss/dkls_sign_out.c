@@ -22,7 +22,8 @@ enum {
     R2_OFF_GV = 98,
     R2_OFF_PSI = 131,
     R2_OFF_ECHO1 = 163,
-    R2_OFF_RVOLE = 195,
+    R2_OFF_PK = 195,
+    R2_OFF_RVOLE = TSS_DKLS_SIGN_R2_HEAD_BYTES,
 };
 
 /* (q - 1) / 2, big-endian: the largest low s. */
@@ -100,6 +101,9 @@ sign_r3_peer(tss_dkls_sign *s, size_t k, const uint8_t *m, struct r3_sums *sums)
         st = tss_secp_point_decode(s->ctx, &gv, m + R2_OFF_GV, PTB);
     }
     if (st == MPC_OK) {
+        st = tss_secp_point_decode(s->ctx, &pe->pk, m + R2_OFF_PK, PTB); /* pk_j, sent by j */
+    }
+    if (st == MPC_OK) {
         st = tss_secp_scalar_decode(&psi, m + R2_OFF_PSI, SCB);
     }
     if (st == MPC_OK) {
@@ -111,7 +115,9 @@ sign_r3_peer(tss_dkls_sign *s, size_t k, const uint8_t *m, struct r3_sums *sums)
         st = sign_gamma_check(s->ctx, &pe->chi, &pe->r_pt, &gu, d[0]);
     }
     if (st == MPC_OK) {
+        /* Γ^v against the pk_j that j sent: ties j's RVOLE input to pk_j (Protocol 3.6). */
         st = sign_gamma_check(s->ctx, &pe->chi, &pe->pk, &gv, d[1]);
+        st = st == MPC_ERR_BAD_SIG_SHARE ? MPC_ERR_BAD_PK_SHARE : st;
     }
     if (st == MPC_OK) {
         tss_secp_scalar_add(&sums->phi1, &sums->phi1, &psi);
@@ -173,13 +179,38 @@ sign_r3_output(tss_dkls_sign *s, struct r3_sums *sums, uint8_t bcast[TSS_DKLS_SI
     mpc_wipe(&t, sizeof(t));
 }
 
-/* Wipes the secrets round 3 consumed (spec §6.4: r_i, φ_i, sk_i, χ, c, d, v_i). */
+/*
+ * Σ_{j∈S} pk_j == Y with the received pk_j (spec §6.4 item 5). With two signers
+ * our own pk_i is known good, so the peer is named; with more, the sum cannot
+ * tell which signer lied (each passed its Γ^v check), so nobody is named.
+ */
+static mpc_status
+sign_pk_sum(tss_dkls_sign *s, uint32_t *who)
+{
+    const secp256k1_pubkey *ins[TSS_DKLS_SIGN_MAX_PEERS + 1] = {&s->pk_self};
+    secp256k1_pubkey sum;
+    uint8_t y_pt[PTB], sum_pt[PTB];
+    for (size_t k = 0; k < s->n_peers; k++) {
+        ins[k + 1] = &s->peers[k].pk;
+    }
+    *who = s->n_peers == 1 ? s->peers[0].id : 0;
+    if (tss_secp_point_sum(s->ctx, &sum, ins, s->n_peers + 1) != MPC_OK ||
+        tss_secp_point_encode(s->ctx, sum_pt, &sum) != MPC_OK ||
+        tss_secp_point_encode(s->ctx, y_pt, &s->y) != MPC_OK || memcmp(sum_pt, y_pt, PTB) != 0) {
+        return MPC_ERR_BAD_PK_SHARE;
+    }
+    *who = 0;
+    return MPC_OK;
+}
+
+/* Wipes the secrets round 3 consumed (spec §6.4: r_i, φ_i, sk_i, ζ_i, χ, c, d, v_i). */
 static void
 sign_r3_wipe(tss_dkls_sign *s, struct r3_sums *sums)
 {
     mpc_wipe(&s->r, sizeof(s->r));
     mpc_wipe(&s->phi, sizeof(s->phi));
     mpc_wipe(&s->sk, sizeof(s->sk));
+    mpc_wipe(&s->zeta, sizeof(s->zeta));
     for (size_t k = 0; k < s->n_peers; k++) {
         mpc_wipe(&s->peers[k].chi, sizeof(s->peers[k].chi));
         mpc_wipe(&s->peers[k].cu, sizeof(s->peers[k].cu));
@@ -216,6 +247,9 @@ tss_dkls_sign_round3(tss_dkls_sign *s, const struct tss_dkls_sign_msg *direct2,
     for (size_t k = 0; k < s->n_peers && st == MPC_OK; k++) {
         st = sign_r3_peer(s, k, direct2[k].p, &sums);
         who = s->peers[k].id;
+    }
+    if (st == MPC_OK) {
+        st = sign_pk_sum(s, &who);
     }
     if (st != MPC_OK) {
         sign_r3_wipe(s, &sums);

@@ -172,6 +172,9 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
     const tss_keyshare *ks = s->rec->ks;
     const tss_group *g = ks->g;
     struct tss_dkls_sign_peer peers[TSS_DKLS_SIGN_MAX_PEERS];
+    if (s->rec->format != TSS_DKLS_KEYREC_FORMAT) {
+        return MPC_ERR_RESHARE_REQUIRED; /* no zero-sharing seeds (spec §2.1, App. C.4) */
+    }
     struct tss_dkls_sign_params sp;
     memset(&sp, 0, sizeof sp);
     memset(peers, 0, sizeof peers);
@@ -197,6 +200,7 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
         peers[i].bob = &pr->pair.bob;
         memcpy(peers[i].setup_id_out, pr->pair.setup_id_out, TSS_DKLS_HASH_BYTES);
         memcpy(peers[i].setup_id_in, pr->pair.setup_id_in, TSS_DKLS_HASH_BYTES);
+        peers[i].zero_seed = pr->pair.zero_seed;
         peers[i].quarantined = pr->status == TSS_DKLS_PEER_QUARANTINED;
     }
     sp.peers = peers;

@@ -9,9 +9,11 @@
  *   u16 n_signers | n_signers x (u16 len | node id)
  * The signer list must name exactly the session parties (each once) and every
  * signer must be a member of the key's committee; |S| >= t (spec §6.1).
+ * A key record in the legacy format 1 (no zero-sharing seeds,
+ * tss/dkls_keyrec.h) is refused at create with MPC_ERR_RESHARE_REQUIRED.
  * Messages (u8 version = 1 | u8 type | payload of tss/dkls_sign.h):
  *   round 1: broadcast 0x51 (64 B: com_i, ν_i); direct 0x52 to every peer (10 272 B)
- *   round 2: direct 0x53 to every peer (40 195 B)
+ *   round 2: direct 0x53 to every peer (40 228 B: R_i, salt, Γ^u, Γ^v, ψ, echo1, pk_i, RVOLE)
  *   round 3: broadcast 0x54 (96 B: u_i, w_i, echo2)
  * Result (130 bytes): r (32) | s (32, low-S) | recid (1, 0..3) | compact
  * r || s || v (65, v = recid), verified and recovered with libsecp256k1

@@ -57,6 +57,10 @@ sim_key_deal(struct sim_key *k, const tss_secp_ctx *ctx, uint32_t t, uint32_t n)
                 return -1;
             }
             test_rng_bytes(k->bob[a][b], sizeof(*k->bob[a][b]));
+            if (a < b) {
+                test_rng_bytes(k->zseed[a][b], 32);
+                memcpy(k->zseed[b][a], k->zseed[a][b], 32);
+            }
             test_rng_bytes(k->alice[a][b]->delta, 16);
             for (size_t i = 0; i < TSS_DKLS_KAPPA; i++) {
                 int d = (k->alice[a][b]->delta[i >> 3] >> (i & 7)) & 1;
@@ -79,6 +83,7 @@ sim_key_free(struct sim_key *k)
             k->bob[a][b] = NULL;
         }
     }
+    mpc_wipe(k->zseed, sizeof(k->zseed));
 }
 
 int
@@ -124,6 +129,7 @@ sim_create(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uint8
             memcpy(pe->x_pub, k->x_pub[o], 33);
             pe->alice = k->alice[me][o];
             pe->bob = k->bob[o][me];
+            pe->zero_seed = k->zseed[me][o];
             uint8_t a[32], bb[32];
             tss_dkls_id_encode(a, me);
             tss_dkls_id_encode(bb, o);

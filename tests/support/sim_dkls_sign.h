@@ -3,7 +3,8 @@
  *
  * A trusted dealer makes Shamir shares of a random key for committee 1..n and
  * synthetic OT setups for every ordered pair (random base-OT keys and Δ: the
- * base OT itself is tested separately); the simulator then runs the three
+ * base OT itself is tested separately) and a random zero-sharing seed for
+ * every unordered pair (spec §2.1); the simulator then runs the three
  * signing rounds of tss_dkls_sign among any signer subset, routing every
  * message through an optional tamper hook (per sender and receiver), and
  * records each party's status, culprit, signature and recovery id.
@@ -32,13 +33,14 @@ struct sim_key {
     uint8_t ctx_hash[32];             /* keygen ctx for setup ids */
     struct tss_dkls_ot_alice_setup *alice[SIM_MAX_N + 1][SIM_MAX_N + 1]; /* [A][B]: A->B at A */
     struct tss_dkls_ot_bob_setup *bob[SIM_MAX_N + 1][SIM_MAX_N + 1];     /* [A][B]: A->B at B */
+    uint8_t zseed[SIM_MAX_N + 1][SIM_MAX_N + 1][32]; /* seed_ab == seed_ba (F_Zero) */
 };
 
 /* Which message a tamper hook sees. */
 enum sim_msg_kind {
     SIM_R1_BCAST = 1,  /* round-1 broadcast (64 bytes) */
     SIM_R1_DIRECT = 2, /* round-1 direct (10 272 bytes) */
-    SIM_R2_DIRECT = 3, /* round-2 direct (40 195 bytes) */
+    SIM_R2_DIRECT = 3, /* round-2 direct (40 228 bytes) */
     SIM_R3_BCAST = 4,  /* round-3 broadcast (96 bytes) */
 };
 

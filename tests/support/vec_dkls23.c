@@ -283,6 +283,50 @@ vec_baseot(struct vec_run *r, const tss_secp_ctx *ctx)
               "65f135d493a86bfa4cf1d419b9c3c034a8205163fbcc041ba8396aa4655fdedb");
 }
 
+/* Zero sharing (spec §2.1, §6.3): seed, PRF and ζ_i against the reference model. */
+static void
+vec_zero(struct vec_run *r)
+{
+    uint8_t ctx7[32], c1[32], c3[32], zsid[32], seed[32], out[32];
+    memset(ctx7, 0x07, 32);
+    memset(c1, 0x08, 32);
+    memset(c3, 0x09, 32);
+    tss_dkls_zero_seed(seed, ctx7, 3, c3, 1, c1);
+    vec_check(r, "zero/seed(07^32, ID(1), ID(3), 08^32, 09^32)", seed, 32,
+              "ed5e70fc87836093cb12dbc643284460397eca99d60ef0c7e3fb91d2e621bfc6");
+    struct tss_secp_num z;
+    memset(zsid, 0x0a, 32);
+    tss_dkls_zero_prf(&z, seed, zsid);
+    tss_secp_scalar_encode(out, &z);
+    vec_check(r, "zero/prf(seed, 0a^32)", out, 32,
+              "36d3f6c0e438a2a4744f9eeb038577c5a2b21c952dc142ef81c9bbaff4915614");
+    /* seeds 0b (pair 1,2), 0c (1,3), 0d (2,3); zsid 0e^32 */
+    static const char *want[3] = {
+        "408ab8adf587bf715abe7c15b3321b21d4e4fcd14e83b5671b7c41e1868d214e",
+        "3cec32f37b5ba07bdaa7beb6973e213ba09ee7aaded32811b33a38b5018f40e6",
+        "8289145e8f1ca012ca99c533b58fc3a1452af86a81f1c2c2f11be3f64819df0d"};
+    static const char *name[3] = {"zeta_1 over {1,2,3}", "zeta_2 over {1,2,3}",
+                                  "zeta_3 over {1,2,3}"};
+    memset(zsid, 0x0e, 32);
+    for (uint32_t i = 1; i <= 3; i++) {
+        memset(&z, 0, sizeof(z));
+        for (uint32_t j = 1; j <= 3; j++) {
+            if (j != i) {
+                memset(seed, 0x0b + (int)(i + j - 3), 32); /* 1+2 -> 0b, 1+3 -> 0c, 2+3 -> 0d */
+                tss_dkls_zero_add(&z, i, j, seed, zsid);
+            }
+        }
+        tss_secp_scalar_encode(out, &z);
+        vec_check(r, name[i - 1], out, 32, want[i - 1]);
+    }
+    memset(&z, 0, sizeof(z));
+    memset(seed, 0x0c, 32);
+    tss_dkls_zero_add(&z, 1, 3, seed, zsid);
+    tss_secp_scalar_encode(out, &z);
+    vec_check(r, "zeta_1 over {1,3}", out, 32,
+              "7eaff34096e9d424f072c18ebb6ae95ab9d9152ce9f2e4b2439d8f315595ecc8");
+}
+
 int
 vec_dkls23_primitives(FILE *out, int *passed, int *failed)
 {
@@ -303,6 +347,7 @@ vec_dkls23_primitives(FILE *out, int *passed, int *failed)
     vec_h2c_rfc(&r);
     vec_ote(&r, ctx);
     vec_baseot(&r, ctx);
+    vec_zero(&r);
     tss_secp_ctx_destroy(ctx);
     *passed = r.passed;
     *failed = r.failed;

@@ -4,7 +4,8 @@
  * added on top of the primitives: the secp256k1 group backend's scalar
  * arithmetic, Shamir evaluation (tss/vss) of secret polynomials, share
  * aggregation and λ_i·x_i, the PoK response, the key record's encoding and
- * decoding of x_i, Δ and the base-OT keys, and whole keygen and signing runs
+ * decoding of x_i, Δ, the base-OT keys and the zero-sharing seed, the zero
+ * share ζ_i (seed derivation and PRF), and whole keygen and signing runs
  * with every freshly drawn scalar classified secret (tss_ctime_classify_secrets).
  * Secrets are marked undefined with memcheck client requests; under valgrind
  * every branch or memory index that depends on them fails the run. Values that
@@ -25,6 +26,7 @@
 #include "common/secmem.h"
 #include "tests/support/dkls_fixture.h"
 #include "tss/ctime.h"
+#include "tss/dkls_hash.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/group.h"
 #include "tss/pok.h"
@@ -117,13 +119,15 @@ test_ctime_key_record(void **state)
     SECRET(r->ks->secret, sizeof *r->ks->secret);
     SECRET(&r->peers[0].pair.alice, sizeof r->peers[0].pair.alice);
     SECRET(&r->peers[0].pair.bob, sizeof r->peers[0].pair.bob);
+    SECRET(r->peers[0].pair.zero_seed, sizeof r->peers[0].pair.zero_seed);
     uint8_t *enc = NULL;
     size_t len = 0;
     assert_int_equal(tss_dkls_keyrec_encode(r, &enc, &len), MPC_OK);
     /* decode the encoding with the same regions secret */
-    size_t peer_secrets = len - 2 * 32 - (16 + 3 * 128 * 32); /* Δ and the keys */
-    size_t x_off = peer_secrets - (4 + 1 + 64) - 4 - 32;      /* x_i ends the key share */
+    size_t peer_secrets = len - 32 - 2 * 32 - (16 + 3 * 128 * 32); /* Δ and the keys */
+    size_t x_off = peer_secrets - (4 + 1 + 64) - 4 - 32;           /* x_i ends the key share */
     SECRET(enc + peer_secrets, 16 + 3 * 128 * 32);
+    SECRET(enc + len - 32, 32); /* the zero-sharing seed ends the peer entry */
     SECRET(enc + x_off, 32);
     tss_dkls_keyrec *r2 = NULL;
     assert_int_equal(tss_dkls_keyrec_decode(&r2, enc, len), MPC_OK);
@@ -138,6 +142,32 @@ test_ctime_key_record(void **state)
     tss_dkls_keyrec_destroy(r);
     mpc_secure_free(enc);
     dkls_fx_key_free(&key);
+}
+
+/* Zero sharing (DKLs23 F_Zero): seed derivation from secret contributions and
+ * ζ_i from secret seeds, both directions of the ± rule, with no secret branch. */
+static void
+test_ctime_zero_share(void **state)
+{
+    (void)state;
+    uint8_t ctx[32] = {1}, c1[32], c2[32], seed[32], zsid[32] = {2};
+    struct tss_secp_num z1, z2, sum;
+    randombytes_buf(c1, sizeof c1);
+    randombytes_buf(c2, sizeof c2);
+    SECRET(c1, sizeof c1);
+    SECRET(c2, sizeof c2);
+    tss_dkls_zero_seed(seed, ctx, 1, c1, 2, c2);
+    memset(&z1, 0, sizeof z1);
+    memset(&z2, 0, sizeof z2);
+    SECRET(&z1, sizeof z1);
+    SECRET(&z2, sizeof z2);
+    tss_dkls_zero_add(&z1, 1, 2, seed, zsid); /* +PRF at the lower id */
+    tss_dkls_zero_add(&z2, 2, 1, seed, zsid); /* -PRF at the higher id */
+    tss_secp_scalar_add(&sum, &z1, &z2);
+    PUBLIC(&sum, sizeof sum);
+    PUBLIC(&z1, sizeof z1);
+    assert_true(tss_secp_num_is_zero(&sum));
+    assert_false(tss_secp_num_is_zero(&z1));
 }
 
 /* Whole keygen and signing runs with every fresh scalar classified secret. */
@@ -184,6 +214,7 @@ main(void)
         cmocka_unit_test(test_ctime_shares_and_lagrange),
         cmocka_unit_test(test_ctime_pok_response),
         cmocka_unit_test(test_ctime_key_record),
+        cmocka_unit_test(test_ctime_zero_share),
         cmocka_unit_test(test_ctime_keygen_and_sign_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -165,6 +165,60 @@ test_dkls_keyrec_create_rejects_bad_arguments(void **state)
     tss_dkls_keyrec_destroy(r);
 }
 
+/* Format 2 carries seed_ij (spec §2.1): both ends of a pair hold the same seed,
+ * different pairs different seeds; a format-1 record (no seeds) still decodes,
+ * stays format 1 when re-encoded (also through a quarantine) and has no seeds. */
+static void
+test_dkls_keyrec_zero_seeds_and_legacy_format(void **state)
+{
+    (void)state;
+    tss_dkls_keyrec *r0 = NULL, *r1 = NULL, *v1 = NULL;
+    uint8_t zero[32] = {0}, *enc = NULL, *again = NULL, *q = NULL;
+    size_t len = 0, len2 = 0, ql = 0;
+    assert_int_equal(key.rec[0][0], TSS_DKLS_KEYREC_FORMAT);
+    assert_int_equal(tss_dkls_keyrec_decode(&r0, key.rec[0], key.len[0]), MPC_OK);
+    assert_int_equal(tss_dkls_keyrec_decode(&r1, key.rec[1], key.len[1]), MPC_OK);
+    assert_int_equal(r0->format, TSS_DKLS_KEYREC_FORMAT);
+    const uint8_t *s01 = tss_dkls_keyrec_peer(r0, 1)->pair.zero_seed;
+    const uint8_t *s02 = tss_dkls_keyrec_peer(r0, 2)->pair.zero_seed;
+    assert_memory_equal(s01, tss_dkls_keyrec_peer(r1, 0)->pair.zero_seed, 32);
+    assert_memory_not_equal(s01, s02, 32);
+    assert_memory_not_equal(s01, zero, 32);
+    /* legacy */
+    r0->format = TSS_DKLS_KEYREC_FORMAT_V1;
+    assert_int_equal(tss_dkls_keyrec_encode(r0, &enc, &len), MPC_OK);
+    assert_int_equal(len, key.len[0] - 2 * TSS_DKLS_ZERO_SEED_BYTES);
+    assert_int_equal(enc[0], TSS_DKLS_KEYREC_FORMAT_V1);
+    assert_int_equal(tss_dkls_keyrec_decode(&v1, enc, len), MPC_OK);
+    assert_int_equal(v1->format, TSS_DKLS_KEYREC_FORMAT_V1);
+    assert_memory_equal(tss_dkls_keyrec_peer(v1, 1)->pair.zero_seed, zero, 32);
+    assert_int_equal(tss_dkls_keyrec_encode(v1, &again, &len2), MPC_OK);
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, enc, len);
+    assert_int_equal(tss_dkls_keyrec_quarantine(enc, len, "node-1", &q, &ql), MPC_OK);
+    assert_int_equal(ql, len);
+    assert_int_equal(q[0], TSS_DKLS_KEYREC_FORMAT_V1);
+    /* a format-1 record with format-2 length (or the reverse) is malformed */
+    enc[0] = TSS_DKLS_KEYREC_FORMAT;
+    tss_dkls_keyrec *bad = NULL;
+    assert_int_equal(tss_dkls_keyrec_decode(&bad, enc, len), MPC_ERR_MSG_MALFORMED);
+    uint8_t *cp = malloc(key.len[0]);
+    memcpy(cp, key.rec[0], key.len[0]);
+    cp[0] = TSS_DKLS_KEYREC_FORMAT_V1;
+    assert_int_equal(tss_dkls_keyrec_decode(&bad, cp, key.len[0]), MPC_ERR_MSG_MALFORMED);
+    free(cp);
+    /* an unknown format value cannot be encoded */
+    r0->format = 3;
+    mpc_secure_free(again);
+    again = NULL;
+    assert_int_equal(tss_dkls_keyrec_encode(r0, &again, &len2), MPC_ERR_INVALID_ARG);
+    mpc_secure_free(q);
+    mpc_secure_free(enc);
+    tss_dkls_keyrec_destroy(v1);
+    tss_dkls_keyrec_destroy(r1);
+    tss_dkls_keyrec_destroy(r0);
+}
+
 /* Suite hashes against the reference model (spec §1.4): keygen_ctx, dkg/pok, reshare_ctx. */
 static void
 test_dkls_suite_matches_reference_model(void **state)
@@ -251,6 +305,7 @@ main(void)
     seed = mpc_test_seed("test_dkls_keyrec");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkls_keyrec_round_trip),
+        cmocka_unit_test(test_dkls_keyrec_zero_seeds_and_legacy_format),
         cmocka_unit_test(test_dkls_keyrec_decode_is_strict),
         cmocka_unit_test(test_dkls_keyrec_create_rejects_bad_arguments),
         cmocka_unit_test(test_dkls_suite_matches_reference_model),

@@ -174,6 +174,54 @@ test_dkls_reshare_clears_quarantine(void **state)
     dkls_fx_key_free(&k2);
 }
 
+/* Rewrites every record of k in the legacy format 1 (no zero-sharing seeds). */
+static void
+to_format_v1(dkls_fx_key *k, const uint32_t *nodes, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t x = nodes[i];
+        tss_dkls_keyrec *r = NULL;
+        uint8_t *enc = NULL;
+        size_t len = 0;
+        assert_int_equal(tss_dkls_keyrec_decode(&r, k->rec[x], k->len[x]), MPC_OK);
+        r->format = TSS_DKLS_KEYREC_FORMAT_V1;
+        assert_int_equal(tss_dkls_keyrec_encode(r, &enc, &len), MPC_OK);
+        tss_dkls_keyrec_destroy(r);
+        assert_int_equal(enc[0], TSS_DKLS_KEYREC_FORMAT_V1);
+        mpc_secure_free(k->rec[x]);
+        k->rec[x] = enc;
+        k->len[x] = len;
+    }
+}
+
+/* A legacy record (format 1, written before zero-sharing) still loads but refuses
+ * to sign with MPC_ERR_RESHARE_REQUIRED; a reshare from it writes format 2 with
+ * fresh seeds for the new committee, which signs (spec §2.1, App. C.4). */
+static void
+test_dkls_reshare_upgrades_legacy_record(void **state)
+{
+    (void)state;
+    dkls_fx_key k1, k2;
+    tss_sim_result res;
+    uint32_t c[3] = {0, 1, 2}, s01[2] = {0, 1};
+    uint8_t msg[32] = {9}, out[130];
+    assert_int_equal(dkls_fx_keygen(&k1, c, 3, 2, seed, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    to_format_v1(&k1, c, 3);
+    assert_int_equal(dkls_fx_sign(&k1, s01, 2, msg, seed, NULL, NULL, &res, out),
+                     MPC_ERR_RESHARE_REQUIRED);
+    tss_sim_result_free(&res);
+    assert_int_equal(dkls_fx_reshare(&k1, c, 3, c, 3, 2, seed, NULL, NULL, &res, &k2), MPC_OK);
+    tss_sim_result_free(&res);
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(k2.rec[i][0], TSS_DKLS_KEYREC_FORMAT);
+    }
+    check_records(&k2, c, 3, 2, &k1);
+    sign_ok(&k2, s01, 2);
+    dkls_fx_key_free(&k1);
+    dkls_fx_key_free(&k2);
+}
+
 enum rs_cheat {
     RS_BAD_CONSTANT, /* dealer 1's D_{1,0} replaced by another valid point */
     RS_LONG_COMMIT,  /* dealer 1 announces t' + 1 commitments */
@@ -268,6 +316,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkls_reshare_chain_keeps_key),
         cmocka_unit_test(test_dkls_reshare_clears_quarantine),
+        cmocka_unit_test(test_dkls_reshare_upgrades_legacy_record),
         cmocka_unit_test(test_dkls_reshare_wrong_constant_names_dealer),
         cmocka_unit_test(test_dkls_reshare_wrong_commitment_length_names_dealer),
         cmocka_unit_test(test_dkls_reshare_bad_share_names_dealer),

@@ -15,6 +15,7 @@
 #include "common/secmem.h"
 #include "tests/support/sim_dkls_sign.h"
 #include "tests/support/test_rng.h"
+#include "tss/dkls_hash.h"
 #include "tss/dkls_setup.h"
 
 static tss_secp_ctx *ctx;
@@ -72,6 +73,17 @@ test_setup_halves_fit_and_multiply(void **state)
     assert_memory_equal(ra->tr_out, rb->tr_in, 32);
     assert_memory_equal(ra->tr_in, rb->tr_out, 32);
     assert_memory_not_equal(ra->tr_in, ra->tr_out, 32);
+    /* F_Zero seed (spec §2.1): both ends agree, and it is H32(zero/seed, ctx, ID(1),
+       ID(2), c_1, c_2) over the two contributions carried at the end of the messages */
+    assert_memory_equal(ra->zero_seed, rb->zero_seed, 32);
+    uint8_t want[32], zero[32] = {0};
+    const size_t zoff = TSS_DKLS_SETUP_MSG_BYTES - TSS_DKLS_ZERO_SEED_BYTES;
+    tss_dkls_zero_seed(want, ch, 1, msg_a + zoff, 2, msg_b + zoff);
+    assert_memory_equal(ra->zero_seed, want, 32);
+    tss_dkls_zero_seed(want, ch, 2, msg_b + zoff, 1, msg_a + zoff); /* order-free */
+    assert_memory_equal(ra->zero_seed, want, 32);
+    assert_memory_not_equal(ra->zero_seed, zero, 32);
+    assert_memory_not_equal(msg_a + zoff, msg_b + zoff, 32);
     for (size_t i = 0; i < TSS_DKLS_KAPPA; i++) {
         int d = (ra->alice.delta[i >> 3] >> (i & 7)) & 1;
         assert_memory_equal(ra->alice.keys[i], d ? rb->bob.keys1[i] : rb->bob.keys0[i], 32);
@@ -120,6 +132,8 @@ test_setup_real_setups_sign(void **state)
             *k.bob[b][a] = ra->bob;     /* b->a at a */
             *k.alice[b][a] = rb->alice; /* b->a at b */
             *k.bob[a][b] = rb->bob;     /* a->b at b */
+            memcpy(k.zseed[a][b], ra->zero_seed, 32);
+            memcpy(k.zseed[b][a], rb->zero_seed, 32);
         }
     }
     mpc_secure_free(ra);

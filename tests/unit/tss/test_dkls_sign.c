@@ -18,6 +18,8 @@
 #include "tests/support/sim_dkls_sign.h"
 #include "tests/support/test_rng.h"
 #include "tss/dkls_hash.h"
+#include "tss/dkls_ote.h"
+#include "tss/dkls_rvole.h"
 
 static tss_secp_ctx *ctx;         /* backend */
 static secp256k1_context *refctx; /* independent libsecp256k1 context for checks */
@@ -201,9 +203,10 @@ test_sign_cheating_rvole_inputs_caught(void **state)
     struct sim_result r = run_tampered(NULL, 3, TSS_DKLS_SIGN_CHEAT_RVOLE_R_PLUS_1);
     assert_failed(&r, 1, MPC_ERR_BAD_SIG_SHARE, 3);
     assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 3);
+    /* sk_1 + 1 in the RVOLE but pk_1 honest: Γ^v against pk_1 fails */
     r = run_tampered(NULL, 1, TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1);
-    assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 1);
-    assert_failed(&r, 3, MPC_ERR_BAD_SIG_SHARE, 1);
+    assert_failed(&r, 2, MPC_ERR_BAD_PK_SHARE, 1);
+    assert_failed(&r, 3, MPC_ERR_BAD_PK_SHARE, 1);
 #else
     skip();
 #endif
@@ -217,10 +220,10 @@ test_sign_tampered_gamma_psi_u_w(void **state)
     struct tamper_spec t = {SIM_R2_DIRECT, 1, 2, 65, 0x01, 0};
     struct sim_result r = run_tampered(&t, 0, 0);
     assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 1);
-    /* Γ^v (offset 98) */
+    /* Γ^v (offset 98): checked against pk_1 */
     t.off = 98;
     r = run_tampered(&t, 0, 0);
-    assert_failed(&r, 2, MPC_ERR_BAD_SIG_SHARE, 1);
+    assert_failed(&r, 2, MPC_ERR_BAD_PK_SHARE, 1);
     /* ψ (offset 131, low byte): only the final verification catches it */
     struct tamper_spec tp = {SIM_R2_DIRECT, 1, 2, 131 + 31, 0x01, 0};
     r = run_tampered(&tp, 0, 0);
@@ -271,19 +274,291 @@ test_sign_ot_and_mul_checks_name_peer(void **state)
     struct sim_result r = run_tampered(&t, 0, 0);
     assert_failed(&r, 1, MPC_ERR_OT_CHECK, 2);
     /* A bit of ã (still canonical) from Alice 3 toward Bob 1: μ check fails at 1. */
-    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 1, 195 + 32 * 100 + 31, 0x02, 0};
+    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 1, TSS_DKLS_SIGN_R2_HEAD_BYTES + 32 * 100 + 31,
+                             0x02,          0};
     r = run_tampered(&t2, 0, 0);
     assert_failed(&r, 1, MPC_ERR_MUL_CHECK, 3);
     /* Wrong lengths. */
     struct tamper_spec t3 = {SIM_R1_DIRECT, 3, 2, 0, 0, 100};
     r = run_tampered(&t3, 0, 0);
     assert_failed(&r, 2, MPC_ERR_MSG_MALFORMED, 3);
-    struct tamper_spec t4 = {SIM_R2_DIRECT, 1, 3, 0, 0, 40194};
+    struct tamper_spec t4 = {SIM_R2_DIRECT, 1, 3, 0, 0, TSS_DKLS_SIGN_R2_DIRECT_BYTES - 1};
     r = run_tampered(&t4, 0, 0);
     assert_failed(&r, 3, MPC_ERR_MSG_MALFORMED, 1);
     struct tamper_spec t5 = {SIM_R3_BCAST, 1, 2, 0, 0, 95};
     r = run_tampered(&t5, 0, 0);
     assert_failed(&r, 2, MPC_ERR_MSG_MALFORMED, 1);
+}
+
+/* ------------------------------------------------------------------ zero-sharing */
+
+/* Records PT(pk_j) from every round-2 direct message (spec §6.3, offset 195). */
+struct pk_capture {
+    uint8_t pk[SIM_MAX_N + 1][33]; /* by sender id */
+};
+
+static void
+pk_capture_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf,
+              size_t *len)
+{
+    struct pk_capture *c = arg;
+    (void)to;
+    if (kind == SIM_R2_DIRECT && *len == TSS_DKLS_SIGN_R2_DIRECT_BYTES) {
+        memcpy(c->pk[from], buf + 195, 33);
+    }
+}
+
+/* λ_j·X_j over the signer set ids: the long-term share term of signer j. */
+static void
+long_term_pk(const struct sim_key *k, const uint32_t *ids, size_t n, uint32_t j, uint8_t out[33])
+{
+    uint8_t idl[SIM_MAX_N][32], lam[32], me[32];
+    secp256k1_pubkey xj, pk;
+    for (size_t i = 0; i < n; i++) {
+        tss_dkls_id_encode(idl[i], ids[i]);
+    }
+    tss_dkls_id_encode(me, j);
+    assert_int_equal(tss_secp_lagrange(lam, (const uint8_t(*)[32])idl, n, me), MPC_OK);
+    assert_int_equal(tss_secp_point_decode(ctx, &xj, k->x_pub[j], 33), MPC_OK);
+    assert_int_equal(tss_secp_point_mul_pub(ctx, &pk, &xj, lam), MPC_OK);
+    assert_int_equal(tss_secp_point_encode(ctx, out, &pk), MPC_OK);
+}
+
+/* DKLs23 Protocol 3.6 / F_Zero: two sessions over the same signer set use
+ * different sk_i (pk_i = sk_i·G differs), neither equals λ_i·x_i (ζ_i ≠ 0), and
+ * Σ pk_i = Y (Σ ζ_i = 0); both signatures verify. */
+static void
+test_sign_zero_share_rerandomises_sk(void **state)
+{
+    (void)state;
+    const uint32_t ids[] = {1, 2, 3};
+    static struct pk_capture c[2];
+    secp256k1_pubkey y;
+    assert_true(secp256k1_ec_pubkey_parse(refctx, &y, key3.y_pub, 33));
+    for (int run = 0; run < 2; run++) {
+        uint8_t msg[32];
+        struct sim_result r;
+        test_rng_bytes(msg, 32);
+        memset(&c[run], 0, sizeof(c[run]));
+        assert_int_equal(sim_sign_run(&key3, ids, 3, msg, pk_capture_cb, &c[run], 0, 0, &r), 0);
+        assert_good_signature(&key3, &r, msg);
+        secp256k1_pubkey pks[3], sum;
+        const secp256k1_pubkey *ins[3] = {&pks[0], &pks[1], &pks[2]};
+        for (size_t i = 0; i < 3; i++) {
+            uint8_t lt[33];
+            long_term_pk(&key3, ids, 3, ids[i], lt);
+            assert_memory_not_equal(c[run].pk[ids[i]], lt, 33); /* ζ_i ≠ 0 */
+            assert_true(secp256k1_ec_pubkey_parse(refctx, &pks[i], c[run].pk[ids[i]], 33));
+        }
+        assert_true(secp256k1_ec_pubkey_combine(refctx, &sum, ins, 3));
+        assert_int_equal(secp256k1_ec_pubkey_cmp(refctx, &sum, &y), 0); /* Σ ζ_i = 0 */
+    }
+    for (size_t i = 0; i < 3; i++) {
+        assert_memory_not_equal(c[0].pk[ids[i]], c[1].pk[ids[i]], 33); /* fresh per session */
+    }
+}
+
+/* A tampered or invalid pk_j is refused naming its sender (spec §6.4). */
+static void
+test_sign_tampered_pk_refused(void **state)
+{
+    (void)state;
+    /* -pk_2 toward 1 (parity flip: still a valid point): Γ^v fails at 1 */
+    struct tamper_spec t = {SIM_R2_DIRECT, 2, 1, 195, 0x01, 0};
+    struct sim_result r = run_tampered(&t, 0, 0);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 2);
+    assert_int_equal(r.status[2], MPC_OK); /* 3 got the honest pk_2 */
+    /* prefix 04 (02 ^ 06 or 03 ^ 06 = 05): not a compressed point */
+    struct tamper_spec t2 = {SIM_R2_DIRECT, 3, 2, 195, 0x06, 0};
+    r = run_tampered(&t2, 0, 0);
+    assert_failed(&r, 2, MPC_ERR_BAD_POINT, 3);
+    /* x of pk_3 changed: off the curve or another point */
+    struct tamper_spec t3 = {SIM_R2_DIRECT, 3, 1, 195 + 20, 0x80, 0};
+    r = run_tampered(&t3, 0, 0);
+    assert_true(r.status[0] == MPC_ERR_BAD_POINT || r.status[0] == MPC_ERR_BAD_PK_SHARE);
+    assert_int_equal(r.culprit[0], 3);
+}
+
+static void
+test_sign_cheating_pk_caught(void **state)
+{
+    (void)state;
+#ifdef MPC_FAULT_INJECTION
+    /* pk_2 + G with an honest RVOLE input: every peer's Γ^v check names 2 */
+    struct sim_result r = run_tampered(NULL, 2, TSS_DKLS_SIGN_CHEAT_PK_PLUS_G);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 2);
+    assert_failed(&r, 3, MPC_ERR_BAD_PK_SHARE, 2);
+    /* sk_2 + 1 in pk_2 and the RVOLE alike: Γ^v passes, Σ pk_j != Y; with three
+       signers nobody can be named from the sum */
+    r = run_tampered(NULL, 2, TSS_DKLS_SIGN_CHEAT_SK_SHIFT);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 0);
+    assert_failed(&r, 3, MPC_ERR_BAD_PK_SHARE, 0);
+    /* a signer that skips ζ_i (consistent pk_i) breaks Σ pk_j == Y too */
+    r = run_tampered(NULL, 3, TSS_DKLS_SIGN_CHEAT_NO_ZETA);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 0);
+    assert_failed(&r, 2, MPC_ERR_BAD_PK_SHARE, 0);
+    /* with two signers the sum names the peer */
+    const uint32_t two[] = {1, 3};
+    uint8_t msg[32];
+    test_rng_bytes(msg, 32);
+    assert_int_equal(
+        sim_sign_run(&key3, two, 2, msg, NULL, NULL, 3, TSS_DKLS_SIGN_CHEAT_SK_SHIFT, &r), 0);
+    assert_failed(&r, 1, MPC_ERR_BAD_PK_SHARE, 3);
+#else
+    skip();
+#endif
+}
+
+/* ------------------------------------------------------------------ extraction */
+
+/* What the attacker (party 2, Bob toward Alice 1) sees in one session. */
+struct extract_view {
+    uint8_t b1[SIM_MAX_N + 1][TSS_DKLS_SIGN_R1_BCAST_BYTES]; /* round-1 broadcasts by sender */
+    uint8_t u[TSS_DKLS_OTE_U_BYTES];                         /* 2's U toward 1 */
+    uint8_t m2[TSS_DKLS_SIGN_R2_DIRECT_BYTES];               /* 1's round-2 message to 2 */
+};
+
+static void
+extract_cb(void *arg, enum sim_msg_kind kind, uint32_t from, uint32_t to, uint8_t *buf, size_t *len)
+{
+    struct extract_view *v = arg;
+    if (kind == SIM_R1_BCAST && *len == TSS_DKLS_SIGN_R1_BCAST_BYTES) {
+        memcpy(v->b1[from], buf, *len);
+    } else if (kind == SIM_R1_DIRECT && from == 2 && to == 1) {
+        memcpy(v->u, buf, TSS_DKLS_OTE_U_BYTES);
+    } else if (kind == SIM_R2_DIRECT && from == 1 && to == 2 &&
+               *len == TSS_DKLS_SIGN_R2_DIRECT_BYTES) {
+        memcpy(v->m2, buf, *len);
+    }
+}
+
+/* sign_ctx and echo1 of a simulated session (spec §1.4), from public data. */
+static void
+extract_ctx(const uint32_t *ids, size_t n, const uint8_t msg[32], const struct extract_view *v,
+            uint8_t sctx[32], uint8_t echo1[32])
+{
+    uint8_t sid[16], ver[4] = {0, 0, 0, 1}, idl[SIM_MAX_N][32], cat[SIM_MAX_N][96];
+    memset(sid, 0x5a, sizeof(sid));
+    for (size_t i = 0; i < n; i++) {
+        tss_dkls_id_encode(idl[i], ids[i]);
+        memcpy(cat[i], idl[i], 32);
+        memcpy(cat[i] + 32, v->b1[ids[i]], 64); /* com_j || ν_j */
+    }
+    const struct tss_dkls_part cp[] = {{sid, 16}, {"secp256k1", 9}, {"wallet-1", 8},
+                                       {ver, 4},  {key3.y_pub, 33}, {idl, n * 32},
+                                       {msg, 32}};
+    tss_dkls_h32(sctx, "sign/ctx", cp, 7);
+    const struct tss_dkls_part ep[] = {{sctx, 32}, {cat, n * 96}};
+    tss_dkls_h32(echo1, "sign/echo1", ep, 2);
+}
+
+/*
+ * The extraction of spec §4.5 with Δ known (white box: as if learned by
+ * probes): Bob 2 knows both base-OT keys of setup 1->2, so with Δ_1 it rebuilds
+ * Alice 1's q rows, both random-OT pads and her RVOLE input
+ * a_1 = ã_{0,1} − α⁰_{0,1} + α¹_{0,1} from her round-2 message. Returns a_1.
+ */
+static void
+extract_sk(const uint32_t *ids, size_t n, const uint8_t msg[32], const struct extract_view *v,
+           uint8_t out[32], uint8_t echo1[32])
+{
+    const struct tss_dkls_ot_alice_setup *al = key3.alice[1][2];
+    const struct tss_dkls_ot_bob_setup *bo = key3.bob[1][2];
+    uint8_t sctx[32], id1[32], id2[32], setup_id[32], ote_sid[32], mul_sid[32];
+    uint8_t row[16] = {0}, row1[16], col[TSS_DKLS_OTE_COL_BYTES];
+    extract_ctx(ids, n, msg, v, sctx, echo1);
+    tss_dkls_id_encode(id1, 1);
+    tss_dkls_id_encode(id2, 2);
+    tss_dkls_setup_id(setup_id, key3.ctx_hash, id1, id2);
+    tss_dkls_ote_sid(ote_sid, sctx, setup_id, id1, id2, v->b1[2] + 32);
+    tss_dkls_mul_sid(mul_sid, ote_sid, v->b1[1] + 32);
+    for (uint16_t i = 0; i < TSS_DKLS_KAPPA; i++) {
+        int d = (al->delta[i >> 3] >> (i & 7)) & 1;
+        tss_dkls_ote_column(col, ote_sid, i, d ? bo->keys1[i] : bo->keys0[i]);
+        int bit = (col[0] ^ (d ? v->u[i * TSS_DKLS_OTE_COL_BYTES] : 0)) & 1; /* q^i, row 0 */
+        row[i >> 3] |= (uint8_t)(bit << (i & 7));
+    }
+    for (size_t b = 0; b < 16; b++) {
+        row1[b] = row[b] ^ al->delta[b];
+    }
+    struct tss_secp_num a0, a1, at;
+    tss_dkls_rvole_ot_out(&a0, mul_sid, 0, 1, row);
+    tss_dkls_rvole_ot_out(&a1, mul_sid, 0, 1, row1);
+    assert_int_equal(tss_secp_scalar_decode(&at, v->m2 + TSS_DKLS_SIGN_R2_HEAD_BYTES + 32, 32),
+                     MPC_OK);
+    tss_secp_scalar_sub(&at, &at, &a0);
+    tss_secp_scalar_add(&at, &at, &a1);
+    tss_secp_scalar_encode(out, &at);
+}
+
+/* λ_1·x_1 over ids, as a scalar. */
+static void
+long_term_sk1(const uint32_t *ids, size_t n, uint8_t out[32])
+{
+    uint8_t idl[SIM_MAX_N][32], lam[32], me[32];
+    struct tss_secp_num l, x;
+    for (size_t i = 0; i < n; i++) {
+        tss_dkls_id_encode(idl[i], ids[i]);
+    }
+    tss_dkls_id_encode(me, 1);
+    assert_int_equal(tss_secp_lagrange(lam, (const uint8_t(*)[32])idl, n, me), MPC_OK);
+    tss_secp_num_from_bytes(&l, lam);
+    tss_secp_num_from_bytes(&x, key3.x[1]);
+    tss_secp_scalar_mul(&l, &l, &x);
+    tss_secp_scalar_encode(out, &l);
+}
+
+/* Spec App. C.4: what the §4.5 extraction recovers after the zero-sharing. The
+ * recovered RVOLE input is the attempt's sk_1 (its G-multiple is the pk_1 that
+ * was sent), never λ_1·x_1, and differs per session; with three signers the
+ * attacker cannot remove ζ_1 (it lacks seed_13). With two signers it can
+ * (it holds seed_12): the per-pair gate, not ζ, stops that case. */
+static void
+test_sign_extraction_recovers_session_share(void **state)
+{
+    (void)state;
+    static struct extract_view v;
+    uint8_t msg[32], got[2][32], lt[32], echo1[32], pkb[33], enc[33];
+    struct sim_result r;
+    const uint32_t three[] = {1, 2, 3}, two[] = {1, 2};
+    long_term_sk1(three, 3, lt);
+    for (int run = 0; run < 2; run++) {
+        test_rng_bytes(msg, 32);
+        memset(&v, 0, sizeof(v));
+        assert_int_equal(sim_sign_run(&key3, three, 3, msg, extract_cb, &v, 0, 0, &r), 0);
+        assert_good_signature(&key3, &r, msg);
+        extract_sk(three, 3, msg, &v, got[run], echo1);
+        secp256k1_pubkey pk;
+        assert_int_equal(tss_secp_point_base(ctx, &pk, NULL, got[run]), MPC_OK);
+        assert_int_equal(tss_secp_point_encode(ctx, enc, &pk), MPC_OK);
+        memcpy(pkb, v.m2 + 195, 33);
+        assert_memory_equal(enc, pkb, 33);         /* the extraction works: a_1 = sk_1 */
+        assert_memory_not_equal(got[run], lt, 32); /* ... and is not λ_1·x_1 */
+        /* removing the one seed the attacker holds does not give λ_1·x_1 either */
+        struct tss_secp_num a, z;
+        memset(&z, 0, sizeof(z));
+        tss_dkls_zero_add(&z, 1, 2, key3.zseed[1][2], echo1);
+        tss_secp_num_from_bytes(&a, got[run]);
+        tss_secp_scalar_sub(&a, &a, &z);
+        tss_secp_scalar_encode(enc, &a);
+        assert_memory_not_equal(enc, lt, 32);
+    }
+    assert_memory_not_equal(got[0], got[1], 32); /* fresh per session */
+    /* two signers: a_1 − ζ_1 = λ_1·x_1 for the peer that knows seed_12 */
+    long_term_sk1(two, 2, lt);
+    test_rng_bytes(msg, 32);
+    memset(&v, 0, sizeof(v));
+    assert_int_equal(sim_sign_run(&key3, two, 2, msg, extract_cb, &v, 0, 0, &r), 0);
+    assert_int_equal(r.status[0], MPC_OK);
+    extract_sk(two, 2, msg, &v, got[0], echo1);
+    assert_memory_not_equal(got[0], lt, 32);
+    struct tss_secp_num a, z;
+    memset(&z, 0, sizeof(z));
+    tss_dkls_zero_add(&z, 1, 2, key3.zseed[1][2], echo1);
+    tss_secp_num_from_bytes(&a, got[0]);
+    tss_secp_scalar_sub(&a, &a, &z);
+    tss_secp_scalar_encode(enc, &a);
+    assert_memory_equal(enc, lt, 32);
 }
 
 /* ------------------------------------------------------------------ create checks */
@@ -308,6 +583,7 @@ party1_params(struct one_party *o, const uint32_t *peer_ids, size_t np)
         tss_dkls_id_encode(b, j);
         tss_dkls_setup_id(o->peers[k].setup_id_out, key3.ctx_hash, a, b);
         tss_dkls_setup_id(o->peers[k].setup_id_in, key3.ctx_hash, b, a);
+        o->peers[k].zero_seed = key3.zseed[1][j <= 3 && j != 1 ? j : 2];
     }
     o->p.ctx = ctx;
     o->p.wallet_id = (const uint8_t *)"w";
@@ -379,6 +655,9 @@ test_sign_create_rejects_bad_inputs(void **state)
     party1_params(&o, good, 2);
     o.peers[0].alice = NULL;
     assert_int_equal(tss_dkls_sign_create(&o.p, &s, &who), MPC_ERR_INVALID_ARG);
+    party1_params(&o, good, 2);
+    o.peers[1].zero_seed = NULL; /* no F_Zero seed for the pair */
+    assert_int_equal(tss_dkls_sign_create(&o.p, &s, &who), MPC_ERR_INVALID_ARG);
     assert_int_equal(tss_dkls_sign_create(NULL, &s, &who), MPC_ERR_INVALID_ARG);
     assert_int_equal(tss_dkls_sign_create(&o.p, NULL, &who), MPC_ERR_INVALID_ARG);
     assert_null(s);
@@ -433,7 +712,8 @@ test_sign_replayed_round1_gets_fresh_pads(void **state)
     assert_int_equal(sim_sign_run(&key3, ids, 2, msg, replay_cb, &rp, 0, 0, &r), 0);
     /* 1 accepted the replay in round 2 (same ote_sid) and answered with new pads */
     assert_true(r.stage[0] >= 3);
-    assert_memory_not_equal(rp.d2[0] + 195, rp.d2[1] + 195, 32 * 3);
+    assert_memory_not_equal(rp.d2[0] + TSS_DKLS_SIGN_R2_HEAD_BYTES,
+                            rp.d2[1] + TSS_DKLS_SIGN_R2_HEAD_BYTES, 32 * 3);
     /* the session then fails: 2's fresh round-1 view differs from what 1 echoed */
     assert_int_equal(r.status[1], MPC_ERR_EQUIVOCATION);
     assert_int_equal(r.culprit[1], 1);
@@ -452,6 +732,10 @@ main(void)
         cmocka_unit_test(test_sign_tampered_gamma_psi_u_w),
         cmocka_unit_test(test_sign_equivocation_detected),
         cmocka_unit_test(test_sign_ot_and_mul_checks_name_peer),
+        cmocka_unit_test(test_sign_zero_share_rerandomises_sk),
+        cmocka_unit_test(test_sign_tampered_pk_refused),
+        cmocka_unit_test(test_sign_cheating_pk_caught),
+        cmocka_unit_test(test_sign_extraction_recovers_session_share),
         cmocka_unit_test(test_sign_create_rejects_bad_inputs),
         cmocka_unit_test(test_sign_replayed_round1_gets_fresh_pads),
     };
