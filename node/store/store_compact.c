@@ -12,6 +12,9 @@
  * Overwriting the old file's blocks removes the bytes on file systems that
  * write in place (ext4, xfs); copy-on-write file systems and flash wear
  * levelling may keep older blocks, which no user-space code can reach.
+ * A backup in another process (node/store/backup.h) holds a shared flock on
+ * "<path>-lock" while its environment is open; compaction takes it
+ * exclusively first, so the file is never renamed under a backup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "node/store/backup.h"
 #include "node/store/store.h"
 #include "node/store/store_internal.h"
 
@@ -161,12 +165,23 @@ node_store_compact(node_store *s)
         return MPC_ERR_NOMEM;
     }
     snprintf(tmp, n, "%s%s", s->path, COMPACT_SUFFIX);
+    /* A backup (another process) holds the environment open under a shared
+     * flock: renaming the file under it is unsafe, so wait for it (bounded). */
+    int lock_fd = -1;
+    mpc_status lst = node_store_lockfile_take(s->path, 1, NODE_STORE_BACKUP_LOCK_WAIT_MS, &lock_fd);
+    if (lst != MPC_OK) {
+        free(tmp);
+        mpc_log(MPC_LOG_ERROR, "store", "compacted", "status=%s reason=backup_lock",
+                mpc_status_name(lst));
+        return lst;
+    }
     (void)pthread_rwlock_wrlock(&s->lock);
     mpc_status st = s->env == NULL ? MPC_ERR_STORE : compact_copy(s, tmp);
     if (st == MPC_OK) {
         st = compact_swap(s, tmp);
     }
     (void)pthread_rwlock_unlock(&s->lock);
+    node_store_lockfile_release(lock_fd);
     free(tmp);
     mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "store", "compacted", "status=%s",
             mpc_status_name(st));

@@ -40,6 +40,23 @@ struct node_store_txn {
     MDB_txn *txn;  /* LMDB write transaction */
 };
 
+#define NODE_STORE_KDF_REC_BYTES 36u /* meta "kdf": format, alg, opslimit, memlimit, salt */
+#define NODE_STORE_VERIFIER      "mpc-node store verifier v1" /* sealed as "!verifier" */
+
+/* Seals data for record name under key into a malloc'ed LMDB value
+ * (u8 format || nonce || ciphertext || tag). Caller frees *val with free(). */
+mpc_status node_store_value_seal(const uint8_t *key, const char *name, const uint8_t *data,
+                                 size_t len, uint8_t **val, size_t *val_len);
+
+/* Opens an LMDB value of record name under key. Out: *out secure memory (caller
+ * frees with mpc_secure_free). Returns MPC_ERR_CORRUPT if it does not open. */
+mpc_status node_store_value_open(const uint8_t *key, const char *name, const MDB_val *v,
+                                 uint8_t **out, size_t *out_len);
+
+/* Encodes the meta "kdf" record (NODE_STORE_KDF_REC_BYTES bytes) into b. */
+void node_store_kdf_encode(uint8_t *b, const struct node_store_kdf_params *kdf,
+                           const uint8_t *salt);
+
 /* Translates an LMDB return code (logged with its text: it never carries data). */
 mpc_status node_store_lmdb_status(int rc, const char *what);
 
