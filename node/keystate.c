@@ -259,8 +259,8 @@ entry_read(struct rd *r, struct node_keystate_entry *e)
     }
     e->threshold = r_u16(r);
     e->n = r_u8(r);
-    if (pk == NULL || e->n == 0 || e->n > NODE_STORE_KEYINFO_MAX_PARTIES ||
-        e->threshold > e->n || e->version == 0 || node_store_key_type_name(e->key_type) == NULL ||
+    if (pk == NULL || e->n == 0 || e->n > NODE_STORE_KEYINFO_MAX_PARTIES || e->threshold > e->n ||
+        e->version == 0 || node_store_key_type_name(e->key_type) == NULL ||
         !node_client_wallet_id_is_valid(e->wallet)) {
         r->ok = 0;
         return;
@@ -490,9 +490,9 @@ node_keystate_reply_open(struct node_keystate_reply *r, const uint8_t *in, size_
         return MPC_ERR_MSG_BAD_SIGNATURE;
     }
     mpc_status st = reply_read(r, in, len - KS_SIG);
-    if (st == MPC_OK && (strcmp(r->from, q->to) != 0 || strcmp(r->to, q->from) != 0 ||
-                         r->mode != q->mode ||
-                         sodium_memcmp(r->nonce, q->nonce, NODE_KEYSTATE_NONCE) != 0)) {
+    if (st == MPC_OK &&
+        (strcmp(r->from, q->to) != 0 || strcmp(r->to, q->from) != 0 || r->mode != q->mode ||
+         sodium_memcmp(r->nonce, q->nonce, NODE_KEYSTATE_NONCE) != 0)) {
         st = MPC_ERR_MSG_REPLAY;
     }
     if (st == MPC_OK && !time_ok(r->time_ms, now_ms)) {
@@ -573,10 +573,10 @@ node_keystate_compare(const struct node_keystate_entry *mine, size_t n_mine,
 {
     size_t i = 0, j = 0, n = 0;
     while (i < n_mine || j < n_theirs) {
-        int c = i == n_mine     ? 1
-                : j == n_theirs ? -1
-                                : node_keystate_key_cmp(&mine[i], theirs[j].key_type,
-                                                        theirs[j].wallet);
+        int c = i == n_mine ? 1
+                : j == n_theirs
+                    ? -1
+                    : node_keystate_key_cmp(&mine[i], theirs[j].key_type, theirs[j].wallet);
         if (c < 0) {
             add_finding(out, cap, &n, NODE_KEYSTATE_PEER_MISSING, &mine[i++], NULL, NULL);
         } else if (c > 0) {

@@ -44,12 +44,12 @@
 #include "node/store/identity.h"
 #include "node/store/keyinfo.h"
 
-#define NODE_KEYSTATE_MSG_MAX   65536u  /* largest query or reply */
-#define NODE_KEYSTATE_SKEW_MS   120000u /* accepted clock difference */
-#define NODE_KEYSTATE_NONCE     16u     /* query nonce bytes */
-#define NODE_KEYSTATE_ENTRY_MAX (1u + 1u + NODE_CLIENT_WALLET_ID_MAX + 4u + 1u + \
-                                 NODE_STORE_KEYINFO_PK_MAX + 2u + 1u +           \
-                                 NODE_STORE_KEYINFO_MAX_PARTIES * (1u + NODE_ID_MAX))
+#define NODE_KEYSTATE_MSG_MAX 65536u  /* largest query or reply */
+#define NODE_KEYSTATE_SKEW_MS 120000u /* accepted clock difference */
+#define NODE_KEYSTATE_NONCE   16u     /* query nonce bytes */
+#define NODE_KEYSTATE_ENTRY_MAX                                                                    \
+    (1u + 1u + NODE_CLIENT_WALLET_ID_MAX + 4u + 1u + NODE_STORE_KEYINFO_PK_MAX + 2u + 1u +         \
+     NODE_STORE_KEYINFO_MAX_PARTIES * (1u + NODE_ID_MAX))
 
 /* Query modes. */
 enum node_keystate_mode {
@@ -59,47 +59,48 @@ enum node_keystate_mode {
 
 /* One key as a node states it. */
 struct node_keystate_entry {
-    uint8_t key_type;                              /* enum node_store_key_type */
-    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];    /* wallet id */
-    uint32_t version;                              /* active version */
-    uint8_t pk_len;                                /* group public key length */
-    uint8_t pk[NODE_STORE_KEYINFO_PK_MAX];         /* group public key */
-    uint16_t threshold;                            /* of the active version */
-    uint16_t n;                                    /* committee size */
+    uint8_t key_type;                                                /* enum node_store_key_type */
+    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];                      /* wallet id */
+    uint32_t version;                                                /* active version */
+    uint8_t pk_len;                                                  /* group public key length */
+    uint8_t pk[NODE_STORE_KEYINFO_PK_MAX];                           /* group public key */
+    uint16_t threshold;                                              /* of the active version */
+    uint16_t n;                                                      /* committee size */
     char committee[NODE_STORE_KEYINFO_MAX_PARTIES][NODE_ID_MAX + 1]; /* in keyinfo order */
 };
 
 /* A query (before signing / after opening). */
 struct node_keystate_query {
-    uint8_t mode;                               /* enum node_keystate_mode */
-    char from[NODE_ID_MAX + 1];                 /* asking node */
-    char to[NODE_ID_MAX + 1];                   /* asked node */
-    uint8_t nonce[NODE_KEYSTATE_NONCE];         /* random, echoed by the reply */
-    uint64_t time_ms;                           /* sender's wall clock */
-    uint8_t cursor_key_type;                    /* DETAIL: entries after this key; 0 = start */
+    uint8_t mode;                       /* enum node_keystate_mode */
+    char from[NODE_ID_MAX + 1];         /* asking node */
+    char to[NODE_ID_MAX + 1];           /* asked node */
+    uint8_t nonce[NODE_KEYSTATE_NONCE]; /* random, echoed by the reply */
+    uint64_t time_ms;                   /* sender's wall clock */
+    uint8_t cursor_key_type;            /* DETAIL: entries after this key; 0 = start */
     char cursor_wallet[NODE_CLIENT_WALLET_ID_MAX + 1]; /* its wallet, "" with key type 0 */
 };
 
 /* A reply. entries is borrowed when encoding, malloc'ed when opened. */
 struct node_keystate_reply {
-    uint8_t mode;                       /* the query's mode */
-    char from[NODE_ID_MAX + 1];         /* answering node */
-    char to[NODE_ID_MAX + 1];           /* asking node */
-    uint8_t nonce[NODE_KEYSTATE_NONCE]; /* the query's nonce */
-    uint64_t time_ms;                   /* sender's wall clock */
-    uint8_t root[32];                   /* over every shared key */
-    uint32_t count;                     /* shared keys */
-    uint8_t more;                       /* DETAIL: entries follow the last one */
-    uint16_t n;                         /* entries in this page */
+    uint8_t mode;                        /* the query's mode */
+    char from[NODE_ID_MAX + 1];          /* answering node */
+    char to[NODE_ID_MAX + 1];            /* asking node */
+    uint8_t nonce[NODE_KEYSTATE_NONCE];  /* the query's nonce */
+    uint64_t time_ms;                    /* sender's wall clock */
+    uint8_t root[32];                    /* over every shared key */
+    uint32_t count;                      /* shared keys */
+    uint8_t more;                        /* DETAIL: entries follow the last one */
+    uint16_t n;                          /* entries in this page */
     struct node_keystate_entry *entries; /* [0..n) */
 };
 
 /* What a per-key comparison found. */
 enum node_keystate_kind {
-    NODE_KEYSTATE_DIVERGED = 1,     /* same version, different key, threshold or committee */
-    NODE_KEYSTATE_PEER_NEWER = 2,   /* the peer's active version is newer (this store rolled back) */
-    NODE_KEYSTATE_PEER_OLDER = 3,   /* the peer's active version is older (the peer rolled back) */
-    NODE_KEYSTATE_PEER_MISSING = 4, /* this node lists the peer in the committee; the peer has no such key */
+    NODE_KEYSTATE_DIVERGED = 1,   /* same version, different key, threshold or committee */
+    NODE_KEYSTATE_PEER_NEWER = 2, /* the peer's active version is newer (this store rolled back) */
+    NODE_KEYSTATE_PEER_OLDER = 3, /* the peer's active version is older (the peer rolled back) */
+    NODE_KEYSTATE_PEER_MISSING =
+        4, /* this node lists the peer in the committee; the peer has no such key */
     NODE_KEYSTATE_SELF_MISSING = 5, /* the peer lists this node; this node has no such key */
 };
 
@@ -110,8 +111,8 @@ struct node_keystate_finding {
     char wallet[NODE_CLIENT_WALLET_ID_MAX + 1]; /* its wallet */
     uint32_t my_version;                        /* 0 if missing here */
     uint32_t peer_version;                      /* 0 if missing at the peer */
-    const char *field;                          /* DIVERGED: "public_key", "threshold", "committee" */
-    const struct node_keystate_entry *peer;     /* the peer's entry (borrowed) or NULL */
+    const char *field;                      /* DIVERGED: "public_key", "threshold", "committee" */
+    const struct node_keystate_entry *peer; /* the peer's entry (borrowed) or NULL */
 };
 
 /* Returns: a short name of kind ("diverged", "peer_newer", ...). */
@@ -185,9 +186,8 @@ size_t node_keystate_entry_size(const struct node_keystate_entry *e);
  *          MPC_ERR_MSG_REPLAY (another query's nonce, nodes or mode);
  *          MPC_ERR_REQ_STALE; MPC_ERR_NOMEM.
  */
-MPC_MUST_CHECK mpc_status node_keystate_reply_open(struct node_keystate_reply *r,
-                                                   const uint8_t *in, size_t len,
-                                                   const struct node_keystate_query *q,
+MPC_MUST_CHECK mpc_status node_keystate_reply_open(struct node_keystate_reply *r, const uint8_t *in,
+                                                   size_t len, const struct node_keystate_query *q,
                                                    const uint8_t *pk, uint64_t now_ms);
 
 /* Frees r->entries and zeroes r. Accepts NULL. */

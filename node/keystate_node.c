@@ -40,12 +40,12 @@
 #include "node/store/catchup.h"
 #include "transport/subject.h"
 
-#define KS_PERIOD_MS     10000u /* between rounds (MPC_NODE_TEST_KEYSTATE_MS overrides) */
-#define KS_WAIT_MS       2000u  /* reply wait per query */
-#define KS_FLAGS_MAX     1024u  /* findings kept */
-#define KS_PAGES_MAX     4096u  /* DETAIL pages per peer and round */
-#define KS_KEYS_MAX      65536u /* keys compared per peer */
-#define KS_FINDINGS_MAX  1024u  /* findings per peer and round */
+#define KS_PERIOD_MS    10000u /* between rounds (MPC_NODE_TEST_KEYSTATE_MS overrides) */
+#define KS_WAIT_MS      2000u  /* reply wait per query */
+#define KS_FLAGS_MAX    1024u  /* findings kept */
+#define KS_PAGES_MAX    4096u  /* DETAIL pages per peer and round */
+#define KS_KEYS_MAX     65536u /* keys compared per peer */
+#define KS_FINDINGS_MAX 1024u  /* findings per peer and round */
 
 /* One finding kept for the gate and the status. */
 struct ks_flag {
@@ -55,23 +55,23 @@ struct ks_flag {
 };
 
 struct node_keystate {
-    pthread_mutex_t mu;             /* guards everything below except the thread fields */
-    pthread_cond_t cv;              /* stop */
-    pthread_t thread;               /* rounds */
-    int started;                    /* thread running */
-    int stop;                       /* thread: exit (mu) */
-    uint64_t period_ms;             /* between rounds */
-    transport_sub *sub;             /* mpc.n.<self>.keystate */
+    pthread_mutex_t mu;                 /* guards everything below except the thread fields */
+    pthread_cond_t cv;                  /* stop */
+    pthread_t thread;                   /* rounds */
+    int started;                        /* thread running */
+    int stop;                           /* thread: exit (mu) */
+    uint64_t period_ms;                 /* between rounds */
+    transport_sub *sub;                 /* mpc.n.<self>.keystate */
     struct ks_flag flags[KS_FLAGS_MAX]; /* current findings */
-    size_t n_flags;                 /* in flags */
-    uint64_t rounds;                /* rounds done */
-    uint64_t exchanges;             /* peers compared */
-    uint64_t failures;              /* peers that did not answer usably */
-    uint64_t rejected;              /* queries or replies refused (signature, time, form) */
-    uint64_t findings_total;        /* new findings (not seen in the previous round) */
-    uint64_t dropped;               /* findings not kept: table full */
-    uint64_t catch_ups;             /* keys caught up */
-    uint64_t last_round_ms;         /* wall time of the last round */
+    size_t n_flags;                     /* in flags */
+    uint64_t rounds;                    /* rounds done */
+    uint64_t exchanges;                 /* peers compared */
+    uint64_t failures;                  /* peers that did not answer usably */
+    uint64_t rejected;                  /* queries or replies refused (signature, time, form) */
+    uint64_t findings_total;            /* new findings (not seen in the previous round) */
+    uint64_t dropped;                   /* findings not kept: table full */
+    uint64_t catch_ups;                 /* keys caught up */
+    uint64_t last_round_ms;             /* wall time of the last round */
 };
 
 /* ---------------------------------------------------------------- own entries */
@@ -86,8 +86,7 @@ own_entries(struct node_daemon *d, const char *peer, struct node_keystate_entry 
     *out = NULL;
     *n = 0;
     mpc_status st = node_store_list(d->store, "keyinfo/", &names, &count);
-    struct node_keystate_entry *e =
-        st == MPC_OK ? calloc(count > 0 ? count : 1, sizeof *e) : NULL;
+    struct node_keystate_entry *e = st == MPC_OK ? calloc(count > 0 ? count : 1, sizeof *e) : NULL;
     struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
     if (st == MPC_OK && (e == NULL || ki == NULL)) {
         st = MPC_ERR_NOMEM;
@@ -96,10 +95,10 @@ own_entries(struct node_daemon *d, const char *peer, struct node_keystate_entry 
         /* keyinfo/<type>/<wallet> */
         const char *type = names[i] + strlen("keyinfo/");
         const char *wallet = strchr(type, '/');
-        int kt = wallet == NULL                          ? 0
-                 : strncmp(type, "ed25519/", 8) == 0     ? NODE_STORE_KEY_ED25519
+        int kt = wallet == NULL                         ? 0
+                 : strncmp(type, "ed25519/", 8) == 0    ? NODE_STORE_KEY_ED25519
                  : strncmp(type, "secp256k1/", 10) == 0 ? NODE_STORE_KEY_SECP256K1
-                                                         : 0;
+                                                        : 0;
         if (kt == 0 || node_store_keyinfo_get(d->store, kt, wallet + 1, ki) != MPC_OK ||
             node_keystate_entry_from_keyinfo(&e[*n], wallet + 1, ki) != MPC_OK) {
             continue; /* store-check names unreadable records */
@@ -129,8 +128,8 @@ fill_page(struct node_keystate_reply *r, const struct node_keystate_query *q,
 {
     size_t start = 0, room = NODE_KEYSTATE_MSG_MAX - 256u - 64u;
     if (q->cursor_key_type != 0) {
-        while (start < n && node_keystate_key_cmp(&e[start], q->cursor_key_type,
-                                                  q->cursor_wallet) <= 0) {
+        while (start < n &&
+               node_keystate_key_cmp(&e[start], q->cursor_key_type, q->cursor_wallet) <= 0) {
             start++;
         }
     }
@@ -222,8 +221,7 @@ ask(struct node_daemon *d, const struct node_config_peer *p, struct node_keystat
         st = node_keystate_query_encode(q, d->id, qb, sizeof qb, &ql);
     }
     if (st == MPC_OK) {
-        st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYSTATE, p->id, NULL,
-                                     NULL);
+        st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYSTATE, p->id, NULL, NULL);
     }
     if (st == MPC_OK) {
         st = transport_request(d->t, subj, qb, ql, KS_WAIT_MS, buf, NODE_KEYSTATE_MSG_MAX, &rl);
@@ -283,8 +281,8 @@ fetch_all(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf,
 
 /* Replaces the findings with peer by found[0..n); counts the new ones. */
 static void
-flags_replace(struct node_keystate *ks, const char *peer,
-              const struct node_keystate_finding *found, size_t n)
+flags_replace(struct node_keystate *ks, const char *peer, const struct node_keystate_finding *found,
+              size_t n)
 {
     uint64_t now = mpc_clock_wall_ms();
     pthread_mutex_lock(&ks->mu);
@@ -347,8 +345,7 @@ struct ks_round {
 
 /* Compares with peer p; keeps its findings and newer-version claims. */
 static mpc_status
-exchange(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf,
-         struct ks_round *rd)
+exchange(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf, struct ks_round *rd)
 {
     struct node_keystate_entry *mine = NULL, *theirs = NULL;
     struct node_keystate_reply r;
@@ -376,8 +373,7 @@ exchange(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf,
             st = MPC_ERR_NOMEM;
         }
         if (st == MPC_OK) {
-            node_keystate_compare(mine, n_mine, theirs, n_theirs, found, KS_FINDINGS_MAX,
-                                  &n_found);
+            node_keystate_compare(mine, n_mine, theirs, n_theirs, found, KS_FINDINGS_MAX, &n_found);
             n_found = n_found < KS_FINDINGS_MAX ? n_found : KS_FINDINGS_MAX;
         }
     }
@@ -441,9 +437,9 @@ maybe_catch_up(struct node_daemon *d, const struct ks_round *rd, const struct ks
     }
     struct node_store_committee com = {.threshold = c->e.threshold, .ids = ids, .n = c->e.n};
     int changed = 0;
-    mpc_status st = node_store_keys_catch_up(d->store, c->e.key_type, c->e.wallet, c->e.pk,
-                                             c->e.pk_len, c->e.version, &com, d->cfg->node_id,
-                                             &changed);
+    mpc_status st =
+        node_store_keys_catch_up(d->store, c->e.key_type, c->e.wallet, c->e.pk, c->e.pk_len,
+                                 c->e.version, &com, d->cfg->node_id, &changed);
     mpc_log(st == MPC_OK ? MPC_LOG_WARN : MPC_LOG_ERROR, "node", "keystate_catch_up",
             "key_type=%s wallet=%s version=%u votes=%zu changed=%d status=%s",
             node_store_key_type_name(c->e.key_type), c->e.wallet, c->e.version, votes, changed,
@@ -623,20 +619,20 @@ ks_json(struct node_keystate *ks)
     pthread_mutex_lock(&ks->mu);
     for (size_t i = 0; list != NULL && i < ks->n_flags; i++) {
         const struct ks_flag *fl = &ks->flags[i];
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:I}", "peer", fl->peer, "kind",
-                            node_keystate_kind_name(fl->f.kind), "key_type",
-                            node_store_key_type_name(fl->f.key_type), "wallet", fl->f.wallet,
-                            "my_version", (json_int_t)fl->f.my_version, "peer_version",
-                            (json_int_t)fl->f.peer_version, "field", fl->f.field, "since_ms",
-                            (json_int_t)fl->since_ms));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s?, s:I}", "peer",
+                                              fl->peer, "kind", node_keystate_kind_name(fl->f.kind),
+                                              "key_type", node_store_key_type_name(fl->f.key_type),
+                                              "wallet", fl->f.wallet, "my_version",
+                                              (json_int_t)fl->f.my_version, "peer_version",
+                                              (json_int_t)fl->f.peer_version, "field", fl->f.field,
+                                              "since_ms", (json_int_t)fl->since_ms));
     }
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "rounds",
-                          (json_int_t)ks->rounds, "exchanges", (json_int_t)ks->exchanges,
-                          "failures", (json_int_t)ks->failures, "rejected",
-                          (json_int_t)ks->rejected, "findings_total",
-                          (json_int_t)ks->findings_total, "catch_ups", (json_int_t)ks->catch_ups,
-                          "last_round_ms", (json_int_t)ks->last_round_ms, "findings", list);
+    json_t *o =
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "rounds", (json_int_t)ks->rounds,
+                  "exchanges", (json_int_t)ks->exchanges, "failures", (json_int_t)ks->failures,
+                  "rejected", (json_int_t)ks->rejected, "findings_total",
+                  (json_int_t)ks->findings_total, "catch_ups", (json_int_t)ks->catch_ups,
+                  "last_round_ms", (json_int_t)ks->last_round_ms, "findings", list);
     pthread_mutex_unlock(&ks->mu);
     return o;
 }

@@ -46,10 +46,10 @@ static const char store_usage[] =
 
 /* Options of the three subcommands. */
 struct store_opts {
-    const char *config;       /* -c */
-    const char *file;         /* --out / --in */
-    const char *new_pass;     /* --new-passphrase-file */
-    const char *backup_pass;  /* --backup-passphrase-file */
+    const char *config;               /* -c */
+    const char *file;                 /* --out / --in */
+    const char *new_pass;             /* --new-passphrase-file */
+    const char *backup_pass;          /* --backup-passphrase-file */
     struct node_store_kdf_params kdf; /* --kdf */
 };
 
@@ -108,11 +108,11 @@ static int
 load_pass(const struct node_config *cfg, const char *file, node_store_passphrase **out)
 {
     char err[ERR_CAP];
-    mpc_status st =
-        file != NULL ? node_store_passphrase_from_file(file, out, err, sizeof err)
-                     : node_store_passphrase_load(cfg->identity.passphrase_source,
-                                                  node_config_passphrase_arg(&cfg->identity), out,
-                                                  err, sizeof err);
+    mpc_status st = file != NULL
+                        ? node_store_passphrase_from_file(file, out, err, sizeof err)
+                        : node_store_passphrase_load(cfg->identity.passphrase_source,
+                                                     node_config_passphrase_arg(&cfg->identity),
+                                                     out, err, sizeof err);
     if (st != MPC_OK) {
         cli_errf("%s", err);
         return -1;
@@ -143,9 +143,9 @@ do_backup(const struct node_config *cfg, const struct store_opts *o)
     if (load_pass(cfg, NULL, &pass) != 0) {
         return CLI_EXIT_FAILED;
     }
-    mpc_status st = node_store_backup_write(
-        cfg->store_path, node_store_passphrase_data(pass), node_store_passphrase_len(pass), &o->kdf,
-        cfg->store_map_size, o->file, &bi, err, sizeof err);
+    mpc_status st = node_store_backup_write(cfg->store_path, node_store_passphrase_data(pass),
+                                            node_store_passphrase_len(pass), &o->kdf,
+                                            cfg->store_map_size, o->file, &bi, err, sizeof err);
     node_store_passphrase_destroy(pass);
     if (st == MPC_OK) {
         printf("backup of %s (node %s) written to %s: snapshot %llu bytes, status=MPC_OK\n",
@@ -171,9 +171,9 @@ do_restore(const struct node_config *cfg, const struct store_opts *o)
         return CLI_EXIT_FAILED;
     }
     struct node_store_backup_info bi;
-    mpc_status st = node_store_backup_restore(
-        o->file, node_store_passphrase_data(pass), node_store_passphrase_len(pass),
-        cfg->store_path, pk, cfg->store_map_size, &bi, err, sizeof err);
+    mpc_status st = node_store_backup_restore(o->file, node_store_passphrase_data(pass),
+                                              node_store_passphrase_len(pass), cfg->store_path, pk,
+                                              cfg->store_map_size, &bi, err, sizeof err);
     node_store_passphrase_destroy(pass);
     if (st == MPC_OK) {
         printf("restored %s from %s (taken at %llu ms, %llu bytes); previous store kept as "

@@ -46,9 +46,9 @@
 #include "common/status.h"
 #include "node/store/seal.h"
 
-#define NODE_STORE_BACKUP_HEADER_BYTES 136u     /* header incl. the secretstream header */
-#define NODE_STORE_BACKUP_CHUNK        65536u   /* plaintext bytes per chunk */
-#define NODE_STORE_BACKUP_LOCK_WAIT_MS 30000u   /* longest wait for the store's flock */
+#define NODE_STORE_BACKUP_HEADER_BYTES 136u         /* header incl. the secretstream header */
+#define NODE_STORE_BACKUP_CHUNK        65536u       /* plaintext bytes per chunk */
+#define NODE_STORE_BACKUP_LOCK_WAIT_MS 30000u       /* longest wait for the store's flock */
 #define NODE_STORE_BACKUP_MAX_BYTES    (1ull << 36) /* largest snapshot accepted (64 GiB) */
 
 /* What a backup header says (after the passphrase was checked). */

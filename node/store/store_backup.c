@@ -160,7 +160,8 @@ bk_encrypt(int in_fd, int out_fd, uint8_t *hdr, const uint8_t *key, uint64_t siz
 {
     crypto_secretstream_xchacha20poly1305_state *ss = mpc_secure_alloc(sizeof *ss);
     uint8_t *pt = mpc_secure_alloc(NODE_STORE_BACKUP_CHUNK);
-    uint8_t *ct = malloc(4 + NODE_STORE_BACKUP_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
+    uint8_t *ct =
+        malloc(4 + NODE_STORE_BACKUP_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
     mpc_status st = ss && pt && ct ? MPC_OK : MPC_ERR_NOMEM;
     if (st == MPC_OK) {
         crypto_secretstream_xchacha20poly1305_init_push(ss, hdr + BK_SS_OFF, key);
@@ -202,7 +203,8 @@ bk_snapshot(const char *store_path, const char *pass, size_t pass_len, uint64_t 
             int snap_fd, uint8_t *pk, char *err, size_t err_cap)
 {
     int lock_fd = -1;
-    mpc_status st = node_store_lockfile_take(store_path, 0, NODE_STORE_BACKUP_LOCK_WAIT_MS, &lock_fd);
+    mpc_status st =
+        node_store_lockfile_take(store_path, 0, NODE_STORE_BACKUP_LOCK_WAIT_MS, &lock_fd);
     if (st != MPC_OK) {
         mpc_errbuf_set(err, err_cap, "store %s: cannot take the backup lock: %s", store_path,
                        mpc_status_str(st));
@@ -413,8 +415,7 @@ bk_check_snapshot(const char *snap, const char *pass, size_t pass_len, uint64_t 
         if (st == MPC_OK && strcmp(names[i], "identity") == 0 &&
             (len != 32 || memcmp(rec, header_pk, 32) != 0 ||
              (expected_pk != NULL && memcmp(rec, expected_pk, 32) != 0))) {
-            st = memcmp(rec, header_pk, 32) != 0 ? MPC_ERR_BACKUP_CORRUPT
-                                                 : MPC_ERR_BACKUP_IDENTITY;
+            st = memcmp(rec, header_pk, 32) != 0 ? MPC_ERR_BACKUP_CORRUPT : MPC_ERR_BACKUP_IDENTITY;
         }
         mpc_secure_free(rec);
         if (st == MPC_ERR_CORRUPT) {
@@ -521,8 +522,8 @@ node_store_backup_restore(const char *backup_path, const char *pass, size_t pass
     mpc_status st = snap != NULL ? MPC_OK : MPC_ERR_NOMEM;
     if (st == MPC_OK) {
         char e2[512] = "";
-        st = bk_restore_checked(in_fd, snap, pass, pass_len, store_path, expected_pk, map_size,
-                                &bi, e2, sizeof e2);
+        st = bk_restore_checked(in_fd, snap, pass, pass_len, store_path, expected_pk, map_size, &bi,
+                                e2, sizeof e2);
         (void)unlink(snap); /* gone after a successful install; removed on failure */
         if (st != MPC_OK) {
             mpc_errbuf_set(err, err_cap, "restore of %s refused: %s%s%s", backup_path,

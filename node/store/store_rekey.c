@@ -112,8 +112,9 @@ rekey_meta(node_store *s, MDB_txn *txn, const uint8_t *new_key,
     uint8_t *ver = NULL;
     size_t ver_len = 0;
     node_store_kdf_encode(rec, kdf, salt);
-    mpc_status st = node_store_value_seal(new_key, "!verifier", (const uint8_t *)NODE_STORE_VERIFIER,
-                                          strlen(NODE_STORE_VERIFIER), &ver, &ver_len);
+    mpc_status st =
+        node_store_value_seal(new_key, "!verifier", (const uint8_t *)NODE_STORE_VERIFIER,
+                              strlen(NODE_STORE_VERIFIER), &ver, &ver_len);
     MDB_val k1 = {3, "kdf"}, v1 = {sizeof rec, rec}, k2 = {8, "verifier"}, v2 = {ver_len, ver};
     if (st == MPC_OK) {
         st = node_store_lmdb_status(mdb_put(txn, s->meta, &k1, &v1, 0), "rekey_kdf");
@@ -137,8 +138,8 @@ rekey_store(node_store *s, const char *new_pass, size_t new_len,
     node_store_txn *t = NULL;
     mpc_status st = new_key != NULL ? mpc_random_bytes(salt, sizeof salt) : MPC_ERR_NOMEM;
     if (st == MPC_OK) {
-        st = node_store_kdf_derive(new_key, NODE_STORE_SEAL_KEY_BYTES, new_pass, new_len, salt,
-                                   kdf);
+        st =
+            node_store_kdf_derive(new_key, NODE_STORE_SEAL_KEY_BYTES, new_pass, new_len, salt, kdf);
     }
     if (st == MPC_OK) {
         st = node_store_list(s, "", &names, &n);
@@ -237,8 +238,8 @@ node_store_rekey(const char *store_path, const char *id_path, const char *old_pa
         rekey_killpoint("after_commit");
         if (rename(tmp, id_path) != 0 || sync_dir_of(id_path) != 0) {
             st = MPC_ERR_IO; /* the next start with the new passphrase completes it */
-            mpc_errbuf_set(err, err_cap, "%s: %s (start the node with the new passphrase)",
-                           id_path, strerror(errno));
+            mpc_errbuf_set(err, err_cap, "%s: %s (start the node with the new passphrase)", id_path,
+                           strerror(errno));
         }
     }
     if (st == MPC_OK) {

@@ -88,9 +88,9 @@ test_keystate_query_round_trip_and_refusals(void **state)
                      MPC_ERR_MSG_BAD_SIGNATURE);
     assert_int_equal(node_keystate_query_verify(&got, buf, len, pka, "node-3", NOW),
                      MPC_ERR_UNKNOWN_PARTICIPANT);
-    assert_int_equal(node_keystate_query_verify(&got, buf, len, pka, "node-2",
-                                                NOW + NODE_KEYSTATE_SKEW_MS + 1),
-                     MPC_ERR_REQ_STALE);
+    assert_int_equal(
+        node_keystate_query_verify(&got, buf, len, pka, "node-2", NOW + NODE_KEYSTATE_SKEW_MS + 1),
+        MPC_ERR_REQ_STALE);
     buf[20] ^= 1; /* inside the nonce: decodes, does not verify */
     assert_int_equal(node_keystate_query_decode(&got, buf, len), MPC_OK);
     assert_int_equal(node_keystate_query_verify(&got, buf, len, pka, "node-2", NOW),
@@ -148,11 +148,12 @@ test_keystate_reply_round_trip_and_refusals(void **state)
     q2 = q;
     q2.mode = NODE_KEYSTATE_ROOT;
     assert_int_equal(node_keystate_reply_open(&r, buf, len, &q2, pkb, NOW), MPC_ERR_MSG_REPLAY);
-    assert_int_equal(node_keystate_reply_open(&r, buf, len, &q, node_store_identity_public_key(g_a),
-                                              NOW),
-                     MPC_ERR_MSG_BAD_SIGNATURE);
-    assert_int_equal(node_keystate_reply_open(&r, buf, len, &q, pkb, NOW - NODE_KEYSTATE_SKEW_MS - 1),
-                     MPC_ERR_REQ_STALE);
+    assert_int_equal(
+        node_keystate_reply_open(&r, buf, len, &q, node_store_identity_public_key(g_a), NOW),
+        MPC_ERR_MSG_BAD_SIGNATURE);
+    assert_int_equal(
+        node_keystate_reply_open(&r, buf, len, &q, pkb, NOW - NODE_KEYSTATE_SKEW_MS - 1),
+        MPC_ERR_REQ_STALE);
     assert_null(r.entries);
     /* out of order (or duplicate) entries: a cursor could loop */
     struct node_keystate_entry bad[2] = {e[1], e[0]};

@@ -151,8 +151,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_catch_up_retires_wipes_and_marks_lost, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_keys_catch_up_removed_member_has_no_lost_marker,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_catch_up_removed_member_has_no_lost_marker, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_keys_catch_up_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,14 +28,13 @@
 #define PASS "backup passphrase"
 
 struct fx {
-    char *dir;    /* temp dir */
-    char *store;  /* store file */
-    char *bak;    /* backup file */
+    char *dir;      /* temp dir */
+    char *store;    /* store file */
+    char *bak;      /* backup file */
     uint8_t pk[32]; /* identity bound to the store */
 };
 
-static const struct node_store_options OPTS = {.map_size = 16u << 20,
-                                               .flags = NODE_STORE_CREATE};
+static const struct node_store_options OPTS = {.map_size = 16u << 20, .flags = NODE_STORE_CREATE};
 
 static node_store *
 open_store(const char *path, const char *pass)
@@ -98,8 +97,8 @@ static mpc_status
 restore(struct fx *f, const char *pass, const uint8_t *pk)
 {
     char err[512];
-    return node_store_backup_restore(f->bak, pass, strlen(pass), f->store, pk, 16u << 20, NULL,
-                                     err, sizeof err);
+    return node_store_backup_restore(f->bak, pass, strlen(pass), f->store, pk, 16u << 20, NULL, err,
+                                     sizeof err);
 }
 
 /* Counts the records of the store at path (opened with PASS). */
@@ -166,8 +165,8 @@ test_store_backup_refuses_existing_output_and_bad_passphrase(void **state)
                                              16u << 20, f->bak, NULL, err, sizeof err),
                      MPC_ERR_BAD_PASSPHRASE);
     assert_int_equal(access(f->bak, F_OK), -1); /* nothing left behind */
-    assert_int_equal(node_store_backup_write(NULL, PASS, strlen(PASS), &NODE_STORE_KDF_TEST_MIN,
-                                             0, f->bak, NULL, err, sizeof err),
+    assert_int_equal(node_store_backup_write(NULL, PASS, strlen(PASS), &NODE_STORE_KDF_TEST_MIN, 0,
+                                             f->bak, NULL, err, sizeof err),
                      MPC_ERR_INVALID_ARG);
 }
 
@@ -218,9 +217,8 @@ test_store_backup_truncated_or_extended_is_corrupt(void **state)
     unlink(f->bak);
     assert_int_equal(backup(f), MPC_OK);
     /* cut at a chunk boundary: every remaining chunk opens, the final tag is missing */
-    assert_int_equal(truncate(f->bak, NODE_STORE_BACKUP_HEADER_BYTES + 4 + NODE_STORE_BACKUP_CHUNK +
-                                          17),
-                     0);
+    assert_int_equal(
+        truncate(f->bak, NODE_STORE_BACKUP_HEADER_BYTES + 4 + NODE_STORE_BACKUP_CHUNK + 17), 0);
     assert_refused(f, PASS, f->pk, MPC_ERR_BACKUP_CORRUPT);
     unlink(f->bak);
     assert_int_equal(backup(f), MPC_OK);
@@ -301,8 +299,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_store_backup_round_trip_restores_the_state_of_the_backup, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_backup_refuses_existing_output_and_bad_passphrase,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_backup_refuses_existing_output_and_bad_passphrase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_backup_restore_refusals_have_their_own_status,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_backup_truncated_or_extended_is_corrupt, setup,

@@ -24,8 +24,8 @@
 #include "node/store/store.h"
 #include "tests/support/node_fixture.h"
 
-#define OLD "old passphrase"
-#define NEW "new passphrase"
+#define OLD       "old passphrase"
+#define NEW       "new passphrase"
 #define N_RECORDS 40
 
 struct fx {
@@ -51,9 +51,9 @@ setup(void **state)
     f->store = node_fixture_path(f->dir, "store.mdb");
     f->id = node_fixture_path(f->dir, "identity.key");
     node_store_identity *id = NULL;
-    assert_int_equal(node_store_identity_create(f->id, OLD, strlen(OLD), &NODE_STORE_KDF_TEST_MIN,
-                                                &id, NULL, 0),
-                     MPC_OK);
+    assert_int_equal(
+        node_store_identity_create(f->id, OLD, strlen(OLD), &NODE_STORE_KDF_TEST_MIN, &id, NULL, 0),
+        MPC_OK);
     node_store *s = NULL;
     assert_int_equal(open_store(f->store, OLD, &s), MPC_OK);
     assert_int_equal(node_store_identity_bind(s, node_store_identity_public_key(id)), MPC_OK);
@@ -162,9 +162,9 @@ test_store_rekey_refusals(void **state)
     /* another identity's file: the store belongs to the first one */
     char *other = node_fixture_path(f->dir, "other.key");
     node_store_identity *id = NULL;
-    assert_int_equal(node_store_identity_create(other, OLD, strlen(OLD), &NODE_STORE_KDF_TEST_MIN,
-                                                &id, NULL, 0),
-                     MPC_OK);
+    assert_int_equal(
+        node_store_identity_create(other, OLD, strlen(OLD), &NODE_STORE_KDF_TEST_MIN, &id, NULL, 0),
+        MPC_OK);
     node_store_identity_destroy(id);
     char err[256];
     assert_int_equal(node_store_rekey(f->store, other, OLD, strlen(OLD), NEW, strlen(NEW),
