@@ -101,12 +101,17 @@ MPC_MUST_CHECK mpc_status node_store_backup_restore(const char *backup_path, con
  * Returns: 1 if another process has the LMDB environment at store_path open
  * (it holds LMDB's fcntl lock on "<store_path>-lock"), else 0 (also when
  * there is no lock file). The calling process's own locks are not seen.
+ * WARNING: not for a process that has the store open itself: closing any
+ * descriptor of the lock file drops that process's LMDB (fcntl) locks.
  */
 int node_store_in_use(const char *store_path);
 
 /*
  * Takes a flock on "<store_path>-lock" (created 0600 if missing), waiting at
- * most wait_ms. exclusive: 1 for a compaction, 0 for a backup.
+ * most wait_ms. exclusive: 1 for a compaction, 0 for a backup. WARNING: as
+ * node_store_in_use, the release closes a descriptor of the lock file: take
+ * it before opening the store and release it after closing it (a store's
+ * own compaction keeps its descriptor open instead, see store_internal.h).
  * Out: *fd — the descriptor holding the lock (-1 on failure); release with
  *      node_store_lockfile_release.
  * Returns: MPC_OK; MPC_ERR_TIMEOUT; MPC_ERR_IO.

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/bytes.h"
 #include "common/errbuf.h"
@@ -323,6 +324,7 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
     }
     mpc_status st;
     s->map_size = opt->map_size ? opt->map_size : NODE_STORE_MAP_SIZE_DEF;
+    s->flock_fd = -1;
     s->path = strdup(path);
     if (s->path == NULL || pthread_rwlock_init(&s->lock, NULL) != 0) {
         mpc_secure_free(s->key);
@@ -380,6 +382,9 @@ node_store_close(node_store *s)
     }
     if (s->env != NULL) {
         mdb_env_close(s->env);
+    }
+    if (s->flock_fd >= 0) {
+        close(s->flock_fd);
     }
     pthread_rwlock_destroy(&s->lock);
     mpc_secure_free(s->key);

@@ -564,6 +564,25 @@ node_store_in_use(const char *store_path)
 }
 
 mpc_status
+node_store_flock_wait(int fd, int exclusive, uint64_t wait_ms)
+{
+    uint64_t deadline = mpc_clock_mono_ms() + wait_ms;
+    for (;;) { /* bounded: ends at the deadline */
+        if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+            return MPC_OK;
+        }
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            return MPC_ERR_IO;
+        }
+        if (mpc_clock_mono_ms() >= deadline) {
+            return MPC_ERR_TIMEOUT;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        (void)nanosleep(&ts, NULL);
+    }
+}
+
+mpc_status
 node_store_lockfile_take(const char *store_path, int exclusive, uint64_t wait_ms, int *fd)
 {
     *fd = -1;
@@ -576,23 +595,13 @@ node_store_lockfile_take(const char *store_path, int exclusive, uint64_t wait_ms
     if (f < 0) {
         return MPC_ERR_IO;
     }
-    uint64_t deadline = mpc_clock_mono_ms() + wait_ms;
-    for (;;) { /* bounded: ends at the deadline */
-        if (flock(f, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
-            *fd = f;
-            return MPC_OK;
-        }
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            close(f);
-            return MPC_ERR_IO;
-        }
-        if (mpc_clock_mono_ms() >= deadline) {
-            close(f);
-            return MPC_ERR_TIMEOUT;
-        }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        (void)nanosleep(&ts, NULL);
+    mpc_status st = node_store_flock_wait(f, exclusive, wait_ms);
+    if (st != MPC_OK) {
+        close(f);
+        return st;
     }
+    *fd = f;
+    return MPC_OK;
 }
 
 void

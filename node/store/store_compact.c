@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,8 +168,17 @@ node_store_compact(node_store *s)
     snprintf(tmp, n, "%s%s", s->path, COMPACT_SUFFIX);
     /* A backup (another process) holds the environment open under a shared
      * flock: renaming the file under it is unsafe, so wait for it (bounded). */
-    int lock_fd = -1;
-    mpc_status lst = node_store_lockfile_take(s->path, 1, NODE_STORE_BACKUP_LOCK_WAIT_MS, &lock_fd);
+    if (s->flock_fd < 0) {
+        char *lock = malloc(strlen(s->path) + sizeof "-lock");
+        if (lock != NULL) {
+            snprintf(lock, strlen(s->path) + sizeof "-lock", "%s-lock", s->path);
+            s->flock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            free(lock);
+        }
+    }
+    mpc_status lst = s->flock_fd < 0 ? MPC_ERR_IO
+                                     : node_store_flock_wait(s->flock_fd, 1,
+                                                             NODE_STORE_BACKUP_LOCK_WAIT_MS);
     if (lst != MPC_OK) {
         free(tmp);
         mpc_log(MPC_LOG_ERROR, "store", "compacted", "status=%s reason=backup_lock",
@@ -181,7 +191,7 @@ node_store_compact(node_store *s)
         st = compact_swap(s, tmp);
     }
     (void)pthread_rwlock_unlock(&s->lock);
-    node_store_lockfile_release(lock_fd);
+    (void)flock(s->flock_fd, LOCK_UN);
     free(tmp);
     mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "store", "compacted", "status=%s",
             mpc_status_name(st));

@@ -26,6 +26,9 @@ struct node_store {
     char *path;            /* the store file (malloc'ed), for compaction */
     uint64_t map_size;     /* LMDB map size the environment was opened with */
     pthread_rwlock_t lock; /* read: any store call; write: compaction */
+    int flock_fd; /* "<path>-lock" for compaction's flock (node/store/backup.h), -1 until
+                     first used; kept open until close: closing a descriptor of the lock
+                     file would drop LMDB's fcntl locks of this process */
     int full;             /* a write hit the map size; cleared by node_store_space_check (atomic) */
     uint64_t full_events; /* times the store became full (atomic) */
     uint64_t used_pages;  /* pages in use at the last space check (atomic) */
@@ -56,6 +59,10 @@ mpc_status node_store_value_open(const uint8_t *key, const char *name, const MDB
 /* Encodes the meta "kdf" record (NODE_STORE_KDF_REC_BYTES bytes) into b. */
 void node_store_kdf_encode(uint8_t *b, const struct node_store_kdf_params *kdf,
                            const uint8_t *salt);
+
+/* Takes a flock on fd (see node_store_lockfile_take), waiting at most wait_ms.
+ * Returns: MPC_OK; MPC_ERR_TIMEOUT; MPC_ERR_IO. */
+mpc_status node_store_flock_wait(int fd, int exclusive, uint64_t wait_ms);
 
 /* Translates an LMDB return code (logged with its text: it never carries data). */
 mpc_status node_store_lmdb_status(int rc, const char *what);

@@ -230,7 +230,10 @@ test_store_backup_truncated_or_extended_is_corrupt(void **state)
     assert_refused(f, PASS, f->pk, MPC_ERR_BACKUP_FORMAT);
 }
 
-/* A child process holds the store open (as the running node does) until told to stop. */
+/* A child process holds the store open (as the running node does; it has
+ * compacted once, as the node does at start) until told to stop; then it
+ * writes and reads a record: exit 0 only if its store still works (a backup
+ * that took LMDB's lock table from it would break its reader slots). */
 static pid_t
 hold_open(const char *path, int *stop_fd)
 {
@@ -244,11 +247,17 @@ hold_open(const char *path, int *stop_fd)
         close(ready[0]);
         node_store *s = open_store(path, PASS);
         char c = 'r';
-        if (write(ready[1], &c, 1) != 1 || read(to_child[0], &c, 1) < 0) {
+        if (node_store_compact(s) != MPC_OK || write(ready[1], &c, 1) != 1 ||
+            read(to_child[0], &c, 1) < 0) {
             _exit(2);
         }
+        uint8_t *v = NULL;
+        size_t len = 0;
+        int ok = node_store_put(s, "share/ed25519/after/v1", (const uint8_t *)"a", 1) == MPC_OK &&
+                 node_store_get(s, "share/ed25519/w001/v1", &v, &len) == MPC_OK && len == 512;
+        mpc_secure_free(v);
         node_store_close(s);
-        _exit(0);
+        _exit(ok ? 0 : 3);
     }
     close(to_child[0]);
     close(ready[1]);
