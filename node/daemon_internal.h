@@ -292,6 +292,12 @@ struct node_keystate_stats {
     uint64_t diverged;       /* of those, DIVERGED (the key is refused) */
     uint64_t rolled_back;    /* of those, a peer states a newer version (refused) */
 };
+/* Allocates d->keystate (start does it when needed; tests call it alone). */
+MPC_MUST_CHECK mpc_status node_keystate_create(struct node_daemon *d);
+struct node_keystate_finding;
+/* Replaces the findings with peer by found[0..n) (a round's comparison). Any thread. */
+void node_keystate_note(struct node_daemon *d, const char *peer,
+                        const struct node_keystate_finding *found, size_t n);
 /* Subscribes mpc.n.<self>.keystate, runs one round, starts the round thread. */
 MPC_MUST_CHECK mpc_status node_keystate_start(struct node_daemon *d);
 /* Stops the thread and the responder; frees the state. Accepts a never-started d. */

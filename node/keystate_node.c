@@ -280,10 +280,11 @@ fetch_all(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf,
 }
 
 /* Replaces the findings with peer by found[0..n); counts the new ones. */
-static void
-flags_replace(struct node_keystate *ks, const char *peer, const struct node_keystate_finding *found,
-              size_t n)
+void
+node_keystate_note(struct node_daemon *d, const char *peer,
+                   const struct node_keystate_finding *found, size_t n)
 {
+    struct node_keystate *ks = d->keystate;
     uint64_t now = mpc_clock_wall_ms();
     pthread_mutex_lock(&ks->mu);
     struct ks_flag *old = malloc(ks->n_flags * sizeof *old + 1);
@@ -378,7 +379,7 @@ exchange(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf, 
         }
     }
     if (st == MPC_OK) {
-        flags_replace(d->keystate, p->id, found, n_found);
+        node_keystate_note(d, p->id, found, n_found);
         for (size_t i = 0; i < n_found && rd->n < KS_CLAIMS_MAX; i++) {
             if (found[i].kind == NODE_KEYSTATE_PEER_NEWER) {
                 struct ks_claim *c = &rd->claims[rd->n++];
@@ -513,9 +514,8 @@ ks_main(void *arg)
 /* ---------------------------------------------------------------- public */
 
 mpc_status
-node_keystate_start(struct node_daemon *d)
+node_keystate_create(struct node_daemon *d)
 {
-    char subj[TRANSPORT_SUBJECT_MAX];
     struct node_keystate *ks = calloc(1, sizeof *ks);
     if (ks == NULL) {
         return MPC_ERR_NOMEM;
@@ -525,8 +525,20 @@ node_keystate_start(struct node_daemon *d)
     const char *env = getenv("MPC_NODE_TEST_KEYSTATE_MS");
     ks->period_ms = env != NULL && atoi(env) >= 100 ? (uint64_t)atoi(env) : KS_PERIOD_MS;
     d->keystate = ks;
-    mpc_status st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYSTATE,
-                                            d->cfg->node_id, NULL, NULL);
+    return MPC_OK;
+}
+
+mpc_status
+node_keystate_start(struct node_daemon *d)
+{
+    char subj[TRANSPORT_SUBJECT_MAX];
+    mpc_status st = d->keystate == NULL ? node_keystate_create(d) : MPC_OK;
+    if (st != MPC_OK) {
+        return st;
+    }
+    struct node_keystate *ks = d->keystate;
+    st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYSTATE, d->cfg->node_id, NULL,
+                                 NULL);
     if (st == MPC_OK) {
         st = transport_subscribe_confirmed(d->t, subj, on_query, d, &ks->sub);
     }
@@ -555,7 +567,9 @@ node_keystate_stop(struct node_daemon *d)
         pthread_mutex_unlock(&ks->mu);
         pthread_join(ks->thread, NULL);
     }
-    transport_unsubscribe(d->t, ks->sub);
+    if (ks->sub != NULL) {
+        transport_unsubscribe(d->t, ks->sub);
+    }
     pthread_cond_destroy(&ks->cv);
     pthread_mutex_destroy(&ks->mu);
     free(ks);

@@ -176,9 +176,9 @@ node_store_compact(node_store *s)
             free(lock);
         }
     }
-    mpc_status lst = s->flock_fd < 0 ? MPC_ERR_IO
-                                     : node_store_flock_wait(s->flock_fd, 1,
-                                                             NODE_STORE_BACKUP_LOCK_WAIT_MS);
+    mpc_status lst = s->flock_fd < 0
+                         ? MPC_ERR_IO
+                         : node_store_flock_wait(s->flock_fd, 1, NODE_STORE_BACKUP_LOCK_WAIT_MS);
     if (lst != MPC_OK) {
         free(tmp);
         mpc_log(MPC_LOG_ERROR, "store", "compacted", "status=%s reason=backup_lock",

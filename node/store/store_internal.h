@@ -26,9 +26,9 @@ struct node_store {
     char *path;            /* the store file (malloc'ed), for compaction */
     uint64_t map_size;     /* LMDB map size the environment was opened with */
     pthread_rwlock_t lock; /* read: any store call; write: compaction */
-    int flock_fd; /* "<path>-lock" for compaction's flock (node/store/backup.h), -1 until
-                     first used; kept open until close: closing a descriptor of the lock
-                     file would drop LMDB's fcntl locks of this process */
+    int flock_fd;          /* "<path>-lock" for compaction's flock (node/store/backup.h), -1 until
+                              first used; kept open until close: closing a descriptor of the lock
+                              file would drop LMDB's fcntl locks of this process */
     int full;             /* a write hit the map size; cleared by node_store_space_check (atomic) */
     uint64_t full_events; /* times the store became full (atomic) */
     uint64_t used_pages;  /* pages in use at the last space check (atomic) */
