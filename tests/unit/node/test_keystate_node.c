@@ -26,9 +26,9 @@
 #define PASS "keystate passphrase"
 
 struct fx {
-    char *dir;              /* temp dir */
-    char *path;             /* store file */
-    struct node_daemon d;   /* only store and keystate are set */
+    char *dir;            /* temp dir */
+    char *path;           /* store file */
+    struct node_daemon d; /* only store and keystate are set */
 };
 
 static int
@@ -83,9 +83,10 @@ static void
 test_keystate_gate_refuses_diverged_and_rolled_back_keys(void **state)
 {
     struct fx *f = *state;
-    struct node_keystate_finding x[4] = {
-        finding(NODE_KEYSTATE_DIVERGED, "w-div"), finding(NODE_KEYSTATE_PEER_NEWER, "w-old"),
-        finding(NODE_KEYSTATE_PEER_OLDER, "w-ahead"), finding(NODE_KEYSTATE_PEER_MISSING, "w-miss")};
+    struct node_keystate_finding x[4] = {finding(NODE_KEYSTATE_DIVERGED, "w-div"),
+                                         finding(NODE_KEYSTATE_PEER_NEWER, "w-old"),
+                                         finding(NODE_KEYSTATE_PEER_OLDER, "w-ahead"),
+                                         finding(NODE_KEYSTATE_PEER_MISSING, "w-miss")};
     assert_int_equal(gate(f, "w-div"), MPC_OK);
     node_keystate_note(&f->d, "node-2", x, 4);
     assert_int_equal(gate(f, "w-div"), MPC_ERR_KEY_DIVERGED);
