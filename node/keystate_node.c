@@ -266,7 +266,9 @@ fetch_all(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf,
             *theirs = g;
             cap = ncap;
         }
-        memcpy(*theirs + *n, r.entries, r.n * sizeof *r.entries);
+        if (r.n > 0) { /* an empty page has no entries array (and *theirs may be NULL) */
+            memcpy(*theirs + *n, r.entries, r.n * sizeof *r.entries);
+        }
         *n += r.n;
         int more = r.more && r.n > 0;
         node_keystate_reply_clear(&r);
