@@ -344,7 +344,27 @@ struct ks_claim {
 struct ks_round {
     struct ks_claim *claims; /* [0..n) */
     size_t n;                /* claims kept */
+    int startup;             /* the round before intake: no local job can be in flight */
+    uint64_t start_ms;       /* wall time the round began */
 };
+
+/* Returns: when the finding (peer, kind, key) was first seen, 0 if it is not kept. */
+static uint64_t
+flag_since(struct node_keystate *ks, const char *peer, int kind, uint8_t key_type,
+           const char *wallet)
+{
+    uint64_t since = 0;
+    pthread_mutex_lock(&ks->mu);
+    for (size_t i = 0; i < ks->n_flags && since == 0; i++) {
+        const struct ks_flag *fl = &ks->flags[i];
+        if (fl->f.kind == kind && fl->f.key_type == key_type && strcmp(fl->f.wallet, wallet) == 0 &&
+            strcmp(fl->peer, peer) == 0) {
+            since = fl->since_ms;
+        }
+    }
+    pthread_mutex_unlock(&ks->mu);
+    return since;
+}
 
 /* Compares with peer p; keeps its findings and newer-version claims. */
 static mpc_status
@@ -383,7 +403,14 @@ exchange(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf, 
     if (st == MPC_OK) {
         node_keystate_note(d, p->id, found, n_found);
         for (size_t i = 0; i < n_found && rd->n < KS_CLAIMS_MAX; i++) {
-            if (found[i].kind == NODE_KEYSTATE_PEER_NEWER) {
+            /* A claim votes for the catch-up (irreversible) only in the round
+             * before intake, or when a previous round found it too: a reshare
+             * this node is still committing must not be overtaken (its commit
+             * would then add yet another version). */
+            uint64_t since = flag_since(d->keystate, p->id, NODE_KEYSTATE_PEER_NEWER,
+                                        found[i].key_type, found[i].wallet);
+            if (found[i].kind == NODE_KEYSTATE_PEER_NEWER &&
+                (rd->startup || (since != 0 && since < rd->start_ms))) {
                 struct ks_claim *c = &rd->claims[rd->n++];
                 snprintf(c->peer, sizeof c->peer, "%s", p->id);
                 c->e = *found[i].peer;
@@ -454,10 +481,11 @@ maybe_catch_up(struct node_daemon *d, const struct ks_round *rd, const struct ks
 
 /* One round: every peer, then the catch-up votes. */
 static void
-ks_round(struct node_daemon *d)
+ks_round(struct node_daemon *d, int startup)
 {
     struct node_keystate *ks = d->keystate;
-    struct ks_round rd = {calloc(KS_CLAIMS_MAX, sizeof *rd.claims), 0};
+    struct ks_round rd = {calloc(KS_CLAIMS_MAX, sizeof *rd.claims), 0, startup,
+                          mpc_clock_wall_ms()};
     uint8_t *buf = malloc(NODE_KEYSTATE_MSG_MAX);
     size_t np = node_config_peers_count(d->peers), ok = 0, failed = 0;
     for (size_t i = 0; buf != NULL && rd.claims != NULL && i < np; i++) {
@@ -509,7 +537,7 @@ ks_main(void *arg)
         if (stop) {
             return NULL;
         }
-        ks_round(d);
+        ks_round(d, 0);
     }
 }
 
@@ -547,7 +575,7 @@ node_keystate_start(struct node_daemon *d)
     if (st != MPC_OK) {
         return st;
     }
-    ks_round(d); /* at start, before intake: a restored store learns the current versions */
+    ks_round(d, 1); /* at start, before intake: a restored store learns the current versions */
     if (pthread_create(&ks->thread, NULL, ks_main, d) != 0) {
         return MPC_ERR_INTERNAL;
     }
@@ -592,7 +620,8 @@ node_keystate_gate(struct node_daemon *d, int key_type, const char *wallet, uint
             }
             if (f->kind == NODE_KEYSTATE_DIVERGED) {
                 st = MPC_ERR_KEY_DIVERGED;
-            } else if (f->kind == NODE_KEYSTATE_PEER_NEWER && st == MPC_OK) {
+            } else if (f->kind == NODE_KEYSTATE_PEER_NEWER && st == MPC_OK &&
+                       version < f->peer_version) { /* stale once this node moved on */
                 st = MPC_ERR_KEY_ROLLED_BACK;
             }
         }
