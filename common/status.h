@@ -117,12 +117,23 @@
     X(MPC_ERR_REQ_ID_REUSED, 518, "request id reused with different content")                      \
     X(MPC_ERR_REQ_RATE_LIMITED, 519, "initiator over its request rate")                            \
     X(MPC_ERR_REQ_ZERO_DIGEST, 520, "digest to sign is all zero")                                  \
+    X(MPC_ERR_KEY_DIVERGED, 530,                                                                   \
+      "key state differs from a committee member's: unused until resolved")                        \
+    X(MPC_ERR_KEY_ROLLED_BACK, 531,                                                                \
+      "peers hold a newer version of this key (store restored from an older backup)")              \
+    X(MPC_ERR_KEY_SHARE_LOST, 532,                                                                 \
+      "own share of this version lost by a restore: rejoin by reshare")                            \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \
     X(MPC_ERR_CORRUPT, 602, "record corrupt or tampered")                                          \
     X(MPC_ERR_FILE_MODE, 603, "file readable by others")                                           \
-    X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")
+    X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")                           \
+    X(MPC_ERR_STORE_IN_USE, 610, "key store open in another process (stop the node first)")        \
+    X(MPC_ERR_BACKUP_FORMAT, 611, "not a store backup of a supported format")                      \
+    X(MPC_ERR_BACKUP_CORRUPT, 612,                                                                 \
+      "store backup fails its integrity check (tampered or truncated)")                            \
+    X(MPC_ERR_BACKUP_IDENTITY, 613, "store backup belongs to another node identity")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

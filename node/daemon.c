@@ -25,6 +25,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/process.h"
+#include "node/store/rekey.h"
 #include "transport/fault_transport.h"
 #include "transport/nats_transport.h"
 #include "transport/nkey.h"
@@ -76,6 +77,13 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
     }
     st = node_store_identity_load(ic->key_file, node_store_passphrase_data(pass),
                                   node_store_passphrase_len(pass), &d->id, msg, sizeof msg);
+    if (st == MPC_ERR_BAD_PASSPHRASE &&
+        node_store_rekey_recover(ic->key_file, d->cfg->store_path, node_store_passphrase_data(pass),
+                                 node_store_passphrase_len(pass),
+                                 d->cfg->store_map_size) == MPC_OK) { /* node/store/rekey.h */
+        st = node_store_identity_load(ic->key_file, node_store_passphrase_data(pass),
+                                      node_store_passphrase_len(pass), &d->id, msg, sizeof msg);
+    }
     if (st != MPC_OK) {
         node_store_passphrase_destroy(own);
         return fail(ec, secret_exit(st), err, cap, st, "identity", msg);
@@ -109,6 +117,7 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
         return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "key store",
                     "the store belongs to another node identity");
     }
+    node_store_rekey_cleanup(ic->key_file); /* a rekey that died before its commit */
     /* Startup is a quiescent point: retired shares an older store kept go,
      * and free pages still holding deleted shares are wiped (keys.h). */
     st = node_store_keys_purge_retired(d->store);

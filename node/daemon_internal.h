@@ -174,6 +174,7 @@ struct node_daemon {
     uint64_t unauth_logged_ms;      /* last unauthenticated-drop log line (intake thread) */
     uint64_t unauth_unlogged;       /* drops since that line (intake thread) */
     struct node_kos *kos;           /* KOS quarantine gate and lists (kos_node.c, owned) */
+    struct node_keystate *keystate; /* key-state digest exchange (keystate_node.c, owned) */
     int reload;                     /* SIGHUP: config reload requested (atomic; signal handler) */
     struct node_config *policy_cfg; /* reloaded config owning d->policy's keys, or NULL */
     uint64_t reqlog_age_ms;         /* request-log retention by age (atomic; SIGHUP) */
@@ -278,6 +279,36 @@ void node_kos_republish(struct node_daemon *d);
 size_t node_kos_list(struct node_daemon *d, struct node_kos_notice *out, size_t cap);
 
 /* outcome.c */
+/* Key-state digest exchange (node/keystate_node.c, docs/DESIGN.md §8.2). */
+struct node_keystate;
+struct node_keystate_stats {
+    uint64_t rounds;         /* rounds done */
+    uint64_t exchanges;      /* peers compared */
+    uint64_t failures;       /* peers that did not answer usably */
+    uint64_t rejected;       /* queries or replies refused (signature, time, form) */
+    uint64_t findings_total; /* new findings */
+    uint64_t catch_ups;      /* keys caught up after a rollback */
+    uint64_t findings;       /* current findings */
+    uint64_t diverged;       /* of those, DIVERGED (the key is refused) */
+    uint64_t rolled_back;    /* of those, a peer states a newer version (refused) */
+};
+/* Allocates d->keystate (start does it when needed; tests call it alone). */
+MPC_MUST_CHECK mpc_status node_keystate_create(struct node_daemon *d);
+struct node_keystate_finding;
+/* Replaces the findings with peer by found[0..n) (a round's comparison). Any thread. */
+void node_keystate_note(struct node_daemon *d, const char *peer,
+                        const struct node_keystate_finding *found, size_t n);
+/* Subscribes mpc.n.<self>.keystate, runs one round, starts the round thread. */
+MPC_MUST_CHECK mpc_status node_keystate_start(struct node_daemon *d);
+/* Stops the thread and the responder; frees the state. Accepts a never-started d. */
+void node_keystate_stop(struct node_daemon *d);
+/* Returns: MPC_OK, or why the key may not sign or reshare now: MPC_ERR_KEY_DIVERGED,
+ * MPC_ERR_KEY_ROLLED_BACK, MPC_ERR_KEY_SHARE_LOST (version). Intake thread. */
+MPC_MUST_CHECK mpc_status node_keystate_gate(struct node_daemon *d, int key_type,
+                                             const char *wallet, uint32_t version);
+void node_keystate_stats(struct node_daemon *d, struct node_keystate_stats *out);
+void node_keystate_snapshot_add(struct node_daemon *d, char **json);
+
 MPC_MUST_CHECK mpc_status node_finisher_start(struct node_daemon *d);
 void node_finisher_stop(struct node_daemon *d);
 void node_job_session_done(void *arg, const session_outcome *o);

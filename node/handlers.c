@@ -244,6 +244,12 @@ sj_load_keyinfo(struct node_daemon *d, struct node_subjob *sj, const char *walle
     }
     memcpy(sj->pk, sj->ki->public_key, sj->ki->public_key_len);
     sj->pk_len = sj->ki->public_key_len;
+    /* key-state agreement (node/keystate_node.c): divergent, rolled back, share lost */
+    st = node_keystate_gate(d, sj->key_type, wallet, sign ? sj->version : sj->ki->active_version);
+    if (st != MPC_OK) {
+        return SJ_FAIL(sj, st, "%s key of wallet %s refused: %s", sj->h->name, wallet,
+                       mpc_status_str(st));
+    }
     return MPC_OK;
 }
 

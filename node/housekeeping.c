@@ -82,6 +82,7 @@ on_status(void *arg, const transport_msg *msg)
     }
     status_add_pid(&json);
     node_kos_snapshot_add(d, &json);
+    node_keystate_snapshot_add(d, &json);
     if (transport_publish(d->t, msg->reply, (const uint8_t *)json, strlen(json)) != MPC_OK) {
         mpc_log(MPC_LOG_DEBUG, "node", "status_reply_failed", "reply=%s", msg->reply);
     }
@@ -240,6 +241,9 @@ node_housekeeping_start(struct node_daemon *d)
     if (st == MPC_OK) {
         st = node_kos_listen(d);
     }
+    if (st == MPC_OK) {
+        st = node_keystate_start(d);
+    }
     if (st != MPC_OK) {
         return st;
     }
@@ -262,6 +266,7 @@ node_housekeeping_stop(struct node_daemon *d)
         d->threads_started &= ~2;
     }
     node_keyclaim_serve_stop(d);
+    node_keystate_stop(d);
     node_kos_unlisten(d);
     transport_unsubscribe(d->t, d->status_sub);
     transport_unsubscribe(d->t, d->hb_sub);

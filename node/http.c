@@ -119,6 +119,7 @@ serve(const struct node_http *h, struct MHD_Connection *c, const char *url)
             return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", (char *)"error\n", 6, 0);
         }
         node_kos_snapshot_add(d, &body);
+        node_keystate_snapshot_add(d, &body);
         return reply(c, MHD_HTTP_OK, "application/json", body, strlen(body), 1);
     }
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", (char *)"not found\n", 10, 0);

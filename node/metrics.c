@@ -209,6 +209,22 @@ render_runtime(FILE *f, struct node_daemon *d)
           ks.unstored);
     counter(f, "mpc_kos_notices_rejected_total", "Quarantine notices rejected (bad signature).",
             NULL, ks.notices_rejected);
+    struct node_keystate_stats kst;
+    node_keystate_stats(d, &kst);
+    counter(f, "mpc_keystate_exchanges_total", "Key-state digests compared with a peer.", NULL,
+            kst.exchanges);
+    counter(f, "mpc_keystate_failures_total", "Key-state exchanges with no usable answer.", NULL,
+            kst.failures);
+    counter(f, "mpc_keystate_rejected_total", "Key-state queries or replies refused.", NULL,
+            kst.rejected);
+    counter(f, "mpc_keystate_findings_total", "New key-state findings (divergence, rollback, ...).",
+            NULL, kst.findings_total);
+    counter(f, "mpc_keystate_catch_ups_total", "Keys caught up after a store rollback.", NULL,
+            kst.catch_ups);
+    gauge(f, "mpc_keystate_divergent_keys", "Key findings that refuse the key (DIVERGED).",
+          kst.diverged);
+    gauge(f, "mpc_keystate_rolled_back_keys", "Keys whose peers state a newer version.",
+          kst.rolled_back);
     fprintf(f,
             "# HELP mpc_nats_reconnects_total NATS reconnections, by connection.\n"
             "# TYPE mpc_nats_reconnects_total counter\n"

@@ -75,6 +75,24 @@ print_node(const json_t *node)
     }
 }
 
+/* The key-state agreement (node/keystate_node.c): rounds and every finding. */
+static void
+print_keystate(const json_t *ks)
+{
+    const json_t *list = json_object_get(ks, "findings");
+    printf("  keystate   rounds %lld  exchanges %lld  failures %lld  rejected %lld  catch-ups "
+           "%lld  findings %zu\n",
+           jint(ks, "rounds"), jint(ks, "exchanges"), jint(ks, "failures"), jint(ks, "rejected"),
+           jint(ks, "catch_ups"), json_array_size(list));
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *f = json_array_get(list, i);
+        printf("    %s %s/%s with %s: mine v%lld, peer v%lld%s%s\n", jstr(f, "kind"),
+               jstr(f, "key_type"), jstr(f, "wallet"), jstr(f, "peer"), jint(f, "my_version"),
+               jint(f, "peer_version"), json_object_get(f, "field") != NULL ? ", differs in " : "",
+               json_object_get(f, "field") != NULL ? jstr(f, "field") : "");
+    }
+}
+
 static void
 print_sessions(const json_t *sessions)
 {
@@ -109,6 +127,9 @@ status_print(const uint8_t *reply, size_t len, int json)
         const json_t *node = json_object_get(doc, "node");
         if (node != NULL) {
             print_node(node);
+        }
+        if (json_object_get(doc, "keystate") != NULL) {
+            print_keystate(json_object_get(doc, "keystate"));
         }
         print_sessions(json_object_get(doc, "sessions"));
     }

@@ -101,6 +101,10 @@ store_check_one(const struct node_config *cfg, int json, struct cli_store_report
     (void)cli_store_check(s, cfg->node_id, !json, r);
     check_identity(s, cfg, r, !json);
     node_store_close(s);
+    if (!json && r->lost > 0) {
+        printf("%zu shares lost by a restore (known, not inconsistent): rejoin by reshare\n",
+               r->lost);
+    }
     if (!json) {
         printf("%zu records: %zu keyinfo, %zu shares, %zu request-log entries: %s\n", r->records,
                r->keyinfos, r->shares, r->reqs,
@@ -119,6 +123,9 @@ report_json(const struct node_config *cfg, struct cli_store_report *r)
                   cfg->node_id, "ok", r->problems == 0, "records", (json_int_t)r->records,
                   "keyinfos", (json_int_t)r->keyinfos, "shares", (json_int_t)r->shares, "requests",
                   (json_int_t)r->reqs, "problems", r->list, "keys", r->keys);
+    if (doc != NULL) {
+        json_object_set_new(doc, "lost", json_integer((json_int_t)r->lost));
+    }
     return doc;
 }
 

@@ -39,6 +39,7 @@ struct cli_store_report {
     size_t shares;   /* share records */
     size_t reqs;     /* request-log records */
     size_t problems; /* inconsistencies found */
+    size_t lost;     /* shares marked lost by a rollback catch-up (node/store/catchup.h) */
     json_t *list;    /* problem strings */
     json_t *keys;    /* per keyinfo: key_type, wallet, public_key (hex), active_version,
                         threshold, participants */

@@ -32,6 +32,7 @@ static const struct cli_command commands[] = {
     {"evidence", cli_cmd_evidence, "who a failed request blamed, and the signed evidence"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
     {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},
+    {"store", cli_cmd_store, "store backup|restore|rekey: encrypted backups, passphrase change"},
     {"bench", cli_cmd_bench, "load the cluster: throughput, latency, node CPU and memory"},
     {"subjects", cli_cmd_subjects, "the NATS subject scheme and each user's permissions"},
 };

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/bytes.h"
 #include "common/errbuf.h"
@@ -27,9 +28,9 @@
 
 #define STORE_FORMAT    1u
 #define STORE_KDF_ALG   1u /* Argon2id v1.3 */
-#define STORE_KDF_BYTES 36u
+#define STORE_KDF_BYTES NODE_STORE_KDF_REC_BYTES
 #define STORE_AD_TAG    "mpc-node/store/v1" /* followed by its NUL in the AD */
-#define STORE_VERIFIER  "mpc-node store verifier v1"
+#define STORE_VERIFIER  NODE_STORE_VERIFIER
 #define STORE_AD_MAX    (sizeof(STORE_AD_TAG) + 1 + NODE_STORE_NAME_MAX)
 
 mpc_status
@@ -76,10 +77,10 @@ build_ad(uint8_t *ad, const char *name)
     return tag + 1 + n;
 }
 
-/* Seals data for name into a malloc'ed value buffer. */
-static mpc_status
-seal_value(const node_store *s, const char *name, const uint8_t *data, size_t len, uint8_t **val,
-           size_t *val_len)
+/* Seals data for name into a malloc'ed value buffer (store_internal.h). */
+mpc_status
+node_store_value_seal(const uint8_t *key, const char *name, const uint8_t *data, size_t len,
+                      uint8_t **val, size_t *val_len)
 {
     *val = NULL;
     *val_len = 0;
@@ -92,7 +93,7 @@ seal_value(const node_store *s, const char *name, const uint8_t *data, size_t le
     }
     buf[0] = STORE_FORMAT;
     size_t blob_len = 0;
-    mpc_status st = node_store_seal(buf + 1, cap - 1, &blob_len, s->key, ad, ad_len, data, len);
+    mpc_status st = node_store_seal(buf + 1, cap - 1, &blob_len, key, ad, ad_len, data, len);
     if (st != MPC_OK) {
         free(buf);
         return st;
@@ -102,9 +103,10 @@ seal_value(const node_store *s, const char *name, const uint8_t *data, size_t le
     return MPC_OK;
 }
 
-/* Opens a value read from LMDB into fresh secure memory. */
-static mpc_status
-open_value(const node_store *s, const char *name, const MDB_val *v, uint8_t **out, size_t *out_len)
+/* Opens a value read from LMDB into fresh secure memory (store_internal.h). */
+mpc_status
+node_store_value_open(const uint8_t *key, const char *name, const MDB_val *v, uint8_t **out,
+                      size_t *out_len)
 {
     const uint8_t *p = v->mv_data;
     if (v->mv_size < 1 + NODE_STORE_SEAL_OVERHEAD || p[0] != STORE_FORMAT ||
@@ -118,8 +120,7 @@ open_value(const node_store *s, const char *name, const MDB_val *v, uint8_t **ou
     }
     uint8_t ad[STORE_AD_MAX];
     size_t ad_len = build_ad(ad, name);
-    mpc_status st =
-        node_store_unseal(buf, pt_len, out_len, s->key, ad, ad_len, p + 1, v->mv_size - 1);
+    mpc_status st = node_store_unseal(buf, pt_len, out_len, key, ad, ad_len, p + 1, v->mv_size - 1);
     if (st != MPC_OK) {
         mpc_secure_free(buf);
         return MPC_ERR_CORRUPT;
@@ -128,8 +129,8 @@ open_value(const node_store *s, const char *name, const MDB_val *v, uint8_t **ou
     return MPC_OK;
 }
 
-static void
-encode_kdf(uint8_t *b, const struct node_store_kdf_params *kdf, const uint8_t *salt)
+void
+node_store_kdf_encode(uint8_t *b, const struct node_store_kdf_params *kdf, const uint8_t *salt)
 {
     memset(b, 0, STORE_KDF_BYTES);
     b[0] = STORE_FORMAT;
@@ -168,11 +169,11 @@ store_initialise(node_store *s, const char *pass, size_t pass_len,
                        mpc_status_str(st));
         return st;
     }
-    encode_kdf(kdf_rec, kdf, salt);
+    node_store_kdf_encode(kdf_rec, kdf, salt);
     uint8_t *ver = NULL;
     size_t ver_len = 0;
-    st = seal_value(s, "!verifier", (const uint8_t *)STORE_VERIFIER, strlen(STORE_VERIFIER), &ver,
-                    &ver_len);
+    st = node_store_value_seal(s->key, "!verifier", (const uint8_t *)STORE_VERIFIER,
+                               strlen(STORE_VERIFIER), &ver, &ver_len);
     if (st != MPC_OK) {
         return st;
     }
@@ -236,7 +237,7 @@ store_unlock(node_store *s, MDB_txn *txn, const char *pass, size_t pass_len, con
     }
     uint8_t *pt = NULL;
     size_t pt_len = 0;
-    st = open_value(s, "!verifier", &v2, &pt, &pt_len);
+    st = node_store_value_open(s->key, "!verifier", &v2, &pt, &pt_len);
     if (st == MPC_ERR_CORRUPT) {
         mpc_errbuf_set(err, err_cap,
                        "key store %s: wrong passphrase (the store was not modified; check the "
@@ -323,6 +324,7 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
     }
     mpc_status st;
     s->map_size = opt->map_size ? opt->map_size : NODE_STORE_MAP_SIZE_DEF;
+    s->flock_fd = -1;
     s->path = strdup(path);
     if (s->path == NULL || pthread_rwlock_init(&s->lock, NULL) != 0) {
         mpc_secure_free(s->key);
@@ -381,6 +383,9 @@ node_store_close(node_store *s)
     if (s->env != NULL) {
         mdb_env_close(s->env);
     }
+    if (s->flock_fd >= 0) {
+        close(s->flock_fd);
+    }
     pthread_rwlock_destroy(&s->lock);
     mpc_secure_free(s->key);
     free(s->path);
@@ -430,7 +435,7 @@ txn_put(node_store *s, MDB_txn *txn, const char *name, const uint8_t *data, size
     }
     uint8_t *val = NULL;
     size_t val_len = 0;
-    mpc_status st = seal_value(s, name, data, len, &val, &val_len);
+    mpc_status st = node_store_value_seal(s->key, name, data, len, &val, &val_len);
     if (st != MPC_OK) {
         return st;
     }
@@ -457,7 +462,7 @@ txn_get(node_store *s, MDB_txn *txn, const char *name, uint8_t **out, size_t *ou
     if (st != MPC_OK) {
         return st;
     }
-    st = open_value(s, name, &v, out, out_len);
+    st = node_store_value_open(s->key, name, &v, out, out_len);
     if (st == MPC_ERR_CORRUPT) {
         mpc_log(MPC_LOG_ERROR, "store", "record_corrupt", "name=%s", name);
     }

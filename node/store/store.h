@@ -102,6 +102,8 @@ void node_store_close(node_store *s);
  * no other thread is inside a store call or holds a txn, and blocks new ones
  * until it is done. The store file must not be open in another process (the
  * daemon owns it; mpc-cli store-check is for a stopped node).
+ * A backup running in another process (node/store/backup.h) is waited for,
+ * at most NODE_STORE_BACKUP_LOCK_WAIT_MS (MPC_ERR_TIMEOUT: not compacted).
  * Returns: MPC_OK; MPC_ERR_IO (temp file or rename failed: the old file
  *          stays in use; or zeroing the old file failed after the swap);
  *          either way the store stays usable unless the reopen failed;

@@ -12,6 +12,9 @@
  * Overwriting the old file's blocks removes the bytes on file systems that
  * write in place (ext4, xfs); copy-on-write file systems and flash wear
  * levelling may keep older blocks, which no user-space code can reach.
+ * A backup in another process (node/store/backup.h) holds a shared flock on
+ * "<path>-lock" while its environment is open; compaction takes it
+ * exclusively first, so the file is never renamed under a backup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "node/store/backup.h"
 #include "node/store/store.h"
 #include "node/store/store_internal.h"
 
@@ -161,12 +166,32 @@ node_store_compact(node_store *s)
         return MPC_ERR_NOMEM;
     }
     snprintf(tmp, n, "%s%s", s->path, COMPACT_SUFFIX);
+    /* A backup (another process) holds the environment open under a shared
+     * flock: renaming the file under it is unsafe, so wait for it (bounded). */
+    if (s->flock_fd < 0) {
+        char *lock = malloc(strlen(s->path) + sizeof "-lock");
+        if (lock != NULL) {
+            snprintf(lock, strlen(s->path) + sizeof "-lock", "%s-lock", s->path);
+            s->flock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            free(lock);
+        }
+    }
+    mpc_status lst = s->flock_fd < 0
+                         ? MPC_ERR_IO
+                         : node_store_flock_wait(s->flock_fd, 1, NODE_STORE_BACKUP_LOCK_WAIT_MS);
+    if (lst != MPC_OK) {
+        free(tmp);
+        mpc_log(MPC_LOG_ERROR, "store", "compacted", "status=%s reason=backup_lock",
+                mpc_status_name(lst));
+        return lst;
+    }
     (void)pthread_rwlock_wrlock(&s->lock);
     mpc_status st = s->env == NULL ? MPC_ERR_STORE : compact_copy(s, tmp);
     if (st == MPC_OK) {
         st = compact_swap(s, tmp);
     }
     (void)pthread_rwlock_unlock(&s->lock);
+    (void)flock(s->flock_fd, LOCK_UN);
     free(tmp);
     mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "store", "compacted", "status=%s",
             mpc_status_name(st));

@@ -26,6 +26,9 @@ struct node_store {
     char *path;            /* the store file (malloc'ed), for compaction */
     uint64_t map_size;     /* LMDB map size the environment was opened with */
     pthread_rwlock_t lock; /* read: any store call; write: compaction */
+    int flock_fd;          /* "<path>-lock" for compaction's flock (node/store/backup.h), -1 until
+                              first used; kept open until close: closing a descriptor of the lock
+                              file would drop LMDB's fcntl locks of this process */
     int full;             /* a write hit the map size; cleared by node_store_space_check (atomic) */
     uint64_t full_events; /* times the store became full (atomic) */
     uint64_t used_pages;  /* pages in use at the last space check (atomic) */
@@ -39,6 +42,27 @@ struct node_store_txn {
     node_store *s; /* the store (borrowed); its lock is held for reading until commit/abort */
     MDB_txn *txn;  /* LMDB write transaction */
 };
+
+#define NODE_STORE_KDF_REC_BYTES 36u /* meta "kdf": format, alg, opslimit, memlimit, salt */
+#define NODE_STORE_VERIFIER      "mpc-node store verifier v1" /* sealed as "!verifier" */
+
+/* Seals data for record name under key into a malloc'ed LMDB value
+ * (u8 format || nonce || ciphertext || tag). Caller frees *val with free(). */
+mpc_status node_store_value_seal(const uint8_t *key, const char *name, const uint8_t *data,
+                                 size_t len, uint8_t **val, size_t *val_len);
+
+/* Opens an LMDB value of record name under key. Out: *out secure memory (caller
+ * frees with mpc_secure_free). Returns MPC_ERR_CORRUPT if it does not open. */
+mpc_status node_store_value_open(const uint8_t *key, const char *name, const MDB_val *v,
+                                 uint8_t **out, size_t *out_len);
+
+/* Encodes the meta "kdf" record (NODE_STORE_KDF_REC_BYTES bytes) into b. */
+void node_store_kdf_encode(uint8_t *b, const struct node_store_kdf_params *kdf,
+                           const uint8_t *salt);
+
+/* Takes a flock on fd (see node_store_lockfile_take), waiting at most wait_ms.
+ * Returns: MPC_OK; MPC_ERR_TIMEOUT; MPC_ERR_IO. */
+mpc_status node_store_flock_wait(int fd, int exclusive, uint64_t wait_ms);
 
 /* Translates an LMDB return code (logged with its text: it never carries data). */
 mpc_status node_store_lmdb_status(int rc, const char *what);

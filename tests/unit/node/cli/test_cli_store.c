@@ -206,6 +206,23 @@ test_store_check_names_keyinfo_without_share(void **state)
     assert_named(f->r.list, "share/ed25519/w1/v1: keyinfo without share");
 }
 
+/* A share a restore lost (lost marker of node/store/catchup.h) is reported as
+ * lost, not as an inconsistency; without the marker it is one. */
+static void
+test_store_check_lost_share_is_known_not_a_problem(void **state)
+{
+    struct fx *f = *state;
+    keygen(f, 0, "w1", "r1", 1);
+    assert_int_equal(node_store_delete(f->s[0], "share/ed25519/w1/v1"), MPC_OK);
+    assert_int_equal(node_store_put(f->s[0], "lost/ed25519/w1/v1", (const uint8_t *)"t", 1),
+                     MPC_OK);
+    assert_int_equal(check(f, 0), 0);
+    assert_int_equal(f->r.lost, 1);
+    assert_int_equal(node_store_delete(f->s[0], "lost/ed25519/w1/v1"), MPC_OK);
+    assert_int_equal(check(f, 0), 1);
+    assert_int_equal(f->r.lost, 0);
+}
+
 static void
 test_store_check_names_share_without_request_log(void **state)
 {
@@ -393,6 +410,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_store_check_names_share_without_keyinfo, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_keyinfo_without_share, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_check_lost_share_is_known_not_a_problem, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_share_without_request_log, setup,
                                         teardown),
