@@ -40,6 +40,7 @@
 #define TJS_DEF_ACK_WAIT_MS     30000
 #define TJS_DEF_MAX_ACK_PENDING 1000
 #define TJS_MS_TO_NS            1000000ll
+#define TJS_FETCH_MORE_MS       1 /* wait for the 2nd.. message of a fetch (see tjs_fetch_one) */
 
 mpc_status
 transport_js_status(natsStatus s, jsErrCode jerr)
@@ -508,12 +509,48 @@ transport_js_consumer_destroy(transport_js_consumer *c)
     free(c);
 }
 
+/*
+ * Fetches at most one message (waiting up to timeout_ms) into msgs[*n].
+ * nats.c 3.4.1's Fetch overruns its own message array when messages of an
+ * earlier pull already wait in the subscription and fewer than the batch
+ * arrive (it re-bases the batch on what it holds; fixed upstream in nats.c
+ * 3.10, PR #749; seen as an ASan report in test_flow_flood). A batch of one
+ * never takes that path: its loop ends at one message.
+ * Returns: MPC_OK (one message or none, see *got), or the fetch status.
+ */
+static mpc_status
+tjs_fetch_one(transport_js_consumer *c, transport_js_msg **msgs, size_t *n, uint64_t timeout_ms,
+              int *got)
+{
+    natsMsgList list = {0};
+    jsErrCode jerr = 0;
+    *got = 0;
+    natsStatus s = natsSubscription_Fetch(&list, c->sub, 1, (int64_t)timeout_ms, &jerr);
+    if (s != NATS_OK) {
+        natsMsgList_Destroy(&list);
+        return transport_js_status(s, jerr);
+    }
+    mpc_status st = MPC_OK;
+    for (int i = 0; i < list.Count && i < 1; i++) {
+        natsMsg *m = list.Msgs[i];
+        list.Msgs[i] = NULL;
+        transport_js_msg *w = transport_js_msg_wrap(c->js, m);
+        if (w == NULL) {
+            st = MPC_ERR_NOMEM; /* unwrapped messages are redelivered after AckWait */
+            continue;
+        }
+        msgs[(*n)++] = w;
+        *got = 1;
+        TJS_COUNT(c->js, fetched);
+    }
+    natsMsgList_Destroy(&list);
+    return st;
+}
+
 mpc_status
 transport_js_fetch(transport_js_consumer *c, transport_js_msg **msgs, size_t cap, size_t *n,
                    uint64_t timeout_ms)
 {
-    natsMsgList list = {0};
-    jsErrCode jerr = 0;
     if (n != NULL) {
         *n = 0;
     }
@@ -523,24 +560,12 @@ transport_js_fetch(transport_js_consumer *c, transport_js_msg **msgs, size_t cap
     if (timeout_ms == 0) {
         timeout_ms = 1;
     }
-    natsStatus s = natsSubscription_Fetch(&list, c->sub, (int)cap, (int64_t)timeout_ms, &jerr);
-    if (s != NATS_OK) {
-        natsMsgList_Destroy(&list);
-        return transport_js_status(s, jerr);
+    /* One at a time (see tjs_fetch_one): the first waits, the rest take what is at hand. */
+    int got = 0;
+    mpc_status st = tjs_fetch_one(c, msgs, n, timeout_ms, &got);
+    while (st == MPC_OK && got && *n < cap) {
+        st = tjs_fetch_one(c, msgs, n, TJS_FETCH_MORE_MS, &got);
     }
-    mpc_status st = MPC_OK;
-    for (int i = 0; i < list.Count; i++) {
-        natsMsg *m = list.Msgs[i];
-        list.Msgs[i] = NULL;
-        transport_js_msg *w = transport_js_msg_wrap(c->js, m);
-        if (w == NULL) {
-            st = MPC_ERR_NOMEM; /* unwrapped messages are redelivered after AckWait */
-            continue;
-        }
-        msgs[(*n)++] = w;
-        TJS_COUNT(c->js, fetched);
-    }
-    natsMsgList_Destroy(&list);
     if (*n > 0) {
         return MPC_OK;
     }

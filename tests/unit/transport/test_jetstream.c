@@ -348,6 +348,54 @@ test_jetstream_stopped_subs_parked_until_close(void **state)
     transport_js_destroy(js); /* closes, then destroys the parked subscriptions (leak check) */
 }
 
+/*
+ * A fetch gathers up to cap messages, one pull at a time (nats.c 3.4.1's
+ * batch fetch can overrun its array: transport/jetstream.c tjs_fetch_one),
+ * and leaves the rest for the next fetch.
+ */
+static void
+test_jetstream_fetch_gathers_batch(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("n6");
+    transport_js_consumer *c = bind_node(js, "fb1", 5000);
+    char id[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(id, sizeof id, "fb-r%d", i);
+        publish_req(js, "mpc.req.sign", "b", id, 0);
+    }
+    transport_js_msg *m[8] = {0};
+    size_t total = 0;
+    size_t want[2] = {3, 2};
+    for (int round = 0; round < 2; round++) {
+        size_t n = 0;
+        assert_int_equal(transport_js_fetch(c, m, round == 0 ? 3 : 8, &n, 3000 * mpc_test_slow()),
+                         MPC_OK);
+        /* Under a slow runner a message may come late: never more than asked or published. */
+        assert_true(n >= 1 && n <= want[round]);
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(transport_js_msg_ack(m[k], 2000), MPC_OK);
+            transport_js_msg_destroy(m[k]);
+        }
+        total += n;
+    }
+    for (int i = 0; i < 5 && total < 5; i++) { /* what came late */
+        size_t n = 0;
+        if (transport_js_fetch(c, m, 8, &n, 3000 * mpc_test_slow()) != MPC_OK) {
+            break;
+        }
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(transport_js_msg_ack(m[k], 2000), MPC_OK);
+            transport_js_msg_destroy(m[k]);
+        }
+        total += n;
+    }
+    assert_int_equal(total, 5);
+    expect_empty(c);
+    transport_js_consumer_destroy(c);
+    transport_js_destroy(js);
+}
+
 static void
 test_jetstream_server_restart(void **state)
 {
@@ -475,6 +523,7 @@ main(void)
         cmocka_unit_test(test_jetstream_results_watch_per_node),
         cmocka_unit_test(test_jetstream_results_watch_client),
         cmocka_unit_test(test_jetstream_stopped_subs_parked_until_close),
+        cmocka_unit_test(test_jetstream_fetch_gathers_batch),
         cmocka_unit_test(test_jetstream_bad_args),
         cmocka_unit_test(test_jetstream_server_restart),
     };
