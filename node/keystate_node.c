@@ -40,7 +40,7 @@
 #include "node/store/catchup.h"
 #include "transport/subject.h"
 
-#define KS_PERIOD_MS    10000u /* between rounds (MPC_NODE_TEST_KEYSTATE_MS overrides) */
+#define KS_PERIOD_MS    10000u /* between rounds (test builds: MPC_NODE_TEST_KEYSTATE_MS) */
 #define KS_WAIT_MS      2000u  /* reply wait per query */
 #define KS_FLAGS_MAX    1024u  /* findings kept */
 #define KS_PAGES_MAX    4096u  /* DETAIL pages per peer and round */
@@ -552,8 +552,11 @@ node_keystate_create(struct node_daemon *d)
     }
     pthread_mutex_init(&ks->mu, NULL);
     pthread_cond_init(&ks->cv, NULL);
+    ks->period_ms = KS_PERIOD_MS;
+#ifdef MPC_FAULT_INJECTION /* test builds only: release binaries carry no test hook */
     const char *env = getenv("MPC_NODE_TEST_KEYSTATE_MS");
     ks->period_ms = env != NULL && atoi(env) >= 100 ? (uint64_t)atoi(env) : KS_PERIOD_MS;
+#endif
     d->keystate = ks;
     return MPC_OK;
 }
