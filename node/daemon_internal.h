@@ -298,7 +298,7 @@ struct node_keystate_finding;
 /* Replaces the findings with peer by found[0..n) (a round's comparison). Any thread. */
 void node_keystate_note(struct node_daemon *d, const char *peer,
                         const struct node_keystate_finding *found, size_t n);
-/* Subscribes mpc.n.<self>.keystate, runs one round, starts the round thread. */
+/* Subscribes mpc.n.<self>.keystate and starts the round thread (its first round at once). */
 MPC_MUST_CHECK mpc_status node_keystate_start(struct node_daemon *d);
 /* Stops the thread and the responder; frees the state. Accepts a never-started d. */
 void node_keystate_stop(struct node_daemon *d);

@@ -1,14 +1,16 @@
 /*
  * keystate_node.c — the daemon side of the key-state digest exchange
  * (node/keystate.h, docs/DESIGN.md §8.2): answering queries on
- * mpc.n.<self>.keystate, a round with every peer at start and every
+ * mpc.n.<self>.keystate, a round with every peer as the node starts and every
  * NODE_KEYSTATE_PERIOD_MS, the findings table behind the gate
  * (node_keystate_gate), /sessions and mpc-cli status, the metrics, and the
  * rollback catch-up.
  *
  * DESIGN (threads): the responder runs on a transport thread (short store
- * reads, one signed reply). Rounds run on the keystate thread (and once on
- * the starting thread before intake begins). The findings table and the
+ * reads, one signed reply). Rounds run on the keystate thread, the first
+ * one as soon as it starts. (A first round on the starting thread, before
+ * intake, was tried: with it the flood flow hit a heap overflow inside
+ * libnats' JetStream fetch on that node, 3 runs of 3; not understood.) The findings table and the
  * counters belong to struct node_keystate under its mutex, which is never
  * held while calling out (store, transport). The gate is called from the
  * intake thread.
@@ -40,7 +42,7 @@
 #include "node/store/catchup.h"
 #include "transport/subject.h"
 
-#define KS_PERIOD_MS    10000u /* between rounds (MPC_NODE_TEST_KEYSTATE_MS overrides) */
+#define KS_PERIOD_MS    10000u /* between rounds (test builds: MPC_NODE_TEST_KEYSTATE_MS) */
 #define KS_WAIT_MS      2000u  /* reply wait per query */
 #define KS_FLAGS_MAX    1024u  /* findings kept */
 #define KS_PAGES_MAX    4096u  /* DETAIL pages per peer and round */
@@ -403,8 +405,8 @@ exchange(struct node_daemon *d, const struct node_config_peer *p, uint8_t *buf, 
     if (st == MPC_OK) {
         node_keystate_note(d, p->id, found, n_found);
         for (size_t i = 0; i < n_found && rd->n < KS_CLAIMS_MAX; i++) {
-            /* A claim votes for the catch-up (irreversible) only in the round
-             * before intake, or when a previous round found it too: a reshare
+            /* A claim votes for the catch-up (irreversible) only in the first
+             * round with no request running, or when a previous round found it too: a reshare
              * this node is still committing must not be overtaken (its commit
              * would then add yet another version). */
             uint64_t since = flag_since(d->keystate, p->id, NODE_KEYSTATE_PEER_NEWER,
@@ -502,6 +504,11 @@ ks_round(struct node_daemon *d, int startup)
                     mpc_status_name(st));
         }
     }
+    if (rd.startup) { /* the first round counts as "at start" only while no request runs */
+        pthread_mutex_lock(&d->mu);
+        rd.startup = d->n_jobs == 0;
+        pthread_mutex_unlock(&d->mu);
+    }
     for (size_t i = 0; i < rd.n; i++) {
         int first = 1; /* one attempt per distinct claim */
         for (size_t j = 0; j < i && first; j++) {
@@ -526,7 +533,8 @@ ks_main(void *arg)
 {
     struct node_daemon *d = arg;
     struct node_keystate *ks = d->keystate;
-    for (;;) { /* ends when stop is set */
+    ks_round(d, 1); /* at start, as intake begins: a restored store learns the current versions */
+    for (;;) {      /* ends when stop is set */
         struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(ks->period_ms));
         pthread_mutex_lock(&ks->mu);
         if (!ks->stop) {
@@ -552,8 +560,11 @@ node_keystate_create(struct node_daemon *d)
     }
     pthread_mutex_init(&ks->mu, NULL);
     pthread_cond_init(&ks->cv, NULL);
+    ks->period_ms = KS_PERIOD_MS;
+#ifdef MPC_FAULT_INJECTION /* test builds only: release binaries carry no test hook */
     const char *env = getenv("MPC_NODE_TEST_KEYSTATE_MS");
     ks->period_ms = env != NULL && atoi(env) >= 100 ? (uint64_t)atoi(env) : KS_PERIOD_MS;
+#endif
     d->keystate = ks;
     return MPC_OK;
 }
@@ -575,7 +586,6 @@ node_keystate_start(struct node_daemon *d)
     if (st != MPC_OK) {
         return st;
     }
-    ks_round(d, 1); /* at start, before intake: a restored store learns the current versions */
     if (pthread_create(&ks->thread, NULL, ks_main, d) != 0) {
         return MPC_ERR_INTERNAL;
     }

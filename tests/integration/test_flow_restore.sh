@@ -86,9 +86,12 @@ check "the restored store holds version 1 (rolled back)" $?
 
 cluster_start_node 3
 cluster_wait_ready 3 90; check "restored node-3 ready" $?
-grep -q "event=keystate_catch_up key_type=ed25519 wallet=w-rb version=2 votes=2 changed=1 status=MPC_OK" \
-    "$CL_DIR/node-3.log"
-check "node-3 caught up to v2 from 2 peers' signed digests" $?
+caught_up() {
+    grep -q "event=keystate_catch_up key_type=ed25519 wallet=w-rb version=2 votes=2 changed=1 status=MPC_OK" \
+        "$CL_DIR/node-3.log"
+}
+wait_until 60 caught_up
+check "node-3 caught up to v2 from 2 peers' signed digests (its first round)" $?
 
 run old sign --wallet w-rb --message-file "$tmp/msg" --signers node-1,node-3 --key-version 1
 every_result old 'not r["ok"] and r["status_name"] == "MPC_ERR_KEY_VERSION_RETIRED"'
