@@ -238,6 +238,8 @@ struct node_kos_stats {
     uint64_t notices_sent;     /* notices published */
     uint64_t notices_received; /* valid notices of peers */
     uint64_t notices_rejected; /* malformed, unknown or badly signed notices */
+    uint64_t notices_unsaved;  /* peers' notices the store refused (held in memory only) */
+    uint64_t notices_loaded;   /* peers' notices reloaded from the store at start */
 };
 /* Creates the gate (before the session manager). Returns MPC_OK or MPC_ERR_NOMEM. */
 MPC_MUST_CHECK mpc_status node_kos_create(struct node_daemon *d);

@@ -209,6 +209,11 @@ render_runtime(FILE *f, struct node_daemon *d)
           ks.unstored);
     counter(f, "mpc_kos_notices_rejected_total", "Quarantine notices rejected (bad signature).",
             NULL, ks.notices_rejected);
+    counter(f, "mpc_kos_notices_loaded_total",
+            "Peers' quarantine notices reloaded from the store at start.", NULL, ks.notices_loaded);
+    counter(f, "mpc_kos_notices_unsaved_total",
+            "Peers' quarantine notices the store refused (held in memory only).", NULL,
+            ks.notices_unsaved);
     fprintf(f,
             "# HELP mpc_nats_reconnects_total NATS reconnections, by connection.\n"
             "# TYPE mpc_nats_reconnects_total counter\n"
