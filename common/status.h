@@ -119,7 +119,8 @@
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \
     X(MPC_ERR_CORRUPT, 602, "record corrupt or tampered")                                          \
     X(MPC_ERR_FILE_MODE, 603, "file readable by others")                                           \
-    X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")
+    X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")                           \
+    X(MPC_ERR_EVIDENCE_TOO_LARGE, 608, "evidence over the per-request or total budget")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -279,6 +279,20 @@ void node_kos_republish(struct node_daemon *d);
 /* Copies up to cap known pairs into out. Returns: how many. */
 size_t node_kos_list(struct node_daemon *d, struct node_kos_notice *out, size_t cap);
 
+/* evidence.c: the whole evidence of failed sessions, kept and served */
+struct node_evidence_stats {
+    uint64_t stored;  /* entries stored */
+    uint64_t evicted; /* entries evicted (oldest first) to stay within the budget */
+    uint64_t refused; /* entries over the per-request cap or not stored */
+    uint64_t bytes;   /* evidence bytes kept after the last store */
+    uint64_t served;  /* chunks served to mpc-cli */
+};
+/* Stores the evidence of every failed subjob of job (finisher thread). */
+void node_evidence_keep(struct node_daemon *d, const struct node_job *job);
+/* A status request that is an evidence query: answers it, returns 1; otherwise 0. */
+int node_evidence_serve(struct node_daemon *d, const transport_msg *msg);
+void node_evidence_stats(struct node_evidence_stats *out);
+
 /* outcome.c */
 MPC_MUST_CHECK mpc_status node_finisher_start(struct node_daemon *d);
 void node_finisher_stop(struct node_daemon *d);
