@@ -71,10 +71,15 @@ evidence_answer(struct node_daemon *d, const transport_msg *msg)
         code = st == MPC_OK && q.offset <= len ? NODE_CLIENT_EVIDENCE_FOUND
                                                : NODE_CLIENT_EVIDENCE_NOT_FOUND;
     }
-    size_t chunk = 0;
+    size_t chunk = 0, cap = NODE_CLIENT_EVIDENCE_CHUNK;
+#ifdef MPC_FAULT_INJECTION
+    const char *v = getenv("MPC_NODE_TEST_EVIDENCE_CHUNK"); /* TEST ONLY: many small chunks */
+    if (v != NULL && atoi(v) > 0 && (size_t)atoi(v) < cap) {
+        cap = (size_t)atoi(v);
+    }
+#endif
     if (code == NODE_CLIENT_EVIDENCE_FOUND) {
-        chunk = len - q.offset < NODE_CLIENT_EVIDENCE_CHUNK ? len - q.offset
-                                                            : NODE_CLIENT_EVIDENCE_CHUNK;
+        chunk = len - q.offset < cap ? len - q.offset : cap;
     }
     reply = malloc(NODE_CLIENT_EVIDENCE_REPLY_HEAD + chunk);
     if (reply != NULL) {

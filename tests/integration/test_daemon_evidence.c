@@ -7,7 +7,8 @@
  *     naming node-3, their evidence holds node-3's 40 KB round-2 message;
  *   - the signed Result holds at most 12 KiB of envelopes but carries the
  *     digest and size of the whole; node-1 kept it (mpc_evidence_stored_total);
- *   - mpc-cli's fetch gets it from node-1 in chunks, it matches the digest, and
+ *   - mpc-cli's fetch gets it from node-1 (restarted: the store kept it) in
+ *     10 000-byte chunks (a test setting of the node), it matches the digest, and
  *     every envelope in it is signed by its sender (node-3's included);
  *     a Result whose digest was altered makes the fetch fail; `mpc-cli
  *     evidence REQUEST` fetches and checks the whole evidence and exits 0.
@@ -78,15 +79,18 @@ keygen(const char *rid, const char *wallet)
     dc_results_clear(&res);
 }
 
+/* Restarts node i with the test variable env=val (env NULL: none). */
 static void
-restart_node(size_t i, const char *cheat)
+restart_node(size_t i, const char *env, const char *val)
 {
     assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
-    if (cheat != NULL) {
-        setenv("MPC_NODE_TEST_CHEAT_KOS", cheat, 1);
+    if (env != NULL) {
+        setenv(env, val, 1);
     }
     assert_int_equal(dc_node_spawn(&g_c, i), 0);
-    unsetenv("MPC_NODE_TEST_CHEAT_KOS");
+    if (env != NULL) {
+        unsetenv(env);
+    }
     assert_true(dc_wait_ready(&g_c, WAIT_MS));
 }
 
@@ -141,7 +145,7 @@ test_dkls_blame_whole_evidence(void **state)
     skip();
 #else
     keygen("ev-kg", "ev");
-    restart_node(2, "2"); /* node-3: sk + 1 into its RVOLE */
+    restart_node(2, "MPC_NODE_TEST_CHEAT_KOS", "2"); /* node-3: sk + 1 into its RVOLE */
     Mpc__Request r;
     Mpc__SignRequest s;
     dc_results res;
@@ -174,6 +178,9 @@ test_dkls_blame_whole_evidence(void **state)
     assert_true(x->evidence_size > NODE_CLIENT_EVIDENCE_MAX); /* more than a Result holds */
     assert_true(dc_metric_until(g_c.http_port[0], "mpc_evidence_stored_total ", 1, WAIT_MS) >= 1);
 
+    /* node-1 restarted serving 10 000-byte chunks: the fetch takes six round trips;
+     * what it kept survived the restart */
+    restart_node(0, "MPC_NODE_TEST_EVIDENCE_CHUNK", "10000");
     struct cli_nats_opts o;
     cli_opts(&o);
     uint8_t *packed = NULL;
@@ -184,6 +191,8 @@ test_dkls_blame_whole_evidence(void **state)
     assert_true(check_envelopes(packed, len, &n, &largest) >= 2);
     fprintf(stderr, "fetched %zu bytes, %zu envelopes, largest %zu\n", len, n, largest);
     assert_true(largest > 40000); /* node-3's round-2 RVOLE message */
+    assert_true(dc_metric(g_c.http_port[0], "mpc_evidence_chunks_served_total ") >=
+                (long long)(len + 9999) / 10000); /* it came in chunks */
     free(packed);
 
     /* a Result whose digest is not that of the node's copy: refused */
@@ -218,7 +227,7 @@ test_dkls_blame_whole_evidence(void **state)
     free(peers);
     free(out);
     dc_results_clear(&res);
-    restart_node(2, NULL);
+    restart_node(2, NULL, NULL);
 #endif
 }
 
