@@ -24,10 +24,11 @@
 #include "node/client/evidence.h"
 #include "node/store/store.h"
 
-#define NODE_STORE_EVID_REQ_MAX NODE_CLIENT_EVIDENCE_PACKED_MAX /* bytes per request and key type  \
-                                                                 */
-#define NODE_STORE_EVID_BUDGET_DEFAULT (64u << 20)              /* bytes of evidence kept in all */
-#define NODE_STORE_EVID_INDEX_MAX      65536u                   /* index entries read per put */
+#define NODE_STORE_EVID_REQ_MAX                                                                    \
+    NODE_CLIENT_EVIDENCE_PACKED_MAX                /* bytes per request and key type               \
+                                                    */
+#define NODE_STORE_EVID_BUDGET_DEFAULT (64u << 20) /* bytes of evidence kept in all */
+#define NODE_STORE_EVID_INDEX_MAX      65536u      /* index entries read per put */
 
 /* What a put did. */
 struct node_store_evid_put_info {
