@@ -156,5 +156,8 @@ node_client_evidence_query_decode(struct node_client_evidence_query *q, const ui
     memcpy(q->request_id, in + 6, in[5]);
     q->request_id[in[5]] = '\0';
     q->offset = get_u32(in + 6 + in[5]);
-    return node_client_request_id_is_valid(q->request_id) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
+    /* an embedded NUL would make two byte strings name one id */
+    return strlen(q->request_id) == in[5] && node_client_request_id_is_valid(q->request_id)
+               ? MPC_OK
+               : MPC_ERR_MSG_MALFORMED;
 }

@@ -115,6 +115,9 @@ test_evidence_query(void **state)
     assert_string_equal(got.request_id, "req-42_x");
     assert_false(node_client_evidence_is_query((const uint8_t *)"{}", 2)); /* a status request */
     assert_int_equal(node_client_evidence_query_decode(&got, buf, len - 1), MPC_ERR_MSG_MALFORMED);
+    buf[7] = '\0'; /* an id with a NUL inside: "r" would stand for "r\0q-42_x" */
+    assert_int_equal(node_client_evidence_query_decode(&got, buf, len), MPC_ERR_MSG_MALFORMED);
+    buf[7] = 'e';
     buf[6] = '.'; /* not an id */
     assert_int_equal(node_client_evidence_query_decode(&got, buf, len), MPC_ERR_MSG_MALFORMED);
     strcpy(q.request_id, "bad id");
