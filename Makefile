@@ -335,12 +335,15 @@ fuzz-smoke: fuzz-bins
 fuzz-seeds: fuzz-bins
 	$(Q)tests/fuzz/run.sh seeds $(FUZZ)
 
+# The protocol harnesses' heap snapshots (tests/fuzz/support/fuzz_arena.h) take
+# the allocator calls of the linked objects through the arena's wrappers.
+FUZZ_WRAP := $(foreach f,malloc calloc realloc free strdup strndup mpc_secure_alloc mpc_secure_free,-Wl,--wrap=$(f))
 # Keep the harness objects (pattern-rule intermediates) so relinking is incremental.
 .SECONDARY: $(FUZZ_SUP_OBJ) $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_SRC))
 build/fuzz/tests/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_SUP_OBJ) $(LIBTSUP) $(LIBMPC)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_SUP_OBJ) $(LIBTSUP) $(LIBMPC) $(PKG_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(FUZZ_WRAP) -o $@ $< $(FUZZ_SUP_OBJ) $(LIBTSUP) $(LIBMPC) $(PKG_LIBS) $(TEST_LIBS)
 
 # The whole include graph against every arrow of DESIGN §1 (tests/layering.py:
 # rules, the allow-list of arrows kept on purpose, and a self-test that plants

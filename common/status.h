@@ -129,6 +129,7 @@
     X(MPC_ERR_CORRUPT, 602, "record corrupt or tampered")                                          \
     X(MPC_ERR_FILE_MODE, 603, "file readable by others")                                           \
     X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")                           \
+    X(MPC_ERR_EVIDENCE_TOO_LARGE, 608, "evidence over the per-request or total budget")            \
     X(MPC_ERR_STORE_IN_USE, 610, "key store open in another process (stop the node first)")        \
     X(MPC_ERR_BACKUP_FORMAT, 611, "not a store backup of a supported format")                      \
     X(MPC_ERR_BACKUP_CORRUPT, 612,                                                                 \

@@ -239,6 +239,8 @@ struct node_kos_stats {
     uint64_t notices_sent;     /* notices published */
     uint64_t notices_received; /* valid notices of peers */
     uint64_t notices_rejected; /* malformed, unknown or badly signed notices */
+    uint64_t notices_unsaved;  /* peers' notices the store refused (held in memory only) */
+    uint64_t notices_loaded;   /* peers' notices reloaded from the store at start */
 };
 /* Creates the gate (before the session manager). Returns MPC_OK or MPC_ERR_NOMEM. */
 MPC_MUST_CHECK mpc_status node_kos_create(struct node_daemon *d);
@@ -277,6 +279,20 @@ void node_kos_snapshot_add(struct node_daemon *d, char **json);
 void node_kos_republish(struct node_daemon *d);
 /* Copies up to cap known pairs into out. Returns: how many. */
 size_t node_kos_list(struct node_daemon *d, struct node_kos_notice *out, size_t cap);
+
+/* evidence.c: the whole evidence of failed sessions, kept and served */
+struct node_evidence_stats {
+    uint64_t stored;  /* entries stored */
+    uint64_t evicted; /* entries evicted (oldest first) to stay within the budget */
+    uint64_t refused; /* entries over the per-request cap or not stored */
+    uint64_t bytes;   /* evidence bytes kept after the last store */
+    uint64_t served;  /* chunks served to mpc-cli */
+};
+/* Stores the evidence of every failed subjob of job (finisher thread). */
+void node_evidence_keep(struct node_daemon *d, const struct node_job *job);
+/* A status request that is an evidence query: answers it, returns 1; otherwise 0. */
+int node_evidence_serve(struct node_daemon *d, const transport_msg *msg);
+void node_evidence_stats(struct node_evidence_stats *out);
 
 /* outcome.c */
 /* Key-state digest exchange (node/keystate_node.c, docs/DESIGN.md §8.2). */

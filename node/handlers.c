@@ -74,12 +74,19 @@ node_handler_find(int key_type)
 static tss_protocol cheat_dkls_sign;
 static pthread_once_t cheat_once = PTHREAD_ONCE_INIT;
 
+/* MPC_NODE_TEST_CHEAT_KOS=2: as Alice it feeds sk_i + 1 to the RVOLE instead
+ * (TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1): its peers' Γ^v check fails in round 3
+ * naming it, with its 40 KB round-2 message in the evidence (more than a
+ * Result holds). */
 static mpc_status
 cheat_sign_create(tss_base **state, const tss_params *p)
 {
     mpc_status st = tss_dkls_signing_create(state, p);
+    const char *v = getenv("MPC_NODE_TEST_CHEAT_KOS");
     if (st == MPC_OK) {
-        tss_dkls_signing_set_cheat(*state, TSS_DKLS_SIGN_CHEAT_KOS_TTILDE);
+        tss_dkls_signing_set_cheat(*state, v != NULL && strcmp(v, "2") == 0
+                                               ? TSS_DKLS_SIGN_CHEAT_RVOLE_SK_PLUS_1
+                                               : TSS_DKLS_SIGN_CHEAT_KOS_TTILDE);
     }
     return st;
 }
@@ -95,7 +102,8 @@ static const tss_protocol *
 fault_sign_table(const struct node_subjob *sj)
 {
     const char *v = getenv("MPC_NODE_TEST_CHEAT_KOS");
-    if (sj->h->sign == &tss_proto_dkls_sign && v != NULL && strcmp(v, "1") == 0) {
+    if (sj->h->sign == &tss_proto_dkls_sign && v != NULL &&
+        (strcmp(v, "1") == 0 || strcmp(v, "2") == 0)) {
         (void)pthread_once(&cheat_once, cheat_init);
         return &cheat_dkls_sign;
     }

@@ -75,6 +75,9 @@ on_status(void *arg, const transport_msg *msg)
 {
     struct node_daemon *d = arg;
     char *json = NULL;
+    if (node_evidence_serve(d, msg)) {
+        return TRANSPORT_REPLY_NONE; /* an evidence query (node/evidence.c) */
+    }
     /* only ever answer on a reply inbox: never publish on a subject a requester names */
     if (!transport_subject_is_inbox(msg->reply) ||
         session_manager_snapshot(d->mgr, &json) != MPC_OK) {

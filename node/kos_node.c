@@ -20,6 +20,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/kos.h"
+#include "node/store/kosq.h"
 #include "transport/subject.h"
 #include "tss/dkls_keyrec.h"
 
@@ -38,6 +39,8 @@ struct node_kos {
     uint64_t notices_sent;     /* notices published */
     uint64_t notices_received; /* valid notices of peers */
     uint64_t notices_rejected; /* malformed or badly signed notices */
+    uint64_t notices_unsaved;  /* peers' notices the store refused (held in memory only) */
+    uint64_t notices_loaded;   /* peers' notices reloaded from the store at start */
 };
 
 static void
@@ -138,16 +141,24 @@ known_room_locked(struct node_daemon *d, const struct node_kos_notice *n)
     return k->n_known < KOS_LIST_MAX;
 }
 
-static void
+/* Returns: 1 if n is new in the list, 0 if it was known or did not fit. */
+static int
 kos_known_add(struct node_daemon *d, const struct node_kos_notice *n)
 {
     pthread_mutex_lock(&d->kos->mu);
+    size_t before = d->kos->n_known;
+    int known = 0;
+    for (size_t i = 0; i < d->kos->n_known && !known; i++) {
+        known = same_notice(&d->kos->known[i], n);
+    }
     int ok = known_room_locked(d, n) && list_add_locked(d->kos->known, &d->kos->n_known, n);
+    int added = ok && !known && d->kos->n_known >= before; /* eviction keeps the count */
     pthread_mutex_unlock(&d->kos->mu);
     if (!ok) {
         mpc_log(MPC_LOG_ERROR, "node", "kos_list_full", "wallet=%s accuser=%s accused=%s",
                 n->wallet, n->accuser, n->accused);
     }
+    return added;
 }
 
 /* The record rewrite of a quarantine: the accused's pairs flagged. */
@@ -378,7 +389,17 @@ on_notice(void *arg, const transport_msg *msg)
                 mpc_status_name(st));
         return TRANSPORT_REPLY_NONE;
     }
-    kos_known_add(d, &n);
+    if (kos_known_add(d, &n) && d->store != NULL) {
+        /* a new peer's notice: kept in the store so a restart does not forget it */
+        mpc_status ps = node_store_kosq_put(d->store, msg->data, msg->len);
+        if (ps != MPC_OK) {
+            pthread_mutex_lock(&d->kos->mu);
+            d->kos->notices_unsaved++;
+            pthread_mutex_unlock(&d->kos->mu);
+            mpc_log(MPC_LOG_ERROR, "node", "kos_notice_store_failed", "accuser=%s status=%s",
+                    n.accuser, mpc_status_name(ps));
+        }
+    }
     mpc_log(MPC_LOG_WARN, "node", "kos_notice_received",
             "wallet=%s key_type=%d version=%u accuser=%s accused=%s", n.wallet, n.key_type,
             n.version, n.accuser, n.accused);
@@ -418,6 +439,8 @@ node_kos_stats(struct node_daemon *d, struct node_kos_stats *out)
     out->notices_sent = d->kos->notices_sent;
     out->notices_received = d->kos->notices_received;
     out->notices_rejected = d->kos->notices_rejected;
+    out->notices_unsaved = d->kos->notices_unsaved;
+    out->notices_loaded = d->kos->notices_loaded;
     pthread_mutex_unlock(&d->kos->mu);
 }
 
@@ -485,6 +508,11 @@ node_kos_republish(struct node_daemon *d)
     if (d == NULL || d->kos == NULL || d->t == NULL) {
         return;
     }
+#ifdef MPC_FAULT_INJECTION
+    if (getenv("MPC_NODE_TEST_KOS_SILENT") != NULL) {
+        return; /* TEST ONLY: peers must rely on what they stored */
+    }
+#endif
     pthread_mutex_lock(&d->kos->mu);
     for (size_t i = 0; i < d->kos->n_known && n < 8; i++) {
         if (strcmp(d->kos->known[i].accuser, d->cfg->node_id) == 0) {
@@ -540,6 +568,47 @@ kos_load_record(struct node_daemon *d, const tss_keytype *h, int key_type, const
     mpc_secure_free(rec);
 }
 
+/* One stored peer's notice (node/store/kosq.h): re-verified against today's
+ * peers file; dropped once a reshare moved the key past its version. */
+static int
+kos_load_notice(void *arg, const uint8_t *notice, size_t len)
+{
+    struct node_daemon *d = arg;
+    struct node_kos_notice n;
+    struct node_store_keyinfo ki;
+    if (node_kos_notice_decode(&n, notice, len) != MPC_OK) {
+        return 0;
+    }
+    const struct node_config_peer *p = node_config_peers_find(d->peers, n.accuser);
+    if (p == NULL || strcmp(n.accuser, d->cfg->node_id) == 0 ||
+        node_kos_notice_verify(notice, len, p->public_key) != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "kos_notice_dropped", "accuser=%s reason=unverified",
+                n.accuser);
+        return 0;
+    }
+    if (node_store_keyinfo_get(d->store, n.key_type, n.wallet, &ki) == MPC_OK &&
+        ki.active_version > n.version) {
+        return 0; /* a reshare lifted it */
+    }
+    if (kos_known_add(d, &n)) {
+        pthread_mutex_lock(&d->kos->mu);
+        d->kos->notices_loaded++;
+        pthread_mutex_unlock(&d->kos->mu);
+    }
+    return 1;
+}
+
+static void
+kos_load_notices(struct node_daemon *d)
+{
+    size_t bad = 0;
+    mpc_status st = node_store_kosq_load(d->store, kos_load_notice, d, &bad);
+    if (st != MPC_OK || bad > 0) {
+        mpc_log(MPC_LOG_ERROR, "node", "kos_notices_load", "status=%s unreadable=%zu",
+                mpc_status_name(st), bad);
+    }
+}
+
 void
 node_kos_load(struct node_daemon *d)
 {
@@ -561,4 +630,5 @@ node_kos_load(struct node_daemon *d)
         kos_load_record(d, h, kt, names[i]);
     }
     node_store_names_free(names, count);
+    kos_load_notices(d);
 }

@@ -225,6 +225,22 @@ render_runtime(FILE *f, struct node_daemon *d)
           kst.diverged);
     gauge(f, "mpc_keystate_rolled_back_keys", "Keys whose peers state a newer version.",
           kst.rolled_back);
+    struct node_evidence_stats es;
+    node_evidence_stats(&es);
+    counter(f, "mpc_evidence_stored_total", "Failed sessions' evidence kept in the store.", NULL,
+            es.stored);
+    counter(f, "mpc_evidence_evicted_total",
+            "Evidence entries evicted (oldest first) to stay within the budget.", NULL, es.evicted);
+    counter(f, "mpc_evidence_refused_total",
+            "Evidence not kept (over the per-request cap, or a store error).", NULL, es.refused);
+    gauge(f, "mpc_evidence_bytes", "Evidence bytes kept in the store.", es.bytes);
+    counter(f, "mpc_evidence_chunks_served_total", "Evidence chunks served to mpc-cli.", NULL,
+            es.served);
+    counter(f, "mpc_kos_notices_loaded_total",
+            "Peers' quarantine notices reloaded from the store at start.", NULL, ks.notices_loaded);
+    counter(f, "mpc_kos_notices_unsaved_total",
+            "Peers' quarantine notices the store refused (held in memory only).", NULL,
+            ks.notices_unsaved);
     fprintf(f,
             "# HELP mpc_nats_reconnects_total NATS reconnections, by connection.\n"
             "# TYPE mpc_nats_reconnects_total counter\n"

@@ -361,6 +361,7 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     mpc_status worst = MPC_OK;
     mpc_status st = MPC_OK;
     if (log) {
+        node_evidence_keep(d, job); /* before the Result with its digest goes out */
         st = job_commit(&r);
         if (st != MPC_OK) {
             node_metrics_add(&d->m.store_failures);

@@ -22,9 +22,11 @@
 #include "session/internal.h"
 #include "session/wire.h"
 
-#define SESSION_EVID_KEEP_MAX (1u << 20)  /* bytes kept per session */
-#define SESSION_EVID_OUT_MAX  (12u << 10) /* bytes handed to the owner with a failure */
-#define SESSION_EVID_ITEMS    8u          /* envelopes handed to the owner, at most */
+#define SESSION_EVID_KEEP_MAX (1u << 20) /* bytes kept per session */
+#define SESSION_EVID_OUT_MAX                                                                       \
+    (1u << 20)                /* bytes handed to the owner with a failure (the                     \
+                                 node keeps them whole; a Result holds 12 KiB) */
+#define SESSION_EVID_ITEMS 8u /* envelopes handed to the owner, at most */
 
 /* One kept envelope. */
 struct session_evid {

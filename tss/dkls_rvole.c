@@ -310,6 +310,16 @@ tss_dkls_rvole_bob_beta(const tss_dkls_rvole_bob *bob, size_t j)
 {
     return bob != NULL && j < XI ? bit_at(bob->xb, j) : -1;
 }
+
+void
+tss_dkls_rvole_bob_row(const tss_dkls_rvole_bob *bob, size_t j, uint8_t row[TSS_DKLS_OTE_ROW_BYTES])
+{
+    if (bob != NULL && j < XI) {
+        memcpy(row, bob->trows[j], TSS_DKLS_OTE_ROW_BYTES);
+    } else {
+        memset(row, 0, TSS_DKLS_OTE_ROW_BYTES);
+    }
+}
 #endif
 
 /* ------------------------------------------------------------------ Alice */

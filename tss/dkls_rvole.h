@@ -115,6 +115,11 @@ MPC_MUST_CHECK mpc_status tss_dkls_rvole_alice_respond_tampered(
 
 /* TEST ONLY: Bob's secret bit β_j (white-box tests choose rows by it). */
 int tss_dkls_rvole_bob_beta(const tss_dkls_rvole_bob *bob, size_t j);
+
+/* TEST ONLY: Bob's secret OT-extension row t_j, j < 416 (zeros otherwise): what a
+ * cheating receiver holds and combines with a learned Δ (test_pairgate.c). */
+void tss_dkls_rvole_bob_row(const tss_dkls_rvole_bob *bob, size_t j,
+                            uint8_t row[TSS_DKLS_OTE_ROW_BYTES]);
 #endif
 
 #ifdef MPC_FAULT_INJECTION

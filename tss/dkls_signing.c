@@ -500,6 +500,13 @@ tss_dkls_signing_set_probe(tss_base *base, size_t col, int guess)
         tss_dkls_sign_set_probe(s->sm, col, guess);
     }
 }
+
+struct tss_dkls_sign *
+tss_dkls_signing_inner(tss_base *base)
+{
+    tss_dkls_signing *s = (tss_dkls_signing *)base;
+    return s != NULL && s->b.proto == &tss_proto_dkls_sign ? s->sm : NULL;
+}
 #endif
 
 /* Fixed sizes (tss/dkls_sign.h), whatever the number of signers. */

@@ -89,6 +89,11 @@ void tss_dkls_signing_set_cheat(tss_base *s, int cheat);
 
 /* TEST ONLY: forwards tss_dkls_sign_set_probe (a Δ-bit probe of every peer). */
 void tss_dkls_signing_set_probe(tss_base *s, size_t col, int guess);
+
+struct tss_dkls_sign;
+/* TEST ONLY: the inner state machine (tss/dkls_sign_int.h), or NULL if s is not a
+ * dkls-sign state: white-box attackers read their own secrets from it. */
+struct tss_dkls_sign *tss_dkls_signing_inner(tss_base *s);
 #endif
 
 #endif /* MPC_TSS_DKLS_SIGNING_H */

@@ -215,6 +215,16 @@ MPC_MUST_CHECK mpc_status cli_nats_request(const struct cli_nats_opts *o, const 
                                            const uint8_t *data, size_t len, uint64_t timeout_ms,
                                            uint8_t *reply, size_t reply_cap, size_t *reply_len);
 
+/*
+ * Opens a plain NATS transport for several requests (transport_request); close it
+ * with transport_destroy. Unlike cli_nats_request, nats.c's global resources stay
+ * up (cli_nats_close or the process end releases them).
+ * Returns: MPC_OK; connect errors (reported on stderr).
+ */
+struct transport;
+MPC_MUST_CHECK mpc_status cli_nats_transport_open(const struct cli_nats_opts *o, const char *name,
+                                                  struct transport **out);
+
 /* Destroys js (accepts NULL) and releases nats.c's global resources. */
 void cli_nats_close(struct transport_js *js);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/client/evidence.h"
 #include "node/client/request.h"
 #include "node/client/results.h"
 #include "transport/envelope.h"
@@ -91,12 +92,36 @@ cli_evidence_check(const Mpc__Result *r, const struct cli_peer_key *keys, size_t
     return rep->why == NULL ? 0 : 1;
 }
 
-/* Prints one result's verdict and its check; returns the check's code. */
+/* Prints one result's verdict and its check; returns the check's code. With nats,
+ * the whole evidence is fetched from the node and checked instead of the Result's. */
 static int
-evid_print(const Mpc__Result *r, const struct cli_peer_keys *peers)
+evid_print(const Mpc__Result *r, const struct cli_peer_keys *peers,
+           const struct cli_nats_opts *nats)
 {
     struct cli_evidence_report rep;
-    int rc = cli_evidence_check(r, peers->keys, peers->n, &rep);
+    Mpc__Result whole = *r;
+    ProtobufCBinaryData items[EVID_MAX_ITEMS];
+    const uint8_t *ip[EVID_MAX_ITEMS];
+    size_t il[EVID_MAX_ITEMS], n = 0;
+    uint8_t *packed = NULL;
+    size_t plen = 0;
+    const char *why = NULL;
+    int fetched = 0;
+    if (nats != NULL && r->evidence_digest.len > 0) {
+        if (cli_evidence_fetch_whole(nats, r, &packed, &plen, &why) == 0 &&
+            node_client_evidence_unpack(packed, plen, ip, il, &n) == MPC_OK) {
+            for (size_t i = 0; i < n; i++) {
+                items[i].data = (uint8_t *)ip[i];
+                items[i].len = il[i];
+            }
+            whole.evidence = items;
+            whole.n_evidence = n;
+            fetched = 1;
+        } else if (why == NULL) {
+            why = "the fetched evidence is malformed";
+        }
+    }
+    int rc = cli_evidence_check(&whole, peers->keys, peers->n, &rep);
     printf("node %s: %s", r->node_id, r->status_name);
     if (r->failed_peer[0] != '\0') {
         printf(", culprit %s", r->failed_peer);
@@ -111,7 +136,17 @@ evid_print(const Mpc__Result *r, const struct cli_peer_keys *peers)
     if (rep.conflict != NULL) {
         printf("; %s by %s proven by its own signatures", rep.conflict, rep.proven);
     }
+    if (fetched) {
+        printf("\n  whole evidence: %zu bytes from node %s, matches the signed digest", plen,
+               r->node_id);
+    } else if (why != NULL) {
+        printf("\n  whole evidence (%llu bytes): not checked: %s",
+               (unsigned long long)r->evidence_size, why);
+        rc = 1;
+        rep.why = rep.why != NULL ? rep.why : why;
+    }
     printf("\n  check: %s\n", rc == 0 ? "holds" : rep.why);
+    free(packed);
     return rc;
 }
 
@@ -139,7 +174,7 @@ evid_verify_file(const char *path, const struct cli_peer_keys *peers)
     if (pk == NULL || node_client_result_verify(r, pk) != MPC_OK) {
         cli_errf("the result is not signed by a node of the peers file");
     } else {
-        rc = evid_print(r, peers) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        rc = evid_print(r, peers, NULL) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
     mpc__result__free_unpacked(r, NULL);
     return rc;
@@ -216,7 +251,8 @@ evid_apply(struct evid_opts *o, int c, const char *arg)
 
 /* Prints the failed copies of r; saves the first with evidence to out. */
 static int
-evid_report(const struct cli_results *r, const struct cli_peer_keys *peers, const char *out)
+evid_report(const struct cli_results *r, const struct cli_peer_keys *peers, const char *out,
+            const struct cli_nats_opts *nats)
 {
     int rc = CLI_EXIT_OK, saved = 0, failed = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -225,7 +261,7 @@ evid_report(const struct cli_results *r, const struct cli_peer_keys *peers, cons
             continue;
         }
         failed = 1;
-        if (evid_print(res, peers) != 0) {
+        if (evid_print(res, peers, nats) != 0) {
             rc = CLI_EXIT_FAILED;
         }
         if (out != NULL && !saved && res->n_evidence > 0) {
@@ -255,7 +291,7 @@ evid_fetch(const struct evid_opts *o, const struct cli_peer_keys *peers, const c
         cli_collect_params_init(&p, o->client_id, request_id, peers, 0, o->timeout_ms);
         struct cli_results *r = cli_results_new();
         st = r == NULL ? MPC_ERR_NOMEM : cli_results_collect(w, &p, r);
-        rc = st == MPC_OK ? evid_report(r, peers, o->out) : cli_exit_for_nats(st);
+        rc = st == MPC_OK ? evid_report(r, peers, o->out, &o->nats) : cli_exit_for_nats(st);
         cli_results_free(r);
     }
     cli_results_watch_close(js, w);

@@ -2,7 +2,9 @@
  * cli_evidence.h — `mpc-cli evidence`: the signed envelopes a node attached
  * to a failed result (proto/result.proto fields 25, 26; DESIGN §7 "blame
  * that cannot be framed"), fetched from the MPC_RES stream, and their
- * offline check against the peers file.
+ * offline check against the peers file. The Result holds at most 12 KiB of
+ * envelopes; the whole evidence (fields 27, 28: digest and size) is fetched
+ * from the node that kept it and checked against that signed digest.
  *
  * The check (cli_evidence_check), for one Result:
  *   1. every evidence envelope decodes, its signer is in the peers file and
@@ -25,6 +27,7 @@
 
 #include <stddef.h>
 
+#include "node/cli/cli.h"
 #include "node/cli/cli_results.h"
 
 /* What cli_evidence_check found. */
@@ -43,6 +46,15 @@ struct cli_evidence_report {
  */
 int cli_evidence_check(const Mpc__Result *r, const struct cli_peer_key *keys, size_t n_keys,
                        struct cli_evidence_report *rep);
+
+/*
+ * Fetches the whole evidence of r (fields 27, 28) from r's node in chunks and
+ * checks it against r's digest (r's signature must have been checked already).
+ * Out: *packed (malloc; caller frees), *len; *why on failure.
+ * Returns: 0, or -1 (not named, not held any more, size or digest mismatch).
+ */
+int cli_evidence_fetch_whole(const struct cli_nats_opts *o, const Mpc__Result *r, uint8_t **packed,
+                             size_t *len, const char **why);
 
 /* `mpc-cli evidence`: fetch (REQUEST_ID) or verify (--verify FILE) the evidence of a result. */
 int cli_cmd_evidence(int argc, char **argv);

@@ -146,6 +146,25 @@ cli_nats_request(const struct cli_nats_opts *o, const char *subject, const uint8
     return st;
 }
 
+mpc_status
+cli_nats_transport_open(const struct cli_nats_opts *o, const char *name, transport **out)
+{
+    *out = NULL;
+    transport_nats_config cfg;
+    node_store_passphrase *pass = NULL;
+    mpc_status st = nats_config(o, name, &cfg, &pass);
+    if (st != MPC_OK) {
+        return st;
+    }
+    cfg.sender.threads = 1;
+    st = transport_nats_create(&cfg, out);
+    node_store_passphrase_destroy(pass);
+    if (st != MPC_OK) {
+        report_connect(&cfg, st);
+    }
+    return st;
+}
+
 void
 cli_nats_close(struct transport_js *js)
 {

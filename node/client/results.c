@@ -3,6 +3,8 @@
  */
 #include "node/client/results.h"
 
+#include "node/client/evidence.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,18 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
         }
     }
     r.evidence = r.n_evidence > 0 ? ev : NULL;
+    /* the whole evidence, kept by the node, is bound here by its digest */
+    uint8_t *packed = NULL, ev_digest[NODE_CLIENT_EVIDENCE_DIGEST];
+    size_t packed_len = 0, n_all = in->n_evidence < 8 ? in->n_evidence : 8;
+    if (in->evidence != NULL && n_all > 0 &&
+        node_client_evidence_pack(in->evidence, in->evidence_lens, n_all, &packed, &packed_len) ==
+            MPC_OK) {
+        node_client_evidence_digest(ev_digest, packed, packed_len);
+        r.evidence_digest.data = ev_digest;
+        r.evidence_digest.len = sizeof ev_digest;
+        r.evidence_size = packed_len;
+    }
+    free(packed);
     r.n_disputed = in->disputed != NULL && in->n_disputed <= 2 ? in->n_disputed : 0;
     r.disputed = r.n_disputed > 0 ? (char **)in->disputed : NULL;
     size_t len = mpc__result__get_packed_size(&r);
@@ -349,6 +363,10 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
     tr_u32(&b, (uint32_t)r->n_evidence); /* 26 */
     for (size_t i = 0; i < r->n_evidence; i++) {
         tr_bin(&b, &r->evidence[i]);
+    }
+    if (r->evidence_digest.len > 0 || r->evidence_size > 0) { /* absent in older results */
+        tr_bin(&b, &r->evidence_digest);                      /* 27 */
+        tr_u64(&b, r->evidence_size);                         /* 28 */
     }
     if (b.failed) {
         free(b.p);

@@ -13,6 +13,7 @@
  *   share/<key_type>/<wallet>/v<N>   a key share (secret)
  *   keyinfo/<key_type>/<wallet>      struct node_store_keyinfo (node/store/keyinfo.h)
  *   req/<request_id>                 request log: outcome + result bytes
+ *   kosq/<hex digest>                a peer's signed KOS quarantine notice (node/store/kosq.h)
  * The request log also has an age index (plain table "reqlog", written in the
  * same transaction) so node_store_req_prune can drop the oldest entries.
  *   identity                         the node public key this store belongs to

@@ -13,7 +13,8 @@
  *     "kos" and /metrics show the pairs); later signs naming node-3 with
  *     node-1 are refused with MPC_ERR_PAIR_QUARANTINED, a sign without named
  *     signers leaves node-3 out and succeeds, other pairs still sign, until a
- *     reshare;
+ *     reshare; after a restart of every node with the accusers silent, each
+ *     node still knows both pairs (peers' notices kept in the store);
  *   - reshare to a brand-new member for both key types: {1,2,3} -> {1,2,4},
  *     node-4 signs under the same key; node-3's keyinfo records its removal
  *     and its old shares are gone;
@@ -520,9 +521,25 @@ test_ecdsa_quarantine(void **state)
         assert_int_equal(x->status_code, MPC_ERR_PAIR_QUARANTINED);
     }
     dc_results_clear(&res);
-    /* node-1 restarts: its own quarantine comes back from the key record */
-    restart_node_env(0, NULL, "");
-    assert_true(http_wait_contains(0, "/sessions", pairs, 2));
+    /* every node restarts, the accusers silent (no re-publishing): node-1's and
+     * node-2's own quarantines come back from their key records, each other's and
+     * node-3's knowledge of both from the notices they stored */
+    for (size_t i = 0; i < 3; i++) {
+        restart_node_env(i, "MPC_NODE_TEST_KOS_SILENT", "1");
+    }
+    fill_digest(digest); /* node-3 itself refuses the pair it is accused in */
+    sign_req(&r, &s, "e-sg-q2r", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, q13, 2);
+    assert_int_equal(dc_request(&g_c, &r, NULL, 2, WAIT_MS, &res, NULL), MPC_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(from_node(&res, q13[i]));
+        assert_int_equal(from_node(&res, q13[i])->status_code, MPC_ERR_PAIR_QUARANTINED);
+    }
+    dc_results_clear(&res);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(http_wait_contains(i, "/sessions", pairs, 2));
+    }
+    const char *loaded[] = {"mpc_kos_notices_loaded_total 2"};
+    assert_true(http_wait_contains(2, "/metrics", loaded, 1));
     /* no named signers: every node leaves node-3 out, {node-1, node-2} sign */
     fill_digest(digest);
     sign_req(&r, &s, "e-sg-q2b", "eq", MPC__KEY_TYPE__KEY_TYPE_SECP256K1, digest, 32, NULL, 0);

@@ -14,6 +14,7 @@
 
 #include "common/outbox.h"
 #include "common/secmem.h"
+#include "tests/fuzz/support/fuzz_arena.h"
 #include "tests/fuzz/support/fuzz_support.h"
 
 #define REC_MAX    4096 /* queued message copies in one recorded run */
@@ -38,6 +39,14 @@ static struct fz_msg *fz_q;             /* recorded run's queue */
 static size_t fz_nq;                    /* entries in fz_q */
 static size_t fz_rec[REC_MAX];          /* fz_q indexes delivered to the target */
 static size_t fz_nrec;                  /* entries in fz_rec */
+
+/* The target's state just before recorded message k (fuzz_arena.h). */
+struct fz_snap {
+    fuzz_arena_snap *heap; /* the target's heap, or NULL: message k is never handled */
+    uint64_t rng;          /* its randomness stream position */
+    tss_base *s;           /* its state (inside heap) */
+};
+static struct fz_snap fz_snaps[REC_MAX]; /* per recorded message delivered to the target */
 
 static void
 fz_die(const char *what, mpc_status st)
@@ -108,6 +117,8 @@ fz_pass(void **st)
 }
 
 static int fz_replay(size_t k, int flip, const uint8_t *bytes, size_t len);
+static void fz_snapshots(void);
+static int fz_from_snapshot(size_t k, int flip, const uint8_t *bytes, size_t len);
 
 void
 fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n, uint32_t target)
@@ -163,6 +174,126 @@ fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n, ui
     if (!fz_replay(0, 0, m0->data, m0->len)) {
         fz_die("replay of the honest run did not finish", MPC_ERR_PROTOCOL);
     }
+    fz_snapshots();
+    size_t last = 0, bytes = 0;
+    for (size_t k = 0; k < fz_nrec; k++) {
+        bytes += fuzz_arena_snap_bytes(fz_snaps[k].heap);
+        last = fz_snaps[k].heap != NULL ? k : last;
+    }
+    const struct fz_msg *ml = &fz_q[fz_rec[last]];
+    if (fz_snaps[last].heap == NULL || !fz_from_snapshot(last, 0, ml->data, ml->len)) {
+        fz_die("replay from the snapshot of the last message did not finish", MPC_ERR_PROTOCOL);
+    }
+    fprintf(stderr, "fuzz: %s: %zu messages to the target, %zu snapshot bytes\n", proto->name,
+            fz_nrec, bytes);
+}
+
+/* Checks the target after a run: culprit in range, a result when done. Returns done. */
+static int
+fz_check(tss_base *s, mpc_status st)
+{
+    uint32_t culprit = tss_proto_culprit(s);
+    if (culprit != SESSION_NO_CULPRIT && culprit >= fz_n) {
+        fz_die("culprit out of range", st);
+    }
+    int done = tss_proto_is_done(s);
+    if (done) {
+        uint8_t *res = NULL;
+        size_t res_len = 0;
+        if (st != MPC_OK || tss_proto_result(s, &res, &res_len) != MPC_OK) {
+            fz_die("done but no result", st);
+        }
+        mpc_secure_free(res);
+    }
+    return done;
+}
+
+/* Hands the target the recorded messages from i on while it runs. */
+static mpc_status
+fz_feed_from(tss_base *s, size_t i, mpc_outbox *ob)
+{
+    mpc_status st = MPC_OK;
+    for (; i < fz_nrec && st == MPC_OK; i++) {
+        const struct fz_msg *m = &fz_q[fz_rec[i]];
+        uint32_t cr = tss_proto_current_round(s);
+        if (cr == 0) {
+            break;
+        }
+        if (m->round != cr) {
+            continue; /* the manager parks or drops it; the run diverged */
+        }
+        mpc_outbox_clear(ob);
+        st = tss_proto_handle(s, m->from, m->round, m->bc, m->data, m->len, ob);
+    }
+    return st;
+}
+
+/* Replays the honest run once with the target's heap in the arena, taking a
+ * snapshot before every message it handles. */
+static void
+fz_snapshots(void)
+{
+    tss_base *s = NULL;
+    mpc_outbox ob;
+    mpc_outbox_init(&ob);
+    fuzz_arena_reset();
+    fuzz_arena_on(1);
+    fuzz_rng_reset(fz_target);
+    fuzz_rng_select(fz_target);
+    if (fz_proto->create(&s, &fz_p[fz_target]) != MPC_OK || tss_proto_start(s, &ob) != MPC_OK) {
+        fz_die("target start failed (snapshots)", MPC_ERR_PROTOCOL);
+    }
+    mpc_outbox_clear(&ob);
+    for (size_t i = 0; i < fz_nrec; i++) {
+        const struct fz_msg *m = &fz_q[fz_rec[i]];
+        uint32_t cr = tss_proto_current_round(s);
+        if (cr == 0) {
+            break;
+        }
+        if (m->round != cr) {
+            continue; /* never handled: nothing to fuzz at this position */
+        }
+        fz_snaps[i] = (struct fz_snap){
+            .heap = fuzz_arena_snap_take(), .rng = fuzz_rng_get(fz_target), .s = s};
+        if (tss_proto_handle(s, m->from, m->round, m->bc, m->data, m->len, &ob) != MPC_OK) {
+            fz_die("honest replay failed (snapshots)", MPC_ERR_PROTOCOL);
+        }
+        mpc_outbox_clear(&ob);
+    }
+    tss_proto_destroy(s);
+    fuzz_arena_on(0);
+    if (fuzz_arena_live() != 0) {
+        fz_die("the honest run left memory allocated", MPC_ERR_PROTOCOL);
+    }
+    fuzz_rng_select(FUZZ_RNG_FIXTURE);
+}
+
+/* One input against the snapshot before message k. Returns: 1 if the target finished. */
+static int
+fz_from_snapshot(size_t k, int flip, const uint8_t *bytes, size_t len)
+{
+    const struct fz_snap *sn = &fz_snaps[k];
+    const struct fz_msg *m = &fz_q[fz_rec[k]];
+    mpc_outbox ob;
+    mpc_outbox_init(&ob);
+    fuzz_arena_snap_restore(sn->heap);
+    fuzz_rng_set(fz_target, sn->rng);
+    fuzz_rng_select(fz_target);
+    fuzz_arena_on(1);
+    tss_base *s = sn->s;
+    mpc_status st = tss_proto_handle(s, m->from, m->round, m->bc ^ flip, bytes, len, &ob);
+    if (st == MPC_OK) {
+        st = fz_feed_from(s, k + 1, &ob);
+    }
+    int done = fz_check(s, st);
+    mpc_outbox_clear(&ob);
+    tss_proto_destroy(s);
+    fuzz_arena_on(0);
+    if (fuzz_arena_live() != 0) {
+        fz_die("a run left memory allocated (leak)", st);
+    }
+    fuzz_rng_select(FUZZ_RNG_FIXTURE);
+    return done;
 }
 
 /*
@@ -197,19 +328,7 @@ fz_replay(size_t k, int flip, const uint8_t *bytes, size_t len)
             st = tss_proto_handle(s, m->from, m->round, m->bc, m->data, m->len, &ob);
         }
     }
-    uint32_t culprit = tss_proto_culprit(s);
-    if (culprit != SESSION_NO_CULPRIT && culprit >= fz_n) {
-        fz_die("culprit out of range", st);
-    }
-    int done = tss_proto_is_done(s);
-    if (done) {
-        uint8_t *res = NULL;
-        size_t res_len = 0;
-        if (st != MPC_OK || tss_proto_result(s, &res, &res_len) != MPC_OK) {
-            fz_die("done but no result", st);
-        }
-        mpc_secure_free(res);
-    }
+    int done = fz_check(s, st);
     mpc_outbox_clear(&ob);
     tss_proto_destroy(s);
     fuzz_rng_select(FUZZ_RNG_FIXTURE);
@@ -220,7 +339,10 @@ int
 fuzz_proto_one(const uint8_t *data, size_t size)
 {
     if (size >= 2 && fz_nrec > 0) {
-        (void)fz_replay(data[0] % fz_nrec, data[1] & 1, data + 2, size - 2);
+        size_t k = data[0] % fz_nrec;
+        if (fz_snaps[k].heap != NULL) {
+            (void)fz_from_snapshot(k, data[1] & 1, data + 2, size - 2);
+        }
     }
     return 0;
 }

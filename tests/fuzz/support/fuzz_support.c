@@ -74,6 +74,20 @@ fuzz_rng_reset(uint32_t k)
     }
 }
 
+uint64_t
+fuzz_rng_get(uint32_t k)
+{
+    return k < FUZZ_RNG_STREAMS ? rng_state[k] : 0;
+}
+
+void
+fuzz_rng_set(uint32_t k, uint64_t state)
+{
+    if (k < FUZZ_RNG_STREAMS) {
+        rng_state[k] = state;
+    }
+}
+
 void
 fuzz_rng_select(uint32_t k)
 {

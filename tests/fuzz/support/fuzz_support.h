@@ -38,6 +38,9 @@ void fuzz_rng_install(void);
 void fuzz_rng_select(uint32_t k);
 /* Rewinds stream k to its start. */
 void fuzz_rng_reset(uint32_t k);
+/* Position of stream k (for snapshots), and setting it back. */
+uint64_t fuzz_rng_get(uint32_t k);
+void fuzz_rng_set(uint32_t k, uint64_t state);
 
 /* Returns: the seed output directory (FUZZ_GEN_SEEDS), or NULL when fuzzing. */
 const char *fuzz_seed_dir(void);
@@ -56,9 +59,11 @@ void fuzz_seed_write2(const char *dir, const char *name, const uint8_t *a, size_
 void fuzz_proto_record(const tss_protocol *proto, const tss_params *p, uint32_t n, uint32_t target);
 /*
  * One fuzz input: data[0] picks the recorded message k to replace, data[1]
- * bit 0 flips its broadcast flag, data[2..) are its new bytes. Replays the
- * target from create through every recorded message (k replaced) while it
- * runs; aborts only on a broken invariant (culprit out of range).
+ * bit 0 flips its broadcast flag, data[2..) are its new bytes. Starts from the
+ * target's state just before message k (a heap snapshot taken once at start-up,
+ * tests/fuzz/support/fuzz_arena.h), hands it the fuzz bytes, then the recorded
+ * messages after k while it runs; aborts only on a broken invariant (culprit
+ * out of range, result missing, memory of the run not freed).
  */
 int fuzz_proto_one(const uint8_t *data, size_t size);
 /* Writes one seed per recorded message (its honest bytes) into dir. */

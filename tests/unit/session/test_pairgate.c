@@ -34,8 +34,12 @@
 #include "tests/support/session_testkit.h"
 #include "tests/support/test_util.h"
 #include "tests/support/toy_protocol.h"
+#include "tss/dkls_hash.h"
 #include "tss/dkls_keyrec.h"
+#include "tss/dkls_rvole.h"
+#include "tss/dkls_sign_int.h"
 #include "tss/dkls_signing.h"
+#include "tss/secp256k1.h"
 
 #define SCOPE  "secp256k1/wallet-1/v1"
 #define N_SESS 128
@@ -108,6 +112,7 @@ struct sess {
     mpc_outbox held;  /* cheater's round-1 messages, held back */
     mpc_outbox v_out; /* victim's messages not yet released */
     mpc_status v_st;  /* victim's status after round 1 is fed */
+    uint8_t v_nu[32]; /* victim's ν_i (its round-1 broadcast: public) */
 };
 
 static void
@@ -143,9 +148,17 @@ sess_open(struct sess *s, int k, const tss_pair_gate *gate, size_t col, int gues
     mpc_outbox_init(&s->held);
     assert_int_equal(tss_proto_start(s->v, &s->v_out), MPC_OK);
     assert_int_equal(tss_proto_start(s->c, &s->held), MPC_OK);
+    int have_nu = 0;
     for (size_t i = 0; i < s->v_out.n; i++) {
-        assert_false(s->v_out.msgs[i].pair_bound); /* round 1: the victim's Bob side */
+        const mpc_out_msg *m = &s->v_out.msgs[i];
+        assert_false(m->pair_bound);   /* round 1: the victim's Bob side */
+        if (m->to == MPC_OUTBOX_ALL) { /* u8 version | u8 0x51 | com (32) | ν (32) */
+            assert_int_equal(m->len, 2 + 64);
+            memcpy(s->v_nu, m->data + 2 + 32, 32);
+            have_nu = 1;
+        }
     }
+    assert_true(have_nu);
     mpc_outbox_clear(&s->v_out);
     s->v_st = MPC_OK;
 }
@@ -163,23 +176,111 @@ sess_feed(struct sess *s)
 }
 
 /*
- * Releases the victim's pair-bound messages the way the session layer does.
+ * What the attacker keeps of one released round-2 answer: enough to recover the
+ * victim's RVOLE inputs once it knows Δ (spec §4.4, §5 step 2: ã_{j,k} =
+ * α⁰_{j,k} − α¹_{j,k} + a'_k, and Bob holds t_j, x_j with q_j = t_j ⊕ x_j·Δ).
+ * The test also notes the true values, to judge the attempt.
+ */
+#define ATK_ROW 1 /* row used (row 0 carries the probe's flip) */
+struct capture {
+    uint8_t mul_sid[32];    /* mul_sid(victim -> cheater): public inputs */
+    uint8_t trow[16];       /* cheater's t_j (its own secret) */
+    int x;                  /* cheater's choice bit x_j */
+    uint8_t atilde[2][32];  /* ã_{j,0}, ã_{j,1} from the released message */
+    uint8_t session_sk[32]; /* judge: the victim's RVOLE input a_1 of this session */
+    uint8_t session_r[32];  /* judge: the victim's RVOLE input a_0 = r_i */
+};
+
+/* Records, for the attacker, a released round-2 message of session s. */
+static void
+capture_answer(struct capture *cap, struct sess *s, const mpc_out_msg *m)
+{
+    /* u8 version | u8 0x53 | PT(R), salt, Γ^u, Γ^v, ψ, echo1 (195) | ã (39 936) | η | μh */
+    assert_int_equal(m->len, 2 + 195 + TSS_DKLS_RVOLE_MSG2_BYTES);
+    const uint8_t *at = m->data + 2 + 195;
+    struct tss_dkls_sign *c = tss_dkls_signing_inner(s->c);
+    struct tss_dkls_sign *v = tss_dkls_signing_inner(s->v);
+    assert_non_null(c);
+    assert_non_null(v);
+    const struct sign_peer *pe = &c->peers[0]; /* the victim, seen by the cheater as Bob */
+    tss_dkls_mul_sid(cap->mul_sid, pe->ote_sid_in, s->v_nu);
+    tss_dkls_rvole_bob_row(pe->rvole, ATK_ROW, cap->trow);
+    cap->x = tss_dkls_rvole_bob_beta(pe->rvole, ATK_ROW);
+    for (int k = 0; k < 2; k++) {
+        memcpy(cap->atilde[k], at + ((size_t)ATK_ROW * TSS_DKLS_RVOLE_WIDTH + (size_t)k) * 32, 32);
+    }
+    tss_secp_scalar_encode(cap->session_sk, &v->sk);
+    tss_secp_scalar_encode(cap->session_r, &v->r);
+}
+
+/* The attack's last step: with a (possibly partly guessed) Δ, a'_k = ã_{j,k} − α⁰ + α¹. */
+static void
+attacker_recover(const struct capture *cap, const uint8_t delta[16], uint8_t out[2][32])
+{
+    uint8_t q0[16], q1[16];
+    for (int i = 0; i < 16; i++) {
+        q0[i] = (uint8_t)(cap->trow[i] ^ (cap->x ? delta[i] : 0)); /* q_j */
+        q1[i] = (uint8_t)(q0[i] ^ delta[i]);                       /* q_j ⊕ Δ */
+    }
+    for (uint8_t k = 0; k < 2; k++) {
+        struct tss_secp_num a0, a1, at;
+        tss_dkls_rvole_ot_out(&a0, cap->mul_sid, ATK_ROW, k, q0);
+        tss_dkls_rvole_ot_out(&a1, cap->mul_sid, ATK_ROW, k, q1);
+        tss_secp_num_from_bytes(&at, cap->atilde[k]);
+        tss_secp_scalar_sub(&at, &at, &a0);
+        tss_secp_scalar_add(&at, &at, &a1);
+        tss_secp_scalar_encode(out[k], &at);
+    }
+}
+
+/* λ_0·x_0 of the victim over signers {0, 1}, from its key record (the long-term target). */
+static void
+victim_lambda_x(uint8_t out[32])
+{
+    tss_dkls_keyrec *rec = NULL;
+    assert_int_equal(tss_dkls_keyrec_decode(&rec, key.rec[0], key.len[0]), MPC_OK);
+    const tss_keyshare *ks = rec->ks;
+    uint8_t ids[2][TSS_SECP_SCALAR_BYTES], lam[32], xb[32];
+    for (uint32_t m = 0; m < 2; m++) {
+        tss_dkls_id_encode(ids[m], ks->members[m].id);
+    }
+    assert_int_equal(
+        tss_secp_lagrange(lam, (const uint8_t(*)[TSS_SECP_SCALAR_BYTES])ids, 2, ids[ks->self]),
+        MPC_OK);
+    ks->g->scalar_encode(xb, ks->secret);
+    struct tss_secp_num l, x, r;
+    tss_secp_num_from_bytes(&l, lam);
+    tss_secp_num_from_bytes(&x, xb);
+    tss_secp_scalar_mul(&r, &l, &x);
+    tss_secp_scalar_encode(out, &r);
+    mpc_wipe(xb, sizeof xb);
+    tss_dkls_keyrec_destroy(rec);
+}
+
+/*
+ * Releases the victim's pair-bound messages the way the session layer does,
+ * handing every released one to the attacker (caps, may be NULL).
  * Returns: how many were released.
  */
 static size_t
-sess_release(struct sess *s, session_pair *pair)
+sess_release(struct sess *s, session_pair *pair, struct capture *caps, size_t *n_caps)
 {
     size_t released = 0;
     for (size_t i = 0; i < s->v_out.n; i++) {
         if (!s->v_out.msgs[i].pair_bound) {
             continue;
         }
+        int sent = 0;
         if (pair == NULL) {
-            released++; /* ungated (the old code): sent as soon as produced */
+            sent = 1; /* ungated (the old code): sent as soon as produced */
         } else if (session_pair_release_begin(pair) == MPC_OK) {
-            released++; /* the transport hand-off happens here, under the pair lock */
+            sent = 1; /* the transport hand-off happens here, under the pair lock */
             session_pair_release_end(pair);
         }
+        if (sent && caps != NULL) {
+            capture_answer(&caps[(*n_caps)++], s, &s->v_out.msgs[i]);
+        }
+        released += (size_t)sent;
     }
     mpc_outbox_clear(&s->v_out);
     return released;
@@ -196,66 +297,133 @@ sess_close(struct sess *s)
 
 /* What the attacker got out of one run. */
 struct attack {
-    size_t evaluated;    /* checks the victim evaluated (verdict observable) */
-    size_t failed;       /* checks that failed */
-    size_t known_bits;   /* Δ bits the attacker learned */
-    int delta_recovered; /* all 128 bits learned and equal to Δ */
-    size_t released;     /* Δ-dependent messages released (probes and the honest session) */
-    size_t honest_rel;   /* of those, by the honest session opened before the quarantine */
+    size_t evaluated;      /* checks the victim evaluated (verdict observable) */
+    size_t failed;         /* checks that failed */
+    size_t first_fail;     /* session index of the first failed check (N_SESS + 1: none) */
+    size_t known_bits;     /* Δ bits the attacker learned */
+    int delta_recovered;   /* all 128 bits learned and equal to Δ */
+    size_t released;       /* Δ-dependent messages released */
+    size_t released_after; /* of those, by sessions fed after the first failed check */
+    size_t honest_rel;     /* by the honest session opened before the quarantine */
+    size_t new_rel;        /* by a session opened after the quarantine */
+    size_t recovered_sk;   /* captures whose recovered a_1 equals that session's sk input */
+    size_t recovered_lx;   /* captures whose recovered a_1 equals λ_i·x_i */
+    size_t recovered_r;    /* captures whose recovered a_0 equals that session's r_i */
+    size_t captures;       /* answers the attacker holds */
 };
 
-/* Opens N_SESS probing sessions plus one honest one, all before any check; feeds them. */
+/* The attacker's verdict bookkeeping for probe session k. */
+static void
+attack_note(struct attack *a, int k, mpc_status st, const uint8_t guess[16], uint8_t learned[16],
+            uint8_t known[16])
+{
+    if (st == MPC_OK || st == MPC_ERR_OT_CHECK) {
+        int bit = (guess[k / 8] >> (k % 8)) & 1; /* the verdict tells Δ_k */
+        int d = st == MPC_OK ? bit : !bit;
+        learned[k / 8] |= (uint8_t)(d << (k % 8));
+        known[k / 8] |= (uint8_t)(1u << (k % 8));
+        a->evaluated++;
+        if (st == MPC_ERR_OT_CHECK && a->failed++ == 0) {
+            a->first_fail = (size_t)k;
+        }
+    } else {
+        assert_int_equal(st, MPC_ERR_QUARANTINED); /* refused before its check */
+    }
+}
+
+/* The last step: recover from every answer held, with Δ = learned bits, guesses elsewhere. */
+static void
+attack_recover(struct attack *a, const struct capture *caps, size_t n, const uint8_t guess[16],
+               const uint8_t learned[16], const uint8_t known[16])
+{
+    uint8_t dl[16], lx[32], rec[2][32];
+    for (int i = 0; i < 16; i++) {
+        dl[i] = (uint8_t)((learned[i] & known[i]) | (guess[i] & (uint8_t)~known[i]));
+    }
+    victim_lambda_x(lx);
+    a->captures = n;
+    for (size_t i = 0; i < n; i++) {
+        attacker_recover(&caps[i], dl, rec);
+        a->recovered_sk += memcmp(rec[1], caps[i].session_sk, 32) == 0;
+        a->recovered_lx += memcmp(rec[1], lx, 32) == 0;
+        a->recovered_r += memcmp(rec[0], caps[i].session_r, 32) == 0;
+    }
+    mpc_wipe(lx, sizeof lx);
+    mpc_wipe(rec, sizeof rec);
+}
+
+/*
+ * Opens N_SESS probing sessions plus one honest one, all before any check. Then,
+ * in the adversary's order, feeds each and lets its answer go out at once (a
+ * session whose check passed sends right away); the honest session last; then
+ * one more session opened after all that. Finally the attacker, with the Δ bits
+ * it learned (its own guesses for the rest), recovers from every answer it got.
+ */
 static void
 run_attack(int gated, struct attack *a)
 {
-    static struct sess ss[N_SESS + 1];
+    /* A lucky attacker: its first LUCKY guesses are right (the judge sets them from Δ),
+     * the next one wrong; the rest are its random guesses. */
+    enum { LUCKY = 8 };
+    static struct sess ss[N_SESS + 2];
+    static struct capture caps[N_SESS + 2];
+    size_t n_caps = 0;
     uint8_t delta[16], guess[16] = {0}, learned[16] = {0}, known[16] = {0};
     victim_delta(delta);
     assert_int_equal(mpc_random_bytes(guess, sizeof guess), MPC_OK);
+    for (int k = 0; k <= LUCKY; k++) {
+        uint8_t m = (uint8_t)(1u << (k % 8)), want = (uint8_t)(delta[k / 8] & m);
+        guess[k / 8] = (uint8_t)((guess[k / 8] & ~m) | (k < LUCKY ? want : (want ^ m)));
+    }
     session_pairgate *g = NULL;
     assert_int_equal(session_pairgate_create(&g, NULL, NULL), MPC_OK);
     struct gate_user gu = {.g = g};
     assert_int_equal(session_pairgate_acquire(g, SCOPE, tss_fx_node(1), &gu.pair), MPC_OK);
     tss_pair_gate gate = {.enter = gu_enter, .leave = gu_leave, .user = &gu};
+    session_pair *rel = gated ? gu.pair : NULL;
     memset(a, 0, sizeof *a);
+    a->first_fail = N_SESS + 1;
     for (int k = 0; k <= N_SESS; k++) { /* every session is open before any check */
         int bit = (guess[k / 8 % 16] >> (k % 8)) & 1;
         sess_open(&ss[k], k, gated ? &gate : NULL, (size_t)(k % 128), bit, k == N_SESS);
     }
     for (int k = 0; k <= N_SESS; k++) {
         sess_feed(&ss[k]);
-        mpc_status st = ss[k].v_st;
-        if (k < N_SESS && (st == MPC_OK || st == MPC_ERR_OT_CHECK)) {
-            int bit = (guess[k / 8] >> (k % 8)) & 1; /* the verdict tells Δ_k */
-            int d = st == MPC_OK ? bit : !bit;
-            learned[k / 8] |= (uint8_t)(d << (k % 8));
-            known[k / 8] |= (uint8_t)(1u << (k % 8));
-            a->evaluated++;
-            a->failed += st == MPC_ERR_OT_CHECK;
-        } else if (k < N_SESS) {
-            assert_int_equal(st, MPC_ERR_QUARANTINED); /* refused before its check */
+        if (k < N_SESS) {
+            attack_note(a, k, ss[k].v_st, guess, learned, known);
         }
-    }
-    for (int k = 0; k <= N_SESS; k++) { /* the answers go out after the probes */
-        size_t r = sess_release(&ss[k], gated ? gu.pair : NULL);
+        size_t r = sess_release(&ss[k], rel, caps, &n_caps);
         a->released += r;
-        if (k == N_SESS) {
-            a->honest_rel = r;
-        }
-        sess_close(&ss[k]);
+        a->released_after += (size_t)k > a->first_fail ? r : 0;
+        a->honest_rel += k == N_SESS ? r : 0;
     }
+    /* A session opened after the quarantine (honest on both sides). */
+    sess_open(&ss[N_SESS + 1], N_SESS + 1, gated ? &gate : NULL, 0, 0, 1);
+    sess_feed(&ss[N_SESS + 1]);
+    a->new_rel = sess_release(&ss[N_SESS + 1], rel, caps, &n_caps);
+    a->released_after += a->new_rel;
     for (int i = 0; i < 16; i++) {
         for (int b = 0; b < 8; b++) {
             a->known_bits += (known[i] >> b) & 1;
         }
     }
     a->delta_recovered = a->known_bits == 128 && memcmp(learned, delta, 16) == 0;
+    attack_recover(a, caps, n_caps, guess, learned, known);
+    for (int k = 0; k <= N_SESS + 1; k++) {
+        sess_close(&ss[k]);
+    }
+    mpc_wipe(caps, sizeof caps);
     session_pairgate_release(g, gu.pair);
     session_pairgate_destroy(g);
+    print_message("%s: %zu checks evaluated, %zu failed (first at %zu), %zu Δ bits learned, "
+                  "%zu answers held, a_1 recovered in %zu (= λ_i·x_i in %zu), r_i in %zu\n",
+                  gated ? "gated" : "ungated", a->evaluated, a->failed, a->first_fail,
+                  a->known_bits, a->captures, a->recovered_sk, a->recovered_lx, a->recovered_r);
 }
 
-/* Without the gate (the old code): every probe is evaluated and Δ falls out,
- * and the honest session's answer — all the attacker needs for λ_i·x_i — is sent. */
+/* Without the gate (the old code): every probe is evaluated, Δ falls out, and with
+ * it every answer the victim sent gives away its RVOLE inputs: r_i and the session's
+ * sk_i (today λ_i·x_i, the long-term share). */
 static void
 test_pairgate_ungated_attack_recovers_delta(void **state)
 {
@@ -264,12 +432,20 @@ test_pairgate_ungated_attack_recovers_delta(void **state)
     run_attack(0, &a);
     assert_int_equal(a.evaluated, N_SESS);
     assert_true(a.failed > 1);
+    assert_int_equal(a.first_fail, 8);
     assert_true(a.delta_recovered);
     assert_int_equal(a.honest_rel, 1);
+    assert_true(a.captures >= 1);
+    assert_int_equal(a.recovered_sk, a.captures); /* every answer: the session's input */
+    assert_int_equal(a.recovered_r, a.captures);
 }
 
-/* With the gate: at most one check fails, nothing Δ-dependent leaves after it,
- * Δ is not recovered, and the honest session opened earlier releases nothing. */
+/* With the gate: one check fails; no check after it is evaluated, so the attacker
+ * knows only the bits of the checks up to the failure (each passing probe was a
+ * lucky guess that cost it a 1/2 chance of being caught); nothing Δ-dependent
+ * leaves for that pair afterwards, from sessions in flight or new; and the
+ * recovery from every answer it did get returns neither λ_i·x_i nor the session's
+ * input. */
 static void
 test_pairgate_gated_attack_learns_nothing_more(void **state)
 {
@@ -277,11 +453,18 @@ test_pairgate_gated_attack_learns_nothing_more(void **state)
     struct attack a;
     run_attack(1, &a);
     assert_int_equal(a.failed, 1);
-    assert_true(a.evaluated < N_SESS);
+    assert_int_equal(a.first_fail, 8);               /* the first wrong guess (LUCKY) */
+    assert_int_equal(a.captures, 8);                 /* the lucky passes' answers */
+    assert_int_equal(a.evaluated, a.first_fail + 1); /* nothing evaluated after the failure */
     assert_true(a.known_bits == a.evaluated && a.known_bits < 128);
     assert_false(a.delta_recovered);
-    assert_int_equal(a.released, 0);
+    assert_int_equal(a.released_after, 0);
     assert_int_equal(a.honest_rel, 0);
+    assert_int_equal(a.new_rel, 0);
+    assert_int_equal(a.released, a.first_fail); /* only the passes before the failure */
+    assert_int_equal(a.recovered_sk, 0);
+    assert_int_equal(a.recovered_lx, 0);
+    assert_int_equal(a.recovered_r, 0);
 }
 
 /* A new session after the quarantine is refused before its check. */
@@ -300,7 +483,7 @@ test_pairgate_new_session_refused(void **state)
     sess_feed(&s);
     assert_int_equal(s.v_st, MPC_ERR_QUARANTINED);
     assert_int_equal(tss_proto_culprit(s.v), 1);
-    assert_int_equal(sess_release(&s, gu.pair), 0);
+    assert_int_equal(sess_release(&s, gu.pair, NULL, NULL), 0);
     sess_close(&s);
     uint64_t checks, failed, q;
     session_pairgate_counts(g, &checks, &failed, &q);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "node/client/evidence.h"
 #include "node/client/results.h"
 
 static const char *const parts[] = {"node-1", "node-2", "node-3"};
@@ -388,6 +389,54 @@ test_result_sign_verify(void **state)
     free(b);
 }
 
+/* Evidence beyond the 12 KiB a Result holds: the Result keeps what fits and
+ * binds the whole by its digest and size, under the node signature. */
+static void
+test_result_whole_evidence_digest(void **state)
+{
+    (void)state;
+    static uint8_t big[40000], small[9000];
+    memset(big, 0xbb, sizeof big);
+    memset(small, 0x55, sizeof small);
+    const uint8_t *ev[2] = {small, big};
+    size_t ev_len[2] = {sizeof small, sizeof big};
+    uint8_t pk[32], sk[64], rpk[32], sig[64], *b = NULL, *sb = NULL, *packed = NULL;
+    size_t bl = 0, sl = 0, plen = 0;
+    crypto_sign_keypair(pk, sk);
+    memset(rpk, 7, sizeof rpk);
+    memset(sig, 9, sizeof sig);
+    struct node_client_result_info in;
+    info_ok(&in, rpk, sig);
+    in.status = MPC_ERR_BAD_SIG_SHARE;
+    in.failed_peer = "node-3";
+    in.evidence = ev;
+    in.evidence_lens = ev_len;
+    in.n_evidence = 2;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->n_evidence, 1); /* the 9 000 bytes fit, the 40 000 do not */
+    assert_int_equal(r->evidence[0].len, sizeof small);
+    assert_int_equal(node_client_evidence_pack(ev, ev_len, 2, &packed, &plen), MPC_OK);
+    uint8_t want[NODE_CLIENT_EVIDENCE_DIGEST];
+    node_client_evidence_digest(want, packed, plen);
+    assert_int_equal(r->evidence_size, plen);
+    assert_int_equal(r->evidence_digest.len, sizeof want);
+    assert_memory_equal(r->evidence_digest.data, want, sizeof want);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    r->evidence_digest.data[0] ^= 1; /* the digest is signed */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->evidence_digest.data[0] ^= 1;
+    r->evidence_size++; /* and so is the size */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    mpc__result__free_unpacked(r, NULL);
+    free(packed);
+    free(b);
+    free(sb);
+}
+
 static void
 test_result_sign_bad_args(void **state)
 {
@@ -445,6 +494,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_result_encode_success),
         cmocka_unit_test(test_result_sign_verify),
+        cmocka_unit_test(test_result_whole_evidence_digest),
         cmocka_unit_test(test_result_sign_bad_args),
         cmocka_unit_test(test_result_transcript_layout),
         cmocka_unit_test(test_result_encode_error_text),
