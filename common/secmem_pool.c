@@ -14,12 +14,13 @@
  *   - A region is made read-write, mlock'ed and excluded from core dumps when
  *     a size class needs it (slot sizes 64 B .. 128 KiB, powers of two), and is
  *     carved into equal slots. A request of len takes the smallest class with
- *     len + MPC_SECMEM_POOL_CANARY bytes. The bytes after len, to the end of
- *     the slot, hold a per-process random canary, checked when the slot is
- *     freed: an overflow into them is caught at free, the slot is wiped and
- *     quarantined (never reused) and the caller is told.
- *   - Every free wipes the whole slot before it can be handed out again, so
- *     free slots are all zero and an allocation needs no memset.
+ *     len + MPC_SECMEM_POOL_CANARY bytes. The 16 bytes right after len hold
+ *     a per-process random canary, checked when the slot is freed: an
+ *     overflow (which reaches them first) is caught at free, the slot is
+ *     wiped whole and quarantined (never reused) and the caller is told.
+ *   - Every free wipes the block and its canary before the slot can be
+ *     handed out again; the rest of the slot was never written. So free slots
+ *     are all zero and an allocation needs no memset (test builds check it).
  *   - A region whose slots are all free is unmapped (munlock, MADV_DONTNEED,
  *     PROT_NONE) unless it is its class's only empty region: a class keeps
  *     one spare so an alloc/free cycle at a boundary does not map and unmap.
@@ -259,24 +260,18 @@ region_unmap(int i)
     pool.unused[pool.n_unused++] = i;
 }
 
-/* Writes the canary over slot bytes [from, size). */
+/* Writes the canary at slot + len (MPC_SECMEM_POOL_CANARY bytes). */
 static void
-canary_fill(uint8_t *slot, size_t from, size_t size)
+canary_fill(uint8_t *slot, size_t len)
 {
-    for (size_t k = from; k < size; k++) {
-        slot[k] = pool.canary[k % MPC_SECMEM_POOL_CANARY];
-    }
+    memcpy(slot + len, pool.canary, MPC_SECMEM_POOL_CANARY);
 }
 
-/* Returns: 1 if slot bytes [from, size) still hold the canary, else 0. */
+/* Returns: 1 if the canary at slot + len is intact, else 0. */
 static int
-canary_intact(const uint8_t *slot, size_t from, size_t size)
+canary_intact(const uint8_t *slot, size_t len)
 {
-    uint8_t diff = 0;
-    for (size_t k = from; k < size; k++) {
-        diff |= (uint8_t)(slot[k] ^ pool.canary[k % MPC_SECMEM_POOL_CANARY]);
-    }
-    return diff == 0;
+    return memcmp(slot + len, pool.canary, MPC_SECMEM_POOL_CANARY) == 0;
 }
 
 void *
@@ -319,7 +314,7 @@ mpc_secmem_pool_alloc(size_t len)
         abort();
     }
 #endif
-    canary_fill(p, len, size);
+    canary_fill(p, len);
     POOL_POISON(p + len, size - len);
     return p;
 }
@@ -379,8 +374,9 @@ mpc_secmem_pool_release(void *p)
     struct region *r = &pool.r[i]; /* stays mapped: this slot is not free */
     size_t size = r->slot_size;
     POOL_UNPOISON(p, size);
-    int intact = canary_intact(p, len, size);
-    sodium_memzero(p, size);
+    int intact = canary_intact(p, len);
+    /* Bytes past the canary were never written (an overflow reaches the canary first). */
+    sodium_memzero(p, intact ? len + MPC_SECMEM_POOL_CANARY : size);
     POOL_POISON(p, size);
 
     pthread_mutex_lock(&pool.mu);

@@ -41,8 +41,8 @@ struct mpc_secmem_pool_stats {
 };
 
 /*
- * Allocates a zero-filled slot for len bytes, 16-byte aligned, followed by at
- * least MPC_SECMEM_POOL_CANARY canary bytes inside the slot.
+ * Allocates a zero-filled slot for len bytes, 16-byte aligned, followed by
+ * MPC_SECMEM_POOL_CANARY canary bytes inside the slot.
  * Returns: the memory (free with mpc_secmem_pool_release), or NULL when len is
  *          0 or too large for a slot, the pool is at its limit, or the pool
  *          could not be set up. The caller then decides (common/secmem.c falls
