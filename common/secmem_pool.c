@@ -42,6 +42,7 @@
  */
 #include "common/secmem_pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,8 @@
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "common/log.h"
 
 /* Poisoning for the test builds (no-ops in release). */
 #if defined(__SANITIZE_ADDRESS__)
@@ -219,7 +222,11 @@ region_map(int cls)
         return -1;
     }
     if (mlock(r->base, MPC_SECMEM_POOL_REGION_BYTES) != 0) {
-        pool.st.unlocked_regions++; /* best effort, as sodium_malloc */
+        if (pool.st.unlocked_regions++ == 0) { /* best effort, as sodium_malloc: say it once */
+            mpc_log(MPC_LOG_WARN, "secmem", "mlock_failed",
+                    "errno=%d locked_bytes=%zu hint=raise_RLIMIT_MEMLOCK", errno,
+                    pool.n_mapped * (size_t)MPC_SECMEM_POOL_REGION_BYTES);
+        }
     }
 #ifdef MADV_DONTDUMP
     (void)madvise(r->base, MPC_SECMEM_POOL_REGION_BYTES, MADV_DONTDUMP);

@@ -63,15 +63,16 @@ mpc_test_mem_locked(const void *p)
     }
     char line[512], perms[8];
     int inside = 0, locked = 0, guarded = 0;
-    uintptr_t a = (uintptr_t)p;
-    uintptr_t next_page = (a | 4095u) + 1; /* sodium_malloc: a guard page follows the data */
+    uintptr_t a = (uintptr_t)p, end = 0; /* end: first byte after p's mapping */
     while (fgets(line, sizeof line, f) != NULL) {
         unsigned long lo = 0, hi = 0, kb = 0;
         if (sscanf(line, "%lx-%lx %7s ", &lo, &hi, perms) == 3) {
-            inside = a >= lo && a < hi;
-            if (next_page >= lo && next_page < hi && strcmp(perms, "---p") == 0) {
+            /* sodium_malloc and the pool's regions: a no-access page ends the mapping */
+            if (end != 0 && lo == end && strcmp(perms, "---p") == 0) {
                 guarded = 1;
             }
+            inside = a >= lo && a < hi;
+            end = inside ? hi : 0;
             continue;
         }
         if (inside && sscanf(line, "Locked: %lu kB", &kb) == 1) {

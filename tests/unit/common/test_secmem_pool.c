@@ -59,7 +59,8 @@ test_secmem_pool_sizes_aligned_zeroed(void **state)
         assert_true(mpc_secmem_pool_owns(p));
         assert_int_equal((uintptr_t)p % 16, 0);
         assert_true(mpc_ct_is_zero(p, lens[i]));
-        memset(p, 0x5a, lens[i]); /* the whole length is writable */
+        assert_int_equal(mpc_test_mem_locked(p), 1); /* mlock'ed, a guard page ends the region */
+        memset(p, 0x5a, lens[i]);                    /* the whole length is writable */
         assert_int_equal(mpc_secmem_pool_release(p), MPC_OK);
     }
     assert_int_equal(mpc_secmem_pool_slot_size(0), 0);
