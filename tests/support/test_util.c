@@ -80,8 +80,8 @@ mpc_test_mem_locked(const void *p)
         }
     }
     fclose(f);
-#if defined(__SANITIZE_ADDRESS__)
-    locked = 1; /* ASan turns mlock into a no-op: only the guard page can be seen */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    locked = 1; /* the sanitizers turn mlock into a no-op: only the guard page can be seen */
 #endif
     return locked && guarded;
 }
