@@ -20,7 +20,7 @@ BENCH_ITEMS=(
     "secp256k1 sign C=1|sign --key-type secp256k1 --count 100 --concurrency 1 --rotate-signers 2"
 )
 
-declare -A BC_DIR BC_NATS_PORT BC_NATS_PID BC_PASS BC_CLI BC_NODE BC_PIDS BC_HTTP
+declare -A BC_DIR BC_NATS_PORT BC_NATS_PID BC_PASS BC_CLI BC_NODE BC_PIDS BC_HTTP BC_KEEP
 BC_NAMES=()
 
 bench_save() { # NAME
@@ -57,7 +57,11 @@ bench_down_all() {
     for n in "${BC_NAMES[@]}"; do
         bench_use "$n"
         cluster_stop_all
-        [ -n "$CL_DIR" ] && rm -rf "$CL_DIR"
+        if [ -n "${BC_KEEP[$n]:-}" ]; then
+            echo "kept $CL_DIR (a node of $n died)" >&2
+        elif [ -n "$CL_DIR" ]; then
+            rm -rf "$CL_DIR"
+        fi
     done
 }
 
@@ -83,5 +87,14 @@ except Exception:
 print(json.dumps({"item": name, "build": label, "round": int(rnd), "load": float(load), "r": d}))
 PY
     rm -f "$tmp"
+    local i
+    for i in 1 2 3; do # a node that died: keep its cluster directory, show its log
+        if [ -n "${NODE_PID[$i]}" ] && ! pid_alive "${NODE_PID[$i]}"; then
+            wait "${NODE_PID[$i]}" 2>/dev/null
+            echo "node-$i of $label died during \"$name\" round $round (exit status $?)" >&2
+            log_tail "$CL_DIR/node-$i.log" 15
+            BC_KEEP[$label]=1; rc=1
+        fi
+    done
     return $rc
 }
