@@ -3,6 +3,8 @@
 #   make             release build of every program into build/bin/
 #   make deps        check dependencies; as root, apt-get install what is missing
 #   make demo        3-node local cluster: keygen, sign, reshare, sign, verify (tests/demo/demo.sh)
+#   make bench       release build, the cluster bench set, one table (tests/bench/cluster_bench.sh;
+#                    BENCH_ARGS=--quick: counts/10); two builds: tests/bench/compare.sh OLD NEW
 #   make test        ASan+UBSan build, run every test suite (in parallel), plus a
 #                    release-build smoke (demo + reduced stress); fail on any failure
 #   make test ONLY=test_store   one suite (name, path, or script; comma-separated list)
@@ -139,7 +141,7 @@ PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
-.PHONY: all demo deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
+.PHONY: all demo bench deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
         format-check lint clean gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
@@ -149,6 +151,11 @@ all: deps
 
 demo: all
 	$(Q)MPC_BIN=build/release/bin tests/demo/demo.sh
+
+# A benchmark, not a test: not part of `make test` (numbers need a quiet machine).
+BENCH_ARGS ?=
+bench: all
+	$(Q)MPC_BIN=build/release/bin tests/bench/cluster_bench.sh $(BENCH_ARGS)
 
 bins: $(PROG_BIN)
 unit-bins: $(UNIT_BIN)
@@ -314,7 +321,7 @@ ctime: deps
 	$(Q)tests/run.sh build/ctime $(CTIME_SH)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
-TSAN_TESTS ?= $(filter tests/unit/common/test_log \
+TSAN_TESTS ?= $(filter tests/unit/common/test_log tests/unit/common/test_secmem_pool \
                tests/unit/transport/% tests/unit/session/%,$(UNIT_BIN:$(B)/%=%))
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=tsan $(addprefix build/tsan/,$(TSAN_TESTS))

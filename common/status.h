@@ -39,6 +39,9 @@
     X(MPC_ERR_PARSE, 14, "malformed text input")                                                   \
     X(MPC_ERR_SELFTEST, 15, "startup self-test failed")                                            \
     X(MPC_ERR_UNSUPPORTED, 16, "unsupported")                                                      \
+    X(MPC_ERR_SECMEM_FOREIGN, 17, "pointer not from the secure allocator")                         \
+    X(MPC_ERR_SECMEM_DOUBLE_FREE, 18, "secure memory freed twice")                                 \
+    X(MPC_ERR_SECMEM_OVERFLOW, 19, "secure memory written past its end (canary)")                  \
     /* 100..199: transport */                                                                      \
     X(MPC_ERR_NATS, 100, "NATS client error")                                                      \
     X(MPC_ERR_NOT_CONNECTED, 101, "not connected")                                                 \

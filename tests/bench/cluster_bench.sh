@@ -1,48 +1,44 @@
 #!/usr/bin/env bash
-# tests/bench/cluster_bench.sh — the issue 7 benchmark set on a local 3-node
+# tests/bench/cluster_bench.sh — the issue 7/12 benchmark set on a local 3-node
 # cluster (nats-server + 3 mpc-node on 127.0.0.1 in a temp dir), release build.
 #
-#   make && bash tests/bench/cluster_bench.sh [--quick]
+#   make bench            (or: make && bash tests/bench/cluster_bench.sh [--quick] [--raw FILE])
 #
 # Runs `mpc-cli bench` for: ed25519 sign 2-of-3 at concurrency 64 and 1,
 # ed25519 keygen and reshare at concurrency 1, secp256k1 sign 2-of-3 at
-# concurrency 32 and 1, then prints each run's summary and the nodes' peak
-# RSS. A benchmark, not a test: it asserts only that every request succeeded.
-# Every loop is bounded; the cluster is stopped by pid on exit.
+# concurrency 32 and 1 (tests/bench/lib.sh BENCH_ITEMS), then prints one table
+# (tests/bench/table.py) and the nodes' peak RSS. --quick divides the counts
+# by 10. --raw keeps the JSON lines. A benchmark, not a test: it fails only
+# when a request failed. Every loop is bounded; the cluster is stopped by pid
+# on exit. Side-by-side ratios of two builds: tests/bench/compare.sh.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export MPC_BIN=${MPC_BIN:-$ROOT/build/release/bin}
 source "$ROOT/tests/integration/lib/common.sh"
 source "$ROOT/tests/integration/lib/cluster.sh"
+source "$ROOT/tests/bench/lib.sh"
 
-scale=1
-[ "${1:-}" = "--quick" ] && scale=10
-dir=$(mktemp -d /tmp/mpc-bench.XXXXXX)
-trap 'cluster_stop_all; rm -rf "$dir"' EXIT
-cluster_init "$dir" 3 || { echo "cluster setup failed"; exit 1; }
-for i in 1 2 3; do cluster_start_node "$i"; done
-for i in 1 2 3; do cluster_wait_ready "$i" 60 || exit 1; done
-pids="${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}"
-
-bench() { # name, then mpc-cli bench arguments
-    local name=$1; shift
-    echo "== $name"
-    cli bench "$@" --peers "$dir/peers.yaml" --node-pids "$pids" --timeout 60 || rc=1
-    echo
-}
+scale=1 raw=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) scale=10 ;;
+    --raw) raw=$2; shift ;;
+    *) echo "usage: $0 [--quick] [--raw FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+out=${raw:-$(mktemp /tmp/mpc-bench-results.XXXXXX)}
+: >"$out"
+trap 'bench_down_all; [ -z "$raw" ] && rm -f "$out"' EXIT
+bench_up this "$MPC_BIN" || { echo "cluster setup failed"; exit 1; }
+bench_use this
 rc=0
-bench "ed25519 sign 2-of-3, C=64" sign --key-type ed25519 --count $((2000 / scale)) \
-    --concurrency 64 --rotate-signers 2
-bench "ed25519 sign 2-of-3, C=1" sign --key-type ed25519 --count $((200 / scale)) \
-    --concurrency 1 --rotate-signers 2
-bench "ed25519 keygen 2-of-3, C=1" keygen --key-type ed25519 --count $((100 / scale)) \
-    --concurrency 1 --wallet-prefix bk
-bench "ed25519 reshare 2-of-3, C=1" reshare --key-type ed25519 --count $((100 / scale)) \
-    --concurrency 1 --wallet-prefix bk --wallets $((100 / scale))
-bench "secp256k1 sign 2-of-3, C=32" sign --key-type secp256k1 --count $((500 / scale)) \
-    --concurrency 32 --rotate-signers 2
-bench "secp256k1 sign 2-of-3, C=1" sign --key-type secp256k1 --count $((100 / scale)) \
-    --concurrency 1 --rotate-signers 2
+for item in "${BENCH_ITEMS[@]}"; do
+    echo "running: ${item%%|*}" >&2
+    bench_item "$item" "$scale" "$out" this 0 || rc=1
+done
+echo "mpc-node bench, $(nproc) CPUs, $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+python3 "$ROOT/tests/bench/table.py" "$out" || rc=1
 for i in 1 2 3; do
     echo "node-$i $(grep -E 'VmHWM|VmRSS' /proc/${NODE_PID[$i]}/status | tr -s ' \n' ' ')"
 done

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/secmem_pool.h"
+
 uint64_t
 mpc_test_seed(const char *name)
 {
@@ -71,13 +73,17 @@ mpc_test_mem_locked(const void *p)
     int inside = 0, locked = 0, guarded = 0;
     uintptr_t a = (uintptr_t)p;
     uintptr_t next_page = (a | 4095u) + 1; /* sodium_malloc: a guard page follows the data */
+    uintptr_t end = 0;                     /* pool: first byte after p's region */
+    int pooled = mpc_secmem_pool_owns(p);
     while (fgets(line, sizeof line, f) != NULL) {
         unsigned long lo = 0, hi = 0, kb = 0;
         if (sscanf(line, "%lx-%lx %7s ", &lo, &hi, perms) == 3) {
-            inside = a >= lo && a < hi;
-            if (next_page >= lo && next_page < hi && strcmp(perms, "---p") == 0) {
+            int noaccess = strcmp(perms, "---p") == 0;
+            if (noaccess && ((next_page >= lo && next_page < hi) || (pooled && lo == end))) {
                 guarded = 1;
             }
+            inside = a >= lo && a < hi;
+            end = inside ? hi : 0;
             continue;
         }
         if (inside && sscanf(line, "Locked: %lu kB", &kb) == 1) {
@@ -85,8 +91,8 @@ mpc_test_mem_locked(const void *p)
         }
     }
     fclose(f);
-#if defined(__SANITIZE_ADDRESS__)
-    locked = 1; /* ASan turns mlock into a no-op: only the guard page can be seen */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    locked = 1; /* the sanitizers turn mlock into a no-op: only the guard page can be seen */
 #endif
     return locked && guarded;
 }

@@ -36,10 +36,12 @@ int mpc_test_under_tsan(void);
 uint64_t mpc_test_slow(void);
 
 /*
- * Returns: 1 if p is mpc_secure_alloc (sodium_malloc) memory, as far as
- * /proc/self/smaps shows: its page is locked in RAM ("Locked:" non-zero;
- * not checked under ASan, whose mlock is a no-op) and a no-access guard page
- * follows it; 0 if not; -1 if smaps cannot be read.
+ * Returns: 1 if p is mpc_secure_alloc memory (a pool region or a
+ * sodium_malloc block), as far as /proc/self/smaps shows: its mapping is
+ * locked in RAM ("Locked:" non-zero; not checked under ASan and TSan, whose
+ * mlock is a no-op) and a no-access guard page follows its page (sodium_malloc)
+ * or its pool region; 0 if not; -1 if smaps
+ * cannot be read.
  */
 int mpc_test_mem_locked(const void *p);
 
