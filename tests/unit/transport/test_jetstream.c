@@ -1,9 +1,9 @@
 /*
  * test_jetstream.c — transport/jetstream.h against a real nats-server started
  * by the test (127.0.0.1, random free port, temp store dir, stopped by pid):
- * idempotent streams and durables, fetch/ack/nak/term/in-progress, metadata,
- * publish dedup with headers, the client's result watcher, a durable that
- * survives unbind, a server restart, and bad arguments.
+ * idempotent streams and durables, replicas the server cannot give, fetch/ack/nak/term/in-progress,
+ * metadata, publish dedup with headers, the client's result watcher, a durable that survives
+ * unbind, a server restart, and bad arguments.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,6 +109,36 @@ test_jetstream_streams_idempotent(void **state)
     assert_true(transport_js_is_connected(b));
     transport_js_destroy(a);
     transport_js_destroy(b);
+}
+
+/* Replicas the server cannot give, on an unclustered server: a new stream is refused
+ * (no placement for 3 copies) and an existing R1 stream is not silently accepted. */
+static void
+test_jetstream_replicas_refused(void **state)
+{
+    (void)state;
+    transport_js_streams_config sc;
+    transport_js_streams_config_default(&sc);
+    sc.replicas = 3;
+    transport_js *a = connect_js("r-existing"); /* streams exist here with 1 replica */
+    assert_int_equal(transport_js_ensure_streams(a, &sc), MPC_ERR_JS_REPLICAS);
+    sc.replicas = 1;
+    assert_int_equal(transport_js_ensure_streams(a, &sc), MPC_OK);
+    transport_js_destroy(a);
+
+    test_nats_server *fresh = NULL; /* no streams yet: the creation itself is refused */
+    assert_int_equal(test_nats_server_start(NULL, &fresh), MPC_OK);
+    transport_nats_config c;
+    cfg_for(&c, "r-new");
+    c.servers = test_nats_server_url(fresh);
+    transport_js *b = NULL;
+    assert_int_equal(transport_js_connect(&c, &b), MPC_OK);
+    sc.replicas = 3;
+    assert_int_equal(transport_js_ensure_streams(b, &sc), MPC_ERR_JS_REPLICAS);
+    sc.replicas = 1;
+    assert_int_equal(transport_js_ensure_streams(b, &sc), MPC_OK);
+    transport_js_destroy(b);
+    test_nats_server_destroy(fresh);
 }
 
 static void
@@ -428,6 +458,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jetstream_streams_idempotent),
+        cmocka_unit_test(test_jetstream_replicas_refused),
         cmocka_unit_test(test_jetstream_fetch_ack_metadata),
         cmocka_unit_test(test_jetstream_nak_redelivers),
         cmocka_unit_test(test_jetstream_unacked_redelivered_after_rebind),
