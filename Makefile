@@ -3,6 +3,8 @@
 #   make             release build of every program into build/bin/
 #   make deps        check dependencies; as root, apt-get install what is missing
 #   make demo        3-node local cluster: keygen, sign, reshare, sign, verify (tests/demo/demo.sh)
+#   make demo-ha     the same on 3 clustered nats-servers (R3, TLS), each process in its own
+#                    network namespace (configs/cluster-ha, tests/ha/lib)
 #   make test        ASan+UBSan build, run every test suite (in parallel), plus a
 #                    release-build smoke (demo + reduced stress); fail on any failure
 #   make test ONLY=test_store   one suite (name, path, or script; comma-separated list)
@@ -128,7 +130,7 @@ PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
-.PHONY: all demo deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
+.PHONY: all demo demo-ha deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
         format-check lint clean gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
@@ -138,6 +140,10 @@ all: deps
 
 demo: all
 	$(Q)MPC_BIN=build/release/bin tests/demo/demo.sh
+
+# The same on the HA deployment (configs/cluster-ha) in network namespaces (root; else loopback).
+demo-ha: all
+	$(Q)MPC_HA=1 MPC_BIN=build/release/bin tests/demo/demo.sh
 
 bins: $(PROG_BIN)
 unit-bins: $(UNIT_BIN)

@@ -160,6 +160,7 @@ cluster_init() {
     fi
     ha_cli_wrapper
     for ((i = 1; i <= CL_N; i++)); do
+        HTTP_PORT[$i]=9101   # inside node-i's namespace (loopback mode: on its own address)
         (umask 077; rand_hex 24 >"$CL_DIR/secrets/node-$i.pass")
         "$HA_CLI_REAL" identity new --out "$CL_DIR/keys/node-$i.key" --kdf "$CL_KDF" \
             --passphrase-file "$CL_DIR/secrets/node-$i.pass" >/dev/null || return 1
