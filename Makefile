@@ -117,7 +117,7 @@ INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))
 # Script suites (vector runs, integration flows with real processes). They find
 # programs in $$MPC_BIN and print a closing "N passed, M failed" line.
-TEST_SH    := $(sort $(wildcard tests/vectors/test_*.sh tests/integration/test_*.sh))
+TEST_SH    := $(sort $(wildcard tests/vectors/test_*.sh tests/integration/test_*.sh tests/ha/test_*.sh))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst %.c,build/fuzz/%,$(FUZZ_SRC))
 # Code shared by the harnesses (recorded protocol runs, deterministic RNG, seeds).
