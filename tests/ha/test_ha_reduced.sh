@@ -9,4 +9,4 @@
 # run does not. Prints "N passed, M failed".
 # mpc-test: serial
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-exec "$ROOT/tests/ha/scenarios.sh" --signs 30 --reshares 2 --cut-s 5 --node-cut-s 10 --time-limit 170
+exec "$ROOT/tests/ha/scenarios.sh" --signs 30 --reshares 2 --cut-s 5 --node-cut-s 10 --time-limit 240
