@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
             "[--time-limit SEC] [--live-choice]" >&2; exit 2 ;;
     esac
 done
-expect_checks $((40 + 2 * LIVE))
+expect_checks $((39 + 2 * LIVE)) # with namespaces; fewer without (below)
 T_START=$(date +%s)
 DEADLINE=$((T_START + LIMIT))
 left() { local l=$((DEADLINE - $(date +%s))); [ $l -gt 1 ] && echo $l || echo 1; }
@@ -173,11 +173,15 @@ phase() { echo "== $1 (t=$(($(date +%s) - T_START)) s)"; }
     diff -u "$HA_CONF/nats-users.conf" "$tmp/users.conf" >&2
 check "configs/cluster-ha/nats-users.conf is generated from the permission table" $?
 cluster_init "$tmp" 3
+check "3 clustered nats-servers (TLS, routes, JetStream meta leader) in $HA_NET_MODE mode" $?
 export MPC_NATS_USER=client MPC_NATS_PASSWORD="$MPC_NATS_PASS_CLIENT" \
     MPC_INITIATOR_KEY="$CL_DIR/keys/client.key"
-check "3 clustered nats-servers (TLS, routes, JetStream meta leader) in $HA_NET_MODE mode" $?
-[ "$HA_NET_MODE" = netns ]
-check "network namespaces available (partitions need them)" $?
+if [ "$HA_NET_MODE" != netns ]; then
+    # No namespaces (not root, no ip netns): loopback, where links cannot be cut.
+    echo "ha: SKIPPING the partition phases (nats-server cut, node cut): they need network" \
+         "namespaces; only setup, the nats-server kill and the final checks run"
+    expect_checks $((26 + LIVE))
+fi
 for i in 1 2 3; do cluster_start_node "$i"; done
 ready=0
 for i in 1 2 3; do cluster_wait_ready "$i" 120 || ready=1; done
@@ -264,6 +268,8 @@ ha_nats_start "$victim"
 wait_until 90 rejoined "$victim"
 check "nats-$victim restarted: routes to both others, JetStream current (/healthz)" $?
 
+cut=-
+if [ "$HA_NET_MODE" = netns ]; then
 # ---------------------------------------------------------------- partition one nats-server
 phase "partition one nats-server"
 cut=$(( victim % 3 + 1 ))
@@ -328,6 +334,8 @@ check "node-1 ready after the heal" $?
 run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 4 --concurrency 2 \
     --signers node-1,node-3 --timeout 60 --json >"$tmp/after.json" 2>"$tmp/after.err"
 check "node-1 signs again after the heal (4 signs by node-1,node-3)" $?
+fi # namespaces
+printf 'ha secp256k1' >"$tmp/msg"
 run sign --wallet hw --key-type secp256k1 --message-hex "$(sha256_hex "$tmp/msg")" --json \
     --timeout 60 "${P[@]}" >"$tmp/ec.json" 2>"$tmp/ec.err" && [ "$(J "$tmp/ec.json" 'd["verified"]')" = True ]
 check "secp256k1 sign after all faults (verified)" $?
