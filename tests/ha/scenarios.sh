@@ -149,10 +149,12 @@ sessions() {
 # processed_once OP BASE_OK BASE_ALL COUNT PARTIES OKREQ — no request ran twice: at
 # most PARTIES sessions per request in all, at least PARTIES ok sessions per ok request.
 processed_once() {
-    local ok all
+    local ok all n_ok=${6:-0}
+    [[ $n_ok =~ ^[0-9]+$ ]] || n_ok=0
+    [[ $2 =~ ^[0-9]+$ && $3 =~ ^[0-9]+$ ]] || { echo "   $1: no session counters before"; return 1; }
     ok=$(sessions "$1") && all=$(sessions "$1" "") || return 1
-    echo "   $1: $((ok - $2)) ok sessions, $((all - $3)) in all, for $4 requests ($6 ok) x $5 parties"
-    [ $((all - $3)) -le $(($4 * $5)) ] && [ $((ok - $2)) -ge $(($6 * $5)) ]
+    echo "   $1: $((ok - $2)) ok sessions, $((all - $3)) in all, for $4 requests ($n_ok ok) x $5 parties"
+    [ $((all - $3)) -le $(($4 * $5)) ] && [ $((ok - $2)) -ge $((n_ok * $5)) ]
 }
 reconnects() {
     echo $(( $(node_metric "$1" 'mpc_nats_reconnects_total{conn="session"}') +
@@ -265,7 +267,7 @@ for i in 1 2 3; do [ "$(reconnects "$i")" -gt "${RC0[$i]}" ] && moved=$((moved +
 [ "$moved" -ge 1 ]
 check "nodes that lost nats-$victim reconnected to the others ($moved counted a reconnect)" $?
 ha_nats_start "$victim"
-wait_until 90 rejoined "$victim"
+wait_until 120 rejoined "$victim"
 check "nats-$victim restarted: routes to both others, JetStream current (/healthz)" $?
 
 cut=-
@@ -291,7 +293,7 @@ csv_outcomes "$tmp/cut-sign.csv" "$SIGNS" 2 any
 check "signs across the partition: each ends once, one result per signer, none lost or duplicated" $?
 processed_once sign "$base" "$base_all" "$SIGNS" 2 "$(J "$tmp/cut-sign.json" 'd["ok"]')"
 check "nothing processed twice (signs across the nats partition)" $?
-wait_until 90 rejoined "$cut"
+wait_until 120 rejoined "$cut"
 check "nats-$cut rejoined after the heal" $?
 wait_until 60 all_ready
 check "every node ready after the nats partition" $?
