@@ -5,6 +5,8 @@
 #   make demo        3-node local cluster: keygen, sign, reshare, sign, verify (tests/demo/demo.sh)
 #   make bench       release build, the cluster bench set, one table (tests/bench/cluster_bench.sh;
 #                    BENCH_ARGS=--quick: counts/10); two builds: tests/bench/compare.sh OLD NEW
+#   make demo-ha     the same on 3 clustered nats-servers (R3, TLS), each process in its own
+#                    network namespace (configs/cluster-ha, tests/ha/lib)
 #   make test        ASan+UBSan build, run every test suite (in parallel), plus a
 #                    release-build smoke (demo + reduced stress); fail on any failure
 #   make test ONLY=test_store   one suite (name, path, or script; comma-separated list)
@@ -128,7 +130,7 @@ INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_BIN  := $(patsubst %.c,$(B)/%,$(INTEG_SRC))
 # Script suites (vector runs, integration flows with real processes). They find
 # programs in $$MPC_BIN and print a closing "N passed, M failed" line.
-TEST_SH    := $(sort $(wildcard tests/vectors/test_*.sh tests/integration/test_*.sh))
+TEST_SH    := $(sort $(wildcard tests/vectors/test_*.sh tests/integration/test_*.sh tests/ha/test_*.sh))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(patsubst %.c,build/fuzz/%,$(FUZZ_SRC))
 # Code shared by the harnesses (recorded protocol runs, deterministic RNG, seeds).
@@ -141,7 +143,7 @@ PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
-.PHONY: all demo bench deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
+.PHONY: all demo demo-ha bench deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
         format-check lint clean gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
@@ -156,6 +158,9 @@ demo: all
 BENCH_ARGS ?=
 bench: all
 	$(Q)MPC_BIN=build/release/bin tests/bench/cluster_bench.sh $(BENCH_ARGS)
+# The same on the HA deployment (configs/cluster-ha) in network namespaces (root; else loopback).
+demo-ha: all
+	$(Q)MPC_HA=1 MPC_BIN=build/release/bin tests/demo/demo.sh
 
 bins: $(PROG_BIN)
 unit-bins: $(UNIT_BIN)

@@ -52,6 +52,7 @@
     X(MPC_ERR_GONE, 106, "session gone at receiver")                                               \
     X(MPC_ERR_CANCELLED, 107, "cancelled")                                                         \
     X(MPC_ERR_PERMISSION, 108, "permission denied")                                                \
+    X(MPC_ERR_JS_REPLICAS, 109, "JetStream cannot provide the configured stream replicas")         \
     /* 200..299: envelope checks (each rejection has its own code) */                              \
     X(MPC_ERR_MSG_TOO_LARGE, 200, "message too large")                                             \
     X(MPC_ERR_MSG_MALFORMED, 201, "message malformed")                                             \

@@ -251,6 +251,7 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     jsc.req_max_msgs = d->cfg->requests.stream_max_msgs;
     jsc.req_max_bytes = (int64_t)d->cfg->requests.stream_max_mb << 20;
     jsc.req_max_msg_size = (int32_t)NODE_CLIENT_REQUEST_MAX_BYTES + 4096; /* + headers */
+    jsc.replicas = d->cfg->jetstream.replicas;
     st = transport_js_ensure_streams(d->js, &jsc);
     if (st == MPC_OK) {
         transport_js_consumer_config cc = {.node_id = d->cfg->node_id,
@@ -258,7 +259,11 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
         st = transport_js_consumer_bind(d->js, &cc, &d->cons);
     }
     if (st != MPC_OK) {
-        return fail(ec, NODE_EXIT_NATS, err, cap, st, "JetStream setup", "");
+        return fail(ec, NODE_EXIT_NATS, err, cap, st, "JetStream setup",
+                    st == MPC_ERR_JS_REPLICAS
+                        ? "jetstream.replicas differs from the streams' replicas, or the "
+                          "servers cannot place that many copies (see the node log)"
+                        : "");
     }
     d->ack_wait_ms = transport_js_consumer_ack_wait_ms(d->cons);
     session_config sc;

@@ -317,7 +317,34 @@ tjs_or(uint64_t v, uint64_t def)
     return v != 0 ? v : def;
 }
 
-/* Gets or creates one stream; checks the retention of an existing one. */
+/* Replica placement refusals of the server: too few servers, clustering off, no peers. */
+static int
+tjs_replica_refusal(jsErrCode jerr)
+{
+    return jerr == JSStreamReplicasNotSupportedErr || jerr == JSClusterNoPeersErr ||
+           jerr == JSInsufficientResourcesErr || jerr == JSClusterRequiredErr;
+}
+
+/* Checks an existing stream against what this node would create: retention, replicas. */
+static mpc_status
+tjs_check_stream(const jsStreamConfig *have, const jsStreamConfig *want)
+{
+    if (have->Retention != want->Retention) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_stream_mismatch",
+                "stream=%s reason=retention_policy", want->Name);
+        return MPC_ERR_CONFIG;
+    }
+    if (have->Replicas != want->Replicas) {
+        /* Nodes may not update streams: an operator changes replicas (OPERATIONS.md). */
+        mpc_log(MPC_LOG_ERROR, "transport", "js_stream_mismatch",
+                "stream=%s reason=replicas have=%lld want=%lld", want->Name,
+                (long long)have->Replicas, (long long)want->Replicas);
+        return MPC_ERR_JS_REPLICAS;
+    }
+    return MPC_OK;
+}
+
+/* Gets or creates one stream; checks the retention and replicas of an existing one. */
 static mpc_status
 tjs_ensure_stream(transport_js *js, jsStreamConfig *sc)
 {
@@ -333,17 +360,18 @@ tjs_ensure_stream(transport_js *js, jsStreamConfig *sc)
             jerr = 0;
             s = js_GetStreamInfo(&si, js->js, sc->Name, &o, &jerr);
         } else if (s == NATS_OK) {
-            mpc_log(MPC_LOG_INFO, "transport", "js_stream_created", "stream=%s", sc->Name);
+            mpc_log(MPC_LOG_INFO, "transport", "js_stream_created", "stream=%s replicas=%lld",
+                    sc->Name, (long long)sc->Replicas);
         }
     }
     mpc_status st = transport_js_status(s, jerr);
-    if (st == MPC_OK && si != NULL && si->Config != NULL &&
-        si->Config->Retention != sc->Retention) {
-        mpc_log(MPC_LOG_ERROR, "transport", "js_stream_mismatch",
-                "stream=%s reason=retention_policy", sc->Name);
-        st = MPC_ERR_CONFIG;
-    }
-    if (st != MPC_OK && st != MPC_ERR_CONFIG) {
+    if (st != MPC_OK && tjs_replica_refusal(jerr)) {
+        mpc_log(MPC_LOG_ERROR, "transport", "js_replicas_refused",
+                "stream=%s replicas=%lld jerr=%d", sc->Name, (long long)sc->Replicas, (int)jerr);
+        st = MPC_ERR_JS_REPLICAS;
+    } else if (st == MPC_OK && si != NULL && si->Config != NULL) {
+        st = tjs_check_stream(si->Config, sc);
+    } else if (st != MPC_OK) {
         mpc_log(MPC_LOG_ERROR, "transport", "js_stream_failed", "stream=%s status=%s jerr=%d",
                 sc->Name, natsStatus_GetText(s), (int)jerr);
     }

@@ -89,7 +89,7 @@ typedef struct {
     int64_t req_max_msgs;     /* MPC_REQ message count limit [100,000]; beyond, publishes fail */
     int64_t req_max_bytes;    /* MPC_REQ size limit in bytes [256 MiB]; same (DiscardNew) */
     int32_t req_max_msg_size; /* largest request the server stores [no limit] */
-    uint32_t replicas;        /* stream replicas [1] */
+    uint32_t replicas;        /* stream replicas [1]; 3 needs a JetStream cluster */
     int memory_storage;       /* 1 = memory storage (tests), 0 = file */
 } transport_js_streams_config;
 
@@ -163,10 +163,14 @@ void transport_js_get_stats(transport_js *js, transport_js_stats *out);
 void transport_js_streams_config_default(transport_js_streams_config *c);
 
 /*
- * Creates MPC_REQ and MPC_RES if missing; an existing stream is accepted as
- * is (its retention must match: an MPC_REQ without interest retention is
- * MPC_ERR_CONFIG). Safe to call concurrently from several nodes.
- * Returns: MPC_OK, MPC_ERR_CONFIG, MPC_ERR_PERMISSION, MPC_ERR_TIMEOUT,
+ * Creates MPC_REQ and MPC_RES if missing, with cfg->replicas copies; an
+ * existing stream is accepted as is if its retention and replicas match (an
+ * MPC_REQ without interest retention is MPC_ERR_CONFIG; other replicas are
+ * MPC_ERR_JS_REPLICAS: nodes never update streams). Safe to call concurrently
+ * from several nodes.
+ * Returns: MPC_OK, MPC_ERR_CONFIG, MPC_ERR_JS_REPLICAS (existing stream has
+ *          other replicas, or the server cannot place them: not clustered,
+ *          too few servers up), MPC_ERR_PERMISSION, MPC_ERR_TIMEOUT,
  *          MPC_ERR_NOT_CONNECTED, MPC_ERR_NATS, MPC_ERR_INVALID_ARG.
  */
 MPC_MUST_CHECK mpc_status transport_js_ensure_streams(transport_js *js,

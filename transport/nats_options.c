@@ -7,6 +7,7 @@
 #include "transport/nkey.h"
 #include "transport/subject.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 mpc_status
@@ -102,6 +103,51 @@ transport_nats_options_auth(natsOptions *o, const transport_nats_config *cfg)
     return s;
 }
 
+/* Up to this many servers in one comma-separated list (node configs allow 16). */
+#define NT_MAX_SERVERS 16
+
+/*
+ * Gives every URL of a comma-separated list to the options. natsOptions_SetURL
+ * takes one URL only (a list there is parsed as one broken URL and the connect
+ * fails without trying any server), so the list is split here and handed to
+ * natsOptions_SetServers. Blanks around entries are ignored; empty entries are
+ * refused.
+ */
+static natsStatus
+nt_set_servers(natsOptions *o, const char *list)
+{
+    char *copy = strdup(list);
+    if (copy == NULL) {
+        return NATS_NO_MEMORY;
+    }
+    const char *urls[NT_MAX_SERVERS];
+    int n = 0;
+    natsStatus s = NATS_OK;
+    char *rest = copy;
+    for (char *tok = strsep(&rest, ","); tok != NULL; tok = strsep(&rest, ",")) {
+        while (*tok == ' ') {
+            tok++;
+        }
+        size_t len = strlen(tok);
+        while (len > 0 && tok[len - 1] == ' ') {
+            tok[--len] = '\0';
+        }
+        if (len == 0 || n == NT_MAX_SERVERS) {
+            s = NATS_INVALID_ARG;
+            break;
+        }
+        urls[n++] = tok;
+    }
+    if (s == NATS_OK && n == 0) {
+        s = NATS_INVALID_ARG;
+    }
+    if (s == NATS_OK) {
+        s = natsOptions_SetServers(o, urls, n); /* copies the strings */
+    }
+    free(copy);
+    return s;
+}
+
 natsStatus
 transport_nats_options_create(const transport_nats_config *c, const transport_nats_handlers *h,
                               natsOptions **out)
@@ -110,7 +156,7 @@ transport_nats_options_create(const transport_nats_config *c, const transport_na
     *out = NULL;
     natsStatus s = natsOptions_Create(&o);
     if (s == NATS_OK)
-        s = natsOptions_SetURL(o, c->servers); /* the library splits comma lists */
+        s = nt_set_servers(o, c->servers);
     if (s == NATS_OK && c->name != NULL)
         s = natsOptions_SetName(o, c->name);
     if (s == NATS_OK)

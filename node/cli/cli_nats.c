@@ -68,6 +68,11 @@ nats_config(const struct cli_nats_opts *o, const char *name, transport_nats_conf
     }
     cfg->name = name;
     cfg->user = o->user != NULL ? o->user : getenv("MPC_NATS_USER");
+    /* TLS: a CA bundle to verify the servers (configs/cluster-ha); tls:// URLs need it. */
+    cfg->tls_ca_file = getenv("MPC_NATS_CA");
+    if (cfg->tls_ca_file != NULL && cfg->tls_ca_file[0] == '\0') {
+        cfg->tls_ca_file = NULL;
+    }
     cfg->connect_timeout_ms = o->connect_ms != 0 ? (uint32_t)o->connect_ms : 2000;
     cfg->delivery_pool_size = 1;
     mpc_status st = MPC_OK;

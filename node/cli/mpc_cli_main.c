@@ -62,6 +62,7 @@ print_help(FILE *f)
           "            3 timeout, 4 NATS unavailable or permission refused.\n"
           "Environment: MPC_PASSPHRASE (key passphrase when no --passphrase-* option),\n"
           "             MPC_NATS_URL, MPC_NATS_USER, MPC_NATS_PASSWORD (NATS defaults),\n"
+          "             MPC_NATS_CA (CA file: TLS to the servers, e.g. tls:// URLs),\n"
           "             MPC_INITIATOR_KEY (--key default), MPC_CLI_LOG (library log level).\n",
           f);
 }

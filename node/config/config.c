@@ -390,6 +390,17 @@ check_requests(struct vctx *v, const struct raw_requests *rr, struct node_config
     return st;
 }
 
+/* Replicas must be odd for a RAFT quorum; 1 and 3 are what the project runs and tests. */
+static mpc_status
+check_jetstream(struct vctx *v, const struct raw_jetstream *j, struct node_config_jetstream *q)
+{
+    q->replicas = j != NULL && j->replicas != NULL ? *j->replicas : 1;
+    if (q->replicas != 1 && q->replicas != 3) {
+        return CFG_FAIL(v, "jetstream.replicas", "must be 1 or 3 (got %u)", q->replicas);
+    }
+    return MPC_OK;
+}
+
 static mpc_status
 check_limits(struct vctx *v, const struct raw_config *r, struct node_config *c)
 {
@@ -574,6 +585,9 @@ config_validate(struct vctx *v, const struct raw_config *r, struct node_config *
         st = check_requests(v, r->requests, &c->requests);
     }
     if (st == MPC_OK) {
+        st = check_jetstream(v, r->jetstream, &c->jetstream);
+    }
+    if (st == MPC_OK) {
         st = check_limits(v, r, c);
     }
     if (st == MPC_OK) {
@@ -692,9 +706,10 @@ node_config_log(const struct node_config *cfg)
             cfg->n_initiators, cfg->authorizers.n_keys, cfg->authorizers.required);
     mpc_log(MPC_LOG_INFO, "config", "requests",
             "max_age_ms=%u max_expiry_ms=%u rate_per_s=%u burst=%u stream_max_msgs=%u "
-            "stream_max_mb=%u",
+            "stream_max_mb=%u replicas=%u",
             cfg->requests.max_age_ms, cfg->requests.max_expiry_ms, cfg->requests.rate_per_s,
-            cfg->requests.burst, cfg->requests.stream_max_msgs, cfg->requests.stream_max_mb);
+            cfg->requests.burst, cfg->requests.stream_max_msgs, cfg->requests.stream_max_mb,
+            cfg->jetstream.replicas);
     mpc_log(MPC_LOG_INFO, "config", "limits",
             "max_sessions=%u workers=%u mailbox=%u barrier_ms=%u keygen_ms=%u sign_ms=%u "
             "reshare_ms=%u idle_ms=%u drain_ms=%u ack_wait_ms=%u",

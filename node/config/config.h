@@ -73,6 +73,11 @@ struct node_config_requests {
     uint32_t stream_max_mb;   /* ... and at most this many MiB */
 };
 
+/* JetStream streams (MPC_REQ, MPC_RES). */
+struct node_config_jetstream {
+    uint32_t replicas; /* stream replicas: 1 (one server) or 3 (a cluster of 3 or more) */
+};
+
 /* Admission and concurrency limits. */
 struct node_config_limits {
     uint32_t max_sessions;     /* admission permits (live sessions) */
@@ -115,6 +120,7 @@ struct node_config {
     size_t n_initiators;                                /* 1..NODE_CONFIG_MAX_INITIATORS */
     struct node_config_authorizers authorizers;         /* optional approvals */
     struct node_config_requests requests;               /* request intake bounds */
+    struct node_config_jetstream jetstream;             /* stream replication */
     struct node_config_limits limits;                   /* concurrency limits */
     struct node_config_timeouts timeouts;               /* deadlines */
     struct node_config_retry retry;                     /* direct-send retries */

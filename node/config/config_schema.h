@@ -72,6 +72,11 @@ struct raw_requests {
     uint32_t *stream_max_mb;   /* requests.stream_max_mb */
 };
 
+/* jetstream */
+struct raw_jetstream {
+    uint32_t *replicas; /* jetstream.replicas */
+};
+
 /* timeouts_ms */
 struct raw_timeouts {
     uint32_t *barrier;  /* timeouts_ms.barrier */
@@ -117,6 +122,7 @@ struct raw_config {
     unsigned initiators_count;           /* their number */
     struct raw_authorizers *authorizers; /* authorizers */
     struct raw_requests *requests;       /* requests */
+    struct raw_jetstream *jetstream;     /* jetstream */
     struct raw_limits *limits;           /* limits */
     struct raw_timeouts *timeouts_ms;    /* timeouts_ms */
     struct raw_retry *retry;             /* retry */

@@ -28,6 +28,9 @@
 #          must resolve the same key version for each sign (node/intake.c
 #          waits for an in-flight reshare of the key; node/client/sid.h binds the
 #          version into the session id).
+#          --ha: on the HA deployment of configs/cluster-ha instead (three
+#          clustered nats-servers, JetStream R3, TLS; each process in its own
+#          network namespace, tests/ha/lib)
 # Environment: MPC_BIN (programs; default build/release/bin), KEEP=1 keeps the dir.
 # Prints a summary table and "N passed, M failed"; exit 0 only if all passed.
 set -uo pipefail
@@ -37,7 +40,7 @@ MPC_BIN=${MPC_BIN:-$ROOT/build/release/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
 
 WALLETS=50 SIGNS=500 WSIGNS=20 SAMPLES=3 LIMIT=280 FAULTS="" SEED=${MPC_TEST_SEED:-$RANDOM}
-SEPARATE=0
+SEPARATE=0 HA=0
 while [ $# -gt 0 ]; do
     case $1 in
     --wallets) WALLETS=$2; shift 2 ;;
@@ -48,10 +51,12 @@ while [ $# -gt 0 ]; do
     --faults) FAULTS=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
     --separate-signs) SEPARATE=1; shift ;;
+    --ha) HA=1; shift ;;
     *) echo "usage: $0 [--wallets N] [--signs S] [--wsigns WS] [--samples K]" \
-            "[--time-limit SEC] [--faults SPEC] [--seed N] [--separate-signs]" >&2; exit 2 ;;
+            "[--time-limit SEC] [--faults SPEC] [--seed N] [--separate-signs] [--ha]" >&2; exit 2 ;;
     esac
 done
+[ "$HA" = 1 ] && source "$ROOT/tests/ha/lib/ha_cluster.sh"
 for tool in nats-server openssl python3 curl timeout; do
     command -v "$tool" >/dev/null || { echo "concurrency: $tool is missing" >&2; exit 1; }
 done

@@ -1,10 +1,10 @@
 /*
  * test_jetstream.c — transport/jetstream.h against a real nats-server started
  * by the test (127.0.0.1, random free port, temp store dir, stopped by pid):
- * idempotent streams and durables, fetch/ack/nak/term/in-progress, metadata,
- * publish dedup with headers, the client's result watcher, a durable that
- * survives unbind, stopped subscriptions parked until the close, a server
- * restart, and bad arguments.
+ * idempotent streams and durables, replicas the server cannot give, server lists,
+ * fetch/ack/nak/term/in-progress, metadata, publish dedup with headers, the client's result
+ * watcher, a durable that survives unbind, stopped subscriptions parked until the close, a
+ * server restart, and bad arguments.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +114,59 @@ test_jetstream_streams_idempotent(void **state)
     assert_true(transport_js_is_connected(b));
     transport_js_destroy(a);
     transport_js_destroy(b);
+}
+
+/* Replicas the server cannot give, on an unclustered server: a new stream is refused
+ * (no placement for 3 copies) and an existing R1 stream is not silently accepted. */
+static void
+test_jetstream_replicas_refused(void **state)
+{
+    (void)state;
+    transport_js_streams_config sc;
+    transport_js_streams_config_default(&sc);
+    sc.replicas = 3;
+    transport_js *a = connect_js("r-existing"); /* streams exist here with 1 replica */
+    assert_int_equal(transport_js_ensure_streams(a, &sc), MPC_ERR_JS_REPLICAS);
+    sc.replicas = 1;
+    assert_int_equal(transport_js_ensure_streams(a, &sc), MPC_OK);
+    transport_js_destroy(a);
+
+    test_nats_server *fresh = NULL; /* no streams yet: the creation itself is refused */
+    assert_int_equal(test_nats_server_start(NULL, &fresh), MPC_OK);
+    transport_nats_config c;
+    cfg_for(&c, "r-new");
+    c.servers = test_nats_server_url(fresh);
+    transport_js *b = NULL;
+    assert_int_equal(transport_js_connect(&c, &b), MPC_OK);
+    sc.replicas = 3;
+    assert_int_equal(transport_js_ensure_streams(b, &sc), MPC_ERR_JS_REPLICAS);
+    sc.replicas = 1;
+    assert_int_equal(transport_js_ensure_streams(b, &sc), MPC_OK);
+    transport_js_destroy(b);
+    test_nats_server_destroy(fresh);
+}
+
+/* A comma-separated server list: every entry is tried (a dead first server, blanks). */
+static void
+test_jetstream_server_list(void **state)
+{
+    (void)state;
+    char list[256];
+    transport_nats_config c;
+    transport_js *js = NULL;
+    cfg_for(&c, "list");
+    snprintf(list, sizeof list, "nats://127.0.0.1:1, %s ,nats://127.0.0.1:2",
+             test_nats_server_url(g_srv));
+    c.servers = list;
+    for (int i = 0; i < 3; i++) { /* random order: the dead ones come first sometimes */
+        assert_int_equal(transport_js_connect(&c, &js), MPC_OK);
+        assert_int_equal(transport_js_ping(js, 2000), MPC_OK);
+        transport_js_destroy(js);
+        js = NULL;
+    }
+    c.servers = "nats://127.0.0.1:1,,nats://127.0.0.1:2"; /* an empty entry */
+    assert_int_equal(transport_js_connect(&c, &js), MPC_ERR_CONFIG);
+    assert_null(js);
 }
 
 static void
@@ -516,6 +569,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jetstream_streams_idempotent),
+        cmocka_unit_test(test_jetstream_replicas_refused),
+        cmocka_unit_test(test_jetstream_server_list),
         cmocka_unit_test(test_jetstream_fetch_ack_metadata),
         cmocka_unit_test(test_jetstream_nak_redelivers),
         cmocka_unit_test(test_jetstream_unacked_redelivered_after_rebind),

@@ -145,6 +145,7 @@ test_config_minimal_gets_documented_defaults(void **state)
     assert_int_equal(c->requests.burst, 1000);
     assert_int_equal(c->requests.stream_max_msgs, 100000);
     assert_int_equal(c->requests.stream_max_mb, 256);
+    assert_int_equal(c->jetstream.replicas, 1); /* one server unless configured */
     assert_int_equal(c->limits.mailbox_capacity, 256);
     assert_int_equal(c->timeouts.barrier_ms, 10000);
     assert_int_equal(c->timeouts.drain_ms, 30000);
@@ -201,6 +202,7 @@ test_config_example_parses_and_documents_defaults(void **state)
     assert_memory_equal(&ex->timeouts, &min->timeouts, sizeof(ex->timeouts));
     assert_memory_equal(&ex->retry, &min->retry, sizeof(ex->retry));
     assert_memory_equal(&ex->requests, &min->requests, sizeof(ex->requests));
+    assert_int_equal(ex->jetstream.replicas, min->jetstream.replicas);
     assert_int_equal(ex->nats.delivery_pool_size, min->nats.delivery_pool_size);
     assert_int_equal(ex->store_map_size, min->store_map_size);
     assert_string_equal(ex->http_host, min->http_host);
@@ -251,8 +253,10 @@ test_config_full_options(void **state)
                       "  passphrase_file: secrets/pass\n"
                       "peers_file: peers.yaml\n"
                       "store: {path: data/s.mdb, map_size_mb: 8}\n"
-                      "initiators: [" PK0 "]\n";
+                      "initiators: [" PK0 "]\n"
+                      "jetstream: {replicas: 3}\n";
     assert_int_equal(load_text(f, tls, NODE_CONFIG_CHECK_FILES, &c), MPC_OK);
+    assert_int_equal(c->jetstream.replicas, 3);
     assert_int_equal(c->nats.n_urls, 2);
     assert_non_null(strstr(c->nats.creds_file, "n.creds"));
     assert_non_null(strstr(c->nats.tls_key_file, "k.pem"));
@@ -374,6 +378,12 @@ test_config_values_out_of_range(void **state)
     expect_error(f, MIN_CFG "requests: {stream_max_msgs: 99}\n", MPC_ERR_CONFIG,
                  "requests.stream_max_msgs: must be between 100", NULL);
     expect_error(f, MIN_CFG "requests: {window: 1}\n", MPC_ERR_CONFIG, "unknown key", NULL);
+    expect_error(f, MIN_CFG "jetstream: {replicas: 2}\n", MPC_ERR_CONFIG,
+                 "jetstream.replicas: must be 1 or 3 (got 2)", NULL);
+    expect_error(f, MIN_CFG "jetstream: {replicas: 0}\n", MPC_ERR_CONFIG,
+                 "jetstream.replicas: must be 1 or 3 (got 0)", NULL);
+    expect_error(f, MIN_CFG "jetstream: {replicas: 5}\n", MPC_ERR_CONFIG,
+                 "jetstream.replicas: must be 1 or 3 (got 5)", NULL);
     expect_error(f, MIN_CFG "retry: {jitter_pct: 91}\n", MPC_ERR_CONFIG,
                  "retry.jitter_pct: must be between 0 and 90", NULL);
     expect_error(f, MIN_CFG "nats_x: 1\n", MPC_ERR_CONFIG, "nats_x: unknown key", NULL);
