@@ -119,7 +119,15 @@
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \
     X(MPC_ERR_CORRUPT, 602, "record corrupt or tampered")                                          \
     X(MPC_ERR_FILE_MODE, 603, "file readable by others")                                           \
-    X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")
+    X(MPC_ERR_STORE_FULL, 604, "key store full (LMDB map size reached)")                           \
+    /* 620..639: key activation across nodes (node/keyconfirm.h) */                                \
+    X(MPC_ERR_KEY_PENDING, 620, "key version pending activation: retry later")                     \
+    X(MPC_ERR_KEY_DISCARDED, 621, "key discarded: a committee member did not store it")            \
+    X(MPC_ERR_KEY_UNCONFIRMED, 622, "key discarded at the deadline without every confirmation")    \
+    X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                          \
+    X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                       \
+    X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                    \
+    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

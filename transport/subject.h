@@ -18,6 +18,7 @@
  *   mpc.n.{node}.status                node status request (core request/reply)
  *   mpc.n.{node}.hb                    node heartbeat
  *   mpc.n.{node}.keyclaim              key claim request to node
+ *   mpc.n.{node}.keyconfirm            key confirmation request to node
  * An id token is 1..TRANSPORT_SUBJECT_TOKEN_MAX printable ASCII characters
  * without '.', '*', '>' or whitespace: builders refuse anything else, so an
  * id can never widen or shift a subject.
@@ -52,6 +53,7 @@ typedef enum {
     TRANSPORT_SUBJ_STATUS,         /* mpc.n.{node}.status */
     TRANSPORT_SUBJ_HEARTBEAT,      /* mpc.n.{node}.hb */
     TRANSPORT_SUBJ_KEYCLAIM,       /* mpc.n.{node}.keyclaim */
+    TRANSPORT_SUBJ_KEYCONFIRM,     /* mpc.n.{node}.keyconfirm */
     TRANSPORT_SUBJ_KOS_NOTICE,     /* mpc.n.{node}.kosq: signed KOS quarantine notices */
     TRANSPORT_SUBJ_COUNT           /* number of kinds */
 } transport_subject_kind;

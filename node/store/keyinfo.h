@@ -62,7 +62,8 @@ struct node_store_keyinfo {
     uint8_t key_type;                              /* enum node_store_key_type */
     uint8_t public_key_len;                        /* 32 (ed25519) or 33 (secp256k1) */
     uint8_t public_key[NODE_STORE_KEYINFO_PK_MAX]; /* group public key */
-    uint32_t active_version;                       /* version whose state is ACTIVE */
+    uint32_t active_version;                       /* version whose state is ACTIVE; 0 for a
+                                                      new key whose only version is PENDING */
     uint8_t n_versions;                            /* 1..NODE_STORE_KEYINFO_MAX_VERSIONS */
     struct node_store_keyinfo_version
         versions[NODE_STORE_KEYINFO_MAX_VERSIONS]; /* [0..n_versions) */
