@@ -11,7 +11,10 @@
  *   activate      reshare step 2: PENDING -> ACTIVE, the previous ACTIVE ->
  *                 RETIRED, and every RETIRED share deleted, its bytes
  *                 wiped from the store file.
- *   sign_version  the version a sign uses: the ACTIVE one, only.
+ *   sign_version  the version a sign uses: the ACTIVE one, only; none while
+ *                 a version is PENDING (MPC_ERR_KEY_PENDING).
+ *   commit_pending / resolve   activation across nodes (keys_pending.c,
+ *                 "Pending activation" below).
  *
  * Why retired shares go for both key types: a member removed by a reshare
  * still holds its old share; if old versions could sign, the old committee

@@ -79,7 +79,7 @@ test_killpoint_kills_at_the_armed_point(void **state)
     int st = run_child("after_activate", "rq-1", &reached);
     assert_true(WIFSIGNALED(st));
     assert_int_equal(WTERMSIG(st), SIGKILL);
-    assert_int_equal(reached, NODE_KILL_AFTER_SHARE); /* passed the points before it */
+    assert_int_equal(reached, NODE_KILL_AFTER_CONFIRM); /* passed the points before it */
     st = run_child("before_publish@rq-1", "rq-1", &reached);
     assert_true(WIFSIGNALED(st));
     assert_int_equal(reached, NODE_KILL_AFTER_ACTIVATE);
