@@ -171,7 +171,7 @@ on_keyconfirm(void *arg, const transport_msg *msg)
     mpc_log(MPC_LOG_INFO, "node", "keyconfirm_answered",
             "request=%s wallet=%s key_type=%d version=%u answer=%s status=%s", c.q.request_id,
             c.q.wallet, c.q.key_type, c.q.version, kind_name(c.kind), mpc_status_name(st));
-    if (st == MPC_OK && c.kind == NODE_KEYCONFIRM_PENDING) {
+    if (st == MPC_OK && (c.kind == NODE_KEYCONFIRM_PENDING || c.kind == NODE_KEYCONFIRM_ACTIVE)) {
         node_killpoint(NODE_KILL_AFTER_CONFIRM, c.q.request_id);
     }
     return TRANSPORT_REPLY_NONE;

@@ -12,7 +12,8 @@
  *   after_share     share + keyinfo (version PENDING) + request-log entry
  *                   "pending" committed (one transaction,
  *                   node_store_keys_commit_pending);
- *   after_confirm   this node sent a peer its signed PENDING confirmation;
+ *   after_confirm   this node sent a peer its signed confirmation (PENDING,
+ *                   or ACTIVE if it resolved first);
  *   after_activate  the resolver activated the version and logged the final
  *                   results (one transaction, node_store_keys_resolve);
  *   before_publish  final results stored, none published yet (a sign: the
@@ -28,7 +29,7 @@
 enum node_killpoint {
     NODE_KILL_BEFORE_COMMIT = 1, /* session done, nothing stored */
     NODE_KILL_AFTER_SHARE,       /* share, keyinfo and request log committed (PENDING) */
-    NODE_KILL_AFTER_CONFIRM,     /* own PENDING confirmation sent to a peer */
+    NODE_KILL_AFTER_CONFIRM,     /* own confirmation sent to a peer */
     NODE_KILL_AFTER_ACTIVATE,    /* the new version is ACTIVE, final results logged */
     NODE_KILL_BEFORE_PUBLISH,    /* committed, nothing published */
     NODE_KILL_AFTER_PUBLISH,     /* published, not acked */

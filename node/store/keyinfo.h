@@ -4,8 +4,10 @@
  * active version, and per version the committee (participants) and threshold.
  *
  * A reshare adds a PENDING version next to the ACTIVE one; when every new
- * member has confirmed, the pending version becomes ACTIVE and the old one
- * RETIRED (its share may then be deleted). Signs keep the version they started
+ * member has confirmed (node/keyconfirm.h), the pending version becomes
+ * ACTIVE and the old one RETIRED (its share may then be deleted). A keygen
+ * writes a keyinfo whose only version is PENDING (active_version 0) until its
+ * committee confirmed. Signs keep the version they started
  * with, so a retired version's share may still be read by a running sign.
  *
  * Encoding (format 1, integers little-endian, all lengths bounded):
