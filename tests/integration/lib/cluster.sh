@@ -78,6 +78,7 @@ cluster_start_node() {
     local i=$1
     "$MPC_NODE" -c "$CL_DIR/node-$i.yaml" >>"$CL_DIR/node-$i.log" 2>&1 &
     NODE_PID[$i]=$!
+    pid_remember "${NODE_PID[$i]}"
 }
 
 # readyz I — exit 0 when node-I answers 200 on /readyz.
