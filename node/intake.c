@@ -88,7 +88,8 @@ republish_logged(struct node_daemon *d, const struct node_client_request_ids *id
         node_client_results_entry_clear(&e);
         return MPC_ERR_REQ_ID_REUSED;
     }
-    if (outcome == MPC_ERR_KEY_PENDING) { /* committed PENDING: the resolver publishes; never rerun */
+    if (outcome ==
+        MPC_ERR_KEY_PENDING) { /* committed PENDING: the resolver publishes; never rerun */
         node_client_results_entry_clear(&e);
         node_resolver_add(d, request_id);
         mpc_log(MPC_LOG_INFO, "node", "request_pending", "request=%s", request_id);

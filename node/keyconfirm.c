@@ -25,10 +25,10 @@ query_ok(const struct node_keyconfirm_query *q)
 
 /* A bounded writer: ok drops to 0 when out of room. */
 struct wr {
-    uint8_t *p;  /* base */
-    size_t cap;  /* capacity */
-    size_t pos;  /* bytes written */
-    int ok;      /* 1 until the capacity is hit */
+    uint8_t *p; /* base */
+    size_t cap; /* capacity */
+    size_t pos; /* bytes written */
+    int ok;     /* 1 until the capacity is hit */
 };
 
 static void
@@ -371,7 +371,8 @@ node_keyconfirm_decide(const uint8_t *seen, size_t n, int expired)
         if (seen[i] == NODE_KEYCONFIRM_SEEN_FAILED || seen[i] == NODE_KEYCONFIRM_SEEN_MISMATCH) {
             return NODE_KEYCONFIRM_DISCARD;
         }
-        confirmed += seen[i] == NODE_KEYCONFIRM_SEEN_PENDING || seen[i] == NODE_KEYCONFIRM_SEEN_ACTIVE;
+        confirmed +=
+            seen[i] == NODE_KEYCONFIRM_SEEN_PENDING || seen[i] == NODE_KEYCONFIRM_SEEN_ACTIVE;
         active += seen[i] == NODE_KEYCONFIRM_SEEN_ACTIVE;
     }
     if (active > 0 || confirmed == n) {

@@ -69,11 +69,11 @@
 
 /* Which key version is asked about, and a fresh nonce. */
 struct node_keyconfirm_query {
-    int key_type;                                   /* Mpc__KeyType (1 or 2) */
+    int key_type;                                    /* Mpc__KeyType (1 or 2) */
     char request_id[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* the keygen/reshare request */
-    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];     /* valid wallet id */
-    uint32_t version;                               /* the version it created (>= 1) */
-    uint8_t nonce[NODE_KEYCONFIRM_NONCE];           /* fresh random bytes of the asker */
+    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];      /* valid wallet id */
+    uint32_t version;                                /* the version it created (>= 1) */
+    uint8_t nonce[NODE_KEYCONFIRM_NONCE];            /* fresh random bytes of the asker */
 };
 
 /* Answer kinds. */
@@ -86,20 +86,20 @@ enum node_keyconfirm_kind {
 
 /* What a member stored: the fields a confirmation binds. */
 struct node_keyconfirm_key {
-    uint8_t pk[NODE_STORE_KEYINFO_PK_MAX];                 /* group public key */
-    size_t pk_len;                                         /* 1..NODE_STORE_KEYINFO_PK_MAX */
-    uint32_t threshold;                                    /* k */
+    uint8_t pk[NODE_STORE_KEYINFO_PK_MAX]; /* group public key */
+    size_t pk_len;                         /* 1..NODE_STORE_KEYINFO_PK_MAX */
+    uint32_t threshold;                    /* k */
     char committee[NODE_STORE_KEYINFO_MAX_PARTIES][NODE_ID_MAX + 1]; /* members, in order */
-    size_t n;                                              /* 1..NODE_STORE_KEYINFO_MAX_PARTIES */
-    uint8_t transcript[NODE_KEYCONFIRM_HASH];              /* node_keyconfirm_transcript */
+    size_t n;                                 /* 1..NODE_STORE_KEYINFO_MAX_PARTIES */
+    uint8_t transcript[NODE_KEYCONFIRM_HASH]; /* node_keyconfirm_transcript */
 };
 
 /* One member's signed answer. */
 struct node_keyconfirm {
-    struct node_keyconfirm_query q;  /* the query answered */
-    char node_id[NODE_ID_MAX + 1];   /* the answering member */
-    int kind;                        /* enum node_keyconfirm_kind */
-    struct node_keyconfirm_key key;  /* PENDING / ACTIVE only */
+    struct node_keyconfirm_query q; /* the query answered */
+    char node_id[NODE_ID_MAX + 1];  /* the answering member */
+    int kind;                       /* enum node_keyconfirm_kind */
+    struct node_keyconfirm_key key; /* PENDING / ACTIVE only */
 };
 
 /*
@@ -161,11 +161,11 @@ MPC_MUST_CHECK mpc_status node_keyconfirm_transcript(uint8_t out[NODE_KEYCONFIRM
 
 /* What each member's latest answer said (node_keyconfirm_decide's input). */
 enum node_keyconfirm_seen {
-    NODE_KEYCONFIRM_SEEN_NONE = 0,     /* no valid answer yet, or UNKNOWN */
-    NODE_KEYCONFIRM_SEEN_PENDING,      /* a matching PENDING confirmation */
-    NODE_KEYCONFIRM_SEEN_ACTIVE,       /* a matching ACTIVE confirmation */
-    NODE_KEYCONFIRM_SEEN_FAILED,       /* a FAILED answer */
-    NODE_KEYCONFIRM_SEEN_MISMATCH,     /* a confirmation of another key */
+    NODE_KEYCONFIRM_SEEN_NONE = 0, /* no valid answer yet, or UNKNOWN */
+    NODE_KEYCONFIRM_SEEN_PENDING,  /* a matching PENDING confirmation */
+    NODE_KEYCONFIRM_SEEN_ACTIVE,   /* a matching ACTIVE confirmation */
+    NODE_KEYCONFIRM_SEEN_FAILED,   /* a FAILED answer */
+    NODE_KEYCONFIRM_SEEN_MISMATCH, /* a confirmation of another key */
 };
 
 /* The resolver's verdict on one pending key version. */

@@ -139,8 +139,8 @@ answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
         MPC_OK) {
         return;
     }
-    c->kind = state == NODE_STORE_KEY_VERSION_PENDING ? NODE_KEYCONFIRM_PENDING
-                                                      : NODE_KEYCONFIRM_ACTIVE;
+    c->kind =
+        state == NODE_STORE_KEY_VERSION_PENDING ? NODE_KEYCONFIRM_PENDING : NODE_KEYCONFIRM_ACTIVE;
 }
 
 static const char *
@@ -206,7 +206,9 @@ node_keyconfirm_ask(struct node_daemon *d, const struct node_keyconfirm_query *q
     size_t ql = 0, rl = 0;
     memset(c, 0, sizeof *c);
     const struct node_config_peer *p = node_config_peers_find(d->peers, member);
-    mpc_status st = p == NULL ? MPC_ERR_UNKNOWN_PARTICIPANT : reply == NULL ? MPC_ERR_NOMEM : MPC_OK;
+    mpc_status st = p == NULL       ? MPC_ERR_UNKNOWN_PARTICIPANT
+                    : reply == NULL ? MPC_ERR_NOMEM
+                                    : MPC_OK;
     if (st == MPC_OK) {
         st = node_keyconfirm_query_encode(q, qb, sizeof qb, &ql);
     }
@@ -221,8 +223,8 @@ node_keyconfirm_ask(struct node_daemon *d, const struct node_keyconfirm_query *q
     if (st == MPC_OK) {
         st = node_keyconfirm_open(c, reply, rl, q, member, p->public_key);
         if (st != MPC_OK) {
-            mpc_log(MPC_LOG_WARN, "node", "keyconfirm_refused",
-                    "request=%s member=%s status=%s", q->request_id, member, mpc_status_name(st));
+            mpc_log(MPC_LOG_WARN, "node", "keyconfirm_refused", "request=%s member=%s status=%s",
+                    q->request_id, member, mpc_status_name(st));
         }
     }
     free(reply);

@@ -56,13 +56,13 @@ struct node_resolver {
 
 /* One pending key of a request. */
 struct rkey {
-    size_t res;        /* index of its Result in the entry */
-    int key_type;      /* Mpc__KeyType */
+    size_t res;                                 /* index of its Result in the entry */
+    int key_type;                               /* Mpc__KeyType */
     char wallet[NODE_CLIENT_WALLET_ID_MAX + 1]; /* wallet */
-    uint32_t version;  /* the PENDING version */
-    int decision;      /* enum node_keyconfirm_decision */
-    char why[160];     /* reason of a discard */
-    char culprit[NODE_ID_MAX + 1]; /* member that failed or mismatched, "" if none */
+    uint32_t version;                           /* the PENDING version */
+    int decision;                               /* enum node_keyconfirm_decision */
+    char why[160];                              /* reason of a discard */
+    char culprit[NODE_ID_MAX + 1];              /* member that failed or mismatched, "" if none */
 };
 
 /* Adds rid unless it is queued already. Caller holds r->mu. */
@@ -275,8 +275,8 @@ final_entry(const struct node_client_results_entry *e, const struct rkey *keys, 
         *worst = *worst == MPC_OK ? code : *worst;
     }
     if (st == MPC_OK) {
-        st = node_client_results_entry_encode(e->client_id, e->has_digest ? e->digest : NULL,
-                                              use, lens, e->count, out, out_len);
+        st = node_client_results_entry_encode(e->client_id, e->has_digest ? e->digest : NULL, use,
+                                              lens, e->count, out, out_len);
     }
     for (size_t i = 0; i < NODE_CLIENT_RESULTS_MAX; i++) {
         free(res[i]);
@@ -297,8 +297,8 @@ log_verdicts(const char *rid, const struct rkey *keys, size_t nk)
             mpc_log(x->decision == NODE_KEYCONFIRM_EXPIRED ? MPC_LOG_ERROR : MPC_LOG_WARN, "node",
                     "key_version_discarded",
                     "request=%s wallet=%s key_type=%d version=%u possible_split=%d reason=\"%s\"",
-                    rid, x->wallet, x->key_type, x->version,
-                    x->decision == NODE_KEYCONFIRM_EXPIRED, x->why);
+                    rid, x->wallet, x->key_type, x->version, x->decision == NODE_KEYCONFIRM_EXPIRED,
+                    x->why);
         }
     }
 }
@@ -440,7 +440,8 @@ resolver_main(void *arg)
         uint32_t k = it->tries < 8 ? it->tries : 8;
         uint64_t ms = (uint64_t)NODE_RESOLVE_RETRY_MIN_MS << k;
         it->tries++;
-        it->due_ms = mpc_clock_mono_ms() + (ms < NODE_RESOLVE_RETRY_MAX_MS ? ms : NODE_RESOLVE_RETRY_MAX_MS);
+        it->due_ms =
+            mpc_clock_mono_ms() + (ms < NODE_RESOLVE_RETRY_MAX_MS ? ms : NODE_RESOLVE_RETRY_MAX_MS);
         it->next = r->items;
         r->items = it;
         r->n_items++;

@@ -240,7 +240,9 @@ check_marker(struct check *c, const char *name)
     if (!logged || (state == NODE_STORE_PENDING_RESOLVING) != pending) {
         problem(c, "%s: marker (%s) disagrees with the request log (%s)", name,
                 state == NODE_STORE_PENDING_RESOLVING ? "resolving" : "to publish",
-                !logged ? "no entry" : pending ? "pending" : "final");
+                !logged   ? "no entry"
+                : pending ? "pending"
+                          : "final");
     }
 }
 

@@ -488,10 +488,9 @@ txn_key_new(node_store_txn *txn, const struct node_store_key_write *w)
     ki->active_version = w->pending ? 0 : w->version; /* pending: no version signs yet */
     ki->n_versions = 1;
     if (st == MPC_OK) {
-        st = version_fill(&ki->versions[0], w->version,
-                          w->pending ? NODE_STORE_KEY_VERSION_PENDING
-                                     : NODE_STORE_KEY_VERSION_ACTIVE,
-                          w->c);
+        st = version_fill(
+            &ki->versions[0], w->version,
+            w->pending ? NODE_STORE_KEY_VERSION_PENDING : NODE_STORE_KEY_VERSION_ACTIVE, w->c);
     }
     if (st == MPC_OK) {
         st = node_store_keyinfo_validate(ki);

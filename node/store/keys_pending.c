@@ -167,8 +167,7 @@ node_store_keys_resolve(node_store *s, const char *request_id,
     node_store_txn *txn = NULL;
     mpc_status st = node_store_txn_begin(s, &txn);
     for (size_t i = 0; st == MPC_OK && i < n; i++) {
-        st = v[i].wallet != NULL && v[i].version != 0 ? kp_apply(txn, &v[i])
-                                                       : MPC_ERR_INVALID_ARG;
+        st = v[i].wallet != NULL && v[i].version != 0 ? kp_apply(txn, &v[i]) : MPC_ERR_INVALID_ARG;
     }
     if (st == MPC_OK) {
         st = node_store_txn_req_put(txn, request_id, outcome, entry, len);

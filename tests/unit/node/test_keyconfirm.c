@@ -269,9 +269,13 @@ static void
 test_keyconfirm_decide_rule(void **state)
 {
     (void)state;
-    enum { N = NODE_KEYCONFIRM_SEEN_NONE, P = NODE_KEYCONFIRM_SEEN_PENDING,
-           A = NODE_KEYCONFIRM_SEEN_ACTIVE, F = NODE_KEYCONFIRM_SEEN_FAILED,
-           M = NODE_KEYCONFIRM_SEEN_MISMATCH };
+    enum {
+        N = NODE_KEYCONFIRM_SEEN_NONE,
+        P = NODE_KEYCONFIRM_SEEN_PENDING,
+        A = NODE_KEYCONFIRM_SEEN_ACTIVE,
+        F = NODE_KEYCONFIRM_SEEN_FAILED,
+        M = NODE_KEYCONFIRM_SEEN_MISMATCH
+    };
     const struct {
         uint8_t seen[3];
         int expired;
@@ -289,8 +293,7 @@ test_keyconfirm_decide_rule(void **state)
         {{P, P, P}, 1, NODE_KEYCONFIRM_ACTIVATE}, /* late but complete */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(node_keyconfirm_decide(cases[i].seen, 3, cases[i].expired),
-                         cases[i].want);
+        assert_int_equal(node_keyconfirm_decide(cases[i].seen, 3, cases[i].expired), cases[i].want);
     }
     assert_int_equal(node_keyconfirm_decide(NULL, 3, 1), NODE_KEYCONFIRM_WAIT);
     uint8_t one[1] = {P};

@@ -175,8 +175,8 @@ assert_named(json_t *list, const char *what)
 }
 
 static mpc_status
-commit_entry_pending(void *ctx, const struct node_store_key_write *w, size_t n,
-                     mpc_status *outcome, uint8_t **entry, size_t *len)
+commit_entry_pending(void *ctx, const struct node_store_key_write *w, size_t n, mpc_status *outcome,
+                     uint8_t **entry, size_t *len)
 {
     mpc_status st = commit_entry(ctx, w, n, outcome, entry, len);
     *outcome = MPC_ERR_KEY_PENDING;
@@ -199,9 +199,9 @@ test_store_check_pending_version_only_with_its_pending_request(void **state)
                                      .share_len = f->key.len[0],
                                      .version = 1};
     struct entry_ctx e = {"rq-p", f->key.group_key, MPC__OP__OP_KEYGEN};
-    assert_int_equal(node_store_keys_commit_pending(f->s[0], &w, 1, "rq-p", 1000,
-                                                    commit_entry_pending, &e),
-                     MPC_OK);
+    assert_int_equal(
+        node_store_keys_commit_pending(f->s[0], &w, 1, "rq-p", 1000, commit_entry_pending, &e),
+        MPC_OK);
     assert_int_equal(check(f, 0), 0);
     assert_int_equal(f->r.pending, 1);
     /* the marker gone: the PENDING version has no request resolving it */
@@ -437,8 +437,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_check_consistent_store_has_no_problem, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_store_check_pending_version_only_with_its_pending_request,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_check_pending_version_only_with_its_pending_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_share_without_keyinfo, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_keyinfo_without_share, setup,

@@ -171,7 +171,8 @@ test_keys_pending_resolve_activates(void **state)
 {
     struct fx *f = *state;
     commit_keygen_pending(f->s, "rq-1");
-    struct node_store_key_verdict v = {.key_type = ED, .wallet = WALLET, .version = 1, .activate = 1};
+    struct node_store_key_verdict v = {
+        .key_type = ED, .wallet = WALLET, .version = 1, .activate = 1};
     const uint8_t fin[] = "final";
     assert_int_equal(node_store_keys_resolve(f->s, "rq-1", &v, 1, MPC_OK, fin, sizeof fin), MPC_OK);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
@@ -200,7 +201,8 @@ test_keys_pending_resolve_discards_keygen(void **state)
 {
     struct fx *f = *state;
     commit_keygen_pending(f->s, "rq-1");
-    struct node_store_key_verdict v = {.key_type = ED, .wallet = WALLET, .version = 1, .activate = 0};
+    struct node_store_key_verdict v = {
+        .key_type = ED, .wallet = WALLET, .version = 1, .activate = 0};
     const uint8_t fin[] = "failed";
     assert_int_equal(
         node_store_keys_resolve(f->s, "rq-1", &v, 1, MPC_ERR_KEY_DISCARDED, fin, sizeof fin),
@@ -225,7 +227,8 @@ test_keys_pending_reshare_keeps_old_active_until_resolved(void **state)
     struct fx *f = *state;
     uint8_t share[64];
     memset(share, 0x21, sizeof share);
-    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, 64), MPC_OK);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, 64),
+                     MPC_OK);
     struct node_store_key_write w = {.key_type = ED,
                                      .wallet = WALLET,
                                      .reshare = 1,
@@ -233,14 +236,15 @@ test_keys_pending_reshare_keeps_old_active_until_resolved(void **state)
                                      .c = &C_ABC,
                                      .share = share,
                                      .share_len = 64};
-    assert_int_equal(
-        node_store_keys_commit_pending(f->s, &w, 1, "rs-1", 99, entry_pending, NULL), MPC_OK);
+    assert_int_equal(node_store_keys_commit_pending(f->s, &w, 1, "rs-1", 99, entry_pending, NULL),
+                     MPC_OK);
     assert_int_equal(w.version, 2);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_PENDING);
     assert_true(share_present(f->s, 1));
     /* discarded: v2 and its share go, v1 stays active */
-    struct node_store_key_verdict v = {.key_type = ED, .wallet = WALLET, .version = 2, .activate = 0};
+    struct node_store_key_verdict v = {
+        .key_type = ED, .wallet = WALLET, .version = 2, .activate = 0};
     const uint8_t fin[] = "x";
     assert_int_equal(
         node_store_keys_resolve(f->s, "rs-1", &v, 1, MPC_ERR_KEY_DISCARDED, fin, sizeof fin),
@@ -249,8 +253,8 @@ test_keys_pending_reshare_keeps_old_active_until_resolved(void **state)
     assert_false(share_present(f->s, 2));
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
     /* a second reshare, activated: v1 retired and its share wiped */
-    assert_int_equal(
-        node_store_keys_commit_pending(f->s, &w, 1, "rs-2", 99, entry_pending, NULL), MPC_OK);
+    assert_int_equal(node_store_keys_commit_pending(f->s, &w, 1, "rs-2", 99, entry_pending, NULL),
+                     MPC_OK);
     assert_int_equal(w.version, 2);
     v.activate = 1;
     assert_int_equal(node_store_keys_resolve(f->s, "rs-2", &v, 1, MPC_OK, fin, sizeof fin), MPC_OK);
@@ -295,8 +299,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_keys_pending_commit_writes_pending_and_marker, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_keys_pending_resolve_activates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_pending_resolve_discards_keygen, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_keys_pending_resolve_discards_keygen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_pending_reshare_keeps_old_active_until_resolved,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_pending_bad_args, setup, teardown),
