@@ -3,10 +3,10 @@
  * itself with SIGKILL at a chosen commit point of a keygen or reshare, so
  * that crash tests land their kill exactly before or after a durable write.
  *
- *   MPC_NODE_TEST_KILL_AT=<point>[@<request id>]
+ *   MPC_NODE_TEST_KILL_AT=<point>[@<request id>][,<point>[@<request id>]...]
  *
- * kills the process the first time <point> is reached (for that request
- * only, when one is named). Points, in the order a finished keygen/reshare
+ * kills the process the first time one of the named points is reached (for
+ * that request only, when one is named); at most 32 entries. Points, in the order a finished keygen/reshare
  * passes them (node/outcome.c, node/keyconfirm_serve.c, node/resolver.c):
  *   before_commit   the session succeeded, nothing is stored yet;
  *   after_share     share + keyinfo (version PENDING) + request-log entry

@@ -4,7 +4,9 @@
 # after_activate, before_publish, after_publish), for a keygen of both key
 # types and a reshare of each key type, each time on another node. The node
 # kills itself (SIGKILL) at the point for that one request and is restarted
-# without the kill point; the client never resubmits. Afterwards:
+# with the kill points of its later cases (every node starts with all of its
+# points armed, so a case costs one restart); the client never resubmits.
+# Afterwards:
 #   - every request has exactly one final outcome per node, all the same:
 #     OK everywhere (one public key per key) once the victim had stored the
 #     key (after_share and later: it resolves its PENDING version with its
@@ -48,14 +50,24 @@ sys.exit(0 if len(rs) == int(sys.argv[2]) and not any(r["ok"] for r in rs) else 
         "$tmp/$1.json" "$2"
 }
 
-# crash_case VICTIM POINT RID EXPECT CLI-ARGS... — arms VICTIM's kill point for
-# RID, sends the request, waits for the kill, restarts VICTIM, checks results.
+# Every node starts with all its kill points armed (MPC_NODE_TEST_KILL_AT takes
+# a list), so a case costs one restart: KILLS[I] holds node-I's remaining points.
+declare -A KILLS=([1]= [2]= [3]=)
+k=0
+for point in "${POINTS[@]}"; do
+    for rid in "kg-$point" "rs-ed25519-$point" "rs-secp256k1-$point"; do
+        v=$((k % 3 + 1))
+        KILLS[$v]="${KILLS[$v]:+${KILLS[$v]},}$point@$rid"
+        k=$((k + 1))
+    done
+done
+
+# crash_case VICTIM POINT RID EXPECT CLI-ARGS... — sends the request, waits for
+# VICTIM to kill itself at POINT for RID, restarts it with its remaining kill
+# points, checks the results.
 crash_case() {
-    local v=$1 point=$2 rid=$3 expect=$4 landed
+    local v=$1 point=$2 rid=$3 expect=$4 landed left e
     shift 4
-    cluster_stop_node "$v"
-    MPC_NODE_TEST_KILL_AT="$point@$rid" cluster_start_node "$v"
-    cluster_wait_ready "$v" 90 || { check "$rid: node-$v ready with kill point $point" 1; return; }
     cli "$@" --request-id "$rid" --x-no-wait >/dev/null 2>>"$tmp/publish.err"
     wait_until 120 node_dead "${NODE_PID[$v]}"
     landed=$?
@@ -64,7 +76,11 @@ crash_case() {
     NODE_PID[$v]=
     grep -q "event=test_kill point=$point request=$rid" "$CL_DIR/node-$v.log"
     check "$rid: node-$v killed itself at $point" $(( landed | $? ))
-    cluster_start_node "$v"
+    left=
+    IFS=, read -ra e <<<"${KILLS[$v]}"
+    for x in "${e[@]}"; do [ "$x" = "$point@$rid" ] || left="${left:+$left,}$x"; done
+    KILLS[$v]=$left
+    MPC_NODE_TEST_KILL_AT="$left" cluster_start_node "$v"
     cluster_wait_ready "$v" 90; check "$rid: node-$v restarted (no resubmission)" $?
     if [[ "$FAIL_POINTS" == *" $point "* ]]; then
         results_failed "$rid" "$expect"
@@ -76,7 +92,7 @@ crash_case() {
 }
 
 cluster_init "$tmp" 3; check "cluster files and nats-server" $?
-for i in 1 2 3; do cluster_start_node "$i"; done
+for i in 1 2 3; do MPC_NODE_TEST_KILL_AT="${KILLS[$i]}" cluster_start_node "$i"; done
 ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }

@@ -100,6 +100,22 @@ test_killpoint_spares_other_requests_and_unarmed(void **state)
     assert_int_equal(reached, NODE_KILL_AFTER_PUBLISH);
 }
 
+/* A list arms several points: the first one reached for its request kills. */
+static void
+test_killpoint_list_arms_each_entry(void **state)
+{
+    (void)state;
+    int reached = 0;
+    int st = run_child("after_share@rq-2,before_publish@rq-1,after_confirm@rq-3", "rq-1", &reached);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(reached, NODE_KILL_AFTER_ACTIVATE);
+    st = run_child("after_share@rq-2,after_confirm@rq-3", "rq-1", &reached);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = run_child("after_share@rq-2,,after_confirm", "rq-1", &reached);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(reached, NODE_KILL_AFTER_SHARE);
+}
+
 int
 main(void)
 {
@@ -107,6 +123,7 @@ main(void)
         cmocka_unit_test(test_killpoint_parse_names),
         cmocka_unit_test(test_killpoint_kills_at_the_armed_point),
         cmocka_unit_test(test_killpoint_spares_other_requests_and_unarmed),
+        cmocka_unit_test(test_killpoint_list_arms_each_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
