@@ -22,7 +22,7 @@ static const char *const point_names[] = {
 #define MAX_ARMED 32 /* <point>[@<request id>] entries, comma-separated */
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int armed_point[MAX_ARMED];  /* 0: none */
+static int armed_point[MAX_ARMED];     /* 0: none */
 static char armed_req[MAX_ARMED][128]; /* "" : any request */
 static size_t n_armed;
 

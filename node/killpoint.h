@@ -6,8 +6,9 @@
  *   MPC_NODE_TEST_KILL_AT=<point>[@<request id>][,<point>[@<request id>]...]
  *
  * kills the process the first time one of the named points is reached (for
- * that request only, when one is named); at most 32 entries. Points, in the order a finished keygen/reshare
- * passes them (node/outcome.c, node/keyconfirm_serve.c, node/resolver.c):
+ * that request only, when one is named); at most 32 entries. Points, in the
+ * order a finished keygen/reshare passes them (node/outcome.c,
+ * node/keyconfirm_serve.c, node/resolver.c):
  *   before_commit   the session succeeded, nothing is stored yet;
  *   after_share     share + keyinfo (version PENDING) + request-log entry
  *                   "pending" committed (one transaction,
