@@ -138,7 +138,15 @@
     X(MPC_ERR_BACKUP_FORMAT, 611, "not a store backup of a supported format")                      \
     X(MPC_ERR_BACKUP_CORRUPT, 612,                                                                 \
       "store backup fails its integrity check (tampered or truncated)")                            \
-    X(MPC_ERR_BACKUP_IDENTITY, 613, "store backup belongs to another node identity")
+    X(MPC_ERR_BACKUP_IDENTITY, 613, "store backup belongs to another node identity")\
+    /* 620..639: key activation across nodes (node/keyconfirm.h) */                                \
+    X(MPC_ERR_KEY_PENDING, 620, "key version pending activation: retry later")                     \
+    X(MPC_ERR_KEY_DISCARDED, 621, "key discarded: a committee member did not store it")            \
+    X(MPC_ERR_KEY_UNCONFIRMED, 622, "key discarded at the deadline without every confirmation")    \
+    X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                           \
+    X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                        \
+    X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
+    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -372,6 +372,10 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
     if (st == MPC_OK && (st = node_housekeeping_start(d)) != MPC_OK) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "heartbeat/status subscriptions", "");
     }
+    if (st == MPC_OK && ((st = node_keyconfirm_serve_start(d)) != MPC_OK ||
+                         (st = node_resolver_start(d)) != MPC_OK)) {
+        st = fail(ec, NODE_EXIT_NATS, err, cap, st, "key confirmations", "");
+    }
     if (st == MPC_OK && (st = node_http_start(d, &d->http)) != MPC_OK) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "HTTP listen", d->cfg->http_host);
     }
@@ -525,6 +529,10 @@ node_daemon_destroy(node_daemon *d)
         mpc_log(MPC_LOG_WARN, "node", "sessions_failed_at_exit", "node=%s", d->cfg->node_id);
     }
     node_finisher_stop(d); /* finalizes jobs the shutdown failed */
+    node_resolver_stop(d); /* after the finisher, which queues into it */
+    if (d->t != NULL) {
+        node_keyconfirm_serve_stop(d);
+    }
     session_manager_destroy(d->mgr);
     node_kos_destroy(d); /* the gate outlives every session */
     transport_js_consumer_destroy(d->cons);

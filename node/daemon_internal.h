@@ -147,6 +147,8 @@ struct node_daemon {
     transport_sub *hb_sub;           /* mpc.n.*.hb */
     transport_sub *status_sub;       /* mpc.n.<self>.status */
     transport_sub *keyclaim_sub;     /* mpc.n.<self>.keyclaim (keyclaim_serve.c) */
+    transport_sub *keyconfirm_sub;   /* mpc.n.<self>.keyconfirm (keyconfirm_serve.c) */
+    struct node_resolver *resolver;  /* PENDING key resolution (resolver.c, owned) */
     const uint8_t (*initiators)[32]; /* borrowed from cfg */
     struct node_client_request_policy policy; /* request acceptance (now_ms set per request) */
     pthread_mutex_t mu;                       /* see DESIGN above */
@@ -365,6 +367,38 @@ MPC_MUST_CHECK mpc_status node_keyclaim_learn(struct node_daemon *d, struct node
                                               const char *wallet, uint8_t **rec, size_t *rec_len,
                                               uint32_t *active_version, tss_keyshare **ks);
 
+/* keyconfirm_serve.c, resolver.c (node/keyconfirm.h, docs/DESIGN.md §8.1) */
+struct node_keyconfirm_key;
+struct node_keyconfirm_query;
+struct node_keyconfirm;
+/* Subscribes mpc.n.<self>.keyconfirm (answers from the store). Returns transport errors. */
+MPC_MUST_CHECK mpc_status node_keyconfirm_serve_start(struct node_daemon *d);
+void node_keyconfirm_serve_stop(struct node_daemon *d);
+/*
+ * What this node stored for (key_type, wallet, version): the fields a
+ * confirmation binds. Out: *key, *state (enum node_store_key_version_state).
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (no such version or share); the store's
+ *          or decoder's error.
+ */
+MPC_MUST_CHECK mpc_status node_keyconfirm_own(struct node_daemon *d, int key_type,
+                                              const char *wallet, uint32_t version,
+                                              struct node_keyconfirm_key *key, int *state);
+/*
+ * Asks member about q (resolver thread; blocks up to the reply wait) and
+ * opens its signed answer against member's key in the peers file.
+ * Out: *c — cleared on entry. Returns: MPC_OK; transport errors;
+ *      node_keyconfirm_open's refusals (each logged).
+ */
+MPC_MUST_CHECK mpc_status node_keyconfirm_ask(struct node_daemon *d,
+                                              const struct node_keyconfirm_query *q,
+                                              const char *member, struct node_keyconfirm *c);
+/* Starts the resolver thread after queueing every pend/ marker of the store
+ * (call before intake). Returns: MPC_OK; MPC_ERR_NOMEM; MPC_ERR_INTERNAL. */
+MPC_MUST_CHECK mpc_status node_resolver_start(struct node_daemon *d);
+/* Stops and frees it (markers left stay in the store). Accepts a daemon without one. */
+void node_resolver_stop(struct node_daemon *d);
+/* Queues request_id (PENDING commit done, or a redelivery found it pending). Any thread. */
+void node_resolver_add(struct node_daemon *d, const char *request_id);
 /* metrics.c */
 void node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms);
 void node_metrics_rejected(struct node_metrics *m, mpc_status st);

@@ -238,6 +238,13 @@ sj_load_keyinfo(struct node_daemon *d, struct node_subjob *sj, const char *walle
     if (st == MPC_ERR_NOT_FOUND) {
         return SJ_FAIL(sj, MPC_ERR_UNKNOWN_WALLET, "no %s key for wallet %s", sj->h->name, wallet);
     }
+    for (size_t i = 0; st == MPC_OK && i < sj->ki->n_versions; i++) {
+        st = sj->ki->versions[i].state == NODE_STORE_KEY_VERSION_PENDING ? MPC_ERR_KEY_PENDING : st;
+    }
+    if (st == MPC_ERR_KEY_PENDING) { /* docs/DESIGN.md §8.1: retry once it is resolved */
+        return SJ_FAIL(sj, st, "%s key of wallet %s has a version waiting for confirmations",
+                       sj->h->name, wallet);
+    }
     if (st == MPC_ERR_REQ_INVALID) {
         return SJ_FAIL(sj, st, "key version %u not usable", requested);
     }

@@ -88,6 +88,13 @@ republish_logged(struct node_daemon *d, const struct node_client_request_ids *id
         node_client_results_entry_clear(&e);
         return MPC_ERR_REQ_ID_REUSED;
     }
+    if (outcome ==
+        MPC_ERR_KEY_PENDING) { /* committed PENDING: the resolver publishes; never rerun */
+        node_client_results_entry_clear(&e);
+        node_resolver_add(d, request_id);
+        mpc_log(MPC_LOG_INFO, "node", "request_pending", "request=%s", request_id);
+        return MPC_OK;
+    }
     for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
         Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
         /* Same Nats-Msg-Id as the first publish: it names the key type when the result does. */

@@ -3,18 +3,23 @@
  * itself with SIGKILL at a chosen commit point of a keygen or reshare, so
  * that crash tests land their kill exactly before or after a durable write.
  *
- *   MPC_NODE_TEST_KILL_AT=<point>[@<request id>]
+ *   MPC_NODE_TEST_KILL_AT=<point>[@<request id>][,<point>[@<request id>]...]
  *
- * kills the process the first time <point> is reached (for that request
- * only, when one is named). Points, in the order a finished keygen/reshare
- * passes them (node/outcome.c):
+ * kills the process the first time one of the named points is reached (for
+ * that request only, when one is named); at most 32 entries. Points, in the
+ * order a finished keygen/reshare passes them (node/outcome.c,
+ * node/keyconfirm_serve.c, node/resolver.c):
  *   before_commit   the session succeeded, nothing is stored yet;
- *   after_share     share + keyinfo + request-log entry committed (one
- *                   transaction, node_store_keys_commit);
- *   after_activate  the new version is ACTIVE: the same commit (activation is
- *                   part of that transaction), kept as its own name;
- *   before_publish  stored, no result published yet;
- *   after_publish   every result published, the request not yet acked.
+ *   after_share     share + keyinfo (version PENDING) + request-log entry
+ *                   "pending" committed (one transaction,
+ *                   node_store_keys_commit_pending);
+ *   after_confirm   this node sent a peer its signed confirmation (PENDING,
+ *                   or ACTIVE if it resolved first);
+ *   after_activate  the resolver activated the version and logged the final
+ *                   results (one transaction, node_store_keys_resolve);
+ *   before_publish  final results stored, none published yet (a sign: the
+ *                   request log written);
+ *   after_publish   every result published (a sign: not yet acked).
  * In release builds node_killpoint is an empty inline function.
  *
  * THREAD SAFETY: any thread; the setting is read once (pthread_once).
@@ -24,8 +29,9 @@
 
 enum node_killpoint {
     NODE_KILL_BEFORE_COMMIT = 1, /* session done, nothing stored */
-    NODE_KILL_AFTER_SHARE,       /* share, keyinfo and request log committed */
-    NODE_KILL_AFTER_ACTIVATE,    /* the new version is ACTIVE (same commit) */
+    NODE_KILL_AFTER_SHARE,       /* share, keyinfo and request log committed (PENDING) */
+    NODE_KILL_AFTER_CONFIRM,     /* own confirmation sent to a peer */
+    NODE_KILL_AFTER_ACTIVATE,    /* the new version is ACTIVE, final results logged */
     NODE_KILL_BEFORE_PUBLISH,    /* committed, nothing published */
     NODE_KILL_AFTER_PUBLISH,     /* published, not acked */
 };

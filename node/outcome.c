@@ -8,7 +8,11 @@
  * across a crash:
  *   1+2. store what the sessions produced (share + keyinfo of every key
  *      type) and the request log req/<id> (outcome + every encoded Result)
- *      in ONE store transaction (node_store_keys_commit);
+ *      in ONE store transaction. A keygen/reshare is committed PENDING
+ *      (node_store_keys_commit_pending, docs/DESIGN.md §8.1): nothing is
+ *      published here; the request goes to the resolver (resolver.c), which
+ *      publishes once every committee member confirmed, and the message is
+ *      acked (the pend/ marker in the store carries the request from now on);
  *   3. publish the results (JetStream, Nats-Msg-Id per node and key type);
  *   4. Ack. A crash before 1+2 reruns the request after AckWait; after 2 the
  *      redelivery finds the log and republishes. A job failed by shutdown is
@@ -242,6 +246,7 @@ struct job_results {
     uint8_t *res[NODE_JOB_MAX_SUB];  /* encoded Results (malloc'ed) */
     size_t lens[NODE_JOB_MAX_SUB];   /* their lengths */
     size_t sub_of[NODE_JOB_MAX_SUB]; /* key write k -> sub-job index */
+    int pending;                     /* keys committed PENDING: the resolver publishes */
 };
 
 static void
@@ -283,7 +288,27 @@ commit_entry(void *ctx, const struct node_store_key_write *w, size_t n, mpc_stat
     for (size_t k = 0; k < n; k++) {
         r->job->sub[r->sub_of[k]].version = w[k].version;
     }
-    return job_results_encode(r, outcome, entry, len);
+    mpc_status st = job_results_encode(r, outcome, entry, len);
+    if (r->pending) {
+        *outcome = MPC_ERR_KEY_PENDING; /* the entry holds the results to publish once active */
+    }
+    return st;
+}
+
+/* How long the committee may take to confirm a key (node/keyconfirm.h): the
+ * request's expiry, but at least NODE_RESOLVE_MIN_MS from now; without one,
+ * NODE_RESOLVE_DEFAULT_MS. Wall clock ms. */
+#define NODE_RESOLVE_MIN_MS     60000u
+#define NODE_RESOLVE_DEFAULT_MS 600000u
+static uint64_t
+resolve_deadline_ms(const struct node_job *job)
+{
+    uint64_t now = mpc_clock_wall_ms();
+    uint64_t exp = job->req != NULL ? job->req->expires_at_ms : 0;
+    if (exp == 0) {
+        return now + NODE_RESOLVE_DEFAULT_MS;
+    }
+    return exp > now + NODE_RESOLVE_MIN_MS ? exp : now + NODE_RESOLVE_MIN_MS;
 }
 
 /* Plain request-log write (no key to store, or the key commit failed). */
@@ -336,18 +361,21 @@ job_commit(struct job_results *r)
         return job_log_plain(r);
     }
     node_killpoint(NODE_KILL_BEFORE_COMMIT, job->request_id);
-    mpc_status st = node_store_keys_commit(r->d->store, w, n, job->request_id, commit_entry, r);
+    r->pending = 1;
+    mpc_status st = node_store_keys_commit_pending(r->d->store, w, n, job->request_id,
+                                                   resolve_deadline_ms(job), commit_entry, r);
     if (st != MPC_OK) {
+        r->pending = 0;
         job_commit_failed(r, n, st);
         return job_log_plain(r);
     }
     for (size_t k = 0; k < n; k++) {
-        mpc_log(MPC_LOG_INFO, "node", "key_version_active",
+        mpc_log(MPC_LOG_INFO, "node", "key_version_pending",
                 "request=%s wallet=%s key_type=%d version=%u", job->request_id, w[k].wallet,
                 w[k].key_type, w[k].version);
     }
     node_killpoint(NODE_KILL_AFTER_SHARE, job->request_id);
-    node_killpoint(NODE_KILL_AFTER_ACTIVATE, job->request_id);
+    node_resolver_add(r->d, job->request_id);
     return MPC_OK;
 }
 
@@ -371,6 +399,10 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 #ifdef MPC_FAULT_INJECTION
         fault_crash_after_log();
 #endif
+        if (st == MPC_OK && r.pending) { /* the resolver publishes once the committee agreed */
+            job_results_clear(&r);
+            return MPC_OK;
+        }
     } else {
         st = job_results_encode(&r, &worst, NULL, NULL);
     }

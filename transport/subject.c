@@ -88,6 +88,7 @@ static const struct {
     [TRANSPORT_SUBJ_STATUS] = {"status", "mpc.n.{node}.status"},
     [TRANSPORT_SUBJ_HEARTBEAT] = {"heartbeat", "mpc.n.{node}.hb"},
     [TRANSPORT_SUBJ_KEYCLAIM] = {"keyclaim", "mpc.n.{node}.keyclaim"},
+    [TRANSPORT_SUBJ_KEYCONFIRM] = {"keyconfirm", "mpc.n.{node}.keyconfirm"},
     [TRANSPORT_SUBJ_KOS_NOTICE] = {"kos_notice", "mpc.n.{node}.kosq"},
     [TRANSPORT_SUBJ_KEYSTATE] = {"keystate", "mpc.n.{node}.keystate"},
 };

@@ -19,6 +19,7 @@
  *   mpc.n.{node}.hb                    node heartbeat
  *   mpc.n.{node}.keyclaim              key claim request to node
  *   mpc.n.{node}.keystate              key-state digest query to node (node/keystate.h)
+ *   mpc.n.{node}.keyconfirm            key confirmation request to node
  * An id token is 1..TRANSPORT_SUBJECT_TOKEN_MAX printable ASCII characters
  * without '.', '*', '>' or whitespace: builders refuse anything else, so an
  * id can never widen or shift a subject.
@@ -53,6 +54,7 @@ typedef enum {
     TRANSPORT_SUBJ_STATUS,         /* mpc.n.{node}.status */
     TRANSPORT_SUBJ_HEARTBEAT,      /* mpc.n.{node}.hb */
     TRANSPORT_SUBJ_KEYCLAIM,       /* mpc.n.{node}.keyclaim */
+    TRANSPORT_SUBJ_KEYCONFIRM,     /* mpc.n.{node}.keyconfirm */
     TRANSPORT_SUBJ_KOS_NOTICE,     /* mpc.n.{node}.kosq: signed KOS quarantine notices */
     TRANSPORT_SUBJ_KEYSTATE,       /* mpc.n.{node}.keystate: key-state digest query to node */
     TRANSPORT_SUBJ_COUNT           /* number of kinds */

@@ -106,8 +106,8 @@ store_check_one(const struct node_config *cfg, int json, struct cli_store_report
                r->lost);
     }
     if (!json) {
-        printf("%zu records: %zu keyinfo, %zu shares, %zu request-log entries: %s\n", r->records,
-               r->keyinfos, r->shares, r->reqs,
+        printf("%zu records: %zu keyinfo, %zu shares, %zu request-log entries, %zu pending: %s\n",
+               r->records, r->keyinfos, r->shares, r->reqs, r->pending,
                r->problems == 0 ? "every record decrypts, shares match their keyinfo"
                                 : "INCONSISTENT");
     }
@@ -118,11 +118,11 @@ store_check_one(const struct node_config *cfg, int json, struct cli_store_report
 static json_t *
 report_json(const struct node_config *cfg, struct cli_store_report *r)
 {
-    json_t *doc =
-        json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:O, s:O}", "store", cfg->store_path, "node",
-                  cfg->node_id, "ok", r->problems == 0, "records", (json_int_t)r->records,
-                  "keyinfos", (json_int_t)r->keyinfos, "shares", (json_int_t)r->shares, "requests",
-                  (json_int_t)r->reqs, "problems", r->list, "keys", r->keys);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "store", cfg->store_path, "node",
+        cfg->node_id, "ok", r->problems == 0, "records", (json_int_t)r->records, "keyinfos",
+        (json_int_t)r->keyinfos, "shares", (json_int_t)r->shares, "requests", (json_int_t)r->reqs,
+        "pending", (json_int_t)r->pending, "problems", r->list, "keys", r->keys);
     if (doc != NULL) {
         json_object_set_new(doc, "lost", json_integer((json_int_t)r->lost));
     }

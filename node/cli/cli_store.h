@@ -13,7 +13,11 @@
  *     in req/ reports that key type, wallet and version;
  *   - retired version still present: a RETIRED version whose share is stored,
  *     for a key type that drops retired shares (tss/keytype.h keep_retired);
- *   - a version still PENDING (activation is one transaction: none is left);
+ *   - a version still PENDING without its request waiting for the
+ *     committee's confirmations (a "pending" request-log entry reporting it
+ *     and a pend/ marker in state RESOLVING: docs/DESIGN.md §8.1); with them it
+ *     is counted in pending, not a problem;
+ *   - a pend/ marker that does not decode or disagrees with the request log;
  *   - a share that does not decode or disagrees with its keyinfo (group key,
  *     threshold, committee, own member);
  *   - a request-log entry that does not decode.
@@ -38,6 +42,7 @@ struct cli_store_report {
     size_t keyinfos; /* keyinfo records */
     size_t shares;   /* share records */
     size_t reqs;     /* request-log records */
+    size_t pending;  /* PENDING versions waiting for confirmations (not problems) */
     size_t problems; /* inconsistencies found */
     size_t lost;     /* shares marked lost by a rollback catch-up (node/store/catchup.h) */
     json_t *list;    /* problem strings */

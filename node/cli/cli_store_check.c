@@ -19,6 +19,7 @@
 #include "node/client/results.h"
 #include "node/store/catchup.h"
 #include "node/store/keyinfo.h"
+#include "node/store/keys.h"
 #include "proto/result.pb-c.h"
 #include "tss/dkls_keyrec.h"
 #include "tss/keyshare.h"
@@ -30,6 +31,7 @@ struct check {
     node_store *store;          /* open store */
     int print;                  /* print problems as found */
     json_t *reported;           /* "<type>/<wallet>/v<N>" -> request id, from req/ */
+    json_t *pending;            /* request ids whose req/ entry is "pending" (set) */
     struct cli_store_report *r; /* output */
 };
 
@@ -202,6 +204,58 @@ name_key_type(const char *name, const char *prefix)
                                                       : 0;
 }
 
+/* A PENDING version is legitimate only while its request waits for the
+ * committee's confirmations: a "pending" request-log entry reporting it and a
+ * pend/ marker in state RESOLVING (docs/DESIGN.md §8.1). */
+static void
+check_pending(struct check *c, const char *name, const struct node_store_keyinfo *ki,
+              const struct node_store_keyinfo_version *v)
+{
+    char key[NODE_STORE_NAME_MAX + 1];
+    uint8_t state = 0;
+    uint64_t deadline = 0;
+    const char *kt = node_store_key_type_name(ki->key_type);
+    snprintf(key, sizeof key, "%s/%s/v%u", kt != NULL ? kt : "?", strrchr(name, '/') + 1,
+             v->version);
+    json_t *rid = json_object_get(c->reported, key);
+    const char *r = rid != NULL ? json_string_value(rid) : NULL;
+    if (r == NULL || json_object_get(c->pending, r) == NULL ||
+        node_store_keys_pending_get(c->store, r, &state, &deadline) != MPC_OK ||
+        state != NODE_STORE_PENDING_RESOLVING) {
+        problem(c, "%s: v%u still PENDING without a pending request (request log and pend/ marker)",
+                name, v->version);
+        return;
+    }
+    c->r->pending++;
+}
+
+/* A pend/ marker: RESOLVING needs a "pending" request-log entry; PUBLISH a final one. */
+static void
+check_marker(struct check *c, const char *name)
+{
+    const char *rid = name + strlen(NODE_STORE_PENDING_PREFIX);
+    uint8_t state = 0;
+    uint64_t deadline = 0;
+    mpc_status st = node_store_keys_pending_get(c->store, rid, &state, &deadline);
+    if (st != MPC_OK) {
+        problem(c, "%s: corrupt marker: %s", name, mpc_status_str(st));
+        return;
+    }
+    int pending = json_object_get(c->pending, rid) != NULL;
+    mpc_status outcome = MPC_OK;
+    uint8_t *res = NULL;
+    size_t len = 0;
+    int logged = node_store_req_get(c->store, rid, &outcome, &res, &len) == MPC_OK;
+    free(res);
+    if (!logged || (state == NODE_STORE_PENDING_RESOLVING) != pending) {
+        problem(c, "%s: marker (%s) disagrees with the request log (%s)", name,
+                state == NODE_STORE_PENDING_RESOLVING ? "resolving" : "to publish",
+                !logged   ? "no entry"
+                : pending ? "pending"
+                          : "final");
+    }
+}
+
 /* Checks keyinfo/<type>/<wallet> and the shares it implies. */
 static void
 check_keyinfo(struct check *c, const char *name)
@@ -219,7 +273,7 @@ check_keyinfo(struct check *c, const char *name)
     for (uint8_t i = 0; i < ki.n_versions; i++) {
         const struct node_store_keyinfo_version *v = &ki.versions[i];
         if (v->state == NODE_STORE_KEY_VERSION_PENDING) {
-            problem(c, "%s: v%u still PENDING", name, v->version);
+            check_pending(c, name, &ki, v);
         }
         if (v->state == NODE_STORE_KEY_VERSION_RETIRED) {
             {
@@ -296,6 +350,9 @@ check_req(struct check *c, const char *name)
         if (st == MPC_OK) {
             reported_add(c, &e, name + 4);
         }
+        if (st == MPC_OK && outcome == MPC_ERR_KEY_PENDING) {
+            json_object_set_new(c->pending, name + 4, json_true());
+        }
         node_client_results_entry_clear(&e);
     }
     free(res);
@@ -320,6 +377,8 @@ check_record(struct check *c, const char *name)
         check_keyinfo(c, name);
     } else if (strncmp(name, "share/", 6) == 0) {
         check_share_owner(c, name);
+    } else if (strncmp(name, NODE_STORE_PENDING_PREFIX, strlen(NODE_STORE_PENDING_PREFIX)) == 0) {
+        check_marker(c, name);
     }
 }
 
@@ -329,7 +388,12 @@ cli_store_check(node_store *s, const char *self, int print, struct cli_store_rep
     memset(r, 0, sizeof(*r));
     r->list = json_array();
     r->keys = json_array();
-    struct check c = {.self = self, .store = s, .print = print, .reported = json_object(), .r = r};
+    struct check c = {.self = self,
+                      .store = s,
+                      .print = print,
+                      .reported = json_object(),
+                      .pending = json_object(),
+                      .r = r};
     char **names = NULL;
     size_t n = 0;
     if (node_store_list(s, "", &names, &n) != MPC_OK) {
@@ -346,6 +410,7 @@ cli_store_check(node_store *s, const char *self, int print, struct cli_store_rep
     }
     node_store_names_free(names, n);
     json_decref(c.reported);
+    json_decref(c.pending);
     return r->problems;
 }
 

@@ -73,7 +73,10 @@ node_store_keyinfo_validate(const struct node_store_keyinfo *ki)
         }
         pending += v->state == NODE_STORE_KEY_VERSION_PENDING;
     }
-    return active == 1 && pending <= 1 ? MPC_OK : MPC_ERR_INVALID_ARG;
+    /* a new key waiting for its committee's confirmations (node/keyconfirm.h)
+     * has no active version yet: its only version is PENDING */
+    int pending_new = active == 0 && pending == 1 && ki->n_versions == 1 && ki->active_version == 0;
+    return (active == 1 && pending <= 1) || pending_new ? MPC_OK : MPC_ERR_INVALID_ARG;
 }
 
 const struct node_store_keyinfo_version *

@@ -4,8 +4,10 @@
  * active version, and per version the committee (participants) and threshold.
  *
  * A reshare adds a PENDING version next to the ACTIVE one; when every new
- * member has confirmed, the pending version becomes ACTIVE and the old one
- * RETIRED (its share may then be deleted). Signs keep the version they started
+ * member has confirmed (node/keyconfirm.h), the pending version becomes
+ * ACTIVE and the old one RETIRED (its share may then be deleted). A keygen
+ * writes a keyinfo whose only version is PENDING (active_version 0) until its
+ * committee confirmed. Signs keep the version they started
  * with, so a retired version's share may still be read by a running sign.
  *
  * Encoding (format 1, integers little-endian, all lengths bounded):
@@ -62,7 +64,8 @@ struct node_store_keyinfo {
     uint8_t key_type;                              /* enum node_store_key_type */
     uint8_t public_key_len;                        /* 32 (ed25519) or 33 (secp256k1) */
     uint8_t public_key[NODE_STORE_KEYINFO_PK_MAX]; /* group public key */
-    uint32_t active_version;                       /* version whose state is ACTIVE */
+    uint32_t active_version;                       /* version whose state is ACTIVE; 0 for a
+                                                      new key whose only version is PENDING */
     uint8_t n_versions;                            /* 1..NODE_STORE_KEYINFO_MAX_VERSIONS */
     struct node_store_keyinfo_version
         versions[NODE_STORE_KEYINFO_MAX_VERSIONS]; /* [0..n_versions) */

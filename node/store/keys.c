@@ -341,6 +341,15 @@ node_store_keys_sign_version(node_store *s, int key_type, const char *wallet, ui
      * signing power, and its shares are deleted. */
     uint32_t v = requested != 0 ? requested : ki->active_version;
     const struct node_store_keyinfo_version *e = node_store_keyinfo_find(ki, v);
+    for (size_t i = 0; i < ki->n_versions; i++) {
+        if (ki->versions[i].state == NODE_STORE_KEY_VERSION_PENDING &&
+            (requested == 0 || requested >= ki->versions[i].version)) {
+            /* waiting for its committee's confirmations (node/keyconfirm.h): peers
+             * may already sign with the new version, this node not yet */
+            memset(ki, 0, sizeof *ki);
+            return MPC_ERR_KEY_PENDING;
+        }
+    }
     if (v == ki->active_version && e != NULL) {
         *version = v;
         return MPC_OK;
@@ -476,10 +485,12 @@ txn_key_new(node_store_txn *txn, const struct node_store_key_write *w)
     ki->key_type = (uint8_t)w->key_type;
     ki->public_key_len = (uint8_t)w->pk_len;
     memcpy(ki->public_key, w->pk, w->pk_len);
-    ki->active_version = w->version;
+    ki->active_version = w->pending ? 0 : w->version; /* pending: no version signs yet */
     ki->n_versions = 1;
     if (st == MPC_OK) {
-        st = version_fill(&ki->versions[0], w->version, NODE_STORE_KEY_VERSION_ACTIVE, w->c);
+        st = version_fill(
+            &ki->versions[0], w->version,
+            w->pending ? NODE_STORE_KEY_VERSION_PENDING : NODE_STORE_KEY_VERSION_ACTIVE, w->c);
     }
     if (st == MPC_OK) {
         st = node_store_keyinfo_validate(ki);
@@ -508,10 +519,10 @@ txn_key_next(node_store_txn *txn, struct node_store_key_write *w, unsigned *dele
     if (st == MPC_OK) {
         st = txn_add_pending(txn, ki, w->wallet, w->seen_active, w->c, w->share, w->share_len, &v);
     }
-    if (st == MPC_OK) {
+    if (st == MPC_OK && !w->pending) {
         st = keyinfo_activate(ki, v);
     }
-    for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
+    for (size_t i = 0; st == MPC_OK && !w->pending && i < ki->n_versions; i++) {
         if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
             st = txn_share_delete(txn, w->key_type, w->wallet, ki->versions[i].version, deleted);
         }
@@ -524,9 +535,26 @@ txn_key_next(node_store_txn *txn, struct node_store_key_write *w, unsigned *dele
     return st;
 }
 
-mpc_status
-node_store_keys_commit(node_store *s, struct node_store_key_write *w, size_t n,
-                       const char *request_id, node_store_req_entry_fn fn, void *ctx)
+/* Writes pend/<request_id>: u8 state | u64be deadline (wall ms). */
+static mpc_status
+txn_marker_put(node_store_txn *txn, const char *request_id, uint8_t state, uint64_t deadline_ms)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    uint8_t v[9];
+    v[0] = state;
+    for (int i = 0; i < 8; i++) {
+        v[1 + i] = (uint8_t)(deadline_ms >> (56 - 8 * i));
+    }
+    int k = snprintf(name, sizeof name, "%s%s", NODE_STORE_PENDING_PREFIX, request_id);
+    if (k < 0 || (size_t)k >= sizeof name) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    return node_store_txn_put(txn, name, v, sizeof v);
+}
+
+static mpc_status
+commit_impl(node_store *s, struct node_store_key_write *w, size_t n, const char *request_id,
+            node_store_req_entry_fn fn, void *ctx, uint64_t pending_deadline_ms)
 {
     if (s == NULL || (w == NULL && n > 0) || request_id == NULL || fn == NULL) {
         return MPC_ERR_INVALID_ARG;
@@ -551,6 +579,9 @@ node_store_keys_commit(node_store *s, struct node_store_key_write *w, size_t n,
     if (st == MPC_OK) {
         st = node_store_txn_req_put(txn, request_id, outcome, entry, len);
     }
+    if (st == MPC_OK && pending_deadline_ms != 0) {
+        st = txn_marker_put(txn, request_id, NODE_STORE_PENDING_RESOLVING, pending_deadline_ms);
+    }
     free(entry);
     st = txn_finish(&txn, st);
     if (st == MPC_OK && deleted > 0 && node_store_compact(s) != MPC_OK) {
@@ -559,4 +590,28 @@ node_store_keys_commit(node_store *s, struct node_store_key_write *w, size_t n,
         mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "request=%s", request_id);
     }
     return st;
+}
+
+mpc_status
+node_store_keys_commit(node_store *s, struct node_store_key_write *w, size_t n,
+                       const char *request_id, node_store_req_entry_fn fn, void *ctx)
+{
+    for (size_t i = 0; w != NULL && i < n; i++) {
+        w[i].pending = 0;
+    }
+    return commit_impl(s, w, n, request_id, fn, ctx, 0);
+}
+
+mpc_status
+node_store_keys_commit_pending(node_store *s, struct node_store_key_write *w, size_t n,
+                               const char *request_id, uint64_t deadline_ms,
+                               node_store_req_entry_fn fn, void *ctx)
+{
+    if (deadline_ms == 0 || n == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; w != NULL && i < n; i++) {
+        w[i].pending = 1;
+    }
+    return commit_impl(s, w, n, request_id, fn, ctx, deadline_ms);
 }

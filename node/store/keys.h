@@ -11,7 +11,10 @@
  *   activate      reshare step 2: PENDING -> ACTIVE, the previous ACTIVE ->
  *                 RETIRED, and every RETIRED share deleted, its bytes
  *                 wiped from the store file.
- *   sign_version  the version a sign uses: the ACTIVE one, only.
+ *   sign_version  the version a sign uses: the ACTIVE one, only; none while
+ *                 a version is PENDING (MPC_ERR_KEY_PENDING).
+ *   commit_pending / resolve   activation across nodes (keys_pending.c,
+ *                 "Pending activation" below).
  *
  * Why retired shares go for both key types: a member removed by a reshare
  * still holds its old share; if old versions could sign, the old committee
@@ -106,7 +109,9 @@ MPC_MUST_CHECK mpc_status node_store_keys_activate(node_store *s, int key_type, 
  * Returns: MPC_OK; MPC_ERR_NOT_FOUND (no key);
  *          MPC_ERR_KEY_VERSION_RETIRED (requested is older than the active
  *          version: replaced by a reshare, it signs no more);
- *          MPC_ERR_REQ_INVALID (requested is PENDING or unknown);
+ *          MPC_ERR_KEY_PENDING (a version is PENDING: with requested 0, or
+ *          requested naming it or a later one; retry once it is resolved);
+ *          MPC_ERR_REQ_INVALID (requested is unknown);
  *          MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
  */
 MPC_MUST_CHECK mpc_status node_store_keys_sign_version(node_store *s, int key_type,
@@ -166,6 +171,8 @@ struct node_store_key_write {
     size_t share_len;                     /* its length, >= 1 */
     uint32_t version;                     /* new key: in (>= 1); reshare: out, the new
                                              version (highest known + 1) */
+    int pending;                          /* set by the commit functions: 1 writes the
+                                             version PENDING (node_store_keys_commit_pending) */
 };
 
 /*
@@ -189,5 +196,74 @@ typedef mpc_status (*node_store_req_entry_fn)(void *ctx, const struct node_store
 MPC_MUST_CHECK mpc_status node_store_keys_commit(node_store *s, struct node_store_key_write *w,
                                                  size_t n, const char *request_id,
                                                  node_store_req_entry_fn fn, void *ctx);
+
+/*
+ * Pending activation (docs/DESIGN.md §8.1, node/keyconfirm.h; keys_pending.c).
+ * A keygen/reshare across nodes is committed PENDING: the new version is
+ * written in state PENDING (a new key: a keyinfo whose only version is
+ * PENDING, active version 0; a reshare: the previous version stays ACTIVE),
+ * the request-log entry is written with outcome MPC_ERR_KEY_PENDING (its
+ * Results are those to publish once activated), and a marker
+ * pend/<request_id> (u8 state | u64be deadline, wall ms) names the request
+ * for the resolver, all in one transaction. node_store_keys_resolve then
+ * activates or discards every key of the request and writes the final
+ * request-log entry in one transaction, leaving the marker in state PUBLISH
+ * until the results are out (node_store_keys_pending_done).
+ */
+#define NODE_STORE_PENDING_PREFIX    "pend/"
+#define NODE_STORE_PENDING_RESOLVING 1u /* keys PENDING: confirmations being collected */
+#define NODE_STORE_PENDING_PUBLISH   2u /* resolved: the final results are to be published */
+
+/*
+ * As node_store_keys_commit, but every w[i] is written PENDING, the entry's
+ * outcome is what fn returns (the caller makes it MPC_ERR_KEY_PENDING) and
+ * the marker pend/<request_id> records deadline_ms (wall ms, > 0).
+ * Returns: as node_store_keys_commit; MPC_ERR_INVALID_ARG (n == 0, deadline 0).
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_commit_pending(node_store *s,
+                                                         struct node_store_key_write *w, size_t n,
+                                                         const char *request_id,
+                                                         uint64_t deadline_ms,
+                                                         node_store_req_entry_fn fn, void *ctx);
+
+/* One key of a request and what becomes of it. Pointers borrowed for the call. */
+struct node_store_key_verdict {
+    int key_type;       /* enum node_store_key_type */
+    const char *wallet; /* wallet id */
+    uint32_t version;   /* the PENDING version */
+    int activate;       /* 1: PENDING -> ACTIVE (previous ACTIVE -> RETIRED, retired shares
+                           wiped); 0: discarded (version and share wiped; a new key loses
+                           its keyinfo) */
+};
+
+/*
+ * In ONE transaction: applies v[0..n) (an already ACTIVE version stays so; a
+ * discarded version already gone is fine), writes req/<request_id> with
+ * outcome and entry[0..len), and sets the marker to PUBLISH.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (activating a version that is absent);
+ *          MPC_ERR_INVALID_ARG (activating a RETIRED version, bad arguments);
+ *          MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_STORE_FULL; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_resolve(node_store *s, const char *request_id,
+                                                  const struct node_store_key_verdict *v, size_t n,
+                                                  mpc_status outcome, const uint8_t *entry,
+                                                  size_t len);
+
+/*
+ * Lists the request ids with a marker. Out: *ids, *n as node_store_list
+ * (free with node_store_names_free), the prefix removed.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_pending_list(node_store *s, char ***ids, size_t *n);
+
+/*
+ * Reads the marker of request_id. Out: *state (NODE_STORE_PENDING_*), *deadline_ms.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND; MPC_ERR_CORRUPT; as node_store_get.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_pending_get(node_store *s, const char *request_id,
+                                                      uint8_t *state, uint64_t *deadline_ms);
+
+/* Deletes the marker of request_id (its results are published). Returns: MPC_OK
+ * (also if absent); MPC_ERR_STORE; MPC_ERR_INVALID_ARG. */
+MPC_MUST_CHECK mpc_status node_store_keys_pending_done(node_store *s, const char *request_id);
 
 #endif /* MPC_NODE_STORE_KEYS_H */

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
 # tests/integration/test_flow_crash_matrix.sh — kill -9 at each commit point
-# (node/killpoint.h: after_share, after_activate, before_publish,
-# after_publish), for a keygen of both key types and a reshare of each key
-# type, each time on another node. The node kills itself (SIGKILL) at the
-# point for that one request and is restarted without the kill point; the
-# client never resubmits. Afterwards:
-#   - every request ends OK on every node (successes are required, and the
-#     crashed node's copy comes from its request log: never EXISTS, never a
-#     split), with one public key per key;
+# (node/killpoint.h: before_commit, after_share, after_confirm,
+# after_activate, before_publish, after_publish), for a keygen of both key
+# types and a reshare of each key type, each time on another node. The node
+# kills itself (SIGKILL) at the point for that one request and is restarted
+# with the kill points of its later cases (every node starts with all of its
+# points armed, so a case costs one restart); the client never resubmits.
+# Afterwards:
+#   - every request has exactly one final outcome per node, all the same:
+#     OK everywhere (one public key per key) once the victim had stored the
+#     key (after_share and later: it resolves its PENDING version with its
+#     peers' signed confirmations after the restart, never EXISTS), and a
+#     failure everywhere when it died before storing (before_commit: its
+#     rerun fails and answers FAILED, the others discard the key: no split);
 #   - mpc-cli store-check passes on each node's store and across the three
 #     (same public key, active version, threshold and committee everywhere),
-#     and every key is at the version the reshares imply.
+#     and every key is at the version the successful reshares imply.
 # Prints "N passed, M failed".
 set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 48 # 4 set-up, 12 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
+expect_checks 66 # 4 set-up, 18 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
 tmp=$(mktemp -d)
-POINTS=(after_share after_activate before_publish after_publish)
+POINTS=(before_commit after_share after_confirm after_activate before_publish after_publish)
+FAIL_POINTS=" before_commit " # the victim never stored the key: it ends failed everywhere
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 
@@ -34,14 +40,34 @@ sys.exit(0 if len(rs) == int(sys.argv[2]) and all(r["ok"] for r in rs) and d["co
         "$tmp/$1.json" "$2"
 }
 
-# crash_case VICTIM POINT RID EXPECT CLI-ARGS... — arms VICTIM's kill point for
-# RID, sends the request, waits for the kill, restarts VICTIM, checks results.
+# results_failed RID EXPECT — EXPECT results of RID, every one a failure (one per node and key type).
+results_failed() {
+    cli results --json --expect "$2" --timeout 120 "$1" >"$tmp/$1.json" 2>/dev/null
+    python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); rs=d["results"]
+print("     %s: %s" % (sys.argv[1].rsplit("/",1)[-1], ", ".join(sorted(r["node"]+" "+r["status_name"] for r in rs))))
+sys.exit(0 if len(rs) == int(sys.argv[2]) and not any(r["ok"] for r in rs) else 1)' \
+        "$tmp/$1.json" "$2"
+}
+
+# Every node starts with all its kill points armed (MPC_NODE_TEST_KILL_AT takes
+# a list), so a case costs one restart: KILLS[I] holds node-I's remaining points.
+declare -A KILLS=([1]= [2]= [3]=)
+k=0
+for point in "${POINTS[@]}"; do
+    for rid in "kg-$point" "rs-ed25519-$point" "rs-secp256k1-$point"; do
+        v=$((k % 3 + 1))
+        KILLS[$v]="${KILLS[$v]:+${KILLS[$v]},}$point@$rid"
+        k=$((k + 1))
+    done
+done
+
+# crash_case VICTIM POINT RID EXPECT CLI-ARGS... — sends the request, waits for
+# VICTIM to kill itself at POINT for RID, restarts it with its remaining kill
+# points, checks the results.
 crash_case() {
-    local v=$1 point=$2 rid=$3 expect=$4 landed
+    local v=$1 point=$2 rid=$3 expect=$4 landed left e
     shift 4
-    cluster_stop_node "$v"
-    MPC_NODE_TEST_KILL_AT="$point@$rid" cluster_start_node "$v"
-    cluster_wait_ready "$v" 90 || { check "$rid: node-$v ready with kill point $point" 1; return; }
     cli "$@" --request-id "$rid" --x-no-wait >/dev/null 2>>"$tmp/publish.err"
     wait_until 120 node_dead "${NODE_PID[$v]}"
     landed=$?
@@ -50,14 +76,23 @@ crash_case() {
     NODE_PID[$v]=
     grep -q "event=test_kill point=$point request=$rid" "$CL_DIR/node-$v.log"
     check "$rid: node-$v killed itself at $point" $(( landed | $? ))
-    cluster_start_node "$v"
+    left=
+    IFS=, read -ra e <<<"${KILLS[$v]}"
+    for x in "${e[@]}"; do [ "$x" = "$point@$rid" ] || left="${left:+$left,}$x"; done
+    KILLS[$v]=$left
+    MPC_NODE_TEST_KILL_AT="$left" cluster_start_node "$v"
     cluster_wait_ready "$v" 90; check "$rid: node-$v restarted (no resubmission)" $?
-    results_ok "$rid" "$expect"
-    check "$rid: OK on every node ($expect results, one key)" $?
+    if [[ "$FAIL_POINTS" == *" $point "* ]]; then
+        results_failed "$rid" "$expect"
+        check "$rid: failed on every node ($expect results; the key discarded, no split)" $?
+    else
+        results_ok "$rid" "$expect"
+        check "$rid: OK on every node ($expect results, one key)" $?
+    fi
 }
 
 cluster_init "$tmp" 3; check "cluster files and nats-server" $?
-for i in 1 2 3; do cluster_start_node "$i"; done
+for i in 1 2 3; do MPC_NODE_TEST_KILL_AT="${KILLS[$i]}" cluster_start_node "$i"; done
 ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
@@ -81,6 +116,8 @@ for point in "${POINTS[@]}"; do
     done
 done
 
+n_ok=0
+for point in "${POINTS[@]}"; do [[ "$FAIL_POINTS" == *" $point "* ]] || n_ok=$((n_ok + 1)); done
 for i in 1 2 3; do cluster_stop_node "$i"; done
 for i in 1 2 3; do
     "$MPC_CLI" store-check -c "$tmp/node-$i.yaml" --json >"$tmp/sc$i.json" 2>"$tmp/sc$i.err"
@@ -88,12 +125,13 @@ for i in 1 2 3; do
     check "store-check node-$i ($(jget "$tmp/sc$i.json" shares 2>/dev/null) shares)" $rc
     [ $rc -eq 0 ] || cat "$tmp/sc$i.err" "$tmp/sc$i.json" >&2
     python3 -c 'import json,sys
-keys={(k["key_type"],k["wallet"]):k["active_version"] for k in json.load(open(sys.argv[1]))["keys"]}
+d=json.load(open(sys.argv[1]))
+keys={(k["key_type"],k["wallet"]):k["active_version"] for k in d["keys"]}
 want=1+int(sys.argv[2])
-sys.exit(0 if keys.get(("ed25519","mx-ed25519")) == want and
+sys.exit(0 if keys.get(("ed25519","mx-ed25519")) == want and d["pending"] == 0 and
          keys.get(("secp256k1","mx-secp256k1")) == want and len(keys) == 2+2*int(sys.argv[2]) else 1)' \
-        "$tmp/sc$i.json" "${#POINTS[@]}"
-    check "node-$i: every key present, reshared keys at v$((1 + ${#POINTS[@]}))" $?
+        "$tmp/sc$i.json" "$n_ok"
+    check "node-$i: every stored key present, none pending, reshared keys at v$((1 + n_ok))" $?
 done
 "$MPC_CLI" store-check -c "$tmp/node-1.yaml" -c "$tmp/node-2.yaml" -c "$tmp/node-3.yaml" \
     >"$tmp/sc-all.txt" 2>&1

@@ -78,11 +78,23 @@ cluster_start_node() {
     local i=$1
     "$MPC_NODE" -c "$CL_DIR/node-$i.yaml" >>"$CL_DIR/node-$i.log" 2>&1 &
     NODE_PID[$i]=$!
+    pid_remember "${NODE_PID[$i]}"
 }
 
-# readyz I — exit 0 when node-I answers 200 on /readyz.
+# port_owned_by PORT PID — true if PID listens on 127.0.0.1:PORT (or ss is missing).
+# Other suites on a shared machine pick ports from the same range: a node that
+# could not bind its HTTP port (and exits) must not be taken as ready because
+# another suite's node answers there.
+port_owned_by() {
+    command -v ss >/dev/null 2>&1 || return 0
+    ss -Hltnp 2>/dev/null | awk -v a="127.0.0.1:$1" -v p="pid=$2," \
+        '$4 == a && index($0, p) { f = 1 } END { exit !f }'
+}
+
+# readyz I — exit 0 when node-I itself answers 200 on /readyz.
 readyz() {
-    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:${HTTP_PORT[$1]}/readyz" 2>/dev/null
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:${HTTP_PORT[$1]}/readyz" 2>/dev/null &&
+        port_owned_by "${HTTP_PORT[$1]}" "${NODE_PID[$1]}"
 }
 
 cluster_wait_ready() {

@@ -66,13 +66,39 @@ for _ in range(200):
 PY
 }
 
-# pid_alive PID — true while PID runs (a zombie, exited but not yet reaped, is dead).
+# Start times (clock ticks since boot, /proc/PID/stat field 22) of the
+# processes this script started, by PID. bash reaps a background child as
+# soon as it exits, so its number is free at once; on a busy machine another
+# suite's process can get it, and a later kill aimed at the dead child would
+# hit that process (a stray SIGTERM/SIGKILL seen in parallel runs of the crash
+# flows). pid_alive therefore treats a PID whose start time changed as dead.
+declare -gA PID_START=()
+
+# pid_start_time PID — prints field 22 of /proc/PID/stat (empty if gone).
+pid_start_time() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    set -- $stat # field 3 (state) is $1, so field 22 is $20
+    echo "${20}"
+}
+
+# pid_remember PID — records PID's start time (call right after starting it).
+pid_remember() {
+    local t
+    t=$(pid_start_time "$1") && PID_START[$1]=$t
+}
+
+# pid_alive PID — true while PID runs (a zombie, exited but not yet reaped, is
+# dead; so is a remembered PID now used by another process).
 pid_alive() {
     [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
     local stat
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
     stat=${stat##*) }
-    [ "${stat%% *}" != Z ]
+    [ "${stat%% *}" != Z ] || return 1
+    local known=${PID_START[$1]:-}
+    [ -z "$known" ] || [ "$(pid_start_time "$1")" = "$known" ]
 }
 
 # wait_port PORT TIMEOUT_S — waits until 127.0.0.1:PORT accepts connections.
@@ -147,6 +173,7 @@ nats_start() {
     nats-server -c "$ROOT/configs/cluster/nats-server.conf" -a 127.0.0.1 -p "$port" \
         -m 0 -sd "$dir/nats" >>"$dir/nats.log" 2>&1 &
     NATS_PID=$!
+    pid_remember "$NATS_PID"
     local i
     for ((i = 0; i < 200; i++)); do   # 10 s, but stop early if it exited
         (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0

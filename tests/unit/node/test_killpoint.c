@@ -27,7 +27,8 @@ test_killpoint_parse_names(void **state)
     assert_int_equal(node_killpoint_parse("after_activate"), NODE_KILL_AFTER_ACTIVATE);
     assert_int_equal(node_killpoint_parse("before_publish"), NODE_KILL_BEFORE_PUBLISH);
     assert_int_equal(node_killpoint_parse("after_publish"), NODE_KILL_AFTER_PUBLISH);
-    assert_int_equal(node_killpoint_parse("after_confirm"), 0); /* no confirmation round yet */
+    assert_int_equal(node_killpoint_parse("after_confirm"), NODE_KILL_AFTER_CONFIRM);
+    assert_int_equal(node_killpoint_parse("after_confirmation"), 0);
     assert_int_equal(node_killpoint_parse(""), 0);
     assert_int_equal(node_killpoint_parse(NULL), 0);
 }
@@ -78,7 +79,7 @@ test_killpoint_kills_at_the_armed_point(void **state)
     int st = run_child("after_activate", "rq-1", &reached);
     assert_true(WIFSIGNALED(st));
     assert_int_equal(WTERMSIG(st), SIGKILL);
-    assert_int_equal(reached, NODE_KILL_AFTER_SHARE); /* passed the points before it */
+    assert_int_equal(reached, NODE_KILL_AFTER_CONFIRM); /* passed the points before it */
     st = run_child("before_publish@rq-1", "rq-1", &reached);
     assert_true(WIFSIGNALED(st));
     assert_int_equal(reached, NODE_KILL_AFTER_ACTIVATE);
@@ -99,6 +100,22 @@ test_killpoint_spares_other_requests_and_unarmed(void **state)
     assert_int_equal(reached, NODE_KILL_AFTER_PUBLISH);
 }
 
+/* A list arms several points: the first one reached for its request kills. */
+static void
+test_killpoint_list_arms_each_entry(void **state)
+{
+    (void)state;
+    int reached = 0;
+    int st = run_child("after_share@rq-2,before_publish@rq-1,after_confirm@rq-3", "rq-1", &reached);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(reached, NODE_KILL_AFTER_ACTIVATE);
+    st = run_child("after_share@rq-2,after_confirm@rq-3", "rq-1", &reached);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    st = run_child("after_share@rq-2,,after_confirm", "rq-1", &reached);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(reached, NODE_KILL_AFTER_SHARE);
+}
+
 int
 main(void)
 {
@@ -106,6 +123,7 @@ main(void)
         cmocka_unit_test(test_killpoint_parse_names),
         cmocka_unit_test(test_killpoint_kills_at_the_armed_point),
         cmocka_unit_test(test_killpoint_spares_other_requests_and_unarmed),
+        cmocka_unit_test(test_killpoint_list_arms_each_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,6 +174,53 @@ assert_named(json_t *list, const char *what)
     fail();
 }
 
+static mpc_status
+commit_entry_pending(void *ctx, const struct node_store_key_write *w, size_t n, mpc_status *outcome,
+                     uint8_t **entry, size_t *len)
+{
+    mpc_status st = commit_entry(ctx, w, n, outcome, entry, len);
+    *outcome = MPC_ERR_KEY_PENDING;
+    return st;
+}
+
+/* A keygen committed PENDING (waiting for the committee's confirmations) is
+ * not a problem; a PENDING version without its pending request, a marker the
+ * log contradicts and a corrupt marker are. */
+static void
+test_store_check_pending_version_only_with_its_pending_request(void **state)
+{
+    struct fx *f = *state;
+    struct node_store_key_write w = {.key_type = ED,
+                                     .wallet = "w-p",
+                                     .pk = f->key.group_key,
+                                     .pk_len = 32,
+                                     .c = &C3,
+                                     .share = f->key.rec[0],
+                                     .share_len = f->key.len[0],
+                                     .version = 1};
+    struct entry_ctx e = {"rq-p", f->key.group_key, MPC__OP__OP_KEYGEN};
+    assert_int_equal(
+        node_store_keys_commit_pending(f->s[0], &w, 1, "rq-p", 1000, commit_entry_pending, &e),
+        MPC_OK);
+    assert_int_equal(check(f, 0), 0);
+    assert_int_equal(f->r.pending, 1);
+    /* the marker gone: the PENDING version has no request resolving it */
+    assert_int_equal(node_store_delete(f->s[0], NODE_STORE_PENDING_PREFIX "rq-p"), MPC_OK);
+    assert_int_equal(check(f, 0), 1);
+    assert_named(f->r.list, "still PENDING without a pending request");
+    /* a marker resolving a request whose log entry is final */
+    keygen(f, 0, "w-q", "rq-q", 1);
+    uint8_t m[9] = {NODE_STORE_PENDING_RESOLVING};
+    assert_int_equal(node_store_put(f->s[0], NODE_STORE_PENDING_PREFIX "rq-q", m, sizeof m),
+                     MPC_OK);
+    assert_true(check(f, 0) >= 2);
+    assert_named(f->r.list, "marker (resolving) disagrees with the request log (final)");
+    /* a marker that does not decode */
+    assert_int_equal(node_store_put(f->s[0], NODE_STORE_PENDING_PREFIX "rq-q", m, 3), MPC_OK);
+    check(f, 0);
+    assert_named(f->r.list, "corrupt marker");
+}
+
 static void
 test_store_check_consistent_store_has_no_problem(void **state)
 {
@@ -407,6 +454,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_check_consistent_store_has_no_problem, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_check_pending_version_only_with_its_pending_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_share_without_keyinfo, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_check_names_keyinfo_without_share, setup,

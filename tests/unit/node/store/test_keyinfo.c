@@ -173,7 +173,22 @@ test_keyinfo_validate_rejects_each_invariant(void **state)
     EXPECT_INVALID(strcpy(ki.versions[0].participants[1], "bad id"));
     EXPECT_INVALID(strcpy(ki.versions[0].participants[1], ""));
     EXPECT_INVALID(memset(ki.versions[0].participants[1], 'a', NODE_ID_MAX + 1)); /* no NUL */
+    /* a new key waiting for confirmations: its only version PENDING, active 0 */
+    EXPECT_INVALID((ki.versions[0] = ki.versions[1], ki.n_versions = 1)); /* active_version 1 */
+    EXPECT_INVALID((ki.versions[0].state = NODE_STORE_KEY_VERSION_PENDING,
+                    ki.active_version = 0)); /* a second version beside it */
+    EXPECT_INVALID((ki.versions[0].state = NODE_STORE_KEY_VERSION_RETIRED, ki.active_version = 0));
 #undef EXPECT_INVALID
+    two_versions(&ki);
+    ki.versions[0] = ki.versions[1];
+    ki.n_versions = 1;
+    ki.active_version = 0;
+    assert_int_equal(node_store_keyinfo_validate(&ki), MPC_OK);
+    struct node_store_keyinfo back;
+    assert_int_equal(node_store_keyinfo_encode(enc, sizeof(enc), &len, &ki), MPC_OK);
+    assert_int_equal(node_store_keyinfo_decode(&back, enc, len), MPC_OK);
+    assert_int_equal(back.active_version, 0);
+    assert_int_equal(back.versions[0].state, NODE_STORE_KEY_VERSION_PENDING);
     assert_int_equal(node_store_keyinfo_validate(NULL), MPC_ERR_INVALID_ARG);
     two_versions(&ki);
     ki.versions[1].state = NODE_STORE_KEY_VERSION_RETIRED;

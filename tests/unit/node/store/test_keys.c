@@ -213,13 +213,19 @@ test_keys_add_pending_then_activate(void **state)
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_PENDING);
     assert_share(f->s, 2, 1);
-    /* A pending version does not sign; the active one does. */
+    /* A pending version does not sign, and while it waits for its committee's
+     * confirmations a sign of the key's current version is refused as retryable
+     * (peers may already sign with the new one); the old version named explicitly
+     * still signs. */
     struct node_store_keyinfo ki;
     uint32_t sv = 0;
     assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 2, &ki, &sv),
-                     MPC_ERR_REQ_INVALID);
+                     MPC_ERR_KEY_PENDING);
     assert_int_equal(sv, 0);
-    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &sv), MPC_OK);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &sv),
+                     MPC_ERR_KEY_PENDING);
+    assert_int_equal(sv, 0);
+    assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 1, &ki, &sv), MPC_OK);
     assert_int_equal(sv, 1);
     assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, 2), MPC_OK);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
