@@ -138,7 +138,7 @@
     X(MPC_ERR_BACKUP_FORMAT, 611, "not a store backup of a supported format")                      \
     X(MPC_ERR_BACKUP_CORRUPT, 612,                                                                 \
       "store backup fails its integrity check (tampered or truncated)")                            \
-    X(MPC_ERR_BACKUP_IDENTITY, 613, "store backup belongs to another node identity")\
+    X(MPC_ERR_BACKUP_IDENTITY, 613, "store backup belongs to another node identity")               \
     /* 620..639: key activation across nodes (node/keyconfirm.h) */                                \
     X(MPC_ERR_KEY_PENDING, 620, "key version pending activation: retry later")                     \
     X(MPC_ERR_KEY_DISCARDED, 621, "key discarded: a committee member did not store it")            \

@@ -354,28 +354,57 @@ reshare_in_flight(struct node_daemon *d, const char *wallet, int key_type)
     return is_reshare_of(d->finishing, wallet, key_type);
 }
 
+/* Returns: 1 if this node's keyinfo of (wallet, key_type) holds a PENDING
+ * version (a keygen or reshare waiting for its confirmations, DESIGN §8.1). */
+static int
+key_pending(struct node_daemon *d, const char *wallet, int key_type)
+{
+    struct node_store_keyinfo ki;
+    if (node_store_keyinfo_get(d->store, key_type, wallet, &ki) != MPC_OK) {
+        return 0;
+    }
+    int pending = 0;
+    for (size_t i = 0; i < ki.n_versions; i++) {
+        pending |= ki.versions[i].state == NODE_STORE_KEY_VERSION_PENDING;
+    }
+    return pending;
+}
+
 /*
  * A sign that names no key version uses the active one, and every node must
  * pick the same. Each node fetches requests in stream order, so a reshare of
  * this key that is still in flight here was published before this sign: wait
  * until it is stored (or failed), then resolve the version. Every node then
- * resolves the version as of the same stream position. The wait blocks intake
- * (the total order is the point) and is bounded by the reshare deadline; if it
- * runs out, the sid binding of the version (node/sid.h) still keeps nodes that
- * disagree out of each other's session.
+ * resolves the version as of the same stream position. A sign or reshare of a
+ * key with a PENDING version (stored, waiting for the committee's
+ * confirmations, DESIGN §8.1) also waits until the resolver activates or
+ * discards it, rather than failing with MPC_ERR_KEY_PENDING. The wait blocks
+ * intake (the total order is the point) and is bounded by the reshare
+ * deadline; if it runs out, the request fails MPC_ERR_KEY_PENDING (a sign
+ * named a version) or the sid binding of the version (node/sid.h) keeps nodes
+ * that disagree out of each other's session.
  */
 static void
 wait_for_reshare(struct node_daemon *d, const Mpc__Request *req, int key_type)
 {
-    if (req->body_case != MPC__REQUEST__BODY_SIGN || req->sign->key_version != 0) {
+    const char *wallet = NULL;
+    int default_version = 0;
+    if (req->body_case == MPC__REQUEST__BODY_SIGN) {
+        wallet = req->sign->wallet_id;
+        default_version = req->sign->key_version == 0;
+    } else if (req->body_case == MPC__REQUEST__BODY_RESHARE) {
+        wallet = req->reshare->wallet_id;
+    }
+    if (wallet == NULL) {
         return;
     }
     uint64_t limit = mpc_clock_mono_ms() + d->cfg->timeouts.reshare_ms + 5000u;
     int waited = 0;
     for (;;) {
         pthread_mutex_lock(&d->mu);
-        int busy = reshare_in_flight(d, req->sign->wallet_id, key_type);
+        int busy = default_version && reshare_in_flight(d, wallet, key_type);
         pthread_mutex_unlock(&d->mu);
+        busy = busy || key_pending(d, wallet, key_type);
         if (!busy || stopping(d) || mpc_clock_mono_ms() >= limit) {
             break;
         }
@@ -383,8 +412,8 @@ wait_for_reshare(struct node_daemon *d, const Mpc__Request *req, int key_type)
         wait_cv(d, 50);
     }
     if (waited) {
-        mpc_log(MPC_LOG_INFO, "node", "sign_waited_for_reshare", "wallet=%s key_type=%d",
-                req->sign->wallet_id, key_type);
+        mpc_log(MPC_LOG_INFO, "node", "request_waited_for_key", "wallet=%s key_type=%d op=%s",
+                wallet, key_type, req->body_case == MPC__REQUEST__BODY_SIGN ? "sign" : "reshare");
     }
 }
 
