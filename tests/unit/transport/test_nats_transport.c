@@ -336,7 +336,7 @@ test_nats_transport_tls(void **state)
     snprintf(ckey, sizeof ckey, "%s/cli.key", dir);
     /* The server's TLS handshake timeout (2 s by default) is 10 s: a client
      * under valgrind on a loaded machine can be that slow. */
-    char conf[256], conf_path[160];
+    char conf[512], conf_path[160];
     snprintf(conf, sizeof conf,
              "tls { cert_file: \"%s\", key_file: \"%s\", ca_file: \"%s\", verify: true, "
              "timeout: 10 }\n",
@@ -374,7 +374,7 @@ test_nats_transport_tls(void **state)
     transport_destroy(t);
     test_nats_server_destroy(srv);
     tk_collector_fini(&col);
-    assert_int_equal(sh_in(dir, "rm -f ca.* srv.* cli.* san.ext"), 0);
+    assert_int_equal(sh_in(dir, "rm -f ca.* srv.* cli.* san.ext server.conf"), 0);
     assert_int_equal(rmdir(dir), 0);
 }
 
