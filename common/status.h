@@ -114,6 +114,7 @@
     X(MPC_ERR_REQ_ID_REUSED, 518, "request id reused with different content")                      \
     X(MPC_ERR_REQ_RATE_LIMITED, 519, "initiator over its request rate")                            \
     X(MPC_ERR_REQ_ZERO_DIGEST, 520, "digest to sign is all zero")                                  \
+    X(MPC_ERR_NOT_SELECTED, 521, "holder not selected as a signer (the chosen signers answer)")    \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \

@@ -32,6 +32,7 @@
 #include "node/config/peers.h"
 #include "node/daemon.h"
 #include "node/ratelimit.h"
+#include "node/retry.h"
 #include "node/sdnotify.h"
 #include "node/store/identity.h"
 #include "node/store/keyinfo.h"
@@ -93,6 +94,13 @@ struct node_subjob {
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */
+    /* retries of a sign (node/retry.h) */
+    uint32_t attempts;                  /* attempts failed so far (0 = first one runs) */
+    uint8_t point[NODE_RETRY_POINT_ID]; /* the current attempt point (signers+incarnations) */
+    struct node_retry_points points;    /* failures per attempt point */
+    uint64_t retry_deadline_ms;         /* no new attempt from then on (monotonic) */
+    uint64_t retry_due_ms;              /* next attempt's start (monotonic; retry queue) */
+    struct node_subjob *retry_next;     /* retry queue link */
 };
 
 /* One request in flight. */
@@ -128,6 +136,8 @@ struct node_metrics {
     uint64_t store_failures;   /* store writes that failed */
     uint64_t reqlog_pruned;    /* request-log entries pruned */
     uint64_t intake_paused_ms; /* time intake waited on a full store */
+    uint64_t retries;          /* sign attempts scheduled after a transient failure */
+    uint64_t not_selected;     /* signs this holder was not chosen for (live signer choice) */
 };
 
 /* The daemon. */
@@ -164,6 +174,8 @@ struct node_daemon {
     int js_ok;                      /* last JetStream ping succeeded (atomic) */
     uint64_t started_ms;            /* monotonic start */
     uint64_t *peer_seen_ms;         /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t *peer_inc;             /* per peer index: incarnation in its last heartbeat (atomic) */
+    struct node_retry *retry;       /* retry queue and thread (retry.c, owned) */
     uint64_t ack_wait_ms;           /* effective AckWait */
     struct node_metrics m;          /* counters */
     node_sdnotify *notify;          /* systemd notify socket (owned), NULL if none */
@@ -224,6 +236,24 @@ mpc_status node_handler_key_write(const struct node_job *job, struct node_subjob
 void node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
 /* Frees what prepare/finish allocated in sj. */
 void node_subjob_clear(struct node_subjob *sj);
+/* Before preparing sj again for a new attempt: frees what prepare allocated
+ * and forgets the parties (the attempt state stays). */
+void node_subjob_reprepare_clear(struct node_subjob *sj);
+
+/* intake.c: starts the session of a prepared sub-job (intake or retry thread).
+ * Returns: MPC_OK (the completion callback will run) or session_manager_start's error. */
+mpc_status node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
+
+/* signers_live.c: this node's view of the holders ids[0..n): live[i] (1 = self or
+ * heard within NODE_SIGNERS_LIVE_MS) and inc[i] (process incarnation, 0 unknown).
+ * Right after start it first waits (bounded) to hear every holder once. */
+void node_signers_view(struct node_daemon *d, const char *const *ids, size_t n, int *live,
+                       uint64_t *inc);
+/* signers_live.c: binds the attempt into a prepared sign's sid (node/client/sid.h):
+ * its point (signers and their incarnations) and the failures seen there; sets
+ * the retry deadline on the first attempt. Returns: MPC_OK or the sid error. */
+mpc_status node_sign_bind_attempt(struct node_daemon *d, const struct node_job *job,
+                                  struct node_subjob *sj);
 
 /* kos_node.c (node/kos.h): DKLs23 "abort for good" on this node. */
 struct node_kos;
@@ -281,6 +311,8 @@ size_t node_kos_list(struct node_daemon *d, struct node_kos_notice *out, size_t 
 MPC_MUST_CHECK mpc_status node_finisher_start(struct node_daemon *d);
 void node_finisher_stop(struct node_daemon *d);
 void node_job_session_done(void *arg, const session_outcome *o);
+/* Moves a job whose sessions all ended from d->jobs to the finisher (any thread). */
+void node_job_complete(struct node_daemon *d, struct node_job *job);
 /* Frees a job (and its message, without acking). */
 void node_job_free(struct node_job *job);
 /* Encodes and publishes results (and writes the request log if log != 0). */
