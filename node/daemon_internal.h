@@ -176,6 +176,7 @@ struct node_daemon {
     uint64_t *peer_seen_ms;         /* per peer index: last heartbeat (atomic), 0 never */
     uint64_t *peer_inc;             /* per peer index: incarnation in its last heartbeat (atomic) */
     struct node_retry *retry;       /* retry queue and thread (retry.c, owned) */
+    transport_sub *outcome_sub;     /* mpc.n.<self>.outcome (peerresult_serve.c) */
     uint64_t ack_wait_ms;           /* effective AckWait */
     struct node_metrics m;          /* counters */
     node_sdnotify *notify;          /* systemd notify socket (owned), NULL if none */
@@ -243,6 +244,14 @@ void node_subjob_reprepare_clear(struct node_subjob *sj);
 /* intake.c: starts the session of a prepared sub-job (intake or retry thread).
  * Returns: MPC_OK (the completion callback will run) or session_manager_start's error. */
 mpc_status node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
+
+/* peerresult_serve.c (node/peerresult.h): the mpc.n.<self>.outcome responder, and
+ * the question to the signers of sj's last attempt (retry thread) whether one of
+ * them logged a success of the request; if so sj takes it over (status MPC_OK,
+ * signature, signers) and node_peerresult_adopt returns 1. */
+MPC_MUST_CHECK mpc_status node_peerresult_serve_start(struct node_daemon *d);
+void node_peerresult_serve_stop(struct node_daemon *d);
+int node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj);
 
 /* signers_live.c: this node's view of the holders ids[0..n): live[i] (1 = self or
  * heard within NODE_SIGNERS_LIVE_MS) and inc[i] (process incarnation, 0 unknown).

@@ -110,12 +110,12 @@ node_retry_point_failed(struct node_retry_points *p, const uint8_t id[NODE_RETRY
 /* ---------------------------------------------------------------- the queue */
 
 struct node_retry {
-    pthread_mutex_t mu;        /* guards head and stop */
-    pthread_cond_t cv;         /* an entry queued, stop */
-    struct node_subjob *head;  /* queued sub-jobs (sj->retry_next) */
-    int stop;                  /* thread: fail what is queued and exit */
-    pthread_t thread;          /* the retry thread */
-    int started;               /* thread running */
+    pthread_mutex_t mu;       /* guards head and stop */
+    pthread_cond_t cv;        /* an entry queued, stop */
+    struct node_subjob *head; /* queued sub-jobs (sj->retry_next) */
+    int stop;                 /* thread: fail what is queued and exit */
+    pthread_t thread;         /* the retry thread */
+    int started;              /* thread running */
 };
 
 static int
@@ -186,6 +186,10 @@ static void
 retry_attempt(struct node_daemon *d, struct node_subjob *sj)
 {
     struct node_job *job = sj->job;
+    if (node_peerresult_adopt(d, sj)) { /* a co-signer finished it: its answer is ours */
+        node_job_complete(d, job);
+        return;
+    }
     mpc_status last = sj->status;
     char last_text[NODE_ERR_TEXT_MAX];
     snprintf(last_text, sizeof last_text, "%s", sj->error_text);
@@ -255,8 +259,7 @@ retry_main(void *arg)
         if (q->stop) {
             break;
         }
-        struct timespec until =
-            mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(NODE_RETRY_TICK_MS));
+        struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(NODE_RETRY_TICK_MS));
         (void)pthread_cond_timedwait(&q->cv, &q->mu, &until);
     }
     pthread_mutex_unlock(&q->mu);
@@ -281,7 +284,11 @@ node_retry_start(struct node_daemon *d)
         return MPC_ERR_INTERNAL;
     }
     q->started = 1;
-    return MPC_OK;
+    mpc_status st = node_peerresult_serve_start(d);
+    if (st != MPC_OK) {
+        node_retry_stop(d);
+    }
+    return st;
 }
 
 void
@@ -291,6 +298,7 @@ node_retry_stop(struct node_daemon *d)
     if (q == NULL) {
         return;
     }
+    node_peerresult_serve_stop(d);
     pthread_mutex_lock(&q->mu);
     q->stop = 1;
     pthread_cond_broadcast(&q->cv);

@@ -42,7 +42,6 @@ MPC_MUST_CHECK mpc_status node_signers_choose(const char *request_id, const char
  * The per-request rank of a holder (the order above; lower first).
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_CRYPTO.
  */
-MPC_MUST_CHECK mpc_status node_signers_rank(const char *request_id, const char *id,
-                                            uint64_t *rank);
+MPC_MUST_CHECK mpc_status node_signers_rank(const char *request_id, const char *id, uint64_t *rank);
 
 #endif /* MPC_NODE_SIGNERS_H */

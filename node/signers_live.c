@@ -46,8 +46,7 @@ someone_unheard(struct node_daemon *d, const char *const *ids, size_t n)
 }
 
 void
-node_signers_view(struct node_daemon *d, const char *const *ids, size_t n, int *live,
-                  uint64_t *inc)
+node_signers_view(struct node_daemon *d, const char *const *ids, size_t n, int *live, uint64_t *inc)
 {
     /* Right after a start nothing was heard yet: wait (bounded) for one
      * heartbeat of every holder, so the first choices match the peers'. */

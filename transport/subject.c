@@ -89,6 +89,7 @@ static const struct {
     [TRANSPORT_SUBJ_HEARTBEAT] = {"heartbeat", "mpc.n.{node}.hb"},
     [TRANSPORT_SUBJ_KEYCLAIM] = {"keyclaim", "mpc.n.{node}.keyclaim"},
     [TRANSPORT_SUBJ_KOS_NOTICE] = {"kos_notice", "mpc.n.{node}.kosq"},
+    [TRANSPORT_SUBJ_OUTCOME] = {"outcome", "mpc.n.{node}.outcome"},
 };
 
 int

@@ -18,6 +18,8 @@
  *   mpc.n.{node}.status                node status request (core request/reply)
  *   mpc.n.{node}.hb                    node heartbeat
  *   mpc.n.{node}.keyclaim              key claim request to node
+ *   mpc.n.{node}.kosq                  node's signed KOS quarantine notices
+ *   mpc.n.{node}.outcome               a peer asks node for its logged sign result
  * An id token is 1..TRANSPORT_SUBJECT_TOKEN_MAX printable ASCII characters
  * without '.', '*', '>' or whitespace: builders refuse anything else, so an
  * id can never widen or shift a subject.
@@ -53,6 +55,7 @@ typedef enum {
     TRANSPORT_SUBJ_HEARTBEAT,      /* mpc.n.{node}.hb */
     TRANSPORT_SUBJ_KEYCLAIM,       /* mpc.n.{node}.keyclaim */
     TRANSPORT_SUBJ_KOS_NOTICE,     /* mpc.n.{node}.kosq: signed KOS quarantine notices */
+    TRANSPORT_SUBJ_OUTCOME,        /* mpc.n.{node}.outcome: a node's logged sign result */
     TRANSPORT_SUBJ_COUNT           /* number of kinds */
 } transport_subject_kind;
 

@@ -19,10 +19,12 @@ test_retry_transient_table(void **state)
 {
     (void)state;
     static const mpc_status transient[] = {
-        MPC_ERR_PEER_RESTARTED, MPC_ERR_PEER_UNAVAILABLE, MPC_ERR_BARRIER,
-        MPC_ERR_IDLE,           MPC_ERR_GONE,             MPC_ERR_DEADLINE,
-        MPC_ERR_TIMEOUT,        MPC_ERR_NO_RESPONDERS,    MPC_ERR_NOT_CONNECTED,
-        MPC_ERR_BUSY,           MPC_ERR_ADMISSION,
+        MPC_ERR_PEER_RESTARTED, MPC_ERR_PEER_UNAVAILABLE,
+        MPC_ERR_BARRIER,        MPC_ERR_IDLE,
+        MPC_ERR_GONE,           MPC_ERR_DEADLINE,
+        MPC_ERR_TIMEOUT,        MPC_ERR_NO_RESPONDERS,
+        MPC_ERR_NOT_CONNECTED,  MPC_ERR_BUSY,
+        MPC_ERR_ADMISSION,
     };
     for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
         assert_int_equal(node_retry_transient(transient[i]), 1);
@@ -72,8 +74,8 @@ test_retry_backoff_grows_jittered_and_bounded(void **state)
     uint64_t d = NODE_RETRY_BASE_MS; /* the cap before jitter of attempt a */
     for (uint32_t a = 1; a < 40; a++) {
         uint64_t half = d / 2;
-        assert_int_equal(node_retry_backoff_ms(a, 0), half);              /* jitter floor */
-        assert_int_equal(node_retry_backoff_ms(a, (uint32_t)half), d);    /* jitter top */
+        assert_int_equal(node_retry_backoff_ms(a, 0), half);                  /* jitter floor */
+        assert_int_equal(node_retry_backoff_ms(a, (uint32_t)half), d);        /* jitter top */
         assert_int_equal(node_retry_backoff_ms(a, (uint32_t)half + 1), half); /* wraps */
         for (uint32_t r = 1; r < 5000; r += 13) {
             uint64_t v = node_retry_backoff_ms(a, r * 2654435761u);

@@ -111,7 +111,8 @@ test_signers_fills_with_down_holders_when_too_few_live(void **state)
     assert_true(c[1]); /* the live one is always in */
     size_t other = c[0] ? 0 : 2;
     /* the filler is the first non-live holder in the request order */
-    size_t first_down = nth_ranked("req-9", 0) != 1 ? nth_ranked("req-9", 0) : nth_ranked("req-9", 1);
+    size_t first_down =
+        nth_ranked("req-9", 0) != 1 ? nth_ranked("req-9", 0) : nth_ranked("req-9", 1);
     assert_int_equal(other, first_down);
     int none[3] = {0, 0, 0};
     assert_int_equal(node_signers_choose("req-9", H3, none, 3, 2, c), MPC_OK);
