@@ -26,21 +26,21 @@
 #include "common/status.h"
 #include "proto/result.pb-c.h"
 
-#define NODE_PEERRESULT_MAX 16384u /* largest answer read (a signed sign Result is ~1 KiB) */
-#define NODE_PEERRESULT_NONE "-"   /* the answer when nothing is logged */
+#define NODE_PEERRESULT_MAX  16384u /* largest answer read (a signed sign Result is ~1 KiB) */
+#define NODE_PEERRESULT_NONE "-"    /* the answer when nothing is logged */
 
 /* What a node expects of a peer's result. All borrowed. */
 struct node_peerresult_want {
-    const char *peer;         /* the peer asked (the copy must be signed by it) */
-    const uint8_t *peer_pk;   /* its 32-byte Ed25519 identity key */
-    const char *request_id;   /* the request */
-    const uint8_t *digest;    /* 32-byte SHA-256 of the request bytes */
-    int key_type;             /* Mpc__KeyType */
-    uint32_t version;         /* key version signed with */
-    const uint8_t *group_pk;  /* group key: 32 bytes (Ed25519) or 33 (compressed secp256k1) */
-    size_t group_pk_len;      /* its length */
-    const uint8_t *msg;       /* the signed message (ECDSA: the 32-byte digest) */
-    size_t msg_len;           /* its length */
+    const char *peer;        /* the peer asked (the copy must be signed by it) */
+    const uint8_t *peer_pk;  /* its 32-byte Ed25519 identity key */
+    const char *request_id;  /* the request */
+    const uint8_t *digest;   /* 32-byte SHA-256 of the request bytes */
+    int key_type;            /* Mpc__KeyType */
+    uint32_t version;        /* key version signed with */
+    const uint8_t *group_pk; /* group key: 32 bytes (Ed25519) or 33 (compressed secp256k1) */
+    size_t group_pk_len;     /* its length */
+    const uint8_t *msg;      /* the signed message (ECDSA: the 32-byte digest) */
+    size_t msg_len;          /* its length */
 };
 
 /*
@@ -56,7 +56,6 @@ struct node_peerresult_want {
  */
 MPC_MUST_CHECK mpc_status node_peerresult_check(const uint8_t *data, size_t len,
                                                 const struct node_peerresult_want *w,
-                                                Mpc__Result **res, uint8_t sig[64],
-                                                uint8_t *recid);
+                                                Mpc__Result **res, uint8_t sig[64], uint8_t *recid);
 
 #endif /* MPC_NODE_PEERRESULT_H */

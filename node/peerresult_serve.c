@@ -150,9 +150,9 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
                                              NULL) != MPC_OK) {
         return 0;
     }
-    mpc_status st = transport_request(d->t, subj, (const uint8_t *)job->request_id,
-                                      strlen(job->request_id), NODE_PEERRESULT_WAIT_MS, buf,
-                                      NODE_PEERRESULT_MAX, &rl);
+    mpc_status st =
+        transport_request(d->t, subj, (const uint8_t *)job->request_id, strlen(job->request_id),
+                          NODE_PEERRESULT_WAIT_MS, buf, NODE_PEERRESULT_MAX, &rl);
     if (st != MPC_OK) {
         return 0;
     }

@@ -175,8 +175,7 @@ test_peerresult_refusals_each_with_its_code(void **state)
         assert_int_equal(check(b, len, &w, 0), MPC_ERR_NOT_FOUND);
         free(b);
         /* undecodable */
-        assert_int_equal(check((const uint8_t *)"\xff\xff\xff", 3, &w, 0),
-                         MPC_ERR_MSG_MALFORMED);
+        assert_int_equal(check((const uint8_t *)"\xff\xff\xff", 3, &w, 0), MPC_ERR_MSG_MALFORMED);
         /* signed by another node's key, or naming another signer */
         b = make(kt, MPC_OK, 2, F.digest, "node-3", F.other_sk, 0, &len);
         assert_int_equal(check(b, len, &w, 0), MPC_ERR_MSG_BAD_SIGNATURE);
