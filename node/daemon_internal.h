@@ -11,6 +11,11 @@
  *   the outcome into the sub-job; the last one moves the job to d->done.
  * - finisher thread (outcome.c): stores shares/keyinfo, writes the request
  *   log, publishes the results, Acks (or Naks after a shutdown), frees the job.
+ * - retry thread (retry.c): a sign whose session failed for a transient
+ *   cause is queued there instead of finishing (the job stays in d->jobs);
+ *   it asks the co-signers for a logged success (peerresult_serve.c), or
+ *   prepares the sub-job again and starts the next attempt, or completes the
+ *   job (node_job_complete) when no attempt is left.
  * - ticker thread (housekeeping.c): heartbeats, InProgress on running jobs,
  *   JetStream reachability for /readyz.
  * - HTTP (libmicrohttpd thread) and NATS handlers only read counters,
@@ -248,7 +253,8 @@ mpc_status node_subjob_start(struct node_daemon *d, struct node_job *job, struct
 /* peerresult_serve.c (node/peerresult.h): the mpc.n.<self>.outcome responder, and
  * the question to the signers of sj's last attempt (retry thread) whether one of
  * them logged a success of the request; if so sj takes it over (status MPC_OK,
- * signature, signers) and node_peerresult_adopt returns 1. */
+ * signature, signers). Returns: NODE_PEERRESULT_ADOPTED, NODE_PEERRESULT_PEER_FAILED
+ * (one logged a failure: it joins no further attempt), NODE_PEERRESULT_NOTHING. */
 MPC_MUST_CHECK mpc_status node_peerresult_serve_start(struct node_daemon *d);
 void node_peerresult_serve_stop(struct node_daemon *d);
 int node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj);

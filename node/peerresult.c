@@ -81,8 +81,10 @@ node_peerresult_check(const uint8_t *data, size_t len, const struct node_peerres
                r->op != MPC__OP__OP_SIGN || (int)r->key_type != w->key_type ||
                r->key_version != w->version) {
         st = MPC_ERR_MSG_WRONG_SESSION;
-    } else if (r->status_code != 0 || !result_signature(r, w, sig, recid)) {
-        st = MPC_ERR_NOT_FOUND;
+    } else if (r->status_code != 0) {
+        st = MPC_ERR_GONE;
+    } else if (!result_signature(r, w, sig, recid)) {
+        st = MPC_ERR_MSG_MALFORMED; /* a success without its signature */
     } else if (!signature_verifies(w, sig)) {
         st = MPC_ERR_VERIFY_FAILED;
     }

@@ -13,7 +13,9 @@
  * same request bytes (request digest), is a success of this key type and key
  * version, and its signature verifies under the group key this node holds
  * over the message of the request. The adopted signature is then this node's
- * answer too (one final outcome, the same as its peer's).
+ * answer too (one final outcome, the same as its peer's). A peer that
+ * logged a failure (checked the same way) will join no further attempt, so
+ * the asker stops retrying and answers with its own last failure.
  *
  * THREAD SAFETY: node_peerresult_check is a pure function.
  */
@@ -28,6 +30,13 @@
 
 #define NODE_PEERRESULT_MAX  16384u /* largest answer read (a signed sign Result is ~1 KiB) */
 #define NODE_PEERRESULT_NONE "-"    /* the answer when nothing is logged */
+
+/* What asking the co-signers gave (node_peerresult_adopt, daemon_internal.h). */
+#define NODE_PEERRESULT_NOTHING 0 /* nothing logged yet, or no usable answer */
+#define NODE_PEERRESULT_ADOPTED 1 /* a co-signer's success was taken over */
+#define NODE_PEERRESULT_PEER_FAILED                                                                \
+    2 /* a co-signer answered the request with a failure:                                          \
+         it takes part in no further attempt */
 
 /* What a node expects of a peer's result. All borrowed. */
 struct node_peerresult_want {
@@ -48,9 +57,10 @@ struct node_peerresult_want {
  * In: data[0..len) the answer; w what it must match.
  * Out: *res — the decoded Result on MPC_OK (caller frees with
  *      mpc__result__free_unpacked), NULL otherwise; sig (64 bytes) and *recid.
- * Returns: MPC_OK (adopt it); MPC_ERR_NOT_FOUND (nothing logged, or not a
- *          success); MPC_ERR_MSG_MALFORMED (undecodable); MPC_ERR_MSG_BAD_SIGNATURE
- *          (not signed by w->peer); MPC_ERR_MSG_WRONG_SESSION (another request,
+ * Returns: MPC_OK (adopt it); MPC_ERR_NOT_FOUND (nothing logged);
+ *          MPC_ERR_GONE (the peer logged a failure of the request: a final
+ *          answer, it joins no further attempt); MPC_ERR_MSG_MALFORMED (undecodable);
+ * MPC_ERR_MSG_BAD_SIGNATURE (not signed by w->peer); MPC_ERR_MSG_WRONG_SESSION (another request,
  *          key type or version); MPC_ERR_VERIFY_FAILED (the signature does not
  *          verify); MPC_ERR_INVALID_ARG.
  */

@@ -138,7 +138,8 @@ adopt(struct node_subjob *sj, const Mpc__Result *r, const uint8_t sig[64], uint8
     (void)peer;
 }
 
-/* Asks one peer. Returns 1 if its result was adopted. */
+/* Asks one peer. Returns: NODE_PEERRESULT_ADOPTED (its success taken over),
+ * NODE_PEERRESULT_PEER_FAILED (it logged a failure), NODE_PEERRESULT_NOTHING. */
 static int
 ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_t *buf)
 {
@@ -148,13 +149,13 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
     size_t rl = 0;
     if (p == NULL || transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_OUTCOME, peer, NULL,
                                              NULL) != MPC_OK) {
-        return 0;
+        return NODE_PEERRESULT_NOTHING;
     }
     mpc_status st =
         transport_request(d->t, subj, (const uint8_t *)job->request_id, strlen(job->request_id),
                           NODE_PEERRESULT_WAIT_MS, buf, NODE_PEERRESULT_MAX, &rl);
     if (st != MPC_OK) {
-        return 0;
+        return NODE_PEERRESULT_NOTHING;
     }
     struct node_peerresult_want w = {
         .peer = peer,
@@ -171,41 +172,47 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
     Mpc__Result *r = NULL;
     uint8_t sig[64], recid = 0;
     st = node_peerresult_check(buf, rl, &w, &r, sig, &recid);
+    if (st == MPC_ERR_GONE) {
+        mpc_log(MPC_LOG_INFO, "node", "peer_result_failed", "request=%s peer=%s", job->request_id,
+                peer);
+        return NODE_PEERRESULT_PEER_FAILED;
+    }
     if (st != MPC_OK) {
         if (st != MPC_ERR_NOT_FOUND) {
             mpc_log(MPC_LOG_WARN, "node", "peer_result_refused", "request=%s peer=%s status=%s",
                     job->request_id, peer, mpc_status_name(st));
         }
-        return 0;
+        return NODE_PEERRESULT_NOTHING;
     }
     adopt(sj, r, sig, recid, peer);
     mpc__result__free_unpacked(r, NULL);
     mpc_log(MPC_LOG_INFO, "node", "peer_result_adopted", "request=%s peer=%s attempts=%u",
             job->request_id, peer, sj->attempts);
-    return 1;
+    return NODE_PEERRESULT_ADOPTED;
 }
 
 int
 node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj)
 {
     if (sj->job->op != MPC__OP__OP_SIGN || sj->pk_len == 0 || sj->version == 0) {
-        return 0;
+        return NODE_PEERRESULT_NOTHING;
     }
     uint8_t *buf = malloc(NODE_PEERRESULT_MAX);
     char peers[NODE_STORE_KEYINFO_MAX_PARTIES][NODE_ID_MAX + 1];
     uint32_t n = sj->n_parties;
-    int done = 0;
+    int got = NODE_PEERRESULT_NOTHING;
     if (buf == NULL) {
-        return 0;
+        return NODE_PEERRESULT_NOTHING;
     }
     for (uint32_t i = 0; i < n; i++) { /* adopt() rewrites sj->parties */
         snprintf(peers[i], sizeof peers[i], "%s", sj->parties[i]);
     }
-    for (uint32_t i = 0; i < n && !done; i++) {
+    for (uint32_t i = 0; i < n && got != NODE_PEERRESULT_ADOPTED; i++) {
         if (strcmp(peers[i], d->cfg->node_id) != 0) {
-            done = ask_peer(d, sj, peers[i], buf);
+            int r = ask_peer(d, sj, peers[i], buf);
+            got = r != NODE_PEERRESULT_NOTHING ? r : got;
         }
     }
     free(buf);
-    return done;
+    return got;
 }

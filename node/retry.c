@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/peerresult.h"
 
 #define NODE_RETRY_TICK_MS 50u /* queue scan period */
 
@@ -45,6 +46,8 @@ node_retry_transient(mpc_status st)
     case MPC_ERR_NOT_CONNECTED:    /* NATS reconnecting */
     case MPC_ERR_BUSY:             /* a peer's mailbox stayed full */
     case MPC_ERR_ADMISSION:        /* no permit for the new attempt yet */
+    case MPC_ERR_SUBSCRIBE:        /* the server did not confirm a subscription in time (load) */
+    case MPC_ERR_NATS:             /* the NATS client failed a call (reconnecting) */
         return 1;
     default: /* bad input, cheating, OT/multiplication checks, quarantine, disputes,
                 equivocation, store errors, shutdown (Nak'ed instead), ... */
@@ -186,8 +189,13 @@ static void
 retry_attempt(struct node_daemon *d, struct node_subjob *sj)
 {
     struct node_job *job = sj->job;
-    if (node_peerresult_adopt(d, sj)) { /* a co-signer finished it: its answer is ours */
+    int peer = node_peerresult_adopt(d, sj);
+    if (peer == NODE_PEERRESULT_ADOPTED) { /* a co-signer finished it: its answer is ours */
         node_job_complete(d, job);
+        return;
+    }
+    if (peer == NODE_PEERRESULT_PEER_FAILED) { /* it answered with a failure: it is gone */
+        retry_give_up(d, sj);
         return;
     }
     mpc_status last = sj->status;

@@ -72,9 +72,9 @@ make(int key_type, mpc_status st, uint32_t version, const uint8_t *digest, const
         assert_true(secp256k1_ecdsa_signature_serialize_compact(c, sig, &s));
         secp256k1_context_destroy(c);
     }
-    sig[10] ^= (uint8_t)flip;
+    sig[10] ^= (uint8_t)(flip > 0 ? flip : 0);
     const char *parts[2] = {"node-1", "node-3"};
-    int ok = st == MPC_OK;
+    int ok = st == MPC_OK && flip >= 0; /* flip < 0: a success without its signature */
     struct node_client_result_info info = {
         .request_id = "req-7",
         .op = MPC__OP__OP_SIGN,
@@ -170,9 +170,13 @@ test_peerresult_refusals_each_with_its_code(void **state)
         other_digest[0] ^= 1;
         /* nothing logged */
         assert_int_equal(check((const uint8_t *)"-", 1, &w, 0), MPC_ERR_NOT_FOUND);
-        /* a logged failure */
+        /* a logged failure: final, the peer joins no further attempt */
         uint8_t *b = make(kt, MPC_ERR_PEER_UNAVAILABLE, 2, F.digest, "node-3", F.id_sk, 0, &len);
-        assert_int_equal(check(b, len, &w, 0), MPC_ERR_NOT_FOUND);
+        assert_int_equal(check(b, len, &w, 0), MPC_ERR_GONE);
+        free(b);
+        /* a success without a signature */
+        b = make(kt, MPC_OK, 2, F.digest, "node-3", F.id_sk, -1, &len);
+        assert_int_equal(check(b, len, &w, 0), MPC_ERR_MSG_MALFORMED);
         free(b);
         /* undecodable */
         assert_int_equal(check((const uint8_t *)"\xff\xff\xff", 3, &w, 0), MPC_ERR_MSG_MALFORMED);

@@ -24,7 +24,8 @@ test_retry_transient_table(void **state)
         MPC_ERR_GONE,           MPC_ERR_DEADLINE,
         MPC_ERR_TIMEOUT,        MPC_ERR_NO_RESPONDERS,
         MPC_ERR_NOT_CONNECTED,  MPC_ERR_BUSY,
-        MPC_ERR_ADMISSION,
+        MPC_ERR_ADMISSION,      MPC_ERR_SUBSCRIBE,
+        MPC_ERR_NATS,
     };
     for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
         assert_int_equal(node_retry_transient(transient[i]), 1);
