@@ -100,12 +100,14 @@ struct node_subjob {
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */
     /* retries of a sign (node/retry.h) */
-    uint32_t attempts;                  /* attempts failed so far (0 = first one runs) */
-    uint8_t point[NODE_RETRY_POINT_ID]; /* the current attempt point (signers+incarnations) */
-    struct node_retry_points points;    /* failures per attempt point */
-    uint64_t retry_deadline_ms;         /* no new attempt from then on (monotonic) */
-    uint64_t retry_due_ms;              /* next attempt's start (monotonic; retry queue) */
-    struct node_subjob *retry_next;     /* retry queue link */
+    uint32_t attempts;   /* attempts failed so far (0 = first one runs) */
+    uint32_t retry_slot; /* wall-clock slot of the next attempt (bound in the sid) */
+    char left[NODE_RETRY_LEFT_MAX][NODE_ID_MAX + 1]; /* holders that answered the request with
+                                                        a failure: chosen no more */
+    uint32_t n_left;                                 /* entries in left */
+    uint64_t retry_deadline_ms;                      /* no new attempt from then on (monotonic) */
+    uint64_t retry_due_ms;          /* next attempt's start (monotonic; retry queue) */
+    struct node_subjob *retry_next; /* retry queue link */
 };
 
 /* One request in flight. */
@@ -265,8 +267,9 @@ int node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj);
 void node_signers_view(struct node_daemon *d, const char *const *ids, size_t n, int *live,
                        uint64_t *inc);
 /* signers_live.c: binds the attempt into a prepared sign's sid (node/client/sid.h):
- * its point (signers and their incarnations) and the failures seen there; sets
- * the retry deadline on the first attempt. Returns: MPC_OK or the sid error. */
+ * its point (signers and their incarnations) and its number (0 for the first
+ * attempt, then the retry's slot); sets the retry deadline on the first attempt. Returns: MPC_OK or
+ * the sid error. */
 mpc_status node_sign_bind_attempt(struct node_daemon *d, const struct node_job *job,
                                   struct node_subjob *sj);
 

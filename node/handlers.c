@@ -325,6 +325,11 @@ sj_choose_live(struct node_daemon *d, struct node_subjob *sj, uint32_t t, const 
         return MPC_OK; /* too few: refused below with MPC_ERR_BAD_THRESHOLD */
     }
     node_signers_view(d, holders, *n, live, inc);
+    for (size_t i = 0; i < *n; i++) {
+        for (uint32_t k = 0; k < sj->n_left; k++) {
+            live[i] = strcmp(holders[i], sj->left[k]) == 0 ? -1 : live[i]; /* gone from it */
+        }
+    }
     mpc_status st = node_signers_choose(sj->job->request_id, holders, live, *n, t, chosen);
     if (st != MPC_OK) {
         return st;

@@ -14,8 +14,8 @@
  * version, and its signature verifies under the group key this node holds
  * over the message of the request. The adopted signature is then this node's
  * answer too (one final outcome, the same as its peer's). A peer that
- * logged a failure (checked the same way) will join no further attempt, so
- * the asker stops retrying and answers with its own last failure.
+ * logged a failure (checked the same way, MPC_ERR_NOT_SELECTED included)
+ * will join no further attempt, so the asker chooses it no more.
  *
  * THREAD SAFETY: node_peerresult_check is a pure function.
  */

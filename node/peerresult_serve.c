@@ -172,9 +172,12 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
     Mpc__Result *r = NULL;
     uint8_t sig[64], recid = 0;
     st = node_peerresult_check(buf, rl, &w, &r, sig, &recid);
-    if (st == MPC_ERR_GONE) {
+    if (st == MPC_ERR_GONE) { /* it joins no further attempt of this request */
         mpc_log(MPC_LOG_INFO, "node", "peer_result_failed", "request=%s peer=%s", job->request_id,
                 peer);
+        if (sj->n_left < NODE_RETRY_LEFT_MAX) {
+            snprintf(sj->left[sj->n_left++], sizeof sj->left[0], "%s", peer);
+        }
         return NODE_PEERRESULT_PEER_FAILED;
     }
     if (st != MPC_OK) {

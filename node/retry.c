@@ -66,48 +66,20 @@ node_retry_backoff_ms(uint32_t attempt, uint32_t rnd)
     return d / 2 + (uint64_t)rnd % (d / 2 + 1); /* jitter: [d/2, d] */
 }
 
-static size_t
-point_find(const struct node_retry_points *p, const uint8_t id[NODE_RETRY_POINT_ID])
+uint64_t
+node_retry_slot(uint64_t now_wall_ms, uint64_t wait_ms, uint64_t slot_ms, uint32_t *slot)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        if (memcmp(p->id[i], id, NODE_RETRY_POINT_ID) == 0) {
-            return i;
-        }
-    }
-    return NODE_RETRY_POINTS;
-}
-
-uint32_t
-node_retry_point_failures(const struct node_retry_points *p, const uint8_t id[NODE_RETRY_POINT_ID])
-{
-    if (p == NULL || id == NULL) {
+    *slot = 0;
+    if (slot_ms == 0 || now_wall_ms > UINT64_MAX - wait_ms - slot_ms) {
         return 0;
     }
-    size_t i = point_find(p, id);
-    return i < NODE_RETRY_POINTS ? p->failures[i] : 0;
-}
-
-void
-node_retry_point_failed(struct node_retry_points *p, const uint8_t id[NODE_RETRY_POINT_ID])
-{
-    if (p == NULL || id == NULL) {
-        return;
+    uint64_t at = now_wall_ms + wait_ms;
+    uint64_t n = (at + slot_ms - 1) / slot_ms; /* first boundary at or after `at` */
+    if (n == 0 || n > UINT32_MAX) {
+        return 0;
     }
-    size_t i = point_find(p, id);
-    if (i == NODE_RETRY_POINTS) {
-        if (p->n == NODE_RETRY_POINTS) { /* forget the oldest */
-            memmove(p->id[0], p->id[1], (NODE_RETRY_POINTS - 1) * NODE_RETRY_POINT_ID);
-            memmove(&p->failures[0], &p->failures[1],
-                    (NODE_RETRY_POINTS - 1) * sizeof p->failures[0]);
-            p->n--;
-        }
-        i = p->n++;
-        memcpy(p->id[i], id, NODE_RETRY_POINT_ID);
-        p->failures[i] = 0;
-    }
-    if (p->failures[i] < UINT32_MAX) {
-        p->failures[i]++;
-    }
+    *slot = (uint32_t)n;
+    return n * slot_ms - now_wall_ms;
 }
 
 /* ---------------------------------------------------------------- the queue */
@@ -151,17 +123,21 @@ node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st)
         return 0;
     }
     uint64_t now = mpc_clock_mono_ms();
-    uint64_t wait = node_retry_backoff_ms(sj->attempts + 1, randombytes_random());
-    if (now + wait >= sj->retry_deadline_ms) {
+    uint64_t slot_ms = (uint64_t)d->cfg->timeouts.barrier_ms + NODE_RETRY_SLOT_MARGIN_MS;
+    uint32_t slot = 0;
+    uint64_t wait = node_retry_slot(mpc_clock_wall_ms(),
+                                    node_retry_backoff_ms(sj->attempts + 1, randombytes_random()),
+                                    slot_ms, &slot);
+    if (slot == 0 || now + wait >= sj->retry_deadline_ms) {
         return 0;
     }
-    node_retry_point_failed(&sj->points, sj->point);
     sj->attempts++;
+    sj->retry_slot = slot;
     sj->retry_due_ms = now + wait;
     subjob_reset_outputs(sj);
     mpc_log(MPC_LOG_INFO, "node", "sign_retry_scheduled",
-            "request=%s attempt=%u cause=%s peer=%s in_ms=%llu", job->request_id, sj->attempts,
-            mpc_status_name(st), sj->failed_peer[0] ? sj->failed_peer : "-",
+            "request=%s attempt=%u slot=%u cause=%s peer=%s in_ms=%llu", job->request_id,
+            sj->attempts, slot, mpc_status_name(st), sj->failed_peer[0] ? sj->failed_peer : "-",
             (unsigned long long)wait);
     __atomic_add_fetch(&d->m.retries, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&q->mu);
@@ -189,13 +165,9 @@ static void
 retry_attempt(struct node_daemon *d, struct node_subjob *sj)
 {
     struct node_job *job = sj->job;
-    int peer = node_peerresult_adopt(d, sj);
-    if (peer == NODE_PEERRESULT_ADOPTED) { /* a co-signer finished it: its answer is ours */
+    /* a co-signer finished it: its answer is ours (one that failed is chosen no more) */
+    if (node_peerresult_adopt(d, sj) == NODE_PEERRESULT_ADOPTED) {
         node_job_complete(d, job);
-        return;
-    }
-    if (peer == NODE_PEERRESULT_PEER_FAILED) { /* it answered with a failure: it is gone */
-        retry_give_up(d, sj);
         return;
     }
     mpc_status last = sj->status;
@@ -222,7 +194,7 @@ retry_attempt(struct node_daemon *d, struct node_subjob *sj)
         st = MPC_ERR_NOT_SELECTED; /* a holder whose peers chose others */
     }
     sj->status = st;
-    if (st == MPC_ERR_ADMISSION || st == MPC_ERR_EXISTS) {
+    if (st == MPC_ERR_ADMISSION || st == MPC_ERR_EXISTS || st == MPC_ERR_BAD_THRESHOLD) {
         sj->status = last; /* report the session's failure, not the busy restart */
         snprintf(sj->error_text, sizeof sj->error_text, "%s", last_text);
     }

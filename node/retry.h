@@ -10,15 +10,18 @@
  * session started, until the request's retry deadline. A permanent cause
  * (bad input, cheating, a failed OT check, quarantine, a dispute, an
  * equivocation, ...) is answered at once and never retried.
- * An "attempt point" is the signer set with the incarnation of every signer;
- * the attempt number bound into the sid counts the failures this node saw at
- * that point. Signers of one session fail together (ABORT), so they count
- * alike; a restarted signer changes the point, so its fresh process (which
- * remembers nothing) meets its peers at attempt 0 of the new point.
+ * An "attempt point" is the signer set with the incarnation of every signer.
+ * The first attempt binds number 0 into the sid; every retry starts at a
+ * wall-clock slot boundary (slots of the barrier timeout + NODE_RETRY_SLOT_MARGIN_MS,
+ * at least the backoff away) and binds the slot number: nodes retrying the
+ * same request meet at the same boundary with the same sid, whatever each saw
+ * before (a failure at the barrier on one side only, a restart, a different
+ * number of failed attempts). An attempt ends before its slot does (its
+ * barrier times out within it), so a sid is never used twice. Clocks must
+ * agree within the margin (the request freshness checks need that already).
  *
- * THREAD SAFETY: node_retry_transient, node_retry_backoff_ms and the point
- * functions are pure (the point table belongs to one sub-job, used by one
- * thread at a time). node_retry_offer is called from session workers;
+ * THREAD SAFETY: node_retry_transient, node_retry_backoff_ms and
+ * node_retry_slot are pure. node_retry_offer is called from session workers;
  * start/stop from the daemon's main thread.
  */
 #ifndef MPC_NODE_RETRY_H
@@ -29,17 +32,10 @@
 
 #include "common/status.h"
 
-#define NODE_RETRY_BASE_MS  250u  /* first backoff (before jitter) */
-#define NODE_RETRY_MAX_MS   4000u /* backoff cap */
-#define NODE_RETRY_POINTS   8u    /* attempt points remembered per sub-job */
-#define NODE_RETRY_POINT_ID 16u   /* bytes identifying a point (a hash) */
-
-/* Failures seen per attempt point (the sid's attempt number). */
-struct node_retry_points {
-    uint8_t id[NODE_RETRY_POINTS][NODE_RETRY_POINT_ID]; /* point hashes */
-    uint32_t failures[NODE_RETRY_POINTS];               /* failures at each */
-    size_t n;                                           /* points in use */
-};
+#define NODE_RETRY_BASE_MS        250u  /* first backoff (before jitter) */
+#define NODE_RETRY_MAX_MS         4000u /* backoff cap */
+#define NODE_RETRY_SLOT_MARGIN_MS 2000u /* slot = barrier timeout + this (clock skew room) */
+#define NODE_RETRY_LEFT_MAX       8u    /* holders remembered as gone from one request */
 
 /* Returns: 1 if a session that failed with st may succeed as a new attempt
  * (a peer restarted, unavailable, slow or gone); 0 for every other status. */
@@ -50,12 +46,14 @@ int node_retry_transient(mpc_status st);
  * jitter taking it to [d/2, d] by rnd. */
 uint64_t node_retry_backoff_ms(uint32_t attempt, uint32_t rnd);
 
-/* Returns: the failures recorded at point id (0 if unknown). */
-uint32_t node_retry_point_failures(const struct node_retry_points *p,
-                                   const uint8_t id[NODE_RETRY_POINT_ID]);
-
-/* Records one failure at point id (the oldest point is forgotten when full). */
-void node_retry_point_failed(struct node_retry_points *p, const uint8_t id[NODE_RETRY_POINT_ID]);
+/*
+ * The slot of the next retry: the first boundary of slot_ms slots (wall
+ * clock) at least wait_ms after now_wall_ms.
+ * Out: *slot — its number (bound into the sid; >= 1).
+ * Returns: the time from now to that boundary (ms); 0 with *slot = 0 if
+ *          slot_ms is 0 or *slot does not fit 32 bits.
+ */
+uint64_t node_retry_slot(uint64_t now_wall_ms, uint64_t wait_ms, uint64_t slot_ms, uint32_t *slot);
 
 struct node_daemon;
 struct node_subjob;

@@ -84,11 +84,15 @@ node_signers_choose(const char *request_id, const char *const *holders, const in
     for (int pass = 0; pass < 2 && k < t; pass++) { /* live ones first, then fill */
         for (size_t i = 0; i < n && k < t; i++) {
             size_t j = r[i].index;
-            if (!chosen[j] && (pass == 1 || live[j])) {
+            if (!chosen[j] && live[j] >= 0 && (pass == 1 || live[j] > 0)) {
                 chosen[j] = 1;
                 k++;
             }
         }
+    }
+    if (k < t) { /* too many holders gone from this request */
+        memset(chosen, 0, n * sizeof *chosen);
+        return MPC_ERR_BAD_THRESHOLD;
     }
     return MPC_OK;
 }

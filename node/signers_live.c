@@ -95,18 +95,10 @@ node_sign_bind_attempt(struct node_daemon *d, const struct node_job *job, struct
 {
     int live[NODE_STORE_KEYINFO_MAX_PARTIES];
     uint64_t inc[NODE_STORE_KEYINFO_MAX_PARTIES];
-    uint8_t point[NODE_CLIENT_SID_BYTES];
     if (sj->attempts == 0 && sj->retry_deadline_ms == 0) {
         set_retry_deadline(d, job, sj);
     }
     node_signers_view(d, sj->party_ptrs, sj->n_parties, live, inc);
-    memcpy(point, sj->sid, sizeof point);
-    mpc_status st = node_client_sid_bind_attempt(point, sj->party_ptrs, inc, sj->n_parties, 0);
-    if (st != MPC_OK) {
-        return st;
-    }
-    _Static_assert(NODE_RETRY_POINT_ID == NODE_CLIENT_SID_BYTES, "a point is a sid");
-    memcpy(sj->point, point, sizeof sj->point);
-    uint32_t attempt = node_retry_point_failures(&sj->points, sj->point);
-    return node_client_sid_bind_attempt(sj->sid, sj->party_ptrs, inc, sj->n_parties, attempt);
+    return node_client_sid_bind_attempt(sj->sid, sj->party_ptrs, inc, sj->n_parties,
+                                        sj->attempts == 0 ? 0 : sj->retry_slot);
 }

@@ -130,12 +130,9 @@ check "at least 99 % signed without resubmission ($signed of $TOTAL)" \
     $([ $((signed * 100)) -ge $((TOTAL * 99)) ]; echo $?)
 echo "     storm: $TOTAL signs (2 key types), $signed signed, $((STORM_MS / 1000)) s to the last result"
 sed -n 2p "$tmp/count.txt" | sed 's/^/     /'
-retries=0
-for i in 1 2 3; do
-    r=$(node_metric "$i" mpc_sign_retries_total); retries=$((retries + ${r:-0}))
-done
-echo "     sign retries (mpc_sign_retries_total, 3 nodes): $retries"
-grep -h "peer_result_adopted" "$tmp"/node-*.log | wc -l | sed 's/^/     results adopted from a co-signer: /'
+echo "     sign attempts retried (node logs): $(cat "$tmp"/node-*.log | grep -c sign_retry_started)," \
+    "results adopted from a co-signer: $(cat "$tmp"/node-*.log | grep -c peer_result_adopted)," \
+    "sessions failed: $(cat "$tmp"/node-*.log | grep -c 'event=end .*status=MPC_ERR')"
 
 python3 "$ROOT/tests/integration/lib/outcomes.py" consistent "$tmp/monitor.jsonl" ks- $TOTAL \
     >"$tmp/consistent.txt"

@@ -1,8 +1,8 @@
 /*
  * test_retry.c — node/retry.h: the one table of transient failures (every
  * status of common/status.h is classified; the permanent ones the issue names
- * are never retried), the jittered bounded backoff, and the attempt counter
- * per point.
+ * are never retried), the jittered bounded backoff, and the wall-clock slot
+ * boundary a retry starts at (where the nodes meet).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,37 +90,34 @@ test_retry_backoff_grows_jittered_and_bounded(void **state)
 }
 
 static void
-test_retry_points_count_per_point(void **state)
+test_retry_slot_is_the_next_boundary_after_the_wait(void **state)
 {
     (void)state;
-    struct node_retry_points p;
-    memset(&p, 0, sizeof p);
-    uint8_t a[NODE_RETRY_POINT_ID], b[NODE_RETRY_POINT_ID];
-    memset(a, 1, sizeof a);
-    memset(b, 2, sizeof b);
-    assert_int_equal(node_retry_point_failures(&p, a), 0);
-    node_retry_point_failed(&p, a);
-    node_retry_point_failed(&p, a);
-    node_retry_point_failed(&p, b);
-    assert_int_equal(node_retry_point_failures(&p, a), 2);
-    assert_int_equal(node_retry_point_failures(&p, b), 1);
-    /* Full: the oldest point is forgotten, the newest kept. */
-    for (uint8_t k = 3; k < 3 + NODE_RETRY_POINTS; k++) {
-        uint8_t c[NODE_RETRY_POINT_ID];
-        memset(c, k, sizeof c);
-        node_retry_point_failed(&p, c);
-    }
-    assert_int_equal(p.n, NODE_RETRY_POINTS);
-    assert_int_equal(node_retry_point_failures(&p, a), 0);
-    uint8_t last[NODE_RETRY_POINT_ID];
-    memset(last, 3 + NODE_RETRY_POINTS - 1, sizeof last);
-    assert_int_equal(node_retry_point_failures(&p, last), 1);
-    /* Bad arguments. */
-    assert_int_equal(node_retry_point_failures(NULL, a), 0);
-    assert_int_equal(node_retry_point_failures(&p, NULL), 0);
-    node_retry_point_failed(NULL, a);
-    node_retry_point_failed(&p, NULL);
-    assert_int_equal(p.n, NODE_RETRY_POINTS);
+    uint32_t slot = 7;
+    /* 12 s slots: at 100.5 s with a 250 ms wait, the boundary at 108 s (slot 9) */
+    assert_int_equal(node_retry_slot(100500, 250, 12000, &slot), 7500);
+    assert_int_equal(slot, 9);
+    /* a wait that reaches past it takes the next one */
+    assert_int_equal(node_retry_slot(100500, 7600, 12000, &slot), 19500);
+    assert_int_equal(slot, 10);
+    /* exactly on a boundary: that one */
+    assert_int_equal(node_retry_slot(96000, 0, 12000, &slot), 0);
+    assert_int_equal(slot, 8);
+    /* Two nodes that failed at different moments of one slot retry at the
+     * same boundary with the same number (the sid they meet in). */
+    uint32_t a = 0, b = 0;
+    (void)node_retry_slot(1796617380225ull, 250, 12000, &a);
+    (void)node_retry_slot(1796617385000ull, 900, 12000, &b);
+    assert_int_equal(a, b);
+    assert_true(a > 0);
+    /* no slot: zero length, or a number beyond 32 bits */
+    assert_int_equal(node_retry_slot(1000, 0, 0, &slot), 0);
+    assert_int_equal(slot, 0);
+    slot = 5;
+    assert_int_equal(node_retry_slot(UINT64_MAX / 2, 0, 1, &slot), 0);
+    assert_int_equal(slot, 0);
+    assert_int_equal(node_retry_slot(UINT64_MAX, 10, 10, &slot), 0);
+    assert_int_equal(slot, 0);
 }
 
 int
@@ -129,7 +126,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_transient_table),
         cmocka_unit_test(test_retry_backoff_grows_jittered_and_bounded),
-        cmocka_unit_test(test_retry_points_count_per_point),
+        cmocka_unit_test(test_retry_slot_is_the_next_boundary_after_the_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,25 @@ test_signers_fills_with_down_holders_when_too_few_live(void **state)
 }
 
 static void
+test_signers_never_chooses_an_excluded_holder(void **state)
+{
+    (void)state;
+    int c[3];
+    for (int k = 0; k < 30; k++) {
+        char rid[32];
+        snprintf(rid, sizeof rid, "gone-%d", k);
+        /* node-3 left the request, node-2 is down: node-2 fills, never node-3 */
+        int live[3] = {1, 0, -1};
+        assert_int_equal(node_signers_choose(rid, H3, live, 3, 2, c), MPC_OK);
+        assert_true(c[0] && c[1] && !c[2]);
+    }
+    /* too few holders left: refused, nothing chosen */
+    int gone[3] = {1, -1, -1};
+    assert_int_equal(node_signers_choose("gone", H3, gone, 3, 2, c), MPC_ERR_BAD_THRESHOLD);
+    assert_int_equal(count(c, 3), 0);
+}
+
+static void
 test_signers_spread_over_requests(void **state)
 {
     (void)state;
@@ -196,6 +215,7 @@ main(void)
         cmocka_unit_test(test_signers_same_choice_whatever_the_listing_order),
         cmocka_unit_test(test_signers_skips_down_holders),
         cmocka_unit_test(test_signers_fills_with_down_holders_when_too_few_live),
+        cmocka_unit_test(test_signers_never_chooses_an_excluded_holder),
         cmocka_unit_test(test_signers_spread_over_requests),
         cmocka_unit_test(test_signers_rank_matches_blake2b),
         cmocka_unit_test(test_signers_bad_args),
