@@ -219,13 +219,16 @@ else
     PID_SM=$!
 fi
 # --kill: kill -9 node-2 twice while the signs run, restarting it each time
-# (in this shell, so that the restarted node is its child like the others).
+# (in this shell, so that the restarted node is its child like the others);
+# each kill once SIGNS/3 more result copies were published since the last
+# restart (or the start of the storm).
 killer() {
-    local round
+    local round base
     for round in 1 2; do
+        base=$(wc -l <"$tmp/monitor.jsonl")
         wait_until "$(left)" python3 -c 'import sys
 sys.exit(0 if sum(1 for _ in open(sys.argv[1])) >= int(sys.argv[2]) else 1)' \
-            "$tmp/monitor.jsonl" $((MON_BASE + round * SIGNS / 3)) || return 1
+            "$tmp/monitor.jsonl" $((base + SIGNS / 3)) || return 1
         kill9_pid "${NODE_PID[2]}" || return 1
         echo "round $round: node-2 killed at $(now_ms)"
         cluster_start_node 2 || return 1
@@ -234,7 +237,6 @@ sys.exit(0 if sum(1 for _ in open(sys.argv[1])) >= int(sys.argv[2]) else 1)' \
     done
 }
 if [ "$KILL" = 1 ]; then
-    MON_BASE=$(wc -l <"$tmp/monitor.jsonl")
     killer >"$tmp/killer.log" 2>&1
     RC_KILL=$?
 fi
