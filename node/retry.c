@@ -166,8 +166,13 @@ retry_attempt(struct node_daemon *d, struct node_subjob *sj)
 {
     struct node_job *job = sj->job;
     /* a co-signer finished it: its answer is ours (one that failed is chosen no more) */
-    if (node_peerresult_adopt(d, sj) == NODE_PEERRESULT_ADOPTED) {
+    int peer = node_peerresult_adopt(d, sj);
+    if (peer == NODE_PEERRESULT_ADOPTED) {
         node_job_complete(d, job);
+        return;
+    }
+    if (peer == NODE_PEERRESULT_PEER_FAILED && job->req->sign->n_signers > 0) {
+        retry_give_up(d, sj); /* a named signer answered with a failure: the set cannot sign */
         return;
     }
     mpc_status last = sj->status;
