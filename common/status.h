@@ -121,6 +121,7 @@
     X(MPC_ERR_REQ_ID_REUSED, 518, "request id reused with different content")                      \
     X(MPC_ERR_REQ_RATE_LIMITED, 519, "initiator over its request rate")                            \
     X(MPC_ERR_REQ_ZERO_DIGEST, 520, "digest to sign is all zero")                                  \
+    X(MPC_ERR_NOT_SELECTED, 521, "holder not selected as a signer (the chosen signers answer)")    \
     X(MPC_ERR_KEY_DIVERGED, 530,                                                                   \
       "key state differs from a committee member's: unused until resolved")                        \
     X(MPC_ERR_KEY_ROLLED_BACK, 531,                                                                \

@@ -363,11 +363,16 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
     }
     if (st == MPC_OK) {
         d->peer_seen_ms = calloc(node_config_peers_count(d->peers) + 1, sizeof *d->peer_seen_ms);
-        st = d->peer_seen_ms != NULL ? open_messaging(d, ec, err, cap) : MPC_ERR_NOMEM;
+        d->peer_inc = calloc(node_config_peers_count(d->peers) + 1, sizeof *d->peer_inc);
+        st = d->peer_seen_ms != NULL && d->peer_inc != NULL ? open_messaging(d, ec, err, cap)
+                                                            : MPC_ERR_NOMEM;
     }
     if (st == MPC_OK) {
         set_policy(d, d->cfg);
         st = node_finisher_start(d);
+    }
+    if (st == MPC_OK) {
+        st = node_retry_start(d); /* sign retries (node/retry.h) */
     }
     if (st == MPC_OK && (st = node_housekeeping_start(d)) != MPC_OK) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "heartbeat/status subscriptions", "");
@@ -506,6 +511,7 @@ node_daemon_run(node_daemon *d)
     node_notify_stopping(d);
     mpc_log(MPC_LOG_INFO, "node", "draining", "drain_ms=%u", d->cfg->timeouts.drain_ms);
     mpc_status st = session_manager_shutdown(d->mgr, d->cfg->timeouts.drain_ms);
+    node_retry_stop(d); /* queued retries end as MPC_ERR_SHUTDOWN (Nak'ed) */
     wait_jobs_finished(d, NODE_FINISH_WAIT_MS);
     node_finisher_stop(d);
     node_notify_stop(d);
@@ -528,6 +534,7 @@ node_daemon_destroy(node_daemon *d)
     if (d->mgr != NULL && session_manager_shutdown(d->mgr, 0) != MPC_OK) {
         mpc_log(MPC_LOG_WARN, "node", "sessions_failed_at_exit", "node=%s", d->cfg->node_id);
     }
+    node_retry_stop(d);
     node_finisher_stop(d); /* finalizes jobs the shutdown failed */
     node_resolver_stop(d); /* after the finisher, which queues into it */
     if (d->t != NULL) {
@@ -549,6 +556,7 @@ node_daemon_destroy(node_daemon *d)
     node_config_free(d->policy_cfg);
     node_config_free(d->cfg);
     free(d->peer_seen_ms);
+    free(d->peer_inc);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     free(d);

@@ -11,6 +11,11 @@
  *   the outcome into the sub-job; the last one moves the job to d->done.
  * - finisher thread (outcome.c): stores shares/keyinfo, writes the request
  *   log, publishes the results, Acks (or Naks after a shutdown), frees the job.
+ * - retry thread (retry.c): a sign whose session failed for a transient
+ *   cause is queued there instead of finishing (the job stays in d->jobs);
+ *   it asks the co-signers for a logged success (peerresult_serve.c), or
+ *   prepares the sub-job again and starts the next attempt, or completes the
+ *   job (node_job_complete) when no attempt is left.
  * - ticker thread (housekeeping.c): heartbeats, InProgress on running jobs,
  *   JetStream reachability for /readyz.
  * - HTTP (libmicrohttpd thread) and NATS handlers only read counters,
@@ -32,6 +37,7 @@
 #include "node/config/peers.h"
 #include "node/daemon.h"
 #include "node/ratelimit.h"
+#include "node/retry.h"
 #include "node/sdnotify.h"
 #include "node/store/identity.h"
 #include "node/store/keyinfo.h"
@@ -93,6 +99,15 @@ struct node_subjob {
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */
+    /* retries of a sign (node/retry.h) */
+    uint32_t attempts;   /* attempts failed so far (0 = first one runs) */
+    uint32_t retry_slot; /* wall-clock slot of the next attempt (bound in the sid) */
+    char left[NODE_RETRY_LEFT_MAX][NODE_ID_MAX + 1]; /* holders that answered the request with
+                                                        a failure: chosen no more */
+    uint32_t n_left;                                 /* entries in left */
+    uint64_t retry_deadline_ms;                      /* no new attempt from then on (monotonic) */
+    uint64_t retry_due_ms;          /* next attempt's start (monotonic; retry queue) */
+    struct node_subjob *retry_next; /* retry queue link */
 };
 
 /* One request in flight. */
@@ -128,6 +143,8 @@ struct node_metrics {
     uint64_t store_failures;   /* store writes that failed */
     uint64_t reqlog_pruned;    /* request-log entries pruned */
     uint64_t intake_paused_ms; /* time intake waited on a full store */
+    uint64_t retries;          /* sign attempts scheduled after a transient failure */
+    uint64_t not_selected;     /* signs this holder was not chosen for (live signer choice) */
 };
 
 /* The daemon. */
@@ -166,6 +183,9 @@ struct node_daemon {
     int js_ok;                      /* last JetStream ping succeeded (atomic) */
     uint64_t started_ms;            /* monotonic start */
     uint64_t *peer_seen_ms;         /* per peer index: last heartbeat (atomic), 0 never */
+    uint64_t *peer_inc;             /* per peer index: incarnation in its last heartbeat (atomic) */
+    struct node_retry *retry;       /* retry queue and thread (retry.c, owned) */
+    transport_sub *outcome_sub;     /* mpc.n.<self>.outcome (peerresult_serve.c) */
     uint64_t ack_wait_ms;           /* effective AckWait */
     struct node_metrics m;          /* counters */
     node_sdnotify *notify;          /* systemd notify socket (owned), NULL if none */
@@ -227,6 +247,34 @@ mpc_status node_handler_key_write(const struct node_job *job, struct node_subjob
 void node_handler_failed(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
 /* Frees what prepare/finish allocated in sj. */
 void node_subjob_clear(struct node_subjob *sj);
+/* Before preparing sj again for a new attempt: frees what prepare allocated
+ * and forgets the parties (the attempt state stays). */
+void node_subjob_reprepare_clear(struct node_subjob *sj);
+
+/* intake.c: starts the session of a prepared sub-job (intake or retry thread).
+ * Returns: MPC_OK (the completion callback will run) or session_manager_start's error. */
+mpc_status node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjob *sj);
+
+/* peerresult_serve.c (node/peerresult.h): the mpc.n.<self>.outcome responder, and
+ * the question to the signers of sj's last attempt (retry thread) whether one of
+ * them logged a success of the request; if so sj takes it over (status MPC_OK,
+ * signature, signers). Returns: NODE_PEERRESULT_ADOPTED, NODE_PEERRESULT_PEER_FAILED
+ * (one logged a failure: it joins no further attempt), NODE_PEERRESULT_NOTHING. */
+MPC_MUST_CHECK mpc_status node_peerresult_serve_start(struct node_daemon *d);
+void node_peerresult_serve_stop(struct node_daemon *d);
+int node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj);
+
+/* signers_live.c: this node's view of the holders ids[0..n): live[i] (1 = self or
+ * heard within NODE_SIGNERS_LIVE_MS) and inc[i] (process incarnation, 0 unknown).
+ * Right after start it first waits (bounded) to hear every holder once. */
+void node_signers_view(struct node_daemon *d, const char *const *ids, size_t n, int *live,
+                       uint64_t *inc);
+/* signers_live.c: binds the attempt into a prepared sign's sid (node/client/sid.h):
+ * its point (signers and their incarnations) and its number (0 for the first
+ * attempt, then the retry's slot); sets the retry deadline on the first attempt. Returns: MPC_OK or
+ * the sid error. */
+mpc_status node_sign_bind_attempt(struct node_daemon *d, const struct node_job *job,
+                                  struct node_subjob *sj);
 
 /* kos_node.c (node/kos.h): DKLs23 "abort for good" on this node. */
 struct node_kos;
@@ -330,6 +378,8 @@ void node_keystate_snapshot_add(struct node_daemon *d, char **json);
 MPC_MUST_CHECK mpc_status node_finisher_start(struct node_daemon *d);
 void node_finisher_stop(struct node_daemon *d);
 void node_job_session_done(void *arg, const session_outcome *o);
+/* Moves a job whose sessions all ended from d->jobs to the finisher (any thread). */
+void node_job_complete(struct node_daemon *d, struct node_job *job);
 /* Frees a job (and its message, without acking). */
 void node_job_free(struct node_job *job);
 /* Encodes and publishes results (and writes the request log if log != 0). */

@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/signers.h"
 #include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
 #include "tss/keyshare.h"
@@ -150,6 +151,24 @@ node_subjob_clear(struct node_subjob *sj)
     sj->input = NULL;
     sj->result = NULL;
     sj->ki = NULL;
+}
+
+void
+node_subjob_reprepare_clear(struct node_subjob *sj)
+{
+    mpc_secure_free(sj->input);
+    free(sj->ki);
+    sj->input = NULL;
+    sj->input_len = 0;
+    sj->ki = NULL;
+    sj->n_parties = 0;
+    sj->self = 0;
+    sj->error_text[0] = '\0';
+    sj->failed_peer[0] = '\0';
+    sj->disputed[0][0] = '\0';
+    sj->disputed[1][0] = '\0';
+    sj->failed_round = 0;
+    sj->status = MPC_OK;
 }
 
 /* ---------------------------------------------------------------- party lists */
@@ -314,11 +333,50 @@ prepare_keygen(struct node_daemon *d, const Mpc__KeygenRequest *k, struct node_s
     return MPC_OK;
 }
 
+/* A sign naming no signers: `threshold` live holders, the same on every node
+ * with the same view (node/signers.h). Out: holders[0..*n) replaced by the set.
+ * Returns: MPC_OK; MPC_ERR_NOT_SELECTED (this holder is not in the set). */
+static mpc_status
+sj_choose_live(struct node_daemon *d, struct node_subjob *sj, uint32_t t, const char **holders,
+               size_t *n)
+{
+    int live[NODE_STORE_KEYINFO_MAX_PARTIES], chosen[NODE_STORE_KEYINFO_MAX_PARTIES];
+    uint64_t inc[NODE_STORE_KEYINFO_MAX_PARTIES];
+    if (*n < t || t == 0) {
+        return MPC_OK; /* too few: refused below with MPC_ERR_BAD_THRESHOLD */
+    }
+    node_signers_view(d, holders, *n, live, inc);
+    for (size_t i = 0; i < *n; i++) {
+        for (uint32_t k = 0; k < sj->n_left; k++) {
+            live[i] = strcmp(holders[i], sj->left[k]) == 0 ? -1 : live[i]; /* gone from it */
+        }
+    }
+    mpc_status st = node_signers_choose(sj->job->request_id, holders, live, *n, t, chosen);
+    if (st != MPC_OK) {
+        return st;
+    }
+    size_t k = 0;
+    int self = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (chosen[i]) {
+            self |= strcmp(holders[i], d->cfg->node_id) == 0;
+            holders[k++] = holders[i];
+        } else if (strcmp(holders[i], d->cfg->node_id) == 0) {
+            snprintf(sj->error_text, sizeof sj->error_text, "not selected: %u live holders sign",
+                     t);
+        }
+    }
+    *n = k;
+    return self || sj->error_text[0] == '\0' ? MPC_OK : MPC_ERR_NOT_SELECTED;
+}
+
 static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
     const char *ids[NODE_STORE_KEYINFO_MAX_PARTIES];
-    mpc_status st = sj_load_keyinfo(d, sj, s->wallet_id, 1, s->key_version);
+    /* a retry keeps the version its first attempt resolved */
+    mpc_status st =
+        sj_load_keyinfo(d, sj, s->wallet_id, 1, sj->attempts > 0 ? sj->version : s->key_version);
     if (st != MPC_OK) {
         return st;
     }
@@ -331,6 +389,9 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
                                                     NODE_STORE_KEYINFO_MAX_PARTIES)
                                 : node_kos_avoid(d, sj->key_type, s->wallet_id, sj->version,
                                                  holders, v->n_participants);
+    if (s->n_signers == 0 && (st = sj_choose_live(d, sj, v->threshold, holders, &n)) != MPC_OK) {
+        return st;
+    }
     for (size_t i = 0; i < n; i++) {
         const char *id = s->n_signers > 0 ? ids[i] : holders[i];
         if (!version_has(v, id)) {
@@ -493,8 +554,10 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
         return prepare_keygen(d, r->keygen, sj);
     case MPC__OP__OP_SIGN:
         st = prepare_sign(d, r->sign, sj);
-        /* Every node must sign with the same key version (see sid.h). */
-        return st == MPC_OK ? node_client_sid_bind_version(sj->sid, sj->version) : st;
+        /* Every node must sign with the same key version (see sid.h), and the
+         * same attempt (node/retry.h). */
+        st = st == MPC_OK ? node_client_sid_bind_version(sj->sid, sj->version) : st;
+        return st == MPC_OK ? node_sign_bind_attempt(d, job, sj) : st;
     default:
         return prepare_reshare(d, r->reshare, sj);
     }

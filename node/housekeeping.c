@@ -33,6 +33,31 @@
 #define NODE_PRUNE_BATCH  64u   /* deletions per write transaction */
 #define NODE_PRUNE_ROUNDS 16u   /* transactions per period (bounded work per tick) */
 
+/* Returns: the "inc" field of a heartbeat body (a decimal integer), 0 if absent
+ * or malformed. Bounded: reads at most len bytes. */
+static uint64_t
+heartbeat_incarnation(const uint8_t *data, size_t len)
+{
+    static const char key[] = "\"inc\":";
+    const size_t kl = sizeof key - 1;
+    for (size_t i = 0; data != NULL && i + kl < len; i++) {
+        if (memcmp(data + i, key, kl) != 0) {
+            continue;
+        }
+        uint64_t v = 0;
+        size_t j = i + kl, digits = 0;
+        for (; j < len && data[j] >= '0' && data[j] <= '9' && digits < 20; j++, digits++) {
+            uint64_t next = v * 10 + (uint64_t)(data[j] - '0');
+            if (next < v) {
+                return 0; /* overflow */
+            }
+            v = next;
+        }
+        return digits > 0 ? v : 0;
+    }
+    return 0;
+}
+
 static transport_reply
 on_heartbeat(void *arg, const transport_msg *msg)
 {
@@ -41,8 +66,12 @@ on_heartbeat(void *arg, const transport_msg *msg)
     if (!transport_subject_parse_kind(msg->subject, TRANSPORT_SUBJ_HEARTBEAT, id, NULL, NULL)) {
         return TRANSPORT_REPLY_NONE;
     }
+    uint64_t inc = heartbeat_incarnation(msg->data, msg->len);
     for (size_t i = 0; i < node_config_peers_count(d->peers); i++) {
         if (strcmp(node_config_peers_at(d->peers, i)->id, id) == 0) {
+            if (inc != 0) { /* the live signer choice binds it (node/signers.h) */
+                __atomic_store_n(&d->peer_inc[i], inc, __ATOMIC_RELAXED);
+            }
             __atomic_store_n(&d->peer_seen_ms[i], mpc_clock_mono_ms(), __ATOMIC_RELAXED);
         }
     }
@@ -105,10 +134,11 @@ publish_heartbeat(struct node_daemon *d)
     }
     int n = snprintf(body, sizeof body,
                      "{\"node\":\"%s\",\"version\":\"%s\",\"uptime_ms\":%llu,\"live\":%llu,"
-                     "\"permits_free\":%u}",
+                     "\"permits_free\":%u,\"inc\":%llu}",
                      d->cfg->node_id, NODE_DAEMON_VERSION,
                      (unsigned long long)(mpc_clock_mono_ms() - d->started_ms),
-                     (unsigned long long)ms.live, session_manager_permits_free(d->mgr));
+                     (unsigned long long)ms.live, session_manager_permits_free(d->mgr),
+                     (unsigned long long)session_manager_incarnation(d->mgr));
     if (n > 0 && (size_t)n < sizeof body) {
         if (transport_publish(d->t, subj, (const uint8_t *)body, (size_t)n) != MPC_OK) {
             mpc_log(MPC_LOG_DEBUG, "node", "heartbeat_failed", "subject=%s", subj);

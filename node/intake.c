@@ -255,6 +255,44 @@ job_prepare(struct node_daemon *d, struct node_job *job, int *not_ours)
     return ready;
 }
 
+/* Starts sj's session. Called on the intake thread or the retry thread. */
+mpc_status
+node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
+{
+    const char *wallet = job->op == MPC__OP__OP_KEYGEN ? job->req->keygen->wallet_id
+                         : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
+                                                       : job->req->reshare->wallet_id;
+    char scope[SESSION_PAIRGATE_SCOPE_MAX + 1];
+    int gated = job->op == MPC__OP__OP_SIGN && sj->h->record_quarantine != NULL &&
+                node_kos_scope(scope, sizeof scope, sj->h->name, wallet, sj->version) == MPC_OK;
+    session_spec spec = {
+        .sid = sj->sid,
+        .op = (session_op)job->op,
+        .key_type = sj->h->name,
+        .wallet = wallet,
+        .proto = node_handler_protocol(job, sj),
+        .self = sj->self,
+        .n_parties = sj->n_parties,
+        .party_ids = sj->party_ptrs,
+        .threshold = sj->threshold,
+        .input = sj->input,
+        .input_len = sj->input_len,
+        .admit_timeout_ms = NODE_ADMIT_WAIT_MS,
+        .done = node_job_session_done,
+        .done_arg = sj,
+        .gate_scope = gated ? scope : NULL, /* DKLs23 KOS pair gate (node/kos.h) */
+    };
+    uint8_t *input = sj->input; /* copied by the manager; freed here without touching sj */
+    sj->input = NULL;
+    sj->started = 1;
+    mpc_status st = session_manager_start(d->mgr, &spec);
+    mpc_secure_free(input);
+    if (st != MPC_OK) {
+        sj->started = 0; /* done is never called; once started, sj may be gone already */
+    }
+    return st;
+}
+
 /* Starts the prepared sessions. Returns: the number started. */
 static size_t
 job_start(struct node_daemon *d, struct node_job *job, mpc_status *first_err)
@@ -266,33 +304,7 @@ job_start(struct node_daemon *d, struct node_job *job, mpc_status *first_err)
         if (sj->status != MPC_OK) {
             continue;
         }
-        const char *wallet = job->op == MPC__OP__OP_KEYGEN ? job->req->keygen->wallet_id
-                             : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
-                                                           : job->req->reshare->wallet_id;
-        char scope[SESSION_PAIRGATE_SCOPE_MAX + 1];
-        int gated = job->op == MPC__OP__OP_SIGN && sj->h->record_quarantine != NULL &&
-                    node_kos_scope(scope, sizeof scope, sj->h->name, wallet, sj->version) == MPC_OK;
-        session_spec spec = {
-            .sid = sj->sid,
-            .op = (session_op)job->op,
-            .key_type = sj->h->name,
-            .wallet = wallet,
-            .proto = node_handler_protocol(job, sj),
-            .self = sj->self,
-            .n_parties = sj->n_parties,
-            .party_ids = sj->party_ptrs,
-            .threshold = sj->threshold,
-            .input = sj->input,
-            .input_len = sj->input_len,
-            .admit_timeout_ms = NODE_ADMIT_WAIT_MS,
-            .done = node_job_session_done,
-            .done_arg = sj,
-            .gate_scope = gated ? scope : NULL, /* DKLs23 KOS pair gate (node/kos.h) */
-        };
-        sj->started = 1;
-        mpc_status st = session_manager_start(d->mgr, &spec);
-        mpc_secure_free(sj->input); /* copied by the manager */
-        sj->input = NULL;
+        mpc_status st = node_subjob_start(d, job, sj);
         if (st == MPC_OK) {
             started++;
             continue;
@@ -445,8 +457,12 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
         node_job_free(job);
         return;
     }
-    if (ready == 0) { /* every key type rejected by its handler */
-        node_metrics_rejected(&d->m, job->sub[0].status);
+    if (ready == 0) { /* every key type rejected by its handler, or another holder signs */
+        if (job->sub[0].status == MPC_ERR_NOT_SELECTED) {
+            node_metrics_add(&d->m.not_selected);
+        } else {
+            node_metrics_rejected(&d->m, job->sub[0].status);
+        }
         (void)node_job_publish(d, job, 1);
         node_msg_term(job->msg, job->request_id);
         node_job_free(job);

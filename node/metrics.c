@@ -139,6 +139,12 @@ render_requests(FILE *f, const struct node_metrics *m)
             get(&m->republished));
     counter(f, "mpc_requests_not_participant_total", "Requests acked as not involving this node.",
             NULL, get(&m->not_participant));
+    counter(f, "mpc_sign_retries_total",
+            "Sign attempts scheduled after a transient failure (node/retry.h).", NULL,
+            get(&m->retries));
+    counter(f, "mpc_sign_not_selected_total",
+            "Signs naming no signers for which this holder was not chosen.", NULL,
+            get(&m->not_selected));
     counter(f, "mpc_requests_unauthenticated_total",
             "Requests dropped without a result: no valid initiator signature.", NULL,
             get(&m->unauthenticated));

@@ -83,6 +83,18 @@ node_job_session_done(void *arg, const session_outcome *o)
         }
     }
     node_metrics_outcome(&d->m, job->op, sj->status, o->elapsed_ms);
+    if (sj->status != MPC_OK && node_retry_offer(d, sj, sj->status)) {
+        pthread_mutex_lock(&d->mu);
+        pthread_cond_broadcast(&d->cv); /* a permit was freed */
+        pthread_mutex_unlock(&d->mu);
+        return; /* another attempt follows (node/retry.h) */
+    }
+    node_job_complete(d, job);
+}
+
+void
+node_job_complete(struct node_daemon *d, struct node_job *job)
+{
     pthread_mutex_lock(&d->mu);
     if (--job->pending == 0) {
         struct node_job **pp = &d->jobs;

@@ -91,6 +91,7 @@ static const struct {
     [TRANSPORT_SUBJ_KEYCONFIRM] = {"keyconfirm", "mpc.n.{node}.keyconfirm"},
     [TRANSPORT_SUBJ_KOS_NOTICE] = {"kos_notice", "mpc.n.{node}.kosq"},
     [TRANSPORT_SUBJ_KEYSTATE] = {"keystate", "mpc.n.{node}.keystate"},
+    [TRANSPORT_SUBJ_OUTCOME] = {"outcome", "mpc.n.{node}.outcome"},
 };
 
 int

@@ -186,7 +186,7 @@ slot_finish(struct run *rn, struct slot *s)
     const struct cli_results *r = s->r;
     const char *name = "ok";
     for (size_t i = 0; i < r->n && r->n_errors > 0; i++) {
-        if (r->v[i].res->status_code != 0) {
+        if (r->v[i].res->status_code != 0 && r->v[i].res->status_code != MPC_ERR_NOT_SELECTED) {
             name = r->v[i].res->status_name[0] != '\0' ? r->v[i].res->status_name : "ERROR";
             break;
         }

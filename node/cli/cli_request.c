@@ -70,7 +70,8 @@ static const char sign_usage[] =
     "  --message-hex HEX       the message in hex\n"
     "  --message-file F        the message is the content of F\n"
     "  --key-type T            ed25519 (default) or secp256k1\n"
-    "  --signers LIST          comma-separated node ids (default: all holders)\n"
+    "  --signers LIST          comma-separated node ids (default: the cluster chooses\n"
+    "                          threshold live holders; the others answer NOT_SELECTED)\n"
     "  --key-version N         sign with this key version (default: the active one)\n"
     "  --public-key HEX        verify against this group key instead of the reported\n"
     "                          one (32 bytes ed25519, 33 bytes compressed secp256k1)\n" COMMON_HELP;

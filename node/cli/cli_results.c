@@ -213,7 +213,8 @@ cli_results_add(struct cli_results *r, const uint8_t *data, size_t len, const ch
     memcpy(o->node, node, strlen(node) + 1); /* valid id: at most NODE_ID_MAX bytes */
     o->res = res;
     o->arrived_ms = arrived_ms;
-    r->n_errors += res->status_code != 0;
+    /* a holder not chosen as a signer answers, but it is not a failure */
+    r->n_errors += res->status_code != 0 && res->status_code != MPC_ERR_NOT_SELECTED;
     if (res->status_code == 0) {
         outcome_verify(r, o, p);
     }

@@ -70,3 +70,45 @@ node_client_sid_bind_version(uint8_t sid[NODE_CLIENT_SID_BYTES], uint32_t key_ve
     memcpy(sid, out, NODE_CLIENT_SID_BYTES);
     return MPC_OK;
 }
+
+static void
+put_be(uint8_t *out, uint64_t v, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i++) {
+        out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    }
+}
+
+mpc_status
+node_client_sid_bind_attempt(uint8_t sid[NODE_CLIENT_SID_BYTES], const char *const *ids,
+                             const uint64_t *incarnations, size_t n, uint32_t attempt)
+{
+    static const char tag[] = "mpc-node/sid/attempt/v1";
+    crypto_generichash_state h;
+    uint8_t b4[4], b8[8], out[NODE_CLIENT_SID_BYTES];
+    if (sid == NULL || ids == NULL || incarnations == NULL || n == 0 || n > UINT32_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == NULL || ids[i][0] == '\0') {
+            return MPC_ERR_INVALID_ARG;
+        }
+    }
+    put_be(b4, n, 4);
+    int ok = crypto_generichash_init(&h, NULL, 0, NODE_CLIENT_SID_BYTES) == 0 &&
+             crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag - 1) == 0 &&
+             crypto_generichash_update(&h, sid, NODE_CLIENT_SID_BYTES) == 0 &&
+             crypto_generichash_update(&h, b4, sizeof b4) == 0;
+    for (size_t i = 0; i < n && ok; i++) {
+        put_be(b8, incarnations[i], 8);
+        ok = sid_field(&h, ids[i]) && crypto_generichash_update(&h, b8, sizeof b8) == 0;
+    }
+    put_be(b4, attempt, 4);
+    ok = ok && crypto_generichash_update(&h, b4, sizeof b4) == 0 &&
+         crypto_generichash_final(&h, out, sizeof out) == 0;
+    if (!ok) {
+        return MPC_ERR_CRYPTO;
+    }
+    memcpy(sid, out, NODE_CLIENT_SID_BYTES);
+    return MPC_OK;
+}

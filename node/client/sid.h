@@ -16,6 +16,7 @@
 #ifndef MPC_NODE_CLIENT_SID_H
 #define MPC_NODE_CLIENT_SID_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/status.h"
@@ -46,5 +47,24 @@ MPC_MUST_CHECK mpc_status node_client_sid_derive(uint8_t sid[NODE_CLIENT_SID_BYT
  */
 MPC_MUST_CHECK mpc_status node_client_sid_bind_version(uint8_t sid[NODE_CLIENT_SID_BYTES],
                                                        uint32_t key_version);
+
+/*
+ * Binds one attempt of a sign into its session id (DESIGN §4.4):
+ *   sid'' = BLAKE2b-128("mpc-node/sid/attempt/v1" || sid || u32be(n)
+ *            || for each signer, in party order: u32be(len id) || id || u64be(incarnation)
+ *            || u32be(attempt))
+ * Why: a retried sign needs a fresh sid (the failed one is tombstoned), and the
+ * nodes must meet in the same one without talking first. The signer set and
+ * the process incarnation of every signer (from the heartbeats) make an
+ * "attempt point" that changes whenever a signer restarts or the set changes;
+ * attempt counts the failures this node saw at that very point.
+ * In/Out: sid (NODE_CLIENT_SID_BYTES), replaced on MPC_OK, unchanged otherwise.
+ * In: ids[0..n), incarnations[0..n) (n >= 1; ids non-empty).
+ * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_CRYPTO.
+ */
+MPC_MUST_CHECK mpc_status node_client_sid_bind_attempt(uint8_t sid[NODE_CLIENT_SID_BYTES],
+                                                       const char *const *ids,
+                                                       const uint64_t *incarnations, size_t n,
+                                                       uint32_t attempt);
 
 #endif /* MPC_NODE_CLIENT_SID_H */

@@ -16,10 +16,10 @@ expect_checks 21 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 MON_PID=
 N=20
-MIN_FULL=1 # requests that must succeed at every node despite the crash. Not more: with
-           # per-session ephemeral keys a session that met the killed process cannot
-           # finish, and under load all 20 may start before the kill (cluster retries,
-           # issue 15, will raise this)
+MIN_FULL=$N # requests that must be signed despite the crash: 2 signers succeed and the
+            # third holder answers MPC_ERR_NOT_SELECTED (the cluster retries a failed sign
+            # with a new attempt, and a signer that lost its session adopts its co-signer's
+            # logged result, docs/DESIGN.md §4.4)
 cleanup() {
     stop_pid "$MON_PID" 2; cluster_stop_all
     [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"
@@ -42,7 +42,7 @@ check "keygen 2-of-3" $?
 pk=$(jget "$tmp/kg.json" public_key)
 msg_hex() { printf 'crash-sign-%02d' "$1" | od -An -tx1 | tr -d ' \n'; }
 
-# Queue 20 signs (all holders, so node-2 is needed by every one), then crash node-2.
+# Queue 20 signs naming no signers (2 live holders of 3 sign each), then crash node-2.
 # Each is saved first, so that the very same request can be delivered again below.
 for ((k = 1; k <= N; k++)); do
     cli sign --wallet w-crash --message-hex "$(msg_hex $k)" --request-id "crash-$k" \
@@ -71,11 +71,13 @@ d = json.load(open(sys.argv[1]))
 nodes = sorted(r["node"] for r in d["results"])
 sys.exit(0 if nodes == ["node-1", "node-2", "node-3"] and d["duplicates"] == 0 else 1)
 PY
-    read -r o e b < <(python3 -c 'import json,sys
+    read -r o e b ns < <(python3 -c 'import json,sys
 d=json.load(open(sys.argv[1])); rs=d["results"]
 print(sum(r["ok"] for r in rs), sum((not r["ok"]) and r["status_code"] > 0 for r in rs),
-      sum(r.get("verified") is False for r in rs))' "$tmp/r$k.json")
-    okc=$((okc + o)); errc=$((errc + e)); badsig=$((badsig + b)); [ "$o" = 3 ] && full=$((full + 1))
+      sum(r.get("verified") is False for r in rs),
+      sum(r["status_name"] == "MPC_ERR_NOT_SELECTED" for r in rs))' "$tmp/r$k.json")
+    okc=$((okc + o)); errc=$((errc + e)); badsig=$((badsig + b))
+    [ "$o" -ge 2 ] && [ $((o + ns)) = 3 ] && full=$((full + 1))
 done
 check "every request has exactly one outcome per node (3 nodes x $N)" $all3
 check "every outcome is a success or an error with a code ($okc ok, $errc errors)" \
@@ -83,7 +85,8 @@ check "every outcome is a success or an error with a code ($okc ok, $errc errors
 check "every successful signature verifies under the group key" $([ $badsig -eq 0 ]; echo $?)
 # All errors would satisfy the checks above: the requests queued behind the
 # crash must still be served once node-2 is back.
-check "at least $MIN_FULL of $N requests signed by all 3 nodes ($full)" $([ $full -ge $MIN_FULL ]; echo $?)
+check "at least $MIN_FULL of $N requests signed (2 signers, the third not selected: $full)" \
+    $([ $full -ge $MIN_FULL ]; echo $?)
 echo "     outcomes: $okc successes, $errc errors (of $((3 * N)))"
 python3 -c 'import json,sys,collections
 c=collections.Counter(r["status_name"] for f in sys.argv[1:] for r in json.load(open(f))["results"])

@@ -11,7 +11,12 @@
   outcomes.py republished MONITOR PREFIX NODE MIN REQUESTS
       NODE published at least MIN copies, all identical, of each of at least
       REQUESTS such requests.
+  outcomes.py complete MONITOR NODES CSV...
+      every request id of the CSV files (mpc-cli bench --csv, column
+      request_id) has copies from exactly NODES nodes, and each node's copies
+      are byte-identical: one final outcome per node for every request.
 """
+import csv
 import collections
 import json
 import sys
@@ -31,7 +36,7 @@ def load(path, prefix):
 
 
 def main(argv):
-    seen = load(argv[2], argv[3])
+    seen = load(argv[2], "" if argv[1] == "complete" else argv[3])
     if argv[1] == "consistent":
         need = int(argv[4])
         bad = [k for k, v in seen.items() if len(set(v)) != 1]
@@ -51,6 +56,19 @@ def main(argv):
         ok = len(mine) >= need and all(len(v) >= copies and len(set(v)) == 1
                                        for v in mine.values())
         return 0 if ok else 1
+    if argv[1] == "complete":
+        nodes = int(argv[3])
+        ids = set()
+        for f in argv[4:]:
+            ids |= {r["request_id"] for r in csv.DictReader(open(f))}
+        by_req = collections.defaultdict(dict)
+        for (rid, node), v in seen.items():
+            by_req[rid][node] = v
+        short = [i for i in ids if len(by_req.get(i, {})) != nodes]
+        bad = [i for i in ids if any(len(set(v)) != 1 for v in by_req.get(i, {}).values())]
+        print("%d requests, %d without one outcome from each of %d nodes, %d with two "
+              "different outcomes from one node" % (len(ids), len(short), nodes, len(bad)))
+        return 0 if ids and not short and not bad else 1
     return 2
 
 

@@ -106,6 +106,62 @@ test_sid_bind_version_matches_blake2b_and_separates_versions(void **state)
     assert_int_equal(node_client_sid_bind_version(NULL, 1), MPC_ERR_INVALID_ARG);
 }
 
+static void
+test_sid_bind_attempt_matches_blake2b_and_separates_points(void **state)
+{
+    (void)state;
+    static const char tag[] = "mpc-node/sid/attempt/v1";
+    const char *ids[2] = {"node-1", "node-3"};
+    uint64_t inc[2] = {0x0102030405060708ull, 7};
+    uint8_t base[NODE_CLIENT_SID_BYTES], a[NODE_CLIENT_SID_BYTES], b[NODE_CLIENT_SID_BYTES];
+    uint8_t buf[128], want[NODE_CLIENT_SID_BYTES];
+    assert_int_equal(node_client_sid_derive(base, "sign", "ed25519", "w1", "req-1"), MPC_OK);
+    memcpy(a, base, sizeof a);
+    assert_int_equal(node_client_sid_bind_attempt(a, ids, inc, 2, 3), MPC_OK);
+    size_t off = 0;
+    memcpy(buf, tag, sizeof tag - 1);
+    off += sizeof tag - 1;
+    memcpy(buf + off, base, sizeof base);
+    off += sizeof base;
+    const uint8_t n2[4] = {0, 0, 0, 2};
+    memcpy(buf + off, n2, 4);
+    off += 4;
+    put(buf, &off, "node-1");
+    const uint8_t i1[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    memcpy(buf + off, i1, 8);
+    off += 8;
+    put(buf, &off, "node-3");
+    const uint8_t i3[8] = {0, 0, 0, 0, 0, 0, 0, 7};
+    memcpy(buf + off, i3, 8);
+    off += 8;
+    const uint8_t at[4] = {0, 0, 0, 3};
+    memcpy(buf + off, at, 4);
+    off += 4;
+    crypto_generichash(want, sizeof want, buf, off, NULL, 0);
+    assert_memory_equal(a, want, sizeof want);
+    /* Another attempt number, a restarted signer, another set: other sessions. */
+    memcpy(b, base, sizeof b);
+    assert_int_equal(node_client_sid_bind_attempt(b, ids, inc, 2, 4), MPC_OK);
+    assert_memory_not_equal(a, b, sizeof a);
+    uint64_t inc2[2] = {inc[0], 8};
+    memcpy(b, base, sizeof b);
+    assert_int_equal(node_client_sid_bind_attempt(b, ids, inc2, 2, 3), MPC_OK);
+    assert_memory_not_equal(a, b, sizeof a);
+    const char *ids2[2] = {"node-1", "node-2"};
+    memcpy(b, base, sizeof b);
+    assert_int_equal(node_client_sid_bind_attempt(b, ids2, inc, 2, 3), MPC_OK);
+    assert_memory_not_equal(a, b, sizeof a);
+    /* Bad arguments leave the sid unchanged. */
+    memcpy(b, base, sizeof b);
+    assert_int_equal(node_client_sid_bind_attempt(b, ids, inc, 0, 0), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_sid_bind_attempt(b, NULL, inc, 2, 0), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_sid_bind_attempt(b, ids, NULL, 2, 0), MPC_ERR_INVALID_ARG);
+    const char *empty[2] = {"node-1", ""};
+    assert_int_equal(node_client_sid_bind_attempt(b, empty, inc, 2, 0), MPC_ERR_INVALID_ARG);
+    assert_memory_equal(b, base, sizeof b);
+    assert_int_equal(node_client_sid_bind_attempt(NULL, ids, inc, 2, 0), MPC_ERR_INVALID_ARG);
+}
+
 int
 main(void)
 {
@@ -114,6 +170,7 @@ main(void)
         cmocka_unit_test(test_sid_fields_do_not_run_together),
         cmocka_unit_test(test_sid_bad_args),
         cmocka_unit_test(test_sid_bind_version_matches_blake2b_and_separates_versions),
+        cmocka_unit_test(test_sid_bind_attempt_matches_blake2b_and_separates_points),
     };
     if (sodium_init() < 0) {
         return 1;

@@ -1,0 +1,298 @@
+/*
+ * retry.c — the cluster's retry of a failed sign: the transient table, the
+ * backoff, the attempt points and the retry thread (node/retry.h,
+ * docs/DESIGN.md §4.4).
+ *
+ * DESIGN (threads and ownership): node_retry_offer runs on a session worker
+ * inside the completion callback; it moves the sub-job onto this module's
+ * queue (the job stays in d->jobs, pending stays 1, so InProgress keeps the
+ * JetStream message alive). The retry thread owns a queued sub-job: when its
+ * backoff is over it prepares it again and starts a new session, or, when
+ * that cannot be done, completes the job (node_job_complete: the finisher
+ * answers). q.mu guards the queue and the stop flag; it is never held while
+ * calling out.
+ */
+#include "node/retry.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/secmem.h"
+#include "node/daemon_internal.h"
+#include "node/peerresult.h"
+
+#define NODE_RETRY_TICK_MS 50u /* queue scan period */
+
+/* ---------------------------------------------------------------- pure parts */
+
+int
+node_retry_transient(mpc_status st)
+{
+    switch (st) {
+    case MPC_ERR_PEER_RESTARTED:   /* a signer's process changed under the session */
+    case MPC_ERR_PEER_UNAVAILABLE: /* a signer did not come to the barrier */
+    case MPC_ERR_BARRIER:          /* the barrier did not complete in time */
+    case MPC_ERR_IDLE:             /* nothing arrived for the idle timeout */
+    case MPC_ERR_GONE:             /* a peer ended the session (its own transient failure) */
+    case MPC_ERR_DEADLINE:         /* the session outlived its deadline (load) */
+    case MPC_ERR_TIMEOUT:          /* a transport wait ran out */
+    case MPC_ERR_NO_RESPONDERS:    /* a peer had not subscribed (it restarted) */
+    case MPC_ERR_NOT_CONNECTED:    /* NATS reconnecting */
+    case MPC_ERR_BUSY:             /* a peer's mailbox stayed full */
+    case MPC_ERR_ADMISSION:        /* no permit for the new attempt yet */
+    case MPC_ERR_SUBSCRIBE:        /* the server did not confirm a subscription in time (load) */
+    case MPC_ERR_NATS:             /* the NATS client failed a call (reconnecting) */
+        return 1;
+    default: /* bad input, cheating, OT/multiplication checks, quarantine, disputes,
+                equivocation, store errors, shutdown (Nak'ed instead), ... */
+        return 0;
+    }
+}
+
+uint64_t
+node_retry_backoff_ms(uint32_t attempt, uint32_t rnd)
+{
+    uint64_t d = NODE_RETRY_BASE_MS;
+    for (uint32_t i = 1; i < attempt && d < NODE_RETRY_MAX_MS; i++) {
+        d *= 2;
+    }
+    d = d < NODE_RETRY_MAX_MS ? d : NODE_RETRY_MAX_MS;
+    return d / 2 + (uint64_t)rnd % (d / 2 + 1); /* jitter: [d/2, d] */
+}
+
+uint64_t
+node_retry_slot(uint64_t now_wall_ms, uint64_t wait_ms, uint64_t slot_ms, uint32_t *slot)
+{
+    *slot = 0;
+    if (slot_ms == 0 || now_wall_ms > UINT64_MAX - wait_ms - slot_ms) {
+        return 0;
+    }
+    uint64_t at = now_wall_ms + wait_ms;
+    uint64_t n = (at + slot_ms - 1) / slot_ms; /* first boundary at or after `at` */
+    if (n == 0 || n > UINT32_MAX) {
+        return 0;
+    }
+    *slot = (uint32_t)n;
+    return n * slot_ms - now_wall_ms;
+}
+
+/* ---------------------------------------------------------------- the queue */
+
+struct node_retry {
+    pthread_mutex_t mu;       /* guards head and stop */
+    pthread_cond_t cv;        /* an entry queued, stop */
+    struct node_subjob *head; /* queued sub-jobs (sj->retry_next) */
+    int stop;                 /* thread: fail what is queued and exit */
+    pthread_t thread;         /* the retry thread */
+    int started;              /* thread running */
+};
+
+static int
+stopping(struct node_daemon *d)
+{
+    return __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE);
+}
+
+/* Drops what the failed session left in sj (the last failure stays in
+ * status/error_text/failed_peer until the next attempt replaces it). */
+static void
+subjob_reset_outputs(struct node_subjob *sj)
+{
+    for (size_t i = 0; i < sj->n_evid; i++) {
+        free(sj->evid[i]);
+        sj->evid[i] = NULL;
+    }
+    sj->n_evid = 0;
+    mpc_secure_free(sj->result);
+    sj->result = NULL;
+    sj->result_len = 0;
+}
+
+int
+node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st)
+{
+    struct node_retry *q = d->retry;
+    struct node_job *job = sj->job;
+    if (q == NULL || job->op != MPC__OP__OP_SIGN || !node_retry_transient(st) || stopping(d)) {
+        return 0;
+    }
+    uint64_t now = mpc_clock_mono_ms();
+    uint64_t slot_ms = (uint64_t)d->cfg->timeouts.barrier_ms + NODE_RETRY_SLOT_MARGIN_MS;
+    uint32_t slot = 0;
+    uint64_t wait = node_retry_slot(mpc_clock_wall_ms(),
+                                    node_retry_backoff_ms(sj->attempts + 1, randombytes_random()),
+                                    slot_ms, &slot);
+    if (slot == 0 || now + wait >= sj->retry_deadline_ms) {
+        return 0;
+    }
+    sj->attempts++;
+    sj->retry_slot = slot;
+    sj->retry_due_ms = now + wait;
+    subjob_reset_outputs(sj);
+    mpc_log(MPC_LOG_INFO, "node", "sign_retry_scheduled",
+            "request=%s attempt=%u slot=%u cause=%s peer=%s in_ms=%llu", job->request_id,
+            sj->attempts, slot, mpc_status_name(st), sj->failed_peer[0] ? sj->failed_peer : "-",
+            (unsigned long long)wait);
+    __atomic_add_fetch(&d->m.retries, 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&q->mu);
+    int queued = !q->stop;
+    if (queued) {
+        sj->retry_next = q->head;
+        q->head = sj;
+        pthread_cond_signal(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return queued;
+}
+
+/* Ends sj's job with sj->status (the finisher answers). */
+static void
+retry_give_up(struct node_daemon *d, struct node_subjob *sj)
+{
+    mpc_log(MPC_LOG_WARN, "node", "sign_retry_ended", "request=%s attempts=%u status=%s",
+            sj->job->request_id, sj->attempts, mpc_status_name(sj->status));
+    node_job_complete(d, sj->job);
+}
+
+/* Runs one due attempt of sj (retry thread). */
+static void
+retry_attempt(struct node_daemon *d, struct node_subjob *sj)
+{
+    struct node_job *job = sj->job;
+    /* a co-signer finished it: its answer is ours (one that failed is chosen no more) */
+    int peer = node_peerresult_adopt(d, sj);
+    if (peer == NODE_PEERRESULT_ADOPTED) {
+        node_job_complete(d, job);
+        return;
+    }
+    if (peer == NODE_PEERRESULT_PEER_FAILED && job->req->sign->n_signers > 0) {
+        retry_give_up(d, sj); /* a named signer answered with a failure: the set cannot sign */
+        return;
+    }
+    mpc_status last = sj->status;
+    char last_text[NODE_ERR_TEXT_MAX];
+    snprintf(last_text, sizeof last_text, "%s", sj->error_text);
+    node_subjob_reprepare_clear(sj);
+    mpc_status st = node_handler_prepare(d, job, sj);
+    if (st == MPC_OK) {
+        st = node_subjob_start(d, job, sj);
+        if (st == MPC_OK) {
+            mpc_log(MPC_LOG_INFO, "node", "sign_retry_started", "request=%s attempt=%u signers=%u",
+                    job->request_id, sj->attempts, sj->n_parties);
+            return; /* the completion callback owns it again */
+        }
+        if (node_retry_transient(st) || st == MPC_ERR_EXISTS) {
+            /* a permit or the sid is not free yet: count it as a failed attempt */
+            sj->status = st;
+            if (node_retry_offer(d, sj, MPC_ERR_ADMISSION)) {
+                return;
+            }
+        }
+    }
+    if (st == MPC_ERR_NOT_PARTICIPANT) {
+        st = MPC_ERR_NOT_SELECTED; /* a holder whose peers chose others */
+    }
+    sj->status = st;
+    if (st == MPC_ERR_ADMISSION || st == MPC_ERR_EXISTS || st == MPC_ERR_BAD_THRESHOLD) {
+        sj->status = last; /* report the session's failure, not the busy restart */
+        snprintf(sj->error_text, sizeof sj->error_text, "%s", last_text);
+    }
+    retry_give_up(d, sj);
+}
+
+/* Pops one due entry (q->mu held). Returns NULL if none is due. */
+static struct node_subjob *
+pop_due(struct node_retry *q, uint64_t now, int all)
+{
+    for (struct node_subjob **pp = &q->head; *pp != NULL; pp = &(*pp)->retry_next) {
+        struct node_subjob *sj = *pp;
+        if (all || sj->retry_due_ms <= now) {
+            *pp = sj->retry_next;
+            sj->retry_next = NULL;
+            return sj;
+        }
+    }
+    return NULL;
+}
+
+static void *
+retry_main(void *arg)
+{
+    struct node_daemon *d = arg;
+    struct node_retry *q = d->retry;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        int all = q->stop || stopping(d);
+        struct node_subjob *sj = pop_due(q, mpc_clock_mono_ms(), all);
+        if (sj != NULL) {
+            pthread_mutex_unlock(&q->mu);
+            if (all) {
+                sj->status = MPC_ERR_SHUTDOWN; /* Nak'ed: the next start runs it */
+                retry_give_up(d, sj);
+            } else {
+                retry_attempt(d, sj);
+            }
+            pthread_mutex_lock(&q->mu);
+            continue;
+        }
+        if (q->stop) {
+            break;
+        }
+        struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(NODE_RETRY_TICK_MS));
+        (void)pthread_cond_timedwait(&q->cv, &q->mu, &until);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+mpc_status
+node_retry_start(struct node_daemon *d)
+{
+    struct node_retry *q = calloc(1, sizeof *q);
+    if (q == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    d->retry = q;
+    if (pthread_create(&q->thread, NULL, retry_main, d) != 0) {
+        d->retry = NULL;
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+        free(q);
+        return MPC_ERR_INTERNAL;
+    }
+    q->started = 1;
+    mpc_status st = node_peerresult_serve_start(d);
+    if (st != MPC_OK) {
+        node_retry_stop(d);
+    }
+    return st;
+}
+
+void
+node_retry_stop(struct node_daemon *d)
+{
+    struct node_retry *q = d->retry;
+    if (q == NULL) {
+        return;
+    }
+    node_peerresult_serve_stop(d);
+    pthread_mutex_lock(&q->mu);
+    q->stop = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    if (q->started) {
+        pthread_join(q->thread, NULL); /* it failed every queued entry on its way out */
+    }
+    d->retry = NULL;
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
+    free(q);
+}
