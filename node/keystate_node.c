@@ -558,8 +558,10 @@ node_keystate_create(struct node_daemon *d)
     if (ks == NULL) {
         return MPC_ERR_NOMEM;
     }
-    pthread_mutex_init(&ks->mu, NULL);
-    pthread_cond_init(&ks->cv, NULL);
+    if (mpc_clock_sync_init(&ks->mu, &ks->cv) != MPC_OK) { /* monotonic waits */
+        free(ks);
+        return MPC_ERR_INTERNAL;
+    }
     ks->period_ms = KS_PERIOD_MS;
 #ifdef MPC_FAULT_INJECTION /* test builds only: release binaries carry no test hook */
     const char *env = getenv("MPC_NODE_TEST_KEYSTATE_MS");

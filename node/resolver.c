@@ -458,8 +458,10 @@ node_resolver_start(struct node_daemon *d)
         return MPC_ERR_NOMEM;
     }
     r->d = d;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
+    if (mpc_clock_sync_init(&r->mu, &r->cv) != MPC_OK) { /* monotonic waits */
+        free(r);
+        return MPC_ERR_INTERNAL;
+    }
     scan_markers(r); /* before intake: a restarted node resolves what it left pending */
     if (pthread_create(&r->thread, NULL, resolver_main, r) != 0) {
         pthread_mutex_destroy(&r->mu);

@@ -258,8 +258,10 @@ node_retry_start(struct node_daemon *d)
     if (q == NULL) {
         return MPC_ERR_NOMEM;
     }
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
+    if (mpc_clock_sync_init(&q->mu, &q->cv) != MPC_OK) { /* monotonic waits */
+        free(q);
+        return MPC_ERR_INTERNAL;
+    }
     d->retry = q;
     if (pthread_create(&q->thread, NULL, retry_main, d) != 0) {
         d->retry = NULL;

@@ -195,7 +195,8 @@ struct capture {
 static void
 capture_answer(struct capture *cap, struct sess *s, const mpc_out_msg *m)
 {
-    /* u8 version | u8 0x53 | PT(R), salt, Γ^u, Γ^v, ψ, echo1, PT(pk_i) (228) | ã (39 936) | η | μh */
+    /* u8 version | u8 0x53 | PT(R), salt, Γ^u, Γ^v, ψ, echo1, PT(pk_i) (228) | ã (39 936) | η | μh
+     */
     assert_int_equal(m->len, 2 + TSS_DKLS_SIGN_R2_DIRECT_BYTES);
     const uint8_t *at = m->data + 2 + TSS_DKLS_SIGN_R2_HEAD_BYTES;
     struct tss_dkls_sign *c = tss_dkls_signing_inner(s->c);
