@@ -98,10 +98,22 @@ readyz() {
 }
 
 cluster_wait_ready() {
-    local i=$1 limit=${2:-30} deadline
+    local i=$1 limit=${2:-30} deadline rebinds=0
     deadline=$(( $(date +%s) + limit ))
     while [ "$(date +%s)" -le "$deadline" ]; do
         readyz "$i" && return 0
+        if ! pid_alive "${NODE_PID[$i]}" && [ "${rebinds:-0}" -lt 3 ] &&
+            tail -n 3 "$CL_DIR/node-$i.log" | grep -q "event=http_start_failed"; then
+            # Another suite took the HTTP port between free_port and the bind:
+            # a new port, the same config otherwise, the node started again (at most 3 times).
+            local old=${HTTP_PORT[$i]}
+            HTTP_PORT[$i]=$(free_port)
+            sed -i "s#127.0.0.1:$old\b#127.0.0.1:${HTTP_PORT[$i]}#" "$CL_DIR/node-$i.yaml"
+            echo "node-$i: HTTP port $old taken by another process, restarting on ${HTTP_PORT[$i]}" >&2
+            rebinds=$(( ${rebinds:-0} + 1 ))
+            cluster_start_node "$i"
+            continue
+        fi
         if ! pid_alive "${NODE_PID[$i]}"; then
             echo "node-$i exited during startup" >&2
             log_tail "$CL_DIR/node-$i.log"
