@@ -257,6 +257,23 @@ MPC_MUST_CHECK mpc_status transport_js_publish(transport_js *js, const char *sub
                                                uint64_t timeout_ms, transport_js_pub_ack *ack);
 
 /*
+ * transport_js_publish, repeated while the cluster cannot take it yet: on
+ * MPC_ERR_NO_RESPONDERS (no stream leader, e.g. during a JetStream leader
+ * election after a nats-server died), MPC_ERR_TIMEOUT or
+ * MPC_ERR_NOT_CONNECTED it publishes again after 100 ms, doubling to 1 s,
+ * until budget_ms has passed. Safe only because msg_id (required) makes the
+ * stream drop a second copy within its duplicate window.
+ * Returns: as transport_js_publish (the last attempt's status);
+ *          MPC_ERR_INVALID_ARG without msg_id.
+ */
+MPC_MUST_CHECK mpc_status transport_js_publish_retry(transport_js *js, const char *subject,
+                                                     const uint8_t *data, size_t len,
+                                                     const char *msg_id,
+                                                     const transport_js_header *hdrs, size_t n_hdrs,
+                                                     uint64_t timeout_ms, uint64_t budget_ms,
+                                                     transport_js_pub_ack *ack);
+
+/*
  * Formats a node's result Nats-Msg-Id "<request_id>/<node_id>/<key_type>",
  * or "<request_id>/<node_id>" when key_type is NULL.
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_BUFFER_TOO_SMALL.

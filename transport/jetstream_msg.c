@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "transport/jetstream_internal.h"
 #include "transport/nats_options.h"
@@ -245,6 +246,30 @@ transport_js_publish(transport_js *js, const char *subject, const uint8_t *data,
     jsPubAck_Destroy(pa);
     natsMsg_Destroy(msg);
     return st;
+}
+
+mpc_status
+transport_js_publish_retry(transport_js *js, const char *subject, const uint8_t *data, size_t len,
+                           const char *msg_id, const transport_js_header *hdrs, size_t n_hdrs,
+                           uint64_t timeout_ms, uint64_t budget_ms, transport_js_pub_ack *ack)
+{
+    if (msg_id == NULL) {
+        return MPC_ERR_INVALID_ARG; /* a repeat without dedup could run a request twice */
+    }
+    uint64_t end = mpc_clock_mono_ms() + budget_ms, pause = 100;
+    for (;;) {
+        mpc_status st =
+            transport_js_publish(js, subject, data, len, msg_id, hdrs, n_hdrs, timeout_ms, ack);
+        int again =
+            st == MPC_ERR_NO_RESPONDERS || st == MPC_ERR_TIMEOUT || st == MPC_ERR_NOT_CONNECTED;
+        uint64_t now = mpc_clock_mono_ms();
+        if (!again || now + pause > end) {
+            return st;
+        }
+        struct timespec ts = {(time_t)(pause / 1000), (long)(pause % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        pause = pause * 2 < 1000 ? pause * 2 : 1000;
+    }
 }
 
 static mpc_status

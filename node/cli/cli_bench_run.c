@@ -20,10 +20,11 @@
 #include "transport/jetstream.h"
 #include "transport/subject.h"
 
-#define PUBLISH_TIMEOUT_MS 5000u /* publish-ack wait */
-#define POLL_MS            20u   /* longest wait for a result before housekeeping */
-#define RSS_SAMPLE_MS      200u  /* RSS sampling period */
-#define PROGRESS_MS        200u  /* progress bar refresh */
+#define PUBLISH_TIMEOUT_MS 5000u  /* publish-ack wait */
+#define PUBLISH_BUDGET_MS  10000u /* publish repeated this long while no stream leader answers */
+#define POLL_MS            20u    /* longest wait for a result before housekeeping */
+#define RSS_SAMPLE_MS      200u   /* RSS sampling period */
+#define PROGRESS_MS        200u   /* progress bar refresh */
 
 /* One request in flight. */
 struct slot {
@@ -241,8 +242,8 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
             st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
         }
         if (st == MPC_OK) {
-            st = transport_js_publish(rn->js, subject, data, len, msg_id, &hdr, 1,
-                                      PUBLISH_TIMEOUT_MS, NULL);
+            st = transport_js_publish_retry(rn->js, subject, data, len, msg_id, &hdr, 1,
+                                            PUBLISH_TIMEOUT_MS, PUBLISH_BUDGET_MS, NULL);
         }
     }
     free(data);

@@ -16,9 +16,10 @@
 #include "transport/jetstream.h"
 #include "transport/subject.h"
 
-#define ERR_CAP          512u  /* diagnostic buffer */
-#define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
-#define RESULTS_DEF_WAIT 5000u /* `results` default wait, ms */
+#define ERR_CAP           512u   /* diagnostic buffer */
+#define PUBLISH_TIMEOUT   5000u  /* publish-ack wait, ms */
+#define PUBLISH_BUDGET_MS 10000u /* publish repeated this long while no stream leader answers */
+#define RESULTS_DEF_WAIT  5000u  /* `results` default wait, ms */
 
 /* Publishes data to mpc.req.<op> with Nats-Msg-Id and Mpc-Client. */
 static mpc_status
@@ -34,9 +35,9 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
         st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
     }
     if (st == MPC_OK) {
-        st =
-            transport_js_publish(js, subject, data, len, o->x_msg_id != NULL ? o->x_msg_id : msg_id,
-                                 &hdr, 1, PUBLISH_TIMEOUT, &ack);
+        st = transport_js_publish_retry(js, subject, data, len,
+                                        o->x_msg_id != NULL ? o->x_msg_id : msg_id, &hdr, 1,
+                                        PUBLISH_TIMEOUT, PUBLISH_BUDGET_MS, &ack);
     }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);

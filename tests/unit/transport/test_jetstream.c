@@ -207,6 +207,38 @@ test_jetstream_fetch_ack_metadata(void **state)
     transport_js_destroy(js);
 }
 
+/* A publish repeated while no stream answers: bounded by its budget, refused without a
+ * Nats-Msg-Id (a repeat could then run a request twice), at once when a stream takes it. */
+static void
+test_jetstream_publish_retry_bounded(void **state)
+{
+    (void)state;
+    transport_js *js = connect_js("pubretry");
+    const uint8_t body[] = "x";
+    uint64_t t0 = mpc_clock_mono_ms();
+    assert_int_equal(
+        transport_js_publish_retry(js, "mpc.nostream.x", body, 1, "pr-1", NULL, 0, 500, 600, NULL),
+        MPC_ERR_NO_RESPONDERS);
+    uint64_t took = mpc_clock_mono_ms() - t0;
+    assert_true(took >= 300); /* 100 + 200 ms of pauses at least: it did repeat */
+    assert_true(took < 600 + 3000 * mpc_test_slow());
+    assert_int_equal(
+        transport_js_publish_retry(js, "mpc.nostream.x", body, 1, NULL, NULL, 0, 500, 600, NULL),
+        MPC_ERR_INVALID_ARG);
+    char subject[TRANSPORT_SUBJECT_MAX];
+    assert_int_equal(transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+                                             "sign", NULL, NULL),
+                     MPC_OK);
+    transport_js_pub_ack ack;
+    t0 = mpc_clock_mono_ms();
+    assert_int_equal(
+        transport_js_publish_retry(js, subject, body, 1, "pr-2", NULL, 0, 2000, 10000, &ack),
+        MPC_OK);
+    assert_true(ack.seq > 0);
+    assert_true(mpc_clock_mono_ms() - t0 < 5000 * mpc_test_slow());
+    transport_js_destroy(js);
+}
+
 static void
 test_jetstream_nak_redelivers(void **state)
 {
@@ -572,6 +604,7 @@ main(void)
         cmocka_unit_test(test_jetstream_replicas_refused),
         cmocka_unit_test(test_jetstream_server_list),
         cmocka_unit_test(test_jetstream_fetch_ack_metadata),
+        cmocka_unit_test(test_jetstream_publish_retry_bounded),
         cmocka_unit_test(test_jetstream_nak_redelivers),
         cmocka_unit_test(test_jetstream_unacked_redelivered_after_rebind),
         cmocka_unit_test(test_jetstream_interest_each_node_sees_request),
