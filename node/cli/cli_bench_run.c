@@ -21,7 +21,7 @@
 #include "transport/subject.h"
 
 #define PUBLISH_TIMEOUT_MS 5000u  /* publish-ack wait */
-#define PUBLISH_BUDGET_MS  10000u /* publish repeated this long while no stream leader answers */
+#define PUBLISH_BUDGET_MS  30000u /* publish repeated this long while no stream leader answers */
 #define POLL_MS            20u    /* longest wait for a result before housekeeping */
 #define RSS_SAMPLE_MS      200u   /* RSS sampling period */
 #define PROGRESS_MS        200u   /* progress bar refresh */
