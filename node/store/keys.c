@@ -9,6 +9,7 @@
  * compacted (node_store_compact) so their sealed bytes leave the file.
  */
 #include "node/store/keys.h"
+#include "node/store/store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,10 @@
 #include "common/log.h"
 #include "common/secmem.h"
 
-/* Reads and decodes keyinfo/<type>/<wallet> inside txn. */
-static mpc_status
-txn_keyinfo_get(node_store_txn *txn, int key_type, const char *wallet,
-                struct node_store_keyinfo *ki)
+/* Reads and decodes keyinfo/<type>/<wallet> inside txn (store_internal.h). */
+mpc_status
+node_store_keyinfo_txn_get(node_store_txn *txn, int key_type, const char *wallet,
+                           struct node_store_keyinfo *ki)
 {
     char name[NODE_STORE_NAME_MAX + 1];
     uint8_t *buf = NULL;
@@ -39,9 +40,10 @@ txn_keyinfo_get(node_store_txn *txn, int key_type, const char *wallet,
     return st;
 }
 
-/* Encodes and writes keyinfo/<type>/<wallet> inside txn. */
-static mpc_status
-txn_keyinfo_put(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
+/* Encodes and writes keyinfo/<type>/<wallet> inside txn (store_internal.h). */
+mpc_status
+node_store_keyinfo_txn_put(node_store_txn *txn, const char *wallet,
+                           const struct node_store_keyinfo *ki)
 {
     char name[NODE_STORE_NAME_MAX + 1];
     uint8_t buf[NODE_STORE_KEYINFO_ENCODED_MAX];
@@ -114,7 +116,7 @@ txn_begin_keyinfo(node_store *s, int key_type, const char *wallet, node_store_tx
         return MPC_ERR_NOMEM;
     }
     mpc_status st = node_store_txn_begin(s, txn);
-    return st == MPC_OK ? txn_keyinfo_get(*txn, key_type, wallet, *ki) : st;
+    return st == MPC_OK ? node_store_keyinfo_txn_get(*txn, key_type, wallet, *ki) : st;
 }
 
 /* Commits txn when st is MPC_OK, else aborts it. Returns the final status. */
@@ -156,7 +158,8 @@ node_store_keys_create(node_store *s, int key_type, const char *wallet, const ui
     }
     if (st == MPC_OK) {
         struct node_store_keyinfo *old = calloc(1, sizeof *old);
-        mpc_status g = old == NULL ? MPC_ERR_NOMEM : txn_keyinfo_get(txn, key_type, wallet, old);
+        mpc_status g =
+            old == NULL ? MPC_ERR_NOMEM : node_store_keyinfo_txn_get(txn, key_type, wallet, old);
         free(old);
         st = g == MPC_ERR_NOT_FOUND ? MPC_OK : g == MPC_OK ? MPC_ERR_EXISTS : g;
     }
@@ -169,7 +172,7 @@ node_store_keys_create(node_store *s, int key_type, const char *wallet, const ui
     }
 #endif
     if (st == MPC_OK) {
-        st = txn_keyinfo_put(txn, wallet, ki);
+        st = node_store_keyinfo_txn_put(txn, wallet, ki);
     }
     free(ki);
     return txn_finish(&txn, st);
@@ -227,7 +230,7 @@ txn_add_pending(node_store_txn *txn, struct node_store_keyinfo *ki, const char *
         st = txn_share_put(txn, ki->key_type, wallet, top + 1, share, share_len);
     }
     if (st == MPC_OK) {
-        st = txn_keyinfo_put(txn, wallet, ki);
+        st = node_store_keyinfo_txn_put(txn, wallet, ki);
     }
     if (st == MPC_OK) {
         *version = top + 1;
@@ -304,7 +307,7 @@ node_store_keys_activate(node_store *s, int key_type, const char *wallet, uint32
         }
     }
     if (st == MPC_OK) {
-        st = txn_keyinfo_put(txn, wallet, ki);
+        st = node_store_keyinfo_txn_put(txn, wallet, ki);
     }
     free(ki);
     st = txn_finish(&txn, st);
@@ -479,7 +482,7 @@ txn_key_new(node_store_txn *txn, const struct node_store_key_write *w)
     if (ki == NULL) {
         return MPC_ERR_NOMEM;
     }
-    mpc_status g = txn_keyinfo_get(txn, w->key_type, w->wallet, ki);
+    mpc_status g = node_store_keyinfo_txn_get(txn, w->key_type, w->wallet, ki);
     mpc_status st = g == MPC_ERR_NOT_FOUND ? MPC_OK : g == MPC_OK ? MPC_ERR_EXISTS : g;
     memset(ki, 0, sizeof *ki);
     ki->key_type = (uint8_t)w->key_type;
@@ -499,7 +502,7 @@ txn_key_new(node_store_txn *txn, const struct node_store_key_write *w)
         st = txn_share_put(txn, w->key_type, w->wallet, w->version, w->share, w->share_len);
     }
     if (st == MPC_OK) {
-        st = txn_keyinfo_put(txn, w->wallet, ki);
+        st = node_store_keyinfo_txn_put(txn, w->wallet, ki);
     }
     free(ki);
     return st;
@@ -515,7 +518,7 @@ txn_key_next(node_store_txn *txn, struct node_store_key_write *w, unsigned *dele
         return MPC_ERR_NOMEM;
     }
     uint32_t v = 0;
-    mpc_status st = txn_keyinfo_get(txn, w->key_type, w->wallet, ki);
+    mpc_status st = node_store_keyinfo_txn_get(txn, w->key_type, w->wallet, ki);
     if (st == MPC_OK) {
         st = txn_add_pending(txn, ki, w->wallet, w->seen_active, w->c, w->share, w->share_len, &v);
     }
@@ -528,7 +531,7 @@ txn_key_next(node_store_txn *txn, struct node_store_key_write *w, unsigned *dele
         }
     }
     if (st == MPC_OK) {
-        st = txn_keyinfo_put(txn, w->wallet, ki);
+        st = node_store_keyinfo_txn_put(txn, w->wallet, ki);
     }
     w->version = st == MPC_OK ? v : w->version;
     free(ki);

@@ -8,6 +8,7 @@
  * transaction; discarded shares are wiped (node_store_txn_wipe).
  */
 #include "node/store/keys.h"
+#include "node/store/store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,42 +29,16 @@ marker_name(char *name, size_t cap, const char *request_id)
     return k > 0 && (size_t)k < cap ? MPC_OK : MPC_ERR_INVALID_ARG;
 }
 
-/* Reads keyinfo/<type>/<wallet> in txn. */
-static mpc_status
-kp_keyinfo_get(node_store_txn *txn, int key_type, const char *wallet, struct node_store_keyinfo *ki)
-{
-    char name[NODE_STORE_NAME_MAX + 1];
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    mpc_status st = node_store_name_keyinfo(name, sizeof name, key_type, wallet);
-    if (st == MPC_OK) {
-        st = node_store_txn_get(txn, name, &buf, &len);
-    }
-    if (st == MPC_OK) {
-        st = node_store_keyinfo_decode(ki, buf, len);
-    }
-    if (st == MPC_OK && ki->key_type != key_type) {
-        st = MPC_ERR_CORRUPT;
-    }
-    mpc_secure_free(buf);
-    return st;
-}
-
 /* Writes ki, or deletes the record when it has no version left. */
 static mpc_status
 kp_keyinfo_put(node_store_txn *txn, const char *wallet, const struct node_store_keyinfo *ki)
 {
+    if (ki->n_versions > 0) {
+        return node_store_keyinfo_txn_put(txn, wallet, ki);
+    }
     char name[NODE_STORE_NAME_MAX + 1];
-    uint8_t buf[NODE_STORE_KEYINFO_ENCODED_MAX];
-    size_t len = 0;
     mpc_status st = node_store_name_keyinfo(name, sizeof name, ki->key_type, wallet);
-    if (st == MPC_OK && ki->n_versions == 0) {
-        return node_store_txn_delete(txn, name);
-    }
-    if (st == MPC_OK) {
-        st = node_store_keyinfo_encode(buf, sizeof buf, &len, ki);
-    }
-    return st == MPC_OK ? node_store_txn_put(txn, name, buf, len) : st;
+    return st == MPC_OK ? node_store_txn_delete(txn, name) : st;
 }
 
 /* Wipes share v; an absent share is fine. */
@@ -138,7 +113,7 @@ kp_apply(node_store_txn *txn, const struct node_store_key_verdict *v)
     if (ki == NULL) {
         return MPC_ERR_NOMEM;
     }
-    mpc_status st = kp_keyinfo_get(txn, v->key_type, v->wallet, ki);
+    mpc_status st = node_store_keyinfo_txn_get(txn, v->key_type, v->wallet, ki);
     if (st == MPC_ERR_NOT_FOUND && !v->activate) {
         st = kp_share_wipe(txn, v->key_type, v->wallet, v->version);
         free(ki);

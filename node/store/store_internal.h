@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "node/store/keyinfo.h"
 #include "node/store/store.h"
 
 struct node_store {
@@ -87,5 +88,19 @@ mpc_status node_store_note(node_store *s, mpc_status st);
 
 /* Adds the age-index entry of request_id, written at wall time ms, to txn. */
 mpc_status node_store_reqlog_index(node_store_txn *txn, uint64_t ms, const char *request_id);
+
+/*
+ * keyinfo/<key_type>/<wallet> inside txn (node/store/keys.c; the key-version
+ * modules keys.c and keys_pending.c share them).
+ * get — Out: *ki. Returns: MPC_OK; MPC_ERR_NOT_FOUND; MPC_ERR_CORRUPT (also
+ *       a record of another key type); the store's errors.
+ * put — encodes a valid ki and writes it. Returns: MPC_OK; MPC_ERR_INVALID_ARG;
+ *       the store's errors.
+ */
+MPC_MUST_CHECK mpc_status node_store_keyinfo_txn_get(node_store_txn *txn, int key_type,
+                                                     const char *wallet,
+                                                     struct node_store_keyinfo *ki);
+MPC_MUST_CHECK mpc_status node_store_keyinfo_txn_put(node_store_txn *txn, const char *wallet,
+                                                     const struct node_store_keyinfo *ki);
 
 #endif /* MPC_NODE_STORE_STORE_INTERNAL_H */
