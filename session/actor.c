@@ -9,14 +9,14 @@
  * replay set are worker-only. The protocol only ever sees messages of its
  * current round; later rounds are parked and fed when that round starts,
  * earlier rounds are dropped as late, replays of (from, round, seq) are
- * dropped and counted.
+ * dropped and counted. Parking and the replay set live in actor_park.c,
+ * what the worker sends in actor_send.c.
  */
 #include "session/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -26,87 +26,13 @@
 #include "session/step.h"
 #include "session/wire.h"
 #include "transport/envelope.h"
-#include "transport/subject.h"
 
-/* Replay-set key: one (from, round, seq). */
-typedef struct {
-    uint32_t from;  /* sender */
-    uint32_t round; /* round */
-    uint64_t seq;   /* sequence number */
-} dedup_key;
-
-struct session_dedup {
-    dedup_key key;     /* uthash key */
-    UT_hash_handle hh; /* uthash */
-};
-
-#define DEDUP_MAX_FACTOR 4 /* replay set holds at most park_max * this entries */
-
-/* Ends s: DONE with res, or FAILED with st and culprit (defined at the end). */
 static void actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t res_len);
-
-void
-session_item_free(session_item *it)
-{
-    if (it == NULL) {
-        return;
-    }
-    mpc_secure_free(it->payload); /* a received payload: secret memory, wiped */
-    mpc_wipe(it->data, it->len);
-    free(it);
-}
 
 int
 session_has_work_locked(const session *s)
 {
     return s->mb_len > 0 || s->pending_fail != MPC_OK || s->probe_dirty;
-}
-
-/* Returns 1 if (from, round, seq) was seen before; records it otherwise. */
-static int
-actor_seen(session *s, uint32_t from, uint32_t round, uint64_t seq, int *full)
-{
-    dedup_key k;
-    memset(&k, 0, sizeof k);
-    k.from = from;
-    k.round = round;
-    k.seq = seq;
-    struct session_dedup *head = s->dedup, *e = NULL;
-    *full = 0;
-    HASH_FIND(hh, head, &k, sizeof k, e);
-    if (e != NULL) {
-        return 1;
-    }
-    if (s->ndedup >= s->mgr->cfg.park_max * DEDUP_MAX_FACTOR ||
-        (e = calloc(1, sizeof *e)) == NULL) {
-        *full = 1;
-        return 0;
-    }
-    e->key = k;
-    HASH_ADD(hh, head, key, sizeof k, e);
-    s->dedup = head;
-    s->ndedup++;
-    return 0;
-}
-
-static void
-actor_free_parked_and_dedup(session *s)
-{
-    while (s->parked != NULL) {
-        session_item *it = s->parked;
-        s->parked = it->next;
-        session_item_free(it);
-    }
-    s->parked_tail = NULL;
-    s->nparked = 0;
-    struct session_dedup *head = s->dedup, *e, *tmp;
-    HASH_ITER(hh, head, e, tmp)
-    {
-        HASH_DEL(head, e);
-        free(e);
-    }
-    s->dedup = NULL;
-    s->ndedup = 0;
 }
 
 static void
@@ -120,84 +46,6 @@ actor_set_state(session *s, session_state st, uint32_t round)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Seals and sends one message (its recipient already checked). */
-static mpc_status
-actor_send_one(session *s, const mpc_out_msg *om)
-{
-    int bcast = om->to == MPC_OUTBOX_ALL;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    mpc_status st = session_wire_seal(s, bcast ? SESSION_WIRE_BROADCAST : SESSION_WIRE_DIRECT,
-                                      bcast ? 0 : om->to, om->round, s->next_seq++, om->data,
-                                      om->len, &buf, &len);
-    if (st != MPC_OK) {
-        return st;
-    }
-    if (bcast) {
-        st = transport_publish(s->mgr->t, s->subj_b, buf, len);
-    } else {
-        char subj[SESSION_SUBJECT_MAX];
-        st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_DIRECT, s->sid_hex,
-                                     s->party_ids[om->to], NULL);
-        if (st == MPC_OK) {
-            st = session_send_direct(s, om->to, subj, buf, len, 0, s->deadline_at_ms);
-        }
-    }
-    free(buf);
-    if (st == MPC_OK) {
-        atomic_fetch_add(&s->msgs_out, 1);
-    }
-    return st;
-}
-
-/*
- * A pair-bound message (derived from the pair's OT-extension Δ): handed to
- * the transport (a queue, no waiting) under its pair lock and only while the
- * pair is not quarantined (pairgate.h), so no Δ-dependent byte leaves after
- * a failed check of that pair, whichever session's check it was. A broadcast
- * cannot be pair-bound (protocol bug).
- */
-static mpc_status
-actor_send_gated(session *s, const mpc_out_msg *om, uint32_t *culprit)
-{
-    if (om->to == MPC_OUTBOX_ALL) {
-        return MPC_ERR_PROTOCOL;
-    }
-    session_pair *p = s->pairs[om->to];
-    if (session_pair_release_begin(p) != MPC_OK) {
-        *culprit = om->to;
-        return MPC_ERR_QUARANTINED;
-    }
-    mpc_status st = actor_send_one(s, om);
-    session_pair_release_end(p);
-    return st;
-}
-
-/*
- * Seals and sends every message of ob, then clears it. On MPC_ERR_QUARANTINED
- * (a pair-bound message whose pair is quarantined) *culprit names the peer
- * and nothing more is sent.
- */
-static mpc_status
-actor_send(session *s, mpc_outbox *ob, uint32_t *culprit)
-{
-    mpc_status st = MPC_OK;
-    *culprit = SESSION_NO_CULPRIT;
-    for (size_t i = 0; i < ob->n && st == MPC_OK; i++) {
-        const mpc_out_msg *om = &ob->msgs[i];
-        int bcast = om->to == MPC_OUTBOX_ALL;
-        if (!bcast && (om->to >= s->n || om->to == s->self)) {
-            st = MPC_ERR_PROTOCOL; /* protocol addressed nobody: its bug, its session */
-        } else if (om->pair_bound && (bcast || s->pairs != NULL)) {
-            st = actor_send_gated(s, om, culprit);
-        } else {
-            st = actor_send_one(s, om);
-        }
-    }
-    mpc_outbox_clear(ob);
-    return st;
-}
-
 /*
  * After a successful step: send what it emitted; finish if the protocol is
  * done. Returns 1 if the session ended.
@@ -206,7 +54,7 @@ static int
 actor_after_step(session *s, session_step *c)
 {
     uint32_t culprit;
-    mpc_status st = actor_send(s, c->out, &culprit);
+    mpc_status st = session_actor_send(s, c->out, &culprit);
     if (st != MPC_OK) {
         actor_finish(s, st, culprit, NULL, 0);
         return 1;
@@ -266,45 +114,12 @@ actor_handle(session *s, const session_item *it)
     return actor_after_step(s, &c);
 }
 
-/* Removes and returns the first parked item of the current round (late ones are dropped). */
-static session_item *
-actor_unpark(session *s)
-{
-    session_item *prev = NULL, *it = s->parked;
-    while (it != NULL) {
-        session_item *next = it->next;
-        if (it->round <= s->cur_round) {
-            if (prev == NULL) {
-                s->parked = next;
-            } else {
-                prev->next = next;
-            }
-            if (s->parked_tail == it) {
-                s->parked_tail = prev;
-            }
-            s->nparked--;
-            it->next = NULL;
-            if (it->round == s->cur_round) {
-                return it;
-            }
-            atomic_fetch_add(&s->drops, 1);
-            atomic_fetch_add(&s->mgr->late, 1);
-            session_item_free(it);
-            it = next;
-            continue;
-        }
-        prev = it;
-        it = next;
-    }
-    return NULL;
-}
-
 /* Feeds parked messages as long as some belong to the current round. Returns 1 if ended. */
 static int
 actor_drain_parked(session *s)
 {
     session_item *it;
-    while (s->cur_round != 0 && (it = actor_unpark(s)) != NULL) {
+    while (s->cur_round != 0 && (it = session_park_take(s)) != NULL) {
         int ended = actor_handle(s, it);
         session_item_free(it);
         if (ended) {
@@ -312,58 +127,6 @@ actor_drain_parked(session *s)
         }
     }
     return 0;
-}
-
-/* Returns 1 if a message of (from, round, chan) is already parked. */
-static int
-actor_parked_has(const session *s, const session_item *it)
-{
-    for (const session_item *p = s->parked; p != NULL; p = p->next) {
-        if (p->from == it->from && p->round == it->round && p->chan == it->chan) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/*
- * Parks a checked message of a later round. Budget: at most one message per
- * (peer, round, kind) — all a protocol ever sends (tss/proto.h) — each within
- * the protocol's declared size (actor_item), so the parked bytes of a session
- * never exceed sum over rounds and kinds of (n - 1) * max_msg_len; park_max
- * caps the count on top. Only the decoded payload is kept: the raw envelope
- * is freed here.
- */
-static void
-actor_park(session *s, session_item *it)
-{
-    int dup = actor_parked_has(s, it);
-    session_item *c = dup || s->nparked >= s->mgr->cfg.park_max ? NULL : calloc(1, sizeof *c);
-    if (c == NULL) {
-        atomic_fetch_add(&s->drops, 1);
-        atomic_fetch_add(&s->mgr->park_refused, 1);
-        session_item_free(it);
-        return;
-    }
-    c->chan = it->chan;
-    c->from = it->from;
-    c->round = it->round;
-    c->seq = it->seq;
-    c->payload = it->payload;
-    c->payload_len = it->payload_len;
-    c->sealed = it->sealed;
-    it->payload = NULL;
-    session_item_free(it);
-    it = c;
-    it->next = NULL;
-    if (s->parked_tail != NULL) {
-        s->parked_tail->next = it;
-    } else {
-        s->parked = it;
-    }
-    s->parked_tail = it;
-    s->nparked++;
-    atomic_fetch_add(&s->mgr->parked, 1);
 }
 
 /*
@@ -515,7 +278,7 @@ actor_item(session *s, session_item *it)
         return 1;
     }
     int full = 0;
-    if (actor_seen(s, w.from, w.round, w.seq, &full) || full) {
+    if (session_park_seen(s, w.from, w.round, w.seq, &full) || full) {
         atomic_fetch_add(&s->drops, 1);
         atomic_fetch_add(full ? &s->mgr->bad : &s->mgr->replays, 1);
         session_wire_msg_clear(&w);
@@ -530,7 +293,7 @@ actor_item(session *s, session_item *it)
     it->sealed = w.sealed;
     w.payload = NULL;
     if (s->state != SESSION_STATE_RUNNING || w.round > s->cur_round) {
-        actor_park(s, it);
+        session_park_put(s, it);
         return 0;
     }
     if (w.round < s->cur_round) {
@@ -562,26 +325,6 @@ actor_start(session *s)
     return actor_after_step(s, &c) || actor_drain_parked(s);
 }
 
-/* Sends (or re-sends) the barrier probe to peer p. */
-static mpc_status
-actor_probe(session *s, uint32_t p)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    mpc_status st = session_wire_seal(s, SESSION_WIRE_READY, p, 0, 0, NULL, 0, &buf, &len);
-    if (st != MPC_OK) {
-        return st;
-    }
-    char subj[SESSION_SUBJECT_MAX];
-    st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_READY, s->sid_hex,
-                                 s->party_ids[p], NULL);
-    if (st == MPC_OK) {
-        st = session_send_direct(s, p, subj, buf, len, 1, s->barrier_deadline_ms);
-    }
-    free(buf);
-    return st;
-}
-
 /*
  * Re-issues failed probes until they are ACKed; starts the protocol once
  * every peer's own verified probe reached us (so its ephemeral key is known;
@@ -605,7 +348,8 @@ actor_barrier(session *s)
         if (!retry) {
             continue;
         }
-        mpc_status st = now < s->barrier_deadline_ms ? actor_probe(s, p) : MPC_ERR_PEER_UNAVAILABLE;
+        mpc_status st =
+            now < s->barrier_deadline_ms ? session_actor_probe(s, p) : MPC_ERR_PEER_UNAVAILABLE;
         if (st != MPC_OK) {
             actor_finish(s, st == MPC_ERR_PEER_UNAVAILABLE ? st : MPC_ERR_BARRIER, p, NULL, 0);
             return 1;
@@ -641,7 +385,7 @@ actor_setup(session *s)
     }
     actor_set_state(s, SESSION_STATE_BARRIER, 0);
     for (uint32_t p = 0; p < s->n; p++) {
-        if (p != s->self && (st = actor_probe(s, p)) != MPC_OK) {
+        if (p != s->self && (st = session_actor_probe(s, p)) != MPC_OK) {
             actor_finish(s, MPC_ERR_BARRIER, p, NULL, 0);
             return 1;
         }
@@ -699,7 +443,7 @@ actor_release_protocol(session *s)
             mpc_log(MPC_LOG_ERROR, "session", "destroy_faulted", "sid=%s", s->sid_hex);
         }
     }
-    actor_free_parked_and_dedup(s);
+    session_park_free_all(s);
     session_wire_eph_destroy(s); /* forward secrecy: the keys die with the session */
 }
 
@@ -711,29 +455,6 @@ actor_unsubscribe(session *s)
     transport_unsubscribe(t, s->sub_d);
     transport_unsubscribe(t, s->sub_b);
     s->sub_r = s->sub_d = s->sub_b = NULL;
-}
-
-/*
- * Tells the peers we failed (best effort), so they fail fast. Payload: see
- * session/blame.h (the status; for MPC_ERR_PEER_RESTARTED the restarted
- * party and our proof of it).
- */
-static void
-actor_publish_abort(session *s, mpc_status st, uint32_t culprit)
-{
-    uint8_t *code = NULL, *buf = NULL;
-    size_t code_len = 0, len = 0;
-    if (s->sub_b == NULL ||
-        session_blame_abort_payload(s, st, culprit, &code, &code_len) != MPC_OK) {
-        return;
-    }
-    if (session_wire_seal(s, SESSION_WIRE_ABORT, 0, s->round, s->next_seq++, code, code_len, &buf,
-                          &len) == MPC_OK &&
-        transport_publish(s->mgr->t, s->subj_b, buf, len) == MPC_OK) {
-        atomic_fetch_add(&s->msgs_out, 1);
-    }
-    free(code);
-    free(buf);
 }
 
 static void
@@ -752,7 +473,7 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
         /* A barrier timeout is not news to the peers: they wait for the same
          * missing party and report it themselves at their own deadline. */
         if (!(was == SESSION_STATE_BARRIER && st == MPC_ERR_PEER_UNAVAILABLE)) {
-            actor_publish_abort(s, st, culprit);
+            session_actor_publish_abort(s, st, culprit);
         }
     }
     atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);

@@ -252,7 +252,34 @@ mpc_status session_send_direct(session *s, uint32_t peer, const char *subject, c
 void session_actor_run(session *s);
 /* Returns: 1 if s has queued items or events. Caller holds s->lock. */
 int session_has_work_locked(const session *s);
+
+/* ---- actor_park.c (worker-only: parked messages and the replay set) ---- */
+
 /* Wipes and frees a mailbox item. Accepts NULL. */
 void session_item_free(session_item *it);
+/* Returns 1 if (from, round, seq) was seen before; records it otherwise. Out:
+ * *full = 1 if the replay set is at its bound (park_max * 4) and it was not
+ * recorded. */
+int session_park_seen(session *s, uint32_t from, uint32_t round, uint64_t seq, int *full);
+/* Parks a checked message of a later round; takes ownership of it (its payload
+ * is kept, the rest freed; a duplicate or one over park_max is dropped). */
+void session_park_put(session *s, session_item *it);
+/* Removes and returns the first parked item of the current round (caller owns
+ * it; free with session_item_free); parked items of earlier rounds are dropped
+ * as late. Returns NULL if none. */
+session_item *session_park_take(session *s);
+/* Frees every parked item and the replay set. */
+void session_park_free_all(session *s);
+
+/* ---- actor_send.c (the worker's outgoing messages) ---- */
+
+/* Seals and sends every message of ob, then clears it. On MPC_ERR_QUARANTINED
+ * (a pair-bound message whose pair is quarantined) *culprit names the peer and
+ * nothing more is sent. */
+mpc_status session_actor_send(session *s, mpc_outbox *ob, uint32_t *culprit);
+/* Sends (or re-sends) the barrier probe to peer p. */
+mpc_status session_actor_probe(session *s, uint32_t p);
+/* Tells the peers s failed with st (best effort; see session/blame.h). */
+void session_actor_publish_abort(session *s, mpc_status st, uint32_t culprit);
 
 #endif /* MPC_SESSION_INTERNAL_H */
