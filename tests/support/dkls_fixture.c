@@ -26,6 +26,34 @@ dkls_fx_key_free(dkls_fx_key *key)
     memset(key, 0, sizeof *key);
 }
 
+mpc_status
+dkls_fx_key_copy(dkls_fx_key *dst, const dkls_fx_key *src)
+{
+    memset(dst, 0, sizeof *dst);
+    memcpy(dst->y, src->y, sizeof dst->y);
+    for (uint32_t k = 0; k <= TSS_FX_MAX_NODES; k++) {
+        const uint8_t *from = k < TSS_FX_MAX_NODES ? src->rec[k] : src->pub;
+        size_t len = k < TSS_FX_MAX_NODES ? src->len[k] : src->pub_len;
+        if (from == NULL) {
+            continue;
+        }
+        uint8_t *c = mpc_secure_alloc(len);
+        if (c == NULL) {
+            dkls_fx_key_free(dst);
+            return MPC_ERR_NOMEM;
+        }
+        memcpy(c, from, len);
+        if (k < TSS_FX_MAX_NODES) {
+            dst->rec[k] = c;
+            dst->len[k] = len;
+        } else {
+            dst->pub = c;
+            dst->pub_len = len;
+        }
+    }
+    return MPC_OK;
+}
+
 static void
 fx_params(tss_params *p, const char **ids, const uint32_t *nodes, uint32_t n, uint32_t t)
 {

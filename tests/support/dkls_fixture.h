@@ -26,6 +26,10 @@ typedef struct {
 /* Frees every record of key (and zeroes it). */
 void dkls_fx_key_free(dkls_fx_key *key);
 
+/* Deep copy of src into *dst (free with dkls_fx_key_free): a suite runs one
+ * keygen and gives each case its own copy to change. Returns MPC_ERR_NOMEM. */
+mpc_status dkls_fx_key_copy(dkls_fx_key *dst, const dkls_fx_key *src);
+
 /* Keygen among nodes[0..n) with threshold t (wallet "wallet-1"). Returns the sim status. */
 mpc_status dkls_fx_keygen(dkls_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t,
                           uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
