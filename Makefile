@@ -211,6 +211,10 @@ $(B)/tests/%: $(B)/obj/tests/%.o $(LIBTSUP) $(LIBMPC)
 # (MPC_TEST_FILTER), without an edit to any main().
 $(B)/tests/%: LDFLAGS += -Wl,--wrap=_cmocka_run_group_tests
 
+# Keep the test objects (pattern-rule intermediates): a change in libmpc then
+# relinks every suite instead of compiling each one again.
+.SECONDARY: $(patsubst %.c,$(B)/obj/%.o,$(UNIT_SRC) $(INTEG_SRC) $(PROG_SRC))
+
 $(B)/obj/tests/%.o: CFLAGS += $(TEST_CFLAGS)
 # test_secp_mod checks GMP's preconditions on every mpn_sec_powm call.
 $(B)/tests/unit/tss/test_secp_mod: LDFLAGS += -Wl,--wrap=__gmpn_sec_powm

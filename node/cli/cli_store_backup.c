@@ -103,16 +103,19 @@ parse(int argc, char **argv, struct store_opts *o)
     return -1;
 }
 
-/* Loads the passphrase: from file if given, else the config's source. */
+/* Loads the passphrase: from file if given (read as every --passphrase-file
+ * of mpc-cli is, cli_passphrase_get), else the config's source. */
 static int
 load_pass(const struct node_config *cfg, const char *file, node_store_passphrase **out)
 {
+    if (file != NULL) {
+        struct cli_pass_opts src = {.file = file};
+        return cli_passphrase_get(&src, 0, out) == MPC_OK ? 0 : -1;
+    }
     char err[ERR_CAP];
-    mpc_status st = file != NULL
-                        ? node_store_passphrase_from_file(file, out, err, sizeof err)
-                        : node_store_passphrase_load(cfg->identity.passphrase_source,
-                                                     node_config_passphrase_arg(&cfg->identity),
-                                                     out, err, sizeof err);
+    mpc_status st = node_store_passphrase_load(cfg->identity.passphrase_source,
+                                               node_config_passphrase_arg(&cfg->identity), out, err,
+                                               sizeof err);
     if (st != MPC_OK) {
         cli_errf("%s", err);
         return -1;

@@ -108,11 +108,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     make_node("n1", 0x11, &fz_peer_id);
     make_table(fz_self_id, fz_peer_id, &fz_self_pt);
     make_table(fz_peer_id, fz_self_id, &fz_peer_pt);
-    const char *dir = fuzz_seed_dir();
-    if (dir != NULL) {
-        write_seeds(dir);
-        exit(0);
-    }
+    fuzz_seeds_or_fuzz(write_seeds);
     return 0;
 }
 

@@ -70,16 +70,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    fuzz_rng_install();
-    if (node_store_identity_generate(&fz_id) != MPC_OK) {
-        abort();
-    }
+    fuzz_init_with_identity(&fz_id);
     memset(fz_other, 0x42, sizeof fz_other);
-    const char *dir = fuzz_seed_dir();
-    if (dir != NULL) {
-        write_seeds(dir);
-        exit(0);
-    }
+    fuzz_seeds_or_fuzz(write_seeds);
     return 0;
 }
 

@@ -70,18 +70,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    fuzz_rng_install();
-    if (node_store_identity_generate(&fz_id) != MPC_OK) {
-        abort();
-    }
+    fuzz_init_with_identity(&fz_id);
     fz_q.key_type = 2;
     snprintf(fz_q.wallet, sizeof fz_q.wallet, "wallet-1");
     memset(fz_q.nonce, 0x3c, sizeof fz_q.nonce);
-    const char *dir = fuzz_seed_dir();
-    if (dir != NULL) {
-        write_seeds(dir);
-        exit(0);
-    }
+    fuzz_seeds_or_fuzz(write_seeds);
     return 0;
 }
 

@@ -167,11 +167,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     fz_pol.n_authorizers = 2;
     fz_pol.approvals_required = 1;
     fz_pol.now_ms = 1750000000000ull;
-    const char *dir = fuzz_seed_dir();
-    if (dir != NULL) {
-        write_seeds(dir);
-        exit(0);
-    }
+    fuzz_seeds_or_fuzz(write_seeds);
     return 0;
 }
 

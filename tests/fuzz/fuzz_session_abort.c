@@ -118,11 +118,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     fz_mgr->cfg.peers = fz_pt0;
-    const char *dir = fuzz_seed_dir();
-    if (dir != NULL) {
-        write_seeds(dir);
-        exit(0);
-    }
+    fuzz_seeds_or_fuzz(write_seeds);
     return 0;
 }
 

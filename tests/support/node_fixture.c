@@ -15,6 +15,8 @@
 #include <lmdb.h>
 #include <sodium.h>
 
+#include "node/store/store.h"
+
 char *
 node_fixture_tmpdir_create(void)
 {
@@ -166,4 +168,57 @@ node_fixture_file_contains(const char *path, const uint8_t *needle, size_t n)
     int found = memmem(buf, len, needle, n) != NULL;
     free(buf);
     return found;
+}
+
+struct node_store *
+node_fixture_store_open(const char *path, const char *pass, uint64_t map_size)
+{
+    node_store *s = NULL;
+    char err[256] = "";
+    struct node_store_options o = {
+        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = map_size, .flags = NODE_STORE_CREATE};
+    if (node_store_open(path, pass, strlen(pass), &o, &s, err, sizeof err) != MPC_OK) {
+        fprintf(stderr, "store open %s: %s\n", path, err);
+        return NULL;
+    }
+    return s;
+}
+
+int
+node_fixture_store_setup(void **state)
+{
+    node_fixture_store *f = calloc(1, sizeof *f);
+    *state = f;
+    if (f == NULL) {
+        return -1;
+    }
+    f->dir = node_fixture_tmpdir_create();
+    f->path = f->dir != NULL ? node_fixture_path(f->dir, "store.mdb") : NULL;
+    return f->path == NULL ? -1 : 0;
+}
+
+int
+node_fixture_store_setup_open(void **state, const char *pass)
+{
+    if (node_fixture_store_setup(state) != 0) {
+        return -1;
+    }
+    node_fixture_store *f = *state;
+    f->s = node_fixture_store_open(f->path, pass, 16u << 20);
+    return f->s == NULL ? -1 : 0;
+}
+
+int
+node_fixture_store_teardown(void **state)
+{
+    node_fixture_store *f = *state;
+    if (f == NULL) {
+        return 0;
+    }
+    node_store_close(f->s);
+    node_fixture_tmpdir_remove(f->dir);
+    free(f->path);
+    free(f);
+    *state = NULL;
+    return 0;
 }

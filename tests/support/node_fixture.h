@@ -61,4 +61,30 @@ uint8_t *node_fixture_store_raw_get(const char *path, const char *name, size_t *
  */
 int node_fixture_file_contains(const char *path, const uint8_t *needle, size_t n);
 
+/* A temporary directory with a store file path and, once opened, the store:
+ * the common set-up of the node/store suites (cmocka state). */
+typedef struct {
+    char *dir;            /* temp dir (node_fixture_tmpdir_create) */
+    char *path;           /* "dir/store.mdb" (nothing there until opened) */
+    struct node_store *s; /* the open store, or NULL; closed by the teardown */
+} node_fixture_store;
+
+/* cmocka setup: *state = a node_fixture_store with dir and path, no store.
+ * Returns: 0, or -1 on failure. */
+int node_fixture_store_setup(void **state);
+
+/* The same, then opens the store at path with passphrase pass (test KDF,
+ * a 16 MiB map, created). Returns: 0, or -1 on failure. */
+int node_fixture_store_setup_open(void **state, const char *pass);
+
+/* cmocka teardown of either: closes the store, removes dir, frees *state. */
+int node_fixture_store_teardown(void **state);
+
+/*
+ * Opens (creating) the store at path with passphrase pass, the test KDF and
+ * map_size (0: the store's default). Prints the store's message on failure.
+ * Returns: the open store (caller closes), or NULL.
+ */
+struct node_store *node_fixture_store_open(const char *path, const char *pass, uint64_t map_size);
+
 #endif /* MPC_TESTS_SUPPORT_NODE_FIXTURE_H */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/store/identity.h"
+
 static uint64_t rng_state[FUZZ_RNG_STREAMS]; /* splitmix64 state per stream */
 static uint32_t rng_cur = FUZZ_RNG_FIXTURE;  /* stream randombytes draws from */
 
@@ -140,4 +142,23 @@ void
 fuzz_seed_write(const char *dir, const char *name, const uint8_t *data, size_t len)
 {
     fuzz_seed_write2(dir, name, data, len, NULL, 0);
+}
+
+void
+fuzz_seeds_or_fuzz(void (*write_seeds)(const char *dir))
+{
+    const char *dir = fuzz_seed_dir();
+    if (dir != NULL) {
+        write_seeds(dir);
+        exit(0);
+    }
+}
+
+void
+fuzz_init_with_identity(struct node_store_identity **id)
+{
+    fuzz_rng_install();
+    if (node_store_identity_generate(id) != MPC_OK) {
+        abort();
+    }
 }

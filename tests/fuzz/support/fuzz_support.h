@@ -44,6 +44,13 @@ void fuzz_rng_set(uint32_t k, uint64_t state);
 
 /* Returns: the seed output directory (FUZZ_GEN_SEEDS), or NULL when fuzzing. */
 const char *fuzz_seed_dir(void);
+/* If this run was asked for seeds (FUZZ_GEN_SEEDS): write_seeds(dir), then
+ * exit(0). Otherwise returns (fuzzing). Call last in LLVMFuzzerInitialize. */
+void fuzz_seeds_or_fuzz(void (*write_seeds)(const char *dir));
+/* Installs the deterministic randombytes, then generates *id (a node identity,
+ * the same in every run); aborts on failure. Caller owns *id. */
+struct node_store_identity;
+void fuzz_init_with_identity(struct node_store_identity **id);
 /* Writes data[0..len) as <dir>/seed-<name>; aborts on I/O failure (generator only). */
 void fuzz_seed_write(const char *dir, const char *name, const uint8_t *data, size_t len);
 /* Writes two concatenated parts as one seed. */

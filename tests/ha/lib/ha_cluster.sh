@@ -136,11 +136,9 @@ ha_cli_wrapper() {
 }
 
 cluster_init() {
-    CL_DIR=$1; CL_N=3
-    mkdir -p "$CL_DIR/keys" "$CL_DIR/data" "$CL_DIR/secrets"
-    chmod 700 "$CL_DIR/keys" "$CL_DIR/secrets"
+    cluster_dirs "$1" 3
     ha_net_init || return 1
-    local n i peers=()
+    local n i
     for n in 1 2 3; do ha_net_member "nats-$n" "1$n" || return 1; done
     for i in 1 2 3; do ha_net_member "node-$i" "2$i" || return 1; done
     ha_net_member client 30 || return 1
@@ -159,19 +157,9 @@ cluster_init() {
         return 1
     fi
     ha_cli_wrapper
-    for ((i = 1; i <= CL_N; i++)); do
-        HTTP_PORT[$i]=9101   # inside node-i's namespace (loopback mode: on its own address)
-        (umask 077; rand_hex 24 >"$CL_DIR/secrets/node-$i.pass")
-        "$HA_CLI_REAL" identity new --out "$CL_DIR/keys/node-$i.key" --kdf "$CL_KDF" \
-            --passphrase-file "$CL_DIR/secrets/node-$i.pass" >/dev/null || return 1
-        peers+=("node-$i=$CL_DIR/keys/node-$i.key")
-    done
-    "$HA_CLI_REAL" peers --out "$CL_DIR/peers.yaml" "${peers[@]}" >/dev/null || return 1
-    "$HA_CLI_REAL" initiator new --plain --out "$CL_DIR/keys/client.key" >/dev/null || return 1
-    for ((i = 1; i <= CL_N; i++)); do
-        ha_node_config "$i" || return 1
-        "$HA_CLI_REAL" config-check "$CL_DIR/node-$i.yaml" >/dev/null || return 1
-    done
+    # HTTP inside node-i's namespace (loopback mode: on its own address).
+    for ((i = 1; i <= CL_N; i++)); do HTTP_PORT[$i]=9101; done
+    cluster_keys "$HA_CLI_REAL" ha_node_config
 }
 
 cluster_start_node() {

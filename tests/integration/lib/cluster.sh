@@ -51,27 +51,41 @@ cluster_config() {
     chmod 600 "$CL_DIR/node-$i.yaml"   # it holds the NATS password
 }
 
-cluster_init() {
-    CL_DIR=$1; CL_N=${2:-3}
+# cluster_dirs DIR N — CL_DIR=DIR, CL_N=N, and its keys/, data/, secrets/ (0700).
+cluster_dirs() {
+    CL_DIR=$1; CL_N=$2
     mkdir -p "$CL_DIR/keys" "$CL_DIR/data" "$CL_DIR/secrets"
     chmod 700 "$CL_DIR/keys" "$CL_DIR/secrets"
-    nats_env
-    NATS_PORT=$(free_port)
-    nats_start "$CL_DIR" "$NATS_PORT" || return 1
-    local i peers=()
+}
+
+# cluster_keys CLI CONFIG_FN — for each node I a random passphrase file and an
+# identity sealed with it; the peers file; the client's plain initiator key;
+# then CONFIG_FN I writes DIR/node-I.yaml, which CLI config-check must accept.
+# The loopback cluster and the HA one (tests/ha/lib/ha_cluster.sh) share it.
+cluster_keys() {
+    local cli=$1 config_fn=$2 i peers=()
     for ((i = 1; i <= CL_N; i++)); do
-        HTTP_PORT[$i]=$(free_port)
         (umask 077; rand_hex 24 >"$CL_DIR/secrets/node-$i.pass")
-        "$MPC_CLI" identity new --out "$CL_DIR/keys/node-$i.key" --kdf "$CL_KDF" \
+        "$cli" identity new --out "$CL_DIR/keys/node-$i.key" --kdf "$CL_KDF" \
             --passphrase-file "$CL_DIR/secrets/node-$i.pass" >/dev/null || return 1
         peers+=("node-$i=$CL_DIR/keys/node-$i.key")
     done
-    "$MPC_CLI" peers --out "$CL_DIR/peers.yaml" "${peers[@]}" >/dev/null || return 1
-    "$MPC_CLI" initiator new --plain --out "$CL_DIR/keys/client.key" >/dev/null || return 1
+    "$cli" peers --out "$CL_DIR/peers.yaml" "${peers[@]}" >/dev/null || return 1
+    "$cli" initiator new --plain --out "$CL_DIR/keys/client.key" >/dev/null || return 1
     for ((i = 1; i <= CL_N; i++)); do
-        cluster_config "$i" || return 1
-        "$MPC_CLI" config-check "$CL_DIR/node-$i.yaml" >/dev/null || return 1
+        "$config_fn" "$i" || return 1
+        "$cli" config-check "$CL_DIR/node-$i.yaml" >/dev/null || return 1
     done
+}
+
+cluster_init() {
+    cluster_dirs "$1" "${2:-3}"
+    nats_env
+    NATS_PORT=$(free_port)
+    nats_start "$CL_DIR" "$NATS_PORT" || return 1
+    local i
+    for ((i = 1; i <= CL_N; i++)); do HTTP_PORT[$i]=$(free_port); done
+    cluster_keys "$MPC_CLI" cluster_config
 }
 
 cluster_start_node() {

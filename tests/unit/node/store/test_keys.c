@@ -29,37 +29,10 @@ static const struct node_store_committee C_ABC = {.threshold = 2, .ids = ABC, .n
 static const struct node_store_committee C_ABD = {.threshold = 2, .ids = ABD, .n = 3};
 static const uint8_t PK[33] = {0x42, 1, 2, 3}; /* 32 used; 33 to test a wrong length */
 
-struct fx {
-    char *dir;     /* temp dir */
-    char *path;    /* store file */
-    node_store *s; /* open store */
-};
-
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = node_fixture_tmpdir_create();
-    f->path = node_fixture_path(f->dir, "store.mdb");
-    struct node_store_options o = {
-        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20, .flags = NODE_STORE_CREATE};
-    *state = f;
-    if (f->dir == NULL ||
-        node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0) != MPC_OK) {
-        return -1;
-    }
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-    node_store_close(f->s);
-    node_fixture_tmpdir_remove(f->dir);
-    free(f->path);
-    free(f);
-    return 0;
+    return node_fixture_store_setup_open(state, PASS);
 }
 
 /* A share whose bytes name its version. */
@@ -133,7 +106,7 @@ reshare(node_store *s, uint32_t seen)
 static void
 test_keys_create_stores_active_v1(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     create_v1(f->s);
     struct node_store_keyinfo ki;
     assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_OK);
@@ -157,7 +130,7 @@ test_keys_create_stores_active_v1(void **state)
 static void
 test_keys_create_bad_args(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64] = {1};
     const struct node_store_committee bad_t = {.threshold = 4, .ids = ABC, .n = 3};
     const struct node_store_committee no_ids = {.threshold = 2, .ids = NULL, .n = 3};
@@ -190,7 +163,7 @@ test_keys_create_bad_args(void **state)
 static void
 test_keys_create_atomic_under_fault(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64];
     share_for(share, 1);
     struct node_store_keyinfo ki;
@@ -207,7 +180,7 @@ test_keys_create_atomic_under_fault(void **state)
 static void
 test_keys_add_pending_then_activate(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     create_v1(f->s);
     add_v2_pending(f->s);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
@@ -247,7 +220,7 @@ test_keys_add_pending_then_activate(void **state)
 static void
 test_keys_activate_drops_retired_shares(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     create_v1(f->s);
     uint32_t v2 = reshare(f->s, 1);
     assert_share(f->s, 1, 0);
@@ -265,7 +238,7 @@ test_keys_activate_drops_retired_shares(void **state)
 static void
 test_keys_retired_share_bytes_leave_the_file(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[600]; /* with the test's other records: spans leaf and free pages */
     for (size_t i = 0; i < sizeof share; i++) {
         share[i] = (uint8_t)(i * 7 + 1);
@@ -304,7 +277,7 @@ test_keys_retired_share_bytes_leave_the_file(void **state)
 static void
 test_keys_add_pending_makes_room(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     create_v1(f->s);
     uint32_t v = 1;
     for (uint32_t i = 0; i < NODE_STORE_KEYINFO_MAX_VERSIONS - 1; i++) {
@@ -331,7 +304,7 @@ test_keys_add_pending_makes_room(void **state)
 static void
 test_keys_add_pending_errors(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64] = {1};
     uint32_t v = 99;
     /* No key yet. */
@@ -364,7 +337,7 @@ test_keys_add_pending_errors(void **state)
 static void
 test_keys_sign_version_errors(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     struct node_store_keyinfo ki;
     uint32_t v = 5;
     assert_int_equal(node_store_keys_sign_version(f->s, ED, WALLET, 0, &ki, &v), MPC_ERR_NOT_FOUND);
@@ -388,7 +361,7 @@ test_keys_sign_version_errors(void **state)
 static void
 test_keys_sign_version_only_active(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     struct node_store_keyinfo ki;
     uint32_t v = 0;
     create_v1(f->s);
@@ -416,7 +389,7 @@ test_keys_sign_version_only_active(void **state)
 static void
 test_keys_purge_retired(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     create_v1(f->s);
     add_v2_pending(f->s);
     uint8_t share[64];
@@ -482,7 +455,7 @@ rewrite_fail(void *ctx, const uint8_t *rec, size_t len, uint8_t **upd, size_t *u
 static void
 test_keys_share_rewrite(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t tag = 0xee;
     assert_int_equal(node_store_keys_share_rewrite(f->s, ED, WALLET, 1, rewrite_append, &tag),
                      MPC_ERR_NOT_FOUND);
@@ -545,7 +518,7 @@ assert_req(node_store *s, const char *rid, const char *want)
 static void
 test_keys_commit_keygen_writes_share_keyinfo_and_log(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64];
     share_for(share, 1);
     struct node_store_key_write w = {.key_type = ED,
@@ -576,7 +549,7 @@ test_keys_commit_keygen_writes_share_keyinfo_and_log(void **state)
 static void
 test_keys_commit_is_one_transaction(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64];
     share_for(share, 1);
     struct node_store_key_write w = {.key_type = ED,
@@ -604,7 +577,7 @@ test_keys_commit_is_one_transaction(void **state)
 static void
 test_keys_commit_reshare_activates_and_wipes_retired(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     create_v1(f->s);
     uint8_t share[64];
     share_for(share, 2);
@@ -636,24 +609,36 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_keys_create_stores_active_v1, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_create_bad_args, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_create_atomic_under_fault, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_add_pending_then_activate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_activate_drops_retired_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_create_stores_active_v1, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_create_bad_args, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_create_atomic_under_fault, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_add_pending_then_activate, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_activate_drops_retired_shares, setup,
+                                        node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_retired_share_bytes_leave_the_file, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_keys_add_pending_makes_room, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_add_pending_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_sign_version_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_sign_version_only_active, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_purge_retired, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_share_rewrite, setup, teardown),
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_add_pending_makes_room, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_add_pending_errors, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_sign_version_errors, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_sign_version_only_active, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_purge_retired, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_share_rewrite, setup,
+                                        node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_commit_keygen_writes_share_keyinfo_and_log, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_keys_commit_is_one_transaction, setup, teardown),
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_commit_is_one_transaction, setup,
+                                        node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_commit_reshare_activates_and_wipes_retired, setup,
-                                        teardown),
+                                        node_fixture_store_teardown),
     };
     return cmocka_run_group_tests_name("node/store/keys", tests, NULL, NULL);
 }

@@ -29,37 +29,10 @@ static const char *const ABC[] = {"node-a", "node-b", "node-c"};
 static const struct node_store_committee C_ABC = {.threshold = 2, .ids = ABC, .n = 3};
 static const uint8_t PK[32] = {0x42, 1, 2, 3};
 
-struct fx {
-    char *dir;     /* temp dir */
-    char *path;    /* store file */
-    node_store *s; /* open store */
-};
-
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = node_fixture_tmpdir_create();
-    f->path = node_fixture_path(f->dir, "store.mdb");
-    struct node_store_options o = {
-        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20, .flags = NODE_STORE_CREATE};
-    *state = f;
-    if (f->dir == NULL ||
-        node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0) != MPC_OK) {
-        return -1;
-    }
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-    node_store_close(f->s);
-    node_fixture_tmpdir_remove(f->dir);
-    free(f->path);
-    free(f);
-    return 0;
+    return node_fixture_store_setup_open(state, PASS);
 }
 
 /* Entry builder: "pending" with outcome MPC_ERR_KEY_PENDING (what outcome.c does). */
@@ -136,7 +109,7 @@ commit_keygen_pending(node_store *s, const char *rid)
 static void
 test_keys_pending_commit_writes_pending_and_marker(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     commit_keygen_pending(f->s, "rq-1");
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_PENDING);
     assert_true(share_present(f->s, 1));
@@ -169,7 +142,7 @@ test_keys_pending_commit_writes_pending_and_marker(void **state)
 static void
 test_keys_pending_resolve_activates(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     commit_keygen_pending(f->s, "rq-1");
     struct node_store_key_verdict v = {
         .key_type = ED, .wallet = WALLET, .version = 1, .activate = 1};
@@ -199,7 +172,7 @@ test_keys_pending_resolve_activates(void **state)
 static void
 test_keys_pending_resolve_discards_keygen(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     commit_keygen_pending(f->s, "rq-1");
     struct node_store_key_verdict v = {
         .key_type = ED, .wallet = WALLET, .version = 1, .activate = 0};
@@ -224,7 +197,7 @@ test_keys_pending_resolve_discards_keygen(void **state)
 static void
 test_keys_pending_reshare_keeps_old_active_until_resolved(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64];
     memset(share, 0x21, sizeof share);
     assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, 64),
@@ -266,7 +239,7 @@ test_keys_pending_reshare_keeps_old_active_until_resolved(void **state)
 static void
 test_keys_pending_bad_args(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t share[64] = {0};
     struct node_store_key_write w = keygen_write(share);
     assert_int_equal(node_store_keys_commit_pending(f->s, &w, 1, "rq-1", 0, entry_pending, NULL),
@@ -297,12 +270,15 @@ main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_pending_commit_writes_pending_and_marker, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_keys_pending_resolve_activates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_pending_resolve_discards_keygen, setup, teardown),
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_pending_resolve_activates, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_pending_resolve_discards_keygen, setup,
+                                        node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_pending_reshare_keeps_old_active_until_resolved,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keys_pending_bad_args, setup, teardown),
+                                        setup, node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_pending_bad_args, setup,
+                                        node_fixture_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

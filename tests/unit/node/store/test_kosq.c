@@ -20,39 +20,11 @@
 
 #define PASS "kosq test passphrase"
 
-struct fx {
-    char *dir;  /* temp dir */
-    char *path; /* store file */
-};
-
-static int
-setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = node_fixture_tmpdir_create();
-    f->path = node_fixture_path(f->dir, "store.mdb");
-    *state = f;
-    return f->dir == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-    node_fixture_tmpdir_remove(f->dir);
-    free(f->path);
-    free(f);
-    return 0;
-}
-
 static node_store *
 open_store(const char *path)
 {
-    node_store *s = NULL;
-    char err[256];
-    struct node_store_options o = {
-        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 0, .flags = NODE_STORE_CREATE};
-    assert_int_equal(node_store_open(path, PASS, strlen(PASS), &o, &s, err, sizeof(err)), MPC_OK);
+    node_store *s = node_fixture_store_open(path, PASS, 0);
+    assert_non_null(s);
     return s;
 }
 
@@ -78,7 +50,7 @@ on_notice(void *arg, const uint8_t *notice, size_t len)
 static void
 test_kosq_survives_reopen(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     node_store *s = open_store(f->path);
     const uint8_t a[] = "a-notice", b[] = "b-notice-longer", x[] = "x-stale";
     assert_int_equal(node_store_kosq_put(s, a, sizeof a), MPC_OK);
@@ -116,7 +88,7 @@ test_kosq_survives_reopen(void **state)
 static void
 test_kosq_unreadable_counted(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     node_store *s = open_store(f->path);
     assert_int_equal(node_store_put(s, "kosq/empty", (const uint8_t *)"", 0), MPC_OK);
     const uint8_t a[] = "a";
@@ -132,7 +104,7 @@ test_kosq_unreadable_counted(void **state)
 static void
 test_kosq_bad_args(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     node_store *s = open_store(f->path);
     static uint8_t big[NODE_STORE_KOSQ_NOTICE_MAX + 1];
     const uint8_t a[] = "a";
@@ -153,9 +125,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_kosq_survives_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kosq_unreadable_counted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kosq_bad_args, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kosq_survives_reopen, node_fixture_store_setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_kosq_unreadable_counted, node_fixture_store_setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_kosq_bad_args, node_fixture_store_setup,
+                                        node_fixture_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

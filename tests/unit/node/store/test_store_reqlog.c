@@ -23,43 +23,11 @@
 #define PASS "reqlog test passphrase"
 #define BODY 900 /* request-log result bytes in the fill test */
 
-struct fx {
-    char *dir;  /* temp dir */
-    char *path; /* store file */
-};
-
-static int
-setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = node_fixture_tmpdir_create();
-    f->path = node_fixture_path(f->dir, "store.mdb");
-    *state = f;
-    return f->dir == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-    node_fixture_tmpdir_remove(f->dir);
-    free(f->path);
-    free(f);
-    return 0;
-}
-
 static node_store *
 open_map(const char *path, uint64_t map_size)
 {
-    node_store *s = NULL;
-    char err[256];
-    struct node_store_options o = {
-        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = map_size, .flags = NODE_STORE_CREATE};
-    mpc_status st = node_store_open(path, PASS, strlen(PASS), &o, &s, err, sizeof(err));
-    if (st != MPC_OK) {
-        fprintf(stderr, "open: %s\n", err);
-    }
-    assert_int_equal(st, MPC_OK);
+    node_store *s = node_fixture_store_open(path, PASS, map_size);
+    assert_non_null(s);
     return s;
 }
 
@@ -126,7 +94,7 @@ key_intact(node_store *s, const char *wallet)
 static void
 test_store_reqlog_prune_count_and_age(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     node_store *s = open_map(f->path, 16u << 20);
     uint64_t n = 0;
     size_t removed = 0;
@@ -170,7 +138,7 @@ test_store_reqlog_prune_count_and_age(void **state)
 static void
 test_store_reqlog_full_map_recovers_and_keeps_keys(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     node_store *s = open_map(f->path, 1u << 20); /* the smallest map the config allows */
     key_create(s, "alpha");
     key_create(s, "beta");
@@ -233,9 +201,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_store_reqlog_prune_count_and_age, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_reqlog_full_map_recovers_and_keeps_keys, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_reqlog_prune_count_and_age,
+                                        node_fixture_store_setup, node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_store_reqlog_full_map_recovers_and_keeps_keys,
+                                        node_fixture_store_setup, node_fixture_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
