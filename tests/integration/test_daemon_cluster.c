@@ -646,16 +646,7 @@ group_setup(void **state)
 {
     (void)state;
     g_seed = mpc_test_seed("test_daemon_cluster");
-    if (dc_start(&g_c, 3, g_argv0) != MPC_OK) {
-        return -1;
-    }
-    if (!dc_wait_ready(&g_c, 60000)) {
-        for (size_t i = 0; i < g_c.n; i++) {
-            dc_dump_log(&g_c, i);
-        }
-        return -1;
-    }
-    return 0;
+    return dc_start_ready(&g_c, 3, g_argv0, 60000) != MPC_OK ? -1 : 0;
 }
 
 static int

@@ -443,15 +443,7 @@ http_wait_contains(size_t i, const char *path, const char *const *needles, size_
 static void
 restart_node_env(size_t i, const char *env, const char *val)
 {
-    assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
-    if (env != NULL) {
-        setenv(env, val, 1);
-    }
-    assert_int_equal(dc_node_spawn(&g_c, i), 0);
-    if (env != NULL) {
-        unsetenv(env);
-    }
-    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+    assert_int_equal(dc_node_restart_env(&g_c, i, env, val, WAIT_MS), 0);
 }
 
 /* Restarts node index i with MPC_NODE_TEST_CHEAT_KOS set (cheat) or not. */
@@ -785,16 +777,7 @@ group_setup(void **state)
     (void)state;
     g_seed = mpc_test_seed("test_daemon_ecdsa");
     g_ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-    if (g_ctx == NULL || dc_start(&g_c, 4, g_argv0) != MPC_OK) {
-        return -1;
-    }
-    if (!dc_wait_ready(&g_c, 60000)) {
-        for (size_t i = 0; i < g_c.n; i++) {
-            dc_dump_log(&g_c, i);
-        }
-        return -1;
-    }
-    return 0;
+    return g_ctx == NULL || dc_start_ready(&g_c, 4, g_argv0, 60000) != MPC_OK ? -1 : 0;
 }
 
 static int

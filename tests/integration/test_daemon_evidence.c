@@ -83,15 +83,7 @@ keygen(const char *rid, const char *wallet)
 static void
 restart_node(size_t i, const char *env, const char *val)
 {
-    assert_int_equal(dc_node_signal(&g_c, i, SIGTERM, 1), NODE_EXIT_OK);
-    if (env != NULL) {
-        setenv(env, val, 1);
-    }
-    assert_int_equal(dc_node_spawn(&g_c, i), 0);
-    if (env != NULL) {
-        unsetenv(env);
-    }
-    assert_true(dc_wait_ready(&g_c, WAIT_MS));
+    assert_int_equal(dc_node_restart_env(&g_c, i, env, val, WAIT_MS), 0);
 }
 
 /* The CLI's connection options as the cluster's client user. */
@@ -235,16 +227,7 @@ static int
 group_setup(void **state)
 {
     (void)state;
-    if (dc_start(&g_c, 3, g_argv0) != MPC_OK) {
-        return -1;
-    }
-    if (!dc_wait_ready(&g_c, 60000)) {
-        for (size_t i = 0; i < g_c.n; i++) {
-            dc_dump_log(&g_c, i);
-        }
-        return -1;
-    }
-    return 0;
+    return dc_start_ready(&g_c, 3, g_argv0, 60000) != MPC_OK ? -1 : 0;
 }
 
 static int

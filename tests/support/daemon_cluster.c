@@ -464,6 +464,50 @@ dc_wait_ready(dc_cluster *c, uint64_t timeout_ms)
     }
 }
 
+mpc_status
+dc_start_ready(dc_cluster *c, size_t n, const char *argv0, uint64_t timeout_ms)
+{
+    mpc_status st = dc_start(c, n, argv0);
+    if (st != MPC_OK) {
+        return st;
+    }
+    if (!dc_wait_ready(c, timeout_ms)) {
+        for (size_t i = 0; i < c->n; i++) {
+            dc_dump_log(c, i);
+        }
+        return MPC_ERR_TIMEOUT;
+    }
+    return MPC_OK;
+}
+
+int
+dc_node_restart_env(dc_cluster *c, size_t i, const char *env, const char *val, uint64_t timeout_ms)
+{
+    int ex = dc_node_signal(c, i, SIGTERM, 1);
+    if (ex != 0) { /* NODE_EXIT_OK */
+        fprintf(stderr, "restart node %zu: exit status %d on SIGTERM\n", i, ex);
+        return -1;
+    }
+    if (env != NULL) {
+        setenv(env, val, 1);
+    }
+    int sp = dc_node_spawn(c, i);
+    if (env != NULL) {
+        unsetenv(env);
+    }
+    if (sp != 0) {
+        fprintf(stderr, "restart node %zu: spawn failed\n", i);
+        return -1;
+    }
+    if (!dc_wait_ready(c, timeout_ms)) {
+        fprintf(stderr, "restart node %zu: not ready in %llu ms\n", i,
+                (unsigned long long)timeout_ms);
+        dc_dump_log(c, i);
+        return -1;
+    }
+    return 0;
+}
+
 void
 dc_results_clear(dc_results *res)
 {

@@ -69,6 +69,23 @@ typedef struct {
  */
 MPC_MUST_CHECK mpc_status dc_start(dc_cluster *c, size_t n, const char *argv0);
 
+/*
+ * dc_start, then waits (timeout_ms) until every node is ready; on a timeout
+ * prints each node's log tail. The group set-up of the daemon suites.
+ * Returns: MPC_OK, dc_start's status, or MPC_ERR_TIMEOUT.
+ */
+MPC_MUST_CHECK mpc_status dc_start_ready(dc_cluster *c, size_t n, const char *argv0,
+                                         uint64_t timeout_ms);
+
+/*
+ * Stops node i (SIGTERM; it must exit 0) and starts it again with the
+ * environment variable env=val for that start only (env NULL: none), then
+ * waits (timeout_ms) until every node is ready.
+ * Returns: 0, or -1 with the failing step on stderr.
+ */
+int dc_node_restart_env(dc_cluster *c, size_t i, const char *env, const char *val,
+                        uint64_t timeout_ms);
+
 /* Stops every child (SIGTERM, then SIGKILL), the server, removes files. Accepts NULL. */
 void dc_destroy(dc_cluster *c);
 
