@@ -45,39 +45,52 @@ is_low_s() { # is_low_s SHEX -> 0 if s <= (q - 1) / 2
 sys.exit(0 if 0 < int(sys.argv[1], 16) <= (q - 1) // 2 else 1)' "$1"
 }
 
-printf 'transfer 42 BTC to account 7' >"$tmp/msg"
-printf 'transfer 43 BTC to account 7' >"$tmp/other"
-for args in "2 3" "3 5" "2 2" "2 3 3 5" "3 5 2 2"; do
-    out=$("$bin" "$tmp/msg" $args 2>&1); rc=$?
-    check "dkls-sample $args runs" $rc
-    [ $rc -eq 0 ] || continue
-    field() { echo "$out" | awk -v k="$1" '$1 == k {print $2}'; }
+# verify_sig LABEL PREFIX — the 8 checks of one signature printed in $out with PREFIX.
+verify_sig() {
+    local label=$1 pre=$2 pk r s digest bad badr rc
+    field() { echo "$out" | awk -v k="$pre$1" '$1 == k {print $2}'; }
     pk=$(field pk); r=$(field r); s=$(field s); digest=$(field digest)
-    make_pem "$pk" "$tmp/pub.pem"; check "public key converts to PEM ($args)" $?
-    is_low_s "$s"; check "s is low ($args)" $?
+    [ ${#pk} -eq 66 ] && [ ${#r} -eq 64 ] && [ ${#s} -eq 64 ] && [ ${#digest} -eq 64 ]
+    check "dkls-sample prints the signature ($label)" $?
+    make_pem "$pk" "$tmp/pub.pem"; check "public key converts to PEM ($label)" $?
+    is_low_s "$s"; check "s is low ($label)" $?
     make_der "$r" "$s" "$tmp/sig.der"
     openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig.der" "$tmp/msg" \
         >/dev/null 2>&1
-    check "openssl dgst verifies the message ($args)" $?
+    check "openssl dgst verifies the message ($label)" $?
     unhex "$digest" "$tmp/digest.bin"
     openssl pkeyutl -verify -pubin -inkey "$tmp/pub.pem" -in "$tmp/digest.bin" \
         -sigfile "$tmp/sig.der" >/dev/null 2>&1
-    check "openssl pkeyutl verifies the digest ($args)" $?
+    check "openssl pkeyutl verifies the digest ($label)" $?
     openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig.der" "$tmp/other" \
         >/dev/null 2>&1; rc=$?
-    check "openssl rejects another message ($args)" $((rc == 0))
+    check "openssl rejects another message ($label)" $((rc == 0))
     bad=${s:0:62}$(printf '%02x' $(( (0x${s:62:2} + 1) % 256 )))
     make_der "$r" "$bad" "$tmp/bad.der"
     openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/bad.der" "$tmp/msg" \
         >/dev/null 2>&1; rc=$?
-    check "openssl rejects a changed s ($args)" $((rc == 0))
+    check "openssl rejects a changed s ($label)" $((rc == 0))
     badr=$(printf '%02x' $(( (0x${r:0:2} ^ 1) )))${r:2}
     make_der "$badr" "$s" "$tmp/bad.der"
     openssl pkeyutl -verify -pubin -inkey "$tmp/pub.pem" -in "$tmp/digest.bin" \
         -sigfile "$tmp/bad.der" >/dev/null 2>&1; rc=$?
-    check "openssl rejects a changed r ($args)" $((rc == 0))
+    check "openssl rejects a changed r ($label)" $((rc == 0))
+}
+
+# Five keys: 2-of-2; 2-of-3 and its reshare to 3-of-5; 3-of-5 and its reshare
+# to 2-of-2. A run with a reshare signs with the key before it too ("before-"
+# lines): each keygen serves two signatures.
+printf 'transfer 42 BTC to account 7' >"$tmp/msg"
+printf 'transfer 43 BTC to account 7' >"$tmp/other"
+for args in "2 2" "2 3 3 5" "3 5 2 2"; do
+    out=$("$bin" "$tmp/msg" $args 2>&1); rc=$?
+    check "dkls-sample $args runs" $rc
+    [ $rc -eq 0 ] || continue
+    set -- $args
+    [ $# -eq 4 ] && verify_sig "$1 $2" before-
+    verify_sig "$args" ""
 done
-expected=40 # 5 runs x 8 checks
+expected=43 # 3 runs + 5 signatures x 8 checks
 if [ $((passed + failed)) -ne $expected ]; then
     echo "FAIL ran $((passed + failed)) checks, $expected expected"; failed=$((failed + 1))
 fi
