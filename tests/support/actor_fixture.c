@@ -108,9 +108,52 @@ on_done(void *arg, const session_outcome *o)
     f->out.round = o->round;
     f->out.result_len = o->result_len;
     f->out.value = o->result_len == 8 ? toy_protocol_decode_result(o->result) : 0;
+    for (int k = 0; k < 2; k++) {
+        snprintf(f->out.disputed[k], sizeof f->out.disputed[k], "%s",
+                 o->disputed[k] != NULL ? o->disputed[k] : "");
+    }
+    f->out.n_evidence = o->n_evidence;
+    for (size_t i = 0; i < o->n_evidence && i < 8 && f->n_ev < 8; i++) {
+        if ((f->ev[f->n_ev] = malloc(o->evidence_lens[i])) != NULL) {
+            memcpy(f->ev[f->n_ev], o->evidence[i], o->evidence_lens[i]);
+            f->ev_len[f->n_ev++] = o->evidence_lens[i];
+        }
+    }
     f->tr.ndone++;
     pthread_cond_broadcast(&f->tr.cv);
     pthread_mutex_unlock(&f->tr.mu);
+}
+
+/* Seals as pt's identity; a READY without payload carries the fake's ephemeral key. */
+static uint8_t *
+seal_full(const actor_fixture *f, transport_peer_table *pt, const uint8_t *sid, const char *to,
+          uint32_t round, uint64_t seq, int kind, const uint8_t *payload, size_t len, uint64_t inc,
+          size_t *out_len)
+{
+    if (kind == TRANSPORT_ENVELOPE_READY && payload == NULL) {
+        payload = f->eph.pk;
+        len = sizeof f->eph.pk;
+    }
+    transport_envelope_in in = {.sid = sid,
+                                .box_key = f->eph.box,
+                                .to = kind == TRANSPORT_ENVELOPE_DIRECT ? to : NULL,
+                                .round = round,
+                                .seq = seq,
+                                .incarnation = inc,
+                                .kind = (transport_envelope_kind)kind,
+                                .payload = payload,
+                                .payload_len = len};
+    uint8_t *buf = NULL;
+    assert_int_equal(transport_envelope_seal(pt, &in, &buf, out_len), MPC_OK);
+    return buf;
+}
+
+uint8_t *
+afx_seal_as(const actor_fixture *f, transport_peer_table *pt, const uint8_t *sid, uint32_t round,
+            uint64_t seq, int kind, const uint8_t *payload, size_t len, uint64_t inc,
+            size_t *out_len)
+{
+    return seal_full(f, pt, sid, "n0", round, seq, kind, payload, len, inc, out_len);
 }
 
 /* Seals an envelope with the identity of `from` ("n1" = the fake, "n9" = a stranger). */
@@ -119,19 +162,32 @@ afx_seal(const actor_fixture *f, const uint8_t *sid, const char *from, const cha
          uint32_t round, uint64_t seq, int kind, const uint8_t *payload, size_t len,
          size_t *out_len)
 {
-    transport_envelope_in in = {.sid = sid,
-                                .to = kind == TRANSPORT_ENVELOPE_DIRECT ? to : NULL,
-                                .round = round,
-                                .seq = seq,
-                                .kind = (transport_envelope_kind)kind,
-                                .payload = payload,
-                                .payload_len = len,
-                                .box_key = f->eph.box};
-    uint8_t *buf = NULL;
-    assert_int_equal(
-        transport_envelope_seal(strcmp(from, "n9") == 0 ? f->pt9 : f->pt1, &in, &buf, out_len),
-        MPC_OK);
-    return buf;
+    return seal_full(f, strcmp(from, "n9") == 0 ? f->pt9 : f->pt1, sid, to, round, seq, kind,
+                     payload, len, 0, out_len);
+}
+
+void
+afx_send_raw(actor_fixture *f, const char *tail, const uint8_t *buf, size_t len)
+{
+    char subj[128], reply[16];
+    snprintf(subj, sizeof subj, "mpc.s.%s.%s", f->hex, tail);
+    if (strcmp(tail, "b") == 0) {
+        assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
+        return;
+    }
+    size_t rl = 0;
+    mpc_status st = MPC_ERR_NO_RESPONDERS;
+    for (int i = 0; i < 1000 && st == MPC_ERR_NO_RESPONDERS; i++) {
+        st = transport_request(f->t1, subj, buf, len, 5000, (uint8_t *)reply, sizeof reply - 1,
+                               &rl); /* n0 may not have subscribed yet */
+        if (st == MPC_ERR_NO_RESPONDERS) {
+            struct timespec ts = {0, 2000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_int_equal(st, MPC_OK);
+    reply[rl] = '\0';
+    assert_string_equal(reply, "ACK");
 }
 
 /* Sends bytes to n0's direct subject; returns the reply ("ACK", "BUSY", "GONE"). */
@@ -200,7 +256,7 @@ make_nats(const char *name, transport **out)
 
 /* The actor_fixture on the in-memory net (srv == NULL) or on the group's nats-server. */
 static int
-setup_on(void **state, int nats)
+setup_on(void **state, int nats, uint64_t barrier_ms)
 {
     actor_fixture *f = calloc(1, sizeof *f);
     if (f == NULL) {
@@ -227,6 +283,9 @@ setup_on(void **state, int nats)
     cfg.peers = f->pt0;
     cfg.workers = 2;
     cfg.janitor_tick_ms = 20;
+    if (barrier_ms != 0) {
+        cfg.barrier_timeout_ms = barrier_ms;
+    }
     if (session_manager_create(&f->m0, &cfg, f->t0) != MPC_OK) {
         return -1;
     }
@@ -242,13 +301,19 @@ setup_on(void **state, int nats)
 int
 afx_setup(void **state)
 {
-    return setup_on(state, 0);
+    return setup_on(state, 0, 0);
 }
 
 int
 afx_setup_nats(void **state)
 {
-    return setup_on(state, 1);
+    return setup_on(state, 1, 0);
+}
+
+int
+afx_setup_barrier(void **state)
+{
+    return setup_on(state, 0, 1000 * mpc_test_slow());
 }
 
 int
@@ -273,6 +338,9 @@ afx_teardown(void **state)
     transport_identity_destroy(f->id9);
     tss_proto_destroy(f->toy);
     free(f->rec);
+    for (size_t i = 0; i < f->n_ev; i++) {
+        free(f->ev[i]);
+    }
     sodium_memzero(&f->eph, sizeof f->eph);
     pthread_mutex_destroy(&f->in.mu);
     pthread_cond_destroy(&f->in.cv);
@@ -281,9 +349,17 @@ afx_teardown(void **state)
     return 0;
 }
 
+void
+afx_subscribe_ready(actor_fixture *f)
+{
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
+    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
+}
+
 /* Subscribes the fake peer, starts n0's party, creates the fake's toy state. */
 void
-afx_begin(actor_fixture *f, mpc_outbox *ob)
+afx_begin_with(actor_fixture *f, int answer_probes, uint64_t inc, mpc_outbox *ob)
 {
     for (size_t i = 0; i < SESSION_SID_LEN; i += 8) {
         uint64_t r = stk_rand(&f->rng);
@@ -297,8 +373,9 @@ afx_begin(actor_fixture *f, mpc_outbox *ob)
     assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_b, f, &f->sub_b), MPC_OK);
     snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
     assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
-    snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
+    if (answer_probes) {
+        afx_subscribe_ready(f);
+    }
     uint8_t in0[8], in1[8];
     toy_protocol_encode_input(f->inputs[0], in0);
     toy_protocol_encode_input(f->inputs[1], in1);
@@ -317,18 +394,15 @@ afx_begin(actor_fixture *f, mpc_outbox *ob)
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
-    /* n0's probe brought its ephemeral key; the fake's own probe answers with its key. */
-    assert_non_null(stk_eph_box(&f->eph, 10000));
-    size_t plen = 0;
-    uint8_t *probe = afx_seal(f, f->sid, "n1", NULL, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk,
-                              sizeof f->eph.pk, &plen);
-    snprintf(subj, sizeof subj, "mpc.s.%s.r.n0", f->hex);
-    char reply[16];
-    size_t rl = 0;
-    assert_int_equal(
-        transport_request(f->t1, subj, probe, plen, 5000, (uint8_t *)reply, sizeof reply - 1, &rl),
-        MPC_OK);
-    free(probe);
+    if (answer_probes) {
+        /* n0's probe brought its ephemeral key; the fake's own probe brings n0 the fake's. */
+        assert_non_null(stk_eph_box(&f->eph, 10000));
+        size_t plen = 0;
+        uint8_t *probe =
+            afx_seal_as(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0, inc, &plen);
+        afx_send_raw(f, "r.n0", probe, plen);
+        free(probe);
+    }
     tss_params pp = {.sid = f->sid,
                      .self = 1,
                      .n_parties = 2,
@@ -339,6 +413,49 @@ afx_begin(actor_fixture *f, mpc_outbox *ob)
     assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
     mpc_outbox_init(ob);
     assert_int_equal(tss_proto_start(f->toy, ob), MPC_OK);
+}
+
+void
+afx_begin(actor_fixture *f, mpc_outbox *ob)
+{
+    afx_begin_with(f, 1, 0, ob);
+}
+
+stk_outcome
+afx_outcome_wait(actor_fixture *f, uint64_t timeout_ms)
+{
+    int ended = stk_tracker_wait(&f->tr, 1, timeout_ms);
+    pthread_mutex_lock(&f->tr.mu);
+    stk_outcome o = f->out;
+    pthread_mutex_unlock(&f->tr.mu); /* before asserting: a failure must not leave it locked */
+    assert_true(ended);
+    assert_int_equal(o.done, 1);
+    return o;
+}
+
+transport_envelope_opened *
+afx_inbox_find(actor_fixture *f, uint32_t r, transport_envelope_kind kind, uint64_t timeout_ms,
+               int *bcast)
+{
+    afx_inbox *in = &f->in;
+    uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
+    transport_envelope_opened *e = NULL;
+    pthread_mutex_lock(&in->mu);
+    for (size_t i = 0; e == NULL;) {
+        for (; i < in->n && e == NULL; i++) {
+            if (in->msgs[i].round == r && in->msgs[i].kind == kind) {
+                e = &in->msgs[i];
+                *bcast = in->is_bcast[i];
+            }
+        }
+        if (e != NULL || mpc_clock_mono_ns() >= deadline) {
+            break;
+        }
+        struct timespec ts = mpc_clock_ns_to_timespec(deadline);
+        pthread_cond_timedwait(&in->cv, &in->mu, &ts);
+    }
+    pthread_mutex_unlock(&in->mu);
+    return e;
 }
 
 /* Feeds message i of the afx_inbox to the fake's toy state; returns what it emitted. */

@@ -56,6 +56,9 @@ typedef struct {
     stk_eph eph;         /* the fake's ephemeral keys */
     uint8_t *rec;        /* first direct envelope n0 sent the fake, as received */
     size_t rec_len;      /* its length */
+    uint8_t *ev[8];      /* copies of the outcome's evidence envelopes */
+    size_t ev_len[8];    /* their lengths */
+    size_t n_ev;         /* their count */
 } actor_fixture;
 
 /* "n0", "n1", "n2": the ids the fixture's peer tables know. */
@@ -67,7 +70,11 @@ int afx_setup(void **state);
 /* cmocka setup: the fixture on the group's nats-server (afx_nats_start). */
 int afx_setup_nats(void **state);
 
-/* cmocka teardown of either. */
+/* cmocka setup: on the in-memory net with a short barrier (1 s, stretched for
+ * slow runners), for the barrier tests. */
+int afx_setup_barrier(void **state);
+
+/* cmocka teardown of any of them. */
 int afx_teardown(void **state);
 
 /* Starts the nats-server of the NATS group. Returns 0, -1 on failure. */
@@ -79,6 +86,22 @@ void afx_nats_stop(void);
 /* Subscribes the fake peer, starts n0's party, creates the fake's toy state;
  * Out: *ob — the fake's round-1 output. */
 void afx_begin(actor_fixture *f, mpc_outbox *ob);
+
+/* afx_begin, but the fake subscribes .r (answers n0's probes, then probes n0
+ * itself with incarnation inc) only if answer_probes. */
+void afx_begin_with(actor_fixture *f, int answer_probes, uint64_t inc, mpc_outbox *ob);
+
+/* Subscribes the fake's .r (n0's probes bring it n0's ephemeral key). */
+void afx_subscribe_ready(actor_fixture *f);
+
+/* Waits (timeout_ms) for n0's outcome, which must come exactly once. Returns: a copy. */
+stk_outcome afx_outcome_wait(actor_fixture *f, uint64_t timeout_ms);
+
+/* Waits (timeout_ms, 0: no wait) for the first message from n0 of round r and
+ * kind. Returns: it (owned by the inbox) and *bcast, or NULL. */
+transport_envelope_opened *afx_inbox_find(actor_fixture *f, uint32_t r,
+                                          transport_envelope_kind kind, uint64_t timeout_ms,
+                                          int *bcast);
 
 /* Waits (10 s) for the i-th received message. Returns: it (owned by the inbox) or NULL. */
 transport_envelope_opened *afx_inbox_get(afx_inbox *in, size_t i, int *bcast);
@@ -96,6 +119,20 @@ size_t afx_find_round(actor_fixture *f, uint32_t r);
 uint8_t *afx_seal(const actor_fixture *f, const uint8_t *sid, const char *from, const char *to,
                   uint32_t round, uint64_t seq, int kind, const uint8_t *payload, size_t len,
                   size_t *out_len);
+
+/*
+ * Seals an envelope signed with peer table pt's identity, with incarnation
+ * inc; a READY without payload carries the fake's ephemeral key, a DIRECT
+ * goes to "n0", sealed under the key the fake shares with it.
+ * Returns: the envelope (caller frees), *out_len its length.
+ */
+uint8_t *afx_seal_as(const actor_fixture *f, transport_peer_table *pt, const uint8_t *sid,
+                     uint32_t round, uint64_t seq, int kind, const uint8_t *payload, size_t len,
+                     uint64_t inc, size_t *out_len);
+
+/* Sends bytes to n0's subject mpc.s.<sid>.<tail>: published if tail is "b",
+ * else a request (repeated while n0 has not subscribed yet) that must be ACKed. */
+void afx_send_raw(actor_fixture *f, const char *tail, const uint8_t *buf, size_t len);
 
 /* Sends bytes to n0's direct subject and checks the reply ("ACK", "BUSY", "GONE"). */
 void afx_direct_raw(actor_fixture *f, const uint8_t *buf, size_t len, const char *want_reply);

@@ -30,6 +30,7 @@
 #include "common/outbox.h"
 #include "common/secmem.h"
 #include "session/manager.h"
+#include "tests/support/actor_fixture.h"
 #include "tests/support/session_testkit.h"
 #include "tests/support/test_util.h"
 #include "tests/support/toy_protocol.h"
@@ -37,222 +38,21 @@
 #include "transport/envelope.h"
 #include "transport/mem_transport.h"
 
-#define INBOX_MAX 64
-#define INC_OLD   0x1111111111111111ULL /* the fake's incarnation */
-#define INC_NEW   0x2222222222222222ULL /* the fake's incarnation after a "restart" */
-
-/* The fixture: manager n0 on t0, the fake peer n1 on t1. */
-typedef struct {
-    transport_mem_net *net;                    /* in-memory network */
-    transport *t0, *t1;                        /* transports of n0 and the fake */
-    session_manager *m0;                       /* n0's manager */
-    transport_sub *sub_b, *sub_d, *sub_r;      /* the fake's subscriptions */
-    pthread_mutex_t mu;                        /* guards the inbox and the outcome */
-    pthread_cond_t cv;                         /* a message or the outcome arrived */
-    transport_envelope_opened msgs[INBOX_MAX]; /* what n0 sent the fake */
-    int is_bcast[INBOX_MAX];                   /* arrived on .b */
-    size_t n;                                  /* received */
-    int done;                                  /* outcome callbacks run */
-    session_outcome out;                       /* last outcome (pointers cleared) */
-    uint8_t sid[SESSION_SID_LEN];              /* session id */
-    char hex[SESSION_SID_HEX_LEN + 1];         /* its hex */
-    uint64_t inputs[2];                        /* toy inputs */
-    tss_base *toy;                             /* the fake's toy state */
-    uint64_t rng;                              /* test RNG */
-    transport_identity *id0, *id1, *id9;       /* n0, the fake n1, a stranger */
-    transport_peer_table *pt0, *pt1, *pt9;     /* their peer tables */
-    stk_eph eph;                               /* the fake's ephemeral keys */
-    uint8_t *rec;                              /* first direct envelope n0 sent, as received */
-    size_t rec_len;                            /* its length */
-    uint8_t *ev[8];                            /* copies of the outcome's evidence */
-    size_t ev_len[8];                          /* their lengths */
-    size_t n_ev;                               /* their count */
-    char disputed[2][16];                      /* the outcome's disputed ids ("" = none) */
-} fixture;
-
-static const char *const all_ids[3] = {"n0", "n1", "n2"};
-static const char *const ids[2] = {"n0", "n1"};
-
-static void
-inbox_push(fixture *f, const transport_msg *m, int bcast)
-{
-    transport_envelope_opened o;
-    transport_envelope_open_opts opts = {.expected_sid = f->sid,
-                                         .box_key = stk_eph_box(&f->eph, 0)};
-    if (transport_envelope_open(f->pt1, &opts, m->data, m->len, &o) != MPC_OK) {
-        return; /* our own broadcast echo */
-    }
-    pthread_mutex_lock(&f->mu);
-    if (f->n < INBOX_MAX) {
-        f->msgs[f->n] = o;
-        f->is_bcast[f->n] = bcast;
-        f->n++;
-        memset(&o, 0, sizeof o);
-        pthread_cond_broadcast(&f->cv);
-    }
-    pthread_mutex_unlock(&f->mu);
-    transport_envelope_opened_clear(&o);
-}
-
-static transport_reply
-on_b(void *arg, const transport_msg *m)
-{
-    inbox_push(arg, m, 1);
-    return TRANSPORT_REPLY_NONE;
-}
-
-static transport_reply
-on_d(void *arg, const transport_msg *m)
-{
-    fixture *f = arg;
-    pthread_mutex_lock(&f->mu);
-    if (f->rec == NULL && (f->rec = malloc(m->len)) != NULL) {
-        memcpy(f->rec, m->data, m->len);
-        f->rec_len = m->len;
-    }
-    pthread_mutex_unlock(&f->mu);
-    inbox_push(f, m, 0);
-    return TRANSPORT_REPLY_ACK;
-}
-
-static transport_reply
-on_r(void *arg, const transport_msg *m)
-{
-    fixture *f = arg;
-    (void)stk_eph_learn(&f->eph, f->pt1, f->sid, m->data, m->len); /* n0's ephemeral key */
-    return TRANSPORT_REPLY_ACK;
-}
-
-static void
-on_done(void *arg, const session_outcome *o)
-{
-    fixture *f = arg;
-    pthread_mutex_lock(&f->mu);
-    f->done++;
-    f->out = *o;
-    f->out.sid = NULL;
-    f->out.result = NULL;
-    f->out.culprit_id = NULL;
-    for (size_t i = 0; i < o->n_evidence && i < 8; i++) {
-        f->ev[i] = malloc(o->evidence_lens[i]);
-        assert_non_null(f->ev[i]);
-        memcpy(f->ev[i], o->evidence[i], o->evidence_lens[i]);
-        f->ev_len[i] = o->evidence_lens[i];
-        f->n_ev = i + 1;
-    }
-    for (int k = 0; k < 2; k++) {
-        snprintf(f->disputed[k], sizeof f->disputed[k], "%s",
-                 o->disputed[k] != NULL ? o->disputed[k] : "");
-    }
-    f->out.evidence = NULL;
-    f->out.evidence_lens = NULL;
-    f->out.disputed[0] = f->out.disputed[1] = NULL;
-    pthread_cond_broadcast(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-}
-
-/* Waits (bounded) for the outcome; returns a copy. */
-static session_outcome
-outcome_wait(fixture *f, uint64_t timeout_ms)
-{
-    uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
-    pthread_mutex_lock(&f->mu);
-    while (f->done == 0 && mpc_clock_mono_ns() < deadline) {
-        struct timespec ts = mpc_clock_ns_to_timespec(deadline);
-        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-    }
-    int done = f->done;
-    session_outcome o = f->out;
-    pthread_mutex_unlock(&f->mu); /* before asserting: a failure must not leave it locked */
-    assert_int_equal(done, 1);
-    return o;
-}
-
-/* Waits (bounded) for the first message from n0 of round r and kind; NULL on timeout. */
-static transport_envelope_opened *
-inbox_find(fixture *f, uint32_t r, transport_envelope_kind kind, uint64_t timeout_ms, int *bcast)
-{
-    uint64_t deadline = mpc_clock_deadline_ns(timeout_ms);
-    transport_envelope_opened *e = NULL;
-    pthread_mutex_lock(&f->mu);
-    for (size_t i = 0; e == NULL;) {
-        for (; i < f->n && e == NULL; i++) {
-            if (f->msgs[i].round == r && f->msgs[i].kind == kind) {
-                e = &f->msgs[i];
-                *bcast = f->is_bcast[i];
-            }
-        }
-        if (e != NULL || mpc_clock_mono_ns() >= deadline) {
-            break;
-        }
-        struct timespec ts = mpc_clock_ns_to_timespec(deadline);
-        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-    }
-    pthread_mutex_unlock(&f->mu);
-    return e;
-}
-
-/* Seals an envelope signed with peer table pt's identity; a READY without payload carries the
- * fake's ephemeral key, a DIRECT is sealed under the key it shares with n0. */
-static uint8_t *
-seal(fixture *f, transport_peer_table *pt, const uint8_t *sid, uint32_t round, uint64_t seq,
-     int kind, const uint8_t *payload, size_t len, uint64_t inc, size_t *out_len)
-{
-    if (kind == TRANSPORT_ENVELOPE_READY && payload == NULL) {
-        payload = f->eph.pk;
-        len = sizeof f->eph.pk;
-    }
-    transport_envelope_in in = {.sid = sid,
-                                .box_key = f->eph.box,
-                                .to = kind == TRANSPORT_ENVELOPE_DIRECT ? "n0" : NULL,
-                                .round = round,
-                                .seq = seq,
-                                .incarnation = inc,
-                                .kind = (transport_envelope_kind)kind,
-                                .payload = payload,
-                                .payload_len = len};
-    uint8_t *buf = NULL;
-    assert_int_equal(transport_envelope_seal(pt, &in, &buf, out_len), MPC_OK);
-    return buf;
-}
-
-/* Sends bytes to n0's subject mpc.s.<sid>.<tail>; broadcast if tail is "b", else expects ACK. */
-static void
-send_raw(fixture *f, const char *tail, const uint8_t *buf, size_t len)
-{
-    char subj[128], reply[16];
-    snprintf(subj, sizeof subj, "mpc.s.%s.%s", f->hex, tail);
-    if (strcmp(tail, "b") == 0) {
-        assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
-        return;
-    }
-    size_t rl = 0;
-    mpc_status st = MPC_ERR_NO_RESPONDERS;
-    for (int i = 0; i < 1000 && st == MPC_ERR_NO_RESPONDERS; i++) {
-        st = transport_request(f->t1, subj, buf, len, 5000, (uint8_t *)reply, sizeof reply - 1,
-                               &rl); /* n0 may not have subscribed yet */
-        if (st == MPC_ERR_NO_RESPONDERS) {
-            struct timespec ts = {0, 2000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    assert_int_equal(st, MPC_OK);
-    reply[rl] = '\0';
-    assert_string_equal(reply, "ACK");
-}
+#define INC_OLD 0x1111111111111111ULL /* the fake's incarnation */
+#define INC_NEW 0x2222222222222222ULL /* the fake's incarnation after a "restart" */
 
 /* Sends what the fake's toy emitted, sealed with incarnation inc. */
 static void
-send_out(fixture *f, mpc_outbox *ob, uint64_t *seq, uint64_t inc)
+send_out(actor_fixture *f, mpc_outbox *ob, uint64_t *seq, uint64_t inc)
 {
     for (size_t i = 0; i < ob->n; i++) {
         const mpc_out_msg *m = &ob->msgs[i];
         int bcast = m->to == MPC_OUTBOX_ALL;
         size_t len = 0;
-        uint8_t *buf = seal(f, f->pt1, f->sid, m->round, (*seq)++,
-                            bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT,
-                            m->data, m->len, inc, &len);
-        send_raw(f, bcast ? "b" : "d.n0", buf, len);
+        uint8_t *buf = afx_seal_as(f, f->pt1, f->sid, m->round, (*seq)++,
+                                   bcast ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT,
+                                   m->data, m->len, inc, &len);
+        afx_send_raw(f, bcast ? "b" : "d.n0", buf, len);
         free(buf);
     }
     mpc_outbox_clear(ob);
@@ -260,151 +60,22 @@ send_out(fixture *f, mpc_outbox *ob, uint64_t *seq, uint64_t inc)
 
 /* Feeds n0's message of round r to the fake's toy; appends what it emitted to ob. */
 static void
-feed_round(fixture *f, uint32_t r, transport_envelope_kind kind, mpc_outbox *ob)
+feed_round(actor_fixture *f, uint32_t r, transport_envelope_kind kind, mpc_outbox *ob)
 {
     int bcast = 0;
-    transport_envelope_opened *e = inbox_find(f, r, kind, 10000, &bcast);
+    transport_envelope_opened *e = afx_inbox_find(f, r, kind, 10000, &bcast);
     assert_non_null(e);
     assert_int_equal(tss_proto_handle(f->toy, 0, e->round, bcast, e->payload, e->payload_len, ob),
                      MPC_OK);
 }
 
-static int
-setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (f == NULL) {
-        return -1;
-    }
-    *state = f;
-    f->rng = mpc_test_seed("actor_barrier") | 1;
-    transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
-    const char *stranger[] = {"n9", "n0"};
-    if (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
-        transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
-        transport_mem_create(f->net, "n1", &f->t1) != MPC_OK ||
-        stk_peers_create(all_ids, 3, 0, &f->id0, &f->pt0) != MPC_OK ||
-        stk_peers_create(all_ids, 3, 1, &f->id1, &f->pt1) != MPC_OK ||
-        stk_peers_create(stranger, 2, 0, &f->id9, &f->pt9) != MPC_OK) {
-        return -1;
-    }
-    session_config cfg;
-    session_config_default(&cfg);
-    cfg.self_id = "n0";
-    cfg.peers = f->pt0;
-    cfg.workers = 2;
-    cfg.janitor_tick_ms = 20;
-    uint64_t slow = mpc_test_slow();
-    cfg.barrier_timeout_ms = 1000 * slow;
-    if (session_manager_create(&f->m0, &cfg, f->t0) != MPC_OK) {
-        return -1;
-    }
-    /* Monotonic: the waits use monotonic deadlines (a realtime one made them spin). */
-    if (mpc_clock_sync_init(&f->mu, &f->cv) != MPC_OK) {
-        return -1;
-    }
-    stk_eph_init(&f->eph);
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    fixture *f = *state;
-    session_manager_destroy(f->m0);
-    transport_unsubscribe(f->t1, f->sub_b);
-    transport_unsubscribe(f->t1, f->sub_d);
-    transport_unsubscribe(f->t1, f->sub_r);
-    transport_destroy(f->t0);
-    transport_destroy(f->t1);
-    transport_mem_net_destroy(f->net);
-    for (size_t i = 0; i < f->n; i++) {
-        transport_envelope_opened_clear(&f->msgs[i]);
-    }
-    transport_peer_table_destroy(f->pt0);
-    transport_peer_table_destroy(f->pt1);
-    transport_peer_table_destroy(f->pt9);
-    transport_identity_destroy(f->id0);
-    transport_identity_destroy(f->id1);
-    transport_identity_destroy(f->id9);
-    tss_proto_destroy(f->toy);
-    free(f->rec);
-    sodium_memzero(&f->eph, sizeof f->eph);
-    for (size_t i = 0; i < f->n_ev; i++) {
-        free(f->ev[i]);
-    }
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->cv);
-    free(f);
-    return 0;
-}
-
-static void probe(fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64_t inc);
-
-/*
- * Subscribes the fake (.r only if answer_probes), starts n0's party and the
- * fake's toy state; ob gets the fake's round-1 messages.
- */
-static void
-begin(fixture *f, int answer_probes, mpc_outbox *ob)
-{
-    for (size_t i = 0; i < SESSION_SID_LEN; i += 8) {
-        uint64_t r = stk_rand(&f->rng);
-        memcpy(f->sid + i, &r, 8);
-    }
-    session_sid_hex(f->sid, f->hex);
-    f->inputs[0] = stk_rand(&f->rng);
-    f->inputs[1] = stk_rand(&f->rng);
-    char subj[128];
-    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_b, f, &f->sub_b), MPC_OK);
-    snprintf(subj, sizeof subj, "mpc.s.%s.d.n1", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_d, f, &f->sub_d), MPC_OK);
-    if (answer_probes) {
-        snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
-        assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
-    }
-    uint8_t in0[8], in1[8];
-    toy_protocol_encode_input(f->inputs[0], in0);
-    toy_protocol_encode_input(f->inputs[1], in1);
-    session_spec sp = {.sid = f->sid,
-                       .op = SESSION_OP_SIGN,
-                       .key_type = "ed25519",
-                       .wallet = "w",
-                       .proto = toy_protocol(),
-                       .self = 0,
-                       .n_parties = 2,
-                       .party_ids = ids,
-                       .threshold = 2,
-                       .input = in0,
-                       .input_len = 8,
-                       .deadline_ms = 20000,
-                       .done = on_done,
-                       .done_arg = f};
-    assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
-    tss_params pp = {.sid = f->sid,
-                     .self = 1,
-                     .n_parties = 2,
-                     .party_ids = ids,
-                     .threshold = 2,
-                     .input = in1,
-                     .input_len = 8};
-    assert_int_equal(toy_protocol()->create(&f->toy, &pp), MPC_OK);
-    mpc_outbox_init(ob);
-    assert_int_equal(tss_proto_start(f->toy, ob), MPC_OK);
-    if (answer_probes) { /* n0's probe brought its key; ours brings n0 the fake's */
-        assert_non_null(stk_eph_box(&f->eph, 10000));
-        probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD);
-    }
-}
-
 /* Sends a READY probe signed by pt for sid to n0's .r subject. */
 static void
-probe(fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64_t inc)
+probe(actor_fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64_t inc)
 {
     size_t len = 0;
-    uint8_t *buf = seal(f, pt, sid, 0, 0, kind, NULL, 0, inc, &len);
-    send_raw(f, "r.n0", buf, len);
+    uint8_t *buf = afx_seal_as(f, pt, sid, 0, 0, kind, NULL, 0, inc, &len);
+    afx_send_raw(f, "r.n0", buf, len);
     free(buf);
 }
 
@@ -416,13 +87,11 @@ probe(fixture *f, transport_peer_table *pt, const uint8_t *sid, int kind, uint64
 static void
 test_actor_barrier_peer_probe_makes_peer_ready(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     mpc_outbox ob;
-    begin(f, 0, &ob);
+    afx_begin_with(f, 0, INC_OLD, &ob);
     probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD);
-    char subj[128];
-    snprintf(subj, sizeof subj, "mpc.s.%s.r.n1", f->hex);
-    assert_int_equal(transport_subscribe_confirmed(f->t1, subj, on_r, f, &f->sub_r), MPC_OK);
+    afx_subscribe_ready(f);
     assert_non_null(stk_eph_box(&f->eph, 10000));
     /* n0 started the protocol: its round-1 broadcast arrives. The fake then
      * plays the protocol to the end and n0 outputs the expected sum. */
@@ -433,7 +102,7 @@ test_actor_barrier_peer_probe_makes_peer_ready(void **state)
         feed_round(f, r, r == 3 ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, &ob);
         send_out(f, &ob, &seq, INC_OLD);
     }
-    session_outcome o = outcome_wait(f, 10000);
+    stk_outcome o = afx_outcome_wait(f, 10000);
     assert_int_equal(o.status, MPC_OK);
 }
 
@@ -441,9 +110,9 @@ test_actor_barrier_peer_probe_makes_peer_ready(void **state)
 static void
 test_actor_barrier_forged_probes_ignored(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     mpc_outbox ob;
-    begin(f, 0, &ob);
+    afx_begin_with(f, 0, INC_OLD, &ob);
     mpc_outbox_clear(&ob);
     uint8_t other_sid[SESSION_SID_LEN];
     memcpy(other_sid, f->sid, sizeof other_sid);
@@ -452,20 +121,20 @@ test_actor_barrier_forged_probes_ignored(void **state)
     probe(f, f->pt1, other_sid, TRANSPORT_ENVELOPE_READY, 0);        /* another session */
     probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_BROADCAST, INC_OLD); /* not a probe */
     size_t len = 0;
-    uint8_t *buf = seal(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0, 0, &len);
+    uint8_t *buf = afx_seal_as(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0, 0, &len);
     buf[len - 1] ^= 0x20; /* signature (last field) no longer verifies */
-    send_raw(f, "r.n0", buf, len);
-    send_raw(f, "r.n0", (const uint8_t *)"garbage", 7);
+    afx_send_raw(f, "r.n0", buf, len);
+    afx_send_raw(f, "r.n0", (const uint8_t *)"garbage", 7);
     free(buf);
-    buf = seal(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk, 31, 0, &len);
-    send_raw(f, "r.n0", buf, len); /* signed, but not a 32-byte key */
+    buf = afx_seal_as(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, f->eph.pk, 31, 0, &len);
+    afx_send_raw(f, "r.n0", buf, len); /* signed, but not a 32-byte key */
     free(buf);
-    session_outcome o = outcome_wait(f, 20000);
+    stk_outcome o = afx_outcome_wait(f, 20000);
     assert_int_equal(o.status, MPC_ERR_PEER_UNAVAILABLE);
     assert_int_equal(o.culprit, 1);
     assert_int_equal(o.round, 0);
     int bcast = 0;
-    assert_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 0, &bcast));
+    assert_null(afx_inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 0, &bcast));
     session_manager_stats st;
     session_manager_get_stats(f->m0, &st);
     assert_int_equal(st.bad_dropped, 6);
@@ -475,11 +144,11 @@ test_actor_barrier_forged_probes_ignored(void **state)
  * Plays rounds 1 and 2 with incarnation INC_OLD, then a round-3 broadcast
  * whose echo contradicts round 1, sealed with incarnation inc3.
  */
-static session_outcome
-run_to_bad_round3(fixture *f, uint64_t inc3)
+static stk_outcome
+run_to_bad_round3(actor_fixture *f, uint64_t inc3)
 {
     mpc_outbox ob;
-    begin(f, 1, &ob);
+    afx_begin_with(f, 1, INC_OLD, &ob);
     uint64_t seq = 1;
     feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
     send_out(f, &ob, &seq, INC_OLD);
@@ -489,13 +158,13 @@ run_to_bad_round3(fixture *f, uint64_t inc3)
     assert_true(ob.msgs[0].len > 8);
     ob.msgs[0].data[8] ^= 1; /* the echo of round 1 now disagrees */
     send_out(f, &ob, &seq, inc3);
-    return outcome_wait(f, 10000);
+    return afx_outcome_wait(f, 10000);
 }
 
 static void
 test_actor_barrier_same_incarnation_equivocation(void **state)
 {
-    session_outcome o = run_to_bad_round3(*state, INC_OLD);
+    stk_outcome o = run_to_bad_round3(*state, INC_OLD);
     assert_int_equal(o.status, MPC_ERR_EQUIVOCATION);
     assert_int_equal(o.culprit, 1);
 }
@@ -503,14 +172,14 @@ test_actor_barrier_same_incarnation_equivocation(void **state)
 static void
 test_actor_barrier_new_incarnation_peer_restarted(void **state)
 {
-    fixture *f = *state;
-    session_outcome o = run_to_bad_round3(f, INC_NEW);
+    actor_fixture *f = *state;
+    stk_outcome o = run_to_bad_round3(f, INC_NEW);
     assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
     assert_int_equal(o.culprit, 1);
     assert_int_equal(o.round, 3);
     /* The ABORT names the restarted party. */
     int bcast = 0;
-    transport_envelope_opened *e = inbox_find(f, 3, TRANSPORT_ENVELOPE_ABORT, 10000, &bcast);
+    transport_envelope_opened *e = afx_inbox_find(f, 3, TRANSPORT_ENVELOPE_ABORT, 10000, &bcast);
     assert_non_null(e);
     assert_true(e->payload_len > 7);
     assert_int_equal(e->payload[0] | e->payload[1] << 8, MPC_ERR_PEER_RESTARTED);
@@ -532,18 +201,18 @@ test_actor_barrier_new_incarnation_peer_restarted(void **state)
 static void
 test_actor_barrier_new_incarnation_probe(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     mpc_outbox ob;
-    begin(f, 1, &ob);
+    afx_begin_with(f, 1, INC_OLD, &ob);
     uint64_t seq = 1;
     feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
     send_out(f, &ob, &seq, INC_OLD);
     mpc_outbox_clear(&ob);
     int bcast = 0;
-    assert_non_null(inbox_find(f, 2, TRANSPORT_ENVELOPE_DIRECT, 10000, &bcast));
+    assert_non_null(afx_inbox_find(f, 2, TRANSPORT_ENVELOPE_DIRECT, 10000, &bcast));
     probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD); /* same process: fine */
     probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_NEW);
-    session_outcome o = outcome_wait(f, 10000);
+    stk_outcome o = afx_outcome_wait(f, 10000);
     assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
     assert_int_equal(o.culprit, 1);
     assert_int_equal(o.round, 3); /* the fake's round-2 message was queued before the probe */
@@ -558,14 +227,14 @@ enum proof_kind {
 };
 
 /* Sends n1's ABORT(PEER_RESTARTED, who) carrying the proof pk (after begin: the sid is set). */
-static session_outcome
-abort_with_proof(fixture *f, const char *who, enum proof_kind pk)
+static stk_outcome
+abort_with_proof(actor_fixture *f, const char *who, enum proof_kind pk)
 {
     mpc_outbox ob;
-    begin(f, 1, &ob);
+    afx_begin_with(f, 1, INC_OLD, &ob);
     mpc_outbox_clear(&ob);
     int bcast = 0;
-    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
+    assert_non_null(afx_inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
     uint8_t pl[4096] = {(uint8_t)MPC_ERR_PEER_RESTARTED, (uint8_t)(MPC_ERR_PEER_RESTARTED >> 8)};
     size_t off = 5 + strlen(who);
     pl[4] = (uint8_t)strlen(who);
@@ -574,8 +243,8 @@ abort_with_proof(fixture *f, const char *who, enum proof_kind pk)
     uint64_t inc2 = pk == PROOF_SAME_INC ? INC_OLD : INC_NEW;
     for (size_t k = 0; pk != PROOF_NONE && k < 2; k++) {
         size_t el = 0;
-        uint8_t *env = seal(f, signer, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0,
-                            k == 0 ? INC_OLD : inc2, &el);
+        uint8_t *env = afx_seal_as(f, signer, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, NULL, 0,
+                                   k == 0 ? INC_OLD : inc2, &el);
         assert_true(off + 4 + el <= sizeof pl);
         pl[off] = (uint8_t)(el >> 24);
         pl[off + 1] = (uint8_t)(el >> 16);
@@ -586,17 +255,17 @@ abort_with_proof(fixture *f, const char *who, enum proof_kind pk)
         free(env);
     }
     size_t len = 0;
-    uint8_t *buf = seal(f, f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, off, 0, &len);
-    send_raw(f, "b", buf, len);
+    uint8_t *buf = afx_seal_as(f, f->pt1, f->sid, 1, 7, TRANSPORT_ENVELOPE_ABORT, pl, off, 0, &len);
+    afx_send_raw(f, "b", buf, len);
     free(buf);
-    return outcome_wait(f, 10000);
+    return afx_outcome_wait(f, 10000);
 }
 
 /* ABORT(PEER_RESTARTED, id) without proof: the session ends, nobody is named. */
 static void
-abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
+abort_with(actor_fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
 {
-    session_outcome o = abort_with_proof(f, who, PROOF_NONE);
+    stk_outcome o = abort_with_proof(f, who, PROOF_NONE);
     assert_int_equal(o.status, want);
     assert_int_equal(o.culprit, want_culprit);
 }
@@ -604,10 +273,10 @@ abort_with(fixture *f, const char *who, mpc_status want, uint32_t want_culprit)
 static void
 test_actor_barrier_abort_says_we_restarted(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     abort_with(f, "n0", MPC_ERR_PEER_RESTARTED, SESSION_NO_CULPRIT);
-    assert_string_equal(f->disputed[0], "n1"); /* n1's word about n0 */
-    assert_string_equal(f->disputed[1], "n0");
+    assert_string_equal(f->out.disputed[0], "n1"); /* n1's word about n0 */
+    assert_string_equal(f->out.disputed[1], "n0");
 }
 
 static void
@@ -621,8 +290,8 @@ test_actor_barrier_abort_names_stranger(void **state)
 static void
 test_actor_barrier_abort_restart_claim_needs_proof(void **state)
 {
-    fixture *f = *state;
-    session_outcome o = abort_with_proof(f, "n1", PROOF_SAME_INC);
+    actor_fixture *f = *state;
+    stk_outcome o = abort_with_proof(f, "n1", PROOF_SAME_INC);
     assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
     assert_int_equal(o.culprit, SESSION_NO_CULPRIT);
 }
@@ -630,8 +299,8 @@ test_actor_barrier_abort_restart_claim_needs_proof(void **state)
 static void
 test_actor_barrier_abort_forged_restart_proof(void **state)
 {
-    fixture *f = *state;
-    session_outcome o = abort_with_proof(f, "n1", PROOF_FORGED);
+    actor_fixture *f = *state;
+    stk_outcome o = abort_with_proof(f, "n1", PROOF_FORGED);
     assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
     assert_int_equal(o.culprit, SESSION_NO_CULPRIT);
 }
@@ -639,8 +308,8 @@ test_actor_barrier_abort_forged_restart_proof(void **state)
 static void
 test_actor_barrier_abort_with_restart_proof(void **state)
 {
-    fixture *f = *state;
-    session_outcome o = abort_with_proof(f, "n1", PROOF_VALID);
+    actor_fixture *f = *state;
+    stk_outcome o = abort_with_proof(f, "n1", PROOF_VALID);
     assert_int_equal(o.status, MPC_ERR_PEER_RESTARTED);
     assert_int_equal(o.culprit, 1);
     assert_int_equal(f->n_ev, 2);
@@ -650,24 +319,24 @@ test_actor_barrier_abort_with_restart_proof(void **state)
 static void
 test_actor_barrier_broadcast_equivocation_proven(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     mpc_outbox ob;
-    begin(f, 1, &ob);
+    afx_begin_with(f, 1, INC_OLD, &ob);
     assert_int_equal(ob.n, 1);
     int bcast = 0; /* n0 is subscribed (it published round 1): our broadcasts reach it */
-    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
+    assert_non_null(afx_inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
     size_t len = 0;
-    uint8_t *a = seal(f, f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data,
-                      ob.msgs[0].len, INC_OLD, &len);
-    send_raw(f, "b", a, len);
+    uint8_t *a = afx_seal_as(f, f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data,
+                             ob.msgs[0].len, INC_OLD, &len);
+    afx_send_raw(f, "b", a, len);
     free(a);
     ob.msgs[0].data[ob.msgs[0].len - 1] ^= 1; /* a second, different commitment */
-    a = seal(f, f->pt1, f->sid, 1, 2, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data, ob.msgs[0].len,
-             INC_OLD, &len);
-    send_raw(f, "b", a, len);
+    a = afx_seal_as(f, f->pt1, f->sid, 1, 2, TRANSPORT_ENVELOPE_BROADCAST, ob.msgs[0].data,
+                    ob.msgs[0].len, INC_OLD, &len);
+    afx_send_raw(f, "b", a, len);
     free(a);
     mpc_outbox_clear(&ob);
-    session_outcome o = outcome_wait(f, 10000);
+    stk_outcome o = afx_outcome_wait(f, 10000);
     assert_int_equal(o.status, MPC_ERR_EQUIVOCATION);
     assert_int_equal(o.culprit, 1);
     /* Offline: both signed by n1, same (sid, from, round, kind, to), different payloads. */
@@ -691,22 +360,22 @@ test_actor_barrier_broadcast_equivocation_proven(void **state)
 static void
 test_actor_barrier_own_verdict_beats_abort(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     mpc_outbox ob;
-    begin(f, 1, &ob);
+    afx_begin_with(f, 1, INC_OLD, &ob);
     mpc_outbox_clear(&ob);
     int bcast = 0;
-    assert_non_null(inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
+    assert_non_null(afx_inbox_find(f, 1, TRANSPORT_ENVELOPE_BROADCAST, 10000, &bcast));
     uint8_t code[4] = {(uint8_t)MPC_ERR_OT_CHECK, (uint8_t)(MPC_ERR_OT_CHECK >> 8), 0, 0};
     size_t len = 0;
-    uint8_t *buf = seal(f, f->pt1, f->sid, 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, 0, &len);
-    send_raw(f, "b", buf, len);
+    uint8_t *buf = afx_seal_as(f, f->pt1, f->sid, 1, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, 0, &len);
+    afx_send_raw(f, "b", buf, len);
     free(buf);
-    buf = seal(f, f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST, (const uint8_t *)"short", 5,
-               0, &len);
-    send_raw(f, "b", buf, len);
+    buf = afx_seal_as(f, f->pt1, f->sid, 1, 1, TRANSPORT_ENVELOPE_BROADCAST,
+                      (const uint8_t *)"short", 5, 0, &len);
+    afx_send_raw(f, "b", buf, len);
     free(buf);
-    session_outcome o = outcome_wait(f, 10000);
+    stk_outcome o = afx_outcome_wait(f, 10000);
     assert_int_equal(o.status, MPC_ERR_MSG_MALFORMED);
     assert_int_equal(o.culprit, 1);
 }
@@ -714,7 +383,7 @@ test_actor_barrier_own_verdict_beats_abort(void **state)
 static void
 test_actor_barrier_incarnation_config(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     assert_int_equal(session_manager_incarnation(NULL), 0);
     assert_int_not_equal(session_manager_incarnation(f->m0), 0); /* drawn at create */
     session_config cfg;
@@ -739,15 +408,15 @@ test_actor_barrier_incarnation_config(void **state)
 static void
 test_actor_barrier_ephemeral_key_pinned_and_required(void **state)
 {
-    fixture *f = *state;
+    actor_fixture *f = *state;
     mpc_outbox ob;
-    begin(f, 1, &ob);
+    afx_begin_with(f, 1, INC_OLD, &ob);
     stk_eph other;
     stk_eph_init(&other);
     size_t len = 0;
     uint8_t *buf =
-        seal(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, other.pk, 32, INC_OLD, &len);
-    send_raw(f, "r.n0", buf, len);
+        afx_seal_as(f, f->pt1, f->sid, 0, 0, TRANSPORT_ENVELOPE_READY, other.pk, 32, INC_OLD, &len);
+    afx_send_raw(f, "r.n0", buf, len);
     free(buf);
     sodium_memzero(&other, sizeof other);
     uint64_t seq = 1;
@@ -757,16 +426,16 @@ test_actor_barrier_ephemeral_key_pinned_and_required(void **state)
         feed_round(f, r, r == 3 ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, &ob);
         send_out(f, &ob, &seq, INC_OLD);
     }
-    session_outcome o = outcome_wait(f, 10000);
+    stk_outcome o = afx_outcome_wait(f, 10000);
     assert_int_equal(o.status, MPC_OK);
     session_manager_stats st;
     session_manager_get_stats(f->m0, &st);
     assert_int_equal(st.bad_dropped, 1);
     /* The recorded round-2 direct: the long-term (static) key fails, the ephemeral one opens. */
-    pthread_mutex_lock(&f->mu);
+    pthread_mutex_lock(&f->in.mu);
     uint8_t *rec = f->rec;
     size_t rec_len = f->rec_len;
-    pthread_mutex_unlock(&f->mu);
+    pthread_mutex_unlock(&f->in.mu);
     assert_non_null(rec);
     transport_envelope_opened e;
     transport_envelope_open_opts opts = {.expected_sid = f->sid};
@@ -792,30 +461,34 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_actor_barrier_incarnation_config, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_peer_probe_makes_peer_ready, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_forged_probes_ignored, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_same_incarnation_equivocation, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_new_incarnation_peer_restarted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_new_incarnation_probe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_says_we_restarted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_names_stranger, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_restart_claim_needs_proof, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_forged_restart_proof, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_with_restart_proof, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_broadcast_equivocation_proven, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_own_verdict_beats_abort, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_actor_barrier_ephemeral_key_pinned_and_required, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_incarnation_config, afx_setup_barrier,
+                                        afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_peer_probe_makes_peer_ready,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_forged_probes_ignored, afx_setup_barrier,
+                                        afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_same_incarnation_equivocation,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_new_incarnation_peer_restarted,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_new_incarnation_probe, afx_setup_barrier,
+                                        afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_says_we_restarted,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_names_stranger, afx_setup_barrier,
+                                        afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_restart_claim_needs_proof,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_forged_restart_proof,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_abort_with_restart_proof,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_broadcast_equivocation_proven,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_own_verdict_beats_abort,
+                                        afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_ephemeral_key_pinned_and_required,
+                                        afx_setup_barrier, afx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
