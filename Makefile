@@ -335,8 +335,11 @@ ctime: deps
 	$(Q)tests/run.sh build/ctime $(CTIME_SH)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
+# node/: the resolver (test_keyconfirm), retry, keystate threads and the watchdog.
 TSAN_TESTS ?= $(filter tests/unit/common/test_log tests/unit/common/test_secmem_pool \
-               tests/unit/transport/% tests/unit/session/%,$(UNIT_BIN:$(B)/%=%))
+               tests/unit/transport/% tests/unit/session/% tests/unit/node/test_keyconfirm \
+               tests/unit/node/test_retry tests/unit/node/test_keystate \
+               tests/unit/node/test_keystate_node tests/unit/node/test_watchdog,$(UNIT_BIN:$(B)/%=%))
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
 	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" MPC_TSAN=1 MPC_TEST_ONLY="$(ONLY)" \
