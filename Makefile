@@ -314,6 +314,8 @@ check: deps
 # value came from, and makes the run 1.5x slower (a DKLs keygen: 38 s -> 59 s):
 # VALGRIND_ORIGINS=1 adds it, for a failing suite (make valgrind ONLY=...).
 # tests/valgrind.supp: library internals only, each entry with its reason.
+# Each suite is bounded by 1800 s (run.sh's default is 900): the slowest,
+# test_dkls_reshare, is CPU-bound and shares the machine with the others.
 VALGRIND_ORIGINS ?=
 VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --quiet $(if $(VALGRIND_ORIGINS),--track-origins=yes) \
@@ -321,7 +323,7 @@ VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kin
 valgrind: deps
 	$(Q)$(MAKE) $(PAR) --no-print-directory build-debug-tests
 	$(Q)MPC_VALGRIND=1 MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" \
-	    tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
+	    MPC_TEST_TIMEOUT=$${MPC_TEST_TIMEOUT:-1800} tests/run.sh build/debug $(UNIT_BIN:$(B)/%=%)
 
 # Constant-time suite: the ctime tests of an -O2 build (BUILD=ctime) under
 # valgrind, where TSS_CLASSIFY marks secrets undefined (tss/ctime.h). `make
