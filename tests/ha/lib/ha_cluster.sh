@@ -102,24 +102,16 @@ ha_nats_kill() { kill9_pid "${HA_NATS_PID[$1]:-}"; local rc=$?; HA_NATS_PID[$1]=
 
 # ha_node_config I — DIR/node-I.yaml from configs/cluster-ha/node-I.yaml.
 ha_node_config() {
-    local i=$1 pass_var="MPC_NATS_PASS_NODE$1" init_pk
-    init_pk=$("$HA_CLI_REAL" initiator show --json "$CL_DIR/keys/client.key" |
-              python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])') || return 1
-    sed -e "s#10\.77\.0\.#$HA_NET.#g" \
+    local i=$1
+    cluster_write_config "$i" "$HA_CLI_REAL" "$HA_CONF/node-$i.yaml" \
+        -e "s#10\.77\.0\.#$HA_NET.#g" \
         -e "s#/etc/mpc-node/ca.pem#$CL_DIR/certs/ca.pem#" \
         -e "s#/etc/mpc-node/keys/#$CL_DIR/keys/#" \
         -e "s#/etc/mpc-node/peers.yaml#$CL_DIR/peers.yaml#" \
         -e "s#/var/lib/mpc-node/#$CL_DIR/data/#" \
         -e "s#passphrase_source: credential.*#passphrase_source: file\n  passphrase_file: $CL_DIR/secrets/node-$i.pass#" \
         -e "s#listen: 127.0.0.1:9101.*#listen: $(ha_http "$i")#" \
-        -e "s#CHANGE-ME-node-$i#${!pass_var}#" \
-        -e "s#03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8#$init_pk#" \
-        -e "s#^  ack_wait: [0-9]*#  ack_wait: ${CL_ACK_WAIT_MS:-30000}#" \
-        -e "s#^  barrier: [0-9]*#  barrier: ${CL_BARRIER_MS:-10000}#" \
-        -e "s#^  idle: [0-9]*#  idle: ${CL_IDLE_MS:-30000}#" \
-        -e "s#^  replicas: 3#  replicas: ${HA_REPLICAS:-3}#" \
-        "$HA_CONF/node-$i.yaml" >"$CL_DIR/node-$i.yaml"
-    chmod 600 "$CL_DIR/node-$i.yaml"
+        -e "s#^  replicas: 3#  replicas: ${HA_REPLICAS:-3}#"
 }
 
 # ha_cli_wrapper — DIR/bin/mpc-cli: mpc-cli in the client namespace, cluster URLs and CA set.

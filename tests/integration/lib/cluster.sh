@@ -35,20 +35,30 @@ cli() {
         "$MPC_CLI" "$@"
 }
 
-# cluster_config I — writes $CL_DIR/node-I.yaml from configs/cluster/node-I.yaml.
-cluster_config() {
-    local i=$1 pass_var="MPC_NATS_PASS_NODE$1" init_pk
-    init_pk=$("$MPC_CLI" initiator show --json "$CL_DIR/keys/client.key" |
+# cluster_write_config I CLI SRC [SED-ARGS...] — writes $CL_DIR/node-I.yaml
+# from the example config SRC: node-I's NATS password, the client's initiator
+# key (read with CLI), the test timeouts (CL_ACK_WAIT_MS, CL_BARRIER_MS,
+# CL_IDLE_MS), then the caller's SED-ARGS (addresses, paths). Mode 0600: it
+# holds the NATS password. Shared with tests/ha/lib/ha_cluster.sh.
+cluster_write_config() {
+    local i=$1 cli=$2 src=$3 pass_var="MPC_NATS_PASS_NODE$1" init_pk
+    shift 3
+    init_pk=$("$cli" initiator show --json "$CL_DIR/keys/client.key" |
               python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])') || return 1
-    sed -e "s#nats://127.0.0.1:4222#nats://127.0.0.1:$NATS_PORT#" \
-        -e "s#127.0.0.1:910$i#127.0.0.1:${HTTP_PORT[$i]}#" \
-        -e "s#CHANGE-ME-node-$i#${!pass_var}#" \
+    sed -e "s#CHANGE-ME-node-$i#${!pass_var}#" \
         -e "s#03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8#$init_pk#" \
         -e "s#^  ack_wait: [0-9]*#  ack_wait: ${CL_ACK_WAIT_MS:-30000}#" \
         -e "s#^  barrier: [0-9]*#  barrier: ${CL_BARRIER_MS:-10000}#" \
         -e "s#^  idle: [0-9]*#  idle: ${CL_IDLE_MS:-30000}#" \
-        "$ROOT/configs/cluster/node-$i.yaml" >"$CL_DIR/node-$i.yaml"
-    chmod 600 "$CL_DIR/node-$i.yaml"   # it holds the NATS password
+        "$@" "$src" >"$CL_DIR/node-$i.yaml" || return 1
+    chmod 600 "$CL_DIR/node-$i.yaml"
+}
+
+# cluster_config I — writes $CL_DIR/node-I.yaml from configs/cluster/node-I.yaml.
+cluster_config() {
+    cluster_write_config "$1" "$MPC_CLI" "$ROOT/configs/cluster/node-$1.yaml" \
+        -e "s#nats://127.0.0.1:4222#nats://127.0.0.1:$NATS_PORT#" \
+        -e "s#127.0.0.1:910$1#127.0.0.1:${HTTP_PORT[$1]}#"
 }
 
 # cluster_dirs DIR N — CL_DIR=DIR, CL_N=N, and its keys/, data/, secrets/ (0700).
