@@ -198,13 +198,13 @@ node_fixture_store_setup(void **state)
 }
 
 int
-node_fixture_store_setup_open(void **state, const char *pass)
+node_fixture_store_setup_open(void **state, const char *pass, uint64_t map_size)
 {
     if (node_fixture_store_setup(state) != 0) {
         return -1;
     }
     node_fixture_store *f = *state;
-    f->s = node_fixture_store_open(f->path, pass, 16u << 20);
+    f->s = node_fixture_store_open(f->path, pass, map_size);
     return f->s == NULL ? -1 : 0;
 }
 

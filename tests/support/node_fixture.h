@@ -74,8 +74,8 @@ typedef struct {
 int node_fixture_store_setup(void **state);
 
 /* The same, then opens the store at path with passphrase pass (test KDF,
- * a 16 MiB map, created). Returns: 0, or -1 on failure. */
-int node_fixture_store_setup_open(void **state, const char *pass);
+ * created, map_size as node_fixture_store_open). Returns: 0, or -1 on failure. */
+int node_fixture_store_setup_open(void **state, const char *pass, uint64_t map_size);
 
 /* cmocka teardown of either: closes the store, removes dir, frees *state. */
 int node_fixture_store_teardown(void **state);

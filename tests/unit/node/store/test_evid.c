@@ -21,35 +21,10 @@
 #define PASS "evid test passphrase"
 #define KT   NODE_STORE_KEY_SECP256K1
 
-struct fx {
-    char *dir;     /* temp dir */
-    char *path;    /* store file */
-    node_store *s; /* open store */
-};
-
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    char err[256];
-    f->dir = node_fixture_tmpdir_create();
-    f->path = node_fixture_path(f->dir, "store.mdb");
-    struct node_store_options o = {
-        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 0, .flags = NODE_STORE_CREATE};
-    *state = f;
-    return node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, err, sizeof err) == MPC_OK ? 0
-                                                                                              : -1;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-    node_store_close(f->s);
-    node_fixture_tmpdir_remove(f->dir);
-    free(f->path);
-    free(f);
-    return 0;
+    return node_fixture_store_setup_open(state, PASS, 0);
 }
 
 static int
@@ -66,7 +41,7 @@ held(node_store *s, const char *req, size_t want_len, uint8_t fill)
 static void
 test_evid_put_get_replace(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     static uint8_t a[50000], b[70000];
     memset(a, 0xaa, sizeof a);
     memset(b, 0xbb, sizeof b);
@@ -93,7 +68,7 @@ test_evid_put_get_replace(void **state)
 static void
 test_evid_budget_evicts_oldest(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     static uint8_t v[30000];
     struct node_store_evid_put_info info;
     const uint64_t budget = 100000; /* three fit, not four */
@@ -128,7 +103,7 @@ test_evid_budget_evicts_oldest(void **state)
 static void
 test_evid_refusals(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     uint8_t *huge = calloc(1, NODE_STORE_EVID_REQ_MAX + 1);
     uint8_t small[100] = {1};
     struct node_store_evid_put_info info;
@@ -157,9 +132,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_evid_put_get_replace, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_evid_budget_evicts_oldest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_evid_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evid_put_get_replace, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_evid_budget_evicts_oldest, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_evid_refusals, setup, node_fixture_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

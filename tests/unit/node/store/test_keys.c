@@ -32,7 +32,7 @@ static const uint8_t PK[33] = {0x42, 1, 2, 3}; /* 32 used; 33 to test a wrong le
 static int
 setup(void **state)
 {
-    return node_fixture_store_setup_open(state, PASS);
+    return node_fixture_store_setup_open(state, PASS, 16u << 20);
 }
 
 /* A share whose bytes name its version. */

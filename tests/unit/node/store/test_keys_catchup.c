@@ -21,47 +21,27 @@
 
 #define PASS "catch-up passphrase"
 
-struct fx {
-    char *dir;     /* temp dir */
-    char *path;    /* store file */
-    node_store *s; /* open store */
-};
-
 static const char *const IDS[] = {"node-1", "node-2", "node-3"};
 static const uint8_t PK[32] = {7, 7, 7};
 
 static int
 setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    f->dir = node_fixture_tmpdir_create();
-    f->path = node_fixture_path(f->dir, "store.mdb");
-    struct node_store_options o = {
-        .kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20, .flags = NODE_STORE_CREATE};
-    assert_int_equal(node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0), MPC_OK);
+    if (node_fixture_store_setup_open(state, PASS, 16u << 20) != 0) {
+        return -1;
+    }
+    node_fixture_store *f = *state;
     struct node_store_committee c = {.threshold = 2, .ids = IDS, .n = 3};
-    assert_int_equal(node_store_keys_create(f->s, NODE_STORE_KEY_ED25519, "w1", PK, sizeof PK, 1,
-                                            &c, (const uint8_t *)"share-v1", 8),
-                     MPC_OK);
-    *state = f;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *f = *state;
-    node_store_close(f->s);
-    node_fixture_tmpdir_remove(f->dir);
-    free(f->path);
-    free(f);
-    return 0;
+    return node_store_keys_create(f->s, NODE_STORE_KEY_ED25519, "w1", PK, sizeof PK, 1, &c,
+                                  (const uint8_t *)"share-v1", 8) == MPC_OK
+               ? 0
+               : -1;
 }
 
 static void
 test_keys_catch_up_retires_wipes_and_marks_lost(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     struct node_store_committee c = {.threshold = 2, .ids = IDS, .n = 3};
     int changed = 0;
     assert_int_equal(node_store_keys_catch_up(f->s, NODE_STORE_KEY_ED25519, "w1", PK, sizeof PK, 3,
@@ -96,7 +76,7 @@ test_keys_catch_up_retires_wipes_and_marks_lost(void **state)
 static void
 test_keys_catch_up_removed_member_has_no_lost_marker(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     static const char *const NEW[] = {"node-1", "node-2"};
     struct node_store_committee c = {.threshold = 2, .ids = NEW, .n = 2};
     int changed = 0;
@@ -114,7 +94,7 @@ test_keys_catch_up_removed_member_has_no_lost_marker(void **state)
 static void
 test_keys_catch_up_refusals(void **state)
 {
-    struct fx *f = *state;
+    node_fixture_store *f = *state;
     struct node_store_committee c = {.threshold = 2, .ids = IDS, .n = 3};
     uint8_t other[32] = {8};
     int changed = 1;
@@ -150,10 +130,11 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keys_catch_up_retires_wipes_and_marks_lost, setup,
-                                        teardown),
+                                        node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_catch_up_removed_member_has_no_lost_marker, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_keys_catch_up_refusals, setup, teardown),
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_catch_up_refusals, setup,
+                                        node_fixture_store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

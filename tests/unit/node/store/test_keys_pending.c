@@ -32,7 +32,7 @@ static const uint8_t PK[32] = {0x42, 1, 2, 3};
 static int
 setup(void **state)
 {
-    return node_fixture_store_setup_open(state, PASS);
+    return node_fixture_store_setup_open(state, PASS, 16u << 20);
 }
 
 /* Entry builder: "pending" with outcome MPC_ERR_KEY_PENDING (what outcome.c does). */
