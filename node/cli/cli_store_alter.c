@@ -86,11 +86,20 @@ cli_cmd_x_alter_key(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:t:w:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
-        case 't': kt_name = optarg; break;
-        case 'w': wallet = optarg; break;
-        case 'h': fputs(alter_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error(alter_usage, NULL);
+        case 'c':
+            config = optarg;
+            break;
+        case 't':
+            kt_name = optarg;
+            break;
+        case 'w':
+            wallet = optarg;
+            break;
+        case 'h':
+            fputs(alter_usage, stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error(alter_usage, NULL);
         }
     }
     int kt = kt_name != NULL ? key_type_of(kt_name) : 0;
