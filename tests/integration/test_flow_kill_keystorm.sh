@@ -54,21 +54,24 @@ done
 check "$((2 * RS)) keys made before the storm (to reshare)" $base
 
 reqs=()
+pids=() # the publishers only (the nodes are background jobs of this shell too)
 pub=0
 for kt in ed25519 secp256k1; do
     for ((k = 1; k <= KG; k++)); do
         cli keygen --wallet "kst-$kt-$k" --key-type "$kt" --threshold 2 \
             --request-id "kst-$kt-$k" --x-no-wait >/dev/null 2>>"$tmp/publish.err" &
+        pids+=($!)
         reqs+=("kst-$kt-$k")
     done
     for ((k = 1; k <= RS; k++)); do
         cli reshare --wallet "ks-$kt-$k" --key-type "$kt" --new-participants "$ALL" \
             --new-threshold 2 --request-id "rst-$kt-$k" --x-no-wait >/dev/null \
             2>>"$tmp/publish.err" &
+        pids+=($!)
         reqs+=("rst-$kt-$k")
     done
 done
-for p in $(jobs -p); do wait "$p" || pub=1; done
+for p in "${pids[@]}"; do wait "$p" || pub=1; done
 check "${#reqs[@]} keygens and reshares of both key types published at once" $pub
 
 started3() { [ "$(grep -c 'event=request_started request=[kr]st-' "$CL_DIR/node-2.log")" -ge 3 ]; }
