@@ -128,6 +128,8 @@
       "peers hold a newer version of this key (store restored from an older backup)")              \
     X(MPC_ERR_KEY_SHARE_LOST, 532,                                                                 \
       "own share of this version lost by a restore: rejoin by reshare")                            \
+    X(MPC_ERR_KEY_ATTEMPT_DISCARDED, 540,                                                          \
+      "key of a failed keygen/reshare attempt discarded: the cluster runs another attempt")        \
     /* 600..699: storage and identity */                                                           \
     X(MPC_ERR_STORE, 600, "key store error")                                                       \
     X(MPC_ERR_BAD_PASSPHRASE, 601, "wrong passphrase")                                             \

@@ -51,11 +51,12 @@
 #include "tss/keyshare.h"
 #include "tss/keytype.h"
 
-#define NODE_JOB_MAX_SUB      2u   /* sessions per request: one per key type */
-#define NODE_ERR_TEXT_MAX     200u /* error text in a result */
-#define NODE_FETCH_TIMEOUT_MS 500u /* intake fetch wait (also the stop latency) */
-#define NODE_METRIC_SLOTS     128u /* status slots in metric tables */
-#define NODE_METRIC_BUCKETS   12u  /* duration histogram buckets */
+#define NODE_JOB_MAX_SUB      2u    /* sessions per request: one per key type */
+#define NODE_ERR_TEXT_MAX     200u  /* error text in a result */
+#define NODE_FETCH_TIMEOUT_MS 500u  /* intake fetch wait (also the stop latency) */
+#define NODE_METRIC_SLOTS     128u  /* status slots in metric tables */
+#define NODE_METRIC_BUCKETS   12u   /* duration histogram buckets */
+#define NODE_PENDING_NAK_MS   2000u /* redelivery of a request whose keys are being resolved */
 
 struct node_daemon;
 struct node_job;
@@ -125,7 +126,9 @@ struct node_job {
     size_t n_sub;                                       /* sub-jobs */
     struct node_subjob sub[NODE_JOB_MAX_SUB];           /* one per key type */
     int pending;                                        /* sessions not yet completed (d->mu) */
-    struct node_job *next;                              /* d->jobs or d->done list link */
+    int key_pending; /* its keys were committed PENDING: the message is Nak'ed, not acked, until
+                        the resolver decided (a REDO runs it again, docs/DESIGN.md §4.4) */
+    struct node_job *next; /* d->jobs or d->done list link */
 };
 
 /* Counters exported on /metrics (metrics.c); all updated atomically. */
@@ -145,6 +148,8 @@ struct node_metrics {
     uint64_t intake_paused_ms; /* time intake waited on a full store */
     uint64_t retries;          /* sign attempts scheduled after a transient failure */
     uint64_t not_selected;     /* signs this holder was not chosen for (live signer choice) */
+    uint64_t key_retries;      /* keygen/reshare attempts scheduled after a transient failure */
+    uint64_t key_attempts_discarded; /* pending keys of a failed attempt discarded (REDO) */
 };
 
 /* The daemon. */

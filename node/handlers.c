@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/retry.h"
 #include "node/signers.h"
 #include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
@@ -551,7 +552,8 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
     }
     switch (job->op) {
     case MPC__OP__OP_KEYGEN:
-        return prepare_keygen(d, r->keygen, sj);
+        st = prepare_keygen(d, r->keygen, sj);
+        return st == MPC_OK ? node_retry_key_bind(d, job, sj) : st; /* attempt (retry.h) */
     case MPC__OP__OP_SIGN:
         st = prepare_sign(d, r->sign, sj);
         /* Every node must sign with the same key version (see sid.h), and the
@@ -559,6 +561,7 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
         st = st == MPC_OK ? node_client_sid_bind_version(sj->sid, sj->version) : st;
         return st == MPC_OK ? node_sign_bind_attempt(d, job, sj) : st;
     default:
-        return prepare_reshare(d, r->reshare, sj);
+        st = prepare_reshare(d, r->reshare, sj);
+        return st == MPC_OK ? node_retry_key_bind(d, job, sj) : st;
     }
 }

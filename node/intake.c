@@ -63,7 +63,11 @@ wait_cv(struct node_daemon *d, uint64_t ms)
 /*
  * Republishes the request log entry of ids->request_id if it was logged for
  * the same content. Returns: MPC_OK (republished); MPC_ERR_NOT_FOUND (not
- * logged); MPC_ERR_REQ_ID_REUSED (logged for other content; nothing sent);
+ * logged); MPC_ERR_KEY_PENDING (keys committed PENDING: the resolver answers;
+ * the message waits, Nak'ed, until then); MPC_ERR_KEY_ATTEMPT_DISCARDED (the
+ * resolver discarded this node's key of a failed attempt: run the request
+ * again, its next attempt at a slot, docs/DESIGN.md §4.4);
+ * MPC_ERR_REQ_ID_REUSED (logged for other content; nothing sent);
  * MPC_ERR_NATS (a publish failed); the store's or decoder's error.
  */
 static mpc_status
@@ -88,12 +92,15 @@ republish_logged(struct node_daemon *d, const struct node_client_request_ids *id
         node_client_results_entry_clear(&e);
         return MPC_ERR_REQ_ID_REUSED;
     }
-    if (outcome ==
-        MPC_ERR_KEY_PENDING) { /* committed PENDING: the resolver publishes; never rerun */
+    if (outcome == MPC_ERR_KEY_PENDING || outcome == MPC_ERR_KEY_ATTEMPT_DISCARDED) {
+        /* PENDING: the resolver publishes, never rerun; DISCARDED: run again */
         node_client_results_entry_clear(&e);
-        node_resolver_add(d, request_id);
-        mpc_log(MPC_LOG_INFO, "node", "request_pending", "request=%s", request_id);
-        return MPC_OK;
+        if (outcome == MPC_ERR_KEY_PENDING) {
+            node_resolver_add(d, request_id);
+        }
+        mpc_log(MPC_LOG_INFO, "node", "request_pending", "request=%s state=%s", request_id,
+                outcome == MPC_ERR_KEY_PENDING ? "resolving" : "next_attempt");
+        return outcome;
     }
     for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
         Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
@@ -322,6 +329,33 @@ job_start(struct node_daemon *d, struct node_job *job, mpc_status *first_err)
     return started;
 }
 
+/* A rerun (REDO): queues every prepared session for its next attempt instead
+ * of starting it. Returns: the number queued. */
+static size_t
+job_defer(struct node_daemon *d, struct node_job *job, mpc_status *first_err)
+{
+    size_t queued = 0;
+    *first_err = MPC_OK;
+    for (size_t i = 0; i < job->n_sub; i++) {
+        struct node_subjob *sj = &job->sub[i];
+        if (sj->status != MPC_OK) {
+            continue;
+        }
+        if (node_retry_defer(d, sj)) {
+            queued++;
+            continue;
+        }
+        sj->status = MPC_ERR_DEADLINE;
+        snprintf(sj->error_text, sizeof sj->error_text,
+                 "an attempt failed and no time is left for another one");
+        *first_err = *first_err == MPC_OK ? sj->status : *first_err;
+        pthread_mutex_lock(&d->mu);
+        --job->pending;
+        pthread_mutex_unlock(&d->mu);
+    }
+    return queued;
+}
+
 static int
 retryable(mpc_status st)
 {
@@ -429,10 +463,12 @@ wait_for_reshare(struct node_daemon *d, const Mpc__Request *req, int key_type)
     }
 }
 
-/* Runs a validated request: prepare, start, or answer at once. */
+/* Runs a validated request: prepare, start, or answer at once. rerun: this
+ * node discarded its key of an earlier attempt (REDO): no first attempt, the
+ * sessions wait for their retry slot (node_retry_defer). */
 static void
 run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
-            const struct node_client_request_ids *ids)
+            const struct node_client_request_ids *ids, int rerun)
 {
     int not_ours = 0;
     struct node_job *job = job_new(d, msg, req, ids);
@@ -475,7 +511,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     d->n_jobs++;
     pthread_mutex_unlock(&d->mu);
     mpc_status first_err = MPC_OK;
-    size_t started = job_start(d, job, &first_err);
+    size_t started = rerun ? job_defer(d, job, &first_err) : job_start(d, job, &first_err);
     if (started > 0) {
         mpc_log(MPC_LOG_INFO, "node", "request_started", "request=%s op=%s sessions=%zu",
                 job->request_id, node_client_request_op_name(job->op), started);
@@ -521,6 +557,8 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
         } else {
             node_msg_nak(msg, NODE_RETRY_NAK_MS, ids->request_id);
         }
+    } else if (logged == MPC_ERR_KEY_PENDING) { /* kept until resolved: a REDO runs it again */
+        node_msg_nak(msg, NODE_PENDING_NAK_MS, ids->request_id);
     } else if (logged == MPC_ERR_REQ_ID_REUSED) {
         reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id already used by another request",
                REJECT_NO_KT);
@@ -534,7 +572,7 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
         int same_msg = running != NULL && running->stream_seq == transport_js_msg_stream_seq(msg);
         pthread_mutex_unlock(&d->mu);
         if (running == NULL) {
-            run_request(d, msg, req, ids);
+            run_request(d, msg, req, ids, logged == MPC_ERR_KEY_ATTEMPT_DISCARDED);
             return; /* run_request owns req and msg */
         }
         handle_running(d, msg, ids, same_content, same_msg);

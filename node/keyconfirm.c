@@ -221,7 +221,7 @@ node_keyconfirm_encode(const struct node_keyconfirm *c, const node_store_identit
     }
     if (c == NULL || id == NULL || out == NULL || len == NULL || !query_ok(&c->q) ||
         !node_client_node_id_is_valid(c->node_id) || c->kind < NODE_KEYCONFIRM_PENDING ||
-        c->kind > NODE_KEYCONFIRM_UNKNOWN || (is_confirmation(c->kind) && !key_ok(&c->key))) {
+        c->kind > NODE_KEYCONFIRM_RETRY || (is_confirmation(c->kind) && !key_ok(&c->key))) {
         return MPC_ERR_INVALID_ARG;
     }
     memcpy(buf, KF_DOMAIN, KF_DOMAIN_LEN);
@@ -246,7 +246,7 @@ answer_read(struct rd *r, struct node_keyconfirm *c)
     rd_str8(r, c->node_id, NODE_ID_MAX);
     c->kind = rd_u8(r);
     if (r->ok && (!node_client_node_id_is_valid(c->node_id) || c->kind < NODE_KEYCONFIRM_PENDING ||
-                  c->kind > NODE_KEYCONFIRM_UNKNOWN)) {
+                  c->kind > NODE_KEYCONFIRM_RETRY)) {
         r->ok = 0;
     }
     if (!r->ok || !is_confirmation(c->kind)) {
@@ -366,7 +366,7 @@ node_keyconfirm_decide(const uint8_t *seen, size_t n, int expired)
     if (seen == NULL || n == 0) {
         return NODE_KEYCONFIRM_WAIT;
     }
-    size_t confirmed = 0, active = 0;
+    size_t confirmed = 0, active = 0, retrying = 0;
     for (size_t i = 0; i < n; i++) {
         if (seen[i] == NODE_KEYCONFIRM_SEEN_FAILED || seen[i] == NODE_KEYCONFIRM_SEEN_MISMATCH) {
             return NODE_KEYCONFIRM_DISCARD;
@@ -374,6 +374,11 @@ node_keyconfirm_decide(const uint8_t *seen, size_t n, int expired)
         confirmed +=
             seen[i] == NODE_KEYCONFIRM_SEEN_PENDING || seen[i] == NODE_KEYCONFIRM_SEEN_ACTIVE;
         active += seen[i] == NODE_KEYCONFIRM_SEEN_ACTIVE;
+        retrying += seen[i] == NODE_KEYCONFIRM_SEEN_RETRY;
+    }
+    if (retrying > 0) { /* a member never stored this attempt's key: like FAILED, it can
+                           never be confirmed by all; before the deadline, run another */
+        return expired ? NODE_KEYCONFIRM_DISCARD : NODE_KEYCONFIRM_REDO;
     }
     if (active > 0 || confirmed == n) {
         return NODE_KEYCONFIRM_ACTIVATE;

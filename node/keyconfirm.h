@@ -18,7 +18,14 @@
  *                     order; node_keyconfirm_transcript);
  *   FAILED            its request log holds a final failure for this key: it
  *                     never stored it (or discarded it) and never will;
- *   UNKNOWN           neither (not finished yet, or never got the request).
+ *   UNKNOWN           neither (not finished yet, or never got the request);
+ *   RETRY             it did not store this key and the attempt that made it is
+ *                     over here: its own attempt failed for a transient cause and
+ *                     the request waits here for its next attempt (retry queue), or
+ *                     it discarded its key of that attempt for a RETRY answer
+ *                     (request log: MPC_ERR_KEY_ATTEMPT_DISCARDED) — docs/DESIGN.md
+ *                     §4.4 "Keygens and reshares". Never answered while an attempt
+ *                     of the request is running here (it may store that key).
  * Every answer is signed by the member's identity key over a domain tag, the
  * query (with the asker's fresh nonce: an answer to an older query is
  * refused) and the member's node id.
@@ -26,6 +33,9 @@
  * Decision (node_keyconfirm_decide) over the answers of every member:
  *   a FAILED or a mismatching confirmation -> DISCARD (a member holds no such
  *     key, or another one: the committee can never all confirm it);
+ *   else a RETRY -> REDO (the same reason; the request is run again, so the
+ *     key is discarded and the request-log entry says so, not a final
+ *     failure); DISCARD once the deadline passed;
  *   an ACTIVE confirmation that matches -> ACTIVATE (that member verified
  *     every member's confirmation before activating);
  *   every member confirmed (PENDING or ACTIVE) and matches -> ACTIVATE;
@@ -82,6 +92,8 @@ enum node_keyconfirm_kind {
     NODE_KEYCONFIRM_ACTIVE = 2,  /* stored and activated */
     NODE_KEYCONFIRM_FAILED = 3,  /* not stored (or discarded), never will be */
     NODE_KEYCONFIRM_UNKNOWN = 4, /* no final word yet */
+    NODE_KEYCONFIRM_RETRY = 5,   /* not stored; that attempt is over here and the member runs
+                                    (or will run) another attempt of the request */
 };
 
 /* What a member stored: the fields a confirmation binds. */
@@ -166,6 +178,7 @@ enum node_keyconfirm_seen {
     NODE_KEYCONFIRM_SEEN_ACTIVE,   /* a matching ACTIVE confirmation */
     NODE_KEYCONFIRM_SEEN_FAILED,   /* a FAILED answer */
     NODE_KEYCONFIRM_SEEN_MISMATCH, /* a confirmation of another key */
+    NODE_KEYCONFIRM_SEEN_RETRY,    /* a RETRY answer */
 };
 
 /* The resolver's verdict on one pending key version. */
@@ -174,6 +187,8 @@ enum node_keyconfirm_decision {
     NODE_KEYCONFIRM_ACTIVATE = 1, /* every member confirmed (or one activated) */
     NODE_KEYCONFIRM_DISCARD = 2,  /* a member failed or stored another key */
     NODE_KEYCONFIRM_EXPIRED = 3,  /* deadline passed without a verdict: discard, possible split */
+    NODE_KEYCONFIRM_REDO = 4,     /* a member runs another attempt: discard this one's key and
+                                     join the next attempt (node_store_keys_retract) */
 };
 
 /*

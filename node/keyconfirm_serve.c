@@ -19,6 +19,7 @@
 #include "node/daemon_internal.h"
 #include "node/keyconfirm.h"
 #include "node/killpoint.h"
+#include "node/retry.h"
 #include "transport/subject.h"
 
 #define NODE_KEYCONFIRM_WAIT_MS 1500u /* per-member reply wait */
@@ -107,7 +108,26 @@ logged_result(const struct node_client_results_entry *e, int key_type)
     return NULL;
 }
 
-/* Fills c->kind (and c->key) from this node's store, as node/keyconfirm.h says. */
+/* Returns: 1 if a job of request_id is in flight here (running, queued for
+ * its next attempt, or waiting for or in the finisher). */
+static int
+in_flight(struct node_daemon *d, const char *request_id)
+{
+    int found = 0;
+    pthread_mutex_lock(&d->mu);
+    struct node_job *lists[3] = {d->jobs, d->done, d->finishing};
+    for (int k = 0; k < 3 && !found; k++) {
+        for (struct node_job *j = lists[k]; j != NULL && !found; j = k < 2 ? j->next : NULL) {
+            found = strcmp(j->request_id, request_id) == 0;
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+    return found;
+}
+
+/* Fills c->kind (and c->key) from this node's store and its retry queue, as
+ * node/keyconfirm.h says. RETRY only while no attempt of the request runs
+ * here: one that runs may still store the key asked about. */
 static void
 answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
 {
@@ -117,12 +137,21 @@ answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
     struct node_client_results_entry e;
     memset(&e, 0, sizeof e);
     c->kind = NODE_KEYCONFIRM_UNKNOWN;
+    if (node_retry_queued(d, c->q.request_id, c->q.key_type)) {
+        c->kind = NODE_KEYCONFIRM_RETRY; /* its attempt failed here; the next one waits */
+        return;
+    }
     if (node_store_req_get(d->store, c->q.request_id, &outcome, &entry, &len) != MPC_OK ||
         node_client_results_entry_decode(&e, entry, len) != MPC_OK) {
         free(entry);
         return; /* not finished here (or unreadable): no final word */
     }
     free(entry);
+    if (outcome == MPC_ERR_KEY_ATTEMPT_DISCARDED) { /* REDO here: runs again (deferred) */
+        node_client_results_entry_clear(&e);
+        c->kind = in_flight(d, c->q.request_id) ? NODE_KEYCONFIRM_UNKNOWN : NODE_KEYCONFIRM_RETRY;
+        return;
+    }
     Mpc__Result *r = logged_result(&e, c->q.key_type);
     node_client_results_entry_clear(&e);
     int stored = r != NULL && r->status_code == MPC_OK && r->key_version == c->q.version &&
@@ -146,8 +175,8 @@ answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
 static const char *
 kind_name(int kind)
 {
-    static const char *const names[] = {"-", "pending", "active", "failed", "unknown"};
-    return kind >= 1 && kind <= 4 ? names[kind] : "-";
+    static const char *const names[] = {"-", "pending", "active", "failed", "unknown", "retry"};
+    return kind >= 1 && kind <= 5 ? names[kind] : "-";
 }
 
 static transport_reply

@@ -142,6 +142,12 @@ render_requests(FILE *f, const struct node_metrics *m)
     counter(f, "mpc_sign_retries_total",
             "Sign attempts scheduled after a transient failure (node/retry.h).", NULL,
             get(&m->retries));
+    counter(f, "mpc_key_retries_total",
+            "Keygen/reshare attempts scheduled after a transient failure (node/retry.h).", NULL,
+            get(&m->key_retries));
+    counter(f, "mpc_key_attempts_discarded_total",
+            "Pending keys of a failed keygen/reshare attempt discarded for another attempt.", NULL,
+            get(&m->key_attempts_discarded));
     counter(f, "mpc_sign_not_selected_total",
             "Signs naming no signers for which this holder was not chosen.", NULL,
             get(&m->not_selected));

@@ -11,8 +11,10 @@
  *      in ONE store transaction. A keygen/reshare is committed PENDING
  *      (node_store_keys_commit_pending, docs/DESIGN.md §8.1): nothing is
  *      published here; the request goes to the resolver (resolver.c), which
- *      publishes once every committee member confirmed, and the message is
- *      acked (the pend/ marker in the store carries the request from now on);
+ *      publishes once every committee member confirmed; the message is
+ *      Nak'ed with delay (not acked) until then: its redelivery republishes
+ *      the final results, or, if the resolver discarded the key because a
+ *      member runs another attempt (REDO), runs the request again;
  *   3. publish the results (JetStream, Nats-Msg-Id per node and key type);
  *   4. Ack. A crash before 1+2 reruns the request after AckWait; after 2 the
  *      redelivery finds the log and republishes. A job failed by shutdown is
@@ -387,6 +389,7 @@ job_commit(struct job_results *r)
                 w[k].key_type, w[k].version);
     }
     node_killpoint(NODE_KILL_AFTER_SHARE, job->request_id);
+    job->key_pending = 1;
     node_resolver_add(r->d, job->request_id);
     return MPC_OK;
 }
@@ -469,7 +472,10 @@ finish_job(struct node_daemon *d, struct node_job *job)
         node_metrics_add(&d->m.naks);
     } else if (node_job_publish(d, job, 1) == MPC_OK) {
         d->nak_streak = 0;
-        st = transport_js_msg_ack(job->msg, NODE_PUBLISH_TIMEOUT_MS);
+        /* keys PENDING: the message stays until the resolver decided; its
+         * redelivery then republishes, or runs a next attempt (REDO) */
+        st = job->key_pending ? transport_js_msg_nak(job->msg, NODE_PENDING_NAK_MS)
+                              : transport_js_msg_ack(job->msg, NODE_PUBLISH_TIMEOUT_MS);
     } else {
         /* redelivery republishes; while the store or NATS keeps failing, later */
         st = transport_js_msg_nak(job->msg, nak_backoff_ms(d));

@@ -151,6 +151,10 @@ decide_key(struct node_daemon *d, const char *rid, uint64_t deadline_ms, struct 
         }
         if (c.kind == NODE_KEYCONFIRM_FAILED) {
             seen[i] = NODE_KEYCONFIRM_SEEN_FAILED;
+        } else if (c.kind == NODE_KEYCONFIRM_RETRY) {
+            seen[i] = NODE_KEYCONFIRM_SEEN_RETRY;
+            snprintf(k->culprit, sizeof k->culprit, "%s", own.committee[i]);
+            snprintf(k->why, sizeof k->why, "%s runs another attempt", own.committee[i]);
         } else if (c.kind == NODE_KEYCONFIRM_PENDING || c.kind == NODE_KEYCONFIRM_ACTIVE) {
             seen[i] = node_keyconfirm_match(&c, &own) != MPC_OK ? NODE_KEYCONFIRM_SEEN_MISMATCH
                       : c.kind == NODE_KEYCONFIRM_ACTIVE        ? NODE_KEYCONFIRM_SEEN_ACTIVE
@@ -171,6 +175,15 @@ decide_key(struct node_daemon *d, const char *rid, uint64_t deadline_ms, struct 
     }
 }
 
+/* The status a Result of a key with a non-activating decision reports. */
+static mpc_status
+discard_status(int decision)
+{
+    return decision == NODE_KEYCONFIRM_EXPIRED ? MPC_ERR_KEY_UNCONFIRMED
+           : decision == NODE_KEYCONFIRM_REDO  ? MPC_ERR_KEY_ATTEMPT_DISCARDED
+                                               : MPC_ERR_KEY_DISCARDED;
+}
+
 /* Re-encodes Result bytes with a discard status. Out: *out malloc'ed. */
 static mpc_status
 result_discarded(const uint8_t *in, size_t len, const struct rkey *k, uint8_t **out,
@@ -180,8 +193,7 @@ result_discarded(const uint8_t *in, size_t len, const struct rkey *k, uint8_t **
     if (res == NULL) {
         return MPC_ERR_CORRUPT;
     }
-    mpc_status why =
-        k->decision == NODE_KEYCONFIRM_EXPIRED ? MPC_ERR_KEY_UNCONFIRMED : MPC_ERR_KEY_DISCARDED;
+    mpc_status why = discard_status(k->decision);
     char *old_name = res->status_name, *old_text = res->error_text, *old_peer = res->failed_peer;
     ProtobufCBinaryData old_pk = res->public_key;
     char text[NODE_ERR_TEXT_MAX];
@@ -268,8 +280,7 @@ final_entry(const struct node_client_results_entry *e, const struct rkey *keys, 
             if (keys[k].res == i && keys[k].decision != NODE_KEYCONFIRM_ACTIVATE) {
                 st = result_discarded(e->results[i], e->lens[i], &keys[k], &res[i], &lens[i]);
                 use[i] = res[i];
-                code = keys[k].decision == NODE_KEYCONFIRM_EXPIRED ? MPC_ERR_KEY_UNCONFIRMED
-                                                                   : MPC_ERR_KEY_DISCARDED;
+                code = discard_status(keys[k].decision);
             }
         }
         *worst = *worst == MPC_OK ? code : *worst;
@@ -289,7 +300,11 @@ log_verdicts(const char *rid, const struct rkey *keys, size_t nk)
 {
     for (size_t k = 0; k < nk; k++) {
         const struct rkey *x = &keys[k];
-        if (x->decision == NODE_KEYCONFIRM_ACTIVATE) {
+        if (x->decision == NODE_KEYCONFIRM_REDO) {
+            mpc_log(MPC_LOG_WARN, "node", "key_attempt_discarded",
+                    "request=%s wallet=%s key_type=%d version=%u reason=\"%s\" next=redelivery",
+                    rid, x->wallet, x->key_type, x->version, x->why);
+        } else if (x->decision == NODE_KEYCONFIRM_ACTIVATE) {
             mpc_log(MPC_LOG_INFO, "node", "key_version_active",
                     "request=%s wallet=%s key_type=%d version=%u", rid, x->wallet, x->key_type,
                     x->version);
@@ -303,9 +318,30 @@ log_verdicts(const char *rid, const struct rkey *keys, size_t nk)
     }
 }
 
+/* REDO only when every key of the request is to be redone (the request runs
+ * again as a whole); otherwise a REDO key is a final discard. Returns: 1 if redo. */
+static int
+redo_all(struct rkey *keys, size_t nk)
+{
+    size_t redo = 0;
+    for (size_t k = 0; k < nk; k++) {
+        redo += keys[k].decision == NODE_KEYCONFIRM_REDO;
+    }
+    if (redo == nk && nk > 0) {
+        return 1;
+    }
+    for (size_t k = 0; k < nk; k++) {
+        keys[k].decision =
+            keys[k].decision == NODE_KEYCONFIRM_REDO ? NODE_KEYCONFIRM_DISCARD : keys[k].decision;
+    }
+    return 0;
+}
+
 /* Decides every key of e; when all are decided, stores the verdicts and the
- * final entry in one transaction. Returns: MPC_OK (resolved); MPC_ERR_KEY_PENDING
- * (a member has not answered yet); a store error. */
+ * final entry in one transaction, or (REDO) discards the keys and marks the
+ * request for another attempt (node_store_keys_retract). Returns: MPC_OK
+ * (resolved); MPC_ERR_KEY_ATTEMPT_DISCARDED (to be run again: nothing to
+ * publish); MPC_ERR_KEY_PENDING (a member has not answered yet); a store error. */
 static mpc_status
 resolve_keys(struct node_daemon *d, const char *rid, uint64_t deadline_ms,
              const struct node_client_results_entry *e)
@@ -323,12 +359,17 @@ resolve_keys(struct node_daemon *d, const char *rid, uint64_t deadline_ms,
         v[k].version = keys[k].version;
         v[k].activate = keys[k].decision == NODE_KEYCONFIRM_ACTIVATE;
     }
+    int redo = redo_all(keys, nk);
+    for (size_t k = 0; k < nk; k++) {
+        v[k].activate = keys[k].decision == NODE_KEYCONFIRM_ACTIVATE;
+    }
     uint8_t *entry = NULL;
     size_t len = 0;
     mpc_status worst = MPC_OK;
     mpc_status st = final_entry(e, keys, nk, &entry, &len, &worst);
     if (st == MPC_OK) {
-        st = node_store_keys_resolve(d->store, rid, v, nk, worst, entry, len);
+        st = redo ? node_store_keys_retract(d->store, rid, v, nk, entry, len)
+                  : node_store_keys_resolve(d->store, rid, v, nk, worst, entry, len);
     }
     free(entry);
     if (st != MPC_OK) {
@@ -337,6 +378,10 @@ resolve_keys(struct node_daemon *d, const char *rid, uint64_t deadline_ms,
         return st;
     }
     log_verdicts(rid, keys, nk);
+    if (redo) {
+        node_metrics_add(&d->m.key_attempts_discarded);
+        return MPC_ERR_KEY_ATTEMPT_DISCARDED;
+    }
     node_killpoint(NODE_KILL_AFTER_ACTIVATE, rid);
     return MPC_OK;
 }
@@ -365,6 +410,10 @@ resolve_one(struct node_daemon *d, const char *rid)
     free(raw);
     if (st == MPC_OK && state == NODE_STORE_PENDING_RESOLVING) {
         st = outcome == MPC_ERR_KEY_PENDING ? resolve_keys(d, rid, deadline_ms, &e) : MPC_OK;
+        if (st == MPC_ERR_KEY_ATTEMPT_DISCARDED) { /* the redelivery runs it again */
+            node_client_results_entry_clear(&e);
+            return 0;
+        }
         if (st == MPC_OK) { /* the final entry replaces e */
             node_client_results_entry_clear(&e);
             st = node_store_req_get(d->store, rid, &outcome, &raw, &len);

@@ -82,6 +82,36 @@ node_retry_slot(uint64_t now_wall_ms, uint64_t wait_ms, uint64_t slot_ms, uint32
     return n * slot_ms - now_wall_ms;
 }
 
+/* ------------------------------------------------- keygen/reshare attempts */
+
+#define NODE_RETRY_WINDOW_KEYS 3u /* a keygen/reshare retries for this many session deadlines */
+
+mpc_status
+node_retry_key_bind(struct node_daemon *d, const struct node_job *job, struct node_subjob *sj)
+{
+    if (sj->attempts == 0 && sj->retry_deadline_ms == 0) {
+        uint64_t per = job->op == MPC__OP__OP_KEYGEN ? d->cfg->timeouts.keygen_ms
+                                                     : d->cfg->timeouts.reshare_ms;
+        uint64_t now = mpc_clock_mono_ms();
+        uint64_t end = job->started_ms + NODE_RETRY_WINDOW_KEYS * per;
+        uint64_t expires = job->req->expires_at_ms;
+        if (expires != 0) {
+            uint64_t wall = mpc_clock_wall_ms();
+            uint64_t left = expires > wall ? expires - wall : 0;
+            end = now + left < end ? now + left : end;
+        }
+        sj->retry_deadline_ms = end;
+    }
+    if (sj->attempts == 0) {
+        return MPC_OK; /* the first attempt keeps the plain sid (§3) */
+    }
+    /* Every member runs every attempt, so the slot alone names it: no view of
+     * incarnations that could differ between members around a restart. */
+    uint64_t inc[NODE_STORE_KEYINFO_MAX_PARTIES] = {0};
+    return node_client_sid_bind_attempt(sj->sid, sj->party_ptrs, inc, sj->n_parties,
+                                        sj->retry_slot);
+}
+
 /* ---------------------------------------------------------------- the queue */
 
 struct node_retry {
@@ -114,12 +144,22 @@ subjob_reset_outputs(struct node_subjob *sj)
     sj->result_len = 0;
 }
 
-int
-node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st)
+/* The event names of a sign's and of a keygen's/reshare's retry. */
+static const char *
+event(const struct node_job *job, const char *sign, const char *key)
+{
+    return job->op == MPC__OP__OP_SIGN ? sign : key;
+}
+
+/* Queues sj for its next attempt at a slot boundary (cause: the failure
+ * behind it). Returns: 1 if queued; 0 if the retry deadline allows no
+ * further attempt or the node stops. */
+static int
+schedule(struct node_daemon *d, struct node_subjob *sj, mpc_status cause)
 {
     struct node_retry *q = d->retry;
     struct node_job *job = sj->job;
-    if (q == NULL || job->op != MPC__OP__OP_SIGN || !node_retry_transient(st) || stopping(d)) {
+    if (q == NULL || stopping(d)) {
         return 0;
     }
     uint64_t now = mpc_clock_mono_ms();
@@ -135,11 +175,12 @@ node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st)
     sj->retry_slot = slot;
     sj->retry_due_ms = now + wait;
     subjob_reset_outputs(sj);
-    mpc_log(MPC_LOG_INFO, "node", "sign_retry_scheduled",
-            "request=%s attempt=%u slot=%u cause=%s peer=%s in_ms=%llu", job->request_id,
-            sj->attempts, slot, mpc_status_name(st), sj->failed_peer[0] ? sj->failed_peer : "-",
-            (unsigned long long)wait);
-    __atomic_add_fetch(&d->m.retries, 1, __ATOMIC_RELAXED);
+    mpc_log(MPC_LOG_INFO, "node", event(job, "sign_retry_scheduled", "key_retry_scheduled"),
+            "request=%s key_type=%d attempt=%u slot=%u cause=%s peer=%s in_ms=%llu",
+            job->request_id, sj->key_type, sj->attempts, slot, mpc_status_name(cause),
+            sj->failed_peer[0] ? sj->failed_peer : "-", (unsigned long long)wait);
+    __atomic_add_fetch(job->op == MPC__OP__OP_SIGN ? &d->m.retries : &d->m.key_retries, 1,
+                       __ATOMIC_RELAXED);
     pthread_mutex_lock(&q->mu);
     int queued = !q->stop;
     if (queued) {
@@ -151,12 +192,47 @@ node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st)
     return queued;
 }
 
+int
+node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st)
+{
+    return node_retry_transient(st) && schedule(d, sj, st);
+}
+
+int
+node_retry_defer(struct node_daemon *d, struct node_subjob *sj)
+{
+    if (sj->job->op == MPC__OP__OP_SIGN) {
+        return 0; /* a sign's first attempt always runs (its point is bound in the sid) */
+    }
+    sj->status = MPC_ERR_KEY_ATTEMPT_DISCARDED; /* the answer if no attempt is left */
+    snprintf(sj->error_text, sizeof sj->error_text,
+             "this node discarded its key of a failed attempt; no later attempt ran");
+    return schedule(d, sj, MPC_ERR_KEY_ATTEMPT_DISCARDED);
+}
+
+int
+node_retry_queued(struct node_daemon *d, const char *request_id, int key_type)
+{
+    struct node_retry *q = d->retry;
+    int found = 0;
+    if (q == NULL || request_id == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&q->mu);
+    for (struct node_subjob *sj = q->head; sj != NULL && !found; sj = sj->retry_next) {
+        found = sj->key_type == key_type && strcmp(sj->job->request_id, request_id) == 0;
+    }
+    pthread_mutex_unlock(&q->mu);
+    return found;
+}
+
 /* Ends sj's job with sj->status (the finisher answers). */
 static void
 retry_give_up(struct node_daemon *d, struct node_subjob *sj)
 {
-    mpc_log(MPC_LOG_WARN, "node", "sign_retry_ended", "request=%s attempts=%u status=%s",
-            sj->job->request_id, sj->attempts, mpc_status_name(sj->status));
+    mpc_log(MPC_LOG_WARN, "node", event(sj->job, "sign_retry_ended", "key_retry_ended"),
+            "request=%s key_type=%d attempts=%u status=%s", sj->job->request_id, sj->key_type,
+            sj->attempts, mpc_status_name(sj->status));
     node_job_complete(d, sj->job);
 }
 
@@ -165,13 +241,15 @@ static void
 retry_attempt(struct node_daemon *d, struct node_subjob *sj)
 {
     struct node_job *job = sj->job;
-    /* a co-signer finished it: its answer is ours (one that failed is chosen no more) */
-    int peer = node_peerresult_adopt(d, sj);
+    /* a co-signer finished it: its answer is ours (one that failed is chosen no more);
+     * a keygen/reshare has no such shortcut: every member runs every attempt */
+    int peer = job->op == MPC__OP__OP_SIGN ? node_peerresult_adopt(d, sj) : NODE_PEERRESULT_NOTHING;
     if (peer == NODE_PEERRESULT_ADOPTED) {
         node_job_complete(d, job);
         return;
     }
-    if (peer == NODE_PEERRESULT_PEER_FAILED && job->req->sign->n_signers > 0) {
+    if (peer == NODE_PEERRESULT_PEER_FAILED && job->op == MPC__OP__OP_SIGN &&
+        job->req->sign->n_signers > 0) {
         retry_give_up(d, sj); /* a named signer answered with a failure: the set cannot sign */
         return;
     }
@@ -183,8 +261,9 @@ retry_attempt(struct node_daemon *d, struct node_subjob *sj)
     if (st == MPC_OK) {
         st = node_subjob_start(d, job, sj);
         if (st == MPC_OK) {
-            mpc_log(MPC_LOG_INFO, "node", "sign_retry_started", "request=%s attempt=%u signers=%u",
-                    job->request_id, sj->attempts, sj->n_parties);
+            mpc_log(MPC_LOG_INFO, "node", event(job, "sign_retry_started", "key_retry_started"),
+                    "request=%s key_type=%d attempt=%u slot=%u parties=%u", job->request_id,
+                    sj->key_type, sj->attempts, sj->retry_slot, sj->n_parties);
             return; /* the completion callback owns it again */
         }
         if (node_retry_transient(st) || st == MPC_ERR_EXISTS) {

@@ -1,5 +1,6 @@
 /*
- * retry.h — the cluster's retry of a failed sign (docs/DESIGN.md §4.4): which
+ * retry.h — the cluster's retry of a failed sign, keygen or reshare
+ * (docs/DESIGN.md §4.4): which
  * failure is transient (one table), the jittered, bounded backoff between
  * attempts, the per-point attempt counter bound into the session id, and the
  * retry thread of the daemon.
@@ -65,10 +66,39 @@ void node_retry_stop(struct node_daemon *d);
 
 /*
  * Session worker, on a failed session of sub-job sj with status st: queues
- * sj for another attempt when st is transient, the job is a sign and its
- * retry deadline allows one more.
+ * sj for another attempt when st is transient and its retry deadline allows
+ * one more (signs, keygens and reshares alike).
  * Returns: 1 if queued (the job stays in flight); 0 (finish it now).
  */
 int node_retry_offer(struct node_daemon *d, struct node_subjob *sj, mpc_status st);
+
+/*
+ * Intake, for a keygen/reshare that this node runs again after it discarded
+ * its key of a failed attempt (REDO, docs/DESIGN.md §4.4): queues the
+ * prepared sj for its next attempt at a slot boundary, without a first
+ * attempt (the plain sid was used already). sj->status becomes
+ * MPC_ERR_KEY_ATTEMPT_DISCARDED until an attempt replaces it.
+ * Returns: 1 if queued; 0 (a sign, no time left, or stopping).
+ */
+int node_retry_defer(struct node_daemon *d, struct node_subjob *sj);
+
+/*
+ * Returns: 1 if a sub-job of request_id for key_type waits in the retry queue
+ * (its last attempt is over, the next one has not started); 0 otherwise.
+ * Any thread (takes the queue lock).
+ */
+int node_retry_queued(struct node_daemon *d, const char *request_id, int key_type);
+
+struct node_job;
+/*
+ * Handler, on every prepare of a keygen/reshare sub-job: sets the retry
+ * deadline on the first (NODE_RETRY_WINDOW_KEYS session deadlines from the
+ * job's start, never past the request's expiry) and binds the slot of a retry
+ * into the sid (node_client_sid_bind_attempt with the session parties and
+ * zero incarnations); the first attempt keeps the plain sid.
+ * Returns: MPC_OK; the sid error.
+ */
+MPC_MUST_CHECK mpc_status node_retry_key_bind(struct node_daemon *d, const struct node_job *job,
+                                              struct node_subjob *sj);
 
 #endif /* MPC_NODE_RETRY_H */

@@ -244,8 +244,11 @@ int cli_cmd_evidence(int argc, char **argv);     /* blame evidence of a failed r
 int cli_cmd_status(int argc, char **argv);       /* a node's live snapshot */
 int cli_cmd_store_check(int argc, char **argv);  /* key store consistency check */
 int cli_cmd_store(int argc, char **argv);        /* store backup | restore | rekey */
-int cli_cmd_bench(int argc, char **argv);        /* load generator and measurement */
-int cli_cmd_subjects(int argc, char **argv);     /* subject scheme and NATS permissions */
-int cli_cmd_approve(int argc, char **argv);      /* an authorizer's approval of a saved request */
+#ifdef MPC_FAULT_INJECTION
+int cli_cmd_x_alter_key(int argc, char **argv); /* test builds: make a key diverge */
+#endif
+int cli_cmd_bench(int argc, char **argv);    /* load generator and measurement */
+int cli_cmd_subjects(int argc, char **argv); /* subject scheme and NATS permissions */
+int cli_cmd_approve(int argc, char **argv);  /* an authorizer's approval of a saved request */
 
 #endif /* MPC_NODE_CLI_CLI_H */

@@ -34,9 +34,8 @@ static const char store_usage[] =
     "key (type, wallet, public key, active version, threshold, participants).\n"
     "Exit 0 when consistent, 1 otherwise. Run it while the nodes are stopped.\n";
 
-/* Opens the store of cfg with its configured passphrase source. */
-static int
-open_store(const struct node_config *cfg, node_store **out)
+int
+cli_store_open(const struct node_config *cfg, node_store **out)
 {
     char err[ERR_CAP];
     const char *arg = node_config_passphrase_arg(&cfg->identity);
@@ -92,7 +91,7 @@ store_check_one(const struct node_config *cfg, int json, struct cli_store_report
 {
     node_store *s = NULL;
     memset(r, 0, sizeof(*r));
-    if (open_store(cfg, &s) != 0) {
+    if (cli_store_open(cfg, &s) != 0) {
         return -1;
     }
     if (!json) {

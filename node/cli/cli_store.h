@@ -67,4 +67,12 @@ size_t cli_store_compare(const char *const *nodes, json_t *const *keys, size_t n
 /* Frees the json arrays of r and zeroes it. Accepts NULL. */
 void cli_store_report_clear(struct cli_store_report *r);
 
+struct node_config;
+/*
+ * Opens the store of cfg with its configured passphrase source (the node must
+ * be stopped). Out: *out — close with node_store_close.
+ * Returns: 0; -1 (reason printed).
+ */
+int cli_store_open(const struct node_config *cfg, node_store **out);
+
 #endif /* MPC_NODE_CLI_STORE_H */

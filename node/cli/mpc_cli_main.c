@@ -35,6 +35,9 @@ static const struct cli_command commands[] = {
     {"store", cli_cmd_store, "store backup|restore|rekey: encrypted backups, passphrase change"},
     {"bench", cli_cmd_bench, "load the cluster: throughput, latency, node CPU and memory"},
     {"subjects", cli_cmd_subjects, "the NATS subject scheme and each user's permissions"},
+#ifdef MPC_FAULT_INJECTION
+    {"x-alter-key", cli_cmd_x_alter_key, NULL}, /* test builds only, not in the help */
+#endif
 };
 
 static void

@@ -250,6 +250,19 @@ MPC_MUST_CHECK mpc_status node_store_keys_resolve(node_store *s, const char *req
                                                   size_t len);
 
 /*
+ * The REDO verdict (node/keyconfirm.h, docs/DESIGN.md §4.4): in ONE
+ * transaction, discards every v[i] (activate must be 0; a version already
+ * gone is fine), writes req/<request_id> with outcome
+ * MPC_ERR_KEY_ATTEMPT_DISCARDED and entry[0..len) (never published: a
+ * redelivery runs the request again) and deletes the marker.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG (an activating verdict, bad
+ *          arguments); MPC_ERR_CORRUPT; MPC_ERR_STORE; MPC_ERR_STORE_FULL.
+ */
+MPC_MUST_CHECK mpc_status node_store_keys_retract(node_store *s, const char *request_id,
+                                                  const struct node_store_key_verdict *v, size_t n,
+                                                  const uint8_t *entry, size_t len);
+
+/*
  * Lists the request ids with a marker. Out: *ids, *n as node_store_list
  * (free with node_store_names_free), the prefix removed.
  */

@@ -159,6 +159,39 @@ node_store_keys_resolve(node_store *s, const char *request_id,
 }
 
 mpc_status
+node_store_keys_retract(node_store *s, const char *request_id,
+                        const struct node_store_key_verdict *v, size_t n, const uint8_t *entry,
+                        size_t len)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (s == NULL || (v == NULL && n > 0) || entry == NULL ||
+        marker_name(name, sizeof name, request_id) != MPC_OK) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].activate || v[i].wallet == NULL || v[i].version == 0) {
+            return MPC_ERR_INVALID_ARG;
+        }
+    }
+    node_store_txn *txn = NULL;
+    mpc_status st = node_store_txn_begin(s, &txn);
+    for (size_t i = 0; st == MPC_OK && i < n; i++) {
+        st = kp_apply(txn, &v[i]);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_req_put(txn, request_id, MPC_ERR_KEY_ATTEMPT_DISCARDED, entry, len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_delete(txn, name);
+    }
+    if (st == MPC_OK) {
+        return node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    return st;
+}
+
+mpc_status
 node_store_keys_pending_list(node_store *s, char ***ids, size_t *n)
 {
     mpc_status st = node_store_list(s, NODE_STORE_PENDING_PREFIX, ids, n);

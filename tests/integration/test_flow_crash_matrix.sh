@@ -7,12 +7,14 @@
 # with the kill points of its later cases (every node starts with all of its
 # points armed, so a case costs one restart); the client never resubmits.
 # Afterwards:
-#   - every request has exactly one final outcome per node, all the same:
-#     OK everywhere (one public key per key) once the victim had stored the
-#     key (after_share and later: it resolves its PENDING version with its
-#     peers' signed confirmations after the restart, never EXISTS), and a
-#     failure everywhere when it died before storing (before_commit: its
-#     rerun fails and answers FAILED, the others discard the key: no split);
+#   - every request has exactly one final outcome per node, OK everywhere
+#     (one public key per key): once the victim had stored the key
+#     (after_share and later) it resolves its PENDING version with its
+#     peers' signed confirmations after the restart, never EXISTS; when it
+#     died before storing (before_commit) its rerun's attempt fails, it
+#     answers RETRY, the others discard their key of that attempt (REDO) and
+#     the cluster runs another attempt (docs/DESIGN.md §4.4): no split, no
+#     resubmission;
 #   - mpc-cli store-check passes on each node's store and across the three
 #     (same public key, active version, threshold and committee everywhere),
 #     and every key is at the version the successful reshares imply.
@@ -25,7 +27,8 @@ source "$ROOT/tests/integration/lib/cluster.sh"
 expect_checks 66 # 4 set-up, 18 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
 tmp=$(mktemp -d)
 POINTS=(before_commit after_share after_confirm after_activate before_publish after_publish)
-FAIL_POINTS=" before_commit " # the victim never stored the key: it ends failed everywhere
+FAIL_POINTS=" " # points after which a request ends failed everywhere: none (before_commit
+                # ended failed before keygens and reshares were retried)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 

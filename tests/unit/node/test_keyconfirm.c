@@ -112,8 +112,8 @@ test_keyconfirm_answer_round_trip(void **state)
     uint8_t buf[NODE_KEYCONFIRM_MAX];
     struct node_keyconfirm_query q = query();
     int kinds[] = {NODE_KEYCONFIRM_PENDING, NODE_KEYCONFIRM_ACTIVE, NODE_KEYCONFIRM_FAILED,
-                   NODE_KEYCONFIRM_UNKNOWN};
-    for (size_t i = 0; i < 4; i++) {
+                   NODE_KEYCONFIRM_UNKNOWN, NODE_KEYCONFIRM_RETRY};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         struct node_keyconfirm c = confirmation(kinds[i]), back;
         size_t len = encode(&c, g_id, buf);
         assert_int_equal(node_keyconfirm_open(&back, buf, len, &q, "node-2",
@@ -205,6 +205,11 @@ test_keyconfirm_open_refuses_malformed(void **state)
     buf[len - 64 - 1] = 7;
     assert_int_equal(node_keyconfirm_open(&back, buf, len, &q, "node-2", pk),
                      MPC_ERR_CONFIRM_MALFORMED);
+    buf[len - 64 - 1] = NODE_KEYCONFIRM_RETRY + 1; /* just past the last kind */
+    assert_int_equal(node_keyconfirm_open(&back, buf, len, &q, "node-2", pk),
+                     MPC_ERR_CONFIRM_MALFORMED);
+    u.kind = NODE_KEYCONFIRM_RETRY + 1;
+    assert_int_equal(node_keyconfirm_encode(&u, g_id, buf, sizeof buf, &len), MPC_ERR_INVALID_ARG);
     assert_int_equal(node_keyconfirm_open(NULL, buf, len, &q, "node-2", pk), MPC_ERR_INVALID_ARG);
     /* what cannot be encoded */
     size_t l = 0;
@@ -274,7 +279,8 @@ test_keyconfirm_decide_rule(void **state)
         P = NODE_KEYCONFIRM_SEEN_PENDING,
         A = NODE_KEYCONFIRM_SEEN_ACTIVE,
         F = NODE_KEYCONFIRM_SEEN_FAILED,
-        M = NODE_KEYCONFIRM_SEEN_MISMATCH
+        M = NODE_KEYCONFIRM_SEEN_MISMATCH,
+        R = NODE_KEYCONFIRM_SEEN_RETRY
     };
     const struct {
         uint8_t seen[3];
@@ -291,6 +297,13 @@ test_keyconfirm_decide_rule(void **state)
         {{P, M, P}, 0, NODE_KEYCONFIRM_DISCARD},  /* one stored another key */
         {{P, P, F}, 1, NODE_KEYCONFIRM_DISCARD},
         {{P, P, P}, 1, NODE_KEYCONFIRM_ACTIVATE}, /* late but complete */
+        /* a member runs another attempt (its own failed, or it discarded its key of this one) */
+        {{P, P, R}, 0, NODE_KEYCONFIRM_REDO},    /* discard and join the next attempt */
+        {{P, R, N}, 0, NODE_KEYCONFIRM_REDO},    /* no need to hear everyone */
+        {{P, R, A}, 0, NODE_KEYCONFIRM_REDO},    /* never stored: it outweighs an activation */
+        {{P, R, R}, 1, NODE_KEYCONFIRM_DISCARD}, /* past the deadline: a final discard */
+        {{P, R, F}, 0, NODE_KEYCONFIRM_DISCARD}, /* a final failure: nothing to redo */
+        {{P, M, R}, 0, NODE_KEYCONFIRM_DISCARD}, /* another key stored: final */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(node_keyconfirm_decide(cases[i].seen, 3, cases[i].expired), cases[i].want);

@@ -236,6 +236,82 @@ test_keys_pending_reshare_keeps_old_active_until_resolved(void **state)
     assert_false(share_present(f->s, 1));
 }
 
+/* REDO (node/keyconfirm.h): the key of a failed attempt is discarded, the
+ * request log says "run again", the marker is gone; the next attempt's key
+ * commits as if the first had never been. */
+static void
+test_keys_pending_retract_discards_for_the_next_attempt(void **state)
+{
+    node_fixture_store *f = *state;
+    commit_keygen_pending(f->s, "rq-1");
+    struct node_store_key_verdict v = {
+        .key_type = ED, .wallet = WALLET, .version = 1, .activate = 0};
+    const uint8_t fin[] = "attempt discarded";
+    assert_int_equal(node_store_keys_retract(f->s, "rq-1", &v, 1, fin, sizeof fin), MPC_OK);
+    struct node_store_keyinfo ki;
+    assert_int_equal(node_store_keyinfo_get(f->s, ED, WALLET, &ki), MPC_ERR_NOT_FOUND);
+    assert_false(share_present(f->s, 1));
+    assert_int_equal(req_outcome(f->s, "rq-1"), MPC_ERR_KEY_ATTEMPT_DISCARDED);
+    uint8_t st = 0;
+    uint64_t dl = 0;
+    assert_int_equal(node_store_keys_pending_get(f->s, "rq-1", &st, &dl), MPC_ERR_NOT_FOUND);
+    char **ids = NULL;
+    size_t n = 0;
+    assert_int_equal(node_store_keys_pending_list(f->s, &ids, &n), MPC_OK);
+    assert_int_equal(n, 0);
+    node_store_names_free(ids, n);
+    /* the next attempt commits the same version anew, and its log entry replaces the mark */
+    commit_keygen_pending(f->s, "rq-1");
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_PENDING);
+    assert_int_equal(req_outcome(f->s, "rq-1"), MPC_ERR_KEY_PENDING);
+    /* an activating verdict is refused, and nothing changes */
+    v.activate = 1;
+    assert_int_equal(node_store_keys_retract(f->s, "rq-1", &v, 1, fin, sizeof fin),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_PENDING);
+    assert_int_equal(req_outcome(f->s, "rq-1"), MPC_ERR_KEY_PENDING);
+    v.activate = 0;
+    v.version = 0;
+    assert_int_equal(node_store_keys_retract(f->s, "rq-1", &v, 1, fin, sizeof fin),
+                     MPC_ERR_INVALID_ARG);
+    v.version = 1;
+    assert_int_equal(node_store_keys_retract(NULL, "rq-1", &v, 1, fin, sizeof fin),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_retract(f->s, "rq-1", &v, 1, NULL, 0), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_keys_retract(f->s, "", &v, 1, fin, sizeof fin),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(req_outcome(f->s, "rq-1"), MPC_ERR_KEY_PENDING);
+}
+
+/* A reshare's REDO drops only the new version: the previous one stays ACTIVE. */
+static void
+test_keys_pending_retract_reshare_keeps_old_active(void **state)
+{
+    node_fixture_store *f = *state;
+    uint8_t share[64];
+    memset(share, 0x21, sizeof share);
+    assert_int_equal(node_store_keys_create(f->s, ED, WALLET, PK, 32, 1, &C_ABC, share, 64),
+                     MPC_OK);
+    struct node_store_key_write w = {.key_type = ED,
+                                     .wallet = WALLET,
+                                     .reshare = 1,
+                                     .seen_active = 1,
+                                     .c = &C_ABC,
+                                     .share = share,
+                                     .share_len = 64};
+    assert_int_equal(node_store_keys_commit_pending(f->s, &w, 1, "rs-1", 99, entry_pending, NULL),
+                     MPC_OK);
+    struct node_store_key_verdict v = {
+        .key_type = ED, .wallet = WALLET, .version = 2, .activate = 0};
+    const uint8_t fin[] = "x";
+    assert_int_equal(node_store_keys_retract(f->s, "rs-1", &v, 1, fin, sizeof fin), MPC_OK);
+    assert_int_equal(state_of(f->s, 2), 0);
+    assert_false(share_present(f->s, 2));
+    assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_ACTIVE);
+    assert_true(share_present(f->s, 1));
+    assert_int_equal(req_outcome(f->s, "rs-1"), MPC_ERR_KEY_ATTEMPT_DISCARDED);
+}
+
 static void
 test_keys_pending_bad_args(void **state)
 {
@@ -277,6 +353,10 @@ main(void)
                                         node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_pending_reshare_keeps_old_active_until_resolved,
                                         setup, node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_pending_retract_discards_for_the_next_attempt,
+                                        setup, node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_pending_retract_reshare_keeps_old_active, setup,
+                                        node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_pending_bad_args, setup,
                                         node_fixture_store_teardown),
     };
