@@ -309,7 +309,11 @@ fi
 if [ "$HA_NET_MODE" = netns ] && [ "$NATS_CUT" = 1 ]; then
 # ---------------------------------------------------------------- partition one nats-server
 phase "partition one nats-server"
+# The server cut off is the leader of MPC_REQ (a stream election must follow);
+# if it cannot be read, the one after the killed server.
 cut=$(( victim % 3 + 1 ))
+leaders0=$(ha_stream_leaders "$cut")
+[[ $leaders0 =~ MPC_REQ=nats-([123]) ]] && cut=${BASH_REMATCH[1]}
 base=$(sessions sign) base_all=$(sessions sign "") base_rt=$(retries sign)
 # Two clients: the storm's on the majority side, and a small one whose only
 # server is the one cut off (its results watcher loses its consumer and makes
@@ -330,7 +334,19 @@ wait_until 60 signs_at_least $((base + 8))
 check "signs flowing before the partition" $?
 ha_net_cut "nats-$cut"
 check "link of nats-$cut down (minority of one)" $?
-sleep "$CUT_S"   # the partition lasts this long, by design (not a wait for a condition)
+# The partition lasts CUT_S by design; meanwhile the time the majority takes to
+# elect new stream leaders is measured (printed, not asserted).
+t_cut=$(date +%s%N) other=$(( cut % 3 + 1 )) elected=
+for ((k = 0; k < 100 * CUT_S; k++)); do
+    [ $((($(date +%s%N) - t_cut) / 1000000)) -ge $((CUT_S * 1000)) ] && break
+    l=$(ha_stream_leaders "$other")
+    if [ -z "$elected" ] && [[ $l =~ MPC_REQ=nats-[123] && $l =~ MPC_RES=nats-[123] &&
+                                ! $l =~ =nats-$cut ]]; then
+        elected="$l after $((($(date +%s%N) - t_cut) / 1000000)) ms"
+    fi
+    sleep 0.2
+done
+echo "   stream leaders before the cut: $leaders0; on the majority: ${elected:-not elected within ${CUT_S} s}"
 ha_net_heal "nats-$cut"
 check "link of nats-$cut up after ${CUT_S}s" $?
 wait "$p_sign"
