@@ -137,6 +137,10 @@ tjs_alloc(const transport_nats_config *c)
         return NULL;
     }
     snprintf(js->name, sizeof js->name, "%s-js", c->name != NULL ? c->name : "mpc");
+    if (transport_subject_inbox_prefix(js->inbox_root, sizeof js->inbox_root, c->user, NULL) !=
+        MPC_OK) {
+        snprintf(js->inbox_root, sizeof js->inbox_root, "_INBOX");
+    }
     return js;
 }
 

@@ -40,7 +40,7 @@
  * neither: a request that does not authenticate gets no result at all.
  *
  * Client side: transport_js_publish with msg_id = request_id publishes a
- * request; transport_js_results_watch opens an ordered consumer on MPC_RES
+ * request; transport_js_results_watch opens a watcher (push consumer) on MPC_RES
  * for mpc.res.<client>.<request_id>.* that delivers every copy already stored
  * and every later one, so it may be opened before or after publishing.
  * NATS permissions each user needs are the table of transport/subject_perm.c
@@ -128,6 +128,7 @@ typedef struct {
     uint64_t publish_fails; /* publishes that failed */
     uint64_t parked_subs;   /* unbound consumers and watchers whose library subscription
                                waits for the connection's close (transport/nats_graves.h) */
+    uint64_t watch_resets;  /* results-watcher consumers recreated (lost, gap, not created yet) */
 } transport_js_stats;
 
 /*
@@ -283,20 +284,27 @@ MPC_MUST_CHECK mpc_status transport_js_result_msg_id(char *buf, size_t cap, cons
 
 /*
  * Client: watches every node's copy, mpc.res.<client_id>.<request_id>.*
- * (request_id NULL: every request of the client, mpc.res.<client_id>.*.*, for benches that keep
- * many requests in flight) through an ordered, ephemeral consumer on MPC_RES that starts at the
- * first stored message. Out: *out — caller owns it; free with transport_js_results_destroy().
+ * (request_id NULL: every request of the client, mpc.res.<client_id>.*.*, for
+ * benches that keep many requests in flight) through an ephemeral push
+ * consumer on MPC_RES that starts at the first stored message. The watcher
+ * itself recreates the consumer, from the copy after the last one it
+ * returned, when the consumer is lost or a copy was dropped
+ * (transport/jetstream_watch.c: every copy once, in stream order, as nats.c's
+ * ordered consumer but without its library thread). A consumer the cluster
+ * cannot create yet (no meta leader: timeout, no responders, not connected)
+ * is created by transport_js_results_next, within its timeout.
+ * Out: *out — caller owns it; free with transport_js_results_destroy().
  * Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_NOT_FOUND (no MPC_RES),
- *          MPC_ERR_PERMISSION, MPC_ERR_TIMEOUT, MPC_ERR_NOT_CONNECTED,
- *          MPC_ERR_NOMEM, MPC_ERR_NATS.
+ *          MPC_ERR_PERMISSION, MPC_ERR_NOMEM, MPC_ERR_NATS.
  */
 MPC_MUST_CHECK mpc_status transport_js_results_watch(transport_js *js, const char *client_id,
                                                      const char *request_id,
                                                      transport_js_results **out);
 
 /*
- * Client: next result copy, waiting at most timeout_ms. Node copies carry
- * header Mpc-Node (transport_js_msg_header).
+ * Client: next result copy, waiting at most timeout_ms (a read that must
+ * create the consumer again may take up to 2 s more: one consumer request).
+ * Node copies carry header Mpc-Node (transport_js_msg_header).
  * Out: *msg — caller owns it; free with transport_js_msg_destroy() (no ack
  *      needed). NULL on failure.
  * Returns: MPC_OK, MPC_ERR_TIMEOUT, MPC_ERR_NOT_CONNECTED, MPC_ERR_NATS,

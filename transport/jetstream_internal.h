@@ -13,6 +13,7 @@
 
 #include "transport/jetstream.h"
 #include "transport/nats_graves.h"
+#include "transport/subject.h"
 
 /* A JetStream client: one connection and its context. */
 struct transport_js {
@@ -26,6 +27,7 @@ struct transport_js {
     char name[64];           /* connection name, for logs */
     transport_js_stats st;   /* counters (atomic) */
     transport_graves graves; /* unsubscribed, destroyed after the close (nats_graves.h) */
+    char inbox_root[TRANSPORT_SUBJECT_MAX]; /* "_INBOX.<user>" (or "_INBOX"): watcher inboxes */
 };
 
 /* A bound durable pull consumer. */

@@ -19,13 +19,6 @@
 #include "transport/nats_options.h"
 #include "transport/subject.h"
 
-/* A client's ordered consumer on one result subject. */
-struct transport_js_results {
-    transport_js *js;       /* owner (borrowed) */
-    natsSubscription *sub;  /* ordered push consumer, synchronous */
-    transport_grave *grave; /* owned; parks sub on js->graves at destroy */
-};
-
 transport_js_msg *
 transport_js_msg_wrap(transport_js *js, natsMsg *m)
 {
@@ -298,88 +291,4 @@ transport_js_result_msg_id(char *buf, size_t cap, const char *request_id, const 
     int n = key_type != NULL ? snprintf(buf, cap, "%s/%s/%s", request_id, node_id, key_type)
                              : snprintf(buf, cap, "%s/%s", request_id, node_id);
     return tjs_format(buf, cap, n);
-}
-
-/* ---------------------------------------------------------------- client watcher */
-
-mpc_status
-transport_js_results_watch(transport_js *js, const char *client_id, const char *request_id,
-                           transport_js_results **out)
-{
-    char subject[TRANSPORT_SUBJECT_MAX];
-    jsErrCode jerr = 0;
-    jsOptions o;
-    jsSubOptions so;
-    if (out == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    *out = NULL;
-    if (js == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    /* every node's copy; request_id NULL: every request of the client */
-    mpc_status st = client_id == NULL
-                        ? MPC_ERR_INVALID_ARG
-                        : transport_subject_pattern(subject, sizeof subject, TRANSPORT_SUBJ_RESULT,
-                                                    client_id, request_id, TRANSPORT_SUBJECT_ANY);
-    if (st != MPC_OK) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    transport_js_results *w = calloc(1, sizeof *w);
-    if (w == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    w->js = js;
-    w->grave = transport_grave_new();
-    if (w->grave == NULL) {
-        free(w);
-        return MPC_ERR_NOMEM;
-    }
-    jsOptions_Init(&o);
-    jsSubOptions_Init(&so);
-    so.Stream = TRANSPORT_JS_RES_STREAM; /* no stream lookup by subject: fewer permissions */
-    so.Ordered = true;
-    so.Config.DeliverPolicy = js_DeliverAll;
-    natsStatus s = js_SubscribeSync(&w->sub, js->js, subject, &o, &so, &jerr);
-    st = transport_js_status(s, jerr);
-    if (st != MPC_OK) {
-        free(w->grave);
-        free(w);
-        return st;
-    }
-    *out = w;
-    return MPC_OK;
-}
-
-mpc_status
-transport_js_results_next(transport_js_results *w, transport_js_msg **msg, uint64_t timeout_ms)
-{
-    natsMsg *m = NULL;
-    if (msg != NULL) {
-        *msg = NULL;
-    }
-    if (w == NULL || msg == NULL) {
-        return MPC_ERR_INVALID_ARG;
-    }
-    natsStatus s = natsSubscription_NextMsg(&m, w->sub, (int64_t)(timeout_ms ? timeout_ms : 1));
-    if (s != NATS_OK) {
-        return transport_nats_status(s);
-    }
-    *msg = transport_js_msg_wrap(w->js, m);
-    if (*msg == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    (*msg)->finished = 1; /* ordered consumers need no acks */
-    return MPC_OK;
-}
-
-void
-transport_js_results_destroy(transport_js_results *w)
-{
-    if (w == NULL) {
-        return;
-    }
-    /* Deletes the ephemeral consumer; the reader may still hold sub (nats_graves.h). */
-    transport_graves_unsubscribe(&w->js->graves, w->grave, w->sub);
-    free(w);
 }

@@ -20,11 +20,10 @@
 #include "transport/jetstream.h"
 #include "transport/subject.h"
 
-#define PUBLISH_TIMEOUT_MS 5000u  /* publish-ack wait */
-#define PUBLISH_BUDGET_MS  30000u /* publish repeated this long while no stream leader answers */
-#define POLL_MS            20u    /* longest wait for a result before housekeeping */
-#define RSS_SAMPLE_MS      200u   /* RSS sampling period */
-#define PROGRESS_MS        200u   /* progress bar refresh */
+#define PUBLISH_TIMEOUT_MS 5000u /* publish-ack wait */
+#define POLL_MS            20u   /* longest wait for a result before housekeeping */
+#define RSS_SAMPLE_MS      200u  /* RSS sampling period */
+#define PROGRESS_MS        200u  /* progress bar refresh */
 
 /* One request in flight. */
 struct slot {
@@ -242,8 +241,10 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
             st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
         }
         if (st == MPC_OK) {
+            /* repeated while no stream leader answers, within the request's --timeout (its
+             * slot times out from t0 on: the publish counts in its latency) */
             st = transport_js_publish_retry(rn->js, subject, data, len, msg_id, &hdr, 1,
-                                            PUBLISH_TIMEOUT_MS, PUBLISH_BUDGET_MS, NULL);
+                                            PUBLISH_TIMEOUT_MS, rn->o->timeout_ms, NULL);
         }
     }
     free(data);

@@ -25,7 +25,8 @@
     "  --request-id ID         [A-Za-z0-9_-]{1,64}, default random; the same saved request\n"      \
     "                          sent again gets the original result, another request\n"             \
     "                          with a used id is refused (MPC_ERR_REQ_ID_REUSED)\n"                \
-    "  --timeout S             wait at most S seconds for the results (default 60)\n"              \
+    "  --timeout S             wait at most S seconds for the results (default 60); the\n"         \
+    "                          publish is repeated within it while no stream leader answers\n"     \
     "  --expires-in S          nodes refuse the request after S seconds (at most the\n"            \
     "                          nodes' requests.max_expiry_ms; requests are also refused\n"         \
     "                          once older than requests.max_age_ms, default 5 min)\n"              \

@@ -16,10 +16,25 @@
 #include "transport/jetstream.h"
 #include "transport/subject.h"
 
-#define ERR_CAP           512u   /* diagnostic buffer */
-#define PUBLISH_TIMEOUT   5000u  /* publish-ack wait, ms */
-#define PUBLISH_BUDGET_MS 10000u /* publish repeated this long while no stream leader answers */
-#define RESULTS_DEF_WAIT  5000u  /* `results` default wait, ms */
+#define ERR_CAP          512u  /* diagnostic buffer */
+#define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
+#define RESULTS_DEF_WAIT 5000u /* `results` default wait, ms */
+
+/*
+ * How long a publish is repeated while no stream leader answers (a JetStream
+ * election after a nats-server was lost or cut off): the request's own bound,
+ * its --timeout, or its --expires-in if sooner (the nodes refuse it after
+ * that anyway). The results are then awaited for what is left of --timeout.
+ */
+static uint64_t
+publish_budget_ms(const struct cli_req_opts *o)
+{
+    uint64_t b = o->timeout_ms;
+    if (o->expires_in_ms != 0 && o->expires_in_ms < b) {
+        b = o->expires_in_ms;
+    }
+    return b;
+}
 
 /* Publishes data to mpc.req.<op> with Nats-Msg-Id and Mpc-Client. */
 static mpc_status
@@ -37,7 +52,7 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
     if (st == MPC_OK) {
         st = transport_js_publish_retry(js, subject, data, len,
                                         o->x_msg_id != NULL ? o->x_msg_id : msg_id, &hdr, 1,
-                                        PUBLISH_TIMEOUT, PUBLISH_BUDGET_MS, &ack);
+                                        PUBLISH_TIMEOUT, publish_budget_ms(o), &ack);
     }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
@@ -58,7 +73,9 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
                   const struct cli_peer_keys *peers, const uint8_t *digest)
 {
     struct cli_collect_params p;
-    cli_collect_params_init(&p, o->client_id, o->request_id, peers, o->expect, o->timeout_ms);
+    /* --timeout bounds publish and wait together (at least 1 s is left for the results) */
+    uint64_t wait_ms = o->timeout_ms > pub_ms + 1000u ? o->timeout_ms - pub_ms : 1000u;
+    cli_collect_params_init(&p, o->client_id, o->request_id, peers, o->expect, wait_ms);
     cli_collect_params_sign(&p, o->message, o->message_len, o->pk, o->has_pk);
     p.expected = o->n_parties > 0 ? o->parties : NULL;
     p.n_expected = o->n_parties;

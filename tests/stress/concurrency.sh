@@ -71,7 +71,8 @@ for tool in nats-server openssl python3 curl timeout; do
 done
 
 T_START=$(date +%s)
-DEADLINE=$((T_START + LIMIT))
+SCALE0=$(cpu_scale 3)
+DEADLINE=$((T_START + LIMIT * SCALE0))
 left() { local l=$((DEADLINE - $(date +%s))); [ $l -gt 1 ] && echo $l || echo 1; }
 tmp=$(mktemp -d -t mpc-stress.XXXXXX)
 MON_PID=
@@ -112,6 +113,15 @@ for i in 1 2 3; do cluster_wait_ready "$i" 60 || ready=1; done
 check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { summary; exit 1; }
 unset MPC_TEST_FAULTS
+# The time limit holds on an idle machine; under load it scales with the
+# slowdown measured before and after the setup (lib/common.sh cpu_scale), at
+# most 3x (make test bounds a suite to 900 s).
+scale=$(cpu_scale 3)
+s0=${SCALE0:-1}
+[ "$s0" -gt "$scale" ] && scale=$s0
+LIMIT=$((LIMIT * scale))
+DEADLINE=$((T_START + LIMIT))
+echo "   time limit ${LIMIT} s (slowdown x$scale measured; load $(cut -d' ' -f1-3 /proc/loadavg))"
 if [ -n "$FAULTS" ]; then
     grep -q fault_injection_on "$tmp"/node-1.log
     check "fault injection active in the nodes (needs a test build)" $?

@@ -19,6 +19,7 @@
 #   ha_nats_ready N        its /healthz answers 200 (JetStream current)
 #   ha_nats_routes N       prints its number of routes (/routez)
 #   ha_meta_leader         prints the JetStream meta leader seen by a live server
+#   ha_stream_leaders N    prints the leaders of MPC_REQ and MPC_RES seen by server N
 # MPC_CLI is a wrapper that runs mpc-cli in the client namespace with
 # MPC_NATS_URL (the three tls:// URLs) and MPC_NATS_CA set: scripts that call
 # "$MPC_CLI" directly reach the cluster. Addresses: nats-N HA_NET.1N, node-N
@@ -75,6 +76,18 @@ ha_meta_leader() {
     return 1
 }
 ha_has_leader() { [ -n "$(ha_meta_leader)" ]; }
+
+# ha_stream_leaders N — prints "MPC_REQ=<leader> MPC_RES=<leader>" as server N
+# sees them (/jsz; "-" while a stream has no leader); fails if N does not answer.
+ha_stream_leaders() {
+    ha_net_exec "nats-$1" curl -fsS --max-time 2 "http://$(ha_mon "$1")/jsz?streams=true" \
+        2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+st = {s["name"]: (s.get("cluster") or {}).get("leader") or "-"
+      for a in d.get("account_details", []) for s in a.get("stream_detail", [])}
+print(" ".join("%s=%s" % (n, st.get(n, "-")) for n in ("MPC_REQ", "MPC_RES")))' 2>/dev/null
+}
 
 # ha_nats_config N — DIR/nats-N/: the config files with this run's addresses and paths.
 ha_nats_config() {

@@ -41,6 +41,22 @@ summary() {
 # now_ms — wall clock in milliseconds.
 now_ms() { date +%s%3N; }
 
+# cpu_scale MAX — the machine's slowdown right now, measured: how many times
+# its CPU time a CPU-bound loop of 0.2 s CPU takes in wall time (1 on an idle
+# core; two busy loops and a load of 30 on 2 cores: about 10), rounded up,
+# between 1 and MAX. For time limits that must hold on a loaded machine.
+cpu_scale() {
+    python3 - "$1" <<'PY'
+import math, sys, time
+w0, c0 = time.perf_counter(), time.process_time()
+n = 0
+while time.process_time() - c0 < 0.2 and time.perf_counter() - w0 < 10:
+    n += 1
+r = (time.perf_counter() - w0) / max(time.process_time() - c0, 1e-6)
+print(max(1, min(int(sys.argv[1]), math.ceil(r - 0.1))))
+PY
+}
+
 # free_port — prints a TCP port that was free on 127.0.0.1 a moment ago. It is
 # drawn below the kernel's ephemeral range (net.ipv4.ip_local_port_range), so
 # an outgoing connection cannot take it before the server binds it.
