@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "transport/jetstream_internal.h"
 #include "transport/nats_options.h"
 #include "transport/subject.h"
