@@ -580,11 +580,13 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
         return;
     }
     size_t m = batch_prepare(d, jobs, it, n, e, idx);
+    int grouped = 0; /* m > 1 entries committed in one transaction */
     if (m > 0) {
         mpc_status all = node_store_req_put_many(d->store, e, m, each);
         if (all != MPC_OK && m > 1) {
             node_metrics_add(&d->m.store_batch_fallbacks); /* per-entry statuses in each[] */
         } else if (all == MPC_OK) {
+            grouped = m > 1;
             node_metrics_add(&d->m.reqlog_commits);
             node_metrics_add_n(&d->m.reqlog_grouped, m);
         }
@@ -604,6 +606,9 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
 #endif
             if (it[i].st == MPC_OK) {
                 it[i].st = job_publish_results(&it[i].r);
+            }
+            if (i == 0 && grouped) {
+                node_killpoint(NODE_KILL_GROUP_PARTIAL, jobs[0]->request_id);
             }
         }
         job_results_clear(&it[i].r);

@@ -253,6 +253,11 @@ MPC_MUST_CHECK mpc_status node_store_req_put_many(node_store *s,
                                                   const struct node_store_req_entry *e, size_t n,
                                                   mpc_status *each);
 
+/* Returns: the write transactions committed so far by this store handle
+ * (every record write, one group of node_store_req_put_many, a key commit;
+ * not pruning or compaction); 0 for NULL. Any thread. */
+uint64_t node_store_commits(const node_store *s);
+
 /* As node_store_req_put, inside txn (node/store/keys.c commits a key and its
  * request-log entry together). */
 MPC_MUST_CHECK mpc_status node_store_txn_req_put(node_store_txn *txn, const char *request_id,

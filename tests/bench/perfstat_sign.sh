@@ -14,7 +14,9 @@
 # fdatasync+fsync, futex, context switches (voluntary and involuntary, as
 # /proc/<pid>/task/*/status counts them) and node-1's CPU ms. Needs perf with
 # tracepoint access (root or perf_event_paranoid <= 1). Every process is
-# stopped by pid on exit.
+# stopped by pid on exit. PERFSTAT_RECORD=EVENT PERFSTAT_OUT=PREFIX records a
+# call-graph profile of EVENT instead (PREFIX.<key type>, for perf report;
+# the counts printed are then meaningless).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 signs=200 conc=32
@@ -64,7 +66,11 @@ events=raw_syscalls:sys_enter,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fs
 rc=0
 echo "node-1 of 3, $signs signs per key type, concurrency $conc, signers node-1,node-2; bin $MPC_BIN"
 for kt in ed25519 secp256k1; do
-    perf stat -x, -e "$events" -p "${NODE_PID[1]}" -o "$dir/ps.$kt" &
+    if [ -n "${PERFSTAT_RECORD:-}" ]; then # a profile instead: perf record -g of EVENT
+        perf record -q -g -e "$PERFSTAT_RECORD" -p "${NODE_PID[1]}" -o "$PERFSTAT_OUT.$kt" 2>/dev/null &
+    else
+        perf stat -x, -e "$events" -p "${NODE_PID[1]}" -o "$dir/ps.$kt" &
+    fi
     PERF_PID=$!
     sleep 0.5 # perf attaches asynchronously; a few idle ticks in the window change nothing
     c0=$(ctxt_sum)
@@ -72,6 +78,7 @@ for kt in ed25519 secp256k1; do
     c1=$(ctxt_sum)
     kill -INT "$PERF_PID"; wait "$PERF_PID"; PERF_PID=
     f=$dir/ps.$kt
+    [ -n "${PERFSTAT_RECORD:-}" ] && { echo "$kt: profile in $PERFSTAT_OUT.$kt"; continue; }
     ok=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('ok', 0))" "$dir/last.json" 2>/dev/null)
     sync_n=$(($(ev syscalls:sys_enter_fdatasync "$f") + $(ev syscalls:sys_enter_fsync "$f")))
     printf '%s: per sign: %s syscalls, %s fdatasync+fsync, %s futex, %s context switches, %s ms CPU (node-1; %s signs ok)\n' \
