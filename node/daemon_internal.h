@@ -140,14 +140,17 @@ struct node_metrics {
     uint64_t rejected[NODE_METRIC_SLOTS];        /* requests rejected at intake by status slot */
     uint64_t republished;                        /* results republished from the request log */
     uint64_t not_participant;                    /* requests acked as not ours */
-    uint64_t unauthenticated;  /* requests dropped unanswered: no valid initiator signature */
-    uint64_t naks;             /* requests Nak'ed for redelivery */
-    uint64_t publish_failures; /* result publishes that failed */
-    uint64_t store_failures;   /* store writes that failed */
-    uint64_t reqlog_pruned;    /* request-log entries pruned */
-    uint64_t intake_paused_ms; /* time intake waited on a full store */
-    uint64_t retries;          /* sign attempts scheduled after a transient failure */
-    uint64_t not_selected;     /* signs this holder was not chosen for (live signer choice) */
+    uint64_t unauthenticated;       /* requests dropped unanswered: no valid initiator signature */
+    uint64_t naks;                  /* requests Nak'ed for redelivery */
+    uint64_t publish_failures;      /* result publishes that failed */
+    uint64_t store_failures;        /* store writes that failed */
+    uint64_t reqlog_pruned;         /* request-log entries pruned */
+    uint64_t reqlog_commits;        /* request-log transactions of the finisher's sign groups */
+    uint64_t reqlog_grouped;        /* sign request-log entries written by them */
+    uint64_t store_batch_fallbacks; /* groups written entry by entry after a failure */
+    uint64_t intake_paused_ms;      /* time intake waited on a full store */
+    uint64_t retries;               /* sign attempts scheduled after a transient failure */
+    uint64_t not_selected;          /* signs this holder was not chosen for (live signer choice) */
     uint64_t key_retries;      /* keygen/reshare attempts scheduled after a transient failure */
     uint64_t key_attempts_discarded; /* pending keys of a failed attempt discarded (REDO) */
 };
@@ -177,7 +180,8 @@ struct node_daemon {
     pthread_cond_t cv;                        /* job done, permit freed, stop */
     struct node_job *jobs;                    /* requests with sessions in flight */
     struct node_job *done;                    /* completed, waiting for the finisher */
-    struct node_job *finishing;     /* the job finish_job is storing/publishing, or NULL */
+    struct node_job *finishing;     /* the jobs the finisher is storing/publishing (a list: a
+                                       group commit of signs, or one job), or NULL */
     size_t n_jobs;                  /* jobs in jobs + done (d->mu) */
     int finisher_stop;              /* finisher: exit when done is empty (d->mu) */
     int ticker_stop;                /* ticker: exit (d->mu) */
@@ -458,6 +462,8 @@ void node_resolver_add(struct node_daemon *d, const char *request_id);
 void node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms);
 void node_metrics_rejected(struct node_metrics *m, mpc_status st);
 void node_metrics_add(uint64_t *counter);
+/* Adds n to a metrics counter (atomic). */
+void node_metrics_add_n(uint64_t *counter, uint64_t n);
 /* Renders Prometheus text. Out: *text malloc'ed (free()). */
 MPC_MUST_CHECK mpc_status node_metrics_render(struct node_daemon *d, char **text, size_t *len);
 

@@ -196,12 +196,13 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_client_re
 
 /* ---------------------------------------------------------------- jobs */
 
-/* Returns: the job for request_id in d->jobs or d->done (d->mu held), or NULL. */
+/* Returns: the job for request_id in d->jobs, d->done or d->finishing (the
+ * finisher's current list; d->mu held), or NULL. */
 static struct node_job *
 find_job(struct node_daemon *d, const char *request_id)
 {
-    struct node_job *lists[2] = {d->jobs, d->done};
-    for (int k = 0; k < 2; k++) {
+    struct node_job *lists[3] = {d->jobs, d->done, d->finishing};
+    for (int k = 0; k < 3; k++) {
         for (struct node_job *j = lists[k]; j != NULL; j = j->next) {
             if (strcmp(j->request_id, request_id) == 0) {
                 return j;

@@ -20,6 +20,10 @@
  *   before_publish  final results stored, none published yet (a sign: the
  *                   request log written);
  *   after_publish   every result published (a sign: not yet acked).
+ *   group_partial   a group commit of two or more signs' request-log
+ *                   entries committed (node/outcome.c finish_batch), the
+ *                   first sign's results published, the others' not (the
+ *                   request id named is the group's first).
  * In release builds node_killpoint is an empty inline function.
  *
  * THREAD SAFETY: any thread; the setting is read once (pthread_once).
@@ -34,6 +38,7 @@ enum node_killpoint {
     NODE_KILL_AFTER_ACTIVATE,    /* the new version is ACTIVE, final results logged */
     NODE_KILL_BEFORE_PUBLISH,    /* committed, nothing published */
     NODE_KILL_AFTER_PUBLISH,     /* published, not acked */
+    NODE_KILL_GROUP_PARTIAL,     /* a sign group committed, only its first job published */
 };
 
 #ifdef MPC_FAULT_INJECTION

@@ -35,6 +35,12 @@ node_metrics_add(uint64_t *counter)
     __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
+void
+node_metrics_add_n(uint64_t *counter, uint64_t n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
 static uint64_t
 get(const uint64_t *counter)
 {
@@ -162,6 +168,15 @@ render_requests(FILE *f, const struct node_metrics *m)
             get(&m->store_failures));
     counter(f, "mpc_request_log_pruned_total", "Request-log entries removed by retention.", NULL,
             get(&m->reqlog_pruned));
+    counter(f, "mpc_request_log_group_commits_total",
+            "Request-log transactions of completed signs (group commit).", NULL,
+            get(&m->reqlog_commits));
+    counter(f, "mpc_request_log_grouped_total",
+            "Sign request-log entries written by those transactions.", NULL,
+            get(&m->reqlog_grouped));
+    counter(f, "mpc_request_log_group_fallbacks_total",
+            "Sign groups written entry by entry after the group transaction failed.", NULL,
+            get(&m->store_batch_fallbacks));
     counter(f, "mpc_intake_paused_seconds_total", "Time the intake waited on a full key store.",
             NULL, get(&m->intake_paused_ms) / 1000);
 }

@@ -36,6 +36,7 @@
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
 #define NODE_NAK_DELAY_MS       1000u
 #define NODE_NAK_MAX_MS         60000u /* backoff cap of repeated failure NAKs */
+#define NODE_FINISH_BATCH       64u    /* sign jobs per group commit of the request log */
 
 void
 node_job_free(struct node_job *job)
@@ -394,6 +395,26 @@ job_commit(struct job_results *r)
     return MPC_OK;
 }
 
+/* Publishes the job's encoded Results (its request log, if any, is durable). */
+static mpc_status
+job_publish_results(struct job_results *r)
+{
+    struct node_job *job = r->job;
+    node_killpoint(NODE_KILL_BEFORE_PUBLISH, job->request_id);
+    mpc_status pub = MPC_OK;
+    for (size_t i = 0; i < job->n_sub; i++) {
+        const tss_keytype *h = node_handler_find(job->sub[i].key_type);
+        mpc_status p =
+            node_client_result_publish(r->d, job->client_id, job->request_id,
+                                       h != NULL ? h->name : NULL, r->res[i], r->lens[i]);
+        pub = pub == MPC_OK ? p : pub;
+    }
+    if (pub == MPC_OK) {
+        node_killpoint(NODE_KILL_AFTER_PUBLISH, job->request_id);
+    }
+    return pub;
+}
+
 mpc_status
 node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 {
@@ -421,19 +442,11 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     } else {
         st = job_results_encode(&r, &worst, NULL, NULL);
     }
-    node_killpoint(NODE_KILL_BEFORE_PUBLISH, job->request_id);
-    mpc_status pub = MPC_OK;
-    for (size_t i = 0; i < job->n_sub && st == MPC_OK; i++) {
-        const tss_keytype *h = node_handler_find(job->sub[i].key_type);
-        mpc_status p = node_client_result_publish(d, job->client_id, job->request_id,
-                                                  h != NULL ? h->name : NULL, r.res[i], r.lens[i]);
-        pub = pub == MPC_OK ? p : pub;
+    if (st == MPC_OK) {
+        st = job_publish_results(&r);
     }
     job_results_clear(&r);
-    if (st == MPC_OK && pub == MPC_OK) {
-        node_killpoint(NODE_KILL_AFTER_PUBLISH, job->request_id);
-    }
-    return st != MPC_OK ? st : pub;
+    return st;
 }
 
 /* NakWithDelay after a failed log or publish: NODE_NAK_DELAY_MS doubled per
@@ -447,9 +460,10 @@ nak_backoff_ms(struct node_daemon *d)
     return ms < NODE_NAK_MAX_MS ? ms : NODE_NAK_MAX_MS;
 }
 
-/* Stores, logs, publishes and acknowledges one completed job, then frees it. */
-static void
-finish_job(struct node_daemon *d, struct node_job *job)
+/* Runs the handlers of the job's sub-jobs (signature extraction, KOS
+ * quarantine) and logs each outcome. Returns: 1 if one failed by shutdown. */
+static int
+job_finish_subs(struct node_daemon *d, struct node_job *job)
 {
     int shutdown = 0;
     for (size_t i = 0; i < job->n_sub; i++) {
@@ -466,18 +480,27 @@ finish_job(struct node_daemon *d, struct node_job *job)
                 sj->failed_round, sj->failed_peer[0] ? sj->failed_peer : "-",
                 (unsigned long long)sj->elapsed_ms);
     }
+    return shutdown;
+}
+
+/* Acks a job whose results are logged and published (done == MPC_OK), Naks
+ * it otherwise (shutdown: the next start reruns it; a failed log or publish:
+ * the redelivery republishes from the log), then frees it. */
+static void
+job_answer(struct node_daemon *d, struct node_job *job, int shutdown, mpc_status done)
+{
     mpc_status st = MPC_OK;
     if (shutdown) {
         st = transport_js_msg_nak(job->msg, NODE_NAK_DELAY_MS);
         node_metrics_add(&d->m.naks);
-    } else if (node_job_publish(d, job, 1) == MPC_OK) {
+    } else if (done == MPC_OK) {
         d->nak_streak = 0;
         /* keys PENDING: the message stays until the resolver decided; its
          * redelivery then republishes, or runs a next attempt (REDO) */
         st = job->key_pending ? transport_js_msg_nak(job->msg, NODE_PENDING_NAK_MS)
                               : transport_js_msg_ack(job->msg, NODE_PUBLISH_TIMEOUT_MS);
     } else {
-        /* redelivery republishes; while the store or NATS keeps failing, later */
+        /* while the store or NATS keeps failing, later */
         st = transport_js_msg_nak(job->msg, nak_backoff_ms(d));
         node_metrics_add(&d->m.naks);
     }
@@ -487,30 +510,186 @@ finish_job(struct node_daemon *d, struct node_job *job)
     }
     pthread_mutex_lock(&d->mu);
     d->n_jobs--;
-    d->finishing = NULL; /* stored: a sign waiting on this reshare may resolve its version */
-    pthread_cond_broadcast(&d->cv);
+    if (d->finishing == job) {
+        d->finishing = job->next; /* the rest of a batch stays visible to intake */
+    }
+    job->next = NULL;
+    pthread_cond_broadcast(&d->cv); /* stored: a sign waiting on this reshare may resolve */
     pthread_mutex_unlock(&d->mu);
     node_job_free(job);
+}
+
+/* Stores, logs, publishes and acknowledges one completed job, then frees it. */
+static void
+finish_job(struct node_daemon *d, struct node_job *job)
+{
+    int shutdown = job_finish_subs(d, job);
+    mpc_status st = shutdown ? MPC_ERR_SHUTDOWN : node_job_publish(d, job, 1);
+    job_answer(d, job, shutdown, st);
+}
+
+/* One sign job of a group commit. */
+struct batch_item {
+    struct job_results r;
+    uint8_t *entry; /* its request-log entry (malloc'ed) */
+    size_t elen;
+    mpc_status worst;
+    mpc_status st; /* encoding, then logging, then publishing */
+    int shutdown;
+};
+
+/* Handlers, evidence and the encoded Results and log entry of every job. */
+static size_t
+batch_prepare(struct node_daemon *d, struct node_job *const *jobs, struct batch_item *it, size_t n,
+              struct node_store_req_entry *e, size_t *idx)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        it[i].r.d = d;
+        it[i].r.job = jobs[i];
+        it[i].shutdown = job_finish_subs(d, jobs[i]);
+        if (it[i].shutdown) {
+            it[i].st = MPC_ERR_SHUTDOWN;
+            continue;
+        }
+        node_evidence_keep(d, jobs[i]); /* before the Result with its digest goes out */
+        it[i].st = job_results_encode(&it[i].r, &it[i].worst, &it[i].entry, &it[i].elen);
+        if (it[i].st == MPC_OK) {
+            e[m] = (struct node_store_req_entry){jobs[i]->request_id, it[i].worst, it[i].entry,
+                                                 it[i].elen};
+            idx[m++] = i;
+        }
+    }
+    return m;
+}
+
+/*
+ * Group commit of n completed sign jobs (no key to store, only the request
+ * log): every job's log entry goes into ONE store transaction (one fdatasync
+ * pair for all), and only after it committed are the results published and
+ * the messages acked, in order. A job whose entry could not be written is
+ * Nak'ed as finish_job does. jobs[] is the list d->finishing (linked by
+ * ->next), which job_answer pops.
+ */
+static void
+finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
+{
+    struct batch_item *it = calloc(n, sizeof *it);
+    struct node_store_req_entry *e = calloc(n, sizeof *e);
+    size_t *idx = calloc(n, sizeof *idx);
+    mpc_status *each = calloc(n, sizeof *each);
+    if (it == NULL || e == NULL || idx == NULL || each == NULL) {
+        free(it), free(e), free(idx), free(each);
+        for (size_t i = 0; i < n; i++) {
+            finish_job(d, jobs[i]);
+        }
+        return;
+    }
+    size_t m = batch_prepare(d, jobs, it, n, e, idx);
+    int grouped = 0; /* m > 1 entries committed in one transaction */
+    if (m > 0) {
+        mpc_status all = node_store_req_put_many(d->store, e, m, each);
+        if (all != MPC_OK && m > 1) {
+            node_metrics_add(&d->m.store_batch_fallbacks); /* per-entry statuses in each[] */
+        } else if (all == MPC_OK) {
+            grouped = m > 1;
+            node_metrics_add(&d->m.reqlog_commits);
+            node_metrics_add_n(&d->m.reqlog_grouped, m);
+        }
+        for (size_t k = 0; k < m; k++) {
+            it[idx[k]].st = each[k];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!it[i].shutdown) {
+            if (it[i].st != MPC_OK) {
+                node_metrics_add(&d->m.store_failures);
+                mpc_log(MPC_LOG_ERROR, "node", "request_log_failed", "request=%s status=%s",
+                        jobs[i]->request_id, mpc_status_name(it[i].st));
+            }
+#ifdef MPC_FAULT_INJECTION
+            fault_crash_after_log();
+#endif
+            if (it[i].st == MPC_OK) {
+                it[i].st = job_publish_results(&it[i].r);
+            }
+            if (i == 0 && grouped) {
+                node_killpoint(NODE_KILL_GROUP_PARTIAL, jobs[0]->request_id);
+            }
+        }
+        job_results_clear(&it[i].r);
+        free(it[i].entry);
+        job_answer(d, jobs[i], it[i].shutdown, it[i].st);
+    }
+    free(it), free(e), free(idx), free(each);
+}
+
+/* Reverses a job list (d->done is newest first). */
+static struct node_job *
+jobs_reverse(struct node_job *l)
+{
+    struct node_job *r = NULL;
+    while (l != NULL) {
+        struct node_job *next = l->next;
+        l->next = r;
+        r = l;
+        l = next;
+    }
+    return r;
+}
+
+/*
+ * Takes the next work from d->done (d->mu held), oldest first: if the oldest
+ * job is a sign, the oldest completed sign jobs (up to NODE_FINISH_BATCH)
+ * for one group commit; else that job alone (a keygen or reshare stores its
+ * key in its own transaction). Returns: the number taken (0: none done).
+ */
+static size_t
+take_done(struct node_daemon *d, struct node_job **jobs)
+{
+    size_t n = 0;
+    struct node_job *fifo = jobs_reverse(d->done);
+    struct node_job **pp = &fifo;
+    while (*pp != NULL && n < NODE_FINISH_BATCH) {
+        struct node_job *j = *pp;
+        if (j->op == MPC__OP__OP_SIGN || n == 0) {
+            *pp = j->next;
+            jobs[n++] = j;
+            if (j->op != MPC__OP__OP_SIGN) {
+                break;
+            }
+        } else {
+            pp = &j->next;
+        }
+    }
+    d->done = jobs_reverse(fifo);
+    return n;
 }
 
 static void *
 finisher_main(void *arg)
 {
     struct node_daemon *d = arg;
+    struct node_job *jobs[NODE_FINISH_BATCH];
     pthread_mutex_lock(&d->mu);
     for (;;) {
         while (d->done == NULL && !d->finisher_stop) {
             pthread_cond_wait(&d->cv, &d->mu);
         }
-        struct node_job *job = d->done;
-        if (job == NULL) {
+        size_t n = take_done(d, jobs);
+        if (n == 0) {
             break; /* stop requested and nothing left */
         }
-        d->done = job->next;
-        job->next = NULL;
-        d->finishing = job;
+        for (size_t i = 0; i < n; i++) {
+            jobs[i]->next = i + 1 < n ? jobs[i + 1] : NULL;
+        }
+        d->finishing = jobs[0];
         pthread_mutex_unlock(&d->mu);
-        finish_job(d, job);
+        if (jobs[0]->op == MPC__OP__OP_SIGN) {
+            finish_batch(d, jobs, n);
+        } else {
+            finish_job(d, jobs[0]);
+        }
         pthread_mutex_lock(&d->mu);
     }
     pthread_mutex_unlock(&d->mu);

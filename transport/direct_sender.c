@@ -2,9 +2,13 @@
  * direct_sender.c — job table, backoff timers and sender threads.
  *
  * DESIGN (see the header for the contract): a job moves through
- *   ready(start) -> in flight (per-try timer) -> waiting (backoff timer) -> ready ...
- * and ends when `final` is set: it is then put on the ready list once more,
- * and the thread that pops it runs done() and drops the table's reference.
+ *   start -> in flight (per-try timer) -> waiting (backoff timer) -> ready ...
+ * Its first try runs on the submitting thread (no hand-off to a sender
+ * thread); later tries start from the ready list. It ends when `final` is
+ * set: an ACK or GONE reply for a job that is not on the ready list runs
+ * done() right on the reply handler's thread; any other end (failure,
+ * cancel, shutdown) puts it on the ready list once more, and the thread that
+ * pops it runs done(). Either way done() then drops the table's reference.
  * Every state change happens under ds->mu; only publishing and done() run
  * without it. Timer data pointers are jobs; a job has at most one timer
  * (backoff or per-try) at a time, so timer_id says which one is pending and
@@ -206,7 +210,9 @@ ds_finish(transport_direct_sender *ds, struct ds_job *job, mpc_status st)
     ds_ready_push(ds, job);
 }
 
-/* Schedules job's timer at deadline; on failure the job fails. Caller holds mu. */
+/* Schedules job's timer at deadline; on failure the job fails. Caller holds
+ * mu. Wakes a sender thread only when the timer is the earliest one: threads
+ * wait until the earliest timer, so a later one changes no thread's wait. */
 static void
 ds_timer_set(transport_direct_sender *ds, struct ds_job *job, uint64_t at_ns)
 {
@@ -214,7 +220,10 @@ ds_timer_set(transport_direct_sender *ds, struct ds_job *job, uint64_t at_ns)
         ds_finish(ds, job, MPC_ERR_NOMEM);
         return;
     }
-    pthread_cond_signal(&ds->cv);
+    uint64_t first = 0;
+    if (mpc_timerheap_peek(ds->timers, &first) != MPC_OK || first >= at_ns) {
+        pthread_cond_signal(&ds->cv);
+    }
 }
 
 /* A try failed with a retryable reason: back off or give up. Caller holds mu. */
@@ -311,6 +320,18 @@ ds_complete(transport_direct_sender *ds, struct ds_job *job)
     job->done(job->done_arg, job->owner, st, job->attempts);
     pthread_mutex_lock(&ds->mu);
     ds_job_unref(ds, job);
+}
+
+/* Ends job with st and runs its done on this thread (a reply handler's):
+ * for a job no sender thread holds (not on the ready list). Called with mu
+ * held; drops and retakes it. */
+static void
+ds_finish_here(transport_direct_sender *ds, struct ds_job *job, mpc_status st)
+{
+    ds_timer_cancel(ds, job);
+    job->inflight = 0;
+    job->final = (int)st;
+    ds_complete(ds, job);
 }
 
 /* Starts the next try of job. Called with mu held; drops and retakes it. */
@@ -543,7 +564,7 @@ transport_direct_sender_submit(transport_direct_sender *ds, const transport_send
     HASH_ADD(hh, ds->jobs, id, sizeof j->id, j);
     ds->njobs++;
     ds->st.sends_started++;
-    ds_ready_push(ds, j);
+    ds_attempt(ds, j); /* the first try on the caller's thread; retries on sender threads */
     pthread_mutex_unlock(&ds->mu);
     return MPC_OK;
 }
@@ -577,8 +598,10 @@ transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id, u
     HASH_FIND(hh, ds->jobs, &job_id, sizeof job_id, j);
     /* a reply that does not carry the job's token is not about this job */
     if (j != NULL && j->token == token && j->final == DS_FINAL_NONE && !ds->stopping) {
-        if (outcome == MPC_OK || outcome == MPC_ERR_GONE) {
-            ds_finish(ds, j, outcome);
+        if ((outcome == MPC_OK || outcome == MPC_ERR_GONE) && !j->queued) {
+            ds_finish_here(ds, j, outcome); /* no hop through a sender thread */
+        } else if (outcome == MPC_OK || outcome == MPC_ERR_GONE) {
+            ds_finish(ds, j, outcome); /* a sender thread holds it already */
         } else if (j->inflight && j->attempts == attempt) {
             ds_retry_or_fail(ds, j, outcome);
         }

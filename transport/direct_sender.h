@@ -14,12 +14,17 @@
  * the number of attempts.
  *
  * DESIGN: one lock guards the job table, the timer heap (backoff and per-try
- * timeouts) and the ready list. A small pool of sender threads waits on a
- * condition variable until the earliest timer or until work is queued; it
- * never sleeps through a backoff and never waits for a reply, so a thousand
- * pending jobs need no more threads than one. Publishing and completion
- * callbacks run without the lock. A job is freed once its done callback has
- * run and no thread is still publishing its bytes (refcount).
+ * timeouts) and the ready list. The first try of a job is published on the
+ * thread that submits it (a local write, no hand-off); retries after a
+ * backoff are published by a small pool of sender threads that wait on a
+ * condition variable until the earliest timer or until work is queued; they
+ * never sleep through a backoff and never wait for a reply, so a thousand
+ * pending jobs need no more threads than one. The done callback of a job
+ * ended by ACK or GONE runs on the thread that delivered that reply; of any
+ * other end (failure, cancel, shutdown) on a sender thread, never inside
+ * submit or cancel_owner. Publishing and completion callbacks run without
+ * the lock. A job is freed once its done callback has run and no thread is
+ * still publishing its bytes (refcount).
  *
  * THREAD SAFETY: every function except create/destroy is thread-safe and may
  * be called from a done callback or a message handler.

@@ -588,6 +588,9 @@ node_store_txn_commit(node_store_txn **txn)
     node_store_txn *t = *txn;
     *txn = NULL;
     mpc_status st = node_store_note(t->s, node_store_lmdb_status(mdb_txn_commit(t->txn), "commit"));
+    if (st == MPC_OK) {
+        __atomic_add_fetch(&t->s->commits, 1, __ATOMIC_RELAXED);
+    }
     node_store_leave(t->s);
     free(t);
     return st;

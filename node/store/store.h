@@ -230,6 +230,34 @@ MPC_MUST_CHECK mpc_status node_store_req_put(node_store *s, const char *request_
                                              mpc_status outcome, const uint8_t *result,
                                              size_t result_len);
 
+/* One request-log write of node_store_req_put_many. */
+struct node_store_req_entry {
+    const char *request_id;
+    mpc_status outcome;
+    const uint8_t *result; /* borrowed */
+    size_t result_len;
+};
+
+/*
+ * Group commit: writes n request-log entries (as node_store_req_put each) in
+ * ONE transaction, so one commit (one pair of fdatasyncs) makes all of them
+ * durable. If any write or the commit fails, nothing of the batch is kept and
+ * each entry is written on its own instead (node_store_req_put), so one bad
+ * entry never costs the others. When this returns, every entry whose each[i]
+ * is MPC_OK survives a crash or kill -9.
+ * Out: each[0..n) — the status of entry i (as node_store_req_put).
+ * Returns: MPC_OK if every entry was written; else the first failure of
+ *          each[] (MPC_ERR_INVALID_ARG for NULL arguments or n == 0).
+ */
+MPC_MUST_CHECK mpc_status node_store_req_put_many(node_store *s,
+                                                  const struct node_store_req_entry *e, size_t n,
+                                                  mpc_status *each);
+
+/* Returns: the write transactions committed so far by this store handle
+ * (every record write, one group of node_store_req_put_many, a key commit;
+ * not pruning or compaction); 0 for NULL. Any thread. */
+uint64_t node_store_commits(const node_store *s);
+
 /* As node_store_req_put, inside txn (node/store/keys.c commits a key and its
  * request-log entry together). */
 MPC_MUST_CHECK mpc_status node_store_txn_req_put(node_store_txn *txn, const char *request_id,

@@ -32,6 +32,7 @@ struct node_store {
                               file would drop LMDB's fcntl locks of this process */
     int full;             /* a write hit the map size; cleared by node_store_space_check (atomic) */
     uint64_t full_events; /* times the store became full (atomic) */
+    uint64_t commits;     /* write transactions committed by node_store_txn_commit (atomic) */
     uint64_t used_pages;  /* pages in use at the last space check (atomic) */
     uint64_t total_pages; /* map size in pages at the last space check (atomic) */
 #ifdef MPC_FAULT_INJECTION

@@ -183,6 +183,48 @@ node_store_txn_req_put(node_store_txn *txn, const char *request_id, mpc_status o
     return req_write(txn, put_txn, request_id, outcome, result, result_len);
 }
 
+/* The batch in one transaction; any failure aborts all of it. */
+static mpc_status
+req_put_batch(node_store *s, const struct node_store_req_entry *e, size_t n)
+{
+    node_store_txn *txn = NULL;
+    mpc_status st = node_store_is_full(s) ? MPC_ERR_STORE_FULL : node_store_space_check(s);
+    if (st == MPC_OK) {
+        st = node_store_txn_begin(s, &txn);
+    }
+    for (size_t i = 0; i < n && st == MPC_OK; i++) {
+        st = req_write(txn, put_txn, e[i].request_id, e[i].outcome, e[i].result, e[i].result_len);
+    }
+    if (st == MPC_OK) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    return st;
+}
+
+mpc_status
+node_store_req_put_many(node_store *s, const struct node_store_req_entry *e, size_t n,
+                        mpc_status *each)
+{
+    if (s == NULL || e == NULL || each == NULL || n == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = n > 1 ? req_put_batch(s, e, n) : MPC_ERR_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        each[i] = st;
+    }
+    if (st == MPC_OK) {
+        return MPC_OK;
+    }
+    mpc_status first = MPC_OK;
+    for (size_t i = 0; i < n; i++) { /* one by one: a bad entry costs only itself */
+        each[i] =
+            node_store_req_put(s, e[i].request_id, e[i].outcome, e[i].result, e[i].result_len);
+        first = first == MPC_OK ? each[i] : first;
+    }
+    return first;
+}
+
 mpc_status
 node_store_req_get(node_store *s, const char *request_id, mpc_status *outcome, uint8_t **result,
                    size_t *result_len)

@@ -88,6 +88,12 @@ node_store_full_events(const node_store *s)
     return s != NULL ? __atomic_load_n(&s->full_events, __ATOMIC_RELAXED) : 0;
 }
 
+uint64_t
+node_store_commits(const node_store *s)
+{
+    return s != NULL ? __atomic_load_n(&s->commits, __ATOMIC_RELAXED) : 0;
+}
+
 /*
  * Pages in use: the high-water mark (last page number + 1) minus the pages
  * on LMDB's free list. The free-list scan (table 0: each value is an LMDB

@@ -22,8 +22,8 @@ NATS_PID=
 declare -a NODE_PID HTTP_PORT
 MPC_CLI=${MPC_BIN:-$ROOT/build/release/bin}/mpc-cli
 MPC_NODE=${MPC_BIN:-$ROOT/build/release/bin}/mpc-node
-# CL_ACK_WAIT_MS / CL_BARRIER_MS / CL_IDLE_MS override timeouts_ms.ack_wait /
-# barrier / idle
+# CL_ACK_WAIT_MS / CL_BARRIER_MS / CL_IDLE_MS / CL_SIGN_MS override timeouts_ms.ack_wait /
+# barrier / idle / sign; CL_MAX_SESSIONS limits.max_sessions (tests/bench/live_sessions.sh)
 # (crash flows shorten redelivery). Argon2id cost of the key files made here: interactive (64 MiB) keeps three
 # nodes starting at once cheap on a small machine; production uses moderate.
 CL_KDF=${CL_KDF:-interactive}
@@ -50,6 +50,8 @@ cluster_write_config() {
         -e "s#^  ack_wait: [0-9]*#  ack_wait: ${CL_ACK_WAIT_MS:-30000}#" \
         -e "s#^  barrier: [0-9]*#  barrier: ${CL_BARRIER_MS:-10000}#" \
         -e "s#^  idle: [0-9]*#  idle: ${CL_IDLE_MS:-30000}#" \
+        -e "s#^  sign: [0-9]*#  sign: ${CL_SIGN_MS:-20000}#" \
+        -e "s#^  max_sessions: [0-9]*#  max_sessions: ${CL_MAX_SESSIONS:-256}#" \
         "$@" "$src" >"$CL_DIR/node-$i.yaml" || return 1
     chmod 600 "$CL_DIR/node-$i.yaml"
 }

@@ -27,6 +27,7 @@ test_killpoint_parse_names(void **state)
     assert_int_equal(node_killpoint_parse("after_activate"), NODE_KILL_AFTER_ACTIVATE);
     assert_int_equal(node_killpoint_parse("before_publish"), NODE_KILL_BEFORE_PUBLISH);
     assert_int_equal(node_killpoint_parse("after_publish"), NODE_KILL_AFTER_PUBLISH);
+    assert_int_equal(node_killpoint_parse("group_partial"), NODE_KILL_GROUP_PARTIAL);
     assert_int_equal(node_killpoint_parse("after_confirm"), NODE_KILL_AFTER_CONFIRM);
     assert_int_equal(node_killpoint_parse("after_confirmation"), 0);
     assert_int_equal(node_killpoint_parse(""), 0);
