@@ -99,6 +99,11 @@
     X(MPC_ERR_BAD_PK_SHARE, 425, "public key share pk_j inconsistent (DKLs23 zero-sharing)")       \
     X(MPC_ERR_RESHARE_REQUIRED, 426,                                                               \
       "key record lacks zero-sharing seeds: reshare before signing")                               \
+    X(MPC_ERR_HD_PATH, 430, "derivation path malformed")                                           \
+    X(MPC_ERR_HD_HARDENED, 431, "hardened derivation index refused (public derivation only)")      \
+    X(MPC_ERR_HD_INVALID_CHILD, 432, "derivation index yields no valid child key")                 \
+    X(MPC_ERR_HD_XPUB, 433, "extended public key malformed")                                       \
+    X(MPC_ERR_HD_NO_CHAIN_CODE, 434, "key has no chain code: derivation refused")                  \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
