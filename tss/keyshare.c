@@ -253,3 +253,36 @@ tss_keyshare_decode(tss_keyshare **out, const uint8_t *in, size_t len)
     *out = ks;
     return MPC_OK;
 }
+
+mpc_status
+tss_keyshare_tweak(tss_keyshare *ks, const uint8_t tweak[TSS_SCALAR_BYTES])
+{
+    if (ks == NULL || ks->g == NULL || tweak == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    const tss_group *g = ks->g;
+    tss_scalar t;
+    tss_point tg;
+    if (g->scalar_decode(&t, tweak) != MPC_OK) {
+        return MPC_ERR_BAD_SCALAR;
+    }
+    if (g->scalar_is_zero(&t)) {
+        return MPC_OK;
+    }
+    if (g->point_mul_base(&tg, &t) != MPC_OK) {
+        return MPC_ERR_BAD_SCALAR;
+    }
+    mpc_status st = MPC_OK;
+    for (uint32_t j = 0; j < ks->n && st == MPC_OK; j++) {
+        if (g->point_add(&ks->members[j].vshare, &ks->members[j].vshare, &tg) != MPC_OK) {
+            st = MPC_ERR_HD_INVALID_CHILD;
+        }
+    }
+    if (st == MPC_OK && g->point_add(&ks->group_key, &ks->group_key, &tg) != MPC_OK) {
+        st = MPC_ERR_HD_INVALID_CHILD;
+    }
+    if (st == MPC_OK && ks->secret != NULL) {
+        g->scalar_add(ks->secret, ks->secret, &t);
+    }
+    return st;
+}

@@ -91,4 +91,18 @@ MPC_MUST_CHECK mpc_status tss_keyshare_decode(tss_keyshare **out, const uint8_t 
 /* Returns: index of the member whose node id is node_id, or ks->n if none. */
 uint32_t tss_keyshare_find_node(const tss_keyshare *ks, const char *node_id);
 
+/*
+ * Shifts the key by a public tweak τ (docs/specs/hd-derivation.md §5): the
+ * secret share becomes x_i + τ, every verifying share X_j + τ·G and the
+ * group key Y + τ·G. Since the Lagrange coefficients of any signer set sum
+ * to 1, the result is a sharing of y + τ with the same threshold: signing
+ * with it signs under the child key Y + τ·G.
+ * In: tweak — the scalar encoding of τ on ks's curve; zero changes nothing.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_BAD_SCALAR (not canonical);
+ *          MPC_ERR_HD_INVALID_CHILD (a shifted point is the identity; ks is
+ *          then unusable and must be destroyed).
+ */
+MPC_MUST_CHECK mpc_status tss_keyshare_tweak(tss_keyshare *ks,
+                                             const uint8_t tweak[TSS_SCALAR_BYTES]);
+
 #endif /* MPC_TSS_KEYSHARE_H */
