@@ -152,7 +152,9 @@
     X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                           \
     X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                        \
     X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
-    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
+    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")                                \
+    /* 640..649: HD derivation across the node (640: raised by tss reshare) */                     \
+    X(MPC_ERR_HD_CHAIN_MISMATCH, 640, "old members disagree on the key's chain code")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -88,7 +88,7 @@ keyshare_write(const tss_keyshare *ks, int with_secret, tss_wr *w)
 {
     const tss_group *g = ks->g;
     uint8_t b[TSS_POINT_MAX_BYTES];
-    tss_wr_u8(w, TSS_KEYSHARE_VERSION);
+    tss_wr_u8(w, ks->has_chain ? TSS_KEYSHARE_VERSION_CHAIN : TSS_KEYSHARE_VERSION);
     tss_wr_u8(w, (uint8_t)g->id);
     tss_wr_u32(w, ks->threshold);
     tss_wr_u32(w, ks->n);
@@ -109,6 +109,9 @@ keyshare_write(const tss_keyshare *ks, int with_secret, tss_wr *w)
         g->scalar_encode(s, ks->secret);
         tss_wr_bytes(w, s, sizeof s);
         mpc_wipe(s, sizeof s);
+    }
+    if (ks->has_chain) {
+        tss_wr_bytes(w, ks->chain, TSS_KEYSHARE_CHAIN_BYTES);
     }
 }
 
@@ -188,7 +191,8 @@ keyshare_read(tss_keyshare **out, tss_rd *r)
     uint32_t t = tss_rd_u32(r), n = tss_rd_u32(r);
     uint8_t has_secret = tss_rd_u8(r);
     uint32_t self = tss_rd_u32(r);
-    if (!r->ok || version != TSS_KEYSHARE_VERSION || has_secret > 1) {
+    if (!r->ok || (version != TSS_KEYSHARE_VERSION && version != TSS_KEYSHARE_VERSION_CHAIN) ||
+        has_secret > 1) {
         return MPC_ERR_MSG_MALFORMED;
     }
     const tss_group *g = tss_group_by_id(curve);
@@ -229,6 +233,14 @@ keyshare_read(tss_keyshare **out, tss_rd *r)
             !g->point_eq(&y, &ks->members[self].vshare)) {
             return MPC_ERR_BAD_SHARE;
         }
+    }
+    if (version == TSS_KEYSHARE_VERSION_CHAIN) {
+        const uint8_t *c = tss_rd_bytes(r, TSS_KEYSHARE_CHAIN_BYTES);
+        if (c == NULL) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        memcpy(ks->chain, c, TSS_KEYSHARE_CHAIN_BYTES);
+        ks->has_chain = 1;
     }
     return tss_rd_done(r) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
 }
