@@ -99,6 +99,11 @@
     X(MPC_ERR_BAD_PK_SHARE, 425, "public key share pk_j inconsistent (DKLs23 zero-sharing)")       \
     X(MPC_ERR_RESHARE_REQUIRED, 426,                                                               \
       "key record lacks zero-sharing seeds: reshare before signing")                               \
+    X(MPC_ERR_HD_PATH, 430, "derivation path malformed")                                           \
+    X(MPC_ERR_HD_HARDENED, 431, "hardened derivation index refused (public derivation only)")      \
+    X(MPC_ERR_HD_INVALID_CHILD, 432, "derivation index yields no valid child key")                 \
+    X(MPC_ERR_HD_XPUB, 433, "extended public key malformed")                                       \
+    X(MPC_ERR_HD_NO_CHAIN_CODE, 434, "key has no chain code: derivation refused")                  \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
@@ -149,7 +154,9 @@
     X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                           \
     X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                        \
     X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
-    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
+    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")                                \
+    /* 640..649: HD derivation across the node (640: raised by tss reshare) */                     \
+    X(MPC_ERR_HD_CHAIN_MISMATCH, 640, "old members disagree on the key's chain code")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

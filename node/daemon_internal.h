@@ -48,6 +48,7 @@
 #include "transport/jetstream.h"
 #include "transport/peer_table.h"
 #include "transport/transport.h"
+#include "tss/hd.h"
 #include "tss/keyshare.h"
 #include "tss/keytype.h"
 
@@ -97,6 +98,11 @@ struct node_subjob {
     uint8_t sig[64];                       /* signature (sign): Ed25519 R||S or r||s */
     size_t sig_len;                        /* 64 or 0 */
     uint8_t recid;                         /* ECDSA recovery id 0..3 */
+    int has_chain;                         /* 1 if chain holds the key's chain code */
+    uint8_t chain[TSS_HD_CHAIN_BYTES];     /* chain code (keygen/reshare/sign results) */
+    char hd_path[TSS_HD_PATH_CHARS];       /* sign: canonical derivation path, "" = root */
+    uint8_t child_pk[TSS_POINT_MAX_BYTES]; /* sign: the key the signature verifies under */
+    size_t child_pk_len;                   /* its length, 0 if not set */
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */

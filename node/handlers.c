@@ -371,6 +371,59 @@ sj_choose_live(struct node_daemon *d, struct node_subjob *sj, uint32_t t, const 
     return self || sj->error_text[0] == '\0' ? MPC_OK : MPC_ERR_NOT_SELECTED;
 }
 
+/*
+ * The request's derivation path (docs/specs/hd-derivation.md) against the
+ * key record: the summed tweak the signers add, the child key and the chain
+ * code the result reports. An empty path signs under the key itself.
+ * Out: tweak (valid when *has_tweak).
+ */
+static mpc_status
+sj_derive(struct node_subjob *sj, const char *path_text, const uint8_t *share, size_t share_len,
+          uint8_t tweak[TSS_SCALAR_BYTES], int *has_tweak)
+{
+    tss_keyshare *ks = NULL;
+    tss_hd_path path;
+    tss_hd_xkey root, child;
+    uint8_t pk[TSS_POINT_MAX_BYTES];
+    *has_tweak = 0;
+    int root_only = path_text == NULL || path_text[0] == '\0';
+    mpc_status st = root_only ? MPC_OK : tss_hd_path_parse(&path, path_text);
+    if (st != MPC_OK) {
+        return SJ_FAIL(sj, st, "derivation path refused: %s", mpc_status_str(st));
+    }
+    if ((st = sj->h->record_keyshare(share, share_len, &ks)) != MPC_OK) {
+        return SJ_FAIL(sj, st, "key record does not decode");
+    }
+    sj->has_chain = ks->has_chain;
+    memcpy(sj->chain, ks->chain, sizeof sj->chain);
+    ks->g->point_encode(pk, &ks->group_key);
+    size_t pk_len = ks->g->point_len;
+    tss_curve_id curve = ks->g->id;
+    tss_keyshare_destroy(ks);
+    if (root_only || path.depth == 0) {
+        memcpy(sj->child_pk, pk, pk_len);
+        sj->child_pk_len = pk_len;
+        return root_only ? MPC_OK : tss_hd_path_format(sj->hd_path, sizeof sj->hd_path, &path);
+    }
+    if (!sj->has_chain) {
+        return SJ_FAIL(sj, MPC_ERR_HD_NO_CHAIN_CODE, "key v%u has no chain code", sj->version);
+    }
+    st = tss_hd_root(&root, curve, pk, pk_len, sj->chain);
+    if (st == MPC_OK) {
+        st = tss_hd_derive(&child, tweak, &root, &path);
+    }
+    if (st == MPC_OK) {
+        st = tss_hd_path_format(sj->hd_path, sizeof sj->hd_path, &path);
+    }
+    if (st != MPC_OK) {
+        return SJ_FAIL(sj, st, "derivation failed: %s", mpc_status_str(st));
+    }
+    memcpy(sj->child_pk, child.key, pk_len);
+    sj->child_pk_len = pk_len;
+    *has_tweak = 1;
+    return MPC_OK;
+}
+
 static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
@@ -418,11 +471,18 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     sj->threshold = v->threshold;
     uint8_t *share = NULL;
     size_t share_len = 0;
+    uint8_t tweak[TSS_SCALAR_BYTES];
+    int has_tweak = 0;
     st = sj_load_share(d, sj, s->wallet_id, sj->version, &share, &share_len);
     if (st == MPC_OK) {
-        st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
-                               s->message.len, sj->party_ptrs, sj->n_parties);
+        st = sj_derive(sj, s->derivation_path, share, share_len, tweak, &has_tweak);
     }
+    if (st == MPC_OK) {
+        st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
+                               s->message.len, sj->party_ptrs, sj->n_parties,
+                               has_tweak ? tweak : NULL);
+    }
+    mpc_wipe(tweak, sizeof tweak);
     mpc_secure_free(share);
     return st;
 }

@@ -36,6 +36,8 @@ share_group_key(struct node_subjob *sj, int *has_secret)
     ks->g->point_encode(pk, &ks->group_key);
     size_t len = ks->g->point_len;
     *has_secret = ks->secret != NULL;
+    sj->has_chain = ks->has_chain;
+    memcpy(sj->chain, ks->chain, sizeof sj->chain);
     tss_keyshare_destroy(ks);
     if (sj->pk_len != 0 && (sj->pk_len != len || memcmp(sj->pk, pk, len) != 0)) {
         return SJ_FAIL(sj, MPC_ERR_BAD_GROUP_KEY, "reshared group key differs");

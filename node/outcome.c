@@ -231,6 +231,10 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .evidence = (const uint8_t *const *)sj->evid,
         .evidence_lens = sj->evid_len,
         .n_evidence = sj->n_evid,
+        .chain_code = sj->has_chain ? sj->chain : NULL,
+        .derivation_path = sj->hd_path,
+        .child_public_key = ok_sig && sj->child_pk_len > 0 ? sj->child_pk : NULL,
+        .child_public_key_len = ok_sig ? sj->child_pk_len : 0,
     };
     return node_client_result_encode(&info, out, len);
 }

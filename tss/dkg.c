@@ -34,7 +34,40 @@ struct tss_dkg {
     tss_scalar *share;  /* running sum of received shares (secure) */
     tss_keyshare *ks;   /* result under construction */
     uint8_t transcript[TSS_DIGEST_BYTES]; /* own transcript hash */
+    uint8_t *chain_com;                   /* n chain-code commitments of round 1 */
+    uint8_t *chain_rev;                   /* n revealed contributions (own: from start) */
 };
+
+/* Commitment to a chain-code contribution: BLAKE2b-256(tag, sid, u32 party, c_i). */
+static void
+dkg_chain_commit(const tss_dkg *s, uint32_t party, const uint8_t c[TSS_KEYSHARE_CHAIN_BYTES],
+                 uint8_t out[TSS_DIGEST_BYTES])
+{
+    static const char tag[] = "mpc-hd-chain-commit-v1";
+    uint8_t pb[4] = {(uint8_t)(party >> 24), (uint8_t)(party >> 16), (uint8_t)(party >> 8),
+                     (uint8_t)party};
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, TSS_DIGEST_BYTES);
+    crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag);
+    crypto_generichash_update(&h, s->b.sid, TSS_SID_LEN);
+    crypto_generichash_update(&h, pb, sizeof pb);
+    crypto_generichash_update(&h, c, TSS_KEYSHARE_CHAIN_BYTES);
+    crypto_generichash_final(&h, out, TSS_DIGEST_BYTES);
+}
+
+/* Every contribution in: chain code = BLAKE2b-256(tag, sid, c_0 .. c_{n-1}) into the record. */
+static void
+dkg_chain_finish(tss_dkg *s)
+{
+    static const char tag[] = "mpc-hd-chain-v1";
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, TSS_DIGEST_BYTES);
+    crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag);
+    crypto_generichash_update(&h, s->b.sid, TSS_SID_LEN);
+    crypto_generichash_update(&h, s->chain_rev, (size_t)s->b.n * TSS_KEYSHARE_CHAIN_BYTES);
+    crypto_generichash_final(&h, s->ks->chain, TSS_KEYSHARE_CHAIN_BYTES);
+    s->ks->has_chain = 1;
+}
 
 mpc_status
 tss_dkg_create(tss_base **out, const tss_params *p)
@@ -78,7 +111,10 @@ tss_dkg_create_suite(tss_base **out, const tss_params *p, const tss_suite *suite
     s->r1_digest = calloc(s->b.n, TSS_DIGEST_BYTES);
     s->proofs = calloc(s->b.n, s->proof_len);
     s->share = mpc_secure_alloc(sizeof *s->share);
-    if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL || s->proofs == NULL) {
+    s->chain_com = calloc(s->b.n, TSS_DIGEST_BYTES);
+    s->chain_rev = calloc(s->b.n, TSS_KEYSHARE_CHAIN_BYTES);
+    if (s->commits == NULL || s->r1_digest == NULL || s->share == NULL || s->proofs == NULL ||
+        s->chain_com == NULL || s->chain_rev == NULL) {
         tss_proto_destroy(&s->b);
         return MPC_ERR_NOMEM;
     }
@@ -94,6 +130,8 @@ dkg_destroy(tss_base *base)
     free(s->commits);
     free(s->r1_digest);
     free(s->proofs);
+    free(s->chain_com);
+    free(s->chain_rev);
     mpc_secure_free(s->share);
     tss_keyshare_destroy(s->ks);
     tss_base_free(&s->b);
@@ -111,7 +149,8 @@ dkg_start(tss_base *base, mpc_outbox *out)
     const tss_group *g = s->g;
     uint32_t self = s->b.self;
     tss_point *mine = &s->commits[(size_t)self * s->t];
-    uint8_t buf[2 + 2 + TSS_MAX_THRESHOLD * TSS_POINT_MAX_BYTES + TSS_POK_MAX_BYTES];
+    uint8_t
+        buf[2 + 2 + TSS_MAX_THRESHOLD * TSS_POINT_MAX_BYTES + TSS_POK_MAX_BYTES + TSS_DIGEST_BYTES];
     uint8_t *proof = &s->proofs[(size_t)self * s->proof_len];
     tss_scalar a0;
     tss_wr w;
@@ -127,14 +166,21 @@ dkg_start(tss_base *base, mpc_outbox *out)
                                 &a0, &mine[0]);
     }
     mpc_wipe(&a0, sizeof a0);
+    uint8_t *own_c = &s->chain_rev[(size_t)self * TSS_KEYSHARE_CHAIN_BYTES];
+    if (st == MPC_OK && mpc_random_bytes(own_c, TSS_KEYSHARE_CHAIN_BYTES) != MPC_OK) {
+        st = MPC_ERR_RANDOM;
+    }
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
     }
+    TSS_DECLASSIFY(own_c, TSS_KEYSHARE_CHAIN_BYTES); /* public once revealed in round 3 */
+    dkg_chain_commit(s, self, own_c, &s->chain_com[(size_t)self * TSS_DIGEST_BYTES]);
     TSS_DECLASSIFY(proof, s->proof_len); /* broadcast: public (ctime test) */
     tss_wr_init(&w, buf, sizeof buf);
     tss_msg_header(&w, TSS_DKG_R1);
     tss_commitments_write(g, &w, mine, s->t);
     tss_wr_bytes(&w, proof, s->proof_len);
+    tss_wr_bytes(&w, &s->chain_com[(size_t)self * TSS_DIGEST_BYTES], TSS_DIGEST_BYTES);
     st = tss_msg_send(out, 1, MPC_OUTBOX_ALL, &w);
     tss_msg_digest(&s->r1_digest[(size_t)self * TSS_DIGEST_BYTES], self, w.buf, w.len);
     if (st != MPC_OK) {
@@ -190,7 +236,8 @@ dkg_handle_r1(tss_dkg *s, uint32_t from, tss_rd *r, const uint8_t *data, size_t 
     tss_point *c = &s->commits[(size_t)from * s->t];
     mpc_status st = tss_commitments_read(g, r, c, s->t);
     const uint8_t *proof = tss_rd_bytes(r, s->proof_len);
-    if (st == MPC_OK && (proof == NULL || !tss_rd_done(r))) {
+    const uint8_t *com = tss_rd_bytes(r, TSS_DIGEST_BYTES);
+    if (st == MPC_OK && (proof == NULL || com == NULL || !tss_rd_done(r))) {
         st = MPC_ERR_MSG_MALFORMED;
     }
     if (st == MPC_OK) {
@@ -199,6 +246,7 @@ dkg_handle_r1(tss_dkg *s, uint32_t from, tss_rd *r, const uint8_t *data, size_t 
     }
     if (st == MPC_OK) {
         memcpy(&s->proofs[(size_t)from * s->proof_len], proof, s->proof_len);
+        memcpy(&s->chain_com[(size_t)from * TSS_DIGEST_BYTES], com, TSS_DIGEST_BYTES);
     }
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, from);
@@ -261,10 +309,12 @@ dkg_finish_shares(tss_dkg *s, mpc_outbox *out)
         st = tss_transcript_hash(s->transcript, "mpc-frost-dkg-v1", s->b.sid, s->commits,
                                  (size_t)n * s->t, s->ks);
     }
-    uint8_t buf[2 + TSS_DIGEST_BYTES];
+    uint8_t buf[2 + TSS_KEYSHARE_CHAIN_BYTES + TSS_DIGEST_BYTES];
     tss_wr w;
     tss_wr_init(&w, buf, sizeof buf);
     tss_msg_header(&w, TSS_DKG_R3);
+    tss_wr_bytes(&w, &s->chain_rev[(size_t)s->b.self * TSS_KEYSHARE_CHAIN_BYTES],
+                 TSS_KEYSHARE_CHAIN_BYTES);
     tss_wr_bytes(&w, s->transcript, sizeof s->transcript);
     if (st == MPC_OK) {
         st = tss_msg_send(out, 3, MPC_OUTBOX_ALL, &w);
@@ -287,6 +337,28 @@ dkg_handle_r2(tss_dkg *s, uint32_t from, tss_rd *r, mpc_outbox *out)
     return s->b.missing == 0 ? dkg_finish_shares(s, out) : MPC_OK;
 }
 
+/* Round 3: the chain-code contribution (checked against its round-1 commitment), then the
+ * transcript hash. */
+static mpc_status
+dkg_handle_r3(tss_dkg *s, uint32_t from, tss_rd *r)
+{
+    const uint8_t *c = tss_rd_bytes(r, TSS_KEYSHARE_CHAIN_BYTES);
+    uint8_t com[TSS_DIGEST_BYTES];
+    if (c == NULL) {
+        return tss_base_fail(&s->b, MPC_ERR_MSG_MALFORMED, from);
+    }
+    dkg_chain_commit(s, from, c, com);
+    if (memcmp(com, &s->chain_com[(size_t)from * TSS_DIGEST_BYTES], TSS_DIGEST_BYTES) != 0) {
+        return tss_base_fail(&s->b, MPC_ERR_BAD_COMMITMENT, from);
+    }
+    memcpy(&s->chain_rev[(size_t)from * TSS_KEYSHARE_CHAIN_BYTES], c, TSS_KEYSHARE_CHAIN_BYTES);
+    mpc_status st = tss_base_confirm(&s->b, from, r, s->transcript);
+    if (st == MPC_OK && s->b.done) {
+        dkg_chain_finish(s);
+    }
+    return st;
+}
+
 static mpc_status
 dkg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, const uint8_t *data,
            size_t len, mpc_outbox *out)
@@ -305,7 +377,7 @@ dkg_handle(tss_base *base, uint32_t from, uint32_t round, int is_broadcast, cons
     case 2:
         return dkg_handle_r2(s, from, &r, out);
     default:
-        return tss_base_confirm(&s->b, from, &r, s->transcript);
+        return dkg_handle_r3(s, from, &r);
     }
 }
 
@@ -324,11 +396,13 @@ dkg_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
     const size_t pt = 32, sc = TSS_SCALAR_BYTES;
     switch (round) {
     case 1:
-        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc : 0;
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc + TSS_DIGEST_BYTES
+                            : 0;
     case 2:
         return is_broadcast ? 0 : TSS_MSG_HEADER_BYTES + sc + (size_t)n * TSS_DIGEST_BYTES;
     case 3:
-        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DIGEST_BYTES : 0;
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_KEYSHARE_CHAIN_BYTES + TSS_DIGEST_BYTES
+                            : 0;
     }
     return 0;
 }

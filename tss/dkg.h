@@ -6,9 +6,16 @@
  *
  * Parties are the session parties; party k gets identifier k + 1. The
  * threshold t (minimum signers) comes from params.threshold; input is empty.
- *   Round 1 (broadcast): u16 count = t | t points C_k | proof (R || mu, see pok.h)
+ *   Round 1 (broadcast): u16 count = t | t points C_k | proof (R || mu, see pok.h) |
+ *                        chain-code commitment H(tag, sid, u32 party, c_i) (32)
  *   Round 2 (direct):    scalar f_i(id_j) | n echo digests of round 1
- *   Round 3 (broadcast): 32-byte transcript hash
+ *   Round 3 (broadcast): c_i (32, the party's random chain-code contribution) |
+ *                        32-byte transcript hash
+ * Chain code (docs/specs/hd-derivation.md §1): commit then reveal; a reveal
+ * that does not open its commitment is MPC_ERR_BAD_COMMITMENT naming the
+ * sender; the code is BLAKE2b-256("mpc-hd-chain-v1", sid, c_0 .. c_{n-1}),
+ * stored in the record (keyshare version 2). The commitments are covered by
+ * the round-1 echo, so every party opens the same values or the run fails.
  * Transcript = BLAKE2b-256("mpc-frost-dkg-v1" || sid || u32 t || u32 n ||
  * every party's commitments || group key || every verifying share).
  * Result: the key-share record (keyshare.h) with own share, all verifying

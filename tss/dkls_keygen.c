@@ -21,7 +21,8 @@
 #include "tss/dkls_suite.h"
 #include "tss/secp256k1.h"
 
-#define KG_CONF_BYTES (2 + TSS_DIGEST_BYTES) /* inner round-3 message */
+/* inner round-3 message: header | chain-code contribution | transcript hash */
+#define KG_CONF_BYTES (2 + TSS_KEYSHARE_CHAIN_BYTES + TSS_DIGEST_BYTES)
 
 typedef struct tss_dkls_keygen tss_dkls_keygen;
 
@@ -278,12 +279,12 @@ dkls_keygen_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
     const size_t pt = TSS_SECP_POINT_BYTES, sc = TSS_SECP_SCALAR_BYTES;
     switch (round) {
     case 1:
-        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc + TSS_DIGEST_BYTES
                             : TSS_DKLS_PAIRS_MSG_BYTES;
     case 2:
         return is_broadcast ? 0 : TSS_MSG_HEADER_BYTES + sc + (size_t)n * TSS_DIGEST_BYTES;
     case 3:
-        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_DIGEST_BYTES +
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + TSS_KEYSHARE_CHAIN_BYTES + TSS_DIGEST_BYTES +
                                   (size_t)(n - 1) * TSS_DKLS_PAIRS_ENTRY
                             : 0;
     }

@@ -355,7 +355,8 @@ dkls_reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
 {
     switch (round) {
     case 1:
-        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * TSS_SECP_POINT_BYTES
+        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * TSS_SECP_POINT_BYTES + 1 +
+                                  TSS_KEYSHARE_CHAIN_BYTES
                             : TSS_DKLS_PAIRS_MSG_BYTES;
     case 2:
         return is_broadcast

@@ -109,9 +109,44 @@ sign_context(tss_dkls_sign *s, const struct tss_dkls_sign_params *p, const uint8
     const struct tss_dkls_part parts[] = {
         {p->sid, 16},   {"secp256k1", 9}, {p->wallet_id, p->wallet_id_len},
         {ver, 4},       {p->y_pub, PTB},  {ids, n * SCB},
-        {p->msg32, 32},
+        {p->msg32, 32}, {p->tweak, SCB},
     };
-    tss_dkls_h32(s->sign_ctx, "sign/ctx", parts, 7);
+    /* The tweak is bound only when present, so an untweaked context is the spec's §1.4 one. */
+    tss_dkls_h32(s->sign_ctx, "sign/ctx", parts, p->tweak != NULL ? 8 : 7);
+}
+
+/*
+ * Signing under a child key (docs/specs/hd-derivation.md §5): Y' = Y + τ·G is
+ * the key checked (Σ pk_j) and verified; the signer with the lowest id in S
+ * adds τ to its additive share sk_i, so Σ sk_j = y + τ. A zero τ changes
+ * nothing. Kept apart so that a presigning flow can apply it online.
+ */
+static mpc_status
+sign_apply_tweak(tss_dkls_sign *s, const uint8_t tweak[SCB])
+{
+    if (!tss_secp_scalar_is_canonical(tweak)) {
+        return MPC_ERR_BAD_SCALAR;
+    }
+    static const uint8_t zero[SCB] = {0};
+    if (memcmp(tweak, zero, SCB) == 0) {
+        return MPC_OK;
+    }
+    secp256k1_pubkey tg, yt;
+    if (tss_secp_point_base(s->ctx, &tg, NULL, tweak) != MPC_OK) {
+        return MPC_ERR_BAD_SCALAR;
+    }
+    const secp256k1_pubkey *ins[2] = {&s->y, &tg};
+    if (tss_secp_point_sum(s->ctx, &yt, ins, 2) != MPC_OK) {
+        return MPC_ERR_HD_INVALID_CHILD;
+    }
+    s->y = yt;
+    if (s->n_peers == 0 || s->self_id < s->peers[0].id) {
+        struct tss_secp_num t;
+        tss_secp_num_from_bytes(&t, tweak);
+        tss_secp_scalar_add(&s->sk, &s->sk, &t);
+        mpc_wipe(&t, sizeof(t));
+    }
+    return MPC_OK;
 }
 
 /* Key material: x_i·G == X_i, sk_i = λ_i x_i, pk_j = λ_j X_j, Σ pk_j == Y (spec §6.1). */
@@ -218,6 +253,9 @@ tss_dkls_sign_create(const struct tss_dkls_sign_params *p, tss_dkls_sign **out, 
     size_t n = sign_idlist(s, ids);
     sign_context(s, p, (const uint8_t(*)[SCB])ids, n);
     st = sign_keys(s, p, (const uint8_t(*)[SCB])ids, n);
+    if (st == MPC_OK && p->tweak != NULL) {
+        st = sign_apply_tweak(s, p->tweak);
+    }
     if (st != MPC_OK) {
         tss_dkls_sign_destroy(s);
         return st;

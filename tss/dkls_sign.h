@@ -82,6 +82,8 @@ struct tss_dkls_sign_params {
     const struct tss_dkls_sign_peer *peers;   /* the other signers, ascending ids */
     size_t n_peers;                           /* |S| - 1, 1..TSS_DKLS_SIGN_MAX_PEERS */
     uint8_t msg32[32];                        /* digest to sign */
+    const uint8_t *tweak; /* SC(τ), 32 bytes: sign under Y + τ·G (docs/specs/hd-derivation.md §5);
+                             NULL: under Y */
 };
 
 /*
@@ -92,7 +94,11 @@ struct tss_dkls_sign_params {
  *          MPC_ERR_BAD_IDENTIFIER (zero, duplicate, unsorted ids, self among peers);
  *          MPC_ERR_QUARANTINED; MPC_ERR_BAD_POINT / MPC_ERR_BAD_SCALAR (key record);
  *          MPC_ERR_BAD_SHARE (x_i·G != X_i); MPC_ERR_BAD_GROUP_KEY (Σ λ_j X_j != Y);
- *          MPC_ERR_NOMEM.
+ *          MPC_ERR_BAD_SCALAR (tweak not canonical); MPC_ERR_HD_INVALID_CHILD
+ *          (Y + τ·G is the identity); MPC_ERR_NOMEM.
+ * With a tweak τ, the signer with the lowest id in S adds τ to its additive
+ * share, Σ pk_j is checked against Y' = Y + τ·G and the signature is verified
+ * under Y' (docs/specs/hd-derivation.md §5).
  */
 MPC_MUST_CHECK mpc_status tss_dkls_sign_create(const struct tss_dkls_sign_params *p,
                                                tss_dkls_sign **out, uint32_t *culprit);

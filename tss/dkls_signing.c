@@ -43,11 +43,21 @@ struct tss_dkls_signing {
     struct tss_dkls_sign_msg msg[SG_SLOTS][TSS_DKLS_SIGN_MAX_PEERS]; /* received payloads */
     uint32_t missing;                           /* slots still empty in the current round */
     uint8_t result[TSS_DKLS_SIGN_RESULT_BYTES]; /* r | s | recid | r || s || v */
+    int has_tweak;                              /* 1: sign under Y + τ·G (input version 2) */
+    uint8_t tweak[32];                          /* SC(τ) (public) */
 };
 
 mpc_status
 tss_dkls_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t rec_len,
                            const uint8_t msg32[32], const char *const *signers, uint32_t n)
+{
+    return tss_dkls_sign_input_encode_hd(out, out_len, rec, rec_len, msg32, signers, n, NULL);
+}
+
+mpc_status
+tss_dkls_sign_input_encode_hd(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t rec_len,
+                              const uint8_t msg32[32], const char *const *signers, uint32_t n,
+                              const uint8_t tweak[32])
 {
     if (out != NULL) {
         *out = NULL;
@@ -59,7 +69,7 @@ tss_dkls_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *rec, s
         msg32 == NULL || signers == NULL || n == 0 || n > TSS_DKLS_SIGN_MAX_PEERS + 1) {
         return MPC_ERR_INVALID_ARG;
     }
-    size_t len = 1 + 4 + rec_len + 32 + 2;
+    size_t len = 1 + 4 + rec_len + 32 + 2 + (tweak != NULL ? 32 : 0);
     for (uint32_t i = 0; i < n; i++) {
         if (signers[i] == NULL || signers[i][0] == '\0' || strlen(signers[i]) > TSS_NODE_ID_MAX) {
             return MPC_ERR_INVALID_ARG;
@@ -72,7 +82,7 @@ tss_dkls_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *rec, s
     }
     tss_wr w;
     tss_wr_init(&w, buf, len);
-    tss_wr_u8(&w, TSS_DKLS_SIGN_INPUT_VERSION);
+    tss_wr_u8(&w, tweak != NULL ? TSS_DKLS_SIGN_INPUT_VERSION_HD : TSS_DKLS_SIGN_INPUT_VERSION);
     tss_wr_u32(&w, (uint32_t)rec_len);
     tss_wr_bytes(&w, rec, rec_len);
     tss_wr_bytes(&w, msg32, 32);
@@ -80,6 +90,9 @@ tss_dkls_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *rec, s
     for (uint32_t i = 0; i < n; i++) {
         tss_wr_u16(&w, (uint16_t)strlen(signers[i]));
         tss_wr_bytes(&w, (const uint8_t *)signers[i], strlen(signers[i]));
+    }
+    if (tweak != NULL) {
+        tss_wr_bytes(&w, tweak, 32);
     }
     *out = buf;
     *out_len = len;
@@ -97,7 +110,7 @@ sg_parse_input(tss_dkls_signing *s, const tss_params *p, uint8_t msg32[32])
     const uint8_t *rec = tss_rd_bytes(&r, rec_len);
     const uint8_t *m = tss_rd_bytes(&r, 32);
     uint16_t n_signers = tss_rd_u16(&r);
-    if (!r.ok || ver != TSS_DKLS_SIGN_INPUT_VERSION) {
+    if (!r.ok || (ver != TSS_DKLS_SIGN_INPUT_VERSION && ver != TSS_DKLS_SIGN_INPUT_VERSION_HD)) {
         return MPC_ERR_MSG_MALFORMED;
     }
     memcpy(msg32, m, 32);
@@ -117,6 +130,14 @@ sg_parse_input(tss_dkls_signing *s, const tss_params *p, uint8_t msg32[32])
             return MPC_ERR_UNKNOWN_PARTICIPANT; /* not a party, or listed twice */
         }
         seen[k] = 1;
+    }
+    if (ver == TSS_DKLS_SIGN_INPUT_VERSION_HD) {
+        const uint8_t *tw = tss_rd_bytes(&r, 32);
+        if (tw == NULL) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        memcpy(s->tweak, tw, 32);
+        s->has_tweak = 1;
     }
     if (!tss_rd_done(&r) || n_signers != p->n_parties) {
         return n_signers != p->n_parties ? MPC_ERR_UNKNOWN_PARTICIPANT : MPC_ERR_MSG_MALFORMED;
@@ -206,6 +227,7 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
     sp.peers = peers;
     sp.n_peers = s->n_peers;
     memcpy(sp.msg32, msg32, 32);
+    sp.tweak = s->has_tweak ? s->tweak : NULL;
     uint32_t culprit_id = 0;
     mpc_status st = tss_dkls_sign_create(&sp, &s->sm, &culprit_id);
     if (st == MPC_ERR_QUARANTINED) {

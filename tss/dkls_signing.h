@@ -56,8 +56,9 @@
 
 #include "tss/proto.h"
 
-#define TSS_DKLS_SIGN_INPUT_VERSION 1
-#define TSS_DKLS_SIGN_RESULT_BYTES  130 /* r | s | recid | r || s || v */
+#define TSS_DKLS_SIGN_INPUT_VERSION    1
+#define TSS_DKLS_SIGN_INPUT_VERSION_HD 2 /* version 1 followed by SC(τ): sign under a child key */
+#define TSS_DKLS_SIGN_RESULT_BYTES     130 /* r | s | recid | r || s || v */
 
 /*
  * Encodes the signing input.
@@ -70,6 +71,17 @@ MPC_MUST_CHECK mpc_status tss_dkls_sign_input_encode(uint8_t **out, size_t *out_
                                                      const uint8_t *rec, size_t rec_len,
                                                      const uint8_t msg32[32],
                                                      const char *const *signers, uint32_t n);
+
+/*
+ * The same with a tweak: the signature is made under Y + τ·G
+ * (docs/specs/hd-derivation.md §5). tweak: SC(τ), 32 bytes, or NULL (then
+ * exactly tss_dkls_sign_input_encode). Returns: as tss_dkls_sign_input_encode.
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_sign_input_encode_hd(uint8_t **out, size_t *out_len,
+                                                        const uint8_t *rec, size_t rec_len,
+                                                        const uint8_t msg32[32],
+                                                        const char *const *signers, uint32_t n,
+                                                        const uint8_t tweak[32]);
 
 /* The protocol "dkls-sign" (proto.h interface); result: TSS_DKLS_SIGN_RESULT_BYTES
  * (r | s | recid | r || s || v). */

@@ -42,6 +42,14 @@ mpc_status
 tss_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare, size_t keyshare_len,
                       const uint8_t *msg, size_t msg_len)
 {
+    return tss_sign_input_encode_hd(out, out_len, keyshare, keyshare_len, msg, msg_len, NULL);
+}
+
+mpc_status
+tss_sign_input_encode_hd(uint8_t **out, size_t *out_len, const uint8_t *keyshare,
+                         size_t keyshare_len, const uint8_t *msg, size_t msg_len,
+                         const uint8_t tweak[TSS_SCALAR_BYTES])
+{
     if (out != NULL) {
         *out = NULL;
     }
@@ -52,18 +60,21 @@ tss_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare, s
         msg_len > UINT32_MAX || (msg == NULL && msg_len > 0)) {
         return MPC_ERR_INVALID_ARG;
     }
-    size_t len = 1 + 4 + keyshare_len + 4 + msg_len;
+    size_t len = 1 + 4 + keyshare_len + 4 + msg_len + (tweak != NULL ? TSS_SCALAR_BYTES : 0);
     uint8_t *buf = mpc_secure_alloc(len);
     if (buf == NULL) {
         return MPC_ERR_NOMEM;
     }
     tss_wr w;
     tss_wr_init(&w, buf, len);
-    tss_wr_u8(&w, TSS_SIGN_INPUT_VERSION);
+    tss_wr_u8(&w, tweak != NULL ? TSS_SIGN_INPUT_VERSION_HD : TSS_SIGN_INPUT_VERSION);
     tss_wr_u32(&w, (uint32_t)keyshare_len);
     tss_wr_bytes(&w, keyshare, keyshare_len);
     tss_wr_u32(&w, (uint32_t)msg_len);
     tss_wr_bytes(&w, msg, msg_len);
+    if (tweak != NULL) {
+        tss_wr_bytes(&w, tweak, TSS_SCALAR_BYTES);
+    }
     *out = buf;
     *out_len = len;
     return MPC_OK;
@@ -80,10 +91,16 @@ sign_load_input(tss_frost_sign *s, const tss_params *p)
     const uint8_t *ks = tss_rd_bytes(&r, ks_len);
     uint32_t msg_len = tss_rd_u32(&r);
     const uint8_t *msg = tss_rd_bytes(&r, msg_len);
-    if (!tss_rd_done(&r) || ver != TSS_SIGN_INPUT_VERSION) {
+    const uint8_t *tweak =
+        ver == TSS_SIGN_INPUT_VERSION_HD ? tss_rd_bytes(&r, TSS_SCALAR_BYTES) : NULL;
+    if (!tss_rd_done(&r) || (ver != TSS_SIGN_INPUT_VERSION && tweak == NULL)) {
         return MPC_ERR_MSG_MALFORMED;
     }
     mpc_status st = tss_keyshare_decode(&s->ks, ks, ks_len);
+    if (st == MPC_OK && tweak != NULL) {
+        /* Every signer shifts its share: a sharing of y + τ (hd-derivation.md §5). */
+        st = tss_keyshare_tweak(s->ks, tweak);
+    }
     if (st != MPC_OK) {
         return st;
     }

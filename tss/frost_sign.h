@@ -30,9 +30,10 @@
 
 #include "tss/proto.h"
 
-#define TSS_SIGN_R1            0x21 /* message types */
-#define TSS_SIGN_R2            0x22
-#define TSS_SIGN_INPUT_VERSION 1
+#define TSS_SIGN_R1               0x21 /* message types */
+#define TSS_SIGN_R2               0x22
+#define TSS_SIGN_INPUT_VERSION    1
+#define TSS_SIGN_INPUT_VERSION_HD 2 /* version 1 followed by a 32-byte tweak τ */
 
 /*
  * Signing input: u8 version | u32 len | key-share record | u32 len | message.
@@ -42,6 +43,17 @@
 MPC_MUST_CHECK mpc_status tss_sign_input_encode(uint8_t **out, size_t *out_len,
                                                 const uint8_t *keyshare, size_t keyshare_len,
                                                 const uint8_t *msg, size_t msg_len);
+
+/*
+ * The same with a tweak τ (Ed25519 scalar encoding): every signer shifts its
+ * key share by τ (tss_keyshare_tweak), so the signature verifies under the
+ * child key Y + τ·B (docs/specs/hd-derivation.md §5). tweak NULL: exactly
+ * tss_sign_input_encode. Returns: as tss_sign_input_encode.
+ */
+MPC_MUST_CHECK mpc_status tss_sign_input_encode_hd(uint8_t **out, size_t *out_len,
+                                                   const uint8_t *keyshare, size_t keyshare_len,
+                                                   const uint8_t *msg, size_t msg_len,
+                                                   const uint8_t tweak[TSS_SCALAR_BYTES]);
 
 /* The protocol "frost-sign" (proto.h interface); result: the 64-byte signature. */
 extern const tss_protocol tss_proto_frost_sign;

@@ -88,7 +88,7 @@ keyshare_write(const tss_keyshare *ks, int with_secret, tss_wr *w)
 {
     const tss_group *g = ks->g;
     uint8_t b[TSS_POINT_MAX_BYTES];
-    tss_wr_u8(w, TSS_KEYSHARE_VERSION);
+    tss_wr_u8(w, ks->has_chain ? TSS_KEYSHARE_VERSION_CHAIN : TSS_KEYSHARE_VERSION);
     tss_wr_u8(w, (uint8_t)g->id);
     tss_wr_u32(w, ks->threshold);
     tss_wr_u32(w, ks->n);
@@ -109,6 +109,9 @@ keyshare_write(const tss_keyshare *ks, int with_secret, tss_wr *w)
         g->scalar_encode(s, ks->secret);
         tss_wr_bytes(w, s, sizeof s);
         mpc_wipe(s, sizeof s);
+    }
+    if (ks->has_chain) {
+        tss_wr_bytes(w, ks->chain, TSS_KEYSHARE_CHAIN_BYTES);
     }
 }
 
@@ -188,7 +191,8 @@ keyshare_read(tss_keyshare **out, tss_rd *r)
     uint32_t t = tss_rd_u32(r), n = tss_rd_u32(r);
     uint8_t has_secret = tss_rd_u8(r);
     uint32_t self = tss_rd_u32(r);
-    if (!r->ok || version != TSS_KEYSHARE_VERSION || has_secret > 1) {
+    if (!r->ok || (version != TSS_KEYSHARE_VERSION && version != TSS_KEYSHARE_VERSION_CHAIN) ||
+        has_secret > 1) {
         return MPC_ERR_MSG_MALFORMED;
     }
     const tss_group *g = tss_group_by_id(curve);
@@ -230,6 +234,14 @@ keyshare_read(tss_keyshare **out, tss_rd *r)
             return MPC_ERR_BAD_SHARE;
         }
     }
+    if (version == TSS_KEYSHARE_VERSION_CHAIN) {
+        const uint8_t *c = tss_rd_bytes(r, TSS_KEYSHARE_CHAIN_BYTES);
+        if (c == NULL) {
+            return MPC_ERR_MSG_MALFORMED;
+        }
+        memcpy(ks->chain, c, TSS_KEYSHARE_CHAIN_BYTES);
+        ks->has_chain = 1;
+    }
     return tss_rd_done(r) ? MPC_OK : MPC_ERR_MSG_MALFORMED;
 }
 
@@ -252,4 +264,37 @@ tss_keyshare_decode(tss_keyshare **out, const uint8_t *in, size_t len)
     }
     *out = ks;
     return MPC_OK;
+}
+
+mpc_status
+tss_keyshare_tweak(tss_keyshare *ks, const uint8_t tweak[TSS_SCALAR_BYTES])
+{
+    if (ks == NULL || ks->g == NULL || tweak == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    const tss_group *g = ks->g;
+    tss_scalar t;
+    tss_point tg;
+    if (g->scalar_decode(&t, tweak) != MPC_OK) {
+        return MPC_ERR_BAD_SCALAR;
+    }
+    if (g->scalar_is_zero(&t)) {
+        return MPC_OK;
+    }
+    if (g->point_mul_base(&tg, &t) != MPC_OK) {
+        return MPC_ERR_BAD_SCALAR;
+    }
+    mpc_status st = MPC_OK;
+    for (uint32_t j = 0; j < ks->n && st == MPC_OK; j++) {
+        if (g->point_add(&ks->members[j].vshare, &ks->members[j].vshare, &tg) != MPC_OK) {
+            st = MPC_ERR_HD_INVALID_CHILD;
+        }
+    }
+    if (st == MPC_OK && g->point_add(&ks->group_key, &ks->group_key, &tg) != MPC_OK) {
+        st = MPC_ERR_HD_INVALID_CHILD;
+    }
+    if (st == MPC_OK && ks->secret != NULL) {
+        g->scalar_add(ks->secret, ks->secret, &t);
+    }
+    return st;
 }

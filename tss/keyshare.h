@@ -8,6 +8,10 @@
  *   point group_key |
  *   n x { u32 identifier | u16 len | node id bytes | point verifying_share } |
  *   scalar secret_share (only if has_secret)
+ * Version 2 is version 1 followed by the key's 32-byte chain code (joint, made
+ * at keygen, kept by reshares: docs/specs/hd-derivation.md); it is written
+ * only for a key that has one. A version-1 record loads with has_chain = 0:
+ * such a key signs at the root only (derivation: MPC_ERR_HD_NO_CHAIN_CODE).
  * A record without secret ("public key info") describes a key to a node
  * that holds no share of it (a new member before reshare, an old member
  * after it left the committee).
@@ -29,9 +33,11 @@
 #include "common/status.h"
 #include "tss/group.h"
 
-#define TSS_KEYSHARE_VERSION 1
-#define TSS_NODE_ID_MAX      255 /* longest node id in bytes */
-#define TSS_NO_SELF          UINT32_MAX
+#define TSS_KEYSHARE_VERSION       1 /* record without chain code */
+#define TSS_KEYSHARE_VERSION_CHAIN 2 /* record with chain code */
+#define TSS_KEYSHARE_CHAIN_BYTES   32
+#define TSS_NODE_ID_MAX            255 /* longest node id in bytes */
+#define TSS_NO_SELF                UINT32_MAX
 
 /* One committee member. */
 typedef struct {
@@ -49,6 +55,8 @@ typedef struct {
     tss_point group_key; /* group public key */
     uint32_t self;       /* index of own member, TSS_NO_SELF without secret */
     tss_scalar *secret;  /* own secret share (mpc_secure_alloc), or NULL */
+    int has_chain;       /* 1 if chain holds the key's chain code (record version 2) */
+    uint8_t chain[TSS_KEYSHARE_CHAIN_BYTES]; /* chain code (public, not a secret) */
 } tss_keyshare;
 
 /*
@@ -90,5 +98,19 @@ MPC_MUST_CHECK mpc_status tss_keyshare_decode(tss_keyshare **out, const uint8_t 
 
 /* Returns: index of the member whose node id is node_id, or ks->n if none. */
 uint32_t tss_keyshare_find_node(const tss_keyshare *ks, const char *node_id);
+
+/*
+ * Shifts the key by a public tweak τ (docs/specs/hd-derivation.md §5): the
+ * secret share becomes x_i + τ, every verifying share X_j + τ·G and the
+ * group key Y + τ·G. Since the Lagrange coefficients of any signer set sum
+ * to 1, the result is a sharing of y + τ with the same threshold: signing
+ * with it signs under the child key Y + τ·G.
+ * In: tweak — the scalar encoding of τ on ks's curve; zero changes nothing.
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_BAD_SCALAR (not canonical);
+ *          MPC_ERR_HD_INVALID_CHILD (a shifted point is the identity; ks is
+ *          then unusable and must be destroyed).
+ */
+MPC_MUST_CHECK mpc_status tss_keyshare_tweak(tss_keyshare *ks,
+                                             const uint8_t tweak[TSS_SCALAR_BYTES]);
 
 #endif /* MPC_TSS_KEYSHARE_H */

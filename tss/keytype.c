@@ -21,11 +21,11 @@
 
 static mpc_status
 eddsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
-                 size_t msg_len, const char *const *signers, uint32_t n)
+                 size_t msg_len, const char *const *signers, uint32_t n, const uint8_t *tweak)
 {
     (void)signers; /* frost-sign maps the session parties by node id */
     (void)n;
-    return tss_sign_input_encode(out, out_len, rec, len, msg, msg_len);
+    return tss_sign_input_encode_hd(out, out_len, rec, len, msg, msg_len, tweak);
 }
 
 static mpc_status
@@ -76,12 +76,12 @@ const tss_keytype tss_keytype_ed25519 = {
 
 static mpc_status
 ecdsa_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
-                 size_t msg_len, const char *const *signers, uint32_t n)
+                 size_t msg_len, const char *const *signers, uint32_t n, const uint8_t *tweak)
 {
     if (msg_len != 32) { /* the node's intake validates this; keep the encoder total */
         return MPC_ERR_REQ_INVALID;
     }
-    return tss_dkls_sign_input_encode(out, out_len, rec, len, msg, signers, n);
+    return tss_dkls_sign_input_encode_hd(out, out_len, rec, len, msg, signers, n, tweak);
 }
 
 static mpc_status

@@ -35,10 +35,14 @@ typedef struct {
     const tss_protocol *reshare; /* committee/threshold change */
     /* Keygen input for a wallet; NULL: the keygen input is empty. */
     mpc_status (*keygen_input)(uint8_t **out, size_t *out_len, const char *wallet);
-    /* Signing input from a record, the message and the signers (the session parties). */
+    /*
+     * Signing input from a record, the message, the signers (the session parties)
+     * and a derivation tweak (the curve's scalar encoding, tss/hd.h), or NULL to
+     * sign under the key itself.
+     */
     mpc_status (*sign_input)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
                              const uint8_t *msg, size_t msg_len, const char *const *signers,
-                             uint32_t n_signers);
+                             uint32_t n_signers, const uint8_t *tweak);
     /* Reshare input: new threshold, new committee, own record (public-only when joining). */
     mpc_status (*reshare_input)(uint8_t **out, size_t *out_len, uint32_t new_t,
                                 const char *const *nodes, uint32_t n, const uint8_t *rec,

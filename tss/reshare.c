@@ -292,6 +292,8 @@ rs_after_r2(tss_reshare *s, mpc_outbox *out)
     free(vecs);
     if (st == MPC_OK) {
         s->ks->group_key = s->old->group_key;
+        s->ks->has_chain = s->old->has_chain;
+        memcpy(s->ks->chain, s->old->chain, TSS_KEYSHARE_CHAIN_BYTES);
         if (receiver) {
             tss_point y;
             s->ks->self = s->new_member[self];
@@ -413,12 +415,14 @@ rsh_start(tss_base *base, mpc_outbox *out)
         if (st == MPC_OK) {
             st = tss_poly_commit(s->poly, mine);
         }
-        size_t cap = 2 + 2 + (size_t)s->new_t * TSS_POINT_MAX_BYTES;
+        size_t cap = 2 + 2 + (size_t)s->new_t * TSS_POINT_MAX_BYTES + 1 + TSS_KEYSHARE_CHAIN_BYTES;
         uint8_t *buf = malloc(cap);
         tss_wr w1;
         tss_wr_init(&w1, buf, cap);
         tss_msg_header(&w1, TSS_RESHARE_R1);
         tss_commitments_write(g, &w1, mine, s->new_t);
+        tss_wr_u8(&w1, s->old->has_chain ? 1 : 0); /* the chain code, kept by the reshare */
+        tss_wr_bytes(&w1, s->old->chain, TSS_KEYSHARE_CHAIN_BYTES);
         if (st == MPC_OK && buf == NULL) {
             st = MPC_ERR_NOMEM;
         }
@@ -443,8 +447,13 @@ rs_handle_r1(tss_reshare *s, uint32_t from, tss_rd *r, const uint8_t *data, size
     tss_point *c = &s->commits[(size_t)from * s->new_t], want;
     tss_scalar lambda;
     mpc_status st = tss_commitments_read(g, r, c, s->new_t);
-    if (st == MPC_OK && !tss_rd_done(r)) {
+    const uint8_t *cc = tss_rd_bytes(r, 1 + TSS_KEYSHARE_CHAIN_BYTES);
+    if (st == MPC_OK && (cc == NULL || !tss_rd_done(r) || cc[0] > 1)) {
         st = MPC_ERR_MSG_MALFORMED;
+    }
+    if (st == MPC_OK && (cc[0] != (s->old->has_chain ? 1 : 0) ||
+                         memcmp(cc + 1, s->old->chain, TSS_KEYSHARE_CHAIN_BYTES) != 0)) {
+        st = MPC_ERR_HD_CHAIN_MISMATCH; /* this dealer's copy differs from ours */
     }
     if (st == MPC_OK) {
         /* The dealt secret must be lambda_i * s_i: check it against Y_i. */
@@ -510,7 +519,9 @@ reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
 {
     switch (round) {
     case 1:
-        return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * 32 : 0;
+        return is_broadcast
+                   ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * 32 + 1 + TSS_KEYSHARE_CHAIN_BYTES
+                   : 0;
     case 2:
         return is_broadcast
                    ? 0

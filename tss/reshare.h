@@ -10,7 +10,8 @@
  * Lagrange coefficient of their old identifier over the set of dealers, with
  * a fresh polynomial of the new degree t'-1. New member j (identifier j+1 in
  * the new committee list) gets s'_j = sum_i g_i(j+1).
- *   Round 1 (broadcast, dealers):  u16 count = t' | t' points C_i
+ *   Round 1 (broadcast, dealers):  u16 count = t' | t' points C_i | u8 has_chain |
+ *                                  chain code (32; zeros without one)
  *   Round 2 (direct, dealer -> new member): scalar g_i(id'_j) | n echo digests
  *   Round 3 (broadcast, everyone): transcript hash
  * Checks: count == t' (MPC_ERR_BAD_COMMITMENT); every point valid;
@@ -19,6 +20,9 @@
  * each share against its commitments (MPC_ERR_BAD_SHARE); echo
  * (MPC_ERR_EQUIVOCATION); transcript (MPC_ERR_TRANSCRIPT), which binds the
  * sid, new threshold, all commitments, group key and new verifying shares.
+ * Every party compares each dealer's chain code with the one of its own input
+ * record (a new member's public-only record has it too):
+ * MPC_ERR_HD_CHAIN_MISMATCH names the dealer. The new record keeps it.
  * Result: the new key-share record; a party that is not in the new
  * committee gets the new record without a secret (public key info).
  *

@@ -163,6 +163,7 @@ load_body(struct cli_req_opts *o, const Mpc__Request *r)
     }
     memcpy(o->message, r->sign->message.data, r->sign->message.len);
     o->message_len = r->sign->message.len;
+    o->hd_path = r->sign->derivation_path; /* borrowed from the loaded request, like wallet */
     return 0;
 }
 

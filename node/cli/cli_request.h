@@ -57,6 +57,7 @@ struct cli_req_opts {
     uint8_t *message;                     /* sign: message bytes (owned) */
     size_t message_len;                   /* length */
     uint32_t key_version;                 /* sign: --key-version */
+    const char *hd_path;                  /* sign: --path (derivation path), or NULL */
     uint64_t timeout_ms;                  /* --timeout */
     uint64_t expires_in_ms;               /* --expires-in, 0 = none */
     uint32_t expect;                      /* --expect N results */

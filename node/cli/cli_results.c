@@ -16,11 +16,13 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "node/cli/cli_hd.h"
 #include "node/client/request.h"
 #include "node/config/peers.h"
 #include "node/store/keyinfo.h"
 #include "transport/jetstream.h"
 #include "transport/subject.h"
+#include "tss/hd.h"
 
 #define ERR_CAP 512u /* diagnostic buffer */
 
@@ -130,18 +132,56 @@ ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len
     return memcmp(out, pk33, 33) == 0;
 }
 
+/*
+ * The key a sign result must verify under: the group key (p's, else the
+ * result's) for no path; else the child this client derives itself from it,
+ * the result's chain code and the path it asked for (docs/specs/hd-derivation.md)
+ * — and the result must name that same path and child key.
+ * Out: out[len]. Returns: 1 if the key is known and the result agrees.
+ */
+static int
+sign_verify_key(const Mpc__Result *res, const struct cli_collect_params *p, size_t len,
+                uint8_t *out)
+{
+    const uint8_t *root = len == 33 ? p->pk33 : p->pk;
+    if (root == NULL) {
+        if (res->public_key.len != len) {
+            return 0;
+        }
+        root = res->public_key.data;
+    }
+    int no_path = p->hd_path == NULL || p->hd_path[0] == '\0';
+    const char *got = res->derivation_path != NULL ? res->derivation_path : "";
+    tss_hd_path path;
+    tss_hd_xkey rk, ck;
+    char canon[TSS_HD_PATH_CHARS];
+    if (no_path) {
+        memcpy(out, root, len);
+        return got[0] == '\0';
+    }
+    if (tss_hd_path_parse(&path, p->hd_path) != MPC_OK ||
+        tss_hd_path_format(canon, sizeof canon, &path) != MPC_OK || strcmp(canon, got) != 0 ||
+        res->chain_code.len != TSS_HD_CHAIN_BYTES ||
+        tss_hd_root(&rk, len == 33 ? TSS_CURVE_SECP256K1 : TSS_CURVE_ED25519, root, len,
+                    res->chain_code.data) != MPC_OK ||
+        tss_hd_derive(&ck, NULL, &rk, &path) != MPC_OK || res->child_public_key.len != len ||
+        memcmp(res->child_public_key.data, ck.key, len) != 0) {
+        return 0;
+    }
+    memcpy(out, ck.key, len);
+    return 1;
+}
+
 /* Returns: 1 if the sign result res verifies over p's message (EdDSA or ECDSA). */
 static int
 sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
 {
+    uint8_t pk[33];
     if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1) {
-        const uint8_t *pk = p->pk33 != NULL ? p->pk33 : res->public_key.data;
-        return (p->pk33 != NULL || res->public_key.len == 33) &&
+        return sign_verify_key(res, p, 33, pk) &&
                ecdsa_result_verifies(res, p->message, p->message_len, pk);
     }
-    const uint8_t *pk = p->pk != NULL ? p->pk : res->public_key.data;
-    return res->eddsa_signature.len == crypto_sign_BYTES &&
-           (p->pk != NULL || res->public_key.len == crypto_sign_PUBLICKEYBYTES) &&
+    return res->eddsa_signature.len == crypto_sign_BYTES && sign_verify_key(res, p, 32, pk) &&
            crypto_sign_verify_detached(res->eddsa_signature.data, p->message, p->message_len, pk) ==
                0;
 }
@@ -515,6 +555,11 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
             json_object_set_new(doc, "signature", json_hex(&ok->res->eddsa_signature));
         }
         json_ecdsa_fields(doc, ok->res);
+        json_object_set_new(doc, "chain_code", json_hex(&ok->res->chain_code));
+        if (ok->res->derivation_path != NULL && ok->res->derivation_path[0] != '\0') {
+            json_object_set_new(doc, "derivation_path", json_string(ok->res->derivation_path));
+            json_object_set_new(doc, "child_public_key", json_hex(&ok->res->child_public_key));
+        }
     }
     cli_json_print(doc);
     json_decref(doc);
@@ -579,6 +624,9 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     if (ok != NULL && ok->res->ecdsa_compact.len == 65) {
         cli_hex(hex, ok->res->ecdsa_compact.data, 65);
         printf("signature:  %s (r || s || recovery id)\n", hex);
+    }
+    if (ok != NULL) {
+        cli_hd_print_result(ok->res);
     }
     if (r->timed_out) {
         printf("timed out waiting for the remaining results\n");

@@ -91,6 +91,7 @@ struct cli_collect_params {
     size_t message_len;     /* its length */
     const uint8_t *pk;      /* sign: verify under this 32-byte key instead (or NULL) */
     const uint8_t *pk33;    /* sign secp256k1: this 33-byte compressed key (or NULL) */
+    const char *hd_path;    /* sign: the derivation path requested ("m/0/5"), or NULL */
     int progress;           /* 1 = show a progress line on stderr (tty) */
 };
 

@@ -16,7 +16,8 @@
 
 static const char results_usage[] =
     "usage: mpc-cli results --peers FILE [--client-id ID] [--expect N] [--timeout S]\n"
-    "                       [--message-hex HEX [--public-key HEX]] [--json] REQUEST_ID\n"
+    "                       [--message-hex HEX [--public-key HEX] [--path P]] [--json]\n"
+    "                       REQUEST_ID\n"
     "\n"
     "Prints the results the nodes stored for REQUEST_ID (one per node and key type;\n"
     "republished copies are counted as duplicates). Waits until N results are\n"
@@ -27,7 +28,8 @@ static const char results_usage[] =
     "  --client-id ID          the client id the request was sent with (default mpc-cli)\n"
     "  --message-hex HEX       verify sign results over this message (libsodium)\n"
     "  --public-key HEX        ... under this group key instead of the reported "
-    "one\n" CLI_NATS_HELP;
+    "one\n"
+    "  --path P                ... under the child key at the derivation path P\n" CLI_NATS_HELP;
 
 /* Parsed options. */
 struct results_opts {
@@ -39,6 +41,7 @@ struct results_opts {
     size_t message_len;        /* length */
     uint8_t pk[33];            /* --public-key */
     int has_pk;                /* its length (32 or 33) if given, else 0 */
+    const char *hd_path;       /* --path: the derivation path the request named */
     int json;                  /* --json */
     const char *peers_file;    /* --peers */
 };
@@ -49,6 +52,7 @@ enum {
     OPT_TIMEOUT,
     OPT_MSGHEX,
     OPT_PK,
+    OPT_PATH,
     OPT_JSON,
     OPT_HELP,
     OPT_PEERS
@@ -78,6 +82,9 @@ results_apply(struct results_opts *o, int c, const char *arg)
         return cli_parse_hex_alloc(arg, &o->message, &o->message_len);
     case OPT_PK:
         return cli_parse_public_key(arg, o->pk, &o->has_pk);
+    case OPT_PATH:
+        o->hd_path = arg;
+        return 0;
     default:
         return -1;
     }
@@ -99,6 +106,7 @@ results_run(const struct results_opts *o, const char *request_id)
         struct cli_collect_params p;
         cli_collect_params_init(&p, o->client_id, request_id, peers, o->expect, o->timeout_ms);
         cli_collect_params_sign(&p, o->message, o->message_len, o->pk, o->has_pk);
+        p.hd_path = o->hd_path;
         p.progress = !o->json;
         struct cli_results *r = cli_results_new();
         st = r == NULL ? MPC_ERR_NOMEM : cli_results_collect(w, &p, r);
@@ -126,6 +134,7 @@ cli_cmd_results(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"message-hex", required_argument, NULL, OPT_MSGHEX},
         {"public-key", required_argument, NULL, OPT_PK},
+        {"path", required_argument, NULL, OPT_PATH},
         {"json", no_argument, NULL, OPT_JSON},
         {"peers", required_argument, NULL, OPT_PEERS},
         {"help", no_argument, NULL, OPT_HELP},

@@ -113,6 +113,14 @@ disagreement(const Mpc__Result *a, const Mpc__Result *b)
     if (a->key_version != b->key_version) {
         return "key version";
     }
+    if (!bin_eq(&a->chain_code, &b->chain_code)) {
+        return "chain code";
+    }
+    if (strcmp(a->derivation_path != NULL ? a->derivation_path : "",
+               b->derivation_path != NULL ? b->derivation_path : "") != 0 ||
+        !bin_eq(&a->child_public_key, &b->child_public_key)) {
+        return "derivation path or child key";
+    }
     if (a->op != b->op || !bin_eq(&a->request_digest, &b->request_digest)) {
         return "request";
     }

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/cli/cli.h"
+#include "node/cli/cli_hd.h"
 
 /* One subcommand. */
 struct cli_command {
@@ -29,6 +30,8 @@ static const struct cli_command commands[] = {
     {"reshare", cli_cmd_reshare, "move a wallet's key to a new committee / threshold"},
     {"approve", cli_cmd_approve, "approve a saved request as an authorizer (m-of-k policy)"},
     {"results", cli_cmd_results, "print the stored results of an earlier request"},
+    {"xpub", cli_cmd_xpub, "a wallet's extended public key (BIP32 xpub) at a path"},
+    {"derive", cli_cmd_derive, "child public keys offline from an xpub (or key + chain code)"},
     {"evidence", cli_cmd_evidence, "who a failed request blamed, and the signed evidence"},
     {"status", cli_cmd_status, "a node's live snapshot (sessions, permits, drops)"},
     {"store-check", cli_cmd_store_check, "check that a stopped node's key store is consistent"},

@@ -82,6 +82,17 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
         }
     }
     r.evidence = r.n_evidence > 0 ? ev : NULL;
+    if (in->chain_code != NULL) {
+        r.chain_code.data = (uint8_t *)in->chain_code;
+        r.chain_code.len = 32;
+    }
+    if (in->derivation_path != NULL && in->derivation_path[0] != '\0') {
+        r.derivation_path = (char *)in->derivation_path;
+    }
+    if (in->child_public_key != NULL && in->child_public_key_len > 0) {
+        r.child_public_key.data = (uint8_t *)in->child_public_key;
+        r.child_public_key.len = in->child_public_key_len;
+    }
     /* the whole evidence, kept by the node, is bound here by its digest */
     uint8_t *packed = NULL, ev_digest[NODE_CLIENT_EVIDENCE_DIGEST];
     size_t packed_len = 0, n_all = in->n_evidence < 8 ? in->n_evidence : 8;
@@ -367,6 +378,12 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
     if (r->evidence_digest.len > 0 || r->evidence_size > 0) { /* absent in older results */
         tr_bin(&b, &r->evidence_digest);                      /* 27 */
         tr_u64(&b, r->evidence_size);                         /* 28 */
+    }
+    if (r->chain_code.len > 0 || (r->derivation_path != NULL && r->derivation_path[0] != '\0') ||
+        r->child_public_key.len > 0) {    /* absent in results without HD fields */
+        tr_bin(&b, &r->chain_code);       /* 29 */
+        tr_str(&b, r->derivation_path);   /* 30 */
+        tr_bin(&b, &r->child_public_key); /* 31 */
     }
     if (b.failed) {
         free(b.p);

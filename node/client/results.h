@@ -62,6 +62,10 @@ struct node_client_result_info {
     const size_t *evidence_lens;     /* their lengths */
     size_t n_evidence;               /* count; the encoder keeps what fits in
                                         NODE_CLIENT_EVIDENCE_MAX bytes */
+    const uint8_t *chain_code;       /* the key's 32-byte chain code, or NULL */
+    const char *derivation_path;     /* sign: the path signed under ("m/0/5"), NULL or "" */
+    const uint8_t *child_public_key; /* sign: the key the signature verifies under, or NULL */
+    size_t child_public_key_len;     /* its length */
 };
 
 #define NODE_CLIENT_EVIDENCE_MAX (12u << 10) /* evidence bytes per Result */

@@ -12,6 +12,10 @@
 #      message, verify (libsecp256k1 in mpc-cli: verify, low S, recovery; and
 #      openssl on the DER form with a PEM key built from the 33-byte
 #      compressed key), reshare to 3-of-3, sign and verify again
+#   6b. HD (docs/specs/hd-derivation.md), both key types: the child key at
+#      m/0/5 derived offline (`mpc-cli derive`: from the xpub for secp256k1,
+#      from key + chain code for ed25519), a signature under it
+#      (`sign --path`), verified by mpc-cli under the child and by openssl
 #   7. SIGTERM every node (clean drain: exit 0), stop nats-server
 # Everything lives in a temp dir, processes are stopped by pid (trap on exit),
 # every wait is bounded. Exit 0 only if every step held.
@@ -130,6 +134,18 @@ kv=$(jget "$tmp/sign2.json" key_version)
 row "sign (3-of-3) + verify, same key" ok "$(ms "$LAST_MS")" "key version $kv, libsodium ok, openssl ok"
 [ "$SIG" != "$sig1" ] || die "two signatures are identical (nonces reused?)"
 
+# ---- HD: derive the child at m/0/5 offline from the key's chain code, sign under it.
+cc=$(jget "$tmp/reshare.json" chain_code)
+child=$(cli derive --key-type ed25519 --public-key "$pk" --chain-code "$cc" --path m/0/5 |
+    awk '$1 == "public" {print $3}')
+[ ${#child} -eq 64 ] || die "mpc-cli derive gave no ed25519 child key"
+request "sign ed25519 m/0/5" "$tmp/hsign.json" sign --wallet "$wallet" --message-file "$msg"     --path m/0/5 || die "signature under the child key failed"
+[ "$(jget "$tmp/hsign.json" child_public_key)" = "$child" ] || die "the nodes signed under another child"
+[ "$(jget "$tmp/hsign.json" verified)" = true ] || die "libsodium rejected the child signature"
+openssl_verify "$child" "$msg" "$(jget "$tmp/hsign.json" signature)" ||
+    die "openssl rejected the child signature"
+row "derive m/0/5 + sign ed25519 + verify" ok "$(ms "$LAST_MS")" "child ${child:0:16}..., libsodium ok, openssl ok"
+
 # ---- secp256k1 (DKLs23 ECDSA): the message's SHA-256 digest is what is signed.
 ewallet="demo-wallet-ecdsa"
 digest=$(sha256_hex "$msg")
@@ -172,6 +188,17 @@ ecdsa_sign_and_verify "sign secp256k1 after reshare" "$tmp/esign2.json" ||
 row "sign secp256k1 (3-of-3) + verify" ok "$(ms "$LAST_MS")" "key version $(jget "$tmp/esign2.json" key_version), libsecp256k1 ok, openssl ok"
 [ "$SIG" != "$esig1" ] || die "two ECDSA signatures are identical (nonces reused?)"
 
+xpub=$(cli xpub --wallet "$ewallet" --request-id "$(jget "$tmp/ereshare.json" request_id)"     --peers "$tmp/peers.yaml" | awk '$1 == "xpub:" {print $2}')
+[ "${xpub:0:4}" = xpub ] || die "mpc-cli xpub printed no xpub"
+echild=$(cli derive --xpub "$xpub" --path m/0/5 | awk '$1 == "public" {print $3}')
+request "sign secp256k1 m/0/5" "$tmp/hesign.json" sign --wallet "$ewallet" --key-type secp256k1 \
+    --message-hex "$digest" --path m/0/5 || die "ECDSA signature under the child key failed"
+[ "$(jget "$tmp/hesign.json" child_public_key)" = "$echild" ] || die "the nodes signed under another child"
+[ "$(jget "$tmp/hesign.json" verified)" = true ] || die "libsecp256k1 rejected the child signature"
+openssl_verify_ecdsa "$echild" "$msg" "$(jget "$tmp/hesign.json" ecdsa_r)" \
+    "$(jget "$tmp/hesign.json" ecdsa_s)" || die "openssl rejected the child ECDSA signature"
+row "xpub, derive m/0/5 + sign secp256k1" ok "$(ms "$LAST_MS")" "child ${echild:0:18}..., libsecp256k1 ok, openssl ok"
+
 t3=$(now_ms)
 for i in 1 2 3; do
     cluster_stop_node "$i"; rc=$?
@@ -187,6 +214,8 @@ printf '%s\n' "${REPORT[@]}"
 echo
 echo "  ed25519 key:      $pk"
 echo "  secp256k1 key:    $epk"
+echo "  secp256k1 xpub:   $xpub"
+echo "  children m/0/5:   $child (ed25519), $echild (secp256k1)"
 echo "  ecdsa digest:     $digest (SHA-256 of the message)"
 echo "  message:          $(cat "$msg")"
 echo "  total:            $(ms $(( $(now_ms) - t0 )))"

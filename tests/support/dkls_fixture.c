@@ -124,6 +124,14 @@ dkls_fx_sign(const dkls_fx_key *key, const uint32_t *signers, uint32_t n, const 
              uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
              uint8_t out130[130])
 {
+    return dkls_fx_sign_hd(key, signers, n, msg32, NULL, seed, tamper, user, res, out130);
+}
+
+mpc_status
+dkls_fx_sign_hd(const dkls_fx_key *key, const uint32_t *signers, uint32_t n,
+                const uint8_t msg32[32], const uint8_t *const *tweaks, uint64_t seed,
+                tss_sim_tamper_fn tamper, void *user, tss_sim_result *res, uint8_t out130[130])
+{
     tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
@@ -131,8 +139,9 @@ dkls_fx_sign(const dkls_fx_key *key, const uint32_t *signers, uint32_t n, const 
     memset(out130, 0, 130);
     fx_params(p, ids, signers, n, 0);
     for (uint32_t i = 0; i < n && st == MPC_OK; i++) {
-        st = tss_dkls_sign_input_encode(&in[i], &p[i].input_len, key->rec[signers[i]],
-                                        key->len[signers[i]], msg32, ids, n);
+        st = tss_dkls_sign_input_encode_hd(&in[i], &p[i].input_len, key->rec[signers[i]],
+                                           key->len[signers[i]], msg32, ids, n,
+                                           tweaks != NULL ? tweaks[i] : NULL);
         p[i].input = in[i];
     }
     if (st == MPC_OK) {

@@ -58,6 +58,15 @@ mpc_status dkls_fx_reshare(const dkls_fx_key *old, const uint32_t *old_parties, 
  * recovers y, and the 65-byte compact form equals r || s || recid.
  * Returns: 1 if every check passed.
  */
+/*
+ * dkls_fx_sign with a tweak per signer (tweaks[i] for signers[i], SC(τ) or
+ * NULL; tweaks NULL: none): signs under the child key (hd-derivation.md §5).
+ */
+mpc_status dkls_fx_sign_hd(const dkls_fx_key *key, const uint32_t *signers, uint32_t n,
+                           const uint8_t msg32[32], const uint8_t *const *tweaks, uint64_t seed,
+                           tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
+                           uint8_t out130[130]);
+
 int dkls_fx_verify(const uint8_t out130[130], const uint8_t msg32[32], const uint8_t y[33]);
 
 #endif /* MPC_TESTS_DKLS_FIXTURE_H */

@@ -90,6 +90,14 @@ tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const ui
             size_t msg_len, uint64_t seed, tss_sim_tamper_fn tamper, void *user,
             tss_sim_result *res, uint8_t sig[64])
 {
+    return tss_fx_sign_hd(key, signers, n, msg, msg_len, NULL, seed, tamper, user, res, sig);
+}
+
+mpc_status
+tss_fx_sign_hd(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const uint8_t *msg,
+               size_t msg_len, const uint8_t *const *tweaks, uint64_t seed,
+               tss_sim_tamper_fn tamper, void *user, tss_sim_result *res, uint8_t sig[64])
+{
     tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
@@ -97,8 +105,9 @@ tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const ui
     memset(sig, 0, 64);
     fx_params(p, ids, signers, n, 0);
     for (uint32_t i = 0; i < n && st == MPC_OK; i++) {
-        st = tss_sign_input_encode(&in[i], &p[i].input_len, key->rec[signers[i]],
-                                   key->len[signers[i]], msg, msg_len);
+        st = tss_sign_input_encode_hd(&in[i], &p[i].input_len, key->rec[signers[i]],
+                                      key->len[signers[i]], msg, msg_len,
+                                      tweaks != NULL ? tweaks[i] : NULL);
         p[i].input = in[i];
     }
     if (st == MPC_OK) {

@@ -58,6 +58,15 @@ mpc_status tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, ui
                           tss_fx_key *next);
 
 /* Returns: 1 if sig verifies for msg under pk with crypto_sign_verify_detached. */
+/*
+ * tss_fx_sign with a tweak per signer (tweaks[i] for signers[i], 32 bytes or
+ * NULL; tweaks NULL: none): signs under the child key (hd-derivation.md §5).
+ */
+mpc_status tss_fx_sign_hd(const tss_fx_key *key, const uint32_t *signers, uint32_t n,
+                          const uint8_t *msg, size_t msg_len, const uint8_t *const *tweaks,
+                          uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
+                          uint8_t sig[64]);
+
 int tss_fx_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len, const uint8_t pk[32]);
 
 /* What a tamper rule does to a matching message copy. */

@@ -120,7 +120,17 @@ dkg_expect_failure(tss_fx_tamper *rule, mpc_status want, uint32_t culprit)
 
 /* Layout (t = 2): R1 = ver type count[2] C0[32] C1[32] R[32] mu[32]; R2 = ver type share[32] echo.
  */
-enum { R1_C0 = 4, R1_C1 = 36, R1_R = 68, R1_MU = 100, R2_SHARE = 2, R2_ECHO = 34, R3_HASH = 2 };
+/* R3 = ver type chain[32] hash[32]. */
+enum {
+    R1_C0 = 4,
+    R1_C1 = 36,
+    R1_R = 68,
+    R1_MU = 100,
+    R2_SHARE = 2,
+    R2_ECHO = 34,
+    R3_CHAIN = 2,
+    R3_HASH = 34
+};
 
 static void
 test_dkg_tampered_commitment_is_bad_share(void **state)
@@ -263,6 +273,47 @@ test_dkg_transcript_mismatch(void **state)
     dkg_expect_failure(&rule, MPC_ERR_TRANSCRIPT, 2);
 }
 
+/* Chain code: every record of one keygen has the same one; another keygen gets another. */
+static void
+test_dkg_joint_chain_code(void **state)
+{
+    (void)state;
+    uint32_t nodes[3] = {0, 1, 2};
+    uint8_t first[TSS_KEYSHARE_CHAIN_BYTES] = {0}, zero[TSS_KEYSHARE_CHAIN_BYTES] = {0};
+    for (int run = 0; run < 2; run++) {
+        tss_fx_key key;
+        tss_sim_result res;
+        assert_int_equal(tss_fx_dkg(&key, nodes, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+        tss_sim_result_free(&res);
+        tss_keyshare *ks[3];
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(tss_keyshare_decode(&ks[i], key.rec[i], key.len[i]), MPC_OK);
+            assert_int_equal(ks[i]->has_chain, 1);
+            assert_memory_equal(ks[i]->chain, ks[0]->chain, TSS_KEYSHARE_CHAIN_BYTES);
+        }
+        assert_memory_not_equal(ks[0]->chain, zero, sizeof zero);
+        if (run == 0) {
+            memcpy(first, ks[0]->chain, sizeof first);
+        } else {
+            assert_memory_not_equal(ks[0]->chain, first, sizeof first);
+        }
+        for (int i = 0; i < 3; i++) {
+            tss_keyshare_destroy(ks[i]);
+        }
+        tss_fx_key_free(&key);
+    }
+}
+
+/* A revealed contribution that does not open its round-1 commitment names its sender. */
+static void
+test_dkg_chain_reveal_must_open_commitment(void **state)
+{
+    (void)state;
+    tss_fx_tamper reveal = {
+        .kind = TSS_FX_FLIP, .from = 1, .to = UINT32_MAX, .round = 3, .off = R3_CHAIN};
+    dkg_expect_failure(&reveal, MPC_ERR_BAD_COMMITMENT, 1);
+}
+
 static void
 test_dkg_malformed_messages(void **state)
 {
@@ -390,6 +441,8 @@ main(void)
         cmocka_unit_test(test_dkg_small_order_point),
         cmocka_unit_test(test_dkg_transcript_mismatch),
         cmocka_unit_test(test_dkg_malformed_messages),
+        cmocka_unit_test(test_dkg_joint_chain_code),
+        cmocka_unit_test(test_dkg_chain_reveal_must_open_commitment),
         cmocka_unit_test(test_dkg_create_rejects_bad_params),
         cmocka_unit_test(test_dkg_misuse_and_wrong_kind),
         cmocka_unit_test(test_dkg_adapter_table),

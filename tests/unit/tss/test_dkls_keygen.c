@@ -192,8 +192,9 @@ kg_tamper_fn(void *user, uint32_t from, uint32_t to, uint32_t round, int bc, uin
     case KG_BAD_OT_TR:
     case KG_BAD_CONFIRM:
         if (round == 3 && to == 0) {
-            /* list entry 0 of party 1 names party 0 (id 1): its tr(1->0) at 34 + 32. */
-            d[k->cheat == KG_BAD_CONFIRM ? 2 : 34 + 32] ^= 0x80;
+            /* conf = ver type chain[32] hash[32]; list entry 0 of party 1 names party 0
+             * (id 1): its tr(1->0) at 66 + 32. */
+            d[k->cheat == KG_BAD_CONFIRM ? 34 : 66 + 32] ^= 0x80;
             k->hits++;
         }
         break;

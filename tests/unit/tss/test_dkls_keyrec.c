@@ -128,8 +128,10 @@ test_dkls_keyrec_decode_is_strict(void **state)
     assert_int_equal(decode_patched(member0_id + 3, 0x01, 0), MPC_ERR_BAD_IDENTIFIER); /* id 1->0 */
     assert_int_equal(decode_patched(member0_id + 3, 0x03, 0),
                      MPC_ERR_BAD_IDENTIFIER); /* 1->2 dup */
-    /* secret share changed: x_i * G != X_i */
-    assert_int_equal(decode_patched(ks_off + 4 + ks_len - 1, 0x01, 0), MPC_ERR_BAD_SHARE);
+    /* secret share changed: x_i * G != X_i (the record ends with the 32-byte chain code) */
+    assert_int_equal(key.rec[0][ks_off + 4], TSS_KEYSHARE_VERSION_CHAIN);
+    assert_int_equal(decode_patched(ks_off + 4 + ks_len - 1 - TSS_KEYSHARE_CHAIN_BYTES, 0x01, 0),
+                     MPC_ERR_BAD_SHARE);
     /* peer list: member index, status, setup ids */
     assert_int_equal(decode_patched(peers_off + 3, 0x01, 0), MPC_ERR_MSG_MALFORMED);
     assert_int_equal(decode_patched(peers_off + 4, 0x02, 0), MPC_ERR_MSG_MALFORMED);

@@ -58,7 +58,16 @@ check_records(const dkls_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_
         assert_int_equal(tss_dkls_keyrec_decode(&r, key->rec[k], key->len[k]), MPC_OK);
         assert_int_equal(r->key_version, version);
         assert_int_equal(r->ks->n, n);
-        assert_int_equal(r->n_peers, n - 1); /* setups only with current members */
+        assert_int_equal(r->n_peers, n - 1);   /* setups only with current members */
+        assert_int_equal(r->ks->has_chain, 1); /* the keygen's chain code, kept by reshares */
+        for (uint32_t j = 0; prev != NULL && j < TSS_FX_MAX_NODES; j++) {
+            tss_dkls_keyrec *o = NULL;
+            if (prev->rec[j] != NULL) {
+                assert_int_equal(tss_dkls_keyrec_decode(&o, prev->rec[j], prev->len[j]), MPC_OK);
+                assert_memory_equal(o->ks->chain, r->ks->chain, TSS_KEYSHARE_CHAIN_BYTES);
+                tss_dkls_keyrec_destroy(o);
+            }
+        }
         for (uint32_t p = 0; p < r->n_peers; p++) {
             const char *peer = r->ks->members[r->peers[p].member].node_id;
             int in_committee = 0;

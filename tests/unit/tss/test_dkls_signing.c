@@ -5,7 +5,11 @@
  * peer fail before round 1 (and only with that peer); a round-1 message
  * replayed from an earlier signature meets fresh pads and fails the session
  * naming the replayer; a second round-1 direct message from the same peer is
- * refused; input and framing errors.
+ * refused; input and framing errors. Signing under child keys
+ * (docs/specs/hd-derivation.md §5): depth 1, 2 and 5, with the designated
+ * (lowest-id) signer being the local party or a peer, verified with
+ * libsecp256k1 under the child key and not under the parent or a sibling;
+ * signers that disagree on the tweak fail; a non-canonical tweak is refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +29,7 @@
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
 #include "tss/group.h"
+#include "tss/hd.h"
 
 static uint64_t seed;
 static dkls_fx_key key; /* 2-of-3 among node-0..node-2 */
@@ -388,6 +393,82 @@ test_dkls_signing_bad_inputs(void **state)
     assert_int_equal(tss_proto_dkls_sign.create(&s, NULL), MPC_ERR_INVALID_ARG);
 }
 
+/* Root of the fixture key with a fixed chain code; child at path. */
+static void
+child_of(const char *path, tss_hd_xkey *child, uint8_t tweak[32])
+{
+    uint8_t chain[TSS_HD_CHAIN_BYTES];
+    tss_hd_xkey root;
+    tss_hd_path p;
+    memset(chain, 0x5c, sizeof(chain));
+    assert_int_equal(tss_hd_root(&root, TSS_CURVE_SECP256K1, key.y, 33, chain), MPC_OK);
+    assert_int_equal(tss_hd_path_parse(&p, path), MPC_OK);
+    assert_int_equal(tss_hd_derive(child, tweak, &root, &p), MPC_OK);
+}
+
+static void
+test_dkls_signing_child_keys_verify(void **state)
+{
+    (void)state;
+    static const char *const paths[3] = {"m/0", "m/0/5", "m/1/2/3/4/5"};
+    static const char *const siblings[3] = {"m/1", "m/0/4", "m/1/2/3/4/6"};
+    static const uint32_t sets[3][3] = {{0, 1}, {1, 2}, {2, 0, 1}};
+    static const uint32_t set_n[3] = {2, 2, 3};
+    for (int k = 0; k < 3; k++) {
+        tss_hd_xkey child, sib;
+        uint8_t tweak[32], sib_tweak[32], msg[32], out[130];
+        child_of(paths[k], &child, tweak);
+        child_of(siblings[k], &sib, sib_tweak);
+        memset(msg, 0x30 + k, sizeof(msg));
+        const uint8_t *tw[3] = {tweak, tweak, tweak};
+        tss_sim_result res;
+        mpc_status st = dkls_fx_sign_hd(&key, sets[k], set_n[k], msg, tw, seed + (uint64_t)k, NULL,
+                                        NULL, &res, out);
+        tss_sim_result_free(&res);
+        assert_int_equal(st, MPC_OK);
+        assert_true(dkls_fx_verify(out, msg, child.key));
+        assert_false(dkls_fx_verify(out, msg, key.y));
+        assert_false(dkls_fx_verify(out, msg, sib.key));
+    }
+}
+
+static void
+test_dkls_signing_child_tweak_disagreement_fails(void **state)
+{
+    (void)state;
+    tss_hd_xkey a, b;
+    uint8_t ta[32], tb[32], msg[32] = {7}, out[130];
+    child_of("m/0/5", &a, ta);
+    child_of("m/0/6", &b, tb);
+    uint32_t set[2] = {0, 1};
+    const uint8_t *other_path[2] = {ta, tb};
+    const uint8_t *one_untweaked[2] = {NULL, ta};
+    tss_sim_result res;
+    assert_int_not_equal(
+        dkls_fx_sign_hd(&key, set, 2, msg, other_path, seed, NULL, NULL, &res, out), MPC_OK);
+    tss_sim_result_free(&res);
+    assert_int_not_equal(
+        dkls_fx_sign_hd(&key, set, 2, msg, one_untweaked, seed, NULL, NULL, &res, out), MPC_OK);
+    tss_sim_result_free(&res);
+    /* A tweak that is not a canonical scalar is refused at create. */
+    static const uint8_t sid[16] = {3};
+    const char *ids[2] = {"node-0", "node-1"};
+    uint8_t bad[32], *in = NULL;
+    size_t len = 0;
+    memset(bad, 0xff, sizeof(bad));
+    assert_int_equal(
+        tss_dkls_sign_input_encode_hd(&in, &len, key.rec[0], key.len[0], msg, ids, 2, bad), MPC_OK);
+    tss_base *sm = NULL;
+    tss_params p = {
+        .sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .input = in, .input_len = len};
+    assert_int_equal(tss_proto_dkls_sign.create(&sm, &p), MPC_ERR_BAD_SCALAR);
+    assert_null(sm);
+    /* A version-2 input cut before its tweak is malformed. */
+    p.input_len = len - 1;
+    assert_int_equal(tss_proto_dkls_sign.create(&sm, &p), MPC_ERR_MSG_MALFORMED);
+    mpc_secure_free(in);
+}
+
 int
 main(void)
 {
@@ -401,6 +482,8 @@ main(void)
         cmocka_unit_test(test_dkls_signing_second_round1_message_refused),
         cmocka_unit_test(test_dkls_signing_echo_never_frames_messenger),
         cmocka_unit_test(test_dkls_signing_bad_inputs),
+        cmocka_unit_test(test_dkls_signing_child_keys_verify),
+        cmocka_unit_test(test_dkls_signing_child_tweak_disagreement_fails),
     };
     return cmocka_run_group_tests(tests, setup_key, teardown_key);
 }

@@ -1,7 +1,11 @@
 /*
  * test_frost_sign.c — the coordinator-less FROST signing state machine:
  * success (verified with libsodium), input validation, and every failure
- * it must detect with its status and culprit.
+ * it must detect with its status and culprit. Signing under child keys
+ * (docs/specs/hd-derivation.md §5): depth 1, 2 and 5 verify with libsodium
+ * under the child key only (not the parent, not a sibling); signers with
+ * different tweaks fail on the round-1 context (MPC_ERR_TRANSCRIPT); a
+ * non-canonical tweak is refused at create.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +20,7 @@
 #include "tests/support/tss_fixture.h"
 #include "tss/dkg.h"
 #include "tss/frost_sign.h"
+#include "tss/hd.h"
 #include "tss/keyshare.h"
 #include "tss/reshare.h"
 
@@ -334,6 +339,84 @@ test_frost_sign_adapter_table(void **state)
     assert_int_equal(tss_proto_is_done(NULL), 0);
 }
 
+/* Child of key23 (fixed chain code) at path. */
+static void
+frost_child(const char *path, tss_hd_xkey *child, uint8_t tweak[32])
+{
+    uint8_t chain[TSS_HD_CHAIN_BYTES];
+    tss_hd_xkey root;
+    tss_hd_path p;
+    memset(chain, 0xa7, sizeof(chain));
+    assert_int_equal(tss_hd_root(&root, TSS_CURVE_ED25519, key23.group_key, 32, chain), MPC_OK);
+    assert_int_equal(tss_hd_path_parse(&p, path), MPC_OK);
+    assert_int_equal(tss_hd_derive(child, tweak, &root, &p), MPC_OK);
+}
+
+static void
+test_frost_sign_child_keys_verify(void **state)
+{
+    (void)state;
+    static const char *const paths[3] = {"m/0", "m/0/5", "m/1/2/3/4/5"};
+    static const char *const siblings[3] = {"m/1", "m/0/4", "m/1/2/3/4/6"};
+    static const uint32_t sets[3][3] = {{0, 1}, {2, 1}, {1, 2, 0}};
+    static const uint32_t set_n[3] = {2, 2, 3};
+    for (int k = 0; k < 3; k++) {
+        tss_hd_xkey child, sib;
+        uint8_t tweak[32], sib_tweak[32], sig[64];
+        frost_child(paths[k], &child, tweak);
+        frost_child(siblings[k], &sib, sib_tweak);
+        const uint8_t *tw[3] = {tweak, tweak, tweak};
+        tss_sim_result res;
+        mpc_status st = tss_fx_sign_hd(&key23, sets[k], set_n[k], msg, sizeof msg, tw, seed++, NULL,
+                                       NULL, &res, sig);
+        tss_sim_result_free(&res);
+        assert_int_equal(st, MPC_OK);
+        assert_true(tss_fx_verify(sig, msg, sizeof msg, child.key));
+        assert_false(tss_fx_verify(sig, msg, sizeof msg, key23.group_key));
+        assert_false(tss_fx_verify(sig, msg, sizeof msg, sib.key));
+    }
+}
+
+static void
+test_frost_sign_child_tweak_disagreement(void **state)
+{
+    (void)state;
+    tss_hd_xkey a, b;
+    uint8_t ta[32], tb[32], sig[64];
+    frost_child("m/0/5", &a, ta);
+    frost_child("m/0/6", &b, tb);
+    uint32_t set[2] = {0, 1};
+    const uint8_t *other_path[2] = {ta, tb};
+    const uint8_t *one_untweaked[2] = {ta, NULL};
+    tss_sim_result res;
+    assert_int_equal(
+        tss_fx_sign_hd(&key23, set, 2, msg, sizeof msg, other_path, seed++, NULL, NULL, &res, sig),
+        MPC_ERR_TRANSCRIPT);
+    assert_true(tss_fx_failed_with(&res, MPC_ERR_TRANSCRIPT, TSS_NO_CULPRIT));
+    tss_sim_result_free(&res);
+    assert_int_equal(tss_fx_sign_hd(&key23, set, 2, msg, sizeof msg, one_untweaked, seed++, NULL,
+                                    NULL, &res, sig),
+                     MPC_ERR_TRANSCRIPT);
+    tss_sim_result_free(&res);
+    /* Non-canonical tweak (>= L): refused at create; a cut version-2 input is malformed. */
+    static const uint8_t sid[TSS_SID_LEN] = {5};
+    const char *ids[2] = {"node-0", "node-1"};
+    uint8_t bad[32], *in = NULL;
+    size_t len = 0;
+    memset(bad, 0xff, sizeof(bad));
+    assert_int_equal(
+        tss_sign_input_encode_hd(&in, &len, key23.rec[0], key23.len[0], msg, sizeof msg, bad),
+        MPC_OK);
+    tss_base *s = NULL;
+    tss_params p = {
+        .sid = sid, .self = 0, .n_parties = 2, .party_ids = ids, .input = in, .input_len = len};
+    assert_int_equal(tss_frost_sign_create(&s, &p), MPC_ERR_BAD_SCALAR);
+    assert_null(s);
+    p.input_len = len - 1;
+    assert_int_equal(tss_frost_sign_create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    mpc_secure_free(in);
+}
+
 int
 main(void)
 {
@@ -353,6 +436,8 @@ main(void)
         cmocka_unit_test(test_frost_sign_different_message_is_transcript_error),
         cmocka_unit_test(test_frost_sign_misuse),
         cmocka_unit_test(test_frost_sign_adapter_table),
+        cmocka_unit_test(test_frost_sign_child_keys_verify),
+        cmocka_unit_test(test_frost_sign_child_tweak_disagreement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -201,6 +201,75 @@ test_keyshare_bad_arguments(void **state)
     tss_keyshare_destroy(ks);
 }
 
+/* Version 2 carries the chain code (secret and public-only); version 1 loads without one. */
+static void
+test_keyshare_chain_code_versions(void **state)
+{
+    (void)state;
+    tss_keyshare *ks = make_record(), *back = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0, len1 = 0;
+    assert_int_equal(tss_keyshare_encode(ks, 0, &buf, &len1), MPC_OK);
+    assert_int_equal(buf[0], TSS_KEYSHARE_VERSION);
+    mpc_secure_free(buf);
+    assert_int_equal(roundtrip(ks, 0, &back), MPC_OK);
+    assert_int_equal(back->has_chain, 0);
+    tss_keyshare_destroy(back);
+    memset(ks->chain, 0xc3, sizeof ks->chain);
+    ks->has_chain = 1;
+    for (int pub = 0; pub <= 1; pub++) {
+        assert_int_equal(roundtrip(ks, pub, &back), MPC_OK);
+        assert_int_equal(back->has_chain, 1);
+        assert_memory_equal(back->chain, ks->chain, TSS_KEYSHARE_CHAIN_BYTES);
+        tss_keyshare_destroy(back);
+    }
+    assert_int_equal(tss_keyshare_encode(ks, 0, &buf, &len), MPC_OK);
+    assert_int_equal(buf[0], TSS_KEYSHARE_VERSION_CHAIN);
+    assert_int_equal(len, len1 + TSS_KEYSHARE_CHAIN_BYTES);
+    /* Version 2 without its chain code, version 1 with trailing bytes: malformed. */
+    assert_int_equal(tss_keyshare_decode(&back, buf, len - 1), MPC_ERR_MSG_MALFORMED);
+    buf[0] = TSS_KEYSHARE_VERSION;
+    assert_int_equal(tss_keyshare_decode(&back, buf, len), MPC_ERR_MSG_MALFORMED);
+    buf[0] = 3;
+    assert_int_equal(tss_keyshare_decode(&back, buf, len), MPC_ERR_MSG_MALFORMED);
+    mpc_secure_free(buf);
+    tss_keyshare_destroy(ks);
+}
+
+/* tss_keyshare_tweak: x_i + t, every X_j + t·G, Y + t·G; zero changes nothing. */
+static void
+test_keyshare_tweak(void **state)
+{
+    (void)state;
+    tss_keyshare *ks = make_record(), *orig = NULL;
+    assert_int_equal(roundtrip(ks, 0, &orig), MPC_OK);
+    uint8_t zero[TSS_SCALAR_BYTES] = {0}, tb[TSS_SCALAR_BYTES], bad[TSS_SCALAR_BYTES];
+    assert_int_equal(tss_keyshare_tweak(ks, zero), MPC_OK);
+    assert_true(g->point_eq(&ks->group_key, &orig->group_key));
+    tss_scalar t, want;
+    tss_point tg, p;
+    assert_int_equal(g->scalar_random(&t), MPC_OK);
+    g->scalar_encode(tb, &t);
+    assert_int_equal(tss_keyshare_tweak(ks, tb), MPC_OK);
+    assert_int_equal(g->point_mul_base(&tg, &t), MPC_OK);
+    assert_int_equal(g->point_add(&p, &orig->group_key, &tg), MPC_OK);
+    assert_true(g->point_eq(&ks->group_key, &p));
+    for (uint32_t j = 0; j < 3; j++) {
+        assert_int_equal(g->point_add(&p, &orig->members[j].vshare, &tg), MPC_OK);
+        assert_true(g->point_eq(&ks->members[j].vshare, &p));
+    }
+    g->scalar_add(&want, orig->secret, &t);
+    assert_memory_equal(ks->secret, &want, sizeof want);
+    assert_int_equal(g->point_mul_base(&p, ks->secret), MPC_OK);
+    assert_true(g->point_eq(&p, &ks->members[ks->self].vshare));
+    memset(bad, 0xff, sizeof bad);
+    assert_int_equal(tss_keyshare_tweak(ks, bad), MPC_ERR_BAD_SCALAR);
+    assert_int_equal(tss_keyshare_tweak(NULL, tb), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_keyshare_tweak(ks, NULL), MPC_ERR_INVALID_ARG);
+    tss_keyshare_destroy(orig);
+    tss_keyshare_destroy(ks);
+}
+
 int
 main(void)
 {
@@ -213,6 +282,8 @@ main(void)
         cmocka_unit_test(test_keyshare_decode_rejects_every_truncation_and_extension),
         cmocka_unit_test(test_keyshare_decode_validates_fields),
         cmocka_unit_test(test_keyshare_bad_arguments),
+        cmocka_unit_test(test_keyshare_chain_code_versions),
+        cmocka_unit_test(test_keyshare_tweak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

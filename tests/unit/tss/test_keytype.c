@@ -194,9 +194,9 @@ test_keytype_secp256k1_inputs(void **state)
     assert_null(in);
     const char *signers[2] = {"a", "b"};
     uint8_t rec[4] = {1, 2, 3, 4}, msg[33] = {0};
-    assert_int_equal(kt->sign_input(&in, &len, rec, sizeof rec, msg, 33, signers, 2),
+    assert_int_equal(kt->sign_input(&in, &len, rec, sizeof rec, msg, 33, signers, 2, NULL),
                      MPC_ERR_REQ_INVALID); /* ECDSA signs a 32-byte digest */
-    assert_int_equal(kt->sign_input(&in, &len, rec, sizeof rec, msg, 32, signers, 2), MPC_OK);
+    assert_int_equal(kt->sign_input(&in, &len, rec, sizeof rec, msg, 32, signers, 2, NULL), MPC_OK);
     mpc_secure_free(in);
 }
 

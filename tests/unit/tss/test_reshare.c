@@ -128,6 +128,24 @@ test_reshare_chain_keeps_group_key(void **state)
                          MPC_OK);
     tss_sim_result_free(&res);
     mpc_wipe(sh, sizeof sh);
+    /* The chain code made at keygen is in every record of every committee. */
+    tss_keyshare *ks0 = NULL;
+    assert_int_equal(tss_keyshare_decode(&ks0, k1.rec[0], k1.len[0]), MPC_OK);
+    assert_int_equal(ks0->has_chain, 1);
+    const tss_fx_key *all[4] = {&k1, &k2, &k3, &k4};
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < TSS_FX_MAX_NODES; i++) {
+            tss_keyshare *ks = NULL;
+            if (all[k]->rec[i] == NULL) {
+                continue;
+            }
+            assert_int_equal(tss_keyshare_decode(&ks, all[k]->rec[i], all[k]->len[i]), MPC_OK);
+            assert_int_equal(ks->has_chain, 1);
+            assert_memory_equal(ks->chain, ks0->chain, TSS_KEYSHARE_CHAIN_BYTES);
+            tss_keyshare_destroy(ks);
+        }
+    }
+    tss_keyshare_destroy(ks0);
     tss_fx_key_free(&k1);
     tss_fx_key_free(&k2);
     tss_fx_key_free(&k3);
@@ -178,7 +196,8 @@ teardown(void **state)
  * Reshare 2-of-3 {0,1,2} -> 2-of-3 {1,2,3}: session parties 0,1,2 (dealers)
  * and 3 (new only). R1 = ver type count[2] C0 C1; R2 = ver type share echo[4*32].
  */
-enum { R1_C0 = 4, R1_C1 = 36, R2_SHARE = 2, R2_ECHO = 34 };
+/* R1 (t' = 2) = ver type count[2] C0[32] C1[32] has_chain[1] chain[32]. */
+enum { R1_C0 = 4, R1_C1 = 36, R1_HAS_CHAIN = 68, R1_CHAIN = 69, R2_SHARE = 2, R2_ECHO = 34 };
 
 static void
 reshare_expect_failure(tss_fx_tamper *rule, mpc_status want, uint32_t culprit)
@@ -233,6 +252,19 @@ test_reshare_commitment_not_lambda_times_old_share(void **state)
     tss_fx_tamper rule = {
         .kind = TSS_FX_POINT, .from = 0, .to = UINT32_MAX, .round = 1, .off = R1_C0};
     reshare_expect_failure(&rule, MPC_ERR_BAD_COMMITMENT, 0);
+}
+
+/* A dealer whose chain code differs from the other parties' copies is named. */
+static void
+test_reshare_chain_code_mismatch(void **state)
+{
+    (void)state;
+    tss_fx_tamper rule = {
+        .kind = TSS_FX_FLIP, .from = 1, .to = UINT32_MAX, .round = 1, .off = R1_CHAIN + 5};
+    reshare_expect_failure(&rule, MPC_ERR_HD_CHAIN_MISMATCH, 1);
+    tss_fx_tamper flag = {
+        .kind = TSS_FX_FLIP, .from = 0, .to = UINT32_MAX, .round = 1, .off = R1_HAS_CHAIN};
+    reshare_expect_failure(&flag, MPC_ERR_MSG_MALFORMED, 0);
 }
 
 static void
@@ -447,6 +479,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reshare_chain_keeps_group_key),
         cmocka_unit_test(test_reshare_threshold_down_same_committee),
+        cmocka_unit_test(test_reshare_chain_code_mismatch),
         cmocka_unit_test(test_reshare_commitment_not_lambda_times_old_share),
         cmocka_unit_test(test_reshare_wrong_commitment_length),
         cmocka_unit_test(test_reshare_tampered_commitment_is_bad_share),

@@ -466,6 +466,31 @@ open_attached(struct fx *f, const uint8_t *sr, size_t len, uint8_t *const *a, co
     return st;
 }
 
+/* The derivation path (SignRequest field 6) is inside the signed bytes: a request whose path is
+ * changed after signing (same length, still decodes) is refused on the signature. */
+static void
+test_request_derivation_path_is_signed(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    size_t rlen = 0, len = 0;
+    uint8_t sig[64], *b;
+    req_sign(&q, "msg");
+    q.s.derivation_path = (char *)"m/0/5";
+    uint8_t *rb = pack_request(&q.r, &rlen);
+    assert_int_equal(node_client_request_sign(f->initiator, sig, rb, rlen), MPC_OK);
+    b = raw_signed(rb, rlen, f->init_pk[0], sig, &len);
+    assert_int_equal(open_bytes(f, b, len, NULL), MPC_OK);
+    free(b);
+    uint8_t *p = memmem(rb, rlen, "m/0/5", 5);
+    assert_non_null(p);
+    p[4] = '6'; /* m/0/6: a sibling's key */
+    b = raw_signed(rb, rlen, f->init_pk[0], sig, &len);
+    assert_int_equal(open_bytes(f, b, len, NULL), MPC_ERR_REQ_BAD_SIGNATURE);
+    free(b);
+    free(rb);
+}
+
 /* The saved-request flow of mpc-cli: seal, approve the sealed bytes, attach, open. */
 static void
 test_request_approval_flow(void **state)
@@ -695,6 +720,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_request_open_accepts_signed_keygen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_signature_format_independent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_derivation_path_is_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_open_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_open_approvals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_approval_flow, setup, teardown),

@@ -437,6 +437,59 @@ test_result_whole_evidence_digest(void **state)
     free(sb);
 }
 
+/* HD fields (29-31): carried, and each one under the node signature; stripping them all
+ * (an older-looking result) breaks the signature too. */
+static void
+test_result_hd_fields_signed(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], rpk[32], sig[64], chain[32], child[32], *b = NULL, *sb = NULL;
+    size_t bl = 0, sl = 0;
+    crypto_sign_keypair(pk, sk);
+    memset(rpk, 7, sizeof rpk);
+    memset(sig, 9, sizeof sig);
+    memset(chain, 0xcc, sizeof chain);
+    memset(child, 0x3d, sizeof child);
+    struct node_client_result_info in;
+    info_ok(&in, rpk, sig);
+    in.chain_code = chain;
+    in.derivation_path = "m/0/5";
+    in.child_public_key = child;
+    in.child_public_key_len = sizeof child;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->chain_code.len, 32);
+    assert_memory_equal(r->chain_code.data, chain, 32);
+    assert_string_equal(r->derivation_path, "m/0/5");
+    assert_memory_equal(r->child_public_key.data, child, 32);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    r->chain_code.data[3] ^= 1;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->chain_code.data[3] ^= 1;
+    r->derivation_path[4] = '6'; /* another sibling */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->derivation_path[4] = '5';
+    r->child_public_key.data[0] ^= 1;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->child_public_key.data[0] ^= 1;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    size_t cl = r->chain_code.len, kl = r->child_public_key.len;
+    char *path = r->derivation_path;
+    r->chain_code.len = 0;
+    r->child_public_key.len = 0;
+    r->derivation_path = (char *)"";
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->chain_code.len = cl;
+    r->child_public_key.len = kl;
+    r->derivation_path = path;
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    free(sb);
+}
+
 static void
 test_result_sign_bad_args(void **state)
 {
@@ -495,6 +548,7 @@ main(void)
         cmocka_unit_test(test_result_encode_success),
         cmocka_unit_test(test_result_sign_verify),
         cmocka_unit_test(test_result_whole_evidence_digest),
+        cmocka_unit_test(test_result_hd_fields_signed),
         cmocka_unit_test(test_result_sign_bad_args),
         cmocka_unit_test(test_result_transcript_layout),
         cmocka_unit_test(test_result_encode_error_text),
