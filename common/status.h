@@ -99,6 +99,8 @@
     X(MPC_ERR_BAD_PK_SHARE, 425, "public key share pk_j inconsistent (DKLs23 zero-sharing)")       \
     X(MPC_ERR_RESHARE_REQUIRED, 426,                                                               \
       "key record lacks zero-sharing seeds: reshare before signing")                               \
+    X(MPC_ERR_BATCH_MALFORMED, 435, "batch message malformed (count, lengths or framing)")         \
+    X(MPC_ERR_BATCH_DIVERGED, 436, "batch instances left lock-step")                               \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
@@ -147,6 +149,11 @@
     X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                           \
     X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                        \
     X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
+    X(MPC_ERR_BATCH_TOO_MANY, 650, "batch carries more messages than sign.max_batch")              \
+    X(MPC_ERR_BATCH_DIGEST_LEN, 651, "batch entry is not a 32-byte digest (nothing signed)")       \
+    X(MPC_ERR_BATCH_TOO_LARGE, 652, "batch exceeds the session message ceiling for its key type")  \
+    X(MPC_ERR_BATCH_MIXED, 653, "sign request carries both message and messages")                  \
+    X(MPC_ERR_BATCH_ENTRY_INVALID, 654, "batch entry empty or too long (nothing signed)")          \
     X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
 
 typedef enum {
