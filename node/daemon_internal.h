@@ -96,6 +96,9 @@ struct node_subjob {
     uint8_t sig[64];                       /* signature (sign): Ed25519 R||S or r||s */
     size_t sig_len;                        /* 64 or 0 */
     uint8_t recid;                         /* ECDSA recovery id 0..3 */
+    uint32_t n_batch;                      /* batch sign: messages signed, 0 = single sign */
+    uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64];    /* batch signatures, request order */
+    uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];      /* their ECDSA recovery ids */
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */

@@ -40,6 +40,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/signers.h"
+#include "tss/batch.h"
 #include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
 #include "tss/keyshare.h"
@@ -122,6 +123,9 @@ node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
     case MPC__OP__OP_KEYGEN:
         return sj->h->keygen;
     case MPC__OP__OP_SIGN:
+        if (job->req != NULL && job->req->sign != NULL && job->req->sign->n_messages > 0) {
+            return sj->h->sign_batch; /* NULL: this key type signs no batches */
+        }
 #ifdef MPC_FAULT_INJECTION
         return fault_sign_table(sj);
 #else
@@ -370,6 +374,40 @@ sj_choose_live(struct node_daemon *d, struct node_subjob *sj, uint32_t t, const 
     return self || sj->error_text[0] == '\0' ? MPC_OK : MPC_ERR_NOT_SELECTED;
 }
 
+/*
+ * The input of a batch sign (tss/batch.h): one signing input per message, made
+ * by the key type's own sign_input, so whatever it binds passes through. A
+ * batch whose packed round messages could exceed the session's message
+ * ceiling for this key type and signer count is refused whole.
+ */
+static mpc_status
+sj_batch_input(struct node_subjob *sj, const Mpc__SignRequest *s, const uint8_t *share,
+               size_t share_len)
+{
+    uint32_t cap = tss_batch_max_count(sj->h->sign, sj->n_parties, session_payload_max());
+    if (s->n_messages > cap || s->n_messages > NODE_CLIENT_RESULT_BATCH_MAX) {
+        return SJ_FAIL(sj, MPC_ERR_BATCH_TOO_LARGE,
+                       "%zu %s messages in one batch: at most %u fit one session message",
+                       s->n_messages, sj->h->name, cap);
+    }
+    uint8_t *in[NODE_CLIENT_RESULT_BATCH_MAX] = {0};
+    size_t lens[NODE_CLIENT_RESULT_BATCH_MAX] = {0};
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; st == MPC_OK && i < s->n_messages; i++) {
+        st = sj->h->sign_input(&in[i], &lens[i], share, share_len, s->messages[i].data,
+                               s->messages[i].len, sj->party_ptrs, sj->n_parties);
+    }
+    if (st == MPC_OK) {
+        st = tss_batch_input_encode(&sj->input, &sj->input_len, (const uint8_t *const *)in, lens,
+                                    (uint32_t)s->n_messages);
+    }
+    for (size_t i = 0; i < s->n_messages; i++) {
+        mpc_secure_free(in[i]);
+    }
+    sj->n_batch = st == MPC_OK ? (uint32_t)s->n_messages : 0;
+    return st;
+}
+
 static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
@@ -418,7 +456,9 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     uint8_t *share = NULL;
     size_t share_len = 0;
     st = sj_load_share(d, sj, s->wallet_id, sj->version, &share, &share_len);
-    if (st == MPC_OK) {
+    if (st == MPC_OK && s->n_messages > 0) {
+        st = sj_batch_input(sj, s, share, share_len);
+    } else if (st == MPC_OK) {
         st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
                                s->message.len, sj->party_ptrs, sj->n_parties);
     }

@@ -142,6 +142,12 @@ session_wire_payload_max(const session *s, uint32_t round, int is_broadcast)
 }
 
 size_t
+session_payload_max(void)
+{
+    return SESSION_WIRE_MAX - SESSION_WIRE_OVERHEAD;
+}
+
+size_t
 session_wire_max(const session *s)
 {
     size_t payload = SESSION_WIRE_ABORT_MAX; /* ABORT, with a restart proof */

@@ -23,15 +23,15 @@
 #define BATCH_DOMAIN "mpc-node/batch/v1"
 
 typedef struct {
-    tss_base b;                  /* first member: rounds, parties, failure */
-    uint32_t magic;              /* BATCH_MAGIC */
-    const tss_protocol *inner;   /* the signing protocol of every instance */
-    uint32_t count;              /* number of instances */
-    tss_base **inst;             /* count instances (owned) */
-    mpc_outbox *scratch;         /* count scratch outboxes (one step's output) */
-    uint32_t failed_instance;    /* instance that failed the batch, or TSS_BATCH_NO_INSTANCE */
-    const uint8_t **entry;       /* count entries of the message being handled (borrowed) */
-    size_t *entry_len;           /* their lengths */
+    tss_base b;                /* first member: rounds, parties, failure */
+    uint32_t magic;            /* BATCH_MAGIC */
+    const tss_protocol *inner; /* the signing protocol of every instance */
+    uint32_t count;            /* number of instances */
+    tss_base **inst;           /* count instances (owned) */
+    mpc_outbox *scratch;       /* count scratch outboxes (one step's output) */
+    uint32_t failed_instance;  /* instance that failed the batch, or TSS_BATCH_NO_INSTANCE */
+    const uint8_t **entry;     /* count entries of the message being handled (borrowed) */
+    size_t *entry_len;         /* their lengths */
 } tss_batch;
 
 static tss_batch *
@@ -326,8 +326,8 @@ batch_after_step(tss_batch *b, mpc_outbox *out)
     size_t n_msgs = b->scratch[0].n;
     mpc_status st = MPC_OK;
     for (uint32_t i = 1; i < b->count; i++) {
-        if (tss_proto_current_round(b->inst[i]) != round ||
-            tss_proto_is_done(b->inst[i]) != done || b->scratch[i].n != n_msgs) {
+        if (tss_proto_current_round(b->inst[i]) != round || tss_proto_is_done(b->inst[i]) != done ||
+            b->scratch[i].n != n_msgs) {
             st = tss_base_fail(&b->b, MPC_ERR_BATCH_DIVERGED, TSS_NO_CULPRIT);
         }
     }

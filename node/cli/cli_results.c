@@ -98,31 +98,23 @@ cli_results_done(const struct cli_results *r, const struct cli_collect_params *p
  * form is r || s || recovery id, and recovery gives back pk.
  */
 static int
-ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len,
-                      const uint8_t *pk33)
+ecdsa_rs_verifies(const uint8_t rs[64], uint32_t recid, const uint8_t *msg, size_t msg_len,
+                  const uint8_t *pk33)
 {
     static secp256k1_context *ctx;
     secp256k1_pubkey pk, rec;
     secp256k1_ecdsa_signature sig;
     secp256k1_ecdsa_recoverable_signature rsig;
-    uint8_t rs[64], out[33];
+    uint8_t out[33];
     size_t out_len = sizeof(out);
     if (ctx == NULL) {
         ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE); /* kept for the process */
     }
-    if (ctx == NULL || msg_len != 32 || res->ecdsa_r.len != 32 || res->ecdsa_s.len != 32 ||
-        res->ecdsa_compact.len != 65 || res->recovery_id > 3) {
-        return 0;
-    }
-    memcpy(rs, res->ecdsa_r.data, 32);
-    memcpy(rs + 32, res->ecdsa_s.data, 32);
-    if (memcmp(rs, res->ecdsa_compact.data, 64) != 0 ||
-        res->ecdsa_compact.data[64] != res->recovery_id ||
+    if (ctx == NULL || msg_len != 32 || recid > 3 ||
         !secp256k1_ec_pubkey_parse(ctx, &pk, pk33, 33) ||
         !secp256k1_ecdsa_signature_parse_compact(ctx, &sig, rs) ||
         !secp256k1_ecdsa_verify(ctx, &sig, msg, &pk) ||
-        !secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs,
-                                                             (int)res->recovery_id) ||
+        !secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs, (int)recid) ||
         !secp256k1_ecdsa_recover(ctx, &rec, &rsig, msg) ||
         !secp256k1_ec_pubkey_serialize(ctx, out, &out_len, &rec, SECP256K1_EC_COMPRESSED)) {
         return 0;
@@ -130,10 +122,61 @@ ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len
     return memcmp(out, pk33, 33) == 0;
 }
 
+/* As ecdsa_rs_verifies on the fields of a single-sign result, which must agree. */
+static int
+ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *pk33)
+{
+    uint8_t rs[64];
+    if (res->ecdsa_r.len != 32 || res->ecdsa_s.len != 32 || res->ecdsa_compact.len != 65 ||
+        res->recovery_id > 3) {
+        return 0;
+    }
+    memcpy(rs, res->ecdsa_r.data, 32);
+    memcpy(rs + 32, res->ecdsa_s.data, 32);
+    if (memcmp(rs, res->ecdsa_compact.data, 64) != 0 ||
+        res->ecdsa_compact.data[64] != res->recovery_id) {
+        return 0;
+    }
+    return ecdsa_rs_verifies(rs, res->recovery_id, msg, msg_len, pk33);
+}
+
+/*
+ * Returns: 1 if a batch result carries exactly one signature per message of p
+ * (and, for ECDSA, one recovery id each) and every one verifies over its
+ * message, in request order, under the group key.
+ */
+static int
+batch_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
+{
+    int ecdsa = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    const uint8_t *pk = ecdsa ? (p->pk33 != NULL ? p->pk33 : res->public_key.data)
+                              : (p->pk != NULL ? p->pk : res->public_key.data);
+    size_t pk_len = ecdsa ? 33 : crypto_sign_PUBLICKEYBYTES;
+    if (res->n_signatures != p->n_batch || (ecdsa && res->n_recovery_ids != p->n_batch) ||
+        (pk == res->public_key.data && res->public_key.len != pk_len) ||
+        res->eddsa_signature.len != 0 || res->ecdsa_compact.len != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < p->n_batch; i++) {
+        const ProtobufCBinaryData *sig = &res->signatures[i];
+        if (sig->len != 64 || (ecdsa ? !ecdsa_rs_verifies(sig->data, res->recovery_ids[i],
+                                                          p->batch[i], p->batch_lens[i], pk)
+                                     : crypto_sign_verify_detached(sig->data, p->batch[i],
+                                                                   p->batch_lens[i], pk) != 0)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Returns: 1 if the sign result res verifies over p's message (EdDSA or ECDSA). */
 static int
 sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
 {
+    if (p->n_batch > 0) {
+        return batch_result_verifies(res, p);
+    }
     if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1) {
         const uint8_t *pk = p->pk33 != NULL ? p->pk33 : res->public_key.data;
         return (p->pk33 != NULL || res->public_key.len == 33) &&
@@ -152,7 +195,7 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
 {
     const Mpc__Result *res = o->res;
     cli_results_agree(r, o, p);
-    if (res->op != MPC__OP__OP_SIGN || p->message == NULL ||
+    if (res->op != MPC__OP__OP_SIGN || (p->message == NULL && p->n_batch == 0) ||
         (res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
          res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1)) {
         return;
@@ -396,6 +439,28 @@ json_hex(const ProtobufCBinaryData *b)
 }
 
 /* Adds r, s, recovery id and the compact form of an ECDSA result to j. */
+/* Batch: "signatures" (hex, request order) and, for ECDSA, "recovery_ids". */
+static void
+json_batch_fields(json_t *j, const Mpc__Result *res)
+{
+    if (res->n_signatures == 0) {
+        return;
+    }
+    json_t *sigs = json_array(), *ids = json_array();
+    for (size_t i = 0; i < res->n_signatures; i++) {
+        json_array_append_new(sigs, json_hex(&res->signatures[i]));
+    }
+    for (size_t i = 0; i < res->n_recovery_ids; i++) {
+        json_array_append_new(ids, json_integer(res->recovery_ids[i]));
+    }
+    json_object_set_new(j, "signatures", sigs);
+    if (res->n_recovery_ids > 0) {
+        json_object_set_new(j, "recovery_ids", ids);
+    } else {
+        json_decref(ids);
+    }
+}
+
 static void
 json_ecdsa_fields(json_t *j, const Mpc__Result *res)
 {
@@ -515,6 +580,7 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
             json_object_set_new(doc, "signature", json_hex(&ok->res->eddsa_signature));
         }
         json_ecdsa_fields(doc, ok->res);
+        json_batch_fields(doc, ok->res);
     }
     cli_json_print(doc);
     json_decref(doc);
@@ -579,6 +645,16 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     if (ok != NULL && ok->res->ecdsa_compact.len == 65) {
         cli_hex(hex, ok->res->ecdsa_compact.data, 65);
         printf("signature:  %s (r || s || recovery id)\n", hex);
+    }
+    for (size_t i = 0; ok != NULL && i < ok->res->n_signatures; i++) {
+        const ProtobufCBinaryData *sg = &ok->res->signatures[i];
+        cli_hex(hex, sg->data, sg->len <= 64 ? sg->len : 64);
+        if (i < ok->res->n_recovery_ids) {
+            printf("signature[%zu]: %s %u (r || s, recovery id)\n", i, hex,
+                   ok->res->recovery_ids[i]);
+        } else {
+            printf("signature[%zu]: %s\n", i, hex);
+        }
     }
     if (r->timed_out) {
         printf("timed out waiting for the remaining results\n");

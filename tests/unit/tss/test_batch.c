@@ -133,8 +133,8 @@ run_batch(const tss_protocol *proto, int ecdsa, const uint32_t *signers, uint32_
         }
         size_t in_len = 0;
         if (st == MPC_OK) {
-            st = tss_batch_input_encode(&in[k], &in_len, (const uint8_t *const *)inner, lens,
-                                        count);
+            st =
+                tss_batch_input_encode(&in[k], &in_len, (const uint8_t *const *)inner, lens, count);
         }
         for (uint32_t i = 0; i < count; i++) {
             mpc_secure_free(inner[i]);
@@ -174,9 +174,9 @@ check_results(const tss_sim_result *res, uint32_t n, uint32_t count, int ecdsa)
         size_t len = 0;
         uint8_t m[48];
         size_t ml = test_msg(m, i, ecdsa);
-        assert_int_equal(tss_batch_result_entry(res->parties[0].result,
-                                                res->parties[0].result_len, i, &e, &len),
-                         MPC_OK);
+        assert_int_equal(
+            tss_batch_result_entry(res->parties[0].result, res->parties[0].result_len, i, &e, &len),
+            MPC_OK);
         if (ecdsa) {
             assert_int_equal(len, TSS_DKLS_SIGN_RESULT_BYTES);
             assert_true(dkls_fx_verify(e, m, dkey.y));
@@ -196,9 +196,8 @@ test_batch_frost_64_messages_all_verify(void **state)
     (void)state;
     uint32_t s[3] = {2, 0, 1};
     tss_sim_result res;
-    assert_int_equal(run_batch(&tss_proto_frost_sign_batch, 0, s, 3, TSS_BATCH_MAX, NULL, NULL,
-                               &res),
-                     MPC_OK);
+    assert_int_equal(
+        run_batch(&tss_proto_frost_sign_batch, 0, s, 3, TSS_BATCH_MAX, NULL, NULL, &res), MPC_OK);
     check_results(&res, 3, TSS_BATCH_MAX, 0);
     tss_sim_result_free(&res);
 }
@@ -245,8 +244,8 @@ entry_at(const uint8_t *d, size_t len, uint32_t k, size_t *off, size_t *elen)
         if (o + 4 > len) {
             return 0;
         }
-        uint32_t l = (uint32_t)d[o] << 24 | (uint32_t)d[o + 1] << 16 | (uint32_t)d[o + 2] << 8 |
-                     d[o + 3];
+        uint32_t l =
+            (uint32_t)d[o] << 24 | (uint32_t)d[o + 1] << 16 | (uint32_t)d[o + 2] << 8 | d[o + 3];
         if (i == k) {
             *off = o + 4;
             *elen = l;
@@ -404,8 +403,7 @@ test_batch_codecs(void **state)
     assert_int_equal(tss_batch_result_entry(out + 1, len - 1, 1, &e, &el), MPC_OK);
     assert_int_equal(el, 1);
     assert_int_equal(e[0], 9);
-    assert_int_equal(tss_batch_result_entry(out + 1, len - 1, 2, &e, &el),
-                     MPC_ERR_BATCH_MALFORMED);
+    assert_int_equal(tss_batch_result_entry(out + 1, len - 1, 2, &e, &el), MPC_ERR_BATCH_MALFORMED);
     assert_null(e);
     assert_int_equal(tss_batch_result_count(out + 1, len - 2), 0); /* truncated */
     assert_int_equal(tss_batch_result_entry(NULL, 0, 0, &e, &el), MPC_ERR_INVALID_ARG);
@@ -414,8 +412,12 @@ test_batch_codecs(void **state)
     const char *ids[2] = {"node-0", "node-1"};
     const uint8_t bad[][4] = {{2, 0, 1, 0}, {1, 0, 0, 0}, {1, 0, 65, 0}, {1, 0, 1, 0}};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        tss_params p = {.sid = sid, .self = 0, .n_parties = 2, .party_ids = ids,
-                        .input = bad[k], .input_len = 4};
+        tss_params p = {.sid = sid,
+                        .self = 0,
+                        .n_parties = 2,
+                        .party_ids = ids,
+                        .input = bad[k],
+                        .input_len = 4};
         tss_base *s = (tss_base *)1;
         assert_int_equal(tss_proto_frost_sign_batch.create(&s, &p), MPC_ERR_MSG_MALFORMED);
         assert_null(s);
