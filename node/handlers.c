@@ -375,20 +375,36 @@ sj_choose_live(struct node_daemon *d, struct node_subjob *sj, uint32_t t, const 
 }
 
 /*
+ * A batch whose packed round messages could exceed the session's message
+ * ceiling (session_payload_max) for this key type with up to n signers is
+ * refused whole (DKLs23: 40 KB per instance and peer in round 2).
+ * Returns: MPC_OK; MPC_ERR_UNSUPPORTED (no batch protocol); MPC_ERR_BATCH_TOO_LARGE.
+ */
+static mpc_status
+sj_batch_fits(struct node_subjob *sj, const Mpc__SignRequest *s, uint32_t n)
+{
+    if (sj->h->sign_batch == NULL) {
+        return SJ_FAIL(sj, MPC_ERR_UNSUPPORTED, "%s signs no batches", sj->h->name);
+    }
+    uint32_t cap = tss_batch_max_count(sj->h->sign, n < 2 ? 2 : n, session_payload_max());
+    if (s->n_messages > cap) {
+        return SJ_FAIL(sj, MPC_ERR_BATCH_TOO_LARGE,
+                       "%zu %s messages in one batch: at most %u fit one session message",
+                       s->n_messages, sj->h->name, cap);
+    }
+    return MPC_OK;
+}
+
+/*
  * The input of a batch sign (tss/batch.h): one signing input per message, made
- * by the key type's own sign_input, so whatever it binds passes through. A
- * batch whose packed round messages could exceed the session's message
- * ceiling for this key type and signer count is refused whole.
+ * by the key type's own sign_input, so whatever it binds passes through.
  */
 static mpc_status
 sj_batch_input(struct node_subjob *sj, const Mpc__SignRequest *s, const uint8_t *share,
                size_t share_len)
 {
-    uint32_t cap = tss_batch_max_count(sj->h->sign, sj->n_parties, session_payload_max());
-    if (s->n_messages > cap || s->n_messages > NODE_CLIENT_RESULT_BATCH_MAX) {
-        return SJ_FAIL(sj, MPC_ERR_BATCH_TOO_LARGE,
-                       "%zu %s messages in one batch: at most %u fit one session message",
-                       s->n_messages, sj->h->name, cap);
+    if (s->n_messages > NODE_CLIENT_RESULT_BATCH_MAX) {
+        return MPC_ERR_BATCH_TOO_MANY; /* intake refuses it first */
     }
     uint8_t *in[NODE_CLIENT_RESULT_BATCH_MAX] = {0};
     size_t lens[NODE_CLIENT_RESULT_BATCH_MAX] = {0};
@@ -419,6 +435,9 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
         return st;
     }
     const struct node_store_keyinfo_version *v = node_store_keyinfo_find(sj->ki, sj->version);
+    if (s->n_messages > 0 && (st = sj_batch_fits(sj, s, v->n_participants)) != MPC_OK) {
+        return st; /* before the signer choice: every holder answers the same */
+    }
     const char *holders[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint16_t i = 0; i < v->n_participants; i++) {
         holders[i] = v->participants[i];
