@@ -376,17 +376,19 @@ sj_choose_live(struct node_daemon *d, struct node_subjob *sj, uint32_t t, const 
 
 /*
  * A batch whose packed round messages could exceed the session's message
- * ceiling (session_payload_max) for this key type with up to n signers is
- * refused whole (DKLs23: 40 KB per instance and peer in round 2).
+ * ceiling (session_payload_max: 4 MiB envelopes, or the NATS server's
+ * max_payload when smaller) for this key type with up to n signers is refused
+ * whole (DKLs23: 40 KB per instance and peer in round 2).
  * Returns: MPC_OK; MPC_ERR_UNSUPPORTED (no batch protocol); MPC_ERR_BATCH_TOO_LARGE.
  */
 static mpc_status
-sj_batch_fits(struct node_subjob *sj, const Mpc__SignRequest *s, uint32_t n)
+sj_batch_fits(struct node_daemon *d, struct node_subjob *sj, const Mpc__SignRequest *s, uint32_t n)
 {
     if (sj->h->sign_batch == NULL) {
         return SJ_FAIL(sj, MPC_ERR_UNSUPPORTED, "%s signs no batches", sj->h->name);
     }
-    uint32_t cap = tss_batch_max_count(sj->h->sign, n < 2 ? 2 : n, session_payload_max());
+    size_t ceiling = session_payload_max((size_t)transport_nats_max_payload(d->t_nats));
+    uint32_t cap = tss_batch_max_count(sj->h->sign, n < 2 ? 2 : n, ceiling);
     if (s->n_messages > cap) {
         return SJ_FAIL(sj, MPC_ERR_BATCH_TOO_LARGE,
                        "%zu %s messages in one batch: at most %u fit one session message",
@@ -435,7 +437,7 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
         return st;
     }
     const struct node_store_keyinfo_version *v = node_store_keyinfo_find(sj->ki, sj->version);
-    if (s->n_messages > 0 && (st = sj_batch_fits(sj, s, v->n_participants)) != MPC_OK) {
+    if (s->n_messages > 0 && (st = sj_batch_fits(d, sj, s, v->n_participants)) != MPC_OK) {
         return st; /* before the signer choice: every holder answers the same */
     }
     const char *holders[NODE_STORE_KEYINFO_MAX_PARTIES];

@@ -236,10 +236,11 @@ const char *session_op_name(session_op op);
 void session_sid_hex(const uint8_t sid[SESSION_SID_LEN], char out[SESSION_SID_HEX_LEN + 1]);
 
 /*
- * Returns: the largest protocol message a session carries (the envelope
- * ceiling less its overhead, session/wire.h): a batch (tss/batch.h) packs its
- * instances' messages into one and must stay within it.
+ * Returns: the largest protocol message a session carries: the envelope
+ * ceiling (session/wire.h SESSION_WIRE_MAX, or transport_max when smaller and
+ * non-zero: the server's max_payload) less the envelope's overhead. A batch
+ * (tss/batch.h) packs its instances' messages into one and must fit.
  */
-size_t session_payload_max(void);
+size_t session_payload_max(size_t transport_max);
 
 #endif /* MPC_SESSION_MANAGER_H */

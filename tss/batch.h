@@ -1,6 +1,6 @@
 /*
  * batch.h — batch signing: one session runs N instances of a key type's
- * signing protocol in lock-step and signs N messages (DESIGN §7.6).
+ * signing protocol in lock-step and signs N messages (DESIGN §7.1).
  *
  * The wrapper is a protocol of its own (proto.h interface) around an inner
  * signing protocol (frost-sign or dkls-sign), unchanged: instance i is

@@ -75,7 +75,7 @@ struct node_config_requests {
 
 /* Signing. */
 struct node_config_sign {
-    uint32_t max_batch; /* messages per batch sign request (1..64, default 64; DESIGN §7.6) */
+    uint32_t max_batch; /* messages per batch sign request (1..64, default 64; DESIGN §7.1) */
 };
 
 /* JetStream streams (MPC_REQ, MPC_RES). */

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# tests/integration/test_flow_batch.sh — batch signing (issue 13, DESIGN §7.6)
+# tests/integration/test_flow_batch.sh — batch signing (issue 13, DESIGN §7.1)
 # on a 3-node cluster: one request carries many messages, one session per
 # node signs them all, the result carries one signature per message in
 # request order. Ed25519: 64 messages in one request, each verified by
-# mpc-cli (libsodium) and a few by openssl. secp256k1: the largest batch the
-# session message ceiling allows (ECDSA_MAX digests), each verified by mpc-cli
-# (libsecp256k1, recovery id) and a few by openssl on DER. Refusals, each
-# with its own code on every node and no signing session run: one digest of
-# the wrong length (the whole batch refused), more than sign.max_batch, an
-# ECDSA batch above the ceiling. Prints "N passed, M failed".
+# mpc-cli (libsodium) and a few by openssl. secp256k1: 64 digests in one
+# request (2.6 MB round-2 messages: the cluster's nats-server allows 4 MB),
+# each verified by mpc-cli (libsecp256k1, recovery id) and a few by openssl on
+# DER. Refusals, each with its own code on every node and no signing session
+# run: one digest of the wrong length (the whole batch refused), more than
+# sign.max_batch, a zero digest; then, on a server restarted with
+# max_payload 1MB, an ECDSA batch above what fits (26 instances).
+# Prints "N passed, M failed".
 set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 28
-ECDSA_MAX=26 # tss_batch_max_count(dkls-sign, n, 1 MiB envelope) (test_batch prints it)
+expect_checks 32
+ECDSA_MAX=64    # fits the 4 MB max_payload of configs/cluster/nats-server.conf
+ECDSA_MAX_1MB=26 # tss_batch_max_count(dkls-sign, n, 1 MB less the envelope) (test_batch)
 tmp=$(mktemp -d)
 cleanup() {
     cluster_stop_all
@@ -132,15 +135,29 @@ check "one 31-byte digest among 9: no signature in any answer" \
 { cat "$tmp/ed.txt"; head -n 1 "$tmp/ed.txt"; } >"$tmp/ed65.txt"
 run too_many sign --wallet w-batch --key-type ed25519 --digests-file "$tmp/ed65.txt"
 expect_code too_many MPC_ERR_BATCH_TOO_MANY
-: >"$tmp/ec_big.txt"
-for i in $(seq 0 $ECDSA_MAX); do rand_hex 32 >>"$tmp/ec_big.txt"; echo >>"$tmp/ec_big.txt"; done
-run too_large sign --wallet w-batch --key-type secp256k1 --digests-file "$tmp/ec_big.txt"
-expect_code too_large MPC_ERR_BATCH_TOO_LARGE
 { head -n 2 "$tmp/ec.txt"; printf '%064d\n' 0; } >"$tmp/zero.txt"
 run zero sign --wallet w-batch --key-type secp256k1 --digests-file "$tmp/zero.txt"
 expect_code zero MPC_ERR_REQ_ZERO_DIGEST
 check "no signing session ran for any refused batch" \
     $([ "$(sessions sign)" = "$sg_before" ]; echo $?)
+
+# A server with max_payload 1MB: the nodes' ceiling follows it.
+readyz_all() { local i; for i in 1 2 3; do readyz "$i" || return 1; done; }
+sed 's/^max_payload: .*/max_payload: 1MB/' "$ROOT/configs/cluster/nats-server.conf" \
+    >"$tmp/nats-1mb.conf"
+cp "$ROOT/configs/cluster/nats-users.conf" "$tmp/"
+stop_pid "$NATS_PID" 5; NATS_PID=
+NATS_CONF="$tmp/nats-1mb.conf" nats_start "$tmp" "$NATS_PORT"
+check "nats-server restarted with max_payload 1MB" $?
+wait_until 60 readyz_all; check "every node reconnects" $?
+head -n $((ECDSA_MAX_1MB + 1)) "$tmp/ec.txt" >"$tmp/ec_big.txt"
+sg_before=$(sessions sign)
+run too_large sign --wallet w-batch --key-type secp256k1 --digests-file "$tmp/ec_big.txt"
+expect_code too_large MPC_ERR_BATCH_TOO_LARGE
+check "above the ceiling: no signing session ran" $([ "$(sessions sign)" = "$sg_before" ]; echo $?)
+head -n "$ECDSA_MAX_1MB" "$tmp/ec.txt" >"$tmp/ec_fit.txt"
+run ec_fit sign --wallet w-batch --key-type secp256k1 --digests-file "$tmp/ec_fit.txt"
+batch_check ec_fit "$ECDSA_MAX_1MB"; check "$ECDSA_MAX_1MB digests fit a 1MB server: all verified" $?
 
 # A single --message-file is still a single sign; two make a batch of two.
 run single sign --wallet w-batch --message-file "$tmp/m/ed-5"
