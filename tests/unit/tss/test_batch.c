@@ -26,6 +26,7 @@
 #include "tss/dkls_signing.h"
 #include "tss/frost_sign.h"
 #include "tss/group.h"
+#include "tss/keytype.h"
 
 static uint64_t seed;
 static tss_fx_key ekey;  /* Ed25519 2-of-3 among node-0..node-2 */
@@ -190,16 +191,49 @@ check_results(const tss_sim_result *res, uint32_t n, uint32_t count, int ecdsa)
     }
 }
 
+/* Every packed message fits its declaration; with 64 instances it meets it exactly. */
+struct sizes {
+    const tss_protocol *proto; /* the batch table */
+    uint32_t n;                /* parties */
+    int over;                  /* a message exceeded its declaration */
+    int exact[4][2];           /* [round][bc]: a message met its declaration */
+};
+
+static int
+record_size(void *user, uint32_t from, uint32_t to, uint32_t round, int bc, uint8_t **data,
+            size_t *len)
+{
+    struct sizes *z = user;
+    (void)from;
+    (void)to;
+    (void)data;
+    size_t decl = tss_proto_max_msg_len(z->proto, z->n, round, bc);
+    z->over |= *len > decl;
+    if (round < 4) {
+        z->exact[round][bc != 0] |= *len == decl;
+    }
+    return 0;
+}
+
 static void
 test_batch_frost_64_messages_all_verify(void **state)
 {
     (void)state;
     uint32_t s[3] = {2, 0, 1};
+    struct sizes z = {.proto = &tss_proto_frost_sign_batch, .n = 3};
     tss_sim_result res;
     assert_int_equal(
-        run_batch(&tss_proto_frost_sign_batch, 0, s, 3, TSS_BATCH_MAX, NULL, NULL, &res), MPC_OK);
+        run_batch(&tss_proto_frost_sign_batch, 0, s, 3, TSS_BATCH_MAX, record_size, &z, &res),
+        MPC_OK);
     check_results(&res, 3, TSS_BATCH_MAX, 0);
+    assert_false(z.over);
+    assert_true(z.exact[1][1] && z.exact[2][1]); /* both broadcast rounds, t == n */
     tss_sim_result_free(&res);
+    /* the key-type rows name the batch tables */
+    assert_ptr_equal(tss_keytype_ed25519.sign_batch, &tss_proto_frost_sign_batch);
+    assert_ptr_equal(tss_keytype_secp256k1.sign_batch, &tss_proto_dkls_sign_batch);
+    assert_string_equal(tss_proto_frost_sign_batch.name, "frost-sign-batch");
+    assert_string_equal(tss_proto_dkls_sign_batch.name, "dkls-sign-batch");
 }
 
 static void
@@ -208,8 +242,11 @@ test_batch_dkls_messages_all_verify(void **state)
     (void)state;
     uint32_t s[2] = {1, 2};
     tss_sim_result res;
-    assert_int_equal(run_batch(&tss_proto_dkls_sign_batch, 1, s, 2, 8, NULL, NULL, &res), MPC_OK);
+    struct sizes z = {.proto = &tss_proto_dkls_sign_batch, .n = 2};
+    assert_int_equal(run_batch(&tss_proto_dkls_sign_batch, 1, s, 2, 8, record_size, &z, &res),
+                     MPC_OK);
     check_results(&res, 2, 8, 1);
+    assert_false(z.over);
     tss_sim_result_free(&res);
 }
 
