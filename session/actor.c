@@ -759,8 +759,7 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
     atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);
     session_registry_remove(m, s, st); /* tombstone first: late messages get GONE */
     actor_unsubscribe(s);
-    uint32_t inst = s->pstate != NULL && !s->quarantined ? tss_batch_failed_instance(s->pstate)
-                                                         : TSS_BATCH_NO_INSTANCE;
+    uint32_t inst = s->quarantined ? TSS_BATCH_NO_INSTANCE : tss_batch_failed_instance(s->pstate);
     actor_release_protocol(s);
     if (culprit >= s->n) {
         culprit = SESSION_NO_CULPRIT;

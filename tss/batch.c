@@ -34,10 +34,16 @@ typedef struct {
     size_t *entry_len;         /* their lengths */
 } tss_batch;
 
+static mpc_status batch_handle(tss_base *s, uint32_t from, uint32_t round, int is_broadcast,
+                               const uint8_t *data, size_t len, mpc_outbox *out);
+
+/* s as a batch state, or NULL: told by its table's handle() (every batch table, copies
+ * included, shares it), so no other protocol's state is read beyond its base. */
 static tss_batch *
 batch_of(tss_base *s)
 {
-    tss_batch *b = (tss_batch *)s;
+    tss_batch *b =
+        s != NULL && s->proto != NULL && s->proto->handle == batch_handle ? (tss_batch *)s : NULL;
     return b != NULL && b->magic == BATCH_MAGIC ? b : NULL;
 }
 

@@ -53,6 +53,13 @@ approve_show(const Mpc__Request *r)
         cli_hex(hex, r->sign->message.data, n);
         fprintf(stderr, "  message (%zu bytes): %s%s\n", r->sign->message.len, hex,
                 n < r->sign->message.len ? "..." : "");
+        for (size_t i = 0; i < r->sign->n_messages; i++) { /* a batch: every entry */
+            const ProtobufCBinaryData *m = &r->sign->messages[i];
+            n = m->len < APPROVE_MSG_SHOWN ? m->len : APPROVE_MSG_SHOWN;
+            cli_hex(hex, m->data, n);
+            fprintf(stderr, "  batch entry %zu (%zu bytes): %s%s\n", i, m->len, hex,
+                    n < m->len ? "..." : "");
+        }
     }
 }
 

@@ -460,6 +460,11 @@ test_batch_codecs(void **state)
         assert_null(s);
     }
     assert_int_equal(tss_batch_count(NULL), 0);
+    /* another protocol's state is told apart by its table, never read past its base */
+    tss_base other = {.proto = &tss_proto_frost_sign};
+    assert_int_equal(tss_batch_count(&other), 0);
+    assert_int_equal(tss_batch_failed_instance(&other), TSS_BATCH_NO_INSTANCE);
+    assert_null(tss_batch_instance(&other, 0));
     assert_null(tss_batch_instance(NULL, 0));
     assert_int_equal(tss_batch_failed_instance(NULL), TSS_BATCH_NO_INSTANCE);
 }
