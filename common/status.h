@@ -104,6 +104,8 @@
     X(MPC_ERR_HD_INVALID_CHILD, 432, "derivation index yields no valid child key")                 \
     X(MPC_ERR_HD_XPUB, 433, "extended public key malformed")                                       \
     X(MPC_ERR_HD_NO_CHAIN_CODE, 434, "key has no chain code: derivation refused")                  \
+    X(MPC_ERR_BATCH_MALFORMED, 435, "batch message malformed (count, lengths or framing)")         \
+    X(MPC_ERR_BATCH_DIVERGED, 436, "batch instances left lock-step")                               \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
@@ -156,7 +158,13 @@
     X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
     X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")                                \
     /* 640..649: HD derivation across the node (640: raised by tss reshare) */                     \
-    X(MPC_ERR_HD_CHAIN_MISMATCH, 640, "old members disagree on the key's chain code")
+    X(MPC_ERR_HD_CHAIN_MISMATCH, 640, "old members disagree on the key's chain code")              \
+    /* 650..659: batch signing requests (node) */                                                  \
+    X(MPC_ERR_BATCH_TOO_MANY, 650, "batch carries more messages than sign.max_batch")              \
+    X(MPC_ERR_BATCH_DIGEST_LEN, 651, "batch entry is not a 32-byte digest (nothing signed)")       \
+    X(MPC_ERR_BATCH_TOO_LARGE, 652, "batch exceeds the session message ceiling for its key type")  \
+    X(MPC_ERR_BATCH_MIXED, 653, "sign request carries both message and messages")                  \
+    X(MPC_ERR_BATCH_ENTRY_INVALID, 654, "batch entry empty or too long (nothing signed)")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -308,6 +308,7 @@ set_policy(struct node_daemon *d, const struct node_config *c)
     d->policy.peers = d->peers;
     d->policy.max_age_ms = c->requests.max_age_ms;
     d->policy.max_expiry_ms = c->requests.max_expiry_ms;
+    d->policy.max_batch = c->sign.max_batch;
     node_ratelimit_init(&d->limit, c->requests.rate_per_s, c->requests.burst);
 }
 

@@ -103,6 +103,9 @@ struct node_subjob {
     char hd_path[TSS_HD_PATH_CHARS];       /* sign: canonical derivation path, "" = root */
     uint8_t child_pk[TSS_POINT_MAX_BYTES]; /* sign: the key the signature verifies under */
     size_t child_pk_len;                   /* its length, 0 if not set */
+    uint32_t n_batch;                      /* batch sign: messages signed, 0 = single sign */
+    uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64];    /* batch signatures, request order */
+    uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];      /* their ECDSA recovery ids */
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */

@@ -41,6 +41,7 @@
 #include "node/daemon_internal.h"
 #include "node/retry.h"
 #include "node/signers.h"
+#include "tss/batch.h"
 #include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
 #include "tss/keyshare.h"
@@ -123,6 +124,9 @@ node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
     case MPC__OP__OP_KEYGEN:
         return sj->h->keygen;
     case MPC__OP__OP_SIGN:
+        if (job->req != NULL && job->req->sign != NULL && job->req->sign->n_messages > 0) {
+            return sj->h->sign_batch; /* NULL: this key type signs no batches */
+        }
 #ifdef MPC_FAULT_INJECTION
         return fault_sign_table(sj);
 #else
@@ -424,6 +428,59 @@ sj_derive(struct node_subjob *sj, const char *path_text, const uint8_t *share, s
     return MPC_OK;
 }
 
+/*
+ * A batch whose packed round messages could exceed the session's message
+ * ceiling (session_payload_max: 4 MiB envelopes, or the NATS server's
+ * max_payload when smaller) for this key type with up to n signers is refused
+ * whole (DKLs23: 40 KB per instance and peer in round 2).
+ * Returns: MPC_OK; MPC_ERR_UNSUPPORTED (no batch protocol); MPC_ERR_BATCH_TOO_LARGE.
+ */
+static mpc_status
+sj_batch_fits(struct node_daemon *d, struct node_subjob *sj, const Mpc__SignRequest *s, uint32_t n)
+{
+    if (sj->h->sign_batch == NULL) {
+        return SJ_FAIL(sj, MPC_ERR_UNSUPPORTED, "%s signs no batches", sj->h->name);
+    }
+    size_t ceiling = session_payload_max((size_t)transport_nats_max_payload(d->t_nats));
+    uint32_t cap = tss_batch_max_count(sj->h->sign, n < 2 ? 2 : n, ceiling);
+    if (s->n_messages > cap) {
+        return SJ_FAIL(sj, MPC_ERR_BATCH_TOO_LARGE,
+                       "%zu %s messages in one batch: at most %u fit one session message",
+                       s->n_messages, sj->h->name, cap);
+    }
+    return MPC_OK;
+}
+
+/*
+ * The input of a batch sign (tss/batch.h): one signing input per message, made
+ * by the key type's own sign_input, so whatever it binds passes through (the
+ * HD tweak of the request's path, or NULL, is the same for every message).
+ */
+static mpc_status
+sj_batch_input(struct node_subjob *sj, const Mpc__SignRequest *s, const uint8_t *share,
+               size_t share_len, const uint8_t *tweak)
+{
+    if (s->n_messages > NODE_CLIENT_RESULT_BATCH_MAX) {
+        return MPC_ERR_BATCH_TOO_MANY; /* intake refuses it first */
+    }
+    uint8_t *in[NODE_CLIENT_RESULT_BATCH_MAX] = {0};
+    size_t lens[NODE_CLIENT_RESULT_BATCH_MAX] = {0};
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; st == MPC_OK && i < s->n_messages; i++) {
+        st = sj->h->sign_input(&in[i], &lens[i], share, share_len, s->messages[i].data,
+                               s->messages[i].len, sj->party_ptrs, sj->n_parties, tweak);
+    }
+    if (st == MPC_OK) {
+        st = tss_batch_input_encode(&sj->input, &sj->input_len, (const uint8_t *const *)in, lens,
+                                    (uint32_t)s->n_messages);
+    }
+    for (size_t i = 0; i < s->n_messages; i++) {
+        mpc_secure_free(in[i]);
+    }
+    sj->n_batch = st == MPC_OK ? (uint32_t)s->n_messages : 0;
+    return st;
+}
+
 static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
@@ -435,6 +492,9 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
         return st;
     }
     const struct node_store_keyinfo_version *v = node_store_keyinfo_find(sj->ki, sj->version);
+    if (s->n_messages > 0 && (st = sj_batch_fits(d, sj, s, v->n_participants)) != MPC_OK) {
+        return st; /* before the signer choice: every holder answers the same */
+    }
     const char *holders[NODE_STORE_KEYINFO_MAX_PARTIES];
     for (uint16_t i = 0; i < v->n_participants; i++) {
         holders[i] = v->participants[i];
@@ -477,7 +537,9 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     if (st == MPC_OK) {
         st = sj_derive(sj, s->derivation_path, share, share_len, tweak, &has_tweak);
     }
-    if (st == MPC_OK) {
+    if (st == MPC_OK && s->n_messages > 0) {
+        st = sj_batch_input(sj, s, share, share_len, has_tweak ? tweak : NULL);
+    } else if (st == MPC_OK) {
         st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
                                s->message.len, sj->party_ptrs, sj->n_parties,
                                has_tweak ? tweak : NULL);

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "tss/batch.h"
 #include "tss/keyshare.h"
 
 #define SJ_FAIL(sj, st, ...) (snprintf((sj)->error_text, sizeof(sj)->error_text, __VA_ARGS__), (st))
@@ -100,6 +101,21 @@ node_handler_key_write(const struct node_job *job, struct node_subjob *sj,
 static mpc_status
 finish_sign(struct node_subjob *sj)
 {
+    if (sj->n_batch > 0) { /* one result per message, in request order (tss/batch.h) */
+        mpc_status st = tss_batch_result_count(sj->result, sj->result_len) == sj->n_batch
+                            ? MPC_OK
+                            : MPC_ERR_INTERNAL;
+        for (uint32_t i = 0; st == MPC_OK && i < sj->n_batch; i++) {
+            const uint8_t *e = NULL;
+            size_t len = 0;
+            st = tss_batch_result_entry(sj->result, sj->result_len, i, &e, &len);
+            if (st == MPC_OK) {
+                st = sj->h->sign_result(e, len, sj->batch_sigs[i], &sj->batch_recids[i]);
+            }
+        }
+        sj->sig_len = 0;
+        return st;
+    }
     mpc_status st = sj->h->sign_result(sj->result, sj->result_len, sj->sig, &sj->recid);
     sj->sig_len = st == MPC_OK ? TSS_KEYTYPE_SIG_BYTES : 0;
     return st;

@@ -66,6 +66,10 @@ node_job_session_done(void *arg, const session_outcome *o)
     if (o->culprit_id != NULL) {
         snprintf(sj->failed_peer, sizeof sj->failed_peer, "%s", o->culprit_id);
     }
+    if (o->status != MPC_OK && o->batch_instance != TSS_BATCH_NO_INSTANCE) {
+        snprintf(sj->error_text, sizeof sj->error_text, "batch entry %u (0-based) failed: %s",
+                 o->batch_instance, mpc_status_str(o->status));
+    }
     for (int k = 0; k < 2; k++) {
         snprintf(sj->disputed[k], sizeof sj->disputed[k], "%s",
                  o->disputed[k] != NULL ? o->disputed[k] : "");
@@ -235,6 +239,9 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .derivation_path = sj->hd_path,
         .child_public_key = ok_sig && sj->child_pk_len > 0 ? sj->child_pk : NULL,
         .child_public_key_len = ok_sig ? sj->child_pk_len : 0,
+        .batch_sigs = sj->status == MPC_OK && sj->n_batch > 0 ? sj->batch_sigs[0] : NULL,
+        .batch_recids = sj->status == MPC_OK && sj->n_batch > 0 && ecdsa ? sj->batch_recids : NULL,
+        .n_batch = sj->status == MPC_OK ? sj->n_batch : 0,
     };
     return node_client_result_encode(&info, out, len);
 }

@@ -197,7 +197,8 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
 int
 node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj)
 {
-    if (sj->job->op != MPC__OP__OP_SIGN || sj->pk_len == 0 || sj->version == 0) {
+    if (sj->job->op != MPC__OP__OP_SIGN || sj->pk_len == 0 || sj->version == 0 ||
+        sj->job->req->sign->n_messages > 0) { /* a batch is not adopted: it signs again */
         return NODE_PEERRESULT_NOTHING;
     }
     uint8_t *buf = malloc(NODE_PEERRESULT_MAX);

@@ -26,6 +26,7 @@
 #include "session/step.h"
 #include "session/wire.h"
 #include "transport/envelope.h"
+#include "tss/batch.h"
 
 static void actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t res_len);
 
@@ -479,6 +480,7 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
     atomic_fetch_add(st == MPC_OK ? &m->done : &m->failed, 1);
     session_registry_remove(m, s, st); /* tombstone first: late messages get GONE */
     actor_unsubscribe(s);
+    uint32_t inst = s->quarantined ? TSS_BATCH_NO_INSTANCE : tss_batch_failed_instance(s->pstate);
     actor_release_protocol(s);
     if (culprit >= s->n) {
         culprit = SESSION_NO_CULPRIT;
@@ -502,6 +504,7 @@ actor_finish(session *s, mpc_status st, uint32_t culprit, uint8_t *res, size_t r
         .evidence_lens = ev_len,
         .n_evidence = n_ev,
         .round = s->round,
+        .batch_instance = inst,
         .result = res,
         .result_len = res_len,
         .elapsed_ms = mpc_clock_mono_ms() - s->started_ms,

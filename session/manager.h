@@ -41,6 +41,7 @@
 #include "session/protocol.h"
 #include "transport/peer_table.h"
 #include "transport/transport.h"
+#include "tss/batch.h"
 
 #define SESSION_NODE_ID_MAX 64
 #define SESSION_SID_HEX_LEN (2 * SESSION_SID_LEN)
@@ -106,6 +107,8 @@ typedef struct {
     uint32_t culprit;               /* blamed party index, or SESSION_NO_CULPRIT */
     const char *culprit_id;         /* node id of the culprit, NULL if none */
     uint32_t round;                 /* round the session was in when it ended (0 = before start) */
+    uint32_t batch_instance;        /* batch (tss/batch.h): the failed instance, else
+                                       TSS_BATCH_NO_INSTANCE */
     const char *disputed[2];        /* unproven verdict (no culprit): node ids of the parties the
                                        failed check points at, NULL if none / not identified */
     const uint8_t *const *evidence; /* signed envelopes (as received) backing the verdict:
@@ -231,5 +234,13 @@ const char *session_op_name(session_op op);
  * Out: out[0..SESSION_SID_HEX_LEN] NUL-terminated.
  */
 void session_sid_hex(const uint8_t sid[SESSION_SID_LEN], char out[SESSION_SID_HEX_LEN + 1]);
+
+/*
+ * Returns: the largest protocol message a session carries: the envelope
+ * ceiling (session/wire.h SESSION_WIRE_MAX, or transport_max when smaller and
+ * non-zero: the server's max_payload) less the envelope's overhead. A batch
+ * (tss/batch.h) packs its instances' messages into one and must fit.
+ */
+size_t session_payload_max(size_t transport_max);
 
 #endif /* MPC_SESSION_MANAGER_H */

@@ -142,6 +142,14 @@ session_wire_payload_max(const session *s, uint32_t round, int is_broadcast)
 }
 
 size_t
+session_payload_max(size_t transport_max)
+{
+    size_t env =
+        transport_max != 0 && transport_max < SESSION_WIRE_MAX ? transport_max : SESSION_WIRE_MAX;
+    return env > SESSION_WIRE_OVERHEAD ? env - SESSION_WIRE_OVERHEAD : 0;
+}
+
+size_t
 session_wire_max(const session *s)
 {
     size_t payload = SESSION_WIRE_ABORT_MAX; /* ABORT, with a restart proof */

@@ -30,8 +30,11 @@
 #include "transport/peer_table.h"
 
 #define SESSION_WIRE_VERSION 1
-#define SESSION_WIRE_MAX     (1u << 20) /* ceiling of any envelope, whatever the protocol */
-#define SESSION_WIRE_ROUNDS  32         /* rounds scanned for a protocol's declared sizes */
+#define SESSION_WIRE_MAX                                                                           \
+    (4u << 20)                 /* ceiling of any envelope, whatever the protocol (a                \
+                                  DKLs23 batch of 64: 2.6 MB, DESIGN §7.1); the                   \
+                                  server's max_payload bounds it further */
+#define SESSION_WIRE_ROUNDS 32 /* rounds scanned for a protocol's declared sizes */
 /* Envelope bytes around a payload: every field at its longest (two node ids,
  * sid, varints, signature) plus the nonce and MAC of a direct payload. */
 #define SESSION_WIRE_OVERHEAD (2u * (TRANSPORT_NODE_ID_MAX + 3u) + 200u)

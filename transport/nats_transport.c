@@ -475,6 +475,19 @@ transport_nats_wait_connected(transport *base, uint64_t timeout_ms)
     return st;
 }
 
+int64_t
+transport_nats_max_payload(transport *base)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    if (t == NULL || base->ops == NULL || strcmp(base->name, "nats") != 0) {
+        return 0;
+    }
+    pthread_mutex_lock(&t->mu);
+    int64_t max = t->nc != NULL && t->connected ? natsConnection_GetMaxPayload(t->nc) : 0;
+    pthread_mutex_unlock(&t->mu);
+    return max > 0 ? max : 0;
+}
+
 /* ---------------------------------------------------------------- lifecycle */
 
 /* Waits (bounded) until pred holds. Caller holds t->mu. Returns 1 if it does. */

@@ -76,6 +76,13 @@ MPC_MUST_CHECK mpc_status transport_nats_create(const transport_nats_config *cfg
 MPC_MUST_CHECK mpc_status transport_nats_wait_connected(transport *t, uint64_t timeout_ms);
 
 /*
+ * The largest message the server accepts (its max_payload, announced at
+ * connect), for bounds that depend on it (a batch sign, DESIGN §7.1).
+ * Returns: the bytes, or 0 (not a NATS transport, or not connected yet).
+ */
+int64_t transport_nats_max_payload(transport *t);
+
+/*
  * Releases nats.c's global resources (nats_CloseAndWait). Call once, after
  * every NATS transport was destroyed, as the last NATS call of the process.
  * Returns: MPC_OK, MPC_ERR_TIMEOUT (library threads still busy).

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/batch.h"
 #include "tss/dkg.h"
 #include "tss/dkls_keygen.h"
 #include "tss/dkls_keyrec.h"
@@ -62,6 +63,7 @@ const tss_keytype tss_keytype_ed25519 = {
     .name = "ed25519",
     .keygen = &tss_proto_frost_dkg,
     .sign = &tss_proto_frost_sign,
+    .sign_batch = &tss_proto_frost_sign_batch,
     .reshare = &tss_proto_frost_reshare,
     .keygen_input = NULL,
     .sign_input = eddsa_sign_input,
@@ -150,6 +152,7 @@ const tss_keytype tss_keytype_secp256k1 = {
     .name = "secp256k1",
     .keygen = &tss_proto_dkls_keygen,
     .sign = &tss_proto_dkls_sign,
+    .sign_batch = &tss_proto_dkls_sign_batch,
     .reshare = &tss_proto_dkls_reshare,
     .keygen_input = ecdsa_keygen_input,
     .sign_input = ecdsa_sign_input,

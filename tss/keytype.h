@@ -9,6 +9,7 @@
  *   secp256k1: DKLs23 — dkls-keygen / dkls-sign / dkls-reshare; the record is
  *              a tss/dkls_keyrec.h key record; retired versions are deleted
  *              (with their OT setups, spec §7); a peer can be quarantined.
+ *              Batches: dkls-sign-batch.
  *
  * Every function allocates its byte outputs with mpc_secure_alloc (they may
  * hold a share): the caller frees them with mpc_secure_free. Outputs are
@@ -29,10 +30,11 @@
 #define TSS_KEYTYPE_SIG_BYTES 64 /* signature bytes handed out: Ed25519 R || S, ECDSA r || s */
 
 typedef struct {
-    const char *name;            /* "ed25519", "secp256k1": record and subject token */
-    const tss_protocol *keygen;  /* key generation */
-    const tss_protocol *sign;    /* signing */
-    const tss_protocol *reshare; /* committee/threshold change */
+    const char *name;               /* "ed25519", "secp256k1": record and subject token */
+    const tss_protocol *keygen;     /* key generation */
+    const tss_protocol *sign;       /* signing */
+    const tss_protocol *sign_batch; /* N signings in one session (tss/batch.h), or NULL */
+    const tss_protocol *reshare;    /* committee/threshold change */
     /* Keygen input for a wallet; NULL: the keygen input is empty. */
     mpc_status (*keygen_input)(uint8_t **out, size_t *out_len, const char *wallet);
     /*

@@ -53,6 +53,13 @@ approve_show(const Mpc__Request *r)
         cli_hex(hex, r->sign->message.data, n);
         fprintf(stderr, "  message (%zu bytes): %s%s\n", r->sign->message.len, hex,
                 n < r->sign->message.len ? "..." : "");
+        for (size_t i = 0; i < r->sign->n_messages; i++) { /* a batch: every entry */
+            const ProtobufCBinaryData *m = &r->sign->messages[i];
+            n = m->len < APPROVE_MSG_SHOWN ? m->len : APPROVE_MSG_SHOWN;
+            cli_hex(hex, m->data, n);
+            fprintf(stderr, "  batch entry %zu (%zu bytes): %s%s\n", i, m->len, hex,
+                    n < m->len ? "..." : "");
+        }
     }
 }
 
@@ -137,6 +144,33 @@ load_parties(struct cli_req_opts *o, char **ids, size_t n)
 }
 
 /* Fills the op-specific fields of o from the loaded request. Returns 0, or -1 (reported). */
+/* Copies a loaded batch's entries into o (the results are verified against them). */
+static int
+load_batch(struct cli_req_opts *o, const Mpc__SignRequest *sg)
+{
+    if (sg->n_messages == 0) {
+        return 0;
+    }
+    if (sg->n_messages > CLI_BATCH_MAX) {
+        return -1;
+    }
+    o->batch = calloc(CLI_BATCH_MAX, sizeof *o->batch);
+    o->batch_lens = calloc(CLI_BATCH_MAX, sizeof *o->batch_lens);
+    if (o->batch == NULL || o->batch_lens == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < sg->n_messages; i++) {
+        o->batch[i] = malloc(sg->messages[i].len + 1);
+        if (o->batch[i] == NULL) {
+            return -1;
+        }
+        memcpy(o->batch[i], sg->messages[i].data, sg->messages[i].len);
+        o->batch_lens[i] = sg->messages[i].len;
+        o->n_batch = i + 1;
+    }
+    return 0;
+}
+
 static int
 load_body(struct cli_req_opts *o, const Mpc__Request *r)
 {
@@ -164,7 +198,7 @@ load_body(struct cli_req_opts *o, const Mpc__Request *r)
     memcpy(o->message, r->sign->message.data, r->sign->message.len);
     o->message_len = r->sign->message.len;
     o->hd_path = r->sign->derivation_path; /* borrowed from the loaded request, like wallet */
-    return 0;
+    return load_batch(o, r->sign);
 }
 
 int

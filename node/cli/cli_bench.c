@@ -47,6 +47,9 @@ static const char bench_usage[] =
     "  --participants LIST     keygen / reshare committee (default: every peer)\n"
     "  --signers LIST          sign: the signers (default: every holder)\n"
     "  --rotate-signers K      sign: request i is signed by K consecutive peers from i\n"
+    "  --batch K               sign: K random messages per request (one session signs\n"
+    "                          them all, every signature verified); throughput is also\n"
+    "                          given in signatures per second\n"
     "  --node-pids P1,P2,...   pids of the node processes, in peers-file order (default:\n"
     "                          each node's status snapshot; figures need the same host)\n"
     "  --timeout S             per request (default 60)\n"
@@ -66,6 +69,7 @@ enum {
     OPT_THRESHOLD,
     OPT_PARTIES,
     OPT_ROTATE,
+    OPT_BATCH,
     OPT_PEERS,
     OPT_PIDS,
     OPT_TIMEOUT,
@@ -81,6 +85,7 @@ apply_num(struct cli_bench_opts *o, int c, const char *arg)
     uint64_t v = 0;
     uint64_t max = c == OPT_CONC      ? CLI_BENCH_CONC_MAX
                    : c == OPT_TIMEOUT ? 86400
+                   : c == OPT_BATCH   ? NODE_CLIENT_REQUEST_BATCH_MAX
                                       : CLI_BENCH_COUNT_MAX;
     if (cli_parse_u64(arg, 1, max, &v) != 0) {
         return -1;
@@ -100,6 +105,9 @@ apply_num(struct cli_bench_opts *o, int c, const char *arg)
         return 0;
     case OPT_ROTATE:
         o->rotate = (uint32_t)v;
+        return 0;
+    case OPT_BATCH:
+        o->batch = (uint32_t)v;
         return 0;
     case OPT_TIMEOUT:
         o->timeout_ms = v * 1000u;
@@ -162,6 +170,7 @@ bench_parse(int argc, char **argv, struct cli_bench_opts *o)
         {"participants", required_argument, NULL, OPT_PARTIES},
         {"signers", required_argument, NULL, OPT_PARTIES},
         {"rotate-signers", required_argument, NULL, OPT_ROTATE},
+        {"batch", required_argument, NULL, OPT_BATCH},
         {"peers", required_argument, NULL, OPT_PEERS},
         {"node-pids", required_argument, NULL, OPT_PIDS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},

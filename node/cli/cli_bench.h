@@ -48,6 +48,7 @@ struct cli_bench_opts {
     uint32_t threshold;                     /* keygen / reshare threshold (default 2) */
     const char *parties;                    /* --participants / --signers list, or NULL */
     uint32_t rotate;                        /* --rotate-signers K: K consecutive peers per sign */
+    uint32_t batch;                         /* --batch K: K messages per sign request, 0 = one */
     const char *peers_file;                 /* --peers (required: the node ids) */
     const char *node_pids;                  /* --node-pids P1,P2,..., or NULL: ask each node */
     const char *csv;                        /* --csv FILE: one row per request */

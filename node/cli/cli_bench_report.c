@@ -150,6 +150,10 @@ print_text(const struct cli_bench_opts *o, const struct cli_bench_stats *st, con
            kt_name(o->key_type), st->n, o->concurrency, secs);
     printf("  ok %zu  failed %zu  throughput %.1f ok/s\n", st->ok, st->n - st->ok,
            secs > 0 ? (double)st->ok / secs : 0.0);
+    if (o->batch > 0) {
+        printf("  batch %u: %.1f signatures/s\n", o->batch,
+               secs > 0 ? (double)st->ok * o->batch / secs : 0.0);
+    }
     printf("  latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  mean %.1f\n", l->p50, l->p90,
            l->p99, l->max, l->mean);
     for (size_t i = 0; i < st->n_errs; i++) {
@@ -190,14 +194,21 @@ json_report(const struct cli_bench_opts *o, const struct cli_bench_stats *st, co
                              (json_int_t)nd->rss_max_kb, "vm_hwm_kb", (json_int_t)nd->hwm_kb,
                              "live_high_water", (json_int_t)nd->live_high, "died", nd->died));
     }
-    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f}, "
-                     "s:o, s:o, s:s}",
-                     "op", op_name(o->op), "key_type", kt_name(o->key_type), "count", (int)st->n,
-                     "concurrency", (int)o->concurrency, "ok", (int)st->ok, "failed",
-                     (int)(st->n - st->ok), "seconds", secs, "throughput_per_s",
-                     secs > 0 ? (double)st->ok / secs : 0.0, "latency_ms", "p50", l->p50, "p90",
-                     l->p90, "p99", l->p99, "max", l->max, "mean", l->mean, "errors", errs, "nodes",
-                     nodes, "client_id", o->client_id);
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f}, "
+                            "s:o, s:o, s:s}",
+                            "op", op_name(o->op), "key_type", kt_name(o->key_type), "count",
+                            (int)st->n, "concurrency", (int)o->concurrency, "ok", (int)st->ok,
+                            "failed", (int)(st->n - st->ok), "seconds", secs, "throughput_per_s",
+                            secs > 0 ? (double)st->ok / secs : 0.0, "latency_ms", "p50", l->p50,
+                            "p90", l->p90, "p99", l->p99, "max", l->max, "mean", l->mean, "errors",
+                            errs, "nodes", nodes, "client_id", o->client_id);
+    if (doc != NULL) { /* signatures per second: requests x messages per request */
+        uint32_t k = o->op == MPC__OP__OP_SIGN ? (o->batch > 0 ? o->batch : 1) : 0;
+        json_object_set_new(doc, "batch", json_integer(o->batch));
+        json_object_set_new(doc, "signatures_per_s",
+                            json_real(secs > 0 ? (double)st->ok * k / secs : 0.0));
+    }
+    return doc;
 }
 
 static int

@@ -32,10 +32,13 @@ struct slot {
     struct cli_req_opts req;           /* the request (copy of the template) */
     char wallet[CLI_BENCH_WALLET_MAX]; /* its wallet */
     uint8_t msg[32];                   /* sign: message (ed25519) or digest (secp256k1) */
-    struct cli_collect_params p;       /* its end-of-wait rule */
-    struct cli_results *r;             /* collected outcomes (owned) */
-    uint64_t t0_us;                    /* start */
-    uint64_t last_ms;                  /* last arrival (errors-only quiet rule) */
+    uint8_t bmsg[NODE_CLIENT_REQUEST_BATCH_MAX][32]; /* --batch: the messages */
+    uint8_t *bptr[NODE_CLIENT_REQUEST_BATCH_MAX];    /* pointers to them */
+    size_t blen[NODE_CLIENT_REQUEST_BATCH_MAX];      /* their lengths (32) */
+    struct cli_collect_params p;                     /* its end-of-wait rule */
+    struct cli_results *r;                           /* collected outcomes (owned) */
+    uint64_t t0_us;                                  /* start */
+    uint64_t last_ms;                                /* last arrival (errors-only quiet rule) */
 };
 
 /* State of one run. */
@@ -134,7 +137,11 @@ slot_params(struct run *rn, struct slot *s)
     p->n_keys = o->keys != NULL ? o->n_ids : 0;
     p->n_key_types = 1;
     p->timeout_ms = o->timeout_ms;
-    if (rn->ph->op == MPC__OP__OP_SIGN) {
+    if (rn->ph->op == MPC__OP__OP_SIGN && s->req.n_batch > 0) {
+        p->batch = (const uint8_t *const *)s->bptr;
+        p->batch_lens = s->blen;
+        p->n_batch = s->req.n_batch;
+    } else if (rn->ph->op == MPC__OP__OP_SIGN) {
         p->message = s->msg;
         p->message_len = sizeof(s->msg);
     }
@@ -216,7 +223,18 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
         return MPC_ERR_CRYPTO;
     }
     cli_hex(s->req.request_id, rnd, sizeof(rnd));
-    if (rn->ph->op == MPC__OP__OP_SIGN) {
+    if (rn->ph->op == MPC__OP__OP_SIGN && rn->o->batch > 0) { /* a batch of random digests */
+        for (uint32_t i = 0; i < rn->o->batch; i++) {
+            if (mpc_random_bytes(s->bmsg[i], 32) != MPC_OK) {
+                return MPC_ERR_CRYPTO;
+            }
+            s->bptr[i] = s->bmsg[i];
+            s->blen[i] = 32;
+        }
+        s->req.batch = s->bptr;
+        s->req.batch_lens = s->blen;
+        s->req.n_batch = rn->o->batch;
+    } else if (rn->ph->op == MPC__OP__OP_SIGN) {
         s->req.message = s->msg;
         s->req.message_len = sizeof(s->msg);
     }

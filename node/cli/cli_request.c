@@ -57,7 +57,8 @@ static const char keygen_usage[] =
     "  --threshold K           signers needed, 2 <= K <= n (default: n)\n" COMMON_HELP;
 
 static const char sign_usage[] =
-    "usage: mpc-cli sign --wallet W (--message TEXT | --message-hex HEX | --message-file F)\n"
+    "usage: mpc-cli sign --wallet W (--message TEXT | --message-hex HEX | --message-file F...\n"
+    "                    | --digests-file F)\n"
     "                    [--key-type T] [--signers A,B] [--key-version N] [--public-key HEX]\n"
     "                    [--path m/i/j...] [options]\n"
     "\n"
@@ -69,7 +70,10 @@ static const char sign_usage[] =
     "  --wallet W              wallet id\n"
     "  --message TEXT          the message (bytes of TEXT)\n"
     "  --message-hex HEX       the message in hex\n"
-    "  --message-file F        the message is the content of F\n"
+    "  --message-file F        the message is the content of F; repeat for a batch: one\n"
+    "                          session signs every file, one signature each, in order\n"
+    "  --digests-file F        a batch: one hex message (secp256k1: 32-byte digest) per\n"
+    "                          line, at most the nodes' sign.max_batch (default 64)\n"
     "  --key-type T            ed25519 (default) or secp256k1\n"
     "  --signers LIST          comma-separated node ids (default: the cluster chooses\n"
     "                          threshold live holders; the others answer NOT_SELECTED)\n"
@@ -104,6 +108,7 @@ enum {
     OPT_MSG,
     OPT_MSGHEX,
     OPT_MSGFILE,
+    OPT_DIGESTS,
     OPT_KEYVER,
     OPT_TIMEOUT,
     OPT_EXPIRES,
@@ -165,24 +170,77 @@ parse_key_type(struct cli_req_opts *o, const char *arg)
     return 0;
 }
 
-/* Reads a whole (bounded) file into o->message. */
+/* Appends one batch entry (takes ownership of *p on success). Returns 0 or -1. */
 static int
-read_message_file(struct cli_req_opts *o, const char *path)
+batch_push(struct cli_req_opts *o, uint8_t **p, size_t len)
 {
-    free(o->message);
-    o->message = NULL;
-    return cli_file_read(path, MESSAGE_FILE_MAX, &o->message, &o->message_len) == MPC_OK ? 0 : -1;
+    if (o->n_batch >= CLI_BATCH_MAX) {
+        cli_errf("at most %u batch entries", CLI_BATCH_MAX);
+        return -1;
+    }
+    if (o->batch == NULL) {
+        o->batch = calloc(CLI_BATCH_MAX, sizeof *o->batch);
+        o->batch_lens = calloc(CLI_BATCH_MAX, sizeof *o->batch_lens);
+        if (o->batch == NULL || o->batch_lens == NULL) {
+            return -1;
+        }
+    }
+    o->batch[o->n_batch] = *p;
+    o->batch_lens[o->n_batch++] = len;
+    *p = NULL;
+    return 0;
+}
+
+/* --digests-file F: one hex entry per line (blank lines skipped), each a batch entry. */
+static int
+parse_digests_file(struct cli_req_opts *o, const char *path)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    if (cli_file_read(path, MESSAGE_FILE_MAX, &text, &len) != MPC_OK) {
+        return -1;
+    }
+    text[len] = '\0'; /* cli_file_read leaves room for it */
+    int rc = 0;
+    char *save = NULL;
+    for (char *line = strtok_r((char *)text, "\r\n", &save); rc == 0 && line != NULL;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        uint8_t *e = NULL;
+        size_t el = 0;
+        if (line[strspn(line, " \t")] == '\0') {
+            continue;
+        }
+        if (cli_parse_hex_alloc(line, &e, &el) != 0) {
+            cli_errf("--digests-file: not hex: %.40s", line);
+            rc = -1;
+        } else if (batch_push(o, &e, el) != 0) {
+            rc = -1;
+        }
+        free(e);
+    }
+    free(text);
+    o->batch_file = 1;
+    return rc;
 }
 
 static int
 parse_message(struct cli_req_opts *o, int c, const char *arg)
 {
+    if (c == OPT_MSGFILE) { /* repeatable: every file is a batch entry (one: a single sign) */
+        uint8_t *m = NULL;
+        size_t ml = 0;
+        if (cli_file_read(arg, MESSAGE_FILE_MAX, &m, &ml) != MPC_OK || batch_push(o, &m, ml) != 0) {
+            free(m);
+            return -1;
+        }
+        return 0;
+    }
+    if (c == OPT_DIGESTS) {
+        return parse_digests_file(o, arg);
+    }
     if (o->message != NULL) {
         cli_errf("give one of --message, --message-hex, --message-file");
         return -1;
-    }
-    if (c == OPT_MSGFILE) {
-        return read_message_file(o, arg);
     }
     if (c == OPT_MSG) {
         size_t len = strlen(arg);
@@ -287,6 +345,7 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
     case OPT_MSG:
     case OPT_MSGHEX:
     case OPT_MSGFILE:
+    case OPT_DIGESTS:
         return parse_message(o, c, arg);
     case OPT_PK:
         return cli_parse_public_key(arg, o->pk, &o->has_pk);
@@ -305,7 +364,10 @@ check_required(const struct cli_req_opts *o)
     if (o->wallet == NULL) {
         return "--wallet is required";
     }
-    if (o->op == MPC__OP__OP_SIGN && o->message == NULL && o->x_garbage == 0) {
+    if (o->message != NULL && o->n_batch > 0) {
+        return "sign: --message/--message-hex exclude --message-file/--digests-file";
+    }
+    if (o->op == MPC__OP__OP_SIGN && o->message == NULL && o->n_batch == 0 && o->x_garbage == 0) {
         return "sign: give --message, --message-hex or --message-file";
     }
     if (o->op == MPC__OP__OP_RESHARE && (o->n_parties == 0 || o->threshold == 0)) {
@@ -364,6 +426,7 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
         {"message", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_MSG : 0},
         {"message-hex", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_MSGHEX : 0},
         {"message-file", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_MSGFILE : 0},
+        {"digests-file", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_DIGESTS : 0},
         {"key-version", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_KEYVER : 0},
         {"public-key", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_PK : 0},
         {"path", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_PATH : 0},
@@ -425,6 +488,12 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
     if (apply_defaults(o) != 0) {
         return CLI_EXIT_FAILED;
     }
+    if (o->n_batch == 1 && !o->batch_file && o->message == NULL) { /* one file: a single sign */
+        o->message = o->batch[0];
+        o->message_len = o->batch_lens[0];
+        o->batch[0] = NULL;
+        o->n_batch = 0;
+    }
     const char *missing = check_required(o);
     return missing != NULL ? cli_usage_error(usage, missing) : CLI_EXIT_OK;
 }
@@ -432,6 +501,14 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
 void
 cli_req_opts_clear(struct cli_req_opts *o)
 {
+    for (size_t i = 0; i < o->n_batch; i++) {
+        free(o->batch[i]);
+    }
+    free(o->batch);
+    free(o->batch_lens);
+    o->batch = NULL;
+    o->batch_lens = NULL;
+    o->n_batch = 0;
     free(o->parties_arg);
     free(o->message);
     free(o->loaded_bytes);
@@ -452,6 +529,7 @@ encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
     Mpc__KeygenRequest kg = MPC__KEYGEN_REQUEST__INIT;
     Mpc__SignRequest sg = MPC__SIGN_REQUEST__INIT;
     Mpc__ReshareRequest rs = MPC__RESHARE_REQUEST__INIT;
+    ProtobufCBinaryData *msgs = NULL;
     Mpc__KeyType kts[2] = {(Mpc__KeyType)o->key_types[0], (Mpc__KeyType)o->key_types[1]};
     req.request_id = (char *)o->request_id;
     req.client_id = (char *)o->client_id;
@@ -471,6 +549,18 @@ encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
         sg.key_type = kts[0];
         sg.message.data = o->message;
         sg.message.len = o->message_len;
+        if (o->n_batch > 0) {
+            msgs = calloc(o->n_batch, sizeof *msgs);
+            if (msgs == NULL) {
+                return MPC_ERR_NOMEM;
+            }
+            for (size_t i = 0; i < o->n_batch; i++) {
+                msgs[i].data = o->batch[i];
+                msgs[i].len = o->batch_lens[i];
+            }
+            sg.n_messages = o->n_batch;
+            sg.messages = msgs;
+        }
         sg.n_signers = o->n_parties;
         sg.signers = (char **)o->parties;
         sg.key_version = o->key_version;
@@ -488,7 +578,9 @@ encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
         req.body_case = MPC__REQUEST__BODY_RESHARE;
         req.reshare = &rs;
     }
-    return node_client_request_encode(&req, out, out_len);
+    mpc_status st = node_client_request_encode(&req, out, out_len);
+    free(msgs);
+    return st;
 }
 
 /* Seals req bytes with the initiator key (or, for the hidden options, unsigned / corrupted). */

@@ -38,6 +38,9 @@
 #include "node/client/request.h"
 
 #define CLI_PARTIES_MAX NODE_CLIENT_REQUEST_PARTIES_MAX /* committee list bound */
+#define CLI_BATCH_MAX                                                                              \
+    256u /* batch entries mpc-cli sends (the node refuses more than its                            \
+            sign.max_batch, itself at most 64: tests send more) */
 
 /* Everything a request command was asked to do. */
 struct cli_req_opts {
@@ -56,6 +59,11 @@ struct cli_req_opts {
     uint32_t threshold;                   /* --threshold / --new-threshold */
     uint8_t *message;                     /* sign: message bytes (owned) */
     size_t message_len;                   /* length */
+    uint8_t **batch;                      /* sign: batch entries (owned, each malloc'ed) */
+    size_t *batch_lens;                   /* their lengths */
+    size_t n_batch;                       /* count: --message-file given twice or more, or
+                                             --digests-file (a batch even with one line) */
+    int batch_file;                       /* --digests-file given */
     uint32_t key_version;                 /* sign: --key-version */
     const char *hd_path;                  /* sign: --path (derivation path), or NULL */
     uint64_t timeout_ms;                  /* --timeout */

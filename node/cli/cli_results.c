@@ -100,36 +100,73 @@ cli_results_done(const struct cli_results *r, const struct cli_collect_params *p
  * form is r || s || recovery id, and recovery gives back pk.
  */
 static int
-ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len,
-                      const uint8_t *pk33)
+ecdsa_rs_verifies(const uint8_t rs[64], uint32_t recid, const uint8_t *msg, size_t msg_len,
+                  const uint8_t *pk33)
 {
     static secp256k1_context *ctx;
     secp256k1_pubkey pk, rec;
     secp256k1_ecdsa_signature sig;
     secp256k1_ecdsa_recoverable_signature rsig;
-    uint8_t rs[64], out[33];
+    uint8_t out[33];
     size_t out_len = sizeof(out);
     if (ctx == NULL) {
         ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE); /* kept for the process */
     }
-    if (ctx == NULL || msg_len != 32 || res->ecdsa_r.len != 32 || res->ecdsa_s.len != 32 ||
-        res->ecdsa_compact.len != 65 || res->recovery_id > 3) {
-        return 0;
-    }
-    memcpy(rs, res->ecdsa_r.data, 32);
-    memcpy(rs + 32, res->ecdsa_s.data, 32);
-    if (memcmp(rs, res->ecdsa_compact.data, 64) != 0 ||
-        res->ecdsa_compact.data[64] != res->recovery_id ||
+    if (ctx == NULL || msg_len != 32 || recid > 3 ||
         !secp256k1_ec_pubkey_parse(ctx, &pk, pk33, 33) ||
         !secp256k1_ecdsa_signature_parse_compact(ctx, &sig, rs) ||
         !secp256k1_ecdsa_verify(ctx, &sig, msg, &pk) ||
-        !secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs,
-                                                             (int)res->recovery_id) ||
+        !secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, rs, (int)recid) ||
         !secp256k1_ecdsa_recover(ctx, &rec, &rsig, msg) ||
         !secp256k1_ec_pubkey_serialize(ctx, out, &out_len, &rec, SECP256K1_EC_COMPRESSED)) {
         return 0;
     }
     return memcmp(out, pk33, 33) == 0;
+}
+
+/* As ecdsa_rs_verifies on the fields of a single-sign result, which must agree. */
+static int
+ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *pk33)
+{
+    uint8_t rs[64];
+    if (res->ecdsa_r.len != 32 || res->ecdsa_s.len != 32 || res->ecdsa_compact.len != 65 ||
+        res->recovery_id > 3) {
+        return 0;
+    }
+    memcpy(rs, res->ecdsa_r.data, 32);
+    memcpy(rs + 32, res->ecdsa_s.data, 32);
+    if (memcmp(rs, res->ecdsa_compact.data, 64) != 0 ||
+        res->ecdsa_compact.data[64] != res->recovery_id) {
+        return 0;
+    }
+    return ecdsa_rs_verifies(rs, res->recovery_id, msg, msg_len, pk33);
+}
+
+/*
+ * Returns: 1 if a batch result carries exactly one signature per message of p
+ * (and, for ECDSA, one recovery id each) and every one verifies over its
+ * message, in request order, under pk (the group key, or the child key of the request's path).
+ */
+static int
+batch_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p,
+                      const uint8_t *pk)
+{
+    int ecdsa = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    if (res->n_signatures != p->n_batch || (ecdsa && res->n_recovery_ids != p->n_batch) ||
+        res->eddsa_signature.len != 0 || res->ecdsa_compact.len != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < p->n_batch; i++) {
+        const ProtobufCBinaryData *sig = &res->signatures[i];
+        if (sig->len != 64 || (ecdsa ? !ecdsa_rs_verifies(sig->data, res->recovery_ids[i],
+                                                          p->batch[i], p->batch_lens[i], pk)
+                                     : crypto_sign_verify_detached(sig->data, p->batch[i],
+                                                                   p->batch_lens[i], pk) != 0)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /*
@@ -177,6 +214,10 @@ static int
 sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
 {
     uint8_t pk[33];
+    if (p->n_batch > 0) {
+        size_t len = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ? 33 : 32;
+        return sign_verify_key(res, p, len, pk) && batch_result_verifies(res, p, pk);
+    }
     if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1) {
         return sign_verify_key(res, p, 33, pk) &&
                ecdsa_result_verifies(res, p->message, p->message_len, pk);
@@ -192,7 +233,7 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
 {
     const Mpc__Result *res = o->res;
     cli_results_agree(r, o, p);
-    if (res->op != MPC__OP__OP_SIGN || p->message == NULL ||
+    if (res->op != MPC__OP__OP_SIGN || (p->message == NULL && p->n_batch == 0) ||
         (res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
          res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1)) {
         return;
@@ -436,6 +477,28 @@ json_hex(const ProtobufCBinaryData *b)
 }
 
 /* Adds r, s, recovery id and the compact form of an ECDSA result to j. */
+/* Batch: "signatures" (hex, request order) and, for ECDSA, "recovery_ids". */
+static void
+json_batch_fields(json_t *j, const Mpc__Result *res)
+{
+    if (res->n_signatures == 0) {
+        return;
+    }
+    json_t *sigs = json_array(), *ids = json_array();
+    for (size_t i = 0; i < res->n_signatures; i++) {
+        json_array_append_new(sigs, json_hex(&res->signatures[i]));
+    }
+    for (size_t i = 0; i < res->n_recovery_ids; i++) {
+        json_array_append_new(ids, json_integer(res->recovery_ids[i]));
+    }
+    json_object_set_new(j, "signatures", sigs);
+    if (res->n_recovery_ids > 0) {
+        json_object_set_new(j, "recovery_ids", ids);
+    } else {
+        json_decref(ids);
+    }
+}
+
 static void
 json_ecdsa_fields(json_t *j, const Mpc__Result *res)
 {
@@ -560,6 +623,7 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
             json_object_set_new(doc, "derivation_path", json_string(ok->res->derivation_path));
             json_object_set_new(doc, "child_public_key", json_hex(&ok->res->child_public_key));
         }
+        json_batch_fields(doc, ok->res);
     }
     cli_json_print(doc);
     json_decref(doc);
@@ -627,6 +691,16 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
     }
     if (ok != NULL) {
         cli_hd_print_result(ok->res);
+    }
+    for (size_t i = 0; ok != NULL && i < ok->res->n_signatures; i++) {
+        const ProtobufCBinaryData *sg = &ok->res->signatures[i];
+        cli_hex(hex, sg->data, sg->len <= 64 ? sg->len : 64);
+        if (i < ok->res->n_recovery_ids) {
+            printf("signature[%zu]: %s %u (r || s, recovery id)\n", i, hex,
+                   ok->res->recovery_ids[i]);
+        } else {
+            printf("signature[%zu]: %s\n", i, hex);
+        }
     }
     if (r->timed_out) {
         printf("timed out waiting for the remaining results\n");

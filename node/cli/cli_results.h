@@ -89,10 +89,13 @@ struct cli_collect_params {
     uint64_t timeout_ms;    /* overall deadline from the start of the collection */
     const uint8_t *message; /* sign: the message, for verification (or NULL) */
     size_t message_len;     /* its length */
-    const uint8_t *pk;      /* sign: verify under this 32-byte key instead (or NULL) */
-    const uint8_t *pk33;    /* sign secp256k1: this 33-byte compressed key (or NULL) */
-    const char *hd_path;    /* sign: the derivation path requested ("m/0/5"), or NULL */
-    int progress;           /* 1 = show a progress line on stderr (tty) */
+    const uint8_t *const *batch; /* batch sign: the messages, in request order (or NULL) */
+    const size_t *batch_lens;    /* their lengths */
+    size_t n_batch;              /* their count (0: a single sign) */
+    const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
+    const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
+    const char *hd_path;         /* sign: the derivation path requested ("m/0/5"), or NULL */
+    int progress;                /* 1 = show a progress line on stderr (tty) */
 };
 
 /* One node's outcome. */

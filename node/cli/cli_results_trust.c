@@ -103,6 +103,26 @@ parts_eq(const Mpc__Result *a, const Mpc__Result *b)
     return 1;
 }
 
+/* Returns: 1 if a and b carry the same batch signatures and recovery ids, entry by entry. */
+static int
+batch_eq(const Mpc__Result *a, const Mpc__Result *b)
+{
+    if (a->n_signatures != b->n_signatures || a->n_recovery_ids != b->n_recovery_ids) {
+        return 0;
+    }
+    for (size_t i = 0; i < a->n_signatures; i++) {
+        if (!bin_eq(&a->signatures[i], &b->signatures[i])) {
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < a->n_recovery_ids; i++) {
+        if (a->recovery_ids[i] != b->recovery_ids[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Returns: what a and b (successful copies of one key type) disagree on, or NULL. */
 static const char *
 disagreement(const Mpc__Result *a, const Mpc__Result *b)
@@ -127,6 +147,9 @@ disagreement(const Mpc__Result *a, const Mpc__Result *b)
     if (a->op == MPC__OP__OP_SIGN && (!bin_eq(&a->eddsa_signature, &b->eddsa_signature) ||
                                       !bin_eq(&a->ecdsa_compact, &b->ecdsa_compact))) {
         return "signature";
+    }
+    if (a->op == MPC__OP__OP_SIGN && !batch_eq(a, b)) {
+        return "batch signatures"; /* the agreement rule, entry by entry */
     }
     if (a->op != MPC__OP__OP_SIGN && !parts_eq(a, b)) {
         return "participants or threshold";

@@ -78,6 +78,9 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
     cli_collect_params_init(&p, o->client_id, o->request_id, peers, o->expect, wait_ms);
     cli_collect_params_sign(&p, o->message, o->message_len, o->pk, o->has_pk);
     p.hd_path = o->hd_path;
+    p.batch = (const uint8_t *const *)o->batch;
+    p.batch_lens = o->batch_lens;
+    p.n_batch = o->n_batch;
     p.expected = o->n_parties > 0 ? o->parties : NULL;
     p.n_expected = o->n_parties;
     if (o->op == MPC__OP__OP_KEYGEN && o->n_parties == 0) {

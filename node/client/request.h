@@ -39,7 +39,13 @@
  *   MPC_ERR_REQ_STALE              created_at_ms outside now +/- max_age_ms (a
  *                                  replayed old request, or a far-off clock)
  *   MPC_ERR_REQ_EXPIRY_TOO_LONG    expires_at_ms - created_at_ms > max_expiry_ms
- *   MPC_ERR_REQ_ZERO_DIGEST        a secp256k1 sign of the all-zero digest
+ *   MPC_ERR_REQ_ZERO_DIGEST        a secp256k1 sign of the all-zero digest (any
+ *                                  entry of a batch)
+ *   MPC_ERR_BATCH_MIXED            a sign carrying both `message` and `messages`
+ *   MPC_ERR_BATCH_TOO_MANY         more `messages` than the policy's max_batch
+ *   MPC_ERR_BATCH_DIGEST_LEN       a secp256k1 batch entry that is not 32 bytes
+ *   MPC_ERR_BATCH_ENTRY_INVALID    an empty or too long batch entry
+ * A batch is refused whole: one bad entry and nothing is signed.
  * The time checks run when the policy sets now_ms (the node always does).
  * Checks that need the key store (unknown wallet, signers not holding the
  * key, key version) are made by the handlers.
@@ -68,6 +74,7 @@
 #define NODE_CLIENT_REQUEST_MAX_AGE_MS    (5u * 60u * 1000u)  /* default freshness window */
 #define NODE_CLIENT_REQUEST_MAX_EXPIRY_MS (60u * 60u * 1000u) /* default longest expiry */
 #define NODE_CLIENT_REQUEST_MSG_ID_LEN    64u /* hex SHA-256: the Nats-Msg-Id of a request */
+#define NODE_CLIENT_REQUEST_BATCH_MAX     64u /* messages per batch sign (== TSS_BATCH_MAX) */
 
 /* What a node accepts. Arrays borrowed for the duration of the call. */
 struct node_client_request_policy {
@@ -81,6 +88,7 @@ struct node_client_request_policy {
     uint64_t now_ms;                  /* wall clock for the time checks, 0 = skip them */
     uint64_t max_age_ms;    /* created_at within now +/- this, 0 = default (replay window) */
     uint64_t max_expiry_ms; /* expires_at - created_at at most this, 0 = default */
+    uint32_t max_batch; /* messages per batch sign, 0 = default (NODE_CLIENT_REQUEST_BATCH_MAX) */
 };
 
 /* Identification of a request, as far as it could be decoded (for error results). */

@@ -90,6 +90,42 @@ req_all_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
+/* A batch (field messages): 1..max_batch entries, each valid alone; one bad entry refuses all. */
+static mpc_status
+req_validate_batch(const struct node_client_request_policy *pol, const Mpc__SignRequest *s,
+                   char *err, size_t cap)
+{
+    uint32_t max = pol->max_batch != 0 ? pol->max_batch : NODE_CLIENT_REQUEST_BATCH_MAX;
+    int ecdsa = s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    char why[128];
+    if (s->message.len != 0) {
+        return node_client_req_fail(err, cap, MPC_ERR_BATCH_MIXED,
+                                    "message and messages are exclusive");
+    }
+    if (s->n_messages > max || s->n_messages > NODE_CLIENT_REQUEST_BATCH_MAX) {
+        snprintf(why, sizeof why, "%zu messages in one batch, at most %u", s->n_messages, max);
+        return node_client_req_fail(err, cap, MPC_ERR_BATCH_TOO_MANY, why);
+    }
+    for (size_t i = 0; i < s->n_messages; i++) {
+        size_t len = s->messages[i].len;
+        if (ecdsa && len != 32) {
+            snprintf(why, sizeof why,
+                     "batch entry %zu: %zu bytes, ECDSA needs a 32-byte digest (nothing signed)", i,
+                     len);
+            return node_client_req_fail(err, cap, MPC_ERR_BATCH_DIGEST_LEN, why);
+        }
+        if (len == 0 || len > NODE_CLIENT_REQUEST_MSG_MAX) {
+            snprintf(why, sizeof why, "batch entry %zu empty or too long", i);
+            return node_client_req_fail(err, cap, MPC_ERR_BATCH_ENTRY_INVALID, why);
+        }
+        if (ecdsa && req_all_zero(s->messages[i].data, 32)) {
+            snprintf(why, sizeof why, "batch entry %zu: the digest is all zero", i);
+            return node_client_req_fail(err, cap, MPC_ERR_REQ_ZERO_DIGEST, why);
+        }
+    }
+    return MPC_OK;
+}
+
 static mpc_status
 req_validate_sign(const struct node_client_request_policy *pol, const Mpc__SignRequest *s,
                   char *err, size_t cap)
@@ -97,14 +133,21 @@ req_validate_sign(const struct node_client_request_policy *pol, const Mpc__SignR
     if (!req_key_type_ok((int)s->key_type)) {
         return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "key type invalid");
     }
-    if (s->message.len == 0 || s->message.len > NODE_CLIENT_REQUEST_MSG_MAX) {
+    if (s->n_messages > 0) {
+        mpc_status bst = req_validate_batch(pol, s, err, cap);
+        if (bst != MPC_OK) {
+            return bst;
+        }
+    } else if (s->message.len == 0 || s->message.len > NODE_CLIENT_REQUEST_MSG_MAX) {
         return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "message empty or too long");
     }
-    if (s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 && s->message.len != 32) {
+    if (s->n_messages == 0 && s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 &&
+        s->message.len != 32) {
         return node_client_req_fail(err, cap, MPC_ERR_REQ_INVALID, "ECDSA needs a 32-byte digest");
     }
     /* No hash function outputs zeros: such a "digest" is a forgery aid, not a message. */
-    if (s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 && req_all_zero(s->message.data, 32)) {
+    if (s->n_messages == 0 && s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 &&
+        req_all_zero(s->message.data, 32)) {
         return node_client_req_fail(err, cap, MPC_ERR_REQ_ZERO_DIGEST,
                                     "the digest to sign is all zero");
     }

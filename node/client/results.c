@@ -30,7 +30,8 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
         in->node_id == NULL || (in->n_participants > 0 && in->participants == NULL) ||
         (in->public_key == NULL && in->public_key_len > 0) ||
         (in->signature == NULL && in->signature_len > 0) ||
-        (in->ecdsa_rs != NULL && in->recovery_id > 3)) {
+        (in->ecdsa_rs != NULL && in->recovery_id > 3) ||
+        in->n_batch > NODE_CLIENT_RESULT_BATCH_MAX) {
         return MPC_ERR_INVALID_ARG;
     }
     uint8_t compact[65];
@@ -107,6 +108,17 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     free(packed);
     r.n_disputed = in->disputed != NULL && in->n_disputed <= 2 ? in->n_disputed : 0;
     r.disputed = r.n_disputed > 0 ? (char **)in->disputed : NULL;
+    ProtobufCBinaryData bsig[NODE_CLIENT_RESULT_BATCH_MAX];
+    uint32_t brec[NODE_CLIENT_RESULT_BATCH_MAX];
+    for (size_t i = 0; in->batch_sigs != NULL && i < in->n_batch; i++) {
+        bsig[i].data = (uint8_t *)in->batch_sigs + 64 * i;
+        bsig[i].len = 64;
+        brec[i] = in->batch_recids != NULL ? in->batch_recids[i] : 0;
+    }
+    r.n_signatures = in->batch_sigs != NULL ? in->n_batch : 0;
+    r.signatures = r.n_signatures > 0 ? bsig : NULL;
+    r.n_recovery_ids = in->batch_recids != NULL ? r.n_signatures : 0;
+    r.recovery_ids = r.n_recovery_ids > 0 ? brec : NULL;
     size_t len = mpc__result__get_packed_size(&r);
     *out = malloc(len + 1);
     if (*out == NULL) {
@@ -336,7 +348,9 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
     }
     if (r == NULL || out == NULL || out_len == NULL ||
         (r->n_participants > 0 && r->participants == NULL) ||
-        (r->n_disputed > 0 && r->disputed == NULL) || (r->n_evidence > 0 && r->evidence == NULL)) {
+        (r->n_disputed > 0 && r->disputed == NULL) || (r->n_evidence > 0 && r->evidence == NULL) ||
+        (r->n_signatures > 0 && r->signatures == NULL) ||
+        (r->n_recovery_ids > 0 && r->recovery_ids == NULL)) {
         return MPC_ERR_INVALID_ARG;
     }
     struct tr_buf b = {0};
@@ -381,9 +395,22 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
     }
     if (r->chain_code.len > 0 || (r->derivation_path != NULL && r->derivation_path[0] != '\0') ||
         r->child_public_key.len > 0) {    /* absent in results without HD fields */
+        tr_u32(&b, 29);                   /* tagged by number, like 32 */
         tr_bin(&b, &r->chain_code);       /* 29 */
         tr_str(&b, r->derivation_path);   /* 30 */
         tr_bin(&b, &r->child_public_key); /* 31 */
+    }
+    if (r->n_signatures > 0 || r->n_recovery_ids > 0) { /* batch only: tagged by number */
+        tr_u32(&b, 32);
+        tr_u32(&b, (uint32_t)r->n_signatures); /* 32 */
+        for (size_t i = 0; i < r->n_signatures; i++) {
+            tr_bin(&b, &r->signatures[i]);
+        }
+        tr_u32(&b, 33);
+        tr_u32(&b, (uint32_t)r->n_recovery_ids); /* 33 */
+        for (size_t i = 0; i < r->n_recovery_ids; i++) {
+            tr_u32(&b, r->recovery_ids[i]);
+        }
     }
     if (b.failed) {
         free(b.p);

@@ -66,9 +66,14 @@ struct node_client_result_info {
     const char *derivation_path;     /* sign: the path signed under ("m/0/5"), NULL or "" */
     const uint8_t *child_public_key; /* sign: the key the signature verifies under, or NULL */
     size_t child_public_key_len;     /* its length */
+    const uint8_t *batch_sigs;       /* batch: n_batch 64-byte signatures in request order,
+                                        or NULL (fields 32) */
+    const uint8_t *batch_recids;     /* batch ECDSA: n_batch recovery ids (field 33), or NULL */
+    size_t n_batch;                  /* batch size, 0 for a single sign */
 };
 
-#define NODE_CLIENT_EVIDENCE_MAX (12u << 10) /* evidence bytes per Result */
+#define NODE_CLIENT_EVIDENCE_MAX     (12u << 10) /* evidence bytes per Result */
+#define NODE_CLIENT_RESULT_BATCH_MAX 64u         /* signatures per Result (== TSS_BATCH_MAX) */
 
 #define NODE_CLIENT_RESULT_DOMAIN      "mpc-node/result/v1" /* transcript domain separator */
 #define NODE_CLIENT_REQUEST_DIGEST_LEN 32u                  /* SHA-256 */

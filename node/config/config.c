@@ -28,6 +28,7 @@
 #define DEF_MAX_SESSIONS 64u
 #define DEF_WORKERS      4u
 #define DEF_MAILBOX      256u
+#define DEF_MAX_BATCH    64u /* sign.max_batch: messages per batch sign request */
 #define DEF_BARRIER_MS   10000u
 #define DEF_KEYGEN_MS    120000u
 #define DEF_SIGN_MS      30000u
@@ -587,6 +588,10 @@ config_validate(struct vctx *v, const struct raw_config *r, struct node_config *
     if (st == MPC_OK) {
         st = check_jetstream(v, r->jetstream, &c->jetstream);
     }
+    if (st == MPC_OK) { /* the batch bound: tss/batch.h TSS_BATCH_MAX */
+        st = opt_u32(v, "sign.max_batch", r->sign != NULL ? r->sign->max_batch : NULL,
+                     DEF_MAX_BATCH, 1, DEF_MAX_BATCH, &c->sign.max_batch);
+    }
     if (st == MPC_OK) {
         st = check_limits(v, r, c);
     }
@@ -706,10 +711,10 @@ node_config_log(const struct node_config *cfg)
             cfg->n_initiators, cfg->authorizers.n_keys, cfg->authorizers.required);
     mpc_log(MPC_LOG_INFO, "config", "requests",
             "max_age_ms=%u max_expiry_ms=%u rate_per_s=%u burst=%u stream_max_msgs=%u "
-            "stream_max_mb=%u replicas=%u",
+            "stream_max_mb=%u replicas=%u max_batch=%u",
             cfg->requests.max_age_ms, cfg->requests.max_expiry_ms, cfg->requests.rate_per_s,
             cfg->requests.burst, cfg->requests.stream_max_msgs, cfg->requests.stream_max_mb,
-            cfg->jetstream.replicas);
+            cfg->jetstream.replicas, cfg->sign.max_batch);
     mpc_log(MPC_LOG_INFO, "config", "limits",
             "max_sessions=%u workers=%u mailbox=%u barrier_ms=%u keygen_ms=%u sign_ms=%u "
             "reshare_ms=%u idle_ms=%u drain_ms=%u ack_wait_ms=%u",

@@ -73,6 +73,11 @@ struct node_config_requests {
     uint32_t stream_max_mb;   /* ... and at most this many MiB */
 };
 
+/* Signing. */
+struct node_config_sign {
+    uint32_t max_batch; /* messages per batch sign request (1..64, default 64; DESIGN §7.1) */
+};
+
 /* JetStream streams (MPC_REQ, MPC_RES). */
 struct node_config_jetstream {
     uint32_t replicas; /* stream replicas: 1 (one server) or 3 (a cluster of 3 or more) */
@@ -121,6 +126,7 @@ struct node_config {
     struct node_config_authorizers authorizers;         /* optional approvals */
     struct node_config_requests requests;               /* request intake bounds */
     struct node_config_jetstream jetstream;             /* stream replication */
+    struct node_config_sign sign;                       /* signing bounds */
     struct node_config_limits limits;                   /* concurrency limits */
     struct node_config_timeouts timeouts;               /* deadlines */
     struct node_config_retry retry;                     /* direct-send retries */

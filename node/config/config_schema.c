@@ -75,6 +75,11 @@ static const cyaml_schema_field_t requests_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t sign_fields[] = {
+    CYAML_FIELD_UINT_PTR("max_batch", OPT, struct raw_sign, max_batch),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t jetstream_fields[] = {
     CYAML_FIELD_UINT_PTR("replicas", OPT, struct raw_jetstream, replicas),
     CYAML_FIELD_END,
@@ -124,6 +129,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("authorizers", OPT, struct raw_config, authorizers, authorizers_fields),
     CYAML_FIELD_MAPPING_PTR("requests", OPT, struct raw_config, requests, requests_fields),
     CYAML_FIELD_MAPPING_PTR("jetstream", OPT, struct raw_config, jetstream, jetstream_fields),
+    CYAML_FIELD_MAPPING_PTR("sign", OPT, struct raw_config, sign, sign_fields),
     CYAML_FIELD_MAPPING_PTR("limits", OPT, struct raw_config, limits, limits_fields),
     CYAML_FIELD_MAPPING_PTR("timeouts_ms", OPT, struct raw_config, timeouts_ms, timeouts_fields),
     CYAML_FIELD_MAPPING_PTR("retry", OPT, struct raw_config, retry, retry_fields),

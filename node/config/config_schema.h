@@ -77,6 +77,11 @@ struct raw_jetstream {
     uint32_t *replicas; /* jetstream.replicas */
 };
 
+/* sign */
+struct raw_sign {
+    uint32_t *max_batch; /* sign.max_batch */
+};
+
 /* timeouts_ms */
 struct raw_timeouts {
     uint32_t *barrier;  /* timeouts_ms.barrier */
@@ -123,6 +128,7 @@ struct raw_config {
     struct raw_authorizers *authorizers; /* authorizers */
     struct raw_requests *requests;       /* requests */
     struct raw_jetstream *jetstream;     /* jetstream */
+    struct raw_sign *sign;               /* sign */
     struct raw_limits *limits;           /* limits */
     struct raw_timeouts *timeouts_ms;    /* timeouts_ms */
     struct raw_retry *retry;             /* retry */

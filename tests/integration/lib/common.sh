@@ -181,12 +181,13 @@ nats_env() {
            MPC_NATS_PASS_NODE3=pw$(rand_hex 16) MPC_NATS_PASS_CLIENT=pw$(rand_hex 16)
 }
 
-# nats_start DIR PORT — starts nats-server with the cluster config on PORT,
-# JetStream store DIR/nats, log DIR/nats.log; sets NATS_PID. Needs nats_env.
+# nats_start DIR PORT — starts nats-server with the cluster config ($NATS_CONF
+# if set) on PORT, JetStream store DIR/nats, log DIR/nats.log; sets NATS_PID.
+# Needs nats_env.
 nats_start() {
     local dir=$1 port=$2
     mkdir -p "$dir/nats"
-    nats-server -c "$ROOT/configs/cluster/nats-server.conf" -a 127.0.0.1 -p "$port" \
+    nats-server -c "${NATS_CONF:-$ROOT/configs/cluster/nats-server.conf}" -a 127.0.0.1 -p "$port" \
         -m 0 -sd "$dir/nats" >>"$dir/nats.log" 2>&1 &
     NATS_PID=$!
     pid_remember "$NATS_PID"

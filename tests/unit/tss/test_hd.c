@@ -102,13 +102,13 @@ test_hd_hash160_known_answers(void **state)
         in[k] = (uint8_t)k;
     }
     tss_hd_hash160(out, (const uint8_t *)"", 0);
-    mpc_hex_encode(hex, sizeof(hex), out, 20);
+    assert_int_equal(mpc_hex_encode(hex, sizeof(hex), out, 20), MPC_OK);
     assert_string_equal(hex, want[0]);
     tss_hd_hash160(out, (const uint8_t *)"abc", 3);
-    mpc_hex_encode(hex, sizeof(hex), out, 20);
+    assert_int_equal(mpc_hex_encode(hex, sizeof(hex), out, 20), MPC_OK);
     assert_string_equal(hex, want[1]);
     tss_hd_hash160(out, in, 33);
-    mpc_hex_encode(hex, sizeof(hex), out, 20);
+    assert_int_equal(mpc_hex_encode(hex, sizeof(hex), out, 20), MPC_OK);
     assert_string_equal(hex, want[2]);
 }
 

@@ -623,6 +623,56 @@ test_request_replay_window(void **state)
     f->pol.max_expiry_ms = 0;
 }
 
+/* Batches (field messages): each refusal with its own code, one bad entry refuses the whole. */
+static void
+test_request_validate_batch(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    char *e = f->err;
+    size_t n = sizeof f->err;
+    static uint8_t d[NODE_CLIENT_REQUEST_BATCH_MAX + 1][32];
+    ProtobufCBinaryData m[NODE_CLIENT_REQUEST_BATCH_MAX + 1];
+    for (size_t i = 0; i <= NODE_CLIENT_REQUEST_BATCH_MAX; i++) {
+        memset(d[i], (int)i + 1, 32);
+        m[i].data = d[i];
+        m[i].len = 32;
+    }
+    req_sign(&q, "");
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    q.s.messages = m;
+    q.s.n_messages = NODE_CLIENT_REQUEST_BATCH_MAX;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.s.n_messages = NODE_CLIENT_REQUEST_BATCH_MAX + 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_BATCH_TOO_MANY);
+    f->pol.max_batch = 8; /* the node's sign.max_batch */
+    q.s.n_messages = 9;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_BATCH_TOO_MANY);
+    q.s.n_messages = 8;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    f->pol.max_batch = 0;
+    m[5].len = 31; /* one entry of the wrong length: the whole batch */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_BATCH_DIGEST_LEN);
+    assert_non_null(strstr(e, "entry 5"));
+    m[5].len = 32;
+    memset(d[7], 0, 32);
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_REQ_ZERO_DIGEST);
+    memset(d[7], 8, 32);
+    q.s.message.data = d[0]; /* message and messages together */
+    q.s.message.len = 32;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_BATCH_MIXED);
+    q.s.message.len = 0;
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519; /* EdDSA: any non-empty message */
+    m[3].len = 5;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    m[3].len = 0;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_BATCH_ENTRY_INVALID);
+    m[3].len = NODE_CLIENT_REQUEST_MSG_MAX + 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n),
+                     MPC_ERR_BATCH_ENTRY_INVALID);
+}
+
 /* A secp256k1 sign of the all-zero digest, a request id with '.', and what open reports. */
 static void
 test_request_zero_digest_dotted_id_and_ids(void **state)
@@ -729,6 +779,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_keygen_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_sign_reshare_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_validate_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_lists_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_bad_args, setup, teardown),
     };

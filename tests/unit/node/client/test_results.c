@@ -490,6 +490,67 @@ test_result_hd_fields_signed(void **state)
     free(sb);
 }
 
+/* A batch result: signatures and recovery ids in order, every entry under the node signature,
+ * and no entry can be dropped, reordered or changed. */
+static void
+test_result_batch_fields_signed(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], rpk[33], sigs[3][64], recids[3] = {1, 0, 3}, *b = NULL, *sb = NULL;
+    size_t bl = 0, sl = 0;
+    crypto_sign_keypair(pk, sk);
+    memset(rpk, 2, sizeof rpk);
+    for (int i = 0; i < 3; i++) {
+        memset(sigs[i], 0x10 + i, 64);
+    }
+    struct node_client_result_info in;
+    info_ok(&in, rpk, NULL);
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    in.public_key_len = 33;
+    in.signature_len = 0;
+    in.batch_sigs = sigs[0];
+    in.batch_recids = recids;
+    in.n_batch = 3;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->n_signatures, 3);
+    assert_int_equal(r->n_recovery_ids, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(r->signatures[i].len, 64);
+        assert_memory_equal(r->signatures[i].data, sigs[i], 64);
+        assert_int_equal(r->recovery_ids[i], recids[i]);
+    }
+    assert_int_equal(r->eddsa_signature.len, 0);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    r->signatures[2].data[63] ^= 1; /* one entry changed */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->signatures[2].data[63] ^= 1;
+    r->recovery_ids[1] = 2;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->recovery_ids[1] = 0;
+    ProtobufCBinaryData t = r->signatures[0]; /* two entries swapped */
+    r->signatures[0] = r->signatures[1];
+    r->signatures[1] = t;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->signatures[1] = r->signatures[0];
+    r->signatures[0] = t;
+    r->n_signatures = 2; /* the last one dropped */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->n_signatures = 3;
+    r->n_recovery_ids = 0; /* the recovery ids dropped */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->n_recovery_ids = 3;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    free(sb);
+    in.n_batch = NODE_CLIENT_RESULT_BATCH_MAX + 1;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_ERR_INVALID_ARG);
+}
+
 static void
 test_result_sign_bad_args(void **state)
 {
@@ -550,6 +611,7 @@ main(void)
         cmocka_unit_test(test_result_whole_evidence_digest),
         cmocka_unit_test(test_result_hd_fields_signed),
         cmocka_unit_test(test_result_sign_bad_args),
+        cmocka_unit_test(test_result_batch_fields_signed),
         cmocka_unit_test(test_result_transcript_layout),
         cmocka_unit_test(test_result_encode_error_text),
         cmocka_unit_test(test_result_encode_ecdsa_fields),

@@ -146,6 +146,7 @@ test_config_minimal_gets_documented_defaults(void **state)
     assert_int_equal(c->requests.stream_max_msgs, 100000);
     assert_int_equal(c->requests.stream_max_mb, 256);
     assert_int_equal(c->jetstream.replicas, 1); /* one server unless configured */
+    assert_int_equal(c->sign.max_batch, 64);    /* messages per batch sign request */
     assert_int_equal(c->limits.mailbox_capacity, 256);
     assert_int_equal(c->timeouts.barrier_ms, 10000);
     assert_int_equal(c->timeouts.drain_ms, 30000);
@@ -378,6 +379,10 @@ test_config_values_out_of_range(void **state)
     expect_error(f, MIN_CFG "requests: {stream_max_msgs: 99}\n", MPC_ERR_CONFIG,
                  "requests.stream_max_msgs: must be between 100", NULL);
     expect_error(f, MIN_CFG "requests: {window: 1}\n", MPC_ERR_CONFIG, "unknown key", NULL);
+    expect_error(f, MIN_CFG "sign: {max_batch: 0}\n", MPC_ERR_CONFIG,
+                 "sign.max_batch: must be between 1 and 64 (got 0)", NULL);
+    expect_error(f, MIN_CFG "sign: {max_batch: 65}\n", MPC_ERR_CONFIG,
+                 "sign.max_batch: must be between 1 and 64 (got 65)", NULL);
     expect_error(f, MIN_CFG "jetstream: {replicas: 2}\n", MPC_ERR_CONFIG,
                  "jetstream.replicas: must be 1 or 3 (got 2)", NULL);
     expect_error(f, MIN_CFG "jetstream: {replicas: 0}\n", MPC_ERR_CONFIG,
