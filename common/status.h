@@ -99,6 +99,8 @@
     X(MPC_ERR_BAD_PK_SHARE, 425, "public key share pk_j inconsistent (DKLs23 zero-sharing)")       \
     X(MPC_ERR_RESHARE_REQUIRED, 426,                                                               \
       "key record lacks zero-sharing seeds: reshare before signing")                               \
+    X(MPC_ERR_TR_TWEAK, 440, "taproot tweak out of range or yields the identity")                  \
+    X(MPC_ERR_TR_INPUT, 441, "taproot signing input malformed (tweak mode, root or message)")      \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
