@@ -149,7 +149,11 @@
     X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                           \
     X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                        \
     X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
-    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
+    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")                                \
+    X(MPC_ERR_TR_ROOT, 660, "taproot merkle root must be empty or 32 bytes")                       \
+    X(MPC_ERR_TR_NOT_TAPROOT, 661, "taproot fields on a key type other than secp256k1-tr")         \
+    X(MPC_ERR_TR_UNTWEAKED_ROOT, 662, "taproot_untweaked together with a merkle root")             \
+    X(MPC_ERR_TR_MSG, 663, "taproot signing needs a 32-byte message (a BIP341 sighash)")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -60,6 +60,8 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
     struct cli_collect_params p;
     cli_collect_params_init(&p, o->client_id, o->request_id, peers, o->expect, o->timeout_ms);
     cli_collect_params_sign(&p, o->message, o->message_len, o->pk, o->has_pk);
+    p.tr_root = o->has_tr_root ? o->tr_root : NULL;
+    p.tr_untweaked = o->tr_untweaked;
     p.expected = o->n_parties > 0 ? o->parties : NULL;
     p.n_expected = o->n_parties;
     if (o->op == MPC__OP__OP_KEYGEN && o->n_parties == 0) {
