@@ -232,7 +232,7 @@ $(foreach s,$(PROG_SRC),$(eval $(call PROG_RULE,$(s))))
 # Each line: <kind>:<name>:<debian package>. kind pc = pkg-config module,
 # cmd = command on PATH, hdr = header under /usr/include.
 DEPS := pc:libnats:libnats-dev cmd:nats-server:nats-server pc:libsodium:libsodium-dev \
-        pc:libsecp256k1:libsecp256k1-dev pc:gmp:libgmp-dev pc:libprotobuf-c:libprotobuf-c-dev \
+        pc:libsecp256k1:libsecp256k1-dev hdr:secp256k1_schnorrsig.h:libsecp256k1-dev pc:gmp:libgmp-dev pc:libprotobuf-c:libprotobuf-c-dev \
         cmd:protoc-c:protobuf-c-compiler pc:cmocka:libcmocka-dev pc:lmdb:liblmdb-dev \
         pc:libcyaml:libcyaml-dev pc:yaml-0.1:libyaml-dev pc:jansson:libjansson-dev pc:libmicrohttpd:libmicrohttpd-dev \
         hdr:uthash.h:uthash-dev cmd:valgrind:valgrind cmd:clang:clang cmd:openssl:openssl \

@@ -106,6 +106,8 @@
     X(MPC_ERR_HD_NO_CHAIN_CODE, 434, "key has no chain code: derivation refused")                  \
     X(MPC_ERR_BATCH_MALFORMED, 435, "batch message malformed (count, lengths or framing)")         \
     X(MPC_ERR_BATCH_DIVERGED, 436, "batch instances left lock-step")                               \
+    X(MPC_ERR_TR_TWEAK, 440, "taproot tweak out of range or yields the identity")                  \
+    X(MPC_ERR_TR_INPUT, 441, "taproot signing input malformed (tweak mode, root or message)")      \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
@@ -164,7 +166,14 @@
     X(MPC_ERR_BATCH_DIGEST_LEN, 651, "batch entry is not a 32-byte digest (nothing signed)")       \
     X(MPC_ERR_BATCH_TOO_LARGE, 652, "batch exceeds the session message ceiling for its key type")  \
     X(MPC_ERR_BATCH_MIXED, 653, "sign request carries both message and messages")                  \
-    X(MPC_ERR_BATCH_ENTRY_INVALID, 654, "batch entry empty or too long (nothing signed)")
+    X(MPC_ERR_BATCH_ENTRY_INVALID, 654, "batch entry empty or too long (nothing signed)")          \
+    /* 660..669: Taproot signing requests (node) */                                                \
+    X(MPC_ERR_TR_ROOT, 660, "taproot merkle root must be empty or 32 bytes")                       \
+    X(MPC_ERR_TR_NOT_TAPROOT, 661, "taproot fields on a key type other than secp256k1-tr")         \
+    X(MPC_ERR_TR_UNTWEAKED_ROOT, 662, "taproot_untweaked together with a merkle root")             \
+    X(MPC_ERR_TR_MSG, 663, "taproot signing needs a 32-byte message (a BIP341 sighash)")          \
+    X(MPC_ERR_TR_PATH_BATCH, 664,                                                                  \
+      "taproot keys sign one message under the root key (no derivation path, no batch)")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

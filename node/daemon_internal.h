@@ -106,6 +106,9 @@ struct node_subjob {
     uint32_t n_batch;                      /* batch sign: messages signed, 0 = single sign */
     uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64];    /* batch signatures, request order */
     uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];      /* their ECDSA recovery ids */
+    uint8_t tr_output[32];                 /* Taproot: x-only output key the sig verifies under */
+    uint8_t tr_internal[32];               /* Taproot: x-only internal key */
+    int has_tr;                            /* 1 when tr_output/tr_internal are set */
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */
@@ -243,6 +246,16 @@ void node_intake_run(struct node_daemon *d);
 /* handlers.c */
 /* The key-type table of an Mpc__KeyType; NULL if the node does not know it. */
 const tss_keytype *node_handler_find(int key_type);
+
+/* The BIP341 tweak a Taproot sign request asks for (request.proto fields 8, 9; validated). */
+void node_handler_tr_tweak(const Mpc__SignRequest *s, tss_frost_tweak *tw);
+
+/*
+ * The x-only output key a Taproot sign request signs under with group key
+ * pk[0..pk_len) (33 bytes). Out: out. Returns: MPC_OK, MPC_ERR_BAD_POINT, MPC_ERR_TR_*.
+ */
+MPC_MUST_CHECK mpc_status node_handler_tr_output(const Mpc__SignRequest *s, const uint8_t *pk,
+                                                 size_t pk_len, uint8_t out[32]);
 /*
  * Prepares sub-job sj of job (key type sj->key_type).
  * Returns: MPC_OK (start a session), MPC_ERR_NOT_PARTICIPANT, or the error

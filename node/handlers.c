@@ -44,6 +44,7 @@
 #include "tss/batch.h"
 #include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
+#include "tss/frost_tr.h"
 #include "tss/keyshare.h"
 #include "tss/keytype.h"
 
@@ -56,7 +57,33 @@ static const struct {
 } kt_table[] = {
     {MPC__KEY_TYPE__KEY_TYPE_ED25519, &tss_keytype_ed25519},
     {MPC__KEY_TYPE__KEY_TYPE_SECP256K1, &tss_keytype_secp256k1},
+    {MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR, &tss_keytype_secp256k1_tr},
 };
+
+void
+node_handler_tr_tweak(const Mpc__SignRequest *s, tss_frost_tweak *tw)
+{
+    memset(tw, 0, sizeof *tw);
+    tw->mode = s->taproot_untweaked               ? TSS_FROST_TWEAK_NONE
+               : s->taproot_merkle_root.len == 32 ? TSS_FROST_TWEAK_ROOT
+                                                  : TSS_FROST_TWEAK_KEYPATH;
+    if (tw->mode == TSS_FROST_TWEAK_ROOT) {
+        memcpy(tw->root, s->taproot_merkle_root.data, sizeof tw->root);
+    }
+}
+
+mpc_status
+node_handler_tr_output(const Mpc__SignRequest *s, const uint8_t *pk, size_t pk_len, uint8_t out[32])
+{
+    tss_frost_tweak tw;
+    tss_point y;
+    memset(out, 0, 32);
+    if (pk_len != 33 || tss_group_secp256k1()->point_decode(&y, pk) != MPC_OK) {
+        return MPC_ERR_BAD_POINT;
+    }
+    node_handler_tr_tweak(s, &tw);
+    return tss_frost_tr_output_key(&y, &tw, out, NULL);
+}
 
 const tss_keytype *
 node_handler_find(int key_type)
@@ -537,7 +564,14 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     if (st == MPC_OK) {
         st = sj_derive(sj, s->derivation_path, share, share_len, tweak, &has_tweak);
     }
-    if (st == MPC_OK && s->n_messages > 0) {
+    if (st == MPC_OK && sj->h->sign_input_tweak != NULL) { /* Taproot: the request's tweak */
+        tss_frost_tweak tw;
+        node_handler_tr_tweak(s, &tw);
+        st = has_tweak || s->n_messages > 0 /* the request validation refused these */
+                 ? MPC_ERR_TR_PATH_BATCH
+                 : sj->h->sign_input_tweak(&sj->input, &sj->input_len, share, share_len,
+                                           s->message.data, s->message.len, &tw);
+    } else if (st == MPC_OK && s->n_messages > 0) {
         st = sj_batch_input(sj, s, share, share_len, has_tweak ? tweak : NULL);
     } else if (st == MPC_OK) {
         st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,

@@ -117,6 +117,10 @@ finish_sign(struct node_subjob *sj)
         return st;
     }
     mpc_status st = sj->h->sign_result(sj->result, sj->result_len, sj->sig, &sj->recid);
+    if (st == MPC_OK && sj->h->sign_result_xonly != NULL) { /* Taproot: the keys it signed under */
+        st = sj->h->sign_result_xonly(sj->result, sj->result_len, sj->tr_output, sj->tr_internal);
+        sj->has_tr = st == MPC_OK;
+    }
     sj->sig_len = st == MPC_OK ? TSS_KEYTYPE_SIG_BYTES : 0;
     return st;
 }

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "common/bytes.h"
+#include "node/store/keyinfo.h"
 
 #define KC_DOMAIN     "mpc-node/keyclaim/v1"
 #define KC_DOMAIN_LEN (sizeof KC_DOMAIN) /* with the NUL */
@@ -17,7 +18,7 @@
 static int
 query_ok(const struct node_keyclaim_query *q)
 {
-    return q != NULL && (q->key_type == 1 || q->key_type == 2) &&
+    return q != NULL && node_store_key_type_name(q->key_type) != NULL &&
            node_client_wallet_id_is_valid(q->wallet);
 }
 

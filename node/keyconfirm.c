@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "common/bytes.h"
+#include "node/store/keyinfo.h"
 
 #define KF_DOMAIN     "mpc-node/keyconfirm/v1"
 #define KF_DOMAIN_LEN (sizeof KF_DOMAIN) /* with the NUL */
@@ -18,7 +19,7 @@
 static int
 query_ok(const struct node_keyconfirm_query *q)
 {
-    return q != NULL && (q->key_type == 1 || q->key_type == 2) && q->version != 0 &&
+    return q != NULL && node_store_key_type_name(q->key_type) != NULL && q->version != 0 &&
            node_client_wallet_id_is_valid(q->wallet) &&
            node_client_request_id_is_valid(q->request_id);
 }

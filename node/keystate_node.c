@@ -97,10 +97,11 @@ own_entries(struct node_daemon *d, const char *peer, struct node_keystate_entry 
         /* keyinfo/<type>/<wallet> */
         const char *type = names[i] + strlen("keyinfo/");
         const char *wallet = strchr(type, '/');
-        int kt = wallet == NULL                         ? 0
-                 : strncmp(type, "ed25519/", 8) == 0    ? NODE_STORE_KEY_ED25519
-                 : strncmp(type, "secp256k1/", 10) == 0 ? NODE_STORE_KEY_SECP256K1
-                                                        : 0;
+        int kt = wallet == NULL                            ? 0
+                 : strncmp(type, "ed25519/", 8) == 0       ? NODE_STORE_KEY_ED25519
+                 : strncmp(type, "secp256k1/", 10) == 0    ? NODE_STORE_KEY_SECP256K1
+                 : strncmp(type, "secp256k1-tr/", 13) == 0 ? NODE_STORE_KEY_SECP256K1_TR
+                                                           : 0;
         if (kt == 0 || node_store_keyinfo_get(d->store, kt, wallet + 1, ki) != MPC_OK ||
             node_keystate_entry_from_keyinfo(&e[*n], wallet + 1, ki) != MPC_OK) {
             continue; /* store-check names unreadable records */

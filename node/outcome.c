@@ -200,6 +200,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
                                                        : job->req->reshare->wallet_id;
     int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
     int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    int tr = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR && sj->has_tr;
     const char *disputed[2];
     size_t n_disputed = 0;
     for (int k = 0; k < 2; k++) {
@@ -218,8 +219,11 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .failed_peer = sj->failed_peer,
         .public_key = sj->pk_len > 0 ? sj->pk : NULL,
         .public_key_len = sj->pk_len,
-        .signature = ok_sig && !ecdsa ? sj->sig : NULL,
-        .signature_len = ok_sig && !ecdsa ? sj->sig_len : 0,
+        .signature = ok_sig && !ecdsa && !tr ? sj->sig : NULL,
+        .signature_len = ok_sig && !ecdsa && !tr ? sj->sig_len : 0,
+        .schnorr_signature = ok_sig && tr ? sj->sig : NULL,
+        .taproot_output_key = ok_sig && tr ? sj->tr_output : NULL,
+        .taproot_internal_key = ok_sig && tr ? sj->tr_internal : NULL,
         .ecdsa_rs = ok_sig && ecdsa ? sj->sig : NULL,
         .recovery_id = ok_sig && ecdsa ? sj->recid : 0,
         .key_version = sj->version,

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_schnorrsig.h>
 #include <sodium.h>
 
 #include "node/client/results.h"
@@ -22,6 +24,11 @@ signature_verifies(const struct node_peerresult_want *w, const uint8_t sig64[64]
     secp256k1_pubkey pk;
     secp256k1_ecdsa_signature s;
     const secp256k1_context *ctx = secp256k1_context_static; /* verification needs no tables */
+    if (w->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) {
+        secp256k1_xonly_pubkey xk;
+        return w->tr_output != NULL && secp256k1_xonly_pubkey_parse(ctx, &xk, w->tr_output) &&
+               secp256k1_schnorrsig_verify(ctx, sig64, w->msg, w->msg_len, &xk);
+    }
     return w->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 && w->msg_len == 32 &&
            w->group_pk_len == 33 && secp256k1_ec_pubkey_parse(ctx, &pk, w->group_pk, 33) &&
            secp256k1_ecdsa_signature_parse_compact(ctx, &s, sig64) &&
@@ -38,6 +45,17 @@ result_signature(const Mpc__Result *r, const struct node_peerresult_want *w, uin
             return 0;
         }
         memcpy(sig, r->eddsa_signature.data, 64);
+        *recid = 0;
+        return 1;
+    }
+    if (w->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) { /* under the expected output key */
+        if (r->schnorr_signature.len != 64 || r->taproot_output_key.len != 32 ||
+            r->taproot_internal_key.len != 32 || w->tr_output == NULL ||
+            memcmp(r->taproot_output_key.data, w->tr_output, 32) != 0 || w->group_pk_len != 33 ||
+            memcmp(r->taproot_internal_key.data, w->group_pk + 1, 32) != 0) {
+            return 0;
+        }
+        memcpy(sig, r->schnorr_signature.data, 64);
         *recid = 0;
         return 1;
     }

@@ -40,16 +40,18 @@
 
 /* What a node expects of a peer's result. All borrowed. */
 struct node_peerresult_want {
-    const char *peer;        /* the peer asked (the copy must be signed by it) */
-    const uint8_t *peer_pk;  /* its 32-byte Ed25519 identity key */
-    const char *request_id;  /* the request */
-    const uint8_t *digest;   /* 32-byte SHA-256 of the request bytes */
-    int key_type;            /* Mpc__KeyType */
-    uint32_t version;        /* key version signed with */
-    const uint8_t *group_pk; /* group key: 32 bytes (Ed25519) or 33 (compressed secp256k1) */
-    size_t group_pk_len;     /* its length */
-    const uint8_t *msg;      /* the signed message (ECDSA: the 32-byte digest) */
-    size_t msg_len;          /* its length */
+    const char *peer;         /* the peer asked (the copy must be signed by it) */
+    const uint8_t *peer_pk;   /* its 32-byte Ed25519 identity key */
+    const char *request_id;   /* the request */
+    const uint8_t *digest;    /* 32-byte SHA-256 of the request bytes */
+    int key_type;             /* Mpc__KeyType */
+    uint32_t version;         /* key version signed with */
+    const uint8_t *group_pk;  /* group key: 32 bytes (Ed25519) or 33 (compressed secp256k1) */
+    size_t group_pk_len;      /* its length */
+    const uint8_t *msg;       /* the signed message (ECDSA: the 32-byte digest) */
+    size_t msg_len;           /* its length */
+    const uint8_t *tr_output; /* Taproot: the 32-byte x-only output key the request's tweak
+                                 gives (the signature must verify under it); NULL otherwise */
 };
 
 /*

@@ -129,6 +129,11 @@ adopt(struct node_subjob *sj, const Mpc__Result *r, const uint8_t sig[64], uint8
     memcpy(sj->sig, sig, 64);
     sj->sig_len = 64;
     sj->recid = recid;
+    if (r->taproot_output_key.len == 32 && r->taproot_internal_key.len == 32) { /* checked */
+        memcpy(sj->tr_output, r->taproot_output_key.data, 32);
+        memcpy(sj->tr_internal, r->taproot_internal_key.data, 32);
+        sj->has_tr = 1;
+    }
     sj->status = MPC_OK;
     sj->error_text[0] = '\0';
     sj->failed_peer[0] = '\0';
@@ -169,6 +174,13 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
         .msg = job->req->sign->message.data,
         .msg_len = job->req->sign->message.len,
     };
+    uint8_t tr_output[32];
+    if (sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) { /* what the peer must have used */
+        if (node_handler_tr_output(job->req->sign, sj->pk, sj->pk_len, tr_output) != MPC_OK) {
+            return NODE_PEERRESULT_NOTHING;
+        }
+        w.tr_output = tr_output;
+    }
     Mpc__Result *r = NULL;
     uint8_t sig[64], recid = 0;
     st = node_peerresult_check(buf, rl, &w, &r, sig, &recid);

@@ -15,6 +15,7 @@
 
 #include "common/secmem.h"
 #include "tss/ctime.h"
+#include "tss/frost_tr.h"
 #include "tss/keyshare.h"
 #include "tss/pok.h"
 #include "tss/vss.h"
@@ -391,9 +392,9 @@ dkg_result(tss_base *base, uint8_t **out, size_t *out_len)
 
 /* Round 1: u16 t | t points | R | mu; round 2: share | n digests; round 3: hash (t <= n). */
 static size_t
-dkg_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+dkg_msg_len(size_t pt, uint32_t n, uint32_t round, int is_broadcast)
 {
-    const size_t pt = 32, sc = TSS_SCALAR_BYTES;
+    const size_t sc = TSS_SCALAR_BYTES;
     switch (round) {
     case 1:
         return is_broadcast ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + pt + sc + TSS_DIGEST_BYTES
@@ -407,6 +408,26 @@ dkg_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
     return 0;
 }
 
+static size_t
+dkg_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return dkg_msg_len(32, n, round, is_broadcast);
+}
+
+static size_t
+dkg_tr_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return dkg_msg_len(33, n, round, is_broadcast);
+}
+
+mpc_status
+tss_dkg_tr_create(tss_base **out, const tss_params *p)
+{
+    const tss_suite suite = {.g = tss_group_secp256k1(),
+                             .pok_challenge = tss_frost_tr_pok_challenge}; /* copied */
+    return tss_dkg_create_suite(out, p, &suite);
+}
+
 const tss_protocol tss_proto_frost_dkg = {.name = "frost-dkg",
                                           .create = tss_dkg_create,
                                           .start = dkg_start,
@@ -414,3 +435,12 @@ const tss_protocol tss_proto_frost_dkg = {.name = "frost-dkg",
                                           .result = dkg_result,
                                           .destroy = dkg_destroy,
                                           .max_msg_len = dkg_max_msg_len};
+
+/* The same rounds on secp256k1 (Taproot keys): 33-byte points, the BIP340 suite's PoK hash. */
+const tss_protocol tss_proto_frost_tr_dkg = {.name = "frost-tr-dkg",
+                                             .create = tss_dkg_tr_create,
+                                             .start = dkg_start,
+                                             .handle = dkg_handle,
+                                             .result = dkg_result,
+                                             .destroy = dkg_destroy,
+                                             .max_msg_len = dkg_tr_max_msg_len};

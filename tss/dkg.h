@@ -57,4 +57,14 @@ MPC_MUST_CHECK mpc_status tss_dkg_create(tss_base **out, const tss_params *p);
 MPC_MUST_CHECK mpc_status tss_dkg_create_suite(tss_base **out, const tss_params *p,
                                                const tss_suite *suite);
 
+/*
+ * The protocol "frost-tr-dkg": the same DKG on secp256k1 for Taproot keys
+ * (33-byte points; PoK challenge tss_frost_tr_pok_challenge); result: a
+ * keyshare.h record on curve secp256k1.
+ */
+extern const tss_protocol tss_proto_frost_tr_dkg;
+
+/* Creates a frost-tr-dkg state; as tss_dkg_create. */
+MPC_MUST_CHECK mpc_status tss_dkg_tr_create(tss_base **out, const tss_params *p);
+
 #endif /* MPC_TSS_DKG_H */

@@ -1,5 +1,7 @@
 /*
- * frost_sign.c — coordinator-less FROST(Ed25519, SHA-512) signing state machine.
+ * frost_sign.c — coordinator-less FROST signing state machine, one code path
+ * for the ciphersuites of frost.h: "frost-sign" (FROST(Ed25519, SHA-512)) and
+ * "frost-tr-sign" (FROST(secp256k1, SHA-256) with BIP340, a Taproot tweak).
  */
 #include "tss/frost_sign.h"
 
@@ -24,7 +26,9 @@ typedef struct tss_frost_sign tss_frost_sign;
 
 struct tss_frost_sign {
     tss_base b;                  /* first member (the table casts): rounds, parties, failure */
-    const tss_group *g;          /* ed25519 */
+    const tss_frost_suite *cs;   /* ciphersuite */
+    const tss_group *g;          /* its group */
+    tss_frost_tweak tweak;       /* BIP341 tweak (frost-tr-sign) */
     tss_keyshare *ks;            /* own key share */
     uint8_t *msg;                /* message to sign */
     size_t msg_len;              /* its length */
@@ -35,7 +39,7 @@ struct tss_frost_sign {
     uint8_t context[TSS_DIGEST_BYTES]; /* digest of (group key, message) every signer must share */
     tss_frost_ctx ctx;                 /* binding factors, R, c */
     tss_scalar *z;                     /* signature share of each party */
-    uint8_t sig[TSS_FROST_SIG_BYTES];  /* result */
+    uint8_t sig[TSS_FROST_SIG_MAX_BYTES]; /* result: cs->sig_len bytes */
 };
 
 mpc_status
@@ -80,23 +84,112 @@ tss_sign_input_encode_hd(uint8_t **out, size_t *out_len, const uint8_t *keyshare
     return MPC_OK;
 }
 
+mpc_status
+tss_tr_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare,
+                         size_t keyshare_len, const uint8_t *msg, size_t msg_len,
+                         const tss_frost_tweak *tweak)
+{
+    uint8_t *in = NULL;
+    size_t in_len = 0;
+    if (tweak == NULL ||
+        (tweak->mode != TSS_FROST_TWEAK_NONE && tweak->mode != TSS_FROST_TWEAK_KEYPATH &&
+         tweak->mode != TSS_FROST_TWEAK_ROOT)) {
+        if (out != NULL) {
+            *out = NULL;
+        }
+        if (out_len != NULL) {
+            *out_len = 0;
+        }
+        return tweak == NULL ? MPC_ERR_INVALID_ARG : MPC_ERR_TR_INPUT;
+    }
+    mpc_status st = tss_sign_input_encode(&in, &in_len, keyshare, keyshare_len, msg, msg_len);
+    if (st != MPC_OK) {
+        *out = NULL;
+        *out_len = 0;
+        return st;
+    }
+    /* The same layout with version 2 and u8 mode | 32-byte root after the version. */
+    size_t len = in_len + 1 + sizeof tweak->root;
+    uint8_t *buf = mpc_secure_alloc(len);
+    if (buf != NULL) {
+        buf[0] = TSS_TR_SIGN_INPUT_VERSION;
+        buf[1] = (uint8_t)tweak->mode;
+        memcpy(buf + 2, tweak->root, sizeof tweak->root);
+        memcpy(buf + 2 + sizeof tweak->root, in + 1, in_len - 1);
+    }
+    mpc_secure_free(in);
+    *out = buf;
+    *out_len = buf != NULL ? len : 0;
+    return buf != NULL ? MPC_OK : MPC_ERR_NOMEM;
+}
+
+/* Reads the version (out: *ver_out) and, for frost-tr-sign, the BIP341 tweak. */
+static mpc_status
+sign_load_header(tss_frost_sign *s, tss_rd *r, uint8_t *ver_out)
+{
+    uint8_t ver = tss_rd_u8(r);
+    *ver_out = ver;
+    if (!s->cs->bip340) { /* version 2: an HD tweak follows the message */
+        return ver == TSS_SIGN_INPUT_VERSION || ver == TSS_SIGN_INPUT_VERSION_HD
+                   ? MPC_OK
+                   : MPC_ERR_MSG_MALFORMED;
+    }
+    uint8_t mode = tss_rd_u8(r);
+    const uint8_t *root = tss_rd_bytes(r, sizeof s->tweak.root);
+    if (ver != TSS_TR_SIGN_INPUT_VERSION || root == NULL) {
+        return MPC_ERR_MSG_MALFORMED;
+    }
+    if (mode != TSS_FROST_TWEAK_NONE && mode != TSS_FROST_TWEAK_KEYPATH &&
+        mode != TSS_FROST_TWEAK_ROOT) {
+        return MPC_ERR_TR_INPUT;
+    }
+    s->tweak.mode = (tss_frost_tweak_mode)mode;
+    memcpy(s->tweak.root, root, sizeof s->tweak.root);
+    return MPC_OK;
+}
+
+/* Digest of what is signed, under which key and tweak: compared in round 1. */
+static void
+sign_context_digest(tss_frost_sign *s)
+{
+    uint8_t pk[TSS_POINT_MAX_BYTES], mode = (uint8_t)s->tweak.mode;
+    crypto_generichash_state h;
+    s->g->point_encode(pk, &s->ks->group_key);
+    crypto_generichash_init(&h, NULL, 0, TSS_DIGEST_BYTES);
+    if (s->cs->bip340) {
+        crypto_generichash_update(&h, (const uint8_t *)"mpc-frost-tr-sign-v1", 21);
+        crypto_generichash_update(&h, &mode, 1);
+        crypto_generichash_update(&h, s->tweak.root, sizeof s->tweak.root);
+    } else {
+        crypto_generichash_update(&h, (const uint8_t *)"mpc-frost-sign-v1", 18);
+    }
+    crypto_generichash_update(&h, pk, s->g->point_len);
+    crypto_generichash_update(&h, s->msg, s->msg_len);
+    crypto_generichash_final(&h, s->context, TSS_DIGEST_BYTES);
+}
+
 /* Decodes the input and maps parties to key members. */
 static mpc_status
 sign_load_input(tss_frost_sign *s, const tss_params *p)
 {
     tss_rd r;
     tss_rd_init(&r, p->input, p->input_len);
-    uint8_t ver = tss_rd_u8(&r);
+    uint8_t ver = 0;
+    mpc_status st = sign_load_header(s, &r, &ver);
     uint32_t ks_len = tss_rd_u32(&r);
     const uint8_t *ks = tss_rd_bytes(&r, ks_len);
     uint32_t msg_len = tss_rd_u32(&r);
     const uint8_t *msg = tss_rd_bytes(&r, msg_len);
-    const uint8_t *tweak =
-        ver == TSS_SIGN_INPUT_VERSION_HD ? tss_rd_bytes(&r, TSS_SCALAR_BYTES) : NULL;
-    if (!tss_rd_done(&r) || (ver != TSS_SIGN_INPUT_VERSION && tweak == NULL)) {
+    const uint8_t *tweak = !s->cs->bip340 && ver == TSS_SIGN_INPUT_VERSION_HD
+                               ? tss_rd_bytes(&r, TSS_SCALAR_BYTES)
+                               : NULL;
+    if (st != MPC_OK) {
+        return st;
+    }
+    if (!tss_rd_done(&r) || (ver == TSS_SIGN_INPUT_VERSION_HD && !s->cs->bip340 && tweak == NULL)) {
         return MPC_ERR_MSG_MALFORMED;
     }
-    mpc_status st = tss_keyshare_decode(&s->ks, ks, ks_len);
+    st = tss_keyshare_decode(&s->ks, ks, ks_len);
     if (st == MPC_OK && tweak != NULL) {
         /* Every signer shifts its share: a sharing of y + τ (hd-derivation.md §5). */
         st = tss_keyshare_tweak(s->ks, tweak);
@@ -126,20 +219,14 @@ sign_load_input(tss_frost_sign *s, const tss_params *p)
     if (s->member[s->b.self] != s->ks->self) {
         return MPC_ERR_INVALID_ARG;
     }
-    /* What is being signed, under which key: compared in round 1 before any nonce is used. */
-    uint8_t pk[TSS_POINT_MAX_BYTES];
-    crypto_generichash_state h;
-    s->g->point_encode(pk, &s->ks->group_key);
-    crypto_generichash_init(&h, NULL, 0, TSS_DIGEST_BYTES);
-    crypto_generichash_update(&h, (const uint8_t *)"mpc-frost-sign-v1", 18);
-    crypto_generichash_update(&h, pk, s->g->point_len);
-    crypto_generichash_update(&h, s->msg, s->msg_len);
-    crypto_generichash_final(&h, s->context, TSS_DIGEST_BYTES);
+    sign_context_digest(s); /* compared in round 1 before any nonce is used */
     return MPC_OK;
 }
 
-mpc_status
-tss_frost_sign_create(tss_base **out, const tss_params *p)
+/* Creates a signing state of protocol proto over ciphersuite cs. */
+static mpc_status
+sign_create(tss_base **out, const tss_params *p, const tss_protocol *proto,
+            const tss_frost_suite *cs)
 {
     if (out != NULL) {
         *out = NULL;
@@ -154,8 +241,9 @@ tss_frost_sign_create(tss_base **out, const tss_params *p)
     if (s == NULL) {
         return MPC_ERR_NOMEM;
     }
-    s->g = tss_group_ed25519();
-    mpc_status st = tss_base_init(&s->b, &tss_proto_frost_sign, p);
+    s->cs = cs;
+    s->g = cs->group();
+    mpc_status st = tss_base_init(&s->b, proto, p);
     if (st == MPC_OK) {
         st = sign_load_input(s, p);
     }
@@ -169,6 +257,18 @@ tss_frost_sign_create(tss_base **out, const tss_params *p)
         }
     }
     return tss_base_created(&s->b, st, out);
+}
+
+mpc_status
+tss_frost_sign_create(tss_base **out, const tss_params *p)
+{
+    return sign_create(out, p, &tss_proto_frost_sign, &tss_frost_ed25519);
+}
+
+mpc_status
+tss_frost_tr_sign_create(tss_base **out, const tss_params *p)
+{
+    return sign_create(out, p, &tss_proto_frost_tr_sign, &tss_frost_secp256k1_tr);
 }
 
 static void
@@ -199,7 +299,7 @@ fsign_start(tss_base *base, mpc_outbox *out)
     const tss_group *g = s->g;
     uint32_t self = s->b.self;
     tss_frost_commitment *c = &s->comms[self];
-    mpc_status st = tss_frost_commit(g, &s->nonces->nonces, c, s->ks->members[s->ks->self].id,
+    mpc_status st = tss_frost_commit(s->cs, &s->nonces->nonces, c, s->ks->members[s->ks->self].id,
                                      s->ks->secret, NULL, NULL);
     if (st != MPC_OK) {
         return tss_base_fail(&s->b, st, TSS_NO_CULPRIT);
@@ -243,8 +343,8 @@ static mpc_status
 sign_send_share(tss_frost_sign *s, mpc_outbox *out)
 {
     const tss_group *g = s->g;
-    mpc_status st =
-        tss_frost_ctx_init(&s->ctx, g, &s->ks->group_key, s->comms, s->b.n, s->msg, s->msg_len);
+    mpc_status st = tss_frost_ctx_init(&s->ctx, s->cs, &s->ks->group_key, s->comms, s->b.n, s->msg,
+                                       s->msg_len, &s->tweak);
     if (st == MPC_ERR_IDENTITY_POINT) {
         st = MPC_ERR_BAD_COMMITMENT; /* the commitments cancel out: no single culprit */
     }
@@ -306,9 +406,7 @@ sign_handle_r1(tss_frost_sign *s, uint32_t from, tss_rd *r, const uint8_t *data,
 static mpc_status
 sign_finish(tss_frost_sign *s)
 {
-    const tss_group *g = s->g;
     tss_scalar *sorted = calloc(s->b.n, sizeof *sorted);
-    uint8_t pk[TSS_POINT_MAX_BYTES];
     if (sorted == NULL) {
         return tss_base_fail(&s->b, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
     }
@@ -317,8 +415,8 @@ sign_finish(tss_frost_sign *s)
     }
     mpc_status st = tss_frost_aggregate(&s->ctx, s->sig, sorted);
     free(sorted);
-    g->point_encode(pk, &s->ks->group_key);
-    if (st == MPC_OK && crypto_sign_verify_detached(s->sig, s->msg, s->msg_len, pk) == 0) {
+    /* An independent verifier: libsodium (Ed25519), libsecp256k1 schnorrsig (BIP340). */
+    if (st == MPC_OK && s->cs->verify(s->sig, &s->ctx.group_key, s->msg, s->msg_len) == MPC_OK) {
         s->b.done = 1;
         s->b.round = 0;
         return MPC_OK;
@@ -375,19 +473,29 @@ fsign_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
     tss_frost_sign *s = (tss_frost_sign *)base;
     /* tss_proto_result checked the arguments and that the run is done */
-    if ((*out = mpc_secure_alloc(TSS_FROST_SIG_BYTES)) == NULL) {
+    size_t len = s->cs->bip340 ? TSS_TR_SIGN_RESULT_BYTES : s->cs->sig_len;
+    if ((*out = mpc_secure_alloc(len)) == NULL) {
         return MPC_ERR_NOMEM;
     }
-    memcpy(*out, s->sig, TSS_FROST_SIG_BYTES);
-    *out_len = TSS_FROST_SIG_BYTES;
+    memcpy(*out, s->sig, s->cs->sig_len);
+    if (s->cs->bip340) { /* sig | x-only output key | x-only internal key */
+        int odd = 0;
+        mpc_status st = tss_frost_xonly(s->g, *out + 64, &odd, &s->ctx.group_key);
+        memcpy(*out + 96, s->ctx.internal_x, TSS_FROST_XONLY_BYTES);
+        if (st != MPC_OK) {
+            mpc_secure_free(*out);
+            *out = NULL;
+            return st;
+        }
+    }
+    *out_len = len;
     return MPC_OK;
 }
 
 /* Round 1: D | E | digest; round 2: z | n digests (both broadcast). */
 static size_t
-frost_sign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+sign_max_msg_len(size_t pt, uint32_t n, uint32_t round, int is_broadcast)
 {
-    const size_t pt = 32;
     if (!is_broadcast) {
         return 0;
     }
@@ -400,6 +508,18 @@ frost_sign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
     return 0;
 }
 
+static size_t
+frost_sign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return sign_max_msg_len(32, n, round, is_broadcast);
+}
+
+static size_t
+frost_tr_sign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return sign_max_msg_len(33, n, round, is_broadcast);
+}
+
 const tss_protocol tss_proto_frost_sign = {.name = "frost-sign",
                                            .create = tss_frost_sign_create,
                                            .start = fsign_start,
@@ -407,3 +527,11 @@ const tss_protocol tss_proto_frost_sign = {.name = "frost-sign",
                                            .result = fsign_result,
                                            .destroy = fsign_destroy,
                                            .max_msg_len = frost_sign_max_msg_len};
+
+const tss_protocol tss_proto_frost_tr_sign = {.name = "frost-tr-sign",
+                                              .create = tss_frost_tr_sign_create,
+                                              .start = fsign_start,
+                                              .handle = fsign_handle,
+                                              .result = fsign_result,
+                                              .destroy = fsign_destroy,
+                                              .max_msg_len = frost_tr_sign_max_msg_len};

@@ -162,3 +162,66 @@ const tss_keytype tss_keytype_secp256k1 = {
     .record_public = ecdsa_record_public,
     .record_quarantine = tss_dkls_keyrec_quarantine,
 };
+
+/* ---------------------------------------------------------------- secp256k1-tr */
+
+static mpc_status
+tr_sign_input_tweak(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                    const uint8_t *msg, size_t msg_len, const tss_frost_tweak *tweak)
+{
+    return tss_tr_sign_input_encode(out, out_len, rec, len, msg, msg_len, tweak);
+}
+
+/* Without a request's choice: the key-path-only output key of BIP86. */
+static mpc_status
+tr_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
+              size_t msg_len, const char *const *signers, uint32_t n, const uint8_t *hd_tweak)
+{
+    (void)signers; /* frost-tr-sign maps the session parties by node id */
+    (void)n;
+    if (hd_tweak != NULL) { /* no HD derivation for BIP341 keys (MPC_ERR_TR_PATH_BATCH) */
+        return MPC_ERR_UNSUPPORTED;
+    }
+    const tss_frost_tweak keypath = {.mode = TSS_FROST_TWEAK_KEYPATH};
+    return tss_tr_sign_input_encode(out, out_len, rec, len, msg, msg_len, &keypath);
+}
+
+/* Result: sig (64) | x-only output key (32) | x-only internal key (32). */
+static mpc_status
+tr_sign_result(const uint8_t *res, size_t len, uint8_t sig[TSS_KEYTYPE_SIG_BYTES], uint8_t *recid)
+{
+    *recid = 0;
+    if (res == NULL || len != TSS_TR_SIGN_RESULT_BYTES) {
+        return MPC_ERR_INTERNAL;
+    }
+    memcpy(sig, res, TSS_KEYTYPE_SIG_BYTES);
+    return MPC_OK;
+}
+
+static mpc_status
+tr_sign_result_xonly(const uint8_t *res, size_t len, uint8_t output_x[TSS_FROST_XONLY_BYTES],
+                     uint8_t internal_x[TSS_FROST_XONLY_BYTES])
+{
+    if (res == NULL || len != TSS_TR_SIGN_RESULT_BYTES) {
+        return MPC_ERR_INTERNAL;
+    }
+    memcpy(output_x, res + 64, TSS_FROST_XONLY_BYTES);
+    memcpy(internal_x, res + 96, TSS_FROST_XONLY_BYTES);
+    return MPC_OK;
+}
+
+const tss_keytype tss_keytype_secp256k1_tr = {
+    .name = "secp256k1-tr",
+    .keygen = &tss_proto_frost_tr_dkg,
+    .sign = &tss_proto_frost_tr_sign,
+    .reshare = &tss_proto_frost_tr_reshare,
+    .keygen_input = NULL,
+    .sign_input = tr_sign_input,
+    .reshare_input = tss_reshare_input_encode,
+    .sign_result = tr_sign_result,
+    .record_keyshare = eddsa_record_keyshare, /* the same keyshare.h record, on secp256k1 */
+    .record_public = eddsa_record_public,
+    .record_quarantine = NULL,
+    .sign_input_tweak = tr_sign_input_tweak,
+    .sign_result_xonly = tr_sign_result_xonly,
+};

@@ -10,6 +10,10 @@
  *              a tss/dkls_keyrec.h key record; retired versions are deleted
  *              (with their OT setups, spec §7); a peer can be quarantined.
  *              Batches: dkls-sign-batch.
+ *   secp256k1-tr: FROST(secp256k1, SHA-256) with BIP340 (Taproot) —
+ *              frost-tr-dkg / frost-tr-sign / frost-tr-reshare; the record is
+ *              a tss/keyshare.h record on secp256k1; signing applies a BIP341
+ *              tweak (docs/specs/frost-taproot.md); retired versions are kept.
  *
  * Every function allocates its byte outputs with mpc_secure_alloc (they may
  * hold a share): the caller frees them with mpc_secure_free. Outputs are
@@ -24,13 +28,16 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "tss/frost.h"
 #include "tss/keyshare.h"
 #include "tss/proto.h"
 
-#define TSS_KEYTYPE_SIG_BYTES 64 /* signature bytes handed out: Ed25519 R || S, ECDSA r || s */
+#define TSS_KEYTYPE_SIG_BYTES                                                                      \
+    64 /* signature bytes handed out: Ed25519 R || S, ECDSA r || s,                                \
+          BIP340 x(R) || s */
 
 typedef struct {
-    const char *name;               /* "ed25519", "secp256k1": record and subject token */
+    const char *name;               /* "ed25519", "secp256k1", "secp256k1-tr": record, subject */
     const tss_protocol *keygen;     /* key generation */
     const tss_protocol *sign;       /* signing */
     const tss_protocol *sign_batch; /* N signings in one session (tss/batch.h), or NULL */
@@ -63,9 +70,32 @@ typedef struct {
     /* Re-encodes a record with node_id's pair quarantined; NULL: the type has no quarantine. */
     mpc_status (*record_quarantine)(const uint8_t *rec, size_t len, const char *node_id,
                                     uint8_t **out, size_t *out_len);
+    /*
+     * Taproot only (NULL for the others): the signing input with a BIP341
+     * tweak; sign_input is this with the key-path (BIP86) tweak.
+     */
+    mpc_status (*sign_input_tweak)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                                   const uint8_t *msg, size_t msg_len,
+                                   const tss_frost_tweak *tweak);
+    /*
+     * Taproot only: the x-only output key (what the signature verifies under)
+     * and internal key of a signing result.
+     * Returns: MPC_OK or MPC_ERR_INTERNAL (not a result of this type's sign).
+     */
+    mpc_status (*sign_result_xonly)(const uint8_t *res, size_t len,
+                                    uint8_t output_x[TSS_FROST_XONLY_BYTES],
+                                    uint8_t internal_x[TSS_FROST_XONLY_BYTES]);
 } tss_keytype;
 
-extern const tss_keytype tss_keytype_ed25519;   /* FROST(Ed25519) */
-extern const tss_keytype tss_keytype_secp256k1; /* DKLs23 on secp256k1 */
+extern const tss_keytype tss_keytype_ed25519;      /* FROST(Ed25519) */
+extern const tss_keytype tss_keytype_secp256k1;    /* DKLs23 on secp256k1 */
+extern const tss_keytype tss_keytype_secp256k1_tr; /* FROST(secp256k1, SHA-256) + BIP340 */
+
+/*
+ * HD HOOK (issue 14): BIP32 non-hardened derivation of a Taproot key applies
+ * to the internal key (the group key of the record) before the BIP341 tweak;
+ * once the chain-code/derivation API exists, frost-tr-sign takes the derived
+ * additive offset like the tweak (see docs/specs/frost-taproot.md §5).
+ */
 
 #endif /* MPC_TSS_KEYTYPE_H */

@@ -515,12 +515,12 @@ rsh_result(tss_base *base, uint8_t **out, size_t *out_len)
 
 /* Round 1: u16 t' | t' points (t' <= n); round 2: share | n digests; round 3: hash. */
 static size_t
-reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+reshare_msg_len(size_t pt, uint32_t n, uint32_t round, int is_broadcast)
 {
     switch (round) {
     case 1:
         return is_broadcast
-                   ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * 32 + 1 + TSS_KEYSHARE_CHAIN_BYTES
+                   ? TSS_MSG_HEADER_BYTES + 2 + (size_t)n * pt + 1 + TSS_KEYSHARE_CHAIN_BYTES
                    : 0;
     case 2:
         return is_broadcast
@@ -532,6 +532,25 @@ reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
     return 0;
 }
 
+static size_t
+reshare_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return reshare_msg_len(32, n, round, is_broadcast);
+}
+
+static size_t
+reshare_tr_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return reshare_msg_len(33, n, round, is_broadcast);
+}
+
+mpc_status
+tss_reshare_tr_create(tss_base **out, const tss_params *p)
+{
+    const tss_suite suite = {.g = tss_group_secp256k1()}; /* copied by the state */
+    return tss_reshare_create_suite(out, p, &suite);
+}
+
 const tss_protocol tss_proto_frost_reshare = {.name = "frost-reshare",
                                               .create = tss_reshare_create,
                                               .start = rsh_start,
@@ -539,3 +558,12 @@ const tss_protocol tss_proto_frost_reshare = {.name = "frost-reshare",
                                               .result = rsh_result,
                                               .destroy = rsh_destroy,
                                               .max_msg_len = reshare_max_msg_len};
+
+/* The same rounds on secp256k1 records (Taproot keys): 33-byte points. */
+const tss_protocol tss_proto_frost_tr_reshare = {.name = "frost-tr-reshare",
+                                                 .create = tss_reshare_tr_create,
+                                                 .start = rsh_start,
+                                                 .handle = rsh_handle,
+                                                 .result = rsh_result,
+                                                 .destroy = rsh_destroy,
+                                                 .max_msg_len = reshare_tr_max_msg_len};

@@ -67,4 +67,13 @@ MPC_MUST_CHECK mpc_status tss_reshare_create(tss_base **out, const tss_params *p
 MPC_MUST_CHECK mpc_status tss_reshare_create_suite(tss_base **out, const tss_params *p,
                                                    const tss_suite *suite);
 
+/*
+ * The protocol "frost-tr-reshare": the same reshare on secp256k1 key-share
+ * records (Taproot keys, 33-byte points); input and result as frost-reshare.
+ */
+extern const tss_protocol tss_proto_frost_tr_reshare;
+
+/* Creates a frost-tr-reshare state; as tss_reshare_create. */
+MPC_MUST_CHECK mpc_status tss_reshare_tr_create(tss_base **out, const tss_params *p);
+
 #endif /* MPC_TSS_RESHARE_H */

@@ -5,7 +5,9 @@
 #include "tss/secp256k1.h"
 
 #include <secp256k1_ecdh.h>
+#include <secp256k1_extrakeys.h>
 #include <secp256k1_recovery.h>
+#include <secp256k1_schnorrsig.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -496,6 +498,21 @@ tss_secp_ecdsa_verify(const tss_secp_ctx *ctx, const uint8_t sig64[64], const ui
         return MPC_ERR_VERIFY_FAILED;
     }
     return secp256k1_ecdsa_verify(ctx->lib, &sig, msg32, pk) ? MPC_OK : MPC_ERR_VERIFY_FAILED;
+}
+
+mpc_status
+tss_secp_schnorr_verify(const tss_secp_ctx *ctx, const uint8_t sig64[64], const uint8_t *msg,
+                        size_t msg_len, const uint8_t xonly32[32])
+{
+    if (ctx == NULL || sig64 == NULL || (msg == NULL && msg_len > 0) || xonly32 == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    secp256k1_xonly_pubkey xpk;
+    if (!secp256k1_xonly_pubkey_parse(ctx->lib, &xpk, xonly32)) {
+        return MPC_ERR_VERIFY_FAILED;
+    }
+    return secp256k1_schnorrsig_verify(ctx->lib, sig64, msg, msg_len, &xpk) ? MPC_OK
+                                                                            : MPC_ERR_VERIFY_FAILED;
 }
 
 mpc_status

@@ -209,6 +209,16 @@ MPC_MUST_CHECK mpc_status tss_secp_ecdsa_verify(const tss_secp_ctx *ctx, const u
                                                 const secp256k1_pubkey *pk);
 
 /*
+ * Verifies a BIP340 signature sig64 on msg[0..msg_len) under the x-only key
+ * xonly32 with secp256k1_schnorrsig_verify.
+ * Returns: MPC_OK; MPC_ERR_VERIFY_FAILED (key not on the curve or signature
+ *          invalid); MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status tss_secp_schnorr_verify(const tss_secp_ctx *ctx, const uint8_t sig64[64],
+                                                  const uint8_t *msg, size_t msg_len,
+                                                  const uint8_t xonly32[32]);
+
+/*
  * Recovers the public key from r || s, recid (0..3) and msg32 (secp256k1_ecdsa_recover).
  * Out: pk — cleared on entry.
  * Returns: MPC_OK; MPC_ERR_VERIFY_FAILED if recovery fails; MPC_ERR_INVALID_ARG.

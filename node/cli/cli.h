@@ -68,7 +68,7 @@ struct cli_pass_opts {
  */
 int cli_key_opt(const char **file, struct cli_pass_opts *pass, int c, const char *arg);
 
-/* Returns: the Mpc__KeyType named by s ("ed25519", "secp256k1"), 0 for another name. */
+/* Returns: the Mpc__KeyType named by s ("ed25519", "secp256k1", "secp256k1-tr"), 0 otherwise. */
 int cli_parse_key_type(const char *s);
 
 /* NATS connection options shared by the commands that talk to the cluster. */

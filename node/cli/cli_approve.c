@@ -198,6 +198,11 @@ load_body(struct cli_req_opts *o, const Mpc__Request *r)
     memcpy(o->message, r->sign->message.data, r->sign->message.len);
     o->message_len = r->sign->message.len;
     o->hd_path = r->sign->derivation_path; /* borrowed from the loaded request, like wallet */
+    if (r->sign->taproot_merkle_root.len == sizeof o->tr_root) { /* what results are checked by */
+        memcpy(o->tr_root, r->sign->taproot_merkle_root.data, sizeof o->tr_root);
+        o->has_tr_root = 1;
+    }
+    o->tr_untweaked = r->sign->taproot_untweaked;
     return load_batch(o, r->sign);
 }
 

@@ -139,7 +139,9 @@ op_name(int op)
 static const char *
 kt_name(int kt)
 {
-    return kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ? "secp256k1" : "ed25519";
+    return kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1      ? "secp256k1"
+           : kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR ? "secp256k1-tr"
+                                                        : "ed25519";
 }
 
 static void

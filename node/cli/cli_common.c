@@ -297,9 +297,10 @@ cli_key_opt(const char **file, struct cli_pass_opts *pass, int c, const char *ar
 int
 cli_parse_key_type(const char *s)
 {
-    return strcmp(s, "ed25519") == 0     ? MPC__KEY_TYPE__KEY_TYPE_ED25519
-           : strcmp(s, "secp256k1") == 0 ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1
-                                         : 0;
+    return strcmp(s, "ed25519") == 0        ? MPC__KEY_TYPE__KEY_TYPE_ED25519
+           : strcmp(s, "secp256k1") == 0    ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1
+           : strcmp(s, "secp256k1-tr") == 0 ? MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR
+                                            : 0;
 }
 
 mpc_status

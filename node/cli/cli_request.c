@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/hex.h"
 #include "common/secmem.h"
 #include "node/store/keyinfo.h"
 
@@ -52,7 +53,8 @@ static const char keygen_usage[] =
     "publishes its result (the group public key). Prints one line per node.\n"
     "\n"
     "  --wallet W              wallet id [A-Za-z0-9._-]{1,64}\n"
-    "  --key-type T            ed25519 (default) or secp256k1; repeat for both\n"
+    "  --key-type T            ed25519 (default), secp256k1 or secp256k1-tr;\n"
+    "                          repeat for two\n"
     "  --participants LIST     comma-separated node ids (default: all peers)\n"
     "  --threshold K           signers needed, 2 <= K <= n (default: n)\n" COMMON_HELP;
 
@@ -60,12 +62,15 @@ static const char sign_usage[] =
     "usage: mpc-cli sign --wallet W (--message TEXT | --message-hex HEX | --message-file F...\n"
     "                    | --digests-file F)\n"
     "                    [--key-type T] [--signers A,B] [--key-version N] [--public-key HEX]\n"
-    "                    [--path m/i/j...] [options]\n"
+    "                    [--path m/i/j...]\n"
+    "                    [--taproot-merkle-root HEX | --taproot-untweaked] [options]\n"
     "\n"
     "Asks the cluster to sign a message with a wallet's key. Every signature in the\n"
     "results is verified here with libsodium (Ed25519) or libsecp256k1 (secp256k1:\n"
     "verify, low S, recovery of the group key) before it is reported. For secp256k1\n"
-    "the message is the 32-byte digest to sign (e.g. --message-hex of a SHA-256).\n"
+    "the message is the 32-byte digest to sign (e.g. --message-hex of a SHA-256);\n"
+    "for secp256k1-tr (Taproot, BIP340) the 32-byte BIP341 sighash, signed under the\n"
+    "output key, which mpc-cli recomputes and prints with its P2TR script.\n"
     "\n"
     "  --wallet W              wallet id\n"
     "  --message TEXT          the message (bytes of TEXT)\n"
@@ -74,7 +79,10 @@ static const char sign_usage[] =
     "                          session signs every file, one signature each, in order\n"
     "  --digests-file F        a batch: one hex message (secp256k1: 32-byte digest) per\n"
     "                          line, at most the nodes' sign.max_batch (default 64)\n"
-    "  --key-type T            ed25519 (default) or secp256k1\n"
+    "  --key-type T            ed25519 (default), secp256k1 or secp256k1-tr\n"
+    "  --taproot-merkle-root HEX  secp256k1-tr: tweak with this 32-byte script tree\n"
+    "                          root (default: key-path-only output, BIP86)\n"
+    "  --taproot-untweaked     secp256k1-tr: sign under the internal key itself\n"
     "  --signers LIST          comma-separated node ids (default: the cluster chooses\n"
     "                          threshold live holders; the others answer NOT_SELECTED)\n"
     "  --key-version N         sign with this key version (default: the active one)\n"
@@ -95,7 +103,7 @@ static const char reshare_usage[] =
     "  --wallet W              wallet id\n"
     "  --new-participants LIST comma-separated node ids of the new committee\n"
     "  --new-threshold K       new threshold, 2 <= K <= n\n"
-    "  --key-type T            ed25519 (default) or secp256k1\n" COMMON_HELP;
+    "  --key-type T            ed25519 (default), secp256k1 or secp256k1-tr\n" COMMON_HELP;
 
 /* Option values of getopt_long (NATS options use CLI_OPT_*). */
 enum {
@@ -126,6 +134,8 @@ enum {
     OPT_X_GARBAGE,
     OPT_X_NOWAIT,
     OPT_X_MSGID,
+    OPT_TR_ROOT,
+    OPT_TR_UNTWEAKED,
 };
 
 const char *
@@ -352,6 +362,12 @@ apply_opt(struct cli_req_opts *o, int c, const char *arg)
     case OPT_PATH: /* checked by the nodes (a hardened index is their refusal to show) */
         o->hd_path = arg;
         return 0;
+    case OPT_TR_ROOT:
+        o->has_tr_root = 1;
+        return mpc_hex_decode_exact(o->tr_root, sizeof o->tr_root, arg) == MPC_OK ? 0 : -1;
+    case OPT_TR_UNTWEAKED:
+        o->tr_untweaked = 1;
+        return 0;
     default:
         return apply_num_opt(o, c, arg);
     }
@@ -430,6 +446,8 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
         {"key-version", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_KEYVER : 0},
         {"public-key", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_PK : 0},
         {"path", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_PATH : 0},
+        {"taproot-merkle-root", required_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_TR_ROOT : 0},
+        {"taproot-untweaked", no_argument, NULL, op == MPC__OP__OP_SIGN ? OPT_TR_UNTWEAKED : 0},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"expires-in", required_argument, NULL, OPT_EXPIRES},
         {"expect", required_argument, NULL, OPT_EXPECT},
@@ -567,6 +585,9 @@ encode_request(const struct cli_req_opts *o, uint8_t **out, size_t *out_len)
         if (o->hd_path != NULL) {
             sg.derivation_path = (char *)o->hd_path;
         }
+        sg.taproot_merkle_root.data = o->has_tr_root ? (uint8_t *)o->tr_root : NULL;
+        sg.taproot_merkle_root.len = o->has_tr_root ? sizeof o->tr_root : 0;
+        sg.taproot_untweaked = o->tr_untweaked != 0;
         req.body_case = MPC__REQUEST__BODY_SIGN;
         req.sign = &sg;
     } else {

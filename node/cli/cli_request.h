@@ -66,6 +66,9 @@ struct cli_req_opts {
     int batch_file;                       /* --digests-file given */
     uint32_t key_version;                 /* sign: --key-version */
     const char *hd_path;                  /* sign: --path (derivation path), or NULL */
+    uint8_t tr_root[32];                  /* sign: --taproot-merkle-root */
+    int has_tr_root;                      /* 1 if given */
+    int tr_untweaked;                     /* sign: --taproot-untweaked */
     uint64_t timeout_ms;                  /* --timeout */
     uint64_t expires_in_ms;               /* --expires-in, 0 = none */
     uint32_t expect;                      /* --expect N results */

@@ -214,6 +214,9 @@ static int
 sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
 {
     uint8_t pk[33];
+    if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) {
+        return cli_taproot_result_verifies(res, p);
+    }
     if (p->n_batch > 0) {
         size_t len = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ? 33 : 32;
         return sign_verify_key(res, p, len, pk) && batch_result_verifies(res, p, pk);
@@ -235,7 +238,8 @@ outcome_verify(struct cli_results *r, struct cli_outcome *o, const struct cli_co
     cli_results_agree(r, o, p);
     if (res->op != MPC__OP__OP_SIGN || (p->message == NULL && p->n_batch == 0) ||
         (res->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
-         res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1)) {
+         res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1 &&
+         res->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR)) {
         return;
     }
     int ok = sign_result_verifies(res, p);
@@ -511,6 +515,21 @@ json_ecdsa_fields(json_t *j, const Mpc__Result *res)
     json_object_set_new(j, "ecdsa_compact", json_hex(&res->ecdsa_compact));
 }
 
+/* Adds the BIP340 signature, the output and internal keys and the P2TR script to j. */
+static void
+json_taproot_fields(json_t *j, const Mpc__Result *res)
+{
+    char spk[2 * 34 + 1];
+    if (res->schnorr_signature.len != 64 || res->taproot_output_key.len != 32) {
+        return;
+    }
+    cli_taproot_script(spk, res->taproot_output_key.data);
+    json_object_set_new(j, "signature", json_hex(&res->schnorr_signature));
+    json_object_set_new(j, "taproot_output_key", json_hex(&res->taproot_output_key));
+    json_object_set_new(j, "taproot_internal_key", json_hex(&res->taproot_internal_key));
+    json_object_set_new(j, "p2tr_script_pubkey", json_string(spk));
+}
+
 /* The trust findings: rejected copies, missing participants, disagreement. */
 static void
 json_trust_fields(json_t *doc, const struct cli_results *r)
@@ -584,6 +603,7 @@ outcome_json(const struct cli_outcome *o, int trusted)
     }
     if (trusted) {
         json_ecdsa_fields(j, res);
+        json_taproot_fields(j, res);
     } else { /* never show key material the success rule did not back */
         json_object_set_new(j, "public_key", json_null());
         json_object_set_new(j, "signature", json_null());
@@ -624,6 +644,7 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
             json_object_set_new(doc, "child_public_key", json_hex(&ok->res->child_public_key));
         }
         json_batch_fields(doc, ok->res);
+        json_taproot_fields(doc, ok->res);
     }
     cli_json_print(doc);
     json_decref(doc);
@@ -701,6 +722,15 @@ cli_results_print(const struct cli_results *r, const char *op_name, const char *
         } else {
             printf("signature[%zu]: %s\n", i, hex);
         }
+    }
+    if (ok != NULL && ok->res->schnorr_signature.len == 64 &&
+        ok->res->taproot_output_key.len == 32) {
+        cli_hex(hex, ok->res->schnorr_signature.data, 64);
+        printf("signature:  %s (BIP340)\n", hex);
+        cli_hex(hex, ok->res->taproot_output_key.data, 32);
+        printf("output key: %s (x-only, taproot)\n", hex);
+        cli_taproot_script(hex, ok->res->taproot_output_key.data);
+        printf("P2TR script: %s (OP_1 <output key>)\n", hex);
     }
     if (r->timed_out) {
         printf("timed out waiting for the remaining results\n");

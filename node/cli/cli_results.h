@@ -32,7 +32,9 @@
  * group key (or under the key given with --public-key): EdDSA with
  * crypto_sign_verify_detached; ECDSA (the message is the 32-byte digest) with
  * secp256k1_ecdsa_verify (low-S enforced), the compact form must be
- * r || s || recovery id and recovery must give back the group key. All
+ * r || s || recovery id and recovery must give back the group key; BIP340
+ * (secp256k1-tr, cli_taproot.c) with secp256k1_schnorrsig_verify under the
+ * output key recomputed here from the group key and the requested tweak. All
  * successful copies must agree on the group key, and for sign on the
  * signature.
  *
@@ -95,6 +97,8 @@ struct cli_collect_params {
     const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
     const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
     const char *hd_path;         /* sign: the derivation path requested ("m/0/5"), or NULL */
+    const uint8_t *tr_root;      /* sign secp256k1-tr: the requested 32-byte merkle root (or NULL) */
+    int tr_untweaked;            /* sign secp256k1-tr: 1 if the request signs under the internal key */
     int progress;                /* 1 = show a progress line on stderr (tty) */
 };
 
@@ -205,6 +209,16 @@ void cli_collect_params_init(struct cli_collect_params *p, const char *client_id
  * Sets the sign checks of *p: the message (NULL: none) and the public key
  * by its length pk_len (32: Ed25519, 33: secp256k1 compressed, else none).
  */
+/*
+ * Returns: 1 if the Taproot sign result res is right for p: its internal key is
+ * x(group key), its output key is the BIP341 tweak p asks for (recomputed with
+ * libsecp256k1), and its BIP340 signature verifies under it; else 0.
+ */
+int cli_taproot_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p);
+
+/* The P2TR scriptPubKey OP_1 <32-byte output key> in hex (69 bytes with the NUL). */
+void cli_taproot_script(char out[2 * 34 + 1], const uint8_t output_key[32]);
+
 void cli_collect_params_sign(struct cli_collect_params *p, const uint8_t *message,
                              size_t message_len, const uint8_t *pk, int pk_len);
 

@@ -145,7 +145,9 @@ disagreement(const Mpc__Result *a, const Mpc__Result *b)
         return "request";
     }
     if (a->op == MPC__OP__OP_SIGN && (!bin_eq(&a->eddsa_signature, &b->eddsa_signature) ||
-                                      !bin_eq(&a->ecdsa_compact, &b->ecdsa_compact))) {
+                                      !bin_eq(&a->ecdsa_compact, &b->ecdsa_compact) ||
+                                      !bin_eq(&a->schnorr_signature, &b->schnorr_signature) ||
+                                      !bin_eq(&a->taproot_output_key, &b->taproot_output_key))) {
         return "signature";
     }
     if (a->op == MPC__OP__OP_SIGN && !batch_eq(a, b)) {

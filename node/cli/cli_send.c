@@ -81,6 +81,8 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
     p.batch = (const uint8_t *const *)o->batch;
     p.batch_lens = o->batch_lens;
     p.n_batch = o->n_batch;
+    p.tr_root = o->has_tr_root ? o->tr_root : NULL;
+    p.tr_untweaked = o->tr_untweaked;
     p.expected = o->n_parties > 0 ? o->parties : NULL;
     p.n_expected = o->n_parties;
     if (o->op == MPC__OP__OP_KEYGEN && o->n_parties == 0) {

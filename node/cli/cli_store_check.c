@@ -199,9 +199,10 @@ name_key_type(const char *name, const char *prefix)
     if (strncmp(name, prefix, p) != 0) {
         return 0;
     }
-    return strncmp(name + p, "ed25519/", 8) == 0      ? NODE_STORE_KEY_ED25519
-           : strncmp(name + p, "secp256k1/", 10) == 0 ? NODE_STORE_KEY_SECP256K1
-                                                      : 0;
+    return strncmp(name + p, "ed25519/", 8) == 0         ? NODE_STORE_KEY_ED25519
+           : strncmp(name + p, "secp256k1/", 10) == 0    ? NODE_STORE_KEY_SECP256K1
+           : strncmp(name + p, "secp256k1-tr/", 13) == 0 ? NODE_STORE_KEY_SECP256K1_TR
+                                                         : 0;
 }
 
 /* A PENDING version is legitimate only while its request waits for the

@@ -400,7 +400,8 @@ req_fill_ids(struct node_client_request_ids *ids, const Mpc__Request *r)
         break;
     }
     if (ids->key_type != MPC__KEY_TYPE__KEY_TYPE_ED25519 &&
-        ids->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1) {
+        ids->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1 &&
+        ids->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) {
         ids->key_type = 0;
     }
     req_copy_id(ids->wallet_id, sizeof ids->wallet_id, wallet, node_client_wallet_id_is_valid);

@@ -53,7 +53,40 @@ req_check_threshold(uint32_t k, size_t n, char *err, size_t cap)
 static int
 req_key_type_ok(int kt)
 {
-    return kt == MPC__KEY_TYPE__KEY_TYPE_ED25519 || kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    return kt == MPC__KEY_TYPE__KEY_TYPE_ED25519 || kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ||
+           kt == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR;
+}
+
+/* The Taproot fields (request.proto 8, 9): only on secp256k1-tr, root empty or 32 bytes;
+ * a Taproot sign has one message and no derivation path (not built for BIP341 keys). */
+static mpc_status
+req_validate_taproot(const Mpc__SignRequest *s, char *err, size_t cap)
+{
+    int tr = s->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR;
+    if (!tr && (s->taproot_merkle_root.len > 0 || s->taproot_untweaked)) {
+        return node_client_req_fail(err, cap, MPC_ERR_TR_NOT_TAPROOT,
+                                    "taproot fields need key type secp256k1-tr");
+    }
+    if (!tr) {
+        return MPC_OK;
+    }
+    if (s->n_messages > 0 || (s->derivation_path != NULL && s->derivation_path[0] != '\0')) {
+        return node_client_req_fail(err, cap, MPC_ERR_TR_PATH_BATCH,
+                                    "taproot keys sign one message under the root key");
+    }
+    if (s->taproot_merkle_root.len != 0 && s->taproot_merkle_root.len != 32) {
+        return node_client_req_fail(err, cap, MPC_ERR_TR_ROOT,
+                                    "taproot merkle root must be empty or 32 bytes");
+    }
+    if (s->taproot_untweaked && s->taproot_merkle_root.len > 0) {
+        return node_client_req_fail(err, cap, MPC_ERR_TR_UNTWEAKED_ROOT,
+                                    "taproot_untweaked excludes a merkle root");
+    }
+    if (s->message.len != 32) {
+        return node_client_req_fail(err, cap, MPC_ERR_TR_MSG,
+                                    "taproot signing needs a 32-byte sighash");
+    }
+    return MPC_OK;
 }
 
 static mpc_status
@@ -151,7 +184,10 @@ req_validate_sign(const struct node_client_request_policy *pol, const Mpc__SignR
         return node_client_req_fail(err, cap, MPC_ERR_REQ_ZERO_DIGEST,
                                     "the digest to sign is all zero");
     }
-    mpc_status st = req_check_parties(pol, s->signers, s->n_signers, err, cap);
+    mpc_status st = req_validate_taproot(s, err, cap);
+    if (st == MPC_OK) {
+        st = req_check_parties(pol, s->signers, s->n_signers, err, cap);
+    }
     if (st == MPC_OK && s->n_signers == 1) {
         st = node_client_req_fail(err, cap, MPC_ERR_BAD_THRESHOLD, "a single signer cannot sign");
     }

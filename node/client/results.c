@@ -62,6 +62,15 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     r.public_key.len = in->public_key_len;
     r.eddsa_signature.data = (uint8_t *)in->signature;
     r.eddsa_signature.len = in->signature_len;
+    if (in->schnorr_signature != NULL && in->taproot_output_key != NULL &&
+        in->taproot_internal_key != NULL) {
+        r.schnorr_signature.data = (uint8_t *)in->schnorr_signature;
+        r.schnorr_signature.len = 64;
+        r.taproot_output_key.data = (uint8_t *)in->taproot_output_key;
+        r.taproot_output_key.len = 32;
+        r.taproot_internal_key.data = (uint8_t *)in->taproot_internal_key;
+        r.taproot_internal_key.len = 32;
+    }
     r.key_version = in->key_version;
     r.n_participants = in->n_participants;
     r.participants = (char **)in->participants;
@@ -411,6 +420,13 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
         for (size_t i = 0; i < r->n_recovery_ids; i++) {
             tr_u32(&b, r->recovery_ids[i]);
         }
+    }
+    if (r->schnorr_signature.len > 0 || r->taproot_output_key.len > 0 ||
+        r->taproot_internal_key.len > 0) {    /* Taproot signs only */
+        tr_u32(&b, 35);                       /* tagged by number */
+        tr_bin(&b, &r->schnorr_signature);    /* 35 */
+        tr_bin(&b, &r->taproot_output_key);   /* 36 */
+        tr_bin(&b, &r->taproot_internal_key); /* 37 */
     }
     if (b.failed) {
         free(b.p);

@@ -13,6 +13,8 @@ node_store_key_type_name(int key_type)
         return "ed25519";
     case NODE_STORE_KEY_SECP256K1:
         return "secp256k1";
+    case NODE_STORE_KEY_SECP256K1_TR:
+        return "secp256k1-tr";
     default:
         return NULL;
     }

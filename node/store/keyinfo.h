@@ -38,8 +38,9 @@
 
 /* Key types; the values are those of mpc.KeyType in proto/request.proto. */
 enum node_store_key_type {
-    NODE_STORE_KEY_ED25519 = 1,   /* FROST(Ed25519); 32-byte public key */
-    NODE_STORE_KEY_SECP256K1 = 2, /* DKLs23 ECDSA; 33-byte compressed public key */
+    NODE_STORE_KEY_ED25519 = 1,      /* FROST(Ed25519); 32-byte public key */
+    NODE_STORE_KEY_SECP256K1 = 2,    /* DKLs23 ECDSA; 33-byte compressed public key */
+    NODE_STORE_KEY_SECP256K1_TR = 3, /* FROST(secp256k1) BIP340 (Taproot); 33-byte group key */
 };
 
 /* Lifecycle of one key version. */
@@ -72,7 +73,7 @@ struct node_store_keyinfo {
 };
 
 /*
- * Returns: "ed25519" / "secp256k1" for a known type (used in record names),
+ * Returns: "ed25519" / "secp256k1" / "secp256k1-tr" for a known type (used in record names),
  *          NULL otherwise.
  */
 const char *node_store_key_type_name(int key_type);

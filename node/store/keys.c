@@ -410,7 +410,8 @@ node_store_keys_share_rewrite(node_store *s, int key_type, const char *wallet, u
 static int
 keyinfo_name_parse(const char *name, const char **wallet)
 {
-    static const int types[] = {NODE_STORE_KEY_ED25519, NODE_STORE_KEY_SECP256K1};
+    static const int types[] = {NODE_STORE_KEY_ED25519, NODE_STORE_KEY_SECP256K1,
+                                NODE_STORE_KEY_SECP256K1_TR};
     const char *p = name + strlen("keyinfo/");
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         const char *t = node_store_key_type_name(types[i]);

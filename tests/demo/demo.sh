@@ -16,7 +16,12 @@
 #      m/0/5 derived offline (`mpc-cli derive`: from the xpub for secp256k1,
 #      from key + chain code for ed25519), a signature under it
 #      (`sign --path`), verified by mpc-cli under the child and by openssl
-#   7. SIGTERM every node (clean drain: exit 0), stop nats-server
+#   7. secp256k1-tr (Taproot, FROST(secp256k1, SHA-256) with BIP340): keygen
+#      2-of-3, sign the digest under the key-path-only output key (BIP86),
+#      verify (libsecp256k1 schnorrsig in mpc-cli, and tests/integration/lib/
+#      bip340.py from the BIPs), print the P2TR script; reshare to 3-of-3,
+#      sign again under the same output key
+#   8. SIGTERM every node (clean drain: exit 0), stop nats-server
 # Everything lives in a temp dir, processes are stopped by pid (trap on exit),
 # every wait is bounded. Exit 0 only if every step held.
 # Environment: MPC_BIN (programs, default build/release/bin), KEEP=1 keeps the
@@ -199,6 +204,48 @@ openssl_verify_ecdsa "$echild" "$msg" "$(jget "$tmp/hesign.json" ecdsa_r)" \
     "$(jget "$tmp/hesign.json" ecdsa_s)" || die "openssl rejected the child ECDSA signature"
 row "xpub, derive m/0/5 + sign secp256k1" ok "$(ms "$LAST_MS")" "child ${echild:0:18}..., libsecp256k1 ok, openssl ok"
 
+# ---- secp256k1-tr (Taproot): the same digest, signed under the BIP86 output key.
+twallet="demo-wallet-taproot"
+
+# tr_sign_and_verify LABEL OUT — signs digest, checks libsecp256k1 (mpc-cli) and bip340.py.
+tr_sign_and_verify() {
+    request "$1" "$2" sign --wallet "$twallet" --key-type secp256k1-tr --message-hex "$digest" \
+        --public-key "$tpk" || return 1
+    local verified q
+    verified=$(jget "$2" verified); SIG=$(jget "$2" signature); q=$(jget "$2" taproot_output_key)
+    [ "$verified" = true ] || { echo "demo: libsecp256k1 rejected the BIP340 signature" >&2; return 1; }
+    python3 "$ROOT/tests/integration/lib/bip340.py" verify "$tpk" "$digest" "$SIG" "$q" ||
+        { echo "demo: bip340.py rejected the signature or the output key" >&2; return 1; }
+    local other="$(printf '%x' $(( (0x${digest:0:1} + 1) % 16 )))${digest:1}"
+    if python3 "$ROOT/tests/integration/lib/bip340.py" verify "$tpk" "$other" "$SIG" "$q"; then
+        echo "demo: bip340.py accepted a signature over another digest" >&2; return 1
+    fi
+    TQ=$q
+}
+
+request "keygen secp256k1-tr" "$tmp/tkeygen.json" keygen --wallet "$twallet" \
+    --key-type secp256k1-tr --threshold 2 || die "secp256k1-tr keygen failed"
+tpk=$(jget "$tmp/tkeygen.json" public_key)
+[ ${#tpk} -eq 66 ] || die "secp256k1-tr keygen returned no compressed group key"
+row "keygen secp256k1-tr 2-of-3" ok "$(ms "$LAST_MS")" "group key ${tpk:0:18}..."
+
+tr_sign_and_verify "sign secp256k1-tr" "$tmp/tsign1.json" || die "first BIP340 signature failed"
+row "sign taproot (2-of-3) + verify" ok "$(ms "$LAST_MS")" "sig ${SIG:0:16}... libsecp256k1 ok, bip340.py ok"
+tsig1=$SIG; tq1=$TQ
+
+request "reshare secp256k1-tr" "$tmp/treshare.json" reshare --wallet "$twallet" \
+    --key-type secp256k1-tr --new-participants node-1,node-2,node-3 --new-threshold 3 ||
+    die "secp256k1-tr reshare failed"
+tpk2=$(jget "$tmp/treshare.json" public_key)
+[ -z "$tpk2" ] || [ "$tpk2" = "$tpk" ] || die "secp256k1-tr reshare changed the group key"
+row "reshare secp256k1-tr -> 3-of-3" ok "$(ms "$LAST_MS")" "version $(jget "$tmp/treshare.json" key_version), same group key"
+
+tr_sign_and_verify "sign secp256k1-tr after reshare" "$tmp/tsign2.json" ||
+    die "BIP340 signature after reshare failed"
+row "sign taproot (3-of-3) + verify" ok "$(ms "$LAST_MS")" "key version $(jget "$tmp/tsign2.json" key_version), same output key"
+[ "$TQ" = "$tq1" ] || die "the output key changed across the reshare"
+[ "$SIG" != "$tsig1" ] || die "two BIP340 signatures are identical (nonces reused?)"
+
 t3=$(now_ms)
 for i in 1 2 3; do
     cluster_stop_node "$i"; rc=$?
@@ -217,6 +264,8 @@ echo "  secp256k1 key:    $epk"
 echo "  secp256k1 xpub:   $xpub"
 echo "  children m/0/5:   $child (ed25519), $echild (secp256k1)"
 echo "  ecdsa digest:     $digest (SHA-256 of the message)"
+echo "  taproot key:      $tpk (internal ${tpk:2})"
+echo "  taproot output:   $tq1 (P2TR script 5120$tq1)"
 echo "  message:          $(cat "$msg")"
 echo "  total:            $(ms $(( $(now_ms) - t0 )))"
 echo "== demo OK"

@@ -86,6 +86,59 @@ tss_fx_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint6
 }
 
 mpc_status
+tss_fx_tr_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint64_t seed,
+              tss_sim_tamper_fn tamper, void *user, tss_sim_result *res)
+{
+    tss_params p[TSS_FX_MAX_NODES];
+    const char *ids[TSS_FX_MAX_NODES];
+    memset(key, 0, sizeof *key);
+    fx_params(p, ids, nodes, n, t);
+    mpc_status st = tss_sim_run(&tss_proto_frost_tr_dkg, p, n, seed, tamper, user, res);
+    st = st == MPC_OK ? fx_take_records(key, nodes, n, res) : st;
+    key->tr = 1;
+    return st;
+}
+
+mpc_status
+tss_fx_tr_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const uint8_t *msg,
+               size_t msg_len, int tweak_mode, const uint8_t root[32], uint64_t seed,
+               tss_sim_tamper_fn tamper, void *user, tss_sim_result *res, uint8_t out[128])
+{
+    tss_params p[TSS_FX_MAX_NODES];
+    const char *ids[TSS_FX_MAX_NODES];
+    uint8_t *in[TSS_FX_MAX_NODES] = {0};
+    tss_frost_tweak tw = {.mode = (tss_frost_tweak_mode)tweak_mode};
+    mpc_status st = MPC_OK;
+    memset(out, 0, TSS_TR_SIGN_RESULT_BYTES);
+    if (root != NULL) {
+        memcpy(tw.root, root, sizeof tw.root);
+    }
+    fx_params(p, ids, signers, n, 0);
+    for (uint32_t i = 0; i < n && st == MPC_OK; i++) {
+        st = tss_tr_sign_input_encode(&in[i], &p[i].input_len, key->rec[signers[i]],
+                                      key->len[signers[i]], msg, msg_len, &tw);
+        p[i].input = in[i];
+    }
+    if (st == MPC_OK) {
+        st = tss_sim_run(&tss_proto_frost_tr_sign, p, n, seed, tamper, user, res);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        mpc_secure_free(in[i]);
+    }
+    if (st != MPC_OK) {
+        return st;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (res->parties[i].result_len != TSS_TR_SIGN_RESULT_BYTES ||
+            memcmp(res->parties[i].result, res->parties[0].result, TSS_TR_SIGN_RESULT_BYTES) != 0) {
+            return MPC_ERR_VERIFY_FAILED;
+        }
+    }
+    memcpy(out, res->parties[0].result, TSS_TR_SIGN_RESULT_BYTES);
+    return MPC_OK;
+}
+
+mpc_status
 tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const uint8_t *msg,
             size_t msg_len, uint64_t seed, tss_sim_tamper_fn tamper, void *user,
             tss_sim_result *res, uint8_t sig[64])
@@ -191,12 +244,15 @@ tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, uint32_t n_ol
         p[i].input = in[i];
     }
     if (st == MPC_OK) {
-        st = tss_sim_run(&tss_proto_frost_reshare, p, n, seed, tamper, user, res);
+        st = tss_sim_run(old->tr ? &tss_proto_frost_tr_reshare : &tss_proto_frost_reshare, p, n,
+                         seed, tamper, user, res);
     }
     for (uint32_t i = 0; i < n; i++) {
         mpc_secure_free(in[i]);
     }
-    return st == MPC_OK ? fx_take_records(next, nodes, n, res) : st;
+    st = st == MPC_OK ? fx_take_records(next, nodes, n, res) : st;
+    next->tr = old->tr;
+    return st;
 }
 
 int

@@ -22,7 +22,8 @@
 typedef struct {
     uint8_t *rec[TSS_FX_MAX_NODES]; /* encoded key-share records (mpc_secure_alloc) */
     size_t len[TSS_FX_MAX_NODES];   /* their lengths */
-    uint8_t group_key[32];          /* group public key */
+    uint8_t group_key[33];          /* group public key (32 B Ed25519, 33 B secp256k1) */
+    int tr;                         /* 1: a Taproot key (frost-tr-dkg / -sign / -reshare) */
 } tss_fx_key;
 
 /* Returns: the static name of node k ("node-3"). */
@@ -38,6 +39,20 @@ void tss_fx_key_free(tss_fx_key *key);
 mpc_status tss_fx_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t, uint64_t seed,
                       tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
 
+/* tss_fx_dkg with frost-tr-dkg (secp256k1, Taproot); sets key->tr. */
+mpc_status tss_fx_tr_dkg(tss_fx_key *key, const uint32_t *nodes, uint32_t n, uint32_t t,
+                         uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
+
+/*
+ * frost-tr-sign of msg by signers[0..n) of a Taproot key with tweak (frost.h).
+ * Out: out (TSS_TR_SIGN_RESULT_BYTES: sig | output x | internal x, from
+ * party 0; all parties must agree). Returns as tss_fx_sign.
+ */
+mpc_status tss_fx_tr_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n,
+                          const uint8_t *msg, size_t msg_len, int tweak_mode,
+                          const uint8_t root[32], uint64_t seed, tss_sim_tamper_fn tamper,
+                          void *user, tss_sim_result *res, uint8_t out[128]);
+
 /*
  * FROST signing of msg by signers[0..n) (node numbers holding records in key).
  * Out: sig (64 bytes, from party 0; all parties must agree). Returns the sim status,
@@ -50,7 +65,8 @@ mpc_status tss_fx_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t 
 /*
  * Reshare of old key to new committee new_nodes[0..n_new) with threshold new_t;
  * the session parties are old_parties (old members taking part) plus the new
- * members not among them. Out: *next (records of the new committee).
+ * members not among them (frost-tr-reshare if old->tr).
+ * Out: *next (records of the new committee).
  */
 mpc_status tss_fx_reshare(const tss_fx_key *old, const uint32_t *old_parties, uint32_t n_old,
                           const uint32_t *new_nodes, uint32_t n_new, uint32_t new_t, uint64_t seed,

@@ -1,10 +1,12 @@
 /*
- * vec_frost.c — RFC 9591 FROST(Ed25519, SHA-512) vector checker.
+ * vec_frost.c — RFC 9591 vector checker for FROST(Ed25519, SHA-512) and
+ * FROST(secp256k1, SHA-256) (the ciphersuite named by the file's config).
  *
  * Everything is recomputed from the inputs (group secret, polynomial
  * coefficients, message, nonce randomness) with tss/frost.h and compared to
- * the file; the final signature is also verified with libsodium's
- * crypto_sign_verify_detached, an implementation independent of ours.
+ * the file; the final signature is also verified with the suite's verifier
+ * (libsodium's crypto_sign_verify_detached for Ed25519; the group equation
+ * z*G == R + c*PK for secp256k1).
  */
 #include "tests/support/vec_frost.h"
 
@@ -27,15 +29,16 @@ typedef struct {
 
 /* State of one file check. */
 typedef struct {
-    const tss_group *g; /* ed25519 */
-    vec_report *r;      /* report */
-    json_t *root;       /* parsed file */
-    tss_poly *poly;     /* f with f(0) = group secret */
-    tss_point pk;       /* recomputed group key */
-    uint8_t *msg;       /* message */
-    size_t msg_len;     /* message length */
-    vec_signer *s;      /* signers in participant_list order */
-    size_t ns;          /* number of signers */
+    const tss_frost_suite *cs; /* ciphersuite named by the file */
+    const tss_group *g;        /* its group */
+    vec_report *r;             /* report */
+    json_t *root;              /* parsed file */
+    tss_poly *poly;            /* f with f(0) = group secret */
+    tss_point pk;              /* recomputed group key */
+    uint8_t *msg;              /* message */
+    size_t msg_len;            /* message length */
+    vec_signer *s;             /* signers in participant_list order */
+    size_t ns;                 /* number of signers */
 } vec_sign;
 
 static int
@@ -70,8 +73,12 @@ vec_sign_inputs(vec_sign *v)
     const char *grp = json_string_value(json_object_get(cfg, "group"));
     const char *hash = json_string_value(json_object_get(cfg, "hash"));
     uint64_t t = 0;
-    vec_check(v->r, grp && hash && !strcmp(grp, "ed25519") && !strcmp(hash, "SHA-512"),
-              "config: ciphersuite FROST(Ed25519, SHA-512)");
+    int ed = grp && hash && !strcmp(grp, "ed25519") && !strcmp(hash, "SHA-512");
+    int secp = grp && hash && !strcmp(grp, "secp256k1") && !strcmp(hash, "SHA-256");
+    vec_check(v->r, ed || secp,
+              "config: ciphersuite FROST(Ed25519, SHA-512) or (secp256k1, SHA-256)");
+    v->cs = secp ? &tss_frost_secp256k1 : &tss_frost_ed25519;
+    v->g = g = v->cs->group();
     if (!vec_json_uint_at(cfg, "MIN_PARTICIPANTS", &t) || t > TSS_MAX_THRESHOLD) {
         vec_check(v->r, 0, "config: MIN_PARTICIPANTS");
         return 0;
@@ -159,7 +166,7 @@ vec_sign_round_one(vec_sign *v)
             tss_poly_eval(v->poly, &s->sk, s->id) != MPC_OK ||
             !vec_json_hex(s->r1, "hiding_nonce_randomness", hr, 32) ||
             !vec_json_hex(s->r1, "binding_nonce_randomness", br, 32) ||
-            tss_frost_commit(g, &s->nonces, &s->comm, s->id, &s->sk, hr, br) != MPC_OK) {
+            tss_frost_commit(v->cs, &s->nonces, &s->comm, s->id, &s->sk, hr, br) != MPC_OK) {
             vec_check(v->r, 0, "round one: signer %zu inputs", i);
             return 0;
         }
@@ -183,7 +190,8 @@ vec_sign_rounds(vec_sign *v, tss_frost_ctx *ctx)
     const tss_group *g = v->g;
     json_t *outs2 = json_object_get(json_object_get(v->root, "round_two_outputs"), "outputs");
     tss_scalar *z = calloc(v->ns, sizeof *z);
-    uint8_t buf[256], given[TSS_FROST_SIG_BYTES], sig[TSS_FROST_SIG_BYTES];
+    uint8_t buf[256], given[TSS_FROST_SIG_MAX_BYTES], sig[TSS_FROST_SIG_MAX_BYTES];
+    size_t sig_len = v->cs->sig_len;
     vec_check(v->r, json_array_size(outs2) == v->ns && z != NULL,
               "round two: one output per signer");
     for (size_t i = 0; z != NULL && i < v->ns; i++) {
@@ -192,7 +200,7 @@ vec_sign_rounds(vec_sign *v, tss_frost_ctx *ctx)
         size_t pos = tss_frost_ctx_find(ctx, s->id), len = 0;
         uint8_t *bfi = NULL;
         size_t bfi_len = 0;
-        int ok = tss_frost_binding_input(g, buf, sizeof buf, &len, &v->pk, ctx->list, ctx->n,
+        int ok = tss_frost_binding_input(v->cs, buf, sizeof buf, &len, &v->pk, ctx->list, ctx->n,
                                          v->msg, v->msg_len, s->id) == MPC_OK &&
                  vec_json_hex_alloc(s->r1, "binding_factor_input", &bfi, &bfi_len) &&
                  bfi_len == len && memcmp(bfi, buf, len) == 0;
@@ -215,12 +223,15 @@ vec_sign_rounds(vec_sign *v, tss_frost_ctx *ctx)
         return;
     }
     json_t *fin = json_object_get(v->root, "final_output");
-    int ok = tss_frost_aggregate(ctx, sig, z) == MPC_OK && vec_json_hex(fin, "sig", given, 64);
-    vec_check(v->r, ok && memcmp(sig, given, 64) == 0, "final: sig == aggregate of shares");
-    uint8_t pk[32];
-    ok = ok && vec_json_hex(json_object_get(v->root, "inputs"), "group_public_key", pk, 32) &&
-         crypto_sign_verify_detached(given, v->msg, v->msg_len, pk) == 0;
-    vec_check(v->r, ok, "final: sig verifies with crypto_sign_verify_detached");
+    int ok = tss_frost_aggregate(ctx, sig, z) == MPC_OK && vec_json_hex(fin, "sig", given, sig_len);
+    vec_check(v->r, ok && memcmp(sig, given, sig_len) == 0, "final: sig == aggregate of shares");
+    uint8_t pk[TSS_POINT_MAX_BYTES];
+    tss_point pkp;
+    ok = ok &&
+         vec_json_hex(json_object_get(v->root, "inputs"), "group_public_key", pk, g->point_len) &&
+         g->point_decode(&pkp, pk) == MPC_OK &&
+         v->cs->verify(given, &pkp, v->msg, v->msg_len) == MPC_OK;
+    vec_check(v->r, ok, "final: sig verifies with the %s verifier", v->cs->name);
     free(z);
 }
 
@@ -228,7 +239,7 @@ void
 vec_frost_sign_file(const char *path, vec_report *r)
 {
     json_error_t jerr;
-    vec_sign v = {.g = tss_group_ed25519(), .r = r};
+    vec_sign v = {.cs = &tss_frost_ed25519, .g = tss_group_ed25519(), .r = r};
     tss_frost_ctx ctx = {0};
     vec_check(r, tss_group_selftest() == MPC_OK, "group self-test");
     v.root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -241,8 +252,8 @@ vec_frost_sign_file(const char *path, vec_report *r)
         for (size_t i = 0; list != NULL && i < v.ns; i++) {
             list[i] = v.s[i].comm;
         }
-        int ok = list != NULL &&
-                 tss_frost_ctx_init(&ctx, v.g, &v.pk, list, v.ns, v.msg, v.msg_len) == MPC_OK;
+        int ok = list != NULL && tss_frost_ctx_init(&ctx, v.cs, &v.pk, list, v.ns, v.msg, v.msg_len,
+                                                    NULL) == MPC_OK;
         vec_check(r, ok, "signing context (distinct identifiers, group commitment)");
         if (ok) {
             vec_sign_rounds(&v, &ctx);

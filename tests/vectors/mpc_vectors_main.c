@@ -1,7 +1,8 @@
 /*
  * mpc_vectors_main.c — mpc-vectors: checks external test-vector files.
  *
- *   mpc-vectors frost-sign FILE   RFC 9591 FROST(Ed25519, SHA-512) vectors
+ *   mpc-vectors frost-sign FILE   RFC 9591 FROST(Ed25519, SHA-512) or
+ *                                 FROST(secp256k1, SHA-256) vectors (by the file's config)
  *   mpc-vectors frost-dkg FILE    ZcashFoundation frost DKG vectors (Ed25519)
  *   mpc-vectors dkls23-primitives DKLs23 spec Appendix B and RFC 9380 J.8.1 vectors
  *                                 (built in: the expected values are the spec's)
@@ -24,7 +25,8 @@ typedef struct {
 } vec_cmd;
 
 static const vec_cmd vec_cmds[] = {
-    {"frost-sign", vec_frost_sign_file, "RFC 9591 FROST(Ed25519, SHA-512) vector file"},
+    {"frost-sign", vec_frost_sign_file,
+     "RFC 9591 FROST(Ed25519, SHA-512) or FROST(secp256k1, SHA-256) vector file"},
     {"frost-dkg", vec_frost_dkg_file, "ZcashFoundation frost DKG vector file (Ed25519)"},
 };
 

@@ -8,6 +8,7 @@ bin=${MPC_BIN:-build/asan/bin}/mpc-vectors
 # The vector files live in the repository, next to this script; nothing outside it is read.
 vecdir=$(cd "$(dirname "$0")" && pwd)/data
 sign=$vecdir/frost-ed25519-sha512.json
+secp=$vecdir/frost-secp256k1-sha256.json
 dkg=$vecdir/frost-ed25519-dkg-zf.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -47,6 +48,7 @@ PY
 }
 
 expect pass "frost-sign RFC 9591 vectors" "$bin" frost-sign "$sign"
+expect pass "frost-sign RFC 9591 FROST(secp256k1, SHA-256) vectors" "$bin" frost-sign "$secp"
 expect pass "frost-dkg ZF DKG vectors" "$bin" frost-dkg "$dkg"
 expect fail "frost-sign missing file" "$bin" frost-sign "$tmp/none.json"
 
@@ -99,6 +101,22 @@ participant_share|o = d['inputs']['participant_shares'][2]; o['participant_share
 message|d['inputs']['message'] = d['inputs']['message'] + '00'
 EOF_SIGN
 
+# FROST(secp256k1, SHA-256): every output kind of its file, changed, must fail too.
+while IFS='|' read -r name expr; do
+    [ -z "$name" ] && continue
+    i=$((i + 1)); f=$tmp/secp$i.json
+    made "frost-sign secp256k1 mutated: $name" mutate "$secp" "$f" "$expr" &&
+        expect fail "frost-sign secp256k1 mutated: $name" "$bin" frost-sign "$f"
+done <<'EOF_SECP'
+final sig|d['final_output']['sig'] = flip(d['final_output']['sig'])
+sig_share|o = d['round_two_outputs']['outputs'][1]; o['sig_share'] = flip(o['sig_share'])
+binding_factor|o = d['round_one_outputs']['outputs'][0]; o['binding_factor'] = flip(o['binding_factor'])
+binding_factor_input|o = d['round_one_outputs']['outputs'][1]; o['binding_factor_input'] = flip(o['binding_factor_input'])
+hiding_nonce|o = d['round_one_outputs']['outputs'][0]; o['hiding_nonce'] = flip(o['hiding_nonce'])
+binding_nonce_commitment|o = d['round_one_outputs']['outputs'][1]; o['binding_nonce_commitment'] = flip(o['binding_nonce_commitment'])
+message|d['inputs']['message'] = d['inputs']['message'] + '00'
+EOF_SECP
+
 while IFS='|' read -r name expr; do
     [ -z "$name" ] && continue
     i=$((i + 1)); f=$tmp/dkg$i.json
@@ -114,8 +132,8 @@ verifying_key|d['inputs']['verifying_key'] = flip(d['inputs']['verifying_key'])
 coefficient|p = d['inputs']['1']; p['coefficient'] = flip(p['coefficient'])
 EOF_DKG
 
-# 3 fixed + 4 + 3 generated + 2 generated-and-mutated + 9 + 7 mutated cases.
-expected=28
+# 4 fixed + 4 + 3 generated + 2 generated-and-mutated + 9 + 7 + 7 mutated cases.
+expected=36
 if [ $((passed + failed)) -ne $expected ]; then
     echo "FAIL ran $((passed + failed)) cases, $expected expected"; failed=$((failed + 1))
 fi

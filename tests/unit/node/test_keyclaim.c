@@ -67,6 +67,9 @@ test_keyclaim_query_round_trip_and_malformed(void **state)
     buf[0] = 1;
     buf[1] = 7; /* key type */
     assert_int_equal(node_keyclaim_query_decode(&got, buf, len), MPC_ERR_MSG_MALFORMED);
+    buf[1] = 3; /* secp256k1-tr keys are claimed like the others */
+    assert_int_equal(node_keyclaim_query_decode(&got, buf, len), MPC_OK);
+    assert_int_equal(got.key_type, 3);
     buf[1] = 2;
     buf[3] = '/'; /* wallet charset */
     assert_int_equal(node_keyclaim_query_decode(&got, buf, len), MPC_ERR_MSG_MALFORMED);

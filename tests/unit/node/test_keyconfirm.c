@@ -95,6 +95,14 @@ test_keyconfirm_query_round_trip(void **state)
     /* trailing byte, truncation, bad key type, version 0, small buffer */
     assert_int_equal(node_keyconfirm_query_decode(&back, buf, len + 1), MPC_ERR_CONFIRM_MALFORMED);
     assert_int_equal(node_keyconfirm_query_decode(&back, buf, len - 1), MPC_ERR_CONFIRM_MALFORMED);
+    q.key_type = 3; /* secp256k1-tr keys are confirmed like the others */
+    assert_int_equal(node_keyconfirm_query_encode(&q, buf, sizeof buf, &len), MPC_OK);
+    assert_int_equal(node_keyconfirm_query_decode(&back, buf, len), MPC_OK);
+    assert_int_equal(back.key_type, 3);
+    q.key_type = 4;
+    assert_int_equal(node_keyconfirm_query_encode(&q, buf, sizeof buf, &len), MPC_ERR_INVALID_ARG);
+    q.key_type = 1;
+    assert_int_equal(node_keyconfirm_query_encode(&q, buf, sizeof buf, &len), MPC_OK);
     buf[1] = 9;
     assert_int_equal(node_keyconfirm_query_decode(&back, buf, len), MPC_ERR_CONFIRM_MALFORMED);
     assert_int_equal(node_keyconfirm_query_decode(NULL, buf, len), MPC_ERR_INVALID_ARG);

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 #include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_schnorrsig.h>
 #include <sodium.h>
 
 #include "node/client/results.h"
@@ -217,6 +219,88 @@ test_peerresult_refusals_each_with_its_code(void **state)
     }
 }
 
+/*
+ * A Taproot success signed by libsecp256k1 under the BIP86 output key of the
+ * group key. Out: q (the x-only output key). flip: xor into the signature;
+ * q_flip: xor into the output key the Result reports.
+ */
+static uint8_t *
+make_tr(uint8_t q[32], int flip, int q_flip, size_t *len)
+{
+    secp256k1_context *c = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    secp256k1_keypair kp;
+    secp256k1_xonly_pubkey xp, xq;
+    uint8_t px[32], t[32], sig[64], rq[32];
+    assert_true(secp256k1_keypair_create(c, &kp, F.ec_sk));
+    assert_true(secp256k1_keypair_xonly_pub(c, &xp, NULL, &kp));
+    assert_true(secp256k1_xonly_pubkey_serialize(c, px, &xp));
+    assert_true(secp256k1_tagged_sha256(c, t, (const uint8_t *)"TapTweak", 8, px, 32));
+    assert_true(secp256k1_keypair_xonly_tweak_add(c, &kp, t));
+    assert_true(secp256k1_keypair_xonly_pub(c, &xq, NULL, &kp));
+    assert_true(secp256k1_xonly_pubkey_serialize(c, q, &xq));
+    assert_true(secp256k1_schnorrsig_sign32(c, sig, F.msg, &kp, NULL));
+    secp256k1_context_destroy(c);
+    sig[10] ^= (uint8_t)flip;
+    memcpy(rq, q, 32);
+    rq[0] ^= (uint8_t)q_flip;
+    const char *parts[2] = {"node-1", "node-3"};
+    struct node_client_result_info info = {
+        .request_id = "req-7",
+        .op = MPC__OP__OP_SIGN,
+        .key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR,
+        .wallet_id = "w",
+        .status = MPC_OK,
+        .public_key = F.ec_pk,
+        .public_key_len = 33,
+        .schnorr_signature = sig,
+        .taproot_output_key = rq,
+        .taproot_internal_key = px,
+        .key_version = 2,
+        .participants = parts,
+        .n_participants = 2,
+        .threshold = 2,
+        .node_id = "node-3",
+        .request_digest = F.digest,
+    };
+    uint8_t *enc = NULL, *out = NULL;
+    size_t el = 0;
+    assert_int_equal(node_client_result_encode(&info, &enc, &el), MPC_OK);
+    assert_int_equal(node_client_result_sign(enc, el, "node-3", sign_with, F.id_sk, &out, len),
+                     MPC_OK);
+    free(enc);
+    return out;
+}
+
+static void
+test_peerresult_taproot(void **state)
+{
+    (void)state;
+    uint8_t q[32], sig[64], recid = 9;
+    size_t len = 0;
+    Mpc__Result *r = NULL;
+    struct node_peerresult_want w = want(MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR);
+    w.group_pk = F.ec_pk;
+    w.group_pk_len = 33;
+    uint8_t *b = make_tr(q, 0, 0, &len);
+    w.tr_output = q;
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_OK);
+    assert_non_null(r);
+    assert_memory_equal(sig, r->schnorr_signature.data, 64);
+    assert_int_equal(recid, 0);
+    mpc__result__free_unpacked(r, NULL);
+    w.tr_output = NULL; /* the node could not derive the output key it expects */
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_ERR_MSG_MALFORMED);
+    free(b);
+    w.tr_output = q;
+    b = make_tr(q, 1, 0, &len); /* a bad BIP340 signature */
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_ERR_VERIFY_FAILED);
+    assert_null(r);
+    free(b);
+    b = make_tr(q, 0, 1, &len); /* another output key than the request's tweak gives */
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_ERR_MSG_MALFORMED);
+    free(b);
+}
+
 static void
 test_peerresult_bad_args(void **state)
 {
@@ -246,6 +330,7 @@ main(void)
         cmocka_unit_test(test_peerresult_adopts_a_valid_success),
         cmocka_unit_test(test_peerresult_refusals_each_with_its_code),
         cmocka_unit_test(test_peerresult_bad_args),
+        cmocka_unit_test(test_peerresult_taproot),
     };
     if (sodium_init() < 0) {
         return 1;

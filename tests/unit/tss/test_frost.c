@@ -17,6 +17,7 @@
 #include "tss/vss.h"
 
 static const tss_group *g;
+static const tss_frost_suite *cs = &tss_frost_ed25519;
 
 static void
 hex32(uint8_t out[32], const char *h)
@@ -35,9 +36,9 @@ test_frost_nonce_generate_rfc9591_vector(void **state)
     hex32(rnd, "0fd2e39e111cdc266f6c0f4d0fd45c947761f1f5d3cb583dfcb9bbaf8d4c9fec");
     hex32(want, "812d6104142944d5a55924de6d49940956206909f2acaeedecda2b726e630407");
     assert_int_equal(g->scalar_decode(&s, sk), MPC_OK);
-    assert_int_equal(tss_frost_nonce_generate(g, &nonce, rnd, &s), MPC_OK);
+    assert_int_equal(tss_frost_nonce_generate(cs, &nonce, rnd, &s), MPC_OK);
     assert_memory_equal(nonce.v, want, 32);
-    assert_int_equal(tss_frost_nonce_generate(g, &nonce, NULL, &s), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_frost_nonce_generate(cs, &nonce, NULL, &s), MPC_ERR_INVALID_ARG);
 }
 
 /* Dealer split of a random key to ids; signs with signers (positions into ids). */
@@ -51,7 +52,7 @@ sign_with_ids(const uint64_t *ids, size_t n, uint32_t t, const size_t *signers, 
     tss_poly *p = NULL;
     tss_frost_ctx ctx;
     const uint8_t msg[] = "large identifiers";
-    uint8_t sig[64], pke[32];
+    uint8_t sig[TSS_FROST_SIG_MAX_BYTES], pke[32];
     assert_int_equal(g->scalar_random(&secret), MPC_OK);
     assert_int_equal(g->point_mul_base(&pk, &secret), MPC_OK);
     assert_int_equal(tss_poly_create(&p, g, t, NULL, &secret), MPC_OK);
@@ -61,10 +62,10 @@ sign_with_ids(const uint64_t *ids, size_t n, uint32_t t, const size_t *signers, 
     }
     for (size_t j = 0; j < k; j++) {
         size_t i = signers[j];
-        assert_int_equal(tss_frost_commit(g, &nonces[j], &comm[j], ids[i], &sk[i], NULL, NULL),
+        assert_int_equal(tss_frost_commit(cs, &nonces[j], &comm[j], ids[i], &sk[i], NULL, NULL),
                          MPC_OK);
     }
-    assert_int_equal(tss_frost_ctx_init(&ctx, g, &pk, comm, k, msg, sizeof msg), MPC_OK);
+    assert_int_equal(tss_frost_ctx_init(&ctx, cs, &pk, comm, k, msg, sizeof msg, NULL), MPC_OK);
     for (size_t j = 0; j < k; j++) {
         size_t i = signers[j], pos = tss_frost_ctx_find(&ctx, ids[i]);
         assert_true(pos < k);
@@ -110,24 +111,26 @@ test_frost_ctx_rejects_bad_identifiers(void **state)
     tss_frost_ctx ctx;
     assert_int_equal(g->scalar_random(&sk), MPC_OK);
     assert_int_equal(g->point_mul_base(&pk, &sk), MPC_OK);
-    assert_int_equal(tss_frost_commit(g, &nn[0], &cm[0], 3, &sk, NULL, NULL), MPC_OK);
-    assert_int_equal(tss_frost_commit(g, &nn[1], &cm[1], 3, &sk, NULL, NULL), MPC_OK);
-    assert_int_equal(tss_frost_ctx_init(&ctx, g, &pk, cm, 2, NULL, 0), MPC_ERR_BAD_IDENTIFIER);
+    assert_int_equal(tss_frost_commit(cs, &nn[0], &cm[0], 3, &sk, NULL, NULL), MPC_OK);
+    assert_int_equal(tss_frost_commit(cs, &nn[1], &cm[1], 3, &sk, NULL, NULL), MPC_OK);
+    assert_int_equal(tss_frost_ctx_init(&ctx, cs, &pk, cm, 2, NULL, 0, NULL),
+                     MPC_ERR_BAD_IDENTIFIER);
     cm[1].id = 0;
-    assert_int_equal(tss_frost_ctx_init(&ctx, g, &pk, cm, 2, NULL, 0), MPC_ERR_BAD_IDENTIFIER);
-    assert_int_equal(tss_frost_ctx_init(&ctx, g, &pk, cm, 0, NULL, 0), MPC_ERR_INVALID_ARG);
-    assert_int_equal(tss_frost_ctx_init(&ctx, g, &pk, cm, 1, NULL, 5), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_frost_ctx_init(&ctx, cs, &pk, cm, 2, NULL, 0, NULL),
+                     MPC_ERR_BAD_IDENTIFIER);
+    assert_int_equal(tss_frost_ctx_init(&ctx, cs, &pk, cm, 0, NULL, 0, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_frost_ctx_init(&ctx, cs, &pk, cm, 1, NULL, 5, NULL), MPC_ERR_INVALID_ARG);
     tss_frost_ctx_clear(&ctx);
     tss_frost_ctx_clear(NULL);
     uint8_t buf[300];
     size_t len = 1;
-    assert_int_equal(tss_frost_binding_input(g, buf, 100, &len, &pk, cm, 1, NULL, 0, 3),
+    assert_int_equal(tss_frost_binding_input(cs, buf, 100, &len, &pk, cm, 1, NULL, 0, 3),
                      MPC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(len, 0);
-    assert_int_equal(tss_frost_binding_input(g, buf, sizeof buf, &len, &pk, cm, 1, NULL, 0, 3),
+    assert_int_equal(tss_frost_binding_input(cs, buf, sizeof buf, &len, &pk, cm, 1, NULL, 0, 3),
                      MPC_OK);
     assert_int_equal(len, TSS_FROST_RHO_INPUT);
-    assert_int_equal(tss_frost_commit(g, &nn[0], &cm[0], 3, &sk, buf, NULL), MPC_ERR_INVALID_ARG);
+    assert_int_equal(tss_frost_commit(cs, &nn[0], &cm[0], 3, &sk, buf, NULL), MPC_ERR_INVALID_ARG);
     assert_int_equal(tss_frost_sign_share(NULL, &sk, 1, &nn[0], &sk), MPC_ERR_INVALID_ARG);
     sodium_memzero(nn, sizeof nn);
 }

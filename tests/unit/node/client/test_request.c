@@ -673,6 +673,47 @@ test_request_validate_batch(void **state)
                      MPC_ERR_BATCH_ENTRY_INVALID);
 }
 
+/* The Taproot fields (request.proto 8, 9): each refusal with its own code. */
+static void
+test_request_validate_taproot(void **state)
+{
+    struct fx *f = *state;
+    struct req q;
+    uint8_t sighash[32], root[33];
+    char *e = f->err;
+    size_t n = sizeof f->err;
+    memset(sighash, 7, sizeof sighash);
+    memset(root, 9, sizeof root);
+    req_sign(&q, "msg");
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR;
+    q.s.message.data = sighash;
+    q.s.message.len = 32;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK); /* BIP86 */
+    q.s.taproot_merkle_root.data = root;
+    q.s.taproot_merkle_root.len = 32;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.s.taproot_merkle_root.len = 33;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_ROOT);
+    q.s.taproot_merkle_root.len = 31;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_ROOT);
+    q.s.taproot_merkle_root.len = 32;
+    q.s.taproot_untweaked = 1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_UNTWEAKED_ROOT);
+    q.s.taproot_merkle_root.len = 0;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    q.s.message.len = 31;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_MSG);
+    q.s.message.len = 32;
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519; /* the fields belong to secp256k1-tr only */
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_NOT_TAPROOT);
+    q.s.taproot_untweaked = 0;
+    q.s.taproot_merkle_root.len = 32;
+    q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_NOT_TAPROOT);
+    q.s.taproot_merkle_root.len = 0;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+}
+
 /* A secp256k1 sign of the all-zero digest, a request id with '.', and what open reports. */
 static void
 test_request_zero_digest_dotted_id_and_ids(void **state)
@@ -781,6 +822,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_request_validate_sign_reshare_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_validate_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_lists_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_validate_taproot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_bad_args, setup, teardown),
     };
     if (sodium_init() < 0) {

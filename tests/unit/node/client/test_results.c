@@ -551,6 +551,51 @@ test_result_batch_fields_signed(void **state)
     assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_ERR_INVALID_ARG);
 }
 
+/* Taproot signs: fields 35..37 are encoded and covered by the node signature. */
+static void
+test_result_taproot_fields_signed(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], gk[33], sig[64], q[32], p[32], *b = NULL, *sb = NULL;
+    size_t bl = 0, sl = 0;
+    crypto_sign_keypair(pk, sk);
+    memset(gk, 2, sizeof gk);
+    memset(sig, 5, sizeof sig);
+    memset(q, 6, sizeof q);
+    memset(p, 8, sizeof p);
+    struct node_client_result_info in;
+    info_ok(&in, gk, NULL);
+    in.public_key_len = 33;
+    in.signature_len = 0;
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR;
+    in.schnorr_signature = sig;
+    in.taproot_output_key = q;
+    in.taproot_internal_key = p;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->schnorr_signature.len, 64);
+    assert_memory_equal(r->schnorr_signature.data, sig, 64);
+    assert_memory_equal(r->taproot_output_key.data, q, 32);
+    assert_memory_equal(r->taproot_internal_key.data, p, 32);
+    assert_int_equal(r->eddsa_signature.len, 0);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    ProtobufCBinaryData *f[3] = {&r->schnorr_signature, &r->taproot_output_key,
+                                 &r->taproot_internal_key};
+    for (int i = 0; i < 3; i++) { /* each one is signed */
+        f[i]->data[0] ^= 1;
+        assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+        f[i]->data[0] ^= 1;
+    }
+    r->taproot_output_key.len = 0; /* and cannot be stripped */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    free(sb);
+}
+
 static void
 test_result_sign_bad_args(void **state)
 {
@@ -613,6 +658,7 @@ main(void)
         cmocka_unit_test(test_result_sign_bad_args),
         cmocka_unit_test(test_result_batch_fields_signed),
         cmocka_unit_test(test_result_transcript_layout),
+        cmocka_unit_test(test_result_taproot_fields_signed),
         cmocka_unit_test(test_result_encode_error_text),
         cmocka_unit_test(test_result_encode_ecdsa_fields),
         cmocka_unit_test(test_result_encode_bad_args),
