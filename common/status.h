@@ -99,6 +99,12 @@
     X(MPC_ERR_BAD_PK_SHARE, 425, "public key share pk_j inconsistent (DKLs23 zero-sharing)")       \
     X(MPC_ERR_RESHARE_REQUIRED, 426,                                                               \
       "key record lacks zero-sharing seeds: reshare before signing")                               \
+    X(MPC_ERR_PRESIG_USED, 445, "presignature already used (single use)")                          \
+    X(MPC_ERR_PRESIG_MISMATCH, 446,                                                                \
+      "presignature made for another key version, signer set or group key")                        \
+    X(MPC_ERR_PRESIG_MALFORMED, 447, "presignature record malformed")                              \
+    X(MPC_ERR_PRESIG_BINDING, 448,                                                                 \
+      "online message bound to another presignature, message or tweak")                            \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
