@@ -30,17 +30,17 @@ enum online_stage {
 };
 
 struct tss_dkls_online {
-    const tss_secp_ctx *ctx;                        /* backend (borrowed) */
-    enum online_stage stage;                        /* progress */
-    size_t n_peers;                                 /* |S| - 1 */
-    uint32_t peer_ids[TSS_DKLS_SIGN_MAX_PEERS];     /* other signers, ascending */
-    uint8_t msg32[32];                              /* digest */
-    secp256k1_pubkey y;                             /* Y' = Y + t·G */
-    uint8_t big_r[PTB];                             /* PT(R'), R' = R + δ·G */
-    struct tss_secp_num rx;                         /* r' = x(R') mod q */
-    struct tss_secp_num u;                          /* own u'_i (broadcast) */
-    struct tss_secp_num w;                          /* own w_i (broadcast) */
-    uint8_t echo[32];                               /* echo_on */
+    const tss_secp_ctx *ctx;                    /* backend (borrowed) */
+    enum online_stage stage;                    /* progress */
+    size_t n_peers;                             /* |S| - 1 */
+    uint32_t peer_ids[TSS_DKLS_SIGN_MAX_PEERS]; /* other signers, ascending */
+    uint8_t msg32[32];                          /* digest */
+    secp256k1_pubkey y;                         /* Y' = Y + t·G */
+    uint8_t big_r[PTB];                         /* PT(R'), R' = R + δ·G */
+    struct tss_secp_num rx;                     /* r' = x(R') mod q */
+    struct tss_secp_num u;                      /* own u'_i (broadcast) */
+    struct tss_secp_num w;                      /* own w_i (broadcast) */
+    uint8_t echo[32];                           /* echo_on */
 };
 
 mpc_status
@@ -335,8 +335,8 @@ tss_dkls_online_create(const struct tss_dkls_online_params *p, struct tss_dkls_p
 }
 
 mpc_status
-tss_dkls_online_finish(tss_dkls_online *o, const struct tss_dkls_sign_msg *bcast,
-                       uint8_t sig64[64], int *recid, uint32_t *culprit)
+tss_dkls_online_finish(tss_dkls_online *o, const struct tss_dkls_sign_msg *bcast, uint8_t sig64[64],
+                       int *recid, uint32_t *culprit)
 {
     if (culprit != NULL) {
         *culprit = 0;

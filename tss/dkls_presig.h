@@ -46,17 +46,17 @@
 
 /* One signer's presignature (spec §6.7.2). Keep it in mpc_secure_alloc memory. */
 struct tss_dkls_presig {
-    uint32_t magic;                                 /* TSS_DKLS_PRESIG_MAGIC while unused, else 0 */
-    uint32_t self_id;                               /* the signer holding it */
-    uint32_t key_version;                           /* key version it was made with */
-    uint32_t n_signers;                             /* |S| */
-    uint32_t ids[TSS_DKLS_PRESIG_MAX_SIGNERS];      /* S ascending (self included) */
-    uint8_t y_pub[TSS_SECP_POINT_BYTES];            /* PT(Y), untweaked */
-    uint8_t big_r[TSS_SECP_POINT_BYTES];            /* PT(R), R = Σ R_j */
-    uint8_t presig_id[32];                          /* H32(presign/id, presign_ctx, echo1, PT(R)) */
-    uint8_t u[TSS_SECP_SCALAR_BYTES];               /* SC(u_i) (secret) */
-    uint8_t v[TSS_SECP_SCALAR_BYTES];               /* SC(v_i) (secret) */
-    uint8_t phi[TSS_SECP_SCALAR_BYTES];             /* SC(φ_i) (secret) */
+    uint32_t magic;                            /* TSS_DKLS_PRESIG_MAGIC while unused, else 0 */
+    uint32_t self_id;                          /* the signer holding it */
+    uint32_t key_version;                      /* key version it was made with */
+    uint32_t n_signers;                        /* |S| */
+    uint32_t ids[TSS_DKLS_PRESIG_MAX_SIGNERS]; /* S ascending (self included) */
+    uint8_t y_pub[TSS_SECP_POINT_BYTES];       /* PT(Y), untweaked */
+    uint8_t big_r[TSS_SECP_POINT_BYTES];       /* PT(R), R = Σ R_j */
+    uint8_t presig_id[32];                     /* H32(presign/id, presign_ctx, echo1, PT(R)) */
+    uint8_t u[TSS_SECP_SCALAR_BYTES];          /* SC(u_i) (secret) */
+    uint8_t v[TSS_SECP_SCALAR_BYTES];          /* SC(v_i) (secret) */
+    uint8_t phi[TSS_SECP_SCALAR_BYTES];        /* SC(φ_i) (secret) */
 };
 
 /*
@@ -118,8 +118,7 @@ struct tss_dkls_online_params {
  *          (Y' = O, R' = O or r' = 0); MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status tss_dkls_online_create(const struct tss_dkls_online_params *p,
-                                                 struct tss_dkls_presig *ps,
-                                                 tss_dkls_online **out,
+                                                 struct tss_dkls_presig *ps, tss_dkls_online **out,
                                                  uint8_t bcast[TSS_DKLS_ONLINE_BCAST_BYTES]);
 
 /*
@@ -132,8 +131,7 @@ MPC_MUST_CHECK mpc_status tss_dkls_online_create(const struct tss_dkls_online_pa
  */
 MPC_MUST_CHECK mpc_status tss_dkls_online_finish(tss_dkls_online *o,
                                                  const struct tss_dkls_sign_msg *bcast,
-                                                 uint8_t sig64[64], int *recid,
-                                                 uint32_t *culprit);
+                                                 uint8_t sig64[64], int *recid, uint32_t *culprit);
 
 /* Wipes and frees the state. Accepts NULL. */
 void tss_dkls_online_destroy(tss_dkls_online *o);

@@ -20,6 +20,7 @@
 #include "common/secmem.h"
 #include "tests/support/sim_dkls_sign.h"
 #include "tests/support/test_rng.h"
+#include "tss/dkls_hash.h"
 #include "tss/dkls_presig.h"
 
 static tss_secp_ctx *ctx;         /* backend */
@@ -161,6 +162,45 @@ test_presig_online_rerandomises_nonce(void **state)
     assert_memory_not_equal(r.sig[0], rx + 1, 32);
 }
 
+/* δ = H2S(presign/rerand, presig_id, msg32, SC(t)): the spec's vector (Appendix B, from the
+ * reference model) and R' = R + δ·G is the nonce point of the signature. */
+static void
+test_presig_rerand_vector_and_nonce(void **state)
+{
+    (void)state;
+    static const uint8_t want[32] = {0x12, 0x4d, 0x86, 0x45, 0xd6, 0x1d, 0xfe, 0x70,
+                                     0x01, 0x41, 0xaf, 0x2b, 0x5a, 0x4b, 0x46, 0x7a,
+                                     0x14, 0xaf, 0x1b, 0xed, 0xfd, 0x8d, 0xa4, 0xa3,
+                                     0x66, 0x69, 0x5c, 0x01, 0x84, 0x54, 0x9e, 0x01};
+    uint8_t id[32], msg[32], t[32] = {0}, db[32], rpt[33];
+    struct tss_secp_num d;
+    memset(id, 0x01, 32);
+    memset(msg, 0x02, 32);
+    struct tss_dkls_part parts[] = {{id, 32}, {msg, 32}, {t, 32}};
+    tss_dkls_h2s(&d, "presign/rerand", parts, 3);
+    tss_secp_scalar_encode(db, &d);
+    assert_memory_equal(db, want, 32);
+    /* the online step uses exactly this δ */
+    const uint32_t ids[] = {2, 3};
+    struct tss_dkls_presig ps[SIM_MAX_N];
+    struct sim_result r;
+    test_rng_bytes(msg, 32);
+    presign_ok(&key3, ids, 2, ps);
+    memcpy(id, ps[0].presig_id, 32);
+    memcpy(rpt, ps[0].big_r, 33);
+    assert_int_equal(sim_online_run(&key3, ps, 2, msg, NULL, NULL, NULL, &r), 0);
+    assert_int_equal(r.status[0], MPC_OK);
+    tss_dkls_h2s(&d, "presign/rerand", parts, 3);
+    tss_secp_scalar_encode(db, &d);
+    secp256k1_pubkey rp;
+    uint8_t out[33];
+    size_t ol = 33;
+    assert_true(secp256k1_ec_pubkey_parse(refctx, &rp, rpt, 33));
+    assert_true(secp256k1_ec_pubkey_tweak_add(refctx, &rp, db));
+    assert_true(secp256k1_ec_pubkey_serialize(refctx, out, &ol, &rp, SECP256K1_EC_COMPRESSED));
+    assert_memory_equal(r.sig[0], out + 1, 32); /* x(R') < q here with overwhelming probability */
+}
+
 /* A record given to a second online run is refused; the first consumed and wiped it. */
 static void
 test_presig_record_single_use(void **state)
@@ -226,13 +266,13 @@ test_presig_binding_refused(void **state)
 
 /* Online driver for two signers: party a signs ma, party b signs mb. */
 struct duo {
-    tss_dkls_online *o[2];                       /* online states */
+    tss_dkls_online *o[2];                      /* online states */
     uint8_t bc[2][TSS_DKLS_ONLINE_BCAST_BYTES]; /* their broadcasts */
 };
 
 static void
-duo_create(struct duo *d, struct tss_dkls_presig *ps, const uint32_t ids[2],
-           const uint8_t *msgs[2], const uint8_t *tweaks[2])
+duo_create(struct duo *d, struct tss_dkls_presig *ps, const uint32_t ids[2], const uint8_t *msgs[2],
+           const uint8_t *tweaks[2])
 {
     for (int i = 0; i < 2; i++) {
         struct tss_dkls_online_params p;
@@ -297,7 +337,8 @@ test_presig_online_message_bound(void **state)
     }
 }
 
-/* Tampered u'_j or w_j: VERIFY_FAILED, no culprit; bad length MSG_MALFORMED; u_j >= q BAD_SCALAR. */
+/* Tampered u'_j or w_j: VERIFY_FAILED, no culprit; bad length MSG_MALFORMED; u_j >= q BAD_SCALAR.
+ */
 static void
 test_presig_online_tampered(void **state)
 {
@@ -424,6 +465,7 @@ main(void)
         cmocka_unit_test(test_presig_online_signature_verifies),
         cmocka_unit_test(test_presig_online_tweak_signs_under_derived_key),
         cmocka_unit_test(test_presig_online_rerandomises_nonce),
+        cmocka_unit_test(test_presig_rerand_vector_and_nonce),
         cmocka_unit_test(test_presig_record_single_use),
         cmocka_unit_test(test_presig_binding_refused),
         cmocka_unit_test(test_presig_online_message_bound),
