@@ -153,7 +153,8 @@
     X(MPC_ERR_CONFIRM_FORGED, 623, "key confirmation signature invalid")                           \
     X(MPC_ERR_CONFIRM_MISMATCH, 624, "key confirmation states another key")                        \
     X(MPC_ERR_CONFIRM_REPLAYED, 625, "key confirmation answers another query")                     \
-    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")
+    X(MPC_ERR_CONFIRM_MALFORMED, 626, "key confirmation malformed")                                \
+    X(MPC_ERR_PRESIG_GONE, 670, "no such presignature (used, discarded or never made)")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,
