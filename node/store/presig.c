@@ -110,8 +110,7 @@ take_one(node_store *s, const char *name, uint8_t **out, size_t *out_len)
 
 mpc_status
 node_store_presig_take(node_store *s, const struct node_store_presig_pool *pool,
-                       const uint8_t *presig_id, uint8_t **out, size_t *out_len,
-                       uint8_t id_out[32])
+                       const uint8_t *presig_id, uint8_t **out, size_t *out_len, uint8_t id_out[32])
 {
     char name[NODE_STORE_NAME_MAX + 1];
     if (out != NULL) {

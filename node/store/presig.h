@@ -77,7 +77,7 @@ MPC_MUST_CHECK mpc_status node_store_presig_count(node_store *s,
  * deleted, in one transaction. Out: *deleted (may be NULL).
  * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_STORE; MPC_ERR_NOMEM.
  */
-MPC_MUST_CHECK mpc_status node_store_presig_discard(node_store *s, int key_type,
-                                                    const char *wallet, size_t *deleted);
+MPC_MUST_CHECK mpc_status node_store_presig_discard(node_store *s, int key_type, const char *wallet,
+                                                    size_t *deleted);
 
 #endif /* MPC_NODE_STORE_PRESIG_H */

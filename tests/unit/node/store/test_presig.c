@@ -210,7 +210,7 @@ test_presig_bad_args(void **state)
     size_t len = 9, n = 9;
     struct node_store_presig_pool ok = pool_of("w1", 1, set12);
     struct node_store_presig_pool bad[] = {
-        pool_of("w1", 0, set12),    pool_of("w1", 1, unsorted), pool_of("w1", 1, zero),
+        pool_of("w1", 0, set12),         pool_of("w1", 1, unsorted), pool_of("w1", 1, zero),
         pool_of("bad wallet", 1, set12), pool_of("w1", 1, NULL),
     };
     struct node_store_presig_pool one = ok, type = ok;
@@ -218,7 +218,8 @@ test_presig_bad_args(void **state)
     type.key_type = 99;
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]) + 2; k++) {
         const struct node_store_presig_pool *p =
-            k < sizeof(bad) / sizeof(bad[0]) ? &bad[k] : (k == sizeof(bad) / sizeof(bad[0]) ? &one : &type);
+            k < sizeof(bad) / sizeof(bad[0]) ? &bad[k]
+                                             : (k == sizeof(bad) / sizeof(bad[0]) ? &one : &type);
         assert_int_equal(node_store_presig_put(s, p, id, rec, sizeof(rec)), MPC_ERR_INVALID_ARG);
         assert_int_equal(node_store_presig_take(s, p, NULL, &out, &len, NULL), MPC_ERR_INVALID_ARG);
         assert_null(out);
