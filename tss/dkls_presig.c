@@ -322,6 +322,8 @@ tss_dkls_online_create(const struct tss_dkls_online_params *p, struct tss_dkls_p
         tss_secp_scalar_encode(bcast + 32, &o->w);
         memcpy(bcast + 64, o->echo, 32);
         TSS_DECLASSIFY(bcast, TSS_DKLS_ONLINE_BCAST_BYTES); /* sent: public */
+        TSS_DECLASSIFY(&o->u, sizeof(o->u));                /* = the broadcast u'_i */
+        TSS_DECLASSIFY(&o->w, sizeof(o->w));                /* = the broadcast w_i */
         o->stage = ONLINE_SENT;
     }
     tss_dkls_presig_wipe(ps); /* single use: consumed whatever happened (spec §6.7.3) */

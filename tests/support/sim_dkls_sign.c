@@ -8,6 +8,7 @@
 
 #include "common/secmem.h"
 #include "tests/support/test_rng.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
 #include "tss/dkls_presig.h"
 
@@ -188,6 +189,7 @@ sim_deliver(const uint32_t *ids, size_t n_s, size_t i, struct sim_bufs *b, uint8
         md->p = NULL;
         if (bsrc != NULL) {
             memcpy(b->in_b[i] + k * 96, bsrc[j], blen);
+            TSS_DECLASSIFY(b->in_b[i] + k * 96, blen); /* on the wire: public (ctime tests) */
             mb->p = b->in_b[i] + k * 96;
             mb->len = blen;
             if (tamper) {
@@ -197,6 +199,7 @@ sim_deliver(const uint32_t *ids, size_t n_s, size_t i, struct sim_bufs *b, uint8
         if (dsrc != NULL) {
             size_t pos = peer_pos(ids, n_s, ids[j], ids[i]);
             memcpy(b->in_d[i] + k * dlen, dsrc[j] + pos * dlen, dlen);
+            TSS_DECLASSIFY(b->in_d[i] + k * dlen, dlen);
             md->p = b->in_d[i] + k * dlen;
             md->len = dlen;
             if (tamper) {
@@ -353,6 +356,7 @@ sim_online_run(const struct sim_key *k, struct tss_dkls_presig *presigs, size_t 
                 continue;
             }
             memcpy(in[i][q], bc[j], 96);
+            TSS_DECLASSIFY(in[i][q], 96);
             mb[i][q].p = in[i][q];
             mb[i][q].len = 96;
             if (tamper) {
