@@ -109,7 +109,7 @@ LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) \
 LIBMPC     := $(B)/libmpc.a
 
 # The constant-time programs (CTIME_SRC below) use only common/ and tss/ and
-# six helpers: the ctime build compiles no more than that.
+# seven helpers: the ctime build compiles no more than that.
 ifeq ($(BUILD),ctime)
 LIB_SRC    := $(filter common/% tss/%,$(LIB_SRC))
 LIB_OBJ    := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
@@ -119,7 +119,7 @@ endif
 TSUP_SRC   := $(wildcard tests/support/*.c)
 ifeq ($(BUILD),ctime)
 TSUP_SRC   := $(addprefix tests/support/,test_main.c test_rng.c test_util.c tss_sim.c \
-              tss_fixture.c dkls_fixture.c)
+              tss_fixture.c dkls_fixture.c sim_dkls_sign.c)
 endif
 TSUP_OBJ   := $(patsubst %.c,$(B)/obj/%.o,$(TSUP_SRC))
 LIBTSUP    := $(B)/libmpctest.a

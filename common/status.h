@@ -108,6 +108,12 @@
     X(MPC_ERR_BATCH_DIVERGED, 436, "batch instances left lock-step")                               \
     X(MPC_ERR_TR_TWEAK, 440, "taproot tweak out of range or yields the identity")                  \
     X(MPC_ERR_TR_INPUT, 441, "taproot signing input malformed (tweak mode, root or message)")      \
+    X(MPC_ERR_PRESIG_USED, 445, "presignature already used (single use)")                          \
+    X(MPC_ERR_PRESIG_MISMATCH, 446,                                                                \
+      "presignature made for another key version, signer set or group key")                        \
+    X(MPC_ERR_PRESIG_MALFORMED, 447, "presignature record malformed")                              \
+    X(MPC_ERR_PRESIG_BINDING, 448,                                                                 \
+      "online message bound to another presignature, message or tweak")                            \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
@@ -173,7 +179,9 @@
     X(MPC_ERR_TR_UNTWEAKED_ROOT, 662, "taproot_untweaked together with a merkle root")             \
     X(MPC_ERR_TR_MSG, 663, "taproot signing needs a 32-byte message (a BIP341 sighash)")          \
     X(MPC_ERR_TR_PATH_BATCH, 664,                                                                  \
-      "taproot keys sign one message under the root key (no derivation path, no batch)")
+      "taproot keys sign one message under the root key (no derivation path, no batch)")  \
+    /* 670..679: presignatures (node) */                                                           \
+    X(MPC_ERR_PRESIG_GONE, 670, "no such presignature (used, discarded or never made)")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -13,10 +13,16 @@
 #include "common/log.h"
 
 static const char *const point_names[] = {
-    [NODE_KILL_BEFORE_COMMIT] = "before_commit",   [NODE_KILL_AFTER_SHARE] = "after_share",
-    [NODE_KILL_AFTER_CONFIRM] = "after_confirm",   [NODE_KILL_AFTER_ACTIVATE] = "after_activate",
-    [NODE_KILL_BEFORE_PUBLISH] = "before_publish", [NODE_KILL_AFTER_PUBLISH] = "after_publish",
+    [NODE_KILL_BEFORE_COMMIT] = "before_commit",
+    [NODE_KILL_AFTER_SHARE] = "after_share",
+    [NODE_KILL_AFTER_CONFIRM] = "after_confirm",
+    [NODE_KILL_AFTER_ACTIVATE] = "after_activate",
+    [NODE_KILL_BEFORE_PUBLISH] = "before_publish",
+    [NODE_KILL_AFTER_PUBLISH] = "after_publish",
     [NODE_KILL_GROUP_PARTIAL] = "group_partial",
+    [NODE_KILL_PRESIG_BEFORE_TAKE] = "presig_before_take",
+    [NODE_KILL_PRESIG_AFTER_TAKE] = "presig_after_take",
+    [NODE_KILL_PRESIG_AFTER_ONLINE] = "presig_after_online",
 };
 #define N_POINTS (sizeof point_names / sizeof point_names[0])
 

@@ -24,6 +24,10 @@
  *                   entries committed (node/outcome.c finish_batch), the
  *                   first sign's results published, the others' not (the
  *                   request id named is the group's first).
+ * Online signing with a pooled presignature (node/presig.c, spec §6.7.4):
+ *   presig_before_take   the record is still in the store;
+ *   presig_after_take    the record is durably deleted and held in memory;
+ *   presig_after_online  the online message is made, nothing has left the node.
  * In release builds node_killpoint is an empty inline function.
  *
  * THREAD SAFETY: any thread; the setting is read once (pthread_once).
@@ -32,13 +36,16 @@
 #define MPC_NODE_KILLPOINT_H
 
 enum node_killpoint {
-    NODE_KILL_BEFORE_COMMIT = 1, /* session done, nothing stored */
-    NODE_KILL_AFTER_SHARE,       /* share, keyinfo and request log committed (PENDING) */
-    NODE_KILL_AFTER_CONFIRM,     /* own confirmation sent to a peer */
-    NODE_KILL_AFTER_ACTIVATE,    /* the new version is ACTIVE, final results logged */
-    NODE_KILL_BEFORE_PUBLISH,    /* committed, nothing published */
-    NODE_KILL_AFTER_PUBLISH,     /* published, not acked */
-    NODE_KILL_GROUP_PARTIAL,     /* a sign group committed, only its first job published */
+    NODE_KILL_BEFORE_COMMIT = 1,   /* session done, nothing stored */
+    NODE_KILL_AFTER_SHARE,         /* share, keyinfo and request log committed (PENDING) */
+    NODE_KILL_AFTER_CONFIRM,       /* own confirmation sent to a peer */
+    NODE_KILL_AFTER_ACTIVATE,      /* the new version is ACTIVE, final results logged */
+    NODE_KILL_BEFORE_PUBLISH,      /* committed, nothing published */
+    NODE_KILL_AFTER_PUBLISH,       /* published, not acked */
+    NODE_KILL_GROUP_PARTIAL,       /* a sign group committed, only its first job published */
+    NODE_KILL_PRESIG_BEFORE_TAKE,  /* online signing: the presignature still in the store */
+    NODE_KILL_PRESIG_AFTER_TAKE,   /* online signing: presignature durably deleted, in memory */
+    NODE_KILL_PRESIG_AFTER_ONLINE, /* online signing: online message made, not sent */
 };
 
 #ifdef MPC_FAULT_INJECTION

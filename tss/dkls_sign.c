@@ -111,8 +111,14 @@ sign_context(tss_dkls_sign *s, const struct tss_dkls_sign_params *p, const uint8
         {ver, 4},       {p->y_pub, PTB},  {ids, n * SCB},
         {p->msg32, 32}, {p->tweak, SCB},
     };
-    /* The tweak is bound only when present, so an untweaked context is the spec's §1.4 one. */
-    tss_dkls_h32(s->sign_ctx, "sign/ctx", parts, p->tweak != NULL ? 8 : 7);
+    /* A presign session has no message yet: presign_ctx (spec §6.7.1) under its own
+     * tag, so none of its OT/RVOLE session ids equals a signing session's. */
+    if (s->presign) {
+        tss_dkls_h32(s->sign_ctx, "presign/ctx", parts, 6);
+    } else {
+        /* The tweak is bound only when present, so an untweaked context is the spec's §1.4 one. */
+        tss_dkls_h32(s->sign_ctx, "sign/ctx", parts, p->tweak != NULL ? 8 : 7);
+    }
 }
 
 /*
@@ -210,6 +216,13 @@ sign_keys(tss_dkls_sign *s, const struct tss_dkls_sign_params *p, const uint8_t 
 mpc_status
 tss_dkls_sign_create(const struct tss_dkls_sign_params *p, tss_dkls_sign **out, uint32_t *culprit)
 {
+    return tss_dkls_sign_create_mode(p, 0, out, culprit);
+}
+
+mpc_status
+tss_dkls_sign_create_mode(const struct tss_dkls_sign_params *p, int presign, tss_dkls_sign **out,
+                          uint32_t *culprit)
+{
     uint32_t dummy;
     if (culprit == NULL) {
         culprit = &dummy;
@@ -237,8 +250,12 @@ tss_dkls_sign_create(const struct tss_dkls_sign_params *p, tss_dkls_sign **out, 
     s->ctx = p->ctx;
     s->n_peers = p->n_peers;
     s->self_id = p->self_id;
+    s->presign = presign != 0;
+    s->key_version = p->key_version;
     tss_dkls_id_encode(s->self_sc, p->self_id);
-    memcpy(s->msg32, p->msg32, 32);
+    if (!s->presign) {
+        memcpy(s->msg32, p->msg32, 32);
+    }
     for (size_t k = 0; k < p->n_peers; k++) {
         struct sign_peer *pe = &s->peers[k];
         pe->id = p->peers[k].id;

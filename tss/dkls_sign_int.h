@@ -63,6 +63,8 @@ struct tss_dkls_sign {
     struct tss_secp_num rx;                 /* r = x(R) mod q */
     struct tss_secp_num u;                  /* own u_i */
     struct tss_secp_num w;                  /* own w_i */
+    int presign;                            /* 1: presign session (presign_ctx, no msg32) */
+    uint32_t key_version;                   /* key version of the attempt */
     int cheat;                              /* test-only deviation (enum tss_dkls_sign_cheat) */
     size_t probe_col;                       /* test-only: Δ bit probed (CHEAT_KOS_PROBE) */
     int probe_guess;                        /* test-only: the probe passes iff Δ_col == this */
@@ -72,5 +74,20 @@ struct tss_dkls_sign {
 /* Marks the state dead, reports the culprit (0 = none) and returns st. */
 mpc_status tss_dkls_sign_fail(tss_dkls_sign *s, mpc_status st, uint32_t culprit_id,
                               uint32_t *culprit);
+
+/* Creates a signing (presign = 0) or presign (presign = 1) session; see tss_dkls_sign_create. */
+mpc_status tss_dkls_sign_create_mode(const struct tss_dkls_sign_params *p, int presign,
+                                     tss_dkls_sign **out, uint32_t *culprit);
+
+/*
+ * s = W / U, low-S with recid, then verify under y and recover (spec §6.5
+ * steps 2-4). big_r = PT(R), rx = x(R) mod q. Out: sig64 (zero on failure),
+ * *recid. Returns: MPC_OK or MPC_ERR_VERIFY_FAILED.
+ */
+mpc_status tss_dkls_sign_assemble(const tss_secp_ctx *ctx,
+                                  const uint8_t big_r[TSS_SECP_POINT_BYTES],
+                                  const struct tss_secp_num *rx, const uint8_t msg32[32],
+                                  const secp256k1_pubkey *y, const struct tss_secp_num *uu,
+                                  const struct tss_secp_num *ww, uint8_t sig64[64], int *recid);
 
 #endif /* MPC_TSS_DKLS_SIGN_INT_H */

@@ -9,6 +9,7 @@
 #include "common/secmem.h"
 #include "tss/ctime.h"
 #include "tss/dkls_hash.h"
+#include "tss/dkls_presig.h"
 #include "tss/dkls_sign_int.h"
 
 #define SCB TSS_SECP_SCALAR_BYTES
@@ -221,6 +222,41 @@ sign_r3_wipe(tss_dkls_sign *s, struct r3_sums *sums)
     mpc_wipe(sums, sizeof(*sums));
 }
 
+/*
+ * The checks of round 3 (spec §6.4 items 1-5) over every peer's round-2 message
+ * and R; folds the contributions into *sums. On failure the state is dead and
+ * the secrets are wiped. Shared by signing and presigning (spec §6.7.1).
+ */
+static mpc_status
+sign_r3_checks(tss_dkls_sign *s, const struct tss_dkls_sign_msg *direct2, struct r3_sums *sums,
+               uint32_t *culprit)
+{
+    for (size_t k = 0; k < s->n_peers; k++) {
+        if (direct2[k].p == NULL || direct2[k].len != TSS_DKLS_SIGN_R2_DIRECT_BYTES) {
+            sign_r3_wipe(s, sums);
+            return tss_dkls_sign_fail(s, MPC_ERR_MSG_MALFORMED, s->peers[k].id, culprit);
+        }
+    }
+    mpc_status st = MPC_OK;
+    uint32_t who = 0;
+    for (size_t k = 0; k < s->n_peers && st == MPC_OK; k++) {
+        st = sign_r3_peer(s, k, direct2[k].p, sums);
+        who = s->peers[k].id;
+    }
+    if (st == MPC_OK) {
+        st = sign_pk_sum(s, &who);
+    }
+    if (st == MPC_OK) {
+        who = 0;
+        st = sign_big_r(s);
+    }
+    if (st != MPC_OK) {
+        sign_r3_wipe(s, sums);
+        return tss_dkls_sign_fail(s, st, who, culprit);
+    }
+    return MPC_OK;
+}
+
 mpc_status
 tss_dkls_sign_round3(tss_dkls_sign *s, const struct tss_dkls_sign_msg *direct2,
                      uint8_t bcast[TSS_DKLS_SIGN_R3_BCAST_BYTES], uint32_t *culprit)
@@ -232,42 +268,93 @@ tss_dkls_sign_round3(tss_dkls_sign *s, const struct tss_dkls_sign_msg *direct2,
         return MPC_ERR_INVALID_ARG;
     }
     memset(bcast, 0, TSS_DKLS_SIGN_R3_BCAST_BYTES);
-    if (s->stage != SIGN_STAGE_R2) {
+    if (s->stage != SIGN_STAGE_R2 || s->presign) {
         return MPC_ERR_SESSION_STATE;
-    }
-    for (size_t k = 0; k < s->n_peers; k++) {
-        if (direct2[k].p == NULL || direct2[k].len != TSS_DKLS_SIGN_R2_DIRECT_BYTES) {
-            return tss_dkls_sign_fail(s, MPC_ERR_MSG_MALFORMED, s->peers[k].id, culprit);
-        }
     }
     struct r3_sums sums;
     memset(&sums, 0, sizeof(sums));
-    mpc_status st = MPC_OK;
-    uint32_t who = 0;
-    for (size_t k = 0; k < s->n_peers && st == MPC_OK; k++) {
-        st = sign_r3_peer(s, k, direct2[k].p, &sums);
-        who = s->peers[k].id;
-    }
-    if (st == MPC_OK) {
-        st = sign_pk_sum(s, &who);
-    }
+    mpc_status st = sign_r3_checks(s, direct2, &sums, culprit);
     if (st != MPC_OK) {
-        sign_r3_wipe(s, &sums);
-        return tss_dkls_sign_fail(s, st, who, culprit);
+        return st;
     }
-    st = sign_big_r(s);
-    if (st == MPC_OK) {
-        sign_r3_output(s, &sums, bcast);
-        s->stage = SIGN_STAGE_R3;
-    }
+    sign_r3_output(s, &sums, bcast);
+    s->stage = SIGN_STAGE_R3;
     sign_r3_wipe(s, &sums);
-    return st == MPC_OK ? MPC_OK : tss_dkls_sign_fail(s, st, 0, culprit);
+    return MPC_OK;
+}
+
+/* The presignature record after the checks (spec §6.7.1-6.7.2): u_i, v_i, φ_i, R, presig_id. */
+static void
+presign_record(tss_dkls_sign *s, struct r3_sums *sums, struct tss_dkls_presig *out)
+{
+    struct tss_secp_num u, v;
+    tss_secp_scalar_add(&sums->phi1, &sums->phi1, &s->phi);
+    tss_secp_scalar_mul(&u, &s->r, &sums->phi1);
+    tss_secp_scalar_add(&u, &u, &sums->su);
+    tss_secp_scalar_mul(&v, &s->sk, &sums->phi1);
+    tss_secp_scalar_add(&v, &v, &sums->sv);
+    tss_secp_scalar_encode(out->u, &u);
+    tss_secp_scalar_encode(out->v, &v);
+    tss_secp_scalar_encode(out->phi, &s->phi);
+    const struct tss_dkls_part parts[] = {{s->sign_ctx, 32}, {s->echo1, 32}, {s->big_r, PTB}};
+    tss_dkls_h32(out->presig_id, "presign/id", parts, 3);
+    memcpy(out->big_r, s->big_r, PTB);
+    if (tss_secp_point_encode(s->ctx, out->y_pub, &s->y) != MPC_OK) {
+        memset(out->y_pub, 0, PTB); /* cannot happen (Y decoded at create); refused online */
+    }
+    out->self_id = s->self_id;
+    out->key_version = s->key_version;
+    out->n_signers = (uint32_t)s->n_peers + 1;
+    size_t n = 0;
+    int self_done = 0;
+    for (size_t k = 0; k <= s->n_peers; k++) {
+        if (!self_done && (k == s->n_peers || s->self_id < s->peers[k].id)) {
+            out->ids[n++] = s->self_id;
+            self_done = 1;
+        }
+        if (k < s->n_peers) {
+            out->ids[n++] = s->peers[k].id;
+        }
+    }
+    out->magic = TSS_DKLS_PRESIG_MAGIC;
+    mpc_wipe(&u, sizeof(u));
+    mpc_wipe(&v, sizeof(v));
+}
+
+mpc_status
+tss_dkls_presign_round3(tss_dkls_sign *s, const struct tss_dkls_sign_msg *direct2,
+                        struct tss_dkls_presig *out, uint32_t *culprit)
+{
+    if (culprit != NULL) {
+        *culprit = 0;
+    }
+    if (out != NULL) {
+        tss_dkls_presig_wipe(out);
+    }
+    if (s == NULL || direct2 == NULL || out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (s->stage != SIGN_STAGE_R2 || !s->presign) {
+        return MPC_ERR_SESSION_STATE;
+    }
+    struct r3_sums sums;
+    memset(&sums, 0, sizeof(sums));
+    mpc_status st = sign_r3_checks(s, direct2, &sums, culprit);
+    if (st != MPC_OK) {
+        return st;
+    }
+    presign_record(s, &sums, out);
+    s->stage = SIGN_STAGE_DONE; /* a presign session ends here: no finish */
+    sign_r3_wipe(s, &sums);
+    return MPC_OK;
 }
 
 /* s = W / U, low-S with recid, then verify and recover (spec §6.5 steps 2-4). */
-static mpc_status
-sign_assemble(tss_dkls_sign *s, const struct tss_secp_num *uu, const struct tss_secp_num *ww,
-              uint8_t sig64[64], int *recid)
+mpc_status
+tss_dkls_sign_assemble(const tss_secp_ctx *ctx, const uint8_t big_r[PTB],
+                       const struct tss_secp_num *rx, const uint8_t msg32[32],
+                       const secp256k1_pubkey *y, const struct tss_secp_num *uu,
+                       const struct tss_secp_num *ww, uint8_t sig64[64], int *recid)
 {
     struct tss_secp_num inv, sv;
     if (tss_secp_num_is_zero(uu)) {
@@ -279,8 +366,8 @@ sign_assemble(tss_dkls_sign *s, const struct tss_secp_num *uu, const struct tss_
         return MPC_ERR_VERIFY_FAILED;
     }
     /* The signature is public from here on: plain comparisons are fine. */
-    int rid = (s->big_r[0] & 1) | (tss_secp_scalar_is_canonical(s->big_r + 1) ? 0 : 2);
-    tss_secp_scalar_encode(sig64, &s->rx);
+    int rid = (big_r[0] & 1) | (tss_secp_scalar_is_canonical(big_r + 1) ? 0 : 2);
+    tss_secp_scalar_encode(sig64, rx);
     tss_secp_scalar_encode(sig64 + 32, &sv);
     if (memcmp(sig64 + 32, HALF_Q, 32) > 0) {
         tss_secp_scalar_neg(&sv, &sv);
@@ -289,10 +376,10 @@ sign_assemble(tss_dkls_sign *s, const struct tss_secp_num *uu, const struct tss_
     }
     secp256k1_pubkey rec;
     uint8_t a[PTB], b[PTB];
-    if (tss_secp_ecdsa_verify(s->ctx, sig64, s->msg32, &s->y) != MPC_OK ||
-        tss_secp_ecdsa_recover(s->ctx, &rec, sig64, rid, s->msg32) != MPC_OK ||
-        tss_secp_point_encode(s->ctx, a, &rec) != MPC_OK ||
-        tss_secp_point_encode(s->ctx, b, &s->y) != MPC_OK || memcmp(a, b, PTB) != 0) {
+    if (tss_secp_ecdsa_verify(ctx, sig64, msg32, y) != MPC_OK ||
+        tss_secp_ecdsa_recover(ctx, &rec, sig64, rid, msg32) != MPC_OK ||
+        tss_secp_point_encode(ctx, a, &rec) != MPC_OK ||
+        tss_secp_point_encode(ctx, b, y) != MPC_OK || memcmp(a, b, PTB) != 0) {
         memset(sig64, 0, 64);
         return MPC_ERR_VERIFY_FAILED;
     }
@@ -316,7 +403,7 @@ tss_dkls_sign_finish(tss_dkls_sign *s, const struct tss_dkls_sign_msg *bcast3, u
     if (s == NULL || bcast3 == NULL || sig64 == NULL || recid == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    if (s->stage != SIGN_STAGE_R3) {
+    if (s->stage != SIGN_STAGE_R3 || s->presign) {
         return MPC_ERR_SESSION_STATE;
     }
     struct tss_secp_num uu = s->u, ww = s->w, t;
@@ -341,7 +428,8 @@ tss_dkls_sign_finish(tss_dkls_sign *s, const struct tss_dkls_sign_msg *bcast3, u
         }
         tss_secp_scalar_add(&ww, &ww, &t);
     }
-    mpc_status st = sign_assemble(s, &uu, &ww, sig64, recid);
+    mpc_status st =
+        tss_dkls_sign_assemble(s->ctx, s->big_r, &s->rx, s->msg32, &s->y, &uu, &ww, sig64, recid);
     if (st != MPC_OK) {
         return tss_dkls_sign_fail(s, st, 0, culprit);
     }

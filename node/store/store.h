@@ -17,6 +17,7 @@
  * The request log also has an age index (plain table "reqlog", written in the
  * same transaction) so node_store_req_prune can drop the oldest entries.
  *   identity                         the node public key this store belongs to
+ *   presig/<type>/<wallet>/v<N>/s<set>/<id>  an ECDSA presignature record (node/store/presig.h)
  * A share and its keyinfo change together, in one transaction, only through
  * node/store/keys.h (the key-version state machine). The node_store_txn_*
  * API is for the store's own modules (node/store/); daemon code does not

@@ -7,7 +7,8 @@
  * side, one RVOLE multiplication per side, signing with dealt keys, and the
  * session protocols (session/proto_ecdsa.h) through the simulator: keygen CPU
  * per party at 3 parties (with real base-OT setups) and signing CPU and bytes
- * sent per signer at 2-of-3 and 3-of-5. Usage: dkls-bench [iterations]
+ * sent per signer at 2-of-3 and 3-of-5, and presignatures (presign rounds, then the
+ * one-round online step) next to signing. Usage: dkls-bench [iterations]
  * (default 20 for the protocol steps). Run it from a release build.
  */
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "tss/dkls_baseot.h"
 #include "tss/dkls_hash.h"
 #include "tss/dkls_ote.h"
+#include "tss/dkls_presig.h"
 #include "tss/dkls_rvole.h"
 #include "tss/secp256k1.h"
 #include "tss/secp_h2c.h"
@@ -185,6 +187,49 @@ bench_sign(const tss_secp_ctx *ctx, int n, uint32_t t, uint32_t committee, const
     sim_key_free(&k);
 }
 
+/*
+ * Presignatures (spec §6.7) next to signing: CPU per signer of the presign
+ * rounds and of the online step (create + finish, which verifies and recovers
+ * with libsecp256k1), and the online bytes sent per signer.
+ */
+static void
+bench_presign(const tss_secp_ctx *ctx, int n, uint32_t t, uint32_t committee, const uint32_t *ids,
+              size_t n_s)
+{
+    struct sim_key k;
+    struct sim_result r;
+    struct tss_dkls_presig *ps = mpc_secure_alloc(SIM_MAX_N * sizeof(*ps));
+    uint8_t msg[32] = {8};
+    if (ps == NULL || sim_key_deal(&k, ctx, t, committee) != 0) {
+        failures++;
+        mpc_secure_free(ps);
+        return;
+    }
+    double pre = 0, on = 0;
+    for (int i = 0; i < n; i++) {
+        msg[1] = (uint8_t)i;
+        double t0 = cpu_now();
+        if (sim_presign_run(&k, ids, n_s, NULL, NULL, 0, 0, ps, &r) != 0 || r.status[0] != MPC_OK) {
+            failures++;
+        }
+        double t1 = cpu_now();
+        if (sim_online_run(&k, ps, n_s, msg, NULL, NULL, NULL, &r) != 0) {
+            failures++;
+        }
+        on += cpu_now() - t1;
+        pre += t1 - t0;
+        for (size_t j = 0; j < n_s; j++) {
+            failures += r.status[j] != MPC_OK;
+        }
+    }
+    printf("presign %u-of-%u (|S| = %zu): CPU per signer %8.2f us; online %8.2f us, "
+           "sent per signer %d bytes\n",
+           t, committee, n_s, pre / n / (double)n_s * 1e6, on / n / (double)n_s * 1e6,
+           TSS_DKLS_ONLINE_BCAST_BYTES);
+    sim_key_free(&k);
+    mpc_secure_free(ps);
+}
+
 /* Mean over parties of the CPU time a session cost each party (create .. result). */
 static double
 sim_cpu_per_party(const tss_sim_result *res)
@@ -283,6 +328,8 @@ main(int argc, char **argv)
     const uint32_t s23[] = {1, 3}, s35[] = {2, 4, 5};
     bench_sign(ctx, n, 2, 3, s23, 2);
     bench_sign(ctx, n, 3, 5, s35, 3);
+    bench_presign(ctx, n, 2, 3, s23, 2);
+    bench_presign(ctx, n, 3, 5, s35, 3);
     bench_sessions(n);
     mpc_secure_free(as);
     mpc_secure_free(bs);

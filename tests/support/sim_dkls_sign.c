@@ -8,7 +8,9 @@
 
 #include "common/secmem.h"
 #include "tests/support/test_rng.h"
+#include "tss/ctime.h"
 #include "tss/dkls_hash.h"
+#include "tss/dkls_presig.h"
 
 int
 sim_key_deal(struct sim_key *k, const tss_secp_ctx *ctx, uint32_t t, uint32_t n)
@@ -112,7 +114,7 @@ struct sim_bufs {
 
 static int
 sim_create(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uint8_t msg32[32],
-           struct sim_bufs *b, struct sim_result *r)
+           int presign, struct sim_bufs *b, struct sim_result *r)
 {
     for (size_t i = 0; i < n_s; i++) {
         struct tss_dkls_sign_peer peers[SIM_MAX_N];
@@ -151,7 +153,8 @@ sim_create(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uint8
         p.peers = peers;
         p.n_peers = np;
         memcpy(p.msg32, msg32, 32);
-        r->status[i] = tss_dkls_sign_create(&p, &b->st[i], &r->culprit[i]);
+        r->status[i] = presign ? tss_dkls_presign_create(&p, &b->st[i], &r->culprit[i])
+                               : tss_dkls_sign_create(&p, &b->st[i], &r->culprit[i]);
         if (r->status[i] != MPC_OK) {
             return 1;
         }
@@ -186,6 +189,7 @@ sim_deliver(const uint32_t *ids, size_t n_s, size_t i, struct sim_bufs *b, uint8
         md->p = NULL;
         if (bsrc != NULL) {
             memcpy(b->in_b[i] + k * 96, bsrc[j], blen);
+            TSS_DECLASSIFY(b->in_b[i] + k * 96, blen); /* on the wire: public (ctime tests) */
             mb->p = b->in_b[i] + k * 96;
             mb->len = blen;
             if (tamper) {
@@ -195,6 +199,7 @@ sim_deliver(const uint32_t *ids, size_t n_s, size_t i, struct sim_bufs *b, uint8
         if (dsrc != NULL) {
             size_t pos = peer_pos(ids, n_s, ids[j], ids[i]);
             memcpy(b->in_d[i] + k * dlen, dsrc[j] + pos * dlen, dlen);
+            TSS_DECLASSIFY(b->in_d[i] + k * dlen, dlen);
             md->p = b->in_d[i] + k * dlen;
             md->len = dlen;
             if (tamper) {
@@ -205,9 +210,11 @@ sim_deliver(const uint32_t *ids, size_t n_s, size_t i, struct sim_bufs *b, uint8
     }
 }
 
-int
-sim_sign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uint8_t msg32[32],
-             sim_tamper_fn tamper, void *arg, uint32_t cheat_id, int cheat, struct sim_result *r)
+/* Signing (presigs == NULL) or presigning (record of party i into presigs[i]). */
+static int
+sim_run_mode(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uint8_t msg32[32],
+             sim_tamper_fn tamper, void *arg, uint32_t cheat_id, int cheat,
+             struct tss_dkls_presig *presigs, struct sim_result *r)
 {
     struct sim_bufs *b = calloc(1, sizeof(*b));
     if (b == NULL || n_s > SIM_MAX_N || n_s < 2) {
@@ -230,7 +237,7 @@ sim_sign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uin
             goto free_bufs;
         }
     }
-    if (sim_create(k, ids, n_s, msg32, b, r) != 0) {
+    if (sim_create(k, ids, n_s, msg32, presigs != NULL, b, r) != 0) {
         goto free_bufs;
     }
 #ifdef MPC_FAULT_INJECTION
@@ -266,8 +273,11 @@ sim_sign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uin
         sim_deliver(ids, n_s, i, b, NULL, 0, b->d2, TSS_DKLS_SIGN_R2_DIRECT_BYTES, 0, SIM_R2_DIRECT,
                     tamper, arg);
         r->stage[i] = 3;
-        r->status[i] = tss_dkls_sign_round3(b->st[i], b->md, b->b3[i], &r->culprit[i]);
+        r->status[i] = presigs != NULL
+                           ? tss_dkls_presign_round3(b->st[i], b->md, &presigs[i], &r->culprit[i])
+                           : tss_dkls_sign_round3(b->st[i], b->md, b->b3[i], &r->culprit[i]);
     }
+    failed |= presigs != NULL; /* a presign session ends after round 3 */
     for (size_t i = 0; i < n_s; i++) {
         failed |= r->status[i] != MPC_OK;
     }
@@ -288,4 +298,78 @@ free_bufs:
     }
     free(b);
     return rc;
+}
+
+int
+sim_sign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, const uint8_t msg32[32],
+             sim_tamper_fn tamper, void *arg, uint32_t cheat_id, int cheat, struct sim_result *r)
+{
+    return sim_run_mode(k, ids, n_s, msg32, tamper, arg, cheat_id, cheat, NULL, r);
+}
+
+int
+sim_presign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, sim_tamper_fn tamper,
+                void *arg, uint32_t cheat_id, int cheat, struct tss_dkls_presig *presigs,
+                struct sim_result *r)
+{
+    static const uint8_t no_msg[32];
+    return sim_run_mode(k, ids, n_s, no_msg, tamper, arg, cheat_id, cheat, presigs, r);
+}
+
+int
+sim_online_run(const struct sim_key *k, struct tss_dkls_presig *presigs, size_t n_s,
+               const uint8_t msg32[32], const uint8_t *tweak, sim_tamper_fn tamper, void *arg,
+               struct sim_result *r)
+{
+    uint8_t bc[SIM_MAX_N][96];
+    struct tss_dkls_sign_msg mb[SIM_MAX_N][SIM_MAX_N];
+    static uint8_t in[SIM_MAX_N][SIM_MAX_N][96];
+    tss_dkls_online *on[SIM_MAX_N] = {0};
+    if (n_s < 2 || n_s > SIM_MAX_N) {
+        return -1;
+    }
+    memset(r, 0, sizeof(*r));
+    r->n_signers = n_s;
+    for (size_t i = 0; i < n_s; i++) {
+        r->ids[i] = presigs[i].self_id;
+        r->recid[i] = -1;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < n_s; i++) {
+        struct tss_dkls_online_params p;
+        memset(&p, 0, sizeof(p));
+        p.ctx = k->ctx;
+        p.key_version = 1;
+        p.ids = r->ids;
+        p.n_ids = n_s;
+        memcpy(p.y_pub, k->y_pub, 33);
+        memcpy(p.msg32, msg32, 32);
+        p.tweak = tweak;
+        r->stage[i] = 3;
+        r->status[i] = tss_dkls_online_create(&p, &presigs[i], &on[i], bc[i]);
+        failed |= r->status[i] != MPC_OK;
+    }
+    for (size_t i = 0; i < n_s && !failed; i++) {
+        size_t q = 0;
+        for (size_t j = 0; j < n_s; j++) {
+            if (j == i) {
+                continue;
+            }
+            memcpy(in[i][q], bc[j], 96);
+            TSS_DECLASSIFY(in[i][q], 96);
+            mb[i][q].p = in[i][q];
+            mb[i][q].len = 96;
+            if (tamper) {
+                tamper(arg, SIM_R3_BCAST, r->ids[j], r->ids[i], in[i][q], &mb[i][q].len);
+            }
+            q++;
+        }
+        r->stage[i] = 4;
+        r->status[i] =
+            tss_dkls_online_finish(on[i], mb[i], r->sig[i], &r->recid[i], &r->culprit[i]);
+    }
+    for (size_t i = 0; i < n_s; i++) {
+        tss_dkls_online_destroy(on[i]);
+    }
+    return 0;
 }

@@ -74,6 +74,27 @@ int sim_sign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, const
                  sim_tamper_fn tamper, void *arg, uint32_t cheat_id, int cheat,
                  struct sim_result *r);
 
+struct tss_dkls_presig;
+
+/*
+ * Runs one presign session (spec §6.7.1) among ids[0..n_s): rounds 1-3 with
+ * tss_dkls_presign_*; party i's record goes to presigs[i] (n_s entries).
+ * Returns 0 if the simulation itself ran (check r for outcomes).
+ */
+int sim_presign_run(const struct sim_key *k, const uint32_t *ids, size_t n_s, sim_tamper_fn tamper,
+                    void *arg, uint32_t cheat_id, int cheat, struct tss_dkls_presig *presigs,
+                    struct sim_result *r);
+
+/*
+ * Runs the online step (spec §6.7.3) with presigs[0..n_s) (key version 1, the
+ * records' signer set) on msg32 with the optional tweak (32 bytes or NULL);
+ * online broadcasts pass the tamper hook as SIM_R3_BCAST. Consumes the records.
+ * Returns 0 if the simulation itself ran.
+ */
+int sim_online_run(const struct sim_key *k, struct tss_dkls_presig *presigs, size_t n_s,
+                   const uint8_t msg32[32], const uint8_t *tweak, sim_tamper_fn tamper, void *arg,
+                   struct sim_result *r);
+
 /* Index of id in r->ids, or -1. */
 int sim_index(const struct sim_result *r, uint32_t id);
 
