@@ -14,8 +14,8 @@ PKG="$ROOT/clients/typescript"
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
-# 4 set-up checks + the TAP tests of the unit (10) and cluster (10) files.
-expect_checks 24
+# 4 set-up checks + the TAP tests of the unit (10) and cluster (10) files + 2 examples.
+expect_checks 26
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
 check "Node.js >= 20.19 ($(node --version 2>/dev/null || echo missing))" $?
@@ -55,7 +55,17 @@ while IFS= read -r line; do
         "not ok "*) check "ts: ${line#not ok * - }" 1 ;;
     esac
 done <"$tmp/tap.out"
+# The README's examples, as a user runs them (they make their own wallets).
+export MPC_NATS_URL="$MPC_TS_NATS_URL" MPC_NATS_PASSWORD="$MPC_TS_CLIENT_PASS" MPC_PEERS="$MPC_TS_PEERS" \
+       MPC_INITIATOR_KEY="$MPC_TS_INITIATOR_KEY" MPC_AUTHORIZER_KEYS="$tmp/keys/auth-1.key,$tmp/keys/auth-3.key"
+(cd "$PKG" && timeout 300 node dist/examples/evm-sign.js "ts-evm-$$") >"$tmp/evm.out" 2>&1
+grep -q '"ecrecover_matches":true' "$tmp/evm.out"
+check "examples/evm-sign: ecrecover of the cluster's signature gives the wallet's address" $?
+(cd "$PKG" && timeout 300 node dist/examples/solana-sign.js "ts-sol-$$") >"$tmp/sol.out" 2>&1
+grep -q '"verified":true' "$tmp/sol.out"
+check "examples/solana-sign: the Ed25519 signature verifies under the base58 address's key" $?
 if [ "$failed" -gt 0 ] || [ $rc -ne 0 ]; then
+    cat "$tmp/evm.out" "$tmp/sol.out"
     grep -v '^ *\(duration_ms\|\.\.\.\|---\)' "$tmp/tap.out" | tail -80
     cluster_tails
 fi
