@@ -236,7 +236,7 @@ DEPS := pc:libnats:libnats-dev cmd:nats-server:nats-server pc:libsodium:libsodiu
         cmd:protoc-c:protobuf-c-compiler pc:cmocka:libcmocka-dev pc:lmdb:liblmdb-dev \
         pc:libcyaml:libcyaml-dev pc:yaml-0.1:libyaml-dev pc:jansson:libjansson-dev pc:libmicrohttpd:libmicrohttpd-dev \
         hdr:uthash.h:uthash-dev cmd:valgrind:valgrind cmd:clang:clang cmd:openssl:openssl \
-        cmd:pkg-config:pkg-config cmd:curl:curl cmd:python3:python3 \
+        cmd:pkg-config:pkg-config cmd:curl:curl cmd:python3:python3 cmd:node:nodejs cmd:npm:npm \
         file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 
 deps:

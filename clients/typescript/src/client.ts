@@ -1,0 +1,295 @@
+// client.ts — MpcClient: connect to the cluster's NATS, publish signed
+// requests on JetStream (mpc.req.<op>, Nats-Msg-Id = SHA-256 of the sealed
+// bytes, as mpc-cli does) and collect the nodes' signed result copies from the
+// MPC_RES stream with an ordered consumer filtered on
+// mpc.res.<client_id>.<request_id>.*; a call returns only after the client rule
+// (collect.ts) accepted enough copies and every signature verified.
+import { readFileSync } from "node:fs";
+import {
+  connect,
+  credsAuthenticator,
+  headers,
+  nkeyAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from "@nats-io/transport-node";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { KeyType, Op, type Request } from "./gen/proto/request_pb.js";
+import { Collector, QUIET_MS, type Copy } from "./collect.js";
+import { MpcError, badInput, type RejectedCopy } from "./errors.js";
+import { loadPeers, NODE_ID_RE, type Peers } from "./peers.js";
+import type { SigningKey } from "./keys.js";
+import {
+  attachApprovals,
+  keygenRequest,
+  keyTypeName,
+  msgId,
+  openSealed,
+  opName,
+  requestDigest,
+  reshareRequest,
+  sealRequest,
+  signRequest,
+  TOKEN_RE,
+  type Envelope,
+  type KeygenParams,
+  type KeyTypeName,
+  type ReshareParams,
+  type SignParams,
+} from "./request.js";
+
+export const RESULTS_STREAM = "MPC_RES";
+const PUBLISH_TIMEOUT_MS = 5000;
+const PUBLISH_BUDGET_MS = 10000; // publish repeated while no stream leader answers (same msg id)
+
+export interface ConnectOptions {
+  servers: string | string[]; // e.g. "nats://127.0.0.1:4222"
+  user?: string;
+  pass?: string;
+  token?: string;
+  nkeySeedFile?: string; // an nkey seed file (SU...)
+  credsFile?: string; // a .creds file (JWT + nkey seed)
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Reply-subject prefix; the client NATS user may subscribe only under _INBOX.<user>. (default `_INBOX.<user or "client">`) */
+  inboxPrefix?: string;
+  clientId: string; // results arrive on mpc.res.<clientId>.<request id>.<node>
+  peers: string | Peers; // the peers file (or its parsed form): node ids and identity keys
+  initiator: SigningKey;
+  timeoutMs?: number; // default wait for results (60 s)
+}
+
+export interface CallOptions {
+  requestId?: string;
+  expiresInMs?: number;
+  timeoutMs?: number;
+  approvals?: Uint8Array[]; // encoded approvals (request.approve) to attach
+}
+
+export interface KeyInfo {
+  keyType: KeyTypeName;
+  publicKey: Uint8Array;
+  keyVersion: number;
+  participants: string[];
+  threshold: number;
+}
+
+export interface KeygenResult {
+  requestId: string;
+  wallet: string;
+  keys: KeyInfo[];
+  copies: Copy[];
+  rejected: RejectedCopy[];
+}
+
+export interface SignResult {
+  requestId: string;
+  wallet: string;
+  keyType: KeyTypeName;
+  publicKey: Uint8Array;
+  keyVersion: number;
+  signature: Uint8Array; // Ed25519 R||S, or ECDSA r||s (low S)
+  recoveryId?: number; // ECDSA
+  signers: string[]; // nodes whose successful copies were accepted
+  copies: Copy[];
+  rejected: RejectedCopy[];
+}
+
+export type ReshareResult = KeygenResult;
+
+function natsOptions(o: ConnectOptions): NodeConnectionOptions {
+  const opts: NodeConnectionOptions = {
+    servers: o.servers,
+    inboxPrefix: o.inboxPrefix ?? `_INBOX.${o.user ?? "client"}`,
+    name: `mpc-ts-${o.clientId}`,
+  };
+  if (o.user !== undefined) {
+    opts.user = o.user;
+    if (o.pass !== undefined) opts.pass = o.pass;
+  }
+  if (o.token !== undefined) opts.token = o.token;
+  if (o.credsFile !== undefined) opts.authenticator = credsAuthenticator(readFileSync(o.credsFile));
+  if (o.nkeySeedFile !== undefined) {
+    opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(readFileSync(o.nkeySeedFile, "utf8").trim()));
+  }
+  if (o.tls !== undefined) opts.tls = { ...o.tls };
+  return opts;
+}
+
+export class MpcClient {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    readonly peers: Peers,
+    private readonly o: ConnectOptions,
+  ) {}
+
+  static async connect(o: ConnectOptions): Promise<MpcClient> {
+    if (!TOKEN_RE.test(o.clientId)) throw badInput(`bad client id ${JSON.stringify(o.clientId)}`);
+    const peers = typeof o.peers === "string" ? loadPeers(o.peers) : o.peers;
+    let nc: NatsConnection;
+    try {
+      nc = await connect(natsOptions(o));
+    } catch (e) {
+      throw new MpcError("NOT_CONNECTED", `NATS: ${(e as Error).message}`, { cause: e });
+    }
+    return new MpcClient(nc, jetstream(nc), peers, o);
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private env(c: CallOptions): Envelope {
+    const e: Envelope = { clientId: this.o.clientId };
+    if (c.requestId !== undefined) e.requestId = c.requestId;
+    if (c.expiresInMs !== undefined) e.expiresInMs = c.expiresInMs;
+    return e;
+  }
+
+  /** A sealed keygen request (to collect approvals before sending). */
+  prepareKeygen(p: KeygenParams, c: CallOptions = {}): Uint8Array {
+    return sealRequest(keygenRequest(this.env(c), p, this.peers.size), this.o.initiator);
+  }
+  prepareSign(p: SignParams, c: CallOptions = {}): Uint8Array {
+    return sealRequest(signRequest(this.env(c), p), this.o.initiator);
+  }
+  prepareReshare(p: ReshareParams, c: CallOptions = {}): Uint8Array {
+    return sealRequest(reshareRequest(this.env(c), p), this.o.initiator);
+  }
+
+  async keygen(p: KeygenParams, c: CallOptions = {}): Promise<KeygenResult> {
+    return this.sendKeys(this.prepareKeygen(p, c), c);
+  }
+  async reshare(p: ReshareParams, c: CallOptions = {}): Promise<ReshareResult> {
+    return this.sendKeys(this.prepareReshare(p, c), c);
+  }
+  async sign(p: SignParams, c: CallOptions = {}): Promise<SignResult> {
+    return this.sendSign(this.prepareSign(p, c), c);
+  }
+
+  /** Sends a sealed keygen or reshare request (approvals from c attached) and checks the results. */
+  async sendKeys(sealed: Uint8Array, c: CallOptions = {}): Promise<KeygenResult> {
+    const { request } = openSealed(sealed);
+    if (request.body.case !== "keygen" && request.body.case !== "reshare") throw badInput("not a keygen or reshare request");
+    const body = request.body;
+    const keyTypes = body.case === "keygen" ? body.value.keyTypes : [body.value.keyType];
+    const expected = body.case === "keygen"
+      ? (body.value.participants.length > 0 ? body.value.participants : [...this.peers.keys()])
+      : body.value.newParticipants;
+    const col = await this.run(sealed, request, keyTypes, expected, c);
+    const byType = col.finish(col.timedOut);
+    const keys: KeyInfo[] = keyTypes.map((kt) => {
+      const first = (byType.get(kt) as Copy[])[0] as Copy;
+      return {
+        keyType: keyTypeName(kt) as KeyTypeName,
+        publicKey: first.result.publicKey,
+        keyVersion: first.result.keyVersion,
+        participants: [...first.result.participants],
+        threshold: first.result.threshold,
+      };
+    });
+    return { requestId: request.requestId, wallet: body.value.walletId, keys, copies: col.copies, rejected: col.rejected };
+  }
+
+  /** Sends a sealed sign request and checks the results (every signature verified). */
+  async sendSign(sealed: Uint8Array, c: CallOptions = {}, publicKey?: Uint8Array): Promise<SignResult> {
+    const { request } = openSealed(sealed);
+    if (request.body.case !== "sign") throw badInput("not a sign request");
+    const s = request.body.value;
+    const col = await this.run(sealed, request, [s.keyType], s.signers.length > 0 ? s.signers : undefined, c, s.message, publicKey);
+    const ok = col.finish(col.timedOut).get(s.keyType) as Copy[];
+    const r = (ok[0] as Copy).result;
+    const out: SignResult = {
+      requestId: request.requestId,
+      wallet: s.walletId,
+      keyType: keyTypeName(s.keyType) as KeyTypeName,
+      publicKey: r.publicKey,
+      keyVersion: r.keyVersion,
+      signature: s.keyType === KeyType.ED25519 ? r.eddsaSignature : r.ecdsaCompact.subarray(0, 64),
+      signers: ok.map((x) => x.node),
+      copies: col.copies,
+      rejected: col.rejected,
+    };
+    if (s.keyType === KeyType.SECP256K1) out.recoveryId = r.recoveryId;
+    return out;
+  }
+
+  /** Publishes (repeating while no stream leader answers) and collects until done, quiet or timed out. */
+  private async run(
+    sealed: Uint8Array,
+    request: Request,
+    keyTypes: KeyType[],
+    expected: string[] | undefined,
+    c: CallOptions,
+    message?: Uint8Array,
+    publicKey?: Uint8Array,
+  ): Promise<Collector> {
+    if (request.clientId !== this.o.clientId) throw badInput(`the request is for client ${request.clientId}`);
+    const bytes = c.approvals !== undefined && c.approvals.length > 0 ? attachApprovals(sealed, c.approvals) : sealed;
+    const params: ConstructorParameters<typeof Collector>[0] = {
+      op: request.body.case === "keygen" ? Op.KEYGEN : request.body.case === "sign" ? Op.SIGN : Op.RESHARE,
+      peers: this.peers,
+      requestDigest: requestDigest(bytes),
+      keyTypes,
+    };
+    if (expected !== undefined) params.expected = expected;
+    if (message !== undefined) params.message = message;
+    if (publicKey !== undefined) params.publicKey = publicKey;
+    const col = new Collector(params);
+    const subject = `mpc.res.${request.clientId}.${request.requestId}.*`;
+    const consumer = await this.js.consumers.get(RESULTS_STREAM, { filter_subjects: subject }).catch((e: unknown) => {
+      throw new MpcError("NOT_CONNECTED", `results consumer: ${(e as Error).message}`, { cause: e });
+    });
+    await this.publish(opName(params.op), bytes, request.clientId);
+    const timeout = c.timeoutMs ?? this.o.timeoutMs ?? 60000;
+    const t0 = Date.now();
+    const messages = await consumer.consume({ max_messages: 64 });
+    let timedOut = false;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (now - t0 >= timeout) timedOut = true;
+      if (timedOut || (col.errorsOnly() && now - col.lastArrivalMs >= QUIET_MS)) messages.stop();
+    }, 100);
+    try {
+      for await (const m of messages) {
+        col.add(m.subject, m.data, Date.now());
+        if (col.done()) break;
+      }
+    } finally {
+      clearInterval(timer);
+      messages.stop();
+      await consumer.delete().catch(() => undefined);
+    }
+    col.timedOut = timedOut && !col.done();
+    return col;
+  }
+
+  private async publish(op: string, bytes: Uint8Array, clientId: string): Promise<void> {
+    const h = headers();
+    h.set("Mpc-Client", clientId);
+    const id = msgId(bytes);
+    const t0 = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.js.publish(`mpc.req.${op}`, bytes, { msgID: id, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+        return;
+      } catch (e) {
+        const text = (e as Error).message ?? String(e);
+        const retry = /no responders|503|timeout/i.test(text) && Date.now() - t0 < PUBLISH_BUDGET_MS && attempt < 50;
+        if (!retry) throw new MpcError("PUBLISH_FAILED", `publish to mpc.req.${op}: ${text}`, { cause: e });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  /** A node's live status snapshot (JSON, docs/SNAPSHOT.md). */
+  async status(node: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    if (!NODE_ID_RE.test(node)) throw badInput(`bad node id ${JSON.stringify(node)}`);
+    try {
+      const m = await this.nc.request(`mpc.n.${node}.status`, new Uint8Array(0), { timeout: timeoutMs });
+      return JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>;
+    } catch (e) {
+      throw new MpcError("NOT_CONNECTED", `status of ${node}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}

@@ -1,0 +1,187 @@
+// Cluster tests: a real nats-server and three mpc-node processes started by
+// tests/integration/test_ts_client.sh on 127.0.0.1. Every call goes through the
+// client rule; signatures are checked again here by node:crypto (OpenSSL).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { createPublicKey, verify as cryptoVerify, randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { MpcClient, MpcError, SigningKey, newRequestId } from "../../src/index.js";
+import { sealRequest, signRequest } from "../../src/request.js";
+import { client, approvals, env } from "./env.js";
+import { forgeFirst, forgePermissionDenied } from "./forge.js";
+
+const c: MpcClient = await client();
+after(async () => c.close());
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const ED_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+const K1_SPKI = Buffer.from("3036301006072a8648ce3d020106052b8104000a032200", "hex");
+function opensslEd25519(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean {
+  const key = createPublicKey({ key: Buffer.concat([ED_SPKI, pk]), format: "der", type: "spki" });
+  return cryptoVerify(null, msg, key, sig);
+}
+/** ECDSA over sha256(msg) (the digest the cluster signed), checked by OpenSSL on DER. */
+function opensslEcdsa(rs: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean {
+  const key = createPublicKey({ key: Buffer.concat([K1_SPKI, pk]), format: "der", type: "spki" });
+  const der = secp256k1.Signature.fromBytes(rs, "compact").toBytes("der");
+  return cryptoVerify("sha256", msg, key, der);
+}
+async function refused(p: Promise<unknown>, code: string, statusName?: string): Promise<MpcError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof MpcError, `an MpcError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (statusName !== undefined) assert.equal(e.statusName, statusName, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}${statusName !== undefined ? ` ${statusName}` : ""}`);
+}
+
+const wallet = `ts-${randomBytes(4).toString("hex")}`;
+let edPk: Uint8Array;
+let k1Pk: Uint8Array;
+
+test("status: each node answers with its snapshot", async () => {
+  for (const n of ["node-1", "node-2", "node-3"]) {
+    const s = await c.status(n);
+    const self = (s["node"] as { self_id?: string } | undefined)?.self_id;
+    assert.equal(self, n, JSON.stringify(s).slice(0, 200));
+  }
+  await refused(c.status("no such node"), "BAD_INPUT");
+});
+
+test("keygen of both key types with two approvals: every node agrees", async () => {
+  const sealed = c.prepareKeygen({ wallet, keyTypes: ["ed25519", "secp256k1"], threshold: 2 });
+  const r = await c.sendKeys(sealed, { approvals: approvals(sealed) });
+  assert.equal(r.keys.length, 2);
+  const [ed, k1] = r.keys;
+  assert.equal(ed?.keyType, "ed25519");
+  assert.equal(ed?.publicKey.length, 32);
+  assert.equal(k1?.publicKey.length, 33);
+  assert.deepEqual(ed?.participants, ["node-1", "node-2", "node-3"]);
+  assert.equal(ed?.threshold, 2);
+  assert.equal(r.copies.filter((x) => x.result.statusCode === 0).length, 6);
+  assert.equal(r.rejected.length, 0);
+  edPk = ed!.publicKey;
+  k1Pk = k1!.publicKey;
+});
+
+test("approvals: none, one, or another request's are refused by the nodes, each with its status", async () => {
+  const p = { wallet: `${wallet}-x`, keyTypes: ["ed25519" as const], threshold: 2 };
+  const none = c.prepareKeygen(p);
+  await refused(c.sendKeys(none), "NODE_ERROR", "MPC_ERR_REQ_NO_APPROVALS");
+  const one = c.prepareKeygen(p);
+  await refused(c.sendKeys(one, { approvals: approvals(one, [2]) }), "NODE_ERROR", "MPC_ERR_REQ_UNAUTHORIZED");
+  const other = c.prepareKeygen(p);
+  const foreign = approvals(c.prepareKeygen(p));
+  await refused(c.sendKeys(other, { approvals: foreign }), "NODE_ERROR", "MPC_ERR_REQ_APPROVAL_MISMATCH");
+});
+
+test("sign Ed25519 (a Solana-style message): verified by @noble and by OpenSSL", async () => {
+  const msg = new TextEncoder().encode(`transfer 1 SOL ${randomBytes(8).toString("hex")}`);
+  const sealed = c.prepareSign({ wallet, keyType: "ed25519", message: msg });
+  const r = await c.sendSign(sealed, { approvals: approvals(sealed) });
+  assert.equal(hex(r.publicKey), hex(edPk));
+  assert.equal(r.signature.length, 64);
+  assert.ok(r.signers.length >= 2);
+  assert.ok(opensslEd25519(r.signature, msg, edPk));
+  assert.ok(!opensslEd25519(r.signature, new TextEncoder().encode("other"), edPk));
+});
+
+test("sign secp256k1 digest: low S, recovery id recovers the group key, OpenSSL verifies DER", async () => {
+  const msg = new TextEncoder().encode(`payload ${randomBytes(8).toString("hex")}`);
+  const digest = sha256(msg);
+  const sealed = c.prepareSign({ wallet, keyType: "secp256k1", message: digest });
+  const r = await c.sendSign(sealed, { approvals: approvals(sealed) });
+  assert.equal(hex(r.publicKey), hex(k1Pk));
+  assert.ok(r.recoveryId !== undefined && r.recoveryId <= 3);
+  const rec = secp256k1.recoverPublicKey(Uint8Array.of(r.recoveryId!, ...r.signature), digest, { prehash: false });
+  assert.equal(hex(rec), hex(k1Pk));
+  assert.ok(opensslEcdsa(r.signature, msg, k1Pk));
+});
+
+test("a request saved by mpc-cli, approved once by mpc-cli and once here, is sent by this client", async () => {
+  const req = join(env.dir, "cli-sign.req");
+  const ap = join(env.dir, "cli-sign.ap");
+  const rid = newRequestId();
+  const cliEnv = { ...process.env };
+  execFileSync(env.cli, ["sign", "--wallet", wallet, "--message", "from mpc-cli", "--request-id", rid,
+    "--client-id", "ts-test", "--key", env.initiatorKey, "--out-request", req], { env: cliEnv, stdio: "pipe" });
+  execFileSync(env.cli, ["approve", "--key", env.authKeys[2] as string, "--out", ap, req], { env: cliEnv, stdio: "pipe" });
+  const sealed = new Uint8Array(readFileSync(req));
+  const both = [new Uint8Array(readFileSync(ap)), ...approvals(sealed, [0])];
+  const r = await c.sendSign(sealed, { approvals: both });
+  assert.equal(r.requestId, rid);
+  assert.ok(opensslEd25519(r.signature, new TextEncoder().encode("from mpc-cli"), edPk));
+});
+
+test("idempotent ids: the same request again gets the same result; another request under a used id is refused", async () => {
+  const rid = newRequestId();
+  const msg = new TextEncoder().encode("once");
+  const sealed = c.prepareSign({ wallet, keyType: "ed25519", message: msg }, { requestId: rid, expiresInMs: 120000 });
+  const ap = approvals(sealed);
+  const a = await c.sendSign(sealed, { approvals: ap });
+  const b = await c.sendSign(sealed, { approvals: ap });
+  assert.equal(hex(b.signature), hex(a.signature));
+  const other = c.prepareSign({ wallet, keyType: "ed25519", message: new TextEncoder().encode("twice") }, { requestId: rid });
+  const e = await refused(c.sendSign(other, { approvals: approvals(other), timeoutMs: 30000 }), "NODE_ERROR", "MPC_ERR_REQ_ID_REUSED");
+  assert.equal(e.status, 518);
+});
+
+test("node-side refusals carry their status: stale request, unknown wallet", async () => {
+  const tenMinAgo = sealRequest(
+    signRequest({ clientId: "ts-test", nowMs: Date.now() - 600_000 }, { wallet, keyType: "ed25519", message: new Uint8Array([1]) }),
+    SigningKey.fromFile(env.initiatorKey),
+  );
+  await refused(c.sendSign(tenMinAgo, { approvals: approvals(tenMinAgo) }), "NODE_ERROR", "MPC_ERR_REQ_STALE");
+  const unknown = c.prepareSign({ wallet: `${wallet}-none`, keyType: "ed25519", message: new Uint8Array([1]) });
+  const e = await refused(c.sendSign(unknown, { approvals: approvals(unknown) }), "NODE_ERROR");
+  assert.match(e.statusName ?? "", /^MPC_ERR_/);
+  assert.ok((e.status ?? 0) > 0);
+});
+
+test("forged results with node-1's stolen NATS password are refused and never shown", async () => {
+  const msg = new TextEncoder().encode("forgery target");
+  const sealed = c.prepareSign({ wallet, keyType: "ed25519", message: msg });
+  const fake = await forgeFirst(sealed, "node-1", { msgIdOfRealCopy: false });
+  const r = await c.sendSign(sealed, { approvals: approvals(sealed) });
+  assert.equal(hex(r.publicKey), hex(edPk));
+  assert.notEqual(hex(r.publicKey), hex(fake.publicKey));
+  assert.notEqual(hex(r.signature), hex(fake.signature));
+  assert.ok(r.rejected.some((x) => x.node === "node-1" && /does not verify/.test(x.reason)), JSON.stringify(r.rejected));
+  assert.ok(opensslEd25519(r.signature, msg, edPk));
+
+  // The forger takes node-1's Nats-Msg-Id for a keygen: the real copy is dropped as a
+  // duplicate, so the keygen cannot succeed; node-1 is named rejected and missing.
+  const kg = c.prepareKeygen({ wallet: `${wallet}-f`, keyTypes: ["secp256k1"], threshold: 2 });
+  await forgeFirst(kg, "node-1", { msgIdOfRealCopy: true });
+  const e = await refused(c.sendKeys(kg, { approvals: approvals(kg), timeoutMs: 30000 }), "TIMEOUT");
+  assert.deepEqual(e.missing, ["node-1"]);
+  assert.ok(e.rejected.some((x) => x.node === "node-1"));
+
+  // node-1's password cannot publish on node-2's subject: the server refuses.
+  assert.equal(await forgePermissionDenied(kg, "node-2"), true);
+});
+
+test("reshare to 3-of-3, then both key types sign under the same keys", async () => {
+  for (const kt of ["ed25519", "secp256k1"] as const) {
+    const sealed = c.prepareReshare({ wallet, keyType: kt, newParticipants: ["node-1", "node-2", "node-3"], newThreshold: 3 });
+    const r = await c.sendKeys(sealed, { approvals: approvals(sealed) });
+    assert.equal(r.keys[0]?.threshold, 3);
+    assert.ok((r.keys[0]?.keyVersion ?? 0) >= 2);
+    assert.equal(hex(r.keys[0]!.publicKey), hex(kt === "ed25519" ? edPk : k1Pk));
+  }
+  const msg = new TextEncoder().encode("after reshare");
+  const s1 = c.prepareSign({ wallet, keyType: "ed25519", message: msg });
+  const e1 = await c.sendSign(s1, { approvals: approvals(s1) });
+  assert.equal(e1.signers.length, 3);
+  assert.ok(opensslEd25519(e1.signature, msg, edPk));
+  const s2 = c.prepareSign({ wallet, keyType: "secp256k1", message: sha256(msg) });
+  const e2 = await c.sendSign(s2, { approvals: approvals(s2) });
+  assert.ok(opensslEcdsa(e2.signature, msg, k1Pk));
+});
