@@ -110,8 +110,22 @@ bound=$((8000 + 30 * base_ms))
 drain=$((2 * cal_ms * FLOOD / CAL))
 [ "$drain" -gt "$bound" ] && bound=$drain
 check "the flood delays it by less than ${bound} ms (${delay} ms)" $([ "$delay" -lt "$bound" ]; echo $?)
-wait_until 120 unauth_all $((FLOOD + CAL)); check "every node dropped all $FLOOD unanswered" $?
-junk_results=$(grep -c '"mpc.res.mpc-cli.' "$tmp/monitor.jsonl" | tr -d ' ')
+# Every node drains the whole flood: as long as the calibration says it takes
+# here (3 nodes share the cores), at least 120 s.
+drain_s=$((3 * cal_ms * FLOOD / CAL / 1000)); [ "$drain_s" -lt 120 ] && drain_s=120
+wait_until "$drain_s" unauth_all $((FLOOD + CAL))
+check "every node dropped all $FLOOD unanswered (within ${drain_s} s)" $?
+# Distinct results by Nats-Msg-Id (<request>/<node>/<key type>): a result
+# republished from the request log (a redelivery on a loaded machine) is the
+# same result, seen again on the wire.
+junk_results=$(python3 -c '
+import json, sys
+ids = set()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["subject"].startswith("mpc.res.mpc-cli."):
+        ids.add(d["headers"].get("Nats-Msg-Id") or d["subject"])
+print(len(ids))' "$tmp/monitor.jsonl")
 ours=$((3 + 3 * 3 + 3)) # keygen, 3 baseline signs, the legit sign: one result per node each
 check "no result was written for the junk ($junk_results results seen, $ours expected)" \
     $([ "$junk_results" -eq "$ours" ]; echo $?)
