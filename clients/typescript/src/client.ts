@@ -3,7 +3,8 @@
 // bytes, as mpc-cli does) and collect the nodes' signed result copies from the
 // MPC_RES stream with an ordered consumer filtered on
 // mpc.res.<client_id>.<request_id>.*; a call returns only after the client rule
-// (collect.ts) accepted enough copies and every signature verified.
+// (collect.ts) accepted enough copies and every signature verified. The copies
+// come from one consumer per client (results.ts).
 import { readFileSync } from "node:fs";
 import {
   connect,
@@ -15,7 +16,8 @@ import {
 } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { KeyType, Op, type Request } from "./gen/proto/request_pb.js";
-import { Collector, QUIET_MS, type Copy } from "./collect.js";
+import { Collector, type Copy } from "./collect.js";
+import { ResultsFeed, readStored, waitCollected } from "./results.js";
 import { MpcError, badInput, type RejectedCopy } from "./errors.js";
 import { loadPeers, NODE_ID_RE, type Peers } from "./peers.js";
 import type { SigningKey } from "./keys.js";
@@ -38,9 +40,9 @@ import {
   type SignParams,
 } from "./request.js";
 
-export const RESULTS_STREAM = "MPC_RES";
 const PUBLISH_TIMEOUT_MS = 5000;
 const PUBLISH_BUDGET_MS = 10000; // publish repeated while no stream leader answers (same msg id)
+const SWEEP_MS = 2000; // a timed-out call's last read of its stored copies
 
 export interface ConnectOptions {
   servers: string | string[]; // e.g. "nats://127.0.0.1:4222"
@@ -116,6 +118,8 @@ function natsOptions(o: ConnectOptions): NodeConnectionOptions {
 }
 
 export class MpcClient {
+  private feed: Promise<ResultsFeed> | undefined;
+
   private constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
@@ -136,6 +140,8 @@ export class MpcClient {
   }
 
   async close(): Promise<void> {
+    const feed = this.feed !== undefined ? await this.feed.catch(() => undefined) : undefined;
+    feed?.stop();
     await this.nc.drain().catch(() => this.nc.close());
   }
 
@@ -236,43 +242,50 @@ export class MpcClient {
     if (message !== undefined) params.message = message;
     if (publicKey !== undefined) params.publicKey = publicKey;
     const col = new Collector(params);
-    const subject = `mpc.res.${request.clientId}.${request.requestId}.*`;
-    const consumer = await this.js.consumers.get(RESULTS_STREAM, { filter_subjects: subject }).catch((e: unknown) => {
-      throw new MpcError("NOT_CONNECTED", `results consumer: ${(e as Error).message}`, { cause: e });
-    });
-    await this.publish(opName(params.op), bytes, request.clientId);
     const timeout = c.timeoutMs ?? this.o.timeoutMs ?? 60000;
-    const t0 = Date.now();
-    const messages = await consumer.consume({ max_messages: 64 });
-    let timedOut = false;
-    const timer = setInterval(() => {
-      const now = Date.now();
-      if (now - t0 >= timeout) timedOut = true;
-      if (timedOut || (col.errorsOnly() && now - col.lastArrivalMs >= QUIET_MS)) messages.stop();
-    }, 100);
+    const subject = `mpc.res.${request.clientId}.${request.requestId}.*`;
+    const feed = await this.resultsFeed();
+    const w = waitCollected(col, timeout);
+    const unlisten = feed.listen(request.requestId, (subj, data) => {
+      col.add(subj, data, Date.now());
+      w.poke();
+    });
     try {
-      for await (const m of messages) {
-        col.add(m.subject, m.data, Date.now());
-        if (col.done()) break;
+      const duplicate = await this.publish(opName(params.op), bytes, request.clientId);
+      if (duplicate || !feed.alive) {
+        unlisten();
+        await readStored(this.js, subject, col, timeout); // the nodes answered this request before
+      } else {
+        await w.done;
+        // A call that timed out reads every stored copy of its request once
+        // more, so the error names what the stream holds (copies published
+        // before the call — a forger's — are named in `rejected`).
+        if (col.timedOut) await readStored(this.js, subject, col, SWEEP_MS).catch(() => undefined);
       }
     } finally {
-      clearInterval(timer);
-      messages.stop();
-      await consumer.delete().catch(() => undefined);
+      unlisten();
     }
-    col.timedOut = timedOut && !col.done();
     return col;
   }
 
-  private async publish(op: string, bytes: Uint8Array, clientId: string): Promise<void> {
+  /** The client's shared results consumer, started on first use (again if it ended). */
+  private async resultsFeed(): Promise<ResultsFeed> {
+    const cur = this.feed !== undefined ? await this.feed.catch(() => undefined) : undefined;
+    if (cur !== undefined && cur.alive) return cur;
+    this.feed = ResultsFeed.start(this.js, this.o.clientId);
+    return this.feed;
+  }
+
+  /** Returns: true if JetStream already held this request (the same bytes sent before). */
+  private async publish(op: string, bytes: Uint8Array, clientId: string): Promise<boolean> {
     const h = headers();
     h.set("Mpc-Client", clientId);
     const id = msgId(bytes);
     const t0 = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.js.publish(`mpc.req.${op}`, bytes, { msgID: id, headers: h, timeout: PUBLISH_TIMEOUT_MS });
-        return;
+        const ack = await this.js.publish(`mpc.req.${op}`, bytes, { msgID: id, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+        return ack.duplicate;
       } catch (e) {
         const text = (e as Error).message ?? String(e);
         const retry = /no responders|503|timeout/i.test(text) && Date.now() - t0 < PUBLISH_BUDGET_MS && attempt < 50;

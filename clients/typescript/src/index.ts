@@ -1,5 +1,6 @@
 // index.ts — the public API of @mpc-node/client.
 export { MpcClient, type ConnectOptions, type CallOptions, type KeygenResult, type SignResult, type ReshareResult, type KeyInfo } from "./client.js";
+export { RESULTS_STREAM } from "./results.js";
 export { MpcError, type MpcErrorCode, type NodeFailure, type RejectedCopy } from "./errors.js";
 export { SigningKey } from "./keys.js";
 export { loadPeers, peersFromList, type Peers } from "./peers.js";
