@@ -119,3 +119,33 @@ export async function readStored(js: JetStreamClient, subject: string, col: Coll
   }
   await w.done;
 }
+
+/** Every stored copy on subject (an ordered consumer from the start), until quiet for QUIET_MS or timeoutMs. */
+export async function readCopies(
+  js: JetStreamClient,
+  subject: string,
+  timeoutMs: number,
+): Promise<{ subject: string; data: Uint8Array }[]> {
+  const consumer = await js.consumers.get(RESULTS_STREAM, { filter_subjects: subject }).catch((e: unknown) => {
+    throw new MpcError("NOT_CONNECTED", `results consumer: ${(e as Error).message}`, { cause: e });
+  });
+  const out: { subject: string; data: Uint8Array }[] = [];
+  const messages = await consumer.consume({ max_messages: 64 });
+  const t0 = Date.now();
+  let last = t0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - t0 >= timeoutMs || now - last >= QUIET_MS) messages.stop();
+  }, 100);
+  try {
+    for await (const m of messages) {
+      out.push({ subject: m.subject, data: m.data });
+      last = Date.now();
+    }
+  } finally {
+    clearInterval(timer);
+    messages.stop();
+    await consumer.delete().catch(() => undefined);
+  }
+  return out;
+}
