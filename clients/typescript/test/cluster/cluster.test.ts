@@ -207,7 +207,8 @@ test("reshare to 3-of-3, then both key types sign under the same keys", async ()
 /** mpc-cli's xpub (the node-side C derivation and serialization) for the same request. */
 function cliXpub(requestId: string, path: string): string {
   const out = execFileSync(env.cli, ["xpub", "--wallet", wallet, "--request-id", requestId, "--key-type", "secp256k1",
-    "--client-id", "ts-test", "--path", path], { env: { ...process.env }, stdio: "pipe" }).toString();
+    "--client-id", "ts-test", "--path", path, "--peers", env.peers],
+  { env: { ...process.env, MPC_NATS_URL: env.url, MPC_NATS_USER: "client", MPC_NATS_PASSWORD: env.clientPass }, stdio: "pipe" }).toString();
   const line = out.split("\n").find((l) => l.startsWith("xpub:"));
   assert.ok(line !== undefined, out);
   return line.split(/\s+/)[1] as string;
