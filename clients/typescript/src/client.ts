@@ -3,7 +3,8 @@
 // bytes, as mpc-cli does) and collect the nodes' signed result copies from the
 // MPC_RES stream with an ordered consumer filtered on
 // mpc.res.<client_id>.<request_id>.*; a call returns only after the client rule
-// (collect.ts) accepted enough copies and every signature verified.
+// (collect.ts) accepted enough copies and every signature verified. The copies
+// come from one consumer per client (results.ts).
 import { readFileSync } from "node:fs";
 import {
   connect,
@@ -15,7 +16,12 @@ import {
 } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { KeyType, Op, type Request } from "./gen/proto/request_pb.js";
-import { Collector, QUIET_MS, type Copy } from "./collect.js";
+import { acceptCopy, Collector, subjectNode, type CollectParams, type Copy } from "./collect.js";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ResultSchema, type Result } from "./gen/proto/result_pb.js";
+import { deriveChild, formatPath, parsePath, rootHDKey, xpubOf } from "./hd.js";
+import { equal } from "./bytes.js";
+import { ResultsFeed, readCopies, readStored, waitCollected } from "./results.js";
 import { MpcError, badInput, type RejectedCopy } from "./errors.js";
 import { loadPeers, NODE_ID_RE, type Peers } from "./peers.js";
 import type { SigningKey } from "./keys.js";
@@ -23,6 +29,7 @@ import {
   attachApprovals,
   keygenRequest,
   keyTypeName,
+  keyTypeOf,
   msgId,
   openSealed,
   opName,
@@ -38,9 +45,9 @@ import {
   type SignParams,
 } from "./request.js";
 
-export const RESULTS_STREAM = "MPC_RES";
 const PUBLISH_TIMEOUT_MS = 5000;
 const PUBLISH_BUDGET_MS = 10000; // publish repeated while no stream leader answers (same msg id)
+const SWEEP_MS = 2000; // a timed-out call's last read of its stored copies
 
 export interface ConnectOptions {
   servers: string | string[]; // e.g. "nats://127.0.0.1:4222"
@@ -71,6 +78,8 @@ export interface KeyInfo {
   keyVersion: number;
   participants: string[];
   threshold: number;
+  chainCode: Uint8Array; // the key's 32-byte chain code (empty for a key made before chain codes)
+  xpub?: string; // secp256k1 and secp256k1-tr: the BIP32 xpub of (publicKey, chainCode), made here
 }
 
 export interface KeygenResult {
@@ -87,14 +96,33 @@ export interface SignResult {
   keyType: KeyTypeName;
   publicKey: Uint8Array;
   keyVersion: number;
-  signature: Uint8Array; // Ed25519 R||S, or ECDSA r||s (low S)
+  signature: Uint8Array; // Ed25519 R||S, ECDSA r||s (low S), or BIP340 x(R)||s (secp256k1-tr); empty for a batch
   recoveryId?: number; // ECDSA
+  signatures?: Uint8Array[]; // a batch: one signature per message, in request order
+  recoveryIds?: number[]; // a batch, ECDSA: their recovery ids
+  derivationPath: string; // the path signed under ("" = the key itself)
+  verifyKey: Uint8Array; // the key every signature was verified under: the child key for a path
+  chainCode: Uint8Array;
+  taprootOutputKey?: Uint8Array; // secp256k1-tr: the x-only output key the signature verifies under
+  taprootInternalKey?: Uint8Array; // secp256k1-tr: the x-only internal key
   signers: string[]; // nodes whose successful copies were accepted
   copies: Copy[];
   rejected: RejectedCopy[];
 }
 
 export type ReshareResult = KeygenResult;
+
+export interface XpubResult {
+  wallet: string;
+  keyType: KeyTypeName;
+  path: string; // canonical ("m" for the root)
+  publicKey: Uint8Array; // the group key
+  chainCode: Uint8Array; // the group key's chain code
+  childPublicKey: Uint8Array; // the key at path (derived here)
+  xpub?: string; // secp256k1: BIP32 xpub at path
+  nodes: string[]; // nodes whose signed copies agreed
+  rejected: RejectedCopy[];
+}
 
 function natsOptions(o: ConnectOptions): NodeConnectionOptions {
   const opts: NodeConnectionOptions = {
@@ -116,6 +144,8 @@ function natsOptions(o: ConnectOptions): NodeConnectionOptions {
 }
 
 export class MpcClient {
+  private feed: Promise<ResultsFeed> | undefined;
+
   private constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
@@ -136,6 +166,8 @@ export class MpcClient {
   }
 
   async close(): Promise<void> {
+    const feed = this.feed !== undefined ? await this.feed.catch(() => undefined) : undefined;
+    feed?.stop();
     await this.nc.drain().catch(() => this.nc.close());
   }
 
@@ -186,6 +218,10 @@ export class MpcClient {
         keyVersion: first.result.keyVersion,
         participants: [...first.result.participants],
         threshold: first.result.threshold,
+        chainCode: first.result.chainCode,
+        ...(kt !== KeyType.ED25519 && first.result.chainCode.length === 32
+          ? { xpub: xpubOf(first.result.publicKey, first.result.chainCode) }
+          : {}),
       };
     });
     return { requestId: request.requestId, wallet: body.value.walletId, keys, copies: col.copies, rejected: col.rejected };
@@ -196,21 +232,96 @@ export class MpcClient {
     const { request } = openSealed(sealed);
     if (request.body.case !== "sign") throw badInput("not a sign request");
     const s = request.body.value;
-    const col = await this.run(sealed, request, [s.keyType], s.signers.length > 0 ? s.signers : undefined, c, s.message, publicKey);
+    const extra: Partial<CollectParams> = { derivationPath: s.derivationPath };
+    if (s.messages.length > 0) extra.messages = s.messages;
+    else extra.message = s.message;
+    if (s.keyType === KeyType.SECP256K1_TR) {
+      extra.taproot = s.taprootMerkleRoot.length > 0 ? { merkleRoot: s.taprootMerkleRoot } : { untweaked: s.taprootUntweaked };
+    }
+    if (publicKey !== undefined) extra.publicKey = publicKey;
+    const col = await this.run(sealed, request, [s.keyType], s.signers.length > 0 ? s.signers : undefined, c, extra);
     const ok = col.finish(col.timedOut).get(s.keyType) as Copy[];
     const r = (ok[0] as Copy).result;
+    const tr = s.keyType === KeyType.SECP256K1_TR;
     const out: SignResult = {
       requestId: request.requestId,
       wallet: s.walletId,
       keyType: keyTypeName(s.keyType) as KeyTypeName,
       publicKey: r.publicKey,
       keyVersion: r.keyVersion,
-      signature: s.keyType === KeyType.ED25519 ? r.eddsaSignature : r.ecdsaCompact.subarray(0, 64),
+      signature: tr ? r.schnorrSignature : s.keyType === KeyType.ED25519 ? r.eddsaSignature : r.ecdsaCompact.subarray(0, 64),
+      derivationPath: r.derivationPath,
+      verifyKey: r.childPublicKey.length > 0 ? r.childPublicKey : r.publicKey,
+      chainCode: r.chainCode,
       signers: ok.map((x) => x.node),
       copies: col.copies,
       rejected: col.rejected,
     };
-    if (s.keyType === KeyType.SECP256K1) out.recoveryId = r.recoveryId;
+    if (s.keyType === KeyType.SECP256K1 && s.messages.length === 0) out.recoveryId = r.recoveryId;
+    if (s.messages.length > 0) {
+      out.signatures = [...r.signatures];
+      if (s.keyType === KeyType.SECP256K1) out.recoveryIds = [...r.recoveryIds];
+    }
+    if (tr) {
+      out.taprootOutputKey = r.taprootOutputKey;
+      out.taprootInternalKey = r.taprootInternalKey;
+    }
+    return out;
+  }
+
+  /**
+   * The extended public key of a wallet's key at `path` (default the root),
+   * from the signed copies of one of its requests (keygen, reshare or sign, by
+   * request id): every copy checked against the peers file, at least
+   * `threshold` of them, all agreeing on key and chain code; the derivation is
+   * done here (hd.ts). secp256k1 keys also get their BIP32 xpub.
+   */
+  async xpub(p: { wallet: string; requestId: string; keyType?: KeyTypeName; path?: string }, timeoutMs = 10000): Promise<XpubResult> {
+    const kt = keyTypeOf(p.keyType ?? "secp256k1");
+    if (!TOKEN_RE.test(p.requestId)) throw badInput(`bad request id ${JSON.stringify(p.requestId)}`);
+    const idx = p.path !== undefined && p.path !== "" ? parsePath(p.path) : [];
+    const subject = `mpc.res.${this.o.clientId}.${p.requestId}.*`;
+    const copies = await readCopies(this.js, subject, timeoutMs);
+    const ok: { node: string; r: Result }[] = [];
+    const rejected: RejectedCopy[] = [];
+    for (const { subject: subj, data } of copies) {
+      let r: Result;
+      try {
+        r = fromBinary(ResultSchema, data);
+      } catch {
+        rejected.push({ node: subjectNode(subj), reason: "copy does not decode" });
+        continue;
+      }
+      const why = acceptCopy(r, subjectNode(subj), this.peers);
+      if (why !== undefined) rejected.push({ node: subjectNode(subj), reason: why });
+      else if (r.statusCode === 0 && r.keyType === kt && r.walletId === p.wallet && !ok.some((x) => x.node === r.signerNodeId)) {
+        ok.push({ node: r.signerNodeId, r });
+      }
+    }
+    const first = ok[0];
+    if (first === undefined || ok.length < Math.max(1, first.r.threshold)) {
+      throw new MpcError("TIMEOUT", `no ${keyTypeName(kt)} key of ${p.wallet} in ${Math.max(1, first?.r.threshold ?? 1)} signed results of ${p.requestId}`, { rejected });
+    }
+    for (const x of ok) {
+      if (!equal(x.r.publicKey, first.r.publicKey) || !equal(x.r.chainCode, first.r.chainCode)) {
+        throw new MpcError("DISAGREEMENT", `${first.node} and ${x.node} disagree on the key or chain code`, { rejected, sides: [first.node, x.node] });
+      }
+    }
+    if (first.r.chainCode.length !== 32) throw new MpcError("NODE_ERROR", `${p.wallet} has no chain code (a key made before chain codes)`, { rejected });
+    const out: XpubResult = {
+      wallet: p.wallet,
+      keyType: keyTypeName(kt) as KeyTypeName,
+      path: formatPath(idx),
+      publicKey: first.r.publicKey,
+      chainCode: first.r.chainCode,
+      childPublicKey: deriveChild(kt === KeyType.ED25519 ? "ed25519" : "secp256k1", first.r.publicKey, first.r.chainCode, idx),
+      nodes: ok.map((x) => x.node),
+      rejected,
+    };
+    if (kt !== KeyType.ED25519) {
+      const k = idx.length === 0 ? rootHDKey(first.r.publicKey, first.r.chainCode) : rootHDKey(first.r.publicKey, first.r.chainCode).derive(formatPath(idx));
+      out.xpub = k.publicExtendedKey;
+    }
     return out;
   }
 
@@ -221,8 +332,7 @@ export class MpcClient {
     keyTypes: KeyType[],
     expected: string[] | undefined,
     c: CallOptions,
-    message?: Uint8Array,
-    publicKey?: Uint8Array,
+    extra: Partial<CollectParams> = {},
   ): Promise<Collector> {
     if (request.clientId !== this.o.clientId) throw badInput(`the request is for client ${request.clientId}`);
     const bytes = c.approvals !== undefined && c.approvals.length > 0 ? attachApprovals(sealed, c.approvals) : sealed;
@@ -232,47 +342,53 @@ export class MpcClient {
       requestDigest: requestDigest(bytes),
       keyTypes,
     };
+    Object.assign(params, extra);
     if (expected !== undefined) params.expected = expected;
-    if (message !== undefined) params.message = message;
-    if (publicKey !== undefined) params.publicKey = publicKey;
     const col = new Collector(params);
-    const subject = `mpc.res.${request.clientId}.${request.requestId}.*`;
-    const consumer = await this.js.consumers.get(RESULTS_STREAM, { filter_subjects: subject }).catch((e: unknown) => {
-      throw new MpcError("NOT_CONNECTED", `results consumer: ${(e as Error).message}`, { cause: e });
-    });
-    await this.publish(opName(params.op), bytes, request.clientId);
     const timeout = c.timeoutMs ?? this.o.timeoutMs ?? 60000;
-    const t0 = Date.now();
-    const messages = await consumer.consume({ max_messages: 64 });
-    let timedOut = false;
-    const timer = setInterval(() => {
-      const now = Date.now();
-      if (now - t0 >= timeout) timedOut = true;
-      if (timedOut || (col.errorsOnly() && now - col.lastArrivalMs >= QUIET_MS)) messages.stop();
-    }, 100);
+    const subject = `mpc.res.${request.clientId}.${request.requestId}.*`;
+    const feed = await this.resultsFeed();
+    const w = waitCollected(col, timeout);
+    const unlisten = feed.listen(request.requestId, (subj, data) => {
+      col.add(subj, data, Date.now());
+      w.poke();
+    });
     try {
-      for await (const m of messages) {
-        col.add(m.subject, m.data, Date.now());
-        if (col.done()) break;
+      const duplicate = await this.publish(opName(params.op), bytes, request.clientId);
+      if (duplicate || !feed.alive) {
+        unlisten();
+        await readStored(this.js, subject, col, timeout); // the nodes answered this request before
+      } else {
+        await w.done;
+        // A call that timed out reads every stored copy of its request once
+        // more, so the error names what the stream holds (copies published
+        // before the call — a forger's — are named in `rejected`).
+        if (col.timedOut) await readStored(this.js, subject, col, SWEEP_MS).catch(() => undefined);
       }
     } finally {
-      clearInterval(timer);
-      messages.stop();
-      await consumer.delete().catch(() => undefined);
+      unlisten();
     }
-    col.timedOut = timedOut && !col.done();
     return col;
   }
 
-  private async publish(op: string, bytes: Uint8Array, clientId: string): Promise<void> {
+  /** The client's shared results consumer, started on first use (again if it ended). */
+  private async resultsFeed(): Promise<ResultsFeed> {
+    const cur = this.feed !== undefined ? await this.feed.catch(() => undefined) : undefined;
+    if (cur !== undefined && cur.alive) return cur;
+    this.feed = ResultsFeed.start(this.js, this.o.clientId);
+    return this.feed;
+  }
+
+  /** Returns: true if JetStream already held this request (the same bytes sent before). */
+  private async publish(op: string, bytes: Uint8Array, clientId: string): Promise<boolean> {
     const h = headers();
     h.set("Mpc-Client", clientId);
     const id = msgId(bytes);
     const t0 = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.js.publish(`mpc.req.${op}`, bytes, { msgID: id, headers: h, timeout: PUBLISH_TIMEOUT_MS });
-        return;
+        const ack = await this.js.publish(`mpc.req.${op}`, bytes, { msgID: id, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+        return ack.duplicate;
       } catch (e) {
         const text = (e as Error).message ?? String(e);
         const retry = /no responders|503|timeout/i.test(text) && Date.now() - t0 < PUBLISH_BUDGET_MS && attempt < 50;

@@ -12,6 +12,8 @@ import { NODE_ID_RE } from "./peers.js";
 import { resultTranscript } from "./transcript.js";
 import { keyTypeName } from "./request.js";
 import { verifyFor } from "./verify.js";
+import { deriveChild, formatPath, parsePath } from "./hd.js";
+import { taprootResultOk, type TaprootTweak } from "./taproot.js";
 
 export const STATUS_NOT_SELECTED = 521; // MPC_ERR_NOT_SELECTED: a holder the cluster did not choose
 export const QUIET_MS = 1500; // an errors-only answer ends after this long without a copy
@@ -23,7 +25,10 @@ export interface CollectParams {
   keyTypes: KeyType[]; // keygen: every key type asked for; else the one
   expected?: string[]; // nodes that must answer (default: the committee the copies name, else every peer)
   message?: Uint8Array; // sign: what was signed
-  publicKey?: Uint8Array; // sign: verify against this key instead of the reported one
+  messages?: Uint8Array[]; // batch sign: what was signed, in order
+  derivationPath?: string; // sign: the path requested ("" or absent: the key itself)
+  taproot?: TaprootTweak; // secp256k1-tr sign: the request's tweak
+  publicKey?: Uint8Array; // sign: verify against this key (the root, before any path) instead of the reported one
 }
 
 /** One accepted copy. */
@@ -56,9 +61,17 @@ export function disagreement(a: Result, b: Result): string | undefined {
   if (!equal(a.publicKey, b.publicKey)) return "public key";
   if (a.keyVersion !== b.keyVersion) return "key version";
   if (a.op !== b.op || !equal(a.requestDigest, b.requestDigest)) return "request";
-  if (a.op === Op.SIGN && (!equal(a.eddsaSignature, b.eddsaSignature) || !equal(a.ecdsaCompact, b.ecdsaCompact))) {
+  if (
+    a.op === Op.SIGN &&
+    (!equal(a.eddsaSignature, b.eddsaSignature) || !equal(a.ecdsaCompact, b.ecdsaCompact) ||
+      !equal(a.schnorrSignature, b.schnorrSignature) || !equal(a.taprootOutputKey, b.taprootOutputKey) ||
+      a.signatures.length !== b.signatures.length || a.signatures.some((x, i) => !equal(x, b.signatures[i] as Uint8Array)) ||
+      a.recoveryIds.length !== b.recoveryIds.length || a.recoveryIds.some((x, i) => x !== b.recoveryIds[i]))
+  ) {
     return "signature";
   }
+  if (!equal(a.chainCode, b.chainCode)) return "chain code";
+  if (a.derivationPath !== b.derivationPath || !equal(a.childPublicKey, b.childPublicKey)) return "derived key";
   if (
     a.op !== Op.SIGN &&
     (a.threshold !== b.threshold ||
@@ -68,6 +81,18 @@ export function disagreement(a: Result, b: Result): string | undefined {
     return "participants or threshold";
   }
   return undefined;
+}
+
+/** A batch result: one signature per message, in order, each verifying under pk (ECDSA: with its recovery id). */
+export function batchOk(r: Result, messages: Uint8Array[], pk: Uint8Array): boolean {
+  const n = messages.length;
+  if (r.signatures.length !== n || r.eddsaSignature.length !== 0 || r.ecdsaCompact.length !== 0) return false;
+  if (r.keyType === KeyType.ED25519) {
+    return messages.every((m, i) => verifyFor(r.keyType, { eddsa: r.signatures[i] as Uint8Array, ecdsaRs: new Uint8Array(0), recid: 0 }, m, pk));
+  }
+  if (r.keyType !== KeyType.SECP256K1 || r.recoveryIds.length !== n) return false;
+  return messages.every((m, i) =>
+    verifyFor(r.keyType, { eddsa: new Uint8Array(0), ecdsaRs: r.signatures[i] as Uint8Array, recid: r.recoveryIds[i] as number }, m, pk));
 }
 
 export function subjectNode(subject: string): string {
@@ -115,10 +140,39 @@ export class Collector {
     }
   }
 
+  /**
+   * The key a sign result must verify under: the group key (ours if given) for
+   * no path; else the child this client derives itself (hd.ts) from it, the
+   * result's chain code and the requested path — the result must name that
+   * same path and child key.
+   */
+  private verifyKey(r: Result): Uint8Array | undefined {
+    const root = this.p.publicKey ?? r.publicKey;
+    let want = "";
+    let idx: number[] = [];
+    if (this.p.derivationPath !== undefined && this.p.derivationPath !== "") {
+      idx = parsePath(this.p.derivationPath);
+      want = formatPath(idx);
+    }
+    if (r.derivationPath !== want) return undefined;
+    if (want === "") return r.childPublicKey.length === 0 || equal(r.childPublicKey, root) ? root : undefined;
+    if (r.chainCode.length !== 32) return undefined;
+    try {
+      const child = deriveChild(r.keyType === KeyType.ED25519 ? "ed25519" : "secp256k1", root, r.chainCode, idx);
+      return equal(r.childPublicKey, child) ? child : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private signatureOk(r: Result): boolean {
+    const pk = this.verifyKey(r);
+    if (pk === undefined) return false;
+    const batch = this.p.messages;
+    if (batch !== undefined && batch.length > 0) return batchOk(r, batch, pk);
     const msg = this.p.message;
-    const pk = this.p.publicKey ?? r.publicKey;
-    if (msg === undefined) return false;
+    if (msg === undefined || r.signatures.length > 0) return false;
+    if (r.keyType === KeyType.SECP256K1_TR) return taprootResultOk(r, pk, msg, this.p.taproot ?? {});
     return verifyFor(r.keyType, { eddsa: r.eddsaSignature, ecdsaRs: r.ecdsaCompact.subarray(0, 64), recid: r.recoveryId }, msg, pk) &&
       (r.keyType !== KeyType.SECP256K1 ||
         (r.ecdsaCompact.length === 65 && r.ecdsaCompact[64] === r.recoveryId &&

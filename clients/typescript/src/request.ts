@@ -16,6 +16,7 @@ import {
   type Request,
   type SignedRequest,
 } from "./gen/proto/request_pb.js";
+import { parsePath } from "./hd.js";
 import { badInput } from "./errors.js";
 import { concat, toHex } from "./bytes.js";
 import type { SigningKey } from "./keys.js";
@@ -32,15 +33,17 @@ export const PARTIES_MAX = 64;
 export const REQUEST_MAX_BYTES = 64 * 1024;
 
 /** Key types by their mpc-cli names. */
-export type KeyTypeName = "ed25519" | "secp256k1";
+export type KeyTypeName = "ed25519" | "secp256k1" | "secp256k1-tr";
 const KEY_TYPES: Record<KeyTypeName, KeyType> = {
   ed25519: KeyType.ED25519,
   secp256k1: KeyType.SECP256K1,
+  "secp256k1-tr": KeyType.SECP256K1_TR,
 };
+export const BATCH_MAX = 64; // node/client/request.h NODE_CLIENT_REQUEST_BATCH_MAX (sign.max_batch may be lower)
 
 export function keyTypeOf(name: string): KeyType {
   const kt = KEY_TYPES[name as KeyTypeName];
-  if (kt === undefined) throw badInput(`unknown key type ${JSON.stringify(name)} (ed25519 or secp256k1)`);
+  if (kt === undefined) throw badInput(`unknown key type ${JSON.stringify(name)} (ed25519, secp256k1 or secp256k1-tr)`);
   return kt;
 }
 
@@ -120,27 +123,70 @@ export function keygenRequest(e: Envelope, p: KeygenParams, nPeers: number): Req
 export interface SignParams {
   wallet: string;
   keyType: KeyTypeName;
-  message: Uint8Array; // Ed25519: the message; secp256k1: the 32-byte digest
+  /** Ed25519: the message; secp256k1: the 32-byte digest; secp256k1-tr: the 32-byte BIP341 sighash. */
+  message?: Uint8Array;
+  /** A batch instead of `message`: 1..64 entries, one session, one signature each, in order. */
+  messages?: Uint8Array[];
+  /** Sign with the child key at this non-hardened path ("m/0/5"; docs/specs/hd-derivation.md). */
+  derivationPath?: string;
+  /** secp256k1-tr: the 32-byte script tree root of the output key (default: key-path only, BIP86). */
+  taprootMerkleRoot?: Uint8Array;
+  /** secp256k1-tr: sign under the internal key itself (no BIP341 tweak). */
+  taprootUntweaked?: boolean;
   signers?: string[]; // default: the cluster chooses threshold live holders
   keyVersion?: number; // default: the active version
+}
+
+/** Checks one message for a key type (what the nodes refuse, refused here first). */
+function checkMessage(kt: KeyType, m: unknown, what: string): Uint8Array {
+  if (!(m instanceof Uint8Array) || m.length === 0 || m.length > MESSAGE_MAX) {
+    throw badInput(`${what}: 1..${MESSAGE_MAX} bytes`);
+  }
+  if (kt !== KeyType.ED25519) {
+    if (m.length !== 32) throw badInput(`${what}: ${keyTypeName(kt)} signs a 32-byte digest`);
+    if (kt === KeyType.SECP256K1 && m.every((b) => b === 0)) throw badInput(`${what}: the all-zero digest is refused`);
+  }
+  return m;
 }
 
 export function signRequest(e: Envelope, p: SignParams): Request {
   if (!WALLET_RE.test(p.wallet)) throw badInput(`bad wallet id ${JSON.stringify(p.wallet)}`);
   const kt = keyTypeOf(p.keyType);
-  if (!(p.message instanceof Uint8Array) || p.message.length === 0 || p.message.length > MESSAGE_MAX) {
-    throw badInput(`message: 1..${MESSAGE_MAX} bytes`);
+  const tr = kt === KeyType.SECP256K1_TR;
+  if ((p.message === undefined) === (p.messages === undefined)) throw badInput("give message or messages (a batch), not both");
+  let message: Uint8Array = new Uint8Array(0);
+  let messages: Uint8Array[] = [];
+  if (p.messages !== undefined) {
+    if (tr) throw badInput("secp256k1-tr signs one message per request (no batch)");
+    if (!Array.isArray(p.messages) || p.messages.length === 0 || p.messages.length > BATCH_MAX) {
+      throw badInput(`messages: 1..${BATCH_MAX} entries`);
+    }
+    messages = p.messages.map((m, i) => checkMessage(kt, m, `messages[${i}]`));
+  } else {
+    message = checkMessage(kt, p.message, "message");
   }
-  if (kt === KeyType.SECP256K1) {
-    if (p.message.length !== 32) throw badInput("secp256k1 signs a 32-byte digest");
-    if (p.message.every((b) => b === 0)) throw badInput("secp256k1: the all-zero digest is refused");
+  let path = "";
+  if (p.derivationPath !== undefined && p.derivationPath !== "") {
+    parsePath(p.derivationPath);
+    path = p.derivationPath;
   }
+  const root = p.taprootMerkleRoot ?? new Uint8Array(0);
+  const untweaked = p.taprootUntweaked ?? false;
+  if (!tr && (root.length > 0 || untweaked)) throw badInput("taproot options need key type secp256k1-tr");
+  if (root.length !== 0 && root.length !== 32) throw badInput("taprootMerkleRoot: 32 bytes");
+  if (untweaked && root.length > 0) throw badInput("taprootUntweaked excludes a merkle root");
   const signers = checkIds(p.signers, "signers", 2);
   const v = p.keyVersion ?? 0;
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw badInput("keyVersion: a u32");
   return create(RequestSchema, {
     ...envelope(e),
-    body: { case: "sign", value: { walletId: p.wallet, keyType: kt, message: p.message, signers, keyVersion: v } },
+    body: {
+      case: "sign",
+      value: {
+        walletId: p.wallet, keyType: kt, message, messages, signers, keyVersion: v,
+        derivationPath: path, taprootMerkleRoot: root, taprootUntweaked: untweaked,
+      },
+    },
   });
 }
 

@@ -1,7 +1,10 @@
 // transcript.ts — the transcript T a node signs for each Result copy
 // (proto/result.proto "SIGNED RESULTS"; node/client/results.c is the node side):
 //   T = enc("mpc-node/result/v1") || fields 1..22, 24..26 in field-number order
-//       (27, 28 when present), integers big-endian, strings/bytes u32-length-prefixed.
+//       (27, 28 when present), integers big-endian, strings/bytes u32-length-prefixed;
+//   then each optional block that is present, tagged by its first field number:
+//       u32 29 || 29..31 (HD), u32 32 || 32 || u32 33 || 33 (batch),
+//       u32 35 || 35..37 (Taproot).
 import type { Result } from "./gen/proto/result_pb.js";
 
 export const RESULT_DOMAIN = "mpc-node/result/v1";
@@ -83,6 +86,25 @@ export function resultTranscript(r: Result): Uint8Array {
   if (r.evidenceDigest.length > 0 || r.evidenceSize > 0n) {
     b.bytes(r.evidenceDigest); // 27
     b.u64(r.evidenceSize); // 28
+  }
+  if (r.chainCode.length > 0 || r.derivationPath !== "" || r.childPublicKey.length > 0) {
+    b.u32(29);
+    b.bytes(r.chainCode); // 29
+    b.str(r.derivationPath); // 30
+    b.bytes(r.childPublicKey); // 31
+  }
+  if (r.signatures.length > 0 || r.recoveryIds.length > 0) {
+    b.u32(32);
+    b.bins(r.signatures); // 32
+    b.u32(33);
+    b.u32(r.recoveryIds.length); // 33
+    for (const v of r.recoveryIds) b.u32(v);
+  }
+  if (r.schnorrSignature.length > 0 || r.taprootOutputKey.length > 0 || r.taprootInternalKey.length > 0) {
+    b.u32(35);
+    b.bytes(r.schnorrSignature); // 35
+    b.bytes(r.taprootOutputKey); // 36
+    b.bytes(r.taprootInternalKey); // 37
   }
   return b.out();
 }

@@ -7,10 +7,13 @@ import { createPublicKey, verify as cryptoVerify, randomBytes } from "node:crypt
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { schnorr, secp256k1 } from "@noble/curves/secp256k1.js";
+import { HDKey } from "@scure/bip32";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { MpcClient, MpcError, SigningKey, newRequestId } from "../../src/index.js";
 import { sealRequest, signRequest } from "../../src/request.js";
+import { deriveEd25519, parsePath } from "../../src/hd.js";
+import { outputKey, type TaprootTweak } from "../../src/taproot.js";
 import { client, approvals, env } from "./env.js";
 import { forgeFirst, forgePermissionDenied } from "./forge.js";
 
@@ -45,6 +48,10 @@ async function refused(p: Promise<unknown>, code: string, statusName?: string): 
 const wallet = `ts-${randomBytes(4).toString("hex")}`;
 let edPk: Uint8Array;
 let k1Pk: Uint8Array;
+let keygenId = "";
+let k1Xpub = "";
+let edChain: Uint8Array;
+const reshareIds: Record<string, string> = {};
 
 test("status: each node answers with its snapshot", async () => {
   for (const n of ["node-1", "node-2", "node-3"]) {
@@ -69,6 +76,13 @@ test("keygen of both key types with two approvals: every node agrees", async () 
   assert.equal(r.rejected.length, 0);
   edPk = ed!.publicKey;
   k1Pk = k1!.publicKey;
+  keygenId = r.requestId;
+  assert.equal(ed!.chainCode.length, 32);
+  assert.equal(k1!.chainCode.length, 32);
+  assert.ok(k1!.xpub?.startsWith("xpub"));
+  assert.equal(ed!.xpub, undefined);
+  k1Xpub = k1!.xpub as string;
+  edChain = ed!.chainCode;
 });
 
 test("approvals: none, one, or another request's are refused by the nodes, each with its status", async () => {
@@ -153,7 +167,9 @@ test("forged results with node-1's stolen NATS password are refused and never sh
   assert.equal(hex(r.publicKey), hex(edPk));
   assert.notEqual(hex(r.publicKey), hex(fake.publicKey));
   assert.notEqual(hex(r.signature), hex(fake.signature));
-  assert.ok(r.rejected.some((x) => x.node === "node-1" && /does not verify/.test(x.reason)), JSON.stringify(r.rejected));
+  // The forged copy was stored before the call: the client's consumer (deliver "new")
+  // never hands it to this call, and no accepted copy carries its key.
+  assert.ok(!r.copies.some((x) => hex(x.result.publicKey) === hex(fake.publicKey)));
   assert.ok(opensslEd25519(r.signature, msg, edPk));
 
   // The forger takes node-1's Nats-Msg-Id for a keygen: the real copy is dropped as a
@@ -162,7 +178,8 @@ test("forged results with node-1's stolen NATS password are refused and never sh
   await forgeFirst(kg, "node-1", { msgIdOfRealCopy: true });
   const e = await refused(c.sendKeys(kg, { approvals: approvals(kg), timeoutMs: 30000 }), "TIMEOUT");
   assert.deepEqual(e.missing, ["node-1"]);
-  assert.ok(e.rejected.some((x) => x.node === "node-1"));
+  // A timed-out call reads its stored copies once more: the forgery is named.
+  assert.ok(e.rejected.some((x) => x.node === "node-1" && /does not verify/.test(x.reason)), JSON.stringify(e.rejected));
 
   // node-1's password cannot publish on node-2's subject: the server refuses.
   assert.equal(await forgePermissionDenied(kg, "node-2"), true);
@@ -172,6 +189,7 @@ test("reshare to 3-of-3, then both key types sign under the same keys", async ()
   for (const kt of ["ed25519", "secp256k1"] as const) {
     const sealed = c.prepareReshare({ wallet, keyType: kt, newParticipants: ["node-1", "node-2", "node-3"], newThreshold: 3 });
     const r = await c.sendKeys(sealed, { approvals: approvals(sealed) });
+    reshareIds[kt] = r.requestId;
     assert.equal(r.keys[0]?.threshold, 3);
     assert.ok((r.keys[0]?.keyVersion ?? 0) >= 2);
     assert.equal(hex(r.keys[0]!.publicKey), hex(kt === "ed25519" ? edPk : k1Pk));
@@ -184,4 +202,101 @@ test("reshare to 3-of-3, then both key types sign under the same keys", async ()
   const s2 = c.prepareSign({ wallet, keyType: "secp256k1", message: sha256(msg) });
   const e2 = await c.sendSign(s2, { approvals: approvals(s2) });
   assert.ok(opensslEcdsa(e2.signature, msg, k1Pk));
+});
+
+/** mpc-cli's xpub (the node-side C derivation and serialization) for the same request. */
+function cliXpub(requestId: string, path: string): string {
+  const out = execFileSync(env.cli, ["xpub", "--wallet", wallet, "--request-id", requestId, "--key-type", "secp256k1",
+    "--client-id", "ts-test", "--path", path, "--peers", env.peers],
+  { env: { ...process.env, MPC_NATS_URL: env.url, MPC_NATS_USER: "client", MPC_NATS_PASSWORD: env.clientPass }, stdio: "pipe" }).toString();
+  const line = out.split("\n").find((l) => l.startsWith("xpub:"));
+  assert.ok(line !== undefined, out);
+  return line.split(/\s+/)[1] as string;
+}
+
+test("xpub: the same from the keygen's and the reshare's signed results, here and in mpc-cli, byte for byte", async () => {
+  const a = await c.xpub({ wallet, requestId: keygenId, keyType: "secp256k1" });
+  assert.equal(a.xpub, k1Xpub);
+  assert.equal(a.nodes.length, 3);
+  const b = await c.xpub({ wallet, requestId: reshareIds["secp256k1"] as string, keyType: "secp256k1" });
+  assert.equal(b.xpub, a.xpub, "the reshare kept the chain code");
+  assert.equal(cliXpub(keygenId, "m"), a.xpub);
+  const child = await c.xpub({ wallet, requestId: keygenId, keyType: "secp256k1", path: "m/0/5" });
+  assert.equal(cliXpub(keygenId, "m/0/5"), child.xpub);
+  assert.equal(hex(child.childPublicKey), hex(HDKey.fromExtendedKey(k1Xpub).derive("m/0/5").publicKey as Uint8Array));
+  const ed = await c.xpub({ wallet, requestId: reshareIds["ed25519"] as string, keyType: "ed25519", path: "m/0/5" });
+  assert.equal(hex(ed.chainCode), hex(edChain));
+  assert.equal(ed.xpub, undefined);
+});
+
+test("HD: both key types sign under children at depth 1, 2 and 5 that this client derives itself", async () => {
+  const msg = new TextEncoder().encode("child key message");
+  for (const path of ["m/7", "m/0/5", "m/1/2/3/4/5"]) {
+    const k1Child = HDKey.fromExtendedKey(k1Xpub).derive(path).publicKey as Uint8Array; // @scure/bip32
+    const s1 = c.prepareSign({ wallet, keyType: "secp256k1", message: sha256(msg), derivationPath: path });
+    const r1 = await c.sendSign(s1, { approvals: approvals(s1) });
+    assert.equal(r1.derivationPath, path);
+    assert.equal(hex(r1.verifyKey), hex(k1Child));
+    assert.ok(opensslEcdsa(r1.signature, msg, k1Child), `openssl, secp256k1 ${path}`);
+    assert.ok(!opensslEcdsa(r1.signature, msg, k1Pk), "not under the root key");
+    const edChild = deriveEd25519(edPk, edChain, parsePath(path)); // hd.ts, the spec's scheme
+    const s2 = c.prepareSign({ wallet, keyType: "ed25519", message: msg, derivationPath: path });
+    const r2 = await c.sendSign(s2, { approvals: approvals(s2) });
+    assert.equal(hex(r2.verifyKey), hex(edChild));
+    assert.ok(opensslEd25519(r2.signature, msg, edChild), `openssl, ed25519 ${path}`);
+    if (path === "m/0/5") { // a sibling's key does not verify it
+      const sib = HDKey.fromExtendedKey(k1Xpub).derive("m/0/6").publicKey as Uint8Array;
+      assert.ok(!opensslEcdsa(r1.signature, msg, sib));
+      assert.ok(!opensslEd25519(r2.signature, msg, deriveEd25519(edPk, edChain, [0, 6])));
+    }
+  }
+  assert.throws(() => c.prepareSign({ wallet, keyType: "secp256k1", message: sha256(msg), derivationPath: "m/0'/5" }),
+    (e: unknown) => e instanceof MpcError && e.code === "BAD_INPUT" && /hardened/.test(e.message));
+});
+
+test("batch: one request signs many messages, every signature verified here and by OpenSSL", async () => {
+  const eds = ["a", "bb", "ccc", "dddd"].map((t) => new TextEncoder().encode(`batch ${t}`));
+  const s1 = c.prepareSign({ wallet, keyType: "ed25519", messages: eds });
+  const r1 = await c.sendSign(s1, { approvals: approvals(s1) });
+  assert.equal(r1.signatures?.length, eds.length);
+  eds.forEach((m, i) => assert.ok(opensslEd25519(r1.signatures![i] as Uint8Array, m, edPk), `entry ${i}`));
+  const digests = eds.map((m) => sha256(m));
+  const s2 = c.prepareSign({ wallet, keyType: "secp256k1", messages: digests, derivationPath: "m/0/5" });
+  const r2 = await c.sendSign(s2, { approvals: approvals(s2) });
+  const child = HDKey.fromExtendedKey(k1Xpub).derive("m/0/5").publicKey as Uint8Array;
+  assert.equal(r2.recoveryIds?.length, digests.length);
+  eds.forEach((m, i) => assert.ok(opensslEcdsa(r2.signatures![i] as Uint8Array, m, child), `ECDSA entry ${i}`));
+  const tooMany = Array.from({ length: 65 }, (_, i) => sha256(Uint8Array.of(i)));
+  assert.throws(() => c.prepareSign({ wallet, keyType: "secp256k1", messages: tooMany }), (e: unknown) => e instanceof MpcError && e.code === "BAD_INPUT");
+  const short = [sha256(eds[0] as Uint8Array), new Uint8Array(31).fill(1)];
+  assert.throws(() => c.prepareSign({ wallet, keyType: "secp256k1", messages: short }), (e: unknown) => e instanceof MpcError && e.code === "BAD_INPUT");
+  // The nodes refuse a bad entry too (a client that skipped the check): the whole batch, with its status.
+  const raw = signRequest({ clientId: "ts-test" }, { wallet, keyType: "ed25519", messages: eds });
+  if (raw.body.case === "sign") raw.body.value.messages = [...eds, new Uint8Array(0)];
+  const bad = sealRequest(raw, SigningKey.fromFile(env.initiatorKey));
+  await refused(c.sendSign(bad, { approvals: approvals(bad) }), "NODE_ERROR", "MPC_ERR_BATCH_ENTRY_INVALID");
+});
+
+test("Taproot: a secp256k1-tr key signs BIP340 under the output key this client recomputes (BIP86 and a script root)", async () => {
+  const tw = `${wallet}-tr`;
+  const sealed = c.prepareKeygen({ wallet: tw, keyTypes: ["secp256k1-tr"], threshold: 2 });
+  const k = (await c.sendKeys(sealed, { approvals: approvals(sealed) })).keys[0]!;
+  assert.equal(k.publicKey.length, 33);
+  const sighash = sha256(new TextEncoder().encode("a BIP341 sighash stand-in"));
+  const root = sha256(new TextEncoder().encode("script tree"));
+  const modes: { opt: { taprootMerkleRoot?: Uint8Array; taprootUntweaked?: boolean }; tweak: TaprootTweak }[] = [
+    { opt: {}, tweak: {} },
+    { opt: { taprootMerkleRoot: root }, tweak: { merkleRoot: root } },
+    { opt: { taprootUntweaked: true }, tweak: { untweaked: true } },
+  ];
+  for (const { opt, tweak } of modes) {
+    const s = c.prepareSign({ wallet: tw, keyType: "secp256k1-tr", message: sighash, ...opt });
+    const r = await c.sendSign(s, { approvals: approvals(s) });
+    const q = outputKey(k.publicKey, tweak);
+    assert.equal(hex(r.taprootOutputKey as Uint8Array), hex(q));
+    assert.ok(schnorr.verify(r.signature, sighash, q), JSON.stringify(Object.keys(opt)));
+    assert.ok(!schnorr.verify(r.signature, sha256(sighash), q));
+  }
+  assert.throws(() => c.prepareSign({ wallet: tw, keyType: "secp256k1-tr", messages: [sighash] }),
+    (e: unknown) => e instanceof MpcError && e.code === "BAD_INPUT");
 });
