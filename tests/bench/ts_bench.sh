@@ -22,23 +22,30 @@ bench_use this
 export MPC_NATS_URL="nats://127.0.0.1:$NATS_PORT" MPC_NATS_USER=client \
        MPC_NATS_PASSWORD="$MPC_NATS_PASS_CLIENT" MPC_PEERS="$CL_DIR/peers.yaml" \
        MPC_INITIATOR_KEY="$CL_DIR/keys/client.key"
+# client_cpu FILE — prints the client's CPU (user + system, from /usr/bin/time) per request.
+client_cpu() {
+    awk -v n="$N" '{printf "  client CPU %.2f ms/request\n", ($1 + $2) * 1000 / n}' "$1" 2>/dev/null || echo
+}
 rc=0
 for kt in ed25519 secp256k1; do
     cli keygen --wallet "tsb-$kt" --key-type "$kt" --threshold 2 --timeout 120 >/dev/null || rc=1
     for round in 1 2; do
-        cli bench sign --wallet "tsb-$kt" --key-type "$kt" --count "$N" --concurrency "$C" \
+        /usr/bin/time -f "%U %S" -o "$CL_DIR/cpu.cli" \
+            "$MPC_CLI" bench sign --wallet "tsb-$kt" --key-type "$kt" --count "$N" --concurrency "$C" \
             --peers "$CL_DIR/peers.yaml" --timeout 60 --json 2>/dev/null |
             python3 -c 'import json,sys
 d=json.load(sys.stdin)
 lat=d.get("latency_ms") or {}
 print("mpc-cli     %-9s N=%s C=%s ok=%s failed=%s  %.1f/s  p50 %s ms" % (sys.argv[1], d["count"],
-      d["concurrency"], d["ok"], d["failed"], d["throughput_per_s"], lat.get("p50", "?")))
+      d["concurrency"], d["ok"], d["failed"], d["throughput_per_s"], lat.get("p50", "?")), end="")
 sys.exit(0 if d["failed"] == 0 else 1)' "$kt" || rc=1
-        (cd "$PKG" && node dist/examples/bench.js "tsb-$kt" "$kt" "$N" "$C") |
+        client_cpu "$CL_DIR/cpu.cli"
+        (cd "$PKG" && /usr/bin/time -f "%U %S" -o "$CL_DIR/cpu.ts" node dist/examples/bench.js "tsb-$kt" "$kt" "$N" "$C") |
             python3 -c 'import json,sys
 d=json.loads(sys.stdin.read().strip().splitlines()[-1])
 print("typescript  %-9s N=%s C=%s ok=%s failed=%s  %.1f/s  p50 %s ms" % (sys.argv[1], d["count"],
-      d["concurrency"], d["ok"], d["failed"], d["per_s"], d["p50_ms"]))' "$kt" || rc=1
+      d["concurrency"], d["ok"], d["failed"], d["per_s"], d["p50_ms"]), end="")' "$kt" || rc=1
+        client_cpu "$CL_DIR/cpu.ts"
     done
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

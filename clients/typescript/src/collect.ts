@@ -109,6 +109,8 @@ export class Collector {
   lastArrivalMs = 0;
   timedOut = false; // set by the caller when its wait ended before done()
 
+  private readonly verified = new Set<string>(); // signed contents whose signatures verified
+
   constructor(private readonly p: CollectParams) {}
 
   add(subject: string, data: Uint8Array, arrivedMs: number): void {
@@ -135,7 +137,7 @@ export class Collector {
       return;
     }
     this.copies.push({ node: r.signerNodeId, result: r, arrivedMs });
-    if (r.statusCode === 0 && r.op === Op.SIGN && this.badSignature === undefined && !this.signatureOk(r)) {
+    if (r.statusCode === 0 && r.op === Op.SIGN && this.badSignature === undefined && !this.signatureOkOnce(r)) {
       this.badSignature = { node: r.signerNodeId, keyType: r.keyType };
     }
   }
@@ -163,6 +165,24 @@ export class Collector {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * signatureOk, computed once per distinct signed content: copies that agree
+   * carry the same signature fields, and a signature that verified once
+   * verifies again (the check is a pure function of these fields and p).
+   */
+  private signatureOkOnce(r: Result): boolean {
+    const k = [
+      r.keyType, toHex(r.publicKey), toHex(r.eddsaSignature), toHex(r.ecdsaCompact), toHex(r.ecdsaR), toHex(r.ecdsaS),
+      r.recoveryId, toHex(r.schnorrSignature), toHex(r.taprootOutputKey), toHex(r.taprootInternalKey),
+      r.signatures.map(toHex).join(","), r.recoveryIds.join(","), r.derivationPath, toHex(r.childPublicKey),
+      toHex(r.chainCode),
+    ].join("|");
+    if (this.verified.has(k)) return true;
+    const ok = this.signatureOk(r);
+    if (ok) this.verified.add(k);
+    return ok;
   }
 
   private signatureOk(r: Result): boolean {
