@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "common/log.h"
 #include "common/secmem.h"
 #include "node/killpoint.h"
 
@@ -43,6 +44,29 @@ node_presig_online_begin(node_store *s, const struct node_store_presig_pool *poo
     mpc_secure_free(ps);
     if (st == MPC_OK) {
         node_killpoint(NODE_KILL_PRESIG_AFTER_ONLINE, request_id);
+    }
+    return st;
+}
+
+mpc_status
+node_presig_pool_discard(node_store *s, int key_type, const char *wallet, const char *why)
+{
+    size_t n = 0;
+    mpc_status st = node_store_presig_discard(s, key_type, wallet, &n);
+    mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "node", "presig_pool_discarded",
+            "wallet=%s key_type=%d why=%s discarded=%zu status=%s", wallet != NULL ? wallet : "-",
+            key_type, why != NULL ? why : "-", n, mpc_status_name(st));
+    return st;
+}
+
+mpc_status
+node_presig_discard_stale(node_store *s, const char *why)
+{
+    size_t n = 0;
+    mpc_status st = node_store_presig_discard_stale(s, &n);
+    if (st != MPC_OK || n > 0) {
+        mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "node", "presig_stale_discarded",
+                "why=%s discarded=%zu status=%s", why != NULL ? why : "-", n, mpc_status_name(st));
     }
     return st;
 }

@@ -38,4 +38,22 @@ MPC_MUST_CHECK mpc_status node_presig_online_begin(node_store *s,
                                                    const char *request_id, tss_dkls_online **out,
                                                    uint8_t bcast[TSS_DKLS_ONLINE_BCAST_BYTES]);
 
+/*
+ * Discards the pool of one key (every version and signer set): a quarantine
+ * of one of its pairs (DKLs23 spec §4.5: the key signs again only after a
+ * reshare) or a retirement. why labels the log line. Failures are logged and
+ * counted by the caller's metrics only: a record left behind is still bound
+ * to its version and signer set, and the startup sweep retries.
+ * Returns: as node_store_presig_discard.
+ */
+MPC_MUST_CHECK mpc_status node_presig_pool_discard(node_store *s, int key_type, const char *wallet,
+                                                   const char *why);
+
+/*
+ * Discards every record whose version is no longer its key's active one
+ * (node_store_presig_discard_stale): after a reshare or a catch-up activated a
+ * new version, and at startup. Returns: as node_store_presig_discard_stale.
+ */
+MPC_MUST_CHECK mpc_status node_presig_discard_stale(node_store *s, const char *why);
+
 #endif /* MPC_NODE_PRESIG_H */

@@ -220,3 +220,113 @@ node_store_presig_discard(node_store *s, int key_type, const char *wallet, size_
     }
     return st;
 }
+
+/*
+ * From a record name "presig/<type>/<wallet>/v<N>/...": key type, wallet and
+ * version. Returns: 1 if the name parses, else 0 (a foreign name: stale).
+ */
+static int
+parse_name(const char *name, int *key_type, char *wallet, size_t cap, uint32_t *version)
+{
+    if (strncmp(name, "presig/", 7) != 0) {
+        return 0;
+    }
+    const char *p = name + 7;
+    const char *slash = strchr(p, '/');
+    if (slash == NULL) {
+        return 0;
+    }
+    *key_type = -1;
+    for (int t = 0; t < 8; t++) {
+        const char *tn = node_store_key_type_name(t);
+        if (tn != NULL && strlen(tn) == (size_t)(slash - p) && memcmp(tn, p, strlen(tn)) == 0) {
+            *key_type = t;
+        }
+    }
+    const char *w = slash + 1;
+    const char *wend = strchr(w, '/');
+    if (*key_type < 0 || wend == NULL || (size_t)(wend - w) >= cap || wend[1] != 'v') {
+        return 0;
+    }
+    memcpy(wallet, w, (size_t)(wend - w));
+    wallet[wend - w] = '\0';
+    char *end = NULL;
+    unsigned long v = strtoul(wend + 2, &end, 10);
+    if (end == NULL || *end != '/' || v == 0 || v > UINT32_MAX) {
+        return 0;
+    }
+    *version = (uint32_t)v;
+    return 1;
+}
+
+/* Returns: 1 if the record named name cannot sign any more (its version is not active). */
+static int
+record_is_stale(node_store *s, const char *name, struct node_store_keyinfo *ki)
+{
+    int key_type = 0;
+    uint32_t version = 0;
+    char wallet[NODE_STORE_NAME_MAX + 1];
+    if (!parse_name(name, &key_type, wallet, sizeof wallet, &version)) {
+        return 1;
+    }
+    mpc_status st = node_store_keyinfo_get(s, key_type, wallet, ki);
+    return st != MPC_OK || ki->active_version != version;
+}
+
+mpc_status
+node_store_presig_discard_stale(node_store *s, size_t *deleted)
+{
+    if (deleted != NULL) {
+        *deleted = 0;
+    }
+    if (s == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    char **names = NULL;
+    size_t n = 0, done = 0;
+    mpc_status st = node_store_list(s, "presig/", &names, &n);
+    struct node_store_keyinfo *ki = st == MPC_OK ? calloc(1, sizeof *ki) : NULL;
+    node_store_txn *txn = NULL;
+    if (st == MPC_OK && ki == NULL) {
+        st = MPC_ERR_NOMEM;
+    }
+    /* Decide first (read transactions), then wipe in one write transaction:
+     * a thread holds one LMDB transaction at a time. */
+    uint8_t *stale = st == MPC_OK ? calloc(n + 1, 1) : NULL;
+    size_t n_stale = 0;
+    if (st == MPC_OK && stale == NULL) {
+        st = MPC_ERR_NOMEM;
+    }
+    for (size_t k = 0; st == MPC_OK && k < n; k++) {
+        stale[k] = (uint8_t)record_is_stale(s, names[k], ki);
+        n_stale += stale[k];
+    }
+    if (st == MPC_OK && n_stale > 0) {
+        st = node_store_txn_begin(s, &txn);
+    }
+    for (size_t k = 0; st == MPC_OK && n_stale > 0 && k < n; k++) {
+        if (!stale[k]) {
+            continue;
+        }
+        st = node_store_txn_wipe(txn, names[k]);
+        if (st == MPC_ERR_NOT_FOUND) { /* taken meanwhile */
+            st = MPC_OK;
+        } else if (st == MPC_OK) {
+            done++;
+        }
+    }
+    free(stale);
+    if (st == MPC_OK && txn != NULL) {
+        st = node_store_txn_commit(&txn);
+    }
+    node_store_txn_abort(&txn);
+    free(ki);
+    node_store_names_free(names, n);
+    if (st == MPC_OK && deleted != NULL) {
+        *deleted = done;
+    }
+    if (st == MPC_OK && done > 0) {
+        mpc_log(MPC_LOG_INFO, "store", "presig_discard_stale", "discarded=%zu", done);
+    }
+    return st;
+}

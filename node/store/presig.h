@@ -80,4 +80,16 @@ MPC_MUST_CHECK mpc_status node_store_presig_count(node_store *s,
 MPC_MUST_CHECK mpc_status node_store_presig_discard(node_store *s, int key_type, const char *wallet,
                                                     size_t *deleted);
 
+/*
+ * Discards every record that can no longer sign: its key is unknown, or its
+ * version is not the key's active version (a reshare or a catch-up retired
+ * it). Run after every activation of a new version and at startup, so a
+ * crash between an activation and its discard leaves nothing behind for
+ * long (a record is bound to its version in any case: tss refuses it under
+ * another, MPC_ERR_PRESIG_MISMATCH). Records are overwritten, then deleted,
+ * in one transaction. Out: *deleted (may be NULL).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_STORE; MPC_ERR_CORRUPT; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_presig_discard_stale(node_store *s, size_t *deleted);
+
 #endif /* MPC_NODE_STORE_PRESIG_H */

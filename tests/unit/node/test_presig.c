@@ -31,14 +31,14 @@
 
 #define PASS "presig node test passphrase"
 
-static tss_secp_ctx *ctx;    /* backend */
-static struct sim_key key3;  /* 2-of-3 */
+static tss_secp_ctx *ctx;   /* backend */
+static struct sim_key key3; /* 2-of-3 */
 static const uint32_t ids[] = {1, 3};
 
 struct fx {
-    char *dir;                    /* temp dir */
-    char *path[2];                /* stores of node 1 and node 3 */
-    uint8_t presig_id[32];        /* the presignature of both */
+    char *dir;             /* temp dir */
+    char *path[2];         /* stores of node 1 and node 3 */
+    uint8_t presig_id[32]; /* the presignature of both */
 };
 
 static node_store *
@@ -248,6 +248,30 @@ test_presig_online_bad_args(void **state)
     node_store_close(s);
 }
 
+/* Quarantine/retirement discard the key's pool; the stale sweep drops records of no key. */
+static void
+test_presig_pool_discard(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(stored(f->path[0]), 1);
+    node_store *s = open_store(f->path[0]);
+    /* No keyinfo for w1 in this store: its record cannot sign, the sweep drops it. */
+    assert_int_equal(node_presig_discard_stale(s, "test"), MPC_OK);
+    node_store_close(s);
+    assert_int_equal(stored(f->path[0]), 0);
+    s = open_store(f->path[1]);
+    assert_int_equal(node_presig_pool_discard(s, NODE_STORE_KEY_SECP256K1, "w2", "test"), MPC_OK);
+    node_store_close(s);
+    assert_int_equal(stored(f->path[1]), 1); /* another key's pool: untouched */
+    s = open_store(f->path[1]);
+    assert_int_equal(node_presig_pool_discard(s, NODE_STORE_KEY_SECP256K1, "w1", "quarantine"),
+                     MPC_OK);
+    assert_int_equal(node_presig_pool_discard(s, 99, "w1", "test"), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_presig_discard_stale(NULL, "test"), MPC_ERR_INVALID_ARG);
+    node_store_close(s);
+    assert_int_equal(stored(f->path[1]), 0);
+}
+
 /*
  * The child of test_presig_kill_at_each_point: begins online signing at the
  * store path with the named presignature (its params do not matter: the kill
@@ -294,6 +318,7 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_presig_online_signs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_kill_at_each_point, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_online_bad_args, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presig_pool_discard, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sim_key_free(&key3);
