@@ -158,6 +158,72 @@ node_store_presig_take(node_store *s, const struct node_store_presig_pool *pool,
     return st;
 }
 
+/* The rendezvous rank of a record id for a request (lower first). */
+static uint64_t
+choose_rank(const char *request_id, const uint8_t id[32])
+{
+    static const char tag[] = "mpc-node/presig/choose/v1";
+    uint8_t len[4], out[8];
+    size_t rl = strlen(request_id);
+    len[0] = (uint8_t)(rl >> 24);
+    len[1] = (uint8_t)(rl >> 16);
+    len[2] = (uint8_t)(rl >> 8);
+    len[3] = (uint8_t)rl;
+    crypto_generichash_state h;
+    if (crypto_generichash_init(&h, NULL, 0, sizeof out) != 0 ||
+        crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag - 1) != 0 ||
+        crypto_generichash_update(&h, len, sizeof len) != 0 ||
+        crypto_generichash_update(&h, (const uint8_t *)request_id, rl) != 0 ||
+        crypto_generichash_update(&h, id, 32) != 0 ||
+        crypto_generichash_final(&h, out, sizeof out) != 0) {
+        return UINT64_MAX;
+    }
+    uint64_t r = 0;
+    for (int i = 0; i < 8; i++) {
+        r = (r << 8) | out[i];
+    }
+    return r;
+}
+
+mpc_status
+node_store_presig_choose(node_store *s, const struct node_store_presig_pool *pool,
+                         const char *request_id, uint8_t id_out[32])
+{
+    char prefix[NODE_STORE_NAME_MAX + 1];
+    if (id_out != NULL) {
+        memset(id_out, 0, 32);
+    }
+    if (s == NULL || id_out == NULL || request_id == NULL || request_id[0] == '\0') {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = pool_prefix(prefix, sizeof(prefix), pool);
+    char **names = NULL;
+    size_t n = 0;
+    if (st == MPC_OK) {
+        st = node_store_list(s, prefix, &names, &n);
+    }
+    if (st != MPC_OK) {
+        return st;
+    }
+    size_t plen = strlen(prefix);
+    uint64_t best = UINT64_MAX;
+    st = MPC_ERR_PRESIG_GONE;
+    for (size_t k = 0; k < n; k++) {
+        uint8_t id[32];
+        if (mpc_hex_decode_exact(id, 32, names[k] + plen) != MPC_OK) {
+            continue; /* cannot happen: names are written by put */
+        }
+        uint64_t r = choose_rank(request_id, id);
+        if (st != MPC_OK || r < best || (r == best && memcmp(id, id_out, 32) < 0)) {
+            best = r;
+            memcpy(id_out, id, 32);
+            st = MPC_OK;
+        }
+    }
+    node_store_names_free(names, n);
+    return st;
+}
+
 mpc_status
 node_store_presig_count(node_store *s, const struct node_store_presig_pool *pool, size_t *count)
 {

@@ -66,6 +66,22 @@ MPC_MUST_CHECK mpc_status node_store_presig_take(node_store *s,
                                                  const uint8_t *presig_id, uint8_t **out,
                                                  size_t *out_len, uint8_t id_out[32]);
 
+/*
+ * The record a sign request uses (agreement without a message, DESIGN §7):
+ * of the pool's records, the one with the lowest
+ * BLAKE2b-64("mpc-node/presig/choose/v1" || u32be len || request_id || id)
+ * (rendezvous hashing). Signers holding the same records choose the same one
+ * whatever order they serve concurrent requests in; two requests collide only
+ * when the same record ranks first for both (then one of them finds it gone
+ * at some signer and signs without a presignature). Nothing is taken.
+ * Out: id_out — cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (empty pool); MPC_ERR_INVALID_ARG;
+ *          MPC_ERR_STORE; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_presig_choose(node_store *s,
+                                                   const struct node_store_presig_pool *pool,
+                                                   const char *request_id, uint8_t id_out[32]);
+
 /* Out: *count — records in the pool. Returns: MPC_OK; as node_store_list. */
 MPC_MUST_CHECK mpc_status node_store_presig_count(node_store *s,
                                                   const struct node_store_presig_pool *pool,
