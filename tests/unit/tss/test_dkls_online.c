@@ -6,7 +6,8 @@
  * signatures verify with libsecp256k1 under Y and under Y + t·G; a replayed
  * or second online broadcast never makes a second signature; a broadcast of
  * another message fails naming its sender; records of another key version or
- * holder are refused; inputs of the wrong version are refused.
+ * holder are refused; inputs of the wrong version are refused. Both run
+ * through the session manager (in-memory transport) like every protocol.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,11 +18,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <secp256k1.h>
 #include <sodium.h>
 
 #include "common/secmem.h"
+#include "session/manager.h"
 #include "tests/support/dkls_fixture.h"
+#include "tests/support/session_testkit.h"
 #include "tss/dkls_online.h"
 #include "tss/dkls_presig.h"
 #include "tss/dkls_signing.h"
@@ -360,6 +364,152 @@ test_dkls_online_input_versions_and_sizes(void **state)
     assert_string_equal(kt->sign_online->name, "dkls-online");
 }
 
+/* Result of one party of a session run through the managers. */
+struct sess_out {
+    pthread_mutex_t mu; /* guards the rest */
+    pthread_cond_t cv;  /* an outcome arrived */
+    int done;           /* outcomes received */
+    mpc_status st[2];   /* per party */
+    uint8_t *res[2];    /* result copies (secure memory) */
+    size_t len[2];      /* their lengths */
+};
+
+struct sess_slot {
+    struct sess_out *o; /* shared */
+    int p;              /* party */
+};
+
+static void
+sess_done(void *arg, const session_outcome *oc)
+{
+    struct sess_slot *sl = arg;
+    struct sess_out *o = sl->o;
+    pthread_mutex_lock(&o->mu);
+    o->st[sl->p] = oc->status;
+    if (oc->result != NULL) {
+        o->res[sl->p] = mpc_secure_alloc(oc->result_len);
+        memcpy(o->res[sl->p], oc->result, oc->result_len);
+        o->len[sl->p] = oc->result_len;
+    }
+    o->done++;
+    pthread_cond_broadcast(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* Runs proto on both nodes of c with inputs in[p]; waits (bounded) for both outcomes. */
+static void
+sess_run(stk_cluster *c, const char *const *names, const tss_protocol *proto, uint8_t sid_tag,
+         uint8_t *const *in, const size_t *in_len, struct sess_out *o)
+{
+    memset(o, 0, sizeof *o);
+    pthread_mutex_init(&o->mu, NULL);
+    pthread_cond_init(&o->cv, NULL);
+    uint8_t sid2[16] = {0x77, sid_tag};
+    struct sess_slot sl[2] = {{o, 0}, {o, 1}};
+    for (int p = 0; p < 2; p++) {
+        session_spec sp = {.sid = sid2,
+                           .op = SESSION_OP_SIGN,
+                           .key_type = "secp256k1",
+                           .wallet = "w1",
+                           .proto = proto,
+                           .self = (uint32_t)p,
+                           .n_parties = 2,
+                           .party_ids = names,
+                           .threshold = 2,
+                           .input = in[p],
+                           .input_len = in_len[p],
+                           .deadline_ms = 60000 * mpc_test_slow(),
+                           .admit_timeout_ms = 60000,
+                           .done = sess_done,
+                           .done_arg = &sl[p]};
+        assert_int_equal(session_manager_start(stk_manager(c, (uint32_t)p), &sp), MPC_OK);
+    }
+    pthread_mutex_lock(&o->mu);
+    for (int tries = 0; o->done < 2 && tries < 240; tries++) { /* bounded: 240 x 1 s */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+    }
+    pthread_mutex_unlock(&o->mu);
+    assert_int_equal(o->done, 2);
+}
+
+static void
+sess_free(struct sess_out *o)
+{
+    for (int p = 0; p < 2; p++) {
+        mpc_secure_free(o->res[p]);
+    }
+    pthread_mutex_destroy(&o->mu);
+    pthread_cond_destroy(&o->cv);
+}
+
+static void
+test_dkls_online_through_session_manager(void **state)
+{
+    (void)state;
+    /* A 2-of-2 key among the testkit's nodes n0, n1 (tss_sim keygen under those ids). */
+    const char *names[2] = {"n0", "n1"};
+    tss_params kp[2];
+    uint8_t *kin[2] = {0};
+    for (uint32_t i = 0; i < 2; i++) {
+        kp[i] =
+            (tss_params){.sid = sid, .self = i, .n_parties = 2, .party_ids = names, .threshold = 2};
+        assert_int_equal(kt->keygen_input(&kin[i], &kp[i].input_len, "w1"), MPC_OK);
+        kp[i].input = kin[i];
+    }
+    tss_sim_result kres;
+    assert_int_equal(tss_sim_run(kt->keygen, kp, 2, seed, NULL, NULL, &kres), MPC_OK);
+    mpc_secure_free(kin[0]);
+    mpc_secure_free(kin[1]);
+    tss_keyshare *ks = NULL;
+    uint8_t y[33];
+    assert_int_equal(kt->record_keyshare(kres.parties[0].result, kres.parties[0].result_len, &ks),
+                     MPC_OK);
+    ks->g->point_encode(y, &ks->group_key);
+    tss_keyshare_destroy(ks);
+
+    stk_options o;
+    stk_options_default(&o, 2);
+    stk_cluster *c = NULL;
+    assert_int_equal(stk_cluster_create(&c, &o), MPC_OK);
+    uint8_t *in[2];
+    size_t in_len[2];
+    for (int p = 0; p < 2; p++) {
+        assert_int_equal(kt->presign_input(&in[p], &in_len[p], kres.parties[p].result,
+                                           kres.parties[p].result_len, names, 2),
+                         MPC_OK);
+    }
+    struct sess_out pre;
+    sess_run(c, names, kt->presign, 1, in, in_len, &pre);
+    assert_int_equal(pre.st[0], MPC_OK);
+    assert_int_equal(pre.st[1], MPC_OK);
+    mpc_secure_free(in[0]);
+    mpc_secure_free(in[1]);
+    uint8_t msg[32];
+    randombytes_buf(msg, sizeof msg);
+    for (int p = 0; p < 2; p++) {
+        assert_int_equal(kt->online_input(&in[p], &in_len[p], kres.parties[p].result,
+                                          kres.parties[p].result_len, pre.res[p], pre.len[p], msg,
+                                          names, 2, NULL),
+                         MPC_OK);
+    }
+    struct sess_out on;
+    sess_run(c, names, kt->sign_online, 2, in, in_len, &on);
+    assert_int_equal(on.st[0], MPC_OK);
+    assert_int_equal(on.st[1], MPC_OK);
+    assert_int_equal(on.len[0], TSS_DKLS_SIGN_RESULT_BYTES);
+    assert_memory_equal(on.res[0], on.res[1], TSS_DKLS_SIGN_RESULT_BYTES);
+    assert_true(dkls_fx_verify(on.res[0], msg, y));
+    mpc_secure_free(in[0]);
+    mpc_secure_free(in[1]);
+    sess_free(&pre);
+    sess_free(&on);
+    stk_cluster_destroy(c);
+    tss_sim_result_free(&kres);
+}
+
 int
 main(void)
 {
@@ -374,6 +524,7 @@ main(void)
         cmocka_unit_test(test_dkls_online_replayed_broadcast_never_signs_twice),
         cmocka_unit_test(test_dkls_online_record_binding_refused),
         cmocka_unit_test(test_dkls_online_input_versions_and_sizes),
+        cmocka_unit_test(test_dkls_online_through_session_manager),
     };
     return cmocka_run_group_tests(tests, setup_key, teardown_key);
 }
