@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/presig.h"
 #include "node/process.h"
 #include "node/store/rekey.h"
 #include "transport/fault_transport.h"
@@ -124,6 +125,11 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
     if (st != MPC_OK) {
         return fail(ec, NODE_EXIT_STORE, err, cap, st, "key store",
                     "cannot delete retired shares or compact the store");
+    }
+    /* Presignatures of versions a reshare or catch-up retired while the node
+     * was down between the activation and its discard (node/presig.h). */
+    if (node_presig_discard_stale(d->store, "startup") != MPC_OK) {
+        node_metrics_add(&d->m.store_failures);
     }
     return MPC_OK;
 }

@@ -39,6 +39,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/keystate.h"
+#include "node/presig.h"
 #include "node/store/catchup.h"
 #include "transport/subject.h"
 
@@ -479,6 +480,9 @@ maybe_catch_up(struct node_daemon *d, const struct ks_round *rd, const struct ks
             mpc_status_name(st));
     if (st == MPC_OK) {
         flags_clear_newer(d->keystate, c->e.key_type, c->e.wallet);
+        if (node_presig_discard_stale(d->store, "catch_up") != MPC_OK) {
+            node_metrics_add(&d->m.store_failures);
+        }
     }
 }
 

@@ -20,6 +20,7 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/kos.h"
+#include "node/presig.h"
 #include "node/store/kosq.h"
 #include "transport/subject.h"
 #include "tss/dkls_keyrec.h"
@@ -206,6 +207,11 @@ kos_store(struct node_daemon *d, const struct node_kos_notice *n)
     struct kos_rewrite r = {.h = h, .peer = n->accused};
     mpc_status st = node_store_keys_share_rewrite(d->store, n->key_type, n->wallet, n->version,
                                                   kos_rewrite_fn, &r);
+    if (st == MPC_OK || st == MPC_ERR_NOT_FOUND) {
+        /* The key signs again only after a reshare: its pool goes (spec §6.7.2). */
+        mpc_status ds = node_presig_pool_discard(d->store, n->key_type, n->wallet, "quarantine");
+        st = st == MPC_OK ? ds : st;
+    }
     return st == MPC_ERR_NOT_FOUND ? MPC_OK : st; /* that version's share is gone: no Δ left */
 }
 
@@ -389,7 +395,12 @@ on_notice(void *arg, const transport_msg *msg)
                 mpc_status_name(st));
         return TRANSPORT_REPLY_NONE;
     }
-    if (kos_known_add(d, &n) && d->store != NULL) {
+    int added = kos_known_add(d, &n);
+    if (added && d->store != NULL &&
+        node_presig_pool_discard(d->store, n.key_type, n.wallet, "peer_quarantine") != MPC_OK) {
+        node_metrics_add(&d->m.store_failures); /* the accused pair's sets are refused anyway */
+    }
+    if (added && d->store != NULL) {
         /* a new peer's notice: kept in the store so a restart does not forget it */
         mpc_status ps = node_store_kosq_put(d->store, msg->data, msg->len);
         if (ps != MPC_OK) {

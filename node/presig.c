@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "common/log.h"
 #include "common/secmem.h"
 #include "node/killpoint.h"
 
@@ -43,6 +44,120 @@ node_presig_online_begin(node_store *s, const struct node_store_presig_pool *poo
     mpc_secure_free(ps);
     if (st == MPC_OK) {
         node_killpoint(NODE_KILL_PRESIG_AFTER_ONLINE, request_id);
+    }
+    return st;
+}
+
+mpc_status
+node_presig_store_result(node_store *s, int key_type, const char *wallet, const uint8_t *rec,
+                         size_t len)
+{
+    if (s == NULL || rec == NULL || len == 0) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    struct tss_dkls_presig *ps = mpc_secure_alloc(sizeof(*ps));
+    if (ps == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    mpc_status st = tss_dkls_presig_decode(ps, rec, len);
+    if (st == MPC_OK) {
+        struct node_store_presig_pool pool = {key_type, wallet, ps->key_version, ps->ids,
+                                              ps->n_signers};
+        st = node_store_presig_put(s, &pool, ps->presig_id, rec, len);
+    }
+    tss_dkls_presig_wipe(ps);
+    mpc_secure_free(ps);
+    return st;
+}
+
+/* The signers' committee ids, ascending, from the key record. */
+static mpc_status
+online_ids(const struct node_presig_online_req *r, uint32_t *ids)
+{
+    tss_keyshare *ks = NULL;
+    mpc_status st = r->h->record_keyshare(r->share, r->share_len, &ks);
+    for (uint32_t i = 0; st == MPC_OK && i < r->n; i++) {
+        uint32_t m = tss_keyshare_find_node(ks, r->signers[i]);
+        if (m >= ks->n) {
+            st = MPC_ERR_UNKNOWN_PARTICIPANT;
+            break;
+        }
+        uint32_t id = ks->members[m].id, pos = i;
+        while (pos > 0 && ids[pos - 1] > id) {
+            ids[pos] = ids[pos - 1];
+            pos--;
+        }
+        ids[pos] = id;
+    }
+    tss_keyshare_destroy(ks);
+    return st;
+}
+
+mpc_status
+node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
+                         uint8_t presig_id[32], uint8_t **input, size_t *input_len)
+{
+    if (presig_id != NULL) {
+        memset(presig_id, 0, 32);
+    }
+    if (input != NULL) {
+        *input = NULL;
+    }
+    if (input_len != NULL) {
+        *input_len = 0;
+    }
+    if (s == NULL || r == NULL || presig_id == NULL || input == NULL || input_len == NULL ||
+        r->h == NULL || r->signers == NULL || r->n < 2 || r->n > TSS_DKLS_PRESIG_MAX_SIGNERS ||
+        r->msg32 == NULL || r->request_id == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    if (r->h->online_input == NULL) {
+        return MPC_ERR_UNSUPPORTED;
+    }
+    uint32_t ids[TSS_DKLS_PRESIG_MAX_SIGNERS];
+    mpc_status st = online_ids(r, ids);
+    struct node_store_presig_pool pool = {r->key_type, r->wallet, r->version, ids, r->n};
+    if (st == MPC_OK) {
+        st = node_store_presig_choose(s, &pool, r->request_id, presig_id);
+    }
+    if (st != MPC_OK) {
+        return st;
+    }
+    node_killpoint(NODE_KILL_PRESIG_BEFORE_TAKE, r->request_id);
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    /* Durably deleted before anything is derived from it (spec §6.7.4). */
+    st = node_store_presig_take(s, &pool, presig_id, &rec, &len, NULL);
+    if (st != MPC_OK) {
+        return st;
+    }
+    node_killpoint(NODE_KILL_PRESIG_AFTER_TAKE, r->request_id);
+    st = r->h->online_input(input, input_len, r->share, r->share_len, rec, len, r->msg32,
+                            r->signers, r->n, r->tweak);
+    mpc_wipe(rec, len);
+    mpc_secure_free(rec);
+    return st;
+}
+
+mpc_status
+node_presig_pool_discard(node_store *s, int key_type, const char *wallet, const char *why)
+{
+    size_t n = 0;
+    mpc_status st = node_store_presig_discard(s, key_type, wallet, &n);
+    mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "node", "presig_pool_discarded",
+            "wallet=%s key_type=%d why=%s discarded=%zu status=%s", wallet != NULL ? wallet : "-",
+            key_type, why != NULL ? why : "-", n, mpc_status_name(st));
+    return st;
+}
+
+mpc_status
+node_presig_discard_stale(node_store *s, const char *why)
+{
+    size_t n = 0;
+    mpc_status st = node_store_presig_discard_stale(s, &n);
+    if (st != MPC_OK || n > 0) {
+        mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "node", "presig_stale_discarded",
+                "why=%s discarded=%zu status=%s", why != NULL ? why : "-", n, mpc_status_name(st));
     }
     return st;
 }

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "node/store/presig.h"
 #include "tss/dkls_presig.h"
+#include "tss/keytype.h"
 
 /*
  * Takes the named record of pool (presig_id; NULL: any record of the pool),
@@ -37,5 +38,66 @@ MPC_MUST_CHECK mpc_status node_presig_online_begin(node_store *s,
                                                    const struct tss_dkls_online_params *p,
                                                    const char *request_id, tss_dkls_online **out,
                                                    uint8_t bcast[TSS_DKLS_ONLINE_BCAST_BYTES]);
+
+/*
+ * Stores this signer's result of a dkls-presign session (its record) in the
+ * pool the record names (key version, signer set, presig_id).
+ * In: rec[0..len) secret (the caller wipes it).
+ * Returns: MPC_OK; MPC_ERR_PRESIG_MALFORMED; as node_store_presig_put.
+ */
+MPC_MUST_CHECK mpc_status node_presig_store_result(node_store *s, int key_type, const char *wallet,
+                                                   const uint8_t *rec, size_t len);
+
+/* What an online sign is made from; borrowed for the call. */
+struct node_presig_online_req {
+    const tss_keytype *h;       /* key type row (its online_input) */
+    int key_type;               /* NODE_STORE key type */
+    const char *wallet;         /* wallet id */
+    uint32_t version;           /* the key version the sign resolved (active) */
+    const uint8_t *share;       /* own key record of that version (secret) */
+    size_t share_len;           /* its length */
+    const char *const *signers; /* node ids of the session parties */
+    uint32_t n;                 /* their count */
+    const char *request_id;     /* the request: chooses the record, labels the kill points */
+    const uint8_t *msg32;       /* digest */
+    const uint8_t *tweak;       /* SC(t) of the derivation path, or NULL */
+};
+
+/*
+ * The input of a dkls-online session for a sign request: chooses the
+ * request's record of the pool of (version, signer set)
+ * (node_store_presig_choose), takes it out of the store (durably deleted:
+ * kill points presig_before_take and presig_after_take around it) and
+ * encodes it with the key record into the online input.
+ * Out: presig_id (the record used), *input / *input_len (mpc_secure_alloc;
+ *      free with mpc_secure_free). Cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (empty pool, or the chosen record was
+ *          taken meanwhile: sign without a presignature);
+ *          MPC_ERR_UNKNOWN_PARTICIPANT; MPC_ERR_UNSUPPORTED (no presignatures
+ *          for the key type); MPC_ERR_INVALID_ARG; the store's and the
+ *          key record's errors.
+ */
+MPC_MUST_CHECK mpc_status node_presig_online_input(node_store *s,
+                                                   const struct node_presig_online_req *r,
+                                                   uint8_t presig_id[32], uint8_t **input,
+                                                   size_t *input_len);
+
+/*
+ * Discards the pool of one key (every version and signer set): a quarantine
+ * of one of its pairs (DKLs23 spec §4.5: the key signs again only after a
+ * reshare) or a retirement. why labels the log line. Failures are logged and
+ * counted by the caller's metrics only: a record left behind is still bound
+ * to its version and signer set, and the startup sweep retries.
+ * Returns: as node_store_presig_discard.
+ */
+MPC_MUST_CHECK mpc_status node_presig_pool_discard(node_store *s, int key_type, const char *wallet,
+                                                   const char *why);
+
+/*
+ * Discards every record whose version is no longer its key's active one
+ * (node_store_presig_discard_stale): after a reshare or a catch-up activated a
+ * new version, and at startup. Returns: as node_store_presig_discard_stale.
+ */
+MPC_MUST_CHECK mpc_status node_presig_discard_stale(node_store *s, const char *why);
 
 #endif /* MPC_NODE_PRESIG_H */

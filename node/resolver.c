@@ -30,6 +30,7 @@
 #include "node/daemon_internal.h"
 #include "node/keyconfirm.h"
 #include "node/killpoint.h"
+#include "node/presig.h"
 
 #define NODE_RESOLVE_RETRY_MIN_MS 100u
 #define NODE_RESOLVE_RETRY_MAX_MS 2000u
@@ -383,6 +384,10 @@ resolve_keys(struct node_daemon *d, const char *rid, uint64_t deadline_ms,
         return MPC_ERR_KEY_ATTEMPT_DISCARDED;
     }
     node_killpoint(NODE_KILL_AFTER_ACTIVATE, rid);
+    /* A reshare retired the old version: its presignatures can never sign. */
+    if (node_presig_discard_stale(d->store, "activate") != MPC_OK) {
+        node_metrics_add(&d->m.store_failures);
+    }
     return MPC_OK;
 }
 

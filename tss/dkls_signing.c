@@ -16,6 +16,7 @@
 #include "common/secmem.h"
 #include "tss/ctime.h"
 #include "tss/dkls_keyrec.h"
+#include "tss/dkls_presig.h"
 #include "tss/dkls_sign.h"
 
 #define SG_NONE UINT32_MAX
@@ -41,10 +42,13 @@ struct tss_dkls_signing {
     uint32_t *party_id;                           /* party -> committee id */
     size_t n_peers;                               /* n - 1 */
     struct tss_dkls_sign_msg msg[SG_SLOTS][TSS_DKLS_SIGN_MAX_PEERS]; /* received payloads */
-    uint32_t missing;                           /* slots still empty in the current round */
-    uint8_t result[TSS_DKLS_SIGN_RESULT_BYTES]; /* r | s | recid | r || s || v */
-    int has_tweak;                              /* 1: sign under Y + τ·G (input version 2) */
-    uint8_t tweak[32];                          /* SC(τ) (public) */
+    uint32_t missing;  /* slots still empty in the current round */
+    int presign;       /* 1: dkls-presign (round 3 leaves a record, no broadcast) */
+    size_t result_len; /* bytes of result: the signature, or the encoded record */
+    uint8_t result[TSS_DKLS_PRESIG_MAX_BYTES]; /* r | s | recid | r || s || v, or the record
+                                                  (secret; the state is secure memory) */
+    int has_tweak;                             /* 1: sign under Y + τ·G (input version 2) */
+    uint8_t tweak[32];                         /* SC(τ) (public) */
 };
 
 mpc_status
@@ -99,6 +103,18 @@ tss_dkls_sign_input_encode_hd(uint8_t **out, size_t *out_len, const uint8_t *rec
     return MPC_OK;
 }
 
+mpc_status
+tss_dkls_presign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t rec_len,
+                              const char *const *signers, uint32_t n)
+{
+    static const uint8_t zero[32];
+    mpc_status st = tss_dkls_sign_input_encode(out, out_len, rec, rec_len, zero, signers, n);
+    if (st == MPC_OK) {
+        (*out)[0] = TSS_DKLS_PRESIGN_INPUT_VERSION; /* the digest field is ignored */
+    }
+    return st;
+}
+
 /* Parses the input: record, digest, and a signer list equal to the party set. */
 static mpc_status
 sg_parse_input(tss_dkls_signing *s, const tss_params *p, uint8_t msg32[32])
@@ -110,7 +126,11 @@ sg_parse_input(tss_dkls_signing *s, const tss_params *p, uint8_t msg32[32])
     const uint8_t *rec = tss_rd_bytes(&r, rec_len);
     const uint8_t *m = tss_rd_bytes(&r, 32);
     uint16_t n_signers = tss_rd_u16(&r);
-    if (!r.ok || (ver != TSS_DKLS_SIGN_INPUT_VERSION && ver != TSS_DKLS_SIGN_INPUT_VERSION_HD)) {
+    /* A presign input is version 3 only (no tweak: it is applied online), a sign input 1 or 2. */
+    int ver_ok =
+        s->presign ? ver == TSS_DKLS_PRESIGN_INPUT_VERSION
+                   : (ver == TSS_DKLS_SIGN_INPUT_VERSION || ver == TSS_DKLS_SIGN_INPUT_VERSION_HD);
+    if (!r.ok || !ver_ok) {
         return MPC_ERR_MSG_MALFORMED;
     }
     memcpy(msg32, m, 32);
@@ -229,7 +249,8 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
     memcpy(sp.msg32, msg32, 32);
     sp.tweak = s->has_tweak ? s->tweak : NULL;
     uint32_t culprit_id = 0;
-    mpc_status st = tss_dkls_sign_create(&sp, &s->sm, &culprit_id);
+    mpc_status st = s->presign ? tss_dkls_presign_create(&sp, &s->sm, &culprit_id)
+                               : tss_dkls_sign_create(&sp, &s->sm, &culprit_id);
     if (st == MPC_ERR_QUARANTINED) {
         /* Reported by start(), with the culprit named (spec §9.3: before round 1). */
         s->deferred = st;
@@ -244,8 +265,9 @@ sg_make_inner(tss_dkls_signing *s, const tss_params *p, const uint8_t msg32[32])
     return st;
 }
 
-mpc_status
-tss_dkls_signing_create(tss_base **out, const tss_params *p)
+/* Both rows: dkls-sign (presign 0) and dkls-presign (presign 1). */
+static mpc_status
+sg_create(tss_base **out, const tss_params *p, int presign)
 {
     if (out != NULL) {
         *out = NULL;
@@ -265,7 +287,9 @@ tss_dkls_signing_create(tss_base **out, const tss_params *p)
         return MPC_ERR_NOMEM;
     }
     memset(s, 0, sizeof *s);
-    tss_base_open(&s->b, &tss_proto_dkls_sign, p->self, p->n_parties);
+    s->presign = presign;
+    tss_base_open(&s->b, presign ? &tss_proto_dkls_presign : &tss_proto_dkls_sign, p->self,
+                  p->n_parties);
     s->party_peer = calloc(s->b.n, sizeof *s->party_peer);
     s->party_id = calloc(s->b.n, sizeof *s->party_id);
     uint8_t msg32[32];
@@ -281,6 +305,18 @@ tss_dkls_signing_create(tss_base **out, const tss_params *p)
     }
     s->gate = p->gate;
     return tss_base_created(&s->b, st, out);
+}
+
+mpc_status
+tss_dkls_signing_create(tss_base **out, const tss_params *p)
+{
+    return sg_create(out, p, 0);
+}
+
+mpc_status
+tss_dkls_presigning_create(tss_base **out, const tss_params *p)
+{
+    return sg_create(out, p, 1);
 }
 
 static void
@@ -404,6 +440,38 @@ sg_round2_gated(tss_dkls_signing *s, uint8_t *direct, uint32_t *culprit_id)
     return st;
 }
 
+/*
+ * Presign round 3 (spec §6.7.1): every check of signing round 3, then the
+ * record (encoded into the state's secure memory) is the result; nothing is
+ * sent. The in-memory record is wiped here; the encoded copy on destroy.
+ */
+static mpc_status
+sg_presign_done(tss_dkls_signing *s)
+{
+    uint32_t culprit_id = 0;
+    struct tss_dkls_presig *ps = mpc_secure_alloc(sizeof *ps);
+    if (ps == NULL) {
+        return tss_base_fail(&s->b, MPC_ERR_NOMEM, TSS_NO_CULPRIT);
+    }
+    mpc_status st = tss_dkls_presign_round3(s->sm, s->msg[SG_R2D], ps, &culprit_id);
+    if (st == MPC_OK) {
+        st = tss_dkls_presig_encode(s->result, sizeof s->result, &s->result_len, ps);
+        culprit_id = 0;
+    }
+    tss_dkls_presig_wipe(ps);
+    mpc_secure_free(ps);
+    if (st == MPC_ERR_EQUIVOCATION) {
+        return tss_base_dispute(&s->b, st, sg_party_of(s, culprit_id),
+                                s->b.n == 2 ? s->b.self : TSS_NO_CULPRIT);
+    }
+    if (st != MPC_OK) {
+        return tss_base_fail(&s->b, st, sg_party_of(s, culprit_id));
+    }
+    s->b.done = 1;
+    s->b.round = 0;
+    return MPC_OK;
+}
+
 /* Runs the inner round that the completed round r feeds; emits round r + 1. */
 static mpc_status
 sg_advance(tss_dkls_signing *s, mpc_outbox *out)
@@ -425,6 +493,8 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
             free(direct);
         }
         s->missing = (uint32_t)s->n_peers;
+    } else if (s->b.round == 2 && s->presign) {
+        return sg_presign_done(s);
     } else if (s->b.round == 2) {
         uint8_t bcast[TSS_DKLS_SIGN_R3_BCAST_BYTES];
         st = tss_dkls_sign_round3(s->sm, s->msg[SG_R2D], bcast, &culprit_id);
@@ -439,6 +509,7 @@ sg_advance(tss_dkls_signing *s, mpc_outbox *out)
         st = tss_dkls_sign_finish(s->sm, s->msg[SG_R3B], sig, &recid, &culprit_id);
         if (st == MPC_OK) {
             memcpy(s->result, sig, 64);
+            s->result_len = TSS_DKLS_SIGN_RESULT_BYTES;
             s->result[64] = (uint8_t)recid;
             memcpy(s->result + 65, sig, 64);
             s->result[65 + 64] = (uint8_t)recid; /* compact r || s || v with v = recid */
@@ -501,7 +572,7 @@ static mpc_status
 sg_result(tss_base *base, uint8_t **out, size_t *out_len)
 {
     const tss_dkls_signing *s = (const tss_dkls_signing *)base;
-    return tss_base_result_copy(&s->b, s->result, TSS_DKLS_SIGN_RESULT_BYTES, out, out_len);
+    return tss_base_result_copy(&s->b, s->result, s->result_len, out, out_len);
 }
 
 #ifdef MPC_FAULT_INJECTION
@@ -509,7 +580,9 @@ void
 tss_dkls_signing_set_cheat(tss_base *base, int cheat)
 {
     tss_dkls_signing *s = (tss_dkls_signing *)base;
-    if (s != NULL && s->b.proto == &tss_proto_dkls_sign && s->sm != NULL) {
+    if (s != NULL &&
+        (s->b.proto == &tss_proto_dkls_sign || s->b.proto == &tss_proto_dkls_presign) &&
+        s->sm != NULL) {
         tss_dkls_sign_set_cheat(s->sm, (enum tss_dkls_sign_cheat)cheat);
     }
 }
@@ -527,7 +600,10 @@ struct tss_dkls_sign *
 tss_dkls_signing_inner(tss_base *base)
 {
     tss_dkls_signing *s = (tss_dkls_signing *)base;
-    return s != NULL && s->b.proto == &tss_proto_dkls_sign ? s->sm : NULL;
+    return s != NULL &&
+                   (s->b.proto == &tss_proto_dkls_sign || s->b.proto == &tss_proto_dkls_presign)
+               ? s->sm
+               : NULL;
 }
 #endif
 
@@ -555,3 +631,18 @@ const tss_protocol tss_proto_dkls_sign = {.name = "dkls-sign",
                                           .result = sg_result,
                                           .destroy = sg_destroy,
                                           .max_msg_len = dkls_sign_max_msg_len};
+
+/* Rounds 1-2 of signing; round 3 sends nothing. */
+static size_t
+dkls_presign_max_msg_len(uint32_t n, uint32_t round, int is_broadcast)
+{
+    return round <= 2 ? dkls_sign_max_msg_len(n, round, is_broadcast) : 0;
+}
+
+const tss_protocol tss_proto_dkls_presign = {.name = "dkls-presign",
+                                             .create = tss_dkls_presigning_create,
+                                             .start = sg_start,
+                                             .handle = sg_handle,
+                                             .result = sg_result,
+                                             .destroy = sg_destroy,
+                                             .max_msg_len = dkls_presign_max_msg_len};

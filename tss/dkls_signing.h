@@ -59,6 +59,7 @@
 #define TSS_DKLS_SIGN_INPUT_VERSION    1
 #define TSS_DKLS_SIGN_INPUT_VERSION_HD 2 /* version 1 followed by SC(τ): sign under a child key */
 #define TSS_DKLS_SIGN_RESULT_BYTES     130 /* r | s | recid | r || s || v */
+#define TSS_DKLS_PRESIGN_INPUT_VERSION 3   /* version 1's layout; the digest is ignored */
 
 /*
  * Encodes the signing input.
@@ -93,6 +94,29 @@ extern const tss_protocol tss_proto_dkls_sign;
  * Out: *out (caller owns; tss_proto_destroy). Returns MPC_OK or an error.
  */
 MPC_MUST_CHECK mpc_status tss_dkls_signing_create(tss_base **out, const tss_params *p);
+
+/*
+ * Presign input (dkls-presign): the layout of version 1 with version
+ * TSS_DKLS_PRESIGN_INPUT_VERSION and a zero digest (ignored). No tweak: a
+ * derivation is applied in the online step (spec §6.7.3).
+ * Returns: as tss_dkls_sign_input_encode.
+ */
+MPC_MUST_CHECK mpc_status tss_dkls_presign_input_encode(uint8_t **out, size_t *out_len,
+                                                        const uint8_t *rec, size_t rec_len,
+                                                        const char *const *signers, uint32_t n);
+
+/*
+ * The protocol "dkls-presign" (spec §6.7.1): rounds 1-2 of dkls-sign under
+ * presign_ctx, then the round-3 checks with nothing sent (round 3 carries no
+ * message). Same parties, quarantine, gate, replay and blame rules as
+ * dkls-sign. Result: the signer's presignature record
+ * (tss_dkls_presig_encode, TSS_DKLS_PRESIG_BYTES(n) bytes, SECRET: it is worth
+ * a key share for one signature; store it, then wipe).
+ */
+extern const tss_protocol tss_proto_dkls_presign;
+
+/* tss_proto_dkls_presign.create. Out, Returns: as tss_dkls_signing_create. */
+MPC_MUST_CHECK mpc_status tss_dkls_presigning_create(tss_base **out, const tss_params *p);
 
 #ifdef MPC_FAULT_INJECTION
 /* TEST ONLY: forwards a cheat to the inner tss_dkls_sign (enum tss_dkls_sign_cheat);

@@ -12,7 +12,9 @@
 #include "tss/dkg.h"
 #include "tss/dkls_keygen.h"
 #include "tss/dkls_keyrec.h"
+#include "tss/dkls_online.h"
 #include "tss/dkls_reshare.h"
+#include "tss/dkls_sign.h"
 #include "tss/dkls_signing.h"
 #include "tss/frost.h"
 #include "tss/frost_sign.h"
@@ -148,6 +150,53 @@ ecdsa_record_public(const uint8_t *rec, size_t len, uint8_t **out, size_t *out_l
     return st;
 }
 
+static mpc_status
+ecdsa_presign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                    const char *const *signers, uint32_t n)
+{
+    return tss_dkls_presign_input_encode(out, out_len, rec, len, signers, n);
+}
+
+/* The online input: key version, Y and the signers' committee ids from the key record. */
+static mpc_status
+ecdsa_online_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                   const uint8_t *presig, size_t presig_len, const uint8_t msg32[32],
+                   const char *const *signers, uint32_t n, const uint8_t *tweak)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (signers == NULL || n < 2 || n > TSS_DKLS_SIGN_MAX_PEERS + 1 || msg32 == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    tss_dkls_keyrec *r = NULL;
+    mpc_status st = tss_dkls_keyrec_decode(&r, rec, len);
+    uint32_t ids[TSS_DKLS_SIGN_MAX_PEERS + 1];
+    uint8_t y[33];
+    for (uint32_t i = 0; st == MPC_OK && i < n; i++) {
+        uint32_t m = tss_keyshare_find_node(r->ks, signers[i]);
+        if (m >= r->ks->n) {
+            st = MPC_ERR_UNKNOWN_PARTICIPANT;
+        } else {
+            ids[i] = r->ks->members[m].id;
+        }
+    }
+    if (st == MPC_OK) {
+        r->ks->g->point_encode(y, &r->ks->group_key);
+        const struct tss_dkls_online_input in = {.key_version = r->key_version,
+                                                 .y_pub = y,
+                                                 .msg32 = msg32,
+                                                 .tweak = tweak,
+                                                 .signers = signers,
+                                                 .committee_ids = ids,
+                                                 .n = n,
+                                                 .rec = presig,
+                                                 .rec_len = presig_len};
+        st = tss_dkls_online_input_encode(out, out_len, &in);
+    }
+    tss_dkls_keyrec_destroy(r);
+    return st;
+}
+
 const tss_keytype tss_keytype_secp256k1 = {
     .name = "secp256k1",
     .keygen = &tss_proto_dkls_keygen,
@@ -161,6 +210,10 @@ const tss_keytype tss_keytype_secp256k1 = {
     .record_keyshare = ecdsa_record_keyshare,
     .record_public = ecdsa_record_public,
     .record_quarantine = tss_dkls_keyrec_quarantine,
+    .presign = &tss_proto_dkls_presign,
+    .sign_online = &tss_proto_dkls_online,
+    .presign_input = ecdsa_presign_input,
+    .online_input = ecdsa_online_input,
 };
 
 /* ---------------------------------------------------------------- secp256k1-tr */

@@ -9,7 +9,8 @@
  *   secp256k1: DKLs23 — dkls-keygen / dkls-sign / dkls-reshare; the record is
  *              a tss/dkls_keyrec.h key record; retired versions are deleted
  *              (with their OT setups, spec §7); a peer can be quarantined.
- *              Batches: dkls-sign-batch.
+ *              Batches: dkls-sign-batch. Presignatures (spec
+ *              docs/specs/dkls23-ecdsa.md §6.7): dkls-presign / dkls-online.
  *   secp256k1-tr: FROST(secp256k1, SHA-256) with BIP340 (Taproot) —
  *              frost-tr-dkg / frost-tr-sign / frost-tr-reshare; the record is
  *              a tss/keyshare.h record on secp256k1; signing applies a BIP341
@@ -85,6 +86,22 @@ typedef struct {
     mpc_status (*sign_result_xonly)(const uint8_t *res, size_t len,
                                     uint8_t output_x[TSS_FROST_XONLY_BYTES],
                                     uint8_t internal_x[TSS_FROST_XONLY_BYTES]);
+    /* Presignatures (ECDSA only; NULL for the others): the presign protocol (its result
+     * is this signer's presignature record, secret) and the one-round online protocol. */
+    const tss_protocol *presign;
+    const tss_protocol *sign_online;
+    /* Presign input from a key record and the signers (the session parties). */
+    mpc_status (*presign_input)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                                const char *const *signers, uint32_t n);
+    /*
+     * Online input from the key record, a presignature record taken out of the
+     * store (secret), the digest, the signers and an additive tweak (or NULL).
+     * Returns: MPC_OK; MPC_ERR_UNKNOWN_PARTICIPANT; the record decode errors;
+     * MPC_ERR_INVALID_ARG; MPC_ERR_NOMEM.
+     */
+    mpc_status (*online_input)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
+                               const uint8_t *presig, size_t presig_len, const uint8_t msg32[32],
+                               const char *const *signers, uint32_t n, const uint8_t *tweak);
 } tss_keytype;
 
 extern const tss_keytype tss_keytype_ed25519;      /* FROST(Ed25519) */

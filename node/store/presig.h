@@ -66,6 +66,22 @@ MPC_MUST_CHECK mpc_status node_store_presig_take(node_store *s,
                                                  const uint8_t *presig_id, uint8_t **out,
                                                  size_t *out_len, uint8_t id_out[32]);
 
+/*
+ * The record a sign request uses (agreement without a message, DESIGN §7):
+ * of the pool's records, the one with the lowest
+ * BLAKE2b-64("mpc-node/presig/choose/v1" || u32be len || request_id || id)
+ * (rendezvous hashing). Signers holding the same records choose the same one
+ * whatever order they serve concurrent requests in; two requests collide only
+ * when the same record ranks first for both (then one of them finds it gone
+ * at some signer and signs without a presignature). Nothing is taken.
+ * Out: id_out — cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (empty pool); MPC_ERR_INVALID_ARG;
+ *          MPC_ERR_STORE; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_presig_choose(node_store *s,
+                                                   const struct node_store_presig_pool *pool,
+                                                   const char *request_id, uint8_t id_out[32]);
+
 /* Out: *count — records in the pool. Returns: MPC_OK; as node_store_list. */
 MPC_MUST_CHECK mpc_status node_store_presig_count(node_store *s,
                                                   const struct node_store_presig_pool *pool,
@@ -79,5 +95,17 @@ MPC_MUST_CHECK mpc_status node_store_presig_count(node_store *s,
  */
 MPC_MUST_CHECK mpc_status node_store_presig_discard(node_store *s, int key_type, const char *wallet,
                                                     size_t *deleted);
+
+/*
+ * Discards every record that can no longer sign: its key is unknown, or its
+ * version is not the key's active version (a reshare or a catch-up retired
+ * it). Run after every activation of a new version and at startup, so a
+ * crash between an activation and its discard leaves nothing behind for
+ * long (a record is bound to its version in any case: tss refuses it under
+ * another, MPC_ERR_PRESIG_MISMATCH). Records are overwritten, then deleted,
+ * in one transaction. Out: *deleted (may be NULL).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_STORE; MPC_ERR_CORRUPT; MPC_ERR_NOMEM.
+ */
+MPC_MUST_CHECK mpc_status node_store_presig_discard_stale(node_store *s, size_t *deleted);
 
 #endif /* MPC_NODE_STORE_PRESIG_H */

@@ -13,6 +13,7 @@
 #include "tss/dkls_keyrec.h"
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
+#include "tss/keytype.h"
 
 static const uint8_t fx_sid[TSS_SID_LEN] = {'d', 'k', 'l', 's', '-', 's', 'i', 'd'};
 
@@ -161,6 +162,58 @@ dkls_fx_sign_hd(const dkls_fx_key *key, const uint32_t *signers, uint32_t n,
     }
     memcpy(out130, res->parties[0].result, 130);
     return MPC_OK;
+}
+
+mpc_status
+dkls_fx_presign(const dkls_fx_key *key, const uint32_t *signers, uint32_t n, uint64_t seed,
+                tss_sim_tamper_fn tamper, void *user, tss_sim_result *res)
+{
+    const tss_keytype *kt = &tss_keytype_secp256k1;
+    tss_params p[TSS_FX_MAX_NODES];
+    const char *ids[TSS_FX_MAX_NODES];
+    uint8_t *in[TSS_FX_MAX_NODES] = {0};
+    mpc_status st = MPC_OK;
+    memset(res, 0, sizeof *res);
+    fx_params(p, ids, signers, n, 0);
+    for (uint32_t i = 0; i < n && st == MPC_OK; i++) {
+        st = kt->presign_input(&in[i], &p[i].input_len, key->rec[signers[i]], key->len[signers[i]],
+                               ids, n);
+        p[i].input = in[i];
+    }
+    if (st == MPC_OK) {
+        st = tss_sim_run(kt->presign, p, n, seed, tamper, user, res);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        mpc_secure_free(in[i]);
+    }
+    return st;
+}
+
+mpc_status
+dkls_fx_online(const dkls_fx_key *key, const uint32_t *signers, uint32_t n,
+               const uint8_t *const *recs, const size_t *lens, const uint8_t *const *msgs,
+               const uint8_t *tweak, uint64_t seed, tss_sim_tamper_fn tamper, void *user,
+               tss_sim_result *res)
+{
+    const tss_keytype *kt = &tss_keytype_secp256k1;
+    tss_params p[TSS_FX_MAX_NODES];
+    const char *ids[TSS_FX_MAX_NODES];
+    uint8_t *in[TSS_FX_MAX_NODES] = {0};
+    mpc_status st = MPC_OK;
+    memset(res, 0, sizeof *res);
+    fx_params(p, ids, signers, n, 0);
+    for (uint32_t i = 0; i < n && st == MPC_OK; i++) {
+        st = kt->online_input(&in[i], &p[i].input_len, key->rec[signers[i]], key->len[signers[i]],
+                              recs[i], lens[i], msgs[i], ids, n, tweak);
+        p[i].input = in[i];
+    }
+    if (st == MPC_OK) {
+        st = tss_sim_run(kt->sign_online, p, n, seed, tamper, user, res);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        mpc_secure_free(in[i]);
+    }
+    return st;
 }
 
 mpc_status

@@ -67,6 +67,25 @@ mpc_status dkls_fx_sign_hd(const dkls_fx_key *key, const uint32_t *signers, uint
                            tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
                            uint8_t out130[130]);
 
+/*
+ * Presign (dkls-presign, through the secp256k1 key-type row) among
+ * signers[0..n). Out: *res — res->parties[i].result is signers[i]'s
+ * presignature record. Returns: the sim status.
+ */
+mpc_status dkls_fx_presign(const dkls_fx_key *key, const uint32_t *signers, uint32_t n,
+                           uint64_t seed, tss_sim_tamper_fn tamper, void *user,
+                           tss_sim_result *res);
+
+/*
+ * Online signing (dkls-online) among signers[0..n): signers[i] uses recs[i]
+ * (lens[i]) and signs msgs[i] (all equal for a valid run) with the tweak SC(t)
+ * or NULL. Out: *res (results: 130 bytes as dkls-sign). Returns: the sim status.
+ */
+mpc_status dkls_fx_online(const dkls_fx_key *key, const uint32_t *signers, uint32_t n,
+                          const uint8_t *const *recs, const size_t *lens,
+                          const uint8_t *const *msgs, const uint8_t *tweak, uint64_t seed,
+                          tss_sim_tamper_fn tamper, void *user, tss_sim_result *res);
+
 int dkls_fx_verify(const uint8_t out130[130], const uint8_t msg32[32], const uint8_t y[33]);
 
 #endif /* MPC_TESTS_DKLS_FIXTURE_H */

@@ -5,7 +5,10 @@
  * finds the record gone. kill -9 at each kill point of online signing
  * (presig_before_take, presig_after_take, presig_after_online): afterwards
  * the store holds the record only if the kill came before the take, and it
- * can never be used twice.
+ * can never be used twice. The session path: presign results stored in the
+ * pool they name; two signers choose the same record for a request whatever
+ * order their pools were filled in, take it, and their dkls-online inputs
+ * make a signature that verifies; the record is gone afterwards.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,20 +28,23 @@
 #include "node/presig.h"
 #include "node/store/presig.h"
 #include "node/store/store.h"
+#include "tests/support/dkls_fixture.h"
 #include "tests/support/node_fixture.h"
 #include "tests/support/sim_dkls_sign.h"
 #include "tests/support/test_rng.h"
+#include "tss/dkls_online.h"
+#include "tss/keytype.h"
 
 #define PASS "presig node test passphrase"
 
-static tss_secp_ctx *ctx;    /* backend */
-static struct sim_key key3;  /* 2-of-3 */
+static tss_secp_ctx *ctx;   /* backend */
+static struct sim_key key3; /* 2-of-3 */
 static const uint32_t ids[] = {1, 3};
 
 struct fx {
-    char *dir;                    /* temp dir */
-    char *path[2];                /* stores of node 1 and node 3 */
-    uint8_t presig_id[32];        /* the presignature of both */
+    char *dir;             /* temp dir */
+    char *path[2];         /* stores of node 1 and node 3 */
+    uint8_t presig_id[32]; /* the presignature of both */
 };
 
 static node_store *
@@ -248,6 +254,164 @@ test_presig_online_bad_args(void **state)
     node_store_close(s);
 }
 
+/* Quarantine/retirement discard the key's pool; the stale sweep drops records of no key. */
+static void
+test_presig_pool_discard(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(stored(f->path[0]), 1);
+    node_store *s = open_store(f->path[0]);
+    /* No keyinfo for w1 in this store: its record cannot sign, the sweep drops it. */
+    assert_int_equal(node_presig_discard_stale(s, "test"), MPC_OK);
+    node_store_close(s);
+    assert_int_equal(stored(f->path[0]), 0);
+    s = open_store(f->path[1]);
+    assert_int_equal(node_presig_pool_discard(s, NODE_STORE_KEY_SECP256K1, "w2", "test"), MPC_OK);
+    node_store_close(s);
+    assert_int_equal(stored(f->path[1]), 1); /* another key's pool: untouched */
+    s = open_store(f->path[1]);
+    assert_int_equal(node_presig_pool_discard(s, NODE_STORE_KEY_SECP256K1, "w1", "quarantine"),
+                     MPC_OK);
+    assert_int_equal(node_presig_pool_discard(s, 99, "w1", "test"), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_presig_discard_stale(NULL, "test"), MPC_ERR_INVALID_ARG);
+    node_store_close(s);
+    assert_int_equal(stored(f->path[1]), 0);
+}
+
+/* Online input of node k (0 or 1) of key for request rid; returns its status. */
+static mpc_status
+session_input(node_store *s, const dkls_fx_key *key, uint32_t k, const char *rid,
+              const uint8_t msg[32], uint8_t id[32], uint8_t **in, size_t *in_len)
+{
+    const char *signers[2] = {tss_fx_node(1), tss_fx_node(0)}; /* any party order */
+    struct node_presig_online_req r = {.h = &tss_keytype_secp256k1,
+                                       .key_type = NODE_STORE_KEY_SECP256K1,
+                                       .wallet = "w1",
+                                       .version = 1,
+                                       .share = key->rec[k],
+                                       .share_len = key->len[k],
+                                       .signers = signers,
+                                       .n = 2,
+                                       .request_id = rid,
+                                       .msg32 = msg};
+    return node_presig_online_input(s, &r, id, in, in_len);
+}
+
+static void
+test_presig_session_path(void **state)
+{
+    struct fx *f = *state;
+    dkls_fx_key key;
+    tss_sim_result res;
+    uint32_t c[3] = {0, 1, 2}, set[2] = {0, 1};
+    assert_int_equal(dkls_fx_keygen(&key, c, 3, 2, 7, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    node_store *s[2] = {open_store(f->path[0]), open_store(f->path[1])};
+    /* Three presign sessions; node 1 stores them in reverse order. */
+    tss_sim_result pre[3];
+    for (int j = 0; j < 3; j++) {
+        assert_int_equal(dkls_fx_presign(&key, set, 2, 100 + (uint64_t)j, NULL, NULL, &pre[j]),
+                         MPC_OK);
+    }
+    for (int j = 0; j < 3; j++) {
+        for (int k = 0; k < 2; k++) {
+            const tss_sim_party *p = &pre[k == 0 ? j : 2 - j].parties[k];
+            assert_int_equal(node_presig_store_result(s[k], NODE_STORE_KEY_SECP256K1, "w1",
+                                                      p->result, p->result_len),
+                             MPC_OK);
+        }
+    }
+    for (int j = 0; j < 3; j++) {
+        tss_sim_result_free(&pre[j]);
+    }
+    uint8_t msg[32] = {0x5a}, id[2][32], *in[2];
+    size_t in_len[2];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(
+            session_input(s[k], &key, (uint32_t)k, "req-a", msg, id[k], &in[k], &in_len[k]),
+            MPC_OK);
+    }
+    assert_memory_equal(id[0], id[1], 32); /* the same record, chosen without a message */
+    /* The online session over those inputs signs; parties as session_input named them. */
+    const char *names[2] = {tss_fx_node(1), tss_fx_node(0)};
+    static const uint8_t sid[16] = {9};
+    tss_params p[2] = {
+        {.sid = sid,
+         .self = 0,
+         .n_parties = 2,
+         .party_ids = names,
+         .input = in[1],
+         .input_len = in_len[1]},
+        {.sid = sid,
+         .self = 1,
+         .n_parties = 2,
+         .party_ids = names,
+         .input = in[0],
+         .input_len = in_len[0]},
+    };
+    assert_int_equal(tss_sim_run(&tss_proto_dkls_online, p, 2, 11, NULL, NULL, &res), MPC_OK);
+    assert_true(dkls_fx_verify(res.parties[0].result, msg, key.y));
+    tss_sim_result_free(&res);
+    mpc_secure_free(in[0]);
+    mpc_secure_free(in[1]);
+    /* Taken: two records left at each node; the same id never again. */
+    const uint32_t pool_ids[2] = {1, 2};
+    struct node_store_presig_pool pool = {NODE_STORE_KEY_SECP256K1, "w1", 1, pool_ids, 2};
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0;
+        assert_int_equal(node_store_presig_count(s[k], &pool, &n), MPC_OK);
+        assert_int_equal(n, 2);
+        uint8_t *rec = NULL;
+        size_t len = 0;
+        assert_int_equal(node_store_presig_take(s[k], &pool, id[0], &rec, &len, NULL),
+                         MPC_ERR_PRESIG_GONE);
+    }
+    /* Another request may choose another record; both nodes still agree. */
+    uint8_t id2[2][32];
+    assert_int_equal(node_store_presig_choose(s[0], &pool, "req-b", id2[0]), MPC_OK);
+    assert_int_equal(node_store_presig_choose(s[1], &pool, "req-b", id2[1]), MPC_OK);
+    assert_memory_equal(id2[0], id2[1], 32);
+    /* Concurrent requests spread over the pool (rendezvous ranks, not "the lowest id"). */
+    int differ = 0;
+    for (int j = 0; j < 12; j++) {
+        char rid[16];
+        snprintf(rid, sizeof rid, "req-%d", j);
+        uint8_t x[32];
+        assert_int_equal(node_store_presig_choose(s[0], &pool, rid, x), MPC_OK);
+        differ |= memcmp(x, id2[0], 32) != 0;
+    }
+    assert_true(differ);
+    /* A signer set without a pool, and a key type without presignatures. */
+    const uint32_t other_ids[2] = {2, 3};
+    struct node_store_presig_pool other = pool;
+    other.ids = other_ids;
+    assert_int_equal(node_store_presig_choose(s[0], &other, "req-b", id2[0]), MPC_ERR_PRESIG_GONE);
+    assert_int_equal(node_store_presig_choose(s[0], &pool, "", id2[0]), MPC_ERR_INVALID_ARG);
+    struct node_presig_online_req bad = {.h = &tss_keytype_ed25519,
+                                         .key_type = NODE_STORE_KEY_SECP256K1,
+                                         .wallet = "w1",
+                                         .version = 1,
+                                         .share = key.rec[0],
+                                         .share_len = key.len[0],
+                                         .signers = names,
+                                         .n = 2,
+                                         .request_id = "req-c",
+                                         .msg32 = msg};
+    uint8_t *bin = (uint8_t *)1;
+    size_t blen = 1;
+    assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen),
+                     MPC_ERR_UNSUPPORTED);
+    assert_null(bin);
+    bad.n = 1;
+    assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen),
+                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_presig_store_result(s[0], NODE_STORE_KEY_SECP256K1, "w1", msg, 32),
+                     MPC_ERR_PRESIG_MALFORMED);
+    node_store_close(s[0]);
+    node_store_close(s[1]);
+    dkls_fx_key_free(&key);
+}
+
 /*
  * The child of test_presig_kill_at_each_point: begins online signing at the
  * store path with the named presignature (its params do not matter: the kill
@@ -294,6 +458,8 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_presig_online_signs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_kill_at_each_point, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_online_bad_args, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presig_pool_discard, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presig_session_path, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sim_key_free(&key3);

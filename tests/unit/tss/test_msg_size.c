@@ -20,6 +20,7 @@
 #include "tests/support/tss_fixture.h"
 #include "tss/dkg.h"
 #include "tss/dkls_keygen.h"
+#include "tss/dkls_online.h"
 #include "tss/dkls_reshare.h"
 #include "tss/dkls_signing.h"
 #include "tss/frost_sign.h"
@@ -151,6 +152,25 @@ test_msg_size_dkls(void **state)
         assert_int_equal(dkls_fx_sign(&k, c, t, m32, seed++, rec_tamper, &s, &res, out), MPC_OK);
         tss_sim_result_free(&res);
         rec_check("dkls-sign", &s);
+        rec ps = {.proto = &tss_proto_dkls_presign, .n = t, .exact = 1};
+        assert_int_equal(dkls_fx_presign(&k, c, t, seed++, rec_tamper, &ps, &res), MPC_OK);
+        const uint8_t *recs[5], *msgs[5];
+        size_t lens[5];
+        for (uint32_t j = 0; j < t; j++) {
+            recs[j] = res.parties[j].result;
+            lens[j] = res.parties[j].result_len;
+            msgs[j] = m32;
+        }
+        rec_check("dkls-presign", &ps);
+        rec on = {.proto = &tss_proto_dkls_online, .n = t, .exact = 1};
+        tss_sim_result res2;
+        assert_int_equal(
+            dkls_fx_online(&k, c, t, recs, lens, msgs, NULL, seed++, rec_tamper, &on, &res2),
+            MPC_OK);
+        assert_true(dkls_fx_verify(res2.parties[0].result, m32, k.y));
+        tss_sim_result_free(&res2);
+        tss_sim_result_free(&res);
+        rec_check("dkls-online", &on);
         rec rs = {.proto = &tss_proto_dkls_reshare, .n = n, .exact = 1};
         dkls_fx_key k2;
         assert_int_equal(dkls_fx_reshare(&k, c, t, c, n, n, seed++, rec_tamper, &rs, &res, &k2),

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/secmem.h"
+#include "node/store/keys.h"
 #include "node/store/presig.h"
 #include "node/store/store.h"
 #include "tests/support/node_fixture.h"
@@ -200,6 +201,52 @@ test_presig_discard_key(void **state)
     node_store_close(s);
 }
 
+/* Stale records (key unknown, version not active) go; the active version's stay. */
+static void
+test_presig_discard_stale_after_reshare(void **state)
+{
+    struct fx *f = *state;
+    node_store *s = open_store(f->path);
+    static const char *const abc[] = {"node-a", "node-b", "node-c"};
+    const struct node_store_committee c = {.threshold = 2, .ids = abc, .n = 3};
+    uint8_t pk[33] = {0x02, 7}, share[64] = {1};
+    assert_int_equal(
+        node_store_keys_create(s, NODE_STORE_KEY_SECP256K1, "w1", pk, 33, 1, &c, share, 64),
+        MPC_OK);
+    struct node_store_presig_pool v1 = pool_of("w1", 1, set12), v1b = pool_of("w1", 1, set13),
+                                  v2 = pool_of("w1", 2, set12), other = pool_of("w2", 1, set12);
+    put_rec(s, &v1, 1);
+    put_rec(s, &v1b, 2);
+    put_rec(s, &v2, 3);    /* a version that is not active (never made) */
+    put_rec(s, &other, 4); /* a key this store does not hold */
+    size_t n = 0;
+    assert_int_equal(node_store_presig_discard_stale(s, &n), MPC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(count(s, &v1), 1);
+    assert_int_equal(count(s, &v1b), 1);
+    assert_int_equal(count(s, &v2) + count(s, &other), 0);
+    /* A reshare activates v2: every record of v1 is stale now. */
+    uint32_t v = 0;
+    assert_int_equal(
+        node_store_keys_add_pending(s, NODE_STORE_KEY_SECP256K1, "w1", 1, &c, share, 64, &v),
+        MPC_OK);
+    assert_int_equal(v, 2);
+    put_rec(s, &v2, 5);
+    assert_int_equal(node_store_presig_discard_stale(s, &n), MPC_OK);
+    assert_int_equal(n, 1); /* v2 still PENDING: not active, so not usable */
+    assert_int_equal(count(s, &v1) + count(s, &v1b), 2);
+    assert_int_equal(node_store_keys_activate(s, NODE_STORE_KEY_SECP256K1, "w1", 2), MPC_OK);
+    put_rec(s, &v2, 6);
+    assert_int_equal(node_store_presig_discard_stale(s, &n), MPC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(count(s, &v1) + count(s, &v1b), 0);
+    assert_int_equal(count(s, &v2), 1);
+    assert_int_equal(node_store_presig_discard_stale(s, &n), MPC_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(node_store_presig_discard_stale(NULL, &n), MPC_ERR_INVALID_ARG);
+    node_store_close(s);
+}
+
 static void
 test_presig_bad_args(void **state)
 {
@@ -246,6 +293,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_presig_pools_separate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_take_survives_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_discard_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presig_discard_stale_after_reshare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_bad_args, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
