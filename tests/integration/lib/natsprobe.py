@@ -16,12 +16,14 @@ Used by tests/integration/test_nats_permissions.sh; importable or runnable:
       messages as fast as the socket takes them (core NATS, headers Nats-Msg-Id
       "flood-<i>-<sha256 prefix>" and Mpc-Client "mpc-cli"), cycling over the
       FILEs' bytes; prints "<count> <seconds>" once the server has read them all
+A server that requires TLS is verified against the CA file in $MPC_NATS_CA.
 """
 import hashlib
 import signal
 import json
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -42,12 +44,24 @@ class Conn:
         info = self._line()
         if not info.startswith(b"INFO "):
             raise RuntimeError("no INFO from server: %r" % info)
+        if json.loads(info[5:]).get("tls_required"):
+            self._start_tls(host)
         opts = {"verbose": False, "pedantic": False, "user": user, "pass": password,
                 "name": name, "lang": "python", "version": "0", "protocol": 1,
                 "headers": True, "no_responders": True}
         self._send("CONNECT %s\r\n" % json.dumps(opts))
         if not self.ping():
             raise RuntimeError("connect refused: %s" % "; ".join(self.errors))
+
+    def _start_tls(self, host):
+        """A server that requires TLS (configs/cluster-ha) sends INFO in clear,
+        then the client upgrades the connection: verified against the CA file
+        in $MPC_NATS_CA (as mpc-cli does), the server's name being HOST."""
+        ca = os.environ.get("MPC_NATS_CA")
+        if not ca:
+            raise RuntimeError("the server requires TLS: set MPC_NATS_CA to its CA file")
+        ctx = ssl.create_default_context(cafile=ca)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=host)
 
     def close(self):
         try:
