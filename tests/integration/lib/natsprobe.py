@@ -99,8 +99,17 @@ class Conn:
         return data
 
     def _dispatch(self, deadline):
-        """Reads one protocol line (and its payload); returns the line."""
+        """Reads one protocol line (and its payload); returns the line. A
+        deadline that passes between a MSG line and the end of its payload
+        puts the line back: the message is read whole by the next call."""
         line = self._line(deadline)
+        try:
+            return self._dispatch_line(line, deadline)
+        except TimeoutError:
+            self.buf = line + b"\r\n" + self.buf
+            raise
+
+    def _dispatch_line(self, line, deadline):
         if line.startswith(b"MSG "):
             parts = line.split()
             subj, reply = parts[1].decode(), (parts[3].decode() if len(parts) == 5 else None)
