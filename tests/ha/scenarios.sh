@@ -189,6 +189,7 @@ storm_any() {
     local k
     for ((k = 0; k < 100 && $(date +%s) < $2; k++)); do
         run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 8 --concurrency 4 \
+            --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" \
             --timeout 60 --json --csv "$1-$k.csv" >"$1-$k.json" 2>"$1-$k.err"
     done
 }
@@ -215,6 +216,16 @@ conns() {
         python3 -c 'import json,sys; print(json.load(sys.stdin).get("num_connections", 0))' 2>/dev/null ||
         echo 0
 }
+# client_publishing N — nats-N has a connection from the client's namespace
+# (HA_NET.30) that has published.
+client_publishing() {
+    ha_net_exec "nats-$1" curl -fsS --max-time 2 "http://$(ha_mon "$1")/connz" 2>/dev/null |
+        python3 -c 'import json,sys
+sys.exit(0 if any(c.get("ip") == sys.argv[1] and c.get("in_msgs", 0) > 0
+                  for c in json.load(sys.stdin).get("connections") or []) else 1)' "$HA_NET.30"
+}
+# oks JSON — requests ok in an mpc-cli bench report; 0 when there is none.
+oks() { local n; n=$(J "$1" 'd["ok"]'); [[ $n =~ ^[0-9]+$ ]] && echo "$n" || echo 0; }
 rejoined() { [ "$(ha_nats_routes "$1")" -ge 2 ] && ha_nats_ready "$1"; }
 signs_at_least() { [ "$(sessions sign)" -ge "$1" ]; }
 phase() { echo "== $1 (t=$(($(date +%s) - T_START)) s)"; }
@@ -361,8 +372,10 @@ MPC_NATS_URL_HA=tls://$HA_NET.1$cut:4222 run bench sign "${P[@]}" --wallet-prefi
     --count "$CC" --concurrency 2 --rotate-signers 2 --timeout 90 --json --csv "$tmp/cutc-sign.csv" \
     >"$tmp/cutc-sign.json" 2>"$tmp/cutc-sign.err" &
 p_cc=$!
-wait_until 60 signs_at_least $((base + 8))
-check "signs flowing before the partition" $?
+# Cut only once the cut server's own client is connected and publishing: cut
+# before, its mpc-cli cannot connect at all (exit 4, no request to check).
+wait_until 60 signs_at_least $((base + 8)) && wait_until 60 client_publishing "$cut"
+check "signs flowing before the partition, the cut server's client publishing" $?
 ha_net_cut "nats-$cut"
 check "link of nats-$cut down (minority of one)" $?
 # The partition lasts CUT_S by design; meanwhile the time the majority takes to
@@ -391,7 +404,7 @@ check "client on the cut server: each of its $CC signs ends once, none lost or d
 [ "$rc_cc" -le 3 ] && ! grep -q "Sanitizer\|runtime error" "$tmp/cutc-sign.err"
 check "client on the cut server: mpc-cli ended cleanly (exit $rc_cc, no sanitizer report)" $?
 processed_once sign "$base" "$base_all" $((SIGNS + CC)) 2 \
-    $(($(J "$tmp/cut-sign.json" 'd["ok"]') + $(J "$tmp/cutc-sign.json" 'd["ok"]'))) "$base_rt"
+    $(($(oks "$tmp/cut-sign.json") + $(oks "$tmp/cutc-sign.json"))) "$base_rt"
 check "nothing processed twice (signs across the nats partition)" $?
 wait_until 120 rejoined "$cut"
 check "nats-$cut rejoined after the heal" $?
