@@ -7,6 +7,7 @@
 #      cut one), a 10 s partition of node-1 during 2-of-3 signs naming their
 #      signers and a storm of signs naming none; every request of the kill
 #      storm and every sign naming no signers during the node cut must succeed
+#      (those sent once node-1's heartbeats are stale: before the heal)
 #      (issue 15's retries and live signer choice; --no-live-choice relaxes it)
 #   2. the concurrency stress script on the HA cluster with TLS
 #      (tests/stress/concurrency.sh --ha: 50 wallets reshared while 500 signs

@@ -33,10 +33,13 @@
 #              ready and signs again, and all nodes agree on every key
 #              (store-check: version, threshold, participants, public key).
 #              Meanwhile signs that name no signers run one batch after the
-#              other for the whole cut: every one must succeed (the nodes
-#              choose live signers and retry an attempt that named node-1
-#              before its heartbeats stopped: DESIGN §4.4); the number of
-#              retried attempts is printed. --no-live-choice skips them.
+#              other from the cut to its end: every one must succeed (the
+#              nodes choose live signers and retry an attempt that named
+#              node-1 before its heartbeats stopped: DESIGN §4.4; the number
+#              of retried attempts is printed); and 16 of them sent 5 s into
+#              the cut, once node-1's heartbeats are stale, must all succeed
+#              before the heal, by node-2 and node-3 alone (the heal waits for
+#              them, at most their 30 s timeout). --no-live-choice skips them.
 #
 # Options: --signs N (400) --reshares R (10) --cut-s S (8) --node-cut-s S (10)
 #          --time-limit SEC (900; scaled by the setup's measured time, at most
@@ -69,7 +72,7 @@ while [ $# -gt 0 ]; do
             "[--time-limit SEC] [--[no-]live-choice] [--no-nats-cut]" >&2; exit 2 ;;
     esac
 done
-expect_checks $((32 + 9 * NATS_CUT + 2 * LIVE)) # with namespaces; fewer without (below)
+expect_checks $((32 + 9 * NATS_CUT + 3 * LIVE)) # with namespaces; fewer without (below)
 T_START=$(date +%s)
 DEADLINE=$((T_START + LIMIT))
 left() { local l=$((DEADLINE - $(date +%s))); [ $l -gt 1 ] && echo $l || echo 1; }
@@ -439,11 +442,22 @@ if [ "$LIVE" = 1 ]; then
     rt_cut=$(retries sign)
     storm_any "$tmp/nc-any" $((t_cut + NODE_CUT_S)) &
     pany=$!
+    # Once node-1's heartbeats are older than NODE_SIGNERS_LIVE_MS (3.5 s,
+    # node/signers.h; 5 s with a margin) the others choose each other: 16
+    # signs naming no signers must all succeed before the heal, so by node-2
+    # and node-3 alone. The heal waits for them (bounded by their --timeout):
+    # the cut lasts NODE_CUT_S or until they end, whichever is later.
+    sleep $(( t_cut + 5 - $(date +%s) > 0 ? t_cut + 5 - $(date +%s) : 0 ))
+    t_late=$(date +%s%N)
+    run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 16 --concurrency 4 \
+        --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" --timeout 30 --json \
+        --csv "$tmp/nc-late.csv" >"$tmp/nc-late.json" 2>"$tmp/nc-late.err"
+    rc_late=$? late_ms=$((($(date +%s%N) - t_late) / 1000000))
 fi
 wait "$p23"; rc23=$?
 sleep $(( NODE_CUT_S - ($(date +%s) - t_cut) > 0 ? NODE_CUT_S - ($(date +%s) - t_cut) : 0 ))
 ha_net_heal node-1
-check "link of node-1 up after ${NODE_CUT_S}s" $?
+check "link of node-1 up after $(($(date +%s) - t_cut))s (at least ${NODE_CUT_S}s)" $?
 [ $rc23 -eq 0 ] && csv_outcomes "$tmp/nc-23.csv" 10 2 ok
 check "during the cut: 10 signs by node-2,node-3 all succeed" $?
 wait "$p12"
@@ -451,6 +465,8 @@ settle "$tmp/nc-12.csv" "$tmp/nc-12.json" 2
 csv_outcomes "$tmp/nc-12.csv" 4 2 any
 check "signs naming node-1 end cleanly ($(J "$tmp/nc-12.json" 'd["ok"]') ok, rest failed with a status; none hangs)" $?
 if [ "$LIVE" = 1 ]; then
+    [ "$rc_late" -eq 0 ] && any_ok "$tmp/nc-late.csv"
+    check "16 signs naming no signers, sent 5 s into the cut, all succeed before the heal (node-2 and node-3 alone, ${late_ms} ms)" $?
     wait "$pany"
     any_ok "$tmp"/nc-any-*.csv
     check "signs naming no signers, batch after batch from the cut to its end, all succeed (live signer choice)" $?

@@ -7,7 +7,8 @@
 # nats-server, a 10 s partition of node-1 during 2-of-3 signs that name their
 # signers and, one batch after the other for the whole cut, signs that name
 # none (every one must succeed: live signer choice and the nodes' retries,
-# issue 15). Only the sizes differ from tests/ha/full.sh. Its time limit
+# issue 15; 16 sent once node-1's heartbeats are stale must succeed before
+# the heal). Only the sizes differ from tests/ha/full.sh. Its time limit
 # (240 s) scales with the measured setup time under load (at most 3x).
 # Prints "N passed, M failed".
 # mpc-test: serial
