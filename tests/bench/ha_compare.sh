@@ -36,6 +36,7 @@ one_setup() {
       d=$(mktemp -d /tmp/mpc-bench.XXXXXX)
       trap 'cluster_stop_all; rm -rf "$d"' EXIT
       cluster_init "$d" 3 >/dev/null || { echo "$1: cluster setup failed"; exit 1; }
+      [ "$2" = 1 ] && echo "$1: $HA_NET_MODE mode (network namespaces, or loopback without root)"
       for i in 1 2 3; do cluster_start_node "$i"; done
       for i in 1 2 3; do cluster_wait_ready "$i" 120 || exit 1; done
       pids="${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}"
