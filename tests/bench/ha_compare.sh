@@ -36,6 +36,7 @@ one_setup() {
       d=$(mktemp -d /tmp/mpc-bench.XXXXXX)
       trap 'cluster_stop_all; rm -rf "$d"' EXIT
       cluster_init "$d" 3 >/dev/null || { echo "$1: cluster setup failed"; exit 1; }
+      [ "$2" = 1 ] && echo "$1: $HA_NET_MODE mode (network namespaces, or loopback without root)"
       for i in 1 2 3; do cluster_start_node "$i"; done
       for i in 1 2 3; do cluster_wait_ready "$i" 120 || exit 1; done
       pids="${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}"
@@ -48,8 +49,10 @@ one_setup() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 l = d["latency_ms"]
-print("| %-22s | %-9s C=%-3s | %7.1f/s | %7.1f | %7.1f | %d/%d | %s |" % (sys.argv[2], sys.argv[3],
-  sys.argv[4], d["throughput_per_s"], l["p50"], l["p99"], d["ok"], d["count"], sys.argv[5]))
+errs = ", ".join("%s %s" % (k, v) for k, v in sorted((d.get("errors") or {}).items()))
+print("| %-22s | %-9s C=%-3s | %7.1f/s | %7.1f | %7.1f | %8.0f | %d/%d%s | %s |" % (sys.argv[2],
+  sys.argv[3], sys.argv[4], d["throughput_per_s"], l["p50"], l["p99"], l["max"], d["ok"], d["count"],
+  " (" + errs + ")" if errs else "", sys.argv[5]))
 with open(sys.argv[6], "a") as f:
     f.write(json.dumps({"setup": sys.argv[2], "row": "%s C=%s" % (sys.argv[3], sys.argv[4]),
                         "tput": d["throughput_per_s"], "p50": l["p50"], "ok": d["ok"],
@@ -58,8 +61,8 @@ PY
       done )
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-echo "| setup                  | sign          | throughput |  p50 ms |  p99 ms | ok | load |"
-echo "|---|---|---|---|---|---|---|"
+echo "| setup                  | sign          | throughput |  p50 ms |  p99 ms |   max ms | ok (failures) | load |"
+echo "|---|---|---|---|---|---|---|---|"
 rc=0
 NAME="1 nats, loopback" one_setup single 0 || rc=1
 NAME="3 nats R3 + TLS, netns" one_setup ha 1 || rc=1

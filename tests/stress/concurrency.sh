@@ -126,8 +126,12 @@ if [ -n "$FAULTS" ]; then
     grep -q fault_injection_on "$tmp"/node-1.log
     check "fault injection active in the nodes (needs a test build)" $?
 fi
-python3 "$PROBE" 127.0.0.1 "$NATS_PORT" client "$MPC_NATS_PASS_CLIENT" mon 'mpc.res.*.*.*' \
-    "$LIMIT" >"$tmp/monitor.jsonl" 2>"$tmp/monitor.err" &
+# On the HA cluster the monitor runs in the client's namespace against nats-1,
+# over TLS (core subscriptions span the cluster's routes).
+MON_HOST=127.0.0.1 HA_PFX=()
+[ "$HA" = 1 ] && { MON_HOST=$HA_NET.11; ha_net_pfx client; export MPC_NATS_CA=$CL_DIR/certs/ca.pem; }
+"${HA_PFX[@]}" python3 "$PROBE" "$MON_HOST" "$NATS_PORT" client "$MPC_NATS_PASS_CLIENT" mon \
+    'mpc.res.*.*.*' "$LIMIT" >"$tmp/monitor.jsonl" 2>"$tmp/monitor.err" &
 MON_PID=$!
 wait_until 10 grep -q ready "$tmp/monitor.err"
 check "result monitor subscribed" $?

@@ -109,6 +109,7 @@ ha_nats_start() {
     ha_net_pfx "nats-$n"
     "${HA_PFX[@]}" nats-server -c "$CL_DIR/nats-$n/nats-$n.conf" >>"$CL_DIR/nats-$n.log" 2>&1 &
     HA_NATS_PID[$n]=$!
+    pid_remember "${HA_NATS_PID[$n]}" # a reused pid is not ours (lib/common.sh)
 }
 ha_nats_stop() { stop_pid "${HA_NATS_PID[$1]:-}" 10; HA_NATS_PID[$1]=; }
 ha_nats_kill() { kill9_pid "${HA_NATS_PID[$1]:-}"; local rc=$?; HA_NATS_PID[$1]=; return $rc; }
@@ -172,6 +173,7 @@ cluster_start_node() {
     ha_net_pfx "node-$i"
     "${HA_PFX[@]}" "$MPC_NODE" -c "$CL_DIR/node-$i.yaml" >>"$CL_DIR/node-$i.log" 2>&1 &
     NODE_PID[$i]=$!
+    pid_remember "${NODE_PID[$i]}"
 }
 
 cluster_stop_all() {

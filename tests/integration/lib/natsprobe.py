@@ -16,12 +16,14 @@ Used by tests/integration/test_nats_permissions.sh; importable or runnable:
       messages as fast as the socket takes them (core NATS, headers Nats-Msg-Id
       "flood-<i>-<sha256 prefix>" and Mpc-Client "mpc-cli"), cycling over the
       FILEs' bytes; prints "<count> <seconds>" once the server has read them all
+A server that requires TLS is verified against the CA file in $MPC_NATS_CA.
 """
 import hashlib
 import signal
 import json
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -42,12 +44,24 @@ class Conn:
         info = self._line()
         if not info.startswith(b"INFO "):
             raise RuntimeError("no INFO from server: %r" % info)
+        if json.loads(info[5:]).get("tls_required"):
+            self._start_tls(host)
         opts = {"verbose": False, "pedantic": False, "user": user, "pass": password,
                 "name": name, "lang": "python", "version": "0", "protocol": 1,
                 "headers": True, "no_responders": True}
         self._send("CONNECT %s\r\n" % json.dumps(opts))
         if not self.ping():
             raise RuntimeError("connect refused: %s" % "; ".join(self.errors))
+
+    def _start_tls(self, host):
+        """A server that requires TLS (configs/cluster-ha) sends INFO in clear,
+        then the client upgrades the connection: verified against the CA file
+        in $MPC_NATS_CA (as mpc-cli does), the server's name being HOST."""
+        ca = os.environ.get("MPC_NATS_CA")
+        if not ca:
+            raise RuntimeError("the server requires TLS: set MPC_NATS_CA to its CA file")
+        ctx = ssl.create_default_context(cafile=ca)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=host)
 
     def close(self):
         try:
@@ -85,8 +99,17 @@ class Conn:
         return data
 
     def _dispatch(self, deadline):
-        """Reads one protocol line (and its payload); returns the line."""
+        """Reads one protocol line (and its payload); returns the line. A
+        deadline that passes between a MSG line and the end of its payload
+        puts the line back: the message is read whole by the next call."""
         line = self._line(deadline)
+        try:
+            return self._dispatch_line(line, deadline)
+        except TimeoutError:
+            self.buf = line + b"\r\n" + self.buf
+            raise
+
+    def _dispatch_line(self, line, deadline):
         if line.startswith(b"MSG "):
             parts = line.split()
             subj, reply = parts[1].decode(), (parts[3].decode() if len(parts) == 5 else None)
