@@ -46,7 +46,8 @@ struct node_peerresult_want {
     const uint8_t *digest;    /* 32-byte SHA-256 of the request bytes */
     int key_type;             /* Mpc__KeyType */
     uint32_t version;         /* key version signed with */
-    const uint8_t *group_pk;  /* group key: 32 bytes (Ed25519) or 33 (compressed secp256k1) */
+    const uint8_t *group_pk;  /* key signed under (group key or the child of the request path):
+                                 32 bytes (Ed25519) or 33 (compressed secp256k1) */
     size_t group_pk_len;      /* its length */
     const uint8_t *msg;       /* the signed message (ECDSA: the 32-byte digest) */
     size_t msg_len;           /* its length */
