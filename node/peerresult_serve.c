@@ -162,10 +162,10 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
     if (st != MPC_OK) {
         return NODE_PEERRESULT_NOTHING;
     }
-    /* The key signed under: the child of the request's path (sj_derive), else the group key. */
-    int child = sj->child_pk_len > 0;
-    const char *path = job->req->sign->derivation_path;
-    if (!child && path != NULL && path[0] != '\0') {
+    const uint8_t *key = NULL; /* the child of the request's path (sj_derive), else the group key */
+    size_t key_len = 0;
+    if (!node_peerresult_sign_key(sj->pk, sj->pk_len, sj->child_pk, sj->child_pk_len,
+                                  job->req->sign->derivation_path, &key, &key_len)) {
         return NODE_PEERRESULT_NOTHING; /* no attempt derived it yet */
     }
     struct node_peerresult_want w = {
@@ -175,8 +175,8 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
         .digest = job->digest,
         .key_type = sj->key_type,
         .version = sj->version,
-        .group_pk = child ? sj->child_pk : sj->pk,
-        .group_pk_len = child ? sj->child_pk_len : sj->pk_len,
+        .group_pk = key,
+        .group_pk_len = key_len,
         .msg = job->req->sign->message.data,
         .msg_len = job->req->sign->message.len,
     };
