@@ -564,13 +564,14 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     if (st == MPC_OK) {
         st = sj_derive(sj, s->derivation_path, share, share_len, tweak, &has_tweak);
     }
-    if (st == MPC_OK && sj->h->sign_input_tweak != NULL) { /* Taproot: the request's tweak */
+    if (st == MPC_OK && sj->h->sign_input_tweak != NULL) { /* Taproot: the request's tweaks */
         tss_frost_tweak tw;
         node_handler_tr_tweak(s, &tw);
-        st = has_tweak || s->n_messages > 0 /* the request validation refused these */
+        st = s->n_messages > 0 /* the request validation refused it */
                  ? MPC_ERR_TR_PATH_BATCH
                  : sj->h->sign_input_tweak(&sj->input, &sj->input_len, share, share_len,
-                                           s->message.data, s->message.len, &tw);
+                                           s->message.data, s->message.len, &tw,
+                                           has_tweak ? tweak : NULL);
     } else if (st == MPC_OK && s->n_messages > 0) {
         st = sj_batch_input(sj, s, share, share_len, has_tweak ? tweak : NULL);
     } else if (st == MPC_OK) {

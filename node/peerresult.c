@@ -115,3 +115,13 @@ node_peerresult_check(const uint8_t *data, size_t len, const struct node_peerres
     *res = r;
     return MPC_OK;
 }
+
+int
+node_peerresult_sign_key(const uint8_t *pk, size_t pk_len, const uint8_t *child, size_t child_len,
+                         const char *path, const uint8_t **key, size_t *key_len)
+{
+    int has_child = child != NULL && child_len > 0;
+    *key = has_child ? child : pk;
+    *key_len = has_child ? child_len : pk_len;
+    return has_child || path == NULL || path[0] == '\0';
+}

@@ -46,7 +46,8 @@ struct node_peerresult_want {
     const uint8_t *digest;    /* 32-byte SHA-256 of the request bytes */
     int key_type;             /* Mpc__KeyType */
     uint32_t version;         /* key version signed with */
-    const uint8_t *group_pk;  /* group key: 32 bytes (Ed25519) or 33 (compressed secp256k1) */
+    const uint8_t *group_pk;  /* key signed under (group key or the child of the request path):
+                                 32 bytes (Ed25519) or 33 (compressed secp256k1) */
     size_t group_pk_len;      /* its length */
     const uint8_t *msg;       /* the signed message (ECDSA: the 32-byte digest) */
     size_t msg_len;           /* its length */
@@ -69,5 +70,16 @@ struct node_peerresult_want {
 MPC_MUST_CHECK mpc_status node_peerresult_check(const uint8_t *data, size_t len,
                                                 const struct node_peerresult_want *w,
                                                 Mpc__Result **res, uint8_t sig[64], uint8_t *recid);
+
+/*
+ * The key a peer's sign result must verify under (node_peerresult_want.group_pk):
+ * the child key of the request's derivation path once this node derived it
+ * (child_len > 0), else the group key pk. All borrowed.
+ * Out: *key, *key_len. Returns: 1; 0 if path names a child (not "" or NULL)
+ * but none was derived yet (nothing to check a result against).
+ */
+int node_peerresult_sign_key(const uint8_t *pk, size_t pk_len, const uint8_t *child,
+                             size_t child_len, const char *path, const uint8_t **key,
+                             size_t *key_len);
 
 #endif /* MPC_NODE_PEERRESULT_H */

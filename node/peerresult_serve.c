@@ -162,6 +162,12 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
     if (st != MPC_OK) {
         return NODE_PEERRESULT_NOTHING;
     }
+    const uint8_t *key = NULL; /* the child of the request's path (sj_derive), else the group key */
+    size_t key_len = 0;
+    if (!node_peerresult_sign_key(sj->pk, sj->pk_len, sj->child_pk, sj->child_pk_len,
+                                  job->req->sign->derivation_path, &key, &key_len)) {
+        return NODE_PEERRESULT_NOTHING; /* no attempt derived it yet */
+    }
     struct node_peerresult_want w = {
         .peer = peer,
         .peer_pk = p->public_key,
@@ -169,14 +175,15 @@ ask_peer(struct node_daemon *d, struct node_subjob *sj, const char *peer, uint8_
         .digest = job->digest,
         .key_type = sj->key_type,
         .version = sj->version,
-        .group_pk = sj->pk,
-        .group_pk_len = sj->pk_len,
+        .group_pk = key,
+        .group_pk_len = key_len,
         .msg = job->req->sign->message.data,
         .msg_len = job->req->sign->message.len,
     };
     uint8_t tr_output[32];
     if (sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) { /* what the peer must have used */
-        if (node_handler_tr_output(job->req->sign, sj->pk, sj->pk_len, tr_output) != MPC_OK) {
+        if (node_handler_tr_output(job->req->sign, w.group_pk, w.group_pk_len, tr_output) !=
+            MPC_OK) {
             return NODE_PEERRESULT_NOTHING;
         }
         w.tr_output = tr_output;

@@ -25,20 +25,22 @@ typedef struct {
 typedef struct tss_frost_sign tss_frost_sign;
 
 struct tss_frost_sign {
-    tss_base b;                  /* first member (the table casts): rounds, parties, failure */
-    const tss_frost_suite *cs;   /* ciphersuite */
-    const tss_group *g;          /* its group */
-    tss_frost_tweak tweak;       /* BIP341 tweak (frost-tr-sign) */
-    tss_keyshare *ks;            /* own key share */
-    uint8_t *msg;                /* message to sign */
-    size_t msg_len;              /* its length */
-    uint32_t *member;            /* party index -> key member index */
-    sign_nonces *nonces;         /* own nonces (secure), NULL once used */
-    tss_frost_commitment *comms; /* commitment of each party */
-    uint8_t *r1_digest;          /* n echo digests of round 1 */
-    uint8_t context[TSS_DIGEST_BYTES]; /* digest of (group key, message) every signer must share */
-    tss_frost_ctx ctx;                 /* binding factors, R, c */
-    tss_scalar *z;                     /* signature share of each party */
+    tss_base b;                /* first member (the table casts): rounds, parties, failure */
+    const tss_frost_suite *cs; /* ciphersuite */
+    const tss_group *g;        /* its group */
+    tss_frost_tweak tweak;     /* BIP341 tweak (frost-tr-sign) */
+    int has_hd;                /* an HD tweak shifted the shares (input version 2 / tr 3) */
+    uint8_t hd_tweak[TSS_SCALAR_BYTES]; /* that tweak τ (public: derived from the xpub) */
+    tss_keyshare *ks;                   /* own key share */
+    uint8_t *msg;                       /* message to sign */
+    size_t msg_len;                     /* its length */
+    uint32_t *member;                   /* party index -> key member index */
+    sign_nonces *nonces;                /* own nonces (secure), NULL once used */
+    tss_frost_commitment *comms;        /* commitment of each party */
+    uint8_t *r1_digest;                 /* n echo digests of round 1 */
+    uint8_t context[TSS_DIGEST_BYTES];  /* digest of (group key, message) every signer must share */
+    tss_frost_ctx ctx;                  /* binding factors, R, c */
+    tss_scalar *z;                      /* signature share of each party */
     uint8_t sig[TSS_FROST_SIG_MAX_BYTES]; /* result: cs->sig_len bytes */
 };
 
@@ -89,6 +91,15 @@ tss_tr_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare
                          size_t keyshare_len, const uint8_t *msg, size_t msg_len,
                          const tss_frost_tweak *tweak)
 {
+    return tss_tr_sign_input_encode_hd(out, out_len, keyshare, keyshare_len, msg, msg_len, tweak,
+                                       NULL);
+}
+
+mpc_status
+tss_tr_sign_input_encode_hd(uint8_t **out, size_t *out_len, const uint8_t *keyshare,
+                            size_t keyshare_len, const uint8_t *msg, size_t msg_len,
+                            const tss_frost_tweak *tweak, const uint8_t hd_tweak[TSS_SCALAR_BYTES])
+{
     uint8_t *in = NULL;
     size_t in_len = 0;
     if (tweak == NULL ||
@@ -102,17 +113,18 @@ tss_tr_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare
         }
         return tweak == NULL ? MPC_ERR_INVALID_ARG : MPC_ERR_TR_INPUT;
     }
-    mpc_status st = tss_sign_input_encode(&in, &in_len, keyshare, keyshare_len, msg, msg_len);
+    mpc_status st =
+        tss_sign_input_encode_hd(&in, &in_len, keyshare, keyshare_len, msg, msg_len, hd_tweak);
     if (st != MPC_OK) {
         *out = NULL;
         *out_len = 0;
         return st;
     }
-    /* The same layout with version 2 and u8 mode | 32-byte root after the version. */
+    /* The same layout with u8 mode | 32-byte root after the version (2, or 3 with τ at the end). */
     size_t len = in_len + 1 + sizeof tweak->root;
     uint8_t *buf = mpc_secure_alloc(len);
     if (buf != NULL) {
-        buf[0] = TSS_TR_SIGN_INPUT_VERSION;
+        buf[0] = hd_tweak != NULL ? TSS_TR_SIGN_INPUT_VERSION_HD : TSS_TR_SIGN_INPUT_VERSION;
         buf[1] = (uint8_t)tweak->mode;
         memcpy(buf + 2, tweak->root, sizeof tweak->root);
         memcpy(buf + 2 + sizeof tweak->root, in + 1, in_len - 1);
@@ -123,20 +135,24 @@ tss_tr_sign_input_encode(uint8_t **out, size_t *out_len, const uint8_t *keyshare
     return buf != NULL ? MPC_OK : MPC_ERR_NOMEM;
 }
 
-/* Reads the version (out: *ver_out) and, for frost-tr-sign, the BIP341 tweak. */
+/*
+ * Reads the version and, for frost-tr-sign, the BIP341 tweak.
+ * Out: *has_hd — an HD tweak follows the message (frost-sign version 2, frost-tr-sign 3).
+ */
 static mpc_status
-sign_load_header(tss_frost_sign *s, tss_rd *r, uint8_t *ver_out)
+sign_load_header(tss_frost_sign *s, tss_rd *r, int *has_hd)
 {
     uint8_t ver = tss_rd_u8(r);
-    *ver_out = ver;
-    if (!s->cs->bip340) { /* version 2: an HD tweak follows the message */
+    if (!s->cs->bip340) {
+        *has_hd = ver == TSS_SIGN_INPUT_VERSION_HD;
         return ver == TSS_SIGN_INPUT_VERSION || ver == TSS_SIGN_INPUT_VERSION_HD
                    ? MPC_OK
                    : MPC_ERR_MSG_MALFORMED;
     }
+    *has_hd = ver == TSS_TR_SIGN_INPUT_VERSION_HD;
     uint8_t mode = tss_rd_u8(r);
     const uint8_t *root = tss_rd_bytes(r, sizeof s->tweak.root);
-    if (ver != TSS_TR_SIGN_INPUT_VERSION || root == NULL) {
+    if ((ver != TSS_TR_SIGN_INPUT_VERSION && ver != TSS_TR_SIGN_INPUT_VERSION_HD) || root == NULL) {
         return MPC_ERR_MSG_MALFORMED;
     }
     if (mode != TSS_FROST_TWEAK_NONE && mode != TSS_FROST_TWEAK_KEYPATH &&
@@ -148,11 +164,15 @@ sign_load_header(tss_frost_sign *s, tss_rd *r, uint8_t *ver_out)
     return MPC_OK;
 }
 
-/* Digest of what is signed, under which key and tweak: compared in round 1. */
+/*
+ * Digest of what is signed, under which key and tweaks: compared in round 1.
+ * frost-tr-sign: label | mode | root | [0x01 | τ] | key | message, the HD tweak
+ * τ marked by a byte no encoded key starts with (the key is the child's too).
+ */
 static void
 sign_context_digest(tss_frost_sign *s)
 {
-    uint8_t pk[TSS_POINT_MAX_BYTES], mode = (uint8_t)s->tweak.mode;
+    uint8_t pk[TSS_POINT_MAX_BYTES], mode = (uint8_t)s->tweak.mode, hd_mark = 0x01;
     crypto_generichash_state h;
     s->g->point_encode(pk, &s->ks->group_key);
     crypto_generichash_init(&h, NULL, 0, TSS_DIGEST_BYTES);
@@ -160,6 +180,10 @@ sign_context_digest(tss_frost_sign *s)
         crypto_generichash_update(&h, (const uint8_t *)"mpc-frost-tr-sign-v1", 21);
         crypto_generichash_update(&h, &mode, 1);
         crypto_generichash_update(&h, s->tweak.root, sizeof s->tweak.root);
+        if (s->has_hd) {
+            crypto_generichash_update(&h, &hd_mark, 1);
+            crypto_generichash_update(&h, s->hd_tweak, sizeof s->hd_tweak);
+        }
     } else {
         crypto_generichash_update(&h, (const uint8_t *)"mpc-frost-sign-v1", 18);
     }
@@ -174,25 +198,26 @@ sign_load_input(tss_frost_sign *s, const tss_params *p)
 {
     tss_rd r;
     tss_rd_init(&r, p->input, p->input_len);
-    uint8_t ver = 0;
-    mpc_status st = sign_load_header(s, &r, &ver);
+    int has_hd = 0;
+    mpc_status st = sign_load_header(s, &r, &has_hd);
     uint32_t ks_len = tss_rd_u32(&r);
     const uint8_t *ks = tss_rd_bytes(&r, ks_len);
     uint32_t msg_len = tss_rd_u32(&r);
     const uint8_t *msg = tss_rd_bytes(&r, msg_len);
-    const uint8_t *tweak = !s->cs->bip340 && ver == TSS_SIGN_INPUT_VERSION_HD
-                               ? tss_rd_bytes(&r, TSS_SCALAR_BYTES)
-                               : NULL;
+    const uint8_t *tweak = has_hd ? tss_rd_bytes(&r, TSS_SCALAR_BYTES) : NULL;
     if (st != MPC_OK) {
         return st;
     }
-    if (!tss_rd_done(&r) || (ver == TSS_SIGN_INPUT_VERSION_HD && !s->cs->bip340 && tweak == NULL)) {
+    if (!tss_rd_done(&r) || (has_hd && tweak == NULL)) {
         return MPC_ERR_MSG_MALFORMED;
     }
     st = tss_keyshare_decode(&s->ks, ks, ks_len);
     if (st == MPC_OK && tweak != NULL) {
-        /* Every signer shifts its share: a sharing of y + τ (hd-derivation.md §5). */
+        /* Every signer shifts its share: a sharing of y + τ (hd-derivation.md §5); for
+         * Taproot before the even-Y and BIP341 steps (frost-taproot.md §5). */
         st = tss_keyshare_tweak(s->ks, tweak);
+        s->has_hd = 1;
+        memcpy(s->hd_tweak, tweak, sizeof s->hd_tweak);
     }
     if (st != MPC_OK) {
         return st;

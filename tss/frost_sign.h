@@ -42,7 +42,9 @@
 #define TSS_SIGN_INPUT_VERSION    1
 #define TSS_SIGN_INPUT_VERSION_HD 2 /* version 1 followed by a 32-byte tweak τ */
 #define TSS_TR_SIGN_INPUT_VERSION 2
-#define TSS_TR_SIGN_RESULT_BYTES  128 /* sig (64) | output x (32) | internal x (32) */
+#define TSS_TR_SIGN_INPUT_VERSION_HD                                                               \
+    3 /* frost-tr-sign version 2 followed by a 32-byte HD tweak τ (secp256k1 big-endian) */
+#define TSS_TR_SIGN_RESULT_BYTES 128 /* sig (64) | output x (32) | internal x (32) */
 
 /*
  * Signing input: u8 version | u32 len | key-share record | u32 len | message.
@@ -74,6 +76,20 @@ MPC_MUST_CHECK mpc_status tss_tr_sign_input_encode(uint8_t **out, size_t *out_le
                                                    const uint8_t *keyshare, size_t keyshare_len,
                                                    const uint8_t *msg, size_t msg_len,
                                                    const tss_frost_tweak *tweak);
+
+/*
+ * The same with a BIP32 HD tweak τ (tss_hd_derive on the 33-byte group key Y
+ * and its chain code; hd_tweak NULL: exactly tss_tr_sign_input_encode):
+ * version 3, τ after the message. Every signer shifts its share by τ, so the
+ * internal key becomes the child Y' = Y + τ·G; the even-Y and BIP341 steps
+ * then apply to Y' (docs/specs/frost-taproot.md §5). τ is bound in the
+ * round-1 context digest. Returns: as tss_tr_sign_input_encode.
+ */
+MPC_MUST_CHECK mpc_status tss_tr_sign_input_encode_hd(uint8_t **out, size_t *out_len,
+                                                      const uint8_t *keyshare, size_t keyshare_len,
+                                                      const uint8_t *msg, size_t msg_len,
+                                                      const tss_frost_tweak *tweak,
+                                                      const uint8_t hd_tweak[TSS_SCALAR_BYTES]);
 
 /* The protocol "frost-sign" (proto.h interface); result: the 64-byte signature. */
 extern const tss_protocol tss_proto_frost_sign;

@@ -220,23 +220,21 @@ const tss_keytype tss_keytype_secp256k1 = {
 
 static mpc_status
 tr_sign_input_tweak(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
-                    const uint8_t *msg, size_t msg_len, const tss_frost_tweak *tweak)
+                    const uint8_t *msg, size_t msg_len, const tss_frost_tweak *tweak,
+                    const uint8_t *hd_tweak)
 {
-    return tss_tr_sign_input_encode(out, out_len, rec, len, msg, msg_len, tweak);
+    return tss_tr_sign_input_encode_hd(out, out_len, rec, len, msg, msg_len, tweak, hd_tweak);
 }
 
-/* Without a request's choice: the key-path-only output key of BIP86. */
+/* Without a request's choice: the key-path-only output key (BIP86) of the key or its child. */
 static mpc_status
 tr_sign_input(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len, const uint8_t *msg,
               size_t msg_len, const char *const *signers, uint32_t n, const uint8_t *hd_tweak)
 {
     (void)signers; /* frost-tr-sign maps the session parties by node id */
     (void)n;
-    if (hd_tweak != NULL) { /* no HD derivation for BIP341 keys (MPC_ERR_TR_PATH_BATCH) */
-        return MPC_ERR_UNSUPPORTED;
-    }
     const tss_frost_tweak keypath = {.mode = TSS_FROST_TWEAK_KEYPATH};
-    return tss_tr_sign_input_encode(out, out_len, rec, len, msg, msg_len, &keypath);
+    return tss_tr_sign_input_encode_hd(out, out_len, rec, len, msg, msg_len, &keypath, hd_tweak);
 }
 
 /* Result: sig (64) | x-only output key (32) | x-only internal key (32). */

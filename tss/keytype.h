@@ -13,7 +13,8 @@
  *              docs/specs/dkls23-ecdsa.md §6.7): dkls-presign / dkls-online.
  *   secp256k1-tr: FROST(secp256k1, SHA-256) with BIP340 (Taproot) —
  *              frost-tr-dkg / frost-tr-sign / frost-tr-reshare; the record is
- *              a tss/keyshare.h record on secp256k1; signing applies a BIP341
+ *              a tss/keyshare.h record on secp256k1; signing applies an
+ *              optional BIP32 HD tweak to the internal key, then a BIP341
  *              tweak (docs/specs/frost-taproot.md); retired versions are kept.
  *
  * Every function allocates its byte outputs with mpc_secure_alloc (they may
@@ -73,11 +74,13 @@ typedef struct {
                                     uint8_t **out, size_t *out_len);
     /*
      * Taproot only (NULL for the others): the signing input with a BIP341
-     * tweak; sign_input is this with the key-path (BIP86) tweak.
+     * tweak and an HD tweak (as sign_input's: the BIP32 tweak sum of a path
+     * on the group key, or NULL), applied to the internal key before the
+     * BIP341 tweak; sign_input is this with the key-path (BIP86) tweak.
      */
     mpc_status (*sign_input_tweak)(uint8_t **out, size_t *out_len, const uint8_t *rec, size_t len,
-                                   const uint8_t *msg, size_t msg_len,
-                                   const tss_frost_tweak *tweak);
+                                   const uint8_t *msg, size_t msg_len, const tss_frost_tweak *tweak,
+                                   const uint8_t *hd_tweak);
     /*
      * Taproot only: the x-only output key (what the signature verifies under)
      * and internal key of a signing result.
@@ -107,12 +110,5 @@ typedef struct {
 extern const tss_keytype tss_keytype_ed25519;      /* FROST(Ed25519) */
 extern const tss_keytype tss_keytype_secp256k1;    /* DKLs23 on secp256k1 */
 extern const tss_keytype tss_keytype_secp256k1_tr; /* FROST(secp256k1, SHA-256) + BIP340 */
-
-/*
- * HD HOOK (issue 14): BIP32 non-hardened derivation of a Taproot key applies
- * to the internal key (the group key of the record) before the BIP341 tweak;
- * once the chain-code/derivation API exists, frost-tr-sign takes the derived
- * additive offset like the tweak (see docs/specs/frost-taproot.md §5).
- */
 
 #endif /* MPC_TSS_KEYTYPE_H */

@@ -33,8 +33,9 @@ static const char xpub_usage[] =
     "Prints the extended public key of wallet W (at path P, default m): the group\n"
     "key and chain code come from the signed results of R (a keygen, reshare or\n"
     "sign request of W), every copy checked against the peers file and required to\n"
-    "agree. secp256k1: a BIP32 xpub a watch-only wallet imports; ed25519: key and\n"
-    "chain code in hex.\n" CLI_NATS_HELP;
+    "agree. secp256k1: a BIP32 xpub a watch-only wallet imports; secp256k1-tr: the\n"
+    "BIP32 xpub of the internal key (a child's Taproot output key is the BIP341\n"
+    "tweak of its x-only key); ed25519: key and chain code in hex.\n" CLI_NATS_HELP;
 
 /* Prints an extended key: xpub (secp256k1) or key and chain code (ed25519). */
 static int
@@ -204,8 +205,8 @@ xpub_run(const struct xpub_opts *o)
         }
         if (res != NULL &&
             tss_hd_root(&root,
-                        o->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ? TSS_CURVE_SECP256K1
-                                                                         : TSS_CURVE_ED25519,
+                        o->key_type == MPC__KEY_TYPE__KEY_TYPE_ED25519 ? TSS_CURVE_ED25519
+                                                                       : TSS_CURVE_SECP256K1,
                         res->public_key.data, res->public_key.len,
                         res->chain_code.data) == MPC_OK) {
             rc = derive_print(&root, o->path);
@@ -298,7 +299,8 @@ cli_hd_print_result(const Mpc__Result *res)
     }
     cli_hex(hex, res->chain_code.data, TSS_HD_CHAIN_BYTES);
     printf("chain code: %s\n", hex);
-    if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 &&
+    if ((res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ||
+         res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) && /* Taproot: the internal key */
         tss_hd_root(&root, TSS_CURVE_SECP256K1, res->public_key.data, res->public_key.len,
                     res->chain_code.data) == MPC_OK &&
         tss_hd_xpub_encode(buf, sizeof buf, &root) == MPC_OK) {

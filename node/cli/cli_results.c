@@ -149,8 +149,7 @@ ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len
  * message, in request order, under pk (the group key, or the child key of the request's path).
  */
 static int
-batch_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p,
-                      const uint8_t *pk)
+batch_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p, const uint8_t *pk)
 {
     int ecdsa = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     if (res->n_signatures != p->n_batch || (ecdsa && res->n_recovery_ids != p->n_batch) ||
@@ -209,13 +208,13 @@ sign_verify_key(const Mpc__Result *res, const struct cli_collect_params *p, size
     return 1;
 }
 
-/* Returns: 1 if the sign result res verifies over p's message (EdDSA or ECDSA). */
+/* Returns: 1 if the sign result res verifies over p's message (EdDSA, ECDSA or BIP340). */
 static int
 sign_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
 {
     uint8_t pk[33];
-    if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) {
-        return cli_taproot_result_verifies(res, p);
+    if (res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR) { /* BIP32 on the internal key */
+        return sign_verify_key(res, p, 33, pk) && cli_taproot_result_verifies(res, p, pk);
     }
     if (p->n_batch > 0) {
         size_t len = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1 ? 33 : 32;

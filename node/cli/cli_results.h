@@ -97,9 +97,9 @@ struct cli_collect_params {
     const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
     const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
     const char *hd_path;         /* sign: the derivation path requested ("m/0/5"), or NULL */
-    const uint8_t *tr_root;      /* sign secp256k1-tr: the requested 32-byte merkle root (or NULL) */
-    int tr_untweaked;            /* sign secp256k1-tr: 1 if the request signs under the internal key */
-    int progress;                /* 1 = show a progress line on stderr (tty) */
+    const uint8_t *tr_root; /* sign secp256k1-tr: the requested 32-byte merkle root (or NULL) */
+    int tr_untweaked;       /* sign secp256k1-tr: 1 if the request signs under the internal key */
+    int progress;           /* 1 = show a progress line on stderr (tty) */
 };
 
 /* One node's outcome. */
@@ -211,10 +211,13 @@ void cli_collect_params_init(struct cli_collect_params *p, const char *client_id
  */
 /*
  * Returns: 1 if the Taproot sign result res is right for p: its internal key is
- * x(group key), its output key is the BIP341 tweak p asks for (recomputed with
- * libsecp256k1), and its BIP340 signature verifies under it; else 0.
+ * x(pk) — pk the 33-byte group key, or for a derivation path the child key the
+ * caller derived itself (BIP32 on the group key) —, its output key is the
+ * BIP341 tweak p asks for (recomputed with libsecp256k1), and its BIP340
+ * signature verifies under it; else 0 (also for pk NULL).
  */
-int cli_taproot_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p);
+int cli_taproot_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p,
+                                const uint8_t pk[33]);
 
 /* The P2TR scriptPubKey OP_1 <32-byte output key> in hex (69 bytes with the NUL). */
 void cli_taproot_script(char out[2 * 34 + 1], const uint8_t output_key[32]);

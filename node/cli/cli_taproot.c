@@ -2,7 +2,8 @@
  * cli_taproot.c — mpc-cli: the local check of a Taproot (secp256k1-tr) sign
  * result with libsecp256k1 alone, and its P2TR output script (cli_results.h).
  *
- * The output key is recomputed here from the group key and the tweak the
+ * The output key is recomputed here from the internal key (the group key, or
+ * the child of the request's path this client derived itself) and the tweak the
  * request asked for (BIP341 taproot_tweak_pubkey with secp256k1_tagged_sha256
  * and secp256k1_xonly_pubkey_tweak_add_check), so a node cannot substitute
  * a key of its own; then secp256k1_schnorrsig_verify checks the signature.
@@ -44,17 +45,16 @@ tr_expected_output(const secp256k1_context *ctx, const secp256k1_xonly_pubkey *p
 }
 
 int
-cli_taproot_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p)
+cli_taproot_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p,
+                            const uint8_t pk[33])
 {
     const secp256k1_context *ctx = secp256k1_context_static; /* verification only */
-    const uint8_t *pk = p->pk33 != NULL ? p->pk33 : res->public_key.data;
     secp256k1_pubkey gk;
     secp256k1_xonly_pubkey xp, xq;
     uint8_t px[32], qx[32];
     int parity = 0;
-    if ((p->pk33 == NULL && res->public_key.len != 33) || res->schnorr_signature.len != 64 ||
-        res->taproot_output_key.len != 32 || res->taproot_internal_key.len != 32 ||
-        !secp256k1_ec_pubkey_parse(ctx, &gk, pk, 33) ||
+    if (pk == NULL || res->schnorr_signature.len != 64 || res->taproot_output_key.len != 32 ||
+        res->taproot_internal_key.len != 32 || !secp256k1_ec_pubkey_parse(ctx, &gk, pk, 33) ||
         !secp256k1_xonly_pubkey_from_pubkey(ctx, &xp, &parity, &gk) ||
         !secp256k1_xonly_pubkey_serialize(ctx, px, &xp) ||
         !tr_expected_output(ctx, &xp, px, p, qx) ||

@@ -58,7 +58,7 @@ req_key_type_ok(int kt)
 }
 
 /* The Taproot fields (request.proto 8, 9): only on secp256k1-tr, root empty or 32 bytes;
- * a Taproot sign has one message and no derivation path (not built for BIP341 keys). */
+ * a Taproot sign has one message (no batch); a derivation path applies to the internal key. */
 static mpc_status
 req_validate_taproot(const Mpc__SignRequest *s, char *err, size_t cap)
 {
@@ -70,9 +70,9 @@ req_validate_taproot(const Mpc__SignRequest *s, char *err, size_t cap)
     if (!tr) {
         return MPC_OK;
     }
-    if (s->n_messages > 0 || (s->derivation_path != NULL && s->derivation_path[0] != '\0')) {
+    if (s->n_messages > 0) {
         return node_client_req_fail(err, cap, MPC_ERR_TR_PATH_BATCH,
-                                    "taproot keys sign one message under the root key");
+                                    "taproot keys sign one message (no batch)");
     }
     if (s->taproot_merkle_root.len != 0 && s->taproot_merkle_root.len != 32) {
         return node_client_req_fail(err, cap, MPC_ERR_TR_ROOT,

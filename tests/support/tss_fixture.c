@@ -104,6 +104,16 @@ tss_fx_tr_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const
                size_t msg_len, int tweak_mode, const uint8_t root[32], uint64_t seed,
                tss_sim_tamper_fn tamper, void *user, tss_sim_result *res, uint8_t out[128])
 {
+    return tss_fx_tr_sign_hd(key, signers, n, msg, msg_len, tweak_mode, root, NULL, seed, tamper,
+                             user, res, out);
+}
+
+mpc_status
+tss_fx_tr_sign_hd(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const uint8_t *msg,
+                  size_t msg_len, int tweak_mode, const uint8_t root[32], const uint8_t *hd_tweak,
+                  uint64_t seed, tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
+                  uint8_t out[128])
+{
     tss_params p[TSS_FX_MAX_NODES];
     const char *ids[TSS_FX_MAX_NODES];
     uint8_t *in[TSS_FX_MAX_NODES] = {0};
@@ -115,8 +125,8 @@ tss_fx_tr_sign(const tss_fx_key *key, const uint32_t *signers, uint32_t n, const
     }
     fx_params(p, ids, signers, n, 0);
     for (uint32_t i = 0; i < n && st == MPC_OK; i++) {
-        st = tss_tr_sign_input_encode(&in[i], &p[i].input_len, key->rec[signers[i]],
-                                      key->len[signers[i]], msg, msg_len, &tw);
+        st = tss_tr_sign_input_encode_hd(&in[i], &p[i].input_len, key->rec[signers[i]],
+                                         key->len[signers[i]], msg, msg_len, &tw, hd_tweak);
         p[i].input = in[i];
     }
     if (st == MPC_OK) {

@@ -53,6 +53,13 @@ mpc_status tss_fx_tr_sign(const tss_fx_key *key, const uint32_t *signers, uint32
                           const uint8_t root[32], uint64_t seed, tss_sim_tamper_fn tamper,
                           void *user, tss_sim_result *res, uint8_t out[128]);
 
+/* tss_fx_tr_sign with an HD tweak (tss/hd.h, secp256k1 encoding; NULL: none) for every signer. */
+mpc_status tss_fx_tr_sign_hd(const tss_fx_key *key, const uint32_t *signers, uint32_t n,
+                             const uint8_t *msg, size_t msg_len, int tweak_mode,
+                             const uint8_t root[32], const uint8_t *hd_tweak, uint64_t seed,
+                             tss_sim_tamper_fn tamper, void *user, tss_sim_result *res,
+                             uint8_t out[128]);
+
 /*
  * FROST signing of msg by signers[0..n) (node numbers holding records in key).
  * Out: sig (64 bytes, from party 0; all parties must agree). Returns the sim status,

@@ -7,9 +7,13 @@ in plain Python integers, without any library of the project or libsecp256k1.
       exit 0 iff OUTKEY is the BIP341 output key of the group key PK33 (x-only,
       tweaked with ROOT, none = key-path only, or untweaked) and SIG verifies under it.
   bip340.py script   OUTKEY32   prints the P2TR scriptPubKey (hex)
-All arguments are hex.
+  bip340.py outkey   PK33 [ROOT32|untweaked]   prints the x-only output key (hex)
+  bip340.py child    PK33 CHAIN32 PATH   prints the BIP32 CKDpub child key (33 bytes,
+      hex) of the extended key (PK33, CHAIN32) at PATH (m/i/j..., non-hardened)
+All arguments but PATH are hex.
 """
 import hashlib
+import hmac
 import sys
 
 P = 2**256 - 2**32 - 977
@@ -87,9 +91,40 @@ def schnorr_verify(msg, x, sig):
     return R is not None and R[1] % 2 == 0 and R[0] == r
 
 
+def compress(pt):
+    return bytes([2 + (pt[1] & 1)]) + pt[0].to_bytes(32, "big")
+
+
+def ckd_pub(pk33, chain, path):
+    """BIP32 CKDpub along path: I = HMAC-SHA512(c, serP(K) || ser32(i)), K' = K + I_L*G."""
+    for part in path.split("/")[1:]:
+        i = int(part)
+        if i >= 2**31:
+            return None
+        d = hmac.new(chain, pk33 + i.to_bytes(4, "big"), hashlib.sha512).digest()
+        t = int.from_bytes(d[:32], "big")
+        k = add(decompress(pk33), mul(t, G)) if t < N else None
+        if k is None:
+            return None
+        pk33, chain = compress(k), d[32:]
+    return pk33
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "script":
         print("5120" + argv[1])
+        return 0
+    if len(argv) in (2, 3) and argv[0] == "outkey":
+        q = output_key(bytes.fromhex(argv[1]), argv[2] if len(argv) > 2 else "")
+        if q is None:
+            return 1
+        print(q.hex())
+        return 0
+    if len(argv) == 4 and argv[0] == "child" and argv[3].startswith("m"):
+        child = ckd_pub(bytes.fromhex(argv[1]), bytes.fromhex(argv[2]), argv[3])
+        if child is None:
+            return 1
+        print(child.hex())
         return 0
     if len(argv) < 5 or argv[0] != "verify":
         print(__doc__, file=sys.stderr)

@@ -225,13 +225,13 @@ test_peerresult_refusals_each_with_its_code(void **state)
  * q_flip: xor into the output key the Result reports.
  */
 static uint8_t *
-make_tr(uint8_t q[32], int flip, int q_flip, size_t *len)
+make_tr_under(const uint8_t sk[32], uint8_t q[32], int flip, int q_flip, size_t *len)
 {
     secp256k1_context *c = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     secp256k1_keypair kp;
     secp256k1_xonly_pubkey xp, xq;
     uint8_t px[32], t[32], sig[64], rq[32];
-    assert_true(secp256k1_keypair_create(c, &kp, F.ec_sk));
+    assert_true(secp256k1_keypair_create(c, &kp, sk));
     assert_true(secp256k1_keypair_xonly_pub(c, &xp, NULL, &kp));
     assert_true(secp256k1_xonly_pubkey_serialize(c, px, &xp));
     assert_true(secp256k1_tagged_sha256(c, t, (const uint8_t *)"TapTweak", 8, px, 32));
@@ -269,6 +269,51 @@ make_tr(uint8_t q[32], int flip, int q_flip, size_t *len)
                      MPC_OK);
     free(enc);
     return out;
+}
+
+static uint8_t *
+make_tr(uint8_t q[32], int flip, int q_flip, size_t *len)
+{
+    return make_tr_under(F.ec_sk, q, flip, q_flip, len);
+}
+
+/* A Taproot sign for a derivation path: the result is checked under the child's keys. */
+static void
+test_peerresult_taproot_child(void **state)
+{
+    (void)state;
+    uint8_t child_sk[32], child[33], q[32], sig[64], recid = 9;
+    size_t len = 0, n = 33, key_len = 0;
+    const uint8_t *key = NULL;
+    Mpc__Result *r = NULL;
+    secp256k1_pubkey cp;
+    memcpy(child_sk, F.ec_sk, 32);
+    child_sk[31] ^= 0x5a; /* another key: a child Y + τ·G as far as the check can tell */
+    assert_true(secp256k1_ec_seckey_verify(secp256k1_context_static, child_sk));
+    secp256k1_context *c = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    assert_true(secp256k1_ec_pubkey_create(c, &cp, child_sk));
+    assert_true(secp256k1_ec_pubkey_serialize(c, child, &n, &cp, SECP256K1_EC_COMPRESSED));
+    secp256k1_context_destroy(c);
+    /* The key chosen: the group key without a path, the child once derived, none before. */
+    assert_true(node_peerresult_sign_key(F.ec_pk, 33, NULL, 0, "", &key, &key_len));
+    assert_ptr_equal(key, F.ec_pk);
+    assert_true(node_peerresult_sign_key(F.ec_pk, 33, NULL, 0, NULL, &key, &key_len));
+    assert_ptr_equal(key, F.ec_pk);
+    assert_false(node_peerresult_sign_key(F.ec_pk, 33, NULL, 0, "m/0/5", &key, &key_len));
+    assert_true(node_peerresult_sign_key(F.ec_pk, 33, child, 33, "m/0/5", &key, &key_len));
+    assert_ptr_equal(key, child);
+    assert_int_equal(key_len, 33);
+    struct node_peerresult_want w = want(MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR);
+    w.group_pk = key;
+    w.group_pk_len = key_len;
+    uint8_t *b = make_tr_under(child_sk, q, 0, 0, &len); /* signed under the child's output key */
+    w.tr_output = q;
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_OK);
+    mpc__result__free_unpacked(r, NULL);
+    w.group_pk = F.ec_pk; /* the root's internal key is not the one reported */
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_ERR_MSG_MALFORMED);
+    assert_null(r);
+    free(b);
 }
 
 static void
@@ -331,6 +376,7 @@ main(void)
         cmocka_unit_test(test_peerresult_refusals_each_with_its_code),
         cmocka_unit_test(test_peerresult_bad_args),
         cmocka_unit_test(test_peerresult_taproot),
+        cmocka_unit_test(test_peerresult_taproot_child),
     };
     if (sodium_init() < 0) {
         return 1;

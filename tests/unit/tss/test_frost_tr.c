@@ -5,8 +5,10 @@
  * recomputed with libsecp256k1's own BIP341 tweak (secp256k1_tagged_sha256,
  * secp256k1_xonly_pubkey_tweak_add): implementations independent of tss/.
  * Covers 2-of-3, 3-of-5 and a reshare, with and without a tweak, keys of
- * both Y parities, the RFC 9591 nonce vector of the plain suite, a bad
- * signature share (culprit named) and the input errors.
+ * both Y parities, BIP32 children (HD tweak on the internal key) at depth
+ * 1, 2 and 5 of both Y parities and after a reshare, the RFC 9591 nonce
+ * vector of the plain suite, a bad signature share (culprit named) and the
+ * input errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +29,8 @@
 #include "tss/frost.h"
 #include "tss/frost_sign.h"
 #include "tss/frost_tr.h"
+#include "tss/hd.h"
+#include "tss/keyshare.h"
 #include "tss/keytype.h"
 
 static uint64_t seed;
@@ -169,6 +173,210 @@ test_frost_tr_sign_3of5_and_after_reshare(void **state)
     sign_all_modes(&next, s2, 2);
     tss_fx_key_free(&key);
     tss_fx_key_free(&next);
+}
+
+/* The chain code of a Taproot key (from node k's record) and its root extended key. */
+static void
+hd_root_of(const tss_fx_key *key, uint32_t k, tss_hd_xkey *xroot)
+{
+    tss_keyshare *ks = NULL;
+    assert_int_equal(tss_keyshare_decode(&ks, key->rec[k], key->len[k]), MPC_OK);
+    assert_true(ks->has_chain);
+    assert_int_equal(tss_hd_root(xroot, TSS_CURVE_SECP256K1, key->group_key, 33, ks->chain),
+                     MPC_OK);
+    tss_keyshare_destroy(ks);
+}
+
+/* The child of root at text; out: *child and its tweak sum. */
+static void
+hd_child_at(const tss_hd_xkey *xroot, const char *text, tss_hd_xkey *child, uint8_t tweak[32])
+{
+    tss_hd_path path;
+    assert_int_equal(tss_hd_path_parse(&path, text), MPC_OK);
+    assert_int_equal(tss_hd_derive(child, tweak, xroot, &path), MPC_OK);
+}
+
+/*
+ * Signs msg32 for the child of path in each tweak mode: the internal key is
+ * x(child), the output key libsecp256k1's BIP341 tweak of it, the signature
+ * verifies under it and not under the sibling's output key (the next index)
+ * nor under the root's. Returns: 1 if the child key has odd Y.
+ */
+static int
+sign_child_all_modes(const tss_fx_key *key, const uint32_t *signers, uint32_t n,
+                     const tss_hd_xkey *xroot, const char *path, const char *sibling)
+{
+    tss_hd_xkey child, sib;
+    uint8_t tweak[32], sib_tweak[32];
+    hd_child_at(xroot, path, &child, tweak);
+    hd_child_at(xroot, sibling, &sib, sib_tweak);
+    for (int mode = TSS_FROST_TWEAK_NONE; mode <= TSS_FROST_TWEAK_ROOT; mode++) {
+        uint8_t out[TSS_TR_SIGN_RESULT_BYTES], q[32], p[32], sq[32], sp[32], rq[32], rp[32];
+        tss_sim_result res;
+        assert_int_equal(tss_fx_tr_sign_hd(key, signers, n, msg32, sizeof msg32, mode, root, tweak,
+                                           seed++, NULL, NULL, &res, out),
+                         MPC_OK);
+        tss_sim_result_free(&res);
+        expected_output_key(child.key, mode, q, p);
+        expected_output_key(sib.key, mode, sq, sp);
+        expected_output_key(key->group_key, mode, rq, rp);
+        assert_memory_equal(out + 64, q, 32);
+        assert_memory_equal(out + 96, p, 32);
+        assert_true(lib_verify(out, msg32, sizeof msg32, q));
+        assert_false(lib_verify(out, msg32, sizeof msg32, sq)); /* not the sibling's */
+        assert_false(lib_verify(out, msg32, sizeof msg32, rq)); /* not the root's */
+        uint8_t q2[32];
+        tss_point y;
+        tss_frost_tweak tw = {.mode = (tss_frost_tweak_mode)mode};
+        memcpy(tw.root, root, 32);
+        assert_int_equal(tss_group_secp256k1()->point_decode(&y, child.key), MPC_OK);
+        assert_int_equal(tss_frost_tr_output_key(&y, &tw, q2, NULL), MPC_OK);
+        assert_memory_equal(q2, q, 32);
+    }
+    return child.key[0] == 0x03;
+}
+
+static void
+test_frost_tr_hd_children_depth_1_2_5(void **state)
+{
+    (void)state;
+    uint32_t nodes[3] = {0, 1, 2}, signers[2] = {1, 2};
+    tss_fx_key key;
+    tss_sim_result res;
+    tss_hd_xkey xroot;
+    assert_int_equal(tss_fx_tr_dkg(&key, nodes, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    hd_root_of(&key, 0, &xroot);
+    int seen[2] = {0, 0};
+    seen[sign_child_all_modes(&key, signers, 2, &xroot, "m/0", "m/1")] = 1;
+    seen[sign_child_all_modes(&key, signers, 2, &xroot, "m/0/5", "m/0/6")] = 1;
+    seen[sign_child_all_modes(&key, signers, 2, &xroot, "m/1/2/3/4/5", "m/1/2/3/4/6")] = 1;
+    /* Children of both Y parities (bounded: 2^-24 to miss one in 24 indices). */
+    for (uint32_t i = 2; i < 26 && !(seen[0] && seen[1]); i++) {
+        char path[32], sib[32];
+        tss_hd_xkey child;
+        uint8_t tw[32];
+        snprintf(path, sizeof path, "m/7/%u", i);
+        snprintf(sib, sizeof sib, "m/7/%u", i + 1);
+        hd_child_at(&xroot, path, &child, tw);
+        int odd = child.key[0] == 0x03;
+        if (!seen[odd]) {
+            seen[odd] = sign_child_all_modes(&key, signers, 2, &xroot, path, sib) == odd;
+        }
+    }
+    assert_true(seen[0] && seen[1]);
+    tss_fx_key_free(&key);
+}
+
+static void
+test_frost_tr_hd_child_after_reshare(void **state)
+{
+    (void)state;
+    /* 3-of-5 signs m/0/5, reshare to 2-of-3 (two new members): same chain code, same child. */
+    uint32_t nodes[5] = {0, 1, 2, 3, 4}, s3[3] = {0, 2, 4};
+    uint32_t old_parties[3] = {1, 2, 3}, new_nodes[3] = {3, 5, 6}, s2[2] = {5, 6};
+    tss_fx_key key, next;
+    tss_sim_result res;
+    tss_hd_xkey xroot, xroot2;
+    assert_int_equal(tss_fx_tr_dkg(&key, nodes, 5, 3, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    hd_root_of(&key, 0, &xroot);
+    (void)sign_child_all_modes(&key, s3, 3, &xroot, "m/0/5", "m/0/6");
+    assert_int_equal(
+        tss_fx_reshare(&key, old_parties, 3, new_nodes, 3, 2, seed++, NULL, NULL, &res, &next),
+        MPC_OK);
+    tss_sim_result_free(&res);
+    hd_root_of(&next, 5, &xroot2);
+    assert_memory_equal(xroot2.chain, xroot.chain, TSS_HD_CHAIN_BYTES);
+    (void)sign_child_all_modes(&next, s2, 2, &xroot2, "m/0/5", "m/0/6");
+    tss_fx_key_free(&key);
+    tss_fx_key_free(&next);
+}
+
+static void
+test_frost_tr_hd_signers_disagree_on_path(void **state)
+{
+    (void)state;
+    /* One signer derived another child (or none): round 1 context mismatch, no nonce used. */
+    uint32_t nodes[3] = {0, 1, 2};
+    tss_fx_key key;
+    tss_sim_result res;
+    tss_hd_xkey xroot, c5, c6;
+    uint8_t t5[32], t6[32];
+    assert_int_equal(tss_fx_tr_dkg(&key, nodes, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    hd_root_of(&key, 0, &xroot);
+    hd_child_at(&xroot, "m/0/5", &c5, t5);
+    hd_child_at(&xroot, "m/0/6", &c6, t6);
+    const uint8_t *second[2] = {t6, NULL};
+    for (int k = 0; k < 2; k++) {
+        tss_params p[2];
+        const char *ids[2] = {tss_fx_node(0), tss_fx_node(1)};
+        uint8_t *in[2] = {0}, sid[TSS_SID_LEN] = "tr-hd-sid";
+        const uint8_t *hd[2] = {t5, second[k]};
+        const tss_frost_tweak tw = {.mode = TSS_FROST_TWEAK_KEYPATH};
+        for (uint32_t i = 0; i < 2; i++) {
+            p[i] = (tss_params){.sid = sid, .self = i, .n_parties = 2, .party_ids = ids};
+            assert_int_equal(tss_tr_sign_input_encode_hd(&in[i], &p[i].input_len, key.rec[i],
+                                                         key.len[i], msg32, 32, &tw, hd[i]),
+                             MPC_OK);
+            p[i].input = in[i];
+        }
+        assert_int_equal(in[0][0], TSS_TR_SIGN_INPUT_VERSION_HD);
+        assert_int_not_equal(tss_sim_run(&tss_proto_frost_tr_sign, p, 2, seed++, NULL, NULL, &res),
+                             MPC_OK);
+        assert_int_equal(res.parties[0].status, MPC_ERR_TRANSCRIPT);
+        assert_int_equal(res.parties[1].status, MPC_ERR_TRANSCRIPT);
+        tss_sim_result_free(&res);
+        mpc_secure_free(in[0]);
+        mpc_secure_free(in[1]);
+    }
+    tss_fx_key_free(&key);
+}
+
+static void
+test_frost_tr_hd_input_errors(void **state)
+{
+    (void)state;
+    uint32_t nodes[3] = {0, 1, 2};
+    tss_fx_key key;
+    tss_sim_result res;
+    assert_int_equal(tss_fx_tr_dkg(&key, nodes, 3, 2, seed++, NULL, NULL, &res), MPC_OK);
+    tss_sim_result_free(&res);
+    const char *ids[2] = {tss_fx_node(0), tss_fx_node(1)};
+    uint8_t sid[TSS_SID_LEN] = "tr-hd-sid", *in = NULL, tau[32];
+    memset(tau, 0xff, sizeof tau); /* >= the group order: not a scalar */
+    const tss_frost_tweak tw = {.mode = TSS_FROST_TWEAK_ROOT};
+    size_t len = 0;
+    assert_int_equal(
+        tss_tr_sign_input_encode_hd(&in, &len, key.rec[0], key.len[0], msg32, 32, &tw, tau),
+        MPC_OK);
+    tss_params p = {.sid = sid, .n_parties = 2, .party_ids = ids, .input = in, .input_len = len};
+    tss_base *s = NULL;
+    assert_int_equal(tss_frost_tr_sign_create(&s, &p), MPC_ERR_BAD_SCALAR);
+    p.input_len = len - 1; /* the tweak cut short */
+    assert_int_equal(tss_frost_tr_sign_create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    in[0] = TSS_TR_SIGN_INPUT_VERSION; /* a tweak after a version-2 input */
+    p.input_len = len;
+    assert_int_equal(tss_frost_tr_sign_create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    in[0] = 4; /* an unknown version */
+    assert_int_equal(tss_frost_tr_sign_create(&s, &p), MPC_ERR_MSG_MALFORMED);
+    assert_null(s);
+    mpc_secure_free(in);
+    /* The key type passes the HD tweak through: version 3 with τ at the end. */
+    memset(tau, 0x11, sizeof tau);
+    const tss_keytype *kt = &tss_keytype_secp256k1_tr;
+    assert_int_equal(kt->sign_input_tweak(&in, &len, key.rec[0], key.len[0], msg32, 32, &tw, tau),
+                     MPC_OK);
+    assert_int_equal(in[0], TSS_TR_SIGN_INPUT_VERSION_HD);
+    assert_memory_equal(in + len - 32, tau, 32);
+    mpc_secure_free(in);
+    assert_int_equal(kt->sign_input(&in, &len, key.rec[0], key.len[0], msg32, 32, ids, 2, tau),
+                     MPC_OK);
+    assert_int_equal(in[0], TSS_TR_SIGN_INPUT_VERSION_HD);
+    assert_int_equal(in[1], TSS_FROST_TWEAK_KEYPATH);
+    mpc_secure_free(in);
+    tss_fx_key_free(&key);
 }
 
 static void
@@ -325,6 +533,10 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frost_tr_sign_2of3_both_parities),
         cmocka_unit_test(test_frost_tr_sign_3of5_and_after_reshare),
+        cmocka_unit_test(test_frost_tr_hd_children_depth_1_2_5),
+        cmocka_unit_test(test_frost_tr_hd_child_after_reshare),
+        cmocka_unit_test(test_frost_tr_hd_signers_disagree_on_path),
+        cmocka_unit_test(test_frost_tr_hd_input_errors),
         cmocka_unit_test(test_frost_tr_bad_signature_share_names_culprit),
         cmocka_unit_test(test_frost_tr_signers_disagree_on_tweak),
         cmocka_unit_test(test_frost_tr_input_errors),

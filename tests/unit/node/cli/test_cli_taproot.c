@@ -72,27 +72,28 @@ test_cli_taproot_each_mode_and_refusals(void **state)
         struct cli_collect_params par = {.message = msg, .message_len = sizeof msg};
         par.tr_untweaked = mode == UNTWEAKED;
         par.tr_root = mode == ROOT ? root : NULL;
-        assert_true(cli_taproot_result_verifies(&r, &par));
+        assert_true(cli_taproot_result_verifies(&r, &par, gk));
         struct cli_collect_params other = par; /* the result answers another tweak */
         other.tr_untweaked = mode != UNTWEAKED;
         other.tr_root = NULL;
-        assert_false(cli_taproot_result_verifies(&r, &other));
+        assert_false(cli_taproot_result_verifies(&r, &other, gk));
         msg[0] ^= 1; /* another message */
-        assert_false(cli_taproot_result_verifies(&r, &par));
+        assert_false(cli_taproot_result_verifies(&r, &par, gk));
         msg[0] ^= 1;
         sig[40] ^= 1; /* a broken signature */
-        assert_false(cli_taproot_result_verifies(&r, &par));
+        assert_false(cli_taproot_result_verifies(&r, &par, gk));
         sig[40] ^= 1;
         p[3] ^= 1; /* an internal key that is not x(group key) */
-        assert_false(cli_taproot_result_verifies(&r, &par));
+        assert_false(cli_taproot_result_verifies(&r, &par, gk));
         p[3] ^= 1;
         r.taproot_output_key.len = 31;
-        assert_false(cli_taproot_result_verifies(&r, &par));
+        assert_false(cli_taproot_result_verifies(&r, &par, gk));
         r.taproot_output_key.len = 32;
         gk[5] ^= 1; /* another group key (or none): the reported keys are not its keys */
-        assert_false(cli_taproot_result_verifies(&r, &par));
+        assert_false(cli_taproot_result_verifies(&r, &par, gk));
         gk[5] ^= 1;
-        assert_true(cli_taproot_result_verifies(&r, &par));
+        assert_false(cli_taproot_result_verifies(&r, &par, NULL)); /* no key to check against */
+        assert_true(cli_taproot_result_verifies(&r, &par, gk));
     }
 }
 

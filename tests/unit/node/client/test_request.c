@@ -704,6 +704,22 @@ test_request_validate_taproot(void **state)
     q.s.message.len = 31;
     assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_MSG);
     q.s.message.len = 32;
+    q.s.derivation_path = (char *)"m/0/5"; /* BIP32 on the internal key: allowed */
+    q.s.taproot_untweaked = 0;
+    q.s.taproot_merkle_root.len = 32;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_OK);
+    ProtobufCBinaryData batch[2] = {{32, sighash}, {32, root}};
+    q.s.message.len = 0; /* a batch is not (one message each) */
+    q.s.messages = batch;
+    q.s.n_messages = 2;
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_PATH_BATCH);
+    q.s.derivation_path = (char *)"";
+    assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_PATH_BATCH);
+    q.s.messages = NULL;
+    q.s.n_messages = 0;
+    q.s.message.len = 32;
+    q.s.taproot_merkle_root.len = 0;
+    q.s.taproot_untweaked = 1;
     q.s.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519; /* the fields belong to secp256k1-tr only */
     assert_int_equal(node_client_request_validate(&f->pol, &q.r, e, n), MPC_ERR_TR_NOT_TAPROOT);
     q.s.taproot_untweaked = 0;

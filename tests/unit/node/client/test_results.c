@@ -596,6 +596,60 @@ test_result_taproot_fields_signed(void **state)
     free(sb);
 }
 
+/* A Taproot sign with a derivation path: both optional blocks (29..31 the child, 35..37 the
+ * child's BIP340 keys) are carried and every field of both is under the node signature. */
+static void
+test_result_taproot_hd_fields_signed(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], gk[33], sig[64], q[32], p[32], chain[32], child[33];
+    uint8_t *b = NULL, *sb = NULL;
+    size_t bl = 0, sl = 0;
+    crypto_sign_keypair(pk, sk);
+    memset(gk, 2, sizeof gk);
+    memset(sig, 5, sizeof sig);
+    memset(q, 6, sizeof q);
+    memset(child, 3, sizeof child);
+    memcpy(p, child + 1, sizeof p); /* x(child) */
+    memset(chain, 0xcc, sizeof chain);
+    struct node_client_result_info in;
+    info_ok(&in, gk, NULL);
+    in.public_key_len = 33;
+    in.signature_len = 0;
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR;
+    in.schnorr_signature = sig;
+    in.taproot_output_key = q;
+    in.taproot_internal_key = p;
+    in.chain_code = chain;
+    in.derivation_path = "m/0/5";
+    in.child_public_key = child;
+    in.child_public_key_len = sizeof child;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->child_public_key.len, 33);
+    assert_memory_equal(r->child_public_key.data, child, 33);
+    assert_string_equal(r->derivation_path, "m/0/5");
+    assert_memory_equal(r->taproot_internal_key.data, p, 32);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    ProtobufCBinaryData *f[5] = {&r->chain_code, &r->child_public_key, &r->schnorr_signature,
+                                 &r->taproot_output_key, &r->taproot_internal_key};
+    for (int i = 0; i < 5; i++) { /* each one is signed */
+        f[i]->data[1] ^= 1;
+        assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+        f[i]->data[1] ^= 1;
+    }
+    r->derivation_path[4] = '6';
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->derivation_path[4] = '5';
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    free(sb);
+}
+
 static void
 test_result_sign_bad_args(void **state)
 {
@@ -659,6 +713,7 @@ main(void)
         cmocka_unit_test(test_result_batch_fields_signed),
         cmocka_unit_test(test_result_transcript_layout),
         cmocka_unit_test(test_result_taproot_fields_signed),
+        cmocka_unit_test(test_result_taproot_hd_fields_signed),
         cmocka_unit_test(test_result_encode_error_text),
         cmocka_unit_test(test_result_encode_ecdsa_fields),
         cmocka_unit_test(test_result_encode_bad_args),
