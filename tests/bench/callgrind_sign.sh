@@ -3,7 +3,7 @@
 # sign of one node, counted by valgrind --tool=callgrind (wall-clock timings
 # are noise on a shared machine; instruction counts are not).
 #
-#   tests/bench/callgrind_sign.sh [--signs N] [--strace] [BIN_DIR]
+#   tests/bench/callgrind_sign.sh [--conf-root DIR] [--signs N] [--strace] [BIN_DIR]
 #
 # Starts a local 3-node cluster (loopback) from BIN_DIR (default
 # build/release/bin) with node-1 under callgrind, creates one ed25519 and one
@@ -17,12 +17,13 @@
 # by pid on exit.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-signs=50 mode=callgrind
+signs=50 mode=callgrind conf_root=
 while [ $# -gt 0 ]; do
     case $1 in
+    --conf-root) conf_root=$2; shift ;;
     --signs) signs=$2; shift ;;
     --strace) mode=strace ;;
-    -*) echo "usage: $0 [--signs N] [--strace] [BIN_DIR]" >&2; exit 2 ;;
+    -*) echo "usage: $0 [--conf-root DIR] [--signs N] [--strace] [BIN_DIR]" >&2; exit 2 ;;
     *) break ;;
     esac
     shift
@@ -37,7 +38,12 @@ source "$ROOT/tests/integration/lib/cluster.sh"
 dir=$(mktemp -d /tmp/mpc-callgrind.XXXXXX)
 STRACE_PID=
 trap '[ -n "$STRACE_PID" ] && kill -INT "$STRACE_PID" 2>/dev/null; cluster_stop_all; rm -rf "$dir"' EXIT
+# --conf-root DIR: nats-server.conf and node configs from the source tree DIR
+# (an older build whose subjects or permissions differ from this tree's)
+bench_root=$ROOT
+ROOT=${conf_root:-$ROOT}
 cluster_init "$dir" 3 || { echo "cluster setup failed" >&2; exit 1; }
+ROOT=$bench_root
 if [ $mode = callgrind ]; then
     valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out.%p" --dump-instr=no \
         "$MPC_NODE" -c "$CL_DIR/node-1.yaml" >>"$CL_DIR/node-1.log" 2>&1 &
