@@ -14,7 +14,8 @@
 # thread of the process, user space only (the kernel's share is not counted).
 # --strace instead attaches strace -c -f to node-1 (not under valgrind) for
 # each phase and prints its system calls per sign. Every process is stopped
-# by pid on exit.
+# by pid on exit. CALLGRIND_KEEP=DIR keeps each phase's dumps in DIR/<key type>/
+# (for callgrind_annotate).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 signs=50 mode=callgrind conf_root=
@@ -86,6 +87,9 @@ for kt in ed25519 secp256k1; do
         new=$(comm -13 <(echo "$before" | sort) <(ls "$dir"/cg.out.* | sort))
         ir=$(ir_total $new)
         echo "$kt: $(per "$ir" "$signs") instructions per sign (node-1, user space, $ir over $signs signs)"
+        if [ -n "${CALLGRIND_KEEP:-}" ]; then # the dumps, for callgrind_annotate
+            mkdir -p "$CALLGRIND_KEEP/$kt" && cp $new "$CALLGRIND_KEEP/$kt/"
+        fi
     else
         strace_on "$dir/st.$kt"
         sign_n "$kt" "cg-$kt" "$signs" || rc=1
