@@ -260,8 +260,15 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     jsc.replicas = d->cfg->jetstream.replicas;
     st = transport_js_ensure_streams(d->js, &jsc);
     if (st == MPC_OK) {
+        /* A request holds its message unacked while its sessions run: with more
+         * permits than the default 1000 unacked messages the server would stop
+         * delivering before the permits run out (issue 12: 10 000 live sessions).
+         * Applies when the durable is created; an existing one keeps its own. */
+        uint32_t ms = d->cfg->limits.max_sessions;
         transport_js_consumer_config cc = {.node_id = d->cfg->node_id,
-                                           .ack_wait_ms = d->cfg->timeouts.ack_wait_ms};
+                                           .ack_wait_ms = d->cfg->timeouts.ack_wait_ms,
+                                           .max_ack_pending =
+                                               ms > 1000u - 64u ? (int64_t)ms + 64 : 0};
         st = transport_js_consumer_bind(d->js, &cc, &d->cons);
     }
     if (st != MPC_OK) {

@@ -480,6 +480,9 @@ MPC_MUST_CHECK mpc_status node_resolver_start(struct node_daemon *d);
 void node_resolver_stop(struct node_daemon *d);
 /* Queues request_id (PENDING commit done, or a redelivery found it pending). Any thread. */
 void node_resolver_add(struct node_daemon *d, const char *request_id);
+/* A member asked us about request_id, so it has stored its PENDING keys: a queued
+ * retry of request_id is due now instead of after its backoff step. Any thread. */
+void node_resolver_kick(struct node_daemon *d, const char *request_id);
 /* metrics.c */
 void node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms);
 void node_metrics_rejected(struct node_metrics *m, mpc_status st);

@@ -202,6 +202,9 @@ on_keyconfirm(void *arg, const transport_msg *msg)
             c.q.wallet, c.q.key_type, c.q.version, kind_name(c.kind), mpc_status_name(st));
     if (st == MPC_OK && (c.kind == NODE_KEYCONFIRM_PENDING || c.kind == NODE_KEYCONFIRM_ACTIVE)) {
         node_killpoint(NODE_KILL_AFTER_CONFIRM, c.q.request_id);
+        /* the asker stored its keys (it asks only after its PENDING commit): our own
+         * retry, waiting for its answer, need not wait for its backoff step (issue 12) */
+        node_resolver_kick(d, c.q.request_id);
     }
     return TRANSPORT_REPLY_NONE;
 }

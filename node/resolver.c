@@ -100,6 +100,25 @@ node_resolver_add(struct node_daemon *d, const char *request_id)
     pthread_mutex_unlock(&r->mu);
 }
 
+void
+node_resolver_kick(struct node_daemon *d, const char *request_id)
+{
+    struct node_resolver *r = d->resolver;
+    if (r == NULL || request_id == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    uint64_t now = mpc_clock_mono_ms();
+    for (struct resolver_item *it = r->items; it != NULL; it = it->next) {
+        if (strcmp(it->rid, request_id) == 0 && it->due_ms > now) {
+            it->due_ms = now; /* an item being resolved right now is not in the list */
+            pthread_cond_broadcast(&r->cv);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 /* Adds every request with a pend/ marker. */
 static void
 scan_markers(struct node_resolver *r)

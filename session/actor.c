@@ -344,8 +344,15 @@ actor_barrier(session *s)
         unsigned ok = s->probe_ok[p];
         int retry = s->probe_retry[p] && !(ok & SESSION_READY_ACKED);
         s->probe_retry[p] = 0;
+        /* p probed us but has not ACKed ours: ours may wait after "no responders" */
+        int kick = (ok & (SESSION_READY_PROBED | SESSION_READY_ACKED | SESSION_READY_KICKED)) ==
+                   SESSION_READY_PROBED;
+        s->probe_ok[p] |= kick ? SESSION_READY_KICKED : 0u;
         pthread_mutex_unlock(&s->lock);
         all_ok &= (ok & SESSION_READY_PROBED) != 0; /* its ephemeral key is known */
+        if (kick && !retry) {
+            session_actor_probe_kick(s, p);
+        }
         if (!retry) {
             continue;
         }

@@ -92,6 +92,22 @@ session_actor_send(session *s, mpc_outbox *ob, uint32_t *culprit)
     return st;
 }
 
+/*
+ * Peer p's own probe reached us, so p's subscriptions are confirmed: our probe
+ * to p that met "no responders" (p had not subscribed yet) tries again now
+ * instead of after its backoff step (base 100 ms): p needs our ephemeral key to
+ * start. A probe in flight is left alone (no second copy).
+ */
+void
+session_actor_probe_kick(session *s, uint32_t p)
+{
+    char subj[SESSION_SUBJECT_MAX];
+    if (transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_SESSION_READY, s->sid_hex,
+                                s->party_ids[p], NULL) == MPC_OK) {
+        transport_retry_now(s->mgr->t, s->serial, subj);
+    }
+}
+
 /* Sends (or re-sends) the barrier probe to peer p. */
 mpc_status
 session_actor_probe(session *s, uint32_t p)

@@ -35,6 +35,7 @@
 /* Bits of session.probe_ok[p]: how we learnt that peer p is ready. */
 #define SESSION_READY_ACKED  1u /* p answered our probe */
 #define SESSION_READY_PROBED 2u /* p's own verified probe reached us */
+#define SESSION_READY_KICKED 4u /* our waiting probe to p was told to retry now (once) */
 
 /* The subject an envelope arrived on. */
 typedef enum {
@@ -279,6 +280,8 @@ void session_park_free_all(session *s);
 mpc_status session_actor_send(session *s, mpc_outbox *ob, uint32_t *culprit);
 /* Sends (or re-sends) the barrier probe to peer p. */
 mpc_status session_actor_probe(session *s, uint32_t p);
+/* Our probe to p waiting after "no responders" retries now (p probed us). Worker only. */
+void session_actor_probe_kick(session *s, uint32_t p);
 /* Tells the peers s failed with st (best effort; see session/blame.h). */
 void session_actor_publish_abort(session *s, mpc_status st, uint32_t culprit);
 

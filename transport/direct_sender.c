@@ -586,6 +586,28 @@ transport_direct_sender_cancel_owner(transport_direct_sender *ds, uint64_t owner
     pthread_mutex_unlock(&ds->mu);
 }
 
+size_t
+transport_direct_sender_retry_now(transport_direct_sender *ds, uint64_t owner, const char *subject)
+{
+    size_t moved = 0;
+    if (ds == NULL || subject == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&ds->mu);
+    struct ds_job *j, *tmp;
+    HASH_ITER(hh, ds->jobs, j, tmp)
+    {
+        if (j->owner == owner && j->final == DS_FINAL_NONE && !j->inflight && !j->queued &&
+            j->timer_id != 0 && !ds->stopping && strcmp(j->subject, subject) == 0) {
+            ds_timer_cancel(ds, j);
+            ds_ready_push(ds, j); /* a sender thread starts its next try */
+            moved++;
+        }
+    }
+    pthread_mutex_unlock(&ds->mu);
+    return moved;
+}
+
 void
 transport_direct_sender_on_reply(transport_direct_sender *ds, uint64_t job_id, uint32_t attempt,
                                  uint64_t token, mpc_status outcome)

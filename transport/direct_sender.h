@@ -87,6 +87,17 @@ MPC_MUST_CHECK mpc_status transport_direct_sender_submit(transport_direct_sender
 void transport_direct_sender_cancel_owner(transport_direct_sender *ds, uint64_t owner);
 
 /*
+ * Jobs of owner to subject that wait for a backoff step try again now (a job
+ * whose try is in flight, queued or finished is left alone). For a caller that
+ * learnt the recipient became reachable (a session that received the peer's
+ * own barrier probe while its probe to that peer waits after "no
+ * responders"). Attempts and the deadline still count. Returns the number of
+ * jobs moved.
+ */
+size_t transport_direct_sender_retry_now(transport_direct_sender *ds, uint64_t owner,
+                                         const char *subject);
+
+/*
  * Reports the reply to attempt `attempt` of job `job_id` carrying `token`
  * (ignored unless it is the job's own random token): MPC_OK (ACK),
  * MPC_ERR_GONE, MPC_ERR_BUSY, MPC_ERR_NO_RESPONDERS or MPC_ERR_MSG_MALFORMED

@@ -469,6 +469,13 @@ ft_cancel_owner(transport *t, uint64_t owner)
     transport_cancel_owner(ft->inner, owner);
 }
 
+/* Items held for their injected latency are in flight: only the inner transport's waiting jobs. */
+static void
+ft_retry_now(transport *t, uint64_t owner, const char *subject)
+{
+    transport_retry_now(((struct fault_transport *)t)->inner, owner, subject);
+}
+
 static mpc_status
 ft_flush(transport *t, uint64_t timeout_ms)
 {
@@ -506,8 +513,16 @@ ft_destroy(transport *t)
 }
 
 static const transport_ops fault_ops = {
-    ft_publish,      ft_subscribe, ft_unsubscribe, ft_request, ft_send_direct,
-    ft_cancel_owner, ft_flush,     ft_stats,       ft_destroy,
+    .publish = ft_publish,
+    .subscribe_confirmed = ft_subscribe,
+    .unsubscribe = ft_unsubscribe,
+    .request = ft_request,
+    .send_direct = ft_send_direct,
+    .cancel_owner = ft_cancel_owner,
+    .retry_now = ft_retry_now,
+    .flush = ft_flush,
+    .stats = ft_stats,
+    .destroy = ft_destroy,
 };
 
 mpc_status

@@ -633,6 +633,13 @@ mem_cancel_owner(transport *base, uint64_t owner)
     transport_direct_sender_cancel_owner(t->ds, owner);
 }
 
+static void
+mem_retry_now(transport *base, uint64_t owner, const char *subject)
+{
+    struct mem_transport *t = (struct mem_transport *)base;
+    (void)transport_direct_sender_retry_now(t->ds, owner, subject);
+}
+
 static mpc_status
 mem_flush(transport *base, uint64_t timeout_ms)
 {
@@ -699,6 +706,7 @@ static const transport_ops mem_ops = {
     .request = mem_request,
     .send_direct = mem_send_direct,
     .cancel_owner = mem_cancel_owner,
+    .retry_now = mem_retry_now,
     .flush = mem_flush,
     .stats = mem_stats,
     .destroy = mem_destroy,

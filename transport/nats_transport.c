@@ -427,6 +427,13 @@ nt_cancel_owner(transport *base, uint64_t owner)
     transport_direct_sender_cancel_owner(t->ds, owner);
 }
 
+static void
+nt_retry_now(transport *base, uint64_t owner, const char *subject)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    (void)transport_direct_sender_retry_now(t->ds, owner, subject);
+}
+
 static mpc_status
 nt_flush(transport *base, uint64_t timeout_ms)
 {
@@ -596,6 +603,7 @@ static const transport_ops nt_ops = {
     .request = nt_request,
     .send_direct = nt_send_direct,
     .cancel_owner = nt_cancel_owner,
+    .retry_now = nt_retry_now,
     .flush = nt_flush,
     .stats = nt_stats,
     .destroy = nt_destroy,

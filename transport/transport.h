@@ -118,6 +118,7 @@ typedef struct {
                           uint64_t timeout_ms, uint8_t *reply, size_t reply_cap, size_t *reply_len);
     mpc_status (*send_direct)(transport *t, const transport_send *job);
     void (*cancel_owner)(transport *t, uint64_t owner);
+    void (*retry_now)(transport *t, uint64_t owner, const char *subject);
     mpc_status (*flush)(transport *t, uint64_t timeout_ms);
     void (*stats)(transport *t, transport_stats *out);
     void (*destroy)(transport *t);
@@ -195,6 +196,17 @@ static inline void
 transport_cancel_owner(transport *t, uint64_t owner)
 {
     t->ops->cancel_owner(t, owner);
+}
+
+/*
+ * Pending sends of owner to subject that wait for a backoff step try again
+ * now (transport_direct_sender_retry_now): the caller learnt that the
+ * recipient is reachable. Sends in flight are left alone.
+ */
+static inline void
+transport_retry_now(transport *t, uint64_t owner, const char *subject)
+{
+    t->ops->retry_now(t, owner, subject);
 }
 
 /* Round-trips to the server. Returns: MPC_OK, MPC_ERR_TIMEOUT, MPC_ERR_NOT_CONNECTED. */

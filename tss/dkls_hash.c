@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/sha512x4.h"
 
 static void
 put_u16(uint8_t *b, uint32_t v)
@@ -186,6 +187,44 @@ tss_dkls_h2s(struct tss_secp_num *out, const char *suffix, const struct tss_dkls
         tss_dkls_hasher_part(&h, parts[i].p, parts[i].len);
     }
     tss_dkls_hasher_final_scalar(&h, out);
+}
+
+mpc_status
+tss_dkls_frame_tagged(uint8_t *out, size_t cap, size_t *out_len, const char *suffix,
+                      const struct tss_dkls_part *parts, size_t n)
+{
+    uint8_t tag[128];
+    size_t plen = sizeof(TSS_DKLS_TAG_PREFIX) - 1;
+    size_t slen = suffix != NULL ? strlen(suffix) : 0;
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (suffix == NULL || plen + slen > sizeof(tag)) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    memcpy(tag, TSS_DKLS_TAG_PREFIX, plen);
+    memcpy(tag + plen, suffix, slen);
+    return tss_dkls_frame(out, cap, out_len, tag, plen + slen, parts, n);
+}
+
+void
+tss_dkls_h2s_frames(struct tss_secp_num *out, const uint8_t *frames, size_t len, size_t n)
+{
+    uint8_t d[4][TSS_SHA512_BYTES];
+    for (size_t i = 0; i < n; i += 4) {
+        const uint8_t *m[4];
+        for (size_t l = 0; l < 4; l++) { /* a short last group repeats its last frame */
+            m[l] = frames + (i + l < n ? i + l : n - 1) * len;
+        }
+        tss_sha512_x4(d, m, len);
+        for (size_t l = 0; l < 4 && i + l < n; l++) {
+            mpc_status st =
+                tss_secp_mod_reduce_bytes(&out[i + l], d[l], sizeof(d[l]), &tss_secp_mod_q);
+            assert(st == MPC_OK);
+            (void)st;
+        }
+    }
+    mpc_wipe(d, sizeof(d));
 }
 
 void

@@ -100,6 +100,20 @@ void tss_dkls_h32(uint8_t out[TSS_DKLS_HASH_BYTES], const char *suffix,
 void tss_dkls_h2s(struct tss_secp_num *out, const char *suffix, const struct tss_dkls_part *parts,
                   size_t n);
 
+/* The frame of H2S(prefix || suffix, parts[0..n)) (the bytes SHA-512 hashes),
+ * for tss_dkls_h2s_frames. Returns: as tss_dkls_frame. */
+MPC_MUST_CHECK mpc_status tss_dkls_frame_tagged(uint8_t *out, size_t cap, size_t *out_len,
+                                                const char *suffix,
+                                                const struct tss_dkls_part *parts, size_t n);
+
+/*
+ * out[i] = OS2IP(SHA-512(frame i)) mod q for n frames of len bytes each, laid
+ * out back to back in frames: the H2S of each frame, four SHA-512 at a time
+ * (tss/sha512x4.h). Secret frames are fine (nothing branches on them; the
+ * digests are wiped).
+ */
+void tss_dkls_h2s_frames(struct tss_secp_num *out, const uint8_t *frames, size_t len, size_t n);
+
 /*
  * PRG(key, n): first n bytes of the ChaCha20 (IETF) keystream, zero nonce.
  * Every key must be used for one stream only (callers derive fresh keys).

@@ -3,6 +3,7 @@
  */
 #include "tss/dkls_rvole.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "common/secmem.h"
@@ -84,6 +85,34 @@ tss_dkls_rvole_ot_out(struct tss_secp_num *out, const uint8_t mul_sid[TSS_DKLS_H
     mpc_wipe(&prefix, sizeof(prefix));
 }
 
+#define OT_OUT_FRAME TSS_DKLS_RVOLE_OT_OUT_FRAME
+#define GADGET_FRAME TSS_DKLS_RVOLE_GADGET_FRAME
+
+void
+tss_dkls_rvole_ot_out_frame(uint8_t out[OT_OUT_FRAME], const uint8_t mul_sid[TSS_DKLS_HASH_BYTES],
+                            uint16_t j, uint8_t k, const uint8_t row[TSS_DKLS_OTE_ROW_BYTES])
+{
+    const uint8_t u16j[2] = {(uint8_t)(j >> 8), (uint8_t)j};
+    const struct tss_dkls_part parts[] = {
+        {mul_sid, TSS_DKLS_HASH_BYTES}, {u16j, 2}, {&k, 1}, {row, TSS_DKLS_OTE_ROW_BYTES}};
+    size_t len = 0;
+    mpc_status st = tss_dkls_frame_tagged(out, OT_OUT_FRAME, &len, "ote/out", parts, 4);
+    assert(st == MPC_OK && len == OT_OUT_FRAME); /* fixed sizes */
+    (void)st;
+}
+
+void
+tss_dkls_rvole_gadget_frame(uint8_t out[GADGET_FRAME], const uint8_t ote_sid[TSS_DKLS_HASH_BYTES],
+                            uint16_t j)
+{
+    const uint8_t u16j[2] = {(uint8_t)(j >> 8), (uint8_t)j};
+    const struct tss_dkls_part parts[] = {{ote_sid, TSS_DKLS_HASH_BYTES}, {u16j, 2}};
+    size_t len = 0;
+    mpc_status st = tss_dkls_frame_tagged(out, GADGET_FRAME, &len, "mul/gadget", parts, 2);
+    assert(st == MPC_OK && len == GADGET_FRAME);
+    (void)st;
+}
+
 /* θ_k = H2S(mul/theta, mul_sid, H32(mul/atilde, mul_sid, ã), u8(k)), k < 2. */
 static void
 thetas(struct tss_secp_num theta[2], const uint8_t mul_sid[TSS_DKLS_HASH_BYTES],
@@ -108,11 +137,24 @@ mu_hash(uint8_t out[32], const uint8_t mul_sid[TSS_DKLS_HASH_BYTES], const uint8
     tss_dkls_h32(out, "mul/mu", parts, 2);
 }
 
+/* g_j for every j < ξ, four SHA-512 at a time (the same values as tss_dkls_rvole_gadget). */
 static void
 gadget_all(struct tss_secp_num g[XI], const uint8_t ote_sid[TSS_DKLS_HASH_BYTES])
 {
-    for (uint16_t j = 0; j < XI; j++) {
-        tss_dkls_rvole_gadget(&g[j], ote_sid, j);
+    uint8_t fr[8][GADGET_FRAME];
+    for (uint16_t j0 = 0; j0 < XI; j0 += 8) {
+        uint16_t n = XI - j0 < 8 ? (uint16_t)(XI - j0) : 8;
+        for (uint16_t i = 0; i < n; i++) {
+            const uint16_t j = (uint16_t)(j0 + i);
+            const uint8_t u16j[2] = {(uint8_t)(j >> 8), (uint8_t)j};
+            const struct tss_dkls_part parts[] = {{ote_sid, TSS_DKLS_HASH_BYTES}, {u16j, 2}};
+            size_t len = 0;
+            mpc_status st =
+                tss_dkls_frame_tagged(fr[i], GADGET_FRAME, &len, "mul/gadget", parts, 2);
+            assert(st == MPC_OK && len == GADGET_FRAME);
+            (void)st;
+        }
+        tss_dkls_h2s_frames(&g[j0], &fr[0][0], GADGET_FRAME, n);
     }
 }
 
@@ -204,24 +246,29 @@ tss_dkls_rvole_bob_create_probe(const struct tss_dkls_ot_bob_setup *setup,
 static mpc_status
 bob_dbar(tss_dkls_rvole_bob *bob, const uint8_t mul_sid[TSS_DKLS_HASH_BYTES], const uint8_t *at)
 {
-    struct tss_dkls_hasher prefix;
-    struct tss_secp_num a, gamma;
+    /* γ_{j,k} = ote/out(j, k, t_j), four rows (12 hashes) at a time */
+    uint8_t fr[4 * W][OT_OUT_FRAME];
+    struct tss_secp_num a, gamma[4 * W];
     mpc_status st = MPC_OK;
-    ot_out_prefix(&prefix, mul_sid);
-    for (size_t j = 0; j < XI && st == MPC_OK; j++) {
-        int beta = bit_at(bob->xb, j);
-        for (size_t k = 0; k < W; k++) {
+    for (size_t j0 = 0; j0 < XI && st == MPC_OK; j0 += 4) {
+        size_t nj = XI - j0 < 4 ? XI - j0 : 4;
+        for (size_t i = 0; i < nj * W; i++) {
+            size_t j = j0 + i / W;
+            tss_dkls_rvole_ot_out_frame(fr[i], mul_sid, (uint16_t)j, (uint8_t)(i % W),
+                                        bob->trows[j]);
+        }
+        tss_dkls_h2s_frames(gamma, &fr[0][0], OT_OUT_FRAME, nj * W);
+        for (size_t i = 0; i < nj * W && st == MPC_OK; i++) {
+            size_t j = j0 + i / W, k = i % W;
             st = tss_secp_scalar_decode(&a, at + (j * W + k) * SCB, SCB);
-            if (st != MPC_OK) {
-                break;
+            if (st == MPC_OK) {
+                add_masked(&gamma[i], &a, bit_at(bob->xb, j));
+                bob->dbar[j][k] = gamma[i];
             }
-            ot_out_from(&gamma, &prefix, (uint16_t)j, (uint8_t)k, bob->trows[j]);
-            add_masked(&gamma, &a, beta);
-            bob->dbar[j][k] = gamma;
         }
     }
-    mpc_wipe(&prefix, sizeof(prefix));
-    mpc_wipe(&gamma, sizeof(gamma));
+    mpc_wipe(fr, sizeof(fr));
+    mpc_wipe(gamma, sizeof(gamma));
     return st;
 }
 
@@ -348,24 +395,38 @@ alice_atilde(struct alice_work *w, const struct tss_dkls_ot_alice_setup *setup,
              const uint8_t mul_sid[TSS_DKLS_HASH_BYTES], const struct tss_secp_num ap[W],
              uint8_t *msg2)
 {
-    struct tss_dkls_hasher prefix;
-    struct tss_secp_num a1, t;
+    /* per row j: α⁰_{j,k} = ote/out(j, k, q_j), α¹_{j,k} = ote/out(j, k, q_j ⊕ Δ); two rows
+     * (12 hashes) at a time, four SHA-512 at once */
+    uint8_t fr[2][2 * W][OT_OUT_FRAME];
+    struct tss_secp_num h[2][2 * W], t;
     uint8_t row1[TSS_DKLS_OTE_ROW_BYTES];
-    ot_out_prefix(&prefix, mul_sid);
-    for (size_t j = 0; j < XI; j++) {
-        for (size_t k = 0; k < TSS_DKLS_OTE_ROW_BYTES; k++) {
-            row1[k] = (uint8_t)(w->qrows[j][k] ^ setup->delta[k]);
+    for (size_t j0 = 0; j0 < XI; j0 += 2) {
+        size_t nj = XI - j0 < 2 ? XI - j0 : 2;
+        for (size_t r = 0; r < nj; r++) {
+            size_t j = j0 + r;
+            for (size_t k = 0; k < TSS_DKLS_OTE_ROW_BYTES; k++) {
+                row1[k] = (uint8_t)(w->qrows[j][k] ^ setup->delta[k]);
+            }
+            for (size_t k = 0; k < W; k++) {
+                tss_dkls_rvole_ot_out_frame(fr[r][2 * k], mul_sid, (uint16_t)j, (uint8_t)k,
+                                            w->qrows[j]);
+                tss_dkls_rvole_ot_out_frame(fr[r][2 * k + 1], mul_sid, (uint16_t)j, (uint8_t)k,
+                                            row1);
+            }
         }
-        for (size_t k = 0; k < W; k++) {
-            ot_out_from(&w->alpha0[j][k], &prefix, (uint16_t)j, (uint8_t)k, w->qrows[j]);
-            ot_out_from(&a1, &prefix, (uint16_t)j, (uint8_t)k, row1);
-            tss_secp_scalar_sub(&t, &w->alpha0[j][k], &a1);
-            tss_secp_scalar_add(&t, &t, &ap[k]);
-            tss_secp_scalar_encode(msg2 + (j * W + k) * SCB, &t);
+        tss_dkls_h2s_frames(&h[0][0], &fr[0][0][0], OT_OUT_FRAME, nj * 2 * W);
+        for (size_t r = 0; r < nj; r++) {
+            size_t j = j0 + r;
+            for (size_t k = 0; k < W; k++) {
+                w->alpha0[j][k] = h[r][2 * k];
+                tss_secp_scalar_sub(&t, &h[r][2 * k], &h[r][2 * k + 1]);
+                tss_secp_scalar_add(&t, &t, &ap[k]);
+                tss_secp_scalar_encode(msg2 + (j * W + k) * SCB, &t);
+            }
         }
     }
-    mpc_wipe(&prefix, sizeof(prefix));
-    mpc_wipe(&a1, sizeof(a1));
+    mpc_wipe(fr, sizeof(fr));
+    mpc_wipe(h, sizeof(h));
     mpc_wipe(&t, sizeof(t));
     mpc_wipe(row1, sizeof(row1));
 }

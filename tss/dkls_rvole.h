@@ -55,6 +55,23 @@ void tss_dkls_rvole_gadget(struct tss_secp_num *g, const uint8_t ote_sid[TSS_DKL
 void tss_dkls_rvole_ot_out(struct tss_secp_num *out, const uint8_t mul_sid[TSS_DKLS_HASH_BYTES],
                            uint16_t j, uint8_t k, const uint8_t row[TSS_DKLS_OTE_ROW_BYTES]);
 
+/* Bytes of the frames below. */
+#define TSS_DKLS_RVOLE_OT_OUT_FRAME                                                                \
+    (2 + sizeof(TSS_DKLS_TAG_PREFIX "ote/out") - 1 + 2 + 4 + TSS_DKLS_HASH_BYTES + 4 + 2 + 4 + 1 + \
+     4 + TSS_DKLS_OTE_ROW_BYTES)
+#define TSS_DKLS_RVOLE_GADGET_FRAME                                                                \
+    (2 + sizeof(TSS_DKLS_TAG_PREFIX "mul/gadget") - 1 + 2 + 4 + TSS_DKLS_HASH_BYTES + 4 + 2)
+
+/* The bytes tss_dkls_rvole_ot_out hashes (its frame), for batches through
+ * tss_dkls_h2s_frames (the RVOLE hashes four at a time). */
+void tss_dkls_rvole_ot_out_frame(uint8_t out[TSS_DKLS_RVOLE_OT_OUT_FRAME],
+                                 const uint8_t mul_sid[TSS_DKLS_HASH_BYTES], uint16_t j, uint8_t k,
+                                 const uint8_t row[TSS_DKLS_OTE_ROW_BYTES]);
+
+/* The bytes tss_dkls_rvole_gadget hashes. */
+void tss_dkls_rvole_gadget_frame(uint8_t out[TSS_DKLS_RVOLE_GADGET_FRAME],
+                                 const uint8_t ote_sid[TSS_DKLS_HASH_BYTES], uint16_t j);
+
 /*
  * Bob, round 1. Out: *out — caller owns it (tss_dkls_rvole_bob_destroy); b — Bob's
  * random input SC(b) (secret); msg1 — the 10 272-byte OTE message. Cleared on entry.

@@ -159,6 +159,13 @@ MPC_MUST_CHECK mpc_status tss_group_selftest(void);
 const uint8_t (*tss_ed25519_small_order_points(size_t *n))[32];
 
 /*
+ * Ed25519 point decodes answered from the per-thread cache of encodings that
+ * passed every check (group_ed25519.c), since the process started.
+ * THREAD SAFETY: any thread (an atomic counter).
+ */
+unsigned long tss_ed25519_decode_cache_hits(void);
+
+/*
  * Lagrange coefficient at zero of ids[self_pos] over the set ids[0..n).
  * Out: *out.
  * Returns: MPC_OK; MPC_ERR_BAD_IDENTIFIER for a zero or duplicate identifier

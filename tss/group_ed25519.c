@@ -197,12 +197,48 @@ ed_is_identity(const uint8_t p[32])
     return memcmp(p, ed_identity, 32) == 0;
 }
 
+/*
+ * Encodings that passed ed_point_decode, per thread (issue 12). A key's
+ * public points (group key, verification shares) are decoded again for every
+ * sign and a sign's commitments more than once, and
+ * crypto_core_ed25519_is_valid_point costs a full scalar multiplication (the
+ * subgroup check): it was a third of a node's instructions per EdDSA sign.
+ * Validity is a function of the 32 bytes alone, so remembering the encodings
+ * that passed changes no outcome: a lookup compares all 32 bytes, and only an
+ * encoding that passed every check is entered. Direct-mapped on the low bits
+ * of y: colliding encodings (a peer may grind them) only evict each other,
+ * which costs the full check again, never a false accept. Per thread, so tss/
+ * takes no lock; points are public, so neither the index nor the compare
+ * leaks a secret.
+ */
+#define ED_VALID_SLOTS 512u /* power of two; 32 B each, per thread */
+
+static _Thread_local uint8_t ed_valid_enc[ED_VALID_SLOTS][32]; /* all zero = empty slot */
+static atomic_ulong ed_valid_hits; /* decodes answered by the cache (tests, metrics) */
+
+unsigned long
+tss_ed25519_decode_cache_hits(void)
+{
+    return atomic_load(&ed_valid_hits);
+}
+
+static size_t
+ed_valid_slot(const uint8_t in[32])
+{
+    return ((size_t)in[0] | (size_t)in[1] << 8) & (ED_VALID_SLOTS - 1u);
+}
+
 static mpc_status
 ed_point_decode(tss_point *out, const uint8_t *in)
 {
     memset(out, 0, sizeof *out);
-    if (crypto_core_ed25519_is_valid_point(in) != 1 || ed_is_identity(in)) {
+    uint8_t *slot = ed_valid_enc[ed_valid_slot(in)];
+    if (memcmp(slot, in, 32) == 0 && !sodium_is_zero(slot, 32)) {
+        atomic_fetch_add_explicit(&ed_valid_hits, 1, memory_order_relaxed);
+    } else if (crypto_core_ed25519_is_valid_point(in) != 1 || ed_is_identity(in)) {
         return MPC_ERR_BAD_POINT;
+    } else {
+        memcpy(slot, in, 32); /* the all-zero encoding is invalid, so never entered */
     }
     memcpy(out->v, in, 32);
     return MPC_OK;

@@ -3,7 +3,7 @@
 # sign of one node, counted by valgrind --tool=callgrind (wall-clock timings
 # are noise on a shared machine; instruction counts are not).
 #
-#   tests/bench/callgrind_sign.sh [--signs N] [--strace] [BIN_DIR]
+#   tests/bench/callgrind_sign.sh [--conf-root DIR] [--signs N] [--strace] [BIN_DIR]
 #
 # Starts a local 3-node cluster (loopback) from BIN_DIR (default
 # build/release/bin) with node-1 under callgrind, creates one ed25519 and one
@@ -14,15 +14,17 @@
 # thread of the process, user space only (the kernel's share is not counted).
 # --strace instead attaches strace -c -f to node-1 (not under valgrind) for
 # each phase and prints its system calls per sign. Every process is stopped
-# by pid on exit.
+# by pid on exit. CALLGRIND_KEEP=DIR keeps each phase's dumps in DIR/<key type>/
+# (for callgrind_annotate).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-signs=50 mode=callgrind
+signs=50 mode=callgrind conf_root=
 while [ $# -gt 0 ]; do
     case $1 in
+    --conf-root) conf_root=$2; shift ;;
     --signs) signs=$2; shift ;;
     --strace) mode=strace ;;
-    -*) echo "usage: $0 [--signs N] [--strace] [BIN_DIR]" >&2; exit 2 ;;
+    -*) echo "usage: $0 [--conf-root DIR] [--signs N] [--strace] [BIN_DIR]" >&2; exit 2 ;;
     *) break ;;
     esac
     shift
@@ -37,7 +39,12 @@ source "$ROOT/tests/integration/lib/cluster.sh"
 dir=$(mktemp -d /tmp/mpc-callgrind.XXXXXX)
 STRACE_PID=
 trap '[ -n "$STRACE_PID" ] && kill -INT "$STRACE_PID" 2>/dev/null; cluster_stop_all; rm -rf "$dir"' EXIT
+# --conf-root DIR: nats-server.conf and node configs from the source tree DIR
+# (an older build whose subjects or permissions differ from this tree's)
+bench_root=$ROOT
+ROOT=${conf_root:-$ROOT}
 cluster_init "$dir" 3 || { echo "cluster setup failed" >&2; exit 1; }
+ROOT=$bench_root
 if [ $mode = callgrind ]; then
     valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out.%p" --dump-instr=no \
         "$MPC_NODE" -c "$CL_DIR/node-1.yaml" >>"$CL_DIR/node-1.log" 2>&1 &
@@ -80,6 +87,9 @@ for kt in ed25519 secp256k1; do
         new=$(comm -13 <(echo "$before" | sort) <(ls "$dir"/cg.out.* | sort))
         ir=$(ir_total $new)
         echo "$kt: $(per "$ir" "$signs") instructions per sign (node-1, user space, $ir over $signs signs)"
+        if [ -n "${CALLGRIND_KEEP:-}" ]; then # the dumps, for callgrind_annotate
+            mkdir -p "$CALLGRIND_KEEP/$kt" && cp $new "$CALLGRIND_KEEP/$kt/"
+        fi
     else
         strace_on "$dir/st.$kt"
         sign_n "$kt" "cg-$kt" "$signs" || rc=1

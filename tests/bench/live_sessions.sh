@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/bench/live_sessions.sh — memory of a node holding N live sessions.
 #
-#   tests/bench/live_sessions.sh [--sessions N] [BIN_DIR]
+#   tests/bench/live_sessions.sh [--conf-root DIR] [--sessions N] [BIN_DIR]
 #
 # Starts a local 3-node cluster (loopback) from BIN_DIR (default
 # build/release/bin) with limits.max_sessions = N + 64 and sign/barrier/idle
@@ -15,11 +15,12 @@
 # Every process is stopped by pid on exit.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-n=1000
+n=1000 conf_root=
 while [ $# -gt 0 ]; do
     case $1 in
+    --conf-root) conf_root=$2; shift ;;
     --sessions) n=$2; shift ;;
-    -*) echo "usage: $0 [--sessions N] [BIN_DIR]" >&2; exit 2 ;;
+    -*) echo "usage: $0 [--conf-root DIR] [--sessions N] [BIN_DIR]" >&2; exit 2 ;;
     *) break ;;
     esac
     shift
@@ -33,7 +34,12 @@ source "$ROOT/tests/integration/lib/cluster.sh"
 dir=$(mktemp -d /tmp/mpc-live.XXXXXX)
 BENCH_PIDS=()
 trap 'for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null; done; cluster_stop_all; rm -rf "$dir"' EXIT
+# --conf-root DIR: nats-server.conf and node configs from the source tree DIR
+# (an older build whose subjects or permissions differ from this tree's)
+bench_root=$ROOT
+ROOT=${conf_root:-$ROOT}
 cluster_init "$dir" 3 || { echo "cluster setup failed" >&2; exit 1; }
+ROOT=$bench_root
 for i in 1 2 3; do cluster_start_node "$i"; done
 for i in 1 2 3; do cluster_wait_ready "$i" 120 || exit 1; done
 cli keygen --wallet live --threshold 2 --timeout 120 >/dev/null 2>&1 ||

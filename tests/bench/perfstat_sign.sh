@@ -4,7 +4,7 @@
 # time, counted by `perf stat` (tracepoints; not timed, so a busy machine does
 # not change the counts much).
 #
-#   tests/bench/perfstat_sign.sh [--signs N] [--concurrency C] [BIN_DIR]
+#   tests/bench/perfstat_sign.sh [--conf-root DIR] [--signs N] [--concurrency C] [BIN_DIR]
 #
 # Starts a local 3-node cluster (loopback) from BIN_DIR (default
 # build/release/bin), creates one ed25519 and one secp256k1 wallet, signs a
@@ -19,12 +19,13 @@
 # the counts printed are then meaningless).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-signs=200 conc=32
+signs=200 conc=32 conf_root=
 while [ $# -gt 0 ]; do
     case $1 in
+    --conf-root) conf_root=$2; shift ;;
     --signs) signs=$2; shift ;;
     --concurrency) conc=$2; shift ;;
-    -*) echo "usage: $0 [--signs N] [--concurrency C] [BIN_DIR]" >&2; exit 2 ;;
+    -*) echo "usage: $0 [--conf-root DIR] [--signs N] [--concurrency C] [BIN_DIR]" >&2; exit 2 ;;
     *) break ;;
     esac
     shift
@@ -39,7 +40,12 @@ command -v perf >/dev/null || { echo "perf not found" >&2; exit 2; }
 dir=$(mktemp -d /tmp/mpc-perfstat.XXXXXX)
 PERF_PID=
 trap '[ -n "$PERF_PID" ] && kill -INT "$PERF_PID" 2>/dev/null; cluster_stop_all; rm -rf "$dir"' EXIT
+# --conf-root DIR: nats-server.conf and node configs from the source tree DIR
+# (an older build whose subjects or permissions differ from this tree's)
+bench_root=$ROOT
+ROOT=${conf_root:-$ROOT}
 cluster_init "$dir" 3 || { echo "cluster setup failed" >&2; exit 1; }
+ROOT=$bench_root
 for i in 1 2 3; do cluster_start_node "$i"; done
 for i in 1 2 3; do cluster_wait_ready "$i" 120 || exit 1; done
 

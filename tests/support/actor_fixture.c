@@ -256,7 +256,7 @@ make_nats(const char *name, transport **out)
 
 /* The actor_fixture on the in-memory net (srv == NULL) or on the group's nats-server. */
 static int
-setup_on(void **state, int nats, uint64_t barrier_ms)
+setup_on(void **state, int nats, uint64_t barrier_ms, uint32_t retry_base_ms)
 {
     actor_fixture *f = calloc(1, sizeof *f);
     if (f == NULL) {
@@ -265,9 +265,14 @@ setup_on(void **state, int nats, uint64_t barrier_ms)
     *state = f;
     f->rng = mpc_test_seed("actor") | 1;
     transport_mem_net_config nc = {.seed = f->rng, .delivery_threads = 2};
+    transport_mem_config mc = {.sender = {.policy = {.max_attempts = 10,
+                                                     .base_ms = retry_base_ms,
+                                                     .cap_ms = retry_base_ms,
+                                                     .per_try_timeout_ms = 2 * retry_base_ms}}};
     if (nats ? (make_nats("n0", &f->t0) != MPC_OK || make_nats("n1", &f->t1) != MPC_OK)
              : (transport_mem_net_create(&nc, &f->net) != MPC_OK ||
-                transport_mem_create(f->net, "n0", &f->t0) != MPC_OK ||
+                transport_mem_create_cfg(f->net, "n0", retry_base_ms != 0 ? &mc : NULL, &f->t0) !=
+                    MPC_OK ||
                 transport_mem_create(f->net, "n1", &f->t1) != MPC_OK)) {
         return -1;
     }
@@ -301,19 +306,25 @@ setup_on(void **state, int nats, uint64_t barrier_ms)
 int
 afx_setup(void **state)
 {
-    return setup_on(state, 0, 0);
+    return setup_on(state, 0, 0, 0);
 }
 
 int
 afx_setup_nats(void **state)
 {
-    return setup_on(state, 1, 0);
+    return setup_on(state, 1, 0, 0);
 }
 
 int
 afx_setup_barrier(void **state)
 {
-    return setup_on(state, 0, 1000 * mpc_test_slow());
+    return setup_on(state, 0, 1000 * mpc_test_slow(), 0);
+}
+
+int
+afx_setup_slow_retry(void **state)
+{
+    return setup_on(state, 0, 4 * AFX_SLOW_RETRY_MS, AFX_SLOW_RETRY_MS);
 }
 
 int

@@ -73,6 +73,10 @@ int afx_setup_nats(void **state);
 /* cmocka setup: on the in-memory net with a short barrier (1 s, stretched for
  * slow runners), for the barrier tests. */
 int afx_setup_barrier(void **state);
+/* cmocka setup: n0's direct sends back off AFX_SLOW_RETRY_MS (no jitter)
+ * after a failed try; the barrier allows 4 times that. */
+#define AFX_SLOW_RETRY_MS 15000u
+int afx_setup_slow_retry(void **state);
 
 /* cmocka teardown of any of them. */
 int afx_teardown(void **state);

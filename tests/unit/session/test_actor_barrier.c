@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -104,6 +105,41 @@ test_actor_barrier_peer_probe_makes_peer_ready(void **state)
     }
     stk_outcome o = afx_outcome_wait(f, 10000);
     assert_int_equal(o.status, MPC_OK);
+}
+
+/*
+ * The real order: n1 subscribes .r, then probes. n0's first probe met no
+ * responders and waits a 15 s backoff step; n1's probe says n1 is reachable,
+ * so n0's probe tries again at once and the session ends long before the
+ * backoff (issue 12: ~100 ms per request at the default policy).
+ */
+static void
+test_actor_barrier_peer_probe_retries_ours_now(void **state)
+{
+    actor_fixture *f = *state;
+    mpc_outbox ob;
+    uint64_t t0 = mpc_clock_mono_ms();
+    afx_begin_with(f, 0, INC_OLD, &ob);
+    transport_stats ts = {0};
+    for (int i = 0; i < 10000 && ts.no_responders == 0; i++) { /* n0's probe met nobody */
+        transport_get_stats(f->t0, &ts);
+        struct timespec d = {0, 1000000L};
+        nanosleep(&d, NULL);
+    }
+    assert_true(ts.no_responders >= 1);
+    afx_subscribe_ready(f);
+    probe(f, f->pt1, f->sid, TRANSPORT_ENVELOPE_READY, INC_OLD);
+    assert_non_null(stk_eph_box(&f->eph, 20000)); /* n0's retried probe */
+    uint64_t seq = 1;
+    feed_round(f, 1, TRANSPORT_ENVELOPE_BROADCAST, &ob);
+    send_out(f, &ob, &seq, INC_OLD);
+    for (uint32_t r = 2; r <= TOY_PROTOCOL_ROUNDS; r++) {
+        feed_round(f, r, r == 3 ? TRANSPORT_ENVELOPE_BROADCAST : TRANSPORT_ENVELOPE_DIRECT, &ob);
+        send_out(f, &ob, &seq, INC_OLD);
+    }
+    stk_outcome o = afx_outcome_wait(f, 20000);
+    assert_int_equal(o.status, MPC_OK);
+    assert_true(mpc_clock_mono_ms() - t0 < AFX_SLOW_RETRY_MS * 2 / 3); /* not after the step */
 }
 
 /* Probes that are not n1's own READY for this sid on .r leave the barrier waiting. */
@@ -465,6 +501,8 @@ main(void)
                                         afx_teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_peer_probe_makes_peer_ready,
                                         afx_setup_barrier, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_barrier_peer_probe_retries_ours_now,
+                                        afx_setup_slow_retry, afx_teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_forged_probes_ignored, afx_setup_barrier,
                                         afx_teardown),
         cmocka_unit_test_setup_teardown(test_actor_barrier_same_incarnation_equivocation,

@@ -225,6 +225,42 @@ test_direct_sender_deadline_stops_retries(void **state)
     fake_fini(&f);
 }
 
+/* A job waiting after "no responders" tries again at once when told to; one in flight does not. */
+static void
+test_direct_sender_retry_now_skips_the_backoff(void **state)
+{
+    (void)state;
+    fake_pub f;
+    tk_result r;
+    char reply[96];
+    fake_init(&f);
+    tk_result_init(&r);
+    transport_direct_sender *ds = make_ds(&f, 5, 60000, 120000); /* backoff 60 s */
+    submit(ds, &r, 0);
+    fake_wait(&f, 1, reply);
+    /* In flight: nothing to move (no second copy while a try awaits its reply). */
+    assert_int_equal(transport_direct_sender_retry_now(ds, 5, "mpc.s.x.d.B"), 0);
+    transport_direct_sender_route(ds, reply, NULL, 0, 1); /* no responders: waits 60 s */
+    /* Another owner or another subject: not moved. */
+    assert_int_equal(transport_direct_sender_retry_now(ds, 6, "mpc.s.x.d.B"), 0);
+    assert_int_equal(transport_direct_sender_retry_now(ds, 5, "mpc.s.x.d.C"), 0);
+    uint64_t t0 = mpc_clock_mono_ns();
+    assert_int_equal(transport_direct_sender_retry_now(ds, 5, "mpc.s.x.d.B"), 1);
+    fake_wait(&f, 2, reply); /* the second try, long before the 60 s backoff */
+    assert_true(mpc_clock_mono_ns() - t0 < 30000 * MPC_NS_PER_MS);
+    transport_direct_sender_route(ds, reply, (const uint8_t *)"ACK", 3, 0);
+    assert_true(tk_result_wait(&r, 5000));
+    assert_int_equal(r.st, MPC_OK);
+    assert_int_equal(r.attempts, 2);
+    /* Finished: nothing to move. */
+    assert_int_equal(transport_direct_sender_retry_now(ds, 5, "mpc.s.x.d.B"), 0);
+    assert_int_equal(transport_direct_sender_retry_now(NULL, 5, "mpc.s.x.d.B"), 0);
+    assert_int_equal(transport_direct_sender_retry_now(ds, 5, NULL), 0);
+    transport_direct_sender_destroy(ds);
+    tk_result_fini(&r);
+    fake_fini(&f);
+}
+
 static void
 test_direct_sender_malformed_reply_retried_then_gone(void **state)
 {
@@ -384,6 +420,7 @@ main(void)
         cmocka_unit_test(test_direct_sender_stale_and_late_replies),
         cmocka_unit_test(test_direct_sender_publish_failures_retry),
         cmocka_unit_test(test_direct_sender_deadline_stops_retries),
+        cmocka_unit_test(test_direct_sender_retry_now_skips_the_backoff),
         cmocka_unit_test(test_direct_sender_malformed_reply_retried_then_gone),
         cmocka_unit_test(test_direct_sender_reply_needs_job_token),
         cmocka_unit_test(test_direct_sender_route_rejects_foreign_subjects),

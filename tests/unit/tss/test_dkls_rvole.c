@@ -16,7 +16,9 @@
 #include "common/secmem.h"
 #include "tests/support/test_rng.h"
 #include "tss/dkls_baseot.h"
+#include "tss/dkls_hash.h"
 #include "tss/dkls_rvole.h"
+#include "tss/secp_mod.h"
 
 static const uint8_t Q_BYTES[32] = {
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE,
@@ -278,12 +280,45 @@ test_rvole_on_real_base_ot(void **state)
     tss_secp_ctx_destroy(ctx);
 }
 
+/* The RVOLE hashes its OT outputs and gadgets four at a time from frames: each
+ * must equal the one-at-a-time H2S of spec §4.4/§5 (vector-checked in mpc-vectors). */
+static void
+test_rvole_batched_hashes_match_single(void **state)
+{
+    (void)state;
+    uint8_t sid[TSS_DKLS_HASH_BYTES], rows[9][TSS_DKLS_OTE_ROW_BYTES];
+    uint8_t fr[9][TSS_DKLS_RVOLE_OT_OUT_FRAME], gfr[9][TSS_DKLS_RVOLE_GADGET_FRAME];
+    struct tss_secp_num got[9], want;
+    test_rng_bytes(sid, sizeof(sid));
+    test_rng_bytes(rows, sizeof(rows));
+    for (size_t n = 1; n <= 9; n++) { /* full groups of four and short last groups */
+        for (size_t i = 0; i < n; i++) {
+            tss_dkls_rvole_ot_out_frame(fr[i], sid, (uint16_t)(i * 37 + n), (uint8_t)(i % 3),
+                                        rows[i]);
+        }
+        tss_dkls_h2s_frames(got, &fr[0][0], TSS_DKLS_RVOLE_OT_OUT_FRAME, n);
+        for (size_t i = 0; i < n; i++) {
+            tss_dkls_rvole_ot_out(&want, sid, (uint16_t)(i * 37 + n), (uint8_t)(i % 3), rows[i]);
+            assert_true(tss_secp_num_eq(&got[i], &want));
+        }
+        for (size_t i = 0; i < n; i++) {
+            tss_dkls_rvole_gadget_frame(gfr[i], sid, (uint16_t)(i + 400));
+        }
+        tss_dkls_h2s_frames(got, &gfr[0][0], TSS_DKLS_RVOLE_GADGET_FRAME, n);
+        for (size_t i = 0; i < n; i++) {
+            tss_dkls_rvole_gadget(&want, sid, (uint16_t)(i + 400));
+            assert_true(tss_secp_num_eq(&got[i], &want));
+        }
+    }
+}
+
 int
 main(void)
 {
     test_rng_init("test_dkls_rvole");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rvole_product_holds),
+        cmocka_unit_test(test_rvole_batched_hashes_match_single),
         cmocka_unit_test(test_rvole_atilde_tamper_selective_failure),
         cmocka_unit_test(test_rvole_bob_rejects_bad_messages),
         cmocka_unit_test(test_rvole_alice_rejects_bad_inputs),

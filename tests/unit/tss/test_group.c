@@ -70,6 +70,54 @@ test_group_mixed_order_and_non_canonical_points_rejected(void **state)
     sodium_memzero(sk, sizeof sk);
 }
 
+/* Flips bits of good above byte 1 (same cache slot) until the encoding is invalid. */
+static void
+same_slot_invalid(uint8_t bad[32], const uint8_t good[32])
+{
+    for (unsigned i = 0; i < 30 * 8; i++) {
+        memcpy(bad, good, 32);
+        bad[2 + i / 8] ^= (uint8_t)(1u << (i % 8));
+        if (crypto_core_ed25519_is_valid_point(bad) != 1) {
+            return;
+        }
+    }
+    fail_msg("no invalid encoding next to a valid one");
+}
+
+static void
+test_group_ed25519_decode_cache_refuses_what_it_did_not_check(void **state)
+{
+    (void)state;
+    uint8_t good[32], sk[64], bad[32], mixed[32];
+    tss_point p;
+    size_t n = 0;
+    const uint8_t(*pts)[32] = tss_ed25519_small_order_points(&n);
+    crypto_sign_keypair(good, sk);
+    assert_int_equal(g->point_decode(&p, good), MPC_OK);
+    unsigned long hits = tss_ed25519_decode_cache_hits();
+    assert_int_equal(g->point_decode(&p, good), MPC_OK); /* answered by the cache */
+    assert_memory_equal(p.v, good, 32);
+    assert_true(tss_ed25519_decode_cache_hits() == hits + 1);
+    /* An invalid encoding in the same slot as a cached valid one: the full check. */
+    same_slot_invalid(bad, good);
+    assert_int_equal(bad[0], good[0]);
+    assert_int_equal(bad[1], good[1]);
+    assert_int_equal(g->point_decode(&p, bad), MPC_ERR_BAD_POINT);
+    assert_true(tss_ed25519_decode_cache_hits() == hits + 1);
+    /* good + torsion: rejected before and after good was cached; never entered. */
+    assert_int_equal(crypto_core_ed25519_add(mixed, good, pts[4]), 0);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(g->point_decode(&p, mixed), MPC_ERR_BAD_POINT);
+    }
+    /* The small-order table is still refused with the cache warm. */
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(g->point_decode(&p, pts[i]), MPC_ERR_BAD_POINT);
+        assert_int_equal(g->point_decode(&p, pts[i]), MPC_ERR_BAD_POINT);
+    }
+    assert_int_equal(g->point_decode(&p, good), MPC_OK);
+    sodium_memzero(sk, sizeof sk);
+}
+
 static void
 test_group_scalar_canonical(void **state)
 {
@@ -223,6 +271,7 @@ main(void)
         cmocka_unit_test(test_group_selftest_passes),
         cmocka_unit_test(test_group_small_order_points_rejected),
         cmocka_unit_test(test_group_mixed_order_and_non_canonical_points_rejected),
+        cmocka_unit_test(test_group_ed25519_decode_cache_refuses_what_it_did_not_check),
         cmocka_unit_test(test_group_scalar_canonical),
         cmocka_unit_test(test_group_base_mul_matches_libsodium_keys),
         cmocka_unit_test(test_group_arithmetic_laws),
