@@ -508,8 +508,9 @@ stk_sc_shutdown_drain(const char *url)
 
 /* Normal sessions per batch: 100; under valgrind, which runs one thread at a
  * time, 300 live party sessions outlast their barrier and deadlines on a
- * loaded machine (1 of 100 failed in the second batch), so 40. */
-enum { NORMAL = 100, NORMAL_VALGRIND = 40, NODES = 3 };
+ * loaded machine (1 of 100 failed in the second batch; at a load of 40 on
+ * 2 cores, 40 still failed), so 24: a fault every 8 normal sessions. */
+enum { NORMAL = 100, NORMAL_VALGRIND = 24, NODES = 3 };
 
 /* One injected fault: party, round, kind, and the statuses it must produce. */
 typedef struct {
