@@ -58,11 +58,7 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->cfg.reshare_deadline_ms = 30000 * slow;
     o->cfg.idle_timeout_ms = 30000 * slow;
     o->cfg.janitor_tick_ms = 20;
-    /* A GONE answer from a peer that failed fails the session only if that
-     * peer's ABORT has not been handled gone_grace_ms later: under valgrind
-     * the ABORT can wait in the mailbox behind seconds of crypto (test_blame:
-     * the honest dealer named the peer whose ABORT was still queued). */
-    o->cfg.gone_grace_ms = slow > 1 ? 15000 : 1000;
+    o->cfg.gone_grace_ms = 1000 * slow;
     o->cfg.abort_grace_ms = 200 * slow;
     /* Retries are bounded by count: under valgrind on a loaded machine 60
      * attempts (~12 s) ran out before a barrier peer could answer. */
