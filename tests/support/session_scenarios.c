@@ -66,7 +66,8 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
      * Deadlines are not under test here (stalled_peer tests them). */
     o.cfg.sign_deadline_ms *= 4;
     o.cfg.idle_timeout_ms *= 4;
-    if (mpc_test_slow() > 1 && (url == NULL || getenv("MPC_VALGRIND") != NULL)) {
+    if ((mpc_test_under_valgrind() || mpc_test_under_tsan()) &&
+        (url == NULL || mpc_test_under_valgrind())) {
         /* The in-memory net routes each message past every subscription under
          * one lock, and valgrind runs one thread at a time: 1000 live party
          * sessions then take minutes and retry storms follow per-try timeouts.

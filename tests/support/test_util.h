@@ -31,10 +31,11 @@ int mpc_test_under_tsan(void);
 
 /*
  * Returns: the factor by which deadlines sized for native speed are
- * stretched: under valgrind or tsan (threads serialised, everything slower)
- * 4 times the machine's contention measured at the first call (1..8: wall
- * over CPU time of a short CPU-bound loop; printed), else 1; MPC_TEST_SLOW=<n>
- * sets it. The one such factor of the suites. Thread-safe (computed once).
+ * stretched: the machine's contention measured at the first call (1..8:
+ * wall over CPU time of a short CPU-bound loop), times 4 under valgrind or
+ * tsan (threads serialised, everything slower); printed when above 1.
+ * MPC_TEST_SLOW=<n> sets it. The one such factor of the suites. Thread-safe
+ * (computed once).
  */
 uint64_t mpc_test_slow(void);
 
