@@ -177,9 +177,9 @@
     X(MPC_ERR_TR_ROOT, 660, "taproot merkle root must be empty or 32 bytes")                       \
     X(MPC_ERR_TR_NOT_TAPROOT, 661, "taproot fields on a key type other than secp256k1-tr")         \
     X(MPC_ERR_TR_UNTWEAKED_ROOT, 662, "taproot_untweaked together with a merkle root")             \
-    X(MPC_ERR_TR_MSG, 663, "taproot signing needs a 32-byte message (a BIP341 sighash)")          \
+    X(MPC_ERR_TR_MSG, 663, "taproot signing needs a 32-byte message (a BIP341 sighash)")           \
     X(MPC_ERR_TR_PATH_BATCH, 664,                                                                  \
-      "taproot keys sign one message under the root key (no derivation path, no batch)")  \
+      "taproot keys sign one message under the root key (no derivation path, no batch)")           \
     /* 670..679: presignatures (node) */                                                           \
     X(MPC_ERR_PRESIG_GONE, 670, "no such presignature (used, discarded or never made)")
 

@@ -149,8 +149,7 @@ ecdsa_result_verifies(const Mpc__Result *res, const uint8_t *msg, size_t msg_len
  * message, in request order, under pk (the group key, or the child key of the request's path).
  */
 static int
-batch_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p,
-                      const uint8_t *pk)
+batch_result_verifies(const Mpc__Result *res, const struct cli_collect_params *p, const uint8_t *pk)
 {
     int ecdsa = res->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     if (res->n_signatures != p->n_batch || (ecdsa && res->n_recovery_ids != p->n_batch) ||

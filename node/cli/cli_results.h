@@ -97,9 +97,9 @@ struct cli_collect_params {
     const uint8_t *pk;           /* sign: verify under this 32-byte key instead (or NULL) */
     const uint8_t *pk33;         /* sign secp256k1: this 33-byte compressed key (or NULL) */
     const char *hd_path;         /* sign: the derivation path requested ("m/0/5"), or NULL */
-    const uint8_t *tr_root;      /* sign secp256k1-tr: the requested 32-byte merkle root (or NULL) */
-    int tr_untweaked;            /* sign secp256k1-tr: 1 if the request signs under the internal key */
-    int progress;                /* 1 = show a progress line on stderr (tty) */
+    const uint8_t *tr_root; /* sign secp256k1-tr: the requested 32-byte merkle root (or NULL) */
+    int tr_untweaked;       /* sign secp256k1-tr: 1 if the request signs under the internal key */
+    int progress;           /* 1 = show a progress line on stderr (tty) */
 };
 
 /* One node's outcome. */
