@@ -199,6 +199,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
                          : job->op == MPC__OP__OP_SIGN ? job->req->sign->wallet_id
                                                        : job->req->reshare->wallet_id;
     int ok_sig = sj->status == MPC_OK && sj->sig_len == 64;
+    int ok_keys = ok_sig || (sj->status == MPC_OK && sj->n_batch > 0); /* a batch signed too */
     int ecdsa = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
     int tr = sj->key_type == MPC__KEY_TYPE__KEY_TYPE_SECP256K1_TR && sj->has_tr;
     const char *disputed[2];
@@ -241,8 +242,8 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .n_evidence = sj->n_evid,
         .chain_code = sj->has_chain ? sj->chain : NULL,
         .derivation_path = sj->hd_path,
-        .child_public_key = ok_sig && sj->child_pk_len > 0 ? sj->child_pk : NULL,
-        .child_public_key_len = ok_sig ? sj->child_pk_len : 0,
+        .child_public_key = ok_keys && sj->child_pk_len > 0 ? sj->child_pk : NULL,
+        .child_public_key_len = ok_keys ? sj->child_pk_len : 0,
         .batch_sigs = sj->status == MPC_OK && sj->n_batch > 0 ? sj->batch_sigs[0] : NULL,
         .batch_recids = sj->status == MPC_OK && sj->n_batch > 0 && ecdsa ? sj->batch_recids : NULL,
         .n_batch = sj->status == MPC_OK ? sj->n_batch : 0,

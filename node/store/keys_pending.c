@@ -41,14 +41,17 @@ kp_keyinfo_put(node_store_txn *txn, const char *wallet, const struct node_store_
     return st == MPC_OK ? node_store_txn_delete(txn, name) : st;
 }
 
-/* Wipes share v; an absent share is fine. */
+/* Wipes share v; an absent share is fine. Out: *wiped = 1 if one was wiped. */
 static mpc_status
-kp_share_wipe(node_store_txn *txn, int key_type, const char *wallet, uint32_t v)
+kp_share_wipe(node_store_txn *txn, int key_type, const char *wallet, uint32_t v, int *wiped)
 {
     char name[NODE_STORE_NAME_MAX + 1];
     mpc_status st = node_store_name_share(name, sizeof name, key_type, wallet, v);
     if (st == MPC_OK) {
         st = node_store_txn_wipe(txn, name);
+    }
+    if (st == MPC_OK) {
+        *wiped = 1;
     }
     return st == MPC_ERR_NOT_FOUND ? MPC_OK : st;
 }
@@ -56,7 +59,7 @@ kp_share_wipe(node_store_txn *txn, int key_type, const char *wallet, uint32_t v)
 /* PENDING -> ACTIVE: the former ACTIVE RETIRED, every RETIRED share wiped. */
 static mpc_status
 kp_activate(node_store_txn *txn, struct node_store_keyinfo *ki,
-            const struct node_store_key_verdict *v)
+            const struct node_store_key_verdict *v, int *wiped)
 {
     struct node_store_keyinfo_version *e = NULL;
     for (size_t i = 0; i < ki->n_versions; i++) {
@@ -79,7 +82,7 @@ kp_activate(node_store_txn *txn, struct node_store_keyinfo *ki,
     mpc_status st = node_store_keyinfo_validate(ki);
     for (size_t i = 0; st == MPC_OK && i < ki->n_versions; i++) {
         if (ki->versions[i].state == NODE_STORE_KEY_VERSION_RETIRED) {
-            st = kp_share_wipe(txn, v->key_type, v->wallet, ki->versions[i].version);
+            st = kp_share_wipe(txn, v->key_type, v->wallet, ki->versions[i].version, wiped);
         }
     }
     return st;
@@ -88,7 +91,7 @@ kp_activate(node_store_txn *txn, struct node_store_keyinfo *ki,
 /* Drops the PENDING version and wipes its share (nothing if already gone). */
 static mpc_status
 kp_discard(node_store_txn *txn, struct node_store_keyinfo *ki,
-           const struct node_store_key_verdict *v)
+           const struct node_store_key_verdict *v, int *wiped)
 {
     for (size_t i = 0; i < ki->n_versions; i++) {
         if (ki->versions[i].version != v->version) {
@@ -102,12 +105,12 @@ kp_discard(node_store_txn *txn, struct node_store_keyinfo *ki,
         ki->n_versions--;
         break;
     }
-    return kp_share_wipe(txn, v->key_type, v->wallet, v->version);
+    return kp_share_wipe(txn, v->key_type, v->wallet, v->version, wiped);
 }
 
-/* Applies one verdict inside txn. */
+/* Applies one verdict inside txn. Out: *wiped = 1 if a share was wiped. */
 static mpc_status
-kp_apply(node_store_txn *txn, const struct node_store_key_verdict *v)
+kp_apply(node_store_txn *txn, const struct node_store_key_verdict *v, int *wiped)
 {
     struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
     if (ki == NULL) {
@@ -115,17 +118,39 @@ kp_apply(node_store_txn *txn, const struct node_store_key_verdict *v)
     }
     mpc_status st = node_store_keyinfo_txn_get(txn, v->key_type, v->wallet, ki);
     if (st == MPC_ERR_NOT_FOUND && !v->activate) {
-        st = kp_share_wipe(txn, v->key_type, v->wallet, v->version);
+        st = kp_share_wipe(txn, v->key_type, v->wallet, v->version, wiped);
         free(ki);
         return st;
     }
     if (st == MPC_OK) {
-        st = v->activate ? kp_activate(txn, ki, v) : kp_discard(txn, ki, v);
+        st = v->activate ? kp_activate(txn, ki, v, wiped) : kp_discard(txn, ki, v, wiped);
     }
     if (st == MPC_OK) {
         st = kp_keyinfo_put(txn, v->wallet, ki);
     }
     free(ki);
+    return st;
+}
+
+/*
+ * Commits txn when st is MPC_OK (else aborts it); after a commit that wiped a
+ * share, compacts the store so the wiped shares' sealed bytes leave the file's
+ * free pages too (as node_store_keys_activate does). The verdicts are committed
+ * either way: a failed compaction is logged and the next one (at the latest
+ * the startup purge) removes them. Returns: st, or the commit's status.
+ */
+static mpc_status
+kp_commit_compact(node_store *s, node_store_txn **txn, mpc_status st, int wiped,
+                  const char *request_id)
+{
+    if (st != MPC_OK) {
+        node_store_txn_abort(txn);
+        return st;
+    }
+    st = node_store_txn_commit(txn);
+    if (st == MPC_OK && wiped && node_store_compact(s) != MPC_OK) {
+        mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "request=%s", request_id);
+    }
     return st;
 }
 
@@ -140,9 +165,11 @@ node_store_keys_resolve(node_store *s, const char *request_id,
         return MPC_ERR_INVALID_ARG;
     }
     node_store_txn *txn = NULL;
+    int wiped = 0;
     mpc_status st = node_store_txn_begin(s, &txn);
     for (size_t i = 0; st == MPC_OK && i < n; i++) {
-        st = v[i].wallet != NULL && v[i].version != 0 ? kp_apply(txn, &v[i]) : MPC_ERR_INVALID_ARG;
+        st = v[i].wallet != NULL && v[i].version != 0 ? kp_apply(txn, &v[i], &wiped)
+                                                      : MPC_ERR_INVALID_ARG;
     }
     if (st == MPC_OK) {
         st = node_store_txn_req_put(txn, request_id, outcome, entry, len);
@@ -151,11 +178,7 @@ node_store_keys_resolve(node_store *s, const char *request_id,
         uint8_t m[MARKER_LEN] = {NODE_STORE_PENDING_PUBLISH};
         st = node_store_txn_put(txn, name, m, sizeof m);
     }
-    if (st == MPC_OK) {
-        return node_store_txn_commit(&txn);
-    }
-    node_store_txn_abort(&txn);
-    return st;
+    return kp_commit_compact(s, &txn, st, wiped, request_id);
 }
 
 mpc_status
@@ -174,9 +197,10 @@ node_store_keys_retract(node_store *s, const char *request_id,
         }
     }
     node_store_txn *txn = NULL;
+    int wiped = 0;
     mpc_status st = node_store_txn_begin(s, &txn);
     for (size_t i = 0; st == MPC_OK && i < n; i++) {
-        st = kp_apply(txn, &v[i]);
+        st = kp_apply(txn, &v[i], &wiped);
     }
     if (st == MPC_OK) {
         st = node_store_txn_req_put(txn, request_id, MPC_ERR_KEY_ATTEMPT_DISCARDED, entry, len);
@@ -184,11 +208,7 @@ node_store_keys_retract(node_store *s, const char *request_id,
     if (st == MPC_OK) {
         st = node_store_txn_delete(txn, name);
     }
-    if (st == MPC_OK) {
-        return node_store_txn_commit(&txn);
-    }
-    node_store_txn_abort(&txn);
-    return st;
+    return kp_commit_compact(s, &txn, st, wiped, request_id);
 }
 
 mpc_status

@@ -15,7 +15,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 32
+expect_checks 35
 ECDSA_MAX=64    # fits the 4 MB max_payload of configs/cluster/nats-server.conf
 ECDSA_MAX_1MB=26 # tss_batch_max_count(dkls-sign, n, 1 MB less the envelope) (test_batch)
 tmp=$(mktemp -d)
@@ -123,6 +123,19 @@ done
 s=$(jsig ec 0)
 openssl_verify_ecdsa "$pk" "$tmp/m/ec-1" "${s:0:64}" "${s:64:64}"
 check "secp256k1: signature 0 does not verify over message 1" $(($? == 0))
+
+# A batch under a child key (HD path): every signature verifies under the child
+# the results name (mpc-cli derives and checks it), not under the root key.
+head -4 "$tmp/ec.txt" >"$tmp/ec4.txt"
+run ec_hd sign --wallet w-batch --key-type secp256k1 --digests-file "$tmp/ec4.txt" --path m/0/5
+check "secp256k1 batch at m/0/5: 4 signatures verified by mpc-cli under the child key" \
+    $([ "$RC" -eq 0 ] && batch_check ec_hd 4; echo $?)
+child=$(jget "$tmp/ec_hd.json" child_public_key)
+s=$(jsig ec_hd 3)
+openssl_verify_ecdsa "$child" "$tmp/m/ec-3" "${s:0:64}" "${s:64:64}"
+check "secp256k1 batch at m/0/5: openssl verifies signature 3 under the child key" $?
+openssl_verify_ecdsa "$pk" "$tmp/m/ec-3" "${s:0:64}" "${s:64:64}"
+check "secp256k1 batch at m/0/5: signature 3 does not verify under the root key" $(($? == 0))
 
 # Refusals: nothing signed, no session.
 sg_before=$(sessions sign)

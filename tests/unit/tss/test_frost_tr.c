@@ -314,8 +314,8 @@ test_frost_tr_keytype_table(void **state)
     assert_null(tss_keytype_ed25519.sign_input_tweak);
     /* Round bounds fit 33-byte points. */
     assert_int_equal(tss_proto_max_msg_len(kt->sign, 3, 1, 1), TSS_MSG_HEADER_BYTES + 66 + 32);
-    assert_int_equal(tss_proto_max_msg_len(kt->keygen, 3, 1, 1),
-                     TSS_MSG_HEADER_BYTES + 2 + 3 * 33 + 33 + 32);
+    assert_int_equal(tss_proto_max_msg_len(kt->keygen, 3, 1, 1), /* + the chain-code commitment */
+                     TSS_MSG_HEADER_BYTES + 2 + 3 * 33 + 33 + 32 + TSS_DIGEST_BYTES);
 }
 
 int
