@@ -399,7 +399,7 @@ afx_begin_with(actor_fixture *f, int answer_probes, uint64_t inc, mpc_outbox *ob
                        .threshold = 2,
                        .input = in0,
                        .input_len = 8,
-                       .deadline_ms = 20000,
+                       .deadline_ms = 20000 * mpc_test_slow(), /* barriers are stretched too */
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
