@@ -337,6 +337,8 @@ ctime: deps
 	$(Q)tests/run.sh build/ctime $(CTIME_SH)
 
 # Threaded tests only: ThreadSanitizer is slow on the pure-crypto suites.
+# die_after_fork=0: test_faults forks a child that must die by the fault it
+# injects, and that child starts a cluster's threads (tsan would exit first).
 # node/: the resolver (test_keyconfirm), retry, keystate threads and the watchdog.
 TSAN_TESTS ?= $(filter tests/unit/common/test_log tests/unit/common/test_secmem_pool \
                tests/unit/transport/% tests/unit/session/% tests/unit/node/test_keyconfirm \
@@ -344,7 +346,8 @@ TSAN_TESTS ?= $(filter tests/unit/common/test_log tests/unit/common/test_secmem_
                tests/unit/node/test_keystate_node tests/unit/node/test_watchdog,$(UNIT_BIN:$(B)/%=%))
 tsan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=tsan $(addprefix build/tsan/,$(TSAN_TESTS))
-	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" MPC_TSAN=1 MPC_TEST_ONLY="$(ONLY)" \
+	$(Q)TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 die_after_fork=0" MPC_TSAN=1 \
+	    MPC_TEST_ONLY="$(ONLY)" \
 	    tests/run.sh build/tsan $(TSAN_TESTS)
 
 # make fuzz: every harness for FUZZ_SECONDS each (execs printed per harness);
