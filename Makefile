@@ -313,13 +313,15 @@ check: deps
 # --track-origins=yes finds the same errors, only says where an uninitialised
 # value came from, and makes the run 1.5x slower (a DKLs keygen: 38 s -> 59 s):
 # VALGRIND_ORIGINS=1 adds it, for a failing suite (make valgrind ONLY=...).
-# tests/valgrind.supp: library internals only, each entry with its reason.
+# tests/valgrind.supp: library internals only, each entry with its reason;
+# tests/ctime/libsodium.supp: the ctime programs also run here and mark
+# secrets, so libsodium's public result check is suppressed as in `make ctime`.
 # Each suite is bounded by 1800 s (run.sh's default is 900): the slowest,
 # test_dkls_reshare, is CPU-bound and shares the machine with the others.
 VALGRIND_ORIGINS ?=
 VALGRIND := valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --quiet $(if $(VALGRIND_ORIGINS),--track-origins=yes) \
-            --suppressions=tests/valgrind.supp
+            --suppressions=tests/valgrind.supp --suppressions=tests/ctime/libsodium.supp
 valgrind: deps
 	$(Q)$(MAKE) $(PAR) --no-print-directory build-debug-tests
 	$(Q)MPC_VALGRIND=1 MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/debug/bin RUNNER="$(VALGRIND)" \
