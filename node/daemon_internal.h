@@ -104,11 +104,11 @@ struct node_subjob {
     uint8_t child_pk[TSS_POINT_MAX_BYTES]; /* sign: the key the signature verifies under */
     size_t child_pk_len;                   /* its length, 0 if not set */
     uint32_t n_batch;                      /* batch sign: messages signed, 0 = single sign */
-    uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64];    /* batch signatures, request order */
-    uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];      /* their ECDSA recovery ids */
-    uint8_t tr_output[32];                 /* Taproot: x-only output key the sig verifies under */
-    uint8_t tr_internal[32];               /* Taproot: x-only internal key */
-    int has_tr;                            /* 1 when tr_output/tr_internal are set */
+    uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64]; /* batch signatures, request order */
+    uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];   /* their ECDSA recovery ids */
+    uint8_t tr_output[32];   /* Taproot: x-only output key the sig verifies under */
+    uint8_t tr_internal[32]; /* Taproot: x-only internal key */
+    int has_tr;              /* 1 when tr_output/tr_internal are set */
     const char *out_parties[NODE_STORE_KEYINFO_MAX_PARTIES]; /* committee/signers reported */
     size_t n_out_parties;                                    /* count */
     uint32_t out_threshold;                                  /* threshold reported */
@@ -163,7 +163,7 @@ struct node_metrics {
     uint64_t intake_paused_ms;      /* time intake waited on a full store */
     uint64_t retries;               /* sign attempts scheduled after a transient failure */
     uint64_t not_selected;          /* signs this holder was not chosen for (live signer choice) */
-    uint64_t key_retries;      /* keygen/reshare attempts scheduled after a transient failure */
+    uint64_t key_retries; /* keygen/reshare attempts scheduled after a transient failure */
     uint64_t key_attempts_discarded; /* pending keys of a failed attempt discarded (REDO) */
 };
 

@@ -538,7 +538,10 @@ add_finding(struct node_keystate_finding *out, size_t cap, size_t *n, int kind,
         const struct node_keystate_entry *k = mine != NULL ? mine : peer;
         memset(f, 0, sizeof *f);
         f->kind = (uint8_t)kind;
+        /* every caller passes mine or peer (cppcheck takes &mine[i] for NULL) */
+        // cppcheck-suppress nullPointer
         f->key_type = k->key_type;
+        // cppcheck-suppress nullPointer
         memcpy(f->wallet, k->wallet, sizeof f->wallet);
         f->my_version = mine != NULL ? mine->version : 0;
         f->peer_version = peer != NULL ? peer->version : 0;

@@ -198,6 +198,61 @@ render_store(FILE *f, struct node_daemon *d)
     gauge(f, "mpc_request_log_entries", "Request-log entries kept.", entries);
 }
 
+/* The OT-extension pair gate's counters (node/kos_node.c). */
+static void
+render_kos(FILE *f, const struct node_kos_stats *ks)
+{
+    counter(f, "mpc_kos_checks_total", "DKLs23 OT-extension checks evaluated under the pair gate.",
+            NULL, ks->checks);
+    counter(f, "mpc_kos_check_failures_total", "OT-extension checks that failed (quarantines).",
+            NULL, ks->check_failures);
+    gauge(f, "mpc_kos_quarantined_pairs", "Quarantined (accuser, accused) pairs known.",
+          ks->known_pairs);
+    gauge(f, "mpc_kos_unstored", "Quarantines not yet stored; their keys refuse signing.",
+          ks->unstored);
+    counter(f, "mpc_kos_notices_rejected_total", "Quarantine notices rejected (bad signature).",
+            NULL, ks->notices_rejected);
+}
+
+/* The key-state exchange's counters (node/keystate_node.c). */
+static void
+render_keystate(FILE *f, struct node_daemon *d)
+{
+    struct node_keystate_stats kst;
+    node_keystate_stats(d, &kst);
+    counter(f, "mpc_keystate_exchanges_total", "Key-state digests compared with a peer.", NULL,
+            kst.exchanges);
+    counter(f, "mpc_keystate_failures_total", "Key-state exchanges with no usable answer.", NULL,
+            kst.failures);
+    counter(f, "mpc_keystate_rejected_total", "Key-state queries or replies refused.", NULL,
+            kst.rejected);
+    counter(f, "mpc_keystate_findings_total", "New key-state findings (divergence, rollback, ...).",
+            NULL, kst.findings_total);
+    counter(f, "mpc_keystate_catch_ups_total", "Keys caught up after a store rollback.", NULL,
+            kst.catch_ups);
+    gauge(f, "mpc_keystate_divergent_keys", "Key findings that refuse the key (DIVERGED).",
+          kst.diverged);
+    gauge(f, "mpc_keystate_rolled_back_keys", "Keys whose peers state a newer version.",
+          kst.rolled_back);
+}
+
+/* The evidence store's counters (node/evidence.c). */
+static void
+render_evidence(FILE *f)
+{
+    struct node_evidence_stats es;
+    node_evidence_stats(&es);
+    counter(f, "mpc_evidence_stored_total", "Failed sessions' evidence kept in the store.", NULL,
+            es.stored);
+    counter(f, "mpc_evidence_evicted_total",
+            "Evidence entries evicted (oldest first) to stay within the budget.", NULL, es.evicted);
+    counter(f, "mpc_evidence_refused_total",
+            "Evidence not kept (over the per-request cap, or a store error).", NULL, es.refused);
+    gauge(f, "mpc_evidence_bytes", "Evidence bytes kept in the store.", es.bytes);
+    counter(f, "mpc_evidence_chunks_served_total", "Evidence chunks served to mpc-cli.", NULL,
+            es.served);
+}
+
 static void
 render_runtime(FILE *f, struct node_daemon *d)
 {
@@ -226,43 +281,9 @@ render_runtime(FILE *f, struct node_daemon *d)
             ms.faults);
     struct node_kos_stats ks;
     node_kos_stats(d, &ks);
-    counter(f, "mpc_kos_checks_total", "DKLs23 OT-extension checks evaluated under the pair gate.",
-            NULL, ks.checks);
-    counter(f, "mpc_kos_check_failures_total", "OT-extension checks that failed (quarantines).",
-            NULL, ks.check_failures);
-    gauge(f, "mpc_kos_quarantined_pairs", "Quarantined (accuser, accused) pairs known.",
-          ks.known_pairs);
-    gauge(f, "mpc_kos_unstored", "Quarantines not yet stored; their keys refuse signing.",
-          ks.unstored);
-    counter(f, "mpc_kos_notices_rejected_total", "Quarantine notices rejected (bad signature).",
-            NULL, ks.notices_rejected);
-    struct node_keystate_stats kst;
-    node_keystate_stats(d, &kst);
-    counter(f, "mpc_keystate_exchanges_total", "Key-state digests compared with a peer.", NULL,
-            kst.exchanges);
-    counter(f, "mpc_keystate_failures_total", "Key-state exchanges with no usable answer.", NULL,
-            kst.failures);
-    counter(f, "mpc_keystate_rejected_total", "Key-state queries or replies refused.", NULL,
-            kst.rejected);
-    counter(f, "mpc_keystate_findings_total", "New key-state findings (divergence, rollback, ...).",
-            NULL, kst.findings_total);
-    counter(f, "mpc_keystate_catch_ups_total", "Keys caught up after a store rollback.", NULL,
-            kst.catch_ups);
-    gauge(f, "mpc_keystate_divergent_keys", "Key findings that refuse the key (DIVERGED).",
-          kst.diverged);
-    gauge(f, "mpc_keystate_rolled_back_keys", "Keys whose peers state a newer version.",
-          kst.rolled_back);
-    struct node_evidence_stats es;
-    node_evidence_stats(&es);
-    counter(f, "mpc_evidence_stored_total", "Failed sessions' evidence kept in the store.", NULL,
-            es.stored);
-    counter(f, "mpc_evidence_evicted_total",
-            "Evidence entries evicted (oldest first) to stay within the budget.", NULL, es.evicted);
-    counter(f, "mpc_evidence_refused_total",
-            "Evidence not kept (over the per-request cap, or a store error).", NULL, es.refused);
-    gauge(f, "mpc_evidence_bytes", "Evidence bytes kept in the store.", es.bytes);
-    counter(f, "mpc_evidence_chunks_served_total", "Evidence chunks served to mpc-cli.", NULL,
-            es.served);
+    render_kos(f, &ks);
+    render_keystate(f, d);
+    render_evidence(f);
     counter(f, "mpc_kos_notices_loaded_total",
             "Peers' quarantine notices reloaded from the store at start.", NULL, ks.notices_loaded);
     counter(f, "mpc_kos_notices_unsaved_total",

@@ -179,15 +179,16 @@ inbound_send_done(void *arg, uint64_t owner, mpc_status st, uint32_t attempts)
             s->probe_retry[c->peer] = 1;
             s->probe_dirty = 1;
             session_schedule_locked(s);
-        } else if (st == MPC_ERR_GONE && !c->is_probe) {
+        } else if (st == MPC_ERR_GONE) {
             /* Fail only if we do not finish soon (janitor, gone_grace_ms): a
-             * DONE peer answers GONE to a retry of a message it already had. */
+             * DONE peer answers GONE to a retry of a message it already had,
+             * and a FAILED one to a late probe retry (probes outlive the
+             * barrier) after its ABORT, which must be handled first. */
             if (s->gone_at_ms == 0) {
                 s->gone_at_ms = mpc_clock_mono_ms();
                 s->gone_peer = c->peer;
             }
-        } else if ((st == MPC_ERR_GONE || st == MPC_ERR_PEER_UNAVAILABLE) &&
-                   s->pending_fail == MPC_OK) {
+        } else if (st == MPC_ERR_PEER_UNAVAILABLE && s->pending_fail == MPC_OK) {
             s->pending_fail = st;
             s->pending_culprit = c->peer;
             session_schedule_locked(s);

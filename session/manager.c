@@ -242,6 +242,7 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
     uint32_t gone_peer = s->gone_peer;
     uint64_t abort_at = s->abort_at_ms;
     uint32_t abort_peer = s->abort_peer;
+    size_t queued = s->mb_len;
     uint32_t missing = SESSION_NO_CULPRIT;
     for (uint32_t p = 0; p < s->n && state == SESSION_STATE_BARRIER; p++) {
         if (p != s->self && !s->probe_ok[p]) {
@@ -259,7 +260,10 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
         mpc_log(MPC_LOG_INFO, "session", "peer_aborted", "sid=%s peer=%s", s->sid_hex,
                 abort_peer < s->n ? s->party_ids[abort_peer] : "-");
         session_request_fail(s, MPC_ERR_GONE, SESSION_NO_CULPRIT);
-    } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms) {
+    } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms && queued == 0) {
+        /* Only once the actor has handled what arrived: a peer that failed
+         * publishes its ABORT before its tombstone answers GONE, and that
+         * ABORT (no culprit) may still wait in a busy actor's mailbox. */
         session_request_fail(s, MPC_ERR_GONE, gone_peer);
     } else if (now >= s->deadline_at_ms) {
         session_request_fail(s, MPC_ERR_DEADLINE, SESSION_NO_CULPRIT);

@@ -84,7 +84,8 @@ typedef struct {
     uint64_t gone_grace_ms;       /* a GONE answer to a direct send fails the session only if
                                      it has not finished this long after, default 1000 (a
                                      peer that is DONE answers GONE to a retry of a message
-                                     it already had; one that FAILED also sends ABORT) */
+                                     it already had; one that FAILED also sends ABORT, first:
+                                     the GONE waits until the mailbox is handled) */
     uint64_t abort_grace_ms;      /* an ABORT from a peer fails the session (MPC_ERR_GONE naming
                                      it) only if it has not ended by itself this long after,
                                      default 200, 0 = at once: a peer that caught a cheater

@@ -167,6 +167,8 @@ session_registry_collect(struct session_manager *m, size_t *n)
         reg_live *live = m->live;
         HASH_ITER(hh, live, e, tmp)
         {
+            /* cppcheck does not read uthash.h (a system header): HASH_ITER sets e */
+            // cppcheck-suppress uninitvar
             session_ref(e->s);
             v[(*n)++] = e->s;
         }

@@ -579,6 +579,8 @@ transport_direct_sender_cancel_owner(transport_direct_sender *ds, uint64_t owner
     struct ds_job *j, *tmp;
     HASH_ITER(hh, ds->jobs, j, tmp)
     {
+        /* cppcheck does not read uthash.h (a system header): HASH_ITER sets j */
+        // cppcheck-suppress uninitvar
         if (j->owner == owner) {
             ds_finish(ds, j, MPC_ERR_CANCELLED);
         }
@@ -676,6 +678,8 @@ transport_direct_sender_shutdown(transport_direct_sender *ds)
     struct ds_job *j, *tmp;
     HASH_ITER(hh, ds->jobs, j, tmp)
     {
+        /* cppcheck does not read uthash.h (a system header): HASH_ITER sets j */
+        // cppcheck-suppress uninitvar
         ds_finish(ds, j, MPC_ERR_CANCELLED);
     }
     pthread_cond_broadcast(&ds->cv);

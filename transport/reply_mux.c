@@ -125,6 +125,8 @@ transport_reply_mux_request(transport_reply_mux *m, transport_publish_request_fn
     pthread_mutex_lock(&m->mu);
     w.id = m->next_id++;
     w.next = m->waiters;
+    /* on this stack frame until mux_unlink below, under the same lock */
+    // cppcheck-suppress autoVariables
     m->waiters = &w;
     pthread_mutex_unlock(&m->mu);
     mpc_status st = transport_subject_inbox_reply(rsub, sizeof rsub, m->prefix, 'r', &w.id, 1);

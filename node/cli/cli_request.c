@@ -424,6 +424,8 @@ apply_defaults(struct cli_req_opts *o)
     return 0;
 }
 
+static int req_parse_finish(struct cli_req_opts *o, const char *usage);
+
 int
 cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
 {
@@ -490,6 +492,14 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
     if (optind != argc) {
         return cli_usage_error(usage, "unexpected argument");
     }
+    return req_parse_finish(o, usage);
+}
+
+/* After the options: a saved request (--request, --approval) is loaded; otherwise the
+ * defaults are applied and the required options checked. Returns: as cli_req_parse. */
+static int
+req_parse_finish(struct cli_req_opts *o, const char *usage)
+{
     if (o->request_file != NULL || o->n_approvals > 0) {
         if (o->request_file == NULL) {
             return cli_usage_error(usage, "--approval needs --request (an approval signs the "

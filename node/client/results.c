@@ -16,6 +16,95 @@
 #define ENTRY_FLAG_DIGEST 0x01u /* flags: the request digest follows the client id */
 #define ENTRY_DIGEST      32u   /* its size */
 
+/* ECDSA fields: r, s, recovery id and the 65-byte compact form (in compact, the caller's). */
+static void
+result_put_ecdsa(Mpc__Result *r, const struct node_client_result_info *in, uint8_t compact[65])
+{
+    memcpy(compact, in->ecdsa_rs, 64);
+    compact[64] = (uint8_t)in->recovery_id;
+    r->ecdsa_r.data = compact;
+    r->ecdsa_r.len = 32;
+    r->ecdsa_s.data = compact + 32;
+    r->ecdsa_s.len = 32;
+    r->recovery_id = in->recovery_id;
+    r->ecdsa_compact.data = compact;
+    r->ecdsa_compact.len = 65;
+}
+
+/* The optional Taproot (35-37) and HD (29-31) fields, set only when given. */
+static void
+result_put_taproot_hd(Mpc__Result *r, const struct node_client_result_info *in)
+{
+    if (in->schnorr_signature != NULL && in->taproot_output_key != NULL &&
+        in->taproot_internal_key != NULL) {
+        r->schnorr_signature.data = (uint8_t *)in->schnorr_signature;
+        r->schnorr_signature.len = 64;
+        r->taproot_output_key.data = (uint8_t *)in->taproot_output_key;
+        r->taproot_output_key.len = 32;
+        r->taproot_internal_key.data = (uint8_t *)in->taproot_internal_key;
+        r->taproot_internal_key.len = 32;
+    }
+    if (in->chain_code != NULL) {
+        r->chain_code.data = (uint8_t *)in->chain_code;
+        r->chain_code.len = 32;
+    }
+    if (in->derivation_path != NULL && in->derivation_path[0] != '\0') {
+        r->derivation_path = (char *)in->derivation_path;
+    }
+    if (in->child_public_key != NULL && in->child_public_key_len > 0) {
+        r->child_public_key.data = (uint8_t *)in->child_public_key;
+        r->child_public_key.len = in->child_public_key_len;
+    }
+}
+
+/*
+ * Evidence: the first envelopes that fit NODE_CLIENT_EVIDENCE_MAX (at most 8,
+ * into ev), and the whole evidence, kept by the node, bound by its digest
+ * (into ev_digest).
+ */
+static void
+result_put_evidence(Mpc__Result *r, const struct node_client_result_info *in,
+                    ProtobufCBinaryData ev[8], uint8_t ev_digest[NODE_CLIENT_EVIDENCE_DIGEST])
+{
+    size_t ev_bytes = 0;
+    for (size_t i = 0; in->evidence != NULL && i < in->n_evidence && r->n_evidence < 8; i++) {
+        if (ev_bytes + in->evidence_lens[i] <= NODE_CLIENT_EVIDENCE_MAX) {
+            ev[r->n_evidence].data = (uint8_t *)in->evidence[i];
+            ev[r->n_evidence++].len = in->evidence_lens[i];
+            ev_bytes += in->evidence_lens[i];
+        }
+    }
+    r->evidence = r->n_evidence > 0 ? ev : NULL;
+    uint8_t *packed = NULL;
+    size_t packed_len = 0, n_all = in->n_evidence < 8 ? in->n_evidence : 8;
+    if (in->evidence != NULL && n_all > 0 &&
+        node_client_evidence_pack(in->evidence, in->evidence_lens, n_all, &packed, &packed_len) ==
+            MPC_OK) {
+        node_client_evidence_digest(ev_digest, packed, packed_len);
+        r->evidence_digest.data = ev_digest;
+        r->evidence_digest.len = NODE_CLIENT_EVIDENCE_DIGEST;
+        r->evidence_size = packed_len;
+    }
+    free(packed);
+}
+
+/* A batch's signatures and recovery ids (32-33), in bsig and brec (the caller's). */
+static void
+result_put_batch(Mpc__Result *r, const struct node_client_result_info *in,
+                 ProtobufCBinaryData bsig[NODE_CLIENT_RESULT_BATCH_MAX],
+                 uint32_t brec[NODE_CLIENT_RESULT_BATCH_MAX])
+{
+    for (size_t i = 0; in->batch_sigs != NULL && i < in->n_batch; i++) {
+        bsig[i].data = (uint8_t *)in->batch_sigs + 64 * i;
+        bsig[i].len = 64;
+        brec[i] = in->batch_recids != NULL ? in->batch_recids[i] : 0;
+    }
+    r->n_signatures = in->batch_sigs != NULL ? in->n_batch : 0;
+    r->signatures = r->n_signatures > 0 ? bsig : NULL;
+    r->n_recovery_ids = in->batch_recids != NULL ? r->n_signatures : 0;
+    r->recovery_ids = r->n_recovery_ids > 0 ? brec : NULL;
+}
+
 mpc_status
 node_client_result_encode(const struct node_client_result_info *in, uint8_t **out, size_t *out_len)
 {
@@ -36,15 +125,7 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     }
     uint8_t compact[65];
     if (in->ecdsa_rs != NULL) {
-        memcpy(compact, in->ecdsa_rs, 64);
-        compact[64] = (uint8_t)in->recovery_id;
-        r.ecdsa_r.data = compact;
-        r.ecdsa_r.len = 32;
-        r.ecdsa_s.data = compact + 32;
-        r.ecdsa_s.len = 32;
-        r.recovery_id = in->recovery_id;
-        r.ecdsa_compact.data = compact;
-        r.ecdsa_compact.len = 65;
+        result_put_ecdsa(&r, in, compact);
     }
     r.request_id = (char *)in->request_id;
     r.op = (Mpc__Op)in->op;
@@ -62,15 +143,7 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
     r.public_key.len = in->public_key_len;
     r.eddsa_signature.data = (uint8_t *)in->signature;
     r.eddsa_signature.len = in->signature_len;
-    if (in->schnorr_signature != NULL && in->taproot_output_key != NULL &&
-        in->taproot_internal_key != NULL) {
-        r.schnorr_signature.data = (uint8_t *)in->schnorr_signature;
-        r.schnorr_signature.len = 64;
-        r.taproot_output_key.data = (uint8_t *)in->taproot_output_key;
-        r.taproot_output_key.len = 32;
-        r.taproot_internal_key.data = (uint8_t *)in->taproot_internal_key;
-        r.taproot_internal_key.len = 32;
-    }
+    result_put_taproot_hd(&r, in);
     r.key_version = in->key_version;
     r.n_participants = in->n_participants;
     r.participants = (char **)in->participants;
@@ -83,51 +156,13 @@ node_client_result_encode(const struct node_client_result_info *in, uint8_t **ou
         r.request_digest.len = NODE_CLIENT_REQUEST_DIGEST_LEN;
     }
     ProtobufCBinaryData ev[8];
-    size_t ev_bytes = 0;
-    for (size_t i = 0; in->evidence != NULL && i < in->n_evidence && r.n_evidence < 8; i++) {
-        if (ev_bytes + in->evidence_lens[i] <= NODE_CLIENT_EVIDENCE_MAX) {
-            ev[r.n_evidence].data = (uint8_t *)in->evidence[i];
-            ev[r.n_evidence++].len = in->evidence_lens[i];
-            ev_bytes += in->evidence_lens[i];
-        }
-    }
-    r.evidence = r.n_evidence > 0 ? ev : NULL;
-    if (in->chain_code != NULL) {
-        r.chain_code.data = (uint8_t *)in->chain_code;
-        r.chain_code.len = 32;
-    }
-    if (in->derivation_path != NULL && in->derivation_path[0] != '\0') {
-        r.derivation_path = (char *)in->derivation_path;
-    }
-    if (in->child_public_key != NULL && in->child_public_key_len > 0) {
-        r.child_public_key.data = (uint8_t *)in->child_public_key;
-        r.child_public_key.len = in->child_public_key_len;
-    }
-    /* the whole evidence, kept by the node, is bound here by its digest */
-    uint8_t *packed = NULL, ev_digest[NODE_CLIENT_EVIDENCE_DIGEST];
-    size_t packed_len = 0, n_all = in->n_evidence < 8 ? in->n_evidence : 8;
-    if (in->evidence != NULL && n_all > 0 &&
-        node_client_evidence_pack(in->evidence, in->evidence_lens, n_all, &packed, &packed_len) ==
-            MPC_OK) {
-        node_client_evidence_digest(ev_digest, packed, packed_len);
-        r.evidence_digest.data = ev_digest;
-        r.evidence_digest.len = sizeof ev_digest;
-        r.evidence_size = packed_len;
-    }
-    free(packed);
+    uint8_t ev_digest[NODE_CLIENT_EVIDENCE_DIGEST];
+    result_put_evidence(&r, in, ev, ev_digest);
     r.n_disputed = in->disputed != NULL && in->n_disputed <= 2 ? in->n_disputed : 0;
     r.disputed = r.n_disputed > 0 ? (char **)in->disputed : NULL;
     ProtobufCBinaryData bsig[NODE_CLIENT_RESULT_BATCH_MAX];
     uint32_t brec[NODE_CLIENT_RESULT_BATCH_MAX];
-    for (size_t i = 0; in->batch_sigs != NULL && i < in->n_batch; i++) {
-        bsig[i].data = (uint8_t *)in->batch_sigs + 64 * i;
-        bsig[i].len = 64;
-        brec[i] = in->batch_recids != NULL ? in->batch_recids[i] : 0;
-    }
-    r.n_signatures = in->batch_sigs != NULL ? in->n_batch : 0;
-    r.signatures = r.n_signatures > 0 ? bsig : NULL;
-    r.n_recovery_ids = in->batch_recids != NULL ? r.n_signatures : 0;
-    r.recovery_ids = r.n_recovery_ids > 0 ? brec : NULL;
+    result_put_batch(&r, in, bsig, brec);
     size_t len = mpc__result__get_packed_size(&r);
     *out = malloc(len + 1);
     if (*out == NULL) {
@@ -346,6 +381,46 @@ tr_bin(struct tr_buf *b, const ProtobufCBinaryData *d)
     tr_bytes(b, d->data, d->len);
 }
 
+/*
+ * The optional blocks of the transcript (after field 26), each present only
+ * when one of its fields is: 27-28 (evidence digest), then blocks tagged by
+ * their first field number: 29-31 (HD), 32-33 (batch), 35-37 (Taproot).
+ */
+static void
+tr_optional_blocks(struct tr_buf *b, const Mpc__Result *r)
+{
+    if (r->evidence_digest.len > 0 || r->evidence_size > 0) { /* absent in older results */
+        tr_bin(b, &r->evidence_digest);                       /* 27 */
+        tr_u64(b, r->evidence_size);                          /* 28 */
+    }
+    if (r->chain_code.len > 0 || (r->derivation_path != NULL && r->derivation_path[0] != '\0') ||
+        r->child_public_key.len > 0) {   /* absent in results without HD fields */
+        tr_u32(b, 29);                   /* tagged by number, like 32 */
+        tr_bin(b, &r->chain_code);       /* 29 */
+        tr_str(b, r->derivation_path);   /* 30 */
+        tr_bin(b, &r->child_public_key); /* 31 */
+    }
+    if (r->n_signatures > 0 || r->n_recovery_ids > 0) { /* batch only: tagged by number */
+        tr_u32(b, 32);
+        tr_u32(b, (uint32_t)r->n_signatures); /* 32 */
+        for (size_t i = 0; i < r->n_signatures; i++) {
+            tr_bin(b, &r->signatures[i]);
+        }
+        tr_u32(b, 33);
+        tr_u32(b, (uint32_t)r->n_recovery_ids); /* 33 */
+        for (size_t i = 0; i < r->n_recovery_ids; i++) {
+            tr_u32(b, r->recovery_ids[i]);
+        }
+    }
+    if (r->schnorr_signature.len > 0 || r->taproot_output_key.len > 0 ||
+        r->taproot_internal_key.len > 0) {   /* Taproot signs only */
+        tr_u32(b, 35);                       /* tagged by number */
+        tr_bin(b, &r->schnorr_signature);    /* 35 */
+        tr_bin(b, &r->taproot_output_key);   /* 36 */
+        tr_bin(b, &r->taproot_internal_key); /* 37 */
+    }
+}
+
 mpc_status
 node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_len)
 {
@@ -398,36 +473,7 @@ node_client_result_transcript(const Mpc__Result *r, uint8_t **out, size_t *out_l
     for (size_t i = 0; i < r->n_evidence; i++) {
         tr_bin(&b, &r->evidence[i]);
     }
-    if (r->evidence_digest.len > 0 || r->evidence_size > 0) { /* absent in older results */
-        tr_bin(&b, &r->evidence_digest);                      /* 27 */
-        tr_u64(&b, r->evidence_size);                         /* 28 */
-    }
-    if (r->chain_code.len > 0 || (r->derivation_path != NULL && r->derivation_path[0] != '\0') ||
-        r->child_public_key.len > 0) {    /* absent in results without HD fields */
-        tr_u32(&b, 29);                   /* tagged by number, like 32 */
-        tr_bin(&b, &r->chain_code);       /* 29 */
-        tr_str(&b, r->derivation_path);   /* 30 */
-        tr_bin(&b, &r->child_public_key); /* 31 */
-    }
-    if (r->n_signatures > 0 || r->n_recovery_ids > 0) { /* batch only: tagged by number */
-        tr_u32(&b, 32);
-        tr_u32(&b, (uint32_t)r->n_signatures); /* 32 */
-        for (size_t i = 0; i < r->n_signatures; i++) {
-            tr_bin(&b, &r->signatures[i]);
-        }
-        tr_u32(&b, 33);
-        tr_u32(&b, (uint32_t)r->n_recovery_ids); /* 33 */
-        for (size_t i = 0; i < r->n_recovery_ids; i++) {
-            tr_u32(&b, r->recovery_ids[i]);
-        }
-    }
-    if (r->schnorr_signature.len > 0 || r->taproot_output_key.len > 0 ||
-        r->taproot_internal_key.len > 0) {    /* Taproot signs only */
-        tr_u32(&b, 35);                       /* tagged by number */
-        tr_bin(&b, &r->schnorr_signature);    /* 35 */
-        tr_bin(&b, &r->taproot_output_key);   /* 36 */
-        tr_bin(&b, &r->taproot_internal_key); /* 37 */
-    }
+    tr_optional_blocks(&b, r);
     if (b.failed) {
         free(b.p);
         return MPC_ERR_NOMEM;

@@ -288,6 +288,9 @@ setup_on(void **state, int nats, uint64_t barrier_ms, uint32_t retry_base_ms)
     cfg.peers = f->pt0;
     cfg.workers = 2;
     cfg.janitor_tick_ms = 20;
+    /* stretched like the other deadlines: under load a flood kept the session
+     * busy past a native 30 s and it ended idle (test_actor_limits) */
+    cfg.idle_timeout_ms *= mpc_test_slow();
     if (barrier_ms != 0) {
         cfg.barrier_timeout_ms = barrier_ms;
     }
@@ -315,8 +318,17 @@ afx_setup_nats(void **state)
     return setup_on(state, 1, 0, 0);
 }
 
+/* The manager's default barrier (10 s), stretched: a test that passes the
+ * barrier must not meet its deadline on a loaded machine under valgrind
+ * (1 s x 4 expired there before the probes were answered). */
 int
 afx_setup_barrier(void **state)
+{
+    return setup_on(state, 0, 10000 * mpc_test_slow(), 0);
+}
+
+int
+afx_setup_barrier_short(void **state)
 {
     return setup_on(state, 0, 1000 * mpc_test_slow(), 0);
 }
@@ -401,7 +413,7 @@ afx_begin_with(actor_fixture *f, int answer_probes, uint64_t inc, mpc_outbox *ob
                        .threshold = 2,
                        .input = in0,
                        .input_len = 8,
-                       .deadline_ms = 20000,
+                       .deadline_ms = 20000 * mpc_test_slow(), /* barriers are stretched too */
                        .done = on_done,
                        .done_arg = f};
     assert_int_equal(session_manager_start(f->m0, &sp), MPC_OK);
@@ -435,7 +447,7 @@ afx_begin(actor_fixture *f, mpc_outbox *ob)
 stk_outcome
 afx_outcome_wait(actor_fixture *f, uint64_t timeout_ms)
 {
-    int ended = stk_tracker_wait(&f->tr, 1, timeout_ms);
+    int ended = stk_tracker_wait(&f->tr, 1, timeout_ms * mpc_test_slow());
     pthread_mutex_lock(&f->tr.mu);
     stk_outcome o = f->out;
     pthread_mutex_unlock(&f->tr.mu); /* before asserting: a failure must not leave it locked */

@@ -70,13 +70,17 @@ int afx_setup(void **state);
 /* cmocka setup: the fixture on the group's nats-server (afx_nats_start). */
 int afx_setup_nats(void **state);
 
-/* cmocka setup: on the in-memory net with a short barrier (1 s, stretched for
- * slow runners), for the barrier tests. */
+/* cmocka setup: on the in-memory net with the default barrier (10 s, stretched
+ * for slow runners), for the barrier tests that pass the barrier. */
 int afx_setup_barrier(void **state);
 /* cmocka setup: n0's direct sends back off AFX_SLOW_RETRY_MS (no jitter)
  * after a failed try; the barrier allows 4 times that. */
 #define AFX_SLOW_RETRY_MS 15000u
 int afx_setup_slow_retry(void **state);
+
+/* The same with a short barrier (1 s, stretched), for a test that waits for it
+ * to expire. */
+int afx_setup_barrier_short(void **state);
 
 /* cmocka teardown of any of them. */
 int afx_teardown(void **state);
@@ -98,7 +102,8 @@ void afx_begin_with(actor_fixture *f, int answer_probes, uint64_t inc, mpc_outbo
 /* Subscribes the fake's .r (n0's probes bring it n0's ephemeral key). */
 void afx_subscribe_ready(actor_fixture *f);
 
-/* Waits (timeout_ms) for n0's outcome, which must come exactly once. Returns: a copy. */
+/* Waits (timeout_ms, stretched by mpc_test_slow) for n0's outcome, which must come exactly
+ * once. Returns: a copy. */
 stk_outcome afx_outcome_wait(actor_fixture *f, uint64_t timeout_ms);
 
 /* Waits (timeout_ms, 0: no wait) for the first message from n0 of round r and

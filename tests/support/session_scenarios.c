@@ -66,7 +66,8 @@ stk_sc_concurrent(const char *url, uint32_t n, uint32_t count)
      * Deadlines are not under test here (stalled_peer tests them). */
     o.cfg.sign_deadline_ms *= 4;
     o.cfg.idle_timeout_ms *= 4;
-    if (mpc_test_slow() > 1 && (url == NULL || getenv("MPC_VALGRIND") != NULL)) {
+    if ((mpc_test_under_valgrind() || mpc_test_under_tsan()) &&
+        (url == NULL || mpc_test_under_valgrind())) {
         /* The in-memory net routes each message past every subscription under
          * one lock, and valgrind runs one thread at a time: 1000 live party
          * sessions then take minutes and retry storms follow per-try timeouts.
@@ -508,8 +509,9 @@ stk_sc_shutdown_drain(const char *url)
 
 /* Normal sessions per batch: 100; under valgrind, which runs one thread at a
  * time, 300 live party sessions outlast their barrier and deadlines on a
- * loaded machine (1 of 100 failed in the second batch), so 40. */
-enum { NORMAL = 100, NORMAL_VALGRIND = 40, NODES = 3 };
+ * loaded machine (1 of 100 failed in the second batch; at a load of 40 on
+ * 2 cores, 40 still failed), so 24: a fault every 8 normal sessions. */
+enum { NORMAL = 100, NORMAL_VALGRIND = 24, NODES = 3 };
 
 /* One injected fault: party, round, kind, and the statuses it must produce. */
 typedef struct {

@@ -58,6 +58,8 @@ stk_options_default(stk_options *o, uint32_t nodes)
     o->cfg.reshare_deadline_ms = 30000 * slow;
     o->cfg.idle_timeout_ms = 30000 * slow;
     o->cfg.janitor_tick_ms = 20;
+    o->cfg.gone_grace_ms = 1000 * slow;
+    o->cfg.abort_grace_ms = 200 * slow;
     /* Retries are bounded by count: under valgrind on a loaded machine 60
      * attempts (~12 s) ran out before a barrier peer could answer. */
     o->policy.max_attempts = (uint32_t)(60 * slow);

@@ -3,6 +3,7 @@
  */
 #include "tests/support/test_util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +57,68 @@ mpc_test_under_tsan(void)
     return getenv("MPC_TSAN") != NULL;
 }
 
+/*
+ * The machine's contention right now: wall time over thread CPU time of a
+ * CPU-bound loop of 50 ms CPU (at most 5 s wall, at most 2^32 steps): 1 on an
+ * idle core, ~10 with a load of 30 on 2 cores. Rounded up, between 1 and 8.
+ * The same measure as cpu_scale in tests/integration/lib/common.sh.
+ */
+static uint64_t
+measured_contention(void)
+{
+    struct timespec w0, c0, w, c;
+    double wall = 0, cpu = 0;
+    volatile uint64_t sink = 0;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    for (uint64_t i = 1; i < (1ULL << 32); i++) {
+        sink += i;
+        if ((i & 0xfff) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &w);
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+            wall = (double)(w.tv_sec - w0.tv_sec) + (double)(w.tv_nsec - w0.tv_nsec) / 1e9;
+            cpu = (double)(c.tv_sec - c0.tv_sec) + (double)(c.tv_nsec - c0.tv_nsec) / 1e9;
+            if (cpu >= 0.05 || wall >= 5.0) {
+                break;
+            }
+        }
+    }
+    double r = wall / (cpu > 1e-6 ? cpu : 1e-6);
+    uint64_t k = 1;
+    while (k < 8 && (double)k < r - 0.1) { /* ceil(r - 0.1), clamped */
+        k++;
+    }
+    return k;
+}
+
+static pthread_once_t slow_once = PTHREAD_ONCE_INIT;
+static uint64_t slow_factor;
+
+static void
+slow_init(void)
+{
+    const char *env = getenv("MPC_TEST_SLOW");
+    unsigned long long v = env != NULL ? strtoull(env, NULL, 10) : 0;
+    if (v >= 1 && v <= 1000) {
+        slow_factor = v;
+        return;
+    }
+    uint64_t base = mpc_test_under_valgrind() || mpc_test_under_tsan() ? 4 : 1;
+    uint64_t k = measured_contention();
+    slow_factor = base * k;
+    if (slow_factor > 1) {
+        printf("slow: deadlines x%llu (x%llu for the runner, x%llu measured contention;"
+               " MPC_TEST_SLOW=<n> sets it)\n",
+               (unsigned long long)slow_factor, (unsigned long long)base, (unsigned long long)k);
+        fflush(stdout);
+    }
+}
+
 uint64_t
 mpc_test_slow(void)
 {
-    return mpc_test_under_valgrind() || mpc_test_under_tsan() ? 4 : 1;
+    pthread_once(&slow_once, slow_init);
+    return slow_factor;
 }
 
 int

@@ -4,7 +4,8 @@
  * environment probes for slow runners (valgrind, tsan).
  *
  * THREAD SAFETY: mpc_test_seed() is called once per test program from the
- * main thread; mpc_test_rand() keeps its state in the caller's variable.
+ * main thread; mpc_test_rand() keeps its state in the caller's variable;
+ * mpc_test_slow() may be called from any thread.
  */
 #ifndef MPC_TESTS_SUPPORT_TEST_UTIL_H
 #define MPC_TESTS_SUPPORT_TEST_UTIL_H
@@ -30,8 +31,11 @@ int mpc_test_under_tsan(void);
 
 /*
  * Returns: the factor by which deadlines sized for native speed are
- * stretched: 4 under valgrind or tsan (threads serialised, everything
- * slower), else 1. The one such factor of the suites.
+ * stretched: the machine's contention measured at the first call (1..8:
+ * wall over CPU time of a short CPU-bound loop), times 4 under valgrind or
+ * tsan (threads serialised, everything slower); printed when above 1.
+ * MPC_TEST_SLOW=<n> sets it. The one such factor of the suites. Thread-safe
+ * (computed once).
  */
 uint64_t mpc_test_slow(void);
 

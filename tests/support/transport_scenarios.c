@@ -129,6 +129,8 @@ tk_sc_late_subscriber(const tk_factory *f)
     assert_true(tk_attempt_log_init(&log, 4));
     transport_direct_sender_config cfg = {.on_attempt = tk_attempt_log_fn, .on_attempt_arg = &log};
     transport_retry_policy_default(&cfg.policy);
+    /* the tries (capped 1 s apart) must outlast the stretched schedule below */
+    cfg.policy.max_attempts *= (uint32_t)mpc_test_slow();
     transport *s = tk_make(f, "sender", &cfg);
     transport *r = tk_make(f, "receiver", NULL);
     tk_collector c;

@@ -89,13 +89,24 @@ test_actor_flood_of_large_broadcasts(void **state)
     afx_begin(f, &b1);
     (void)afx_find_round(f, 1); /* the session is live and running round 1 */
     long long before = rss_settled();
-    /* 200 MB natively; under valgrind, which runs ~50x slower, 50 MB still
-     * far exceeds the 10 MB the resident size may grow by. */
-    const uint64_t count = mpc_test_under_valgrind() ? 50 : 200;
+    /* 200 MB natively; under valgrind, which runs ~50x slower (a loaded
+     * machine: 5 s a message), 25 MB still exceeds 2.5 times over the 10 MB
+     * the resident size may grow by. */
+    const uint64_t count = mpc_test_under_valgrind() || mpc_test_under_tsan() ? 25 : 200;
     for (uint64_t i = 0; i < count; i++) {
         bcast_blob(f, 1 + (uint32_t)(i % 4), 1000 + i, blob, blob_len);
     }
-    assert_int_equal(AFX_STAT_WAIT(f, oversized, count), count);
+    /* Each wait is bounded; another follows while the count still grows (at a
+     * load of 70 on 2 cores, tsan handled 18 MB in the first wait). */
+    uint64_t seen = 0, prev = 0;
+    for (uint64_t round = 0; round <= count && (round == 0 || seen > prev); round++) {
+        prev = seen;
+        seen = AFX_STAT_WAIT(f, oversized, count);
+        if (seen >= count) {
+            break;
+        }
+    }
+    assert_int_equal(seen, count);
     long long after = rss_settled();
     free(blob);
     print_message("RSS before %lld after %lld bytes\n", before, after);

@@ -20,7 +20,7 @@
 #include "transport/fault_transport.h"
 #include "transport/mem_transport.h"
 
-#define WAIT_MS 5000u /* bound of every wait */
+#define WAIT_MS 5000u /* bound of every wait (stretched by mpc_test_slow) */
 
 /* What a subscriber saw / what send completions reported. */
 struct seen {
@@ -82,7 +82,7 @@ on_done(void *arg, uint64_t owner, mpc_status st, uint32_t attempts)
 static int
 wait_for(struct seen *s, const int *field, int want)
 {
-    uint64_t until = mpc_clock_mono_ms() + WAIT_MS;
+    uint64_t until = mpc_clock_mono_ms() + WAIT_MS * mpc_test_slow();
     pthread_mutex_lock(&s->mu);
     while (*field < want && mpc_clock_mono_ms() < until) {
         struct timespec ts;
@@ -117,7 +117,9 @@ rig_up(struct rig *r, const char *spec, int wrap_b)
     mc.sender.policy.max_attempts = 2;
     mc.sender.policy.base_ms = 10;
     mc.sender.policy.cap_ms = 10;
-    mc.sender.policy.per_try_timeout_ms = 100;
+    /* a try that outlasts its timeout is sent again: on a loaded machine an
+     * ACK took longer than 100 ms and the receiver saw the message twice */
+    mc.sender.policy.per_try_timeout_ms = (uint32_t)(100 * mpc_test_slow());
     assert_int_equal(transport_mem_net_create(&nc, &r->net), MPC_OK);
     assert_int_equal(transport_fault_config_parse(spec, &fc), MPC_OK);
     fc.seed = g_seed;

@@ -451,13 +451,14 @@ test_jetstream_fetch_gathers_batch(void **state)
     }
     transport_js_msg *m[8] = {0};
     size_t total = 0;
-    size_t want[2] = {3, 2};
     for (int round = 0; round < 2; round++) {
         size_t n = 0;
         assert_int_equal(transport_js_fetch(c, m, round == 0 ? 3 : 8, &n, 3000 * mpc_test_slow()),
                          MPC_OK);
-        /* Under a slow runner a message may come late: never more than asked or published. */
-        assert_true(n >= 1 && n <= want[round]);
+        /* Under a slow runner a message may come late (the first fetch then gathers fewer
+         * than 3 and the second more than the 2 left after 3): never more than asked, nor
+         * than published and not yet fetched. */
+        assert_true(n >= 1 && n <= (round == 0 ? 3 : 5 - total));
         for (size_t k = 0; k < n; k++) {
             assert_int_equal(transport_js_msg_ack(m[k], 2000), MPC_OK);
             transport_js_msg_destroy(m[k]);

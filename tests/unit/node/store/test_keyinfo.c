@@ -156,7 +156,7 @@ test_keyinfo_validate_rejects_each_invariant(void **state)
         assert_int_equal(node_store_keyinfo_encode(enc, sizeof(enc), &len, &ki),                   \
                          MPC_ERR_INVALID_ARG);                                                     \
     } while (0)
-    EXPECT_INVALID(ki.key_type = 4); /* 1..3: ed25519, secp256k1, secp256k1-tr */
+    EXPECT_INVALID(ki.key_type = 4);        /* 1..3: ed25519, secp256k1, secp256k1-tr */
     EXPECT_INVALID(ki.public_key_len = 32); /* secp256k1 needs 33 */
     EXPECT_INVALID(ki.n_versions = 0);
     EXPECT_INVALID(ki.n_versions = NODE_STORE_KEYINFO_MAX_VERSIONS + 1);
