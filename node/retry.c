@@ -1,13 +1,13 @@
 /*
  * retry.c — the cluster's retry of a failed sign: the transient table, the
- * backoff, the attempt points and the retry thread (node/retry.h,
+ * slot choice, the attempt points and the retry thread (node/retry.h,
  * docs/DESIGN.md §4.4).
  *
  * DESIGN (threads and ownership): node_retry_offer runs on a session worker
  * inside the completion callback; it moves the sub-job onto this module's
  * queue (the job stays in d->jobs, pending stays 1, so InProgress keeps the
  * JetStream message alive). The retry thread owns a queued sub-job: when its
- * backoff is over it prepares it again and starts a new session, or, when
+ * slot boundary comes it prepares it again and starts a new session, or, when
  * that cannot be done, completes the job (node_job_complete: the finisher
  * answers). q.mu guards the queue and the stop flag; it is never held while
  * calling out.
@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -55,27 +53,25 @@ node_retry_transient(mpc_status st)
     }
 }
 
-uint64_t
-node_retry_backoff_ms(uint32_t attempt, uint32_t rnd)
+uint32_t
+node_retry_every(uint32_t attempt)
 {
-    uint64_t d = NODE_RETRY_BASE_MS;
-    for (uint32_t i = 1; i < attempt && d < NODE_RETRY_MAX_MS; i++) {
-        d *= 2;
-    }
-    d = d < NODE_RETRY_MAX_MS ? d : NODE_RETRY_MAX_MS;
-    return d / 2 + (uint64_t)rnd % (d / 2 + 1); /* jitter: [d/2, d] */
+    return attempt <= 1 ? 1u : NODE_RETRY_EVERY;
 }
 
 uint64_t
-node_retry_slot(uint64_t now_wall_ms, uint64_t wait_ms, uint64_t slot_ms, uint32_t *slot)
+node_retry_slot(uint64_t now_wall_ms, uint32_t every, uint64_t slot_ms, uint32_t *slot)
 {
     *slot = 0;
-    if (slot_ms == 0 || now_wall_ms > UINT64_MAX - wait_ms - slot_ms) {
+    if (slot_ms == 0 || every == 0 || slot_ms > UINT64_MAX / 4 / every ||
+        now_wall_ms > UINT64_MAX - 2 * (uint64_t)every * slot_ms) {
         return 0;
     }
-    uint64_t at = now_wall_ms + wait_ms;
-    uint64_t n = (at + slot_ms - 1) / slot_ms; /* first boundary at or after `at` */
-    if (n == 0 || n > UINT32_MAX) {
+    /* first boundary strictly after now (a retry never reuses the slot of an
+     * attempt that failed at its very start), rounded up to a multiple of every */
+    uint64_t n = now_wall_ms / slot_ms + 1;
+    n = (n + every - 1) / every * every;
+    if (n > UINT32_MAX) {
         return 0;
     }
     *slot = (uint32_t)n;
@@ -165,9 +161,8 @@ schedule(struct node_daemon *d, struct node_subjob *sj, mpc_status cause)
     uint64_t now = mpc_clock_mono_ms();
     uint64_t slot_ms = (uint64_t)d->cfg->timeouts.barrier_ms + NODE_RETRY_SLOT_MARGIN_MS;
     uint32_t slot = 0;
-    uint64_t wait = node_retry_slot(mpc_clock_wall_ms(),
-                                    node_retry_backoff_ms(sj->attempts + 1, randombytes_random()),
-                                    slot_ms, &slot);
+    uint64_t wait =
+        node_retry_slot(mpc_clock_wall_ms(), node_retry_every(sj->attempts + 1), slot_ms, &slot);
     if (slot == 0 || now + wait >= sj->retry_deadline_ms) {
         return 0;
     }

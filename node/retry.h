@@ -1,27 +1,35 @@
 /*
  * retry.h — the cluster's retry of a failed sign, keygen or reshare
  * (docs/DESIGN.md §4.4): which
- * failure is transient (one table), the jittered, bounded backoff between
- * attempts, the per-point attempt counter bound into the session id, and the
- * retry thread of the daemon.
+ * failure is transient (one table), the slot of each retry, the per-point attempt counter bound
+ * into the session id, and the retry thread of the daemon.
  *
  * DESIGN: a sign whose session fails for a transient cause is not answered:
- * its sub-job is queued here and, after the backoff, prepared again (the
+ * its sub-job is queued here and, at its next slot, prepared again (the
  * signer set is chosen again from the live holders, node/signers.h) and a new
  * session started, until the request's retry deadline. A permanent cause
  * (bad input, cheating, a failed OT check, quarantine, a dispute, an
  * equivocation, ...) is answered at once and never retried.
  * An "attempt point" is the signer set with the incarnation of every signer.
  * The first attempt binds number 0 into the sid; every retry starts at a
- * wall-clock slot boundary (slots of the barrier timeout + NODE_RETRY_SLOT_MARGIN_MS,
- * at least the backoff away) and binds the slot number: nodes retrying the
+ * wall-clock slot boundary (slots of the barrier timeout +
+ * NODE_RETRY_SLOT_MARGIN_MS) and binds the slot number: nodes retrying the
  * same request meet at the same boundary with the same sid, whatever each saw
  * before (a failure at the barrier on one side only, a restart, a different
- * number of failed attempts). An attempt ends before its slot does (its
- * barrier times out within it), so a sid is never used twice. Clocks must
- * agree within the margin (the request freshness checks need that already).
+ * number of failed attempts). The slot depends only on the wall clock and
+ * on the attempt number, never on a random or measured wait: the first retry
+ * takes the next boundary, every later one the next even-numbered boundary
+ * (NODE_RETRY_EVERY). Two nodes whose failures fell on both sides of a
+ * boundary thus meet again at the next even slot, as long as an attempt that
+ * runs alone ends within two slots (its barrier times out in one). A
+ * millisecond backoff with jitter (before) let two nodes pick neighbouring
+ * slots and, with the backoff above the margin, skip every other slot each:
+ * one on the even, one on the odd slots, never meeting again before the
+ * retry deadline (test_flow_crash_keygen.sh under load). A sid is never used
+ * twice (the next boundary is strictly after the failure). Clocks must agree
+ * within the margin (the request freshness checks need that already).
  *
- * THREAD SAFETY: node_retry_transient, node_retry_backoff_ms and
+ * THREAD SAFETY: node_retry_transient, node_retry_every and
  * node_retry_slot are pure. node_retry_offer is called from session workers;
  * start/stop from the daemon's main thread.
  */
@@ -33,8 +41,7 @@
 
 #include "common/status.h"
 
-#define NODE_RETRY_BASE_MS        250u  /* first backoff (before jitter) */
-#define NODE_RETRY_MAX_MS         4000u /* backoff cap */
+#define NODE_RETRY_EVERY          2u /* a second or later retry takes a slot number multiple of this */
 #define NODE_RETRY_SLOT_MARGIN_MS 2000u /* slot = barrier timeout + this (clock skew room) */
 #define NODE_RETRY_LEFT_MAX       8u    /* holders remembered as gone from one request */
 
@@ -42,19 +49,18 @@
  * (a peer restarted, unavailable, slow or gone); 0 for every other status. */
 int node_retry_transient(mpc_status st);
 
-/* Returns: the wait before attempt `attempt` (>= 1; the first retry is 1):
- * NODE_RETRY_BASE_MS doubled per attempt up to NODE_RETRY_MAX_MS, then a
- * jitter taking it to [d/2, d] by rnd. */
-uint64_t node_retry_backoff_ms(uint32_t attempt, uint32_t rnd);
+/* Returns: the slot numbers retry `attempt` may take a multiple of (the first
+ * retry is 1): 1 for the first retry, NODE_RETRY_EVERY for every later one. */
+uint32_t node_retry_every(uint32_t attempt);
 
 /*
  * The slot of the next retry: the first boundary of slot_ms slots (wall
- * clock) at least wait_ms after now_wall_ms.
+ * clock) strictly after now_wall_ms whose number is a multiple of every.
  * Out: *slot — its number (bound into the sid; >= 1).
  * Returns: the time from now to that boundary (ms); 0 with *slot = 0 if
- *          slot_ms is 0 or *slot does not fit 32 bits.
+ *          slot_ms or every is 0 or *slot does not fit 32 bits.
  */
-uint64_t node_retry_slot(uint64_t now_wall_ms, uint64_t wait_ms, uint64_t slot_ms, uint32_t *slot);
+uint64_t node_retry_slot(uint64_t now_wall_ms, uint32_t every, uint64_t slot_ms, uint32_t *slot);
 
 struct node_daemon;
 struct node_subjob;

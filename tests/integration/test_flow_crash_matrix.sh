@@ -2,7 +2,9 @@
 # tests/integration/test_flow_crash_matrix.sh — kill -9 at each commit point
 # (node/killpoint.h: before_commit, after_share, after_confirm,
 # after_activate, before_publish, after_publish), for a keygen of both key
-# types and a reshare of each key type, each time on another node. The node
+# types (ed25519 and secp256k1: a keygen request carries at most two) and a
+# reshare of each of the three key types (ed25519, secp256k1, secp256k1-tr),
+# each time on another node. The node
 # kills itself (SIGKILL) at the point for that one request and is restarted
 # with the kill points of its later cases (every node starts with all of its
 # points armed, so a case costs one restart); the client never resubmits.
@@ -24,9 +26,10 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000   # shorter redelivery and idle failure
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 66 # 4 set-up, 18 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
+expect_checks 85 # 5 set-up, 24 crash cases x 3, 3 nodes x 2, across nodes, sanitizers
 tmp=$(mktemp -d)
 POINTS=(before_commit after_share after_confirm after_activate before_publish after_publish)
+KEY_TYPES=(ed25519 secp256k1 secp256k1-tr)
 FAIL_POINTS=" " # points after which a request ends failed everywhere: none (before_commit
                 # ended failed before keygens and reshares were retried)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
@@ -58,7 +61,7 @@ sys.exit(0 if len(rs) == int(sys.argv[2]) and not any(r["ok"] for r in rs) else 
 declare -A KILLS=([1]= [2]= [3]=)
 k=0
 for point in "${POINTS[@]}"; do
-    for rid in "kg-$point" "rs-ed25519-$point" "rs-secp256k1-$point"; do
+    for rid in "kg-$point" "rs-ed25519-$point" "rs-secp256k1-$point" "rs-secp256k1-tr-$point"; do
         v=$((k % 3 + 1))
         KILLS[$v]="${KILLS[$v]:+${KILLS[$v]},}$point@$rid"
         k=$((k + 1))
@@ -101,7 +104,7 @@ check "3 nodes ready" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
 
 ALL=node-1,node-2,node-3
-for kt in ed25519 secp256k1; do
+for kt in "${KEY_TYPES[@]}"; do
     cli keygen --wallet "mx-$kt" --key-type "$kt" --threshold 2 --request-id "mx-$kt" --x-no-wait \
         >/dev/null 2>>"$tmp/publish.err"
     results_ok "mx-$kt" 3; check "key mx-$kt for the reshares" $?
@@ -112,7 +115,7 @@ for point in "${POINTS[@]}"; do
     crash_case $((k % 3 + 1)) "$point" "kg-$point" 6 keygen --wallet "kg-$point" \
         --key-type ed25519 --key-type secp256k1 --threshold 2
     k=$((k + 1))
-    for kt in ed25519 secp256k1; do
+    for kt in "${KEY_TYPES[@]}"; do
         crash_case $((k % 3 + 1)) "$point" "rs-$kt-$point" 3 reshare --wallet "mx-$kt" \
             --key-type "$kt" --new-participants "$ALL" --new-threshold 2
         k=$((k + 1))
@@ -131,8 +134,8 @@ for i in 1 2 3; do
 d=json.load(open(sys.argv[1]))
 keys={(k["key_type"],k["wallet"]):k["active_version"] for k in d["keys"]}
 want=1+int(sys.argv[2])
-sys.exit(0 if keys.get(("ed25519","mx-ed25519")) == want and d["pending"] == 0 and
-         keys.get(("secp256k1","mx-secp256k1")) == want and len(keys) == 2+2*int(sys.argv[2]) else 1)' \
+sys.exit(0 if all(keys.get((kt,"mx-"+kt)) == want for kt in ("ed25519","secp256k1","secp256k1-tr"))
+         and d["pending"] == 0 and len(keys) == 3+2*int(sys.argv[2]) else 1)' \
         "$tmp/sc$i.json" "$n_ok"
     check "node-$i: every stored key present, none pending, reshared keys at v$((1 + n_ok))" $?
 done

@@ -69,55 +69,107 @@ test_retry_transient_table(void **state)
 }
 
 static void
-test_retry_backoff_grows_jittered_and_bounded(void **state)
+test_retry_every_first_retry_any_slot_later_ones_even(void **state)
 {
     (void)state;
-    uint64_t d = NODE_RETRY_BASE_MS; /* the cap before jitter of attempt a */
-    for (uint32_t a = 1; a < 40; a++) {
-        uint64_t half = d / 2;
-        assert_int_equal(node_retry_backoff_ms(a, 0), half);                  /* jitter floor */
-        assert_int_equal(node_retry_backoff_ms(a, (uint32_t)half), d);        /* jitter top */
-        assert_int_equal(node_retry_backoff_ms(a, (uint32_t)half + 1), half); /* wraps */
-        for (uint32_t r = 1; r < 5000; r += 13) {
-            uint64_t v = node_retry_backoff_ms(a, r * 2654435761u);
-            assert_true(v >= half && v <= d);
-        }
-        d = d * 2 < NODE_RETRY_MAX_MS ? d * 2 : NODE_RETRY_MAX_MS;
+    assert_int_equal(node_retry_every(0), 1);
+    assert_int_equal(node_retry_every(1), 1);
+    for (uint32_t a = 2; a < 40; a++) {
+        assert_int_equal(node_retry_every(a), NODE_RETRY_EVERY);
     }
-    assert_int_equal(node_retry_backoff_ms(0, 0), node_retry_backoff_ms(1, 0));
-    assert_true(node_retry_backoff_ms(UINT32_MAX, UINT32_MAX) <= NODE_RETRY_MAX_MS);
-    assert_true(node_retry_backoff_ms(UINT32_MAX, UINT32_MAX) >= NODE_RETRY_MAX_MS / 2);
+    assert_int_equal(node_retry_every(UINT32_MAX), NODE_RETRY_EVERY);
 }
 
 static void
-test_retry_slot_is_the_next_boundary_after_the_wait(void **state)
+test_retry_slot_is_the_next_boundary(void **state)
 {
     (void)state;
     uint32_t slot = 7;
-    /* 12 s slots: at 100.5 s with a 250 ms wait, the boundary at 108 s (slot 9) */
-    assert_int_equal(node_retry_slot(100500, 250, 12000, &slot), 7500);
+    /* 12 s slots: at 100.5 s, the boundary at 108 s (slot 9) */
+    assert_int_equal(node_retry_slot(100500, 1, 12000, &slot), 7500);
     assert_int_equal(slot, 9);
-    /* a wait that reaches past it takes the next one */
-    assert_int_equal(node_retry_slot(100500, 7600, 12000, &slot), 19500);
+    /* exactly on a boundary: the next one (an attempt that failed at its
+     * very start never reuses its slot, hence its sid) */
+    assert_int_equal(node_retry_slot(96000, 1, 12000, &slot), 12000);
+    assert_int_equal(slot, 9);
+    /* every 2: the next even-numbered boundary */
+    assert_int_equal(node_retry_slot(100500, 2, 12000, &slot), 19500);
     assert_int_equal(slot, 10);
-    /* exactly on a boundary: that one */
-    assert_int_equal(node_retry_slot(96000, 0, 12000, &slot), 0);
-    assert_int_equal(slot, 8);
+    assert_int_equal(node_retry_slot(110000, 2, 12000, &slot), 10000);
+    assert_int_equal(slot, 10);
+    assert_int_equal(node_retry_slot(120000, 2, 12000, &slot), 24000);
+    assert_int_equal(slot, 12);
     /* Two nodes that failed at different moments of one slot retry at the
      * same boundary with the same number (the sid they meet in). */
     uint32_t a = 0, b = 0;
-    (void)node_retry_slot(1796617380225ull, 250, 12000, &a);
-    (void)node_retry_slot(1796617385000ull, 900, 12000, &b);
+    (void)node_retry_slot(1796617380225ull, 1, 12000, &a);
+    (void)node_retry_slot(1796617385000ull, 1, 12000, &b);
     assert_int_equal(a, b);
     assert_true(a > 0);
-    /* no slot: zero length, or a number beyond 32 bits */
-    assert_int_equal(node_retry_slot(1000, 0, 0, &slot), 0);
+    /* no slot: zero length or step, or a number beyond 32 bits */
+    assert_int_equal(node_retry_slot(1000, 1, 0, &slot), 0);
     assert_int_equal(slot, 0);
     slot = 5;
-    assert_int_equal(node_retry_slot(UINT64_MAX / 2, 0, 1, &slot), 0);
+    assert_int_equal(node_retry_slot(1000, 0, 12000, &slot), 0);
     assert_int_equal(slot, 0);
-    assert_int_equal(node_retry_slot(UINT64_MAX, 10, 10, &slot), 0);
+    slot = 5;
+    assert_int_equal(node_retry_slot(UINT64_MAX / 2, 1, 1, &slot), 0);
     assert_int_equal(slot, 0);
+    assert_int_equal(node_retry_slot(UINT64_MAX, 1, 10, &slot), 0);
+    assert_int_equal(slot, 0);
+    assert_int_equal(node_retry_slot(1000, UINT32_MAX, UINT64_MAX / 2, &slot), 0);
+    assert_int_equal(slot, 0);
+}
+
+/* The slots of the first `n` retries of a node whose last attempt failed at
+ * t, each retry running alone and failing at its barrier plus a load delay. */
+static void
+lone_retries(uint64_t t, uint64_t late, uint32_t *slots, uint32_t n)
+{
+    for (uint32_t k = 1; k <= n; k++) {
+        uint64_t w = node_retry_slot(t, node_retry_every(k), 12000, &slots[k - 1]);
+        assert_true(slots[k - 1] > 0);
+        if (k > 1) {
+            assert_true(slots[k - 1] > slots[k - 2]); /* a sid is never used twice */
+        }
+        t += w + 10000 + late;
+    }
+}
+
+/* The failure seen in test_flow_crash_keygen.sh under load: two nodes whose
+ * last attempts failed on both sides of a boundary (up to two slots apart).
+ * Each then retries alone (10 s barrier timeout plus a load delay of up to
+ * 13 s) until a slot where both run the attempt, the sid they meet in: with
+ * the slot rule that happens by the third retry. (A rule of "the next
+ * boundary" alone meets only while attempts end within their slot, delay
+ * below the 2 s margin; a jittered backoff above the margin made each node
+ * skip every other slot, one on the even, one on the odd ones.) */
+static void
+test_retry_slots_of_two_nodes_meet_again(void **state)
+{
+    (void)state;
+    const uint64_t t0 = 1796617380000ull; /* a slot boundary */
+    for (uint64_t fa = 0; fa < 12000; fa += 250) {
+        for (uint64_t fb = 0; fb < 24000; fb += 500) {
+            for (uint64_t late = 0; late <= 13000; late += 700) {
+                uint32_t a[3], b[3];
+                lone_retries(t0 + fa, late, a, 3);
+                lone_retries(t0 + fb, late, b, 3);
+                int met = 0;
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 3; j++) {
+                        met |= a[i] == b[j];
+                    }
+                }
+                if (!met) {
+                    print_error("no common slot: failures at +%llu/+%llu ms, delay %llu ms\n",
+                                (unsigned long long)fa, (unsigned long long)fb,
+                                (unsigned long long)late);
+                }
+                assert_true(met);
+            }
+        }
+    }
 }
 
 int
@@ -125,8 +177,9 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_transient_table),
-        cmocka_unit_test(test_retry_backoff_grows_jittered_and_bounded),
-        cmocka_unit_test(test_retry_slot_is_the_next_boundary_after_the_wait),
+        cmocka_unit_test(test_retry_every_first_retry_any_slot_later_ones_even),
+        cmocka_unit_test(test_retry_slot_is_the_next_boundary),
+        cmocka_unit_test(test_retry_slots_of_two_nodes_meet_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
