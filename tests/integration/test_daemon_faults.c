@@ -122,8 +122,8 @@ test_daemon_crash_after_log_republishes(void **state)
      * node publishes before it counts the republish: poll (bounded). A busy
      * machine may redeliver the message once more before the first ack lands:
      * each redelivery republishes the same logged copies (at least one). */
-    assert_true(
-        dc_metric_until(g_c.http_port[2], "mpc_requests_republished_total ", 1, WAIT_MS) >= 1);
+    assert_true(dc_metric_until(g_c.http_port[2], "mpc_requests_republished_total ", 1, WAIT_MS) >=
+                1);
     assert_int_equal(
         dc_metric(g_c.http_port[2], "mpc_session_duration_seconds_count{op=\"sign\"} "), 0);
 }
