@@ -43,7 +43,7 @@ check "3 nodes ready (/readyz 200)" $ready
 
 export MPC_TS_NATS_URL="nats://127.0.0.1:$NATS_PORT" MPC_TS_CLIENT_PASS="$MPC_NATS_PASS_CLIENT" \
        MPC_TS_NODE1_PASS="$MPC_NATS_PASS_NODE1" MPC_TS_PEERS="$tmp/peers.yaml" \
-       MPC_TS_INITIATOR_KEY="$tmp/keys/client.key" MPC_TS_DIR="$tmp" MPC_TS_CLI="$MPC_CLI" \
+       MPC_TS_INITIATOR_KEY="$tmp/keys/client.key" MPC_TS_DIR="$tmp" MPC_TS_CLI="$(cd "$(dirname "$MPC_CLI")" && pwd)/mpc-cli" \
        MPC_TS_AUTH_KEYS="$tmp/keys/auth-1.key,$tmp/keys/auth-2.key,$tmp/keys/auth-3.key"
 (cd "$PKG" && timeout 900 node --test --test-reporter=tap --test-concurrency=1 \
     dist/test/unit/ dist/test/cluster/) >"$tmp/tap.out" 2>&1
