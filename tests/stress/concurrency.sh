@@ -25,8 +25,10 @@
 #          are not reshared, W is not signed during its reshare, and the
 #          openssl samples are signed after the storm.
 #          --kill: kill -9 and restart one node (node-2) twice during the
-#          storm. The storm is then signs only (a keygen or reshare that loses
-#          a party is not retried: docs/DESIGN.md §4.4), the signs name no
+#          storm. The storm is then signs only (keygens and reshares that
+#          lose a party are retried too, docs/DESIGN.md §4.4, but their kill
+#          cases are the crash matrix's: tests/integration/test_flow_crash_*),
+#          the signs name no
 #          signers (the cluster chooses 2 live holders, retries what a kill
 #          broke), and every check must still pass. Without --separate-signs (the
 #          default) signs and reshares of the same keys overlap: every node
