@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tss/pok.h"
 
 /* out = -p on secp256k1: the SEC1 prefix flipped (02 <-> 03). */
 static mpc_status
@@ -135,11 +136,7 @@ tss_frost_tr_pok_challenge(const void *user, tss_scalar *c, uint64_t id, const t
     const tss_frost_suite *cs = &tss_frost_secp256k1_tr;
     const tss_group *g = cs->group();
     uint8_t ide[TSS_SCALAR_BYTES], c0e[TSS_POINT_MAX_BYTES], re[TSS_POINT_MAX_BYTES];
-    tss_scalar ids;
-    g->scalar_from_u64(&ids, id);
-    g->scalar_encode(ide, &ids);
-    g->point_encode(c0e, C0);
-    g->point_encode(re, R);
-    tss_bytes parts[3] = {{ide, sizeof ide}, {c0e, g->point_len}, {re, g->point_len}};
+    tss_bytes parts[3];
+    tss_pok_challenge_parts(g, parts, ide, c0e, re, id, C0, R);
     return cs->h_scalar(cs, c, "dkg", parts, 3);
 }

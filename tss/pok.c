@@ -8,6 +8,20 @@
 #include "common/secmem.h"
 #include "tss/frost.h"
 
+void
+tss_pok_challenge_parts(const tss_group *g, tss_bytes parts[3], uint8_t *ide, uint8_t *c0e,
+                        uint8_t *re, uint64_t id, const tss_point *C0, const tss_point *R)
+{
+    tss_scalar ids;
+    g->scalar_from_u64(&ids, id);
+    g->scalar_encode(ide, &ids);
+    g->point_encode(c0e, C0);
+    g->point_encode(re, R);
+    parts[0] = (tss_bytes){ide, TSS_SCALAR_BYTES};
+    parts[1] = (tss_bytes){c0e, g->point_len};
+    parts[2] = (tss_bytes){re, g->point_len};
+}
+
 static mpc_status
 pok_challenge(const tss_group *g, tss_pok_challenge_fn fn, const void *user, tss_scalar *c,
               uint64_t id, const tss_point *C0, const tss_point *R)
@@ -17,12 +31,8 @@ pok_challenge(const tss_group *g, tss_pok_challenge_fn fn, const void *user, tss
     }
     static const char dst[] = TSS_FROST_CONTEXT "dkg";
     uint8_t ide[TSS_SCALAR_BYTES], c0e[TSS_POINT_MAX_BYTES], re[TSS_POINT_MAX_BYTES];
-    tss_scalar ids;
-    g->scalar_from_u64(&ids, id);
-    g->scalar_encode(ide, &ids);
-    g->point_encode(c0e, C0);
-    g->point_encode(re, R);
-    tss_bytes parts[3] = {{ide, sizeof ide}, {c0e, g->point_len}, {re, g->point_len}};
+    tss_bytes parts[3];
+    tss_pok_challenge_parts(g, parts, ide, c0e, re, id, C0, R);
     return g->hash_to_scalar(c, (const uint8_t *)dst, sizeof dst - 1, parts, 3);
 }
 

@@ -31,6 +31,14 @@ typedef mpc_status (*tss_pok_challenge_fn)(const void *user, tss_scalar *c, uint
                                            const tss_point *C0, const tss_point *R);
 
 /*
+ * The challenge's input, shared by every ciphersuite's challenge function:
+ * parts[0..3) = scalar(id) || enc(C0) || enc(R), in the caller's buffers
+ * (each TSS_POINT_MAX_BYTES / TSS_SCALAR_BYTES long), which parts points into.
+ */
+void tss_pok_challenge_parts(const tss_group *g, tss_bytes parts[3], uint8_t *ide, uint8_t *c0e,
+                             uint8_t *re, uint64_t id, const tss_point *C0, const tss_point *R);
+
+/*
  * Like tss_pok_prove / tss_pok_verify with the challenge computed by fn(user, ...)
  * (fn NULL = the FROST challenge above). The proof is point_len + 32 bytes.
  * Returns: as tss_pok_prove / tss_pok_verify.
