@@ -194,6 +194,7 @@ xpub_run(const struct xpub_opts *o)
     if (r != NULL) {
         struct cli_collect_params p;
         cli_collect_params_init(&p, o->client_id, o->request_id, peers, 0, o->timeout_ms);
+        p.key_type = o->key_type; /* a keygen of two key types: wait for this one's copies */
         st = cli_results_collect(w, &p, r);
         rc = cli_exit_for_nats(st);
         const Mpc__Result *res = st == MPC_OK ? xpub_result(r, o) : NULL;

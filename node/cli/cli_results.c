@@ -38,13 +38,13 @@ results_has(const struct cli_results *r, const char *node, int key_type)
     return 0;
 }
 
-/* Returns: the number of outcomes of node. */
+/* Returns: the number of outcomes of node (of key type kt only, if kt > 0). */
 static size_t
-results_count_node(const struct cli_results *r, const char *node)
+results_count_node(const struct cli_results *r, const char *node, int kt)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n; i++) {
-        n += strcmp(r->v[i].node, node) == 0;
+        n += strcmp(r->v[i].node, node) == 0 && (kt <= 0 || (int)r->v[i].res->key_type == kt);
     }
     return n;
 }
@@ -61,12 +61,12 @@ results_first_ok(const struct cli_results *r)
     return NULL;
 }
 
-/* Returns: 1 when every node of ids[0..n) has n_kt outcomes. */
+/* Returns: 1 when every node of ids[0..n) has n_kt outcomes (of key type kt, if kt > 0). */
 static int
-set_complete(const struct cli_results *r, const char *const *ids, size_t n, size_t n_kt)
+set_complete(const struct cli_results *r, const char *const *ids, size_t n, size_t n_kt, int kt)
 {
     for (size_t i = 0; i < n; i++) {
-        if (results_count_node(r, ids[i]) < n_kt) {
+        if (results_count_node(r, ids[i], kt) < n_kt) {
             return 0;
         }
     }
@@ -79,18 +79,18 @@ cli_results_done(const struct cli_results *r, const struct cli_collect_params *p
     if (p->expect > 0) {
         return r->n >= p->expect;
     }
-    if (set_complete(r, p->peers, p->n_peers, p->n_key_types)) {
+    if (set_complete(r, p->peers, p->n_peers, p->n_key_types, p->key_type)) {
         return 1; /* every known node answered: nobody else can */
     }
     if (p->n_expected > 0) {
-        return set_complete(r, p->expected, p->n_expected, p->n_key_types);
+        return set_complete(r, p->expected, p->n_expected, p->n_key_types, p->key_type);
     }
     const struct cli_outcome *ok = results_first_ok(r);
     if (ok != NULL && ok->res->n_participants > 0) {
         return set_complete(r, (const char *const *)ok->res->participants, ok->res->n_participants,
-                            p->n_key_types);
+                            p->n_key_types, p->key_type);
     }
-    return set_complete(r, p->peers, p->n_peers, p->n_key_types);
+    return set_complete(r, p->peers, p->n_peers, p->n_key_types, p->key_type);
 }
 
 /*

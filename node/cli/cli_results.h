@@ -87,6 +87,8 @@ struct cli_collect_params {
         *request_digest;    /* SHA-256 of the Request sent (32): results naming another request (the
                                same id reused) are not ours; NULL takes every result */
     size_t n_key_types;     /* outcomes per node (keygen of 2 types: 2), >= 1 */
+    int key_type;           /* > 0: only outcomes of this key type (Mpc__KeyType) complete a
+                               node (a reader of one key type of a 2-type keygen) */
     uint32_t expect;        /* --expect: total outcomes, 0 = use the sets */
     uint64_t timeout_ms;    /* overall deadline from the start of the collection */
     const uint8_t *message; /* sign: the message, for verification (or NULL) */

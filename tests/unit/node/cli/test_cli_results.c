@@ -281,6 +281,29 @@ test_cli_results_foreign_request_ignored(void **state)
     assert_int_equal(f->r.foreign, 1);
 }
 
+/* A reader of one key type of a two-type keygen (mpc-cli xpub) is not done when every node has
+ * answered with the other key type's copy: it used to stop there and find no copy of its own. */
+static void
+test_cli_results_key_type_filter(void **state)
+{
+    struct fx *f = *state;
+    struct cli_collect_params p;
+    params(&p, f);
+    static const char *const peers[] = {"node-1", "node-2", "node-3"};
+    p.peers = peers;
+    p.n_peers = 3;
+    p.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    add(f, "node-1", "node-1", 0, f->sig, &p);
+    add(f, "node-2", "node-2", 0, f->sig, &p);
+    add(f, "node-3", "node-3", 0, f->sig, &p);
+    assert_int_equal(f->r.n, 3);
+    assert_false(cli_results_done(&f->r, &p)); /* three ed25519 copies, no secp256k1 one */
+    p.key_type = MPC__KEY_TYPE__KEY_TYPE_ED25519;
+    assert_true(cli_results_done(&f->r, &p));
+    p.key_type = 0;
+    assert_true(cli_results_done(&f->r, &p));
+}
+
 static void
 test_cli_results_errors_and_rules(void **state)
 {
@@ -607,6 +630,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cli_results_duplicates_and_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_foreign_request_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_errors_and_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_results_key_type_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_timeout_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_forged_copies_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_results_keygen_disagreement_named, setup,
