@@ -16,10 +16,10 @@ struct kq_slot {
 };
 
 struct node_keyquery {
-    pthread_mutex_t mu;                                /* guards everything below */
-    uint8_t clients[NODE_KEYQUERY_CLIENTS_MAX][32];    /* accepted client keys */
-    size_t n_clients;                                  /* their number */
-    struct kq_slot slots[NODE_KEYQUERY_CACHE_SLOTS];   /* the replay cache */
+    pthread_mutex_t mu;                              /* guards everything below */
+    uint8_t clients[NODE_KEYQUERY_CLIENTS_MAX][32];  /* accepted client keys */
+    size_t n_clients;                                /* their number */
+    struct kq_slot slots[NODE_KEYQUERY_CACHE_SLOTS]; /* the replay cache */
 };
 
 mpc_status

@@ -49,7 +49,8 @@ key_chain(struct node_daemon *d, uint32_t v, struct node_client_keyquery_facts *
         return st;
     }
     ks->g->point_encode(pk, &ks->group_key);
-    if (ks->g->point_len != f->public_key_len || memcmp(pk, f->public_key, f->public_key_len) != 0) {
+    if (ks->g->point_len != f->public_key_len ||
+        memcmp(pk, f->public_key, f->public_key_len) != 0) {
         st = MPC_ERR_CORRUPT; /* keyinfo and share record name different keys */
     }
     f->has_chain = ks->has_chain;
@@ -127,8 +128,8 @@ on_keyinfo_query(void *arg, const transport_msg *msg)
     }
     size_t n = node_keyquery_clients(d->keyquery, clients);
     uint64_t now = mpc_clock_wall_ms();
-    mpc_status st = node_client_keyquery_open(&q, msg->data, msg->len,
-                                              (const uint8_t(*)[32])clients, n, now);
+    mpc_status st =
+        node_client_keyquery_open(&q, msg->data, msg->len, (const uint8_t(*)[32])clients, n, now);
     if (!q.decoded) { /* nothing to bind an answer to */
         mpc_log(MPC_LOG_INFO, "node", "keyinfo_dropped", "status=%s", mpc_status_name(st));
         return TRANSPORT_REPLY_NONE;

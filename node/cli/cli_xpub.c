@@ -29,12 +29,12 @@
 
 /* What the nodes said. */
 struct xq_state {
-    struct node_client_keyquery q;                                      /* the query sent */
-    struct node_client_keyquery_answer ans[NODE_CONFIG_PEERS_MAX];      /* verified answers */
-    size_t n_ans;                                                       /* their number */
-    const char *nodes[NODE_CONFIG_PEERS_MAX];                           /* nodes asked */
-    const uint8_t *keys[NODE_CONFIG_PEERS_MAX];                         /* their identity keys */
-    size_t n_nodes;                                                     /* their number */
+    struct node_client_keyquery q;                                 /* the query sent */
+    struct node_client_keyquery_answer ans[NODE_CONFIG_PEERS_MAX]; /* verified answers */
+    size_t n_ans;                                                  /* their number */
+    const char *nodes[NODE_CONFIG_PEERS_MAX];                      /* nodes asked */
+    const uint8_t *keys[NODE_CONFIG_PEERS_MAX];                    /* their identity keys */
+    size_t n_nodes;                                                /* their number */
 };
 
 /* The nodes to ask: --nodes (each must be in the peers file) or every peer. Returns 0 or -1. */
@@ -74,8 +74,8 @@ xq_ask(struct xq_state *s, transport *t, size_t i, const uint8_t *query, size_t 
 {
     char subj[TRANSPORT_SUBJECT_MAX];
     size_t rl = 0;
-    mpc_status st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYINFO, s->nodes[i],
-                                            NULL, NULL);
+    mpc_status st =
+        transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_KEYINFO, s->nodes[i], NULL, NULL);
     if (st == MPC_OK) {
         st = transport_request(t, subj, query, qlen, timeout_ms, buf,
                                NODE_CLIENT_KEYQUERY_REPLY_MAX, &rl);
@@ -116,15 +116,13 @@ xq_decide(const struct xq_state *s, size_t *best)
     if (best_n < s->n_ans) {
         for (size_t j = 0; j < s->n_ans; j++) {
             if (!node_client_keyquery_facts_equal(&s->ans[*best].facts, &s->ans[j].facts)) {
-                cli_errf("%s states another key than %s", s->ans[j].node_id,
-                         s->ans[*best].node_id);
+                cli_errf("%s states another key than %s", s->ans[j].node_id, s->ans[*best].node_id);
             }
         }
         return MPC_ERR_KEYINFO_DISAGREE;
     }
-    uint32_t quorum = best_n > 0 && s->ans[*best].facts.threshold > 2
-                          ? s->ans[*best].facts.threshold
-                          : 2u;
+    uint32_t quorum =
+        best_n > 0 && s->ans[*best].facts.threshold > 2 ? s->ans[*best].facts.threshold : 2u;
     if (best_n < quorum) {
         cli_errf("%zu verified replies, %u needed", best_n, quorum);
         return MPC_ERR_KEYINFO_TOO_FEW;

@@ -189,8 +189,8 @@ node_client_keyquery_open(struct node_client_keyquery *q, const uint8_t *in, siz
         return MPC_ERR_KEYINFO_MALFORMED;
     }
     Mpc__KeyInfoQuery *m = mpc__key_info_query__unpack(NULL, s->query.len, s->query.data);
-    mpc_status st = m == NULL ? MPC_ERR_KEYINFO_MALFORMED
-                              : query_fields(q, m, s->query.data, s->query.len);
+    mpc_status st =
+        m == NULL ? MPC_ERR_KEYINFO_MALFORMED : query_fields(q, m, s->query.data, s->query.len);
     if (st == MPC_OK || (st == MPC_ERR_KEYINFO_MALFORMED && q->decoded)) {
         mpc_status sig = query_signer(s, clients, n_clients); /* who asks, before what */
         st = sig != MPC_OK ? sig : st;

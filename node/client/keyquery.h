@@ -33,24 +33,24 @@
 #define NODE_CLIENT_KEYQUERY_FORMAT        1u
 #define NODE_CLIENT_KEYQUERY_QUERY_DOMAIN  "mpc-node/keyinfo-query/v1" /* + its NUL byte */
 #define NODE_CLIENT_KEYQUERY_REPLY_DOMAIN  "mpc-node/keyinfo-reply/v1" /* + its NUL byte */
-#define NODE_CLIENT_KEYQUERY_NONCE_MIN     16u            /* nonce bytes, at least */
-#define NODE_CLIENT_KEYQUERY_NONCE_MAX     32u            /* nonce bytes, at most */
-#define NODE_CLIENT_KEYQUERY_MAX_EXPIRY_MS (60u * 1000u)  /* expires_at - created_at at most */
-#define NODE_CLIENT_KEYQUERY_SKEW_MS       (60u * 1000u)  /* created_at at most this far ahead */
-#define NODE_CLIENT_KEYQUERY_MAX           1024u          /* largest signed query accepted */
-#define NODE_CLIENT_KEYQUERY_REPLY_MAX     (8u * 1024u)   /* largest signed reply accepted */
+#define NODE_CLIENT_KEYQUERY_NONCE_MIN     16u                         /* nonce bytes, at least */
+#define NODE_CLIENT_KEYQUERY_NONCE_MAX     32u                         /* nonce bytes, at most */
+#define NODE_CLIENT_KEYQUERY_MAX_EXPIRY_MS (60u * 1000u) /* expires_at - created_at at most */
+#define NODE_CLIENT_KEYQUERY_SKEW_MS       (60u * 1000u) /* created_at at most this far ahead */
+#define NODE_CLIENT_KEYQUERY_MAX           1024u         /* largest signed query accepted */
+#define NODE_CLIENT_KEYQUERY_REPLY_MAX     (8u * 1024u)  /* largest signed reply accepted */
 
 /* A query as sent (client) or as opened (node). */
 struct node_client_keyquery {
-    int key_type;                                    /* Mpc__KeyType */
-    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];      /* wallet id */
-    uint8_t nonce[NODE_CLIENT_KEYQUERY_NONCE_MAX];   /* fresh random bytes */
-    size_t nonce_len;                                /* NONCE_MIN..NONCE_MAX */
-    uint64_t created_at_ms;                          /* client clock */
-    uint64_t expires_at_ms;                          /* refused after this */
-    uint8_t client_pk[32];                           /* the signer (an initiator key) */
-    uint8_t sha256[32];                              /* SHA-256 of the KeyInfoQuery bytes */
-    int decoded;                                     /* 1 once nonce and sha256 are set */
+    int key_type;                                  /* Mpc__KeyType */
+    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];    /* wallet id */
+    uint8_t nonce[NODE_CLIENT_KEYQUERY_NONCE_MAX]; /* fresh random bytes */
+    size_t nonce_len;                              /* NONCE_MIN..NONCE_MAX */
+    uint64_t created_at_ms;                        /* client clock */
+    uint64_t expires_at_ms;                        /* refused after this */
+    uint8_t client_pk[32];                         /* the signer (an initiator key) */
+    uint8_t sha256[32];                            /* SHA-256 of the KeyInfoQuery bytes */
+    int decoded;                                   /* 1 once nonce and sha256 are set */
 };
 
 /* The public facts of one key, as a node states them. */
@@ -111,12 +111,9 @@ MPC_MUST_CHECK mpc_status node_client_keyquery_open(struct node_client_keyquery 
  * Out: *out — malloc'ed KeyInfoSignedReply bytes (free()), *out_len; cleared on entry.
  * Returns: MPC_OK; MPC_ERR_INVALID_ARG (NULL, undecoded q, invalid facts); MPC_ERR_NOMEM.
  */
-MPC_MUST_CHECK mpc_status node_client_keyquery_reply(const node_store_identity *node,
-                                                     const char *node_id,
-                                                     const struct node_client_keyquery *q,
-                                                     mpc_status status,
-                                                     const struct node_client_keyquery_facts *f,
-                                                     uint8_t **out, size_t *out_len);
+MPC_MUST_CHECK mpc_status node_client_keyquery_reply(
+    const node_store_identity *node, const char *node_id, const struct node_client_keyquery *q,
+    mpc_status status, const struct node_client_keyquery_facts *f, uint8_t **out, size_t *out_len);
 
 /*
  * Client side: checks the reply in[0..len) of node_id (identity key node_pk,
@@ -131,7 +128,8 @@ MPC_MUST_CHECK mpc_status node_client_keyquery_reply(const node_store_identity *
  */
 MPC_MUST_CHECK mpc_status node_client_keyquery_verify(struct node_client_keyquery_answer *a,
                                                       const uint8_t *in, size_t len,
-                                                      const char *node_id, const uint8_t node_pk[32],
+                                                      const char *node_id,
+                                                      const uint8_t node_pk[32],
                                                       const struct node_client_keyquery *q);
 
 /*

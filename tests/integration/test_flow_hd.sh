@@ -20,7 +20,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 67 # every check below, when the flow runs to the end
+expect_checks 70 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
@@ -218,20 +218,32 @@ check "an unknown wallet: every node says MPC_ERR_KEYINFO_UNKNOWN_KEY, nothing p
     $([ $RC -ne 0 ] && [ "$(grep -c MPC_ERR_KEYINFO_UNKNOWN_KEY "$tmp/xpub-nowallet.err")" -eq 3 ]; echo $?)
 
 # One compromised node: node-1 restarted with the test hook states a forged chain code, signed
-# with its real identity key.
+# with its real identity key. Checked on a 2-of-3 key (two agreeing replies are enough there).
+run kg-liar keygen --wallet w-hd-2of3 --key-type secp256k1 --threshold 2 --request-id kg-liar
+cli xpub --wallet w-hd-2of3 --request-id kg-liar --peers "$tmp/peers.yaml" >"$tmp/xpub-l.out" 2>&1
+XPUB2=$(awk '$1 == "xpub:" {print $2}' "$tmp/xpub-l.out")
+check "a second secp256k1 key, 2-of-3, and its xpub from the signed results" \
+    $([ $RC -eq 0 ] && [ "${XPUB2:0:4}" = xpub ]; echo $?)
 cluster_stop_node 1 >/dev/null
 MPC_NODE_TEST_KEYINFO_LIE=1 cluster_start_node 1
 cluster_wait_ready 1 90; check "node-1 restarted with the lying hook" $?
-xpub_wallet liar w-hd-secp256k1 secp256k1
+xpub_wallet liar w-hd-2of3 secp256k1
 check "a node stating a forged key: fails MPC_ERR_KEYINFO_DISAGREE naming node-1, nothing printed" \
     $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_DISAGREE "$tmp/xpub-liar.err" &&
       grep -q "node-1 states another key" "$tmp/xpub-liar.err" && [ -z "$(field liar xpub:)" ]; echo $?)
-xpub_wallet liar-alone w-hd-secp256k1 secp256k1 --nodes node-1
+xpub_wallet liar-pair w-hd-2of3 secp256k1 --nodes node-1,node-2
+check "the lying node and one honest node: MPC_ERR_KEYINFO_DISAGREE, nothing printed" \
+    $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_DISAGREE "$tmp/xpub-liar-pair.err" &&
+      [ -z "$(field liar-pair xpub:)" ]; echo $?)
+xpub_wallet honest2 w-hd-2of3 secp256k1 --nodes node-2,node-3
+check "the two honest nodes of the 2-of-3 key agree: the true xpub is printed" \
+    $([ $RC -eq 0 ] && [ "$(field honest2 xpub:)" = "$XPUB2" ]; echo $?)
+xpub_wallet liar-alone w-hd-2of3 secp256k1 --nodes node-1
 check "the lying node alone is too few (MPC_ERR_KEYINFO_TOO_FEW), nothing printed" \
     $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_TOO_FEW "$tmp/xpub-liar-alone.err" &&
       [ -z "$(field liar-alone xpub:)" ]; echo $?)
 xpub_wallet honest w-hd-secp256k1 secp256k1 --nodes node-2,node-3
-check "the two honest nodes (threshold 3 after the reshare: too few) refuse to print" \
+check "two honest nodes of the 3-of-3 key (after the reshare) are too few: nothing printed" \
     $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_TOO_FEW "$tmp/xpub-honest.err"; echo $?)
 cluster_stop_node 1 >/dev/null
 cluster_start_node 1

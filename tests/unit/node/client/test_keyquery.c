@@ -222,9 +222,9 @@ raw_query(uint64_t created, uint64_t expires, size_t nonce_len, uint8_t **out, s
     size_t ql = mpc__key_info_query__pack(&m, qb);
     memcpy(msg, NODE_CLIENT_KEYQUERY_QUERY_DOMAIN, sizeof NODE_CLIENT_KEYQUERY_QUERY_DOMAIN);
     memcpy(msg + sizeof NODE_CLIENT_KEYQUERY_QUERY_DOMAIN, qb, ql);
-    assert_int_equal(node_store_identity_sign(g_client, sig, msg,
-                                              sizeof NODE_CLIENT_KEYQUERY_QUERY_DOMAIN + ql),
-                     MPC_OK);
+    assert_int_equal(
+        node_store_identity_sign(g_client, sig, msg, sizeof NODE_CLIENT_KEYQUERY_QUERY_DOMAIN + ql),
+        MPC_OK);
     Mpc__KeyInfoSignedQuery s = MPC__KEY_INFO_SIGNED_QUERY__INIT;
     s.query.data = qb;
     s.query.len = ql;
@@ -274,9 +274,9 @@ test_keyquery_open_refuses_malformed(void **state)
     assert_int_equal(node_client_keyquery_open(&open, junk, 0, clients(), 1, NOW),
                      MPC_ERR_KEYINFO_MALFORMED);
     uint8_t *big = calloc(1, NODE_CLIENT_KEYQUERY_MAX + 1);
-    assert_int_equal(node_client_keyquery_open(&open, big, NODE_CLIENT_KEYQUERY_MAX + 1,
-                                               clients(), 1, NOW),
-                     MPC_ERR_KEYINFO_MALFORMED);
+    assert_int_equal(
+        node_client_keyquery_open(&open, big, NODE_CLIENT_KEYQUERY_MAX + 1, clients(), 1, NOW),
+        MPC_ERR_KEYINFO_MALFORMED);
     free(big);
     assert_int_equal(node_client_keyquery_open(NULL, junk, 1, clients(), 1, NOW),
                      MPC_ERR_INVALID_ARG);
@@ -289,22 +289,22 @@ test_keyquery_create_refuses_bad_args(void **state)
     struct node_client_keyquery q;
     uint8_t *qb = NULL;
     size_t ql = 0;
-    assert_int_equal(node_client_keyquery_create(g_client, 9, "w-1", g_nonce, 16, NOW, 1000, &q,
-                                                 &qb, &ql),
-                     MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_client_keyquery_create(g_client, 2, "w 1", g_nonce, 16, NOW, 1000, &q,
-                                                 &qb, &ql),
-                     MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_client_keyquery_create(g_client, 2, "w-1", g_nonce, 8, NOW, 1000, &q,
-                                                 &qb, &ql),
-                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(
+        node_client_keyquery_create(g_client, 9, "w-1", g_nonce, 16, NOW, 1000, &q, &qb, &ql),
+        MPC_ERR_INVALID_ARG);
+    assert_int_equal(
+        node_client_keyquery_create(g_client, 2, "w 1", g_nonce, 16, NOW, 1000, &q, &qb, &ql),
+        MPC_ERR_INVALID_ARG);
+    assert_int_equal(
+        node_client_keyquery_create(g_client, 2, "w-1", g_nonce, 8, NOW, 1000, &q, &qb, &ql),
+        MPC_ERR_INVALID_ARG);
     assert_int_equal(node_client_keyquery_create(g_client, 2, "w-1", g_nonce, 16, NOW,
                                                  NODE_CLIENT_KEYQUERY_MAX_EXPIRY_MS + 1, &q, &qb,
                                                  &ql),
                      MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_client_keyquery_create(NULL, 2, "w-1", g_nonce, 16, NOW, 1000, &q, &qb,
-                                                 &ql),
-                     MPC_ERR_INVALID_ARG);
+    assert_int_equal(
+        node_client_keyquery_create(NULL, 2, "w-1", g_nonce, 16, NOW, 1000, &q, &qb, &ql),
+        MPC_ERR_INVALID_ARG);
     assert_null(qb);
     assert_int_equal(ql, 0);
 }
@@ -372,6 +372,19 @@ test_keyquery_verify_refuses_replayed_reply(void **state)
     assert_int_equal(node_client_keyquery_verify(&a, rb, rl, "node-2", node_pk, &q1),
                      MPC_ERR_KEYINFO_REPLY_MISMATCH);
     assert_int_equal(node_client_keyquery_verify(&a, rb, rl, "node-1", node_pk, &q1), MPC_OK);
+    free(rb);
+    /* each binding on its own: the same query hash with another nonce, and the reverse */
+    struct node_client_keyquery qx = q1;
+    qx.nonce[0] ^= 1;
+    make_reply(&qx, "node-1", &f, &rb, &rl);
+    assert_int_equal(node_client_keyquery_verify(&a, rb, rl, "node-1", node_pk, &q1),
+                     MPC_ERR_KEYINFO_REPLY_MISMATCH);
+    free(rb);
+    qx = q1;
+    qx.sha256[0] ^= 1;
+    make_reply(&qx, "node-1", &f, &rb, &rl);
+    assert_int_equal(node_client_keyquery_verify(&a, rb, rl, "node-1", node_pk, &q1),
+                     MPC_ERR_KEYINFO_REPLY_MISMATCH);
     free(rb);
     /* the facts of another wallet than asked */
     strcpy(f.wallet, "w-2");
