@@ -180,7 +180,19 @@
     X(MPC_ERR_TR_MSG, 663, "taproot signing needs a 32-byte message (a BIP341 sighash)")           \
     X(MPC_ERR_TR_PATH_BATCH, 664, "taproot keys sign one message (no batch)")                      \
     /* 670..679: presignatures (node) */                                                           \
-    X(MPC_ERR_PRESIG_GONE, 670, "no such presignature (used, discarded or never made)")
+    X(MPC_ERR_PRESIG_GONE, 670, "no such presignature (used, discarded or never made)")            \
+    /* 680..689: key-info queries (node/client/keyquery.h, mpc-cli xpub --wallet) */               \
+    X(MPC_ERR_KEYINFO_MALFORMED, 680, "key-info query or reply malformed")                         \
+    X(MPC_ERR_KEYINFO_BAD_SIGNATURE, 681, "key-info query signature invalid")                      \
+    X(MPC_ERR_KEYINFO_UNKNOWN_CLIENT, 682,                                                         \
+      "key-info query from a client that is not an initiator")                                     \
+    X(MPC_ERR_KEYINFO_EXPIRED, 683, "key-info query expired, or its expiry is too far off")        \
+    X(MPC_ERR_KEYINFO_REPLAYED, 684, "key-info query nonce already answered (replay)")             \
+    X(MPC_ERR_KEYINFO_UNKNOWN_KEY, 685, "node holds no active share of that key")                  \
+    X(MPC_ERR_KEYINFO_REPLY_FORGED, 686, "key-info reply not signed by the node it names")         \
+    X(MPC_ERR_KEYINFO_REPLY_MISMATCH, 687, "key-info reply answers another query or node")         \
+    X(MPC_ERR_KEYINFO_DISAGREE, 688, "nodes disagree on the key: nothing printed")                 \
+    X(MPC_ERR_KEYINFO_TOO_FEW, 689, "too few nodes confirmed the key (fewer than its threshold)")
 
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/keyquery.h"
 #include "node/presig.h"
 #include "node/process.h"
 #include "node/store/rekey.h"
@@ -323,6 +324,7 @@ set_policy(struct node_daemon *d, const struct node_config *c)
     d->policy.max_expiry_ms = c->requests.max_expiry_ms;
     d->policy.max_batch = c->sign.max_batch;
     node_ratelimit_init(&d->limit, c->requests.rate_per_s, c->requests.burst);
+    node_keyquery_set_clients(d->keyquery, (const uint8_t(*)[32])c->initiators, c->n_initiators);
 }
 
 static mpc_status
@@ -337,6 +339,12 @@ daemon_alloc(struct node_daemon **out)
         return MPC_ERR_INTERNAL;
     }
     d->started_ms = mpc_clock_mono_ms();
+    if (node_keyquery_create(&d->keyquery) != MPC_OK) {
+        pthread_mutex_destroy(&d->mu);
+        pthread_cond_destroy(&d->cv);
+        free(d);
+        return MPC_ERR_NOMEM;
+    }
     *out = d;
     return MPC_OK;
 }
@@ -394,6 +402,9 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
     if (st == MPC_OK && ((st = node_keyconfirm_serve_start(d)) != MPC_OK ||
                          (st = node_resolver_start(d)) != MPC_OK)) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "key confirmations", "");
+    }
+    if (st == MPC_OK && (st = node_keyquery_serve_start(d)) != MPC_OK) {
+        st = fail(ec, NODE_EXIT_NATS, err, cap, st, "key-info queries", "");
     }
     if (st == MPC_OK && (st = node_http_start(d, &d->http)) != MPC_OK) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "HTTP listen", d->cfg->http_host);
@@ -543,6 +554,7 @@ node_daemon_destroy(node_daemon *d)
     node_notify_stop(d);
     node_http_stop(d->http);
     if (d->t != NULL) {
+        node_keyquery_serve_stop(d); /* before the key-state exchange its gate reads */
         node_housekeeping_stop(d);
     }
     if (d->mgr != NULL && session_manager_shutdown(d->mgr, 0) != MPC_OK) {
@@ -569,6 +581,7 @@ node_daemon_destroy(node_daemon *d)
     node_store_identity_destroy(d->id);
     node_config_free(d->policy_cfg);
     node_config_free(d->cfg);
+    node_keyquery_destroy(d->keyquery);
     free(d->peer_seen_ms);
     free(d->peer_inc);
     pthread_mutex_destroy(&d->mu);

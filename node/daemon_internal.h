@@ -207,6 +207,8 @@ struct node_daemon {
     uint64_t *peer_inc;             /* per peer index: incarnation in its last heartbeat (atomic) */
     struct node_retry *retry;       /* retry queue and thread (retry.c, owned) */
     transport_sub *outcome_sub;     /* mpc.n.<self>.outcome (peerresult_serve.c) */
+    struct node_keyquery *keyquery; /* key-info client keys and nonce cache (owned) */
+    transport_sub *keyinfo_sub;     /* mpc.n.<self>.keyinfo (keyquery_serve.c) */
     uint64_t ack_wait_ms;           /* effective AckWait */
     struct node_metrics m;          /* counters */
     node_sdnotify *notify;          /* systemd notify socket (owned), NULL if none */
@@ -293,6 +295,11 @@ mpc_status node_subjob_start(struct node_daemon *d, struct node_job *job, struct
  * (one logged a failure: it joins no further attempt), NODE_PEERRESULT_NOTHING. */
 MPC_MUST_CHECK mpc_status node_peerresult_serve_start(struct node_daemon *d);
 void node_peerresult_serve_stop(struct node_daemon *d);
+
+/* keyquery_serve.c (node/client/keyquery.h): answers mpc.n.<self>.keyinfo. Start after
+ * the key-state exchange (its gate), stop before it. Returns transport errors. */
+MPC_MUST_CHECK mpc_status node_keyquery_serve_start(struct node_daemon *d);
+void node_keyquery_serve_stop(struct node_daemon *d);
 int node_peerresult_adopt(struct node_daemon *d, struct node_subjob *sj);
 
 /* signers_live.c: this node's view of the holders ids[0..n): live[i] (1 = self or

@@ -41,6 +41,7 @@ static const transport_perm_rule perm_rules[] = {
     {NODE, SUB, 0, TRANSPORT_SUBJ_KOS_NOTICE,     {ANY},       NULL, "peers' KOS quarantine notices"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_KEYSTATE,       {SELF},      NULL, "answers its own key-state queries"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_OUTCOME,        {SELF},      NULL, "answers its own logged results"},
+    {NODE, SUB, 0, TRANSPORT_SUBJ_KEYINFO,        {SELF},      NULL, "answers its own key-info queries"},
     {NODE, PUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "subscription probes through its own inbox"},
     {NODE, SUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "its own reply inbox only"},
     /* ---- node: JetStream API, only what nats.c 3.4.1 sends for the node's setup */
@@ -70,6 +71,7 @@ static const transport_perm_rule perm_rules[] = {
     /* ---- client: requests, results, status; never session traffic or results */
     {CLI, PUB, 0, TRANSPORT_SUBJ_REQUEST,   {ANY}, NULL, "signed requests"},
     {CLI, PUB, 0, TRANSPORT_SUBJ_STATUS,    {ANY}, NULL, "asks a node's status"},
+    {CLI, PUB, 0, TRANSPORT_SUBJ_KEYINFO,   {ANY}, NULL, "asks a node for a key's public facts"},
     {CLI, SUB, 0, TRANSPORT_SUBJ_RESULT,    {ANY, ANY, ANY}, NULL, "reads results"},
     {CLI, SUB, 0, TRANSPORT_SUBJ_HEARTBEAT, {ANY}, NULL, "watches heartbeats"},
     {CLI, PUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "subscription probes through its own inbox"},

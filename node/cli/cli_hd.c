@@ -2,8 +2,8 @@
  * cli_hd.c — hierarchical derivation in mpc-cli (docs/specs/hd-derivation.md):
  * `mpc-cli derive` (offline: children of an xpub, or of an Ed25519 key and
  * chain code), `mpc-cli xpub` (the extended public key of a wallet, taken
- * from the signed results of one of its requests), and the HD lines of
- * printed results.
+ * from the signed results of one of its requests, or asked of the nodes:
+ * cli_xpub.c), and the HD lines of printed results.
  */
 #include "node/cli/cli_hd.h"
 
@@ -27,15 +27,23 @@ static const char derive_usage[] =
     "key and chain code.\n";
 
 static const char xpub_usage[] =
-    "usage: mpc-cli xpub --wallet W --request-id R [--key-type T] [--path P]\n"
+    "usage: mpc-cli xpub --wallet W [--key-type T] [--path P] [--nodes A,B,...]\n"
+    "                    [--key FILE] [--peers FILE] [--timeout S] [options]\n"
+    "       mpc-cli xpub --wallet W --request-id R [--key-type T] [--path P]\n"
     "                    [--client-id ID] [--peers FILE] [--timeout S] [options]\n"
     "\n"
-    "Prints the extended public key of wallet W (at path P, default m): the group\n"
-    "key and chain code come from the signed results of R (a keygen, reshare or\n"
-    "sign request of W), every copy checked against the peers file and required to\n"
-    "agree. secp256k1: a BIP32 xpub a watch-only wallet imports; secp256k1-tr: the\n"
-    "BIP32 xpub of the internal key (a child's Taproot output key is the BIP341\n"
-    "tweak of its x-only key); ed25519: key and chain code in hex.\n" CLI_NATS_HELP;
+    "Prints the extended public key of wallet W (at path P, default m).\n"
+    "Without --request-id every node of the peers file (or --nodes) is asked for the\n"
+    "key (mpc.n.<node>.keyinfo), the query signed with the initiator key (--key,\n"
+    "default $MPC_INITIATOR_KEY); each reply must be signed by its node's key in the\n"
+    "peers file; the key is printed only if at least its threshold of replies (and\n"
+    "2) agree and no reply states another key (MPC_ERR_KEYINFO_DISAGREE,\n"
+    "MPC_ERR_KEYINFO_TOO_FEW otherwise). With --request-id the group key and chain\n"
+    "code come from the signed results of R (a keygen, reshare or sign request of\n"
+    "W), every copy required to agree. secp256k1: a BIP32 xpub a watch-only wallet\n"
+    "imports; secp256k1-tr: the BIP32 xpub of the internal key (a child's Taproot\n"
+    "output key is the BIP341 tweak of its x-only key); ed25519: key and chain code\n"
+    "in hex.\n" CLI_NATS_HELP;
 
 /* Prints an extended key: xpub (secp256k1) or key and chain code (ed25519). */
 static int
@@ -59,8 +67,8 @@ print_xkey(const tss_hd_xkey *k, const char *path)
 }
 
 /* Derives root along path_text and prints the child. */
-static int
-derive_print(const tss_hd_xkey *root, const char *path_text)
+int
+cli_hd_derive_print(const tss_hd_xkey *root, const char *path_text)
 {
     tss_hd_path path;
     tss_hd_xkey child;
@@ -129,7 +137,7 @@ cli_cmd_derive(int argc, char **argv)
             cli_errf("--xpub: not a valid BIP32 xpub (%s)", mpc_status_name(MPC_ERR_HD_XPUB));
             return CLI_EXIT_FAILED;
         }
-        return derive_print(&root, path);
+        return cli_hd_derive_print(&root, path);
     }
     uint8_t pk[32], chain[TSS_HD_CHAIN_BYTES];
     size_t n = 0;
@@ -143,24 +151,12 @@ cli_cmd_derive(int argc, char **argv)
         cli_errf("--public-key: not a valid Ed25519 point");
         return CLI_EXIT_FAILED;
     }
-    return derive_print(&root, path);
+    return cli_hd_derive_print(&root, path);
 }
-
-/* Options of `mpc-cli xpub`. */
-struct xpub_opts {
-    struct cli_nats_opts nats; /* connection */
-    const char *wallet;        /* --wallet */
-    const char *request_id;    /* --request-id */
-    const char *client_id;     /* --client-id */
-    const char *peers_file;    /* --peers */
-    const char *path;          /* --path */
-    int key_type;              /* --key-type (Mpc__KeyType) */
-    uint64_t timeout_ms;       /* --timeout */
-};
 
 /* The first accepted successful copy of the wallet's key type, if every copy agrees. */
 static const Mpc__Result *
-xpub_result(const struct cli_results *r, const struct xpub_opts *o)
+xpub_result(const struct cli_results *r, const struct cli_xpub_opts *o)
 {
     if (r->inconsistent || r->verify_failed || r->n_rejected > 0) {
         cli_errf("the results disagree or were refused: no key printed");
@@ -178,7 +174,7 @@ xpub_result(const struct cli_results *r, const struct xpub_opts *o)
 }
 
 static int
-xpub_run(const struct xpub_opts *o)
+xpub_run(const struct cli_xpub_opts *o)
 {
     struct transport_js *js = NULL;
     struct transport_js_results *w = NULL;
@@ -210,7 +206,7 @@ xpub_run(const struct xpub_opts *o)
                                                                        : TSS_CURVE_SECP256K1,
                         res->public_key.data, res->public_key.len,
                         res->chain_code.data) == MPC_OK) {
-            rc = derive_print(&root, o->path);
+            rc = cli_hd_derive_print(&root, o->path);
         } else if (rc == CLI_EXIT_OK) {
             rc = CLI_EXIT_FAILED;
         }
@@ -222,7 +218,25 @@ xpub_run(const struct xpub_opts *o)
     return rc;
 }
 
-enum { OPT_WALLET = 4101, OPT_REQID, OPT_CLIENT, OPT_PEERS, OPT_TIMEOUT, OPT_XKT, OPT_XPATH };
+enum {
+    OPT_WALLET = 4101,
+    OPT_REQID,
+    OPT_CLIENT,
+    OPT_PEERS,
+    OPT_TIMEOUT,
+    OPT_XKT,
+    OPT_XPATH,
+    OPT_NODES
+};
+
+/* The wallet form: the nodes' signed key facts, then the derivation. */
+static int
+xpub_wallet_run(const struct cli_xpub_opts *o)
+{
+    tss_hd_xkey root;
+    int rc = cli_xpub_wallet(o, &root);
+    return rc == CLI_EXIT_OK ? cli_hd_derive_print(&root, o->path) : rc;
+}
 
 int
 cli_cmd_xpub(int argc, char **argv)
@@ -235,13 +249,15 @@ cli_cmd_xpub(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"key-type", required_argument, NULL, OPT_XKT},
         {"path", required_argument, NULL, OPT_XPATH},
+        {"nodes", required_argument, NULL, OPT_NODES},
         {"help", no_argument, NULL, OPT_HELP},
+        CLI_KEY_LONGOPTS,
         {"nats", required_argument, NULL, CLI_OPT_NATS},
         {"user", required_argument, NULL, CLI_OPT_USER},
         {"password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE},
         {NULL, 0, NULL, 0},
     };
-    struct xpub_opts o;
+    struct cli_xpub_opts o;
     memset(&o, 0, sizeof(o));
     o.client_id = "mpc-cli";
     o.timeout_ms = 5000;
@@ -249,10 +265,13 @@ cli_cmd_xpub(int argc, char **argv)
     int c, bad = 0;
     optind = 0;
     while (!bad && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (cli_nats_opt(&o.nats, c, optarg)) {
+        if (cli_nats_opt(&o.nats, c, optarg) || cli_key_opt(&o.key_file, &o.pass, c, optarg)) {
             continue;
         }
         switch (c) {
+        case OPT_NODES:
+            o.nodes = optarg;
+            break;
         case OPT_WALLET:
             o.wallet = optarg;
             break;
@@ -283,11 +302,11 @@ cli_cmd_xpub(int argc, char **argv)
             break;
         }
     }
-    if (bad || o.wallet == NULL || o.request_id == NULL || optind != argc ||
-        !node_client_request_id_is_valid(o.request_id)) {
-        return cli_usage_error(xpub_usage, bad ? NULL : "--wallet and --request-id are required");
+    if (bad || o.wallet == NULL || optind != argc ||
+        (o.request_id != NULL && !node_client_request_id_is_valid(o.request_id))) {
+        return cli_usage_error(xpub_usage, bad ? NULL : "--wallet is required");
     }
-    return xpub_run(&o);
+    return o.request_id != NULL ? xpub_run(&o) : xpub_wallet_run(&o);
 }
 
 void

@@ -12,7 +12,8 @@
 #      message, verify (libsecp256k1 in mpc-cli: verify, low S, recovery; and
 #      openssl on the DER form with a PEM key built from the 33-byte
 #      compressed key), reshare to 3-of-3, sign and verify again
-#   6b. HD (docs/specs/hd-derivation.md), both key types: the child key at
+#   6b. HD (docs/specs/hd-derivation.md), both key types: the xpub asked of the
+#      nodes (`mpc-cli xpub --wallet`, no request id), the child key at
 #      m/0/5 derived offline (`mpc-cli derive`: from the xpub for secp256k1,
 #      from key + chain code for ed25519), a signature under it
 #      (`sign --path`), verified by mpc-cli under the child and by openssl
@@ -195,6 +196,10 @@ row "sign secp256k1 (3-of-3) + verify" ok "$(ms "$LAST_MS")" "key version $(jget
 
 xpub=$(cli xpub --wallet "$ewallet" --request-id "$(jget "$tmp/ereshare.json" request_id)"     --peers "$tmp/peers.yaml" | awk '$1 == "xpub:" {print $2}')
 [ "${xpub:0:4}" = xpub ] || die "mpc-cli xpub printed no xpub"
+# The wallet form: no request id, the nodes themselves asked (signed key-info replies that must agree).
+wxpub=$(cli xpub --wallet "$ewallet" --key-type secp256k1 --peers "$tmp/peers.yaml" |
+    awk '$1 == "xpub:" {print $2}')
+[ "$wxpub" = "$xpub" ] || die "mpc-cli xpub --wallet (asking the nodes) printed another xpub"
 echild=$(cli derive --xpub "$xpub" --path m/0/5 | awk '$1 == "public" {print $3}')
 request "sign secp256k1 m/0/5" "$tmp/hesign.json" sign --wallet "$ewallet" --key-type secp256k1 \
     --message-hex "$digest" --path m/0/5 || die "ECDSA signature under the child key failed"
@@ -202,7 +207,7 @@ request "sign secp256k1 m/0/5" "$tmp/hesign.json" sign --wallet "$ewallet" --key
 [ "$(jget "$tmp/hesign.json" verified)" = true ] || die "libsecp256k1 rejected the child signature"
 openssl_verify_ecdsa "$echild" "$msg" "$(jget "$tmp/hesign.json" ecdsa_r)" \
     "$(jget "$tmp/hesign.json" ecdsa_s)" || die "openssl rejected the child ECDSA signature"
-row "xpub, derive m/0/5 + sign secp256k1" ok "$(ms "$LAST_MS")" "child ${echild:0:18}..., libsecp256k1 ok, openssl ok"
+row "xpub (nodes agree), derive m/0/5 + sign secp256k1" ok "$(ms "$LAST_MS")" "child ${echild:0:18}..., libsecp256k1 ok, openssl ok"
 
 # ---- secp256k1-tr (Taproot): the same digest, signed under the BIP86 output key.
 twallet="demo-wallet-taproot"

@@ -9,12 +9,18 @@
 # hardened index is refused by the nodes (MPC_ERR_HD_HARDENED); a saved
 # request whose path was altered is dropped by every node (request
 # signature); `mpc-cli xpub` is the same before and after a reshare, and
-# children sign after it. Prints "N passed, M failed".
+# children sign after it. The wallet form of `mpc-cli xpub` (no request id:
+# the nodes are asked on mpc.n.<node>.keyinfo) prints byte for byte the xpub
+# of the signed results, a valid BIP32 base58check serialisation, and with
+# --path what `mpc-cli derive` gives; a client that is no initiator is refused
+# by every node; a node stating a forged chain code (test hook
+# MPC_NODE_TEST_KEYINFO_LIE, signed with its real key) makes it fail naming
+# that node, and alone never gets a key printed. Prints "N passed, M failed".
 set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 54 # every check below, when the flow runs to the end
+expect_checks 70 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
@@ -49,6 +55,40 @@ child_key() {
     fi | awk '$1 == "public" {print $3}'
 }
 
+# xpub_wallet NAME WALLET KT ARGS... — the wallet form (no request id) -> $tmp/xpub-NAME.{out,err}, RC.
+xpub_wallet() {
+    local name=$1 wallet=$2 kt=$3; shift 3
+    cli xpub --wallet "$wallet" --key-type "$kt" --peers "$tmp/peers.yaml" --timeout 20 "$@" \
+        >"$tmp/xpub-$name.out" 2>"$tmp/xpub-$name.err"
+    RC=$?
+}
+# field NAME WORD — the value after WORD in $tmp/xpub-NAME.out ("public" and "chain": the 3rd token).
+field() {
+    case $2 in
+        public|chain) awk -v w="$2" '$1 == w {print $3}' "$tmp/xpub-$1.out" ;;
+        *) awk -v w="$2" '$1 == w {print $2}' "$tmp/xpub-$1.out" ;;
+    esac
+}
+# bip32_check XPUB PKHEX CHAINHEX — base58check decodes; mainnet public version, depth 0,
+# parent fingerprint 0, child number 0, the chain code and the key (independent of mpc-cli).
+bip32_check() {
+    python3 - "$@" <<'PY'
+import hashlib, sys
+x, pk, cc = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+a = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+n = 0
+for ch in x:
+    n = n * 58 + a.index(ch)
+raw = n.to_bytes(82, "big")
+body, chk = raw[:78], raw[78:]
+ok = hashlib.sha256(hashlib.sha256(body).digest()).digest()[:4] == chk
+ok = ok and body[:4] == bytes.fromhex("0488b21e") and body[4] == 0
+ok = ok and body[5:9] == b"\0" * 4 and body[9:13] == b"\0" * 4
+ok = ok and body[13:45] == cc and body[45:78] == pk
+sys.exit(0 if ok else 1)
+PY
+}
+
 cluster_init "$tmp" 3; check "cluster files and nats-server" $?
 for i in 1 2 3; do cluster_start_node "$i"; done
 ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
@@ -73,6 +113,22 @@ for kt in ed25519 secp256k1; do
         XPUB=$(awk '$1 == "xpub:" {print $2}' "$tmp/xpub1.out")
         check "$kt: mpc-cli xpub prints the root xpub of the signed keygen results" \
             $([ "${XPUB:0:4}" = xpub ] && [ "$(awk '$1 == "public" {print $3}' "$tmp/xpub1.out")" = "$pk" ]; echo $?)
+        xpub_wallet w1 "$w" "$kt"
+        check "$kt: xpub --wallet (asking the nodes) equals xpub --request-id byte for byte" \
+            $([ $RC -eq 0 ] && [ "$(field w1 xpub:)" = "$XPUB" ] &&
+              grep -q "^confirmed: *3 of 3 nodes (threshold 2, version 1)" "$tmp/xpub-w1.out"; echo $?)
+        bip32_check "$XPUB" "$pk" "$cc"
+        check "$kt: the xpub decodes (base58check, version 0488b21e, depth 0, key, chain code)" $?
+        xpub_wallet w2 "$w" "$kt" --path m/0/5
+        cli derive --xpub "$XPUB" --path m/0/5 >"$tmp/derive-m05.out"
+        check "$kt: xpub --wallet --path m/0/5 equals mpc-cli derive of the root xpub" \
+            $([ $RC -eq 0 ] && [ -n "$(field w2 xpub:)" ] &&
+              [ "$(field w2 xpub:)" = "$(awk '$1 == "xpub:" {print $2}' "$tmp/derive-m05.out")" ] &&
+              [ "$(field w2 public)" = "$(awk '$1 == "public" {print $3}' "$tmp/derive-m05.out")" ]; echo $?)
+    else
+        xpub_wallet w1 "$w" "$kt"
+        check "$kt: xpub --wallet states the keygen's key and chain code" \
+            $([ $RC -eq 0 ] && [ "$(field w1 public)" = "$pk" ] && [ "$(field w1 chain)" = "$cc" ]; echo $?)
     fi
     i=0
     for path in m/0 m/0/5 m/1/2/3/4/5; do
@@ -137,6 +193,10 @@ for kt in ed25519 secp256k1; do
             >"$tmp/xpub3.out" 2>&1
         check "$kt: xpub at m/0/5 names the child that signed before" \
             $([ "$(awk '$1 == "public" {print $3}' "$tmp/xpub3.out")" = "$(js s2-$kt child_public_key)" ]; echo $?)
+        xpub_wallet w3 "$w" "$kt"
+        check "$kt: after the reshare xpub --wallet equals xpub --request-id (3-of-3, version 2)" \
+            $([ $RC -eq 0 ] && [ "$(field w3 xpub:)" = "$XPUB" ] &&
+              grep -q "^confirmed: *3 of 3 nodes (threshold 3, version 2)" "$tmp/xpub-w3.out"; echo $?)
     fi
     run after-$kt sign --wallet "$w" --key-type "$kt" "${m[@]}" --path m/0/5
     check "$kt: m/0/5 signs after the reshare, verified (3-of-3)" \
@@ -146,4 +206,49 @@ for kt in ed25519 secp256k1; do
     verify_under "$kt" "$(js after-$kt child_public_key)" "after-$kt"
     check "$kt: openssl verifies the post-reshare child signature" $?
 done
+
+# The key-info query's refusals, each with its status.
+"$MPC_CLI" initiator new --plain --out "$tmp/stranger.key" >/dev/null
+xpub_wallet stranger w-hd-secp256k1 secp256k1 --key "$tmp/stranger.key"
+check "a client that is no initiator: refused by every node (MPC_ERR_KEYINFO_UNKNOWN_CLIENT)" \
+    $([ $RC -ne 0 ] && [ "$(grep -c MPC_ERR_KEYINFO_UNKNOWN_CLIENT "$tmp/xpub-stranger.err")" -eq 3 ] &&
+      grep -q MPC_ERR_KEYINFO_TOO_FEW "$tmp/xpub-stranger.err" && [ -z "$(field stranger xpub:)" ]; echo $?)
+xpub_wallet nowallet w-hd-none secp256k1
+check "an unknown wallet: every node says MPC_ERR_KEYINFO_UNKNOWN_KEY, nothing printed" \
+    $([ $RC -ne 0 ] && [ "$(grep -c MPC_ERR_KEYINFO_UNKNOWN_KEY "$tmp/xpub-nowallet.err")" -eq 3 ]; echo $?)
+
+# One compromised node: node-1 restarted with the test hook states a forged chain code, signed
+# with its real identity key. Checked on a 2-of-3 key (two agreeing replies are enough there).
+run kg-liar keygen --wallet w-hd-2of3 --key-type secp256k1 --threshold 2 --request-id kg-liar
+cli xpub --wallet w-hd-2of3 --request-id kg-liar --peers "$tmp/peers.yaml" >"$tmp/xpub-l.out" 2>&1
+XPUB2=$(awk '$1 == "xpub:" {print $2}' "$tmp/xpub-l.out")
+check "a second secp256k1 key, 2-of-3, and its xpub from the signed results" \
+    $([ $RC -eq 0 ] && [ "${XPUB2:0:4}" = xpub ]; echo $?)
+cluster_stop_node 1 >/dev/null
+MPC_NODE_TEST_KEYINFO_LIE=1 cluster_start_node 1
+cluster_wait_ready 1 90; check "node-1 restarted with the lying hook" $?
+xpub_wallet liar w-hd-2of3 secp256k1
+check "a node stating a forged key: fails MPC_ERR_KEYINFO_DISAGREE naming node-1, nothing printed" \
+    $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_DISAGREE "$tmp/xpub-liar.err" &&
+      grep -q "node-1 states another key" "$tmp/xpub-liar.err" && [ -z "$(field liar xpub:)" ]; echo $?)
+xpub_wallet liar-pair w-hd-2of3 secp256k1 --nodes node-1,node-2
+check "the lying node and one honest node: MPC_ERR_KEYINFO_DISAGREE, nothing printed" \
+    $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_DISAGREE "$tmp/xpub-liar-pair.err" &&
+      [ -z "$(field liar-pair xpub:)" ]; echo $?)
+xpub_wallet honest2 w-hd-2of3 secp256k1 --nodes node-2,node-3
+check "the two honest nodes of the 2-of-3 key agree: the true xpub is printed" \
+    $([ $RC -eq 0 ] && [ "$(field honest2 xpub:)" = "$XPUB2" ]; echo $?)
+xpub_wallet liar-alone w-hd-2of3 secp256k1 --nodes node-1
+check "the lying node alone is too few (MPC_ERR_KEYINFO_TOO_FEW), nothing printed" \
+    $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_TOO_FEW "$tmp/xpub-liar-alone.err" &&
+      [ -z "$(field liar-alone xpub:)" ]; echo $?)
+xpub_wallet honest w-hd-secp256k1 secp256k1 --nodes node-2,node-3
+check "two honest nodes of the 3-of-3 key (after the reshare) are too few: nothing printed" \
+    $([ $RC -ne 0 ] && grep -q MPC_ERR_KEYINFO_TOO_FEW "$tmp/xpub-honest.err"; echo $?)
+cluster_stop_node 1 >/dev/null
+cluster_start_node 1
+cluster_wait_ready 1 90; check "node-1 restarted honest" $?
+xpub_wallet again w-hd-secp256k1 secp256k1
+check "with node-1 honest again the wallet xpub is printed, the same as before" \
+    $([ $RC -eq 0 ] && [ "$(field again xpub:)" = "$XPUB" ]; echo $?)
 summary

@@ -11,15 +11,17 @@
 #     (object keystate), on node-3 and on its peers;
 #   - a sign naming node-3 is refused by node-3 with MPC_ERR_KEY_DIVERGED
 #     (530), and no signer signs with the key;
+#   - `mpc-cli xpub --wallet` (key-info query): node-3 states no key but
+#     MPC_ERR_KEY_DIVERGED, and nothing is printed;
 #   - node-3 stopped, the backup restored, restarted: the next rounds find
-#     agreement (no divergent key on any node) and a sign by node-1 and
-#     node-3 succeeds and verifies.
+#     agreement (no divergent key on any node), a sign by node-1 and
+#     node-3 succeeds and verifies, and xpub --wallet states the original key.
 # Prints "N passed, M failed".
 set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 26
+expect_checks 28
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
@@ -91,6 +93,10 @@ run refused sign --wallet w-dv --message-file "$tmp/msg" --signers node-1,node-3
 some_result refused 'r["node"] == "node-3" and r["status_name"] == "MPC_ERR_KEY_DIVERGED" and r["status_code"] == 530'
 check "node-3 refuses the divergent key (MPC_ERR_KEY_DIVERGED, 530)" $?
 every_result refused 'not r["ok"]'; check "no signer signed with the divergent key" $?
+cli xpub --wallet w-dv --key-type ed25519 --peers "$tmp/peers.yaml" >"$tmp/xpub1.out" 2>"$tmp/xpub1.err"
+check "xpub --wallet: node-3 states MPC_ERR_KEY_DIVERGED instead of a key, nothing printed" \
+    $([ $? -ne 0 ] && grep -q "node-3: refused: .*MPC_ERR_KEY_DIVERGED" "$tmp/xpub1.err" &&
+      ! grep -q "^public key" "$tmp/xpub1.out"; echo $?)
 
 cluster_stop_node 3; check "node-3 stopped again" $?
 "$MPC_CLI" store restore -c "$C3" --in "$tmp/n3.bak" --kdf min >"$tmp/restore.out" 2>&1
@@ -102,5 +108,8 @@ wait_until 60 agreed; check "the next key-state rounds find agreement: no diverg
 run after sign --wallet w-dv --message-file "$tmp/msg" --signers node-1,node-3
 every_result after 'r["ok"] and r["verified"]'; check "sign by node-1, node-3 after the restore" $?
 openssl_verify "$pk" "$tmp/msg" "$(js after signature)"; check "openssl verifies it under the original key" $?
+cli xpub --wallet w-dv --key-type ed25519 --peers "$tmp/peers.yaml" >"$tmp/xpub2.out" 2>"$tmp/xpub2.err"
+check "xpub --wallet after the restore: the nodes agree on the original key" \
+    $([ $? -eq 0 ] && [ "$(awk '$1 == "public" {print $3}' "$tmp/xpub2.out")" = "$pk" ]; echo $?)
 cluster_finish
 summary

@@ -20,6 +20,8 @@ import { acceptCopy, Collector, subjectNode, type CollectParams, type Copy } fro
 import { fromBinary } from "@bufbuild/protobuf";
 import { ResultSchema, type Result } from "./gen/proto/result_pb.js";
 import { deriveChild, formatPath, parsePath, rootHDKey, xpubOf } from "./hd.js";
+import { randomBytes } from "node:crypto";
+import { decideKeyInfo, keyInfoQuery, KEYINFO_MAX_TTL_MS, verifyKeyInfo, type KeyInfoAnswer } from "./keyinfo.js";
 import { equal } from "./bytes.js";
 import { ResultsFeed, readCopies, readStored, waitCollected } from "./results.js";
 import { MpcError, badInput, type RejectedCopy } from "./errors.js";
@@ -122,6 +124,26 @@ export interface XpubResult {
   xpub?: string; // secp256k1: BIP32 xpub at path
   nodes: string[]; // nodes whose signed copies agreed
   rejected: RejectedCopy[];
+}
+
+/** The XpubResult of a group key and chain code at path idx (derived here). */
+function xpubResult(wallet: string, kt: KeyType, idx: number[], publicKey: Uint8Array, chainCode: Uint8Array,
+  nodes: string[], rejected: RejectedCopy[]): XpubResult {
+  const out: XpubResult = {
+    wallet,
+    keyType: keyTypeName(kt) as KeyTypeName,
+    path: formatPath(idx),
+    publicKey,
+    chainCode,
+    childPublicKey: deriveChild(kt === KeyType.ED25519 ? "ed25519" : "secp256k1", publicKey, chainCode, idx),
+    nodes,
+    rejected,
+  };
+  if (kt !== KeyType.ED25519) {
+    const k = idx.length === 0 ? rootHDKey(publicKey, chainCode) : rootHDKey(publicKey, chainCode).derive(formatPath(idx));
+    out.xpub = k.publicExtendedKey;
+  }
+  return out;
 }
 
 function natsOptions(o: ConnectOptions): NodeConnectionOptions {
@@ -276,7 +298,8 @@ export class MpcClient {
    * `threshold` of them, all agreeing on key and chain code; the derivation is
    * done here (hd.ts). secp256k1 keys also get their BIP32 xpub.
    */
-  async xpub(p: { wallet: string; requestId: string; keyType?: KeyTypeName; path?: string }, timeoutMs = 10000): Promise<XpubResult> {
+  async xpub(p: { wallet: string; requestId?: string; keyType?: KeyTypeName; path?: string; nodes?: string[] }, timeoutMs = 10000): Promise<XpubResult> {
+    if (p.requestId === undefined) return this.xpubFromNodes(p, timeoutMs);
     const kt = keyTypeOf(p.keyType ?? "secp256k1");
     if (!TOKEN_RE.test(p.requestId)) throw badInput(`bad request id ${JSON.stringify(p.requestId)}`);
     const idx = p.path !== undefined && p.path !== "" ? parsePath(p.path) : [];
@@ -308,21 +331,47 @@ export class MpcClient {
       }
     }
     if (first.r.chainCode.length !== 32) throw new MpcError("NODE_ERROR", `${p.wallet} has no chain code (a key made before chain codes)`, { rejected });
-    const out: XpubResult = {
-      wallet: p.wallet,
-      keyType: keyTypeName(kt) as KeyTypeName,
-      path: formatPath(idx),
-      publicKey: first.r.publicKey,
-      chainCode: first.r.chainCode,
-      childPublicKey: deriveChild(kt === KeyType.ED25519 ? "ed25519" : "secp256k1", first.r.publicKey, first.r.chainCode, idx),
-      nodes: ok.map((x) => x.node),
-      rejected,
-    };
-    if (kt !== KeyType.ED25519) {
-      const k = idx.length === 0 ? rootHDKey(first.r.publicKey, first.r.chainCode) : rootHDKey(first.r.publicKey, first.r.chainCode).derive(formatPath(idx));
-      out.xpub = k.publicExtendedKey;
+    return xpubResult(p.wallet, kt, idx, first.r.publicKey, first.r.chainCode, ok.map((x) => x.node), rejected);
+  }
+
+  /**
+   * The wallet form of xpub (no request id): every node of the peers file (or
+   * p.nodes) is asked on mpc.n.<node>.keyinfo with a query signed by the
+   * initiator key (keyinfo.ts); the key is used only if at least max(threshold,
+   * 2) replies verified under their nodes' keys agree and none disagrees.
+   */
+  private async xpubFromNodes(p: { wallet: string; keyType?: KeyTypeName; path?: string; nodes?: string[] }, timeoutMs: number): Promise<XpubResult> {
+    const kt = keyTypeOf(p.keyType ?? "secp256k1");
+    const idx = p.path !== undefined && p.path !== "" ? parsePath(p.path) : [];
+    const nodes = p.nodes ?? [...this.peers.keys()];
+    for (const n of nodes) if (!this.peers.has(n)) throw badInput(`${n} is not in the peers file`);
+    const q = keyInfoQuery(this.o.initiator, kt, p.wallet, Uint8Array.from(randomBytes(16)), Date.now(),
+      Math.min(KEYINFO_MAX_TTL_MS, timeoutMs + 1000));
+    const answers: KeyInfoAnswer[] = [];
+    const rejected: RejectedCopy[] = [];
+    await Promise.all(nodes.map(async (node) => {
+      try {
+        const m = await this.nc.request(`mpc.n.${node}.keyinfo`, q.bytes, { timeout: timeoutMs });
+        const a = verifyKeyInfo(m.data, node, this.peers.get(node) as Uint8Array, q);
+        answers.push(a);
+        if (a.statusCode !== 0) rejected.push({ node, reason: `refused: status ${a.statusCode}` });
+      } catch (e) {
+        rejected.push({ node, reason: (e as Error).message });
+      }
+    }));
+    let agreed;
+    try {
+      agreed = decideKeyInfo(answers);
+    } catch (e) {
+      const m = e as MpcError;
+      throw new MpcError(m.code, `${m.message}; ${rejected.map((r) => `${r.node}: ${r.reason}`).join("; ")}`, {
+        rejected,
+        ...(m.sides !== undefined ? { sides: m.sides } : {}),
+      });
     }
-    return out;
+    const f = agreed.facts;
+    if (f.chainCode.length !== 32) throw new MpcError("NODE_ERROR", `${p.wallet} has no chain code (a key made before chain codes)`, { rejected });
+    return xpubResult(p.wallet, kt, idx, f.publicKey, f.chainCode, agreed.nodes, rejected);
   }
 
   /** Publishes (repeating while no stream leader answers) and collects until done, quiet or timed out. */

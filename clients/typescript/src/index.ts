@@ -10,3 +10,4 @@ export { resultTranscript } from "./transcript.js";
 export { Collector, acceptCopy } from "./collect.js";
 export { parsePath, formatPath, deriveEd25519, deriveSecp256k1, deriveChild, xpubOf } from "./hd.js";
 export { outputKey, internalKey, verifyBip340, type TaprootTweak } from "./taproot.js";
+export { keyInfoQuery, verifyKeyInfo, decideKeyInfo, type KeyInfoQuery, type KeyInfoAnswer, type KeyFacts } from "./keyinfo.js";

@@ -214,15 +214,20 @@ function cliXpub(requestId: string, path: string): string {
   return line.split(/\s+/)[1] as string;
 }
 
-test("xpub: the same from the keygen's and the reshare's signed results, here and in mpc-cli, byte for byte", async () => {
+test("xpub: the same from the keygen's and the reshare's signed results, from the nodes (no request id), here and in mpc-cli, byte for byte", async () => {
   const a = await c.xpub({ wallet, requestId: keygenId, keyType: "secp256k1" });
   assert.equal(a.xpub, k1Xpub);
   assert.equal(a.nodes.length, 3);
   const b = await c.xpub({ wallet, requestId: reshareIds["secp256k1"] as string, keyType: "secp256k1" });
   assert.equal(b.xpub, a.xpub, "the reshare kept the chain code");
+  const w = await c.xpub({ wallet, keyType: "secp256k1" }); // no request id: the nodes asked (mpc.n.<node>.keyinfo)
+  assert.equal(w.xpub, a.xpub, "the nodes' signed key-info replies state the same key and chain code");
+  assert.deepEqual([...w.nodes].sort(), ["node-1", "node-2", "node-3"]);
+  const wc = await c.xpub({ wallet, keyType: "secp256k1", path: "m/0/5", nodes: ["node-1", "node-2", "node-3"] });
   assert.equal(cliXpub(keygenId, "m"), a.xpub);
   const child = await c.xpub({ wallet, requestId: keygenId, keyType: "secp256k1", path: "m/0/5" });
   assert.equal(cliXpub(keygenId, "m/0/5"), child.xpub);
+  assert.equal(wc.xpub, child.xpub);
   assert.equal(hex(child.childPublicKey), hex(HDKey.fromExtendedKey(k1Xpub).derive("m/0/5").publicKey as Uint8Array));
   const ed = await c.xpub({ wallet, requestId: reshareIds["ed25519"] as string, keyType: "ed25519", path: "m/0/5" });
   assert.equal(hex(ed.chainCode), hex(edChain));
