@@ -284,8 +284,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_keyconfirm_answer_never_retry_while_holding, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_keyconfirm_answer_after_redo, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keyconfirm_answer_unknown_and_failed, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_keyconfirm_answer_unknown_and_failed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
