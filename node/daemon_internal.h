@@ -472,6 +472,19 @@ MPC_MUST_CHECK mpc_status node_keyconfirm_own(struct node_daemon *d, int key_typ
                                               const char *wallet, uint32_t version,
                                               struct node_keyconfirm_key *key, int *state);
 /*
+ * This node's answer to query c->q (c->kind, and c->key for PENDING/ACTIVE),
+ * from its jobs, its retry queue and its store (keyconfirm_serve.c; the
+ * transport thread of mpc.n.<self>.keyconfirm). Reads d->store, d->mu's lists
+ * and d->retry; holds no lock across a store read.
+ */
+void node_keyconfirm_answer(struct node_daemon *d, struct node_keyconfirm *c);
+#ifdef MPC_FAULT_INJECTION
+/* Test builds: fn(arg) runs inside node_keyconfirm_answer between its look
+ * at the jobs and its look at the store (NULL: none). Not thread-safe: set
+ * it while no query is answered. */
+void node_keyconfirm_test_between(void (*fn)(void *), void *arg);
+#endif
+/*
  * Asks member about q (resolver thread; blocks up to the reply wait) and
  * opens its signed answer against member's key in the peers file.
  * Out: *c — cleared on entry. Returns: MPC_OK; transport errors;

@@ -25,7 +25,10 @@
  *                     it discarded its key of that attempt for a RETRY answer
  *                     (request log: MPC_ERR_KEY_ATTEMPT_DISCARDED) — docs/DESIGN.md
  *                     §4.4 "Keygens and reshares". Never answered while an attempt
- *                     of the request is running here (it may store that key).
+ *                     of the request is running here (it may store that key), nor
+ *                     while the member's store holds the version asked about; the
+ *                     member looks at its jobs before its store (a job leaves its
+ *                     lists only after its commit), so a RETRY stays true.
  * Every answer is signed by the member's identity key over a domain tag, the
  * query (with the asker's fresh nonce: an answer to an older query is
  * refused) and the member's node id.

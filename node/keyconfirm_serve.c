@@ -125,22 +125,59 @@ in_flight(struct node_daemon *d, const char *request_id)
     return found;
 }
 
-/* Fills c->kind (and c->key) from this node's store and its retry queue, as
- * node/keyconfirm.h says. RETRY only while no attempt of the request runs
- * here: one that runs may still store the key asked about. */
+#ifdef MPC_FAULT_INJECTION
+static void (*g_between)(void *); /* test builds: runs between the two looks */
+static void *g_between_arg;
+
+void
+node_keyconfirm_test_between(void (*fn)(void *), void *arg)
+{
+    g_between = fn;
+    g_between_arg = arg;
+}
+#endif
+
+/* What this node's jobs say about the request, looked at BEFORE its store. */
+struct jobs_look {
+    int queued; /* its sub-job for the key type waits for its next attempt */
+    int busy;   /* a job of the request is in flight (lists d->jobs, d->done, d->finishing) */
+};
+
+/* Answers with this node's own key if it holds the version asked about
+ * (PENDING or ACTIVE). Returns: 1 if it does (c->kind and c->key set). */
+static int
+answer_own(struct node_daemon *d, struct node_keyconfirm *c)
+{
+    int state = 0;
+    if (node_keyconfirm_own(d, c->q.key_type, c->q.wallet, c->q.version, &c->key, &state) !=
+        MPC_OK) {
+        memset(&c->key, 0, sizeof c->key);
+        return 0;
+    }
+    c->kind =
+        state == NODE_STORE_KEY_VERSION_PENDING ? NODE_KEYCONFIRM_PENDING : NODE_KEYCONFIRM_ACTIVE;
+    return 1;
+}
+
+/* RETRY, unless the store holds the version asked about: a node never says
+ * RETRY (it did not store that key and never will) while it holds it. */
 static void
-answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
+answer_retry(struct node_daemon *d, struct node_keyconfirm *c)
+{
+    if (!answer_own(d, c)) {
+        c->kind = NODE_KEYCONFIRM_RETRY;
+    }
+}
+
+/* Answers from the request log (read after the look at the jobs). */
+static void
+answer_from_log(struct node_daemon *d, struct node_keyconfirm *c, const struct jobs_look *look)
 {
     mpc_status outcome = MPC_OK;
     uint8_t *entry = NULL;
     size_t len = 0;
     struct node_client_results_entry e;
     memset(&e, 0, sizeof e);
-    c->kind = NODE_KEYCONFIRM_UNKNOWN;
-    if (node_retry_queued(d, c->q.request_id, c->q.key_type)) {
-        c->kind = NODE_KEYCONFIRM_RETRY; /* its attempt failed here; the next one waits */
-        return;
-    }
     if (node_store_req_get(d->store, c->q.request_id, &outcome, &entry, &len) != MPC_OK ||
         node_client_results_entry_decode(&e, entry, len) != MPC_OK) {
         free(entry);
@@ -149,7 +186,9 @@ answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
     free(entry);
     if (outcome == MPC_ERR_KEY_ATTEMPT_DISCARDED) { /* REDO here: runs again (deferred) */
         node_client_results_entry_clear(&e);
-        c->kind = in_flight(d, c->q.request_id) ? NODE_KEYCONFIRM_UNKNOWN : NODE_KEYCONFIRM_RETRY;
+        if (!look->busy) {
+            answer_retry(d, c);
+        }
         return;
     }
     Mpc__Result *r = logged_result(&e, c->q.key_type);
@@ -163,13 +202,41 @@ answer_fill(struct node_daemon *d, struct node_keyconfirm *c)
         c->kind = NODE_KEYCONFIRM_FAILED; /* logged without this key: never stored, never will */
         return;
     }
-    int state = 0;
-    if (node_keyconfirm_own(d, c->q.key_type, c->q.wallet, c->q.version, &c->key, &state) !=
-        MPC_OK) {
+    (void)answer_own(d, c);
+}
+
+/*
+ * Fills c->kind (and c->key) from this node's jobs and store, as
+ * node/keyconfirm.h says. RETRY only while no attempt of the request runs
+ * here: one that runs may still store the key asked about.
+ *
+ * Order matters (issue 15): the jobs are looked at first, the store second.
+ * A job leaves the lists only after the finisher committed its keys, so a
+ * store read after a look that found no job sees everything that job wrote.
+ * The other way round, a request-log entry MPC_ERR_KEY_ATTEMPT_DISCARDED
+ * (a REDO of attempt 0) read just before the commit of attempt 1, and the
+ * job gone from the lists just after it, made a node answer RETRY about the
+ * key it had stored PENDING 2 ms earlier: a peer redid (discarded) it while
+ * the others activated it.
+ */
+void
+node_keyconfirm_answer(struct node_daemon *d, struct node_keyconfirm *c)
+{
+    struct jobs_look look;
+    memset(&c->key, 0, sizeof c->key);
+    c->kind = NODE_KEYCONFIRM_UNKNOWN;
+    look.queued = node_retry_queued(d, c->q.request_id, c->q.key_type);
+    look.busy = look.queued || in_flight(d, c->q.request_id);
+#ifdef MPC_FAULT_INJECTION
+    if (g_between != NULL) {
+        g_between(g_between_arg);
+    }
+#endif
+    if (look.queued) {
+        answer_retry(d, c); /* its attempt failed here; the next one waits */
         return;
     }
-    c->kind =
-        state == NODE_STORE_KEY_VERSION_PENDING ? NODE_KEYCONFIRM_PENDING : NODE_KEYCONFIRM_ACTIVE;
+    answer_from_log(d, c, &look);
 }
 
 static const char *
@@ -192,7 +259,7 @@ on_keyconfirm(void *arg, const transport_msg *msg)
         return TRANSPORT_REPLY_NONE;
     }
     snprintf(c.node_id, sizeof c.node_id, "%s", d->cfg->node_id);
-    answer_fill(d, &c);
+    node_keyconfirm_answer(d, &c);
     mpc_status st = node_keyconfirm_encode(&c, d->id, out, sizeof out, &out_len);
     if (st == MPC_OK) {
         st = transport_publish(d->t, msg->reply, out, out_len);
