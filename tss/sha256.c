@@ -24,20 +24,19 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SHA256_NI 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
 static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
 static const uint32_t sha256_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -48,7 +47,7 @@ static const uint32_t sha256_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54f
 static atomic_int sha256_mode;
 
 /* Blocks [0, n) of p, SHA-NI. */
-__attribute__((target("sha,sse4.1"))) static void
+__attribute__((target("sha,ssse3,sse4.1"))) static void
 sha256_blocks_ni(uint32_t h[8], const uint8_t *p, size_t n)
 {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
@@ -70,8 +69,7 @@ sha256_blocks_ni(uint32_t h[8], const uint8_t *p, size_t n)
                 x = _mm_add_epi32(x, _mm_alignr_epi8(prev, prev2, 4));
                 *cur = _mm_sha256msg2_epu32(x, prev);
             }
-            __m128i wk =
-                _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+            __m128i wk = _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
             cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
             /* cdgh now holds A..H's ABEF and abef their CDGH: two more rounds swap back */
             abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
@@ -80,10 +78,10 @@ sha256_blocks_ni(uint32_t h[8], const uint8_t *p, size_t n)
         cdgh = _mm_add_epi32(cdgh, save1);
         save0 = save1 = m[0] = m[1] = m[2] = m[3] = _mm_setzero_si128();
     }
-    __m128i fe_ba = _mm_shuffle_epi32(abef, 0x1B);           /* A B E F */
-    __m128i gh_dc = _mm_shuffle_epi32(cdgh, 0xB1);           /* G H C D */
-    dcba = _mm_blend_epi16(fe_ba, gh_dc, 0xF0);              /* A B C D */
-    hgfe = _mm_alignr_epi8(gh_dc, fe_ba, 8);                 /* E F G H */
+    __m128i fe_ba = _mm_shuffle_epi32(abef, 0x1B); /* A B E F */
+    __m128i gh_dc = _mm_shuffle_epi32(cdgh, 0xB1); /* G H C D */
+    dcba = _mm_blend_epi16(fe_ba, gh_dc, 0xF0);    /* A B C D */
+    hgfe = _mm_alignr_epi8(gh_dc, fe_ba, 8);       /* E F G H */
     _mm_storeu_si128((__m128i *)&h[0], dcba);
     _mm_storeu_si128((__m128i *)&h[4], hgfe);
 }
@@ -93,8 +91,11 @@ sha256_have_ni(void)
 {
     int m = atomic_load(&sha256_mode);
     if (m == 0) {
-        __builtin_cpu_init();
-        m = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") ? 1 : 2;
+        unsigned a, b, c, d;
+        /* CPUID.1:ECX bit 9 SSSE3, bit 19 SSE4.1; CPUID.(7,0):EBX bit 29 SHA. */
+        int ssse3_sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c >> 9 & 1) && (c >> 19 & 1);
+        int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b >> 29 & 1);
+        m = ssse3_sse41 && sha ? 1 : 2;
         atomic_store(&sha256_mode, m); /* idempotent: a race stores the same value */
     }
     return m == 1;
