@@ -75,7 +75,7 @@ hasher_absorb(struct tss_dkls_hasher *h, const void *p, size_t len)
         return;
     }
     if (h->kind == TSS_DKLS_H32) {
-        crypto_hash_sha256_update(&h->st.s256, p, len);
+        tss_sha256_update(&h->st.s256, p, len);
     } else {
         crypto_hash_sha512_update(&h->st.s512, p, len);
     }
@@ -89,7 +89,7 @@ tss_dkls_hasher_init_raw(struct tss_dkls_hasher *h, enum tss_dkls_hash_kind kind
     memset(h, 0, sizeof(*h));
     h->kind = kind;
     if (kind == TSS_DKLS_H32) {
-        crypto_hash_sha256_init(&h->st.s256);
+        tss_sha256_init(&h->st.s256);
     } else {
         crypto_hash_sha512_init(&h->st.s512);
     }
@@ -146,7 +146,7 @@ void
 tss_dkls_hasher_final32(struct tss_dkls_hasher *h, uint8_t out[TSS_DKLS_HASH_BYTES])
 {
     assert(h->kind == TSS_DKLS_H32 && h->parts_left == 0 && h->bytes_left == 0);
-    crypto_hash_sha256_final(&h->st.s256, out);
+    tss_sha256_final(&h->st.s256, out);
     mpc_wipe(h, sizeof(*h));
 }
 

@@ -24,6 +24,7 @@
 
 #include "common/status.h"
 #include "tss/secp256k1.h"
+#include "tss/sha256.h"
 
 /* Tag prefix of protocol version 1. */
 #define TSS_DKLS_TAG_PREFIX "mpc-node/dkls23/v1/"
@@ -42,7 +43,7 @@ enum tss_dkls_hash_kind {
 /* A streaming frame hasher (see DESIGN). */
 struct tss_dkls_hasher {
     union {
-        crypto_hash_sha256_state s256; /* state for TSS_DKLS_H32 */
+        struct tss_sha256 s256;        /* state for TSS_DKLS_H32 (SHA-NI if present) */
         crypto_hash_sha512_state s512; /* state for TSS_DKLS_H2S */
     } st;
     int kind;            /* enum tss_dkls_hash_kind */

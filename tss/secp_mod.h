@@ -8,7 +8,11 @@
  * secret-dependent point (mod p), as the DKLs23 spec §1.1 and §8 item 18 require.
  *
  * DESIGN: operands are "reduced" (value < modulus) unless a function says
- * otherwise; results are always reduced. Outputs may alias inputs.
+ * otherwise; results are always reduced. Outputs may alias inputs. Products
+ * and wide inputs are reduced by folding: m = 2^256 - c with c < 2^129, so
+ * hi * 2^256 + lo == hi * c + lo (mod m); three folds and one conditional
+ * subtraction bring any 512-bit value below m, with a fixed sequence of
+ * 64x64-bit multiplications and additions (no GMP division).
  *
  * THREAD SAFETY: all functions are pure and thread-safe (scratch is on the stack).
  */
@@ -30,6 +34,9 @@
 /* Bytes of a big-endian encoded number. */
 #define TSS_SECP_BYTES 32
 
+/* Limbs of 2^256 - m: both moduli are 2^256 - c with c < 2^129. */
+#define TSS_SECP_C_LIMBS 3
+
 /* A 256-bit number mod p or mod q. */
 struct tss_secp_num {
     mp_limb_t v[TSS_SECP_LIMBS]; /* little-endian limbs */
@@ -39,6 +46,7 @@ struct tss_secp_num {
 struct tss_secp_mod {
     mp_limb_t m[TSS_SECP_LIMBS];         /* the odd prime modulus */
     mp_limb_t m_minus_2[TSS_SECP_LIMBS]; /* exponent for inversion by Fermat */
+    mp_limb_t c[TSS_SECP_C_LIMBS];       /* 2^256 - m, below 2^129 (the fold) */
 };
 
 /* The field prime p and the group order q of secp256k1. */

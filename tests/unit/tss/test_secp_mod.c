@@ -166,6 +166,140 @@ test_secp_mod_reduce_bytes_matches_mpz(void **state)
     mpz_clears(mod, z, NULL);
 }
 
+/* Reduces the 512-bit z (0 <= z < 2^512) with tss_secp_mod_reduce_bytes and compares with mpz. */
+static void
+check_fold_value(const struct tss_secp_mod *m, const mpz_t mod, const mpz_t z)
+{
+    uint8_t b[64] = {0};
+    size_t cnt = 0;
+    assert_true(mpz_sizeinbase(z, 2) <= 512);
+    mpz_export(b + 64 - (mpz_sizeinbase(z, 256)), &cnt, 1, 1, 0, 0, z);
+    struct tss_secp_num r, w;
+    mpz_t e;
+    mpz_init(e);
+    mpz_mod(e, z, mod);
+    mpz_to_num(&w, e);
+    assert_int_equal(tss_secp_mod_reduce_bytes(&r, b, sizeof(b), m), MPC_OK);
+    assert_true(tss_secp_num_eq(&r, &w));
+    mpz_clear(e);
+}
+
+/*
+ * Builds, backwards from the fold's rounds, inputs whose second round leaves
+ * x2 = (h + 1) * 2^256 - 1 with h = x2 >> 256 >= 1, so the third round's sum
+ * reaches 2^256 and the final "+ c" is taken. Returns: how many such inputs
+ * fit in 512 bits (none for p, whose c is small).
+ */
+static int
+check_fold_third_carry(const struct tss_secp_mod *m, const mpz_t mod, const mpz_t c)
+{
+    mpz_t t256, h1, x1, x2, w, whi;
+    int n = 0;
+    mpz_inits(t256, h1, x1, x2, w, whi, NULL);
+    mpz_ui_pow_ui(t256, 2, 256);
+    for (unsigned long h = 1; h <= 3; h++) {
+        mpz_mul_ui(h1, t256, h);
+        mpz_cdiv_q(h1, h1, c); /* H1 * c >= h * 2^256 */
+        mpz_mul(x2, h1, c);
+        mpz_fdiv_q_2exp(x2, x2, 256);
+        mpz_add_ui(x2, x2, 1);
+        mpz_mul_2exp(x2, x2, 256);
+        mpz_sub_ui(x2, x2, 1); /* x2 = (floor(H1 c / 2^256) + 1) 2^256 - 1 */
+        mpz_submul(x2, h1, c); /* now x1_lo = x2 - H1 c, in [0, 2^256) */
+        mpz_mul_2exp(x1, h1, 256);
+        mpz_add(x1, x1, x2); /* x1 = H1 2^256 + x1_lo */
+        mpz_fdiv_q(whi, x1, c);
+        mpz_fdiv_r(w, x1, c); /* x1 = whi c + wlo, wlo < c */
+        if (mpz_sizeinbase(whi, 2) > 256) {
+            continue;
+        }
+        mpz_mul_2exp(whi, whi, 256);
+        mpz_add(w, w, whi);
+        check_fold_value(m, mod, w);
+        n++;
+    }
+    mpz_clears(t256, h1, x1, x2, w, whi, NULL);
+    return n;
+}
+
+/*
+ * The fold's edges: every carry of its three rounds and the final conditional
+ * subtraction — k*m + d for k around 0, 1, 2^256 and 2^256 - 1 and small d,
+ * 2^256 + c - 1 (the last value whose third round carries into 2^256 with a
+ * small low half), (m - 1)^2, 2^512 - 1 — for both moduli, and products of
+ * near-modulus operands through tss_secp_mod_mul.
+ */
+static void
+test_secp_mod_fold_edges_match_mpz(void **state)
+{
+    (void)state;
+    const struct tss_secp_mod *mods[] = {&tss_secp_mod_p, &tss_secp_mod_q};
+    mpz_t mod, z, k, two256, c;
+    int carried = 0;
+    mpz_inits(mod, z, k, two256, c, NULL);
+    mpz_ui_pow_ui(two256, 2, 256);
+    for (size_t i = 0; i < 2; i++) {
+        const struct tss_secp_mod *m = mods[i];
+        struct tss_secp_num mn = {{0}};
+        memcpy(mn.v, m->m, sizeof(mn.v));
+        num_to_mpz(mod, &mn);
+        mpz_sub(c, two256, mod);
+        const long ds[] = {-2, -1, 0, 1, 2};
+        const char *ks[] = {"0",
+                            "1",
+                            "2",
+                            "ffffffff",
+                            "ffffffffffffffffffffffffffffffff",
+                            "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe",
+                            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                            "10000000000000000000000000000000000000000000000000000000000000000"};
+        for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+            for (size_t di = 0; di < sizeof(ds) / sizeof(ds[0]); di++) {
+                assert_int_equal(mpz_set_str(k, ks[ki], 16), 0);
+                mpz_mul(z, k, mod);
+                ds[di] < 0 ? mpz_sub_ui(z, z, (unsigned long)-ds[di])
+                           : mpz_add_ui(z, z, (unsigned long)ds[di]);
+                if (mpz_sgn(z) >= 0 && mpz_sizeinbase(z, 2) <= 512) {
+                    check_fold_value(m, mod, z);
+                }
+            }
+        }
+        mpz_add(z, two256, c); /* 2^256 + c - 1 and its neighbours */
+        for (int d = -3; d <= 3; d++) {
+            mpz_set(k, z);
+            d < 0 ? mpz_sub_ui(k, k, (unsigned long)-d) : mpz_add_ui(k, k, (unsigned long)d);
+            check_fold_value(m, mod, k);
+        }
+        mpz_ui_pow_ui(z, 2, 512);
+        mpz_sub_ui(z, z, 1);
+        check_fold_value(m, mod, z);
+        carried += check_fold_third_carry(m, mod, c);
+        for (int r = 0; r < ROUNDS; r++) { /* high limbs all ones, low half random */
+            uint8_t b[64];
+            test_rng_bytes(b, sizeof(b));
+            memset(b, 0xff, (size_t)(r % 40));
+            mpz_import(z, sizeof(b), 1, 1, 0, 0, b);
+            check_fold_value(m, mod, z);
+        }
+        struct tss_secp_num a, bb, out, want;
+        for (unsigned long da = 1; da <= 3; da++) {
+            for (unsigned long db = 1; db <= 3; db++) {
+                mpz_sub_ui(z, mod, da);
+                mpz_to_num(&a, z);
+                mpz_sub_ui(k, mod, db);
+                mpz_to_num(&bb, k);
+                tss_secp_mod_mul(&out, &a, &bb, m);
+                mpz_mul(z, z, k);
+                mpz_mod(z, z, mod);
+                mpz_to_num(&want, z);
+                assert_true(tss_secp_num_eq(&out, &want));
+            }
+        }
+    }
+    assert_true(carried > 0); /* mod q reaches the third round's carry */
+    mpz_clears(mod, z, k, two256, c, NULL);
+}
+
 static void
 test_secp_num_predicates(void **state)
 {
@@ -251,6 +385,7 @@ main(void)
         cmocka_unit_test(test_secp_mod_q_matches_mpz),
         cmocka_unit_test(test_secp_mod_p_matches_mpz),
         cmocka_unit_test(test_secp_mod_reduce_bytes_matches_mpz),
+        cmocka_unit_test(test_secp_mod_fold_edges_match_mpz),
         cmocka_unit_test(test_secp_num_predicates),
         cmocka_unit_test(test_secp_mod_inv_zero_is_zero),
         cmocka_unit_test(test_secp_mod_pow_zero_base_and_exponent),
