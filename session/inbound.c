@@ -188,6 +188,7 @@ inbound_send_done(void *arg, uint64_t owner, mpc_status st, uint32_t attempts)
                 s->gone_at_ms = mpc_clock_mono_ms();
                 s->gone_peer = c->peer;
             }
+            atomic_fetch_add(&s->mgr->gone_answers, 1);
         } else if (st == MPC_ERR_PEER_UNAVAILABLE && s->pending_fail == MPC_OK) {
             s->pending_fail = st;
             s->pending_culprit = c->peer;

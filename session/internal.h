@@ -194,6 +194,8 @@ struct session_manager {
     atomic_uint_fast64_t replays, late, bad, parked, busy, gone;
     atomic_uint_fast64_t oversized;    /* envelopes/payloads over the protocol's declared size */
     atomic_uint_fast64_t park_refused; /* second message of one (peer, round, kind) not parked */
+    atomic_uint_fast64_t gone_answers; /* GONE answers to our direct sends and probes */
+    atomic_uint_fast64_t jan_passes;   /* janitor passes completed */
 };
 
 /* ---- registry.c (all under m->reg_lock, never held while calling out) ---- */

@@ -242,7 +242,7 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
     uint32_t gone_peer = s->gone_peer;
     uint64_t abort_at = s->abort_at_ms;
     uint32_t abort_peer = s->abort_peer;
-    size_t queued = s->mb_len;
+    int busy = s->mb_len > 0 || s->scheduled; /* queued, or taken and being handled */
     uint32_t missing = SESSION_NO_CULPRIT;
     for (uint32_t p = 0; p < s->n && state == SESSION_STATE_BARRIER; p++) {
         if (p != s->self && !s->probe_ok[p]) {
@@ -260,10 +260,13 @@ mgr_check_session(session *s, uint64_t now, uint64_t idle_ms)
         mpc_log(MPC_LOG_INFO, "session", "peer_aborted", "sid=%s peer=%s", s->sid_hex,
                 abort_peer < s->n ? s->party_ids[abort_peer] : "-");
         session_request_fail(s, MPC_ERR_GONE, SESSION_NO_CULPRIT);
-    } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms && queued == 0) {
+    } else if (gone_at != 0 && now >= gone_at + s->mgr->cfg.gone_grace_ms && !busy &&
+               abort_at == 0) {
         /* Only once the actor has handled what arrived: a peer that failed
          * publishes its ABORT before its tombstone answers GONE, and that
-         * ABORT (no culprit) may still wait in a busy actor's mailbox. */
+         * ABORT (no culprit) may still wait in a busy actor's mailbox, or in
+         * the batch it took from there; once handled, its grace decides
+         * (test_actor: gone_waits_for_queued_abort). */
         session_request_fail(s, MPC_ERR_GONE, gone_peer);
     } else if (now >= s->deadline_at_ms) {
         session_request_fail(s, MPC_ERR_DEADLINE, SESSION_NO_CULPRIT);
@@ -296,6 +299,7 @@ mgr_janitor_main(void *arg)
         }
         free(v);
         session_registry_expire(m, now);
+        atomic_fetch_add(&m->jan_passes, 1);
         pthread_mutex_lock(&m->jan_lock);
     }
     pthread_mutex_unlock(&m->jan_lock);
@@ -787,6 +791,8 @@ session_manager_get_stats(session_manager *m, session_manager_stats *out)
     out->park_refused = atomic_load(&m->park_refused);
     out->busy_replies = atomic_load(&m->busy);
     out->gone_replies = atomic_load(&m->gone);
+    out->gone_answers = atomic_load(&m->gone_answers);
+    out->janitor_passes = atomic_load(&m->jan_passes);
     pthread_mutex_lock(&m->reg_lock);
     out->live = m->nlive;
     out->tombstones = m->ntombs;

@@ -165,6 +165,8 @@ typedef struct {
     uint64_t park_refused;    /* a second message of one (peer, round, kind) not parked */
     uint64_t busy_replies;    /* BUSY answered because a mailbox was full */
     uint64_t gone_replies;    /* GONE answered for finished sessions */
+    uint64_t gone_answers;    /* GONE answers our direct sends and probes got */
+    uint64_t janitor_passes;  /* deadline checks over all sessions completed */
     uint64_t tombstones;      /* finished sids remembered now */
 } session_manager_stats;
 

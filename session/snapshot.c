@@ -25,6 +25,8 @@
  *     "park_refused":     integer  second message of one (peer, round, kind) not parked
  *     "busy_replies":     integer  BUSY answers (mailbox full)
  *     "gone_replies":     integer  GONE answers (session finished)
+ *     "gone_answers":     integer  GONE answers to our direct sends and probes
+ *     "janitor_passes":   integer  deadline checks over all sessions completed
  *     "tombstones":       integer  finished sids remembered now
  *     "transport": {
  *       "name":           string   "nats" or "mem"
@@ -145,6 +147,8 @@ snap_node(session_manager *m, uint64_t now)
     rc |= snap_set_u64(o, "park_refused", st.park_refused);
     rc |= snap_set_u64(o, "busy_replies", st.busy_replies);
     rc |= snap_set_u64(o, "gone_replies", st.gone_replies);
+    rc |= snap_set_u64(o, "gone_answers", st.gone_answers);
+    rc |= snap_set_u64(o, "janitor_passes", st.janitor_passes);
     rc |= snap_set_u64(o, "tombstones", st.tombstones);
     rc |= json_object_set_new(t, "name", json_string(m->t->name ? m->t->name : ""));
     rc |= snap_set_u64(t, "disconnects", ts.disconnects);

@@ -53,12 +53,13 @@ typedef struct {
     transport_identity *id0, *id1, *id9;   /* identities of n0, the fake n1, a stranger */
     transport_peer_table *pt0, *pt1, *pt9; /* their peer tables */
     uint32_t gone_round; /* the fake answers GONE to direct messages of this round (0 = never) */
-    stk_eph eph;         /* the fake's ephemeral keys */
-    uint8_t *rec;        /* first direct envelope n0 sent the fake, as received */
-    size_t rec_len;      /* its length */
-    uint8_t *ev[8];      /* copies of the outcome's evidence envelopes */
-    size_t ev_len[8];    /* their lengths */
-    size_t n_ev;         /* their count */
+    const tss_protocol *proto0; /* n0's protocol, set before afx_begin (NULL: toy_protocol()) */
+    stk_eph eph;                /* the fake's ephemeral keys */
+    uint8_t *rec;               /* first direct envelope n0 sent the fake, as received */
+    size_t rec_len;             /* its length */
+    uint8_t *ev[8];             /* copies of the outcome's evidence envelopes */
+    size_t ev_len[8];           /* their lengths */
+    size_t n_ev;                /* their count */
 } actor_fixture;
 
 /* "n0", "n1", "n2": the ids the fixture's peer tables know. */

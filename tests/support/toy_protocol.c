@@ -7,10 +7,12 @@
  */
 #include "tests/support/toy_protocol.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/secmem.h"
 
@@ -96,6 +98,7 @@ toy_commit(const toy_state *s, uint32_t who, uint64_t x, uint8_t out[TOY_HASH_LE
 
 static const tss_protocol toy_vtable;
 static const tss_protocol toy_mute_vtable;
+static const tss_protocol toy_gated_vtable;
 
 static mpc_status
 toy_create_as(tss_base **state, const tss_params *p, const tss_protocol *proto)
@@ -133,6 +136,12 @@ static mpc_status
 toy_mute_create(tss_base **state, const tss_params *p)
 {
     return toy_create_as(state, p, &toy_mute_vtable);
+}
+
+static mpc_status
+toy_gated_create(tss_base **state, const tss_params *p)
+{
+    return toy_create_as(state, p, &toy_gated_vtable);
 }
 
 /* Emits the messages of round r (r is the round being entered). */
@@ -350,4 +359,84 @@ const tss_protocol *
 toy_protocol_mute(void)
 {
     return &toy_mute_vtable;
+}
+
+/* The gate of toy-gated: process-wide, polled (1 ms) so every wait is bounded. */
+static pthread_mutex_t toy_gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t toy_gate_round; /* guarded by toy_gate_mu: 0 = open */
+static int toy_gate_held;       /* guarded by toy_gate_mu: handles waiting at the gate */
+
+#define TOY_GATE_MAX_WAIT_MS 600000u
+
+static void
+toy_gate_pause(void)
+{
+    struct timespec ms = {0, 1000000L};
+    nanosleep(&ms, NULL);
+}
+
+void
+toy_gate_close(uint32_t round)
+{
+    pthread_mutex_lock(&toy_gate_mu);
+    toy_gate_round = round;
+    pthread_mutex_unlock(&toy_gate_mu);
+}
+
+void
+toy_gate_open(void)
+{
+    pthread_mutex_lock(&toy_gate_mu);
+    toy_gate_round = 0;
+    pthread_mutex_unlock(&toy_gate_mu);
+}
+
+int
+toy_gate_wait_held(uint64_t timeout_ms)
+{
+    int held = 0;
+    for (uint64_t waited = 0; waited <= timeout_ms && !held; waited++) {
+        pthread_mutex_lock(&toy_gate_mu);
+        held = toy_gate_held > 0;
+        pthread_mutex_unlock(&toy_gate_mu);
+        if (!held) {
+            toy_gate_pause();
+        }
+    }
+    return held;
+}
+
+/* As toy_handle, after waiting while the gate is closed for this round. */
+static mpc_status
+toy_gated_handle(tss_base *state, uint32_t from, uint32_t round, int is_broadcast,
+                 const uint8_t *data, size_t len, mpc_outbox *out)
+{
+    pthread_mutex_lock(&toy_gate_mu);
+    if (round != 0 && round == toy_gate_round) {
+        toy_gate_held++;
+        for (uint32_t ms = 0; ms < TOY_GATE_MAX_WAIT_MS && toy_gate_round == round; ms++) {
+            pthread_mutex_unlock(&toy_gate_mu);
+            toy_gate_pause();
+            pthread_mutex_lock(&toy_gate_mu);
+        }
+        toy_gate_held--;
+    }
+    pthread_mutex_unlock(&toy_gate_mu);
+    return toy_handle(state, from, round, is_broadcast, data, len, out);
+}
+
+static const tss_protocol toy_gated_vtable = {
+    .name = "toy-gated",
+    .create = toy_gated_create,
+    .start = toy_start,
+    .handle = toy_gated_handle,
+    .result = toy_result,
+    .destroy = toy_destroy,
+    .max_msg_len = toy_max_msg_len,
+};
+
+const tss_protocol *
+toy_protocol_gated(void)
+{
+    return &toy_gated_vtable;
 }

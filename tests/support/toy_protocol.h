@@ -39,6 +39,23 @@ const tss_protocol *toy_protocol(void);
 const tss_protocol *toy_protocol_mute(void);
 
 /*
+ * Returns: a variant (name "toy-gated") that behaves like toy_protocol() but
+ * whose handle of a message of the round given to toy_gate_close waits until
+ * toy_gate_open (bounded: 600 s), so a test can hold a session's actor busy
+ * while messages queue in its mailbox. The gate is process-wide.
+ */
+const tss_protocol *toy_protocol_gated(void);
+
+/* Closes the gate of toy-gated for messages of round (>= 1). */
+void toy_gate_close(uint32_t round);
+
+/* Waits (timeout_ms) until a toy-gated handle waits at the closed gate. Returns: 1 if one does. */
+int toy_gate_wait_held(uint64_t timeout_ms);
+
+/* Opens the gate: a waiting handle goes on. */
+void toy_gate_open(void);
+
+/*
  * Returns: the result every party must output for inputs[0..n): the weighted
  * sum, computed without the protocol.
  */

@@ -8,6 +8,8 @@
  *   - malformed, misaddressed or foreign envelopes are dropped and counted;
  *   - after the session ended (done or failed), its direct subject answers GONE;
  *   - an ABORT from the peer fails the session fast (after abort_grace_ms) with GONE naming it.
+ *   - a GONE answer fails the session naming that peer only after gone_grace_ms, once the
+ *     actor has handled its mailbox, and not while an ABORT's grace runs.
  * The size and flood limits are in test_actor_limits.c.
  */
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "common/clock.h"
 #include "common/outbox.h"
@@ -276,6 +279,90 @@ test_actor_gone_fails_after_grace(void **state)
     mpc_outbox_clear(&d2);
 }
 
+/* Returns: the mailbox depth of n0's one live session (snapshot), or -1. */
+static long long
+mailbox_depth(actor_fixture *f)
+{
+    char *js = NULL;
+    assert_int_equal(session_manager_snapshot(f->m0, &js), MPC_OK);
+    json_t *root = json_loads(js, 0, NULL);
+    free(js);
+    json_t *s0 = json_array_get(json_object_get(root, "sessions"), 0);
+    json_t *d = json_object_get(s0, "mailbox_depth");
+    long long depth = json_is_integer(d) ? (long long)json_integer_value(d) : -1;
+    json_decref(root);
+    return depth;
+}
+
+/* Publishes an ABORT from the fake (status MPC_ERR_FAULT: it quit, restarted nobody). */
+static void
+publish_abort(actor_fixture *f)
+{
+    size_t len = 0;
+    char subj[128];
+    snprintf(subj, sizeof subj, "mpc.s.%s.b", f->hex);
+    uint8_t code[4] = {(uint8_t)MPC_ERR_FAULT, (uint8_t)(MPC_ERR_FAULT >> 8), 0, 0};
+    uint8_t *buf = afx_seal(f, f->sid, "n1", "", 2, 9, TRANSPORT_ENVELOPE_ABORT, code, 4, &len);
+    assert_int_equal(transport_publish(f->t1, subj, buf, len), MPC_OK);
+    free(buf);
+}
+
+/*
+ * The peer failed: it published its ABORT and its tombstone answered GONE to
+ * n0's round-2 message, but n0's actor is busy (toy-gated holds it in a
+ * handle) and the ABORT waits in its mailbox past gone_grace_ms. The janitor
+ * must not fail the session naming the peer, which only quit: once the actor
+ * has handled the ABORT, the session fails with GONE naming nobody (the
+ * ABORT's grace decides, not the GONE's). The order is driven: the GONE is
+ * counted, the actor held, the ABORT queued, then two janitor passes after
+ * the grace have run before the actor goes on.
+ */
+static void
+test_actor_gone_waits_for_queued_abort(void **state)
+{
+    actor_fixture *f = *state;
+    session_config defaults;
+    session_config_default(&defaults); /* the fixture keeps gone_grace_ms */
+    f->gone_round = 2;
+    f->proto0 = toy_protocol_gated();
+    toy_gate_close(2);
+    mpc_outbox b1, d2;
+    afx_begin(f, &b1);
+    afx_feed(f, afx_find_round(f, 1), &d2);
+    afx_send_msg(f, &b1.msgs[0], 1); /* n0 enters round 2, its D2 gets GONE */
+    assert_int_equal(AFX_STAT_WAIT(f, gone_answers, 1), 1);
+    uint64_t gone_seen = mpc_clock_mono_ms(); /* the session's gone_at is no later */
+    afx_send_msg(f, &d2.msgs[0], 2);          /* n0's actor takes it and waits at the gate */
+    assert_true(toy_gate_wait_held(10000 * mpc_test_slow()));
+    publish_abort(f);
+    long long depth = -1;
+    for (int i = 0; i < 100000 && depth != 1; i++) {
+        if ((depth = mailbox_depth(f)) != 1) {
+            struct timespec ms = {0, 1000000L};
+            nanosleep(&ms, NULL);
+        }
+    }
+    assert_int_equal(depth, 1); /* the ABORT waits */
+    while (mpc_clock_mono_ms() < gone_seen + defaults.gone_grace_ms) {
+        struct timespec ms = {0, 1000000L}; /* bounded: the grace is 1 s */
+        nanosleep(&ms, NULL);
+    }
+    session_manager_stats st;
+    session_manager_get_stats(f->m0, &st);
+    /* The second pass from now started after the grace had run out. */
+    assert_true(AFX_STAT_WAIT(f, janitor_passes, st.janitor_passes + 2) >= st.janitor_passes + 2);
+    pthread_mutex_lock(&f->tr.mu);
+    uint64_t ended = f->tr.ndone;
+    pthread_mutex_unlock(&f->tr.mu);
+    assert_int_equal(ended, 0);
+    toy_gate_open();
+    stk_outcome o = afx_outcome_wait(f, 10000);
+    assert_int_equal(o.status, MPC_ERR_GONE);
+    assert_int_equal(o.culprit, SESSION_NO_CULPRIT); /* quitting is not cheating */
+    mpc_outbox_clear(&b1);
+    mpc_outbox_clear(&d2);
+}
+
 int
 main(void)
 {
@@ -289,6 +376,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, afx_setup,
                                         afx_teardown),
         cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, afx_setup, afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_waits_for_queued_abort, afx_setup,
+                                        afx_teardown),
     };
     /* The same cases on a real nats-server (one for the group). */
     const struct CMUnitTest nats_tests[] = {
@@ -303,6 +392,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_actor_gone_from_done_peer_is_tolerated, afx_setup_nats,
                                         afx_teardown),
         cmocka_unit_test_setup_teardown(test_actor_gone_fails_after_grace, afx_setup_nats,
+                                        afx_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_gone_waits_for_queued_abort, afx_setup_nats,
                                         afx_teardown),
     };
     int rc = cmocka_run_group_tests_name("actor_mem", tests, NULL, NULL);

@@ -89,10 +89,18 @@ test_actor_flood_of_large_broadcasts(void **state)
     afx_begin(f, &b1);
     (void)afx_find_round(f, 1); /* the session is live and running round 1 */
     long long before = rss_settled();
-    /* 200 MB natively; under valgrind, which runs ~50x slower (a loaded
-     * machine: 5 s a message), 25 MB still exceeds 2.5 times over the 10 MB
-     * the resident size may grow by. */
-    const uint64_t count = mpc_test_under_valgrind() || mpc_test_under_tsan() ? 25 : 200;
+    /* The resident size may grow by 10 MB. 200 MB natively; under tsan or
+     * valgrind, which run ~20x and ~50x slower (a loaded machine: 5 s a
+     * message), 25 MB still exceed that 2.5 times over. Under valgrind the
+     * resident size says nothing about what the node keeps: valgrind never
+     * hands memory back, keeps 20 MB of freed blocks unused (--freelist-vol)
+     * and fragments (it grew by 25 MiB after 25 MB, and by 41 MiB after 100
+     * MB sent 4 at a time, each step handled before the next). There the
+     * flood checks what valgrind checks (no invalid access, no leak on the
+     * drop path) and the counts below; the resident-size bound holds in
+     * `make test`, `make check` and `make tsan`. */
+    const int vg = mpc_test_under_valgrind();
+    const uint64_t count = vg || mpc_test_under_tsan() ? 25 : 200;
     for (uint64_t i = 0; i < count; i++) {
         bcast_blob(f, 1 + (uint32_t)(i % 4), 1000 + i, blob, blob_len);
     }
@@ -110,7 +118,7 @@ test_actor_flood_of_large_broadcasts(void **state)
     long long after = rss_settled();
     free(blob);
     print_message("RSS before %lld after %lld bytes\n", before, after);
-    assert_true(after - before < 10LL * 1024 * 1024);
+    assert_true(vg || after - before < 10LL * 1024 * 1024);
     play_to_end(f, &b1, 1);
     assert_true(stk_tracker_wait(&f->tr, 1, 10000 * mpc_test_slow()));
     assert_int_equal(f->out.status, MPC_OK);
