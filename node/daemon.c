@@ -94,6 +94,9 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
         st = node_config_peers_check_self(d->peers, d->cfg->node_id,
                                           node_store_identity_public_key(d->id), msg, sizeof msg);
     }
+    if (st == MPC_OK) {
+        st = node_config_presign_peers(d->cfg, d->peers, msg, sizeof msg);
+    }
     if (st != MPC_OK) {
         node_store_passphrase_destroy(own);
         return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "peers", msg);
