@@ -107,8 +107,8 @@ node_presign_order_encode(const node_store_identity *id, const struct node_presi
     if (out_len != NULL) {
         *out_len = 0;
     }
-    if (id == NULL || o == NULL || out == NULL || out_len == NULL ||
-        cap < NODE_PRESIGN_ORDER_MAX || !order_valid(o)) {
+    if (id == NULL || o == NULL || out == NULL || out_len == NULL || cap < NODE_PRESIGN_ORDER_MAX ||
+        !order_valid(o)) {
         return MPC_ERR_INVALID_ARG;
     }
     uint8_t buf[ORDER_DOMAIN_LEN + NODE_PRESIGN_ORDER_MAX];
@@ -180,8 +180,7 @@ node_presign_order_decode(struct node_presign_order *o, const uint8_t *in, size_
     for (uint32_t i = 0; ok && i < o->n; i++) {
         ok = get_str8(&p, end, o->ids[i], NODE_ID_MAX);
     }
-    ok = ok && get_str8(&p, end, o->from, NODE_ID_MAX) &&
-         end - p == NODE_PRESIGN_NONCE_BYTES + 8;
+    ok = ok && get_str8(&p, end, o->from, NODE_ID_MAX) && end - p == NODE_PRESIGN_NONCE_BYTES + 8;
     if (ok) {
         memcpy(o->nonce, p, NODE_PRESIGN_NONCE_BYTES);
         o->expiry_ms = get_u64be(p + NODE_PRESIGN_NONCE_BYTES);
@@ -222,8 +221,8 @@ order_verify(const struct node_presign_order *o, const uint8_t *in, size_t len,
     size_t body = len - ORDER_SIG;
     memcpy(msg, ORDER_DOMAIN, ORDER_DOMAIN_LEN);
     memcpy(msg + ORDER_DOMAIN_LEN, in, body);
-    int bad = crypto_sign_verify_detached(in + body, msg, ORDER_DOMAIN_LEN + body,
-                                          pe->public_key) != 0;
+    int bad =
+        crypto_sign_verify_detached(in + body, msg, ORDER_DOMAIN_LEN + body, pe->public_key) != 0;
     return bad ? MPC_ERR_PRESIG_ORDER_SIGNATURE : MPC_OK;
 }
 
@@ -281,7 +280,7 @@ order_key(const struct node_presign_order *o, const struct node_presign_view *v)
         st = MPC_ERR_STORE;
     } else {
         const struct node_store_keyinfo_version *kv = node_store_keyinfo_find(ki, o->version);
-        st = node_presign_set_fits(kv, (const char(*)[NODE_ID_MAX + 1])o->ids, o->n);
+        st = node_presign_set_fits(kv, (const char(*)[NODE_ID_MAX + 1]) o->ids, o->n);
         if (st == MPC_OK && v->threshold != NULL) {
             *v->threshold = kv->threshold;
         }
@@ -305,8 +304,8 @@ node_presign_order_open(struct node_presign_order *o, const uint8_t *in, size_t 
     if (st == MPC_OK) {
         st = order_verify(o, in, len, v->peers);
     }
-    if (st == MPC_OK && (o->expiry_ms < v->now_ms ||
-                         o->expiry_ms > v->now_ms + 2ull * NODE_PRESIGN_ORDER_TTL_MS)) {
+    if (st == MPC_OK &&
+        (o->expiry_ms < v->now_ms || o->expiry_ms > v->now_ms + 2ull * NODE_PRESIGN_ORDER_TTL_MS)) {
         st = MPC_ERR_PRESIG_ORDER_EXPIRED; /* twice the TTL ahead: clock skew */
     }
     if (st == MPC_OK) {

@@ -67,7 +67,7 @@ struct node_presign_order {
 
 /* Accepted nonces until their orders expire. Zero it, then node_presign_replay_init. */
 struct node_presign_replay {
-    pthread_mutex_t mu;                                              /* guards the slots */
+    pthread_mutex_t mu;                                                 /* guards the slots */
     uint8_t nonce[NODE_PRESIGN_REPLAY_SLOTS][NODE_PRESIGN_NONCE_BYTES]; /* remembered nonces */
     uint64_t expiry_ms[NODE_PRESIGN_REPLAY_SLOTS]; /* their orders' expiry, 0 = free slot */
 };
@@ -94,8 +94,8 @@ MPC_MUST_CHECK mpc_status node_presign_order_encode(const node_store_identity *i
 
 /* Decodes without checking the signature. Out: *o (cleared on entry).
  * Returns: MPC_OK; MPC_ERR_PRESIG_ORDER_MALFORMED; MPC_ERR_INVALID_ARG. */
-MPC_MUST_CHECK mpc_status node_presign_order_decode(struct node_presign_order *o,
-                                                    const uint8_t *in, size_t len);
+MPC_MUST_CHECK mpc_status node_presign_order_decode(struct node_presign_order *o, const uint8_t *in,
+                                                    size_t len);
 
 /* The session id of an order: BLAKE2b-128("mpc-node/presign/sid/v1" || in).
  * Returns: MPC_OK; MPC_ERR_INVALID_ARG; MPC_ERR_CRYPTO. */
@@ -110,13 +110,13 @@ MPC_MUST_CHECK mpc_status node_presign_set_fits(const struct node_store_keyinfo_
 
 /* What a member checks an order against; borrowed for the call. */
 struct node_presign_view {
-    const node_config_peers *peers;          /* public keys of the signers */
-    const struct node_config_presign *cfg;   /* configured sets */
-    const char *self;                        /* this node's id */
-    uint64_t now_ms;                         /* wall clock */
-    node_store *store;                       /* the key (version, committee) */
-    struct node_presign_replay *replay;      /* nonces seen */
-    uint32_t *threshold;                     /* out: the version's threshold, or NULL */
+    const node_config_peers *peers;        /* public keys of the signers */
+    const struct node_config_presign *cfg; /* configured sets */
+    const char *self;                      /* this node's id */
+    uint64_t now_ms;                       /* wall clock */
+    node_store *store;                     /* the key (version, committee) */
+    struct node_presign_replay *replay;    /* nonces seen */
+    uint32_t *threshold;                   /* out: the version's threshold, or NULL */
 };
 
 /*

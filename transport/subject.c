@@ -92,6 +92,7 @@ static const struct {
     [TRANSPORT_SUBJ_KOS_NOTICE] = {"kos_notice", "mpc.n.{node}.kosq"},
     [TRANSPORT_SUBJ_KEYSTATE] = {"keystate", "mpc.n.{node}.keystate"},
     [TRANSPORT_SUBJ_OUTCOME] = {"outcome", "mpc.n.{node}.outcome"},
+    [TRANSPORT_SUBJ_PRESIGN] = {"presign", "mpc.n.{node}.presign"},
 };
 
 int

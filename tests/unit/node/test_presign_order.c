@@ -25,14 +25,14 @@
 #define NOW  1700000000000ull
 
 struct fx {
-    char *dir;                          /* temp dir */
-    node_store *store;                  /* member node-2's store */
-    node_store_identity *id[3];         /* node-1, node-2, node-3 */
-    node_config_peers *peers;           /* all three */
-    struct node_config_presign cfg;     /* sets: {node-1,node-2}, {node-2,node-3} */
-    struct node_presign_replay replay;  /* node-2's */
-    uint32_t threshold;                 /* out of open */
-    struct node_presign_view view;      /* node-2's view */
+    char *dir;                         /* temp dir */
+    node_store *store;                 /* member node-2's store */
+    node_store_identity *id[3];        /* node-1, node-2, node-3 */
+    node_config_peers *peers;          /* all three */
+    struct node_config_presign cfg;    /* sets: {node-1,node-2}, {node-2,node-3} */
+    struct node_presign_replay replay; /* node-2's */
+    uint32_t threshold;                /* out of open */
+    struct node_presign_view view;     /* node-2's view */
 };
 
 static void
@@ -79,12 +79,12 @@ setup(void **state)
     const char *committee[] = {"node-1", "node-2", "node-3"};
     struct node_store_committee c = {2, committee, 3};
     uint8_t pk[33] = {0x02, 1}, share[8] = {1};
-    assert_int_equal(node_store_keys_create(f->store, NODE_STORE_KEY_SECP256K1, "w1", pk, 33, 1,
-                                            &c, share, sizeof share),
+    assert_int_equal(node_store_keys_create(f->store, NODE_STORE_KEY_SECP256K1, "w1", pk, 33, 1, &c,
+                                            share, sizeof share),
                      MPC_OK);
     set_cfg(&f->cfg);
     node_presign_replay_init(&f->replay);
-    f->view = (struct node_presign_view){f->peers,  &f->cfg,    "node-2",    NOW,
+    f->view = (struct node_presign_view){f->peers, &f->cfg,    "node-2",     NOW,
                                          f->store, &f->replay, &f->threshold};
     *state = f;
     return 0;
@@ -304,13 +304,13 @@ test_presign_set_fits(void **state)
     strcpy(v.participants[0], "a");
     strcpy(v.participants[1], "b");
     char ids[2][NODE_ID_MAX + 1] = {"a", "b"};
-    assert_int_equal(node_presign_set_fits(&v, (const char(*)[NODE_ID_MAX + 1])ids, 2), MPC_OK);
-    assert_int_equal(node_presign_set_fits(&v, (const char(*)[NODE_ID_MAX + 1])ids, 1),
+    assert_int_equal(node_presign_set_fits(&v, (const char(*)[NODE_ID_MAX + 1]) ids, 2), MPC_OK);
+    assert_int_equal(node_presign_set_fits(&v, (const char(*)[NODE_ID_MAX + 1]) ids, 1),
                      MPC_ERR_PRESIG_SET_COMMITTEE);
     strcpy(ids[1], "c");
-    assert_int_equal(node_presign_set_fits(&v, (const char(*)[NODE_ID_MAX + 1])ids, 2),
+    assert_int_equal(node_presign_set_fits(&v, (const char(*)[NODE_ID_MAX + 1]) ids, 2),
                      MPC_ERR_PRESIG_SET_COMMITTEE);
-    assert_int_equal(node_presign_set_fits(NULL, (const char(*)[NODE_ID_MAX + 1])ids, 2),
+    assert_int_equal(node_presign_set_fits(NULL, (const char(*)[NODE_ID_MAX + 1]) ids, 2),
                      MPC_ERR_PRESIG_SET_COMMITTEE);
 }
 
