@@ -229,6 +229,9 @@ render_presign(FILE *f, struct node_daemon *d)
             s.sessions_done);
     counter(f, "mpc_presig_sessions_failed_total", "Presign sessions that failed.", NULL,
             s.sessions_failed);
+    counter(f, "mpc_presig_records_dropped_total",
+            "Presignature records dropped by reconciliation (one signer lacked them).", NULL,
+            s.records_dropped);
     counter(f, "mpc_presig_sets_skipped_total",
             "Refill turns skipped: the signer set does not fit the key.", NULL, s.sets_skipped);
     counter(f, "mpc_presig_online_signs_total", "Signs served online with a presignature.", NULL,

@@ -49,16 +49,16 @@ struct presign_slot {
 };
 
 struct node_presign {
-    pthread_mutex_t mu;                             /* guards slots, stop */
-    pthread_cond_t cv;                              /* stop */
-    int stop;                                       /* the thread exits */
-    int started;                                    /* the thread runs */
-    pthread_t thread;                               /* refill thread */
-    transport_sub *sub;                             /* mpc.n.<self>.presign */
+    pthread_mutex_t mu;                              /* guards slots, stop */
+    pthread_cond_t cv;                               /* stop */
+    int stop;                                        /* the thread exits */
+    int started;                                     /* the thread runs */
+    pthread_t thread;                                /* refill thread */
+    transport_sub *sub;                              /* mpc.n.<self>.presign */
     struct presign_slot slots[PRESIGN_INFLIGHT_MAX]; /* in-flight sessions coordinated */
-    size_t cursor;                                  /* first key looked at next turn */
-    struct node_presign_replay replay;              /* nonces of accepted orders */
-    struct node_presign_stats st;                   /* counters (atomic) */
+    size_t cursor;                                   /* first key looked at next turn */
+    struct node_presign_replay replay;               /* nonces of accepted orders */
+    struct node_presign_stats st;                    /* counters (atomic) */
 };
 
 /* What a session's completion needs. */
@@ -125,8 +125,8 @@ presign_done(void *arg, const session_outcome *o)
     mpc_status st = o->status;
     if (st == MPC_OK) {
         bump(&ps->st.sessions_done);
-        st = node_presig_store_result(a->d->store, a->key_type, a->wallet, o->result,
-                                      o->result_len);
+        st =
+            node_presig_store_result(a->d->store, a->key_type, a->wallet, o->result, o->result_len);
         bump(st == MPC_OK ? &ps->st.records_stored : &ps->st.store_failures);
     } else {
         bump(&ps->st.sessions_failed);
@@ -141,8 +141,8 @@ presign_done(void *arg, const session_outcome *o)
 
 /* Starts this node's dkls-presign session of order o (bytes in[0..len)). */
 static mpc_status
-presign_session_start(struct node_daemon *d, const struct node_presign_order *o,
-                      const uint8_t *in, size_t len, uint32_t threshold, long slot)
+presign_session_start(struct node_daemon *d, const struct node_presign_order *o, const uint8_t *in,
+                      size_t len, uint32_t threshold, long slot)
 {
     const tss_keytype *h = node_handler_find(o->key_type);
     if (h == NULL || h->presign == NULL || h->presign_input == NULL) {
@@ -202,19 +202,169 @@ presign_session_start(struct node_daemon *d, const struct node_presign_order *o,
     return MPC_OK;
 }
 
+/* Index of o's set in presign.signers, or -1. */
+static long
+set_index(const struct node_config_presign *c, const struct node_presign_order *o)
+{
+    for (size_t s = 0; s < c->n_sets; s++) {
+        int same = c->set_len[s] == o->n;
+        for (uint32_t i = 0; same && i < o->n; i++) {
+            same = strcmp(c->ids[s][i], o->ids[i]) == 0;
+        }
+        if (same) {
+            return (long)s;
+        }
+    }
+    return -1;
+}
+
+/* The committee ids of o's set (its pool here). */
+static mpc_status
+order_pool_ids(struct node_daemon *d, const struct node_presign_order *o, uint32_t *cids)
+{
+    const char *ptrs[NODE_CONFIG_PRESIGN_SET_MAX];
+    uint8_t *share = NULL;
+    size_t share_len = 0;
+    for (uint32_t i = 0; i < o->n; i++) {
+        ptrs[i] = o->ids[i];
+    }
+    mpc_status st =
+        node_store_keys_share_get(d->store, o->key_type, o->wallet, o->version, &share, &share_len);
+    if (st == MPC_OK) {
+        st =
+            node_presig_set_ids(node_handler_find(o->key_type), share, share_len, ptrs, o->n, cids);
+    }
+    mpc_secure_free(share);
+    return st;
+}
+
+/* Drops the record id of pool (wasted, never used). Returns 1 if it was there. */
+static int
+drop_record(struct node_daemon *d, const struct node_store_presig_pool *pool, const uint8_t *id)
+{
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    if (node_store_presig_take(d->store, pool, id, &rec, &len, NULL) != MPC_OK) {
+        return 0;
+    }
+    mpc_wipe(rec, len);
+    mpc_secure_free(rec);
+    bump(&d->presign->st.records_dropped);
+    return 1;
+}
+
+static int
+inv_has(const struct node_presign_order *o, const uint8_t id[32])
+{
+    for (uint32_t i = 0; i < o->n_inv; i++) {
+        if (memcmp(o->inv[i], id, 32) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void send_one(struct node_daemon *d, const char *to, const struct node_presign_order *o);
+
+/*
+ * A member, on an order: drops its records of the pool that the
+ * coordinator's inventory lacks, and (report != 0: no earlier session of
+ * this pool still runs here, whose record the coordinator may already
+ * list) reports the inventory ids it lacks to the coordinator.
+ */
+static void
+reconcile_member(struct node_daemon *d, const struct node_presign_order *o, int report)
+{
+    uint32_t cids[NODE_CONFIG_PRESIGN_SET_MAX];
+    struct node_presign_order *miss = malloc(sizeof *miss);
+    uint8_t(*own)[32] = malloc((size_t)NODE_PRESIGN_INV_MAX * 32);
+    size_t n_own = 0, dropped = 0;
+    struct node_store_presig_pool pool = {o->key_type, o->wallet, o->version, cids, o->n};
+    mpc_status st = miss == NULL || own == NULL ? MPC_ERR_NOMEM : order_pool_ids(d, o, cids);
+    if (st == MPC_OK) {
+        st = node_store_presig_list(d->store, &pool, own, NODE_PRESIGN_INV_MAX, &n_own);
+    }
+    for (size_t i = 0; st == MPC_OK && i < n_own; i++) {
+        dropped += !inv_has(o, own[i]) && drop_record(d, &pool, own[i]);
+    }
+    if (st == MPC_OK && report) {
+        *miss = *o;
+        miss->format = NODE_PRESIGN_MISSING_FORMAT;
+        miss->n_inv = 0;
+        for (uint32_t i = 0; i < o->n_inv; i++) {
+            int have = 0;
+            for (size_t k = 0; k < n_own && !have; k++) {
+                have = memcmp(own[k], o->inv[i], 32) == 0;
+            }
+            if (!have) {
+                memcpy(miss->inv[miss->n_inv++], o->inv[i], 32);
+            }
+        }
+        snprintf(miss->from, sizeof miss->from, "%s", d->cfg->node_id);
+        randombytes_buf(miss->nonce, sizeof miss->nonce);
+        miss->expiry_ms = mpc_clock_wall_ms() + NODE_PRESIGN_ORDER_TTL_MS;
+        if (miss->n_inv > 0) {
+            send_one(d, o->from, miss);
+        }
+    }
+    if (dropped > 0 || (miss != NULL && report && miss->n_inv > 0)) {
+        mpc_log(MPC_LOG_INFO, "node", "presig_reconciled",
+                "wallet=%s version=%u dropped=%zu reported_missing=%u status=%s", o->wallet,
+                o->version, dropped, report && miss != NULL ? miss->n_inv : 0, mpc_status_name(st));
+    }
+    free(own);
+    free(miss);
+}
+
+/* The coordinator, on a member's missing report: drops those records. */
+static void
+drop_missing(struct node_daemon *d, const struct node_presign_order *o)
+{
+    uint32_t cids[NODE_CONFIG_PRESIGN_SET_MAX];
+    struct node_store_presig_pool pool = {o->key_type, o->wallet, o->version, cids, o->n};
+    size_t dropped = 0;
+    mpc_status st = order_pool_ids(d, o, cids);
+    for (uint32_t i = 0; st == MPC_OK && i < o->n_inv; i++) {
+        dropped += drop_record(d, &pool, o->inv[i]);
+    }
+    mpc_log(MPC_LOG_INFO, "node", "presig_reconciled",
+            "wallet=%s version=%u member=%s missing=%u dropped=%zu status=%s", o->wallet,
+            o->version, o->from, o->n_inv, dropped, mpc_status_name(st));
+}
+
+/* An accepted order at a member: reconcile, then start the same session. */
+static mpc_status
+member_order(struct node_daemon *d, const struct node_presign_order *o, const uint8_t *in,
+             size_t len, uint32_t threshold)
+{
+    struct node_presign *ps = d->presign;
+    long set = set_index(&d->cfg->presign, o);
+    long slot = set >= 0 ? slot_claim(ps, o->wallet, (size_t)set) : -1;
+    reconcile_member(d, o, slot >= 0);
+    mpc_status st = presign_session_start(d, o, in, len, threshold, slot);
+    if (st != MPC_OK) {
+        slot_release(ps, slot);
+    }
+    return st;
+}
+
 static transport_reply
 on_order(void *arg, const transport_msg *msg)
 {
     struct node_daemon *d = arg;
     struct node_presign *ps = d->presign;
-    struct node_presign_order o;
+    struct node_presign_order *o = malloc(sizeof *o);
     uint32_t threshold = 0;
-    struct node_presign_view v = {d->peers, &d->cfg->presign, d->cfg->node_id,
-                                  mpc_clock_wall_ms(), d->store, &ps->replay, &threshold};
-    mpc_status st = node_presign_order_open(&o, msg->data, msg->len, &v);
+    struct node_presign_view v = {d->peers, &d->cfg->presign, d->cfg->node_id, mpc_clock_wall_ms(),
+                                  d->store, &ps->replay,      &threshold};
+    mpc_status st = o == NULL ? MPC_ERR_NOMEM : node_presign_order_open(o, msg->data, msg->len, &v);
     if (st == MPC_OK) {
         bump(&ps->st.orders_accepted);
-        st = presign_session_start(d, &o, msg->data, msg->len, threshold, -1);
+        if (o->format == NODE_PRESIGN_MISSING_FORMAT) {
+            drop_missing(d, o);
+        } else {
+            st = member_order(d, o, msg->data, msg->len, threshold);
+        }
     } else {
         bump(&ps->st.orders_refused);
         int k = st == MPC_ERR_PRESIG_SET_COMMITTEE ? 0 : (int)st - 670;
@@ -223,12 +373,38 @@ on_order(void *arg, const transport_msg *msg)
         }
     }
     mpc_log(st == MPC_OK ? MPC_LOG_DEBUG : MPC_LOG_WARN, "node", "presign_order",
-            "from=%s wallet=%s version=%u status=%s", o.from[0] != '\0' ? o.from : "-",
-            o.wallet[0] != '\0' ? o.wallet : "-", o.version, mpc_status_name(st));
+            "from=%s wallet=%s version=%u status=%s",
+            o != NULL && o->from[0] != '\0' ? o->from : "-",
+            o != NULL && o->wallet[0] != '\0' ? o->wallet : "-", o != NULL ? o->version : 0,
+            mpc_status_name(st));
+    free(o);
     return TRANSPORT_REPLY_NONE;
 }
 
-/* Publishes the signed order to every member but this node. */
+/* Signs o (fresh nonce and expiry) and publishes it to node to. */
+static void
+send_one(struct node_daemon *d, const char *to, const struct node_presign_order *o)
+{
+    char subj[TRANSPORT_SUBJECT_MAX];
+    uint8_t *buf = malloc(NODE_PRESIGN_ORDER_MAX);
+    size_t len = 0;
+    mpc_status st = buf == NULL
+                        ? MPC_ERR_NOMEM
+                        : node_presign_order_encode(d->id, o, buf, NODE_PRESIGN_ORDER_MAX, &len);
+    if (st == MPC_OK) {
+        st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_PRESIGN, to, NULL, NULL);
+    }
+    if (st == MPC_OK) {
+        st = transport_publish(d->t, subj, buf, len);
+    }
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "presign_message_unsent", "to=%s format=%d status=%s", to,
+                o->format, mpc_status_name(st));
+    }
+    free(buf);
+}
+
+/* Publishes the signed order bytes to every member but this node. */
 static void
 order_publish(struct node_daemon *d, const struct node_presign_order *o, const uint8_t *buf,
               size_t len)
@@ -253,7 +429,8 @@ order_publish(struct node_daemon *d, const struct node_presign_order *o, const u
 
 /*
  * The pool of (wallet's active version, set) at this node, when the set fits.
- * Out: *o filled but for nonce and expiry; *threshold; *count.
+ * Out: *o filled but for nonce and expiry (o->inv: the pool's inventory);
+ *      *threshold; *count (records in the pool).
  * Returns: MPC_OK; MPC_ERR_PRESIG_SET_COMMITTEE; key and store errors.
  */
 static mpc_status
@@ -264,19 +441,21 @@ pool_state(struct node_daemon *d, const char *wallet, size_t set, struct node_pr
     const tss_keytype *h = node_handler_find(NODE_STORE_KEY_SECP256K1);
     struct node_store_keyinfo *ki = calloc(1, sizeof *ki);
     memset(o, 0, sizeof *o);
-    mpc_status st = ki == NULL ? MPC_ERR_NOMEM
-                               : node_store_keyinfo_get(d->store, NODE_STORE_KEY_SECP256K1, wallet,
-                                                        ki);
+    mpc_status st = ki == NULL
+                        ? MPC_ERR_NOMEM
+                        : node_store_keyinfo_get(d->store, NODE_STORE_KEY_SECP256K1, wallet, ki);
     const struct node_store_keyinfo_version *v =
         st == MPC_OK ? node_store_keyinfo_find(ki, ki->active_version) : NULL;
     st = st != MPC_OK ? st : v == NULL ? MPC_ERR_KEY_PENDING : MPC_OK;
     if (st == MPC_OK) {
-        st = node_presign_set_fits(v, (const char(*)[NODE_ID_MAX + 1])c->ids[set], c->set_len[set]);
+        st =
+            node_presign_set_fits(v, (const char(*)[NODE_ID_MAX + 1]) c->ids[set], c->set_len[set]);
     }
     if (st == MPC_OK) {
         st = node_keystate_gate(d, NODE_STORE_KEY_SECP256K1, wallet, v->version);
     }
     if (st == MPC_OK) {
+        o->format = NODE_PRESIGN_ORDER_FORMAT;
         o->key_type = NODE_STORE_KEY_SECP256K1;
         snprintf(o->wallet, sizeof o->wallet, "%s", wallet);
         o->version = v->version;
@@ -301,8 +480,12 @@ pool_state(struct node_daemon *d, const char *wallet, size_t set, struct node_pr
     }
     mpc_secure_free(share);
     struct node_store_presig_pool pool = {o->key_type, wallet, o->version, cids, o->n};
+    size_t n_inv = 0;
     if (st == MPC_OK) {
-        st = node_store_presig_count(d->store, &pool, count);
+        st = node_store_presig_list(d->store, &pool, o->inv, NODE_PRESIGN_INV_MAX, &n_inv);
+        st = st == MPC_ERR_BUFFER_TOO_SMALL ? MPC_OK : st; /* full: above any pool_size */
+        o->n_inv = (uint32_t)n_inv;
+        *count = n_inv;
     }
     free(ki);
     return st;
@@ -314,37 +497,36 @@ static int
 refill_key_set(struct node_daemon *d, const char *wallet, size_t set)
 {
     struct node_presign *ps = d->presign;
-    struct node_presign_order o;
+    struct node_presign_order *o = malloc(sizeof *o);
+    uint8_t *buf = malloc(NODE_PRESIGN_ORDER_MAX);
     uint32_t threshold = 0;
-    size_t count = 0;
-    mpc_status st = pool_state(d, wallet, set, &o, &threshold, &count);
+    size_t count = 0, len = 0;
+    long slot = -1;
+    mpc_status st = o == NULL || buf == NULL ? MPC_ERR_NOMEM
+                                             : pool_state(d, wallet, set, o, &threshold, &count);
     if (st == MPC_ERR_PRESIG_SET_COMMITTEE) {
         bump(&ps->st.sets_skipped); /* this set cannot sign with this key */
-        return 0;
     }
-    if (st != MPC_OK || count >= d->cfg->presign.pool_size) {
-        return 0;
+    int need = st == MPC_OK && count < d->cfg->presign.pool_size &&
+               (slot = slot_claim(ps, wallet, set)) >= 0;
+    if (need) {
+        randombytes_buf(o->nonce, sizeof o->nonce);
+        o->expiry_ms = mpc_clock_wall_ms() + NODE_PRESIGN_ORDER_TTL_MS;
+        st = node_presign_order_encode(d->id, o, buf, NODE_PRESIGN_ORDER_MAX, &len);
+        if (st == MPC_OK) {
+            order_publish(d, o, buf, len);
+            st = presign_session_start(d, o, buf, len, threshold, slot);
+        }
+        if (st != MPC_OK) {
+            slot_release(ps, slot);
+            mpc_log(MPC_LOG_WARN, "node", "presign_not_started", "wallet=%s status=%s", wallet,
+                    mpc_status_name(st));
+            need = 0;
+        }
     }
-    long slot = slot_claim(ps, wallet, set);
-    if (slot < 0) {
-        return 0;
-    }
-    randombytes_buf(o.nonce, sizeof o.nonce);
-    o.expiry_ms = mpc_clock_wall_ms() + NODE_PRESIGN_ORDER_TTL_MS;
-    uint8_t buf[NODE_PRESIGN_ORDER_MAX];
-    size_t len = 0;
-    st = node_presign_order_encode(d->id, &o, buf, sizeof buf, &len);
-    if (st == MPC_OK) {
-        order_publish(d, &o, buf, len);
-        st = presign_session_start(d, &o, buf, len, threshold, slot);
-    }
-    if (st != MPC_OK) {
-        slot_release(ps, slot);
-        mpc_log(MPC_LOG_WARN, "node", "presign_not_started", "wallet=%s status=%s", wallet,
-                mpc_status_name(st));
-        return 0;
-    }
-    return 1;
+    free(o);
+    free(buf);
+    return need;
 }
 
 /* One turn: starts at most one presign session. */
@@ -505,13 +687,13 @@ node_presign_snapshot_add(struct node_daemon *d, char **json)
     node_presign_stats(d, &s);
     json_t *root = json_loads(*json, 0, NULL);
     json_t *p = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "records",
-        (json_int_t)s.records, "orders_sent", (json_int_t)s.orders_sent, "orders_accepted",
-        (json_int_t)s.orders_accepted, "orders_refused", (json_int_t)s.orders_refused,
-        "sessions_started", (json_int_t)s.sessions_started, "sessions_done",
-        (json_int_t)s.sessions_done, "sessions_failed", (json_int_t)s.sessions_failed,
-        "records_stored", (json_int_t)s.records_stored, "sets_skipped", (json_int_t)s.sets_skipped,
-        "online_used", (json_int_t)s.online_used, "online_without", (json_int_t)s.online_without);
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "records", (json_int_t)s.records,
+        "orders_sent", (json_int_t)s.orders_sent, "orders_accepted", (json_int_t)s.orders_accepted,
+        "orders_refused", (json_int_t)s.orders_refused, "sessions_started",
+        (json_int_t)s.sessions_started, "sessions_done", (json_int_t)s.sessions_done,
+        "sessions_failed", (json_int_t)s.sessions_failed, "records_stored",
+        (json_int_t)s.records_stored, "sets_skipped", (json_int_t)s.sets_skipped, "online_used",
+        (json_int_t)s.online_used, "online_without", (json_int_t)s.online_without);
     char *out = NULL;
     if (root != NULL && json_is_object(root) && p != NULL &&
         json_object_set_new(root, "presign", p) == 0) {

@@ -86,9 +86,11 @@ put_str8(uint8_t *p, const char *s)
 static int
 order_valid(const struct node_presign_order *o)
 {
-    if (o->key_type < 1 || o->key_type > 255 || o->version == 0 || o->n < 2 ||
-        o->n > NODE_CONFIG_PRESIGN_SET_MAX || !node_client_wallet_id_is_valid(o->wallet) ||
-        strlen(o->wallet) > NODE_PRESIGN_WALLET_MAX || !node_client_node_id_is_valid(o->from)) {
+    if ((o->format != NODE_PRESIGN_ORDER_FORMAT && o->format != NODE_PRESIGN_MISSING_FORMAT) ||
+        o->n_inv > NODE_PRESIGN_INV_MAX || o->key_type < 1 || o->key_type > 255 ||
+        o->version == 0 || o->n < 2 || o->n > NODE_CONFIG_PRESIGN_SET_MAX ||
+        !node_client_wallet_id_is_valid(o->wallet) || strlen(o->wallet) > NODE_PRESIGN_WALLET_MAX ||
+        !node_client_node_id_is_valid(o->from)) {
         return 0;
     }
     for (uint32_t i = 0; i < o->n; i++) {
@@ -111,10 +113,13 @@ node_presign_order_encode(const node_store_identity *id, const struct node_presi
         !order_valid(o)) {
         return MPC_ERR_INVALID_ARG;
     }
-    uint8_t buf[ORDER_DOMAIN_LEN + NODE_PRESIGN_ORDER_MAX];
+    uint8_t *buf = malloc(ORDER_DOMAIN_LEN + NODE_PRESIGN_ORDER_MAX);
+    if (buf == NULL) {
+        return MPC_ERR_NOMEM;
+    }
     memcpy(buf, ORDER_DOMAIN, ORDER_DOMAIN_LEN);
     uint8_t *p = buf + ORDER_DOMAIN_LEN;
-    *p++ = NODE_PRESIGN_ORDER_FORMAT;
+    *p++ = (uint8_t)o->format;
     *p++ = (uint8_t)o->key_type;
     p = put_str8(p, o->wallet);
     mpc_put_u32be(p, o->version);
@@ -124,19 +129,23 @@ node_presign_order_encode(const node_store_identity *id, const struct node_presi
         p = put_str8(p, o->ids[i]);
     }
     p = put_str8(p, o->from);
+    *p++ = (uint8_t)(o->n_inv >> 8);
+    *p++ = (uint8_t)o->n_inv;
+    memcpy(p, o->inv, (size_t)o->n_inv * 32);
+    p += (size_t)o->n_inv * 32;
     memcpy(p, o->nonce, NODE_PRESIGN_NONCE_BYTES);
     p += NODE_PRESIGN_NONCE_BYTES;
     put_u64be(p, o->expiry_ms);
     p += 8;
     size_t signed_len = (size_t)(p - buf);
     mpc_status st = node_store_identity_sign(id, p, buf, signed_len);
-    if (st != MPC_OK) {
-        return st;
+    if (st == MPC_OK) {
+        size_t total = signed_len - ORDER_DOMAIN_LEN + ORDER_SIG;
+        memcpy(out, buf + ORDER_DOMAIN_LEN, total); /* the domain tag is signed, not sent */
+        *out_len = total;
     }
-    size_t total = signed_len - ORDER_DOMAIN_LEN + ORDER_SIG;
-    memcpy(out, buf + ORDER_DOMAIN_LEN, total); /* the domain tag is signed, not sent */
-    *out_len = total;
-    return MPC_OK;
+    free(buf);
+    return st;
 }
 
 /* Reads u8 len | s (1..max bytes, no NUL) into out. Returns 0 on malformed input. */
@@ -168,9 +177,9 @@ node_presign_order_decode(struct node_presign_order *o, const uint8_t *in, size_
         return MPC_ERR_PRESIG_ORDER_MALFORMED;
     }
     const uint8_t *p = in + 2, *end = in + len - ORDER_SIG;
-    int ok = in[0] == NODE_PRESIGN_ORDER_FORMAT;
+    o->format = in[0];
     o->key_type = in[1];
-    ok = ok && get_str8(&p, end, o->wallet, NODE_PRESIGN_WALLET_MAX) && end - p >= 5;
+    int ok = get_str8(&p, end, o->wallet, NODE_PRESIGN_WALLET_MAX) && end - p >= 5;
     if (ok) {
         o->version = mpc_get_u32be(p);
         o->n = p[4];
@@ -180,8 +189,16 @@ node_presign_order_decode(struct node_presign_order *o, const uint8_t *in, size_
     for (uint32_t i = 0; ok && i < o->n; i++) {
         ok = get_str8(&p, end, o->ids[i], NODE_ID_MAX);
     }
-    ok = ok && get_str8(&p, end, o->from, NODE_ID_MAX) && end - p == NODE_PRESIGN_NONCE_BYTES + 8;
+    ok = ok && get_str8(&p, end, o->from, NODE_ID_MAX) && end - p >= 2;
     if (ok) {
+        o->n_inv = ((uint32_t)p[0] << 8) | p[1];
+        p += 2;
+        ok = o->n_inv <= NODE_PRESIGN_INV_MAX &&
+             (size_t)(end - p) == (size_t)o->n_inv * 32 + NODE_PRESIGN_NONCE_BYTES + 8;
+    }
+    if (ok) {
+        memcpy(o->inv, p, (size_t)o->n_inv * 32);
+        p += (size_t)o->n_inv * 32;
         memcpy(o->nonce, p, NODE_PRESIGN_NONCE_BYTES);
         o->expiry_ms = get_u64be(p + NODE_PRESIGN_NONCE_BYTES);
         ok = order_valid(o);
@@ -217,20 +234,31 @@ order_verify(const struct node_presign_order *o, const uint8_t *in, size_t len,
     if (pe == NULL) {
         return MPC_ERR_PRESIG_ORDER_SIGNATURE;
     }
-    uint8_t msg[ORDER_DOMAIN_LEN + NODE_PRESIGN_ORDER_MAX];
     size_t body = len - ORDER_SIG;
+    uint8_t *msg = malloc(ORDER_DOMAIN_LEN + body);
+    if (msg == NULL) {
+        return MPC_ERR_NOMEM;
+    }
     memcpy(msg, ORDER_DOMAIN, ORDER_DOMAIN_LEN);
     memcpy(msg + ORDER_DOMAIN_LEN, in, body);
     int bad =
         crypto_sign_verify_detached(in + body, msg, ORDER_DOMAIN_LEN + body, pe->public_key) != 0;
+    free(msg);
     return bad ? MPC_ERR_PRESIG_ORDER_SIGNATURE : MPC_OK;
 }
 
-/* One of cfg's sets is exactly o's, self is in it, from is its lowest id. */
+/* One of cfg's sets is exactly o's, self is in it, from is in it and is its
+ * lowest id (an order) or self is (a missing report); from is not self. */
 static mpc_status
 order_sender(const struct node_presign_order *o, const struct node_config_presign *cfg,
              const char *self)
 {
+    int report = o->format == NODE_PRESIGN_MISSING_FORMAT;
+    int from_in = 0;
+    for (uint32_t i = 0; i < o->n; i++) {
+        from_in |= strcmp(o->ids[i], o->from) == 0;
+    }
+    const char *lead = report ? self : o->from; /* who must be the lowest id */
     for (size_t s = 0; s < cfg->n_sets; s++) {
         int same = cfg->set_len[s] == o->n;
         int has_self = 0;
@@ -238,7 +266,8 @@ order_sender(const struct node_presign_order *o, const struct node_config_presig
             same = strcmp(cfg->ids[s][i], o->ids[i]) == 0;
             has_self |= strcmp(o->ids[i], self) == 0;
         }
-        if (same && has_self && strcmp(o->from, o->ids[0]) == 0 && strcmp(self, o->from) != 0) {
+        if (same && has_self && from_in && strcmp(lead, o->ids[0]) == 0 &&
+            strcmp(self, o->from) != 0) {
             return MPC_OK;
         }
     }

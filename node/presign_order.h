@@ -9,9 +9,20 @@
  * start dkls-presign with sid = node_presign_order_sid(order), and each
  * stores its own record.
  *
+ * Pools agree (reconciliation): an order carries the coordinator's inventory
+ * of that pool (its presig_ids). A member drops its own records missing
+ * from it, and reports the inventory ids it lacks back to the coordinator
+ * in a message of the same form (format 2, signed by the member, sent on
+ * mpc.n.<coordinator>.presign), which drops them. Without this, a record one
+ * side lacks (a presign session cut by a crash ends DONE on one side only)
+ * makes signers choose differently, and every such sign leaves a new
+ * one-sided record: the pools would never agree again. Dropping a record is
+ * always safe (a presignature is wasted, never used twice).
+ *
  * Encoding (integers big-endian):
- *   u8 format = 1 | u8 key_type | u8 wallet_len | wallet | u32 version |
- *   u8 n | n x (u8 len | id), ascending | u8 from_len | from |
+ *   u8 format (1 order, 2 missing report) | u8 key_type | u8 wallet_len |
+ *   wallet | u32 version | u8 n | n x (u8 len | id), ascending |
+ *   u8 from_len | from | u16 n_inv | n_inv x presig_id (32) |
  *   nonce (16) | u64 expiry_ms (wall clock) |
  *   signature (64) over "mpc-node/presign-order/v1\0" || everything before it
  *
@@ -20,7 +31,8 @@
  * `from` as named in the peers file (MPC_ERR_PRESIG_ORDER_SIGNATURE); it has
  * not expired and is not dated more than NODE_PRESIGN_ORDER_TTL_MS ahead
  * (MPC_ERR_PRESIG_ORDER_EXPIRED); its set is one of this node's configured
- * sets, this node is in it and `from` is its lowest id
+ * sets, this node is in it and `from` is its lowest id (a missing report:
+ * this node is its lowest id and `from` another member)
  * (MPC_ERR_PRESIG_ORDER_SENDER); its version is the key's active one here
  * (MPC_ERR_PRESIG_ORDER_VERSION); the set fits that version (size =
  * threshold, every member a holder: MPC_ERR_PRESIG_SET_COMMITTEE); its nonce
@@ -44,25 +56,32 @@
 #include "node/store/keyinfo.h"
 #include "node/store/store.h"
 
-#define NODE_PRESIGN_ORDER_FORMAT 1u
-#define NODE_PRESIGN_NONCE_BYTES  16u
-#define NODE_PRESIGN_WALLET_MAX   255u
+#define NODE_PRESIGN_ORDER_FORMAT   1u /* an order */
+#define NODE_PRESIGN_MISSING_FORMAT 2u /* a member's report of the ids it lacks */
+#define NODE_PRESIGN_NONCE_BYTES    16u
+#define NODE_PRESIGN_WALLET_MAX     255u
+#define NODE_PRESIGN_INV_MAX        NODE_CONFIG_PRESIGN_POOL /* ids in one message */
 #define NODE_PRESIGN_ORDER_MAX                                                                     \
     (2 + 1 + NODE_PRESIGN_WALLET_MAX + 4 + 1 +                                                     \
-     (NODE_CONFIG_PRESIGN_SET_MAX + 1) * (1 + NODE_ID_MAX) + NODE_PRESIGN_NONCE_BYTES + 8 + 64)
+     (NODE_CONFIG_PRESIGN_SET_MAX + 1) * (1 + NODE_ID_MAX) + 2 + NODE_PRESIGN_INV_MAX * 32 +       \
+     NODE_PRESIGN_NONCE_BYTES + 8 + 64)
 #define NODE_PRESIGN_ORDER_TTL_MS 15000u /* an order is valid this long after it is made */
 #define NODE_PRESIGN_REPLAY_SLOTS 1024u  /* nonces remembered (live orders at once) */
 
-/* One presign order. */
+/* One presign order (or missing report). About 33 KB: allocate it. */
 struct node_presign_order {
+    int format;                               /* NODE_PRESIGN_ORDER_FORMAT or _MISSING_ */
     int key_type;                             /* NODE_STORE key type (secp256k1) */
     char wallet[NODE_PRESIGN_WALLET_MAX + 1]; /* wallet id */
     uint32_t version;                         /* key version the presignatures are for */
     uint32_t n;                               /* signers, 2..NODE_CONFIG_PRESIGN_SET_MAX */
     char ids[NODE_CONFIG_PRESIGN_SET_MAX][NODE_ID_MAX + 1]; /* the set, ascending (strcmp) */
     char from[NODE_ID_MAX + 1];                             /* signer of the order */
-    uint8_t nonce[NODE_PRESIGN_NONCE_BYTES];                /* fresh random */
-    uint64_t expiry_ms;                                     /* wall clock, ms */
+    uint32_t n_inv;                                         /* ids in inv */
+    uint8_t inv[NODE_PRESIGN_INV_MAX][32];   /* order: the coordinator's inventory of the pool;
+                                                report: the inventory ids the member lacks */
+    uint8_t nonce[NODE_PRESIGN_NONCE_BYTES]; /* fresh random */
+    uint64_t expiry_ms;                      /* wall clock, ms */
 };
 
 /* Accepted nonces until their orders expire. Zero it, then node_presign_replay_init. */

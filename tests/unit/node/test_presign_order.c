@@ -111,6 +111,7 @@ order(uint8_t nonce_byte)
 {
     struct node_presign_order o;
     memset(&o, 0, sizeof o);
+    o.format = NODE_PRESIGN_ORDER_FORMAT;
     o.key_type = NODE_STORE_KEY_SECP256K1;
     strcpy(o.wallet, "w1");
     o.version = 1;
@@ -153,6 +154,23 @@ test_presign_order_roundtrip_and_sid(void **state)
     assert_int_equal(got.expiry_ms, o.expiry_ms);
     assert_memory_equal(got.nonce, o.nonce, sizeof o.nonce);
     assert_int_equal(f->threshold, 2);
+    assert_int_equal(got.format, NODE_PRESIGN_ORDER_FORMAT);
+    assert_int_equal(got.n_inv, 0);
+    /* The coordinator's inventory travels with the order, under its signature. */
+    o = order(3);
+    o.n_inv = NODE_PRESIGN_INV_MAX;
+    for (uint32_t i = 0; i < o.n_inv; i++) {
+        memset(o.inv[i], (int)(i & 0xff), 32);
+        o.inv[i][0] = (uint8_t)(i >> 8);
+    }
+    len = encode(f->id[0], &o, buf);
+    assert_int_equal(node_presign_order_open(&got, buf, len, &f->view), MPC_OK);
+    assert_int_equal(got.n_inv, NODE_PRESIGN_INV_MAX);
+    assert_memory_equal(got.inv, o.inv, sizeof o.inv);
+    buf[len - 64 - 24 - 32] ^= 1; /* a bit of the last inventory id */
+    assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_SIGNATURE);
+    o = order(1);
+    len = encode(f->id[0], &o, buf);
     /* Same order, same sid; another nonce, another sid. */
     assert_int_equal(node_presign_order_sid(buf, len, sid), MPC_OK);
     assert_int_equal(node_presign_order_sid(buf, len, sid2), MPC_OK);
@@ -197,7 +215,7 @@ test_presign_order_forged_or_unsigned(void **state)
     memset(buf + len - 64, 0, 64); /* no signature */
     assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_SIGNATURE);
     len = encode(f->id[0], &o, buf);
-    buf[len - 70] ^= 1; /* a nonce bit after signing */
+    buf[len - 70] ^= 1; /* an expiry bit after signing */
     assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_SIGNATURE);
     strcpy(o.from, "node-9"); /* not a peer */
     len = encode(f->id[0], &o, buf);
@@ -292,6 +310,39 @@ test_presign_order_replayed(void **state)
     assert_int_equal(node_presign_replay_add(NULL, &o, NOW), MPC_ERR_INVALID_ARG);
 }
 
+/* A member's missing report opens only at the coordinator of its set. */
+static void
+test_presign_missing_report(void **state)
+{
+    struct fx *f = *state;
+    uint8_t buf[NODE_PRESIGN_ORDER_MAX];
+    struct node_presign_order o = order(4), got;
+    o.format = NODE_PRESIGN_MISSING_FORMAT;
+    strcpy(o.from, "node-2");
+    o.n_inv = 1;
+    memset(o.inv[0], 0xab, 32);
+    size_t len = encode(f->id[1], &o, buf);
+    /* node-2 (this view) is not the coordinator of {node-1, node-2}. */
+    assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_SENDER);
+    f->view.self = "node-1";
+    assert_int_equal(node_presign_order_open(&got, buf, len, &f->view), MPC_OK);
+    assert_int_equal(got.format, NODE_PRESIGN_MISSING_FORMAT);
+    assert_int_equal(got.n_inv, 1);
+    assert_int_equal(got.inv[0][31], 0xab);
+    assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_REPLAY);
+    /* From node-3, not in the set: refused (signed by node-3 itself). */
+    o = order(5);
+    o.format = NODE_PRESIGN_MISSING_FORMAT;
+    strcpy(o.from, "node-3");
+    len = encode(f->id[2], &o, buf);
+    assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_SENDER);
+    /* An unknown format is malformed. */
+    o = order(6);
+    len = encode(f->id[0], &o, buf);
+    buf[0] = 3;
+    assert_int_equal(open_bytes(f, buf, len), MPC_ERR_PRESIG_ORDER_MALFORMED);
+}
+
 static void
 test_presign_set_fits(void **state)
 {
@@ -329,6 +380,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_presign_order_retired_version_and_set, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_presign_order_replayed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presign_missing_report, setup, teardown),
         cmocka_unit_test(test_presign_set_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
