@@ -38,7 +38,9 @@
 #include "node/store/presig.h"
 #include "transport/subject.h"
 
-#define PRESIGN_INFLIGHT_MAX 64u /* presign sessions this node coordinates at once */
+#define PRESIGN_INFLIGHT_MAX 64u    /* presign sessions this node coordinates at once */
+#define PRESIGN_SUSPECTS     512u   /* one-sided records remembered */
+#define PRESIGN_GRACE_MS     10000u /* a record is dropped only if one-sided this long */
 #define KEYINFO_PREFIX       "keyinfo/secp256k1/"
 
 /* One running presign session this node coordinates. */
@@ -59,6 +61,8 @@ struct node_presign {
     size_t cursor;                                   /* first key looked at next turn */
     struct node_presign_replay replay;               /* nonces of accepted orders */
     struct node_presign_stats st;                    /* counters (atomic) */
+    uint8_t suspect_id[PRESIGN_SUSPECTS][32];        /* records seen one-sided (ps->mu) */
+    uint64_t suspect_ms[PRESIGN_SUSPECTS];           /* first seen so (monotonic), 0 = free */
 };
 
 /* What a session's completion needs. */
@@ -238,10 +242,48 @@ order_pool_ids(struct node_daemon *d, const struct node_presign_order *o, uint32
     return st;
 }
 
-/* Drops the record id of pool (wasted, never used). Returns 1 if it was there. */
+/*
+ * 1 when id was already seen one-sided PRESIGN_GRACE_MS ago (then forgotten);
+ * otherwise remembers it (first sighting) and returns 0. Why the grace: a
+ * sign takes its record at each signer when that signer's intake reaches the
+ * request, so for a moment the record is in one pool only; dropping it then
+ * would make that sign's signers disagree.
+ */
+static int
+suspect_ripe(struct node_presign *ps, const uint8_t *id)
+{
+    uint64_t now = mpc_clock_mono_ms();
+    size_t free_slot = PRESIGN_SUSPECTS;
+    int ripe = 0, found = 0;
+    pthread_mutex_lock(&ps->mu);
+    for (size_t i = 0; i < PRESIGN_SUSPECTS && !found; i++) {
+        if (ps->suspect_ms[i] != 0 && now - ps->suspect_ms[i] > 4ull * PRESIGN_GRACE_MS) {
+            ps->suspect_ms[i] = 0; /* not seen again: it agreed after all */
+        }
+        if (ps->suspect_ms[i] != 0 && memcmp(ps->suspect_id[i], id, 32) == 0) {
+            found = 1;
+            ripe = now - ps->suspect_ms[i] >= PRESIGN_GRACE_MS;
+            ps->suspect_ms[i] = ripe ? 0 : ps->suspect_ms[i];
+        } else if (ps->suspect_ms[i] == 0 && free_slot == PRESIGN_SUSPECTS) {
+            free_slot = i;
+        }
+    }
+    if (!found && free_slot < PRESIGN_SUSPECTS) {
+        memcpy(ps->suspect_id[free_slot], id, 32);
+        ps->suspect_ms[free_slot] = now;
+    }
+    pthread_mutex_unlock(&ps->mu);
+    return ripe;
+}
+
+/* Drops the record id of pool (wasted, never used) once it has been one-sided
+ * for the grace period. Returns 1 if it was dropped. */
 static int
 drop_record(struct node_daemon *d, const struct node_store_presig_pool *pool, const uint8_t *id)
 {
+    if (!suspect_ripe(d->presign, id)) {
+        return 0;
+    }
     uint8_t *rec = NULL;
     size_t len = 0;
     if (node_store_presig_take(d->store, pool, id, &rec, &len, NULL) != MPC_OK) {

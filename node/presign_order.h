@@ -16,8 +16,12 @@
  * mpc.n.<coordinator>.presign), which drops them. Without this, a record one
  * side lacks (a presign session cut by a crash ends DONE on one side only)
  * makes signers choose differently, and every such sign leaves a new
- * one-sided record: the pools would never agree again. Dropping a record is
- * always safe (a presignature is wasted, never used twice).
+ * one-sided record: the pools would never agree again. A record is dropped
+ * only when seen one-sided again at least 10 s after the first time
+ * (node/presign_node.c): a sign takes its record at each signer when that
+ * signer's intake reaches the request, so a record is one-sided for a moment
+ * in normal operation. Dropping a record is always safe (a presignature is
+ * wasted, never used twice).
  *
  * Encoding (integers big-endian):
  *   u8 format (1 order, 2 missing report) | u8 key_type | u8 wallet_len |

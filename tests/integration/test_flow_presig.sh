@@ -134,17 +134,19 @@ for p in "${POINTS[@]}"; do
 done
 # A presign session cut by a kill can end DONE at node-1 only (a record
 # node-2 lacks). The next order carries node-1's inventory: node-2 drops what
-# node-1 lacks and reports what it lacks, node-1 drops that (node/presign_order.h).
+# node-1 lacks and reports what it lacks, node-1 drops that (node/presign_order.h)
+# once a record has been one-sided for 10 s (a sign in flight takes its record
+# at one signer a moment before the other).
 # Should the pools still differ, signs burn the one-sided records; sign until
 # both pools are full again (bounded), every signature verified.
 wait_until 120 records_at_least 1 $POOL
 refill_ok=0; extra=0
-while ! records_at_least 2 $POOL && [ $extra -lt $((POOL + 2)) ]; do
+while ! records_at_least 2 $POOL && [ $extra -lt 12 ]; do
     extra=$((extra + 1))
     sign burn$extra ps-burn-$extra "burn orphans $extra"
     [ $RC -eq 0 ] && signed_ok burn$extra || refill_ok=1
     wait_until 60 records_at_least 1 $POOL
-    wait_until 20 records_at_least 2 $POOL
+    wait_until 15 records_at_least 2 $POOL
 done
 records_at_least 1 $POOL && records_at_least 2 $POOL || refill_ok=1
 check "the pools refill after the restarts ($(node_metric 1 mpc_presig_records), $(node_metric 2 mpc_presig_records) records; $extra signs, all verified)" $refill_ok
