@@ -114,6 +114,8 @@
     X(MPC_ERR_PRESIG_MALFORMED, 447, "presignature record malformed")                              \
     X(MPC_ERR_PRESIG_BINDING, 448,                                                                 \
       "online message bound to another presignature, message or tweak")                            \
+    X(MPC_ERR_PRESIG_SET_COMMITTEE, 449,                                                           \
+      "presign signer set does not fit the key (size is not its threshold, or a non-holder)")      \
     /* 500..599: requests */                                                                       \
     X(MPC_ERR_REQ_MALFORMED, 500, "request malformed")                                             \
     X(MPC_ERR_REQ_TOO_LARGE, 501, "request too large")                                             \
@@ -181,6 +183,16 @@
     X(MPC_ERR_TR_PATH_BATCH, 664, "taproot keys sign one message (no batch)")                      \
     /* 670..679: presignatures (node) */                                                           \
     X(MPC_ERR_PRESIG_GONE, 670, "no such presignature (used, discarded or never made)")            \
+    X(MPC_ERR_PRESIG_SET_SIZE, 671, "presign.signers: a set needs 2..16 node ids")                 \
+    X(MPC_ERR_PRESIG_SET_ID, 672, "presign.signers: invalid or repeated node id, or repeated set") \
+    X(MPC_ERR_PRESIG_SET_UNKNOWN, 673, "presign.signers names a node that is not in the peers")    \
+    X(MPC_ERR_PRESIG_ORDER_MALFORMED, 674, "presign order malformed")                              \
+    X(MPC_ERR_PRESIG_ORDER_SIGNATURE, 675, "presign order not signed by its coordinator")          \
+    X(MPC_ERR_PRESIG_ORDER_SENDER, 676,                                                            \
+      "presign order from a node that does not coordinate a configured signer set")                \
+    X(MPC_ERR_PRESIG_ORDER_REPLAY, 677, "presign order seen before (replay)")                      \
+    X(MPC_ERR_PRESIG_ORDER_VERSION, 678, "presign order for a key version that is not active")     \
+    X(MPC_ERR_PRESIG_ORDER_EXPIRED, 679, "presign order expired or dated too far ahead")           \
     /* 680..689: key-info queries (node/client/keyquery.h, mpc-cli xpub --wallet) */               \
     X(MPC_ERR_KEYINFO_MALFORMED, 680, "key-info query or reply malformed")                         \
     X(MPC_ERR_KEYINFO_BAD_SIGNATURE, 681, "key-info query signature invalid")                      \

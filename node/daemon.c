@@ -95,6 +95,9 @@ open_secrets(struct node_daemon *d, const struct node_daemon_options *opt, int *
         st = node_config_peers_check_self(d->peers, d->cfg->node_id,
                                           node_store_identity_public_key(d->id), msg, sizeof msg);
     }
+    if (st == MPC_OK) {
+        st = node_config_presign_peers(d->cfg, d->peers, msg, sizeof msg);
+    }
     if (st != MPC_OK) {
         node_store_passphrase_destroy(own);
         return fail(ec, NODE_EXIT_CONFIG, err, cap, st, "peers", msg);
@@ -406,6 +409,9 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
     if (st == MPC_OK && (st = node_keyquery_serve_start(d)) != MPC_OK) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "key-info queries", "");
     }
+    if (st == MPC_OK && (st = node_presign_start(d)) != MPC_OK) {
+        st = fail(ec, NODE_EXIT_NATS, err, cap, st, "presign orders", "");
+    }
     if (st == MPC_OK && (st = node_http_start(d, &d->http)) != MPC_OK) {
         st = fail(ec, NODE_EXIT_NATS, err, cap, st, "HTTP listen", d->cfg->http_host);
     }
@@ -535,6 +541,7 @@ node_daemon_run(node_daemon *d)
     node_intake_run(d);
     node_notify_stopping(d);
     mpc_log(MPC_LOG_INFO, "node", "draining", "drain_ms=%u", d->cfg->timeouts.drain_ms);
+    node_presign_stop(d); /* no new presign sessions */
     mpc_status st = session_manager_shutdown(d->mgr, d->cfg->timeouts.drain_ms);
     node_retry_stop(d); /* queued retries end as MPC_ERR_SHUTDOWN (Nak'ed) */
     wait_jobs_finished(d, NODE_FINISH_WAIT_MS);
@@ -556,6 +563,7 @@ node_daemon_destroy(node_daemon *d)
     if (d->t != NULL) {
         node_keyquery_serve_stop(d); /* before the key-state exchange its gate reads */
         node_housekeeping_stop(d);
+        node_presign_stop(d);
     }
     if (d->mgr != NULL && session_manager_shutdown(d->mgr, 0) != MPC_OK) {
         mpc_log(MPC_LOG_WARN, "node", "sessions_failed_at_exit", "node=%s", d->cfg->node_id);
@@ -567,7 +575,8 @@ node_daemon_destroy(node_daemon *d)
         node_keyconfirm_serve_stop(d);
     }
     session_manager_destroy(d->mgr);
-    node_kos_destroy(d); /* the gate outlives every session */
+    node_presign_destroy(d); /* after the sessions whose completion uses it */
+    node_kos_destroy(d);     /* the gate outlives every session */
     transport_js_consumer_destroy(d->cons);
     transport_js_destroy(d->js);
     transport_destroy(d->t);

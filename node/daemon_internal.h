@@ -103,6 +103,8 @@ struct node_subjob {
     char hd_path[TSS_HD_PATH_CHARS];       /* sign: canonical derivation path, "" = root */
     uint8_t child_pk[TSS_POINT_MAX_BYTES]; /* sign: the key the signature verifies under */
     size_t child_pk_len;                   /* its length, 0 if not set */
+    int presig_used;                       /* sign: served online with a presignature */
+    uint8_t presig_id[32];                 /* ... its presig_id (taken out of the store) */
     uint32_t n_batch;                      /* batch sign: messages signed, 0 = single sign */
     uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64]; /* batch signatures, request order */
     uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];   /* their ECDSA recovery ids */
@@ -226,7 +228,43 @@ struct node_daemon {
     uint64_t reqlog_max;            /* request-log retention by entries (atomic; SIGHUP) */
     uint32_t nak_streak;            /* consecutive failure NAKs, for their backoff (finisher) */
     int store_full_logged;          /* store-full state last logged (ticker) */
+    struct node_presign *presign;   /* presignature pools (presign_node.c, owned), NULL = off */
 };
+
+/* presign_node.c: presignature pools (DESIGN §7 "Presignatures"). */
+#define NODE_PRESIGN_REFUSAL_KINDS 10 /* refused_by: [0] status 449, [k] status 670 + k */
+struct node_presign;
+struct node_presign_stats {
+    uint64_t orders_sent;                            /* orders this node signed and sent */
+    uint64_t orders_accepted;                        /* peers' orders accepted */
+    uint64_t orders_refused;                         /* peers' orders refused */
+    uint64_t refused_by[NODE_PRESIGN_REFUSAL_KINDS]; /* ... by status (see above) */
+    uint64_t sessions_started;                       /* presign sessions started here */
+    uint64_t sessions_done;                          /* ... ended DONE */
+    uint64_t sessions_failed;                        /* ... failed */
+    uint64_t records_stored;                         /* records stored in a pool */
+    uint64_t store_failures;                         /* records the store refused */
+    uint64_t records_dropped; /* records dropped by reconciliation (one side lacked them) */
+    uint64_t sets_skipped;    /* (key, set) turns skipped: the set does not fit the key */
+    uint64_t online_used;     /* signs served online with a presignature */
+    uint64_t online_without;  /* first attempts that found no usable presignature */
+    uint64_t records;         /* presignature records in the store now (gauge) */
+};
+/* Subscribes mpc.n.<self>.presign and starts the refill thread when
+ * presign.pool_size > 0 (else does nothing). Returns transport errors,
+ * MPC_ERR_NOMEM, MPC_ERR_INTERNAL. */
+MPC_MUST_CHECK mpc_status node_presign_start(struct node_daemon *d);
+/* Stops the thread and the responder (sessions already started still end). */
+void node_presign_stop(struct node_daemon *d);
+/* Stops and frees (after the session manager is destroyed). Accepts NULL state. */
+void node_presign_destroy(struct node_daemon *d);
+/* 1 when pools are on. */
+int node_presign_enabled(const struct node_daemon *d);
+/* A first sign attempt used a presignature (used = 1) or found none usable. */
+void node_presign_note_online(struct node_daemon *d, int used);
+void node_presign_stats(struct node_daemon *d, struct node_presign_stats *out);
+/* Adds "presign" (the counters) to a snapshot JSON (left as is on failure). */
+void node_presign_snapshot_add(struct node_daemon *d, char **json);
 
 /* daemon.c: on the intake thread, applies a reload asked by SIGHUP (log
  * level, initiators, authorizers), if one was asked. */

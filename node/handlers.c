@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/presig.h"
 #include "node/retry.h"
 #include "node/signers.h"
 #include "tss/batch.h"
@@ -154,6 +155,9 @@ node_handler_protocol(const struct node_job *job, const struct node_subjob *sj)
         if (job->req != NULL && job->req->sign != NULL && job->req->sign->n_messages > 0) {
             return sj->h->sign_batch; /* NULL: this key type signs no batches */
         }
+        if (sj->presig_used) {
+            return sj->h->sign_online; /* prepare_sign took a presignature */
+        }
 #ifdef MPC_FAULT_INJECTION
         return fault_sign_table(sj);
 #else
@@ -201,6 +205,8 @@ node_subjob_reprepare_clear(struct node_subjob *sj)
     sj->disputed[1][0] = '\0';
     sj->failed_round = 0;
     sj->status = MPC_OK;
+    sj->presig_used = 0; /* a retry never uses a pool */
+    memset(sj->presig_id, 0, sizeof sj->presig_id);
 }
 
 /* ---------------------------------------------------------------- party lists */
@@ -508,6 +514,36 @@ sj_batch_input(struct node_subjob *sj, const Mpc__SignRequest *s, const uint8_t 
     return st;
 }
 
+/*
+ * The online part of a single ECDSA sign when pools are on (DESIGN §7
+ * "Presignatures"): first attempt only; takes the request's record of the
+ * pool of (version, signer set) out of the store and makes the dkls-online
+ * input (the HD tweak applied online). Sets sj->presig_used on success;
+ * otherwise (no pool, record gone, any error) the sign runs dkls-sign. A
+ * record taken and then not used is burnt, never reused.
+ */
+static void
+sj_online_input(struct node_daemon *d, struct node_subjob *sj, const Mpc__SignRequest *s,
+                const uint8_t *share, size_t share_len, const uint8_t *tweak)
+{
+    sj->presig_used = 0;
+    if (!node_presign_enabled(d) || sj->attempts > 0 || sj->h->sign_online == NULL ||
+        s->message.len != 32) {
+        return;
+    }
+    struct node_presig_online_req r = {
+        sj->h,          sj->key_type,  s->wallet_id,        sj->version,     share, share_len,
+        sj->party_ptrs, sj->n_parties, sj->job->request_id, s->message.data, tweak};
+    mpc_status st =
+        node_presig_online_input(d->store, &r, sj->presig_id, &sj->input, &sj->input_len);
+    sj->presig_used = st == MPC_OK;
+    node_presign_note_online(d, sj->presig_used);
+    if (st != MPC_OK && st != MPC_ERR_PRESIG_GONE) {
+        mpc_log(MPC_LOG_WARN, "node", "presig_online_skipped", "request_id=%s status=%s",
+                sj->job->request_id, mpc_status_name(st));
+    }
+}
+
 static mpc_status
 prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjob *sj)
 {
@@ -575,9 +611,11 @@ prepare_sign(struct node_daemon *d, const Mpc__SignRequest *s, struct node_subjo
     } else if (st == MPC_OK && s->n_messages > 0) {
         st = sj_batch_input(sj, s, share, share_len, has_tweak ? tweak : NULL);
     } else if (st == MPC_OK) {
-        st = sj->h->sign_input(&sj->input, &sj->input_len, share, share_len, s->message.data,
-                               s->message.len, sj->party_ptrs, sj->n_parties,
-                               has_tweak ? tweak : NULL);
+        sj_online_input(d, sj, s, share, share_len, has_tweak ? tweak : NULL);
+        st = sj->presig_used ? MPC_OK
+                             : sj->h->sign_input(&sj->input, &sj->input_len, share, share_len,
+                                                 s->message.data, s->message.len, sj->party_ptrs,
+                                                 sj->n_parties, has_tweak ? tweak : NULL);
     }
     mpc_wipe(tweak, sizeof tweak);
     mpc_secure_free(share);
@@ -716,6 +754,9 @@ node_handler_prepare(struct node_daemon *d, struct node_job *job, struct node_su
         /* Every node must sign with the same key version (see sid.h), and the
          * same attempt (node/retry.h). */
         st = st == MPC_OK ? node_client_sid_bind_version(sj->sid, sj->version) : st;
+        if (st == MPC_OK && sj->presig_used) { /* who chose another record meets nobody */
+            st = node_client_sid_bind_presig(sj->sid, sj->presig_id);
+        }
         return st == MPC_OK ? node_sign_bind_attempt(d, job, sj) : st;
     default:
         st = prepare_reshare(d, r->reshare, sj);

@@ -115,6 +115,7 @@ on_status(void *arg, const transport_msg *msg)
     status_add_pid(&json);
     node_kos_snapshot_add(d, &json);
     node_keystate_snapshot_add(d, &json);
+    node_presign_snapshot_add(d, &json);
     if (transport_publish(d->t, msg->reply, (const uint8_t *)json, strlen(json)) != MPC_OK) {
         mpc_log(MPC_LOG_DEBUG, "node", "status_reply_failed", "reply=%s", msg->reply);
     }

@@ -120,6 +120,7 @@ serve(const struct node_http *h, struct MHD_Connection *c, const char *url)
         }
         node_kos_snapshot_add(d, &body);
         node_keystate_snapshot_add(d, &body);
+        node_presign_snapshot_add(d, &body);
         return reply(c, MHD_HTTP_OK, "application/json", body, strlen(body), 1);
     }
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", (char *)"not found\n", 10, 0);

@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/killpoint.h"
 #include "node/kos.h"
 
 #define NODE_PERMIT_WAIT_MS 200u
@@ -291,12 +292,17 @@ node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjo
         .gate_scope = gated ? scope : NULL, /* DKLs23 KOS pair gate (node/kos.h) */
     };
     uint8_t *input = sj->input; /* copied by the manager; freed here without touching sj */
+    int online = sj->presig_used;
+    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* job may be gone once its session started */
+    snprintf(rid, sizeof rid, "%s", job->request_id);
     sj->input = NULL;
     sj->started = 1;
     mpc_status st = session_manager_start(d->mgr, &spec);
     mpc_secure_free(input);
     if (st != MPC_OK) {
         sj->started = 0; /* done is never called; once started, sj may be gone already */
+    } else if (online) { /* the online message may be out: the record was taken before */
+        node_killpoint(NODE_KILL_PRESIG_AFTER_ONLINE, rid);
     }
     return st;
 }

@@ -214,6 +214,32 @@ render_kos(FILE *f, const struct node_kos_stats *ks)
             NULL, ks->notices_rejected);
 }
 
+/* Presignature pools (node/presign_node.c). */
+static void
+render_presign(FILE *f, struct node_daemon *d)
+{
+    struct node_presign_stats s;
+    node_presign_stats(d, &s);
+    gauge(f, "mpc_presig_records", "ECDSA presignature records this node holds.", s.records);
+    counter(f, "mpc_presig_orders_sent_total", "Presign orders this node coordinated.", NULL,
+            s.orders_sent);
+    counter(f, "mpc_presig_orders_refused_total", "Peers' presign orders refused.", NULL,
+            s.orders_refused);
+    counter(f, "mpc_presig_sessions_done_total", "Presign sessions ended DONE.", NULL,
+            s.sessions_done);
+    counter(f, "mpc_presig_sessions_failed_total", "Presign sessions that failed.", NULL,
+            s.sessions_failed);
+    counter(f, "mpc_presig_records_dropped_total",
+            "Presignature records dropped by reconciliation (one signer lacked them).", NULL,
+            s.records_dropped);
+    counter(f, "mpc_presig_sets_skipped_total",
+            "Refill turns skipped: the signer set does not fit the key.", NULL, s.sets_skipped);
+    counter(f, "mpc_presig_online_signs_total", "Signs served online with a presignature.", NULL,
+            s.online_used);
+    counter(f, "mpc_presig_online_without_total",
+            "First sign attempts that found no usable presignature.", NULL, s.online_without);
+}
+
 /* The key-state exchange's counters (node/keystate_node.c). */
 static void
 render_keystate(FILE *f, struct node_daemon *d)
@@ -283,6 +309,7 @@ render_runtime(FILE *f, struct node_daemon *d)
     node_kos_stats(d, &ks);
     render_kos(f, &ks);
     render_keystate(f, d);
+    render_presign(f, d);
     render_evidence(f);
     counter(f, "mpc_kos_notices_loaded_total",
             "Peers' quarantine notices reloaded from the store at start.", NULL, ks.notices_loaded);

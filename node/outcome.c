@@ -225,6 +225,7 @@ subjob_encode(struct node_daemon *d, const struct node_job *job, const struct no
         .schnorr_signature = ok_sig && tr ? sj->sig : NULL,
         .taproot_output_key = ok_sig && tr ? sj->tr_output : NULL,
         .taproot_internal_key = ok_sig && tr ? sj->tr_internal : NULL,
+        .presig_used = ok_sig && ecdsa && sj->presig_used ? sj->presig_id : NULL,
         .ecdsa_rs = ok_sig && ecdsa ? sj->sig : NULL,
         .recovery_id = ok_sig && ecdsa ? sj->recid : 0,
         .key_version = sj->version,

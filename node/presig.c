@@ -70,14 +70,18 @@ node_presig_store_result(node_store *s, int key_type, const char *wallet, const 
     return st;
 }
 
-/* The signers' committee ids, ascending, from the key record. */
-static mpc_status
-online_ids(const struct node_presig_online_req *r, uint32_t *ids)
+mpc_status
+node_presig_set_ids(const tss_keytype *h, const uint8_t *share, size_t share_len,
+                    const char *const *signers, uint32_t n, uint32_t *ids)
 {
+    if (h == NULL || h->record_keyshare == NULL || share == NULL || signers == NULL ||
+        ids == NULL || n > TSS_DKLS_PRESIG_MAX_SIGNERS) {
+        return MPC_ERR_INVALID_ARG;
+    }
     tss_keyshare *ks = NULL;
-    mpc_status st = r->h->record_keyshare(r->share, r->share_len, &ks);
-    for (uint32_t i = 0; st == MPC_OK && i < r->n; i++) {
-        uint32_t m = tss_keyshare_find_node(ks, r->signers[i]);
+    mpc_status st = h->record_keyshare(share, share_len, &ks);
+    for (uint32_t i = 0; st == MPC_OK && i < n; i++) {
+        uint32_t m = tss_keyshare_find_node(ks, signers[i]);
         if (m >= ks->n) {
             st = MPC_ERR_UNKNOWN_PARTICIPANT;
             break;
@@ -115,7 +119,7 @@ node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
         return MPC_ERR_UNSUPPORTED;
     }
     uint32_t ids[TSS_DKLS_PRESIG_MAX_SIGNERS];
-    mpc_status st = online_ids(r, ids);
+    mpc_status st = node_presig_set_ids(r->h, r->share, r->share_len, r->signers, r->n, ids);
     struct node_store_presig_pool pool = {r->key_type, r->wallet, r->version, ids, r->n};
     if (st == MPC_OK) {
         st = node_store_presig_choose(s, &pool, r->request_id, presig_id);

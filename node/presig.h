@@ -48,6 +48,16 @@ MPC_MUST_CHECK mpc_status node_presig_online_begin(node_store *s,
 MPC_MUST_CHECK mpc_status node_presig_store_result(node_store *s, int key_type, const char *wallet,
                                                    const uint8_t *rec, size_t len);
 
+/*
+ * The committee ids of signers[0..n) (node ids), ascending, from the key
+ * record share[0..share_len) (secret): a pool's signer set.
+ * Out: ids[0..n). Returns: MPC_OK; MPC_ERR_UNKNOWN_PARTICIPANT (a signer
+ * holds no share); MPC_ERR_INVALID_ARG; the record's decode errors.
+ */
+MPC_MUST_CHECK mpc_status node_presig_set_ids(const tss_keytype *h, const uint8_t *share,
+                                              size_t share_len, const char *const *signers,
+                                              uint32_t n, uint32_t *ids);
+
 /* What an online sign is made from; borrowed for the call. */
 struct node_presig_online_req {
     const tss_keytype *h;       /* key type row (its online_input) */

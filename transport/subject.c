@@ -93,6 +93,7 @@ static const struct {
     [TRANSPORT_SUBJ_KEYSTATE] = {"keystate", "mpc.n.{node}.keystate"},
     [TRANSPORT_SUBJ_OUTCOME] = {"outcome", "mpc.n.{node}.outcome"},
     [TRANSPORT_SUBJ_KEYINFO] = {"keyinfo", "mpc.n.{node}.keyinfo"},
+    [TRANSPORT_SUBJ_PRESIGN] = {"presign", "mpc.n.{node}.presign"},
 };
 
 int

@@ -24,6 +24,7 @@
  *   mpc.n.{node}.outcome               a peer asks node for its logged sign result
  *   mpc.n.{node}.keyinfo               a client asks node for a key's public facts
  *                                      (node/client/keyquery.h)
+ *   mpc.n.{node}.presign               a signed presign order to node (node/presign_order.h)
  * An id token is 1..TRANSPORT_SUBJECT_TOKEN_MAX printable ASCII characters
  * without '.', '*', '>' or whitespace: builders refuse anything else, so an
  * id can never widen or shift a subject.
@@ -63,6 +64,7 @@ typedef enum {
     TRANSPORT_SUBJ_KEYSTATE,       /* mpc.n.{node}.keystate: key-state digest query to node */
     TRANSPORT_SUBJ_OUTCOME,        /* mpc.n.{node}.outcome: a node's logged sign result */
     TRANSPORT_SUBJ_KEYINFO,        /* mpc.n.{node}.keyinfo: a key's public facts, to clients */
+    TRANSPORT_SUBJ_PRESIGN,        /* mpc.n.{node}.presign: signed presign order to node */
     TRANSPORT_SUBJ_COUNT           /* number of kinds */
 } transport_subject_kind;
 

@@ -31,6 +31,7 @@ static const transport_perm_rule perm_rules[] = {
     {NODE, PUB, 0, TRANSPORT_SUBJ_KOS_NOTICE,     {SELF},      NULL, "its own KOS quarantine notices"},
     {NODE, PUB, 0, TRANSPORT_SUBJ_KEYSTATE,       {ANY},       NULL, "asks peers for key-state digests"},
     {NODE, PUB, 0, TRANSPORT_SUBJ_OUTCOME,        {ANY},       NULL, "asks peers for a logged sign result"},
+    {NODE, PUB, 0, TRANSPORT_SUBJ_PRESIGN,        {ANY},       NULL, "sends presign orders to the members of its sets"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_SESSION_BCAST,  {ANY},       NULL, "hears session broadcasts"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_SESSION_DIRECT, {ANY, SELF}, NULL, "its own direct messages"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_SESSION_READY,  {ANY, SELF}, NULL, "its own barrier probes"},
@@ -42,6 +43,7 @@ static const transport_perm_rule perm_rules[] = {
     {NODE, SUB, 0, TRANSPORT_SUBJ_KEYSTATE,       {SELF},      NULL, "answers its own key-state queries"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_OUTCOME,        {SELF},      NULL, "answers its own logged results"},
     {NODE, SUB, 0, TRANSPORT_SUBJ_KEYINFO,        {SELF},      NULL, "answers its own key-info queries"},
+    {NODE, SUB, 0, TRANSPORT_SUBJ_PRESIGN,        {SELF},      NULL, "its own presign orders"},
     {NODE, PUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "subscription probes through its own inbox"},
     {NODE, SUB, 0, LIT, {ANY}, "_INBOX.{self}.>", "its own reply inbox only"},
     /* ---- node: JetStream API, only what nats.c 3.4.1 sends for the node's setup */

@@ -593,6 +593,9 @@ outcome_json(const struct cli_outcome *o, int trusted)
         json_hex(&res->public_key), "signature", json_hex(&res->eddsa_signature), "key_version",
         (int)res->key_version, "threshold", (int)res->threshold, "participants", parts,
         "duration_ms", (json_int_t)res->duration_ms, "arrived_ms", (json_int_t)o->arrived_ms);
+    if (res->presig_used.len > 0) { /* served online with this presignature */
+        json_object_set_new(j, "presig_used", json_hex(&res->presig_used));
+    }
     if (res->failed_round != 0 || res->failed_peer[0] != '\0') {
         json_object_set_new(j, "failed_round", json_integer(res->failed_round));
         json_object_set_new(j, "failed_peer", json_string(res->failed_peer));

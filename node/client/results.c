@@ -44,6 +44,10 @@ result_put_taproot_hd(Mpc__Result *r, const struct node_client_result_info *in)
         r->taproot_internal_key.data = (uint8_t *)in->taproot_internal_key;
         r->taproot_internal_key.len = 32;
     }
+    if (in->presig_used != NULL) {
+        r->presig_used.data = (uint8_t *)in->presig_used;
+        r->presig_used.len = 32;
+    }
     if (in->chain_code != NULL) {
         r->chain_code.data = (uint8_t *)in->chain_code;
         r->chain_code.len = 32;
@@ -384,7 +388,8 @@ tr_bin(struct tr_buf *b, const ProtobufCBinaryData *d)
 /*
  * The optional blocks of the transcript (after field 26), each present only
  * when one of its fields is: 27-28 (evidence digest), then blocks tagged by
- * their first field number: 29-31 (HD), 32-33 (batch), 35-37 (Taproot).
+ * their first field number: 29-31 (HD), 32-33 (batch), 35-37 (Taproot),
+ * 38 (presignature).
  */
 static void
 tr_optional_blocks(struct tr_buf *b, const Mpc__Result *r)
@@ -418,6 +423,10 @@ tr_optional_blocks(struct tr_buf *b, const Mpc__Result *r)
         tr_bin(b, &r->schnorr_signature);    /* 35 */
         tr_bin(b, &r->taproot_output_key);   /* 36 */
         tr_bin(b, &r->taproot_internal_key); /* 37 */
+    }
+    if (r->presig_used.len > 0) { /* signs served with a presignature only */
+        tr_u32(b, 38);            /* tagged by number */
+        tr_bin(b, &r->presig_used);
     }
 }
 

@@ -51,28 +51,29 @@ struct node_client_result_info {
     const uint8_t *schnorr_signature;    /* Taproot: BIP340 signature (64 bytes), or NULL */
     const uint8_t *taproot_output_key;   /* Taproot: x-only output key (32 bytes), or NULL */
     const uint8_t *taproot_internal_key; /* Taproot: x-only internal key (32 bytes), or NULL */
-    uint32_t key_version;                /* key version used or created, 0 if none */
-    const char *const *participants;     /* committee / signers, or NULL */
-    size_t n_participants;               /* count */
-    uint32_t threshold;                  /* k, 0 if none */
-    const char *node_id;                 /* publishing node */
-    uint64_t finished_at_ms;             /* wall clock */
-    uint64_t duration_ms;                /* session duration */
-    const uint8_t *request_digest;       /* SHA-256 of the signed request (32 bytes), or NULL */
-    const char *const *disputed;         /* disputed parties (MPC_ERR_DISPUTED ...), or NULL */
-    size_t n_disputed;                   /* count (0..2) */
-    const uint8_t *const *evidence;      /* signed envelopes behind the verdict, or NULL */
-    const size_t *evidence_lens;         /* their lengths */
-    size_t n_evidence;                   /* count; the encoder keeps what fits in
-                                            NODE_CLIENT_EVIDENCE_MAX bytes */
-    const uint8_t *chain_code;           /* the key's 32-byte chain code, or NULL */
-    const char *derivation_path;         /* sign: the path signed under ("m/0/5"), NULL or "" */
-    const uint8_t *child_public_key;     /* sign: the key the signature verifies under, or NULL */
-    size_t child_public_key_len;         /* its length */
-    const uint8_t *batch_sigs;           /* batch: n_batch 64-byte signatures in request order,
-                                            or NULL (fields 32) */
-    const uint8_t *batch_recids;         /* batch ECDSA: n_batch recovery ids (field 33), or NULL */
-    size_t n_batch;                      /* batch size, 0 for a single sign */
+    const uint8_t *presig_used; /* ECDSA sign served online: the presig_id (32 bytes), or NULL */
+    uint32_t key_version;       /* key version used or created, 0 if none */
+    const char *const *participants; /* committee / signers, or NULL */
+    size_t n_participants;           /* count */
+    uint32_t threshold;              /* k, 0 if none */
+    const char *node_id;             /* publishing node */
+    uint64_t finished_at_ms;         /* wall clock */
+    uint64_t duration_ms;            /* session duration */
+    const uint8_t *request_digest;   /* SHA-256 of the signed request (32 bytes), or NULL */
+    const char *const *disputed;     /* disputed parties (MPC_ERR_DISPUTED ...), or NULL */
+    size_t n_disputed;               /* count (0..2) */
+    const uint8_t *const *evidence;  /* signed envelopes behind the verdict, or NULL */
+    const size_t *evidence_lens;     /* their lengths */
+    size_t n_evidence;               /* count; the encoder keeps what fits in
+                                        NODE_CLIENT_EVIDENCE_MAX bytes */
+    const uint8_t *chain_code;       /* the key's 32-byte chain code, or NULL */
+    const char *derivation_path;     /* sign: the path signed under ("m/0/5"), NULL or "" */
+    const uint8_t *child_public_key; /* sign: the key the signature verifies under, or NULL */
+    size_t child_public_key_len;     /* its length */
+    const uint8_t *batch_sigs;       /* batch: n_batch 64-byte signatures in request order,
+                                        or NULL (fields 32) */
+    const uint8_t *batch_recids;     /* batch ECDSA: n_batch recovery ids (field 33), or NULL */
+    size_t n_batch;                  /* batch size, 0 for a single sign */
 };
 
 #define NODE_CLIENT_EVIDENCE_MAX     (12u << 10) /* evidence bytes per Result */

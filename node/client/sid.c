@@ -71,6 +71,27 @@ node_client_sid_bind_version(uint8_t sid[NODE_CLIENT_SID_BYTES], uint32_t key_ve
     return MPC_OK;
 }
 
+mpc_status
+node_client_sid_bind_presig(uint8_t sid[NODE_CLIENT_SID_BYTES], const uint8_t presig_id[32])
+{
+    static const char tag[] = "mpc-node/sid/presig/v1";
+    crypto_generichash_state h;
+    if (sid == NULL || presig_id == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    uint8_t out[NODE_CLIENT_SID_BYTES];
+    int ok = crypto_generichash_init(&h, NULL, 0, NODE_CLIENT_SID_BYTES) == 0 &&
+             crypto_generichash_update(&h, (const uint8_t *)tag, sizeof tag - 1) == 0 &&
+             crypto_generichash_update(&h, sid, NODE_CLIENT_SID_BYTES) == 0 &&
+             crypto_generichash_update(&h, presig_id, 32) == 0 &&
+             crypto_generichash_final(&h, out, sizeof out) == 0;
+    if (!ok) {
+        return MPC_ERR_CRYPTO;
+    }
+    memcpy(sid, out, NODE_CLIENT_SID_BYTES);
+    return MPC_OK;
+}
+
 static void
 put_be(uint8_t *out, uint64_t v, size_t bytes)
 {

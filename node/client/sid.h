@@ -49,6 +49,19 @@ MPC_MUST_CHECK mpc_status node_client_sid_bind_version(uint8_t sid[NODE_CLIENT_S
                                                        uint32_t key_version);
 
 /*
+ * Binds the presignature a sign serves online into its session id:
+ *   sid' = BLAKE2b-128("mpc-node/sid/presig/v1" || sid || presig_id).
+ * Why: signers choose their record without a message (rendezvous hashing,
+ * node/store/presig.h); signers that chose differently, or found the record
+ * gone and sign with dkls-sign, are then in different sessions and fail at
+ * the readiness barrier instead of meeting with mismatched inputs; the retry
+ * signs without a presignature (DESIGN §7 "Presignatures").
+ * In/Out: sid, replaced on MPC_OK. Returns: MPC_OK, MPC_ERR_INVALID_ARG, MPC_ERR_CRYPTO.
+ */
+MPC_MUST_CHECK mpc_status node_client_sid_bind_presig(uint8_t sid[NODE_CLIENT_SID_BYTES],
+                                                      const uint8_t presig_id[32]);
+
+/*
  * Binds one attempt of a sign into its session id (DESIGN §4.4):
  *   sid'' = BLAKE2b-128("mpc-node/sid/attempt/v1" || sid || u32be(n)
  *            || for each signer, in party order: u32be(len id) || id || u64be(incarnation)

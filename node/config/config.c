@@ -593,6 +593,9 @@ config_validate(struct vctx *v, const struct raw_config *r, struct node_config *
                      DEF_MAX_BATCH, 1, DEF_MAX_BATCH, &c->sign.max_batch);
     }
     if (st == MPC_OK) {
+        st = node_config_presign_check(v->doc, v->err, v->err_cap, r->presign, &c->presign);
+    }
+    if (st == MPC_OK) {
         st = check_limits(v, r, c);
     }
     if (st == MPC_OK) {

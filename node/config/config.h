@@ -78,6 +78,25 @@ struct node_config_sign {
     uint32_t max_batch; /* messages per batch sign request (1..64, default 64; DESIGN §7.1) */
 };
 
+#define NODE_CONFIG_PRESIGN_SETS    8u    /* presign.signers entries */
+#define NODE_CONFIG_PRESIGN_SET_MAX 16u   /* node ids in one signer set */
+#define NODE_CONFIG_PRESIGN_POOL    1024u /* largest presign.pool_size */
+
+/*
+ * ECDSA presignature pools (DESIGN §7 "Presignatures"). Off when pool_size is
+ * 0 (the default). A set is a sign's exact signer set: it fits a key whose
+ * threshold is its size and whose committee holds every member; the lowest id
+ * coordinates the refill.
+ */
+struct node_config_presign {
+    uint32_t pool_size;      /* records kept per (key, active version, set); 0 = off */
+    uint32_t max_per_second; /* presign sessions this node coordinates per second, at most */
+    size_t n_sets;           /* signer sets configured */
+    uint32_t set_len[NODE_CONFIG_PRESIGN_SETS]; /* ids in each set, 2..SET_MAX */
+    char ids[NODE_CONFIG_PRESIGN_SETS][NODE_CONFIG_PRESIGN_SET_MAX]
+            [NODE_ID_MAX + 1]; /* each set's node ids, ascending (strcmp), distinct */
+};
+
 /* JetStream streams (MPC_REQ, MPC_RES). */
 struct node_config_jetstream {
     uint32_t replicas; /* stream replicas: 1 (one server) or 3 (a cluster of 3 or more) */
@@ -127,6 +146,7 @@ struct node_config {
     struct node_config_requests requests;               /* request intake bounds */
     struct node_config_jetstream jetstream;             /* stream replication */
     struct node_config_sign sign;                       /* signing bounds */
+    struct node_config_presign presign;                 /* presignature pools */
     struct node_config_limits limits;                   /* concurrency limits */
     struct node_config_timeouts timeouts;               /* deadlines */
     struct node_config_retry retry;                     /* direct-send retries */
@@ -146,7 +166,8 @@ struct node_config {
  *      "FILE: problem" when no line applies); "" on success. May be NULL.
  * In:  flags — NODE_CONFIG_CHECK_FILES to require referenced files to exist.
  * Returns: MPC_OK; MPC_ERR_IO (unreadable file); MPC_ERR_PARSE (YAML syntax);
- *          MPC_ERR_CONFIG (schema or value error); MPC_ERR_INVALID_ARG;
+ *          MPC_ERR_CONFIG (schema or value error); MPC_ERR_PRESIG_SET_SIZE,
+ *          MPC_ERR_PRESIG_SET_ID (presign.signers); MPC_ERR_INVALID_ARG;
  *          MPC_ERR_NOMEM.
  */
 MPC_MUST_CHECK mpc_status node_config_load(const char *path, unsigned flags,
@@ -155,6 +176,15 @@ MPC_MUST_CHECK mpc_status node_config_load(const char *path, unsigned flags,
 /* Returns: the argument of node_store_passphrase_load for id's source (file
  * path, variable name, credential name or NULL), borrowed from id. */
 const char *node_config_passphrase_arg(const struct node_config_identity *id);
+
+/*
+ * Every presign.signers id must be a peer (run once the peers file is loaded).
+ * Out: err — the message on failure. Returns: MPC_OK; MPC_ERR_PRESIG_SET_UNKNOWN.
+ */
+struct node_config_peers;
+MPC_MUST_CHECK mpc_status node_config_presign_peers(const struct node_config *cfg,
+                                                    const struct node_config_peers *peers,
+                                                    char *err, size_t err_cap);
 
 /* Wipes the secret and frees cfg. Accepts NULL. */
 void node_config_free(struct node_config *cfg);

@@ -80,6 +80,13 @@ static const cyaml_schema_field_t sign_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t presign_fields[] = {
+    CYAML_FIELD_UINT_PTR("pool_size", OPT, struct raw_presign, pool_size),
+    CYAML_FIELD_UINT_PTR("max_per_second", OPT, struct raw_presign, max_per_second),
+    SEQ("signers", struct raw_presign, signers, &string_entry),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t jetstream_fields[] = {
     CYAML_FIELD_UINT_PTR("replicas", OPT, struct raw_jetstream, replicas),
     CYAML_FIELD_END,
@@ -130,6 +137,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("requests", OPT, struct raw_config, requests, requests_fields),
     CYAML_FIELD_MAPPING_PTR("jetstream", OPT, struct raw_config, jetstream, jetstream_fields),
     CYAML_FIELD_MAPPING_PTR("sign", OPT, struct raw_config, sign, sign_fields),
+    CYAML_FIELD_MAPPING_PTR("presign", OPT, struct raw_config, presign, presign_fields),
     CYAML_FIELD_MAPPING_PTR("limits", OPT, struct raw_config, limits, limits_fields),
     CYAML_FIELD_MAPPING_PTR("timeouts_ms", OPT, struct raw_config, timeouts_ms, timeouts_fields),
     CYAML_FIELD_MAPPING_PTR("retry", OPT, struct raw_config, retry, retry_fields),

@@ -12,6 +12,9 @@
 
 #include <cyaml/cyaml.h>
 
+#include "common/status.h"
+#include "node/config/yamlfile.h"
+
 /* nats.tls */
 struct raw_tls {
     char *ca_file;   /* tls.ca_file */
@@ -82,6 +85,14 @@ struct raw_sign {
     uint32_t *max_batch; /* sign.max_batch */
 };
 
+/* presign */
+struct raw_presign {
+    uint32_t *pool_size;      /* presign.pool_size */
+    uint32_t *max_per_second; /* presign.max_per_second */
+    char **signers;           /* presign.signers entries: "id,id,..." */
+    unsigned signers_count;   /* their number */
+};
+
 /* timeouts_ms */
 struct raw_timeouts {
     uint32_t *barrier;  /* timeouts_ms.barrier */
@@ -129,6 +140,7 @@ struct raw_config {
     struct raw_requests *requests;       /* requests */
     struct raw_jetstream *jetstream;     /* jetstream */
     struct raw_sign *sign;               /* sign */
+    struct raw_presign *presign;         /* presign */
     struct raw_limits *limits;           /* limits */
     struct raw_timeouts *timeouts_ms;    /* timeouts_ms */
     struct raw_retry *retry;             /* retry */
@@ -138,5 +150,16 @@ struct raw_config {
 
 /* The top-level schema (a pointer to struct raw_config). */
 extern const cyaml_schema_value_t node_config_schema;
+
+struct node_config_presign;
+
+/*
+ * config_presign.c: validates presign (r may be NULL: off) into *out.
+ * Out: err — the message on failure.
+ * Returns: MPC_OK; MPC_ERR_CONFIG (a number out of range);
+ *          MPC_ERR_PRESIG_SET_SIZE; MPC_ERR_PRESIG_SET_ID.
+ */
+mpc_status node_config_presign_check(const node_config_yaml_doc *doc, char *err, size_t err_cap,
+                                     const struct raw_presign *r, struct node_config_presign *out);
 
 #endif /* MPC_NODE_CONFIG_CONFIG_SCHEMA_H */

@@ -225,6 +225,35 @@ node_store_presig_choose(node_store *s, const struct node_store_presig_pool *poo
 }
 
 mpc_status
+node_store_presig_list(node_store *s, const struct node_store_presig_pool *pool, uint8_t (*ids)[32],
+                       size_t cap, size_t *n_out)
+{
+    char prefix[NODE_STORE_NAME_MAX + 1];
+    if (n_out != NULL) {
+        *n_out = 0;
+    }
+    if (s == NULL || ids == NULL || n_out == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = pool_prefix(prefix, sizeof(prefix), pool);
+    char **names = NULL;
+    size_t n = 0;
+    if (st == MPC_OK) {
+        st = node_store_list(s, prefix, &names, &n);
+    }
+    size_t plen = strlen(prefix);
+    for (size_t k = 0; st == MPC_OK && k < n; k++) {
+        if (*n_out == cap) {
+            st = MPC_ERR_BUFFER_TOO_SMALL;
+        } else if (mpc_hex_decode_exact(ids[*n_out], 32, names[k] + plen) == MPC_OK) {
+            (*n_out)++;
+        }
+    }
+    node_store_names_free(names, n);
+    return st;
+}
+
+mpc_status
 node_store_presig_count(node_store *s, const struct node_store_presig_pool *pool, size_t *count)
 {
     char prefix[NODE_STORE_NAME_MAX + 1];

@@ -82,6 +82,15 @@ MPC_MUST_CHECK mpc_status node_store_presig_choose(node_store *s,
                                                    const struct node_store_presig_pool *pool,
                                                    const char *request_id, uint8_t id_out[32]);
 
+/*
+ * The presig_ids of the pool's records (its inventory), in name order.
+ * Out: ids[0..*n). Returns: MPC_OK; MPC_ERR_BUFFER_TOO_SMALL (more than cap
+ * records: the first cap are in ids); MPC_ERR_INVALID_ARG; as node_store_list.
+ */
+MPC_MUST_CHECK mpc_status node_store_presig_list(node_store *s,
+                                                 const struct node_store_presig_pool *pool,
+                                                 uint8_t (*ids)[32], size_t cap, size_t *n);
+
 /* Out: *count — records in the pool. Returns: MPC_OK; as node_store_list. */
 MPC_MUST_CHECK mpc_status node_store_presig_count(node_store *s,
                                                   const struct node_store_presig_pool *pool,

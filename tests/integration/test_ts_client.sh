@@ -14,8 +14,8 @@ PKG="$ROOT/clients/typescript"
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
-# 4 set-up checks + the TAP tests of the unit (18) and cluster (14) files + 2 examples.
-expect_checks 38
+# 4 set-up checks + the TAP tests of the unit (19) and cluster (14) files + 2 examples.
+expect_checks 39
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
 check "Node.js >= 20.19 ($(node --version 2>/dev/null || echo missing))" $?

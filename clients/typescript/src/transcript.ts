@@ -4,7 +4,7 @@
 //       (27, 28 when present), integers big-endian, strings/bytes u32-length-prefixed;
 //   then each optional block that is present, tagged by its first field number:
 //       u32 29 || 29..31 (HD), u32 32 || 32 || u32 33 || 33 (batch),
-//       u32 35 || 35..37 (Taproot).
+//       u32 35 || 35..37 (Taproot), u32 38 || 38 (presignature).
 import type { Result } from "./gen/proto/result_pb.js";
 
 export const RESULT_DOMAIN = "mpc-node/result/v1";
@@ -105,6 +105,10 @@ export function resultTranscript(r: Result): Uint8Array {
     b.bytes(r.schnorrSignature); // 35
     b.bytes(r.taprootOutputKey); // 36
     b.bytes(r.taprootInternalKey); // 37
+  }
+  if (r.presigUsed.length > 0) {
+    b.u32(38);
+    b.bytes(r.presigUsed); // 38
   }
   return b.out();
 }

@@ -430,7 +430,7 @@ test_presig_encoding(void **state)
         assert_int_equal(tss_dkls_presig_decode(&back[i], enc[i], len[i]), MPC_OK);
         assert_memory_equal(&back[i], &ps[i], sizeof(ps[i]));
     }
-    size_t small_len = 1; /* not len[0]: a refused encode zeroes it (L was 0, every case vacuous) */
+    size_t small_len = 99; /* not len[0]: the failed call clears its out_len */
     assert_int_equal(tss_dkls_presig_encode(bad, 10, &small_len, &ps[0]), MPC_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(small_len, 0);
     assert_int_equal(sim_online_run(&key3, back, 2, msg, NULL, NULL, NULL, &r), 0);
@@ -439,6 +439,7 @@ test_presig_encoding(void **state)
     assert_good(&r, msg, &y);
     /* malformed: length, format, count, non-canonical u, unsorted ids, self not in S */
     const size_t L = len[0];
+    assert_int_equal(L, TSS_DKLS_PRESIG_BYTES(2)); /* each case below changes a valid record */
     const struct {
         size_t off;  /* byte changed (SIZE_MAX: length - 1) */
         uint8_t val; /* new value */

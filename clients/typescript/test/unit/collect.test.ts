@@ -53,6 +53,28 @@ test("the transcript covers every field: changing any one breaks the node signat
   }
 });
 
+test("field 38 (presig_used) is in the transcript as the block tagged 38: not changeable, strippable or addable", () => {
+  const pid = new Uint8Array(32).fill(0x38);
+  const r = copy(1, { presigUsed: pid });
+  assert.equal(acceptCopy(r, "node-1", peers), undefined);
+  const base = resultTranscript(copy(1));
+  const t = resultTranscript(r);
+  const tail = new Uint8Array([0, 0, 0, 38, 0, 0, 0, 32, ...pid]);
+  assert.equal(t.length, base.length + tail.length);
+  assert.deepEqual(t.subarray(base.length), tail);
+  const edits: Array<(x: Result) => void> = [
+    (x) => (x.presigUsed = new Uint8Array(32).fill(0x39)), (x) => (x.presigUsed = new Uint8Array(0)),
+  ];
+  for (const [i, edit] of edits.entries()) {
+    const e = create(ResultSchema, { ...r, $typeName: undefined } as Fields);
+    edit(e);
+    assert.match(acceptCopy(e, "node-1", peers) ?? "", /does not verify/, `edit ${i}`);
+  }
+  const added = copy(1);
+  added.presigUsed = pid;
+  assert.match(acceptCopy(added, "node-1", peers) ?? "", /does not verify/);
+});
+
 test("forged, misattributed and unsigned copies are rejected and never counted", () => {
   const stranger = new Uint8Array(32).fill(99);
   assert.match(acceptCopy(copy(1, {}, stranger), "node-1", peers) ?? "", /does not verify/);

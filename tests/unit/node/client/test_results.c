@@ -596,6 +596,75 @@ test_result_taproot_fields_signed(void **state)
     free(sb);
 }
 
+/* An ECDSA sign served with a presignature: field 38 (the presig_id) is
+ * carried and covered by the node signature as the block tagged 38; it can
+ * be neither changed nor stripped nor added. */
+static void
+test_result_presig_used_signed(void **state)
+{
+    (void)state;
+    uint8_t pk[32], sk[64], gk[33], rs[64], pid[32], *b = NULL, *sb = NULL;
+    size_t bl = 0, sl = 0;
+    crypto_sign_keypair(pk, sk);
+    memset(gk, 2, sizeof gk);
+    memset(rs, 5, sizeof rs);
+    memset(pid, 0x38, sizeof pid);
+    struct node_client_result_info in;
+    info_ok(&in, gk, NULL);
+    in.public_key_len = 33;
+    in.signature = NULL;
+    in.signature_len = 0;
+    in.key_type = MPC__KEY_TYPE__KEY_TYPE_SECP256K1;
+    in.ecdsa_rs = rs;
+    in.presig_used = pid;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    Mpc__Result *r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->presig_used.len, 32);
+    assert_memory_equal(r->presig_used.data, pid, 32);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    r->presig_used.data[31] ^= 1; /* changed */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->presig_used.data[31] ^= 1;
+    /* The block: u32 38 || u32 32 || presig_id, after everything else (as transcript.ts). */
+    uint8_t *t1 = NULL, *t0 = NULL;
+    size_t t1_len = 0, t0_len = 0;
+    assert_int_equal(node_client_result_transcript(r, &t1, &t1_len), MPC_OK);
+    r->presig_used.len = 0;
+    assert_int_equal(node_client_result_transcript(r, &t0, &t0_len), MPC_OK);
+    uint8_t tail[8 + 32] = {0, 0, 0, 38, 0, 0, 0, 32};
+    memcpy(tail + 8, pid, 32);
+    assert_int_equal(t1_len, t0_len + sizeof tail);
+    assert_memory_equal(t1, t0, t0_len);
+    assert_memory_equal(t1 + t0_len, tail, sizeof tail);
+    free(t1);
+    free(t0);
+    r->presig_used.len = 0; /* stripped */
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    free(sb);
+    /* Without a presignature the field is empty and adding one breaks the signature. */
+    in.presig_used = NULL;
+    assert_int_equal(node_client_result_encode(&in, &b, &bl), MPC_OK);
+    assert_int_equal(node_client_result_sign(b, bl, "node-2", sign_raw, (void *)sk, &sb, &sl),
+                     MPC_OK);
+    r = mpc__result__unpack(NULL, sl, sb);
+    assert_non_null(r);
+    assert_int_equal(r->presig_used.len, 0);
+    assert_int_equal(node_client_result_verify(r, pk), MPC_OK);
+    r->presig_used.data = pid;
+    r->presig_used.len = 32;
+    assert_int_equal(node_client_result_verify(r, pk), MPC_ERR_VERIFY_FAILED);
+    r->presig_used.data = NULL;
+    r->presig_used.len = 0;
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    free(sb);
+}
+
 /* A Taproot sign with a derivation path: both optional blocks (29..31 the child, 35..37 the
  * child's BIP340 keys) are carried and every field of both is under the node signature. */
 static void
@@ -713,6 +782,7 @@ main(void)
         cmocka_unit_test(test_result_batch_fields_signed),
         cmocka_unit_test(test_result_transcript_layout),
         cmocka_unit_test(test_result_taproot_fields_signed),
+        cmocka_unit_test(test_result_presig_used_signed),
         cmocka_unit_test(test_result_taproot_hd_fields_signed),
         cmocka_unit_test(test_result_encode_error_text),
         cmocka_unit_test(test_result_encode_ecdsa_fields),

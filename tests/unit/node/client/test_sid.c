@@ -106,6 +106,32 @@ test_sid_bind_version_matches_blake2b_and_separates_versions(void **state)
     assert_int_equal(node_client_sid_bind_version(NULL, 1), MPC_ERR_INVALID_ARG);
 }
 
+/* Signers that chose different presignatures land in different sessions. */
+static void
+test_sid_bind_presig_matches_blake2b_and_separates_records(void **state)
+{
+    (void)state;
+    static const char tag[] = "mpc-node/sid/presig/v1";
+    uint8_t base[NODE_CLIENT_SID_BYTES], a[NODE_CLIENT_SID_BYTES], b[NODE_CLIENT_SID_BYTES];
+    uint8_t id1[32], id2[32], buf[96], want[NODE_CLIENT_SID_BYTES];
+    memset(id1, 1, sizeof id1);
+    memset(id2, 2, sizeof id2);
+    assert_int_equal(node_client_sid_derive(base, "sign", "secp256k1", "w1", "req-1"), MPC_OK);
+    memcpy(a, base, sizeof a);
+    memcpy(b, base, sizeof b);
+    assert_int_equal(node_client_sid_bind_presig(a, id1), MPC_OK);
+    assert_int_equal(node_client_sid_bind_presig(b, id2), MPC_OK);
+    memcpy(buf, tag, sizeof tag - 1);
+    memcpy(buf + sizeof tag - 1, base, sizeof base);
+    memcpy(buf + sizeof tag - 1 + sizeof base, id1, 32);
+    crypto_generichash(want, sizeof want, buf, sizeof tag - 1 + sizeof base + 32, NULL, 0);
+    assert_memory_equal(a, want, sizeof want);
+    assert_memory_not_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, base, sizeof a); /* and apart from a dkls-sign of the request */
+    assert_int_equal(node_client_sid_bind_presig(NULL, id1), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_client_sid_bind_presig(base, NULL), MPC_ERR_INVALID_ARG);
+}
+
 static void
 test_sid_bind_attempt_matches_blake2b_and_separates_points(void **state)
 {
@@ -171,6 +197,7 @@ main(void)
         cmocka_unit_test(test_sid_bad_args),
         cmocka_unit_test(test_sid_bind_version_matches_blake2b_and_separates_versions),
         cmocka_unit_test(test_sid_bind_attempt_matches_blake2b_and_separates_points),
+        cmocka_unit_test(test_sid_bind_presig_matches_blake2b_and_separates_records),
     };
     if (sodium_init() < 0) {
         return 1;

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/config/config.h"
+#include "node/config/peers.h"
 #include "tests/support/node_fixture.h"
 
 #define PK0 "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
@@ -589,6 +590,81 @@ test_config_password_never_shown(void **state)
     node_config_free(c);
 }
 
+/* presign: off by default; sets sorted; each malformed set with its own status. */
+static void
+test_config_presign_sets(void **state)
+{
+    struct fx *f = *state;
+    struct node_config *c = NULL;
+    assert_int_equal(load_text(f, MIN_CFG, NODE_CONFIG_CHECK_FILES, &c), MPC_OK);
+    assert_int_equal(c->presign.pool_size, 0); /* off unless configured */
+    assert_int_equal(c->presign.max_per_second, 4);
+    assert_int_equal(c->presign.n_sets, 0);
+    node_config_free(c);
+    c = NULL;
+    assert_int_equal(load_text(f,
+                               MIN_CFG "presign:\n  pool_size: 8\n  max_per_second: 2\n"
+                                       "  signers: [\"node-3,node-1\", \"node-2,node-1,node-3\"]\n",
+                               NODE_CONFIG_CHECK_FILES, &c),
+                     MPC_OK);
+    assert_int_equal(c->presign.pool_size, 8);
+    assert_int_equal(c->presign.max_per_second, 2);
+    assert_int_equal(c->presign.n_sets, 2);
+    assert_int_equal(c->presign.set_len[0], 2);
+    assert_string_equal(c->presign.ids[0][0], "node-1"); /* sorted: the coordinator first */
+    assert_string_equal(c->presign.ids[0][1], "node-3");
+    assert_int_equal(c->presign.set_len[1], 3);
+    assert_string_equal(c->presign.ids[1][1], "node-2");
+    node_config_free(c);
+    expect_error(f, MIN_CFG "presign: {signers: [\"node-1\"]}\n", MPC_ERR_PRESIG_SET_SIZE,
+                 "presign.signers: set 1 \"node-1\"", NULL);
+    expect_error(f, MIN_CFG "presign: {signers: [\"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\"]}\n",
+                 MPC_ERR_PRESIG_SET_SIZE, "presign.signers: set 1", NULL);
+    expect_error(f, MIN_CFG "presign: {signers: [\"node-1,node-1\"]}\n", MPC_ERR_PRESIG_SET_ID,
+                 "presign.signers", NULL);
+    expect_error(f, MIN_CFG "presign: {signers: [\"node-1,,node-2\"]}\n", MPC_ERR_PRESIG_SET_ID,
+                 "presign.signers", NULL);
+    expect_error(f, MIN_CFG "presign: {signers: [\"node-1,no de\"]}\n", MPC_ERR_PRESIG_SET_ID,
+                 "presign.signers", NULL);
+    expect_error(f, MIN_CFG "presign: {signers: [\"a,b\", \"b,a\"]}\n", MPC_ERR_PRESIG_SET_ID,
+                 "set 2 \"b,a\"", NULL);
+    expect_error(f, MIN_CFG "presign: {pool_size: 1025}\n", MPC_ERR_CONFIG,
+                 "presign.pool_size: must be between 0 and 1024 (got 1025)", NULL);
+    expect_error(f, MIN_CFG "presign: {max_per_second: 0}\n", MPC_ERR_CONFIG,
+                 "presign.max_per_second: must be between 1 and 100 (got 0)", NULL);
+}
+
+/* Every presign.signers id must be in the peers file (checked at start). */
+static void
+test_config_presign_peers(void **state)
+{
+    struct fx *f = *state;
+    struct node_config *c = NULL;
+    node_config_peers *peers = NULL;
+    char *pp = node_fixture_path(f->dir, "peers2.yaml");
+    assert_int_equal(node_fixture_write(pp,
+                                        "peers:\n  - {id: node-1, public_key: " PK1 "}\n"
+                                        "  - {id: node-2, public_key: " PK2 "}\n",
+                                        0600),
+                     0);
+    assert_int_equal(node_config_peers_load(pp, &peers, f->err, sizeof f->err), MPC_OK);
+    free(pp);
+    assert_int_equal(load_text(f, MIN_CFG "presign: {signers: [\"node-1,node-2\"]}\n", 0, &c),
+                     MPC_OK);
+    assert_int_equal(node_config_presign_peers(c, peers, f->err, sizeof f->err), MPC_OK);
+    node_config_free(c);
+    c = NULL;
+    assert_int_equal(load_text(f, MIN_CFG "presign: {signers: [\"node-1,node-9\"]}\n", 0, &c),
+                     MPC_OK);
+    assert_int_equal(node_config_presign_peers(c, peers, f->err, sizeof f->err),
+                     MPC_ERR_PRESIG_SET_UNKNOWN);
+    assert_non_null(strstr(f->err, "node-9"));
+    assert_int_equal(node_config_presign_peers(NULL, peers, f->err, sizeof f->err),
+                     MPC_ERR_INVALID_ARG);
+    node_config_free(c);
+    node_config_peers_destroy(peers);
+}
+
 static void
 test_config_bad_args_and_io(void **state)
 {
@@ -635,6 +711,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_config_passphrase_source_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_nats_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_password_never_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_presign_sets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_presign_peers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_bad_args_and_io, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,6 +122,32 @@ test_presig_take_once(void **state)
     node_store_close(s);
 }
 
+/* The inventory of a pool: its presig_ids, bounded by cap. */
+static void
+test_presig_list_inventory(void **state)
+{
+    struct fx *f = *state;
+    node_store *s = open_store(f->path);
+    struct node_store_presig_pool p = pool_of("w1", 1, set12), q = pool_of("w1", 1, set13);
+    uint8_t ids[4][32];
+    size_t n = 99;
+    assert_int_equal(node_store_presig_list(s, &p, ids, 4, &n), MPC_OK);
+    assert_int_equal(n, 0);
+    put_rec(s, &p, 7);
+    put_rec(s, &p, 3);
+    put_rec(s, &q, 9); /* another pool */
+    assert_int_equal(node_store_presig_list(s, &p, ids, 4, &n), MPC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0][0], 3); /* name order */
+    assert_int_equal(ids[1][0], 7);
+    assert_int_equal(ids[1][31], 7);
+    assert_int_equal(node_store_presig_list(s, &p, ids, 1, &n), MPC_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, 1);
+    assert_int_equal(node_store_presig_list(NULL, &p, ids, 4, &n), MPC_ERR_INVALID_ARG);
+    assert_int_equal(node_store_presig_list(s, &p, NULL, 4, &n), MPC_ERR_INVALID_ARG);
+    node_store_close(s);
+}
+
 /* Pools are per key version and exact signer set. */
 static void
 test_presig_pools_separate(void **state)
@@ -291,6 +317,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_presig_take_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_pools_separate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presig_list_inventory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_take_survives_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_discard_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_discard_stale_after_reshare, setup, teardown),
