@@ -585,9 +585,35 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
 }
 
 /* Handles one fetched message (takes ownership). */
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_LOSE_REDELIVERIES=1 acks and drops every
+ * redelivered request unread, as if the stream had lost the message (what a
+ * nats-server partition did once, docs/DESIGN.md §10): only the node's own
+ * republishing (node/republish.h) can then get a logged result out. */
+static int
+fault_lose_redelivery(transport_js_msg *msg)
+{
+    const char *v = getenv("MPC_NODE_TEST_LOSE_REDELIVERIES");
+    if (v == NULL || v[0] != '1' || transport_js_msg_delivery_count(msg) <= 1) {
+        return 0;
+    }
+    mpc_log(MPC_LOG_WARN, "node", "fault_redelivery_lost", "stream_seq=%llu deliveries=%llu",
+            (unsigned long long)transport_js_msg_stream_seq(msg),
+            (unsigned long long)transport_js_msg_delivery_count(msg));
+    node_msg_ack(msg, NULL);
+    transport_js_msg_destroy(msg);
+    return 1;
+}
+#endif
+
 static void
 handle_msg(struct node_daemon *d, transport_js_msg *msg)
 {
+#ifdef MPC_FAULT_INJECTION
+    if (fault_lose_redelivery(msg)) {
+        return;
+    }
+#endif
     struct node_client_request_ids ids;
     Mpc__Request *req = NULL;
     char err[256];

@@ -15,11 +15,18 @@
  *      Nak'ed with delay (not acked) until then: its redelivery republishes
  *      the final results, or, if the resolver discarded the key because a
  *      member runs another attempt (REDO), runs the request again;
+ *      Every request-log entry written here carries an unpub/ marker in the
+ *      same transaction (node/store/unpub.h);
  *   3. publish the results (JetStream, Nats-Msg-Id per node and key type);
- *   4. Ack. A crash before 1+2 reruns the request after AckWait; after 2 the
- *      redelivery finds the log and republishes. A job failed by shutdown is
- *      not logged and is Nak'ed with delay (the next start reruns it).
- *      A failed publish also Naks, so the redelivery republishes from the log.
+ *      every PubAck received: the marker goes with the next commit; a publish
+ *      failed: the request is queued to the republisher (node/republish.h),
+ *      which retries from the log until JetStream acknowledges it;
+ *   4. Ack (in both cases of 3: the node, not the stream's redelivery, owns a
+ *      logged result). A crash before 1+2 reruns the request after AckWait;
+ *      after 2 the restarted node republishes every marked entry, and the
+ *      redelivery finds the log and republishes too (same Nats-Msg-Id: one
+ *      copy). A job failed by shutdown is not logged and is Nak'ed with delay
+ *      (the next start reruns it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +38,8 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/killpoint.h"
+#include "node/republish.h"
+#include "node/store/unpub.h"
 #include "transport/subject.h"
 
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
@@ -152,6 +161,33 @@ result_sign_identity(void *ctx, uint8_t *sig, const uint8_t *msg, size_t len)
     return node_store_identity_sign(ctx, sig, msg, len);
 }
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_RESULT_PUB_FAIL=N makes the first N result
+ * publishes of this process fail with MPC_ERR_NO_RESPONDERS (nothing sent). */
+static int
+fault_result_publish(void)
+{
+    static int left = -1; /* -1: not read yet */
+    int v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+    if (v == -1) {
+        const char *e = getenv("MPC_NODE_TEST_RESULT_PUB_FAIL");
+        int n = e != NULL ? atoi(e) : 0;
+        int expect = -1;
+        (void)__atomic_compare_exchange_n(&left, &expect, n > 0 ? n : 0, 0, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE);
+    }
+    for (;;) {
+        v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+        if (v <= 0) {
+            return 0;
+        }
+        if (__atomic_compare_exchange_n(&left, &v, v - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            return 1;
+        }
+    }
+}
+#endif
+
 /*
  * Signs the encoded Result with the node's identity key (proto/result.proto:
  * every copy is attributable) and publishes it on the node's own result
@@ -177,7 +213,12 @@ node_client_result_publish(struct node_daemon *d, const char *client_id, const c
         st = node_client_result_sign(res, len, d->cfg->node_id, result_sign_identity, d->id,
                                      &signed_res, &signed_len);
     }
-    if (st == MPC_OK) {
+#ifdef MPC_FAULT_INJECTION
+    if (st == MPC_OK && fault_result_publish()) {
+        st = MPC_ERR_NO_RESPONDERS; /* as during a JetStream election */
+    } else
+#endif
+        if (st == MPC_OK) {
         st = transport_js_publish(d->js, subject, signed_res, signed_len, msg_id, &h, 1,
                                   NODE_PUBLISH_TIMEOUT_MS, NULL);
     }
@@ -351,7 +392,13 @@ job_log_plain(struct job_results *r)
     mpc_status worst = MPC_OK;
     mpc_status st = job_results_encode(r, &worst, &entry, &elen);
     if (st == MPC_OK) {
-        st = node_store_req_put(r->d->store, r->job->request_id, worst, entry, elen);
+        struct node_store_req_entry e = {r->job->request_id, worst, entry, elen};
+        char **acked = NULL;
+        size_t n_acked = node_republish_take_acked(r->d, &acked);
+        mpc_status each = MPC_OK;
+        st = node_store_req_put_unpub(r->d->store, &e, 1, &each, acked, n_acked,
+                                      mpc_clock_wall_ms());
+        node_store_names_free(acked, n_acked);
     }
     free(entry);
     return st;
@@ -431,6 +478,25 @@ job_publish_results(struct job_results *r)
     return pub;
 }
 
+/*
+ * After the publishes of a job whose entry and unpub/ marker are logged: all
+ * acknowledged, the marker goes with the next commit; else the node
+ * republishes it itself (node/republish.h) and the request's stream message
+ * is acked all the same. Returns: MPC_OK (answered, or queued).
+ */
+static mpc_status
+job_published(struct job_results *r, mpc_status pub)
+{
+    if (pub == MPC_OK) {
+        node_republish_acked(r->d, r->job->request_id);
+        return MPC_OK;
+    }
+    node_republish_add(r->d, r->job->request_id);
+    mpc_log(MPC_LOG_WARN, "node", "result_republish_queued", "request=%s status=%s",
+            r->job->request_id, mpc_status_name(pub));
+    return MPC_OK;
+}
+
 mpc_status
 node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 {
@@ -460,12 +526,13 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     }
     if (st == MPC_OK) {
         st = job_publish_results(&r);
+        st = log ? job_published(&r, st) : st;
     }
     job_results_clear(&r);
     return st;
 }
 
-/* NakWithDelay after a failed log or publish: NODE_NAK_DELAY_MS doubled per
+/* NakWithDelay after a failed log write: NODE_NAK_DELAY_MS doubled per
  * consecutive failure, up to NODE_NAK_MAX_MS (finisher thread only). */
 static uint64_t
 nak_backoff_ms(struct node_daemon *d)
@@ -604,7 +671,11 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
     size_t m = batch_prepare(d, jobs, it, n, e, idx);
     int grouped = 0; /* m > 1 entries committed in one transaction */
     if (m > 0) {
-        mpc_status all = node_store_req_put_many(d->store, e, m, each);
+        char **acked = NULL;
+        size_t n_acked = node_republish_take_acked(d, &acked);
+        mpc_status all =
+            node_store_req_put_unpub(d->store, e, m, each, acked, n_acked, mpc_clock_wall_ms());
+        node_store_names_free(acked, n_acked);
         if (all != MPC_OK && m > 1) {
             node_metrics_add(&d->m.store_batch_fallbacks); /* per-entry statuses in each[] */
         } else if (all == MPC_OK) {
@@ -627,7 +698,7 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
             fault_crash_after_log();
 #endif
             if (it[i].st == MPC_OK) {
-                it[i].st = job_publish_results(&it[i].r);
+                it[i].st = job_published(&it[i].r, job_publish_results(&it[i].r));
             }
             if (i == 0 && grouped) {
                 node_killpoint(NODE_KILL_GROUP_PARTIAL, jobs[0]->request_id);
