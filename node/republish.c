@@ -218,7 +218,8 @@ republish_one(struct node_daemon *d, const char *rid, uint32_t tries)
         return 0;
     }
     st = st == MPC_OK ? publish_logged(d, rid) : st;
-    if (st == MPC_ERR_NOT_FOUND || st == MPC_ERR_CORRUPT) { /* pruned or unreadable: nothing to send */
+    if (st == MPC_ERR_NOT_FOUND ||
+        st == MPC_ERR_CORRUPT) { /* pruned or unreadable: nothing to send */
         mpc_log(MPC_LOG_ERROR, "node", "result_republish_dropped", "request=%s status=%s", rid,
                 mpc_status_name(st));
         markers_drop(d, (char *const *)&rid, 1);

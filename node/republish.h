@@ -29,10 +29,10 @@
 
 #include "common/status.h"
 
-#define NODE_REPUBLISH_MIN_MS    250u
-#define NODE_REPUBLISH_MAX_MS    10000u
-#define NODE_REPUBLISH_QUEUE_MAX 4096u
-#define NODE_REPUBLISH_ACKED_MAX 256u                         /* ids awaiting marker deletion */
+#define NODE_REPUBLISH_MIN_MS     250u
+#define NODE_REPUBLISH_MAX_MS     10000u
+#define NODE_REPUBLISH_QUEUE_MAX  4096u
+#define NODE_REPUBLISH_ACKED_MAX  256u                      /* ids awaiting marker deletion */
 #define NODE_REPUBLISH_MAX_AGE_MS (7ull * 24 * 3600 * 1000) /* MPC_RES max age */
 
 struct node_daemon;
