@@ -33,6 +33,8 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/kos.h"
+#include "node/republish.h"
+#include "node/store/unpub.h"
 
 #define NODE_PERMIT_WAIT_MS 200u
 #define NODE_ADMIT_WAIT_MS  2000u
@@ -149,6 +151,24 @@ enum reject_mode {
                          and never replaces, the results logged under the same id */
 };
 
+/* Logs a refusal with its unpub/ marker (node/store/unpub.h). Returns: 1 if logged. */
+static int
+reject_log(struct node_daemon *d, const char *rid, mpc_status why, const uint8_t *entry,
+           size_t elen)
+{
+    struct node_store_req_entry e = {rid, why, entry, elen};
+    char **acked = NULL;
+    mpc_status each = MPC_OK;
+    size_t n_acked = node_republish_take_acked(d, &acked);
+    mpc_status st =
+        node_store_req_put_unpub(d->store, &e, 1, &each, acked, n_acked, mpc_clock_wall_ms());
+    node_store_names_free(acked, n_acked);
+    if (st != MPC_OK) {
+        node_metrics_add(&d->m.store_failures);
+    }
+    return st == MPC_OK;
+}
+
 /*
  * Answers an authenticated request that is refused: error result (logged when
  * mode has REJECT_LOG), Term. A request whose ids are invalid cannot be
@@ -178,15 +198,20 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_client_re
             .request_digest = ids->digest,
         };
         if (node_client_result_encode(&info, &res, &len) == MPC_OK) {
-            if ((mode & REJECT_LOG) != 0 &&
+            int logged =
+                (mode & REJECT_LOG) != 0 &&
                 node_client_results_entry_encode(cid, ids->digest, (const uint8_t *const *)&res,
                                                  &len, 1, &entry, &elen) == MPC_OK &&
-                node_store_req_put(d->store, rid, why, entry, elen) != MPC_OK) {
-                node_metrics_add(&d->m.store_failures);
-            }
+                reject_log(d, rid, why, entry, elen);
             const tss_keytype *h =
                 (mode & REJECT_NO_KT) != 0 ? NULL : node_handler_find(ids->key_type);
-            (void)node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
+            mpc_status pub =
+                node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
+            if (logged && pub == MPC_OK) {
+                node_republish_acked(d, rid);
+            } else if (logged) {
+                node_republish_add(d, rid); /* logged: the node gets it out (republish.h) */
+            }
         }
     }
     free(entry);

@@ -161,33 +161,6 @@ result_sign_identity(void *ctx, uint8_t *sig, const uint8_t *msg, size_t len)
     return node_store_identity_sign(ctx, sig, msg, len);
 }
 
-#ifdef MPC_FAULT_INJECTION
-/* Test builds only: MPC_NODE_TEST_RESULT_PUB_FAIL=N makes the first N result
- * publishes of this process fail with MPC_ERR_NO_RESPONDERS (nothing sent). */
-static int
-fault_result_publish(void)
-{
-    static int left = -1; /* -1: not read yet */
-    int v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
-    if (v == -1) {
-        const char *e = getenv("MPC_NODE_TEST_RESULT_PUB_FAIL");
-        int n = e != NULL ? atoi(e) : 0;
-        int expect = -1;
-        (void)__atomic_compare_exchange_n(&left, &expect, n > 0 ? n : 0, 0, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE);
-    }
-    for (;;) {
-        v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
-        if (v <= 0) {
-            return 0;
-        }
-        if (__atomic_compare_exchange_n(&left, &v, v - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            return 1;
-        }
-    }
-}
-#endif
-
 /*
  * Signs the encoded Result with the node's identity key (proto/result.proto:
  * every copy is attributable) and publishes it on the node's own result
@@ -214,7 +187,7 @@ node_client_result_publish(struct node_daemon *d, const char *client_id, const c
                                      &signed_res, &signed_len);
     }
 #ifdef MPC_FAULT_INJECTION
-    if (st == MPC_OK && fault_result_publish()) {
+    if (st == MPC_OK && node_republish_fault_publish()) {
         st = MPC_ERR_NO_RESPONDERS; /* as during a JetStream election */
     } else
 #endif

@@ -34,6 +34,33 @@ struct node_republish {
     size_t n_acked;
 };
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_RESULT_PUB_FAIL=N makes the first N result
+ * publishes of this process fail with MPC_ERR_NO_RESPONDERS (nothing sent). */
+int
+node_republish_fault_publish(void)
+{
+    static int left = -1; /* -1: not read yet */
+    int v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+    if (v == -1) {
+        const char *e = getenv("MPC_NODE_TEST_RESULT_PUB_FAIL");
+        int n = e != NULL ? atoi(e) : 0;
+        int expect = -1;
+        (void)__atomic_compare_exchange_n(&left, &expect, n > 0 ? n : 0, 0, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE);
+    }
+    for (;;) {
+        v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+        if (v <= 0) {
+            return 0;
+        }
+        if (__atomic_compare_exchange_n(&left, &v, v - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            return 1;
+        }
+    }
+}
+#endif
+
 /* Test builds: MPC_NODE_TEST_REPUBLISH_MAX_AGE_MS shortens the give-up bound. */
 static uint64_t
 max_age_ms(void)

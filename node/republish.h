@@ -58,4 +58,11 @@ size_t node_republish_take_acked(struct node_daemon *d, char ***ids);
 /* Returns: requests queued for republishing now (any thread). */
 size_t node_republish_queued(struct node_daemon *d);
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_RESULT_PUB_FAIL=N: returns 1 for the first
+ * N calls of the process (those result publishes fail with
+ * MPC_ERR_NO_RESPONDERS, nothing sent), then 0. Any thread. */
+int node_republish_fault_publish(void);
+#endif
+
 #endif
