@@ -64,15 +64,15 @@ put_group(node_store *s, const struct node_store_req_entry *e, size_t n, char *c
     if (st == MPC_OK) {
         st = node_store_txn_begin(s, &txn);
     }
+    if (st == MPC_OK) { /* first: a request logged again keeps its new marker */
+        st = txn_unpub_delete(txn, done, n_done);
+    }
     for (size_t i = 0; i < n && st == MPC_OK; i++) {
         st = node_store_txn_req_put(txn, e[i].request_id, e[i].outcome, e[i].result,
                                     e[i].result_len);
         if (st == MPC_OK) {
             st = txn_unpub_put(txn, e[i].request_id, now_ms);
         }
-    }
-    if (st == MPC_OK) {
-        st = txn_unpub_delete(txn, done, n_done);
     }
     if (st == MPC_OK) {
         st = node_store_txn_commit(&txn);

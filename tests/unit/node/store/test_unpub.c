@@ -121,6 +121,12 @@ test_unpub_group_with_markers_one_commit(void **state)
     markers(s, buf, sizeof buf);
     assert_string_equal(buf, "");
     assert_int_equal(node_store_unpub_done(s, gone, 3), MPC_OK); /* absent: fine */
+    /* A request logged again in the group that deletes its old marker keeps the new one. */
+    char *again[] = {f->ids[5]};
+    assert_int_equal(node_store_req_put_unpub(s, &f->e[5], 1, each, again, 1, T0 + 9), MPC_OK);
+    assert_int_equal(node_store_req_put_unpub(s, &f->e[5], 1, each, again, 1, T0 + 10), MPC_OK);
+    assert_int_equal(node_store_unpub_get(s, f->ids[5], &at), MPC_OK);
+    assert_int_equal(at, T0 + 10);
     node_store_close(s);
 }
 
