@@ -358,7 +358,7 @@ check "nats-$victim restarted: routes to both others, JetStream current (/health
 
 cut=-
 if [ "$HA_NET_MODE" = netns ] && [ "$NATS_CUT" = 0 ]; then
-    echo "ha: the nats-server partition phase is left to tests/ha/full.sh (--no-nats-cut)"
+    echo "ha: the nats-server partition phase skipped (--no-nats-cut)"
 fi
 if [ "$HA_NET_MODE" = netns ] && [ "$NATS_CUT" = 1 ]; then
 # ---------------------------------------------------------------- partition one nats-server
