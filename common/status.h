@@ -53,6 +53,9 @@
     X(MPC_ERR_CANCELLED, 107, "cancelled")                                                         \
     X(MPC_ERR_PERMISSION, 108, "permission denied")                                                \
     X(MPC_ERR_JS_REPLICAS, 109, "JetStream cannot provide the configured stream replicas")         \
+    X(MPC_ERR_RESULT_UNPUBLISHED, 110,                                                             \
+      "result never acknowledged by JetStream within its max age")                                 \
+    X(MPC_ERR_JS_SETUP, 111, "JetStream stream/consumer setup still failing at its time bound")    \
     /* 200..299: envelope checks (each rejection has its own code) */                              \
     X(MPC_ERR_MSG_TOO_LARGE, 200, "message too large")                                             \
     X(MPC_ERR_MSG_MALFORMED, 201, "message malformed")                                             \

@@ -27,6 +27,7 @@
 #include "node/keyquery.h"
 #include "node/presig.h"
 #include "node/process.h"
+#include "node/republish.h"
 #include "node/store/rekey.h"
 #include "transport/fault_transport.h"
 #include "transport/nats_transport.h"
@@ -233,6 +234,72 @@ wrap_test_faults(struct node_daemon *d)
 #endif
 }
 
+/* Streams, then this node's durable: one attempt. */
+static mpc_status
+js_setup_once(struct node_daemon *d, const transport_js_streams_config *jsc)
+{
+    mpc_status st = transport_js_ensure_streams(d->js, jsc);
+    if (st == MPC_OK) {
+        /* A request holds its message unacked while its sessions run: with more
+         * permits than the default 1000 unacked messages the server would stop
+         * delivering before the permits run out (issue 12: 10 000 live sessions).
+         * Applies when the durable is created; an existing one keeps its own. */
+        uint32_t ms = d->cfg->limits.max_sessions;
+        transport_js_consumer_config cc = {.node_id = d->cfg->node_id,
+                                           .ack_wait_ms = d->cfg->timeouts.ack_wait_ms,
+                                           .max_ack_pending =
+                                               ms > 1000u - 64u ? (int64_t)ms + 64 : 0};
+        st = transport_js_consumer_bind(d->js, &cc, &d->cons);
+    }
+    return st;
+}
+
+/* A JetStream API failure that a loaded server or an election explains. */
+static int
+js_setup_transient(mpc_status st)
+{
+    return st == MPC_ERR_TIMEOUT || st == MPC_ERR_NOT_CONNECTED || st == MPC_ERR_NO_RESPONDERS ||
+           st == MPC_ERR_NATS;
+}
+
+/*
+ * Stream and consumer setup, retried while it fails for a transient cause,
+ * with backoff (NODE_JS_SETUP_MIN_MS doubling to NODE_JS_SETUP_MAX_MS), for
+ * at most jetstream.setup_timeout_ms in all. Returns: MPC_OK; a permanent
+ * failure as is (configuration, replicas, permission); MPC_ERR_JS_SETUP when
+ * the bound passed (or a stop was asked) with the last failure transient.
+ */
+#define NODE_JS_SETUP_MIN_MS 250u
+#define NODE_JS_SETUP_MAX_MS 5000u
+static mpc_status
+js_setup(struct node_daemon *d, const transport_js_streams_config *jsc)
+{
+    uint64_t t0 = mpc_clock_mono_ms();
+    uint64_t bound = d->cfg->jetstream.setup_timeout_ms;
+    uint64_t wait = NODE_JS_SETUP_MIN_MS;
+    for (unsigned attempt = 1;; attempt++) {
+        mpc_status st = js_setup_once(d, jsc);
+        uint64_t spent = mpc_clock_mono_ms() - t0;
+        if (st == MPC_OK || !js_setup_transient(st)) {
+            if (st == MPC_OK && attempt > 1) {
+                mpc_log(MPC_LOG_INFO, "node", "js_setup_done", "attempts=%u ms=%llu", attempt,
+                        (unsigned long long)spent);
+            }
+            return st;
+        }
+        if (spent + wait > bound || __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+            mpc_log(MPC_LOG_ERROR, "node", "js_setup_gave_up",
+                    "attempts=%u ms=%llu last=%s status=%s", attempt, (unsigned long long)spent,
+                    mpc_status_name(st), mpc_status_name(MPC_ERR_JS_SETUP));
+            return MPC_ERR_JS_SETUP;
+        }
+        mpc_log(MPC_LOG_WARN, "node", "js_setup_retry", "attempt=%u status=%s in_ms=%llu", attempt,
+                mpc_status_name(st), (unsigned long long)wait);
+        usleep((useconds_t)(wait * 1000u));
+        wait = wait * 2 < NODE_JS_SETUP_MAX_MS ? wait * 2 : NODE_JS_SETUP_MAX_MS;
+    }
+}
+
 /* Step 4: transport, JetStream, session manager. */
 static mpc_status
 open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
@@ -262,24 +329,14 @@ open_messaging(struct node_daemon *d, int *ec, char *err, size_t cap)
     jsc.req_max_bytes = (int64_t)d->cfg->requests.stream_max_mb << 20;
     jsc.req_max_msg_size = (int32_t)NODE_CLIENT_REQUEST_MAX_BYTES + 4096; /* + headers */
     jsc.replicas = d->cfg->jetstream.replicas;
-    st = transport_js_ensure_streams(d->js, &jsc);
-    if (st == MPC_OK) {
-        /* A request holds its message unacked while its sessions run: with more
-         * permits than the default 1000 unacked messages the server would stop
-         * delivering before the permits run out (issue 12: 10 000 live sessions).
-         * Applies when the durable is created; an existing one keeps its own. */
-        uint32_t ms = d->cfg->limits.max_sessions;
-        transport_js_consumer_config cc = {.node_id = d->cfg->node_id,
-                                           .ack_wait_ms = d->cfg->timeouts.ack_wait_ms,
-                                           .max_ack_pending =
-                                               ms > 1000u - 64u ? (int64_t)ms + 64 : 0};
-        st = transport_js_consumer_bind(d->js, &cc, &d->cons);
-    }
+    st = js_setup(d, &jsc);
     if (st != MPC_OK) {
         return fail(ec, NODE_EXIT_NATS, err, cap, st, "JetStream setup",
                     st == MPC_ERR_JS_REPLICAS
                         ? "jetstream.replicas differs from the streams' replicas, or the "
                           "servers cannot place that many copies (see the node log)"
+                    : st == MPC_ERR_JS_SETUP
+                        ? "still timing out after jetstream.setup_timeout_ms (see the node log)"
                         : "");
     }
     d->ack_wait_ms = transport_js_consumer_ack_wait_ms(d->cons);
@@ -394,6 +451,9 @@ node_daemon_create(const struct node_daemon_options *opt, node_daemon **out, int
     }
     if (st == MPC_OK) {
         set_policy(d, d->cfg);
+        st = node_republish_start(d); /* before the finisher and intake, which queue into it */
+    }
+    if (st == MPC_OK) {
         st = node_finisher_start(d);
     }
     if (st == MPC_OK) {
@@ -569,8 +629,9 @@ node_daemon_destroy(node_daemon *d)
         mpc_log(MPC_LOG_WARN, "node", "sessions_failed_at_exit", "node=%s", d->cfg->node_id);
     }
     node_retry_stop(d);
-    node_finisher_stop(d); /* finalizes jobs the shutdown failed */
-    node_resolver_stop(d); /* after the finisher, which queues into it */
+    node_finisher_stop(d);  /* finalizes jobs the shutdown failed */
+    node_resolver_stop(d);  /* after the finisher, which queues into it */
+    node_republish_stop(d); /* after the finisher and intake, which queue into it */
     if (d->t != NULL) {
         node_keyconfirm_serve_stop(d);
     }

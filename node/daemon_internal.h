@@ -167,28 +167,32 @@ struct node_metrics {
     uint64_t not_selected;          /* signs this holder was not chosen for (live signer choice) */
     uint64_t key_retries; /* keygen/reshare attempts scheduled after a transient failure */
     uint64_t key_attempts_discarded; /* pending keys of a failed attempt discarded (REDO) */
+    uint64_t republish_retries;      /* result republish attempts that failed (republish.c) */
+    uint64_t republish_ok;           /* queued results acknowledged at last */
+    uint64_t republish_gave_up;      /* queued results given up after their max age */
 };
 
 /* The daemon. */
 struct node_daemon {
-    struct node_config *cfg;         /* configuration (owned) */
-    node_store_identity *id;         /* identity (owned) */
-    node_config_peers *peers;        /* peers (owned) */
-    node_store *store;               /* key store (owned) */
-    transport_identity *tid;         /* envelope identity (owned) */
-    transport_peer_table *ptable;    /* envelope peers (owned) */
-    transport *t;                    /* session transport (owned) */
-    transport *t_nats;               /* the NATS transport: t, or under t's test fault layer */
-    transport_js *js;                /* JetStream connection (owned) */
-    transport_js_consumer *cons;     /* this node's durable (owned) */
-    session_manager *mgr;            /* sessions (owned) */
-    struct node_http *http;          /* HTTP server (owned) */
-    transport_sub *hb_sub;           /* mpc.n.*.hb */
-    transport_sub *status_sub;       /* mpc.n.<self>.status */
-    transport_sub *keyclaim_sub;     /* mpc.n.<self>.keyclaim (keyclaim_serve.c) */
-    transport_sub *keyconfirm_sub;   /* mpc.n.<self>.keyconfirm (keyconfirm_serve.c) */
-    struct node_resolver *resolver;  /* PENDING key resolution (resolver.c, owned) */
-    const uint8_t (*initiators)[32]; /* borrowed from cfg */
+    struct node_config *cfg;          /* configuration (owned) */
+    node_store_identity *id;          /* identity (owned) */
+    node_config_peers *peers;         /* peers (owned) */
+    node_store *store;                /* key store (owned) */
+    transport_identity *tid;          /* envelope identity (owned) */
+    transport_peer_table *ptable;     /* envelope peers (owned) */
+    transport *t;                     /* session transport (owned) */
+    transport *t_nats;                /* the NATS transport: t, or under t's test fault layer */
+    transport_js *js;                 /* JetStream connection (owned) */
+    transport_js_consumer *cons;      /* this node's durable (owned) */
+    session_manager *mgr;             /* sessions (owned) */
+    struct node_http *http;           /* HTTP server (owned) */
+    transport_sub *hb_sub;            /* mpc.n.*.hb */
+    transport_sub *status_sub;        /* mpc.n.<self>.status */
+    transport_sub *keyclaim_sub;      /* mpc.n.<self>.keyclaim (keyclaim_serve.c) */
+    transport_sub *keyconfirm_sub;    /* mpc.n.<self>.keyconfirm (keyconfirm_serve.c) */
+    struct node_resolver *resolver;   /* PENDING key resolution (resolver.c, owned) */
+    struct node_republish *republish; /* unacknowledged results (republish.c, owned) */
+    const uint8_t (*initiators)[32];  /* borrowed from cfg */
     struct node_client_request_policy policy; /* request acceptance (now_ms set per request) */
     pthread_mutex_t mu;                       /* see DESIGN above */
     pthread_cond_t cv;                        /* job done, permit freed, stop */

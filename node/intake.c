@@ -34,6 +34,8 @@
 #include "node/daemon_internal.h"
 #include "node/killpoint.h"
 #include "node/kos.h"
+#include "node/republish.h"
+#include "node/store/unpub.h"
 
 #define NODE_PERMIT_WAIT_MS 200u
 #define NODE_ADMIT_WAIT_MS  2000u
@@ -150,6 +152,24 @@ enum reject_mode {
                          and never replaces, the results logged under the same id */
 };
 
+/* Logs a refusal with its unpub/ marker (node/store/unpub.h). Returns: 1 if logged. */
+static int
+reject_log(struct node_daemon *d, const char *rid, mpc_status why, const uint8_t *entry,
+           size_t elen)
+{
+    struct node_store_req_entry e = {rid, why, entry, elen};
+    char **acked = NULL;
+    mpc_status each = MPC_OK;
+    size_t n_acked = node_republish_take_acked(d, &acked);
+    mpc_status st =
+        node_store_req_put_unpub(d->store, &e, 1, &each, acked, n_acked, mpc_clock_wall_ms());
+    node_store_names_free(acked, n_acked);
+    if (st != MPC_OK) {
+        node_metrics_add(&d->m.store_failures);
+    }
+    return st == MPC_OK;
+}
+
 /*
  * Answers an authenticated request that is refused: error result (logged when
  * mode has REJECT_LOG), Term. A request whose ids are invalid cannot be
@@ -179,15 +199,20 @@ reject(struct node_daemon *d, transport_js_msg *msg, const struct node_client_re
             .request_digest = ids->digest,
         };
         if (node_client_result_encode(&info, &res, &len) == MPC_OK) {
-            if ((mode & REJECT_LOG) != 0 &&
+            int logged =
+                (mode & REJECT_LOG) != 0 &&
                 node_client_results_entry_encode(cid, ids->digest, (const uint8_t *const *)&res,
                                                  &len, 1, &entry, &elen) == MPC_OK &&
-                node_store_req_put(d->store, rid, why, entry, elen) != MPC_OK) {
-                node_metrics_add(&d->m.store_failures);
-            }
+                reject_log(d, rid, why, entry, elen);
             const tss_keytype *h =
                 (mode & REJECT_NO_KT) != 0 ? NULL : node_handler_find(ids->key_type);
-            (void)node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
+            mpc_status pub =
+                node_client_result_publish(d, cid, rid, h != NULL ? h->name : NULL, res, len);
+            if (logged && pub == MPC_OK) {
+                node_republish_acked(d, rid);
+            } else if (logged) {
+                node_republish_add(d, rid); /* logged: the node gets it out (republish.h) */
+            }
         }
     }
     free(entry);
@@ -591,9 +616,35 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
 }
 
 /* Handles one fetched message (takes ownership). */
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_LOSE_REDELIVERIES=1 acks and drops every
+ * redelivered request unread, as if the stream had lost the message (what a
+ * nats-server partition did once, docs/DESIGN.md §10): only the node's own
+ * republishing (node/republish.h) can then get a logged result out. */
+static int
+fault_lose_redelivery(transport_js_msg *msg)
+{
+    const char *v = getenv("MPC_NODE_TEST_LOSE_REDELIVERIES");
+    if (v == NULL || v[0] != '1' || transport_js_msg_delivery_count(msg) <= 1) {
+        return 0;
+    }
+    mpc_log(MPC_LOG_WARN, "node", "fault_redelivery_lost", "stream_seq=%llu deliveries=%llu",
+            (unsigned long long)transport_js_msg_stream_seq(msg),
+            (unsigned long long)transport_js_msg_delivery_count(msg));
+    node_msg_ack(msg, NULL);
+    transport_js_msg_destroy(msg);
+    return 1;
+}
+#endif
+
 static void
 handle_msg(struct node_daemon *d, transport_js_msg *msg)
 {
+#ifdef MPC_FAULT_INJECTION
+    if (fault_lose_redelivery(msg)) {
+        return;
+    }
+#endif
     struct node_client_request_ids ids;
     Mpc__Request *req = NULL;
     char err[256];

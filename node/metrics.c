@@ -143,6 +143,16 @@ render_requests(FILE *f, const struct node_metrics *m)
     }
     counter(f, "mpc_requests_republished_total", "Results republished from the request log.", NULL,
             get(&m->republished));
+    counter(f, "mpc_result_republish_retries_total",
+            "Republishes of a logged result that JetStream did not acknowledge (node/republish.h).",
+            NULL, get(&m->republish_retries));
+    counter(f, "mpc_result_republished_total",
+            "Logged results acknowledged by JetStream after a failed publish or a restart.", NULL,
+            get(&m->republish_ok));
+    counter(
+        f, "mpc_result_republish_gave_up_total",
+        "Logged results given up unacknowledged after their max age (MPC_ERR_RESULT_UNPUBLISHED).",
+        NULL, get(&m->republish_gave_up));
     counter(f, "mpc_requests_not_participant_total", "Requests acked as not involving this node.",
             NULL, get(&m->not_participant));
     counter(f, "mpc_sign_retries_total",

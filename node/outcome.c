@@ -15,11 +15,18 @@
  *      Nak'ed with delay (not acked) until then: its redelivery republishes
  *      the final results, or, if the resolver discarded the key because a
  *      member runs another attempt (REDO), runs the request again;
+ *      Every request-log entry written here carries an unpub/ marker in the
+ *      same transaction (node/store/unpub.h);
  *   3. publish the results (JetStream, Nats-Msg-Id per node and key type);
- *   4. Ack. A crash before 1+2 reruns the request after AckWait; after 2 the
- *      redelivery finds the log and republishes. A job failed by shutdown is
- *      not logged and is Nak'ed with delay (the next start reruns it).
- *      A failed publish also Naks, so the redelivery republishes from the log.
+ *      every PubAck received: the marker goes with the next commit; a publish
+ *      failed: the request is queued to the republisher (node/republish.h),
+ *      which retries from the log until JetStream acknowledges it;
+ *   4. Ack (in both cases of 3: the node, not the stream's redelivery, owns a
+ *      logged result). A crash before 1+2 reruns the request after AckWait;
+ *      after 2 the restarted node republishes every marked entry, and the
+ *      redelivery finds the log and republishes too (same Nats-Msg-Id: one
+ *      copy). A job failed by shutdown is not logged and is Nak'ed with delay
+ *      (the next start reruns it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +38,8 @@
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
 #include "node/killpoint.h"
+#include "node/republish.h"
+#include "node/store/unpub.h"
 #include "transport/subject.h"
 
 #define NODE_PUBLISH_TIMEOUT_MS 5000u
@@ -177,7 +186,12 @@ node_client_result_publish(struct node_daemon *d, const char *client_id, const c
         st = node_client_result_sign(res, len, d->cfg->node_id, result_sign_identity, d->id,
                                      &signed_res, &signed_len);
     }
-    if (st == MPC_OK) {
+#ifdef MPC_FAULT_INJECTION
+    if (st == MPC_OK && node_republish_fault_publish()) {
+        st = MPC_ERR_NO_RESPONDERS; /* as during a JetStream election */
+    } else
+#endif
+        if (st == MPC_OK) {
         st = transport_js_publish(d->js, subject, signed_res, signed_len, msg_id, &h, 1,
                                   NODE_PUBLISH_TIMEOUT_MS, NULL);
     }
@@ -352,7 +366,13 @@ job_log_plain(struct job_results *r)
     mpc_status worst = MPC_OK;
     mpc_status st = job_results_encode(r, &worst, &entry, &elen);
     if (st == MPC_OK) {
-        st = node_store_req_put(r->d->store, r->job->request_id, worst, entry, elen);
+        struct node_store_req_entry e = {r->job->request_id, worst, entry, elen};
+        char **acked = NULL;
+        size_t n_acked = node_republish_take_acked(r->d, &acked);
+        mpc_status each = MPC_OK;
+        st = node_store_req_put_unpub(r->d->store, &e, 1, &each, acked, n_acked,
+                                      mpc_clock_wall_ms());
+        node_store_names_free(acked, n_acked);
     }
     free(entry);
     return st;
@@ -432,6 +452,25 @@ job_publish_results(struct job_results *r)
     return pub;
 }
 
+/*
+ * After the publishes of a job whose entry and unpub/ marker are logged: all
+ * acknowledged, the marker goes with the next commit; else the node
+ * republishes it itself (node/republish.h) and the request's stream message
+ * is acked all the same. Returns: MPC_OK (answered, or queued).
+ */
+static mpc_status
+job_published(struct job_results *r, mpc_status pub)
+{
+    if (pub == MPC_OK) {
+        node_republish_acked(r->d, r->job->request_id);
+        return MPC_OK;
+    }
+    node_republish_add(r->d, r->job->request_id);
+    mpc_log(MPC_LOG_WARN, "node", "result_republish_queued", "request=%s status=%s",
+            r->job->request_id, mpc_status_name(pub));
+    return MPC_OK;
+}
+
 mpc_status
 node_job_publish(struct node_daemon *d, struct node_job *job, int log)
 {
@@ -461,12 +500,13 @@ node_job_publish(struct node_daemon *d, struct node_job *job, int log)
     }
     if (st == MPC_OK) {
         st = job_publish_results(&r);
+        st = log ? job_published(&r, st) : st;
     }
     job_results_clear(&r);
     return st;
 }
 
-/* NakWithDelay after a failed log or publish: NODE_NAK_DELAY_MS doubled per
+/* NakWithDelay after a failed log write: NODE_NAK_DELAY_MS doubled per
  * consecutive failure, up to NODE_NAK_MAX_MS (finisher thread only). */
 static uint64_t
 nak_backoff_ms(struct node_daemon *d)
@@ -605,7 +645,11 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
     size_t m = batch_prepare(d, jobs, it, n, e, idx);
     int grouped = 0; /* m > 1 entries committed in one transaction */
     if (m > 0) {
-        mpc_status all = node_store_req_put_many(d->store, e, m, each);
+        char **acked = NULL;
+        size_t n_acked = node_republish_take_acked(d, &acked);
+        mpc_status all =
+            node_store_req_put_unpub(d->store, e, m, each, acked, n_acked, mpc_clock_wall_ms());
+        node_store_names_free(acked, n_acked);
         if (all != MPC_OK && m > 1) {
             node_metrics_add(&d->m.store_batch_fallbacks); /* per-entry statuses in each[] */
         } else if (all == MPC_OK) {
@@ -628,7 +672,7 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
             fault_crash_after_log();
 #endif
             if (it[i].st == MPC_OK) {
-                it[i].st = job_publish_results(&it[i].r);
+                it[i].st = job_published(&it[i].r, job_publish_results(&it[i].r));
             }
             if (i == 0 && grouped) {
                 node_killpoint(NODE_KILL_GROUP_PARTIAL, jobs[0]->request_id);

@@ -348,10 +348,40 @@ tjs_check_stream(const jsStreamConfig *have, const jsStreamConfig *want)
     return MPC_OK;
 }
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_TEST_JS_API_TIMEOUTS=N makes the first N stream or
+ * consumer setup calls of this process time out (nothing asked), as on a
+ * loaded server. */
+static int
+tjs_fault_api_timeout(const char *what)
+{
+    static int left = -1; /* -1: not read yet; setup runs on one thread */
+    if (left == -1) {
+        const char *v = getenv("MPC_TEST_JS_API_TIMEOUTS");
+        left = v != NULL && atoi(v) > 0 ? atoi(v) : 0;
+    }
+    if (left == 0) {
+        return 0;
+    }
+    left--;
+    mpc_log(MPC_LOG_WARN, "transport", "js_api_fault_timeout", "call=%s left=%d", what, left);
+    return 1;
+}
+#define TJS_FAULT_TIMEOUT(what)                                                                    \
+    do {                                                                                           \
+        if (tjs_fault_api_timeout(what)) {                                                         \
+            return MPC_ERR_TIMEOUT;                                                                \
+        }                                                                                          \
+    } while (0)
+#else
+#define TJS_FAULT_TIMEOUT(what) ((void)0)
+#endif
+
 /* Gets or creates one stream; checks the retention and replicas of an existing one. */
 static mpc_status
 tjs_ensure_stream(transport_js *js, jsStreamConfig *sc)
 {
+    TJS_FAULT_TIMEOUT(sc->Name);
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     jsOptions o;
@@ -438,6 +468,7 @@ static mpc_status
 tjs_ensure_consumer(transport_js *js, const transport_js_consumer_config *cfg, const char *durable,
                     uint64_t *ack_wait_ms)
 {
+    TJS_FAULT_TIMEOUT(durable);
     jsConsumerInfo *ci = NULL;
     jsConsumerConfig cc;
     jsErrCode jerr = 0;

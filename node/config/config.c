@@ -48,6 +48,7 @@
 #define DEF_BURST        1000u
 #define DEF_STREAM_MSGS  100000u
 #define DEF_STREAM_MB    256u
+#define DEF_JS_SETUP_MS  60000u   /* jetstream.setup_timeout_ms */
 #define DEF_HTTP_CONN    512u     /* well above a burst of probes; fits a 1024 fd limit */
 #define DEF_HTTP_TIMEOUT 3u       /* seconds an idle (e.g. half-open) connection is kept */
 #define DEF_REQLOG_AGE_H 48u      /* > the request stream's 24 h MaxAge */
@@ -399,7 +400,8 @@ check_jetstream(struct vctx *v, const struct raw_jetstream *j, struct node_confi
     if (q->replicas != 1 && q->replicas != 3) {
         return CFG_FAIL(v, "jetstream.replicas", "must be 1 or 3 (got %u)", q->replicas);
     }
-    return MPC_OK;
+    return opt_u32(v, "jetstream.setup_timeout_ms", j != NULL ? j->setup_timeout_ms : NULL,
+                   DEF_JS_SETUP_MS, 1000, 3600000, &q->setup_timeout_ms);
 }
 
 static mpc_status

@@ -99,7 +99,9 @@ struct node_config_presign {
 
 /* JetStream streams (MPC_REQ, MPC_RES). */
 struct node_config_jetstream {
-    uint32_t replicas; /* stream replicas: 1 (one server) or 3 (a cluster of 3 or more) */
+    uint32_t replicas;         /* stream replicas: 1 (one server) or 3 (a cluster of 3 or more) */
+    uint32_t setup_timeout_ms; /* startup: retry stream/consumer setup this long (1000..3600000,
+                                  default 60000), then MPC_ERR_JS_SETUP */
 };
 
 /* Admission and concurrency limits. */

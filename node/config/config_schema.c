@@ -89,6 +89,7 @@ static const cyaml_schema_field_t presign_fields[] = {
 
 static const cyaml_schema_field_t jetstream_fields[] = {
     CYAML_FIELD_UINT_PTR("replicas", OPT, struct raw_jetstream, replicas),
+    CYAML_FIELD_UINT_PTR("setup_timeout_ms", OPT, struct raw_jetstream, setup_timeout_ms),
     CYAML_FIELD_END,
 };
 

@@ -77,7 +77,8 @@ struct raw_requests {
 
 /* jetstream */
 struct raw_jetstream {
-    uint32_t *replicas; /* jetstream.replicas */
+    uint32_t *replicas;         /* jetstream.replicas */
+    uint32_t *setup_timeout_ms; /* jetstream.setup_timeout_ms */
 };
 
 /* sign */

@@ -14,6 +14,8 @@
  *   keyinfo/<key_type>/<wallet>      struct node_store_keyinfo (node/store/keyinfo.h)
  *   req/<request_id>                 request log: outcome + result bytes
  *   kosq/<hex digest>                a peer's signed KOS quarantine notice (node/store/kosq.h)
+ *   unpub/<request_id>               a logged result not yet acknowledged by JetStream
+ *                                    (node/store/unpub.h)
  * The request log also has an age index (plain table "reqlog", written in the
  * same transaction) so node_store_req_prune can drop the oldest entries.
  *   identity                         the node public key this store belongs to

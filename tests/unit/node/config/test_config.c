@@ -146,8 +146,9 @@ test_config_minimal_gets_documented_defaults(void **state)
     assert_int_equal(c->requests.burst, 1000);
     assert_int_equal(c->requests.stream_max_msgs, 100000);
     assert_int_equal(c->requests.stream_max_mb, 256);
-    assert_int_equal(c->jetstream.replicas, 1); /* one server unless configured */
-    assert_int_equal(c->sign.max_batch, 64);    /* messages per batch sign request */
+    assert_int_equal(c->jetstream.replicas, 1);             /* one server unless configured */
+    assert_int_equal(c->jetstream.setup_timeout_ms, 60000); /* startup setup retried 60 s */
+    assert_int_equal(c->sign.max_batch, 64);                /* messages per batch sign request */
     assert_int_equal(c->limits.mailbox_capacity, 256);
     assert_int_equal(c->timeouts.barrier_ms, 10000);
     assert_int_equal(c->timeouts.drain_ms, 30000);
@@ -256,9 +257,10 @@ test_config_full_options(void **state)
                       "peers_file: peers.yaml\n"
                       "store: {path: data/s.mdb, map_size_mb: 8}\n"
                       "initiators: [" PK0 "]\n"
-                      "jetstream: {replicas: 3}\n";
+                      "jetstream: {replicas: 3, setup_timeout_ms: 120000}\n";
     assert_int_equal(load_text(f, tls, NODE_CONFIG_CHECK_FILES, &c), MPC_OK);
     assert_int_equal(c->jetstream.replicas, 3);
+    assert_int_equal(c->jetstream.setup_timeout_ms, 120000);
     assert_int_equal(c->nats.n_urls, 2);
     assert_non_null(strstr(c->nats.creds_file, "n.creds"));
     assert_non_null(strstr(c->nats.tls_key_file, "k.pem"));
@@ -390,6 +392,10 @@ test_config_values_out_of_range(void **state)
                  "jetstream.replicas: must be 1 or 3 (got 0)", NULL);
     expect_error(f, MIN_CFG "jetstream: {replicas: 5}\n", MPC_ERR_CONFIG,
                  "jetstream.replicas: must be 1 or 3 (got 5)", NULL);
+    expect_error(f, MIN_CFG "jetstream: {setup_timeout_ms: 999}\n", MPC_ERR_CONFIG,
+                 "jetstream.setup_timeout_ms: must be between 1000", NULL);
+    expect_error(f, MIN_CFG "jetstream: {setup_timeout_ms: 3600001}\n", MPC_ERR_CONFIG,
+                 "jetstream.setup_timeout_ms: must be between 1000", NULL);
     expect_error(f, MIN_CFG "retry: {jitter_pct: 91}\n", MPC_ERR_CONFIG,
                  "retry.jitter_pct: must be between 0 and 90", NULL);
     expect_error(f, MIN_CFG "nats_x: 1\n", MPC_ERR_CONFIG, "nats_x: unknown key", NULL);

@@ -1,0 +1,380 @@
+/*
+ * republish.c — republishing logged results until JetStream acknowledges
+ * them (node/republish.h).
+ */
+#include "node/republish.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "node/daemon_internal.h"
+#include "node/store/unpub.h"
+
+/* A request whose results wait for their PubAck. */
+struct rp_item {
+    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* request id */
+    uint64_t due_ms;                          /* monotonic time it is next due */
+    uint32_t tries;                           /* attempts so far (backoff) */
+    struct rp_item *next;                     /* queue link */
+};
+
+struct node_republish {
+    struct node_daemon *d; /* owner (borrowed) */
+    pthread_mutex_t mu;    /* guards everything below */
+    pthread_cond_t cv;     /* an item added, stop */
+    struct rp_item *items; /* queue, unordered */
+    size_t n_items;        /* its length */
+    int rescan;            /* a marker did not fit: read the store again when empty */
+    int stop;              /* thread: exit */
+    pthread_t thread;
+    char *acked[NODE_REPUBLISH_ACKED_MAX]; /* ids whose marker may go (malloc'ed) */
+    size_t n_acked;
+};
+
+#ifdef MPC_FAULT_INJECTION
+/* Test builds only: MPC_NODE_TEST_RESULT_PUB_FAIL=N makes the first N result
+ * publishes of this process fail with MPC_ERR_NO_RESPONDERS (nothing sent). */
+int
+node_republish_fault_publish(void)
+{
+    static int left = -1; /* -1: not read yet */
+    int v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+    if (v == -1) {
+        const char *e = getenv("MPC_NODE_TEST_RESULT_PUB_FAIL");
+        int n = e != NULL ? atoi(e) : 0;
+        int expect = -1;
+        (void)__atomic_compare_exchange_n(&left, &expect, n > 0 ? n : 0, 0, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE);
+    }
+    for (;;) {
+        v = __atomic_load_n(&left, __ATOMIC_ACQUIRE);
+        if (v <= 0) {
+            return 0;
+        }
+        if (__atomic_compare_exchange_n(&left, &v, v - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            return 1;
+        }
+    }
+}
+#endif
+
+/* Test builds: MPC_NODE_TEST_REPUBLISH_MAX_AGE_MS shortens the give-up bound. */
+static uint64_t
+max_age_ms(void)
+{
+#ifdef MPC_FAULT_INJECTION
+    const char *v = getenv("MPC_NODE_TEST_REPUBLISH_MAX_AGE_MS");
+    if (v != NULL && strtoull(v, NULL, 10) > 0) {
+        return strtoull(v, NULL, 10);
+    }
+#endif
+    return NODE_REPUBLISH_MAX_AGE_MS;
+}
+
+/* Deletes markers; a failure leaves them (a later start republishes a
+ * duplicate, which the stream's duplicate window drops). */
+static void
+markers_drop(struct node_daemon *d, char *const *ids, size_t n)
+{
+    mpc_status st = node_store_unpub_done(d->store, ids, n);
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "result_marker_delete_failed", "count=%zu status=%s", n,
+                mpc_status_name(st));
+    }
+}
+
+/* Adds rid unless queued already. Caller holds r->mu. */
+static void
+queue_add_locked(struct node_republish *r, const char *rid, uint64_t due_ms, uint32_t tries)
+{
+    for (struct rp_item *it = r->items; it != NULL; it = it->next) {
+        if (strcmp(it->rid, rid) == 0) {
+            return;
+        }
+    }
+    struct rp_item *it = r->n_items < NODE_REPUBLISH_QUEUE_MAX ? calloc(1, sizeof *it) : NULL;
+    if (it == NULL) {
+        r->rescan = 1; /* the marker stays in the store */
+        return;
+    }
+    snprintf(it->rid, sizeof it->rid, "%s", rid);
+    it->due_ms = due_ms;
+    it->tries = tries;
+    it->next = r->items;
+    r->items = it;
+    r->n_items++;
+    pthread_cond_broadcast(&r->cv);
+}
+
+void
+node_republish_add(struct node_daemon *d, const char *request_id)
+{
+    struct node_republish *r = d->republish;
+    if (r == NULL || request_id == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    queue_add_locked(r, request_id, mpc_clock_mono_ms() + NODE_REPUBLISH_MIN_MS, 1);
+    pthread_mutex_unlock(&r->mu);
+}
+
+size_t
+node_republish_queued(struct node_daemon *d)
+{
+    struct node_republish *r = d != NULL ? d->republish : NULL;
+    if (r == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->n_items;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+size_t
+node_republish_take_acked(struct node_daemon *d, char ***ids)
+{
+    struct node_republish *r = d->republish;
+    *ids = NULL;
+    if (r == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->n_acked;
+    char **a = n > 0 ? malloc(n * sizeof *a) : NULL;
+    if (a != NULL) {
+        memcpy(a, r->acked, n * sizeof *a);
+        r->n_acked = 0;
+    }
+    pthread_mutex_unlock(&r->mu);
+    *ids = a;
+    return a != NULL ? n : 0;
+}
+
+void
+node_republish_acked(struct node_daemon *d, const char *request_id)
+{
+    struct node_republish *r = d->republish;
+    char *id = r != NULL && request_id != NULL ? strdup(request_id) : NULL;
+    if (id == NULL) {
+        return; /* the marker stays: a later start republishes a duplicate, never loses */
+    }
+    pthread_mutex_lock(&r->mu);
+    int full = r->n_acked == NODE_REPUBLISH_ACKED_MAX;
+    if (!full) {
+        r->acked[r->n_acked++] = id;
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (full) { /* no commit came for a while: delete them now */
+        char **ids = NULL;
+        size_t n = node_republish_take_acked(d, &ids);
+        markers_drop(d, ids, n);
+        node_store_names_free(ids, n);
+        markers_drop(d, &id, 1);
+        free(id);
+    }
+}
+
+/* Queues every request with a marker. */
+static void
+scan_markers(struct node_republish *r)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    mpc_status st = node_store_unpub_list(r->d->store, &ids, &n);
+    pthread_mutex_lock(&r->mu);
+    r->rescan = 0;
+    for (size_t i = 0; st == MPC_OK && i < n; i++) {
+        queue_add_locked(r, ids[i], mpc_clock_mono_ms(), 0);
+    }
+    pthread_mutex_unlock(&r->mu);
+    node_store_names_free(ids, n);
+    if (n > 0) {
+        mpc_log(MPC_LOG_INFO, "node", "results_unacknowledged", "count=%zu", n);
+    }
+}
+
+/* Publishes every Result of rid's request-log entry. Returns: the first failure. */
+static mpc_status
+publish_logged(struct node_daemon *d, const char *rid)
+{
+    mpc_status outcome = MPC_OK;
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    struct node_client_results_entry e;
+    mpc_status st = node_store_req_get(d->store, rid, &outcome, &raw, &len);
+    if (st == MPC_OK) {
+        st = node_client_results_entry_decode(&e, raw, len);
+    }
+    free(raw);
+    if (st != MPC_OK) {
+        return st;
+    }
+    for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
+        Mpc__Result *res = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
+        const tss_keytype *h = res != NULL ? node_handler_find((int)res->key_type) : NULL;
+        st = node_client_result_publish(d, e.client_id, rid, h != NULL ? h->name : NULL,
+                                        e.results[i], e.lens[i]);
+        if (res != NULL) {
+            mpc__result__free_unpacked(res, NULL);
+        }
+    }
+    node_client_results_entry_clear(&e);
+    return st;
+}
+
+/* One attempt for rid. Returns: 1 to try again later, 0 done (or given up). */
+static int
+republish_one(struct node_daemon *d, const char *rid, uint32_t tries)
+{
+    uint64_t logged_ms = 0;
+    mpc_status st = node_store_unpub_get(d->store, rid, &logged_ms);
+    if (st == MPC_ERR_NOT_FOUND) {
+        return 0; /* acknowledged meanwhile */
+    }
+    uint64_t now = mpc_clock_wall_ms();
+    if (st == MPC_OK && now > logged_ms && now - logged_ms > max_age_ms()) {
+        node_metrics_add(&d->m.republish_gave_up);
+        mpc_log(MPC_LOG_ERROR, "node", "result_republish_gave_up",
+                "request=%s attempts=%u age_ms=%llu status=%s", rid, tries,
+                (unsigned long long)(now - logged_ms), mpc_status_name(MPC_ERR_RESULT_UNPUBLISHED));
+        markers_drop(d, (char *const *)&rid, 1);
+        return 0;
+    }
+    st = st == MPC_OK ? publish_logged(d, rid) : st;
+    if (st == MPC_ERR_NOT_FOUND ||
+        st == MPC_ERR_CORRUPT) { /* pruned or unreadable: nothing to send */
+        mpc_log(MPC_LOG_ERROR, "node", "result_republish_dropped", "request=%s status=%s", rid,
+                mpc_status_name(st));
+        markers_drop(d, (char *const *)&rid, 1);
+        return 0;
+    }
+    if (st == MPC_OK) {
+        st = node_store_unpub_done(d->store, (char *const *)&rid, 1);
+        node_metrics_add(&d->m.republish_ok);
+        mpc_log(MPC_LOG_INFO, "node", "result_republished", "request=%s attempts=%u", rid,
+                tries + 1);
+        return st != MPC_OK; /* a marker that did not go: once more (a duplicate, dropped) */
+    }
+    return 1;
+}
+
+/* Takes the earliest item once due. Returns NULL on stop. Holds r->mu. */
+static struct rp_item *
+take_due_locked(struct node_republish *r)
+{
+    for (;;) {
+        if (r->stop) {
+            return NULL;
+        }
+        struct rp_item **best = NULL;
+        for (struct rp_item **pp = &r->items; *pp != NULL; pp = &(*pp)->next) {
+            best = best == NULL || (*pp)->due_ms < (*best)->due_ms ? pp : best;
+        }
+        uint64_t now = mpc_clock_mono_ms();
+        if (best != NULL && (*best)->due_ms <= now) {
+            struct rp_item *it = *best;
+            *best = it->next;
+            r->n_items--;
+            return it;
+        }
+        if (best == NULL && r->rescan) {
+            pthread_mutex_unlock(&r->mu);
+            scan_markers(r);
+            pthread_mutex_lock(&r->mu);
+            continue;
+        }
+        uint64_t wait = best != NULL ? (*best)->due_ms - now : 1000u;
+        struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(wait));
+        (void)pthread_cond_timedwait(&r->cv, &r->mu, &until);
+    }
+}
+
+static void *
+republish_main(void *arg)
+{
+    struct node_republish *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        struct rp_item *it = take_due_locked(r);
+        if (it == NULL) {
+            break;
+        }
+        pthread_mutex_unlock(&r->mu);
+        int again = republish_one(r->d, it->rid, it->tries);
+        uint32_t k = it->tries < 8 ? it->tries : 8;
+        uint64_t ms = (uint64_t)NODE_REPUBLISH_MIN_MS << k;
+        ms = ms < NODE_REPUBLISH_MAX_MS ? ms : NODE_REPUBLISH_MAX_MS;
+        if (again) {
+            node_metrics_add(&r->d->m.republish_retries);
+            mpc_log(MPC_LOG_WARN, "node", "result_republish_retry",
+                    "request=%s attempt=%u in_ms=%llu", it->rid, it->tries + 1,
+                    (unsigned long long)ms);
+        }
+        pthread_mutex_lock(&r->mu);
+        if (!again) {
+            free(it);
+            continue;
+        }
+        it->tries++;
+        it->due_ms = mpc_clock_mono_ms() + ms;
+        it->next = r->items;
+        r->items = it;
+        r->n_items++;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+mpc_status
+node_republish_start(struct node_daemon *d)
+{
+    struct node_republish *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    r->d = d;
+    if (mpc_clock_sync_init(&r->mu, &r->cv) != MPC_OK) { /* monotonic waits */
+        free(r);
+        return MPC_ERR_INTERNAL;
+    }
+    scan_markers(r); /* before intake: what a killed node logged but never got out */
+    if (pthread_create(&r->thread, NULL, republish_main, r) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        free(r);
+        return MPC_ERR_INTERNAL;
+    }
+    d->republish = r;
+    return MPC_OK;
+}
+
+void
+node_republish_stop(struct node_daemon *d)
+{
+    struct node_republish *r = d->republish;
+    if (r == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    char **ids = NULL;
+    size_t n = node_republish_take_acked(d, &ids);
+    markers_drop(d, ids, n); /* acknowledged: no republish next start */
+    node_store_names_free(ids, n);
+    d->republish = NULL;
+    while (r->items != NULL) { /* their markers stay: the next start republishes them */
+        struct rp_item *it = r->items;
+        r->items = it->next;
+        free(it);
+    }
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+}
