@@ -11,24 +11,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "node/daemon_internal.h"
+#include "node/duequeue.h"
 #include "node/store/unpub.h"
 
-/* A request whose results wait for their PubAck. */
-struct rp_item {
-    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* request id */
-    uint64_t due_ms;                          /* monotonic time it is next due */
-    uint32_t tries;                           /* attempts so far (backoff) */
-    struct rp_item *next;                     /* queue link */
-};
-
 struct node_republish {
-    struct node_daemon *d; /* owner (borrowed) */
-    pthread_mutex_t mu;    /* guards everything below */
-    pthread_cond_t cv;     /* an item added, stop */
-    struct rp_item *items; /* queue, unordered */
-    size_t n_items;        /* its length */
-    int rescan;            /* a marker did not fit: read the store again when empty */
-    int stop;              /* thread: exit */
+    struct node_daemon *d;  /* owner (borrowed) */
+    struct node_duequeue q; /* requests whose results wait for their PubAck; q.mu also
+                               guards acked */
     pthread_t thread;
     char *acked[NODE_REPUBLISH_ACKED_MAX]; /* ids whose marker may go (malloc'ed) */
     size_t n_acked;
@@ -86,29 +75,6 @@ markers_drop(struct node_daemon *d, char *const *ids, size_t n)
     }
 }
 
-/* Adds rid unless queued already. Caller holds r->mu. */
-static void
-queue_add_locked(struct node_republish *r, const char *rid, uint64_t due_ms, uint32_t tries)
-{
-    for (struct rp_item *it = r->items; it != NULL; it = it->next) {
-        if (strcmp(it->rid, rid) == 0) {
-            return;
-        }
-    }
-    struct rp_item *it = r->n_items < NODE_REPUBLISH_QUEUE_MAX ? calloc(1, sizeof *it) : NULL;
-    if (it == NULL) {
-        r->rescan = 1; /* the marker stays in the store */
-        return;
-    }
-    snprintf(it->rid, sizeof it->rid, "%s", rid);
-    it->due_ms = due_ms;
-    it->tries = tries;
-    it->next = r->items;
-    r->items = it;
-    r->n_items++;
-    pthread_cond_broadcast(&r->cv);
-}
-
 void
 node_republish_add(struct node_daemon *d, const char *request_id)
 {
@@ -116,9 +82,7 @@ node_republish_add(struct node_daemon *d, const char *request_id)
     if (r == NULL || request_id == NULL) {
         return;
     }
-    pthread_mutex_lock(&r->mu);
-    queue_add_locked(r, request_id, mpc_clock_mono_ms() + NODE_REPUBLISH_MIN_MS, 1);
-    pthread_mutex_unlock(&r->mu);
+    node_duequeue_add(&r->q, request_id, mpc_clock_mono_ms() + NODE_REPUBLISH_MIN_MS, 1);
 }
 
 size_t
@@ -128,10 +92,7 @@ node_republish_queued(struct node_daemon *d)
     if (r == NULL) {
         return 0;
     }
-    pthread_mutex_lock(&r->mu);
-    size_t n = r->n_items;
-    pthread_mutex_unlock(&r->mu);
-    return n;
+    return node_duequeue_count(&r->q);
 }
 
 size_t
@@ -142,14 +103,14 @@ node_republish_take_acked(struct node_daemon *d, char ***ids)
     if (r == NULL) {
         return 0;
     }
-    pthread_mutex_lock(&r->mu);
+    pthread_mutex_lock(&r->q.mu);
     size_t n = r->n_acked;
     char **a = n > 0 ? malloc(n * sizeof *a) : NULL;
     if (a != NULL) {
         memcpy(a, r->acked, n * sizeof *a);
         r->n_acked = 0;
     }
-    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&r->q.mu);
     *ids = a;
     return a != NULL ? n : 0;
 }
@@ -162,12 +123,12 @@ node_republish_acked(struct node_daemon *d, const char *request_id)
     if (id == NULL) {
         return; /* the marker stays: a later start republishes a duplicate, never loses */
     }
-    pthread_mutex_lock(&r->mu);
+    pthread_mutex_lock(&r->q.mu);
     int full = r->n_acked == NODE_REPUBLISH_ACKED_MAX;
     if (!full) {
         r->acked[r->n_acked++] = id;
     }
-    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&r->q.mu);
     if (full) { /* no commit came for a while: delete them now */
         char **ids = NULL;
         size_t n = node_republish_take_acked(d, &ids);
@@ -178,19 +139,20 @@ node_republish_acked(struct node_daemon *d, const char *request_id)
     }
 }
 
-/* Queues every request with a marker. */
+/* Queues every request with a marker (node_duequeue's scan). */
 static void
-scan_markers(struct node_republish *r)
+scan_markers(struct node_duequeue *q, void *arg)
 {
+    struct node_republish *r = arg;
     char **ids = NULL;
     size_t n = 0;
     mpc_status st = node_store_unpub_list(r->d->store, &ids, &n);
-    pthread_mutex_lock(&r->mu);
-    r->rescan = 0;
+    pthread_mutex_lock(&q->mu);
+    q->rescan = 0;
     for (size_t i = 0; st == MPC_OK && i < n; i++) {
-        queue_add_locked(r, ids[i], mpc_clock_mono_ms(), 0);
+        node_duequeue_add_locked(q, ids[i], mpc_clock_mono_ms(), 0);
     }
-    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&q->mu);
     node_store_names_free(ids, n);
     if (n > 0) {
         mpc_log(MPC_LOG_INFO, "node", "results_unacknowledged", "count=%zu", n);
@@ -262,70 +224,23 @@ republish_one(struct node_daemon *d, const char *rid, uint32_t tries)
     return 1;
 }
 
-/* Takes the earliest item once due. Returns NULL on stop. Holds r->mu. */
-static struct rp_item *
-take_due_locked(struct node_republish *r)
-{
-    for (;;) {
-        if (r->stop) {
-            return NULL;
-        }
-        struct rp_item **best = NULL;
-        for (struct rp_item **pp = &r->items; *pp != NULL; pp = &(*pp)->next) {
-            best = best == NULL || (*pp)->due_ms < (*best)->due_ms ? pp : best;
-        }
-        uint64_t now = mpc_clock_mono_ms();
-        if (best != NULL && (*best)->due_ms <= now) {
-            struct rp_item *it = *best;
-            *best = it->next;
-            r->n_items--;
-            return it;
-        }
-        if (best == NULL && r->rescan) {
-            pthread_mutex_unlock(&r->mu);
-            scan_markers(r);
-            pthread_mutex_lock(&r->mu);
-            continue;
-        }
-        uint64_t wait = best != NULL ? (*best)->due_ms - now : 1000u;
-        struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(wait));
-        (void)pthread_cond_timedwait(&r->cv, &r->mu, &until);
-    }
-}
-
 static void *
 republish_main(void *arg)
 {
     struct node_republish *r = arg;
-    pthread_mutex_lock(&r->mu);
-    for (;;) {
-        struct rp_item *it = take_due_locked(r);
-        if (it == NULL) {
-            break;
-        }
-        pthread_mutex_unlock(&r->mu);
-        int again = republish_one(r->d, it->rid, it->tries);
-        uint32_t k = it->tries < 8 ? it->tries : 8;
-        uint64_t ms = (uint64_t)NODE_REPUBLISH_MIN_MS << k;
-        ms = ms < NODE_REPUBLISH_MAX_MS ? ms : NODE_REPUBLISH_MAX_MS;
-        if (again) {
-            node_metrics_add(&r->d->m.republish_retries);
-            mpc_log(MPC_LOG_WARN, "node", "result_republish_retry",
-                    "request=%s attempt=%u in_ms=%llu", it->rid, it->tries + 1,
-                    (unsigned long long)ms);
-        }
-        pthread_mutex_lock(&r->mu);
-        if (!again) {
+    struct node_duequeue_item *it;
+    while ((it = node_duequeue_take(&r->q)) != NULL) {
+        if (!republish_one(r->d, it->rid, it->tries)) {
             free(it);
             continue;
         }
-        it->tries++;
-        it->due_ms = mpc_clock_mono_ms() + ms;
-        it->next = r->items;
-        r->items = it;
-        r->n_items++;
+        uint64_t ms =
+            node_duequeue_backoff_ms(it->tries, NODE_REPUBLISH_MIN_MS, NODE_REPUBLISH_MAX_MS);
+        node_metrics_add(&r->d->m.republish_retries);
+        mpc_log(MPC_LOG_WARN, "node", "result_republish_retry", "request=%s attempt=%u in_ms=%llu",
+                it->rid, it->tries + 1, (unsigned long long)ms);
+        node_duequeue_again(&r->q, it, ms);
     }
-    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -337,14 +252,13 @@ node_republish_start(struct node_daemon *d)
         return MPC_ERR_NOMEM;
     }
     r->d = d;
-    if (mpc_clock_sync_init(&r->mu, &r->cv) != MPC_OK) { /* monotonic waits */
+    if (node_duequeue_init(&r->q, NODE_REPUBLISH_QUEUE_MAX, scan_markers, r) != MPC_OK) {
         free(r);
         return MPC_ERR_INTERNAL;
     }
-    scan_markers(r); /* before intake: what a killed node logged but never got out */
+    scan_markers(&r->q, r); /* before intake: what a killed node logged but never got out */
     if (pthread_create(&r->thread, NULL, republish_main, r) != 0) {
-        pthread_mutex_destroy(&r->mu);
-        pthread_cond_destroy(&r->cv);
+        node_duequeue_destroy(&r->q);
         free(r);
         return MPC_ERR_INTERNAL;
     }
@@ -359,22 +273,13 @@ node_republish_stop(struct node_daemon *d)
     if (r == NULL) {
         return;
     }
-    pthread_mutex_lock(&r->mu);
-    r->stop = 1;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
+    node_duequeue_stop(&r->q);
     pthread_join(r->thread, NULL);
     char **ids = NULL;
     size_t n = node_republish_take_acked(d, &ids);
     markers_drop(d, ids, n); /* acknowledged: no republish next start */
     node_store_names_free(ids, n);
     d->republish = NULL;
-    while (r->items != NULL) { /* their markers stay: the next start republishes them */
-        struct rp_item *it = r->items;
-        r->items = it->next;
-        free(it);
-    }
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    node_duequeue_destroy(&r->q); /* their markers stay: the next start republishes them */
     free(r);
 }

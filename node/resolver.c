@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/duequeue.h"
 #include "node/keyconfirm.h"
 #include "node/killpoint.h"
 #include "node/presig.h"
@@ -36,23 +37,10 @@
 #define NODE_RESOLVE_RETRY_MAX_MS 2000u
 #define NODE_RESOLVE_QUEUE_MAX    4096u /* queued requests; beyond, the store markers wait */
 
-/* A request to resolve. */
-struct resolver_item {
-    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* request id */
-    uint64_t due_ms;                          /* monotonic time it is next due */
-    uint32_t tries;                           /* attempts so far (backoff) */
-    struct resolver_item *next;               /* queue link */
-};
-
 struct node_resolver {
-    struct node_daemon *d;       /* owner (borrowed) */
-    pthread_mutex_t mu;          /* guards items, n_items, rescan, stop */
-    pthread_cond_t cv;           /* an item added, stop */
-    struct resolver_item *items; /* queue, unordered */
-    size_t n_items;              /* its length */
-    int rescan;                  /* a marker did not fit the queue: rescan the store when empty */
-    int stop;                    /* thread: exit */
-    pthread_t thread;            /* the resolver thread */
+    struct node_daemon *d;  /* owner (borrowed) */
+    struct node_duequeue q; /* request ids with a pend/ marker, and when each is next due */
+    pthread_t thread;       /* the resolver thread */
 };
 
 /* One pending key of a request. */
@@ -66,28 +54,6 @@ struct rkey {
     char culprit[NODE_ID_MAX + 1];              /* member that failed or mismatched, "" if none */
 };
 
-/* Adds rid unless it is queued already. Caller holds r->mu. */
-static void
-queue_add_locked(struct node_resolver *r, const char *rid, uint64_t due_ms)
-{
-    for (struct resolver_item *it = r->items; it != NULL; it = it->next) {
-        if (strcmp(it->rid, rid) == 0) {
-            return;
-        }
-    }
-    struct resolver_item *it = r->n_items < NODE_RESOLVE_QUEUE_MAX ? calloc(1, sizeof *it) : NULL;
-    if (it == NULL) {
-        r->rescan = 1;
-        return;
-    }
-    snprintf(it->rid, sizeof it->rid, "%s", rid);
-    it->due_ms = due_ms;
-    it->next = r->items;
-    r->items = it;
-    r->n_items++;
-    pthread_cond_broadcast(&r->cv);
-}
-
 void
 node_resolver_add(struct node_daemon *d, const char *request_id)
 {
@@ -95,9 +61,7 @@ node_resolver_add(struct node_daemon *d, const char *request_id)
     if (r == NULL || request_id == NULL) {
         return;
     }
-    pthread_mutex_lock(&r->mu);
-    queue_add_locked(r, request_id, mpc_clock_mono_ms());
-    pthread_mutex_unlock(&r->mu);
+    node_duequeue_add(&r->q, request_id, mpc_clock_mono_ms(), 0);
 }
 
 void
@@ -107,31 +71,23 @@ node_resolver_kick(struct node_daemon *d, const char *request_id)
     if (r == NULL || request_id == NULL) {
         return;
     }
-    pthread_mutex_lock(&r->mu);
-    uint64_t now = mpc_clock_mono_ms();
-    for (struct resolver_item *it = r->items; it != NULL; it = it->next) {
-        if (strcmp(it->rid, request_id) == 0 && it->due_ms > now) {
-            it->due_ms = now; /* an item being resolved right now is not in the list */
-            pthread_cond_broadcast(&r->cv);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&r->mu);
+    node_duequeue_kick(&r->q, request_id);
 }
 
-/* Adds every request with a pend/ marker. */
+/* Adds every request with a pend/ marker (node_duequeue's scan). */
 static void
-scan_markers(struct node_resolver *r)
+scan_markers(struct node_duequeue *q, void *arg)
 {
+    struct node_resolver *r = arg;
     char **ids = NULL;
     size_t n = 0;
     mpc_status st = node_store_keys_pending_list(r->d->store, &ids, &n);
-    pthread_mutex_lock(&r->mu);
-    r->rescan = 0;
+    pthread_mutex_lock(&q->mu);
+    q->rescan = 0;
     for (size_t i = 0; st == MPC_OK && i < n; i++) {
-        queue_add_locked(r, ids[i], mpc_clock_mono_ms());
+        node_duequeue_add_locked(q, ids[i], mpc_clock_mono_ms(), 0);
     }
-    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&q->mu);
     node_store_names_free(ids, n);
     mpc_log(st == MPC_OK ? MPC_LOG_INFO : MPC_LOG_ERROR, "node", "pending_keys_scanned",
             "requests=%zu status=%s", n, mpc_status_name(st));
@@ -462,64 +418,20 @@ resolve_one(struct node_daemon *d, const char *rid)
     return st != MPC_OK;
 }
 
-/* Takes the earliest item; waits until it is due. Returns NULL on stop. Holds r->mu. */
-static struct resolver_item *
-take_due_locked(struct node_resolver *r)
-{
-    for (;;) {
-        if (r->stop) {
-            return NULL;
-        }
-        struct resolver_item **best = NULL;
-        for (struct resolver_item **pp = &r->items; *pp != NULL; pp = &(*pp)->next) {
-            best = best == NULL || (*pp)->due_ms < (*best)->due_ms ? pp : best;
-        }
-        uint64_t now = mpc_clock_mono_ms();
-        if (best != NULL && (*best)->due_ms <= now) {
-            struct resolver_item *it = *best;
-            *best = it->next;
-            r->n_items--;
-            return it;
-        }
-        if (best == NULL && r->rescan) {
-            pthread_mutex_unlock(&r->mu);
-            scan_markers(r);
-            pthread_mutex_lock(&r->mu);
-            continue;
-        }
-        uint64_t wait = best != NULL ? (*best)->due_ms - now : 1000u;
-        struct timespec until = mpc_clock_ns_to_timespec(mpc_clock_deadline_ns(wait));
-        (void)pthread_cond_timedwait(&r->cv, &r->mu, &until);
-    }
-}
-
 static void *
 resolver_main(void *arg)
 {
     struct node_resolver *r = arg;
-    pthread_mutex_lock(&r->mu);
-    for (;;) {
-        struct resolver_item *it = take_due_locked(r);
-        if (it == NULL) {
-            break;
-        }
-        pthread_mutex_unlock(&r->mu);
-        int again = resolve_one(r->d, it->rid);
-        pthread_mutex_lock(&r->mu);
-        if (!again) {
+    struct node_duequeue_item *it;
+    while ((it = node_duequeue_take(&r->q)) != NULL) {
+        if (resolve_one(r->d, it->rid)) {
+            node_duequeue_again(&r->q, it,
+                                node_duequeue_backoff_ms(it->tries, NODE_RESOLVE_RETRY_MIN_MS,
+                                                         NODE_RESOLVE_RETRY_MAX_MS));
+        } else {
             free(it);
-            continue;
         }
-        uint32_t k = it->tries < 8 ? it->tries : 8;
-        uint64_t ms = (uint64_t)NODE_RESOLVE_RETRY_MIN_MS << k;
-        it->tries++;
-        it->due_ms =
-            mpc_clock_mono_ms() + (ms < NODE_RESOLVE_RETRY_MAX_MS ? ms : NODE_RESOLVE_RETRY_MAX_MS);
-        it->next = r->items;
-        r->items = it;
-        r->n_items++;
     }
-    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -531,14 +443,13 @@ node_resolver_start(struct node_daemon *d)
         return MPC_ERR_NOMEM;
     }
     r->d = d;
-    if (mpc_clock_sync_init(&r->mu, &r->cv) != MPC_OK) { /* monotonic waits */
+    if (node_duequeue_init(&r->q, NODE_RESOLVE_QUEUE_MAX, scan_markers, r) != MPC_OK) {
         free(r);
         return MPC_ERR_INTERNAL;
     }
-    scan_markers(r); /* before intake: a restarted node resolves what it left pending */
+    scan_markers(&r->q, r); /* before intake: a restarted node resolves what it left pending */
     if (pthread_create(&r->thread, NULL, resolver_main, r) != 0) {
-        pthread_mutex_destroy(&r->mu);
-        pthread_cond_destroy(&r->cv);
+        node_duequeue_destroy(&r->q);
         free(r);
         return MPC_ERR_INTERNAL;
     }
@@ -553,18 +464,10 @@ node_resolver_stop(struct node_daemon *d)
     if (r == NULL) {
         return;
     }
-    pthread_mutex_lock(&r->mu);
-    r->stop = 1;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
+    node_duequeue_stop(&r->q);
     pthread_join(r->thread, NULL);
     d->resolver = NULL;
-    while (r->items != NULL) { /* their markers stay in the store: the next start resolves them */
-        struct resolver_item *it = r->items;
-        r->items = it->next;
-        free(it);
-    }
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    node_duequeue_destroy(
+        &r->q); /* their markers stay in the store: the next start resolves them */
     free(r);
 }
