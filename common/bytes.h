@@ -1,7 +1,8 @@
 /*
  * bytes.h — fixed-width integers to and from byte buffers, little-endian
  * (store records, identity files) and big-endian (wire framing: result
- * entries, key claims). The one home of these helpers.
+ * entries, key claims), and short strings framed as u8 len | bytes (signed
+ * node messages: KOS notices, presign orders). The one home of these helpers.
  *
  * The caller guarantees that p has room for the width (2, 4 or 8 bytes);
  * these functions check nothing and never fail.
@@ -11,7 +12,9 @@
 #ifndef MPC_COMMON_BYTES_H
 #define MPC_COMMON_BYTES_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Writes v to p[0..2), least significant byte first. */
 static inline void
@@ -79,6 +82,36 @@ static inline uint32_t
 mpc_get_u32be(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Writes u8 len | s (the caller checked 1 <= strlen(s) <= 255 and the room).
+ * Returns: the position after it. */
+static inline uint8_t *
+mpc_put_str8(uint8_t *p, const char *s)
+{
+    size_t n = strlen(s);
+    *p++ = (uint8_t)n;
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* Reads u8 len | s from *p (below end): 1..max bytes, no NUL, into out
+ * (max + 1 bytes), and advances *p. Returns: 1, or 0 on malformed input. */
+static inline int
+mpc_get_str8(const uint8_t **p, const uint8_t *end, char *out, size_t max)
+{
+    if (*p >= end) {
+        return 0;
+    }
+    size_t n = **p;
+    (*p)++;
+    if (n == 0 || n > max || (size_t)(end - *p) < n || memchr(*p, 0, n) != NULL) {
+        return 0;
+    }
+    memcpy(out, *p, n);
+    out[n] = '\0';
+    *p += n;
+    return 1;
 }
 
 #endif /* MPC_COMMON_BYTES_H */

@@ -35,8 +35,7 @@ node_duequeue_destroy(struct node_duequeue *q)
 }
 
 void
-node_duequeue_add_locked(struct node_duequeue *q, const char *rid, uint64_t due_ms,
-                         uint32_t tries)
+node_duequeue_add_locked(struct node_duequeue *q, const char *rid, uint64_t due_ms, uint32_t tries)
 {
     for (struct node_duequeue_item *it = q->items; it != NULL; it = it->next) {
         if (strcmp(it->rid, rid) == 0) {

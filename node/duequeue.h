@@ -30,13 +30,13 @@ struct node_duequeue_item {
 };
 
 struct node_duequeue {
-    pthread_mutex_t mu;                      /* guards everything below (and the owner's extras) */
-    pthread_cond_t cv;                       /* an item added or made due, stop */
-    struct node_duequeue_item *items;        /* queue, unordered */
-    size_t n_items;                          /* its length */
-    size_t max;                              /* its bound; beyond, rescan is set */
-    int rescan;                              /* an id did not fit: scan the store when empty */
-    int stop;                                /* the worker: return NULL from take */
+    pthread_mutex_t mu;               /* guards everything below (and the owner's extras) */
+    pthread_cond_t cv;                /* an item added or made due, stop */
+    struct node_duequeue_item *items; /* queue, unordered */
+    size_t n_items;                   /* its length */
+    size_t max;                       /* its bound; beyond, rescan is set */
+    int rescan;                       /* an id did not fit: scan the store when empty */
+    int stop;                         /* the worker: return NULL from take */
     void (*scan)(struct node_duequeue *q, void *arg); /* re-adds every marked id (no mu held) */
     void *scan_arg;                                   /* its argument */
 };

@@ -23,16 +23,6 @@ node_kos_scope(char *out, size_t cap, const char *kt_name, const char *wallet, u
     return n > 0 && (size_t)n < cap ? MPC_OK : MPC_ERR_INVALID_ARG;
 }
 
-/* Writes u8 len | s; returns the new position. */
-static uint8_t *
-put_str8(uint8_t *p, const char *s)
-{
-    size_t n = strlen(s);
-    *p++ = (uint8_t)n;
-    memcpy(p, s, n);
-    return p + n;
-}
-
 static int
 valid_str(const char *s, size_t max)
 {
@@ -58,10 +48,10 @@ node_kos_notice_encode(const node_store_identity *id, const struct node_kos_noti
     uint8_t *p = buf + KOS_DOMAIN_LEN;
     *p++ = NODE_KOS_NOTICE_FORMAT;
     *p++ = (uint8_t)n->key_type;
-    p = put_str8(p, n->wallet);
+    p = mpc_put_str8(p, n->wallet);
     mpc_put_u32be(p, n->version);
-    p = put_str8(p + 4, n->accuser);
-    p = put_str8(p, n->accused);
+    p = mpc_put_str8(p + 4, n->accuser);
+    p = mpc_put_str8(p, n->accused);
     size_t signed_len = (size_t)(p - buf);
     mpc_status st = node_store_identity_sign(id, p, buf, signed_len);
     if (st != MPC_OK) {
@@ -71,24 +61,6 @@ node_kos_notice_encode(const node_store_identity *id, const struct node_kos_noti
     memcpy(out, buf + KOS_DOMAIN_LEN, total); /* the domain tag is signed, not sent */
     *out_len = total;
     return MPC_OK;
-}
-
-/* Reads u8 len | s (1..max bytes, no NUL) into out. Returns 0 on malformed input. */
-static int
-get_str8(const uint8_t **p, const uint8_t *end, char *out, size_t max)
-{
-    if (*p >= end) {
-        return 0;
-    }
-    size_t n = **p;
-    (*p)++;
-    if (n == 0 || n > max || (size_t)(end - *p) < n || memchr(*p, 0, n) != NULL) {
-        return 0;
-    }
-    memcpy(out, *p, n);
-    out[n] = '\0';
-    *p += n;
-    return 1;
 }
 
 mpc_status
@@ -105,13 +77,13 @@ node_kos_notice_decode(struct node_kos_notice *n, const uint8_t *in, size_t len)
     int ok = p[0] == NODE_KOS_NOTICE_FORMAT;
     n->key_type = p[1];
     p += 2;
-    ok = ok && get_str8(&p, end, n->wallet, NODE_KOS_WALLET_MAX) && end - p >= 4;
+    ok = ok && mpc_get_str8(&p, end, n->wallet, NODE_KOS_WALLET_MAX) && end - p >= 4;
     if (ok) {
         n->version = mpc_get_u32be(p);
         p += 4;
     }
-    ok = ok && get_str8(&p, end, n->accuser, NODE_KOS_ID_MAX) &&
-         get_str8(&p, end, n->accused, NODE_KOS_ID_MAX) && p == end && n->version != 0 &&
+    ok = ok && mpc_get_str8(&p, end, n->accuser, NODE_KOS_ID_MAX) &&
+         mpc_get_str8(&p, end, n->accused, NODE_KOS_ID_MAX) && p == end && n->version != 0 &&
          strcmp(n->accuser, n->accused) != 0;
     if (!ok) {
         memset(n, 0, sizeof *n);

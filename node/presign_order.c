@@ -73,16 +73,6 @@ get_u64be(const uint8_t *p)
     return ((uint64_t)mpc_get_u32be(p) << 32) | mpc_get_u32be(p + 4);
 }
 
-/* Writes u8 len | s; returns the new position. */
-static uint8_t *
-put_str8(uint8_t *p, const char *s)
-{
-    size_t n = strlen(s);
-    *p++ = (uint8_t)n;
-    memcpy(p, s, n);
-    return p + n;
-}
-
 static int
 order_valid(const struct node_presign_order *o)
 {
@@ -121,14 +111,14 @@ node_presign_order_encode(const node_store_identity *id, const struct node_presi
     uint8_t *p = buf + ORDER_DOMAIN_LEN;
     *p++ = (uint8_t)o->format;
     *p++ = (uint8_t)o->key_type;
-    p = put_str8(p, o->wallet);
+    p = mpc_put_str8(p, o->wallet);
     mpc_put_u32be(p, o->version);
     p += 4;
     *p++ = (uint8_t)o->n;
     for (uint32_t i = 0; i < o->n; i++) {
-        p = put_str8(p, o->ids[i]);
+        p = mpc_put_str8(p, o->ids[i]);
     }
-    p = put_str8(p, o->from);
+    p = mpc_put_str8(p, o->from);
     *p++ = (uint8_t)(o->n_inv >> 8);
     *p++ = (uint8_t)o->n_inv;
     memcpy(p, o->inv, (size_t)o->n_inv * 32);
@@ -148,24 +138,6 @@ node_presign_order_encode(const node_store_identity *id, const struct node_presi
     return st;
 }
 
-/* Reads u8 len | s (1..max bytes, no NUL) into out. Returns 0 on malformed input. */
-static int
-get_str8(const uint8_t **p, const uint8_t *end, char *out, size_t max)
-{
-    if (*p >= end) {
-        return 0;
-    }
-    size_t n = **p;
-    (*p)++;
-    if (n == 0 || n > max || (size_t)(end - *p) < n || memchr(*p, 0, n) != NULL) {
-        return 0;
-    }
-    memcpy(out, *p, n);
-    out[n] = '\0';
-    *p += n;
-    return 1;
-}
-
 mpc_status
 node_presign_order_decode(struct node_presign_order *o, const uint8_t *in, size_t len)
 {
@@ -179,7 +151,7 @@ node_presign_order_decode(struct node_presign_order *o, const uint8_t *in, size_
     const uint8_t *p = in + 2, *end = in + len - ORDER_SIG;
     o->format = in[0];
     o->key_type = in[1];
-    int ok = get_str8(&p, end, o->wallet, NODE_PRESIGN_WALLET_MAX) && end - p >= 5;
+    int ok = mpc_get_str8(&p, end, o->wallet, NODE_PRESIGN_WALLET_MAX) && end - p >= 5;
     if (ok) {
         o->version = mpc_get_u32be(p);
         o->n = p[4];
@@ -187,9 +159,9 @@ node_presign_order_decode(struct node_presign_order *o, const uint8_t *in, size_
         ok = o->n >= 2 && o->n <= NODE_CONFIG_PRESIGN_SET_MAX;
     }
     for (uint32_t i = 0; ok && i < o->n; i++) {
-        ok = get_str8(&p, end, o->ids[i], NODE_ID_MAX);
+        ok = mpc_get_str8(&p, end, o->ids[i], NODE_ID_MAX);
     }
-    ok = ok && get_str8(&p, end, o->from, NODE_ID_MAX) && end - p >= 2;
+    ok = ok && mpc_get_str8(&p, end, o->from, NODE_ID_MAX) && end - p >= 2;
     if (ok) {
         o->n_inv = ((uint32_t)p[0] << 8) | p[1];
         p += 2;
