@@ -468,6 +468,10 @@ mpc_status node_job_publish(struct node_daemon *d, struct node_job *job, int log
 mpc_status node_client_result_publish(struct node_daemon *d, const char *client_id,
                                       const char *request_id, const char *key_type,
                                       const uint8_t *res, size_t len);
+/* Publishes every Result copy of a request-log entry, in order (the resolver,
+ * the republisher and a redelivered request). Returns: the first failure. */
+mpc_status node_client_entry_publish(struct node_daemon *d, const char *request_id,
+                                     const struct node_client_results_entry *e);
 
 /* Final acknowledgements of a request message; failures are logged (the server
  * then redelivers after AckWait, which the request log makes harmless). */

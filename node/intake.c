@@ -105,16 +105,7 @@ republish_logged(struct node_daemon *d, const struct node_client_request_ids *id
                 outcome == MPC_ERR_KEY_PENDING ? "resolving" : "next_attempt");
         return outcome;
     }
-    for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
-        Mpc__Result *r = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
-        /* Same Nats-Msg-Id as the first publish: it names the key type when the result does. */
-        const tss_keytype *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
-        st = node_client_result_publish(d, e.client_id, request_id, h != NULL ? h->name : NULL,
-                                        e.results[i], e.lens[i]);
-        if (r != NULL) {
-            mpc__result__free_unpacked(r, NULL);
-        }
-    }
+    st = node_client_entry_publish(d, request_id, &e);
     node_client_results_entry_clear(&e);
     node_metrics_add(&d->m.republished);
     mpc_log(MPC_LOG_INFO, "node", "request_republished", "request=%s status=%s", request_id,

@@ -204,6 +204,24 @@ node_client_result_publish(struct node_daemon *d, const char *client_id, const c
     return st;
 }
 
+mpc_status
+node_client_entry_publish(struct node_daemon *d, const char *request_id,
+                          const struct node_client_results_entry *e)
+{
+    mpc_status st = MPC_OK;
+    for (size_t i = 0; i < e->count && st == MPC_OK; i++) {
+        Mpc__Result *r = mpc__result__unpack(NULL, e->lens[i], e->results[i]);
+        /* Same Nats-Msg-Id as the first publish: it names the key type when the result does. */
+        const tss_keytype *h = r != NULL ? node_handler_find((int)r->key_type) : NULL;
+        st = node_client_result_publish(d, e->client_id, request_id, h != NULL ? h->name : NULL,
+                                        e->results[i], e->lens[i]);
+        if (r != NULL) {
+            mpc__result__free_unpacked(r, NULL);
+        }
+    }
+    return st;
+}
+
 /* Encodes the Result of sub-job sj. */
 static mpc_status
 subjob_encode(struct node_daemon *d, const struct node_job *job, const struct node_subjob *sj,

@@ -175,15 +175,7 @@ publish_logged(struct node_daemon *d, const char *rid)
     if (st != MPC_OK) {
         return st;
     }
-    for (size_t i = 0; i < e.count && st == MPC_OK; i++) {
-        Mpc__Result *res = mpc__result__unpack(NULL, e.lens[i], e.results[i]);
-        const tss_keytype *h = res != NULL ? node_handler_find((int)res->key_type) : NULL;
-        st = node_client_result_publish(d, e.client_id, rid, h != NULL ? h->name : NULL,
-                                        e.results[i], e.lens[i]);
-        if (res != NULL) {
-            mpc__result__free_unpacked(res, NULL);
-        }
-    }
+    st = node_client_entry_publish(d, rid, &e);
     node_client_results_entry_clear(&e);
     return st;
 }

@@ -193,23 +193,6 @@ result_discarded(const uint8_t *in, size_t len, const struct rkey *k, uint8_t **
     return *out != NULL ? MPC_OK : MPC_ERR_NOMEM;
 }
 
-/* Publishes every Result of the (final) entry e. */
-static mpc_status
-publish_entry(struct node_daemon *d, const char *rid, const struct node_client_results_entry *e)
-{
-    mpc_status st = MPC_OK;
-    for (size_t i = 0; i < e->count && st == MPC_OK; i++) {
-        Mpc__Result *res = mpc__result__unpack(NULL, e->lens[i], e->results[i]);
-        const tss_keytype *h = res != NULL ? node_handler_find((int)res->key_type) : NULL;
-        st = node_client_result_publish(d, e->client_id, rid, h != NULL ? h->name : NULL,
-                                        e->results[i], e->lens[i]);
-        if (res != NULL) {
-            mpc__result__free_unpacked(res, NULL);
-        }
-    }
-    return st;
-}
-
 /* The pending keys of entry e: every successful keygen/reshare Result. */
 static size_t
 entry_keys(const struct node_client_results_entry *e, struct rkey *keys)
@@ -403,7 +386,7 @@ resolve_one(struct node_daemon *d, const char *rid)
     }
     if (st == MPC_OK) {
         node_killpoint(NODE_KILL_BEFORE_PUBLISH, rid);
-        st = publish_entry(d, rid, &e);
+        st = node_client_entry_publish(d, rid, &e);
     }
     if (st == MPC_OK) {
         st = node_store_keys_pending_done(d->store, rid);
