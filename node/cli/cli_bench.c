@@ -386,6 +386,7 @@ bench_main(struct cli_bench_opts *o, struct cli_bench_stats *st)
     if (nodes_init(o, st) != 0) {
         return CLI_EXIT_USAGE;
     }
+    cli_bench_catch_stop(); /* a stopped bench still reports what ended */
     mpc_status s = cli_results_watch_open(&o->nats, "mpc-cli-bench", o->client_id, NULL, &js, &w);
     if (s != MPC_OK) {
         cli_results_watch_close(js, w);

@@ -9,6 +9,7 @@
  */
 #include "node/cli/cli_bench.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,27 @@
 #define POLL_MS            20u   /* longest wait for a result before housekeeping */
 #define RSS_SAMPLE_MS      200u  /* RSS sampling period */
 #define PROGRESS_MS        200u  /* progress bar refresh */
+
+/* Set by SIGTERM/SIGINT once cli_bench_catch_stop ran; read by run_loop. */
+static volatile sig_atomic_t g_stop;
+
+static void
+on_stop(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+void
+cli_bench_catch_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    (void)sigaction(SIGINT, &sa, NULL);
+}
 
 /* One request in flight. */
 struct slot {
@@ -405,6 +427,14 @@ run_loop(struct run *rn)
     mpc_status st = MPC_OK;
     rn->t_start_us = now_us();
     while (rn->st->n < rn->ph->count) {
+        if (g_stop) { /* stopped by a signal: what is in flight ends as CANCELLED */
+            for (uint32_t k = 0; k < rn->ph->conc; k++) {
+                if (rn->slots[k].active) {
+                    slot_record(rn, &rn->slots[k], "CANCELLED");
+                }
+            }
+            return MPC_ERR_CANCELLED;
+        }
         st = fill_slots(rn, list, n_list);
         if (st != MPC_OK) {
             break;
@@ -456,7 +486,11 @@ cli_bench_run(struct transport_js *js, struct transport_js_results *w,
         }
     }
     free(rn.slots);
-    if (status != MPC_OK) {
+    if (status == MPC_ERR_CANCELLED) {
+        cli_errf("bench interrupted by a signal: %zu of %u requests ended (%zu ok), the ones in "
+                 "flight recorded as CANCELLED, the rest not started",
+                 st->n, ph->count, st->ok);
+    } else if (status != MPC_OK) {
         cli_errf("bench stopped: %s", mpc_status_str(status));
     }
     return status;
