@@ -57,6 +57,9 @@ static const char bench_usage[] =
     "                          latency, results, errors, duplicates, verified\n"
     "  --json                  print one JSON document\n"
     "  --key FILE, --passphrase-file F, --passphrase-env VAR   the initiator key\n" CLI_NATS_HELP
+    "Stopped by SIGTERM or SIGINT, it ends at once: the requests in flight count as\n"
+    "CANCELLED, the ones not started are left out, and the report and CSV are still\n"
+    "written for the requests that ended (exit 1).\n"
     "Exit: 0 every request succeeded, 1 some failed, 2 usage, 4 NATS unavailable.\n";
 
 enum {
