@@ -243,13 +243,18 @@ reconnects() {
 }
 # storm_any PREFIX END — signs naming no signers, batches of 24 (4 in flight;
 # PREFIX-K.csv/.json) one after the other until the epoch second END; at most
-# 100 batches.
+# 100 batches. Each sign waits 90 s: a node retries a sign until three sign
+# deadlines (3 x 20 s) after it took it and its last attempt may start at that
+# deadline, so one that chose node-1 just before the cut (its heartbeats still
+# fresh) may end 60 s and a few ms after it was sent (seen: 60.06 s, after the
+# heal, once node-1 had the request and the retry slots met; a 60 s client
+# timeout failed it).
 storm_any() {
     local k
     for ((k = 0; k < 100 && $(date +%s) < $2; k++)); do
-        runb "$(storm_s 24)" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 24 \
-            --concurrency 4 --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" \
-            --timeout 60 --json --csv "$1-$k.csv" >"$1-$k.json" 2>"$1-$k.err"
+        runb "$(($(storm_s 24) + 90))" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 \
+            --count 24 --concurrency 4 --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" \
+            --timeout 90 --json --csv "$1-$k.csv" >"$1-$k.json" 2>"$1-$k.err"
     done
 }
 # any_ok CSV... — at least one row, and every row an ok outcome with no error, no
