@@ -107,7 +107,10 @@ work=$(mktemp -d)
 running=() # indexes of suites started and not yet collected
 passed=0; failed=0; failed_names=()
 children=()
-cleanup() { local c; for c in "${children[@]}"; do kill "$c" 2>/dev/null; done; rm -rf "$work"; }
+# Stops the suite runners still running: only our own children (a runner
+# already reaped may have left its pid to another run's process).
+source "$(dirname "$0")/integration/lib/own_child.sh"
+cleanup() { local c; for c in "${children[@]}"; do kill_own_child "$c"; done; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

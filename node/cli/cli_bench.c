@@ -57,6 +57,9 @@ static const char bench_usage[] =
     "                          latency, results, errors, duplicates, verified\n"
     "  --json                  print one JSON document\n"
     "  --key FILE, --passphrase-file F, --passphrase-env VAR   the initiator key\n" CLI_NATS_HELP
+    "Stopped by SIGTERM or SIGINT, it ends at once: the requests in flight count as\n"
+    "CANCELLED, the ones not started are left out, and the report and CSV are still\n"
+    "written for the requests that ended (exit 1).\n"
     "Exit: 0 every request succeeded, 1 some failed, 2 usage, 4 NATS unavailable.\n";
 
 enum {
@@ -386,6 +389,7 @@ bench_main(struct cli_bench_opts *o, struct cli_bench_stats *st)
     if (nodes_init(o, st) != 0) {
         return CLI_EXIT_USAGE;
     }
+    cli_bench_catch_stop(); /* a stopped bench still reports what ended */
     mpc_status s = cli_results_watch_open(&o->nats, "mpc-cli-bench", o->client_id, NULL, &js, &w);
     if (s != MPC_OK) {
         cli_results_watch_close(js, w);

@@ -118,9 +118,20 @@ struct transport_js_results;
  * Runs ph.count requests of ph.op, ph.conc in flight, from template o (the
  * wallet of request i: bench_wallet_of). Records into st (recs must hold
  * ph.count entries). Samples the RSS of st->nodes while it runs.
- * Returns: MPC_OK (individual failures are in st), or a NATS failure that
- *          stopped the run (reported).
+ * Returns: MPC_OK (individual failures are in st), a NATS failure that
+ *          stopped the run (reported), or MPC_ERR_CANCELLED after SIGTERM/SIGINT
+ *          (cli_bench_catch_stop; the requests in flight recorded as CANCELLED,
+ *          the ones not started not recorded: st->n < ph.count; reported).
  */
+/*
+ * Catches SIGTERM and SIGINT for the rest of the process: a bench stopped so
+ * (e.g. by `timeout`, the bound of a test script) ends its run at the next
+ * poll (POLL_MS), records the requests in flight as CANCELLED and still writes
+ * its report and CSV for the requests that ended, instead of dying with
+ * nothing written. Call before the first cli_bench_run.
+ */
+void cli_bench_catch_stop(void);
+
 MPC_MUST_CHECK mpc_status cli_bench_run(struct transport_js *js, struct transport_js_results *w,
                                         const struct cli_bench_opts *o,
                                         const struct cli_bench_phase *ph,

@@ -9,6 +9,7 @@
  */
 #include "node/cli/cli_bench.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,31 @@
 #include "transport/subject.h"
 
 #define PUBLISH_TIMEOUT_MS 5000u /* publish-ack wait */
+#define PUBLISH_STEP_MS    1000u /* a publish retried in steps of this: a stop ends it */
 #define POLL_MS            20u   /* longest wait for a result before housekeeping */
 #define RSS_SAMPLE_MS      200u  /* RSS sampling period */
 #define PROGRESS_MS        200u  /* progress bar refresh */
+
+/* Set by SIGTERM/SIGINT once cli_bench_catch_stop ran; read by run_loop. */
+static volatile sig_atomic_t g_stop;
+
+static void
+on_stop(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+void
+cli_bench_catch_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    (void)sigaction(SIGINT, &sa, NULL);
+}
 
 /* One request in flight. */
 struct slot {
@@ -209,6 +232,34 @@ slot_finish(struct run *rn, struct slot *s)
     slot_record(rn, s, name);
 }
 
+/*
+ * transport_js_publish_retry within the request's --timeout from t0_ms, in
+ * steps of PUBLISH_STEP_MS so that a stop (g_stop) ends it within one step
+ * and one publish-ack wait. Returns: the last attempt's status, or
+ * MPC_ERR_CANCELLED when stopped before the publish was acknowledged.
+ */
+static mpc_status
+publish_until(struct run *rn, const char *subject, const uint8_t *data, size_t len,
+              const char *msg_id, const transport_js_header *hdr, uint64_t t0_ms)
+{
+    uint64_t end = t0_ms + rn->o->timeout_ms;
+    for (;;) {
+        uint64_t now = mpc_clock_mono_ms();
+        uint64_t step = end > now ? end - now : 0;
+        mpc_status st = transport_js_publish_retry(
+            rn->js, subject, data, len, msg_id, hdr, 1, PUBLISH_TIMEOUT_MS,
+            step < PUBLISH_STEP_MS ? step : PUBLISH_STEP_MS, NULL);
+        int again =
+            st == MPC_ERR_NO_RESPONDERS || st == MPC_ERR_TIMEOUT || st == MPC_ERR_NOT_CONNECTED;
+        if (st != MPC_OK && g_stop) {
+            return MPC_ERR_CANCELLED;
+        }
+        if (!again || mpc_clock_mono_ms() >= end) {
+            return st;
+        }
+    }
+}
+
 /* Starts request rn->started in slot s. Returns: MPC_OK or a publish failure. */
 static mpc_status
 slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_list)
@@ -261,11 +312,14 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
         if (st == MPC_OK) {
             /* repeated while no stream leader answers, within the request's --timeout (its
              * slot times out from t0 on: the publish counts in its latency) */
-            st = transport_js_publish_retry(rn->js, subject, data, len, msg_id, &hdr, 1,
-                                            PUBLISH_TIMEOUT_MS, rn->o->timeout_ms, NULL);
+            st = publish_until(rn, subject, data, len, msg_id, &hdr, s->last_ms);
         }
     }
     free(data);
+    if (st == MPC_ERR_CANCELLED) {
+        slot_record(rn, s, "CANCELLED"); /* stopped while its publish was retried */
+        return MPC_OK;
+    }
     if (st != MPC_OK) {
         char name[CLI_BENCH_ERR_NAME];
         snprintf(name, sizeof(name), "publish:%s", mpc_status_name(st));
@@ -358,7 +412,7 @@ periodic(struct run *rn)
 static mpc_status
 fill_slots(struct run *rn, const char *const *list, size_t n_list)
 {
-    for (uint32_t k = 0; k < rn->ph->conc && rn->started < rn->ph->count; k++) {
+    for (uint32_t k = 0; k < rn->ph->conc && rn->started < rn->ph->count && !g_stop; k++) {
         struct slot *s = &rn->slots[k];
         if (s->active) {
             continue;
@@ -405,6 +459,14 @@ run_loop(struct run *rn)
     mpc_status st = MPC_OK;
     rn->t_start_us = now_us();
     while (rn->st->n < rn->ph->count) {
+        if (g_stop) { /* stopped by a signal: what is in flight ends as CANCELLED */
+            for (uint32_t k = 0; k < rn->ph->conc; k++) {
+                if (rn->slots[k].active) {
+                    slot_record(rn, &rn->slots[k], "CANCELLED");
+                }
+            }
+            return MPC_ERR_CANCELLED;
+        }
         st = fill_slots(rn, list, n_list);
         if (st != MPC_OK) {
             break;
@@ -456,7 +518,11 @@ cli_bench_run(struct transport_js *js, struct transport_js_results *w,
         }
     }
     free(rn.slots);
-    if (status != MPC_OK) {
+    if (status == MPC_ERR_CANCELLED) {
+        cli_errf("bench interrupted by a signal: %zu of %u requests ended (%zu ok), the ones in "
+                 "flight recorded as CANCELLED, the rest not started",
+                 st->n, ph->count, st->ok);
+    } else if (status != MPC_OK) {
         cli_errf("bench stopped: %s", mpc_status_str(status));
     }
     return status;

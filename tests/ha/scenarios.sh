@@ -92,6 +92,43 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 P=(--peers "$tmp/peers.yaml")
 run() { timeout "$(left)" "$MPC_CLI" "$@" </dev/null; }
+# runb SECS ARGS... — mpc-cli bounded by SECS (at most the time left): a
+# client of a storm whose requests cannot end (e.g. its nodes are gone) is
+# stopped by SIGTERM within its phase's bound, not the run's whole budget, and
+# a stopped `mpc-cli bench` still writes its report and CSV (its requests in
+# flight CANCELLED, the rest not started) and says so on stderr.
+runb() {
+    local b=$1 l
+    shift
+    l=$(left)
+    [ "$b" -lt "$l" ] || b=$l
+    timeout "$b" "$MPC_CLI" "$@" </dev/null
+}
+# storm_s N — the bound of a storm of N signs at 4 in flight: 120 s plus 0.5 s
+# a sign, scaled like the time limit (SCALE, set after the setup).
+storm_s() { echo $(((120 + $1 / 2) * ${SCALE:-1})); }
+# gone — prints each nats-server and node of the cluster that is not running
+# (with its exit status): a storm whose client ended early or was stopped
+# says why (a process the script did not stop has died or was killed).
+gone() {
+    local n rc
+    for n in 1 2 3; do
+        if [ -n "${HA_NATS_PID[$n]:-}" ] && ! pid_alive "${HA_NATS_PID[$n]}"; then
+            wait "${HA_NATS_PID[$n]}" 2>/dev/null; rc=$?
+            echo "   nats-$n (pid ${HA_NATS_PID[$n]}) is not running: exit status $rc"
+        fi
+        if [ -n "${NODE_PID[$n]:-}" ] && ! pid_alive "${NODE_PID[$n]}"; then
+            wait "${NODE_PID[$n]}" 2>/dev/null; rc=$?
+            echo "   node-$n (pid ${NODE_PID[$n]}) is not running: exit status $rc" \
+                 "(its log: $(grep -o 'event=[a-z_]*' "$CL_DIR/node-$n.log" | tail -n 3 | tr '\n' ' '))"
+        fi
+    done
+}
+# client_said NAME — the client's stderr, when it is not empty (printed after a storm).
+client_said() {
+    [ -s "$tmp/$1.err" ] && sed -e "s/^/   $1: /" "$tmp/$1.err" | head -n 5
+    [ -s "$tmp/$1.csv" ] || echo "   $1: no CSV written (exit status ${2:-?})"
+}
 J() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
 
 # csv_outcomes FILE COUNT AWAITED MODE — COUNT rows, unique ids, each with
@@ -105,6 +142,9 @@ csv_outcomes() {
     python3 - "$@" <<'PY'
 import csv, sys
 import os
+if not os.path.exists(sys.argv[1]):
+    print("   no CSV %s: the client ended before it wrote one" % sys.argv[1])
+    sys.exit(1)
 rows = list(csv.DictReader(open(sys.argv[1])))
 settled = {}
 if os.path.exists(sys.argv[1] + ".settled"):
@@ -203,13 +243,18 @@ reconnects() {
 }
 # storm_any PREFIX END — signs naming no signers, batches of 24 (4 in flight;
 # PREFIX-K.csv/.json) one after the other until the epoch second END; at most
-# 100 batches.
+# 100 batches. Each sign waits 90 s: a node retries a sign until three sign
+# deadlines (3 x 20 s) after it took it and its last attempt may start at that
+# deadline, so one that chose node-1 just before the cut (its heartbeats still
+# fresh) may end 60 s and a few ms after it was sent (seen: 60.06 s, after the
+# heal, once node-1 had the request and the retry slots met; a 60 s client
+# timeout failed it).
 storm_any() {
     local k
     for ((k = 0; k < 100 && $(date +%s) < $2; k++)); do
-        run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 24 --concurrency 4 \
-            --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" \
-            --timeout 60 --json --csv "$1-$k.csv" >"$1-$k.json" 2>"$1-$k.err"
+        runb "$(($(storm_s 24) + 90))" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 \
+            --count 24 --concurrency 4 --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" \
+            --timeout 90 --json --csv "$1-$k.csv" >"$1-$k.json" 2>"$1-$k.err"
     done
 }
 # any_ok CSV... — at least one row, and every row an ok outcome with no error, no
@@ -316,7 +361,7 @@ setup_s=$(($(date +%s) - T_START))
 scale=$(((setup_s + SETUP_REF_S - 1) / SETUP_REF_S))
 [ "$scale" -lt 1 ] && scale=1
 [ "$scale" -gt 3 ] && scale=3
-LIMIT=$((LIMIT * scale))
+LIMIT=$((LIMIT * scale)) SCALE=$scale
 DEADLINE=$((T_START + LIMIT))
 echo "ha: setup took ${setup_s} s (${SETUP_REF_S} s when not overloaded): time limit ${LIMIT} s" \
      "(load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -330,11 +375,11 @@ for i in 1 2 3; do RC0[$i]=$(reconnects "$i"); done
 base=$(sessions sign) base_all=$(sessions sign "") base_rs=$(sessions reshare)
 base_rs_all=$(sessions reshare "") base_rt=$(retries sign) base_rs_rt=$(retries reshare)
 base_dis=$(msum mpc_key_attempts_discarded_total) ADOPTED0=$(adopted)
-run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count "$SIGNS" --concurrency 4 \
-    --rotate-signers 2 --timeout 90 --json --csv "$tmp/kill-sign.csv" >"$tmp/kill-sign.json" \
+runb "$(storm_s "$SIGNS")" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count "$SIGNS" \
+    --concurrency 4 --rotate-signers 2 --timeout 90 --json --csv "$tmp/kill-sign.csv" >"$tmp/kill-sign.json" \
     2>"$tmp/kill-sign.err" &
 p_sign=$!
-run bench reshare "${P[@]}" --wallet-prefix hr --wallets "$RESHARES" --count "$RESHARES" \
+runb "$(storm_s $((RESHARES * 10)))" bench reshare "${P[@]}" --wallet-prefix hr --wallets "$RESHARES" --count "$RESHARES" \
     --concurrency 2 --threshold 2 --timeout 120 --json --csv "$tmp/kill-rs.csv" \
     >"$tmp/kill-rs.json" 2>"$tmp/kill-rs.err" &
 p_rs=$!
@@ -344,6 +389,9 @@ ha_nats_kill "$victim"
 check "SIGKILL nats-$victim (it held $most of the connections) during the storm" $?
 wait "$p_sign"; rc_sign=$?
 wait "$p_rs"; rc_rs=$?
+client_said kill-sign $rc_sign
+client_said kill-rs $rc_rs
+gone
 settle "$tmp/kill-sign.csv" "$tmp/kill-sign.json" 2
 settle "$tmp/kill-rs.csv" "$tmp/kill-rs.json" 3
 csv_outcomes "$tmp/kill-sign.csv" "$SIGNS" 2 "$STRICT"
@@ -389,11 +437,11 @@ base=$(sessions sign) base_all=$(sessions sign "") base_rt=$(retries sign) ADOPT
 CC=8
 maj=
 for i in 1 2 3; do [ "$i" != "$cut" ] && maj="${maj:+$maj,}tls://$HA_NET.1$i:4222"; done
-MPC_NATS_URL_HA=$maj run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count "$SIGNS" \
-    --concurrency 4 --rotate-signers 2 --timeout 90 --json --csv "$tmp/cut-sign.csv" \
+MPC_NATS_URL_HA=$maj runb "$(storm_s "$SIGNS")" bench sign "${P[@]}" --wallet-prefix hk \
+    --wallets 8 --count "$SIGNS" --concurrency 4 --rotate-signers 2 --timeout 90 --json --csv "$tmp/cut-sign.csv" \
     >"$tmp/cut-sign.json" 2>"$tmp/cut-sign.err" &
 p_sign=$!
-MPC_NATS_URL_HA=tls://$HA_NET.1$cut:4222 run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 \
+MPC_NATS_URL_HA=tls://$HA_NET.1$cut:4222 runb "$(storm_s "$CC")" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 \
     --count "$CC" --concurrency 2 --rotate-signers 2 --timeout 90 --json --csv "$tmp/cutc-sign.csv" \
     >"$tmp/cutc-sign.json" 2>"$tmp/cutc-sign.err" &
 p_cc=$!
@@ -420,8 +468,10 @@ done
 echo "   stream leaders before the cut: $leaders0; on the majority: ${elected:-not elected within ${CUT_S} s}"
 ha_net_heal "nats-$cut"
 check "link of nats-$cut up after ${CUT_S}s" $?
-wait "$p_sign"
+wait "$p_sign"; rc_sign=$?
 wait "$p_cc"; rc_cc=$?
+client_said cut-sign $rc_sign
+gone
 settle "$tmp/cut-sign.csv" "$tmp/cut-sign.json" 2
 settle "$tmp/cutc-sign.csv" "$tmp/cutc-sign.json" 2
 csv_outcomes "$tmp/cut-sign.csv" "$SIGNS" 2 any
@@ -446,12 +496,12 @@ printf 'ha node partition' >"$tmp/msg"
 ha_net_cut node-1
 check "link of node-1 down" $?
 t_cut=$(date +%s)
-run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 10 --concurrency 4 \
-    --signers node-2,node-3 --timeout 60 --json --csv "$tmp/nc-23.csv" >"$tmp/nc-23.json" \
+runb "$(storm_s 10)" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 10 \
+    --concurrency 4 --signers node-2,node-3 --timeout 60 --json --csv "$tmp/nc-23.csv" >"$tmp/nc-23.json" \
     2>"$tmp/nc-23.err" &
 p23=$!
-run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 4 --concurrency 4 \
-    --signers node-1,node-2 --timeout 60 --json --csv "$tmp/nc-12.csv" >"$tmp/nc-12.json" \
+runb "$(storm_s 4)" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 4 \
+    --concurrency 4 --signers node-1,node-2 --timeout 60 --json --csv "$tmp/nc-12.csv" >"$tmp/nc-12.json" \
     2>"$tmp/nc-12.err" &
 p12=$!
 if [ "$LIVE" = 1 ]; then
@@ -465,8 +515,8 @@ if [ "$LIVE" = 1 ]; then
     # the cut lasts NODE_CUT_S or until they end, whichever is later.
     sleep $(( t_cut + 5 - $(date +%s) > 0 ? t_cut + 5 - $(date +%s) : 0 ))
     t_late=$(date +%s%N)
-    run bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 16 --concurrency 4 \
-        --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" --timeout 30 --json \
+    runb "$(storm_s 16)" bench sign "${P[@]}" --wallet-prefix hk --wallets 8 --count 16 \
+        --concurrency 4 --node-pids "${NODE_PID[1]},${NODE_PID[2]},${NODE_PID[3]}" --timeout 30 --json \
         --csv "$tmp/nc-late.csv" >"$tmp/nc-late.json" 2>"$tmp/nc-late.err"
     rc_late=$? late_ms=$((($(date +%s%N) - t_late) / 1000000))
 fi
