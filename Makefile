@@ -343,9 +343,11 @@ ctime: deps
 # five-party sessions took 734 s under tsan at a load of 80 on 2 cores).
 # die_after_fork=0: test_faults forks a child that must die by the fault it
 # injects, and that child starts a cluster's threads (tsan would exit first).
-# node/: the resolver (test_keyconfirm), retry, keystate threads and the watchdog.
+# node/: the resolver (test_keyconfirm, test_keyconfirm_serve), its due-time queue
+# (test_duequeue), retry, keystate threads and the watchdog.
 TSAN_TESTS ?= $(filter tests/unit/common/test_log tests/unit/common/test_secmem_pool \
                tests/unit/transport/% tests/unit/session/% tests/unit/node/test_keyconfirm \
+               tests/unit/node/test_keyconfirm_serve tests/unit/node/test_duequeue \
                tests/unit/node/test_retry tests/unit/node/test_keystate \
                tests/unit/node/test_keystate_node tests/unit/node/test_watchdog,$(UNIT_BIN:$(B)/%=%))
 tsan: deps
