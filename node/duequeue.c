@@ -143,6 +143,53 @@ node_duequeue_stop(struct node_duequeue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
+static void *
+duequeue_main(void *arg)
+{
+    struct node_duequeue *q = arg;
+    struct node_duequeue_item *it;
+    while ((it = node_duequeue_take(q)) != NULL) {
+        uint64_t delay_ms = q->work(q->scan_arg, it);
+        if (delay_ms == 0) {
+            free(it);
+        } else {
+            node_duequeue_again(q, it, delay_ms);
+        }
+    }
+    return NULL;
+}
+
+mpc_status
+node_duequeue_start(struct node_duequeue *q, size_t max,
+                    void (*scan)(struct node_duequeue *q, void *arg), node_duequeue_work_fn work,
+                    void *arg)
+{
+    if (node_duequeue_init(q, max, scan, arg) != MPC_OK) {
+        return MPC_ERR_INTERNAL;
+    }
+    q->work = work;
+    scan(q, arg);
+    if (pthread_create(&q->thread, NULL, duequeue_main, q) != 0) {
+        node_duequeue_destroy(q);
+        return MPC_ERR_INTERNAL;
+    }
+    return MPC_OK;
+}
+
+void
+node_duequeue_join(struct node_duequeue *q)
+{
+    node_duequeue_stop(q);
+    pthread_join(q->thread, NULL);
+}
+
+void
+node_duequeue_end(struct node_duequeue *q)
+{
+    node_duequeue_join(q);
+    node_duequeue_destroy(q);
+}
+
 uint64_t
 node_duequeue_backoff_ms(uint32_t tries, uint64_t min_ms, uint64_t max_ms)
 {

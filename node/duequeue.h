@@ -7,9 +7,9 @@
  * reads the markers again once the queue ran empty.
  *
  * THREAD SAFETY: q->mu guards every field; functions ending in _locked are
- * called with it held, the others take it. The worker thread calls
- * node_duequeue_take, which waits on q->cv, and gives an item back with
- * node_duequeue_again or frees it.
+ * called with it held, the others take it. node_duequeue_start runs the
+ * worker thread: it takes each item when due (node_duequeue_take, waiting on
+ * q->cv), calls work, and gives the item back or frees it.
  */
 #ifndef MPC_NODE_DUEQUEUE_H
 #define MPC_NODE_DUEQUEUE_H
@@ -38,7 +38,9 @@ struct node_duequeue {
     int rescan;                       /* an id did not fit: scan the store when empty */
     int stop;                         /* the worker: return NULL from take */
     void (*scan)(struct node_duequeue *q, void *arg); /* re-adds every marked id (no mu held) */
-    void *scan_arg;                                   /* its argument */
+    void *scan_arg;                                   /* its argument, and work's */
+    uint64_t (*work)(void *arg, struct node_duequeue_item *it); /* the worker's step */
+    pthread_t thread;                                           /* the worker (started) */
 };
 
 /* Initialises q (monotonic waits). scan re-adds the store's ids.
@@ -46,6 +48,27 @@ struct node_duequeue {
 MPC_MUST_CHECK mpc_status node_duequeue_init(struct node_duequeue *q, size_t max,
                                              void (*scan)(struct node_duequeue *q, void *arg),
                                              void *scan_arg);
+
+/*
+ * One attempt at it->rid (the worker thread; no lock held). Returns: 0 when
+ * the id is done (the item is freed), else the delay in ms before the next
+ * attempt (node_duequeue_again).
+ */
+typedef uint64_t (*node_duequeue_work_fn)(void *arg, struct node_duequeue_item *it);
+
+/* node_duequeue_init, then q->scan once (before the caller's intake runs),
+ * then the worker thread. On failure nothing is left to stop.
+ * Returns: MPC_OK or MPC_ERR_INTERNAL. */
+MPC_MUST_CHECK mpc_status node_duequeue_start(struct node_duequeue *q, size_t max,
+                                              void (*scan)(struct node_duequeue *q, void *arg),
+                                              node_duequeue_work_fn work, void *arg);
+
+/* Stops and joins the worker; q stays usable for reading until destroyed. */
+void node_duequeue_join(struct node_duequeue *q);
+
+/* node_duequeue_join, then node_duequeue_destroy (queued ids keep
+ * their store markers: the next start takes them up). */
+void node_duequeue_end(struct node_duequeue *q);
 
 /* Frees the queued items (their store markers stay) and the lock. No thread may use q. */
 void node_duequeue_destroy(struct node_duequeue *q);

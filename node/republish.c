@@ -15,10 +15,9 @@
 #include "node/store/unpub.h"
 
 struct node_republish {
-    struct node_daemon *d;  /* owner (borrowed) */
-    struct node_duequeue q; /* requests whose results wait for their PubAck; q.mu also
-                               guards acked */
-    pthread_t thread;
+    struct node_daemon *d;                 /* owner (borrowed) */
+    struct node_duequeue q;                /* requests whose results wait for their PubAck, and the
+                                              republisher thread; q.mu also guards acked */
     char *acked[NODE_REPUBLISH_ACKED_MAX]; /* ids whose marker may go (malloc'ed) */
     size_t n_acked;
 };
@@ -216,24 +215,19 @@ republish_one(struct node_daemon *d, const char *rid, uint32_t tries)
     return 1;
 }
 
-static void *
-republish_main(void *arg)
+/* The republisher's step (node_duequeue's work). */
+static uint64_t
+republish_step(void *arg, struct node_duequeue_item *it)
 {
     struct node_republish *r = arg;
-    struct node_duequeue_item *it;
-    while ((it = node_duequeue_take(&r->q)) != NULL) {
-        if (!republish_one(r->d, it->rid, it->tries)) {
-            free(it);
-            continue;
-        }
-        uint64_t ms =
-            node_duequeue_backoff_ms(it->tries, NODE_REPUBLISH_MIN_MS, NODE_REPUBLISH_MAX_MS);
-        node_metrics_add(&r->d->m.republish_retries);
-        mpc_log(MPC_LOG_WARN, "node", "result_republish_retry", "request=%s attempt=%u in_ms=%llu",
-                it->rid, it->tries + 1, (unsigned long long)ms);
-        node_duequeue_again(&r->q, it, ms);
+    if (!republish_one(r->d, it->rid, it->tries)) {
+        return 0;
     }
-    return NULL;
+    uint64_t ms = node_duequeue_backoff_ms(it->tries, NODE_REPUBLISH_MIN_MS, NODE_REPUBLISH_MAX_MS);
+    node_metrics_add(&r->d->m.republish_retries);
+    mpc_log(MPC_LOG_WARN, "node", "result_republish_retry", "request=%s attempt=%u in_ms=%llu",
+            it->rid, it->tries + 1, (unsigned long long)ms);
+    return ms;
 }
 
 mpc_status
@@ -244,13 +238,9 @@ node_republish_start(struct node_daemon *d)
         return MPC_ERR_NOMEM;
     }
     r->d = d;
-    if (node_duequeue_init(&r->q, NODE_REPUBLISH_QUEUE_MAX, scan_markers, r) != MPC_OK) {
-        free(r);
-        return MPC_ERR_INTERNAL;
-    }
-    scan_markers(&r->q, r); /* before intake: what a killed node logged but never got out */
-    if (pthread_create(&r->thread, NULL, republish_main, r) != 0) {
-        node_duequeue_destroy(&r->q);
+    /* the scan runs before intake: what a killed node logged but never got out */
+    if (node_duequeue_start(&r->q, NODE_REPUBLISH_QUEUE_MAX, scan_markers, republish_step, r) !=
+        MPC_OK) {
         free(r);
         return MPC_ERR_INTERNAL;
     }
@@ -265,8 +255,7 @@ node_republish_stop(struct node_daemon *d)
     if (r == NULL) {
         return;
     }
-    node_duequeue_stop(&r->q);
-    pthread_join(r->thread, NULL);
+    node_duequeue_join(&r->q);
     char **ids = NULL;
     size_t n = node_republish_take_acked(d, &ids);
     markers_drop(d, ids, n); /* acknowledged: no republish next start */

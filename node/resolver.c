@@ -39,8 +39,8 @@
 
 struct node_resolver {
     struct node_daemon *d;  /* owner (borrowed) */
-    struct node_duequeue q; /* request ids with a pend/ marker, and when each is next due */
-    pthread_t thread;       /* the resolver thread */
+    struct node_duequeue q; /* request ids with a pend/ marker, when each is next due, and
+                               the resolver thread */
 };
 
 /* One pending key of a request. */
@@ -401,21 +401,15 @@ resolve_one(struct node_daemon *d, const char *rid)
     return st != MPC_OK;
 }
 
-static void *
-resolver_main(void *arg)
+/* The resolver's step (node_duequeue's work). */
+static uint64_t
+resolve_step(void *arg, struct node_duequeue_item *it)
 {
     struct node_resolver *r = arg;
-    struct node_duequeue_item *it;
-    while ((it = node_duequeue_take(&r->q)) != NULL) {
-        if (resolve_one(r->d, it->rid)) {
-            node_duequeue_again(&r->q, it,
-                                node_duequeue_backoff_ms(it->tries, NODE_RESOLVE_RETRY_MIN_MS,
-                                                         NODE_RESOLVE_RETRY_MAX_MS));
-        } else {
-            free(it);
-        }
-    }
-    return NULL;
+    return resolve_one(r->d, it->rid)
+               ? node_duequeue_backoff_ms(it->tries, NODE_RESOLVE_RETRY_MIN_MS,
+                                          NODE_RESOLVE_RETRY_MAX_MS)
+               : 0;
 }
 
 mpc_status
@@ -426,13 +420,9 @@ node_resolver_start(struct node_daemon *d)
         return MPC_ERR_NOMEM;
     }
     r->d = d;
-    if (node_duequeue_init(&r->q, NODE_RESOLVE_QUEUE_MAX, scan_markers, r) != MPC_OK) {
-        free(r);
-        return MPC_ERR_INTERNAL;
-    }
-    scan_markers(&r->q, r); /* before intake: a restarted node resolves what it left pending */
-    if (pthread_create(&r->thread, NULL, resolver_main, r) != 0) {
-        node_duequeue_destroy(&r->q);
+    /* the scan runs before intake: a restarted node resolves what it left pending */
+    if (node_duequeue_start(&r->q, NODE_RESOLVE_QUEUE_MAX, scan_markers, resolve_step, r) !=
+        MPC_OK) {
         free(r);
         return MPC_ERR_INTERNAL;
     }
@@ -447,10 +437,7 @@ node_resolver_stop(struct node_daemon *d)
     if (r == NULL) {
         return;
     }
-    node_duequeue_stop(&r->q);
-    pthread_join(r->thread, NULL);
+    node_duequeue_end(&r->q); /* queued requests keep their pend/ markers */
     d->resolver = NULL;
-    node_duequeue_destroy(
-        &r->q); /* their markers stay in the store: the next start resolves them */
     free(r);
 }

@@ -1,7 +1,7 @@
 /*
  * test_duequeue.c — node/duequeue.h: ids taken in due order and not before,
  * no id queued twice, a full queue scans the store's markers once empty,
- * kick, backoff, stop wakes the worker.
+ * kick, backoff, stop wakes the worker, the worker thread retries and ends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "node/duequeue.h"
@@ -130,6 +131,55 @@ test_duequeue_stop_wakes_the_worker(void **state)
     node_duequeue_destroy(&q);
 }
 
+/* The worker of test_duequeue_worker: each id fails once, then is done. */
+struct fake_work {
+    struct fake_store store;
+    pthread_mutex_t mu;
+    int steps;
+    int done;
+};
+
+static void
+work_scan(struct node_duequeue *q, void *arg)
+{
+    fake_scan(q, &((struct fake_work *)arg)->store);
+}
+
+static uint64_t
+work_step(void *arg, struct node_duequeue_item *it)
+{
+    struct fake_work *w = arg;
+    pthread_mutex_lock(&w->mu);
+    w->steps++;
+    w->done += it->tries > 0;
+    pthread_mutex_unlock(&w->mu);
+    return it->tries == 0 ? 5 : 0; /* once more in 5 ms, then freed */
+}
+
+static void
+test_duequeue_worker(void **state)
+{
+    (void)state;
+    struct fake_work w = {{{"a", "b"}, 2, 0}, PTHREAD_MUTEX_INITIALIZER, 0, 0};
+    struct node_duequeue q;
+    assert_int_equal(node_duequeue_start(&q, 8, work_scan, work_step, &w), MPC_OK);
+    assert_int_equal(w.store.scans, 1); /* the markers were read before start returned */
+    int done = 0;
+    for (int i = 0; i < 2000 && done < 2; i++) { /* bounded: 2000 x 5 ms */
+        pthread_mutex_lock(&w.mu);
+        done = w.done;
+        pthread_mutex_unlock(&w.mu);
+        if (done < 2) {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_int_equal(done, 2);
+    assert_int_equal(node_duequeue_count(&q), 0);
+    node_duequeue_end(&q);
+    assert_int_equal(w.steps, 4); /* each id: a failed step, then the step that ended it */
+}
+
 int
 main(void)
 {
@@ -138,6 +188,7 @@ main(void)
         cmocka_unit_test(test_duequeue_full_then_scan),
         cmocka_unit_test(test_duequeue_kick_and_backoff),
         cmocka_unit_test(test_duequeue_stop_wakes_the_worker),
+        cmocka_unit_test(test_duequeue_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
