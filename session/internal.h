@@ -223,6 +223,16 @@ mpc_status session_keylock_take(struct session_manager *m, const char *wallet,
 /* Returns a lock taken with session_keylock_take. */
 void session_keylock_give(struct session_manager *m, const char *wallet, const char *key_type);
 
+/* ---- config.c ---- */
+
+/* Returns: MPC_OK if c can start a manager (a valid self id that is the peer
+ * table's own, workers 1..256, every limit and deadline non-zero), else
+ * MPC_ERR_CONFIG. */
+mpc_status session_config_check(const session_config *c);
+/* Returns: 1 if id is one subject token: 1..SESSION_NODE_ID_MAX of
+ * [A-Za-z0-9_-]. */
+int session_valid_id(const char *id);
+
 /* ---- manager.c ---- */
 
 /* Queues s on the run queue unless it is already scheduled or terminal.

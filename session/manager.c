@@ -31,30 +31,6 @@
 #define SESSION_MAX_PARTIES    255
 #define SESSION_SHUTDOWN_GRACE 30000 /* ms to wait for failed sessions to end */
 
-void
-session_config_default(session_config *c)
-{
-    if (c == NULL) {
-        return;
-    }
-    memset(c, 0, sizeof *c);
-    c->workers = 4;
-    c->max_sessions = 64;
-    c->mailbox_cap = 256;
-    c->park_max = 1024;
-    c->barrier_timeout_ms = 10000;
-    c->keygen_deadline_ms = 120000;
-    c->sign_deadline_ms = 30000;
-    c->reshare_deadline_ms = 120000;
-    c->idle_timeout_ms = 30000;
-    c->janitor_tick_ms = 50;
-    c->tombstone_max = 4096;
-    c->tombstone_ttl_ms = 120000;
-    c->gone_grace_ms = 1000;
-    c->abort_grace_ms = 200;
-    c->gone_responder = 1;
-}
-
 const char *
 session_state_name(session_state s)
 {
@@ -93,24 +69,6 @@ session_sid_hex(const uint8_t sid[SESSION_SID_LEN], char out[SESSION_SID_HEX_LEN
     if (mpc_hex_encode(out, SESSION_SID_HEX_LEN + 1, sid, SESSION_SID_LEN) != MPC_OK) {
         out[0] = '\0';
     }
-}
-
-/* A node id must be one subject token: 1..64 of [A-Za-z0-9_-]. */
-static int
-mgr_valid_id(const char *id)
-{
-    size_t n = id == NULL ? 0 : strlen(id);
-    if (n == 0 || n > SESSION_NODE_ID_MAX) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* ------------------------------------------------------------ references */
@@ -358,19 +316,6 @@ session_manager_permits_free(session_manager *m)
 
 /* ------------------------------------------------------------ create / destroy */
 
-static mpc_status
-mgr_check_config(const session_config *c)
-{
-    if (!mgr_valid_id(c->self_id) || c->peers == NULL ||
-        strcmp(transport_identity_node_id(transport_peer_table_self(c->peers)), c->self_id) != 0 ||
-        c->workers == 0 || c->workers > 256 || c->max_sessions == 0 || c->mailbox_cap == 0 ||
-        c->park_max == 0 || c->barrier_timeout_ms == 0 || c->keygen_deadline_ms == 0 ||
-        c->sign_deadline_ms == 0 || c->reshare_deadline_ms == 0 || c->janitor_tick_ms == 0) {
-        return MPC_ERR_CONFIG;
-    }
-    return MPC_OK;
-}
-
 static void
 mgr_init_sync(struct session_manager *m)
 {
@@ -456,7 +401,7 @@ session_manager_create(session_manager **out, const session_config *cfg, transpo
     if (cfg == NULL || t == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    mpc_status st = mgr_check_config(cfg);
+    mpc_status st = session_config_check(cfg);
     if (st != MPC_OK) {
         return st;
     }
@@ -584,7 +529,7 @@ mgr_check_spec(const struct session_manager *m, const session_spec *sp)
         return MPC_ERR_INVALID_ARG;
     }
     for (uint32_t i = 0; i < sp->n_parties; i++) {
-        if (!mgr_valid_id(sp->party_ids[i])) {
+        if (!session_valid_id(sp->party_ids[i])) {
             return MPC_ERR_INVALID_ARG;
         }
         for (uint32_t j = 0; j < i; j++) {
