@@ -101,8 +101,10 @@ node_peerresult_check(const uint8_t *data, size_t len, const struct node_peerres
         st = MPC_ERR_MSG_WRONG_SESSION;
     } else if (r->status_code != 0) {
         st = MPC_ERR_GONE;
-    } else if (!result_signature(r, w, sig, recid)) {
-        st = MPC_ERR_MSG_MALFORMED; /* a success without its signature */
+    } else if (!result_signature(r, w, sig, recid) ||
+               (r->presig_used.len != 0 &&
+                (r->presig_used.len != 32 || w->key_type != MPC__KEY_TYPE__KEY_TYPE_SECP256K1))) {
+        st = MPC_ERR_MSG_MALFORMED; /* a success without its signature, or a bad presig_id */
     } else if (!signature_verifies(w, sig)) {
         st = MPC_ERR_VERIFY_FAILED;
     }
@@ -114,6 +116,16 @@ node_peerresult_check(const uint8_t *data, size_t len, const struct node_peerres
     }
     *res = r;
     return MPC_OK;
+}
+
+int
+node_peerresult_presig(const Mpc__Result *r, uint8_t id[32])
+{
+    if (r == NULL || r->presig_used.len != 32) {
+        return 0;
+    }
+    memcpy(id, r->presig_used.data, 32);
+    return 1;
 }
 
 int

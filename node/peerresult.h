@@ -62,7 +62,9 @@ struct node_peerresult_want {
  *      mpc__result__free_unpacked), NULL otherwise; sig (64 bytes) and *recid.
  * Returns: MPC_OK (adopt it); MPC_ERR_NOT_FOUND (nothing logged);
  *          MPC_ERR_GONE (the peer logged a failure of the request: a final
- *          answer, it joins no further attempt); MPC_ERR_MSG_MALFORMED (undecodable);
+ *          answer, it joins no further attempt); MPC_ERR_MSG_MALFORMED (undecodable,
+ *          a success without its signature, or a presig_used that is not a
+ *          32-byte id of an ECDSA sign);
  * MPC_ERR_MSG_BAD_SIGNATURE (not signed by w->peer); MPC_ERR_MSG_WRONG_SESSION (another request,
  *          key type or version); MPC_ERR_VERIFY_FAILED (the signature does not
  *          verify); MPC_ERR_INVALID_ARG.
@@ -70,6 +72,14 @@ struct node_peerresult_want {
 MPC_MUST_CHECK mpc_status node_peerresult_check(const uint8_t *data, size_t len,
                                                 const struct node_peerresult_want *w,
                                                 Mpc__Result **res, uint8_t sig[64], uint8_t *recid);
+
+/*
+ * The presignature a checked result r says its signature was made with
+ * (Result.presig_used: an ECDSA sign served online, DESIGN §7), so that the
+ * adopting node's own result says the same.
+ * Out: id (32 bytes) when present. Returns: 1 if present, 0 if not.
+ */
+int node_peerresult_presig(const Mpc__Result *r, uint8_t id[32]);
 
 /*
  * The key a peer's sign result must verify under (node_peerresult_want.group_pk):

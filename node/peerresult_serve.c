@@ -139,6 +139,8 @@ adopt(struct node_subjob *sj, const Mpc__Result *r, const uint8_t sig[64], uint8
     sj->failed_peer[0] = '\0';
     sj->disputed[0][0] = sj->disputed[1][0] = '\0';
     sj->failed_round = 0;
+    /* served online: the copy names its presignature (checked: 32 bytes, ECDSA) */
+    sj->presig_used = node_peerresult_presig(r, sj->presig_id);
     sj->started = 0; /* no session result to decode: the finisher publishes these fields */
     (void)peer;
 }

@@ -59,6 +59,8 @@ setup(void **state)
     return 0;
 }
 
+static const uint8_t *make_presig; /* Result.presig_used of the next make(), or NULL */
+
 /* A signed sign Result by `signer` with identity key sk. */
 static uint8_t *
 make(int key_type, mpc_status st, uint32_t version, const uint8_t *digest, const char *signer,
@@ -93,6 +95,7 @@ make(int key_type, mpc_status st, uint32_t version, const uint8_t *digest, const
         .threshold = 2,
         .node_id = signer,
         .request_digest = digest,
+        .presig_used = make_presig,
     };
     uint8_t *enc = NULL, *out = NULL;
     size_t el = 0;
@@ -158,6 +161,43 @@ test_peerresult_adopts_a_valid_success(void **state)
     (void)state;
     adopts_valid(MPC__KEY_TYPE__KEY_TYPE_ED25519);
     adopts_valid(MPC__KEY_TYPE__KEY_TYPE_SECP256K1);
+}
+
+/* A copy served online names its presignature, and the adopter takes it over;
+ * a presig_used on anything but an ECDSA sign is refused as malformed. */
+static void
+test_peerresult_presig_used(void **state)
+{
+    (void)state;
+    uint8_t id[32], got[32];
+    randombytes_buf(id, sizeof id);
+    size_t len = 0;
+    struct node_peerresult_want w = want(MPC__KEY_TYPE__KEY_TYPE_SECP256K1);
+    make_presig = id;
+    uint8_t *b =
+        make(MPC__KEY_TYPE__KEY_TYPE_SECP256K1, MPC_OK, 2, F.digest, "node-3", F.id_sk, 0, &len);
+    Mpc__Result *r = NULL;
+    uint8_t sig[64], recid = 0;
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_OK);
+    memset(got, 0, sizeof got);
+    assert_int_equal(node_peerresult_presig(r, got), 1);
+    assert_memory_equal(got, id, 32);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+
+    w = want(MPC__KEY_TYPE__KEY_TYPE_ED25519); /* an EdDSA sign has no presignature */
+    b = make(MPC__KEY_TYPE__KEY_TYPE_ED25519, MPC_OK, 2, F.digest, "node-3", F.id_sk, 0, &len);
+    assert_int_equal(check(b, len, &w, 0), MPC_ERR_MSG_MALFORMED);
+    free(b);
+    make_presig = NULL;
+
+    w = want(MPC__KEY_TYPE__KEY_TYPE_SECP256K1); /* served by dkls-sign: nothing to take over */
+    b = make(MPC__KEY_TYPE__KEY_TYPE_SECP256K1, MPC_OK, 2, F.digest, "node-3", F.id_sk, 0, &len);
+    assert_int_equal(node_peerresult_check(b, len, &w, &r, sig, &recid), MPC_OK);
+    assert_int_equal(node_peerresult_presig(r, got), 0);
+    mpc__result__free_unpacked(r, NULL);
+    free(b);
+    assert_int_equal(node_peerresult_presig(NULL, got), 0);
 }
 
 static void
@@ -373,6 +413,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_peerresult_adopts_a_valid_success),
+        cmocka_unit_test(test_peerresult_presig_used),
         cmocka_unit_test(test_peerresult_refusals_each_with_its_code),
         cmocka_unit_test(test_peerresult_bad_args),
         cmocka_unit_test(test_peerresult_taproot),
