@@ -235,6 +235,16 @@ render_presign(FILE *f, struct node_daemon *d)
             s.orders_sent);
     counter(f, "mpc_presig_orders_refused_total", "Peers' presign orders refused.", NULL,
             s.orders_refused);
+    fputs("# HELP mpc_presig_order_refusals_total Peers' presign orders refused, by status.\n"
+          "# TYPE mpc_presig_order_refusals_total counter\n",
+          f);
+    for (int k = 0; k < NODE_PRESIGN_REFUSAL_KINDS; k++) { /* [0] 449, [k] 670 + k */
+        if (s.refused_by[k] != 0) {
+            mpc_status st = k == 0 ? MPC_ERR_PRESIG_SET_COMMITTEE : (mpc_status)(670 + k);
+            fprintf(f, "mpc_presig_order_refusals_total{status=\"%s\"} %llu\n", mpc_status_name(st),
+                    (unsigned long long)s.refused_by[k]);
+        }
+    }
     counter(f, "mpc_presig_sessions_done_total", "Presign sessions ended DONE.", NULL,
             s.sessions_done);
     counter(f, "mpc_presig_sessions_failed_total", "Presign sessions that failed.", NULL,

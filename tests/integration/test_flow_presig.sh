@@ -17,6 +17,9 @@
 #     the next sign is served online;
 #   - a replayed sign request is answered from the request log: the same
 #     signature and presig_used, no presignature taken for it;
+#   - replayed online messages (captured on node-2's subjects, published
+#     again by node-1's user) are answered GONE and run nothing;
+#   - a malformed presign order is refused and counted by status on /metrics;
 #   - a reshare empties the pool of the retired version (logged discard),
 #     and the refilled pool of the new version signs.
 # Prints "N passed, M failed".
@@ -25,7 +28,7 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000 CL_BARRIER_MS=4000 # quick redelivery and barrier failure
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 39
+expect_checks 44
 tmp=$(mktemp -d)
 POOL=3
 POINTS=(presig_before_take presig_after_take presig_after_online)
@@ -107,6 +110,62 @@ cli sign --request "$tmp/on1.req" --x-msg-id ps-on-1-again --public-key "$PK" --
 check "a replayed request gets the same signature and presig_used, no new online sign" \
     $([ "$(js replay ecdsa_r)" = "$(js on1 ecdsa_r)" ] && [ "$(presig replay)" = "${used[0]}" ] &&
       [ "$(node_metric 1 mpc_presig_online_signs_total)" = "$before" ]; echo $?)
+
+# A replayed online message (what a compromised signer can send again):
+# every message node-2 heard during an online sign (its direct subject and
+# the broadcasts, captured with node-2's credentials) is published again by
+# node-1's user once the sign and the refill it triggered have ended. Each
+# direct message is answered GONE (the sid is over), and nothing runs: no
+# online sign, no presignature taken, no new session on node-2.
+NP="$ROOT/tests/integration/lib/natsprobe.py"
+wait_until 120 records_at_least 1 $POOL && wait_until 60 records_at_least 2 $POOL
+python3 "$NP" 127.0.0.1 "$NATS_PORT" node-2 "$MPC_NATS_PASS_NODE2" cap \
+    'mpc.s.*.b,mpc.s.*.d.node-2' 300 >"$tmp/cap.jsonl" 2>"$tmp/cap.err" &
+cap_pid=$!
+wait_until 15 grep -q ready "$tmp/cap.err"
+sign on3 ps-on-3 "online sign 3"
+p3=$(presig on3)
+check "sign 3 under capture: served online (${p3:0:16}...), verified" \
+    $([ $RC -eq 0 ] && signed_ok on3 && [ ${#p3} -eq 64 ]; echo $?)
+wait_until 120 records_at_least 1 $POOL && wait_until 60 records_at_least 2 $POOL
+kill "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null
+sessions2() { # every session node-2 ended, whatever its op and outcome
+    curl -fsS --max-time 5 "http://127.0.0.1:${HTTP_PORT[2]}/metrics" |
+        awk 'index($0, "mpc_sessions_total{") == 1 {n += $NF} END {print n + 0}'
+}
+on_before="$(node_metric 1 mpc_presig_online_signs_total) $(node_metric 2 mpc_presig_online_signs_total)"
+rec_before=$(node_metric 2 mpc_presig_records) ses_before=$(sessions2)
+python3 - "$NP" "$NATS_PORT" "$MPC_NATS_PASS_NODE1" "$tmp/cap.jsonl" >"$tmp/replay.txt" <<'PY'
+import json, subprocess, sys
+np, port, pw, cap = sys.argv[1:5]
+direct = gone = bcast = 0
+for line in open(cap):
+    m = json.loads(line)
+    op = "reqhex" if ".d." in m["subject"] else "pubhex"
+    out = subprocess.run(["python3", np, "127.0.0.1", port, "node-1", pw, op, m["subject"], m["hex"]],
+                         capture_output=True, text=True, timeout=30).stdout.strip()
+    if op == "reqhex":
+        direct += 1
+        gone += out == "GONE"
+    else:
+        bcast += out == "allowed"
+print(direct, gone, bcast)
+PY
+read -r n_direct n_gone n_bcast <"$tmp/replay.txt"
+check "the capture holds the online sign's messages ($n_direct direct, $n_bcast broadcasts)" \
+    $([ "${n_direct:-0}" -ge 1 ]; echo $?)
+check "every replayed direct message is answered GONE ($n_gone of $n_direct)" \
+    $([ "${n_gone:-0}" = "$n_direct" ]; echo $?)
+check "the replay runs nothing: no online sign, no record taken, no sign session on node-2" \
+    $([ "$(node_metric 1 mpc_presig_online_signs_total) $(node_metric 2 mpc_presig_online_signs_total)" = "$on_before" ] &&
+      [ "$(node_metric 2 mpc_presig_records)" = "$rec_before" ] && [ "$(sessions2)" = "$ses_before" ]; echo $?)
+
+# A malformed presign order from a node user is refused and counted by status.
+python3 "$NP" 127.0.0.1 "$NATS_PORT" node-1 "$MPC_NATS_PASS_NODE1" pubhex mpc.n.node-2.presign \
+    00ff00ff >/dev/null
+malformed() { [ "$(node_metric 2 'mpc_presig_order_refusals_total{status="MPC_ERR_PRESIG_ORDER_MALFORMED"}')" -ge 1 ]; }
+wait_until 30 malformed
+check "a malformed presign order: refused, counted under its status on /metrics" $?
 
 # kill -9 of node-2 at each point of online signing.
 done_points=""

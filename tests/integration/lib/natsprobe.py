@@ -12,6 +12,12 @@ Used by tests/integration/test_nats_permissions.sh; importable or runnable:
   natsprobe.py HOST PORT USER PASS mon SUBJECT SECONDS     -> one JSON line per message seen
       ({"subject", "headers", "sha256", "len"}) until SECONDS pass or SIGTERM;
       "ready" on stderr once the subscription is confirmed
+  natsprobe.py HOST PORT USER PASS cap SUBJECT[,SUBJECT...] SECONDS -> as mon, on
+      each subject, with the payload in hex ("hex"): what a replay needs
+  natsprobe.py HOST PORT USER PASS pubhex SUBJECT HEX  -> publishes the bytes HEX
+      (core NATS, no headers); prints allowed|denied
+  natsprobe.py HOST PORT USER PASS reqhex SUBJECT HEX  -> the same as a request;
+      prints the reply, or denied/timeout
   natsprobe.py HOST PORT USER PASS flood SUBJECT COUNT FILE... -> publishes COUNT
       messages as fast as the socket takes them (core NATS, headers Nats-Msg-Id
       "flood-<i>-<sha256 prefix>" and Mpc-Client "mpc-cli"), cycling over the
@@ -146,8 +152,8 @@ class Conn:
         """Returns True if allowed, False if the server reported a violation."""
         n = len(self.errors)
         payload = payload.encode() if isinstance(payload, str) else payload
-        self._send("PUB %s %s%d\r\n" % (subject, (reply + " ") if reply else "", len(payload))
-                   + payload.decode("latin-1") + "\r\n")
+        self._send(("PUB %s %s%d\r\n" % (subject, (reply + " ") if reply else "",
+                                           len(payload))).encode() + payload + b"\r\n")
         self.ping()
         return not self._violations_since(n)
 
@@ -182,11 +188,13 @@ class Conn:
 
     def wait_msg(self, sid, timeout=None):
         """Next message of subscription sid (a JetStream delivery keeps the
-        stream subject, so matching is by sid), or None at the timeout."""
+        stream subject, so matching is by sid), or None at the timeout.
+        sid may be a list: the next message of any of them."""
+        sids = sid if isinstance(sid, list) else [sid]
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
             for i, m in enumerate(self.msgs):
-                if m[3] == sid:
+                if m[3] in sids:
                     return self.msgs.pop(i)
             try:
                 self._dispatch(deadline)
@@ -235,24 +243,31 @@ def flood(c, subject, count, paths):
     print("%d %.3f" % (count, time.monotonic() - t0) if ok else "failed", flush=True)
 
 
-def monitor(c, subject, seconds):
+def monitor(c, subject, seconds, with_payload=False):
     """Core subscription: sees every published copy, including those the
-    stream deduplicated (republished results)."""
+    stream deduplicated (republished results). subject: one, or several
+    separated by commas (cap)."""
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, True))
-    ok, sid = c.sub(subject)
-    if not ok:
-        print("denied", file=sys.stderr, flush=True)
-        return
+    sids = []
+    for subj in subject.split(","):
+        ok, sid = c.sub(subj)
+        if not ok:
+            print("denied", file=sys.stderr, flush=True)
+            return
+        sids.append(sid)
     print("ready", file=sys.stderr, flush=True)
     end = time.monotonic() + seconds
     while not stop[0] and time.monotonic() < end:
-        m = c.wait_msg(sid, 0.2)
+        m = c.wait_msg(sids, 0.2)
         if m is None:
             continue
         hdrs = parse_headers(m[4]) if len(m) > 4 else {}
-        print(json.dumps({"subject": m[0], "headers": hdrs, "len": len(m[2]),
-                          "sha256": hashlib.sha256(m[2]).hexdigest()}), flush=True)
+        rec = {"subject": m[0], "headers": hdrs, "len": len(m[2]),
+               "sha256": hashlib.sha256(m[2]).hexdigest()}
+        if with_payload:
+            rec["hex"] = m[2].hex()
+        print(json.dumps(rec), flush=True)
 
 
 def main(argv):
@@ -269,6 +284,13 @@ def main(argv):
             print("allowed" if c.sub(subject)[0] else "denied")
         elif op == "mon":
             monitor(c, subject, float(payload or "60"))
+        elif op == "cap":
+            monitor(c, subject, float(payload or "60"), with_payload=True)
+        elif op == "reqhex":
+            st, data, _ = c.request(subject, bytes.fromhex(payload))
+            print(data.decode(errors="replace") if st == "ok" else st)
+        elif op == "pubhex":
+            print("allowed" if c.pub(subject, bytes.fromhex(payload)) else "denied")
         elif op == "flood":
             flood(c, subject, int(payload), argv[8:])
         elif op == "req":
