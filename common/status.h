@@ -209,6 +209,10 @@
     X(MPC_ERR_KEYINFO_DISAGREE, 688, "nodes disagree on the key: nothing printed")                 \
     X(MPC_ERR_KEYINFO_TOO_FEW, 689, "too few nodes confirmed the key (fewer than its threshold)")
 
+/* The number of codes of the table, as a constant expression (array sizes). */
+#define MPC_STATUS_PLUS_ONE(name, value, desc) +1
+#define MPC_STATUS_COUNT                       (0 MPC_STATUS_TABLE(MPC_STATUS_PLUS_ONE))
+
 typedef enum {
 #define MPC_STATUS_ENUM(name, value, desc) name = value,
     MPC_STATUS_TABLE(MPC_STATUS_ENUM)

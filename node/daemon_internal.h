@@ -52,12 +52,14 @@
 #include "tss/keyshare.h"
 #include "tss/keytype.h"
 
-#define NODE_JOB_MAX_SUB      2u    /* sessions per request: one per key type */
-#define NODE_ERR_TEXT_MAX     200u  /* error text in a result */
-#define NODE_FETCH_TIMEOUT_MS 500u  /* intake fetch wait (also the stop latency) */
-#define NODE_METRIC_SLOTS     128u  /* status slots in metric tables */
-#define NODE_METRIC_BUCKETS   12u   /* duration histogram buckets */
-#define NODE_PENDING_NAK_MS   2000u /* redelivery of a request whose keys are being resolved */
+#define NODE_JOB_MAX_SUB      2u   /* sessions per request: one per key type */
+#define NODE_ERR_TEXT_MAX     200u /* error text in a result */
+#define NODE_FETCH_TIMEOUT_MS 500u /* intake fetch wait (also the stop latency) */
+/* status slots in metric tables: one per status, and "unknown" (it was a fixed 128 while
+ * the table grew past it: every later status was counted as "unknown") */
+#define NODE_METRIC_SLOTS   ((size_t)MPC_STATUS_COUNT + 1u)
+#define NODE_METRIC_BUCKETS 12u   /* duration histogram buckets */
+#define NODE_PENDING_NAK_MS 2000u /* redelivery of a request whose keys are being resolved */
 
 struct node_daemon;
 struct node_job;
@@ -166,10 +168,12 @@ struct node_metrics {
     uint64_t retries;               /* sign attempts scheduled after a transient failure */
     uint64_t not_selected;          /* signs this holder was not chosen for (live signer choice) */
     uint64_t key_retries; /* keygen/reshare attempts scheduled after a transient failure */
-    uint64_t key_attempts_discarded; /* pending keys of a failed attempt discarded (REDO) */
-    uint64_t republish_retries;      /* result republish attempts that failed (republish.c) */
-    uint64_t republish_ok;           /* queued results acknowledged at last */
-    uint64_t republish_gave_up;      /* queued results given up after their max age */
+    uint64_t key_attempts_discarded;     /* pending keys of a failed attempt discarded (REDO) */
+    uint64_t republish_retries;          /* result republish attempts that failed (republish.c) */
+    uint64_t republish_ok;               /* queued results acknowledged at last */
+    uint64_t republish_gave_up;          /* queued results given up after their max age */
+    uint64_t keyinfo[NODE_METRIC_SLOTS]; /* key-info queries answered, by status slot */
+    uint64_t keyinfo_dropped;            /* key-info queries dropped (undecodable) */
 };
 
 /* The daemon. */
@@ -552,6 +556,8 @@ void node_resolver_kick(struct node_daemon *d, const char *request_id);
 /* metrics.c */
 void node_metrics_outcome(struct node_metrics *m, int op, mpc_status st, uint64_t ms);
 void node_metrics_rejected(struct node_metrics *m, mpc_status st);
+/* Counts a key-info query answered with st (keyquery_serve.c). */
+void node_metrics_keyinfo(struct node_metrics *m, mpc_status st);
 void node_metrics_add(uint64_t *counter);
 /* Adds n to a metrics counter (atomic). */
 void node_metrics_add_n(uint64_t *counter, uint64_t n);

@@ -132,6 +132,7 @@ on_keyinfo_query(void *arg, const transport_msg *msg)
         node_client_keyquery_open(&q, msg->data, msg->len, (const uint8_t(*)[32])clients, n, now);
     if (!q.decoded) { /* nothing to bind an answer to */
         mpc_log(MPC_LOG_INFO, "node", "keyinfo_dropped", "status=%s", mpc_status_name(st));
+        node_metrics_add(&d->m.keyinfo_dropped);
         return TRANSPORT_REPLY_NONE;
     }
     if (st == MPC_OK) {
@@ -145,6 +146,7 @@ on_keyinfo_query(void *arg, const transport_msg *msg)
         transport_publish(d->t, msg->reply, out, out_len) != MPC_OK) {
         mpc_log(MPC_LOG_DEBUG, "node", "keyinfo_reply_failed", "reply=%s", msg->reply);
     }
+    node_metrics_keyinfo(&d->m, st);
     mpc_log(st == MPC_OK ? MPC_LOG_DEBUG : MPC_LOG_INFO, "node", "keyinfo_answered",
             "wallet=%s key_type=%d status=%s", q.wallet[0] != '\0' ? q.wallet : "-", q.key_type,
             mpc_status_name(st));

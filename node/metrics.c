@@ -69,6 +69,12 @@ node_metrics_rejected(struct node_metrics *m, mpc_status st)
     node_metrics_add(&m->rejected[status_slot(st)]);
 }
 
+void
+node_metrics_keyinfo(struct node_metrics *m, mpc_status st)
+{
+    node_metrics_add(&m->keyinfo[status_slot(st)]);
+}
+
 static const char *
 slot_name(size_t slot)
 {
@@ -141,6 +147,18 @@ render_requests(FILE *f, const struct node_metrics *m)
                     (unsigned long long)v);
         }
     }
+    fputs("# HELP mpc_keyinfo_queries_total Key-info queries answered, by status.\n"
+          "# TYPE mpc_keyinfo_queries_total counter\n",
+          f);
+    for (size_t s = 0; s < NODE_METRIC_SLOTS; s++) {
+        uint64_t v = get(&m->keyinfo[s]);
+        if (v != 0) {
+            fprintf(f, "mpc_keyinfo_queries_total{status=\"%s\"} %llu\n", slot_name(s),
+                    (unsigned long long)v);
+        }
+    }
+    counter(f, "mpc_keyinfo_dropped_total", "Key-info queries dropped unanswered (undecodable).",
+            NULL, get(&m->keyinfo_dropped));
     counter(f, "mpc_requests_republished_total", "Results republished from the request log.", NULL,
             get(&m->republished));
     counter(f, "mpc_result_republish_retries_total",

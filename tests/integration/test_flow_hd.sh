@@ -20,7 +20,7 @@ set -u
 source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 70 # every check below, when the flow runs to the end
+expect_checks 71 # every check below, when the flow runs to the end
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
@@ -216,6 +216,11 @@ check "a client that is no initiator: refused by every node (MPC_ERR_KEYINFO_UNK
 xpub_wallet nowallet w-hd-none secp256k1
 check "an unknown wallet: every node says MPC_ERR_KEYINFO_UNKNOWN_KEY, nothing printed" \
     $([ $RC -ne 0 ] && [ "$(grep -c MPC_ERR_KEYINFO_UNKNOWN_KEY "$tmp/xpub-nowallet.err")" -eq 3 ]; echo $?)
+
+kq() { node_metric 2 "mpc_keyinfo_queries_total{status=\"$1\"}"; }
+check "/metrics counts key-info answers by status (node-2: $(kq MPC_OK) OK, $(kq MPC_ERR_KEYINFO_UNKNOWN_CLIENT) unknown client, $(kq MPC_ERR_KEYINFO_UNKNOWN_KEY) unknown key)" \
+    $([ "$(kq MPC_OK)" -ge 1 ] && [ "$(kq MPC_ERR_KEYINFO_UNKNOWN_CLIENT)" = 1 ] &&
+      [ "$(kq MPC_ERR_KEYINFO_UNKNOWN_KEY)" = 1 ]; echo $?)
 
 # One compromised node: node-1 restarted with the test hook states a forged chain code, signed
 # with its real identity key. Checked on a 2-of-3 key (two agreeing replies are enough there).

@@ -83,11 +83,22 @@ test_status_wire_values_fixed(void **state)
     assert_int_equal(MPC_ERR_BAD_PASSPHRASE, 601);
 }
 
+/* The constant count sizes tables indexed by status (node/metrics.c's slots). */
+static void
+test_status_count_constant(void **state)
+{
+    (void)state;
+    assert_int_equal(MPC_STATUS_COUNT, mpc_status_count());
+    size_t slots[MPC_STATUS_COUNT];
+    assert_int_equal(sizeof slots / sizeof slots[0], mpc_status_count());
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_ok_is_zero),
+        cmocka_unit_test(test_status_count_constant),
         cmocka_unit_test(test_status_every_code_has_text_and_name),
         cmocka_unit_test(test_status_values_names_texts_unique),
         cmocka_unit_test(test_status_unknown_value),
