@@ -55,5 +55,11 @@ transport_js_msg *transport_js_msg_wrap(transport_js *js, natsMsg *m);
 
 /* Returns: the mpc_status for a JetStream call that returned s with API error code jerr. */
 mpc_status transport_js_status(natsStatus s, jsErrCode jerr);
+/* The status of a publish: as transport_js_status, except that nothing stored
+ * it because no stream leader can now (no responders, or the server's
+ * "temporarily unavailable", "not leader" or "stream offline" answers during
+ * an election or a partition) gives MPC_ERR_NO_RESPONDERS, the status every
+ * publish retry treats as transient. */
+mpc_status transport_js_publish_status(natsStatus s, jsErrCode jerr);
 
 #endif /* MPC_TRANSPORT_JETSTREAM_INTERNAL_H */

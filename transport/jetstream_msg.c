@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "transport/jetstream_internal.h"
 #include "transport/nats_options.h"
 #include "transport/subject.h"
@@ -196,6 +197,16 @@ tjs_headers(natsMsg *msg, const char *msg_id, const transport_js_header *hdrs, s
 }
 
 mpc_status
+transport_js_publish_status(natsStatus s, jsErrCode jerr)
+{
+    if (s == NATS_NO_RESPONDERS || jerr == JSClusterNotAvailErr || jerr == JSClusterNotLeaderErr ||
+        jerr == JSStreamOfflineErr) {
+        return MPC_ERR_NO_RESPONDERS;
+    }
+    return transport_js_status(s, jerr);
+}
+
+mpc_status
 transport_js_publish(transport_js *js, const char *subject, const uint8_t *data, size_t len,
                      const char *msg_id, const transport_js_header *hdrs, size_t n_hdrs,
                      uint64_t timeout_ms, transport_js_pub_ack *ack)
@@ -221,9 +232,10 @@ transport_js_publish(transport_js *js, const char *subject, const uint8_t *data,
         o.MaxWait = (int64_t)(timeout_ms != 0 ? timeout_ms : 5000);
         s = js_PublishMsg(&pa, js->js, msg, &o, &jerr);
     }
-    mpc_status st = transport_js_status(s, jerr);
-    if (s == NATS_NO_RESPONDERS) {
-        st = MPC_ERR_NO_RESPONDERS;
+    mpc_status st = transport_js_publish_status(s, jerr);
+    if (st == MPC_ERR_NATS && jerr != 0) { /* say which JetStream error (not transient) */
+        mpc_log(MPC_LOG_WARN, "transport", "js_publish_refused", "subject=%s js_err=%d", subject,
+                (int)jerr);
     }
     if (st == MPC_OK && pa != NULL) {
         TJS_COUNT(js, published);

@@ -20,6 +20,7 @@
 #include "tests/support/nats_server.h"
 #include "tests/support/test_util.h"
 #include "transport/jetstream.h"
+#include "transport/jetstream_internal.h"
 #include "transport/subject.h"
 
 static test_nats_server *g_srv;
@@ -616,6 +617,28 @@ group_teardown(void **state)
     return 0;
 }
 
+/* A publish that no stream leader can store now is transient (every publish
+ * retry goes on); other JetStream refusals are not. Seen in tests/ha: a
+ * storm client stopped with MPC_ERR_NATS while the cut server had led both
+ * streams and the majority had not elected new leaders yet. */
+static void
+test_jetstream_publish_status_leaderless(void **state)
+{
+    (void)state;
+    assert_int_equal(transport_js_publish_status(NATS_NO_RESPONDERS, 0), MPC_ERR_NO_RESPONDERS);
+    assert_int_equal(transport_js_publish_status(NATS_ERR, JSClusterNotAvailErr),
+                     MPC_ERR_NO_RESPONDERS);
+    assert_int_equal(transport_js_publish_status(NATS_ERR, JSClusterNotLeaderErr),
+                     MPC_ERR_NO_RESPONDERS);
+    assert_int_equal(transport_js_publish_status(NATS_ERR, JSStreamOfflineErr),
+                     MPC_ERR_NO_RESPONDERS);
+    assert_int_equal(transport_js_publish_status(NATS_ERR, JSInsufficientResourcesErr),
+                     MPC_ERR_NATS);
+    assert_int_equal(transport_js_publish_status(NATS_ERR, JSStreamNotFoundErr), MPC_ERR_NOT_FOUND);
+    assert_int_equal(transport_js_publish_status(NATS_OK, 0), MPC_OK);
+    assert_int_equal(transport_js_publish_status(NATS_TIMEOUT, 0), MPC_ERR_TIMEOUT);
+}
+
 int
 main(void)
 {
@@ -625,6 +648,7 @@ main(void)
         cmocka_unit_test(test_jetstream_server_list),
         cmocka_unit_test(test_jetstream_fetch_ack_metadata),
         cmocka_unit_test(test_jetstream_publish_retry_bounded),
+        cmocka_unit_test(test_jetstream_publish_status_leaderless),
         cmocka_unit_test(test_jetstream_nak_redelivers),
         cmocka_unit_test(test_jetstream_unacked_redelivered_after_rebind),
         cmocka_unit_test(test_jetstream_interest_each_node_sees_request),
