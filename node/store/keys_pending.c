@@ -148,7 +148,7 @@ kp_commit_compact(node_store *s, node_store_txn **txn, mpc_status st, int wiped,
         return st;
     }
     st = node_store_txn_commit(txn);
-    if (st == MPC_OK && wiped && node_store_compact(s) != MPC_OK) {
+    if (st == MPC_OK && wiped && node_store_compact_if_due(s) != MPC_OK) {
         mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "request=%s", request_id);
     }
     return st;
