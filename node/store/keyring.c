@@ -251,7 +251,8 @@ node_store_keyring_add(node_store_keyring *kr, uint32_t *slot, uint8_t *id, uint
         return st;
     }
     memcpy(b, KR_MAGIC, KR_MAGIC_LEN);
-    st = mpc_random_bytes(b + KR_ID_OFF, NODE_STORE_KEYRING_ID_BYTES + NODE_STORE_KEYRING_KEY_BYTES);
+    st =
+        mpc_random_bytes(b + KR_ID_OFF, NODE_STORE_KEYRING_ID_BYTES + NODE_STORE_KEYRING_KEY_BYTES);
     if (st == MPC_OK) {
         crypto_generichash(b + KR_SUM_OFF, KR_SUM_BYTES, b, KR_SUM_OFF, NULL, 0);
         st = slot_write(fd, *slot, b);
@@ -324,7 +325,8 @@ node_store_keyring_erase(node_store_keyring *kr, uint32_t slot, const uint8_t *i
     uint8_t b[KR_SLOT];
     mpc_status st = slot_read(fd, slot, b);
     if (st == MPC_OK && !slot_is_zero(b)) {
-        if (slot_is_valid(b) && sodium_memcmp(b + KR_ID_OFF, id, NODE_STORE_KEYRING_ID_BYTES) != 0) {
+        if (slot_is_valid(b) &&
+            sodium_memcmp(b + KR_ID_OFF, id, NODE_STORE_KEYRING_ID_BYTES) != 0) {
             st = MPC_ERR_KEYRING_CORRUPT; /* another record's key: never touch it */
         } else {
             memset(b, 0, sizeof b);

@@ -461,7 +461,10 @@ node_store_keys_purge_retired(node_store *s)
         st = kt == 0 ? MPC_ERR_CORRUPT : purge_key(s, kt, wallet, &deleted);
     }
     node_store_names_free(names, n);
-    size_t keys_erased = 0;
+    size_t keys_erased = 0, migrated = 0;
+    if (st == MPC_OK) {
+        st = node_store_erasable_migrate(s, &migrated); /* format-1 shares of an older store */
+    }
     if (st == MPC_OK) {
         /* record keys no share names: a crash between a commit and its key
          * write or erase (store_erase.c) */
@@ -469,6 +472,9 @@ node_store_keys_purge_retired(node_store *s)
     }
     if (st == MPC_OK) {
         st = node_store_compact(s); /* format-1 shares deleted before a crash */
+    }
+    if (migrated > 0) {
+        mpc_log(MPC_LOG_INFO, "store", "shares_made_erasable", "count=%zu", migrated);
     }
     if (keys_erased > 0) {
         mpc_log(MPC_LOG_INFO, "store", "orphan_record_keys_erased", "count=%zu", keys_erased);

@@ -129,6 +129,9 @@ MPC_MUST_CHECK mpc_status node_store_compact(node_store *s);
  * erasable_sweep — zeroes the record keys no share names (a crash between a
  *     commit and its key write or erase). Only the process that owns the
  *     store, at a quiescent point (the node's start). Out: *erased (may be NULL).
+ * erasable_migrate — rewrites every format-1 share as an erasable record (one
+ *     transaction) and marks a compaction due (the node's start: stores written
+ *     before this format, and restored backups). Out: *migrated (may be NULL).
  * erasable_export — rewrites every share of snap (a copy of live's file,
  *     same passphrase) in format 1, its record key read from live's keyring,
  *     so the copy opens without live's keyring (backups).
@@ -137,6 +140,7 @@ MPC_MUST_CHECK mpc_status node_store_compact(node_store *s);
  */
 MPC_MUST_CHECK mpc_status node_store_compact_if_due(node_store *s);
 MPC_MUST_CHECK mpc_status node_store_erasable_sweep(node_store *s, size_t *erased);
+MPC_MUST_CHECK mpc_status node_store_erasable_migrate(node_store *s, size_t *migrated);
 MPC_MUST_CHECK mpc_status node_store_erasable_export(node_store *live, node_store *snap);
 
 /*

@@ -164,8 +164,8 @@ inner_seal(const char *name, const struct node_store_key_ref *ref, const uint8_t
     }
     mpc_put_u32be(buf, ref->slot);
     memcpy(buf + 4, ref->id, NODE_STORE_KEYRING_ID_BYTES);
-    mpc_status st = node_store_seal(buf + ERASE_REF, cap - ERASE_REF, &blob, key,
-                                    ad, inner_ad(ad, ref->id, name), data, len);
+    mpc_status st = node_store_seal(buf + ERASE_REF, cap - ERASE_REF, &blob, key, ad,
+                                    inner_ad(ad, ref->id, name), data, len);
     if (st != MPC_OK) {
         free(buf);
         return st;
@@ -198,8 +198,8 @@ node_store_erasable_put(node_store_txn *t, const char *name, const uint8_t *data
     free(pt);
     if (st == MPC_OK) {
         MDB_val k = {strlen(name), (void *)name}, v = {val_len, val};
-        st = node_store_note(t->s, node_store_lmdb_status(mdb_put(t->txn, t->s->recs, &k, &v, 0),
-                                                          "erasable_put"));
+        st = node_store_note(
+            t->s, node_store_lmdb_status(mdb_put(t->txn, t->s->recs, &k, &v, 0), "erasable_put"));
     }
     free(val);
     return st;
@@ -334,6 +334,9 @@ sweep_in_use(void *ctx, uint32_t slot, const uint8_t *id)
 {
     const struct sweep_set *set = ctx;
     struct node_store_key_ref want = {.slot = slot};
+    if (set->n == 0) {
+        return 0;
+    }
     const struct node_store_key_ref *r = bsearch(&want, set->refs, set->n, sizeof want, ref_cmp);
     /* two records naming one slot is corruption; keep the slot for both */
     for (; r != NULL && r > set->refs && r[-1].slot == slot; r--) {
@@ -426,8 +429,8 @@ export_one(node_store *live, node_store_txn *t, const char *name)
     mpc_secure_free(pt);
     if (st == MPC_OK) {
         MDB_val nv = {val_len, val};
-        st = node_store_note(t->s, node_store_lmdb_status(mdb_put(t->txn, t->s->recs, &k, &nv, 0),
-                                                          "export_put"));
+        st = node_store_note(
+            t->s, node_store_lmdb_status(mdb_put(t->txn, t->s->recs, &k, &nv, 0), "export_put"));
     }
     free(val);
     return st;
@@ -455,5 +458,47 @@ node_store_erasable_export(node_store *live, node_store *snap)
     }
     node_store_txn_abort(&t);
     node_store_names_free(names, n);
+    return st;
+}
+
+mpc_status
+node_store_erasable_migrate(node_store *s, size_t *migrated)
+{
+    if (migrated != NULL) {
+        *migrated = 0;
+    }
+    if (s == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    char **names = NULL;
+    size_t n = 0, count = 0;
+    node_store_txn *t = NULL;
+    mpc_status st = node_store_list(s, ERASE_PREFIX, &names, &n);
+    if (st == MPC_OK && n > 0) {
+        st = node_store_txn_begin(s, &t);
+    }
+    for (size_t i = 0; st == MPC_OK && i < n; i++) {
+        MDB_val k = {strlen(names[i]), names[i]}, v;
+        st = node_store_lmdb_status(mdb_get(t->txn, s->recs, &k, &v), "migrate_get");
+        if (st != MPC_OK || node_store_value_format(&v) != NODE_STORE_FORMAT_SEALED) {
+            continue;
+        }
+        uint8_t *pt = NULL;
+        size_t len = 0;
+        st = node_store_txn_get(t, names[i], &pt, &len);
+        if (st == MPC_OK) {
+            st = node_store_erasable_put(t, names[i], pt, len); /* marks compaction due */
+            count++;
+        }
+        mpc_secure_free(pt);
+    }
+    if (st == MPC_OK && t != NULL) {
+        st = node_store_txn_commit(&t);
+    }
+    node_store_txn_abort(&t);
+    node_store_names_free(names, n);
+    if (migrated != NULL && st == MPC_OK) {
+        *migrated = count;
+    }
     return st;
 }
