@@ -29,6 +29,7 @@
 #define KR_SUM_OFF   (KR_KEY_OFF + NODE_STORE_KEYRING_KEY_BYTES)
 #define KR_SUM_BYTES 16u
 #define KR_SLOT      NODE_STORE_KEYRING_SLOT_BYTES
+#define KR_GROW      64u /* slots the file grows by (32 KiB) */
 
 struct node_store_keyring {
     pthread_mutex_t mu; /* guards fd (its creation), used, cap, nslots */
@@ -36,7 +37,8 @@ struct node_store_keyring {
     int fd;             /* O_RDWR descriptor, -1 until the file exists */
     uint8_t *used;      /* used[i] = 1 if slot i is not free */
     size_t cap;         /* entries allocated in used */
-    size_t nslots;      /* slots the file holds (its size / KR_SLOT) */
+    size_t nslots;      /* slots the file holds (its size / KR_SLOT, a multiple of KR_GROW
+                           unless written otherwise) */
     size_t n_used;      /* slots with used[i] = 1 */
 };
 
@@ -199,6 +201,31 @@ file_ensure(node_store_keyring *kr)
     return rc == 0 ? MPC_OK : MPC_ERR_IO;
 }
 
+/* Appends KR_GROW zero slots to the file and syncs them (size included), so
+ * that a later add overwrites initialised blocks in place: its fdatasync then
+ * has no metadata to write (an append would commit the file system's journal
+ * on every key). Under mu. */
+static mpc_status
+file_grow(node_store_keyring *kr)
+{
+    static const uint8_t zeros[KR_SLOT];
+    size_t n = kr->nslots + KR_GROW;
+    if (n > NODE_STORE_KEYRING_MAX_SLOTS) {
+        return MPC_ERR_STORE_FULL;
+    }
+    mpc_status st = map_reserve(kr, n);
+    for (size_t i = kr->nslots; st == MPC_OK && i < n; i++) {
+        st = slot_write(kr->fd, (uint32_t)i, zeros);
+    }
+    if (st == MPC_OK && fsync(kr->fd) != 0) {
+        st = MPC_ERR_IO;
+    }
+    if (st == MPC_OK) {
+        kr->nslots = n;
+    }
+    return st;
+}
+
 /* Picks a free slot and marks it used. Out: *slot, *fd. Under the lock inside. */
 static mpc_status
 slot_claim(node_store_keyring *kr, uint32_t *slot, int *fd)
@@ -209,16 +236,12 @@ slot_claim(node_store_keyring *kr, uint32_t *slot, int *fd)
     while (st == MPC_OK && i < kr->nslots && kr->used[i]) {
         i++;
     }
-    if (st == MPC_OK && i >= NODE_STORE_KEYRING_MAX_SLOTS) {
-        st = MPC_ERR_STORE_FULL;
-    }
-    if (st == MPC_OK) {
-        st = map_reserve(kr, i + 1);
+    if (st == MPC_OK && i >= kr->nslots) {
+        st = file_grow(kr);
     }
     if (st == MPC_OK) {
         kr->used[i] = 1;
         kr->n_used++;
-        kr->nslots = i >= kr->nslots ? i + 1 : kr->nslots;
         *slot = (uint32_t)i;
         *fd = kr->fd;
     }
