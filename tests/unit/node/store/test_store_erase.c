@@ -227,9 +227,65 @@ test_store_erase_legacy_retire_compacts(void **state)
                      MPC_OK);
     assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, v), MPC_OK);
     assert_int_equal(stat(f->path, &after), 0);
-    assert_true(before.st_ino != after.st_ino); /* compacted: a new file */
+    assert_true(before.st_ino != after.st_ino);                /* compacted: a new file */
     assert_int_equal(node_store_compact_if_due(f->s), MPC_OK); /* nothing left due */
     assert_int_equal(node_store_compact_if_due(NULL), MPC_ERR_INVALID_ARG);
+    assert_share(f->s, 2, 1);
+}
+
+#define LEGACY_FILE "tests/vectors/data/legacy-store-v1.mdb"
+#define LEGACY_PASS "legacy passphrase"
+
+/* A store file written by the build before record keys (354a8a2: one ed25519
+ * key "w1", share 64 x 0x11, committee node-a/b/c, request "legacy-req-1"):
+ * it opens, its share reads, the start migrates it, and a reshare then
+ * erases the old share without compaction. Run from the repository root. */
+static void
+test_store_erase_store_of_the_previous_build(void **state)
+{
+    node_fixture_store *f = *state;
+    node_store_close(f->s);
+    f->s = NULL;
+    size_t len = 0;
+    uint8_t *file = node_fixture_read(LEGACY_FILE, &len);
+    assert_non_null(file);
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(file, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    free(file);
+    size_t raw_len = 0;
+    uint8_t *raw = node_fixture_store_raw_get(f->path, NAME1, &raw_len);
+    assert_non_null(raw);
+    assert_int_equal(raw[0], NODE_STORE_FORMAT_SEALED);
+    free(raw);
+    struct node_store_options o = {.kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20};
+    assert_int_equal(node_store_open(f->path, LEGACY_PASS, strlen(LEGACY_PASS), &o, &f->s, NULL, 0),
+                     MPC_OK);
+    uint8_t *out = NULL, want[64];
+    memset(want, 0x11, sizeof want);
+    assert_int_equal(node_store_keys_share_get(f->s, ED, WALLET, 1, &out, &len), MPC_OK);
+    assert_int_equal(len, 64);
+    assert_memory_equal(out, want, 64);
+    mpc_secure_free(out);
+    mpc_status outcome = MPC_ERR_INTERNAL;
+    assert_int_equal(node_store_req_get(f->s, "legacy-req-1", &outcome, &out, &len), MPC_OK);
+    assert_int_equal(outcome, MPC_OK);
+    free(out);
+    assert_int_equal(node_store_keys_purge_retired(f->s), MPC_OK); /* the start: migrates */
+    assert_int_equal(node_store_keyring_used(f->s->keyring), 1);
+    struct stat before, after;
+    assert_int_equal(stat(f->path, &before), 0);
+    uint8_t next[64];
+    uint32_t v = 0;
+    share_for(next, 2);
+    assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, next, 64, &v),
+                     MPC_OK);
+    assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, v), MPC_OK);
+    assert_int_equal(stat(f->path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(node_store_keyring_used(f->s->keyring), 1);
+    assert_share(f->s, 1, 0);
     assert_share(f->s, 2, 1);
 }
 
@@ -332,6 +388,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_store_erase_legacy_share_migrates, setup,
                                         node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_store_erase_legacy_retire_compacts, setup,
+                                        node_fixture_store_teardown),
+        cmocka_unit_test_setup_teardown(test_store_erase_store_of_the_previous_build, setup,
                                         node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_store_erase_kill_after_key_added, setup,
                                         node_fixture_store_teardown),
