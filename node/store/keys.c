@@ -5,8 +5,9 @@
  * DESIGN: every step reads the keyinfo inside its own write transaction
  * (LMDB serialises writers), so a step decides on the state it writes over;
  * nothing is read before the transaction and trusted after it. Deleted shares
- * are wiped (node_store_txn_wipe) and, after the commit, the store is
- * compacted (node_store_compact) so their sealed bytes leave the file.
+ * are wiped (node_store_txn_wipe) and, after the commit, their record keys
+ * zeroed (store_erase.c), so their sealed bytes in free pages no longer open;
+ * a share of the older format makes the store compact (compact_if_due).
  */
 #include "node/store/keys.h"
 #include "node/store/store_internal.h"
@@ -312,10 +313,10 @@ node_store_keys_activate(node_store *s, int key_type, const char *wallet, uint32
     free(ki);
     st = txn_finish(&txn, st);
     if (st == MPC_OK && deleted > 0) {
-        /* The retired shares' sealed bytes are still in LMDB free pages. The
-         * activation is committed either way: a failed compaction is logged
-         * (store.compacted status=...) and the next one (at the latest the
-         * startup purge) removes them. */
+        /* Only a format-1 share's sealed bytes in free pages need a
+         * compaction. The activation is committed either way: a failed one is
+         * logged (store.compacted status=...) and the next one (at the latest
+         * the startup purge) removes them. */
         mpc_status cst = node_store_compact_if_due(s);
         if (cst != MPC_OK) {
             mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "wallet=%s version=%u", wallet,
