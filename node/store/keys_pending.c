@@ -134,10 +134,11 @@ kp_apply(node_store_txn *txn, const struct node_store_key_verdict *v, int *wiped
 
 /*
  * Commits txn when st is MPC_OK (else aborts it); after a commit that wiped a
- * share, zeroes their record keys (store_erase.c) and, for a share of the older format only, compacts the store so its sealed bytes leave the file's
- * free pages too (as node_store_keys_activate does). The verdicts are committed
- * either way: a failed compaction is logged and the next one (at the latest
- * the startup purge) removes them. Returns: st, or the commit's status.
+ * share, zeroes their record keys (store_erase.c) and, for a share of the older format only,
+ * compacts the store so its sealed bytes leave the file's free pages too (as
+ * node_store_keys_activate does). The verdicts are committed either way: a failed compaction is
+ * logged and the next one (at the latest the startup purge) removes them. Returns: st, or the
+ * commit's status.
  */
 static mpc_status
 kp_commit_compact(node_store *s, node_store_txn **txn, mpc_status st, int wiped,
