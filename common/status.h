@@ -42,6 +42,8 @@
     X(MPC_ERR_SECMEM_FOREIGN, 17, "pointer not from the secure allocator")                         \
     X(MPC_ERR_SECMEM_DOUBLE_FREE, 18, "secure memory freed twice")                                 \
     X(MPC_ERR_SECMEM_OVERFLOW, 19, "secure memory written past its end (canary)")                  \
+    X(MPC_ERR_RECORD_KEY_ERASED, 26, "record key erased: the sealed record can no longer be read") \
+    X(MPC_ERR_KEYRING_CORRUPT, 27, "record-key slot corrupt or of another record")                 \
     /* 100..199: transport */                                                                      \
     X(MPC_ERR_NATS, 100, "NATS client error")                                                      \
     X(MPC_ERR_NOT_CONNECTED, 101, "not connected")                                                 \

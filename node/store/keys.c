@@ -5,8 +5,9 @@
  * DESIGN: every step reads the keyinfo inside its own write transaction
  * (LMDB serialises writers), so a step decides on the state it writes over;
  * nothing is read before the transaction and trusted after it. Deleted shares
- * are wiped (node_store_txn_wipe) and, after the commit, the store is
- * compacted (node_store_compact) so their sealed bytes leave the file.
+ * are wiped (node_store_txn_wipe) and, after the commit, their record keys
+ * zeroed (store_erase.c), so their sealed bytes in free pages no longer open;
+ * a share of the older format makes the store compact (compact_if_due).
  */
 #include "node/store/keys.h"
 #include "node/store/store_internal.h"
@@ -312,11 +313,11 @@ node_store_keys_activate(node_store *s, int key_type, const char *wallet, uint32
     free(ki);
     st = txn_finish(&txn, st);
     if (st == MPC_OK && deleted > 0) {
-        /* The retired shares' sealed bytes are still in LMDB free pages. The
-         * activation is committed either way: a failed compaction is logged
-         * (store.compacted status=...) and the next one (at the latest the
-         * startup purge) removes them. */
-        mpc_status cst = node_store_compact(s);
+        /* Only a format-1 share's sealed bytes in free pages need a
+         * compaction. The activation is committed either way: a failed one is
+         * logged (store.compacted status=...) and the next one (at the latest
+         * the startup purge) removes them. */
+        mpc_status cst = node_store_compact_if_due(s);
         if (cst != MPC_OK) {
             mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "wallet=%s version=%u", wallet,
                     version);
@@ -461,8 +462,23 @@ node_store_keys_purge_retired(node_store *s)
         st = kt == 0 ? MPC_ERR_CORRUPT : purge_key(s, kt, wallet, &deleted);
     }
     node_store_names_free(names, n);
+    size_t keys_erased = 0, migrated = 0;
     if (st == MPC_OK) {
-        st = node_store_compact(s);
+        st = node_store_erasable_migrate(s, &migrated); /* format-1 shares of an older store */
+    }
+    if (st == MPC_OK) {
+        /* record keys no share names: a crash between a commit and its key
+         * write or erase (store_erase.c) */
+        st = node_store_erasable_sweep(s, &keys_erased);
+    }
+    if (st == MPC_OK) {
+        st = node_store_compact(s); /* format-1 shares deleted before a crash */
+    }
+    if (migrated > 0) {
+        mpc_log(MPC_LOG_INFO, "store", "shares_made_erasable", "count=%zu", migrated);
+    }
+    if (keys_erased > 0) {
+        mpc_log(MPC_LOG_INFO, "store", "orphan_record_keys_erased", "count=%zu", keys_erased);
     }
     if (deleted > 0) {
         mpc_log(MPC_LOG_INFO, "store", "retired_shares_purged", "count=%u status=%s", deleted,
@@ -588,7 +604,7 @@ commit_impl(node_store *s, struct node_store_key_write *w, size_t n, const char 
     }
     free(entry);
     st = txn_finish(&txn, st);
-    if (st == MPC_OK && deleted > 0 && node_store_compact(s) != MPC_OK) {
+    if (st == MPC_OK && deleted > 0 && node_store_compact_if_due(s) != MPC_OK) {
         /* committed either way; the retired shares' sealed bytes leave the file
          * at the next compaction (at the latest the startup purge) */
         mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "request=%s", request_id);

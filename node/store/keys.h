@@ -89,11 +89,13 @@ MPC_MUST_CHECK mpc_status node_store_keys_add_pending(node_store *s, int key_typ
  * naming one gets MPC_ERR_KEY_VERSION_RETIRED). For secp256k1 the share
  * record holds the OT setups (spec §7): they go with it. A node removed from
  * the committee thus loses its share of the old version here; what it keeps
- * of the new version is the public-only record. When a share was deleted,
- * the store is then compacted (node_store_compact) so its sealed bytes leave
- * the LMDB free pages too; the caller must hold no txn.
- * Returns: MPC_OK (also when version is already ACTIVE; a failed compaction
- *          is logged, not returned: the activation is committed);
+ * of the new version is the public-only record. After the commit the
+ * deleted shares' record keys are zeroed (node/store/keyring.h), so their
+ * sealed bytes left in LMDB free pages no longer open; only a share of an
+ * older store format makes it compact (node_store_compact_if_due). The
+ * caller must hold no txn.
+ * Returns: MPC_OK (also when version is already ACTIVE; a failed erase or
+ *          compaction is logged, not returned: the activation is committed);
  *          MPC_ERR_NOT_FOUND (no key, or no such version);
  *          MPC_ERR_INVALID_ARG (version is RETIRED, or bad arguments);
  *          MPC_ERR_CORRUPT; MPC_ERR_STORE.
@@ -148,12 +150,15 @@ MPC_MUST_CHECK mpc_status node_store_keys_share_rewrite(node_store *s, int key_t
 
 /*
  * Deletes the share of every RETIRED version of every key (a store written
- * before retired shares were deleted at activation still holds them), then
- * compacts the store (node_store_compact) so no deleted share's bytes remain
- * in free pages, e.g. after a crash between an activation and its
- * compaction. For a quiescent point: the daemon runs it at startup.
+ * before retired shares were deleted at activation still holds them), makes
+ * every share of the older format erasable (node_store_erasable_migrate),
+ * zeroes the record keys no share names (node_store_erasable_sweep: a crash
+ * between a commit and its key write or erase), then compacts the store
+ * (node_store_compact) so no format-1 share's bytes remain in free pages.
+ * For a quiescent point: the daemon runs it at startup.
  * Returns: MPC_OK; MPC_ERR_CORRUPT (a keyinfo that does not decode);
- *          as node_store_compact; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.
+ *          as node_store_compact; MPC_ERR_STORE; MPC_ERR_INVALID_ARG; the
+ *          keyring's errors.
  */
 MPC_MUST_CHECK mpc_status node_store_keys_purge_retired(node_store *s);
 

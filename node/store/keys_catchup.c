@@ -201,7 +201,7 @@ node_store_keys_catch_up(node_store *s, int key_type, const char *wallet, const 
     }
     node_store_txn_abort(&txn);
     free(ki);
-    if (st == MPC_OK && wiped && node_store_compact(s) != MPC_OK) {
+    if (st == MPC_OK && wiped && node_store_compact_if_due(s) != MPC_OK) {
         mpc_log(MPC_LOG_WARN, "store", "catch_up_compact_failed", "wallet=%s", wallet);
     }
     return st;

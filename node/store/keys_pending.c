@@ -134,10 +134,11 @@ kp_apply(node_store_txn *txn, const struct node_store_key_verdict *v, int *wiped
 
 /*
  * Commits txn when st is MPC_OK (else aborts it); after a commit that wiped a
- * share, compacts the store so the wiped shares' sealed bytes leave the file's
- * free pages too (as node_store_keys_activate does). The verdicts are committed
- * either way: a failed compaction is logged and the next one (at the latest
- * the startup purge) removes them. Returns: st, or the commit's status.
+ * share, zeroes their record keys (store_erase.c) and, for a share of the older format only,
+ * compacts the store so its sealed bytes leave the file's free pages too (as
+ * node_store_keys_activate does). The verdicts are committed either way: a failed compaction is
+ * logged and the next one (at the latest the startup purge) removes them. Returns: st, or the
+ * commit's status.
  */
 static mpc_status
 kp_commit_compact(node_store *s, node_store_txn **txn, mpc_status st, int wiped,
@@ -148,7 +149,7 @@ kp_commit_compact(node_store *s, node_store_txn **txn, mpc_status st, int wiped,
         return st;
     }
     st = node_store_txn_commit(txn);
-    if (st == MPC_OK && wiped && node_store_compact(s) != MPC_OK) {
+    if (st == MPC_OK && wiped && node_store_compact_if_due(s) != MPC_OK) {
         mpc_log(MPC_LOG_ERROR, "store", "retired_wipe_pending", "request=%s", request_id);
     }
     return st;

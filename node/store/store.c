@@ -65,14 +65,14 @@ node_store_name_is_valid(const char *name)
     return n > 0;
 }
 
-/* Builds the associated data for name. Returns its length. */
+/* Builds the associated data for name in format fmt. Returns its length. */
 static size_t
-build_ad(uint8_t *ad, const char *name)
+build_ad(uint8_t *ad, uint8_t fmt, const char *name)
 {
     size_t tag = sizeof(STORE_AD_TAG); /* includes the NUL */
     size_t n = strlen(name);
     memcpy(ad, STORE_AD_TAG, tag);
-    ad[tag] = STORE_FORMAT;
+    ad[tag] = fmt;
     memcpy(ad + tag + 1, name, n);
     return tag + 1 + n;
 }
@@ -82,16 +82,29 @@ mpc_status
 node_store_value_seal(const uint8_t *key, const char *name, const uint8_t *data, size_t len,
                       uint8_t **val, size_t *val_len)
 {
+    return node_store_value_seal_fmt(key, STORE_FORMAT, name, data, len, val, val_len);
+}
+
+uint8_t
+node_store_value_format(const MDB_val *v)
+{
+    return v->mv_size > 0 ? ((const uint8_t *)v->mv_data)[0] : 0;
+}
+
+mpc_status
+node_store_value_seal_fmt(const uint8_t *key, uint8_t fmt, const char *name, const uint8_t *data,
+                          size_t len, uint8_t **val, size_t *val_len)
+{
     *val = NULL;
     *val_len = 0;
     uint8_t ad[STORE_AD_MAX];
-    size_t ad_len = build_ad(ad, name);
+    size_t ad_len = build_ad(ad, fmt, name);
     size_t cap = 1 + len + NODE_STORE_SEAL_OVERHEAD;
     uint8_t *buf = malloc(cap);
     if (buf == NULL) {
         return MPC_ERR_NOMEM;
     }
-    buf[0] = STORE_FORMAT;
+    buf[0] = fmt;
     size_t blob_len = 0;
     mpc_status st = node_store_seal(buf + 1, cap - 1, &blob_len, key, ad, ad_len, data, len);
     if (st != MPC_OK) {
@@ -109,7 +122,8 @@ node_store_value_open(const uint8_t *key, const char *name, const MDB_val *v, ui
                       size_t *out_len)
 {
     const uint8_t *p = v->mv_data;
-    if (v->mv_size < 1 + NODE_STORE_SEAL_OVERHEAD || p[0] != STORE_FORMAT ||
+    if (v->mv_size < 1 + NODE_STORE_SEAL_OVERHEAD ||
+        (p[0] != NODE_STORE_FORMAT_SEALED && p[0] != NODE_STORE_FORMAT_ERASABLE) ||
         v->mv_size - 1 - NODE_STORE_SEAL_OVERHEAD > NODE_STORE_VALUE_MAX) {
         return MPC_ERR_CORRUPT;
     }
@@ -119,7 +133,7 @@ node_store_value_open(const uint8_t *key, const char *name, const MDB_val *v, ui
         return MPC_ERR_NOMEM;
     }
     uint8_t ad[STORE_AD_MAX];
-    size_t ad_len = build_ad(ad, name);
+    size_t ad_len = build_ad(ad, p[0], name);
     mpc_status st = node_store_unseal(buf, pt_len, out_len, key, ad, ad_len, p + 1, v->mv_size - 1);
     if (st != MPC_OK) {
         mpc_secure_free(buf);
@@ -296,6 +310,25 @@ store_attach(node_store *s, const char *path, const char *pass, size_t pass_len,
     return store_initialise(s, pass, pass_len, &opt->kdf, path, err, err_cap);
 }
 
+/* Opens "<path>-keyring", the record keys of the erasable records. */
+static mpc_status
+keyring_attach(node_store *s, char *err, size_t err_cap)
+{
+    size_t n = strlen(s->path) + sizeof NODE_STORE_KEYRING_SUFFIX;
+    char *kp = malloc(n);
+    if (kp == NULL) {
+        return MPC_ERR_NOMEM;
+    }
+    snprintf(kp, n, "%s%s", s->path, NODE_STORE_KEYRING_SUFFIX);
+    mpc_status st = node_store_keyring_open(kp, &s->keyring);
+    if (st != MPC_OK) {
+        mpc_errbuf_set(err, err_cap, "key store %s: record keys %s: %s", s->path, kp,
+                       mpc_status_str(st));
+    }
+    free(kp);
+    return st;
+}
+
 mpc_status
 node_store_open(const char *path, const char *pass, size_t pass_len,
                 const struct node_store_options *opt, node_store **out, char *err, size_t err_cap)
@@ -342,6 +375,9 @@ node_store_open(const char *path, const char *pass, size_t pass_len,
     if (st == MPC_OK) {
         st = node_store_reqlog_attach(s);
     }
+    if (st == MPC_OK) {
+        st = keyring_attach(s, err, err_cap);
+    }
     if (st != MPC_OK) {
         goto close_store;
     }
@@ -386,6 +422,7 @@ node_store_close(node_store *s)
     if (s->flock_fd >= 0) {
         close(s->flock_fd);
     }
+    node_store_keyring_close(s->keyring);
     pthread_rwlock_destroy(&s->lock);
     mpc_secure_free(s->key);
     free(s->path);
@@ -462,7 +499,9 @@ txn_get(node_store *s, MDB_txn *txn, const char *name, uint8_t **out, size_t *ou
     if (st != MPC_OK) {
         return st;
     }
-    st = node_store_value_open(s->key, name, &v, out, out_len);
+    st = node_store_value_format(&v) == NODE_STORE_FORMAT_ERASABLE
+             ? node_store_erasable_open(s, name, &v, out, out_len)
+             : node_store_value_open(s->key, name, &v, out, out_len);
     if (st == MPC_ERR_CORRUPT) {
         mpc_log(MPC_LOG_ERROR, "store", "record_corrupt", "name=%s", name);
     }
@@ -546,6 +585,9 @@ node_store_txn_put(node_store_txn *txn, const char *name, const uint8_t *data, s
     if (txn == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
+    if (node_store_name_is_erasable(name)) {
+        return node_store_erasable_put(txn, name, data, len);
+    }
     return txn_put(txn->s, txn->txn, name, data, len);
 }
 
@@ -567,7 +609,8 @@ node_store_txn_delete(node_store_txn *txn, const char *name)
     if (txn == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    return txn_delete(txn->s, txn->txn, name);
+    mpc_status st = node_store_erasable_forget(txn, name);
+    return st == MPC_OK ? txn_delete(txn->s, txn->txn, name) : st;
 }
 
 mpc_status
@@ -576,7 +619,8 @@ node_store_txn_wipe(node_store_txn *txn, const char *name)
     if (txn == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
-    return txn_wipe(txn->s, txn->txn, name);
+    mpc_status st = node_store_erasable_forget(txn, name);
+    return st == MPC_OK ? txn_wipe(txn->s, txn->txn, name) : st;
 }
 
 mpc_status
@@ -591,6 +635,7 @@ node_store_txn_commit(node_store_txn **txn)
     if (st == MPC_OK) {
         __atomic_add_fetch(&t->s->commits, 1, __ATOMIC_RELAXED);
     }
+    node_store_erasable_finish(t, st == MPC_OK);
     node_store_leave(t->s);
     free(t);
     return st;
@@ -603,6 +648,7 @@ node_store_txn_abort(node_store_txn **txn)
         return;
     }
     mdb_txn_abort((*txn)->txn);
+    node_store_erasable_finish(*txn, 0);
     node_store_leave((*txn)->s);
     free(*txn);
     *txn = NULL;

@@ -117,6 +117,33 @@ void node_store_close(node_store *s);
 MPC_MUST_CHECK mpc_status node_store_compact(node_store *s);
 
 /*
+ * Shares are erasable records (docs/DESIGN.md §8, node/store/keyring.h): each
+ * is sealed under its own record key too, kept in "<path>-keyring"; deleting
+ * a share zeroes its key after the commit, so its bytes left in LMDB free
+ * pages can no longer be opened, and no compaction is needed. Shares of a
+ * store written before this format (format 1) still open; deleting one marks
+ * a compaction due.
+ *
+ * compact_if_due — node_store_compact if a deleted format-1 share left its
+ *     bytes in free pages since the last one; else MPC_OK at once.
+ * erasable_sweep — zeroes the record keys no share names (a crash between a
+ *     commit and its key write or erase). Only the process that owns the
+ *     store, at a quiescent point (the node's start). Out: *erased (may be NULL).
+ * erasable_migrate — rewrites every format-1 share as an erasable record (one
+ *     transaction) and marks a compaction due (the node's start: stores written
+ *     before this format, and restored backups). Out: *migrated (may be NULL).
+ * erasable_export — rewrites every share of snap (a copy of live's file,
+ *     same passphrase) in format 1, its record key read from live's keyring,
+ *     so the copy opens without live's keyring (backups).
+ * Returns: MPC_OK; MPC_ERR_INVALID_ARG; the store's and the keyring's errors
+ *     (MPC_ERR_RECORD_KEY_ERASED: export found a share deleted since the copy).
+ */
+MPC_MUST_CHECK mpc_status node_store_compact_if_due(node_store *s);
+MPC_MUST_CHECK mpc_status node_store_erasable_sweep(node_store *s, size_t *erased);
+MPC_MUST_CHECK mpc_status node_store_erasable_migrate(node_store *s, size_t *migrated);
+MPC_MUST_CHECK mpc_status node_store_erasable_export(node_store *live, node_store *snap);
+
+/*
  * Forces the data to disk (mdb_env_sync). Commits are already durable; this
  * is for shutdown.
  * Returns: MPC_OK; MPC_ERR_STORE; MPC_ERR_INVALID_ARG.

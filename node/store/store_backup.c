@@ -197,10 +197,35 @@ bk_encrypt(int in_fd, int out_fd, uint8_t *hdr, const uint8_t *key, uint64_t siz
     return st;
 }
 
-/* The compacting copy of the store into snap_fd, under a shared flock. */
+/* Rewrites the shares of the snapshot at snap so it opens without live's
+ * record keys (node_store_erasable_export); removes the files its open made. */
+static mpc_status
+bk_export(node_store *live, const char *snap, const char *pass, size_t pass_len, uint64_t map_size)
+{
+    struct node_store_options opt = {.map_size = map_size};
+    node_store *ss = NULL;
+    char msg[256];
+    mpc_status st = node_store_open(snap, pass, pass_len, &opt, &ss, msg, sizeof msg);
+    if (st == MPC_OK) {
+        st = node_store_erasable_export(live, ss);
+    }
+    node_store_close(ss);
+    const char *suffixes[] = {"-lock", NODE_STORE_KEYRING_SUFFIX};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char *p = bk_path_with(snap, suffixes[i]);
+        if (p != NULL) {
+            (void)unlink(p);
+            free(p);
+        }
+    }
+    return st;
+}
+
+/* The compacting copy of the store into snap_fd (the file snap), under a
+ * shared flock; its shares then rewritten to open without the keyring. */
 static mpc_status
 bk_snapshot(const char *store_path, const char *pass, size_t pass_len, uint64_t map_size,
-            int snap_fd, uint8_t *pk, char *err, size_t err_cap)
+            const char *snap, int snap_fd, uint8_t *pk, char *err, size_t err_cap)
 {
     int lock_fd = -1;
     mpc_status st =
@@ -226,6 +251,12 @@ bk_snapshot(const char *store_path, const char *pass, size_t pass_len, uint64_t 
             st = node_store_lmdb_status(mdb_env_copyfd2(s->env, snap_fd, MDB_CP_COMPACT),
                                         "backup_copy");
             node_store_leave(s);
+        }
+        if (st == MPC_OK && fsync(snap_fd) != 0) {
+            st = MPC_ERR_IO;
+        }
+        if (st == MPC_OK) {
+            st = bk_export(s, snap, pass, pass_len, map_size);
         }
         if (st != MPC_OK) {
             mpc_errbuf_set(err, err_cap, "store %s: snapshot failed: %s", store_path,
@@ -271,7 +302,7 @@ node_store_backup_write(const char *store_path, const char *pass, size_t pass_le
         st = snap_fd >= 0 ? MPC_OK : MPC_ERR_IO;
     }
     if (st == MPC_OK) {
-        st = bk_snapshot(store_path, pass, pass_len, map_size, snap_fd, bi.identity_pk, err,
+        st = bk_snapshot(store_path, pass, pass_len, map_size, snap, snap_fd, bi.identity_pk, err,
                          err_cap);
     }
     struct stat sb;
@@ -447,11 +478,19 @@ bk_install(const char *snap, const char *store_path)
         node_store_lockfile_release(lock_fd);
         return MPC_ERR_NOMEM;
     }
-    if (rename(store_path, aside) != 0 && errno != ENOENT) {
+    char *kr = bk_path_with(store_path, NODE_STORE_KEYRING_SUFFIX);
+    char *kr_aside = bk_path_with(aside, NODE_STORE_KEYRING_SUFFIX);
+    if (kr == NULL || kr_aside == NULL) {
+        st = MPC_ERR_NOMEM;
+    } else if (rename(store_path, aside) != 0 && errno != ENOENT) {
         st = MPC_ERR_IO;
+    } else if (rename(kr, kr_aside) != 0 && errno != ENOENT) {
+        st = MPC_ERR_IO; /* the old store's record keys go with it: the restored one has none */
     } else if (rename(snap, store_path) != 0 || bk_sync_dir_of(store_path) != 0) {
         st = MPC_ERR_IO;
     }
+    free(kr);
+    free(kr_aside);
     free(aside);
     node_store_lockfile_release(lock_fd);
     return st;

@@ -190,6 +190,10 @@ node_store_compact(node_store *s)
     if (st == MPC_OK) {
         st = compact_swap(s, tmp);
     }
+    if (st == MPC_OK) {
+        /* no txn is open: every free page, a format-1 share's too, is gone */
+        __atomic_store_n(&s->compact_due, 0, __ATOMIC_RELEASE);
+    }
     (void)pthread_rwlock_unlock(&s->lock);
     (void)flock(s->flock_fd, LOCK_UN);
     free(tmp);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "node/store/keyinfo.h"
+#include "node/store/keyring.h"
 #include "node/store/store.h"
 
 struct node_store {
@@ -35,25 +36,51 @@ struct node_store {
     uint64_t commits;     /* write transactions committed by node_store_txn_commit (atomic) */
     uint64_t used_pages;  /* pages in use at the last space check (atomic) */
     uint64_t total_pages; /* map size in pages at the last space check (atomic) */
+    node_store_keyring *keyring; /* record keys of erasable records ("<path>-keyring") */
+    int compact_due;             /* a legacy (format 1) share left bytes in free pages (atomic);
+                                    node_store_compact_if_due compacts and clears it */
 #ifdef MPC_FAULT_INJECTION
     int fault; /* armed enum node_store_fault; test-only, single-threaded use */
 #endif
 };
 
-struct node_store_txn {
-    node_store *s; /* the store (borrowed); its lock is held for reading until commit/abort */
-    MDB_txn *txn;  /* LMDB write transaction */
+/* A record key named by an erasable record (store_erase.c). */
+struct node_store_key_ref {
+    uint32_t slot;                           /* slot in the keyring */
+    uint8_t id[NODE_STORE_KEYRING_ID_BYTES]; /* the key id the slot must carry */
 };
+
+struct node_store_txn {
+    node_store *s;                    /* the store (borrowed); its lock is held for reading
+                                         until commit/abort */
+    MDB_txn *txn;                     /* LMDB write transaction */
+    struct node_store_key_ref *added; /* keys made in this txn: erased unless it commits */
+    size_t n_added;                   /* entries in added */
+    struct node_store_key_ref *gone;  /* keys of records this txn deletes: erased after commit */
+    size_t n_gone;                    /* entries in gone */
+    int legacy_gone;                  /* a format-1 share was deleted or replaced */
+};
+
+#define NODE_STORE_FORMAT_SEALED   1u /* value sealed under the store key */
+#define NODE_STORE_FORMAT_ERASABLE 2u /* also sealed under a record key (store_erase.c) */
 
 #define NODE_STORE_KDF_REC_BYTES 36u /* meta "kdf": format, alg, opslimit, memlimit, salt */
 #define NODE_STORE_VERIFIER      "mpc-node store verifier v1" /* sealed as "!verifier" */
 
 /* Seals data for record name under key into a malloc'ed LMDB value
- * (u8 format || nonce || ciphertext || tag). Caller frees *val with free(). */
+ * (u8 format || nonce || ciphertext || tag; the format byte is in the AD).
+ * Caller frees *val with free(). _fmt takes the format (NODE_STORE_FORMAT_*). */
 mpc_status node_store_value_seal(const uint8_t *key, const char *name, const uint8_t *data,
                                  size_t len, uint8_t **val, size_t *val_len);
+mpc_status node_store_value_seal_fmt(const uint8_t *key, uint8_t fmt, const char *name,
+                                     const uint8_t *data, size_t len, uint8_t **val,
+                                     size_t *val_len);
 
-/* Opens an LMDB value of record name under key. Out: *out secure memory (caller
+/* The format byte of an LMDB value (0 if empty). */
+uint8_t node_store_value_format(const MDB_val *v);
+
+/* Opens an LMDB value of record name under key (either format: for an
+ * erasable one this is only its outer layer). Out: *out secure memory (caller
  * frees with mpc_secure_free). Returns MPC_ERR_CORRUPT if it does not open. */
 mpc_status node_store_value_open(const uint8_t *key, const char *name, const MDB_val *v,
                                  uint8_t **out, size_t *out_len);
@@ -103,5 +130,27 @@ MPC_MUST_CHECK mpc_status node_store_keyinfo_txn_get(node_store_txn *txn, int ke
                                                      struct node_store_keyinfo *ki);
 MPC_MUST_CHECK mpc_status node_store_keyinfo_txn_put(node_store_txn *txn, const char *wallet,
                                                      const struct node_store_keyinfo *ki);
+
+/*
+ * Erasable records (store_erase.c): records whose name starts with "share/"
+ * are sealed under a record key of the keyring as well (format 2).
+ * name_is_erasable — 1 for such a name.
+ * put   — writes data as an erasable record in txn (a record that is already
+ *         erasable keeps its key; a new one gets a fresh key, synced first).
+ * open  — opens a format-2 value v of name. Out: *out (secure memory).
+ *         Returns: MPC_OK; MPC_ERR_CORRUPT; MPC_ERR_RECORD_KEY_ERASED;
+ *         MPC_ERR_KEYRING_CORRUPT; MPC_ERR_IO; MPC_ERR_NOMEM.
+ * forget — notes that txn deletes name (before the delete): its key is
+ *         erased after the commit; a format-1 share marks compaction due.
+ * finish — after commit (committed = 1) or abort: erases the keys that are
+ *         no longer named, syncs the keyring; frees the txn's lists.
+ */
+int node_store_name_is_erasable(const char *name);
+mpc_status node_store_erasable_put(node_store_txn *txn, const char *name, const uint8_t *data,
+                                   size_t len);
+mpc_status node_store_erasable_open(node_store *s, const char *name, const MDB_val *v,
+                                    uint8_t **out, size_t *out_len);
+mpc_status node_store_erasable_forget(node_store_txn *txn, const char *name);
+void node_store_erasable_finish(node_store_txn *txn, int committed);
 
 #endif /* MPC_NODE_STORE_STORE_INTERNAL_H */

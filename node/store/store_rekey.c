@@ -92,7 +92,9 @@ reseal_one(node_store *s, MDB_txn *txn, const char *name, const uint8_t *old_key
         st = node_store_value_open(old_key, name, &v, &pt, &pt_len);
     }
     if (st == MPC_OK) {
-        st = node_store_value_seal(new_key, name, pt, pt_len, &val, &val_len);
+        /* an erasable record keeps its format: only its outer layer is re-sealed */
+        st = node_store_value_seal_fmt(new_key, node_store_value_format(&v), name, pt, pt_len, &val,
+                                       &val_len);
     }
     mpc_secure_free(pt);
     if (st == MPC_OK) {

@@ -157,6 +157,41 @@ node_fixture_store_raw_get(const char *path, const char *name, size_t *len)
 }
 
 int
+node_fixture_store_raw_put(const char *path, const char *name, const uint8_t *val, size_t len)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)val};
+    int rc = mdb_env_create(&env);
+    if (rc != 0) {
+        return -1;
+    }
+    rc = mdb_env_set_maxdbs(env, 3);
+    if (rc == 0) {
+        rc = mdb_env_open(env, path, MDB_NOSUBDIR, 0600);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_begin(env, NULL, 0, &txn);
+    }
+    if (rc == 0) {
+        rc = mdb_dbi_open(txn, "records", 0, &dbi);
+    }
+    if (rc == 0) {
+        rc = mdb_put(txn, dbi, &k, &v, 0);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return rc == 0 ? 0 : -1;
+}
+
+int
 node_fixture_file_contains(const char *path, const uint8_t *needle, size_t n)
 {
     size_t len = 0;

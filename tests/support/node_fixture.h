@@ -56,6 +56,14 @@ uint64_t node_fixture_rand(uint64_t *s);
 uint8_t *node_fixture_store_raw_get(const char *path, const char *name, size_t *len);
 
 /*
+ * Writes the raw value val[0..len) of record name straight into the LMDB file
+ * of a key store (as raw_get: the store must not be open in this process):
+ * an attacker who put back bytes found in the file's free pages.
+ * Returns: 0 on success, -1 on failure.
+ */
+int node_fixture_store_raw_put(const char *path, const char *name, const uint8_t *val, size_t len);
+
+/*
  * Returns: 1 if the bytes needle[0..n) occur anywhere in the file at path,
  *          0 if not, -1 if the file cannot be read or n is 0.
  */

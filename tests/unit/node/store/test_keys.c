@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "common/secmem.h"
+#include "node/store/keyring.h"
 #include "node/store/keys.h"
 #include "node/store/store.h"
 #include "tests/support/node_fixture.h"
@@ -233,13 +235,34 @@ test_keys_activate_drops_retired_shares(void **state)
     assert_int_equal(state_of(f->s, 2), NODE_STORE_KEY_VERSION_RETIRED);
 }
 
-/* The sealed bytes of a retired share are nowhere in the store file after
- * activation: not in a live page, not in an LMDB free page. */
+/* The record key of the share in slot 0 of the store's keyring file. */
 static void
-test_keys_retired_share_bytes_leave_the_file(void **state)
+keyring_slot0(const char *store_path, uint8_t *id, uint8_t *key)
+{
+    char kp[512];
+    snprintf(kp, sizeof kp, "%s%s", store_path, NODE_STORE_KEYRING_SUFFIX);
+    size_t len = 0;
+    uint8_t *kr = node_fixture_read(kp, &len);
+    assert_non_null(kr);
+    assert_true(len >= NODE_STORE_KEYRING_SLOT_BYTES);
+    assert_memory_equal(kr, "MKR1", 4); /* slot layout: node/store/keyring.h */
+    memcpy(id, kr + 4, NODE_STORE_KEYRING_ID_BYTES);
+    memcpy(key, kr + 4 + NODE_STORE_KEYRING_ID_BYTES, NODE_STORE_KEYRING_KEY_BYTES);
+    free(kr);
+}
+
+/* A retired share cannot be recovered from the store's files once its new
+ * version is active: its plaintext never was in them, its record key is gone
+ * from the keyring, and its sealed bytes, put back into the store file (as
+ * if read from a free page by someone who knows the passphrase), no longer
+ * open. No compaction ran: the store file is the same file. */
+static void
+test_keys_retired_share_is_erased(void **state)
 {
     node_fixture_store *f = *state;
-    uint8_t share[600]; /* with the test's other records: spans leaf and free pages */
+    uint8_t share[600], id[NODE_STORE_KEYRING_ID_BYTES], key[NODE_STORE_KEYRING_KEY_BYTES];
+    char kp[512];
+    snprintf(kp, sizeof kp, "%s%s", f->path, NODE_STORE_KEYRING_SUFFIX);
     for (size_t i = 0; i < sizeof share; i++) {
         share[i] = (uint8_t)(i * 7 + 1);
     }
@@ -250,8 +273,11 @@ test_keys_retired_share_bytes_leave_the_file(void **state)
     size_t sealed_len = 0;
     uint8_t *sealed = node_fixture_store_raw_get(f->path, "share/ed25519/w1/v1", &sealed_len);
     assert_non_null(sealed);
-    assert_true(sealed_len > sizeof share);
-    assert_int_equal(node_fixture_file_contains(f->path, sealed, sealed_len), 1); /* control */
+    keyring_slot0(f->path, id, key);
+    assert_int_equal(node_fixture_file_contains(kp, key, sizeof key), 1); /* control */
+    assert_int_equal(node_fixture_file_contains(f->path, key, sizeof key), 0);
+    struct stat before, after;
+    assert_int_equal(stat(f->path, &before), 0);
     struct node_store_options o = {.kdf = NODE_STORE_KDF_TEST_MIN, .map_size = 16u << 20};
     assert_int_equal(node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0), MPC_OK);
     uint8_t next[64];
@@ -259,17 +285,29 @@ test_keys_retired_share_bytes_leave_the_file(void **state)
     share_for(next, 2);
     assert_int_equal(node_store_keys_add_pending(f->s, ED, WALLET, 1, &C_ABD, next, 64, &v),
                      MPC_OK);
-    assert_int_equal(node_fixture_file_contains(f->path, sealed, sealed_len), 1); /* pending */
+    assert_int_equal(node_fixture_file_contains(kp, key, sizeof key), 1); /* pending */
     assert_int_equal(node_store_keys_activate(f->s, ED, WALLET, v), MPC_OK);
-    /* Any 32-byte window of the sealed record (nonce, ciphertext, tag) is gone. */
-    for (size_t off = 0; off + 32 <= sealed_len; off += 32) {
-        assert_int_equal(node_fixture_file_contains(f->path, sealed + off, 32), 0);
+    assert_int_equal(node_fixture_file_contains(kp, key, sizeof key), 0);
+    assert_int_equal(node_fixture_file_contains(kp, id, sizeof id), 0);
+    for (size_t off = 0; off + 32 <= sizeof share; off += 32) {
+        assert_int_equal(node_fixture_file_contains(f->path, share + off, 32), 0);
+        assert_int_equal(node_fixture_file_contains(kp, share + off, 32), 0);
     }
-    free(sealed);
-    /* The store still works on the compacted file, and after a reopen. */
+    assert_int_equal(stat(f->path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino); /* not compacted (renamed) */
     assert_share(f->s, 2, 1);
     node_store_close(f->s);
+    f->s = NULL;
+    /* The old sealed record, put back: it no longer opens. */
+    assert_int_equal(node_fixture_store_raw_put(f->path, "share/ed25519/w1/v1", sealed, sealed_len),
+                     0);
+    free(sealed);
     assert_int_equal(node_store_open(f->path, PASS, strlen(PASS), &o, &f->s, NULL, 0), MPC_OK);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    assert_int_equal(node_store_get(f->s, "share/ed25519/w1/v1", &out, &len),
+                     MPC_ERR_RECORD_KEY_ERASED);
+    assert_null(out);
     assert_share(f->s, 2, 1);
     assert_int_equal(state_of(f->s, 1), NODE_STORE_KEY_VERSION_RETIRED);
 }
@@ -619,7 +657,7 @@ main(void)
                                         node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_activate_drops_retired_shares, setup,
                                         node_fixture_store_teardown),
-        cmocka_unit_test_setup_teardown(test_keys_retired_share_bytes_leave_the_file, setup,
+        cmocka_unit_test_setup_teardown(test_keys_retired_share_is_erased, setup,
                                         node_fixture_store_teardown),
         cmocka_unit_test_setup_teardown(test_keys_add_pending_makes_room, setup,
                                         node_fixture_store_teardown),
