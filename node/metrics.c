@@ -315,6 +315,9 @@ render_runtime(FILE *f, struct node_daemon *d)
             (unsigned long long)ms.gone_replies);
     counter(f, "mpc_faults_trapped_total", "Hardware faults trapped inside sessions.", NULL,
             ms.faults);
+    counter(f, "mpc_intake_empty_pulls_total",
+            "Request-stream pulls that expired without a message (idle waits).", NULL,
+            js.empty_pulls);
     struct node_kos_stats ks;
     node_kos_stats(d, &ks);
     render_kos(f, &ks);
