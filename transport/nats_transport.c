@@ -42,6 +42,7 @@
 #include "transport/subject.h"
 
 #define NT_DRAIN_WAIT_MS 5000
+#define NT_SUB_GROUP_MAX 8 /* subscriptions confirmed together (a session has 3) */
 
 struct nats_transport;
 
@@ -356,6 +357,48 @@ nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn
     return MPC_OK;
 }
 
+/* Subscribes every request, then confirms the group with one nt_confirm. */
+static mpc_status
+nt_subscribe_confirmed_n(transport *base, const transport_sub_req *reqs, size_t n)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    struct nats_sub *subs[NT_SUB_GROUP_MAX] = {0};
+    if (reqs == NULL || n == 0 || n > NT_SUB_GROUP_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i].out == NULL || reqs[i].fn == NULL ||
+            !transport_subject_valid(reqs[i].subject, 1)) {
+            return MPC_ERR_INVALID_ARG;
+        }
+        *reqs[i].out = NULL;
+    }
+    mpc_status st = MPC_OK;
+    size_t made = 0;
+    while (made < n && st == MPC_OK) {
+        st = nt_sub_create(t, reqs[made].subject, reqs[made].fn, reqs[made].arg, &subs[made]);
+        made += st == MPC_OK;
+    }
+    natsStatus ns = NATS_OK;
+    if (st == MPC_OK && (ns = nt_confirm(t, t->flush_timeout_ms)) != NATS_OK) {
+        st = transport_nats_status(ns);
+        mpc_log(MPC_LOG_WARN, "transport", "subscribe_unconfirmed", "conn=%s subject=%s status=%s",
+                t->name, reqs[0].subject, natsStatus_GetText(ns));
+        st = st == MPC_ERR_CLOSED || st == MPC_ERR_NOT_CONNECTED ? st : MPC_ERR_SUBSCRIBE;
+    }
+    if (st != MPC_OK) {
+        for (size_t i = 0; i < made; i++) {
+            nt_sub_remove(t, subs[i]);
+        }
+        return st;
+    }
+    __atomic_fetch_add(&t->st.subscriptions, (uint64_t)n, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < n; i++) {
+        *reqs[i].out = (transport_sub *)subs[i];
+    }
+    return MPC_OK;
+}
+
 static void
 nt_unsubscribe(transport *base, transport_sub *sub)
 {
@@ -599,6 +642,7 @@ nt_destroy(transport *base)
 static const transport_ops nt_ops = {
     .publish = nt_publish,
     .subscribe_confirmed = nt_subscribe_confirmed,
+    .subscribe_confirmed_n = nt_subscribe_confirmed_n,
     .unsubscribe = nt_unsubscribe,
     .request = nt_request,
     .send_direct = nt_send_direct,
