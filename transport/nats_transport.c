@@ -300,17 +300,20 @@ nt_publish_probe(void *impl, const char *subject, const char *reply, const uint8
  * a probe message is published to our own inbox and must come back from the
  * server: it was sent after the SUB, so its return proves the SUB was
  * processed (after a reconnect, subscriptions are resent before buffered
- * messages, so the proof holds there too).
+ * messages, so the proof holds there too). flush == 0 skips the flush: the
+ * probe alone is the proof, one round trip instead of two (a session's
+ * subscriptions, issue 12); a dead connection then shows as the probe's
+ * timeout instead of the flush's.
  */
 static natsStatus
-nt_confirm(struct nats_transport *t, int64_t timeout_ms)
+nt_confirm_with(struct nats_transport *t, int64_t timeout_ms, int flush)
 {
     uint8_t buf[1];
     size_t len = 0;
     uint64_t deadline = mpc_clock_deadline_ns((uint64_t)timeout_ms);
     /* Unsubscribed before the probe: its return shows the reader is past them. */
     transport_grave *graves = transport_graves_take(&t->graves);
-    natsStatus ns = natsConnection_FlushTimeout(t->nc, timeout_ms);
+    natsStatus ns = flush ? natsConnection_FlushTimeout(t->nc, timeout_ms) : NATS_OK;
     if (ns != NATS_OK) {
         transport_graves_return(&t->graves, graves);
         return ns;
@@ -325,6 +328,12 @@ nt_confirm(struct nats_transport *t, int64_t timeout_ms)
     }
     transport_graves_return(&t->graves, graves);
     return st == MPC_ERR_TIMEOUT ? NATS_TIMEOUT : NATS_CONNECTION_DISCONNECTED;
+}
+
+static natsStatus
+nt_confirm(struct nats_transport *t, int64_t timeout_ms)
+{
+    return nt_confirm_with(t, timeout_ms, 1);
 }
 
 static mpc_status
@@ -380,7 +389,7 @@ nt_subscribe_confirmed_n(transport *base, const transport_sub_req *reqs, size_t 
         made += st == MPC_OK;
     }
     natsStatus ns = NATS_OK;
-    if (st == MPC_OK && (ns = nt_confirm(t, t->flush_timeout_ms)) != NATS_OK) {
+    if (st == MPC_OK && (ns = nt_confirm_with(t, t->flush_timeout_ms, 0)) != NATS_OK) {
         st = transport_nats_status(ns);
         mpc_log(MPC_LOG_WARN, "transport", "subscribe_unconfirmed", "conn=%s subject=%s status=%s",
                 t->name, reqs[0].subject, natsStatus_GetText(ns));
