@@ -251,11 +251,12 @@ struct node_presign_stats {
     uint64_t sessions_failed;                        /* ... failed */
     uint64_t records_stored;                         /* records stored in a pool */
     uint64_t store_failures;                         /* records the store refused */
-    uint64_t records_dropped; /* records dropped by reconciliation (one side lacked them) */
-    uint64_t sets_skipped;    /* (key, set) turns skipped: the set does not fit the key */
-    uint64_t online_used;     /* signs served online with a presignature */
-    uint64_t online_without;  /* first attempts that found no usable presignature */
-    uint64_t records;         /* presignature records in the store now (gauge) */
+    uint64_t records_dropped;  /* records dropped by reconciliation (one side lacked them) */
+    uint64_t sets_skipped;     /* (key, set) turns skipped: the set does not fit the key */
+    uint64_t refills_deferred; /* refills of a pool at least half full put off: requests ran */
+    uint64_t online_used;      /* signs served online with a presignature */
+    uint64_t online_without;   /* first attempts that found no usable presignature */
+    uint64_t records;          /* presignature records in the store now (gauge) */
 };
 /* Subscribes mpc.n.<self>.presign and starts the refill thread when
  * presign.pool_size > 0 (else does nothing). Returns transport errors,

@@ -244,6 +244,9 @@ render_presign(FILE *f, struct node_daemon *d)
             s.records_dropped);
     counter(f, "mpc_presig_sets_skipped_total",
             "Refill turns skipped: the signer set does not fit the key.", NULL, s.sets_skipped);
+    counter(f, "mpc_presig_refills_deferred_total",
+            "Refills of a pool at least half full put off while requests ran.", NULL,
+            s.refills_deferred);
     counter(f, "mpc_presig_online_signs_total", "Signs served online with a presignature.", NULL,
             s.online_used);
     counter(f, "mpc_presig_online_without_total",
