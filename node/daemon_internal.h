@@ -30,6 +30,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "common/clock.h"
+#include "common/log.h"
 #include "node/client/request.h"
 #include "node/client/results.h"
 #include "node/client/sid.h"
@@ -227,6 +229,7 @@ struct node_daemon {
     uint64_t intake_beat_ms;        /* last turn of the intake loop (atomic, monotonic) */
     struct node_ratelimit limit;    /* per-initiator request rate (intake thread only) */
     uint64_t unauth_logged_ms;      /* last unauthenticated-drop log line (intake thread) */
+    uint64_t intake_fetched_us;     /* when the last fetch returned (intake thread; stage trace) */
     uint64_t unauth_unlogged;       /* drops since that line (intake thread) */
     struct node_kos *kos;           /* KOS quarantine gate and lists (kos_node.c, owned) */
     struct node_keystate *keystate; /* key-state digest exchange (keystate_node.c, owned) */
@@ -252,11 +255,12 @@ struct node_presign_stats {
     uint64_t sessions_failed;                        /* ... failed */
     uint64_t records_stored;                         /* records stored in a pool */
     uint64_t store_failures;                         /* records the store refused */
-    uint64_t records_dropped; /* records dropped by reconciliation (one side lacked them) */
-    uint64_t sets_skipped;    /* (key, set) turns skipped: the set does not fit the key */
-    uint64_t online_used;     /* signs served online with a presignature */
-    uint64_t online_without;  /* first attempts that found no usable presignature */
-    uint64_t records;         /* presignature records in the store now (gauge) */
+    uint64_t records_dropped;  /* records dropped by reconciliation (one side lacked them) */
+    uint64_t sets_skipped;     /* (key, set) turns skipped: the set does not fit the key */
+    uint64_t refills_deferred; /* refills of a pool at least half full put off: requests ran */
+    uint64_t online_used;      /* signs served online with a presignature */
+    uint64_t online_without;   /* first attempts that found no usable presignature */
+    uint64_t records;          /* presignature records in the store now (gauge) */
 };
 /* Subscribes mpc.n.<self>.presign and starts the refill thread when
  * presign.pool_size > 0 (else does nothing). Returns transport errors,
@@ -568,5 +572,28 @@ MPC_MUST_CHECK mpc_status node_metrics_render(struct node_daemon *d, char **text
 struct node_http;
 MPC_MUST_CHECK mpc_status node_http_start(struct node_daemon *d, struct node_http **out);
 void node_http_stop(struct node_http *h);
+
+/*
+ * Debug trace of one request through the pipeline (DESIGN §4 "Stage
+ * trace"): event request_stage, stage name and the monotonic clock in
+ * microseconds (t_us), which every process of one machine shares, so the
+ * lines of the nodes and of `mpc-cli bench --trace` line up. Costs a level
+ * test unless log.level is debug. t_us == 0: now.
+ */
+static inline void
+node_stage_at(const char *request_id, const char *stage, uint64_t t_us)
+{
+    if (mpc_log_get_level() == MPC_LOG_DEBUG) {
+        mpc_log(MPC_LOG_DEBUG, "node", "request_stage", "request=%s stage=%s t_us=%llu",
+                request_id != NULL ? request_id : "-", stage,
+                (unsigned long long)(t_us != 0 ? t_us : mpc_clock_mono_ns() / 1000u));
+    }
+}
+
+static inline void
+node_stage(const char *request_id, const char *stage)
+{
+    node_stage_at(request_id, stage, 0);
+}
 
 #endif /* MPC_NODE_DAEMON_INTERNAL_H */

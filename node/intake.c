@@ -41,7 +41,6 @@
 #define NODE_ADMIT_WAIT_MS  2000u
 #define NODE_RETRY_NAK_MS   1000u
 #define NODE_FETCH_ERR_MS   500u
-#define NODE_FETCH_BATCH    64u /* most requests fetched at once */
 
 static int
 stopping(struct node_daemon *d)
@@ -509,6 +508,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     } else {
         wait_for_reshare(d, req, job->sub[0].key_type);
         ready = job_prepare(d, job, &not_ours);
+        node_stage(job->request_id, "prepared");
     }
     if (not_ours) {
         node_metrics_add(&d->m.not_participant);
@@ -536,6 +536,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     mpc_status first_err = MPC_OK;
     size_t started = rerun ? job_defer(d, job, &first_err) : job_start(d, job, &first_err);
     if (started > 0) {
+        node_stage(job->request_id, "started");
         mpc_log(MPC_LOG_INFO, "node", "request_started", "request=%s op=%s sessions=%zu",
                 job->request_id, node_client_request_op_name(job->op), started);
         return; /* the completion callbacks own the job now */
@@ -573,6 +574,8 @@ static void
 handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
                      const struct node_client_request_ids *ids, mpc_status st, const char *err)
 {
+    node_stage_at(ids->request_id, "fetched", d->intake_fetched_us);
+    node_stage(ids->request_id, "opened");
     mpc_status logged = republish_logged(d, ids);
     if (logged == MPC_OK || logged == MPC_ERR_NATS) { /* done before: same answer, no second run */
         if (logged == MPC_OK) {
@@ -663,7 +666,7 @@ void
 node_intake_run(struct node_daemon *d)
 {
     uint64_t last_err_log = 0;
-    transport_js_msg *msgs[NODE_FETCH_BATCH];
+    transport_js_msg *msg = NULL;
     while (!stopping(d)) {
         node_notify_beat(d);
         node_daemon_reload_if_asked(d);
@@ -678,18 +681,16 @@ node_intake_run(struct node_daemon *d)
             wait_cv(d, NODE_PERMIT_WAIT_MS);
             continue;
         }
-        /* A batch holds no more requests than the free permits can start (a
-         * request starts up to NODE_JOB_MAX_SUB sessions), so each finds its
-         * permits; junk is dropped without one, so a flood of it costs one fetch
-         * round trip per batch, not per message. */
+        /* One request per fetch, handled at once (issue 12): the transport
+         * pulls one message per round trip anyway (transport_js_fetch), and a
+         * batch held its first request until a last pull for more had expired
+         * (~1 ms at concurrency 1, counted as an empty pull). Junk is dropped
+         * without a permit, so a flood costs one round trip per message. */
         size_t n = 0;
-        size_t want = permits / NODE_JOB_MAX_SUB;
-        want = want == 0 ? 1 : want < NODE_FETCH_BATCH ? want : NODE_FETCH_BATCH;
-        mpc_status st = transport_js_fetch(d->cons, msgs, want, &n, NODE_FETCH_TIMEOUT_MS);
+        mpc_status st = transport_js_fetch(d->cons, &msg, 1, &n, NODE_FETCH_TIMEOUT_MS);
         if (st == MPC_OK && n > 0) {
-            for (size_t i = 0; i < n; i++) {
-                handle_msg(d, msgs[i]);
-            }
+            d->intake_fetched_us = mpc_clock_mono_ns() / 1000u;
+            handle_msg(d, msg);
             continue;
         }
         if (st == MPC_ERR_TIMEOUT) {

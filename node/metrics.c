@@ -272,6 +272,9 @@ render_presign(FILE *f, struct node_daemon *d)
             s.records_dropped);
     counter(f, "mpc_presig_sets_skipped_total",
             "Refill turns skipped: the signer set does not fit the key.", NULL, s.sets_skipped);
+    counter(f, "mpc_presig_refills_deferred_total",
+            "Refills of a pool at least half full put off while requests ran.", NULL,
+            s.refills_deferred);
     counter(f, "mpc_presig_online_signs_total", "Signs served online with a presignature.", NULL,
             s.online_used);
     counter(f, "mpc_presig_online_without_total",
@@ -343,6 +346,9 @@ render_runtime(FILE *f, struct node_daemon *d)
             (unsigned long long)ms.gone_replies);
     counter(f, "mpc_faults_trapped_total", "Hardware faults trapped inside sessions.", NULL,
             ms.faults);
+    counter(f, "mpc_intake_empty_pulls_total",
+            "Request-stream pulls that expired without a message (idle waits).", NULL,
+            js.empty_pulls);
     struct node_kos_stats ks;
     node_kos_stats(d, &ks);
     render_kos(f, &ks);

@@ -98,6 +98,7 @@ node_job_session_done(void *arg, const session_outcome *o)
             sj->result_len = o->result_len;
         }
     }
+    node_stage(job->request_id, "session_done");
     node_metrics_outcome(&d->m, job->op, sj->status, o->elapsed_ms);
     if (sj->status != MPC_OK && node_retry_offer(d, sj, sj->status)) {
         pthread_mutex_lock(&d->mu);
@@ -660,6 +661,7 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
         }
         return;
     }
+    node_stage(jobs[0]->request_id, "finisher");
     size_t m = batch_prepare(d, jobs, it, n, e, idx);
     int grouped = 0; /* m > 1 entries committed in one transaction */
     if (m > 0) {
@@ -678,6 +680,7 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
         for (size_t k = 0; k < m; k++) {
             it[idx[k]].st = each[k];
         }
+        node_stage(jobs[0]->request_id, "logged");
     }
     for (size_t i = 0; i < n; i++) {
         if (!it[i].shutdown) {
@@ -691,6 +694,7 @@ finish_batch(struct node_daemon *d, struct node_job *const *jobs, size_t n)
 #endif
             if (it[i].st == MPC_OK) {
                 it[i].st = job_published(&it[i].r, job_publish_results(&it[i].r));
+                node_stage(jobs[i]->request_id, "published");
             }
             if (i == 0 && grouped) {
                 node_killpoint(NODE_KILL_GROUP_PARTIAL, jobs[0]->request_id);

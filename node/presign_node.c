@@ -533,8 +533,26 @@ pool_state(struct node_daemon *d, const char *wallet, size_t set, struct node_pr
     return st;
 }
 
-/* One (key, set) this node coordinates: an order and a session when its pool
- * is short. Returns: 1 if a session started, else 0. */
+/* 1 while a client request runs here (intake to finisher). */
+static int
+requests_running(struct node_daemon *d)
+{
+    pthread_mutex_lock(&d->mu);
+    int busy = d->n_jobs > 0;
+    pthread_mutex_unlock(&d->mu);
+    return busy;
+}
+
+/*
+ * One (key, set) this node coordinates: an order and a session when its pool
+ * is short. A pool at least half full is refilled only while no request runs
+ * here (issue 14): a presign session costs both signers about as much CPU
+ * as a sign and a store write each, so refilling behind every online sign
+ * slowed the next one (its commits queued behind the refill's); the pool
+ * exists to absorb bursts and refills in the pauses between them. A pool
+ * below half refills at the budget regardless. Returns: 1 if a session
+ * started, else 0.
+ */
 static int
 refill_key_set(struct node_daemon *d, const char *wallet, size_t set)
 {
@@ -549,8 +567,12 @@ refill_key_set(struct node_daemon *d, const char *wallet, size_t set)
     if (st == MPC_ERR_PRESIG_SET_COMMITTEE) {
         bump(&ps->st.sets_skipped); /* this set cannot sign with this key */
     }
-    int need = st == MPC_OK && count < d->cfg->presign.pool_size &&
-               (slot = slot_claim(ps, wallet, set)) >= 0;
+    int need = st == MPC_OK && count < d->cfg->presign.pool_size;
+    if (need && 2 * count >= d->cfg->presign.pool_size && requests_running(d)) {
+        bump(&ps->st.refills_deferred);
+        need = 0;
+    }
+    need = need && (slot = slot_claim(ps, wallet, set)) >= 0;
     if (need) {
         randombytes_buf(o->nonce, sizeof o->nonce);
         o->expiry_ms = mpc_clock_wall_ms() + NODE_PRESIGN_ORDER_TTL_MS;

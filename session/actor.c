@@ -378,14 +378,14 @@ actor_setup(session *s)
         st = session_wire_eph_create(s);
     }
     if (st == MPC_OK) {
-        st = transport_subscribe_confirmed(t, s->subj_b, session_on_broadcast, s, &s->sub_b);
-    }
-    if (st == MPC_OK) {
-        st = transport_subscribe_confirmed(t, s->subj_d, session_on_direct, s, &s->sub_d);
-    }
-    if (st == MPC_OK) {
-        /* Last: a peer that gets our barrier answer knows .b and .d are confirmed. */
-        st = transport_subscribe_confirmed(t, s->subj_r, session_on_ready, s, &s->sub_r);
+        /* One confirmation for the three (issue 12). .r last: a peer whose
+         * probe got our answer knows .b and .d are in place too. */
+        const transport_sub_req subs[3] = {
+            {s->subj_b, session_on_broadcast, s, &s->sub_b},
+            {s->subj_d, session_on_direct, s, &s->sub_d},
+            {s->subj_r, session_on_ready, s, &s->sub_r},
+        };
+        st = transport_subscribe_confirmed_n(t, subs, 3);
     }
     if (st != MPC_OK) {
         actor_finish(s, st, c.culprit, NULL, 0);

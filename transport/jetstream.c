@@ -590,6 +590,9 @@ tjs_fetch_one(transport_js_consumer *c, transport_js_msg **msgs, size_t *n, uint
     *got = 0;
     natsStatus s = natsSubscription_Fetch(&list, c->sub, 1, (int64_t)timeout_ms, &jerr);
     if (s != NATS_OK) {
+        if (s == NATS_TIMEOUT) {
+            TJS_COUNT(c->js, empty_pulls);
+        }
         natsMsgList_Destroy(&list);
         return transport_js_status(s, jerr);
     }
@@ -607,6 +610,9 @@ tjs_fetch_one(transport_js_consumer *c, transport_js_msg **msgs, size_t *n, uint
         TJS_COUNT(c->js, fetched);
     }
     natsMsgList_Destroy(&list);
+    if (!*got && st == MPC_OK) {
+        TJS_COUNT(c->js, empty_pulls);
+    }
     return st;
 }
 

@@ -119,6 +119,7 @@ typedef struct {
     uint64_t reconnects;    /* connection re-established */
     uint64_t async_errors;  /* errors reported by the error handler (e.g. permissions) */
     uint64_t fetched;       /* messages returned by fetch */
+    uint64_t empty_pulls;   /* pulls of a fetch that ended without a message (waited to expiry) */
     uint64_t acks;          /* Ack sent */
     uint64_t naks;          /* Nak (with delay) sent */
     uint64_t terms;         /* Term sent */

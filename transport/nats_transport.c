@@ -42,6 +42,7 @@
 #include "transport/subject.h"
 
 #define NT_DRAIN_WAIT_MS 5000
+#define NT_SUB_GROUP_MAX 8 /* subscriptions confirmed together (a session has 3) */
 
 struct nats_transport;
 
@@ -299,17 +300,20 @@ nt_publish_probe(void *impl, const char *subject, const char *reply, const uint8
  * a probe message is published to our own inbox and must come back from the
  * server: it was sent after the SUB, so its return proves the SUB was
  * processed (after a reconnect, subscriptions are resent before buffered
- * messages, so the proof holds there too).
+ * messages, so the proof holds there too). flush == 0 skips the flush: the
+ * probe alone is the proof, one round trip instead of two (a session's
+ * subscriptions, issue 12); a dead connection then shows as the probe's
+ * timeout instead of the flush's.
  */
 static natsStatus
-nt_confirm(struct nats_transport *t, int64_t timeout_ms)
+nt_confirm_with(struct nats_transport *t, int64_t timeout_ms, int flush)
 {
     uint8_t buf[1];
     size_t len = 0;
     uint64_t deadline = mpc_clock_deadline_ns((uint64_t)timeout_ms);
     /* Unsubscribed before the probe: its return shows the reader is past them. */
     transport_grave *graves = transport_graves_take(&t->graves);
-    natsStatus ns = natsConnection_FlushTimeout(t->nc, timeout_ms);
+    natsStatus ns = flush ? natsConnection_FlushTimeout(t->nc, timeout_ms) : NATS_OK;
     if (ns != NATS_OK) {
         transport_graves_return(&t->graves, graves);
         return ns;
@@ -324,6 +328,12 @@ nt_confirm(struct nats_transport *t, int64_t timeout_ms)
     }
     transport_graves_return(&t->graves, graves);
     return st == MPC_ERR_TIMEOUT ? NATS_TIMEOUT : NATS_CONNECTION_DISCONNECTED;
+}
+
+static natsStatus
+nt_confirm(struct nats_transport *t, int64_t timeout_ms)
+{
+    return nt_confirm_with(t, timeout_ms, 1);
 }
 
 static mpc_status
@@ -353,6 +363,48 @@ nt_subscribe_confirmed(transport *base, const char *subject, transport_msg_fn fn
     }
     __atomic_fetch_add(&t->st.subscriptions, 1, __ATOMIC_RELAXED);
     *out = (transport_sub *)s;
+    return MPC_OK;
+}
+
+/* Subscribes every request, then confirms the group with one nt_confirm. */
+static mpc_status
+nt_subscribe_confirmed_n(transport *base, const transport_sub_req *reqs, size_t n)
+{
+    struct nats_transport *t = (struct nats_transport *)base;
+    struct nats_sub *subs[NT_SUB_GROUP_MAX] = {0};
+    if (reqs == NULL || n == 0 || n > NT_SUB_GROUP_MAX) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i].out == NULL || reqs[i].fn == NULL ||
+            !transport_subject_valid(reqs[i].subject, 1)) {
+            return MPC_ERR_INVALID_ARG;
+        }
+        *reqs[i].out = NULL;
+    }
+    mpc_status st = MPC_OK;
+    size_t made = 0;
+    while (made < n && st == MPC_OK) {
+        st = nt_sub_create(t, reqs[made].subject, reqs[made].fn, reqs[made].arg, &subs[made]);
+        made += st == MPC_OK;
+    }
+    natsStatus ns = NATS_OK;
+    if (st == MPC_OK && (ns = nt_confirm_with(t, t->flush_timeout_ms, 0)) != NATS_OK) {
+        st = transport_nats_status(ns);
+        mpc_log(MPC_LOG_WARN, "transport", "subscribe_unconfirmed", "conn=%s subject=%s status=%s",
+                t->name, reqs[0].subject, natsStatus_GetText(ns));
+        st = st == MPC_ERR_CLOSED || st == MPC_ERR_NOT_CONNECTED ? st : MPC_ERR_SUBSCRIBE;
+    }
+    if (st != MPC_OK) {
+        for (size_t i = 0; i < made; i++) {
+            nt_sub_remove(t, subs[i]);
+        }
+        return st;
+    }
+    __atomic_fetch_add(&t->st.subscriptions, (uint64_t)n, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < n; i++) {
+        *reqs[i].out = (transport_sub *)subs[i];
+    }
     return MPC_OK;
 }
 
@@ -599,6 +651,7 @@ nt_destroy(transport *base)
 static const transport_ops nt_ops = {
     .publish = nt_publish,
     .subscribe_confirmed = nt_subscribe_confirmed,
+    .subscribe_confirmed_n = nt_subscribe_confirmed_n,
     .unsubscribe = nt_unsubscribe,
     .request = nt_request,
     .send_direct = nt_send_direct,

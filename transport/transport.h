@@ -108,11 +108,21 @@ typedef struct {
     uint64_t subscriptions;   /* currently active subscriptions */
 } transport_stats;
 
+/* One subscription of a group (transport_subscribe_confirmed_n). */
+typedef struct {
+    const char *subject;
+    transport_msg_fn fn;
+    void *arg;
+    transport_sub **out; /* set on success; owned by the caller until transport_unsubscribe() */
+} transport_sub_req;
+
 /* The vtable. Implementations fill it; callers use the inline wrappers below. */
 typedef struct {
     mpc_status (*publish)(transport *t, const char *subject, const uint8_t *data, size_t len);
     mpc_status (*subscribe_confirmed)(transport *t, const char *subject, transport_msg_fn fn,
                                       void *arg, transport_sub **out);
+    /* optional (NULL: one subscribe_confirmed per subscription) */
+    mpc_status (*subscribe_confirmed_n)(transport *t, const transport_sub_req *reqs, size_t n);
     void (*unsubscribe)(transport *t, transport_sub *sub);
     mpc_status (*request)(transport *t, const char *subject, const uint8_t *data, size_t len,
                           uint64_t timeout_ms, uint8_t *reply, size_t reply_cap, size_t *reply_len);
@@ -153,6 +163,35 @@ transport_subscribe_confirmed(transport *t, const char *subject, transport_msg_f
                               transport_sub **out)
 {
     return t->ops->subscribe_confirmed(t, subject, fn, arg, out);
+}
+
+/*
+ * Subscribes reqs[0..n) in that order and returns once the server confirmed
+ * all of them: one confirmation for the group where the implementation can
+ * (NATS: one round trip instead of one per subscription, issue 12). The
+ * server takes them in order, so a message that reached reqs[i] shows that
+ * reqs[0..i) are in place too. On failure nothing stays subscribed and every
+ * *out is NULL.
+ * Returns: as transport_subscribe_confirmed.
+ */
+MPC_MUST_CHECK static inline mpc_status
+transport_subscribe_confirmed_n(transport *t, const transport_sub_req *reqs, size_t n)
+{
+    if (t->ops->subscribe_confirmed_n != NULL) {
+        return t->ops->subscribe_confirmed_n(t, reqs, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        mpc_status st =
+            t->ops->subscribe_confirmed(t, reqs[i].subject, reqs[i].fn, reqs[i].arg, reqs[i].out);
+        if (st != MPC_OK) {
+            while (i-- > 0) {
+                t->ops->unsubscribe(t, *reqs[i].out);
+                *reqs[i].out = NULL;
+            }
+            return st;
+        }
+    }
+    return MPC_OK;
 }
 
 /*

@@ -28,7 +28,7 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000 CL_BARRIER_MS=4000 # quick redelivery and barrier failure
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 44
+expect_checks 47
 tmp=$(mktemp -d)
 POOL=3
 POINTS=(presig_before_take presig_after_take presig_after_online)
@@ -250,6 +250,30 @@ p=$(presig after)
 check "a sign after the reshare is served online and verifies under the same key" \
     $([ $RC -eq 0 ] && signed_ok after && [ ${#p} -eq 64 ] && [ "$(js after key_version)" = 2 ]; echo $?)
 openssl_ok after; check "openssl verifies it" $?
+
+# Refills yield to requests (issue 14): a pool at least half full is not
+# refilled while a request runs on the coordinator. A sign by {node-1, node-3}
+# with node-3 stopped keeps a job on node-1 (barrier failures, retried);
+# meanwhile an online sign takes the pool from 3 to 2: node-1 puts the
+# refill off (counted) until that job ends, then refills.
+cluster_stop_node 3
+cli sign --wallet w-ps --key-type secp256k1 --signers node-1,node-3 \
+    --message-hex "$(printf 'held' | sha256sum | cut -c1-64)" --request-id ps-held \
+    --timeout 60 >"$tmp/held.out" 2>&1 &
+held_pid=$!
+held_running() { grep -q "request_started request=ps-held" "$tmp/node-1.log"; }
+wait_until 30 held_running; check "a sign waiting for stopped node-3 runs on node-1" $?
+d0=$(node_metric 1 mpc_presig_refills_deferred_total)
+sign yield ps-yield "while another request runs"
+deferred() { [ "$(node_metric 1 mpc_presig_refills_deferred_total)" -gt "$d0" ]; }
+wait_until 20 deferred; rc=$?
+r1=$(node_metric 1 mpc_presig_records)
+check "online sign while a request runs: served, the refill put off (records $r1)" \
+    $([ $RC -eq 0 ] && signed_ok yield && [ $rc -eq 0 ] && [ "$r1" -eq $((POOL - 1)) ]; echo $?)
+cluster_start_node 3; cluster_wait_ready 3 90
+wait_until 90 records_at_least 1 $POOL && wait_until 60 records_at_least 2 $POOL
+check "once no request runs, the pool refills" $?
+kill "$held_pid" 2>/dev/null; wait "$held_pid" 2>/dev/null
 for i in 1 2 3; do pid_alive "${NODE_PID[$i]}"; check "node-$i running at the end" $?; done
 cluster_finish
 [ "$failed" -eq 0 ] || cluster_tails

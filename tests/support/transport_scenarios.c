@@ -95,6 +95,57 @@ tk_sc_publish_after_confirmed_subscribe(const tk_factory *f)
     tk_collector_fini(&c);
 }
 
+void
+tk_sc_subscribe_group(const tk_factory *f)
+{
+    char subj[3][TRANSPORT_SUBJECT_MAX];
+    tk_subject(subj[0], f, "g0");
+    tk_subject(subj[1], f, "g1");
+    tk_subject(subj[2], f, "g2");
+    transport *a = tk_make(f, "A", NULL);
+    transport *b = tk_make(f, "B", NULL);
+    tk_collector c[3];
+    transport_sub *sub[3] = {NULL, NULL, NULL};
+    transport_sub_req req[3];
+    for (int i = 0; i < 3; i++) {
+        tk_collector_init(&c[i], TRANSPORT_REPLY_NONE, 0);
+        req[i] = (transport_sub_req){subj[i], tk_collector_fn, &c[i], &sub[i]};
+    }
+    transport_stats st0, st;
+    transport_get_stats(a, &st0);
+    /* a bad subject in the middle: refused, the first one does not stay */
+    req[1].subject = "bad subject";
+    assert_int_equal(transport_subscribe_confirmed_n(a, req, 3), MPC_ERR_INVALID_ARG);
+    transport_get_stats(a, &st);
+    assert_int_equal(st.subscriptions, st0.subscriptions);
+    for (int i = 0; i < 3; i++) {
+        assert_null(sub[i]);
+    }
+    req[1].subject = subj[1];
+    assert_int_equal(transport_subscribe_confirmed_n(a, req, 3), MPC_OK);
+    transport_get_stats(a, &st);
+    assert_int_equal(st.subscriptions, st0.subscriptions + 3);
+    for (int i = 0; i < 3; i++) {
+        assert_non_null(sub[i]);
+        char msg[8];
+        int n = snprintf(msg, sizeof msg, "#%d", i);
+        assert_int_equal(transport_publish(b, subj[i], (const uint8_t *)msg, (size_t)n), MPC_OK);
+    }
+    assert_int_equal(transport_flush(b, 5000), MPC_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_true(tk_collector_wait(&c[i], 1, 5000 + tk_slack_ms()));
+        transport_unsubscribe(a, sub[i]);
+        assert_int_equal(tk_collector_count(&c[i]), 1);
+    }
+    transport_get_stats(a, &st);
+    assert_int_equal(st.subscriptions, st0.subscriptions);
+    transport_destroy(a);
+    transport_destroy(b);
+    for (int i = 0; i < 3; i++) {
+        tk_collector_fini(&c[i]);
+    }
+}
+
 /* Nominal backoff after `tries` failed tries (k = tries - 1). */
 static uint64_t
 tk_backoff_ms(const transport_retry_policy *p, uint32_t tries)

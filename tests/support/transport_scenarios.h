@@ -34,6 +34,8 @@ uint64_t tk_slack_ms(void);
 
 /* Item 1: subscribe (confirmed) on A, then at once publish 1000 from B: none lost. */
 void tk_sc_publish_after_confirmed_subscribe(const tk_factory *f);
+/* A group confirmed at once delivers on each subject; a bad member leaves nothing subscribed. */
+void tk_sc_subscribe_group(const tk_factory *f);
 /* Item 2: the subscriber appears 700 ms after the send: delivered; attempt gaps follow the policy.
  */
 void tk_sc_late_subscriber(const tk_factory *f);

@@ -218,10 +218,13 @@ test_jetstream_fetch_ack_metadata(void **state)
     assert_int_equal(transport_js_msg_ack(m, 2000), MPC_ERR_SESSION_STATE);
     assert_int_equal(transport_js_msg_term(m), MPC_ERR_SESSION_STATE);
     transport_js_msg_destroy(m);
+    transport_js_stats st0;
+    transport_js_get_stats(js, &st0);
     expect_empty(c); /* acked: no redelivery, and the duplicate was not stored */
     transport_js_stats st;
     transport_js_get_stats(js, &st);
     assert_true(st.acks >= 1 && st.publish_dups >= 1 && st.in_progress >= 1);
+    assert_true(st.empty_pulls > st0.empty_pulls); /* the pull that expired is counted */
     transport_js_consumer_destroy(c);
     transport_js_destroy(js);
 }

@@ -58,6 +58,7 @@ teardown_net(void **state)
     }
 
 SCENARIO(publish_after_confirmed_subscribe)
+SCENARIO(subscribe_group)
 SCENARIO(late_subscriber)
 SCENARIO(never_subscribed)
 SCENARIO(busy_then_ack)
@@ -341,6 +342,7 @@ main(void)
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_net, teardown_net)
         T(test_mem_transport_publish_after_confirmed_subscribe),
+        T(test_mem_transport_subscribe_group),
         T(test_mem_transport_late_subscriber),
         T(test_mem_transport_never_subscribed),
         T(test_mem_transport_busy_then_ack),

@@ -76,6 +76,7 @@ group_teardown(void **state)
     }
 
 SCENARIO(publish_after_confirmed_subscribe)
+SCENARIO(subscribe_group)
 SCENARIO(late_subscriber)
 SCENARIO(never_subscribed)
 SCENARIO(busy_then_ack)
@@ -447,6 +448,7 @@ main(void)
     g_seed = mpc_test_seed("test_nats_transport");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nats_transport_publish_after_confirmed_subscribe),
+        cmocka_unit_test(test_nats_transport_subscribe_group),
         cmocka_unit_test(test_nats_transport_late_subscriber),
         cmocka_unit_test(test_nats_transport_never_subscribed),
         cmocka_unit_test(test_nats_transport_busy_then_ack),
