@@ -11,6 +11,8 @@
 #                    release-build smoke (demo + reduced stress); fail on any failure
 #   make test ONLY=test_store   one suite (name, path, or script; comma-separated list)
 #                    MPC_TEST_FILTER='*glob*' selects cmocka cases, MPC_TEST_SEED repeats a run
+#   make suite-times copy the last runs' suite durations to tests/suite-times/ (run.sh
+#                    starts the longest first; a clean clone uses these)
 #   make check       the same with -Werror
 #   make valgrind    unit tests under valgrind (no sanitizers)
 #   make ctime       constant-time tests (tests/unit/tss/test_*ctime*) on an -O2
@@ -143,7 +145,7 @@ PROG_NAME   = $(subst _,-,$(patsubst %_main,%,$(basename $(notdir $(1)))))
 PROG_BIN   := $(foreach s,$(PROG_SRC),$(B)/bin/$(call PROG_NAME,$(s)))
 
 # ---------------------------------------------------------------- rules
-.PHONY: all demo demo-ha bench deps test check valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
+.PHONY: all demo demo-ha bench deps test check suite-times valgrind tsan fuzz fuzz-bins fuzz-smoke fuzz-seeds format \
         format-check lint clean gen bins unit-bins integ-bins layering help ctime ctime-bins
 
 all: deps
@@ -303,6 +305,13 @@ test: deps
 	$(Q)$(MAKE) $(PAR) --no-print-directory $(TEST_BUILDS)
 	$(Q)$(TEST_ENV) MPC_TEST_ONLY="$(ONLY)" MPC_BIN=build/asan/bin tests/run.sh build/asan \
 	    $(UNIT_BIN:$(B)/%=%) $(INTEG_BIN:$(B)/%=%) $(TEST_SH) $(RELEASE_SH) $(CTIME_SH)
+
+# tests/suite-times/<build>: the durations run.sh orders suites by (longest
+# first) when build/<build>/.suite-times is missing (a clean clone). Refresh
+# after a full `make test` / `make valgrind` run: make suite-times.
+suite-times:
+	$(Q)mkdir -p tests/suite-times && for b in asan debug; do \
+	    [ -s build/$$b/.suite-times ] && cp build/$$b/.suite-times tests/suite-times/$$b; done; true
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory gen

@@ -13,7 +13,8 @@
 # deadlines assume the machine is theirs) are named in SERIAL below or carry
 # the line "# mpc-test: serial" in the script; they run one at a time after
 # the parallel ones. The parallel ones start longest first, by the durations
-# of the previous run (BUILD_DIR/.suite-times), so no long suite starts last.
+# of the previous run (BUILD_DIR/.suite-times; on a clean clone the committed
+# tests/suite-times/<build>), so no long suite starts last.
 #
 # MPC_TEST_ONLY=<name>[,<name>...] keeps only the suites whose path, path
 # without ".sh", or base name matches (make test ONLY=test_store).
@@ -114,12 +115,17 @@ cleanup() { local c; for c in "${children[@]}"; do kill_own_child "$c"; done; rm
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Durations of the previous run, to start the longest suites first.
+# Durations of the previous run, to start the longest suites first: the
+# committed defaults of this kind of build (tests/suite-times/<asan|debug|...>,
+# refreshed by `make suite-times`), overridden by this build's own last run.
 times_file=$build/.suite-times
+times_default=$(dirname "$0")/suite-times/$(basename "$build")
 declare -A took=()
-if [ -r "$times_file" ]; then
-    while read -r secs name; do [ -n "$name" ] && took[$name]=$secs; done <"$times_file"
-fi
+for f in "$times_default" "$times_file"; do
+    if [ -r "$f" ]; then
+        while read -r secs name; do [ -n "$name" ] && took[$name]=$secs; done <"$f"
+    fi
+done
 
 # collect — prints and counts every running suite that has finished.
 collect() {

@@ -56,10 +56,20 @@ ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready (/readyz 200)" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }
 
+# A clean keygen first: its duration sizes the waits below that must run out
+# (node-1's valid copy never comes): 5 times it, at least 5 s, at most 20 s.
+t0=$(now_ms)
+cli keygen --key-type secp256k1 --wallet w-forged-1b --threshold 2 --request-id kg-forged-1b \
+    --timeout 60 >"$tmp/kg1b.txt" 2>&1
+check "text output: a clean keygen still says ok" $?
+miss_s=$((($(now_ms) - t0) * 5 / 1000 + 1))
+miss_s=$((miss_s < 5 ? 5 : miss_s > 20 ? 20 : miss_s))
+echo "     waits for the missing copy: ${miss_s} s"
+
 # 1. The reported attack: keygen secp256k1, the forger's copy first and the real one dropped.
 forge kg1 kg-forged-1 secp256k1 keygen 1
 run kg1 keygen --key-type secp256k1 --wallet w-forged-1 --threshold 2 --request-id kg-forged-1 \
-    --timeout 20
+    --timeout "$miss_s"
 check "keygen with node-1's copy forged: not reported as success (exit $RC)" \
     $([ "$RC" -ne 0 ]; echo $?)
 never_shown kg1 "$FAKE_PK"; check "keygen: the fake public key is never reported" $?
@@ -69,12 +79,9 @@ doc kg1 '{r["node"] for r in d["rejected"]} == {"node-1"} and len(d["rejected"])
 check "keygen: node-1's three bad copies are rejected and named" $?
 doc kg1 'd["missing"] == ["node-1"]'
 check "keygen: node-1 is named as missing a valid copy" $?
-cli keygen --key-type secp256k1 --wallet w-forged-1b --threshold 2 --request-id kg-forged-1b \
-    --timeout 60 >"$tmp/kg1b.txt" 2>&1
-check "text output: a clean keygen still says ok" $?
 forge kg1t kg-forged-1t secp256k1 keygen 1
 cli keygen --key-type secp256k1 --wallet w-forged-1t --threshold 2 --request-id kg-forged-1t \
-    --timeout 20 --peers "$tmp/peers.yaml" >"$tmp/kg1t.txt" 2>&1
+    --timeout "$miss_s" --peers "$tmp/peers.yaml" >"$tmp/kg1t.txt" 2>&1
 grep -q "node-1 *REJECTED" "$tmp/kg1t.txt" && grep -q "node-1 *MISSING" "$tmp/kg1t.txt" &&
     ! grep -qi "$FAKE_PK" "$tmp/kg1t.txt" && ! grep -q "public key:" "$tmp/kg1t.txt"
 check "text output: node-1 REJECTED and MISSING, no key printed" $?

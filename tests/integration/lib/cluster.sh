@@ -27,6 +27,14 @@ MPC_NODE=${MPC_BIN:-$ROOT/build/release/bin}/mpc-node
 # (crash flows shorten redelivery). Argon2id cost of the key files made here: interactive (64 MiB) keeps three
 # nodes starting at once cheap on a small machine; production uses moderate.
 CL_KDF=${CL_KDF:-interactive}
+# The key store each node creates is sealed under Argon2id "moderate" (256 MiB,
+# 3 passes), derived again at every start: with three nodes starting at once on
+# a loaded 2-core machine that took 8-16 s of each cluster start and of each
+# restart. Test builds (MPC_FAULT_INJECTION) honour MPC_NODE_TEST_WEAK_KDF and
+# create the store with the minimum cost instead, as tests/support/daemon_cluster.c
+# does; release binaries ignore it (tests/release keep the production cost).
+# CL_STORE_KDF=moderate keeps the production cost for a suite that needs it.
+[ "${CL_STORE_KDF:-min}" = moderate ] || export MPC_NODE_TEST_WEAK_KDF=1
 
 cli() {
     MPC_NATS_URL="nats://127.0.0.1:$NATS_PORT" MPC_NATS_USER=client \

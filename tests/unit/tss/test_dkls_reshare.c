@@ -163,6 +163,14 @@ test_dkls_reshare_chain_keeps_key(void **state)
     }
 }
 
+/* Parties of the single reshares below: 3 (2-of-3 -> 2-of-3); under valgrind 2
+ * (nodes 0 and 1 -> 2-of-2), the same code with one pair's base OTs instead of three. */
+static uint32_t
+reshare_parties(void)
+{
+    return mpc_test_under_valgrind() ? 2 : 3;
+}
+
 /* Quarantine flags are not carried over: the reshare is the remedy (spec §7). */
 static void
 test_dkls_reshare_clears_quarantine(void **state)
@@ -183,9 +191,10 @@ test_dkls_reshare_clears_quarantine(void **state)
     assert_int_equal(dkls_fx_sign(&k1, s01, 2, msg, seed, NULL, NULL, &res, out),
                      MPC_ERR_QUARANTINED);
     tss_sim_result_free(&res);
-    assert_int_equal(dkls_fx_reshare(&k1, c, 3, c, 3, 2, seed, NULL, NULL, &res, &k2), MPC_OK);
+    uint32_t n = reshare_parties();
+    assert_int_equal(dkls_fx_reshare(&k1, c, n, c, n, 2, seed, NULL, NULL, &res, &k2), MPC_OK);
     tss_sim_result_free(&res);
-    check_records(&k2, c, 3, 2, &k1);
+    check_records(&k2, c, n, 2, &k1);
     sign_ok(&k2, s01, 2);
     dkls_fx_key_free(&k1);
     dkls_fx_key_free(&k2);
@@ -227,12 +236,13 @@ test_dkls_reshare_upgrades_legacy_record(void **state)
     assert_int_equal(dkls_fx_sign(&k1, s01, 2, msg, seed, NULL, NULL, &res, out),
                      MPC_ERR_RESHARE_REQUIRED);
     tss_sim_result_free(&res);
-    assert_int_equal(dkls_fx_reshare(&k1, c, 3, c, 3, 2, seed, NULL, NULL, &res, &k2), MPC_OK);
+    uint32_t n = reshare_parties();
+    assert_int_equal(dkls_fx_reshare(&k1, c, n, c, n, 2, seed, NULL, NULL, &res, &k2), MPC_OK);
     tss_sim_result_free(&res);
-    for (uint32_t i = 0; i < 3; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         assert_int_equal(k2.rec[i][0], TSS_DKLS_KEYREC_FORMAT);
     }
-    check_records(&k2, c, 3, 2, &k1);
+    check_records(&k2, c, n, 2, &k1);
     sign_ok(&k2, s01, 2);
     dkls_fx_key_free(&k1);
     dkls_fx_key_free(&k2);
@@ -286,7 +296,7 @@ expect_reshare_failure(enum rs_cheat cheat, mpc_status want)
     struct rs_tamper t = {.cheat = cheat};
     /* Under valgrind the reshare runs among nodes 0 and 1 only (2-of-2): the
      * cheater (1) and its victim (0) are all the case needs. */
-    uint32_t n = mpc_test_under_valgrind() ? 2 : 3;
+    uint32_t n = reshare_parties();
     assert_int_not_equal(dkls_fx_reshare(&k1, c, n, c, n, 2, seed, rs_tamper_fn, &t, &res, &k2),
                          MPC_OK);
     assert_true(t.hits > 0);

@@ -133,10 +133,10 @@ test_msg_size_dkls(void **state)
 {
     (void)state;
     static const uint32_t c[5] = {0, 1, 2, 3, 4};
-    /* (n, t): 3-of-3, 3-of-4, 4-of-5; under valgrind 3-of-3 and 2-of-3 (a
+    /* (n, t): 3-of-3, 3-of-4, 4-of-5; under valgrind 2-of-2 and 2-of-3 (a
      * keygen with t == n, whose sizes are exact, and one with t < n). */
     static const uint32_t nt_native[3][2] = {{3, 3}, {4, 3}, {5, 4}};
-    static const uint32_t nt_valgrind[2][2] = {{3, 3}, {3, 2}};
+    static const uint32_t nt_valgrind[2][2] = {{2, 2}, {3, 2}};
     int vg = mpc_test_under_valgrind();
     for (int i = 0; i < (vg ? 2 : 3); i++) {
         uint32_t n = vg ? nt_valgrind[i][0] : nt_native[i][0];
