@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/intake_fault.h"
 #include "node/killpoint.h"
 #include "node/kos.h"
 #include "node/republish.h"
@@ -563,7 +564,10 @@ handle_running(struct node_daemon *d, transport_js_msg *msg,
         reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id in use by another request",
                REJECT_NO_KT);
     } else if (!same_msg) {
-        /* The same request published again: answered once the first is logged. */
+        /* The same request published again (a client's resubmission): never a second run;
+         * answered from the request log once the first is logged. */
+        mpc_log(MPC_LOG_INFO, "node", "request_running_copy", "request=%s stream_seq=%llu",
+                ids->request_id, (unsigned long long)transport_js_msg_stream_seq(msg));
         node_msg_nak(msg, d->ack_wait_ms, ids->request_id);
     } /* else a redelivery of a running request: its job acks the stream message */
 }
@@ -646,6 +650,8 @@ handle_msg(struct node_daemon *d, transport_js_msg *msg)
     mpc_status st = node_client_request_open(&pol, data, len, &req, &ids, err, sizeof err);
     if (!ids.authenticated) {
         drop_unauthenticated(d, msg, st, err);
+    } else if (node_intake_fault_lose_first(ids.request_id)) {
+        node_msg_ack(msg, NULL); /* test builds: the stream "lost" it (node/intake_fault.h) */
     } else if (!node_ratelimit_take(&d->limit, ids.initiator, mpc_clock_mono_ms())) {
         reject(d, msg, &ids, MPC_ERR_REQ_RATE_LIMITED, "initiator over its request rate",
                REJECT_NO_KT); /* not logged: the client may try again later */
