@@ -162,7 +162,9 @@ bad = [r for r in rows if r["duplicates"] != "0" or r["verified"] == "-1"
 for r in bad[:5]:
     print("   bad row:", dict(r))
 oks = sum(1 for r in rows if r["outcome"] == "ok")
-print("   rows %d (want %d), ok %d, bad %d, unique ids %d" % (len(rows), want, oks, len(bad), len(ids)))
+rsub = [int(r.get("resubmissions") or 0) for r in rows]
+print("   rows %d (want %d), ok %d, bad %d, unique ids %d; resubmitted %d (%d resubmissions)"
+      % (len(rows), want, oks, len(bad), len(ids), sum(1 for n in rsub if n), sum(rsub)))
 sys.exit(0 if len(rows) == want and not bad and len(ids) == want else 1)
 PY
 }
@@ -270,10 +272,11 @@ for r in bad[:5]:
     print("   bad row:", dict(r))
 ids = {r["request_id"] for r in rows}
 lat = sorted(float(r["latency_ms"]) for r in rows) or [0.0]
+rsub = [int(r.get("resubmissions") or 0) for r in rows]
 print("   %d signs naming no signers in %d batches: %d ok, %d bad, %d unique ids;"
-      " latency p50 %.0f ms, max %.0f ms"
+      " latency p50 %.0f ms, max %.0f ms; resubmitted %d (%d resubmissions)"
       % (len(rows), len(sys.argv) - 1, len(rows) - len(bad), len(bad), len(ids),
-         lat[len(lat) // 2], lat[-1]))
+         lat[len(lat) // 2], lat[-1], sum(1 for n in rsub if n), sum(rsub)))
 sys.exit(0 if rows and not bad and len(ids) == len(rows) else 1)
 PY
 }
