@@ -13,10 +13,10 @@
 
 #define MAX_LOSE 32 /* request ids named */
 
-static int loaded;                                  /* 1 once the variable was read */
-static char lose_id[MAX_LOSE][NODE_CLIENT_REQUEST_ID_MAX + 1];    /* named request ids */
-static int lost[MAX_LOSE];                          /* 1 = its first copy was dropped */
-static size_t n_lose;                               /* count */
+static int loaded;                                             /* 1 once the variable was read */
+static char lose_id[MAX_LOSE][NODE_CLIENT_REQUEST_ID_MAX + 1]; /* named request ids */
+static int lost[MAX_LOSE];                                     /* 1 = its first copy was dropped */
+static size_t n_lose;                                          /* count */
 
 static void
 load(void)

@@ -381,11 +381,12 @@ slot_resubmit(struct run *rn, struct slot *s)
         st = cli_resubmit_msg_id(id, sizeof id, s->msg_id, n);
     }
     if (st == MPC_OK) {
-        st = transport_js_publish(rn->js, subject, s->data, s->len, id, &hdr, 1,
-                                  PUBLISH_TIMEOUT_MS, NULL);
+        st = transport_js_publish(rn->js, subject, s->data, s->len, id, &hdr, 1, PUBLISH_TIMEOUT_MS,
+                                  NULL);
     }
     cli_resubmit_sent(&s->rs, mpc_clock_mono_ms());
-    fprintf(stderr, "%smpc-cli bench: no result for request %s within %llu ms: resubmitted (%u of "
+    fprintf(stderr,
+            "%smpc-cli bench: no result for request %s within %llu ms: resubmitted (%u of "
             "at most %u): %s\n",
             rn->ph->progress ? "\r\033[K" : "", s->req.request_id,
             (unsigned long long)rn->o->resubmit_ms, (unsigned)n, (unsigned)rn->o->resubmit_max,

@@ -29,10 +29,10 @@
     "                          with a used id is refused (MPC_ERR_REQ_ID_REUSED)\n"                \
     "  --timeout S             wait at most S seconds for the results (default 60); the\n"         \
     "                          publish is repeated within it while no stream leader answers\n"     \
-    "  --resubmit-ms MS        no result for MS ms: publish the same request again under a\n"     \
-    "                          new Nats-Msg-Id (default 10000; 0 = never); the nodes run\n"       \
-    "                          it once and answer every copy from their request log\n"           \
-    "  --resubmit-max N        at most N resubmissions (default 5)\n"                             \
+    "  --resubmit-ms MS        no result for MS ms: publish the same request again under a\n"      \
+    "                          new Nats-Msg-Id (default 10000; 0 = never); the nodes run\n"        \
+    "                          it once and answer every copy from their request log\n"             \
+    "  --resubmit-max N        at most N resubmissions (default 5)\n"                              \
     "  --expires-in S          nodes refuse the request after S seconds (at most the\n"            \
     "                          nodes' requests.max_expiry_ms; requests are also refused\n"         \
     "                          once older than requests.max_age_ms, default 5 min)\n"              \

@@ -38,8 +38,7 @@ struct cli_resubmit {
 };
 
 /* Starts the schedule at now_ms (the first publish). */
-void cli_resubmit_init(struct cli_resubmit *s, uint64_t interval_ms, uint32_t max,
-                       uint64_t now_ms);
+void cli_resubmit_init(struct cli_resubmit *s, uint64_t interval_ms, uint32_t max, uint64_t now_ms);
 
 /* A result copy of the request arrived at now_ms: the quiet time starts again. */
 void cli_resubmit_heard(struct cli_resubmit *s, uint64_t now_ms);

@@ -68,11 +68,11 @@ publish_as(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, 
 
 /* What a resubmission publishes (cli_collect_params.resubmit_fn). All borrowed. */
 struct resubmit_ctx {
-    transport_js *js;            /* connection */
+    transport_js *js;             /* connection */
     const struct cli_req_opts *o; /* the request's options */
-    const uint8_t *data;         /* the signed request bytes, the same as the first publish */
-    size_t len;                  /* their length */
-    const char *msg_id;          /* the first publish's Nats-Msg-Id */
+    const uint8_t *data;          /* the signed request bytes, the same as the first publish */
+    size_t len;                   /* their length */
+    const char *msg_id;           /* the first publish's Nats-Msg-Id */
 };
 
 /* Publishes resubmission n: the same bytes under Nats-Msg-Id "<msg id>.r<n>". */
