@@ -537,8 +537,9 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     mpc_status first_err = MPC_OK;
     size_t started = rerun ? job_defer(d, job, &first_err) : job_start(d, job, &first_err);
     if (started > 0) {
-        mpc_log(MPC_LOG_INFO, "node", "request_started", "request=%s op=%s sessions=%zu",
-                job->request_id, node_client_request_op_name(job->op), started);
+        mpc_log(MPC_LOG_INFO, "node", "request_started",
+                "request=%s op=%s sessions=%zu stream_seq=%llu", job->request_id,
+                node_client_request_op_name(job->op), started, (unsigned long long)job->stream_seq);
         return; /* the completion callbacks own the job now */
     }
     pthread_mutex_lock(&d->mu);

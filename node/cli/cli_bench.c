@@ -59,7 +59,8 @@ static const char bench_usage[] =
     "  --resubmit-max N        at most N resubmissions per request (default 5)\n"
     "  --csv FILE              one row per request: index, request id, wallet, outcome,\n"
     "                          latency, results, errors, duplicates, verified,\n"
-    "                          resubmissions\n"
+    "                          resubmissions, first_seq (MPC_REQ sequence of the\n"
+    "                          first publish)\n"
     "  --json                  print one JSON document\n"
     "  --key FILE, --passphrase-file F, --passphrase-env VAR   the initiator key\n" CLI_NATS_HELP
     "Stopped by SIGTERM or SIGINT, it ends at once: the requests in flight count as\n"

@@ -87,7 +87,8 @@ struct cli_bench_rec {
     uint32_t errors;                                 /* error outcomes among them */
     uint32_t duplicates;                             /* extra copies of a (node, key type) */
     uint32_t resubmissions;                          /* times it was published again */
-    int verified; /* sign: 1 all verified, -1 one failed, 0 n/a */
+    uint64_t first_seq; /* MPC_REQ stream sequence of its first publish (0: not stored) */
+    int verified;       /* sign: 1 all verified, -1 one failed, 0 n/a */
 };
 
 /* The measurement. */

@@ -228,13 +228,13 @@ write_csv(const char *path, const struct cli_bench_stats *st)
         return -1;
     }
     fputs("index,request_id,wallet,outcome,latency_ms,results,errors,duplicates,verified,"
-          "resubmissions\n",
+          "resubmissions,first_seq\n",
           f);
     for (size_t i = 0; i < st->n; i++) {
         const struct cli_bench_rec *r = &st->recs[i];
-        fprintf(f, "%zu,%s,%s,%s,%.3f,%u,%u,%u,%d,%u\n", i, r->request_id, r->wallet, r->outcome,
-                (double)r->latency_us / 1000.0, r->results, r->errors, r->duplicates, r->verified,
-                r->resubmissions);
+        fprintf(f, "%zu,%s,%s,%s,%.3f,%u,%u,%u,%d,%u,%llu\n", i, r->request_id, r->wallet,
+                r->outcome, (double)r->latency_us / 1000.0, r->results, r->errors, r->duplicates,
+                r->verified, r->resubmissions, (unsigned long long)r->first_seq);
     }
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {

@@ -66,6 +66,7 @@ struct slot {
     size_t len;                                      /* their length */
     char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1]; /* its first Nats-Msg-Id */
     struct cli_resubmit rs;                          /* its resubmission schedule */
+    uint64_t first_seq;                              /* MPC_REQ sequence of its first publish */
 };
 
 /* State of one run. */
@@ -202,6 +203,7 @@ slot_record(struct run *rn, struct slot *s, const char *name)
     rec->errors = (uint32_t)r->n_errors;
     rec->duplicates = (uint32_t)r->duplicates;
     rec->resubmissions = s->rs.count;
+    rec->first_seq = s->first_seq;
     st->resubmissions += s->rs.count;
     st->resubmitted += s->rs.count > 0;
     rec->verified = rn->ph->op != MPC__OP__OP_SIGN ? 0 : r->verify_failed ? -1 : 1;
@@ -249,7 +251,8 @@ slot_finish(struct run *rn, struct slot *s)
  */
 static mpc_status
 publish_until(struct run *rn, const char *subject, const uint8_t *data, size_t len,
-              const char *msg_id, const transport_js_header *hdr, uint64_t t0_ms)
+              const char *msg_id, const transport_js_header *hdr, uint64_t t0_ms,
+              transport_js_pub_ack *ack)
 {
     uint64_t end = t0_ms + rn->o->timeout_ms;
     for (;;) {
@@ -257,7 +260,7 @@ publish_until(struct run *rn, const char *subject, const uint8_t *data, size_t l
         uint64_t step = end > now ? end - now : 0;
         mpc_status st = transport_js_publish_retry(
             rn->js, subject, data, len, msg_id, hdr, 1, PUBLISH_TIMEOUT_MS,
-            step < PUBLISH_STEP_MS ? step : PUBLISH_STEP_MS, NULL);
+            step < PUBLISH_STEP_MS ? step : PUBLISH_STEP_MS, ack);
         int again =
             st == MPC_ERR_NO_RESPONDERS || st == MPC_ERR_TIMEOUT || st == MPC_ERR_NOT_CONNECTED;
         if (st != MPC_OK && g_stop) {
@@ -319,7 +322,9 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
         if (st == MPC_OK) {
             /* repeated while no stream leader answers, within the request's --timeout (its
              * slot times out from t0 on: the publish counts in its latency) */
-            st = publish_until(rn, subject, s->data, s->len, s->msg_id, &hdr, s->last_ms);
+            transport_js_pub_ack ack = {0, 0};
+            st = publish_until(rn, subject, s->data, s->len, s->msg_id, &hdr, s->last_ms, &ack);
+            s->first_seq = st == MPC_OK ? ack.seq : 0;
             cli_resubmit_heard(&s->rs, mpc_clock_mono_ms()); /* the quiet time starts now */
         }
     }
@@ -380,17 +385,18 @@ slot_resubmit(struct run *rn, struct slot *s)
     if (st == MPC_OK) {
         st = cli_resubmit_msg_id(id, sizeof id, s->msg_id, n);
     }
+    transport_js_pub_ack ack = {0, 0};
     if (st == MPC_OK) {
         st = transport_js_publish(rn->js, subject, s->data, s->len, id, &hdr, 1, PUBLISH_TIMEOUT_MS,
-                                  NULL);
+                                  &ack);
     }
     cli_resubmit_sent(&s->rs, mpc_clock_mono_ms());
     fprintf(stderr,
             "%smpc-cli bench: no result for request %s within %llu ms: resubmitted (%u of "
-            "at most %u): %s\n",
+            "at most %u): %s, stream seq %llu (first %llu)\n",
             rn->ph->progress ? "\r\033[K" : "", s->req.request_id,
             (unsigned long long)rn->o->resubmit_ms, (unsigned)n, (unsigned)rn->o->resubmit_max,
-            mpc_status_name(st));
+            mpc_status_name(st), (unsigned long long)ack.seq, (unsigned long long)s->first_seq);
 }
 
 /* Ends slots past their deadline or past the errors-only quiet period; resubmits the ones

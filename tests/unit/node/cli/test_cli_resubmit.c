@@ -76,9 +76,9 @@ test_cli_resubmit_bounded_and_off(void **state)
     }
     /* a longer wait does not make more: the bound holds */
     assert_int_equal(simulate(10000, 5, 600000, 0, at, 16), 5);
-    assert_int_equal(simulate(10000, 0, 600000, 0, at, 16), 0);  /* --resubmit-max 0 */
-    assert_int_equal(simulate(0, 5, 600000, 0, at, 16), 0);      /* --resubmit-ms 0: off */
-    assert_int_equal(simulate(10000, 5, 9750, 0, at, 16), 0);    /* answered in time */
+    assert_int_equal(simulate(10000, 0, 600000, 0, at, 16), 0);    /* --resubmit-max 0 */
+    assert_int_equal(simulate(0, 5, 600000, 0, at, 16), 0);        /* --resubmit-ms 0: off */
+    assert_int_equal(simulate(10000, 5, 9750, 0, at, 16), 0);      /* answered in time */
     assert_int_equal(simulate(1000, 100, 600000, 500, at, 16), 0); /* copies keep coming */
     /* copies every 5 s stop after 20 s: the next resubmission is an interval after the last */
     struct cli_resubmit s;
@@ -155,18 +155,19 @@ test_cli_resubmit_options(void **state)
     assert_int_equal(o.resubmit_max, CLI_RESUBMIT_DEF_MAX);
     assert_true(o.resubmit_ms < o.timeout_ms); /* well inside the default --timeout */
     cli_req_opts_clear(&o);
-    const char *off[] = {"keygen",   "--key", "k", "--wallet", "w", "--resubmit-ms", "0",
-                         "--resubmit-max", "2"};
+    const char *off[] = {"keygen", "--key",          "k", "--wallet", "w", "--resubmit-ms",
+                         "0",      "--resubmit-max", "2"};
     assert_int_equal(cli_req_parse(MPC__OP__OP_KEYGEN, 9, (char **)off, &o), CLI_EXIT_OK);
     assert_int_equal(o.resubmit_ms, 0);
     assert_int_equal(o.resubmit_max, 2);
     cli_req_opts_clear(&o);
-    const char *bad[] = {"reshare", "--key", "k", "--wallet", "w", "--new-participants", "a,b",
-                         "--new-threshold", "2", "--resubmit-ms", "soon"};
+    const char *bad[] = {
+        "reshare", "--key",           "k", "--wallet",      "w",   "--new-participants",
+        "a,b",     "--new-threshold", "2", "--resubmit-ms", "soon"};
     assert_int_equal(cli_req_parse(MPC__OP__OP_RESHARE, 11, (char **)bad, &o), CLI_EXIT_USAGE);
     cli_req_opts_clear(&o);
-    const char *bad_max[] = {"sign", "--key", "k", "--wallet", "w", "--message", "m",
-                             "--resubmit-max", "1000"};
+    const char *bad_max[] = {"sign", "--key",          "k",   "--wallet", "w", "--message",
+                             "m",    "--resubmit-max", "1000"};
     assert_int_equal(cli_req_parse(MPC__OP__OP_SIGN, 9, (char **)bad_max, &o), CLI_EXIT_USAGE);
     cli_req_opts_clear(&o);
 }
