@@ -171,8 +171,8 @@ PY
 
 # resub_report CSV... — the requests the storm clients resubmitted (no result
 # for --resubmit-ms, 10 s): on which node each ran from a resubmitted copy
-# (request_started with a stream sequence other than the first publish's), i.e.
-# where the first copy never reached that node and the resubmission was needed.
+# (request_started with a stream sequence other than the first publish's): the
+# first copy reached that node later (a redelivery after AckWait) or never.
 # Prints; checks nothing (the storms' own checks hold either way).
 resub_report() {
     python3 - "$CL_DIR" "$@" <<'PY'
