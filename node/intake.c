@@ -590,8 +590,6 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
     } else if (logged == MPC_ERR_REQ_ID_REUSED) {
         reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id already used by another request",
                REJECT_NO_KT);
-    } else if (st != MPC_OK) {
-        reject(d, msg, ids, st, err, REJECT_LOG);
     } else {
         pthread_mutex_lock(&d->mu);
         struct node_job *running = find_job(d, ids->request_id);
@@ -599,11 +597,17 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
             running != NULL && sodium_memcmp(running->digest, ids->digest, sizeof ids->digest) == 0;
         int same_msg = running != NULL && running->stream_seq == transport_js_msg_stream_seq(msg);
         pthread_mutex_unlock(&d->mu);
-        if (running == NULL) {
+        if (running != NULL && (same_content || st == MPC_OK)) {
+            /* A copy of the running request is that request even when it no longer passes
+             * (expired or stale since): refusing it would log and publish an error under
+             * the id the running job answers (docs/DESIGN.md §4, "Client resubmission"). */
+            handle_running(d, msg, ids, same_content, same_msg);
+        } else if (st != MPC_OK) {
+            reject(d, msg, ids, st, err, REJECT_LOG);
+        } else {
             run_request(d, msg, req, ids, logged == MPC_ERR_KEY_ATTEMPT_DISCARDED);
             return; /* run_request owns req and msg */
         }
-        handle_running(d, msg, ids, same_content, same_msg);
     }
     if (req != NULL) {
         mpc__request__free_unpacked(req, NULL);

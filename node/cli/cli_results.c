@@ -350,10 +350,12 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
             break;
         }
         if (p->resubmit != NULL && cli_resubmit_due(p->resubmit, now)) {
-            /* a failed publish counts too: the next one comes an interval later */
-            (void)p->resubmit_fn(p->resubmit_ctx, p->resubmit->count + 1);
-            cli_resubmit_sent(p->resubmit, mpc_clock_mono_ms());
-            r->resubmissions = p->resubmit->count;
+            if (p->resubmit_fn(p->resubmit_ctx, p->resubmit->count + 1) == MPC_ERR_EXPIRED) {
+                p->resubmit->max = p->resubmit->count; /* expired: no more copies */
+            } else { /* a failed publish counts too: the next one comes an interval later */
+                cli_resubmit_sent(p->resubmit, mpc_clock_mono_ms());
+                r->resubmissions = p->resubmit->count;
+            }
         }
         uint64_t wait = p->timeout_ms - (now - t0);
         wait = wait > 250 ? 250 : wait;

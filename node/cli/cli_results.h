@@ -107,7 +107,8 @@ struct cli_collect_params {
     int tr_untweaked;       /* sign secp256k1-tr: 1 if the request signs under the internal key */
     int progress;           /* 1 = show a progress line on stderr (tty) */
     struct cli_resubmit *resubmit; /* resubmission schedule (borrowed), NULL = never */
-    mpc_status (*resubmit_fn)(void *ctx, uint32_t n); /* publishes resubmission n (>= 1) */
+    mpc_status (*resubmit_fn)(void *ctx, uint32_t n); /* publishes resubmission n (>= 1);
+                                                         MPC_ERR_EXPIRED: none (ever) again */
     void *resubmit_ctx;                               /* its argument (borrowed) */
 };
 

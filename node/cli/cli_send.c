@@ -20,6 +20,8 @@
 #define ERR_CAP          512u  /* diagnostic buffer */
 #define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
 #define RESULTS_DEF_WAIT 5000u /* `results` default wait, ms */
+#define RESUBMIT_EXPIRY_MARGIN_MS                                                                  \
+    500u /* no resubmission this close to the request's expiry: the copy would arrive expired */
 
 /*
  * How long a publish is repeated while no stream leader answers (a JetStream
@@ -73,6 +75,7 @@ struct resubmit_ctx {
     const uint8_t *data;          /* the signed request bytes, the same as the first publish */
     size_t len;                   /* their length */
     const char *msg_id;           /* the first publish's Nats-Msg-Id */
+    uint64_t expires_at_ms;       /* the request's expiry (wall clock), 0 = none */
 };
 
 /* Publishes resubmission n: the same bytes under Nats-Msg-Id "<msg id>.r<n>". */
@@ -82,6 +85,14 @@ resubmit_publish(void *arg, uint32_t n)
     const struct resubmit_ctx *c = arg;
     char id[TRANSPORT_JS_MSG_ID_MAX + 1];
     transport_js_pub_ack ack;
+    if (c->expires_at_ms != 0 &&
+        mpc_clock_wall_ms() + RESUBMIT_EXPIRY_MARGIN_MS >= c->expires_at_ms) {
+        fprintf(stderr,
+                "mpc-cli: no result for request %s; not resubmitted: it expires (the nodes would "
+                "refuse a copy)\n",
+                c->o->request_id);
+        return MPC_ERR_EXPIRED;
+    }
     mpc_status st = cli_resubmit_msg_id(id, sizeof id, c->msg_id, n);
     if (st == MPC_OK) {
         st = publish_as(c->js, c->o, c->data, c->len, id, PUBLISH_TIMEOUT, &ack);
@@ -180,7 +191,12 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
     if (st == MPC_OK) {
         st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
     }
-    struct resubmit_ctx rctx = {js, o, data, len, o->x_msg_id != NULL ? o->x_msg_id : msg_id};
+    struct resubmit_ctx rctx = {js, o, data, len, o->x_msg_id != NULL ? o->x_msg_id : msg_id, 0};
+    if (o->loaded != NULL) { /* a saved request: its own expiry */
+        rctx.expires_at_ms = o->loaded->expires_at_ms;
+    } else if (o->expires_in_ms != 0) { /* built just now: created at most a moment ago */
+        rctx.expires_at_ms = mpc_clock_wall_ms() + o->expires_in_ms;
+    }
     if (st == MPC_OK) {
         uint64_t t0 = mpc_clock_mono_ms();
         st = publish_request(js, o, data, len, rctx.msg_id);
