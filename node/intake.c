@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "node/daemon_internal.h"
+#include "node/intake_fault.h"
 #include "node/killpoint.h"
 #include "node/kos.h"
 #include "node/republish.h"
@@ -537,8 +538,9 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     size_t started = rerun ? job_defer(d, job, &first_err) : job_start(d, job, &first_err);
     if (started > 0) {
         node_stage(job->request_id, "started");
-        mpc_log(MPC_LOG_INFO, "node", "request_started", "request=%s op=%s sessions=%zu",
-                job->request_id, node_client_request_op_name(job->op), started);
+        mpc_log(MPC_LOG_INFO, "node", "request_started",
+                "request=%s op=%s sessions=%zu stream_seq=%llu", job->request_id,
+                node_client_request_op_name(job->op), started, (unsigned long long)job->stream_seq);
         return; /* the completion callbacks own the job now */
     }
     pthread_mutex_lock(&d->mu);
@@ -564,7 +566,10 @@ handle_running(struct node_daemon *d, transport_js_msg *msg,
         reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id in use by another request",
                REJECT_NO_KT);
     } else if (!same_msg) {
-        /* The same request published again: answered once the first is logged. */
+        /* The same request published again (a client's resubmission): never a second run;
+         * answered from the request log once the first is logged. */
+        mpc_log(MPC_LOG_INFO, "node", "request_running_copy", "request=%s stream_seq=%llu",
+                ids->request_id, (unsigned long long)transport_js_msg_stream_seq(msg));
         node_msg_nak(msg, d->ack_wait_ms, ids->request_id);
     } /* else a redelivery of a running request: its job acks the stream message */
 }
@@ -588,8 +593,6 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
     } else if (logged == MPC_ERR_REQ_ID_REUSED) {
         reject(d, msg, ids, MPC_ERR_REQ_ID_REUSED, "request id already used by another request",
                REJECT_NO_KT);
-    } else if (st != MPC_OK) {
-        reject(d, msg, ids, st, err, REJECT_LOG);
     } else {
         pthread_mutex_lock(&d->mu);
         struct node_job *running = find_job(d, ids->request_id);
@@ -597,11 +600,17 @@ handle_authenticated(struct node_daemon *d, transport_js_msg *msg, Mpc__Request 
             running != NULL && sodium_memcmp(running->digest, ids->digest, sizeof ids->digest) == 0;
         int same_msg = running != NULL && running->stream_seq == transport_js_msg_stream_seq(msg);
         pthread_mutex_unlock(&d->mu);
-        if (running == NULL) {
+        if (running != NULL && (same_content || st == MPC_OK)) {
+            /* A copy of the running request is that request even when it no longer passes
+             * (expired or stale since): refusing it would log and publish an error under
+             * the id the running job answers (docs/DESIGN.md §4, "Client resubmission"). */
+            handle_running(d, msg, ids, same_content, same_msg);
+        } else if (st != MPC_OK) {
+            reject(d, msg, ids, st, err, REJECT_LOG);
+        } else {
             run_request(d, msg, req, ids, logged == MPC_ERR_KEY_ATTEMPT_DISCARDED);
             return; /* run_request owns req and msg */
         }
-        handle_running(d, msg, ids, same_content, same_msg);
     }
     if (req != NULL) {
         mpc__request__free_unpacked(req, NULL);
@@ -649,6 +658,8 @@ handle_msg(struct node_daemon *d, transport_js_msg *msg)
     mpc_status st = node_client_request_open(&pol, data, len, &req, &ids, err, sizeof err);
     if (!ids.authenticated) {
         drop_unauthenticated(d, msg, st, err);
+    } else if (node_intake_fault_lose_first(ids.request_id)) {
+        node_msg_ack(msg, NULL); /* test builds: the stream "lost" it (node/intake_fault.h) */
     } else if (!node_ratelimit_take(&d->limit, ids.initiator, mpc_clock_mono_ms())) {
         reject(d, msg, &ids, MPC_ERR_REQ_RATE_LIMITED, "initiator over its request rate",
                REJECT_NO_KT); /* not logged: the client may try again later */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/secmem.h"
+#include "node/cli/cli_resubmit.h"
 #include "node/store/keyinfo.h"
 #include "transport/jetstream.h"
 #include "transport/subject.h"
@@ -53,8 +54,13 @@ static const char bench_usage[] =
     "  --node-pids P1,P2,...   pids of the node processes, in peers-file order (default:\n"
     "                          each node's status snapshot; figures need the same host)\n"
     "  --timeout S             per request (default 60)\n"
+    "  --resubmit-ms MS        a request with no result for MS ms is published again\n"
+    "                          under a new Nats-Msg-Id (default 10000; 0 = never)\n"
+    "  --resubmit-max N        at most N resubmissions per request (default 5)\n"
     "  --csv FILE              one row per request: index, request id, wallet, outcome,\n"
-    "                          latency, results, errors, duplicates, verified\n"
+    "                          latency, results, errors, duplicates, verified,\n"
+    "                          resubmissions, first_seq (MPC_REQ sequence of the\n"
+    "                          first publish)\n"
     "  --json                  print one JSON document\n"
     "  --key FILE, --passphrase-file F, --passphrase-env VAR   the initiator key\n" CLI_NATS_HELP
     "Stopped by SIGTERM or SIGINT, it ends at once: the requests in flight count as\n"
@@ -79,6 +85,8 @@ enum {
     OPT_CSV,
     OPT_JSON,
     OPT_HELP,
+    OPT_RESUBMIT_MS,
+    OPT_RESUBMIT_MAX,
 };
 
 /* Handles one numeric option. Returns: 0, or -1 for a bad value. */
@@ -127,6 +135,10 @@ apply_opt(struct cli_bench_opts *o, int c, const char *arg)
         return 0;
     }
     switch (c) {
+    case OPT_RESUBMIT_MS:
+        return cli_resubmit_parse_ms(arg, &o->resubmit_ms);
+    case OPT_RESUBMIT_MAX:
+        return cli_resubmit_parse_max(arg, &o->resubmit_max);
     case OPT_KEYTYPE:
         o->key_type = cli_parse_key_type(arg);
         return o->key_type != 0 ? 0 : -1;
@@ -177,6 +189,8 @@ bench_parse(int argc, char **argv, struct cli_bench_opts *o)
         {"peers", required_argument, NULL, OPT_PEERS},
         {"node-pids", required_argument, NULL, OPT_PIDS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"resubmit-ms", required_argument, NULL, OPT_RESUBMIT_MS},
+        {"resubmit-max", required_argument, NULL, OPT_RESUBMIT_MAX},
         {"csv", required_argument, NULL, OPT_CSV},
         {"json", no_argument, NULL, OPT_JSON},
         CLI_KEY_LONGOPTS,
@@ -192,6 +206,8 @@ bench_parse(int argc, char **argv, struct cli_bench_opts *o)
     o->concurrency = 1;
     o->threshold = 2;
     o->timeout_ms = DEFAULT_TIMEOUT_S * 1000u;
+    o->resubmit_ms = CLI_RESUBMIT_DEF_MS;
+    o->resubmit_max = CLI_RESUBMIT_DEF_MAX;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -54,6 +54,8 @@ struct cli_bench_opts {
     const char *csv;                        /* --csv FILE: one row per request */
     int json;                               /* --json */
     uint64_t timeout_ms;                    /* per request */
+    uint64_t resubmit_ms;                   /* --resubmit-ms (node/cli/cli_resubmit.h), 0 = off */
+    uint32_t resubmit_max;                  /* --resubmit-max per request */
     struct cli_nats_opts nats;              /* connection */
     const char *key_file;                   /* initiator key */
     struct cli_pass_opts pass;              /* its passphrase, if encrypted */
@@ -84,7 +86,9 @@ struct cli_bench_rec {
     uint32_t results;                                /* outcomes kept (one per node and key type) */
     uint32_t errors;                                 /* error outcomes among them */
     uint32_t duplicates;                             /* extra copies of a (node, key type) */
-    int verified; /* sign: 1 all verified, -1 one failed, 0 n/a */
+    uint32_t resubmissions;                          /* times it was published again */
+    uint64_t first_seq; /* MPC_REQ stream sequence of its first publish (0: not stored) */
+    int verified;       /* sign: 1 all verified, -1 one failed, 0 n/a */
 };
 
 /* The measurement. */
@@ -97,6 +101,8 @@ struct cli_bench_stats {
         size_t n;                                     /* how many requests ended so */
     } errs[CLI_BENCH_ERR_KINDS];                      /* failures by name */
     size_t n_errs;                                    /* distinct names */
+    size_t resubmissions;                             /* resubmissions of all requests */
+    size_t resubmitted;                               /* requests resubmitted at least once */
     uint64_t wall_us;                                 /* first start to last completion */
     struct cli_bench_node nodes[CLI_BENCH_NODES_MAX]; /* watched processes */
     size_t n_nodes;                                   /* count */

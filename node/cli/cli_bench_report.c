@@ -161,6 +161,10 @@ print_text(const struct cli_bench_opts *o, const struct cli_bench_stats *st, con
     for (size_t i = 0; i < st->n_errs; i++) {
         printf("  errors: %-32s %zu\n", st->errs[i].name, st->errs[i].n);
     }
+    if (st->resubmissions > 0) {
+        printf("  resubmitted: %zu request(s), %zu resubmission(s)\n", st->resubmitted,
+               st->resubmissions);
+    }
     printf("  %-10s %8s %10s %12s %10s %10s %9s\n", "node", "pid", "cpu s", "cpu ms/op",
            "rss max MB", "hwm MB", "live max");
     for (size_t i = 0; i < st->n_nodes; i++) {
@@ -207,6 +211,8 @@ json_report(const struct cli_bench_opts *o, const struct cli_bench_stats *st, co
     if (doc != NULL) { /* signatures per second: requests x messages per request */
         uint32_t k = o->op == MPC__OP__OP_SIGN ? (o->batch > 0 ? o->batch : 1) : 0;
         json_object_set_new(doc, "batch", json_integer(o->batch));
+        json_object_set_new(doc, "resubmissions", json_integer((json_int_t)st->resubmissions));
+        json_object_set_new(doc, "resubmitted", json_integer((json_int_t)st->resubmitted));
         json_object_set_new(doc, "signatures_per_s",
                             json_real(secs > 0 ? (double)st->ok * k / secs : 0.0));
     }
@@ -221,11 +227,14 @@ write_csv(const char *path, const struct cli_bench_stats *st)
         cli_errf("%s: %s", path, strerror(errno));
         return -1;
     }
-    fputs("index,request_id,wallet,outcome,latency_ms,results,errors,duplicates,verified\n", f);
+    fputs("index,request_id,wallet,outcome,latency_ms,results,errors,duplicates,verified,"
+          "resubmissions,first_seq\n",
+          f);
     for (size_t i = 0; i < st->n; i++) {
         const struct cli_bench_rec *r = &st->recs[i];
-        fprintf(f, "%zu,%s,%s,%s,%.3f,%u,%u,%u,%d\n", i, r->request_id, r->wallet, r->outcome,
-                (double)r->latency_us / 1000.0, r->results, r->errors, r->duplicates, r->verified);
+        fprintf(f, "%zu,%s,%s,%s,%.3f,%u,%u,%u,%d,%u,%llu\n", i, r->request_id, r->wallet,
+                r->outcome, (double)r->latency_us / 1000.0, r->results, r->errors, r->duplicates,
+                r->verified, r->resubmissions, (unsigned long long)r->first_seq);
     }
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {

@@ -62,6 +62,11 @@ struct slot {
     struct cli_results *r;                           /* collected outcomes (owned) */
     uint64_t t0_us;                                  /* start */
     uint64_t last_ms;                                /* last arrival (errors-only quiet rule) */
+    uint8_t *data;                                   /* the signed request bytes (owned) */
+    size_t len;                                      /* their length */
+    char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1]; /* its first Nats-Msg-Id */
+    struct cli_resubmit rs;                          /* its resubmission schedule */
+    uint64_t first_seq;                              /* MPC_REQ sequence of its first publish */
 };
 
 /* State of one run. */
@@ -197,6 +202,10 @@ slot_record(struct run *rn, struct slot *s, const char *name)
     rec->results = (uint32_t)r->n;
     rec->errors = (uint32_t)r->n_errors;
     rec->duplicates = (uint32_t)r->duplicates;
+    rec->resubmissions = s->rs.count;
+    rec->first_seq = s->first_seq;
+    st->resubmissions += s->rs.count;
+    st->resubmitted += s->rs.count > 0;
     rec->verified = rn->ph->op != MPC__OP__OP_SIGN ? 0 : r->verify_failed ? -1 : 1;
     if (strcmp(name, "ok") == 0) {
         st->ok++;
@@ -205,6 +214,8 @@ slot_record(struct run *rn, struct slot *s, const char *name)
     }
     st->wall_us = now_us() - rn->t_start_us;
     cli_results_clear(s->r);
+    free(s->data);
+    s->data = NULL;
     s->active = 0;
 }
 
@@ -240,7 +251,8 @@ slot_finish(struct run *rn, struct slot *s)
  */
 static mpc_status
 publish_until(struct run *rn, const char *subject, const uint8_t *data, size_t len,
-              const char *msg_id, const transport_js_header *hdr, uint64_t t0_ms)
+              const char *msg_id, const transport_js_header *hdr, uint64_t t0_ms,
+              transport_js_pub_ack *ack)
 {
     uint64_t end = t0_ms + rn->o->timeout_ms;
     for (;;) {
@@ -248,7 +260,7 @@ publish_until(struct run *rn, const char *subject, const uint8_t *data, size_t l
         uint64_t step = end > now ? end - now : 0;
         mpc_status st = transport_js_publish_retry(
             rn->js, subject, data, len, msg_id, hdr, 1, PUBLISH_TIMEOUT_MS,
-            step < PUBLISH_STEP_MS ? step : PUBLISH_STEP_MS, NULL);
+            step < PUBLISH_STEP_MS ? step : PUBLISH_STEP_MS, ack);
         int again =
             st == MPC_ERR_NO_RESPONDERS || st == MPC_ERR_TIMEOUT || st == MPC_ERR_NOT_CONNECTED;
         if (st != MPC_OK && g_stop) {
@@ -297,25 +309,25 @@ slot_start(struct run *rn, struct slot *s, const char *const *list, size_t n_lis
     s->last_ms = mpc_clock_mono_ms();
     s->active = 1;
     rn->started++;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    mpc_status st = cli_req_build(&s->req, &data, &len);
+    cli_resubmit_init(&s->rs, rn->o->resubmit_ms, rn->o->resubmit_max, s->last_ms);
+    mpc_status st = cli_req_build(&s->req, &s->data, &s->len);
     if (st == MPC_OK) {
         char subject[TRANSPORT_SUBJECT_MAX];
         transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, rn->o->client_id};
-        char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
         st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
                                      node_client_request_op_name(rn->ph->op), NULL, NULL);
         if (st == MPC_OK) {
-            st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
+            st = node_client_request_msg_id(s->msg_id, sizeof s->msg_id, s->data, s->len);
         }
         if (st == MPC_OK) {
             /* repeated while no stream leader answers, within the request's --timeout (its
              * slot times out from t0 on: the publish counts in its latency) */
-            st = publish_until(rn, subject, data, len, msg_id, &hdr, s->last_ms);
+            transport_js_pub_ack ack = {0, 0};
+            st = publish_until(rn, subject, s->data, s->len, s->msg_id, &hdr, s->last_ms, &ack);
+            s->first_seq = st == MPC_OK ? ack.seq : 0;
+            cli_resubmit_heard(&s->rs, mpc_clock_mono_ms()); /* the quiet time starts now */
         }
     }
-    free(data);
     if (st == MPC_ERR_CANCELLED) {
         slot_record(rn, s, "CANCELLED"); /* stopped while its publish was retried */
         return MPC_OK;
@@ -347,6 +359,7 @@ route(struct run *rn, transport_js_msg *m)
         uint64_t now = mpc_clock_mono_ms();
         cli_results_add(s->r, data, len, node, &s->p, (now_us() - s->t0_us) / 1000u);
         s->last_ms = now;
+        cli_resubmit_heard(&s->rs, now);
         if (cli_results_done(s->r, &s->p)) {
             slot_finish(rn, s);
         }
@@ -355,7 +368,39 @@ route(struct run *rn, transport_js_msg *m)
     /* A copy of a finished request (a node outside the waited-for set): ignored. */
 }
 
-/* Ends slots past their deadline or past the errors-only quiet period. */
+/*
+ * Publishes slot s's request again (node/cli/cli_resubmit.h): the same bytes
+ * under Nats-Msg-Id "<msg id>.r<n>", one publish-ack wait at most (no retry:
+ * the next resubmission comes an interval later). Logged on stderr.
+ */
+static void
+slot_resubmit(struct run *rn, struct slot *s)
+{
+    char subject[TRANSPORT_SUBJECT_MAX];
+    char id[TRANSPORT_JS_MSG_ID_MAX + 1];
+    transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, rn->o->client_id};
+    uint32_t n = s->rs.count + 1;
+    mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
+                                            node_client_request_op_name(rn->ph->op), NULL, NULL);
+    if (st == MPC_OK) {
+        st = cli_resubmit_msg_id(id, sizeof id, s->msg_id, n);
+    }
+    transport_js_pub_ack ack = {0, 0};
+    if (st == MPC_OK) {
+        st = transport_js_publish(rn->js, subject, s->data, s->len, id, &hdr, 1, PUBLISH_TIMEOUT_MS,
+                                  &ack);
+    }
+    cli_resubmit_sent(&s->rs, mpc_clock_mono_ms());
+    fprintf(stderr,
+            "%smpc-cli bench: no result for request %s within %llu ms: resubmitted (%u of "
+            "at most %u): %s, stream seq %llu (first %llu)\n",
+            rn->ph->progress ? "\r\033[K" : "", s->req.request_id,
+            (unsigned long long)rn->o->resubmit_ms, (unsigned)n, (unsigned)rn->o->resubmit_max,
+            mpc_status_name(st), (unsigned long long)ack.seq, (unsigned long long)s->first_seq);
+}
+
+/* Ends slots past their deadline or past the errors-only quiet period; resubmits the ones
+ * nothing was heard of for an interval. */
 static void
 sweep(struct run *rn)
 {
@@ -372,6 +417,8 @@ sweep(struct run *rn)
         } else if (now_u - s->t0_us >= rn->o->timeout_ms * 1000u) {
             s->r->timed_out = 1;
             slot_finish(rn, s);
+        } else if (s->data != NULL && cli_resubmit_due(&s->rs, now)) {
+            slot_resubmit(rn, s);
         }
     }
 }
@@ -512,6 +559,7 @@ cli_bench_run(struct transport_js *js, struct transport_js_results *w,
         fputs("\r\033[K", stderr);
     }
     for (uint32_t k = 0; rn.slots != NULL && k < ph->conc; k++) {
+        free(rn.slots[k].data);
         if (rn.slots[k].r != NULL) {
             cli_results_clear(rn.slots[k].r);
             free(rn.slots[k].r);

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/hex.h"
 #include "common/secmem.h"
+#include "node/cli/cli_resubmit.h"
 #include "node/store/keyinfo.h"
 
 #define MESSAGE_FILE_MAX   (1u << 20) /* --message-file bound */
@@ -28,6 +29,10 @@
     "                          with a used id is refused (MPC_ERR_REQ_ID_REUSED)\n"                \
     "  --timeout S             wait at most S seconds for the results (default 60); the\n"         \
     "                          publish is repeated within it while no stream leader answers\n"     \
+    "  --resubmit-ms MS        no result for MS ms: publish the same request again under a\n"      \
+    "                          new Nats-Msg-Id (default 10000; 0 = never); the nodes run\n"        \
+    "                          it once and answer every copy from their request log\n"             \
+    "  --resubmit-max N        at most N resubmissions (default 5)\n"                              \
     "  --expires-in S          nodes refuse the request after S seconds (at most the\n"            \
     "                          nodes' requests.max_expiry_ms; requests are also refused\n"         \
     "                          once older than requests.max_age_ms, default 5 min)\n"              \
@@ -136,6 +141,8 @@ enum {
     OPT_X_MSGID,
     OPT_TR_ROOT,
     OPT_TR_UNTWEAKED,
+    OPT_RESUBMIT_MS,
+    OPT_RESUBMIT_MAX,
 };
 
 const char *
@@ -287,6 +294,10 @@ apply_num_opt(struct cli_req_opts *o, int c, const char *arg)
     case OPT_TIMEOUT:
     case OPT_EXPIRES:
         return cli_parse_seconds(arg, c == OPT_TIMEOUT ? &o->timeout_ms : &o->expires_in_ms);
+    case OPT_RESUBMIT_MS:
+        return cli_resubmit_parse_ms(arg, &o->resubmit_ms);
+    case OPT_RESUBMIT_MAX:
+        return cli_resubmit_parse_max(arg, &o->resubmit_max);
     case OPT_X_GARBAGE:
         if (cli_parse_u64(arg, 1, 8u << 20, &v) != 0) {
             return -1;
@@ -453,6 +464,8 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"expires-in", required_argument, NULL, OPT_EXPIRES},
         {"expect", required_argument, NULL, OPT_EXPECT},
+        {"resubmit-ms", required_argument, NULL, OPT_RESUBMIT_MS},
+        {"resubmit-max", required_argument, NULL, OPT_RESUBMIT_MAX},
         {"peers", required_argument, NULL, OPT_PEERS},
         {"json", no_argument, NULL, OPT_JSON},
         {"out-request", required_argument, NULL, OPT_OUTREQ},
@@ -472,6 +485,8 @@ cli_req_parse(int op, int argc, char **argv, struct cli_req_opts *o)
     const char *usage = cli_req_usage(op);
     memset(o, 0, sizeof(*o));
     o->op = op;
+    o->resubmit_ms = CLI_RESUBMIT_DEF_MS;
+    o->resubmit_max = CLI_RESUBMIT_DEF_MAX;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -72,6 +72,8 @@ struct cli_req_opts {
     uint64_t timeout_ms;                  /* --timeout */
     uint64_t expires_in_ms;               /* --expires-in, 0 = none */
     uint32_t expect;                      /* --expect N results */
+    uint64_t resubmit_ms;                 /* --resubmit-ms (node/cli/cli_resubmit.h), 0 = off */
+    uint32_t resubmit_max;                /* --resubmit-max */
     const char *peers_file;               /* --peers */
     uint8_t pk[33];                       /* --public-key (32 or 33 bytes) */
     int has_pk;                           /* its length if --public-key given, else 0 */

@@ -349,6 +349,14 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
             r->timed_out = 1;
             break;
         }
+        if (p->resubmit != NULL && cli_resubmit_due(p->resubmit, now)) {
+            if (p->resubmit_fn(p->resubmit_ctx, p->resubmit->count + 1) == MPC_ERR_EXPIRED) {
+                p->resubmit->max = p->resubmit->count; /* expired: no more copies */
+            } else { /* a failed publish counts too: the next one comes an interval later */
+                cli_resubmit_sent(p->resubmit, mpc_clock_mono_ms());
+                r->resubmissions = p->resubmit->count;
+            }
+        }
         uint64_t wait = p->timeout_ms - (now - t0);
         wait = wait > 250 ? 250 : wait;
         transport_js_msg *m = NULL;
@@ -357,6 +365,9 @@ cli_results_collect(struct transport_js_results *w, const struct cli_collect_par
             collect_add(r, m, p, t0);
             transport_js_msg_destroy(m);
             last = mpc_clock_mono_ms();
+            if (p->resubmit != NULL) {
+                cli_resubmit_heard(p->resubmit, last);
+            }
         } else if (st != MPC_ERR_TIMEOUT && st != MPC_ERR_NOT_CONNECTED) {
             break;
         }
@@ -632,6 +643,7 @@ print_json(const struct cli_results *r, const char *op_name, const char *request
                   "errors", (int)r->n_errors, "duplicates", (int)r->duplicates, "consistent",
                   !r->inconsistent, "verified", !r->verify_failed, "results", arr);
     json_trust_fields(doc, r);
+    json_object_set_new(doc, "resubmissions", json_integer(r->resubmissions));
     const struct cli_outcome *ok = code == CLI_EXIT_OK ? results_first_ok(r) : NULL;
     if (ok != NULL) {
         json_object_set_new(doc, "public_key", json_hex(&ok->res->public_key));

@@ -26,6 +26,9 @@
  *   - only error results arrived and none came for CLI_QUIET_MS (invalid
  *     requests are rejected by every node at once); else
  *   - the deadline passed (a timeout).
+ * While waiting, when p->resubmit says a resubmission is due (no copy for
+ * its interval, node/cli/cli_resubmit.h), p->resubmit_fn publishes the same
+ * request again; copies of every publish count as one request's copies.
  *
  * Verification (libsodium and libsecp256k1, independent of the nodes): every
  * successful sign result's signature must verify over the message under the
@@ -48,6 +51,7 @@
 
 #include "common/status.h"
 #include "node/cli/cli.h"
+#include "node/cli/cli_resubmit.h"
 #include "node/client/ids.h"
 #include "node/config/peers.h"
 #include "proto/result.pb-c.h"
@@ -102,6 +106,10 @@ struct cli_collect_params {
     const uint8_t *tr_root; /* sign secp256k1-tr: the requested 32-byte merkle root (or NULL) */
     int tr_untweaked;       /* sign secp256k1-tr: 1 if the request signs under the internal key */
     int progress;           /* 1 = show a progress line on stderr (tty) */
+    struct cli_resubmit *resubmit; /* resubmission schedule (borrowed), NULL = never */
+    mpc_status (*resubmit_fn)(void *ctx, uint32_t n); /* publishes resubmission n (>= 1);
+                                                         MPC_ERR_EXPIRED: none (ever) again */
+    void *resubmit_ctx;                               /* its argument (borrowed) */
 };
 
 /* One node's outcome. */
@@ -135,6 +143,7 @@ struct cli_results {
     char disagree[2][NODE_ID_MAX + 1]; /* two nodes that disagree, when inconsistent */
     const char *disagree_what;         /* on what ("public key", ...) */
     int other_request;                 /* 1 = copies answer another request with this id */
+    uint32_t resubmissions;            /* times the request was published again */
 };
 
 /*

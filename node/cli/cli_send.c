@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "node/cli/cli_resubmit.h"
 #include "node/cli/cli_results.h"
 #include "node/client/results.h"
 #include "node/config/peers.h"
@@ -19,6 +20,8 @@
 #define ERR_CAP          512u  /* diagnostic buffer */
 #define PUBLISH_TIMEOUT  5000u /* publish-ack wait, ms */
 #define RESULTS_DEF_WAIT 5000u /* `results` default wait, ms */
+#define RESUBMIT_EXPIRY_MARGIN_MS                                                                  \
+    500u /* no resubmission this close to the request's expiry: the copy would arrive expired */
 
 /*
  * How long a publish is repeated while no stream leader answers (a JetStream
@@ -36,29 +39,80 @@ publish_budget_ms(const struct cli_req_opts *o)
     return b;
 }
 
-/* Publishes data to mpc.req.<op> with Nats-Msg-Id and Mpc-Client. */
+/* Builds the request subject mpc.req.<op> into subject (TRANSPORT_SUBJECT_MAX). */
 static mpc_status
-publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, size_t len)
+request_subject(char *subject, const struct cli_req_opts *o)
+{
+    return transport_subject_build(subject, TRANSPORT_SUBJECT_MAX, TRANSPORT_SUBJ_REQUEST,
+                                   node_client_request_op_name(o->op), NULL, NULL);
+}
+
+/* Publishes data to mpc.req.<op> with Nats-Msg-Id msg_id and Mpc-Client, repeated while no
+ * stream leader answers within budget_ms. Out: *ack. */
+static mpc_status
+publish_as(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, size_t len,
+           const char *msg_id, uint64_t budget_ms, transport_js_pub_ack *ack)
 {
     char subject[TRANSPORT_SUBJECT_MAX];
     transport_js_header hdr = {TRANSPORT_JS_HDR_CLIENT, o->client_id};
-    transport_js_pub_ack ack;
-    char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
-    mpc_status st = transport_subject_build(subject, sizeof subject, TRANSPORT_SUBJ_REQUEST,
-                                            node_client_request_op_name(o->op), NULL, NULL);
+    mpc_status st = request_subject(subject, o);
     if (st == MPC_OK) {
-        st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
-    }
-    if (st == MPC_OK) {
-        st = transport_js_publish_retry(js, subject, data, len,
-                                        o->x_msg_id != NULL ? o->x_msg_id : msg_id, &hdr, 1,
-                                        PUBLISH_TIMEOUT, publish_budget_ms(o), &ack);
+        st = transport_js_publish_retry(js, subject, data, len, msg_id, &hdr, 1, PUBLISH_TIMEOUT,
+                                        budget_ms, ack);
     }
     if (st == MPC_ERR_NO_RESPONDERS) {
         cli_errf("publish to %s: no stream (start the nodes first: they create MPC_REQ)", subject);
     } else if (st != MPC_OK) {
         cli_errf("publish to %s: %s", subject, mpc_status_str(st));
-    } else if (ack.duplicate && !o->json) {
+    }
+    return st;
+}
+
+/* What a resubmission publishes (cli_collect_params.resubmit_fn). All borrowed. */
+struct resubmit_ctx {
+    transport_js *js;             /* connection */
+    const struct cli_req_opts *o; /* the request's options */
+    const uint8_t *data;          /* the signed request bytes, the same as the first publish */
+    size_t len;                   /* their length */
+    const char *msg_id;           /* the first publish's Nats-Msg-Id */
+    uint64_t expires_at_ms;       /* the request's expiry (wall clock), 0 = none */
+};
+
+/* Publishes resubmission n: the same bytes under Nats-Msg-Id "<msg id>.r<n>". */
+static mpc_status
+resubmit_publish(void *arg, uint32_t n)
+{
+    const struct resubmit_ctx *c = arg;
+    char id[TRANSPORT_JS_MSG_ID_MAX + 1];
+    transport_js_pub_ack ack;
+    if (c->expires_at_ms != 0 &&
+        mpc_clock_wall_ms() + RESUBMIT_EXPIRY_MARGIN_MS >= c->expires_at_ms) {
+        fprintf(stderr,
+                "mpc-cli: no result for request %s; not resubmitted: it expires (the nodes would "
+                "refuse a copy)\n",
+                c->o->request_id);
+        return MPC_ERR_EXPIRED;
+    }
+    mpc_status st = cli_resubmit_msg_id(id, sizeof id, c->msg_id, n);
+    if (st == MPC_OK) {
+        st = publish_as(c->js, c->o, c->data, c->len, id, PUBLISH_TIMEOUT, &ack);
+    }
+    fprintf(stderr,
+            "mpc-cli: no result for request %s within %llu ms: resubmitted (%u of at most %u) "
+            "as Nats-Msg-Id %s: %s\n",
+            c->o->request_id, (unsigned long long)c->o->resubmit_ms, (unsigned)n,
+            (unsigned)c->o->resubmit_max, id, mpc_status_name(st));
+    return st;
+}
+
+/* Publishes the request the first time (Nats-Msg-Id: the hash of the bytes, or --x-msg-id). */
+static mpc_status
+publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *data, size_t len,
+                const char *msg_id)
+{
+    transport_js_pub_ack ack;
+    mpc_status st = publish_as(js, o, data, len, msg_id, publish_budget_ms(o), &ack);
+    if (st == MPC_OK && ack.duplicate && !o->json) {
         fprintf(stderr,
                 "mpc-cli: note: request %s was already published (the same bytes); the "
                 "nodes answer with the original result\n",
@@ -70,9 +124,11 @@ publish_request(transport_js *js, const struct cli_req_opts *o, const uint8_t *d
 /* Collects and prints; returns the exit code. */
 static int
 collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_t pub_ms,
-                  const struct cli_peer_keys *peers, const uint8_t *digest)
+                  const struct cli_peer_keys *peers, const uint8_t *digest,
+                  struct resubmit_ctx *rc_ctx)
 {
     struct cli_collect_params p;
+    struct cli_resubmit rs;
     /* --timeout bounds publish and wait together (at least 1 s is left for the results) */
     uint64_t wait_ms = o->timeout_ms > pub_ms + 1000u ? o->timeout_ms - pub_ms : 1000u;
     cli_collect_params_init(&p, o->client_id, o->request_id, peers, o->expect, wait_ms);
@@ -92,6 +148,10 @@ collect_and_print(transport_js_results *w, const struct cli_req_opts *o, uint64_
     p.request_digest = digest;
     p.n_key_types = o->op == MPC__OP__OP_KEYGEN ? o->n_key_types : 1;
     p.progress = !o->json;
+    cli_resubmit_init(&rs, o->resubmit_ms, o->resubmit_max, mpc_clock_mono_ms());
+    p.resubmit = &rs;
+    p.resubmit_fn = resubmit_publish;
+    p.resubmit_ctx = rc_ctx;
     struct cli_results *r = cli_results_new();
     if (r == NULL) {
         return CLI_EXIT_FAILED;
@@ -127,9 +187,19 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
                                  : cli_results_watch_open(&o->nats, "mpc-cli", o->client_id,
                                                           o->request_id, &js, &w);
     int rc = cli_exit_for_nats(st);
+    char msg_id[NODE_CLIENT_REQUEST_MSG_ID_LEN + 1];
+    if (st == MPC_OK) {
+        st = node_client_request_msg_id(msg_id, sizeof msg_id, data, len);
+    }
+    struct resubmit_ctx rctx = {js, o, data, len, o->x_msg_id != NULL ? o->x_msg_id : msg_id, 0};
+    if (o->loaded != NULL) { /* a saved request: its own expiry */
+        rctx.expires_at_ms = o->loaded->expires_at_ms;
+    } else if (o->expires_in_ms != 0) { /* built just now: created at most a moment ago */
+        rctx.expires_at_ms = mpc_clock_wall_ms() + o->expires_in_ms;
+    }
     if (st == MPC_OK) {
         uint64_t t0 = mpc_clock_mono_ms();
-        st = publish_request(js, o, data, len);
+        st = publish_request(js, o, data, len, rctx.msg_id);
         uint64_t pub_ms = mpc_clock_mono_ms() - t0;
         rc = cli_exit_for_nats(st);
         if (st == MPC_OK && o->x_no_wait) {
@@ -137,7 +207,7 @@ cli_req_send(const struct cli_req_opts *o, const uint8_t *data, size_t len)
                            : "published request %s\n",
                    o->request_id);
         } else if (st == MPC_OK) {
-            rc = collect_and_print(w, o, pub_ms, peers, have_digest ? digest : NULL);
+            rc = collect_and_print(w, o, pub_ms, peers, have_digest ? digest : NULL, &rctx);
         }
     }
     cli_results_watch_close(js, w);

@@ -14,8 +14,8 @@ PKG="$ROOT/clients/typescript"
 tmp=$(mktemp -d)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
-# 4 set-up checks + the TAP tests of the unit (19) and cluster (14) files + 2 examples.
-expect_checks 39
+# 4 set-up checks + the TAP tests of the unit (22) and cluster (15) files + 2 examples.
+expect_checks 43
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
 check "Node.js >= 20.19 ($(node --version 2>/dev/null || echo missing))" $?
@@ -36,7 +36,10 @@ for i in 1 2 3; do
     printf 'authorizers:\n  keys: [%s, %s, %s]\n  required: 2\n' "${auth[@]}" >>"$tmp/node-$i.yaml"
 done
 check "cluster files, 2-of-3 authorizers, nats-server" $([ ${#auth[@]} -eq 3 ]; echo $?)
+# Every node loses the first copy of these requests (the resubmission test).
+export MPC_NODE_TEST_LOSE_FIRST=ts-lost-1,ts-lost-0
 for i in 1 2 3; do cluster_start_node "$i"; done
+unset MPC_NODE_TEST_LOSE_FIRST
 ready=0; for i in 1 2 3; do cluster_wait_ready "$i" 90 || ready=1; done
 check "3 nodes ready (/readyz 200)" $ready
 [ $ready -eq 0 ] || { cluster_tails; summary; exit 1; }

@@ -4,7 +4,9 @@
 // MPC_RES stream with an ordered consumer filtered on
 // mpc.res.<client_id>.<request_id>.*; a call returns only after the client rule
 // (collect.ts) accepted enough copies and every signature verified. The copies
-// come from one consumer per client (results.ts).
+// come from one consumer per client (results.ts). A request with no copy for
+// resubmitMs is published again, the same bytes under a new Nats-Msg-Id
+// (resubmit.ts): the nodes run it once.
 import { readFileSync } from "node:fs";
 import {
   connect,
@@ -25,6 +27,7 @@ import { decideKeyInfo, keyInfoQuery, KEYINFO_MAX_TTL_MS, verifyKeyInfo, type Ke
 import { equal } from "./bytes.js";
 import { ResultsFeed, readCopies, readStored, waitCollected } from "./results.js";
 import { MpcError, badInput, type RejectedCopy } from "./errors.js";
+import { RESUBMIT_DEF_MAX, RESUBMIT_DEF_MS, ResubmitSchedule, resubmitMsgId } from "./resubmit.js";
 import { loadPeers, NODE_ID_RE, type Peers } from "./peers.js";
 import type { SigningKey } from "./keys.js";
 import {
@@ -50,6 +53,7 @@ import {
 const PUBLISH_TIMEOUT_MS = 5000;
 const PUBLISH_BUDGET_MS = 10000; // publish repeated while no stream leader answers (same msg id)
 const SWEEP_MS = 2000; // a timed-out call's last read of its stored copies
+const RESUBMIT_POLL_MS = 100; // how often a waiting call checks its resubmission schedule
 
 export interface ConnectOptions {
   servers: string | string[]; // e.g. "nats://127.0.0.1:4222"
@@ -65,6 +69,10 @@ export interface ConnectOptions {
   peers: string | Peers; // the peers file (or its parsed form): node ids and identity keys
   initiator: SigningKey;
   timeoutMs?: number; // default wait for results (60 s)
+  resubmitMs?: number; // default quiet time before a resubmission (10 s; 0 = never)
+  resubmitMax?: number; // default most resubmissions per request (5)
+  /** Called for each resubmission (default: a line on stderr, as mpc-cli). */
+  onResubmit?: (requestId: string, n: number, error?: Error) => void;
 }
 
 export interface CallOptions {
@@ -72,6 +80,8 @@ export interface CallOptions {
   expiresInMs?: number;
   timeoutMs?: number;
   approvals?: Uint8Array[]; // encoded approvals (request.approve) to attach
+  resubmitMs?: number; // no copy for this long: publish again (ConnectOptions.resubmitMs)
+  resubmitMax?: number; // most resubmissions (ConnectOptions.resubmitMax)
 }
 
 export interface KeyInfo {
@@ -90,6 +100,7 @@ export interface KeygenResult {
   keys: KeyInfo[];
   copies: Copy[];
   rejected: RejectedCopy[];
+  resubmissions: number; // times the request was published again
 }
 
 export interface SignResult {
@@ -110,6 +121,7 @@ export interface SignResult {
   signers: string[]; // nodes whose successful copies were accepted
   copies: Copy[];
   rejected: RejectedCopy[];
+  resubmissions: number; // times the request was published again
 }
 
 export type ReshareResult = KeygenResult;
@@ -230,7 +242,7 @@ export class MpcClient {
     const expected = body.case === "keygen"
       ? (body.value.participants.length > 0 ? body.value.participants : [...this.peers.keys()])
       : body.value.newParticipants;
-    const col = await this.run(sealed, request, keyTypes, expected, c);
+    const { col, resubmissions } = await this.run(sealed, request, keyTypes, expected, c);
     const byType = col.finish(col.timedOut);
     const keys: KeyInfo[] = keyTypes.map((kt) => {
       const first = (byType.get(kt) as Copy[])[0] as Copy;
@@ -246,7 +258,7 @@ export class MpcClient {
           : {}),
       };
     });
-    return { requestId: request.requestId, wallet: body.value.walletId, keys, copies: col.copies, rejected: col.rejected };
+    return { requestId: request.requestId, wallet: body.value.walletId, keys, copies: col.copies, rejected: col.rejected, resubmissions };
   }
 
   /** Sends a sealed sign request and checks the results (every signature verified). */
@@ -261,7 +273,7 @@ export class MpcClient {
       extra.taproot = s.taprootMerkleRoot.length > 0 ? { merkleRoot: s.taprootMerkleRoot } : { untweaked: s.taprootUntweaked };
     }
     if (publicKey !== undefined) extra.publicKey = publicKey;
-    const col = await this.run(sealed, request, [s.keyType], s.signers.length > 0 ? s.signers : undefined, c, extra);
+    const { col, resubmissions } = await this.run(sealed, request, [s.keyType], s.signers.length > 0 ? s.signers : undefined, c, extra);
     const ok = col.finish(col.timedOut).get(s.keyType) as Copy[];
     const r = (ok[0] as Copy).result;
     const tr = s.keyType === KeyType.SECP256K1_TR;
@@ -278,6 +290,7 @@ export class MpcClient {
       signers: ok.map((x) => x.node),
       copies: col.copies,
       rejected: col.rejected,
+      resubmissions,
     };
     if (s.keyType === KeyType.SECP256K1 && s.messages.length === 0) out.recoveryId = r.recoveryId;
     if (s.messages.length > 0) {
@@ -374,7 +387,10 @@ export class MpcClient {
     return xpubResult(p.wallet, kt, idx, f.publicKey, f.chainCode, agreed.nodes, rejected);
   }
 
-  /** Publishes (repeating while no stream leader answers) and collects until done, quiet or timed out. */
+  /**
+   * Publishes (repeating while no stream leader answers) and collects until
+   * done, quiet or timed out; resubmits while no copy comes (resubmit.ts).
+   */
   private async run(
     sealed: Uint8Array,
     request: Request,
@@ -382,7 +398,7 @@ export class MpcClient {
     expected: string[] | undefined,
     c: CallOptions,
     extra: Partial<CollectParams> = {},
-  ): Promise<Collector> {
+  ): Promise<{ col: Collector; resubmissions: number }> {
     if (request.clientId !== this.o.clientId) throw badInput(`the request is for client ${request.clientId}`);
     const bytes = c.approvals !== undefined && c.approvals.length > 0 ? attachApprovals(sealed, c.approvals) : sealed;
     const params: ConstructorParameters<typeof Collector>[0] = {
@@ -396,18 +412,27 @@ export class MpcClient {
     const col = new Collector(params);
     const timeout = c.timeoutMs ?? this.o.timeoutMs ?? 60000;
     const subject = `mpc.res.${request.clientId}.${request.requestId}.*`;
+    const rs = new ResubmitSchedule(c.resubmitMs ?? this.o.resubmitMs ?? RESUBMIT_DEF_MS,
+      c.resubmitMax ?? this.o.resubmitMax ?? RESUBMIT_DEF_MAX, Date.now());
     const feed = await this.resultsFeed();
     const w = waitCollected(col, timeout);
     const unlisten = feed.listen(request.requestId, (subj, data) => {
       col.add(subj, data, Date.now());
+      rs.heard(Date.now());
       w.poke();
     });
+    let timer: ReturnType<typeof setInterval> | undefined;
     try {
-      const duplicate = await this.publish(opName(params.op), bytes, request.clientId);
+      const op = opName(params.op);
+      const duplicate = await this.publish(op, bytes, request.clientId);
       if (duplicate || !feed.alive) {
         unlisten();
         await readStored(this.js, subject, col, timeout); // the nodes answered this request before
       } else {
+        rs.heard(Date.now()); // the quiet time runs from the end of the publish
+        timer = setInterval(() => {
+          if (rs.due(Date.now())) void this.resubmit(op, bytes, request, rs.sent(Date.now()), c);
+        }, RESUBMIT_POLL_MS);
         await w.done;
         // A call that timed out reads every stored copy of its request once
         // more, so the error names what the stream holds (copies published
@@ -415,9 +440,27 @@ export class MpcClient {
         if (col.timedOut) await readStored(this.js, subject, col, SWEEP_MS).catch(() => undefined);
       }
     } finally {
+      if (timer !== undefined) clearInterval(timer);
       unlisten();
     }
-    return col;
+    return { col, resubmissions: rs.count };
+  }
+
+  /** Publishes resubmission n of request (the same bytes, Nats-Msg-Id `<hash>.r<n>`) and reports it. */
+  private async resubmit(op: string, bytes: Uint8Array, request: Request, n: number, c: CallOptions): Promise<void> {
+    let err: Error | undefined;
+    try {
+      await this.publishAs(op, bytes, request.clientId, resubmitMsgId(msgId(bytes), n), 0);
+    } catch (e) {
+      err = e as Error; // the next one comes an interval later
+    }
+    if (this.o.onResubmit !== undefined) {
+      this.o.onResubmit(request.requestId, n, err);
+    } else {
+      const ms = c.resubmitMs ?? this.o.resubmitMs ?? RESUBMIT_DEF_MS;
+      console.error(`mpc-node client: no result for request ${request.requestId} within ${ms} ms: ` +
+        `resubmitted (${n}): ${err === undefined ? "ok" : err.message}`);
+    }
   }
 
   /** The client's shared results consumer, started on first use (again if it ended). */
@@ -430,9 +473,13 @@ export class MpcClient {
 
   /** Returns: true if JetStream already held this request (the same bytes sent before). */
   private async publish(op: string, bytes: Uint8Array, clientId: string): Promise<boolean> {
+    return this.publishAs(op, bytes, clientId, msgId(bytes), PUBLISH_BUDGET_MS);
+  }
+
+  /** Publishes under Nats-Msg-Id id, repeated while no stream leader answers within budgetMs. */
+  private async publishAs(op: string, bytes: Uint8Array, clientId: string, id: string, budgetMs: number): Promise<boolean> {
     const h = headers();
     h.set("Mpc-Client", clientId);
-    const id = msgId(bytes);
     const t0 = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -440,7 +487,7 @@ export class MpcClient {
         return ack.duplicate;
       } catch (e) {
         const text = (e as Error).message ?? String(e);
-        const retry = /no responders|503|timeout/i.test(text) && Date.now() - t0 < PUBLISH_BUDGET_MS && attempt < 50;
+        const retry = /no responders|503|timeout/i.test(text) && Date.now() - t0 < budgetMs && attempt < 50;
         if (!retry) throw new MpcError("PUBLISH_FAILED", `publish to mpc.req.${op}: ${text}`, { cause: e });
         await new Promise((r) => setTimeout(r, 200));
       }

@@ -1,6 +1,7 @@
 // index.ts — the public API of @mpc-node/client.
 export { MpcClient, type ConnectOptions, type CallOptions, type KeygenResult, type SignResult, type ReshareResult, type KeyInfo, type XpubResult } from "./client.js";
 export { RESULTS_STREAM } from "./results.js";
+export { ResubmitSchedule, resubmitMsgId, RESUBMIT_DEF_MS, RESUBMIT_DEF_MAX } from "./resubmit.js";
 export { MpcError, type MpcErrorCode, type NodeFailure, type RejectedCopy } from "./errors.js";
 export { SigningKey } from "./keys.js";
 export { loadPeers, peersFromList, type Peers } from "./peers.js";

@@ -107,6 +107,25 @@ test("sign Ed25519 (a Solana-style message): verified by @noble and by OpenSSL",
   assert.ok(!opensslEd25519(r.signature, new TextEncoder().encode("other"), edPk));
 });
 
+test("resubmission: a sign JetStream lost is published again and signed once; with resubmitMs 0 it times out", async () => {
+  // test_ts_client.sh starts every node with MPC_NODE_TEST_LOSE_FIRST=ts-lost-1,ts-lost-0:
+  // each node acks and drops the first copy of those requests, as the stream once did.
+  const msg = new TextEncoder().encode(`resubmitted ${randomBytes(8).toString("hex")}`);
+  const sealed = c.prepareSign({ wallet, keyType: "ed25519", message: msg }, { requestId: "ts-lost-1" });
+  const r = await c.sendSign(sealed, { approvals: approvals(sealed), resubmitMs: 1000 });
+  assert.ok(r.resubmissions >= 1, `resubmissions ${r.resubmissions}`);
+  assert.ok(opensslEd25519(r.signature, msg, edPk));
+  const sigs = new Set(r.copies.filter((x) => x.result.statusCode === 0).map((x) => hex(x.result.eddsaSignature)));
+  assert.equal(sigs.size, 1);
+  for (const n of [1, 2, 3]) {
+    const log = readFileSync(join(env.dir, `node-${n}.log`), "utf8");
+    assert.equal(log.split("event=fault_request_lost request=ts-lost-1\n").length - 1, 1, `node-${n} lost the first copy`);
+    assert.ok(log.split("event=request_started request=ts-lost-1 ").length - 1 <= 1, `node-${n} ran it at most once`);
+  }
+  const lost = c.prepareSign({ wallet, keyType: "ed25519", message: msg }, { requestId: "ts-lost-0" });
+  await refused(c.sendSign(lost, { approvals: approvals(lost), resubmitMs: 0, timeoutMs: 5000 }), "TIMEOUT");
+});
+
 test("sign secp256k1 digest: low S, recovery id recovers the group key, OpenSSL verifies DER", async () => {
   const msg = new TextEncoder().encode(`payload ${randomBytes(8).toString("hex")}`);
   const digest = sha256(msg);
