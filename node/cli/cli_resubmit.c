@@ -4,9 +4,9 @@
  */
 #include "node/cli/cli_resubmit.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
+
+#include "node/cli/cli.h"
 
 #define RESUBMIT_MS_MAX 3600000u /* an hour: longer than any sensible --timeout */
 
@@ -53,17 +53,11 @@ cli_resubmit_msg_id(char *out, size_t cap, const char *base, uint32_t n)
     return MPC_OK;
 }
 
-/* Parses a decimal in [0, max]. Returns: 0, or -1. */
-static int
-parse_bounded(const char *arg, unsigned long long max, unsigned long long *out)
+int
+cli_resubmit_parse_ms(const char *arg, uint64_t *out)
 {
-    char *end = NULL;
-    if (arg == NULL || arg[0] < '0' || arg[0] > '9') {
-        return -1;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || v > max) {
+    uint64_t v = 0; /* *out unchanged by a refusal */
+    if (cli_parse_u64(arg, 0, RESUBMIT_MS_MAX, &v) != 0) {
         return -1;
     }
     *out = v;
@@ -71,21 +65,10 @@ parse_bounded(const char *arg, unsigned long long max, unsigned long long *out)
 }
 
 int
-cli_resubmit_parse_ms(const char *arg, uint64_t *out)
-{
-    unsigned long long v = 0;
-    if (parse_bounded(arg, RESUBMIT_MS_MAX, &v) != 0) {
-        return -1;
-    }
-    *out = (uint64_t)v;
-    return 0;
-}
-
-int
 cli_resubmit_parse_max(const char *arg, uint32_t *out)
 {
-    unsigned long long v = 0;
-    if (parse_bounded(arg, CLI_RESUBMIT_MAX_MAX, &v) != 0) {
+    uint64_t v = 0;
+    if (cli_parse_u64(arg, 0, CLI_RESUBMIT_MAX_MAX, &v) != 0) {
         return -1;
     }
     *out = (uint32_t)v;
