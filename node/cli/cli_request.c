@@ -31,7 +31,9 @@
     "                          publish is repeated within it while no stream leader answers\n"     \
     "  --resubmit-ms MS        no result for MS ms: publish the same request again under a\n"      \
     "                          new Nats-Msg-Id (default 10000; 0 = never); the nodes run\n"        \
-    "                          it once and answer every copy from their request log\n"             \
+    "                          it once and answer every copy from their request log;\n"            \
+    "                          each copy is a line on stderr (with --json: counted in\n"           \
+    "                          \"resubmissions\" instead, stderr only for a failed copy)\n"        \
     "  --resubmit-max N        at most N resubmissions (default 5)\n"                              \
     "  --expires-in S          nodes refuse the request after S seconds (at most the\n"            \
     "                          nodes' requests.max_expiry_ms; requests are also refused\n"         \

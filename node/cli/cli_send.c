@@ -97,11 +97,13 @@ resubmit_publish(void *arg, uint32_t n)
     if (st == MPC_OK) {
         st = publish_as(c->js, c->o, c->data, c->len, id, PUBLISH_TIMEOUT, &ack);
     }
-    fprintf(stderr,
-            "mpc-cli: no result for request %s within %llu ms: resubmitted (%u of at most %u) "
-            "as Nats-Msg-Id %s: %s\n",
-            c->o->request_id, (unsigned long long)c->o->resubmit_ms, (unsigned)n,
-            (unsigned)c->o->resubmit_max, id, mpc_status_name(st));
+    if (!c->o->json || st != MPC_OK) { /* --json: counted in "resubmissions" instead */
+        fprintf(stderr,
+                "mpc-cli: no result for request %s within %llu ms: resubmitted (%u of at most "
+                "%u) as Nats-Msg-Id %s: %s\n",
+                c->o->request_id, (unsigned long long)c->o->resubmit_ms, (unsigned)n,
+                (unsigned)c->o->resubmit_max, id, mpc_status_name(st));
+    }
     return st;
 }
 

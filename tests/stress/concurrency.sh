@@ -227,10 +227,11 @@ samples() {
     for ((k = 0; k < SAMPLES; k++)); do
         printf 'stress sample %d seed %s' "$k" "$SEED" >"$tmp/sample-$k.msg"
         run sign --wallet "$SIGN_PREFIX-$((k % WALLETS))" --message-file "$tmp/sample-$k.msg" \
-            --json --timeout 180 "${P[@]}" >"$tmp/sample-ed-$k.json" 2>&1 || echo "ed $k rc=$?"
+            --json --timeout 180 "${P[@]}" >"$tmp/sample-ed-$k.json" 2>"$tmp/sample-ed-$k.err" ||
+            echo "ed $k rc=$?"
         run sign --wallet $W --key-type secp256k1 \
             --message-hex "$(sha256_hex "$tmp/sample-$k.msg")" --json --timeout 180 "${P[@]}" \
-            >"$tmp/sample-ec-$k.json" 2>&1 || echo "ec $k rc=$?"
+            >"$tmp/sample-ec-$k.json" 2>"$tmp/sample-ec-$k.err" || echo "ec $k rc=$?"
     done
 }
 if [ "$SEPARATE" = 1 ]; then
