@@ -13,6 +13,7 @@
 #include "node/store/store_internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -728,3 +729,17 @@ node_store_fault_take(node_store *s, enum node_store_fault fault)
     return 0;
 }
 #endif
+
+void
+node_store_killpoint(const char *point)
+{
+#ifdef MPC_FAULT_INJECTION
+    const char *want = getenv("MPC_STORE_TEST_KILL_AT");
+    if (want != NULL && strcmp(want, point) == 0) {
+        mpc_log(MPC_LOG_WARN, "store", "test_kill", "point=%s", point);
+        (void)raise(SIGKILL);
+    }
+#else
+    (void)point;
+#endif
+}

@@ -35,25 +35,6 @@
 #define ERASE_AD_MAX   (sizeof(ERASE_AD_TAG) + NODE_STORE_KEYRING_ID_BYTES + NODE_STORE_NAME_MAX)
 #define ERASE_DATA_MAX (NODE_STORE_VALUE_MAX - ERASE_REF - NODE_STORE_SEAL_OVERHEAD)
 
-#ifdef MPC_FAULT_INJECTION
-/* Test builds: SIGKILL at the named point (MPC_STORE_TEST_KILL_AT=erase_<point>). */
-static void
-erase_killpoint(const char *point)
-{
-    const char *want = getenv("MPC_STORE_TEST_KILL_AT");
-    if (want != NULL && strncmp(want, "erase_", 6) == 0 && strcmp(want + 6, point) == 0) {
-        mpc_log(MPC_LOG_WARN, "store", "test_kill", "point=erase_%s", point);
-        (void)raise(SIGKILL);
-    }
-}
-#else
-static void
-erase_killpoint(const char *point)
-{
-    (void)point;
-}
-#endif
-
 int
 node_store_name_is_erasable(const char *name)
 {
@@ -147,7 +128,7 @@ record_key(node_store_txn *t, const char *name, struct node_store_key_ref *ref, 
         st = MPC_ERR_NOMEM;
     }
     if (st == MPC_OK) {
-        erase_killpoint("key_added");
+        node_store_killpoint("erase_key_added");
     }
     return st;
 }
@@ -284,7 +265,7 @@ node_store_erasable_finish(node_store_txn *t, int committed)
 {
     if (committed) {
         if (t->n_gone > 0) {
-            erase_killpoint("before_erase");
+            node_store_killpoint("erase_before_erase");
         }
         erase_refs(t->s, t->gone, t->n_gone, "deleted");
         if (t->legacy_gone) {

@@ -153,4 +153,8 @@ mpc_status node_store_erasable_open(node_store *s, const char *name, const MDB_v
 mpc_status node_store_erasable_forget(node_store_txn *txn, const char *name);
 void node_store_erasable_finish(node_store_txn *txn, int committed);
 
+/* Test builds (MPC_FAULT_INJECTION): SIGKILL here when MPC_STORE_TEST_KILL_AT
+ * names point ("rekey_<point>", "erase_<point>"); a no-op otherwise. */
+void node_store_killpoint(const char *point);
+
 #endif /* MPC_NODE_STORE_STORE_INTERNAL_H */

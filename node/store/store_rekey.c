@@ -27,25 +27,6 @@
 
 #define REKEY_SUFFIX ".rekey"
 
-#ifdef MPC_FAULT_INJECTION
-/* Test builds: SIGKILL at the named point (MPC_STORE_TEST_KILL_AT=rekey_<point>). */
-static void
-rekey_killpoint(const char *point)
-{
-    const char *want = getenv("MPC_STORE_TEST_KILL_AT");
-    if (want != NULL && strncmp(want, "rekey_", 6) == 0 && strcmp(want + 6, point) == 0) {
-        mpc_log(MPC_LOG_WARN, "store", "test_kill", "point=rekey_%s", point);
-        (void)raise(SIGKILL);
-    }
-}
-#else
-static void
-rekey_killpoint(const char *point)
-{
-    (void)point;
-}
-#endif
-
 static char *
 path_with(const char *path, const char *suffix)
 {
@@ -156,7 +137,7 @@ rekey_store(node_store *s, const char *new_pass, size_t new_len,
         st = rekey_meta(s, t->txn, new_key, kdf, salt);
     }
     if (st == MPC_OK) {
-        rekey_killpoint("before_commit");
+        node_store_killpoint("rekey_before_commit");
         st = node_store_txn_commit(&t);
     }
     node_store_txn_abort(&t);
@@ -228,7 +209,7 @@ node_store_rekey(const char *store_path, const char *id_path, const char *old_pa
         st = node_store_identity_save(id, tmp, new_pass, new_len, kdf, err, err_cap);
     }
     if (st == MPC_OK) {
-        rekey_killpoint("identity_saved");
+        node_store_killpoint("rekey_identity_saved");
         st = rekey_store(s, new_pass, new_len, kdf, &nrec);
         if (st != MPC_OK) {
             (void)unlink(tmp);
@@ -237,7 +218,7 @@ node_store_rekey(const char *store_path, const char *id_path, const char *old_pa
         }
     }
     if (st == MPC_OK) {
-        rekey_killpoint("after_commit");
+        node_store_killpoint("rekey_after_commit");
         if (rename(tmp, id_path) != 0 || sync_dir_of(id_path) != 0) {
             st = MPC_ERR_IO; /* the next start with the new passphrase completes it */
             mpc_errbuf_set(err, err_cap, "%s: %s (start the node with the new passphrase)", id_path,
@@ -245,7 +226,7 @@ node_store_rekey(const char *store_path, const char *id_path, const char *old_pa
         }
     }
     if (st == MPC_OK) {
-        rekey_killpoint("identity_renamed");
+        node_store_killpoint("rekey_identity_renamed");
         if (node_store_compact(s) != MPC_OK) {
             mpc_log(MPC_LOG_WARN, "store", "rekey_compact_failed", "path=%s", store_path);
         }
