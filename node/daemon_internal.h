@@ -212,7 +212,7 @@ struct node_daemon {
     pthread_t finisher;             /* finisher thread */
     pthread_t ticker;               /* ticker thread */
     int threads_started;            /* bit 0 finisher, bit 1 ticker */
-    int stop;                       /* stop requested (atomic; signal handler) */
+    int stop;                       /* stop requested (atomic; signal thread) */
     int js_ok;                      /* last JetStream ping succeeded (atomic) */
     uint64_t started_ms;            /* monotonic start */
     uint64_t *peer_seen_ms;         /* per peer index: last heartbeat (atomic), 0 never */
@@ -233,7 +233,7 @@ struct node_daemon {
     uint64_t unauth_unlogged;       /* drops since that line (intake thread) */
     struct node_kos *kos;           /* KOS quarantine gate and lists (kos_node.c, owned) */
     struct node_keystate *keystate; /* key-state digest exchange (keystate_node.c, owned) */
-    int reload;                     /* SIGHUP: config reload requested (atomic; signal handler) */
+    int reload;                     /* SIGHUP: config reload requested (atomic; signal thread) */
     struct node_config *policy_cfg; /* reloaded config owning d->policy's keys, or NULL */
     uint64_t reqlog_age_ms;         /* request-log retention by age (atomic; SIGHUP) */
     uint64_t reqlog_max;            /* request-log retention by entries (atomic; SIGHUP) */
