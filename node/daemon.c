@@ -14,7 +14,6 @@
  */
 #include "node/daemon.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -663,20 +662,13 @@ node_daemon_destroy(node_daemon *d)
 /* ---------------------------------------------------------------- program */
 
 /*
- * Signals. SIGTERM, SIGINT and SIGHUP are blocked in the main thread before
- * anything else, so every thread created later (ours and nats.c's) inherits
- * the mask, and one thread takes them with sigwait. No signal is ever
- * delivered asynchronously: a SIGHUP during the NATS connect cannot
- * interrupt a poll() there (it did: the connect failed with "Protocol
- * Error" and the node exited). A stop asked before the daemon exists is
- * kept in g_stop_early and applied once it does; a SIGHUP then is ignored
- * (the config is being read anyway).
+ * Signals arrive on the signal thread of node/process.c (never
+ * asynchronously). A stop asked before the daemon exists is kept in
+ * g_stop_early and applied once it does; a SIGHUP then is ignored (the
+ * config is being read anyway).
  */
 static node_daemon *g_daemon; /* for the signal thread (atomic) */
 static int g_stop_early;      /* SIGTERM/SIGINT before g_daemon was set (atomic) */
-static int g_signals_done;    /* set before the signal thread is woken to end (atomic) */
-static sigset_t g_signal_set;
-static pthread_t g_signal_thread;
 
 static void
 on_signal(int sig)
@@ -689,43 +681,6 @@ on_signal(int sig)
     } else {
         __atomic_store_n(&g_stop_early, 1, __ATOMIC_RELEASE);
     }
-}
-
-static void *
-signal_thread(void *arg)
-{
-    (void)arg;
-    /* Ends when signals_stop sets g_signals_done and sends it SIGHUP. */
-    while (!__atomic_load_n(&g_signals_done, __ATOMIC_ACQUIRE)) {
-        int sig = 0;
-        if (sigwait(&g_signal_set, &sig) != 0)
-            continue;
-        if (__atomic_load_n(&g_signals_done, __ATOMIC_ACQUIRE))
-            break;
-        on_signal(sig);
-    }
-    return NULL;
-}
-
-static int
-signals_start(void)
-{
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&g_signal_set);
-    sigaddset(&g_signal_set, SIGTERM);
-    sigaddset(&g_signal_set, SIGINT);
-    sigaddset(&g_signal_set, SIGHUP);
-    if (pthread_sigmask(SIG_BLOCK, &g_signal_set, NULL) != 0)
-        return -1;
-    return pthread_create(&g_signal_thread, NULL, signal_thread, NULL) == 0 ? 0 : -1;
-}
-
-static void
-signals_stop(void)
-{
-    __atomic_store_n(&g_signals_done, 1, __ATOMIC_RELEASE);
-    (void)pthread_kill(g_signal_thread, SIGHUP);
-    (void)pthread_join(g_signal_thread, NULL);
 }
 
 static void
@@ -761,14 +716,14 @@ node_daemon_main(int argc, char **argv)
         usage(stderr);
         return NODE_EXIT_USAGE;
     }
-    if (signals_start() != 0) {
+    if (node_process_signals_start(on_signal) != MPC_OK) {
         fprintf(stderr, "mpc-node: cannot set up signal handling\n");
         return NODE_EXIT_CONFIG;
     }
     /* Before any secret is loaded: a core dump would hold shares in the clear. */
     if (node_process_harden() != MPC_OK) {
         fprintf(stderr, "mpc-node: cannot disable core dumps\n");
-        signals_stop();
+        node_process_signals_stop();
         return NODE_EXIT_CONFIG;
     }
     struct node_daemon_options opt = {.config_path = config};
@@ -776,7 +731,7 @@ node_daemon_main(int argc, char **argv)
     if (node_daemon_create(&opt, &d, &ec, err, sizeof err) != MPC_OK) {
         fprintf(stderr, "mpc-node: %s\n", err);
         (void)transport_nats_global_shutdown(5000);
-        signals_stop();
+        node_process_signals_stop();
         return ec != NODE_EXIT_OK ? ec : NODE_EXIT_CONFIG;
     }
     __atomic_store_n(&g_daemon, d, __ATOMIC_RELEASE);
@@ -785,7 +740,7 @@ node_daemon_main(int argc, char **argv)
         node_daemon_request_stop(d);
     }
     mpc_status st = node_daemon_run(d);
-    signals_stop(); /* before d goes: the signal thread may hold it */
+    node_process_signals_stop(); /* before d goes: the signal thread may hold it */
     __atomic_store_n(&g_daemon, NULL, __ATOMIC_RELEASE);
     node_daemon_destroy(d);
     (void)transport_nats_global_shutdown(5000);
