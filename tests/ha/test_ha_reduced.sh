@@ -11,7 +11,8 @@
 # that name none (every one must succeed: live signer choice and the nodes'
 # retries, issue 15; 16 sent once node-1's heartbeats are stale must succeed
 # before the heal). Only the sizes differ from tests/ha/full.sh. Its time
-# limit (240 s) scales with the measured setup time under load (at most 3x).
+# limit (240 s) scales with the measured setup time or slowdown under load
+# (at most 3x).
 # Prints "N passed, M failed".
 # mpc-test: serial
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
