@@ -41,7 +41,10 @@
 #define PRESIGN_INFLIGHT_MAX 64u    /* presign sessions this node coordinates at once */
 #define PRESIGN_SUSPECTS     512u   /* one-sided records remembered */
 #define PRESIGN_GRACE_MS     10000u /* a record is dropped only if one-sided this long */
-#define KEYINFO_PREFIX       "keyinfo/secp256k1/"
+#define PRESIGN_QUIET_MS                                                                           \
+    250u /* a pause: no request for this long (refill of a pool                                    \
+            at least half full) */
+#define KEYINFO_PREFIX "keyinfo/secp256k1/"
 
 /* One running presign session this node coordinates. */
 struct presign_slot {
@@ -63,6 +66,7 @@ struct node_presign {
     struct node_presign_stats st;                    /* counters (atomic) */
     uint8_t suspect_id[PRESIGN_SUSPECTS][32];        /* records seen one-sided (ps->mu) */
     uint64_t suspect_ms[PRESIGN_SUSPECTS];           /* first seen so (monotonic), 0 = free */
+    struct node_presig_recent recent;                /* records taken here lately (own lock) */
 };
 
 /* What a session's completion needs. */
@@ -533,22 +537,26 @@ pool_state(struct node_daemon *d, const char *wallet, size_t set, struct node_pr
     return st;
 }
 
-/* 1 while a client request runs here (intake to finisher). */
+/* 1 while a client request runs here (intake to finisher), and for
+ * PRESIGN_QUIET_MS after the last one ended. */
 static int
 requests_running(struct node_daemon *d)
 {
+    uint64_t now = mpc_clock_mono_ms();
     pthread_mutex_lock(&d->mu);
-    int busy = d->n_jobs > 0;
+    int busy = d->n_jobs > 0 || (d->jobs_idle_ms != 0 && now - d->jobs_idle_ms < PRESIGN_QUIET_MS);
     pthread_mutex_unlock(&d->mu);
     return busy;
 }
 
 /*
  * One (key, set) this node coordinates: an order and a session when its pool
- * is short. A pool at least half full is refilled only while no request runs
- * here (issue 14): a presign session costs both signers about as much CPU
- * as a sign and a store write each, so refilling behind every online sign
- * slowed the next one (its commits queued behind the refill's); the pool
+ * is short. A pool at least half full is refilled only in a pause: no
+ * request has run here for PRESIGN_QUIET_MS (issue 14): a presign session
+ * costs both signers about as much CPU as a sign and a store write each,
+ * so refilling behind every online sign slowed the next one (its commits
+ * queued behind the refill's, and a session started in the 1 ms between
+ * two requests at concurrency 1 still ran through the next one); the pool
  * exists to absorb bursts and refills in the pauses between them. A pool
  * below half refills at the budget regardless. Returns: 1 if a session
  * started, else 0.
@@ -662,6 +670,7 @@ node_presign_start(struct node_daemon *d)
     pthread_mutex_init(&ps->mu, NULL);
     pthread_cond_init(&ps->cv, NULL);
     node_presign_replay_init(&ps->replay);
+    node_presig_recent_init(&ps->recent);
     d->presign = ps;
     char subj[TRANSPORT_SUBJECT_MAX];
     mpc_status st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_PRESIGN,
@@ -707,10 +716,17 @@ node_presign_destroy(struct node_daemon *d)
     }
     node_presign_stop(d);
     node_presign_replay_fini(&ps->replay);
+    node_presig_recent_fini(&ps->recent);
     pthread_cond_destroy(&ps->cv);
     pthread_mutex_destroy(&ps->mu);
     free(ps);
     d->presign = NULL;
+}
+
+struct node_presig_recent *
+node_presign_recent(struct node_daemon *d)
+{
+    return d != NULL && d->presign != NULL ? &d->presign->recent : NULL;
 }
 
 void
