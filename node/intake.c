@@ -292,7 +292,7 @@ static void
 online_take_release(struct node_daemon *d, const struct node_presig_claim *claim,
                     const uint8_t *sid)
 {
-    mpc_status st = node_presig_claim_take(d->store, claim, node_presign_recent(d));
+    mpc_status st = node_presig_claim_take(d->store, claim);
     if (st != MPC_OK) {
         mpc_log(MPC_LOG_WARN, "node", "presig_online_skipped", "request_id=%s status=%s",
                 claim->request_id, mpc_status_name(st));
@@ -337,18 +337,13 @@ node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjo
     struct node_presig_claim claim = sj->presig_claim;
     uint8_t sid[NODE_CLIENT_SID_BYTES];
     memcpy(sid, sj->sid, sizeof sid);
-    /* nothing of the protocol leaves before the record's removal; a record
-     * already taken here by another request: the session ends at once */
-    spec.hold = online && !claim.taken_here;
-    spec.fail_status = online && claim.taken_here ? MPC_ERR_PRESIG_GONE : MPC_OK;
+    spec.hold = online; /* nothing of the protocol leaves before the record's removal */
     sj->input = NULL;
     sj->started = 1;
     mpc_status st = session_manager_start(d->mgr, &spec);
     mpc_secure_free(input);
     if (st != MPC_OK) {
         sj->started = 0; /* done is never called; once started, sj may be gone already */
-    } else if (online && claim.taken_here) {
-        mpc_log(MPC_LOG_INFO, "node", "presig_online_collided", "request_id=%s", claim.request_id);
     } else if (online) {
         online_take_release(d, &claim, sid);
     }

@@ -3,10 +3,7 @@
  */
 #include "node/presig.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-#include "common/clock.h"
 
 #include "common/log.h"
 #include "common/secmem.h"
@@ -103,7 +100,7 @@ node_presig_set_ids(const tss_keytype *h, const uint8_t *share, size_t share_len
 /* Fills claim from the request's pool and record (strings bounded by intake). */
 static mpc_status
 claim_fill(struct node_presig_claim *claim, const struct node_presig_online_req *r,
-           const uint32_t *ids)
+           const uint32_t *ids, const uint8_t presig_id[32])
 {
     size_t wl = strlen(r->wallet), rl = strlen(r->request_id);
     if (wl >= sizeof claim->wallet || rl >= sizeof claim->request_id) {
@@ -114,83 +111,9 @@ claim_fill(struct node_presig_claim *claim, const struct node_presig_online_req 
     claim->version = r->version;
     memcpy(claim->ids, ids, r->n * sizeof ids[0]);
     claim->n_ids = r->n;
+    memcpy(claim->presig_id, presig_id, 32);
     memcpy(claim->request_id, r->request_id, rl + 1);
     return MPC_OK;
-}
-
-void
-node_presig_recent_init(struct node_presig_recent *r)
-{
-    memset(r, 0, sizeof *r);
-    pthread_mutex_init(&r->mu, NULL);
-}
-
-void
-node_presig_recent_fini(struct node_presig_recent *r)
-{
-    pthread_mutex_destroy(&r->mu);
-}
-
-static int
-claim_same_pool(const struct node_presig_claim *a, const struct node_presig_claim *b)
-{
-    return a->key_type == b->key_type && a->version == b->version && a->n_ids == b->n_ids &&
-           strcmp(a->wallet, b->wallet) == 0 &&
-           memcmp(a->ids, b->ids, a->n_ids * sizeof a->ids[0]) == 0;
-}
-
-static void
-recent_note(struct node_presig_recent *r, const struct node_presig_claim *c)
-{
-    if (r == NULL) {
-        return;
-    }
-    pthread_mutex_lock(&r->mu);
-    r->taken[r->next] = *c;
-    r->taken[r->next].taken_here = 0;
-    r->ms[r->next] = mpc_clock_mono_ms() | 1u; /* never 0 (free) */
-    r->next = (r->next + 1) % NODE_PRESIG_RECENT_MAX;
-    pthread_mutex_unlock(&r->mu);
-}
-
-/* The ids of c's pool taken here in the last NODE_PRESIG_RECENT_MS. Returns their count. */
-static size_t
-recent_ids(struct node_presig_recent *r, const struct node_presig_claim *c, uint8_t (*ids)[32])
-{
-    size_t n = 0;
-    if (r == NULL) {
-        return 0;
-    }
-    uint64_t now = mpc_clock_mono_ms();
-    pthread_mutex_lock(&r->mu);
-    for (size_t i = 0; i < NODE_PRESIG_RECENT_MAX; i++) {
-        if (r->ms[i] != 0 && now - r->ms[i] > NODE_PRESIG_RECENT_MS) {
-            r->ms[i] = 0;
-        }
-        if (r->ms[i] != 0 && claim_same_pool(&r->taken[i], c)) {
-            memcpy(ids[n++], r->taken[i].presig_id, 32);
-        }
-    }
-    pthread_mutex_unlock(&r->mu);
-    return n;
-}
-
-/* Chooses the request's record among the pool's and the ones taken here lately. */
-static mpc_status
-online_choose(node_store *s, const struct node_presig_online_req *r,
-              const struct node_store_presig_pool *pool, struct node_presig_claim *claim)
-{
-    uint8_t(*taken)[32] = r->recent != NULL ? malloc(NODE_PRESIG_RECENT_MAX * 32) : NULL;
-    if (r->recent != NULL && taken == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    size_t n = recent_ids(r->recent, claim, taken);
-    int won = 0;
-    mpc_status st = node_store_presig_choose_among(
-        s, pool, r->request_id, (const uint8_t(*)[32])taken, n, claim->presig_id, &won);
-    free(taken);
-    claim->taken_here = st == MPC_OK && won;
-    return st;
 }
 
 mpc_status
@@ -223,16 +146,10 @@ node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
     mpc_status st = node_presig_set_ids(r->h, r->share, r->share_len, r->signers, r->n, ids);
     struct node_store_presig_pool pool = {r->key_type, r->wallet, r->version, ids, r->n};
     if (st == MPC_OK) {
-        st = claim_fill(claim, r, ids);
+        st = node_store_presig_choose(s, &pool, r->request_id, presig_id);
     }
     if (st == MPC_OK) {
-        st = online_choose(s, r, &pool, claim);
-    }
-    if (st == MPC_OK) {
-        memcpy(presig_id, claim->presig_id, 32);
-    }
-    if (st == MPC_OK && claim->taken_here) {
-        return MPC_OK; /* gone here: the caller fails the session at once, no input */
+        st = claim_fill(claim, r, ids, presig_id);
     }
     uint8_t *rec = NULL;
     size_t len = 0;
@@ -258,11 +175,10 @@ node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
 }
 
 mpc_status
-node_presig_claim_take(node_store *s, const struct node_presig_claim *claim,
-                       struct node_presig_recent *recent)
+node_presig_claim_take(node_store *s, const struct node_presig_claim *claim)
 {
     if (s == NULL || claim == NULL || claim->n_ids < 2 ||
-        claim->n_ids > TSS_DKLS_PRESIG_MAX_SIGNERS || claim->taken_here) {
+        claim->n_ids > TSS_DKLS_PRESIG_MAX_SIGNERS) {
         return MPC_ERR_INVALID_ARG;
     }
     struct node_store_presig_pool pool = {claim->key_type, claim->wallet, claim->version,
@@ -277,7 +193,6 @@ node_presig_claim_take(node_store *s, const struct node_presig_claim *claim,
     }
     mpc_wipe(rec, len);
     mpc_secure_free(rec);
-    recent_note(recent, claim);
     node_killpoint(NODE_KILL_PRESIG_AFTER_TAKE, claim->request_id);
     return MPC_OK;
 }

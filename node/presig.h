@@ -19,7 +19,6 @@
 #ifndef MPC_NODE_PRESIG_H
 #define MPC_NODE_PRESIG_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "common/status.h"
@@ -64,22 +63,19 @@ MPC_MUST_CHECK mpc_status node_presig_set_ids(const tss_keytype *h, const uint8_
                                               size_t share_len, const char *const *signers,
                                               uint32_t n, uint32_t *ids);
 
-struct node_presig_recent;
-
 /* What an online sign is made from; borrowed for the call. */
 struct node_presig_online_req {
-    const tss_keytype *h;              /* key type row (its online_input) */
-    int key_type;                      /* NODE_STORE key type */
-    const char *wallet;                /* wallet id */
-    uint32_t version;                  /* the key version the sign resolved (active) */
-    const uint8_t *share;              /* own key record of that version (secret) */
-    size_t share_len;                  /* its length */
-    const char *const *signers;        /* node ids of the session parties */
-    uint32_t n;                        /* their count */
-    const char *request_id;            /* the request: chooses the record, labels the kill points */
-    const uint8_t *msg32;              /* digest */
-    const uint8_t *tweak;              /* SC(t) of the derivation path, or NULL */
-    struct node_presig_recent *recent; /* records taken here lately (ranked too), or NULL */
+    const tss_keytype *h;       /* key type row (its online_input) */
+    int key_type;               /* NODE_STORE key type */
+    const char *wallet;         /* wallet id */
+    uint32_t version;           /* the key version the sign resolved (active) */
+    const uint8_t *share;       /* own key record of that version (secret) */
+    size_t share_len;           /* its length */
+    const char *const *signers; /* node ids of the session parties */
+    uint32_t n;                 /* their count */
+    const char *request_id;     /* the request: chooses the record, labels the kill points */
+    const uint8_t *msg32;       /* digest */
+    const uint8_t *tweak;       /* SC(t) of the derivation path, or NULL */
 };
 
 /* The record an online sign read and still has to take out of the store
@@ -92,29 +88,7 @@ struct node_presig_claim {
     size_t n_ids;                                    /* its size */
     uint8_t presig_id[32];                           /* the record */
     char request_id[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* labels the kill points */
-    int taken_here; /* the chosen record was already taken here: the session fails at once */
 };
-
-#define NODE_PRESIG_RECENT_MAX 512u   /* records remembered as taken */
-#define NODE_PRESIG_RECENT_MS  30000u /* for this long */
-
-/*
- * The records this node took lately (node_presig_claim_take). A sign ranks
- * them with the pool's records (node_presig_online_input), so its choice
- * does not depend on whether a concurrent request took the first-ranked
- * record here before or after it was served: every signer chooses the same
- * record, and where it is gone the sign fails at once (its sid answers
- * GONE) instead of meeting nobody at the barrier. Guarded by mu.
- */
-struct node_presig_recent {
-    pthread_mutex_t mu;                                     /* guards the rest */
-    struct node_presig_claim taken[NODE_PRESIG_RECENT_MAX]; /* pool and id of each */
-    uint64_t ms[NODE_PRESIG_RECENT_MAX];                    /* monotonic ms taken, 0 = free */
-    size_t next;                                            /* next slot written (a ring) */
-};
-
-void node_presig_recent_init(struct node_presig_recent *r);
-void node_presig_recent_fini(struct node_presig_recent *r);
 
 /*
  * The input of a dkls-online session for a sign request: chooses the
@@ -126,9 +100,6 @@ void node_presig_recent_fini(struct node_presig_recent *r);
  * when that returned MPC_OK may the session send (session_manager_release).
  * So the durable delete overlaps the session's subscriptions and barrier,
  * and still commits before anything derived from the record leaves the node.
- * The records in r->recent of the same pool are ranked too: when one of
- * them wins, claim->taken_here is set, presig_id names it and there is no
- * input (the caller starts the session failed: session_spec.fail_status).
  * Out: presig_id (the record used), *input / *input_len (mpc_secure_alloc;
  *      free with mpc_secure_free), *claim. Cleared on entry.
  * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (empty pool, or the chosen record was
@@ -148,13 +119,11 @@ MPC_MUST_CHECK mpc_status node_presig_online_input(node_store *s,
  * presig_before_take and presig_after_take around the commit). Of two
  * requests that read the same record exactly one gets MPC_OK; the other's
  * held session must fail without sending.
- * A record taken is remembered in recent (may be NULL).
  * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (taken by another request, or
  *          discarded, since it was read); as node_store_presig_take.
  */
 MPC_MUST_CHECK mpc_status node_presig_claim_take(node_store *s,
-                                                 const struct node_presig_claim *claim,
-                                                 struct node_presig_recent *recent);
+                                                 const struct node_presig_claim *claim);
 
 /*
  * Discards the pool of one key (every version and signer set): a quarantine

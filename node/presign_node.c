@@ -66,7 +66,6 @@ struct node_presign {
     struct node_presign_stats st;                    /* counters (atomic) */
     uint8_t suspect_id[PRESIGN_SUSPECTS][32];        /* records seen one-sided (ps->mu) */
     uint64_t suspect_ms[PRESIGN_SUSPECTS];           /* first seen so (monotonic), 0 = free */
-    struct node_presig_recent recent;                /* records taken here lately (own lock) */
 };
 
 /* What a session's completion needs. */
@@ -670,7 +669,6 @@ node_presign_start(struct node_daemon *d)
     pthread_mutex_init(&ps->mu, NULL);
     pthread_cond_init(&ps->cv, NULL);
     node_presign_replay_init(&ps->replay);
-    node_presig_recent_init(&ps->recent);
     d->presign = ps;
     char subj[TRANSPORT_SUBJECT_MAX];
     mpc_status st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_PRESIGN,
@@ -716,17 +714,10 @@ node_presign_destroy(struct node_daemon *d)
     }
     node_presign_stop(d);
     node_presign_replay_fini(&ps->replay);
-    node_presig_recent_fini(&ps->recent);
     pthread_cond_destroy(&ps->cv);
     pthread_mutex_destroy(&ps->mu);
     free(ps);
     d->presign = NULL;
-}
-
-struct node_presig_recent *
-node_presign_recent(struct node_daemon *d)
-{
-    return d != NULL && d->presign != NULL ? &d->presign->recent : NULL;
 }
 
 void

@@ -366,17 +366,7 @@ actor_barrier(session *s)
     /* Probes not yet ACKed keep going: their peers need our key to start. */
     pthread_mutex_lock(&s->lock);
     int held = s->held; /* the owner's durable step has not finished (spec.hold) */
-    int acked = 1;
-    for (uint32_t p = 0; p < s->n; p++) {
-        acked &= p == s->self || (s->probe_ok[p] & SESSION_READY_ACKED) != 0;
-    }
     pthread_mutex_unlock(&s->lock);
-    if (all_ok && s->fail_at_barrier != MPC_OK) { /* spec.fail_status: every peer subscribed */
-        if (acked) {
-            actor_finish(s, s->fail_at_barrier, SESSION_NO_CULPRIT, NULL, 0);
-        }
-        return acked;
-    }
     return all_ok && !held ? actor_start(s) : 0;
 }
 
@@ -386,8 +376,7 @@ actor_setup(session *s)
 {
     transport *t = s->mgr->t;
     session_step c = {.s = s, .kind = SESSION_STEP_CREATE};
-    /* spec.fail_status: no protocol state, the session only meets its peers */
-    mpc_status st = s->fail_at_barrier != MPC_OK ? MPC_OK : session_step_run(&c);
+    mpc_status st = session_step_run(&c);
     if (st == MPC_OK) {
         st = session_wire_eph_create(s);
     }

@@ -96,31 +96,30 @@ struct session {
     atomic_uint refs; /* references (registry, run queue, sends) */
 
     /* guarded by lock */
-    pthread_mutex_t lock;       /* guards the fields below */
-    session_state state;        /* current state (written by the worker) */
-    int terminal;               /* 1 once the worker decided DONE/FAILED */
-    int scheduled;              /* queued or running on a worker */
-    session_item **ring;        /* mailbox ring */
-    size_t ring_cap;            /* slots: mailbox_cap + broadcast reserve */
-    size_t direct_cap;          /* direct messages admitted up to this depth */
-    size_t mb_head;             /* oldest item */
-    size_t mb_len;              /* items queued */
-    size_t mb_hwm;              /* high-water mark of mb_len */
-    mpc_status pending_fail;    /* fail request from janitor/completions */
-    uint32_t pending_culprit;   /* its culprit */
-    uint64_t gone_at_ms;        /* first GONE answer to one of our direct sends, 0 = none */
-    uint32_t gone_peer;         /* the peer that answered it */
-    uint64_t abort_at_ms;       /* first ABORT received from a peer, 0 = none */
-    uint32_t abort_peer;        /* the peer that sent it */
-    uint8_t *probe_ok;          /* per party: SESSION_READY_* bits, ready if non-zero */
-    uint8_t *probe_retry;       /* per party: probe ended unanswered, re-issue */
-    int probe_dirty;            /* a probe completed since the worker last looked */
-    int held;                   /* spec.hold: the protocol waits for session_manager_release */
-    mpc_status fail_at_barrier; /* spec.fail_status (set at creation, then read-only) */
-    uint64_t last_activity_ms;  /* last inbound message or step */
-    uint64_t step_started_ms;   /* when the current state/round began */
-    uint32_t round;             /* current round for the snapshot */
-    session *next_run;          /* run-queue link (guarded by the run-queue lock) */
+    pthread_mutex_t lock;      /* guards the fields below */
+    session_state state;       /* current state (written by the worker) */
+    int terminal;              /* 1 once the worker decided DONE/FAILED */
+    int scheduled;             /* queued or running on a worker */
+    session_item **ring;       /* mailbox ring */
+    size_t ring_cap;           /* slots: mailbox_cap + broadcast reserve */
+    size_t direct_cap;         /* direct messages admitted up to this depth */
+    size_t mb_head;            /* oldest item */
+    size_t mb_len;             /* items queued */
+    size_t mb_hwm;             /* high-water mark of mb_len */
+    mpc_status pending_fail;   /* fail request from janitor/completions */
+    uint32_t pending_culprit;  /* its culprit */
+    uint64_t gone_at_ms;       /* first GONE answer to one of our direct sends, 0 = none */
+    uint32_t gone_peer;        /* the peer that answered it */
+    uint64_t abort_at_ms;      /* first ABORT received from a peer, 0 = none */
+    uint32_t abort_peer;       /* the peer that sent it */
+    uint8_t *probe_ok;         /* per party: SESSION_READY_* bits, ready if non-zero */
+    uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
+    int probe_dirty;           /* a probe completed since the worker last looked */
+    int held;                  /* spec.hold: the protocol waits for session_manager_release */
+    uint64_t last_activity_ms; /* last inbound message or step */
+    uint64_t step_started_ms;  /* when the current state/round began */
+    uint32_t round;            /* current round for the snapshot */
+    session *next_run;         /* run-queue link (guarded by the run-queue lock) */
 
     /* worker only */
     tss_base *pstate;                     /* protocol state; NULL once destroyed/quarantined */

@@ -648,7 +648,6 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     s->direct_cap = m->cfg.mailbox_cap;
     s->state = SESSION_STATE_SUBSCRIBING;
     s->pending_fail = MPC_OK;
-    s->fail_at_barrier = sp->fail_status;
     s->held = sp->hold != 0;
     if (transport_subject_build(s->subj_b, sizeof s->subj_b, TRANSPORT_SUBJ_SESSION_BCAST,
                                 s->sid_hex, NULL, NULL) != MPC_OK ||

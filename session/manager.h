@@ -147,11 +147,6 @@ typedef struct {
     int hold;                     /* 1: subscribe and pass the barrier, but start the protocol
                                      (send nothing of it) only after session_manager_release:
                                      the owner's durable step overlaps the barrier */
-    mpc_status fail_status;       /* not MPC_OK: the session has no protocol state (input unused)
-                                     and fails with this status once it has met every peer at
-                                     the barrier (their probes answered, ours ACKed, so each has
-                                     subscribed): its ABORT and GONE answers end the peers'
-                                     sessions at once instead of at their barrier timeout */
 } session_spec;
 
 /* Node-wide counters (a snapshot; see docs/SNAPSHOT.md for their meaning). */

@@ -206,35 +206,15 @@ choose_rank(const char *request_id, const uint8_t id[32])
     return r;
 }
 
-/* Keeps id in id_out if it ranks before the best so far. Returns 1 if it did. */
-static int
-choose_keep(const char *request_id, const uint8_t id[32], uint64_t *best, int *have,
-            uint8_t id_out[32])
-{
-    uint64_t r = choose_rank(request_id, id);
-    if (*have && (r > *best || (r == *best && memcmp(id, id_out, 32) >= 0))) {
-        return 0;
-    }
-    *best = r;
-    *have = 1;
-    memcpy(id_out, id, 32);
-    return 1;
-}
-
 mpc_status
-node_store_presig_choose_among(node_store *s, const struct node_store_presig_pool *pool,
-                               const char *request_id, const uint8_t (*extra)[32], size_t n_extra,
-                               uint8_t id_out[32], int *extra_won)
+node_store_presig_choose(node_store *s, const struct node_store_presig_pool *pool,
+                         const char *request_id, uint8_t id_out[32])
 {
     char prefix[NODE_STORE_NAME_MAX + 1];
     if (id_out != NULL) {
         memset(id_out, 0, 32);
     }
-    if (extra_won != NULL) {
-        *extra_won = 0;
-    }
-    if (s == NULL || id_out == NULL || request_id == NULL || request_id[0] == '\0' ||
-        (extra == NULL && n_extra != 0)) {
+    if (s == NULL || id_out == NULL || request_id == NULL || request_id[0] == '\0') {
         return MPC_ERR_INVALID_ARG;
     }
     mpc_status st = pool_prefix(prefix, sizeof(prefix), pool);
@@ -248,29 +228,21 @@ node_store_presig_choose_among(node_store *s, const struct node_store_presig_poo
     }
     size_t plen = strlen(prefix);
     uint64_t best = UINT64_MAX;
-    int have = 0, won = 0;
+    st = MPC_ERR_PRESIG_GONE;
     for (size_t k = 0; k < n; k++) {
         uint8_t id[32];
         if (mpc_hex_decode_exact(id, 32, names[k] + plen) != MPC_OK) {
             continue; /* cannot happen: names are written by put */
         }
-        (void)choose_keep(request_id, id, &best, &have, id_out);
-    }
-    for (size_t k = 0; k < n_extra; k++) { /* after the store's: a tie keeps the lower id */
-        won |= choose_keep(request_id, extra[k], &best, &have, id_out);
+        uint64_t r = choose_rank(request_id, id);
+        if (st != MPC_OK || r < best || (r == best && memcmp(id, id_out, 32) < 0)) {
+            best = r;
+            memcpy(id_out, id, 32);
+            st = MPC_OK;
+        }
     }
     node_store_names_free(names, n);
-    if (extra_won != NULL) {
-        *extra_won = won;
-    }
-    return have ? MPC_OK : MPC_ERR_PRESIG_GONE;
-}
-
-mpc_status
-node_store_presig_choose(node_store *s, const struct node_store_presig_pool *pool,
-                         const char *request_id, uint8_t id_out[32])
-{
-    return node_store_presig_choose_among(s, pool, request_id, NULL, 0, id_out, NULL);
+    return st;
 }
 
 mpc_status

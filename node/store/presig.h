@@ -97,17 +97,6 @@ MPC_MUST_CHECK mpc_status node_store_presig_choose(node_store *s,
                                                    const char *request_id, uint8_t id_out[32]);
 
 /*
- * As node_store_presig_choose, with extra[0..n_extra) (ids no longer in the
- * store, e.g. taken lately) ranked too. Out: *extra_won (may be NULL) — 1
- * when the winner is one of extra.
- */
-MPC_MUST_CHECK mpc_status node_store_presig_choose_among(node_store *s,
-                                                         const struct node_store_presig_pool *pool,
-                                                         const char *request_id,
-                                                         const uint8_t (*extra)[32], size_t n_extra,
-                                                         uint8_t id_out[32], int *extra_won);
-
-/*
  * The presig_ids of the pool's records (its inventory), in name order.
  * Out: ids[0..*n). Returns: MPC_OK; MPC_ERR_BUFFER_TOO_SMALL (more than cap
  * records: the first cap are in ids); MPC_ERR_INVALID_ARG; as node_store_list.

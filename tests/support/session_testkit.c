@@ -344,7 +344,6 @@ stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const tss_protocol *
         .done_arg = &s->out[p],
         .gate_scope = s->gate_scope,
         .hold = (int)((s->hold_mask >> p) & 1u),
-        .fail_status = (s->fail_mask >> p) & 1u ? MPC_ERR_PRESIG_GONE : MPC_OK,
     };
     return session_manager_start(c->m[p], &sp);
 }

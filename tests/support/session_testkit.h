@@ -53,7 +53,6 @@ typedef struct {
     stk_outcome out[STK_MAX_NODES]; /* outcome per party */
     const char *gate_scope;         /* session_spec.gate_scope (NULL: ungated) */
     uint32_t hold_mask;             /* bit p: party p starts with session_spec.hold */
-    uint32_t fail_mask;             /* bit p: party p starts failed (MPC_ERR_PRESIG_GONE) */
 } stk_session;
 
 typedef struct stk_cluster stk_cluster;

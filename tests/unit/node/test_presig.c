@@ -302,128 +302,7 @@ session_input(node_store *s, const dkls_fx_key *key, uint32_t k, const char *rid
                                        .msg32 = msg};
     struct node_presig_claim claim;
     mpc_status st = node_presig_online_input(s, &r, id, in, in_len, &claim);
-    return st == MPC_OK ? node_presig_claim_take(s, &claim, NULL) : st;
-}
-
-/* Node k's online choice for rid with its recent-take table (NULL: none);
- * takes the record when it is still there. Out: id, *taken_here. */
-static mpc_status
-collide_serve(node_store *s, const dkls_fx_key *key, uint32_t k, const char *rid,
-              struct node_presig_recent *recent, uint8_t id[32], int *taken_here)
-{
-    const char *signers[2] = {tss_fx_node(0), tss_fx_node(1)};
-    static const uint8_t msg[32] = {0x77};
-    struct node_presig_online_req r = {.h = &tss_keytype_secp256k1,
-                                       .key_type = NODE_STORE_KEY_SECP256K1,
-                                       .wallet = "w1",
-                                       .version = 1,
-                                       .share = key->rec[k],
-                                       .share_len = key->len[k],
-                                       .signers = signers,
-                                       .n = 2,
-                                       .request_id = rid,
-                                       .msg32 = msg,
-                                       .recent = recent};
-    struct node_presig_claim claim;
-    uint8_t *in = NULL;
-    size_t in_len = 0;
-    mpc_status st = node_presig_online_input(s, &r, id, &in, &in_len, &claim);
-    *taken_here = st == MPC_OK && claim.taken_here;
-    if (st == MPC_OK && !claim.taken_here) {
-        assert_non_null(in);
-        st = node_presig_claim_take(s, &claim, recent);
-    } else if (st == MPC_OK) {
-        assert_null(in); /* nothing to sign with: the session fails at once */
-        assert_int_equal(node_presig_claim_take(s, &claim, recent), MPC_ERR_INVALID_ARG);
-    }
-    mpc_secure_free(in);
-    return st;
-}
-
-/*
- * Two concurrent requests A and B that rank the same record first, served
- * in opposite orders by the two signers (node 0: A then B; node 1: B then
- * A). With the recent-take table each request chooses the same record at
- * both signers (where it is gone, taken_here: the session fails at once and
- * its peers get GONE); ranking the store alone, B (node 0) and A (node 1)
- * would choose another record than their peer: two sessions that meet
- * nobody until the barrier timeout (the C=32 tail of issue 14).
- */
-static void
-test_presig_collision_agrees(void **state)
-{
-    struct fx *f = *state;
-    dkls_fx_key key;
-    tss_sim_result res;
-    uint32_t c[3] = {0, 1, 2}, set[2] = {0, 1};
-    assert_int_equal(dkls_fx_keygen(&key, c, 3, 2, 7, NULL, NULL, &res), MPC_OK);
-    tss_sim_result_free(&res);
-    node_store *s[2] = {open_store(f->path[0]), open_store(f->path[1])};
-    for (int j = 0; j < 3; j++) {
-        tss_sim_result pre;
-        assert_int_equal(dkls_fx_presign(&key, set, 2, 300 + (uint64_t)j, NULL, NULL, &pre),
-                         MPC_OK);
-        for (int k = 0; k < 2; k++) {
-            assert_int_equal(node_presig_store_result(s[k], NODE_STORE_KEY_SECP256K1, "w1",
-                                                      pre.parties[k].result,
-                                                      pre.parties[k].result_len),
-                             MPC_OK);
-        }
-        tss_sim_result_free(&pre);
-    }
-    const uint32_t pool_ids[2] = {1, 2};
-    struct node_store_presig_pool pool = {NODE_STORE_KEY_SECP256K1, "w1", 1, pool_ids, 2};
-    for (int with = 1; with >= 0; with--) {
-        /* two request ids whose first-ranked record is the same */
-        char a[16], b[16] = "";
-        uint8_t ida[32], idb[32];
-        snprintf(a, sizeof a, "col%d-0", with);
-        assert_int_equal(node_store_presig_choose(s[0], &pool, a, ida), MPC_OK);
-        for (int j = 1; j < 200 && b[0] == '\0'; j++) {
-            char rid[16];
-            snprintf(rid, sizeof rid, "col%d-%d", with, j);
-            assert_int_equal(node_store_presig_choose(s[0], &pool, rid, idb), MPC_OK);
-            if (memcmp(ida, idb, 32) == 0) {
-                memcpy(b, rid, sizeof rid);
-            }
-        }
-        assert_true(b[0] != '\0');
-        struct node_presig_recent *rec[2] = {NULL, NULL};
-        if (with) {
-            rec[0] = calloc(1, sizeof *rec[0]);
-            rec[1] = calloc(1, sizeof *rec[1]);
-            assert_non_null(rec[0]);
-            assert_non_null(rec[1]);
-            node_presig_recent_init(rec[0]);
-            node_presig_recent_init(rec[1]);
-        }
-        uint8_t a0[32], b0[32], a1[32], b1[32];
-        int ta0, tb0, ta1, tb1;
-        assert_int_equal(collide_serve(s[0], &key, 0, a, rec[0], a0, &ta0), MPC_OK);
-        assert_int_equal(collide_serve(s[0], &key, 0, b, rec[0], b0, &tb0), MPC_OK);
-        assert_int_equal(collide_serve(s[1], &key, 1, b, rec[1], b1, &tb1), MPC_OK);
-        assert_int_equal(collide_serve(s[1], &key, 1, a, rec[1], a1, &ta1), MPC_OK);
-        assert_false(ta0 || tb1); /* the first served at each node took it */
-        if (with) {
-            assert_memory_equal(a0, a1, 32); /* both signers agree on each request */
-            assert_memory_equal(b0, b1, 32);
-            assert_true(tb0 && ta1); /* and fail it where it is gone */
-            node_presig_recent_fini(rec[0]);
-            node_presig_recent_fini(rec[1]);
-        } else { /* the store alone: the signers disagree (one record left each) */
-            assert_true(memcmp(b0, b1, 32) != 0 || memcmp(a0, a1, 32) != 0);
-        }
-        free(rec[0]);
-        free(rec[1]);
-        for (int k = 0; with && k < 2; k++) { /* one record taken at each */
-            size_t n = 0;
-            assert_int_equal(node_store_presig_count(s[k], &pool, &n), MPC_OK);
-            assert_int_equal(n, 2);
-        }
-    }
-    node_store_close(s[0]);
-    node_store_close(s[1]);
-    dkls_fx_key_free(&key);
+    return st == MPC_OK ? node_presig_claim_take(s, &claim) : st;
 }
 
 static void
@@ -510,38 +389,6 @@ test_presig_session_path(void **state)
         differ |= memcmp(x, id2[0], 32) != 0;
     }
     assert_true(differ);
-    /* Two reads of one record (a replayed request, or two requests ranking it
-     * first): both make an input, only one take commits; the record is gone. */
-    {
-        const char *sg[2] = {tss_fx_node(1), tss_fx_node(0)};
-        struct node_presig_online_req rq = {.h = &tss_keytype_secp256k1,
-                                            .key_type = NODE_STORE_KEY_SECP256K1,
-                                            .wallet = "w1",
-                                            .version = 1,
-                                            .share = key.rec[0],
-                                            .share_len = key.len[0],
-                                            .signers = sg,
-                                            .n = 2,
-                                            .request_id = "req-b",
-                                            .msg32 = msg};
-        struct node_presig_claim c1, c2;
-        uint8_t i1[32], i2[32], *b1 = NULL, *b2 = NULL;
-        size_t l1 = 0, l2 = 0, left = 0;
-        assert_int_equal(node_presig_online_input(s[0], &rq, i1, &b1, &l1, &c1), MPC_OK);
-        assert_int_equal(node_presig_online_input(s[0], &rq, i2, &b2, &l2, &c2), MPC_OK);
-        assert_memory_equal(i1, i2, 32);
-        assert_memory_equal(i1, id2[0], 32);
-        assert_int_equal(node_store_presig_count(s[0], &pool, &left), MPC_OK);
-        assert_int_equal(left, 2); /* read, not taken */
-        assert_int_equal(node_presig_claim_take(s[0], &c1, NULL), MPC_OK);
-        assert_int_equal(node_presig_claim_take(s[0], &c2, NULL), MPC_ERR_PRESIG_GONE);
-        assert_int_equal(node_store_presig_count(s[0], &pool, &left), MPC_OK);
-        assert_int_equal(left, 1);
-        mpc_secure_free(b1);
-        mpc_secure_free(b2);
-        assert_int_equal(node_presig_claim_take(NULL, &c1, NULL), MPC_ERR_INVALID_ARG);
-        assert_int_equal(node_presig_claim_take(s[0], NULL, NULL), MPC_ERR_INVALID_ARG);
-    }
     /* A signer set without a pool, and a key type without presignatures. */
     const uint32_t other_ids[2] = {2, 3};
     struct node_store_presig_pool other = pool;
@@ -622,7 +469,6 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_presig_online_bad_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_pool_discard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_session_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_presig_collision_agrees, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sim_key_free(&key3);
