@@ -277,8 +277,6 @@ void node_presign_destroy(struct node_daemon *d);
 int node_presign_enabled(const struct node_daemon *d);
 /* A first sign attempt used a presignature (used = 1) or found none usable. */
 void node_presign_note_online(struct node_daemon *d, int used);
-/* The records this node stored lately (node/presig.h), or NULL when pools are off. */
-struct node_presig_fresh *node_presign_fresh(struct node_daemon *d);
 void node_presign_stats(struct node_daemon *d, struct node_presign_stats *out);
 /* Adds "presign" (the counters) to a snapshot JSON (left as is on failure). */
 void node_presign_snapshot_add(struct node_daemon *d, char **json);

@@ -533,10 +533,9 @@ sj_online_input(struct node_daemon *d, struct node_subjob *sj, const Mpc__SignRe
         s->message.len != 32) {
         return;
     }
-    struct node_presig_online_req r = {sj->h,           sj->key_type,  s->wallet_id,
-                                       sj->version,     share,         share_len,
-                                       sj->party_ptrs,  sj->n_parties, sj->job->request_id,
-                                       s->message.data, tweak,         node_presign_fresh(d)};
+    struct node_presig_online_req r = {
+        sj->h,          sj->key_type,  s->wallet_id,        sj->version,     share, share_len,
+        sj->party_ptrs, sj->n_parties, sj->job->request_id, s->message.data, tweak};
     mpc_status st = node_presig_online_input(d->store, &r, sj->presig_id, &sj->input,
                                              &sj->input_len, &sj->presig_claim);
     sj->presig_used = st == MPC_OK;

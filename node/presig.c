@@ -3,10 +3,7 @@
  */
 #include "node/presig.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-#include "common/clock.h"
 
 #include "common/log.h"
 #include "common/secmem.h"
@@ -51,74 +48,9 @@ node_presig_online_begin(node_store *s, const struct node_store_presig_pool *poo
     return st;
 }
 
-void
-node_presig_fresh_init(struct node_presig_fresh *f)
-{
-    memset(f, 0, sizeof *f);
-    pthread_mutex_init(&f->mu, NULL);
-}
-
-void
-node_presig_fresh_fini(struct node_presig_fresh *f)
-{
-    pthread_mutex_destroy(&f->mu);
-}
-
-static void
-fresh_note(struct node_presig_fresh *f, const uint8_t id[32])
-{
-    if (f == NULL) {
-        return;
-    }
-    pthread_mutex_lock(&f->mu);
-    memcpy(f->id[f->next], id, 32);
-    uint64_t now = mpc_clock_mono_ms();
-    f->ms[f->next] = now != 0 ? now : 1; /* never 0 (free) */
-    f->next = (f->next + 1) % NODE_PRESIG_FRESH_MAX;
-    pthread_mutex_unlock(&f->mu);
-}
-
-/* The ids stored within NODE_PRESIG_FRESH_MS. Returns their count. */
-static size_t
-fresh_ids(struct node_presig_fresh *f, uint8_t (*ids)[32])
-{
-    size_t n = 0;
-    uint64_t now = mpc_clock_mono_ms();
-    pthread_mutex_lock(&f->mu);
-    for (size_t i = 0; i < NODE_PRESIG_FRESH_MAX; i++) {
-        if (f->ms[i] != 0 && now >= f->ms[i] && now - f->ms[i] >= NODE_PRESIG_FRESH_MS) {
-            f->ms[i] = 0;
-        }
-        if (f->ms[i] != 0) {
-            memcpy(ids[n++], f->id[i], 32);
-        }
-    }
-    pthread_mutex_unlock(&f->mu);
-    return n;
-}
-
-/* The request's record of pool, not one stored lately (r->fresh). */
-static mpc_status
-online_choose(node_store *s, const struct node_presig_online_req *r,
-              const struct node_store_presig_pool *pool, uint8_t presig_id[32])
-{
-    if (r->fresh == NULL) {
-        return node_store_presig_choose(s, pool, r->request_id, presig_id);
-    }
-    uint8_t(*excl)[32] = malloc(NODE_PRESIG_FRESH_MAX * 32);
-    if (excl == NULL) {
-        return MPC_ERR_NOMEM;
-    }
-    size_t n = fresh_ids(r->fresh, excl);
-    mpc_status st = node_store_presig_choose_excluding(s, pool, r->request_id,
-                                                       (const uint8_t(*)[32])excl, n, presig_id);
-    free(excl);
-    return st;
-}
-
 mpc_status
 node_presig_store_result(node_store *s, int key_type, const char *wallet, const uint8_t *rec,
-                         size_t len, struct node_presig_fresh *fresh)
+                         size_t len)
 {
     if (s == NULL || rec == NULL || len == 0) {
         return MPC_ERR_INVALID_ARG;
@@ -132,9 +64,6 @@ node_presig_store_result(node_store *s, int key_type, const char *wallet, const 
         struct node_store_presig_pool pool = {key_type, wallet, ps->key_version, ps->ids,
                                               ps->n_signers};
         st = node_store_presig_put(s, &pool, ps->presig_id, rec, len);
-    }
-    if (st == MPC_OK) {
-        fresh_note(fresh, ps->presig_id);
     }
     tss_dkls_presig_wipe(ps);
     mpc_secure_free(ps);
@@ -217,7 +146,7 @@ node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
     mpc_status st = node_presig_set_ids(r->h, r->share, r->share_len, r->signers, r->n, ids);
     struct node_store_presig_pool pool = {r->key_type, r->wallet, r->version, ids, r->n};
     if (st == MPC_OK) {
-        st = online_choose(s, r, &pool, presig_id);
+        st = node_store_presig_choose(s, &pool, r->request_id, presig_id);
     }
     if (st == MPC_OK) {
         st = claim_fill(claim, r, ids, presig_id);

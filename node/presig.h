@@ -19,7 +19,6 @@
 #ifndef MPC_NODE_PRESIG_H
 #define MPC_NODE_PRESIG_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "common/status.h"
@@ -45,37 +44,14 @@ MPC_MUST_CHECK mpc_status node_presig_online_begin(node_store *s,
                                                    const char *request_id, tss_dkls_online **out,
                                                    uint8_t bcast[TSS_DKLS_ONLINE_BCAST_BYTES]);
 
-#define NODE_PRESIG_FRESH_MAX 256u  /* records remembered as stored lately */
-#define NODE_PRESIG_FRESH_MS  2000u /* not chosen for this long after their store */
-
-/*
- * The records this node stored lately (node_presig_store_result). A sign
- * does not choose them for NODE_PRESIG_FRESH_MS (node_presig_online_input):
- * the signers of a presign session store its records a moment apart, and a
- * sign served in between ranked the record at one signer only, chose
- * differently at each and ran two sessions that met nobody until the 10 s
- * barrier timeout (the tail of presig_bench). Guarded by mu.
- */
-struct node_presig_fresh {
-    pthread_mutex_t mu;                    /* guards the rest */
-    uint8_t id[NODE_PRESIG_FRESH_MAX][32]; /* presig_ids */
-    uint64_t ms[NODE_PRESIG_FRESH_MAX];    /* monotonic ms stored, 0 = free */
-    size_t next;                           /* next slot written (a ring) */
-};
-
-void node_presig_fresh_init(struct node_presig_fresh *f);
-void node_presig_fresh_fini(struct node_presig_fresh *f);
-
 /*
  * Stores this signer's result of a dkls-presign session (its record) in the
- * pool the record names (key version, signer set, presig_id), and notes it
- * in fresh (may be NULL).
+ * pool the record names (key version, signer set, presig_id).
  * In: rec[0..len) secret (the caller wipes it).
  * Returns: MPC_OK; MPC_ERR_PRESIG_MALFORMED; as node_store_presig_put.
  */
 MPC_MUST_CHECK mpc_status node_presig_store_result(node_store *s, int key_type, const char *wallet,
-                                                   const uint8_t *rec, size_t len,
-                                                   struct node_presig_fresh *fresh);
+                                                   const uint8_t *rec, size_t len);
 
 /*
  * The committee ids of signers[0..n) (node ids), ascending, from the key
@@ -89,18 +65,17 @@ MPC_MUST_CHECK mpc_status node_presig_set_ids(const tss_keytype *h, const uint8_
 
 /* What an online sign is made from; borrowed for the call. */
 struct node_presig_online_req {
-    const tss_keytype *h;            /* key type row (its online_input) */
-    int key_type;                    /* NODE_STORE key type */
-    const char *wallet;              /* wallet id */
-    uint32_t version;                /* the key version the sign resolved (active) */
-    const uint8_t *share;            /* own key record of that version (secret) */
-    size_t share_len;                /* its length */
-    const char *const *signers;      /* node ids of the session parties */
-    uint32_t n;                      /* their count */
-    const char *request_id;          /* the request: chooses the record, labels the kill points */
-    const uint8_t *msg32;            /* digest */
-    const uint8_t *tweak;            /* SC(t) of the derivation path, or NULL */
-    struct node_presig_fresh *fresh; /* records stored lately: not chosen; or NULL */
+    const tss_keytype *h;       /* key type row (its online_input) */
+    int key_type;               /* NODE_STORE key type */
+    const char *wallet;         /* wallet id */
+    uint32_t version;           /* the key version the sign resolved (active) */
+    const uint8_t *share;       /* own key record of that version (secret) */
+    size_t share_len;           /* its length */
+    const char *const *signers; /* node ids of the session parties */
+    uint32_t n;                 /* their count */
+    const char *request_id;     /* the request: chooses the record, labels the kill points */
+    const uint8_t *msg32;       /* digest */
+    const uint8_t *tweak;       /* SC(t) of the derivation path, or NULL */
 };
 
 /* The record an online sign read and still has to take out of the store

@@ -66,7 +66,6 @@ struct node_presign {
     struct node_presign_stats st;                    /* counters (atomic) */
     uint8_t suspect_id[PRESIGN_SUSPECTS][32];        /* records seen one-sided (ps->mu) */
     uint64_t suspect_ms[PRESIGN_SUSPECTS];           /* first seen so (monotonic), 0 = free */
-    struct node_presig_fresh fresh;                  /* records stored lately (own lock) */
 };
 
 /* What a session's completion needs. */
@@ -133,8 +132,8 @@ presign_done(void *arg, const session_outcome *o)
     mpc_status st = o->status;
     if (st == MPC_OK) {
         bump(&ps->st.sessions_done);
-        st = node_presig_store_result(a->d->store, a->key_type, a->wallet, o->result, o->result_len,
-                                      &ps->fresh);
+        st =
+            node_presig_store_result(a->d->store, a->key_type, a->wallet, o->result, o->result_len);
         bump(st == MPC_OK ? &ps->st.records_stored : &ps->st.store_failures);
     } else {
         bump(&ps->st.sessions_failed);
@@ -670,7 +669,6 @@ node_presign_start(struct node_daemon *d)
     pthread_mutex_init(&ps->mu, NULL);
     pthread_cond_init(&ps->cv, NULL);
     node_presign_replay_init(&ps->replay);
-    node_presig_fresh_init(&ps->fresh);
     d->presign = ps;
     char subj[TRANSPORT_SUBJECT_MAX];
     mpc_status st = transport_subject_build(subj, sizeof subj, TRANSPORT_SUBJ_PRESIGN,
@@ -716,17 +714,10 @@ node_presign_destroy(struct node_daemon *d)
     }
     node_presign_stop(d);
     node_presign_replay_fini(&ps->replay);
-    node_presig_fresh_fini(&ps->fresh);
     pthread_cond_destroy(&ps->cv);
     pthread_mutex_destroy(&ps->mu);
     free(ps);
     d->presign = NULL;
-}
-
-struct node_presig_fresh *
-node_presign_fresh(struct node_daemon *d)
-{
-    return d != NULL && d->presign != NULL ? &d->presign->fresh : NULL;
 }
 
 void

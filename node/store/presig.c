@@ -206,35 +206,15 @@ choose_rank(const char *request_id, const uint8_t id[32])
     return r;
 }
 
-static int
-excluded(const uint8_t (*excl)[32], size_t n_excl, const uint8_t id[32])
-{
-    for (size_t i = 0; i < n_excl; i++) {
-        if (memcmp(excl[i], id, 32) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 mpc_status
 node_store_presig_choose(node_store *s, const struct node_store_presig_pool *pool,
                          const char *request_id, uint8_t id_out[32])
-{
-    return node_store_presig_choose_excluding(s, pool, request_id, NULL, 0, id_out);
-}
-
-mpc_status
-node_store_presig_choose_excluding(node_store *s, const struct node_store_presig_pool *pool,
-                                   const char *request_id, const uint8_t (*excl)[32], size_t n_excl,
-                                   uint8_t id_out[32])
 {
     char prefix[NODE_STORE_NAME_MAX + 1];
     if (id_out != NULL) {
         memset(id_out, 0, 32);
     }
-    if (s == NULL || id_out == NULL || request_id == NULL || request_id[0] == '\0' ||
-        (excl == NULL && n_excl != 0)) {
+    if (s == NULL || id_out == NULL || request_id == NULL || request_id[0] == '\0') {
         return MPC_ERR_INVALID_ARG;
     }
     mpc_status st = pool_prefix(prefix, sizeof(prefix), pool);
@@ -253,9 +233,6 @@ node_store_presig_choose_excluding(node_store *s, const struct node_store_presig
         uint8_t id[32];
         if (mpc_hex_decode_exact(id, 32, names[k] + plen) != MPC_OK) {
             continue; /* cannot happen: names are written by put */
-        }
-        if (excluded(excl, n_excl, id)) {
-            continue;
         }
         uint64_t r = choose_rank(request_id, id);
         if (st != MPC_OK || r < best || (r == best && memcmp(id, id_out, 32) < 0)) {

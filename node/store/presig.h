@@ -97,15 +97,6 @@ MPC_MUST_CHECK mpc_status node_store_presig_choose(node_store *s,
                                                    const char *request_id, uint8_t id_out[32]);
 
 /*
- * As node_store_presig_choose, but the records whose ids are in
- * excl[0..n_excl) are not candidates (e.g. stored too lately).
- * Returns: as node_store_presig_choose (MPC_ERR_PRESIG_GONE: none left).
- */
-MPC_MUST_CHECK mpc_status node_store_presig_choose_excluding(
-    node_store *s, const struct node_store_presig_pool *pool, const char *request_id,
-    const uint8_t (*excl)[32], size_t n_excl, uint8_t id_out[32]);
-
-/*
  * The presig_ids of the pool's records (its inventory), in name order.
  * Out: ids[0..*n). Returns: MPC_OK; MPC_ERR_BUFFER_TOO_SMALL (more than cap
  * records: the first cap are in ids); MPC_ERR_INVALID_ARG; as node_store_list.

@@ -305,80 +305,6 @@ session_input(node_store *s, const dkls_fx_key *key, uint32_t k, const char *rid
     return st == MPC_OK ? node_presig_claim_take(s, &claim) : st;
 }
 
-/*
- * A record stored at one signer a moment before the other (a presign
- * session's two completions): a sign served in between must not choose it,
- * or the signers choose differently and their sessions meet nobody until
- * the barrier timeout. node 0 stored X just now (its fresh table), node 1
- * not yet: with the table node 0 chooses what node 1 chooses; ranking the
- * store alone it chooses X.
- */
-static void
-test_presig_fresh_not_chosen(void **state)
-{
-    struct fx *f = *state;
-    dkls_fx_key key;
-    tss_sim_result res;
-    uint32_t c[3] = {0, 1, 2}, set[2] = {0, 1};
-    assert_int_equal(dkls_fx_keygen(&key, c, 3, 2, 7, NULL, NULL, &res), MPC_OK);
-    tss_sim_result_free(&res);
-    node_store *s[2] = {open_store(f->path[0]), open_store(f->path[1])};
-    struct node_presig_fresh *fresh = calloc(1, sizeof *fresh);
-    assert_non_null(fresh);
-    node_presig_fresh_init(fresh);
-    for (int j = 0; j < 3; j++) {
-        tss_sim_result pre;
-        assert_int_equal(dkls_fx_presign(&key, set, 2, 500 + (uint64_t)j, NULL, NULL, &pre),
-                         MPC_OK);
-        for (int k = 0; k < (j < 2 ? 2 : 1); k++) { /* the third: node 0 only, just now */
-            assert_int_equal(node_presig_store_result(
-                                 s[k], NODE_STORE_KEY_SECP256K1, "w1", pre.parties[k].result,
-                                 pre.parties[k].result_len, j < 2 ? NULL : fresh),
-                             MPC_OK);
-        }
-        tss_sim_result_free(&pre);
-    }
-    const uint32_t pool_ids[2] = {1, 2};
-    struct node_store_presig_pool pool = {NODE_STORE_KEY_SECP256K1, "w1", 1, pool_ids, 2};
-    const char *signers[2] = {tss_fx_node(0), tss_fx_node(1)};
-    static const uint8_t msg[32] = {0x31};
-    int seen = 0;
-    for (int j = 0; j < 40 && !seen; j++) {
-        char rid[16];
-        uint8_t x0[32], x1[32], y0[32];
-        snprintf(rid, sizeof rid, "fresh-%d", j);
-        assert_int_equal(node_store_presig_choose(s[0], &pool, rid, x0), MPC_OK);
-        assert_int_equal(node_store_presig_choose(s[1], &pool, rid, x1), MPC_OK);
-        if (memcmp(x0, x1, 32) == 0) {
-            continue; /* the fresh record does not rank first for this request */
-        }
-        seen = 1; /* the store alone: the signers disagree */
-        struct node_presig_online_req r = {.h = &tss_keytype_secp256k1,
-                                           .key_type = NODE_STORE_KEY_SECP256K1,
-                                           .wallet = "w1",
-                                           .version = 1,
-                                           .share = key.rec[0],
-                                           .share_len = key.len[0],
-                                           .signers = signers,
-                                           .n = 2,
-                                           .request_id = rid,
-                                           .msg32 = msg,
-                                           .fresh = fresh};
-        struct node_presig_claim cl;
-        uint8_t *in = NULL;
-        size_t in_len = 0;
-        assert_int_equal(node_presig_online_input(s[0], &r, y0, &in, &in_len, &cl), MPC_OK);
-        assert_memory_equal(y0, x1, 32); /* with the fresh table: node 1's choice */
-        mpc_secure_free(in);
-    }
-    assert_true(seen);
-    node_presig_fresh_fini(fresh);
-    free(fresh);
-    node_store_close(s[0]);
-    node_store_close(s[1]);
-    dkls_fx_key_free(&key);
-}
-
 static void
 test_presig_session_path(void **state)
 {
@@ -399,7 +325,7 @@ test_presig_session_path(void **state)
         for (int k = 0; k < 2; k++) {
             const tss_sim_party *p = &pre[k == 0 ? j : 2 - j].parties[k];
             assert_int_equal(node_presig_store_result(s[k], NODE_STORE_KEY_SECP256K1, "w1",
-                                                      p->result, p->result_len, NULL),
+                                                      p->result, p->result_len),
                              MPC_OK);
         }
     }
@@ -488,7 +414,7 @@ test_presig_session_path(void **state)
     bad.n = 1;
     assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen, &cl),
                      MPC_ERR_INVALID_ARG);
-    assert_int_equal(node_presig_store_result(s[0], NODE_STORE_KEY_SECP256K1, "w1", msg, 32, NULL),
+    assert_int_equal(node_presig_store_result(s[0], NODE_STORE_KEY_SECP256K1, "w1", msg, 32),
                      MPC_ERR_PRESIG_MALFORMED);
     node_store_close(s[0]);
     node_store_close(s[1]);
@@ -543,7 +469,6 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_presig_online_bad_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_pool_discard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presig_session_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_presig_fresh_not_chosen, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sim_key_free(&key3);
