@@ -9,10 +9,10 @@
  * Kill points (node/killpoint.h, test builds): presig_before_take,
  * presig_after_take, presig_after_online (the caller sends the message after
  * node_presig_online_begin returned). The node's sign path reads the record
- * first and takes it while its session is held at the barrier
- * (node_presig_online_input, node_presig_claim_take): the online state then
- * exists in memory before the delete commits, but nothing of it is sent
- * before.
+ * first (kill point presig_after_read) and takes it while its session is
+ * held at the barrier (node_presig_online_input, node_presig_claim_take):
+ * the online state then exists in memory before the delete commits, but
+ * nothing of it is sent before.
  *
  * THREAD SAFETY: as node/store/presig.h; the online object belongs to the caller.
  */
