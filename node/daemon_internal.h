@@ -38,6 +38,7 @@
 #include "node/config/config.h"
 #include "node/config/peers.h"
 #include "node/daemon.h"
+#include "node/presig.h"
 #include "node/ratelimit.h"
 #include "node/retry.h"
 #include "node/sdnotify.h"
@@ -109,6 +110,7 @@ struct node_subjob {
     size_t child_pk_len;                   /* its length, 0 if not set */
     int presig_used;                       /* sign: served online with a presignature */
     uint8_t presig_id[32];                 /* ... its presig_id (taken out of the store) */
+    struct node_presig_claim presig_claim; /* ... read, taken while the session is held */
     uint32_t n_batch;                      /* batch sign: messages signed, 0 = single sign */
     uint8_t batch_sigs[NODE_CLIENT_RESULT_BATCH_MAX][64]; /* batch signatures, request order */
     uint8_t batch_recids[NODE_CLIENT_RESULT_BATCH_MAX];   /* their ECDSA recovery ids */
@@ -207,6 +209,7 @@ struct node_daemon {
     struct node_job *finishing;     /* the jobs the finisher is storing/publishing (a list: a
                                        group commit of signs, or one job), or NULL */
     size_t n_jobs;                  /* jobs in jobs + done (d->mu) */
+    uint64_t jobs_idle_ms;          /* monotonic ms n_jobs last fell to 0 (d->mu) */
     int finisher_stop;              /* finisher: exit when done is empty (d->mu) */
     int ticker_stop;                /* ticker: exit (d->mu) */
     pthread_t finisher;             /* finisher thread */

@@ -516,11 +516,13 @@ sj_batch_input(struct node_subjob *sj, const Mpc__SignRequest *s, const uint8_t 
 
 /*
  * The online part of a single ECDSA sign when pools are on (DESIGN §7
- * "Presignatures"): first attempt only; takes the request's record of the
- * pool of (version, signer set) out of the store and makes the dkls-online
- * input (the HD tweak applied online). Sets sj->presig_used on success;
- * otherwise (no pool, record gone, any error) the sign runs dkls-sign. A
- * record taken and then not used is burnt, never reused.
+ * "Presignatures"): first attempt only; reads the request's record of the
+ * pool of (version, signer set) and makes the dkls-online input (the HD
+ * tweak applied online); node_subjob_start takes the record out of the
+ * store while the session is held (sj->presig_claim). Sets
+ * sj->presig_used on success; otherwise (no pool, record gone, any error)
+ * the sign runs dkls-sign. A record taken and then not used is burnt,
+ * never reused.
  */
 static void
 sj_online_input(struct node_daemon *d, struct node_subjob *sj, const Mpc__SignRequest *s,
@@ -534,8 +536,8 @@ sj_online_input(struct node_daemon *d, struct node_subjob *sj, const Mpc__SignRe
     struct node_presig_online_req r = {
         sj->h,          sj->key_type,  s->wallet_id,        sj->version,     share, share_len,
         sj->party_ptrs, sj->n_parties, sj->job->request_id, s->message.data, tweak};
-    mpc_status st =
-        node_presig_online_input(d->store, &r, sj->presig_id, &sj->input, &sj->input_len);
+    mpc_status st = node_presig_online_input(d->store, &r, sj->presig_id, &sj->input,
+                                             &sj->input_len, &sj->presig_claim);
     sj->presig_used = st == MPC_OK;
     node_presign_note_online(d, sj->presig_used);
     if (st != MPC_OK && st != MPC_ERR_PRESIG_GONE) {

@@ -280,6 +280,30 @@ job_prepare(struct node_daemon *d, struct node_job *job, int *not_ours)
     return ready;
 }
 
+/*
+ * An online sign's session was started held: takes its presignature out of
+ * the store (durable) while the session subscribes and meets its peers at
+ * the barrier, then lets it send (DESIGN §7 "Presignatures"). A failed take
+ * (another request took the record since it was read, a store error) fails
+ * the session before anything of it is sent: MPC_ERR_PRESIG_GONE, retried
+ * with dkls-sign (node/retry.h).
+ */
+static void
+online_take_release(struct node_daemon *d, const struct node_presig_claim *claim,
+                    const uint8_t *sid)
+{
+    mpc_status st = node_presig_claim_take(d->store, claim);
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "node", "presig_online_skipped", "request_id=%s status=%s",
+                claim->request_id, mpc_status_name(st));
+        st = MPC_ERR_PRESIG_GONE;
+    }
+    mpc_status rs = session_manager_release(d->mgr, sid, st);
+    if (st == MPC_OK && rs == MPC_OK) { /* the online message may be out from here on */
+        node_killpoint(NODE_KILL_PRESIG_AFTER_ONLINE, claim->request_id);
+    }
+}
+
 /* Starts sj's session. Called on the intake thread or the retry thread. */
 mpc_status
 node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjob *sj)
@@ -309,16 +333,19 @@ node_subjob_start(struct node_daemon *d, struct node_job *job, struct node_subjo
     };
     uint8_t *input = sj->input; /* copied by the manager; freed here without touching sj */
     int online = sj->presig_used;
-    char rid[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* job may be gone once its session started */
-    snprintf(rid, sizeof rid, "%s", job->request_id);
+    /* job and sj may be gone once the session started: what the take needs, copied */
+    struct node_presig_claim claim = sj->presig_claim;
+    uint8_t sid[NODE_CLIENT_SID_BYTES];
+    memcpy(sid, sj->sid, sizeof sid);
+    spec.hold = online; /* nothing of the protocol leaves before the record's removal */
     sj->input = NULL;
     sj->started = 1;
     mpc_status st = session_manager_start(d->mgr, &spec);
     mpc_secure_free(input);
     if (st != MPC_OK) {
         sj->started = 0; /* done is never called; once started, sj may be gone already */
-    } else if (online) { /* the online message may be out: the record was taken before */
-        node_killpoint(NODE_KILL_PRESIG_AFTER_ONLINE, rid);
+    } else if (online) {
+        online_take_release(d, &claim, sid);
     }
     return st;
 }
@@ -546,6 +573,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     pthread_mutex_lock(&d->mu);
     unlink_job(d, job);
     d->n_jobs--;
+    d->jobs_idle_ms = d->n_jobs == 0 ? mpc_clock_mono_ms() : d->jobs_idle_ms;
     pthread_mutex_unlock(&d->mu);
     if (retryable(first_err)) {
         node_metrics_add(&d->m.naks);

@@ -23,6 +23,7 @@ static const char *const point_names[] = {
     [NODE_KILL_PRESIG_BEFORE_TAKE] = "presig_before_take",
     [NODE_KILL_PRESIG_AFTER_TAKE] = "presig_after_take",
     [NODE_KILL_PRESIG_AFTER_ONLINE] = "presig_after_online",
+    [NODE_KILL_PRESIG_AFTER_READ] = "presig_after_read",
 };
 #define N_POINTS (sizeof point_names / sizeof point_names[0])
 

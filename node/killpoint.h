@@ -25,9 +25,14 @@
  *                   first sign's results published, the others' not (the
  *                   request id named is the group's first).
  * Online signing with a pooled presignature (node/presig.c, spec §6.7.4):
- *   presig_before_take   the record is still in the store;
+ *   presig_after_read    the record is read and the online input made from it,
+ *                        still in the store, no session yet;
+ *   presig_before_take   the record is still in the store (the node's sign
+ *                        path: its session is started, held at the barrier);
  *   presig_after_take    the record is durably deleted and held in memory;
- *   presig_after_online  the online message is made, nothing has left the node.
+ *   presig_after_online  the online message is made, nothing has left the node
+ *                        (the node's sign path: the session was just released
+ *                        and may be sending it).
  * In release builds node_killpoint is an empty inline function.
  *
  * THREAD SAFETY: any thread; the setting is read once (pthread_once).
@@ -46,6 +51,7 @@ enum node_killpoint {
     NODE_KILL_PRESIG_BEFORE_TAKE,  /* online signing: the presignature still in the store */
     NODE_KILL_PRESIG_AFTER_TAKE,   /* online signing: presignature durably deleted, in memory */
     NODE_KILL_PRESIG_AFTER_ONLINE, /* online signing: online message made, not sent */
+    NODE_KILL_PRESIG_AFTER_READ,   /* online signing: record read, still in the store */
 };
 
 #ifdef MPC_FAULT_INJECTION

@@ -586,6 +586,7 @@ job_answer(struct node_daemon *d, struct node_job *job, int shutdown, mpc_status
     }
     pthread_mutex_lock(&d->mu);
     d->n_jobs--;
+    d->jobs_idle_ms = d->n_jobs == 0 ? mpc_clock_mono_ms() : d->jobs_idle_ms;
     if (d->finishing == job) {
         d->finishing = job->next; /* the rest of a batch stays visible to intake */
     }

@@ -97,9 +97,29 @@ node_presig_set_ids(const tss_keytype *h, const uint8_t *share, size_t share_len
     return st;
 }
 
+/* Fills claim from the request's pool and record (strings bounded by intake). */
+static mpc_status
+claim_fill(struct node_presig_claim *claim, const struct node_presig_online_req *r,
+           const uint32_t *ids, const uint8_t presig_id[32])
+{
+    size_t wl = strlen(r->wallet), rl = strlen(r->request_id);
+    if (wl >= sizeof claim->wallet || rl >= sizeof claim->request_id) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    claim->key_type = r->key_type;
+    memcpy(claim->wallet, r->wallet, wl + 1);
+    claim->version = r->version;
+    memcpy(claim->ids, ids, r->n * sizeof ids[0]);
+    claim->n_ids = r->n;
+    memcpy(claim->presig_id, presig_id, 32);
+    memcpy(claim->request_id, r->request_id, rl + 1);
+    return MPC_OK;
+}
+
 mpc_status
 node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
-                         uint8_t presig_id[32], uint8_t **input, size_t *input_len)
+                         uint8_t presig_id[32], uint8_t **input, size_t *input_len,
+                         struct node_presig_claim *claim)
 {
     if (presig_id != NULL) {
         memset(presig_id, 0, 32);
@@ -110,9 +130,13 @@ node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
     if (input_len != NULL) {
         *input_len = 0;
     }
+    if (claim != NULL) {
+        memset(claim, 0, sizeof *claim);
+    }
     if (s == NULL || r == NULL || presig_id == NULL || input == NULL || input_len == NULL ||
-        r->h == NULL || r->signers == NULL || r->n < 2 || r->n > TSS_DKLS_PRESIG_MAX_SIGNERS ||
-        r->msg32 == NULL || r->request_id == NULL) {
+        claim == NULL || r->h == NULL || r->signers == NULL || r->n < 2 ||
+        r->n > TSS_DKLS_PRESIG_MAX_SIGNERS || r->msg32 == NULL || r->request_id == NULL ||
+        r->wallet == NULL) {
         return MPC_ERR_INVALID_ARG;
     }
     if (r->h->online_input == NULL) {
@@ -124,23 +148,53 @@ node_presig_online_input(node_store *s, const struct node_presig_online_req *r,
     if (st == MPC_OK) {
         st = node_store_presig_choose(s, &pool, r->request_id, presig_id);
     }
-    if (st != MPC_OK) {
-        return st;
+    if (st == MPC_OK) {
+        st = claim_fill(claim, r, ids, presig_id);
     }
-    node_killpoint(NODE_KILL_PRESIG_BEFORE_TAKE, r->request_id);
     uint8_t *rec = NULL;
     size_t len = 0;
-    /* Durably deleted before anything is derived from it (spec §6.7.4). */
-    st = node_store_presig_take(s, &pool, presig_id, &rec, &len, NULL);
+    if (st == MPC_OK) { /* read only: taken by node_presig_claim_take before anything is sent */
+        st = node_store_presig_peek(s, &pool, presig_id, &rec, &len);
+    }
+    if (st == MPC_OK) {
+        st = r->h->online_input(input, input_len, r->share, r->share_len, rec, len, r->msg32,
+                                r->signers, r->n, r->tweak);
+    }
+    if (st == MPC_OK) {
+        node_killpoint(NODE_KILL_PRESIG_AFTER_READ, r->request_id);
+    }
+    if (rec != NULL) {
+        mpc_wipe(rec, len);
+        mpc_secure_free(rec);
+    }
+    if (st != MPC_OK) {
+        memset(presig_id, 0, 32);
+        memset(claim, 0, sizeof *claim);
+    }
+    return st;
+}
+
+mpc_status
+node_presig_claim_take(node_store *s, const struct node_presig_claim *claim)
+{
+    if (s == NULL || claim == NULL || claim->n_ids < 2 ||
+        claim->n_ids > TSS_DKLS_PRESIG_MAX_SIGNERS) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    struct node_store_presig_pool pool = {claim->key_type, claim->wallet, claim->version,
+                                          claim->ids, claim->n_ids};
+    node_killpoint(NODE_KILL_PRESIG_BEFORE_TAKE, claim->request_id);
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    /* Durably deleted before anything derived from it is sent (spec §6.7.4). */
+    mpc_status st = node_store_presig_take(s, &pool, claim->presig_id, &rec, &len, NULL);
     if (st != MPC_OK) {
         return st;
     }
-    node_killpoint(NODE_KILL_PRESIG_AFTER_TAKE, r->request_id);
-    st = r->h->online_input(input, input_len, r->share, r->share_len, rec, len, r->msg32,
-                            r->signers, r->n, r->tweak);
     mpc_wipe(rec, len);
     mpc_secure_free(rec);
-    return st;
+    node_killpoint(NODE_KILL_PRESIG_AFTER_TAKE, claim->request_id);
+    return MPC_OK;
 }
 
 mpc_status

@@ -8,7 +8,11 @@
  *
  * Kill points (node/killpoint.h, test builds): presig_before_take,
  * presig_after_take, presig_after_online (the caller sends the message after
- * node_presig_online_begin returned).
+ * node_presig_online_begin returned). The node's sign path reads the record
+ * first (kill point presig_after_read) and takes it while its session is
+ * held at the barrier (node_presig_online_input, node_presig_claim_take):
+ * the online state then exists in memory before the delete commits, but
+ * nothing of it is sent before.
  *
  * THREAD SAFETY: as node/store/presig.h; the online object belongs to the caller.
  */
@@ -18,6 +22,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "node/client/ids.h"
 #include "node/store/presig.h"
 #include "tss/dkls_presig.h"
 #include "tss/keytype.h"
@@ -73,14 +78,30 @@ struct node_presig_online_req {
     const uint8_t *tweak;       /* SC(t) of the derivation path, or NULL */
 };
 
+/* The record an online sign read and still has to take out of the store
+ * (node_presig_claim_take). Self-contained: it outlives the request's job. */
+struct node_presig_claim {
+    int key_type;                                    /* NODE_STORE key type */
+    char wallet[NODE_CLIENT_WALLET_ID_MAX + 1];      /* wallet id */
+    uint32_t version;                                /* key version */
+    uint32_t ids[TSS_DKLS_PRESIG_MAX_SIGNERS];       /* the pool's signer set, ascending */
+    size_t n_ids;                                    /* its size */
+    uint8_t presig_id[32];                           /* the record */
+    char request_id[NODE_CLIENT_REQUEST_ID_MAX + 1]; /* labels the kill points */
+};
+
 /*
  * The input of a dkls-online session for a sign request: chooses the
  * request's record of the pool of (version, signer set)
- * (node_store_presig_choose), takes it out of the store (durably deleted:
- * kill points presig_before_take and presig_after_take around it) and
- * encodes it with the key record into the online input.
+ * (node_store_presig_choose), reads it (NOT yet taken: it stays in the
+ * store) and encodes it with the key record into the online input.
+ * The caller starts the session held (session_spec.hold: nothing of the
+ * protocol is sent) and then calls node_presig_claim_take with *claim; only
+ * when that returned MPC_OK may the session send (session_manager_release).
+ * So the durable delete overlaps the session's subscriptions and barrier,
+ * and still commits before anything derived from the record leaves the node.
  * Out: presig_id (the record used), *input / *input_len (mpc_secure_alloc;
- *      free with mpc_secure_free). Cleared on entry.
+ *      free with mpc_secure_free), *claim. Cleared on entry.
  * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (empty pool, or the chosen record was
  *          taken meanwhile: sign without a presignature);
  *          MPC_ERR_UNKNOWN_PARTICIPANT; MPC_ERR_UNSUPPORTED (no presignatures
@@ -90,7 +111,19 @@ struct node_presig_online_req {
 MPC_MUST_CHECK mpc_status node_presig_online_input(node_store *s,
                                                    const struct node_presig_online_req *r,
                                                    uint8_t presig_id[32], uint8_t **input,
-                                                   size_t *input_len);
+                                                   size_t *input_len,
+                                                   struct node_presig_claim *claim);
+
+/*
+ * Takes the claimed record out of the store: durably deleted (kill points
+ * presig_before_take and presig_after_take around the commit). Of two
+ * requests that read the same record exactly one gets MPC_OK; the other's
+ * held session must fail without sending.
+ * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (taken by another request, or
+ *          discarded, since it was read); as node_store_presig_take.
+ */
+MPC_MUST_CHECK mpc_status node_presig_claim_take(node_store *s,
+                                                 const struct node_presig_claim *claim);
 
 /*
  * Discards the pool of one key (every version and signer set): a quarantine

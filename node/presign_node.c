@@ -41,7 +41,10 @@
 #define PRESIGN_INFLIGHT_MAX 64u    /* presign sessions this node coordinates at once */
 #define PRESIGN_SUSPECTS     512u   /* one-sided records remembered */
 #define PRESIGN_GRACE_MS     10000u /* a record is dropped only if one-sided this long */
-#define KEYINFO_PREFIX       "keyinfo/secp256k1/"
+#define PRESIGN_QUIET_MS                                                                           \
+    250u /* a pause: no request for this long (refill of a pool                                    \
+            at least half full) */
+#define KEYINFO_PREFIX "keyinfo/secp256k1/"
 
 /* One running presign session this node coordinates. */
 struct presign_slot {
@@ -533,22 +536,26 @@ pool_state(struct node_daemon *d, const char *wallet, size_t set, struct node_pr
     return st;
 }
 
-/* 1 while a client request runs here (intake to finisher). */
+/* 1 while a client request runs here (intake to finisher), and for
+ * PRESIGN_QUIET_MS after the last one ended. */
 static int
 requests_running(struct node_daemon *d)
 {
+    uint64_t now = mpc_clock_mono_ms();
     pthread_mutex_lock(&d->mu);
-    int busy = d->n_jobs > 0;
+    int busy = d->n_jobs > 0 || (d->jobs_idle_ms != 0 && now - d->jobs_idle_ms < PRESIGN_QUIET_MS);
     pthread_mutex_unlock(&d->mu);
     return busy;
 }
 
 /*
  * One (key, set) this node coordinates: an order and a session when its pool
- * is short. A pool at least half full is refilled only while no request runs
- * here (issue 14): a presign session costs both signers about as much CPU
- * as a sign and a store write each, so refilling behind every online sign
- * slowed the next one (its commits queued behind the refill's); the pool
+ * is short. A pool at least half full is refilled only in a pause: no
+ * request has run here for PRESIGN_QUIET_MS (issue 14): a presign session
+ * costs both signers about as much CPU as a sign and a store write each,
+ * so refilling behind every online sign slowed the next one (its commits
+ * queued behind the refill's, and a session started in the 1 ms between
+ * two requests at concurrency 1 still ran through the next one); the pool
  * exists to absorb bursts and refills in the pauses between them. A pool
  * below half refills at the budget regardless. Returns: 1 if a session
  * started, else 0.

@@ -46,6 +46,8 @@ node_retry_transient(mpc_status st)
     case MPC_ERR_ADMISSION:        /* no permit for the new attempt yet */
     case MPC_ERR_SUBSCRIBE:        /* the server did not confirm a subscription in time (load) */
     case MPC_ERR_NATS:             /* the NATS client failed a call (reconnecting) */
+    case MPC_ERR_PRESIG_GONE:      /* its presignature was taken by another request since it was
+                                      read (node/presig.h): the retry signs with dkls-sign */
         return 1;
     default: /* bad input, cheating, OT/multiplication checks, quarantine, disputes,
                 equivocation, store errors, shutdown (Nak'ed instead), ... */

@@ -364,7 +364,10 @@ actor_barrier(session *s)
         }
     }
     /* Probes not yet ACKed keep going: their peers need our key to start. */
-    return all_ok ? actor_start(s) : 0;
+    pthread_mutex_lock(&s->lock);
+    int held = s->held; /* the owner's durable step has not finished (spec.hold) */
+    pthread_mutex_unlock(&s->lock);
+    return all_ok && !held ? actor_start(s) : 0;
 }
 
 /* SUBSCRIBING: create the protocol state, subscribe, launch the probes. */

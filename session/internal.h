@@ -115,6 +115,7 @@ struct session {
     uint8_t *probe_ok;         /* per party: SESSION_READY_* bits, ready if non-zero */
     uint8_t *probe_retry;      /* per party: probe ended unanswered, re-issue */
     int probe_dirty;           /* a probe completed since the worker last looked */
+    int held;                  /* spec.hold: the protocol waits for session_manager_release */
     uint64_t last_activity_ms; /* last inbound message or step */
     uint64_t step_started_ms;  /* when the current state/round began */
     uint32_t round;            /* current round for the snapshot */
@@ -212,6 +213,9 @@ void session_registry_completed(struct session_manager *m);
 int session_registry_is_tombstoned(struct session_manager *m, const uint8_t *sid);
 /* Drops tombstones older than their TTL. */
 void session_registry_expire(struct session_manager *m, uint64_t now_ms);
+/* Returns: the live session sid with a reference the caller drops
+ * (session_unref), or NULL. */
+session *session_registry_find(struct session_manager *m, const uint8_t *sid);
 /* Returns: a malloc'd array of the live sessions, each with a reference the
  * caller drops (session_unref) before freeing the array; *n its length. */
 session **session_registry_collect(struct session_manager *m, size_t *n);

@@ -648,6 +648,7 @@ mgr_session_new(struct session_manager *m, const session_spec *sp)
     s->direct_cap = m->cfg.mailbox_cap;
     s->state = SESSION_STATE_SUBSCRIBING;
     s->pending_fail = MPC_OK;
+    s->held = sp->hold != 0;
     if (transport_subject_build(s->subj_b, sizeof s->subj_b, TRANSPORT_SUBJ_SESSION_BCAST,
                                 s->sid_hex, NULL, NULL) != MPC_OK ||
         transport_subject_build(s->subj_d, sizeof s->subj_d, TRANSPORT_SUBJ_SESSION_DIRECT,
@@ -704,6 +705,30 @@ out_keylock:
 out_permit:
     session_permit_give(m);
     return st;
+}
+
+mpc_status
+session_manager_release(session_manager *m, const uint8_t *sid, mpc_status st)
+{
+    if (m == NULL || sid == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    session *s = session_registry_find(m, sid);
+    if (s == NULL) {
+        return MPC_ERR_NOT_FOUND;
+    }
+    pthread_mutex_lock(&s->lock);
+    int ended = s->terminal;
+    s->held = 0;
+    if (st != MPC_OK && s->pending_fail == MPC_OK) {
+        s->pending_fail = st;
+        s->pending_culprit = SESSION_NO_CULPRIT;
+    }
+    s->probe_dirty = 1; /* the worker loop runs us again: barrier check */
+    session_schedule_locked(s);
+    pthread_mutex_unlock(&s->lock);
+    session_unref(s);
+    return ended ? MPC_ERR_NOT_FOUND : MPC_OK;
 }
 
 uint64_t

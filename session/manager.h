@@ -144,6 +144,9 @@ typedef struct {
     const char *gate_scope;       /* key version for the per-pair KOS gate (DKLs23 signing), or
                                      NULL (ungated); the checks and the Δ-dependent messages of
                                      the session go through cfg.pairgate under this scope */
+    int hold;                     /* 1: subscribe and pass the barrier, but start the protocol
+                                     (send nothing of it) only after session_manager_release:
+                                     the owner's durable step overlaps the barrier */
 } session_spec;
 
 /* Node-wide counters (a snapshot; see docs/SNAPSHOT.md for their meaning). */
@@ -183,6 +186,16 @@ void session_config_default(session_config *c);
  */
 MPC_MUST_CHECK mpc_status session_manager_create(session_manager **out, const session_config *cfg,
                                                  transport *t);
+
+/*
+ * Lets a session started with spec.hold start its protocol (st MPC_OK), or
+ * fails it with st before any protocol message left (its peers get GONE).
+ * Called once per held session, from any thread, by the owner.
+ * Returns: MPC_OK; MPC_ERR_NOT_FOUND (the session already ended: nothing of
+ *          its protocol was sent); MPC_ERR_INVALID_ARG.
+ */
+MPC_MUST_CHECK mpc_status session_manager_release(session_manager *m, const uint8_t *sid,
+                                                  mpc_status st);
 
 /*
  * Shuts down (drain 0 if session_manager_shutdown was not called), stops the

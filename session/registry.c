@@ -156,6 +156,21 @@ session_registry_expire(struct session_manager *m, uint64_t now_ms)
     pthread_mutex_unlock(&m->reg_lock);
 }
 
+session *
+session_registry_find(struct session_manager *m, const uint8_t *sid)
+{
+    reg_live *found = NULL;
+    pthread_mutex_lock(&m->reg_lock);
+    reg_live *live = m->live;
+    HASH_FIND(hh, live, sid, SESSION_SID_LEN, found);
+    session *s = found != NULL ? found->s : NULL;
+    if (s != NULL) {
+        session_ref(s);
+    }
+    pthread_mutex_unlock(&m->reg_lock);
+    return s;
+}
+
 session **
 session_registry_collect(struct session_manager *m, size_t *n)
 {

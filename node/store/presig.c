@@ -78,6 +78,27 @@ node_store_presig_put(node_store *s, const struct node_store_presig_pool *pool,
     return st == MPC_OK ? node_store_put(s, name, rec, len) : st;
 }
 
+mpc_status
+node_store_presig_peek(node_store *s, const struct node_store_presig_pool *pool,
+                       const uint8_t presig_id[32], uint8_t **out, size_t *out_len)
+{
+    char name[NODE_STORE_NAME_MAX + 1];
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (out_len != NULL) {
+        *out_len = 0;
+    }
+    if (s == NULL || presig_id == NULL || out == NULL || out_len == NULL) {
+        return MPC_ERR_INVALID_ARG;
+    }
+    mpc_status st = record_name(name, sizeof(name), pool, presig_id);
+    if (st == MPC_OK) {
+        st = node_store_get(s, name, out, out_len);
+    }
+    return st == MPC_ERR_NOT_FOUND ? MPC_ERR_PRESIG_GONE : st;
+}
+
 /* Reads and wipes name in one write transaction; *out only once it committed. */
 static mpc_status
 take_one(node_store *s, const char *name, uint8_t **out, size_t *out_len)

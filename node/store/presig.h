@@ -67,6 +67,20 @@ MPC_MUST_CHECK mpc_status node_store_presig_take(node_store *s,
                                                  size_t *out_len, uint8_t id_out[32]);
 
 /*
+ * Reads the named record of pool without taking it (a read transaction):
+ * for an online sign that takes it (node_store_presig_take) before anything
+ * derived from it leaves the node (node/presig.h).
+ * Out: *out — secure memory (caller wipes and frees with mpc_secure_free),
+ *      *out_len. Cleared on entry.
+ * Returns: MPC_OK; MPC_ERR_PRESIG_GONE (no such record); MPC_ERR_INVALID_ARG;
+ *          as node_store_get.
+ */
+MPC_MUST_CHECK mpc_status node_store_presig_peek(node_store *s,
+                                                 const struct node_store_presig_pool *pool,
+                                                 const uint8_t presig_id[32], uint8_t **out,
+                                                 size_t *out_len);
+
+/*
  * The record a sign request uses (agreement without a message, DESIGN §7):
  * of the pool's records, the one with the lowest
  * BLAKE2b-64("mpc-node/presig/choose/v1" || u32be len || request_id || id)

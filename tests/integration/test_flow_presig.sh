@@ -8,7 +8,8 @@
 #     presignature it used (field 38 presig_used, the same at both signers),
 #     the signature verifies with libsecp256k1 (mpc-cli) and openssl;
 #   - kill -9 of node-2 at each kill point of online signing
-#     (presig_before_take, presig_after_take, presig_after_online, armed with
+#     (presig_after_read, presig_before_take, presig_after_take,
+#     presig_after_online, armed with
 #     MPC_NODE_TEST_KILL_AT for one request each): the request still ends with
 #     one verified outcome per signer, and no presig_id ever appears in two
 #     signatures (every Result of the run is collected);
@@ -28,10 +29,10 @@ source "$(dirname "$0")/lib/common.sh"
 MPC_BIN=${MPC_BIN:-$ROOT/build/asan/bin}
 CL_ACK_WAIT_MS=4000 CL_IDLE_MS=8000 CL_BARRIER_MS=4000 # quick redelivery and barrier failure
 source "$ROOT/tests/integration/lib/cluster.sh"
-expect_checks 47
+expect_checks 50
 tmp=$(mktemp -d)
 POOL=3
-POINTS=(presig_before_take presig_after_take presig_after_online)
+POINTS=(presig_after_read presig_before_take presig_after_take presig_after_online)
 cleanup() { cluster_stop_all; [ "$failed" -eq 0 ] && rm -rf "$tmp" || echo "kept $tmp"; }
 trap cleanup EXIT
 

@@ -343,6 +343,7 @@ stk_start_party(stk_cluster *c, stk_session *s, uint32_t p, const tss_protocol *
         .done = stk_on_done,
         .done_arg = &s->out[p],
         .gate_scope = s->gate_scope,
+        .hold = (int)((s->hold_mask >> p) & 1u),
     };
     return session_manager_start(c->m[p], &sp);
 }

@@ -52,6 +52,7 @@ typedef struct {
     uint64_t inputs[STK_MAX_NODES]; /* toy inputs */
     stk_outcome out[STK_MAX_NODES]; /* outcome per party */
     const char *gate_scope;         /* session_spec.gate_scope (NULL: ungated) */
+    uint32_t hold_mask;             /* bit p: party p starts with session_spec.hold */
 } stk_session;
 
 typedef struct stk_cluster stk_cluster;

@@ -300,7 +300,9 @@ session_input(node_store *s, const dkls_fx_key *key, uint32_t k, const char *rid
                                        .n = 2,
                                        .request_id = rid,
                                        .msg32 = msg};
-    return node_presig_online_input(s, &r, id, in, in_len);
+    struct node_presig_claim claim;
+    mpc_status st = node_presig_online_input(s, &r, id, in, in_len, &claim);
+    return st == MPC_OK ? node_presig_claim_take(s, &claim) : st;
 }
 
 static void
@@ -405,11 +407,12 @@ test_presig_session_path(void **state)
                                          .msg32 = msg};
     uint8_t *bin = (uint8_t *)1;
     size_t blen = 1;
-    assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen),
+    struct node_presig_claim cl;
+    assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen, &cl),
                      MPC_ERR_UNSUPPORTED);
     assert_null(bin);
     bad.n = 1;
-    assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen),
+    assert_int_equal(node_presig_online_input(s[0], &bad, id2[0], &bin, &blen, &cl),
                      MPC_ERR_INVALID_ARG);
     assert_int_equal(node_presig_store_result(s[0], NODE_STORE_KEY_SECP256K1, "w1", msg, 32),
                      MPC_ERR_PRESIG_MALFORMED);

@@ -25,7 +25,7 @@ test_retry_transient_table(void **state)
         MPC_ERR_TIMEOUT,        MPC_ERR_NO_RESPONDERS,
         MPC_ERR_NOT_CONNECTED,  MPC_ERR_BUSY,
         MPC_ERR_ADMISSION,      MPC_ERR_SUBSCRIBE,
-        MPC_ERR_NATS,
+        MPC_ERR_NATS,           MPC_ERR_PRESIG_GONE,
     };
     for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
         assert_int_equal(node_retry_transient(transient[i]), 1);

@@ -108,6 +108,49 @@ test_manager_shutdown_drains_finishing_sessions(void **state)
     stk_sc_shutdown_drain(NULL);
 }
 
+/*
+ * spec.hold (an online ECDSA sign's presignature removal, node/intake.c):
+ * a held party passes the barrier but sends nothing of its protocol until
+ * session_manager_release, so nobody finishes; released with MPC_OK the
+ * session signs; released with an error it fails with that error.
+ */
+static void
+test_manager_hold_release(void **state)
+{
+    (void)state;
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    stk_cluster *c = make_cluster(&o, &rng, "hold_release");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session s, f;
+    stk_session_init(&s, 3, &rng, &tr);
+    stk_session_init(&f, 3, &rng, &tr);
+    s.hold_mask = f.hold_mask = 1u; /* party 0 held */
+    assert_int_equal(stk_start_all(c, &s), MPC_OK);
+    assert_false(stk_tracker_wait(&tr, 1, 800)); /* held: no round message from party 0 */
+    assert_int_equal(session_manager_release(stk_manager(c, 0), s.sid, MPC_OK), MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 3, 20000 * mpc_test_slow()));
+    assert_true(stk_session_ok(&tr, &s));
+    /* Ended: a late release finds nothing to start. */
+    assert_int_equal(session_manager_release(stk_manager(c, 0), s.sid, MPC_OK), MPC_ERR_NOT_FOUND);
+    assert_int_equal(stk_start_all(c, &f), MPC_OK);
+    assert_false(stk_tracker_wait(&tr, 4, 500));
+    assert_int_equal(session_manager_release(stk_manager(c, 0), f.sid, MPC_ERR_PRESIG_GONE),
+                     MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 4, 20000 * mpc_test_slow()));
+    assert_int_equal(stk_outcome_get(&tr, &f, 0).status, MPC_ERR_PRESIG_GONE);
+    assert_int_equal(stk_outcome_get(&tr, &f, 0).round, 0); /* failed before its protocol */
+    uint8_t unknown[SESSION_SID_LEN] = {0xee};
+    assert_int_equal(session_manager_release(stk_manager(c, 1), unknown, MPC_OK),
+                     MPC_ERR_NOT_FOUND);
+    assert_int_equal(session_manager_release(NULL, unknown, MPC_OK), MPC_ERR_INVALID_ARG);
+    assert_int_equal(session_manager_release(stk_manager(c, 1), NULL, MPC_OK), MPC_ERR_INVALID_ARG);
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+}
+
 static void
 noop_done(void *arg, const session_outcome *o)
 {
@@ -382,6 +425,7 @@ main(void)
         cmocka_unit_test(test_manager_200_sessions_3_parties),
         cmocka_unit_test(test_manager_200_sessions_5_parties),
         cmocka_unit_test(test_manager_late_joiner_succeeds),
+        cmocka_unit_test(test_manager_hold_release),
         cmocka_unit_test(test_manager_never_joiner_fails_at_barrier),
         cmocka_unit_test(test_manager_small_mailbox_busy_then_delivered),
         cmocka_unit_test(test_manager_stalled_peer_fails_at_deadline),
