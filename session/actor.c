@@ -326,6 +326,18 @@ actor_start(session *s)
     return actor_after_step(s, &c) || actor_drain_parked(s);
 }
 
+#ifdef MPC_FAULT_INJECTION
+static session_test_barrier_hook_fn g_barrier_hook; /* atomic */
+static void *g_barrier_hook_arg;
+
+void
+session_test_barrier_hook(session_test_barrier_hook_fn fn, void *arg)
+{
+    g_barrier_hook_arg = arg;
+    __atomic_store_n(&g_barrier_hook, fn, __ATOMIC_RELEASE);
+}
+#endif
+
 /*
  * Re-issues failed probes until they are ACKed; starts the protocol once
  * every peer's own verified probe reached us (so its ephemeral key is known;
@@ -364,10 +376,21 @@ actor_barrier(session *s)
         }
     }
     /* Probes not yet ACKed keep going: their peers need our key to start. */
+#ifdef MPC_FAULT_INJECTION
+    session_test_barrier_hook_fn hook = __atomic_load_n(&g_barrier_hook, __ATOMIC_ACQUIRE);
+    if (all_ok && hook != NULL) {
+        hook(g_barrier_hook_arg, s->sid, s->self);
+    }
+#endif
+    /* held: the owner's durable step has not finished (spec.hold). Read with
+     * pending_fail under one lock: session_manager_release clears held and
+     * sets a failure together, and a run that began before the release saw
+     * no failure yet; it must not start a protocol the release failed (a
+     * presignature whose removal failed would otherwise sign twice). */
     pthread_mutex_lock(&s->lock);
-    int held = s->held; /* the owner's durable step has not finished (spec.hold) */
+    int wait = s->held || s->pending_fail != MPC_OK;
     pthread_mutex_unlock(&s->lock);
-    return all_ok && !held ? actor_start(s) : 0;
+    return all_ok && !wait ? actor_start(s) : 0;
 }
 
 /* SUBSCRIBING: create the protocol state, subscribe, launch the probes. */

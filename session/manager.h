@@ -197,6 +197,14 @@ MPC_MUST_CHECK mpc_status session_manager_create(session_manager **out, const se
 MPC_MUST_CHECK mpc_status session_manager_release(session_manager *m, const uint8_t *sid,
                                                   mpc_status st);
 
+#ifdef MPC_FAULT_INJECTION
+/* Test builds: fn(arg, sid, self) runs on the worker each time a session's
+ * barrier is found passed, just before the held/failed check that decides
+ * whether its protocol starts (NULL: none). Set it while no session runs. */
+typedef void (*session_test_barrier_hook_fn)(void *arg, const uint8_t *sid, uint32_t self);
+void session_test_barrier_hook(session_test_barrier_hook_fn fn, void *arg);
+#endif
+
 /*
  * Shuts down (drain 0 if session_manager_shutdown was not called), stops the
  * threads and frees the manager. Accepts NULL.

@@ -151,6 +151,64 @@ test_manager_hold_release(void **state)
     stk_tracker_fini(&tr);
 }
 
+#ifdef MPC_FAULT_INJECTION
+struct release_race {
+    session_manager *m;
+    uint8_t sid[SESSION_SID_LEN];
+    int fired; /* atomic */
+};
+
+/* The release (failed take) lands after the worker's run read "no failure"
+ * and found the barrier passed: the race of a real take against a probe. */
+static void
+release_in_barrier(void *arg, const uint8_t *sid, uint32_t self)
+{
+    struct release_race *r = arg;
+    if (self != 0 || memcmp(sid, r->sid, SESSION_SID_LEN) != 0 ||
+        __atomic_exchange_n(&r->fired, 1, __ATOMIC_ACQ_REL) != 0) {
+        return;
+    }
+    assert_int_equal(session_manager_release(r->m, r->sid, MPC_ERR_PRESIG_GONE), MPC_OK);
+}
+
+/*
+ * A held session released with an error while its worker is between the
+ * failure check and the barrier's start must not start its protocol: for
+ * an online sign that would send a share of a presignature whose removal
+ * failed (another request took it). Fails if actor_barrier reads only
+ * "held" (party 0 then sends its round message and ends in round 1).
+ */
+static void
+test_manager_hold_release_race(void **state)
+{
+    (void)state;
+    uint64_t rng;
+    stk_options o;
+    stk_options_default(&o, 3);
+    stk_cluster *c = make_cluster(&o, &rng, "hold_race");
+    stk_tracker tr;
+    stk_tracker_init(&tr);
+    stk_session f;
+    stk_session_init(&f, 3, &rng, &tr);
+    f.hold_mask = 1u; /* party 0 held */
+    struct release_race r = {.m = stk_manager(c, 0)};
+    memcpy(r.sid, f.sid, SESSION_SID_LEN);
+    session_test_barrier_hook(release_in_barrier, &r);
+    assert_int_equal(stk_start_all(c, &f), MPC_OK);
+    assert_true(stk_tracker_wait(&tr, 1, 20000 * mpc_test_slow()));
+    assert_true(stk_tracker_wait(&tr, 3, 20000 * mpc_test_slow()));
+    session_test_barrier_hook(NULL, NULL);
+    assert_int_equal(__atomic_load_n(&r.fired, __ATOMIC_ACQUIRE), 1);
+    assert_int_equal(stk_outcome_get(&tr, &f, 0).status, MPC_ERR_PRESIG_GONE);
+    assert_int_equal(stk_outcome_get(&tr, &f, 0).round, 0); /* nothing of its protocol sent */
+    for (uint32_t i = 1; i < 3; i++) { /* the peers never got a round message from party 0 */
+        assert_int_not_equal(stk_outcome_get(&tr, &f, i).status, MPC_OK);
+    }
+    stk_cluster_destroy(c);
+    stk_tracker_fini(&tr);
+}
+#endif
+
 static void
 noop_done(void *arg, const session_outcome *o)
 {
@@ -426,6 +484,9 @@ main(void)
         cmocka_unit_test(test_manager_200_sessions_5_parties),
         cmocka_unit_test(test_manager_late_joiner_succeeds),
         cmocka_unit_test(test_manager_hold_release),
+#ifdef MPC_FAULT_INJECTION
+        cmocka_unit_test(test_manager_hold_release_race),
+#endif
         cmocka_unit_test(test_manager_never_joiner_fails_at_barrier),
         cmocka_unit_test(test_manager_small_mailbox_busy_then_delivered),
         cmocka_unit_test(test_manager_stalled_peer_fails_at_deadline),
