@@ -59,7 +59,9 @@ mpc_status transport_js_status(natsStatus s, jsErrCode jerr);
  * it because no stream leader can now (no responders, or the server's
  * "temporarily unavailable", "not leader" or "stream offline" answers during
  * an election or a partition) gives MPC_ERR_NO_RESPONDERS, the status every
- * publish retry treats as transient. */
+ * publish retry treats as transient. The results watcher classifies its
+ * consumer creation (a JetStream API request, refused the same way while
+ * the cluster elects) with it too. */
 mpc_status transport_js_publish_status(natsStatus s, jsErrCode jerr);
 
 #endif /* MPC_TRANSPORT_JETSTREAM_INTERNAL_H */

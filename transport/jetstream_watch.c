@@ -34,6 +34,7 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "common/log.h"
 #include "common/secmem.h"
 #include "transport/jetstream.h"
 #include "transport/jetstream_internal.h"
@@ -140,9 +141,13 @@ tjw_create(transport_js_results *w)
     jsOptions_Init(&o);
     o.Wait = TJW_API_WAIT_MS;
     natsStatus s = js_AddConsumer(&ci, w->js->js, TRANSPORT_JS_RES_STREAM, &cc, &o, &jerr);
-    mpc_status st = transport_js_status(s, jerr);
-    if (s == NATS_NO_RESPONDERS) {
-        st = MPC_ERR_NO_RESPONDERS;
+    /* During an election or a partition the API answers "temporarily
+     * unavailable" / "not leader" / "stream offline": transient (tjw_again),
+     * not an end of the watch (a bench stopped on it in test_ha_reduced). */
+    mpc_status st = transport_js_publish_status(s, jerr);
+    if (st != MPC_OK) {
+        mpc_log(MPC_LOG_WARN, "transport", "js_watch_create_failed", "status=%s js_err=%d",
+                mpc_status_name(st), (int)jerr);
     }
     if (st == MPC_OK) {
         if (ci == NULL || ci->Name == NULL || strlen(ci->Name) >= sizeof w->consumer) {

@@ -516,6 +516,7 @@ run_loop(struct run *rn)
         }
         st = fill_slots(rn, list, n_list);
         if (st != MPC_OK) {
+            cli_errf("bench: publishing a request failed: %s", mpc_status_name(st));
             break;
         }
         transport_js_msg *m = NULL;
@@ -524,6 +525,7 @@ run_loop(struct run *rn)
             route(rn, m);
             transport_js_msg_destroy(m);
         } else if (st != MPC_ERR_TIMEOUT && st != MPC_ERR_NOT_CONNECTED) {
+            cli_errf("bench: the results watcher failed: %s", mpc_status_name(st));
             break;
         }
         st = MPC_OK;
