@@ -599,4 +599,15 @@ node_stage(const char *request_id, const char *stage)
     node_stage_at(request_id, stage, 0);
 }
 
+/* One job fewer (d->mu held); notes when the node became idle
+ * (d->jobs_idle_ms, the presign refill's pause rule). */
+static inline void
+node_jobs_dec_locked(struct node_daemon *d)
+{
+    d->n_jobs--;
+    if (d->n_jobs == 0) {
+        d->jobs_idle_ms = mpc_clock_mono_ms();
+    }
+}
+
 #endif /* MPC_NODE_DAEMON_INTERNAL_H */

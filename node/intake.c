@@ -572,8 +572,7 @@ run_request(struct node_daemon *d, transport_js_msg *msg, Mpc__Request *req,
     }
     pthread_mutex_lock(&d->mu);
     unlink_job(d, job);
-    d->n_jobs--;
-    d->jobs_idle_ms = d->n_jobs == 0 ? mpc_clock_mono_ms() : d->jobs_idle_ms;
+    node_jobs_dec_locked(d);
     pthread_mutex_unlock(&d->mu);
     if (retryable(first_err)) {
         node_metrics_add(&d->m.naks);

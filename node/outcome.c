@@ -585,8 +585,7 @@ job_answer(struct node_daemon *d, struct node_job *job, int shutdown, mpc_status
                 mpc_status_name(st));
     }
     pthread_mutex_lock(&d->mu);
-    d->n_jobs--;
-    d->jobs_idle_ms = d->n_jobs == 0 ? mpc_clock_mono_ms() : d->jobs_idle_ms;
+    node_jobs_dec_locked(d);
     if (d->finishing == job) {
         d->finishing = job->next; /* the rest of a batch stays visible to intake */
     }

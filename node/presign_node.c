@@ -41,10 +41,9 @@
 #define PRESIGN_INFLIGHT_MAX 64u    /* presign sessions this node coordinates at once */
 #define PRESIGN_SUSPECTS     512u   /* one-sided records remembered */
 #define PRESIGN_GRACE_MS     10000u /* a record is dropped only if one-sided this long */
-#define PRESIGN_QUIET_MS                                                                           \
-    250u /* a pause: no request for this long (refill of a pool                                    \
-            at least half full) */
-#define KEYINFO_PREFIX "keyinfo/secp256k1/"
+/* A pause: no request for this long (refill of a pool at least half full). */
+#define PRESIGN_QUIET_MS 250u
+#define KEYINFO_PREFIX   "keyinfo/secp256k1/"
 
 /* One running presign session this node coordinates. */
 struct presign_slot {
